@@ -1,0 +1,74 @@
+"""Shared vocabulary of the public contract.
+
+These enumerations appear in event payloads and in tokens, so partners and all
+four services must agree on them; they are part of the versioned contract.
+"""
+
+from enum import StrEnum
+
+
+class OrgType(StrEnum):
+    """The kind of organisation an actor works for (verksamhetstyp)."""
+
+    AMBULANCE = "ambulance"
+    RESCUE = "rescue"
+    POLICE = "police"
+    SOCIAL_SERVICES = "social_services"
+    HEALTH_CARE = "health_care"
+    PSYCHIATRY = "psychiatry"
+    SCHOOL = "school"
+    PRIVATE_CARE = "private_care"
+    COORDINATION_OFFICE = "coordination_office"
+
+
+class Role(StrEnum):
+    """Staff roles that authorisation rules depend on (DOMAIN.md glossary)."""
+
+    CASEWORKER = "caseworker"
+    DEPUTY_UNIT_MANAGER = "deputy_unit_manager"
+    UNIT_MANAGER = "unit_manager"
+    DEPARTMENT_HEAD = "department_head"
+    COORDINATOR = "coordinator"
+    FIRST_RESPONDER = "first_responder"
+    ADMIN = "admin"
+
+
+class Purpose(StrEnum):
+    """What a consent or disclosure is for (C-3)."""
+
+    SIP = "sip"
+    RED_THREAD_MEETING = "red_thread_meeting"
+    CASE_HANDOVER = "case_handover"
+    THREE_PARTY_MEETING = "three_party_meeting"
+    INFORMATION_SHARING = "information_sharing"
+
+
+class ConsentForm(StrEnum):
+    """Consent may be oral or written (C-1)."""
+
+    ORAL = "oral"
+    WRITTEN = "written"
+
+
+class DeviationCategory(StrEnum):
+    """Categories of collaboration failure (D-1, seed 002)."""
+
+    NO_SIP = "no_sip"
+    MINA_PLANER_NOT_USED = "mina_planer_not_used"
+    TREATMENT_ENGAGEMENT = "treatment_engagement"
+    HOLISTIC_VIEW = "holistic_view"
+    COMMUNICATION = "communication"
+    COMPETENCE = "competence"
+    ROUTINES = "routines"
+
+
+class LegalBasis(StrEnum):
+    """Why information may be shared (C-9): the kind of authority relied on."""
+
+    CONSENT = "consent"
+    EMERGENCY_DISCLOSURE = "emergency_disclosure"
+    OSL_26_9 = "osl_26_9"
+
+
+BLUE_LIGHT_ORG_TYPES = frozenset({OrgType.AMBULANCE, OrgType.RESCUE, OrgType.POLICE})
+"""Organisation types that may pull the red thread (E-1, seed 000)."""
