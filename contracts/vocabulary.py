@@ -69,6 +69,3 @@ class LegalBasis(StrEnum):
     EMERGENCY_DISCLOSURE = "emergency_disclosure"
     OSL_26_9 = "osl_26_9"
 
-
-BLUE_LIGHT_ORG_TYPES = frozenset({OrgType.AMBULANCE, OrgType.RESCUE, OrgType.POLICE})
-"""Organisation types that may pull the red thread (E-1, seed 000)."""
