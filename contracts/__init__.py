@@ -1,0 +1,91 @@
+"""The public event contract of samverkan: what partner systems may subscribe to.
+
+- `events`: one frozen pydantic model per event type; ids, codes and
+  timestamps only, never personal data.
+- `cloudevents`: `encode`/`decode` between a model and a Kafka message
+  (CloudEvents 1.0, binary mode).
+- `topics`: topic names.
+- `generate`: the checked-in JSON Schemas and AsyncAPI document.
+
+Versioning. A published version never changes shape. Because consumers
+forbid unknown fields, even adding an optional field is a new version. To ship
+version 2 of `ConsentGiven`, add beside the old class::
+
+    class ConsentGivenV2(SubjectEvent):
+        service: ClassVar[str] = "consent"
+        version: ClassVar[int] = 2
+        ...
+
+It registers as `se.samverkan.consent.ConsentGiven.v2` while `ConsentGiven`
+stays registered as `...ConsentGiven.v1`, so messages already on the topic stay
+readable. Subclass `SubjectEvent`, not the v1 class, so that a handler for v1
+is not silently handed v2. Consumers add a handler for v2 (or upcast v1 to v2
+in one function) before producers switch; then run `make contracts`.
+"""
+
+from contracts.base import (
+    EVENT_TYPES,
+    HSA_ID_PATTERN,
+    SUBJECT_ID_PATTERN,
+    IntegrationEvent,
+    SubjectEvent,
+    event_class,
+)
+from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, decode, encode
+from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
+from contracts.events import (
+    MUNICIPALITY_CODE_PATTERN,
+    ConsentGiven,
+    ConsentWithdrawn,
+    DeviationReported,
+    EmergencyDisclosureRecorded,
+    MeasureTried,
+    MeetingScheduled,
+    RedThreadPulled,
+)
+from contracts.topics import EVENT_TOPICS, PARTITIONS, SERVICES, dlq_topic, events_topic
+from contracts.vocabulary import (
+    ConsentForm,
+    DeviationCategory,
+    LegalBasis,
+    OrgType,
+    Purpose,
+    Role,
+)
+
+__all__ = [
+    "EVENT_TOPICS",
+    "EVENT_TYPES",
+    "HSA_ID_PATTERN",
+    "MAX_EVENT_BYTES",
+    "MUNICIPALITY_CODE_PATTERN",
+    "PARTITIONS",
+    "SERVICES",
+    "SUBJECT_ID_PATTERN",
+    "ConsentForm",
+    "ConsentGiven",
+    "ConsentWithdrawn",
+    "DeviationCategory",
+    "DeviationReported",
+    "EmergencyDisclosureRecorded",
+    "Envelope",
+    "IntegrationEvent",
+    "LegalBasis",
+    "MeasureTried",
+    "MeetingScheduled",
+    "OrgType",
+    "OutgoingMessage",
+    "OversizedMessage",
+    "PoisonMessage",
+    "Purpose",
+    "RedThreadPulled",
+    "Role",
+    "SubjectEvent",
+    "UndecodableMessage",
+    "UnknownEventType",
+    "decode",
+    "dlq_topic",
+    "encode",
+    "event_class",
+    "events_topic",
+]

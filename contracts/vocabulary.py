@@ -68,4 +68,3 @@ class LegalBasis(StrEnum):
     CONSENT = "consent"
     EMERGENCY_DISCLOSURE = "emergency_disclosure"
     OSL_26_9 = "osl_26_9"
-

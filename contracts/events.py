@@ -1,0 +1,209 @@
+"""The public integration events, grouped by producing service.
+
+Payloads carry only ids, codes, timestamps and organisation ids: no names, no
+personnummer, no free text about the individual. A partner that needs details
+asks the owning service's API, which checks consent and writes an audit record.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from contracts.base import (
+    Distinct,
+    HsaId,
+    IntegrationEvent,
+    OrgIds,
+    Parties,
+    SubjectEvent,
+    SubjectId,
+)
+from contracts.vocabulary import ConsentForm, DeviationCategory, LegalBasis, OrgType, Purpose
+
+# --- consent --------------------------------------------------------------------------
+
+
+class ConsentGiven(SubjectEvent):
+    """The individual consented to sharing between `parties` for `purpose` (C-1, C-3).
+
+    `informed` records that the individual was told information may pass between
+    the parties, care providers, police and rescue services (C-2).
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    consent_id: UUID
+    purpose: Purpose
+    parties: Parties
+    """HSA-ids of the organisation units the individual consented to share between."""
+    form: ConsentForm
+    recorded_by: HsaId
+    """HSA-id of the staff member who documented the consent."""
+    informed: bool
+    """The individual was told what may be shared and with whom (C-2)."""
+    given_at: AwareDatetime
+    valid_until: date | None = None
+    """Last day the consent holds (inclusive, Europe/Stockholm); None: until withdrawn."""
+
+    def covers(self, parties: Iterable[str], purpose: Purpose, on: date) -> bool:
+        """Whether this consent authorises sharing among `parties` for `purpose` on `on` (C-3).
+
+        `valid_until` is the last day the consent holds ("gäller t.o.m."), a
+        calendar date in Europe/Stockholm, so callers pass the Stockholm date.
+        An empty `parties` is not covered: a request naming nobody is a bug, not
+        something consent can authorise. Withdrawal (C-4) is a later event;
+        callers that saw `ConsentWithdrawn` must not ask this consent any more.
+        """
+        asked = set(parties)
+        return (
+            bool(asked)
+            and purpose == self.purpose
+            and asked.issubset(self.parties)
+            and (self.valid_until is None or on <= self.valid_until)
+        )
+
+
+class ConsentWithdrawn(SubjectEvent):
+    """The individual withdrew a consent: it authorises no new sharing from `withdrawn_at` (C-4)."""
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    consent_id: UUID
+    withdrawn_at: AwareDatetime
+    recorded_by: HsaId
+
+
+class EmergencyDisclosureRecorded(SubjectEvent):
+    """Sharing without consent under immediate danger to life or health (BrB 24:4, C-5).
+
+    Limited in time and to the named parties. The written justification is free
+    text about the individual, so it stays in the consent service and is not here.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    disclosure_id: UUID
+    parties: Parties
+    decided_by: HsaId
+    """HSA-id of the person who decided the disclosure."""
+    decided_at: AwareDatetime
+    valid_until: AwareDatetime
+    """End of the disclosure's window (exclusive)."""
+
+    @model_validator(mode="after")
+    def _ends_after_decision(self) -> Self:
+        if self.valid_until <= self.decided_at:
+            raise ValueError("valid_until must be after decided_at")
+        return self
+
+    def covers(self, parties: Iterable[str], at: datetime) -> bool:
+        """Whether the disclosure authorises sharing among `parties` at instant `at` (C-5).
+
+        The window is [decided_at, valid_until): the end is exclusive, as usual
+        for instants. `at` must be timezone-aware.
+        """
+        if at.tzinfo is None:
+            raise ValueError("at must be timezone-aware")
+        asked = set(parties)
+        return (
+            bool(asked)
+            and asked.issubset(self.parties)
+            and self.decided_at <= at < self.valid_until
+        )
+
+
+# --- escalation -----------------------------------------------------------------------
+
+
+class MeasureTried(StrEnum):
+    """Measures tried before the red thread was pulled (E-2)."""
+
+    SIP = "sip"
+    CARE_PLANNING = "care_planning"
+    THREE_PARTY_MEETING = "three_party_meeting"
+    OTHER = "other"
+
+
+MUNICIPALITY_CODE_PATTERN = r"^[0-9]{4}$"
+"""Swedish kommunkod, e.g. "0180" (Stockholm): where the individual's case belongs."""
+
+
+class RedThreadPulled(SubjectEvent):
+    """A blue-light service pulled the red thread: emergency escalation (E-1, E-2).
+
+    Who may pull (E-1) is the escalation service's rule, not the contract's: the
+    event records the puller's organisation type so consumers can see it.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    pulled_at: AwareDatetime
+    pulled_by: HsaId
+    pulled_by_org_type: OrgType
+    measures_tried: Annotated[
+        tuple[MeasureTried, ...],
+        Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+        Distinct,
+    ]
+    burdened_orgs: OrgIds
+    """HSA-ids of the organisations unreasonably burdened (E-2)."""
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+
+
+class MeetingScheduled(SubjectEvent):
+    """The coordinator convened the red-thread meeting (E-3) on a legal basis (E-4, C-9).
+
+    `basis_id` is the consent id or emergency disclosure id the meeting relies on.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    meeting_at: AwareDatetime
+    invited_orgs: OrgIds
+    legal_basis: LegalBasis
+    basis_id: UUID
+    """Id of the consent or emergency disclosure that `legal_basis` refers to."""
+    scheduled_by: HsaId
+
+
+# --- reporting ------------------------------------------------------------------------
+
+
+class DeviationReported(IntegrationEvent):
+    """A collaboration failure was reported (D-1, D-2 step 1): codes only.
+
+    What happened and the improvement proposal are free text and stay in the
+    reporting service. A deviation may concern a routine rather than one
+    individual, so `subject_id` is optional; without it the deviation id keys
+    the message.
+    """
+
+    service: ClassVar[str] = "reporting"
+    version: ClassVar[int] = 1
+
+    deviation_id: UUID
+    subject_id: SubjectId | None = None
+    """Pseudonymous id of the individual, when the deviation concerns one."""
+    category: DeviationCategory
+    reported_at: AwareDatetime
+    reporting_org: HsaId
+    reporting_org_type: OrgType
+    affected_orgs: OrgIds
+
+    def subject(self) -> str | None:
+        return self.subject_id
+
+    def partition_key(self) -> str:
+        """The subject id when there is one (ordered with that individual's events)."""
+        return self.subject_id if self.subject_id is not None else str(self.deviation_id)

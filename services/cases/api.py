@@ -1,0 +1,75 @@
+"""Cases HTTP API: for now, the consent view the case rules will rely on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.cases.application import CasesApplication
+from services.runtime.auth import CurrentActor
+from services.runtime.edge import subject_id_for
+from services.runtime.problems import ProblemDetails
+from services.runtime.time import stockholm_date
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["cases"],
+    responses={401: {"model": ProblemDetails}, 422: {"model": ProblemDetails}},
+)
+
+
+class ConsentLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    personnummer: Annotated[str, Field(examples=["19121212-1212"], max_length=13)]
+
+
+class KnownConsentView(BaseModel):
+    consent_id: UUID
+    purpose: str
+    parties: list[str]
+    given_at: datetime
+    valid_until: date | None
+    withdrawn_at: datetime | None
+    status: str
+
+
+class ConsentViewResponse(BaseModel):
+    subject_id: str
+    consents: list[KnownConsentView]
+
+
+@router.post("/consent-view/lookup", response_model=ConsentViewResponse)
+async def lookup_consents(
+    body: ConsentLookup, request: Request, actor: CurrentActor
+) -> ConsentViewResponse:
+    """The consents cases knows of for a subject, as far as they involve the caller's unit.
+
+    POST, because the personnummer must not appear in a URL.
+    """
+    subject_id = subject_id_for(request, body.personnummer)
+    application: CasesApplication = request.app.state.application
+    record = await run_in_threadpool(application.consents_of, subject_id)
+    today = stockholm_date(request.app.state.clock.now())
+    known = record.consents.values() if record else []
+    return ConsentViewResponse(
+        subject_id=subject_id,
+        consents=[
+            KnownConsentView(
+                consent_id=c.consent_id,
+                purpose=c.purpose,
+                parties=c.parties,
+                given_at=c.given_at,
+                valid_until=c.valid_until,
+                withdrawn_at=c.withdrawn_at,
+                status=c.status(today),
+            )
+            for c in known
+            if actor.org_id in c.parties
+        ],
+    )

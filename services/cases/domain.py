@@ -1,0 +1,91 @@
+"""Cases (ärenden). For now: what cases knows of a subject's consents.
+
+The case rules (routing, age transitions, handover, SIP — K-1..K-10) build on
+this view: a handover needs consent for `case_handover` (C-8), an adult's SIP
+needs consent (C-7). Pure domain: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+
+def consent_record_id(subject_id: str) -> UUID:
+    """One consent record per subject, addressable by the subject id alone."""
+    return uuid5(NAMESPACE_URL, f"samverkan:cases:consents:{subject_id}")
+
+
+class KnownConsent:
+    """One consent as the cases service learnt of it from the consent topic."""
+
+    def __init__(
+        self,
+        consent_id: UUID,
+        purpose: str,
+        parties: list[str],
+        given_at: datetime,
+        valid_until: date | None,
+    ) -> None:
+        self.consent_id = consent_id
+        self.purpose = purpose
+        self.parties = parties
+        self.given_at = given_at
+        self.valid_until = valid_until
+        self.withdrawn_at: datetime | None = None
+
+    def status(self, today: date) -> str:
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.valid_until is not None and today > self.valid_until:
+            return "expired"
+        return "active"
+
+
+class SubjectConsents(Aggregate):
+    """Every consent given for one subject, withdrawn ones kept and marked (C-4)."""
+
+    class Opened(Aggregate.Created):
+        subject_id: str
+
+    class ConsentLearnt(Aggregate.Event):
+        consent_id: UUID
+        purpose: str
+        parties: list[str]
+        given_at: datetime
+        valid_until: date | None
+
+    class WithdrawalLearnt(Aggregate.Event):
+        consent_id: UUID
+        withdrawn_at: datetime
+
+    @staticmethod
+    def create_id(subject_id: str) -> UUID:
+        return consent_record_id(subject_id)
+
+    @event(Opened)
+    def __init__(self, *, subject_id: str) -> None:
+        self.subject_id = subject_id
+        self.consents: dict[UUID, KnownConsent] = {}
+
+    @event(ConsentLearnt)
+    def learn_consent(
+        self,
+        *,
+        consent_id: UUID,
+        purpose: str,
+        parties: list[str],
+        given_at: datetime,
+        valid_until: date | None,
+    ) -> None:
+        self.consents[consent_id] = KnownConsent(
+            consent_id, purpose, parties, given_at, valid_until
+        )
+
+    @event(WithdrawalLearnt)
+    def learn_withdrawal(self, *, consent_id: UUID, withdrawn_at: datetime) -> None:
+        known = self.consents.get(consent_id)
+        if known is not None:
+            known.withdrawn_at = withdrawn_at

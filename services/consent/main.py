@@ -1,0 +1,53 @@
+"""Composition root of the consent service: settings → store → application → HTTP app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.consent.api import router
+from services.consent.application import ConsentApplication
+from services.consent.translate import to_integration_event
+from services.runtime.application import Clock, SystemClock
+from services.runtime.service import ServiceParts, create_http_app, subject_ids
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+
+SERVICE = "consent"
+
+
+class Settings(BaseSettings):
+    """Settings of the consent service only (prefix ``SAMVERKAN_CONSENT_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SAMVERKAN_CONSENT_", extra="ignore")
+
+    http_port: int = Field(8001, description="Port of the consent service's HTTP API.")
+    emergency_disclosure_max_hours: int = Field(
+        72, ge=1, description="Longest an emergency disclosure (C-5) may be valid, in hours."
+    )
+
+
+def create_app(
+    runtime: RuntimeSettings | None = None,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    runtime = runtime or RuntimeSettings()
+    settings = settings or Settings()
+    application = ConsentApplication(
+        env=store_env(runtime, SERVICE),
+        longest_emergency_disclosure=timedelta(hours=settings.emergency_disclosure_max_hours),
+    )
+    parts = ServiceParts(
+        name=SERVICE,
+        title="samverkan consent",
+        description="Consent and emergency disclosure: the gate for all information sharing.",
+        app=application,
+        routers=[router],
+        translate=to_integration_event,
+        state={"clock": clock or SystemClock(), "subject_ids": subject_ids(runtime)},
+    )
+    return create_http_app(parts, runtime)

@@ -1,0 +1,314 @@
+"""Who is calling: bearer-token verification at every service's API.
+
+Staff authenticate with the region's identity provider (SITHS/HSA in
+production) and present a signed JWT. A service only needs four facts to
+apply its authorisation rules: the person's HSA-id, the organisation unit's
+HSA-id, the kind of organisation and the role. No name or other personal data
+is read from the token.
+
+The verifier is deliberately strict: the accepted algorithms are pinned at
+construction to asymmetric ones (``EdDSA`` by default; ``ES256``/``RS256`` when
+an identity provider needs them). ``none`` and ``HS*`` are refused outright,
+which closes the classic "sign HS256 with the public key" confusion attack.
+
+For development and tests, :class:`DevelopmentSigner` keeps an Ed25519 key
+under ``var/`` and mints tokens (see ``python -m services.runtime.token_cli``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from fastapi import Depends, Request
+from jwt.algorithms import OKPAlgorithm
+
+from contracts.vocabulary import OrgType, Role
+from services.runtime.problems import Problem
+
+if TYPE_CHECKING:
+    from jwt.algorithms import AllowedPublicKeys
+
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "DEV_AUDIENCE",
+    "DEV_ISSUER",
+    "DEV_KEY_PATH",
+    "Actor",
+    "AuthenticationError",
+    "CurrentActor",
+    "DevelopmentSigner",
+    "TokenVerifier",
+    "actor_from_request",
+]
+
+DEV_ISSUER = "samverkan-dev"
+DEV_AUDIENCE = "samverkan"
+DEV_KEY_PATH = Path("var/dev-signing-key.pem")
+
+ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
+"""Asymmetric algorithms a verifier may be configured with; never ``none`` or ``HS*``."""
+
+_REQUIRED_CLAIMS = ("exp", "iss", "aud", "hsa_id", "org_id", "org_type", "role")
+
+_PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.ImmatureSignatureError, "token not yet valid"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+    (jwt.DecodeError, "malformed token"),
+)
+
+
+class AuthenticationError(Exception):
+    """The token cannot be trusted; the message says why (it holds no token data)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated member of staff, as far as authorisation rules need to know."""
+
+    hsa_id: str
+    """The person's HSA-id."""
+    org_id: str
+    """HSA-id of the organisation unit the person acts for."""
+    org_type: OrgType
+    role: Role
+
+
+class TokenVerifier:
+    """Verifies bearer tokens from one issuer for one audience.
+
+    Give exactly one of ``public_key`` (PEM) or ``jwks`` (a JWKS document,
+    ``{"keys": [...]}``). With a JWKS the token's ``kid`` header selects the
+    key, so the identity provider can rotate keys by publishing the new one
+    beside the old.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        public_key: str | None = None,
+        jwks: Mapping[str, Any] | None = None,
+        algorithms: Sequence[str] = ("EdDSA",),
+        leeway_seconds: int = 30,
+    ) -> None:
+        refused = set(algorithms) - ALLOWED_ALGORITHMS
+        if not algorithms or refused:
+            raise ValueError(f"algorithms must be among {sorted(ALLOWED_ALGORITHMS)}")
+        self._issuer = issuer
+        self._audience = audience
+        self._algorithms = list(algorithms)
+        self._leeway = leeway_seconds
+        self._public_key: AllowedPublicKeys | None = None
+        self._jwks: jwt.PyJWKSet | None = None
+        if (public_key is None) == (jwks is None):
+            raise ValueError("give exactly one of public_key or jwks")
+        if public_key is not None:
+            self._public_key = _load_public_key(public_key)
+        if jwks is not None:
+            self._jwks = jwt.PyJWKSet.from_dict(dict(jwks))
+
+    def verify(self, token: str) -> Actor:
+        """Check signature, ``exp``/``nbf``/``iat``, ``iss``, ``aud`` and the actor claims."""
+        try:
+            claims = jwt.decode(
+                token,
+                key=self._key_for(token),
+                algorithms=self._algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": list(_REQUIRED_CLAIMS)},
+            )
+        except jwt.MissingRequiredClaimError as error:
+            raise AuthenticationError(f'missing claim "{error.claim}"') from None
+        except jwt.PyJWTError as error:
+            raise AuthenticationError(_reason(error)) from None
+        return _actor_from_claims(claims)
+
+    def _key_for(self, token: str) -> AllowedPublicKeys | jwt.PyJWK:
+        if self._jwks is None:
+            assert self._public_key is not None
+            return self._public_key
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            raise AuthenticationError("malformed token") from None
+        if not isinstance(kid, str):
+            raise AuthenticationError('missing header "kid"')
+        try:
+            return self._jwks[kid]
+        except KeyError:
+            raise AuthenticationError(f'unknown key id "{_echo(kid)}"') from None
+
+
+def _load_public_key(pem: str) -> AllowedPublicKeys:
+    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    if not isinstance(key, Ed25519PublicKey | EllipticCurvePublicKey | RSAPublicKey):
+        raise ValueError("the public key must be Ed25519, EC or RSA")
+    return key
+
+
+def _echo(value: object) -> str:
+    """A caller-supplied value, shortened, so a crafted token cannot flood logs."""
+    return str(value)[:40]
+
+
+def _reason(error: jwt.PyJWTError) -> str:
+    for kind, reason in _PYJWT_REASONS:
+        if isinstance(error, kind):
+            return reason
+    return str(error) or "invalid token"
+
+
+def _actor_from_claims(claims: Mapping[str, Any]) -> Actor:
+    for name in ("hsa_id", "org_id"):
+        if not isinstance(claims[name], str) or not claims[name]:
+            raise AuthenticationError(f'claim "{name}" must be a non-empty string')
+    try:
+        org_type = OrgType(claims["org_type"])
+    except ValueError:
+        raise AuthenticationError(f'unknown org_type "{_echo(claims["org_type"])}"') from None
+    try:
+        role = Role(claims["role"])
+    except ValueError:
+        raise AuthenticationError(f'unknown role "{_echo(claims["role"])}"') from None
+    return Actor(hsa_id=claims["hsa_id"], org_id=claims["org_id"], org_type=org_type, role=role)
+
+
+class DevelopmentSigner:
+    """Mints tokens offline, standing in for the identity provider.
+
+    Never use it in production: whoever can read the key file can act as
+    anyone. The key lives in ``var/`` (git-ignored) with mode 0600.
+    """
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._private_key = private_key
+
+    @classmethod
+    def generate(cls) -> DevelopmentSigner:
+        """A signer with a fresh in-memory key (tests)."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> DevelopmentSigner:
+        """Load the PEM key at ``path``, creating it (and its folder) on first use.
+
+        Several services start at once in development; the key is written to a
+        private temporary file and linked into place, so exactly one process
+        creates it and none ever reads a half-written file.
+        """
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as file:
+                file.write(pem)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+            tmp.unlink()
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} does not hold an Ed25519 private key")
+        return cls(key)
+
+    @property
+    def public_key_pem(self) -> str:
+        """The verification key, for :class:`TokenVerifier`."""
+        return (
+            self._private_key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode("ascii")
+        )
+
+    def jwk(self, kid: str = "dev") -> dict[str, Any]:
+        """The verification key as a JWK, to publish in a JWKS document."""
+        jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self._private_key.public_key(), as_dict=True)
+        return {**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"}
+
+    def mint(
+        self,
+        actor: Actor,
+        *,
+        issuer: str,
+        audience: str,
+        now: datetime,
+        ttl: timedelta = timedelta(hours=8),
+        kid: str = "dev",
+    ) -> str:
+        """A signed token for ``actor``, valid from ``now`` for ``ttl``."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "sub": actor.hsa_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl,
+            "hsa_id": actor.hsa_id,
+            "org_id": actor.org_id,
+            "org_type": str(actor.org_type),
+            "role": str(actor.role),
+        }
+        return jwt.encode(claims, self._private_key, algorithm="EdDSA", headers={"kid": kid})
+
+
+def actor_from_request(request: Request) -> Actor:
+    """FastAPI dependency: the verified actor behind ``Authorization: Bearer …``.
+
+    The verifier is read from ``request.app.state.token_verifier`` so each
+    service's composition root decides where keys come from. A missing or bad
+    token answers 401 with a ``WWW-Authenticate`` challenge (RFC 6750): no
+    ``error`` when no credentials were sent, ``invalid_token`` otherwise.
+    """
+    verifier: TokenVerifier = request.app.state.token_verifier
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(
+            401,
+            "Unauthorized",
+            "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return verifier.verify(token.strip())
+    except AuthenticationError as error:
+        raise Problem(
+            401,
+            "Unauthorized",
+            error.reason,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+
+
+CurrentActor = Annotated[Actor, Depends(actor_from_request)]
+"""Declare a route parameter ``actor: CurrentActor`` to require authentication."""

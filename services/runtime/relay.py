@@ -1,0 +1,242 @@
+"""The outbox relay: the store's notification log, published to the service's topic.
+
+The notification log *is* the outbox, so a command is acknowledged as soon as
+its events are stored; this relay makes sure they also reach Kafka, in order,
+at least once:
+
+1. read notifications after the recorded position;
+2. translate the public ones into integration events and send them in one
+   pipelined batch (every send enqueued before any is awaited);
+3. wait for the broker's acks, then record the new position.
+
+A crash between 2 and 3 republishes the batch; consumers drop what they have
+already applied. Each message names its predecessor on the same partition
+(``ce_prevsequence``) so a consumer can tell "I missed something" from "this
+is new". A broker that lost its log (the embedded broker restarting, a topic
+re-created) reports end offsets below what we saw acknowledged; the relay then
+republishes from the start of the log — consumers skip what they have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification, PersistenceError
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from contracts import IntegrationEvent, encode
+from services.runtime.kafka import ensure_topics, producer_options
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPosition, RelayPositions
+
+log = logging.getLogger(__name__)
+
+Translator = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
+"""Turns a stored domain event into its public form, or None when it stays private."""
+
+_EVENT_ID_NAMESPACE = uuid.UUID("5f0c3a52-6d2b-4d8e-9a39-8f1f2f7f6b11")
+
+
+def event_id(notification: Notification) -> str:
+    """A CloudEvents id that is the same every time this stored event is republished."""
+    return str(
+        uuid.uuid5(
+            _EVENT_ID_NAMESPACE,
+            f"{notification.originator_id}:{notification.originator_version}",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RelayMetrics:
+    published: Counter
+    position: Gauge
+    head: Gauge
+    republishes: Counter
+    failures: Counter
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> RelayMetrics:
+        return cls(
+            published=Counter(
+                "samverkan_outbox_published",
+                "Integration events the outbox relay published (acknowledged by the broker).",
+                ["topic"],
+                registry=registry,
+            ),
+            position=Gauge(
+                "samverkan_outbox_position",
+                "Last store position the relay has published and recorded.",
+                ["topic"],
+                registry=registry,
+            ),
+            head=Gauge(
+                "samverkan_outbox_head",
+                "Highest store position the relay has seen; head minus position is outbox lag.",
+                ["topic"],
+                registry=registry,
+            ),
+            republishes=Counter(
+                "samverkan_outbox_log_losses",
+                "Times the broker had lost what the relay published, forcing a republish.",
+                ["topic"],
+                registry=registry,
+            ),
+            failures=Counter(
+                "samverkan_outbox_failures",
+                "Relay rounds that failed (broker or store unavailable) and were retried.",
+                ["topic"],
+                registry=registry,
+            ),
+        )
+
+
+class OutboxRelay:
+    """Publishes one application's notification log to its events topic."""
+
+    def __init__(
+        self,
+        *,
+        app: Application[Any],
+        translate: Translator,
+        topic: str,
+        settings: RuntimeSettings,
+        positions: RelayPositions,
+        metrics: RelayMetrics,
+    ) -> None:
+        self._app = app
+        self._translate = translate
+        self._topic = topic
+        self._settings = settings
+        self._positions = positions
+        self._metrics = metrics
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._partitioner = DefaultPartitioner()
+        self.position = RelayPosition()
+
+    def wake(self) -> None:
+        """Thread-safe nudge after new events were stored, so idle latency stays low."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def run(self) -> None:
+        """Publish until cancelled; broker or store outages are waited out, not fatal."""
+        self._loop = asyncio.get_running_loop()
+        backoff = 0.1
+        while True:
+            try:
+                await self._run_connected()
+            except (KafkaError, OSError, PersistenceError) as error:
+                self._metrics.failures.labels(self._topic).inc()
+                log.warning("outbox relay for %s will retry: %r", self._topic, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _run_connected(self) -> None:
+        producer = AIOKafkaProducer(**producer_options(self._settings))
+        offsets = AIOKafkaConsumer(bootstrap_servers=self._settings.kafka_bootstrap)
+        await producer.start()
+        try:
+            await offsets.start()
+            await ensure_topics(self._settings, [self._topic])
+            self.position = await asyncio.to_thread(self._positions.load, self._topic)
+            partitions = sorted(await producer.partitions_for(self._topic))
+            checked_at = 0.0
+            while True:
+                if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
+                    await self._check_log(offsets, partitions)
+                    checked_at = time.monotonic()
+                published = await self.publish_batch(producer, partitions)
+                if not published:
+                    self._wakeup.clear()
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)
+                    except TimeoutError:
+                        continue
+        finally:
+            await offsets.stop()
+            await producer.stop()
+
+    async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
+        """One round of read → send all → await acks → record. False when idle."""
+        start = self.position.sequence + 1
+        notifications = await asyncio.to_thread(
+            self._app.recorder.select_notifications, start, self._settings.relay_batch_size
+        )
+        if not notifications:
+            return False
+        self._metrics.head.labels(self._topic).set(notifications[-1].id)
+        tails = dict(self.position.tails)
+        pending: list[tuple[int, asyncio.Future[Any]]] = []
+        for notification in notifications:
+            domain_event = self._app.mapper.to_domain_event(notification)
+            event = self._translate(domain_event)
+            if event is None:
+                continue
+            key = event.partition_key().encode()
+            partition = self._partitioner(key, list(partitions), list(partitions))
+            message = encode(
+                event,
+                event_id=event_id(notification),
+                time=domain_event.timestamp,  # type: ignore[attr-defined]
+                sequence=notification.id,
+                prev_sequence=tails.get(partition, 0),
+            )
+            tails[partition] = notification.id
+            future = await producer.send(
+                self._topic,
+                value=message.value,
+                key=message.key,
+                headers=message.headers,
+                partition=partition,
+            )
+            pending.append((partition, future))
+        results = await asyncio.gather(*(future for _, future in pending))
+        ends = dict(self.position.ends)
+        for (partition, _), metadata in zip(pending, results, strict=True):
+            if metadata.offset < ends.get(partition, 0):
+                # Offsets only grow: a smaller one means a new, empty log.
+                await self._republish_all(f"partition {partition} restarted at {metadata.offset}")
+                return True
+            ends[partition] = metadata.offset + 1
+        self.position = RelayPosition(notifications[-1].id, tails, ends)
+        await asyncio.to_thread(self.record_position, self.position)
+        self._metrics.published.labels(self._topic).inc(len(pending))
+        self._metrics.position.labels(self._topic).set(self.position.sequence)
+        return True
+
+    def record_position(self, position: RelayPosition) -> None:
+        """Durably remember how far we got; everything before is on the broker."""
+        self._positions.save(self._topic, position)
+
+    async def _check_log(self, offsets: AIOKafkaConsumer, partitions: Sequence[int]) -> None:
+        """Republish everything when the broker reports less than it acknowledged."""
+        if not self.position.ends:
+            return
+        await ensure_topics(self._settings, [self._topic])
+        ends = await offsets.end_offsets([TopicPartition(self._topic, p) for p in partitions])
+        lost = [
+            p
+            for p, end in self.position.ends.items()
+            if ends.get(TopicPartition(self._topic, p), 0) < end
+        ]
+        if lost:
+            await self._republish_all(f"partitions {lost} hold less than was acknowledged")
+
+    async def _republish_all(self, reason: str) -> None:
+        log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)
+        self._metrics.republishes.labels(self._topic).inc()
+        self.position = RelayPosition()
+        await asyncio.to_thread(self.record_position, self.position)

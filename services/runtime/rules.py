@@ -1,0 +1,49 @@
+"""The one base class for domain errors: a broken rule, named by its ID.
+
+It lives apart from the HTTP mapping so that a service's domain imports
+nothing but this (no web framework, no I/O).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+
+class RuleViolation(Exception):
+    """A command broke a domain rule; base class for every service's domain errors.
+
+    Subclasses name the rule and, if 409 Conflict is not the right answer,
+    the status::
+
+        class OnlyBlueLightMayPull(RuleViolation):
+            rule = "E-1"
+            status = 403
+
+        raise OnlyBlueLightMayPull("only ambulance, rescue or police may pull")
+
+    ``rule`` may also be given per instance. The problem's ``title`` is the
+    class's ``title`` or, if unset, its name in words ("Only blue light may
+    pull"); the message becomes ``detail``, so write it for the caller.
+    """
+
+    rule: str = ""
+    status: ClassVar[int] = 409
+    title: ClassVar[str] = ""
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if rule is not None:
+            self.rule = rule
+        if not self.rule:
+            raise TypeError(f"{type(self).__name__} needs a rule id (e.g. 'E-3')")
+
+    @classmethod
+    def problem_title(cls) -> str:
+        """The class's ``title``, or its CamelCase name spelled out as a sentence."""
+        if cls.title:
+            return cls.title
+        words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", cls.__name__)
+        sentence = " ".join(word if word.isupper() else word.lower() for word in words)
+        return sentence[:1].upper() + sentence[1:]

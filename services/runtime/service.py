@@ -1,0 +1,186 @@
+"""Assembling a service: its application, its relay, its consumer and its HTTP app.
+
+Each service's ``main`` module states *what* it consists of in a
+:class:`ServiceParts`; this module does the same wiring for all four, so a
+fix to start-up or shutdown lands everywhere at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka.errors import KafkaError
+from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from contracts import dlq_topic, events_topic
+from services.runtime.application import OutboxApplication
+from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
+from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.http import HttpMetrics, ReadinessCheck, operations_router
+from services.runtime.identity import SubjectIdFactory
+from services.runtime.kafka import ensure_topics
+from services.runtime.problems import install_problem_handlers
+from services.runtime.relay import OutboxRelay, RelayMetrics, Translator
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPositions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceParts:
+    """What one service is made of; its ``main`` fills this in."""
+
+    name: str
+    title: str
+    description: str
+    app: Application[Any]
+    routers: Sequence[APIRouter]
+    translate: Translator | None = None
+    upstream: Sequence[str] = ()
+    target: TrackedTarget | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
+    """Verify with the configured public key, or the development key for offline use."""
+    if settings.token_public_key_file is not None:
+        public_key = settings.token_public_key_file.read_text()
+    else:
+        key_path = settings.var_dir / DEV_KEY_PATH.name
+        public_key = DevelopmentSigner.load_or_create(key_path).public_key_pem
+    return TokenVerifier(
+        issuer=settings.token_issuer, audience=settings.token_audience, public_key=public_key
+    )
+
+
+def subject_ids(settings: RuntimeSettings) -> SubjectIdFactory:
+    return SubjectIdFactory(settings.resolved_subject_key())
+
+
+def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
+    """The service's ASGI app; its lifespan runs the relay and the consumer beside the API."""
+    registry = CollectorRegistry()
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=parts.name),),
+        logger=logging.getLogger("samverkan.faststream"),
+        log_level=logging.DEBUG,
+        enable_idempotence=settings.kafka_enable_idempotence,
+        acks="all",
+    )
+    topics = [events_topic(parts.name, prefix=settings.topic_prefix)]
+    relay = _relay(parts, settings, registry, topics[0]) if parts.translate else None
+    if parts.target is not None:
+        upstream = [events_topic(s, prefix=settings.topic_prefix) for s in parts.upstream]
+        dead_letters = dlq_topic(parts.name, prefix=settings.topic_prefix)
+        topics += [*upstream, dead_letters]
+        TrackedConsumer(
+            group_id=f"{settings.topic_prefix}.{parts.name}",
+            dlq_topic=dead_letters,
+            target=parts.target,
+            metrics=ConsumerMetrics.register(registry),
+            max_retries=settings.consumer_max_retries,
+        ).subscribe(broker, upstream, session_timeout_ms=settings.kafka_session_timeout_ms)
+    background: dict[str, asyncio.Task[None]] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if relay is not None:
+            background["relay"] = asyncio.create_task(relay.run(), name=f"{parts.name}-relay")
+        background["broker"] = asyncio.create_task(
+            _start_broker(broker, settings, topics), name=f"{parts.name}-broker"
+        )
+        try:
+            yield
+        finally:
+            for task in background.values():
+                task.cancel()
+            for task in background.values():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await broker.stop()
+            parts.app.close()
+
+    async def store_ready() -> str | None:
+        try:
+            await asyncio.to_thread(parts.app.recorder.max_notification_id)
+        except Exception as error:
+            return f"store: {error!r}"[:200]
+        return None
+
+    async def broker_ready() -> str | None:
+        task = background.get("broker")
+        if task is None or not task.done() or task.exception() is not None:
+            return "kafka: not connected yet"
+        return None if await broker.ping(timeout=1.0) else "kafka: no answer"
+
+    async def relay_ready() -> str | None:
+        task = background.get("relay")
+        if task is not None and task.done():
+            return f"relay stopped: {task.exception()!r}"
+        return None
+
+    checks: dict[str, ReadinessCheck] = {
+        "store": store_ready,
+        "kafka": broker_ready,
+        "relay": relay_ready,
+    }
+    http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
+    http.add_middleware(HttpMetrics, registry=registry)
+    install_problem_handlers(http)
+    http.include_router(operations_router(registry, checks))
+    for router in parts.routers:
+        http.include_router(router)
+    http.state.token_verifier = token_verifier(settings)
+    http.state.application = parts.app
+    http.state.metrics_registry = registry
+    http.state.relay = relay
+    for key, value in parts.state.items():
+        setattr(http.state, key, value)
+    return http
+
+
+def _relay(
+    parts: ServiceParts, settings: RuntimeSettings, registry: CollectorRegistry, topic: str
+) -> OutboxRelay:
+    assert parts.translate is not None
+    datastore: SQLiteDatastore | PostgresDatastore = parts.app.recorder.datastore  # type: ignore[attr-defined]
+    relay = OutboxRelay(
+        app=parts.app,
+        translate=parts.translate,
+        topic=topic,
+        settings=settings,
+        positions=RelayPositions(datastore),
+        metrics=RelayMetrics.register(registry),
+    )
+    if isinstance(parts.app, OutboxApplication):
+        parts.app.save_listeners.append(relay.wake)
+    return relay
+
+
+async def _start_broker(broker: KafkaBroker, settings: RuntimeSettings, topics: list[str]) -> None:
+    """Connect, waiting out a broker that is not up yet (start order must not matter)."""
+    delay = 0.1
+    while True:
+        try:
+            await ensure_topics(settings, topics)
+            await broker.start()
+            return
+        except (KafkaError, OSError) as error:
+            log.warning("kafka not reachable yet: %r", error)
+            await broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

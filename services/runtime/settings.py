@@ -1,0 +1,122 @@
+"""Settings shared by every service, read from the environment (prefix ``SAMVERKAN_``).
+
+One class documents every knob an operator can turn; the field descriptions
+are the documentation (the README's configuration table is generated from
+them), so a setting that is not described here does not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RuntimeSettings(BaseSettings):
+    """Infrastructure settings every service reads the same way."""
+
+    model_config = SettingsConfigDict(env_prefix="SAMVERKAN_", extra="ignore")
+
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092",
+        description="Kafka bootstrap servers (host:port, comma separated).",
+    )
+    kafka_enable_idempotence: bool = Field(
+        False,
+        description=(
+            "Idempotent producer. Turn on against real Apache Kafka; the embedded "
+            "Tansu broker does not support it."
+        ),
+    )
+    topic_prefix: str = Field(
+        "samverkan",
+        description="Prefix of every topic name; lets several stacks share one cluster.",
+    )
+    database_url: str | None = Field(
+        None,
+        description=(
+            "PostgreSQL URL (postgresql://user:password@host:port/dbname). "
+            "Unset: one SQLite file per service under var_dir."
+        ),
+    )
+    database_schema_prefix: str = Field(
+        "",
+        description="Prefix of each service's PostgreSQL schema (schema = prefix + service).",
+    )
+    var_dir: Path = Field(Path("var"), description="Where SQLite stores and dev keys live.")
+    subject_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Secret for the keyed HMAC that turns an identity number into a subject id "
+            "(at least 32 bytes). Unset: a development key is created in var_dir."
+        ),
+    )
+    token_issuer: str = Field("samverkan-dev", description="Expected `iss` of bearer tokens.")
+    token_audience: str = Field("samverkan", description="Expected `aud` of bearer tokens.")
+    token_public_key_file: Path | None = Field(
+        None,
+        description=(
+            "PEM public key that verifies bearer tokens. Unset: the development "
+            "signing key in var_dir is used (created on first start)."
+        ),
+    )
+    relay_batch_size: int = Field(
+        500, ge=1, le=10_000, description="Notifications the outbox relay publishes per batch."
+    )
+    relay_log_check_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How often the relay checks that the topic still holds what it published.",
+    )
+    kafka_session_timeout_ms: int = Field(
+        10_000,
+        ge=1_000,
+        description=(
+            "Consumer group session timeout. The embedded broker delays a group join by "
+            "about half of it, so make run uses 3000 there."
+        ),
+    )
+    consumer_max_retries: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Attempts before a failing message goes to the dead-letter topic.",
+    )
+    log_level: str = Field("INFO", description="Log level of the JSON logs.")
+    http_host: str | None = Field(
+        None,
+        description="Interface the HTTP APIs listen on (unset: 127.0.0.1; 0.0.0.0 in containers).",
+    )
+
+    def resolved_subject_key(self) -> bytes:
+        """The HMAC key, creating a development key under var_dir when none is configured.
+
+        A development key on disk keeps subject ids stable across restarts of
+        ``make run`` without anyone having to invent a secret.
+        """
+        if self.subject_key is not None:
+            return self.subject_key.get_secret_value().encode()
+        return read_or_create_secret(self.var_dir / "dev-subject-key")
+
+
+def read_or_create_secret(path: Path) -> bytes:
+    """Read a secret file, creating it atomically when absent.
+
+    Several services start at once under ``make run``; linking a finished
+    temporary file into place means exactly one of them wins and every one
+    reads the same complete secret.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        # Another process won the race: its secret is the one everybody reads.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
+    return path.read_text().strip().encode()

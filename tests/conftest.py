@@ -1,0 +1,90 @@
+"""Fixtures that start real parts: the embedded broker, PostgreSQL schemas, service processes.
+
+Every test gets its own topic prefix, var directory and schema prefix, so
+tests run in parallel (pytest-xdist) without sharing topics, ports or schemas.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from services.runtime.broker import EmbeddedBroker, free_port
+from services.runtime.settings import RuntimeSettings
+from tests.support import PG_URL, ServiceProcess
+
+
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[EmbeddedBroker]:
+    """One embedded broker per test worker; tests isolate themselves by topic prefix."""
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def private_kafka() -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own, for tests that restart or kill it."""
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:12]}.samverkan"
+
+
+@pytest.fixture
+def pg_schema_prefix() -> Iterator[str]:
+    """A schema prefix of the test's own in the shared PostgreSQL; dropped afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:12]}_"
+    yield prefix
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (prefix + "%",)
+        ).fetchall()
+        for (name,) in rows:
+            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    return backend
+
+
+@pytest.fixture
+def runtime_settings(tmp_path: Path, kafka: EmbeddedBroker, topic_prefix: str) -> RuntimeSettings:
+    return RuntimeSettings(
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=topic_prefix,
+        var_dir=tmp_path / "var",
+        relay_log_check_seconds=0.5,
+        kafka_session_timeout_ms=3000,
+    )
+
+
+@pytest.fixture
+def start_service(runtime_settings: RuntimeSettings) -> Iterator[Any]:
+    """Start services as processes; all are stopped when the test ends."""
+    started: list[ServiceProcess] = []
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(
+        service: str, settings: RuntimeSettings | None = None, **extra_env: str
+    ) -> ServiceProcess:
+        process = ServiceProcess(service, settings or runtime_settings, extra_env)
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in reversed(started):
+        process.stop()

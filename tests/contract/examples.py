@@ -1,0 +1,89 @@
+"""One valid example of every public event, shared by the contract tests.
+
+Ids are made up; the subject id is an arbitrary 64-hex string, not derived
+from any identity number.
+"""
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from contracts import (
+    ConsentForm,
+    ConsentGiven,
+    ConsentWithdrawn,
+    DeviationCategory,
+    DeviationReported,
+    EmergencyDisclosureRecorded,
+    IntegrationEvent,
+    LegalBasis,
+    MeasureTried,
+    MeetingScheduled,
+    OrgType,
+    Purpose,
+    RedThreadPulled,
+)
+
+SUBJECT = "3f" * 32
+SOCIAL_SERVICES = "SE2321000016-15CQ"
+PSYCHIATRY = "SE2321000016-7R2K"
+POLICE = "SE2021000076-PL01"
+CASEWORKER = "SE2321000016-H9X1"
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+CONSENT_GIVEN = ConsentGiven(
+    subject_id=SUBJECT,
+    consent_id=UUID("0b8e7a55-61f6-4d7e-9a57-0b5b1c4f3a10"),
+    purpose=Purpose.RED_THREAD_MEETING,
+    parties=(SOCIAL_SERVICES, PSYCHIATRY),
+    form=ConsentForm.WRITTEN,
+    recorded_by=CASEWORKER,
+    informed=True,
+    given_at=AT,
+    valid_until=date(2026, 6, 30),
+)
+
+EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
+    ConsentGiven: CONSENT_GIVEN,
+    ConsentWithdrawn: ConsentWithdrawn(
+        subject_id=SUBJECT,
+        consent_id=CONSENT_GIVEN.consent_id,
+        withdrawn_at=AT,
+        recorded_by=CASEWORKER,
+    ),
+    EmergencyDisclosureRecorded: EmergencyDisclosureRecorded(
+        subject_id=SUBJECT,
+        disclosure_id=UUID("5d1c2a3b-8e4f-4a6b-9c7d-1e2f3a4b5c6d"),
+        parties=(POLICE, SOCIAL_SERVICES, PSYCHIATRY),
+        decided_by=CASEWORKER,
+        decided_at=AT,
+        valid_until=datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
+    ),
+    RedThreadPulled: RedThreadPulled(
+        subject_id=SUBJECT,
+        red_thread_id=UUID("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"),
+        pulled_at=AT,
+        pulled_by="SE2021000076-PL0042",
+        pulled_by_org_type=OrgType.POLICE,
+        measures_tried=(MeasureTried.SIP, MeasureTried.THREE_PARTY_MEETING),
+        burdened_orgs=(POLICE, SOCIAL_SERVICES),
+        municipality_code="0180",
+    ),
+    MeetingScheduled: MeetingScheduled(
+        subject_id=SUBJECT,
+        red_thread_id=UUID("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"),
+        meeting_at=datetime(2026, 3, 10, 13, 0, tzinfo=UTC),
+        invited_orgs=(POLICE, SOCIAL_SERVICES, PSYCHIATRY),
+        legal_basis=LegalBasis.CONSENT,
+        basis_id=CONSENT_GIVEN.consent_id,
+        scheduled_by="SE2321000016-K00R",
+    ),
+    DeviationReported: DeviationReported(
+        deviation_id=UUID("c0ffee00-1234-4abc-8def-0123456789ab"),
+        subject_id=SUBJECT,
+        category=DeviationCategory.NO_SIP,
+        reported_at=AT,
+        reporting_org=SOCIAL_SERVICES,
+        reporting_org_type=OrgType.SOCIAL_SERVICES,
+        affected_orgs=(PSYCHIATRY,),
+    ),
+}

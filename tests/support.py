@@ -1,0 +1,215 @@
+"""Test support: made-up actors, tokens, service processes, reading topics as a partner.
+
+Every test gets its own topic prefix, var directory and schema prefix, so
+tests run in parallel (pytest-xdist) without sharing topics, ports or schemas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from contracts import OrgType, Role, events_topic
+from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.broker import free_port
+from services.runtime.settings import RuntimeSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("SAMVERKAN_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Made-up identity numbers only: the tax agency's published test number.
+TEST_PERSONNUMMER = "19121212-1212"
+
+POLICE = Actor(
+    hsa_id="SE2321000016-P001",
+    org_id="SE2321000016-POL1",
+    org_type=OrgType.POLICE,
+    role=Role.FIRST_RESPONDER,
+)
+SOCIAL = Actor(
+    hsa_id="SE2120000001-S001",
+    org_id="SE2120000001-SOC1",
+    org_type=OrgType.SOCIAL_SERVICES,
+    role=Role.CASEWORKER,
+)
+HEALTH = Actor(
+    hsa_id="SE2321000016-H001",
+    org_id="SE2321000016-HC01",
+    org_type=OrgType.HEALTH_CARE,
+    role=Role.DEPUTY_UNIT_MANAGER,
+)
+COORDINATOR = Actor(
+    hsa_id="SE2321000016-K001",
+    org_id="SE2321000016-NVK1",
+    org_type=OrgType.COORDINATION_OFFICE,
+    role=Role.COORDINATOR,
+)
+
+
+def settings_env(settings: RuntimeSettings) -> dict[str, str]:
+    """The environment a service process needs to read exactly these settings."""
+    env = {
+        "SAMVERKAN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SAMVERKAN_TOPIC_PREFIX": settings.topic_prefix,
+        "SAMVERKAN_VAR_DIR": str(settings.var_dir),
+        "SAMVERKAN_RELAY_LOG_CHECK_SECONDS": str(settings.relay_log_check_seconds),
+        "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
+        "SAMVERKAN_DATABASE_SCHEMA_PREFIX": settings.database_schema_prefix,
+    }
+    if settings.database_url:
+        env["SAMVERKAN_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def token(settings: RuntimeSettings, actor: Actor) -> str:
+    signer = DevelopmentSigner.load_or_create(settings.var_dir / "dev-signing-key.pem")
+    return signer.mint(actor, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC))
+
+
+def auth(settings: RuntimeSettings, actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(settings, actor)}"}
+
+
+@dataclass
+class ServiceProcess:
+    """A service running as its own OS process, exactly as ``make run`` starts it."""
+
+    service: str
+    settings: RuntimeSettings
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ServiceProcess:
+        env = {
+            **os.environ,
+            **settings_env(self.settings),
+            f"SAMVERKAN_{self.service.upper()}_HTTP_PORT": str(self.port),
+            **self.extra_env,
+        }
+        log = open(self.settings.var_dir / f"{self.service}.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.runtime.serve", self.service],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.service} exited: {self.logs()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.service} not ready: {self.logs()[-3000:]}")
+
+    def logs(self) -> str:
+        path = self.settings.var_dir / f"{self.service}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def client(self, actor: Actor | None = None) -> httpx.Client:
+        headers = auth(self.settings, actor) if actor else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+
+def read_topic(
+    bootstrap: str, topic: str, timeout: float = 5.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on a topic right now, read as a partner would (no consumer group)."""
+
+    async def read() -> list[ConsumerRecord[bytes, bytes]]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                await consumer._client.force_metadata_update()
+                partitions = consumer.partitions_for_topic(topic) or set()
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            if not tps:
+                return []
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            ends = await consumer.end_offsets(tps)
+            records: list[ConsumerRecord[bytes, bytes]] = []
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                positions = [await consumer.position(tp) for tp in tps]
+                if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
+                    break
+                batch = await consumer.getmany(timeout_ms=200)
+                for messages in batch.values():
+                    records.extend(messages)
+            return records
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
+
+
+def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
+    """Poll until predicate() is truthy; return its value (the eventual-consistency wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
+        time.sleep(interval)
+
+
+__all__ = [
+    "COORDINATOR",
+    "HEALTH",
+    "PG_URL",
+    "POLICE",
+    "SOCIAL",
+    "TEST_PERSONNUMMER",
+    "ServiceProcess",
+    "auth",
+    "events_topic",
+    "read_topic",
+    "settings_env",
+    "token",
+    "wait_for",
+]

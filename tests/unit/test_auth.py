@@ -1,0 +1,280 @@
+"""Bearer-token verification: what is accepted, and every way a token is refused."""
+
+import base64
+import hashlib
+import hmac
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from contracts.vocabulary import OrgType, Role
+from services.runtime.auth import (
+    DEV_AUDIENCE,
+    DEV_ISSUER,
+    Actor,
+    AuthenticationError,
+    CurrentActor,
+    DevelopmentSigner,
+    TokenVerifier,
+)
+from services.runtime.problems import install_problem_handlers
+from services.runtime.token_cli import app as token_cli
+
+ACTOR = Actor(
+    hsa_id="SE0000000000-T001",
+    org_id="SE0000000000-TUNIT",
+    org_type=OrgType.POLICE,
+    role=Role.FIRST_RESPONDER,
+)
+
+
+@pytest.fixture
+def private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def signer(private_key: Ed25519PrivateKey) -> DevelopmentSigner:
+    return DevelopmentSigner(private_key)
+
+
+@pytest.fixture
+def verifier(signer: DevelopmentSigner) -> TokenVerifier:
+    return TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, public_key=signer.public_key_pem)
+
+
+def now() -> datetime:
+    # PyJWT checks exp/nbf against the real clock, so tokens are minted around it.
+    return datetime.now(UTC)
+
+
+def mint(signer: DevelopmentSigner, **overrides: Any) -> str:
+    arguments: dict[str, Any] = {"issuer": DEV_ISSUER, "audience": DEV_AUDIENCE, "now": now()}
+    return signer.mint(ACTOR, **(arguments | overrides))
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    issued = int(now().timestamp())
+    base = {
+        "iss": DEV_ISSUER,
+        "aud": DEV_AUDIENCE,
+        "iat": issued,
+        "exp": issued + 3600,
+        "hsa_id": ACTOR.hsa_id,
+        "org_id": ACTOR.org_id,
+        "org_type": "police",
+        "role": "first_responder",
+    }
+    return {k: v for k, v in (base | overrides).items() if v is not None}
+
+
+def refusal(verifier: TokenVerifier, token: str) -> str:
+    with pytest.raises(AuthenticationError) as error:
+        verifier.verify(token)
+    return error.value.reason
+
+
+def signing_input(alg: str, body: dict[str, Any]) -> str:
+    """Header and payload of a hand-made token, for the attacks PyJWT will not encode."""
+    parts = ({"alg": alg, "typ": "JWT"}, body)
+    return ".".join(b64url(json.dumps(part).encode()) for part in parts)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_valid_token_gives_the_actor(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
+    assert verifier.verify(mint(signer)) == ACTOR
+
+
+def test_expired_token_is_refused(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
+    token = mint(signer, now=now() - timedelta(hours=9), ttl=timedelta(hours=8))
+    assert refusal(verifier, token) == "token expired"
+
+
+def test_token_not_yet_valid_is_refused(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
+    assert refusal(verifier, mint(signer, now=now() + timedelta(hours=1))) == "token not yet valid"
+
+
+def test_small_clock_skew_is_tolerated(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
+    assert verifier.verify(mint(signer, now=now() + timedelta(seconds=10))) == ACTOR
+
+
+def test_wrong_issuer_is_refused(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
+    assert refusal(verifier, mint(signer, issuer="someone-else")) == "wrong issuer"
+
+
+def test_wrong_audience_is_refused(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
+    assert refusal(verifier, mint(signer, audience="another-api")) == "wrong audience"
+
+
+def test_token_from_another_key_is_refused(verifier: TokenVerifier) -> None:
+    assert refusal(verifier, mint(DevelopmentSigner.generate())) == "bad signature"
+
+
+def test_garbage_is_refused(verifier: TokenVerifier) -> None:
+    assert refusal(verifier, "not-a-token") == "malformed token"
+
+
+def test_alg_none_token_is_refused(verifier: TokenVerifier) -> None:
+    assert refusal(verifier, f"{signing_input('none', claims())}.") == "algorithm not allowed"
+
+
+def test_hs256_signed_with_the_public_key_is_refused(
+    signer: DevelopmentSigner, verifier: TokenVerifier
+) -> None:
+    """Algorithm confusion: the public key is public, so it must never work as an HMAC secret."""
+    unsigned = signing_input("HS256", claims())
+    mac = hmac.new(signer.public_key_pem.encode(), unsigned.encode(), hashlib.sha256)
+    token = f"{unsigned}.{b64url(mac.digest())}"
+    assert refusal(verifier, token) == "algorithm not allowed"
+
+
+@pytest.mark.parametrize("algorithms", [("HS256",), ("none",), ("EdDSA", "HS512"), ()])
+def test_verifier_refuses_symmetric_or_no_algorithms(
+    signer: DevelopmentSigner, algorithms: tuple[str, ...]
+) -> None:
+    with pytest.raises(ValueError, match="algorithms"):
+        TokenVerifier(
+            issuer=DEV_ISSUER,
+            audience=DEV_AUDIENCE,
+            public_key=signer.public_key_pem,
+            algorithms=algorithms,
+        )
+
+
+def test_unknown_org_type_is_refused(
+    private_key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    token = jwt.encode(claims(org_type="xyz"), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'unknown org_type "xyz"'
+
+
+def test_unknown_role_is_refused(private_key: Ed25519PrivateKey, verifier: TokenVerifier) -> None:
+    token = jwt.encode(claims(role="superuser"), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'unknown role "superuser"'
+
+
+@pytest.mark.parametrize("claim", ["org_type", "role", "hsa_id", "org_id", "exp", "aud", "iss"])
+def test_missing_claim_is_refused(
+    private_key: Ed25519PrivateKey, verifier: TokenVerifier, claim: str
+) -> None:
+    token = jwt.encode(claims(**{claim: None}), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == f'missing claim "{claim}"'
+
+
+def test_empty_hsa_id_is_refused(private_key: Ed25519PrivateKey, verifier: TokenVerifier) -> None:
+    token = jwt.encode(claims(hsa_id=""), private_key, algorithm="EdDSA")
+    assert "hsa_id" in refusal(verifier, token)
+
+
+def test_jwks_rotation_accepts_either_key_by_kid() -> None:
+    old, new = DevelopmentSigner.generate(), DevelopmentSigner.generate()
+    jwks = {"keys": [old.jwk("2025-01"), new.jwk("2025-06")]}
+    verifier = TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks=jwks)
+
+    assert verifier.verify(mint(old, kid="2025-01")) == ACTOR
+    assert verifier.verify(mint(new, kid="2025-06")) == ACTOR
+    assert refusal(verifier, mint(new, kid="2024-01")) == 'unknown key id "2024-01"'
+    assert refusal(verifier, mint(new, kid="2025-01")) == "bad signature"
+
+
+def test_jwks_token_without_kid_is_refused(private_key: Ed25519PrivateKey) -> None:
+    jwks = {"keys": [DevelopmentSigner(private_key).jwk("only")]}
+    verifier = TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks=jwks)
+    token = jwt.encode(claims(), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'missing header "kid"'
+
+
+def test_dev_key_is_created_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "dev-signing-key.pem"
+    first = DevelopmentSigner.load_or_create(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert DevelopmentSigner.load_or_create(path).public_key_pem == first.public_key_pem
+    assert list(path.parent.iterdir()) == [path]
+
+
+def test_token_cli_mints_a_verifiable_token(tmp_path: Path) -> None:
+    key = tmp_path / "dev.pem"
+    result = CliRunner().invoke(
+        token_cli,
+        [
+            "--hsa-id", "SE0000000000-T002",
+            "--org-id", "SE0000000000-TUNIT",
+            "--org-type", "police",
+            "--role", "first_responder",
+            "--key", str(key),
+            "--ttl-hours", "1",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    verifier = TokenVerifier(
+        issuer=DEV_ISSUER,
+        audience=DEV_AUDIENCE,
+        public_key=DevelopmentSigner.load_or_create(key).public_key_pem,
+    )
+    actor = verifier.verify(result.stdout.strip())
+    assert actor == Actor(
+        "SE0000000000-T002", "SE0000000000-TUNIT", OrgType.POLICE, Role.FIRST_RESPONDER
+    )
+
+
+@pytest.fixture
+def client(verifier: TokenVerifier) -> TestClient:
+    app = FastAPI()
+    app.state.token_verifier = verifier
+    install_problem_handlers(app)
+
+    @app.get("/me")
+    def me(actor: CurrentActor) -> dict[str, str]:
+        return {"hsa_id": actor.hsa_id, "role": actor.role}
+
+    return TestClient(app)
+
+
+def test_request_with_valid_bearer_token_reaches_the_route(
+    client: TestClient, signer: DevelopmentSigner
+) -> None:
+    response = client.get("/me", headers={"Authorization": f"Bearer {mint(signer)}"})
+    assert response.status_code == 200
+    assert response.json() == {"hsa_id": ACTOR.hsa_id, "role": "first_responder"}
+
+
+def test_request_without_token_is_401_problem(client: TestClient) -> None:
+    response = client.get("/me")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["title"] == "Unauthorized"
+
+
+def test_request_with_bad_token_is_401_invalid_token(
+    client: TestClient, signer: DevelopmentSigner
+) -> None:
+    token = mint(signer, audience="another-api")
+    response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert response.json()["detail"] == "wrong audience"
+
+
+def test_verifier_needs_exactly_one_key_source(signer: DevelopmentSigner) -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE)
+    with pytest.raises(ValueError, match="exactly one"):
+        TokenVerifier(
+            issuer=DEV_ISSUER,
+            audience=DEV_AUDIENCE,
+            public_key=signer.public_key_pem,
+            jwks={"keys": [signer.jwk()]},
+        )

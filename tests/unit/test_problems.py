@@ -1,0 +1,154 @@
+"""Every error a service returns is an RFC 9457 problem document, never a bare 500."""
+
+import logging
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from services.runtime.problems import Problem, RuleViolation, install_problem_handlers
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class MeetingTooLate(RuleViolation):
+    rule = "E-3"
+
+
+class OnlyBlueLightMayPull(RuleViolation):
+    rule = "E-1"
+    status = 403
+    title = "Only blue-light services may pull the red thread"
+
+
+class Referral(BaseModel):
+    personnummer: str
+    urgent: bool
+
+
+@pytest.fixture
+def client() -> TestClient:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/referrals")
+    def refer(referral: Referral) -> dict[str, bool]:
+        return {"urgent": referral.urgent}
+
+    @app.post("/meetings")
+    def schedule() -> None:
+        raise MeetingTooLate("the meeting must be held within 14 days of the pull")
+
+    @app.post("/red-threads")
+    def pull() -> None:
+        raise OnlyBlueLightMayPull("school may not pull the red thread")
+
+    @app.get("/secret")
+    def secret() -> None:
+        raise Problem(403, "Forbidden", "no consent", rule="C-1", headers={"X-Reason": "consent"})
+
+    @app.get("/bug")
+    def bug() -> None:
+        raise RuntimeError("19121212-1212 leaked into an exception")
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_validation_error_names_each_field_and_hides_the_input(client: TestClient) -> None:
+    response = client.post("/referrals", json={"personnummer": 19121212, "urgent": "maybe"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    problem = response.json()
+    assert problem["title"] == "Invalid request"
+    assert problem["instance"] == "/referrals"
+    assert [error["field"] for error in problem["errors"]] == [
+        "body.personnummer",
+        "body.urgent",
+    ]
+    assert "19121212" not in response.text
+
+
+def test_missing_field_is_named(client: TestClient) -> None:
+    response = client.post("/referrals", json={"urgent": True})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.personnummer"
+
+
+def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
+    response = client.post(
+        "/referrals",
+        content=b'{"personnummer": "19121212-1212", ',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "not valid JSON" in response.json()["detail"]
+    assert "19121212" not in response.text
+
+
+def test_rule_violation_is_409_with_the_rule(client: TestClient) -> None:
+    response = client.post("/meetings")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json() == {
+        "type": "https://samverkan.se/problems/rule/E-3",
+        "title": "Meeting too late",
+        "status": 409,
+        "detail": "the meeting must be held within 14 days of the pull",
+        "instance": "/meetings",
+        "rule": "E-3",
+    }
+
+
+def test_rule_violation_subclass_sets_status_and_title(client: TestClient) -> None:
+    response = client.post("/red-threads")
+    assert response.status_code == 403
+    assert response.json()["title"] == "Only blue-light services may pull the red thread"
+    assert response.json()["rule"] == "E-1"
+
+
+def test_rule_violation_needs_a_rule_id() -> None:
+    with pytest.raises(TypeError, match="rule id"):
+        RuleViolation("no rule")
+    assert RuleViolation("explicit", rule="K-5").rule == "K-5"
+
+
+def test_problem_exception_keeps_its_members_and_headers(client: TestClient) -> None:
+    response = client.get("/secret")
+    assert response.status_code == 403
+    assert response.headers["x-reason"] == "consent"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "no consent",
+        "instance": "/secret",
+        "rule": "C-1",
+    }
+
+
+def test_unknown_route_is_404_problem(client: TestClient) -> None:
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["title"] == "Not Found"
+    assert response.json()["instance"] == "/nowhere"
+
+
+def test_wrong_method_is_405_problem(client: TestClient) -> None:
+    response = client.get("/meetings")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "allow" in response.headers
+
+
+def test_unexpected_error_is_a_logged_generic_500_problem(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="services.runtime.problems"):
+        response = client.get("/bug")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "19121212" not in response.text
+    assert any(record.exc_info for record in caplog.records)
