@@ -7,23 +7,33 @@ tests run in parallel (pytest-xdist) without sharing topics, ports or schemas.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import importlib
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
 
-from contracts import OrgType, Role, events_topic
+from contracts import OrgType, Role, dlq_topic, events_topic
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.broker import free_port
+from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPositions
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("SAMVERKAN_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -183,7 +193,9 @@ def read_topic(
         finally:
             await consumer.stop()
 
-    return asyncio.run(read())
+    # A thread of its own, so async tests (with a running loop) can call it too.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
 
 
 def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
@@ -213,3 +225,95 @@ __all__ = [
     "token",
     "wait_for",
 ]
+
+
+async def drain_relay(
+    app: Any, settings: RuntimeSettings, topic: str, timeout: float = 15.0
+) -> OutboxRelay:
+    """Run an outbox relay in-process until everything stored is published and recorded."""
+    datastore = app.recorder.datastore
+    relay = OutboxRelay(
+        app=app,
+        translate=_translator_for(app),
+        topic=topic,
+        settings=settings,
+        positions=RelayPositions(datastore),
+        metrics=RelayMetrics.register(CollectorRegistry()),
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        head = app.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + timeout
+        while relay.position.sequence < head:
+            if task.done():
+                task.result()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"relay stuck at {relay.position} of {head}")
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return relay
+
+
+def _translator_for(app: Any) -> Any:
+    module = importlib.import_module(f"services.{app.name}.translate")
+    return module.to_integration_event
+
+
+@contextlib.asynccontextmanager
+async def running_consumer(
+    settings: RuntimeSettings, app: Any, upstream: list[str], name: str
+) -> AsyncIterator[ConsumerMetrics]:
+    """A tracked consumer for ``app`` in-process, subscribed to the upstream services' topics."""
+    broker = KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
+    metrics = ConsumerMetrics.register(CollectorRegistry())
+    TrackedConsumer(
+        group_id=f"{settings.topic_prefix}.{name}",
+        dlq_topic=dlq_topic(name, prefix=settings.topic_prefix),
+        target=TrackedTarget.of(app, app.recorder),
+        metrics=metrics,
+        max_retries=2,
+        retry_delay=0.01,
+    ).subscribe(
+        broker,
+        [events_topic(s, prefix=settings.topic_prefix) for s in upstream],
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+    )
+    await broker.start()
+    try:
+        yield metrics
+    finally:
+        await broker.stop()
+
+
+async def eventually(predicate: Any, timeout: float = 20.0) -> Any:
+    """Async twin of wait_for: poll a (sync, possibly blocking) predicate off the loop."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await asyncio.to_thread(predicate)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
+        await asyncio.sleep(0.1)
+
+
+async def produce_raw(
+    bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+) -> None:
+    """Write messages exactly as given (key, value, headers) — for duplicates and poison."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for key, value, headers in messages:
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def metric_value(metrics: Any, name: str, **labels: str) -> float:
+    counter = getattr(metrics, name)
+    value: float = counter.labels(**labels)._value.get()
+    return value

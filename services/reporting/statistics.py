@@ -1,0 +1,197 @@
+"""The statistics read model: monthly counts built from every service's public events.
+
+`Statistics` is an eventsourcing `Projection`; its view, a `TrackingRecorder`,
+adds to the counts and records the consumed position (``source#partition``,
+producer sequence) in one transaction, so a redelivered event is counted
+once. The view lives in the reporting service's own database, beside its
+event store (same SQLite file, or same PostgreSQL schema).
+
+Counts are raw here. Small-cell suppression (D-5) is applied when they are
+shown (`services.reporting.domain.suppress`), so a later rule change needs no
+rebuild.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg import sql
+
+from contracts import ConsentGiven, DeviationReported, MeetingScheduled, RedThreadPulled
+from services.runtime.time import STOCKHOLM
+
+RED_THREADS = "red_threads"
+MEETINGS_SCHEDULED = "meetings_scheduled"
+DEVIATIONS = "deviations"
+CONSENTS_GIVEN = "consents_given"
+MEASURES = (RED_THREADS, MEETINGS_SCHEDULED, DEVIATIONS, CONSENTS_GIVEN)
+"""Every measure the statistics show, in the order they are reported."""
+
+ALL = "all"
+"""Dimension value of a measure that is not broken down."""
+
+CountKey = tuple[str, str, str]
+"""(measure, month "YYYY-MM", dimension value)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    month: str
+    dimension: str
+    count: int
+
+
+def stockholm_month(instant: datetime) -> str:
+    """The calendar month in Sweden ("YYYY-MM"): 23:30 UTC on 31 March is already April."""
+    return instant.astimezone(STOCKHOLM).strftime("%Y-%m")
+
+
+class StatisticsView(TrackingRecorder, ABC):
+    """Monthly counts per measure and dimension, with the position they reflect."""
+
+    @abstractmethod
+    def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
+        """Add 1 per key and record `tracking`, in one transaction.
+
+        A tracking position at or below the recorded one raises
+        `IntegrityError` and adds nothing.
+        """
+
+    @abstractmethod
+    def counts(self) -> list[Row]:
+        """Every count, ordered by measure, month and dimension."""
+
+
+class SQLiteStatisticsView(SQLiteTrackingRecorder, StatisticsView):
+    _upsert = (
+        "INSERT INTO statistics_count (measure, month, dimension, count) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (measure, month, dimension) "
+        "DO UPDATE SET count = statistics_count.count + excluded.count"
+    )
+    _select = (
+        "SELECT measure, month, dimension, count FROM statistics_count "
+        "ORDER BY measure, month, dimension"
+    )
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS statistics_count ("
+            "measure TEXT NOT NULL, month TEXT NOT NULL, dimension TEXT NOT NULL, "
+            "count INTEGER NOT NULL, PRIMARY KEY (measure, month, dimension)) WITHOUT ROWID",
+        ]
+
+    def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for key, n in Counter(counts).items():
+                cursor.execute(self._upsert, (*key, n))
+
+    def counts(self) -> list[Row]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._select)
+            return [_row(r) for r in cursor.fetchall()]
+
+
+class PostgresStatisticsView(PostgresTrackingRecorder, StatisticsView):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        table = sql.Identifier(self.datastore.schema, "statistics_count")
+        self.sql_create_statements.append(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                "measure text NOT NULL, month text NOT NULL, dimension text NOT NULL, "
+                "count bigint NOT NULL, PRIMARY KEY (measure, month, dimension))"
+            ).format(table)
+        )
+        self._upsert = sql.SQL(
+            "INSERT INTO {0} AS t (measure, month, dimension, count) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (measure, month, dimension) DO UPDATE SET count = t.count + EXCLUDED.count"
+        ).format(table)
+        self._select = sql.SQL(
+            "SELECT measure, month, dimension, count FROM {} ORDER BY measure, month, dimension"
+        ).format(table)
+
+    def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for key, n in Counter(counts).items():
+                cursor.execute(self._upsert, (*key, n))
+
+    def counts(self) -> list[Row]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._select)
+            return [_row(r) for r in cursor.fetchall()]
+
+
+def _row(record: Any) -> Row:
+    return Row(
+        measure=record["measure"],
+        month=record["month"],
+        dimension=record["dimension"],
+        count=int(record["count"]),
+    )
+
+
+def statistics_view(application: Application[Any]) -> StatisticsView:
+    """The view, with its tables, in the same database as `application`'s event store."""
+    datastore = getattr(application.recorder, "datastore", None)
+    view: StatisticsView
+    if isinstance(datastore, PostgresDatastore):
+        view = PostgresStatisticsView(datastore)
+    elif isinstance(datastore, SQLiteDatastore):
+        view = SQLiteStatisticsView(datastore)
+    else:
+        msg = f"no statistics view for a {type(datastore).__name__} store"
+        raise TypeError(msg)
+    view.create_table()
+    return view
+
+
+class Statistics(Projection[StatisticsView]):
+    """Counts the facts the follow-up indicators (D-6) and the yearly review (D-5) need.
+
+    Each count falls in the Stockholm calendar month of the moment the event
+    is about. `MeetingScheduled` carries no time of scheduling, only
+    `meeting_at`, so meetings count in the month they are held: that is also
+    the month a coordinator asks about ("how many red-thread meetings did we
+    hold in March?"), and it does not change when the events are replayed.
+    """
+
+    name = "statistics"
+
+    @singledispatchmethod
+    def process_event(self, event: Any, tracking: Tracking) -> None:
+        """Events that no measure counts still move the position on."""
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _red_thread_pulled(self, event: RedThreadPulled, tracking: Tracking) -> None:
+        month = stockholm_month(event.pulled_at)
+        self.view.increment([(RED_THREADS, month, event.pulled_by_org_type.value)], tracking)
+
+    @process_event.register
+    def _meeting_scheduled(self, event: MeetingScheduled, tracking: Tracking) -> None:
+        month = stockholm_month(event.meeting_at)
+        self.view.increment([(MEETINGS_SCHEDULED, month, ALL)], tracking)
+
+    @process_event.register
+    def _deviation_reported(self, event: DeviationReported, tracking: Tracking) -> None:
+        month = stockholm_month(event.reported_at)
+        self.view.increment([(DEVIATIONS, month, event.category.value)], tracking)
+
+    @process_event.register
+    def _consent_given(self, event: ConsentGiven, tracking: Tracking) -> None:
+        month = stockholm_month(event.given_at)
+        self.view.increment([(CONSENTS_GIVEN, month, event.purpose.value)], tracking)

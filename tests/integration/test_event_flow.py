@@ -1,0 +1,214 @@
+"""The event flow against a real broker and real stores: store → relay → Kafka → tracked consumer.
+
+Each test runs on SQLite and on PostgreSQL (`store_backend`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from eventsourcing.application import AggregateNotFoundError
+
+from contracts import ConsentGiven, Purpose, decode, dlq_topic, encode, events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.escalation.application import EscalationApplication
+from services.escalation.domain import authorisations_id
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPosition, RelayPositions, store_env
+from tests.support import (
+    PG_URL,
+    drain_relay,
+    eventually,
+    metric_value,
+    produce_raw,
+    read_topic,
+    running_consumer,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PARTIES = ["SE2321000016-POL1", "SE2120000001-SOC1"]
+
+
+def subject(n: int) -> str:
+    return f"{n:064x}"
+
+
+@pytest.fixture
+def settings(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> RuntimeSettings:
+    if store_backend == "postgres":
+        return runtime_settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    return runtime_settings
+
+
+def consent_app(settings: RuntimeSettings) -> ConsentApplication:
+    return ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+
+
+def give(app: ConsentApplication, subject_id: str) -> UUID:
+    return app.give_consent(
+        GiveConsent(
+            subject_id=subject_id,
+            purpose="red_thread_meeting",
+            parties=PARTIES,
+            form="oral",
+            informed=True,
+            recorded_by="SE2321000016-P001",
+            valid_until=None,
+        ),
+        at=NOW,
+        today=NOW.date(),
+    )
+
+
+async def test_relay_publishes_every_public_event_in_store_order(
+    settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    app = consent_app(settings)
+    ids = [give(app, subject(n % 4)) for n in range(12)]
+    app.withdraw_consent(ids[0], recorded_by="SE2321000016-P001", at=NOW)
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+
+    relay = await drain_relay(app, settings, topic)
+
+    records = read_topic(kafka.bootstrap, topic)
+    envelopes = [decode(r.value, r.headers) for r in records]
+    assert len(envelopes) == 13
+    assert sorted(e.sequence for e in envelopes) == list(range(1, 14))
+    assert RelayPositions(app.recorder.datastore).load(topic).sequence == 13  # type: ignore[attr-defined]
+    assert relay.position.sequence == 13
+    for partition in {r.partition for r in records}:
+        chain = [e for r, e in zip(records, envelopes, strict=True) if r.partition == partition]
+        # Each message names its predecessor on the partition: the gap detector's input.
+        assert [e.prev_sequence for e in chain] == [0, *(e.sequence for e in chain[:-1])]
+    for record, envelope in zip(records, envelopes, strict=True):
+        assert record.key == envelope.event.partition_key().encode()
+        assert dict(record.headers)["ce_source"] == b"/samverkan/consent"
+
+
+async def test_republished_events_keep_their_ce_id(
+    settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    app = consent_app(settings)
+    give(app, subject(1))
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    await drain_relay(app, settings, topic)
+    # As after a crash between publishing and recording: the position is behind.
+    RelayPositions(app.recorder.datastore).save(topic, RelayPosition())  # type: ignore[attr-defined]
+
+    await drain_relay(app, settings, topic)
+
+    ids = [dict(r.headers)["ce_id"] for r in read_topic(kafka.bootstrap, topic)]
+    assert len(ids) == 2
+    assert ids[0] == ids[1]
+
+
+async def test_c4_consumer_applies_consent_events_into_its_own_view(
+    settings: RuntimeSettings, tmp_path: Path
+) -> None:
+    consent = consent_app(settings)
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    consent_id = give(consent, subject(7))
+    consent.withdraw_consent(consent_id, recorded_by="SE2321000016-P001", at=NOW)
+    await drain_relay(consent, settings, events_topic("consent", prefix=settings.topic_prefix))
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation"):
+        view = await eventually(lambda: _view_at_version(escalation, subject(7), 3))
+
+    assert consent_id not in view.consents  # withdrawn: authorises nothing new (C-4)
+
+
+async def test_the_same_message_delivered_twice_has_one_effect(
+    settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    message = encode(
+        _consent_given(subject(3)), event_id="e-1", time=NOW, sequence=5, prev_sequence=0
+    )
+    later = encode(
+        _consent_given(subject(3)), event_id="e-2", time=NOW, sequence=9, prev_sequence=5
+    )
+    raw = (message.key, message.value, message.headers)
+    await produce_raw(kafka.bootstrap, topic, [raw, raw, (later.key, later.value, later.headers)])
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation") as metrics:
+        await eventually(lambda: _view_at_version(escalation, subject(3), 3))
+        await eventually(lambda: metric_value(metrics, "handled", topic=topic, outcome="duplicate"))
+
+    view = escalation.repository.get(authorisations_id(subject(3)))
+    assert view.version == 3  # opened + two distinct consents; the redelivery added nothing
+    assert (
+        escalation.recorder.max_tracking_id(f"/samverkan/consent#{_partition(kafka, topic)}") == 9
+    )
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes_on(
+    settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    good = encode(_consent_given(subject(4)), event_id="e-1", time=NOW, sequence=1, prev_sequence=0)
+    unknown_version = [
+        (k, v.replace(b"ConsentGiven.v1", b"ConsentGiven.v9")) for k, v in good.headers
+    ]
+    after = encode(
+        _consent_given(subject(4)), event_id="e-3", time=NOW, sequence=3, prev_sequence=1
+    )
+    await produce_raw(
+        kafka.bootstrap,
+        topic,
+        [
+            (good.key, b"\xff\xfe not json at all", [("content-type", b"application/json")]),
+            (good.key, good.value, unknown_version),
+            (good.key, good.value, good.headers),
+            (after.key, after.value, after.headers),
+        ],
+    )
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation"):
+        await eventually(lambda: _view_at_version(escalation, subject(4), 3))
+
+    dead = read_topic(kafka.bootstrap, dlq_topic("escalation", prefix=settings.topic_prefix))
+    reasons = sorted(dict(r.headers)["dlq.reason"].decode() for r in dead)
+    assert reasons == ["undecodable", "unknown_event_type"]
+    for record in dead:
+        headers = dict(record.headers)
+        assert headers["dlq.source.topic"].decode() == topic
+        assert headers["dlq.error"]
+    assert {r.value for r in dead} == {b"\xff\xfe not json at all", good.value}
+
+
+def _consent_given(subject_id: str) -> ConsentGiven:
+    return ConsentGiven(
+        consent_id=UUID(int=int(subject_id, 16) + 1),
+        subject_id=subject_id,
+        purpose=Purpose.RED_THREAD_MEETING,
+        parties=tuple(PARTIES),
+        form="oral",
+        recorded_by="SE2321000016-P001",
+        informed=True,
+        given_at=NOW,
+        valid_until=date(2027, 1, 1),
+    )
+
+
+def _view_at_version(app: EscalationApplication, subject_id: str, version: int) -> object:
+    try:
+        view = app.repository.get(authorisations_id(subject_id))
+    except AggregateNotFoundError:
+        return None
+    return view if view.version >= version else None
+
+
+def _partition(kafka: EmbeddedBroker, topic: str) -> int:
+    return read_topic(kafka.bootstrap, topic)[0].partition
