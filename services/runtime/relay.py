@@ -13,8 +13,9 @@ A crash between 2 and 3 republishes the batch; consumers drop what they have
 already applied. Each message names its predecessor on the same partition
 (``ce_prevsequence``) so a consumer can tell "I missed something" from "this
 is new". A broker that lost its log (the embedded broker restarting, a topic
-re-created) reports end offsets below what we saw acknowledged; the relay then
-republishes from the start of the log — consumers skip what they have.
+re-created) no longer holds our last message where it acknowledged it, or
+acknowledges a new one at a smaller offset; the relay then republishes from
+the start of the log — consumers skip what they have.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, OffsetOutOfRangeError
 from aiokafka.partitioner import DefaultPartitioner
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
@@ -125,6 +126,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._partitioner = DefaultPartitioner()
         self.position = RelayPosition()
+        self.last_error: str | None = None
 
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
@@ -139,24 +141,38 @@ class OutboxRelay:
             try:
                 await self._run_connected()
             except (KafkaError, OSError, PersistenceError) as error:
-                self._metrics.failures.labels(self._topic).inc()
-                log.warning("outbox relay for %s will retry: %r", self._topic, error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                self._failed(error, backoff)
+            except Exception as error:
+                # A notification that cannot be translated is a bug; skipping it
+                # would lose a fact for every consumer. Stay on it, loudly
+                # (readiness reports it), until a fixed version is deployed.
+                log.exception("outbox relay for %s cannot publish", self._topic)
+                self._failed(error, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    def _failed(self, error: Exception, backoff: float) -> None:
+        self.last_error = f"{type(error).__name__}: {error}"[:300]
+        self._metrics.failures.labels(self._topic).inc()
+        log.warning("outbox relay for %s retries in %.1fs: %r", self._topic, backoff, error)
 
     async def _run_connected(self) -> None:
         producer = AIOKafkaProducer(**producer_options(self._settings))
-        offsets = AIOKafkaConsumer(bootstrap_servers=self._settings.kafka_bootstrap)
+        probe = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            auto_offset_reset="none",
+            enable_auto_commit=False,
+        )
         await producer.start()
         try:
-            await offsets.start()
+            await probe.start()
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
             partitions = sorted(await producer.partitions_for(self._topic))
             checked_at = 0.0
             while True:
                 if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
-                    await self._check_log(offsets, partitions)
+                    await self._check_log(probe)
                     checked_at = time.monotonic()
                 published = await self.publish_batch(producer, partitions)
                 if not published:
@@ -166,7 +182,7 @@ class OutboxRelay:
                     except TimeoutError:
                         continue
         finally:
-            await offsets.stop()
+            await probe.stop()
             await producer.stop()
 
     async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
@@ -213,6 +229,7 @@ class OutboxRelay:
             ends[partition] = metadata.offset + 1
         self.position = RelayPosition(notifications[-1].id, tails, ends)
         await asyncio.to_thread(self.record_position, self.position)
+        self.last_error = None
         self._metrics.published.labels(self._topic).inc(len(pending))
         self._metrics.position.labels(self._topic).set(self.position.sequence)
         return True
@@ -221,19 +238,40 @@ class OutboxRelay:
         """Durably remember how far we got; everything before is on the broker."""
         self._positions.save(self._topic, position)
 
-    async def _check_log(self, offsets: AIOKafkaConsumer, partitions: Sequence[int]) -> None:
-        """Republish everything when the broker reports less than it acknowledged."""
+    async def _check_log(self, probe: AIOKafkaConsumer) -> None:
+        """Republish everything when the broker no longer holds our last message.
+
+        We fetch the record at the last offset we were acknowledged on each
+        partition and expect our own last sequence there. (End offsets would
+        be cheaper, but the embedded broker under-reports them after batched
+        produces, and a re-created topic can have grown past them again.)
+        """
         if not self.position.ends:
             return
         await ensure_topics(self._settings, [self._topic])
-        ends = await offsets.end_offsets([TopicPartition(self._topic, p) for p in partitions])
-        lost = [
-            p
-            for p, end in self.position.ends.items()
-            if ends.get(TopicPartition(self._topic, p), 0) < end
-        ]
-        if lost:
-            await self._republish_all(f"partitions {lost} hold less than was acknowledged")
+        for partition, end in sorted(self.position.ends.items()):
+            sequence = self.position.tails[partition]
+            if not await self._holds(probe, partition, end - 1, sequence):
+                await self._republish_all(
+                    f"partition {partition} no longer holds sequence {sequence} at offset {end - 1}"
+                )
+                return
+
+    async def _holds(
+        self, probe: AIOKafkaConsumer, partition: int, offset: int, sequence: int
+    ) -> bool:
+        topic_partition = TopicPartition(self._topic, partition)
+        probe.assign([topic_partition])
+        probe.seek(topic_partition, offset)
+        try:
+            batch = await probe.getmany(topic_partition, timeout_ms=1500, max_records=1)
+        except OffsetOutOfRangeError:
+            return False
+        records = batch.get(topic_partition, [])
+        return bool(records) and (
+            records[0].offset == offset
+            and dict(records[0].headers).get("ce_sequence") == str(sequence).encode()
+        )
 
     async def _republish_all(self, reason: str) -> None:
         log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)

@@ -131,6 +131,8 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         task = background.get("relay")
         if task is not None and task.done():
             return f"relay stopped: {task.exception()!r}"
+        if relay is not None and relay.last_error is not None:
+            return f"relay failing: {relay.last_error}"
         return None
 
     checks: dict[str, ReadinessCheck] = {
