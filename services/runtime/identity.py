@@ -37,8 +37,9 @@ __all__ = [
     "parse_personnummer",
 ]
 
+# ASCII digits only: \d would also match e.g. Arabic-Indic digits, which int() accepts.
 _PATTERN = re.compile(
-    r"(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)"
+    r"(?P<century>[0-9]{2})?(?P<yymmdd>[0-9]{6})(?P<sep>[-+]?)(?P<serial>[0-9]{3})(?P<check>[0-9])"
 )
 _COORDINATION_DAY_OFFSET = 60
 _MIN_KEY_BYTES = 32
