@@ -45,7 +45,7 @@ ROLE     ?= first_responder
 HSA_ID   ?= SE2321000016-P001
 ORG_ID   ?= SE2321000016-POL1
 token: install
-	@$(PY) -m services.runtime.token_cli --key var/dev-signing-key.pem \
+	@$(PY) -m services.runtime.token_cli --key $${SAMVERKAN_VAR_DIR:-var}/dev-signing-key.pem \
 		--hsa-id $(HSA_ID) --org-id $(ORG_ID) --org-type $(ORG_TYPE) --role $(ROLE)
 
 bench: install

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -104,6 +104,22 @@ async def raw_body(message: KafkaMessage) -> bytes:
     return body
 
 
+class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Knows whether the consumer has joined its group (readiness) and forgets
+    rewind bookkeeping for partitions it no longer owns."""
+
+    def __init__(self, rewound_at: dict[TopicPartition, int]) -> None:
+        self.joined = False
+        self._rewound_at = rewound_at
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        for partition in revoked:
+            self._rewound_at.pop(partition, None)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.joined = True
+
+
 class TrackedConsumer:
     """One service's subscription to its upstream topics."""
 
@@ -125,6 +141,12 @@ class TrackedConsumer:
         self._retry_delay = retry_delay
         self._broker: KafkaBroker | None = None
         self._rewound_at: dict[TopicPartition, int] = {}
+        self._membership = _GroupMembership(self._rewound_at)
+
+    @property
+    def joined(self) -> bool:
+        """Whether the group has handed this consumer its partitions (maybe none)."""
+        return self._membership.joined
 
     def subscribe(
         self, broker: KafkaBroker, topics: Sequence[str], *, session_timeout_ms: int
@@ -138,6 +160,7 @@ class TrackedConsumer:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             decoder=raw_body,
+            listener=self._membership,
         )(self.handle)
 
     async def handle(self, body: bytes, message: KafkaMessage) -> None:

@@ -83,17 +83,19 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     )
     topics = [events_topic(parts.name, prefix=settings.topic_prefix)]
     relay = _relay(parts, settings, registry, topics[0]) if parts.translate else None
+    consumer: TrackedConsumer | None = None
     if parts.target is not None:
         upstream = [events_topic(s, prefix=settings.topic_prefix) for s in parts.upstream]
         dead_letters = dlq_topic(parts.name, prefix=settings.topic_prefix)
         topics += [*upstream, dead_letters]
-        TrackedConsumer(
+        consumer = TrackedConsumer(
             group_id=f"{settings.topic_prefix}.{parts.name}",
             dlq_topic=dead_letters,
             target=parts.target,
             metrics=ConsumerMetrics.register(registry),
             max_retries=settings.consumer_max_retries,
-        ).subscribe(broker, upstream, session_timeout_ms=settings.kafka_session_timeout_ms)
+        )
+        consumer.subscribe(broker, upstream, session_timeout_ms=settings.kafka_session_timeout_ms)
     background: dict[str, asyncio.Task[None]] = {}
 
     @asynccontextmanager
@@ -135,10 +137,16 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
             return f"relay failing: {relay.last_error}"
         return None
 
+    async def consumer_ready() -> str | None:
+        if consumer is not None and not consumer.joined:
+            return "consumer: not yet in its group"
+        return None
+
     checks: dict[str, ReadinessCheck] = {
         "store": store_ready,
         "kafka": broker_ready,
         "relay": relay_ready,
+        "consumer": consumer_ready,
     }
     http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
     http.add_middleware(HttpMetrics, registry=registry)
