@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint typecheck unit contracts token bench clean
+.PHONY: install run test lint typecheck unit contracts token peek bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ ORG_ID   ?= SE2321000016-POL1
 token: install
 	@$(PY) -m services.runtime.token_cli --key $${SAMVERKAN_VAR_DIR:-var}/dev-signing-key.pem \
 		--hsa-id $(HSA_ID) --org-id $(ORG_ID) --org-type $(ORG_TYPE) --role $(ROLE)
+
+## Print a topic's messages as JSON lines: make peek TOPIC=samverkan.consent.events
+TOPIC ?= samverkan.escalation.events
+peek: install
+	@$(PY) -m services.runtime.peek $(TOPIC)
 
 bench: install
 	$(PY) -m bench

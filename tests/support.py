@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from contracts import OrgType, Role, dlq_topic, events_topic
+from services.runtime import peek
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.broker import free_port
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
@@ -161,41 +162,11 @@ class ServiceProcess:
         return httpx.Client(base_url=self.url, headers=headers, timeout=10)
 
 
-def read_topic(
-    bootstrap: str, topic: str, timeout: float = 5.0
-) -> list[ConsumerRecord[bytes, bytes]]:
+def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Everything on a topic right now, read as a partner would (no consumer group)."""
-
-    async def read() -> list[ConsumerRecord[bytes, bytes]]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-            if not tps:
-                return []
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            ends = await consumer.end_offsets(tps)
-            records: list[ConsumerRecord[bytes, bytes]] = []
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                positions = [await consumer.position(tp) for tp in tps]
-                if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
-                    break
-                batch = await consumer.getmany(timeout_ms=200)
-                for messages in batch.values():
-                    records.extend(messages)
-            return records
-        finally:
-            await consumer.stop()
-
     # A thread of its own, so async tests (with a running loop) can call it too.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, read()).result()
+        return pool.submit(asyncio.run, peek.read_topic(bootstrap, topic)).result()
 
 
 def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:

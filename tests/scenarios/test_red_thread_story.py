@@ -72,6 +72,17 @@ def schedule_when_consent_known(
     return response
 
 
+def applied_by(process: ServiceProcess, upstream: str) -> float:
+    """How many upstream events a service has applied, as its /metrics tell operators."""
+    metrics = httpx.get(f"{process.url}/metrics").text
+    for line in metrics.splitlines():
+        if line.startswith("samverkan_consumer_messages_total{") and (
+            'outcome="applied"' in line and f".{upstream}.events" in line
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_red_thread_story(
     platform: dict[str, ServiceProcess],
     runtime_settings: RuntimeSettings,
@@ -168,6 +179,7 @@ def test_red_thread_story(
     with client(platform, "consent", POLICE) as police:
         assert police.post(f"/v1/consents/{consent_id}/withdrawal").status_code == 204
     wait_for(lambda: cases_view()[0]["status"] == "withdrawn", timeout=30)
+    wait_for(lambda: applied_by(platform["escalation"], "consent") == 2, timeout=30)
     with client(platform, "escalation", POLICE) as police:
         second = police.post("/v1/red-threads", json=PULL).json()
     with client(platform, "escalation", COORDINATOR) as coordinator:
