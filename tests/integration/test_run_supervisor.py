@@ -1,0 +1,79 @@
+"""`make run`'s supervisor: everything up and ready, then Ctrl-C leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contracts import SERVICES
+from services.runtime.broker import free_port
+from tests.support import PG_URL, ROOT
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
+    tmp_path: Path, topic_prefix: str, pg_schema_prefix: str, store: str
+) -> None:
+    ports = {service: free_port() for service in SERVICES}
+    broker_port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SAMVERKAN_")},
+        "SAMVERKAN_VAR_DIR": str(tmp_path / "var"),
+        "SAMVERKAN_TOPIC_PREFIX": topic_prefix,
+        "SAMVERKAN_EMBEDDED_KAFKA_PORT": str(broker_port),
+        **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in ports.items()},
+    }
+    if store == "postgres":
+        env |= {
+            "SAMVERKAN_DATABASE_URL": PG_URL,
+            "SAMVERKAN_DATABASE_SCHEMA_PREFIX": pg_schema_prefix,
+        }
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "services.runtime.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = [""]
+        assert supervisor.stdout is not None
+        started = time.monotonic()
+        for line in supervisor.stdout:
+            output.append(line)
+            if line.startswith("ready"):
+                break
+        assert output[-1].startswith("ready"), "".join(output)
+        assert time.monotonic() - started < 30
+        for service, port in ports.items():
+            assert f"http://127.0.0.1:{port}" in "".join(output)
+            assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200, service
+
+        supervisor.send_signal(signal.SIGINT)
+        rest, _ = supervisor.communicate(timeout=40)
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+    assert supervisor.returncode == 0, rest
+    assert "stopped" in rest
+    assert not any(listening(port) for port in [broker_port, *ports.values()])
+    if store == "sqlite":
+        for service in SERVICES:
+            db = sqlite3.connect(tmp_path / "var" / f"{service}.db")
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
