@@ -1,0 +1,48 @@
+"""``make bench``: start an embedded broker, run the benchmarks, print and save the figures."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import flow
+from services.runtime.broker import EmbeddedBroker, free_port
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=5000, help="messages per benchmark")
+    args = parser.parse_args()
+    with EmbeddedBroker(free_port()) as broker, tempfile.TemporaryDirectory() as var_dir:
+        figures = asyncio.run(flow.run(broker.bootstrap, Path(var_dir), args.count))
+    print(f"{'figure':<34} {'rate':>12} {'baseline':>12} {'ratio':>7}")
+    for f in figures:
+        print(f"{f.name:<34} {f.rate:>10,.0f}/s {f.baseline:>10,.0f}/s {f.ratio:>7.0%}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(),
+                "machine": platform.platform(),
+                "count": args.count,
+                "figures": [
+                    {"name": f.name, "rate": f.rate, "baseline": f.baseline, "ratio": f.ratio}
+                    for f in figures
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"saved {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

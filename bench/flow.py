@@ -1,0 +1,171 @@
+"""The event flow's two hot loops against raw Kafka client baselines.
+
+- outbox relay publish rate  vs  raw aiokafka pipelined send to the same broker
+- tracked consumer apply rate (effect + tracking in one transaction)  vs  raw consume
+
+Same broker, same message sizes, same run: the ratio is the figure that
+matters, because it cancels the machine's speed and noise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from eventsourcing.persistence import Tracking
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+
+from contracts import IntegrationEvent, events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.translate import to_integration_event
+from services.escalation.application import EscalationApplication
+from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.kafka import ensure_topics, producer_options
+from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPositions, store_env
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    rate: float
+    baseline: float
+    unit: str = "msg/s"
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / self.baseline if self.baseline else 0.0
+
+
+def fill_consent_store(settings: RuntimeSettings, count: int) -> ConsentApplication:
+    app = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    for n in range(count):
+        app.give_consent(
+            GiveConsent(
+                subject_id=f"{n:064x}",
+                purpose="red_thread_meeting",
+                parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
+                form="oral",
+                informed=True,
+                recorded_by="SE2321000016-P001",
+                valid_until=None,
+            ),
+            at=NOW,
+            today=NOW.date(),
+        )
+    return app
+
+
+async def raw_send_rate(settings: RuntimeSettings, topic: str, value: bytes, count: int) -> float:
+    await ensure_topics(settings, [topic])
+    producer = AIOKafkaProducer(**producer_options(settings))
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        futures = [
+            await producer.send(topic, value=value, key=f"{n:064x}".encode()) for n in range(count)
+        ]
+        await asyncio.gather(*futures)
+        return count / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+
+
+async def relay_rate(settings: RuntimeSettings, app: ConsentApplication, topic: str) -> float:
+    relay = OutboxRelay(
+        app=app,
+        translate=to_integration_event,
+        topic=topic,
+        settings=settings,
+        positions=RelayPositions(app.recorder.datastore),  # type: ignore[attr-defined]
+        metrics=RelayMetrics.register(CollectorRegistry()),
+    )
+    head = app.recorder.max_notification_id() or 0
+    task = asyncio.create_task(relay.run())
+    started = time.perf_counter()
+    while relay.position.sequence < head:
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    return head / elapsed
+
+
+async def raw_consume_rate(settings: RuntimeSettings, topic: str, count: int) -> float:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        seen = 0
+        started = time.perf_counter()
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=1000)
+            seen += sum(len(records) for records in batch.values())
+        return count / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def consumer_rate(settings: RuntimeSettings, topic: str, count: int) -> float:
+    app = EscalationApplication(env=store_env(settings, "escalation"))
+    applied = 0
+
+    def process(event: IntegrationEvent, tracking: Tracking) -> None:
+        nonlocal applied
+        app.process_event(event, tracking)  # type: ignore[arg-type]
+        applied += 1
+
+    broker = KafkaBroker(settings.kafka_bootstrap, log_level=10)
+    TrackedConsumer(
+        group_id=f"bench-{uuid.uuid4().hex[:8]}",
+        dlq_topic=f"{topic}.bench-dlq",
+        target=TrackedTarget(process, app.recorder.max_tracking_id, app.recorder.insert_tracking),
+        metrics=ConsumerMetrics.register(CollectorRegistry()),
+        max_retries=2,
+    ).subscribe(broker, [topic], session_timeout_ms=settings.kafka_session_timeout_ms)
+    await broker.start()
+    try:
+        while applied == 0:  # group join is not part of the rate
+            await asyncio.sleep(0.001)
+        started, first = time.perf_counter(), applied
+        while applied < count:
+            await asyncio.sleep(0.01)
+        return (applied - first) / (time.perf_counter() - started)
+    finally:
+        await broker.stop()
+
+
+async def run(bootstrap: str, var_dir: Path, count: int) -> list[Figure]:
+    prefix = f"bench{uuid.uuid4().hex[:8]}.samverkan"
+    settings = RuntimeSettings(
+        kafka_bootstrap=bootstrap,
+        topic_prefix=prefix,
+        var_dir=var_dir,
+        kafka_session_timeout_ms=3000,
+    )
+    topic = events_topic("consent", prefix=prefix)
+    app = await asyncio.to_thread(fill_consent_store, settings, count)
+    sample = app.recorder.select_notifications(1, 1)[0]
+    sample_event = to_integration_event(app.mapper.to_domain_event(sample))
+    assert sample_event is not None
+    value = sample_event.model_dump_json().encode()
+
+    baseline_send = await raw_send_rate(settings, f"{topic}.raw", value, count)
+    relay = await relay_rate(settings, app, topic)
+    baseline_consume = await raw_consume_rate(settings, topic, count)
+    consume = await consumer_rate(settings, topic, count)
+    return [
+        Figure("outbox relay publish", relay, baseline_send),
+        Figure("tracked consumer apply (SQLite)", consume, baseline_consume),
+    ]
