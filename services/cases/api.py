@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import subject_id_for
+from services.runtime.edge import Personnummer, RequestModel, subject_id_for
 from services.runtime.problems import ProblemDetails
 from services.runtime.time import stockholm_date
 
@@ -23,10 +22,8 @@ router = APIRouter(
 )
 
 
-class ConsentLookup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    personnummer: Annotated[str, Field(examples=["19121212-1212"], max_length=13)]
+class ConsentLookup(RequestModel):
+    personnummer: Personnummer
 
 
 class KnownConsentView(BaseModel):

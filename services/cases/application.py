@@ -6,7 +6,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.projection import EventSourcedProjection
 
 from contracts import ConsentGiven, ConsentWithdrawn
@@ -18,11 +18,7 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
     name = "cases"
 
     def consents_of(self, subject_id: str) -> SubjectConsents | None:
-        try:
-            record: SubjectConsents = self.repository.get(consent_record_id(subject_id))
-        except AggregateNotFoundError:
-            return None
-        return record
+        return self.find(consent_record_id(subject_id), SubjectConsents)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:

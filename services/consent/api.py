@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
 from contracts.base import Parties
@@ -22,7 +22,7 @@ from services.consent.application import (
     GiveConsent,
 )
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import subject_id_for
+from services.runtime.edge import Personnummer, RequestModel, subject_id_for
 from services.runtime.problems import Problem, ProblemDetails
 from services.runtime.time import stockholm_date
 
@@ -37,12 +37,8 @@ router = APIRouter(
 )
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConsentRequest(Strict):
-    personnummer: Annotated[str, Field(examples=["19121212-1212"], max_length=13)]
+class ConsentRequest(RequestModel):
+    personnummer: Personnummer
     purpose: Purpose
     parties: Parties
     form: ConsentForm
@@ -68,12 +64,12 @@ class ConsentView(BaseModel):
     status: str
 
 
-class WithdrawalRequest(Strict):
+class WithdrawalRequest(RequestModel):
     pass
 
 
-class EmergencyDisclosureRequest(Strict):
-    personnummer: Annotated[str, Field(examples=["19121212-1212"], max_length=13)]
+class EmergencyDisclosureRequest(RequestModel):
+    personnummer: Personnummer
     parties: Parties
     justification: Annotated[str, Field(min_length=1, max_length=4000)]
     valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 
 from services.consent.domain import Consent, EmergencyDisclosure
 from services.runtime.application import OutboxApplication
@@ -68,11 +68,8 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self.save(consent)
 
     def get_consent(self, consent_id: UUID) -> Consent:
-        try:
-            consent: Consent = self.repository.get(consent_id)
-        except AggregateNotFoundError:
-            raise UnknownConsent(f"no consent {consent_id}") from None
-        if not isinstance(consent, Consent):
+        consent = self.find(consent_id, Consent)
+        if consent is None:
             raise UnknownConsent(f"no consent {consent_id}")
         return consent
 

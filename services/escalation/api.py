@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from contracts import MUNICIPALITY_CODE_PATTERN, MeasureTried, Role
 from contracts.base import OrgIds
@@ -23,7 +23,7 @@ from services.escalation.application import (
 )
 from services.escalation.domain import RedThread
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import subject_id_for
+from services.runtime.edge import Personnummer, RequestModel, subject_id_for
 from services.runtime.problems import Problem, ProblemDetails
 
 router = APIRouter(
@@ -38,18 +38,14 @@ router = APIRouter(
 )
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PullRequest(Strict):
-    personnummer: Annotated[str, Field(examples=["19121212-1212"], max_length=13)]
+class PullRequest(RequestModel):
+    personnummer: Personnummer
     measures_tried: Annotated[list[MeasureTried], Field(min_length=1, max_length=10)]
     burdened_orgs: OrgIds
     municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 
 
-class MeetingRequest(Strict):
+class MeetingRequest(RequestModel):
     meeting_at: AwareDatetime
     invited_orgs: OrgIds
 

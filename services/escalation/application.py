@@ -8,7 +8,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.projection import EventSourcedProjection
 
 from contracts import ConsentGiven, ConsentWithdrawn, EmergencyDisclosureRecorded
@@ -83,20 +83,13 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         return red_thread
 
     def get_red_thread(self, red_thread_id: UUID) -> RedThread:
-        try:
-            red_thread: RedThread = self.repository.get(red_thread_id)
-        except AggregateNotFoundError:
-            raise UnknownRedThread(f"no red thread {red_thread_id}") from None
-        if not isinstance(red_thread, RedThread):
+        red_thread = self.find(red_thread_id, RedThread)
+        if red_thread is None:
             raise UnknownRedThread(f"no red thread {red_thread_id}")
         return red_thread
 
     def _authorisations(self, subject_id: str) -> SubjectAuthorisations | None:
-        try:
-            view: SubjectAuthorisations = self.repository.get(authorisations_id(subject_id))
-        except AggregateNotFoundError:
-            return None
-        return view
+        return self.find(authorisations_id(subject_id), SubjectAuthorisations)
 
     def _authorisations_for_update(self, subject_id: str) -> SubjectAuthorisations:
         return self._authorisations(subject_id) or SubjectAuthorisations(subject_id=subject_id)

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts import HSA_ID_PATTERN, DeviationCategory
 from contracts.base import OrgIds
@@ -22,7 +22,7 @@ from services.reporting.application import ReportDeviation, ReportingApplication
 from services.reporting.domain import Deviation, suppress
 from services.reporting.statistics import MEASURES, StatisticsView
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import subject_id_for
+from services.runtime.edge import Personnummer, RequestModel, subject_id_for
 from services.runtime.problems import Problem, ProblemDetails
 
 router = APIRouter(
@@ -41,11 +41,7 @@ FreeText = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DeviationRequest(Strict):
+class DeviationRequest(RequestModel):
     """Step 1 of a deviation report (D-2). The reporting unit is the caller's own."""
 
     category: DeviationCategory
@@ -57,7 +53,7 @@ class DeviationRequest(Strict):
     improvement_proposal: FreeText
     reporter_name: ShortText
     reporter_title: ShortText
-    personnummer: Annotated[str, Field(examples=["19121212-1212"], max_length=13)] | None = Field(
+    personnummer: Personnummer | None = Field(
         None, description="The individual the deviation concerns, if it concerns one."
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 
 from contracts.vocabulary import Role
 from services.reporting.domain import Deviation
@@ -62,10 +62,7 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         return deviation.id
 
     def get_deviation(self, deviation_id: UUID) -> Deviation:
-        try:
-            deviation: Deviation = self.repository.get(deviation_id)
-        except AggregateNotFoundError:
-            raise UnknownDeviation(f"no deviation {deviation_id}") from None
-        if not isinstance(deviation, Deviation):
+        deviation = self.find(deviation_id, Deviation)
+        if deviation is None:
             raise UnknownDeviation(f"no deviation {deviation_id}")
         return deviation

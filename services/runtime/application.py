@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class DateAsISO(Transcoding):
@@ -38,6 +43,15 @@ class OutboxApplication:
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[misc]
         transcoder.register(DateAsISO())
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of that kind, or None: unknown ids and ids of another kind
+        look the same to callers, so ids cannot be probed across kinds."""
+        try:
+            aggregate = self.repository.get(aggregate_id)  # type: ignore[attr-defined]
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
 
     def _notify(self, recordings: list[Recording[Any]]) -> None:
         super()._notify(recordings)  # type: ignore[misc]

@@ -6,12 +6,32 @@ subject id exists. A bad number is the caller's error, named by field.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.runtime.application import Clock
 from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, parse_personnummer
 from services.runtime.problems import Problem
 from services.runtime.time import stockholm_date
+
+
+class RequestModel(BaseModel):
+    """Request bodies name every field they accept: an unknown field is a 422, not
+    silently dropped (it may be personal data sent to the wrong place)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Personnummer = Annotated[
+    str,
+    Field(
+        examples=["19121212-1212"],
+        max_length=13,
+        description="Personnummer or samordningsnummer; validated, never stored in clear.",
+    ),
+]
 
 
 def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
