@@ -13,8 +13,8 @@ rebuild.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg import sql
 
 from contracts import ConsentGiven, DeviationReported, MeetingScheduled, RedThreadPulled
-from services.runtime.time import STOCKHOLM
+from services.runtime.time import stockholm_date
 
 RED_THREADS = "red_threads"
 MEETINGS_SCHEDULED = "meetings_scheduled"
@@ -54,23 +54,37 @@ class Row:
 
 def stockholm_month(instant: datetime) -> str:
     """The calendar month in Sweden ("YYYY-MM"): 23:30 UTC on 31 March is already April."""
-    return instant.astimezone(STOCKHOLM).strftime("%Y-%m")
+    return stockholm_date(instant).strftime("%Y-%m")
 
 
-class StatisticsView(TrackingRecorder, ABC):
-    """Monthly counts per measure and dimension, with the position they reflect."""
+class StatisticsView(TrackingRecorder):
+    """Monthly counts per measure and dimension, with the position they reflect.
 
-    @abstractmethod
+    The SQL differs per database (the subclasses hold it); what is done with
+    it is the same, so it is written once here.
+    """
+
+    datastore: Any
+    _upsert: Any
+    _select: Any
+    _insert_tracking: Callable[[Any, Tracking], None]
+
     def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
         """Add 1 per key and record `tracking`, in one transaction.
 
         A tracking position at or below the recorded one raises
         `IntegrityError` and adds nothing.
         """
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for key, n in Counter(counts).items():
+                cursor.execute(self._upsert, (*key, n))
 
-    @abstractmethod
     def counts(self) -> list[Row]:
         """Every count, ordered by measure, month and dimension."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._select)
+            return [_row(r) for r in cursor.fetchall()]
 
 
 class SQLiteStatisticsView(SQLiteTrackingRecorder, StatisticsView):
@@ -92,17 +106,6 @@ class SQLiteStatisticsView(SQLiteTrackingRecorder, StatisticsView):
             "count INTEGER NOT NULL, PRIMARY KEY (measure, month, dimension)) WITHOUT ROWID",
         ]
 
-    def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for key, n in Counter(counts).items():
-                cursor.execute(self._upsert, (*key, n))
-
-    def counts(self) -> list[Row]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self._select)
-            return [_row(r) for r in cursor.fetchall()]
-
 
 class PostgresStatisticsView(PostgresTrackingRecorder, StatisticsView):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
@@ -122,17 +125,6 @@ class PostgresStatisticsView(PostgresTrackingRecorder, StatisticsView):
         self._select = sql.SQL(
             "SELECT measure, month, dimension, count FROM {} ORDER BY measure, month, dimension"
         ).format(table)
-
-    def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for key, n in Counter(counts).items():
-                cursor.execute(self._upsert, (*key, n))
-
-    def counts(self) -> list[Row]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self._select)
-            return [_row(r) for r in cursor.fetchall()]
 
 
 def _row(record: Any) -> Row:
