@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
 
 from contracts import ConsentGiven, Purpose, decode, dlq_topic, encode, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
@@ -186,6 +188,42 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
         assert headers["dlq.source.topic"].decode() == topic
         assert headers["dlq.error"]
     assert {r.value for r in dead} == {b"\xff\xfe not json at all", good.value}
+
+
+async def test_a_message_whose_effect_keeps_failing_is_dead_lettered_after_bounded_retries(
+    settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    attempts: list[str] = []
+    failing = subject(5)
+    real_policy = escalation.process_event
+
+    def flaky(event: Any, tracking: Tracking) -> None:
+        if event.subject_id == failing:
+            attempts.append(tracking.application_name)
+            raise RuntimeError("policy bug")
+        real_policy(event, tracking)
+
+    escalation.process_event = flaky  # type: ignore[method-assign]
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    bad = encode(_consent_given(failing), event_id="e-1", time=NOW, sequence=1, prev_sequence=0)
+    good = encode(_consent_given(subject(6)), event_id="e-2", time=NOW, sequence=2, prev_sequence=1)
+    # Sent with the failing message's key: same partition, so it queues behind it.
+    await produce_raw(
+        kafka.bootstrap,
+        topic,
+        [(bad.key, bad.value, bad.headers), (bad.key, good.value, good.headers)],
+    )
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation"):
+        await eventually(lambda: _view_at_version(escalation, subject(6), 2))
+
+    assert len(attempts) == 2  # running_consumer allows two attempts
+    dead = read_topic(kafka.bootstrap, dlq_topic("escalation", prefix=settings.topic_prefix))
+    assert [dict(r.headers)["dlq.reason"] for r in dead] == [b"handler-failed"]
+    assert b"policy bug" in dict(dead[0].headers)["dlq.error"]
+    # The dead letter's position is recorded, so its successor is not taken for a gap.
+    assert escalation.recorder.max_tracking_id(attempts[0]) == 2
 
 
 def _consent_given(subject_id: str) -> ConsentGiven:

@@ -204,6 +204,12 @@ def test_red_thread_story(
             raw = b"".join([record.key or b"", record.value or b"", *headers.values()])
             for form in NUMBER_FORMS:
                 assert form not in raw, f"identity number on {record.topic}"
+    # Operators: every service's /metrics has HTTP and Kafka figures after the story.
+    for service, process in platform.items():
+        metrics = httpx.get(f"{process.url}/metrics").text
+        assert "http_request_duration_seconds_bucket{" in metrics, service
+        kafka_series = ("samverkan_outbox_published_total{", "faststream_received_messages_total{")
+        assert any(series in metrics for series in kafka_series), service
     assert {
         "se.samverkan.consent.ConsentGiven.v1",
         "se.samverkan.consent.ConsentWithdrawn.v1",
