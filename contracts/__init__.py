@@ -35,13 +35,18 @@ from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, de
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
 from contracts.events import (
     MUNICIPALITY_CODE_PATTERN,
+    ConsentExpired,
     ConsentGiven,
+    ConsentRefused,
+    ConsentScopeChanged,
     ConsentWithdrawn,
     DeviationReported,
+    EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
     MeasureTried,
     MeetingScheduled,
     RedThreadPulled,
+    UnbornChildDisclosureRecorded,
 )
 from contracts.topics import EVENT_TOPICS, PARTITIONS, SERVICES, dlq_topic, events_topic
 from contracts.vocabulary import (
@@ -62,11 +67,15 @@ __all__ = [
     "PARTITIONS",
     "SERVICES",
     "SUBJECT_ID_PATTERN",
+    "ConsentExpired",
     "ConsentForm",
     "ConsentGiven",
+    "ConsentRefused",
+    "ConsentScopeChanged",
     "ConsentWithdrawn",
     "DeviationCategory",
     "DeviationReported",
+    "EmergencyDisclosureExpired",
     "EmergencyDisclosureRecorded",
     "Envelope",
     "IntegrationEvent",
@@ -81,6 +90,7 @@ __all__ = [
     "RedThreadPulled",
     "Role",
     "SubjectEvent",
+    "UnbornChildDisclosureRecorded",
     "UndecodableMessage",
     "UnknownEventType",
     "decode",

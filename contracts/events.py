@@ -119,6 +119,90 @@ class EmergencyDisclosureRecorded(SubjectEvent):
         )
 
 
+class ConsentRefused(SubjectEvent):
+    """The individual said no (C-4). Recorded, because refusal is information too:
+    motivational work may follow (seed 000), and nobody should act as if asked-and-unknown.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    refusal_id: UUID
+    purpose: Purpose
+    parties: Parties
+    refused_at: AwareDatetime
+    recorded_by: HsaId
+
+
+class ConsentScopeChanged(SubjectEvent):
+    """The parties a consent covers changed (C-3): a new fact, never a rewrite.
+
+    `parties` is the whole scope from `changed_at` on; `added`/`removed` say
+    what changed, so a consumer need not diff.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    consent_id: UUID
+    parties: Parties
+    added: tuple[HsaId, ...]
+    removed: tuple[HsaId, ...]
+    changed_at: AwareDatetime
+    recorded_by: HsaId
+
+
+class ConsentExpired(SubjectEvent):
+    """A consent's end date passed (C-3): from `expired_at` it authorises nothing new.
+
+    `expired_at` is the start of the day after `valid_until` in Europe/Stockholm,
+    not the moment the service noticed, so the fact is the same whenever it is
+    computed.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    consent_id: UUID
+    expired_at: AwareDatetime
+
+
+class EmergencyDisclosureExpired(SubjectEvent):
+    """An emergency disclosure's window closed (C-5) at `expired_at` (its `valid_until`)."""
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    disclosure_id: UUID
+    expired_at: AwareDatetime
+
+
+class UnbornChildDisclosureRecorded(SubjectEvent):
+    """Disclosure to protect an expected child, OSL 26 kap. 9 § (C-6, seed 004).
+
+    For a pregnant woman with substance misuse, information may go to another
+    authority even without consent; `consent_sought` records that consent was
+    still asked for as far as possible. The justification stays in the
+    consent service.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    disclosure_id: UUID
+    parties: Parties
+    decided_by: HsaId
+    decided_at: AwareDatetime
+    valid_until: AwareDatetime
+    consent_sought: bool
+
+    @model_validator(mode="after")
+    def _ends_after_decision(self) -> Self:
+        if self.valid_until <= self.decided_at:
+            raise ValueError("valid_until must be after decided_at")
+        return self
+
+
 # --- escalation -----------------------------------------------------------------------
 
 

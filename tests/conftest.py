@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from contracts import SERVICES
 from services.runtime.broker import EmbeddedBroker, free_port
 from services.runtime.settings import RuntimeSettings
 from tests.support import PG_URL, ServiceProcess
@@ -88,3 +90,32 @@ def start_service(runtime_settings: RuntimeSettings) -> Iterator[Any]:
     yield start
     for process in reversed(started):
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def module_settings(
+    tmp_path_factory: pytest.TempPathFactory, kafka: EmbeddedBroker
+) -> RuntimeSettings:
+    """Like ``runtime_settings``, shared by one test module's services."""
+    return RuntimeSettings(
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=f"t{uuid.uuid4().hex[:12]}.samverkan",
+        var_dir=tmp_path_factory.mktemp("module") / "var",
+        relay_log_check_seconds=0.5,
+        kafka_session_timeout_ms=3000,
+    )
+
+
+@pytest.fixture(scope="module")
+def module_platform(module_settings: RuntimeSettings) -> Iterator[dict[str, ServiceProcess]]:
+    """All four services, started once (in parallel) for a whole test module."""
+    module_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    processes = {name: ServiceProcess(name, module_settings) for name in SERVICES}
+    try:
+        with ThreadPoolExecutor(len(processes)) as pool:
+            for started in pool.map(ServiceProcess.start, processes.values()):
+                assert started.process is not None
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()

@@ -32,6 +32,7 @@ from services.runtime import peek
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.broker import free_port
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.identity import luhn_check_digit
 from services.runtime.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions
@@ -288,3 +289,8 @@ def metric_value(metrics: Any, name: str, **labels: str) -> float:
     counter = getattr(metrics, name)
     value: float = counter.labels(**labels)._value.get()
     return value
+
+
+def made_up_personnummer(birth: str, serial: str) -> str:
+    """A personnummer that validates but belongs to no one we know: YYYYMMDD, 3 digits."""
+    return f"{birth}-{serial}{luhn_check_digit(birth[2:] + serial)}"

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.projection import EventSourcedProjection
 
-from contracts import ConsentGiven, ConsentWithdrawn
+from contracts import ConsentExpired, ConsentGiven, ConsentScopeChanged, ConsentWithdrawn
 from services.cases.domain import SubjectConsents, consent_record_id
 from services.runtime.application import OutboxApplication
 
@@ -40,4 +40,16 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def _(self, event: ConsentWithdrawn, processing_event: ProcessingEvent[UUID]) -> None:
         record = self.consents_of(event.subject_id) or SubjectConsents(subject_id=event.subject_id)
         record.learn_withdrawal(consent_id=event.consent_id, withdrawn_at=event.withdrawn_at)
+        processing_event.collect_events(record)
+
+    @policy.register
+    def _(self, event: ConsentScopeChanged, processing_event: ProcessingEvent[UUID]) -> None:
+        record = self.consents_of(event.subject_id) or SubjectConsents(subject_id=event.subject_id)
+        record.learn_scope_change(consent_id=event.consent_id, parties=list(event.parties))
+        processing_event.collect_events(record)
+
+    @policy.register
+    def _(self, event: ConsentExpired, processing_event: ProcessingEvent[UUID]) -> None:
+        record = self.consents_of(event.subject_id) or SubjectConsents(subject_id=event.subject_id)
+        record.learn_expiry(consent_id=event.consent_id, expired_at=event.expired_at)
         processing_event.collect_events(record)

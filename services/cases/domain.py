@@ -35,11 +35,14 @@ class KnownConsent:
         self.given_at = given_at
         self.valid_until = valid_until
         self.withdrawn_at: datetime | None = None
+        self.expired_at: datetime | None = None
 
     def status(self, today: date) -> str:
         if self.withdrawn_at is not None:
             return "withdrawn"
-        if self.valid_until is not None and today > self.valid_until:
+        if self.expired_at is not None or (
+            self.valid_until is not None and today > self.valid_until
+        ):
             return "expired"
         return "active"
 
@@ -60,6 +63,14 @@ class SubjectConsents(Aggregate):
     class WithdrawalLearnt(Aggregate.Event):
         consent_id: UUID
         withdrawn_at: datetime
+
+    class ScopeChangeLearnt(Aggregate.Event):
+        consent_id: UUID
+        parties: list[str]
+
+    class ExpiryLearnt(Aggregate.Event):
+        consent_id: UUID
+        expired_at: datetime
 
     @staticmethod
     def create_id(subject_id: str) -> UUID:
@@ -89,3 +100,15 @@ class SubjectConsents(Aggregate):
         known = self.consents.get(consent_id)
         if known is not None:
             known.withdrawn_at = withdrawn_at
+
+    @event(ScopeChangeLearnt)
+    def learn_scope_change(self, *, consent_id: UUID, parties: list[str]) -> None:
+        known = self.consents.get(consent_id)
+        if known is not None:
+            known.parties = parties
+
+    @event(ExpiryLearnt)
+    def learn_expiry(self, *, consent_id: UUID, expired_at: datetime) -> None:
+        known = self.consents.get(consent_id)
+        if known is not None:
+            known.expired_at = expired_at

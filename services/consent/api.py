@@ -1,28 +1,36 @@
 """Consent HTTP API: parse, authorise, call the application, answer.
 
-The personnummer arrives in the request body only (never in a URL, which
-ends up in logs) and is turned into a subject id at once.
+A personnummer arrives in a request body (never in a URL, which ends up in
+logs) and is turned into a subject id at once. Where a URL must name the
+individual, it uses the pseudonymous subject id.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import ConsentForm, Purpose
-from contracts.base import Parties
+from contracts import SUBJECT_ID_PATTERN, ConsentForm, LegalBasis, OrgType, Purpose
+from contracts.base import HsaId, Parties
 from services.consent.application import (
+    Asker,
     ConsentApplication,
     DecideEmergencyDisclosure,
+    DecideUnbornChildDisclosure,
     GiveConsent,
+    Question,
+    RefuseConsent,
 )
+from services.consent.domain import Consent, Decision, GivenBy
+from services.consent.translate import to_integration_event
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+from services.runtime.edge import Personnummer, RequestModel, identify, subject_id_for
 from services.runtime.problems import Problem, ProblemDetails
 from services.runtime.time import stockholm_date
 
@@ -32,9 +40,17 @@ router = APIRouter(
     responses={
         401: {"model": ProblemDetails},
         403: {"model": ProblemDetails},
+        404: {"model": ProblemDetails},
+        409: {"model": ProblemDetails},
         422: {"model": ProblemDetails},
     },
 )
+
+SUBJECT_ID = re.compile(SUBJECT_ID_PATTERN)
+SubjectId = Annotated[str, Field(pattern=SUBJECT_ID_PATTERN, examples=["3f" * 32])]
+
+
+# --- request and response bodies ---------------------------------------------------------
 
 
 class ConsentRequest(RequestModel):
@@ -43,7 +59,52 @@ class ConsentRequest(RequestModel):
     parties: Parties
     form: ConsentForm
     informed: bool = Field(description="The individual was told what may be shared (C-2).")
-    valid_until: date | None = None
+    valid_until: date | None = Field(None, description="Last day the consent holds (C-3).")
+    given_by: GivenBy = Field(
+        GivenBy.INDIVIDUAL, description="The individual, or a guardian for a child (C-1)."
+    )
+    guardian_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class RefusalRequest(RequestModel):
+    personnummer: Personnummer
+    purpose: Purpose
+    parties: Parties
+    informed: bool = Field(description="The individual was told what the consent was for.")
+
+
+class ScopeChange(RequestModel):
+    add: Annotated[list[HsaId], Field(max_length=50)] = []
+    remove: Annotated[list[HsaId], Field(max_length=50)] = []
+
+
+class EmergencyDisclosureRequest(RequestModel):
+    personnummer: Personnummer
+    parties: Parties
+    justification: Annotated[str, Field(min_length=1, max_length=4000)]
+    valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+
+
+class UnbornChildDisclosureRequest(RequestModel):
+    personnummer: Personnummer
+    parties: Parties
+    justification: Annotated[str, Field(min_length=1, max_length=4000)]
+    consent_sought: bool = Field(description="Consent was sought as far as possible (C-6).")
+    valid_days: Annotated[int, Field(ge=1, le=366)] = 280
+
+
+class DecisionRequest(RequestModel):
+    """The same question as GET /v1/decisions, with the personnummer in the body."""
+
+    personnummer: Personnummer
+    from_org: HsaId
+    to_org: HsaId
+    purpose: Purpose
+    at: AwareDatetime | None = None
+
+
+class HistoryRequest(RequestModel):
+    personnummer: Personnummer
 
 
 class Created(BaseModel):
@@ -57,22 +118,48 @@ class ConsentView(BaseModel):
     purpose: str
     parties: list[str]
     form: str
+    given_by: str
+    guardian_name: str | None
     recorded_by: str
     given_at: datetime
     valid_until: date | None
     withdrawn_at: datetime | None
-    status: str
+    expired_at: datetime | None
+    status: Literal["active", "withdrawn", "expired"]
 
 
-class WithdrawalRequest(RequestModel):
-    pass
+class Basis(BaseModel):
+    kind: Literal["consent", "emergency", "osl_26_9", "none"]
+    id: UUID | None
 
 
-class EmergencyDisclosureRequest(RequestModel):
-    personnummer: Personnummer
-    parties: Parties
-    justification: Annotated[str, Field(min_length=1, max_length=4000)]
-    valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+class DecisionView(BaseModel):
+    """C-9: the answer with its legal basis, reproducible from the log."""
+
+    allowed: bool
+    basis: Basis
+    valid_until: datetime | None
+    subject_id: str
+    from_org: str
+    to_org: str
+    purpose: str
+    at: datetime
+
+
+class HistoryEntry(BaseModel):
+    type: str
+    at: datetime
+    id: UUID
+    version: int
+    details: dict[str, Any]
+
+
+class History(BaseModel):
+    subject_id: str
+    events: list[HistoryEntry]
+
+
+# --- helpers -----------------------------------------------------------------------------
 
 
 def _app(request: Request) -> ConsentApplication:
@@ -80,15 +167,61 @@ def _app(request: Request) -> ConsentApplication:
     return application
 
 
-def _require_party(actor: Actor, parties: tuple[str, ...] | list[str]) -> None:
-    """Staff record consent only for sharing their own organisation unit takes part in."""
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+def _require_party(actor: Actor, parties: tuple[str, ...] | list[str] | set[str]) -> None:
+    """Staff act on, and read, only what their own organisation unit takes part in."""
     if actor.org_id not in parties:
         raise Problem(
-            403,
-            "Forbidden",
-            "your organisation unit must be one of the parties",
-            rule="C-3",
+            403, "Forbidden", "your organisation unit must be one of the parties", rule="C-3"
         )
+
+
+def _consent_view(consent: Consent, now: datetime) -> ConsentView:
+    return ConsentView(
+        id=consent.id,
+        subject_id=consent.subject_id,
+        purpose=consent.purpose,
+        parties=consent.parties,
+        form=consent.form,
+        given_by=consent.given_by,
+        guardian_name=consent.guardian_name,
+        recorded_by=consent.recorded_by,
+        given_at=consent.given_at,
+        valid_until=consent.valid_until,
+        withdrawn_at=consent.withdrawn_at,
+        expired_at=consent.expired_at,
+        status=consent.status(now),
+    )
+
+
+_BASIS_KIND = {
+    LegalBasis.CONSENT: "consent",
+    LegalBasis.EMERGENCY_DISCLOSURE: "emergency",
+    LegalBasis.OSL_26_9: "osl_26_9",
+}
+
+
+def _decision_view(decision: Decision, question: Question) -> DecisionView:
+    return DecisionView(
+        allowed=decision.allowed,
+        basis=Basis(
+            kind=_BASIS_KIND[decision.kind] if decision.kind else "none",
+            id=decision.basis_id,
+        ),
+        valid_until=decision.valid_until,
+        subject_id=question.subject_id,
+        from_org=question.from_org,
+        to_org=question.to_org,
+        purpose=question.purpose,
+        at=question.at,
+    )
+
+
+# --- consents ----------------------------------------------------------------------------
 
 
 @router.post("/consents", status_code=201, response_model=Created)
@@ -97,47 +230,52 @@ async def give_consent(
 ) -> Created:
     """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
     _require_party(actor, body.parties)
-    subject_id = subject_id_for(request, body.personnummer)
-    now = request.app.state.clock.now()
+    subject = identify(request, body.personnummer)
+    now = _now(request)
     command = GiveConsent(
-        subject_id=subject_id,
+        subject_id=subject.subject_id,
         purpose=body.purpose.value,
         parties=list(body.parties),
         form=body.form.value,
         informed=body.informed,
         recorded_by=actor.hsa_id,
         valid_until=body.valid_until,
+        given_by=body.given_by,
+        guardian_name=body.guardian_name,
+        subject_birth_date=subject.birth_date,
     )
     consent_id = await run_in_threadpool(
         _app(request).give_consent, command, at=now, today=stockholm_date(now)
     )
     response.headers["Location"] = f"/v1/consents/{consent_id}"
-    return Created(id=consent_id, subject_id=subject_id)
+    return Created(id=consent_id, subject_id=subject.subject_id)
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentView)
 async def get_consent(consent_id: UUID, request: Request, actor: CurrentActor) -> ConsentView:
     consent = await run_in_threadpool(_app(request).get_consent, consent_id)
     _require_party(actor, consent.parties)
-    now = request.app.state.clock.now()
-    if consent.withdrawn_at is not None:
-        status = "withdrawn"
-    elif consent.valid_until is not None and stockholm_date(now) > consent.valid_until:
-        status = "expired"
-    else:
-        status = "active"
-    return ConsentView(
-        id=consent.id,
-        subject_id=consent.subject_id,
-        purpose=consent.purpose,
-        parties=consent.parties,
-        form=consent.form,
-        recorded_by=consent.recorded_by,
-        given_at=consent.given_at,
-        valid_until=consent.valid_until,
-        withdrawn_at=consent.withdrawn_at,
-        status=status,
+    return _consent_view(consent, _now(request))
+
+
+@router.post("/consents/{consent_id}/scope", response_model=ConsentView)
+async def change_scope(
+    consent_id: UUID, body: ScopeChange, request: Request, actor: CurrentActor
+) -> ConsentView:
+    """Add or remove parties (C-3), recorded as a new event; the old scope stays on record."""
+    application = _app(request)
+    consent = await run_in_threadpool(application.get_consent, consent_id)
+    _require_party(actor, consent.parties)
+    now = _now(request)
+    changed = await run_in_threadpool(
+        application.change_scope,
+        consent_id,
+        add=list(body.add),
+        remove=list(body.remove),
+        recorded_by=actor.hsa_id,
+        at=now,
     )
+    return _consent_view(changed, now)
 
 
 @router.post("/consents/{consent_id}/withdrawal", status_code=204)
@@ -147,11 +285,30 @@ async def withdraw_consent(consent_id: UUID, request: Request, actor: CurrentAct
     consent = await run_in_threadpool(application.get_consent, consent_id)
     _require_party(actor, consent.parties)
     await run_in_threadpool(
-        application.withdraw_consent,
-        consent_id,
-        recorded_by=actor.hsa_id,
-        at=request.app.state.clock.now(),
+        application.withdraw_consent, consent_id, recorded_by=actor.hsa_id, at=_now(request)
     )
+
+
+@router.post("/consent-refusals", status_code=201, response_model=Created)
+async def refuse_consent(
+    body: RefusalRequest, request: Request, response: Response, actor: CurrentActor
+) -> Created:
+    """Record that the individual refused consent (C-4)."""
+    _require_party(actor, body.parties)
+    subject_id = subject_id_for(request, body.personnummer)
+    command = RefuseConsent(
+        subject_id=subject_id,
+        purpose=body.purpose.value,
+        parties=list(body.parties),
+        recorded_by=actor.hsa_id,
+        informed=body.informed,
+    )
+    refusal_id = await run_in_threadpool(_app(request).refuse_consent, command, at=_now(request))
+    response.headers["Location"] = f"/v1/consent-refusals/{refusal_id}"
+    return Created(id=refusal_id, subject_id=subject_id)
+
+
+# --- disclosures without consent -------------------------------------------------------
 
 
 @router.post("/emergency-disclosures", status_code=201, response_model=Created)
@@ -169,10 +326,147 @@ async def decide_emergency_disclosure(
         valid_for=timedelta(hours=body.valid_hours),
     )
     disclosure_id = await run_in_threadpool(
-        _app(request).decide_emergency_disclosure, command, at=request.app.state.clock.now()
+        _app(request).decide_emergency_disclosure, command, at=_now(request)
     )
     response.headers["Location"] = f"/v1/emergency-disclosures/{disclosure_id}"
     return Created(id=disclosure_id, subject_id=subject_id)
 
 
-__all__ = ["router"]
+@router.post("/unborn-child-disclosures", status_code=201, response_model=Created)
+async def decide_unborn_child_disclosure(
+    body: UnbornChildDisclosureRequest, request: Request, response: Response, actor: CurrentActor
+) -> Created:
+    """Record a disclosure to protect an expected child (OSL 26:9, C-6).
+
+    OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
+    """
+    if actor.org_type is not OrgType.SOCIAL_SERVICES:
+        raise Problem(403, "Forbidden", "only social services disclose under OSL 26:9", rule="C-6")
+    _require_party(actor, body.parties)
+    subject_id = subject_id_for(request, body.personnummer)
+    command = DecideUnbornChildDisclosure(
+        subject_id=subject_id,
+        parties=list(body.parties),
+        justification=body.justification,
+        decided_by=actor.hsa_id,
+        valid_for=timedelta(days=body.valid_days),
+        consent_sought=body.consent_sought,
+    )
+    disclosure_id = await run_in_threadpool(
+        _app(request).decide_unborn_child_disclosure, command, at=_now(request)
+    )
+    response.headers["Location"] = f"/v1/unborn-child-disclosures/{disclosure_id}"
+    return Created(id=disclosure_id, subject_id=subject_id)
+
+
+# --- decisions (C-9) -----------------------------------------------------------------------
+
+
+async def _decide(
+    request: Request,
+    actor: Actor,
+    subject_id: str,
+    from_org: str,
+    to_org: str,
+    purpose: Purpose,
+    at: datetime | None,
+) -> DecisionView:
+    if actor.org_id not in (from_org, to_org):
+        raise Problem(
+            403,
+            "Forbidden",
+            "ask only about sharing your own organisation unit takes part in",
+            rule="C-9",
+        )
+    now = _now(request)
+    question = Question(subject_id, from_org, to_org, purpose.value, at or now)
+    decision = await run_in_threadpool(
+        _app(request).decide,
+        question,
+        asked_by=Asker(hsa_id=actor.hsa_id, org_id=actor.org_id),
+        asked_at=now,
+    )
+    return _decision_view(decision, question)
+
+
+@router.get("/decisions", response_model=DecisionView)
+async def get_decision(
+    request: Request,
+    actor: CurrentActor,
+    subject: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description="Pseudonymous subject id (preferred in URLs) or personnummer.",
+        ),
+    ],
+    from_org: Annotated[HsaId, Query()],
+    to_org: Annotated[HsaId, Query()],
+    purpose: Annotated[Purpose, Query()],
+    at: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
+) -> DecisionView:
+    """C-9: may `from_org` share with `to_org` about the subject for `purpose` at `at`?"""
+    subject_id = (
+        subject
+        if SUBJECT_ID.fullmatch(subject)
+        else subject_id_for(request, subject, "query.subject")
+    )
+    return await _decide(request, actor, subject_id, from_org, to_org, purpose, at)
+
+
+@router.post("/decisions", response_model=DecisionView)
+async def post_decision(
+    body: DecisionRequest, request: Request, actor: CurrentActor
+) -> DecisionView:
+    """C-9, asked with the personnummer in the body rather than the URL."""
+    subject_id = subject_id_for(request, body.personnummer)
+    return await _decide(
+        request, actor, subject_id, body.from_org, body.to_org, body.purpose, body.at
+    )
+
+
+# --- history and audit ---------------------------------------------------------------------
+
+
+async def _history(request: Request, actor: Actor, subject_id: str) -> History:
+    application = _app(request)
+    _require_party(actor, await run_in_threadpool(application.parties_involved, subject_id))
+    entries = []
+    for event in await run_in_threadpool(application.history, subject_id):
+        public = to_integration_event(event)
+        details = public.model_dump(mode="json") if public is not None else {}
+        justification = getattr(event, "justification", None)
+        if justification is not None:
+            details["justification"] = justification
+        entries.append(
+            HistoryEntry(
+                type=type(public).__name__ if public is not None else type(event).__qualname__,
+                at=event.timestamp,
+                id=event.originator_id,
+                version=event.originator_version,
+                details=details,
+            )
+        )
+    return History(subject_id=subject_id, events=entries)
+
+
+@router.get("/subjects/{subject_id}/history", response_model=History)
+async def get_history(subject_id: SubjectId, request: Request, actor: CurrentActor) -> History:
+    """Every consent event about one individual, in order (parties in scope only)."""
+    return await _history(request, actor, subject_id)
+
+
+@router.post("/history", response_model=History)
+async def post_history(body: HistoryRequest, request: Request, actor: CurrentActor) -> History:
+    """The same history, asked with the personnummer in the body."""
+    return await _history(request, actor, subject_id_for(request, body.personnummer))
+
+
+@router.get("/subjects/{subject_id}/decisions")
+async def get_decision_log(
+    subject_id: SubjectId, request: Request, actor: CurrentActor
+) -> list[dict[str, Any]]:
+    """The decision log for one individual: who asked what, when, and the answer (C-9)."""
+    application = _app(request)
+    _require_party(actor, await run_in_threadpool(application.parties_involved, subject_id))
+    return await run_in_threadpool(application.view.decisions_about, subject_id)

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
 
-from services.consent.domain import Consent, EmergencyDisclosure
+from contracts import LegalBasis
+from services.consent.authorisations import (
+    AskedDecision,
+    Authorisations,
+    AuthorisationView,
+    Follower,
+    authorisation_view,
+)
+from services.consent.domain import (
+    Consent,
+    ConsentRefusal,
+    Decision,
+    DecisionQuestionInvalid,
+    EmergencyDisclosure,
+    GivenBy,
+    UnbornChildDisclosure,
+    decide,
+)
 from services.runtime.application import OutboxApplication
 from services.runtime.rules import RuleViolation
 
@@ -27,6 +45,18 @@ class GiveConsent:
     informed: bool
     recorded_by: str
     valid_until: date | None
+    given_by: GivenBy = GivenBy.INDIVIDUAL
+    guardian_name: str | None = None
+    subject_birth_date: date | None = None
+
+
+@dataclass(frozen=True)
+class RefuseConsent:
+    subject_id: str
+    purpose: str
+    parties: list[str]
+    recorded_by: str
+    informed: bool
 
 
 @dataclass(frozen=True)
@@ -38,14 +68,52 @@ class DecideEmergencyDisclosure:
     valid_for: timedelta
 
 
+@dataclass(frozen=True)
+class DecideUnbornChildDisclosure:
+    subject_id: str
+    parties: list[str]
+    justification: str
+    decided_by: str
+    valid_for: timedelta
+    consent_sought: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    """C-9: may `from_org` share with `to_org` about the subject for `purpose` at `at`?"""
+
+    subject_id: str
+    from_org: str
+    to_org: str
+    purpose: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Asker:
+    hsa_id: str
+    org_id: str
+
+
 class ConsentApplication(OutboxApplication, Application[UUID]):
-    """The consent service's store of consents and emergency disclosures."""
+    """Consents, refusals and disclosures, and the decisions they support."""
 
     name = "consent"
 
-    def __init__(self, *, longest_emergency_disclosure: timedelta, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *,
+        longest_emergency_disclosure: timedelta,
+        longest_unborn_child_disclosure: timedelta = timedelta(days=280),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.longest_emergency_disclosure = longest_emergency_disclosure
+        self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
+        self.view: AuthorisationView = authorisation_view(self)
+        self._follower = Follower(self, Authorisations(self.view))
+
+    # --- commands ---------------------------------------------------------------------
 
     def give_consent(self, command: GiveConsent, *, at: datetime, today: date) -> UUID:
         consent = Consent.give(
@@ -58,20 +126,43 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             given_at=at,
             valid_until=command.valid_until,
             today=today,
+            given_by=command.given_by,
+            guardian_name=command.guardian_name,
+            subject_birth_date=command.subject_birth_date,
         )
         self.save(consent)
         return consent.id
+
+    def refuse_consent(self, command: RefuseConsent, *, at: datetime) -> UUID:
+        refusal = ConsentRefusal.record(
+            subject_id=command.subject_id,
+            purpose=command.purpose,
+            parties=command.parties,
+            refused_at=at,
+            recorded_by=command.recorded_by,
+            informed=command.informed,
+        )
+        self.save(refusal)
+        return refusal.id
+
+    def change_scope(
+        self,
+        consent_id: UUID,
+        *,
+        add: list[str],
+        remove: list[str],
+        recorded_by: str,
+        at: datetime,
+    ) -> Consent:
+        consent = self.get_consent(consent_id)
+        consent.change_scope(add=add, remove=remove, at=at, recorded_by=recorded_by)
+        self.save(consent)
+        return consent
 
     def withdraw_consent(self, consent_id: UUID, *, recorded_by: str, at: datetime) -> None:
         consent = self.get_consent(consent_id)
         consent.withdraw(at=at, recorded_by=recorded_by)
         self.save(consent)
-
-    def get_consent(self, consent_id: UUID) -> Consent:
-        consent = self.find(consent_id, Consent)
-        if consent is None:
-            raise UnknownConsent(f"no consent {consent_id}")
-        return consent
 
     def decide_emergency_disclosure(
         self, command: DecideEmergencyDisclosure, *, at: datetime
@@ -87,3 +178,90 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         )
         self.save(disclosure)
         return disclosure.id
+
+    def decide_unborn_child_disclosure(
+        self, command: DecideUnbornChildDisclosure, *, at: datetime
+    ) -> UUID:
+        disclosure = UnbornChildDisclosure.decide(
+            subject_id=command.subject_id,
+            parties=command.parties,
+            justification=command.justification,
+            decided_by=command.decided_by,
+            decided_at=at,
+            valid_for=command.valid_for,
+            longest=self.longest_unborn_child_disclosure,
+            consent_sought=command.consent_sought,
+        )
+        self.save(disclosure)
+        return disclosure.id
+
+    def expire_due(self, now: datetime) -> int:
+        """Record the expiry of every consent and emergency disclosure whose end has passed.
+
+        Run on a schedule with the service's clock: expiry is an event
+        (ConsentExpired, EmergencyDisclosureExpired) so downstream views
+        update without asking.
+        """
+        self._follower.catch_up()
+        expired = 0
+        for kind, basis_id in self.view.due_for_expiry(now):
+            aggregate: Consent | EmergencyDisclosure | None = (
+                self.find(basis_id, Consent)
+                if kind is LegalBasis.CONSENT
+                else self.find(basis_id, EmergencyDisclosure)
+            )
+            if aggregate is not None and aggregate.expire_if_due(now):
+                self.save(aggregate)
+                expired += 1
+        self._follower.catch_up()
+        return expired
+
+    # --- queries ----------------------------------------------------------------------
+
+    def get_consent(self, consent_id: UUID) -> Consent:
+        consent = self.find(consent_id, Consent)
+        if consent is None:
+            raise UnknownConsent(f"no consent {consent_id}")
+        return consent
+
+    def decide(self, question: Question, *, asked_by: Asker, asked_at: datetime) -> Decision:
+        """C-9: answer from the read model, and log the question and answer for audit."""
+        if question.from_org == question.to_org:
+            raise DecisionQuestionInvalid("from_org and to_org must be different organisations")
+        self._follower.catch_up()
+        decision = decide(
+            self.view.authorisations_of(question.subject_id),
+            from_org=question.from_org,
+            to_org=question.to_org,
+            purpose=question.purpose,
+            at=question.at,
+        )
+        self.view.log_decision(
+            AskedDecision(
+                asked_at=asked_at,
+                asked_by=asked_by.hsa_id,
+                asked_by_org=asked_by.org_id,
+                subject_id=question.subject_id,
+                from_org=question.from_org,
+                to_org=question.to_org,
+                purpose=question.purpose,
+                at=question.at,
+                decision=decision,
+            )
+        )
+        return decision
+
+    def parties_involved(self, subject_id: str) -> set[str]:
+        """Every organisation unit any consent, refusal or disclosure about the subject names."""
+        self._follower.catch_up()
+        return {party for _, _, parties in self.view.records_of(subject_id) for party in parties}
+
+    def history(self, subject_id: str) -> list[Any]:
+        """Every consent event about one individual, in the order they happened."""
+        self._follower.catch_up()
+        events = [
+            event
+            for aggregate_id, _, _ in self.view.records_of(subject_id)
+            for event in self.events.get(aggregate_id)
+        ]
+        return sorted(events, key=lambda e: (e.timestamp, e.originator_version))

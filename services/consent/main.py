@@ -12,7 +12,7 @@ from services.consent.api import router
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
-from services.runtime.service import ServiceParts, create_http_app, subject_ids
+from services.runtime.service import Schedule, ServiceParts, create_http_app, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     emergency_disclosure_max_hours: int = Field(
         72, ge=1, description="Longest an emergency disclosure (C-5) may be valid, in hours."
     )
+    unborn_child_disclosure_max_days: int = Field(
+        280, ge=1, description="Longest a disclosure under OSL 26:9 (C-6) may be valid, in days."
+    )
+    expiry_check_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often consents and emergency disclosures are checked for expiry.",
+    )
 
 
 def create_app(
@@ -40,7 +48,9 @@ def create_app(
     application = ConsentApplication(
         env=store_env(runtime, SERVICE),
         longest_emergency_disclosure=timedelta(hours=settings.emergency_disclosure_max_hours),
+        longest_unborn_child_disclosure=timedelta(days=settings.unborn_child_disclosure_max_days),
     )
+    clock = clock or SystemClock()
     parts = ServiceParts(
         name=SERVICE,
         title="samverkan consent",
@@ -48,6 +58,13 @@ def create_app(
         app=application,
         routers=[router],
         translate=to_integration_event,
-        state={"clock": clock or SystemClock(), "subject_ids": subject_ids(runtime)},
+        schedules=[
+            Schedule(
+                "expiry",
+                settings.expiry_check_seconds,
+                lambda: application.expire_due(clock.now()),
+            )
+        ],
+        state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )
     return create_http_app(parts, runtime)

@@ -10,14 +10,24 @@ from functools import singledispatch
 from typing import Any
 
 from contracts import (
+    ConsentExpired,
     ConsentForm,
     ConsentGiven,
+    ConsentRefused,
+    ConsentScopeChanged,
     ConsentWithdrawn,
+    EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
     IntegrationEvent,
     Purpose,
+    UnbornChildDisclosureRecorded,
 )
-from services.consent.domain import Consent, EmergencyDisclosure
+from services.consent.domain import (
+    Consent,
+    ConsentRefusal,
+    EmergencyDisclosure,
+    UnbornChildDisclosure,
+)
 
 
 @singledispatch
@@ -60,4 +70,56 @@ def _disclosure(e: EmergencyDisclosure.Decided) -> IntegrationEvent:
         decided_by=e.decided_by,
         decided_at=e.decided_at,
         valid_until=e.valid_until,
+    )
+
+
+@to_integration_event.register
+def _refused(e: ConsentRefusal.Refused) -> IntegrationEvent:
+    return ConsentRefused(
+        refusal_id=e.originator_id,
+        subject_id=e.subject_id,
+        purpose=Purpose(e.purpose),
+        parties=tuple(e.parties),
+        refused_at=e.refused_at,
+        recorded_by=e.recorded_by,
+    )
+
+
+@to_integration_event.register
+def _scope_changed(e: Consent.ScopeChanged) -> IntegrationEvent:
+    return ConsentScopeChanged(
+        consent_id=e.originator_id,
+        subject_id=e.subject_id,
+        parties=tuple(e.parties),
+        added=tuple(e.added),
+        removed=tuple(e.removed),
+        changed_at=e.changed_at,
+        recorded_by=e.recorded_by,
+    )
+
+
+@to_integration_event.register
+def _consent_expired(e: Consent.Expired) -> IntegrationEvent:
+    return ConsentExpired(
+        consent_id=e.originator_id, subject_id=e.subject_id, expired_at=e.expired_at
+    )
+
+
+@to_integration_event.register
+def _disclosure_expired(e: EmergencyDisclosure.Expired) -> IntegrationEvent:
+    return EmergencyDisclosureExpired(
+        disclosure_id=e.originator_id, subject_id=e.subject_id, expired_at=e.expired_at
+    )
+
+
+@to_integration_event.register
+def _unborn_child(e: UnbornChildDisclosure.Decided) -> IntegrationEvent:
+    return UnbornChildDisclosureRecorded(
+        disclosure_id=e.originator_id,
+        subject_id=e.subject_id,
+        parties=tuple(e.parties),
+        decided_by=e.decided_by,
+        decided_at=e.decided_at,
+        valid_until=e.valid_until,
+        consent_sought=e.consent_sought,
     )

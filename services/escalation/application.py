@@ -11,7 +11,14 @@ from uuid import UUID
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.projection import EventSourcedProjection
 
-from contracts import ConsentGiven, ConsentWithdrawn, EmergencyDisclosureRecorded
+from contracts import (
+    ConsentExpired,
+    ConsentGiven,
+    ConsentScopeChanged,
+    ConsentWithdrawn,
+    EmergencyDisclosureExpired,
+    EmergencyDisclosureRecorded,
+)
 from services.escalation.domain import (
     RedThread,
     SubjectAuthorisations,
@@ -116,4 +123,22 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     ) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_emergency_disclosure(event)
+        processing_event.collect_events(view)
+
+    @policy.register
+    def _(self, event: ConsentScopeChanged, processing_event: ProcessingEvent[UUID]) -> None:
+        view = self._authorisations_for_update(event.subject_id)
+        view.note_scope_change(event.consent_id, list(event.parties))
+        processing_event.collect_events(view)
+
+    @policy.register
+    def _(self, event: ConsentExpired, processing_event: ProcessingEvent[UUID]) -> None:
+        view = self._authorisations_for_update(event.subject_id)
+        view.note_expiry(event.consent_id)
+        processing_event.collect_events(view)
+
+    @policy.register
+    def _(self, event: EmergencyDisclosureExpired, processing_event: ProcessingEvent[UUID]) -> None:
+        view = self._authorisations_for_update(event.subject_id)
+        view.note_expiry(event.disclosure_id)
         processing_event.collect_events(view)

@@ -229,6 +229,13 @@ class SubjectAuthorisations(Aggregate):
     class EmergencyDisclosureNoted(Aggregate.Event):
         disclosure: dict[str, object]
 
+    class ScopeChangeNoted(Aggregate.Event):
+        consent_id: UUID
+        parties: list[str]
+
+    class ExpiryNoted(Aggregate.Event):
+        basis_id: UUID
+
     @staticmethod
     def create_id(subject_id: str) -> UUID:
         return authorisations_id(subject_id)
@@ -254,6 +261,25 @@ class SubjectAuthorisations(Aggregate):
     def _withdrawal_noted(self, *, consent_id: UUID) -> None:
         """C-4: a withdrawn consent authorises no new sharing."""
         self.consents.pop(consent_id, None)
+
+    def note_scope_change(self, consent_id: UUID, parties: list[str]) -> None:
+        self._scope_change_noted(consent_id=consent_id, parties=parties)
+
+    @event(ScopeChangeNoted)
+    def _scope_change_noted(self, *, consent_id: UUID, parties: list[str]) -> None:
+        """C-3: from now on the consent covers the new scope only."""
+        consent = self.consents.get(consent_id)
+        if consent is not None:
+            self.consents[consent_id] = consent.model_copy(update={"parties": tuple(parties)})
+
+    def note_expiry(self, basis_id: UUID) -> None:
+        self._expiry_noted(basis_id=basis_id)
+
+    @event(ExpiryNoted)
+    def _expiry_noted(self, *, basis_id: UUID) -> None:
+        """C-3/C-5: an expired consent or disclosure authorises nothing new."""
+        self.consents.pop(basis_id, None)
+        self.disclosures.pop(basis_id, None)
 
     def note_emergency_disclosure(self, disclosure: EmergencyDisclosureRecorded) -> None:
         self._disclosure_noted(disclosure=disclosure.model_dump(mode="json"))

@@ -6,6 +6,8 @@ subject id exists. A bad number is the caller's error, named by field.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Request
@@ -34,8 +36,17 @@ Personnummer = Annotated[
 ]
 
 
-def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
-    """Validate a personnummer/samordningsnummer and return its pseudonymous subject id."""
+@dataclass(frozen=True)
+class Identified:
+    """What the platform keeps of an identity number: the pseudonym, and (for rules that
+    depend on age, never stored) the birth date."""
+
+    subject_id: str
+    birth_date: date
+
+
+def identify(request: Request, personnummer: str, field: str = "body.personnummer") -> Identified:
+    """Validate a personnummer/samordningsnummer; return its pseudonymous subject id."""
     clock: Clock = request.app.state.clock
     factory: SubjectIdFactory = request.app.state.subject_ids
     try:
@@ -48,4 +59,9 @@ def subject_id_for(request: Request, personnummer: str, field: str = "body.perso
             type="https://samverkan.se/problems/invalid-request",
             errors=[{"field": field, "message": str(error), "rule": "personnummer"}],
         ) from None
-    return factory.subject_id(number)
+    return Identified(factory.subject_id(number), number.birth_date)
+
+
+def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
+    """Validate a personnummer/samordningsnummer and return its pseudonymous subject id."""
+    return identify(request, personnummer, field).subject_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 
 from contracts import dlq_topic, events_topic
 from services.runtime.application import OutboxApplication
@@ -39,6 +39,19 @@ from services.runtime.store import RelayPositions
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """Work a service does on its own clock (expiries, overdue deadlines).
+
+    `run` is synchronous (it uses the store) and runs in a worker thread; a
+    failure is logged and counted, and the next round tries again.
+    """
+
+    name: str
+    every_seconds: float
+    run: Callable[[], object]
+
+
 @dataclass
 class ServiceParts:
     """What one service is made of; its ``main`` fills this in."""
@@ -51,6 +64,7 @@ class ServiceParts:
     translate: Translator | None = None
     upstream: Sequence[str] = ()
     target: TrackedTarget | None = None
+    schedules: Sequence[Schedule] = ()
     state: dict[str, Any] = field(default_factory=dict)
 
 
@@ -97,6 +111,12 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         )
         consumer.subscribe(broker, upstream, session_timeout_ms=settings.kafka_session_timeout_ms)
     background: dict[str, asyncio.Task[None]] = {}
+    schedule_failures = Counter(
+        "samverkan_schedule_failures",
+        "Scheduled rounds (expiry, overdue checks) that failed and will be retried.",
+        ["schedule"],
+        registry=registry,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +125,10 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         background["broker"] = asyncio.create_task(
             _start_broker(broker, settings, topics), name=f"{parts.name}-broker"
         )
+        for schedule in parts.schedules:
+            background[schedule.name] = asyncio.create_task(
+                _run_on_schedule(schedule, schedule_failures), name=f"{parts.name}-{schedule.name}"
+            )
         try:
             yield
         finally:
@@ -179,6 +203,16 @@ def _relay(
     if isinstance(parts.app, OutboxApplication):
         parts.app.save_listeners.append(relay.wake)
     return relay
+
+
+async def _run_on_schedule(schedule: Schedule, failures: Counter) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(schedule.run)
+        except Exception:
+            log.exception("scheduled %s failed; retrying next round", schedule.name)
+            failures.labels(schedule.name).inc()
+        await asyncio.sleep(schedule.every_seconds)
 
 
 async def _start_broker(broker: KafkaBroker, settings: RuntimeSettings, topics: list[str]) -> None:

@@ -8,11 +8,15 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from contracts import (
+    ConsentExpired,
     ConsentForm,
     ConsentGiven,
+    ConsentRefused,
+    ConsentScopeChanged,
     ConsentWithdrawn,
     DeviationCategory,
     DeviationReported,
+    EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
     IntegrationEvent,
     LegalBasis,
@@ -21,6 +25,7 @@ from contracts import (
     OrgType,
     Purpose,
     RedThreadPulled,
+    UnbornChildDisclosureRecorded,
 )
 
 SUBJECT = "3f" * 32
@@ -49,6 +54,42 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         consent_id=CONSENT_GIVEN.consent_id,
         withdrawn_at=AT,
         recorded_by=CASEWORKER,
+    ),
+    ConsentRefused: ConsentRefused(
+        subject_id=SUBJECT,
+        refusal_id=UUID("7a0c4a44-2f0e-4f57-8d0c-6c2b8c9e1f01"),
+        purpose=Purpose.SIP,
+        parties=(SOCIAL_SERVICES, PSYCHIATRY),
+        refused_at=AT,
+        recorded_by=CASEWORKER,
+    ),
+    ConsentScopeChanged: ConsentScopeChanged(
+        subject_id=SUBJECT,
+        consent_id=CONSENT_GIVEN.consent_id,
+        parties=(SOCIAL_SERVICES, POLICE),
+        added=(POLICE,),
+        removed=(PSYCHIATRY,),
+        changed_at=AT,
+        recorded_by=CASEWORKER,
+    ),
+    ConsentExpired: ConsentExpired(
+        subject_id=SUBJECT,
+        consent_id=CONSENT_GIVEN.consent_id,
+        expired_at=datetime(2026, 6, 30, 22, 0, tzinfo=UTC),
+    ),
+    EmergencyDisclosureExpired: EmergencyDisclosureExpired(
+        subject_id=SUBJECT,
+        disclosure_id=UUID("5d1c2a3b-8e4f-4a6b-9c7d-1e2f3a4b5c6d"),
+        expired_at=datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
+    ),
+    UnbornChildDisclosureRecorded: UnbornChildDisclosureRecorded(
+        subject_id=SUBJECT,
+        disclosure_id=UUID("9e3b1f2a-4c5d-4e6f-8a7b-0c1d2e3f4a5b"),
+        parties=(SOCIAL_SERVICES, PSYCHIATRY),
+        decided_by=CASEWORKER,
+        decided_at=AT,
+        valid_until=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        consent_sought=True,
     ),
     EmergencyDisclosureRecorded: EmergencyDisclosureRecorded(
         subject_id=SUBJECT,

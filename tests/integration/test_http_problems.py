@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +19,6 @@ from cryptography.hazmat.primitives import serialization
 
 from contracts import OrgType, Role
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
-from services.runtime.broker import EmbeddedBroker
 from services.runtime.identity import luhn_check_digit
 from services.runtime.problems import PROBLEM_JSON
 from services.runtime.settings import RuntimeSettings
@@ -59,29 +56,13 @@ def with_check_digit(century: str, yymmdd: str, serial: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, kafka: EmbeddedBroker) -> RuntimeSettings:
-    """Like conftest's ``runtime_settings``, but shared by this module's services."""
-    return RuntimeSettings(
-        kafka_bootstrap=kafka.bootstrap,
-        topic_prefix=f"t{uuid.uuid4().hex[:12]}.samverkan",
-        var_dir=tmp_path_factory.mktemp("http-problems") / "var",
-        relay_log_check_seconds=0.5,
-        kafka_session_timeout_ms=3000,
-    )
+def settings(module_settings: RuntimeSettings) -> RuntimeSettings:
+    return module_settings
 
 
 @pytest.fixture(scope="module")
-def services(settings: RuntimeSettings) -> Iterator[dict[str, ServiceProcess]]:
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    processes = {name: ServiceProcess(name, settings) for name in SERVICES}
-    try:
-        with ThreadPoolExecutor(len(processes)) as pool:
-            for started in pool.map(ServiceProcess.start, processes.values()):
-                assert started.process is not None
-        yield processes
-    finally:
-        for process in processes.values():
-            process.stop()
+def services(module_platform: dict[str, ServiceProcess]) -> dict[str, ServiceProcess]:
+    return module_platform
 
 
 @pytest.fixture(scope="module")

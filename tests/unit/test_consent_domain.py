@@ -8,12 +8,6 @@ from typing import Any
 import pytest
 from eventsourcing.domain import Aggregate
 
-from services.consent.application import (
-    ConsentApplication,
-    DecideEmergencyDisclosure,
-    GiveConsent,
-    UnknownConsent,
-)
 from services.consent.domain import (
     Consent,
     ConsentAlreadyWithdrawn,
@@ -236,47 +230,3 @@ def test_c5_replaying_a_disclosures_events_reproduces_its_state() -> None:
 
     assert isinstance(replayed, EmergencyDisclosure)
     assert vars(replayed) == vars(disclosure)
-
-
-def test_c1_c5_consent_application_stores_and_reads_back_through_the_event_store() -> None:
-    """In-memory (POPO) store: events go through the transcoder, dates included."""
-    application = ConsentApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, longest_emergency_disclosure=LONGEST
-    )
-    consent_id = application.give_consent(
-        GiveConsent(
-            subject_id=SUBJECT,
-            purpose="sip",
-            parties=[SOCIAL_UNIT, HEALTH_UNIT],
-            form="written",
-            informed=True,
-            recorded_by=CASEWORKER,
-            valid_until=date(2026, 9, 30),
-        ),
-        at=AT,
-        today=TODAY,
-    )
-    application.withdraw_consent(consent_id, recorded_by=NURSE, at=AT + timedelta(hours=2))
-    disclosure_id = application.decide_emergency_disclosure(
-        DecideEmergencyDisclosure(
-            subject_id=SUBJECT,
-            parties=[POLICE_UNIT, HEALTH_UNIT],
-            justification="Akut suicidrisk.",
-            decided_by=NURSE,
-            valid_for=timedelta(hours=12),
-        ),
-        at=AT,
-    )
-
-    stored = application.get_consent(consent_id)
-    assert stored.form == "written"
-    assert stored.recorded_by == CASEWORKER
-    assert stored.given_at == AT
-    assert stored.valid_until == date(2026, 9, 30)
-    assert stored.withdrawn_at == AT + timedelta(hours=2)
-    with pytest.raises(ConsentAlreadyWithdrawn):
-        application.withdraw_consent(consent_id, recorded_by=NURSE, at=AT + timedelta(hours=3))
-    disclosure = application.repository.get(disclosure_id)
-    assert disclosure.valid_until == AT + timedelta(hours=12)
-    with pytest.raises(UnknownConsent):
-        application.get_consent(disclosure_id)

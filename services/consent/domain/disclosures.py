@@ -1,0 +1,171 @@
+"""Sharing without consent: emergency disclosure (C-5) and unborn-child disclosure (C-6).
+
+Both are bounded in time and to the parties they name; both keep their
+written justification here, never on a topic. Pure domain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from eventsourcing.domain import Aggregate, event
+
+from services.consent.domain.errors import (
+    EmergencyDisclosureInvalid,
+    UnbornChildDisclosureInvalid,
+    distinct_parties,
+)
+
+
+class EmergencyDisclosure(Aggregate):
+    """BrB 24 kap. 4 § (nödbestämmelsen), C-5, seed 000.
+
+    When there is an immediate danger to life or health, a meeting and the
+    exchange of information may go ahead without consent. The decision needs
+    a written justification and a deciding person, and holds only for the
+    parties named and only for a bounded time.
+    """
+
+    class Decided(Aggregate.Created):
+        subject_id: str
+        parties: list[str]
+        justification: str
+        decided_by: str
+        decided_at: datetime
+        valid_until: datetime
+
+    class Expired(Aggregate.Event):
+        subject_id: str
+        expired_at: datetime
+
+    @classmethod
+    def decide(
+        cls,
+        *,
+        subject_id: str,
+        parties: list[str],
+        justification: str,
+        decided_by: str,
+        decided_at: datetime,
+        valid_for: timedelta,
+        longest: timedelta,
+    ) -> EmergencyDisclosure:
+        if not justification.strip():
+            raise EmergencyDisclosureInvalid(
+                "an emergency disclosure needs a written justification"
+            )
+        if not timedelta(0) < valid_for <= longest:
+            raise EmergencyDisclosureInvalid(
+                f"an emergency disclosure lasts more than 0 and at most {longest} "
+                f"(asked for {valid_for})"
+            )
+        disclosure: EmergencyDisclosure = cls(
+            subject_id=subject_id,
+            parties=distinct_parties(parties, EmergencyDisclosureInvalid),
+            justification=justification.strip(),
+            decided_by=decided_by,
+            decided_at=decided_at,
+            valid_until=decided_at + valid_for,
+        )
+        return disclosure
+
+    @event(Decided)
+    def __init__(
+        self,
+        *,
+        subject_id: str,
+        parties: list[str],
+        justification: str,
+        decided_by: str,
+        decided_at: datetime,
+        valid_until: datetime,
+    ) -> None:
+        self.subject_id = subject_id
+        self.parties = list(parties)
+        self.justification = justification
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        self.valid_until = valid_until
+        self.expired_at: datetime | None = None
+
+    def expire_if_due(self, now: datetime) -> bool:
+        """Record that the window closed; True when it was recorded now."""
+        if self.expired_at is not None or self.valid_until > now:
+            return False
+        self._expired(subject_id=self.subject_id, expired_at=self.valid_until)
+        return True
+
+    @event(Expired)
+    def _expired(self, *, subject_id: str, expired_at: datetime) -> None:
+        self.expired_at = expired_at
+
+
+class UnbornChildDisclosure(Aggregate):
+    """OSL 26 kap. 9 §, C-6, seed 004: protecting an expected child.
+
+    For a pregnant woman with substance misuse, social services may disclose
+    to another authority without her consent; consent is still sought as far
+    as possible, and the record says whether it was. It authorises
+    information sharing between the named parties until `valid_until`.
+    """
+
+    class Decided(Aggregate.Created):
+        subject_id: str
+        parties: list[str]
+        justification: str
+        decided_by: str
+        decided_at: datetime
+        valid_until: datetime
+        consent_sought: bool
+
+    @classmethod
+    def decide(
+        cls,
+        *,
+        subject_id: str,
+        parties: list[str],
+        justification: str,
+        decided_by: str,
+        decided_at: datetime,
+        valid_for: timedelta,
+        longest: timedelta,
+        consent_sought: bool,
+    ) -> UnbornChildDisclosure:
+        if not justification.strip():
+            raise UnbornChildDisclosureInvalid(
+                "a disclosure under OSL 26:9 needs a written justification"
+            )
+        if not timedelta(0) < valid_for <= longest:
+            raise UnbornChildDisclosureInvalid(
+                f"a disclosure under OSL 26:9 lasts more than 0 and at most {longest}"
+            )
+        disclosure: UnbornChildDisclosure = cls(
+            subject_id=subject_id,
+            parties=distinct_parties(parties, UnbornChildDisclosureInvalid),
+            justification=justification.strip(),
+            decided_by=decided_by,
+            decided_at=decided_at,
+            valid_until=decided_at + valid_for,
+            consent_sought=consent_sought,
+        )
+        return disclosure
+
+    @event(Decided)
+    def __init__(
+        self,
+        *,
+        subject_id: str,
+        parties: list[str],
+        justification: str,
+        decided_by: str,
+        decided_at: datetime,
+        valid_until: datetime,
+        consent_sought: bool,
+    ) -> None:
+        self.subject_id = subject_id
+        self.parties = list(parties)
+        self.justification = justification
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        self.valid_until = valid_until
+        self.consent_sought = consent_sought

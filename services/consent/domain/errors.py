@@ -1,0 +1,54 @@
+"""The consent rules a command can break, each named by its rule ID (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from services.runtime.rules import RuleViolation
+
+
+class ConsentRuleViolation(RuleViolation):
+    status = 422
+
+
+class ConsentNotDocumented(ConsentRuleViolation):
+    """C-1: who gave the consent must be documented, and be someone who may give it."""
+
+    rule = "C-1"
+
+
+class IndividualNotInformed(ConsentRuleViolation):
+    rule = "C-2"
+
+
+class ConsentScopeInvalid(ConsentRuleViolation):
+    rule = "C-3"
+
+
+class ConsentNoLongerActive(RuleViolation):
+    """C-4 (and C-3's end date): a withdrawn or expired consent cannot be changed or
+    withdrawn again; ask the individual for a new consent."""
+
+    rule = "C-4"
+
+
+class ConsentAlreadyWithdrawn(ConsentNoLongerActive):
+    pass
+
+
+class EmergencyDisclosureInvalid(ConsentRuleViolation):
+    rule = "C-5"
+
+
+class UnbornChildDisclosureInvalid(ConsentRuleViolation):
+    rule = "C-6"
+
+
+class DecisionQuestionInvalid(ConsentRuleViolation):
+    rule = "C-9"
+
+
+def distinct_parties(parties: list[str], rule_error: type[ConsentRuleViolation]) -> list[str]:
+    """Sharing needs at least two distinct parties; the order given is kept for display."""
+    unique = list(dict.fromkeys(parties))
+    if len(unique) < 2:
+        raise rule_error("name at least two distinct organisation units (HSA-ids) as parties")
+    return unique

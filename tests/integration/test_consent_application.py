@@ -1,0 +1,165 @@
+"""The consent application on real stores (SQLite and PostgreSQL): decisions from the
+read model, expiry as events, history, and the decision log (C-1..C-9)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from contracts import LegalBasis
+from services.consent.application import (
+    Asker,
+    ConsentApplication,
+    DecideEmergencyDisclosure,
+    GiveConsent,
+    Question,
+    RefuseConsent,
+    UnknownConsent,
+)
+from services.consent.domain import ConsentAlreadyWithdrawn
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import PG_URL
+
+SUBJECT = "cd" * 32
+SOCIAL = "SE2120000001-SOC1"
+HEALTH = "SE2321000016-HC01"
+POLICE = "SE2321000016-POL1"
+STAFF = "SE2321000016-K001"
+ASKER = Asker(hsa_id=STAFF, org_id=SOCIAL)
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def application(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> ConsentApplication:
+    settings = runtime_settings
+    if store_backend == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    return ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+
+
+def give(app: ConsentApplication, **overrides: Any) -> Any:
+    fields: dict[str, Any] = {
+        "subject_id": SUBJECT,
+        "purpose": "red_thread_meeting",
+        "parties": [SOCIAL, HEALTH],
+        "form": "written",
+        "informed": True,
+        "recorded_by": STAFF,
+        "valid_until": None,
+    }
+    fields.update(overrides)
+    return app.give_consent(GiveConsent(**fields), at=AT, today=AT.date())
+
+
+def ask(
+    app: ConsentApplication, at: datetime, purpose: str = "red_thread_meeting", to_org: str = HEALTH
+) -> Any:
+    return app.decide(Question(SUBJECT, SOCIAL, to_org, purpose, at), asked_by=ASKER, asked_at=at)
+
+
+def test_c1_c4_consents_are_stored_and_read_back(application: ConsentApplication) -> None:
+    consent_id = give(application, valid_until=date(2026, 9, 30))
+    application.withdraw_consent(consent_id, recorded_by=STAFF, at=AT + timedelta(hours=2))
+    stored = application.get_consent(consent_id)
+    assert (stored.form, stored.recorded_by, stored.given_at) == ("written", STAFF, AT)
+    assert stored.valid_until == date(2026, 9, 30)
+    assert stored.withdrawn_at == AT + timedelta(hours=2)
+    with pytest.raises(ConsentAlreadyWithdrawn):
+        application.withdraw_consent(consent_id, recorded_by=STAFF, at=AT + timedelta(hours=3))
+    disclosure_id = application.decide_emergency_disclosure(
+        DecideEmergencyDisclosure(
+            SUBJECT, [POLICE, HEALTH], "Akut fara.", STAFF, timedelta(hours=12)
+        ),
+        at=AT,
+    )
+    with pytest.raises(UnknownConsent):
+        application.get_consent(disclosure_id)
+
+
+def test_c9_decisions_come_from_the_read_model_and_follow_withdrawal_at_once(
+    application: ConsentApplication,
+) -> None:
+    consent_id = give(application)
+    assert ask(application, AT + timedelta(minutes=1)).basis_id == consent_id
+
+    withdrawn_at = AT + timedelta(hours=1)
+    application.withdraw_consent(consent_id, recorded_by=STAFF, at=withdrawn_at)
+
+    assert not ask(application, withdrawn_at).allowed  # no lag behind the withdrawal
+    assert ask(application, withdrawn_at - timedelta(seconds=1)).allowed  # the past is kept
+
+
+def test_c3_a_scope_change_answers_by_the_scope_that_held_at_the_time(
+    application: ConsentApplication,
+) -> None:
+    consent_id = give(application)
+    changed_at = AT + timedelta(days=1)
+    application.change_scope(
+        consent_id, add=[POLICE], remove=[HEALTH], recorded_by=STAFF, at=changed_at
+    )
+
+    assert ask(application, changed_at - timedelta(seconds=1), to_org=HEALTH).allowed
+    assert not ask(application, changed_at, to_org=HEALTH).allowed
+    assert ask(application, changed_at, to_org=POLICE).allowed
+
+
+def test_c3_c5_expiry_is_recorded_once_and_ends_the_authorisation(
+    application: ConsentApplication,
+) -> None:
+    consent_id = give(application, valid_until=date(2026, 3, 3))
+    disclosure_id = application.decide_emergency_disclosure(
+        DecideEmergencyDisclosure(
+            SUBJECT, [SOCIAL, HEALTH], "Akut fara.", STAFF, timedelta(hours=6)
+        ),
+        at=AT,
+    )
+    assert application.expire_due(AT + timedelta(hours=5)) == 0
+    assert application.expire_due(AT + timedelta(hours=7)) == 1  # the disclosure
+    assert application.expire_due(datetime(2026, 3, 4, 12, 0, tzinfo=UTC)) == 1  # the consent
+    assert application.expire_due(datetime(2026, 3, 5, tzinfo=UTC)) == 0
+
+    assert application.get_consent(consent_id).expired_at == datetime(2026, 3, 3, 23, 0, tzinfo=UTC)
+    assert application.repository.get(disclosure_id).expired_at == AT + timedelta(hours=6)
+    assert not ask(application, datetime(2026, 3, 4, tzinfo=UTC)).allowed
+
+
+def test_c9_every_decision_is_logged_with_who_asked_and_the_answer(
+    application: ConsentApplication,
+) -> None:
+    consent_id = give(application)
+    ask(application, AT + timedelta(minutes=5))
+    ask(application, AT + timedelta(minutes=6), purpose="sip")
+
+    log = application.view.decisions_about(SUBJECT)
+    assert [(e["purpose"], e["allowed"], e["kind"]) for e in log] == [
+        ("red_thread_meeting", True, LegalBasis.CONSENT.value),
+        ("sip", False, None),
+    ]
+    assert log[0]["basis_id"] == str(consent_id)
+    assert (log[0]["asked_by"], log[0]["asked_by_org"]) == (STAFF, SOCIAL)
+
+
+def test_c4_history_lists_every_consent_event_in_order(application: ConsentApplication) -> None:
+    consent_id = give(application)
+    application.refuse_consent(
+        RefuseConsent(SUBJECT, "sip", [SOCIAL, HEALTH], STAFF, informed=True),
+        at=AT + timedelta(hours=1),
+    )
+    application.withdraw_consent(consent_id, recorded_by=STAFF, at=AT + timedelta(hours=2))
+
+    history = application.history(SUBJECT)
+    assert [type(e).__qualname__ for e in history] == [
+        "Consent.Given",
+        "ConsentRefusal.Refused",
+        "Consent.Withdrawn",
+    ]
+    assert application.parties_involved(SUBJECT) == {SOCIAL, HEALTH}
