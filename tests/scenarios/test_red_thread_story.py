@@ -27,6 +27,7 @@ from tests.support import (
     SOCIAL,
     TEST_PERSONNUMMER,
     ServiceProcess,
+    applied_by,
     read_topic,
     wait_for,
 )
@@ -70,17 +71,6 @@ def schedule_when_consent_known(
 
     response: httpx.Response = wait_for(attempt, timeout=30)
     return response
-
-
-def applied_by(process: ServiceProcess, upstream: str) -> float:
-    """How many upstream events a service has applied, as its /metrics tell operators."""
-    metrics = httpx.get(f"{process.url}/metrics").text
-    for line in metrics.splitlines():
-        if line.startswith("samverkan_consumer_messages_total{") and (
-            'outcome="applied"' in line and f".{upstream}.events" in line
-        ):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def test_red_thread_story(
