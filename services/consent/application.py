@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresDatastore
 
 from contracts import LegalBasis
 from services.consent.authorisations import (
@@ -28,6 +30,7 @@ from services.consent.domain import (
     decide,
 )
 from services.runtime.application import OutboxApplication
+from services.runtime.group_commit import GroupCommit
 from services.runtime.rules import RuleViolation
 
 
@@ -111,7 +114,15 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self.longest_emergency_disclosure = longest_emergency_disclosure
         self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
         self.view: AuthorisationView = authorisation_view(self)
-        self._follower = Follower(self, Authorisations(self.view))
+        self._follower = Follower(
+            self,
+            Authorisations(self.view),
+            shared_store=isinstance(self.recorder.datastore, PostgresDatastore),  # type: ignore[attr-defined]
+        )
+        self.save_listeners.append(self._follower.saved)
+        self._decision_log: GroupCommit[AskedDecision] = GroupCommit(
+            self.view.log_decisions, "decision-log"
+        )
 
     # --- commands ---------------------------------------------------------------------
 
@@ -216,6 +227,10 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self._follower.catch_up()
         return expired
 
+    def close(self) -> None:
+        self._decision_log.close()
+        super().close()
+
     # --- queries ----------------------------------------------------------------------
 
     def get_consent(self, consent_id: UUID) -> Consent:
@@ -225,7 +240,19 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         return consent
 
     def decide(self, question: Question, *, asked_by: Asker, asked_at: datetime) -> Decision:
-        """C-9: answer from the read model, and log the question and answer for audit."""
+        """C-9: answer from the read model, once the question is in the decision log."""
+        decision, logged = self.ask(question, asked_by=asked_by, asked_at=asked_at)
+        logged.result(10)
+        return decision
+
+    def ask(
+        self, question: Question, *, asked_by: Asker, asked_at: datetime
+    ) -> tuple[Decision, Future[None]]:
+        """The answer, and a future that completes when it is logged for audit.
+
+        The answer must not be given before the future completes; callers
+        that cannot block a thread await it instead.
+        """
         if question.from_org == question.to_org:
             raise DecisionQuestionInvalid("from_org and to_org must be different organisations")
         self._follower.catch_up()
@@ -236,7 +263,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             purpose=question.purpose,
             at=question.at,
         )
-        self.view.log_decision(
+        logged = self._decision_log.submit(
             AskedDecision(
                 asked_at=asked_at,
                 asked_by=asked_by.hsa_id,
@@ -249,7 +276,15 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
                 decision=decision,
             )
         )
-        return decision
+        return decision, logged
+
+    def answers_in_place(self) -> bool:
+        """True when `ask` will only read a local SQLite file: microseconds, no network.
+
+        Then the HTTP layer may call it on the event loop and skip the thread
+        pool; otherwise (PostgreSQL, or a catch-up pending) it must not.
+        """
+        return self._follower.level_in_process()
 
     def parties_involved(self, subject_id: str) -> set[str]:
         """Every organisation unit any consent, refusal or disclosure about the subject names."""

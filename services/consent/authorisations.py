@@ -15,6 +15,7 @@ before each decision so an answer never lags a withdrawal.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
@@ -38,6 +39,8 @@ from services.consent.domain import (
     UnbornChildDisclosure,
     end_of_day,
 )
+
+log = logging.getLogger(__name__)
 
 EXPIRING_KINDS = (LegalBasis.CONSENT, LegalBasis.EMERGENCY_DISCLOSURE)
 """Kinds whose end is an event of its own (ConsentExpired, EmergencyDisclosureExpired)."""
@@ -182,26 +185,28 @@ class AuthorisationView(TrackingRecorder):
             rows = cursor.fetchall()
         return [(UUID(a), kind, json.loads(parties)) for a, kind, parties in map(_values, rows)]
 
-    def log_decision(self, asked: AskedDecision) -> None:
-        d = asked.decision
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                self.sql(_LOG),
-                (
-                    _us(asked.asked_at),
-                    asked.asked_by,
-                    asked.asked_by_org,
-                    asked.subject_id,
-                    asked.from_org,
-                    asked.to_org,
-                    asked.purpose,
-                    _us(asked.at),
-                    d.allowed,
-                    d.kind.value if d.kind else None,
-                    str(d.basis_id) if d.basis_id else None,
-                    _us(d.valid_until) if d.valid_until else None,
-                ),
+    def log_decisions(self, batch: list[AskedDecision]) -> None:
+        """Append decisions to the log in one transaction (see GroupCommit)."""
+        rows = [
+            (
+                _us(asked.asked_at),
+                asked.asked_by,
+                asked.asked_by_org,
+                asked.subject_id,
+                asked.from_org,
+                asked.to_org,
+                asked.purpose,
+                _us(asked.at),
+                asked.decision.allowed,
+                asked.decision.kind.value if asked.decision.kind else None,
+                str(asked.decision.basis_id) if asked.decision.basis_id else None,
+                _us(asked.decision.valid_until) if asked.decision.valid_until else None,
             )
+            for asked in batch
+        ]
+        with self.datastore.transaction(commit=True) as cursor:
+            for row in rows:
+                cursor.execute(self.sql(_LOG), row)
 
     def decisions_about(self, subject_id: str) -> list[dict[str, Any]]:
         """The decision log for one subject, oldest first (for audit)."""
@@ -413,30 +418,50 @@ def _record(
 class Follower:
     """Keeps the read model level with the application's notification log.
 
-    Called after every command and before every decision: usually there is
-    nothing to do and it costs one indexed query.
+    Called before every decision. When this process is the store's only
+    writer (a SQLite file), it knows whether anything was saved since it last
+    caught up and skips the database entirely; with a shared store
+    (PostgreSQL, several replicas) it asks the database every time, so a
+    withdrawal saved by another replica is effective at once here too.
     """
 
-    def __init__(self, application: Application[Any], projection: Authorisations) -> None:
+    def __init__(
+        self, application: Application[Any], projection: Authorisations, *, shared_store: bool
+    ) -> None:
         self._application = application
         self._projection = projection
+        self._shared_store = shared_store
         self._lock = threading.Lock()
+        self._saved_since_catch_up = True
+
+    def saved(self) -> None:
+        """The application stored something (its save listener)."""
+        self._saved_since_catch_up = True
+
+    def level_in_process(self) -> bool:
+        """Whether catching up is known to be a no-op without asking the database."""
+        return not (self._saved_since_catch_up or self._shared_store)
 
     def catch_up(self) -> None:
-        view = self._projection.view
-        name = self._application.name
-        head = self._application.recorder.max_notification_id() or 0
-        if (view.max_tracking_id(name) or 0) >= head:
+        if self.level_in_process():
             return
         with self._lock:
+            self._saved_since_catch_up = False
+            view = self._projection.view
+            name = self._application.name
+            head = self._application.recorder.max_notification_id() or 0
             position = view.max_tracking_id(name) or 0
             while position < head:
                 notifications = self._application.recorder.select_notifications(
                     position + 1, 500, stop=head
                 )
-                if not notifications:
-                    break
                 for notification in notifications:
                     domain_event = self._application.mapper.to_domain_event(notification)
-                    self._projection.process_event(domain_event, Tracking(name, notification.id))
-                position = notifications[-1].id
+                    try:
+                        self._projection.process_event(
+                            domain_event, Tracking(name, notification.id)
+                        )
+                    except IntegrityError:
+                        # Another replica projected it first: same rows, same position.
+                        log.debug("notification %s already projected", notification.id)
+                position = notifications[-1].id if notifications else head

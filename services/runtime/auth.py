@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,6 +95,9 @@ class Actor:
     role: Role
 
 
+_VERIFIED_CACHE_SIZE = 10_000
+
+
 class TokenVerifier:
     """Verifies bearer tokens from one issuer for one audience.
 
@@ -127,8 +132,25 @@ class TokenVerifier:
             self._public_key = _load_public_key(public_key)
         if jwks is not None:
             self._jwks = jwt.PyJWKSet.from_dict(dict(jwks))
+        self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
 
     def verify(self, token: str) -> Actor:
+        """The token's actor; a token seen before is not checked again until it expires.
+
+        A client sends the same token with every request for its lifetime, and
+        checking an EdDSA signature is most of the cost of a fast read. The
+        cache is bounded, and an entry is dropped at the token's own `exp`.
+        """
+        cached = self._verified.get(token)
+        if cached is not None and time.time() < cached[1]:
+            return cached[0]
+        actor, expires = self._verify(token)
+        self._verified[token] = (actor, expires)
+        if len(self._verified) > _VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return actor
+
+    def _verify(self, token: str) -> tuple[Actor, float]:
         """Check signature, ``exp``/``nbf``/``iat``, ``iss``, ``aud`` and the actor claims."""
         try:
             claims = jwt.decode(
@@ -144,7 +166,7 @@ class TokenVerifier:
             raise AuthenticationError(f'missing claim "{error.claim}"') from None
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason(error)) from None
-        return _actor_from_claims(claims)
+        return _actor_from_claims(claims), float(claims["exp"])
 
     def _key_for(self, token: str) -> AllowedPublicKeys | jwt.PyJWK:
         if self._jwks is None:
@@ -282,8 +304,11 @@ class DevelopmentSigner:
         return jwt.encode(claims, self._private_key, algorithm="EdDSA", headers={"kid": kid})
 
 
-def actor_from_request(request: Request) -> Actor:
+async def actor_from_request(request: Request) -> Actor:
     """FastAPI dependency: the verified actor behind ``Authorization: Bearer …``.
+
+    Async on purpose: it does no I/O, and a sync dependency would cost every
+    request a trip through the thread pool.
 
     The verifier is read from ``request.app.state.token_verifier`` so each
     service's composition root decides where keys come from. A missing or bad

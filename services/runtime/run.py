@@ -75,7 +75,7 @@ def main() -> int:
             print(f"kafka       {broker.bootstrap} (embedded Tansu, in memory)", flush=True)
         asyncio.run(ensure_topics(runtime, _all_topics(runtime)))
         for service in SERVICES:
-            children[service] = _start(service, env, runtime.var_dir)
+            children[service] = start_service(service, env, runtime.var_dir)
         _wait_ready(children, run.ready_timeout_seconds)
         _print_urls(runtime)
         while True:
@@ -109,7 +109,7 @@ def _all_topics(runtime: RuntimeSettings) -> list[str]:
     ]
 
 
-def _start(service: str, env: dict[str, str], var_dir: Path) -> subprocess.Popen[bytes]:
+def start_service(service: str, env: dict[str, str], var_dir: Path) -> subprocess.Popen[bytes]:
     log = open(var_dir / f"{service}.log", "ab")  # noqa: SIM115 - handed to the child
     child = subprocess.Popen(
         [sys.executable, "-m", "services.runtime.serve", service],

@@ -7,6 +7,7 @@ server with JSON logs, so every service starts and stops the same way.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Any
@@ -38,8 +39,14 @@ def main(argv: list[str] | None = None) -> None:
     module = service_module(service)
     runtime = RuntimeSettings()
     configure_logging(service, runtime.log_level)
+    app = module.create_app(runtime)
+    # Everything built so far lives as long as the process: keep it out of the
+    # collector's way, and collect young objects less often, so a request
+    # does not pay for a full collection of the start-up heap (tail latency).
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
     uvicorn.run(
-        module.create_app(runtime),
+        app,
         host="127.0.0.1" if runtime.http_host is None else runtime.http_host,
         port=module.Settings().http_port,
         log_config=None,
