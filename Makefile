@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint typecheck unit contracts token peek bench clean
+.PHONY: test-deps install run test lint typecheck unit contracts token peek bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,36 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## What only the tests need: Debian's promtool/prometheus and the AsyncAPI CLI.
+test-deps: system-deps node-deps
+
+## Debian tools the tests call, installed when missing: promtool and prometheus
+## (package prometheus), npm for node-deps.
+.PHONY: system-deps
+system-deps:
+	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+
+## Node tools the tests call (package.json, pinned by package-lock.json): the
+## AsyncAPI CLI. 4.1.1 is its last release that runs on Debian 12's Node 20.
+.PHONY: node-deps
+node-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Start the broker and all four services (stores under var/); Ctrl-C stops them.
 run: install
 	$(PY) -m services.runtime.run
 
 ## Lint, type-check and run the whole suite (what CI runs).
-test: install lint typecheck
+test: install test-deps lint typecheck
 	$(PY) -m pytest -n auto --dist loadgroup -q
 
 lint: install

@@ -418,3 +418,11 @@ def test_config_docs_prints_the_table():
         check=True,
     )
     assert result.stdout == settings_table()
+
+
+def test_compose_prometheus_loads_the_alert_rules_and_grafana_its_dashboards(compose):
+    prometheus = compose["services"]["prometheus"]["volumes"]
+    assert "./deploy/prometheus/rules.yml:/etc/prometheus/rules.yml:ro" in prometheus
+    grafana = compose["services"]["grafana"]["volumes"]
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana
+    assert "./deploy/grafana/dashboards:/etc/grafana/dashboards:ro" in grafana

@@ -1,0 +1,293 @@
+"""The Kubernetes manifests (deploy/k8s/) are valid and agree with the code.
+
+No cluster runs here. Every manifest is validated against the Kubernetes
+OpenAPI schemas that the ``kubernetes-validate`` package ships (strict: an
+unknown field is an error; no download at test time), and every
+``SAMVERKAN_*`` variable is parsed by the very settings classes the services
+use, so a renamed setting or a changed port fails here rather than in a
+crash-looping pod.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from contracts import PARTITIONS, SERVICES
+from services.runtime.config_docs import settings
+from services.runtime.settings import RuntimeSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+KUSTOMIZATION = K8S / "kustomization.yaml"
+SECRET_EXAMPLE = K8S / "secret.example.yaml"
+CONFIG_MAP = "samverkan-config"
+SECRET = "samverkan-secrets"
+
+KUBERNETES_VERSIONS = ("1.32.0", "1.37.0")
+"""An older supported minor and the newest that kubernetes-validate ships."""
+
+
+def manifest_files() -> list[Path]:
+    return sorted(p for p in K8S.glob("*.yaml") if p != KUSTOMIZATION)
+
+
+def documents(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def all_documents() -> list[dict[str, Any]]:
+    return [doc for path in manifest_files() for doc in documents(path)]
+
+
+def of_kind(kind: str) -> dict[str, dict[str, Any]]:
+    found = {doc["metadata"]["name"]: doc for doc in all_documents() if doc["kind"] == kind}
+    return found
+
+
+def default_port(service: str) -> int:
+    """The port the service's settings class defaults to, whatever the environment says."""
+    settings_class = importlib.import_module(f"services.{service}.main").Settings
+    port: int = settings_class.model_fields["http_port"].default
+    return port
+
+
+def container(service: str) -> dict[str, Any]:
+    (only,) = of_kind("Deployment")[service]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def validation_errors(document: dict[str, Any], version: str) -> str | None:
+    try:
+        from kubernetes_validate import utils
+    except ImportError:  # pragma: no cover - a missing dev dependency
+        pytest.fail("kubernetes-validate is missing: pip install -e '.[dev]'")
+    try:
+        utils.validate(document, version, strict=True)
+    except utils.ValidationError as error:
+        return str(error)
+    return None
+
+
+@pytest.fixture(scope="module")
+def known_variables() -> set[str]:
+    return {row.variable for row in settings()}
+
+
+# --- schema ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+@pytest.mark.parametrize("path", manifest_files(), ids=lambda p: p.name)
+def test_every_manifest_follows_the_kubernetes_schema(path, version):
+    docs = documents(path)
+    assert docs, f"{path.name} holds no manifest"
+    errors = {
+        f"{doc['kind']}/{doc['metadata']['name']}": error
+        for doc in docs
+        if (error := validation_errors(doc, version))
+    }
+    assert errors == {}
+
+
+def test_the_schema_check_actually_rejects_mistakes():
+    deployment = copy.deepcopy(of_kind("Deployment")["consent"])
+    deployment["spec"]["template"]["spec"]["containers"][0]["enviroment"] = []
+    assert validation_errors(deployment, KUBERNETES_VERSIONS[-1])
+    hpa = copy.deepcopy(of_kind("HorizontalPodAutoscaler")["consent"])
+    hpa["spec"]["maxReplicas"] = "three"
+    assert validation_errors(hpa, KUBERNETES_VERSIONS[-1])
+
+
+def test_kustomization_lists_every_manifest_but_the_secret_template():
+    kustomization = yaml.safe_load(KUSTOMIZATION.read_text())
+    expected = {p.name for p in manifest_files()} - {SECRET_EXAMPLE.name}
+    assert sorted(kustomization["resources"]) == sorted(expected)
+
+
+def test_the_secret_is_only_a_template():
+    text = SECRET_EXAMPLE.read_text()
+    assert "TEMPLATE" in text
+    (secret,) = documents(SECRET_EXAMPLE)
+    assert secret["kind"] == "Secret"
+    assert secret["metadata"]["name"] == SECRET
+    assert all("REPLACE-ME" in value for value in secret["stringData"].values())
+    assert [d for d in all_documents() if d["kind"] == "Secret"] == [secret]
+
+
+# --- each service ------------------------------------------------------------------
+
+
+def test_one_set_of_objects_per_service():
+    for kind in ("Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"):
+        assert set(of_kind(kind)) == set(SERVICES), kind
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_runs_the_image_with_the_service_as_argument(service):
+    spec = container(service)
+    assert spec["image"] == "samverkan:latest"
+    assert spec["args"] == [service]
+    assert "command" not in spec, "the image's entrypoint is python -m services.runtime.serve"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_probes_health_and_readiness(service):
+    spec = container(service)
+    assert spec["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert spec["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert spec["startupProbe"]["httpGet"]["path"] == "/healthz"
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        assert spec[probe]["httpGet"]["port"] in ("http", default_port(service))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_has_requests_and_limits(service):
+    resources = container(service)["resources"]
+    for kind in ("requests", "limits"):
+        assert set(resources[kind]) == {"cpu", "memory"}, kind
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_runs_unprivileged_on_a_read_only_root(service):
+    deployment = of_kind("Deployment")[service]
+    pod = deployment["spec"]["template"]["spec"]
+    spec = container(service)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["allowPrivilegeEscalation"] is False
+    assert spec["securityContext"]["readOnlyRootFilesystem"] is True
+    assert spec["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    # What the service writes (dev keys, SQLite when no database is set) needs a volume.
+    mounts = {m["mountPath"]: m["name"] for m in spec["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts[config_map_data()["SAMVERKAN_VAR_DIR"]]]
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_ports_are_the_services_default_ports(service):
+    port = default_port(service)
+    spec = container(service)
+    assert spec["ports"] == [{"name": "http", "containerPort": port}]
+    env = {e["name"]: e for e in spec["env"]}
+    assert env[f"SAMVERKAN_{service.upper()}_HTTP_PORT"]["value"] == str(port)
+    annotations = of_kind("Deployment")[service]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(port)
+    (service_port,) = of_kind("Service")[service]["spec"]["ports"]
+    assert service_port["port"] == port
+    assert service_port["targetPort"] in ("http", port)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_selectors_match_the_pods(service):
+    labels = of_kind("Deployment")[service]["spec"]["template"]["metadata"]["labels"]
+    selectors = [
+        of_kind("Deployment")[service]["spec"]["selector"]["matchLabels"],
+        of_kind("Service")[service]["spec"]["selector"],
+        of_kind("PodDisruptionBudget")[service]["spec"]["selector"]["matchLabels"],
+    ]
+    for selector in selectors:
+        assert selector.items() <= labels.items()
+        assert selector["app.kubernetes.io/name"] == service
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_scaling_stops_at_the_partition_count(service):
+    hpa = of_kind("HorizontalPodAutoscaler")[service]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": service,
+    }
+    assert hpa["spec"]["maxReplicas"] == PARTITIONS
+    assert 1 < hpa["spec"]["minReplicas"] <= PARTITIONS, "one pod and minAvailable 1 block drains"
+    assert "replicas" not in of_kind("Deployment")[service]["spec"], "the HPA owns the count"
+    assert of_kind("PodDisruptionBudget")[service]["spec"]["minAvailable"] == 1
+
+
+# --- settings ------------------------------------------------------------------------
+
+
+def config_map_data() -> dict[str, str]:
+    data: dict[str, str] = of_kind("ConfigMap")[CONFIG_MAP]["data"]
+    return data
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_samverkan_variable_is_a_real_setting(service, known_variables):
+    names = set(config_map_data())
+    names |= {e["name"] for e in container(service)["env"]}
+    unknown = sorted(n for n in names if n.startswith("SAMVERKAN_") and n not in known_variables)
+    assert unknown == [], "not read by any settings class (see services.runtime.config_docs)"
+    assert all(n.startswith("SAMVERKAN_") for n in names)
+    assert [n for n in names if n.endswith("_HTTP_PORT")] == [
+        f"SAMVERKAN_{service.upper()}_HTTP_PORT"
+    ]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_config_and_secrets_reach_every_service(service):
+    spec = container(service)
+    assert spec["envFrom"] == [{"configMapRef": {"name": CONFIG_MAP}}]
+    secret_refs = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in spec["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert set(secret_refs) == {"SAMVERKAN_SUBJECT_KEY", "SAMVERKAN_DATABASE_URL"}
+    (secret,) = documents(SECRET_EXAMPLE)
+    for ref in secret_refs.values():
+        assert ref["name"] == SECRET
+        assert ref["key"] in secret["stringData"]
+        assert not ref.get("optional"), "without it a pod would quietly fall back to SQLite"
+    # No secret value is written into a manifest.
+    assert not [e for e in spec["env"] if e["name"] in secret_refs and "value" in e]
+    assert not {"SAMVERKAN_SUBJECT_KEY", "SAMVERKAN_DATABASE_URL"} & set(config_map_data())
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_token_public_key_file_is_mounted_from_the_secret(service):
+    path = Path(config_map_data()["SAMVERKAN_TOKEN_PUBLIC_KEY_FILE"])
+    pod = of_kind("Deployment")[service]["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m for m in container(service)["volumeMounts"]}
+    mount = mounts[str(path.parent)]
+    assert mount["readOnly"] is True
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["secretName"] == SECRET
+    (item,) = volume["secret"]["items"]
+    assert item["path"] == path.name
+    (secret,) = documents(SECRET_EXAMPLE)
+    assert item["key"] in secret["stringData"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_settings_classes_accept_what_the_manifests_set(service, monkeypatch):
+    for name in [k for k in os.environ if k.startswith("SAMVERKAN_")]:
+        monkeypatch.delenv(name)
+    (secret,) = documents(SECRET_EXAMPLE)
+    env = dict(config_map_data())
+    for item in container(service)["env"]:
+        if "value" in item:
+            env[item["name"]] = item["value"]
+        else:
+            env[item["name"]] = secret["stringData"][item["valueFrom"]["secretKeyRef"]["key"]]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    runtime = RuntimeSettings()
+    module = importlib.import_module(f"services.{service}.main")
+    assert module.Settings().http_port == container(service)["ports"][0]["containerPort"]
+    assert runtime.http_host == "0.0.0.0"  # noqa: S104 - inside the container
+    assert runtime.kafka_enable_idempotence is True  # real Apache Kafka supports it
+    assert runtime.database_url is not None
+    assert runtime.database_url.startswith("postgresql://")
+    assert runtime.token_public_key_file is not None
