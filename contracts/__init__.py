@@ -32,21 +32,25 @@ from contracts.base import (
     event_class,
 )
 from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, decode, encode
-from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
-from contracts.events import (
-    MUNICIPALITY_CODE_PATTERN,
+from contracts.consent import (
     ConsentExpired,
     ConsentGiven,
     ConsentRefused,
     ConsentScopeChanged,
     ConsentWithdrawn,
-    DeviationReported,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    UnbornChildDisclosureRecorded,
+)
+from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
+from contracts.escalation import (
+    MUNICIPALITY_CODE_PATTERN,
     MeasureTried,
     MeetingScheduled,
     RedThreadPulled,
-    UnbornChildDisclosureRecorded,
+)
+from contracts.reporting import (
+    DeviationReported,
 )
 from contracts.topics import EVENT_TOPICS, PARTITIONS, SERVICES, dlq_topic, events_topic
 from contracts.vocabulary import (

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic.json_schema import models_json_schema
 
-import contracts.events  # noqa: F401  (defining the events registers them)
+import contracts  # noqa: F401  (importing the package defines, so registers, every event)
 from contracts import cloudevents as ce
 from contracts.base import EVENT_TYPES, SUBJECT_ID_PATTERN, IntegrationEvent, SubjectEvent
 from contracts.topics import PARTITIONS, SERVICES, events_topic

@@ -1,30 +1,24 @@
-"""The public integration events, grouped by producing service.
+"""Events the consent service publishes: consent, refusal, disclosures and their ends.
 
 Payloads carry only ids, codes, timestamps and organisation ids: no names, no
-personnummer, no free text about the individual. A partner that needs details
-asks the owning service's API, which checks consent and writes an audit record.
+personnummer, no free text about the individual.
 """
+
+from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Annotated, ClassVar, Self
+from typing import ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, model_validator
 
 from contracts.base import (
-    Distinct,
     HsaId,
-    IntegrationEvent,
-    OrgIds,
     Parties,
     SubjectEvent,
-    SubjectId,
 )
-from contracts.vocabulary import ConsentForm, DeviationCategory, LegalBasis, OrgType, Purpose
-
-# --- consent --------------------------------------------------------------------------
+from contracts.vocabulary import ConsentForm, Purpose
 
 
 class ConsentGiven(SubjectEvent):
@@ -203,91 +197,13 @@ class UnbornChildDisclosureRecorded(SubjectEvent):
         return self
 
 
-# --- escalation -----------------------------------------------------------------------
-
-
-class MeasureTried(StrEnum):
-    """Measures tried before the red thread was pulled (E-2)."""
-
-    SIP = "sip"
-    CARE_PLANNING = "care_planning"
-    THREE_PARTY_MEETING = "three_party_meeting"
-    OTHER = "other"
-
-
-MUNICIPALITY_CODE_PATTERN = r"^[0-9]{4}$"
-"""Swedish kommunkod, e.g. "0180" (Stockholm): where the individual's case belongs."""
-
-
-class RedThreadPulled(SubjectEvent):
-    """A blue-light service pulled the red thread: emergency escalation (E-1, E-2).
-
-    Who may pull (E-1) is the escalation service's rule, not the contract's: the
-    event records the puller's organisation type so consumers can see it.
-    """
-
-    service: ClassVar[str] = "escalation"
-    version: ClassVar[int] = 1
-
-    red_thread_id: UUID
-    pulled_at: AwareDatetime
-    pulled_by: HsaId
-    pulled_by_org_type: OrgType
-    measures_tried: Annotated[
-        tuple[MeasureTried, ...],
-        Field(min_length=1, json_schema_extra={"uniqueItems": True}),
-        Distinct,
-    ]
-    burdened_orgs: OrgIds
-    """HSA-ids of the organisations unreasonably burdened (E-2)."""
-    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
-
-
-class MeetingScheduled(SubjectEvent):
-    """The coordinator convened the red-thread meeting (E-3) on a legal basis (E-4, C-9).
-
-    `basis_id` is the consent id or emergency disclosure id the meeting relies on.
-    """
-
-    service: ClassVar[str] = "escalation"
-    version: ClassVar[int] = 1
-
-    red_thread_id: UUID
-    meeting_at: AwareDatetime
-    invited_orgs: OrgIds
-    legal_basis: LegalBasis
-    basis_id: UUID
-    """Id of the consent or emergency disclosure that `legal_basis` refers to."""
-    scheduled_by: HsaId
-
-
-# --- reporting ------------------------------------------------------------------------
-
-
-class DeviationReported(IntegrationEvent):
-    """A collaboration failure was reported (D-1, D-2 step 1): codes only.
-
-    What happened and the improvement proposal are free text and stay in the
-    reporting service. A deviation may concern a routine rather than one
-    individual, so `subject_id` is optional; without it the deviation id keys
-    the message.
-    """
-
-    service: ClassVar[str] = "reporting"
-    version: ClassVar[int] = 1
-
-    deviation_id: UUID
-    subject_id: SubjectId | None = None
-    """Pseudonymous id of the individual, when the deviation concerns one."""
-    category: DeviationCategory
-    reported_at: AwareDatetime
-    reporting_org: HsaId
-    reporting_org_type: OrgType
-    affected_orgs: OrgIds
-
-    def subject(self) -> str | None:
-        return self.subject_id
-
-    def partition_key(self) -> str:
-        """The subject id when there is one (ordered with that individual's events)."""
-        return self.subject_id if self.subject_id is not None else str(self.deviation_id)
+__all__ = [
+    "ConsentExpired",
+    "ConsentGiven",
+    "ConsentRefused",
+    "ConsentScopeChanged",
+    "ConsentWithdrawn",
+    "EmergencyDisclosureExpired",
+    "EmergencyDisclosureRecorded",
+    "UnbornChildDisclosureRecorded",
+]
