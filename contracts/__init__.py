@@ -1,6 +1,7 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `events`: one frozen pydantic model per event type; ids, codes and
+- `consent`, `escalation`, `reporting` (one module per producing service): one
+  frozen pydantic model per event type; ids, codes and
   timestamps only, never personal data.
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
   (CloudEvents 1.0, binary mode).
