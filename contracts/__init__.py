@@ -32,6 +32,7 @@ from contracts.base import (
     SubjectEvent,
     event_class,
 )
+from contracts.cases import AgeTransitionDue
 from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, decode, encode
 from contracts.consent import (
     ConsentExpired,
@@ -72,6 +73,7 @@ __all__ = [
     "PARTITIONS",
     "SERVICES",
     "SUBJECT_ID_PATTERN",
+    "AgeTransitionDue",
     "ConsentExpired",
     "ConsentForm",
     "ConsentGiven",

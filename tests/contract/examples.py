@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from contracts import (
+    AgeTransitionDue,
     ConsentExpired,
     ConsentForm,
     ConsentGiven,
@@ -48,6 +49,14 @@ CONSENT_GIVEN = ConsentGiven(
 )
 
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
+    AgeTransitionDue: AgeTransitionDue(
+        subject_id=SUBJECT,
+        case_id=UUID("1c9a8b7d-2e3f-4a5b-8c6d-7e8f9a0b1c2d"),
+        unit=SOCIAL_SERVICES,
+        transition_on=date(2026, 9, 1),
+        announce_by=date(2026, 3, 1),
+        due_at=datetime(2026, 2, 28, 23, 0, tzinfo=UTC),
+    ),
     ConsentGiven: CONSENT_GIVEN,
     ConsentWithdrawn: ConsentWithdrawn(
         subject_id=SUBJECT,
