@@ -36,7 +36,7 @@ from eventsourcing.persistence import (
 )
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from contracts import Envelope, IntegrationEvent, PoisonMessage, decode
 
@@ -68,11 +68,24 @@ _TRANSIENT = (OperationalError, InterfaceError)
 """Store unavailable: wait it out; dead-lettering would lose a good message."""
 
 
+DEAD_LETTER_REASONS = ("undecodable", "unknown_event_type", "oversized", "handler-failed")
+
+
 @dataclass(frozen=True)
 class ConsumerMetrics:
     handled: Counter
     dead_letters: Counter
     rewinds: Counter
+    lag: Gauge
+
+    def prepare(self, topics: Sequence[str]) -> None:
+        """Create every series at 0, so a first dead letter is an increase alerts can see."""
+        for topic in topics:
+            for outcome in (*(o.value for o in Outcome), "dead_letter"):
+                self.handled.labels(topic, outcome)
+            for reason in DEAD_LETTER_REASONS:
+                self.dead_letters.labels(topic, reason)
+            self.rewinds.labels(topic)
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> ConsumerMetrics:
@@ -93,6 +106,12 @@ class ConsumerMetrics:
                 "samverkan_consumer_rewinds",
                 "Partitions re-read from the start because a predecessor was missing.",
                 ["topic"],
+                registry=registry,
+            ),
+            lag=Gauge(
+                "samverkan_consumer_lag",
+                "Messages after the last one handled, per partition (high watermark - offset - 1).",
+                ["topic", "partition"],
                 registry=registry,
             ),
         )
@@ -152,6 +171,7 @@ class TrackedConsumer:
         self, broker: KafkaBroker, topics: Sequence[str], *, session_timeout_ms: int
     ) -> None:
         self._broker = broker
+        self._metrics.prepare(topics)
         broker.subscriber(
             *topics,
             session_timeout_ms=session_timeout_ms,
@@ -178,6 +198,15 @@ class TrackedConsumer:
                 return
             await self._apply_with_retries(record, envelope, accept_gap=True)
         await message.ack()
+        self._record_lag(message, record)
+
+    def _record_lag(self, message: KafkaMessage, record: ConsumerRecord[bytes, bytes]) -> None:
+        consumer = message.consumer
+        partition = TopicPartition(record.topic, record.partition)
+        highwater = consumer.highwater(partition)  # type: ignore[attr-defined]
+        if highwater is not None:
+            lag = max(highwater - record.offset - 1, 0)
+            self._metrics.lag.labels(record.topic, str(record.partition)).set(lag)
 
     async def _apply_with_retries(
         self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, *, accept_gap: bool

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -50,6 +51,9 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://samverkan.se/problems"
 
 logger = logging.getLogger(__name__)
+
+STORE_RETRY_AFTER_SECONDS = 2
+"""How long a client should wait before retrying when the store is unavailable."""
 
 
 class FieldError(BaseModel):
@@ -137,6 +141,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RuleViolation, _on_rule_violation)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _on_http_exception)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _on_store_unavailable)
+    app.add_exception_handler(InterfaceError, _on_store_unavailable)
+    app.add_exception_handler(IntegrityError, _on_concurrent_change)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -206,6 +213,32 @@ async def _on_http_exception(request: Request, exc: HTTPException) -> JSONRespon
         title=title,
         detail=detail,
         headers=exc.headers,
+    )
+
+
+async def _on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down or unreachable: the caller should retry, nothing was stored.
+
+    503 with Retry-After, not 500: it is an outage, not a bug, and clients and
+    load balancers know how to wait one out.
+    """
+    logger.warning("store unavailable for %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=503,
+        title="Service Unavailable",
+        detail="the service's store is unavailable; nothing was stored, retry shortly",
+        headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _on_concurrent_change(request: Request, exc: Exception) -> JSONResponse:
+    """Two commands changed the same record at once; one lost (optimistic concurrency)."""
+    return problem_response(
+        request,
+        status=409,
+        title="Conflict",
+        detail="the record was changed by another request at the same time; read it and retry",
     )
 
 

@@ -122,6 +122,8 @@ class OutboxRelay:
         self._settings = settings
         self._positions = positions
         self._metrics = metrics
+        for counter in (metrics.published, metrics.republishes, metrics.failures):
+            counter.labels(topic)  # present at 0 from the start, so increases are visible
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._partitioner = DefaultPartitioner()

@@ -152,3 +152,34 @@ def test_unexpected_error_is_a_logged_generic_500_problem(
     assert response.headers["content-type"] == PROBLEM_JSON
     assert "19121212" not in response.text
     assert any(record.exc_info for record in caplog.records)
+
+
+def test_a_store_outage_is_a_503_with_retry_after_not_a_500() -> None:
+    from eventsourcing.persistence import OperationalError
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/down")
+    def down() -> None:
+        raise OperationalError("connection refused")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/down")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "2"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_concurrent_change_is_a_409_conflict() -> None:
+    from eventsourcing.persistence import IntegrityError
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/race")
+    def race() -> None:
+        raise IntegrityError("duplicate key")
+
+    response = TestClient(app, raise_server_exceptions=False).post("/race")
+    assert response.status_code == 409
+    assert response.json()["title"] == "Conflict"
