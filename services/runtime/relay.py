@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, OffsetOutOfRangeError
 from aiokafka.partitioner import DefaultPartitioner
@@ -38,6 +39,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from contracts import IntegrationEvent, encode
 from services.runtime.kafka import ensure_topics, producer_options
+from services.runtime.leadership import Leadership, LostLeadership
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPosition, RelayPositions
 
@@ -61,6 +63,7 @@ def event_id(notification: Notification) -> str:
 
 @dataclass(frozen=True)
 class RelayMetrics:
+    leading: Gauge
     published: Counter
     position: Gauge
     head: Gauge
@@ -70,6 +73,12 @@ class RelayMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> RelayMetrics:
         return cls(
+            leading=Gauge(
+                "samverkan_outbox_leading",
+                "1 while this replica is the one relaying the topic (others stand by).",
+                ["topic"],
+                registry=registry,
+            ),
             published=Counter(
                 "samverkan_outbox_published",
                 "Integration events the outbox relay published (acknowledged by the broker).",
@@ -115,6 +124,7 @@ class OutboxRelay:
         settings: RuntimeSettings,
         positions: RelayPositions,
         metrics: RelayMetrics,
+        leadership: Leadership | None = None,
     ) -> None:
         self._app = app
         self._translate = translate
@@ -122,6 +132,7 @@ class OutboxRelay:
         self._settings = settings
         self._positions = positions
         self._metrics = metrics
+        self._leadership = leadership or Leadership()
         for counter in (metrics.published, metrics.republishes, metrics.failures):
             counter.labels(topic)  # present at 0 from the start, so increases are visible
         self._wakeup = asyncio.Event()
@@ -142,7 +153,7 @@ class OutboxRelay:
         while True:
             try:
                 await self._run_connected()
-            except (KafkaError, OSError, PersistenceError) as error:
+            except (KafkaError, OSError, PersistenceError, LostLeadership, psycopg.Error) as error:
                 self._failed(error, backoff)
             except Exception as error:
                 # A notification that cannot be translated is a bug; skipping it
@@ -159,6 +170,16 @@ class OutboxRelay:
         log.warning("outbox relay for %s retries in %.1fs: %r", self._topic, backoff, error)
 
     async def _run_connected(self) -> None:
+        self._metrics.leading.labels(self._topic).set(0)
+        await self._leadership.acquire()
+        try:
+            self._metrics.leading.labels(self._topic).set(1)
+            await self._relay()
+        finally:
+            self._metrics.leading.labels(self._topic).set(0)
+            await self._leadership.release()
+
+    async def _relay(self) -> None:
         producer = AIOKafkaProducer(**producer_options(self._settings))
         probe = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap,
@@ -174,6 +195,8 @@ class OutboxRelay:
             checked_at = 0.0
             while True:
                 if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
+                    if not await self._leadership.still_leading():
+                        raise LostLeadership(self._topic)
                     await self._check_log(probe)
                     checked_at = time.monotonic()
                 published = await self.publish_batch(producer, partitions)

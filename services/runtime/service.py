@@ -31,6 +31,7 @@ from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedT
 from services.runtime.http import HttpMetrics, ReadinessCheck, operations_router
 from services.runtime.identity import SubjectIdFactory
 from services.runtime.kafka import ensure_topics
+from services.runtime.leadership import leadership_for
 from services.runtime.problems import install_problem_handlers
 from services.runtime.relay import OutboxRelay, RelayMetrics, Translator
 from services.runtime.settings import RuntimeSettings
@@ -199,6 +200,7 @@ def _relay(
         settings=settings,
         positions=RelayPositions(datastore),
         metrics=RelayMetrics.register(registry),
+        leadership=leadership_for(datastore, f"samverkan.relay:{topic}"),
     )
     if isinstance(parts.app, OutboxApplication):
         parts.app.save_listeners.append(relay.wake)

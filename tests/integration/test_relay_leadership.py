@@ -1,0 +1,96 @@
+"""Several replicas of a service on one PostgreSQL schema: one relay publishes at a time,
+and another takes over when it stops, from the recorded position."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import CollectorRegistry
+
+from contracts import events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.translate import to_integration_event
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.leadership import leadership_for
+from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPositions, store_env
+from tests.support import PG_URL, eventually, read_topic
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def give(app: ConsentApplication, n: int) -> None:
+    app.give_consent(
+        GiveConsent(
+            subject_id=f"{n:064x}",
+            purpose="sip",
+            parties=["SE2120000001-SOC1", "SE2321000016-HC01"],
+            form="oral",
+            informed=True,
+            recorded_by="SE2321000016-K001",
+            valid_until=None,
+        ),
+        at=NOW,
+        today=NOW.date(),
+    )
+
+
+def replica(
+    settings: RuntimeSettings, topic: str
+) -> tuple[ConsentApplication, OutboxRelay, RelayMetrics]:
+    app = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
+    )
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    metrics = RelayMetrics.register(CollectorRegistry())
+    relay = OutboxRelay(
+        app=app,
+        translate=to_integration_event,
+        topic=topic,
+        settings=settings,
+        positions=RelayPositions(datastore),
+        metrics=metrics,
+        leadership=leadership_for(datastore, f"samverkan.relay:{topic}"),
+    )
+    return app, relay, metrics
+
+
+def leading(metrics: RelayMetrics, topic: str) -> float:
+    value: float = metrics.leading.labels(topic)._value.get()
+    return value
+
+
+async def test_one_replica_relays_and_another_takes_over_where_it_stopped(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker, pg_schema_prefix: str
+) -> None:
+    settings = runtime_settings.model_copy(
+        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+    )
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    app, first, first_metrics = replica(settings, topic)
+    _, second, second_metrics = replica(settings, topic)
+    first_task = asyncio.create_task(first.run())
+    await eventually(lambda: leading(first_metrics, topic) == 1)
+    second_task = asyncio.create_task(second.run())
+    for n in range(10):
+        give(app, n)
+
+    await eventually(lambda: len(read_topic(kafka.bootstrap, topic)) == 10)
+    assert leading(second_metrics, topic) == 0  # stood by the whole time
+
+    first_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first_task
+    await eventually(lambda: leading(second_metrics, topic) == 1)
+    for n in range(10, 15):
+        give(app, n)
+    await eventually(lambda: len(read_topic(kafka.bootstrap, topic)) >= 15)
+    second_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second_task
+
+    ids = [dict(r.headers)["ce_id"] for r in read_topic(kafka.bootstrap, topic)]
+    assert len(ids) == len(set(ids)) == 15  # nothing published twice
