@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Recording, Tracking, Transcoding
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -38,6 +39,7 @@ class OutboxApplication:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.save_listeners = []
+        self._in_batch = threading.local()
         super().__init__(*args, **kwargs)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -47,11 +49,37 @@ class OutboxApplication:
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate of that kind, or None: unknown ids and ids of another kind
         look the same to callers, so ids cannot be probed across kinds."""
+        batch: ProcessingEvent[Any] | None = getattr(self._in_batch, "processing", None)
+        if batch is not None and aggregate_id in batch.aggregates:
+            # Changed earlier in this batch and not stored yet: the newer state counts.
+            aggregate = batch.aggregates[aggregate_id]
+            return aggregate if isinstance(aggregate, kind) else None
         try:
             aggregate = self.repository.get(aggregate_id)  # type: ignore[attr-defined]
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, kind) else None
+
+    def process_events(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
+        """Apply several upstream events from one partition in ONE transaction.
+
+        For an `EventSourcedProjection`: its policy runs for each event against
+        one processing event whose tracking is the last (highest) position, so
+        the effects of all and the position are recorded together. Policies
+        that look aggregates up with `find` see what earlier events in the
+        batch changed. If anything fails, nothing is recorded and the caller
+        falls back to one event at a time.
+        """
+        processing: ProcessingEvent[Any] = ProcessingEvent(tracking=batch[-1][1])
+        self._in_batch.processing = processing
+        try:
+            for event, _ in batch:
+                self.policy(event, processing)  # type: ignore[attr-defined]
+        finally:
+            self._in_batch.processing = None
+        recordings = self._record(processing)  # type: ignore[attr-defined]
+        self._take_snapshots(processing)  # type: ignore[attr-defined]
+        self._notify(recordings)
 
     def _notify(self, recordings: list[Recording[Any]]) -> None:
         super()._notify(recordings)  # type: ignore[misc]

@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -50,12 +51,19 @@ class TrackedTarget:
     process_event: Callable[[IntegrationEvent, Tracking], None]
     max_tracking_id: Callable[[str], int | None]
     insert_tracking: Callable[[Tracking], None]
+    process_events: Callable[[Sequence[tuple[IntegrationEvent, Tracking]]], None] | None = None
+    """Several events of one partition in one transaction, when the target can."""
 
     @classmethod
     def of(cls, processor: Any, recorder: Any) -> TrackedTarget:
         """An eventsourcing ``EventSourcedProjection`` (processor and recorder are the
         application and its recorder) or a ``Projection`` (its ``view`` as recorder)."""
-        return cls(processor.process_event, recorder.max_tracking_id, recorder.insert_tracking)
+        batched = (
+            getattr(processor, "process_events", None) if hasattr(processor, "policy") else None
+        )
+        return cls(
+            processor.process_event, recorder.max_tracking_id, recorder.insert_tracking, batched
+        )
 
 
 class Outcome(enum.Enum):
@@ -117,10 +125,26 @@ class ConsumerMetrics:
         )
 
 
-async def raw_body(message: KafkaMessage) -> bytes:
-    """Hand the handler the undecoded value: decoding is ours, so garbage reaches the DLQ."""
-    body: bytes = message.body
-    return body
+BATCH_SIZE = 500
+"""Records handed over per fetch: one thread trip and one offset commit each."""
+
+
+async def raw_bodies(message: KafkaMessage) -> object:
+    """Hand the handler the undecoded values: decoding is ours, so garbage reaches the DLQ."""
+    return message.body
+
+
+@dataclass
+class RunResult:
+    """What a worker thread did with a run of one partition's records."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    gap: bool = False
+    failed: Exception | None = None
+
+
+def _tracking(record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> Tracking:
+    return Tracking(f"{envelope.source}#{record.partition}", envelope.sequence)
 
 
 class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -174,64 +198,156 @@ class TrackedConsumer:
         self._metrics.prepare(topics)
         broker.subscriber(
             *topics,
+            batch=True,
+            max_records=BATCH_SIZE,
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=session_timeout_ms // 3,
             group_id=self._group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
-            decoder=raw_body,
+            decoder=raw_bodies,
             listener=self._membership,
         )(self.handle)
 
-    async def handle(self, body: bytes, message: KafkaMessage) -> None:
-        record: ConsumerRecord[bytes, bytes] = message.raw_message
-        try:
-            envelope = decode(record.value, record.headers)
-        except PoisonMessage as poison:
-            await self._dead_letter(record, poison.reason, str(poison))
-            self._metrics.handled.labels(record.topic, "dead_letter").inc()
-            await message.ack()
-            return
-        outcome = await self._apply_with_retries(record, envelope, accept_gap=False)
-        if outcome is Outcome.GAP:
-            if await self._rewind(message, record):
-                return
-            await self._apply_with_retries(record, envelope, accept_gap=True)
-        await message.ack()
-        self._record_lag(message, record)
+    async def handle(self, bodies: list[bytes], message: KafkaMessage) -> None:
+        """A batch as fetched: each partition's records in order, one thread trip per run.
 
-    def _record_lag(self, message: KafkaMessage, record: ConsumerRecord[bytes, bytes]) -> None:
-        consumer = message.consumer
-        partition = TopicPartition(record.topic, record.partition)
-        highwater = consumer.highwater(partition)  # type: ignore[attr-defined]
-        if highwater is not None:
-            lag = max(highwater - record.offset - 1, 0)
-            self._metrics.lag.labels(record.topic, str(record.partition)).set(lag)
+        Offsets are committed per partition up to the last record handled;
+        after a rewind nothing beyond the gap is committed.
+        """
+        raw = message.raw_message
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = (
+            raw if isinstance(raw, tuple) else (raw,)
+        )
+        by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+        for record in records:
+            by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(
+                record
+            )
+        consumer: Any = message.consumer
+        for partition, partition_records in by_partition.items():
+            handled = await self._handle_partition(consumer, partition, partition_records)
+            if handled is not None:
+                await consumer.commit({partition: handled.offset + 1})
+                self._record_lag(consumer, handled)
 
-    async def _apply_with_retries(
-        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, *, accept_gap: bool
-    ) -> Outcome | None:
-        tracking = Tracking(f"{envelope.source}#{record.partition}", envelope.sequence)
-        attempt = 0
-        while True:
+    async def _handle_partition(
+        self,
+        consumer: Any,
+        partition: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+    ) -> ConsumerRecord[bytes, bytes] | None:
+        """Handle one partition's records in order; returns the last one handled."""
+        last: ConsumerRecord[bytes, bytes] | None = None
+        run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
+        for record in records:
             try:
-                outcome = await asyncio.to_thread(self._apply, envelope, tracking, accept_gap)
-            except _TRANSIENT as error:
-                log.warning("store unavailable, retrying %s: %r", tracking, error)
-                await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
-                attempt = min(attempt + 1, 6)
+                run.append((record, decode(record.value, record.headers)))
                 continue
-            except Exception as error:
-                attempt += 1
-                if attempt < self._max_retries:
-                    await asyncio.sleep(self._retry_delay * attempt)
-                    continue
-                await self._dead_letter(record, "handler-failed", repr(error))
-                await asyncio.to_thread(self._record_only, tracking)
+            except PoisonMessage as poison:
+                handled, rewound = await self._apply_run(consumer, run)
+                last = handled or last
+                if rewound:
+                    return last
+                await self._dead_letter(record, poison.reason, str(poison))
                 self._metrics.handled.labels(record.topic, "dead_letter").inc()
+                last, run = record, []
+        handled, _ = await self._apply_run(consumer, run)
+        return handled or last
+
+    async def _apply_run(
+        self, consumer: Any, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]]
+    ) -> tuple[ConsumerRecord[bytes, bytes] | None, bool]:
+        """Apply decoded records in order: (the last one handled, whether we rewound)."""
+        index = 0
+        accept_gap = False
+        last: ConsumerRecord[bytes, bytes] | None = None
+        while index < len(run):
+            results = await asyncio.to_thread(self._apply_in_order, run[index:], accept_gap)
+            accept_gap = False
+            for outcome in results.outcomes:
+                last = run[index][0]
+                self._metrics.handled.labels(last.topic, outcome.value).inc()
+                index += 1
+            if results.failed is not None:
+                record, envelope = run[index]
+                await self._dead_letter(record, "handler-failed", repr(results.failed))
+                await asyncio.to_thread(self._record_only, _tracking(record, envelope))
+                self._metrics.handled.labels(record.topic, "dead_letter").inc()
+                last = record
+                index += 1
+            elif results.gap:
+                if await self._rewind(consumer, run[index][0]):
+                    return last, True
+                accept_gap = True
+        return last, False
+
+    def _apply_in_order(
+        self, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]], accept_gap: bool
+    ) -> RunResult:
+        """In a worker thread: apply until done, a gap, or a record that keeps failing."""
+        batched = self._apply_together(run, accept_gap)
+        if batched is not None:
+            return batched
+        result = RunResult()
+        for position, (record, envelope) in enumerate(run):
+            tracking = _tracking(record, envelope)
+            attempt = 0
+            while True:
+                try:
+                    outcome = self._apply(envelope, tracking, accept_gap and position == 0)
+                    break
+                except _TRANSIENT as error:
+                    log.warning("store unavailable, retrying %s: %r", tracking, error)
+                    time.sleep(min(0.1 * 2**attempt, 5.0))
+                    attempt = min(attempt + 1, 6)
+                except Exception as error:
+                    attempt += 1
+                    if attempt >= self._max_retries:
+                        result.failed = error
+                        return result
+                    time.sleep(self._retry_delay * attempt)
+            if outcome is Outcome.GAP:
+                result.gap = True
+                return result
+            result.outcomes.append(outcome)
+        return result
+
+    def _apply_together(
+        self, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]], accept_gap: bool
+    ) -> RunResult | None:
+        """The fast path: the whole run in one transaction, when nothing in it is unusual.
+
+        Returns None (use the one-at-a-time path) when the target cannot
+        batch, when the run holds a gap, or when the batch fails for any
+        reason: then every record is tried again on its own, so a failing one
+        is isolated and dead-lettered and a store outage is waited out.
+        """
+        if self._target.process_events is None or len(run) < 2:
+            return None
+        name = _tracking(*run[0]).application_name
+        try:
+            seen = self._target.max_tracking_id(name) or 0
+        except _TRANSIENT:
+            return None
+        outcomes: list[Outcome] = []
+        batch: list[tuple[IntegrationEvent, Tracking]] = []
+        for position, (record, envelope) in enumerate(run):
+            if envelope.sequence <= seen:
+                outcomes.append(Outcome.DUPLICATE)
+                continue
+            if envelope.prev_sequence > seen and not (accept_gap and position == 0):
                 return None
-            self._metrics.handled.labels(record.topic, outcome.value).inc()
-            return outcome
+            batch.append((envelope.event, _tracking(record, envelope)))
+            outcomes.append(Outcome.APPLIED)
+            seen = envelope.sequence
+        if batch:
+            try:
+                self._target.process_events(batch)
+            except Exception as error:  # retried one at a time, where it is isolated
+                log.info("batch of %d fell back to one at a time: %r", len(batch), error)
+                return None
+        return RunResult(outcomes=outcomes)
 
     def _apply(self, envelope: Envelope, tracking: Tracking, accept_gap: bool) -> Outcome:
         seen = self._target.max_tracking_id(tracking.application_name) or 0
@@ -253,7 +369,13 @@ class TrackedConsumer:
         except IntegrityError:
             log.info("tracking %s already recorded", tracking)
 
-    async def _rewind(self, message: KafkaMessage, record: ConsumerRecord[bytes, bytes]) -> bool:
+    def _record_lag(self, consumer: Any, record: ConsumerRecord[bytes, bytes]) -> None:
+        highwater = consumer.highwater(TopicPartition(record.topic, record.partition))
+        if highwater is not None:
+            lag = max(highwater - record.offset - 1, 0)
+            self._metrics.lag.labels(record.topic, str(record.partition)).set(lag)
+
+    async def _rewind(self, consumer: Any, record: ConsumerRecord[bytes, bytes]) -> bool:
         """Re-read a partition from its start to fill a gap; False when that was tried."""
         partition = TopicPartition(record.topic, record.partition)
         rewound_at = self._rewound_at.get(partition)
@@ -266,7 +388,7 @@ class TrackedConsumer:
         self._rewound_at[partition] = record.offset
         self._metrics.rewinds.labels(record.topic).inc()
         log.warning("gap at %s offset %s; re-reading from the start", partition, record.offset)
-        await message.consumer.seek_to_beginning(partition)  # type: ignore[attr-defined]
+        await consumer.seek_to_beginning(partition)
         return True
 
     async def _dead_letter(

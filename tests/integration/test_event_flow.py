@@ -12,7 +12,6 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import Tracking
 
 from contracts import ConsentGiven, Purpose, decode, dlq_topic, encode, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
@@ -196,15 +195,15 @@ async def test_a_message_whose_effect_keeps_failing_is_dead_lettered_after_bound
     escalation = EscalationApplication(env=store_env(settings, "escalation"))
     attempts: list[str] = []
     failing = subject(5)
-    real_policy = escalation.process_event
+    real_policy = escalation.policy
 
-    def flaky(event: Any, tracking: Tracking) -> None:
+    def flaky(event: Any, processing_event: Any) -> None:
         if event.subject_id == failing:
-            attempts.append(tracking.application_name)
+            attempts.append(event.subject_id)
             raise RuntimeError("policy bug")
-        real_policy(event, tracking)
+        real_policy(event, processing_event)
 
-    escalation.process_event = flaky  # type: ignore[method-assign]
+    escalation.policy = flaky  # type: ignore[method-assign]
     topic = events_topic("consent", prefix=settings.topic_prefix)
     bad = encode(_consent_given(failing), event_id="e-1", time=NOW, sequence=1, prev_sequence=0)
     good = encode(_consent_given(subject(6)), event_id="e-2", time=NOW, sequence=2, prev_sequence=1)
@@ -218,12 +217,15 @@ async def test_a_message_whose_effect_keeps_failing_is_dead_lettered_after_bound
     async with running_consumer(settings, escalation, ["consent"], "escalation"):
         await eventually(lambda: _view_at_version(escalation, subject(6), 2))
 
-    assert len(attempts) == 2  # running_consumer allows two attempts
+    # The two attempts running_consumer allows on its own, plus one inside a batch
+    # when both messages were fetched together (the batch then falls back).
+    assert len(attempts) in {2, 3}
     dead = read_topic(kafka.bootstrap, dlq_topic("escalation", prefix=settings.topic_prefix))
     assert [dict(r.headers)["dlq.reason"] for r in dead] == [b"handler-failed"]
     assert b"policy bug" in dict(dead[0].headers)["dlq.error"]
     # The dead letter's position is recorded, so its successor is not taken for a gap.
-    assert escalation.recorder.max_tracking_id(attempts[0]) == 2
+    name = f"/samverkan/consent#{_partition(kafka, topic)}"
+    assert escalation.recorder.max_tracking_id(name) == 2
 
 
 def _consent_given(subject_id: str) -> ConsentGiven:
