@@ -42,6 +42,7 @@ from contracts.consent import (
     ConsentWithdrawn,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    SubjectErased,
     UnbornChildDisclosureRecorded,
 )
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
@@ -96,6 +97,7 @@ __all__ = [
     "Purpose",
     "RedThreadPulled",
     "Role",
+    "SubjectErased",
     "SubjectEvent",
     "UnbornChildDisclosureRecorded",
     "UndecodableMessage",

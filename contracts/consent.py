@@ -197,6 +197,22 @@ class UnbornChildDisclosureRecorded(SubjectEvent):
         return self
 
 
+class SubjectErased(SubjectEvent):
+    """Every service has destroyed, or is told to destroy, the subject's personal data
+    (GDPR art. 17, or statutory culling): partners drop their copies too.
+
+    Counts and the facts' skeletons (ids, codes, times) stay; what was personal
+    reads as erased from `erased_at` on.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 1
+
+    erasure_id: UUID
+    erased_at: AwareDatetime
+    erased_by: HsaId
+
+
 __all__ = [
     "ConsentExpired",
     "ConsentGiven",
@@ -205,5 +221,6 @@ __all__ = [
     "ConsentWithdrawn",
     "EmergencyDisclosureExpired",
     "EmergencyDisclosureRecorded",
+    "SubjectErased",
     "UnbornChildDisclosureRecorded",
 ]

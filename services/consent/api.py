@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import SUBJECT_ID_PATTERN, ConsentForm, LegalBasis, OrgType, Purpose
+from contracts import SUBJECT_ID_PATTERN, ConsentForm, LegalBasis, OrgType, Purpose, Role
 from contracts.base import HsaId, Parties
 from services.consent.application import (
     Asker,
@@ -182,7 +182,7 @@ def _require_party(actor: Actor, parties: tuple[str, ...] | list[str] | set[str]
         )
 
 
-def _consent_view(consent: Consent, now: datetime) -> ConsentView:
+def _consent_view(consent: Consent, now: datetime, application: ConsentApplication) -> ConsentView:
     return ConsentView(
         id=consent.id,
         subject_id=consent.subject_id,
@@ -190,7 +190,7 @@ def _consent_view(consent: Consent, now: datetime) -> ConsentView:
         parties=consent.parties,
         form=consent.form,
         given_by=consent.given_by,
-        guardian_name=consent.guardian_name,
+        guardian_name=application.unseal(consent.subject_id, consent.guardian_name),
         recorded_by=consent.recorded_by,
         given_at=consent.given_at,
         valid_until=consent.valid_until,
@@ -257,7 +257,7 @@ async def give_consent(
 async def get_consent(consent_id: UUID, request: Request, actor: CurrentActor) -> ConsentView:
     consent = await run_in_threadpool(_app(request).get_consent, consent_id)
     _require_party(actor, consent.parties)
-    return _consent_view(consent, _now(request))
+    return _consent_view(consent, _now(request), _app(request))
 
 
 @router.post("/consents/{consent_id}/scope", response_model=ConsentView)
@@ -277,7 +277,7 @@ async def change_scope(
         recorded_by=actor.hsa_id,
         at=now,
     )
-    return _consent_view(changed, now)
+    return _consent_view(changed, now, application)
 
 
 @router.post("/consents/{consent_id}/withdrawal", status_code=204)
@@ -443,7 +443,7 @@ async def _history(request: Request, actor: Actor, subject_id: str) -> History:
         details = public.model_dump(mode="json") if public is not None else {}
         justification = getattr(event, "justification", None)
         if justification is not None:
-            details["justification"] = justification
+            details["justification"] = application.unseal(subject_id, justification)
         entries.append(
             HistoryEntry(
                 type=type(public).__name__ if public is not None else type(event).__qualname__,
@@ -466,6 +466,24 @@ async def get_history(subject_id: SubjectId, request: Request, actor: CurrentAct
 async def post_history(body: HistoryRequest, request: Request, actor: CurrentActor) -> History:
     """The same history, asked with the personnummer in the body."""
     return await _history(request, actor, subject_id_for(request, body.personnummer))
+
+
+@router.post("/subjects/{subject_id}/erasure", status_code=202, response_model=Created)
+async def erase_subject(
+    subject_id: SubjectId, request: Request, response: Response, actor: CurrentActor
+) -> Created:
+    """Erase the individual's personal data (GDPR art. 17): administrators only.
+
+    Consent's own copy becomes unreadable at once; `SubjectErased` on the
+    consent topic tells the other services and partners to do the same.
+    """
+    if actor.role is not Role.ADMIN:
+        raise Problem(403, "Forbidden", "only an administrator may erase a subject")
+    erasure_id = await run_in_threadpool(
+        _app(request).erase_subject, subject_id, erased_by=actor.hsa_id, at=_now(request)
+    )
+    response.headers["Location"] = f"/v1/subjects/{subject_id}/erasure"
+    return Created(id=erasure_id, subject_id=subject_id)
 
 
 @router.get("/subjects/{subject_id}/decisions")

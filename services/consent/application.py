@@ -25,13 +25,21 @@ from services.consent.domain import (
     Decision,
     DecisionQuestionInvalid,
     EmergencyDisclosure,
+    EmergencyDisclosureInvalid,
     GivenBy,
+    SubjectErasure,
     UnbornChildDisclosure,
+    UnbornChildDisclosureInvalid,
     decide,
+    written_justification,
 )
 from services.runtime.application import OutboxApplication
 from services.runtime.group_commit import GroupCommit
+from services.runtime.privacy import Sealer, SubjectKeys
 from services.runtime.rules import RuleViolation
+
+DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
+"""For tests that build the application directly; services pass the configured key."""
 
 
 class UnknownConsent(RuleViolation):
@@ -108,9 +116,11 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         *,
         longest_emergency_disclosure: timedelta,
         longest_unborn_child_disclosure: timedelta = timedelta(days=280),
+        master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
         self.longest_emergency_disclosure = longest_emergency_disclosure
         self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
         self.view: AuthorisationView = authorisation_view(self)
@@ -127,6 +137,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
     # --- commands ---------------------------------------------------------------------
 
     def give_consent(self, command: GiveConsent, *, at: datetime, today: date) -> UUID:
+        guardian = (command.guardian_name or "").strip()
         consent = Consent.give(
             subject_id=command.subject_id,
             purpose=command.purpose,
@@ -138,7 +149,8 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             valid_until=command.valid_until,
             today=today,
             given_by=command.given_by,
-            guardian_name=command.guardian_name,
+            # A guardian's name is personal data: stored sealed to the subject.
+            guardian_name=self.sealer.seal(command.subject_id, guardian) if guardian else None,
             subject_birth_date=command.subject_birth_date,
         )
         self.save(consent)
@@ -178,10 +190,11 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
     def decide_emergency_disclosure(
         self, command: DecideEmergencyDisclosure, *, at: datetime
     ) -> UUID:
+        text = written_justification(command.justification, EmergencyDisclosureInvalid)
         disclosure = EmergencyDisclosure.decide(
             subject_id=command.subject_id,
             parties=command.parties,
-            justification=command.justification,
+            justification=self.sealer.seal(command.subject_id, text),
             decided_by=command.decided_by,
             decided_at=at,
             valid_for=command.valid_for,
@@ -193,10 +206,11 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
     def decide_unborn_child_disclosure(
         self, command: DecideUnbornChildDisclosure, *, at: datetime
     ) -> UUID:
+        text = written_justification(command.justification, UnbornChildDisclosureInvalid)
         disclosure = UnbornChildDisclosure.decide(
             subject_id=command.subject_id,
             parties=command.parties,
-            justification=command.justification,
+            justification=self.sealer.seal(command.subject_id, text),
             decided_by=command.decided_by,
             decided_at=at,
             valid_for=command.valid_for,
@@ -205,6 +219,21 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         )
         self.save(disclosure)
         return disclosure.id
+
+    def erase_subject(self, subject_id: str, *, erased_by: str, at: datetime) -> UUID:
+        """Destroy the subject's personal data here and tell everyone (SubjectErased).
+
+        The key goes first: if recording the fact then fails, a retry finds
+        the data already unreadable and records it.
+        """
+        self.sealer.erase(subject_id, at)
+        erasure = SubjectErasure(subject_id=subject_id, erased_at=at, erased_by=erased_by)
+        self.save(erasure)
+        return erasure.id
+
+    def unseal(self, subject_id: str, sealed: str | None) -> str | None:
+        """Personal data as stored, readable until the subject is erased."""
+        return self.sealer.unseal(subject_id, sealed)
 
     def expire_due(self, now: datetime) -> int:
         """Record the expiry of every consent and emergency disclosure whose end has passed.

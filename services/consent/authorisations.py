@@ -36,6 +36,7 @@ from services.consent.domain import (
     ConsentRefusal,
     Decision,
     EmergencyDisclosure,
+    SubjectErasure,
     UnbornChildDisclosure,
     end_of_day,
 )
@@ -336,6 +337,10 @@ class Authorisations(Projection[AuthorisationView]):
     @process_event.register
     def _(self, e: ConsentRefusal.Refused, tracking: Tracking) -> None:
         self.view.apply([_record(e.subject_id, e.originator_id, "refusal", e.parties)], tracking)
+
+    @process_event.register
+    def _(self, e: SubjectErasure.Erased, tracking: Tracking) -> None:
+        self.view.apply([_record(e.subject_id, e.originator_id, "erasure", [])], tracking)
 
     @process_event.register
     def _(self, e: EmergencyDisclosure.Decided, tracking: Tracking) -> None:

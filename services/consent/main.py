@@ -49,6 +49,7 @@ def create_app(
         env=store_env(runtime, SERVICE),
         longest_emergency_disclosure=timedelta(hours=settings.emergency_disclosure_max_hours),
         longest_unborn_child_disclosure=timedelta(days=settings.unborn_child_disclosure_max_days),
+        master_key=runtime.resolved_master_key(),
     )
     clock = clock or SystemClock()
     parts = ServiceParts(

@@ -20,12 +20,14 @@ from contracts import (
     EmergencyDisclosureRecorded,
     IntegrationEvent,
     Purpose,
+    SubjectErased,
     UnbornChildDisclosureRecorded,
 )
 from services.consent.domain import (
     Consent,
     ConsentRefusal,
     EmergencyDisclosure,
+    SubjectErasure,
     UnbornChildDisclosure,
 )
 
@@ -122,4 +124,14 @@ def _unborn_child(e: UnbornChildDisclosure.Decided) -> IntegrationEvent:
         decided_at=e.decided_at,
         valid_until=e.valid_until,
         consent_sought=e.consent_sought,
+    )
+
+
+@to_integration_event.register
+def _erased(e: SubjectErasure.Erased) -> IntegrationEvent:
+    return SubjectErased(
+        erasure_id=e.originator_id,
+        subject_id=e.subject_id,
+        erased_at=e.erased_at,
+        erased_by=e.erased_by,
     )

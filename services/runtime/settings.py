@@ -55,6 +55,14 @@ class RuntimeSettings(BaseSettings):
             "(at least 32 bytes). Unset: a development key is created in var_dir."
         ),
     )
+    master_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Master key (64 hex characters) that wraps each subject's data key; personal "
+            "data at rest is sealed with those (crypto-shredding). Unset: a development "
+            "key is created in var_dir."
+        ),
+    )
     token_issuer: str = Field("samverkan-dev", description="Expected `iss` of bearer tokens.")
     token_audience: str = Field("samverkan", description="Expected `aud` of bearer tokens.")
     token_public_key_file: Path | None = Field(
@@ -101,6 +109,12 @@ class RuntimeSettings(BaseSettings):
         if self.subject_key is not None:
             return self.subject_key.get_secret_value().encode()
         return read_or_create_secret(self.var_dir / "dev-subject-key")
+
+    def resolved_master_key(self) -> bytes:
+        """The 32-byte master key, creating a development key under var_dir if none is set."""
+        if self.master_key is not None:
+            return bytes.fromhex(self.master_key.get_secret_value())
+        return bytes.fromhex(read_or_create_secret(self.var_dir / "dev-master-key").decode())
 
 
 def read_or_create_secret(path: Path) -> bytes:

@@ -26,6 +26,7 @@ from contracts import (
     OrgType,
     Purpose,
     RedThreadPulled,
+    SubjectErased,
     UnbornChildDisclosureRecorded,
 )
 
@@ -63,6 +64,12 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         consent_id=CONSENT_GIVEN.consent_id,
         withdrawn_at=AT,
         recorded_by=CASEWORKER,
+    ),
+    SubjectErased: SubjectErased(
+        subject_id=SUBJECT,
+        erasure_id=UUID("2b4c6d8e-0f1a-4b3c-9d5e-7f8a9b0c1d2e"),
+        erased_at=AT,
+        erased_by=CASEWORKER,
     ),
     ConsentRefused: ConsentRefused(
         subject_id=SUBJECT,

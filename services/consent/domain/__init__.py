@@ -11,6 +11,7 @@ from services.consent.domain.consent import (
 )
 from services.consent.domain.decisions import NO, Authorisation, Decision, decide
 from services.consent.domain.disclosures import EmergencyDisclosure, UnbornChildDisclosure
+from services.consent.domain.erasure import SubjectErasure
 from services.consent.domain.errors import (
     ConsentAlreadyWithdrawn,
     ConsentNoLongerActive,
@@ -22,6 +23,7 @@ from services.consent.domain.errors import (
     IndividualNotInformed,
     UnbornChildDisclosureInvalid,
     distinct_parties,
+    written_justification,
 )
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "EmergencyDisclosureInvalid",
     "GivenBy",
     "IndividualNotInformed",
+    "SubjectErasure",
     "UnbornChildDisclosure",
     "UnbornChildDisclosureInvalid",
     "age_on",
@@ -48,4 +51,5 @@ __all__ = [
     "distinct_parties",
     "end_of_day",
     "may_give_consent",
+    "written_justification",
 ]

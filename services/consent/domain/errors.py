@@ -52,3 +52,10 @@ def distinct_parties(parties: list[str], rule_error: type[ConsentRuleViolation])
     if len(unique) < 2:
         raise rule_error("name at least two distinct organisation units (HSA-ids) as parties")
     return unique
+
+
+def written_justification(text: str, rule_error: type[ConsentRuleViolation]) -> str:
+    """C-5/C-6: sharing without consent needs a written justification (not just blanks)."""
+    if not text.strip():
+        raise rule_error("a written justification is required")
+    return text.strip()

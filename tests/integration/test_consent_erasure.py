@@ -1,0 +1,120 @@
+"""Erasure (GDPR art. 17) in the consent service: personal data sealed per subject reads
+as erased afterwards, the facts stay, and SubjectErased reaches the topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts import OrgType, Role, events_topic
+from services.runtime.auth import Actor
+from services.runtime.privacy import ERASED
+from tests.support import (
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    ServiceProcess,
+    made_up_personnummer,
+    read_topic,
+    wait_for,
+)
+
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+CHILD = made_up_personnummer("20140707", "456")
+JUSTIFICATION = "Barnet riskerar allvarlig skada i hemmet hos Testa Testsson"
+GUARDIAN = "Vårdnadshavare Testsson"
+
+
+@pytest.fixture(scope="module")
+def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
+    return module_platform["consent"]
+
+
+def call(service: ServiceProcess, actor: Actor, method: str, path: str, **kwargs: Any) -> Any:
+    with service.client(actor) as client:
+        return client.request(method, path, **kwargs)
+
+
+def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
+    consent: ServiceProcess,
+) -> None:
+    given = call(
+        consent,
+        SOCIAL,
+        "POST",
+        "/v1/consents",
+        json={
+            "personnummer": CHILD,
+            "purpose": "sip",
+            "parties": [SOCIAL.org_id, HEALTH.org_id],
+            "form": "written",
+            "informed": True,
+            "given_by": "guardian",
+            "guardian_name": GUARDIAN,
+        },
+    ).json()
+    subject_id = given["subject_id"]
+    disclosed = call(
+        consent,
+        POLICE,
+        "POST",
+        "/v1/emergency-disclosures",
+        json={
+            "personnummer": CHILD,
+            "parties": [POLICE.org_id, SOCIAL.org_id],
+            "justification": JUSTIFICATION,
+        },
+    )
+    assert disclosed.status_code == 201, disclosed.text
+    before = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()["events"]
+    assert [
+        e["details"].get("justification") for e in before if "justification" in e["details"]
+    ] == [JUSTIFICATION]
+    assert (
+        call(consent, SOCIAL, "GET", f"/v1/consents/{given['id']}").json()["guardian_name"]
+        == GUARDIAN
+    )
+
+    refused = call(consent, SOCIAL, "POST", f"/v1/subjects/{subject_id}/erasure")
+    assert refused.status_code == 403  # administrators only
+    erased = call(consent, ADMIN, "POST", f"/v1/subjects/{subject_id}/erasure")
+    assert erased.status_code == 202, erased.text
+
+    after = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()["events"]
+    assert [e["type"] for e in after] == [e["type"] for e in before] + ["SubjectErased"]
+    justifications = [
+        e["details"]["justification"] for e in after if "justification" in e["details"]
+    ]
+    assert justifications == [ERASED]
+    assert (
+        call(consent, SOCIAL, "GET", f"/v1/consents/{given['id']}").json()["guardian_name"]
+        == ERASED
+    )
+    # The facts stay: decisions still answer (the consent itself is not personal text).
+    decision = call(
+        consent,
+        SOCIAL,
+        "GET",
+        "/v1/decisions",
+        params={
+            "subject": subject_id,
+            "from_org": SOCIAL.org_id,
+            "to_org": HEALTH.org_id,
+            "purpose": "sip",
+        },
+    ).json()
+    assert decision["allowed"] is True
+
+    topic = events_topic("consent", prefix=consent.settings.topic_prefix)
+
+    def erased_on_topic() -> bool:
+        records = read_topic(consent.settings.kafka_bootstrap, topic)
+        return any(dict(r.headers)["ce_type"].endswith(b"SubjectErased.v1") for r in records)
+
+    wait_for(erased_on_topic, timeout=15)
+    for record in read_topic(consent.settings.kafka_bootstrap, topic):
+        assert b"Testsson" not in (record.value or b"")
+    # Nor is it readable in the store's files.
+    for path in consent.settings.var_dir.glob("consent.db*"):
+        assert b"Testsson" not in path.read_bytes()
