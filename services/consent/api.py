@@ -31,8 +31,16 @@ from services.consent.application import (
 )
 from services.consent.domain import Consent, Decision, GivenBy
 from services.consent.translate import to_integration_event
+from services.runtime.audit import AccessAudit, Action
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, identify, subject_id_for
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    identify,
+    subject_id_for,
+)
 from services.runtime.problems import Problem, ProblemDetails
 from services.runtime.time import stockholm_date
 
@@ -253,10 +261,11 @@ async def give_consent(
     return Created(id=consent_id, subject_id=subject.subject_id)
 
 
-@router.get("/consents/{consent_id}", response_model=ConsentView)
+@router.get("/consents/{consent_id}", response_model=ConsentView, openapi_extra=PERSONAL_DATA)
 async def get_consent(consent_id: UUID, request: Request, actor: CurrentActor) -> ConsentView:
     consent = await run_in_threadpool(_app(request).get_consent, consent_id)
     _require_party(actor, consent.parties)
+    await audit_access(request, actor, consent.subject_id, purpose=f"consent:{consent.purpose}")
     return _consent_view(consent, _now(request), _app(request))
 
 
@@ -437,6 +446,7 @@ async def post_decision(
 async def _history(request: Request, actor: Actor, subject_id: str) -> History:
     application = _app(request)
     _require_party(actor, await run_in_threadpool(application.parties_involved, subject_id))
+    await audit_access(request, actor, subject_id, purpose="consent history")
     entries = []
     for event in await run_in_threadpool(application.history, subject_id):
         public = to_integration_event(event)
@@ -456,13 +466,13 @@ async def _history(request: Request, actor: Actor, subject_id: str) -> History:
     return History(subject_id=subject_id, events=entries)
 
 
-@router.get("/subjects/{subject_id}/history", response_model=History)
+@router.get("/subjects/{subject_id}/history", response_model=History, openapi_extra=PERSONAL_DATA)
 async def get_history(subject_id: SubjectId, request: Request, actor: CurrentActor) -> History:
     """Every consent event about one individual, in order (parties in scope only)."""
     return await _history(request, actor, subject_id)
 
 
-@router.post("/history", response_model=History)
+@router.post("/history", response_model=History, openapi_extra=PERSONAL_DATA)
 async def post_history(body: HistoryRequest, request: Request, actor: CurrentActor) -> History:
     """The same history, asked with the personnummer in the body."""
     return await _history(request, actor, subject_id_for(request, body.personnummer))
@@ -482,15 +492,46 @@ async def erase_subject(
     erasure_id = await run_in_threadpool(
         _app(request).erase_subject, subject_id, erased_by=actor.hsa_id, at=_now(request)
     )
+    await audit_access(
+        request, actor, subject_id, purpose="erasure (GDPR art. 17)", action=Action.CHANGED
+    )
     response.headers["Location"] = f"/v1/subjects/{subject_id}/erasure"
     return Created(id=erasure_id, subject_id=subject_id)
 
 
-@router.get("/subjects/{subject_id}/decisions")
+@router.get("/subjects/{subject_id}/decisions", openapi_extra=PERSONAL_DATA)
 async def get_decision_log(
     subject_id: SubjectId, request: Request, actor: CurrentActor
 ) -> list[dict[str, Any]]:
     """The decision log for one individual: who asked what, when, and the answer (C-9)."""
     application = _app(request)
     _require_party(actor, await run_in_threadpool(application.parties_involved, subject_id))
+    await audit_access(request, actor, subject_id, purpose="decision log")
     return await run_in_threadpool(application.view.decisions_about, subject_id)
+
+
+# --- access log (loggkontroll) -------------------------------------------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise Problem(403, "Forbidden", "only an administrator may read the access log")
+
+
+@router.get("/subjects/{subject_id}/access-log")
+async def get_access_log(
+    subject_id: SubjectId, request: Request, actor: CurrentActor
+) -> list[dict[str, Any]]:
+    """Who read this individual's data, when and why (the individual's right to know)."""
+    _require_admin(actor)
+    audit: AccessAudit = request.app.state.access_audit
+    return await run_in_threadpool(audit.about_subject, subject_id)
+
+
+@router.get("/access-log/verify")
+async def verify_access_log(request: Request, actor: CurrentActor) -> dict[str, Any]:
+    """Whether the hash chain is intact; if not, the first record that was changed."""
+    _require_admin(actor)
+    audit: AccessAudit = request.app.state.access_audit
+    broken = await run_in_threadpool(audit.verify)
+    return {"intact": broken is None, "first_broken_record": broken}

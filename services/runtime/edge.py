@@ -6,14 +6,17 @@ subject id exists. A bad number is the caller's error, named by field.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.runtime.application import Clock
+from services.runtime.audit import AccessAudit, AccessRecord, Action
+from services.runtime.auth import Actor
 from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, parse_personnummer
 from services.runtime.problems import Problem
 from services.runtime.time import stockholm_date
@@ -65,3 +68,32 @@ def identify(request: Request, personnummer: str, field: str = "body.personnumme
 def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
     """Validate a personnummer/samordningsnummer and return its pseudonymous subject id."""
     return identify(request, personnummer, field).subject_id
+
+
+PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}
+"""Route marker (``openapi_extra=PERSONAL_DATA``): this route discloses personal data
+and must write an access-audit record; a test holds every marked route to it."""
+
+
+async def audit_access(
+    request: Request,
+    actor: Actor,
+    subject_id: str,
+    *,
+    purpose: str,
+    action: Action = Action.READ,
+) -> None:
+    """Write the access-audit record for this request; returns once it is stored."""
+    audit: AccessAudit = request.app.state.access_audit
+    route = request.scope.get("route")
+    record = AccessRecord(
+        at=request.app.state.clock.now(),
+        actor_hsa_id=actor.hsa_id,
+        actor_org_id=actor.org_id,
+        actor_org_type=actor.org_type.value,
+        subject_id=subject_id,
+        action=action,
+        purpose=purpose,
+        resource=f"{request.method} {getattr(route, 'path', request.url.path)}",
+    )
+    await asyncio.wrap_future(audit.record(record))

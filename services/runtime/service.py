@@ -26,6 +26,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from contracts import dlq_topic, events_topic
 from services.runtime.application import OutboxApplication
+from services.runtime.audit import AccessAudit
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.http import HttpMetrics, ReadinessCheck, operations_router
@@ -112,6 +113,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         )
         consumer.subscribe(broker, upstream, session_timeout_ms=settings.kafka_session_timeout_ms)
     background: dict[str, asyncio.Task[None]] = {}
+    access_audit = AccessAudit(parts.app.recorder.datastore, parts.name)  # type: ignore[attr-defined]
     schedule_failures = Counter(
         "samverkan_schedule_failures",
         "Scheduled rounds (expiry, overdue checks) that failed and will be retried.",
@@ -139,6 +141,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await broker.stop()
+            access_audit.close()
             parts.app.close()
 
     async def store_ready() -> str | None:
@@ -180,6 +183,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     for router in parts.routers:
         http.include_router(router)
     http.state.token_verifier = token_verifier(settings)
+    http.state.access_audit = access_audit
     http.state.application = parts.app
     http.state.metrics_registry = registry
     http.state.relay = relay
