@@ -29,6 +29,7 @@ from services.runtime.application import OutboxApplication
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.guards import BodyLimit, Idempotency, IdempotencyStore, WriteRateLimit
 from services.runtime.http import HttpMetrics, ReadinessCheck, operations_router
 from services.runtime.identity import SubjectIdFactory
 from services.runtime.kafka import ensure_topics
@@ -177,6 +178,11 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         "consumer": consumer_ready,
     }
     http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
+    http.add_middleware(Idempotency, store=IdempotencyStore(parts.app.recorder.datastore))  # type: ignore[attr-defined]
+    http.add_middleware(
+        WriteRateLimit, per_second=settings.write_rate_per_second, burst=settings.write_burst
+    )
+    http.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     http.add_middleware(HttpMetrics, registry=registry)
     install_problem_handlers(http)
     http.include_router(operations_router(registry, checks))

@@ -94,6 +94,13 @@ class RuntimeSettings(BaseSettings):
         le=20,
         description="Attempts before a failing message goes to the dead-letter topic.",
     )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+    write_rate_per_second: float = Field(
+        50.0, gt=0, description="Sustained writes per second allowed per caller (429 above it)."
+    )
+    write_burst: int = Field(200, ge=1, description="Writes a caller may make at once.")
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
     http_host: str | None = Field(
         None,

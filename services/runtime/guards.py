@@ -1,0 +1,256 @@
+"""Guards every service's HTTP API shares (OWASP API4, resource consumption; retries).
+
+- Request bodies are capped: a JSON command is small, so a large body is a
+  mistake or an attack, refused with 413 before it is read into memory.
+- Writes are rate limited per caller (token bucket per bearer token), so
+  one misbehaving client cannot starve the others: 429 with Retry-After.
+- Writes may carry an ``Idempotency-Key``: a retried command with the same
+  key and body has exactly one effect and gets the first response again.
+
+Plain ASGI middleware, so they cost nothing on routes they do not concern.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def _problem(send: Send, status: int, title: str, detail: str, **headers: str) -> None:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    raw_headers = [(b"content-type", b"application/problem+json")]
+    raw_headers += [(k.lower().replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class BodyLimit:
+    """413 for request bodies over `max_bytes` (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self._app = app
+        self._max = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self._max:
+            await _problem(
+                send, 413, "Content Too Large", f"bodies are limited to {self._max} bytes"
+            )
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self._max:
+                raise _TooLarge
+            return message
+
+        try:
+            await self._app(scope, limited, send)
+        except _TooLarge:
+            await _problem(
+                send, 413, "Content Too Large", f"bodies are limited to {self._max} bytes"
+            )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class WriteRateLimit:
+    """Token bucket per caller for write requests: `per_second` sustained, `burst` at once."""
+
+    def __init__(self, app: ASGIApp, per_second: float, burst: int) -> None:
+        self._app = app
+        self._rate = per_second
+        self._burst = burst
+        self._buckets: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in WRITE_METHODS:
+            caller = _header(scope, b"authorization") or scope.get("client", ("?",))[0].encode()
+            wait = self._take(hashlib.sha256(caller).digest())
+            if wait > 0:
+                await _problem(
+                    send,
+                    429,
+                    "Too Many Requests",
+                    "too many writes from this caller; slow down",
+                    retry_after=str(max(1, round(wait))),
+                )
+                return
+        await self._app(scope, receive, send)
+
+    def _take(self, caller: bytes) -> float:
+        """0 when a token was taken; else seconds until the next one."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.pop(caller, (float(self._burst), now))
+            tokens = min(self._burst, tokens + (now - at) * self._rate)
+            if tokens >= 1:
+                self._buckets[caller] = (tokens - 1, now)
+                wait = 0.0
+            else:
+                self._buckets[caller] = (tokens, now)
+                wait = (1 - tokens) / self._rate
+            while len(self._buckets) > 100_000:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+class IdempotencyStore:
+    """First responses to idempotent writes, by (caller, key), in the service's database."""
+
+    def __init__(self, datastore: Any) -> None:
+        self._datastore = datastore
+        if isinstance(datastore, PostgresDatastore):
+            table = f'"{datastore.schema}"."idempotency"'
+            p = "%s"
+        else:
+            table, p = "idempotency", "?"
+        self._select = f"SELECT request_hash, status, body FROM {table} WHERE key = {p}"  # noqa: S608
+        self._insert = (
+            f"INSERT INTO {table} (key, request_hash, status, body) "  # noqa: S608
+            f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (key) DO NOTHING"
+        )
+        with datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, "
+                "request_hash TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL)"
+            )
+
+    def get(self, key: str) -> tuple[str, int, str] | None:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._select, (key,))
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
+        return values[0], int(values[1]), values[2]
+
+    def put(self, key: str, request_hash: str, status: int, body: str) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(self._insert, (key, request_hash, status, body))
+
+
+class Idempotency:
+    """Replays the first response to a write retried with the same ``Idempotency-Key``.
+
+    The key is scoped to the caller (their bearer token's hash), so one
+    caller cannot read another's responses. The same key with a different
+    body is a client error (422); a retry while the first is still running
+    gets 409 and tries again later.
+    """
+
+    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+        self._app = app
+        self._store = store
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key_header = _header(scope, b"idempotency-key")
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or key_header is None:
+            await self._app(scope, receive, send)
+            return
+        if not 1 <= len(key_header) <= 200:
+            await _problem(send, 422, "Invalid request", "Idempotency-Key must be 1-200 characters")
+            return
+        caller = hashlib.sha256(_header(scope, b"authorization") or b"").hexdigest()
+        key = f"{caller}:{scope['method']}:{scope['path']}:{key_header.decode('latin-1')}"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        request_hash = hashlib.sha256(body).hexdigest()
+        stored = await asyncio.to_thread(self._store.get, key)
+        if stored is not None:
+            await self._replay(send, stored, request_hash)
+            return
+        with self._lock:
+            if key in self._running:
+                busy = True
+            else:
+                self._running.add(key)
+                busy = False
+        if busy:
+            await _problem(
+                send, 409, "Conflict", "the first request with this key is still running"
+            )
+            return
+        try:
+            await self._first(scope, body, send, key, request_hash)
+        finally:
+            with self._lock:
+                self._running.discard(key)
+
+    async def _replay(self, send: Send, stored: tuple[str, int, str], request_hash: str) -> None:
+        first_hash, status, body = stored
+        if first_hash != request_hash:
+            await _problem(
+                send, 422, "Invalid request", "this Idempotency-Key was used with another body"
+            )
+            return
+        headers = [(b"content-type", b"application/json"), (b"idempotent-replayed", b"true")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body.encode()})
+
+    async def _first(
+        self, scope: Scope, body: bytes, send: Send, key: str, request_hash: str
+    ) -> None:
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status = 500
+        chunks: list[bytes] = []
+        held: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            held.append(message)
+
+        await self._app(scope, replay_body, capture)
+        # Remembered before the caller sees the answer, so an immediate retry is
+        # a replay. Only outcomes worth replaying: success, or a refusal by the
+        # rules; a 5xx or 429 may succeed next time.
+        if status < 500 and status != 429:
+            response = b"".join(chunks).decode("utf-8", "replace")
+            await asyncio.to_thread(self._store.put, key, request_hash, status, response)
+        for message in held:
+            await send(message)
