@@ -358,8 +358,13 @@ class TrackedConsumer:
         try:
             self._target.process_event(envelope.event, tracking)
         except IntegrityError:
-            # Another replica applied it first; the tracking row proves it.
-            return Outcome.DUPLICATE
+            # Either another replica applied it first (the tracking row proves
+            # it), or the policy lost a race with a command on the same
+            # aggregate: that one must be retried, not dropped.
+            applied = self._target.max_tracking_id(tracking.application_name) or 0
+            if applied >= tracking.notification_id:
+                return Outcome.DUPLICATE
+            raise
         return Outcome.APPLIED
 
     def _record_only(self, tracking: Tracking) -> None:
