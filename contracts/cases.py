@@ -1,18 +1,161 @@
 """Events the cases service publishes: routing, age transitions, handovers, SIP, meetings.
 
 Payloads carry only ids, codes, dates and organisation ids; case content
-stays in the cases service and is read through its API.
+(needs, handover texts, plans) stays in the cases service and is read
+through its API.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field, StringConstraints
 
-from contracts.base import HsaId, SubjectEvent
+from contracts.base import HsaId, IntegrationEvent, OrgIds, SubjectEvent, SubjectId
+from contracts.escalation import MUNICIPALITY_CODE_PATTERN
+from contracts.vocabulary import OrgType
+
+
+class UnitKind(StrEnum):
+    """The municipality's two social-services departments (seed 003).
+
+    `IOF` (individ och familj): children & youth, addiction, economic aid,
+    relationship violence. `AOF` (äldre, funktionsnedsättning, psykisk ohälsa):
+    elderly, disability, mental illness.
+    """
+
+    IOF = "IOF"
+    AOF = "AOF"
+
+
+class RoutingReason(StrEnum):
+    """Why a report or application went where it went (K-1, K-2)."""
+
+    CHILD_AND_YOUTH = "child_and_youth"
+    """Under 19 on the day it arrived: child & youth at IOF (K-1, read with K-4)."""
+    CHILD_AOF_NEED = "child_aof_need"
+    """Under 19 and new, with only AOF needs (disability, mental illness): AOF (K-1)."""
+    ADULT_MAIN_RULE = "adult_main_rule"
+    """19 or older and previously unknown: AOF (K-1 main rule)."""
+    ADULT_IOF_NEED = "adult_iof_need"
+    """19 or older with a clear misuse, economic-aid or relationship-violence need: IOF (K-1)."""
+    RETURNING_CHILD_CASE = "returning_child_case"
+    """A previously known child & youth case, still under 19: back to IOF (K-2)."""
+
+
+class CaseDecision(StrEnum):
+    """Kinds of decision a unit takes in a case; the decision text stays in the service."""
+
+    INVESTIGATION_OPENED = "investigation_opened"
+    INVESTIGATION_COMPLETED = "investigation_completed"
+    INTERVENTION_GRANTED = "intervention_granted"
+    INTERVENTION_REFUSED = "intervention_refused"
+    INTERVENTION_CHANGED = "intervention_changed"
+    INTERVENTION_ENDED = "intervention_ended"
+
+
+class ClosingReason(StrEnum):
+    """Why a case was closed."""
+
+    NEEDS_MET = "needs_met"
+    DECLINED_BY_INDIVIDUAL = "declined_by_individual"
+    MOVED_AWAY = "moved_away"
+    OTHER = "other"
+
+
+class SipProposer(StrEnum):
+    """Who proposed the coordinated individual plan (K-6, seed 004)."""
+
+    INDIVIDUAL = "individual"
+    GUARDIAN = "guardian"
+    SCHOOL = "school"
+    REGION = "region"
+    MUNICIPALITY = "municipality"
+
+
+class MeetingKind(StrEnum):
+    """Meetings between units about one individual (K-8, K-9, seed 003)."""
+
+    THREE_PARTY = "three_party"
+    """Two caseworkers and the individual (trepartsmöte)."""
+    CARE_PLANNING = "care_planning"
+    """Vårdplaneringsmöte: information only, no decisions (K-9)."""
+    CARE_PLANNING_FOLLOW_UP = "care_planning_follow_up"
+    """The follow-up planned close to a care-planning meeting (K-9)."""
+
+
+class CaseOpened(SubjectEvent):
+    """A unit opened a case for the individual (K-1, K-2)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    """The organisation unit that holds the case."""
+    unit_kind: UnitKind
+    child_and_youth: bool
+    """Opened at IOF before the individual turned 19: age transitions apply (K-4)."""
+    opened_at: AwareDatetime
+
+
+class CaseRouted(SubjectEvent):
+    """The routing decision for a new report or application, with its rule and reason."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit_kind: UnitKind
+    rule: Literal["K-1", "K-2"]
+    reason: RoutingReason
+    received_at: AwareDatetime
+    """When the report or application arrived: the day age is counted on."""
+
+
+class ParallelInvestigationOpened(SubjectEvent):
+    """The needs span both departments: a second unit investigates in parallel (K-1)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    parallel_to: UUID
+    """The case the routing decision opened first."""
+    unit: HsaId
+    unit_kind: UnitKind
+    opened_at: AwareDatetime
+
+
+class CaseDecisionNotified(SubjectEvent):
+    """A unit's decision that may affect other units' planning reaches them (K-3)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    """The deciding unit."""
+    decision: CaseDecision
+    decided_at: AwareDatetime
+    notified_units: tuple[HsaId, ...]
+    """Units with an open case for the same individual."""
+
+
+class CaseClosed(SubjectEvent):
+    """A unit closed its case; other units with open cases are told (K-3)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    reason: ClosingReason
+    closed_at: AwareDatetime
+    notified_units: tuple[HsaId, ...]
 
 
 class AgeTransitionDue(SubjectEvent):
@@ -34,4 +177,236 @@ class AgeTransitionDue(SubjectEvent):
     due_at: AwareDatetime
 
 
-__all__ = ["AgeTransitionDue"]
+class AgeTransitionOverdue(SubjectEvent):
+    """A child & youth case was not announced by its announcement date (K-4, D-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    transition_on: date
+    announce_by: date
+    overdue_at: AwareDatetime
+
+
+class HandoverRequested(SubjectEvent):
+    """A unit handed a case over to another unit, on the individual's consent (K-5, C-8)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    handover_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    consent_id: UUID
+    """The `case_handover` consent covering both units (C-8, C-9)."""
+    requested_at: AwareDatetime
+    acknowledge_by: date
+    """Last working day for the receiving unit to acknowledge receipt."""
+
+
+class HandoverAcknowledged(SubjectEvent):
+    """The receiving unit confirmed receipt and appointed a caseworker (K-5)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    handover_id: UUID
+    to_unit: HsaId
+    receiving_caseworker: HsaId
+    acknowledged_at: AwareDatetime
+
+
+class ResponsibilityTransferred(SubjectEvent):
+    """Responsibility for the case moved to the receiving unit (K-5)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    handover_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    transferred_at: AwareDatetime
+
+
+class HandoverAcknowledgementOverdue(SubjectEvent):
+    """The receiving unit did not acknowledge a handover in time (K-5, D-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    handover_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    acknowledge_by: date
+    overdue_at: AwareDatetime
+
+
+class SipProposed(SubjectEvent):
+    """A coordinated individual plan (SIP) was proposed (K-6); for an adult, on the
+    individual's consent to `sip` between the units (C-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    proposed_by: SipProposer
+    units: OrgIds
+    """HSA-ids of the units (region and municipality) taking part."""
+    consent_id: UUID | None
+    """The `sip` consent relied on; None only for a child."""
+    proposed_at: AwareDatetime
+
+
+class SipEstablished(SubjectEvent):
+    """The plan's first version was made with its five mandatory parts (K-6, K-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    plan_version: Annotated[int, Field(ge=1)]
+    overall_responsibility: HsaId
+    """The unit whose principal has overall responsibility for the plan (K-6 part 4)."""
+    coordinator: HsaId | None
+    """Named coordinator (K-7), required for complex cases."""
+    follow_up_every_days: Annotated[int, Field(ge=1)]
+    next_follow_up_on: date
+    established_at: AwareDatetime
+
+
+class SipFollowUpRecorded(SubjectEvent):
+    """A planned follow-up of the plan was held and recorded (K-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    held_on: date
+    next_follow_up_on: date
+    recorded_at: AwareDatetime
+
+
+class SipRevised(SubjectEvent):
+    """A follow-up led to a new version of the plan; earlier versions are kept (K-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    plan_version: Annotated[int, Field(ge=2)]
+    overall_responsibility: HsaId
+    revised_at: AwareDatetime
+
+
+class SipFollowUpOverdue(SubjectEvent):
+    """A planned follow-up date passed without a recorded follow-up (K-7, D-7)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    follow_up_on: date
+    overdue_at: AwareDatetime
+
+
+class ThreePartyMeetingRequested(SubjectEvent):
+    """A caseworker sees needs belonging to another unit and asks that unit's deputy
+    manager for a caseworker to a three-party meeting (K-8)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    requested_at: AwareDatetime
+
+
+class PreMeetingHeld(SubjectEvent):
+    """The two caseworkers held the professional pre-meeting, on an occasion of its own,
+    before the individual comes (K-8)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    held_at: AwareDatetime
+
+
+class CaseMeetingScheduled(SubjectEvent):
+    """A meeting between units about the individual was booked (K-8, K-9)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    kind: MeetingKind
+    units: OrgIds
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    scheduled_at: AwareDatetime
+
+
+class ChildWelfareReportMade(IntegrationEvent):
+    """Someone working with children reported to social services that a child may be
+    harmed (SoL 14:1, K-10), to the municipality where the child lives.
+
+    For statistics only: who the child is, what was seen and who saw it stay
+    out. The child may be unknown by number, so `subject_id` is optional;
+    without it the report id keys the message.
+    """
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    report_id: UUID
+    subject_id: SubjectId | None = None
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+    """Kommunkod of the municipality the report went to."""
+    reporter_org_type: OrgType
+    reported_at: AwareDatetime
+
+    def subject(self) -> str | None:
+        return self.subject_id
+
+    def partition_key(self) -> str:
+        return self.subject_id if self.subject_id is not None else str(self.report_id)
+
+
+__all__ = [
+    "AgeTransitionDue",
+    "AgeTransitionOverdue",
+    "CaseClosed",
+    "CaseDecision",
+    "CaseDecisionNotified",
+    "CaseMeetingScheduled",
+    "CaseOpened",
+    "CaseRouted",
+    "ChildWelfareReportMade",
+    "ClosingReason",
+    "HandoverAcknowledged",
+    "HandoverAcknowledgementOverdue",
+    "HandoverRequested",
+    "MeetingKind",
+    "ParallelInvestigationOpened",
+    "PreMeetingHeld",
+    "ResponsibilityTransferred",
+    "RoutingReason",
+    "SipEstablished",
+    "SipFollowUpOverdue",
+    "SipFollowUpRecorded",
+    "SipProposed",
+    "SipProposer",
+    "SipRevised",
+    "ThreePartyMeetingRequested",
+    "UnitKind",
+]

@@ -1,20 +1,29 @@
-"""Events the escalation service publishes: the red thread and its meetings."""
+"""Events the escalation service publishes: the red thread, the ladder, the monthly meetings.
+
+Payloads carry ids, codes, timestamps and organisation ids only. What was said
+at a meeting, why a matter was escalated, and the name and age on a case
+registration are free text or personal data: they stay in the escalation
+service's store and are read through its API.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from contracts.base import (
     Distinct,
     HsaId,
+    IntegrationEvent,
     OrgIds,
     SubjectEvent,
+    SubjectId,
 )
-from contracts.vocabulary import LegalBasis, OrgType
+from contracts.vocabulary import DeviationCategory, LegalBasis, OrgType
 
 
 class MeasureTried(StrEnum):
@@ -28,6 +37,90 @@ class MeasureTried(StrEnum):
 
 MUNICIPALITY_CODE_PATTERN = r"^[0-9]{4}$"
 """Swedish kommunkod, e.g. "0180" (Stockholm): where the individual's case belongs."""
+
+OrgList = Annotated[tuple[HsaId, ...], Field(json_schema_extra={"uniqueItems": True}), Distinct]
+"""Organisation units, possibly none (e.g. nobody absent)."""
+
+
+class MeetingStage(StrEnum):
+    """Which of a red thread's two meetings an event is about (E-3, E-5)."""
+
+    MEETING = "meeting"
+    FOLLOW_UP = "follow_up"
+
+
+class HoldReason(StrEnum):
+    """Why a red-thread meeting lost its legal basis after it was scheduled (E-4)."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_EXPIRED = "consent_expired"
+    CONSENT_SCOPE_NARROWED = "consent_scope_narrowed"
+    EMERGENCY_DISCLOSURE_EXPIRED = "emergency_disclosure_expired"
+
+
+class MeetingOutcome(StrEnum):
+    """What the red-thread meeting came to (seed 000: concrete solutions)."""
+
+    SOLUTIONS_AGREED = "solutions_agreed"
+    PARTLY_AGREED = "partly_agreed"
+    NOT_AGREED = "not_agreed"
+
+
+class FollowUpResult(StrEnum):
+    """How the individual's situation stood at the follow-up evaluation (E-5)."""
+
+    RESOLVED = "resolved"
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    WORSENED = "worsened"
+
+
+class EscalationTrack(StrEnum):
+    """The two ladders of E-6: a question about the individual's needs (seed 003), or a
+    dispute over which organisation is responsible (seed 004)."""
+
+    NEEDS = "needs"
+    RESPONSIBILITY_DISPUTE = "responsibility_dispute"
+
+
+class EscalationLevel(StrEnum):
+    """The steps of both ladders (E-6), lowest first within each track."""
+
+    CASEWORKER = "caseworker"
+    DEPUTY_UNIT_MANAGER = "deputy_unit_manager"
+    UNIT_MANAGER = "unit_manager"
+    DEPARTMENT_HEAD = "department_head"
+    LINE_ORGANISATION = "line_organisation"
+    HIGHER_MANAGEMENT = "higher_management"
+    LOCAL_COLLABORATION_BODY = "local_collaboration_body"
+    COUNTY_COLLABORATION_BODY = "county_collaboration_body"
+
+
+class EscalationResolution(StrEnum):
+    """How an escalated matter ended (E-6)."""
+
+    AGREED = "agreed"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+class MonthlyMeetingKind(StrEnum):
+    """The two alternating monthly meetings of deputy unit managers (E-7, seed 003)."""
+
+    ALIGNMENT = "alignment"
+    COLLABORATION = "collaboration"
+
+
+class ConsultationOutcome(StrEnum):
+    """What a consultation decided about how the matter is handled from now on (E-9)."""
+
+    STAYS_WITH_CURRENT_UNIT = "stays_with_current_unit"
+    PARALLEL_INVESTIGATION = "parallel_investigation"
+    TRANSFER_PROPOSED = "transfer_proposed"
+    THREE_PARTY_MEETING = "three_party_meeting"
+
+
+# --- the red thread (E-1..E-5) ------------------------------------------------------------
 
 
 class RedThreadPulled(SubjectEvent):
@@ -54,6 +147,18 @@ class RedThreadPulled(SubjectEvent):
     municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 
 
+class CoordinatorAssigned(SubjectEvent):
+    """A coordinator at the coordination office (Närvårdskontoret) took the red thread (E-3)."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    coordinator: HsaId
+    assigned_by: HsaId
+    assigned_at: AwareDatetime
+
+
 class MeetingScheduled(SubjectEvent):
     """The coordinator convened the red-thread meeting (E-3) on a legal basis (E-4, C-9).
 
@@ -72,9 +177,282 @@ class MeetingScheduled(SubjectEvent):
     scheduled_by: HsaId
 
 
+class MeetingPutOnHold(SubjectEvent):
+    """A scheduled meeting or follow-up lost its legal basis (E-4): it may not go ahead.
+
+    `basis_id` is the consent or emergency disclosure that ended; `held_since`
+    is when it ended (the withdrawal or expiry), not when escalation heard of it.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    stage: MeetingStage
+    meeting_at: AwareDatetime
+    reason: HoldReason
+    basis_id: UUID
+    held_since: AwareDatetime
+
+
+class MeetingResumed(SubjectEvent):
+    """A meeting on hold has a legal basis again (E-4, C-5): a new consent or an
+    emergency disclosure covering everyone invited at the meeting's time."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    stage: MeetingStage
+    meeting_at: AwareDatetime
+    legal_basis: LegalBasis
+    basis_id: UUID
+    resumed_at: AwareDatetime
+
+
+class MeetingHeld(SubjectEvent):
+    """The red-thread meeting took place (E-3): who attended, who did not, the outcome."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    meeting_at: AwareDatetime
+    attended_orgs: OrgList
+    absent_orgs: OrgList
+    outcome: MeetingOutcome
+    legal_basis: LegalBasis
+    basis_id: UUID
+    recorded_by: HsaId
+
+
+class MeetingAbsenceRecorded(SubjectEvent):
+    """A summoned organisation did not attend (E-3: summoned parties must attend).
+
+    A collaboration failure in its own right (D-7, "routines not followed"),
+    so it carries the deviation category reporting counts it under.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    stage: MeetingStage
+    meeting_at: AwareDatetime
+    absent_org: HsaId
+    category: DeviationCategory
+    recorded_by: HsaId
+
+
+class FollowUpBooked(SubjectEvent):
+    """A follow-up and evaluation was booked after the meeting (E-5), on a legal basis (E-4)."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    follow_up_at: AwareDatetime
+    invited_orgs: OrgIds
+    legal_basis: LegalBasis
+    basis_id: UUID
+    booked_by: HsaId
+
+
+class FollowUpEvaluated(SubjectEvent):
+    """The follow-up was held and the outcome of the red thread evaluated (E-5)."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    follow_up_at: AwareDatetime
+    attended_orgs: OrgList
+    absent_orgs: OrgList
+    result: FollowUpResult
+    recorded_by: HsaId
+
+
+class RedThreadClosed(SubjectEvent):
+    """The red thread is closed, after its follow-up was evaluated (E-5)."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    closed_at: AwareDatetime
+    closed_by: HsaId
+
+
+class RedThreadMeetingOverdue(SubjectEvent):
+    """Fourteen calendar days passed without the red-thread meeting (E-3, D-7).
+
+    `overdue_at` is the first instant after `meeting_deadline` in Europe/Stockholm.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    meeting_deadline: date
+    overdue_at: AwareDatetime
+    concerned_orgs: OrgIds
+    """The puller, the burdened organisations and anyone already invited."""
+
+
+class RedThreadFollowUpOverdue(SubjectEvent):
+    """The follow-up's day passed without an evaluation (E-5, D-7).
+
+    `overdue_at` is the first instant after the follow-up's date in Europe/Stockholm.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    follow_up_at: AwareDatetime
+    overdue_at: AwareDatetime
+    concerned_orgs: OrgIds
+
+
+# --- events that may concern no one individual ---------------------------------------------
+
+
+class _MaybeSubjectEvent(IntegrationEvent):
+    """An event that concerns one individual or none (an anonymous consultation, a
+    question of principle); without a subject its own id keys the message."""
+
+    subject_id: SubjectId | None = None
+    """Pseudonymous id of the individual, when the matter concerns one."""
+
+    def subject(self) -> str | None:
+        return self.subject_id
+
+    def _own_id(self) -> UUID:
+        raise NotImplementedError
+
+    def partition_key(self) -> str:
+        return self.subject_id if self.subject_id is not None else str(self._own_id())
+
+
+class EscalationRaised(_MaybeSubjectEvent):
+    """A matter moved one step up a ladder (E-6), or onto its first step.
+
+    Each step names who raised it and when; `responsible_org` is the unit that
+    decided the ongoing interventions and stays responsible for them while the
+    matter is escalated (seed 003).
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    escalation_id: UUID
+    track: EscalationTrack
+    level: EscalationLevel
+    previous_level: EscalationLevel | None
+    step: Annotated[int, Field(ge=1)]
+    cost_question: bool
+    raised_by: HsaId
+    raised_by_org: HsaId
+    responsible_org: HsaId
+    counterpart_orgs: OrgIds
+    raised_at: AwareDatetime
+
+    def _own_id(self) -> UUID:
+        return self.escalation_id
+
+
+class EscalationResolved(_MaybeSubjectEvent):
+    """An escalated matter was settled at `level` (E-6)."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    escalation_id: UUID
+    track: EscalationTrack
+    level: EscalationLevel
+    resolution: EscalationResolution
+    resolved_by: HsaId
+    resolved_at: AwareDatetime
+
+    def _own_id(self) -> UUID:
+        return self.escalation_id
+
+
+class CaseRegisteredForMeeting(_MaybeSubjectEvent):
+    """A deputy unit manager registered a case for a monthly meeting in time (E-7).
+
+    The registration's name, age, background, situation and question are
+    personal data and free text: they stay in the escalation service.
+    """
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    registration_id: UUID
+    meeting_id: UUID
+    meeting_kind: MonthlyMeetingKind
+    meeting_at: AwareDatetime
+    registering_org: HsaId
+    registered_by: HsaId
+    summoned_orgs: OrgIds
+    registered_at: AwareDatetime
+
+    def _own_id(self) -> UUID:
+        return self.registration_id
+
+
+class ConsultationHeld(_MaybeSubjectEvent):
+    """A unit consulted others about a case (E-9): named (with a subject) or anonymous
+    (`subject_id` absent: nothing identifies the individual, not even to escalation)."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    consultation_id: UUID
+    consulting_org: HsaId
+    consulted_orgs: OrgIds
+    meeting_id: UUID | None = None
+    """The monthly collaboration meeting it was held at, if any."""
+    outcome: ConsultationOutcome
+    held_at: AwareDatetime
+    recorded_by: HsaId
+
+    @model_validator(mode="after")
+    def _consults_others(self) -> Self:
+        if self.consulting_org in self.consulted_orgs:
+            raise ValueError("consulted_orgs must not include the consulting unit")
+        return self
+
+    def _own_id(self) -> UUID:
+        return self.consultation_id
+
+
 __all__ = [
     "MUNICIPALITY_CODE_PATTERN",
+    "CaseRegisteredForMeeting",
+    "ConsultationHeld",
+    "ConsultationOutcome",
+    "CoordinatorAssigned",
+    "EscalationLevel",
+    "EscalationRaised",
+    "EscalationResolution",
+    "EscalationResolved",
+    "EscalationTrack",
+    "FollowUpBooked",
+    "FollowUpEvaluated",
+    "FollowUpResult",
+    "HoldReason",
     "MeasureTried",
+    "MeetingAbsenceRecorded",
+    "MeetingHeld",
+    "MeetingOutcome",
+    "MeetingPutOnHold",
+    "MeetingResumed",
     "MeetingScheduled",
+    "MeetingStage",
+    "MonthlyMeetingKind",
+    "RedThreadClosed",
+    "RedThreadFollowUpOverdue",
+    "RedThreadMeetingOverdue",
     "RedThreadPulled",
 ]
