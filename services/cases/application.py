@@ -1,24 +1,576 @@
-"""Cases use cases; for now the policy that keeps cases' consent view current."""
+"""Cases use cases: one method per command or query, and the policy that keeps the
+consent view current (eventsourcing Application + EventSourcedProjection)."""
 
 from __future__ import annotations
 
-from functools import singledispatchmethod
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial, singledispatchmethod
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.projection import EventSourcedProjection
 
-from contracts import ConsentExpired, ConsentGiven, ConsentScopeChanged, ConsentWithdrawn
-from services.cases.domain import SubjectConsents, consent_record_id
+from contracts import (
+    ConsentExpired,
+    ConsentGiven,
+    ConsentScopeChanged,
+    ConsentWithdrawn,
+    OrgType,
+    Purpose,
+    Role,
+)
+from contracts.cases import CaseDecision, ClosingReason, SipProposer
+from services.cases.domain import (
+    ADULT_AGE,
+    Case,
+    ChildWelfareReport,
+    Handover,
+    HandoverContent,
+    Meeting,
+    MeetingNotFound,
+    Need,
+    Occasion,
+    Participants,
+    ReportInvalid,
+    Routing,
+    Sip,
+    SipNotFound,
+    SipPlan,
+    SubjectCases,
+    SubjectConsents,
+    UnitDirectory,
+    acknowledgement_deadline,
+    birthday,
+    consent_record_id,
+    route,
+    subject_cases_id,
+)
+from services.cases.views import (
+    CaseProjection,
+    CaseViews,
+    Follower,
+    UnitNotice,
+    UpcomingTransition,
+    case_views,
+)
 from services.runtime.application import OutboxApplication
+from services.runtime.rules import RuleViolation
+from services.runtime.time import stockholm_date
+
+
+class UnknownCase(RuleViolation):
+    rule = "K-3"
+    status = 404
+
+
+@dataclass(frozen=True)
+class RegisterReport:
+    """A report (anmälan) or application (ansökan) about an individual (K-1, K-2)."""
+
+    subject_id: str
+    birth_date: date
+    municipality_code: str
+    received_at: datetime
+    needs: list[Need]
+    registered_by: str
+    previously_known_child_case: bool = False
+    """A child & youth case known from before the platform's records began."""
+    placed_by_family_care: bool = False
+
+
+@dataclass(frozen=True)
+class ProposeSip:
+    """A proposal for a coordinated individual plan (K-6), recorded by `unit`."""
+
+    subject_id: str
+    birth_date: date
+    proposed_by: SipProposer
+    units: list[str]
+    unit: str
+    by: str
+
+
+@dataclass(frozen=True)
+class EstablishSip:
+    """The plan's first version (K-6) and its follow-up rhythm (K-7)."""
+
+    plan: SipPlan
+    participants: Participants
+    complex_case: bool
+    coordinator: str | None
+    follow_up_every_days: int
+    first_follow_up_on: date
+    unit: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    routing: Routing
+    cases: list[Case]
+    """The routed case first, then the parallel investigation if any."""
 
 
 class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
+    """Cases at the municipality's units, and what cases knows of consent."""
+
     name = "cases"
+
+    def __init__(
+        self,
+        *,
+        units: UnitDirectory,
+        acknowledgement_working_days: int = 3,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+        self.acknowledgement_working_days = acknowledgement_working_days
+        self.views: CaseViews = case_views(self)
+        self._follower = Follower(self, CaseProjection(self.views))
+
+    # --- K-1, K-2: a new report or application -----------------------------------------
+
+    def register_report(self, command: RegisterReport, *, at: datetime) -> Registered:
+        """Route the report (K-1, K-2) and open the case, and a parallel one when the
+        needs span both departments (K-1)."""
+        if command.received_at > at:
+            raise ReportInvalid("a report cannot arrive in the future", field="body.received_at")
+        if not command.needs:
+            raise ReportInvalid("name at least one need", field="body.needs")
+        index = self._subject_cases(command.subject_id)
+        routing = route(
+            birth_date=command.birth_date,
+            received_at=command.received_at,
+            needs=command.needs,
+            known_child_case=command.previously_known_child_case or index.known_child_case,
+        )
+        field = "body.municipality_code"
+        unit = self.units.unit_of(command.municipality_code, routing.unit_kind, field=field)
+        parallel_unit = (
+            self.units.unit_of(command.municipality_code, routing.parallel, field=field)
+            if routing.parallel is not None
+            else None
+        )
+        opening = partial(
+            Case.open,
+            subject_id=command.subject_id,
+            routing=routing,
+            received_at=command.received_at,
+            opened_at=at,
+            opened_by=command.registered_by,
+            birth_date=command.birth_date,
+            placed_by_family_care=command.placed_by_family_care,
+        )
+        cases = [opening(unit=unit)]
+        if parallel_unit is not None:
+            cases.append(opening(unit=parallel_unit, parallel_to=cases[0].id))
+        for case in cases:
+            index.note(
+                case_id=case.id,
+                unit=case.unit,
+                unit_kind=case.unit_kind,
+                child_and_youth=case.child_and_youth,
+            )
+        self.save(*cases, index)
+        return Registered(routing, cases)
+
+    # --- K-3: decisions and closing ------------------------------------------------------
+
+    def record_decision(
+        self,
+        case_id: UUID,
+        *,
+        unit: str,
+        by: str,
+        decision: CaseDecision,
+        affects_planning: bool,
+        at: datetime,
+        meeting_id: UUID | None = None,
+    ) -> Case:
+        """K-3; a decision said to come from a care-planning meeting is refused (K-9)."""
+        case = self.get_case(case_id)
+        if meeting_id is not None:
+            meeting = self.find(meeting_id, Meeting)
+            if meeting is None or meeting.case_id != case.id:
+                raise MeetingNotFound(f"case {case.id} has no meeting {meeting_id}")
+            meeting.refuse_decisions()
+        case.record_decision(
+            unit=unit,
+            decision=decision,
+            affects_planning=affects_planning,
+            at=at,
+            by=by,
+            notified_units=self._others_concerned(case),
+        )
+        self.save(case)
+        return case
+
+    def close_case(
+        self, case_id: UUID, *, unit: str, by: str, reason: ClosingReason, at: datetime
+    ) -> Case:
+        case = self.get_case(case_id)
+        case.close(
+            unit=unit, reason=reason, at=at, by=by, notified_units=self._others_concerned(case)
+        )
+        index = self._subject_cases(case.subject_id)
+        index.end(case_id=case.id)
+        self.save(case, index)
+        return case
+
+    # --- K-4: age transitions ------------------------------------------------------------
+
+    def record_family_care_placement(
+        self, case_id: UUID, *, unit: str, by: str, at: datetime
+    ) -> Case:
+        case = self.get_case(case_id)
+        case.record_family_care_placement(unit=unit, at=at, by=by)
+        self.save(case)
+        return case
+
+    def announce_age_transition(
+        self,
+        case_id: UUID,
+        *,
+        unit: str,
+        by: str,
+        to_unit: str,
+        continued_support_needed: bool,
+        at: datetime,
+    ) -> Case:
+        case = self.get_case(case_id)
+        case.announce_age_transition(
+            unit=unit,
+            to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-4"),
+            continued_support_needed=continued_support_needed,
+            at=at,
+            by=by,
+        )
+        self.save(case)
+        return case
+
+    def upcoming_transitions(self, unit: str, until: date) -> list[UpcomingTransition]:
+        """K-4, E-7: the unit's open child & youth cases that transition by `until`."""
+        self._follower.catch_up()
+        return self.views.upcoming_transitions(unit, until)
+
+    # --- K-5, C-8: handover --------------------------------------------------------------
+
+    def request_handover(
+        self,
+        case_id: UUID,
+        *,
+        unit: str,
+        by: str,
+        to_unit: str,
+        content: HandoverContent,
+        at: datetime,
+    ) -> Handover:
+        case = self.get_case(case_id)
+        receiving = self.units.require(to_unit, field="body.to_unit", rule="K-5")
+        consents = self.consents_of(case.subject_id)
+        consent = (
+            consents.consent_for(
+                Purpose.CASE_HANDOVER.value, [case.unit, receiving.hsa_id], stockholm_date(at)
+            )
+            if consents is not None
+            else None
+        )
+        handover_id = case.request_handover(
+            unit=unit,
+            to_unit=receiving,
+            content=content,
+            consent_id=consent.consent_id if consent is not None else None,
+            at=at,
+            by=by,
+            acknowledge_by=acknowledgement_deadline(at, self.acknowledgement_working_days),
+        )
+        self.save(case)
+        return case.handover(handover_id)
+
+    def acknowledge_handover(
+        self,
+        case_id: UUID,
+        handover_id: UUID,
+        *,
+        unit: str,
+        by: str,
+        receiving_caseworker: str,
+        at: datetime,
+    ) -> Case:
+        case = self.get_case(case_id)
+        case.acknowledge_handover(
+            handover_id, unit=unit, receiving_caseworker=receiving_caseworker, at=at, by=by
+        )
+        self.save(case)
+        return case
+
+    def transfer_responsibility(
+        self, case_id: UUID, handover_id: UUID, *, unit: str, by: str, at: datetime
+    ) -> Case:
+        case = self.get_case(case_id)
+        case.transfer_responsibility(handover_id, unit=unit, at=at, by=by)
+        index = self._subject_cases(case.subject_id)
+        index.move(case_id=case.id, unit=case.unit, unit_kind=case.unit_kind)
+        self.save(case, index)
+        return case
+
+    # --- K-6, K-7, C-7: SIP ---------------------------------------------------------------
+
+    def propose_sip(self, command: ProposeSip, *, at: datetime) -> Sip:
+        sip = Sip.propose(
+            subject_id=command.subject_id,
+            proposed_by=command.proposed_by,
+            units=command.units,
+            proposer_unit=command.unit,
+            adult_from=birthday(command.birth_date, ADULT_AGE),
+            consent_id=self._sip_consent(command.subject_id, command.units, at),
+            at=at,
+            by=command.by,
+        )
+        self.save(sip)
+        return sip
+
+    def establish_sip(self, sip_id: UUID, command: EstablishSip, *, at: datetime) -> Sip:
+        sip = self.get_sip(sip_id)
+        sip.establish(
+            plan=command.plan,
+            participants=command.participants,
+            complex_case=command.complex_case,
+            coordinator=command.coordinator,
+            follow_up_every_days=command.follow_up_every_days,
+            first_follow_up_on=command.first_follow_up_on,
+            consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+            unit=command.unit,
+            at=at,
+            by=command.by,
+        )
+        self.save(sip)
+        return sip
+
+    def record_sip_follow_up(
+        self,
+        sip_id: UUID,
+        *,
+        held_on: date,
+        outcome: str,
+        next_follow_up_on: date | None,
+        unit: str,
+        by: str,
+        at: datetime,
+    ) -> Sip:
+        sip = self.get_sip(sip_id)
+        sip.record_follow_up(
+            held_on=held_on,
+            outcome=outcome,
+            next_follow_up_on=next_follow_up_on,
+            unit=unit,
+            at=at,
+            by=by,
+        )
+        self.save(sip)
+        return sip
+
+    def revise_sip(self, sip_id: UUID, *, plan: SipPlan, unit: str, by: str, at: datetime) -> Sip:
+        sip = self.get_sip(sip_id)
+        sip.revise(
+            plan=plan,
+            consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+            unit=unit,
+            at=at,
+            by=by,
+        )
+        self.save(sip)
+        return sip
+
+    def get_sip(self, sip_id: UUID) -> Sip:
+        sip = self.find(sip_id, Sip)
+        if sip is None:
+            raise SipNotFound(f"no SIP {sip_id}")
+        return sip
+
+    def _sip_consent(self, subject_id: str, units: list[str], at: datetime) -> UUID | None:
+        """C-7: the consent to `sip` that covers every unit of the plan, if any."""
+        consents = self.consents_of(subject_id)
+        if consents is None:
+            return None
+        known = consents.consent_for(Purpose.SIP.value, units, stockholm_date(at))
+        return known.consent_id if known is not None else None
+
+    # --- K-8, K-9: meetings ---------------------------------------------------------------
+
+    def request_three_party_meeting(
+        self, case_id: UUID, *, unit: str, by: str, to_unit: str, at: datetime
+    ) -> Meeting:
+        case = self.get_case(case_id)
+        meeting = Meeting.request_three_party(
+            subject_id=case.subject_id,
+            case_id=case.id,
+            case_unit=case.unit,
+            unit=unit,
+            to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id,
+            at=at,
+            by=by,
+        )
+        self.save(meeting)
+        return meeting
+
+    def assign_meeting_caseworker(
+        self, meeting_id: UUID, *, unit: str, role: Role, by: str, caseworker: str, at: datetime
+    ) -> Meeting:
+        meeting = self.get_meeting(meeting_id)
+        meeting.assign_caseworker(unit=unit, role=role, caseworker=caseworker, at=at, by=by)
+        self.save(meeting)
+        return meeting
+
+    def record_pre_meeting(
+        self, meeting_id: UUID, *, unit: str, by: str, held_at: datetime, at: datetime
+    ) -> Meeting:
+        meeting = self.get_meeting(meeting_id)
+        meeting.record_pre_meeting(unit=unit, held_at=held_at, at=at, by=by)
+        self.save(meeting)
+        return meeting
+
+    def schedule_three_party_meeting(
+        self,
+        meeting_id: UUID,
+        *,
+        unit: str,
+        by: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        location: str,
+        at: datetime,
+    ) -> Meeting:
+        meeting = self.get_meeting(meeting_id)
+        meeting.schedule_three_party(
+            unit=unit, starts_at=starts_at, ends_at=ends_at, location=location, at=at, by=by
+        )
+        self.save(meeting)
+        return meeting
+
+    def plan_care_planning_meeting(
+        self,
+        case_id: UUID,
+        *,
+        unit: str,
+        by: str,
+        other_units: list[str],
+        meeting: Occasion,
+        follow_up: Occasion,
+        at: datetime,
+    ) -> Meeting:
+        case = self.get_case(case_id)
+        planned = Meeting.plan_care_planning(
+            subject_id=case.subject_id,
+            case_id=case.id,
+            case_unit=case.unit,
+            unit=unit,
+            other_units=other_units,
+            meeting=meeting,
+            follow_up=follow_up,
+            at=at,
+            by=by,
+        )
+        self.save(planned)
+        return planned
+
+    def get_meeting(self, meeting_id: UUID) -> Meeting:
+        meeting = self.find(meeting_id, Meeting)
+        if meeting is None:
+            raise MeetingNotFound(f"no meeting {meeting_id}")
+        return meeting
+
+    # --- K-10: child-welfare report --------------------------------------------------------
+
+    def record_child_welfare_report(
+        self,
+        *,
+        subject_id: str | None,
+        birth_date: date | None,
+        municipality_code: str,
+        reporter_org_type: OrgType,
+        reporter_unit: str,
+        by: str,
+        at: datetime,
+    ) -> ChildWelfareReport:
+        report = ChildWelfareReport.make(
+            subject_id=subject_id,
+            birth_date=birth_date,
+            municipality_code=municipality_code,
+            reporter_org_type=reporter_org_type,
+            reporter_unit=reporter_unit,
+            reported_by=by,
+            at=at,
+        )
+        self.save(report)
+        return report
+
+    # --- deadlines (K-4, K-5, K-7) -------------------------------------------------------
+
+    def raise_due(self, now: datetime) -> int:
+        """Raise every age-transition reminder, overdue announcement, overdue
+        acknowledgement and overdue SIP follow-up whose time has come; returns
+        how many were raised.
+
+        Run on a schedule with the service's clock: each becomes an event on
+        the topic, so a missed deadline is visible to the other services (D-7).
+        Only the cases and plans the deadline view names are loaded.
+        """
+        self._follower.catch_up()
+        due = self.views.due(now)
+        raised = 0
+        for aggregate_id in due:
+            aggregate = self.find(aggregate_id, Aggregate)
+            if isinstance(aggregate, Case | Sip) and (kinds := aggregate.raise_due(now)):
+                self.save(aggregate)
+                raised += len(kinds)
+        self._follower.catch_up()
+        for aggregate_id in due:
+            self.views.retire_due(aggregate_id, now)
+        return raised
+
+    # --- queries -------------------------------------------------------------------------
+
+    def get_case(self, case_id: UUID) -> Case:
+        case = self.find(case_id, Case)
+        if case is None:
+            raise UnknownCase(f"no case {case_id}")
+        return case
+
+    def cases_of(self, subject_id: str) -> list[Case]:
+        index = self.find(subject_cases_id(subject_id), SubjectCases)
+        if index is None:
+            return []
+        return [self.get_case(case_id) for case_id in index.cases]
+
+    def notices(self, unit: str, since: datetime) -> list[UnitNotice]:
+        """K-3: decisions and closings at other units that concern this unit's individuals."""
+        self._follower.catch_up()
+        return self.views.notices(unit, since)
 
     def consents_of(self, subject_id: str) -> SubjectConsents | None:
         return self.find(consent_record_id(subject_id), SubjectConsents)
+
+    def _subject_cases(self, subject_id: str) -> SubjectCases:
+        return self.find(subject_cases_id(subject_id), SubjectCases) or SubjectCases(
+            subject_id=subject_id
+        )
+
+    def _others_concerned(self, case: Case) -> list[str]:
+        """K-3: the units with another open case for the individual, and the other side
+        of a handover in progress."""
+        index = self._subject_cases(case.subject_id)
+        units = index.open_units(except_case=case.id)
+        handover = case.open_handover
+        if handover is not None:
+            units += [handover.from_unit, handover.to_unit]
+        return list(dict.fromkeys(units))
+
+    # --- policy: the consent view (C-7, C-8) ---------------------------------------------
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:

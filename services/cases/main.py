@@ -1,20 +1,37 @@
-"""Composition root of the cases service."""
+"""Composition root of the cases service: settings → store → application → HTTP app."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from pydantic import Field
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.cases import UnitKind
 from services.cases.api import router
 from services.cases.application import CasesApplication
+from services.cases.domain import CaseRuleViolation, Unit, UnitDirectory
+from services.cases.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
 from services.runtime.consumer import TrackedTarget
-from services.runtime.service import ServiceParts, create_http_app, subject_ids
+from services.runtime.problems import PROBLEM_TYPE_BASE, problem_response
+from services.runtime.service import Schedule, ServiceParts, create_http_app, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
 SERVICE = "cases"
+
+DEVELOPMENT_UNITS = "SE2120000001-IOF1:IOF:0180,SE2120000001-AOF1:AOF:0180"
+"""Two made-up units (Stockholm's kommunkod) so a development platform can route."""
+
+
+def parse_units(text: str) -> UnitDirectory:
+    """`HSA-ID:KIND:KOMMUNKOD` entries, comma-separated, e.g. `SE2120000001-IOF1:IOF:0180`."""
+    units = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        hsa_id, kind, municipality_code = entry.split(":")
+        units.append(Unit(hsa_id, UnitKind(kind), municipality_code))
+    return UnitDirectory(units)
 
 
 class Settings(BaseSettings):
@@ -23,19 +40,87 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMVERKAN_CASES_", extra="ignore")
 
     http_port: int = Field(8002, description="Port of the cases service's HTTP API.")
+    units: str = Field(
+        DEVELOPMENT_UNITS,
+        description=(
+            "The units cases routes to, as comma-separated `HSA-ID:KIND:KOMMUNKOD` "
+            "(KIND is IOF or AOF; one of each per municipality). The default is two "
+            "made-up development units: set the real ones in production."
+        ),
+    )
+    handover_acknowledgement_working_days: int = Field(
+        3,
+        ge=1,
+        le=30,
+        description=(
+            "Swedish working days the receiving unit has to acknowledge a handover (K-5) "
+            "before it is overdue."
+        ),
+    )
+    deadline_check_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often age transitions (K-4) and handover acknowledgements (K-5) "
+        "are checked for reminders and overdue deadlines.",
+    )
+
+    @field_validator("units")
+    @classmethod
+    def _units_parse(cls, value: str) -> str:
+        parse_units(value)
+        return value
+
+    def unit_directory(self) -> UnitDirectory:
+        return parse_units(self.units)
 
 
-def create_app(runtime: RuntimeSettings | None = None, clock: Clock | None = None) -> FastAPI:
+async def _on_case_rule_violation(request: Request, exc: Exception) -> JSONResponse:
+    """A broken case rule as a problem that names the request field at fault."""
+    assert isinstance(exc, CaseRuleViolation)
+    return problem_response(
+        request,
+        status=exc.status,
+        title=exc.problem_title(),
+        detail=exc.message,
+        type=f"{PROBLEM_TYPE_BASE}/rule/{exc.rule}",
+        rule=exc.rule,
+        errors=[{"field": exc.field, "message": exc.message, "rule": exc.rule}]
+        if exc.field
+        else None,
+    )
+
+
+def create_app(
+    runtime: RuntimeSettings | None = None,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     runtime = runtime or RuntimeSettings()
-    application = CasesApplication(env=store_env(runtime, SERVICE))
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    application = CasesApplication(
+        env=store_env(runtime, SERVICE),
+        units=settings.unit_directory(),
+        acknowledgement_working_days=settings.handover_acknowledgement_working_days,
+    )
     parts = ServiceParts(
         name=SERVICE,
         title="samverkan cases",
         description="Cases: routing, age transitions, handovers, SIP and meetings.",
         app=application,
         routers=[router],
+        translate=to_integration_event,
         upstream=("consent",),
         target=TrackedTarget.of(application, application.recorder),
-        state={"clock": clock or SystemClock(), "subject_ids": subject_ids(runtime)},
+        schedules=[
+            Schedule(
+                "deadlines",
+                settings.deadline_check_seconds,
+                lambda: application.raise_due(clock.now()),
+            )
+        ],
+        state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )
-    return create_http_app(parts, runtime)
+    app = create_http_app(parts, runtime)
+    app.add_exception_handler(CaseRuleViolation, _on_case_rule_violation)
+    return app

@@ -26,7 +26,7 @@ from tests.support import HEALTH, POLICE, TEST_PERSONNUMMER, ServiceProcess, wai
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "rules.yml"
-RELAYS = ("consent", "escalation", "reporting")
+RELAYS = SERVICES
 """The services with an outbox relay (cases publishes nothing yet)."""
 
 
@@ -103,6 +103,7 @@ def prometheus(platform: dict[str, ServiceProcess], tmp_path: Path) -> Iterator[
 def publish_one_event_each(platform: dict[str, ServiceProcess]) -> None:
     """One public event per relay, so its labelled counters exist."""
     requests = {
+        "cases": (POLICE, "/v1/child-welfare-reports", {"municipality_code": "0180"}),
         "consent": (
             POLICE,
             "/v1/consents",

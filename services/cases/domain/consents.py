@@ -1,8 +1,8 @@
-"""Cases (ärenden). For now: what cases knows of a subject's consents.
+"""What cases knows of a subject's consents, learnt from the consent topic.
 
-The case rules (routing, age transitions, handover, SIP — K-1..K-10) build on
-this view: a handover needs consent for `case_handover` (C-8), an adult's SIP
-needs consent (C-7). Pure domain: no I/O, no clock.
+The case rules build on this view: a handover needs consent for
+`case_handover` covering both units (C-8), an adult's SIP needs consent for
+`sip` (C-7). Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -45,6 +45,15 @@ class KnownConsent:
         ):
             return "expired"
         return "active"
+
+    def covers(self, parties: list[str], purpose: str, on: date) -> bool:
+        """C-3: active on `on`, for `purpose`, naming every one of `parties`."""
+        return (
+            self.status(on) == "active"
+            and self.purpose == purpose
+            and bool(parties)
+            and set(parties).issubset(self.parties)
+        )
 
 
 class SubjectConsents(Aggregate):
@@ -112,3 +121,8 @@ class SubjectConsents(Aggregate):
         known = self.consents.get(consent_id)
         if known is not None:
             known.expired_at = expired_at
+
+    def consent_for(self, purpose: str, parties: list[str], on: date) -> KnownConsent | None:
+        """The most recently given consent that covers `parties` for `purpose` on `on`."""
+        covering = [c for c in self.consents.values() if c.covers(parties, purpose, on)]
+        return max(covering, key=lambda c: c.given_at, default=None)

@@ -1,4 +1,4 @@
-"""Cases HTTP API: for now, the consent view the case rules will rely on."""
+"""What cases knows of a subject's consents (the view C-7 and C-8 are checked against)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,9 @@ from pydantic import BaseModel
 from services.cases.application import CasesApplication
 from services.runtime.auth import CurrentActor
 from services.runtime.edge import Personnummer, RequestModel, subject_id_for
-from services.runtime.problems import ProblemDetails
 from services.runtime.time import stockholm_date
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["cases"],
-    responses={401: {"model": ProblemDetails}, 422: {"model": ProblemDetails}},
-)
+router = APIRouter()
 
 
 class ConsentLookup(RequestModel):

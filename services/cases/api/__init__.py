@@ -1,0 +1,28 @@
+"""Cases HTTP API: parse, authorise, call the application, answer.
+
+One module per concept: `cases` (reports, routing, decisions, closing, age
+transitions, the units' lists), `handovers`, `sips`, `meetings` (with the
+iCalendar invitation), `child_welfare`, `consent_view`. The caller's
+unit is the verified token's `org_id`, never something in the body.
+"""
+
+from fastapi import APIRouter
+
+from services.cases.api import cases, child_welfare, consent_view, handovers, meetings, sips
+from services.runtime.problems import ProblemDetails
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["cases"],
+    responses={
+        401: {"model": ProblemDetails},
+        403: {"model": ProblemDetails},
+        404: {"model": ProblemDetails},
+        409: {"model": ProblemDetails},
+        422: {"model": ProblemDetails},
+    },
+)
+for part in (cases, handovers, sips, meetings, child_welfare, consent_view):
+    router.include_router(part.router)
+
+__all__ = ["router"]

@@ -1,0 +1,424 @@
+"""Reports and cases: routing (K-1, K-2), decisions and closing (K-3), age transitions (K-4).
+
+A personnummer arrives only in a request body and becomes a subject id at
+once; the birth date it carries is used for routing and, for child & youth
+cases, for the age transition.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from contracts import MUNICIPALITY_CODE_PATTERN, OrgType
+from contracts.base import HsaId
+from contracts.cases import CaseDecision, ClosingReason
+from services.cases.api.common import application, now, require_involved
+from services.cases.application import RegisterReport
+from services.cases.domain import Case, Need
+from services.runtime.auth import CurrentActor
+from services.runtime.edge import Personnummer, RequestModel, identify, subject_id_for
+from services.runtime.problems import Problem
+from services.runtime.time import stockholm_date
+
+router = APIRouter()
+
+MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+
+
+# --- bodies ----------------------------------------------------------------------------
+
+
+class ReportRequest(RequestModel):
+    """A report (anmälan) or application (ansökan) that has arrived (K-1, K-2)."""
+
+    personnummer: Personnummer
+    municipality_code: MunicipalityCode = Field(
+        description="Kommunkod of the municipality whose units handle the individual."
+    )
+    needs: Annotated[list[Need], Field(min_length=1, max_length=len(Need))]
+    received_at: AwareDatetime | None = Field(
+        None, description="When it arrived (default: now); age counts on that Swedish day."
+    )
+    previously_known_child_case: bool = Field(
+        False, description="A child & youth case known from before this platform (K-2)."
+    )
+    placed_by_family_care: bool = Field(
+        False, description="Placed by family care: the youth unit keeps the case until 21 (K-4)."
+    )
+
+
+class DecisionRequest(RequestModel):
+    decision: CaseDecision
+    affects_planning: bool = Field(
+        True, description="May affect other units' planning: they are notified (K-3)."
+    )
+    meeting_id: UUID | None = Field(
+        None, description="The meeting it was taken at; never a care-planning meeting (K-9)."
+    )
+
+
+class ClosingRequest(RequestModel):
+    reason: ClosingReason
+
+
+class AnnouncementRequest(RequestModel):
+    to_unit: HsaId
+    continued_support_needed: bool = Field(
+        description="Support is needed after the birthday; if not, nothing is transferred."
+    )
+
+
+class LookupRequest(RequestModel):
+    personnummer: Personnummer
+
+
+class RoutingView(BaseModel):
+    unit_kind: str
+    rule: str
+    reason: str
+    age_on_arrival: int
+    arrived_on: date
+    parallel: str | None = None
+
+
+class CaseSummary(BaseModel):
+    id: UUID
+    unit: str
+    unit_kind: str
+    child_and_youth: bool
+    parallel_to: UUID | None
+    status: str
+
+
+class Registered(BaseModel):
+    subject_id: str
+    routing: RoutingView
+    cases: list[CaseSummary]
+
+
+class AgeTransitionView(BaseModel):
+    transition_on: date
+    announce_by: date
+    placed_by_family_care: bool
+    announced_at: datetime | None
+    announced_to: str | None
+    continued_support_needed: bool | None
+
+
+class HandoverSummary(BaseModel):
+    id: UUID
+    from_unit: str
+    to_unit: str
+    status: str
+    consent_id: UUID
+    requested_at: datetime
+    acknowledge_by: date
+    acknowledged_at: datetime | None
+    receiving_caseworker: str | None
+    transferred_at: datetime | None
+
+
+class DecisionView(BaseModel):
+    unit: str
+    decision: str
+    affects_planning: bool
+    decided_at: datetime
+    notified_units: list[str]
+
+
+class CaseView(BaseModel):
+    id: UUID
+    subject_id: str
+    unit: str
+    unit_kind: str
+    municipality_code: str
+    status: str
+    received_at: datetime
+    opened_at: datetime
+    needs: list[str]
+    child_and_youth: bool
+    routing: RoutingView | None
+    parallel_to: UUID | None
+    caseworker: str | None
+    age_transition: AgeTransitionView | None
+    handovers: list[HandoverSummary]
+    decisions: list[DecisionView]
+    closed_at: datetime | None
+    closing_reason: str | None
+
+
+# --- views -----------------------------------------------------------------------------
+
+
+def summary(case: Case) -> CaseSummary:
+    return CaseSummary(
+        id=case.id,
+        unit=case.unit,
+        unit_kind=case.unit_kind,
+        child_and_youth=case.child_and_youth,
+        parallel_to=case.parallel_to,
+        status="open" if case.is_open else "closed",
+    )
+
+
+def case_view(case: Case) -> CaseView:
+    transition = case.transition
+    return CaseView(
+        id=case.id,
+        subject_id=case.subject_id,
+        unit=case.unit,
+        unit_kind=case.unit_kind,
+        municipality_code=case.municipality_code,
+        status="open" if case.is_open else "closed",
+        received_at=case.received_at,
+        opened_at=case.opened_at,
+        needs=case.needs,
+        child_and_youth=case.child_and_youth,
+        routing=RoutingView.model_validate(case.routing) if case.routing else None,
+        parallel_to=case.parallel_to,
+        caseworker=case.caseworker,
+        age_transition=AgeTransitionView(
+            transition_on=transition.transition_on,
+            announce_by=transition.announce_by,
+            placed_by_family_care=case.placed_by_family_care,
+            announced_at=case.announced_at,
+            announced_to=case.announced_to,
+            continued_support_needed=case.continued_support_needed,
+        )
+        if transition is not None
+        else None,
+        handovers=[
+            HandoverSummary(
+                id=h.id,
+                from_unit=h.from_unit,
+                to_unit=h.to_unit,
+                status=h.status,
+                consent_id=h.consent_id,
+                requested_at=h.requested_at,
+                acknowledge_by=h.acknowledge_by,
+                acknowledged_at=h.acknowledged_at,
+                receiving_caseworker=h.receiving_caseworker,
+                transferred_at=h.transferred_at,
+            )
+            for h in case.handovers.values()
+        ],
+        decisions=[DecisionView.model_validate(d) for d in case.decisions],
+        closed_at=case.closed_at,
+        closing_reason=case.closing_reason,
+    )
+
+
+# --- routes ----------------------------------------------------------------------------
+
+
+@router.post("/cases", status_code=201, response_model=Registered)
+async def register_report(
+    body: ReportRequest, request: Request, response: Response, actor: CurrentActor
+) -> Registered:
+    """Register a report or application: routed to IOF or AOF with the rule and reason
+    (K-1, K-2), with a parallel investigation when the needs span both (K-1)."""
+    if actor.org_type is not OrgType.SOCIAL_SERVICES:
+        raise Problem(
+            403,
+            "Forbidden",
+            "reports and applications are registered by social services",
+            rule="K-1",
+        )
+    subject = identify(request, body.personnummer)
+    at = now(request)
+    command = RegisterReport(
+        subject_id=subject.subject_id,
+        birth_date=subject.birth_date,
+        municipality_code=body.municipality_code,
+        received_at=body.received_at or at,
+        needs=list(body.needs),
+        registered_by=actor.hsa_id,
+        previously_known_child_case=body.previously_known_child_case,
+        placed_by_family_care=body.placed_by_family_care,
+    )
+    registered = await run_in_threadpool(application(request).register_report, command, at=at)
+    routing = registered.routing
+    response.headers["Location"] = f"/v1/cases/{registered.cases[0].id}"
+    return Registered(
+        subject_id=subject.subject_id,
+        routing=RoutingView(
+            unit_kind=routing.unit_kind.value,
+            rule=routing.rule,
+            reason=routing.reason.value,
+            age_on_arrival=routing.age_on_arrival,
+            arrived_on=routing.arrived_on,
+            parallel=routing.parallel.value if routing.parallel else None,
+        ),
+        cases=[summary(case) for case in registered.cases],
+    )
+
+
+@router.post("/cases/lookup", response_model=list[CaseSummary])
+async def lookup_cases(
+    body: LookupRequest, request: Request, actor: CurrentActor
+) -> list[CaseSummary]:
+    """The individual's cases that the caller's unit takes part in (POST: the personnummer
+    stays out of URLs)."""
+    subject_id = subject_id_for(request, body.personnummer)
+    cases = await run_in_threadpool(application(request).cases_of, subject_id)
+    return [summary(case) for case in cases if actor.org_id in case.involved_units]
+
+
+@router.get("/cases/{case_id}", response_model=CaseView)
+async def get_case(case_id: UUID, request: Request, actor: CurrentActor) -> CaseView:
+    case = await run_in_threadpool(application(request).get_case, case_id)
+    require_involved(actor, case)
+    return case_view(case)
+
+
+@router.post("/cases/{case_id}/decisions", status_code=201, response_model=CaseView)
+async def record_decision(
+    case_id: UUID, body: DecisionRequest, request: Request, actor: CurrentActor
+) -> CaseView:
+    """Record a decision (K-3); interventions only by the responsible unit (K-5)."""
+    case = await run_in_threadpool(
+        application(request).record_decision,
+        case_id,
+        unit=actor.org_id,
+        by=actor.hsa_id,
+        decision=body.decision,
+        affects_planning=body.affects_planning,
+        at=now(request),
+        meeting_id=body.meeting_id,
+    )
+    return case_view(case)
+
+
+@router.post("/cases/{case_id}/closure", response_model=CaseView)
+async def close_case(
+    case_id: UUID, body: ClosingRequest, request: Request, actor: CurrentActor
+) -> CaseView:
+    """Close the case; units with open cases for the individual are told (K-3)."""
+    case = await run_in_threadpool(
+        application(request).close_case,
+        case_id,
+        unit=actor.org_id,
+        by=actor.hsa_id,
+        reason=body.reason,
+        at=now(request),
+    )
+    return case_view(case)
+
+
+@router.post("/cases/{case_id}/family-care-placement", response_model=CaseView)
+async def record_family_care_placement(
+    case_id: UUID, request: Request, actor: CurrentActor
+) -> CaseView:
+    """Placed by family care: the transition moves to the 21st birthday (K-4)."""
+    case = await run_in_threadpool(
+        application(request).record_family_care_placement,
+        case_id,
+        unit=actor.org_id,
+        by=actor.hsa_id,
+        at=now(request),
+    )
+    return case_view(case)
+
+
+@router.post("/cases/{case_id}/age-transition/announcement", response_model=CaseView)
+async def announce_age_transition(
+    case_id: UUID, body: AnnouncementRequest, request: Request, actor: CurrentActor
+) -> CaseView:
+    """Announce a child & youth case to the unit that takes over at the birthday (K-4)."""
+    case = await run_in_threadpool(
+        application(request).announce_age_transition,
+        case_id,
+        unit=actor.org_id,
+        by=actor.hsa_id,
+        to_unit=body.to_unit,
+        continued_support_needed=body.continued_support_needed,
+        at=now(request),
+    )
+    return case_view(case)
+
+
+# --- unit views ------------------------------------------------------------------------
+
+
+class UpcomingTransitionView(BaseModel):
+    case_id: UUID
+    subject_id: str
+    transition_on: date
+    announce_by: date
+    announced_at: datetime | None
+    continued_support_needed: bool | None
+
+
+class NoticeView(BaseModel):
+    case_id: UUID
+    subject_id: str
+    from_unit: str
+    kind: str
+    what: str
+    at: datetime
+
+
+@router.get("/units/{unit}/age-transitions", response_model=list[UpcomingTransitionView])
+async def upcoming_transitions(
+    unit: HsaId,
+    request: Request,
+    actor: CurrentActor,
+    until: Annotated[
+        date | None, Query(description="Last transition date to list (default: a year on).")
+    ] = None,
+) -> list[UpcomingTransitionView]:
+    """The unit's open child & youth cases and their age transitions (K-4), for the
+    termly inventory of known transfers (E-7). Units of the same municipality may read
+    it: the receiving unit plans for what is coming."""
+    app = application(request)
+    listed = app.units.require(unit, field="path.unit", rule="K-4")
+    caller = app.units.get(actor.org_id)
+    if caller is None or caller.municipality_code != listed.municipality_code:
+        raise Problem(
+            403, "Forbidden", "only the municipality's own units see its transitions", rule="K-4"
+        )
+    last = until or stockholm_date(now(request)) + timedelta(days=365)
+    rows = await run_in_threadpool(app.upcoming_transitions, unit, last)
+    return [
+        UpcomingTransitionView(
+            case_id=row.case_id,
+            subject_id=row.subject_id,
+            transition_on=row.transition_on,
+            announce_by=row.announce_by,
+            announced_at=row.announced_at,
+            continued_support_needed=row.continued_support_needed,
+        )
+        for row in rows
+    ]
+
+
+@router.get("/units/{unit}/notices", response_model=list[NoticeView])
+async def unit_notices(
+    unit: HsaId,
+    request: Request,
+    actor: CurrentActor,
+    since: Annotated[AwareDatetime | None, Query(description="Default: all.")] = None,
+) -> list[NoticeView]:
+    """Decisions and closings at other units about individuals this unit also has an
+    open case for (K-3)."""
+    if actor.org_id != unit:
+        raise Problem(403, "Forbidden", "a unit reads only its own notices", rule="K-3")
+    start = since or datetime(1970, 1, 1, tzinfo=UTC)
+    rows = await run_in_threadpool(application(request).notices, unit, start)
+    return [
+        NoticeView(
+            case_id=row.case_id,
+            subject_id=row.subject_id,
+            from_unit=row.from_unit,
+            kind=row.kind,
+            what=row.what,
+            at=row.at,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,52 @@
+"""The child-welfare report (K-10): that a report was made, where to, by what kind of
+organisation. The report itself goes to the municipality's social services."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from services.cases.api.cases import MunicipalityCode
+from services.cases.api.common import application, now
+from services.runtime.auth import CurrentActor
+from services.runtime.edge import Personnummer, RequestModel, identify
+
+router = APIRouter()
+
+
+class ChildWelfareReportRequest(RequestModel):
+    personnummer: Personnummer | None = Field(
+        None, description="The child's number, if known; the report is made without it too."
+    )
+    municipality_code: MunicipalityCode = Field(
+        description="Kommunkod of the municipality where the child lives (K-10)."
+    )
+
+
+class ChildWelfareReportRecorded(BaseModel):
+    id: UUID
+    subject_id: str | None
+
+
+@router.post("/child-welfare-reports", status_code=201, response_model=ChildWelfareReportRecorded)
+async def record_child_welfare_report(
+    body: ChildWelfareReportRequest, request: Request, response: Response, actor: CurrentActor
+) -> ChildWelfareReportRecorded:
+    """Record that a report under SoL 14:1 was made (K-10); the reporter's organisation
+    type comes from the token."""
+    subject = identify(request, body.personnummer) if body.personnummer else None
+    report = await run_in_threadpool(
+        application(request).record_child_welfare_report,
+        subject_id=subject.subject_id if subject else None,
+        birth_date=subject.birth_date if subject else None,
+        municipality_code=body.municipality_code,
+        reporter_org_type=actor.org_type,
+        reporter_unit=actor.org_id,
+        by=actor.hsa_id,
+        at=now(request),
+    )
+    response.headers["Location"] = f"/v1/child-welfare-reports/{report.id}"
+    return ChildWelfareReportRecorded(id=report.id, subject_id=report.subject_id)

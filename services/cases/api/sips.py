@@ -1,0 +1,252 @@
+"""Coordinated individual plans, SIP: propose, establish, follow up, revise (K-6, K-7, C-7).
+
+The plan's texts are the individual's plan and stay here; the topic carries
+only ids, units, dates and the version number.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from contracts.base import HsaId, OrgIds
+from contracts.cases import SipProposer
+from services.cases.api.common import application, now
+from services.cases.application import EstablishSip, ProposeSip
+from services.cases.domain import Participants, Responsibility, Sip, SipPlan
+from services.runtime.auth import CurrentActor
+from services.runtime.edge import Personnummer, RequestModel, identify
+from services.runtime.problems import Problem
+
+router = APIRouter()
+
+Text = Annotated[str, Field(max_length=20_000)]
+
+
+class ResponsibilityBody(RequestModel):
+    unit: HsaId
+    interventions: Text
+
+
+class PlanBody(RequestModel):
+    """The five parts every SIP states (K-6, seed 004)."""
+
+    problem: Text = Field(description="1. The problem.")
+    short_term_goals_and_interventions: Text = Field(
+        description="1. Interventions needed for the short-term goals."
+    )
+    long_term_goals_and_interventions: Text = Field(
+        description="1. Interventions needed for the long-term goals."
+    )
+    responsibilities: Annotated[list[ResponsibilityBody], Field(max_length=20)] = Field(
+        description="2. Which interventions each unit (principal) answers for."
+    )
+    measures_by_others: Text = Field(
+        description="3. Measures taken by others than region and municipality (or 'none')."
+    )
+    overall_responsibility: HsaId = Field(
+        description="4. The unit whose principal has overall responsibility."
+    )
+    follow_up_by: HsaId = Field(description="5. Who coordinates and follows up the plan.")
+
+    def to_plan(self) -> SipPlan:
+        return SipPlan(
+            problem=self.problem,
+            short_term_goals_and_interventions=self.short_term_goals_and_interventions,
+            long_term_goals_and_interventions=self.long_term_goals_and_interventions,
+            responsibilities=tuple(
+                Responsibility(r.unit, r.interventions) for r in self.responsibilities
+            ),
+            measures_by_others=self.measures_by_others,
+            overall_responsibility=self.overall_responsibility,
+            follow_up_by=self.follow_up_by,
+        )
+
+
+class ParticipantsBody(RequestModel):
+    individual: bool = Field(description="The individual takes part (where possible).")
+    relatives: bool = Field(description="Relatives take part.")
+    individual_objects_to_relatives: bool = Field(
+        description="The individual objects to relatives taking part (K-6)."
+    )
+
+
+class ProposalRequest(RequestModel):
+    personnummer: Personnummer
+    proposed_by: SipProposer
+    units: OrgIds = Field(description="The units (region and municipality) taking part.")
+
+
+class EstablishmentRequest(RequestModel):
+    plan: PlanBody
+    participants: ParticipantsBody
+    complex_case: bool = Field(
+        description="Complex needs and many contacts: a named coordinator (K-7)."
+    )
+    coordinator: HsaId | None = None
+    follow_up_every_days: Annotated[int, Field(ge=1, le=366)] = Field(
+        description="How often the plan is followed up, set from the individual's situation."
+    )
+    first_follow_up_on: date
+
+
+class FollowUpRequest(RequestModel):
+    held_on: date
+    outcome: Text
+    next_follow_up_on: date | None = Field(
+        None, description="Default: the plan's frequency after `held_on`."
+    )
+
+
+class RevisionRequest(RequestModel):
+    plan: PlanBody
+
+
+class SipCreated(BaseModel):
+    id: UUID
+    subject_id: str
+
+
+class VersionView(BaseModel):
+    number: int
+    plan: dict[str, Any]
+    made_at: datetime
+    after_follow_up_on: date | None
+
+
+class FollowUpView(BaseModel):
+    held_on: date
+    outcome: str
+    recorded_at: datetime
+
+
+class SipView(BaseModel):
+    id: UUID
+    subject_id: str
+    proposed_by: str
+    units: list[str]
+    consent_id: UUID | None
+    established_at: datetime | None
+    participants: dict[str, bool]
+    complex_case: bool
+    coordinator: str | None
+    follow_up_every_days: int | None
+    next_follow_up_on: date | None
+    versions: list[VersionView]
+    follow_ups: list[FollowUpView]
+
+
+def sip_view(sip: Sip) -> SipView:
+    return SipView(
+        id=sip.id,
+        subject_id=sip.subject_id,
+        proposed_by=sip.proposed_by,
+        units=sip.units,
+        consent_id=sip.consent_id,
+        established_at=sip.established_at,
+        participants=sip.participants,
+        complex_case=sip.complex,
+        coordinator=sip.coordinator,
+        follow_up_every_days=sip.follow_up_every_days,
+        next_follow_up_on=sip.next_follow_up_on,
+        versions=[
+            VersionView(
+                number=v.number,
+                plan=v.plan,
+                made_at=v.made_at,
+                after_follow_up_on=v.after_follow_up_on,
+            )
+            for v in sip.versions
+        ],
+        follow_ups=[
+            FollowUpView(held_on=f.held_on, outcome=f.outcome, recorded_at=f.recorded_at)
+            for f in sip.follow_ups
+        ],
+    )
+
+
+@router.post("/sips", status_code=201, response_model=SipCreated)
+async def propose_sip(
+    body: ProposalRequest, request: Request, response: Response, actor: CurrentActor
+) -> SipCreated:
+    """Propose a SIP (K-6); for an adult, consent to `sip` covering its units (C-7)."""
+    subject = identify(request, body.personnummer)
+    command = ProposeSip(
+        subject_id=subject.subject_id,
+        birth_date=subject.birth_date,
+        proposed_by=body.proposed_by,
+        units=list(body.units),
+        unit=actor.org_id,
+        by=actor.hsa_id,
+    )
+    sip = await run_in_threadpool(application(request).propose_sip, command, at=now(request))
+    response.headers["Location"] = f"/v1/sips/{sip.id}"
+    return SipCreated(id=sip.id, subject_id=sip.subject_id)
+
+
+@router.get("/sips/{sip_id}", response_model=SipView)
+async def get_sip(sip_id: UUID, request: Request, actor: CurrentActor) -> SipView:
+    sip = await run_in_threadpool(application(request).get_sip, sip_id)
+    if actor.org_id not in sip.units:
+        raise Problem(403, "Forbidden", "only the plan's units read it", rule="K-6")
+    return sip_view(sip)
+
+
+@router.post("/sips/{sip_id}/establishment", response_model=SipView)
+async def establish_sip(
+    sip_id: UUID, body: EstablishmentRequest, request: Request, actor: CurrentActor
+) -> SipView:
+    """Make the plan with its five parts (K-6) and its follow-up rhythm (K-7)."""
+    command = EstablishSip(
+        plan=body.plan.to_plan(),
+        participants=Participants(**body.participants.model_dump()),
+        complex_case=body.complex_case,
+        coordinator=body.coordinator,
+        follow_up_every_days=body.follow_up_every_days,
+        first_follow_up_on=body.first_follow_up_on,
+        unit=actor.org_id,
+        by=actor.hsa_id,
+    )
+    sip = await run_in_threadpool(
+        application(request).establish_sip, sip_id, command, at=now(request)
+    )
+    return sip_view(sip)
+
+
+@router.post("/sips/{sip_id}/follow-ups", status_code=201, response_model=SipView)
+async def record_follow_up(
+    sip_id: UUID, body: FollowUpRequest, request: Request, actor: CurrentActor
+) -> SipView:
+    """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
+    sip = await run_in_threadpool(
+        application(request).record_sip_follow_up,
+        sip_id,
+        held_on=body.held_on,
+        outcome=body.outcome,
+        next_follow_up_on=body.next_follow_up_on,
+        unit=actor.org_id,
+        by=actor.hsa_id,
+        at=now(request),
+    )
+    return sip_view(sip)
+
+
+@router.post("/sips/{sip_id}/revisions", status_code=201, response_model=SipView)
+async def revise_sip(
+    sip_id: UUID, body: RevisionRequest, request: Request, actor: CurrentActor
+) -> SipView:
+    """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
+    sip = await run_in_threadpool(
+        application(request).revise_sip,
+        sip_id,
+        plan=body.plan.to_plan(),
+        unit=actor.org_id,
+        by=actor.hsa_id,
+        at=now(request),
+    )
+    return sip_view(sip)

@@ -1,0 +1,122 @@
+"""The calendar rules cases depends on: ages, birthdays, announcement and working-day deadlines.
+
+All pure functions of dates. A "day" is a calendar day in Sweden
+(Europe/Stockholm); a deadline that ends with a day ends at the first instant
+of the next Swedish day, so a 23-hour or 25-hour day (DST) is still one day.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import holidays
+
+from services.runtime.time import STOCKHOLM, stockholm_date
+
+TRANSITION_AGE = 19
+"""Child & youth holds a case until the individual turns 19 (K-1, K-4, seed 003)."""
+
+FAMILY_CARE_TRANSITION_AGE = 21
+"""Placed by family care: the youth unit keeps the case until 21 (K-4, seed 003)."""
+
+ANNOUNCE_MONTHS_BEFORE = 6
+"""Announce a transition at least six months before the birthday (K-4, seed 003)."""
+
+
+def birthday(birth_date: date, years: int) -> date:
+    """The day someone turns `years`; born on 29 February, they turn a year older on
+    1 March in common years (the usual Swedish reading)."""
+    year = birth_date.year + years
+    if (birth_date.month, birth_date.day) == (2, 29) and not calendar.isleap(year):
+        return date(year, 3, 1)
+    return birth_date.replace(year=year)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Completed years on `day` (K-1: age on the day the report or application arrives)."""
+    years = day.year - birth_date.year
+    return years if day >= birthday(birth_date, years) else years - 1
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier; where that month is shorter, its last day
+    (31 August minus six months is the last day of February)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def start_of_day(day: date) -> datetime:
+    """The first instant of a Swedish calendar day, in UTC.
+
+    UTC, because Python subtracts and compares two datetimes of the same zone
+    by wall clock: 00:00 to 00:00 across a DST change would look like 24 hours.
+    """
+    return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after a Swedish calendar day: when "by `day`" has passed."""
+    return start_of_day(day + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class AgeTransition:
+    """When a child & youth case moves on, and when it must be announced (K-4).
+
+    `due_at` is when the announcement reminder is raised; `overdue_at` is when
+    a case still not announced is overdue.
+    """
+
+    transition_on: date
+    announce_by: date
+    due_at: datetime
+    overdue_at: datetime
+
+
+def age_transition(
+    birth_date: date, *, placed_by_family_care: bool, opened_at: datetime
+) -> AgeTransition:
+    """K-4 (seed 003): the 19th birthday, or the 21st for someone placed by family care;
+    the case is announced at least six months before it.
+
+    The reminder is raised at the start of the announcement day. The case is
+    overdue once that day has passed without an announcement. A case opened
+    after its announcement day could not have met it: its reminder is raised
+    at once, and it is overdue only if still unannounced when the birthday
+    comes — from then on the receiving unit decides (seed 003), so an
+    unannounced case is a routine not followed (D-7).
+    """
+    years = FAMILY_CARE_TRANSITION_AGE if placed_by_family_care else TRANSITION_AGE
+    transition_on = birthday(birth_date, years)
+    announce_by = months_before(transition_on, ANNOUNCE_MONTHS_BEFORE)
+    if stockholm_date(opened_at) <= announce_by:
+        return AgeTransition(
+            transition_on, announce_by, start_of_day(announce_by), end_of_day(announce_by)
+        )
+    return AgeTransition(transition_on, announce_by, opened_at, start_of_day(transition_on))
+
+
+def swedish_non_working_days() -> holidays.HolidayBase:
+    """Public holidays plus midsummer, Christmas and New Year's Eve, which Swedish law
+    treats like Sundays (semesterlagen 7 §); weekends are not working days either."""
+    calendar_: holidays.HolidayBase = holidays.country_holidays(
+        "SE", categories=(holidays.PUBLIC, holidays.DE_FACTO)
+    )
+    return calendar_
+
+
+def acknowledgement_deadline(requested_at: datetime, working_days: int) -> date:
+    """K-5: the receiving unit acknowledges a handover by the end of the
+    `working_days`-th Swedish working day after the day it was sent.
+
+    The day of sending does not count, whatever the hour; weekends, public
+    holidays and midsummer, Christmas and New Year's Eve do not count.
+    """
+    if working_days < 1:
+        raise ValueError("working_days must be at least 1")
+    sent_on = stockholm_date(requested_at)
+    return swedish_non_working_days().get_nth_working_day(sent_on, working_days)

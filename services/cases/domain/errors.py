@@ -1,0 +1,82 @@
+"""The case rules a command can break, each named by its rule ID (DOMAIN.md).
+
+A violation may name the request field it is about (``field``, a dotted
+path such as ``body.content.current_situation``), so the problem response
+can point the caller at it.
+"""
+
+from __future__ import annotations
+
+from services.runtime.rules import RuleViolation
+
+
+class CaseRuleViolation(RuleViolation):
+    """A broken case rule; `field` names the part of the request at fault, if any."""
+
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message, rule=rule)
+        self.field = field
+
+
+class UnknownUnit(CaseRuleViolation):
+    """A unit the service's directory does not know (K-1, K-5)."""
+
+    rule = "K-1"
+
+
+class ReportInvalid(CaseRuleViolation):
+    """K-1/K-2: a report or application the routing rules cannot be applied to."""
+
+    rule = "K-1"
+
+
+class NotInvolved(CaseRuleViolation):
+    """Staff act only on cases their own unit holds or takes part in."""
+
+    rule = "K-3"
+    status = 403
+
+
+class CaseAlreadyClosed(CaseRuleViolation):
+    rule = "K-3"
+    status = 409
+
+
+class DecisionInvalid(CaseRuleViolation):
+    rule = "K-3"
+
+
+class AgeTransitionInvalid(CaseRuleViolation):
+    """K-4: only open child & youth cases transition; an announcement names the adult unit."""
+
+    rule = "K-4"
+    status = 409
+
+
+class HandoverIncomplete(CaseRuleViolation):
+    """K-5: a mandatory part of the handover is missing."""
+
+    rule = "K-5"
+
+
+class HandoverWithoutConsent(CaseRuleViolation):
+    """C-8: no consent for `case_handover` covering both units."""
+
+    rule = "C-8"
+    status = 409
+
+
+class HandoverConflict(CaseRuleViolation):
+    """K-5: the handover is not in a state that allows this step."""
+
+    rule = "K-5"
+    status = 409
+
+
+class InterventionBeforeTransfer(CaseRuleViolation):
+    """K-5: the receiving unit may investigate, but interventions wait for the transfer."""
+
+    rule = "K-5"
+    status = 409

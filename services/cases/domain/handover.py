@@ -1,0 +1,93 @@
+"""What a case handover carries and where it stands (K-5, C-8, seed 003).
+
+The rules that tie a handover to its case (who may send, receive, transfer;
+no interventions by the receiver before the transfer) live on `Case`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from services.cases.domain.errors import CaseRuleViolation
+
+
+class HandoverNotFound(CaseRuleViolation):
+    rule = "K-5"
+    status = 404
+
+
+@dataclass(frozen=True)
+class HandoverContent:
+    """What a handover carries (K-5, seed 003 "Ärendeöverlämning").
+
+    `guardian` is "ev. förmyndare": None when the individual has none, but the
+    sender must say so; every other part is mandatory.
+    """
+
+    background_and_family: str
+    guardian: str | None
+    current_situation: str
+    problems_and_earlier_investigations: str
+    ongoing_interventions_and_planning: str
+
+    MANDATORY = (
+        "background_and_family",
+        "current_situation",
+        "problems_and_earlier_investigations",
+        "ongoing_interventions_and_planning",
+    )
+
+    def missing(self) -> list[str]:
+        """K-5: the mandatory parts left blank."""
+        return [part for part in self.MANDATORY if not getattr(self, part).strip()]
+
+
+class Handover:
+    """One handover of the case from its responsible unit to another (K-5)."""
+
+    def __init__(
+        self,
+        handover_id: UUID,
+        from_unit: str,
+        to_unit: str,
+        to_unit_kind: str,
+        consent_id: UUID,
+        content: dict[str, Any],
+        requested_at: datetime,
+        requested_by: str,
+        acknowledge_by: date,
+        overdue_at: datetime,
+    ) -> None:
+        self.id = handover_id
+        self.from_unit = from_unit
+        self.to_unit = to_unit
+        self.to_unit_kind = to_unit_kind
+        self.consent_id = consent_id
+        self.content = content
+        self.requested_at = requested_at
+        self.requested_by = requested_by
+        self.acknowledge_by = acknowledge_by
+        self.overdue_at = overdue_at
+        self.acknowledged_at: datetime | None = None
+        self.acknowledged_by: str | None = None
+        self.receiving_caseworker: str | None = None
+        self.transferred_at: datetime | None = None
+        self.overdue_raised: bool = False
+        self.ended_with_case = False
+
+    @property
+    def status(self) -> str:
+        if self.transferred_at is not None:
+            return "transferred"
+        if self.ended_with_case:
+            return "ended"
+        if self.acknowledged_at is not None:
+            return "acknowledged"
+        return "requested"
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("requested", "acknowledged")

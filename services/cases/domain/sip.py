@@ -1,0 +1,481 @@
+"""The coordinated individual plan, SIP (samordnad individuell plan): K-6, K-7, C-7.
+
+Seed 004 ("Samordnad Individuell Plan") names who may propose it and the five
+things it states; seed 001 says follow-ups are planned, recorded and lead to
+revisions at a frequency set by the individual's situation; seed 003 that an
+adult's plan cannot be made without consent. Pure domain: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts.cases import SipProposer
+from services.cases.domain.dates import end_of_day
+from services.cases.domain.errors import CaseRuleViolation
+from services.runtime.time import stockholm_date
+
+ADULT_AGE = 18
+"""C-7 speaks of the adult (den vuxne): 18, the age of majority."""
+
+
+class SipIncomplete(CaseRuleViolation):
+    """K-6: a mandatory part of the plan is missing or names a unit outside the plan."""
+
+    rule = "K-6"
+
+
+class SipWithoutConsent(CaseRuleViolation):
+    """C-7: an adult's SIP cannot be made without the individual's consent."""
+
+    rule = "C-7"
+    status = 409
+
+
+class SipFollowUpInvalid(CaseRuleViolation):
+    """K-7: follow-ups are planned from the plan's date on, at the plan's frequency."""
+
+    rule = "K-7"
+
+
+class SipConflict(CaseRuleViolation):
+    """K-6/K-7: the plan is not in a state that allows this step."""
+
+    rule = "K-6"
+    status = 409
+
+
+class NotInSip(CaseRuleViolation):
+    rule = "K-6"
+    status = 403
+
+
+class SipNotFound(CaseRuleViolation):
+    rule = "K-6"
+    status = 404
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """Which interventions one unit (its principal) answers for (K-6 part 2)."""
+
+    unit: str
+    interventions: str
+
+
+@dataclass(frozen=True)
+class SipPlan:
+    """What the plan states (K-6, seed 004, "Av planen ska det framgå"):
+
+    1. the problem, and the interventions for short- and long-term goals;
+    2. which interventions each principal or unit answers for;
+    3. measures taken by others than the region and the municipality;
+    4. which principal has the overall responsibility;
+    5. who coordinates and follows up.
+
+    Part 3 may well be "none", but the plan must say so.
+    """
+
+    problem: str
+    short_term_goals_and_interventions: str
+    long_term_goals_and_interventions: str
+    responsibilities: tuple[Responsibility, ...]
+    measures_by_others: str
+    overall_responsibility: str
+    follow_up_by: str
+
+    TEXTS = (
+        "problem",
+        "short_term_goals_and_interventions",
+        "long_term_goals_and_interventions",
+        "measures_by_others",
+    )
+
+    def check(self, units: list[str]) -> None:
+        """K-6: every part given, and every unit named is one of the plan's units."""
+        for part in self.TEXTS:
+            if not getattr(self, part).strip():
+                raise SipIncomplete("this part of the plan is mandatory", field=f"body.plan.{part}")
+        if not self.responsibilities:
+            raise SipIncomplete(
+                "say which interventions each unit answers for",
+                field="body.plan.responsibilities",
+            )
+        for index, responsibility in enumerate(self.responsibilities):
+            where = f"body.plan.responsibilities.{index}"
+            if responsibility.unit not in units:
+                raise SipIncomplete(f"{responsibility.unit} is not in the plan", field=where)
+            if not responsibility.interventions.strip():
+                raise SipIncomplete("name the interventions", field=f"{where}.interventions")
+        if self.overall_responsibility not in units:
+            raise SipIncomplete(
+                "the overall responsibility lies with one of the plan's units",
+                field="body.plan.overall_responsibility",
+            )
+
+    def as_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["responsibilities"] = [asdict(r) for r in self.responsibilities]
+        return record
+
+
+@dataclass(frozen=True)
+class Participants:
+    """Who takes part (K-6): the individual where possible; relatives only if the
+    individual does not object."""
+
+    individual: bool
+    relatives: bool
+    individual_objects_to_relatives: bool
+
+    def check(self) -> None:
+        if self.relatives and self.individual_objects_to_relatives:
+            raise SipIncomplete(
+                "relatives take part only if the individual does not object",
+                field="body.participants.relatives",
+            )
+
+
+@dataclass
+class FollowUp:
+    held_on: date
+    outcome: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+@dataclass
+class PlanVersion:
+    number: int
+    plan: dict[str, Any]
+    made_at: datetime
+    made_by: str
+    after_follow_up_on: date | None = None
+
+
+class Sip(Aggregate):
+    """One coordinated individual plan, all its versions and follow-ups."""
+
+    class Proposed(Aggregate.Created):
+        subject_id: str
+        proposed_by: str
+        units: list[str]
+        adult_from: date
+        consent_id: UUID | None
+        proposed_at: datetime
+        recorded_by: str
+
+    class Established(Aggregate.Event):
+        subject_id: str
+        plan: dict[str, Any]
+        participants: dict[str, bool]
+        complex: bool
+        coordinator: str | None
+        follow_up_every_days: int
+        next_follow_up_on: date
+        consent_id: UUID | None
+        established_at: datetime
+        established_by: str
+
+    class FollowUpRecorded(Aggregate.Event):
+        subject_id: str
+        held_on: date
+        outcome: str
+        next_follow_up_on: date
+        recorded_at: datetime
+        recorded_by: str
+
+    class Revised(Aggregate.Event):
+        subject_id: str
+        plan_version: int
+        plan: dict[str, Any]
+        consent_id: UUID | None
+        revised_at: datetime
+        revised_by: str
+
+    class FollowUpOverdueRaised(Aggregate.Event):
+        subject_id: str
+        follow_up_on: date
+        overdue_at: datetime
+
+    @classmethod
+    def propose(
+        cls,
+        *,
+        subject_id: str,
+        proposed_by: SipProposer,
+        units: list[str],
+        proposer_unit: str,
+        adult_from: date,
+        consent_id: UUID | None,
+        at: datetime,
+        by: str,
+    ) -> Sip:
+        """K-6: the individual, a guardian, the school, the region or the municipality
+        may propose a plan; it is made between at least two units, and the one
+        recording the proposal takes part. C-7: an adult's needs consent.
+
+        `adult_from` is the 18th birthday: a child's plan needs consent too once
+        the child has come of age.
+        """
+        distinct = list(dict.fromkeys(units))
+        if len(distinct) < 2:
+            raise SipIncomplete("a SIP is made between at least two units", field="body.units")
+        if proposer_unit not in distinct:
+            raise SipIncomplete(
+                "the unit recording the proposal takes part in the plan", field="body.units"
+            )
+        _require_consent(stockholm_date(at) >= adult_from, consent_id)
+        sip: Sip = cls(
+            subject_id=subject_id,
+            proposed_by=proposed_by.value,
+            units=distinct,
+            adult_from=adult_from,
+            consent_id=consent_id,
+            proposed_at=at,
+            recorded_by=by,
+        )
+        return sip
+
+    @event(Proposed)
+    def __init__(
+        self,
+        *,
+        subject_id: str,
+        proposed_by: str,
+        units: list[str],
+        adult_from: date,
+        consent_id: UUID | None,
+        proposed_at: datetime,
+        recorded_by: str,
+    ) -> None:
+        self.subject_id = subject_id
+        self.proposed_by = proposed_by
+        self.units = list(units)
+        self.adult_from = adult_from
+        self.consent_id = consent_id
+        self.proposed_at = proposed_at
+        self.participants: dict[str, bool] = {}
+        self.complex = False
+        self.coordinator: str | None = None
+        self.follow_up_every_days: int | None = None
+        self.next_follow_up_on: date | None = None
+        self.established_at: datetime | None = None
+        self.versions: list[PlanVersion] = []
+        self.follow_ups: list[FollowUp] = []
+        self.overdue_raised_for: list[date] = []
+
+    @property
+    def plan_date(self) -> date | None:
+        """The day the plan was made, in Sweden."""
+        return stockholm_date(self.established_at) if self.established_at else None
+
+    def establish(
+        self,
+        *,
+        plan: SipPlan,
+        participants: Participants,
+        complex_case: bool,
+        coordinator: str | None,
+        follow_up_every_days: int,
+        first_follow_up_on: date,
+        consent_id: UUID | None,
+        unit: str,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """K-6, K-7: make the plan's first version with all five parts; set how often it
+        is followed up and when first; a complex case names its coordinator."""
+        self._require_party(unit)
+        if self.established_at is not None:
+            raise SipConflict("the plan is already established; revise it instead")
+        plan.check(self.units)
+        participants.check()
+        if complex_case and not coordinator:
+            raise SipIncomplete(
+                "a complex case gets a named coordinator", field="body.coordinator", rule="K-7"
+            )
+        if follow_up_every_days < 1:
+            raise SipFollowUpInvalid("at least one day", field="body.follow_up_every_days")
+        if first_follow_up_on < stockholm_date(at):
+            raise SipFollowUpInvalid(
+                "a follow-up cannot be planned before the plan's date",
+                field="body.first_follow_up_on",
+            )
+        _require_consent(self.adult_on(stockholm_date(at)), consent_id)
+        self._established(
+            subject_id=self.subject_id,
+            plan=plan.as_record(),
+            participants=asdict(participants),
+            complex=complex_case,
+            coordinator=coordinator,
+            follow_up_every_days=follow_up_every_days,
+            next_follow_up_on=first_follow_up_on,
+            consent_id=consent_id,
+            established_at=at,
+            established_by=by,
+        )
+
+    @event(Established)
+    def _established(
+        self,
+        *,
+        subject_id: str,
+        plan: dict[str, Any],
+        participants: dict[str, bool],
+        complex: bool,
+        coordinator: str | None,
+        follow_up_every_days: int,
+        next_follow_up_on: date,
+        consent_id: UUID | None,
+        established_at: datetime,
+        established_by: str,
+    ) -> None:
+        self.participants = participants
+        self.complex = complex
+        self.coordinator = coordinator
+        self.follow_up_every_days = follow_up_every_days
+        self.next_follow_up_on = next_follow_up_on
+        self.established_at = established_at
+        self.versions.append(PlanVersion(1, plan, established_at, established_by))
+
+    def record_follow_up(
+        self,
+        *,
+        held_on: date,
+        outcome: str,
+        next_follow_up_on: date | None,
+        unit: str,
+        at: datetime,
+        by: str,
+    ) -> date:
+        """K-7: record a follow-up; the next one is planned at the plan's frequency
+        unless a date is set. Returns the next follow-up date."""
+        self._require_party(unit)
+        plan_date, every = self.plan_date, self.follow_up_every_days
+        if plan_date is None or every is None:
+            raise SipConflict("establish the plan before following it up", rule="K-7")
+        if held_on < plan_date:
+            raise SipFollowUpInvalid(
+                "a follow-up cannot be before the plan's date", field="body.held_on"
+            )
+        if held_on > stockholm_date(at):
+            raise SipFollowUpInvalid("a follow-up is recorded once held", field="body.held_on")
+        if not outcome.strip():
+            raise SipFollowUpInvalid("record what the follow-up found", field="body.outcome")
+        following = next_follow_up_on or held_on + timedelta(days=every)
+        if following <= held_on:
+            raise SipFollowUpInvalid(
+                "the next follow-up comes after this one", field="body.next_follow_up_on"
+            )
+        self._follow_up_recorded(
+            subject_id=self.subject_id,
+            held_on=held_on,
+            outcome=outcome,
+            next_follow_up_on=following,
+            recorded_at=at,
+            recorded_by=by,
+        )
+        return following
+
+    @event(FollowUpRecorded)
+    def _follow_up_recorded(
+        self,
+        *,
+        subject_id: str,
+        held_on: date,
+        outcome: str,
+        next_follow_up_on: date,
+        recorded_at: datetime,
+        recorded_by: str,
+    ) -> None:
+        self.follow_ups.append(FollowUp(held_on, outcome, recorded_at, recorded_by))
+        self.next_follow_up_on = next_follow_up_on
+
+    def revise(
+        self, *, plan: SipPlan, consent_id: UUID | None, unit: str, at: datetime, by: str
+    ) -> int:
+        """K-7: a follow-up leads to a new version of the plan; the earlier ones stay.
+        C-7 holds for every version. Returns the new version number."""
+        self._require_party(unit)
+        if not self.versions:
+            raise SipConflict("establish the plan before revising it", rule="K-7")
+        if not self.follow_ups or self.follow_ups[-1].recorded_at < self.versions[-1].made_at:
+            raise SipConflict("a revision follows a recorded follow-up", rule="K-7")
+        plan.check(self.units)
+        _require_consent(self.adult_on(stockholm_date(at)), consent_id)
+        number = self.versions[-1].number + 1
+        self._revised(
+            subject_id=self.subject_id,
+            plan_version=number,
+            plan=plan.as_record(),
+            consent_id=consent_id,
+            revised_at=at,
+            revised_by=by,
+        )
+        return number
+
+    @event(Revised)
+    def _revised(
+        self,
+        *,
+        subject_id: str,
+        plan_version: int,
+        plan: dict[str, Any],
+        consent_id: UUID | None,
+        revised_at: datetime,
+        revised_by: str,
+    ) -> None:
+        after = self.follow_ups[-1].held_on if self.follow_ups else None
+        self.versions.append(PlanVersion(plan_version, plan, revised_at, revised_by, after))
+
+    @property
+    def current(self) -> PlanVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def follow_up_overdue_at(self) -> datetime | None:
+        """When the planned follow-up is overdue: once its day has passed (K-7)."""
+        if self.next_follow_up_on is None:
+            return None
+        return end_of_day(self.next_follow_up_on)
+
+    def raise_due(self, now: datetime) -> list[str]:
+        """K-7: a planned follow-up date that passed without a follow-up is raised, once."""
+        planned = self.next_follow_up_on
+        overdue_at = self.follow_up_overdue_at()
+        if planned is None or overdue_at is None or overdue_at > now:
+            return []
+        if planned in self.overdue_raised_for:
+            return []
+        self._follow_up_overdue_raised(
+            subject_id=self.subject_id, follow_up_on=planned, overdue_at=overdue_at
+        )
+        return ["sip_follow_up_overdue"]
+
+    @event(FollowUpOverdueRaised)
+    def _follow_up_overdue_raised(
+        self, *, subject_id: str, follow_up_on: date, overdue_at: datetime
+    ) -> None:
+        self.overdue_raised_for.append(follow_up_on)
+
+    def _require_party(self, unit: str) -> None:
+        if unit not in self.units:
+            raise NotInSip("only the plan's units work on it")
+
+    def adult_on(self, day: date) -> bool:
+        return day >= self.adult_from
+
+
+def _require_consent(adult: bool, consent_id: UUID | None) -> None:
+    """C-7 (seed 003, 004): an adult's SIP cannot be made without consent to `sip`
+    between the plan's units."""
+    if adult and consent_id is None:
+        raise SipWithoutConsent(
+            "no active consent to sip covering the plan's units; an adult's SIP cannot be "
+            "made without the individual's consent"
+        )

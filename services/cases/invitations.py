@@ -1,0 +1,48 @@
+"""Meetings as iCalendar invitations (RFC 5545), built with the `icalendar` library.
+
+An invitation travels by e-mail into calendars outside the platform, so it
+names no one: the summary says what kind of meeting it is, the description
+gives the case and meeting ids to look up in the cases service. Times are
+written in Europe/Stockholm with the zone's definition included, so a
+meeting on the night summer time begins lands at the right instant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import icalendar
+
+from contracts.cases import MeetingKind
+from services.cases.domain.meetings import Meeting
+from services.runtime.time import STOCKHOLM
+
+PRODUCT_ID = "-//samverkan//cases//SV"
+
+SUMMARY = {
+    MeetingKind.THREE_PARTY: "Trepartsmöte",
+    MeetingKind.CARE_PLANNING: "Vårdplaneringsmöte",
+    MeetingKind.CARE_PLANNING_FOLLOW_UP: "Uppföljningsmöte efter vårdplanering",
+}
+
+
+def invitation(meeting: Meeting, *, sent_at: datetime) -> bytes:
+    """Every booked occasion of the meeting as a VEVENT in one REQUEST calendar."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    for occasion in meeting.occasions:
+        entry = icalendar.Event()
+        entry.add("uid", f"{meeting.id}-{occasion.kind.value}@cases.samverkan.se")
+        entry.add("dtstamp", sent_at)
+        entry.add("dtstart", occasion.starts_at.astimezone(STOCKHOLM))
+        entry.add("dtend", occasion.ends_at.astimezone(STOCKHOLM))
+        entry.add("summary", SUMMARY[occasion.kind])
+        entry.add("description", f"Ärende {meeting.case_id}, möte {meeting.id}.")
+        if occasion.location:
+            entry.add("location", occasion.location)
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    ics: bytes = calendar.to_ical()
+    return ics

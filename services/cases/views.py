@@ -1,0 +1,447 @@
+"""Read models of the cases service: deadlines, upcoming age transitions, unit notices.
+
+- `deadline`: every pending reminder or overdue check (K-4, K-5, K-7), so the
+  schedule loads only the cases and plans with something due, not all of them.
+- `age_transition`: open child & youth cases with their 19th (or 21st)
+  birthday and announcement date, per unit — the list the termly inventory
+  uses (K-4, E-7).
+- `unit_notice`: decisions and closings other units must hear of (K-3).
+
+Kept current from the service's own notification log (eventsourcing
+`Projection` + tracking, as consent's authorisation view), caught up before
+each read, in the service's own database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from contracts.cases import UnitKind
+from services.cases.domain import Case, Sip, end_of_day
+
+log = logging.getLogger(__name__)
+
+AGE_DUE = "age_transition_due"
+AGE_OVERDUE = "age_transition_overdue"
+ACK_OVERDUE = "handover_acknowledgement_overdue"
+SIP_OVERDUE = "sip_follow_up_overdue"
+AGE_KINDS = (AGE_DUE, AGE_OVERDUE)
+
+
+def _us(instant: datetime) -> int:
+    """Instants as integer microseconds since the epoch: comparable in SQL, exact."""
+    return round(instant.timestamp() * 1_000_000)
+
+
+def _instant(us: int | None) -> datetime | None:
+    return None if us is None else datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+@dataclass(frozen=True)
+class UpcomingTransition:
+    """One open child & youth case and its age transition (K-4)."""
+
+    case_id: UUID
+    subject_id: str
+    unit: str
+    transition_on: date
+    announce_by: date
+    announced_at: datetime | None
+    continued_support_needed: bool | None
+
+
+@dataclass(frozen=True)
+class UnitNotice:
+    """A decision or closing at another unit about an individual this unit also has (K-3)."""
+
+    case_id: UUID
+    subject_id: str
+    from_unit: str
+    kind: str
+    what: str
+    at: datetime
+
+
+_TABLES = [
+    "CREATE TABLE IF NOT EXISTS {deadline} ("
+    "aggregate_id TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, "
+    "subject_id TEXT NOT NULL, due_at BIGINT NOT NULL, closed_at BIGINT, "
+    "PRIMARY KEY (aggregate_id, kind, ref))",
+    "CREATE INDEX IF NOT EXISTS {deadline_due} ON {deadline} (due_at) WHERE closed_at IS NULL",
+    "CREATE TABLE IF NOT EXISTS {age_transition} ("
+    "case_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, unit TEXT NOT NULL, "
+    "municipality_code TEXT NOT NULL, transition_on TEXT NOT NULL, announce_by TEXT NOT NULL, "
+    "announced_at BIGINT, continued_support_needed BOOLEAN, ended BOOLEAN NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {age_transition_unit} ON {age_transition} (unit, transition_on)",
+    "CREATE TABLE IF NOT EXISTS {unit_notice} ("
+    "unit TEXT NOT NULL, case_id TEXT NOT NULL, version INTEGER NOT NULL, "
+    "subject_id TEXT NOT NULL, from_unit TEXT NOT NULL, kind TEXT NOT NULL, what TEXT NOT NULL, "
+    "at BIGINT NOT NULL, PRIMARY KEY (unit, case_id, version))",
+]
+
+_DEADLINE = (
+    "INSERT INTO {deadline} (aggregate_id, kind, ref, subject_id, due_at, closed_at) "
+    "VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (aggregate_id, kind, ref) DO NOTHING"
+)
+_CLOSE_DEADLINE = (
+    "UPDATE {deadline} SET closed_at = ? "
+    "WHERE aggregate_id = ? AND kind = ? AND ref = ? AND closed_at IS NULL"
+)
+_CLOSE_AGE_DEADLINES = (
+    "UPDATE {deadline} SET closed_at = ? "
+    "WHERE aggregate_id = ? AND kind IN (?, ?) AND closed_at IS NULL"
+)
+_CLOSE_KIND = (
+    "UPDATE {deadline} SET closed_at = ? WHERE aggregate_id = ? AND kind = ? AND closed_at IS NULL"
+)
+_CLOSE_ALL_DEADLINES = (
+    "UPDATE {deadline} SET closed_at = ? WHERE aggregate_id = ? AND closed_at IS NULL"
+)
+_DUE = (
+    "SELECT DISTINCT aggregate_id FROM {deadline} "
+    "WHERE closed_at IS NULL AND due_at <= ? ORDER BY aggregate_id"
+)
+_RETIRE = (
+    "UPDATE {deadline} SET closed_at = ? "
+    "WHERE aggregate_id = ? AND closed_at IS NULL AND due_at <= ?"
+)
+_SCHEDULE = (
+    "INSERT INTO {age_transition} (case_id, subject_id, unit, municipality_code, transition_on, "
+    "announce_by, announced_at, continued_support_needed, ended) "
+    "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, FALSE) ON CONFLICT (case_id) DO UPDATE SET "
+    "transition_on = excluded.transition_on, announce_by = excluded.announce_by"
+)
+_ANNOUNCE = (
+    "UPDATE {age_transition} SET announced_at = ?, continued_support_needed = ? WHERE case_id = ?"
+)
+_MOVE = "UPDATE {age_transition} SET unit = ? WHERE case_id = ?"
+_END = "UPDATE {age_transition} SET ended = TRUE WHERE case_id = ?"
+_UPCOMING = (
+    "SELECT case_id, subject_id, unit, transition_on, announce_by, announced_at, "
+    "continued_support_needed FROM {age_transition} "
+    "WHERE unit = ? AND NOT ended AND transition_on <= ? ORDER BY transition_on, case_id"
+)
+_NOTICE = (
+    "INSERT INTO {unit_notice} (unit, case_id, version, subject_id, from_unit, kind, what, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit, case_id, version) DO NOTHING"
+)
+_NOTICES = (
+    "SELECT case_id, subject_id, from_unit, kind, what, at FROM {unit_notice} "
+    "WHERE unit = ? AND at >= ? ORDER BY at, case_id, version"
+)
+
+_NAMES = (
+    "deadline",
+    "deadline_due",
+    "age_transition",
+    "age_transition_unit",
+    "unit_notice",
+)
+_INDEXES = ("deadline_due", "age_transition_unit")
+
+Operations = list[tuple[str, tuple[Any, ...]]]
+
+
+def _values(row: Any) -> tuple[Any, ...]:
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+class CaseViews(TrackingRecorder):
+    """The read models' updates and queries, written once for both databases."""
+
+    datastore: Any
+    _insert_tracking: Any
+
+    def sql(self, statement: str) -> str:
+        raise NotImplementedError
+
+    def create_read_model(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in _TABLES:
+                cursor.execute(self.sql(statement))
+
+    def apply(self, operations: Operations, tracking: Tracking) -> None:
+        """Run the projection's statements and record `tracking`, in one transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for statement, params in operations:
+                cursor.execute(self.sql(statement), params)
+
+    def _query(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(statement), params)
+            return [_values(row) for row in cursor.fetchall()]
+
+    def due(self, now: datetime) -> list[UUID]:
+        """Cases and plans with a reminder or overdue check whose time has come."""
+        return [UUID(aggregate_id) for (aggregate_id,) in self._query(_DUE, (_us(now),))]
+
+    def retire_due(self, aggregate_id: UUID, now: datetime) -> None:
+        """Close what is still due after the aggregate was asked: it had nothing to raise."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.sql(_RETIRE), (_us(now), str(aggregate_id), _us(now)))
+
+    def upcoming_transitions(self, unit: str, until: date) -> list[UpcomingTransition]:
+        rows = self._query(_UPCOMING, (unit, until.isoformat()))
+        return [
+            UpcomingTransition(
+                case_id=UUID(row[0]),
+                subject_id=row[1],
+                unit=row[2],
+                transition_on=date.fromisoformat(row[3]),
+                announce_by=date.fromisoformat(row[4]),
+                announced_at=_instant(row[5]),
+                continued_support_needed=None if row[6] is None else bool(row[6]),
+            )
+            for row in rows
+        ]
+
+    def notices(self, unit: str, since: datetime) -> list[UnitNotice]:
+        rows = self._query(_NOTICES, (unit, _us(since)))
+        result = []
+        for case_id, subject_id, from_unit, kind, what, at in rows:
+            instant = _instant(at)
+            assert instant is not None
+            result.append(UnitNotice(UUID(case_id), subject_id, from_unit, kind, what, instant))
+        return result
+
+
+class SQLiteCaseViews(SQLiteTrackingRecorder, CaseViews):
+    def sql(self, statement: str) -> str:
+        return statement.format(**{name: name for name in _NAMES})
+
+
+class PostgresCaseViews(PostgresTrackingRecorder, CaseViews):
+    def sql(self, statement: str) -> str:
+        schema = self.datastore.schema
+        names = {name: f'"{schema}"."{name}"' for name in _NAMES}
+        names.update({name: name for name in _INDEXES})  # index names may not be qualified
+        return statement.format(**names).replace("?", "%s")
+
+
+def case_views(application: Application[Any]) -> CaseViews:
+    """The read models on the cases application's own database."""
+    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+    views: CaseViews
+    if isinstance(datastore, PostgresDatastore):
+        views = PostgresCaseViews(datastore)
+    elif isinstance(datastore, SQLiteDatastore):
+        views = SQLiteCaseViews(datastore)
+    else:
+        msg = f"no case views for {type(datastore).__name__}"
+        raise TypeError(msg)
+    views.create_table()
+    views.create_read_model()
+    return views
+
+
+class CaseProjection(Projection[CaseViews]):
+    """Case events → deadlines, upcoming transitions and unit notices."""
+
+    name = "case-views"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply([], tracking)
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionScheduled, tracking: Tracking) -> None:
+        case_id, ref = str(e.originator_id), e.transition_on.isoformat()
+        self.view.apply(
+            [
+                (_CLOSE_AGE_DEADLINES, (_us(e.timestamp), case_id, *AGE_KINDS)),
+                (_DEADLINE, (case_id, AGE_DUE, ref, e.subject_id, _us(e.due_at))),
+                (_DEADLINE, (case_id, AGE_OVERDUE, ref, e.subject_id, _us(e.overdue_at))),
+                (
+                    _SCHEDULE,
+                    (
+                        case_id,
+                        e.subject_id,
+                        e.unit,
+                        e.municipality_code,
+                        e.transition_on.isoformat(),
+                        e.announce_by.isoformat(),
+                    ),
+                ),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionAnnounced, tracking: Tracking) -> None:
+        case_id = str(e.originator_id)
+        self.view.apply(
+            [
+                (_CLOSE_AGE_DEADLINES, (_us(e.announced_at), case_id, *AGE_KINDS)),
+                (_ANNOUNCE, (_us(e.announced_at), e.continued_support_needed, case_id)),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionDueRaised, tracking: Tracking) -> None:
+        ref = e.transition_on.isoformat()
+        close = (_us(e.timestamp), str(e.originator_id), AGE_DUE, ref)
+        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionOverdueRaised, tracking: Tracking) -> None:
+        ref = e.transition_on.isoformat()
+        close = (_us(e.timestamp), str(e.originator_id), AGE_OVERDUE, ref)
+        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+
+    @process_event.register
+    def _(self, e: Case.HandoverRequested, tracking: Tracking) -> None:
+        deadline = (
+            str(e.originator_id),
+            ACK_OVERDUE,
+            str(e.handover_id),
+            e.subject_id,
+            _us(e.overdue_at),
+        )
+        self.view.apply([(_DEADLINE, deadline)], tracking)
+
+    @process_event.register
+    def _(self, e: Case.HandoverAcknowledged, tracking: Tracking) -> None:
+        close = (_us(e.acknowledged_at), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
+        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+
+    @process_event.register
+    def _(self, e: Case.HandoverAcknowledgementOverdueRaised, tracking: Tracking) -> None:
+        close = (_us(e.timestamp), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
+        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+
+    @process_event.register
+    def _(self, e: Case.ResponsibilityTransferred, tracking: Tracking) -> None:
+        case_id = str(e.originator_id)
+        if e.to_unit_kind == UnitKind.IOF.value:
+            operations: Operations = [(_MOVE, (e.to_unit, case_id))]
+        else:  # the age transition has happened: nothing left to announce
+            operations = [
+                (_END, (case_id,)),
+                (_CLOSE_AGE_DEADLINES, (_us(e.transferred_at), case_id, *AGE_KINDS)),
+            ]
+        self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: Case.DecisionRecorded, tracking: Tracking) -> None:
+        self.view.apply(
+            [
+                _notice(e, unit, e.unit, "decision", e.decision, e.decided_at)
+                for unit in e.notified_units
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.Closed, tracking: Tracking) -> None:
+        case_id = str(e.originator_id)
+        self.view.apply(
+            [
+                (_CLOSE_ALL_DEADLINES, (_us(e.closed_at), case_id)),
+                (_END, (case_id,)),
+                *(
+                    _notice(e, unit, e.unit, "closed", e.reason, e.closed_at)
+                    for unit in e.notified_units
+                ),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Sip.Established, tracking: Tracking) -> None:
+        self.view.apply([_follow_up(e, e.next_follow_up_on)], tracking)
+
+    @process_event.register
+    def _(self, e: Sip.FollowUpRecorded, tracking: Tracking) -> None:
+        sip_id = str(e.originator_id)
+        self.view.apply(
+            [
+                (_CLOSE_KIND, (_us(e.recorded_at), sip_id, SIP_OVERDUE)),
+                _follow_up(e, e.next_follow_up_on),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Sip.FollowUpOverdueRaised, tracking: Tracking) -> None:
+        close = (_us(e.timestamp), str(e.originator_id), SIP_OVERDUE, e.follow_up_on.isoformat())
+        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+
+
+def _follow_up(
+    e: Sip.Established | Sip.FollowUpRecorded, planned: date
+) -> tuple[str, tuple[Any, ...]]:
+    """K-7: the planned follow-up is overdue once its day has passed."""
+    sip_id = str(e.originator_id)
+    due = _us(end_of_day(planned))
+    return (_DEADLINE, (sip_id, SIP_OVERDUE, planned.isoformat(), e.subject_id, due))
+
+
+def _notice(
+    e: Case.DecisionRecorded | Case.Closed,
+    unit: str,
+    from_unit: str,
+    kind: str,
+    what: str,
+    at: datetime,
+) -> tuple[str, tuple[Any, ...]]:
+    return (
+        _NOTICE,
+        (
+            unit,
+            str(e.originator_id),
+            e.originator_version,
+            e.subject_id,
+            from_unit,
+            kind,
+            what,
+            _us(at),
+        ),
+    )
+
+
+class Follower:
+    """Keeps the read models level with the application's notification log.
+
+    Called before every read and every deadline round. Another replica may
+    have projected a notification first (shared PostgreSQL store): the
+    tracking row then exists, and the same rows are already there.
+    """
+
+    def __init__(self, application: Application[Any], projection: CaseProjection) -> None:
+        self._application = application
+        self._projection = projection
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> None:
+        with self._lock:
+            view = self._projection.view
+            name = self._projection.name
+            head = self._application.recorder.max_notification_id() or 0
+            position = view.max_tracking_id(name) or 0
+            while position < head:
+                notifications = self._application.recorder.select_notifications(
+                    position + 1, 500, stop=head
+                )
+                for notification in notifications:
+                    domain_event = self._application.mapper.to_domain_event(notification)
+                    try:
+                        self._projection.process_event(
+                            domain_event, Tracking(name, notification.id)
+                        )
+                    except IntegrityError:
+                        log.debug("notification %s already projected", notification.id)
+                position = notifications[-1].id if notifications else head

@@ -1,0 +1,385 @@
+"""The cases application on real stores (SQLite and PostgreSQL): routing with parallel
+investigations, the deadline read model and its events, the per-unit transition list,
+K-3 notices, and a handover on the consent view (K-1..K-5, C-8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from contracts import ConsentForm, ConsentGiven, ConsentWithdrawn, Purpose
+from contracts.cases import CaseDecision, ClosingReason, SipProposer, UnitKind
+from services.cases.application import (
+    CasesApplication,
+    EstablishSip,
+    ProposeSip,
+    RegisterReport,
+    UnknownCase,
+)
+from services.cases.domain import (
+    HandoverContent,
+    HandoverWithoutConsent,
+    Need,
+    Participants,
+    ReportInvalid,
+    Responsibility,
+    SipPlan,
+    SipWithoutConsent,
+    Unit,
+    UnitDirectory,
+    UnknownUnit,
+    subject_cases_id,
+)
+from services.cases.translate import to_integration_event
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import PG_URL
+
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+STAFF = "SE2120000001-S101"
+RECEIVER = "SE2120000001-S202"
+UNITS = UnitDirectory([Unit(IOF, UnitKind.IOF, "0180"), Unit(AOF, UnitKind.AOF, "0180")])
+AT = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+YOUTH = "a1" * 32
+ADULT = "b2" * 32
+
+
+@pytest.fixture
+def application(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> CasesApplication:
+    settings = runtime_settings
+    if store_backend == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    return CasesApplication(
+        env=store_env(settings, "cases"), units=UNITS, acknowledgement_working_days=3
+    )
+
+
+def register(
+    app: CasesApplication, subject_id: str, birth: date, needs: list[Need], **extra: Any
+) -> Any:
+    return app.register_report(
+        RegisterReport(
+            subject_id=subject_id,
+            birth_date=birth,
+            municipality_code=extra.pop("municipality_code", "0180"),
+            received_at=extra.pop("received_at", AT),
+            needs=needs,
+            registered_by=STAFF,
+            **extra,
+        ),
+        at=AT,
+    )
+
+
+def published(app: CasesApplication) -> list[str]:
+    """The public events the relay would publish, by name, in store order."""
+    names = []
+    for notification in app.recorder.select_notifications(1, 1000):
+        public = to_integration_event(app.mapper.to_domain_event(notification))
+        if public is not None:
+            names.append(type(public).__name__)
+    return names
+
+
+def learn_consent(
+    app: CasesApplication,
+    subject_id: str,
+    parties: list[str],
+    purpose: Purpose = Purpose.CASE_HANDOVER,
+) -> ConsentGiven:
+    """What the consumer does with a consent from the consent topic."""
+    given = ConsentGiven(
+        subject_id=subject_id,
+        consent_id=uuid4(),
+        purpose=purpose,
+        parties=tuple(parties),
+        form=ConsentForm.WRITTEN,
+        recorded_by=STAFF,
+        informed=True,
+        given_at=AT,
+    )
+    position = (app.recorder.max_tracking_id("/samverkan/consent#0") or 0) + 1
+    app.process_event(given, Tracking("/samverkan/consent#0", position))
+    return given
+
+
+CONTENT = HandoverContent(
+    background_and_family="Bor med pappa.",
+    guardian=None,
+    current_situation="Arbetssökande.",
+    problems_and_earlier_investigations="Missbruk sedan 2024.",
+    ongoing_interventions_and_planning="Öppenvård två gånger i veckan.",
+)
+
+
+def test_k1_misuse_and_social_psychiatry_open_two_cases_saved_together(
+    application: CasesApplication,
+) -> None:
+    registered = register(
+        application, ADULT, date(2007, 1, 15), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS]
+    )
+
+    first, parallel = registered.cases
+    assert (first.unit, parallel.unit) == (IOF, AOF)
+    assert application.get_case(parallel.id).parallel_to == first.id
+    assert [c.id for c in application.cases_of(ADULT)] == [first.id, parallel.id]
+    assert published(application) == [
+        "CaseOpened",
+        "CaseRouted",
+        "CaseOpened",
+        "ParallelInvestigationOpened",
+    ]
+
+
+def test_k2_a_returning_child_case_is_known_from_the_services_own_history(
+    application: CasesApplication,
+) -> None:
+    first = register(application, YOUTH, date(2010, 5, 1), [Need.CHILD_WELFARE]).cases[0]
+    application.close_case(first.id, unit=IOF, by=STAFF, reason=ClosingReason.NEEDS_MET, at=AT)
+
+    returning = register(application, YOUTH, date(2010, 5, 1), [Need.DISABILITY])
+
+    assert returning.routing.rule == "K-2"
+    assert [c.unit for c in returning.cases] == [IOF, AOF]
+
+
+def test_k1_bad_reports_store_nothing(application: CasesApplication) -> None:
+    with pytest.raises(UnknownUnit) as unknown:
+        register(application, ADULT, date(1990, 1, 1), [Need.DISABILITY], municipality_code="9999")
+    assert (unknown.value.field, unknown.value.rule) == ("body.municipality_code", "K-1")
+    with pytest.raises(ReportInvalid, match="received_at"):
+        register(
+            application, ADULT, date(1990, 1, 1), [Need.DISABILITY], received_at=AT + timedelta(1)
+        )
+
+    assert application.recorder.max_notification_id() in (None, 0)
+
+
+def test_k4_the_schedule_raises_due_and_overdue_from_the_read_model(
+    application: CasesApplication,
+) -> None:
+    case = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
+    announcement_day_starts = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
+
+    assert application.raise_due(announcement_day_starts - timedelta(seconds=1)) == 0
+    assert application.raise_due(announcement_day_starts) == 1
+    assert application.raise_due(announcement_day_starts + timedelta(hours=1)) == 0
+    assert application.raise_due(announcement_day_starts + timedelta(days=1)) == 1
+    assert application.raise_due(datetime(2026, 12, 1, tzinfo=UTC)) == 0
+
+    assert published(application)[-2:] == ["AgeTransitionDue", "AgeTransitionOverdue"]
+    stored = application.get_case(case.id)
+    assert stored.overdue_raised_for == date(2026, 9, 1)
+
+
+def test_k4_upcoming_transitions_per_unit_until_announced_or_transferred(
+    application: CasesApplication,
+) -> None:
+    later = register(application, "c3" * 32, date(2008, 2, 29), [Need.CHILD_WELFARE]).cases[0]
+    sooner = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
+    register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])  # not a youth
+
+    upcoming = application.upcoming_transitions(IOF, date(2027, 12, 31))
+    assert [(t.case_id, t.transition_on, t.announce_by) for t in upcoming] == [
+        (sooner.id, date(2026, 9, 1), date(2026, 3, 1)),
+        (later.id, date(2027, 3, 1), date(2026, 9, 1)),
+    ]
+    assert application.upcoming_transitions(IOF, date(2026, 12, 31))[0].case_id == sooner.id
+    assert application.upcoming_transitions(AOF, date(2027, 12, 31)) == []
+
+    application.announce_age_transition(
+        sooner.id, unit=IOF, by=STAFF, to_unit=AOF, continued_support_needed=True, at=AT
+    )
+    announced = application.upcoming_transitions(IOF, date(2027, 12, 31))[0]
+    assert (announced.announced_at, announced.continued_support_needed) == (AT, True)
+
+    learn_consent(application, YOUTH, [IOF, AOF])
+    handover = application.request_handover(
+        sooner.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+    )
+    application.acknowledge_handover(
+        sooner.id, handover.id, unit=AOF, by=RECEIVER, receiving_caseworker=RECEIVER, at=AT
+    )
+    application.transfer_responsibility(sooner.id, handover.id, unit=AOF, by=RECEIVER, at=AT)
+    assert [t.case_id for t in application.upcoming_transitions(IOF, date(2027, 12, 31))] == [
+        later.id
+    ]
+
+
+def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
+    application: CasesApplication,
+) -> None:
+    first, parallel = register(
+        application, ADULT, date(2007, 1, 15), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS]
+    ).cases
+
+    application.record_decision(
+        first.id,
+        unit=IOF,
+        by=STAFF,
+        decision=CaseDecision.INTERVENTION_GRANTED,
+        affects_planning=True,
+        at=AT,
+    )
+    application.close_case(
+        parallel.id, unit=AOF, by=RECEIVER, reason=ClosingReason.NEEDS_MET, at=AT + timedelta(1)
+    )
+    application.record_decision(
+        first.id,
+        unit=IOF,
+        by=STAFF,
+        decision=CaseDecision.INTERVENTION_ENDED,
+        affects_planning=True,
+        at=AT + timedelta(2),
+    )
+
+    at_aof = application.notices(AOF, AT - timedelta(1))
+    assert [(n.case_id, n.kind, n.what) for n in at_aof] == [
+        (first.id, "decision", "intervention_granted")
+    ]
+    at_iof = application.notices(IOF, AT - timedelta(1))
+    assert [(n.case_id, n.from_unit, n.kind, n.what) for n in at_iof] == [
+        (parallel.id, AOF, "closed", "needs_met")
+    ]
+    # The last decision had no open case left to notify: recorded, not published.
+    assert published(application).count("CaseDecisionNotified") == 1
+    assert application.get_case(first.id).decisions[-1]["notified_units"] == []
+
+
+def test_c8_k5_handover_on_the_consent_view_and_overdue_acknowledgement(
+    application: CasesApplication,
+) -> None:
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    with pytest.raises(HandoverWithoutConsent):
+        application.request_handover(
+            case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+        )
+    learn_consent(application, ADULT, [IOF, "SE2321000016-HC01"])  # does not cover AOF
+    with pytest.raises(HandoverWithoutConsent):
+        application.request_handover(
+            case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+        )
+    with pytest.raises(UnknownUnit) as unknown:
+        application.request_handover(
+            case.id, unit=IOF, by=STAFF, to_unit="SE2120000001-NONE", content=CONTENT, at=AT
+        )
+    assert unknown.value.field == "body.to_unit"
+
+    consent = learn_consent(application, ADULT, [IOF, AOF])
+    handover = application.request_handover(
+        case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+    )
+
+    assert handover.consent_id == consent.consent_id
+    assert handover.acknowledge_by == date(2026, 1, 15)  # Monday + 3 working days
+    assert application.raise_due(datetime(2026, 1, 15, 22, 59, tzinfo=UTC)) == 0
+    assert application.raise_due(datetime(2026, 1, 15, 23, 0, tzinfo=UTC)) == 1
+    assert application.raise_due(datetime(2026, 2, 15, tzinfo=UTC)) == 0
+    assert published(application)[-2:] == ["HandoverRequested", "HandoverAcknowledgementOverdue"]
+
+
+def test_c8_a_withdrawn_consent_no_longer_covers_a_handover(
+    application: CasesApplication,
+) -> None:
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    consent = learn_consent(application, ADULT, [IOF, AOF])
+    withdrawn = ConsentWithdrawn(
+        subject_id=ADULT, consent_id=consent.consent_id, withdrawn_at=AT, recorded_by=STAFF
+    )
+    application.process_event(withdrawn, Tracking("/samverkan/consent#0", 99))
+
+    with pytest.raises(HandoverWithoutConsent):
+        application.request_handover(
+            case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+        )
+    assert application.get_case(case.id).handovers == {}
+
+
+def test_k3_an_unknown_case_and_another_kind_of_id_look_the_same(
+    application: CasesApplication,
+) -> None:
+    register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
+    with pytest.raises(UnknownCase):
+        application.get_case(uuid4())
+    with pytest.raises(UnknownCase):
+        application.get_case(subject_cases_id(ADULT))
+
+
+REGION = "SE2321000016-PSY1"
+PLAN = SipPlan(
+    problem="Missbruk och psykisk ohälsa.",
+    short_term_goals_and_interventions="Abstinensbehandling.",
+    long_term_goals_and_interventions="Egen bostad.",
+    responsibilities=(Responsibility(AOF, "Boendestöd."), Responsibility(REGION, "Läkemedel.")),
+    measures_by_others="Inga.",
+    overall_responsibility=REGION,
+    follow_up_by=AOF,
+)
+
+
+def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
+    application: CasesApplication,
+) -> None:
+    proposal = ProposeSip(
+        subject_id=ADULT,
+        birth_date=date(1990, 1, 1),
+        proposed_by=SipProposer.REGION,
+        units=[AOF, REGION],
+        unit=AOF,
+        by=RECEIVER,
+    )
+    with pytest.raises(SipWithoutConsent):
+        application.propose_sip(proposal, at=AT)
+    learn_consent(application, ADULT, [AOF, REGION], Purpose.SIP)
+    sip = application.propose_sip(proposal, at=AT)
+    application.establish_sip(
+        sip.id,
+        EstablishSip(
+            plan=PLAN,
+            participants=Participants(True, False, False),
+            complex_case=True,
+            coordinator=RECEIVER,
+            follow_up_every_days=30,
+            first_follow_up_on=date(2026, 2, 1),
+            unit=AOF,
+            by=RECEIVER,
+        ),
+        at=AT,
+    )
+
+    first_missed = datetime(2026, 2, 1, 23, 0, tzinfo=UTC)  # end of 1 February, Stockholm
+    assert application.raise_due(first_missed - timedelta(seconds=1)) == 0
+    assert application.raise_due(first_missed) == 1
+    application.record_sip_follow_up(
+        sip.id,
+        held_on=date(2026, 2, 3),
+        outcome="Försenad uppföljning.",
+        next_follow_up_on=None,
+        unit=REGION,
+        by=STAFF,
+        at=datetime(2026, 2, 3, 10, tzinfo=UTC),
+    )
+    application.revise_sip(
+        sip.id, plan=PLAN, unit=REGION, by=STAFF, at=datetime(2026, 2, 3, 11, tzinfo=UTC)
+    )
+    assert application.raise_due(datetime(2026, 3, 5, 22, 59, tzinfo=UTC)) == 0
+    assert application.raise_due(datetime(2026, 3, 5, 23, 0, tzinfo=UTC)) == 1
+
+    assert [v.number for v in application.get_sip(sip.id).versions] == [1, 2]
+    assert [name for name in published(application) if name.startswith("Sip")] == [
+        "SipProposed",
+        "SipEstablished",
+        "SipFollowUpOverdue",
+        "SipFollowUpRecorded",
+        "SipRevised",
+        "SipFollowUpOverdue",
+    ]

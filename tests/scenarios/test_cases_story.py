@@ -1,0 +1,258 @@
+"""Seed 003's path through the platform, with the cases service's clock in the test's hand.
+
+A 19-year-old with misuse and social-psychiatry needs gets parallel
+investigations at IOF and AOF (K-1). A youth at child & youth is announced six
+months before turning 19 (K-4) — the reminder arrives on the topic at the
+start of the announcement day — and, on the individual's consent given at the
+consent service and learnt over Kafka (C-8), handed over to AOF, acknowledged
+and transferred (K-5). Another youth is never announced, and one handover is
+never acknowledged: both become overdue events on the topic (K-4, K-5, D-7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import IntegrationEvent, OrgType, Role, decode, events_topic
+from contracts.cases import (
+    AgeTransitionDue,
+    AgeTransitionOverdue,
+    CaseOpened,
+    CaseRouted,
+    HandoverAcknowledged,
+    HandoverAcknowledgementOverdue,
+    HandoverRequested,
+    ParallelInvestigationOpened,
+    ResponsibilityTransferred,
+)
+from services.cases.main import Settings, create_app
+from services.runtime.auth import Actor
+from services.runtime.settings import RuntimeSettings
+from tests.support import (
+    InProcessService,
+    MovableClock,
+    ServiceProcess,
+    made_up_personnummer,
+    read_topic,
+    wait_for,
+)
+
+IOF_CASEWORKER = Actor(
+    hsa_id="SE2120000001-S101",
+    org_id="SE2120000001-IOF1",
+    org_type=OrgType.SOCIAL_SERVICES,
+    role=Role.CASEWORKER,
+)
+AOF_MANAGER = Actor(
+    hsa_id="SE2120000001-S201",
+    org_id="SE2120000001-AOF1",
+    org_type=OrgType.SOCIAL_SERVICES,
+    role=Role.DEPUTY_UNIT_MANAGER,
+)
+AOF_CASEWORKER = "SE2120000001-S202"
+IOF, AOF = IOF_CASEWORKER.org_id, AOF_MANAGER.org_id
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+ADULT = made_up_personnummer("20070115", "234")  # 19 on START
+YOUTH = made_up_personnummer("20071015", "234")  # 19 on 15 Oct 2026: announce by 15 Apr
+UNANNOUNCED = made_up_personnummer("20071020", "234")  # announce by 20 Apr 2026
+
+HANDOVER = {
+    "background_and_family": "Bor med mamma och en lillebror.",
+    "guardian": None,
+    "current_situation": "Sista året på gymnasiet; vill flytta hemifrån.",
+    "problems_and_earlier_investigations": "Autism, utredd 2021.",
+    "ongoing_interventions_and_planning": "Kontaktfamilj varannan helg.",
+}
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(START)
+
+
+@pytest.fixture
+def cases(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    service = InProcessService(
+        "cases",
+        runtime_settings,
+        lambda: create_app(runtime_settings, Settings(deadline_check_seconds=0.1), clock),
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def consent(start_service: Callable[..., ServiceProcess]) -> ServiceProcess:
+    return start_service("consent")
+
+
+def post(service: Any, actor: Actor, path: str, body: dict[str, Any] | None = None) -> Any:
+    with service.client(actor) as client:
+        response: httpx.Response = client.post(path, json=body)
+    assert response.status_code in (200, 201), f"{path}: {response.text}"
+    return response.json()
+
+
+def on_topic(settings: RuntimeSettings) -> list[IntegrationEvent]:
+    topic = events_topic("cases", prefix=settings.topic_prefix)
+    records = read_topic(settings.kafka_bootstrap, topic)
+    return [decode(r.value, r.headers).event for r in records]
+
+
+def published(settings: RuntimeSettings, kind: type[Any], case_id: str) -> Any:
+    """The event of that kind about that case, once the relay has published it."""
+
+    def found() -> Any:
+        matches = [
+            e for e in on_topic(settings) if isinstance(e, kind) and str(e.case_id) == case_id
+        ]
+        return matches[0] if matches else None
+
+    return wait_for(found, timeout=20, interval=0.2)
+
+
+def move_to(clock: MovableClock, instant: datetime) -> None:
+    clock.advance(instant - clock.now())
+
+
+def give_handover_consent(consent: ServiceProcess, personnummer: str) -> None:
+    post(
+        consent,
+        IOF_CASEWORKER,
+        "/v1/consents",
+        {
+            "personnummer": personnummer,
+            "purpose": "case_handover",
+            "parties": [IOF, AOF],
+            "form": "written",
+            "informed": True,
+        },
+    )
+
+
+def cases_knows_consent(cases: InProcessService, personnummer: str) -> bool:
+    view = post(cases, IOF_CASEWORKER, "/v1/consent-view/lookup", {"personnummer": personnummer})
+    return any(c["purpose"] == "case_handover" for c in view["consents"])
+
+
+def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
+    cases: InProcessService,
+    consent: ServiceProcess,
+    clock: MovableClock,
+    runtime_settings: RuntimeSettings,
+) -> None:
+    report = {"municipality_code": "0180"}
+
+    # 1. A 19-year-old with misuse and social psychiatry needs: parallel investigations (K-1).
+    adult = post(
+        cases,
+        IOF_CASEWORKER,
+        "/v1/cases",
+        {**report, "personnummer": ADULT, "needs": ["substance_misuse", "mental_illness"]},
+    )
+    at_iof, at_aof = (case["id"] for case in adult["cases"])
+    routed = published(runtime_settings, CaseRouted, at_iof)
+    assert (routed.rule, routed.reason.value, routed.unit_kind.value) == (
+        "K-1",
+        "adult_iof_need",
+        "IOF",
+    )
+    parallel = published(runtime_settings, ParallelInvestigationOpened, at_aof)
+    assert (str(parallel.parallel_to), parallel.unit) == (at_iof, AOF)
+
+    # 2. Two youths at child & youth; the receiving unit sees what is coming (K-4, E-7).
+    youth = post(
+        cases,
+        IOF_CASEWORKER,
+        "/v1/cases",
+        {**report, "personnummer": YOUTH, "needs": ["child_welfare"]},
+    )["cases"][0]["id"]
+    unannounced = post(
+        cases,
+        IOF_CASEWORKER,
+        "/v1/cases",
+        {**report, "personnummer": UNANNOUNCED, "needs": ["child_welfare"]},
+    )["cases"][0]["id"]
+    assert published(runtime_settings, CaseOpened, youth).child_and_youth
+    with cases.client(AOF_MANAGER) as client:
+        upcoming = client.get(f"/v1/units/{IOF}/age-transitions").json()
+    assert [(t["case_id"], t["announce_by"]) for t in upcoming] == [
+        (youth, "2026-04-15"),
+        (unannounced, "2026-04-20"),
+    ]
+
+    # 3. Six months before the 19th birthday, at 00:00 in Stockholm (22:00 UTC, summer
+    #    time), the reminder is on the topic (K-4).
+    move_to(clock, datetime(2026, 4, 14, 22, 0, tzinfo=UTC))
+    due = published(runtime_settings, AgeTransitionDue, youth)
+    assert (due.announce_by.isoformat(), due.transition_on.isoformat()) == (
+        "2026-04-15",
+        "2026-10-15",
+    )
+    assert due.due_at == datetime(2026, 4, 14, 22, 0, tzinfo=UTC)
+
+    # 4. Announced that day; the individual consents to the handover (C-8), which
+    #    cases learns over Kafka; handed over, acknowledged, transferred (K-5).
+    move_to(clock, datetime(2026, 4, 15, 9, 0, tzinfo=UTC))
+    post(
+        cases,
+        IOF_CASEWORKER,
+        f"/v1/cases/{youth}/age-transition/announcement",
+        {"to_unit": AOF, "continued_support_needed": True},
+    )
+    give_handover_consent(consent, YOUTH)
+    wait_for(lambda: cases_knows_consent(cases, YOUTH), timeout=20)
+    handover = post(
+        cases,
+        IOF_CASEWORKER,
+        f"/v1/cases/{youth}/handovers",
+        {"to_unit": AOF, "content": HANDOVER},
+    )
+    assert handover["acknowledge_by"] == "2026-04-20"  # Wed + 3 working days
+    post(
+        cases,
+        AOF_MANAGER,
+        f"/v1/cases/{youth}/handovers/{handover['id']}/acknowledgement",
+        {"receiving_caseworker": AOF_CASEWORKER},
+    )
+    post(cases, IOF_CASEWORKER, f"/v1/cases/{youth}/handovers/{handover['id']}/transfer")
+    requested = published(runtime_settings, HandoverRequested, youth)
+    acknowledged = published(runtime_settings, HandoverAcknowledged, youth)
+    transferred = published(runtime_settings, ResponsibilityTransferred, youth)
+    assert requested.handover_id == acknowledged.handover_id == transferred.handover_id
+    assert (transferred.from_unit, transferred.to_unit) == (IOF, AOF)
+    assert acknowledged.receiving_caseworker == AOF_CASEWORKER
+
+    # 5. The adult's misuse case is handed to AOF too, but nobody acknowledges it.
+    give_handover_consent(consent, ADULT)
+    wait_for(lambda: cases_knows_consent(cases, ADULT), timeout=20)
+    missed = post(
+        cases,
+        IOF_CASEWORKER,
+        f"/v1/cases/{at_iof}/handovers",
+        {"to_unit": AOF, "content": HANDOVER},
+    )
+
+    # 6. A week on: the acknowledgement is overdue, and the other youth was never
+    #    announced. Both are facts on the topic (D-7); the announced youth is not.
+    move_to(clock, datetime(2026, 4, 22, 9, 0, tzinfo=UTC))
+    overdue = published(runtime_settings, HandoverAcknowledgementOverdue, at_iof)
+    assert (str(overdue.handover_id), overdue.acknowledge_by.isoformat()) == (
+        missed["id"],
+        "2026-04-20",
+    )
+    not_announced = published(runtime_settings, AgeTransitionOverdue, unannounced)
+    assert not_announced.announce_by.isoformat() == "2026-04-20"
+    overdue_cases = {
+        str(e.case_id)
+        for e in on_topic(runtime_settings)
+        if isinstance(e, AgeTransitionOverdue | HandoverAcknowledgementOverdue)
+    }
+    assert overdue_cases == {at_iof, unannounced}

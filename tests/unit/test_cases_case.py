@@ -1,0 +1,485 @@
+"""The case aggregate: decisions and closing (K-3), age transitions (K-4), handover (K-5, C-8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from contracts.cases import CaseDecision, ClosingReason, UnitKind
+from services.cases.domain import (
+    AgeTransitionInvalid,
+    Case,
+    CaseAlreadyClosed,
+    HandoverConflict,
+    HandoverContent,
+    HandoverIncomplete,
+    HandoverWithoutConsent,
+    InterventionBeforeTransfer,
+    Need,
+    NotInvolved,
+    Unit,
+    route,
+)
+
+SUBJECT = "e" * 64
+IOF = Unit("SE2120000001-IOF1", UnitKind.IOF, "0180")
+AOF = Unit("SE2120000001-AOF1", UnitKind.AOF, "0180")
+OTHER_UNIT = "SE2321000016-HC01"
+STAFF = "SE2120000001-S101"
+RECEIVER = "SE2120000001-S202"
+OPENED = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+CONSENT = UUID("0b8e7a55-61f6-4d7e-9a57-0b5b1c4f3a10")
+YOUTH_BIRTH = date(2007, 9, 1)  # 19 on 1 September 2026, announce by 1 March 2026
+
+
+def open_case(
+    birth: date = YOUTH_BIRTH, needs: list[Need] | None = None, unit: Unit = IOF, **extra: Any
+) -> Case:
+    routing = route(
+        birth_date=birth,
+        received_at=OPENED,
+        needs=needs or [Need.CHILD_WELFARE],
+        known_child_case=False,
+    )
+    case = Case.open(
+        subject_id=SUBJECT,
+        unit=unit,
+        routing=routing,
+        received_at=OPENED,
+        opened_at=OPENED,
+        opened_by=STAFF,
+        birth_date=birth,
+        placed_by_family_care=extra.pop("placed_by_family_care", False),
+        **extra,
+    )
+    return case
+
+
+def content(**changes: Any) -> HandoverContent:
+    parts: dict[str, Any] = {
+        "background_and_family": "Bor med mamma och två syskon.",
+        "guardian": None,
+        "current_situation": "Går i gymnasiet, hög frånvaro.",
+        "problems_and_earlier_investigations": "Utredd för adhd 2022.",
+        "ongoing_interventions_and_planning": "Kontaktperson en gång i veckan.",
+    }
+    parts.update(changes)
+    return HandoverContent(**parts)
+
+
+def hand_over(case: Case, at: datetime = OPENED, **changes: Any) -> UUID:
+    arguments: dict[str, Any] = {
+        "unit": IOF.hsa_id,
+        "to_unit": AOF,
+        "content": content(),
+        "consent_id": CONSENT,
+        "at": at,
+        "by": STAFF,
+        "acknowledge_by": date(2026, 1, 15),
+    }
+    arguments.update(changes)
+    return case.request_handover(**arguments)
+
+
+def kinds(case: Case) -> list[str]:
+    return [type(e).__qualname__ for e in case.collect_events()]
+
+
+# --- K-1: what a case remembers of its routing ---------------------------------------------
+
+
+def test_k1_a_case_records_its_routing_rule_and_reason() -> None:
+    case = open_case(date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
+
+    assert case.routing == {
+        "unit_kind": "IOF",
+        "rule": "K-1",
+        "reason": "adult_iof_need",
+        "age_on_arrival": 36,
+        "arrived_on": date(2026, 1, 12),
+    }
+    assert not case.child_and_youth
+    assert case.birth_date is None, "only child & youth cases keep the birth date"
+    assert case.transition is None
+
+
+def test_k1_a_parallel_investigation_names_the_case_it_runs_beside() -> None:
+    first = open_case(date(1990, 1, 1), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS])
+    parallel = open_case(
+        date(1990, 1, 1), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS], AOF, parallel_to=first.id
+    )
+
+    assert parallel.parallel_to == first.id
+    assert parallel.routing is None
+    assert kinds(parallel) == ["Case.Opened", "Case.OpenedInParallel"]
+
+
+# --- K-3: decisions and closing reach the other units ----------------------------------
+
+
+def test_k3_a_decision_that_affects_planning_notifies_the_other_units() -> None:
+    case = open_case()
+    case.record_decision(
+        unit=IOF.hsa_id,
+        decision=CaseDecision.INTERVENTION_GRANTED,
+        affects_planning=True,
+        at=OPENED,
+        by=STAFF,
+        notified_units=[AOF.hsa_id, IOF.hsa_id, AOF.hsa_id],
+    )
+
+    assert case.decisions[-1]["notified_units"] == [AOF.hsa_id]
+
+
+def test_k3_a_decision_that_affects_no_planning_notifies_nobody() -> None:
+    case = open_case()
+    case.record_decision(
+        unit=IOF.hsa_id,
+        decision=CaseDecision.INVESTIGATION_OPENED,
+        affects_planning=False,
+        at=OPENED,
+        by=STAFF,
+        notified_units=[AOF.hsa_id],
+    )
+
+    assert case.decisions[-1]["notified_units"] == []
+
+
+def test_k3_only_the_unit_holding_the_case_decides_or_closes() -> None:
+    case = open_case()
+    with pytest.raises(NotInvolved) as error:
+        case.record_decision(
+            unit=OTHER_UNIT,
+            decision=CaseDecision.INVESTIGATION_OPENED,
+            affects_planning=True,
+            at=OPENED,
+            by=STAFF,
+            notified_units=[],
+        )
+    assert error.value.status == 403
+    with pytest.raises(NotInvolved):
+        case.close(
+            unit=OTHER_UNIT, reason=ClosingReason.OTHER, at=OPENED, by=STAFF, notified_units=[]
+        )
+
+
+def test_k3_closing_notifies_the_other_units_and_ends_the_case() -> None:
+    case = open_case()
+    case.close(
+        unit=IOF.hsa_id,
+        reason=ClosingReason.NEEDS_MET,
+        at=OPENED + timedelta(days=30),
+        by=STAFF,
+        notified_units=[AOF.hsa_id],
+    )
+
+    assert not case.is_open
+    assert case.closing_reason == "needs_met"
+    with pytest.raises(CaseAlreadyClosed) as error:
+        case.record_decision(
+            unit=IOF.hsa_id,
+            decision=CaseDecision.INVESTIGATION_OPENED,
+            affects_planning=True,
+            at=OPENED + timedelta(days=31),
+            by=STAFF,
+            notified_units=[],
+        )
+    assert (error.value.rule, error.value.status) == ("K-3", 409)
+
+
+# --- K-4: age transitions ------------------------------------------------------------------
+
+
+def test_k4_a_child_and_youth_case_schedules_its_transition() -> None:
+    case = open_case()
+
+    assert case.child_and_youth
+    assert case.transition is not None
+    assert (case.transition.transition_on, case.transition.announce_by) == (
+        date(2026, 9, 1),
+        date(2026, 3, 1),
+    )
+
+
+def test_k4_due_exactly_at_the_start_of_the_announcement_day_and_only_once() -> None:
+    case = open_case()
+    start_of_announcement_day = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
+
+    assert case.raise_due(start_of_announcement_day - timedelta(microseconds=1)) == []
+    assert case.raise_due(start_of_announcement_day) == ["age_transition_due"]
+    assert case.raise_due(start_of_announcement_day + timedelta(hours=12)) == []
+
+
+def test_k4_overdue_once_the_announcement_day_has_passed_unannounced() -> None:
+    case = open_case()
+    end_of_announcement_day = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
+
+    assert case.raise_due(end_of_announcement_day - timedelta(microseconds=1)) == [
+        "age_transition_due"
+    ]
+    assert case.raise_due(end_of_announcement_day) == ["age_transition_overdue"]
+    assert case.raise_due(end_of_announcement_day + timedelta(days=30)) == []
+
+
+def test_k4_announced_on_the_announcement_day_is_in_time() -> None:
+    case = open_case()
+    case.raise_due(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    case.announce_age_transition(
+        unit=IOF.hsa_id,
+        to_unit=AOF,
+        continued_support_needed=True,
+        at=datetime(2026, 3, 1, 22, 59, tzinfo=UTC),  # 23:59 in Stockholm
+        by=STAFF,
+    )
+
+    assert case.raise_due(datetime(2026, 4, 1, tzinfo=UTC)) == []
+    assert case.announced_to == AOF.hsa_id
+
+
+def test_k4_announced_early_raises_no_reminder() -> None:
+    case = open_case()
+    case.announce_age_transition(
+        unit=IOF.hsa_id, to_unit=AOF, continued_support_needed=False, at=OPENED, by=STAFF
+    )
+
+    assert case.raise_due(datetime(2026, 9, 2, tzinfo=UTC)) == []
+
+
+def test_k4_announcement_is_the_youth_units_once() -> None:
+    case = open_case()
+    with pytest.raises(NotInvolved) as error:
+        case.announce_age_transition(
+            unit=AOF.hsa_id, to_unit=AOF, continued_support_needed=True, at=OPENED, by=STAFF
+        )
+    assert error.value.rule == "K-4"
+    with pytest.raises(AgeTransitionInvalid, match="to_unit"):
+        case.announce_age_transition(
+            unit=IOF.hsa_id, to_unit=IOF, continued_support_needed=True, at=OPENED, by=STAFF
+        )
+    case.announce_age_transition(
+        unit=IOF.hsa_id, to_unit=AOF, continued_support_needed=True, at=OPENED, by=STAFF
+    )
+    with pytest.raises(AgeTransitionInvalid):
+        case.announce_age_transition(
+            unit=IOF.hsa_id, to_unit=AOF, continued_support_needed=True, at=OPENED, by=STAFF
+        )
+
+
+def test_k4_an_adult_case_has_no_age_transition() -> None:
+    case = open_case(date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
+
+    with pytest.raises(AgeTransitionInvalid):
+        case.announce_age_transition(
+            unit=IOF.hsa_id, to_unit=AOF, continued_support_needed=True, at=OPENED, by=STAFF
+        )
+    with pytest.raises(AgeTransitionInvalid):
+        case.record_family_care_placement(unit=IOF.hsa_id, at=OPENED, by=STAFF)
+
+
+def test_k4_a_family_care_placement_moves_the_transition_to_the_21st_birthday() -> None:
+    case = open_case()
+    assert case.raise_due(datetime(2026, 3, 1, 12, tzinfo=UTC)) == ["age_transition_due"]
+
+    case.record_family_care_placement(
+        unit=IOF.hsa_id, at=datetime(2026, 3, 1, 13, tzinfo=UTC), by=STAFF
+    )
+
+    assert case.transition is not None
+    assert case.transition.transition_on == date(2028, 9, 1)
+    assert case.raise_due(datetime(2026, 3, 5, tzinfo=UTC)) == [], "not overdue for the 19th"
+    assert case.raise_due(datetime(2028, 3, 1, tzinfo=UTC)) == ["age_transition_due"]
+    with pytest.raises(AgeTransitionInvalid):
+        case.record_family_care_placement(unit=IOF.hsa_id, at=OPENED, by=STAFF)
+
+
+def test_k4_a_closed_case_raises_nothing() -> None:
+    case = open_case()
+    case.close(
+        unit=IOF.hsa_id, reason=ClosingReason.MOVED_AWAY, at=OPENED, by=STAFF, notified_units=[]
+    )
+
+    assert case.raise_due(datetime(2027, 1, 1, tzinfo=UTC)) == []
+
+
+def test_k4_a_case_transferred_to_the_adult_unit_raises_nothing() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+    case.transfer_responsibility(handover_id, unit=AOF.hsa_id, at=OPENED, by=RECEIVER)
+
+    assert case.raise_due(datetime(2027, 1, 1, tzinfo=UTC)) == []
+
+
+# --- K-5, C-8: handover ---------------------------------------------------------------
+
+
+def test_c8_no_handover_without_consent() -> None:
+    case = open_case()
+    with pytest.raises(HandoverWithoutConsent) as error:
+        hand_over(case, consent_id=None)
+
+    assert (error.value.rule, error.value.status) == ("C-8", 409)
+    assert case.handovers == {}
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "background_and_family",
+        "current_situation",
+        "problems_and_earlier_investigations",
+        "ongoing_interventions_and_planning",
+    ],
+)
+def test_k5_every_mandatory_handover_part_is_required(part: str) -> None:
+    case = open_case()
+    with pytest.raises(HandoverIncomplete) as error:
+        hand_over(case, content=content(**{part: "  "}))
+
+    assert error.value.field == f"body.content.{part}"
+    assert error.value.rule == "K-5"
+    assert case.handovers == {}
+
+
+def test_k5_guardian_is_given_only_if_there_is_one() -> None:
+    case = open_case()
+    handover_id = hand_over(case, content=content(guardian="Förmyndare enligt beslut 2024."))
+
+    assert case.handover(handover_id).content["guardian"] == "Förmyndare enligt beslut 2024."
+
+
+def test_k5_hand_over_to_another_unit_one_at_a_time() -> None:
+    case = open_case()
+    with pytest.raises(HandoverIncomplete, match="to_unit"):
+        hand_over(case, to_unit=IOF)
+    hand_over(case)
+    with pytest.raises(HandoverConflict):
+        hand_over(case)
+
+
+def test_k5_only_the_receiving_unit_acknowledges_and_only_once() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    with pytest.raises(NotInvolved):
+        case.acknowledge_handover(
+            handover_id, unit=IOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=STAFF
+        )
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+    with pytest.raises(HandoverConflict, match="already acknowledged") as error:
+        case.acknowledge_handover(
+            handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+        )
+
+    assert (error.value.rule, error.value.status) == ("K-5", 409)
+    assert case.handover(handover_id).receiving_caseworker == RECEIVER
+
+
+def test_k5_receiving_unit_may_investigate_but_not_decide_interventions_before_transfer() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+
+    case.record_decision(
+        unit=AOF.hsa_id,
+        decision=CaseDecision.INVESTIGATION_OPENED,
+        affects_planning=True,
+        at=OPENED,
+        by=RECEIVER,
+        notified_units=[IOF.hsa_id],
+    )
+    with pytest.raises(InterventionBeforeTransfer) as error:
+        case.record_decision(
+            unit=AOF.hsa_id,
+            decision=CaseDecision.INTERVENTION_GRANTED,
+            affects_planning=True,
+            at=OPENED,
+            by=RECEIVER,
+            notified_units=[IOF.hsa_id],
+        )
+    assert error.value.field == "body.decision"
+    case.record_decision(
+        unit=IOF.hsa_id,
+        decision=CaseDecision.INTERVENTION_GRANTED,
+        affects_planning=True,
+        at=OPENED,
+        by=STAFF,
+        notified_units=[AOF.hsa_id],
+    )
+
+
+def test_k5_responsibility_transfers_only_explicitly_after_acknowledgement() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    with pytest.raises(HandoverConflict, match="acknowledged"):
+        case.transfer_responsibility(handover_id, unit=IOF.hsa_id, at=OPENED, by=STAFF)
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+    assert case.unit == IOF.hsa_id, "acknowledging does not move responsibility"
+
+    case.transfer_responsibility(handover_id, unit=IOF.hsa_id, at=OPENED, by=STAFF)
+
+    assert (case.unit, case.unit_kind, case.caseworker) == (AOF.hsa_id, "AOF", RECEIVER)
+    with pytest.raises(NotInvolved):
+        case.record_decision(
+            unit=IOF.hsa_id,
+            decision=CaseDecision.INTERVENTION_ENDED,
+            affects_planning=True,
+            at=OPENED,
+            by=STAFF,
+            notified_units=[],
+        )
+    with pytest.raises(HandoverConflict):
+        case.transfer_responsibility(handover_id, unit=AOF.hsa_id, at=OPENED, by=RECEIVER)
+
+
+def test_k5_acknowledgement_overdue_after_the_last_working_day_once() -> None:
+    case = open_case(date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
+    handover_id = hand_over(case, acknowledge_by=date(2026, 1, 15))
+    last_instant = datetime(2026, 1, 15, 22, 59, 59, tzinfo=UTC)  # 23:59:59 in Stockholm
+
+    assert case.raise_due(last_instant) == []
+    assert case.raise_due(last_instant + timedelta(seconds=1)) == [
+        "handover_acknowledgement_overdue"
+    ]
+    assert case.raise_due(last_instant + timedelta(days=5)) == []
+    # Late is better than never: it can still be acknowledged.
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+
+
+def test_k5_an_acknowledged_handover_is_never_overdue() -> None:
+    case = open_case(date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
+    handover_id = hand_over(case)
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+
+    assert case.raise_due(datetime(2026, 2, 1, tzinfo=UTC)) == []
+
+
+def test_k5_a_case_replays_to_the_same_handover_state() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+
+    replayed: Any = None
+    for domain_event in case.collect_events():
+        replayed = domain_event.mutate(replayed)
+
+    assert isinstance(replayed, Case)
+    assert replayed.handover(handover_id).status == "acknowledged"
+    assert replayed.involved_units == [IOF.hsa_id, AOF.hsa_id]
+    assert replayed.handover(handover_id).consent_id == CONSENT
