@@ -1,35 +1,102 @@
-"""Escalation use cases, and the policy that keeps escalation's view of consent current."""
+"""Escalation use cases, one method each, and the policies that react to upstream events.
+
+Upstream: the consent topic keeps escalation's own view of consent current and
+re-checks every pending red-thread meeting that relies on what changed (E-4);
+the cases topic brings the transfers the termly inventory lists (E-7, K-4).
+
+Commands and the consent policy may change the same aggregates at the same
+moment (a meeting scheduled as the consent is withdrawn). The store's
+optimistic concurrency turns that into a conflict; the loser runs again on
+fresh state, so neither overwrites nor misses the other.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
-from typing import Any
-from uuid import UUID
+from functools import partial, singledispatchmethod
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
 from contracts import (
+    AgeTransitionDue,
     ConsentExpired,
     ConsentGiven,
     ConsentScopeChanged,
     ConsentWithdrawn,
+    ConsultationOutcome,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    EscalationLevel,
+    EscalationResolution,
+    EscalationTrack,
+    FollowUpResult,
+    HoldReason,
+    MeetingOutcome,
+    MonthlyMeetingKind,
+    Role,
 )
+from services.escalation.deadlines import Deadline, DeadlineKind, Deadlines, Follower, deadline_view
 from services.escalation.domain import (
+    AcuteMatter,
+    Consultation,
+    Escalation,
+    MeetingSeries,
+    MonthlyMeeting,
     RedThread,
+    Registration,
     SubjectAuthorisations,
+    Transfer,
+    UpcomingTransfers,
     authorisations_id,
+    inventory_terms,
+    term_of,
+    transfers_id,
+    upcoming,
 )
 from services.runtime.application import OutboxApplication
 from services.runtime.rules import RuleViolation
+from services.runtime.time import stockholm_date
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+CONFLICT_ATTEMPTS = 5
+"""How often a command or policy runs again after losing a race on the same aggregate."""
+
+
+class StillContended(RuntimeError):
+    """An upstream event kept losing races with commands: try it again later."""
 
 
 class UnknownRedThread(RuleViolation):
     rule = "E-1"
+    status = 404
+
+
+class UnknownEscalation(RuleViolation):
+    rule = "E-6"
+    status = 404
+
+
+class UnknownMonthlyMeeting(RuleViolation):
+    rule = "E-7"
+    status = 404
+
+
+class UnknownAcuteMatter(RuleViolation):
+    rule = "E-8"
+    status = 404
+
+
+class UnknownConsultation(RuleViolation):
+    rule = "E-9"
     status = 404
 
 
@@ -52,10 +119,95 @@ class ScheduleMeeting:
     scheduled_by: str
 
 
+@dataclass(frozen=True)
+class RecordMeetingHeld:
+    red_thread_id: UUID
+    attended_orgs: list[str]
+    outcome: MeetingOutcome
+    notes: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class EvaluateFollowUp:
+    red_thread_id: UUID
+    attended_orgs: list[str]
+    result: FollowUpResult
+    notes: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class RaiseEscalation:
+    track: EscalationTrack
+    subject_id: str | None
+    cost_question: bool
+    raised_by: str
+    raised_by_org: str
+    raised_by_role: Role
+    responsible_org: str
+    counterpart_orgs: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Escalate:
+    escalation_id: UUID
+    to_level: EscalationLevel
+    by: str
+    by_org: str
+    by_role: Role
+    reason: str
+    written_summary: str | None
+    agreed_by_orgs: list[str]
+
+
+@dataclass(frozen=True)
+class RegisterCase:
+    meeting_id: UUID
+    subject_id: str | None
+    registering_org: str
+    registered_by: str
+    name: str
+    age: int
+    background: str
+    current_situation: str
+    problem_and_question: str
+    summoned_orgs: list[str]
+
+
+@dataclass(frozen=True)
+class HoldConsultation:
+    subject_id: str | None
+    consulting_org: str
+    consulted_orgs: list[str]
+    meeting_id: UUID | None
+    outcome: ConsultationOutcome
+    notes: str
+    recorded_by: str
+
+
+def _retrying(command: Callable[[], T]) -> T:
+    """Run a command again when a concurrent save changed one of its aggregates first."""
+    for _ in range(CONFLICT_ATTEMPTS - 1):
+        try:
+            return command()
+        except IntegrityError:
+            continue
+    return command()
+
+
 class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
-    """Red threads, plus a consent view fed by the consent service's events."""
+    """Red threads, the ladder, monthly meetings; a consent view fed by the consent topic."""
 
     name = "escalation"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadlines = deadline_view(self)
+        self._follower = Follower(self, Deadlines(self.deadlines))
+
+    # --- the red thread (E-1..E-5) ----------------------------------------------------
 
     def pull_red_thread(self, command: PullRedThread, *, at: datetime) -> UUID:
         red_thread = RedThread.pull(
@@ -71,35 +223,402 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         self.save(red_thread)
         return red_thread.id
 
+    def assign_coordinator(
+        self, red_thread_id: UUID, *, coordinator: str, assigned_by: str, at: datetime
+    ) -> RedThread:
+        def run() -> RedThread:
+            red_thread = self.get_red_thread(red_thread_id)
+            red_thread.assign_coordinator(coordinator=coordinator, assigned_by=assigned_by, at=at)
+            self.save(red_thread)
+            return red_thread
+
+        return _retrying(run)
+
     def schedule_meeting(self, command: ScheduleMeeting, *, at: datetime) -> RedThread:
-        red_thread = self.get_red_thread(command.red_thread_id)
-        authorisations = self._authorisations(red_thread.subject_id)
-        basis = (
-            authorisations.basis_for_meeting(command.invited_orgs, command.meeting_at)
-            if authorisations
-            else None
-        )
-        red_thread.schedule_meeting(
-            meeting_at=command.meeting_at,
-            invited_orgs=command.invited_orgs,
-            basis=basis,
-            scheduled_by=command.scheduled_by,
-            now=at,
-        )
-        self.save(red_thread)
-        return red_thread
+        """E-3, E-4; the convening coordinator takes the thread if no one has yet."""
+
+        def run() -> RedThread:
+            red_thread = self.get_red_thread(command.red_thread_id)
+            view = self._authorisations(red_thread.subject_id)
+            basis = (
+                view.basis_for_meeting(command.invited_orgs, command.meeting_at) if view else None
+            )
+            if red_thread.coordinator is None:
+                red_thread.assign_coordinator(
+                    coordinator=command.scheduled_by, assigned_by=command.scheduled_by, at=at
+                )
+            red_thread.schedule_meeting(
+                meeting_at=command.meeting_at,
+                invited_orgs=command.invited_orgs,
+                basis=basis,
+                scheduled_by=command.scheduled_by,
+                now=at,
+            )
+            self._save_with_reliance(red_thread, view)
+            return red_thread
+
+        return _retrying(run)
+
+    def record_meeting_held(self, command: RecordMeetingHeld, *, at: datetime) -> RedThread:
+        def run() -> RedThread:
+            red_thread = self.get_red_thread(command.red_thread_id)
+            red_thread.record_meeting_held(
+                attended_orgs=command.attended_orgs,
+                outcome=command.outcome,
+                notes=command.notes,
+                recorded_by=command.recorded_by,
+                now=at,
+            )
+            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            return red_thread
+
+        return _retrying(run)
+
+    def book_follow_up(
+        self, red_thread_id: UUID, *, follow_up_at: datetime, booked_by: str, at: datetime
+    ) -> RedThread:
+        """E-5, on a basis that holds at the follow-up (E-4)."""
+
+        def run() -> RedThread:
+            red_thread = self.get_red_thread(red_thread_id)
+            view = self._authorisations(red_thread.subject_id)
+            basis = view.basis_for_meeting(red_thread.invited_orgs, follow_up_at) if view else None
+            red_thread.book_follow_up(
+                follow_up_at=follow_up_at, basis=basis, booked_by=booked_by, now=at
+            )
+            self._save_with_reliance(red_thread, view)
+            return red_thread
+
+        return _retrying(run)
+
+    def evaluate_follow_up(self, command: EvaluateFollowUp, *, at: datetime) -> RedThread:
+        def run() -> RedThread:
+            red_thread = self.get_red_thread(command.red_thread_id)
+            red_thread.evaluate_follow_up(
+                attended_orgs=command.attended_orgs,
+                result=command.result,
+                notes=command.notes,
+                recorded_by=command.recorded_by,
+                now=at,
+            )
+            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            return red_thread
+
+        return _retrying(run)
+
+    def close_red_thread(self, red_thread_id: UUID, *, closed_by: str, at: datetime) -> RedThread:
+        def run() -> RedThread:
+            red_thread = self.get_red_thread(red_thread_id)
+            red_thread.close(closed_by=closed_by, now=at)
+            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            return red_thread
+
+        return _retrying(run)
+
+    def raise_due(self, now: datetime) -> int:
+        """Record RedThreadMeetingOverdue / RedThreadFollowUpOverdue for every deadline passed.
+
+        Run on a schedule with the service's clock; the deadline read model says
+        which red threads to look at, each red thread decides for itself.
+        """
+        self._follower.catch_up()
+        raised = 0
+        for deadline in self.deadlines.due(now):
+            try:
+                raised += _retrying(partial(self._raise_overdue, deadline, now))
+            except IntegrityError:
+                continue  # still contended after retries: the next round tries again
+        self._follower.catch_up()
+        return raised
+
+    def _raise_overdue(self, deadline: Deadline, now: datetime) -> int:
+        red_thread = self.find(deadline.item_id, RedThread)
+        if red_thread is None:
+            return 0
+        if deadline.kind is DeadlineKind.RED_THREAD_MEETING:
+            recorded = red_thread.raise_meeting_overdue_if_due(now)
+        else:
+            recorded = red_thread.raise_follow_up_overdue_if_due(now)
+        if recorded:
+            self.save(red_thread)
+        return int(recorded)
 
     def get_red_thread(self, red_thread_id: UUID) -> RedThread:
-        red_thread = self.find(red_thread_id, RedThread)
-        if red_thread is None:
-            raise UnknownRedThread(f"no red thread {red_thread_id}")
-        return red_thread
+        return self._get(red_thread_id, RedThread, UnknownRedThread, "red thread")
+
+    def deadlines_for(self, org_id: str, now: datetime) -> list[Deadline]:
+        """Every deadline concerning one organisation: what is coming, and what was missed."""
+        self._follower.catch_up()
+        return self.deadlines.of_org(org_id, now)
+
+    def red_threads_overdue(self, now: datetime) -> int:
+        self._follower.catch_up()
+        return self.deadlines.red_threads_overdue(now)
+
+    # --- the ladder (E-6) -------------------------------------------------------------
+
+    def raise_escalation(self, command: RaiseEscalation, *, at: datetime) -> UUID:
+        escalation = Escalation.raise_matter(
+            track=command.track,
+            subject_id=command.subject_id,
+            cost_question=command.cost_question,
+            raised_by=command.raised_by,
+            raised_by_org=command.raised_by_org,
+            raised_by_role=command.raised_by_role,
+            responsible_org=command.responsible_org,
+            counterpart_orgs=command.counterpart_orgs,
+            reason=command.reason,
+            at=at,
+        )
+        self.save(escalation)
+        return escalation.id
+
+    def escalate(self, command: Escalate, *, at: datetime) -> Escalation:
+        def run() -> Escalation:
+            escalation = self.get_escalation(command.escalation_id)
+            escalation.escalate(
+                to_level=command.to_level,
+                by=command.by,
+                by_org=command.by_org,
+                by_role=command.by_role,
+                reason=command.reason,
+                written_summary=command.written_summary,
+                agreed_by_orgs=command.agreed_by_orgs,
+                at=at,
+            )
+            self.save(escalation)
+            return escalation
+
+        return _retrying(run)
+
+    def resolve_escalation(
+        self,
+        escalation_id: UUID,
+        *,
+        resolution: EscalationResolution,
+        notes: str,
+        by: str,
+        by_org: str,
+        by_role: Role,
+        at: datetime,
+    ) -> Escalation:
+        def run() -> Escalation:
+            escalation = self.get_escalation(escalation_id)
+            escalation.resolve(
+                resolution=resolution, notes=notes, by=by, by_org=by_org, by_role=by_role, at=at
+            )
+            self.save(escalation)
+            return escalation
+
+        return _retrying(run)
+
+    def get_escalation(self, escalation_id: UUID) -> Escalation:
+        return self._get(escalation_id, Escalation, UnknownEscalation, "escalation")
+
+    # --- monthly meetings (E-7) -------------------------------------------------------
+
+    def create_meeting_series(
+        self,
+        *,
+        name: str,
+        members: list[str],
+        first_kind: MonthlyMeetingKind,
+        created_by: str,
+        at: datetime,
+    ) -> UUID:
+        series = MeetingSeries.create(
+            name=name, members=members, first_kind=first_kind, created_by=created_by, at=at
+        )
+        self.save(series)
+        return series.id
+
+    def plan_monthly_meeting(
+        self, series_id: UUID, *, starts_at: datetime, at: datetime
+    ) -> MonthlyMeeting:
+        def run() -> MonthlyMeeting:
+            series = self.get_meeting_series(series_id)
+            meeting_id = uuid4()
+            planned = series.plan(meeting_id=meeting_id, starts_at=starts_at, now=at)
+            meeting = MonthlyMeeting.plan(meeting_id=meeting_id, series=series, planned=planned)
+            self.save(series, meeting)
+            return meeting
+
+        return _retrying(run)
+
+    def register_case(self, command: RegisterCase, *, at: datetime) -> Registration:
+        def run() -> Registration:
+            meeting = self.get_monthly_meeting(command.meeting_id)
+            registration = meeting.register_case(
+                registration_id=uuid4(),
+                subject_id=command.subject_id,
+                registering_org=command.registering_org,
+                registered_by=command.registered_by,
+                name=command.name,
+                age=command.age,
+                background=command.background,
+                current_situation=command.current_situation,
+                problem_and_question=command.problem_and_question,
+                summoned_orgs=command.summoned_orgs,
+                now=at,
+            )
+            self.save(meeting)
+            return registration
+
+        return _retrying(run)
+
+    def record_monthly_attendance(
+        self, meeting_id: UUID, *, present_orgs: list[str], recorded_by: str, at: datetime
+    ) -> MonthlyMeeting:
+        def run() -> MonthlyMeeting:
+            meeting = self.get_monthly_meeting(meeting_id)
+            meeting.record_attendance(present_orgs=present_orgs, recorded_by=recorded_by, now=at)
+            self.save(meeting)
+            return meeting
+
+        return _retrying(run)
+
+    def record_minutes(
+        self,
+        meeting_id: UUID,
+        *,
+        text: str,
+        recorded_by: str,
+        recorded_by_org: str,
+        at: datetime,
+    ) -> MonthlyMeeting:
+        def run() -> MonthlyMeeting:
+            meeting = self.get_monthly_meeting(meeting_id)
+            meeting.record_minutes(
+                text=text, recorded_by=recorded_by, recorded_by_org=recorded_by_org, now=at
+            )
+            self.save(meeting)
+            return meeting
+
+        return _retrying(run)
+
+    def inventory(self, meeting: MonthlyMeeting) -> list[Transfer] | None:
+        """E-7: at the term's inventory meeting, the known transfers out of the member
+        units from the meeting's day on (K-4); None at any other meeting."""
+        if not meeting.inventory:
+            return None
+        on = stockholm_date(meeting.starts_at)
+        found: list[Transfer] = []
+        for unit in meeting.members:
+            for term in inventory_terms(on):
+                transfers = self.find(transfers_id(unit, term), UpcomingTransfers)
+                if transfers is not None:
+                    found.extend(transfers.transfers.values())
+        return upcoming(found, on)
+
+    def get_meeting_series(self, series_id: UUID) -> MeetingSeries:
+        return self._get(series_id, MeetingSeries, UnknownMonthlyMeeting, "meeting series")
+
+    def get_monthly_meeting(self, meeting_id: UUID) -> MonthlyMeeting:
+        return self._get(meeting_id, MonthlyMeeting, UnknownMonthlyMeeting, "monthly meeting")
+
+    # --- acute matters (E-8) and consultations (E-9) ----------------------------------
+
+    def raise_acute_matter(
+        self,
+        *,
+        subject_id: str | None,
+        from_org: str,
+        to_org: str,
+        raised_by: str,
+        question: str,
+        at: datetime,
+    ) -> UUID:
+        matter = AcuteMatter.raise_matter(
+            subject_id=subject_id,
+            from_org=from_org,
+            to_org=to_org,
+            raised_by=raised_by,
+            question=question,
+            at=at,
+        )
+        self.save(matter)
+        return matter.id
+
+    def take_acute_matter(
+        self, matter_id: UUID, *, by: str, by_org: str, by_role: Role, at: datetime
+    ) -> AcuteMatter:
+        def run() -> AcuteMatter:
+            matter = self.get_acute_matter(matter_id)
+            matter.take(by=by, by_org=by_org, by_role=by_role, at=at)
+            self.save(matter)
+            return matter
+
+        return _retrying(run)
+
+    def get_acute_matter(self, matter_id: UUID) -> AcuteMatter:
+        return self._get(matter_id, AcuteMatter, UnknownAcuteMatter, "acute matter")
+
+    def hold_consultation(self, command: HoldConsultation, *, at: datetime) -> UUID:
+        if command.meeting_id is not None:
+            self.get_monthly_meeting(command.meeting_id)
+        consultation = Consultation.hold(
+            subject_id=command.subject_id,
+            consulting_org=command.consulting_org,
+            consulted_orgs=command.consulted_orgs,
+            meeting_id=command.meeting_id,
+            outcome=command.outcome,
+            notes=command.notes,
+            recorded_by=command.recorded_by,
+            at=at,
+        )
+        self.save(consultation)
+        return consultation.id
+
+    def get_consultation(self, consultation_id: UUID) -> Consultation:
+        return self._get(consultation_id, Consultation, UnknownConsultation, "consultation")
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _get(self, aggregate_id: UUID, kind: type[A], error: type[RuleViolation], what: str) -> A:
+        aggregate = self.find(aggregate_id, kind)
+        if aggregate is None:
+            raise error(f"no {what} {aggregate_id}")
+        return aggregate
 
     def _authorisations(self, subject_id: str) -> SubjectAuthorisations | None:
         return self.find(authorisations_id(subject_id), SubjectAuthorisations)
 
     def _authorisations_for_update(self, subject_id: str) -> SubjectAuthorisations:
         return self._authorisations(subject_id) or SubjectAuthorisations(subject_id=subject_id)
+
+    def _save_with_reliance(
+        self, red_thread: RedThread, view: SubjectAuthorisations | None
+    ) -> None:
+        """Save the red thread and, in the same transaction, what its next meeting relies on."""
+        if view is None:
+            self.save(red_thread)
+            return
+        _note_reliance(view, red_thread)
+        self.save(red_thread, view)
+
+    # --- policies: upstream events ----------------------------------------------------
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Apply an upstream event; on losing a race with a command, apply it again.
+
+        The tracking row makes a redelivered event conflict too, so a conflict is
+        retried only while the event is not yet recorded as applied. The runtime's
+        consumer takes an IntegrityError for "already applied"; a conflict that
+        outlasts the retries is therefore raised as something else, so the event is
+        retried or dead-lettered rather than silently skipped.
+        """
+        conflict: IntegrityError | None = None
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                super().process_event(domain_event, tracking)
+                return
+            except IntegrityError as error:
+                if self.recorder.has_tracking_id(
+                    tracking.application_name, tracking.notification_id
+                ):
+                    raise
+                conflict = error
+        raise StillContended(f"{tracking} kept conflicting with concurrent commands") from conflict
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
@@ -109,13 +628,13 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def _(self, event: ConsentGiven, processing_event: ProcessingEvent[UUID]) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_consent(event)
-        processing_event.collect_events(view)
+        self._recheck(view, None, event.given_at, processing_event)
 
     @policy.register
     def _(self, event: ConsentWithdrawn, processing_event: ProcessingEvent[UUID]) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_withdrawal(event.consent_id)
-        processing_event.collect_events(view)
+        self._recheck(view, HoldReason.CONSENT_WITHDRAWN, event.withdrawn_at, processing_event)
 
     @policy.register
     def _(
@@ -123,22 +642,81 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     ) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_emergency_disclosure(event)
-        processing_event.collect_events(view)
+        self._recheck(view, None, event.decided_at, processing_event)
 
     @policy.register
     def _(self, event: ConsentScopeChanged, processing_event: ProcessingEvent[UUID]) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_scope_change(event.consent_id, list(event.parties))
-        processing_event.collect_events(view)
+        reason = HoldReason.CONSENT_SCOPE_NARROWED
+        self._recheck(view, reason, event.changed_at, processing_event)
 
     @policy.register
     def _(self, event: ConsentExpired, processing_event: ProcessingEvent[UUID]) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_expiry(event.consent_id)
-        processing_event.collect_events(view)
+        self._recheck(view, HoldReason.CONSENT_EXPIRED, event.expired_at, processing_event)
 
     @policy.register
     def _(self, event: EmergencyDisclosureExpired, processing_event: ProcessingEvent[UUID]) -> None:
         view = self._authorisations_for_update(event.subject_id)
         view.note_expiry(event.disclosure_id)
+        reason = HoldReason.EMERGENCY_DISCLOSURE_EXPIRED
+        self._recheck(view, reason, event.expired_at, processing_event)
+
+    @policy.register
+    def _(self, event: AgeTransitionDue, processing_event: ProcessingEvent[UUID]) -> None:
+        """K-4 → E-7: remember the transfer for the inventory of its term."""
+        term = term_of(event.transition_on)
+        transfers = self.find(transfers_id(event.unit, term), UpcomingTransfers)
+        if transfers is None:
+            transfers = UpcomingTransfers(unit=event.unit, term=term)
+        transfers.note(
+            case_id=event.case_id,
+            subject_id=event.subject_id,
+            transition_on=event.transition_on,
+            announce_by=event.announce_by,
+            at=event.due_at,
+        )
+        processing_event.collect_events(transfers)
+
+    def _recheck(
+        self,
+        view: SubjectAuthorisations,
+        reason: HoldReason | None,
+        at: datetime,
+        processing_event: ProcessingEvent[UUID],
+    ) -> None:
+        """E-4 after scheduling: every pending meeting of the subject is checked against the
+        view as it now stands. One whose basis no longer covers it goes ahead on another
+        basis or is put on hold (`reason`); one on hold resumes if a basis covers it now."""
+        for red_thread_id in list(view.reliances):
+            red_thread = self.find(red_thread_id, RedThread)
+            pending = red_thread.pending if red_thread else None
+            if red_thread is None or pending is None:
+                view.end_reliance(red_thread_id)
+                continue
+            alternative = view.basis_for_meeting(pending.invited_orgs, pending.at)
+            if red_thread.hold is not None:
+                red_thread.resume_if_possible(alternative, at=at)
+            elif (
+                reason is not None
+                and pending.basis is not None
+                and not view.holds(pending.basis.id, pending.invited_orgs, pending.at)
+            ):
+                red_thread.basis_lost(
+                    basis_id=pending.basis.id, reason=reason, at=at, alternative=alternative
+                )
+            _note_reliance(view, red_thread)
+            processing_event.collect_events(red_thread)
         processing_event.collect_events(view)
+
+
+def _note_reliance(view: SubjectAuthorisations, red_thread: RedThread) -> None:
+    pending = red_thread.pending
+    if pending is None:
+        view.end_reliance(red_thread.id)
+    elif red_thread.hold is not None or pending.basis is None:
+        view.note_reliance(red_thread.id, None)
+    else:
+        view.note_reliance(red_thread.id, pending.basis.id)

@@ -1,0 +1,84 @@
+"""What every escalation route shares: the application, the clock, who may see what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Request, Response
+from icalendar import Calendar, Event
+from pydantic import Field
+
+from contracts import Role
+from services.escalation.application import EscalationApplication
+from services.runtime.auth import Actor
+from services.runtime.problems import Problem, ProblemDetails
+
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    401: {"model": ProblemDetails},
+    403: {"model": ProblemDetails},
+    404: {"model": ProblemDetails},
+    409: {"model": ProblemDetails},
+    422: {"model": ProblemDetails},
+}
+
+Notes = Annotated[str, Field(max_length=4000)]
+"""Free text: stays in escalation's store, never on a topic."""
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+CALENDAR = "text/calendar; charset=utf-8"
+
+
+def app_of(request: Request) -> EscalationApplication:
+    application: EscalationApplication = request.app.state.application
+    return application
+
+
+def now_of(request: Request) -> datetime:
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+def require_role(actor: Actor, roles: Iterable[Role], what: str, rule: str) -> None:
+    allowed = set(roles)
+    if actor.role not in allowed:
+        names = " or ".join(sorted(r.value.replace("_", " ") for r in allowed))
+        raise Problem(403, "Forbidden", f"only a {names} {what}", rule=rule)
+
+
+def require_party(actor: Actor, parties: Iterable[str], what: str, rule: str) -> None:
+    if actor.org_id not in set(parties):
+        raise Problem(
+            403, "Forbidden", f"your organisation unit is not part of this {what}", rule=rule
+        )
+
+
+def ics_response(
+    uid: str,
+    summary: str,
+    description: str,
+    starts_at: datetime,
+    length: timedelta,
+    *,
+    tentative: bool,
+    stamp: datetime,
+) -> Response:
+    """One meeting as an iCalendar file: times and ids only, no personal data."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//samverkan//escalation//SV")
+    calendar.add("version", "2.0")
+    meeting = Event()
+    meeting.add("uid", f"{uid}@samverkan.se")
+    meeting.add("dtstamp", stamp)
+    meeting.add("dtstart", starts_at)
+    meeting.add("dtend", starts_at + length)
+    meeting.add("summary", summary)
+    meeting.add("description", description)
+    meeting.add("status", "TENTATIVE" if tentative else "CONFIRMED")
+    calendar.add_component(meeting)
+    return Response(
+        content=calendar.to_ical(),
+        media_type=CALENDAR,
+        headers={"Content-Disposition": f'attachment; filename="{uid}.ics"'},
+    )

@@ -1,0 +1,186 @@
+"""The escalation ladder over HTTP (E-6): raise a matter, take it one step up, resolve it.
+
+The caller's role and organisation come from the verified token: the ladder
+checks them against the step the matter is at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from contracts import EscalationLevel, EscalationResolution, EscalationTrack
+from contracts.base import HsaId, OrgIds
+from services.escalation.api.common import PROBLEMS, Notes, Text, app_of, now_of, require_party
+from services.escalation.application import Escalate, RaiseEscalation
+from services.escalation.domain import Escalation, allowed_next_steps
+from services.runtime.auth import CurrentActor
+from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+
+router = APIRouter(prefix="/v1", tags=["escalation ladder"], responses=PROBLEMS)
+
+
+class RaiseRequest(RequestModel):
+    track: EscalationTrack
+    personnummer: Personnummer | None = Field(
+        None, description="The individual the matter is about; none for a question of principle."
+    )
+    cost_question: bool = Field(
+        False, description="The matter is about the cost of interventions (department heads)."
+    )
+    responsible_org: HsaId = Field(
+        description="The unit that decided the ongoing interventions: it stays responsible."
+    )
+    counterpart_orgs: OrgIds
+    reason: Text
+
+
+class StepRequest(RequestModel):
+    to_level: EscalationLevel
+    reason: Text
+    written_summary: Notes | None = Field(
+        None, description="Required to the unit managers: it goes in writing."
+    )
+    agreed_by_orgs: Annotated[list[HsaId], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Every party that agrees it is escalated (all, to the unit managers).",
+    )
+
+
+class ResolutionRequest(RequestModel):
+    resolution: EscalationResolution
+    notes: Notes = ""
+
+
+class StepView(BaseModel):
+    level: str
+    by: str
+    by_org: str
+    at: datetime
+    reason: str
+    written_summary: str | None
+    agreed_by_orgs: list[str]
+
+
+class EscalationView(BaseModel):
+    id: UUID
+    subject_id: str | None
+    track: str
+    level: str
+    cost_question: bool
+    responsible_org: str
+    """Stays with the deciding unit for as long as the matter is escalated (seed 003)."""
+    parties: list[str]
+    steps: list[StepView]
+    next_steps: list[str]
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+def _view(escalation: Escalation) -> EscalationView:
+    return EscalationView(
+        id=escalation.id,
+        subject_id=escalation.subject_id,
+        track=escalation.track.value,
+        level=escalation.level.value,
+        cost_question=escalation.cost_question,
+        responsible_org=escalation.responsible_org,
+        parties=escalation.parties,
+        steps=[
+            StepView(
+                level=s.level.value,
+                by=s.by,
+                by_org=s.by_org,
+                at=s.at,
+                reason=s.reason,
+                written_summary=s.written_summary,
+                agreed_by_orgs=s.agreed_by_orgs,
+            )
+            for s in escalation.steps
+        ],
+        next_steps=[]
+        if escalation.resolution
+        else [
+            step.value
+            for step in allowed_next_steps(
+                escalation.track, escalation.level, cost_question=escalation.cost_question
+            )
+        ],
+        resolution=escalation.resolution.value if escalation.resolution else None,
+        resolved_at=escalation.resolved_at,
+    )
+
+
+@router.post("/escalations", status_code=201, response_model=EscalationView)
+async def raise_escalation(
+    body: RaiseRequest, request: Request, response: Response, actor: CurrentActor
+) -> EscalationView:
+    """Raise a matter onto the first step of its ladder (E-6)."""
+    command = RaiseEscalation(
+        track=body.track,
+        subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
+        cost_question=body.cost_question,
+        raised_by=actor.hsa_id,
+        raised_by_org=actor.org_id,
+        raised_by_role=actor.role,
+        responsible_org=body.responsible_org,
+        counterpart_orgs=list(body.counterpart_orgs),
+        reason=body.reason,
+    )
+    application = app_of(request)
+    escalation_id = await run_in_threadpool(
+        application.raise_escalation, command, at=now_of(request)
+    )
+    response.headers["Location"] = f"/v1/escalations/{escalation_id}"
+    return _view(await run_in_threadpool(application.get_escalation, escalation_id))
+
+
+@router.get("/escalations/{escalation_id}", response_model=EscalationView)
+async def get_escalation(
+    escalation_id: UUID, request: Request, actor: CurrentActor
+) -> EscalationView:
+    escalation = await run_in_threadpool(app_of(request).get_escalation, escalation_id)
+    require_party(actor, escalation.parties, "escalation", rule="E-6")
+    return _view(escalation)
+
+
+@router.post("/escalations/{escalation_id}/steps", response_model=EscalationView)
+async def escalate(
+    escalation_id: UUID, body: StepRequest, request: Request, actor: CurrentActor
+) -> EscalationView:
+    """One step up the ladder, as the routine allows (E-6): who, when, why."""
+    command = Escalate(
+        escalation_id=escalation_id,
+        to_level=body.to_level,
+        by=actor.hsa_id,
+        by_org=actor.org_id,
+        by_role=actor.role,
+        reason=body.reason,
+        written_summary=body.written_summary,
+        agreed_by_orgs=list(body.agreed_by_orgs),
+    )
+    escalation = await run_in_threadpool(app_of(request).escalate, command, at=now_of(request))
+    return _view(escalation)
+
+
+@router.post("/escalations/{escalation_id}/resolution", response_model=EscalationView)
+async def resolve_escalation(
+    escalation_id: UUID, body: ResolutionRequest, request: Request, actor: CurrentActor
+) -> EscalationView:
+    """The matter is settled at its current step, or withdrawn by a party (E-6)."""
+    escalation = await run_in_threadpool(
+        app_of(request).resolve_escalation,
+        escalation_id,
+        resolution=body.resolution,
+        notes=body.notes,
+        by=actor.hsa_id,
+        by_org=actor.org_id,
+        by_role=actor.role,
+        at=now_of(request),
+    )
+    return _view(escalation)

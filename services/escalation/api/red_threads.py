@@ -1,0 +1,401 @@
+"""The red thread over HTTP (E-1..E-5): pull, coordinator, meeting, attendance, follow-up,
+closing, its calendar files, and the deadlines an organisation has coming.
+
+Who may pull (E-1) is decided from the verified token's organisation type,
+never from anything in the request body; the coordinator's steps need the
+coordinator role from the token.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from contracts import (
+    MUNICIPALITY_CODE_PATTERN,
+    FollowUpResult,
+    MeasureTried,
+    MeetingOutcome,
+    Role,
+)
+from contracts.base import HsaId, OrgIds
+from services.escalation.api.common import (
+    PROBLEMS,
+    Notes,
+    app_of,
+    ics_response,
+    now_of,
+    require_role,
+)
+from services.escalation.application import (
+    EvaluateFollowUp,
+    PullRedThread,
+    RecordMeetingHeld,
+    ScheduleMeeting,
+)
+from services.escalation.deadlines import Deadline
+from services.escalation.domain import RedThread
+from services.runtime.auth import Actor, CurrentActor
+from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+from services.runtime.problems import Problem
+
+router = APIRouter(prefix="/v1", tags=["red thread"], responses=PROBLEMS)
+
+MEETING_LENGTH = timedelta(minutes=90)
+Attended = Annotated[list[HsaId], Field(max_length=50)]
+
+
+class PullRequest(RequestModel):
+    personnummer: Personnummer
+    measures_tried: Annotated[list[MeasureTried], Field(min_length=1, max_length=10)]
+    burdened_orgs: OrgIds
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+
+
+class CoordinatorRequest(RequestModel):
+    coordinator: HsaId | None = Field(
+        None, description="HSA-id of the coordinator; default: the caller takes it."
+    )
+
+
+class MeetingRequest(RequestModel):
+    meeting_at: AwareDatetime
+    invited_orgs: OrgIds = Field(description="The organisations summoned to the meeting (E-3).")
+
+
+class MeetingHeldRequest(RequestModel):
+    attended_orgs: Attended = Field(
+        description="Summoned organisations that attended; every other one is absent (E-3)."
+    )
+    outcome: MeetingOutcome
+    notes: Notes = ""
+
+
+class FollowUpRequest(RequestModel):
+    follow_up_at: AwareDatetime
+
+
+class EvaluationRequest(RequestModel):
+    attended_orgs: Attended
+    result: FollowUpResult
+    notes: Notes = ""
+
+
+class HoldView(BaseModel):
+    stage: str
+    reason: str
+    basis_id: UUID
+    since: datetime
+
+
+class RedThreadView(BaseModel):
+    id: UUID
+    subject_id: str
+    status: str
+    pulled_at: datetime
+    pulled_by_org_type: str
+    measures_tried: list[str]
+    burdened_orgs: list[str]
+    municipality_code: str
+    coordinator: str | None
+    meeting_deadline: date
+    meeting_at: datetime | None
+    invited_orgs: list[str]
+    legal_basis: str | None
+    basis_id: UUID | None
+    hold: HoldView | None
+    meeting_held: bool
+    attended_orgs: list[str]
+    absent_orgs: list[str]
+    outcome: str | None
+    outcome_notes: str | None
+    follow_up_at: datetime | None
+    follow_up_legal_basis: str | None
+    follow_up_basis_id: UUID | None
+    follow_up_evaluated: bool
+    follow_up_absent_orgs: list[str]
+    follow_up_result: str | None
+    closed_at: datetime | None
+    meeting_overdue_since: datetime | None
+    follow_up_overdue_since: datetime | None
+
+
+class DeadlineView(BaseModel):
+    item_id: UUID
+    kind: str
+    rule: str
+    subject_id: str | None
+    due_at: datetime
+    """The first instant the deadline is missed."""
+    takes_place_at: datetime | None
+    met: bool
+    overdue: bool
+
+
+RULE_OF_DEADLINE = {
+    "red_thread_meeting": "E-3",
+    "red_thread_follow_up": "E-5",
+    "monthly_meeting_registration": "E-7",
+}
+
+
+def _view(red_thread: RedThread) -> RedThreadView:
+    hold = red_thread.hold
+    follow_up_basis = red_thread.follow_up_basis
+    return RedThreadView(
+        id=red_thread.id,
+        subject_id=red_thread.subject_id,
+        status=red_thread.status,
+        pulled_at=red_thread.pulled_at,
+        pulled_by_org_type=red_thread.pulled_by_org_type,
+        measures_tried=red_thread.measures_tried,
+        burdened_orgs=red_thread.burdened_orgs,
+        municipality_code=red_thread.municipality_code,
+        coordinator=red_thread.coordinator,
+        meeting_deadline=red_thread.meeting_deadline,
+        meeting_at=red_thread.meeting_at,
+        invited_orgs=red_thread.invited_orgs,
+        legal_basis=red_thread.basis.kind.value if red_thread.basis else None,
+        basis_id=red_thread.basis.id if red_thread.basis else None,
+        hold=HoldView(
+            stage=hold.stage.value,
+            reason=hold.reason.value,
+            basis_id=hold.basis_id,
+            since=hold.since,
+        )
+        if hold
+        else None,
+        meeting_held=red_thread.meeting_held,
+        attended_orgs=red_thread.attended_orgs,
+        absent_orgs=red_thread.absent_orgs,
+        outcome=red_thread.outcome,
+        outcome_notes=red_thread.outcome_notes,
+        follow_up_at=red_thread.follow_up_at,
+        follow_up_legal_basis=follow_up_basis.kind.value if follow_up_basis else None,
+        follow_up_basis_id=follow_up_basis.id if follow_up_basis else None,
+        follow_up_evaluated=red_thread.follow_up_evaluated,
+        follow_up_absent_orgs=red_thread.follow_up_absent_orgs,
+        follow_up_result=red_thread.follow_up_result,
+        closed_at=red_thread.closed_at,
+        meeting_overdue_since=red_thread.meeting_overdue_since,
+        follow_up_overdue_since=red_thread.follow_up_overdue_since,
+    )
+
+
+def _require_involved(actor: Actor, red_thread: RedThread) -> None:
+    """Only the coordinator and the organisations in the thread see it."""
+    if actor.role is not Role.COORDINATOR and actor.org_id not in red_thread.concerned_orgs:
+        raise Problem(403, "Forbidden", "your organisation is not part of this red thread")
+
+
+def _require_coordinator(actor: Actor, what: str) -> None:
+    require_role(actor, [Role.COORDINATOR], what, rule="E-3")
+
+
+@router.post("/red-threads", status_code=201, response_model=RedThreadView)
+async def pull_red_thread(
+    body: PullRequest, request: Request, response: Response, actor: CurrentActor
+) -> RedThreadView:
+    """Pull the red thread (E-1, E-2): ambulance, rescue services or police only."""
+    command = PullRedThread(
+        subject_id=subject_id_for(request, body.personnummer),
+        pulled_by=actor.hsa_id,
+        pulled_by_org=actor.org_id,
+        pulled_by_org_type=actor.org_type.value,
+        measures_tried=[m.value for m in body.measures_tried],
+        burdened_orgs=list(body.burdened_orgs),
+        municipality_code=body.municipality_code,
+    )
+    application = app_of(request)
+    red_thread_id = await run_in_threadpool(
+        application.pull_red_thread, command, at=now_of(request)
+    )
+    response.headers["Location"] = f"/v1/red-threads/{red_thread_id}"
+    return _view(await run_in_threadpool(application.get_red_thread, red_thread_id))
+
+
+@router.get("/red-threads/{red_thread_id}", response_model=RedThreadView)
+async def get_red_thread(
+    red_thread_id: UUID, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    _require_involved(actor, red_thread)
+    return _view(red_thread)
+
+
+@router.post("/red-threads/{red_thread_id}/coordinator", response_model=RedThreadView)
+async def assign_coordinator(
+    red_thread_id: UUID, body: CoordinatorRequest, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    """A coordinator at the coordination office takes the red thread (E-3)."""
+    _require_coordinator(actor, "assigns the red thread's coordinator")
+    red_thread = await run_in_threadpool(
+        app_of(request).assign_coordinator,
+        red_thread_id,
+        coordinator=body.coordinator or actor.hsa_id,
+        assigned_by=actor.hsa_id,
+        at=now_of(request),
+    )
+    return _view(red_thread)
+
+
+@router.post("/red-threads/{red_thread_id}/meeting", response_model=RedThreadView)
+async def schedule_meeting(
+    red_thread_id: UUID, body: MeetingRequest, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    """The coordinator convenes the meeting within 14 days (E-3), on a legal basis (E-4).
+
+    Again only while the meeting is on hold: a new time, on a basis that holds then.
+    """
+    _require_coordinator(actor, "convenes the red-thread meeting")
+    command = ScheduleMeeting(
+        red_thread_id=red_thread_id,
+        meeting_at=body.meeting_at,
+        invited_orgs=list(body.invited_orgs),
+        scheduled_by=actor.hsa_id,
+    )
+    red_thread = await run_in_threadpool(
+        app_of(request).schedule_meeting, command, at=now_of(request)
+    )
+    return _view(red_thread)
+
+
+@router.post("/red-threads/{red_thread_id}/meeting/held", response_model=RedThreadView)
+async def record_meeting_held(
+    red_thread_id: UUID, body: MeetingHeldRequest, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    """The meeting took place: attendance per summoned organisation, and the outcome (E-3).
+
+    Every summoned organisation not among `attended_orgs` is recorded absent
+    (MeetingAbsenceRecorded, a deviation).
+    """
+    _require_coordinator(actor, "records the red-thread meeting")
+    command = RecordMeetingHeld(
+        red_thread_id=red_thread_id,
+        attended_orgs=list(body.attended_orgs),
+        outcome=body.outcome,
+        notes=body.notes,
+        recorded_by=actor.hsa_id,
+    )
+    red_thread = await run_in_threadpool(
+        app_of(request).record_meeting_held, command, at=now_of(request)
+    )
+    return _view(red_thread)
+
+
+@router.post("/red-threads/{red_thread_id}/follow-up", response_model=RedThreadView)
+async def book_follow_up(
+    red_thread_id: UUID, body: FollowUpRequest, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    """Book the follow-up and evaluation after the meeting (E-5), on a legal basis (E-4)."""
+    _require_coordinator(actor, "books the follow-up")
+    red_thread = await run_in_threadpool(
+        app_of(request).book_follow_up,
+        red_thread_id,
+        follow_up_at=body.follow_up_at,
+        booked_by=actor.hsa_id,
+        at=now_of(request),
+    )
+    return _view(red_thread)
+
+
+@router.post("/red-threads/{red_thread_id}/follow-up/evaluation", response_model=RedThreadView)
+async def evaluate_follow_up(
+    red_thread_id: UUID, body: EvaluationRequest, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    """The follow-up was held: attendance and how things stand (E-5)."""
+    _require_coordinator(actor, "records the follow-up evaluation")
+    command = EvaluateFollowUp(
+        red_thread_id=red_thread_id,
+        attended_orgs=list(body.attended_orgs),
+        result=body.result,
+        notes=body.notes,
+        recorded_by=actor.hsa_id,
+    )
+    red_thread = await run_in_threadpool(
+        app_of(request).evaluate_follow_up, command, at=now_of(request)
+    )
+    return _view(red_thread)
+
+
+@router.post("/red-threads/{red_thread_id}/closure", response_model=RedThreadView)
+async def close_red_thread(
+    red_thread_id: UUID, request: Request, actor: CurrentActor
+) -> RedThreadView:
+    """Close the red thread: only after its follow-up was evaluated (E-5)."""
+    _require_coordinator(actor, "closes the red thread")
+    red_thread = await run_in_threadpool(
+        app_of(request).close_red_thread, red_thread_id, closed_by=actor.hsa_id, at=now_of(request)
+    )
+    return _view(red_thread)
+
+
+@router.get("/red-threads/{red_thread_id}/meeting.ics")
+async def meeting_calendar(red_thread_id: UUID, request: Request, actor: CurrentActor) -> Response:
+    """The red-thread meeting as an iCalendar file (tentative while on hold)."""
+    red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    _require_involved(actor, red_thread)
+    if red_thread.meeting_at is None:
+        raise Problem(404, "Not Found", "no meeting is scheduled", rule="E-3")
+    on_hold = red_thread.hold is not None and red_thread.hold.stage.value == "meeting"
+    return ics_response(
+        f"red-thread-{red_thread.id}-meeting",
+        "Det röda snöret: samverkansmöte",
+        _description(red_thread),
+        red_thread.meeting_at,
+        MEETING_LENGTH,
+        tentative=on_hold,
+        stamp=now_of(request),
+    )
+
+
+@router.get("/red-threads/{red_thread_id}/follow-up.ics")
+async def follow_up_calendar(
+    red_thread_id: UUID, request: Request, actor: CurrentActor
+) -> Response:
+    """The follow-up and evaluation as an iCalendar file (tentative while on hold)."""
+    red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    _require_involved(actor, red_thread)
+    if red_thread.follow_up_at is None:
+        raise Problem(404, "Not Found", "no follow-up is booked", rule="E-5")
+    on_hold = red_thread.hold is not None and red_thread.hold.stage.value == "follow_up"
+    return ics_response(
+        f"red-thread-{red_thread.id}-follow-up",
+        "Det röda snöret: uppföljning och utvärdering",
+        _description(red_thread),
+        red_thread.follow_up_at,
+        MEETING_LENGTH,
+        tentative=on_hold,
+        stamp=now_of(request),
+    )
+
+
+def _description(red_thread: RedThread) -> str:
+    summoned = ", ".join(red_thread.invited_orgs)
+    return f"Röd tråd {red_thread.id}. Kallade verksamheter (HSA-id): {summoned}."
+
+
+@router.get("/deadlines", response_model=list[DeadlineView])
+async def deadlines(request: Request, actor: CurrentActor) -> list[DeadlineView]:
+    """The caller's organisation's deadlines: those coming, and those missed (D-7)."""
+    now = now_of(request)
+    found = await run_in_threadpool(app_of(request).deadlines_for, actor.org_id, now)
+    return [_deadline_view(d, now) for d in found]
+
+
+def _deadline_view(deadline: Deadline, now: datetime) -> DeadlineView:
+    return DeadlineView(
+        item_id=deadline.item_id,
+        kind=deadline.kind.value,
+        rule=RULE_OF_DEADLINE[deadline.kind.value],
+        subject_id=deadline.subject_id,
+        due_at=deadline.due_at,
+        takes_place_at=deadline.takes_place_at,
+        met=deadline.met,
+        overdue=not deadline.met and deadline.due_at <= now,
+    )

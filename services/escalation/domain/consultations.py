@@ -1,0 +1,172 @@
+"""Outside the monthly agenda: acute matters (E-8) and consultations (E-9), seed 003.
+
+E-8: "ärenden som är akuta och inte kan vänta till nästa möte" go straight to
+the other unit's deputy unit manager — no registration, no cutoff.
+
+E-9: "Den enhet där den enskilde är aktuell kan anonymt eller namngivet
+konsultera kring ett ärende." An anonymous consultation has no subject at
+all, so nothing about it can be linked to the individual, here or on a topic;
+a named one is about a subject. Either way the meeting decides together how
+the matter is handled from now on.
+
+Pure domain: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts import ConsultationOutcome, Role
+from services.escalation.domain.errors import (
+    AcuteMatterAlreadyAcknowledged,
+    AcuteMatterInvalid,
+    AcuteMatterNotYours,
+    ConsultationInvalid,
+)
+
+
+class AcuteMatter(Aggregate):
+    """E-8: an acute matter, sent straight to the other unit's deputy unit manager."""
+
+    class Raised(Aggregate.Created):
+        subject_id: str | None
+        from_org: str
+        to_org: str
+        raised_by: str
+        question: str
+        raised_at: datetime
+
+    class Taken(Aggregate.Event):
+        taken_by: str
+        taken_at: datetime
+
+    @classmethod
+    def raise_matter(
+        cls,
+        *,
+        subject_id: str | None,
+        from_org: str,
+        to_org: str,
+        raised_by: str,
+        question: str,
+        at: datetime,
+    ) -> AcuteMatter:
+        if to_org == from_org:
+            raise AcuteMatterInvalid("an acute matter goes to another unit's deputy unit manager")
+        if not question.strip():
+            raise AcuteMatterInvalid("say what is acute and what is asked")
+        matter: AcuteMatter = cls(
+            subject_id=subject_id,
+            from_org=from_org,
+            to_org=to_org,
+            raised_by=raised_by,
+            question=question.strip(),
+            raised_at=at,
+        )
+        return matter
+
+    @event(Raised)
+    def __init__(
+        self,
+        *,
+        subject_id: str | None,
+        from_org: str,
+        to_org: str,
+        raised_by: str,
+        question: str,
+        raised_at: datetime,
+    ) -> None:
+        self.subject_id = subject_id
+        self.from_org = from_org
+        self.to_org = to_org
+        self.raised_by = raised_by
+        self.question = question
+        self.raised_at = raised_at
+        self.taken_by: str | None = None
+        self.taken_at: datetime | None = None
+
+    def take(self, *, by: str, by_org: str, by_role: Role, at: datetime) -> None:
+        """E-8: the deputy unit manager of the unit it was sent to takes it."""
+        if by_org != self.to_org or by_role is not Role.DEPUTY_UNIT_MANAGER:
+            raise AcuteMatterNotYours(
+                f"the acute matter was sent to the deputy unit manager of {self.to_org}"
+            )
+        if self.taken_by is not None:
+            raise AcuteMatterAlreadyAcknowledged(f"already taken by {self.taken_by}")
+        self._taken(taken_by=by, taken_at=at)
+
+    @event(Taken)
+    def _taken(self, *, taken_by: str, taken_at: datetime) -> None:
+        self.taken_by = taken_by
+        self.taken_at = taken_at
+
+
+class Consultation(Aggregate):
+    """E-9: one consultation, anonymous (no subject) or named."""
+
+    class Held(Aggregate.Created):
+        subject_id: str | None
+        consulting_org: str
+        consulted_orgs: list[str]
+        meeting_id: UUID | None
+        outcome: str
+        notes: str
+        recorded_by: str
+        held_at: datetime
+
+    @classmethod
+    def hold(
+        cls,
+        *,
+        subject_id: str | None,
+        consulting_org: str,
+        consulted_orgs: list[str],
+        meeting_id: UUID | None,
+        outcome: ConsultationOutcome,
+        notes: str,
+        recorded_by: str,
+        at: datetime,
+    ) -> Consultation:
+        consulted = [org for org in dict.fromkeys(consulted_orgs) if org != consulting_org]
+        if not consulted:
+            raise ConsultationInvalid("a consultation asks at least one other unit")
+        consultation: Consultation = cls(
+            subject_id=subject_id,
+            consulting_org=consulting_org,
+            consulted_orgs=consulted,
+            meeting_id=meeting_id,
+            outcome=outcome.value,
+            notes=notes.strip(),
+            recorded_by=recorded_by,
+            held_at=at,
+        )
+        return consultation
+
+    @event(Held)
+    def __init__(
+        self,
+        *,
+        subject_id: str | None,
+        consulting_org: str,
+        consulted_orgs: list[str],
+        meeting_id: UUID | None,
+        outcome: str,
+        notes: str,
+        recorded_by: str,
+        held_at: datetime,
+    ) -> None:
+        self.subject_id = subject_id
+        self.consulting_org = consulting_org
+        self.consulted_orgs = consulted_orgs
+        self.meeting_id = meeting_id
+        self.outcome = ConsultationOutcome(outcome)
+        self.notes = notes
+        self.recorded_by = recorded_by
+        self.held_at = held_at
+
+    @property
+    def anonymous(self) -> bool:
+        return self.subject_id is None

@@ -1,0 +1,452 @@
+"""The monthly meetings of deputy unit managers (E-7, seed 003).
+
+Once a month the deputy unit managers of the units (IoF and ÄoF) meet;
+alignment meetings (avstämningsmöte, mandatory for all) and collaboration
+meetings (samverkansmöte, mandatory for those summoned) alternate. Cases are
+registered by 12:00 Europe/Stockholm the day before, with the individual's
+name and age, a short background, the current situation, and the problem and
+question. Minutes are kept, the minute-taker rotating among the units. Once
+a term the alignment meeting takes stock of the known upcoming transfers.
+
+Readings a coordinator would expect, written down:
+
+- "Varannan månad" alternates by sequence: the meeting after an alignment
+  meeting is a collaboration meeting, even when a month (July) is skipped.
+- "Dagen innan" is the calendar day before, weekends included: a Monday
+  meeting closes at Sunday 12:00. Registration at 12:00:00 exactly is in time.
+- A term is a half-year: spring (VT) January to June, autumn (HT) July to December;
+  the first alignment meeting planned in a term is that term's inventory.
+- Collaboration meetings are "obligatoriskt när man blir kallad": a unit is
+  summoned by a registration naming it, and the registering unit attends too.
+
+Name and age are personal data: they are kept in this service's store and
+never published (CaseRegisteredForMeeting carries ids only).
+
+Pure domain: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts import MonthlyMeetingKind
+from services.escalation.domain.errors import (
+    MonthlyMeetingConflict,
+    MonthlyMeetingInvalid,
+    NotAMember,
+    NotTheMinuteTaker,
+    RegistrationClosed,
+    RegistrationIncomplete,
+)
+from services.runtime.time import STOCKHOLM, stockholm_date
+
+REGISTRATION_CLOSES = time(12, 0)
+MAX_AGE = 130
+
+
+def registration_cutoff(starts_at: datetime) -> datetime:
+    """E-7 (seed 003): "senast kl. 12.00 dagen innan mötet" — noon in Stockholm on the
+    calendar day before the meeting's Stockholm date, in that day's offset (CET or CEST)."""
+    day_before = stockholm_date(starts_at) - timedelta(days=1)
+    return datetime.combine(day_before, REGISTRATION_CLOSES, tzinfo=STOCKHOLM)
+
+
+def term_of(day: date) -> str:
+    """The half-year term a day falls in: "2026-VT" (Jan to Jun) or "2026-HT" (Jul to Dec)."""
+    return f"{day.year}-{'VT' if day.month <= 6 else 'HT'}"
+
+
+def next_term(term: str) -> str:
+    year, half = term.split("-")
+    return f"{year}-HT" if half == "VT" else f"{int(year) + 1}-VT"
+
+
+def alternate(kind: MonthlyMeetingKind) -> MonthlyMeetingKind:
+    """E-7: alignment and collaboration meetings take turns."""
+    if kind is MonthlyMeetingKind.ALIGNMENT:
+        return MonthlyMeetingKind.COLLABORATION
+    return MonthlyMeetingKind.ALIGNMENT
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    meeting_id: UUID
+    starts_at: datetime
+    kind: MonthlyMeetingKind
+    minute_taker: str
+    inventory: bool
+
+
+class MeetingSeries(Aggregate):
+    """The calendar of one forum's monthly meetings: which kind, who takes the minutes."""
+
+    class Created(Aggregate.Created):
+        name: str
+        members: list[str]
+        first_kind: str
+        created_by: str
+        created_at: datetime
+
+    class MeetingPlanned(Aggregate.Event):
+        meeting_id: UUID
+        starts_at: datetime
+        kind: str
+        minute_taker: str
+        inventory: bool
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        name: str,
+        members: list[str],
+        first_kind: MonthlyMeetingKind,
+        created_by: str,
+        at: datetime,
+    ) -> MeetingSeries:
+        unique = list(dict.fromkeys(members))
+        if len(unique) < 2:
+            raise MonthlyMeetingInvalid(
+                "a collaboration forum has the deputy unit managers of at least two units"
+            )
+        if not name.strip():
+            raise MonthlyMeetingInvalid("name the forum")
+        series: MeetingSeries = cls(
+            name=name.strip(),
+            members=unique,
+            first_kind=first_kind.value,
+            created_by=created_by,
+            created_at=at,
+        )
+        return series
+
+    @event(Created)
+    def __init__(
+        self,
+        *,
+        name: str,
+        members: list[str],
+        first_kind: str,
+        created_by: str,
+        created_at: datetime,
+    ) -> None:
+        self.name = name
+        self.members = members
+        self.first_kind = MonthlyMeetingKind(first_kind)
+        self.meetings: list[PlannedMeeting] = []
+
+    def next_kind(self) -> MonthlyMeetingKind:
+        return alternate(self.meetings[-1].kind) if self.meetings else self.first_kind
+
+    def next_minute_taker(self) -> str:
+        """E-7: "Ansvaret för att dokumentera ... alterneras mellan deltagarna" — in turn."""
+        return self.members[len(self.meetings) % len(self.members)]
+
+    def plan(self, *, meeting_id: UUID, starts_at: datetime, now: datetime) -> PlannedMeeting:
+        """E-7: the next meeting, once a month, of the other kind than the last."""
+        if starts_at <= now:
+            raise MonthlyMeetingInvalid("starts_at is in the past")
+        month = stockholm_date(starts_at).replace(day=1)
+        if self.meetings:
+            last = self.meetings[-1]
+            if stockholm_date(last.starts_at).replace(day=1) >= month:
+                raise MonthlyMeetingConflict(
+                    f"the forum meets once a month and the last meeting planned is on "
+                    f"{stockholm_date(last.starts_at).isoformat()}: plan a later month"
+                )
+        kind = self.next_kind()
+        term = term_of(stockholm_date(starts_at))
+        inventory = kind is MonthlyMeetingKind.ALIGNMENT and not any(
+            m.inventory and term_of(stockholm_date(m.starts_at)) == term for m in self.meetings
+        )
+        self._planned(
+            meeting_id=meeting_id,
+            starts_at=starts_at,
+            kind=kind.value,
+            minute_taker=self.next_minute_taker(),
+            inventory=inventory,
+        )
+        return self.meetings[-1]
+
+    @event(MeetingPlanned)
+    def _planned(
+        self,
+        *,
+        meeting_id: UUID,
+        starts_at: datetime,
+        kind: str,
+        minute_taker: str,
+        inventory: bool,
+    ) -> None:
+        self.meetings.append(
+            PlannedMeeting(meeting_id, starts_at, MonthlyMeetingKind(kind), minute_taker, inventory)
+        )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A case on the agenda. `name` and `age` are personal data: never published."""
+
+    registration_id: UUID
+    subject_id: str | None
+    registering_org: str
+    registered_by: str
+    name: str
+    age: int
+    background: str
+    current_situation: str
+    problem_and_question: str
+    summoned_orgs: list[str]
+    registered_at: datetime
+
+
+class MonthlyMeeting(Aggregate):
+    """One monthly meeting: its agenda (registered cases), attendance and minutes."""
+
+    class Planned(Aggregate.Created):
+        meeting_id: UUID
+        series_id: UUID
+        starts_at: datetime
+        kind: str
+        members: list[str]
+        minute_taker: str
+        inventory: bool
+
+    class CaseRegistered(Aggregate.Event):
+        meeting_kind: str
+        meeting_at: datetime
+        registration_id: UUID
+        subject_id: str | None
+        registering_org: str
+        registered_by: str
+        name: str
+        age: int
+        background: str
+        current_situation: str
+        problem_and_question: str
+        summoned_orgs: list[str]
+        registered_at: datetime
+
+    class AttendanceRecorded(Aggregate.Event):
+        present_orgs: list[str]
+        absent_orgs: list[str]
+        recorded_by: str
+        recorded_at: datetime
+
+    class MinutesRecorded(Aggregate.Event):
+        text: str
+        recorded_by: str
+        recorded_by_org: str
+        recorded_at: datetime
+
+    @classmethod
+    def plan(
+        cls, *, meeting_id: UUID, series: MeetingSeries, planned: PlannedMeeting
+    ) -> MonthlyMeeting:
+        meeting: MonthlyMeeting = cls(
+            meeting_id=meeting_id,
+            series_id=series.id,
+            starts_at=planned.starts_at,
+            kind=planned.kind.value,
+            members=series.members,
+            minute_taker=planned.minute_taker,
+            inventory=planned.inventory,
+        )
+        return meeting
+
+    @staticmethod
+    def create_id(meeting_id: UUID) -> UUID:
+        """The id the series planned it under."""
+        return meeting_id
+
+    @event(Planned)
+    def __init__(
+        self,
+        *,
+        meeting_id: UUID,
+        series_id: UUID,
+        starts_at: datetime,
+        kind: str,
+        members: list[str],
+        minute_taker: str,
+        inventory: bool,
+    ) -> None:
+        self.series_id = series_id
+        self.starts_at = starts_at
+        self.kind = MonthlyMeetingKind(kind)
+        self.members = members
+        self.minute_taker = minute_taker
+        self.inventory = inventory
+        self.registrations: list[Registration] = []
+        self.present_orgs: list[str] | None = None
+        self.absent_orgs: list[str] = []
+        self.minutes: str | None = None
+        self.minutes_by: str | None = None
+
+    @property
+    def registration_cutoff(self) -> datetime:
+        return registration_cutoff(self.starts_at)
+
+    @property
+    def summoned_orgs(self) -> list[str]:
+        """Who must attend (E-7): everyone at an alignment meeting; at a collaboration
+        meeting, the units the registered cases summon and the units registering them."""
+        if self.kind is MonthlyMeetingKind.ALIGNMENT:
+            return list(self.members)
+        summoned = [
+            org for r in self.registrations for org in (r.registering_org, *r.summoned_orgs)
+        ]
+        return list(dict.fromkeys(summoned))
+
+    def register_case(
+        self,
+        *,
+        registration_id: UUID,
+        subject_id: str | None,
+        registering_org: str,
+        registered_by: str,
+        name: str,
+        age: int,
+        background: str,
+        current_situation: str,
+        problem_and_question: str,
+        summoned_orgs: list[str],
+        now: datetime,
+    ) -> Registration:
+        """E-7: by 12:00 the day before, by a member unit, with every field the routine asks."""
+        if registering_org not in self.members:
+            raise NotAMember("only the forum's member units register cases for its meetings")
+        if now > self.registration_cutoff:
+            raise RegistrationClosed(
+                "cases are registered by 12:00 (Europe/Stockholm) the day before the meeting; "
+                f"registration closed at {self.registration_cutoff.isoformat()}"
+            )
+        missing = [
+            field
+            for field, value in (
+                ("name", name),
+                ("background", background),
+                ("current_situation", current_situation),
+                ("problem_and_question", problem_and_question),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            raise RegistrationIncomplete(f"a registration gives {', '.join(missing)}")
+        if not 0 <= age <= MAX_AGE:
+            raise RegistrationIncomplete(f"age must be between 0 and {MAX_AGE}")
+        summoned = [org for org in dict.fromkeys(summoned_orgs) if org != registering_org]
+        strangers = [org for org in summoned if org not in self.members]
+        if strangers:
+            raise NotAMember(f"{', '.join(strangers)} are not members of the forum")
+        self._registered(
+            meeting_kind=self.kind.value,
+            meeting_at=self.starts_at,
+            registration_id=registration_id,
+            subject_id=subject_id,
+            registering_org=registering_org,
+            registered_by=registered_by,
+            name=name.strip(),
+            age=age,
+            background=background.strip(),
+            current_situation=current_situation.strip(),
+            problem_and_question=problem_and_question.strip(),
+            summoned_orgs=summoned or [o for o in self.members if o != registering_org],
+            registered_at=now,
+        )
+        return self.registrations[-1]
+
+    @event(CaseRegistered)
+    def _registered(
+        self,
+        *,
+        meeting_kind: str,
+        meeting_at: datetime,
+        registration_id: UUID,
+        subject_id: str | None,
+        registering_org: str,
+        registered_by: str,
+        name: str,
+        age: int,
+        background: str,
+        current_situation: str,
+        problem_and_question: str,
+        summoned_orgs: list[str],
+        registered_at: datetime,
+    ) -> None:
+        self.registrations.append(
+            Registration(
+                registration_id,
+                subject_id,
+                registering_org,
+                registered_by,
+                name,
+                age,
+                background,
+                current_situation,
+                problem_and_question,
+                summoned_orgs,
+                registered_at,
+            )
+        )
+
+    def record_attendance(
+        self, *, present_orgs: list[str], recorded_by: str, now: datetime
+    ) -> None:
+        """E-7: who came; a summoned unit that did not is recorded absent."""
+        if now < self.starts_at:
+            raise MonthlyMeetingInvalid("attendance is recorded once the meeting has started")
+        if self.present_orgs is not None:
+            raise MonthlyMeetingConflict("attendance was already recorded")
+        present = list(dict.fromkeys(present_orgs))
+        strangers = [org for org in present if org not in self.members]
+        if strangers:
+            raise NotAMember(f"{', '.join(strangers)} are not members of the forum")
+        absent = [org for org in self.summoned_orgs if org not in present]
+        self._attendance(
+            present_orgs=present, absent_orgs=absent, recorded_by=recorded_by, recorded_at=now
+        )
+
+    @event(AttendanceRecorded)
+    def _attendance(
+        self,
+        *,
+        present_orgs: list[str],
+        absent_orgs: list[str],
+        recorded_by: str,
+        recorded_at: datetime,
+    ) -> None:
+        self.present_orgs = present_orgs
+        self.absent_orgs = absent_orgs
+
+    def record_minutes(
+        self, *, text: str, recorded_by: str, recorded_by_org: str, now: datetime
+    ) -> None:
+        """E-7: minutes are kept by this meeting's minute-taker (the turn rotates)."""
+        if recorded_by_org != self.minute_taker:
+            raise NotTheMinuteTaker(
+                f"the minutes of this meeting are kept by {self.minute_taker} (the turn rotates)"
+            )
+        if now < self.starts_at:
+            raise MonthlyMeetingInvalid("minutes are recorded once the meeting has started")
+        if self.minutes is not None:
+            raise MonthlyMeetingConflict("the minutes were already recorded")
+        if not text.strip():
+            raise MonthlyMeetingInvalid("the minutes are empty")
+        self._minutes(
+            text=text.strip(),
+            recorded_by=recorded_by,
+            recorded_by_org=recorded_by_org,
+            recorded_at=now,
+        )
+
+    @event(MinutesRecorded)
+    def _minutes(
+        self, *, text: str, recorded_by: str, recorded_by_org: str, recorded_at: datetime
+    ) -> None:
+        self.minutes = text
+        self.minutes_by = recorded_by

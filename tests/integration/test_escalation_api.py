@@ -1,0 +1,408 @@
+"""The escalation API with its clock in the test's hand: bad input is a 4xx problem naming
+the rule and stores nothing; the ladder, the monthly meetings, acute matters and
+consultations over HTTP; calendar files, deadlines and the overdue gauge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import icalendar
+import pytest
+
+from contracts import OrgType, Role, decode, events_topic
+from services.escalation.main import create_app as create_escalation_app
+from services.runtime.auth import Actor
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.problems import PROBLEM_JSON
+from services.runtime.settings import RuntimeSettings
+from tests.support import (
+    COORDINATOR,
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    InProcessService,
+    MovableClock,
+    made_up_personnummer,
+    read_topic,
+    wait_for,
+)
+
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+AOF_UNIT_MANAGER = Actor("SE2120000001-E002", AOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
+SCHOOL = Actor("SE2120000001-S999", "SE2120000001-SKL1", OrgType.SCHOOL, Role.CASEWORKER)
+START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(START)
+
+
+@pytest.fixture
+def escalation(
+    runtime_settings: RuntimeSettings, clock: MovableClock
+) -> Iterator[InProcessService]:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    service = InProcessService(
+        "escalation",
+        runtime_settings,
+        lambda: create_escalation_app(runtime_settings, clock, overdue_check_seconds=0.1),
+    ).start()
+    yield service
+    service.stop()
+
+
+def call(
+    service: InProcessService, actor: Actor, method: str, path: str, body: Any = None
+) -> httpx.Response:
+    with service.client(actor) as client:
+        return client.request(method, path, json=body)
+
+
+def assert_problem(response: httpx.Response, status: int, rule: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert response.json()["rule"] == rule, response.json()
+
+
+def pull(escalation: InProcessService) -> dict[str, Any]:
+    pulled = call(
+        escalation,
+        POLICE,
+        "POST",
+        "/v1/red-threads",
+        {
+            "personnummer": made_up_personnummer("19900101", "123"),
+            "measures_tried": ["sip"],
+            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
+            "municipality_code": "0180",
+        },
+    )
+    assert pulled.status_code == 201, pulled.text
+    body: dict[str, Any] = pulled.json()
+    return body
+
+
+def forum(escalation: InProcessService) -> str:
+    created = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/meeting-series",
+        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
+    )
+    assert created.status_code == 201, created.text
+    series_id: str = created.json()["id"]
+    return series_id
+
+
+def registration(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Testa Testsson",
+        "age": 18,
+        "background": "Känd inom barn och unga; utredd för NPF.",
+        "current_situation": "Familjehemsplacerad; insatser till 19 år.",
+        "problem_and_question": "Fortsatt stöd efter 19 år: överföring till ÄoF?",
+    }
+    body.update(changes)
+    return body
+
+
+# --- E-1..E-5 over HTTP ------------------------------------------------------------------------
+
+
+def test_e5_closing_a_thread_before_its_follow_up_is_409_naming_e5_and_stores_nothing(
+    escalation: InProcessService,
+) -> None:
+    red_thread = pull(escalation)
+    path = f"/v1/red-threads/{red_thread['id']}"
+
+    closed = call(escalation, COORDINATOR, "POST", f"{path}/closure")
+    not_held = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/meeting/held",
+        {"attended_orgs": [], "outcome": "not_agreed"},
+    )
+    no_follow_up = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/follow-up",
+        {"follow_up_at": (START + timedelta(days=20)).isoformat()},
+    )
+
+    assert_problem(closed, 409, "E-5")
+    assert_problem(not_held, 409, "E-3")
+    assert_problem(no_follow_up, 409, "E-5")
+    after = call(escalation, POLICE, "GET", path).json()
+    assert after == red_thread
+    assert after["status"] == "pulled"
+
+
+def test_e3_only_the_coordinator_convenes_records_and_closes(
+    escalation: InProcessService,
+) -> None:
+    path = f"/v1/red-threads/{pull(escalation)['id']}"
+    for step, body in (
+        ("coordinator", {}),
+        ("meeting/held", {"attended_orgs": [], "outcome": "not_agreed"}),
+        ("closure", None),
+    ):
+        assert_problem(call(escalation, POLICE, "POST", f"{path}/{step}", body), 403, "E-3")
+
+    assigned = call(escalation, COORDINATOR, "POST", f"{path}/coordinator", {})
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["coordinator"] == COORDINATOR.hsa_id
+
+
+def test_deadlines_list_the_e3_limit_and_the_overdue_gauge_counts_it(
+    escalation: InProcessService,
+    clock: MovableClock,
+    runtime_settings: RuntimeSettings,
+    kafka: EmbeddedBroker,
+) -> None:
+    red_thread = pull(escalation)
+
+    deadlines = call(escalation, SOCIAL, "GET", "/v1/deadlines").json()
+    assert [(d["item_id"], d["rule"], d["overdue"]) for d in deadlines] == [
+        (red_thread["id"], "E-3", False)
+    ]
+    assert call(escalation, HEALTH, "GET", "/v1/deadlines").json() == []
+
+    clock.advance(timedelta(days=15))
+
+    def overdue_on_topic() -> list[Any]:
+        topic = events_topic("escalation", prefix=runtime_settings.topic_prefix)
+        events = [decode(r.value, r.headers).event for r in read_topic(kafka.bootstrap, topic)]
+        return [e for e in events if type(e).__name__ == "RedThreadMeetingOverdue"]
+
+    overdue = wait_for(overdue_on_topic, timeout=20)
+    assert str(overdue[0].red_thread_id) == red_thread["id"]
+    assert [d["overdue"] for d in call(escalation, SOCIAL, "GET", "/v1/deadlines").json()] == [True]
+    wait_for(
+        lambda: "samverkan_red_threads_overdue 1.0" in httpx.get(f"{escalation.url}/metrics").text
+    )
+    view = call(escalation, POLICE, "GET", f"/v1/red-threads/{red_thread['id']}").json()
+    assert view["meeting_overdue_since"] is not None
+
+
+# --- E-6 over HTTP ----------------------------------------------------------------------------
+
+
+def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService) -> None:
+    raised = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations",
+        {
+            "track": "needs",
+            "personnummer": made_up_personnummer("20080301", "456"),
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": "Oenighet om boendestöd efter 19 år.",
+        },
+    )
+    assert raised.status_code == 201, raised.text
+    path = f"/v1/escalations/{raised.json()['id']}"
+    assert raised.json()["level"] == "deputy_unit_manager"
+    assert raised.json()["next_steps"] == ["unit_manager"]
+
+    skipped = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"{path}/steps",
+        {"to_level": "department_head", "reason": "Snabbare."},
+    )
+    not_agreed = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"{path}/steps",
+        {
+            "to_level": "unit_manager",
+            "reason": "Olöst på biträdande nivå.",
+            "written_summary": "Se bifogat underlag.",
+            "agreed_by_orgs": [IOF],
+        },
+    )
+    assert_problem(skipped, 422, "E-6")
+    assert_problem(not_agreed, 422, "E-6")
+    assert len(call(escalation, AOF_DEPUTY, "GET", path).json()["steps"]) == 1
+
+    stepped = call(
+        escalation,
+        AOF_DEPUTY,
+        "POST",
+        f"{path}/steps",
+        {
+            "to_level": "unit_manager",
+            "reason": "Olöst på biträdande nivå.",
+            "written_summary": "Båda enheterna är överens om att lyfta ärendet.",
+            "agreed_by_orgs": [IOF, AOF],
+        },
+    )
+    assert stepped.status_code == 200, stepped.text
+    assert [s["level"] for s in stepped.json()["steps"]] == ["deputy_unit_manager", "unit_manager"]
+    assert stepped.json()["responsible_org"] == IOF
+    resolved = call(
+        escalation, AOF_UNIT_MANAGER, "POST", f"{path}/resolution", {"resolution": "agreed"}
+    )
+    assert resolved.json()["resolution"] == "agreed"
+    assert_problem(call(escalation, SCHOOL, "GET", path), 403, "E-6")
+
+
+# --- E-7 over HTTP ----------------------------------------------------------------------------
+
+
+def test_e7_registering_after_noon_the_day_before_is_422_naming_e7_across_dst(
+    escalation: InProcessService, clock: MovableClock
+) -> None:
+    series_id = forum(escalation)
+    # Monday 29 March 2027; the day before is the spring-forward Sunday: noon CEST = 10:00 UTC.
+    starts_at = datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
+    planned = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{series_id}/meetings",
+        {"starts_at": starts_at.isoformat()},
+    )
+    assert planned.status_code == 201, planned.text
+    meeting = planned.json()
+    assert meeting["registration_closes_at"] == "2027-03-28T12:00:00+02:00"
+    path = f"/v1/monthly-meetings/{meeting['id']}"
+
+    clock.advance(datetime(2027, 3, 28, 9, 59, tzinfo=UTC) - clock.now())
+    in_time = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", registration())
+    assert in_time.status_code == 201, in_time.text
+
+    clock.advance(timedelta(minutes=1, seconds=1))  # 12:00:01 CEST
+    late = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", registration())
+    assert_problem(late, 422, "E-7")
+
+    read = call(escalation, AOF_DEPUTY, "GET", path).json()
+    assert [(r["name"], r["age"]) for r in read["agenda"]] == [("Testa Testsson", 18)]
+    assert read["kind"] == "alignment"
+    assert read["inventory"] == []
+    assert_problem(call(escalation, SCHOOL, "GET", path), 403, "E-7")
+
+
+def test_e7_registrations_are_for_deputies_of_member_units_with_every_field(
+    escalation: InProcessService,
+) -> None:
+    series_id = forum(escalation)
+    meeting_id = call(
+        escalation,
+        AOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{series_id}/meetings",
+        {"starts_at": (START + timedelta(days=10)).isoformat()},
+    ).json()["id"]
+    path = f"/v1/monthly-meetings/{meeting_id}/registrations"
+
+    assert_problem(call(escalation, IOF_CASEWORKER, "POST", path, registration()), 403, "E-7")
+    outsider = Actor(
+        "SE2120000001-D099", "SE2120000001-XXX9", OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER
+    )
+    assert_problem(call(escalation, outsider, "POST", path, registration()), 403, "E-7")
+    blank = call(escalation, IOF_DEPUTY, "POST", path, registration(background="   "))
+    assert_problem(blank, 422, "E-7")
+    missing = call(escalation, IOF_DEPUTY, "POST", path, {"name": "Testa Testsson", "age": 18})
+    assert missing.status_code == 422
+
+    minutes = call(
+        escalation,
+        AOF_DEPUTY,
+        "POST",
+        f"/v1/monthly-meetings/{meeting_id}/minutes",
+        {"text": "Protokoll."},
+    )
+    assert_problem(minutes, 403, "E-7")  # the first meeting's minute-taker is IOF
+
+
+def test_e7_a_monthly_meeting_downloads_as_icalendar(escalation: InProcessService) -> None:
+    series_id = forum(escalation)
+    starts_at = START + timedelta(days=10)
+    meeting_id = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{series_id}/meetings",
+        {"starts_at": starts_at.isoformat()},
+    ).json()["id"]
+
+    response = call(
+        escalation, AOF_DEPUTY, "GET", f"/v1/monthly-meetings/{meeting_id}/calendar.ics"
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == starts_at
+    assert "Avstämningsmöte" in str(event["summary"])
+
+
+# --- E-8, E-9 over HTTP -----------------------------------------------------------------------
+
+
+def test_e8_acute_matter_goes_to_the_other_deputy_outside_the_monthly_rhythm(
+    escalation: InProcessService,
+) -> None:
+    raised = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        {"to_org": AOF, "question": "Utskrivning i dag utan boende; behöver boendestöd."},
+    )
+    assert raised.status_code == 201, raised.text
+    path = f"/v1/acute-matters/{raised.json()['id']}/taken"
+
+    assert_problem(call(escalation, AOF_UNIT_MANAGER, "POST", path), 403, "E-8")
+    taken = call(escalation, AOF_DEPUTY, "POST", path)
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["taken_by"] == AOF_DEPUTY.hsa_id
+    to_self = call(
+        escalation, IOF_CASEWORKER, "POST", "/v1/acute-matters", {"to_org": IOF, "question": "?"}
+    )
+    assert_problem(to_self, 422, "E-8")
+
+
+def test_e9_consultation_is_anonymous_without_a_subject_or_named_with_one(
+    escalation: InProcessService,
+) -> None:
+    body = {"consulted_orgs": [AOF], "outcome": "parallel_investigation", "notes": "Samsjuklighet."}
+    anonymous = call(
+        escalation, IOF_DEPUTY, "POST", "/v1/consultations", {**body, "anonymous": True}
+    )
+    named = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        {**body, "anonymous": False, "personnummer": made_up_personnummer("19700707", "707")},
+    )
+    inconsistent = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        {**body, "anonymous": True, "personnummer": made_up_personnummer("19700707", "707")},
+    )
+
+    assert anonymous.status_code == named.status_code == 201, anonymous.text + named.text
+    assert (anonymous.json()["anonymous"], anonymous.json()["subject_id"]) == (True, None)
+    assert named.json()["anonymous"] is False
+    assert len(named.json()["subject_id"]) == 64
+    assert_problem(inconsistent, 422, "E-9")

@@ -1,0 +1,562 @@
+"""The escalation application on real stores (SQLite and PostgreSQL): consent events
+re-checking scheduled meetings (E-4), races between commands and the consent policy,
+overdue deadlines raised on a moved clock (E-3, E-5), the deadline listing, and the
+termly inventory fed by the cases topic (E-7, K-4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from contracts import (
+    AgeTransitionDue,
+    ConsentGiven,
+    ConsentScopeChanged,
+    ConsentWithdrawn,
+    EmergencyDisclosureExpired,
+    EmergencyDisclosureRecorded,
+    FollowUpResult,
+    IntegrationEvent,
+    MeetingOutcome,
+    MonthlyMeetingKind,
+    RedThreadFollowUpOverdue,
+    RedThreadMeetingOverdue,
+)
+from services.escalation.application import (
+    EscalationApplication,
+    EvaluateFollowUp,
+    PullRedThread,
+    RecordMeetingHeld,
+    ScheduleMeeting,
+    StillContended,
+)
+from services.escalation.deadlines import DeadlineKind
+from services.escalation.domain import (
+    ClosedBeforeFollowUp,
+    MeetingOnHold,
+    NoLegalBasisForMeeting,
+    RedThread,
+)
+from services.escalation.translate import to_integration_event
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import PG_URL
+
+SUBJECT = "ab" * 32
+POLICE = "SE2321000016-POL1"
+SOCIAL = "SE2120000001-SOC1"
+HEALTH = "SE2321000016-HC01"
+COORDINATOR = "SE2321000016-K001"
+INVITED = [POLICE, SOCIAL, HEALTH]
+PULLED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+MEETING_AT = PULLED_AT + timedelta(days=6)
+FOLLOW_UP_AT = MEETING_AT + timedelta(days=21)
+CONSENT_SOURCE = "/samverkan/consent#0"
+
+
+@pytest.fixture
+def application(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> Any:
+    settings = runtime_settings
+    if store_backend == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    app = EscalationApplication(env=store_env(settings, "escalation"))
+    yield app
+    app.close()
+
+
+class Upstream:
+    """Delivers upstream contract events as the tracked consumer would, in order."""
+
+    def __init__(self, application: EscalationApplication) -> None:
+        self.application = application
+        self.sequence = 0
+
+    def deliver(self, event: IntegrationEvent, source: str = CONSENT_SOURCE) -> Tracking:
+        self.sequence += 1
+        tracking = Tracking(source, self.sequence)
+        self.application.process_event(event, tracking)
+        return tracking
+
+
+def consent(**changes: Any) -> ConsentGiven:
+    fields: dict[str, Any] = {
+        "subject_id": SUBJECT,
+        "consent_id": uuid4(),
+        "purpose": "red_thread_meeting",
+        "parties": tuple(INVITED),
+        "form": "oral",
+        "recorded_by": COORDINATOR,
+        "informed": True,
+        "given_at": PULLED_AT - timedelta(hours=1),
+    }
+    fields.update(changes)
+    return ConsentGiven(**fields)
+
+
+def disclosure(decided_at: datetime, **changes: Any) -> EmergencyDisclosureRecorded:
+    fields: dict[str, Any] = {
+        "subject_id": SUBJECT,
+        "disclosure_id": uuid4(),
+        "parties": tuple(INVITED),
+        "decided_by": "SE2321000016-P001",
+        "decided_at": decided_at,
+        "valid_until": decided_at + timedelta(hours=72),
+    }
+    fields.update(changes)
+    return EmergencyDisclosureRecorded(**fields)
+
+
+def withdrawal(consent_id: UUID, at: datetime) -> ConsentWithdrawn:
+    return ConsentWithdrawn(
+        subject_id=SUBJECT, consent_id=consent_id, withdrawn_at=at, recorded_by=COORDINATOR
+    )
+
+
+def pull(app: EscalationApplication, at: datetime = PULLED_AT) -> UUID:
+    return app.pull_red_thread(
+        PullRedThread(
+            subject_id=SUBJECT,
+            pulled_by="SE2321000016-P001",
+            pulled_by_org=POLICE,
+            pulled_by_org_type="police",
+            measures_tried=["sip"],
+            burdened_orgs=[POLICE, SOCIAL],
+            municipality_code="0180",
+        ),
+        at=at,
+    )
+
+
+def schedule(app: EscalationApplication, red_thread_id: UUID, at: datetime = MEETING_AT) -> Any:
+    return app.schedule_meeting(
+        ScheduleMeeting(red_thread_id, at, INVITED, COORDINATOR), at=PULLED_AT + timedelta(hours=1)
+    )
+
+
+def hold_meeting(app: EscalationApplication, red_thread_id: UUID, attended: list[str]) -> Any:
+    return app.record_meeting_held(
+        RecordMeetingHeld(
+            red_thread_id, attended, MeetingOutcome.SOLUTIONS_AGREED, "", COORDINATOR
+        ),
+        at=MEETING_AT + timedelta(hours=2),
+    )
+
+
+def published(app: EscalationApplication) -> list[IntegrationEvent]:
+    """Everything the relay would publish, in store order."""
+    notifications = app.recorder.select_notifications(1, 10_000)
+    events = [to_integration_event(app.mapper.to_domain_event(n)) for n in notifications]
+    return [e for e in events if e is not None]
+
+
+def names(app: EscalationApplication) -> list[str]:
+    return [type(e).__name__ for e in published(app)]
+
+
+# --- E-4 re-checked when consent changes after scheduling ----------------------------------
+
+
+def test_e4_withdrawal_after_scheduling_puts_the_meeting_on_hold_and_disclosure_resumes_it(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+
+    upstream.deliver(withdrawal(given.consent_id, MEETING_AT - timedelta(days=2)))
+
+    on_hold = application.get_red_thread(red_thread_id)
+    assert on_hold.status == "on_hold"
+    assert on_hold.hold is not None
+    assert on_hold.hold.reason.value == "consent_withdrawn"
+    with pytest.raises(MeetingOnHold):
+        hold_meeting(application, red_thread_id, INVITED)
+
+    emergency = disclosure(MEETING_AT - timedelta(days=1))
+    upstream.deliver(emergency)
+
+    resumed = application.get_red_thread(red_thread_id)
+    assert resumed.hold is None
+    assert resumed.basis is not None
+    assert resumed.basis.id == emergency.disclosure_id
+    hold_meeting(application, red_thread_id, INVITED)
+    assert names(application)[-4:] == [
+        "MeetingScheduled",
+        "MeetingPutOnHold",
+        "MeetingResumed",
+        "MeetingHeld",
+    ]
+
+
+def test_e4_a_disclosure_not_covering_the_meeting_time_does_not_resume_it(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    upstream.deliver(withdrawal(given.consent_id, PULLED_AT + timedelta(days=1)))
+
+    upstream.deliver(disclosure(PULLED_AT + timedelta(days=1)))  # ends before the meeting
+
+    assert application.get_red_thread(red_thread_id).status == "on_hold"
+
+
+def test_e4_another_covering_consent_keeps_the_meeting_on_without_a_hold(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    first, second = consent(), consent()
+    upstream.deliver(first)
+    upstream.deliver(second)
+    red_thread_id = pull(application)
+    relied_on = schedule(application, red_thread_id).basis.id
+    other = second.consent_id if relied_on == first.consent_id else first.consent_id
+
+    upstream.deliver(withdrawal(relied_on, PULLED_AT + timedelta(days=1)))
+
+    red_thread = application.get_red_thread(red_thread_id)
+    assert red_thread.hold is None
+    assert red_thread.basis is not None
+    assert red_thread.basis.id == other
+    assert "MeetingPutOnHold" not in names(application)
+
+
+def test_e4_a_consent_narrowed_to_exclude_a_summoned_party_puts_the_meeting_on_hold(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+
+    upstream.deliver(
+        ConsentScopeChanged(
+            subject_id=SUBJECT,
+            consent_id=given.consent_id,
+            parties=(POLICE, SOCIAL),
+            added=(),
+            removed=(HEALTH,),
+            changed_at=PULLED_AT + timedelta(days=1),
+            recorded_by=COORDINATOR,
+        )
+    )
+
+    hold = application.get_red_thread(red_thread_id).hold
+    assert hold is not None
+    assert hold.reason.value == "consent_scope_narrowed"
+
+
+def test_e4_expiry_of_a_disclosure_after_the_meeting_took_place_changes_nothing(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    emergency = disclosure(PULLED_AT)
+    upstream.deliver(emergency)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id, at=PULLED_AT + timedelta(days=2))
+
+    upstream.deliver(
+        EmergencyDisclosureExpired(
+            subject_id=SUBJECT,
+            disclosure_id=emergency.disclosure_id,
+            expired_at=emergency.valid_until,
+        )
+    )
+
+    assert application.get_red_thread(red_thread_id).hold is None
+
+
+def test_e4_withdrawal_before_the_follow_up_puts_the_follow_up_on_hold(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    hold_meeting(application, red_thread_id, [POLICE, SOCIAL])
+    application.book_follow_up(
+        red_thread_id,
+        follow_up_at=FOLLOW_UP_AT,
+        booked_by=COORDINATOR,
+        at=MEETING_AT + timedelta(hours=3),
+    )
+
+    upstream.deliver(withdrawal(given.consent_id, FOLLOW_UP_AT - timedelta(days=5)))
+
+    red_thread = application.get_red_thread(red_thread_id)
+    assert red_thread.hold is not None
+    assert red_thread.hold.stage.value == "follow_up"
+    with pytest.raises(MeetingOnHold):
+        application.evaluate_follow_up(
+            EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, "", COORDINATOR),
+            at=FOLLOW_UP_AT,
+        )
+    upstream.deliver(disclosure(FOLLOW_UP_AT - timedelta(days=1)))
+    application.evaluate_follow_up(
+        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, "", COORDINATOR),
+        at=FOLLOW_UP_AT + timedelta(hours=1),
+    )
+    application.close_red_thread(red_thread_id, closed_by=COORDINATOR, at=FOLLOW_UP_AT)
+    assert names(application) == [
+        "RedThreadPulled",
+        "CoordinatorAssigned",
+        "MeetingScheduled",
+        "MeetingHeld",
+        "MeetingAbsenceRecorded",
+        "FollowUpBooked",
+        "MeetingPutOnHold",
+        "MeetingResumed",
+        "FollowUpEvaluated",
+        "RedThreadClosed",
+    ]
+
+
+def test_e4_a_redelivered_consent_event_is_a_duplicate_not_a_second_effect(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    given = consent()
+    tracking = upstream.deliver(given)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    withdrawn = withdrawal(given.consent_id, PULLED_AT + timedelta(days=1))
+    second = upstream.deliver(withdrawn)
+
+    with pytest.raises(IntegrityError):
+        application.process_event(withdrawn, second)
+    with pytest.raises(IntegrityError):
+        application.process_event(given, tracking)
+
+    assert names(application).count("MeetingPutOnHold") == 1
+
+
+# --- races between a command and the consent policy -----------------------------------------
+
+
+def test_e4_a_meeting_scheduled_while_the_withdrawal_is_applied_is_refused(
+    application: EscalationApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The withdrawal commits between the command's read and its save: the command runs
+    again on fresh state and finds no basis; nothing of the first attempt is stored."""
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    real_save = application.save
+
+    def withdrawal_lands_first(*aggregates: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(application, "save", real_save)
+        upstream.deliver(withdrawal(given.consent_id, PULLED_AT + timedelta(minutes=30)))
+        return real_save(*aggregates, **kwargs)
+
+    monkeypatch.setattr(application, "save", withdrawal_lands_first)
+
+    with pytest.raises(NoLegalBasisForMeeting):
+        schedule(application, red_thread_id)
+
+    assert application.get_red_thread(red_thread_id).meeting_at is None
+
+
+def test_e4_a_withdrawal_applied_while_a_meeting_is_scheduled_still_puts_it_on_hold(
+    application: EscalationApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command commits between the policy's read and its write: the policy runs again
+    and sees the new meeting, instead of being taken for a redelivery and dropped."""
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    real_record = application._record
+
+    def meeting_lands_first(processing_event: Any) -> Any:
+        monkeypatch.setattr(application, "_record", real_record)
+        schedule(application, red_thread_id)
+        return real_record(processing_event)
+
+    monkeypatch.setattr(application, "_record", meeting_lands_first)
+
+    upstream.deliver(withdrawal(given.consent_id, PULLED_AT + timedelta(hours=2)))
+
+    assert application.get_red_thread(red_thread_id).status == "on_hold"
+
+
+def test_e4_a_consent_event_that_keeps_conflicting_is_not_taken_for_a_duplicate(
+    application: EscalationApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The consumer skips an IntegrityError as "already applied": a lasting conflict must
+    surface as another error, so the event is retried or dead-lettered, never lost."""
+
+    def always_conflicting(processing_event: Any) -> Any:
+        raise IntegrityError("version conflict")
+
+    monkeypatch.setattr(application, "_record", always_conflicting)
+
+    with pytest.raises(StillContended):
+        Upstream(application).deliver(consent())
+
+
+# --- overdue deadlines on a moved clock (E-3, E-5, D-7) ---------------------------------------
+
+
+def test_e3_meeting_overdue_is_raised_once_when_14_days_pass_without_a_meeting(
+    application: EscalationApplication,
+) -> None:
+    red_thread_id = pull(application)
+    overdue_at = datetime(2026, 3, 16, 23, 0, tzinfo=UTC)  # 00:00 on 17 March, Stockholm
+
+    assert application.raise_due(overdue_at - timedelta(seconds=1)) == 0
+    assert application.red_threads_overdue(overdue_at - timedelta(seconds=1)) == 0
+    assert application.raise_due(overdue_at) == 1
+    assert application.raise_due(overdue_at + timedelta(days=1)) == 0
+
+    overdue = [e for e in published(application) if isinstance(e, RedThreadMeetingOverdue)]
+    assert [(e.red_thread_id, e.meeting_deadline, e.overdue_at) for e in overdue] == [
+        (red_thread_id, date(2026, 3, 16), overdue_at)
+    ]
+    assert application.red_threads_overdue(overdue_at) == 1
+
+
+def test_e3_a_scheduled_meeting_keeps_the_thread_from_becoming_overdue(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+
+    assert application.raise_due(PULLED_AT + timedelta(days=30)) == 0
+    assert application.red_threads_overdue(PULLED_AT + timedelta(days=30)) == 0
+
+
+def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    hold_meeting(application, red_thread_id, INVITED)
+    application.book_follow_up(
+        red_thread_id, follow_up_at=FOLLOW_UP_AT, booked_by=COORDINATOR, at=MEETING_AT
+    )
+    day_over = datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # 29 March is CEST from 02:00
+
+    assert application.raise_due(day_over - timedelta(seconds=1)) == 0
+    assert application.raise_due(day_over) == 1
+
+    overdue = [e for e in published(application) if isinstance(e, RedThreadFollowUpOverdue)]
+    assert [(e.follow_up_at, e.overdue_at) for e in overdue] == [(FOLLOW_UP_AT, day_over)]
+    with pytest.raises(ClosedBeforeFollowUp):
+        application.close_red_thread(red_thread_id, closed_by=COORDINATOR, at=day_over)
+
+
+# --- upcoming deadlines per organisation ----------------------------------------------------
+
+
+def test_deadlines_are_listed_per_organisation(application: EscalationApplication) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    series_id = application.create_meeting_series(
+        name="Forum",
+        members=[SOCIAL, HEALTH],
+        first_kind=MonthlyMeetingKind.ALIGNMENT,
+        created_by=COORDINATOR,
+        at=PULLED_AT,
+    )
+    meeting = application.plan_monthly_meeting(
+        series_id, starts_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC), at=PULLED_AT
+    )
+
+    social = application.deadlines_for(SOCIAL, PULLED_AT)
+    police = application.deadlines_for(POLICE, PULLED_AT)
+    health = application.deadlines_for(HEALTH, PULLED_AT)
+
+    assert [(d.kind, d.item_id) for d in social] == [
+        (DeadlineKind.MONTHLY_MEETING_REGISTRATION, meeting.id),
+        (DeadlineKind.RED_THREAD_MEETING, red_thread_id),
+    ]
+    assert [d.kind for d in police] == [DeadlineKind.RED_THREAD_MEETING]
+    assert [d.kind for d in health] == [DeadlineKind.MONTHLY_MEETING_REGISTRATION]
+    assert social[0].due_at == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
+
+    schedule(application, red_thread_id)  # HEALTH is summoned now
+    assert DeadlineKind.RED_THREAD_MEETING in [
+        d.kind for d in application.deadlines_for(HEALTH, PULLED_AT)
+    ]
+    after_cutoff = application.deadlines_for(SOCIAL, datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+    assert [d.kind for d in after_cutoff] == [DeadlineKind.RED_THREAD_MEETING]
+
+
+# --- the termly inventory from the cases topic (E-7, K-4) ------------------------------------
+
+
+def test_e7_k4_age_transitions_from_cases_reach_the_termly_inventory(
+    application: EscalationApplication,
+) -> None:
+    upstream = Upstream(application)
+    case_id, other_unit_case = uuid4(), uuid4()
+    for case, unit, on in (
+        (case_id, SOCIAL, date(2026, 9, 14)),
+        (other_unit_case, "SE2120000001-XXX9", date(2026, 9, 1)),
+    ):
+        upstream.deliver(
+            AgeTransitionDue(
+                subject_id=SUBJECT,
+                case_id=case,
+                unit=unit,
+                transition_on=on,
+                announce_by=on - timedelta(days=184),
+                due_at=datetime(2026, 3, 13, 23, 0, tzinfo=UTC),
+            ),
+            source="/samverkan/cases#0",
+        )
+    series_id = application.create_meeting_series(
+        name="Forum",
+        members=[SOCIAL, HEALTH],
+        first_kind=MonthlyMeetingKind.ALIGNMENT,
+        created_by=COORDINATOR,
+        at=PULLED_AT,
+    )
+    first = application.plan_monthly_meeting(
+        series_id, starts_at=datetime(2026, 4, 14, 8, 0, tzinfo=UTC), at=PULLED_AT
+    )
+    second = application.plan_monthly_meeting(
+        series_id, starts_at=datetime(2026, 5, 12, 8, 0, tzinfo=UTC), at=PULLED_AT
+    )
+
+    inventory = application.inventory(application.get_monthly_meeting(first.id))
+
+    assert inventory is not None
+    assert [(t.case_id, t.unit, t.transition_on) for t in inventory] == [
+        (case_id, SOCIAL, date(2026, 9, 14))
+    ]
+    assert application.inventory(application.get_monthly_meeting(second.id)) is None
+
+
+# --- bad input stores nothing ------------------------------------------------------------------
+
+
+def test_a_broken_rule_stores_nothing(application: EscalationApplication) -> None:
+    red_thread_id = pull(application)
+    head = application.recorder.max_notification_id()
+
+    with pytest.raises(NoLegalBasisForMeeting):
+        schedule(application, red_thread_id)  # auto-assignment is not kept either
+    with pytest.raises(ClosedBeforeFollowUp):
+        application.close_red_thread(red_thread_id, closed_by=COORDINATOR, at=MEETING_AT)
+
+    assert application.recorder.max_notification_id() == head
+    assert application.get_red_thread(red_thread_id).coordinator is None
+    assert isinstance(application.get_red_thread(red_thread_id), RedThread)

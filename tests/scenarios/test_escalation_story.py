@@ -1,0 +1,288 @@
+"""Seed 000, "det röda snöret", from the pull to the closing, through HTTP and Kafka.
+
+Police document the individual's consent and pull the red thread; a coordinator
+takes it and convenes the affected organisations within two weeks (E-3) on that
+consent (E-4). Health care stays away: its absence is recorded and published as
+a deviation. A follow-up is booked (E-5); the individual then withdraws consent
+and the follow-up is put on hold; an emergency disclosure (C-5) lets it go
+ahead; the evaluation is held and the thread closed. Consent and escalation run
+in this process on one clock the test moves; reporting runs as its own process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import icalendar
+import pytest
+
+from contracts import IntegrationEvent, decode, events_topic
+from services.consent.main import Settings as ConsentSettings
+from services.consent.main import create_app as create_consent_app
+from services.escalation.main import create_app as create_escalation_app
+from services.runtime.auth import Actor
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.settings import RuntimeSettings
+from tests.support import (
+    COORDINATOR,
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    InProcessService,
+    MovableClock,
+    ServiceProcess,
+    applied_by,
+    made_up_personnummer,
+    read_topic,
+    wait_for,
+)
+
+INDIVIDUAL = made_up_personnummer("19870412", "345")
+PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def consent(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    service = InProcessService(
+        "consent",
+        runtime_settings,
+        lambda: create_consent_app(
+            runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
+        ),
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def escalation(
+    runtime_settings: RuntimeSettings, clock: MovableClock
+) -> Iterator[InProcessService]:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    service = InProcessService(
+        "escalation",
+        runtime_settings,
+        lambda: create_escalation_app(runtime_settings, clock, overdue_check_seconds=0.1),
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def reporting(start_service: Callable[..., ServiceProcess]) -> ServiceProcess:
+    return start_service("reporting")
+
+
+def call(
+    service: InProcessService, actor: Actor, method: str, path: str, body: Any = None
+) -> httpx.Response:
+    with service.client(actor) as client:
+        return client.request(method, path, json=body)
+
+
+def published(settings: RuntimeSettings, kafka: EmbeddedBroker) -> list[IntegrationEvent]:
+    topic = events_topic("escalation", prefix=settings.topic_prefix)
+    return [decode(r.value, r.headers).event for r in read_topic(kafka.bootstrap, topic)]
+
+
+def test_seed_000_red_thread_from_pull_to_closing(
+    consent: InProcessService,
+    escalation: InProcessService,
+    reporting: ServiceProcess,
+    clock: MovableClock,
+    runtime_settings: RuntimeSettings,
+    kafka: EmbeddedBroker,
+) -> None:
+    start = clock.now().replace(microsecond=0)
+
+    # C-1..C-3: the police document the individual's oral, informed consent.
+    given = call(
+        consent,
+        POLICE,
+        "POST",
+        "/v1/consents",
+        {
+            "personnummer": INDIVIDUAL,
+            "purpose": "red_thread_meeting",
+            "parties": PARTIES,
+            "form": "oral",
+            "informed": True,
+        },
+    )
+    assert given.status_code == 201, given.text
+
+    # E-1, E-2: the police pull the thread, with what was tried; social services may not.
+    pull = {
+        "personnummer": INDIVIDUAL,
+        "measures_tried": ["sip", "care_planning"],
+        "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
+        "municipality_code": "1490",
+    }
+    refused = call(escalation, SOCIAL, "POST", "/v1/red-threads", pull)
+    assert (refused.status_code, refused.json()["rule"]) == (403, "E-1")
+    pulled = call(escalation, POLICE, "POST", "/v1/red-threads", pull)
+    assert pulled.status_code == 201, pulled.text
+    path = f"/v1/red-threads/{pulled.json()['id']}"
+
+    # E-3: a coordinator takes it and convenes within two weeks, not later.
+    taken = call(escalation, COORDINATOR, "POST", f"{path}/coordinator", {})
+    assert taken.json()["coordinator"] == COORDINATOR.hsa_id
+    meeting_at = start + timedelta(days=6)
+    too_late = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/meeting",
+        {"meeting_at": (start + timedelta(days=15)).isoformat(), "invited_orgs": PARTIES},
+    )
+    assert (too_late.status_code, too_late.json()["rule"]) == (422, "E-3")
+
+    def convene() -> httpx.Response | None:
+        response = call(
+            escalation,
+            COORDINATOR,
+            "POST",
+            f"{path}/meeting",
+            {"meeting_at": meeting_at.isoformat(), "invited_orgs": PARTIES},
+        )
+        return None if response.status_code == 409 else response  # consent not heard of yet
+
+    scheduled = wait_for(convene, timeout=30)
+    assert scheduled.status_code == 200, scheduled.text
+    assert (scheduled.json()["legal_basis"], scheduled.json()["basis_id"]) == (
+        "consent",
+        given.json()["id"],
+    )
+    invitation = call(escalation, HEALTH, "GET", f"{path}/meeting.ics")
+    event = icalendar.Calendar.from_ical(invitation.content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == meeting_at
+    assert INDIVIDUAL not in invitation.text
+
+    # E-3: the meeting is held; health care, summoned, stays away.
+    clock.advance(timedelta(days=6, hours=1))
+    held = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/meeting/held",
+        {
+            "attended_orgs": [POLICE.org_id, SOCIAL.org_id],
+            "outcome": "solutions_agreed",
+            "notes": "Socialtjänsten erbjuder boendestöd; polisen kontaktperson.",
+        },
+    )
+    assert held.status_code == 200, held.text
+    assert held.json()["absent_orgs"] == [HEALTH.org_id]
+
+    # E-5: the follow-up and evaluation is booked three weeks on.
+    follow_up_at = meeting_at + timedelta(days=21)
+    booked = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/follow-up",
+        {"follow_up_at": follow_up_at.isoformat()},
+    )
+    assert booked.status_code == 200, booked.text
+    assert booked.json()["follow_up_legal_basis"] == "consent"
+
+    # C-4 → E-4: the individual withdraws consent; the follow-up is put on hold.
+    clock.advance(timedelta(days=4))
+    withdrawn = call(consent, POLICE, "POST", f"/v1/consents/{given.json()['id']}/withdrawal")
+    assert withdrawn.status_code == 204
+
+    def on_hold() -> dict[str, Any] | None:
+        view: dict[str, Any] = call(escalation, POLICE, "GET", path).json()
+        return view if view["status"] == "on_hold" else None
+
+    hold = wait_for(on_hold, timeout=30)["hold"]
+    assert (hold["stage"], hold["reason"]) == ("follow_up", "consent_withdrawn")
+    clock.advance(follow_up_at - clock.now() - timedelta(hours=2))
+    blocked = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/follow-up/evaluation",
+        {"attended_orgs": PARTIES, "result": "improved"},
+    )
+    assert (blocked.status_code, blocked.json()["rule"]) == (409, "E-4")
+    early_close = call(escalation, COORDINATOR, "POST", f"{path}/closure")
+    assert (early_close.status_code, early_close.json()["rule"]) == (409, "E-5")
+
+    # C-5: immediate danger to life or health; an emergency disclosure lets it proceed.
+    disclosed = call(
+        consent,
+        POLICE,
+        "POST",
+        "/v1/emergency-disclosures",
+        {
+            "personnummer": INDIVIDUAL,
+            "parties": PARTIES,
+            "justification": "Omedelbar fara för liv; samtycke går inte att inhämta.",
+            "valid_hours": 24,
+        },
+    )
+    assert disclosed.status_code == 201, disclosed.text
+
+    def resumed() -> dict[str, Any] | None:
+        view: dict[str, Any] = call(escalation, POLICE, "GET", path).json()
+        return view if view["hold"] is None else None
+
+    view = wait_for(resumed, timeout=30)
+    assert (view["follow_up_legal_basis"], view["follow_up_basis_id"]) == (
+        "emergency_disclosure",
+        disclosed.json()["id"],
+    )
+
+    # E-5: the evaluation is held; then, and only then, the thread is closed.
+    clock.advance(timedelta(hours=3))
+    evaluated = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/follow-up/evaluation",
+        {"attended_orgs": PARTIES, "result": "improved", "notes": "Stabilt boende."},
+    )
+    assert evaluated.status_code == 200, evaluated.text
+    closed = call(escalation, COORDINATOR, "POST", f"{path}/closure")
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+
+    # Kafka out: the whole story, and the absence as a deviation reporting receives.
+    expected = [
+        "RedThreadPulled",
+        "CoordinatorAssigned",
+        "MeetingScheduled",
+        "MeetingHeld",
+        "MeetingAbsenceRecorded",
+        "FollowUpBooked",
+        "MeetingPutOnHold",
+        "MeetingResumed",
+        "FollowUpEvaluated",
+        "RedThreadClosed",
+    ]
+    events = wait_for(
+        lambda: (e := published(runtime_settings, kafka)) and len(e) >= len(expected) and e,
+        timeout=30,
+    )
+    assert [type(e).__name__ for e in events] == expected
+    absence = events[expected.index("MeetingAbsenceRecorded")]
+    assert absence.model_dump(mode="json")["absent_org"] == HEALTH.org_id
+    assert absence.model_dump(mode="json")["category"] == "routines"
+    assert "RedThreadMeetingOverdue" not in [type(e).__name__ for e in events]
+    wait_for(lambda: applied_by(reporting, "escalation") >= len(expected), timeout=30)
+    topic = events_topic("escalation", prefix=runtime_settings.topic_prefix)
+    for record in read_topic(kafka.bootstrap, topic):
+        raw = b"".join([record.key or b"", record.value or b""])
+        assert INDIVIDUAL.encode() not in raw
+        assert INDIVIDUAL.replace("-", "").encode() not in raw
+        assert "boendestöd".encode() not in raw
