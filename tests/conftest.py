@@ -6,6 +6,10 @@ tests run in parallel (pytest-xdist) without sharing topics, ports or schemas.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +22,7 @@ import pytest
 from contracts import SERVICES
 from services.runtime.broker import EmbeddedBroker, free_port
 from services.runtime.settings import RuntimeSettings
-from tests.support import PG_URL, ServiceProcess
+from tests.support import PG_URL, PrivatePostgres, ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -119,3 +123,19 @@ def module_platform(module_settings: RuntimeSettings) -> Iterator[dict[str, Serv
     finally:
         for process in processes.values():
             process.stop()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of the test's own, to stop and restart at will.
+
+    Its directory is outside pytest's (root-only) temp tree: the server runs as
+    the postgres user, who must be able to reach it.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="samverkan-pg-"))
+    server = PrivatePostgres(directory).init()
+    server.start()
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):
+        server.stop("immediate")
+    shutil.rmtree(directory, ignore_errors=True)

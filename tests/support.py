@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,6 +84,9 @@ def settings_env(settings: RuntimeSettings) -> dict[str, str]:
     }
     if settings.database_url:
         env["SAMVERKAN_DATABASE_URL"] = settings.database_url
+        env["SAMVERKAN_DATABASE_CONNECT_TIMEOUT_SECONDS"] = str(
+            settings.database_connect_timeout_seconds
+        )
     return env
 
 
@@ -373,3 +377,38 @@ def applied_by(process: Any, upstream: str) -> float:
         ):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (Debian's initdb/pg_ctl, temp dir, free port),
+    for tests that stop, kill or restart the database; the shared one is never touched."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        # PostgreSQL refuses to run as root; the machine's postgres user runs it.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> PrivatePostgres:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.directory / "data"), "-A", "trust", "-U", "postgres")
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory / 'data'}"
+        log = str(self.directory / "data" / "server.log")
+        self._run(
+            "pg_ctl", "-D", str(self.directory / "data"), "-o", options, "-l", log, "-w", "start"
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", mode, "-w", "stop")

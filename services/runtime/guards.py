@@ -254,3 +254,52 @@ class Idempotency:
             await asyncio.to_thread(self._store.put, key, request_hash, status, response)
         for message in held:
             await send(message)
+
+
+class StoreCircuit:
+    """Fail fast while the store is known to be down (a circuit breaker).
+
+    The store library retries a lost database for several seconds per call.
+    After one request has found the store unavailable, the others in the
+    next `open_seconds` get their 503 at once instead of each waiting that
+    long; then one is let through to probe, and success closes the circuit.
+    """
+
+    def __init__(self, app: ASGIApp, open_seconds: float = 2.0) -> None:
+        self._app = app
+        self._open_seconds = open_seconds
+        self.opened_at: float | None = None
+
+    def trip(self) -> None:
+        self.opened_at = time.monotonic()
+
+    def close(self) -> None:
+        self.opened_at = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self._app(scope, receive, send)
+            return
+        opened_at = self.opened_at
+        if opened_at is not None and time.monotonic() - opened_at < self._open_seconds:
+            await _problem(
+                send,
+                503,
+                "Service Unavailable",
+                "the service's store is unavailable; nothing was stored, retry shortly",
+                retry_after=str(max(1, round(self._open_seconds))),
+            )
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self._app(scope, receive, watch)
+        if status == 503:
+            self.trip()
+        elif status:
+            self.close()

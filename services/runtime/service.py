@@ -29,7 +29,13 @@ from services.runtime.application import OutboxApplication
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.guards import BodyLimit, Idempotency, IdempotencyStore, WriteRateLimit
+from services.runtime.guards import (
+    BodyLimit,
+    Idempotency,
+    IdempotencyStore,
+    StoreCircuit,
+    WriteRateLimit,
+)
 from services.runtime.http import HttpMetrics, ReadinessCheck, operations_router
 from services.runtime.identity import SubjectIdFactory
 from services.runtime.kafka import ensure_topics
@@ -147,7 +153,12 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
 
     async def store_ready() -> str | None:
         try:
-            await asyncio.to_thread(parts.app.recorder.max_notification_id)
+            # Bounded: the store library would retry a lost database for seconds.
+            await asyncio.wait_for(
+                asyncio.to_thread(parts.app.recorder.max_notification_id), timeout=2.0
+            )
+        except TimeoutError:
+            return "store: no answer within 2 s"
         except Exception as error:
             return f"store: {error!r}"[:200]
         return None
@@ -183,6 +194,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         WriteRateLimit, per_second=settings.write_rate_per_second, burst=settings.write_burst
     )
     http.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    http.add_middleware(StoreCircuit)
     http.add_middleware(HttpMetrics, registry=registry)
     install_problem_handlers(http)
     http.include_router(operations_router(registry, checks))

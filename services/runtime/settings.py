@@ -43,6 +43,14 @@ class RuntimeSettings(BaseSettings):
             "Unset: one SQLite file per service under var_dir."
         ),
     )
+    database_connect_timeout_seconds: int = Field(
+        2,
+        ge=1,
+        description=(
+            "PostgreSQL connect (and pool wait) timeout. The store library retries "
+            "ten times, so during an outage a request gets its 503 after about ten of these."
+        ),
+    )
     database_schema_prefix: str = Field(
         "",
         description="Prefix of each service's PostgreSQL schema (schema = prefix + service).",

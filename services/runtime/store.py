@@ -46,7 +46,7 @@ def store_env(settings: RuntimeSettings, service: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_SCHEMA": schema,
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.database_connect_timeout_seconds),
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_PRE_PING": "y",
     }
