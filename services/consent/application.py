@@ -9,14 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.postgres import PostgresDatastore
 
 from contracts import LegalBasis
 from services.consent.authorisations import (
     AskedDecision,
     Authorisations,
     AuthorisationView,
-    Follower,
     authorisation_view,
 )
 from services.consent.domain import (
@@ -36,6 +34,7 @@ from services.consent.domain import (
 from services.runtime.application import OutboxApplication
 from services.runtime.group_commit import GroupCommit
 from services.runtime.privacy import Sealer, SubjectKeys
+from services.runtime.readmodel import Follower
 from services.runtime.rules import RuleViolation
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
@@ -124,12 +123,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self.longest_emergency_disclosure = longest_emergency_disclosure
         self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
         self.view: AuthorisationView = authorisation_view(self)
-        self._follower = Follower(
-            self,
-            Authorisations(self.view),
-            shared_store=isinstance(self.recorder.datastore, PostgresDatastore),  # type: ignore[attr-defined]
-        )
-        self.save_listeners.append(self._follower.saved)
+        self._follower = Follower(self, Authorisations(self.view), name=self.name)
         self._decision_log: GroupCommit[AskedDecision] = GroupCommit(
             self.view.log_decisions, "decision-log"
         )

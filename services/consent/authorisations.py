@@ -15,19 +15,15 @@ before each decision so an answer never lags a withdrawal.
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from contracts import LegalBasis, Purpose
 from services.consent.domain import (
@@ -40,20 +36,10 @@ from services.consent.domain import (
     UnbornChildDisclosure,
     end_of_day,
 )
-
-log = logging.getLogger(__name__)
+from services.runtime.readmodel import SqlReadModel, instant, micros, sql_read_model, values
 
 EXPIRING_KINDS = (LegalBasis.CONSENT, LegalBasis.EMERGENCY_DISCLOSURE)
 """Kinds whose end is an event of its own (ConsentExpired, EmergencyDisclosureExpired)."""
-
-
-def _us(instant: datetime) -> int:
-    """Instants as integer microseconds since the epoch: comparable in SQL, exact."""
-    return round(instant.timestamp() * 1_000_000)
-
-
-def _instant(us: int | None) -> datetime | None:
-    return None if us is None else datetime.fromtimestamp(us / 1_000_000, UTC)
 
 
 @dataclass(frozen=True)
@@ -127,39 +113,21 @@ _DECISIONS = (
 )
 
 
-class AuthorisationView(TrackingRecorder):
-    """The read model's queries and updates, written once for both databases.
+class AuthorisationView(SqlReadModel):
+    """The read model's queries and updates (runtime SqlReadModel spells them per database)."""
 
-    Subclasses only say how a statement is spelled for their database
-    (placeholders, schema-qualified names).
-    """
-
-    datastore: Any
-    _insert_tracking: Any
-
-    def sql(self, statement: str) -> str:
-        raise NotImplementedError
-
-    def create_read_model(self) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in _TABLES:
-                cursor.execute(self.sql(statement))
-
-    def apply(self, operations: list[tuple[str, tuple[Any, ...]]], tracking: Tracking) -> None:
-        """Run the projection's statements and record `tracking`, in one transaction."""
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for statement, params in operations:
-                cursor.execute(self.sql(statement), params)
+    TABLES = _TABLES
+    NAMES = ("authorisation", "subject_record", "decision_log")
+    INDEXES = ("authorisation_subject", "authorisation_due", "decision_log_subject")
 
     def authorisations_of(self, subject_id: str) -> list[Authorisation]:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self.sql(_OF_SUBJECT), (subject_id,))
             rows = cursor.fetchall()
         result = []
-        for kind, basis_id, purpose, parties, starts_at, ends_at, closed_at in map(_values, rows):
+        for kind, basis_id, purpose, parties, starts_at, ends_at, closed_at in map(values, rows):
             end = min((t for t in (ends_at, closed_at) if t is not None), default=None)
-            starts = _instant(starts_at)
+            starts = instant(starts_at)
             assert starts is not None
             result.append(
                 Authorisation(
@@ -168,40 +136,40 @@ class AuthorisationView(TrackingRecorder):
                     purpose=purpose,
                     parties=frozenset(json.loads(parties)),
                     starts_at=starts,
-                    ends_at=_instant(end),
+                    ends_at=instant(end),
                 )
             )
         return result
 
     def due_for_expiry(self, now: datetime) -> list[tuple[LegalBasis, UUID]]:
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(_DUE), (_us(now), *(k.value for k in EXPIRING_KINDS)))
+            cursor.execute(self.sql(_DUE), (micros(now), *(k.value for k in EXPIRING_KINDS)))
             rows = cursor.fetchall()
-        return [(LegalBasis(kind), UUID(basis_id)) for kind, basis_id in map(_values, rows)]
+        return [(LegalBasis(kind), UUID(basis_id)) for kind, basis_id in map(values, rows)]
 
     def records_of(self, subject_id: str) -> list[tuple[UUID, str, list[str]]]:
         """Every consent, refusal and disclosure about the subject, with its parties."""
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self.sql(_RECORDS), (subject_id,))
             rows = cursor.fetchall()
-        return [(UUID(a), kind, json.loads(parties)) for a, kind, parties in map(_values, rows)]
+        return [(UUID(a), kind, json.loads(parties)) for a, kind, parties in map(values, rows)]
 
     def log_decisions(self, batch: list[AskedDecision]) -> None:
         """Append decisions to the log in one transaction (see GroupCommit)."""
         rows = [
             (
-                _us(asked.asked_at),
+                micros(asked.asked_at),
                 asked.asked_by,
                 asked.asked_by_org,
                 asked.subject_id,
                 asked.from_org,
                 asked.to_org,
                 asked.purpose,
-                _us(asked.at),
+                micros(asked.at),
                 asked.decision.allowed,
                 asked.decision.kind.value if asked.decision.kind else None,
                 str(asked.decision.basis_id) if asked.decision.basis_id else None,
-                _us(asked.decision.valid_until) if asked.decision.valid_until else None,
+                micros(asked.decision.valid_until) if asked.decision.valid_until else None,
             )
             for asked in batch
         ]
@@ -227,62 +195,18 @@ class AuthorisationView(TrackingRecorder):
             "basis_id",
         ]
         result = []
-        for row in map(_values, rows):
+        for row in map(values, rows):
             entry = dict(zip(keys, row, strict=True))
-            entry["asked_at"] = _instant(entry["asked_at"])
-            entry["at"] = _instant(entry["at"])
+            entry["asked_at"] = instant(entry["asked_at"])
+            entry["at"] = instant(entry["at"])
             entry["allowed"] = bool(entry["allowed"])
             result.append(entry)
         return result
 
 
-def _values(row: Any) -> tuple[Any, ...]:
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
-
-
-_NAMES = (
-    "authorisation",
-    "authorisation_subject",
-    "authorisation_due",
-    "subject_record",
-    "decision_log",
-    "decision_log_subject",
-)
-
-
-class SQLiteAuthorisationView(SQLiteTrackingRecorder, AuthorisationView):
-    def sql(self, statement: str) -> str:
-        return statement.format(**{name: name for name in _NAMES})
-
-
-class PostgresAuthorisationView(PostgresTrackingRecorder, AuthorisationView):
-    def sql(self, statement: str) -> str:
-        schema = self.datastore.schema
-        names = {name: f'"{schema}"."{name}"' for name in _NAMES}
-        # Index names are schema-local and may not be qualified.
-        names["authorisation_subject"] = "authorisation_subject"
-        names["authorisation_due"] = "authorisation_due"
-        names["decision_log_subject"] = "decision_log_subject"
-        return statement.format(**names).replace("?", "%s")
-
-
 def authorisation_view(application: Application[Any]) -> AuthorisationView:
     """The read model on the consent application's own database."""
-    datastore = application.recorder.datastore  # type: ignore[attr-defined]
-    view: AuthorisationView
-    if isinstance(datastore, PostgresDatastore):
-        view = PostgresAuthorisationView(datastore)
-    elif isinstance(datastore, SQLiteDatastore):
-        view = SQLiteAuthorisationView(datastore)
-    else:
-        msg = f"no authorisation view for {type(datastore).__name__}"
-        raise TypeError(msg)
-    view.create_table()
-    view.create_read_model()
-    return view
-
-
-Operations = list[tuple[str, tuple[Any, ...]]]
+    return sql_read_model(AuthorisationView, application)  # type: ignore[type-abstract]
 
 
 class Authorisations(Projection[AuthorisationView]):
@@ -317,11 +241,16 @@ class Authorisations(Projection[AuthorisationView]):
     @process_event.register
     def _(self, e: Consent.ScopeChanged, tracking: Tracking) -> None:
         revision = e.originator_version
-        params = (revision, json.dumps(sorted(e.parties)), _us(e.changed_at), str(e.originator_id))
+        params = (
+            revision,
+            json.dumps(sorted(e.parties)),
+            micros(e.changed_at),
+            str(e.originator_id),
+        )
         self.view.apply(
             [
                 (_RESCOPE, params),
-                (_CLOSE_EARLIER, (_us(e.changed_at), str(e.originator_id), revision)),
+                (_CLOSE_EARLIER, (micros(e.changed_at), str(e.originator_id), revision)),
             ],
             tracking,
         )
@@ -404,69 +333,17 @@ def _open(
             kind.value,
             purpose,
             json.dumps(sorted(parties)),
-            _us(starts_at),
-            _us(ends_at) if ends_at else None,
+            micros(starts_at),
+            micros(ends_at) if ends_at else None,
         ),
     )
 
 
 def _close(basis_id: UUID, at: datetime) -> tuple[str, tuple[Any, ...]]:
-    return (_CLOSE, (_us(at), str(basis_id)))
+    return (_CLOSE, (micros(at), str(basis_id)))
 
 
 def _record(
     subject_id: str, aggregate_id: UUID, kind: str, parties: list[str]
 ) -> tuple[str, tuple[Any, ...]]:
     return (_RECORD, (subject_id, str(aggregate_id), kind, json.dumps(sorted(parties))))
-
-
-class Follower:
-    """Keeps the read model level with the application's notification log.
-
-    Called before every decision. When this process is the store's only
-    writer (a SQLite file), it knows whether anything was saved since it last
-    caught up and skips the database entirely; with a shared store
-    (PostgreSQL, several replicas) it asks the database every time, so a
-    withdrawal saved by another replica is effective at once here too.
-    """
-
-    def __init__(
-        self, application: Application[Any], projection: Authorisations, *, shared_store: bool
-    ) -> None:
-        self._application = application
-        self._projection = projection
-        self._shared_store = shared_store
-        self._lock = threading.Lock()
-        self._saved_since_catch_up = True
-
-    def saved(self) -> None:
-        """The application stored something (its save listener)."""
-        self._saved_since_catch_up = True
-
-    def level_in_process(self) -> bool:
-        """Whether catching up is known to be a no-op without asking the database."""
-        return not (self._saved_since_catch_up or self._shared_store)
-
-    def catch_up(self) -> None:
-        if self.level_in_process():
-            return
-        with self._lock:
-            self._saved_since_catch_up = False
-            view = self._projection.view
-            name = self._application.name
-            head = self._application.recorder.max_notification_id() or 0
-            position = view.max_tracking_id(name) or 0
-            while position < head:
-                notifications = self._application.recorder.select_notifications(
-                    position + 1, 500, stop=head
-                )
-                for notification in notifications:
-                    domain_event = self._application.mapper.to_domain_event(notification)
-                    try:
-                        self._projection.process_event(
-                            domain_event, Tracking(name, notification.id)
-                        )
-                    except IntegrityError:
-                        # Another replica projected it first: same rows, same position.
-                        log.debug("notification %s already projected", notification.id)
-                position = notifications[-1].id if notifications else head

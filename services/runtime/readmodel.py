@@ -1,0 +1,161 @@
+"""SQL read models beside a service's event store, and keeping them current.
+
+A service answers some questions from tables shaped for them (decisions,
+deadlines, notices) instead of replaying aggregates. Such a read model:
+
+- lives in the service's own database (SQLite file or PostgreSQL schema),
+  with the same statements for both: ``?`` placeholders and ``{name}`` for
+  its tables and indexes, spelled per database here;
+- records, with every change, the notification it reflects (eventsourcing
+  tracking), in the same transaction;
+- is kept level with the service's own notification log by a `Follower`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+log = logging.getLogger(__name__)
+
+Operations = list[tuple[str, tuple[Any, ...]]]
+"""Statements with their parameters, applied together with one tracking record."""
+
+
+def micros(instant: datetime) -> int:
+    """Instants as integer microseconds since the epoch: comparable in SQL, exact."""
+    return round(instant.timestamp() * 1_000_000)
+
+
+def instant(us: int | None) -> datetime | None:
+    return None if us is None else datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+def values(row: Any) -> tuple[Any, ...]:
+    """A row as a tuple, whichever row factory the database driver uses."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+class SqlReadModel(TrackingRecorder):
+    """Base of a read model: its statements, written once for both databases."""
+
+    TABLES: ClassVar[Sequence[str]] = ()
+    """CREATE statements for the read model's tables and indexes."""
+    NAMES: ClassVar[Sequence[str]] = ()
+    """Table names used as ``{name}`` in statements (schema-qualified on PostgreSQL)."""
+    INDEXES: ClassVar[Sequence[str]] = ()
+    """Index names used as ``{name}`` (schema-local, never qualified)."""
+
+    datastore: Any
+    _insert_tracking: Any
+
+    def sql(self, statement: str) -> str:
+        if isinstance(self.datastore, PostgresDatastore):
+            schema = self.datastore.schema
+            names = {name: f'"{schema}"."{name}"' for name in self.NAMES}
+            names |= {name: name for name in self.INDEXES}
+            return statement.format(**names).replace("?", "%s")
+        return statement.format(**{name: name for name in (*self.NAMES, *self.INDEXES)})
+
+    def create_read_model(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in self.TABLES:
+                cursor.execute(self.sql(statement))
+
+    def apply(self, operations: Operations, tracking: Tracking) -> None:
+        """Run the projection's statements and record `tracking`, in one transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for statement, params in operations:
+                cursor.execute(self.sql(statement), params)
+
+    def select(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(statement), params)
+            return [values(row) for row in cursor.fetchall()]
+
+
+V = TypeVar("V", bound=SqlReadModel)
+
+
+def sql_read_model(kind: type[V], application: Application[Any]) -> V:
+    """An instance of `kind` on the application's own database, its tables created."""
+    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+    recorder: type[TrackingRecorder]
+    if isinstance(datastore, PostgresDatastore):
+        recorder = PostgresTrackingRecorder
+    elif isinstance(datastore, SQLiteDatastore):
+        recorder = SQLiteTrackingRecorder
+    else:
+        msg = f"no SQL read model on {type(datastore).__name__}"
+        raise TypeError(msg)
+    concrete = type(
+        f"{recorder.__name__.removesuffix('TrackingRecorder')}{kind.__name__}", (recorder, kind), {}
+    )
+    view: Any = concrete(datastore)
+    view.create_table()
+    view.create_read_model()
+    made: V = view
+    return made
+
+
+class Follower:
+    """Keeps a read model level with the application's notification log.
+
+    Called before reads that must not lag (and on schedules). When this
+    process is the store's only writer (a SQLite file) it knows whether
+    anything was saved since it last caught up and then skips the database
+    entirely; with a shared store (PostgreSQL, several replicas) it asks the
+    database every time, so another replica's writes count at once.
+    """
+
+    def __init__(self, application: Application[Any], projection: Any, name: str) -> None:
+        self._application = application
+        self._projection = projection
+        self._name = name
+        datastore = application.recorder.datastore  # type: ignore[attr-defined]
+        self._shared_store = isinstance(datastore, PostgresDatastore)
+        self._lock = threading.Lock()
+        self._saved_since_catch_up = True
+        listeners = getattr(application, "save_listeners", None)
+        if listeners is not None:
+            listeners.append(self.saved)
+
+    def saved(self) -> None:
+        """The application stored something (its save listener)."""
+        self._saved_since_catch_up = True
+
+    def level_in_process(self) -> bool:
+        """Whether catching up is known to be a no-op without asking the database."""
+        return not (self._saved_since_catch_up or self._shared_store)
+
+    def catch_up(self) -> None:
+        if self.level_in_process():
+            return
+        with self._lock:
+            self._saved_since_catch_up = False
+            view = self._projection.view
+            head = self._application.recorder.max_notification_id() or 0
+            position = view.max_tracking_id(self._name) or 0
+            while position < head:
+                notifications = self._application.recorder.select_notifications(
+                    position + 1, 500, stop=head
+                )
+                for notification in notifications:
+                    domain_event = self._application.mapper.to_domain_event(notification)
+                    try:
+                        self._projection.process_event(
+                            domain_event, Tracking(self._name, notification.id)
+                        )
+                    except IntegrityError:
+                        # Another replica projected it first: same rows, same position.
+                        log.debug("notification %s already projected", notification.id)
+                position = notifications[-1].id if notifications else head
