@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import decision, flow
+from bench import decision, flow, resources
 from services.runtime.broker import EmbeddedBroker, free_port
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -25,6 +25,7 @@ def main() -> None:
     with EmbeddedBroker(free_port()) as broker, tempfile.TemporaryDirectory() as var_dir:
         figures = asyncio.run(flow.run(broker.bootstrap, Path(var_dir) / "flow", args.count))
         latencies = decision.measure(broker, Path(var_dir) / "decision", args.rate, args.seconds)
+        platform_resources = resources.measure(Path(var_dir) / "resources")
     print(f"{'figure':<34} {'rate':>12} {'baseline':>12} {'ratio':>7}")
     for f in figures:
         print(f"{f.name:<34} {f.rate:>10,.0f}/s {f.baseline:>10,.0f}/s {f.ratio:>7.0%}")
@@ -33,6 +34,9 @@ def main() -> None:
     for name, lat in latencies.items():
         p50, p99, worst = f"{lat.p50_ms:.2f}ms", f"{lat.p99_ms:.2f}ms", f"{lat.max_ms:.1f}ms"
         print(f"{name:<34} {p50:>9} {p99:>9} {worst:>9} {lat.errors:>7}")
+    print(f"\nall four services ready (make run's way) in {platform_resources.ready_seconds:.1f} s")
+    for service, mb in platform_resources.rss_mb.items():
+        print(f"{service:<34} {mb:>7.0f} MB resident, idle")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -45,6 +49,8 @@ def main() -> None:
                     for f in figures
                 ],
                 "latency": {name: vars(lat) for name, lat in latencies.items()},
+                "ready_seconds": platform_resources.ready_seconds,
+                "idle_rss_mb": platform_resources.rss_mb,
             },
             indent=2,
         )
