@@ -1,9 +1,14 @@
 """Cases use cases: one method per command or query, and the policy that keeps the
-consent view current (eventsourcing Application + EventSourcedProjection)."""
+consent view current (eventsourcing Application + EventSourcedProjection).
+
+What is written about an individual (a handover's texts, the SIP's plan and
+follow-ups) is sealed to them before it enters an event and unsealed on read
+(services.runtime.privacy); `SubjectErased` from consent destroys their key here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import partial, singledispatchmethod
 from typing import Any
@@ -21,6 +26,7 @@ from contracts import (
     OrgType,
     Purpose,
     Role,
+    SubjectErased,
 )
 from contracts.cases import CaseDecision, ClosingReason, SipProposer
 from services.cases.domain import (
@@ -57,8 +63,12 @@ from services.cases.views import (
     case_views,
 )
 from services.runtime.application import OutboxApplication
+from services.runtime.privacy import Sealer, SubjectKeys
 from services.runtime.rules import RuleViolation
 from services.runtime.time import stockholm_date
+
+DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
+"""For tests that build the application directly; the service passes the configured key."""
 
 
 class UnknownCase(RuleViolation):
@@ -124,9 +134,11 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         *,
         units: UnitDirectory,
         acknowledgement_working_days: int = 3,
+        master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
         self.units = units
         self.acknowledgement_working_days = acknowledgement_working_days
         self.views: CaseViews = case_views(self)
@@ -282,7 +294,7 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         handover_id = case.request_handover(
             unit=unit,
             to_unit=receiving,
-            content=content,
+            content=self._sealed_content(case.subject_id, content),
             consent_id=consent.consent_id if consent is not None else None,
             at=at,
             by=by,
@@ -337,7 +349,7 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def establish_sip(self, sip_id: UUID, command: EstablishSip, *, at: datetime) -> Sip:
         sip = self.get_sip(sip_id)
         sip.establish(
-            plan=command.plan,
+            plan=self._sealed_plan(sip.subject_id, command.plan),
             participants=command.participants,
             complex_case=command.complex_case,
             coordinator=command.coordinator,
@@ -365,7 +377,7 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         sip = self.get_sip(sip_id)
         sip.record_follow_up(
             held_on=held_on,
-            outcome=outcome,
+            outcome=self._sealed(sip.subject_id, outcome),
             next_follow_up_on=next_follow_up_on,
             unit=unit,
             at=at,
@@ -377,7 +389,7 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def revise_sip(self, sip_id: UUID, *, plan: SipPlan, unit: str, by: str, at: datetime) -> Sip:
         sip = self.get_sip(sip_id)
         sip.revise(
-            plan=plan,
+            plan=self._sealed_plan(sip.subject_id, plan),
             consent_id=self._sip_consent(sip.subject_id, sip.units, at),
             unit=unit,
             at=at,
@@ -570,6 +582,46 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
             units += [handover.from_unit, handover.to_unit]
         return list(dict.fromkeys(units))
 
+    # --- personal data ------------------------------------------------------------------
+
+    def _sealed(self, subject_id: str, text: str) -> str:
+        """Free text about the individual, sealed to them. Blank text is no one's data and
+        stays blank, so the domain's own check for a missing part still holds."""
+        text = text.strip()
+        return self.sealer.seal(subject_id, text) if text else text
+
+    def _sealed_content(self, subject_id: str, content: HandoverContent) -> HandoverContent:
+        texts = {
+            f.name: self._sealed(subject_id, value)
+            for f in fields(content)
+            if isinstance(value := getattr(content, f.name), str)
+        }
+        return replace(content, **texts)
+
+    def _sealed_plan(self, subject_id: str, plan: SipPlan) -> SipPlan:
+        """The plan's texts sealed; unit ids and who follows up stay as they are."""
+        texts = {part: self._sealed(subject_id, getattr(plan, part)) for part in plan.TEXTS}
+        responsibilities = tuple(
+            replace(r, interventions=self._sealed(subject_id, r.interventions))
+            for r in plan.responsibilities
+        )
+        return replace(plan, responsibilities=responsibilities, **texts)
+
+    def unseal(self, subject_id: str, sealed: Any) -> Any:
+        """Personal data as stored (a text, or the texts inside a record), readable until
+        the subject is erased; plain text from before sealing passes through."""
+        if isinstance(sealed, str):
+            return self.sealer.unseal(subject_id, sealed)
+        if isinstance(sealed, dict):
+            return {key: self.unseal(subject_id, value) for key, value in sealed.items()}
+        if isinstance(sealed, list | tuple):
+            return [self.unseal(subject_id, value) for value in sealed]
+        return sealed
+
+    def erase_subject(self, subject_id: str, at: datetime) -> None:
+        """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
+        self.sealer.erase(subject_id, at)
+
     # --- policy: the consent view (C-7, C-8) ---------------------------------------------
 
     @singledispatchmethod
@@ -605,3 +657,10 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         record = self.consents_of(event.subject_id) or SubjectConsents(subject_id=event.subject_id)
         record.learn_expiry(consent_id=event.consent_id, expired_at=event.expired_at)
         processing_event.collect_events(record)
+
+    @policy.register
+    def _(self, event: SubjectErased, processing_event: ProcessingEvent[UUID]) -> None:
+        """GDPR art. 17: what cases holds about the subject becomes unreadable; cases,
+        decisions and counts stay. Only the tracking row is recorded, so a redelivered
+        message is skipped, and erasing again would change nothing anyway."""
+        self.erase_subject(event.subject_id, event.erased_at)

@@ -102,6 +102,7 @@ def create_app(
         env=store_env(runtime, SERVICE),
         units=settings.unit_directory(),
         acknowledgement_working_days=settings.handover_acknowledgement_working_days,
+        master_key=runtime.resolved_master_key(),
     )
     parts = ServiceParts(
         name=SERVICE,

@@ -3,6 +3,11 @@
 Upstream: the consent topic keeps escalation's own view of consent current and
 re-checks every pending red-thread meeting that relies on what changed (E-4);
 the cases topic brings the transfers the termly inventory lists (E-7, K-4).
+`SubjectErased` destroys the subject's data key here too.
+
+What is said about an individual (meeting notes, reasons, the name and story on
+a case registration, questions) is sealed to them before it enters an event and
+unsealed on read (services.runtime.privacy): erasure is destroying one key.
 
 Commands and the consent policy may change the same aggregates at the same
 moment (a meeting scheduled as the consent is withdrawn). The store's
@@ -16,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial, singledispatchmethod
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from uuid import UUID, uuid4
 
 from eventsourcing.application import ProcessingEvent
@@ -41,6 +46,7 @@ from contracts import (
     MeetingOutcome,
     MonthlyMeetingKind,
     Role,
+    SubjectErased,
 )
 from services.escalation.deadlines import Deadline, DeadlineKind, Deadlines, Follower, deadline_view
 from services.escalation.domain import (
@@ -61,11 +67,15 @@ from services.escalation.domain import (
     upcoming,
 )
 from services.runtime.application import OutboxApplication
+from services.runtime.privacy import Sealer, SubjectKeys
 from services.runtime.rules import RuleViolation
 from services.runtime.time import stockholm_date
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
+
+DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
+"""For tests that build the application directly; the service passes the configured key."""
 
 CONFLICT_ATTEMPTS = 5
 """How often a command or policy runs again after losing a race on the same aggregate."""
@@ -202,8 +212,11 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
 
     name = "escalation"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
         self.deadlines = deadline_view(self)
         self._follower = Follower(self, Deadlines(self.deadlines))
 
@@ -265,7 +278,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             red_thread.record_meeting_held(
                 attended_orgs=command.attended_orgs,
                 outcome=command.outcome,
-                notes=command.notes,
+                notes=self._sealed(red_thread.subject_id, command.notes),
                 recorded_by=command.recorded_by,
                 now=at,
             )
@@ -297,7 +310,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             red_thread.evaluate_follow_up(
                 attended_orgs=command.attended_orgs,
                 result=command.result,
-                notes=command.notes,
+                notes=self._sealed(red_thread.subject_id, command.notes),
                 recorded_by=command.recorded_by,
                 now=at,
             )
@@ -367,7 +380,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             raised_by_role=command.raised_by_role,
             responsible_org=command.responsible_org,
             counterpart_orgs=command.counterpart_orgs,
-            reason=command.reason,
+            reason=self._sealed(command.subject_id, command.reason),
             at=at,
         )
         self.save(escalation)
@@ -381,8 +394,12 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
                 by=command.by,
                 by_org=command.by_org,
                 by_role=command.by_role,
-                reason=command.reason,
-                written_summary=command.written_summary,
+                reason=self._sealed(escalation.subject_id, command.reason),
+                written_summary=(
+                    self._sealed(escalation.subject_id, command.written_summary)
+                    if command.written_summary is not None
+                    else None
+                ),
                 agreed_by_orgs=command.agreed_by_orgs,
                 at=at,
             )
@@ -405,7 +422,12 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         def run() -> Escalation:
             escalation = self.get_escalation(escalation_id)
             escalation.resolve(
-                resolution=resolution, notes=notes, by=by, by_org=by_org, by_role=by_role, at=at
+                resolution=resolution,
+                notes=self._sealed(escalation.subject_id, notes),
+                by=by,
+                by_org=by_org,
+                by_role=by_role,
+                at=at,
             )
             self.save(escalation)
             return escalation
@@ -446,18 +468,21 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         return _retrying(run)
 
     def register_case(self, command: RegisterCase, *, at: datetime) -> Registration:
+        registration_id = uuid4()
+        owner = registration_owner(command.subject_id, registration_id)
+
         def run() -> Registration:
             meeting = self.get_monthly_meeting(command.meeting_id)
             registration = meeting.register_case(
-                registration_id=uuid4(),
+                registration_id=registration_id,
                 subject_id=command.subject_id,
                 registering_org=command.registering_org,
                 registered_by=command.registered_by,
-                name=command.name,
+                name=self._sealed(owner, command.name),
                 age=command.age,
-                background=command.background,
-                current_situation=command.current_situation,
-                problem_and_question=command.problem_and_question,
+                background=self._sealed(owner, command.background),
+                current_situation=self._sealed(owner, command.current_situation),
+                problem_and_question=self._sealed(owner, command.problem_and_question),
                 summoned_orgs=command.summoned_orgs,
                 now=at,
             )
@@ -533,7 +558,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             from_org=from_org,
             to_org=to_org,
             raised_by=raised_by,
-            question=question,
+            question=self._sealed(subject_id, question),
             at=at,
         )
         self.save(matter)
@@ -562,7 +587,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             consulted_orgs=command.consulted_orgs,
             meeting_id=command.meeting_id,
             outcome=command.outcome,
-            notes=command.notes,
+            notes=self._sealed(command.subject_id, command.notes),
             recorded_by=command.recorded_by,
             at=at,
         )
@@ -571,6 +596,29 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
 
     def get_consultation(self, consultation_id: UUID) -> Consultation:
         return self._get(consultation_id, Consultation, UnknownConsultation, "consultation")
+
+    # --- personal data -----------------------------------------------------------------
+
+    def _sealed(self, subject_id: str | None, text: str) -> str:
+        """Free text about an individual, sealed to them. Blank text is no one's data and
+        stays blank, so the domain's own check of it still holds; a matter that names no
+        individual (anonymous, structural) has no one to seal it to."""
+        text = text.strip()
+        return self.sealer.seal(subject_id, text) if subject_id and text else text
+
+    @overload
+    def unseal(self, subject_id: str | None, sealed: str) -> str: ...
+    @overload
+    def unseal(self, subject_id: str | None, sealed: None) -> None: ...
+    def unseal(self, subject_id: str | None, sealed: str | None) -> str | None:
+        """Personal data as stored, readable until the subject is erased."""
+        if subject_id is None or sealed is None:
+            return sealed
+        return self.sealer.unseal(subject_id, sealed)
+
+    def erase_subject(self, subject_id: str, at: datetime) -> None:
+        """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
+        self.sealer.erase(subject_id, at)
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -665,6 +713,13 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         self._recheck(view, reason, event.expired_at, processing_event)
 
     @policy.register
+    def _(self, event: SubjectErased, processing_event: ProcessingEvent[UUID]) -> None:
+        """GDPR art. 17: what escalation holds about the subject becomes unreadable; the
+        facts (red threads, ladders, counts) stay. Only the tracking row is recorded, so a
+        redelivered message is skipped, and erasing again would change nothing anyway."""
+        self.erase_subject(event.subject_id, event.erased_at)
+
+    @policy.register
     def _(self, event: AgeTransitionDue, processing_event: ProcessingEvent[UUID]) -> None:
         """K-4 → E-7: remember the transfer for the inventory of its term."""
         term = term_of(event.transition_on)
@@ -710,6 +765,12 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             _note_reliance(view, red_thread)
             processing_event.collect_events(red_thread)
         processing_event.collect_events(view)
+
+
+def registration_owner(subject_id: str | None, registration_id: UUID) -> str:
+    """Whom a case registration's name and story are sealed to: the individual, or, when
+    registered without a personnummer, the registration itself (still encrypted at rest)."""
+    return subject_id or f"registration:{registration_id}"
 
 
 def _note_reliance(view: SubjectAuthorisations, red_thread: RedThread) -> None:

@@ -38,7 +38,9 @@ def create_app(
 ) -> FastAPI:
     runtime = runtime or RuntimeSettings()
     clock = clock or SystemClock()
-    application = EscalationApplication(env=store_env(runtime, SERVICE))
+    application = EscalationApplication(
+        env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
+    )
     overdue: Gauge | None = None
 
     def raise_overdue() -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.runtime.application import Clock
 from services.runtime.audit import AccessAudit, AccessRecord, Action
 from services.runtime.auth import Actor
+from services.runtime.http import route_template
 from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, parse_personnummer
 from services.runtime.problems import Problem
 from services.runtime.time import stockholm_date
@@ -85,7 +86,6 @@ async def audit_access(
 ) -> None:
     """Write the access-audit record for this request; returns once it is stored."""
     audit: AccessAudit = request.app.state.access_audit
-    route = request.scope.get("route")
     record = AccessRecord(
         at=request.app.state.clock.now(),
         actor_hsa_id=actor.hsa_id,
@@ -94,6 +94,6 @@ async def audit_access(
         subject_id=subject_id,
         action=action,
         purpose=purpose,
-        resource=f"{request.method} {getattr(route, 'path', request.url.path)}",
+        resource=f"{request.method} {route_template(request.scope)}",
     )
     await asyncio.wrap_future(audit.record(record))

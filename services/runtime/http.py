@@ -27,6 +27,28 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Returns None when the dependency is fine, else a short reason."""
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's full template, e.g. ``/v1/cases/{case_id}``.
+
+    A route inside nested routers knows only its own part of the path; the
+    prefixes are recovered from the request path by rendering that part
+    with the request's path parameters. Unmatched requests are "unmatched",
+    so an id never becomes a label or an audit resource.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return "unmatched"
+    path: str = scope.get("path", "")
+    try:
+        rendered = template.format(**scope.get("path_params", {}))
+    except (KeyError, IndexError, ValueError):
+        return str(template)
+    if path.endswith(rendered):
+        return path[: len(path) - len(rendered)] + str(template)
+    return str(template)
+
+
 class HttpMetrics:
     """RED metrics per route template, so ``/v1/consents/{id}`` is one series, not thousands.
 
@@ -66,7 +88,7 @@ class HttpMetrics:
         try:
             await self._app(scope, receive, send_with_status)
         finally:
-            template = getattr(scope.get("route"), "path", "unmatched")
+            template = route_template(scope)
             method = scope["method"]
             self._duration.labels(method, template).observe(time.perf_counter() - started)
             self._requests.labels(method, template, str(status)).inc()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,9 @@ ERASED = "[erased]"
 
 _PREFIX = "sealed:v1:"
 _CACHE_SIZE = 10_000
+_CACHE_SECONDS = 5.0
+"""How long a key is trusted from memory: another replica's erasure counts here
+within this time, not only where the SubjectErased message was handled."""
 
 
 class SubjectKeys:
@@ -40,7 +44,7 @@ class SubjectKeys:
             raise ValueError(msg)
         self._datastore = datastore
         self._master = AESGCM(master_key)
-        self._cache: OrderedDict[str, bytes | None] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[bytes | None, float]] = OrderedDict()
         self._lock = threading.Lock()
         if isinstance(datastore, PostgresDatastore):
             table = sql.Identifier(datastore.schema, "subject_key")
@@ -81,9 +85,10 @@ class SubjectKeys:
     def key(self, subject_id: str, *, create: bool) -> bytes | None:
         """The subject's data key; None once erased (or, with create=False, never made)."""
         with self._lock:
-            if subject_id in self._cache:
+            cached = self._cache.get(subject_id)
+            if cached is not None and time.monotonic() - cached[1] < _CACHE_SECONDS:
                 self._cache.move_to_end(subject_id)
-                return self._cache[subject_id]
+                return cached[0]
         exists, wrapped = self._row(subject_id)
         if wrapped is not None:
             key: bytes | None = self._unwrap(subject_id, wrapped)
@@ -94,7 +99,7 @@ class SubjectKeys:
         else:
             return None
         with self._lock:
-            self._cache[subject_id] = key
+            self._cache[subject_id] = (key, time.monotonic())
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return key
@@ -104,7 +109,7 @@ class SubjectKeys:
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(self._erase, (subject_id, at.isoformat(), at.isoformat()))
         with self._lock:
-            self._cache[subject_id] = None
+            self._cache[subject_id] = (None, time.monotonic())
 
     def _row(self, subject_id: str) -> tuple[bool, str | None]:
         """(a row exists, its wrapped key)."""

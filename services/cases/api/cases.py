@@ -22,7 +22,14 @@ from services.cases.api.common import application, now, require_involved
 from services.cases.application import RegisterReport
 from services.cases.domain import Case, Need
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, identify, subject_id_for
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    identify,
+    subject_id_for,
+)
 from services.runtime.problems import Problem
 from services.runtime.time import stockholm_date
 
@@ -259,7 +266,7 @@ async def register_report(
     )
 
 
-@router.post("/cases/lookup", response_model=list[CaseSummary])
+@router.post("/cases/lookup", response_model=list[CaseSummary], openapi_extra=PERSONAL_DATA)
 async def lookup_cases(
     body: LookupRequest, request: Request, actor: CurrentActor
 ) -> list[CaseSummary]:
@@ -267,13 +274,15 @@ async def lookup_cases(
     stays out of URLs)."""
     subject_id = subject_id_for(request, body.personnummer)
     cases = await run_in_threadpool(application(request).cases_of, subject_id)
+    await audit_access(request, actor, subject_id, purpose="case lookup")
     return [summary(case) for case in cases if actor.org_id in case.involved_units]
 
 
-@router.get("/cases/{case_id}", response_model=CaseView)
+@router.get("/cases/{case_id}", response_model=CaseView, openapi_extra=PERSONAL_DATA)
 async def get_case(case_id: UUID, request: Request, actor: CurrentActor) -> CaseView:
     case = await run_in_threadpool(application(request).get_case, case_id)
     require_involved(actor, case)
+    await audit_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}")
     return case_view(case)
 
 
@@ -364,7 +373,11 @@ class NoticeView(BaseModel):
     at: datetime
 
 
-@router.get("/units/{unit}/age-transitions", response_model=list[UpcomingTransitionView])
+@router.get(
+    "/units/{unit}/age-transitions",
+    response_model=list[UpcomingTransitionView],
+    openapi_extra=PERSONAL_DATA,
+)
 async def upcoming_transitions(
     unit: HsaId,
     request: Request,
@@ -385,6 +398,8 @@ async def upcoming_transitions(
         )
     last = until or stockholm_date(now(request)) + timedelta(days=365)
     rows = await run_in_threadpool(app.upcoming_transitions, unit, last)
+    for subject_id in dict.fromkeys(row.subject_id for row in rows):
+        await audit_access(request, actor, subject_id, purpose="age transitions (K-4, E-7)")
     return [
         UpcomingTransitionView(
             case_id=row.case_id,
@@ -398,7 +413,7 @@ async def upcoming_transitions(
     ]
 
 
-@router.get("/units/{unit}/notices", response_model=list[NoticeView])
+@router.get("/units/{unit}/notices", response_model=list[NoticeView], openapi_extra=PERSONAL_DATA)
 async def unit_notices(
     unit: HsaId,
     request: Request,
@@ -411,6 +426,8 @@ async def unit_notices(
         raise Problem(403, "Forbidden", "a unit reads only its own notices", rule="K-3")
     start = since or datetime(1970, 1, 1, tzinfo=UTC)
     rows = await run_in_threadpool(application(request).notices, unit, start)
+    for subject_id in dict.fromkeys(row.subject_id for row in rows):
+        await audit_access(request, actor, subject_id, purpose="case notices (K-3)")
     return [
         NoticeView(
             case_id=row.case_id,

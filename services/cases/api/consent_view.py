@@ -11,7 +11,13 @@ from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    subject_id_for,
+)
 from services.runtime.time import stockholm_date
 
 router = APIRouter()
@@ -36,7 +42,9 @@ class ConsentViewResponse(BaseModel):
     consents: list[KnownConsentView]
 
 
-@router.post("/consent-view/lookup", response_model=ConsentViewResponse)
+@router.post(
+    "/consent-view/lookup", response_model=ConsentViewResponse, openapi_extra=PERSONAL_DATA
+)
 async def lookup_consents(
     body: ConsentLookup, request: Request, actor: CurrentActor
 ) -> ConsentViewResponse:
@@ -47,6 +55,7 @@ async def lookup_consents(
     subject_id = subject_id_for(request, body.personnummer)
     application: CasesApplication = request.app.state.application
     record = await run_in_threadpool(application.consents_of, subject_id)
+    await audit_access(request, actor, subject_id, purpose="consent view (C-7, C-8)")
     today = stockholm_date(request.app.state.clock.now())
     known = record.consents.values() if record else []
     return ConsentViewResponse(

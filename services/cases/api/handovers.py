@@ -19,7 +19,7 @@ from services.cases.api.cases import CaseView, case_view
 from services.cases.api.common import application, now
 from services.cases.domain import HandoverContent
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import RequestModel
+from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_access
 from services.runtime.problems import Problem
 
 router = APIRouter()
@@ -98,16 +98,23 @@ async def request_handover(
     return HandoverCreated(id=handover.id, case_id=case_id, acknowledge_by=handover.acknowledge_by)
 
 
-@router.get("/cases/{case_id}/handovers/{handover_id}", response_model=HandoverView)
+@router.get(
+    "/cases/{case_id}/handovers/{handover_id}",
+    response_model=HandoverView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def get_handover(
     case_id: UUID, handover_id: UUID, request: Request, actor: CurrentActor
 ) -> HandoverView:
-    case = await run_in_threadpool(application(request).get_case, case_id)
+    app = application(request)
+    case = await run_in_threadpool(app.get_case, case_id)
     handover = case.handover(handover_id)
     if actor.org_id not in (handover.from_unit, handover.to_unit):
         raise Problem(
             403, "Forbidden", "only the sending and receiving units read a handover", rule="K-5"
         )
+    await audit_access(request, actor, case.subject_id, purpose="case handover (K-5)")
+    content = await run_in_threadpool(app.unseal, case.subject_id, handover.content)
     return HandoverView(
         id=handover.id,
         case_id=case.id,
@@ -121,7 +128,7 @@ async def get_handover(
         acknowledged_at=handover.acknowledged_at,
         receiving_caseworker=handover.receiving_caseworker,
         transferred_at=handover.transferred_at,
-        content=handover.content,
+        content=content,
     )
 
 

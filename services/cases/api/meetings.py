@@ -16,8 +16,9 @@ from contracts.cases import MeetingKind
 from services.cases.api.common import application, now
 from services.cases.domain import Meeting, Occasion
 from services.cases.invitations import invitation
+from services.runtime.audit import Action
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import RequestModel
+from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_access
 from services.runtime.problems import Problem
 
 router = APIRouter()
@@ -200,10 +201,11 @@ async def plan_care_planning_meeting(
     return meeting_view(meeting)
 
 
-@router.get("/meetings/{meeting_id}", response_model=MeetingView)
+@router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
 async def get_meeting(meeting_id: UUID, request: Request, actor: CurrentActor) -> MeetingView:
     meeting = await run_in_threadpool(application(request).get_meeting, meeting_id)
     _require_party(actor, meeting)
+    await audit_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
     return meeting_view(meeting)
 
 
@@ -211,6 +213,7 @@ async def get_meeting(meeting_id: UUID, request: Request, actor: CurrentActor) -
     "/meetings/{meeting_id}/invitation.ics",
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
+    openapi_extra=PERSONAL_DATA,
 )
 async def download_invitation(meeting_id: UUID, request: Request, actor: CurrentActor) -> Response:
     """The meeting's booked occasions as an iCalendar invitation (RFC 5545)."""
@@ -218,6 +221,13 @@ async def download_invitation(meeting_id: UUID, request: Request, actor: Current
     _require_party(actor, meeting)
     if not meeting.occasions:
         raise Problem(409, "Conflict", "the meeting is not booked yet", rule="K-8")
+    await audit_access(
+        request,
+        actor,
+        meeting.subject_id,
+        purpose=f"meeting:{meeting.kind}",
+        action=Action.EXPORTED,
+    )
     return Response(
         invitation(meeting, sent_at=now(request)),
         media_type="text/calendar; charset=utf-8; method=REQUEST",

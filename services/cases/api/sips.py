@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field
 from contracts.base import HsaId, OrgIds
 from contracts.cases import SipProposer
 from services.cases.api.common import application, now
-from services.cases.application import EstablishSip, ProposeSip
+from services.cases.application import CasesApplication, EstablishSip, ProposeSip
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, identify
+from services.runtime.edge import PERSONAL_DATA, Personnummer, RequestModel, audit_access, identify
 from services.runtime.problems import Problem
 
 router = APIRouter()
@@ -141,7 +141,7 @@ class SipView(BaseModel):
     follow_ups: list[FollowUpView]
 
 
-def sip_view(sip: Sip) -> SipView:
+def sip_view(sip: Sip, app: CasesApplication) -> SipView:
     return SipView(
         id=sip.id,
         subject_id=sip.subject_id,
@@ -157,14 +157,18 @@ def sip_view(sip: Sip) -> SipView:
         versions=[
             VersionView(
                 number=v.number,
-                plan=v.plan,
+                plan=app.unseal(sip.subject_id, v.plan),
                 made_at=v.made_at,
                 after_follow_up_on=v.after_follow_up_on,
             )
             for v in sip.versions
         ],
         follow_ups=[
-            FollowUpView(held_on=f.held_on, outcome=f.outcome, recorded_at=f.recorded_at)
+            FollowUpView(
+                held_on=f.held_on,
+                outcome=app.unseal(sip.subject_id, f.outcome),
+                recorded_at=f.recorded_at,
+            )
             for f in sip.follow_ups
         ],
     )
@@ -189,12 +193,14 @@ async def propose_sip(
     return SipCreated(id=sip.id, subject_id=sip.subject_id)
 
 
-@router.get("/sips/{sip_id}", response_model=SipView)
+@router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
 async def get_sip(sip_id: UUID, request: Request, actor: CurrentActor) -> SipView:
-    sip = await run_in_threadpool(application(request).get_sip, sip_id)
+    app = application(request)
+    sip = await run_in_threadpool(app.get_sip, sip_id)
     if actor.org_id not in sip.units:
         raise Problem(403, "Forbidden", "only the plan's units read it", rule="K-6")
-    return sip_view(sip)
+    await audit_access(request, actor, sip.subject_id, purpose="coordinated individual plan")
+    return await run_in_threadpool(sip_view, sip, app)
 
 
 @router.post("/sips/{sip_id}/establishment", response_model=SipView)
@@ -215,7 +221,7 @@ async def establish_sip(
     sip = await run_in_threadpool(
         application(request).establish_sip, sip_id, command, at=now(request)
     )
-    return sip_view(sip)
+    return await run_in_threadpool(sip_view, sip, application(request))
 
 
 @router.post("/sips/{sip_id}/follow-ups", status_code=201, response_model=SipView)
@@ -233,7 +239,7 @@ async def record_follow_up(
         by=actor.hsa_id,
         at=now(request),
     )
-    return sip_view(sip)
+    return await run_in_threadpool(sip_view, sip, application(request))
 
 
 @router.post("/sips/{sip_id}/revisions", status_code=201, response_model=SipView)
@@ -249,4 +255,4 @@ async def revise_sip(
         by=actor.hsa_id,
         at=now(request),
     )
-    return sip_view(sip)
+    return await run_in_threadpool(sip_view, sip, application(request))

@@ -17,10 +17,16 @@ from pydantic import BaseModel, Field
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.common import PROBLEMS, Notes, Text, app_of, now_of, require_party
-from services.escalation.application import Escalate, RaiseEscalation
+from services.escalation.application import Escalate, EscalationApplication, RaiseEscalation
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    subject_id_for,
+)
 
 router = APIRouter(prefix="/v1", tags=["escalation ladder"], responses=PROBLEMS)
 
@@ -82,7 +88,8 @@ class EscalationView(BaseModel):
     resolved_at: datetime | None
 
 
-def _view(escalation: Escalation) -> EscalationView:
+def _view(escalation: Escalation, application: EscalationApplication) -> EscalationView:
+    subject_id = escalation.subject_id
     return EscalationView(
         id=escalation.id,
         subject_id=escalation.subject_id,
@@ -97,8 +104,8 @@ def _view(escalation: Escalation) -> EscalationView:
                 by=s.by,
                 by_org=s.by_org,
                 at=s.at,
-                reason=s.reason,
-                written_summary=s.written_summary,
+                reason=application.unseal(subject_id, s.reason),
+                written_summary=application.unseal(subject_id, s.written_summary),
                 agreed_by_orgs=s.agreed_by_orgs,
             )
             for s in escalation.steps
@@ -137,16 +144,23 @@ async def raise_escalation(
         application.raise_escalation, command, at=now_of(request)
     )
     response.headers["Location"] = f"/v1/escalations/{escalation_id}"
-    return _view(await run_in_threadpool(application.get_escalation, escalation_id))
+    return _view(await run_in_threadpool(application.get_escalation, escalation_id), application)
 
 
-@router.get("/escalations/{escalation_id}", response_model=EscalationView)
+@router.get(
+    "/escalations/{escalation_id}", response_model=EscalationView, openapi_extra=PERSONAL_DATA
+)
 async def get_escalation(
     escalation_id: UUID, request: Request, actor: CurrentActor
 ) -> EscalationView:
-    escalation = await run_in_threadpool(app_of(request).get_escalation, escalation_id)
+    application = app_of(request)
+    escalation = await run_in_threadpool(application.get_escalation, escalation_id)
     require_party(actor, escalation.parties, "escalation", rule="E-6")
-    return _view(escalation)
+    if escalation.subject_id is not None:
+        await audit_access(
+            request, actor, escalation.subject_id, purpose=f"escalation:{escalation.track.value}"
+        )
+    return await run_in_threadpool(_view, escalation, application)
 
 
 @router.post("/escalations/{escalation_id}/steps", response_model=EscalationView)
@@ -164,8 +178,9 @@ async def escalate(
         written_summary=body.written_summary,
         agreed_by_orgs=list(body.agreed_by_orgs),
     )
-    escalation = await run_in_threadpool(app_of(request).escalate, command, at=now_of(request))
-    return _view(escalation)
+    application = app_of(request)
+    escalation = await run_in_threadpool(application.escalate, command, at=now_of(request))
+    return await run_in_threadpool(_view, escalation, application)
 
 
 @router.post("/escalations/{escalation_id}/resolution", response_model=EscalationView)
@@ -173,8 +188,9 @@ async def resolve_escalation(
     escalation_id: UUID, body: ResolutionRequest, request: Request, actor: CurrentActor
 ) -> EscalationView:
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
+    application = app_of(request)
     escalation = await run_in_threadpool(
-        app_of(request).resolve_escalation,
+        application.resolve_escalation,
         escalation_id,
         resolution=body.resolution,
         notes=body.notes,
@@ -183,4 +199,4 @@ async def resolve_escalation(
         by_role=actor.role,
         at=now_of(request),
     )
-    return _view(escalation)
+    return await run_in_threadpool(_view, escalation, application)

@@ -26,10 +26,27 @@ from services.escalation.api.common import (
     require_party,
     require_role,
 )
-from services.escalation.application import EscalationApplication, HoldConsultation, RegisterCase
-from services.escalation.domain import AcuteMatter, MeetingSeries, MonthlyMeeting
+from services.escalation.application import (
+    EscalationApplication,
+    HoldConsultation,
+    RegisterCase,
+    registration_owner,
+)
+from services.escalation.domain import (
+    AcuteMatter,
+    Consultation,
+    MeetingSeries,
+    MonthlyMeeting,
+    Registration,
+)
 from services.runtime.auth import CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    subject_id_for,
+)
 from services.runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["monthly meetings"], responses=PROBLEMS)
@@ -200,22 +217,7 @@ def _meeting_view(
         members=meeting.members,
         summoned_orgs=meeting.summoned_orgs,
         minute_taker=meeting.minute_taker,
-        agenda=[
-            RegistrationView(
-                id=r.registration_id,
-                subject_id=r.subject_id,
-                registering_org=r.registering_org,
-                registered_by=r.registered_by,
-                name=r.name,
-                age=r.age,
-                background=r.background,
-                current_situation=r.current_situation,
-                problem_and_question=r.problem_and_question,
-                summoned_orgs=r.summoned_orgs,
-                registered_at=r.registered_at,
-            )
-            for r in meeting.registrations
-        ],
+        agenda=[_registration_view(r, application) for r in meeting.registrations],
         present_orgs=meeting.present_orgs,
         absent_orgs=meeting.absent_orgs,
         minutes=meeting.minutes,
@@ -230,6 +232,23 @@ def _meeting_view(
             )
             for t in inventory
         ],
+    )
+
+
+def _registration_view(r: Registration, application: EscalationApplication) -> RegistrationView:
+    owner = registration_owner(r.subject_id, r.registration_id)
+    return RegistrationView(
+        id=r.registration_id,
+        subject_id=r.subject_id,
+        registering_org=r.registering_org,
+        registered_by=r.registered_by,
+        name=application.unseal(owner, r.name),
+        age=r.age,
+        background=application.unseal(owner, r.background),
+        current_situation=application.unseal(owner, r.current_situation),
+        problem_and_question=application.unseal(owner, r.problem_and_question),
+        summoned_orgs=r.summoned_orgs,
+        registered_at=r.registered_at,
     )
 
 
@@ -288,13 +307,18 @@ async def plan_monthly_meeting(
     return await run_in_threadpool(_meeting_view, meeting, application)
 
 
-@router.get("/monthly-meetings/{meeting_id}", response_model=MonthlyMeetingView)
+@router.get(
+    "/monthly-meetings/{meeting_id}", response_model=MonthlyMeetingView, openapi_extra=PERSONAL_DATA
+)
 async def get_monthly_meeting(
     meeting_id: UUID, request: Request, actor: CurrentActor
 ) -> MonthlyMeetingView:
     """The meeting with its agenda (names and ages for the members' eyes only), attendance,
     minutes and, at the term's inventory meeting, the upcoming transfers."""
     meeting = await _meeting_for_member(request, meeting_id, actor.org_id)
+    for r in meeting.registrations:
+        owner = registration_owner(r.subject_id, r.registration_id)
+        await audit_access(request, actor, owner, purpose="monthly meeting agenda (E-7)")
     return await run_in_threadpool(_meeting_view, meeting, app_of(request))
 
 
@@ -320,20 +344,9 @@ async def register_case(
         problem_and_question=body.problem_and_question,
         summoned_orgs=list(body.summoned_orgs),
     )
-    r = await run_in_threadpool(app_of(request).register_case, command, at=now_of(request))
-    return RegistrationView(
-        id=r.registration_id,
-        subject_id=r.subject_id,
-        registering_org=r.registering_org,
-        registered_by=r.registered_by,
-        name=r.name,
-        age=r.age,
-        background=r.background,
-        current_situation=r.current_situation,
-        problem_and_question=r.problem_and_question,
-        summoned_orgs=r.summoned_orgs,
-        registered_at=r.registered_at,
-    )
+    application = app_of(request)
+    r = await run_in_threadpool(application.register_case, command, at=now_of(request))
+    return await run_in_threadpool(_registration_view, r, application)
 
 
 @router.post("/monthly-meetings/{meeting_id}/attendance", response_model=MonthlyMeetingView)
@@ -400,14 +413,14 @@ async def monthly_meeting_calendar(
 # --- acute matters (E-8) -------------------------------------------------------------------
 
 
-def _acute_view(matter: AcuteMatter) -> AcuteMatterView:
+def _acute_view(matter: AcuteMatter, application: EscalationApplication) -> AcuteMatterView:
     return AcuteMatterView(
         id=matter.id,
         subject_id=matter.subject_id,
         from_org=matter.from_org,
         to_org=matter.to_org,
         raised_by=matter.raised_by,
-        question=matter.question,
+        question=application.unseal(matter.subject_id, matter.question),
         raised_at=matter.raised_at,
         taken_by=matter.taken_by,
         taken_at=matter.taken_at,
@@ -434,16 +447,25 @@ async def raise_acute_matter(
         at=now_of(request),
     )
     response.headers["Location"] = f"/v1/acute-matters/{matter_id}"
-    return _acute_view(await run_in_threadpool(application.get_acute_matter, matter_id))
+    matter = await run_in_threadpool(application.get_acute_matter, matter_id)
+    return await run_in_threadpool(_acute_view, matter, application)
 
 
-@router.get("/acute-matters/{matter_id}", response_model=AcuteMatterView, tags=["acute"])
+@router.get(
+    "/acute-matters/{matter_id}",
+    response_model=AcuteMatterView,
+    tags=["acute"],
+    openapi_extra=PERSONAL_DATA,
+)
 async def get_acute_matter(
     matter_id: UUID, request: Request, actor: CurrentActor
 ) -> AcuteMatterView:
-    matter = await run_in_threadpool(app_of(request).get_acute_matter, matter_id)
+    application = app_of(request)
+    matter = await run_in_threadpool(application.get_acute_matter, matter_id)
     require_party(actor, [matter.from_org, matter.to_org], "acute matter", rule="E-8")
-    return _acute_view(matter)
+    if matter.subject_id is not None:
+        await audit_access(request, actor, matter.subject_id, purpose="acute matter (E-8)")
+    return await run_in_threadpool(_acute_view, matter, application)
 
 
 @router.post("/acute-matters/{matter_id}/taken", response_model=AcuteMatterView, tags=["acute"])
@@ -451,15 +473,16 @@ async def take_acute_matter(
     matter_id: UUID, request: Request, actor: CurrentActor
 ) -> AcuteMatterView:
     """The receiving unit's deputy unit manager takes the acute matter (E-8)."""
+    application = app_of(request)
     matter = await run_in_threadpool(
-        app_of(request).take_acute_matter,
+        application.take_acute_matter,
         matter_id,
         by=actor.hsa_id,
         by_org=actor.org_id,
         by_role=actor.role,
         at=now_of(request),
     )
-    return _acute_view(matter)
+    return await run_in_threadpool(_acute_view, matter, application)
 
 
 # --- consultations (E-9) -------------------------------------------------------------------
@@ -493,17 +516,28 @@ async def hold_consultation(
         application.hold_consultation, command, at=now_of(request)
     )
     response.headers["Location"] = f"/v1/consultations/{consultation_id}"
-    return await get_consultation(consultation_id, request, actor)
+    consultation = await run_in_threadpool(application.get_consultation, consultation_id)
+    return await run_in_threadpool(_consultation_view, consultation, application)
 
 
 @router.get(
-    "/consultations/{consultation_id}", response_model=ConsultationView, tags=["consultation"]
+    "/consultations/{consultation_id}",
+    response_model=ConsultationView,
+    tags=["consultation"],
+    openapi_extra=PERSONAL_DATA,
 )
 async def get_consultation(
     consultation_id: UUID, request: Request, actor: CurrentActor
 ) -> ConsultationView:
-    c = await run_in_threadpool(app_of(request).get_consultation, consultation_id)
+    application = app_of(request)
+    c = await run_in_threadpool(application.get_consultation, consultation_id)
     require_party(actor, [c.consulting_org, *c.consulted_orgs], "consultation", rule="E-9")
+    if c.subject_id is not None:
+        await audit_access(request, actor, c.subject_id, purpose="consultation (E-9)")
+    return await run_in_threadpool(_consultation_view, c, application)
+
+
+def _consultation_view(c: Consultation, application: EscalationApplication) -> ConsultationView:
     return ConsultationView(
         id=c.id,
         anonymous=c.anonymous,
@@ -512,6 +546,6 @@ async def get_consultation(
         consulted_orgs=c.consulted_orgs,
         meeting_id=c.meeting_id,
         outcome=c.outcome.value,
-        notes=c.notes,
+        notes=application.unseal(c.subject_id, c.notes),
         held_at=c.held_at,
     )

@@ -33,6 +33,7 @@ from services.escalation.api.common import (
     require_role,
 )
 from services.escalation.application import (
+    EscalationApplication,
     EvaluateFollowUp,
     PullRedThread,
     RecordMeetingHeld,
@@ -41,7 +42,13 @@ from services.escalation.application import (
 from services.escalation.deadlines import Deadline
 from services.escalation.domain import RedThread
 from services.runtime.auth import Actor, CurrentActor
-from services.runtime.edge import Personnummer, RequestModel, subject_id_for
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    subject_id_for,
+)
 from services.runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["red thread"], responses=PROBLEMS)
@@ -144,7 +151,7 @@ RULE_OF_DEADLINE = {
 }
 
 
-def _view(red_thread: RedThread) -> RedThreadView:
+def _view(red_thread: RedThread, application: EscalationApplication) -> RedThreadView:
     hold = red_thread.hold
     follow_up_basis = red_thread.follow_up_basis
     return RedThreadView(
@@ -174,7 +181,7 @@ def _view(red_thread: RedThread) -> RedThreadView:
         attended_orgs=red_thread.attended_orgs,
         absent_orgs=red_thread.absent_orgs,
         outcome=red_thread.outcome,
-        outcome_notes=red_thread.outcome_notes,
+        outcome_notes=application.unseal(red_thread.subject_id, red_thread.outcome_notes),
         follow_up_at=red_thread.follow_up_at,
         follow_up_legal_basis=follow_up_basis.kind.value if follow_up_basis else None,
         follow_up_basis_id=follow_up_basis.id if follow_up_basis else None,
@@ -216,16 +223,20 @@ async def pull_red_thread(
         application.pull_red_thread, command, at=now_of(request)
     )
     response.headers["Location"] = f"/v1/red-threads/{red_thread_id}"
-    return _view(await run_in_threadpool(application.get_red_thread, red_thread_id))
+    return _view(await run_in_threadpool(application.get_red_thread, red_thread_id), application)
 
 
-@router.get("/red-threads/{red_thread_id}", response_model=RedThreadView)
+@router.get(
+    "/red-threads/{red_thread_id}", response_model=RedThreadView, openapi_extra=PERSONAL_DATA
+)
 async def get_red_thread(
     red_thread_id: UUID, request: Request, actor: CurrentActor
 ) -> RedThreadView:
-    red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    application = app_of(request)
+    red_thread = await run_in_threadpool(application.get_red_thread, red_thread_id)
     _require_involved(actor, red_thread)
-    return _view(red_thread)
+    await audit_access(request, actor, red_thread.subject_id, purpose="red thread (E-1..E-5)")
+    return await run_in_threadpool(_view, red_thread, application)
 
 
 @router.post("/red-threads/{red_thread_id}/coordinator", response_model=RedThreadView)
@@ -241,7 +252,7 @@ async def assign_coordinator(
         assigned_by=actor.hsa_id,
         at=now_of(request),
     )
-    return _view(red_thread)
+    return _view(red_thread, app_of(request))
 
 
 @router.post("/red-threads/{red_thread_id}/meeting", response_model=RedThreadView)
@@ -262,7 +273,7 @@ async def schedule_meeting(
     red_thread = await run_in_threadpool(
         app_of(request).schedule_meeting, command, at=now_of(request)
     )
-    return _view(red_thread)
+    return _view(red_thread, app_of(request))
 
 
 @router.post("/red-threads/{red_thread_id}/meeting/held", response_model=RedThreadView)
@@ -285,7 +296,7 @@ async def record_meeting_held(
     red_thread = await run_in_threadpool(
         app_of(request).record_meeting_held, command, at=now_of(request)
     )
-    return _view(red_thread)
+    return _view(red_thread, app_of(request))
 
 
 @router.post("/red-threads/{red_thread_id}/follow-up", response_model=RedThreadView)
@@ -301,7 +312,7 @@ async def book_follow_up(
         booked_by=actor.hsa_id,
         at=now_of(request),
     )
-    return _view(red_thread)
+    return _view(red_thread, app_of(request))
 
 
 @router.post("/red-threads/{red_thread_id}/follow-up/evaluation", response_model=RedThreadView)
@@ -320,7 +331,7 @@ async def evaluate_follow_up(
     red_thread = await run_in_threadpool(
         app_of(request).evaluate_follow_up, command, at=now_of(request)
     )
-    return _view(red_thread)
+    return _view(red_thread, app_of(request))
 
 
 @router.post("/red-threads/{red_thread_id}/closure", response_model=RedThreadView)
@@ -332,7 +343,7 @@ async def close_red_thread(
     red_thread = await run_in_threadpool(
         app_of(request).close_red_thread, red_thread_id, closed_by=actor.hsa_id, at=now_of(request)
     )
-    return _view(red_thread)
+    return _view(red_thread, app_of(request))
 
 
 @router.get("/red-threads/{red_thread_id}/meeting.ics")

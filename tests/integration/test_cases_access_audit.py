@@ -1,0 +1,159 @@
+"""Loggkontroll in the cases service: every route that discloses personal data about an
+individual writes an access record, found from the route table itself, so a new such
+route without one fails."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from contracts import Purpose
+from services.runtime.audit import AccessAudit
+from services.runtime.auth import Actor
+from tests.integration.test_cases_api import (
+    ADULT,
+    AOF,
+    AOF_CASEWORKER,
+    AOF_MANAGER,
+    CONTENT,
+    ESTABLISHMENT,
+    IOF,
+    IOF_CASEWORKER,
+    NOW,
+    PSYCHIATRY,
+    YOUTH,
+    Api,
+    api,  # noqa: F401  (the fixture)
+)
+
+NOT_PERSONAL: set[str] = set()
+"""Reads about someone that disclose nothing personal (none in cases today)."""
+
+
+def operations(service: Api) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every operation of the service, from its route table (as the OpenAPI document
+    shows it, prefixes and included routers resolved)."""
+    paths = service.client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    return {
+        (method.upper(), path): operation
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+
+
+def personal(service: Api) -> set[tuple[str, str]]:
+    return {
+        key for key, operation in operations(service).items() if operation.get("x-personal-data")
+    }
+
+
+def test_every_read_about_an_individual_is_marked_as_personal_data(api: Api) -> None:  # noqa: F811
+    marked = personal(api)
+    reads_about_someone = {
+        (method, path)
+        for method, path in operations(api)
+        if path.startswith("/v1/")
+        and (
+            (method == "GET" and re.search(r"\{\w*(_id|unit)\}", path))
+            or path.endswith("/lookup")  # POST: the personnummer stays out of URLs
+        )
+        and path not in NOT_PERSONAL
+    }
+    assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
+    assert ("GET", "/v1/cases/{case_id}/handovers/{handover_id}") in marked
+
+
+def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  # noqa: F811
+    youth = api.register(YOUTH, ["child_welfare"]).json()
+    youth_id, youth_case = youth["subject_id"], youth["cases"][0]["id"]
+    adult = api.register(ADULT, ["substance_misuse", "mental_illness"]).json()
+    adult_id, adult_case = adult["subject_id"], adult["cases"][0]["id"]
+    decided = api.call(
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{adult_case}/decisions",
+        json={"decision": "intervention_granted"},
+    )
+    assert decided.status_code == 201, decided.text
+
+    api.consent(youth_id, [IOF, AOF])
+    handover = api.call(
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{youth_case}/handovers",
+        json={"to_unit": AOF, "content": CONTENT},
+    ).json()
+    api.consent(adult_id, [AOF, PSYCHIATRY.org_id], Purpose.SIP)
+    sip = api.call(
+        AOF_MANAGER,
+        "POST",
+        "/v1/sips",
+        json={"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]},
+    ).json()
+    established = api.call(
+        AOF_MANAGER, "POST", f"/v1/sips/{sip['id']}/establishment", json=ESTABLISHMENT
+    )
+    assert established.status_code == 200, established.text
+    meeting = api.call(
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{youth_case}/three-party-meetings",
+        json={"to_unit": AOF},
+    ).json()
+    meeting_path = f"/v1/meetings/{meeting['id']}"
+    api.call(AOF_MANAGER, "POST", f"{meeting_path}/assignment", json={"caseworker": AOF_CASEWORKER})
+    held = {"held_at": (NOW - timedelta(hours=1)).isoformat()}
+    api.call(IOF_CASEWORKER, "POST", f"{meeting_path}/pre-meeting", json=held)
+    booking = {
+        "starts_at": (NOW + timedelta(days=7)).isoformat(),
+        "ends_at": (NOW + timedelta(days=7, hours=1)).isoformat(),
+        "location": "Rum 4",
+    }
+    booked = api.call(AOF_MANAGER, "POST", f"{meeting_path}/schedule", json=booking)
+    assert booked.status_code == 200, booked.text
+
+    ids = {
+        "case_id": youth_case,
+        "handover_id": handover["id"],
+        "sip_id": sip["id"],
+        "meeting_id": meeting["id"],
+    }
+    # (method, path) → who asks, about whom, with what, and the path's unit
+    requests: dict[tuple[str, str], tuple[Actor, str, dict[str, Any], str]] = {
+        ("GET", "/v1/cases/{case_id}"): (IOF_CASEWORKER, youth_id, {}, ""),
+        ("POST", "/v1/cases/lookup"): (
+            IOF_CASEWORKER,
+            youth_id,
+            {"json": {"personnummer": YOUTH}},
+            "",
+        ),
+        ("GET", "/v1/cases/{case_id}/handovers/{handover_id}"): (AOF_MANAGER, youth_id, {}, ""),
+        ("GET", "/v1/units/{unit}/age-transitions"): (AOF_MANAGER, youth_id, {}, IOF),
+        ("GET", "/v1/units/{unit}/notices"): (AOF_MANAGER, adult_id, {}, AOF),
+        ("GET", "/v1/sips/{sip_id}"): (AOF_MANAGER, adult_id, {}, ""),
+        ("GET", "/v1/meetings/{meeting_id}"): (AOF_MANAGER, youth_id, {}, ""),
+        ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (AOF_MANAGER, youth_id, {}, ""),
+        ("POST", "/v1/consent-view/lookup"): (
+            IOF_CASEWORKER,
+            youth_id,
+            {"json": {"personnummer": YOUTH}},
+            "",
+        ),
+    }
+    for method, path in personal(api):
+        assert (method, path) in requests, f"no test request for {method} {path}"
+
+    audit: AccessAudit = api.client.app.state.access_audit  # type: ignore[attr-defined]
+    for (method, path), (actor, subject_id, kwargs, unit) in requests.items():
+        before = len(audit.about_subject(subject_id))
+        response = api.call(actor, method, path.format(unit=unit, **ids), **kwargs)
+        assert response.status_code == 200, (path, response.text)
+        log = audit.about_subject(subject_id)
+        assert len(log) == before + 1, path
+        assert log[-1]["actor_hsa_id"] == actor.hsa_id
+        assert log[-1]["actor_org_id"] == actor.org_id
+        # The runtime names the route as its own router knows it (without the /v1 prefix).
+        assert log[-1]["resource"] in (f"{method} {path}", f"{method} {path[3:]}")
+        assert log[-1]["action"] in ("read", "exported")
+    assert audit.verify() is None

@@ -1,0 +1,106 @@
+"""Personal data at rest in cases: a handover's texts and the SIP's plan and follow-ups are
+sealed to the individual in the store, read back in clear by the units entitled to them,
+and read as erased once consent's `SubjectErased` has been applied (crypto-shredding)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+from eventsourcing.persistence import Tracking
+
+from contracts import Purpose, SubjectErased
+from services.runtime.privacy import ERASED
+from tests.integration.test_cases_api import (
+    ADULT,
+    AOF,
+    AOF_MANAGER,
+    CONTENT,
+    ESTABLISHMENT,
+    IOF,
+    IOF_CASEWORKER,
+    NOW,
+    PLAN,
+    PSYCHIATRY,
+    YOUTH,
+    Api,
+    api,  # noqa: F401  (the fixture)
+)
+
+CLEAR_TEXT = [
+    b"Bor med mamma",
+    b"autism 2021",
+    b"Kontaktfamilj varannan helg",
+    b"Abstinensbehandling",
+    b"Egen bostad",
+    b"Motiverad till behandling",
+]
+FOLLOW_UP = "Motiverad till behandling; bor kvar."
+
+
+def store_bytes(service: Api) -> bytes:
+    return b"".join(p.read_bytes() for p in service.settings.var_dir.glob("cases.db*"))
+
+
+def erase(service: Api, subject_id: str) -> Tracking:
+    """Apply consent's SubjectErased the way the consumer does."""
+    erased = SubjectErased(
+        subject_id=subject_id,
+        erasure_id=uuid4(),
+        erased_at=NOW + timedelta(hours=1),
+        erased_by="SE2321000016-A001",
+    )
+    name = "/samverkan/consent#0"
+    tracking = Tracking(name, (service.application.recorder.max_tracking_id(name) or 0) + 1)
+    service.application.process_event(erased, tracking)
+    return tracking
+
+
+def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erased(
+    api: Api,  # noqa: F811
+) -> None:
+    youth = api.register(YOUTH, ["child_welfare"]).json()
+    case_path = f"/v1/cases/{youth['cases'][0]['id']}"
+    api.consent(youth["subject_id"], [IOF, AOF])
+    handover = api.call(
+        IOF_CASEWORKER, "POST", f"{case_path}/handovers", json={"to_unit": AOF, "content": CONTENT}
+    ).json()
+    handover_path = f"{case_path}/handovers/{handover['id']}"
+
+    adult = api.register(ADULT, ["mental_illness"]).json()
+    api.consent(adult["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
+    proposal = {"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]}
+    sip_path = f"/v1/sips/{api.call(AOF_MANAGER, 'POST', '/v1/sips', json=proposal).json()['id']}"
+    assert api.call(AOF_MANAGER, "POST", f"{sip_path}/establishment", json=ESTABLISHMENT).is_success
+    follow_up = {"held_on": "2026-03-02", "outcome": FOLLOW_UP}
+    assert api.call(PSYCHIATRY, "POST", f"{sip_path}/follow-ups", json=follow_up).is_success
+
+    # Read back in clear by the units entitled to it...
+    assert api.call(AOF_MANAGER, "GET", handover_path).json()["content"] == CONTENT
+    sip = api.call(AOF_MANAGER, "GET", sip_path).json()
+    assert sip["versions"][0]["plan"] == PLAN
+    assert [f["outcome"] for f in sip["follow_ups"]] == [FOLLOW_UP]
+    # ...but nowhere in the store's files (the unit ids beside them are: the search sees).
+    stored = store_bytes(api)
+    assert AOF.encode() in stored
+    for text in CLEAR_TEXT:
+        assert text not in stored, text
+
+    tracking = erase(api, youth["subject_id"])
+    erase(api, adult["subject_id"])
+    # Recorded as applied, so a redelivery is skipped; the key stays destroyed.
+    assert api.application.recorder.has_tracking_id(
+        tracking.application_name, tracking.notification_id
+    )
+
+    content = api.call(AOF_MANAGER, "GET", handover_path).json()["content"]
+    assert content == {k: (None if v is None else ERASED) for k, v in CONTENT.items()}
+    sip = api.call(AOF_MANAGER, "GET", sip_path).json()
+    plan = sip["versions"][0]["plan"]
+    assert plan["problem"] == plan["measures_by_others"] == ERASED
+    assert {r["interventions"] for r in plan["responsibilities"]} == {ERASED}
+    assert plan["overall_responsibility"] == PSYCHIATRY.org_id  # the facts stay
+    assert [f["outcome"] for f in sip["follow_ups"]] == [ERASED]
+    case = api.call(IOF_CASEWORKER, "GET", case_path).json()
+    assert case["needs"] == ["child_welfare"]
+    assert case["handovers"][0]["status"] == "requested"

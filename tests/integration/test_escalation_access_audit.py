@@ -1,0 +1,156 @@
+"""Loggkontroll in the escalation service: every route that discloses personal data about
+an individual writes an access record, found from the route table itself, so a new such
+route without one fails."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from services.runtime.audit import AccessAudit
+from services.runtime.auth import Actor
+from tests.integration.test_escalation_api import (
+    AOF,
+    IOF,
+    IOF_CASEWORKER,
+    IOF_DEPUTY,
+    START,
+    call,
+    clock,  # noqa: F401  (a fixture)
+    escalation,  # noqa: F401  (a fixture)
+    forum,
+    pull,
+    registration,
+)
+from tests.support import POLICE, InProcessService, made_up_personnummer
+
+NOT_PERSONAL = {
+    "/v1/meeting-series/{series_id}": "a forum: its name, members and calendar",
+    "/v1/red-threads/{red_thread_id}/meeting.ics": "times and ids only",
+    "/v1/red-threads/{red_thread_id}/follow-up.ics": "times and ids only",
+    "/v1/monthly-meetings/{meeting_id}/calendar.ics": "times and ids only",
+}
+"""Reads about something with an id that disclose nothing personal, and why."""
+
+
+def operations(service: InProcessService) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every operation of the service, from its route table (as the OpenAPI document
+    shows it, prefixes and included routers resolved)."""
+    assert service.server is not None
+    paths = service.server.config.app.openapi()["paths"]
+    return {
+        (method.upper(), path): operation
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+
+
+def personal(service: InProcessService) -> set[tuple[str, str]]:
+    return {
+        key for key, operation in operations(service).items() if operation.get("x-personal-data")
+    }
+
+
+def test_every_read_about_an_individual_is_marked_as_personal_data(
+    escalation: InProcessService,  # noqa: F811
+) -> None:
+    marked = personal(escalation)
+    reads_about_someone = {
+        (method, path)
+        for method, path in operations(escalation)
+        if path.startswith("/v1/")
+        and method == "GET"
+        and re.search(r"\{\w*_id\}", path)
+        and path not in NOT_PERSONAL
+    }
+    assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
+    assert ("GET", "/v1/monthly-meetings/{meeting_id}") in marked
+
+
+def test_every_personal_data_route_writes_an_access_record(
+    escalation: InProcessService,  # noqa: F811
+) -> None:
+    person = made_up_personnummer("20080301", "456")
+    red_thread = pull(escalation)
+    raised = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations",
+        {
+            "track": "needs",
+            "personnummer": person,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": "Oenighet om boendestöd efter 19 år.",
+        },
+    ).json()
+    meeting = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{forum(escalation)}/meetings",
+        {"starts_at": (START + timedelta(days=10)).isoformat()},
+    ).json()
+    registered = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/monthly-meetings/{meeting['id']}/registrations",
+        registration(personnummer=person),
+    )
+    assert registered.status_code == 201, registered.text
+    matter = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        {"to_org": AOF, "question": "Utskrivning i dag utan boende.", "personnummer": person},
+    ).json()
+    consultation = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        {
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": "Samsjuklighet.",
+            "anonymous": False,
+            "personnummer": person,
+        },
+    ).json()
+    subject_id = raised["subject_id"]
+    assert registered.json()["subject_id"] == matter["subject_id"] == subject_id
+
+    ids = {
+        "red_thread_id": red_thread["id"],
+        "escalation_id": raised["id"],
+        "meeting_id": meeting["id"],
+        "matter_id": matter["id"],
+        "consultation_id": consultation["id"],
+    }
+    requests: dict[tuple[str, str], tuple[Actor, str]] = {
+        ("GET", "/v1/red-threads/{red_thread_id}"): (POLICE, red_thread["subject_id"]),
+        ("GET", "/v1/escalations/{escalation_id}"): (IOF_CASEWORKER, subject_id),
+        ("GET", "/v1/monthly-meetings/{meeting_id}"): (IOF_DEPUTY, subject_id),
+        ("GET", "/v1/acute-matters/{matter_id}"): (IOF_CASEWORKER, subject_id),
+        ("GET", "/v1/consultations/{consultation_id}"): (IOF_DEPUTY, subject_id),
+    }
+    for method, path in personal(escalation):
+        assert (method, path) in requests, f"no test request for {method} {path}"
+
+    assert escalation.server is not None
+    audit: AccessAudit = escalation.server.config.app.state.access_audit
+    for (method, path), (actor, about) in requests.items():
+        before = len(audit.about_subject(about))
+        response = call(escalation, actor, method, path.format(**ids))
+        assert response.status_code == 200, (path, response.text)
+        log = audit.about_subject(about)
+        assert len(log) == before + 1, path
+        assert log[-1]["actor_hsa_id"] == actor.hsa_id
+        assert log[-1]["actor_org_id"] == actor.org_id
+        assert log[-1]["resource"] == f"{method} {path}"
+        assert log[-1]["action"] == "read"
+    assert audit.verify() is None

@@ -1,0 +1,214 @@
+"""Personal data at rest in escalation: the name and story on a case registration, the
+reasons on the ladder, an acute matter's question and a consultation's notes are sealed
+to the individual in the store, read back in clear by those entitled to them, and read as
+erased once consent's `SubjectErased` has been applied (crypto-shredding)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.persistence import Tracking
+
+from contracts import MeetingOutcome, SubjectErased
+from services.escalation.application import EscalationApplication, RecordMeetingHeld
+from services.runtime.privacy import ERASED
+from tests.integration.test_escalation_api import (
+    AOF,
+    IOF,
+    IOF_CASEWORKER,
+    IOF_DEPUTY,
+    START,
+    call,
+    clock,  # noqa: F401  (a fixture)
+    escalation,  # noqa: F401  (a fixture)
+    forum,
+    registration,
+)
+from tests.integration.test_escalation_application import (
+    COORDINATOR,
+    INVITED,
+    MEETING_AT,
+    SUBJECT,
+    Upstream,
+    application,  # noqa: F401  (a fixture: SQLite and PostgreSQL)
+    consent,
+    pull,
+    schedule,
+)
+from tests.support import InProcessService, made_up_personnummer
+
+PERSON = made_up_personnummer("20080301", "456")
+REASON = "Oenighet om boendestod efter 19 ar."
+QUESTION = "Utskrivning i dag utan boende."
+NOTES = "Samsjuklighet och hemloshet."
+CLEAR_TEXT = [
+    b"Testa Testsson",
+    b"utredd f",
+    b"Familjehemsplacerad",
+    REASON.encode(),
+    b"Utskrivning i dag",
+    b"hemloshet",
+]
+
+
+def application_of(service: InProcessService) -> EscalationApplication:
+    assert service.server is not None
+    app: EscalationApplication = service.server.config.app.state.application
+    return app
+
+
+def store_bytes(service: InProcessService) -> bytes:
+    return b"".join(p.read_bytes() for p in service.settings.var_dir.glob("escalation.db*"))
+
+
+def recorded(service: InProcessService) -> dict[str, Any]:
+    """A registration, an escalation, an acute matter and a consultation about PERSON."""
+    meeting = call(
+        service,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{forum(service)}/meetings",
+        {"starts_at": (START + timedelta(days=10)).isoformat()},
+    ).json()
+    registered = call(
+        service,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/monthly-meetings/{meeting['id']}/registrations",
+        registration(personnummer=PERSON),
+    )
+    assert registered.status_code == 201, registered.text
+    raised = call(
+        service,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations",
+        {
+            "track": "needs",
+            "personnummer": PERSON,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": REASON,
+        },
+    ).json()
+    matter = call(
+        service,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        {"to_org": AOF, "question": QUESTION, "personnummer": PERSON},
+    ).json()
+    consultation = call(
+        service,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        {
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": NOTES,
+            "anonymous": False,
+            "personnummer": PERSON,
+        },
+    ).json()
+    return {
+        "subject_id": raised["subject_id"],
+        "meeting": f"/v1/monthly-meetings/{meeting['id']}",
+        "escalation": f"/v1/escalations/{raised['id']}",
+        "matter": f"/v1/acute-matters/{matter['id']}",
+        "consultation": f"/v1/consultations/{consultation['id']}",
+    }
+
+
+def read(service: InProcessService, paths: dict[str, Any]) -> dict[str, Any]:
+    agenda = call(service, IOF_DEPUTY, "GET", paths["meeting"]).json()["agenda"][0]
+    return {
+        "name": agenda["name"],
+        "age": agenda["age"],
+        "background": agenda["background"],
+        "reason": call(service, IOF_CASEWORKER, "GET", paths["escalation"]).json()["steps"][0][
+            "reason"
+        ],
+        "question": call(service, IOF_CASEWORKER, "GET", paths["matter"]).json()["question"],
+        "notes": call(service, IOF_DEPUTY, "GET", paths["consultation"]).json()["notes"],
+    }
+
+
+def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erased(
+    escalation: InProcessService,  # noqa: F811
+) -> None:
+    paths = recorded(escalation)
+    assert read(escalation, paths) == {
+        "name": "Testa Testsson",
+        "age": 18,
+        "background": registration()["background"],
+        "reason": REASON,
+        "question": QUESTION,
+        "notes": NOTES,
+    }
+    stored = store_bytes(escalation)
+    assert IOF.encode() in stored  # the search sees what is stored in clear
+    for text in CLEAR_TEXT:
+        assert text not in stored, text
+
+    app = application_of(escalation)
+    name = "/samverkan/consent#0"
+    tracking = Tracking(name, (app.recorder.max_tracking_id(name) or 0) + 1)
+    erased = SubjectErased(
+        subject_id=paths["subject_id"],
+        erasure_id=uuid4(),
+        erased_at=START + timedelta(hours=1),
+        erased_by="SE2321000016-A001",
+    )
+    app.process_event(erased, tracking)
+    assert app.recorder.has_tracking_id(name, tracking.notification_id)  # redelivery is skipped
+
+    assert read(escalation, paths) == {
+        "name": ERASED,
+        "age": 18,
+        "background": ERASED,
+        "reason": ERASED,
+        "question": ERASED,
+        "notes": ERASED,
+    }
+    # The facts stay: the matter is still on the ladder, at its level.
+    ladder = call(escalation, IOF_CASEWORKER, "GET", paths["escalation"]).json()
+    assert ladder["level"] == "deputy_unit_manager"
+
+
+def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_key(
+    application: EscalationApplication,  # noqa: F811
+) -> None:
+    """On both stores: the notes are in the event only sealed; read back through the
+    application until SubjectErased arrives, then as erased."""
+    upstream = Upstream(application)
+    upstream.deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    notes = "Testa Testsson bor hos sin mamma; ring 070-123 45 67."
+    held = application.record_meeting_held(
+        RecordMeetingHeld(
+            red_thread_id, INVITED, MeetingOutcome.SOLUTIONS_AGREED, notes, COORDINATOR
+        ),
+        at=MEETING_AT + timedelta(hours=2),
+    )
+
+    stored = [e for e in application.events.get(red_thread_id) if hasattr(e, "notes")]
+    assert len(stored) == 1
+    assert stored[0].notes.startswith("sealed:v1:")
+    assert "Testsson" not in stored[0].notes
+    assert application.unseal(SUBJECT, held.outcome_notes) == notes
+
+    erasure = SubjectErased(
+        subject_id=SUBJECT,
+        erasure_id=uuid4(),
+        erased_at=MEETING_AT + timedelta(days=1),
+        erased_by="SE2321000016-A001",
+    )
+    tracking = upstream.deliver(erasure)
+    assert application.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
+    red_thread = application.get_red_thread(red_thread_id)
+    assert application.unseal(SUBJECT, red_thread.outcome_notes) == ERASED
+    assert red_thread.meeting_held  # the facts stay

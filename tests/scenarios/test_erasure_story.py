@@ -1,0 +1,260 @@
+"""Erasure (GDPR art. 17) across the platform, end to end: four real services over Kafka.
+
+A child's guardian consents to a case handover; the police make an emergency
+disclosure; social services open a case and hand it over with a written
+background; the child is registered for the deputies' monthly meeting and
+consulted on. Then an administrator erases the child via consent. Consent
+publishes `SubjectErased`; cases and escalation destroy their own key for the
+child. Afterwards no API of consent, cases or escalation returns the personal
+data (it reads "[erased]"), neither the services' SQLite files nor any topic hold
+it, and the statistics are what they were.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from contracts import SERVICES, OrgType, Role, dlq_topic, events_topic
+from services.runtime.auth import Actor
+from services.runtime.privacy import ERASED
+from tests.support import POLICE, SOCIAL, ServiceProcess, made_up_personnummer, read_topic, wait_for
+
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+
+CHILD = made_up_personnummer("20110505", "234")
+NAME = "Testa Testsson"
+GUARDIAN = "Vera Testsson"
+PHONE = "070-123 45 67"
+EMAIL = "vera.testsson@example.se"
+JUSTIFICATION = f"{NAME} riskerar allvarlig skada i hemmet."
+CONTENT = {
+    "background_and_family": f"Bor med mamma {GUARDIAN}, nås på {PHONE} eller {EMAIL}.",
+    "guardian": GUARDIAN,
+    "current_situation": f"{NAME} går i årskurs 8 och har hög frånvaro.",
+    "problems_and_earlier_investigations": "Utredd för ADHD 2022.",
+    "ongoing_interventions_and_planning": "Kontaktperson varje vecka.",
+}
+PERSONAL_TEXT = [NAME, GUARDIAN, "Testsson", PHONE, EMAIL, "ADHD 2022", "Kontaktperson varje"]
+"""What was written about the child: none of it may be readable after the erasure."""
+
+
+def call(
+    platform: dict[str, ServiceProcess],
+    service: str,
+    actor: Actor,
+    method: str,
+    path: str,
+    **kwargs: Any,
+) -> httpx.Response:
+    with platform[service].client(actor) as client:
+        return client.request(method, path, **kwargs)
+
+
+def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
+    """The story up to the erasure; returns where each piece of personal data is read."""
+    given = call(
+        platform,
+        "consent",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/consents",
+        json={
+            "personnummer": CHILD,
+            "purpose": "case_handover",
+            "parties": [IOF, AOF],
+            "form": "written",
+            "informed": True,
+            "given_by": "guardian",
+            "guardian_name": GUARDIAN,
+        },
+    )
+    assert given.status_code == 201, given.text
+    disclosed = call(
+        platform,
+        "consent",
+        POLICE,
+        "POST",
+        "/v1/emergency-disclosures",
+        json={
+            "personnummer": CHILD,
+            "parties": [POLICE.org_id, IOF],
+            "justification": JUSTIFICATION,
+        },
+    )
+    assert disclosed.status_code == 201, disclosed.text
+
+    registered = call(
+        platform,
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases",
+        json={"personnummer": CHILD, "municipality_code": "0180", "needs": ["child_welfare"]},
+    )
+    assert registered.status_code == 201, registered.text
+    case_id = registered.json()["cases"][0]["id"]
+
+    def handed_over() -> httpx.Response | None:
+        """Cases learns of the consent from the topic, so the first try may come too early."""
+        response = call(
+            platform,
+            "cases",
+            IOF_CASEWORKER,
+            "POST",
+            f"/v1/cases/{case_id}/handovers",
+            json={"to_unit": AOF, "content": CONTENT},
+        )
+        return None if response.status_code == 409 else response
+
+    handover = wait_for(handed_over, timeout=30)
+    assert handover.status_code == 201, handover.text
+
+    series = call(
+        platform,
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        "/v1/meeting-series",
+        json={"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
+    ).json()
+    starts_at = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+    meeting = call(
+        platform,
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{series['id']}/meetings",
+        json={"starts_at": starts_at},
+    ).json()
+    agenda = call(
+        platform,
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/monthly-meetings/{meeting['id']}/registrations",
+        json={
+            "personnummer": CHILD,
+            "name": NAME,
+            "age": 15,
+            "background": f"Familjen nås via {GUARDIAN} på {PHONE}.",
+            "current_situation": "Hög frånvaro; Kontaktperson varje vecka.",
+            "problem_and_question": "Behövs ADHD 2022-utredningen uppdateras?",
+        },
+    )
+    assert agenda.status_code == 201, agenda.text
+    consultation = call(
+        platform,
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        json={
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": f"{NAME} bor hos {GUARDIAN}; {EMAIL}.",
+            "anonymous": False,
+            "personnummer": CHILD,
+        },
+    )
+    assert consultation.status_code == 201, consultation.text
+    return {
+        "subject_id": given.json()["subject_id"],
+        "consent": f"/v1/consents/{given.json()['id']}",
+        "handover": f"/v1/cases/{case_id}/handovers/{handover.json()['id']}",
+        "meeting": f"/v1/monthly-meetings/{meeting['id']}",
+        "consultation": f"/v1/consultations/{consultation.json()['id']}",
+    }
+
+
+def personal_data_read(platform: dict[str, ServiceProcess], paths: dict[str, str]) -> list[Any]:
+    """Every piece of personal data the story recorded, as the APIs return it now."""
+    history = call(
+        platform, "consent", IOF_CASEWORKER, "GET", f"/v1/subjects/{paths['subject_id']}/history"
+    ).json()["events"]
+    registration = call(platform, "escalation", AOF_DEPUTY, "GET", paths["meeting"]).json()[
+        "agenda"
+    ][0]
+    return [
+        call(platform, "consent", IOF_CASEWORKER, "GET", paths["consent"]).json()["guardian_name"],
+        *[e["details"]["justification"] for e in history if "justification" in e["details"]],
+        *call(platform, "cases", AOF_DEPUTY, "GET", paths["handover"]).json()["content"].values(),
+        registration["name"],
+        registration["background"],
+        registration["current_situation"],
+        registration["problem_and_question"],
+        call(platform, "escalation", AOF_DEPUTY, "GET", paths["consultation"]).json()["notes"],
+    ]
+
+
+def statistics(platform: dict[str, ServiceProcess]) -> dict[str, Any] | None:
+    measures: dict[str, Any] = call(platform, "reporting", SOCIAL, "GET", "/v1/statistics").json()[
+        "measures"
+    ]
+    return measures if measures.get("consents_given") else None
+
+
+def topic_bytes(platform: dict[str, ServiceProcess]) -> bytes:
+    settings = next(iter(platform.values())).settings
+    topics = [events_topic(s, prefix=settings.topic_prefix) for s in SERVICES]
+    topics += [dlq_topic(s, prefix=settings.topic_prefix) for s in SERVICES]
+    return b"\n".join(
+        (record.value or b"") + b"".join(value for _, value in record.headers)
+        for topic in topics
+        for record in read_topic(settings.kafka_bootstrap, topic)
+    )
+
+
+def test_erasure_story(module_platform: dict[str, ServiceProcess]) -> None:
+    platform = module_platform
+    paths = record_personal_data(platform)
+    before = personal_data_read(platform, paths)
+    assert GUARDIAN in before
+    assert JUSTIFICATION in before
+    assert CONTENT["background_and_family"] in before
+    assert NAME in before
+
+    def settled() -> dict[str, Any] | None:
+        """The statistics once reporting has caught up (two reads a second apart agree)."""
+        first = statistics(platform)
+        time.sleep(1)
+        return first if first is not None and first == statistics(platform) else None
+
+    counted = wait_for(settled, timeout=30)
+
+    refused = call(
+        platform, "consent", SOCIAL, "POST", f"/v1/subjects/{paths['subject_id']}/erasure"
+    )
+    assert refused.status_code == 403  # administrators only
+    erased = call(platform, "consent", ADMIN, "POST", f"/v1/subjects/{paths['subject_id']}/erasure")
+    assert erased.status_code == 202, erased.text
+
+    # Cases and escalation learn of it from the consent topic.
+    after = wait_for(
+        lambda: (read := personal_data_read(platform, paths)) and set(read) <= {ERASED} and read,
+        timeout=30,
+    )
+    assert len(after) == len(before)
+
+    settings = next(iter(platform.values())).settings
+    for service in ("consent", "cases", "escalation"):
+        files = list(settings.var_dir.glob(f"{service}.db*"))
+        assert files, service
+        stored = b"".join(path.read_bytes() for path in files)
+        for text in PERSONAL_TEXT:
+            assert text.encode() not in stored, (service, text)
+    on_topics = topic_bytes(platform)
+    assert b"SubjectErased" in on_topics
+    for text in PERSONAL_TEXT:
+        assert text.encode() not in on_topics, text
+
+    # The facts stay: every count is what it was.
+    assert statistics(platform) == counted
