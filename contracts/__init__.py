@@ -103,7 +103,10 @@ from contracts.escalation import (
     RedThreadPulled,
 )
 from contracts.reporting import (
+    DeviationDetected,
+    DeviationFeedbackSent,
     DeviationReported,
+    DeviationSummarised,
 )
 from contracts.topics import EVENT_TOPICS, PARTITIONS, SERVICES, dlq_topic, events_topic
 from contracts.vocabulary import (
@@ -145,7 +148,10 @@ __all__ = [
     "ConsultationOutcome",
     "CoordinatorAssigned",
     "DeviationCategory",
+    "DeviationDetected",
+    "DeviationFeedbackSent",
     "DeviationReported",
+    "DeviationSummarised",
     "EmergencyDisclosureExpired",
     "EmergencyDisclosureRecorded",
     "Envelope",

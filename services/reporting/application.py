@@ -1,17 +1,32 @@
-"""Reporting use cases: one method per command or query (eventsourcing Application)."""
+"""Reporting use cases: one method per command or query (eventsourcing Application).
+
+Free text about an individual (what happened, how it was perceived, the
+proposal, the solution and the remaining problems) is sealed with the
+subject's key before it is stored, so erasing the subject erases it too.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
+from contracts import IntegrationEvent
 from contracts.vocabulary import Role
-from services.reporting.domain import Deviation
+from services.reporting.annual import DeviationFacts
+from services.reporting.domain import Deviation, Signature, required_text
+from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
 from services.runtime.application import OutboxApplication
+from services.runtime.privacy import Sealer, SubjectKeys
 from services.runtime.rules import RuleViolation
+
+DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
+"""Used only when no master key is configured (tests, a developer's machine)."""
 
 
 class UnknownDeviation(RuleViolation):
@@ -37,32 +52,183 @@ class ReportDeviation:
     subject_id: str | None = None
 
 
+@dataclass(frozen=True)
+class SignSummary:
+    """One side's signature on the joint summary (D-2 step 2)."""
+
+    signer_role: Role
+    signed_by: str
+    signer_org: str
+    signer_name: str
+    signer_title: str
+
+
+@dataclass(frozen=True)
+class ProposeSummary:
+    """D-2 step 2: the joint summary as one side proposes and signs it."""
+
+    signer: SignSummary
+    solution: str
+    remaining_problems: str
+
+
 class ReportingApplication(OutboxApplication, Application[UUID]):
     """The reporting service's store of deviation reports."""
 
     name = "reporting"
 
+    def __init__(self, *, master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
+
+    def _seal(self, subject_id: str | None, text: str) -> str:
+        return self.sealer.seal(subject_id, text) if subject_id else text
+
+    def unseal(self, subject_id: str | None, text: str | None) -> str | None:
+        """Sealed free text in clear (or "[erased]"); text about no one passes through."""
+        return self.sealer.unseal(subject_id, text) if subject_id else text
+
+    # --- D-2 step 1 -----------------------------------------------------------------
+
     def report_deviation(self, command: ReportDeviation, *, at: datetime) -> UUID:
-        deviation = Deviation.report(
-            reporter_role=command.reporter_role,
-            reported_by=command.reported_by,
-            reporting_org=command.reporting_org,
-            reporting_org_type=command.reporting_org_type,
-            affected_orgs=command.affected_orgs,
-            category=command.category,
-            what_happened=command.what_happened,
-            perceived_as=command.perceived_as,
-            improvement_proposal=command.improvement_proposal,
-            reporter_name=command.reporter_name,
-            reporter_title=command.reporter_title,
-            reported_at=at,
-            subject_id=command.subject_id,
+        # Validate the clear text first: sealed text is never empty.
+        Deviation.report(**_report_kwargs(command, at))
+        subject = command.subject_id
+        sealed = ReportDeviation(
+            **{
+                **command.__dict__,
+                "what_happened": self._seal(subject, command.what_happened.strip()),
+                "perceived_as": self._seal(subject, command.perceived_as.strip()),
+                "improvement_proposal": self._seal(subject, command.improvement_proposal.strip()),
+            }
         )
+        deviation = Deviation.report(**_report_kwargs(sealed, at))
         self.save(deviation)
         return deviation.id
+
+    # --- D-2 step 2 and D-3 ---------------------------------------------------------
+
+    def propose_summary(self, deviation_id: UUID, command: ProposeSummary, *, at: datetime) -> None:
+        deviation = self.get_deviation(deviation_id)
+        subject = deviation.subject_id
+        # Checked in clear first, so an empty text is refused before it is sealed.
+        for name, text in (
+            ("solution", command.solution),
+            ("remaining_problems", command.remaining_problems),
+        ):
+            required_text(name, text)
+        deviation.propose_summary(
+            signer_role=command.signer.signer_role,
+            signature=_signature(command.signer, at),
+            solution=self._seal(subject, command.solution.strip()),
+            remaining_problems=self._seal(subject, command.remaining_problems.strip()),
+        )
+        self.save(deviation)
+
+    def countersign_summary(
+        self, deviation_id: UUID, command: SignSummary, *, at: datetime
+    ) -> list[str]:
+        """The other side signs; feedback goes to every party (D-3). Returns the parties."""
+        deviation = self.get_deviation(deviation_id)
+        parties = deviation.countersign(
+            signer_role=command.signer_role, signature=_signature(command, at)
+        )
+        self.save(deviation)
+        return parties
+
+    # --- D-7 ------------------------------------------------------------------------
+
+    def detect_missed_routine(self, event: IntegrationEvent) -> UUID | None:
+        """D-7: an overdue event becomes a `routines` deviation, once per source event.
+
+        Idempotent by identity: the deviation's id is derived from the source
+        event, so a redelivery finds it, and a concurrent second save of the
+        same new aggregate is refused by the store.
+        """
+        missed = missed_routine(event)
+        if missed is None:
+            return None
+        deviation_id = deviation_id_for(event)
+        if self.find(deviation_id, Deviation) is not None:
+            return deviation_id
+        deviation = Deviation.detect(
+            deviation_id=deviation_id,
+            rule=missed.rule,
+            source_type=event.ce_type(),
+            source_event_id=source_event_id(event),
+            affected_orgs=missed.affected_orgs,
+            what_happened=missed.what_happened,
+            detected_at=missed.detected_at,
+            subject_id=missed.subject_id,
+            category=missed.category,
+        )
+        try:
+            self.save(deviation)
+        except IntegrityError:
+            if self.find(deviation_id, Deviation) is None:
+                raise
+        return deviation_id
+
+    # --- erasure ----------------------------------------------------------------------
+
+    def erase_subject(self, subject_id: str, at: datetime) -> None:
+        """GDPR art. 17 / culling, announced by consent: the subject's free text in every
+        deviation reads as erased from now on; the deviations and their counts stay."""
+        self.sealer.erase(subject_id, at)
+
+    # --- queries --------------------------------------------------------------------
+
+    def deviations(self) -> list[Deviation]:
+        """Every deviation, reported or detected, in the order they were made (D-5)."""
+        topics = [get_topic(Deviation.Reported), get_topic(Deviation.Detected)]
+        found: list[Deviation] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=500, topics=topics)
+            found += [self.get_deviation(UUID(str(n.originator_id))) for n in batch]
+            if len(batch) < 500:
+                return found
+            start = batch[-1].id + 1
+
+    def annual_facts(self, area: str | None = None) -> list[DeviationFacts]:
+        """D-5: the deviations (of the organisations whose HSA-ids start with `area`),
+        free text unsealed, with the names the report must scrub."""
+        facts = []
+        for d in self.deviations():
+            if area and not any(org.startswith(area) for org in d.parties()):
+                continue
+            signers = [s.name for s in (d.proposed_by, d.countersigned_by) if s]
+            facts.append(
+                DeviationFacts(
+                    reported_at=d.reported_at,
+                    category=d.category,
+                    detected=d.detected,
+                    summarised=d.summarised,
+                    what_happened=self.unseal(d.subject_id, d.what_happened) or "",
+                    improvement_proposal=self.unseal(d.subject_id, d.improvement_proposal) or "",
+                    solution=self.unseal(d.subject_id, d.solution) or "",
+                    remaining_problems=self.unseal(d.subject_id, d.remaining_problems) or "",
+                    names=tuple(n for n in (d.reporter_name, *signers) if n),
+                )
+            )
+        return facts
 
     def get_deviation(self, deviation_id: UUID) -> Deviation:
         deviation = self.find(deviation_id, Deviation)
         if deviation is None:
             raise UnknownDeviation(f"no deviation {deviation_id}")
         return deviation
+
+
+def _report_kwargs(command: ReportDeviation, at: datetime) -> dict[str, Any]:
+    return {**command.__dict__, "reported_at": at}
+
+
+def _signature(command: SignSummary, at: datetime) -> Signature:
+    return Signature(
+        hsa_id=command.signed_by,
+        org_id=command.signer_org,
+        name=required_text("signer_name", command.signer_name),
+        title=required_text("signer_title", command.signer_title),
+        signed_at=at,
+    )

@@ -2,27 +2,29 @@
 
 Pure domain: no I/O, no clock. Times come in as arguments.
 
-A deviation report has two steps (D-2, seed 003). This module holds step 1:
-the unit that noticed the failure reports it. Step 2, the joint summary after
-dialogue with the other unit, comes later.
+A deviation report has two steps (D-2, seed 003): the unit that noticed the
+failure reports it (or a missed deadline is detected, D-7); then, after
+dialogue with the other unit, both sides sign a joint summary and every party
+gets feedback (D-3).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from contracts.vocabulary import DeviationCategory, Role
+from services.reporting.disclosure import primary
 from services.runtime.rules import RuleViolation
 
 DEVIATION_REPORTER_ROLES = frozenset(
     {Role.DEPUTY_UNIT_MANAGER, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}
 )
 """Roles on the line-management ladder from deputy unit manager upwards (E-6)."""
-
-SMALLEST_SHOWN_COUNT = 5
-"""Counts from 1 up to (not including) this are suppressed (D-5)."""
 
 
 def may_report_deviation(role: Role) -> bool:
@@ -43,11 +45,10 @@ def suppress(count: int) -> int | None:
     In a small municipality "one deviation about routines at the youth unit
     in March" can point to one known family. Counts 1-4 are therefore shown
     as suppressed (None); 0 reveals no one and 5 or more is large enough to
-    hide the individual, so those are shown as they are.
+    hide the individual, so those are shown as they are. Published tables add
+    secondary suppression on top (`services.reporting.disclosure`).
     """
-    if count < 0:
-        raise ValueError(f"a count is never negative: {count}")
-    return None if 0 < count < SMALLEST_SHOWN_COUNT else count
+    return None if primary(count) else count
 
 
 class OnlyDeputyUnitManagerOrAboveMayReport(RuleViolation):
@@ -96,22 +97,176 @@ def affected_organisations(affected_orgs: list[str], reporting_org: str) -> list
     return unique
 
 
-def _required_text(name: str, value: str) -> str:
+def required_text(name: str, value: str) -> str:
     text = value.strip()
     if not text:
         raise DeviationReportIncomplete(f"{name} must not be empty")
     return text
 
 
-class Deviation(Aggregate):
-    """A collaboration failure reported by the unit that noticed it (D-2 step 1).
+class NotASideOfTheDeviation(RuleViolation):
+    rule = "D-2"
+    status = 403
+    title = "Only the two sides of a deviation may sign its joint summary"
 
-    It records the reporting unit, the affected organisations, the category
-    (D-1), what happened and how it was perceived, an improvement proposal,
-    and the reporter's name, title and date. The free text stays in this
-    service's store; only ids, codes and timestamps are published.
+
+class SummaryNeedsBothSides(RuleViolation):
+    rule = "D-2"
+    status = 409
+    title = "The joint summary needs signatures from both sides"
+
+
+class AlreadySummarised(RuleViolation):
+    rule = "D-2"
+    status = 409
+    title = "The deviation's joint summary is already signed"
+
+
+class NoSummaryProposed(RuleViolation):
+    rule = "D-2"
+    status = 409
+    title = "No joint summary has been proposed yet"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who signed a joint summary (D-2 step 2): a manager of one side."""
+
+    hsa_id: str
+    org_id: str
+    name: str
+    title: str
+    signed_at: datetime
+
+
+def sides_of_summary(
+    reporting_org: str | None, affected_orgs: list[str], first: str, second: str
+) -> bool:
+    """D-2 step 2 (seed 003): the joint summary is made after dialogue "with the
+    corresponding level of the other unit", so it is signed by one manager of
+    each side.
+
+    For a reported deviation the sides are the reporting unit and one of the
+    affected organisations (either may sign first). A detected deviation (D-7)
+    has no reporter: its sides are two of the organisations it concerns; when it
+    concerns only one, that one and any other unit (the one it held the dialogue
+    with); when it names none (a missed SIP follow-up), any two units.
+    """
+    if first == second:
+        return False
+    pair = {first, second}
+    if reporting_org is not None:
+        return reporting_org in pair and bool(pair - {reporting_org} <= set(affected_orgs))
+    concerned = set(affected_orgs)
+    if len(concerned) >= 2:
+        return pair <= concerned
+    if len(concerned) == 1:
+        return bool(pair & concerned)
+    return True
+
+
+class Deviation(Aggregate):
+    """A collaboration failure (brist i samverkan), in two steps (D-2).
+
+    Step 1 is either reported by the unit that noticed it — the reporting unit,
+    the affected organisations, the category (D-1), what happened and how it was
+    perceived, an improvement proposal, the reporter's name, title and date — or
+    detected from a missed deadline (D-7, category "routines", linked to the
+    overdue event). Step 2 is the joint summary: the solution and the remaining
+    problems, proposed and signed by a manager of one side and countersigned by
+    one of the other; once signed, feedback goes to every party (D-3).
+
+    Free text about an individual is sealed by the application before it gets
+    here (per-subject keys), so the aggregate only carries it.
     `subject_id` is set when the deviation concerns one individual.
     """
+
+    class Reported(Aggregate.Created):
+        reported_by: str
+        reporting_org: str
+        reporting_org_type: str
+        affected_orgs: list[str]
+        category: str
+        what_happened: str
+        perceived_as: str
+        improvement_proposal: str
+        reporter_name: str
+        reporter_title: str
+        reported_at: datetime
+        subject_id: str | None
+
+    class Detected(Aggregate.Created):
+        category: str
+        rule: str
+        source_type: str
+        source_event_id: str
+        affected_orgs: list[str]
+        what_happened: str
+        detected_at: datetime
+        subject_id: str | None
+
+    class SummaryProposed(Aggregate.Event):
+        solution: str
+        remaining_problems: str
+        signature: dict[str, Any]
+
+    class Summarised(Aggregate.Event):
+        signature: dict[str, Any]
+        summarised_at: datetime
+        # Repeated from earlier events so the public form needs no other state.
+        category: str
+        reported_at: datetime
+        signed_by_orgs: list[str]
+        subject_id: str | None
+
+    class FeedbackSent(Aggregate.Event):
+        party: str
+        sent_at: datetime
+        subject_id: str | None
+
+    def __init__(
+        self,
+        *,
+        category: str,
+        affected_orgs: list[str],
+        what_happened: str,
+        subject_id: str | None,
+        reported_at: datetime | None = None,
+        detected_at: datetime | None = None,
+        reported_by: str | None = None,
+        reporting_org: str | None = None,
+        reporting_org_type: str | None = None,
+        perceived_as: str = "",
+        improvement_proposal: str = "",
+        reporter_name: str = "",
+        reporter_title: str = "",
+        rule: str | None = None,
+        source_type: str | None = None,
+        source_event_id: str | None = None,
+    ) -> None:
+        self.category = category
+        self.affected_orgs = list(affected_orgs)
+        self.what_happened = what_happened
+        self.subject_id = subject_id
+        at = reported_at or detected_at
+        assert at is not None
+        self.reported_at: datetime = at
+        self.reported_by = reported_by
+        self.reporting_org = reporting_org
+        self.reporting_org_type = reporting_org_type
+        self.perceived_as = perceived_as
+        self.improvement_proposal = improvement_proposal
+        self.reporter_name = reporter_name
+        self.reporter_title = reporter_title
+        self.rule = rule
+        self.source_type = source_type
+        self.source_event_id = source_event_id
+        self.solution: str | None = None
+        self.remaining_problems: str | None = None
+        self.proposed_by: Signature | None = None
+        self.countersigned_by: Signature | None = None
+        self.summarised_at: datetime | None = None
+        self.feedback_to: list[str] = []
 
     @classmethod
     def report(
@@ -131,84 +286,182 @@ class Deviation(Aggregate):
         reported_at: datetime,
         subject_id: str | None = None,
     ) -> Deviation:
+        """D-2 step 1, by the unit that noticed the failure."""
         if not may_report_deviation(reporter_role):
             raise OnlyDeputyUnitManagerOrAboveMayReport(
                 f"a {reporter_role} may not report a deviation; ask your deputy unit "
                 "manager or unit manager to report it"
             )
-        deviation: Deviation = cls(
+        return cls._create(
+            cls.Reported,
+            id=uuid4(),
             reported_by=reported_by,
             reporting_org=reporting_org,
             reporting_org_type=reporting_org_type,
             affected_orgs=affected_organisations(affected_orgs, reporting_org),
             category=deviation_category(category),
-            what_happened=_required_text("what_happened", what_happened),
-            perceived_as=_required_text("perceived_as", perceived_as),
-            improvement_proposal=_required_text("improvement_proposal", improvement_proposal),
-            reporter_name=_required_text("reporter_name", reporter_name),
-            reporter_title=_required_text("reporter_title", reporter_title),
+            what_happened=required_text("what_happened", what_happened),
+            perceived_as=required_text("perceived_as", perceived_as),
+            improvement_proposal=required_text("improvement_proposal", improvement_proposal),
+            reporter_name=required_text("reporter_name", reporter_name),
+            reporter_title=required_text("reporter_title", reporter_title),
             reported_at=reported_at,
             subject_id=subject_id,
         )
-        return deviation
 
-    class Reported(Aggregate.Created):
-        reported_by: str
-        reporting_org: str
-        reporting_org_type: str
-        affected_orgs: list[str]
-        category: str
-        what_happened: str
-        perceived_as: str
-        improvement_proposal: str
-        reporter_name: str
-        reporter_title: str
-        reported_at: datetime
-        subject_id: str | None
-
-    @event(Reported)
-    def __init__(
-        self,
+    @classmethod
+    def detect(
+        cls,
         *,
-        reported_by: str,
-        reporting_org: str,
-        reporting_org_type: str,
+        deviation_id: UUID,
+        rule: str,
+        source_type: str,
+        source_event_id: UUID,
         affected_orgs: list[str],
-        category: str,
         what_happened: str,
-        perceived_as: str,
-        improvement_proposal: str,
-        reporter_name: str,
-        reporter_title: str,
-        reported_at: datetime,
+        detected_at: datetime,
         subject_id: str | None,
-    ) -> None:
-        self.reported_by = reported_by
-        self.reporting_org = reporting_org
-        self.reporting_org_type = reporting_org_type
-        self.affected_orgs = list(affected_orgs)
-        self.category = category
-        self.what_happened = what_happened
-        self.perceived_as = perceived_as
-        self.improvement_proposal = improvement_proposal
-        self.reporter_name = reporter_name
-        self.reporter_title = reporter_title
-        self.reported_at = reported_at
-        self.subject_id = subject_id
+        category: str = DeviationCategory.ROUTINES.value,
+    ) -> Deviation:
+        """D-7: a missed deadline is itself a deviation, "routines missing or not followed"."""
+        return cls._create(
+            cls.Detected,
+            id=deviation_id,
+            category=deviation_category(category),
+            rule=rule,
+            source_type=source_type,
+            source_event_id=str(source_event_id),
+            affected_orgs=list(dict.fromkeys(affected_orgs)),
+            what_happened=what_happened,
+            detected_at=detected_at,
+            subject_id=subject_id,
+        )
+
+    @property
+    def detected(self) -> bool:
+        return self.source_type is not None
+
+    @property
+    def summarised(self) -> bool:
+        return self.summarised_at is not None
+
+    def parties(self) -> list[str]:
+        """Everyone feedback goes to (D-3): the reporting unit and the affected organisations."""
+        reporter = [self.reporting_org] if self.reporting_org else []
+        return list(dict.fromkeys([*reporter, *self.affected_orgs]))
 
     def concerns(self, org_id: str) -> bool:
-        """The reporting unit and the affected organisations may read the report."""
-        return org_id == self.reporting_org or org_id in self.affected_orgs
+        """The reporting unit, the affected organisations and the signers may read it."""
+        signers = {s.org_id for s in (self.proposed_by, self.countersigned_by) if s}
+        return org_id in self.parties() or org_id in signers
+
+    def propose_summary(
+        self, *, signer_role: Role, signature: Signature, solution: str, remaining_problems: str
+    ) -> None:
+        """D-2 step 2, first half: one side writes the joint summary and signs it.
+
+        A new proposal before the other side has signed replaces the old one:
+        the dialogue may take several rounds.
+        """
+        self._check_signer(signer_role, signature.org_id)
+        self._check_open()
+        self._propose(
+            solution=required_text("solution", solution),
+            remaining_problems=required_text("remaining_problems", remaining_problems),
+            signature=asdict(signature),
+        )
+
+    @event(SummaryProposed)
+    def _propose(
+        self, *, solution: str, remaining_problems: str, signature: dict[str, Any]
+    ) -> None:
+        self.solution = solution
+        self.remaining_problems = remaining_problems
+        self.proposed_by = Signature(**signature)
+
+    def countersign(self, *, signer_role: Role, signature: Signature) -> list[str]:
+        """D-2 step 2, second half: a manager of the other side signs; then feedback (D-3).
+
+        Returns the parties that got feedback.
+        """
+        self._check_signer(signer_role, signature.org_id)
+        self._check_open()
+        if self.proposed_by is None:
+            raise NoSummaryProposed("propose the joint summary before it can be countersigned")
+        if signature.hsa_id == self.proposed_by.hsa_id:
+            raise SummaryNeedsBothSides("the same person cannot sign for both sides")
+        if signature.org_id == self.proposed_by.org_id:
+            raise SummaryNeedsBothSides(
+                "the countersignature must come from the other side of the deviation"
+            )
+        self._check_signer(signer_role, signature.org_id, self.proposed_by.org_id)
+        self._countersign(
+            signature=asdict(signature),
+            summarised_at=signature.signed_at,
+            category=self.category,
+            reported_at=self.reported_at,
+            signed_by_orgs=[self.proposed_by.org_id, signature.org_id],
+            subject_id=self.subject_id,
+        )
+        for party in self.parties():
+            self._feedback(party=party, sent_at=signature.signed_at, subject_id=self.subject_id)
+        return self.parties()
+
+    @event(Summarised)
+    def _countersign(
+        self,
+        *,
+        signature: dict[str, Any],
+        summarised_at: datetime,
+        category: str,
+        reported_at: datetime,
+        signed_by_orgs: list[str],
+        subject_id: str | None,
+    ) -> None:
+        self.countersigned_by = Signature(**signature)
+        self.summarised_at = summarised_at
+
+    @event(FeedbackSent)
+    def _feedback(self, *, party: str, sent_at: datetime, subject_id: str | None) -> None:
+        self.feedback_to.append(party)
+
+    def _check_open(self) -> None:
+        if self.summarised:
+            raise AlreadySummarised("the joint summary is signed; both steps stay as stored")
+
+    def _check_signer(self, role: Role, org: str, first_org: str | None = None) -> None:
+        if not may_report_deviation(role):
+            raise OnlyDeputyUnitManagerOrAboveMayReport(
+                f"a {role} may not sign a joint summary; it is signed at the level that "
+                "reported (deputy unit manager or above)"
+            )
+        if first_org is None:
+            one_sided = self.reporting_org is None and len(self.affected_orgs) < 2
+            may_sign = one_sided or org in self.parties()
+        else:
+            may_sign = sides_of_summary(self.reporting_org, self.affected_orgs, first_org, org)
+        if not may_sign:
+            raise NotASideOfTheDeviation(
+                "the joint summary is signed by one manager of each side: the reporting "
+                "unit and an affected organisation"
+            )
 
 
 __all__ = [
     "DEVIATION_REPORTER_ROLES",
+    "AlreadySummarised",
     "Deviation",
     "DeviationCategoryRequired",
     "DeviationReportIncomplete",
+    "NoSummaryProposed",
+    "NotASideOfTheDeviation",
     "OnlyDeputyUnitManagerOrAboveMayReport",
+    "Signature",
+    "SummaryNeedsBothSides",
     "affected_organisations",
     "deviation_category",
     "may_report_deviation",
+    "required_text",
+    "sides_of_summary",
     "suppress",
 ]

@@ -1,10 +1,14 @@
 """Composition root of the reporting service: settings → store → application, statistics → HTTP.
 
 Reporting consumes every service's events topic, its own included, so its
-own deviations reach the statistics the same way as everyone else's facts.
+own deviations reach the statistics the same way as everyone else's facts;
+overdue events from the others become deviations of their own (D-7).
 """
 
 from __future__ import annotations
+
+import hmac
+from typing import Literal
 
 from fastapi import FastAPI
 from pydantic import Field
@@ -12,10 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.reporting.api import router
 from services.reporting.application import ReportingApplication
+from services.reporting.disclosure import DisclosureControl
+from services.reporting.intake import Intake
 from services.reporting.statistics import Statistics, statistics_view
 from services.reporting.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
-from services.runtime.consumer import TrackedTarget
 from services.runtime.service import ServiceParts, create_http_app, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
@@ -29,6 +34,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMVERKAN_REPORTING_", extra="ignore")
 
     http_port: int = Field(8004, description="Port of the reporting service's HTTP API.")
+    disclosure_method: Literal["suppression", "cell_key"] = Field(
+        "suppression",
+        description=(
+            "Disclosure control of the statistics (D-5): `suppression` (counts 1-4 and what "
+            "would reveal them are null) or `cell_key` (Statistics Sweden's Cell Key Method: "
+            "small consistent noise, no value 1-4)."
+        ),
+    )
 
 
 def create_app(
@@ -38,7 +51,9 @@ def create_app(
 ) -> FastAPI:
     runtime = runtime or RuntimeSettings()
     settings = settings or Settings()
-    application = ReportingApplication(env=store_env(runtime, SERVICE))
+    application = ReportingApplication(
+        env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
+    )
     view = statistics_view(application)
     parts = ServiceParts(
         name=SERVICE,
@@ -48,11 +63,15 @@ def create_app(
         routers=[router],
         translate=to_integration_event,
         upstream=("consent", "cases", "escalation", "reporting"),
-        target=TrackedTarget.of(Statistics(view), view),
+        target=Intake(application, Statistics(view)).target(),
         state={
             "clock": clock or SystemClock(),
             "subject_ids": subject_ids(runtime),
             "statistics": view,
+            "disclosure": DisclosureControl(
+                settings.disclosure_method,
+                hmac.new(runtime.resolved_master_key(), b"cell-key", "sha256").digest(),
+            ),
         },
     )
     return create_http_app(parts, runtime)

@@ -1,5 +1,15 @@
 """The statistics read model: monthly counts built from every service's public events.
 
+The measures are the follow-up indicators of seed 004 (D-6) as far as the
+events allow them: accessibility (red-thread meetings held vs. passed their
+14 days, handovers acknowledged vs. overdue), coordination (SIPs made, with
+a named coordinator or not, followed up vs. overdue; consents), quality
+(deviations by category, signed summaries, resolution time in bands) and
+escalation (red threads by puller's organisation type and by municipality).
+Each event is counted on its own, in the Stockholm month it is about: "held
+within 14 days" is read as meetings held against meetings overdue in the
+same month, since no single event carries both the pull and the meeting.
+
 `Statistics` is an eventsourcing `Projection`; its view, a `TrackingRecorder`,
 adds to the counts and records the consumed position (``source#partition``,
 producer sequence) in one transaction, so a redelivered event is counted
@@ -16,7 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.application import Application
@@ -27,15 +37,74 @@ from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg import sql
 
-from contracts import ConsentGiven, DeviationReported, MeetingScheduled, RedThreadPulled
+from contracts import (
+    ChildWelfareReportMade,
+    ConsentGiven,
+    DeviationDetected,
+    DeviationReported,
+    DeviationSummarised,
+    HandoverAcknowledged,
+    HandoverAcknowledgementOverdue,
+    MeetingHeld,
+    MeetingScheduled,
+    RedThreadMeetingOverdue,
+    RedThreadPulled,
+    SipEstablished,
+    SipFollowUpOverdue,
+    SipFollowUpRecorded,
+)
 from services.runtime.time import stockholm_date
 
 RED_THREADS = "red_threads"
 MEETINGS_SCHEDULED = "meetings_scheduled"
 DEVIATIONS = "deviations"
 CONSENTS_GIVEN = "consents_given"
-MEASURES = (RED_THREADS, MEETINGS_SCHEDULED, DEVIATIONS, CONSENTS_GIVEN)
+RED_THREADS_BY_MUNICIPALITY = "red_threads_by_municipality"
+RED_THREAD_MEETINGS_HELD = "red_thread_meetings_held"
+RED_THREAD_MEETINGS_OVERDUE = "red_thread_meetings_overdue"
+HANDOVERS_ACKNOWLEDGED = "handovers_acknowledged"
+HANDOVERS_OVERDUE = "handovers_overdue"
+SIPS_ESTABLISHED = "sips_established"
+SIP_FOLLOW_UPS = "sip_follow_ups"
+SIP_FOLLOW_UPS_OVERDUE = "sip_follow_ups_overdue"
+DEVIATIONS_SUMMARISED = "deviations_summarised"
+DEVIATION_RESOLUTION = "deviation_resolution"
+CHILD_WELFARE_REPORTS = "child_welfare_reports"
+MEASURES = (
+    RED_THREADS,
+    MEETINGS_SCHEDULED,
+    DEVIATIONS,
+    CONSENTS_GIVEN,
+    RED_THREADS_BY_MUNICIPALITY,
+    RED_THREAD_MEETINGS_HELD,
+    RED_THREAD_MEETINGS_OVERDUE,
+    HANDOVERS_ACKNOWLEDGED,
+    HANDOVERS_OVERDUE,
+    SIPS_ESTABLISHED,
+    SIP_FOLLOW_UPS,
+    SIP_FOLLOW_UPS_OVERDUE,
+    DEVIATIONS_SUMMARISED,
+    DEVIATION_RESOLUTION,
+    CHILD_WELFARE_REPORTS,
+)
 """Every measure the statistics show, in the order they are reported."""
+
+INDICATORS = {
+    "accessibility": (
+        RED_THREAD_MEETINGS_HELD,
+        RED_THREAD_MEETINGS_OVERDUE,
+        HANDOVERS_ACKNOWLEDGED,
+        HANDOVERS_OVERDUE,
+    ),
+    "coordination": (SIPS_ESTABLISHED, SIP_FOLLOW_UPS, SIP_FOLLOW_UPS_OVERDUE, CONSENTS_GIVEN),
+    "quality": (DEVIATIONS, DEVIATIONS_SUMMARISED, DEVIATION_RESOLUTION),
+    "escalation": (RED_THREADS, RED_THREADS_BY_MUNICIPALITY, MEETINGS_SCHEDULED),
+    "children": (CHILD_WELFARE_REPORTS,),
+}
+"""The follow-up indicators of seed 004 (D-6) and the measures that make them up."""
+
+RESOLUTION_BANDS = ((7, "0-7 days"), (30, "8-30 days"), (90, "31-90 days"))
+"""How long a deviation took from step 1 to the signed joint summary (D-6 quality)."""
 
 ALL = "all"
 """Dimension value of a measure that is not broken down."""
@@ -50,6 +119,14 @@ class Row:
     month: str
     dimension: str
     count: int
+
+
+def resolution_band(took: timedelta) -> str:
+    """The band of a deviation's resolution time, in whole days."""
+    for days, band in RESOLUTION_BANDS:
+        if took.days <= days:
+            return band
+    return "over 90 days"
 
 
 def stockholm_month(instant: datetime) -> str:
@@ -171,7 +248,13 @@ class Statistics(Projection[StatisticsView]):
     @process_event.register
     def _red_thread_pulled(self, event: RedThreadPulled, tracking: Tracking) -> None:
         month = stockholm_month(event.pulled_at)
-        self.view.increment([(RED_THREADS, month, event.pulled_by_org_type.value)], tracking)
+        self.view.increment(
+            [
+                (RED_THREADS, month, event.pulled_by_org_type.value),
+                (RED_THREADS_BY_MUNICIPALITY, month, event.municipality_code),
+            ],
+            tracking,
+        )
 
     @process_event.register
     def _meeting_scheduled(self, event: MeetingScheduled, tracking: Tracking) -> None:
@@ -182,6 +265,72 @@ class Statistics(Projection[StatisticsView]):
     def _deviation_reported(self, event: DeviationReported, tracking: Tracking) -> None:
         month = stockholm_month(event.reported_at)
         self.view.increment([(DEVIATIONS, month, event.category.value)], tracking)
+
+    @process_event.register
+    def _deviation_detected(self, event: DeviationDetected, tracking: Tracking) -> None:
+        """D-7: a missed deadline counts as a deviation like a reported one."""
+        month = stockholm_month(event.detected_at)
+        self.view.increment([(DEVIATIONS, month, event.category.value)], tracking)
+
+    @process_event.register
+    def _red_thread_meeting_held(self, event: MeetingHeld, tracking: Tracking) -> None:
+        """D-6 accessibility: meetings held, beside those that passed 14 days (E-3)."""
+        month = stockholm_month(event.meeting_at)
+        self.view.increment([(RED_THREAD_MEETINGS_HELD, month, ALL)], tracking)
+
+    @process_event.register
+    def _red_thread_meeting_overdue(
+        self, event: RedThreadMeetingOverdue, tracking: Tracking
+    ) -> None:
+        month = stockholm_month(event.overdue_at)
+        self.view.increment([(RED_THREAD_MEETINGS_OVERDUE, month, ALL)], tracking)
+
+    @process_event.register
+    def _handover_acknowledged(self, event: HandoverAcknowledged, tracking: Tracking) -> None:
+        """D-6 accessibility: the chain of care holds when handovers are acknowledged (K-5)."""
+        month = stockholm_month(event.acknowledged_at)
+        self.view.increment([(HANDOVERS_ACKNOWLEDGED, month, ALL)], tracking)
+
+    @process_event.register
+    def _handover_overdue(self, event: HandoverAcknowledgementOverdue, tracking: Tracking) -> None:
+        month = stockholm_month(event.overdue_at)
+        self.view.increment([(HANDOVERS_OVERDUE, month, ALL)], tracking)
+
+    @process_event.register
+    def _sip_established(self, event: SipEstablished, tracking: Tracking) -> None:
+        """D-6 coordination: SIPs made (K-6), and whether they have a named coordinator."""
+        month = stockholm_month(event.established_at)
+        coordinated = "with_coordinator" if event.coordinator else "without_coordinator"
+        self.view.increment([(SIPS_ESTABLISHED, month, coordinated)], tracking)
+
+    @process_event.register
+    def _sip_followed_up(self, event: SipFollowUpRecorded, tracking: Tracking) -> None:
+        month = stockholm_month(event.recorded_at)
+        self.view.increment([(SIP_FOLLOW_UPS, month, ALL)], tracking)
+
+    @process_event.register
+    def _sip_follow_up_overdue(self, event: SipFollowUpOverdue, tracking: Tracking) -> None:
+        month = stockholm_month(event.overdue_at)
+        self.view.increment([(SIP_FOLLOW_UPS_OVERDUE, month, ALL)], tracking)
+
+    @process_event.register
+    def _deviation_summarised(self, event: DeviationSummarised, tracking: Tracking) -> None:
+        """D-6 quality: deviations handled (step 2 signed), and how long that took."""
+        month = stockholm_month(event.summarised_at)
+        band = resolution_band(event.summarised_at - event.reported_at)
+        self.view.increment(
+            [
+                (DEVIATIONS_SUMMARISED, month, event.category.value),
+                (DEVIATION_RESOLUTION, month, band),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _child_welfare_report(self, event: ChildWelfareReportMade, tracking: Tracking) -> None:
+        """D-6 (the child perspective): reports to social services (K-10), by municipality."""
+        month = stockholm_month(event.reported_at)
+        self.view.increment([(CHILD_WELFARE_REPORTS, month, event.municipality_code)], tracking)
 
     @process_event.register
     def _consent_given(self, event: ConsentGiven, tracking: Tracking) -> None:

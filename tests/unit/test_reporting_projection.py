@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from eventsourcing.persistence import Tracking
 
 from contracts import (
+    ChildWelfareReportMade,
     ConsentGiven,
     ConsentWithdrawn,
     DeviationReported,
+    DeviationSummarised,
+    HandoverAcknowledged,
+    HandoverAcknowledgementOverdue,
+    IntegrationEvent,
+    MeetingHeld,
     MeetingScheduled,
+    RedThreadMeetingOverdue,
     RedThreadPulled,
+    SipEstablished,
+    SipFollowUpOverdue,
+    SipFollowUpRecorded,
 )
-from services.reporting.statistics import Statistics, stockholm_month
+from services.reporting.statistics import (
+    INDICATORS,
+    MEASURES,
+    Statistics,
+    resolution_band,
+    stockholm_month,
+)
 from tests.contract.examples import EXAMPLES
 
 TRACKING = Tracking("/samverkan/escalation#0", 7)
@@ -53,7 +69,15 @@ def test_red_threads_count_by_month_and_pulling_org_type() -> None:
         update={"pulled_at": datetime(2026, 10, 31, 23, 30, tzinfo=UTC)}
     )
     view = counted(event)
-    assert view.increments == [([("red_threads", "2026-11", "police")], TRACKING)]
+    assert view.increments == [
+        (
+            [
+                ("red_threads", "2026-11", "police"),
+                ("red_threads_by_municipality", "2026-11", event.municipality_code),
+            ],
+            TRACKING,
+        )
+    ]
 
 
 def test_meetings_count_in_the_month_they_are_held() -> None:
@@ -78,3 +102,44 @@ def test_an_event_no_measure_counts_only_moves_the_position(event: Any) -> None:
     view = counted(event)
     assert view.increments == []
     assert view.tracked_only == [TRACKING]
+
+
+@pytest.mark.parametrize(
+    ("kind", "measure", "dimension"),
+    [
+        (MeetingHeld, "red_thread_meetings_held", "all"),
+        (RedThreadMeetingOverdue, "red_thread_meetings_overdue", "all"),
+        (HandoverAcknowledged, "handovers_acknowledged", "all"),
+        (HandoverAcknowledgementOverdue, "handovers_overdue", "all"),
+        (SipFollowUpRecorded, "sip_follow_ups", "all"),
+        (SipFollowUpOverdue, "sip_follow_ups_overdue", "all"),
+        (ChildWelfareReportMade, "child_welfare_reports", "0180"),
+    ],
+)
+def test_d6_indicator_events_count_under_their_measure(
+    kind: type[IntegrationEvent], measure: str, dimension: str
+) -> None:
+    [(counts, _)] = counted(EXAMPLES[kind]).increments
+    assert [(m, d) for m, _, d in counts] == [(measure, dimension)]
+    assert measure in MEASURES
+    assert any(measure in group for group in INDICATORS.values())
+
+
+def test_d6_sips_count_with_or_without_a_named_coordinator() -> None:
+    with_one = EXAMPLES[SipEstablished]
+    without = with_one.model_copy(update={"coordinator": None})
+    dimensions = {counted(e).increments[0][0][0][2] for e in (with_one, without)}
+    assert dimensions == {"with_coordinator", "without_coordinator"}
+
+
+@pytest.mark.parametrize(
+    ("days", "band"),
+    [(0, "0-7 days"), (7, "0-7 days"), (8, "8-30 days"), (45, "31-90 days"), (91, "over 90 days")],
+)
+def test_d6_deviations_resolution_time_in_bands(days: int, band: str) -> None:
+    event: Any = EXAMPLES[DeviationSummarised]
+    event = event.model_copy(update={"summarised_at": event.reported_at + timedelta(days=days)})
+    [(counts, _)] = counted(event).increments
+    assert counts[0] == ("deviations_summarised", stockholm_month(event.summarised_at), "no_sip")
+    assert counts[1][2] == band
+    assert resolution_band(timedelta(days=days)) == band

@@ -1,0 +1,346 @@
+"""Deviations in two steps (D-1..D-3) and their export to each organisation's own
+incident system (D-4). A deviation's free text is readable only by the
+organisations it concerns, and every read about an individual is access-logged."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from contracts import DeviationCategory
+from contracts.base import OrgIds
+from services.reporting.api.common import (
+    CSV_MEDIA_TYPE,
+    CSV_RESPONSE,
+    FreeText,
+    ShortText,
+    app_of,
+    new_router,
+    require_concerned,
+    require_unit,
+)
+from services.reporting.application import (
+    ProposeSummary,
+    ReportDeviation,
+    ReportingApplication,
+    SignSummary,
+)
+from services.reporting.domain import Deviation, Signature
+from services.runtime.audit import Action
+from services.runtime.auth import Actor, CurrentActor
+from services.runtime.edge import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    subject_id_for,
+)
+
+router = new_router()
+
+
+class DeviationRequest(RequestModel):
+    """Step 1 of a deviation report (D-2). The reporting unit is the caller's own."""
+
+    category: DeviationCategory
+    affected_orgs: Annotated[OrgIds, Field(max_length=50)] = Field(
+        description="HSA-ids of the other organisation units affected (at least one)."
+    )
+    what_happened: FreeText
+    perceived_as: FreeText = Field(description="How the failure was perceived.")
+    improvement_proposal: FreeText
+    reporter_name: ShortText
+    reporter_title: ShortText
+    personnummer: Personnummer | None = Field(
+        None, description="The individual the deviation concerns, if it concerns one."
+    )
+
+
+class Created(BaseModel):
+    id: UUID
+    subject_id: str | None
+
+
+class SummaryRequest(RequestModel):
+    """D-2 step 2: the joint summary, proposed and signed by a manager of one side."""
+
+    solution: FreeText
+    remaining_problems: FreeText
+    signer_name: ShortText
+    signer_title: ShortText
+
+
+class CountersignRequest(RequestModel):
+    """D-2 step 2: the other side's manager signs the proposed summary."""
+
+    signer_name: ShortText
+    signer_title: ShortText
+
+
+class SignatureView(BaseModel):
+    hsa_id: str
+    org_id: str
+    name: str
+    title: str
+    signed_at: datetime
+
+
+class SummaryView(BaseModel):
+    solution: str | None
+    remaining_problems: str | None
+    proposed_by: SignatureView
+    countersigned_by: SignatureView | None
+    summarised_at: datetime | None
+
+
+class SourceView(BaseModel):
+    """The overdue event a detected deviation came from (D-7)."""
+
+    type: str = Field(examples=["se.samverkan.escalation.RedThreadMeetingOverdue.v1"])
+    event_id: str
+    rule: str | None
+
+
+class Countersigned(BaseModel):
+    feedback_sent_to: list[str]
+
+
+class DeviationView(BaseModel):
+    id: UUID
+    subject_id: str | None
+    category: str
+    detected: bool = Field(description="Detected from a missed deadline (D-7), not reported.")
+    source: SourceView | None
+    reporting_org: str | None
+    reporting_org_type: str | None
+    affected_orgs: list[str]
+    what_happened: str | None
+    perceived_as: str | None
+    improvement_proposal: str | None
+    reporter_name: str
+    reporter_title: str
+    reported_by: str | None
+    reported_at: datetime
+    summary: SummaryView | None
+    feedback_sent_to: list[str]
+
+
+@router.post("/deviations", status_code=201, response_model=Created)
+async def report_deviation(
+    body: DeviationRequest, request: Request, response: Response, actor: CurrentActor
+) -> Created:
+    """Report a collaboration failure (D-2 step 1): at least deputy unit manager."""
+    require_unit(actor)
+    subject_id = (
+        subject_id_for(request, body.personnummer) if body.personnummer is not None else None
+    )
+    command = ReportDeviation(
+        reporter_role=actor.role,
+        reported_by=actor.hsa_id,
+        reporting_org=actor.org_id,
+        reporting_org_type=actor.org_type.value,
+        affected_orgs=list(body.affected_orgs),
+        category=body.category.value,
+        what_happened=body.what_happened,
+        perceived_as=body.perceived_as,
+        improvement_proposal=body.improvement_proposal,
+        reporter_name=body.reporter_name,
+        reporter_title=body.reporter_title,
+        subject_id=subject_id,
+    )
+    deviation_id = await run_in_threadpool(
+        app_of(request).report_deviation, command, at=request.app.state.clock.now()
+    )
+    response.headers["Location"] = f"/v1/deviations/{deviation_id}"
+    return Created(id=deviation_id, subject_id=subject_id)
+
+
+def _signature_view(signature: Signature | None) -> SignatureView | None:
+    return SignatureView(**asdict(signature)) if signature else None
+
+
+def deviation_view(deviation: Deviation, application: ReportingApplication) -> DeviationView:
+    """The whole deviation, both steps, free text unsealed (or "[erased]")."""
+    subject = deviation.subject_id
+    summary = None
+    if deviation.proposed_by is not None:
+        proposed_by = _signature_view(deviation.proposed_by)
+        assert proposed_by is not None
+        summary = SummaryView(
+            solution=application.unseal(subject, deviation.solution),
+            remaining_problems=application.unseal(subject, deviation.remaining_problems),
+            proposed_by=proposed_by,
+            countersigned_by=_signature_view(deviation.countersigned_by),
+            summarised_at=deviation.summarised_at,
+        )
+    source = None
+    if deviation.source_type is not None and deviation.source_event_id is not None:
+        source = SourceView(
+            type=deviation.source_type, event_id=deviation.source_event_id, rule=deviation.rule
+        )
+    return DeviationView(
+        id=deviation.id,
+        subject_id=subject,
+        category=deviation.category,
+        detected=deviation.detected,
+        source=source,
+        reporting_org=deviation.reporting_org,
+        reporting_org_type=deviation.reporting_org_type,
+        affected_orgs=deviation.affected_orgs,
+        what_happened=application.unseal(subject, deviation.what_happened),
+        perceived_as=application.unseal(subject, deviation.perceived_as),
+        improvement_proposal=application.unseal(subject, deviation.improvement_proposal),
+        reporter_name=deviation.reporter_name,
+        reporter_title=deviation.reporter_title,
+        reported_by=deviation.reported_by,
+        reported_at=deviation.reported_at,
+        summary=summary,
+        feedback_sent_to=deviation.feedback_to,
+    )
+
+
+async def _readable(request: Request, actor: Actor, deviation_id: UUID, purpose: str) -> Deviation:
+    """The deviation, if the caller's unit is concerned; reads about an individual are
+    written to the access log first (loggkontroll)."""
+    deviation = await run_in_threadpool(app_of(request).get_deviation, deviation_id)
+    require_concerned(actor, deviation)
+    if deviation.subject_id is not None:
+        await audit_access(request, actor, deviation.subject_id, purpose=purpose)
+    return deviation
+
+
+@router.get("/deviations/{deviation_id}", response_model=DeviationView, openapi_extra=PERSONAL_DATA)
+async def get_deviation(deviation_id: UUID, request: Request, actor: CurrentActor) -> DeviationView:
+    """Both steps of a deviation (D-2), for the organisations it concerns."""
+    deviation = await _readable(request, actor, deviation_id, "deviation follow-up (D-2)")
+    return deviation_view(deviation, app_of(request))
+
+
+EXPORT_SCHEMA = "https://samverkan.se/schemas/deviation-export/v1"
+EXPORT_NOTE = (
+    "Exported for the organisation's own incident system (avvikelsehantering); a deviation "
+    "in samverkan does not replace the report there (D-4)."
+)
+
+
+class DeviationExport(BaseModel):
+    """D-4: one deviation as a documented JSON document for an organisation's own
+    incident system. Field names are stable for version 1 (see `schema_id`); the
+    deviation's own fields are those of `GET /v1/deviations/{id}`."""
+
+    schema_id: str = EXPORT_SCHEMA
+    note: str = EXPORT_NOTE
+    exported_at: datetime
+    exported_by: str
+    exported_for_org: str
+    deviation: DeviationView
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in _flatten(f"{prefix}{k}.", v)]
+    if isinstance(value, list):
+        return [(prefix.rstrip("."), ";".join(str(v) for v in value))]
+    return [(prefix.rstrip("."), "" if value is None else str(value))]
+
+
+def export_csv(export: DeviationExport) -> str:
+    """The export as CSV: one `field,value` line per field, nested names dotted."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["field", "value"])
+    writer.writerows(_flatten("", export.model_dump(mode="json")))
+    return out.getvalue()
+
+
+@router.get(
+    "/deviations/{deviation_id}/export",
+    response_model=DeviationExport,
+    responses=CSV_RESPONSE,
+    openapi_extra=PERSONAL_DATA,
+)
+async def export_deviation(
+    deviation_id: UUID,
+    request: Request,
+    actor: CurrentActor,
+    format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
+) -> Any:
+    """D-4: export a deviation to your organisation's own incident system (JSON or CSV).
+
+    Only organisations the deviation concerns may export it; the export is
+    written to the access log as an export, not a read.
+    """
+    deviation = await run_in_threadpool(app_of(request).get_deviation, deviation_id)
+    require_concerned(actor, deviation)
+    if deviation.subject_id is not None:
+        await audit_access(
+            request,
+            actor,
+            deviation.subject_id,
+            purpose="export to the organisation's incident system (D-4)",
+            action=Action.EXPORTED,
+        )
+    export = DeviationExport(
+        exported_at=request.app.state.clock.now(),
+        exported_by=actor.hsa_id,
+        exported_for_org=actor.org_id,
+        deviation=deviation_view(deviation, app_of(request)),
+    )
+    if format == "csv":
+        filename = f"deviation-{deviation_id}.csv"
+        return Response(
+            export_csv(export),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return export
+
+
+def _signer(actor: Actor, name: str, title: str) -> SignSummary:
+    require_unit(actor)
+    return SignSummary(
+        signer_role=actor.role,
+        signed_by=actor.hsa_id,
+        signer_org=actor.org_id,
+        signer_name=name,
+        signer_title=title,
+    )
+
+
+@router.put("/deviations/{deviation_id}/summary", status_code=204)
+async def propose_summary(
+    deviation_id: UUID, body: SummaryRequest, request: Request, actor: CurrentActor
+) -> Response:
+    """D-2 step 2: propose the joint summary and sign it for your side.
+
+    A new proposal replaces an earlier one until the other side countersigns.
+    """
+    command = ProposeSummary(
+        signer=_signer(actor, body.signer_name, body.signer_title),
+        solution=body.solution,
+        remaining_problems=body.remaining_problems,
+    )
+    await run_in_threadpool(
+        app_of(request).propose_summary, deviation_id, command, at=request.app.state.clock.now()
+    )
+    return Response(status_code=204)
+
+
+@router.post("/deviations/{deviation_id}/summary/countersignature", response_model=Countersigned)
+async def countersign_summary(
+    deviation_id: UUID, body: CountersignRequest, request: Request, actor: CurrentActor
+) -> Countersigned:
+    """D-2 step 2: the other side signs; every party gets feedback (D-3)."""
+    command = _signer(actor, body.signer_name, body.signer_title)
+    parties = await run_in_threadpool(
+        app_of(request).countersign_summary, deviation_id, command, at=request.app.state.clock.now()
+    )
+    return Countersigned(feedback_sent_to=parties)

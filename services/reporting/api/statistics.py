@@ -1,0 +1,151 @@
+"""Statistics and indicators (D-6) under disclosure control (D-5), as JSON and CSV.
+
+Readable by any authenticated member of staff: they leave only aggregated,
+small counts and whatever would reveal them suppressed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from services.reporting.api.common import (
+    CSV_MEDIA_TYPE,
+    CSV_RESPONSE,
+    new_router,
+)
+from services.reporting.disclosure import CELL_KEY, TOTAL, DisclosureControl, Published, grid
+from services.reporting.statistics import INDICATORS, MEASURES, Row, StatisticsView
+from services.runtime.auth import CurrentActor
+
+router = new_router()
+
+SUPPRESSION_NOTE = "counts 1-4 are shown as null with suppressed=true (D-5)"
+CELL_KEY_NOTE = "Cell Key Method: every value has small consistent noise; none is 1-4 (D-5)"
+SECONDARY_NOTE = (
+    "further values are suppressed so that no suppressed value can be recomputed from "
+    "the month or dimension totals"
+)
+
+
+class Cell(BaseModel):
+    month: str = Field(examples=["2026-11"])
+    dimension: str = Field(examples=["police"])
+    count: int | None = Field(description="Null when suppressed (D-5).")
+    suppressed: bool
+
+
+class Margin(BaseModel):
+    key: str = Field(description="The month, the dimension value, or 'total'.")
+    count: int | None = Field(description="Null when suppressed (D-5).")
+    suppressed: bool
+
+
+class Totals(BaseModel):
+    by_month: list[Margin]
+    by_dimension: list[Margin]
+    all: Margin
+
+
+class StatisticsReport(BaseModel):
+    suppression: str = SUPPRESSION_NOTE
+    secondary_suppression: str = SECONDARY_NOTE
+    measures: dict[str, list[Cell]]
+    totals: dict[str, Totals] = Field(
+        default_factory=dict, description="Each measure's margins, disclosure-controlled too."
+    )
+    indicators: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="The D-6 indicator groups and their measures."
+    )
+
+
+def published_tables(
+    rows: list[Row], control: DisclosureControl | None = None
+) -> dict[str, Published]:
+    """Every measure's table with margins, under the configured disclosure control."""
+    control = control or DisclosureControl()
+    by_measure: dict[str, list[tuple[str, str, int]]] = {measure: [] for measure in MEASURES}
+    for row in rows:
+        by_measure.setdefault(row.measure, []).append((row.month, row.dimension, row.count))
+    return {m: control.publish(m, grid(cells)) for m, cells in by_measure.items()}
+
+
+def _margin(key: str, table: Published, entry: tuple[str, str]) -> Margin:
+    shown = table.shown(entry)
+    return Margin(key=key, count=shown, suppressed=shown is None)
+
+
+def statistics_report(
+    rows: list[Row], control: DisclosureControl | None = None
+) -> StatisticsReport:
+    measures: dict[str, list[Cell]] = {}
+    totals: dict[str, Totals] = {}
+    for measure, table in published_tables(rows, control).items():
+        measures[measure] = [
+            Cell(month=month, dimension=dimension, count=count, suppressed=count is None)
+            for month, dimension, count in table.cells()
+        ]
+        if not table.counts:
+            continue
+        months = sorted({r for r, _ in table.counts if r != TOTAL})
+        dimensions = sorted({c for _, c in table.counts if c != TOTAL})
+        totals[measure] = Totals(
+            by_month=[_margin(m, table, (m, TOTAL)) for m in months],
+            by_dimension=[_margin(d, table, (TOTAL, d)) for d in dimensions],
+            all=_margin(TOTAL, table, (TOTAL, TOTAL)),
+        )
+    report = StatisticsReport(measures=measures, totals=totals, indicators=dict(INDICATORS))
+    if control is not None and control.method == CELL_KEY:
+        report.suppression = CELL_KEY_NOTE
+        report.secondary_suppression = ""
+    return report
+
+
+def statistics_csv(report: StatisticsReport) -> str:
+    """One line per published value: cells, then each measure's margins ("total")."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["measure", "month", "dimension", "count", "suppressed"])
+    for measure, cells in report.measures.items():
+        for cell in cells:
+            writer.writerow(_csv_row(measure, cell.month, cell.dimension, cell.count))
+        margins = report.totals.get(measure)
+        if margins is None:
+            continue
+        for margin in margins.by_month:
+            writer.writerow(_csv_row(measure, margin.key, TOTAL, margin.count))
+        for margin in margins.by_dimension:
+            writer.writerow(_csv_row(measure, TOTAL, margin.key, margin.count))
+        writer.writerow(_csv_row(measure, TOTAL, TOTAL, margins.all.count))
+    return out.getvalue()
+
+
+def _csv_row(measure: str, month: str, dimension: str, count: int | None) -> list[str]:
+    return [measure, month, dimension, "" if count is None else str(count), str(count is None)]
+
+
+@router.get("/statistics", response_model=StatisticsReport, responses=CSV_RESPONSE)
+async def get_statistics(
+    request: Request,
+    actor: CurrentActor,
+    format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
+) -> Any:
+    """Monthly counts per measure (D-6 indicators), with margins; disclosure-controlled (D-5)."""
+    view: StatisticsView = request.app.state.statistics
+    report = statistics_report(await run_in_threadpool(view.counts), request.app.state.disclosure)
+    if format == "csv":
+        return Response(statistics_csv(report), media_type=CSV_MEDIA_TYPE)
+    return report
+
+
+@router.get("/statistics.csv", response_class=Response, responses=CSV_RESPONSE)
+async def get_statistics_csv(request: Request, actor: CurrentActor) -> Response:
+    """The same statistics as CSV (D-6), for spreadsheets."""
+    view: StatisticsView = request.app.state.statistics
+    report = statistics_report(await run_in_threadpool(view.counts), request.app.state.disclosure)
+    return Response(statistics_csv(report), media_type=CSV_MEDIA_TYPE)

@@ -1,0 +1,151 @@
+"""D-7: a deadline the routines set that passes unmet is itself a collaboration failure.
+
+Seed 002 lists "routines missing or not followed" (rutiner saknas eller inte
+följs) as a category of failure; the routines of seeds 000 and 003 set the
+deadlines. Every overdue event the other services publish therefore becomes a
+deviation in category `routines`, detected rather than reported, linked to
+the event it came from:
+
+| overdue event                    | rule | routine                                         |
+|----------------------------------|------|-------------------------------------------------|
+| `RedThreadMeetingOverdue`        | E-3  | red-thread meeting within 14 days of the pull   |
+| `MeetingAbsenceRecorded`         | E-3  | summoned parties must attend                    |
+| `RedThreadFollowUpOverdue`       | E-5  | the follow-up and evaluation is held            |
+| `AgeTransitionOverdue`           | K-4  | announce 6 months before the 19th/21st birthday |
+| `HandoverAcknowledgementOverdue` | K-5  | the receiving unit acknowledges the handover    |
+| `SipFollowUpOverdue`             | K-7  | planned SIP follow-ups are held                 |
+
+The deviation's id is derived from the source event (its type and content),
+so one overdue fact makes one deviation however often it is delivered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import singledispatch
+from typing import Any
+
+from contracts import (
+    AgeTransitionOverdue,
+    DeviationCategory,
+    HandoverAcknowledgementOverdue,
+    IntegrationEvent,
+    MeetingAbsenceRecorded,
+    RedThreadFollowUpOverdue,
+    RedThreadMeetingOverdue,
+    SipFollowUpOverdue,
+)
+
+_SOURCE_NAMESPACE = uuid.UUID("0b5e7d1c-8a44-4f0e-9c55-6f1d2a7b3e90")
+
+
+@dataclass(frozen=True)
+class MissedRoutine:
+    """What a detected deviation (D-7) records about the missed deadline."""
+
+    rule: str
+    affected_orgs: list[str]
+    what_happened: str
+    detected_at: datetime
+    subject_id: str | None
+    category: str = DeviationCategory.ROUTINES.value
+
+
+def source_event_id(event: IntegrationEvent) -> uuid.UUID:
+    """A stable id for an upstream fact: the same event, delivered again, has the same id."""
+    return uuid.uuid5(_SOURCE_NAMESPACE, f"{event.ce_type()}\n{event.model_dump_json()}")
+
+
+def deviation_id_for(event: IntegrationEvent) -> uuid.UUID:
+    """The id of the deviation an overdue event becomes (one per source event)."""
+    return uuid.uuid5(_SOURCE_NAMESPACE, f"deviation:{source_event_id(event)}")
+
+
+@singledispatch
+def missed_routine(event: Any) -> MissedRoutine | None:
+    """D-7: the missed routine an upstream event reports, or None for any other event."""
+    return None
+
+
+@missed_routine.register
+def _(event: RedThreadMeetingOverdue) -> MissedRoutine:
+    return MissedRoutine(
+        rule="E-3",
+        affected_orgs=list(event.concerned_orgs),
+        what_happened=(
+            f"No red-thread meeting was held by {event.meeting_deadline.isoformat()}, "
+            "14 days after the pull (E-3)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: MeetingAbsenceRecorded) -> MissedRoutine:
+    return MissedRoutine(
+        rule="E-3",
+        affected_orgs=[event.absent_org],
+        what_happened=(
+            f"A summoned organisation did not attend the red-thread {event.stage.value} "
+            "(E-3: summoned parties must attend)."
+        ),
+        detected_at=event.meeting_at,
+        subject_id=event.subject_id,
+        category=event.category.value,
+    )
+
+
+@missed_routine.register
+def _(event: RedThreadFollowUpOverdue) -> MissedRoutine:
+    return MissedRoutine(
+        rule="E-5",
+        affected_orgs=list(event.concerned_orgs),
+        what_happened="The red thread's follow-up and evaluation was not held on its day (E-5).",
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: AgeTransitionOverdue) -> MissedRoutine:
+    return MissedRoutine(
+        rule="K-4",
+        affected_orgs=[event.unit],
+        what_happened=(
+            f"The age transition on {event.transition_on.isoformat()} was not announced by "
+            f"{event.announce_by.isoformat()}, six months before (K-4)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: HandoverAcknowledgementOverdue) -> MissedRoutine:
+    return MissedRoutine(
+        rule="K-5",
+        affected_orgs=[event.from_unit, event.to_unit],
+        what_happened=(
+            f"The receiving unit did not acknowledge the handover by "
+            f"{event.acknowledge_by.isoformat()} (K-5)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: SipFollowUpOverdue) -> MissedRoutine:
+    return MissedRoutine(
+        rule="K-7",
+        affected_orgs=[],
+        what_happened=(
+            f"The SIP follow-up planned for {event.follow_up_on.isoformat()} "
+            "was not recorded (K-7)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )

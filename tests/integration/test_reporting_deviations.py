@@ -1,0 +1,232 @@
+"""Deviations on real stores (SQLite and PostgreSQL): both steps stored, free text sealed,
+overdue events made into deviations once (D-2, D-3, D-7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+from typer.testing import CliRunner
+
+from contracts import (
+    HandoverAcknowledgementOverdue,
+    RedThreadMeetingOverdue,
+    Role,
+    SubjectErased,
+)
+from services.reporting import cli
+from services.reporting.application import (
+    ProposeSummary,
+    ReportDeviation,
+    ReportingApplication,
+    SignSummary,
+)
+from services.reporting.domain import DeviationReportIncomplete
+from services.reporting.intake import Intake
+from services.reporting.routines import deviation_id_for
+from services.reporting.statistics import Row, Statistics, statistics_view
+from services.reporting.translate import to_integration_event
+from services.runtime.privacy import ERASED
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.contract.examples import EXAMPLES
+from tests.support import PG_URL, settings_env
+
+AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
+SUBJECT = "ab" * 32
+HEALTH_UNIT = "SE2321000016-HC01"
+SOCIAL_UNIT = "SE2120000001-SOC1"
+WHAT = "Utskrivningsmeddelandet kom aldrig fram till socialtjänsten."
+SOLUTION = "Meddelandet går via den gemensamma rutinen."
+
+
+@pytest.fixture
+def settings(store_backend: str, pg_schema_prefix: str, tmp_path: Path) -> RuntimeSettings:
+    return RuntimeSettings(
+        var_dir=tmp_path / "var",
+        database_url=PG_URL if store_backend == "postgres" else None,
+        database_schema_prefix=pg_schema_prefix,
+    )
+
+
+@pytest.fixture
+def application(settings: RuntimeSettings) -> Iterator[ReportingApplication]:
+    application = ReportingApplication(env=store_env(settings, "reporting"))
+    yield application
+    application.close()
+
+
+def step_one(subject_id: str | None = SUBJECT, **changes: Any) -> ReportDeviation:
+    fields: dict[str, Any] = {
+        "reporter_role": Role.DEPUTY_UNIT_MANAGER,
+        "reported_by": "SE2321000016-H001",
+        "reporting_org": HEALTH_UNIT,
+        "reporting_org_type": "health_care",
+        "affected_orgs": [SOCIAL_UNIT],
+        "category": "communication",
+        "what_happened": WHAT,
+        "perceived_as": "Den enskilde skrevs ut utan stöd.",
+        "improvement_proposal": "Följ rutinen.",
+        "reporter_name": "Testa Testsson",
+        "reporter_title": "Biträdande enhetschef",
+        "subject_id": subject_id,
+    }
+    fields.update(changes)
+    return ReportDeviation(**fields)
+
+
+def signer(org: str, hsa_id: str) -> SignSummary:
+    return SignSummary(Role.UNIT_MANAGER, hsa_id, org, "Testa Testsson", "Enhetschef")
+
+
+def stored_text(application: ReportingApplication) -> str:
+    notifications = application.recorder.select_notifications(start=1, limit=100)
+    return b"".join(n.state for n in notifications).decode("utf-8", "replace")
+
+
+def test_d2_both_steps_are_stored_and_the_free_text_is_sealed(
+    application: ReportingApplication,
+) -> None:
+    deviation_id = application.report_deviation(step_one(), at=AT)
+    application.propose_summary(
+        deviation_id,
+        ProposeSummary(signer(HEALTH_UNIT, "SE2321000016-H001"), SOLUTION, "Helger."),
+        at=AT + timedelta(days=3),
+    )
+    parties = application.countersign_summary(
+        deviation_id, signer(SOCIAL_UNIT, "SE2120000001-S009"), at=AT + timedelta(days=4)
+    )
+
+    assert parties == [HEALTH_UNIT, SOCIAL_UNIT]
+    deviation = application.get_deviation(deviation_id)
+    assert application.unseal(SUBJECT, deviation.what_happened) == WHAT
+    assert application.unseal(SUBJECT, deviation.solution) == SOLUTION
+    assert deviation.summarised_at == AT + timedelta(days=4)
+    raw = stored_text(application)
+    assert WHAT not in raw
+    assert SOLUTION not in raw
+
+    # Erasing the individual erases the free text; the deviation's codes remain.
+    application.sealer.erase(SUBJECT, AT + timedelta(days=30))
+    assert application.unseal(SUBJECT, deviation.what_happened) == ERASED
+    assert application.get_deviation(deviation_id).category == "communication"
+
+
+def test_d2_a_deviation_about_no_one_keeps_its_text_in_clear(
+    application: ReportingApplication,
+) -> None:
+    deviation_id = application.report_deviation(step_one(subject_id=None), at=AT)
+    assert application.get_deviation(deviation_id).what_happened == WHAT
+
+
+def test_d2_an_empty_solution_is_refused_and_nothing_is_stored(
+    application: ReportingApplication,
+) -> None:
+    deviation_id = application.report_deviation(step_one(), at=AT)
+    head = application.recorder.max_notification_id()
+    with pytest.raises(DeviationReportIncomplete):
+        application.propose_summary(
+            deviation_id,
+            ProposeSummary(signer(HEALTH_UNIT, "SE2321000016-H001"), "  ", "Helger."),
+            at=AT,
+        )
+    assert application.recorder.max_notification_id() == head
+
+
+def test_d7_an_overdue_event_becomes_one_deviation_even_when_redelivered(
+    application: ReportingApplication,
+) -> None:
+    view = statistics_view(application)
+    intake = Intake(application, Statistics(view))
+    event = EXAMPLES[RedThreadMeetingOverdue]
+    source = "/samverkan/escalation#2"
+
+    intake.process_event(event, Tracking(source, 7))
+    # The consumer refuses a redelivery by its tracking row...
+    with pytest.raises(IntegrityError):
+        intake.process_event(event, Tracking(source, 7))
+    # ...and even a republish at a new position makes no second deviation.
+    intake.process_event(event, Tracking(source, 9))
+
+    deviation_id = deviation_id_for(event)
+    deviation = application.get_deviation(deviation_id)
+    assert deviation.category == "routines"
+    assert deviation.rule == "E-3"
+    assert deviation.source_type == "se.samverkan.escalation.RedThreadMeetingOverdue.v1"
+    assert deviation.affected_orgs == list(event.concerned_orgs)  # type: ignore[attr-defined]
+    events = list(application.events.get(deviation_id))
+    assert len(events) == 1
+    public = to_integration_event(events[0])
+    assert public is not None
+    assert public.model_dump()["source_event_id"] is not None
+    assert view.max_tracking_id(source) == 9
+    # The deviation itself reaches the statistics through the reporting topic, as
+    # reported ones do; here only the overdue indicator is counted.
+    assert {row.measure for row in view.counts()} == {"red_thread_meetings_overdue"}
+
+
+def test_d7_each_overdue_fact_is_its_own_deviation(application: ReportingApplication) -> None:
+    first = application.detect_missed_routine(EXAMPLES[HandoverAcknowledgementOverdue])
+    second = application.detect_missed_routine(EXAMPLES[RedThreadMeetingOverdue])
+    again = application.detect_missed_routine(EXAMPLES[HandoverAcknowledgementOverdue])
+    assert first is not None
+    assert second is not None
+    assert first != second
+    assert again == first
+    assert application.recorder.max_notification_id() == 2
+    assert application.detect_missed_routine(EXAMPLES[RedThreadMeetingOverdue]) == second
+
+
+def test_d7_detected_deviations_are_counted_by_the_statistics(
+    application: ReportingApplication,
+) -> None:
+    view = statistics_view(application)
+    deviation_id = application.detect_missed_routine(EXAMPLES[RedThreadMeetingOverdue])
+    assert deviation_id is not None
+    [stored] = list(application.events.get(deviation_id))
+    published = to_integration_event(stored)
+    assert published is not None
+    Statistics(view).process_event(published, Tracking("/samverkan/reporting#0", 1))
+    assert view.counts() == [Row("deviations", "2026-03", "routines", 1)]
+
+
+def test_d5_the_annual_report_is_exported_from_the_command_line(
+    settings: RuntimeSettings, tmp_path: Path
+) -> None:
+    application = ReportingApplication(
+        env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
+    )
+    for _ in range(6):
+        application.report_deviation(step_one(what_happened=f"{WHAT} Testa ringde."), at=AT)
+    application.close()
+    output = tmp_path / "report.csv"
+
+    result = CliRunner().invoke(
+        cli.app, ["2026", "--format", "csv", "--output", str(output)], env=settings_env(settings)
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Deviations by month and category,2026-11,communication,6,False" in output.read_text()
+    html_page = cli.render(2026, None, cli.Format.HTML, settings)
+    assert "Testa" not in html_page
+    assert "<svg" in html_page
+
+
+def test_d2_an_erased_subject_s_deviation_text_reads_as_erased(
+    application: ReportingApplication,
+) -> None:
+    view = statistics_view(application)
+    intake = Intake(application, Statistics(view))
+    deviation_id = application.report_deviation(step_one(), at=AT)
+    erased = EXAMPLES[SubjectErased].model_copy(update={"subject_id": SUBJECT})
+
+    intake.process_event(erased, Tracking("/samverkan/consent#0", 1))
+
+    deviation = application.get_deviation(deviation_id)
+    assert application.unseal(SUBJECT, deviation.what_happened) == ERASED
+    assert deviation.category == "communication"
+    assert view.max_tracking_id("/samverkan/consent#0") == 1

@@ -1,0 +1,131 @@
+"""D-5: the annual report is de-identified: seeded identifiers never survive the scrubbing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.reporting.annual import DeviationFacts, annual_report, report_csv, report_html, scrub
+from services.runtime.identity import luhn_check_digit
+
+NAMES = ["Testa Testsson", "Prova Provsson", "Exempel Exempelsdotter"]
+FILLER = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäö ,.", max_size=30)
+
+
+@st.composite
+def personnummer(draw: st.DrawFn) -> str:
+    """Made-up identity numbers with a valid check digit; samordningsnummer add 60 to the day."""
+    year = draw(st.integers(1930, 2024))
+    month = draw(st.integers(1, 12))
+    day = draw(st.integers(1, 28)) + draw(st.sampled_from([0, 60]))
+    serial = f"{draw(st.integers(0, 999)):03d}"
+    birth = f"{year:04d}{month:02d}{day:02d}"
+    number = f"{birth}{serial}{luhn_check_digit(birth[2:] + serial)}"
+    form = draw(st.sampled_from(["long_dash", "long", "short_dash", "short", "short_plus"]))
+    return {
+        "long_dash": f"{number[:8]}-{number[8:]}",
+        "long": number,
+        "short_dash": f"{number[2:8]}-{number[8:]}",
+        "short": number[2:],
+        "short_plus": f"{number[2:8]}+{number[8:]}",
+    }[form]
+
+
+phones = st.sampled_from(
+    ["042-10 76 86", "070-123 45 67", "+46 70 123 45 67", "08-123 456 78", "0701234567"]
+)
+emails = st.sampled_from(
+    ["testa.testsson@example.se", "prova@kommun.example.org", "x_y+z@region.example.se"]
+)
+streets = st.sampled_from(["Storgatan 12", "Kungsvägen 3B", "Lilla torget 1", "Ekbacken 22"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(personnummer(), phones, emails, streets, st.sampled_from(NAMES)),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(FILLER, min_size=6, max_size=6),
+)
+def test_d5_seeded_identifiers_never_survive_the_scrubbing(
+    identifiers: list[str], filler: list[str]
+) -> None:
+    text = " ".join(f"{f} {i}" for f, i in zip(filler, identifiers, strict=False))
+    scrubbed = scrub(text, NAMES)
+    for identifier in identifiers:
+        assert identifier.lower() not in scrubbed.lower()
+    digits = "".join(ch for ch in scrubbed if ch.isdigit())
+    for identifier in identifiers:
+        only_digits = "".join(ch for ch in identifier if ch.isdigit())
+        if len(only_digits) >= 6:
+            assert only_digits not in digits
+
+
+def test_d5_scrubbing_keeps_the_meaning() -> None:
+    text = "Remissen kom fram efter 14 dagar; socialtjänsten ringde 3 gånger."
+    assert scrub(text, NAMES) == text
+    assert scrub("Testa ringde från 070-123 45 67", NAMES) == "[namn] ringde från [telefon]"
+
+
+AT = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+
+def facts(n: int, category: str, text: str = "Ingen SIP gjordes.") -> list[DeviationFacts]:
+    return [
+        DeviationFacts(
+            reported_at=AT + timedelta(days=11 * i),
+            category=category,
+            detected=False,
+            summarised=i % 2 == 0,
+            what_happened=text,
+            improvement_proposal="",
+            solution="",
+            remaining_problems="",
+            names=("Testa Testsson",),
+        )
+        for i in range(n)
+    ]
+
+
+class _Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href"} and value:
+                self.external.append(value)
+
+
+def test_d5_an_empty_year_is_an_empty_report() -> None:
+    report = annual_report(2031, "all", facts(3, "no_sip"))
+    assert report.deviations == 0
+    assert report.reviewed == []
+    assert "No deviations." in report_html(report)
+    assert report_csv(report).splitlines() == ["table,row,column,count,suppressed"]
+
+
+def test_d5_no_published_count_is_under_five_and_the_page_stands_alone() -> None:
+    seeded = "Mamma Testa Testsson, 19121212-1212, ring 042-10 76 86"
+    report = annual_report(2026, "all", facts(12, "no_sip", seeded) + facts(3, "routines"))
+    for table in report.tables:
+        for row in table.values.values():
+            for value in row.values():
+                assert value is None or value == 0 or value >= 5
+    page = report_html(report)
+    for leak in ("Testa", "Testsson", "19121212", "121212-1212", "10 76 86"):
+        assert leak not in page
+        assert leak not in str(report.as_json())
+    parser = _Parser()
+    parser.feed(page)
+    assert "svg" in parser.tags
+    assert "script" not in parser.tags
+    assert parser.external == []

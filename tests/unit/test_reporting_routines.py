@@ -1,0 +1,75 @@
+"""D-7: every overdue event from the other services is a `routines` deviation, linked to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from contracts import (
+    AgeTransitionOverdue,
+    ConsentGiven,
+    DeviationDetected,
+    HandoverAcknowledgementOverdue,
+    IntegrationEvent,
+    MeetingAbsenceRecorded,
+    RedThreadFollowUpOverdue,
+    RedThreadMeetingOverdue,
+    SipFollowUpOverdue,
+)
+from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
+from services.reporting.statistics import Statistics
+from tests.contract.examples import EXAMPLES
+from tests.unit.test_reporting_projection import RecordingView
+
+OVERDUE: dict[type[IntegrationEvent], str] = {
+    RedThreadMeetingOverdue: "E-3",
+    MeetingAbsenceRecorded: "E-3",
+    RedThreadFollowUpOverdue: "E-5",
+    AgeTransitionOverdue: "K-4",
+    HandoverAcknowledgementOverdue: "K-5",
+    SipFollowUpOverdue: "K-7",
+}
+
+
+@pytest.mark.parametrize(("kind", "rule"), OVERDUE.items(), ids=lambda k: getattr(k, "__name__", k))
+def test_d7_an_overdue_event_becomes_a_routines_deviation(
+    kind: type[IntegrationEvent], rule: str
+) -> None:
+    event: Any = EXAMPLES[kind]
+    missed = missed_routine(event)
+    assert missed is not None
+    assert missed.rule == rule
+    assert missed.category == "routines"
+    assert missed.subject_id == event.subject_id
+    assert rule in missed.what_happened
+
+
+def test_d7_the_deviation_names_the_organisations_the_deadline_concerns() -> None:
+    handover: Any = EXAMPLES[HandoverAcknowledgementOverdue]
+    missed = missed_routine(handover)
+    assert missed is not None
+    assert missed.affected_orgs == [handover.from_unit, handover.to_unit]
+    meeting: Any = EXAMPLES[RedThreadMeetingOverdue]
+    assert missed_routine(meeting).affected_orgs == list(meeting.concerned_orgs)  # type: ignore[union-attr]
+
+
+def test_d7_other_events_are_not_deviations() -> None:
+    assert missed_routine(EXAMPLES[ConsentGiven]) is None
+
+
+def test_d7_one_source_event_one_deviation_id() -> None:
+    event = EXAMPLES[RedThreadMeetingOverdue]
+    again = type(event).model_validate_json(event.model_dump_json())
+    assert deviation_id_for(again) == deviation_id_for(event)
+    assert source_event_id(again) == source_event_id(event)
+    other = event.model_copy(update={"meeting_deadline": event.meeting_deadline.replace(day=1)})  # type: ignore[attr-defined]
+    assert deviation_id_for(other) != deviation_id_for(event)
+
+
+def test_d7_a_detected_deviation_counts_under_its_category() -> None:
+    view = RecordingView()
+    tracking = Tracking("/samverkan/reporting#0", 3)
+    Statistics(view).process_event(EXAMPLES[DeviationDetected], tracking)  # type: ignore[arg-type]
+    assert view.increments == [([("deviations", "2026-03", "routines")], tracking)]
