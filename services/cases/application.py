@@ -57,13 +57,13 @@ from services.cases.domain import (
 from services.cases.views import (
     CaseProjection,
     CaseViews,
-    Follower,
     UnitNotice,
     UpcomingTransition,
     case_views,
 )
 from services.runtime.application import OutboxApplication
 from services.runtime.privacy import Sealer, SubjectKeys
+from services.runtime.readmodel import Follower
 from services.runtime.rules import RuleViolation
 from services.runtime.time import stockholm_date
 
@@ -142,7 +142,7 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         self.units = units
         self.acknowledgement_working_days = acknowledgement_working_days
         self.views: CaseViews = case_views(self)
-        self._follower = Follower(self, CaseProjection(self.views))
+        self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
 
     # --- K-1, K-2: a new report or application -----------------------------------------
 

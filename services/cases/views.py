@@ -15,7 +15,6 @@ each read, in the service's own database.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,13 +22,12 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from contracts.cases import UnitKind
 from services.cases.domain import Case, Sip, end_of_day
+from services.runtime.readmodel import SqlReadModel, sql_read_model
 
 log = logging.getLogger(__name__)
 
@@ -142,51 +140,19 @@ _NOTICES = (
     "WHERE unit = ? AND at >= ? ORDER BY at, case_id, version"
 )
 
-_NAMES = (
-    "deadline",
-    "deadline_due",
-    "age_transition",
-    "age_transition_unit",
-    "unit_notice",
-)
-_INDEXES = ("deadline_due", "age_transition_unit")
-
 Operations = list[tuple[str, tuple[Any, ...]]]
 
 
-def _values(row: Any) -> tuple[Any, ...]:
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+class CaseViews(SqlReadModel):
+    """The read models' queries (runtime SqlReadModel spells them per database)."""
 
-
-class CaseViews(TrackingRecorder):
-    """The read models' updates and queries, written once for both databases."""
-
-    datastore: Any
-    _insert_tracking: Any
-
-    def sql(self, statement: str) -> str:
-        raise NotImplementedError
-
-    def create_read_model(self) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in _TABLES:
-                cursor.execute(self.sql(statement))
-
-    def apply(self, operations: Operations, tracking: Tracking) -> None:
-        """Run the projection's statements and record `tracking`, in one transaction."""
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for statement, params in operations:
-                cursor.execute(self.sql(statement), params)
-
-    def _query(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(statement), params)
-            return [_values(row) for row in cursor.fetchall()]
+    TABLES = _TABLES
+    NAMES = ("deadline", "age_transition", "unit_notice")
+    INDEXES = ("deadline_due", "age_transition_unit")
 
     def due(self, now: datetime) -> list[UUID]:
         """Cases and plans with a reminder or overdue check whose time has come."""
-        return [UUID(aggregate_id) for (aggregate_id,) in self._query(_DUE, (_us(now),))]
+        return [UUID(aggregate_id) for (aggregate_id,) in self.select(_DUE, (_us(now),))]
 
     def retire_due(self, aggregate_id: UUID, now: datetime) -> None:
         """Close what is still due after the aggregate was asked: it had nothing to raise."""
@@ -194,7 +160,7 @@ class CaseViews(TrackingRecorder):
             cursor.execute(self.sql(_RETIRE), (_us(now), str(aggregate_id), _us(now)))
 
     def upcoming_transitions(self, unit: str, until: date) -> list[UpcomingTransition]:
-        rows = self._query(_UPCOMING, (unit, until.isoformat()))
+        rows = self.select(_UPCOMING, (unit, until.isoformat()))
         return [
             UpcomingTransition(
                 case_id=UUID(row[0]),
@@ -209,7 +175,7 @@ class CaseViews(TrackingRecorder):
         ]
 
     def notices(self, unit: str, since: datetime) -> list[UnitNotice]:
-        rows = self._query(_NOTICES, (unit, _us(since)))
+        rows = self.select(_NOTICES, (unit, _us(since)))
         result = []
         for case_id, subject_id, from_unit, kind, what, at in rows:
             instant = _instant(at)
@@ -218,33 +184,9 @@ class CaseViews(TrackingRecorder):
         return result
 
 
-class SQLiteCaseViews(SQLiteTrackingRecorder, CaseViews):
-    def sql(self, statement: str) -> str:
-        return statement.format(**{name: name for name in _NAMES})
-
-
-class PostgresCaseViews(PostgresTrackingRecorder, CaseViews):
-    def sql(self, statement: str) -> str:
-        schema = self.datastore.schema
-        names = {name: f'"{schema}"."{name}"' for name in _NAMES}
-        names.update({name: name for name in _INDEXES})  # index names may not be qualified
-        return statement.format(**names).replace("?", "%s")
-
-
 def case_views(application: Application[Any]) -> CaseViews:
     """The read models on the cases application's own database."""
-    datastore = application.recorder.datastore  # type: ignore[attr-defined]
-    views: CaseViews
-    if isinstance(datastore, PostgresDatastore):
-        views = PostgresCaseViews(datastore)
-    elif isinstance(datastore, SQLiteDatastore):
-        views = SQLiteCaseViews(datastore)
-    else:
-        msg = f"no case views for {type(datastore).__name__}"
-        raise TypeError(msg)
-    views.create_table()
-    views.create_read_model()
-    return views
+    return sql_read_model(CaseViews, application)  # type: ignore[type-abstract]
 
 
 class CaseProjection(Projection[CaseViews]):
@@ -411,37 +353,3 @@ def _notice(
             _us(at),
         ),
     )
-
-
-class Follower:
-    """Keeps the read models level with the application's notification log.
-
-    Called before every read and every deadline round. Another replica may
-    have projected a notification first (shared PostgreSQL store): the
-    tracking row then exists, and the same rows are already there.
-    """
-
-    def __init__(self, application: Application[Any], projection: CaseProjection) -> None:
-        self._application = application
-        self._projection = projection
-        self._lock = threading.Lock()
-
-    def catch_up(self) -> None:
-        with self._lock:
-            view = self._projection.view
-            name = self._projection.name
-            head = self._application.recorder.max_notification_id() or 0
-            position = view.max_tracking_id(name) or 0
-            while position < head:
-                notifications = self._application.recorder.select_notifications(
-                    position + 1, 500, stop=head
-                )
-                for notification in notifications:
-                    domain_event = self._application.mapper.to_domain_event(notification)
-                    try:
-                        self._projection.process_event(
-                            domain_event, Tracking(name, notification.id)
-                        )
-                    except IntegrityError:
-                        log.debug("notification %s already projected", notification.id)
-                position = notifications[-1].id if notifications else head

@@ -48,7 +48,7 @@ from contracts import (
     Role,
     SubjectErased,
 )
-from services.escalation.deadlines import Deadline, DeadlineKind, Deadlines, Follower, deadline_view
+from services.escalation.deadlines import Deadline, DeadlineKind, Deadlines, deadline_view
 from services.escalation.domain import (
     AcuteMatter,
     Consultation,
@@ -68,6 +68,7 @@ from services.escalation.domain import (
 )
 from services.runtime.application import OutboxApplication
 from services.runtime.privacy import Sealer, SubjectKeys
+from services.runtime.readmodel import Follower
 from services.runtime.rules import RuleViolation
 from services.runtime.time import stockholm_date
 
@@ -218,7 +219,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         super().__init__(*args, **kwargs)
         self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
         self.deadlines = deadline_view(self)
-        self._follower = Follower(self, Deadlines(self.deadlines))
+        self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
 
     # --- the red thread (E-1..E-5) ----------------------------------------------------
 

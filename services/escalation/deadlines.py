@@ -14,7 +14,6 @@ before it is read, so it never lags what was stored.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -23,10 +22,8 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from contracts import MeetingStage
 from services.escalation.domain import (
@@ -36,6 +33,7 @@ from services.escalation.domain import (
     meeting_overdue_at,
     registration_cutoff,
 )
+from services.runtime.readmodel import SqlReadModel, sql_read_model
 
 log = logging.getLogger(__name__)
 
@@ -116,50 +114,30 @@ _OVERDUE_COUNT = (
     "SELECT COUNT(*) AS n FROM {deadline} WHERE kind = ? AND done = 0 AND met = 0 AND due_at <= ?"
 )
 
-_NAMES = ("deadline", "deadline_due", "deadline_party", "deadline_party_org")
 _INDEXES = ("deadline_due", "deadline_party_org")
 
 Operations = list[tuple[str, tuple[Any, ...]]]
 
 
-class DeadlineView(TrackingRecorder):
-    """The read model's queries and updates, written once for both databases."""
+class DeadlineView(SqlReadModel):
+    """The read model's queries (runtime SqlReadModel spells them per database)."""
 
-    datastore: Any
-    _insert_tracking: Any
-
-    def sql(self, statement: str) -> str:
-        raise NotImplementedError
-
-    def create_read_model(self) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in _TABLES:
-                cursor.execute(self.sql(statement))
-
-    def apply(self, operations: Operations, tracking: Tracking) -> None:
-        """Run the projection's statements and record `tracking`, in one transaction."""
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for statement, params in operations:
-                cursor.execute(self.sql(statement), params)
-
-    def _select(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(statement), params)
-            return [_values(row) for row in cursor.fetchall()]
+    TABLES = _TABLES
+    NAMES = ("deadline", "deadline_party")
+    INDEXES = _INDEXES
 
     def due(self, now: datetime) -> list[Deadline]:
         """Red-thread deadlines that have passed with nothing to meet them, not yet raised."""
         kinds = (DeadlineKind.RED_THREAD_MEETING.value, DeadlineKind.RED_THREAD_FOLLOW_UP.value)
-        return [_deadline(row) for row in self._select(_DUE, (_us(now), *kinds))]
+        return [_deadline(row) for row in self.select(_DUE, (_us(now), *kinds))]
 
     def of_org(self, org_id: str, now: datetime) -> list[Deadline]:
         """What an organisation has coming: deadlines not yet passed, and those missed."""
-        return [_deadline(row) for row in self._select(_OF_ORG, (org_id, _us(now)))]
+        return [_deadline(row) for row in self.select(_OF_ORG, (org_id, _us(now)))]
 
     def red_threads_overdue(self, now: datetime) -> int:
         """Red threads past their E-3 meeting deadline with no meeting standing."""
-        rows = self._select(_OVERDUE_COUNT, (DeadlineKind.RED_THREAD_MEETING.value, _us(now)))
+        rows = self.select(_OVERDUE_COUNT, (DeadlineKind.RED_THREAD_MEETING.value, _us(now)))
         return int(rows[0][0]) if rows else 0
 
 
@@ -176,38 +154,13 @@ def _deadline(row: tuple[Any, ...]) -> Deadline:
     )
 
 
-def _values(row: Any) -> tuple[Any, ...]:
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
-
-
-class SQLiteDeadlineView(SQLiteTrackingRecorder, DeadlineView):
-    def sql(self, statement: str) -> str:
-        return statement.format(**{name: name for name in _NAMES})
-
-
-class PostgresDeadlineView(PostgresTrackingRecorder, DeadlineView):
-    def sql(self, statement: str) -> str:
-        schema = self.datastore.schema
-        names = {name: f'"{schema}"."{name}"' for name in _NAMES}
-        for index in _INDEXES:  # index names are schema-local and may not be qualified
-            names[index] = index
-        return statement.format(**names).replace("?", "%s")
-
-
 def deadline_view(application: Application[Any]) -> DeadlineView:
     """The read model on the escalation application's own database."""
-    datastore = application.recorder.datastore  # type: ignore[attr-defined]
-    view: DeadlineView
-    if isinstance(datastore, PostgresDatastore):
-        view = PostgresDeadlineView(datastore, tracking_table_name="deadline_tracking")
-    elif isinstance(datastore, SQLiteDatastore):
-        view = SQLiteDeadlineView(datastore)
-    else:
-        msg = f"no deadline view for {type(datastore).__name__}"
-        raise TypeError(msg)
-    view.create_table()
-    view.create_read_model()
-    return view
+    return sql_read_model(
+        DeadlineView,  # type: ignore[type-abstract]
+        application,
+        tracking_table="deadline_tracking",
+    )
 
 
 def _open(
@@ -325,33 +278,3 @@ class Deadlines(Projection[DeadlineView]):
             e.originator_id, REGISTRATION, None, cutoff, e.starts_at, e.members, met=True
         )
         self.view.apply(operations, tracking)
-
-
-class Follower:
-    """Keeps the read model level with the application's notification log, on demand."""
-
-    def __init__(self, application: Application[Any], projection: Deadlines) -> None:
-        self._application = application
-        self._projection = projection
-        self._lock = threading.Lock()
-
-    def catch_up(self) -> None:
-        with self._lock:
-            view = self._projection.view
-            name = self._application.name
-            head = self._application.recorder.max_notification_id() or 0
-            position = view.max_tracking_id(name) or 0
-            while position < head:
-                notifications = self._application.recorder.select_notifications(
-                    position + 1, 500, stop=head
-                )
-                for notification in notifications:
-                    domain_event = self._application.mapper.to_domain_event(notification)
-                    try:
-                        self._projection.process_event(
-                            domain_event, Tracking(name, notification.id)
-                        )
-                    except IntegrityError:
-                        # Another replica projected it first: same rows, same position.
-                        log.debug("notification %s already projected", notification.id)
-                position = notifications[-1].id if notifications else head

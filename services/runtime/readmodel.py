@@ -86,8 +86,14 @@ class SqlReadModel(TrackingRecorder):
 V = TypeVar("V", bound=SqlReadModel)
 
 
-def sql_read_model(kind: type[V], application: Application[Any]) -> V:
-    """An instance of `kind` on the application's own database, its tables created."""
+def sql_read_model(
+    kind: type[V], application: Application[Any], *, tracking_table: str | None = None
+) -> V:
+    """An instance of `kind` on the application's own database, its tables created.
+
+    `tracking_table` names the read model's own tracking table on PostgreSQL,
+    when it must not share the application's.
+    """
     datastore = application.recorder.datastore  # type: ignore[attr-defined]
     recorder: type[TrackingRecorder]
     if isinstance(datastore, PostgresDatastore):
@@ -100,7 +106,12 @@ def sql_read_model(kind: type[V], application: Application[Any]) -> V:
     concrete = type(
         f"{recorder.__name__.removesuffix('TrackingRecorder')}{kind.__name__}", (recorder, kind), {}
     )
-    view: Any = concrete(datastore)
+    options = (
+        {"tracking_table_name": tracking_table}
+        if tracking_table and recorder is (PostgresTrackingRecorder)
+        else {}
+    )
+    view: Any = concrete(datastore, **options)
     view.create_table()
     view.create_read_model()
     made: V = view
