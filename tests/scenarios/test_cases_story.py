@@ -93,6 +93,11 @@ def consent(start_service: Callable[..., ServiceProcess]) -> ServiceProcess:
     return start_service("consent")
 
 
+@pytest.fixture
+def reporting(start_service: Callable[..., ServiceProcess]) -> ServiceProcess:
+    return start_service("reporting")
+
+
 def post(service: Any, actor: Actor, path: str, body: dict[str, Any] | None = None) -> Any:
     with service.client(actor) as client:
         response: httpx.Response = client.post(path, json=body)
@@ -145,6 +150,7 @@ def cases_knows_consent(cases: InProcessService, personnummer: str) -> bool:
 def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
     cases: InProcessService,
     consent: ServiceProcess,
+    reporting: ServiceProcess,
     clock: MovableClock,
     runtime_settings: RuntimeSettings,
 ) -> None:
@@ -256,3 +262,21 @@ def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
         if isinstance(e, AgeTransitionOverdue | HandoverAcknowledgementOverdue)
     }
     assert overdue_cases == {at_iof, unannounced}
+
+    # D-7: reporting counts each missed deadline as a routines deviation of its own,
+    # naming the rule it broke (K-5 acknowledgement, K-4 announcement).
+    reporting_topic = events_topic("reporting", prefix=runtime_settings.topic_prefix)
+
+    def detected_rules() -> list[str]:
+        records = read_topic(runtime_settings.kafka_bootstrap, reporting_topic)
+        events = [decode(r.value, r.headers).event for r in records]
+        return sorted(
+            e.rule  # type: ignore[attr-defined]
+            for e in events
+            if type(e).__name__ == "DeviationDetected"
+        )
+
+    assert wait_for(lambda: len(rules := detected_rules()) >= 2 and rules, timeout=30) == [
+        "K-4",
+        "K-5",
+    ]

@@ -280,6 +280,19 @@ def test_seed_000_red_thread_from_pull_to_closing(
     assert absence.model_dump(mode="json")["category"] == "routines"
     assert "RedThreadMeetingOverdue" not in [type(e).__name__ for e in events]
     wait_for(lambda: applied_by(reporting, "escalation") >= len(expected), timeout=30)
+    # D-7: reporting turned the absence into a routines deviation of its own (E-3).
+    reporting_topic = events_topic("reporting", prefix=runtime_settings.topic_prefix)
+
+    def detected_deviations() -> list[Any]:
+        return [
+            e
+            for r in read_topic(kafka.bootstrap, reporting_topic)
+            if type(e := decode(r.value, r.headers).event).__name__ == "DeviationDetected"
+        ]
+
+    detected = wait_for(detected_deviations, timeout=30)
+    assert [(d.rule, d.category.value) for d in detected] == [("E-3", "routines")]  # type: ignore[attr-defined]
+    assert detected[0].source_type.endswith("MeetingAbsenceRecorded.v1")  # type: ignore[attr-defined]
     topic = events_topic("escalation", prefix=runtime_settings.topic_prefix)
     for record in read_topic(kafka.bootstrap, topic):
         raw = b"".join([record.key or b"", record.value or b""])
