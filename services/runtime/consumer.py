@@ -14,7 +14,7 @@ position it has applied — in the same database transaction as the effect
 * dead-letters what it cannot read or cannot apply after bounded retries,
   records the position anyway, and moves on.
 
-Offsets are committed after the effect (never ``AckPolicy.ACK_FIRST``, which
+Offsets are committed after the effect (never faststream's ack-first policy, which
 is at-most-once); they only save re-reading, correctness rests on tracking.
 """
 
