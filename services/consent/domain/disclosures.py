@@ -13,7 +13,9 @@ from eventsourcing.domain import Aggregate, event
 from services.consent.domain.errors import (
     EmergencyDisclosureInvalid,
     UnbornChildDisclosureInvalid,
+    bounded_window,
     distinct_parties,
+    written_justification,
 )
 
 
@@ -50,22 +52,17 @@ class EmergencyDisclosure(Aggregate):
         valid_for: timedelta,
         longest: timedelta,
     ) -> EmergencyDisclosure:
-        if not justification.strip():
-            raise EmergencyDisclosureInvalid(
-                "an emergency disclosure needs a written justification"
-            )
-        if not timedelta(0) < valid_for <= longest:
-            raise EmergencyDisclosureInvalid(
-                f"an emergency disclosure lasts more than 0 and at most {longest} "
-                f"(asked for {valid_for})"
-            )
+        text = written_justification(justification, EmergencyDisclosureInvalid)
+        window = bounded_window(
+            valid_for, longest, EmergencyDisclosureInvalid, "an emergency disclosure"
+        )
         disclosure: EmergencyDisclosure = cls(
             subject_id=subject_id,
             parties=distinct_parties(parties, EmergencyDisclosureInvalid),
-            justification=justification.strip(),
+            justification=text,
             decided_by=decided_by,
             decided_at=decided_at,
-            valid_until=decided_at + valid_for,
+            valid_until=decided_at + window,
         )
         return disclosure
 
@@ -131,21 +128,17 @@ class UnbornChildDisclosure(Aggregate):
         longest: timedelta,
         consent_sought: bool,
     ) -> UnbornChildDisclosure:
-        if not justification.strip():
-            raise UnbornChildDisclosureInvalid(
-                "a disclosure under OSL 26:9 needs a written justification"
-            )
-        if not timedelta(0) < valid_for <= longest:
-            raise UnbornChildDisclosureInvalid(
-                f"a disclosure under OSL 26:9 lasts more than 0 and at most {longest}"
-            )
+        text = written_justification(justification, UnbornChildDisclosureInvalid)
+        window = bounded_window(
+            valid_for, longest, UnbornChildDisclosureInvalid, "a disclosure under OSL 26:9"
+        )
         disclosure: UnbornChildDisclosure = cls(
             subject_id=subject_id,
             parties=distinct_parties(parties, UnbornChildDisclosureInvalid),
-            justification=justification.strip(),
+            justification=text,
             decided_by=decided_by,
             decided_at=decided_at,
-            valid_until=decided_at + valid_for,
+            valid_until=decided_at + window,
             consent_sought=consent_sought,
         )
         return disclosure

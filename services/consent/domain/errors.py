@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.runtime.rules import RuleViolation
 
 
@@ -59,3 +61,12 @@ def written_justification(text: str, rule_error: type[ConsentRuleViolation]) -> 
     if not text.strip():
         raise rule_error("a written justification is required")
     return text.strip()
+
+
+def bounded_window(
+    valid_for: timedelta, longest: timedelta, rule_error: type[ConsentRuleViolation], what: str
+) -> timedelta:
+    """C-5/C-6: sharing without consent holds for a bounded time only."""
+    if not timedelta(0) < valid_for <= longest:
+        raise rule_error(f"{what} lasts more than 0 and at most {longest} (asked for {valid_for})")
+    return valid_for
