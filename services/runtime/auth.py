@@ -18,6 +18,7 @@ under ``var/`` and mints tokens (see ``python -m services.runtime.token_cli``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import time
@@ -28,6 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -95,16 +97,20 @@ class Actor:
     role: Role
 
 
+logger = logging.getLogger(__name__)
+
 _VERIFIED_CACHE_SIZE = 10_000
 
 
 class TokenVerifier:
     """Verifies bearer tokens from one issuer for one audience.
 
-    Give exactly one of ``public_key`` (PEM) or ``jwks`` (a JWKS document,
-    ``{"keys": [...]}``). With a JWKS the token's ``kid`` header selects the
-    key, so the identity provider can rotate keys by publishing the new one
-    beside the old.
+    Give exactly one of ``public_key`` (PEM), ``jwks`` (a JWKS document,
+    ``{"keys": [...]}``) or ``jwks_url`` (the identity provider's published
+    JWKS). With a JWKS the token's ``kid`` header selects the key, so the
+    identity provider can rotate keys by publishing the new one beside the
+    old; a fetched JWKS is cached and fetched again when a token names a key
+    it does not hold (at most every ``jwks_refresh_seconds``).
     """
 
     def __init__(
@@ -114,8 +120,10 @@ class TokenVerifier:
         audience: str,
         public_key: str | None = None,
         jwks: Mapping[str, Any] | None = None,
+        jwks_url: str | None = None,
         algorithms: Sequence[str] = ("EdDSA",),
         leeway_seconds: int = 30,
+        jwks_refresh_seconds: float = 30.0,
     ) -> None:
         refused = set(algorithms) - ALLOWED_ALGORITHMS
         if not algorithms or refused:
@@ -126,12 +134,17 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._public_key: AllowedPublicKeys | None = None
         self._jwks: jwt.PyJWKSet | None = None
-        if (public_key is None) == (jwks is None):
-            raise ValueError("give exactly one of public_key or jwks")
+        if sum(source is not None for source in (public_key, jwks, jwks_url)) != 1:
+            raise ValueError("give exactly one of public_key, jwks or jwks_url")
         if public_key is not None:
             self._public_key = _load_public_key(public_key)
         if jwks is not None:
             self._jwks = jwt.PyJWKSet.from_dict(dict(jwks))
+        self._jwks_url = jwks_url
+        self._jwks_refresh_seconds = jwks_refresh_seconds
+        self._jwks_fetched_at = float("-inf")
+        if jwks_url is not None:
+            self._refresh_jwks()
         self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
 
     def verify(self, token: str) -> Actor:
@@ -168,9 +181,19 @@ class TokenVerifier:
             raise AuthenticationError(_reason(error)) from None
         return _actor_from_claims(claims), float(claims["exp"])
 
+    def _refresh_jwks(self) -> None:
+        """Fetch the identity provider's keys (bounded in time; a failure keeps the old)."""
+        assert self._jwks_url is not None
+        self._jwks_fetched_at = time.monotonic()
+        try:
+            response = httpx.get(self._jwks_url, timeout=2.0)
+            response.raise_for_status()
+            self._jwks = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
+            logger.warning("could not fetch JWKS from %s: %r", self._jwks_url, error)
+
     def _key_for(self, token: str) -> AllowedPublicKeys | jwt.PyJWK:
-        if self._jwks is None:
-            assert self._public_key is not None
+        if self._public_key is not None:
             return self._public_key
         try:
             kid = jwt.get_unverified_header(token).get("kid")
@@ -178,10 +201,21 @@ class TokenVerifier:
             raise AuthenticationError("malformed token") from None
         if not isinstance(kid, str):
             raise AuthenticationError('missing header "kid"')
-        try:
-            return self._jwks[kid]
-        except KeyError:
-            raise AuthenticationError(f'unknown key id "{_echo(kid)}"') from None
+        # An unknown kid may be a key the provider has just rotated in: fetch the
+        # keys again, but not more often than allowed (a forged kid must not
+        # make every request call out).
+        if (
+            self._jwks_url is not None
+            and not self._holds(kid)
+            and time.monotonic() - self._jwks_fetched_at >= self._jwks_refresh_seconds
+        ):
+            self._refresh_jwks()
+        if self._jwks is None or not self._holds(kid):
+            raise AuthenticationError(f'unknown key id "{_echo(kid)}"')
+        return self._jwks[kid]
+
+    def _holds(self, kid: str) -> bool:
+        return self._jwks is not None and any(key.key_id == kid for key in self._jwks.keys)
 
 
 def _load_public_key(pem: str) -> AllowedPublicKeys:

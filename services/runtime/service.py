@@ -78,7 +78,13 @@ class ServiceParts:
 
 
 def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
-    """Verify with the configured public key, or the development key for offline use."""
+    """Verify with the provider's JWKS, a configured public key, or (offline) the dev key."""
+    if settings.token_jwks_url is not None:
+        return TokenVerifier(
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            jwks_url=settings.token_jwks_url,
+        )
     if settings.token_public_key_file is not None:
         public_key = settings.token_public_key_file.read_text()
     else:

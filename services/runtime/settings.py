@@ -73,6 +73,13 @@ class RuntimeSettings(BaseSettings):
     )
     token_issuer: str = Field("samverkan-dev", description="Expected `iss` of bearer tokens.")
     token_audience: str = Field("samverkan", description="Expected `aud` of bearer tokens.")
+    token_jwks_url: str | None = Field(
+        None,
+        description=(
+            "The identity provider's JWKS URL; keys are cached and fetched again when a "
+            "token names one not held (rotation). Takes precedence over token_public_key_file."
+        ),
+    )
     token_public_key_file: Path | None = Field(
         None,
         description=(

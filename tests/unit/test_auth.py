@@ -278,3 +278,51 @@ def test_verifier_needs_exactly_one_key_source(signer: DevelopmentSigner) -> Non
             public_key=signer.public_key_pem,
             jwks={"keys": [signer.jwk()]},
         )
+
+
+def test_keys_from_the_providers_jwks_url_and_a_rotation_picked_up() -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    old, new = DevelopmentSigner.generate(), DevelopmentSigner.generate()
+    published = {"keys": [old.jwk(kid="k1")]}
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(published).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        verifier = TokenVerifier(
+            issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks_url=url, jwks_refresh_seconds=0
+        )
+        assert (
+            verifier.verify(
+                old.mint(
+                    ACTOR, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC), kid="k1"
+                )
+            )
+            == ACTOR
+        )
+        rotated = new.mint(
+            ACTOR, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC), kid="k2"
+        )
+        published["keys"].append(new.jwk(kid="k2"))  # the provider rotates in a new key
+        assert verifier.verify(rotated) == ACTOR
+        forged = DevelopmentSigner.generate().mint(
+            ACTOR, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC), kid="k9"
+        )
+        with pytest.raises(AuthenticationError, match="unknown key id"):
+            verifier.verify(forged)
+    finally:
+        server.shutdown()
