@@ -243,7 +243,13 @@ def test_config_and_secrets_reach_every_service(service):
         for e in spec["env"]
         if "secretKeyRef" in e.get("valueFrom", {})
     }
-    assert set(secret_refs) == {"SAMVERKAN_SUBJECT_KEY", "SAMVERKAN_DATABASE_URL"}
+    # The master key too: replicas of a service must share it, or one cannot
+    # read what another sealed.
+    assert set(secret_refs) == {
+        "SAMVERKAN_SUBJECT_KEY",
+        "SAMVERKAN_MASTER_KEY",
+        "SAMVERKAN_DATABASE_URL",
+    }
     (secret,) = documents(SECRET_EXAMPLE)
     for ref in secret_refs.values():
         assert ref["name"] == SECRET
@@ -251,7 +257,7 @@ def test_config_and_secrets_reach_every_service(service):
         assert not ref.get("optional"), "without it a pod would quietly fall back to SQLite"
     # No secret value is written into a manifest.
     assert not [e for e in spec["env"] if e["name"] in secret_refs and "value" in e]
-    assert not {"SAMVERKAN_SUBJECT_KEY", "SAMVERKAN_DATABASE_URL"} & set(config_map_data())
+    assert not set(secret_refs) & set(config_map_data())
 
 
 @pytest.mark.parametrize("service", SERVICES)
