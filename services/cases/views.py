@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +27,7 @@ from eventsourcing.projection import Projection
 
 from contracts.cases import UnitKind
 from services.cases.domain import Case, Sip, end_of_day
-from services.runtime.readmodel import SqlReadModel, sql_read_model
+from services.runtime.readmodel import SqlReadModel, instant, micros, sql_read_model
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,6 @@ AGE_OVERDUE = "age_transition_overdue"
 ACK_OVERDUE = "handover_acknowledgement_overdue"
 SIP_OVERDUE = "sip_follow_up_overdue"
 AGE_KINDS = (AGE_DUE, AGE_OVERDUE)
-
-
-def _us(instant: datetime) -> int:
-    """Instants as integer microseconds since the epoch: comparable in SQL, exact."""
-    return round(instant.timestamp() * 1_000_000)
-
-
-def _instant(us: int | None) -> datetime | None:
-    return None if us is None else datetime.fromtimestamp(us / 1_000_000, UTC)
 
 
 @dataclass(frozen=True)
@@ -152,12 +143,12 @@ class CaseViews(SqlReadModel):
 
     def due(self, now: datetime) -> list[UUID]:
         """Cases and plans with a reminder or overdue check whose time has come."""
-        return [UUID(aggregate_id) for (aggregate_id,) in self.select(_DUE, (_us(now),))]
+        return [UUID(aggregate_id) for (aggregate_id,) in self.select(_DUE, (micros(now),))]
 
     def retire_due(self, aggregate_id: UUID, now: datetime) -> None:
         """Close what is still due after the aggregate was asked: it had nothing to raise."""
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(self.sql(_RETIRE), (_us(now), str(aggregate_id), _us(now)))
+            cursor.execute(self.sql(_RETIRE), (micros(now), str(aggregate_id), micros(now)))
 
     def upcoming_transitions(self, unit: str, until: date) -> list[UpcomingTransition]:
         rows = self.select(_UPCOMING, (unit, until.isoformat()))
@@ -168,19 +159,19 @@ class CaseViews(SqlReadModel):
                 unit=row[2],
                 transition_on=date.fromisoformat(row[3]),
                 announce_by=date.fromisoformat(row[4]),
-                announced_at=_instant(row[5]),
+                announced_at=instant(row[5]),
                 continued_support_needed=None if row[6] is None else bool(row[6]),
             )
             for row in rows
         ]
 
     def notices(self, unit: str, since: datetime) -> list[UnitNotice]:
-        rows = self.select(_NOTICES, (unit, _us(since)))
+        rows = self.select(_NOTICES, (unit, micros(since)))
         result = []
         for case_id, subject_id, from_unit, kind, what, at in rows:
-            instant = _instant(at)
-            assert instant is not None
-            result.append(UnitNotice(UUID(case_id), subject_id, from_unit, kind, what, instant))
+            noticed_at = instant(at)
+            assert noticed_at is not None
+            result.append(UnitNotice(UUID(case_id), subject_id, from_unit, kind, what, noticed_at))
         return result
 
 
@@ -203,9 +194,9 @@ class CaseProjection(Projection[CaseViews]):
         case_id, ref = str(e.originator_id), e.transition_on.isoformat()
         self.view.apply(
             [
-                (_CLOSE_AGE_DEADLINES, (_us(e.timestamp), case_id, *AGE_KINDS)),
-                (_DEADLINE, (case_id, AGE_DUE, ref, e.subject_id, _us(e.due_at))),
-                (_DEADLINE, (case_id, AGE_OVERDUE, ref, e.subject_id, _us(e.overdue_at))),
+                (_CLOSE_AGE_DEADLINES, (micros(e.timestamp), case_id, *AGE_KINDS)),
+                (_DEADLINE, (case_id, AGE_DUE, ref, e.subject_id, micros(e.due_at))),
+                (_DEADLINE, (case_id, AGE_OVERDUE, ref, e.subject_id, micros(e.overdue_at))),
                 (
                     _SCHEDULE,
                     (
@@ -226,8 +217,8 @@ class CaseProjection(Projection[CaseViews]):
         case_id = str(e.originator_id)
         self.view.apply(
             [
-                (_CLOSE_AGE_DEADLINES, (_us(e.announced_at), case_id, *AGE_KINDS)),
-                (_ANNOUNCE, (_us(e.announced_at), e.continued_support_needed, case_id)),
+                (_CLOSE_AGE_DEADLINES, (micros(e.announced_at), case_id, *AGE_KINDS)),
+                (_ANNOUNCE, (micros(e.announced_at), e.continued_support_needed, case_id)),
             ],
             tracking,
         )
@@ -235,13 +226,13 @@ class CaseProjection(Projection[CaseViews]):
     @process_event.register
     def _(self, e: Case.AgeTransitionDueRaised, tracking: Tracking) -> None:
         ref = e.transition_on.isoformat()
-        close = (_us(e.timestamp), str(e.originator_id), AGE_DUE, ref)
+        close = (micros(e.timestamp), str(e.originator_id), AGE_DUE, ref)
         self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
 
     @process_event.register
     def _(self, e: Case.AgeTransitionOverdueRaised, tracking: Tracking) -> None:
         ref = e.transition_on.isoformat()
-        close = (_us(e.timestamp), str(e.originator_id), AGE_OVERDUE, ref)
+        close = (micros(e.timestamp), str(e.originator_id), AGE_OVERDUE, ref)
         self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
 
     @process_event.register
@@ -251,18 +242,18 @@ class CaseProjection(Projection[CaseViews]):
             ACK_OVERDUE,
             str(e.handover_id),
             e.subject_id,
-            _us(e.overdue_at),
+            micros(e.overdue_at),
         )
         self.view.apply([(_DEADLINE, deadline)], tracking)
 
     @process_event.register
     def _(self, e: Case.HandoverAcknowledged, tracking: Tracking) -> None:
-        close = (_us(e.acknowledged_at), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
+        close = (micros(e.acknowledged_at), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
         self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
 
     @process_event.register
     def _(self, e: Case.HandoverAcknowledgementOverdueRaised, tracking: Tracking) -> None:
-        close = (_us(e.timestamp), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
+        close = (micros(e.timestamp), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
         self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
 
     @process_event.register
@@ -273,7 +264,7 @@ class CaseProjection(Projection[CaseViews]):
         else:  # the age transition has happened: nothing left to announce
             operations = [
                 (_END, (case_id,)),
-                (_CLOSE_AGE_DEADLINES, (_us(e.transferred_at), case_id, *AGE_KINDS)),
+                (_CLOSE_AGE_DEADLINES, (micros(e.transferred_at), case_id, *AGE_KINDS)),
             ]
         self.view.apply(operations, tracking)
 
@@ -292,7 +283,7 @@ class CaseProjection(Projection[CaseViews]):
         case_id = str(e.originator_id)
         self.view.apply(
             [
-                (_CLOSE_ALL_DEADLINES, (_us(e.closed_at), case_id)),
+                (_CLOSE_ALL_DEADLINES, (micros(e.closed_at), case_id)),
                 (_END, (case_id,)),
                 *(
                     _notice(e, unit, e.unit, "closed", e.reason, e.closed_at)
@@ -311,7 +302,7 @@ class CaseProjection(Projection[CaseViews]):
         sip_id = str(e.originator_id)
         self.view.apply(
             [
-                (_CLOSE_KIND, (_us(e.recorded_at), sip_id, SIP_OVERDUE)),
+                (_CLOSE_KIND, (micros(e.recorded_at), sip_id, SIP_OVERDUE)),
                 _follow_up(e, e.next_follow_up_on),
             ],
             tracking,
@@ -319,7 +310,7 @@ class CaseProjection(Projection[CaseViews]):
 
     @process_event.register
     def _(self, e: Sip.FollowUpOverdueRaised, tracking: Tracking) -> None:
-        close = (_us(e.timestamp), str(e.originator_id), SIP_OVERDUE, e.follow_up_on.isoformat())
+        close = (micros(e.timestamp), str(e.originator_id), SIP_OVERDUE, e.follow_up_on.isoformat())
         self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
 
 
@@ -328,7 +319,7 @@ def _follow_up(
 ) -> tuple[str, tuple[Any, ...]]:
     """K-7: the planned follow-up is overdue once its day has passed."""
     sip_id = str(e.originator_id)
-    due = _us(end_of_day(planned))
+    due = micros(end_of_day(planned))
     return (_DEADLINE, (sip_id, SIP_OVERDUE, planned.isoformat(), e.subject_id, due))
 
 
@@ -350,6 +341,6 @@ def _notice(
             from_unit,
             kind,
             what,
-            _us(at),
+            micros(at),
         ),
     )

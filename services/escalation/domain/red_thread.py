@@ -470,15 +470,21 @@ class RedThread(Aggregate):
             recorded_by=recorded_by,
             recorded_at=now,
         )
+        self._record_absences(absent, MeetingStage.MEETING, self.meeting_at, recorded_by)
+        return absent
+
+    def _record_absences(
+        self, absent: list[str], stage: MeetingStage, at: datetime, recorded_by: str
+    ) -> None:
+        """E-3: each summoned party that stayed away is a fact of its own (a deviation)."""
         for org in absent:
             self._absence(
                 subject_id=self.subject_id,
-                stage=MeetingStage.MEETING.value,
-                meeting_at=self.meeting_at,
+                stage=stage.value,
+                meeting_at=at,
                 absent_org=org,
                 recorded_by=recorded_by,
             )
-        return absent
 
     @event(MeetingHeld)
     def _held(
@@ -701,14 +707,7 @@ class RedThread(Aggregate):
             recorded_by=recorded_by,
             recorded_at=now,
         )
-        for org in absent:
-            self._absence(
-                subject_id=self.subject_id,
-                stage=MeetingStage.FOLLOW_UP.value,
-                meeting_at=self.follow_up_at,
-                absent_org=org,
-                recorded_by=recorded_by,
-            )
+        self._record_absences(absent, MeetingStage.FOLLOW_UP, self.follow_up_at, recorded_by)
         return absent
 
     @event(FollowUpEvaluated)
