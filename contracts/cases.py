@@ -16,7 +16,13 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.base import HsaId, IntegrationEvent, OrgIds, SubjectEvent, SubjectId
 from contracts.escalation import MUNICIPALITY_CODE_PATTERN
-from contracts.vocabulary import OrgType
+from contracts.vocabulary import (
+    OrgType,
+    ScreeningInstrument,
+    ScreeningOccasion,
+    ScreeningOutcome,
+    TargetGroup,
+)
 
 
 class UnitKind(StrEnum):
@@ -143,6 +149,66 @@ class CaseDecisionNotified(SubjectEvent):
     decided_at: AwareDatetime
     notified_units: tuple[HsaId, ...]
     """Units with an open case for the same individual."""
+
+
+TargetGroups = Annotated[tuple[TargetGroup, ...], Field(max_length=len(TargetGroup))]
+"""The case's current target groups (D-6), sorted, each once; empty when none applies."""
+
+
+class CaseTargetGroupsChanged(SubjectEvent):
+    """The target groups of a case, as first set when it opened or as a caseworker
+    changed them (D-6). Carries the whole current set, not the difference, so a
+    consumer keeps only the latest; every later event of the subject on this
+    topic follows it in order (same key)."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+    target_groups: TargetGroups
+    changed_at: AwareDatetime
+
+
+class CaseDecisionRecorded(SubjectEvent):
+    """Every decision a unit records in a case, with whether the child perspective was
+    considered (D-6 quality). Unlike `CaseDecisionNotified` (K-3, only when others'
+    planning is affected) it is published for each decision, for statistics."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    decision: CaseDecision
+    decided_at: AwareDatetime
+    child_perspective_considered: bool
+    children_in_household: bool | None
+    """For an adult's case: are there children in the household. None for a child's."""
+    target_groups: TargetGroups
+
+
+class ScreeningRecorded(SubjectEvent):
+    """An AUDIT or DUDIT screening was offered at a new visit or at its follow-up, and
+    done or declined (D-6 prevention). The fact only: answers and score stay sealed in
+    the cases service, if kept at all."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    screening_id: UUID
+    instrument: ScreeningInstrument
+    occasion: ScreeningOccasion
+    outcome: ScreeningOutcome
+    screened_on: date
+    """The Swedish day of the visit."""
+    org_type: OrgType
+    """The kind of organisation that screened."""
+    follows_up: UUID | None
+    """The new-visit screening this follows up; None at a new visit."""
+    target_groups: TargetGroups
+    recorded_at: AwareDatetime
 
 
 class CaseClosed(SubjectEvent):

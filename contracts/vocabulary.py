@@ -68,3 +68,45 @@ class LegalBasis(StrEnum):
     CONSENT = "consent"
     EMERGENCY_DISCLOSURE = "emergency_disclosure"
     OSL_26_9 = "osl_26_9"
+
+
+class TargetGroup(StrEnum):
+    """Groups the follow-up indicators break down by (D-6; seed 004, seed 003).
+
+    A case carries any number of them; the set changes over time.
+    """
+
+    CHILDREN_AND_YOUTH = "children_and_youth"
+    """Barn och unga: derived from age (under 19 on arrival, K-1) where it can be."""
+    EXPOSED_TO_VIOLENCE = "exposed_to_violence"
+    """Personer utsatta för våld."""
+    PREGNANT_WITH_RISKY_USE = "pregnant_with_risky_use"
+    """Gravida kvinnor med riskbruk eller missbruk."""
+    CO_MORBIDITY = "co_morbidity"
+    """Samsjuklighet: misuse plus psychiatric or somatic illness or a neuropsychiatric
+    disability."""
+    OVER_65_IN_HOMELESSNESS = "over_65_in_homelessness"
+    """Personer över 65 år i hemlöshet (seed 003)."""
+
+
+class ScreeningInstrument(StrEnum):
+    """Screening instruments for alcohol and drug use (D-6 prevention)."""
+
+    AUDIT = "AUDIT"
+    """Alcohol Use Disorders Identification Test."""
+    DUDIT = "DUDIT"
+    """Drug Use Disorders Identification Test."""
+
+
+class ScreeningOccasion(StrEnum):
+    """When a screening was offered: at a new visit, or as the follow-up of one."""
+
+    NEW_VISIT = "new_visit"
+    FOLLOW_UP = "follow_up"
+
+
+class ScreeningOutcome(StrEnum):
+    """Whether the offered screening was done. Never the answers or the score."""
+
+    DONE = "done"
+    DECLINED = "declined"
