@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 
@@ -89,3 +90,80 @@ async def run(url: str, headers: dict[str, str], rate: float, seconds: float) ->
         p99_ms=ordered[int(len(ordered) * 0.99) - 1] * 1000,
         max_ms=ordered[-1] * 1000,
     )
+
+
+@dataclass
+class Outcomes:
+    """Each request of a run: when it was due, when its reply came, and its status."""
+
+    due: list[float] = field(default_factory=list)
+    done: list[float] = field(default_factory=list)
+    status: list[int] = field(default_factory=list)
+
+    def accepted(self, ok: int) -> int:
+        return sum(1 for s in self.status if s == ok)
+
+
+def _post(url: str, headers: dict[str, str], body: bytes) -> bytes:
+    parts = urlsplit(url)
+    lines = [
+        f"POST {parts.path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+        f"Content-Length: {len(body)}",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def post_load(
+    url: str,
+    headers: dict[str, str],
+    body: Callable[[int], bytes],
+    *,
+    seconds: float,
+    rate: float | None = None,
+    connections: int = 32,
+) -> Outcomes:
+    """POST `body(n)` for `seconds`: at a fixed `rate` (open loop), or as fast as
+    `connections` keep-alive connections allow (closed loop) when `rate` is None."""
+    parts = urlsplit(url)
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection(parts.hostname, parts.port))
+    outcomes = Outcomes()
+
+    async def one(n: int, due: float) -> None:
+        reader, writer = await pool.get()
+        try:
+            status = await _request(reader, writer, _post(url, headers, body(n)))
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            status = 0
+            reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        finally:
+            pool.put_nowait((reader, writer))
+        outcomes.due.append(due)
+        outcomes.done.append(time.perf_counter())
+        outcomes.status.append(status)
+
+    start = time.perf_counter() + 0.05
+    tasks: list[asyncio.Task[None]] = []
+    if rate is not None:
+        for n in range(int(rate * seconds)):
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n, due)))
+        await asyncio.gather(*tasks)
+    else:
+        counter = iter(range(10**9))
+
+        async def worker() -> None:
+            while time.perf_counter() - start < seconds:
+                await one(next(counter), time.perf_counter())
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+    while not pool.empty():
+        _, writer = pool.get_nowait()
+        writer.close()
+    return outcomes

@@ -1,0 +1,143 @@
+"""The platform as ``make run`` starts it, for benchmarks: broker, four service processes.
+
+Each service is its own process (``python -m services.runtime.serve``) with its
+store under a temporary var dir (SQLite) or in its own schema of a PostgreSQL
+database, so what is measured is what an operator runs. The benchmark process
+is only the load generator and the stopwatch.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from contracts import SERVICES, OrgType, Role
+from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.broker import EmbeddedBroker, free_port
+from services.runtime.run import start_service
+
+SOCIAL = Actor("SE2120000001-S001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+HEALTH_UNIT = "SE2321000016-HC01"
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+"""The machine's PostgreSQL (trust auth, database ``test``) for ``--postgres``."""
+
+
+@dataclass
+class Stack:
+    """A running platform: where each service answers, and its process."""
+
+    broker: EmbeddedBroker
+    var_dir: Path
+    database_url: str | None
+    schema_prefix: str
+    ports: dict[str, int]
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ready_seconds: float = 0.0
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def headers(self, actor: Actor = SOCIAL) -> dict[str, str]:
+        signer = DevelopmentSigner.load_or_create(self.var_dir / "dev-signing-key.pem")
+        token = signer.mint(actor, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC))
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def rss_mb(self) -> dict[str, float]:
+        return {service: rss_mb(child.pid) for service, child in self.children.items()}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, as the kernel counts it (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def running_stack(
+    var_dir: Path, *, postgres: bool = False, services: tuple[str, ...] = SERVICES
+) -> Iterator[Stack]:
+    """Start the broker and `services`, wait until all are ready, stop them on exit."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    stack = Stack(
+        broker=broker,
+        var_dir=var_dir,
+        database_url=POSTGRES_URL if postgres else None,
+        schema_prefix=f"bench_{uuid.uuid4().hex[:8]}_",
+        ports={service: free_port() for service in services},
+    )
+    env = {
+        **os.environ,
+        "SAMVERKAN_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "SAMVERKAN_VAR_DIR": str(var_dir),
+        "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": "3000",
+        "SAMVERKAN_LOG_LEVEL": "WARNING",
+        # One load generator is one caller: the per-caller write limit (an abuse
+        # guard) would measure itself instead of the platform.
+        "SAMVERKAN_WRITE_RATE_PER_SECOND": "1000000",
+        "SAMVERKAN_WRITE_BURST": "1000000",
+        **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in stack.ports.items()},
+    }
+    if postgres:
+        env["SAMVERKAN_DATABASE_URL"] = POSTGRES_URL
+        env["SAMVERKAN_DATABASE_SCHEMA_PREFIX"] = stack.schema_prefix
+    try:
+        stack.children = {s: start_service(s, env, var_dir) for s in services}
+        _wait_ready(stack, timeout=60)
+        stack.ready_seconds = time.monotonic() - started
+        yield stack
+    finally:
+        for child in stack.children.values():
+            child.terminate()
+        for child in stack.children.values():
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        broker.stop()
+        if postgres:
+            _drop_schemas(stack.schema_prefix, services)
+
+
+def _wait_ready(stack: Stack, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(stack.children)
+    while pending:
+        for service in list(pending):
+            if stack.children[service].poll() is not None:
+                log = stack.var_dir / f"{service}.log"
+                raise RuntimeError(f"{service} exited during start-up; see {log}")
+            try:
+                if httpx.get(f"{stack.url(service)}/readyz", timeout=1).status_code == 200:
+                    pending.discard(service)
+            except httpx.HTTPError:
+                pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
+        time.sleep(0.05)
+
+
+def _drop_schemas(prefix: str, services: tuple[str, ...]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        for service in services:
+            conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    sql.Identifier(f"{prefix}{service}")
+                )
+            )
