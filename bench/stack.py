@@ -55,6 +55,10 @@ class Stack:
         return {service: rss_mb(child.pid) for service, child in self.children.items()}
 
 
+def new_schema_prefix() -> str:
+    return f"bench_{uuid.uuid4().hex[:8]}_"
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, as the kernel counts it (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -65,9 +69,16 @@ def rss_mb(pid: int) -> float:
 
 @contextmanager
 def running_stack(
-    var_dir: Path, *, postgres: bool = False, services: tuple[str, ...] = SERVICES
+    var_dir: Path,
+    *,
+    postgres: bool = False,
+    schema_prefix: str | None = None,
+    services: tuple[str, ...] = SERVICES,
 ) -> Iterator[Stack]:
-    """Start the broker and `services`, wait until all are ready, stop them on exit."""
+    """Start the broker and `services`, wait until all are ready, stop them on exit.
+
+    With `postgres`, each service's schema is `schema_prefix` + its name (a new
+    prefix unless given, e.g. for a store filled beforehand); dropped on exit."""
     var_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     broker = EmbeddedBroker(free_port())
@@ -76,7 +87,7 @@ def running_stack(
         broker=broker,
         var_dir=var_dir,
         database_url=POSTGRES_URL if postgres else None,
-        schema_prefix=f"bench_{uuid.uuid4().hex[:8]}_",
+        schema_prefix=schema_prefix or new_schema_prefix(),
         ports={service: free_port() for service in services},
     )
     env = {

@@ -72,7 +72,9 @@ from contracts.consent import (
     ConsentWithdrawn,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    ErasureReason,
     SubjectErased,
+    SubjectErasedV2,
     UnbornChildDisclosureRecorded,
 )
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
@@ -106,6 +108,7 @@ from contracts.escalation import (
     RedThreadPulled,
 )
 from contracts.reporting import (
+    AnnualReportPublished,
     DeviationDetected,
     DeviationFeedbackSent,
     DeviationReported,
@@ -136,6 +139,7 @@ __all__ = [
     "SUBJECT_ID_PATTERN",
     "AgeTransitionDue",
     "AgeTransitionOverdue",
+    "AnnualReportPublished",
     "CaseClosed",
     "CaseDecision",
     "CaseDecisionNotified",
@@ -164,6 +168,7 @@ __all__ = [
     "EmergencyDisclosureExpired",
     "EmergencyDisclosureRecorded",
     "Envelope",
+    "ErasureReason",
     "EscalationLevel",
     "EscalationRaised",
     "EscalationResolution",
@@ -213,6 +218,7 @@ __all__ = [
     "SipProposer",
     "SipRevised",
     "SubjectErased",
+    "SubjectErasedV2",
     "SubjectEvent",
     "TargetGroup",
     "ThreePartyMeetingRequested",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from enum import StrEnum
 from typing import ClassVar, Self
 from uuid import UUID
 
@@ -213,6 +214,44 @@ class SubjectErased(SubjectEvent):
     erased_by: HsaId
 
 
+class ErasureReason(StrEnum):
+    """Why a subject's personal data was destroyed; partners act on it differently."""
+
+    REQUEST = "request"
+    """Erased on request or decision (GDPR art. 17): art. 19 asks every recipient to erase
+    its copy too."""
+    CULLING = "culling"
+    """Statutory culling (gallring): the platform's retention after the last activity has
+    passed. It ends the platform's copy only; a partner's own record follows the
+    partner's own retention rules."""
+
+
+class SubjectErasedV2(SubjectEvent):
+    """Version 2 of `SubjectErased`: says *why* (`reason`), because a partner must drop its
+    copy after an erasure on request but keeps its own record, under its own retention
+    rules, after the platform's statutory culling. `erased_by` is the administrator who
+    erased on request; culling is done by the platform's schedule and names no one.
+
+    Consent publishes this version for every erasure; `SubjectErased` (v1) stays readable
+    for what is already on the topic and means `reason: request`.
+    """
+
+    service: ClassVar[str] = "consent"
+    version: ClassVar[int] = 2
+
+    erasure_id: UUID
+    erased_at: AwareDatetime
+    reason: ErasureReason
+    erased_by: HsaId | None = None
+    """HSA-id of the administrator who erased on request; None for culling."""
+
+    @model_validator(mode="after")
+    def _request_names_who(self) -> Self:
+        if self.reason is ErasureReason.REQUEST and self.erased_by is None:
+            raise ValueError("an erasure on request names who erased (erased_by)")
+        return self
+
+
 __all__ = [
     "ConsentExpired",
     "ConsentGiven",
@@ -221,6 +260,8 @@ __all__ = [
     "ConsentWithdrawn",
     "EmergencyDisclosureExpired",
     "EmergencyDisclosureRecorded",
+    "ErasureReason",
     "SubjectErased",
+    "SubjectErasedV2",
     "UnbornChildDisclosureRecorded",
 ]

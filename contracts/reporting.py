@@ -1,11 +1,12 @@
-"""Events the reporting service publishes: deviations (codes only; the text stays home)."""
+"""Events the reporting service publishes: deviations (codes only; the text stays home)
+and the published annual report (disclosure-controlled counts only)."""
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.base import (
     Distinct,
@@ -55,8 +56,10 @@ class DeviationDetected(_DeviationEvent):
     """A missed deadline became a deviation on its own (D-7): "routines not followed".
 
     `source_type` is the `ce_type` of the overdue event and `source_event_id`
-    a stable id derived from its content, so the deviation links back to the
-    fact it came from and the same fact never makes two deviations.
+    the `ce_id` of the message that carried it (stable across redeliveries
+    and republishes), so the deviation links back to the fact it came from
+    and the same fact never makes two deviations. Deviations detected before
+    2026-11 carry an id derived from the overdue event's content instead.
     """
 
     service: ClassVar[str] = "reporting"
@@ -102,9 +105,82 @@ class DeviationFeedbackSent(_DeviationEvent):
     sent_at: AwareDatetime
 
 
+AREA_PATTERN = r"^(all|SE[0-9A-Z]{2,10}(-[0-9A-Za-z]{0,20})?)$"
+"""A collaboration area: ``all``, or the HSA-id prefix its organisation units share."""
+
+PublishedCount = Annotated[int, Field(ge=0)] | None
+"""A count as published under disclosure control (D-5): None when it is suppressed."""
+
+
+class CategoryCount(BaseModel):
+    """The year's deviations of one category (D-1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    category: DeviationCategory
+    count: PublishedCount
+
+
+class IndicatorCount(BaseModel):
+    """One published value of a follow-up indicator table (D-6) for the year.
+
+    `row` is a target group (or an instrument, for screenings), `column` an
+    outcome or a month; either may be ``total`` (the table's margins).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    indicator: Literal["coordination", "accessibility", "quality", "prevention"]
+    measure: str = Field(pattern=r"^[a-z][a-z_]{0,80}$", examples=["target_groups_reached"])
+    row: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", examples=["co_morbidity"])
+    column: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", examples=["considered"])
+    count: PublishedCount
+
+
+class AnnualReportPublished(IntegrationEvent):
+    """The year's de-identified report for a collaboration area was published (D-5).
+
+    A manager publishes it to the local collaboration body: the counts only, each
+    as published under disclosure control (None when suppressed), never a
+    subject, a name or free text.
+
+    Publishing the same year and area again makes a new `revision` of the same
+    publication (late events can change a year's counts); the publication id keys
+    the message, so revisions stay in order. Not about any one individual, so no
+    `subject_id`.
+    """
+
+    service: ClassVar[str] = "reporting"
+    version: ClassVar[int] = 1
+
+    publication_id: UUID
+    year: int = Field(ge=2000, le=2100)
+    area: str = Field(pattern=AREA_PATTERN, examples=["SE2321000016", "all"])
+    revision: int = Field(ge=1)
+    """1 for the first publication of the year and area, then 2, 3, ..."""
+    published_by_org: HsaId
+    """The publishing manager's organisation unit."""
+    disclosure_method: Literal["suppression", "cell_key"]
+    deviations: PublishedCount
+    """All deviations of the year in the area, reported or detected (D-7)."""
+    deviations_by_category: tuple[CategoryCount, ...]
+    indicators: tuple[IndicatorCount, ...]
+    """The four indicator groups of seed 004 by target group (D-6), with their margins."""
+    published_at: AwareDatetime
+
+    def subject(self) -> None:
+        return None
+
+    def partition_key(self) -> str:
+        return str(self.publication_id)
+
+
 __all__ = [
+    "AnnualReportPublished",
+    "CategoryCount",
     "DeviationDetected",
     "DeviationFeedbackSent",
     "DeviationReported",
     "DeviationSummarised",
+    "IndicatorCount",
 ]

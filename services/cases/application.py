@@ -2,8 +2,9 @@
 consent view current (eventsourcing Application + EventSourcedProjection).
 
 What is written about an individual (a handover's texts, the SIP's plan and
-follow-ups) is sealed to them before it enters an event and unsealed on read
-(services.runtime.privacy); `SubjectErased` from consent destroys their key here.
+follow-ups, a screening's score) is sealed to them before it enters an event and
+unsealed on read (services.runtime.privacy); `SubjectErased` from consent destroys
+their key here.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ from contracts import (
     Purpose,
     Role,
     SubjectErased,
+    SubjectErasedV2,
 )
 from contracts.cases import CaseDecision, ClosingReason, SipProposer
+from contracts.vocabulary import (
+    ScreeningInstrument,
+    ScreeningOccasion,
+    ScreeningOutcome,
+    TargetGroup,
+)
 from services.cases.domain import (
     ADULT_AGE,
     Case,
@@ -42,6 +50,8 @@ from services.cases.domain import (
     Participants,
     ReportInvalid,
     Routing,
+    Screening,
+    ScreeningNotFound,
     Sip,
     SipNotFound,
     SipPlan,
@@ -53,6 +63,7 @@ from services.cases.domain import (
     consent_record_id,
     route,
     subject_cases_id,
+    target_group_set,
 )
 from services.cases.views import (
     CaseProjection,
@@ -114,6 +125,23 @@ class EstablishSip:
     follow_up_every_days: int
     first_follow_up_on: date
     unit: str
+    by: str
+
+
+@dataclass(frozen=True)
+class RecordScreening:
+    """An AUDIT or DUDIT screening offered at a new visit or its follow-up (D-6)."""
+
+    subject_id: str
+    instrument: ScreeningInstrument
+    occasion: ScreeningOccasion
+    outcome: ScreeningOutcome
+    screened_on: date
+    follows_up: UUID | None
+    score: int | None
+    org_id: str
+    org_type: OrgType
+    role: Role
     by: str
 
 
@@ -200,10 +228,13 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         by: str,
         decision: CaseDecision,
         affects_planning: bool,
+        child_perspective_considered: bool,
+        children_in_household: bool | None,
         at: datetime,
         meeting_id: UUID | None = None,
     ) -> Case:
-        """K-3; a decision said to come from a care-planning meeting is refused (K-9)."""
+        """K-3 with the child perspective (D-6); a decision said to come from a
+        care-planning meeting is refused (K-9)."""
         case = self.get_case(case_id)
         if meeting_id is not None:
             meeting = self.find(meeting_id, Meeting)
@@ -214,12 +245,80 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
             unit=unit,
             decision=decision,
             affects_planning=affects_planning,
+            child_perspective_considered=child_perspective_considered,
+            children_in_household=children_in_household,
             at=at,
             by=by,
             notified_units=self._others_concerned(case),
         )
         self.save(case)
         return case
+
+    # --- D-6: target groups and screenings ------------------------------------------------
+
+    def set_target_groups(
+        self,
+        case_id: UUID,
+        *,
+        unit: str,
+        role: Role,
+        by: str,
+        groups: list[TargetGroup],
+        at: datetime,
+    ) -> Case:
+        """D-6: the case's whole set of target groups; the same set again stores nothing."""
+        case = self.get_case(case_id)
+        if case.set_target_groups(unit=unit, role=role, groups=groups, at=at, by=by):
+            self.save(case)
+        return case
+
+    def target_groups_of(self, subject_id: str) -> list[str]:
+        """The union of the target groups of the individual's open cases here (D-6)."""
+        groups = [
+            group
+            for case in self.cases_of(subject_id)
+            if case.is_open
+            for group in case.target_groups
+        ]
+        return target_group_set(groups)
+
+    def record_screening(self, command: RecordScreening, *, at: datetime) -> Screening:
+        """D-6 prevention: the fact of a screening; its score, if kept, sealed to the
+        individual before it is stored."""
+        subject_id = command.subject_id
+        screening = Screening.record(
+            subject_id=subject_id,
+            instrument=command.instrument,
+            occasion=command.occasion,
+            outcome=command.outcome,
+            screened_on=command.screened_on,
+            follows_up=command.follows_up,
+            followed=self.find(command.follows_up, Screening) if command.follows_up else None,
+            score=command.score,
+            seal=partial(self.sealer.seal, subject_id),
+            org_id=command.org_id,
+            org_type=command.org_type,
+            role=command.role,
+            target_groups=self.target_groups_of(subject_id),
+            at=at,
+            by=command.by,
+        )
+        self.save(screening)
+        return screening
+
+    def get_screening(self, screening_id: UUID) -> Screening:
+        screening = self.find(screening_id, Screening)
+        if screening is None:
+            raise ScreeningNotFound(f"no screening {screening_id}")
+        return screening
+
+    def screening_score(self, screening: Screening) -> int | str | None:
+        """The score as recorded, `[erased]` once the individual is erased, None if none
+        was kept."""
+        if screening.score is None:
+            return None
+        score = self.sealer.unseal(screening.subject_id, screening.score)
+        return int(score) if score is not None and score.isdigit() else score
 
     def close_case(
         self, case_id: UUID, *, unit: str, by: str, reason: ClosingReason, at: datetime
@@ -663,4 +762,9 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         """GDPR art. 17: what cases holds about the subject becomes unreadable; cases,
         decisions and counts stay. Only the tracking row is recorded, so a redelivered
         message is skipped, and erasing again would change nothing anyway."""
+        self.erase_subject(event.subject_id, event.erased_at)
+
+    @policy.register
+    def _(self, event: SubjectErasedV2, processing_event: ProcessingEvent[UUID]) -> None:
+        """Erasure on request or statutory culling: the same destruction of the key here."""
         self.erase_subject(event.subject_id, event.erased_at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
@@ -125,3 +127,16 @@ def create_app(
     app = create_http_app(parts, runtime)
     app.add_exception_handler(CaseRuleViolation, _on_case_rule_violation)
     return app
+
+
+def consumer_target(runtime: RuntimeSettings) -> tuple[TrackedTarget, Callable[[], None]]:
+    """The consumer's target on the cases store, built as `create_app` builds it, for
+    ``samverkan dead-letters replay cases`` (entry point ``samverkan.consumers``)."""
+    settings = Settings()
+    application = CasesApplication(
+        env=store_env(runtime, SERVICE),
+        units=settings.unit_directory(),
+        acknowledgement_working_days=settings.handover_acknowledgement_working_days,
+        master_key=runtime.resolved_master_key(),
+    )
+    return TrackedTarget.of(application, application.recorder), application.close

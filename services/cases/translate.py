@@ -2,7 +2,13 @@
 
 Needs, handover texts, plan texts and the routing facts (age on arrival)
 stay in the cases service: the public events carry ids, codes, dates and unit HSA-ids.
-The consent view's events and the subject index are internal.
+A screening's score stays too (sealed). The consent view's events and the subject
+index are internal.
+
+One stored domain event becomes at most one public event: the relay gives each
+message its stored event's position (``ce_sequence``) and consumers skip a
+position they have seen, so a fact that is published twice over (a decision
+for statistics, and for the units it affects) is stored as two events.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from contracts.cases import (
     CaseClosed,
     CaseDecision,
     CaseDecisionNotified,
+    CaseDecisionRecorded,
     CaseMeetingScheduled,
     CaseOpened,
     CaseRouted,
+    CaseTargetGroupsChanged,
     ChildWelfareReportMade,
     ClosingReason,
     HandoverAcknowledged,
@@ -30,6 +38,7 @@ from contracts.cases import (
     PreMeetingHeld,
     ResponsibilityTransferred,
     RoutingReason,
+    ScreeningRecorded,
     SipEstablished,
     SipFollowUpOverdue,
     SipFollowUpRecorded,
@@ -39,7 +48,13 @@ from contracts.cases import (
     ThreePartyMeetingRequested,
     UnitKind,
 )
-from services.cases.domain import Case, ChildWelfareReport, Meeting, Sip
+from contracts.vocabulary import (
+    ScreeningInstrument,
+    ScreeningOccasion,
+    ScreeningOutcome,
+    TargetGroup,
+)
+from services.cases.domain import Case, ChildWelfareReport, Meeting, Screening, Sip
 
 
 @singledispatch
@@ -84,8 +99,41 @@ def _parallel(e: Case.OpenedInParallel) -> IntegrationEvent:
     )
 
 
+def _target_groups(groups: list[str]) -> tuple[TargetGroup, ...]:
+    return tuple(TargetGroup(group) for group in groups)
+
+
+@to_integration_event.register
+def _target_groups_changed(e: Case.TargetGroupsChanged) -> IntegrationEvent:
+    return CaseTargetGroupsChanged(
+        subject_id=e.subject_id,
+        case_id=e.originator_id,
+        unit=e.unit,
+        municipality_code=e.municipality_code,
+        target_groups=_target_groups(e.target_groups),
+        changed_at=e.changed_at,
+    )
+
+
 @to_integration_event.register
 def _decision(e: Case.DecisionRecorded) -> IntegrationEvent | None:
+    if e.child_perspective_considered is None:
+        # Recorded before D-6 (class version 1): the notice was part of the decision
+        # then, and there is no child-perspective answer to count.
+        return _decision_notified_v1(e)
+    return CaseDecisionRecorded(
+        subject_id=e.subject_id,
+        case_id=e.originator_id,
+        unit=e.unit,
+        decision=CaseDecision(e.decision),
+        decided_at=e.decided_at,
+        child_perspective_considered=e.child_perspective_considered,
+        children_in_household=e.children_in_household,
+        target_groups=_target_groups(e.target_groups),
+    )
+
+
+def _decision_notified_v1(e: Case.DecisionRecorded) -> IntegrationEvent | None:
     if not e.notified_units:
         return None  # nobody else's planning to affect (K-3)
     return CaseDecisionNotified(
@@ -95,6 +143,34 @@ def _decision(e: Case.DecisionRecorded) -> IntegrationEvent | None:
         decision=CaseDecision(e.decision),
         decided_at=e.decided_at,
         notified_units=tuple(e.notified_units),
+    )
+
+
+@to_integration_event.register
+def _decision_notified(e: Case.DecisionNotified) -> IntegrationEvent:
+    return CaseDecisionNotified(
+        subject_id=e.subject_id,
+        case_id=e.originator_id,
+        unit=e.unit,
+        decision=CaseDecision(e.decision),
+        decided_at=e.decided_at,
+        notified_units=tuple(e.notified_units),
+    )
+
+
+@to_integration_event.register
+def _screening(e: Screening.Recorded) -> IntegrationEvent:
+    return ScreeningRecorded(
+        subject_id=e.subject_id,
+        screening_id=e.originator_id,
+        instrument=ScreeningInstrument(e.instrument),
+        occasion=ScreeningOccasion(e.occasion),
+        outcome=ScreeningOutcome(e.outcome),
+        screened_on=e.screened_on,
+        org_type=OrgType(e.org_type),
+        follows_up=e.follows_up,
+        target_groups=_target_groups(e.target_groups),
+        recorded_at=e.recorded_at,
     )
 
 

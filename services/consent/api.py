@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import SUBJECT_ID_PATTERN, ConsentForm, LegalBasis, OrgType, Purpose, Role
+from contracts import SUBJECT_ID_PATTERN, ConsentForm, LegalBasis, Purpose
 from contracts.base import HsaId, Parties
 from services.consent.application import (
     Asker,
@@ -30,9 +30,11 @@ from services.consent.application import (
     RefuseConsent,
 )
 from services.consent.domain import Consent, Decision, GivenBy
+from services.consent.policy import may
 from services.consent.translate import to_integration_event
-from services.runtime.audit import AccessAudit, Action
-from services.runtime.auth import Actor, CurrentActor
+from services.runtime.access_log import AccessLogEntry, access_log_router, read_access_log
+from services.runtime.audit import Action
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -41,7 +43,8 @@ from services.runtime.edge import (
     identify,
     subject_id_for,
 )
-from services.runtime.problems import Problem, ProblemDetails
+from services.runtime.policy import require_party
+from services.runtime.problems import ProblemDetails
 from services.runtime.time import stockholm_date
 
 router = APIRouter(
@@ -183,11 +186,8 @@ def _now(request: Request) -> datetime:
 
 
 def _require_party(actor: Actor, parties: tuple[str, ...] | list[str] | set[str]) -> None:
-    """Staff act on, and read, only what their own organisation unit takes part in."""
-    if actor.org_id not in parties:
-        raise Problem(
-            403, "Forbidden", "your organisation unit must be one of the parties", rule="C-3"
-        )
+    """Staff act on, and read, only what their own organisation unit takes part in (C-3)."""
+    require_party(actor, parties, what="this consent's scope", rule="C-3")
 
 
 def _consent_view(consent: Consent, now: datetime, application: ConsentApplication) -> ConsentView:
@@ -236,7 +236,10 @@ def _decision_view(decision: Decision, question: Question) -> DecisionView:
 
 @router.post("/consents", status_code=201, response_model=Created)
 async def give_consent(
-    body: ConsentRequest, request: Request, response: Response, actor: CurrentActor
+    body: ConsentRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("consent.give")],
 ) -> Created:
     """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
     _require_party(actor, body.parties)
@@ -262,7 +265,9 @@ async def give_consent(
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentView, openapi_extra=PERSONAL_DATA)
-async def get_consent(consent_id: UUID, request: Request, actor: CurrentActor) -> ConsentView:
+async def get_consent(
+    consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.read")]
+) -> ConsentView:
     consent = await run_in_threadpool(_app(request).get_consent, consent_id)
     _require_party(actor, consent.parties)
     await audit_access(request, actor, consent.subject_id, purpose=f"consent:{consent.purpose}")
@@ -271,7 +276,10 @@ async def get_consent(consent_id: UUID, request: Request, actor: CurrentActor) -
 
 @router.post("/consents/{consent_id}/scope", response_model=ConsentView)
 async def change_scope(
-    consent_id: UUID, body: ScopeChange, request: Request, actor: CurrentActor
+    consent_id: UUID,
+    body: ScopeChange,
+    request: Request,
+    actor: Annotated[Actor, may("consent.change_scope")],
 ) -> ConsentView:
     """Add or remove parties (C-3), recorded as a new event; the old scope stays on record."""
     application = _app(request)
@@ -290,7 +298,9 @@ async def change_scope(
 
 
 @router.post("/consents/{consent_id}/withdrawal", status_code=204)
-async def withdraw_consent(consent_id: UUID, request: Request, actor: CurrentActor) -> None:
+async def withdraw_consent(
+    consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.withdraw")]
+) -> None:
     """The individual withdraws consent (C-4): no new sharing from now on."""
     application = _app(request)
     consent = await run_in_threadpool(application.get_consent, consent_id)
@@ -302,7 +312,10 @@ async def withdraw_consent(consent_id: UUID, request: Request, actor: CurrentAct
 
 @router.post("/consent-refusals", status_code=201, response_model=Created)
 async def refuse_consent(
-    body: RefusalRequest, request: Request, response: Response, actor: CurrentActor
+    body: RefusalRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("consent.refuse")],
 ) -> Created:
     """Record that the individual refused consent (C-4)."""
     _require_party(actor, body.parties)
@@ -324,7 +337,10 @@ async def refuse_consent(
 
 @router.post("/emergency-disclosures", status_code=201, response_model=Created)
 async def decide_emergency_disclosure(
-    body: EmergencyDisclosureRequest, request: Request, response: Response, actor: CurrentActor
+    body: EmergencyDisclosureRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("disclosure.emergency")],
 ) -> Created:
     """Record an emergency disclosure (BrB 24:4, C-5) when there is no consent."""
     _require_party(actor, body.parties)
@@ -345,14 +361,15 @@ async def decide_emergency_disclosure(
 
 @router.post("/unborn-child-disclosures", status_code=201, response_model=Created)
 async def decide_unborn_child_disclosure(
-    body: UnbornChildDisclosureRequest, request: Request, response: Response, actor: CurrentActor
+    body: UnbornChildDisclosureRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("disclosure.unborn_child")],
 ) -> Created:
     """Record a disclosure to protect an expected child (OSL 26:9, C-6).
 
     OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
     """
-    if actor.org_type is not OrgType.SOCIAL_SERVICES:
-        raise Problem(403, "Forbidden", "only social services disclose under OSL 26:9", rule="C-6")
     _require_party(actor, body.parties)
     subject_id = subject_id_for(request, body.personnummer)
     command = DecideUnbornChildDisclosure(
@@ -382,13 +399,8 @@ async def _decide(
     purpose: Purpose,
     at: datetime | None,
 ) -> DecisionView:
-    if actor.org_id not in (from_org, to_org):
-        raise Problem(
-            403,
-            "Forbidden",
-            "ask only about sharing your own organisation unit takes part in",
-            rule="C-9",
-        )
+    # Ask only about sharing your own organisation unit takes part in.
+    require_party(actor, (from_org, to_org), what="the sharing asked about", rule="C-9")
     now = _now(request)
     question = Question(subject_id, from_org, to_org, purpose.value, at or now)
     application = _app(request)
@@ -407,7 +419,7 @@ async def _decide(
 @router.get("/decisions", response_model=DecisionView)
 async def get_decision(
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("decision.ask")],
     subject: Annotated[
         str,
         Query(
@@ -431,7 +443,7 @@ async def get_decision(
 
 @router.post("/decisions", response_model=DecisionView)
 async def post_decision(
-    body: DecisionRequest, request: Request, actor: CurrentActor
+    body: DecisionRequest, request: Request, actor: Annotated[Actor, may("decision.ask")]
 ) -> DecisionView:
     """C-9, asked with the personnummer in the body rather than the URL."""
     subject_id = subject_id_for(request, body.personnummer)
@@ -467,28 +479,33 @@ async def _history(request: Request, actor: Actor, subject_id: str) -> History:
 
 
 @router.get("/subjects/{subject_id}/history", response_model=History, openapi_extra=PERSONAL_DATA)
-async def get_history(subject_id: SubjectId, request: Request, actor: CurrentActor) -> History:
+async def get_history(
+    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("history.read")]
+) -> History:
     """Every consent event about one individual, in order (parties in scope only)."""
     return await _history(request, actor, subject_id)
 
 
 @router.post("/history", response_model=History, openapi_extra=PERSONAL_DATA)
-async def post_history(body: HistoryRequest, request: Request, actor: CurrentActor) -> History:
+async def post_history(
+    body: HistoryRequest, request: Request, actor: Annotated[Actor, may("history.read")]
+) -> History:
     """The same history, asked with the personnummer in the body."""
     return await _history(request, actor, subject_id_for(request, body.personnummer))
 
 
 @router.post("/subjects/{subject_id}/erasure", status_code=202, response_model=Created)
 async def erase_subject(
-    subject_id: SubjectId, request: Request, response: Response, actor: CurrentActor
+    subject_id: SubjectId,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("subject.erase")],
 ) -> Created:
     """Erase the individual's personal data (GDPR art. 17): administrators only.
 
     Consent's own copy becomes unreadable at once; `SubjectErased` on the
     consent topic tells the other services and partners to do the same.
     """
-    if actor.role is not Role.ADMIN:
-        raise Problem(403, "Forbidden", "only an administrator may erase a subject")
     erasure_id = await run_in_threadpool(
         _app(request).erase_subject, subject_id, erased_by=actor.hsa_id, at=_now(request)
     )
@@ -501,7 +518,7 @@ async def erase_subject(
 
 @router.get("/subjects/{subject_id}/decisions", openapi_extra=PERSONAL_DATA)
 async def get_decision_log(
-    subject_id: SubjectId, request: Request, actor: CurrentActor
+    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("decision_log.read")]
 ) -> list[dict[str, Any]]:
     """The decision log for one individual: who asked what, when, and the answer (C-9)."""
     application = _app(request)
@@ -511,27 +528,22 @@ async def get_decision_log(
 
 
 # --- access log (loggkontroll) -------------------------------------------------------------
+# Per individual, per member of staff and the chain check, the same in every service (see
+# services.runtime.access_log for who may read it); this path is consent's older spelling
+# of the per-individual read, kept for the clients that use it.
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role is not Role.ADMIN:
-        raise Problem(403, "Forbidden", "only an administrator may read the access log")
-
-
-@router.get("/subjects/{subject_id}/access-log")
+@router.get(
+    "/subjects/{subject_id}/access-log",
+    response_model=list[AccessLogEntry],
+    openapi_extra=PERSONAL_DATA,
+)
 async def get_access_log(
-    subject_id: SubjectId, request: Request, actor: CurrentActor
-) -> list[dict[str, Any]]:
+    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("access_log.read")]
+) -> list[AccessLogEntry]:
     """Who read this individual's data, when and why (the individual's right to know)."""
-    _require_admin(actor)
-    audit: AccessAudit = request.app.state.access_audit
-    return await run_in_threadpool(audit.about_subject, subject_id)
+    _, entries = await read_access_log(request, actor, subject_ids=[subject_id])
+    return entries
 
 
-@router.get("/access-log/verify")
-async def verify_access_log(request: Request, actor: CurrentActor) -> dict[str, Any]:
-    """Whether the hash chain is intact; if not, the first record that was changed."""
-    _require_admin(actor)
-    audit: AccessAudit = request.app.state.access_audit
-    broken = await run_in_threadpool(audit.verify)
-    return {"intact": broken is None, "first_broken_record": broken}
+router.include_router(access_log_router(prefix=""))

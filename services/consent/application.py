@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
 
 from contracts import LegalBasis
 from services.consent.authorisations import (
@@ -17,6 +18,7 @@ from services.consent.authorisations import (
     AuthorisationView,
     authorisation_view,
 )
+from services.consent.culling import ActivityView, OwnActivity, activity_view
 from services.consent.domain import (
     Consent,
     ConsentRefusal,
@@ -29,6 +31,8 @@ from services.consent.domain import (
     UnbornChildDisclosure,
     UnbornChildDisclosureInvalid,
     decide,
+    idle_cutoff,
+    is_due_for_culling,
     written_justification,
 )
 from services.runtime.application import OutboxApplication
@@ -36,6 +40,7 @@ from services.runtime.group_commit import GroupCommit
 from services.runtime.privacy import Sealer, SubjectKeys
 from services.runtime.readmodel import Follower
 from services.runtime.rules import RuleViolation
+from services.runtime.time import stockholm_date
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """For tests that build the application directly; services pass the configured key."""
@@ -124,6 +129,8 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
         self.view: AuthorisationView = authorisation_view(self)
         self._follower = Follower(self, Authorisations(self.view), name=self.name)
+        self.activity: ActivityView = activity_view(self)
+        self._activity = Follower(self, OwnActivity(self.activity), name=OwnActivity.name)
         self._decision_log: GroupCommit[AskedDecision] = GroupCommit(
             self.view.log_decisions, "decision-log"
         )
@@ -221,9 +228,35 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         the data already unreadable and records it.
         """
         self.sealer.erase(subject_id, at)
-        erasure = SubjectErasure(subject_id=subject_id, erased_at=at, erased_by=erased_by)
+        erasure = SubjectErasure.on_request(subject_id=subject_id, at=at, erased_by=erased_by)
         self.save(erasure)
         return erasure.id
+
+    def cull_due(self, now: datetime, *, retention_years: int, limit: int = 1000) -> list[str]:
+        """Statutory culling (gallring): erase everyone idle on the platform for the
+        retention period (services.consent.culling says what counts as activity).
+
+        Run on a schedule with the service's clock. Each culling is the erasure
+        mechanism: the key goes first, then `SubjectErasure` (reason culling) tells
+        the other services and partners. Its id is derived from the subject, so a
+        second replica culling the same individual at the same moment stores nothing.
+        """
+        if retention_years <= 0:
+            return []
+        self._activity.catch_up()
+        today = stockholm_date(now)
+        culled = []
+        for subject_id, last in self.activity.idle_before(idle_cutoff(now, retention_years), limit):
+            if not is_due_for_culling(last, today, retention_years):
+                continue
+            self.sealer.erase(subject_id, now)
+            try:
+                self.save(SubjectErasure.cull(subject_id=subject_id, at=now))
+            except IntegrityError:
+                continue  # another replica culled them first
+            culled.append(subject_id)
+        self._activity.catch_up()
+        return culled
 
     def unseal(self, subject_id: str, sealed: str | None) -> str | None:
         """Personal data as stored, readable until the subject is erased."""

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.consent.api import router
 from services.consent.application import ConsentApplication
+from services.consent.culling import UpstreamActivity
 from services.consent.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
 from services.runtime.service import Schedule, ServiceParts, create_http_app, subject_ids
@@ -36,6 +37,20 @@ class Settings(BaseSettings):
         gt=0,
         description="How often consents and emergency disclosures are checked for expiry.",
     )
+    retention_years: int = Field(
+        5,
+        ge=0,
+        le=100,
+        description=(
+            "Statutory culling (gallring): an individual with no activity anywhere on the "
+            "platform for this many years has their personal data erased in every service. "
+            "5 follows SoL 12:1 (five years after the last entry); set what the region's or "
+            "municipality's records management plan decides. 0 turns culling off."
+        ),
+    )
+    culling_check_seconds: float = Field(
+        3600.0, gt=0, description="How often consent looks for individuals due for culling."
+    )
 
 
 def create_app(
@@ -59,12 +74,20 @@ def create_app(
         app=application,
         routers=[router],
         translate=to_integration_event,
+        # Activity about an individual anywhere on the platform postpones their culling.
+        upstream=("cases", "escalation", "reporting"),
+        target=UpstreamActivity(application.activity, clock).target(),
         schedules=[
             Schedule(
                 "expiry",
                 settings.expiry_check_seconds,
                 lambda: application.expire_due(clock.now()),
-            )
+            ),
+            Schedule(
+                "culling",
+                settings.culling_check_seconds,
+                lambda: application.cull_due(clock.now(), retention_years=settings.retention_years),
+            ),
         ],
         state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )

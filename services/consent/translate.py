@@ -18,9 +18,10 @@ from contracts import (
     ConsentWithdrawn,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    ErasureReason,
     IntegrationEvent,
     Purpose,
-    SubjectErased,
+    SubjectErasedV2,
     UnbornChildDisclosureRecorded,
 )
 from services.consent.domain import (
@@ -129,9 +130,11 @@ def _unborn_child(e: UnbornChildDisclosure.Decided) -> IntegrationEvent:
 
 @to_integration_event.register
 def _erased(e: SubjectErasure.Erased) -> IntegrationEvent:
-    return SubjectErased(
+    """Version 2 for every erasure: partners need the reason (see `SubjectErasedV2`)."""
+    return SubjectErasedV2(
         erasure_id=e.originator_id,
         subject_id=e.subject_id,
         erased_at=e.erased_at,
+        reason=ErasureReason(e.reason),
         erased_by=e.erased_by,
     )

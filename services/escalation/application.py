@@ -6,8 +6,10 @@ the cases topic brings the transfers the termly inventory lists (E-7, K-4).
 `SubjectErased` destroys the subject's data key here too.
 
 What is said about an individual (meeting notes, reasons, the name and story on
-a case registration, questions) is sealed to them before it enters an event and
-unsealed on read (services.runtime.privacy): erasure is destroying one key.
+a case registration and its part of the monthly minutes, questions) is sealed to
+them before it enters an event and unsealed on read (services.runtime.privacy):
+erasure is destroying one key. Minutes concern several people, so each case's
+part is sealed to its own individual and the general part to the meeting.
 
 Commands and the consent policy may change the same aggregates at the same
 moment (a meeting scheduled as the consent is withdrawn). The store's
@@ -47,6 +49,7 @@ from contracts import (
     MonthlyMeetingKind,
     Role,
     SubjectErased,
+    SubjectErasedV2,
 )
 from services.escalation.deadlines import Deadline, DeadlineKind, Deadlines, deadline_view
 from services.escalation.domain import (
@@ -511,11 +514,30 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         recorded_by: str,
         recorded_by_org: str,
         at: datetime,
+        case_minutes: dict[UUID, str] | None = None,
     ) -> MonthlyMeeting:
+        """E-7. Each case's part is sealed to that individual (or, registered without a
+        personnummer, to the registration), the general part to the meeting: erasing one
+        individual erases their part of the minutes and nobody else's."""
+
         def run() -> MonthlyMeeting:
             meeting = self.get_monthly_meeting(meeting_id)
+            owners = {
+                r.registration_id: registration_owner(r.subject_id, r.registration_id)
+                for r in meeting.registrations
+            }
             meeting.record_minutes(
-                text=text, recorded_by=recorded_by, recorded_by_org=recorded_by_org, now=at
+                text=self._sealed(minutes_owner(meeting_id), text),
+                recorded_by=recorded_by,
+                recorded_by_org=recorded_by_org,
+                now=at,
+                # A part for a case not on the agenda is refused by the domain, unstored.
+                case_minutes={
+                    registration_id: self._sealed(owners[registration_id], part)
+                    if registration_id in owners
+                    else part
+                    for registration_id, part in (case_minutes or {}).items()
+                },
             )
             self.save(meeting)
             return meeting
@@ -721,6 +743,11 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         self.erase_subject(event.subject_id, event.erased_at)
 
     @policy.register
+    def _(self, event: SubjectErasedV2, processing_event: ProcessingEvent[UUID]) -> None:
+        """Erasure on request or statutory culling: the same destruction of the key here."""
+        self.erase_subject(event.subject_id, event.erased_at)
+
+    @policy.register
     def _(self, event: AgeTransitionDue, processing_event: ProcessingEvent[UUID]) -> None:
         """K-4 → E-7: remember the transfer for the inventory of its term."""
         term = term_of(event.transition_on)
@@ -766,6 +793,12 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             _note_reliance(view, red_thread)
             processing_event.collect_events(red_thread)
         processing_event.collect_events(view)
+
+
+def minutes_owner(meeting_id: UUID) -> str:
+    """Whom the general part of a meeting's minutes is sealed to: the meeting itself. It is
+    meant for what concerns no one individual, and is encrypted at rest all the same."""
+    return f"monthly-meeting:{meeting_id}"
 
 
 def registration_owner(subject_id: str | None, registration_id: UUID) -> str:

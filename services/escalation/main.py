@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from prometheus_client import Gauge
 from pydantic import Field
@@ -73,3 +75,12 @@ def create_app(
         registry=http.state.metrics_registry,
     )
     return http
+
+
+def consumer_target(runtime: RuntimeSettings) -> tuple[TrackedTarget, Callable[[], None]]:
+    """The consumer's target on the escalation store, built as `create_app` builds it, for
+    ``samverkan dead-letters replay escalation`` (entry point ``samverkan.consumers``)."""
+    application = EscalationApplication(
+        env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
+    )
+    return TrackedTarget.of(application, application.recorder), application.close

@@ -17,6 +17,16 @@ De-identification here:
   statistics (`services.reporting.disclosure`): no published count is 1-4.
 * A year without deviations is an empty report, not an error.
 
+Beside the deviations, the report shows the four follow-up indicator groups of
+seed 004 (D-6: coordination, accessibility, quality, prevention) by target
+group, for the year: one table per measure of the statistics view
+(`services.reporting.statistics`), its months summed. A measure with two
+outcomes has the target groups as rows and the outcomes as columns, and the
+share of the first outcome per group, computed from the published counts
+(suppressed when either is). The indicators count everything this reporting
+service has seen: the statistics are not kept per organisation, so the area
+narrows the deviations only.
+
 Output: JSON, CSV (the tables) and one self-contained HTML page (inline CSS
 and SVG bar charts, no scripts, no external resources).
 """
@@ -31,7 +41,24 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from services.reporting.disclosure import TOTAL, grid, protect
+from services.reporting.disclosure import TOTAL, DisclosureControl, grid, share
+from services.reporting.statistics import (
+    ADULT_DECISIONS_BY_GROUP,
+    DECISIONS_CHILD_PERSPECTIVE_BY_GROUP,
+    HANDOVERS_BY_GROUP,
+    RED_THREAD_MEETINGS_BY_GROUP,
+    SCREENING_FOLLOW_UPS,
+    SCREENINGS_AT_NEW_VISITS,
+    SCREENINGS_FOLLOWED_UP_BY_GROUP,
+    SHARES,
+    SIP_FOLLOW_UPS_BY_GROUP,
+    SIPS_ESTABLISHED_BY_GROUP,
+    SIPS_PROPOSED_BY_GROUP,
+    TARGET_GROUP_COLUMNS,
+    TARGET_GROUPS_REACHED,
+    Row,
+    split_dimension,
+)
 from services.runtime.time import stockholm_date
 
 _PERSONNUMMER = re.compile(r"(?<![\w-])(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\w)")
@@ -107,12 +134,54 @@ class DeviationFacts:
 
 @dataclass(frozen=True)
 class Table:
-    """A disclosure-controlled table: rows x columns with margins; None is suppressed."""
+    """A disclosure-controlled table: rows x columns with margins; None is suppressed.
+
+    An indicator table (D-6) names its indicator group and measure; one with two
+    outcomes also has the share of the first per row (None: suppressed or 0/0).
+    """
 
     title: str
     rows: list[str]
     columns: list[str]
     values: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    indicator: str = ""
+    measure: str = ""
+    share: str = ""
+    """The share's name (`services.reporting.statistics.SHARES`), if the table has one."""
+    share_of: str = ""
+    """The outcome the share is of (the part), e.g. ``considered``."""
+    shares: dict[str, float | None] = field(default_factory=dict)
+
+
+ANNUAL_INDICATORS: dict[str, tuple[tuple[str, str], ...]] = {
+    "coordination": (
+        (SIPS_PROPOSED_BY_GROUP, "SIPs proposed, with the individual's consent or not"),
+        (SIPS_ESTABLISHED_BY_GROUP, "SIPs made, by month"),
+        (SIP_FOLLOW_UPS_BY_GROUP, "SIP follow-ups recorded or overdue"),
+    ),
+    "accessibility": (
+        (TARGET_GROUPS_REACHED, "Target groups reached: cases entering each group, by month"),
+        (HANDOVERS_BY_GROUP, "Handovers acknowledged in time or overdue"),
+        (RED_THREAD_MEETINGS_BY_GROUP, "Red-thread meetings held or overdue (14 days)"),
+    ),
+    "quality": (
+        (DECISIONS_CHILD_PERSPECTIVE_BY_GROUP, "Decisions with the child perspective considered"),
+        (ADULT_DECISIONS_BY_GROUP, "Adults' decisions with children in the household"),
+    ),
+    "prevention": (
+        (SCREENINGS_AT_NEW_VISITS, "Screenings at new visits, by instrument and outcome"),
+        (SCREENING_FOLLOW_UPS, "Screening follow-ups, by instrument and outcome"),
+        (SCREENINGS_FOLLOWED_UP_BY_GROUP, "Done new-visit screenings followed up"),
+    ),
+}
+"""The four indicator groups of seed 004 (D-6) in the annual report, and their tables."""
+
+INDICATOR_TITLES = {
+    "coordination": "Samordning (coordination)",
+    "accessibility": "Tillgänglighet (accessibility)",
+    "quality": "Kvalitet (quality)",
+    "prevention": "Förebyggande arbete (prevention)",
+}
 
 
 @dataclass(frozen=True)
@@ -131,29 +200,97 @@ class AnnualReport:
         return asdict(self)
 
 
-def _table(title: str, cells: list[tuple[str, str, int]]) -> Table:
+def _ordered(keys: set[str]) -> list[str]:
+    """Target groups in the order of seed 004, anything else sorted after them."""
+    known = [g for g in TARGET_GROUP_COLUMNS if g in keys]
+    return [*known, *sorted(keys - set(known))]
+
+
+def _table(
+    title: str,
+    cells: list[tuple[str, str, int]],
+    control: DisclosureControl | None = None,
+    indicator: str = "",
+    measure: str = "",
+) -> Table:
     if not cells:
-        return Table(title, [], [])
-    published = protect(grid(cells))
-    rows = [*sorted({r for r, _ in published.counts if r != TOTAL}), TOTAL]
+        return Table(title, [], [], indicator=indicator, measure=measure)
+    published = (control or DisclosureControl()).publish(measure or title, grid(cells))
+    rows = [*_ordered({r for r, _ in published.counts if r != TOTAL}), TOTAL]
     columns = [*sorted({c for _, c in published.counts if c != TOTAL}), TOTAL]
     values = {r: {c: published.shown((r, c)) for c in columns} for r in rows}
-    return Table(title, rows, columns, values)
+    return Table(title, rows, columns, values, indicator=indicator, measure=measure)
+
+
+def indicator_tables(
+    year: int, rows: Iterable[Row], control: DisclosureControl | None = None
+) -> list[Table]:
+    """D-6: the year's four indicator groups by target group, disclosure-controlled."""
+    in_year = [r for r in rows if r.month.startswith(f"{year}-") and r.count]
+    shares = {d.measure: (name, d) for name, d in SHARES.items()}
+    tables = []
+    for indicator, measures in ANNUAL_INDICATORS.items():
+        for measure, title in measures:
+            of_measure = [r for r in in_year if r.measure == measure]
+            if measure in shares:
+                name, definition = shares[measure]
+                cells = [(*split_dimension(r.dimension), r.count) for r in of_measure]
+                table = _table(title, cells, control, indicator=indicator, measure=measure)
+                tables.append(_with_share(table, name, definition.part, definition.other))
+            elif measure in (SCREENINGS_AT_NEW_VISITS, SCREENING_FOLLOW_UPS):
+                cells = [(*split_dimension(r.dimension), r.count) for r in of_measure]
+                tables.append(_table(title, cells, control, indicator=indicator, measure=measure))
+            else:
+                cells = [(r.dimension, r.month, r.count) for r in of_measure]
+                tables.append(_table(title, cells, control, indicator=indicator, measure=measure))
+    return tables
+
+
+def _with_share(table: Table, name: str, part: str, other: str) -> Table:
+    """The table with the share of `part` per row, from the published values; its
+    columns in reading order: the part, the other outcome, the total."""
+    shares = {
+        row: share(table.values[row].get(part, 0), table.values[row].get(other, 0))
+        for row in table.rows
+    }
+    columns = [c for c in (part, other) if c in table.columns] + [
+        c for c in table.columns if c not in (part, other)
+    ]
+    return Table(
+        table.title,
+        table.rows,
+        columns,
+        table.values,
+        indicator=table.indicator,
+        measure=table.measure,
+        share=name,
+        share_of=part,
+        shares=shares,
+    )
 
 
 def annual_report(
-    year: int, area: str, facts: list[DeviationFacts], extra_names: Iterable[str] = ()
+    year: int,
+    area: str,
+    facts: list[DeviationFacts],
+    extra_names: Iterable[str] = (),
+    indicators: Iterable[Row] = (),
+    control: DisclosureControl | None = None,
 ) -> AnnualReport:
-    """The report for `year` from the deviations of the collaboration area."""
+    """The report for `year` from the deviations of the collaboration area and the
+    statistics view's counts (`indicators`)."""
     in_year = [f for f in facts if stockholm_date(f.reported_at).year == year]
     names = {n for f in in_year for n in f.names} | set(extra_names)
     by_month = [(stockholm_date(f.reported_at).strftime("%Y-%m"), f.category, 1) for f in in_year]
     handled = [(f.category, "summarised" if f.summarised else "open", 1) for f in in_year]
     origin = [(f.category, "detected" if f.detected else "reported", 1) for f in in_year]
     tables = [
-        _table("Deviations by month and category", by_month),
-        _table("Deviations by category: handled (step 2 signed) or open", handled),
-        _table("Deviations by category: reported or detected from missed deadlines", origin),
+        _table("Deviations by month and category", by_month, control),
+        _table("Deviations by category: handled (step 2 signed) or open", handled, control),
+        _table(
+            "Deviations by category: reported or detected from missed deadlines", origin, control
+        ),
+        *indicator_tables(year, indicators, control),
     ]
     total = tables[0].values.get(TOTAL, {}).get(TOTAL) if in_year else 0
     reviewed = sorted(
@@ -176,7 +313,8 @@ def annual_report(
 
 
 def report_csv(report: AnnualReport) -> str:
-    """The report's tables as CSV: table, row, column, count, suppressed."""
+    """The report's tables as CSV: table, row, column, count, suppressed. A table with a
+    share (D-6) adds, per row, the column ``share`` with the share (0 to 1) as count."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["table", "row", "column", "count", "suppressed"])
@@ -186,6 +324,10 @@ def report_csv(report: AnnualReport) -> str:
                 value = table.values[row][column]
                 shown = "" if value is None else str(value)
                 writer.writerow([table.title, row, column, shown, str(value is None)])
+            if table.share:
+                ratio = table.shares.get(row)
+                shown = "" if ratio is None else str(ratio)
+                writer.writerow([table.title, row, "share", shown, str(ratio is None)])
     return out.getvalue()
 
 
@@ -219,6 +361,33 @@ def _bar_chart(table: Table) -> str:
     return "".join(parts)
 
 
+def _share_html(value: float | None) -> str:
+    return "<td class='s'>-</td>" if value is None else f"<td>{round(value * 100)}%</td>"
+
+
+def _table_html(table: Table, heading: str, empty: str) -> list[str]:
+    """One table with its chart; suppressed values (and shares) shown as "-"."""
+    e = html.escape
+    out = [f"<{heading}>{e(table.title)}</{heading}>"]
+    if not table.rows:
+        return [*out, f"<p>{e(empty)}</p>"]
+    out.append(_bar_chart(table))
+    share_head = f"<th>share {e(table.share_of)}</th>" if table.share else ""
+    out.append(
+        "<table><tr><th></th>" + "".join(f"<th>{e(c)}</th>" for c in table.columns) + share_head
+    )
+    for row in table.rows:
+        cells = "".join(
+            "<td class='s'>-</td>" if (v := table.values[row][c]) is None else f"<td>{v}</td>"
+            for c in table.columns
+        )
+        if table.share:
+            cells += _share_html(table.shares.get(row))
+        out.append(f"<tr><th>{e(row)}</th>{cells}</tr>")
+    out.append("</table>")
+    return out
+
+
 def report_html(report: AnnualReport) -> str:
     """One self-contained HTML page: inline CSS and SVG, no scripts, nothing fetched."""
     e = html.escape
@@ -236,19 +405,17 @@ def report_html(report: AnnualReport) -> str:
         f"<p>Deviations: {count}</p>",
     ]
     for table in report.tables:
-        out.append(f"<h2>{e(table.title)}</h2>")
-        if not table.rows:
-            out.append("<p>No deviations.</p>")
-            continue
-        out.append(_bar_chart(table))
-        out.append("<table><tr><th></th>" + "".join(f"<th>{e(c)}</th>" for c in table.columns))
-        for row in table.rows:
-            cells = "".join(
-                "<td class='s'>-</td>" if (v := table.values[row][c]) is None else f"<td>{v}</td>"
-                for c in table.columns
-            )
-            out.append(f"<tr><th>{e(row)}</th>{cells}</tr>")
-        out.append("</table>")
+        if not table.indicator:
+            out += _table_html(table, "h2", "No deviations.")
+    indicators = [t for t in report.tables if t.indicator]
+    if indicators:
+        out.append("<h2>Follow-up indicators by target group (D-6)</h2>")
+    for indicator, title in INDICATOR_TITLES.items():
+        of_group = [t for t in indicators if t.indicator == indicator]
+        if of_group:
+            out.append(f"<h3>{e(title)}</h3>")
+        for table in of_group:
+            out += _table_html(table, "h4", "No counts this year.")
     out.append("<h2>Deviations, anonymised for review</h2>")
     if not report.reviewed:
         out.append("<p>No deviations.</p>")

@@ -18,8 +18,13 @@ from eventsourcing.utils import get_topic
 
 from contracts import IntegrationEvent
 from contracts.vocabulary import Role
-from services.reporting.annual import DeviationFacts
+from services.reporting.annual import AnnualReport, DeviationFacts
 from services.reporting.domain import Deviation, Signature, required_text
+from services.reporting.publication import (
+    AnnualReportPublication,
+    publication_id,
+    published_counts,
+)
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
 from services.runtime.application import OutboxApplication
 from services.runtime.privacy import Sealer, SubjectKeys
@@ -138,24 +143,34 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
 
     # --- D-7 ------------------------------------------------------------------------
 
-    def detect_missed_routine(self, event: IntegrationEvent) -> UUID | None:
+    def detect_missed_routine(
+        self, event: IntegrationEvent, source_id: UUID | None = None
+    ) -> UUID | None:
         """D-7: an overdue event becomes a `routines` deviation, once per source event.
 
-        Idempotent by identity: the deviation's id is derived from the source
-        event, so a redelivery finds it, and a concurrent second save of the
-        same new aggregate is refused by the store.
+        `source_id` is the ``ce_id`` of the message that carried the event;
+        the deviation links to it. Idempotent by identity: the deviation's id
+        is derived from the source message (same ``ce_id`` when redelivered or
+        republished), so a redelivery finds it, and a concurrent second save
+        of the same new aggregate is refused by the store. A deviation made
+        before ``ce_id`` was linked has an id derived from the content and is
+        found by that.
         """
         missed = missed_routine(event)
         if missed is None:
             return None
-        deviation_id = deviation_id_for(event)
+        if source_id is not None:
+            earlier = deviation_id_for(event)
+            if self.find(earlier, Deviation) is not None:
+                return earlier
+        deviation_id = deviation_id_for(event, source_id)
         if self.find(deviation_id, Deviation) is not None:
             return deviation_id
         deviation = Deviation.detect(
             deviation_id=deviation_id,
             rule=missed.rule,
             source_type=event.ce_type(),
-            source_event_id=source_event_id(event),
+            source_event_id=source_id or source_event_id(event),
             affected_orgs=missed.affected_orgs,
             what_happened=missed.what_happened,
             detected_at=missed.detected_at,
@@ -175,6 +190,40 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         """GDPR art. 17 / culling, announced by consent: the subject's free text in every
         deviation reads as erased from now on; the deviations and their counts stay."""
         self.sealer.erase(subject_id, at)
+
+    # --- D-5: the annual report, published -----------------------------------------
+
+    def publish_annual_report(
+        self, report: AnnualReport, *, disclosure_method: str, published_by_org: str, at: datetime
+    ) -> AnnualReportPublication:
+        """Record that `report` went to the local collaboration body, with its counts as
+        shown; the outbox then publishes `AnnualReportPublished`. The same year and area
+        again is a new revision (`services.reporting.publication`)."""
+        counts = published_counts(report, disclosure_method)
+        publication = self.find(publication_id(report.year, report.area), AnnualReportPublication)
+        if publication is None:
+            publication = AnnualReportPublication.publish(
+                year=report.year,
+                area=report.area,
+                published_by_org=published_by_org,
+                counts=counts,
+                published_at=at,
+            )
+        else:
+            publication.publish_again(
+                published_by_org=published_by_org, counts=counts, published_at=at
+            )
+        try:
+            self.save(publication)
+        except IntegrityError:
+            # Published by someone else at the same moment: this one is the next revision.
+            latest = self.find(publication.id, AnnualReportPublication)
+            if latest is None:
+                raise
+            latest.publish_again(published_by_org=published_by_org, counts=counts, published_at=at)
+            self.save(latest)
+            return latest
+        return publication
 
     # --- queries --------------------------------------------------------------------
 

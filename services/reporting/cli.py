@@ -2,10 +2,12 @@
 
 Reads the reporting service's own store (the same settings as the service,
 ``SAMVERKAN_*``), so the working group can produce the report without going
-through the HTTP API::
+through the HTTP API. Part of the operator CLI as ``samverkan report``
+(entry point ``samverkan.commands``), or on its own::
 
-    python -m services.reporting.cli 2026 --format html --output brister-2026.html
-    python -m services.reporting.cli 2026 --area SE2321000016 --format csv
+    samverkan report export 2026 --format html --output brister-2026.html
+    samverkan report export 2026 --area SE2321000016 --format csv
+    python -m services.reporting.cli 2026 --format json
 
 The report goes to stdout unless ``--output`` is given.
 """
@@ -21,6 +23,7 @@ import typer
 
 from services.reporting.annual import annual_report, report_csv, report_html
 from services.reporting.application import ReportingApplication
+from services.reporting.statistics import statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
@@ -39,7 +42,10 @@ def render(year: int, area: str | None, output_format: Format, settings: Runtime
         env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
     )
     try:
-        report = annual_report(year, area or "all", application.annual_facts(area))
+        indicators = statistics_view(application).counts()
+        report = annual_report(
+            year, area or "all", application.annual_facts(area), indicators=indicators
+        )
     finally:
         application.close()
     if output_format is Format.CSV:
@@ -58,6 +64,10 @@ def export(
     output_format: Annotated[Format, typer.Option("--format")] = Format.HTML,
     output: Annotated[Path | None, typer.Option(help="File to write (stdout if absent).")] = None,
 ) -> None:
+    """The annual report for YEAR (html, json or csv); a year with no data is an empty report.
+
+    Example: samverkan report export 2026 --area SE2321000016 --format csv --output 2026.csv
+    """
     text = render(year, area, output_format, RuntimeSettings())
     if output is None:
         typer.echo(text, nl=False)

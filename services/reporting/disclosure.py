@@ -37,11 +37,25 @@ probability count/5 (unbiased on average); a count of 5 or more moves by -2..+2
 value is 1-4 either, and margins no longer add up exactly, which is what
 keeps a small cell from being recomputed from them.
 
+**Shares** (D-6: the share of decisions with the child perspective considered,
+of new-visit screenings followed up, ...) are computed from the *published*
+counts, never from the raw ones (`share`): the part over the part plus its
+complement, both cells of the same table. If either is suppressed the share
+is suppressed too, so a share can never give back a hidden count; under the
+Cell Key Method it is computed from the noisy values. A share of 0/0 is not
+published (nothing to divide), which is told apart from a suppressed one.
+
 What this does not cover: queries over other periods. The API publishes
 whole calendar months only (no month-to-date or arbitrary ranges), so two
 overlapping queries cannot be subtracted; a month's figures do grow while
 the month runs, and a reader who saves them twice sees the difference
-(under the Cell Key Method both readings are noisy, which blurs it).
+(under the Cell Key Method both readings are noisy, which blurs it). Nor
+linked tables: each measure's table is protected on its own, and a few
+measures count the same events two ways (red threads by organisation type
+and by municipality; decisions overall and by target group). Where a subject
+is in exactly one target group, a by-group cell could in principle be
+narrowed down from the overall table; the Cell Key Method, whose noise is
+independent per table, blurs that, and is the choice where it matters.
 """
 
 from __future__ import annotations
@@ -151,6 +165,18 @@ def protect(counts: dict[Entry, int]) -> Published:
         suppressed.update(best[2])
 
 
+def share(part: int | None, other: int | None) -> float | None:
+    """The published share ``part / (part + other)`` of two published counts.
+
+    None when either count is suppressed (a share must not give a hidden
+    count back) or when both are 0. Noisy counts (Cell Key Method) are used
+    as they are published; the result is always between 0 and 1.
+    """
+    if part is None or other is None or part + other == 0:
+        return None
+    return round(part / (part + other), 3)
+
+
 _NOISE = ((0.10, -2), (0.25, -1), (0.75, 0), (0.90, 1), (1.00, 2))
 """Cumulative probabilities of the Cell Key Method's noise for counts of 5 or more."""
 
@@ -208,5 +234,6 @@ __all__ = [
     "perturbed",
     "primary",
     "protect",
+    "share",
     "with_cell_keys",
 ]

@@ -2,8 +2,8 @@
 
 Reporting has one tracked consumer for every topic. Each event first goes to
 the application, which destroys an erased subject's key (`SubjectErased`)
-or turns an overdue event into a deviation — idempotent
-by the deviation's id, derived from the source event — and then to the
+or turns an overdue event into a deviation — linked to the source message's
+``ce_id`` and idempotent by the deviation's id, derived from it — and then to the
 statistics projection, which counts it and records the consumed position in
 one transaction. If the process stops between the two, the redelivered event
 finds its deviation already there and is only counted.
@@ -11,14 +11,19 @@ finds its deviation already there and is only counted.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from contracts import IntegrationEvent, SubjectErased
+from contracts import Envelope, IntegrationEvent, SubjectErased, SubjectErasedV2
 from services.reporting.application import ReportingApplication
-from services.reporting.statistics import Statistics
+from services.reporting.routines import source_message_id
+from services.reporting.statistics import Statistics, statistics_view
 from services.runtime.consumer import TrackedTarget
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
 
 
 @dataclass(frozen=True)
@@ -26,13 +31,48 @@ class Intake:
     application: ReportingApplication
     statistics: Statistics
 
-    def process_event(self, event: IntegrationEvent, tracking: Tracking) -> None:
-        if isinstance(event, SubjectErased):
+    def process_event(
+        self, event: IntegrationEvent, tracking: Tracking, source_id: UUID | None = None
+    ) -> None:
+        self._apply(event, source_id)
+        self.statistics.process_event(event, tracking)
+
+    def process_message(self, envelope: Envelope, tracking: Tracking) -> None:
+        """As `process_event`; a detected deviation links to the message's ``ce_id`` (D-7)."""
+        self.process_event(envelope.event, tracking, source_message_id(envelope.id))
+
+    def process_messages(self, batch: Sequence[tuple[Envelope, Tracking]]) -> None:
+        """Several messages of one partition: the application's effects one by one
+        (each idempotent), then every count in ONE transaction at the last position.
+        If that fails, the consumer retries the messages one at a time, and the
+        effects already made are found again, not made twice."""
+        for envelope, _ in batch:
+            self._apply(envelope.event, source_message_id(envelope.id))
+        with self.statistics.view.batch(batch[-1][1]):
+            for envelope, tracking in batch:
+                self.statistics.process_event(envelope.event, tracking)
+
+    def _apply(self, event: IntegrationEvent, source_id: UUID | None) -> None:
+        if isinstance(event, SubjectErased | SubjectErasedV2):
             # Idempotent: destroying a destroyed key changes nothing.
             self.application.erase_subject(event.subject_id, event.erased_at)
-        self.application.detect_missed_routine(event)
-        self.statistics.process_event(event, tracking)
+        self.application.detect_missed_routine(event, source_id)
 
     def target(self) -> TrackedTarget:
         view = self.statistics.view
-        return TrackedTarget(self.process_event, view.max_tracking_id, view.insert_tracking)
+        return TrackedTarget(
+            self.process_event,
+            view.max_tracking_id,
+            view.insert_tracking,
+            process_message=self.process_message,
+            process_messages=self.process_messages,
+        )
+
+
+def open_target(settings: RuntimeSettings) -> tuple[TrackedTarget, Callable[[], None]]:
+    """The live consumer's target on the reporting store, for ``samverkan dead-letters
+    replay`` (entry point ``samverkan.consumers: reporting``), and how to close it."""
+    application = ReportingApplication(
+        env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
+    )
+    return Intake(application, Statistics(statistics_view(application))).target(), application.close

@@ -15,8 +15,14 @@ the event it came from:
 | `HandoverAcknowledgementOverdue` | K-5  | the receiving unit acknowledges the handover    |
 | `SipFollowUpOverdue`             | K-7  | planned SIP follow-ups are held                 |
 
-The deviation's id is derived from the source event (its type and content),
-so one overdue fact makes one deviation however often it is delivered.
+The deviation links to the CloudEvents ``ce_id`` of the message that carried
+the overdue event (`DeviationDetected.source_event_id`), and its own id is
+derived from that ``ce_id``. The relay derives a ``ce_id`` from the stored
+event (its aggregate and version), so a redelivered or republished message
+has the same one and one overdue fact makes one deviation however often it
+is delivered. Deviations detected before the ``ce_id`` was handed over link
+to an id derived from the event's type and content; they stay as they are,
+and a redelivery of their source finds them by that id.
 """
 
 from __future__ import annotations
@@ -54,13 +60,23 @@ class MissedRoutine:
 
 
 def source_event_id(event: IntegrationEvent) -> uuid.UUID:
-    """A stable id for an upstream fact: the same event, delivered again, has the same id."""
+    """An id derived from the event's content: the link before ``ce_id`` was handed
+    over, and still the fallback when an event arrives without a message."""
     return uuid.uuid5(_SOURCE_NAMESPACE, f"{event.ce_type()}\n{event.model_dump_json()}")
 
 
-def deviation_id_for(event: IntegrationEvent) -> uuid.UUID:
-    """The id of the deviation an overdue event becomes (one per source event)."""
-    return uuid.uuid5(_SOURCE_NAMESPACE, f"deviation:{source_event_id(event)}")
+def source_message_id(ce_id: str) -> uuid.UUID | None:
+    """The ``ce_id`` as the UUID the link holds (the relay's ids are UUIDs); None if not one."""
+    try:
+        return uuid.UUID(ce_id)
+    except ValueError:
+        return None
+
+
+def deviation_id_for(event: IntegrationEvent, source_id: uuid.UUID | None = None) -> uuid.UUID:
+    """The id of the deviation an overdue event becomes: one per source message
+    (`source_id`, its ``ce_id``), or per content when there is none."""
+    return uuid.uuid5(_SOURCE_NAMESPACE, f"deviation:{source_id or source_event_id(event)}")
 
 
 @singledispatch

@@ -20,7 +20,9 @@ from contracts import (
     IntegrationEvent,
     OrgType,
 )
+from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
 from services.reporting.domain import Deviation
+from services.reporting.publication import AnnualReportPublication
 
 
 @singledispatch
@@ -73,3 +75,38 @@ def _feedback(e: Deviation.FeedbackSent) -> IntegrationEvent:
     return DeviationFeedbackSent(
         deviation_id=e.originator_id, subject_id=e.subject_id, party=e.party, sent_at=e.sent_at
     )
+
+
+def _publication(
+    e: AnnualReportPublication.Published | AnnualReportPublication.Revised,
+) -> AnnualReportPublished:
+    """D-5: the counts as published, the revision being the aggregate's version."""
+    counts = e.counts
+    return AnnualReportPublished(
+        publication_id=e.originator_id,
+        year=e.year,
+        area=e.area,
+        revision=e.originator_version,
+        published_by_org=e.published_by_org,
+        disclosure_method=counts["disclosure_method"],
+        deviations=counts["deviations"],
+        deviations_by_category=tuple(
+            CategoryCount(category=DeviationCategory(category), count=count)
+            for category, count in counts["deviations_by_category"]
+        ),
+        indicators=tuple(
+            IndicatorCount(indicator=indicator, measure=measure, row=row, column=column, count=n)
+            for indicator, measure, row, column, n in counts["indicators"]
+        ),
+        published_at=e.published_at,
+    )
+
+
+@to_integration_event.register
+def _published(e: AnnualReportPublication.Published) -> IntegrationEvent:
+    return _publication(e)
+
+
+@to_integration_event.register
+def _revised(e: AnnualReportPublication.Revised) -> IntegrationEvent:
+    return _publication(e)

@@ -10,7 +10,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Recording, Tracking, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Mapper, Recording, Tracking, Transcoding
+
+from services.runtime.tracing import TracingMapper
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -28,11 +30,29 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class CollectedEvents(ProcessingEvent[Any]):
+    """eventsourcing's `ProcessingEvent`, collecting from aggregates without two
+    runtime-checkable Protocol `isinstance` checks per object. On Python 3.11
+    each costs ~50-150 µs, more than storing the event; `Aggregate` subclasses
+    (all of ours) take a plain class check, anything else the library's way."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            elif obj is not None:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
+
 class OutboxApplication:
     """Mixin for a service's eventsourcing application: its notification log is the outbox.
 
-    Saves wake the outbox relay (no polling latency), and domain events may
-    carry calendar dates.
+    Saves wake the outbox relay (no polling latency), domain events may
+    carry calendar dates, and each stored event keeps the trace context of
+    the request (or consumed message) that caused it, for the relay to pass
+    on (services.runtime.tracing).
     """
 
     save_listeners: list[Callable[[], None]]
@@ -41,6 +61,12 @@ class OutboxApplication:
         self.save_listeners = []
         self._in_batch = threading.local()
         super().__init__(*args, **kwargs)
+
+    def construct_mapper(self) -> Mapper[Any]:
+        return self.factory.mapper(  # type: ignore[attr-defined,no-any-return]
+            transcoder=self.construct_transcoder(),  # type: ignore[attr-defined]
+            mapper_class=TracingMapper,
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[misc]
@@ -60,6 +86,15 @@ class OutboxApplication:
             return None
         return aggregate if isinstance(aggregate, kind) else None
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """As eventsourcing's `Application.save`, with the faster `CollectedEvents`."""
+        processing = CollectedEvents()
+        processing.collect_events(*objs, **kwargs)
+        recordings: list[Recording[Any]] = self._record(processing)  # type: ignore[attr-defined]
+        self._take_snapshots(processing)  # type: ignore[attr-defined]
+        self._notify(recordings)
+        return recordings
+
     def process_events(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
         """Apply several upstream events from one partition in ONE transaction.
 
@@ -70,7 +105,7 @@ class OutboxApplication:
         batch changed. If anything fails, nothing is recorded and the caller
         falls back to one event at a time.
         """
-        processing: ProcessingEvent[Any] = ProcessingEvent(tracking=batch[-1][1])
+        processing: ProcessingEvent[Any] = CollectedEvents(tracking=batch[-1][1])
         self._in_batch.processing = processing
         try:
             for event, _ in batch:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -149,11 +150,51 @@ class AccessAudit:
 
     def about_subject(self, subject_id: str) -> list[dict[str, Any]]:
         """Who looked at this individual's data (the individual's right to know)."""
-        return self._rows(f"WHERE subject_id = {self._p}", (subject_id,))
+        return self.query(subject_ids=[subject_id])
 
     def by_actor(self, hsa_id: str) -> list[dict[str, Any]]:
         """What one member of staff looked at (follow-up of access)."""
-        return self._rows(f"WHERE actor_hsa_id = {self._p}", (hsa_id,))
+        return self.query(actor_hsa_id=hsa_id)
+
+    def query(
+        self,
+        *,
+        subject_ids: Sequence[str] | None = None,
+        actor_hsa_id: str | None = None,
+        actor_org_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Records matching every given filter, oldest first.
+
+        `subject_ids` are the ids one individual may be recorded under (more than
+        one after a rotation of the subject-id key); `actor_org_id` narrows a
+        follow-up to the accesses one organisation unit's own staff made (a unit
+        manager's loggkontroll); `since` and `until` bound the time (`until`
+        exclusive). Times are compared as stored: ISO 8601 in UTC, which sorts as
+        text.
+        """
+        p = self._p
+        clauses: list[str] = []
+        params: list[Any] = []
+        if subject_ids is not None:
+            clauses.append(f"subject_id IN ({', '.join(p for _ in subject_ids) or 'NULL'})")
+            params.extend(subject_ids)
+        for column, value in (
+            ("actor_hsa_id", actor_hsa_id),
+            ("actor_org_id", actor_org_id),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = {p}")
+                params.append(value)
+        if since is not None:
+            clauses.append(f"at >= {p}")
+            params.append(_stored_instant(since))
+        if until is not None:
+            clauses.append(f"at < {p}")
+            params.append(_stored_instant(until))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self._rows(where, tuple(params))
 
     def verify(self) -> int | None:
         """None when the chain is intact; else the seq of the first record that is not."""
@@ -174,6 +215,10 @@ class AccessAudit:
                 return seq
             previous = row["hash"]
         return None
+
+
+def _stored_instant(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
 
 
 def _values(row: Any) -> tuple[Any, ...]:

@@ -106,11 +106,15 @@ class TokenVerifier:
     """Verifies bearer tokens from one issuer for one audience.
 
     Give exactly one of ``public_key`` (PEM), ``jwks`` (a JWKS document,
-    ``{"keys": [...]}``) or ``jwks_url`` (the identity provider's published
-    JWKS). With a JWKS the token's ``kid`` header selects the key, so the
-    identity provider can rotate keys by publishing the new one beside the
-    old; a fetched JWKS is cached and fetched again when a token names a key
-    it does not hold (at most every ``jwks_refresh_seconds``).
+    ``{"keys": [...]}``), ``jwks_url`` (the identity provider's published
+    JWKS) or ``discovery=True`` (OpenID Connect discovery: the JWKS URL is read
+    from ``{issuer}/.well-known/openid-configuration``, whose ``issuer`` must be
+    exactly the configured one). With a JWKS the token's ``kid`` header selects
+    the key, so the identity provider can rotate keys by publishing the new one
+    beside the old; a fetched JWKS is cached and fetched again when a token
+    names a key it does not hold (at most every ``jwks_refresh_seconds``). The
+    discovery document is fetched once and kept; while it cannot be fetched,
+    every token is refused and the next refresh tries again.
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class TokenVerifier:
         public_key: str | None = None,
         jwks: Mapping[str, Any] | None = None,
         jwks_url: str | None = None,
+        discovery: bool = False,
         algorithms: Sequence[str] = ("EdDSA",),
         leeway_seconds: int = 30,
         jwks_refresh_seconds: float = 30.0,
@@ -134,16 +139,18 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._public_key: AllowedPublicKeys | None = None
         self._jwks: jwt.PyJWKSet | None = None
-        if sum(source is not None for source in (public_key, jwks, jwks_url)) != 1:
-            raise ValueError("give exactly one of public_key, jwks or jwks_url")
+        sources = (public_key, jwks, jwks_url, True if discovery else None)
+        if sum(source is not None for source in sources) != 1:
+            raise ValueError("give exactly one of public_key, jwks, jwks_url or discovery")
         if public_key is not None:
             self._public_key = _load_public_key(public_key)
         if jwks is not None:
             self._jwks = jwt.PyJWKSet.from_dict(dict(jwks))
         self._jwks_url = jwks_url
+        self._discovery = discovery
         self._jwks_refresh_seconds = jwks_refresh_seconds
         self._jwks_fetched_at = float("-inf")
-        if jwks_url is not None:
+        if jwks_url is not None or discovery:
             self._refresh_jwks()
         self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
 
@@ -183,14 +190,47 @@ class TokenVerifier:
 
     def _refresh_jwks(self) -> None:
         """Fetch the identity provider's keys (bounded in time; a failure keeps the old)."""
-        assert self._jwks_url is not None
         self._jwks_fetched_at = time.monotonic()
+        if self._jwks_url is None:
+            self._jwks_url = self._discover()
+            if self._jwks_url is None:
+                return
         try:
             response = httpx.get(self._jwks_url, timeout=2.0)
             response.raise_for_status()
             self._jwks = jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
             logger.warning("could not fetch JWKS from %s: %r", self._jwks_url, error)
+
+    def _discover(self) -> str | None:
+        """The ``jwks_uri`` of the issuer's OpenID Connect discovery document, or None.
+
+        The document must name exactly the configured issuer (OpenID Connect
+        Discovery 1.0, section 4.3): otherwise a look-alike provider, or a
+        misconfigured proxy, could hand us keys of someone else's tokens.
+        """
+        url = f"{self._issuer.rstrip('/')}/.well-known/openid-configuration"
+        try:
+            response = httpx.get(url, timeout=2.0)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            logger.warning("could not fetch OIDC discovery from %s: %r", url, error)
+            return None
+        if not isinstance(document, dict) or document.get("issuer") != self._issuer:
+            issuer = document.get("issuer") if isinstance(document, dict) else None
+            logger.error(
+                "OIDC discovery at %s names issuer %r, not %r: its keys are not used",
+                url,
+                _echo(issuer),
+                self._issuer,
+            )
+            return None
+        jwks_uri = document.get("jwks_uri")
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+            logger.error("OIDC discovery at %s has no usable jwks_uri", url)
+            return None
+        return jwks_uri
 
     def _key_for(self, token: str) -> AllowedPublicKeys | jwt.PyJWK:
         if self._public_key is not None:
@@ -205,7 +245,7 @@ class TokenVerifier:
         # keys again, but not more often than allowed (a forged kid must not
         # make every request call out).
         if (
-            self._jwks_url is not None
+            (self._jwks_url is not None or self._discovery)
             and not self._holds(kid)
             and time.monotonic() - self._jwks_fetched_at >= self._jwks_refresh_seconds
         ):

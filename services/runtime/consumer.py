@@ -10,9 +10,14 @@ position it has applied — in the same database transaction as the effect
 * skips a message at or below that position (a redelivery or a republish);
 * rewinds the partition when a message's predecessor is above it (it missed
   something: the broker lost its log and offsets no longer mean what they
-  meant);
+  meant), and when re-reading does not fill the gap, skips ahead for a while
+  (``GAP_GRACE_SECONDS``) for the republish that will, before applying anyway;
 * dead-letters what it cannot read or cannot apply after bounded retries,
   records the position anyway, and moves on.
+
+Each message is handled in the trace context its ``traceparent`` header
+carries (services.runtime.tracing): log lines name the command's
+``trace_id``, and events stored as its effect continue the trace.
 
 Offsets are committed after the effect (never faststream's ack-first policy, which
 is at-most-once); they only save re-reading, correctness rests on tracking.
@@ -24,8 +29,8 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -40,6 +45,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from contracts import Envelope, IntegrationEvent, PoisonMessage, decode
+from services.runtime.tracing import consuming
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +59,12 @@ class TrackedTarget:
     insert_tracking: Callable[[Tracking], None]
     process_events: Callable[[Sequence[tuple[IntegrationEvent, Tracking]]], None] | None = None
     """Several events of one partition in one transaction, when the target can."""
+    process_message: Callable[[Envelope, Tracking], None] | None = None
+    """Instead of `process_event`, for a target that needs the CloudEvents attributes
+    too (the ``ce_id`` a detected deviation links to); applied one at a time."""
+    process_messages: Callable[[Sequence[tuple[Envelope, Tracking]]], None] | None = None
+    """Several messages of one partition in one transaction, with their CloudEvents
+    attributes: the batched form of `process_message`, preferred when present."""
 
     @classmethod
     def of(cls, processor: Any, recorder: Any) -> TrackedTarget:
@@ -70,6 +82,14 @@ class Outcome(enum.Enum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     GAP = "gap"
+
+
+class _Gap(enum.Enum):
+    """What the consumer does about a gap (see ``TrackedConsumer._on_gap``)."""
+
+    REWOUND = "rewound"
+    HOLD = "hold"
+    ACCEPT = "accept"
 
 
 _TRANSIENT = (OperationalError, InterfaceError)
@@ -128,10 +148,44 @@ class ConsumerMetrics:
 BATCH_SIZE = 500
 """Records handed over per fetch: one thread trip and one offset commit each."""
 
+POLL_MS = 10
+"""How long one poll waits for records. faststream sleeps as long again after an
+empty poll, so this bounds the delay an idle consumer adds to a new event
+(its default of 200 ms made end-to-end latency a few hundred milliseconds)."""
+
 
 async def raw_bodies(message: KafkaMessage) -> object:
     """Hand the handler the undecoded values: decoding is ours, so garbage reaches the DLQ."""
     return message.body
+
+
+def _readable(record: ConsumerRecord[bytes, bytes]) -> ConsumerRecord[bytes, bytes]:
+    """The record itself, or a copy whose header values are all present and valid UTF-8."""
+    try:
+        for _, value in record.headers:
+            value.decode("utf-8")
+    except (AttributeError, UnicodeDecodeError):
+        headers = [
+            (name, (value or b"").decode("utf-8", "backslashreplace").encode())
+            for name, value in record.headers
+        ]
+        return replace(record, headers=headers)
+    return record
+
+
+async def lenient_headers(records: Any, parse: Callable[[Any], Awaitable[Any]]) -> Any:
+    """faststream's parser reads every header as UTF-8 before our handler runs.
+
+    Kafka headers are bytes: one that is not UTF-8 (or has no value) made it
+    raise, and the whole fetched batch was dropped unhandled — the good
+    messages in it never applied, the poison never dead-lettered. So it parses
+    copies with readable headers, and the handler still gets the records
+    exactly as they are on the broker (decoding them is ours).
+    """
+    batch = records if isinstance(records, tuple) else (records,)
+    message = await parse(tuple(_readable(r) for r in batch))
+    message.raw_message = records
+    return message
 
 
 @dataclass
@@ -147,17 +201,46 @@ def _tracking(record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> Track
     return Tracking(f"{envelope.source}#{record.partition}", envelope.sequence)
 
 
+def _log_handled(
+    record: ConsumerRecord[bytes, bytes], envelope: Envelope, outcome: Outcome
+) -> None:
+    """One DEBUG line per message, in its trace context (``trace_id`` of the command)."""
+    log.debug(
+        "%s %s from %s[%s]@%s",
+        outcome.value,
+        envelope.type,
+        record.topic,
+        record.partition,
+        record.offset,
+        extra={"ce_id": envelope.id, "ce_sequence": envelope.sequence},
+    )
+
+
+GAP_GRACE_SECONDS = 30.0
+"""How long a gap that re-reading did not fill is held open for a republish."""
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """A gap being held open: its first record, skipped (not applied, not committed)."""
+
+    offset: int
+    sequence: int
+    since: float
+
+
 class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
     """Knows whether the consumer has joined its group (readiness) and forgets
     rewind bookkeeping for partitions it no longer owns."""
 
-    def __init__(self, rewound_at: dict[TopicPartition, int]) -> None:
+    def __init__(self, *bookkeeping: dict[TopicPartition, Any]) -> None:
         self.joined = False
-        self._rewound_at = rewound_at
+        self._bookkeeping = bookkeeping
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         for partition in revoked:
-            self._rewound_at.pop(partition, None)
+            for entries in self._bookkeeping:
+                entries.pop(partition, None)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.joined = True
@@ -175,6 +258,8 @@ class TrackedConsumer:
         metrics: ConsumerMetrics,
         max_retries: int,
         retry_delay: float = 0.05,
+        gap_grace_seconds: float = GAP_GRACE_SECONDS,
+        ensure_dlq_topic: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._group_id = group_id
         self._dlq_topic = dlq_topic
@@ -183,8 +268,13 @@ class TrackedConsumer:
         self._max_retries = max_retries
         self._retry_delay = retry_delay
         self._broker: KafkaBroker | None = None
+        self._gap_grace_seconds = gap_grace_seconds
+        self._ensure_dlq_topic = ensure_dlq_topic
+        self._dlq_topic_checked_at = float("-inf")
         self._rewound_at: dict[TopicPartition, int] = {}
-        self._membership = _GroupMembership(self._rewound_at)
+        self._held: dict[TopicPartition, _Hold] = {}
+        self._accept_at: dict[TopicPartition, int] = {}
+        self._membership = _GroupMembership(self._rewound_at, self._held, self._accept_at)
 
     @property
     def joined(self) -> bool:
@@ -192,7 +282,12 @@ class TrackedConsumer:
         return self._membership.joined
 
     def subscribe(
-        self, broker: KafkaBroker, topics: Sequence[str], *, session_timeout_ms: int
+        self,
+        broker: KafkaBroker,
+        topics: Sequence[str],
+        *,
+        session_timeout_ms: int,
+        fetch_max_wait_ms: int = 10,
     ) -> None:
         self._broker = broker
         self._metrics.prepare(topics)
@@ -200,11 +295,14 @@ class TrackedConsumer:
             *topics,
             batch=True,
             max_records=BATCH_SIZE,
+            batch_timeout_ms=POLL_MS,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=session_timeout_ms // 3,
             group_id=self._group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
+            parser=lenient_headers,
             decoder=raw_bodies,
             listener=self._membership,
         )(self.handle)
@@ -213,7 +311,8 @@ class TrackedConsumer:
         """A batch as fetched: each partition's records in order, one thread trip per run.
 
         Offsets are committed per partition up to the last record handled;
-        after a rewind nothing beyond the gap is committed.
+        after a rewind nothing beyond the gap is committed, and while a gap is
+        held nothing beyond its first skipped record.
         """
         raw = message.raw_message
         records: tuple[ConsumerRecord[bytes, bytes], ...] = (
@@ -228,7 +327,9 @@ class TrackedConsumer:
         for partition, partition_records in by_partition.items():
             handled = await self._handle_partition(consumer, partition, partition_records)
             if handled is not None:
-                await consumer.commit({partition: handled.offset + 1})
+                hold = self._held.get(partition)
+                end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
+                await consumer.commit({partition: end})
                 self._record_lag(consumer, handled)
 
     async def _handle_partition(
@@ -268,6 +369,7 @@ class TrackedConsumer:
             for outcome in results.outcomes:
                 last = run[index][0]
                 self._metrics.handled.labels(last.topic, outcome.value).inc()
+                self._release_hold(last, run[index][1])
                 index += 1
             if results.failed is not None:
                 record, envelope = run[index]
@@ -277,9 +379,16 @@ class TrackedConsumer:
                 last = record
                 index += 1
             elif results.gap:
-                if await self._rewind(consumer, run[index][0]):
+                record = run[index][0]
+                decision = await self._on_gap(consumer, record, run[index][1])
+                if decision is _Gap.REWOUND:
                     return last, True
-                accept_gap = True
+                if decision is _Gap.HOLD:
+                    self._metrics.handled.labels(record.topic, Outcome.GAP.value).inc()
+                    last = record
+                    index += 1
+                else:
+                    accept_gap = True
         return last, False
 
     def _apply_in_order(
@@ -295,7 +404,9 @@ class TrackedConsumer:
             attempt = 0
             while True:
                 try:
-                    outcome = self._apply(envelope, tracking, accept_gap and position == 0)
+                    with consuming(envelope.type, record.headers):
+                        outcome = self._apply(envelope, tracking, accept_gap and position == 0)
+                        _log_handled(record, envelope, outcome)
                     break
                 except _TRANSIENT as error:
                     log.warning("store unavailable, retrying %s: %r", tracking, error)
@@ -323,7 +434,8 @@ class TrackedConsumer:
         reason: then every record is tried again on its own, so a failing one
         is isolated and dead-lettered and a store outage is waited out.
         """
-        if self._target.process_events is None or len(run) < 2:
+        target = self._target
+        if (target.process_events is None and target.process_messages is None) or len(run) < 2:
             return None
         name = _tracking(*run[0]).application_name
         try:
@@ -331,22 +443,29 @@ class TrackedConsumer:
         except _TRANSIENT:
             return None
         outcomes: list[Outcome] = []
-        batch: list[tuple[IntegrationEvent, Tracking]] = []
+        batch: list[tuple[Envelope, Tracking]] = []
         for position, (record, envelope) in enumerate(run):
             if envelope.sequence <= seen:
                 outcomes.append(Outcome.DUPLICATE)
                 continue
             if envelope.prev_sequence > seen and not (accept_gap and position == 0):
                 return None
-            batch.append((envelope.event, _tracking(record, envelope)))
+            batch.append((envelope, _tracking(record, envelope)))
             outcomes.append(Outcome.APPLIED)
             seen = envelope.sequence
         if batch:
             try:
-                self._target.process_events(batch)
+                if target.process_messages is not None:
+                    target.process_messages(batch)
+                elif target.process_events is not None:
+                    target.process_events([(e.event, t) for e, t in batch])
             except Exception as error:  # retried one at a time, where it is isolated
                 log.info("batch of %d fell back to one at a time: %r", len(batch), error)
                 return None
+        if log.isEnabledFor(logging.DEBUG):
+            for (record, envelope), outcome in zip(run, outcomes, strict=True):
+                with consuming(envelope.type, record.headers):
+                    _log_handled(record, envelope, outcome)
         return RunResult(outcomes=outcomes)
 
     def _apply(self, envelope: Envelope, tracking: Tracking, accept_gap: bool) -> Outcome:
@@ -356,7 +475,10 @@ class TrackedConsumer:
         if envelope.prev_sequence > seen and not accept_gap:
             return Outcome.GAP
         try:
-            self._target.process_event(envelope.event, tracking)
+            if self._target.process_message is not None:
+                self._target.process_message(envelope, tracking)
+            else:
+                self._target.process_event(envelope.event, tracking)
         except IntegrityError:
             # Either another replica applied it first (the tracking row proves
             # it), or the policy lost a race with a command on the same
@@ -380,28 +502,69 @@ class TrackedConsumer:
             lag = max(highwater - record.offset - 1, 0)
             self._metrics.lag.labels(record.topic, str(record.partition)).set(lag)
 
-    async def _rewind(self, consumer: Any, record: ConsumerRecord[bytes, bytes]) -> bool:
-        """Re-read a partition from its start to fill a gap; False when that was tried."""
+    async def _on_gap(
+        self, consumer: Any, record: ConsumerRecord[bytes, bytes], envelope: Envelope
+    ) -> _Gap:
+        """A predecessor is missing: re-read, hold the gap open, or (at last) apply over it.
+
+        First the partition is re-read from its start (offsets lost, the
+        predecessor is further back). If that does not fill it, the record is
+        skipped and the consumer reads on for a while: after the broker lost its
+        log, the relay republishes everything *behind* this record, the
+        predecessors and this record again. Only when nothing fills the gap
+        within the grace period (retention removed it, or its producer cannot
+        republish) is the first skipped record re-read and applied anyway;
+        holding the line forever would stop everything after it.
+        """
         partition = TopicPartition(record.topic, record.partition)
+        if self._accept_at.get(partition) == record.offset:
+            del self._accept_at[partition]
+            return _Gap.ACCEPT
+        hold = self._held.get(partition)
+        if hold is not None:
+            if time.monotonic() - hold.since < self._gap_grace_seconds:
+                return _Gap.HOLD
+            del self._held[partition]
+            log.error("gap at %s offset %s cannot be filled; applying", partition, hold.offset)
+            self._accept_at[partition] = hold.offset
+            consumer.seek(partition, hold.offset)
+            return _Gap.REWOUND
         rewound_at = self._rewound_at.get(partition)
         if rewound_at is not None and record.offset <= rewound_at:
-            # The whole partition was re-read and the predecessor is not on the
-            # broker any more (retention, or a producer that cannot republish).
-            # Holding the line forever would stop everything after it.
-            log.error("gap at %s offset %s cannot be filled; applying", partition, record.offset)
-            return False
+            self._held[partition] = _Hold(record.offset, envelope.sequence, time.monotonic())
+            log.warning(
+                "gap at %s offset %s not filled by re-reading; holding it for a republish",
+                partition,
+                record.offset,
+            )
+            return _Gap.HOLD
         self._rewound_at[partition] = record.offset
         self._metrics.rewinds.labels(record.topic).inc()
         log.warning("gap at %s offset %s; re-reading from the start", partition, record.offset)
         await consumer.seek_to_beginning(partition)
-        return True
+        return _Gap.REWOUND
+
+    def _release_hold(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> None:
+        """The held record's sequence (or a later one) was handled: the gap is filled."""
+        partition = TopicPartition(record.topic, record.partition)
+        hold = self._held.get(partition)
+        if hold is not None and envelope.sequence >= hold.sequence:
+            del self._held[partition]
+            log.info("gap at %s offset %s filled", partition, hold.offset)
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
     ) -> None:
         assert self._broker is not None
+        if self._ensure_dlq_topic is not None and time.monotonic() - self._dlq_topic_checked_at > 1:
+            # A broker that lost its log acknowledges sends to a topic it no
+            # longer has and keeps nothing (the embedded one does): create it
+            # again first, at most once a second.
+            await self._ensure_dlq_topic()
+            self._dlq_topic_checked_at = time.monotonic()
         headers = {
-            name: value.decode("utf-8", "backslashreplace") for name, value in record.headers
+            name: (value or b"").decode("utf-8", "backslashreplace")
+            for name, value in record.headers
         }
         headers.update(
             {
@@ -420,6 +583,7 @@ class TrackedConsumer:
             headers=headers,
         )
         self._metrics.dead_letters.labels(record.topic, reason).inc()
-        log.warning(
-            "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason
-        )
+        with consuming("dead-letter", record.headers):
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason
+            )

@@ -7,6 +7,7 @@ subject id exists. A bad number is the caller's error, named by field.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -56,14 +57,33 @@ def identify(request: Request, personnummer: str, field: str = "body.personnumme
     try:
         number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
     except InvalidIdentityNumber as error:
-        raise Problem(
-            422,
-            "Invalid request",
-            f"{field}: {error}",
-            type="https://samverkan.se/problems/invalid-request",
-            errors=[{"field": field, "message": str(error), "rule": "personnummer"}],
-        ) from None
+        raise _invalid_number(field, error) from None
     return Identified(factory.subject_id(number), number.birth_date)
+
+
+def _invalid_number(field: str, error: InvalidIdentityNumber) -> Problem:
+    return Problem(
+        422,
+        "Invalid request",
+        f"{field}: {error}",
+        type="https://samverkan.se/problems/invalid-request",
+        errors=[{"field": field, "message": str(error), "rule": "personnummer"}],
+    )
+
+
+def subject_ids_for(
+    request: Request, personnummer: str, field: str = "body.personnummer"
+) -> tuple[str, ...]:
+    """Every subject id the individual's records may be kept under: the current one first,
+    then those under keys in force before a rotation (for reads that start from the
+    personnummer; services.runtime.identity)."""
+    clock: Clock = request.app.state.clock
+    factory: SubjectIdFactory = request.app.state.subject_ids
+    try:
+        number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
+    except InvalidIdentityNumber as error:
+        raise _invalid_number(field, error) from None
+    return factory.subject_ids(number)
 
 
 def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
@@ -85,15 +105,35 @@ async def audit_access(
     action: Action = Action.READ,
 ) -> None:
     """Write the access-audit record for this request; returns once it is stored."""
+    await audit_accesses(request, actor, [subject_id], purpose=purpose, action=action)
+
+
+async def audit_accesses(
+    request: Request,
+    actor: Actor,
+    subject_ids: Iterable[str],
+    *,
+    purpose: str,
+    action: Action = Action.READ,
+) -> None:
+    """One record per individual the request discloses data about, stored in one group
+    commit; returns once all are stored."""
     audit: AccessAudit = request.app.state.access_audit
-    record = AccessRecord(
-        at=request.app.state.clock.now(),
-        actor_hsa_id=actor.hsa_id,
-        actor_org_id=actor.org_id,
-        actor_org_type=actor.org_type.value,
-        subject_id=subject_id,
-        action=action,
-        purpose=purpose,
-        resource=f"{request.method} {route_template(request.scope)}",
-    )
-    await asyncio.wrap_future(audit.record(record))
+    at = request.app.state.clock.now()
+    resource = f"{request.method} {route_template(request.scope)}"
+    written = [
+        audit.record(
+            AccessRecord(
+                at=at,
+                actor_hsa_id=actor.hsa_id,
+                actor_org_id=actor.org_id,
+                actor_org_type=actor.org_type.value,
+                subject_id=subject_id,
+                action=action,
+                purpose=purpose,
+                resource=resource,
+            )
+        )
+        for subject_id in dict.fromkeys(subject_ids)
+    ]
+    await asyncio.gather(*(asyncio.wrap_future(future) for future in written))

@@ -15,15 +15,26 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.runtime.problems import STORE_RETRY_AFTER_SECONDS
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_STORE_DOWN = (OperationalError, InterfaceError)
+"""The store library's "database unavailable" errors (as the problem handlers map them)."""
+
+log = logging.getLogger(__name__)
 
 
 async def _problem(send: Send, status: int, title: str, detail: str, **headers: str) -> None:
@@ -122,8 +133,31 @@ class WriteRateLimit:
         return wait
 
 
+CLAIMED = 0
+"""Status of a key whose command stored its effect but whose answer is not remembered yet."""
+
+
+@dataclass
+class IdempotencyClaim:
+    """The keyed request being handled; its key is written with the command's events."""
+
+    key: str
+    request_hash: str
+    recorded: bool = False
+
+
+_claim: ContextVar[IdempotencyClaim | None] = ContextVar("idempotency_claim", default=None)
+
+
 class IdempotencyStore:
-    """First responses to idempotent writes, by (caller, key), in the service's database."""
+    """First responses to idempotent writes, by (caller, key), in the service's database.
+
+    The response is only known after the command's transaction; a process
+    killed in between would let a retry run the command again. So the key is
+    also written (as `CLAIMED`) by the transaction that stores the command's
+    events (`tie_to` the application's recorder): a retry then finds it and
+    is not run a second time, even when the first answer was lost.
+    """
 
     def __init__(self, datastore: Any) -> None:
         self._datastore = datastore
@@ -135,7 +169,12 @@ class IdempotencyStore:
         self._select = f"SELECT request_hash, status, body FROM {table} WHERE key = {p}"  # noqa: S608
         self._insert = (
             f"INSERT INTO {table} (key, request_hash, status, body) "  # noqa: S608
-            f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (key) DO NOTHING"
+            f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (key) DO UPDATE "
+            f"SET status = excluded.status, body = excluded.body WHERE {table}.status = {CLAIMED}"
+        )
+        self._claim = (
+            f"INSERT INTO {table} (key, request_hash, status, body) "  # noqa: S608
+            f"VALUES ({p}, {p}, {CLAIMED}, '')"
         )
         with datastore.transaction(commit=True) as cursor:
             cursor.execute(
@@ -155,6 +194,29 @@ class IdempotencyStore:
     def put(self, key: str, request_hash: str, status: int, body: str) -> None:
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(self._insert, (key, request_hash, status, body))
+
+    def tie_to(self, recorder: Any) -> None:
+        """Write the current request's key in every transaction that stores events."""
+        insert_events = recorder.insert_events
+        insert_in_transaction = recorder._insert_events
+        claim_sql = self._claim
+
+        def _insert_events(cursor: Any, stored_events: Any, **kwargs: Any) -> Any:
+            result = insert_in_transaction(cursor, stored_events, **kwargs)
+            claim = _claim.get()
+            if claim is not None and not claim.recorded and stored_events:
+                cursor.execute(claim_sql, (claim.key, claim.request_hash))
+            return result
+
+        def insert_events_then_mark(stored_events: Any, **kwargs: Any) -> Any:
+            result = insert_events(stored_events, **kwargs)
+            claim = _claim.get()
+            if claim is not None and stored_events:
+                claim.recorded = True  # committed: later saves of this request need not
+            return result
+
+        recorder._insert_events = _insert_events
+        recorder.insert_events = insert_events_then_mark
 
 
 class Idempotency:
@@ -189,7 +251,29 @@ class Idempotency:
             if not message.get("more_body"):
                 break
         request_hash = hashlib.sha256(body).hexdigest()
-        stored = await asyncio.to_thread(self._store.get, key)
+        try:
+            stored = await asyncio.to_thread(self._store.get, key)
+        except _STORE_DOWN as error:
+            # Out here the app's problem handlers cannot turn it into a 503;
+            # nothing has run yet, so the client may simply retry.
+            log.warning("idempotency store unavailable for %s: %r", scope["path"], error)
+            await _problem(
+                send,
+                503,
+                "Service Unavailable",
+                "the service's store is unavailable; nothing was stored, retry shortly",
+                retry_after=str(STORE_RETRY_AFTER_SECONDS),
+            )
+            return
+        if stored is not None and stored[1] == CLAIMED:
+            await _problem(
+                send,
+                409,
+                "Conflict",
+                "the first request with this key was applied, but its answer was lost "
+                "(the service stopped); it is not applied again",
+            )
+            return
         if stored is not None:
             await self._replay(send, stored, request_hash)
             return
@@ -204,9 +288,11 @@ class Idempotency:
                 send, 409, "Conflict", "the first request with this key is still running"
             )
             return
+        token = _claim.set(IdempotencyClaim(key, request_hash))
         try:
             await self._first(scope, body, send, key, request_hash)
         finally:
+            _claim.reset(token)
             with self._lock:
                 self._running.discard(key)
 
@@ -251,7 +337,12 @@ class Idempotency:
         # rules; a 5xx or 429 may succeed next time.
         if status < 500 and status != 429:
             response = b"".join(chunks).decode("utf-8", "replace")
-            await asyncio.to_thread(self._store.put, key, request_hash, status, response)
+            try:
+                await asyncio.to_thread(self._store.put, key, request_hash, status, response)
+            except Exception as error:
+                # The command has its effect and its key is claimed with it: the
+                # caller gets its answer; a retry is refused (409), never run again.
+                log.warning("first response for %s not remembered: %r", scope["path"], error)
         for message in held:
             await send(message)
 

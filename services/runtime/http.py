@@ -23,6 +23,8 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.runtime.tracing import TRACEPARENT, server_span
+
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Returns None when the dependency is fine, else a short reason."""
 
@@ -94,6 +96,44 @@ class HttpMetrics:
             self._requests.labels(method, template, str(status)).inc()
 
 
+class TraceContext:
+    """Each request runs in its W3C trace context: the caller's ``traceparent``, or a new trace.
+
+    The events the request stores keep it and the relay passes it on in the
+    Kafka headers (services.runtime.tracing); the response carries this
+    hop's ``traceparent`` so a caller without tracing of its own can still
+    quote it, e.g. in a support ticket, and find the request in every
+    service's logs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope.get("headers", ())
+            if name in (b"traceparent", b"tracestate")
+        }
+        with server_span(f"{scope['method']} {scope.get('path', '')}", headers) as traceparent:
+
+            async def send_with_trace(message: Message) -> None:
+                if message["type"] == "http.response.start" and traceparent:
+                    kept = [
+                        (name, value)
+                        for name, value in message.get("headers", ())
+                        if name.lower() != b"traceparent"
+                    ]
+                    kept.append((TRACEPARENT.encode(), traceparent.encode()))
+                    message = {**message, "headers": kept}
+                await send(message)
+
+            await self._app(scope, receive, send_with_trace)
+
+
 def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["operations"])
     asyncapi = resources.files("contracts").joinpath("asyncapi.yaml").read_text()
@@ -102,7 +142,11 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Store and broker answer; ready for traffic")
+    @router.get(
+        "/readyz",
+        summary="Store and broker answer; ready for traffic",
+        responses={503: {"description": "Not ready: the failing checks are named."}},
+    )
     async def readyz() -> JSONResponse:
         failures = {name: reason for name, check in checks.items() if (reason := await check())}
         status = 503 if failures else 200
@@ -113,7 +157,12 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    @router.get("/asyncapi.yaml", summary="AsyncAPI 3.0 document of the public events")
+    @router.get(
+        "/asyncapi.yaml",
+        summary="AsyncAPI 3.0 document of the public events",
+        response_class=Response,
+        responses={200: {"content": {"application/yaml": {}}}},
+    )
     async def asyncapi_document() -> Response:
         return Response(asyncapi, media_type="application/yaml")
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -149,18 +150,44 @@ class SubjectIdFactory:
     a subject id on a topic or in a report cannot be traced back to a person;
     the same number always gives the same id, so events about one individual
     stay ordered and joinable across services.
+
+    Rotating the key (docs/runbook.md, "Rotating the subject-id key"). A new
+    key gives *every* individual a new subject id, and the old ids are in
+    event stores, access logs, topics and partners' systems that are never
+    rewritten (and the platform cannot map old to new: it keeps no
+    personnummer). So a rotation starts a new epoch: from then on everything
+    new is keyed on the new id, and the old records stay under the old one.
+    The old key is kept as a *previous* key for reading only: a read that
+    starts from a personnummer (an access-log extract for the individual's
+    right to know) looks under every key, so the individual's history from
+    before the rotation is still found. What was shared on the old id does not
+    carry over: a consent, a case or a red thread is recorded again under the
+    new one (fail closed). Rotate only when the key may have leaked.
     """
 
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_previous")
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) < _MIN_KEY_BYTES:
-            raise ValueError(f"the subject id key must be at least {_MIN_KEY_BYTES} bytes")
+    def __init__(self, key: bytes, previous: Sequence[bytes] = ()) -> None:
+        for secret in (key, *previous):
+            if len(secret) < _MIN_KEY_BYTES:
+                raise ValueError(f"the subject id key must be at least {_MIN_KEY_BYTES} bytes")
+        if any(hmac.compare_digest(key, old) for old in previous):
+            raise ValueError("a previous subject id key must differ from the current one")
         self._key = bytes(key)
+        self._previous = tuple(bytes(old) for old in previous)
 
     def subject_id(self, number: IdentityNumber) -> str:
         """64 lowercase hex digits: HMAC-SHA256 of the canonical 12-digit form."""
-        return hmac.new(self._key, number.canonical.encode("ascii"), hashlib.sha256).hexdigest()
+        return _hmac(self._key, number)
+
+    def subject_ids(self, number: IdentityNumber) -> tuple[str, ...]:
+        """The current id first, then the ids under each previous key: every id the
+        individual's records may be kept under (for reads; writes use `subject_id`)."""
+        return (_hmac(self._key, number), *(_hmac(old, number) for old in self._previous))
 
     def __repr__(self) -> str:
-        return "SubjectIdFactory(key=***)"
+        return f"SubjectIdFactory(key=***, previous={len(self._previous)})"
+
+
+def _hmac(key: bytes, number: IdentityNumber) -> str:
+    return hmac.new(key, number.canonical.encode("ascii"), hashlib.sha256).hexdigest()

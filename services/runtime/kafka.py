@@ -2,13 +2,73 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.helpers import create_ssl_context
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from contracts import PARTITIONS
 from services.runtime.settings import RuntimeSettings
+
+
+def client_options(settings: RuntimeSettings) -> dict[str, Any]:
+    """How every Kafka client of ours connects: the one place the security settings become
+    aiokafka arguments (relay, consumers, admin and the operator CLI all use it).
+
+    TLS verifies the broker against ``kafka_ssl_ca_file`` (or the system's trust
+    store) with host-name checking on; a client certificate makes the service's
+    TLS identity its principal. SASL logs in as the service's own principal, so
+    the broker's ACLs can hold each service to its own topic (docs/kafka-acls.md).
+    """
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol.endswith("SSL"):
+        options["ssl_context"] = ssl_context(settings)
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        assert settings.kafka_sasl_password is not None  # the settings refuse it missing
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+        }
+    return options
+
+
+def ssl_context(settings: RuntimeSettings) -> ssl.SSLContext:
+    """The TLS context of the broker connections: certificate and host name verified."""
+    context: ssl.SSLContext = create_ssl_context(
+        cafile=settings.kafka_ssl_ca_file,
+        certfile=settings.kafka_ssl_cert_file,
+        keyfile=settings.kafka_ssl_key_file,
+    )
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def broker_security(settings: RuntimeSettings) -> BaseSecurity | None:
+    """The same connection security for a faststream broker (the tracked consumers)."""
+    protocol = settings.kafka_security_protocol
+    tls = ssl_context(settings) if protocol.endswith("SSL") else None
+    if not protocol.startswith("SASL_"):
+        return BaseSecurity(ssl_context=tls) if tls is not None else None
+    assert settings.kafka_sasl_username is not None
+    assert settings.kafka_sasl_password is not None
+    kind = {
+        "PLAIN": SASLPlaintext,
+        "SCRAM-SHA-256": SASLScram256,
+        "SCRAM-SHA-512": SASLScram512,
+    }[settings.kafka_sasl_mechanism or ""]
+    return kind(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=tls,
+        use_ssl=tls is not None,
+    )
 
 
 def producer_options(settings: RuntimeSettings) -> dict[str, Any]:
@@ -19,7 +79,7 @@ def producer_options(settings: RuntimeSettings) -> dict[str, Any]:
     consumers deduplicate by the producer's store position.
     """
     return {
-        "bootstrap_servers": settings.kafka_bootstrap,
+        **client_options(settings),
         "acks": "all",
         "enable_idempotence": settings.kafka_enable_idempotence,
         "linger_ms": 2,
@@ -37,7 +97,7 @@ async def ensure_topics(
     Called at start-up and whenever a broker may have lost its metadata; a
     topic that exists is left exactly as it is.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

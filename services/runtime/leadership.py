@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -35,7 +36,7 @@ class LostLeadership(Exception):
 class Leadership:
     """Always leader: the store has one writer process (SQLite)."""
 
-    async def acquire(self) -> None:
+    async def acquire(self, standing_by: Callable[[], None] | None = None) -> None:
         return None
 
     async def still_leading(self) -> bool:
@@ -60,9 +61,15 @@ class AdvisoryLockLeadership(Leadership):
         self._poll_seconds = poll_seconds
         self._connection: psycopg.Connection[Any] | None = None
 
-    async def acquire(self) -> None:
-        """Wait until this replica holds the lock."""
-        while not await asyncio.to_thread(self._try_lock):  # noqa: ASYNC110 - polls the database
+    async def acquire(self, standing_by: Callable[[], None] | None = None) -> None:
+        """Wait until this replica holds the lock.
+
+        `standing_by` is called after each poll that reached the database but
+        found another replica leading: a healthy standby, not a failure.
+        """
+        while not await asyncio.to_thread(self._try_lock):  # polls the database
+            if standing_by is not None:
+                standing_by()
             await asyncio.sleep(self._poll_seconds)
         log.info("leading %s", self._name)
 

@@ -7,6 +7,10 @@ else is importable.
 
 Log messages must not contain personal data (personnummer, names): log the
 pseudonymous ``subject_id`` instead.
+
+A line written while a request or a consumed message is handled carries its
+W3C ``trace_id`` and ``span_id`` (services.runtime.tracing), so one command
+can be followed through every service's logs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 __all__ = ["JsonFormatter", "configure_logging"]
+
+try:  # the trace context, when the OpenTelemetry API is importable (it is a dependency)
+    from services.runtime.tracing import current_trace_ids
+except ImportError:  # pragma: no cover - logging must work before anything else does
+
+    def current_trace_ids() -> tuple[str, str] | None:
+        return None
+
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
@@ -44,6 +56,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "service": self._service,
         }
+        ids = current_trace_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         for name, value in record.__dict__.items():
             if name not in _RECORD_ATTRIBUTES and name not in entry:
                 entry[name] = value

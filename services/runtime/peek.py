@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import typer
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from services.runtime.kafka import client_options
 from services.runtime.settings import RuntimeSettings
 
 
@@ -24,15 +27,17 @@ def _text(value: bytes | None) -> str | None:
 
 
 async def read_topic(
-    bootstrap: str, topic: str, idle_ms: int = 500
+    bootstrap: str, topic: str, idle_ms: int = 500, options: Mapping[str, Any] | None = None
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every message on the topic now, oldest first per partition.
 
     Reads until the broker has nothing more for ``idle_ms``, instead of
     trusting end offsets (Tansu under-reports them after batched produces).
+    ``options`` are the connection's security (services.runtime.kafka.client_options).
     """
+    connection = {**(options or {}), "bootstrap_servers": bootstrap}
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic, **connection, auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
@@ -68,7 +73,10 @@ def main(
     bootstrap: str | None = typer.Option(None, help="Defaults to SAMVERKAN_KAFKA_BOOTSTRAP."),
 ) -> None:
     """Print a topic's messages as JSON lines (like kcat -C -J -e)."""
-    records = asyncio.run(read_topic(bootstrap or RuntimeSettings().kafka_bootstrap, topic))
+    settings = RuntimeSettings()
+    records = asyncio.run(
+        read_topic(bootstrap or settings.kafka_bootstrap, topic, options=client_options(settings))
+    )
     for record in records:
         print(as_json(record))
     print(f"{len(records)} messages", file=sys.stderr)

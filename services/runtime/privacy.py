@@ -45,6 +45,9 @@ class SubjectKeys:
         self._datastore = datastore
         self._master = AESGCM(master_key)
         self._cache: OrderedDict[str, tuple[bytes | None, float]] = OrderedDict()
+        self._erased_here: set[str] = set()
+        """Subjects erased by this process: a read that fetched the key just before the
+        erasure must not put it back in the cache (erasures are rare; the set stays small)."""
         self._lock = threading.Lock()
         if isinstance(datastore, PostgresDatastore):
             table = sql.Identifier(datastore.schema, "subject_key")
@@ -85,6 +88,8 @@ class SubjectKeys:
     def key(self, subject_id: str, *, create: bool) -> bytes | None:
         """The subject's data key; None once erased (or, with create=False, never made)."""
         with self._lock:
+            if subject_id in self._erased_here:
+                return None
             cached = self._cache.get(subject_id)
             if cached is not None and time.monotonic() - cached[1] < _CACHE_SECONDS:
                 self._cache.move_to_end(subject_id)
@@ -99,6 +104,8 @@ class SubjectKeys:
         else:
             return None
         with self._lock:
+            if subject_id in self._erased_here:
+                return None  # erased while this read was fetching the key
             self._cache[subject_id] = (key, time.monotonic())
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -109,6 +116,7 @@ class SubjectKeys:
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(self._erase, (subject_id, at.isoformat(), at.isoformat()))
         with self._lock:
+            self._erased_here.add(subject_id)
             self._cache[subject_id] = (None, time.monotonic())
 
     def _row(self, subject_id: str) -> tuple[bool, str | None]:

@@ -9,6 +9,9 @@ at least once:
    pipelined batch (every send enqueued before any is awaited);
 3. wait for the broker's acks, then record the new position.
 
+Each message also carries the W3C ``traceparent`` of the request that stored
+the event (services.runtime.tracing), so consumers log under the same trace.
+
 A crash between 2 and 3 republishes the batch; consumers drop what they have
 already applied. Each message names its predecessor on the same partition
 (``ce_prevsequence``) so a consumer can tell "I missed something" from "this
@@ -25,23 +28,25 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, OffsetOutOfRangeError
-from aiokafka.partitioner import DefaultPartitioner
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, PersistenceError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from contracts import IntegrationEvent, encode
-from services.runtime.kafka import ensure_topics, producer_options
+from contracts.cloudevents import OutgoingMessage
+from services.runtime.kafka import client_options, ensure_topics, producer_options
 from services.runtime.leadership import Leadership, LostLeadership
+from services.runtime.partitioning import KeyPartitioner
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPosition, RelayPositions
+from services.runtime.tracing import message_headers, to_domain_event_traced
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,42 @@ def event_id(notification: Notification) -> str:
             f"{notification.originator_id}:{notification.originator_version}",
         )
     )
+
+
+def outgoing_message(
+    app: Application[Any],
+    translate: Translator,
+    notification: Notification,
+    partitions: Sequence[int],
+    tails: dict[int, int],
+    partitioner: Callable[[bytes, list[int], list[int]], int],
+) -> tuple[int, OutgoingMessage] | None:
+    """The partition and message for a stored event, or None when it stays private.
+
+    `tails` (the last sequence sent to each partition) gives the message its
+    predecessor and is advanced. The message carries the trace context the
+    event was stored with (``traceparent``, services.runtime.tracing). Used
+    by the relay and by ``samverkan outbox republish``, so both send the
+    same bytes with the same ``ce_id``.
+    """
+    domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
+    event = translate(domain_event)
+    if event is None:
+        return None
+    key = event.partition_key().encode()
+    partition: int = partitioner(key, list(partitions), list(partitions))
+    message = encode(
+        event,
+        event_id=event_id(notification),
+        time=domain_event.timestamp,
+        sequence=notification.id,
+        prev_sequence=tails.get(partition, 0),
+    )
+    tails[partition] = notification.id
+    trace_headers = message_headers(traceparent)
+    if trace_headers:
+        message = replace(message, headers=[*message.headers, *trace_headers])
+    return partition, message
 
 
 @dataclass(frozen=True)
@@ -137,7 +178,7 @@ class OutboxRelay:
             counter.labels(topic)  # present at 0 from the start, so increases are visible
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._partitioner = DefaultPartitioner()
+        self._partitioner = KeyPartitioner()
         self.position = RelayPosition()
         self.last_error: str | None = None
 
@@ -164,6 +205,11 @@ class OutboxRelay:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
+    def _healthy(self) -> None:
+        """The store and broker answered: an earlier failure no longer says anything
+        (else an idle relay, or a standby, stayed "failing" — not ready — for good)."""
+        self.last_error = None
+
     def _failed(self, error: Exception, backoff: float) -> None:
         self.last_error = f"{type(error).__name__}: {error}"[:300]
         self._metrics.failures.labels(self._topic).inc()
@@ -171,7 +217,7 @@ class OutboxRelay:
 
     async def _run_connected(self) -> None:
         self._metrics.leading.labels(self._topic).set(0)
-        await self._leadership.acquire()
+        await self._leadership.acquire(standing_by=self._healthy)
         try:
             self._metrics.leading.labels(self._topic).set(1)
             await self._relay()
@@ -182,7 +228,7 @@ class OutboxRelay:
     async def _relay(self) -> None:
         producer = AIOKafkaProducer(**producer_options(self._settings))
         probe = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap,
+            **client_options(self._settings),
             auto_offset_reset="none",
             enable_auto_commit=False,
         )
@@ -217,25 +263,18 @@ class OutboxRelay:
             self._app.recorder.select_notifications, start, self._settings.relay_batch_size
         )
         if not notifications:
+            self._healthy()
             return False
         self._metrics.head.labels(self._topic).set(notifications[-1].id)
         tails = dict(self.position.tails)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
         for notification in notifications:
-            domain_event = self._app.mapper.to_domain_event(notification)
-            event = self._translate(domain_event)
-            if event is None:
-                continue
-            key = event.partition_key().encode()
-            partition = self._partitioner(key, list(partitions), list(partitions))
-            message = encode(
-                event,
-                event_id=event_id(notification),
-                time=domain_event.timestamp,  # type: ignore[attr-defined]
-                sequence=notification.id,
-                prev_sequence=tails.get(partition, 0),
+            outgoing = outgoing_message(
+                self._app, self._translate, notification, partitions, tails, self._partitioner
             )
-            tails[partition] = notification.id
+            if outgoing is None:
+                continue
+            partition, message = outgoing
             future = await producer.send(
                 self._topic,
                 value=message.value,

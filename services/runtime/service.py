@@ -36,10 +36,11 @@ from services.runtime.guards import (
     StoreCircuit,
     WriteRateLimit,
 )
-from services.runtime.http import HttpMetrics, ReadinessCheck, operations_router
+from services.runtime.http import HttpMetrics, ReadinessCheck, TraceContext, operations_router
 from services.runtime.identity import SubjectIdFactory
-from services.runtime.kafka import ensure_topics
+from services.runtime.kafka import broker_security, ensure_topics
 from services.runtime.leadership import leadership_for
+from services.runtime.openapi import document_problem_responses
 from services.runtime.problems import install_problem_handlers
 from services.runtime.relay import OutboxRelay, RelayMetrics, Translator
 from services.runtime.settings import RuntimeSettings
@@ -78,7 +79,8 @@ class ServiceParts:
 
 
 def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
-    """Verify with the provider's JWKS, a configured public key, or (offline) the dev key."""
+    """Verify with the provider's JWKS, a configured public key, the keys OIDC discovery
+    finds for an issuer that is a URL, or (offline) the dev key."""
     if settings.token_jwks_url is not None:
         return TokenVerifier(
             issuer=settings.token_issuer,
@@ -87,6 +89,10 @@ def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
         )
     if settings.token_public_key_file is not None:
         public_key = settings.token_public_key_file.read_text()
+    elif settings.token_issuer.startswith(("https://", "http://")):
+        return TokenVerifier(
+            issuer=settings.token_issuer, audience=settings.token_audience, discovery=True
+        )
     else:
         key_path = settings.var_dir / DEV_KEY_PATH.name
         public_key = DevelopmentSigner.load_or_create(key_path).public_key_pem
@@ -96,7 +102,7 @@ def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
 
 
 def subject_ids(settings: RuntimeSettings) -> SubjectIdFactory:
-    return SubjectIdFactory(settings.resolved_subject_key())
+    return SubjectIdFactory(settings.resolved_subject_key(), settings.previous_subject_keys())
 
 
 def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
@@ -104,6 +110,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     registry = CollectorRegistry()
     broker = KafkaBroker(
         settings.kafka_bootstrap,
+        security=broker_security(settings),
         middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=parts.name),),
         logger=logging.getLogger("samverkan.faststream"),
         log_level=logging.DEBUG,
@@ -123,8 +130,14 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
             target=parts.target,
             metrics=ConsumerMetrics.register(registry),
             max_retries=settings.consumer_max_retries,
+            ensure_dlq_topic=None,  # CHAOSTMP
         )
-        consumer.subscribe(broker, upstream, session_timeout_ms=settings.kafka_session_timeout_ms)
+        consumer.subscribe(
+            broker,
+            upstream,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        )
     background: dict[str, asyncio.Task[None]] = {}
     access_audit = AccessAudit(parts.app.recorder.datastore, parts.name)  # type: ignore[attr-defined]
     schedule_failures = Counter(
@@ -195,14 +208,18 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         "consumer": consumer_ready,
     }
     http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
-    http.add_middleware(Idempotency, store=IdempotencyStore(parts.app.recorder.datastore))  # type: ignore[attr-defined]
+    idempotency = IdempotencyStore(parts.app.recorder.datastore)  # type: ignore[attr-defined]
+    idempotency.tie_to(parts.app.recorder)
+    http.add_middleware(Idempotency, store=idempotency)
     http.add_middleware(
         WriteRateLimit, per_second=settings.write_rate_per_second, burst=settings.write_burst
     )
     http.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     http.add_middleware(StoreCircuit)
     http.add_middleware(HttpMetrics, registry=registry)
+    http.add_middleware(TraceContext)  # outermost: every answer, even a refusal, is traced
     install_problem_handlers(http)
+    document_problem_responses(http)
     http.include_router(operations_router(registry, checks))
     for router in parts.routers:
         http.include_router(router)

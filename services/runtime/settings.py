@@ -11,8 +11,9 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +25,34 @@ class RuntimeSettings(BaseSettings):
     kafka_bootstrap: str = Field(
         "127.0.0.1:9092",
         description="Kafka bootstrap servers (host:port, comma separated).",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        description=(
+            "How services reach the broker: PLAINTEXT (development only), SSL (TLS, optionally "
+            "with a client certificate as the principal), SASL_SSL (TLS and a SASL login), "
+            "SASL_PLAINTEXT (SASL/SCRAM without TLS; never PLAIN). See docs/kafka-acls.md."
+        ),
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] | None = Field(
+        None, description="SASL mechanism for the SASL_* protocols (SCRAM-SHA-512 preferred)."
+    )
+    kafka_sasl_username: str | None = Field(
+        None, description="The service's SASL principal, e.g. `samverkan-consent`."
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="The SASL principal's password (from a secret, never a file in git)."
+    )
+    kafka_ssl_ca_file: Path | None = Field(
+        None,
+        description="PEM CA bundle the broker's certificate is checked against (unset: the "
+        "system's trust store).",
+    )
+    kafka_ssl_cert_file: Path | None = Field(
+        None, description="PEM client certificate (mutual TLS); needs kafka_ssl_key_file."
+    )
+    kafka_ssl_key_file: Path | None = Field(
+        None, description="PEM private key of kafka_ssl_cert_file."
     )
     kafka_enable_idempotence: bool = Field(
         False,
@@ -63,6 +92,14 @@ class RuntimeSettings(BaseSettings):
             "(at least 32 bytes). Unset: a development key is created in var_dir."
         ),
     )
+    subject_key_previous: SecretStr | None = Field(
+        None,
+        description=(
+            "The subject_key in force before the last rotation, kept for reading only: "
+            "access-log extracts by personnummer also find what was recorded under it. "
+            "Everything new uses subject_key (docs/runbook.md, rotating the subject-id key)."
+        ),
+    )
     master_key: SecretStr | None = Field(
         None,
         description=(
@@ -71,7 +108,14 @@ class RuntimeSettings(BaseSettings):
             "key is created in var_dir."
         ),
     )
-    token_issuer: str = Field("samverkan-dev", description="Expected `iss` of bearer tokens.")
+    token_issuer: str = Field(
+        "samverkan-dev",
+        description=(
+            "Expected `iss` of bearer tokens. An https URL with neither token_jwks_url nor "
+            "token_public_key_file set: the keys are found by OpenID Connect discovery "
+            "(`{issuer}/.well-known/openid-configuration`, whose `issuer` must match)."
+        ),
+    )
     token_audience: str = Field("samverkan", description="Expected `aud` of bearer tokens.")
     token_jwks_url: str | None = Field(
         None,
@@ -103,6 +147,16 @@ class RuntimeSettings(BaseSettings):
             "about half of it, so make run uses 3000 there."
         ),
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        10,
+        ge=1,
+        le=5_000,
+        description=(
+            "Longest a consumer's fetch waits at the broker for new records. Apache Kafka "
+            "answers as soon as records arrive; the embedded broker waits the whole time, "
+            "so it bounds end-to-end latency there."
+        ),
+    )
     consumer_max_retries: int = Field(
         3,
         ge=1,
@@ -122,6 +176,15 @@ class RuntimeSettings(BaseSettings):
         description="Interface the HTTP APIs listen on (unset: 127.0.0.1; 0.0.0.0 in containers).",
     )
 
+    @model_validator(mode="after")
+    def _kafka_security_is_coherent(self) -> RuntimeSettings:
+        """Refuse, at start-up and by name, a Kafka security setting that cannot work or
+        would leak a secret, instead of failing later at the broker."""
+        problem = kafka_security_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
     def resolved_subject_key(self) -> bytes:
         """The HMAC key, creating a development key under var_dir when none is configured.
 
@@ -132,11 +195,53 @@ class RuntimeSettings(BaseSettings):
             return self.subject_key.get_secret_value().encode()
         return read_or_create_secret(self.var_dir / "dev-subject-key")
 
+    def previous_subject_keys(self) -> tuple[bytes, ...]:
+        """The keys subject ids were derived with before the last rotation (reads only)."""
+        if self.subject_key_previous is None:
+            return ()
+        return (self.subject_key_previous.get_secret_value().encode(),)
+
     def resolved_master_key(self) -> bytes:
         """The 32-byte master key, creating a development key under var_dir if none is set."""
         if self.master_key is not None:
             return bytes.fromhex(self.master_key.get_secret_value())
         return bytes.fromhex(read_or_create_secret(self.var_dir / "dev-master-key").decode())
+
+
+def kafka_security_problem(settings: RuntimeSettings) -> str | None:
+    """What is wrong with the Kafka security settings, in words; None when they fit."""
+    protocol = settings.kafka_security_protocol
+    sasl = protocol.startswith("SASL_")
+    tls = protocol.endswith("SSL")
+    login = (
+        settings.kafka_sasl_mechanism,
+        settings.kafka_sasl_username,
+        settings.kafka_sasl_password,
+    )
+    if sasl and None in login:
+        return (
+            f"SAMVERKAN_KAFKA_SECURITY_PROTOCOL={protocol} needs SAMVERKAN_KAFKA_SASL_MECHANISM, "
+            "SAMVERKAN_KAFKA_SASL_USERNAME and SAMVERKAN_KAFKA_SASL_PASSWORD"
+        )
+    if not sasl and any(value is not None for value in login):
+        return (
+            f"SAMVERKAN_KAFKA_SASL_* are set but SAMVERKAN_KAFKA_SECURITY_PROTOCOL={protocol} "
+            "does not log in; use SASL_SSL (or SASL_PLAINTEXT)"
+        )
+    if protocol == "SASL_PLAINTEXT" and settings.kafka_sasl_mechanism == "PLAIN":
+        return "SASL mechanism PLAIN over SASL_PLAINTEXT sends the password in clear; use SASL_SSL"
+    files = (settings.kafka_ssl_ca_file, settings.kafka_ssl_cert_file, settings.kafka_ssl_key_file)
+    if not tls and any(file is not None for file in files):
+        return (
+            f"SAMVERKAN_KAFKA_SSL_* files are set but SAMVERKAN_KAFKA_SECURITY_PROTOCOL={protocol} "
+            "uses no TLS; use SSL or SASL_SSL"
+        )
+    if (settings.kafka_ssl_cert_file is None) != (settings.kafka_ssl_key_file is None):
+        return "SAMVERKAN_KAFKA_SSL_CERT_FILE and SAMVERKAN_KAFKA_SSL_KEY_FILE go together"
+    for name, file in zip(("CA", "CERT", "KEY"), files, strict=True):
+        if file is not None and not file.is_file():
+            return f"SAMVERKAN_KAFKA_SSL_{name}_FILE: {file} is not a readable file"
+    return None
 
 
 def read_or_create_secret(path: Path) -> bytes:

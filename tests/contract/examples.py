@@ -26,6 +26,7 @@ from contracts import (
     DeviationSummarised,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    ErasureReason,
     EscalationLevel,
     EscalationRaised,
     EscalationResolution,
@@ -53,6 +54,7 @@ from contracts import (
     RedThreadMeetingOverdue,
     RedThreadPulled,
     SubjectErased,
+    SubjectErasedV2,
     UnbornChildDisclosureRecorded,
 )
 from contracts.cases import (
@@ -85,6 +87,7 @@ from contracts.cases import (
     ThreePartyMeetingRequested,
     UnitKind,
 )
+from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
 from contracts.vocabulary import (
     ScreeningInstrument,
     ScreeningOccasion,
@@ -138,6 +141,12 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         erasure_id=UUID("2b4c6d8e-0f1a-4b3c-9d5e-7f8a9b0c1d2e"),
         erased_at=AT,
         erased_by=CASEWORKER,
+    ),
+    SubjectErasedV2: SubjectErasedV2(
+        subject_id=SUBJECT,
+        erasure_id=UUID("3c5d7e9f-1a2b-4c3d-8e5f-6a7b8c9d0e1f"),
+        erased_at=AT,
+        reason=ErasureReason.CULLING,
     ),
     ConsentRefused: ConsentRefused(
         subject_id=SUBJECT,
@@ -558,3 +567,52 @@ EXAMPLES.update(
         ),
     }
 )
+
+# --- reporting: the published annual report (D-5, D-6) ------------------------------------
+
+EXAMPLES[AnnualReportPublished] = AnnualReportPublished(
+    publication_id=UUID("a22ea1e0-2026-5000-8000-0000000000d5"),
+    year=2026,
+    area="SE2321000016",
+    revision=1,
+    published_by_org=SOCIAL_SERVICES,
+    disclosure_method="suppression",
+    deviations=23,
+    deviations_by_category=(
+        CategoryCount(category=DeviationCategory.NO_SIP, count=14),
+        CategoryCount(category=DeviationCategory.ROUTINES, count=None),
+        CategoryCount(category=DeviationCategory.COMMUNICATION, count=None),
+    ),
+    indicators=(
+        IndicatorCount(
+            indicator="quality",
+            measure="decisions_child_perspective_by_target_group",
+            row=TargetGroup.CO_MORBIDITY.value,
+            column="considered",
+            count=9,
+        ),
+        IndicatorCount(
+            indicator="quality",
+            measure="decisions_child_perspective_by_target_group",
+            row=TargetGroup.CO_MORBIDITY.value,
+            column="not_considered",
+            count=None,
+        ),
+    ),
+    published_at=datetime(2027, 2, 1, 9, 0, tzinfo=UTC),
+)
+
+SUBJECTLESS: dict[type[IntegrationEvent], str] = {AnnualReportPublished: "publication_id"}
+"""Events about no one individual, with the field of their own id: they carry no
+`subject_id` and no ce_subject, and their own id keys the message."""
+
+
+def expected_subject(event: IntegrationEvent) -> str | None:
+    """The subject an example event is published with: SUBJECT, or None if it has none."""
+    return None if type(event) in SUBJECTLESS else SUBJECT
+
+
+def expected_key(event: IntegrationEvent) -> str:
+    """The Kafka key of an example event: the subject, or the event's own id."""
+    own_id = SUBJECTLESS.get(type(event))
+    return SUBJECT if own_id is None else str(getattr(event, own_id))

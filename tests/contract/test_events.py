@@ -27,6 +27,9 @@ from tests.contract.examples import (
     PSYCHIATRY,
     SOCIAL_SERVICES,
     SUBJECT,
+    SUBJECTLESS,
+    expected_key,
+    expected_subject,
 )
 
 CE_TYPE = re.compile(
@@ -178,8 +181,18 @@ def test_red_thread_municipality_code_is_four_digits():
 
 @pytest.mark.parametrize("event", list(EXAMPLES.values()), ids=lambda e: type(e).__name__)
 def test_partition_key_is_the_subject_id(event: IntegrationEvent):
-    assert event.subject() == SUBJECT
-    assert event.partition_key() == SUBJECT
+    """Events about an individual are keyed by the subject; the few about no one
+    (`SUBJECTLESS`) have no subject and are keyed by their own id."""
+    assert event.subject() == expected_subject(event)
+    assert event.partition_key() == expected_key(event)
+    if type(event) not in SUBJECTLESS:
+        assert event.partition_key() == SUBJECT
+
+
+@pytest.mark.parametrize("event", list(SUBJECTLESS), ids=lambda e: e.__name__)
+def test_an_event_about_no_one_has_no_subject_field_at_all(event: type[IntegrationEvent]):
+    """Not even an optional one: nothing about an individual can be put on it."""
+    assert "subject_id" not in event.model_json_schema()["properties"]
 
 
 def test_deviation_without_subject_is_keyed_by_its_own_id():

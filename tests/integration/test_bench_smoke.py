@@ -41,4 +41,6 @@ def test_the_benchmark_smoke_run_prints_and_saves_every_figure(tmp_path: Path) -
     assert results["e2e"]["baseline"] > 0
     assert all(lat["errors"] == 0 for lat in results["latency"].values())
     assert set(results["idle_rss_mb"]) == {"consent", "cases", "escalation", "reporting"}
-    assert len(results["targets"]) == 7
+    assert len(results["targets"]) == 9
+    assert results["rebuild"]["rate"] > 0
+    assert len(results["growth"]) == 2

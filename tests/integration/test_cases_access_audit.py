@@ -8,11 +8,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from contracts import Purpose
+from contracts import OrgType, Purpose, Role
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import Actor
 from tests.integration.test_cases_api import (
     ADULT,
+    ADULT_D6,
     AOF,
     AOF_CASEWORKER,
     AOF_MANAGER,
@@ -26,6 +27,8 @@ from tests.integration.test_cases_api import (
     Api,
     api,  # noqa: F401  (the fixture)
 )
+
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 
 NOT_PERSONAL: set[str] = set()
 """Reads about someone that disclose nothing personal (none in cases today)."""
@@ -73,7 +76,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         IOF_CASEWORKER,
         "POST",
         f"/v1/cases/{adult_case}/decisions",
-        json={"decision": "intervention_granted"},
+        json={"decision": "intervention_granted", **ADULT_D6},
     )
     assert decided.status_code == 201, decided.text
 
@@ -112,12 +115,27 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     }
     booked = api.call(AOF_MANAGER, "POST", f"{meeting_path}/schedule", json=booking)
     assert booked.status_code == 200, booked.text
+    screening = api.call(
+        PSYCHIATRY,
+        "POST",
+        "/v1/screenings",
+        json={
+            "personnummer": ADULT,
+            "instrument": "AUDIT",
+            "occasion": "new_visit",
+            "outcome": "done",
+            "screened_on": NOW.date().isoformat(),
+            "score": 9,
+        },
+    )
+    assert screening.status_code == 201, screening.text
 
     ids = {
         "case_id": youth_case,
         "handover_id": handover["id"],
         "sip_id": sip["id"],
         "meeting_id": meeting["id"],
+        "screening_id": screening.json()["id"],
     }
     # (method, path) → who asks, about whom, with what, and the path's unit
     requests: dict[tuple[str, str], tuple[Actor, str, dict[str, Any], str]] = {
@@ -134,10 +152,24 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/sips/{sip_id}"): (AOF_MANAGER, adult_id, {}, ""),
         ("GET", "/v1/meetings/{meeting_id}"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (AOF_MANAGER, youth_id, {}, ""),
+        ("GET", "/v1/screenings/{screening_id}"): (PSYCHIATRY, adult_id, {}, ""),
         ("POST", "/v1/consent-view/lookup"): (
             IOF_CASEWORKER,
             youth_id,
             {"json": {"personnummer": YOUTH}},
+            "",
+        ),
+        # The log about the log (loggkontroll): reading who looked is a read about them too.
+        ("POST", "/v1/access-log/subject"): (
+            ADMIN,
+            youth_id,
+            {"json": {"personnummer": YOUTH}},
+            "",
+        ),
+        ("POST", "/v1/access-log/actor"): (
+            ADMIN,
+            youth_id,
+            {"json": {"hsa_id": IOF_CASEWORKER.hsa_id}},
             "",
         ),
     }

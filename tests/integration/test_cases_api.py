@@ -51,6 +51,11 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADULT = made_up_personnummer("20070115", "123")  # 19 on NOW
 YOUTH = made_up_personnummer("20071015", "123")  # 19 on 15 October 2026
 
+ADULT_D6 = {"child_perspective_considered": True, "children_in_household": False}
+"""A decision's D-6 answers in an adult's case."""
+CHILD_D6 = {"child_perspective_considered": True}
+"""A decision's D-6 answer in a child's case (children and youth)."""
+
 
 class Api:
     def __init__(self, client: TestClient, settings: RuntimeSettings) -> None:
@@ -185,7 +190,7 @@ def test_k3_a_decision_reaches_the_other_units_view(api: Api) -> None:
         IOF_CASEWORKER,
         "POST",
         f"/v1/cases/{first['id']}/decisions",
-        json={"decision": "intervention_granted"},
+        json={"decision": "intervention_granted", **ADULT_D6},
     )
     assert decided.status_code == 201, decided.text
     closed = api.call(
@@ -203,7 +208,7 @@ def test_k3_a_decision_reaches_the_other_units_view(api: Api) -> None:
             AOF_MANAGER,
             "POST",
             f"/v1/cases/{parallel['id']}/decisions",
-            json={"decision": "intervention_granted"},
+            json={"decision": "intervention_granted", **ADULT_D6},
         ),
         409,
         "K-3",
@@ -335,7 +340,7 @@ def test_k5_c8_handover_bad_input_then_acknowledged_once_and_transferred(api: Ap
             AOF_MANAGER,
             "POST",
             f"/v1/cases/{case_id}/decisions",
-            json={"decision": "intervention_granted"},
+            json={"decision": "intervention_granted", **CHILD_D6},
         ),
         409,
         "K-5",
@@ -348,7 +353,7 @@ def test_k5_c8_handover_bad_input_then_acknowledged_once_and_transferred(api: Ap
         AOF_MANAGER,
         "POST",
         f"/v1/cases/{case_id}/decisions",
-        json={"decision": "intervention_granted"},
+        json={"decision": "intervention_granted", **CHILD_D6},
     )
     assert granted.status_code == 201, granted.text
 
@@ -508,7 +513,7 @@ def test_k9_a_care_planning_meeting_takes_no_decisions(api: Api) -> None:
         "care_planning_follow_up",
     ]
 
-    decision = {"decision": "intervention_granted", "meeting_id": planned.json()["id"]}
+    decision = {"decision": "intervention_granted", "meeting_id": planned.json()["id"], **ADULT_D6}
     problem(
         api.call(AOF_MANAGER, "POST", f"/v1/cases/{case_id}/decisions", json=decision),
         409,

@@ -4,6 +4,7 @@ K-3 notices, and a handover on the consent view (K-1..K-5, C-8)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -21,6 +22,7 @@ from services.cases.application import (
     UnknownCase,
 )
 from services.cases.domain import (
+    Case,
     HandoverContent,
     HandoverWithoutConsent,
     Need,
@@ -135,8 +137,10 @@ def test_k1_misuse_and_social_psychiatry_open_two_cases_saved_together(
     assert published(application) == [
         "CaseOpened",
         "CaseRouted",
+        "CaseTargetGroupsChanged",  # 18 on arrival: children and youth (D-6)
         "CaseOpened",
         "ParallelInvestigationOpened",
+        "CaseTargetGroupsChanged",
     ]
 
 
@@ -228,6 +232,8 @@ def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
         by=STAFF,
         decision=CaseDecision.INTERVENTION_GRANTED,
         affects_planning=True,
+        child_perspective_considered=True,
+        children_in_household=None,  # 18 on arrival: a child's case
         at=AT,
     )
     application.close_case(
@@ -239,6 +245,8 @@ def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
         by=STAFF,
         decision=CaseDecision.INTERVENTION_ENDED,
         affects_planning=True,
+        child_perspective_considered=True,
+        children_in_household=None,  # 18 on arrival: a child's case
         at=AT + timedelta(2),
     )
 
@@ -250,8 +258,10 @@ def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
     assert [(n.case_id, n.from_unit, n.kind, n.what) for n in at_iof] == [
         (parallel.id, AOF, "closed", "needs_met")
     ]
-    # The last decision had no open case left to notify: recorded, not published.
+    # The last decision had no open case left to notify: published for statistics
+    # (D-6), not as a notice.
     assert published(application).count("CaseDecisionNotified") == 1
+    assert published(application).count("CaseDecisionRecorded") == 2
     assert application.get_case(first.id).decisions[-1]["notified_units"] == []
 
 
@@ -383,3 +393,59 @@ def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
         "SipRevised",
         "SipFollowUpOverdue",
     ]
+
+
+def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
+    application: CasesApplication,
+) -> None:
+    """A DecisionRecorded of class version 1 (no child-perspective answer) is upcast on
+    read: the case loads, its notice still goes out as CaseDecisionNotified, and no
+    CaseDecisionRecorded is made up for it."""
+    first, _ = register(
+        application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS]
+    ).cases
+    old = Case.DecisionRecorded(
+        originator_id=first.id,
+        originator_version=application.get_case(first.id).version + 1,
+        timestamp=AT,
+        subject_id=ADULT,
+        unit=IOF,
+        decision=CaseDecision.INTERVENTION_GRANTED.value,
+        affects_planning=True,
+        decided_at=AT,
+        decided_by=STAFF,
+        notified_units=[AOF],
+        child_perspective_considered=None,
+        children_in_household=None,
+        target_groups=[],
+    )
+    stored = application.mapper.to_stored_event(old)
+    state = application.mapper.transcoder.decode(stored.state)
+    for added_by_d6 in (
+        "class_version",
+        "child_perspective_considered",
+        "children_in_household",
+        "target_groups",
+    ):
+        del state[added_by_d6]
+    application.recorder.insert_events(
+        [replace(stored, state=application.mapper.transcoder.encode(state))]
+    )
+
+    case = application.get_case(first.id)
+    assert case.decisions[-1]["decision"] == "intervention_granted"
+    assert case.decisions[-1]["child_perspective_considered"] is None
+    assert published(application).count("CaseDecisionNotified") == 1
+    assert "CaseDecisionRecorded" not in published(application)
+
+    application.record_decision(
+        first.id,
+        unit=IOF,
+        by=STAFF,
+        decision=CaseDecision.INTERVENTION_ENDED,
+        affects_planning=True,
+        child_perspective_considered=True,
+        children_in_household=False,
+        at=AT + timedelta(1),
+    )
+    assert published(application)[-2:] == ["CaseDecisionRecorded", "CaseDecisionNotified"]

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from eventsourcing.persistence import Tracking
 
-from contracts import Purpose, SubjectErased
+from contracts import ErasureReason, Purpose, SubjectErased, SubjectErasedV2
 from services.runtime.privacy import ERASED
 from tests.integration.test_cases_api import (
     ADULT,
@@ -104,3 +104,26 @@ def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erase
     case = api.call(IOF_CASEWORKER, "GET", case_path).json()
     assert case["needs"] == ["child_welfare"]
     assert case["handovers"][0]["status"] == "requested"
+
+
+def test_culling_reaches_cases_subject_erased_v2_destroys_the_key_here_too(
+    api: Api,  # noqa: F811
+) -> None:
+    youth = api.register(YOUTH, ["child_welfare"]).json()
+    case_path = f"/v1/cases/{youth['cases'][0]['id']}"
+    api.consent(youth["subject_id"], [IOF, AOF])
+    handover = api.call(
+        IOF_CASEWORKER, "POST", f"{case_path}/handovers", json={"to_unit": AOF, "content": CONTENT}
+    ).json()
+    culled = SubjectErasedV2(
+        subject_id=youth["subject_id"],
+        erasure_id=uuid4(),
+        erased_at=NOW + timedelta(days=5 * 366),
+        reason=ErasureReason.CULLING,
+    )
+    name = "/samverkan/consent#0"
+    tracking = Tracking(name, (api.application.recorder.max_tracking_id(name) or 0) + 1)
+    api.application.process_event(culled, tracking)
+
+    content = api.call(AOF_MANAGER, "GET", f"{case_path}/handovers/{handover['id']}").json()
+    assert set(content["content"].values()) - {None} == {ERASED}  # None: not given

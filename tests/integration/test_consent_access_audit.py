@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from contracts import OrgType, Role
 from services.consent.api import router
@@ -17,29 +17,39 @@ from tests.support import HEALTH, SOCIAL, ServiceProcess, made_up_personnummer
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NUMBER = made_up_personnummer("19910303", "789")
 NOT_PERSONAL = {"/v1/decisions"}  # answers yes/no; every question is in the decision log
-META = re.compile(r"/access-log")  # the log about the log: administrators only
 
 
-def personal_routes() -> list[APIRoute]:
-    return [
-        r
-        for r in router.routes
-        if isinstance(r, APIRoute) and (r.openapi_extra or {}).get("x-personal-data")
-    ]
+def operations() -> dict[tuple[str, str], dict[str, Any]]:
+    """Every operation of the service, from its route table (as the OpenAPI document shows
+    it, included routers resolved)."""
+    app = FastAPI()
+    app.include_router(router)
+    return {
+        (method.upper(), path): operation
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def personal() -> set[tuple[str, str]]:
+    return {key for key, operation in operations().items() if operation.get("x-personal-data")}
 
 
 def test_every_read_about_an_individual_is_marked_as_personal_data() -> None:
-    marked = {r.path for r in personal_routes()}
+    marked = personal()
     reads_about_someone = {
-        r.path
-        for r in router.routes
-        if isinstance(r, APIRoute)
-        and "GET" in r.methods
-        and re.search(r"\{(subject_id|consent_id)\}", r.path)
-        and not META.search(r.path)
+        (method, path)
+        for method, path in operations()
+        if method == "GET" and re.search(r"\{(subject_id|consent_id)\}", path)
     }
     assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
-    assert "/v1/history" in marked  # the POST variant of the history read
+    assert ("POST", "/v1/history") in marked  # the POST variant of the history read
+    # The log about the log: reading who looked is itself a read about the individual.
+    assert {
+        ("GET", "/v1/subjects/{subject_id}/access-log"),
+        ("POST", "/v1/access-log/subject"),
+        ("POST", "/v1/access-log/actor"),
+    } <= marked
 
 
 @pytest.fixture(scope="module")
@@ -73,20 +83,41 @@ def test_every_personal_data_route_writes_an_access_record(consent: ServiceProce
         ("POST", "/v1/history"): {"json": {"personnummer": NUMBER}},
         ("GET", "/v1/subjects/{subject_id}/decisions"): {},
     }
-    for route in personal_routes():
-        for method in route.methods:
-            assert (method, route.path) in requests, f"no test request for {method} {route.path}"
+    log_reads = {
+        ("GET", "/v1/subjects/{subject_id}/access-log"): {},
+        ("POST", "/v1/access-log/subject"): {"json": {"personnummer": NUMBER}},
+        ("POST", "/v1/access-log/actor"): {"json": {"hsa_id": SOCIAL.hsa_id}},
+    }
+    for method, path in personal():
+        assert (method, path) in requests | log_reads, f"no test request for {method} {path}"
+
+    def access_log() -> list[dict[str, Any]]:
+        """The log about the subject; this read of it is logged after it is answered."""
+        entries: list[dict[str, Any]] = call(
+            consent, ADMIN, "GET", f"/v1/subjects/{subject_id}/access-log"
+        ).json()
+        return entries
 
     for (method, path), kwargs in requests.items():
-        before = len(call(consent, ADMIN, "GET", f"/v1/subjects/{subject_id}/access-log").json())
+        before = len(access_log())
         url = path.format(subject_id=subject_id, consent_id=consent_id)
         response = call(consent, SOCIAL, method, url, **kwargs)
         assert response.status_code == 200, (path, response.text)
-        log = call(consent, ADMIN, "GET", f"/v1/subjects/{subject_id}/access-log").json()
-        assert len(log) == before + 1, path
+        log = access_log()
+        assert len(log) == before + 2, path  # this read, and the administrator's read before
         assert log[-1]["actor_hsa_id"] == SOCIAL.hsa_id
         assert log[-1]["resource"] == f"{method} {path}"
         assert log[-1]["action"] == "read"
+
+    for (method, path), kwargs in log_reads.items():
+        before = len(access_log())
+        url = path.format(subject_id=subject_id)
+        response = call(consent, ADMIN, method, url, **kwargs)
+        assert response.status_code == 200, (path, response.text)
+        log = access_log()
+        assert len(log) == before + 2, path
+        assert log[-1]["actor_hsa_id"] == ADMIN.hsa_id
+        assert log[-1]["resource"] == f"{method} {path}"
 
     verified = call(consent, ADMIN, "GET", "/v1/access-log/verify").json()
     assert verified == {"intact": True, "first_broken_record": None}

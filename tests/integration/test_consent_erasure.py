@@ -1,5 +1,6 @@
 """Erasure (GDPR art. 17) in the consent service: personal data sealed per subject reads
-as erased afterwards, the facts stay, and SubjectErased reaches the topic."""
+as erased afterwards, the facts stay, and SubjectErased (v2, reason request) reaches the
+topic."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
     assert erased.status_code == 202, erased.text
 
     after = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()["events"]
-    assert [e["type"] for e in after] == [e["type"] for e in before] + ["SubjectErased"]
+    assert [e["type"] for e in after] == [e["type"] for e in before] + ["SubjectErasedV2"]
+    assert after[-1]["details"]["reason"] == "request"  # not culling: partners erase too
     justifications = [
         e["details"]["justification"] for e in after if "justification" in e["details"]
     ]
@@ -110,7 +112,7 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
 
     def erased_on_topic() -> bool:
         records = read_topic(consent.settings.kafka_bootstrap, topic)
-        return any(dict(r.headers)["ce_type"].endswith(b"SubjectErased.v1") for r in records)
+        return any(dict(r.headers)["ce_type"].endswith(b"SubjectErased.v2") for r in records)
 
     wait_for(erased_on_topic, timeout=15)
     for record in read_topic(consent.settings.kafka_bootstrap, topic):

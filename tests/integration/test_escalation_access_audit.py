@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from contracts import OrgType, Role
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import Actor
 from tests.integration.test_escalation_api import (
@@ -24,6 +25,8 @@ from tests.integration.test_escalation_api import (
     registration,
 )
 from tests.support import POLICE, InProcessService, made_up_personnummer
+
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 
 NOT_PERSONAL = {
     "/v1/meeting-series/{series_id}": "a forum: its name, members and calendar",
@@ -137,6 +140,13 @@ def test_every_personal_data_route_writes_an_access_record(
         ("GET", "/v1/monthly-meetings/{meeting_id}"): (IOF_DEPUTY, subject_id),
         ("GET", "/v1/acute-matters/{matter_id}"): (IOF_CASEWORKER, subject_id),
         ("GET", "/v1/consultations/{consultation_id}"): (IOF_DEPUTY, subject_id),
+        # The log about the log (loggkontroll): reading who looked is a read about them too.
+        ("POST", "/v1/access-log/subject"): (ADMIN, subject_id),
+        ("POST", "/v1/access-log/actor"): (ADMIN, subject_id),
+    }
+    bodies = {
+        "/v1/access-log/subject": {"personnummer": person},
+        "/v1/access-log/actor": {"hsa_id": IOF_DEPUTY.hsa_id},
     }
     for method, path in personal(escalation):
         assert (method, path) in requests, f"no test request for {method} {path}"
@@ -145,7 +155,7 @@ def test_every_personal_data_route_writes_an_access_record(
     audit: AccessAudit = escalation.server.config.app.state.access_audit
     for (method, path), (actor, about) in requests.items():
         before = len(audit.about_subject(about))
-        response = call(escalation, actor, method, path.format(**ids))
+        response = call(escalation, actor, method, path.format(**ids), bodies.get(path))
         assert response.status_code == 200, (path, response.text)
         log = audit.about_subject(about)
         assert len(log) == before + 1, path

@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from eventsourcing.persistence import Tracking
 
-from contracts import MeetingOutcome, SubjectErased
+from contracts import ErasureReason, MeetingOutcome, SubjectErased, SubjectErasedV2
 from services.escalation.application import EscalationApplication, RecordMeetingHeld
 from services.runtime.privacy import ERASED
 from tests.integration.test_escalation_api import (
@@ -212,3 +212,73 @@ def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_k
     red_thread = application.get_red_thread(red_thread_id)
     assert application.unseal(SUBJECT, red_thread.outcome_notes) == ERASED
     assert red_thread.meeting_held  # the facts stay
+
+
+def test_e7_minutes_are_sealed_per_case_and_erasing_one_individual_erases_their_part_only(
+    escalation: InProcessService,  # noqa: F811
+    clock: Any,  # noqa: F811
+) -> None:
+    """Minutes concern several people: each registered case's part is sealed to that
+    individual, so one erasure takes their part and leaves the others' and the forum's."""
+    starts_at = START + timedelta(days=10)
+    meeting = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{forum(escalation)}/meetings",
+        {"starts_at": starts_at.isoformat()},
+    ).json()
+    path = f"/v1/monthly-meetings/{meeting['id']}"
+    other = made_up_personnummer("20071111", "789")
+    agenda = {
+        who: call(
+            escalation,
+            IOF_DEPUTY,
+            "POST",
+            f"{path}/registrations",
+            registration(personnummer=who, name=name),
+        ).json()
+        for who, name in ((PERSON, "Testa Testsson"), (other, "Prova Provsson"))
+    }
+    minutes = {
+        PERSON: "Testa flyttar till boendestöd i ÄoF från 1 april.",
+        other: "Prova Provsson: parallell utredning, återkoppling i maj.",
+    }
+    general = "Rutinen för utskrivning ses över till nästa avstämningsmöte."
+    clock.advance(timedelta(days=10))
+    body = {
+        "text": general,
+        "cases": [
+            {"registration_id": agenda[who]["id"], "text": text} for who, text in minutes.items()
+        ],
+    }
+    twice = {**body, "cases": body["cases"] * 2}
+    assert call(escalation, IOF_DEPUTY, "POST", f"{path}/minutes", twice).status_code == 422
+    stranger = {**body, "cases": [{"registration_id": str(uuid4()), "text": "Vem?"}]}
+    refused = call(escalation, IOF_DEPUTY, "POST", f"{path}/minutes", stranger)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["rule"] == "E-7"
+    recorded_minutes = call(escalation, IOF_DEPUTY, "POST", f"{path}/minutes", body)
+    assert recorded_minutes.status_code == 200, recorded_minutes.text
+
+    def read_minutes() -> tuple[str, dict[str, str]]:
+        view = call(escalation, IOF_DEPUTY, "GET", path).json()
+        return view["minutes"], {r["subject_id"]: r["minutes"] for r in view["agenda"]}
+
+    person_id, other_id = agenda[PERSON]["subject_id"], agenda[other]["subject_id"]
+    assert read_minutes() == (general, {person_id: minutes[PERSON], other_id: minutes[other]})
+    stored = store_bytes(escalation)
+    for text in (general, *minutes.values()):
+        assert text.encode() not in stored, text
+
+    app = application_of(escalation)
+    name = "/samverkan/consent#0"
+    erased = SubjectErasedV2(  # statutory culling: version 2 says why
+        subject_id=person_id,
+        erasure_id=uuid4(),
+        erased_at=starts_at + timedelta(hours=3),
+        reason=ErasureReason.CULLING,
+    )
+    app.process_event(erased, Tracking(name, (app.recorder.max_tracking_id(name) or 0) + 1))
+
+    assert read_minutes() == (general, {person_id: ERASED, other_id: minutes[other]})

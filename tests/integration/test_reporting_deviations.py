@@ -17,6 +17,7 @@ from contracts import (
     RedThreadMeetingOverdue,
     Role,
     SubjectErased,
+    SubjectErasedV2,
 )
 from services.reporting import cli
 from services.reporting.application import (
@@ -165,8 +166,11 @@ def test_d7_an_overdue_event_becomes_one_deviation_even_when_redelivered(
     assert public.model_dump()["source_event_id"] is not None
     assert view.max_tracking_id(source) == 9
     # The deviation itself reaches the statistics through the reporting topic, as
-    # reported ones do; here only the overdue indicator is counted.
-    assert {row.measure for row in view.counts()} == {"red_thread_meetings_overdue"}
+    # reported ones do; here only the overdue indicator is counted (also by target group).
+    assert {row.measure for row in view.counts()} == {
+        "red_thread_meetings_overdue",
+        "red_thread_meetings_by_target_group",
+    }
 
 
 def test_d7_each_overdue_fact_is_its_own_deviation(application: ReportingApplication) -> None:
@@ -216,13 +220,14 @@ def test_d5_the_annual_report_is_exported_from_the_command_line(
     assert "<svg" in html_page
 
 
+@pytest.mark.parametrize("version", [SubjectErased, SubjectErasedV2])  # v2: also culling
 def test_d2_an_erased_subject_s_deviation_text_reads_as_erased(
-    application: ReportingApplication,
+    application: ReportingApplication, version: type[SubjectErased] | type[SubjectErasedV2]
 ) -> None:
     view = statistics_view(application)
     intake = Intake(application, Statistics(view))
     deviation_id = application.report_deviation(step_one(), at=AT)
-    erased = EXAMPLES[SubjectErased].model_copy(update={"subject_id": SUBJECT})
+    erased = EXAMPLES[version].model_copy(update={"subject_id": SUBJECT})
 
     intake.process_event(erased, Tracking("/samverkan/consent#0", 1))
 

@@ -7,6 +7,8 @@ start of the announcement day — and, on the individual's consent given at the
 consent service and learnt over Kafka (C-8), handed over to AOF, acknowledged
 and transferred (K-5). Another youth is never announced, and one handover is
 never acknowledged: both become overdue events on the topic (K-4, K-5, D-7).
+Seed 004's facts follow the same way: target groups, the child perspective on
+a decision, and a screening (D-6).
 """
 
 from __future__ import annotations
@@ -22,14 +24,18 @@ from contracts import IntegrationEvent, OrgType, Role, decode, events_topic
 from contracts.cases import (
     AgeTransitionDue,
     AgeTransitionOverdue,
+    CaseDecisionRecorded,
     CaseOpened,
     CaseRouted,
+    CaseTargetGroupsChanged,
     HandoverAcknowledged,
     HandoverAcknowledgementOverdue,
     HandoverRequested,
     ParallelInvestigationOpened,
     ResponsibilityTransferred,
+    ScreeningRecorded,
 )
+from contracts.vocabulary import TargetGroup
 from services.cases.main import Settings, create_app
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
@@ -55,6 +61,12 @@ AOF_MANAGER = Actor(
     role=Role.DEPUTY_UNIT_MANAGER,
 )
 AOF_CASEWORKER = "SE2120000001-S202"
+HEALTH_CENTRE = Actor(
+    hsa_id="SE2321000016-H101",
+    org_id="SE2321000016-HC01",
+    org_type=OrgType.HEALTH_CARE,
+    role=Role.CASEWORKER,
+)
 IOF, AOF = IOF_CASEWORKER.org_id, AOF_MANAGER.org_id
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -280,3 +292,63 @@ def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
         "K-4",
         "K-5",
     ]
+
+
+def test_d6_target_groups_child_perspective_and_screenings_reach_the_topic(
+    cases: InProcessService, runtime_settings: RuntimeSettings
+) -> None:
+    """Seed 004's facts, published by the running service's own relay: a youth's case
+    opens in children and youth, a caseworker adds exposure to violence, the decision
+    answers the child perspective, and a screening at a health centre is published
+    as a fact with the youth's target groups — never with its score."""
+    youth = post(
+        cases,
+        IOF_CASEWORKER,
+        "/v1/cases",
+        {"municipality_code": "0180", "personnummer": YOUTH, "needs": ["child_welfare"]},
+    )["cases"][0]["id"]
+    with cases.client(IOF_CASEWORKER) as client:
+        changed = client.put(
+            f"/v1/cases/{youth}/target-groups",
+            json={"target_groups": ["exposed_to_violence", "children_and_youth"]},
+        )
+    assert changed.status_code == 200, changed.text
+    post(
+        cases,
+        IOF_CASEWORKER,
+        f"/v1/cases/{youth}/decisions",
+        {"decision": "investigation_opened", "child_perspective_considered": True},
+    )
+    screening = post(
+        cases,
+        HEALTH_CENTRE,
+        "/v1/screenings",
+        {
+            "personnummer": YOUTH,
+            "instrument": "AUDIT",
+            "occasion": "new_visit",
+            "outcome": "done",
+            "screened_on": "2026-03-02",
+            "score": 7,
+        },
+    )
+
+    both = (TargetGroup.CHILDREN_AND_YOUTH, TargetGroup.EXPOSED_TO_VIOLENCE)
+    decision = published(runtime_settings, CaseDecisionRecorded, youth)
+    assert decision.child_perspective_considered is True
+    assert decision.children_in_household is None
+    assert decision.target_groups == both
+
+    def screened() -> Any:
+        found = [e for e in on_topic(runtime_settings) if isinstance(e, ScreeningRecorded)]
+        return found[0] if found else None
+
+    recorded = wait_for(screened, timeout=20, interval=0.2)
+    assert str(recorded.screening_id) == screening["id"]
+    assert (recorded.org_type, recorded.target_groups) == (OrgType.HEALTH_CARE, both)
+    changes = [
+        e.target_groups
+        for e in on_topic(runtime_settings)
+        if isinstance(e, CaseTargetGroupsChanged) and str(e.case_id) == youth
+    ]
+    assert changes == [(TargetGroup.CHILDREN_AND_YOUTH,), both]

@@ -3,11 +3,13 @@
 A child's guardian consents to a case handover; the police make an emergency
 disclosure; social services open a case and hand it over with a written
 background; the child is registered for the deputies' monthly meeting and
-consulted on. Then an administrator erases the child via consent. Consent
-publishes `SubjectErased`; cases and escalation destroy their own key for the
-child. Afterwards no API of consent, cases or escalation returns the personal
-data (it reads "[erased]"), neither the services' SQLite files nor any topic hold
-it, and the statistics are what they were.
+consulted on; a health-care unit reports a deviation about them. Then an
+administrator erases the child via consent. Consent publishes `SubjectErased`;
+cases, escalation and reporting destroy their own key for the child. Afterwards
+no API (reads and the deviation export) returns the personal data (it reads
+"[erased]"), neither the services' SQLite files, logs, access-log extracts nor
+any topic hold it, the statistics are what they were, and every service's access
+log still verifies.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ import httpx
 from contracts import SERVICES, OrgType, Role, dlq_topic, events_topic
 from services.runtime.auth import Actor
 from services.runtime.privacy import ERASED
-from tests.support import POLICE, SOCIAL, ServiceProcess, made_up_personnummer, read_topic, wait_for
+from tests.support import (
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    ServiceProcess,
+    made_up_personnummer,
+    read_topic,
+    wait_for,
+)
 
 IOF = "SE2120000001-IOF1"
 AOF = "SE2120000001-AOF1"
@@ -166,12 +176,31 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
         },
     )
     assert consultation.status_code == 201, consultation.text
+    deviation = call(
+        platform,
+        "reporting",
+        HEALTH,
+        "POST",
+        "/v1/deviations",
+        json={
+            "category": "communication",
+            "affected_orgs": [IOF],
+            "what_happened": f"{NAME} skrevs ut utan att socialtjänsten visste.",
+            "perceived_as": "Kontaktperson varje vecka uteblev.",
+            "improvement_proposal": "Gemensam rutin.",
+            "reporter_name": "Rapportör Exempel",
+            "reporter_title": "Biträdande enhetschef",
+            "personnummer": CHILD,
+        },
+    )
+    assert deviation.status_code == 201, deviation.text
     return {
         "subject_id": given.json()["subject_id"],
         "consent": f"/v1/consents/{given.json()['id']}",
         "handover": f"/v1/cases/{case_id}/handovers/{handover.json()['id']}",
         "meeting": f"/v1/monthly-meetings/{meeting['id']}",
         "consultation": f"/v1/consultations/{consultation.json()['id']}",
+        "deviation": f"/v1/deviations/{deviation.json()['id']}",
     }
 
 
@@ -183,6 +212,10 @@ def personal_data_read(platform: dict[str, ServiceProcess], paths: dict[str, str
     registration = call(platform, "escalation", AOF_DEPUTY, "GET", paths["meeting"]).json()[
         "agenda"
     ][0]
+    deviation = call(platform, "reporting", HEALTH, "GET", paths["deviation"]).json()
+    exported = call(platform, "reporting", HEALTH, "GET", f"{paths['deviation']}/export").json()[
+        "deviation"
+    ]
     return [
         call(platform, "consent", IOF_CASEWORKER, "GET", paths["consent"]).json()["guardian_name"],
         *[e["details"]["justification"] for e in history if "justification" in e["details"]],
@@ -192,6 +225,10 @@ def personal_data_read(platform: dict[str, ServiceProcess], paths: dict[str, str
         registration["current_situation"],
         registration["problem_and_question"],
         call(platform, "escalation", AOF_DEPUTY, "GET", paths["consultation"]).json()["notes"],
+        deviation["what_happened"],
+        deviation["perceived_as"],
+        exported["what_happened"],
+        exported["perceived_as"],
     ]
 
 
@@ -245,7 +282,7 @@ def test_erasure_story(module_platform: dict[str, ServiceProcess]) -> None:
     assert len(after) == len(before)
 
     settings = next(iter(platform.values())).settings
-    for service in ("consent", "cases", "escalation"):
+    for service in ("consent", "cases", "escalation", "reporting"):
         files = list(settings.var_dir.glob(f"{service}.db*"))
         assert files, service
         stored = b"".join(path.read_bytes() for path in files)
@@ -258,3 +295,20 @@ def test_erasure_story(module_platform: dict[str, ServiceProcess]) -> None:
 
     # The facts stay: every count is what it was.
     assert statistics(platform) == counted
+
+    # Who looked stays too (the access log is kept, pseudonymous), and its chain holds.
+    for service in SERVICES:
+        verified = call(platform, service, ADMIN, "GET", "/v1/access-log/verify")
+        assert verified.json() == {"intact": True, "first_broken_record": None}, service
+        extract = call(
+            platform,
+            service,
+            ADMIN,
+            "POST",
+            "/v1/access-log/subject",
+            json={"subject_id": paths["subject_id"]},
+        )
+        assert extract.status_code == 200, (service, extract.text)
+        for text in PERSONAL_TEXT:
+            assert text not in extract.text, (service, text)
+            assert text not in platform[service].logs(), (service, text)

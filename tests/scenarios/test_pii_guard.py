@@ -18,6 +18,7 @@ import pytest
 
 from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.identity import InvalidIdentityNumber, parse_personnummer
+from services.runtime.time import stockholm_date
 from tests.scenarios.test_erasure_story import (
     CHILD,
     EMAIL,
@@ -26,7 +27,7 @@ from tests.scenarios.test_erasure_story import (
     PHONE,
     record_personal_data,
 )
-from tests.support import POLICE, TEST_PERSONNUMMER, ServiceProcess, read_topic
+from tests.support import HEALTH, POLICE, TEST_PERSONNUMMER, ServiceProcess, read_topic
 
 IDENTITY_NUMBER = re.compile(r"(?<![\w.])(?:\d{2})?\d{6}[-+]?\d{4}(?![\w.])")
 PHONE_NUMBER = re.compile(r"(?<![\w.:+-])(?:\+46|0046|0)[\s-]?7\d(?:[\s-]?\d){7}(?![\w.])")
@@ -101,6 +102,19 @@ def test_no_personal_data_on_any_topic_or_in_any_log(
             },
         )
     assert pulled.status_code == 201, pulled.text
+    with platform["cases"].client(HEALTH) as health:
+        screened = health.post(  # a screening's score is personal data: never on a topic
+            "/v1/screenings",
+            json={
+                "personnummer": TEST_PERSONNUMMER,
+                "instrument": "DUDIT",
+                "occasion": "new_visit",
+                "outcome": "done",
+                "screened_on": stockholm_date(datetime.now(UTC)).isoformat(),
+                "score": 19,
+            },
+        )
+    assert screened.status_code == 201, screened.text
 
     settings = next(iter(platform.values())).settings
     topics = [events_topic(s, prefix=settings.topic_prefix) for s in SERVICES]

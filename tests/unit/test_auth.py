@@ -326,3 +326,104 @@ def test_keys_from_the_providers_jwks_url_and_a_rotation_picked_up() -> None:
             verifier.verify(forged)
     finally:
         server.shutdown()
+
+
+class _IdentityProvider:
+    """A real local HTTP server publishing an OIDC discovery document and a JWKS."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        self.keys: list[dict[str, Any]] = []
+        self.issuer_override: str | None = None
+        self.requests: list[str] = []
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                provider.requests.append(self.path)
+                if self.path == "/realm/.well-known/openid-configuration":
+                    document: dict[str, Any] = {
+                        "issuer": provider.issuer_override or provider.issuer,
+                        "jwks_uri": f"{provider.base}/realm/keys",
+                        "id_token_signing_alg_values_supported": ["EdDSA"],
+                    }
+                elif self.path == "/realm/keys":
+                    document = {"keys": provider.keys}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                body = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.issuer = f"{self.base}/realm"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def identity_provider() -> Any:
+    provider = _IdentityProvider()
+    yield provider
+    provider.server.shutdown()
+
+
+def test_oidc_discovery_finds_the_jwks_of_the_configured_issuer(identity_provider: Any) -> None:
+    signer = DevelopmentSigner.generate()
+    identity_provider.keys.append(signer.jwk(kid="k1"))
+    issuer = identity_provider.issuer
+    verifier = TokenVerifier(
+        issuer=issuer, audience=DEV_AUDIENCE, discovery=True, jwks_refresh_seconds=0
+    )
+
+    token = signer.mint(ACTOR, issuer=issuer, audience=DEV_AUDIENCE, now=now(), kid="k1")
+    assert verifier.verify(token) == ACTOR
+    # A key rotated in later is found at the discovered JWKS URL; discovery is not repeated.
+    rotated = DevelopmentSigner.generate()
+    identity_provider.keys.append(rotated.jwk(kid="k2"))
+    token = rotated.mint(ACTOR, issuer=issuer, audience=DEV_AUDIENCE, now=now(), kid="k2")
+    assert verifier.verify(token) == ACTOR
+    assert identity_provider.requests.count("/realm/.well-known/openid-configuration") == 1
+    # The issuer is still checked on every token.
+    other = signer.mint(ACTOR, issuer="someone-else", audience=DEV_AUDIENCE, now=now(), kid="k1")
+    assert refusal(verifier, other) == "wrong issuer"
+
+
+def test_oidc_discovery_naming_another_issuer_is_not_trusted(identity_provider: Any) -> None:
+    signer = DevelopmentSigner.generate()
+    identity_provider.keys.append(signer.jwk(kid="k1"))
+    identity_provider.issuer_override = "https://look-alike.example/realm"
+    issuer = identity_provider.issuer
+    verifier = TokenVerifier(issuer=issuer, audience=DEV_AUDIENCE, discovery=True)
+
+    token = signer.mint(ACTOR, issuer=issuer, audience=DEV_AUDIENCE, now=now(), kid="k1")
+    assert refusal(verifier, token) == 'unknown key id "k1"'
+    assert "/realm/keys" not in identity_provider.requests
+
+
+def test_an_issuer_url_without_key_settings_is_verified_by_discovery(
+    identity_provider: Any, tmp_path: Path
+) -> None:
+    from services.runtime.service import token_verifier
+    from services.runtime.settings import RuntimeSettings
+
+    signer = DevelopmentSigner.generate()
+    identity_provider.keys.append(signer.jwk(kid="k1"))
+    settings = RuntimeSettings(token_issuer=identity_provider.issuer, var_dir=tmp_path)
+    verifier = token_verifier(settings)
+
+    token = signer.mint(
+        ACTOR, issuer=identity_provider.issuer, audience=DEV_AUDIENCE, now=now(), kid="k1"
+    )
+    assert verifier.verify(token) == ACTOR
+    assert not (tmp_path / "dev-signing-key.pem").exists()  # no development key in play

@@ -423,3 +423,34 @@ def test_e9_consultation_asks_another_unit() -> None:
             at=NOW,
         )
     assert raised.value.rule == "E-9"
+
+
+def test_e7_minutes_have_a_part_per_registered_case_and_only_for_those() -> None:
+    starts_at = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
+    meeting = meeting_on(starts_at)
+    registered = register(meeting, starts_at - timedelta(days=3))
+    for parts in ({uuid4(): "Om någon annan."}, {registered.registration_id: "  "}):
+        with pytest.raises(MonthlyMeetingInvalid) as raised:
+            meeting.record_minutes(
+                text="Allmänt.",
+                recorded_by=DEPUTY,
+                recorded_by_org=IOF,
+                now=starts_at,
+                case_minutes=parts,
+            )
+        assert raised.value.rule == "E-7"
+    assert meeting.minutes is None
+
+    meeting.record_minutes(
+        text="Allmänt.",
+        recorded_by=DEPUTY,
+        recorded_by_org=IOF,
+        now=starts_at,
+        case_minutes={registered.registration_id: "Överförs till ÄoF."},
+    )
+    assert meeting.case_minutes == {registered.registration_id: "Överförs till ÄoF."}
+    replayed = MonthlyMeeting.MinutesRecorded
+    assert replayed.class_version == 2
+    state: dict[str, object] = {"text": "Före."}
+    replayed.upcast_v1_v2(state)
+    assert state["case_minutes"] == {}

@@ -129,6 +129,23 @@ def test_subject_id_key_must_be_long_and_stays_hidden() -> None:
     assert "unit-test" not in repr(SubjectIdFactory(KEY))
 
 
+def test_after_a_key_rotation_reads_find_the_id_under_the_previous_key_too() -> None:
+    """Rotation starts a new epoch: new records use the new key; the previous key is kept
+    for reads that start from the personnummer (docs/runbook.md)."""
+    number = parse_personnummer("19121212-1212", today=TODAY)
+    new_key = b"n" * 32
+    before = SubjectIdFactory(KEY).subject_id(number)
+    rotated = SubjectIdFactory(new_key, previous=[KEY])
+    assert rotated.subject_id(number) == SubjectIdFactory(new_key).subject_id(number) != before
+    assert rotated.subject_ids(number) == (rotated.subject_id(number), before)
+    assert SubjectIdFactory(KEY).subject_ids(number) == (before,)
+    with pytest.raises(ValueError, match="differ"):
+        SubjectIdFactory(KEY, previous=[KEY])
+    with pytest.raises(ValueError, match="32 bytes"):
+        SubjectIdFactory(new_key, previous=[b"short"])
+    assert "unit-test" not in repr(rotated)
+
+
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_luhn_matches_the_textbook_algorithm(digits: str) -> None:
     assert luhn_check_digit(digits) == reference_luhn(digits)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.annual import DeviationFacts, annual_report, report_csv, report_html, scrub
 from services.runtime.identity import luhn_check_digit
+from tests.unit.test_reporting_indicators import counted, known_population
 
 NAMES = ["Testa Testsson", "Prova Provsson", "Exempel Exempelsdotter"]
 FILLER = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäö ,.", max_size=30)
@@ -129,3 +131,79 @@ def test_d5_no_published_count_is_under_five_and_the_page_stands_alone() -> None
     assert "svg" in parser.tags
     assert "script" not in parser.tags
     assert parser.external == []
+
+
+class _Cells(HTMLParser):
+    """The text of every table cell and heading of the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[str] = []
+        self.headings: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "td":
+            self.cells.append(data.strip())
+        elif self._in in {"h2", "h3", "h4"}:
+            self.headings.append(data.strip())
+
+
+def test_d5_d6_the_annual_report_shows_the_four_indicator_groups_by_target_group(
+    tmp_path: Path,
+) -> None:
+    view = counted(known_population(), tmp_path)
+    report = annual_report(2026, "all", facts(12, "no_sip"), indicators=view.counts())
+    view.datastore.close()
+
+    page = report_html(report)
+    parser = _Cells()
+    parser.feed(page)
+    for heading in (
+        "Follow-up indicators by target group (D-6)",
+        "Samordning (coordination)",
+        "Tillgänglighet (accessibility)",
+        "Kvalitet (quality)",
+        "Förebyggande arbete (prevention)",
+        "Decisions with the child perspective considered",
+        "Done new-visit screenings followed up",
+        "Target groups reached: cases entering each group, by month",
+    ):
+        assert heading in parser.headings
+    for group in ("co_morbidity", "exposed_to_violence", "pregnant_with_risky_use"):
+        assert f"<th>{group}</th>" in page
+    assert "<td>67%</td>" in page  # co-morbidity: 20 of 30 with the child perspective
+    assert "<th>share considered</th>" in page
+    assert "<th>share followed_up</th>" in page
+    numbers = [int(cell) for cell in parser.cells if cell.isdigit()]
+    assert numbers
+    assert all(n == 0 or n >= 5 for n in numbers)
+
+    decisions = next(t for t in report.tables if t.measure.startswith("decisions_child"))
+    assert decisions.indicator == "quality"
+    assert decisions.values["co_morbidity"] == {
+        "considered": 20,
+        "not_considered": 10,
+        "total": 30,
+    }
+    assert decisions.values["exposed_to_violence"]["not_considered"] is None
+    assert decisions.shares == {
+        "children_and_youth": None,
+        "co_morbidity": 0.667,
+        "exposed_to_violence": None,
+        "total": decisions.shares["total"],
+    }
+    lines = report_csv(report).splitlines()
+    assert f"{decisions.title},co_morbidity,share,0.667,False" in lines
+    assert f"{decisions.title},exposed_to_violence,share,,True" in lines
+    for line in lines[1:]:
+        value = line.rsplit(",", 2)[1]
+        assert value == "" or "." in value or int(value) == 0 or int(value) >= 5
+    indicators = {t["indicator"] for t in report.as_json()["tables"]}  # type: ignore[union-attr]
+    assert indicators == {"", "coordination", "accessibility", "quality", "prevention"}

@@ -24,6 +24,7 @@ from services.reporting.disclosure import (
     perturbed,
     primary,
     protect,
+    share,
     with_cell_keys,
 )
 from services.reporting.statistics import Row
@@ -170,3 +171,41 @@ def test_d5_cell_key_method_is_a_setting_of_the_published_statistics() -> None:
     assert statistics_report(rows, DisclosureControl(CELL_KEY, SECRET)) == noisy
     suppressed = statistics_report(rows)
     assert [c.count for c in suppressed.measures["deviations"]] == [None, None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
+def test_d6_a_share_comes_from_the_published_counts_and_is_suppressed_with_them(
+    part: int, other: int, part_b: int, other_b: int
+) -> None:
+    """The share of one target group is computed from the cells as published: when
+    either is suppressed the share is too, so it never gives a hidden count back."""
+    month = "2026-03"
+    table = protect(
+        grid(
+            [
+                (month, "co_morbidity:considered", part),
+                (month, "co_morbidity:not_considered", other),
+                (month, "exposed_to_violence:considered", part_b),
+                (month, "exposed_to_violence:not_considered", other_b),
+            ]
+        )
+    )
+    shown_part = table.shown((month, "co_morbidity:considered"))
+    shown_other = table.shown((month, "co_morbidity:not_considered"))
+    value = share(shown_part, shown_other)
+    if shown_part is None or shown_other is None or part + other == 0:
+        assert value is None
+    else:
+        assert value == round(part / (part + other), 3)
+    if 0 < part < 5 or 0 < other < 5:
+        assert value is None
+
+
+def test_d6_a_share_of_nothing_or_of_a_suppressed_count_is_not_published() -> None:
+    assert share(0, 0) is None
+    assert share(None, 7) is None
+    assert share(7, None) is None
+    assert share(5, 0) == 1.0
+    assert share(0, 5) == 0.0
+    assert share(6, 12) == 0.333

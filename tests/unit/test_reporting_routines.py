@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import Tracking
 
 from contracts import (
     AgeTransitionOverdue,
@@ -19,9 +18,9 @@ from contracts import (
     SipFollowUpOverdue,
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
-from services.reporting.statistics import Statistics
+from services.reporting.statistics import StatisticsView
 from tests.contract.examples import EXAMPLES
-from tests.unit.test_reporting_projection import RecordingView
+from tests.unit.test_reporting_projection import counted, view  # noqa: F401 (fixture)
 
 OVERDUE: dict[type[IntegrationEvent], str] = {
     RedThreadMeetingOverdue: "E-3",
@@ -68,8 +67,5 @@ def test_d7_one_source_event_one_deviation_id() -> None:
     assert deviation_id_for(other) != deviation_id_for(event)
 
 
-def test_d7_a_detected_deviation_counts_under_its_category() -> None:
-    view = RecordingView()
-    tracking = Tracking("/samverkan/reporting#0", 3)
-    Statistics(view).process_event(EXAMPLES[DeviationDetected], tracking)  # type: ignore[arg-type]
-    assert view.increments == [([("deviations", "2026-03", "routines")], tracking)]
+def test_d7_a_detected_deviation_counts_under_its_category(view: StatisticsView) -> None:  # noqa: F811
+    assert counted(view, EXAMPLES[DeviationDetected]) == [("deviations", "2026-03", "routines")]

@@ -15,13 +15,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from contracts import MUNICIPALITY_CODE_PATTERN, OrgType
+from contracts import MUNICIPALITY_CODE_PATTERN
 from contracts.base import HsaId
 from contracts.cases import CaseDecision, ClosingReason
-from services.cases.api.common import application, now, require_involved
+from contracts.vocabulary import TargetGroup
+from services.cases.api.common import D6, application, now, require_involved
 from services.cases.application import RegisterReport
 from services.cases.domain import Case, Need
-from services.runtime.auth import CurrentActor
+from services.cases.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -30,6 +32,7 @@ from services.runtime.edge import (
     identify,
     subject_id_for,
 )
+from services.runtime.policy import require_party
 from services.runtime.problems import Problem
 from services.runtime.time import stockholm_date
 
@@ -67,6 +70,16 @@ class DecisionRequest(RequestModel):
     )
     meeting_id: UUID | None = Field(
         None, description="The meeting it was taken at; never a care-planning meeting (K-9)."
+    )
+    child_perspective_considered: bool = Field(
+        description="Whether the child perspective was considered in the decision (D-6).",
+        json_schema_extra=D6,
+    )
+    children_in_household: bool | None = Field(
+        None,
+        description="An adult's case (not children and youth): are there children in the "
+        "household (required). A child's case: leave it out (D-6).",
+        json_schema_extra=D6,
     )
 
 
@@ -137,6 +150,9 @@ class DecisionView(BaseModel):
     affects_planning: bool
     decided_at: datetime
     notified_units: list[str]
+    child_perspective_considered: bool | None = None
+    """None only for decisions recorded before D-6 asked."""
+    children_in_household: bool | None = None
 
 
 class CaseView(BaseModel):
@@ -150,6 +166,7 @@ class CaseView(BaseModel):
     opened_at: datetime
     needs: list[str]
     child_and_youth: bool
+    target_groups: list[TargetGroup]
     routing: RoutingView | None
     parallel_to: UUID | None
     caseworker: str | None
@@ -187,6 +204,7 @@ def case_view(case: Case) -> CaseView:
         opened_at=case.opened_at,
         needs=case.needs,
         child_and_youth=case.child_and_youth,
+        target_groups=[TargetGroup(group) for group in case.target_groups],
         routing=RoutingView.model_validate(case.routing) if case.routing else None,
         parallel_to=case.parallel_to,
         caseworker=case.caseworker,
@@ -226,17 +244,13 @@ def case_view(case: Case) -> CaseView:
 
 @router.post("/cases", status_code=201, response_model=Registered)
 async def register_report(
-    body: ReportRequest, request: Request, response: Response, actor: CurrentActor
+    body: ReportRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("case.register")],
 ) -> Registered:
     """Register a report or application: routed to IOF or AOF with the rule and reason
     (K-1, K-2), with a parallel investigation when the needs span both (K-1)."""
-    if actor.org_type is not OrgType.SOCIAL_SERVICES:
-        raise Problem(
-            403,
-            "Forbidden",
-            "reports and applications are registered by social services",
-            rule="K-1",
-        )
     subject = identify(request, body.personnummer)
     at = now(request)
     command = RegisterReport(
@@ -268,7 +282,7 @@ async def register_report(
 
 @router.post("/cases/lookup", response_model=list[CaseSummary], openapi_extra=PERSONAL_DATA)
 async def lookup_cases(
-    body: LookupRequest, request: Request, actor: CurrentActor
+    body: LookupRequest, request: Request, actor: Annotated[Actor, may("case.lookup")]
 ) -> list[CaseSummary]:
     """The individual's cases that the caller's unit takes part in (POST: the personnummer
     stays out of URLs)."""
@@ -279,7 +293,9 @@ async def lookup_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseView, openapi_extra=PERSONAL_DATA)
-async def get_case(case_id: UUID, request: Request, actor: CurrentActor) -> CaseView:
+async def get_case(
+    case_id: UUID, request: Request, actor: Annotated[Actor, may("case.read")]
+) -> CaseView:
     case = await run_in_threadpool(application(request).get_case, case_id)
     require_involved(actor, case)
     await audit_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}")
@@ -288,9 +304,13 @@ async def get_case(case_id: UUID, request: Request, actor: CurrentActor) -> Case
 
 @router.post("/cases/{case_id}/decisions", status_code=201, response_model=CaseView)
 async def record_decision(
-    case_id: UUID, body: DecisionRequest, request: Request, actor: CurrentActor
+    case_id: UUID,
+    body: DecisionRequest,
+    request: Request,
+    actor: Annotated[Actor, may("case.decide")],
 ) -> CaseView:
-    """Record a decision (K-3); interventions only by the responsible unit (K-5)."""
+    """Record a decision (K-3) with the child perspective (D-6); interventions only by the
+    responsible unit (K-5)."""
     case = await run_in_threadpool(
         application(request).record_decision,
         case_id,
@@ -298,6 +318,8 @@ async def record_decision(
         by=actor.hsa_id,
         decision=body.decision,
         affects_planning=body.affects_planning,
+        child_perspective_considered=body.child_perspective_considered,
+        children_in_household=body.children_in_household,
         at=now(request),
         meeting_id=body.meeting_id,
     )
@@ -306,7 +328,10 @@ async def record_decision(
 
 @router.post("/cases/{case_id}/closure", response_model=CaseView)
 async def close_case(
-    case_id: UUID, body: ClosingRequest, request: Request, actor: CurrentActor
+    case_id: UUID,
+    body: ClosingRequest,
+    request: Request,
+    actor: Annotated[Actor, may("case.close")],
 ) -> CaseView:
     """Close the case; units with open cases for the individual are told (K-3)."""
     case = await run_in_threadpool(
@@ -322,7 +347,7 @@ async def close_case(
 
 @router.post("/cases/{case_id}/family-care-placement", response_model=CaseView)
 async def record_family_care_placement(
-    case_id: UUID, request: Request, actor: CurrentActor
+    case_id: UUID, request: Request, actor: Annotated[Actor, may("case.record_placement")]
 ) -> CaseView:
     """Placed by family care: the transition moves to the 21st birthday (K-4)."""
     case = await run_in_threadpool(
@@ -337,7 +362,10 @@ async def record_family_care_placement(
 
 @router.post("/cases/{case_id}/age-transition/announcement", response_model=CaseView)
 async def announce_age_transition(
-    case_id: UUID, body: AnnouncementRequest, request: Request, actor: CurrentActor
+    case_id: UUID,
+    body: AnnouncementRequest,
+    request: Request,
+    actor: Annotated[Actor, may("case.announce_transition")],
 ) -> CaseView:
     """Announce a child & youth case to the unit that takes over at the birthday (K-4)."""
     case = await run_in_threadpool(
@@ -381,7 +409,7 @@ class NoticeView(BaseModel):
 async def upcoming_transitions(
     unit: HsaId,
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("unit.read_transitions")],
     until: Annotated[
         date | None, Query(description="Last transition date to list (default: a year on).")
     ] = None,
@@ -417,13 +445,12 @@ async def upcoming_transitions(
 async def unit_notices(
     unit: HsaId,
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("unit.read_notices")],
     since: Annotated[AwareDatetime | None, Query(description="Default: all.")] = None,
 ) -> list[NoticeView]:
     """Decisions and closings at other units about individuals this unit also has an
     open case for (K-3)."""
-    if actor.org_id != unit:
-        raise Problem(403, "Forbidden", "a unit reads only its own notices", rule="K-3")
+    require_party(actor, (unit,), what="these notices (a unit reads its own)", rule="K-3")
     start = since or datetime(1970, 1, 1, tzinfo=UTC)
     rows = await run_in_threadpool(application(request).notices, unit, start)
     for subject_id in dict.fromkeys(row.subject_id for row in rows):

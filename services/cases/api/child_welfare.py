@@ -3,6 +3,7 @@ organisation. The report itself goes to the municipality's social services."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -11,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from services.cases.api.cases import MunicipalityCode
 from services.cases.api.common import application, now
-from services.runtime.auth import CurrentActor
+from services.cases.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import Personnummer, RequestModel, identify
 
 router = APIRouter()
@@ -33,7 +35,10 @@ class ChildWelfareReportRecorded(BaseModel):
 
 @router.post("/child-welfare-reports", status_code=201, response_model=ChildWelfareReportRecorded)
 async def record_child_welfare_report(
-    body: ChildWelfareReportRequest, request: Request, response: Response, actor: CurrentActor
+    body: ChildWelfareReportRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("child_welfare.report")],
 ) -> ChildWelfareReportRecorded:
     """Record that a report under SoL 14:1 was made (K-10); the reporter's organisation
     type comes from the token."""

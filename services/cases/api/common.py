@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Case
 from services.runtime.auth import Actor
-from services.runtime.problems import Problem
+from services.runtime.policy import require_party
+
+D6: dict[str, Any] = {"x-rule": "D-6"}
+"""``json_schema_extra`` of a body field a D-6 rule asks for: missing or malformed, it is
+a problem naming D-6 (services.runtime.problems)."""
 
 
 def application(request: Request) -> CasesApplication:
@@ -24,7 +29,4 @@ def now(request: Request) -> datetime:
 
 def require_involved(actor: Actor, case: Case) -> None:
     """Case content is read by the units that hold it or took part in a handover."""
-    if actor.org_id not in case.involved_units:
-        raise Problem(
-            403, "Forbidden", "your organisation unit takes no part in this case", rule="K-3"
-        )
+    require_party(actor, case.involved_units, what="this case", rule="K-3")

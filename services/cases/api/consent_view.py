@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
-from services.runtime.auth import CurrentActor
+from services.cases.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -46,7 +48,7 @@ class ConsentViewResponse(BaseModel):
     "/consent-view/lookup", response_model=ConsentViewResponse, openapi_extra=PERSONAL_DATA
 )
 async def lookup_consents(
-    body: ConsentLookup, request: Request, actor: CurrentActor
+    body: ConsentLookup, request: Request, actor: Annotated[Actor, may("consent_view.lookup")]
 ) -> ConsentViewResponse:
     """The consents cases knows of for a subject, as far as they involve the caller's unit.
 

@@ -18,9 +18,10 @@ from contracts.base import HsaId
 from services.cases.api.cases import CaseView, case_view
 from services.cases.api.common import application, now
 from services.cases.domain import HandoverContent
-from services.runtime.auth import CurrentActor
+from services.cases.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_access
-from services.runtime.problems import Problem
+from services.runtime.policy import require_party
 
 router = APIRouter()
 
@@ -79,7 +80,7 @@ async def request_handover(
     body: HandoverRequest,
     request: Request,
     response: Response,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("handover.request")],
 ) -> HandoverCreated:
     """Hand the case over (K-5): consent for `case_handover` covering both units first
     (C-8), then every mandatory part; the receiving unit acknowledges within the
@@ -104,15 +105,15 @@ async def request_handover(
     openapi_extra=PERSONAL_DATA,
 )
 async def get_handover(
-    case_id: UUID, handover_id: UUID, request: Request, actor: CurrentActor
+    case_id: UUID,
+    handover_id: UUID,
+    request: Request,
+    actor: Annotated[Actor, may("handover.read")],
 ) -> HandoverView:
     app = application(request)
     case = await run_in_threadpool(app.get_case, case_id)
     handover = case.handover(handover_id)
-    if actor.org_id not in (handover.from_unit, handover.to_unit):
-        raise Problem(
-            403, "Forbidden", "only the sending and receiving units read a handover", rule="K-5"
-        )
+    require_party(actor, (handover.from_unit, handover.to_unit), what="this handover", rule="K-5")
     await audit_access(request, actor, case.subject_id, purpose="case handover (K-5)")
     content = await run_in_threadpool(app.unseal, case.subject_id, handover.content)
     return HandoverView(
@@ -138,7 +139,7 @@ async def acknowledge_handover(
     handover_id: UUID,
     body: AcknowledgementRequest,
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("handover.acknowledge")],
 ) -> CaseView:
     """The receiving unit confirms receipt and names its caseworker (K-5); once only."""
     case = await run_in_threadpool(
@@ -155,7 +156,10 @@ async def acknowledge_handover(
 
 @router.post("/cases/{case_id}/handovers/{handover_id}/transfer", response_model=CaseView)
 async def transfer_responsibility(
-    case_id: UUID, handover_id: UUID, request: Request, actor: CurrentActor
+    case_id: UUID,
+    handover_id: UUID,
+    request: Request,
+    actor: Annotated[Actor, may("handover.transfer")],
 ) -> CaseView:
     """Responsibility moves to the receiving unit, after acknowledgement (K-5)."""
     case = await run_in_threadpool(

@@ -16,9 +16,11 @@ from contracts.cases import MeetingKind
 from services.cases.api.common import application, now
 from services.cases.domain import Meeting, Occasion
 from services.cases.invitations import invitation
+from services.cases.policy import may
 from services.runtime.audit import Action
-from services.runtime.auth import Actor, CurrentActor
+from services.runtime.auth import Actor
 from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_access
+from services.runtime.policy import require_party
 from services.runtime.problems import Problem
 
 router = APIRouter()
@@ -91,8 +93,7 @@ def meeting_view(meeting: Meeting) -> MeetingView:
 
 
 def _require_party(actor: Actor, meeting: Meeting) -> None:
-    if actor.org_id not in meeting.units:
-        raise Problem(403, "Forbidden", "only the meeting's units see it", rule="K-8")
+    require_party(actor, meeting.units, what="this meeting", rule="K-8")
 
 
 @router.post("/cases/{case_id}/three-party-meetings", status_code=201, response_model=MeetingView)
@@ -101,7 +102,7 @@ async def request_three_party_meeting(
     body: ThreePartyRequest,
     request: Request,
     response: Response,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("meeting.request_three_party")],
 ) -> MeetingView:
     """Ask the other unit's deputy unit manager for a caseworker to a three-party meeting
     (K-8)."""
@@ -119,7 +120,10 @@ async def request_three_party_meeting(
 
 @router.post("/meetings/{meeting_id}/assignment", response_model=MeetingView)
 async def assign_caseworker(
-    meeting_id: UUID, body: AssignmentRequest, request: Request, actor: CurrentActor
+    meeting_id: UUID,
+    body: AssignmentRequest,
+    request: Request,
+    actor: Annotated[Actor, may("meeting.assign")],
 ) -> MeetingView:
     """The asked unit's deputy unit manager assigns one of its caseworkers (K-8)."""
     meeting = await run_in_threadpool(
@@ -136,7 +140,10 @@ async def assign_caseworker(
 
 @router.post("/meetings/{meeting_id}/pre-meeting", response_model=MeetingView)
 async def record_pre_meeting(
-    meeting_id: UUID, body: PreMeetingRequest, request: Request, actor: CurrentActor
+    meeting_id: UUID,
+    body: PreMeetingRequest,
+    request: Request,
+    actor: Annotated[Actor, may("meeting.record_pre_meeting")],
 ) -> MeetingView:
     """Record the professional pre-meeting, held without the individual (K-8)."""
     meeting = await run_in_threadpool(
@@ -152,7 +159,10 @@ async def record_pre_meeting(
 
 @router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView)
 async def schedule_three_party_meeting(
-    meeting_id: UUID, body: OccasionBody, request: Request, actor: CurrentActor
+    meeting_id: UUID,
+    body: OccasionBody,
+    request: Request,
+    actor: Annotated[Actor, may("meeting.schedule")],
 ) -> MeetingView:
     """Book the three-party meeting; refused without an earlier pre-meeting (K-8)."""
     meeting = await run_in_threadpool(
@@ -174,7 +184,7 @@ async def plan_care_planning_meeting(
     body: CarePlanningRequest,
     request: Request,
     response: Response,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("meeting.plan_care_planning")],
 ) -> MeetingView:
     """Book a care-planning meeting with its follow-up close to it (K-9)."""
     meeting = await run_in_threadpool(
@@ -202,7 +212,9 @@ async def plan_care_planning_meeting(
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
-async def get_meeting(meeting_id: UUID, request: Request, actor: CurrentActor) -> MeetingView:
+async def get_meeting(
+    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
+) -> MeetingView:
     meeting = await run_in_threadpool(application(request).get_meeting, meeting_id)
     _require_party(actor, meeting)
     await audit_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
@@ -215,7 +227,9 @@ async def get_meeting(meeting_id: UUID, request: Request, actor: CurrentActor) -
     responses={200: {"content": {"text/calendar": {}}}},
     openapi_extra=PERSONAL_DATA,
 )
-async def download_invitation(meeting_id: UUID, request: Request, actor: CurrentActor) -> Response:
+async def download_invitation(
+    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
+) -> Response:
     """The meeting's booked occasions as an iCalendar invitation (RFC 5545)."""
     meeting = await run_in_threadpool(application(request).get_meeting, meeting_id)
     _require_party(actor, meeting)

@@ -19,9 +19,10 @@ from contracts.cases import SipProposer
 from services.cases.api.common import application, now
 from services.cases.application import CasesApplication, EstablishSip, ProposeSip
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
-from services.runtime.auth import CurrentActor
+from services.cases.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import PERSONAL_DATA, Personnummer, RequestModel, audit_access, identify
-from services.runtime.problems import Problem
+from services.runtime.policy import require_party
 
 router = APIRouter()
 
@@ -176,7 +177,10 @@ def sip_view(sip: Sip, app: CasesApplication) -> SipView:
 
 @router.post("/sips", status_code=201, response_model=SipCreated)
 async def propose_sip(
-    body: ProposalRequest, request: Request, response: Response, actor: CurrentActor
+    body: ProposalRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("sip.propose")],
 ) -> SipCreated:
     """Propose a SIP (K-6); for an adult, consent to `sip` covering its units (C-7)."""
     subject = identify(request, body.personnummer)
@@ -194,18 +198,22 @@ async def propose_sip(
 
 
 @router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
-async def get_sip(sip_id: UUID, request: Request, actor: CurrentActor) -> SipView:
+async def get_sip(
+    sip_id: UUID, request: Request, actor: Annotated[Actor, may("sip.read")]
+) -> SipView:
     app = application(request)
     sip = await run_in_threadpool(app.get_sip, sip_id)
-    if actor.org_id not in sip.units:
-        raise Problem(403, "Forbidden", "only the plan's units read it", rule="K-6")
+    require_party(actor, sip.units, what="this plan", rule="K-6")
     await audit_access(request, actor, sip.subject_id, purpose="coordinated individual plan")
     return await run_in_threadpool(sip_view, sip, app)
 
 
 @router.post("/sips/{sip_id}/establishment", response_model=SipView)
 async def establish_sip(
-    sip_id: UUID, body: EstablishmentRequest, request: Request, actor: CurrentActor
+    sip_id: UUID,
+    body: EstablishmentRequest,
+    request: Request,
+    actor: Annotated[Actor, may("sip.establish")],
 ) -> SipView:
     """Make the plan with its five parts (K-6) and its follow-up rhythm (K-7)."""
     command = EstablishSip(
@@ -226,7 +234,10 @@ async def establish_sip(
 
 @router.post("/sips/{sip_id}/follow-ups", status_code=201, response_model=SipView)
 async def record_follow_up(
-    sip_id: UUID, body: FollowUpRequest, request: Request, actor: CurrentActor
+    sip_id: UUID,
+    body: FollowUpRequest,
+    request: Request,
+    actor: Annotated[Actor, may("sip.follow_up")],
 ) -> SipView:
     """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
     sip = await run_in_threadpool(
@@ -244,7 +255,10 @@ async def record_follow_up(
 
 @router.post("/sips/{sip_id}/revisions", status_code=201, response_model=SipView)
 async def revise_sip(
-    sip_id: UUID, body: RevisionRequest, request: Request, actor: CurrentActor
+    sip_id: UUID,
+    body: RevisionRequest,
+    request: Request,
+    actor: Annotated[Actor, may("sip.revise")],
 ) -> SipView:
     """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
     sip = await run_in_threadpool(

@@ -1,5 +1,6 @@
 """The cases service's domain: routing, cases, age transitions, handovers, SIP,
-meetings and child-welfare reports (K-1..K-10).
+meetings and child-welfare reports (K-1..K-10); target groups, the child
+perspective and screenings (D-6).
 
 What cases knows of consent (C-7, C-8) comes from the consent topic
 (`consents`). Pure domain: no I/O, no clock.
@@ -53,6 +54,14 @@ from services.cases.domain.routing import (
     Routing,
     route,
 )
+from services.cases.domain.screening import (
+    SCORE_RANGE,
+    SCREENING_ORG_TYPES,
+    Screening,
+    ScreeningInvalid,
+    ScreeningNotAllowed,
+    ScreeningNotFound,
+)
 from services.cases.domain.sip import (
     ADULT_AGE,
     NotInSip,
@@ -67,6 +76,12 @@ from services.cases.domain.sip import (
     SipWithoutConsent,
 )
 from services.cases.domain.subjects import CaseEntry, SubjectCases, subject_cases_id
+from services.cases.domain.target_groups import (
+    CASE_STAFF,
+    TargetGroupsInvalid,
+    derived_target_groups,
+    target_group_set,
+)
 from services.cases.domain.units import Unit, UnitDirectory
 
 __all__ = [
@@ -74,11 +89,14 @@ __all__ = [
     "ANNOUNCE_MONTHS_BEFORE",
     "AOF_NEEDS",
     "CARE_PLANNING_FOLLOW_UP_WITHIN",
+    "CASE_STAFF",
     "CHILD_UNDER",
     "FAMILY_CARE_TRANSITION_AGE",
     "INTERVENTION_DECISIONS",
     "IOF_ADULT_NEEDS",
     "IOF_NEEDS",
+    "SCORE_RANGE",
+    "SCREENING_ORG_TYPES",
     "TRANSITION_AGE",
     "AgeTransition",
     "AgeTransitionInvalid",
@@ -111,6 +129,10 @@ __all__ = [
     "ReportInvalid",
     "Responsibility",
     "Routing",
+    "Screening",
+    "ScreeningInvalid",
+    "ScreeningNotAllowed",
+    "ScreeningNotFound",
     "Sip",
     "SipConflict",
     "SipFollowUpInvalid",
@@ -120,6 +142,7 @@ __all__ = [
     "SipWithoutConsent",
     "SubjectCases",
     "SubjectConsents",
+    "TargetGroupsInvalid",
     "Unit",
     "UnitDirectory",
     "UnknownUnit",
@@ -128,9 +151,11 @@ __all__ = [
     "age_transition",
     "birthday",
     "consent_record_id",
+    "derived_target_groups",
     "end_of_day",
     "months_before",
     "route",
     "start_of_day",
     "subject_cases_id",
+    "target_group_set",
 ]

@@ -1,9 +1,11 @@
 """A case (ärende) at one unit: routing, decisions, closing, age transition and handover.
 
-K-1..K-5 (seed 003). One aggregate per case, so the rules that tie these
+K-1..K-5 (seed 003), D-6 (seed 004). One aggregate per case, so the rules that tie these
 together hold in one place: interventions only by the responsible unit until
 responsibility has transferred (K-5); no age-transition reminders once the
-case is announced, transferred or closed (K-4). Pure domain: no I/O, no clock.
+case is announced, transferred or closed (K-4). The facts seed 004's indicators
+count live here too: the case's target groups, and the child perspective on
+every decision (D-6). Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from contracts.cases import CaseDecision, ClosingReason, UnitKind
+from contracts.vocabulary import Role, TargetGroup
 from services.cases.domain.dates import TRANSITION_AGE, AgeTransition, age_transition, end_of_day
 from services.cases.domain.errors import (
     AgeTransitionInvalid,
     CaseAlreadyClosed,
+    DecisionInvalid,
     HandoverConflict,
     HandoverIncomplete,
     HandoverWithoutConsent,
@@ -28,6 +32,12 @@ from services.cases.domain.errors import (
 )
 from services.cases.domain.handover import Handover, HandoverContent, HandoverNotFound
 from services.cases.domain.routing import Routing
+from services.cases.domain.target_groups import (
+    CASE_STAFF,
+    TargetGroupsInvalid,
+    derived_target_groups,
+    target_group_set,
+)
 from services.cases.domain.units import Unit
 
 INTERVENTION_DECISIONS = frozenset(
@@ -108,13 +118,53 @@ class Case(Aggregate):
         announce_by: date
         overdue_at: datetime
 
+    class TargetGroupsChanged(Aggregate.Event):
+        """The case's whole current set (D-6); `derived` is the part its age gave it."""
+
+        subject_id: str
+        unit: str
+        municipality_code: str
+        target_groups: list[str]
+        derived: list[str]
+        changed_at: datetime
+        changed_by: str
+
     class DecisionRecorded(Aggregate.Event):
+        """A decision with its D-6 answers and the case's target groups when it was taken.
+
+        Version 1 (before D-6) had no answers: they read as None and an empty set,
+        so old decisions load, and are told apart from new ones, which always
+        answer whether the child perspective was considered.
+        """
+
+        class_version = 2
+
         subject_id: str
         unit: str
         decision: str
         affects_planning: bool
         decided_at: datetime
         decided_by: str
+        notified_units: list[str]
+        child_perspective_considered: bool | None
+        children_in_household: bool | None
+        target_groups: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["child_perspective_considered"] = None
+            state["children_in_household"] = None
+            state["target_groups"] = []
+
+    class DecisionNotified(Aggregate.Event):
+        """K-3: the decision reached the units with open cases for the individual. Its own
+        fact (not a part of DecisionRecorded) so each public event has its own place in
+        the store, as the relay and its consumers count them."""
+
+        subject_id: str
+        unit: str
+        decision: str
+        decided_at: datetime
         notified_units: list[str]
 
     class HandoverRequested(Aggregate.Event):
@@ -182,6 +232,9 @@ class Case(Aggregate):
     ) -> Case:
         """Open the case a routing decision (K-1, K-2) sends to `unit`.
 
+        Its first target groups are what the age on arrival says (D-6): someone
+        under 19 is in children and youth, at whichever unit.
+
         A case at IOF for someone under 19 on arrival is a child & youth case:
         its age transition is scheduled at once (K-4). Only such cases keep the
         birth date, and only for that.
@@ -217,6 +270,17 @@ class Case(Aggregate):
                 unit=unit.hsa_id,
                 unit_kind=unit.kind.value,
                 opened_at=opened_at,
+            )
+        derived = derived_target_groups(routing.age_on_arrival)
+        if derived:
+            case._target_groups_changed(
+                subject_id=subject_id,
+                unit=unit.hsa_id,
+                municipality_code=unit.municipality_code,
+                target_groups=derived,
+                derived=derived,
+                changed_at=opened_at,
+                changed_by=opened_by,
             )
         if child_and_youth:
             case._schedule(
@@ -267,6 +331,8 @@ class Case(Aggregate):
         self.caseworker: str | None = None
         self.closed_at: datetime | None = None
         self.closing_reason: str | None = None
+        self.target_groups: list[str] = []
+        self.derived_target_groups: list[str] = []
 
     @event(Routed)
     def _routed(
@@ -326,6 +392,8 @@ class Case(Aggregate):
         unit: str,
         decision: CaseDecision,
         affects_planning: bool,
+        child_perspective_considered: bool,
+        children_in_household: bool | None,
         at: datetime,
         by: str,
         notified_units: list[str],
@@ -336,6 +404,12 @@ class Case(Aggregate):
         K-5: during a handover the receiving unit may investigate, but
         decisions on interventions are the sending unit's until
         responsibility has transferred.
+
+        D-6 (quality): every decision answers whether the child perspective was
+        considered. In an adult's case (one not in children and youth) it also
+        answers whether there are children in the household; in a child's case
+        that question is about someone else's children and is refused, so the
+        statistic counts only answers that mean something.
         """
         self._require_open()
         handover = self.open_handover
@@ -348,6 +422,22 @@ class Case(Aggregate):
                     f"then {self.unit} is responsible",
                     field="body.decision",
                 )
+        if self.is_child_case and children_in_household is not None:
+            raise DecisionInvalid(
+                "a child's case does not answer whether there are children in the household; "
+                "leave it out",
+                field="body.children_in_household",
+                rule="D-6",
+            )
+        if not self.is_child_case and children_in_household is None:
+            raise DecisionInvalid(
+                "an adult's case answers whether there are children in the household",
+                field="body.children_in_household",
+                rule="D-6",
+            )
+        notified = (
+            [u for u in dict.fromkeys(notified_units) if u != unit] if affects_planning else []
+        )
         self._decision_recorded(
             subject_id=self.subject_id,
             unit=unit,
@@ -355,10 +445,19 @@ class Case(Aggregate):
             affects_planning=affects_planning,
             decided_at=at,
             decided_by=by,
-            notified_units=[u for u in dict.fromkeys(notified_units) if u != unit]
-            if affects_planning
-            else [],
+            notified_units=notified,
+            child_perspective_considered=child_perspective_considered,
+            children_in_household=children_in_household,
+            target_groups=list(self.target_groups),
         )
+        if notified:
+            self._decision_notified(
+                subject_id=self.subject_id,
+                unit=unit,
+                decision=decision.value,
+                decided_at=at,
+                notified_units=notified,
+            )
 
     @event(DecisionRecorded)
     def _decision_recorded(
@@ -371,6 +470,9 @@ class Case(Aggregate):
         decided_at: datetime,
         decided_by: str,
         notified_units: list[str],
+        child_perspective_considered: bool | None,
+        children_in_household: bool | None,
+        target_groups: list[str],
     ) -> None:
         self.decisions.append(
             {
@@ -380,8 +482,74 @@ class Case(Aggregate):
                 "decided_at": decided_at,
                 "decided_by": decided_by,
                 "notified_units": notified_units,
+                "child_perspective_considered": child_perspective_considered,
+                "children_in_household": children_in_household,
             }
         )
+
+    @event(DecisionNotified)
+    def _decision_notified(
+        self,
+        *,
+        subject_id: str,
+        unit: str,
+        decision: str,
+        decided_at: datetime,
+        notified_units: list[str],
+    ) -> None:
+        """Nothing new for the case: whom it reached is in the decision already."""
+
+    # --- D-6: target groups --------------------------------------------------------------
+
+    @property
+    def is_child_case(self) -> bool:
+        """A child's case for D-6: children and youth is among its target groups."""
+        return TargetGroup.CHILDREN_AND_YOUTH.value in self.target_groups
+
+    def set_target_groups(
+        self, *, unit: str, role: Role, groups: list[TargetGroup], at: datetime, by: str
+    ) -> bool:
+        """D-6: a caseworker (or higher) of the unit holding the case sets its whole set of
+        target groups. The groups derived from age stay (see target_groups). Returns
+        whether the set changed: the same set again records nothing."""
+        self._require_open()
+        self._require_responsible(unit, "set its target groups", "D-6")
+        if role not in CASE_STAFF:
+            raise NotInvolved("target groups are set by caseworkers or their managers", rule="D-6")
+        wanted = target_group_set(groups)
+        kept = [group for group in self.derived_target_groups if group not in wanted]
+        if kept:
+            raise TargetGroupsInvalid(
+                f"{', '.join(kept)} follows from the age on arrival and stays; include it",
+                field="body.target_groups",
+            )
+        if wanted == self.target_groups:
+            return False
+        self._target_groups_changed(
+            subject_id=self.subject_id,
+            unit=self.unit,
+            municipality_code=self.municipality_code,
+            target_groups=wanted,
+            derived=list(self.derived_target_groups),
+            changed_at=at,
+            changed_by=by,
+        )
+        return True
+
+    @event(TargetGroupsChanged)
+    def _target_groups_changed(
+        self,
+        *,
+        subject_id: str,
+        unit: str,
+        municipality_code: str,
+        target_groups: list[str],
+        derived: list[str],
+        changed_at: datetime,
+        changed_by: str,
+    ) -> None:
+        self.target_groups = list(target_groups)
+        self.derived_target_groups = list(derived)
 
     def close(
         self,

@@ -11,7 +11,12 @@ from services.consent.domain.consent import (
 )
 from services.consent.domain.decisions import NO, Authorisation, Decision, decide
 from services.consent.domain.disclosures import EmergencyDisclosure, UnbornChildDisclosure
-from services.consent.domain.erasure import SubjectErasure
+from services.consent.domain.erasure import (
+    SubjectErasure,
+    culling_day,
+    idle_cutoff,
+    is_due_for_culling,
+)
 from services.consent.domain.errors import (
     ConsentAlreadyWithdrawn,
     ConsentNoLongerActive,
@@ -47,9 +52,12 @@ __all__ = [
     "UnbornChildDisclosure",
     "UnbornChildDisclosureInvalid",
     "age_on",
+    "culling_day",
     "decide",
     "distinct_parties",
     "end_of_day",
+    "idle_cutoff",
+    "is_due_for_culling",
     "may_give_consent",
     "written_justification",
 ]

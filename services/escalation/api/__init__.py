@@ -3,11 +3,12 @@
 
 from fastapi import APIRouter
 
-from services.escalation.api import ladder, meetings, red_threads
+from services.escalation.api import access_log, ladder, meetings, red_threads
 
 router = APIRouter()
 router.include_router(red_threads.router)
 router.include_router(ladder.router)
 router.include_router(meetings.router)
+router.include_router(access_log.router)
 
 __all__ = ["router"]

@@ -1,8 +1,10 @@
-"""What every escalation route shares: the application, the clock, who may see what."""
+"""What every escalation route shares: the application, the clock, problems, calendar files.
+
+Who may do what is the policy table (services.escalation.policy); whether the
+caller is a party to an object goes through services.runtime.policy.require_party."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -10,10 +12,8 @@ from fastapi import Request, Response
 from icalendar import Calendar, Event
 from pydantic import Field
 
-from contracts import Role
 from services.escalation.application import EscalationApplication
-from services.runtime.auth import Actor
-from services.runtime.problems import Problem, ProblemDetails
+from services.runtime.problems import ProblemDetails
 
 PROBLEMS: dict[int | str, dict[str, object]] = {
     401: {"model": ProblemDetails},
@@ -38,20 +38,6 @@ def app_of(request: Request) -> EscalationApplication:
 def now_of(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
-
-
-def require_role(actor: Actor, roles: Iterable[Role], what: str, rule: str) -> None:
-    allowed = set(roles)
-    if actor.role not in allowed:
-        names = " or ".join(sorted(r.value.replace("_", " ") for r in allowed))
-        raise Problem(403, "Forbidden", f"only a {names} {what}", rule=rule)
-
-
-def require_party(actor: Actor, parties: Iterable[str], what: str, rule: str) -> None:
-    if actor.org_id not in set(parties):
-        raise Problem(
-            403, "Forbidden", f"your organisation unit is not part of this {what}", rule=rule
-        )
 
 
 def ics_response(

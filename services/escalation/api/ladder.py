@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.common import PROBLEMS, Notes, Text, app_of, now_of, require_party
+from services.escalation.api.common import PROBLEMS, Notes, Text, app_of, now_of
 from services.escalation.application import Escalate, EscalationApplication, RaiseEscalation
 from services.escalation.domain import Escalation, allowed_next_steps
-from services.runtime.auth import CurrentActor
+from services.escalation.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -27,6 +28,7 @@ from services.runtime.edge import (
     audit_access,
     subject_id_for,
 )
+from services.runtime.policy import require_party
 
 router = APIRouter(prefix="/v1", tags=["escalation ladder"], responses=PROBLEMS)
 
@@ -125,7 +127,10 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
 
 @router.post("/escalations", status_code=201, response_model=EscalationView)
 async def raise_escalation(
-    body: RaiseRequest, request: Request, response: Response, actor: CurrentActor
+    body: RaiseRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("escalation.raise")],
 ) -> EscalationView:
     """Raise a matter onto the first step of its ladder (E-6)."""
     command = RaiseEscalation(
@@ -151,11 +156,11 @@ async def raise_escalation(
     "/escalations/{escalation_id}", response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
 async def get_escalation(
-    escalation_id: UUID, request: Request, actor: CurrentActor
+    escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.read")]
 ) -> EscalationView:
     application = app_of(request)
     escalation = await run_in_threadpool(application.get_escalation, escalation_id)
-    require_party(actor, escalation.parties, "escalation", rule="E-6")
+    require_party(actor, escalation.parties, what="this escalation", rule="E-6")
     if escalation.subject_id is not None:
         await audit_access(
             request, actor, escalation.subject_id, purpose=f"escalation:{escalation.track.value}"
@@ -165,7 +170,10 @@ async def get_escalation(
 
 @router.post("/escalations/{escalation_id}/steps", response_model=EscalationView)
 async def escalate(
-    escalation_id: UUID, body: StepRequest, request: Request, actor: CurrentActor
+    escalation_id: UUID,
+    body: StepRequest,
+    request: Request,
+    actor: Annotated[Actor, may("escalation.step")],
 ) -> EscalationView:
     """One step up the ladder, as the routine allows (E-6): who, when, why."""
     command = Escalate(
@@ -185,7 +193,10 @@ async def escalate(
 
 @router.post("/escalations/{escalation_id}/resolution", response_model=EscalationView)
 async def resolve_escalation(
-    escalation_id: UUID, body: ResolutionRequest, request: Request, actor: CurrentActor
+    escalation_id: UUID,
+    body: ResolutionRequest,
+    request: Request,
+    actor: Annotated[Actor, may("escalation.resolve")],
 ) -> EscalationView:
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
     application = app_of(request)

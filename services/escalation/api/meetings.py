@@ -7,6 +7,7 @@ only by the forum's member units, and never published.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import ConsultationOutcome, MonthlyMeetingKind, Role
+from contracts import ConsultationOutcome, MonthlyMeetingKind
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.common import (
     PROBLEMS,
@@ -23,13 +24,12 @@ from services.escalation.api.common import (
     app_of,
     ics_response,
     now_of,
-    require_party,
-    require_role,
 )
 from services.escalation.application import (
     EscalationApplication,
     HoldConsultation,
     RegisterCase,
+    minutes_owner,
     registration_owner,
 )
 from services.escalation.domain import (
@@ -39,7 +39,8 @@ from services.escalation.domain import (
     MonthlyMeeting,
     Registration,
 )
-from services.runtime.auth import CurrentActor
+from services.escalation.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -47,12 +48,11 @@ from services.runtime.edge import (
     audit_access,
     subject_id_for,
 )
+from services.runtime.policy import require_party
 from services.runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["monthly meetings"], responses=PROBLEMS)
 
-DEPUTIES = (Role.DEPUTY_UNIT_MANAGER,)
-MANAGERS = (Role.DEPUTY_UNIT_MANAGER, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD)
 MONTHLY_MEETING_LENGTH = timedelta(hours=2)
 Members = Annotated[list[HsaId], Field(min_length=2, max_length=50)]
 
@@ -86,8 +86,20 @@ class AttendanceRequest(RequestModel):
     present_orgs: Annotated[list[HsaId], Field(max_length=50)]
 
 
-class MinutesRequest(RequestModel):
+class CaseMinutes(RequestModel):
+    registration_id: UUID = Field(description="The case on this meeting's agenda.")
     text: Annotated[str, Field(min_length=1, max_length=20000)]
+
+
+class MinutesRequest(RequestModel):
+    text: Annotated[str, Field(min_length=1, max_length=20000)] = Field(
+        description="What concerns the forum as a whole; write about an individual in `cases`."
+    )
+    cases: Annotated[list[CaseMinutes], Field(max_length=200)] = Field(
+        default_factory=list,
+        description="The minutes of each registered case, sealed to that individual: erasing "
+        "them erases their part only.",
+    )
 
 
 class AcuteMatterRequest(RequestModel):
@@ -134,6 +146,7 @@ class RegistrationView(BaseModel):
     problem_and_question: str
     summoned_orgs: list[str]
     registered_at: datetime
+    minutes: str | None = Field(description="This case's part of the meeting's minutes.")
 
 
 class TransferView(BaseModel):
@@ -217,10 +230,13 @@ def _meeting_view(
         members=meeting.members,
         summoned_orgs=meeting.summoned_orgs,
         minute_taker=meeting.minute_taker,
-        agenda=[_registration_view(r, application) for r in meeting.registrations],
+        agenda=[
+            _registration_view(r, application, meeting.case_minutes.get(r.registration_id))
+            for r in meeting.registrations
+        ],
         present_orgs=meeting.present_orgs,
         absent_orgs=meeting.absent_orgs,
-        minutes=meeting.minutes,
+        minutes=application.unseal(minutes_owner(meeting.id), meeting.minutes),
         inventory=None
         if inventory is None
         else [
@@ -235,7 +251,9 @@ def _meeting_view(
     )
 
 
-def _registration_view(r: Registration, application: EscalationApplication) -> RegistrationView:
+def _registration_view(
+    r: Registration, application: EscalationApplication, minutes: str | None = None
+) -> RegistrationView:
     owner = registration_owner(r.subject_id, r.registration_id)
     return RegistrationView(
         id=r.registration_id,
@@ -249,13 +267,13 @@ def _registration_view(r: Registration, application: EscalationApplication) -> R
         problem_and_question=application.unseal(owner, r.problem_and_question),
         summoned_orgs=r.summoned_orgs,
         registered_at=r.registered_at,
+        minutes=application.unseal(owner, minutes),
     )
 
 
-async def _meeting_for_member(request: Request, meeting_id: UUID, org_id: str) -> MonthlyMeeting:
+async def _meeting_for_member(request: Request, meeting_id: UUID, actor: Actor) -> MonthlyMeeting:
     meeting = await run_in_threadpool(app_of(request).get_monthly_meeting, meeting_id)
-    if org_id not in meeting.members:
-        raise Problem(403, "Forbidden", "your unit is not a member of this forum", rule="E-7")
+    require_party(actor, meeting.members, what="this forum", rule="E-7")
     return meeting
 
 
@@ -264,11 +282,13 @@ async def _meeting_for_member(request: Request, meeting_id: UUID, org_id: str) -
 
 @router.post("/meeting-series", status_code=201, response_model=SeriesView)
 async def create_meeting_series(
-    body: SeriesRequest, request: Request, response: Response, actor: CurrentActor
+    body: SeriesRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("forum.create")],
 ) -> SeriesView:
     """Set up the monthly forum of the member units' deputy unit managers (E-7)."""
-    require_role(actor, MANAGERS, "sets up a monthly forum", rule="E-7")
-    require_party(actor, body.members, "forum", rule="E-7")
+    require_party(actor, body.members, what="this forum", rule="E-7")
     application = app_of(request)
     series_id = await run_in_threadpool(
         application.create_meeting_series,
@@ -283,9 +303,11 @@ async def create_meeting_series(
 
 
 @router.get("/meeting-series/{series_id}", response_model=SeriesView)
-async def get_meeting_series(series_id: UUID, request: Request, actor: CurrentActor) -> SeriesView:
+async def get_meeting_series(
+    series_id: UUID, request: Request, actor: Annotated[Actor, may("forum.read")]
+) -> SeriesView:
     series = await run_in_threadpool(app_of(request).get_meeting_series, series_id)
-    require_party(actor, series.members, "forum", rule="E-7")
+    require_party(actor, series.members, what="this forum", rule="E-7")
     return _series_view(series)
 
 
@@ -293,13 +315,16 @@ async def get_meeting_series(series_id: UUID, request: Request, actor: CurrentAc
     "/meeting-series/{series_id}/meetings", status_code=201, response_model=MonthlyMeetingView
 )
 async def plan_monthly_meeting(
-    series_id: UUID, body: PlanRequest, request: Request, response: Response, actor: CurrentActor
+    series_id: UUID,
+    body: PlanRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("forum.plan_meeting")],
 ) -> MonthlyMeetingView:
     """Plan next month's meeting: the kind alternates, the minute-taker rotates (E-7)."""
-    require_role(actor, MANAGERS, "plans the forum's meetings", rule="E-7")
     application = app_of(request)
     series = await run_in_threadpool(application.get_meeting_series, series_id)
-    require_party(actor, series.members, "forum", rule="E-7")
+    require_party(actor, series.members, what="this forum", rule="E-7")
     meeting = await run_in_threadpool(
         application.plan_monthly_meeting, series_id, starts_at=body.starts_at, at=now_of(request)
     )
@@ -311,11 +336,11 @@ async def plan_monthly_meeting(
     "/monthly-meetings/{meeting_id}", response_model=MonthlyMeetingView, openapi_extra=PERSONAL_DATA
 )
 async def get_monthly_meeting(
-    meeting_id: UUID, request: Request, actor: CurrentActor
+    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("monthly_meeting.read")]
 ) -> MonthlyMeetingView:
     """The meeting with its agenda (names and ages for the members' eyes only), attendance,
     minutes and, at the term's inventory meeting, the upcoming transfers."""
-    meeting = await _meeting_for_member(request, meeting_id, actor.org_id)
+    meeting = await _meeting_for_member(request, meeting_id, actor)
     for r in meeting.registrations:
         owner = registration_owner(r.subject_id, r.registration_id)
         await audit_access(request, actor, owner, purpose="monthly meeting agenda (E-7)")
@@ -328,10 +353,12 @@ async def get_monthly_meeting(
     response_model=RegistrationView,
 )
 async def register_case(
-    meeting_id: UUID, body: RegistrationRequest, request: Request, actor: CurrentActor
+    meeting_id: UUID,
+    body: RegistrationRequest,
+    request: Request,
+    actor: Annotated[Actor, may("monthly_meeting.register_case")],
 ) -> RegistrationView:
     """Register a case by 12:00 (Europe/Stockholm) the day before the meeting (E-7)."""
-    require_role(actor, DEPUTIES, "registers cases for the monthly meeting", rule="E-7")
     command = RegisterCase(
         meeting_id=meeting_id,
         subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
@@ -351,10 +378,13 @@ async def register_case(
 
 @router.post("/monthly-meetings/{meeting_id}/attendance", response_model=MonthlyMeetingView)
 async def record_monthly_attendance(
-    meeting_id: UUID, body: AttendanceRequest, request: Request, actor: CurrentActor
+    meeting_id: UUID,
+    body: AttendanceRequest,
+    request: Request,
+    actor: Annotated[Actor, may("monthly_meeting.record")],
 ) -> MonthlyMeetingView:
     """Who came; summoned units that did not are recorded absent (E-7)."""
-    await _meeting_for_member(request, meeting_id, actor.org_id)
+    await _meeting_for_member(request, meeting_id, actor)
     application = app_of(request)
     meeting = await run_in_threadpool(
         application.record_monthly_attendance,
@@ -368,28 +398,44 @@ async def record_monthly_attendance(
 
 @router.post("/monthly-meetings/{meeting_id}/minutes", response_model=MonthlyMeetingView)
 async def record_minutes(
-    meeting_id: UUID, body: MinutesRequest, request: Request, actor: CurrentActor
+    meeting_id: UUID,
+    body: MinutesRequest,
+    request: Request,
+    actor: Annotated[Actor, may("monthly_meeting.record")],
 ) -> MonthlyMeetingView:
-    """The minutes, kept by this meeting's minute-taker unit (E-7: the turn rotates)."""
-    await _meeting_for_member(request, meeting_id, actor.org_id)
+    """The minutes, kept by this meeting's minute-taker unit (E-7: the turn rotates): a
+    general part, and a part per registered case sealed to that individual."""
+    await _meeting_for_member(request, meeting_id, actor)
+    ids = [part.registration_id for part in body.cases]
+    if len(set(ids)) != len(ids):
+        raise Problem(
+            422,
+            "Invalid request",
+            "body.cases: one part per registered case",
+            type="https://samverkan.se/problems/invalid-request",
+            errors=[{"field": "body.cases", "message": "a case appears twice", "rule": "E-7"}],
+        )
     application = app_of(request)
     meeting = await run_in_threadpool(
-        application.record_minutes,
-        meeting_id,
-        text=body.text,
-        recorded_by=actor.hsa_id,
-        recorded_by_org=actor.org_id,
-        at=now_of(request),
+        partial(
+            application.record_minutes,
+            meeting_id,
+            text=body.text,
+            recorded_by=actor.hsa_id,
+            recorded_by_org=actor.org_id,
+            at=now_of(request),
+            case_minutes={part.registration_id: part.text for part in body.cases},
+        )
     )
     return await run_in_threadpool(_meeting_view, meeting, application)
 
 
 @router.get("/monthly-meetings/{meeting_id}/calendar.ics")
 async def monthly_meeting_calendar(
-    meeting_id: UUID, request: Request, actor: CurrentActor
+    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("monthly_meeting.read")]
 ) -> Response:
     """The monthly meeting as an iCalendar file."""
-    meeting = await _meeting_for_member(request, meeting_id, actor.org_id)
+    meeting = await _meeting_for_member(request, meeting_id, actor)
     summary = (
         "Avstämningsmöte biträdande enhetschefer"
         if meeting.kind is MonthlyMeetingKind.ALIGNMENT
@@ -429,13 +475,13 @@ def _acute_view(matter: AcuteMatter, application: EscalationApplication) -> Acut
 
 @router.post("/acute-matters", status_code=201, response_model=AcuteMatterView, tags=["acute"])
 async def raise_acute_matter(
-    body: AcuteMatterRequest, request: Request, response: Response, actor: CurrentActor
+    body: AcuteMatterRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("acute_matter.raise")],
 ) -> AcuteMatterView:
     """An acute matter goes straight to the other unit's deputy unit manager, outside the
     monthly rhythm: no registration, no cutoff (E-8)."""
-    require_role(
-        actor, (Role.CASEWORKER, Role.DEPUTY_UNIT_MANAGER), "raises an acute matter", rule="E-8"
-    )
     application = app_of(request)
     matter_id = await run_in_threadpool(
         application.raise_acute_matter,
@@ -458,11 +504,11 @@ async def raise_acute_matter(
     openapi_extra=PERSONAL_DATA,
 )
 async def get_acute_matter(
-    matter_id: UUID, request: Request, actor: CurrentActor
+    matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.read")]
 ) -> AcuteMatterView:
     application = app_of(request)
     matter = await run_in_threadpool(application.get_acute_matter, matter_id)
-    require_party(actor, [matter.from_org, matter.to_org], "acute matter", rule="E-8")
+    require_party(actor, [matter.from_org, matter.to_org], what="this acute matter", rule="E-8")
     if matter.subject_id is not None:
         await audit_access(request, actor, matter.subject_id, purpose="acute matter (E-8)")
     return await run_in_threadpool(_acute_view, matter, application)
@@ -470,7 +516,7 @@ async def get_acute_matter(
 
 @router.post("/acute-matters/{matter_id}/taken", response_model=AcuteMatterView, tags=["acute"])
 async def take_acute_matter(
-    matter_id: UUID, request: Request, actor: CurrentActor
+    matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.take")]
 ) -> AcuteMatterView:
     """The receiving unit's deputy unit manager takes the acute matter (E-8)."""
     application = app_of(request)
@@ -492,7 +538,10 @@ async def take_acute_matter(
     "/consultations", status_code=201, response_model=ConsultationView, tags=["consultation"]
 )
 async def hold_consultation(
-    body: ConsultationRequest, request: Request, response: Response, actor: CurrentActor
+    body: ConsultationRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("consultation.hold")],
 ) -> ConsultationView:
     """Record a consultation (E-9): anonymous (no individual at all) or named."""
     if body.anonymous == (body.personnummer is not None):
@@ -527,11 +576,13 @@ async def hold_consultation(
     openapi_extra=PERSONAL_DATA,
 )
 async def get_consultation(
-    consultation_id: UUID, request: Request, actor: CurrentActor
+    consultation_id: UUID, request: Request, actor: Annotated[Actor, may("consultation.read")]
 ) -> ConsultationView:
     application = app_of(request)
     c = await run_in_threadpool(application.get_consultation, consultation_id)
-    require_party(actor, [c.consulting_org, *c.consulted_orgs], "consultation", rule="E-9")
+    require_party(
+        actor, [c.consulting_org, *c.consulted_orgs], what="this consultation", rule="E-9"
+    )
     if c.subject_id is not None:
         await audit_access(request, actor, c.subject_id, purpose="consultation (E-9)")
     return await run_in_threadpool(_consultation_view, c, application)

@@ -30,7 +30,6 @@ from services.escalation.api.common import (
     app_of,
     ics_response,
     now_of,
-    require_role,
 )
 from services.escalation.application import (
     EscalationApplication,
@@ -41,7 +40,8 @@ from services.escalation.application import (
 )
 from services.escalation.deadlines import Deadline
 from services.escalation.domain import RedThread
-from services.runtime.auth import Actor, CurrentActor
+from services.escalation.policy import may
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -49,6 +49,7 @@ from services.runtime.edge import (
     audit_access,
     subject_id_for,
 )
+from services.runtime.policy import require_party
 from services.runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["red thread"], responses=PROBLEMS)
@@ -195,18 +196,30 @@ def _view(red_thread: RedThread, application: EscalationApplication) -> RedThrea
 
 
 def _require_involved(actor: Actor, red_thread: RedThread) -> None:
-    """Only the coordinator and the organisations in the thread see it."""
-    if actor.role is not Role.COORDINATOR and actor.org_id not in red_thread.concerned_orgs:
-        raise Problem(403, "Forbidden", "your organisation is not part of this red thread")
+    """The organisations in the thread see it, and so does its coordinator (E-3).
+
+    Until a coordinator has taken the thread it waits for one at the coordination
+    office, so any coordinator (the policy table admits only theirs) may see it and
+    act on it; from then on only the one who took it.
+    """
+    if actor.role is Role.COORDINATOR and red_thread.coordinator in (None, actor.hsa_id):
+        return
+    require_party(actor, red_thread.concerned_orgs, what="this red thread", rule="E-3")
 
 
-def _require_coordinator(actor: Actor, what: str) -> None:
-    require_role(actor, [Role.COORDINATOR], what, rule="E-3")
+async def _coordinated(request: Request, actor: Actor, red_thread_id: UUID) -> None:
+    """Object level for the coordinator's steps (E-3): this thread is theirs to run."""
+    red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    if red_thread.coordinator not in (None, actor.hsa_id):
+        raise Problem(403, "Forbidden", "another coordinator has taken this red thread", rule="E-3")
 
 
 @router.post("/red-threads", status_code=201, response_model=RedThreadView)
 async def pull_red_thread(
-    body: PullRequest, request: Request, response: Response, actor: CurrentActor
+    body: PullRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("red_thread.pull")],
 ) -> RedThreadView:
     """Pull the red thread (E-1, E-2): ambulance, rescue services or police only."""
     command = PullRedThread(
@@ -230,7 +243,7 @@ async def pull_red_thread(
     "/red-threads/{red_thread_id}", response_model=RedThreadView, openapi_extra=PERSONAL_DATA
 )
 async def get_red_thread(
-    red_thread_id: UUID, request: Request, actor: CurrentActor
+    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> RedThreadView:
     application = app_of(request)
     red_thread = await run_in_threadpool(application.get_red_thread, red_thread_id)
@@ -241,10 +254,13 @@ async def get_red_thread(
 
 @router.post("/red-threads/{red_thread_id}/coordinator", response_model=RedThreadView)
 async def assign_coordinator(
-    red_thread_id: UUID, body: CoordinatorRequest, request: Request, actor: CurrentActor
+    red_thread_id: UUID,
+    body: CoordinatorRequest,
+    request: Request,
+    actor: Annotated[Actor, may("red_thread.assign_coordinator")],
 ) -> RedThreadView:
     """A coordinator at the coordination office takes the red thread (E-3)."""
-    _require_coordinator(actor, "assigns the red thread's coordinator")
+    await _coordinated(request, actor, red_thread_id)
     red_thread = await run_in_threadpool(
         app_of(request).assign_coordinator,
         red_thread_id,
@@ -257,13 +273,16 @@ async def assign_coordinator(
 
 @router.post("/red-threads/{red_thread_id}/meeting", response_model=RedThreadView)
 async def schedule_meeting(
-    red_thread_id: UUID, body: MeetingRequest, request: Request, actor: CurrentActor
+    red_thread_id: UUID,
+    body: MeetingRequest,
+    request: Request,
+    actor: Annotated[Actor, may("red_thread.schedule_meeting")],
 ) -> RedThreadView:
     """The coordinator convenes the meeting within 14 days (E-3), on a legal basis (E-4).
 
     Again only while the meeting is on hold: a new time, on a basis that holds then.
     """
-    _require_coordinator(actor, "convenes the red-thread meeting")
+    await _coordinated(request, actor, red_thread_id)
     command = ScheduleMeeting(
         red_thread_id=red_thread_id,
         meeting_at=body.meeting_at,
@@ -278,14 +297,17 @@ async def schedule_meeting(
 
 @router.post("/red-threads/{red_thread_id}/meeting/held", response_model=RedThreadView)
 async def record_meeting_held(
-    red_thread_id: UUID, body: MeetingHeldRequest, request: Request, actor: CurrentActor
+    red_thread_id: UUID,
+    body: MeetingHeldRequest,
+    request: Request,
+    actor: Annotated[Actor, may("red_thread.record_meeting")],
 ) -> RedThreadView:
     """The meeting took place: attendance per summoned organisation, and the outcome (E-3).
 
     Every summoned organisation not among `attended_orgs` is recorded absent
     (MeetingAbsenceRecorded, a deviation).
     """
-    _require_coordinator(actor, "records the red-thread meeting")
+    await _coordinated(request, actor, red_thread_id)
     command = RecordMeetingHeld(
         red_thread_id=red_thread_id,
         attended_orgs=list(body.attended_orgs),
@@ -301,10 +323,13 @@ async def record_meeting_held(
 
 @router.post("/red-threads/{red_thread_id}/follow-up", response_model=RedThreadView)
 async def book_follow_up(
-    red_thread_id: UUID, body: FollowUpRequest, request: Request, actor: CurrentActor
+    red_thread_id: UUID,
+    body: FollowUpRequest,
+    request: Request,
+    actor: Annotated[Actor, may("red_thread.book_follow_up")],
 ) -> RedThreadView:
     """Book the follow-up and evaluation after the meeting (E-5), on a legal basis (E-4)."""
-    _require_coordinator(actor, "books the follow-up")
+    await _coordinated(request, actor, red_thread_id)
     red_thread = await run_in_threadpool(
         app_of(request).book_follow_up,
         red_thread_id,
@@ -317,10 +342,13 @@ async def book_follow_up(
 
 @router.post("/red-threads/{red_thread_id}/follow-up/evaluation", response_model=RedThreadView)
 async def evaluate_follow_up(
-    red_thread_id: UUID, body: EvaluationRequest, request: Request, actor: CurrentActor
+    red_thread_id: UUID,
+    body: EvaluationRequest,
+    request: Request,
+    actor: Annotated[Actor, may("red_thread.evaluate_follow_up")],
 ) -> RedThreadView:
     """The follow-up was held: attendance and how things stand (E-5)."""
-    _require_coordinator(actor, "records the follow-up evaluation")
+    await _coordinated(request, actor, red_thread_id)
     command = EvaluateFollowUp(
         red_thread_id=red_thread_id,
         attended_orgs=list(body.attended_orgs),
@@ -336,10 +364,10 @@ async def evaluate_follow_up(
 
 @router.post("/red-threads/{red_thread_id}/closure", response_model=RedThreadView)
 async def close_red_thread(
-    red_thread_id: UUID, request: Request, actor: CurrentActor
+    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.close")]
 ) -> RedThreadView:
     """Close the red thread: only after its follow-up was evaluated (E-5)."""
-    _require_coordinator(actor, "closes the red thread")
+    await _coordinated(request, actor, red_thread_id)
     red_thread = await run_in_threadpool(
         app_of(request).close_red_thread, red_thread_id, closed_by=actor.hsa_id, at=now_of(request)
     )
@@ -347,7 +375,9 @@ async def close_red_thread(
 
 
 @router.get("/red-threads/{red_thread_id}/meeting.ics")
-async def meeting_calendar(red_thread_id: UUID, request: Request, actor: CurrentActor) -> Response:
+async def meeting_calendar(
+    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
+) -> Response:
     """The red-thread meeting as an iCalendar file (tentative while on hold)."""
     red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
     _require_involved(actor, red_thread)
@@ -367,7 +397,7 @@ async def meeting_calendar(red_thread_id: UUID, request: Request, actor: Current
 
 @router.get("/red-threads/{red_thread_id}/follow-up.ics")
 async def follow_up_calendar(
-    red_thread_id: UUID, request: Request, actor: CurrentActor
+    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> Response:
     """The follow-up and evaluation as an iCalendar file (tentative while on hold)."""
     red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
@@ -392,7 +422,9 @@ def _description(red_thread: RedThread) -> str:
 
 
 @router.get("/deadlines", response_model=list[DeadlineView])
-async def deadlines(request: Request, actor: CurrentActor) -> list[DeadlineView]:
+async def deadlines(
+    request: Request, actor: Annotated[Actor, may("deadlines.read")]
+) -> list[DeadlineView]:
     """The caller's organisation's deadlines: those coming, and those missed (D-7)."""
     now = now_of(request)
     found = await run_in_threadpool(app_of(request).deadlines_for, actor.org_id, now)

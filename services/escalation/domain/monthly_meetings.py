@@ -238,10 +238,21 @@ class MonthlyMeeting(Aggregate):
         recorded_at: datetime
 
     class MinutesRecorded(Aggregate.Event):
+        """`text` is the general part; `case_minutes` the part about each registered case,
+        by registration id (both sealed by the application: see `record_minutes`)."""
+
+        class_version = 2
+
         text: str
         recorded_by: str
         recorded_by_org: str
         recorded_at: datetime
+        case_minutes: dict[str, str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Minutes recorded before the per-case part existed had only the general text."""
+            state["case_minutes"] = {}
 
     @classmethod
     def plan(
@@ -286,6 +297,7 @@ class MonthlyMeeting(Aggregate):
         self.absent_orgs: list[str] = []
         self.minutes: str | None = None
         self.minutes_by: str | None = None
+        self.case_minutes: dict[UUID, str] = {}
 
     @property
     def registration_cutoff(self) -> datetime:
@@ -424,9 +436,22 @@ class MonthlyMeeting(Aggregate):
         self.absent_orgs = absent_orgs
 
     def record_minutes(
-        self, *, text: str, recorded_by: str, recorded_by_org: str, now: datetime
+        self,
+        *,
+        text: str,
+        recorded_by: str,
+        recorded_by_org: str,
+        now: datetime,
+        case_minutes: dict[UUID, str] | None = None,
     ) -> None:
-        """E-7: minutes are kept by this meeting's minute-taker (the turn rotates)."""
+        """E-7: minutes are kept by this meeting's minute-taker (the turn rotates).
+
+        Minutes concern several people, so they come in parts: `text` for what
+        concerns the forum (decisions on routines, the inventory), and one part
+        per registered case in `case_minutes`. The application seals each case's
+        part with that individual's key, so erasing one individual erases their
+        part and nobody else's.
+        """
         if recorded_by_org != self.minute_taker:
             raise NotTheMinuteTaker(
                 f"the minutes of this meeting are kept by {self.minute_taker} (the turn rotates)"
@@ -437,16 +462,34 @@ class MonthlyMeeting(Aggregate):
             raise MonthlyMeetingConflict("the minutes were already recorded")
         if not text.strip():
             raise MonthlyMeetingInvalid("the minutes are empty")
+        parts = case_minutes or {}
+        registered = {r.registration_id for r in self.registrations}
+        strangers = [str(r) for r in parts if r not in registered]
+        if strangers:
+            raise MonthlyMeetingInvalid(
+                f"no case registered for this meeting has the id {', '.join(strangers)}"
+            )
+        empty = [str(r) for r, part in parts.items() if not part.strip()]
+        if empty:
+            raise MonthlyMeetingInvalid(f"the minutes of case {', '.join(empty)} are empty")
         self._minutes(
             text=text.strip(),
             recorded_by=recorded_by,
             recorded_by_org=recorded_by_org,
             recorded_at=now,
+            case_minutes={str(r): part.strip() for r, part in parts.items()},
         )
 
     @event(MinutesRecorded)
     def _minutes(
-        self, *, text: str, recorded_by: str, recorded_by_org: str, recorded_at: datetime
+        self,
+        *,
+        text: str,
+        recorded_by: str,
+        recorded_by_org: str,
+        recorded_at: datetime,
+        case_minutes: dict[str, str],
     ) -> None:
         self.minutes = text
         self.minutes_by = recorded_by
+        self.case_minutes = {UUID(r): part for r, part in case_minutes.items()}

@@ -3,12 +3,13 @@ disclosure control (D-5, D-6), the annual report (D-5). Parse, authorise, call, 
 
 from fastapi import APIRouter
 
-from services.reporting.api import annual, deviations, statistics
+from services.reporting.api import access_log, annual, deviations, statistics
 from services.reporting.api.statistics import statistics_csv, statistics_report
 
 router = APIRouter()
 router.include_router(deviations.router)
 router.include_router(statistics.router)
 router.include_router(annual.router)
+router.include_router(access_log.router)
 
 __all__ = ["router", "statistics_csv", "statistics_report"]

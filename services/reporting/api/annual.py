@@ -1,22 +1,30 @@
-"""The de-identified annual report for the local collaboration body (D-5)."""
+"""The de-identified annual report for the local collaboration body (D-5), and its
+publication: the counts go out as `AnnualReportPublished` (issue #7)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
 
-from services.reporting.annual import annual_report, report_csv, report_html
+from contracts.reporting import AREA_PATTERN
+from services.reporting.annual import AnnualReport, annual_report, report_csv, report_html
 from services.reporting.api.common import (
     CSV_MEDIA_TYPE,
     app_of,
     new_router,
+    require_unit,
 )
-from services.reporting.domain import may_report_deviation
-from services.runtime.auth import CurrentActor
-from services.runtime.problems import Problem
+from services.reporting.policy import may
+from services.reporting.publication import publishable_year
+from services.runtime.auth import Actor
+from services.runtime.edge import RequestModel
 
 router = new_router()
 
@@ -36,7 +44,7 @@ router = new_router()
 async def get_annual_report(
     year: Annotated[int, Path(ge=2000, le=2100)],
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("annual_report.read")],
     area: Annotated[
         str | None,
         Query(
@@ -47,22 +55,78 @@ async def get_annual_report(
     ] = None,
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",
 ) -> Response:
-    """D-5: the year's deviations, de-identified, for the local collaboration body.
+    """D-5: the year's deviations, de-identified, for the local collaboration body, and
+    the four follow-up indicator groups by target group (D-6), disclosure-controlled.
 
     For managers (deputy unit manager and above): the working group's input.
-    A year without deviations gives an empty report.
+    A year without deviations gives an empty report. The area narrows the
+    deviations; the indicators are everything the statistics have counted.
     """
-    if not may_report_deviation(actor.role):
-        raise Problem(
-            403,
-            "Forbidden",
-            "the annual report is for managers of the collaboration body",
-            rule="D-5",
-        )
-    facts = await run_in_threadpool(app_of(request).annual_facts, area)
-    report = annual_report(year, area or "all", facts)
+    report = await run_in_threadpool(_report, request, year, area or "all")
     if format == "csv":
         return Response(report_csv(report), media_type=CSV_MEDIA_TYPE)
     if format == "html":
         return HTMLResponse(report_html(report))
     return JSONResponse(report.as_json())
+
+
+def _report(request: Request, year: int, area: str) -> AnnualReport:
+    """The year's report: the area's deviations and the statistics view's indicators
+    (D-6), under the configured disclosure control."""
+    facts = app_of(request).annual_facts(None if area == "all" else area)
+    counts = request.app.state.statistics.counts()
+    return annual_report(year, area, facts, indicators=counts, control=request.app.state.disclosure)
+
+
+class PublishAnnualReport(RequestModel):
+    """D-5: publish the year's report for a collaboration area to the local body."""
+
+    year: int = Field(ge=2000, le=2100, examples=[2026])
+    area: str = Field(
+        "all",
+        pattern=AREA_PATTERN,
+        description="Collaboration area: HSA-id prefix of its organisations, or 'all'.",
+        examples=["SE2321000016"],
+    )
+
+
+class Publication(BaseModel):
+    publication_id: UUID
+    year: int
+    area: str
+    revision: int = Field(description="1 at first, one more each time it is published again.")
+    published_at: datetime
+
+
+@router.post("/annual-reports", status_code=201, response_model=Publication)
+async def publish_annual_report(
+    body: PublishAnnualReport,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("annual_report.publish")],
+) -> Publication:
+    """D-5: publish the year's de-identified report to the local collaboration body.
+
+    Records the publication and publishes `AnnualReportPublished` with the
+    disclosure-controlled counts (no subject, no free text). Publishing the same
+    year and area again makes a new revision with the counts as they are now.
+    """
+    require_unit(actor)
+    now = request.app.state.clock.now()
+    publishable_year(body.year, now)  # before the report is worked out
+    report = await run_in_threadpool(_report, request, body.year, body.area)
+    publication = await run_in_threadpool(
+        app_of(request).publish_annual_report,
+        report,
+        disclosure_method=request.app.state.disclosure.method,
+        published_by_org=actor.org_id,
+        at=now,
+    )
+    response.headers["Location"] = f"/v1/annual-reports/{body.year}?area={quote(body.area)}"
+    return Publication(
+        publication_id=publication.id,
+        year=body.year,
+        area=body.area,
+        revision=publication.revision,
+        published_at=now,
+    )

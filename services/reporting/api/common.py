@@ -12,6 +12,7 @@ from contracts import HSA_ID_PATTERN
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation
 from services.runtime.auth import Actor
+from services.runtime.policy import not_a_party
 from services.runtime.problems import Problem, ProblemDetails
 
 
@@ -49,10 +50,6 @@ def require_unit(actor: Actor) -> None:
 
 
 def require_concerned(actor: Actor, deviation: Deviation) -> None:
+    """The reporting unit, the affected organisations and the signers read a deviation (D-2)."""
     if not deviation.concerns(actor.org_id):
-        raise Problem(
-            403,
-            "Forbidden",
-            "only the reporting unit and the affected organisations may read a deviation",
-            rule="D-2",
-        )
+        raise not_a_party("this deviation", rule="D-2")

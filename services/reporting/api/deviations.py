@@ -34,8 +34,9 @@ from services.reporting.application import (
     SignSummary,
 )
 from services.reporting.domain import Deviation, Signature
+from services.reporting.policy import may
 from services.runtime.audit import Action
-from services.runtime.auth import Actor, CurrentActor
+from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
@@ -135,7 +136,10 @@ class DeviationView(BaseModel):
 
 @router.post("/deviations", status_code=201, response_model=Created)
 async def report_deviation(
-    body: DeviationRequest, request: Request, response: Response, actor: CurrentActor
+    body: DeviationRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("deviation.report")],
 ) -> Created:
     """Report a collaboration failure (D-2 step 1): at least deputy unit manager."""
     require_unit(actor)
@@ -218,7 +222,9 @@ async def _readable(request: Request, actor: Actor, deviation_id: UUID, purpose:
 
 
 @router.get("/deviations/{deviation_id}", response_model=DeviationView, openapi_extra=PERSONAL_DATA)
-async def get_deviation(deviation_id: UUID, request: Request, actor: CurrentActor) -> DeviationView:
+async def get_deviation(
+    deviation_id: UUID, request: Request, actor: Annotated[Actor, may("deviation.read")]
+) -> DeviationView:
     """Both steps of a deviation (D-2), for the organisations it concerns."""
     deviation = await _readable(request, actor, deviation_id, "deviation follow-up (D-2)")
     return deviation_view(deviation, app_of(request))
@@ -270,7 +276,7 @@ def export_csv(export: DeviationExport) -> str:
 async def export_deviation(
     deviation_id: UUID,
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("deviation.export")],
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
 ) -> Any:
     """D-4: export a deviation to your organisation's own incident system (JSON or CSV).
@@ -317,7 +323,10 @@ def _signer(actor: Actor, name: str, title: str) -> SignSummary:
 
 @router.put("/deviations/{deviation_id}/summary", status_code=204)
 async def propose_summary(
-    deviation_id: UUID, body: SummaryRequest, request: Request, actor: CurrentActor
+    deviation_id: UUID,
+    body: SummaryRequest,
+    request: Request,
+    actor: Annotated[Actor, may("deviation.propose_summary")],
 ) -> Response:
     """D-2 step 2: propose the joint summary and sign it for your side.
 
@@ -336,7 +345,10 @@ async def propose_summary(
 
 @router.post("/deviations/{deviation_id}/summary/countersignature", response_model=Countersigned)
 async def countersign_summary(
-    deviation_id: UUID, body: CountersignRequest, request: Request, actor: CurrentActor
+    deviation_id: UUID,
+    body: CountersignRequest,
+    request: Request,
+    actor: Annotated[Actor, may("deviation.countersign")],
 ) -> Countersigned:
     """D-2 step 2: the other side signs; every party gets feedback (D-3)."""
     command = _signer(actor, body.signer_name, body.signer_title)

@@ -19,9 +19,25 @@ from services.reporting.api.common import (
     CSV_RESPONSE,
     new_router,
 )
-from services.reporting.disclosure import CELL_KEY, TOTAL, DisclosureControl, Published, grid
-from services.reporting.statistics import INDICATORS, MEASURES, Row, StatisticsView
-from services.runtime.auth import CurrentActor
+from services.reporting.disclosure import (
+    CELL_KEY,
+    TOTAL,
+    DisclosureControl,
+    Published,
+    grid,
+    share,
+)
+from services.reporting.policy import may
+from services.reporting.statistics import (
+    INDICATORS,
+    MEASURES,
+    SHARES,
+    Row,
+    Share,
+    StatisticsView,
+    split_dimension,
+)
+from services.runtime.auth import Actor
 
 router = new_router()
 
@@ -52,6 +68,13 @@ class Totals(BaseModel):
     all: Margin
 
 
+class ShareCell(BaseModel):
+    month: str = Field(description="The month, or 'total' for the whole period.")
+    target_group: str = Field(examples=["co_morbidity"])
+    share: float | None = Field(description="Null when a count it comes from is suppressed.")
+    suppressed: bool
+
+
 class StatisticsReport(BaseModel):
     suppression: str = SUPPRESSION_NOTE
     secondary_suppression: str = SECONDARY_NOTE
@@ -61,6 +84,13 @@ class StatisticsReport(BaseModel):
     )
     indicators: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="The D-6 indicator groups and their measures."
+    )
+    shares: dict[str, list[ShareCell]] = Field(
+        default_factory=dict,
+        description=(
+            "D-6 shares per month and target group, from the published counts: suppressed "
+            "when either count is."
+        ),
     )
 
 
@@ -80,12 +110,31 @@ def _margin(key: str, table: Published, entry: tuple[str, str]) -> Margin:
     return Margin(key=key, count=shown, suppressed=shown is None)
 
 
+def share_cells(table: Published, definition: Share) -> list[ShareCell]:
+    """The share per month (and over the period) and target group of one by-group table."""
+    groups = sorted({split_dimension(c)[0] for _, c in table.counts if c != TOTAL and ":" in c})
+    months = [*sorted({r for r, _ in table.counts if r != TOTAL}), TOTAL]
+    cells = []
+    for month in months:
+        for group in groups:
+            part = table.shown((month, f"{group}:{definition.part}"))
+            other = table.shown((month, f"{group}:{definition.other}"))
+            if part == 0 and other == 0:
+                continue
+            value = share(part, other)
+            cells.append(
+                ShareCell(month=month, target_group=group, share=value, suppressed=value is None)
+            )
+    return cells
+
+
 def statistics_report(
     rows: list[Row], control: DisclosureControl | None = None
 ) -> StatisticsReport:
     measures: dict[str, list[Cell]] = {}
     totals: dict[str, Totals] = {}
-    for measure, table in published_tables(rows, control).items():
+    tables = published_tables(rows, control)
+    for measure, table in tables.items():
         measures[measure] = [
             Cell(month=month, dimension=dimension, count=count, suppressed=count is None)
             for month, dimension, count in table.cells()
@@ -99,7 +148,10 @@ def statistics_report(
             by_dimension=[_margin(d, table, (TOTAL, d)) for d in dimensions],
             all=_margin(TOTAL, table, (TOTAL, TOTAL)),
         )
-    report = StatisticsReport(measures=measures, totals=totals, indicators=dict(INDICATORS))
+    shares = {name: share_cells(tables[d.measure], d) for name, d in SHARES.items()}
+    report = StatisticsReport(
+        measures=measures, totals=totals, indicators=dict(INDICATORS), shares=shares
+    )
     if control is not None and control.method == CELL_KEY:
         report.suppression = CELL_KEY_NOTE
         report.secondary_suppression = ""
@@ -107,7 +159,9 @@ def statistics_report(
 
 
 def statistics_csv(report: StatisticsReport) -> str:
-    """One line per published value: cells, then each measure's margins ("total")."""
+    """One line per published value: cells, then each measure's margins ("total"), then
+    the D-6 shares (the share's name as measure, the target group as dimension, the
+    share, a fraction from 0 to 1, as count)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["measure", "month", "dimension", "count", "suppressed"])
@@ -122,6 +176,10 @@ def statistics_csv(report: StatisticsReport) -> str:
         for margin in margins.by_dimension:
             writer.writerow(_csv_row(measure, TOTAL, margin.key, margin.count))
         writer.writerow(_csv_row(measure, TOTAL, TOTAL, margins.all.count))
+    for name, shares in report.shares.items():
+        for ratio in shares:
+            shown = "" if ratio.share is None else str(ratio.share)
+            writer.writerow([name, ratio.month, ratio.target_group, shown, str(ratio.suppressed)])
     return out.getvalue()
 
 
@@ -132,7 +190,7 @@ def _csv_row(measure: str, month: str, dimension: str, count: int | None) -> lis
 @router.get("/statistics", response_model=StatisticsReport, responses=CSV_RESPONSE)
 async def get_statistics(
     request: Request,
-    actor: CurrentActor,
+    actor: Annotated[Actor, may("statistics.read")],
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
 ) -> Any:
     """Monthly counts per measure (D-6 indicators), with margins; disclosure-controlled (D-5)."""
@@ -144,7 +202,9 @@ async def get_statistics(
 
 
 @router.get("/statistics.csv", response_class=Response, responses=CSV_RESPONSE)
-async def get_statistics_csv(request: Request, actor: CurrentActor) -> Response:
+async def get_statistics_csv(
+    request: Request, actor: Annotated[Actor, may("statistics.read")]
+) -> Response:
     """The same statistics as CSV (D-6), for spreadsheets."""
     view: StatisticsView = request.app.state.statistics
     report = statistics_report(await run_in_threadpool(view.counts), request.app.state.disclosure)

@@ -1,0 +1,148 @@
+"""Screenings for alcohol and drug use (D-6 prevention): record one, read it back.
+
+A personnummer arrives only in the request body and becomes a subject id at
+once. The score, if kept, is sealed to the individual and read back only by
+the organisation that recorded it, with an access-log record; the topic gets
+the fact of the screening and never the score.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from contracts.vocabulary import (
+    OrgType,
+    ScreeningInstrument,
+    ScreeningOccasion,
+    ScreeningOutcome,
+    TargetGroup,
+)
+from services.cases.api.common import D6, application, now
+from services.cases.application import RecordScreening
+from services.cases.domain import Screening
+from services.cases.policy import may
+from services.runtime.auth import Actor
+from services.runtime.edge import PERSONAL_DATA, Personnummer, RequestModel, audit_access, identify
+from services.runtime.policy import require_party
+from services.runtime.privacy import ERASED
+
+router = APIRouter()
+
+
+class ScreeningRequest(RequestModel):
+    personnummer: Personnummer
+    instrument: ScreeningInstrument = Field(json_schema_extra=D6)
+    occasion: ScreeningOccasion = Field(
+        description="`new_visit`, or `follow_up` of an earlier new-visit screening.",
+        json_schema_extra=D6,
+    )
+    outcome: ScreeningOutcome = Field(
+        description="Whether the offered screening was done.", json_schema_extra=D6
+    )
+    screened_on: date = Field(
+        description="The Swedish day of the visit; not in the future.", json_schema_extra=D6
+    )
+    follows_up: UUID | None = Field(
+        None,
+        description="For a follow-up (required): the new-visit screening of the same "
+        "individual and instrument it follows up. Left out at a new visit.",
+        json_schema_extra=D6,
+    )
+    score: int | None = Field(
+        None,
+        description="The score, if the organisation keeps it (AUDIT 0-40, DUDIT 0-44): "
+        "personal data, sealed to the individual and never published.",
+        json_schema_extra=D6,
+    )
+
+
+class RecordedScreening(BaseModel):
+    id: UUID
+    subject_id: str
+    instrument: ScreeningInstrument
+    occasion: ScreeningOccasion
+    outcome: ScreeningOutcome
+    screened_on: date
+    follows_up: UUID | None
+    score_kept: bool
+    org_id: str
+    org_type: OrgType
+    target_groups: list[TargetGroup]
+    """The individual's open cases' target groups when it was recorded."""
+    recorded_at: datetime
+    recorded_by: str
+
+
+class ScreeningView(RecordedScreening):
+    score: int | Literal["[erased]"] | None
+    """As recorded; `[erased]` once the individual's data is erased."""
+
+
+def recorded(screening: Screening) -> RecordedScreening:
+    return RecordedScreening(
+        id=screening.id,
+        subject_id=screening.subject_id,
+        instrument=ScreeningInstrument(screening.instrument),
+        occasion=ScreeningOccasion(screening.occasion),
+        outcome=ScreeningOutcome(screening.outcome),
+        screened_on=screening.screened_on,
+        follows_up=screening.follows_up,
+        score_kept=screening.score is not None,
+        org_id=screening.org_id,
+        org_type=OrgType(screening.org_type),
+        target_groups=[TargetGroup(group) for group in screening.target_groups],
+        recorded_at=screening.recorded_at,
+        recorded_by=screening.recorded_by,
+    )
+
+
+@router.post("/screenings", status_code=201, response_model=RecordedScreening)
+async def record_screening(
+    body: ScreeningRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("screening.record")],
+) -> RecordedScreening:
+    """Record that AUDIT or DUDIT was offered, and done or declined (D-6): caseworkers
+    (or higher) in health care, psychiatry, social services or private care."""
+    subject = identify(request, body.personnummer)
+    command = RecordScreening(
+        subject_id=subject.subject_id,
+        instrument=body.instrument,
+        occasion=body.occasion,
+        outcome=body.outcome,
+        screened_on=body.screened_on,
+        follows_up=body.follows_up,
+        score=body.score,
+        org_id=actor.org_id,
+        org_type=actor.org_type,
+        role=actor.role,
+        by=actor.hsa_id,
+    )
+    screening = await run_in_threadpool(
+        application(request).record_screening, command, at=now(request)
+    )
+    response.headers["Location"] = f"/v1/screenings/{screening.id}"
+    return recorded(screening)
+
+
+@router.get("/screenings/{screening_id}", response_model=ScreeningView, openapi_extra=PERSONAL_DATA)
+async def get_screening(
+    screening_id: UUID, request: Request, actor: Annotated[Actor, may("screening.read")]
+) -> ScreeningView:
+    """A screening with its score, for the organisation that recorded it."""
+    app = application(request)
+    screening = await run_in_threadpool(app.get_screening, screening_id)
+    require_party(actor, [screening.org_id], what="this screening", rule="D-6")
+    score = await run_in_threadpool(app.screening_score, screening)
+    await audit_access(request, actor, screening.subject_id, purpose="screening (D-6)")
+    return ScreeningView(
+        **recorded(screening).model_dump(),
+        score=ERASED if isinstance(score, str) else score,
+    )

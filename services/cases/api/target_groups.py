@@ -1,0 +1,69 @@
+"""A case's target groups (D-6): the whole set, put by a caseworker of the holding unit.
+
+The set is replaced, not patched: the caller sends every group that applies
+now, and the statistics receive the whole current set each time it changes.
+The group derived from age (children and youth, under 19 on arrival) stays,
+so a set without it is refused (services.cases.domain.target_groups).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from contracts.vocabulary import TargetGroup
+from services.cases.api.common import D6, application, now
+from services.cases.domain import Case
+from services.cases.policy import may
+from services.runtime.auth import Actor
+from services.runtime.edge import RequestModel
+
+router = APIRouter()
+
+
+class TargetGroupsRequest(RequestModel):
+    target_groups: Annotated[list[TargetGroup], Field(max_length=2 * len(TargetGroup))] = Field(
+        description="Every target group that applies now (an empty list: none); "
+        "a group named twice counts once.",
+        json_schema_extra=D6,
+    )
+
+
+class TargetGroupsView(BaseModel):
+    case_id: UUID
+    target_groups: list[TargetGroup]
+    """The whole current set, sorted."""
+    derived_from_age: list[TargetGroup]
+    """The part that follows from the age on arrival and stays."""
+
+
+def target_groups_view(case: Case) -> TargetGroupsView:
+    return TargetGroupsView(
+        case_id=case.id,
+        target_groups=[TargetGroup(group) for group in case.target_groups],
+        derived_from_age=[TargetGroup(group) for group in case.derived_target_groups],
+    )
+
+
+@router.put("/cases/{case_id}/target-groups", response_model=TargetGroupsView)
+async def set_target_groups(
+    case_id: UUID,
+    body: TargetGroupsRequest,
+    request: Request,
+    actor: Annotated[Actor, may("case.set_target_groups")],
+) -> TargetGroupsView:
+    """Set the case's target groups (D-6); the same set again changes nothing."""
+    case = await run_in_threadpool(
+        application(request).set_target_groups,
+        case_id,
+        unit=actor.org_id,
+        role=actor.role,
+        by=actor.hsa_id,
+        groups=list(body.target_groups),
+        at=now(request),
+    )
+    return target_groups_view(case)

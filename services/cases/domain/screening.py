@@ -1,0 +1,188 @@
+"""Screenings for alcohol and drug use (D-6 prevention; seed 004).
+
+The indicator asks how often AUDIT or DUDIT is offered at a new visit and how
+often that is followed over time, so a screening records the fact: which
+instrument, at which kind of visit, done or declined, on which day, by which
+kind of organisation, and — for a follow-up — the new-visit screening it
+follows. The score, if the organisation keeps one, is personal data: it is
+sealed to the individual before it enters the event (the caller's `seal`) and
+never leaves the service. Pure domain: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts.vocabulary import (
+    OrgType,
+    Role,
+    ScreeningInstrument,
+    ScreeningOccasion,
+    ScreeningOutcome,
+)
+from services.cases.domain.errors import CaseRuleViolation
+from services.cases.domain.target_groups import CASE_STAFF, target_group_set
+from services.runtime.time import stockholm_date
+
+SCREENING_ORG_TYPES = frozenset(
+    {OrgType.HEALTH_CARE, OrgType.PSYCHIATRY, OrgType.SOCIAL_SERVICES, OrgType.PRIVATE_CARE}
+)
+"""The organisations whose visits screen for risky use (health care, psychiatry, social
+services and private care providers doing their work)."""
+
+SCORE_RANGE = {ScreeningInstrument.AUDIT: range(41), ScreeningInstrument.DUDIT: range(45)}
+"""The instruments' scales: AUDIT 0 to 40 (ten items), DUDIT 0 to 44 (eleven), each item 0 to 4."""
+
+
+class ScreeningInvalid(CaseRuleViolation):
+    """D-6: a screening the indicator cannot count as given."""
+
+    rule = "D-6"
+
+
+class ScreeningNotAllowed(CaseRuleViolation):
+    """D-6: screenings are recorded by the staff of the organisations that screen."""
+
+    rule = "D-6"
+    status = 403
+
+
+class ScreeningNotFound(CaseRuleViolation):
+    rule = "D-6"
+    status = 404
+
+
+class Screening(Aggregate):
+    """One AUDIT or DUDIT screening offered to one individual."""
+
+    class Recorded(Aggregate.Created):
+        subject_id: str
+        instrument: str
+        occasion: str
+        outcome: str
+        screened_on: date
+        follows_up: UUID | None
+        score: str | None
+        """Sealed to the subject; None when no score was kept."""
+        org_id: str
+        org_type: str
+        target_groups: list[str]
+        recorded_at: datetime
+        recorded_by: str
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        subject_id: str,
+        instrument: ScreeningInstrument,
+        occasion: ScreeningOccasion,
+        outcome: ScreeningOutcome,
+        screened_on: date,
+        follows_up: UUID | None,
+        followed: Screening | None,
+        score: int | None,
+        seal: Callable[[str], str],
+        org_id: str,
+        org_type: OrgType,
+        role: Role,
+        target_groups: list[str],
+        at: datetime,
+        by: str,
+    ) -> Screening:
+        """D-6: record a screening. `followed` is the screening `follows_up` names, if
+        the service has one by that id; `target_groups` are the individual's open
+        cases' groups, which the indicator breaks down by."""
+        if org_type not in SCREENING_ORG_TYPES or role not in CASE_STAFF:
+            raise ScreeningNotAllowed(
+                "screenings are recorded by caseworkers (or their managers) in health care, "
+                "psychiatry, social services or private care"
+            )
+        if screened_on > stockholm_date(at):
+            raise ScreeningInvalid(
+                "a screening cannot be recorded before the day it happens",
+                field="body.screened_on",
+            )
+        if occasion is ScreeningOccasion.NEW_VISIT and follows_up is not None:
+            raise ScreeningInvalid(
+                "a screening at a new visit follows up nothing; leave follows_up out",
+                field="body.follows_up",
+            )
+        if occasion is ScreeningOccasion.FOLLOW_UP:
+            if follows_up is None:
+                raise ScreeningInvalid(
+                    "a follow-up names the new-visit screening it follows up",
+                    field="body.follows_up",
+                )
+            if (
+                followed is None
+                or followed.subject_id != subject_id
+                or followed.instrument != instrument.value
+                or followed.occasion != ScreeningOccasion.NEW_VISIT.value
+            ):
+                raise ScreeningInvalid(
+                    f"no new-visit {instrument.value} screening {follows_up} of this individual",
+                    field="body.follows_up",
+                )
+            if screened_on < followed.screened_on:
+                raise ScreeningInvalid(
+                    "a follow-up cannot be before the screening it follows up",
+                    field="body.screened_on",
+                )
+        if score is not None:
+            if outcome is ScreeningOutcome.DECLINED:
+                raise ScreeningInvalid("a declined screening has no score", field="body.score")
+            scale = SCORE_RANGE[instrument]
+            if score not in scale:
+                raise ScreeningInvalid(
+                    f"{instrument.value} scores from {scale.start} to {scale.stop - 1}",
+                    field="body.score",
+                )
+        return cls(
+            subject_id=subject_id,
+            instrument=instrument.value,
+            occasion=occasion.value,
+            outcome=outcome.value,
+            screened_on=screened_on,
+            follows_up=follows_up,
+            score=seal(str(score)) if score is not None else None,
+            org_id=org_id,
+            org_type=org_type.value,
+            target_groups=target_group_set(target_groups),
+            recorded_at=at,
+            recorded_by=by,
+        )
+
+    @event(Recorded)
+    def __init__(
+        self,
+        *,
+        subject_id: str,
+        instrument: str,
+        occasion: str,
+        outcome: str,
+        screened_on: date,
+        follows_up: UUID | None,
+        score: str | None,
+        org_id: str,
+        org_type: str,
+        target_groups: list[str],
+        recorded_at: datetime,
+        recorded_by: str,
+    ) -> None:
+        self.subject_id = subject_id
+        self.instrument = instrument
+        self.occasion = occasion
+        self.outcome = outcome
+        self.screened_on = screened_on
+        self.follows_up = follows_up
+        self.score = score
+        self.org_id = org_id
+        self.org_type = org_type
+        self.target_groups = list(target_groups)
+        self.recorded_at = recorded_at
+        self.recorded_by = recorded_by

@@ -1,0 +1,119 @@
+"""Who may do what in the cases service: the table every cases route names its action in.
+
+Cases live at the municipality's social-services units (IOF, AOF), so
+registering a report, deciding, closing, announcing an age transition and
+handing a case over are social services' (K-1, K-3, K-4, K-5). A SIP is
+the region's and the municipality's, with the school (K-6); the blue-light
+services take no part in one. A child-welfare report is made by anyone who
+works with children (K-10). Target groups are set by the holding unit's
+caseworkers, and screenings recorded by the organisations that screen (D-6).
+Which case, plan or meeting the caller's unit takes
+part in is checked where it is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts import OrgType, Role
+from services.cases.domain import CASE_STAFF, SCREENING_ORG_TYPES
+from services.runtime.policy import ALL_ORG_TYPES, Permission, Policy, permit
+
+SOCIAL_SERVICES = {OrgType.SOCIAL_SERVICES}
+SIP_PRINCIPALS = ALL_ORG_TYPES - {OrgType.AMBULANCE, OrgType.RESCUE, OrgType.POLICE}
+"""K-6 (seed 004, 001): the municipality, the region and the school, and the care providers
+and coordination office that act for them."""
+
+
+def _social(refusal: str, rule: str) -> Permission:
+    return permit(refusal, org_types=SOCIAL_SERVICES, rule=rule)
+
+
+POLICY = Policy(
+    "cases",
+    {
+        "case.register": _social(
+            "reports and applications are registered by social services", "K-1"
+        ),
+        "case.lookup": permit("only staff look up an individual's cases", rule="K-3"),
+        "case.read": permit("only staff read a case", rule="K-3"),
+        "case.decide": _social("only social services record a decision on a case", "K-3"),
+        "case.close": _social("only social services close a case", "K-3"),
+        "case.record_placement": _social("only social services record a placement", "K-4"),
+        "case.announce_transition": _social(
+            "only social services announce an age transition", "K-4"
+        ),
+        "unit.read_transitions": _social(
+            "only the municipality's own units see its transitions", "K-4"
+        ),
+        "unit.read_notices": _social("only social-services units have case notices", "K-3"),
+        "handover.request": _social("only social services hand a case over", "K-5"),
+        "handover.read": _social("only social services read a handover", "K-5"),
+        "handover.acknowledge": _social("only social services acknowledge a handover", "K-5"),
+        "handover.transfer": _social("only social services transfer responsibility", "K-5"),
+        "sip.propose": permit(
+            "a SIP is proposed by the region, the municipality or the school",
+            org_types=SIP_PRINCIPALS,
+            rule="K-6",
+        ),
+        "sip.read": permit(
+            "only the region, the municipality and the school take part in a SIP",
+            org_types=SIP_PRINCIPALS,
+            rule="K-6",
+        ),
+        "sip.establish": permit(
+            "only the region, the municipality and the school establish a SIP",
+            org_types=SIP_PRINCIPALS,
+            rule="K-6",
+        ),
+        "sip.follow_up": permit(
+            "only the plan's units follow a SIP up", org_types=SIP_PRINCIPALS, rule="K-7"
+        ),
+        "sip.revise": permit(
+            "only the plan's units revise a SIP", org_types=SIP_PRINCIPALS, rule="K-7"
+        ),
+        "meeting.request_three_party": _social(
+            "three-party meetings are between social-services units", "K-8"
+        ),
+        "meeting.assign": permit(
+            "only the other unit's deputy unit manager assigns a caseworker",
+            org_types=SOCIAL_SERVICES,
+            roles={Role.DEPUTY_UNIT_MANAGER},
+            rule="K-8",
+        ),
+        "meeting.record_pre_meeting": _social("only the meeting's units record it", "K-8"),
+        "meeting.schedule": _social("only the meeting's units book it", "K-8"),
+        "meeting.plan_care_planning": permit(
+            "only the region, the municipality and the school plan a care-planning meeting",
+            org_types=SIP_PRINCIPALS,
+            rule="K-9",
+        ),
+        "meeting.read": permit("only staff read a meeting", rule="K-8"),
+        "case.set_target_groups": permit(
+            "target groups are set by social services' caseworkers or their managers",
+            org_types=SOCIAL_SERVICES,
+            roles=CASE_STAFF,
+            rule="D-6",
+        ),
+        "screening.record": permit(
+            "screenings are recorded by caseworkers (or their managers) in health care, "
+            "psychiatry, social services or private care",
+            org_types=SCREENING_ORG_TYPES,
+            roles=CASE_STAFF,
+            rule="D-6",
+        ),
+        "screening.read": permit(
+            "a screening is read by the organisation that recorded it",
+            org_types=SCREENING_ORG_TYPES,
+            roles=CASE_STAFF,
+            rule="D-6",
+        ),
+        "child_welfare.report": permit("only staff record a child-welfare report", rule="K-10"),
+        "consent_view.lookup": permit("only staff look up the consents cases knows of", rule="C-8"),
+    },
+)
+
+
+def may(action: str) -> Any:
+    """The dependency for ``action``: ``actor: Annotated[Actor, may("case.register")]``."""
+    return POLICY.may(action)

@@ -1,0 +1,9 @@
+"""The escalation service's access log, read back for follow-up (loggkontroll): per individual
+and per member of staff, and the hash-chain check. Who may read it, and why, is one
+policy for every service: services.runtime.access_log."""
+
+from services.runtime.access_log import access_log_router
+
+router = access_log_router(prefix="/v1")
+
+__all__ = ["router"]

@@ -1,0 +1,107 @@
+"""Who may do what in the escalation service: the table every escalation route names its
+action in.
+
+The pairs come from the domain's own rules where it has them (who pulls the
+red thread, E-1; the ladder's roles, E-6), so the table and the domain cannot
+drift apart; the domain still checks them, the table only refuses earlier and
+in one place. Whether the caller's unit is a party to *this* red thread,
+forum, matter or consultation is checked where the object is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts import OrgType, Role
+from services.escalation.domain.ladder import MANAGERS
+from services.escalation.domain.red_thread import may_pull_red_thread
+from services.runtime.policy import Permission, Policy, permit
+
+BLUE_LIGHT = frozenset(t for t in OrgType if may_pull_red_thread(t.value))
+COORDINATORS = {Role.COORDINATOR}
+"""E-3: the coordinator at the coordination office (koordinator på Närvårdskontoret)."""
+LADDER = frozenset({Role.CASEWORKER, *MANAGERS})
+"""E-6: the roles on the ladder, caseworker up to department head."""
+
+
+def _coordinator(what: str) -> Permission:
+    return permit(
+        f"only a coordinator at the coordination office {what}",
+        org_types={OrgType.COORDINATION_OFFICE},
+        roles=COORDINATORS,
+        rule="E-3",
+    )
+
+
+POLICY = Policy(
+    "escalation",
+    {
+        "red_thread.pull": permit(
+            "only ambulance, rescue services or police pull the red thread; "
+            "others escalate along the ladder (E-6)",
+            org_types=BLUE_LIGHT,
+            rule="E-1",
+        ),
+        "red_thread.read": permit("only staff read a red thread", rule="E-3"),
+        "red_thread.assign_coordinator": _coordinator("takes the red thread"),
+        "red_thread.schedule_meeting": _coordinator("convenes the red-thread meeting"),
+        "red_thread.record_meeting": _coordinator("records the red-thread meeting"),
+        "red_thread.book_follow_up": _coordinator("books the follow-up"),
+        "red_thread.evaluate_follow_up": _coordinator("records the follow-up evaluation"),
+        "red_thread.close": _coordinator("closes the red thread"),
+        "deadlines.read": permit("only staff read their organisation's deadlines", rule="D-7"),
+        "escalation.raise": permit(
+            "only caseworkers and their managers raise a matter on the ladder",
+            roles=LADDER,
+            rule="E-6",
+        ),
+        "escalation.read": permit("only staff read an escalated matter", rule="E-6"),
+        "escalation.step": permit(
+            "only caseworkers and their managers take a matter up the ladder",
+            roles=LADDER,
+            rule="E-6",
+        ),
+        "escalation.resolve": permit(
+            "only caseworkers and their managers settle a matter", roles=LADDER, rule="E-6"
+        ),
+        "forum.create": permit(
+            "only a deputy unit manager, unit manager or department head sets up a monthly forum",
+            roles=MANAGERS,
+            rule="E-7",
+        ),
+        "forum.read": permit("only staff read a monthly forum", rule="E-7"),
+        "forum.plan_meeting": permit(
+            "only a deputy unit manager, unit manager or department head plans the forum's "
+            "meetings",
+            roles=MANAGERS,
+            rule="E-7",
+        ),
+        "monthly_meeting.read": permit("only staff read a monthly meeting", rule="E-7"),
+        "monthly_meeting.register_case": permit(
+            "only a deputy unit manager registers cases for the monthly meeting",
+            roles={Role.DEPUTY_UNIT_MANAGER},
+            rule="E-7",
+        ),
+        "monthly_meeting.record": permit(
+            "only staff record a monthly meeting's attendance and minutes", rule="E-7"
+        ),
+        "acute_matter.raise": permit(
+            "only a caseworker or deputy unit manager raises an acute matter",
+            roles={Role.CASEWORKER, Role.DEPUTY_UNIT_MANAGER},
+            rule="E-8",
+        ),
+        "acute_matter.read": permit("only staff read an acute matter", rule="E-8"),
+        "acute_matter.take": permit(
+            "only the receiving unit's deputy unit manager takes an acute matter",
+            roles={Role.DEPUTY_UNIT_MANAGER},
+            rule="E-8",
+        ),
+        "consultation.hold": permit("only staff record a consultation", rule="E-9"),
+        "consultation.read": permit("only staff read a consultation", rule="E-9"),
+    },
+)
+
+
+def may(action: str) -> Any:
+    """The dependency for ``action``: ``actor: Annotated[Actor, may("red_thread.pull")]``."""
+    return POLICY.may(action)

@@ -1,0 +1,61 @@
+"""Who may do what in the reporting service: the table every reporting route names its
+action in.
+
+A deviation is reported, and its joint summary signed, by someone who is at
+least deputy unit manager (D-2; the domain's `DEVIATION_REPORTER_ROLES`, which
+it checks again). The annual report is for the managers of the local
+collaboration body (D-5). Statistics leave the platform anonymised and
+suppressed (D-5, D-6), so every authenticated caller may read them. Whether the
+caller's unit is concerned by *this* deviation is checked where it is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts import Role
+from services.reporting.domain import DEVIATION_REPORTER_ROLES
+from services.runtime.policy import Policy, permit
+
+EVERYONE = frozenset(Role)
+
+POLICY = Policy(
+    "reporting",
+    {
+        "deviation.report": permit(
+            "a deviation is reported by a deputy unit manager or above",
+            roles=DEVIATION_REPORTER_ROLES,
+            rule="D-2",
+        ),
+        "deviation.read": permit("only staff read a deviation", rule="D-2"),
+        "deviation.export": permit("only staff export a deviation", rule="D-4"),
+        "deviation.propose_summary": permit(
+            "the joint summary is signed by a deputy unit manager or above",
+            roles=DEVIATION_REPORTER_ROLES,
+            rule="D-2",
+        ),
+        "deviation.countersign": permit(
+            "the joint summary is signed by a deputy unit manager or above",
+            roles=DEVIATION_REPORTER_ROLES,
+            rule="D-2",
+        ),
+        "statistics.read": permit(
+            "statistics are for authenticated callers", roles=EVERYONE, rule="D-5"
+        ),
+        "annual_report.read": permit(
+            "the annual report is for managers of the collaboration body",
+            roles=DEVIATION_REPORTER_ROLES,
+            rule="D-5",
+        ),
+        "annual_report.publish": permit(
+            "the annual report is published by managers of the collaboration body",
+            roles=DEVIATION_REPORTER_ROLES,
+            rule="D-5",
+        ),
+    },
+)
+
+
+def may(action: str) -> Any:
+    """The dependency for ``action``: ``actor: Annotated[Actor, may("deviation.report")]``."""
+    return POLICY.may(action)

@@ -1,0 +1,180 @@
+"""Rebuilding the statistics (D-5, D-6) from the log: ``samverkan rebuild reporting-statistics``.
+
+The statistics are derived from every service's public events, so they can
+be built again from the topics when they are wrong (a counting bug fixed, a
+new measure added) or lost. services.runtime.rebuild reads the topics; this
+module is the reporting side of it (registered as the entry point
+``samverkan.projections: reporting-statistics``):
+
+- the same `Statistics` projection as the live service counts the events,
+  into a view in a scratch in-memory SQLite database — most events only add
+  to counts, and those are summed in memory, so the rebuild does no I/O per
+  event;
+- at the end the counts, the target-group tables and the tracking positions
+  replace the live ones in the reporting store in one transaction, with the
+  tables locked, so readers see the old statistics or the new ones, never a
+  mix, and the running service carries on from the rebuilt positions.
+
+Deviations (D-7) are not touched: they are the reporting service's own
+events, not a projection, and a rebuild must not detect them twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore
+
+from contracts import IntegrationEvent
+from services.reporting.statistics import CountKey, Statistics, StatisticsView, statistics_view
+from services.runtime.rebuild import RebuildableProjection
+from services.runtime.republish import stored_log
+from services.runtime.settings import RuntimeSettings
+
+UPSTREAM = ("consent", "cases", "escalation", "reporting")
+"""Every service's topic, reporting's own included (its deviations are counted too)."""
+
+COUNTS = "statistics_count"
+
+
+class _Ahead(Exception):
+    def __init__(self, ahead: dict[str, int]) -> None:
+        super().__init__(ahead)
+        self.ahead = ahead
+
+
+class _Summing:
+    """The scratch view, with plain counts summed in memory instead of one upsert each.
+
+    Counts only ever add up, so summing them apart from the view's other
+    changes (target groups, moved counts) gives the same totals. Tracking is
+    not needed: the rebuild deduplicates before events get here.
+    """
+
+    def __init__(self, view: StatisticsView) -> None:
+        self._view = view
+        self.counts: Counter[CountKey] = Counter()
+
+    def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
+        self.counts.update(counts)
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._view, name)
+
+
+class StatisticsRebuilder:
+    """Builds the statistics in a scratch database, then swaps them into the store."""
+
+    def __init__(self, settings: RuntimeSettings) -> None:
+        self._scratch_app: Application[Any] = Application(
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+        )
+        self._scratch = statistics_view(self._scratch_app)
+        self._summing = _Summing(self._scratch)
+        self._projection = Statistics(cast(StatisticsView, self._summing))
+        # Named as the service (on PostgreSQL the name picks the tables).
+        self._store_app: Application[Any] = stored_log(settings, "reporting")
+        self._live = statistics_view(self._store_app)
+
+    @classmethod
+    def open(cls, settings: RuntimeSettings) -> StatisticsRebuilder:
+        return cls(settings)
+
+    def apply(self, batch: Sequence[tuple[IntegrationEvent, Tracking]]) -> None:
+        process = self._projection.process_event
+        for event, tracking in batch:
+            process(event, tracking)
+
+    def tables(self) -> list[str]:
+        """The view's tables: the counts and what counting by target group needs."""
+        return [COUNTS, *getattr(StatisticsView, "NAMES", ())]
+
+    def _flush(self) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+        """The scratch tables' columns and rows, the in-memory sums added in first."""
+        if self._summing.counts:
+            with self._scratch.datastore.transaction(commit=True) as cursor:
+                cursor.executemany(
+                    self._scratch._upsert,
+                    [(*key, n) for key, n in self._summing.counts.items()],
+                )
+            self._summing.counts.clear()
+        contents: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+        with self._scratch.datastore.transaction(commit=False) as cursor:
+            for table in self.tables():
+                cursor.execute(f"PRAGMA table_info({table})")
+                columns = [row[1] for row in cursor.fetchall()]
+                cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")  # noqa: S608
+                contents[table] = (columns, [tuple(row) for row in cursor.fetchall()])
+        return contents
+
+    def swap(self, positions: Mapping[str, int], sources: Collection[str]) -> dict[str, int]:
+        contents = self._flush()
+        datastore = self._live.datastore
+        postgres = isinstance(datastore, PostgresDatastore)
+
+        def name(table: str) -> str:
+            return f'"{datastore.schema}"."{table}"' if postgres else table
+
+        tracking = name(getattr(self._live, "tracking_table_name", "tracking"))
+        mark = "%s" if postgres else "?"
+        try:
+            with datastore.transaction(commit=True) as cursor:
+                if postgres:
+                    locked = ", ".join(name(t) for t in self.tables())
+                    cursor.execute(f"LOCK TABLE {locked}, {tracking} IN SHARE ROW EXCLUSIVE MODE")
+                # SQLite: the first write takes the database's write lock until commit.
+                cursor.execute(f"DELETE FROM {name(COUNTS)}")  # noqa: S608
+                cursor.execute(f"SELECT application_name, notification_id FROM {tracking}")  # noqa: S608
+                live = {
+                    str(row[0]): int(row[1])
+                    for row in (_values(r) for r in cursor.fetchall())
+                    if str(row[0]).partition("#")[0] in sources
+                }
+                ahead = {n: p for n, p in live.items() if p > positions.get(n, 0)}
+                if ahead:
+                    raise _Ahead(ahead)  # rolls back the delete
+                for table, (columns, rows) in contents.items():
+                    if table != COUNTS:
+                        cursor.execute(f"DELETE FROM {name(table)}")  # noqa: S608
+                    if rows:
+                        cursor.executemany(
+                            f"INSERT INTO {name(table)} ({', '.join(columns)}) "  # noqa: S608
+                            f"VALUES ({', '.join([mark] * len(columns))})",
+                            rows,
+                        )
+                for stale in live:
+                    cursor.execute(
+                        f"DELETE FROM {tracking} WHERE application_name = {mark}",  # noqa: S608
+                        (stale,),
+                    )
+                cursor.executemany(
+                    f"INSERT INTO {tracking} (application_name, notification_id) "  # noqa: S608
+                    f"VALUES ({mark}, {mark})",
+                    sorted(positions.items()),
+                )
+        except _Ahead as ahead:
+            return ahead.ahead
+        return {}
+
+    def close(self) -> None:
+        self._scratch_app.close()
+        self._store_app.close()
+
+
+def _values(row: Any) -> tuple[Any, ...]:
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+statistics = RebuildableProjection(
+    description="reporting's statistics (counts by month, D-5/D-6) from every events topic",
+    upstream=UPSTREAM,
+    open=StatisticsRebuilder.open,
+)
+"""The entry point ``samverkan.projections: reporting-statistics``."""

@@ -1,0 +1,57 @@
+"""Which partition a key goes to: Kafka's default (murmur2), computed fast.
+
+The relay picks each message's partition itself, because it tracks the last
+sequence per partition (``ce_prevsequence``). It must pick exactly what the
+Java client and aiokafka's `DefaultPartitioner` pick, or a partner producing
+with the same key would land elsewhere; aiokafka's pure-Python murmur2 took
+a fifth of the relay's time, so this is the same hash with the 4-byte words
+unpacked at once, and a cache: one subject's events share a key.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from functools import lru_cache
+
+_SEED = 0x9747B28C
+_M = 0x5BD1E995
+_MASK = 0xFFFFFFFF
+
+
+def murmur2(data: bytes) -> int:
+    """MurmurHash2 as org.apache.kafka.common.utils.Utils.murmur2 computes it."""
+    length = len(data)
+    h = (_SEED ^ length) & _MASK
+    words = length // 4
+    for k in struct.unpack_from(f"<{words}I", data):
+        k = (k * _M) & _MASK
+        k ^= k >> 24
+        k = (k * _M) & _MASK
+        h = ((h * _M) & _MASK) ^ k
+    tail = length & ~3
+    extra = length % 4
+    if extra >= 3:
+        h ^= data[tail + 2] << 16
+    if extra >= 2:
+        h ^= data[tail + 1] << 8
+    if extra >= 1:
+        h ^= data[tail]
+        h = (h * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    h ^= h >> 15
+    return h
+
+
+@lru_cache(maxsize=65_536)
+def partition_index(key: bytes, partitions: int) -> int:
+    """The index of `key`'s partition among `partitions` (Kafka's positive modulo)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class KeyPartitioner:
+    """Drop-in for aiokafka's `DefaultPartitioner` for keyed messages."""
+
+    def __call__(self, key: bytes, all_partitions: Sequence[int], available: object) -> int:
+        return all_partitions[partition_index(key, len(all_partitions))]

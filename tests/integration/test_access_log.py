@@ -1,0 +1,246 @@
+"""Loggkontroll: the access log read back per individual and per member of staff, in every
+service, by the people the law gives that follow-up to (services.runtime.access_log).
+
+Each service runs with its real store and the shared routes; the records followed up are
+written through the service's own access log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from contracts import OrgType, Role
+from services.cases.main import create_app as cases_app
+from services.consent.main import create_app as consent_app
+from services.escalation.main import create_app as escalation_app
+from services.reporting.main import create_app as reporting_app
+from services.runtime.access_log import FOLLOW_UP
+from services.runtime.audit import AccessAudit, AccessRecord, Action
+from services.runtime.auth import Actor
+from services.runtime.identity import SubjectIdFactory, parse_personnummer
+from services.runtime.settings import RuntimeSettings
+from tests.support import MovableClock, auth, made_up_personnummer
+
+NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+IOF = "SE2120000001-IOF1"
+PSY = "SE2321000016-PSY1"
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+IOF_MANAGER = Actor("SE2120000001-E001", IOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
+IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+PSY_NURSE = Actor("SE2321000016-P201", PSY, OrgType.PSYCHIATRY, Role.CASEWORKER)
+PERSON = made_up_personnummer("19800101", "123")
+OTHER = "cd" * 32
+
+APPS: dict[str, Callable[[RuntimeSettings, MovableClock], FastAPI]] = {
+    "consent": lambda settings, clock: consent_app(settings, None, clock),
+    "cases": lambda settings, clock: cases_app(settings, None, clock),
+    "escalation": lambda settings, clock: escalation_app(settings, clock),
+    "reporting": lambda settings, clock: reporting_app(settings, None, clock),
+}
+
+
+class Service:
+    def __init__(self, app: FastAPI, settings: RuntimeSettings) -> None:
+        self.client = TestClient(app, raise_server_exceptions=False)
+        self.settings = settings
+        self.audit: AccessAudit = app.state.access_audit
+
+    def call(self, actor: Actor, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.request(method, path, headers=auth(self.settings, actor), **kwargs)
+
+    def about(self, actor: Actor, **body: Any) -> httpx.Response:
+        return self.call(actor, "POST", "/v1/access-log/subject", json=body)
+
+    def by(self, actor: Actor, **body: Any) -> httpx.Response:
+        return self.call(actor, "POST", "/v1/access-log/actor", json=body)
+
+    def read(self, actor: Actor, subject_id: str, minutes: int) -> None:
+        """A read of personal data, written to the service's log as a route writes it."""
+        record = AccessRecord(
+            at=NOW + timedelta(minutes=minutes),
+            actor_hsa_id=actor.hsa_id,
+            actor_org_id=actor.org_id,
+            actor_org_type=actor.org_type.value,
+            subject_id=subject_id,
+            action=Action.READ,
+            purpose="case follow-up",
+            resource="GET /v1/cases/{case_id}",
+        )
+        self.audit.record(record).result(10)
+
+
+@pytest.fixture(params=sorted(APPS))
+def service(request: pytest.FixtureRequest, runtime_settings: RuntimeSettings) -> Iterator[Service]:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    app = APPS[request.param](runtime_settings, MovableClock(NOW + timedelta(days=1)))
+    yield Service(app, runtime_settings)
+    app.state.access_audit.close()
+    app.state.application.close()
+
+
+def subject_of(settings: RuntimeSettings, personnummer: str) -> str:
+    number = parse_personnummer(personnummer, today=NOW.date())
+    return SubjectIdFactory(settings.resolved_subject_key()).subject_id(number)
+
+
+def test_loggkontroll_an_administrator_reads_who_looked_at_an_individual(service: Service) -> None:
+    subject_id = subject_of(service.settings, PERSON)
+    service.read(IOF_CASEWORKER, subject_id, 1)
+    service.read(PSY_NURSE, subject_id, 2)
+    service.read(PSY_NURSE, OTHER, 3)
+
+    extract = service.about(ADMIN, personnummer=PERSON)
+    assert extract.status_code == 200, extract.text
+    body = extract.json()
+    assert body["scope"] == "service"
+    assert body["org_id"] is None
+    assert [e["actor_hsa_id"] for e in body["entries"]] == [IOF_CASEWORKER.hsa_id, PSY_NURSE.hsa_id]
+    assert {e["subject_id"] for e in body["entries"]} == {subject_id}
+
+    # Reading the log is itself in the log: the individual's next extract shows who pulled it.
+    again = service.about(ADMIN, subject_id=subject_id).json()["entries"]
+    assert len(again) == 3
+    assert again[-1]["actor_hsa_id"] == ADMIN.hsa_id
+    assert again[-1]["purpose"] == FOLLOW_UP
+    assert again[-1]["resource"].endswith("/access-log/subject")
+    assert again[-1]["previous_hash"] != again[-1]["hash"]
+
+
+def test_loggkontroll_a_unit_manager_follows_up_their_own_units_staff_only(
+    service: Service,
+) -> None:
+    subject_id = subject_of(service.settings, PERSON)
+    service.read(IOF_CASEWORKER, subject_id, 1)
+    service.read(IOF_CASEWORKER, OTHER, 2)
+    service.read(PSY_NURSE, subject_id, 3)
+
+    about = service.about(IOF_MANAGER, personnummer=PERSON).json()
+    assert about["scope"] == "unit"
+    assert about["org_id"] == IOF
+    # Psychiatry's access would tell social services the individual is in psychiatric care.
+    assert [e["actor_hsa_id"] for e in about["entries"]] == [IOF_CASEWORKER.hsa_id]
+
+    by_caseworker = service.by(IOF_MANAGER, hsa_id=IOF_CASEWORKER.hsa_id).json()["entries"]
+    assert [e["subject_id"] for e in by_caseworker] == [subject_id, OTHER]
+    assert service.by(IOF_MANAGER, hsa_id=PSY_NURSE.hsa_id).json()["entries"] == []
+
+    # The per-staff read disclosed two individuals: one record each.
+    about_other = service.audit.about_subject(OTHER)
+    assert [r["actor_hsa_id"] for r in about_other][-1] == IOF_MANAGER.hsa_id
+    assert about_other[-1]["purpose"] == FOLLOW_UP
+    assert service.audit.verify() is None
+
+
+def test_loggkontroll_staff_who_follow_up_no_one_are_refused(service: Service) -> None:
+    subject_id = subject_of(service.settings, PERSON)
+    service.read(IOF_CASEWORKER, subject_id, 1)
+    before = len(service.audit.about_subject(subject_id))
+    for actor in (IOF_CASEWORKER, IOF_DEPUTY, PSY_NURSE):
+        assert service.about(actor, personnummer=PERSON).status_code == 403
+        assert service.by(actor, hsa_id=IOF_CASEWORKER.hsa_id).status_code == 403
+        assert service.call(actor, "GET", "/v1/access-log/verify").status_code == 403
+    assert service.call(IOF_MANAGER, "GET", "/v1/access-log/verify").status_code == 403
+    assert len(service.audit.about_subject(subject_id)) == before  # nothing was disclosed
+
+
+def test_loggkontroll_a_period_narrows_the_extract(service: Service) -> None:
+    subject_id = subject_of(service.settings, PERSON)
+    for minutes in (1, 10, 20):
+        service.read(IOF_CASEWORKER, subject_id, minutes)
+    window = {
+        "since": (NOW + timedelta(minutes=10)).isoformat(),
+        "until": (NOW + timedelta(minutes=20)).isoformat(),
+    }
+    entries = service.about(ADMIN, subject_id=subject_id, **window).json()["entries"]
+    assert [datetime.fromisoformat(e["at"]) for e in entries] == [NOW + timedelta(minutes=10)]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body.personnummer"),
+        ({"personnummer": PERSON, "subject_id": OTHER}, "body.personnummer"),
+        ({"personnummer": "19800101-1234"}, "body.personnummer"),
+        ({"subject_id": "not-an-id"}, "body.subject_id"),
+        ({"subject_id": OTHER, "since": NOW.isoformat(), "until": NOW.isoformat()}, "body.until"),
+        ({"subject_id": OTHER, "since": "2027-02-01T09:00:00"}, "body.since"),  # no zone
+        ({"subject_id": OTHER, "name": "Testa"}, "body.name"),  # unknown: refused, not dropped
+    ],
+)
+def test_loggkontroll_a_bad_query_is_a_problem_naming_the_field(
+    service: Service, body: dict[str, Any], field: str
+) -> None:
+    before = len(service.audit.query())
+    response = service.about(ADMIN, **body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in [error["field"] for error in response.json()["errors"]], response.json()
+    assert len(service.audit.query()) == before
+
+
+def test_loggkontroll_verify_finds_a_changed_record(service: Service) -> None:
+    subject_id = subject_of(service.settings, PERSON)
+    for minutes in range(3):
+        service.read(IOF_CASEWORKER, subject_id, minutes)
+    assert service.call(ADMIN, "GET", "/v1/access-log/verify").json() == {
+        "intact": True,
+        "first_broken_record": None,
+    }
+    victim = service.audit.about_subject(subject_id)[1]["seq"]
+    datastore: Any = service.client.app.state.application.recorder.datastore  # type: ignore[attr-defined]
+    placeholder = "%s" if "Postgres" in type(datastore).__name__ else "?"
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(
+            f"UPDATE access_audit SET purpose = {placeholder} WHERE seq = {placeholder}",  # noqa: S608
+            ("nothing to see", victim),
+        )
+    assert service.call(ADMIN, "GET", "/v1/access-log/verify").json() == {
+        "intact": False,
+        "first_broken_record": victim,
+    }
+
+
+def test_loggkontroll_an_extract_by_personnummer_spans_a_rotation_of_the_subject_id_key(
+    runtime_settings: RuntimeSettings,
+) -> None:
+    """The individual's right to know does not end at a key rotation: reads that start from
+    the personnummer look under the previous key too."""
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    old = runtime_settings.model_copy(update={"subject_key": SecretStr("o" * 32)})
+    rotated = runtime_settings.model_copy(
+        update={"subject_key": SecretStr("n" * 32), "subject_key_previous": SecretStr("o" * 32)}
+    )
+    clock = MovableClock(NOW + timedelta(days=1))
+    before = Service(APPS["cases"](old, clock), old)
+    old_id = subject_of(old, PERSON)
+    before.read(IOF_CASEWORKER, old_id, 1)
+    before.audit.close()
+    before.client.app.state.application.close()  # type: ignore[attr-defined]
+
+    after = Service(APPS["cases"](rotated, clock), rotated)
+    try:
+        new_id = subject_of(rotated, PERSON)
+        assert new_id != old_id
+        after.read(PSY_NURSE, new_id, 2)
+        extract = after.about(ADMIN, personnummer=PERSON).json()["entries"]
+        assert [(e["subject_id"], e["actor_hsa_id"]) for e in extract] == [
+            (old_id, IOF_CASEWORKER.hsa_id),
+            (new_id, PSY_NURSE.hsa_id),
+        ]
+        # By subject id, only that id: the URL names one pseudonym.
+        assert len(after.about(ADMIN, subject_id=new_id).json()["entries"]) == 2  # + the read
+        # The extract is itself logged, under both ids.
+        assert after.audit.about_subject(old_id)[-1]["actor_hsa_id"] == ADMIN.hsa_id
+        assert after.audit.verify() is None
+    finally:
+        after.audit.close()
+        after.client.app.state.application.close()  # type: ignore[attr-defined]

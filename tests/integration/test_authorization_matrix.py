@@ -1,0 +1,863 @@
+"""The authorisation matrix, generated from the four services' route tables (OWASP API1,
+API2, API5).
+
+For every route of every service, every organisation type and every role:
+
+- the route declares an action of its service's policy table (a route without one
+  fails here, so a new route cannot ship unauthorised);
+- a pair the table does not allow is refused with 403, never a 2xx, and a pair it
+  allows is never refused by the table;
+- a forged, expired, wrong-audience, wrong-issuer or ``alg: none`` token gets 401;
+- an actor of a foreign organisation gets 403 or 404 on an object it is not a party
+  to (test_object_level_*), for every pair the table allows.
+
+The apps run in-process (no lifespan: no broker, no relay) on real SQLite stores,
+one set-up per service for the whole module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import importlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from contracts import OrgType, Role
+from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.policy import (
+    ACCESS_LOG,
+    NOT_PERMITTED,
+    RoutePermission,
+    route_permissions,
+)
+from services.runtime.settings import RuntimeSettings
+from tests.support import MovableClock
+
+SERVICES = ("consent", "cases", "escalation", "reporting")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+"""The services' clock (the cases fixtures' dates are relative to it)."""
+
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.yaml", "/openapi.json", "/docs", "/redoc"}
+"""What answers without a token: health, readiness, metrics and the documents."""
+
+PATH_VALUES = {
+    "subject_id": "ab" * 32,
+    "unit": "SE2120000001-IOF1",
+    "year": "2026",
+}
+"""Path parameters that are not UUIDs; every other one is a fresh UUID."""
+
+ORG_ID = {org_type: f"SE2321000016-{org_type.value[:3].upper()}9" for org_type in OrgType}
+"""One made-up organisation unit per type: parties to nothing the tests create."""
+
+
+def actor(org_type: OrgType, role: Role, org_id: str | None = None) -> Actor:
+    return Actor(
+        hsa_id=f"SE2321000016-{org_type.value[:2].upper()}{role.value[:2].upper()}1",
+        org_id=org_id or ORG_ID[org_type],
+        org_type=org_type,
+        role=role,
+    )
+
+
+EVERYONE = [(org_type, role) for org_type in OrgType for role in Role]
+
+Call = tuple[Actor | str | None, str, str, dict[str, Any]]
+"""Who (an actor, a raw token, or no one), method, path and the request's keyword arguments."""
+
+
+@dataclass
+class Service:
+    name: str
+    app: FastAPI
+    client: TestClient
+    signer: DevelopmentSigner
+    tokens: dict[Actor, str] = field(default_factory=dict)
+
+    def token(self, who: Actor) -> str:
+        if who not in self.tokens:
+            self.tokens[who] = self.signer.mint(
+                who, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC)
+            )
+        return self.tokens[who]
+
+    def call(
+        self, who: Actor | str | None, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if who is not None:
+            token = who if isinstance(who, str) else self.token(who)
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def calls(self, requests: list[Call]) -> list[httpx.Response]:
+        """Many requests at once, in-process on one event loop (the matrix is thousands)."""
+
+        async def run() -> list[httpx.Response]:
+            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                limit = asyncio.Semaphore(8)
+
+                async def one(who: Actor | str | None, method: str, path: str, kwargs: Any):  # type: ignore[no-untyped-def]
+                    headers = {}
+                    if who is not None:
+                        token = who if isinstance(who, str) else self.token(who)
+                        headers["Authorization"] = f"Bearer {token}"
+                    async with limit:
+                        return await client.request(method, path, headers=headers, **kwargs)
+
+                return list(await asyncio.gather(*(one(*request) for request in requests)))
+
+        return asyncio.run(run())
+
+    def routes(self) -> list[RoutePermission]:
+        return [r for r in route_permissions(self.app) if r.path not in PUBLIC]
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("matrix") / "var"
+
+
+@pytest.fixture(scope="module")
+def services(var_dir: Path) -> Iterator[dict[str, Service]]:
+    settings = RuntimeSettings(
+        var_dir=var_dir,
+        kafka_bootstrap="127.0.0.1:9",  # never dialled: the lifespan does not run
+        topic_prefix=f"t{uuid4().hex[:12]}.samverkan",
+        write_burst=100_000,
+    )
+    var_dir.mkdir(parents=True, exist_ok=True)
+    signer = DevelopmentSigner.load_or_create(var_dir / "dev-signing-key.pem")
+    started: dict[str, Service] = {}
+    clock = MovableClock(NOW)
+    for name in SERVICES:
+        app = importlib.import_module(f"services.{name}.main").create_app(settings, clock=clock)
+        client = TestClient(app, raise_server_exceptions=False)
+        started[name] = Service(name, app, client, signer)
+    yield started
+    for service in started.values():
+        service.app.state.application.close()
+
+
+def concrete(path: str) -> str:
+    """The route's path with every parameter filled in (ids that name nothing)."""
+    parts = []
+    for part in path.split("/"):
+        if part.startswith("{") and part.endswith("}"):
+            part = PATH_VALUES.get(part[1:-1], str(uuid4()))
+        parts.append(part)
+    return "/".join(parts)
+
+
+def request_kwargs(method: str) -> dict[str, Any]:
+    return {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+
+
+def all_routes(services: dict[str, Service]) -> list[tuple[Service, RoutePermission]]:
+    return [(service, route) for service in services.values() for route in service.routes()]
+
+
+# --- every route is in the table ------------------------------------------------------------
+
+
+def test_every_route_but_health_metrics_and_docs_names_an_action_of_its_policy(
+    services: dict[str, Service],
+) -> None:
+    unlisted = [
+        f"{service.name}: {route.method} {route.path}"
+        for service, route in all_routes(services)
+        if route.requirement is None
+    ]
+    assert not unlisted, "routes without a policy action (add one to <service>/policy.py): " + (
+        ", ".join(unlisted)
+    )
+    for service, route in all_routes(services):
+        assert route.requirement is not None
+        # Its own service's table, or the one the shared access-log routes use.
+        assert route.requirement.policy.service in (service.name, ACCESS_LOG.service), route
+
+
+def test_public_routes_answer_without_a_token(services: dict[str, Service]) -> None:
+    for service in services.values():
+        public = [r for r in route_permissions(service.app) if r.path in PUBLIC]
+        assert {r.path for r in public} >= {"/healthz", "/metrics"}
+        for route in public:
+            assert not route.authenticated, route
+        assert service.call(None, "GET", "/healthz").status_code == 200
+        assert service.call(None, "GET", "/openapi.json").status_code == 200
+
+
+# --- function level (API5): the table, and only the table -------------------------------------
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_api5_every_pair_the_table_does_not_allow_is_refused_403_never_2xx(
+    services: dict[str, Service], name: str
+) -> None:
+    service = services[name]
+    wrong: list[str] = []
+    checked = 0
+    routes = [r for r in service.routes() if r.requirement is not None]  # others: see above
+    requests: list[Call] = []
+    expected: list[tuple[RoutePermission, OrgType, Role, bool]] = []
+    for route in routes:
+        assert route.requirement is not None
+        path = concrete(route.path)
+        for org_type, role in EVERYONE:
+            who = actor(org_type, role)
+            requests.append((who, route.method, path, request_kwargs(route.method)))
+            expected.append((route, org_type, role, route.requirement.permission.allows(who)))
+    for (route, org_type, role, allowed), response in zip(
+        expected, service.calls(requests), strict=True
+    ):
+        assert route.requirement is not None
+        permission = route.requirement.permission
+        by_table = (
+            response.status_code == 403
+            and response.headers["content-type"] == "application/problem+json"
+            and response.json().get("type") == NOT_PERMITTED
+        )
+        checked += 1
+        if allowed and by_table:
+            wrong.append(f"{route.method} {route.path}: {org_type}/{role} refused by table")
+        if not allowed and not by_table:
+            wrong.append(
+                f"{route.method} {route.path}: {org_type}/{role} got {response.status_code}"
+            )
+        if not allowed and response.json().get("rule") != permission.rule:
+            wrong.append(f"{route.method} {route.path}: refusal names the wrong rule")
+        assert not (not allowed and 200 <= response.status_code < 300)
+    assert not wrong, "\n".join(wrong[:40])
+    assert checked == len(routes) * len(EVERYONE)
+
+
+# --- authentication (API2): every token that must not work, on every route -----------------
+
+
+def _b64(data: dict[str, Any] | bytes) -> str:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@cache
+def bad_tokens(signer_key: bytes) -> dict[str, str]:
+    """Tokens for an actor the table allows everywhere it allows anyone, each broken one way."""
+    signer = DevelopmentSigner(_load(signer_key))
+    who = actor(OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+    now = datetime.now(UTC)
+    claims = {
+        "iss": DEV_ISSUER,
+        "aud": DEV_AUDIENCE,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+        "hsa_id": who.hsa_id,
+        "org_id": who.org_id,
+        "org_type": who.org_type.value,
+        "role": who.role.value,
+    }
+    return {
+        "forged": DevelopmentSigner.generate().mint(
+            who, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=now
+        ),
+        "expired": signer.mint(
+            who,
+            issuer=DEV_ISSUER,
+            audience=DEV_AUDIENCE,
+            now=now - timedelta(hours=9),
+            ttl=timedelta(hours=8),
+        ),
+        "wrong audience": signer.mint(who, issuer=DEV_ISSUER, audience="another-api", now=now),
+        "wrong issuer": signer.mint(who, issuer="someone-else", audience=DEV_AUDIENCE, now=now),
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",
+    }
+
+
+def _load(pem: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+def test_api2_forged_expired_wrong_audience_wrong_issuer_and_alg_none_get_401_everywhere(
+    services: dict[str, Service], var_dir: Path
+) -> None:
+    tokens = bad_tokens((var_dir / "dev-signing-key.pem").read_bytes())
+    wrong: list[str] = []
+    for service in services.values():
+        sent: list[tuple[str, str, str]] = []
+        requests: list[Call] = []
+        for route in service.routes():
+            path = concrete(route.path)
+            for kind, token in [*tokens.items(), ("none at all", "")]:
+                sent.append((route.method, route.path, kind))
+                requests.append((token or None, route.method, path, request_kwargs(route.method)))
+        for (method, path, kind), response in zip(sent, service.calls(requests), strict=True):
+            if response.status_code != 401 or "www-authenticate" not in response.headers:
+                wrong.append(f"{method} {path} with {kind}: {response.status_code}")
+    assert not wrong, "\n".join(wrong[:40])
+
+
+# --- object level (API1): a foreign organisation's staff on objects it is not party to -------
+
+PLATFORM_WIDE = {
+    ("POST", "/v1/subjects/{subject_id}/erasure"),
+    ("GET", "/v1/subjects/{subject_id}/access-log"),
+    ("GET", "/v1/annual-reports/{year}"),
+}
+"""Routes with an id in the path that address no one organisation's object: erasure is
+the platform administrators' (GDPR art. 17), the access log answers only with the
+caller's own unit's accesses (or all, for administrators), and the annual report is
+de-identified."""
+
+IOF, AOF = "SE2120000001-IOF1", "SE2120000001-AOF1"
+PSY = "SE2321000016-PSY1"
+POLICE_UNIT, SOCIAL_UNIT = "SE2321000016-POL1", "SE2120000001-SOC1"
+COORDINATOR = Actor(
+    "SE2321000016-K001", "SE2321000016-NVK1", OrgType.COORDINATION_OFFICE, Role.COORDINATOR
+)
+IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-S201", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+POLICE = Actor("SE2321000016-P001", POLICE_UNIT, OrgType.POLICE, Role.FIRST_RESPONDER)
+HEALTH_DEPUTY = Actor(
+    "SE2321000016-H001", "SE2321000016-HC01", OrgType.HEALTH_CARE, Role.DEPUTY_UNIT_MANAGER
+)
+
+
+def made_up(birth: str, serial: str) -> str:
+    from tests.support import made_up_personnummer
+
+    return made_up_personnummer(birth, serial)
+
+
+ADULT = made_up("20070115", "123")  # 19 on NOW
+YOUTH = made_up("20071015", "123")
+CONTENT = {
+    "background_and_family": "Bor med mamma och en lillebror.",
+    "guardian": None,
+    "current_situation": "Går sista året på gymnasiet.",
+    "problems_and_earlier_investigations": "Utredd för autism 2021.",
+    "ongoing_interventions_and_planning": "Kontaktfamilj varannan helg.",
+}
+PLAN = {
+    "problem": "Missbruk och psykisk ohälsa; riskerar att förlora bostaden.",
+    "short_term_goals_and_interventions": "Abstinensbehandling; boendestöd.",
+    "long_term_goals_and_interventions": "Egen bostad; sysselsättning.",
+    "responsibilities": [
+        {"unit": AOF, "interventions": "Boendestöd."},
+        {"unit": PSY, "interventions": "Abstinensbehandling."},
+    ],
+    "measures_by_others": "Inga.",
+    "overall_responsibility": PSY,
+    "follow_up_by": AOF,
+}
+Request = tuple[str, dict[str, Any]]
+"""A concrete path and the request's keyword arguments (its body)."""
+
+
+def expect(response: httpx.Response, what: str) -> Any:
+    assert 200 <= response.status_code < 300, f"{what}: {response.status_code} {response.text}"
+    return response.json() if response.content else None
+
+
+def teach_consent(service: Service, subject_id: str, parties: list[str], purpose: str) -> None:
+    """Give the service a consent the way its consumer would (no broker here)."""
+    from eventsourcing.persistence import Tracking
+
+    from contracts import ConsentForm, ConsentGiven, Purpose
+
+    application = service.app.state.application
+    given = ConsentGiven(
+        subject_id=subject_id,
+        consent_id=uuid4(),
+        purpose=Purpose(purpose),
+        parties=tuple(parties),
+        form=ConsentForm.WRITTEN,
+        recorded_by=IOF_CASEWORKER.hsa_id,
+        informed=True,
+        given_at=NOW,
+    )
+    name = "/samverkan/consent#0"
+    position = (application.recorder.max_tracking_id(name) or 0) + 1
+    application.process_event(given, Tracking(name, position))
+
+
+@pytest.fixture(scope="module")
+def objects(services: dict[str, Service]) -> dict[str, dict[tuple[str, str], Request]]:
+    """One object of every kind, made by its own parties through the API, and for every
+    object route the request a foreign organisation would make with it."""
+    return {
+        "consent": consent_objects(services["consent"]),
+        "cases": cases_objects(services["cases"]),
+        "escalation": escalation_objects(services["escalation"]),
+        "reporting": reporting_objects(services["reporting"]),
+    }
+
+
+def consent_objects(service: Service) -> dict[tuple[str, str], Request]:
+    given = expect(
+        service.call(
+            POLICE,
+            "POST",
+            "/v1/consents",
+            json={
+                "personnummer": ADULT,
+                "purpose": "red_thread_meeting",
+                "form": "oral",
+                "informed": True,
+                "parties": [POLICE_UNIT, SOCIAL_UNIT],
+            },
+        ),
+        "consent",
+    )
+    consent, subject = f"/v1/consents/{given['id']}", given["subject_id"]
+    return {
+        ("GET", "/v1/consents/{consent_id}"): (consent, {}),
+        ("POST", "/v1/consents/{consent_id}/scope"): (f"{consent}/scope", {"json": {}}),
+        ("POST", "/v1/consents/{consent_id}/withdrawal"): (f"{consent}/withdrawal", {}),
+        ("GET", "/v1/subjects/{subject_id}/history"): (f"/v1/subjects/{subject}/history", {}),
+        ("GET", "/v1/subjects/{subject_id}/decisions"): (f"/v1/subjects/{subject}/decisions", {}),
+        # Addressed by the body: the individual, or the organisations asked about.
+        ("POST", "/v1/history"): ("/v1/history", {"json": {"personnummer": ADULT}}),
+        ("GET", "/v1/decisions"): (
+            "/v1/decisions",
+            {
+                "params": {
+                    "subject": subject,
+                    "from_org": POLICE_UNIT,
+                    "to_org": SOCIAL_UNIT,
+                    "purpose": "red_thread_meeting",
+                }
+            },
+        ),
+        ("POST", "/v1/decisions"): (
+            "/v1/decisions",
+            {
+                "json": {
+                    "personnummer": ADULT,
+                    "from_org": POLICE_UNIT,
+                    "to_org": SOCIAL_UNIT,
+                    "purpose": "red_thread_meeting",
+                }
+            },
+        ),
+    }
+
+
+def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
+    def register(number: str, needs: list[str]) -> dict[str, Any]:
+        body = {"personnummer": number, "municipality_code": "0180", "needs": needs}
+        return expect(service.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body), "case")  # type: ignore[no-any-return]
+
+    youth = register(YOUTH, ["child_welfare"])
+    adult = register(ADULT, ["mental_illness"])
+    youth_case = f"/v1/cases/{youth['cases'][0]['id']}"
+    teach_consent(service, youth["subject_id"], [IOF, AOF], "case_handover")
+    teach_consent(service, adult["subject_id"], [AOF, PSY], "sip")
+    handover = expect(
+        service.call(
+            IOF_CASEWORKER,
+            "POST",
+            f"{youth_case}/handovers",
+            json={"to_unit": AOF, "content": CONTENT},
+        ),
+        "handover",
+    )
+    aof = AOF_DEPUTY
+    sip = expect(
+        service.call(
+            aof,
+            "POST",
+            "/v1/sips",
+            json={"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSY]},
+        ),
+        "sip",
+    )
+    meeting = expect(
+        service.call(
+            IOF_CASEWORKER, "POST", f"{youth_case}/three-party-meetings", json={"to_unit": AOF}
+        ),
+        "meeting",
+    )
+    screening = expect(
+        service.call(
+            HEALTH_DEPUTY,
+            "POST",
+            "/v1/screenings",
+            json={
+                "personnummer": ADULT,
+                "instrument": "AUDIT",
+                "occasion": "new_visit",
+                "outcome": "done",
+                "screened_on": NOW.date().isoformat(),
+                "score": 7,
+            },
+        ),
+        "screening",
+    )
+    handover_path = f"{youth_case}/handovers/{handover['id']}"
+    sip_path, meeting_path = f"/v1/sips/{sip['id']}", f"/v1/meetings/{meeting['id']}"
+    soon = NOW + timedelta(days=7)
+    occasion = {
+        "starts_at": soon.isoformat(),
+        "ends_at": (soon + timedelta(hours=1)).isoformat(),
+        "location": "Rum 4",
+    }
+    return {
+        ("GET", "/v1/cases/{case_id}"): (youth_case, {}),
+        ("POST", "/v1/cases/{case_id}/decisions"): (
+            f"{youth_case}/decisions",
+            {"json": {"decision": "intervention_granted", "child_perspective_considered": True}},
+        ),
+        ("POST", "/v1/cases/{case_id}/closure"): (
+            f"{youth_case}/closure",
+            {"json": {"reason": "needs_met"}},
+        ),
+        ("POST", "/v1/cases/{case_id}/family-care-placement"): (
+            f"{youth_case}/family-care-placement",
+            {},
+        ),
+        ("POST", "/v1/cases/{case_id}/age-transition/announcement"): (
+            f"{youth_case}/age-transition/announcement",
+            {"json": {"to_unit": AOF, "continued_support_needed": True}},
+        ),
+        ("GET", "/v1/units/{unit}/age-transitions"): (f"/v1/units/{IOF}/age-transitions", {}),
+        ("GET", "/v1/units/{unit}/notices"): (f"/v1/units/{IOF}/notices", {}),
+        ("POST", "/v1/cases/{case_id}/handovers"): (
+            f"{youth_case}/handovers",
+            {"json": {"to_unit": AOF, "content": CONTENT}},
+        ),
+        ("GET", "/v1/cases/{case_id}/handovers/{handover_id}"): (handover_path, {}),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/acknowledgement"): (
+            f"{handover_path}/acknowledgement",
+            {"json": {"receiving_caseworker": "SE2120000001-S202"}},
+        ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/transfer"): (
+            f"{handover_path}/transfer",
+            {},
+        ),
+        ("GET", "/v1/sips/{sip_id}"): (sip_path, {}),
+        ("POST", "/v1/sips/{sip_id}/establishment"): (
+            f"{sip_path}/establishment",
+            {
+                "json": {
+                    "plan": PLAN,
+                    "participants": {
+                        "individual": True,
+                        "relatives": True,
+                        "individual_objects_to_relatives": False,
+                    },
+                    "complex_case": True,
+                    "coordinator": "SE2120000001-S202",
+                    "follow_up_every_days": 60,
+                    "first_follow_up_on": "2026-04-01",
+                }
+            },
+        ),
+        ("POST", "/v1/sips/{sip_id}/follow-ups"): (
+            f"{sip_path}/follow-ups",
+            {"json": {"held_on": "2026-03-02", "outcome": "Ok."}},
+        ),
+        ("POST", "/v1/sips/{sip_id}/revisions"): (
+            f"{sip_path}/revisions",
+            {"json": {"plan": PLAN}},
+        ),
+        ("POST", "/v1/cases/{case_id}/three-party-meetings"): (
+            f"{youth_case}/three-party-meetings",
+            {"json": {"to_unit": AOF}},
+        ),
+        ("POST", "/v1/meetings/{meeting_id}/assignment"): (
+            f"{meeting_path}/assignment",
+            {"json": {"caseworker": "SE2120000001-S202"}},
+        ),
+        ("POST", "/v1/meetings/{meeting_id}/pre-meeting"): (
+            f"{meeting_path}/pre-meeting",
+            {"json": {"held_at": (NOW - timedelta(hours=1)).isoformat()}},
+        ),
+        ("POST", "/v1/meetings/{meeting_id}/schedule"): (
+            f"{meeting_path}/schedule",
+            {"json": occasion},
+        ),
+        ("POST", "/v1/cases/{case_id}/care-planning-meetings"): (
+            f"{youth_case}/care-planning-meetings",
+            {
+                "json": {
+                    "units": [AOF],
+                    "meeting": occasion,
+                    "follow_up": {
+                        "starts_at": (soon + timedelta(days=1)).isoformat(),
+                        "ends_at": (soon + timedelta(days=1, hours=1)).isoformat(),
+                        "location": "Rum 4",
+                    },
+                }
+            },
+        ),
+        ("GET", "/v1/meetings/{meeting_id}"): (meeting_path, {}),
+        ("PUT", "/v1/cases/{case_id}/target-groups"): (
+            f"{youth_case}/target-groups",
+            {"json": {"target_groups": ["children_and_youth"]}},
+        ),
+        ("GET", "/v1/screenings/{screening_id}"): (f"/v1/screenings/{screening['id']}", {}),
+        ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (
+            f"{meeting_path}/invitation.ics",
+            {},
+        ),
+    }
+
+
+def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
+    red_thread = expect(
+        service.call(
+            POLICE,
+            "POST",
+            "/v1/red-threads",
+            json={
+                "personnummer": ADULT,
+                "measures_tried": ["sip"],
+                "burdened_orgs": [POLICE_UNIT, SOCIAL_UNIT],
+                "municipality_code": "0180",
+            },
+        ),
+        "red thread",
+    )
+    thread = f"/v1/red-threads/{red_thread['id']}"
+    expect(service.call(COORDINATOR, "POST", f"{thread}/coordinator", json={}), "coordinator")
+    escalation = expect(
+        service.call(
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/escalations",
+            json={
+                "track": "needs",
+                "personnummer": ADULT,
+                "responsible_org": IOF,
+                "counterpart_orgs": [AOF],
+                "reason": "Oenighet om boendestöd efter 19 år.",
+            },
+        ),
+        "escalation",
+    )
+    series = expect(
+        service.call(
+            IOF_DEPUTY,
+            "POST",
+            "/v1/meeting-series",
+            json={"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
+        ),
+        "forum",
+    )
+    monthly = expect(
+        service.call(
+            IOF_DEPUTY,
+            "POST",
+            f"/v1/meeting-series/{series['id']}/meetings",
+            json={"starts_at": (NOW + timedelta(days=10)).isoformat()},
+        ),
+        "monthly meeting",
+    )
+    matter = expect(
+        service.call(
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/acute-matters",
+            json={"to_org": AOF, "question": "Utskrivning i dag utan boende."},
+        ),
+        "acute matter",
+    )
+    consultation = expect(
+        service.call(
+            IOF_DEPUTY,
+            "POST",
+            "/v1/consultations",
+            json={
+                "anonymous": False,
+                "personnummer": ADULT,
+                "consulted_orgs": [AOF],
+                "outcome": "parallel_investigation",
+            },
+        ),
+        "consultation",
+    )
+    later = (NOW + timedelta(days=3)).isoformat()
+    ladder = f"/v1/escalations/{escalation['id']}"
+    month = f"/v1/monthly-meetings/{monthly['id']}"
+    return {
+        ("GET", "/v1/red-threads/{red_thread_id}"): (thread, {}),
+        ("POST", "/v1/red-threads/{red_thread_id}/coordinator"): (
+            f"{thread}/coordinator",
+            {"json": {}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/meeting"): (
+            f"{thread}/meeting",
+            {"json": {"meeting_at": later, "invited_orgs": [SOCIAL_UNIT]}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/meeting/held"): (
+            f"{thread}/meeting/held",
+            {"json": {"attended_orgs": [], "outcome": "not_agreed"}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/follow-up"): (
+            f"{thread}/follow-up",
+            {"json": {"follow_up_at": later}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/follow-up/evaluation"): (
+            f"{thread}/follow-up/evaluation",
+            {"json": {"attended_orgs": [], "result": "improved"}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/closure"): (f"{thread}/closure", {}),
+        ("GET", "/v1/red-threads/{red_thread_id}/meeting.ics"): (f"{thread}/meeting.ics", {}),
+        ("GET", "/v1/red-threads/{red_thread_id}/follow-up.ics"): (f"{thread}/follow-up.ics", {}),
+        ("GET", "/v1/escalations/{escalation_id}"): (ladder, {}),
+        ("POST", "/v1/escalations/{escalation_id}/steps"): (
+            f"{ladder}/steps",
+            {
+                "json": {
+                    "to_level": "unit_manager",
+                    "reason": "Olöst.",
+                    "written_summary": "Underlag.",
+                    "agreed_by_orgs": [IOF, AOF],
+                }
+            },
+        ),
+        ("POST", "/v1/escalations/{escalation_id}/resolution"): (
+            f"{ladder}/resolution",
+            {"json": {"resolution": "agreed"}},
+        ),
+        ("GET", "/v1/meeting-series/{series_id}"): (f"/v1/meeting-series/{series['id']}", {}),
+        ("POST", "/v1/meeting-series/{series_id}/meetings"): (
+            f"/v1/meeting-series/{series['id']}/meetings",
+            {"json": {"starts_at": (NOW + timedelta(days=40)).isoformat()}},
+        ),
+        ("GET", "/v1/monthly-meetings/{meeting_id}"): (month, {}),
+        ("POST", "/v1/monthly-meetings/{meeting_id}/registrations"): (
+            f"{month}/registrations",
+            {
+                "json": {
+                    "name": "Testa Testsson",
+                    "age": 18,
+                    "background": "Känd inom barn och unga.",
+                    "current_situation": "Familjehemsplacerad.",
+                    "problem_and_question": "Fortsatt stöd efter 19 år?",
+                }
+            },
+        ),
+        ("POST", "/v1/monthly-meetings/{meeting_id}/attendance"): (
+            f"{month}/attendance",
+            {"json": {"present_orgs": [IOF, AOF]}},
+        ),
+        ("POST", "/v1/monthly-meetings/{meeting_id}/minutes"): (
+            f"{month}/minutes",
+            {"json": {"text": "Protokoll."}},
+        ),
+        ("GET", "/v1/monthly-meetings/{meeting_id}/calendar.ics"): (f"{month}/calendar.ics", {}),
+        ("GET", "/v1/acute-matters/{matter_id}"): (f"/v1/acute-matters/{matter['id']}", {}),
+        ("POST", "/v1/acute-matters/{matter_id}/taken"): (
+            f"/v1/acute-matters/{matter['id']}/taken",
+            {},
+        ),
+        ("GET", "/v1/consultations/{consultation_id}"): (
+            f"/v1/consultations/{consultation['id']}",
+            {},
+        ),
+    }
+
+
+def reporting_objects(service: Service) -> dict[tuple[str, str], Request]:
+    deviation = expect(
+        service.call(
+            HEALTH_DEPUTY,
+            "POST",
+            "/v1/deviations",
+            json={
+                "category": "communication",
+                "affected_orgs": [SOCIAL_UNIT],
+                "what_happened": "Kallelsen kom sent.",
+                "perceived_as": "Allvarligt",
+                "improvement_proposal": "Gemensam rutin.",
+                "reporter_name": "Testa Testsson",
+                "reporter_title": "Biträdande enhetschef",
+            },
+        ),
+        "deviation",
+    )
+    path = f"/v1/deviations/{deviation['id']}"
+    signature = {"signer_name": "Prova Provsson", "signer_title": "Enhetschef"}
+    return {
+        ("GET", "/v1/deviations/{deviation_id}"): (path, {}),
+        ("GET", "/v1/deviations/{deviation_id}/export"): (f"{path}/export", {}),
+        ("PUT", "/v1/deviations/{deviation_id}/summary"): (
+            f"{path}/summary",
+            {"json": {"solution": "Rutin.", "remaining_problems": "Inga.", **signature}},
+        ),
+        ("POST", "/v1/deviations/{deviation_id}/summary/countersignature"): (
+            f"{path}/summary/countersignature",
+            {"json": signature},
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_api1_a_foreign_organisation_gets_403_or_404_on_every_object_route(
+    services: dict[str, Service], objects: dict[str, dict[tuple[str, str], Request]], name: str
+) -> None:
+    service, requests = services[name], objects[name]
+    object_routes = [
+        route
+        for route in service.routes()
+        if "{" in route.path and (route.method, route.path) not in PLATFORM_WIDE
+    ]
+    missing = [f"{r.method} {r.path}" for r in object_routes if (r.method, r.path) not in requests]
+    assert not missing, f"no object-level request for: {missing} (add it to {name}_objects)"
+    wrong: list[str] = []
+    sent: list[tuple[RoutePermission, OrgType, Role]] = []
+    calls: list[Call] = []
+    for route in service.routes():
+        if (route.method, route.path) not in requests or route.requirement is None:
+            continue
+        path, kwargs = requests[(route.method, route.path)]
+        for org_type, role in EVERYONE:
+            who = actor(org_type, role)  # a unit that is party to nothing made above
+            if not route.requirement.permission.allows(who):
+                continue  # refused by the table: the function-level test covers it
+            sent.append((route, org_type, role))
+            calls.append((who, route.method, path, kwargs))
+    for (route, org_type, role), response in zip(sent, service.calls(calls), strict=True):
+        if response.status_code not in (403, 404):
+            wrong.append(
+                f"{route.method} {route.path}: {org_type}/{role} got "
+                f"{response.status_code} {response.text[:120]}"
+            )
+    assert not wrong, "\n".join(wrong[:40])
+
+
+def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others(
+    services: dict[str, Service], objects: dict[str, dict[tuple[str, str], Request]]
+) -> None:
+    """Reads addressed by the body or by the caller's own unit answer 200, filtered to what
+    the caller's unit takes part in: for a unit that takes part in nothing, nothing."""
+    cases, escalation = services["cases"], services["escalation"]
+    for org_type, role in EVERYONE:
+        who = actor(org_type, role)
+        for path in ("/v1/cases/lookup", "/v1/consent-view/lookup"):
+            response = cases.call(who, "POST", path, json={"personnummer": YOUTH})
+            if response.status_code == 200:
+                body = response.json()
+                assert (body if isinstance(body, list) else body["consents"]) == [], path
+            else:
+                assert response.status_code == 403, (path, response.text)
+        deadlines = escalation.call(who, "GET", "/v1/deadlines")
+        assert deadlines.status_code in (200, 403)
+        if deadlines.status_code == 200:
+            assert deadlines.json() == []

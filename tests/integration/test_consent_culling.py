@@ -1,0 +1,152 @@
+"""Statutory culling (gallring) decided by consent, on real stores (SQLite and PostgreSQL):
+activity anywhere on the platform postpones it, and a culled individual's personal data
+is erased with the same mechanism as an erasure on request, published with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from contracts import CaseOpened, ErasureReason, SubjectErasedV2
+from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.culling import UpstreamActivity
+from services.consent.domain import GivenBy, SubjectErasure
+from services.consent.translate import to_integration_event
+from services.runtime.privacy import ERASED
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.contract.examples import EXAMPLES
+from tests.support import PG_URL, MovableClock
+
+IDLE = "a1" * 32
+BUSY = "b2" * 32
+SOCIAL = "SE2120000001-SOC1"
+HEALTH = "SE2321000016-HC01"
+STAFF = "SE2120000001-S001"
+T0 = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+YEARS = 5
+
+
+@pytest.fixture
+def application(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> Iterator[ConsentApplication]:
+    settings = runtime_settings
+    if store_backend == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    application = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    yield application
+    application.close()
+
+
+def give(app: ConsentApplication, subject_id: str, at: datetime) -> Any:
+    command = GiveConsent(
+        subject_id=subject_id,
+        purpose="sip",
+        parties=[SOCIAL, HEALTH],
+        form="written",
+        informed=True,
+        recorded_by=STAFF,
+        valid_until=None,
+        given_by=GivenBy.GUARDIAN,
+        guardian_name="Vera Testsson",
+        subject_birth_date=date(2020, 5, 5),  # a child: the guardian consents (C-1)
+    )
+    return app.give_consent(command, at=at, today=at.date())
+
+
+def case_opened_upstream(app: ConsentApplication, clock: MovableClock, subject_id: str) -> None:
+    """A CaseOpened about `subject_id` arriving from the cases topic, as the consumer hands it."""
+    event = EXAMPLES[CaseOpened]
+    intake = UpstreamActivity(app.activity, clock)
+    name = "/samverkan/cases#0"
+    position = (app.activity.max_tracking_id(name) or 0) + 1
+    intake.process_event(
+        event.model_copy(update={"subject_id": subject_id}), Tracking(name, position)
+    )
+
+
+def erasures(app: ConsentApplication) -> list[Any]:
+    notifications = app.recorder.select_notifications(start=1, limit=1000)
+    events = [app.mapper.to_domain_event(n) for n in notifications]
+    return [e for e in events if isinstance(e, SubjectErasure.Erased)]
+
+
+def test_gallring_an_individual_idle_for_the_retention_is_culled_and_no_one_sooner(
+    application: ConsentApplication,
+) -> None:
+    consent_id = give(application, IDLE, T0)
+    give(application, BUSY, T0)
+    clock = MovableClock(T0 + timedelta(days=3 * 365))
+    case_opened_upstream(application, clock, BUSY)  # three years later, a case in cases
+
+    # The day before the fifth anniversary of the last entry: kept.
+    day_before = T0 + timedelta(days=5 * 365)  # 2032-01-14: one leap day (2028) short
+    assert application.cull_due(day_before, retention_years=YEARS) == []
+    anniversary = datetime(2032, 1, 15, 8, 0, tzinfo=UTC)
+    assert application.cull_due(anniversary, retention_years=YEARS) == [IDLE]
+
+    consent = application.get_consent(consent_id)
+    assert application.unseal(IDLE, consent.guardian_name) == ERASED
+    assert consent.purpose == "sip"  # the facts stay
+    [culled] = erasures(application)
+    public = to_integration_event(culled)
+    assert isinstance(public, SubjectErasedV2)
+    assert (public.subject_id, public.reason, public.erased_by) == (IDLE, "culling", None)
+    assert public.erased_at == anniversary
+
+    # Erased once: later rounds leave them be; the busy individual waits for their own turn.
+    assert application.cull_due(anniversary + timedelta(days=400), retention_years=YEARS) == []
+    eight_years = T0 + timedelta(days=8 * 365 + 2)
+    assert application.cull_due(eight_years, retention_years=YEARS) == [BUSY]
+    assert [e.reason for e in erasures(application)] == ["culling", "culling"]
+
+
+def test_gallring_a_change_to_a_consent_is_activity_its_expiry_is_not(
+    application: ConsentApplication,
+) -> None:
+    consent_id = give(application, IDLE, T0)
+    changed_at = T0 + timedelta(days=2 * 365)
+    application.change_scope(
+        consent_id, add=["SE2321000016-PSY1"], remove=[], recorded_by=STAFF, at=changed_at
+    )
+    assert application.activity.last_activity(IDLE) is None  # caught up when culling runs
+    assert application.cull_due(T0 + timedelta(days=6 * 365), retention_years=YEARS) == []
+    assert application.activity.last_activity(IDLE) == changed_at
+
+
+def test_gallring_off_and_after_an_erasure_on_request(application: ConsentApplication) -> None:
+    give(application, IDLE, T0)
+    give(application, BUSY, T0)
+    later = T0 + timedelta(days=20 * 365)
+    assert application.cull_due(later, retention_years=0) == []  # 0: culling off
+
+    application.erase_subject(BUSY, erased_by="SE2321000016-A001", at=T0 + timedelta(days=1))
+    assert application.cull_due(later, retention_years=YEARS) == [IDLE]
+    reasons = {e.subject_id: (e.reason, e.erased_by) for e in erasures(application)}
+    assert reasons == {
+        BUSY: (ErasureReason.REQUEST, "SE2321000016-A001"),
+        IDLE: (ErasureReason.CULLING, None),
+    }
+
+
+def test_gallring_two_replicas_culling_at_once_store_one_erasure(
+    application: ConsentApplication,
+) -> None:
+    """The culling's id follows from the individual: a second replica's save conflicts."""
+    later = T0 + timedelta(days=6 * 365)
+    first = SubjectErasure.cull(subject_id=IDLE, at=later)
+    second = SubjectErasure.cull(subject_id=IDLE, at=later + timedelta(seconds=1))
+    assert first.id == second.id
+    application.save(first)
+    with pytest.raises(IntegrityError):
+        application.save(second)
+    assert len(erasures(application)) == 1

@@ -1,0 +1,331 @@
+"""Issue #10's operator commands against a real broker and real stores.
+
+republish, rebuild (issue #7's projection rebuild), dead letters (list, show,
+replay), the annual report export and erasure: each does its work and exits
+non-zero when it cannot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+from typer.testing import CliRunner
+
+from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.reporting.rebuild import statistics as statistics_projection
+from services.reporting.statistics import CONSENTS_GIVEN, Row, statistics_view
+from services.runtime.auth import Actor
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.cli import app
+from services.runtime.rebuild import LogIncomplete, rebuild
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.contract.examples import EXAMPLES
+from tests.support import (
+    PG_URL,
+    POLICE,
+    SOCIAL,
+    TEST_PERSONNUMMER,
+    applied_by,
+    drain_relay,
+    produce_raw,
+    read_topic,
+    settings_env,
+    token,
+    wait_for,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    for name, value in settings_env(runtime_settings).items():
+        monkeypatch.setenv(name, value)
+    assert runner.invoke(app, ["topics", "create"]).exit_code == 0
+    return runtime_settings
+
+
+@pytest.fixture
+def any_store_env(
+    runtime_settings: RuntimeSettings,
+    store_backend: str,
+    pg_schema_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> RuntimeSettings:
+    """`env`, with the stores in SQLite or in PostgreSQL."""
+    settings = runtime_settings.model_copy(
+        update={
+            "database_url": PG_URL if store_backend == "postgres" else None,
+            "database_schema_prefix": pg_schema_prefix,
+        }
+    )
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    assert runner.invoke(app, ["topics", "create"]).exit_code == 0
+    return settings
+
+
+def _consents(settings: RuntimeSettings, count: int) -> None:
+    """`count` consents stored by consent and published by its relay."""
+    consent = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
+    )
+    for n in range(count):
+        consent.give_consent(
+            GiveConsent(
+                f"{n:02x}" * 32,
+                "sip",
+                ["SE2120000001-SOC1", "SE2321000016-HC01"],
+                "oral",
+                True,
+                "SE2321000016-K001",
+                None,
+            ),
+            at=NOW,
+            today=NOW.date(),
+        )
+    asyncio.run(
+        drain_relay(consent, settings, events_topic("consent", prefix=settings.topic_prefix))
+    )
+    consent.close()
+
+
+def _consent_counts(settings: RuntimeSettings) -> list[Row]:
+    reporting = Application[object](env=store_env(settings, "reporting"))
+    try:
+        return [r for r in statistics_view(reporting).counts() if r.measure == CONSENTS_GIVEN]
+    finally:
+        reporting.close()
+
+
+def _headers(record: object) -> dict[str, bytes]:
+    return dict(record.headers)  # type: ignore[attr-defined]
+
+
+def test_republish_sends_the_same_messages_again_from_a_position(env: RuntimeSettings) -> None:
+    _consents(env, 3)
+    topic = events_topic("consent", prefix=env.topic_prefix)
+    first = {
+        _headers(r)["ce_sequence"]: _headers(r) for r in read_topic(env.kafka_bootstrap, topic)
+    }
+
+    done = runner.invoke(app, ["outbox", "republish", "consent", "--from", "2"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout.splitlines()[-1])["messages"] == 2
+
+    records = read_topic(env.kafka_bootstrap, topic)
+    assert len(records) == 5
+    again = [_headers(r) for r in records if _headers(r)["ce_sequence"] in (b"2", b"3")]
+    for headers in again:
+        original = first[headers["ce_sequence"]]
+        # Same ce_id, same predecessor: consumers skip them, or rewind if they lack one.
+        assert headers["ce_id"] == original["ce_id"]
+        assert headers["ce_prevsequence"] == original["ce_prevsequence"]
+    # The relay's own position is untouched.
+    assert json.loads(runner.invoke(app, ["outbox", "consent"]).output)["lag"] == 0
+
+
+def test_republish_fails_when_nothing_is_there(env: RuntimeSettings) -> None:
+    _consents(env, 1)
+    assert runner.invoke(app, ["outbox", "republish", "consent", "--from", "5"]).exit_code == 1
+    assert runner.invoke(app, ["outbox", "republish", "nobody", "--from", "1"]).exit_code == 2
+
+
+def test_rebuild_reporting_statistics_from_the_topics(any_store_env: RuntimeSettings) -> None:
+    env = any_store_env
+    _consents(env, 3)
+    # The topic holds duplicates too (a relay that republished): counted once.
+    republished = runner.invoke(app, ["outbox", "republish", "consent", "--from", "1"])
+    assert republished.exit_code == 0, republished.output
+    # And a message the live consumer dead-lettered: skipped by the rebuild too.
+    topic = events_topic("consent", prefix=env.topic_prefix)
+    asyncio.run(produce_raw(env.kafka_bootstrap, topic, [(None, b"not an event", [])]))
+    reporting = Application[object](env=store_env(env, "reporting"))
+    view = statistics_view(reporting)
+    # A wrong count, as a counting bug would leave it.
+    view.increment([(CONSENTS_GIVEN, "2026-11", "sip")] * 7, Tracking("/samverkan/consent#0", 1))
+    reporting.close()
+
+    rebuilt = runner.invoke(app, ["rebuild", "reporting-statistics"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    report = json.loads(rebuilt.stdout.splitlines()[-1])
+    assert (report["read"], report["applied"], report["duplicates"]) == (7, 3, 3)
+    assert report["undecodable"] == 1
+    assert _consent_counts(env) == [Row(CONSENTS_GIVEN, "2026-11", "sip", 3)]
+
+    # Idempotent: a second rebuild gives the same counts.
+    assert runner.invoke(app, ["rebuild", "reporting-statistics"]).exit_code == 0
+    assert _consent_counts(env) == [Row(CONSENTS_GIVEN, "2026-11", "sip", 3)]
+
+
+def test_rebuild_never_swaps_in_less_than_the_live_projection_has(
+    any_store_env: RuntimeSettings,
+) -> None:
+    env = any_store_env
+    _consents(env, 2)
+    reporting = Application[object](env=store_env(env, "reporting"))
+    view = statistics_view(reporting)
+    # The live projection has applied a message the topic does not hold (any more).
+    view.increment([(CONSENTS_GIVEN, "2026-11", "sip")], Tracking("/samverkan/consent#0", 99))
+    reporting.close()
+    with pytest.raises(LogIncomplete):
+        asyncio.run(rebuild(env, statistics_projection, max_rounds=1))
+    assert _consent_counts(env) == [Row(CONSENTS_GIVEN, "2026-11", "sip", 1)]  # untouched
+    failed = runner.invoke(app, ["rebuild", "reporting-statistics", "--rounds", "1"])
+    assert failed.exit_code == 1
+    assert runner.invoke(app, ["rebuild", "no-such-projection"]).exit_code == 2
+
+
+def _dead_letter(env: RuntimeSettings, kafka: EmbeddedBroker, consumer: str = "reporting") -> str:
+    """A ConsentGiven that `consumer` dead-lettered; returns its id."""
+    message = encode(
+        EXAMPLES[ConsentGiven],
+        event_id="0d9c6a5e-1f0b-4c2e-9a57-3b1e2d4c5f60",
+        time=NOW,
+        sequence=4,
+        prev_sequence=0,
+    )
+    headers = [
+        *message.headers,
+        ("dlq.reason", b"handler-failed"),
+        ("dlq.error", b"RuntimeError('a bug, since fixed')"),
+        ("dlq.consumer", f"samverkan.{consumer}".encode()),
+        ("dlq.source.topic", events_topic("consent", prefix=env.topic_prefix).encode()),
+        ("dlq.source.partition", b"0"),
+        ("dlq.source.offset", b"3"),
+    ]
+    dlq = dlq_topic(consumer, prefix=env.topic_prefix)
+    asyncio.run(produce_raw(kafka.bootstrap, dlq, [(message.key, message.value, headers)]))
+    [record] = read_topic(kafka.bootstrap, dlq)
+    return f"{record.partition}:{record.offset}"
+
+
+def test_dead_letters_list_show_and_replay_once(
+    env: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    letter = _dead_letter(env, kafka)
+
+    listed = runner.invoke(app, ["dead-letters", "reporting"])
+    assert listed.exit_code == 1
+    assert letter in listed.output
+    assert "handler-failed" in listed.output
+
+    shown = runner.invoke(app, ["dead-letters", "show", "reporting", letter])
+    assert shown.exit_code == 0, shown.output
+    detail = json.loads(shown.stdout)
+    assert detail["reason"] == "handler-failed"
+    assert detail["headers"]["ce_type"] == ConsentGiven.ce_type()
+    assert detail["payload"]["purpose"] == EXAMPLES[ConsentGiven].model_dump(mode="json")["purpose"]
+    assert runner.invoke(app, ["dead-letters", "show", "reporting", "9:999"]).exit_code == 1
+
+    replayed = runner.invoke(app, ["dead-letters", "replay", "reporting", letter])
+    assert replayed.exit_code == 0, replayed.output
+    assert "applied" in replayed.output
+    assert [r.count for r in _consent_counts(env)] == [1]
+    again = runner.invoke(app, ["dead-letters", "replay", "reporting", letter])
+    assert again.exit_code == 0
+    assert "already replayed" in again.output
+    assert [r.count for r in _consent_counts(env)] == [1]
+    # A service that registers no consumer target cannot replay.
+    assert runner.invoke(app, ["dead-letters", "replay", "consent", letter]).exit_code == 1
+
+
+def test_report_export_writes_the_annual_report(env: RuntimeSettings, tmp_path: Path) -> None:
+    output = tmp_path / "2026.json"
+    done = runner.invoke(
+        app, ["report", "export", "2026", "--format", "json", "--output", str(output)]
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads(output.read_text())["year"] == 2026
+    assert runner.invoke(app, ["report", "export", "1999"]).exit_code == 2
+
+
+def test_erase_a_subject_through_consent(env: RuntimeSettings, start_service: object) -> None:
+    consent = start_service("consent")  # type: ignore[operator]
+    with consent.client(POLICE) as police:
+        given = police.post(
+            "/v1/consents",
+            json={
+                "personnummer": TEST_PERSONNUMMER,
+                "purpose": "sip",
+                "form": "oral",
+                "informed": True,
+                "parties": [POLICE.org_id, SOCIAL.org_id],
+            },
+        )
+    assert given.status_code == 201, given.text
+    base = ["erase", "--consent-url", consent.url]
+
+    refused = runner.invoke(
+        app, [*base, "--personnummer", TEST_PERSONNUMMER, "--token", token(env, POLICE)]
+    )
+    assert refused.exit_code == 1  # 403: administrators only
+    assert (
+        runner.invoke(app, [*base, "--personnummer", "19121212-1213", "--token", "x"]).exit_code
+        == 2
+    )
+    assert runner.invoke(app, [*base, "--personnummer", TEST_PERSONNUMMER]).exit_code == 2
+
+    erased = runner.invoke(
+        app, [*base, "--personnummer", TEST_PERSONNUMMER, "--token", token(env, ADMIN)]
+    )
+    assert erased.exit_code == 0, erased.output
+    assert json.loads(erased.stdout)["subject_id"] == given.json()["subject_id"]
+
+
+def test_rebuild_while_the_reporting_service_runs(env: RuntimeSettings, start_service: Any) -> None:
+    """Built beside the live statistics and swapped in; the service carries on from there."""
+    reporting = start_service("reporting")
+    _consents(env, 3)
+    wait_for(lambda: applied_by(reporting, "consent") >= 3, timeout=60)
+    rebuilt = runner.invoke(app, ["rebuild", "reporting-statistics"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert _consent_counts(env) == [Row(CONSENTS_GIVEN, "2026-11", "sip", 3)], rebuilt.output
+
+    _consents(env, 2)  # new consents after the swap: counted once, by the service
+    wait_for(lambda: [r.count for r in _consent_counts(env)] == [5], timeout=60)
+    assert runner.invoke(app, ["rebuild", "reporting-statistics"]).exit_code == 0
+    assert _consent_counts(env) == [Row(CONSENTS_GIVEN, "2026-11", "sip", 5)]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["outbox", "republish"],
+        ["rebuild"],
+        ["dead-letters", "list"],
+        ["dead-letters", "show"],
+        ["dead-letters", "replay"],
+        ["report", "export"],
+        ["erase"],
+    ],
+)
+def test_every_new_command_has_help_with_an_example(command: list[str]) -> None:
+    shown = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "Example" in shown.output
+
+
+@pytest.mark.parametrize("consumer", ["cases", "escalation"])
+def test_dead_letters_replay_into_the_other_consumers(
+    env: RuntimeSettings, kafka: EmbeddedBroker, consumer: str
+) -> None:
+    letter = _dead_letter(env, kafka, consumer)
+    replayed = runner.invoke(app, ["dead-letters", "replay", consumer, letter])
+    assert replayed.exit_code == 0, replayed.output
+    assert "applied" in replayed.output
+    again = runner.invoke(app, ["dead-letters", "replay", consumer, letter])
+    assert "already replayed" in again.output

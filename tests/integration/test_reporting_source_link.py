@@ -1,0 +1,90 @@
+"""D-7 on real stores: a detected deviation links the CloudEvent that carried the overdue fact.
+
+The consumer hands reporting the message's envelope, so `DeviationDetected`
+names the source message's ``ce_id``; a redelivered or republished message
+(same ``ce_id``) makes no second deviation, and a deviation detected before
+the link existed (its id derived from the content) is still the one found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from contracts import RedThreadMeetingOverdue, decode, encode
+from services.reporting.application import ReportingApplication
+from services.reporting.intake import Intake
+from services.reporting.routines import deviation_id_for
+from services.reporting.statistics import Statistics, statistics_view
+from services.reporting.translate import to_integration_event
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.contract.examples import EXAMPLES
+from tests.support import PG_URL
+
+AT = datetime(2026, 3, 17, 23, 0, tzinfo=UTC)
+SOURCE = "/samverkan/escalation#1"
+
+
+@pytest.fixture
+def application(
+    store_backend: str, pg_schema_prefix: str, tmp_path: Path
+) -> Iterator[ReportingApplication]:
+    settings = RuntimeSettings(
+        var_dir=tmp_path / "var",
+        database_url=PG_URL if store_backend == "postgres" else None,
+        database_schema_prefix=pg_schema_prefix,
+    )
+    application = ReportingApplication(env=store_env(settings, "reporting"))
+    yield application
+    application.close()
+
+
+def _message(ce_id: str, sequence: int) -> object:
+    overdue = EXAMPLES[RedThreadMeetingOverdue]
+    message = encode(overdue, event_id=ce_id, time=AT, sequence=sequence, prev_sequence=0)
+    return decode(message.value, message.headers)
+
+
+def test_d7_the_deviation_links_the_source_messages_ce_id(
+    application: ReportingApplication,
+) -> None:
+    intake = Intake(application, Statistics(statistics_view(application)))
+    ce_id = str(uuid.uuid4())
+    intake.process_message(_message(ce_id, 3), Tracking(SOURCE, 3))  # type: ignore[arg-type]
+    # Republished by a relay that lost track: same ce_id, a later position.
+    intake.process_message(_message(ce_id, 5), Tracking(SOURCE, 5))  # type: ignore[arg-type]
+
+    [notification] = application.recorder.select_notifications(1, 10)
+    published = to_integration_event(application.mapper.to_domain_event(notification))
+    assert published is not None
+    assert str(published.model_dump()["source_event_id"]) == ce_id
+    deviation = application.get_deviation(published.model_dump()["deviation_id"])
+    assert deviation.source_event_id == ce_id
+
+
+def test_d7_a_deviation_detected_before_the_link_is_not_detected_again(
+    application: ReportingApplication,
+) -> None:
+    overdue = EXAMPLES[RedThreadMeetingOverdue]
+    earlier = application.detect_missed_routine(overdue)  # as before: no ce_id known
+    assert earlier == deviation_id_for(overdue)
+    again = application.detect_missed_routine(overdue, uuid.uuid4())
+    assert again == earlier
+    assert application.recorder.max_notification_id() == 1
+    # Still readable, with its content-derived link.
+    assert application.get_deviation(earlier).source_event_id is not None
+
+
+def test_d7_a_source_without_a_uuid_ce_id_falls_back_to_the_content(
+    application: ReportingApplication,
+) -> None:
+    intake = Intake(application, Statistics(statistics_view(application)))
+    intake.process_message(_message("e-1", 1), Tracking(SOURCE, 1))  # type: ignore[arg-type]
+    overdue = EXAMPLES[RedThreadMeetingOverdue]
+    assert application.get_deviation(deviation_id_for(overdue)).rule == "E-3"

@@ -1,0 +1,299 @@
+"""Statutory culling (gallring) across the platform, end to end: four real services over
+Kafka, consent's clock in the test's hand.
+
+Two children are on the platform. Both get a consent with their guardian's name; the
+first also a case handover with a written background, a consultation and a deviation,
+all in the same week. Three years later the second child is consulted on again; the
+first is never heard of again. Five years after the first child's last activity,
+consent's culling schedule erases them: `SubjectErased` (v2, reason culling) reaches
+cases, escalation and reporting, which destroy their keys too. Afterwards no API returns
+the first child's personal data, the second child's reads as written, and every
+service's access log still verifies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import OrgType, Role, SubjectErasedV2, decode, events_topic
+from services.consent.application import ConsentApplication
+from services.consent.main import Settings as ConsentSettings
+from services.consent.main import create_app as create_consent_app
+from services.runtime.auth import Actor
+from services.runtime.privacy import ERASED
+from services.runtime.settings import RuntimeSettings
+from tests.support import (
+    HEALTH,
+    SOCIAL,
+    InProcessService,
+    MovableClock,
+    ServiceProcess,
+    applied_by,
+    made_up_personnummer,
+    read_topic,
+    wait_for,
+)
+
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+
+IDLE_CHILD = made_up_personnummer("20150505", "234")
+BUSY_CHILD = made_up_personnummer("20160606", "345")
+RETENTION_YEARS = 5
+UPSTREAM = ("cases", "escalation", "reporting")
+
+Platform = dict[str, Any]
+
+
+@pytest.fixture
+def platform(runtime_settings: RuntimeSettings) -> Iterator[Platform]:
+    settings = runtime_settings.model_copy(
+        update={"kafka_session_timeout_ms": 3000, "relay_log_check_seconds": 0.5}
+    )
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    clock = MovableClock()
+    consent_settings = ConsentSettings(
+        retention_years=RETENTION_YEARS, culling_check_seconds=0.2, expiry_check_seconds=3600
+    )
+    processes = {name: ServiceProcess(name, settings) for name in UPSTREAM}
+    consent = InProcessService(
+        "consent", settings, lambda: create_consent_app(settings, consent_settings, clock)
+    )
+    try:
+        with ThreadPoolExecutor(len(processes) + 1) as pool:
+            list(pool.map(lambda s: s.start(60), [*processes.values(), consent]))
+        yield {"consent": consent, **processes, "clock": clock, "settings": settings}
+    finally:
+        consent.stop()
+        for process in processes.values():
+            process.stop()
+
+
+def call(
+    platform: Platform, service: str, actor: Actor, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    with platform[service].client(actor) as client:
+        return client.request(method, path, **kwargs)
+
+
+def consent_application(platform: Platform) -> ConsentApplication:
+    server = platform["consent"].server
+    assert server is not None
+    application: ConsentApplication = server.config.app.state.application
+    return application
+
+
+def metric(service: Any, name: str) -> float:
+    text = httpx.get(f"{service.url}/metrics").text
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)]
+    return sum(values)
+
+
+def consent_has_seen_everything(platform: Platform) -> bool:
+    """Every event the other services have published is applied by consent, and nothing is
+    waiting in their outboxes (checked twice a second apart, so nothing was in flight)."""
+
+    def state() -> tuple[float, ...] | None:
+        numbers: list[float] = []
+        for service in UPSTREAM:
+            process = platform[service]
+            head = metric(process, "samverkan_outbox_head")
+            position = metric(process, "samverkan_outbox_position")
+            published = metric(process, "samverkan_outbox_published_total")
+            if head != position or applied_by(platform["consent"], service) < published:
+                return None
+            numbers += [head, published]
+        return tuple(numbers)
+
+    first = state()
+    if first is None:
+        return False
+    return wait_for(lambda: state() == first, timeout=1.5, interval=0.5) is True
+
+
+def record_the_first_week(platform: Platform) -> dict[str, str]:
+    """Consents for both children; a handover, a consultation and a deviation about the first."""
+    ids: dict[str, str] = {}
+    for key, child, guardian in (
+        ("idle", IDLE_CHILD, "Vera Testsson"),
+        ("busy", BUSY_CHILD, "Pia Provsson"),
+    ):
+        given = call(
+            platform,
+            "consent",
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/consents",
+            json={
+                "personnummer": child,
+                "purpose": "case_handover",
+                "parties": [IOF, AOF],
+                "form": "written",
+                "informed": True,
+                "given_by": "guardian",
+                "guardian_name": guardian,
+            },
+        )
+        assert given.status_code == 201, given.text
+        ids[f"{key}_subject"] = given.json()["subject_id"]
+        ids[f"{key}_consent"] = given.json()["id"]
+
+    registered = call(
+        platform,
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases",
+        json={"personnummer": IDLE_CHILD, "municipality_code": "0180", "needs": ["child_welfare"]},
+    )
+    assert registered.status_code == 201, registered.text
+    case_id = registered.json()["cases"][0]["id"]
+    content = {
+        "background_and_family": "Testa bor med mamma Vera Testsson.",
+        "guardian": "Vera Testsson",
+        "current_situation": "Testa har hög frånvaro.",
+        "problems_and_earlier_investigations": "Utredd 2022.",
+        "ongoing_interventions_and_planning": "Kontaktperson.",
+    }
+
+    def handed_over() -> httpx.Response | None:
+        """Cases learns of the consent from the topic, so the first try may come too early."""
+        response = call(
+            platform,
+            "cases",
+            IOF_CASEWORKER,
+            "POST",
+            f"/v1/cases/{case_id}/handovers",
+            json={"to_unit": AOF, "content": content},
+        )
+        return None if response.status_code == 409 else response
+
+    handover = wait_for(handed_over, timeout=30)
+    assert handover.status_code == 201, handover.text
+    ids["handover"] = f"/v1/cases/{case_id}/handovers/{handover.json()['id']}"
+    ids["idle_consultation"] = consult(platform, IDLE_CHILD, "Testa Testsson bor hos mamma.")
+    deviation = call(
+        platform,
+        "reporting",
+        HEALTH,
+        "POST",
+        "/v1/deviations",
+        json={
+            "category": "communication",
+            "affected_orgs": [SOCIAL.org_id],
+            "what_happened": "Testa Testsson skrevs ut utan att socialtjänsten visste.",
+            "perceived_as": "Allvarligt.",
+            "improvement_proposal": "Gemensam rutin.",
+            "reporter_name": "Rapportör Exempel",
+            "reporter_title": "Biträdande enhetschef",
+            "personnummer": IDLE_CHILD,
+        },
+    )
+    assert deviation.status_code == 201, deviation.text
+    ids["deviation"] = f"/v1/deviations/{deviation.json()['id']}"
+    return ids
+
+
+def consult(platform: Platform, child: str, notes: str) -> str:
+    consultation = call(
+        platform,
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        json={
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": notes,
+            "anonymous": False,
+            "personnummer": child,
+        },
+    )
+    assert consultation.status_code == 201, consultation.text
+    return f"/v1/consultations/{consultation.json()['id']}"
+
+
+def personal_data(platform: Platform, ids: dict[str, str]) -> dict[str, Any]:
+    def read(service: str, actor: Actor, path: str) -> dict[str, Any]:
+        response = call(platform, service, actor, "GET", path)
+        assert response.status_code == 200, (path, response.text)
+        body: dict[str, Any] = response.json()
+        return body
+
+    return {
+        "idle_guardian": read("consent", IOF_CASEWORKER, f"/v1/consents/{ids['idle_consent']}")[
+            "guardian_name"
+        ],
+        "busy_guardian": read("consent", IOF_CASEWORKER, f"/v1/consents/{ids['busy_consent']}")[
+            "guardian_name"
+        ],
+        "handover": set(read("cases", AOF_DEPUTY, ids["handover"])["content"].values()),
+        "idle_notes": read("escalation", IOF_DEPUTY, ids["idle_consultation"])["notes"],
+        "busy_notes": read("escalation", IOF_DEPUTY, ids["busy_consultation"])["notes"],
+        "deviation": read("reporting", HEALTH, ids["deviation"])["what_happened"],
+    }
+
+
+@pytest.mark.timeout(300)  # four services and three eventual-consistency waits
+def test_culling_story(platform: Platform) -> None:
+    clock: MovableClock = platform["clock"]
+    ids = record_the_first_week(platform)
+    wait_for(lambda: consent_has_seen_everything(platform), timeout=60)
+
+    clock.advance(timedelta(days=3 * 365))  # three years on, the second child again
+    ids["busy_consultation"] = consult(platform, BUSY_CHILD, "Prova Provsson: ny placering.")
+    wait_for(lambda: consent_has_seen_everything(platform), timeout=60)
+    before = personal_data(platform, ids)
+    assert before["idle_guardian"] == "Vera Testsson"
+    assert "Testa har hög frånvaro." in before["handover"]
+
+    # Five years and a few days after the first child's last activity: culling runs.
+    clock.advance(timedelta(days=2 * 365 + 5))
+    after = wait_for(
+        lambda: (
+            (read := personal_data(platform, ids))["deviation"] == ERASED
+            and read["handover"] == {ERASED}
+            and read
+        ),
+        timeout=60,
+    )
+    assert after == {
+        "idle_guardian": ERASED,
+        "busy_guardian": "Pia Provsson",
+        "handover": {ERASED},
+        "idle_notes": ERASED,
+        "busy_notes": "Prova Provsson: ny placering.",
+        "deviation": ERASED,
+    }
+
+    settings: RuntimeSettings = platform["settings"]
+    published = [
+        decode(record.value, record.headers).event
+        for record in read_topic(
+            settings.kafka_bootstrap, events_topic("consent", prefix=settings.topic_prefix)
+        )
+    ]
+    erased = [e for e in published if isinstance(e, SubjectErasedV2)]
+    assert [(e.subject_id, e.reason, e.erased_by) for e in erased] == [
+        (ids["idle_subject"], "culling", None)
+    ]
+    # Later rounds cull no one else: the first child is erased, the second not yet due.
+    assert consent_application(platform).cull_due(clock.now(), retention_years=5) == []
+
+    for service in ("consent", *UPSTREAM):
+        verified = call(platform, service, ADMIN, "GET", "/v1/access-log/verify")
+        assert verified.json() == {"intact": True, "first_broken_record": None}, service
+    for service in UPSTREAM:
+        logs = platform[service].logs()
+        assert not re.search(r"Testa|Testsson|Vera", logs), service
