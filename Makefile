@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test-deps install run test lint typecheck unit contracts token peek bench clean
+.PHONY: test-deps install run test lint typecheck unit contracts token peek bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ peek: install
 
 bench: install
 	$(PY) -m bench
+
+## The long reliability campaign (#12): 10,000 commands under kills, broker and
+## database restarts, a rebalance and poison; prints lost/doubled/out-of-order,
+## dead letters and recovery seconds, exits 1 if any is wrong (about 10 min).
+chaos: install
+	$(PY) -m bench.chaos
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -26,6 +26,7 @@ is at-most-once); they only save re-reading, correctness rests on tracking.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import time
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -91,6 +93,9 @@ class _Gap(enum.Enum):
     HOLD = "hold"
     ACCEPT = "accept"
 
+
+_REBALANCED = (IllegalStateError, CommitFailedError)
+"""A partition taken away (group rebalance) while a batch of it was being handled."""
 
 _TRANSIENT = (OperationalError, InterfaceError)
 """Store unavailable: wait it out; dead-lettering would lose a good message."""
@@ -314,6 +319,7 @@ class TrackedConsumer:
         after a rewind nothing beyond the gap is committed, and while a gap is
         held nothing beyond its first skipped record.
         """
+        self._dlq_topic_checked_at = float("-inf")  # checked again for this batch's first
         raw = message.raw_message
         records: tuple[ConsumerRecord[bytes, bytes], ...] = (
             raw if isinstance(raw, tuple) else (raw,)
@@ -329,7 +335,14 @@ class TrackedConsumer:
             if handled is not None:
                 hold = self._held.get(partition)
                 end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
-                await consumer.commit({partition: end})
+                try:
+                    await consumer.commit({partition: end})
+                except _REBALANCED as error:
+                    # Taken away while we handled it: its new owner re-reads from
+                    # the last commit and skips what we applied. Raising here
+                    # would drop the rest of the batch, still ours, unhandled.
+                    log.info("not committing %s, no longer ours: %r", partition, error)
+                    continue
                 self._record_lag(consumer, handled)
 
     async def _handle_partition(
@@ -527,7 +540,8 @@ class TrackedConsumer:
             del self._held[partition]
             log.error("gap at %s offset %s cannot be filled; applying", partition, hold.offset)
             self._accept_at[partition] = hold.offset
-            consumer.seek(partition, hold.offset)
+            with contextlib.suppress(IllegalStateError):  # taken away meanwhile
+                consumer.seek(partition, hold.offset)
             return _Gap.REWOUND
         rewound_at = self._rewound_at.get(partition)
         if rewound_at is not None and record.offset <= rewound_at:
@@ -541,7 +555,8 @@ class TrackedConsumer:
         self._rewound_at[partition] = record.offset
         self._metrics.rewinds.labels(record.topic).inc()
         log.warning("gap at %s offset %s; re-reading from the start", partition, record.offset)
-        await consumer.seek_to_beginning(partition)
+        with contextlib.suppress(IllegalStateError):  # taken away meanwhile: its owner reads it
+            await consumer.seek_to_beginning(partition)
         return _Gap.REWOUND
 
     def _release_hold(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> None:
@@ -559,7 +574,8 @@ class TrackedConsumer:
         if self._ensure_dlq_topic is not None and time.monotonic() - self._dlq_topic_checked_at > 1:
             # A broker that lost its log acknowledges sends to a topic it no
             # longer has and keeps nothing (the embedded one does): create it
-            # again first, at most once a second.
+            # again first — for each fetched batch's first dead letter, and at
+            # most once a second within a batch.
             await self._ensure_dlq_topic()
             self._dlq_topic_checked_at = time.monotonic()
         headers = {

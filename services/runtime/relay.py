@@ -39,7 +39,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, PersistenceError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from contracts import IntegrationEvent, encode
+from contracts import PARTITIONS, IntegrationEvent, encode
 from contracts.cloudevents import OutgoingMessage
 from services.runtime.kafka import client_options, ensure_topics, producer_options
 from services.runtime.leadership import Leadership, LostLeadership
@@ -237,7 +237,7 @@ class OutboxRelay:
             await probe.start()
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
-            partitions = sorted(await producer.partitions_for(self._topic))
+            partitions = await self._catalogue_partitions(producer)
             checked_at = 0.0
             while True:
                 if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
@@ -255,6 +255,22 @@ class OutboxRelay:
         finally:
             await probe.stop()
             await producer.stop()
+
+    async def _catalogue_partitions(self, producer: AIOKafkaProducer) -> list[int]:
+        """The catalogue's partitions, not whatever the topic has now.
+
+        A consumer tracks its position per ``source#partition``: an event sent
+        to another partition than before is new to it and applied again. A
+        broker that lost its log may re-create the topic on its own, with its
+        default partition count, before we create it as catalogued; keys must
+        still land where they always did.
+        """
+        present = await producer.partitions_for(self._topic)
+        partitions = list(range(PARTITIONS))
+        if not set(partitions) <= set(present):
+            msg = f"{self._topic} has partitions {sorted(present)}; needs {PARTITIONS}"
+            raise RuntimeError(msg)
+        return partitions
 
     async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
         """One round of read → send all → await acks → record. False when idle."""

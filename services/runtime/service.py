@@ -130,7 +130,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
             target=parts.target,
             metrics=ConsumerMetrics.register(registry),
             max_retries=settings.consumer_max_retries,
-            ensure_dlq_topic=None,  # CHAOSTMP
+            ensure_dlq_topic=lambda: ensure_topics(settings, [dead_letters]),
         )
         consumer.subscribe(
             broker,

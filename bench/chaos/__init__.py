@@ -1,0 +1,19 @@
+"""The reliability campaign (issue #12): a steady command load, faults, and a checker.
+
+``python -m bench.chaos`` (``make chaos``) runs the long variant and prints
+the checker's figures; ``tests/faults/test_chaos.py`` runs a short one in
+``make test``. The pieces:
+
+* :mod:`bench.chaos.stack` — the full platform as real processes (embedded
+  broker, a private PostgreSQL, the four services), plus processes that run
+  only one service's relay or only its consumer, so each can be SIGKILLed on
+  its own;
+* :mod:`bench.chaos.load` — the HTTP command load and its history of
+  acknowledged commands;
+* :mod:`bench.chaos.poison` — garbage, wrong-schema, unknown-version and
+  oversized messages;
+* :mod:`bench.chaos.checker` — acknowledged history against every downstream
+  projection and dead-letter topic;
+* :mod:`bench.chaos.campaign` — the plan that puts faults at random points
+  of the load, and the run that ends in the checker's report.
+"""

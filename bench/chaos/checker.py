@@ -1,0 +1,256 @@
+"""The checker: what the API acknowledged against what every downstream projection holds.
+
+Per subject, the load's history is a sequence of steps — consent *c* given,
+consent *c* withdrawn — in the order the API acknowledged them. Each
+downstream projection of the consent topic (cases' and escalation's per-subject
+consent records) must hold exactly those steps, each once, in that order:
+
+* **lost**: an acknowledged step a projection does not hold;
+* **doubled**: a step a projection holds more than once;
+* **out of order**: a subject whose steps a projection holds in another order;
+* **unacknowledged**: a step a projection holds that the API never
+  acknowledged (a command applied although its client was told otherwise,
+  or applied twice under two ids) — tolerated only up to the number of
+  commands the load could not get acknowledged at all.
+
+The consent topic is also read as a partner following the contract would
+(copies skipped, a record held until its ``ce_prevsequence`` is filled):
+per subject, the ``ce_sequence`` taken must grow. Every poison message must be in every consumer's
+dead-letter topic with the reason its kind calls for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiokafka import ConsumerRecord
+
+from bench.chaos.load import Command
+from bench.chaos.poison import EXPECTED_REASON, POISON_HEADER, Poison
+from contracts import dlq_topic, events_topic
+from services.runtime.peek import read_topic
+from services.runtime.serve import service_module
+from services.runtime.settings import RuntimeSettings
+
+READ_IDLE_MS = 2000
+"""How long a topic read waits for more before it takes the topic as read to its end."""
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "give" or "withdraw"
+    consent_id: str
+
+
+@dataclass
+class Comparison:
+    """The checker's figures for one projection (or several, added up)."""
+
+    acknowledged: int = 0
+    lost: int = 0
+    doubled: int = 0
+    out_of_order: int = 0
+    unacknowledged: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, other: Comparison) -> None:
+        self.acknowledged += other.acknowledged
+        self.lost += other.lost
+        self.doubled += other.doubled
+        self.out_of_order += other.out_of_order
+        self.unacknowledged += other.unacknowledged
+        self.examples += other.examples[: max(0, 10 - len(self.examples))]
+
+
+def acknowledged_steps(commands: Iterable[Command]) -> dict[str, list[Step]]:
+    """Per subject id, the acknowledged steps in acknowledgement order."""
+    subject_of: dict[str, str] = {}
+    for command in commands:
+        if command.subject_id is not None:
+            subject_of[command.personnummer] = command.subject_id
+    steps: dict[str, list[Step]] = defaultdict(list)
+    for command in commands:
+        if command.acknowledged and command.consent_id is not None:
+            subject = subject_of[command.personnummer]
+            steps[subject].append(Step(command.kind, command.consent_id))
+    return dict(steps)
+
+
+def compare(
+    name: str, acknowledged: Mapping[str, Sequence[Step]], held: Mapping[str, Sequence[Step]]
+) -> Comparison:
+    """One projection's holdings against the acknowledged history (pure)."""
+    result = Comparison()
+    for subject in sorted(set(acknowledged) | set(held)):
+        want = list(acknowledged.get(subject, ()))
+        have = list(held.get(subject, ()))
+        result.acknowledged += len(want)
+        counts = Counter(have)
+        wanted = set(want)
+        lost = [s for s in want if counts[s] == 0]
+        doubled = sum(n - 1 for n in counts.values() if n > 1)
+        extra = [s for s in counts if s not in wanted]
+        first_seen = list(dict.fromkeys(s for s in have if s in wanted))
+        in_order = [s for s in want if counts[s] > 0]
+        result.lost += len(lost)
+        result.doubled += doubled
+        result.unacknowledged += len(extra)
+        if first_seen != in_order:
+            result.out_of_order += 1
+        if lost or doubled or extra or first_seen != in_order:
+            result.examples.append(
+                f"{name} {subject[:12]}…: acknowledged {_show(want)}; holds {_show(have)}"
+            )
+    result.examples = result.examples[:10]
+    return result
+
+
+def _show(steps: Sequence[Step]) -> str:
+    return "[" + ", ".join(f"{s.kind} {s.consent_id[:8]}" for s in steps) + "]"
+
+
+class Projections:
+    """Cases' and escalation's per-subject consent records, read from their own stores."""
+
+    def __init__(self, settings: RuntimeSettings) -> None:
+        from services.cases.domain.consents import SubjectConsents, consent_record_id
+        from services.escalation.domain.authorisations import (
+            SubjectAuthorisations,
+            authorisations_id,
+        )
+
+        self._apps: dict[str, Any] = {
+            s: service_module(s).create_app(settings).state.application
+            for s in ("cases", "escalation")
+        }
+        self._ids = {"cases": consent_record_id, "escalation": authorisations_id}
+        self._given: dict[str, type[Any]] = {
+            "cases": SubjectConsents.ConsentLearnt,
+            "escalation": SubjectAuthorisations.ConsentNoted,
+        }
+        self._withdrawn: dict[str, type[Any]] = {
+            "cases": SubjectConsents.WithdrawalLearnt,
+            "escalation": SubjectAuthorisations.WithdrawalNoted,
+        }
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._apps)
+
+    def held(self, name: str, subjects: Iterable[str]) -> dict[str, list[Step]]:
+        app = self._apps[name]
+        held: dict[str, list[Step]] = {}
+        for subject in subjects:
+            steps: list[Step] = []
+            for event in app.repository.event_store.get(self._ids[name](subject)):
+                if isinstance(event, self._given[name]):
+                    consent_id = getattr(event, "consent_id", None)
+                    if consent_id is None:
+                        consent_id = event.consent["consent_id"]
+                    steps.append(Step("give", str(consent_id)))
+                elif isinstance(event, self._withdrawn[name]):
+                    steps.append(Step("withdraw", str(event.consent_id)))
+            held[subject] = steps
+        return held
+
+    def close(self) -> None:
+        for app in self._apps.values():
+            app.close()
+
+
+def topic_order_violations(records: Iterable[ConsumerRecord[bytes, bytes]]) -> int:
+    """Subjects whose events a partner following the contract would take out of order.
+
+    Read as the contract tells partners to (docs/partners.md): per partition,
+    a ``ce_sequence`` at or below the highest taken is a republished copy; a
+    record whose ``ce_prevsequence`` was not taken yet is held until the gap
+    is filled (after the broker lost its log, the relay's first new message
+    comes before the republish that fills it). What is taken must grow per
+    subject.
+    """
+    taken: dict[int, int] = {}
+    last: dict[str, int] = {}
+    violations: set[str] = set()
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        headers = dict(record.headers)
+        raw_subject = headers.get("ce_subject")
+        raw_sequence, raw_prev = headers.get("ce_sequence"), headers.get("ce_prevsequence")
+        if raw_sequence is None or raw_prev is None or raw_subject is None:
+            continue
+        if POISON_HEADER in headers:
+            continue
+        sequence, prev, subject = int(raw_sequence), int(raw_prev), raw_subject.decode()
+        high = taken.get(record.partition, 0)
+        if sequence <= high or prev > high:
+            continue  # a copy, or held for its predecessor
+        taken[record.partition] = sequence
+        if sequence < last.get(subject, 0):
+            violations.add(subject)
+        last[subject] = sequence
+    return len(violations)
+
+
+@dataclass
+class DeadLetters:
+    expected: int = 0
+    found: int = 0
+    missing: int = 0
+    wrong_reason: int = 0
+    copies: int = 0
+
+
+def dead_letters(
+    bootstrap: str, prefix: str, consumers: Sequence[str], poison: Sequence[Poison]
+) -> DeadLetters:
+    """Every poison message in every consumer's dead-letter topic, with its kind's reason."""
+    kinds = {p.id: p.kind for p in poison}
+    figures = DeadLetters()
+    for consumer in consumers:
+        topic = dlq_topic(consumer, prefix=prefix)
+        # A generous idle wait: on a loaded machine a short one ends the read early.
+        records = asyncio.run(read_topic(bootstrap, topic, idle_ms=READ_IDLE_MS))
+        reasons: dict[str, str] = {}
+        for record in records:
+            headers = dict(record.headers)
+            raw = headers.get(POISON_HEADER)
+            if raw is None or raw.decode() not in kinds:
+                continue
+            figures.copies += 1
+            poison_id = raw.decode()
+            reason = (headers.get("dlq.reason") or b"").decode()
+            if reason != EXPECTED_REASON[kinds[poison_id]]:
+                figures.wrong_reason += 1
+            reasons[poison_id] = reason
+        figures.expected += len(kinds)
+        figures.found += len(reasons)
+        figures.missing += len(set(kinds) - set(reasons))
+    return figures
+
+
+def consent_topic(bootstrap: str, prefix: str) -> list[ConsumerRecord[bytes, bytes]]:
+    topic = events_topic("consent", prefix=prefix)
+    return asyncio.run(read_topic(bootstrap, topic, idle_ms=READ_IDLE_MS))
+
+
+_LAG = re.compile(r"^samverkan_consumer_lag\{[^}]*\} ([0-9.e+-]+)$")
+
+
+def consumer_lag(urls: Iterable[str]) -> float | None:
+    """Summed consumer lag the services report on /metrics (None if one cannot be asked)."""
+    total = 0.0
+    for url in urls:
+        try:
+            text = httpx.get(f"{url}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            return None
+        for line in text.splitlines():
+            match = _LAG.match(line)
+            if match:
+                total += max(0.0, float(match.group(1)))
+    return total

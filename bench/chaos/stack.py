@@ -1,0 +1,273 @@
+"""The whole platform as real processes, each of which the campaign may kill.
+
+Like ``make run``: the embedded broker, then the four services as their own
+processes (``python -m services.runtime.serve``). Unlike ``make run``, the
+stores live in a private PostgreSQL server started here (Debian's
+``initdb``/``pg_ctl`` in a temporary directory on a free port — never the
+machine's shared one), so the database can be restarted under load, and a
+killed process is started again on the same port, as a supervisor
+(Kubernetes, systemd) would.
+
+A service's relay and consumer are tasks inside the service process, so a
+SIGKILL of the process kills both at once. To kill them *separately*, role
+processes (:mod:`bench.chaos.role`) run one service's relay only, or its
+consumer only, beside the service: the relay replica takes part in the
+relay leadership election (one advisory lock per topic), the consumer
+replica joins the service's consumer group and owns some of its partitions.
+Killing one of those is killing a relay or a consumer on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from contracts import SERVICES, dlq_topic, events_topic
+from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.broker import EmbeddedBroker, free_port
+from services.runtime.kafka import ensure_topics
+from services.runtime.settings import RuntimeSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of the campaign's own, to stop and start at will."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        # PostgreSQL refuses to run as root; the machine's postgres user runs it.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> PrivatePostgres:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.directory / "data"), "-A", "trust", "-U", "postgres")
+        return self
+
+    def start(self) -> None:
+        data = self.directory / "data"
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -k {data}"
+        log = str(data / "server.log")
+        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", mode, "-w", "stop")
+
+
+@dataclass
+class Managed:
+    """One child process the campaign starts, SIGKILLs and starts again."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    ready_url: str | None = None
+    process: subprocess.Popen[bytes] | None = None
+    kills: int = 0
+
+    def start(self, timeout: float = 120.0) -> Managed:
+        with open(self.log, "ab") as output:
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C of the campaign is the campaign's to handle
+            )
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float) -> None:
+        if self.ready_url is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.ready_url, timeout=2).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout}s; see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, whatever the process was doing."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+            self.kills += 1
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+ROLE_SERVICES = {
+    "relay": SERVICES,
+    "consumer": ("cases", "escalation"),
+}
+"""Which services a role process can stand in for (reporting's consumer uses its own
+intake target and is killed with its process)."""
+
+
+class Stack:
+    """Broker, private PostgreSQL, the four services and the role processes."""
+
+    def __init__(self, var_dir: Path, *, roles: tuple[str, ...] = (), log_level: str = "WARNING"):
+        self.var_dir = var_dir
+        self.broker = EmbeddedBroker(free_port(), log_file=var_dir / "broker.log")
+        self.postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="samverkan-chaos-pg-")))
+        self.settings = RuntimeSettings(
+            kafka_bootstrap=self.broker.bootstrap,
+            topic_prefix=f"c{uuid.uuid4().hex[:10]}.samverkan",
+            var_dir=var_dir,
+            database_url=self.postgres.url,
+            database_schema_prefix=f"c{uuid.uuid4().hex[:10]}_",
+            database_connect_timeout_seconds=1,
+            relay_log_check_seconds=0.5,
+            kafka_session_timeout_ms=3000,
+        )
+        self.log_level = log_level
+        self.role_names = roles
+        self.services: dict[str, Managed] = {}
+        self.roles: dict[str, Managed] = {}
+        self.replicas: list[Managed] = []
+        self._replica_count = 0
+        self.broker_lock = threading.Lock()
+
+    # --- the environment every child reads ---------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        assert s.database_url is not None
+        return {
+            **os.environ,
+            "SAMVERKAN_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+            "SAMVERKAN_TOPIC_PREFIX": s.topic_prefix,
+            "SAMVERKAN_VAR_DIR": str(s.var_dir),
+            "SAMVERKAN_DATABASE_URL": s.database_url,
+            "SAMVERKAN_DATABASE_SCHEMA_PREFIX": s.database_schema_prefix,
+            "SAMVERKAN_DATABASE_CONNECT_TIMEOUT_SECONDS": str(s.database_connect_timeout_seconds),
+            "SAMVERKAN_RELAY_LOG_CHECK_SECONDS": str(s.relay_log_check_seconds),
+            "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": str(s.kafka_session_timeout_ms),
+            # The load is one caller per actor; the per-caller write limit is not under test.
+            "SAMVERKAN_WRITE_RATE_PER_SECOND": "100000",
+            "SAMVERKAN_WRITE_BURST": "100000",
+            "SAMVERKAN_LOG_LEVEL": self.log_level,
+        }
+
+    def _service(self, service: str, name: str) -> Managed:
+        port = free_port()
+        return Managed(
+            name=name,
+            argv=[sys.executable, "-m", "services.runtime.serve", service],
+            env={**self.env(), f"SAMVERKAN_{service.upper()}_HTTP_PORT": str(port)},
+            log=self.var_dir / f"{name}.log",
+            ready_url=f"http://127.0.0.1:{port}/readyz",
+        )
+
+    def url(self, service: str) -> str:
+        ready = self.services[service].ready_url
+        assert ready is not None
+        return ready.removesuffix("/readyz")
+
+    # --- start and stop ------------------------------------------------------------------
+
+    def start(self) -> Stack:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.broker.start()
+        self.postgres.init().start()
+        # Created once, before the services race to create them (as make run does).
+        DevelopmentSigner.load_or_create(self.var_dir / DEV_KEY_PATH.name)
+        self.settings.resolved_subject_key()
+        self.settings.resolved_master_key()
+        self.create_topics()
+        self.services = {s: self._service(s, s) for s in SERVICES}
+        with ThreadPoolExecutor(len(self.services)) as pool:
+            list(pool.map(Managed.start, self.services.values()))
+        for role in self.role_names:
+            kind, service = role.split(":")
+            if service not in ROLE_SERVICES[kind]:
+                raise ValueError(f"no {kind} role process for {service}")
+            self.roles[role] = Managed(
+                name=role,
+                argv=[sys.executable, "-m", "bench.chaos.role", kind, service],
+                env=self.env(),
+                log=self.var_dir / f"{kind}-{service}.log",
+            ).start()
+        return self
+
+    def create_topics(self) -> None:
+        prefix = self.settings.topic_prefix
+        topics = [events_topic(s, prefix=prefix) for s in SERVICES]
+        topics += [dlq_topic(s, prefix=prefix) for s in SERVICES]
+        asyncio.run(ensure_topics(self.settings, topics))
+
+    def close(self) -> None:
+        for managed in [*self.replicas, *self.roles.values(), *self.services.values()]:
+            with contextlib.suppress(Exception):
+                managed.stop()
+        with contextlib.suppress(Exception):
+            self.broker.stop()
+        with contextlib.suppress(Exception):
+            self.postgres.stop()
+        shutil.rmtree(self.postgres.directory, ignore_errors=True)
+
+    # --- faults --------------------------------------------------------------------------
+
+    def targets(self) -> dict[str, Managed]:
+        """Everything that can be SIGKILLed on its own: services and role processes."""
+        return {**{f"service:{s}": m for s, m in self.services.items()}, **self.roles}
+
+    def restart_broker(self) -> None:
+        """Kill the embedded broker and start an empty one on the same port: the log is lost."""
+        with self.broker_lock:
+            self.broker.restart()
+
+    def restart_postgres(self, down_seconds: float) -> None:
+        """Stop the database at once (no checkpoint), leave it down, start it again."""
+        self.postgres.stop("immediate")
+        time.sleep(down_seconds)
+        self.postgres.start()
+
+    def start_replica(self, service: str) -> Managed:
+        """A second replica of a service: its consumer joins the group (a rebalance)."""
+        self._replica_count += 1
+        replica = self._service(service, f"{service}-replica{self._replica_count}")
+        self.replicas.append(replica)
+        return replica.start()

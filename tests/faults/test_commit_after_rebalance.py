@@ -1,0 +1,94 @@
+"""Fault: a partition is taken away (a rebalance) while a batch of it is being handled.
+
+Found by the chaos campaign (#12): committing the offset of a partition the
+consumer no longer owned raised out of the batch handler, and the rest of the
+fetched batch — other partitions, still owned — was dropped unhandled: those
+events were not applied until the next rebalance (73 acknowledged consents
+missing at the end of a long run). The commit is now skipped for a partition
+that is gone; the new owner re-reads it from the last commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faststream.kafka import KafkaMessage
+from prometheus_client import CollectorRegistry
+
+from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
+from services.escalation.application import EscalationApplication
+from services.escalation.domain.authorisations import authorisations_id
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.kafka import ensure_topics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import read_topic
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+SUBJECTS = ["1" * 64, "2" * 64]
+
+
+async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    await ensure_topics(settings, [topic])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for partition, subject in enumerate(SUBJECTS):
+            event = ConsentGiven(
+                consent_id=UUID(int=partition + 1),
+                subject_id=subject,
+                purpose=Purpose.RED_THREAD_MEETING,
+                parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
+                form="oral",
+                recorded_by="SE2321000016-P001",
+                informed=True,
+                given_at=NOW,
+                valid_until=date(2027, 1, 1),
+            )
+            message = encode(
+                event, event_id=str(UUID(int=partition + 1)), time=NOW, sequence=1, prev_sequence=0
+            )
+            await producer.send_and_wait(
+                topic, message.value, key=message.key, headers=message.headers, partition=partition
+            )
+    finally:
+        await producer.stop()
+    records = sorted(read_topic(kafka.bootstrap, topic), key=lambda r: r.partition)
+    assert [r.partition for r in records] == [0, 1]
+
+    # This member owns partition 1 only: partition 0 went to another member
+    # after the batch holding both was fetched.
+    owner = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap,
+        group_id=f"{settings.topic_prefix}.escalation",
+        enable_auto_commit=False,
+    )
+    await owner.start()
+    owner.assign([TopicPartition(topic, 1)])
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    tracked = TrackedConsumer(
+        group_id=f"{settings.topic_prefix}.escalation",
+        dlq_topic=dlq_topic("escalation", prefix=settings.topic_prefix),
+        target=TrackedTarget.of(escalation, escalation.recorder),
+        metrics=ConsumerMetrics.register(CollectorRegistry()),
+        max_retries=2,
+    )
+    try:
+        batch = KafkaMessage(
+            raw_message=tuple(records), body=[r.value for r in records], consumer=owner
+        )
+        await tracked.handle([r.value for r in records], batch)
+        for subject in SUBJECTS:
+            assert escalation.repository.get(authorisations_id(subject)).version == 2
+        committed = await owner.committed(TopicPartition(topic, 1))
+        assert committed == 1
+    finally:
+        await owner.stop()
+        escalation.close()

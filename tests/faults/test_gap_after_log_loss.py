@@ -1,0 +1,81 @@
+"""Fault: after the broker lost its log, a new event arrives before the republished ones.
+
+Found by the chaos campaign (#12). The relay learns of the loss only when it
+next checks (or when a send comes back at a smaller offset), so the first
+event it sends to the empty log still names its old predecessor. A consumer
+sees a gap, re-reads the partition, finds nothing before it — the fillers
+are *behind* it, in the republish about to come — and used to give up and
+apply it at once: the republished predecessors then looked like duplicates
+and were dropped. Acknowledged consents were lost for good.
+
+The consumer now holds such a gap for a grace period: it skips the record
+(committing nothing past it) and reads on, so the republish fills the gap
+and brings the skipped event again, in order.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from contracts import ConsentGiven, Purpose, encode, events_topic
+from services.escalation.application import EscalationApplication
+from services.escalation.domain.authorisations import SubjectAuthorisations, authorisations_id
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import eventually, metric_value, produce_raw, running_consumer
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+SUBJECT = "5" * 64
+
+
+def given(n: int) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
+    """The n-th consent for SUBJECT, as the relay publishes it (sequence n after n - 1)."""
+    event = ConsentGiven(
+        consent_id=UUID(int=n),
+        subject_id=SUBJECT,
+        purpose=Purpose.RED_THREAD_MEETING,
+        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
+        form="oral",
+        recorded_by="SE2321000016-P001",
+        informed=True,
+        given_at=NOW,
+        valid_until=date(2027, 1, 1),
+    )
+    message = encode(event, event_id=str(UUID(int=n)), time=NOW, sequence=n, prev_sequence=n - 1)
+    return message.key, message.value, message.headers
+
+
+def noted(app: EscalationApplication) -> list[int]:
+    """The consents escalation noted for SUBJECT, in the order it noted them."""
+    events = app.repository.event_store.get(authorisations_id(SUBJECT))
+    return [
+        UUID(e.consent["consent_id"]).int
+        for e in events
+        if isinstance(e, SubjectAuthorisations.ConsentNoted)
+    ]
+
+
+async def test_a_gap_in_a_new_log_waits_for_the_republish_instead_of_losing_events(
+    runtime_settings: RuntimeSettings, private_kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings.model_copy(update={"kafka_bootstrap": private_kafka.bootstrap})
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+
+    await produce_raw(private_kafka.bootstrap, topic, [given(n) for n in (1, 2, 3)])
+    async with running_consumer(settings, escalation, ["consent"], "escalation"):
+        await eventually(lambda: noted(escalation) == [1, 2, 3])
+
+    private_kafka.restart()  # the log, the offsets and the group are gone
+    # Consents 4 and 5 were published before the loss and are gone with it; 6 is
+    # the relay's first send to the empty log, still naming 5 as its predecessor.
+    await produce_raw(private_kafka.bootstrap, topic, [given(6)])
+    async with running_consumer(settings, escalation, ["consent"], "escalation") as metrics:
+        await eventually(lambda: metric_value(metrics, "handled", topic=topic, outcome="gap") >= 1)
+        assert noted(escalation) == [1, 2, 3]  # 6 is held, not applied over the gap
+        # The relay notices and republishes everything, in order.
+        await produce_raw(private_kafka.bootstrap, topic, [given(n) for n in range(1, 7)])
+        await eventually(lambda: noted(escalation) == [1, 2, 3, 4, 5, 6], timeout=30)
+        assert metric_value(metrics, "handled", topic=topic, outcome="applied") == 3

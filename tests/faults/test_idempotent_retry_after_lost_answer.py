@@ -1,0 +1,93 @@
+"""Fault: the service stops after storing a keyed command and before remembering its answer.
+
+Found by the chaos campaign (#12): the first answer to an ``Idempotency-Key``
+was remembered in a transaction of its own, after the command's; a service
+killed in between let the client's retry run the command again — two
+consents for one acknowledged request (five such in 10,000 commands with 20
+kills of the consent service). The key is now written by the command's own
+transaction, so the retry is refused (409), never run again.
+
+Here the answer is lost for certain: a trigger makes the database refuse to
+store any answer, as a process killed at that moment would never store it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import psycopg
+
+from services.consent.application import ConsentApplication
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import HEALTH, PG_URL, SOCIAL, ServiceProcess, made_up_personnummer
+
+BODY = {
+    "personnummer": made_up_personnummer("19800808", "321"),
+    "purpose": "sip",
+    "parties": [SOCIAL.org_id, HEALTH.org_id],
+    "form": "oral",
+    "informed": True,
+}
+
+
+def lose_answers(settings: RuntimeSettings, backend: str) -> None:
+    """From now on the database refuses to remember any answer (status other than 0)."""
+    if backend == "sqlite":
+        with sqlite3.connect(settings.var_dir / "consent.db") as db:
+            for when in ("INSERT", "UPDATE"):
+                db.execute(
+                    f"CREATE TRIGGER lose_{when.lower()} BEFORE {when} ON idempotency "
+                    "WHEN NEW.status <> 0 BEGIN SELECT RAISE(ABORT, 'answer lost'); END"
+                )
+        return
+    schema = f"{settings.database_schema_prefix}consent"
+    with psycopg.connect(PG_URL, autocommit=True) as db:
+        db.execute(
+            f'CREATE FUNCTION "{schema}".lose() RETURNS trigger LANGUAGE plpgsql AS '
+            "$$ BEGIN RAISE EXCEPTION 'answer lost'; END $$"
+        )
+        db.execute(
+            f'CREATE TRIGGER lose BEFORE INSERT OR UPDATE ON "{schema}".idempotency '
+            f'FOR EACH ROW WHEN (NEW.status <> 0) EXECUTE FUNCTION "{schema}".lose()'
+        )
+
+
+def stored(settings: RuntimeSettings) -> int:
+    app = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    try:
+        return app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+
+
+def test_a_retry_after_a_lost_answer_is_refused_and_not_applied_again(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> None:
+    settings = runtime_settings
+    if store_backend == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    consent = ServiceProcess("consent", settings).start()
+    try:
+        lose_answers(settings, store_backend)
+        with consent.client(SOCIAL) as client:
+            headers = {"Idempotency-Key": "give-once"}
+            first = client.post("/v1/consents", json=BODY, headers=headers)
+            assert first.status_code == 201, first.text  # applied; its answer not remembered
+            before = stored(settings)
+
+            retry = client.post("/v1/consents", json=BODY, headers=headers)
+            assert retry.status_code == 409, retry.text
+            assert "answer was lost" in retry.json()["detail"]
+            assert stored(settings) == before  # not applied a second time
+
+            other = client.post("/v1/consents", json=BODY, headers={"Idempotency-Key": "other"})
+            assert other.status_code == 201  # the guard stays out of other keys' way
+    finally:
+        consent.stop()

@@ -1,0 +1,71 @@
+"""Fault: a write with an ``Idempotency-Key`` while the database is down.
+
+Found by the chaos campaign (#12): the idempotency guard looks the key up in
+the store before the route runs, outside the app's problem handlers, so a
+lost database made every keyed write a 500 instead of 503 with Retry-After.
+Nothing may be stored meanwhile, and the key works as usual afterwards.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.settings import RuntimeSettings
+from tests.support import (
+    HEALTH,
+    SOCIAL,
+    PrivatePostgres,
+    ServiceProcess,
+    made_up_personnummer,
+    wait_for,
+)
+
+BODY = {
+    "personnummer": made_up_personnummer("19700707", "211"),
+    "purpose": "sip",
+    "parties": [SOCIAL.org_id, HEALTH.org_id],
+    "form": "oral",
+    "informed": True,
+}
+
+
+def give(client: httpx.Client, key: str) -> httpx.Response:
+    # One client, one token: the key is scoped to the caller's token.
+    return client.post("/v1/consents", json=BODY, headers={"Idempotency-Key": key}, timeout=60)
+
+
+def test_a_keyed_write_during_a_database_outage_is_503_with_retry_after_then_works(
+    runtime_settings: RuntimeSettings,
+    kafka: EmbeddedBroker,
+    private_postgres: PrivatePostgres,
+    pg_schema_prefix: str,
+) -> None:
+    settings = runtime_settings.model_copy(
+        update={
+            "database_url": private_postgres.url,
+            "database_schema_prefix": pg_schema_prefix,
+            "database_connect_timeout_seconds": 1,
+        }
+    )
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    consent = ServiceProcess("consent", settings).start()
+    client = consent.client(SOCIAL)
+    try:
+        private_postgres.stop("immediate")
+        for _ in range(3):
+            during = give(client, "key-1")
+            assert during.status_code == 503, during.text
+            assert int(during.headers["retry-after"]) >= 1
+            assert during.headers["content-type"] == "application/problem+json"
+        assert "unhandled error" not in consent.logs()
+
+        private_postgres.start()
+        first = wait_for(lambda: (r := give(client, "key-1")).status_code == 201 and r, timeout=60)
+        again = give(client, "key-1")
+        assert again.status_code == 201
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["id"] == first.json()["id"]
+    finally:
+        client.close()
+        consent.stop()

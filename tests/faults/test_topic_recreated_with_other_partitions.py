@@ -1,0 +1,56 @@
+"""Fault: after the broker lost its log, the topic comes back with another partition count.
+
+Found by the chaos campaign (#12): a broker re-creates a lost topic on its own
+(with its default partition count) when a client asks for it before the
+relay creates it as catalogued. The relay spread keys over the partitions it
+found, so events landed on other partitions than before; consumers track
+positions per ``source#partition`` and applied them again (2,080 steps
+doubled in one long run). The relay now keeps to the catalogue's partitions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from contracts import PARTITIONS, events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.kafka import ensure_topics
+from services.runtime.partitioning import partition_index
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import drain_relay, read_topic
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+async def test_keys_stay_on_the_catalogued_partitions_whatever_the_topic_has(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    await ensure_topics(settings, [topic], partitions=PARTITIONS + 2)
+    consent = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    for n in range(1, 25):
+        consent.give_consent(
+            GiveConsent(
+                subject_id=f"{n:064x}",
+                purpose="red_thread_meeting",
+                parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
+                form="written",
+                informed=True,
+                recorded_by="SE2321000016-P001",
+                valid_until=None,
+            ),
+            at=NOW,
+            today=NOW.date(),
+        )
+    await drain_relay(consent, settings, topic)
+
+    records = read_topic(kafka.bootstrap, topic)
+    assert len(records) == 24
+    for record in records:
+        assert record.key is not None
+        assert record.partition == partition_index(record.key, PARTITIONS)
