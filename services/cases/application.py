@@ -663,6 +663,16 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         self._follower.catch_up()
         return self.views.notices(unit, since)
 
+    def handover_consent_holds(self, subject_id: str, units: list[str], at: datetime) -> bool:
+        """C-8/C-9: whether the individual's `case_handover` consent still covers both
+        units today (not withdrawn, narrowed or expired since the handover began)."""
+        consents = self.consents_of(subject_id)
+        return (
+            consents is not None
+            and consents.consent_for(Purpose.CASE_HANDOVER.value, units, stockholm_date(at))
+            is not None
+        )
+
     def consents_of(self, subject_id: str) -> SubjectConsents | None:
         return self.find(consent_record_id(subject_id), SubjectConsents)
 

@@ -18,7 +18,14 @@ import pytest
 from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
-from contracts import ConsentForm, ConsentGiven, OrgType, Purpose, Role
+from contracts import (
+    ConsentForm,
+    ConsentGiven,
+    ConsentWithdrawn,
+    OrgType,
+    Purpose,
+    Role,
+)
 from services.cases.application import CasesApplication
 from services.cases.domain import ChildWelfareReport
 from services.cases.main import Settings, create_app
@@ -76,7 +83,7 @@ class Api:
 
     def consent(
         self, subject_id: str, parties: list[str], purpose: Purpose = Purpose.CASE_HANDOVER
-    ) -> None:
+    ) -> UUID:
         given = ConsentGiven(
             subject_id=subject_id,
             consent_id=uuid4(),
@@ -87,9 +94,14 @@ class Api:
             informed=True,
             given_at=NOW,
         )
+        self.learn(given)
+        return given.consent_id
+
+    def learn(self, event: Any) -> None:
+        """As if cases' consumer had applied the next message on consent's topic."""
         name = "/samverkan/consent#0"
         position = (self.application.recorder.max_tracking_id(name) or 0) + 1
-        self.application.process_event(given, Tracking(name, position))
+        self.application.process_event(event, Tracking(name, position))
 
     def stored(self) -> int:
         return self.application.recorder.max_notification_id() or 0
@@ -356,6 +368,28 @@ def test_k5_c8_handover_bad_input_then_acknowledged_once_and_transferred(api: Ap
         json={"decision": "intervention_granted", **CHILD_D6},
     )
     assert granted.status_code == 201, granted.text
+
+
+def test_c9_the_receiving_unit_reads_a_handover_only_while_the_consent_holds(api: Api) -> None:
+    registered = api.register(YOUTH, ["child_welfare"]).json()
+    path = f"/v1/cases/{registered['cases'][0]['id']}/handovers"
+    consent_id = api.consent(registered["subject_id"], [IOF, AOF])
+    handover = api.call(IOF_CASEWORKER, "POST", path, json={"to_unit": AOF, "content": CONTENT})
+    read = f"{path}/{handover.json()['id']}"
+    assert api.call(AOF_MANAGER, "GET", read).json()["content"] == CONTENT
+
+    api.learn(
+        ConsentWithdrawn(
+            subject_id=registered["subject_id"],
+            consent_id=consent_id,
+            withdrawn_at=NOW,
+            recorded_by=IOF_CASEWORKER.hsa_id,
+        )
+    )
+
+    problem(api.call(AOF_MANAGER, "GET", read), 403, "C-9", None)
+    # The sending unit's own documentation stays readable to it.
+    assert api.call(IOF_CASEWORKER, "GET", read).json()["content"] == CONTENT
 
 
 def test_k5_unknown_handover_and_case_are_not_found(api: Api) -> None:

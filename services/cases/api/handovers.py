@@ -22,6 +22,7 @@ from services.cases.policy import may
 from services.runtime.auth import Actor
 from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_access
 from services.runtime.policy import require_party
+from services.runtime.problems import Problem
 
 router = APIRouter()
 
@@ -114,6 +115,20 @@ async def get_handover(
     case = await run_in_threadpool(app.get_case, case_id)
     handover = case.handover(handover_id)
     require_party(actor, (handover.from_unit, handover.to_unit), what="this handover", rule="K-5")
+    if actor.org_id == handover.to_unit and handover.status != "transferred":
+        # The receiving unit reads the sending unit's documentation on the individual's
+        # consent alone (C-8); once it is withdrawn or expires, so is the read (C-9).
+        units = [handover.from_unit, handover.to_unit]
+        holds = await run_in_threadpool(
+            app.handover_consent_holds, case.subject_id, units, now(request)
+        )
+        if not holds:
+            raise Problem(
+                403,
+                "Forbidden",
+                "the individual's consent to this handover no longer holds",
+                rule="C-9",
+            )
     await audit_access(request, actor, case.subject_id, purpose="case handover (K-5)")
     content = await run_in_threadpool(app.unseal, case.subject_id, handover.content)
     return HandoverView(
