@@ -17,6 +17,7 @@ import uvicorn
 from contracts import SERVICES
 from services.runtime.logging import configure_logging
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store import setup_lock
 
 
 def service_module(service: str) -> Any:
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     module = service_module(service)
     runtime = RuntimeSettings()
     configure_logging(service, runtime.log_level)
-    app = module.create_app(runtime)
+    with setup_lock(runtime, service):  # replicas starting together create tables in turn
+        app = module.create_app(runtime)
     # Everything built so far lives as long as the process: keep it out of the
     # collector's way, and collect young objects less often, so a request
     # does not pay for a full collection of the start-up heap (tail latency).

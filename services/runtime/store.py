@@ -11,7 +11,9 @@ together).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -52,6 +54,32 @@ def store_env(settings: RuntimeSettings, service: str) -> dict[str, str]:
     }
     ensure_schema(env)
     return env
+
+
+@contextmanager
+def setup_lock(settings: RuntimeSettings, service: str) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock while a service creates its tables.
+
+    ``CREATE TABLE IF NOT EXISTS`` is not safe against itself: two replicas
+    starting at once on a new schema can both try to create the same table and
+    one fails with a unique violation in ``pg_type``. Replicas of one service
+    take this lock in turn around start-up, so the second finds the tables
+    made. Nothing to do for SQLite (one process per file).
+    """
+    if settings.database_url is None:
+        yield
+        return
+    key = zlib.crc32(f"samverkan-setup:{settings.database_schema_prefix}{service}".encode())
+    with psycopg.connect(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def ensure_schema(env: Mapping[str, str]) -> None:
