@@ -386,6 +386,8 @@ class PrivatePostgres:
 
     directory: Path
     port: int = field(default_factory=free_port)
+    max_connections: int = 100
+    """The chaos campaign (four services, their role processes) needs more."""
 
     @property
     def url(self) -> str:
@@ -394,7 +396,7 @@ class PrivatePostgres:
     def _run(self, *args: str) -> None:
         # PostgreSQL refuses to run as root; the machine's postgres user runs it.
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60)
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
 
     def init(self) -> PrivatePostgres:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -404,7 +406,10 @@ class PrivatePostgres:
         return self
 
     def start(self) -> None:
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory / 'data'}"
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c max_connections={self.max_connections} -k {self.directory / 'data'}"
+        )
         log = str(self.directory / "data" / "server.log")
         self._run(
             "pg_ctl", "-D", str(self.directory / "data"), "-o", options, "-l", log, "-w", "start"

@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -41,41 +41,9 @@ from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner
 from services.runtime.broker import EmbeddedBroker, free_port
 from services.runtime.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
+from tests.support import PrivatePostgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class PrivatePostgres:
-    """A PostgreSQL server of the campaign's own, to stop and start at will."""
-
-    directory: Path
-    port: int = field(default_factory=free_port)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *args: str) -> None:
-        # PostgreSQL refuses to run as root; the machine's postgres user runs it.
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
-
-    def init(self) -> PrivatePostgres:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.directory, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.directory / "data"), "-A", "trust", "-U", "postgres")
-        return self
-
-    def start(self) -> None:
-        data = self.directory / "data"
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -k {data}"
-        log = str(data / "server.log")
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", log, "-w", "start")
-
-    def stop(self, mode: str = "immediate") -> None:
-        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", mode, "-w", "stop")
 
 
 @dataclass
@@ -151,7 +119,9 @@ class Stack:
     def __init__(self, var_dir: Path, *, roles: tuple[str, ...] = (), log_level: str = "WARNING"):
         self.var_dir = var_dir
         self.broker = EmbeddedBroker(free_port(), log_file=var_dir / "broker.log")
-        self.postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="samverkan-chaos-pg-")))
+        self.postgres = PrivatePostgres(
+            Path(tempfile.mkdtemp(prefix="samverkan-chaos-pg-")), max_connections=300
+        )
         self.settings = RuntimeSettings(
             kafka_bootstrap=self.broker.bootstrap,
             topic_prefix=f"c{uuid.uuid4().hex[:10]}.samverkan",
