@@ -136,18 +136,16 @@ def _decision(e: Case.DecisionRecorded) -> IntegrationEvent | None:
 def _decision_notified_v1(e: Case.DecisionRecorded) -> IntegrationEvent | None:
     if not e.notified_units:
         return None  # nobody else's planning to affect (K-3)
-    return CaseDecisionNotified(
-        subject_id=e.subject_id,
-        case_id=e.originator_id,
-        unit=e.unit,
-        decision=CaseDecision(e.decision),
-        decided_at=e.decided_at,
-        notified_units=tuple(e.notified_units),
-    )
+    return _notification(e)
 
 
 @to_integration_event.register
 def _decision_notified(e: Case.DecisionNotified) -> IntegrationEvent:
+    return _notification(e)
+
+
+def _notification(e: Case.DecisionRecorded | Case.DecisionNotified) -> CaseDecisionNotified:
+    """K-3, from an old-style decision event or from its own notification event."""
     return CaseDecisionNotified(
         subject_id=e.subject_id,
         case_id=e.originator_id,
