@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -312,8 +313,11 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         if question.from_org == question.to_org:
             raise DecisionQuestionInvalid("from_org and to_org must be different organisations")
         self._follower.catch_up()
+        subject_id = question.subject_id
         decision = decide(
-            self.view.authorisations_of(question.subject_id),
+            self._follower.remembered(
+                ("authorisations", subject_id), partial(self.view.authorisations_of, subject_id)
+            ),
             from_org=question.from_org,
             to_org=question.to_org,
             purpose=question.purpose,

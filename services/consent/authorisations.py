@@ -174,8 +174,7 @@ class AuthorisationView(SqlReadModel):
             for asked in batch
         ]
         with self.datastore.transaction(commit=True) as cursor:
-            for row in rows:
-                cursor.execute(self.sql(_LOG), row)
+            cursor.executemany(self.sql(_LOG), rows)
 
     def decisions_about(self, subject_id: str) -> list[dict[str, Any]]:
         """The decision log for one subject, oldest first (for audit)."""

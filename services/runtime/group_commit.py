@@ -11,11 +11,16 @@ serves many callers.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from eventsourcing.persistence import DatabaseError, IntegrityError, OperationalError
+from eventsourcing.sqlite import SQLiteDatastore
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +28,23 @@ T = TypeVar("T")
 
 
 class GroupCommit(Generic[T]):
-    """Durable appends, batched: `append` returns once its record is committed."""
+    """Durable appends, batched: `append` returns once its record is committed.
+
+    `write_batch` writes the records in one transaction. It may return one
+    outcome per record (a value, or an exception for that record alone);
+    its callers' futures then complete with their own. An exception it raises
+    fails the whole batch.
+    """
 
     def __init__(
-        self, write_batch: Callable[[list[T]], None], name: str, max_batch: int = 500
+        self,
+        write_batch: Callable[[list[T]], Sequence[object] | None],
+        name: str,
+        max_batch: int = 500,
     ) -> None:
         self._write_batch = write_batch
         self._max_batch = max_batch
-        self._pending: list[tuple[T, Future[None]]] = []
+        self._pending: list[tuple[T, Future[Any]]] = []
         self._ready = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=f"group-commit-{name}", daemon=True)
@@ -40,10 +54,10 @@ class GroupCommit(Generic[T]):
         """Store `record`; raises what the store raised if its batch failed."""
         self.submit(record).result(timeout)
 
-    def submit(self, record: T) -> Future[None]:
+    def submit(self, record: T) -> Future[Any]:
         """Queue `record`; the future completes when it is committed (async callers
         await it with ``asyncio.wrap_future`` instead of holding a thread)."""
-        done: Future[None] = Future()
+        done: Future[Any] = Future()
         with self._ready:
             if self._closed:
                 msg = "group commit is closed"
@@ -68,11 +82,99 @@ class GroupCommit(Generic[T]):
                 batch = self._pending[: self._max_batch]
                 self._pending = self._pending[self._max_batch :]
             try:
-                self._write_batch([record for record, _ in batch])
+                outcomes = self._write_batch([record for record, _ in batch])
             except Exception as error:  # the callers decide what a failed write means
                 log.warning("group commit of %d records failed: %r", len(batch), error)
                 for _, done in batch:
                     done.set_exception(error)
-            else:
-                for _, done in batch:
-                    done.set_result(None)
+                continue
+            for index, (_, done) in enumerate(batch):
+                outcome = None if outcomes is None else outcomes[index]
+                if isinstance(outcome, BaseException):
+                    done.set_exception(outcome)
+                else:
+                    done.set_result(outcome)
+
+
+Write = Callable[[Any], Any]
+"""Work for one caller inside the shared transaction: given the cursor, returns its result."""
+
+
+class GroupedWrites:
+    """All of a SQLite store's command writes, one transaction per batch of callers.
+
+    SQLite has one writer. With a transaction per command, concurrent
+    requests queue for it one by one (and eventsourcing's pool makes readers
+    queue behind a waiting writer), so a service's write rate is one commit
+    round per command. Here each caller hands its writes over; one thread
+    runs whatever has queued up in a single transaction, each caller's part
+    inside its own savepoint: a caller whose part breaks a constraint (a
+    concurrent change to the same aggregate) gets its own `IntegrityError`
+    and the others are still committed. The part runs in the caller's
+    context (its idempotency claim, its trace).
+
+    Only for SQLite: PostgreSQL takes concurrent writers as they come.
+    """
+
+    def __init__(self, datastore: SQLiteDatastore, name: str, timeout: float = 30.0) -> None:
+        self._datastore = datastore
+        self._timeout = timeout
+        self._group: GroupCommit[tuple[contextvars.Context, Write]] = GroupCommit(
+            self._write_batch, f"writes-{name}"
+        )
+
+    def run(self, write: Write) -> Any:
+        """Run `write(cursor)` in a committed transaction; its result, or its error."""
+        return self._group.submit((contextvars.copy_context(), write)).result(self._timeout)
+
+    def close(self) -> None:
+        self._group.close()
+
+    def _write_batch(self, batch: list[tuple[contextvars.Context, Write]]) -> list[object]:
+        outcomes: list[object] = []
+        with self._datastore.transaction(commit=True) as cursor:
+            for context, write in batch:
+                cursor.execute("SAVEPOINT caller")
+                try:
+                    outcomes.append(context.run(write, cursor))
+                except Exception as error:  # this caller's alone: undo its part, keep the rest
+                    cursor.execute("ROLLBACK TO caller")
+                    outcomes.append(_as_persistence_error(error))
+                finally:
+                    cursor.execute("RELEASE caller")
+        return outcomes
+
+
+_SQLITE_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
+    (sqlite3.IntegrityError, IntegrityError),
+    (sqlite3.OperationalError, OperationalError),
+    (sqlite3.DatabaseError, DatabaseError),
+]
+
+
+def _as_persistence_error(error: Exception) -> Exception:
+    """The error eventsourcing's own transaction would have raised for it."""
+    for raw, ours in _SQLITE_ERRORS:
+        if isinstance(error, raw):
+            translated = ours(error)
+            translated.__cause__ = error
+            return translated
+    return error
+
+
+def group_writes(recorder: Any, name: str) -> GroupedWrites | None:
+    """Route a SQLite recorder's event inserts through one `GroupedWrites`; None otherwise.
+
+    Call before anything else wraps the recorder's `insert_events` (the
+    idempotency claim wraps `_insert_events`, which this calls per caller).
+    """
+    datastore = getattr(recorder, "datastore", None)
+    if not isinstance(datastore, SQLiteDatastore):
+        return None
+    writes = GroupedWrites(datastore, name)
+
+    def insert_events(stored_events: Any, **kwargs: Any) -> Any:
+        return writes.run(lambda cursor: recorder._insert_events(cursor, stored_events, **kwargs))
+
+    recorder.insert_events = insert_events
+    return writes

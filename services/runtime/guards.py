@@ -27,6 +27,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.runtime.group_commit import GroupedWrites
 from services.runtime.problems import STORE_RETRY_AFTER_SECONDS
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -159,8 +160,9 @@ class IdempotencyStore:
     is not run a second time, even when the first answer was lost.
     """
 
-    def __init__(self, datastore: Any) -> None:
+    def __init__(self, datastore: Any, writes: GroupedWrites | None = None) -> None:
         self._datastore = datastore
+        self._writes = writes
         if isinstance(datastore, PostgresDatastore):
             table = f'"{datastore.schema}"."idempotency"'
             p = "%s"
@@ -192,8 +194,12 @@ class IdempotencyStore:
         return values[0], int(values[1]), values[2]
 
     def put(self, key: str, request_hash: str, status: int, body: str) -> None:
+        values = (key, request_hash, status, body)
+        if self._writes is not None:  # with the other callers' writes (SQLite)
+            self._writes.run(lambda cursor: cursor.execute(self._insert, values))
+            return
         with self._datastore.transaction(commit=True) as cursor:
-            cursor.execute(self._insert, (key, request_hash, status, body))
+            cursor.execute(self._insert, values)
 
     def tie_to(self, recorder: Any) -> None:
         """Write the current request's key in every transaction that stores events."""

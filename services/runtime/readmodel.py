@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -118,6 +118,11 @@ def sql_read_model(
     return made
 
 
+R = TypeVar("R")
+REMEMBERED_READS = 10_000
+"""How many answers a Follower remembers before it starts afresh (bounds memory)."""
+
+
 class Follower:
     """Keeps a read model level with the application's notification log.
 
@@ -136,6 +141,8 @@ class Follower:
         self._shared_store = isinstance(datastore, PostgresDatastore)
         self._lock = threading.Lock()
         self._saved_since_catch_up = True
+        self._generation = 0  # bumped whenever this follower changes the read model
+        self._remembered: dict[Hashable, tuple[int, Any]] = {}
         listeners = getattr(application, "save_listeners", None)
         if listeners is not None:
             listeners.append(self.saved)
@@ -147,6 +154,29 @@ class Follower:
     def level_in_process(self) -> bool:
         """Whether catching up is known to be a no-op without asking the database."""
         return not (self._saved_since_catch_up or self._shared_store)
+
+    def remembered(self, key: Hashable, read: Callable[[], R]) -> R:
+        """`read()`, remembered until this follower next changes the read model.
+
+        For the hottest reads (consent's decisions: hundreds a second, about
+        records that change a few times a year). Only where this process is
+        the store's one writer (SQLite): then nothing but this follower
+        changes the read model, so an answer stays right until it projects
+        again. With a shared store another replica may change it at any
+        time, so every read goes to the database. Call after `catch_up`.
+        """
+        if self._shared_store:
+            return read()
+        generation = self._generation
+        hit = self._remembered.get(key)
+        if hit is not None and hit[0] == generation:
+            value: R = hit[1]
+            return value
+        value = read()
+        if len(self._remembered) >= REMEMBERED_READS:
+            self._remembered.clear()
+        self._remembered[key] = (generation, value)
+        return value
 
     def catch_up(self) -> None:
         if self.level_in_process():
@@ -170,3 +200,4 @@ class Follower:
                         # Another replica projected it first: same rows, same position.
                         log.debug("notification %s already projected", notification.id)
                 position = notifications[-1].id if notifications else head
+                self._generation += 1

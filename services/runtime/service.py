@@ -29,6 +29,7 @@ from services.runtime.application import OutboxApplication
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.group_commit import group_writes
 from services.runtime.guards import (
     BodyLimit,
     Idempotency,
@@ -140,6 +141,9 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         )
     background: dict[str, asyncio.Task[None]] = {}
     access_audit = AccessAudit(parts.app.recorder.datastore, parts.name)  # type: ignore[attr-defined]
+    # Concurrent commands share SQLite's one writer a batch at a time (before the
+    # idempotency claim wraps the recorder's inserts).
+    writes = group_writes(parts.app.recorder, parts.name)
     schedule_failures = Counter(
         "samverkan_schedule_failures",
         "Scheduled rounds (expiry, overdue checks) that failed and will be retried.",
@@ -168,6 +172,8 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
                     await task
             await broker.stop()
             access_audit.close()
+            if writes is not None:
+                writes.close()
             parts.app.close()
 
     async def store_ready() -> str | None:
@@ -208,7 +214,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         "consumer": consumer_ready,
     }
     http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
-    idempotency = IdempotencyStore(parts.app.recorder.datastore)  # type: ignore[attr-defined]
+    idempotency = IdempotencyStore(parts.app.recorder.datastore, writes=writes)  # type: ignore[attr-defined]
     idempotency.tie_to(parts.app.recorder)
     http.add_middleware(Idempotency, store=idempotency)
     http.add_middleware(

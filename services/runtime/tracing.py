@@ -17,7 +17,7 @@ installed and configured, its spans are used and can be exported.
 
 from __future__ import annotations
 
-import secrets
+import random
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -40,10 +40,15 @@ _tracer = trace.get_tracer("samverkan")
 
 
 def current_traceparent() -> str | None:
-    """The current context as a ``traceparent`` value, or None outside any trace."""
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier.get(TRACEPARENT)
+    """The current context as a ``traceparent`` value, or None outside any trace.
+
+    Formatted here rather than through the propagator's `inject`: it runs for
+    every request and every stored event, and the W3C format is fixed.
+    """
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
 def current_trace_ids() -> tuple[str, str] | None:
@@ -52,6 +57,12 @@ def current_trace_ids() -> tuple[str, str] | None:
     if not context.is_valid:
         return None
     return f"{context.trace_id:032x}", f"{context.span_id:016x}"
+
+
+def _random_id(bits: int) -> int:
+    """A non-zero random id. Trace ids must be unique, not secret: like the
+    OpenTelemetry SDK's generator, use the fast PRNG, not the OS's."""
+    return random.getrandbits(bits) or 1
 
 
 def _span(name: str, parent: Context, kind: SpanKind) -> Span:
@@ -68,11 +79,11 @@ def _span(name: str, parent: Context, kind: SpanKind) -> Span:
             parent_context.trace_state,
         )
     else:
-        trace_id, flags, state = secrets.randbits(128) or 1, TraceFlags(TraceFlags.DEFAULT), None
+        trace_id, flags, state = _random_id(128), TraceFlags(TraceFlags.DEFAULT), None
     return NonRecordingSpan(
         SpanContext(
             trace_id=trace_id,
-            span_id=secrets.randbits(64) or 1,
+            span_id=_random_id(64),
             is_remote=False,
             trace_flags=flags,
             trace_state=state,

@@ -163,3 +163,26 @@ def test_c4_history_lists_every_consent_event_in_order(application: ConsentAppli
         "Consent.Withdrawn",
     ]
     assert application.parties_involved(SUBJECT) == {SOCIAL, HEALTH}
+
+
+def test_c9_a_replica_answers_by_another_replicas_withdrawal_at_once(
+    runtime_settings: RuntimeSettings, pg_schema_prefix: str
+) -> None:
+    """Decisions are remembered only where one process writes the store: two
+    replicas on one PostgreSQL schema each see the other's withdrawal at once."""
+    settings = runtime_settings.model_copy(
+        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+    )
+    first, second = (
+        ConsentApplication(
+            env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+        )
+        for _ in range(2)
+    )
+    consent_id = give(first)
+    assert ask(second, AT + timedelta(minutes=1)).allowed  # asked, and would be remembered
+
+    first.withdraw_consent(consent_id, recorded_by=STAFF, at=AT + timedelta(hours=1))
+    assert not ask(first, AT + timedelta(hours=2)).allowed  # first projects it, for both
+
+    assert not ask(second, AT + timedelta(hours=2)).allowed

@@ -1,0 +1,127 @@
+"""Concurrent commands share SQLite's one writer a batch at a time, on a real file.
+
+Each caller's part runs in its own savepoint: what one caller breaks is
+undone for that caller alone, and everyone else's part is committed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.sqlite import SQLiteDatastore
+
+from services.runtime.group_commit import GroupedWrites, group_writes
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @event("Amended")
+    def amend(self, text: str) -> None:
+        self.text = text
+
+
+def notes(path: Path) -> Application[Any]:
+    return Application(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    )
+
+
+@pytest.fixture
+def datastore(tmp_path: Path) -> SQLiteDatastore:
+    store = SQLiteDatastore(str(tmp_path / "writes.db"))
+    with store.transaction(commit=True) as cursor:
+        cursor.execute("CREATE TABLE items (name TEXT PRIMARY KEY)")
+    return store
+
+
+def names(datastore: SQLiteDatastore) -> set[str]:
+    with datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT name FROM items")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastore) -> None:
+    writes = GroupedWrites(datastore, "test")
+    # Hold the writer so that every part below queues into one batch.
+    gate = threading.Event()
+    blocker = threading.Thread(target=writes.run, args=(lambda _: gate.wait(5),))
+    blocker.start()
+    with ThreadPoolExecutor(3) as pool:
+
+        def insert(name: str) -> Any:
+            return writes.run(lambda c: c.execute("INSERT INTO items VALUES (?)", (name,)))
+
+        first = pool.submit(insert, "a")
+        twice = pool.submit(insert, "a")
+        other = pool.submit(insert, "b")
+        while len(writes._group._pending) < 3:  # all three queued behind the held batch
+            time.sleep(0.001)
+        gate.set()
+        outcomes = [first.exception(5), twice.exception(5), other.exception(5)]
+    blocker.join()
+    writes.close()
+
+    assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1
+    assert outcomes[2] is None
+    assert names(datastore) == {"a", "b"}
+
+
+def test_a_part_runs_in_its_callers_context(datastore: SQLiteDatastore) -> None:
+    caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller")
+    caller.set("the request")
+    writes = GroupedWrites(datastore, "test")
+    try:
+        seen = writes.run(lambda _: (caller.get(), threading.current_thread().name))
+    finally:
+        writes.close()
+    assert seen == ("the request", "group-commit-writes-test")
+
+
+def test_concurrent_saves_are_all_stored_and_a_conflict_is_refused(tmp_path: Path) -> None:
+    app = notes(tmp_path / "notes.db")
+    writes = group_writes(app.recorder, "notes")
+    assert writes is not None
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            saved = list(pool.map(lambda n: app.save(Note(f"note {n}")), range(200)))
+        assert len(saved) == 200
+        ids = [recordings[0].domain_event.originator_id for recordings in saved]
+        assert {app.repository.get(i).text for i in ids} == {f"note {n}" for n in range(200)}
+        notifications = app.recorder.select_notifications(start=1, limit=1000)
+        assert [n.id for n in notifications] == list(range(1, 201))  # each id given once
+
+        # Two copies of one aggregate amended at once: one is stored, one refused.
+        one, two = app.repository.get(ids[0]), app.repository.get(ids[0])
+        one.amend("first")
+        two.amend("second")
+        with ThreadPoolExecutor(2) as pool:
+            results = [pool.submit(app.save, one), pool.submit(app.save, two)]
+            errors = [r.exception(5) for r in results]
+        assert sum(e is not None for e in errors) == 1
+        assert app.repository.get(ids[0]).text in {"first", "second"}
+    finally:
+        writes.close()
+
+
+def test_only_sqlite_stores_are_grouped() -> None:
+    class Elsewhere:
+        datastore = object()
+
+        def insert_events(self, stored_events: Any) -> None: ...
+
+    recorder = Elsewhere()
+    original = recorder.insert_events
+    assert group_writes(recorder, "other") is None
+    assert recorder.insert_events == original
