@@ -55,9 +55,15 @@ def names(datastore: SQLiteDatastore) -> set[str]:
 def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastore) -> None:
     writes = GroupedWrites(datastore, "test")
     # Hold the writer so that every part below queues into one batch.
-    gate = threading.Event()
-    blocker = threading.Thread(target=writes.run, args=(lambda _: gate.wait(5),))
+    holding, gate = threading.Event(), threading.Event()
+
+    def hold(_: Any) -> None:
+        holding.set()
+        gate.wait(5)
+
+    blocker = threading.Thread(target=writes.run, args=(hold,))
     blocker.start()
+    assert holding.wait(5)
     with ThreadPoolExecutor(3) as pool:
 
         def insert(name: str) -> Any:
@@ -66,8 +72,10 @@ def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastor
         first = pool.submit(insert, "a")
         twice = pool.submit(insert, "a")
         other = pool.submit(insert, "b")
-        while len(writes._group._pending) < 3:  # all three queued behind the held batch
-            time.sleep(0.001)
+        deadline = time.monotonic() + 5
+        while len(writes._group._pending) < 3 and time.monotonic() < deadline:
+            time.sleep(0.001)  # all three queued behind the held batch
+        assert len(writes._group._pending) == 3
         gate.set()
         outcomes = [first.exception(5), twice.exception(5), other.exception(5)]
     blocker.join()
