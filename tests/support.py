@@ -135,7 +135,11 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()  # the caller never got hold of it: it must not outlive the test
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:

@@ -161,7 +161,8 @@ class Report:
         lines = [
             f"chaos campaign started {self.started_at}, {self.seconds:.0f} s",
             f"commands acknowledged      {acknowledged} of {self.plan.commands}"
-            f" ({len(h.refused)} refused, {h.gave_up} given up)",
+            f" ({h.recovered} of them read back after a lost answer;"
+            f" {len(h.refused)} refused, {h.gave_up} given up)",
             f"HTTP answers               {statuses}; {h.connection_errors} connection errors",
             "kills (SIGKILL)            "
             + ", ".join(f"{name} {n}" for name, n in sorted(self.kills.items())),

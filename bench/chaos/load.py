@@ -10,10 +10,11 @@ until the API acknowledges it (2xx): after a connection error (the service
 was killed), a 503 (its store is down; we wait the Retry-After), a 409 (the
 first attempt is still running) or a 5xx, which is also counted as a defect.
 A 409 saying the first attempt was applied but its answer lost (the
-service was killed in between) ends the command unacknowledged: the checker
-allows its effect, and only as many such effects as there are such commands.
-Only acknowledged commands go into the history the checker holds the
-platform to.
+service was killed in between) names what it changed (`changed`): the load
+reads that back, as a careful client would, and counts the command as
+acknowledged ("recovered"). Only acknowledged commands go into the history
+the checker holds the platform to; a command refused otherwise, or given up,
+may account for an effect the checker finds but never saw acknowledged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from dataclasses import dataclass, field
 import httpx
 
 from services.runtime.identity import luhn_check_digit
+
+LOST_ANSWER = 409
+"""A retry's answer when the first attempt was applied but its answer lost."""
 
 PARTIES = ["SE2321000016-POL1", "SE2120000001-SOC1"]
 
@@ -57,6 +61,8 @@ class History:
     unavailable_without_retry_after: int = 0
     connection_errors: int = 0
     refused: list[str] = field(default_factory=list)
+    recovered: int = 0
+    """Commands whose answer was lost (409) and whose effect was read back instead."""
     gave_up: int = 0
     last_acknowledged_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -179,8 +185,11 @@ class Load:
                     }
                     response = self._send(client, command, "/v1/consents", body)
                     if response is not None:
-                        command.consent_id = response.json()["id"]
-                        command.subject_id = response.json()["subject_id"]
+                        answer = response.json()
+                        if response.status_code == LOST_ANSWER:  # read back what it made
+                            answer = self._read(client, f"/v1/consents/{answer['changed'][0]}")
+                        command.consent_id = answer["id"]
+                        command.subject_id = answer["subject_id"]
                         open_consent[number] = command.consent_id
                 else:
                     command = Command(number, "withdraw", str(uuid.uuid4()), consent_id=consent_id)
@@ -191,6 +200,22 @@ class Load:
                     open_consent[number] = None
                 with self.history.lock:
                     self.history.commands.append(command)
+
+    def _read(self, client: httpx.Client, path: str) -> dict[str, object]:
+        """GET `path` until it answers 200 (the service may be down for a moment)."""
+        deadline = time.monotonic() + self.give_up_after
+        while time.monotonic() < deadline:
+            try:
+                response = client.get(path)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+                continue
+            if response.status_code == 200:
+                answer: dict[str, object] = response.json()
+                return answer
+            time.sleep(0.2)
+        msg = f"could not read {path} back"
+        raise RuntimeError(msg)
 
     def _send(
         self, client: httpx.Client, command: Command, path: str, body: dict[str, object] | None
@@ -235,6 +260,12 @@ class Load:
             if status == 429 or (status == 409 and "still running" in response.text):
                 time.sleep(0.2)
                 continue
+            if status == LOST_ANSWER and response.json().get("changed"):
+                command.acknowledged = True  # applied; the caller reads back what it did
+                with history.lock:
+                    history.recovered += 1
+                    history.last_acknowledged_at = time.monotonic()
+                return response
             with history.lock:
                 history.refused.append(f"{status} {command.kind} {path}: {response.text[:300]}")
             return None

@@ -111,6 +111,15 @@ class ConsumerMetrics:
     rewinds: Counter
     lag: Gauge
 
+    def forget_lag(self, partition: TopicPartition) -> None:
+        """A partition no longer ours has no lag *here*: its new owner reports it.
+
+        Left in place, the last value stays exported for good, and a dashboard
+        (or the chaos checker) sums a lag nobody is working off.
+        """
+        with contextlib.suppress(KeyError):  # never measured here
+            self.lag.remove(partition.topic, str(partition.partition))
+
     def prepare(self, topics: Sequence[str]) -> None:
         """Create every series at 0, so a first dead letter is an increase alerts can see."""
         for topic in topics:
@@ -236,16 +245,18 @@ class _Hold:
 
 class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
     """Knows whether the consumer has joined its group (readiness) and forgets
-    rewind bookkeeping for partitions it no longer owns."""
+    rewind bookkeeping and lag for partitions it no longer owns."""
 
-    def __init__(self, *bookkeeping: dict[TopicPartition, Any]) -> None:
+    def __init__(self, metrics: ConsumerMetrics, *bookkeeping: dict[TopicPartition, Any]) -> None:
         self.joined = False
+        self._metrics = metrics
         self._bookkeeping = bookkeeping
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         for partition in revoked:
             for entries in self._bookkeeping:
                 entries.pop(partition, None)
+            self._metrics.forget_lag(partition)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.joined = True
@@ -279,7 +290,7 @@ class TrackedConsumer:
         self._rewound_at: dict[TopicPartition, int] = {}
         self._held: dict[TopicPartition, _Hold] = {}
         self._accept_at: dict[TopicPartition, int] = {}
-        self._membership = _GroupMembership(self._rewound_at, self._held, self._accept_at)
+        self._membership = _GroupMembership(metrics, self._rewound_at, self._held, self._accept_at)
 
     @property
     def joined(self) -> bool:

@@ -38,8 +38,18 @@ _STORE_DOWN = (OperationalError, InterfaceError)
 log = logging.getLogger(__name__)
 
 
-async def _problem(send: Send, status: int, title: str, detail: str, **headers: str) -> None:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+async def _problem(
+    send: Send,
+    status: int,
+    title: str,
+    detail: str,
+    extensions: dict[str, Any] | None = None,
+    **headers: str,
+) -> None:
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+        | (extensions or {})
+    )
     raw_headers = [(b"content-type", b"application/problem+json")]
     raw_headers += [(k.lower().replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -144,7 +154,15 @@ class IdempotencyClaim:
 
     key: str
     request_hash: str
-    recorded: bool = False
+    changed: tuple[str, ...] = ()
+    """What the request's committed saves changed (aggregate ids), for a retry whose
+    answer was lost: the caller can then read what it did instead of doing it again."""
+
+    def changing(self, stored_events: Any) -> tuple[str, ...]:
+        """`changed` once `stored_events` are stored too (in the order first changed)."""
+        ids = dict.fromkeys(self.changed)
+        ids.update(dict.fromkeys(str(event.originator_id) for event in stored_events))
+        return tuple(ids)
 
 
 _claim: ContextVar[IdempotencyClaim | None] = ContextVar("idempotency_claim", default=None)
@@ -176,7 +194,8 @@ class IdempotencyStore:
         )
         self._claim = (
             f"INSERT INTO {table} (key, request_hash, status, body) "  # noqa: S608
-            f"VALUES ({p}, {p}, {CLAIMED}, '')"
+            f"VALUES ({p}, {p}, {CLAIMED}, {p}) ON CONFLICT (key) DO UPDATE "
+            f"SET body = excluded.body WHERE {table}.status = {CLAIMED}"
         )
         with datastore.transaction(commit=True) as cursor:
             cursor.execute(
@@ -210,19 +229,28 @@ class IdempotencyStore:
         def _insert_events(cursor: Any, stored_events: Any, **kwargs: Any) -> Any:
             result = insert_in_transaction(cursor, stored_events, **kwargs)
             claim = _claim.get()
-            if claim is not None and not claim.recorded and stored_events:
-                cursor.execute(claim_sql, (claim.key, claim.request_hash))
+            if claim is not None and stored_events:
+                changed = json.dumps({"changed": claim.changing(stored_events)})
+                cursor.execute(claim_sql, (claim.key, claim.request_hash, changed))
             return result
 
         def insert_events_then_mark(stored_events: Any, **kwargs: Any) -> Any:
             result = insert_events(stored_events, **kwargs)
             claim = _claim.get()
             if claim is not None and stored_events:
-                claim.recorded = True  # committed: later saves of this request need not
+                claim.changed = claim.changing(stored_events)  # committed
             return result
 
         recorder._insert_events = _insert_events
         recorder.insert_events = insert_events_then_mark
+
+
+def _changed(claimed_body: str) -> list[str]:
+    """The ids a claimed request changed (none known for keys claimed before this was kept)."""
+    try:
+        return list(json.loads(claimed_body)["changed"])
+    except (ValueError, KeyError, TypeError):
+        return []
 
 
 class Idempotency:
@@ -277,7 +305,9 @@ class Idempotency:
                 409,
                 "Conflict",
                 "the first request with this key was applied, but its answer was lost "
-                "(the service stopped); it is not applied again",
+                "(the service stopped); it is not applied again; `changed` names what it "
+                "created or changed",
+                {"changed": _changed(stored[2])},
             )
             return
         if stored is not None:

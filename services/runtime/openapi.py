@@ -34,8 +34,10 @@ EVERY_API_ROUTE = {
 WITH_PATH_PARAMETERS = {"404": "No such object."}
 WRITES = {
     "400": "The body is not JSON.",
-    "409": "A rule refuses the command in the object's present state, or a retry with "
-    "the same Idempotency-Key is still running.",
+    "409": "A rule refuses the command in the object's present state; or a retry with "
+    "the same Idempotency-Key is still running; or the first request with that key was "
+    "applied but its answer lost, and the problem's `changed` member lists the ids of what "
+    "it created or changed.",
     "413": "The body is larger than the limit.",
     "429": "Too many writes from this caller; retry after Retry-After seconds.",
 }

@@ -86,6 +86,9 @@ def test_a_retry_after_a_lost_answer_is_refused_and_not_applied_again(
             assert retry.status_code == 409, retry.text
             assert "answer was lost" in retry.json()["detail"]
             assert stored(settings) == before  # not applied a second time
+            # What it did is named, so the caller can read it instead of guessing.
+            assert retry.json()["changed"] == [first.json()["id"]]
+            assert client.get(f"/v1/consents/{first.json()['id']}").status_code == 200
 
             other = client.post("/v1/consents", json=BODY, headers={"Idempotency-Key": "other"})
             assert other.status_code == 201  # the guard stays out of other keys' way

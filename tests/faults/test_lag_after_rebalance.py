@@ -1,0 +1,115 @@
+"""Fault: a partition is taken away by a rebalance; its lag must not stay exported here.
+
+Found by the chaos campaign (#12): at the end of a long run every event was
+applied, but escalation's service process still reported
+``samverkan_consumer_lag`` 3 for a partition that a rebalance had handed to
+another member minutes before. The gauge kept the last value measured while
+the partition was its own, so the platform looked behind for good (the
+campaign's recovery never ended, and a lag alert would have fired). A revoked
+partition's lag is now removed; its new owner reports it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faststream.kafka import KafkaMessage
+from prometheus_client import CollectorRegistry
+
+from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
+from services.escalation.application import EscalationApplication
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.kafka import ensure_topics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def given(partition: int, sequence: int) -> ConsentGiven:
+    return ConsentGiven(
+        consent_id=UUID(int=partition * 100 + sequence),
+        subject_id=str(partition + 1) * 64,
+        purpose=Purpose.RED_THREAD_MEETING,
+        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
+        form="oral",
+        recorded_by="SE2321000016-P001",
+        informed=True,
+        given_at=NOW,
+        valid_until=date(2027, 1, 1),
+    )
+
+
+async def test_a_partition_taken_away_reports_no_lag_here(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    await ensure_topics(settings, [topic])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for partition in (0, 1):
+            for sequence in (1, 2, 3):
+                message = encode(
+                    given(partition, sequence),
+                    event_id=str(UUID(int=partition * 100 + sequence)),
+                    time=NOW,
+                    sequence=sequence,
+                    prev_sequence=sequence - 1,
+                )
+                await producer.send_and_wait(
+                    topic,
+                    message.value,
+                    key=message.key,
+                    headers=message.headers,
+                    partition=partition,
+                )
+    finally:
+        await producer.stop()
+
+    owner = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap,
+        group_id=f"{settings.topic_prefix}.escalation",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await owner.start()
+    zero, one = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    owner.assign([zero, one])
+    fetched = await owner.getmany(timeout_ms=5000)
+    while len(fetched.get(zero, [])) < 1 or len(fetched.get(one, [])) < 1:
+        more = await owner.getmany(timeout_ms=5000)
+        for partition, records in more.items():
+            fetched.setdefault(partition, []).extend(records)
+    registry = CollectorRegistry()
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    tracked = TrackedConsumer(
+        group_id=f"{settings.topic_prefix}.escalation",
+        dlq_topic=dlq_topic("escalation", prefix=settings.topic_prefix),
+        target=TrackedTarget.of(escalation, escalation.recorder),
+        metrics=ConsumerMetrics.register(registry),
+        max_retries=2,
+    )
+
+    def lag(partition: int) -> float | None:
+        labels = {"topic": topic, "partition": str(partition)}
+        return registry.get_sample_value("samverkan_consumer_lag", labels)
+
+    try:
+        # The first record of each partition handled: two more behind it on each.
+        firsts = (fetched[zero][0], fetched[one][0])
+        batch = KafkaMessage(raw_message=firsts, body=[r.value for r in firsts], consumer=owner)
+        await tracked.handle([r.value for r in firsts], batch)
+        assert (lag(0), lag(1)) == (2.0, 2.0)
+
+        await tracked._membership.on_partitions_revoked({zero})  # a rebalance took it
+
+        assert lag(0) is None  # not ours: its new owner reports it
+        assert lag(1) == 2.0
+    finally:
+        await owner.stop()
+        escalation.close()
