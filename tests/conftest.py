@@ -139,3 +139,20 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     with contextlib.suppress(subprocess.CalledProcessError):
         server.stop("immediate")
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres_settings(
+    runtime_settings: RuntimeSettings, private_postgres: PrivatePostgres, pg_schema_prefix: str
+) -> RuntimeSettings:
+    """Settings for services on the test's own PostgreSQL, giving up on a connection
+    after 1 s, so an outage is answered (503) rather than waited out."""
+    settings = runtime_settings.model_copy(
+        update={
+            "database_url": private_postgres.url,
+            "database_schema_prefix": pg_schema_prefix,
+            "database_connect_timeout_seconds": 1,
+        }
+    )
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return settings

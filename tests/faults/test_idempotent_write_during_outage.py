@@ -36,19 +36,11 @@ def give(client: httpx.Client, key: str) -> httpx.Response:
 
 
 def test_a_keyed_write_during_a_database_outage_is_503_with_retry_after_then_works(
-    runtime_settings: RuntimeSettings,
+    private_postgres_settings: RuntimeSettings,
     kafka: EmbeddedBroker,
     private_postgres: PrivatePostgres,
-    pg_schema_prefix: str,
 ) -> None:
-    settings = runtime_settings.model_copy(
-        update={
-            "database_url": private_postgres.url,
-            "database_schema_prefix": pg_schema_prefix,
-            "database_connect_timeout_seconds": 1,
-        }
-    )
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings = private_postgres_settings
     consent = ServiceProcess("consent", settings).start()
     client = consent.client(SOCIAL)
     try:

@@ -27,19 +27,11 @@ def ready(process: ServiceProcess) -> bool:
 
 
 def test_an_idle_relay_and_a_standby_are_ready_again_after_a_database_outage(
-    runtime_settings: RuntimeSettings,
+    private_postgres_settings: RuntimeSettings,
     kafka: EmbeddedBroker,
     private_postgres: PrivatePostgres,
-    pg_schema_prefix: str,
 ) -> None:
-    settings = runtime_settings.model_copy(
-        update={
-            "database_url": private_postgres.url,
-            "database_schema_prefix": pg_schema_prefix,
-            "database_connect_timeout_seconds": 1,
-        }
-    )
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings = private_postgres_settings
     replicas = [ServiceProcess("consent", settings), ServiceProcess("consent", settings)]
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(ServiceProcess.start, replicas))
