@@ -71,6 +71,7 @@ def store_backend(request: pytest.FixtureRequest) -> str:
 def runtime_settings(tmp_path: Path, kafka: EmbeddedBroker, topic_prefix: str) -> RuntimeSettings:
     return RuntimeSettings(
         kafka_bootstrap=kafka.bootstrap,
+        environment="development",
         topic_prefix=topic_prefix,
         var_dir=tmp_path / "var",
         relay_log_check_seconds=0.5,
@@ -103,6 +104,7 @@ def module_settings(
     """Like ``runtime_settings``, shared by one test module's services."""
     return RuntimeSettings(
         kafka_bootstrap=kafka.bootstrap,
+        environment="development",
         topic_prefix=f"t{uuid.uuid4().hex[:12]}.samverkan",
         var_dir=tmp_path_factory.mktemp("module") / "var",
         relay_log_check_seconds=0.5,

@@ -81,6 +81,9 @@ def settings_env(settings: RuntimeSettings) -> dict[str, str]:
         "SAMVERKAN_RELAY_LOG_CHECK_SECONDS": str(settings.relay_log_check_seconds),
         "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
         "SAMVERKAN_DATABASE_SCHEMA_PREFIX": settings.database_schema_prefix,
+        # Test processes use development keys under var_dir; a test of production
+        # start-up says SAMVERKAN_ENVIRONMENT=production in its extra_env.
+        "SAMVERKAN_ENVIRONMENT": "development",
     }
     if settings.database_url:
         env["SAMVERKAN_DATABASE_URL"] = settings.database_url

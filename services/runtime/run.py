@@ -54,13 +54,16 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 def main() -> int:
     run = RunSettings()
     env = dict(os.environ)
+    # make run is the one-machine development platform: dev keys under var/ are fine.
+    env.setdefault("SAMVERKAN_ENVIRONMENT", "development")
     broker: EmbeddedBroker | None = None
     if "SAMVERKAN_KAFKA_BOOTSTRAP" not in env:
         broker = EmbeddedBroker(run.embedded_kafka_port, log_file=_var() / "broker.log")
         env["SAMVERKAN_KAFKA_BOOTSTRAP"] = broker.bootstrap
         env.setdefault("SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS", "3000")
     runtime = RuntimeSettings(
-        kafka_bootstrap=env.get("SAMVERKAN_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+        kafka_bootstrap=env.get("SAMVERKAN_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        environment=env["SAMVERKAN_ENVIRONMENT"],
     )
     runtime.var_dir.mkdir(parents=True, exist_ok=True)
     # Created once, before the services race to create them.

@@ -176,6 +176,48 @@ class RuntimeSettings(BaseSettings):
         description="Interface the HTTP APIs listen on (unset: 127.0.0.1; 0.0.0.0 in containers).",
     )
 
+    environment: Literal["development", "production"] = Field(
+        "production",
+        description=(
+            "`development` (make run, tests) allows what is unsafe with real data: keys "
+            "created under var_dir, the known placeholder keys, a plain-http identity "
+            "provider on localhost. `production` refuses to start on any of them."
+        ),
+    )
+    read_rate_per_second: float = Field(
+        200.0, gt=0, description="Sustained reads per second allowed per caller (429 above it)."
+    )
+    read_burst: int = Field(400, ge=1, description="Reads a caller may make at once.")
+    idempotency_ttl_seconds: int = Field(
+        86_400,
+        ge=60,
+        description=(
+            "How long an Idempotency-Key is remembered; a retry after that runs as a new "
+            "command. Remembered keys hold no personal data, only status and ids."
+        ),
+    )
+    token_max_lifetime_seconds: int = Field(
+        12 * 3600,
+        ge=60,
+        description="Longest lifetime (exp - iat) a bearer token may have; longer ones get 401.",
+    )
+    audit_chain_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Key (64 hex characters) of the access log's keyed hash chain (HMAC); held "
+            "outside the database, so whoever can write the table cannot re-chain it. "
+            "Unset: a development key is created in var_dir (development only)."
+        ),
+    )
+    audit_anchor_interval_seconds: float = Field(
+        30.0,
+        gt=0,
+        description=(
+            "How often the access log's head (last seq and hash) is anchored on the "
+            "service's audit-anchor topic, outside the database."
+        ),
+    )
+
     @model_validator(mode="after")
     def _kafka_security_is_coherent(self) -> RuntimeSettings:
         """Refuse, at start-up and by name, a Kafka security setting that cannot work or
