@@ -1,16 +1,18 @@
 """Reporting use cases: one method per command or query (eventsourcing Application).
 
-Free text about an individual (what happened, how it was perceived, the
-proposal, the solution and the remaining problems) is sealed with the
-subject's key before it is stored, so erasing the subject erases it too.
+A deviation's free text (what happened, how it was perceived, the proposal,
+the solution and the remaining problems) and the names and titles of the
+staff who report and sign it are sealed before they are stored, with the
+individual's key or the record's own (services.reporting.sealing), so erasure
+and culling reach them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
@@ -26,8 +28,9 @@ from services.reporting.publication import (
     published_counts,
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
+from services.reporting.sealing import DeviationSealer, DeviationText, key_id
 from services.runtime.application import OutboxApplication
-from services.runtime.privacy import Sealer, SubjectKeys
+from services.runtime.privacy import ERASED, Sealer, SubjectKeys
 from services.runtime.rules import RuleViolation
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
@@ -85,29 +88,28 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
     def __init__(self, *, master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
+        self.texts = DeviationSealer(self.sealer)
 
-    def _seal(self, subject_id: str | None, text: str) -> str:
-        return self.sealer.seal(subject_id, text) if subject_id else text
-
-    def unseal(self, subject_id: str | None, text: str | None) -> str | None:
-        """Sealed free text in clear (or "[erased]"); text about no one passes through."""
-        return self.sealer.unseal(subject_id, text) if subject_id else text
+    def read_text(self, deviation: Deviation) -> DeviationText:
+        """The deviation's free text and staff names in clear (or "[erased]")."""
+        return self.texts.read(deviation)
 
     # --- D-2 step 1 -----------------------------------------------------------------
 
     def report_deviation(self, command: ReportDeviation, *, at: datetime) -> UUID:
         # Validate the clear text first: sealed text is never empty.
         Deviation.report(**_report_kwargs(command, at))
-        subject = command.subject_id
-        sealed = ReportDeviation(
-            **{
-                **command.__dict__,
-                "what_happened": self._seal(subject, command.what_happened.strip()),
-                "perceived_as": self._seal(subject, command.perceived_as.strip()),
-                "improvement_proposal": self._seal(subject, command.improvement_proposal.strip()),
-            }
+        deviation_id = uuid4()
+        key = key_id(deviation_id, command.subject_id)
+        sealed = replace(
+            command,
+            what_happened=self.texts.seal(key, command.what_happened),
+            perceived_as=self.texts.seal(key, command.perceived_as),
+            improvement_proposal=self.texts.seal(key, command.improvement_proposal),
+            reporter_name=self.texts.seal(key, command.reporter_name),
+            reporter_title=self.texts.seal(key, command.reporter_title),
         )
-        deviation = Deviation.report(**_report_kwargs(sealed, at))
+        deviation = Deviation.report(**_report_kwargs(sealed, at), deviation_id=deviation_id)
         self.save(deviation)
         return deviation.id
 
@@ -115,7 +117,7 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
 
     def propose_summary(self, deviation_id: UUID, command: ProposeSummary, *, at: datetime) -> None:
         deviation = self.get_deviation(deviation_id)
-        subject = deviation.subject_id
+        key = key_id(deviation.id, deviation.subject_id)
         # Checked in clear first, so an empty text is refused before it is sealed.
         for name, text in (
             ("solution", command.solution),
@@ -124,9 +126,9 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
             required_text(name, text)
         deviation.propose_summary(
             signer_role=command.signer.signer_role,
-            signature=_signature(command.signer, at),
-            solution=self._seal(subject, command.solution.strip()),
-            remaining_problems=self._seal(subject, command.remaining_problems.strip()),
+            signature=self.texts.seal_signature(key, _signature(command.signer, at)),
+            solution=self.texts.seal(key, command.solution),
+            remaining_problems=self.texts.seal(key, command.remaining_problems),
         )
         self.save(deviation)
 
@@ -135,8 +137,10 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
     ) -> list[str]:
         """The other side signs; feedback goes to every party (D-3). Returns the parties."""
         deviation = self.get_deviation(deviation_id)
+        key = key_id(deviation.id, deviation.subject_id)
         parties = deviation.countersign(
-            signer_role=command.signer_role, signature=_signature(command, at)
+            signer_role=command.signer_role,
+            signature=self.texts.seal_signature(key, _signature(command, at)),
         )
         self.save(deviation)
         return parties
@@ -246,18 +250,19 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         for d in self.deviations():
             if area and not any(org.startswith(area) for org in d.parties()):
                 continue
-            signers = [s.name for s in (d.proposed_by, d.countersigned_by) if s]
+            text = self.read_text(d)
+            signers = [s.name for s in (text.proposed_by, text.countersigned_by) if s]
             facts.append(
                 DeviationFacts(
                     reported_at=d.reported_at,
                     category=d.category,
                     detected=d.detected,
                     summarised=d.summarised,
-                    what_happened=self.unseal(d.subject_id, d.what_happened) or "",
-                    improvement_proposal=self.unseal(d.subject_id, d.improvement_proposal) or "",
-                    solution=self.unseal(d.subject_id, d.solution) or "",
-                    remaining_problems=self.unseal(d.subject_id, d.remaining_problems) or "",
-                    names=tuple(n for n in (d.reporter_name, *signers) if n),
+                    what_happened=text.what_happened,
+                    improvement_proposal=text.improvement_proposal,
+                    solution=text.solution or "",
+                    remaining_problems=text.remaining_problems or "",
+                    names=tuple(n for n in (text.reporter_name, *signers) if n and n != ERASED),
                 )
             )
         return facts

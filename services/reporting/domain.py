@@ -176,8 +176,8 @@ class Deviation(Aggregate):
     problems, proposed and signed by a manager of one side and countersigned by
     one of the other; once signed, feedback goes to every party (D-3).
 
-    Free text about an individual is sealed by the application before it gets
-    here (per-subject keys), so the aggregate only carries it.
+    Free text and staff names are sealed by the application before they get
+    here (services.reporting.sealing), so the aggregate only carries them.
     `subject_id` is set when the deviation concerns one individual.
     """
 
@@ -285,8 +285,10 @@ class Deviation(Aggregate):
         reporter_title: str,
         reported_at: datetime,
         subject_id: str | None = None,
+        deviation_id: UUID | None = None,
     ) -> Deviation:
-        """D-2 step 1, by the unit that noticed the failure."""
+        """D-2 step 1, by the unit that noticed the failure. The id may be chosen
+        beforehand: the application seals the text with a key named after it."""
         if not may_report_deviation(reporter_role):
             raise OnlyDeputyUnitManagerOrAboveMayReport(
                 f"a {reporter_role} may not report a deviation; ask your deputy unit "
@@ -294,7 +296,7 @@ class Deviation(Aggregate):
             )
         return cls._create(
             cls.Reported,
-            id=uuid4(),
+            id=deviation_id or uuid4(),
             reported_by=reported_by,
             reporting_org=reporting_org,
             reporting_org_type=reporting_org_type,

@@ -104,24 +104,36 @@ def test_d2_both_steps_are_stored_and_the_free_text_is_sealed(
 
     assert parties == [HEALTH_UNIT, SOCIAL_UNIT]
     deviation = application.get_deviation(deviation_id)
-    assert application.unseal(SUBJECT, deviation.what_happened) == WHAT
-    assert application.unseal(SUBJECT, deviation.solution) == SOLUTION
+    text = application.read_text(deviation)
+    assert text.what_happened == WHAT
+    assert text.solution == SOLUTION
+    assert text.reporter_name == "Testa Testsson"
     assert deviation.summarised_at == AT + timedelta(days=4)
     raw = stored_text(application)
     assert WHAT not in raw
     assert SOLUTION not in raw
+    assert "Testsson" not in raw  # staff names are sealed too (issue #18)
 
-    # Erasing the individual erases the free text; the deviation's codes remain.
+    # Erasing the individual erases the free text and names; the deviation's codes remain.
     application.sealer.erase(SUBJECT, AT + timedelta(days=30))
-    assert application.unseal(SUBJECT, deviation.what_happened) == ERASED
+    erased = application.read_text(deviation)
+    assert (erased.what_happened, erased.reporter_name) == (ERASED, ERASED)
+    assert erased.countersigned_by is not None
+    assert erased.countersigned_by.name == ERASED
     assert application.get_deviation(deviation_id).category == "communication"
 
 
-def test_d2_a_deviation_about_no_one_keeps_its_text_in_clear(
+def test_d2_a_deviation_about_no_one_is_sealed_with_its_record_s_own_key(
     application: ReportingApplication,
 ) -> None:
     deviation_id = application.report_deviation(step_one(subject_id=None), at=AT)
-    assert application.get_deviation(deviation_id).what_happened == WHAT
+    deviation = application.get_deviation(deviation_id)
+    assert deviation.what_happened != WHAT
+    assert WHAT not in stored_text(application)
+    assert application.read_text(deviation).what_happened == WHAT
+    # Culling the record destroys its own key: the text reads as erased.
+    application.sealer.erase(f"record:{deviation_id}", AT + timedelta(days=30))
+    assert application.read_text(deviation).what_happened == ERASED
 
 
 def test_d2_an_empty_solution_is_refused_and_nothing_is_stored(
@@ -232,6 +244,6 @@ def test_d2_an_erased_subject_s_deviation_text_reads_as_erased(
     intake.process_event(erased, Tracking("/samverkan/consent#0", 1))
 
     deviation = application.get_deviation(deviation_id)
-    assert application.unseal(SUBJECT, deviation.what_happened) == ERASED
+    assert application.read_text(deviation).what_happened == ERASED
     assert deviation.category == "communication"
     assert view.max_tracking_id("/samverkan/consent#0") == 1

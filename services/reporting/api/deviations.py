@@ -172,17 +172,16 @@ def _signature_view(signature: Signature | None) -> SignatureView | None:
 
 
 def deviation_view(deviation: Deviation, application: ReportingApplication) -> DeviationView:
-    """The whole deviation, both steps, free text unsealed (or "[erased]")."""
-    subject = deviation.subject_id
+    """The whole deviation, both steps, free text and staff names unsealed (or "[erased]")."""
+    text = application.read_text(deviation)
     summary = None
-    if deviation.proposed_by is not None:
-        proposed_by = _signature_view(deviation.proposed_by)
-        assert proposed_by is not None
+    proposed_by = _signature_view(text.proposed_by)
+    if proposed_by is not None:
         summary = SummaryView(
-            solution=application.unseal(subject, deviation.solution),
-            remaining_problems=application.unseal(subject, deviation.remaining_problems),
+            solution=text.solution,
+            remaining_problems=text.remaining_problems,
             proposed_by=proposed_by,
-            countersigned_by=_signature_view(deviation.countersigned_by),
+            countersigned_by=_signature_view(text.countersigned_by),
             summarised_at=deviation.summarised_at,
         )
     source = None
@@ -192,18 +191,18 @@ def deviation_view(deviation: Deviation, application: ReportingApplication) -> D
         )
     return DeviationView(
         id=deviation.id,
-        subject_id=subject,
+        subject_id=deviation.subject_id,
         category=deviation.category,
         detected=deviation.detected,
         source=source,
         reporting_org=deviation.reporting_org,
         reporting_org_type=deviation.reporting_org_type,
         affected_orgs=deviation.affected_orgs,
-        what_happened=application.unseal(subject, deviation.what_happened),
-        perceived_as=application.unseal(subject, deviation.perceived_as),
-        improvement_proposal=application.unseal(subject, deviation.improvement_proposal),
-        reporter_name=deviation.reporter_name,
-        reporter_title=deviation.reporter_title,
+        what_happened=text.what_happened,
+        perceived_as=text.perceived_as,
+        improvement_proposal=text.improvement_proposal,
+        reporter_name=text.reporter_name,
+        reporter_title=text.reporter_title,
         reported_by=deviation.reported_by,
         reported_at=deviation.reported_at,
         summary=summary,
