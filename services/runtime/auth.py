@@ -10,6 +10,11 @@ The verifier is deliberately strict: the accepted algorithms are pinned at
 construction to asymmetric ones (``EdDSA`` by default; ``ES256``/``RS256`` when
 an identity provider needs them). ``none`` and ``HS*`` are refused outright,
 which closes the classic "sign HS256 with the public key" confusion attack.
+Keys are fetched over https only (plain http would let anyone on the path
+hand us their own key), a token's lifetime (``exp - iat``) is capped, so a
+key leaked for a moment cannot mint a token that outlives its revocation, and
+claims holding control characters are refused before they reach a log line
+or an audit extract.
 
 For development and tests, :class:`DevelopmentSigner` keeps an Ed25519 key
 under ``var/`` and mints tokens (see ``python -m services.runtime.token_cli``).
@@ -18,16 +23,19 @@ under ``var/`` and mints tokens (see ``python -m services.runtime.token_cli``).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import secrets
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -55,6 +63,7 @@ __all__ = [
     "DevelopmentSigner",
     "TokenVerifier",
     "actor_from_request",
+    "identity_provider_url_problem",
 ]
 
 DEV_ISSUER = "samverkan-dev"
@@ -64,7 +73,20 @@ DEV_KEY_PATH = Path("var/dev-signing-key.pem")
 ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
 """Asymmetric algorithms a verifier may be configured with; never ``none`` or ``HS*``."""
 
-_REQUIRED_CLAIMS = ("exp", "iss", "aud", "hsa_id", "org_id", "org_type", "role")
+_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "hsa_id", "org_id", "org_type", "role")
+"""``iat`` too: without it a token's lifetime cannot be known, so the cap could be dodged."""
+
+_ACTOR_CLAIMS = ("hsa_id", "org_id", "org_type", "role")
+_ACTOR_CLAIM_MAX_LENGTH = 64
+"""An HSA-id is at most 31 characters; the role and kind of organisation are short names."""
+_CLAIM_MAX_LENGTH = 1024
+"""Any other text claim: long enough for an identity provider's opaque ids."""
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Control and format characters (newline, NUL, escape, bidi overrides, zero-width
+marks) and line separators: no identity claim needs them, and they forge log
+lines or make one HSA-id look like another in an audit extract."""
+
+DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
 
 _PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.ExpiredSignatureError, "token expired"),
@@ -73,6 +95,7 @@ _PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.InvalidAudienceError, "wrong audience"),
     (jwt.InvalidIssuerError, "wrong issuer"),
     (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+    (jwt.InvalidIssuedAtError, 'claim "iat" must be a number in the past'),
     (jwt.DecodeError, "malformed token"),
 )
 
@@ -115,6 +138,10 @@ class TokenVerifier:
     names a key it does not hold (at most every ``jwks_refresh_seconds``). The
     discovery document is fetched once and kept; while it cannot be fetched,
     every token is refused and the next refresh tries again.
+
+    Every URL keys come from (``jwks_url``, the issuer for discovery, the
+    ``jwks_uri`` discovery names) must be https; ``allow_loopback_http`` lets a
+    development identity provider on this machine use plain http.
     """
 
     def __init__(
@@ -129,14 +156,22 @@ class TokenVerifier:
         algorithms: Sequence[str] = ("EdDSA",),
         leeway_seconds: int = 30,
         jwks_refresh_seconds: float = 30.0,
+        max_lifetime_seconds: int = DEFAULT_MAX_LIFETIME_SECONDS,
+        allow_loopback_http: bool = False,
     ) -> None:
         refused = set(algorithms) - ALLOWED_ALGORITHMS
         if not algorithms or refused:
             raise ValueError(f"algorithms must be among {sorted(ALLOWED_ALGORITHMS)}")
+        self._allow_loopback_http = allow_loopback_http
+        for name, url in (("jwks_url", jwks_url), ("issuer", issuer if discovery else None)):
+            problem = None if url is None else self._url_problem(url)
+            if problem is not None:
+                raise ValueError(f"{name} {url!r} {problem}")
         self._issuer = issuer
         self._audience = audience
         self._algorithms = list(algorithms)
         self._leeway = leeway_seconds
+        self._max_lifetime = max_lifetime_seconds
         self._public_key: AllowedPublicKeys | None = None
         self._jwks: jwt.PyJWKSet | None = None
         sources = (public_key, jwks, jwks_url, True if discovery else None)
@@ -186,7 +221,13 @@ class TokenVerifier:
             raise AuthenticationError(f'missing claim "{error.claim}"') from None
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason(error)) from None
+        if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime:
+            raise AuthenticationError("token lifetime too long")
+        _check_claim_text(claims)
         return _actor_from_claims(claims), float(claims["exp"])
+
+    def _url_problem(self, url: str) -> str | None:
+        return identity_provider_url_problem(url, allow_loopback_http=self._allow_loopback_http)
 
     def _refresh_jwks(self) -> None:
         """Fetch the identity provider's keys (bounded in time; a failure keeps the old)."""
@@ -227,8 +268,13 @@ class TokenVerifier:
             )
             return None
         jwks_uri = document.get("jwks_uri")
-        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+        if not isinstance(jwks_uri, str):
             logger.error("OIDC discovery at %s has no usable jwks_uri", url)
+            return None
+        problem = self._url_problem(jwks_uri)
+        if problem is not None:
+            # A downgrade to plain http lets anyone on the path publish their own keys.
+            logger.error("OIDC discovery at %s: jwks_uri %r %s", url, _echo(jwks_uri), problem)
             return None
         return jwks_uri
 
@@ -265,9 +311,69 @@ def _load_public_key(pem: str) -> AllowedPublicKeys:
     return key
 
 
+def identity_provider_url_problem(url: str, *, allow_loopback_http: bool) -> str | None:
+    """What is wrong with a URL keys are fetched from, in words; None when it is fine.
+
+    https only: over plain http anyone on the network path can answer with a
+    JWKS of their own and sign tokens for any administrator. Plain http is
+    allowed only when ``allow_loopback_http`` (``environment=development``) and
+    the host is this machine, where nobody else is on the path.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "is not a URL"
+    if not host:
+        return "is not a URL with a host"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and allow_loopback_http and _is_loopback(host):
+        return None
+    return (
+        "must be https (plain http only with SAMVERKAN_ENVIRONMENT=development and a loopback host)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_claim_text(claims: Mapping[str, Any]) -> None:
+    """Refuse, naming the claim, text with control characters or of absurd length.
+
+    The actor's claims are checked first, so the 401 names the one a service reads
+    (a minted token repeats ``hsa_id`` in ``sub``)."""
+    for name, value in sorted(claims.items(), key=lambda claim: claim[0] not in _ACTOR_CLAIMS):
+        texts = value if isinstance(value, list) else [value]
+        limit = _ACTOR_CLAIM_MAX_LENGTH if name in _ACTOR_CLAIMS else _CLAIM_MAX_LENGTH
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            if _has_control_character(text):
+                raise AuthenticationError(f'claim "{_echo(name)}" holds a control character')
+            if len(text) > limit:
+                raise AuthenticationError(
+                    f'claim "{_echo(name)}" is longer than {limit} characters'
+                )
+
+
+def _has_control_character(text: str) -> bool:
+    return any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in text)
+
+
 def _echo(value: object) -> str:
-    """A caller-supplied value, shortened, so a crafted token cannot flood logs."""
-    return str(value)[:40]
+    """A caller-supplied value, shortened and with control characters replaced, so a
+    crafted token can neither flood nor forge log lines and problem details."""
+    text = str(value)[:40]
+    return "".join(
+        "?" if unicodedata.category(char) in _CONTROL_CATEGORIES else char for char in text
+    )
 
 
 def _reason(error: jwt.PyJWTError) -> str:

@@ -26,7 +26,8 @@ from prometheus_client import CollectorRegistry, Counter
 
 from contracts import dlq_topic, events_topic
 from services.runtime.application import OutboxApplication
-from services.runtime.audit import AccessAudit
+from services.runtime.audit import AccessAudit, chain_key
+from services.runtime.audit_anchor import AuditAnchoring
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.group_commit import group_writes
@@ -81,25 +82,24 @@ class ServiceParts:
 
 def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
     """Verify with the provider's JWKS, a configured public key, the keys OIDC discovery
-    finds for an issuer that is a URL, or (offline) the dev key."""
+    finds for an issuer that is a URL, or (offline) the dev key. Keys are fetched over
+    https only; plain http only in development on this machine (services.runtime.auth)."""
+    common: dict[str, Any] = {
+        "issuer": settings.token_issuer,
+        "audience": settings.token_audience,
+        "max_lifetime_seconds": settings.token_max_lifetime_seconds,
+        "allow_loopback_http": settings.environment == "development",
+    }
     if settings.token_jwks_url is not None:
-        return TokenVerifier(
-            issuer=settings.token_issuer,
-            audience=settings.token_audience,
-            jwks_url=settings.token_jwks_url,
-        )
+        return TokenVerifier(**common, jwks_url=settings.token_jwks_url)
     if settings.token_public_key_file is not None:
         public_key = settings.token_public_key_file.read_text()
     elif settings.token_issuer.startswith(("https://", "http://")):
-        return TokenVerifier(
-            issuer=settings.token_issuer, audience=settings.token_audience, discovery=True
-        )
+        return TokenVerifier(**common, discovery=True)
     else:
         key_path = settings.var_dir / DEV_KEY_PATH.name
         public_key = DevelopmentSigner.load_or_create(key_path).public_key_pem
-    return TokenVerifier(
-        issuer=settings.token_issuer, audience=settings.token_audience, public_key=public_key
-    )
+    return TokenVerifier(**common, public_key=public_key)
 
 
 def subject_ids(settings: RuntimeSettings) -> SubjectIdFactory:
@@ -140,7 +140,16 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
     background: dict[str, asyncio.Task[None]] = {}
-    access_audit = AccessAudit(parts.app.recorder.datastore, parts.name)  # type: ignore[attr-defined]
+    # Keyed chain, anchored outside the database; make run's older unkeyed logs are
+    # re-chained at start, a production log only by the operator (services.runtime.audit).
+    audit_key = chain_key(settings)
+    access_audit = AccessAudit(
+        parts.app.recorder.datastore,  # type: ignore[attr-defined]
+        parts.name,
+        audit_key,
+        rechain_legacy=settings.environment == "development",
+    )
+    audit_anchoring = AuditAnchoring(access_audit, settings, audit_key, registry)
     # Concurrent commands share SQLite's one writer a batch at a time (before the
     # idempotency claim wraps the recorder's inserts).
     writes = group_writes(parts.app.recorder, parts.name)
@@ -155,6 +164,9 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if relay is not None:
             background["relay"] = asyncio.create_task(relay.run(), name=f"{parts.name}-relay")
+        background["audit-anchor"] = asyncio.create_task(
+            audit_anchoring.run(), name=f"{parts.name}-audit-anchor"
+        )
         background["broker"] = asyncio.create_task(
             _start_broker(broker, settings, topics), name=f"{parts.name}-broker"
         )
@@ -172,6 +184,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
                     await task
             await broker.stop()
             access_audit.close()
+            await audit_anchoring.close()
             if writes is not None:
                 writes.close()
             parts.app.close()
@@ -231,6 +244,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         http.include_router(router)
     http.state.token_verifier = token_verifier(settings)
     http.state.access_audit = access_audit
+    http.state.audit_anchoring = audit_anchoring
     http.state.application = parts.app
     http.state.metrics_registry = registry
     http.state.relay = relay

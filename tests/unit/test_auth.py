@@ -25,6 +25,7 @@ from services.runtime.auth import (
     CurrentActor,
     DevelopmentSigner,
     TokenVerifier,
+    identity_provider_url_problem,
 )
 from services.runtime.problems import install_problem_handlers
 from services.runtime.token_cli import app as token_cli
@@ -304,7 +305,11 @@ def test_keys_from_the_providers_jwks_url_and_a_rotation_picked_up() -> None:
     try:
         url = f"http://127.0.0.1:{server.server_port}/jwks.json"
         verifier = TokenVerifier(
-            issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks_url=url, jwks_refresh_seconds=0
+            issuer=DEV_ISSUER,
+            audience=DEV_AUDIENCE,
+            jwks_url=url,
+            jwks_refresh_seconds=0,
+            allow_loopback_http=True,  # development: the provider is on this machine
         )
         assert (
             verifier.verify(
@@ -338,6 +343,7 @@ class _IdentityProvider:
 
         self.keys: list[dict[str, Any]] = []
         self.issuer_override: str | None = None
+        self.jwks_base: str | None = None
         self.requests: list[str] = []
         provider = self
 
@@ -347,7 +353,7 @@ class _IdentityProvider:
                 if self.path == "/realm/.well-known/openid-configuration":
                     document: dict[str, Any] = {
                         "issuer": provider.issuer_override or provider.issuer,
-                        "jwks_uri": f"{provider.base}/realm/keys",
+                        "jwks_uri": f"{provider.jwks_base or provider.base}/realm/keys",
                         "id_token_signing_alg_values_supported": ["EdDSA"],
                     }
                 elif self.path == "/realm/keys":
@@ -383,7 +389,11 @@ def test_oidc_discovery_finds_the_jwks_of_the_configured_issuer(identity_provide
     identity_provider.keys.append(signer.jwk(kid="k1"))
     issuer = identity_provider.issuer
     verifier = TokenVerifier(
-        issuer=issuer, audience=DEV_AUDIENCE, discovery=True, jwks_refresh_seconds=0
+        issuer=issuer,
+        audience=DEV_AUDIENCE,
+        discovery=True,
+        jwks_refresh_seconds=0,
+        allow_loopback_http=True,
     )
 
     token = signer.mint(ACTOR, issuer=issuer, audience=DEV_AUDIENCE, now=now(), kid="k1")
@@ -404,7 +414,9 @@ def test_oidc_discovery_naming_another_issuer_is_not_trusted(identity_provider: 
     identity_provider.keys.append(signer.jwk(kid="k1"))
     identity_provider.issuer_override = "https://look-alike.example/realm"
     issuer = identity_provider.issuer
-    verifier = TokenVerifier(issuer=issuer, audience=DEV_AUDIENCE, discovery=True)
+    verifier = TokenVerifier(
+        issuer=issuer, audience=DEV_AUDIENCE, discovery=True, allow_loopback_http=True
+    )
 
     token = signer.mint(ACTOR, issuer=issuer, audience=DEV_AUDIENCE, now=now(), kid="k1")
     assert refusal(verifier, token) == 'unknown key id "k1"'
@@ -419,7 +431,9 @@ def test_an_issuer_url_without_key_settings_is_verified_by_discovery(
 
     signer = DevelopmentSigner.generate()
     identity_provider.keys.append(signer.jwk(kid="k1"))
-    settings = RuntimeSettings(token_issuer=identity_provider.issuer, var_dir=tmp_path)
+    settings = RuntimeSettings(
+        token_issuer=identity_provider.issuer, var_dir=tmp_path, environment="development"
+    )
     verifier = token_verifier(settings)
 
     token = signer.mint(
@@ -427,3 +441,96 @@ def test_an_issuer_url_without_key_settings_is_verified_by_discovery(
     )
     assert verifier.verify(token) == ACTOR
     assert not (tmp_path / "dev-signing-key.pem").exists()  # no development key in play
+
+
+# --- issue #18 item 8: https only, a lifetime cap, no control characters ---------
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_loopback_http", "fine"),
+    [
+        ("https://idp.example.org/realm", False, True),
+        ("https://127.0.0.1:8443/keys", False, True),
+        ("http://idp.example.org/realm", False, False),
+        ("http://idp.example.org/realm", True, False),  # development, but not this machine
+        ("http://127.0.0.1:8080/realm", False, False),  # this machine, but production
+        ("http://127.0.0.1:8080/realm", True, True),
+        ("http://localhost:8080/realm", True, True),
+        ("http://[::1]:8080/realm", True, True),
+        ("http://127.0.0.1.attacker.example/realm", True, False),
+        ("ftp://idp.example.org/keys", True, False),
+        ("https:///keys", False, False),
+    ],
+)
+def test_keys_are_fetched_over_https_only(url: str, allow_loopback_http: bool, fine: bool) -> None:
+    problem = identity_provider_url_problem(url, allow_loopback_http=allow_loopback_http)
+    assert (problem is None) is fine, problem
+
+
+def test_a_plain_http_jwks_url_or_issuer_is_refused_at_construction() -> None:
+    with pytest.raises(ValueError, match="must be https"):
+        TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks_url="http://idp.example/k")
+    with pytest.raises(ValueError, match="must be https"):
+        TokenVerifier(issuer="http://idp.example/realm", audience=DEV_AUDIENCE, discovery=True)
+
+
+def test_discovery_naming_a_plain_http_jwks_uri_is_not_trusted(identity_provider: Any) -> None:
+    """A discovery document may not downgrade the key fetch to plain http elsewhere."""
+    signer = DevelopmentSigner.generate()
+    identity_provider.keys.append(signer.jwk(kid="k1"))
+    identity_provider.jwks_base = identity_provider.base.replace("127.0.0.1", "192.0.2.1")
+    issuer = identity_provider.issuer
+    verifier = TokenVerifier(
+        issuer=issuer, audience=DEV_AUDIENCE, discovery=True, allow_loopback_http=True
+    )
+    token = signer.mint(ACTOR, issuer=issuer, audience=DEV_AUDIENCE, now=now(), kid="k1")
+    assert refusal(verifier, token) == 'unknown key id "k1"'
+
+
+def test_a_token_over_the_lifetime_cap_is_refused(signer: DevelopmentSigner) -> None:
+    verifier = TokenVerifier(
+        issuer=DEV_ISSUER,
+        audience=DEV_AUDIENCE,
+        public_key=signer.public_key_pem,
+        max_lifetime_seconds=3600,
+    )
+    assert verifier.verify(mint(signer, ttl=timedelta(hours=1))) == ACTOR
+    token = mint(signer, ttl=timedelta(hours=1, minutes=1))
+    assert refusal(verifier, token) == "token lifetime too long"
+
+
+def test_a_token_without_iat_is_refused(
+    private_key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    token = jwt.encode(claims(iat=None), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'missing claim "iat"'
+
+
+@pytest.mark.parametrize("char", ["\n", "\x00", "\x1b", "\u202e", "\u2028", "\u200b"])
+def test_a_control_character_in_a_claim_is_refused_by_name(
+    private_key: Ed25519PrivateKey, verifier: TokenVerifier, char: str
+) -> None:
+    token = jwt.encode(claims(org_id=f"SE0000000000-{char}TUNIT"), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'claim "org_id" holds a control character'
+    token = jwt.encode(claims(name=f"Test{char}Person"), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'claim "name" holds a control character'
+
+
+def test_over_long_claims_are_refused_by_name(
+    private_key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    token = jwt.encode(claims(hsa_id="SE" + "1" * 80), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'claim "hsa_id" is longer than 64 characters'
+    token = jwt.encode(claims(jti="x" * 2000), private_key, algorithm="EdDSA")
+    assert refusal(verifier, token) == 'claim "jti" is longer than 1024 characters'
+
+
+def test_an_echoed_key_id_cannot_forge_a_log_line() -> None:
+    signer = DevelopmentSigner.generate()
+    verifier = TokenVerifier(
+        issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks={"keys": [signer.jwk(kid="k1")]}
+    )
+    token = signer.mint(
+        ACTOR, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=now(), kid="k9\nforged"
+    )
+    assert refusal(verifier, token) == 'unknown key id "k9?forged"'
