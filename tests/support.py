@@ -84,6 +84,8 @@ def settings_env(settings: RuntimeSettings) -> dict[str, str]:
         # Test processes use development keys under var_dir; a test of production
         # start-up says SAMVERKAN_ENVIRONMENT=production in its extra_env.
         "SAMVERKAN_ENVIRONMENT": "development",
+        # The platform unit whose administrators may erase (consent): the tests' ADMIN's.
+        "SAMVERKAN_CONSENT_ERASURE_UNIT": "SE2321000016-IT01",
     }
     if settings.database_url:
         env["SAMVERKAN_DATABASE_URL"] = settings.database_url

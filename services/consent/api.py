@@ -44,7 +44,7 @@ from services.runtime.edge import (
     subject_id_for,
 )
 from services.runtime.policy import require_party
-from services.runtime.problems import ProblemDetails
+from services.runtime.problems import PROBLEM_TYPE_BASE, Problem, ProblemDetails
 from services.runtime.time import stockholm_date
 
 router = APIRouter(
@@ -147,12 +147,15 @@ class Basis(BaseModel):
 
 
 class DecisionView(BaseModel):
-    """C-9: the answer with its legal basis, reproducible from the log."""
+    """C-9: the answer with its legal basis, reproducible from the log.
+
+    It carries no subject id: asked with a personnummer, that would link the
+    number to the pseudonym every topic is keyed on, for anyone who may ask.
+    """
 
     allowed: bool
     basis: Basis
     valid_until: datetime | None
-    subject_id: str
     from_org: str
     to_org: str
     purpose: str
@@ -223,7 +226,6 @@ def _decision_view(decision: Decision, question: Question) -> DecisionView:
             id=decision.basis_id,
         ),
         valid_until=decision.valid_until,
-        subject_id=question.subject_id,
         from_org=question.from_org,
         to_org=question.to_org,
         purpose=question.purpose,
@@ -256,6 +258,7 @@ async def give_consent(
         given_by=body.given_by,
         guardian_name=body.guardian_name,
         subject_birth_date=subject.birth_date,
+        recording_unit=actor.org_id,
     )
     consent_id = await run_in_threadpool(
         _app(request).give_consent, command, at=now, today=stockholm_date(now)
@@ -268,8 +271,10 @@ async def give_consent(
 async def get_consent(
     consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.read")]
 ) -> ConsentView:
-    consent = await run_in_threadpool(_app(request).get_consent, consent_id)
-    _require_party(actor, consent.parties)
+    """One consent, for the units it names and the unit that recorded it (C-10)."""
+    consent = await run_in_threadpool(
+        partial(_app(request).read_consent, consent_id, unit=actor.org_id)
+    )
     await audit_access(request, actor, consent.subject_id, purpose=f"consent:{consent.purpose}")
     return _consent_view(consent, _now(request), _app(request))
 
@@ -326,6 +331,7 @@ async def refuse_consent(
         parties=list(body.parties),
         recorded_by=actor.hsa_id,
         informed=body.informed,
+        recording_unit=actor.org_id,
     )
     refusal_id = await run_in_threadpool(_app(request).refuse_consent, command, at=_now(request))
     response.headers["Location"] = f"/v1/consent-refusals/{refusal_id}"
@@ -351,6 +357,7 @@ async def decide_emergency_disclosure(
         justification=body.justification,
         decided_by=actor.hsa_id,
         valid_for=timedelta(hours=body.valid_hours),
+        recording_unit=actor.org_id,
     )
     disclosure_id = await run_in_threadpool(
         _app(request).decide_emergency_disclosure, command, at=_now(request)
@@ -379,6 +386,7 @@ async def decide_unborn_child_disclosure(
         decided_by=actor.hsa_id,
         valid_for=timedelta(days=body.valid_days),
         consent_sought=body.consent_sought,
+        recording_unit=actor.org_id,
     )
     disclosure_id = await run_in_threadpool(
         _app(request).decide_unborn_child_disclosure, command, at=_now(request)
@@ -412,11 +420,22 @@ async def _decide(
     )
     # The hot path: a read of a local file costs less than a thread-pool trip.
     decision, logged = ask() if application.answers_in_place() else await run_in_threadpool(ask)
-    await asyncio.wrap_future(logged)  # logged for audit before it is answered
+    # In the decision log (C-9) and the access log (who learnt what about whom) before
+    # it is answered: an answer says whether records about the person exist.
+    await asyncio.gather(
+        asyncio.wrap_future(logged),
+        audit_access(request, actor, subject_id, purpose=f"consent decision:{purpose.value}"),
+    )
     return _decision_view(decision, question)
 
 
-@router.get("/decisions", response_model=DecisionView)
+_DECISION_BY_NUMBER = (
+    "query.subject must be a pseudonymous subject id; a personnummer never goes in a URL "
+    "(proxies and access logs keep URLs): ask POST /v1/decisions with it in the body"
+)
+
+
+@router.get("/decisions", response_model=DecisionView, openapi_extra=PERSONAL_DATA)
 async def get_decision(
     request: Request,
     actor: Annotated[Actor, may("decision.ask")],
@@ -424,7 +443,11 @@ async def get_decision(
         str,
         Query(
             max_length=64,
-            description="Pseudonymous subject id (preferred in URLs) or personnummer.",
+            description=(
+                "Pseudonymous subject id. A personnummer is refused here (422): ask "
+                "POST /v1/decisions with it in the body."
+            ),
+            json_schema_extra={"pattern": SUBJECT_ID_PATTERN},
         ),
     ],
     from_org: Annotated[HsaId, Query()],
@@ -432,16 +455,23 @@ async def get_decision(
     purpose: Annotated[Purpose, Query()],
     at: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
 ) -> DecisionView:
-    """C-9: may `from_org` share with `to_org` about the subject for `purpose` at `at`?"""
-    subject_id = (
-        subject
-        if SUBJECT_ID.fullmatch(subject)
-        else subject_id_for(request, subject, "query.subject")
-    )
-    return await _decide(request, actor, subject_id, from_org, to_org, purpose, at)
+    """C-9: may `from_org` share with `to_org` about the subject for `purpose` at `at`?
+
+    Only a unit that is one of the two is answered (C-9); the answer is logged.
+    """
+    if not SUBJECT_ID.fullmatch(subject):
+        raise Problem(
+            422,
+            "Invalid request",
+            _DECISION_BY_NUMBER,
+            type=f"{PROBLEM_TYPE_BASE}/invalid-request",
+            rule="C-9",
+            errors=[{"field": "query.subject", "message": _DECISION_BY_NUMBER, "rule": "C-9"}],
+        )
+    return await _decide(request, actor, subject, from_org, to_org, purpose, at)
 
 
-@router.post("/decisions", response_model=DecisionView)
+@router.post("/decisions", response_model=DecisionView, openapi_extra=PERSONAL_DATA)
 async def post_decision(
     body: DecisionRequest, request: Request, actor: Annotated[Actor, may("decision.ask")]
 ) -> DecisionView:
@@ -456,11 +486,13 @@ async def post_decision(
 
 
 async def _history(request: Request, actor: Actor, subject_id: str) -> History:
+    """The records about the individual the caller's unit may read (C-10), nothing else:
+    the justifications in them are for the deciding unit and the named recipients."""
     application = _app(request)
-    _require_party(actor, await run_in_threadpool(application.parties_involved, subject_id))
+    events = await run_in_threadpool(partial(application.history, subject_id, unit=actor.org_id))
     await audit_access(request, actor, subject_id, purpose="consent history")
     entries = []
-    for event in await run_in_threadpool(application.history, subject_id):
+    for event in events:
         public = to_integration_event(event)
         details = public.model_dump(mode="json") if public is not None else {}
         justification = getattr(event, "justification", None)
@@ -482,7 +514,7 @@ async def _history(request: Request, actor: Actor, subject_id: str) -> History:
 async def get_history(
     subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("history.read")]
 ) -> History:
-    """Every consent event about one individual, in order (parties in scope only)."""
+    """The consent events about one individual the caller's unit may read (C-10), in order."""
     return await _history(request, actor, subject_id)
 
 
@@ -501,13 +533,21 @@ async def erase_subject(
     response: Response,
     actor: Annotated[Actor, may("subject.erase")],
 ) -> Created:
-    """Erase the individual's personal data (GDPR art. 17): administrators only.
+    """Erase the individual's personal data (GDPR art. 17): the administrators of the
+    platform unit SAMVERKAN_CONSENT_ERASURE_UNIT names, and only them; 404 for an
+    individual the platform has never seen.
 
     Consent's own copy becomes unreadable at once; `SubjectErased` on the
     consent topic tells the other services and partners to do the same.
     """
     erasure_id = await run_in_threadpool(
-        _app(request).erase_subject, subject_id, erased_by=actor.hsa_id, at=_now(request)
+        partial(
+            _app(request).erase_subject,
+            subject_id,
+            erased_by=actor.hsa_id,
+            erased_for=actor.org_id,
+            at=_now(request),
+        )
     )
     await audit_access(
         request, actor, subject_id, purpose="erasure (GDPR art. 17)", action=Action.CHANGED
@@ -520,11 +560,14 @@ async def erase_subject(
 async def get_decision_log(
     subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("decision_log.read")]
 ) -> list[dict[str, Any]]:
-    """The decision log for one individual: who asked what, when, and the answer (C-9)."""
+    """The decision log for one individual: who asked what, when, and the answer (C-9), as
+    far as the caller's unit asked or was asked about (C-10)."""
     application = _app(request)
-    _require_party(actor, await run_in_threadpool(application.parties_involved, subject_id))
+    entries = await run_in_threadpool(
+        partial(application.decisions_about, subject_id, unit=actor.org_id)
+    )
     await audit_access(request, actor, subject_id, purpose="decision log")
-    return await run_in_threadpool(application.view.decisions_about, subject_id)
+    return entries
 
 
 # --- access log (loggkontroll) -------------------------------------------------------------

@@ -27,13 +27,18 @@ from services.consent.domain import (
     DecisionQuestionInvalid,
     EmergencyDisclosure,
     EmergencyDisclosureInvalid,
+    ErasureNotPermitted,
     GivenBy,
+    RecordNotReadable,
     SubjectErasure,
     UnbornChildDisclosure,
     UnbornChildDisclosureInvalid,
+    UnknownSubject,
     decide,
     idle_cutoff,
     is_due_for_culling,
+    may_erase,
+    readable_by,
     written_justification,
 )
 from services.runtime.application import OutboxApplication
@@ -52,6 +57,13 @@ class UnknownConsent(RuleViolation):
     status = 404
 
 
+_NOT_READABLE = "your organisation unit is not named in this record and did not record it"
+_NONE_READABLE = (
+    "your organisation unit is named in, or recorded, no consent, refusal or disclosure "
+    "about this individual"
+)
+
+
 @dataclass(frozen=True)
 class GiveConsent:
     subject_id: str
@@ -64,6 +76,8 @@ class GiveConsent:
     given_by: GivenBy = GivenBy.INDIVIDUAL
     guardian_name: str | None = None
     subject_birth_date: date | None = None
+    recording_unit: str | None = None
+    """The recording member of staff's organisation unit: it keeps reading the record (C-10)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class RefuseConsent:
     parties: list[str]
     recorded_by: str
     informed: bool
+    recording_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,7 @@ class DecideEmergencyDisclosure:
     justification: str
     decided_by: str
     valid_for: timedelta
+    recording_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,7 @@ class DecideUnbornChildDisclosure:
     decided_by: str
     valid_for: timedelta
     consent_sought: bool
+    recording_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,9 +139,12 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         longest_emergency_disclosure: timedelta,
         longest_unborn_child_disclosure: timedelta = timedelta(days=280),
         master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
+        erasure_unit: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.erasure_unit = erasure_unit
+        """The platform unit whose administrators may erase on request (None: no one)."""
         self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
         self.longest_emergency_disclosure = longest_emergency_disclosure
         self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
@@ -154,6 +174,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             # A guardian's name is personal data: stored sealed to the subject.
             guardian_name=self.sealer.seal(command.subject_id, guardian) if guardian else None,
             subject_birth_date=command.subject_birth_date,
+            recording_unit=command.recording_unit,
         )
         self.save(consent)
         return consent.id
@@ -166,6 +187,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             refused_at=at,
             recorded_by=command.recorded_by,
             informed=command.informed,
+            recording_unit=command.recording_unit,
         )
         self.save(refusal)
         return refusal.id
@@ -201,6 +223,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             decided_at=at,
             valid_for=command.valid_for,
             longest=self.longest_emergency_disclosure,
+            recording_unit=command.recording_unit,
         )
         self.save(disclosure)
         return disclosure.id
@@ -218,16 +241,35 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             valid_for=command.valid_for,
             longest=self.longest_unborn_child_disclosure,
             consent_sought=command.consent_sought,
+            recording_unit=command.recording_unit,
         )
         self.save(disclosure)
         return disclosure.id
 
-    def erase_subject(self, subject_id: str, *, erased_by: str, at: datetime) -> UUID:
+    def erase_subject(
+        self, subject_id: str, *, erased_by: str, erased_for: str, at: datetime
+    ) -> UUID:
         """Destroy the subject's personal data here and tell everyone (SubjectErased).
+
+        Only an administrator of the configured platform unit (`erased_for` is the
+        unit they act for) erases, and only someone the platform has seen: the
+        activity that culling follows (own records and every other service's
+        events) is what "seen" means. An unknown id would otherwise be erased in
+        advance, everywhere, for whoever it turns out to be.
 
         The key goes first: if recording the fact then fails, a retry finds
         the data already unreadable and records it.
         """
+        if not may_erase(erased_for, self.erasure_unit):
+            raise ErasureNotPermitted(
+                "erasure is for the administrators of the platform unit "
+                f"SAMVERKAN_CONSENT_ERASURE_UNIT names ({self.erasure_unit})"
+                if self.erasure_unit
+                else "no platform unit may erase: SAMVERKAN_CONSENT_ERASURE_UNIT is not set"
+            )
+        self._activity.catch_up()
+        if self.activity.last_activity(subject_id) is None:
+            raise UnknownSubject(f"no individual with subject id {subject_id} is known here")
         self.sealer.erase(subject_id, at)
         erasure = SubjectErasure.on_request(subject_id=subject_id, at=at, erased_by=erased_by)
         self.save(erasure)
@@ -296,6 +338,13 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             raise UnknownConsent(f"no consent {consent_id}")
         return consent
 
+    def read_consent(self, consent_id: UUID, *, unit: str) -> Consent:
+        """One consent, for a unit that may read it (C-10)."""
+        consent = self.get_consent(consent_id)
+        if not readable_by(consent, unit):
+            raise RecordNotReadable(_NOT_READABLE)
+        return consent
+
     def decide(self, question: Question, *, asked_by: Asker, asked_at: datetime) -> Decision:
         """C-9: answer from the read model, once the question is in the decision log."""
         decision, logged = self.ask(question, asked_by=asked_by, asked_at=asked_at)
@@ -346,17 +395,41 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         """
         return self._follower.level_in_process()
 
-    def parties_involved(self, subject_id: str) -> set[str]:
-        """Every organisation unit any consent, refusal or disclosure about the subject names."""
+    def readable_records(self, subject_id: str, *, unit: str) -> list[UUID]:
+        """C-10, decided here for every read about a person: the ids of the consents,
+        refusals and disclosures about them that `unit` may read (named in it now, or
+        its recording unit), plus their erasures, which name no unit and are shown to
+        whoever reads any record. Refused when there is none."""
         self._follower.catch_up()
-        return {party for _, _, parties in self.view.records_of(subject_id) for party in parties}
+        readable, erasures = [], []
+        for aggregate_id, kind, _ in self.view.records_of(subject_id):
+            if kind == "erasure":
+                erasures.append(aggregate_id)
+            elif readable_by(self.repository.get(aggregate_id), unit):
+                readable.append(aggregate_id)
+        if not readable:
+            raise RecordNotReadable(_NONE_READABLE)
+        return readable + erasures
 
-    def history(self, subject_id: str) -> list[Any]:
-        """Every consent event about one individual, in the order they happened."""
-        self._follower.catch_up()
+    def history(self, subject_id: str, *, unit: str) -> list[Any]:
+        """The consent events about one individual that `unit` may read (C-10), in the
+        order they happened."""
         events = [
             event
-            for aggregate_id, _, _ in self.view.records_of(subject_id)
+            for aggregate_id in self.readable_records(subject_id, unit=unit)
             for event in self.events.get(aggregate_id)
         ]
         return sorted(events, key=lambda e: (e.timestamp, e.originator_version))
+
+    def decisions_about(self, subject_id: str, *, unit: str) -> list[dict[str, Any]]:
+        """The decision log for one individual, as far as `unit` asked or was asked about
+        (C-9, C-10): another unit's question is its own business."""
+        self._follower.catch_up()
+        entries = [
+            entry
+            for entry in self.view.decisions_about(subject_id)
+            if unit in (entry["asked_by_org"], entry["from_org"], entry["to_org"])
+        ]
+        if not entries:
+            self.readable_records(subject_id, unit=unit)  # refused unless party to a record
+        return entries

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import FastAPI
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts import HSA_ID_PATTERN
 from services.consent.api import router
 from services.consent.application import ConsentApplication
 from services.consent.culling import UpstreamActivity
@@ -51,6 +53,20 @@ class Settings(BaseSettings):
     culling_check_seconds: float = Field(
         3600.0, gt=0, description="How often consent looks for individuals due for culling."
     )
+    erasure_unit: Annotated[str, Field(pattern=HSA_ID_PATTERN)] | None = Field(
+        None,
+        description=(
+            "HSA-id of the platform unit whose administrators may erase an individual on "
+            "request (GDPR art. 17); administrators of every other unit are refused. Unset: "
+            "no one may erase (statutory culling still runs)."
+        ),
+    )
+
+    @field_validator("erasure_unit", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable (``SAMVERKAN_CONSENT_ERASURE_UNIT=``) means unset, as in compose."""
+        return None if value == "" else value
 
 
 def create_app(
@@ -65,6 +81,7 @@ def create_app(
         longest_emergency_disclosure=timedelta(hours=settings.emergency_disclosure_max_hours),
         longest_unborn_child_disclosure=timedelta(days=settings.unborn_child_disclosure_max_days),
         master_key=runtime.resolved_master_key(),
+        erasure_unit=settings.erasure_unit,
     )
     clock = clock or SystemClock()
     parts = ServiceParts(

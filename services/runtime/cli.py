@@ -415,7 +415,9 @@ def erase(
 
     The personnummer is turned into the subject id here (never sent in a URL);
     consent destroys the subject's key and announces SubjectErased, and every
-    service does the same. Needs an administrator's token. Example:
+    service does the same. Needs the token of an administrator of the platform
+    unit consent's SAMVERKAN_CONSENT_ERASURE_UNIT names; a subject consent has
+    never seen is refused (404). Example:
     samverkan erase --personnummer 19121212-1212 --token "$ADMIN_TOKEN"
     """
     settings = RuntimeSettings()

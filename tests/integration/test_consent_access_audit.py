@@ -16,7 +16,6 @@ from tests.support import HEALTH, SOCIAL, ServiceProcess, made_up_personnummer
 
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NUMBER = made_up_personnummer("19910303", "789")
-NOT_PERSONAL = {"/v1/decisions"}  # answers yes/no; every question is in the decision log
 
 
 def operations() -> dict[tuple[str, str], dict[str, Any]]:
@@ -44,6 +43,8 @@ def test_every_read_about_an_individual_is_marked_as_personal_data() -> None:
     }
     assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
     assert ("POST", "/v1/history") in marked  # the POST variant of the history read
+    # A decision says whether records about the person exist (C-9, C-10): logged too.
+    assert {("GET", "/v1/decisions"), ("POST", "/v1/decisions")} <= marked
     # The log about the log: reading who looked is itself a read about the individual.
     assert {
         ("GET", "/v1/subjects/{subject_id}/access-log"),
@@ -77,11 +78,14 @@ def test_every_personal_data_route_writes_an_access_record(consent: ServiceProce
         },
     ).json()
     subject_id, consent_id = given["subject_id"], given["id"]
+    question = {"from_org": SOCIAL.org_id, "to_org": HEALTH.org_id, "purpose": "sip"}
     requests = {
         ("GET", "/v1/consents/{consent_id}"): {},
         ("GET", "/v1/subjects/{subject_id}/history"): {},
         ("POST", "/v1/history"): {"json": {"personnummer": NUMBER}},
         ("GET", "/v1/subjects/{subject_id}/decisions"): {},
+        ("GET", "/v1/decisions"): {"params": {"subject": subject_id} | question},
+        ("POST", "/v1/decisions"): {"json": {"personnummer": NUMBER} | question},
     }
     log_reads = {
         ("GET", "/v1/subjects/{subject_id}/access-log"): {},

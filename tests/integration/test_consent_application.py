@@ -18,7 +18,7 @@ from services.consent.application import (
     RefuseConsent,
     UnknownConsent,
 )
-from services.consent.domain import ConsentAlreadyWithdrawn
+from services.consent.domain import ConsentAlreadyWithdrawn, RecordNotReadable
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.support import PG_URL
@@ -139,7 +139,9 @@ def test_c9_every_decision_is_logged_with_who_asked_and_the_answer(
     ask(application, AT + timedelta(minutes=5))
     ask(application, AT + timedelta(minutes=6), purpose="sip")
 
-    log = application.view.decisions_about(SUBJECT)
+    log = application.decisions_about(SUBJECT, unit=HEALTH)
+    with pytest.raises(RecordNotReadable):  # C-10: party to neither question nor record
+        application.decisions_about(SUBJECT, unit=POLICE)
     assert [(e["purpose"], e["allowed"], e["kind"]) for e in log] == [
         ("red_thread_meeting", True, LegalBasis.CONSENT.value),
         ("sip", False, None),
@@ -156,13 +158,38 @@ def test_c4_history_lists_every_consent_event_in_order(application: ConsentAppli
     )
     application.withdraw_consent(consent_id, recorded_by=STAFF, at=AT + timedelta(hours=2))
 
-    history = application.history(SUBJECT)
+    history = application.history(SUBJECT, unit=SOCIAL)
     assert [type(e).__qualname__ for e in history] == [
         "Consent.Given",
         "ConsentRefusal.Refused",
         "Consent.Withdrawn",
     ]
-    assert application.parties_involved(SUBJECT) == {SOCIAL, HEALTH}
+    assert application.history(SUBJECT, unit=HEALTH) == history
+
+
+def test_c10_each_record_is_read_only_by_its_parties_and_its_recording_unit(
+    application: ConsentApplication,
+) -> None:
+    police, coordination = POLICE, "SE2321000016-NVK1"
+    consent_id = give(application, recording_unit=SOCIAL)
+    refusal_id = application.refuse_consent(
+        RefuseConsent(SUBJECT, "sip", [police, coordination], STAFF, True, recording_unit=police),
+        at=AT + timedelta(hours=1),
+    )
+    assert [e.originator_id for e in application.history(SUBJECT, unit=coordination)] == [
+        refusal_id
+    ]
+    assert {e.originator_id for e in application.history(SUBJECT, unit=SOCIAL)} == {consent_id}
+    with pytest.raises(RecordNotReadable):
+        application.read_consent(consent_id, unit=police)
+    with pytest.raises(RecordNotReadable):
+        application.history(SUBJECT, unit="SE2321000016-PSY1")
+    # The recording unit keeps reading the record after it leaves the scope.
+    application.change_scope(
+        consent_id, add=[police], remove=[SOCIAL], recorded_by=STAFF, at=AT + timedelta(hours=2)
+    )
+    assert application.read_consent(consent_id, unit=SOCIAL).parties == [HEALTH, police]
+    assert application.read_consent(consent_id, unit=police).id == consent_id
 
 
 def test_c9_a_replica_answers_by_another_replicas_withdrawal_at_once(

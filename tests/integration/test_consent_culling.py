@@ -27,6 +27,7 @@ BUSY = "b2" * 32
 SOCIAL = "SE2120000001-SOC1"
 HEALTH = "SE2321000016-HC01"
 STAFF = "SE2120000001-S001"
+ERASURE_UNIT = "SE2321000016-IT01"
 T0 = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 YEARS = 5
 
@@ -41,7 +42,9 @@ def application(
             update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
         )
     application = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+        env=store_env(settings, "consent"),
+        longest_emergency_disclosure=timedelta(hours=72),
+        erasure_unit=ERASURE_UNIT,
     )
     yield application
     application.close()
@@ -129,7 +132,9 @@ def test_gallring_off_and_after_an_erasure_on_request(application: ConsentApplic
     later = T0 + timedelta(days=20 * 365)
     assert application.cull_due(later, retention_years=0) == []  # 0: culling off
 
-    application.erase_subject(BUSY, erased_by="SE2321000016-A001", at=T0 + timedelta(days=1))
+    application.erase_subject(
+        BUSY, erased_by="SE2321000016-A001", erased_for=ERASURE_UNIT, at=T0 + timedelta(days=1)
+    )
     assert application.cull_due(later, retention_years=YEARS) == [IDLE]
     reasons = {e.subject_id: (e.reason, e.erased_by) for e in erasures(application)}
     assert reasons == {

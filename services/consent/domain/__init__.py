@@ -16,6 +16,7 @@ from services.consent.domain.erasure import (
     culling_day,
     idle_cutoff,
     is_due_for_culling,
+    may_erase,
 )
 from services.consent.domain.errors import (
     ConsentAlreadyWithdrawn,
@@ -25,11 +26,15 @@ from services.consent.domain.errors import (
     ConsentScopeInvalid,
     DecisionQuestionInvalid,
     EmergencyDisclosureInvalid,
+    ErasureNotPermitted,
     IndividualNotInformed,
+    RecordNotReadable,
     UnbornChildDisclosureInvalid,
+    UnknownSubject,
     distinct_parties,
     written_justification,
 )
+from services.consent.domain.secrecy import may_read_record, readable_by
 
 __all__ = [
     "AGE_OF_MAJORITY",
@@ -46,11 +51,14 @@ __all__ = [
     "DecisionQuestionInvalid",
     "EmergencyDisclosure",
     "EmergencyDisclosureInvalid",
+    "ErasureNotPermitted",
     "GivenBy",
     "IndividualNotInformed",
+    "RecordNotReadable",
     "SubjectErasure",
     "UnbornChildDisclosure",
     "UnbornChildDisclosureInvalid",
+    "UnknownSubject",
     "age_on",
     "culling_day",
     "decide",
@@ -58,6 +66,9 @@ __all__ = [
     "end_of_day",
     "idle_cutoff",
     "is_due_for_culling",
+    "may_erase",
     "may_give_consent",
+    "may_read_record",
+    "readable_by",
     "written_justification",
 ]

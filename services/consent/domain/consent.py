@@ -77,6 +77,8 @@ class Consent(Aggregate):
         # Added after the first events were stored: defaults keep those readable.
         given_by: str = GivenBy.INDIVIDUAL.value
         guardian_name: str | None = None
+        recording_unit: str | None = None
+        """The unit that recorded it (C-10); None on events stored before it was kept."""
 
     class ScopeChanged(Aggregate.Event):
         subject_id: str
@@ -111,6 +113,7 @@ class Consent(Aggregate):
         given_by: GivenBy = GivenBy.INDIVIDUAL,
         guardian_name: str | None = None,
         subject_birth_date: date | None = None,
+        recording_unit: str | None = None,
     ) -> Consent:
         if not informed:
             raise IndividualNotInformed(
@@ -136,6 +139,7 @@ class Consent(Aggregate):
             valid_until=valid_until,
             given_by=given_by.value,
             guardian_name=guardian_name.strip() if guardian_name else None,
+            recording_unit=recording_unit,
         )
         return consent
 
@@ -153,6 +157,7 @@ class Consent(Aggregate):
         valid_until: date | None,
         given_by: str = GivenBy.INDIVIDUAL.value,
         guardian_name: str | None = None,
+        recording_unit: str | None = None,
     ) -> None:
         self.subject_id = subject_id
         self.purpose = purpose
@@ -164,6 +169,7 @@ class Consent(Aggregate):
         self.valid_until = valid_until
         self.given_by = given_by
         self.guardian_name = guardian_name
+        self.recording_unit = recording_unit
         self.withdrawn_at: datetime | None = None
         self.withdrawn_by: str | None = None
         self.expired_at: datetime | None = None
@@ -259,6 +265,8 @@ class ConsentRefusal(Aggregate):
         refused_at: datetime
         recorded_by: str
         informed: bool
+        recording_unit: str | None = None
+        """The unit that recorded it (C-10); None on events stored before it was kept."""
 
     @classmethod
     def record(
@@ -270,6 +278,7 @@ class ConsentRefusal(Aggregate):
         refused_at: datetime,
         recorded_by: str,
         informed: bool,
+        recording_unit: str | None = None,
     ) -> ConsentRefusal:
         refusal: ConsentRefusal = cls(
             subject_id=subject_id,
@@ -278,6 +287,7 @@ class ConsentRefusal(Aggregate):
             refused_at=refused_at,
             recorded_by=recorded_by,
             informed=informed,
+            recording_unit=recording_unit,
         )
         return refusal
 
@@ -291,6 +301,7 @@ class ConsentRefusal(Aggregate):
         refused_at: datetime,
         recorded_by: str,
         informed: bool,
+        recording_unit: str | None = None,
     ) -> None:
         self.subject_id = subject_id
         self.purpose = purpose
@@ -298,3 +309,4 @@ class ConsentRefusal(Aggregate):
         self.refused_at = refused_at
         self.recorded_by = recorded_by
         self.informed = informed
+        self.recording_unit = recording_unit

@@ -35,6 +35,8 @@ class EmergencyDisclosure(Aggregate):
         decided_by: str
         decided_at: datetime
         valid_until: datetime
+        recording_unit: str | None = None
+        """The deciding unit (C-10); None on events stored before it was kept."""
 
     class Expired(Aggregate.Event):
         subject_id: str
@@ -51,6 +53,7 @@ class EmergencyDisclosure(Aggregate):
         decided_at: datetime,
         valid_for: timedelta,
         longest: timedelta,
+        recording_unit: str | None = None,
     ) -> EmergencyDisclosure:
         text = written_justification(justification, EmergencyDisclosureInvalid)
         window = bounded_window(
@@ -63,6 +66,7 @@ class EmergencyDisclosure(Aggregate):
             decided_by=decided_by,
             decided_at=decided_at,
             valid_until=decided_at + window,
+            recording_unit=recording_unit,
         )
         return disclosure
 
@@ -76,6 +80,7 @@ class EmergencyDisclosure(Aggregate):
         decided_by: str,
         decided_at: datetime,
         valid_until: datetime,
+        recording_unit: str | None = None,
     ) -> None:
         self.subject_id = subject_id
         self.parties = list(parties)
@@ -83,6 +88,7 @@ class EmergencyDisclosure(Aggregate):
         self.decided_by = decided_by
         self.decided_at = decided_at
         self.valid_until = valid_until
+        self.recording_unit = recording_unit
         self.expired_at: datetime | None = None
 
     def expire_if_due(self, now: datetime) -> bool:
@@ -114,6 +120,8 @@ class UnbornChildDisclosure(Aggregate):
         decided_at: datetime
         valid_until: datetime
         consent_sought: bool
+        recording_unit: str | None = None
+        """The deciding unit (C-10); None on events stored before it was kept."""
 
     @classmethod
     def decide(
@@ -127,6 +135,7 @@ class UnbornChildDisclosure(Aggregate):
         valid_for: timedelta,
         longest: timedelta,
         consent_sought: bool,
+        recording_unit: str | None = None,
     ) -> UnbornChildDisclosure:
         text = written_justification(justification, UnbornChildDisclosureInvalid)
         window = bounded_window(
@@ -140,6 +149,7 @@ class UnbornChildDisclosure(Aggregate):
             decided_at=decided_at,
             valid_until=decided_at + window,
             consent_sought=consent_sought,
+            recording_unit=recording_unit,
         )
         return disclosure
 
@@ -154,6 +164,7 @@ class UnbornChildDisclosure(Aggregate):
         decided_at: datetime,
         valid_until: datetime,
         consent_sought: bool,
+        recording_unit: str | None = None,
     ) -> None:
         self.subject_id = subject_id
         self.parties = list(parties)
@@ -162,3 +173,4 @@ class UnbornChildDisclosure(Aggregate):
         self.decided_at = decided_at
         self.valid_until = valid_until
         self.consent_sought = consent_sought
+        self.recording_unit = recording_unit

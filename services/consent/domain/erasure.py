@@ -53,6 +53,12 @@ def idle_cutoff(now: datetime, retention_years: int) -> datetime:
     return now - timedelta(days=365 * retention_years - 1)
 
 
+def may_erase(unit: str, erasure_unit: str | None) -> bool:
+    """GDPR art. 17: only the configured platform unit's administrators erase on request;
+    with none configured, no one does (culling, on the platform's schedule, still runs)."""
+    return erasure_unit is not None and unit == erasure_unit
+
+
 _CULLING = UUID("5b1f0c3e-8d2a-4e6b-9f47-2c8e1a6d3b90")
 """Namespace of the ids of cullings (uuid5 of the subject id)."""
 

@@ -48,6 +48,32 @@ class DecisionQuestionInvalid(ConsentRuleViolation):
     rule = "C-9"
 
 
+class RecordNotReadable(RuleViolation):
+    """C-10: a consent, refusal or disclosure is read only by the units it names and the
+    unit that recorded it; being party to another record about the person is no reason."""
+
+    rule = "C-10"
+    status = 403
+    title = "Forbidden"
+
+
+class ErasureNotPermitted(RuleViolation):
+    """GDPR art. 17: erasure destroys a person's data in every service for good, so it is
+    the power of one configured platform unit's administrators, not of any organisation's."""
+
+    rule = "GDPR-17"
+    status = 403
+    title = "Forbidden"
+
+
+class UnknownSubject(RuleViolation):
+    """GDPR art. 17: only a person the platform has seen can be erased; erasing an unknown
+    id would pre-erase whoever it later turns out to be, in every service."""
+
+    rule = "GDPR-17"
+    status = 404
+
+
 def distinct_parties(parties: list[str], rule_error: type[ConsentRuleViolation]) -> list[str]:
     """Sharing needs at least two distinct parties; the order given is kept for display."""
     unique = list(dict.fromkeys(parties))
