@@ -33,15 +33,14 @@ and SVG bar charts, no scripts, no external resources).
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from services.reporting.disclosure import TOTAL, DisclosureControl, grid, share
+from services.reporting.spreadsheet import CellValue, csv_text
 from services.reporting.statistics import (
     ADULT_DECISIONS_BY_GROUP,
     DECISIONS_CHILD_PERSPECTIVE_BY_GROUP,
@@ -314,21 +313,18 @@ def annual_report(
 
 def report_csv(report: AnnualReport) -> str:
     """The report's tables as CSV: table, row, column, count, suppressed. A table with a
-    share (D-6) adds, per row, the column ``share`` with the share (0 to 1) as count."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["table", "row", "column", "count", "suppressed"])
+    share (D-6) adds, per row, the column ``share`` with the share (0 to 1) as count.
+    Written by the safe CSV writer (services.reporting.spreadsheet)."""
+    rows: list[list[CellValue]] = []
     for table in report.tables:
         for row in table.rows:
             for column in table.columns:
                 value = table.values[row][column]
-                shown = "" if value is None else str(value)
-                writer.writerow([table.title, row, column, shown, str(value is None)])
+                rows.append([table.title, row, column, value, str(value is None)])
             if table.share:
                 ratio = table.shares.get(row)
-                shown = "" if ratio is None else str(ratio)
-                writer.writerow([table.title, row, "share", shown, str(ratio is None)])
-    return out.getvalue()
+                rows.append([table.title, row, "share", ratio, str(ratio is None)])
+    return csv_text(["table", "row", "column", "count", "suppressed"], rows)
 
 
 def _bar_chart(table: Table) -> str:

@@ -4,8 +4,6 @@ organisations it concerns, and every read about an individual is access-logged."
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -35,6 +33,7 @@ from services.reporting.application import (
 )
 from services.reporting.domain import Deviation, Signature
 from services.reporting.policy import may
+from services.reporting.spreadsheet import csv_text
 from services.runtime.audit import Action
 from services.runtime.auth import Actor
 from services.runtime.edge import (
@@ -258,12 +257,9 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
 
 
 def export_csv(export: DeviationExport) -> str:
-    """The export as CSV: one `field,value` line per field, nested names dotted."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["field", "value"])
-    writer.writerows(_flatten("", export.model_dump(mode="json")))
-    return out.getvalue()
+    """The export as CSV: one `field,value` line per field, nested names dotted; a
+    formula someone wrote in the deviation is shown as text (services.reporting.spreadsheet)."""
+    return csv_text(["field", "value"], _flatten("", export.model_dump(mode="json")))
 
 
 @router.get(

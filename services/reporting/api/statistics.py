@@ -6,8 +6,6 @@ small counts and whatever would reveal them suppressed.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request, Response
@@ -28,6 +26,7 @@ from services.reporting.disclosure import (
     share,
 )
 from services.reporting.policy import may
+from services.reporting.spreadsheet import CellValue, csv_text
 from services.reporting.statistics import (
     INDICATORS,
     MEASURES,
@@ -161,30 +160,26 @@ def statistics_report(
 def statistics_csv(report: StatisticsReport) -> str:
     """One line per published value: cells, then each measure's margins ("total"), then
     the D-6 shares (the share's name as measure, the target group as dimension, the
-    share, a fraction from 0 to 1, as count)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["measure", "month", "dimension", "count", "suppressed"])
+    share, a fraction from 0 to 1, as count). Written by the safe CSV writer."""
+    rows: list[list[CellValue]] = []
     for measure, cells in report.measures.items():
-        for cell in cells:
-            writer.writerow(_csv_row(measure, cell.month, cell.dimension, cell.count))
+        rows += [_csv_row(measure, c.month, c.dimension, c.count) for c in cells]
         margins = report.totals.get(measure)
         if margins is None:
             continue
-        for margin in margins.by_month:
-            writer.writerow(_csv_row(measure, margin.key, TOTAL, margin.count))
-        for margin in margins.by_dimension:
-            writer.writerow(_csv_row(measure, TOTAL, margin.key, margin.count))
-        writer.writerow(_csv_row(measure, TOTAL, TOTAL, margins.all.count))
+        rows += [_csv_row(measure, m.key, TOTAL, m.count) for m in margins.by_month]
+        rows += [_csv_row(measure, TOTAL, m.key, m.count) for m in margins.by_dimension]
+        rows.append(_csv_row(measure, TOTAL, TOTAL, margins.all.count))
     for name, shares in report.shares.items():
-        for ratio in shares:
-            shown = "" if ratio.share is None else str(ratio.share)
-            writer.writerow([name, ratio.month, ratio.target_group, shown, str(ratio.suppressed)])
-    return out.getvalue()
+        rows += [
+            [name, ratio.month, ratio.target_group, ratio.share, str(ratio.suppressed)]
+            for ratio in shares
+        ]
+    return csv_text(["measure", "month", "dimension", "count", "suppressed"], rows)
 
 
-def _csv_row(measure: str, month: str, dimension: str, count: int | None) -> list[str]:
-    return [measure, month, dimension, "" if count is None else str(count), str(count is None)]
+def _csv_row(measure: str, month: str, dimension: str, count: int | None) -> list[CellValue]:
+    return [measure, month, dimension, count, str(count is None)]
 
 
 @router.get("/statistics", response_model=StatisticsReport, responses=CSV_RESPONSE)
