@@ -1,4 +1,5 @@
-"""Topic catalogue: one events topic per producing service, one dead-letter topic per consumer.
+"""Topic catalogue: one events topic per producing service, one dead-letter topic per consumer,
+one audit-anchor topic per service (the head of its access log, kept outside its database).
 
 Every function takes a `prefix` so that tests running in parallel against one
 broker can use private topic names ("t1a2b3.samverkan" gives
@@ -38,6 +39,17 @@ def events_topic(service: str, prefix: str = DEFAULT_PREFIX) -> str:
 def dlq_topic(consumer: str, prefix: str = DEFAULT_PREFIX) -> str:
     """The dead-letter topic of the consumer (group) named `consumer`."""
     return _name(prefix, consumer, "dlq")
+
+
+def audit_anchor_topic(service: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """Where `service` anchors its access log's head (services.runtime.audit_anchor).
+
+    Internal, not part of the public contract: one partition, compacted, written
+    only by the service's own principal and read by it and the operator.
+    """
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+    return _name(prefix, service, "audit-anchors")
 
 
 EVENT_TOPICS: Mapping[str, str] = MappingProxyType({s: events_topic(s) for s in SERVICES})

@@ -12,29 +12,36 @@ health care, the same practice in social services):
 - **per member of staff** (HSA-id) — the systematic, recurring check that
   staff read only what their work needed.
 
-Who may read it, and why:
+Who may read it, and why: follow-up is each organisation's own duty (the
+care provider's, the social welfare board's, the police authority's), and
+another organisation's accesses would tell the reader that the individual is
+in contact with that organisation, which is secret between authorities (OSL
+ch. 25-26) unless a consent or disclosure covers it. So:
 
-- An **administrator** reads the whole log of the service: the platform's
-  log officer answers an individual's request for an extract across every
-  organisation that took part, and verifies the chain.
+- An **administrator** acts for their own organisation: they read the
+  accesses made by staff of any unit of it (the organisation is the HSA-id
+  part before the ``-`` of the staff member's unit, ``SE2321000016`` for
+  ``SE2321000016-15CQ``: services.runtime.policy.organisation_of), and
+  answer the individual's request for an extract for that organisation — the
+  individual asks each organisation, as PDL 8:1 has it for each care
+  provider. They verify the chain.
 - A **unit manager or department head** reads the accesses made by their
-  own organisation unit's staff, and nothing else. Follow-up is each
-  organisation's own duty (the care provider's, the social welfare
-  board's); another organisation's accesses would tell them that the
-  individual is in contact with that organisation, which is secret between
-  authorities (OSL ch. 25-26) unless a consent or disclosure covers it.
+  own organisation unit's staff, and nothing else.
 - No one else: caseworkers, coordinators and first responders follow up no
   one, and their own reads are what is followed up.
 
 Reading the log is itself a read of personal data and is written to the log
 (one record per individual the answer discloses), so the individual's
-extract shows who pulled it. The hash-chain check (`/v1/access-log/verify`)
-discloses nothing personal and is for administrators.
+extract shows who pulled it. The chain check (`/v1/access-log/verify`:
+keyed hash chain, sequence, the head anchored outside the database;
+services.runtime.audit_anchor) discloses nothing personal and is for
+administrators.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -46,6 +53,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from contracts import SUBJECT_ID_PATTERN, Role
 from contracts.base import HsaId
 from services.runtime.audit import AccessAudit
+from services.runtime.audit_anchor import AnchorUnavailable, AuditAnchoring, verdict_fields
 from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
@@ -54,13 +62,13 @@ from services.runtime.edge import (
     audit_accesses,
     subject_ids_for,
 )
-from services.runtime.policy import ACCESS_LOG
+from services.runtime.policy import ACCESS_LOG, organisation_of
 from services.runtime.problems import Problem, ProblemDetails
 
 may = ACCESS_LOG.may
 """The access-log routes' actions, in the table every service shares
-(services.runtime.policy.ACCESS_LOG); follow_up_scope then narrows a unit manager's
-answer to their own unit."""
+(services.runtime.policy.ACCESS_LOG); follow_up_scope then narrows the answer to the
+reader's organisation or unit."""
 
 FOLLOW_UP = "access-log follow-up (HSLF-FS 2016:40 ch. 4)"
 """The purpose every read of the log is recorded under."""
@@ -104,33 +112,52 @@ class AccessLogEntry(BaseModel):
 
 
 class AccessLogExtract(BaseModel):
-    scope: Literal["service", "unit"] = Field(
-        description="`service`: every access in this service (administrators); `unit`: only "
-        "accesses by staff of `org_id` (unit managers, department heads)."
+    scope: Literal["organisation", "unit"] = Field(
+        description="`organisation`: accesses by staff of any unit of the organisation "
+        "`org_id` (administrators); `unit`: only accesses by staff of the unit `org_id` (unit "
+        "managers, department heads)."
     )
-    org_id: str | None
+    org_id: str
     entries: list[AccessLogEntry]
 
 
 class ChainCheck(BaseModel):
     intact: bool
-    first_broken_record: int | None
+    first_broken_record: int | None = Field(
+        description="The first record that is not as written (for a cut tail: the first "
+        "one missing)."
+    )
+    problem: str | None = Field(description="How the break shows, in words.")
+    records: int
+    anchored_seq: int | None = Field(
+        description="The newest head anchored outside the database (None: nothing anchored "
+        "yet, so a cut tail cannot be told)."
+    )
+    anchored_at: str | None
 
 
-def follow_up_scope(actor: Actor) -> str | None:
-    """The organisation unit whose staff's accesses `actor` may follow up; None for all.
+@dataclass(frozen=True)
+class FollowUpScope:
+    """Whose accesses a reader may follow up: one organisation's staff, or one unit's."""
+
+    kind: Literal["organisation", "unit"]
+    org_id: str
+
+
+def follow_up_scope(actor: Actor) -> FollowUpScope:
+    """The organisation or unit whose staff's accesses `actor` may follow up.
 
     Raises 403 for anyone who follows up no one (see the module docstring).
     """
     if actor.role is Role.ADMIN:
-        return None
+        return FollowUpScope("organisation", organisation_of(actor.org_id))
     if actor.role in UNIT_FOLLOW_UP_ROLES:
-        return actor.org_id
+        return FollowUpScope("unit", actor.org_id)
     raise Problem(
         403,
         "Forbidden",
-        "only an administrator, or a unit manager or department head for their own unit's "
-        "staff, may read the access log",
+        "only an administrator for their own organisation's staff, or a unit manager or "
+        "department head for their own unit's staff, may read the access log",
     )
 
 
@@ -157,7 +184,7 @@ async def read_access_log(
     actor_hsa_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> tuple[str | None, list[AccessLogEntry]]:
+) -> tuple[FollowUpScope, list[AccessLogEntry]]:
     """The records `actor` may see for one individual (under each id they may be recorded
     under) or one member of staff, and the unit they are narrowed to; the reading is
     written to the log before it is answered."""
@@ -167,7 +194,8 @@ async def read_access_log(
         audit.query,
         subject_ids=subject_ids,
         actor_hsa_id=actor_hsa_id,
-        actor_org_id=scope,
+        actor_org_id=scope.org_id if scope.kind == "unit" else None,
+        actor_organisation=scope.org_id if scope.kind == "organisation" else None,
         since=since,
         until=until,
     )
@@ -211,9 +239,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         scope, entries = await read_access_log(
             request, actor, subject_ids=subject_ids, since=body.since, until=body.until
         )
-        return AccessLogExtract(
-            scope="service" if scope is None else "unit", org_id=scope, entries=entries
-        )
+        return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 
     @router.post("/access-log/actor", response_model=AccessLogExtract, openapi_extra=PERSONAL_DATA)
     async def access_log_by_actor(
@@ -224,17 +250,29 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         scope, entries = await read_access_log(
             request, actor, actor_hsa_id=body.hsa_id, since=body.since, until=body.until
         )
-        return AccessLogExtract(
-            scope="service" if scope is None else "unit", org_id=scope, entries=entries
-        )
+        return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 
-    @router.get("/access-log/verify", response_model=ChainCheck)
+    @router.get(
+        "/access-log/verify",
+        response_model=ChainCheck,
+        responses={503: {"model": ProblemDetails}},
+    )
     async def verify_access_log(
         request: Request, actor: Annotated[Actor, may("access_log.verify")]
     ) -> ChainCheck:
-        """Whether the hash chain is intact; if not, the first record that was changed."""
-        audit: AccessAudit = request.app.state.access_audit
-        broken = await run_in_threadpool(audit.verify)
-        return ChainCheck(intact=broken is None, first_broken_record=broken)
+        """Whether the log is as written: its keyed hash chain, its sequence without gaps,
+        and the newest head anchored outside the database; if not, the first record that
+        is not. The same check as ``samverkan audit verify``."""
+        anchoring: AuditAnchoring = request.app.state.audit_anchoring
+        try:
+            verdict = await anchoring.verify()
+        except AnchorUnavailable as error:
+            raise Problem(
+                503,
+                "Anchor unavailable",
+                f"the access log's anchor could not be read, so a cut tail cannot be ruled "
+                f"out: {error}",
+            ) from error
+        return ChainCheck.model_validate(verdict_fields(verdict))
 
     return router

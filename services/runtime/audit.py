@@ -5,17 +5,36 @@ asks of access logs: who (HSA-id, organisation unit, organisation type),
 whose data (subject id), what was done (read, changed, disclosed, exported,
 printed), why (purpose or legal basis), where (which resource), and when.
 
-The log is append-only and hash-chained: each record carries the hash of
-the one before, so changing or deleting any record breaks the chain from
-there on, and `verify` finds it. Records are written by group commit, and a
-request answers only once its record is stored.
+The log is append-only and chained with a keyed hash (HMAC-SHA-256 under the
+audit chain key, a key the database does not hold): each record's hash
+covers its sequence number, the hash of the record before and the record
+itself. Whoever can write the table but lacks the key cannot change, delete
+or re-hash a record without `inspect` finding it; sequence numbers run
+1, 2, 3 … without gaps, so a deleted record shows even where the rest were
+left alone. Only a cut tail leaves a chain that verifies on its own: the
+head is therefore anchored outside the database at intervals
+(services.runtime.audit_anchor), and `inspect` compares the table with the
+newest anchor.
+
+Records are written by group commit, and a request answers only once its
+record is stored.
+
+Logs written before the chain was keyed (plain SHA-256, no sequence number)
+are re-chained under the key by :meth:`AccessAudit.rechain_legacy`, once,
+after their old chain is checked; a development store (``make run``'s var/)
+is re-chained when the service starts, a production store only by the
+operator (``samverkan audit rechain``), since re-chaining at start-up would
+let whoever rewrote the old chain have it sealed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Sequence
+import logging
+import re
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -25,8 +44,14 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 
 from services.runtime.group_commit import GroupCommit
+from services.runtime.settings import RuntimeSettings, read_or_create_secret
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+DEV_CHAIN_KEY_FILE = "dev-audit-chain-key"
+_HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
+_PAGE = 5_000
 
 
 class Action(StrEnum):
@@ -55,8 +80,69 @@ class AccessRecord:
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
 
-def chain(previous: str, record: AccessRecord) -> str:
-    """The record's hash: over the previous hash and the record's canonical form."""
+@dataclass(frozen=True)
+class Head:
+    """The last record of a log: its seq and hash, and how many records lead up to it.
+
+    What an anchor holds: a table that no longer has `seq` with `hash`, or has
+    fewer records, was rewritten or cut after the head was anchored.
+    """
+
+    seq: int
+    hash: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where a log stops being what was written, and how it shows."""
+
+    seq: int
+    reason: str
+
+
+class LegacyChainBroken(Exception):
+    """An unkeyed log whose own chain does not hold: it is not re-chained (that would seal
+    the change), and stays reported as broken."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(
+            f"record {seq} verifies neither under the audit chain key nor in the unkeyed chain "
+            "the log had before; it is not re-chained"
+        )
+        self.seq = seq
+
+
+def chain_key(settings: RuntimeSettings) -> bytes:
+    """The audit chain key (32 bytes) from ``SAMVERKAN_AUDIT_CHAIN_KEY`` (64 hex characters).
+
+    Unset, a development key is created under var_dir, beside the store, which
+    protects nothing against whoever holds var/ and is therefore refused
+    outside development.
+    """
+    if settings.audit_chain_key is not None:
+        value = settings.audit_chain_key.get_secret_value().strip()
+        if not _HEX_KEY.fullmatch(value):
+            raise ValueError("SAMVERKAN_AUDIT_CHAIN_KEY must be 64 hex characters (32 bytes)")
+        return bytes.fromhex(value)
+    if settings.environment != "development":
+        raise ValueError(
+            "SAMVERKAN_AUDIT_CHAIN_KEY is not set: outside development the access log's chain "
+            "key must come from a secret the database does not hold"
+        )
+    return bytes.fromhex(read_or_create_secret(settings.var_dir / DEV_CHAIN_KEY_FILE).decode())
+
+
+def chain(key: bytes, seq: int, previous: str, record: AccessRecord) -> str:
+    """The record's hash: an HMAC under the chain key over its seq, the previous hash and
+    the record's canonical form (the seq inside, so records cannot be renumbered)."""
+    message = f"{seq}|{previous}|{record.canonical()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def unkeyed_chain(previous: str, record: AccessRecord) -> str:
+    """The hash the log used before it was keyed; only to check a legacy log before it is
+    re-chained."""
     return hashlib.sha256(f"{previous}|{record.canonical()}".encode()).hexdigest()
 
 
@@ -67,10 +153,14 @@ _COLUMNS = (
 
 
 class AccessAudit:
-    """The service's access log, in its own database."""
+    """The service's access log, in its own database, chained under `key`."""
 
-    def __init__(self, datastore: Any, service: str) -> None:
+    def __init__(
+        self, datastore: Any, service: str, key: bytes, *, rechain_legacy: bool = False
+    ) -> None:
         self._datastore = datastore
+        self._key = key
+        self.service = service
         if isinstance(datastore, PostgresDatastore):
             table = f'"{datastore.schema}"."access_audit"'
             self._p = "%s"
@@ -101,6 +191,19 @@ class AccessAudit:
         with datastore.transaction(commit=True) as cursor:
             for statement in self._statements:
                 cursor.execute(statement)
+        if rechain_legacy:
+            try:
+                count = self.rechain_legacy()
+            except LegacyChainBroken as error:
+                log.error("access log of %s: %s", service, error)
+            else:
+                if count:
+                    log.warning(
+                        "access log of %s: %d records of the unkeyed chain re-chained under "
+                        "the audit chain key",
+                        service,
+                        count,
+                    )
         self._writer: GroupCommit[AccessRecord] = GroupCommit(self._append, f"audit-{service}")
 
     def record(self, record: AccessRecord) -> Future[None]:
@@ -111,19 +214,23 @@ class AccessAudit:
         self._writer.close()
 
     def _append(self, batch: list[AccessRecord]) -> None:
+        """Append under the writer's lock, numbering the records itself: the database's own
+        counter skips a number on a rolled-back insert, and a gap must mean a deletion."""
         p = self._p
         with self._datastore.transaction(commit=True) as cursor:
             if self._lock:
                 cursor.execute(self._lock)
-            cursor.execute(f"SELECT hash FROM {self._table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+            cursor.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
             row = cursor.fetchone()
-            previous = _first(row) if row is not None else GENESIS
+            seq, previous = (int(_values(row)[0]), _values(row)[1]) if row else (0, GENESIS)
             for record in batch:
-                current = chain(previous, record)
+                seq += 1
+                current = chain(self._key, seq, previous, record)
                 cursor.execute(
-                    f"INSERT INTO {self._table} ({_COLUMNS}) VALUES "  # noqa: S608
-                    f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+                    f"INSERT INTO {self._table} (seq, {_COLUMNS}) VALUES "  # noqa: S608
+                    f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
                     (
+                        seq,
                         record.at.isoformat(),
                         record.actor_hsa_id,
                         record.actor_org_id,
@@ -138,15 +245,27 @@ class AccessAudit:
                 )
                 previous = current
 
-    def _rows(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def _rows(
+        self, where: str = "", params: tuple[Any, ...] = (), limit: str = ""
+    ) -> list[dict[str, Any]]:
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT seq, {_COLUMNS} FROM {self._table} {where} ORDER BY seq",  # noqa: S608
+                f"SELECT seq, {_COLUMNS} FROM {self._table} {where} ORDER BY seq {limit}",  # noqa: S608
                 params,
             )
             rows = cursor.fetchall()
         keys = ["seq", *(c.strip() for c in _COLUMNS.split(","))]
         return [dict(zip(keys, _values(row), strict=True)) for row in rows]
+
+    def _all_rows(self) -> Iterator[dict[str, Any]]:
+        """Every row in seq order, a page at a time (a log of years does not fit in memory)."""
+        after = -1
+        while True:
+            page = self._rows(f"WHERE seq > {self._p}", (after,), f"LIMIT {_PAGE}")
+            yield from page
+            if len(page) < _PAGE:
+                return
+            after = page[-1]["seq"]
 
     def about_subject(self, subject_id: str) -> list[dict[str, Any]]:
         """Who looked at this individual's data (the individual's right to know)."""
@@ -162,6 +281,7 @@ class AccessAudit:
         subject_ids: Sequence[str] | None = None,
         actor_hsa_id: str | None = None,
         actor_org_id: str | None = None,
+        actor_organisation: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[dict[str, Any]]:
@@ -170,9 +290,11 @@ class AccessAudit:
         `subject_ids` are the ids one individual may be recorded under (more than
         one after a rotation of the subject-id key); `actor_org_id` narrows a
         follow-up to the accesses one organisation unit's own staff made (a unit
-        manager's loggkontroll); `since` and `until` bound the time (`until`
-        exclusive). Times are compared as stored: ISO 8601 in UTC, which sorts as
-        text.
+        manager's loggkontroll), `actor_organisation` to those of one
+        organisation's staff, by the HSA-id part before the ``-`` of their unit
+        (an administrator's; services.runtime.policy.organisation_of); `since`
+        and `until` bound the time (`until` exclusive). Times are compared as
+        stored: ISO 8601 in UTC, which sorts as text.
         """
         p = self._p
         clauses: list[str] = []
@@ -187,6 +309,11 @@ class AccessAudit:
             if value is not None:
                 clauses.append(f"{column} = {p}")
                 params.append(value)
+        if actor_organisation is not None:
+            # A prefix compared as text, not LIKE: no wildcard in an id can widen it.
+            prefix = f"{actor_organisation}-"
+            clauses.append(f"substr(actor_org_id, 1, length({p})) = {p}")
+            params.extend((prefix, prefix))
         if since is not None:
             clauses.append(f"at >= {p}")
             params.append(_stored_instant(since))
@@ -196,25 +323,139 @@ class AccessAudit:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         return self._rows(where, tuple(params))
 
-    def verify(self) -> int | None:
-        """None when the chain is intact; else the seq of the first record that is not."""
-        previous = GENESIS
-        for row in self._rows():
-            record = AccessRecord(
-                at=datetime.fromisoformat(row["at"]),
-                actor_hsa_id=row["actor_hsa_id"],
-                actor_org_id=row["actor_org_id"],
-                actor_org_type=row["actor_org_type"],
-                subject_id=row["subject_id"],
-                action=Action(row["action"]),
-                purpose=row["purpose"],
-                resource=row["resource"],
+    def head(self) -> Head | None:
+        """The last record and the number of records (None for an empty log): what is
+        anchored."""
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            cursor.execute(f"SELECT COUNT(*) FROM {self._table}")  # noqa: S608
+            count = _values(cursor.fetchone())[0]
+        seq, digest = _values(row)
+        return Head(seq=int(seq), hash=digest, count=int(count))
+
+    def holds(self, anchored: Head) -> bool:
+        """Whether the table still has the anchored record with its hash, and as many
+        records up to it."""
+        p = self._p
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT hash FROM {self._table} WHERE seq = {p}",  # noqa: S608
+                (anchored.seq,),
             )
-            if row["previous_hash"] != previous or row["hash"] != chain(previous, record):
-                seq: int = row["seq"]
-                return seq
+            row = cursor.fetchone()
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {self._table} WHERE seq <= {p}",  # noqa: S608
+                (anchored.seq,),
+            )
+            count = _values(cursor.fetchone())[0]
+        return row is not None and _values(row)[0] == anchored.hash and count == anchored.count
+
+    def inspect(self, anchored: Head | None = None) -> Break | None:
+        """None when the log is intact (and holds `anchored`, if given); else the first
+        record that is not, and how it shows.
+
+        Checks, record by record: the sequence runs on without a gap (a deletion);
+        each record names the hash before it and has the keyed hash of itself
+        (a change, or a re-hash without the key); the anchored record has the
+        anchored hash (a rewrite after anchoring). Then: the log reaches the
+        anchored record (a cut tail).
+        """
+        expected = 1
+        previous = GENESIS
+        for row in self._all_rows():
+            seq: int = int(row["seq"])
+            if seq != expected:
+                return Break(expected, f"record {expected} is missing: the sequence jumps to {seq}")
+            if row["previous_hash"] != previous or row["hash"] != chain(
+                self._key, seq, previous, _record(row)
+            ):
+                return Break(
+                    seq,
+                    f"record {seq}'s hash does not verify under the audit chain key: it was "
+                    "changed or re-hashed, or a record before it was deleted",
+                )
+            if anchored is not None and seq == anchored.seq and row["hash"] != anchored.hash:
+                return Break(
+                    seq,
+                    f"record {seq} does not hold the hash anchored for it: the log was rewritten "
+                    "after it was anchored",
+                )
             previous = row["hash"]
+            expected += 1
+        last = expected - 1
+        if anchored is not None and last < anchored.seq:
+            return Break(
+                last + 1,
+                f"the log was truncated: it ends at record {last}, but record {anchored.seq} "
+                f"({anchored.count} records) was anchored",
+            )
         return None
+
+    def verify(self) -> int | None:
+        """None when the chain is intact; else the seq of the first record that is not
+        (the table alone: services.runtime.audit_anchor adds the anchor)."""
+        broken = self.inspect()
+        return None if broken is None else broken.seq
+
+    def rechain_legacy(self) -> int:
+        """Re-chain a log written with the unkeyed hash under the key, once; how many records
+        were re-chained (0 when the log is empty or already keyed).
+
+        The old chain is checked first and the log is left as it is when it does
+        not hold (:class:`LegacyChainBroken`). Gaps the database's counter left
+        are closed, so the keyed log's sequence runs on from 1.
+        """
+        p = self._p
+        with self._datastore.transaction(commit=True) as cursor:
+            if self._lock:
+                cursor.execute(self._lock)
+            cursor.execute(f"SELECT seq, {_COLUMNS} FROM {self._table} ORDER BY seq")  # noqa: S608
+            keys = ["seq", *(c.strip() for c in _COLUMNS.split(","))]
+            rows = [dict(zip(keys, _values(row), strict=True)) for row in cursor.fetchall()]
+            if not rows or _keyed(self._key, rows[0]):
+                return 0
+            previous = GENESIS
+            for row in rows:
+                if row["previous_hash"] != previous or row["hash"] != unkeyed_chain(
+                    previous, _record(row)
+                ):
+                    raise LegacyChainBroken(int(row["seq"]))
+                previous = row["hash"]
+            previous = GENESIS
+            for seq, row in enumerate(rows, start=1):
+                current = chain(self._key, seq, previous, _record(row))
+                # Ascending, each to a number no larger than its own: never onto a taken one.
+                cursor.execute(
+                    f"UPDATE {self._table} SET seq = {p}, previous_hash = {p}, hash = {p} "  # noqa: S608
+                    f"WHERE seq = {p}",
+                    (seq, previous, current, row["seq"]),
+                )
+                previous = current
+        return len(rows)
+
+
+def _keyed(key: bytes, first: dict[str, Any]) -> bool:
+    return bool(
+        int(first["seq"]) == 1
+        and first["previous_hash"] == GENESIS
+        and first["hash"] == chain(key, 1, GENESIS, _record(first))
+    )
+
+
+def _record(row: dict[str, Any]) -> AccessRecord:
+    return AccessRecord(
+        at=datetime.fromisoformat(row["at"]),
+        actor_hsa_id=row["actor_hsa_id"],
+        actor_org_id=row["actor_org_id"],
+        actor_org_type=row["actor_org_type"],
+        subject_id=row["subject_id"],
+        action=Action(row["action"]),
+        purpose=row["purpose"],
+        resource=row["resource"],
+    )
 
 
 def _stored_instant(at: datetime) -> str:
@@ -223,8 +464,3 @@ def _stored_instant(at: datetime) -> str:
 
 def _values(row: Any) -> tuple[Any, ...]:
     return tuple(row.values()) if isinstance(row, dict) else tuple(row)
-
-
-def _first(row: Any) -> str:
-    value: str = _values(row)[0]
-    return value

@@ -17,7 +17,7 @@ Examples::
     samverkan report export 2026 --format html --output brister-2026.html
     samverkan erase --personnummer 19121212-1212 --token "$ADMIN_TOKEN"
     samverkan peek samverkan.consent.events
-    samverkan audit verify consent      # the access log's hash chain is intact
+    samverkan audit verify consent      # the access log is as written (chain, seq, anchor)
 
 The runtime imports no service: what only a service knows (how its events
 are translated, which projections it can rebuild, its consumer's target, its
@@ -47,8 +47,15 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from contracts import PARTITIONS, SERVICES, PoisonMessage, dlq_topic, events_topic
+from contracts.topics import audit_anchor_topic
 from services.runtime import peek
-from services.runtime.audit import AccessAudit
+from services.runtime.audit import AccessAudit, LegacyChainBroken, chain_key
+from services.runtime.audit_anchor import (
+    AnchorUnavailable,
+    AuditAnchoring,
+    ensure_anchor_topics,
+    verdict_fields,
+)
 from services.runtime.dead_letters import DeadLetter, replay
 from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, parse_personnummer
 from services.runtime.kafka import client_options, ensure_topics
@@ -156,6 +163,11 @@ def _all_topics(settings: RuntimeSettings) -> list[str]:
     ]
 
 
+def _anchor_topics(settings: RuntimeSettings) -> list[str]:
+    """The access logs' anchor topics: one partition each (services.runtime.audit_anchor)."""
+    return [audit_anchor_topic(s, prefix=settings.topic_prefix) for s in SERVICES]
+
+
 def _service(service: str) -> str:
     if service not in SERVICES:
         raise typer.BadParameter(f"choose one of {', '.join(SERVICES)}")
@@ -174,15 +186,18 @@ async def _partitions(settings: RuntimeSettings, topics: list[str]) -> dict[str,
 
 @topics_app.command("check")
 def topics_check() -> None:
-    """Every events and dead-letter topic exists with the catalogue's partitions."""
+    """Every events, dead-letter and audit-anchor topic exists with the catalogue's
+    partitions."""
     settings = RuntimeSettings()
-    topics = _all_topics(settings)
-    found = asyncio.run(_partitions(settings, topics))
+    expected = dict.fromkeys(_all_topics(settings), PARTITIONS) | dict.fromkeys(
+        _anchor_topics(settings), 1
+    )
+    found = asyncio.run(_partitions(settings, list(expected)))
     table = Table("topic", "partitions", "state")
     wrong = 0
-    for topic in topics:
+    for topic, partitions in expected.items():
         count = found.get(topic)
-        state = "ok" if count == PARTITIONS else ("missing" if count is None else "wrong count")
+        state = "ok" if count == partitions else ("missing" if count is None else "wrong count")
         wrong += state != "ok"
         table.add_row(topic, str(count or "-"), state)
     console.print(table)
@@ -195,7 +210,8 @@ def topics_create() -> None:
     """Create the missing topics (existing ones are left as they are)."""
     settings = RuntimeSettings()
     asyncio.run(ensure_topics(settings, _all_topics(settings)))
-    console.print(f"{len(_all_topics(settings))} topics present")
+    asyncio.run(ensure_anchor_topics(settings, _anchor_topics(settings)))
+    console.print(f"{len(_all_topics(settings)) + len(_anchor_topics(settings))} topics present")
 
 
 def _application(settings: RuntimeSettings, service: str) -> Application[Any]:
@@ -466,21 +482,78 @@ def peek_topic(topic: str) -> None:
         typer.echo(peek.as_json(record))
 
 
-@audit_app.command("verify")
-def audit_verify(service: str = typer.Argument(..., callback=_service)) -> None:
-    """Check the access log's hash chain; exit 1 and name the first changed record if broken."""
-    settings = RuntimeSettings()
-    application = _application(settings, service)
-    log = AccessAudit(application.recorder.datastore, service)  # type: ignore[attr-defined]
+@contextmanager
+def _access_log(settings: RuntimeSettings, service: str) -> Iterator[tuple[AccessAudit, bytes]]:
+    """The service's access log and its chain key, read as the service reads them."""
     try:
-        broken = log.verify()
+        key = chain_key(settings)
+    except ValueError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    application = _application(settings, service)
+    log = AccessAudit(application.recorder.datastore, service, key)  # type: ignore[attr-defined]
+    try:
+        yield log, key
     finally:
         log.close()
         application.close()
-    if broken is not None:
-        console.print(f"[red]access log of {service} was changed at record {broken}[/red]")
+
+
+@audit_app.command("verify")
+def audit_verify(service: str = typer.Argument(..., callback=_service)) -> None:
+    """Check the access log is as written: the keyed hash chain, a sequence without gaps,
+    and the newest head anchored on the service's audit-anchor topic (a cut tail).
+
+    Exit 1 naming the first record that is not, or when the anchor cannot be read.
+    The same check as GET /v1/access-log/verify. Example: samverkan audit verify consent
+    """
+    settings = RuntimeSettings()
+    with _access_log(settings, service) as (log, key):
+        try:
+            verdict = asyncio.run(AuditAnchoring(log, settings, key).verify())
+        except AnchorUnavailable as error:
+            errors.print(f"[red]access log of {service}: anchor not readable: {error}[/red]")
+            raise typer.Exit(1) from error
+    typer.echo(json.dumps(verdict_fields(verdict)))
+    if verdict.broken is not None:
+        console.print(
+            f"[red]access log of {service} was changed at record {verdict.broken.seq}: "
+            f"{verdict.broken.reason}[/red]",
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
-    console.print(f"access log of {service}: intact")
+    if verdict.anchor is None:
+        console.print(
+            f"[yellow]access log of {service}: chain intact, nothing anchored yet (a cut tail "
+            "cannot be told)[/yellow]"
+        )
+        return
+    console.print(
+        f"access log of {service}: intact, anchored through record {verdict.anchor.head.seq}"
+    )
+
+
+@audit_app.command("rechain")
+def audit_rechain(service: str = typer.Argument(..., callback=_service)) -> None:
+    """Re-chain a log written before the chain was keyed under the audit chain key, once.
+
+    The old, unkeyed chain is checked first; a log whose old chain is broken is
+    left as it is (exit 1). Development stores are re-chained when the service
+    starts; a production store only by this command, as an operator's decision.
+    Example: samverkan audit rechain consent
+    """
+    settings = RuntimeSettings()
+    with _access_log(settings, service) as (log, _):
+        try:
+            count = log.rechain_legacy()
+        except LegacyChainBroken as error:
+            errors.print(f"[red]access log of {service}: {error}[/red]")
+            raise typer.Exit(1) from error
+    console.print(
+        f"access log of {service}: {count} records re-chained under the key"
+        if count
+        else f"access log of {service}: already keyed, nothing to do"
+    )
 
 
 _add_service_commands()

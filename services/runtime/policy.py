@@ -48,6 +48,7 @@ __all__ = [
     "Requirement",
     "RoutePermission",
     "not_a_party",
+    "organisation_of",
     "permit",
     "require_party",
     "route_permissions",
@@ -65,8 +66,21 @@ ADMINISTRATORS: frozenset[Role] = frozenset({Role.ADMIN})
 ACCESS_LOG_READERS: frozenset[Role] = frozenset(
     {Role.ADMIN, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}
 )
-"""Who follows up the access log: administrators (all of it) and unit managers and
-department heads (their own unit's staff; services.runtime.access_log narrows it)."""
+"""Who follows up the access log: administrators (their own organisation's staff) and unit
+managers and department heads (their own unit's staff; services.runtime.access_log narrows
+it)."""
+
+
+def organisation_of(org_id: str) -> str:
+    """The organisation an organisation unit belongs to: the part of its HSA-id before the
+    ``-`` (``SE2321000016-15CQ`` → ``SE2321000016``).
+
+    An HSA-id is issued under its organisation's number ("SE" + the
+    organisation number), so the prefix names the care provider, municipality
+    or authority; an administrator acts for that organisation and no other.
+    An id without a ``-`` is its own organisation.
+    """
+    return org_id.split("-", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -148,8 +162,8 @@ ACCESS_LOG = Policy(
     "access-log",
     {
         "access_log.read": permit(
-            "only an administrator, or a unit manager or department head for their own "
-            "unit's staff, may read the access log",
+            "only an administrator for their own organisation's staff, or a unit manager or "
+            "department head for their own unit's staff, may read the access log",
             roles=ACCESS_LOG_READERS,
         ),
         "access_log.verify": permit(

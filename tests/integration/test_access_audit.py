@@ -17,6 +17,7 @@ from services.runtime.store import store_env
 from tests.support import PG_URL
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+KEY = bytes(range(32))
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def audit(
         )
     application = Application(env=store_env(settings, "audited"))
     datastore = application.recorder.datastore  # type: ignore[attr-defined]
-    log = AccessAudit(datastore, "audited")
+    log = AccessAudit(datastore, "audited", KEY)
     yield log, datastore
     log.close()
     application.close()

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from contracts import dlq_topic, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
-from services.runtime.audit import AccessAudit, AccessRecord, Action
+from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.cli import app
 from services.runtime.settings import RuntimeSettings
@@ -82,7 +82,7 @@ def test_dead_letters_lists_them_and_fails(env: RuntimeSettings, kafka: Embedded
 def test_audit_verify_finds_a_changed_record(env: RuntimeSettings) -> None:
     application = Application(env=store_env(env, "consent"))
     datastore = application.recorder.datastore  # type: ignore[attr-defined]
-    log = AccessAudit(datastore, "consent")
+    log = AccessAudit(datastore, "consent", chain_key(env))
     record = AccessRecord(
         NOW,
         "SE2120000001-S001",
@@ -102,3 +102,4 @@ def test_audit_verify_finds_a_changed_record(env: RuntimeSettings) -> None:
     broken = runner.invoke(app, ["audit", "verify", "consent"])
     assert broken.exit_code == 1
     assert "changed at record 1" in broken.output
+    assert "audit chain key" in broken.output
