@@ -28,7 +28,8 @@ from tests.integration.test_cases_api import (
     api,  # noqa: F401  (the fixture)
 )
 
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+# The municipality's administrator: an administrator follows up their own organisation's staff.
+ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 
 NOT_PERSONAL: set[str] = set()
 """Reads about someone that disclose nothing personal (none in cases today)."""

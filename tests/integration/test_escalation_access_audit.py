@@ -26,12 +26,11 @@ from tests.integration.test_escalation_api import (
 )
 from tests.support import POLICE, InProcessService, made_up_personnummer
 
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+# The municipality's administrator: an administrator follows up their own organisation's staff.
+ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 
 NOT_PERSONAL = {
     "/v1/meeting-series/{series_id}": "a forum: its name, members and calendar",
-    "/v1/red-threads/{red_thread_id}/meeting.ics": "times and ids only",
-    "/v1/red-threads/{red_thread_id}/follow-up.ics": "times and ids only",
     "/v1/monthly-meetings/{meeting_id}/calendar.ics": "times and ids only",
 }
 """Reads about something with an id that disclose nothing personal, and why."""
@@ -148,8 +147,11 @@ def test_every_personal_data_route_writes_an_access_record(
         "/v1/access-log/subject": {"personnummer": person},
         "/v1/access-log/actor": {"hsa_id": IOF_DEPUTY.hsa_id},
     }
+    # The reads by id and the log about the log; writes, calendar files and the deadlines
+    # are walked by tests/integration/test_escalation_answers_logged.py.
     for method, path in personal(escalation):
-        assert (method, path) in requests, f"no test request for {method} {path}"
+        if (method == "GET" and "{" in path and not path.endswith(".ics")) or "access-log" in path:
+            assert (method, path) in requests, f"no test request for {method} {path}"
 
     assert escalation.server is not None
     audit: AccessAudit = escalation.server.config.app.state.access_audit
