@@ -9,7 +9,11 @@ What is said about an individual (meeting notes, reasons, the name and story on
 a case registration and its part of the monthly minutes, questions) is sealed to
 them before it enters an event and unsealed on read (services.runtime.privacy):
 erasure is destroying one key. Minutes concern several people, so each case's
-part is sealed to its own individual and the general part to the meeting.
+part is sealed to its own individual and the general part to the meeting. Free
+text in a record that names no one (an acute matter, a ladder matter or a
+consultation without a personnummer) is about someone all the same: it is
+sealed to the record itself (`record_owner`), so culling the record
+(`erase_record`) reaches it. No text is stored in clear.
 
 Commands and the consent policy may change the same aggregates at the same
 moment (a meeting scheduled as the consent is withdrawn). The store's
@@ -131,6 +135,8 @@ class ScheduleMeeting:
     meeting_at: datetime
     invited_orgs: list[str]
     scheduled_by: str
+    office: str | None = None
+    """The convening coordinator's office: it takes the thread if no one has yet (E-3)."""
 
 
 @dataclass(frozen=True)
@@ -241,11 +247,21 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         return red_thread.id
 
     def assign_coordinator(
-        self, red_thread_id: UUID, *, coordinator: str, assigned_by: str, at: datetime
+        self,
+        red_thread_id: UUID,
+        *,
+        coordinator: str,
+        assigned_by: str,
+        at: datetime,
+        office: str | None = None,
     ) -> RedThread:
+        """E-3: `coordinator`, of the coordination office `office`, takes the thread."""
+
         def run() -> RedThread:
             red_thread = self.get_red_thread(red_thread_id)
-            red_thread.assign_coordinator(coordinator=coordinator, assigned_by=assigned_by, at=at)
+            red_thread.assign_coordinator(
+                coordinator=coordinator, assigned_by=assigned_by, at=at, office=office
+            )
             self.save(red_thread)
             return red_thread
 
@@ -262,7 +278,10 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             )
             if red_thread.coordinator is None:
                 red_thread.assign_coordinator(
-                    coordinator=command.scheduled_by, assigned_by=command.scheduled_by, at=at
+                    coordinator=command.scheduled_by,
+                    assigned_by=command.scheduled_by,
+                    at=at,
+                    office=command.office,
                 )
             red_thread.schedule_meeting(
                 meeting_at=command.meeting_at,
@@ -375,6 +394,8 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     # --- the ladder (E-6) -------------------------------------------------------------
 
     def raise_escalation(self, command: RaiseEscalation, *, at: datetime) -> UUID:
+        escalation_id = uuid4()
+        owner = record_owner(command.subject_id, escalation_id)
         escalation = Escalation.raise_matter(
             track=command.track,
             subject_id=command.subject_id,
@@ -384,8 +405,9 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             raised_by_role=command.raised_by_role,
             responsible_org=command.responsible_org,
             counterpart_orgs=command.counterpart_orgs,
-            reason=self._sealed(command.subject_id, command.reason),
+            reason=self._sealed(owner, command.reason),
             at=at,
+            record_id=escalation_id,
         )
         self.save(escalation)
         return escalation.id
@@ -393,14 +415,15 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def escalate(self, command: Escalate, *, at: datetime) -> Escalation:
         def run() -> Escalation:
             escalation = self.get_escalation(command.escalation_id)
+            owner = record_owner(escalation.subject_id, escalation.id)
             escalation.escalate(
                 to_level=command.to_level,
                 by=command.by,
                 by_org=command.by_org,
                 by_role=command.by_role,
-                reason=self._sealed(escalation.subject_id, command.reason),
+                reason=self._sealed(owner, command.reason),
                 written_summary=(
-                    self._sealed(escalation.subject_id, command.written_summary)
+                    self._sealed(owner, command.written_summary)
                     if command.written_summary is not None
                     else None
                 ),
@@ -427,7 +450,7 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
             escalation = self.get_escalation(escalation_id)
             escalation.resolve(
                 resolution=resolution,
-                notes=self._sealed(escalation.subject_id, notes),
+                notes=self._sealed(record_owner(escalation.subject_id, escalation.id), notes),
                 by=by,
                 by_org=by_org,
                 by_role=by_role,
@@ -576,13 +599,15 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         question: str,
         at: datetime,
     ) -> UUID:
+        matter_id = uuid4()
         matter = AcuteMatter.raise_matter(
             subject_id=subject_id,
             from_org=from_org,
             to_org=to_org,
             raised_by=raised_by,
-            question=self._sealed(subject_id, question),
+            question=self._sealed(record_owner(subject_id, matter_id), question),
             at=at,
+            record_id=matter_id,
         )
         self.save(matter)
         return matter.id
@@ -604,15 +629,17 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def hold_consultation(self, command: HoldConsultation, *, at: datetime) -> UUID:
         if command.meeting_id is not None:
             self.get_monthly_meeting(command.meeting_id)
+        consultation_id = uuid4()
         consultation = Consultation.hold(
             subject_id=command.subject_id,
             consulting_org=command.consulting_org,
             consulted_orgs=command.consulted_orgs,
             meeting_id=command.meeting_id,
             outcome=command.outcome,
-            notes=self._sealed(command.subject_id, command.notes),
+            notes=self._sealed(record_owner(command.subject_id, consultation_id), command.notes),
             recorded_by=command.recorded_by,
             at=at,
+            record_id=consultation_id,
         )
         self.save(consultation)
         return consultation.id
@@ -622,12 +649,12 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
 
     # --- personal data -----------------------------------------------------------------
 
-    def _sealed(self, subject_id: str | None, text: str) -> str:
-        """Free text about an individual, sealed to them. Blank text is no one's data and
-        stays blank, so the domain's own check of it still holds; a matter that names no
-        individual (anonymous, structural) has no one to seal it to."""
+    def _sealed(self, owner: str, text: str) -> str:
+        """Free text, sealed to whom it is about (`record_owner`, or a meeting's minutes).
+        Blank text is no one's data and stays blank, so the domain's own check of it
+        still holds."""
         text = text.strip()
-        return self.sealer.seal(subject_id, text) if subject_id and text else text
+        return self.sealer.seal(owner, text) if text else text
 
     @overload
     def unseal(self, subject_id: str | None, sealed: str) -> str: ...
@@ -642,6 +669,19 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
     def erase_subject(self, subject_id: str, at: datetime) -> None:
         """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
         self.sealer.erase(subject_id, at)
+
+    def erase_record(self, record_id: UUID, at: datetime) -> None:
+        """Cull one record that names no one: destroy the key its free text is sealed with
+        (an acute matter, a ladder matter, a consultation; a monthly meeting's general
+        minutes and the registrations on it made without a personnummer). What is sealed
+        to a named individual goes with that individual's erasure instead."""
+        self.sealer.erase(record_owner(None, record_id), at)
+        meeting = self.find(record_id, MonthlyMeeting)
+        if meeting is not None:
+            self.sealer.erase(minutes_owner(meeting.id), at)
+            for r in meeting.registrations:
+                if r.subject_id is None:
+                    self.sealer.erase(registration_owner(None, r.registration_id), at)
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -799,6 +839,13 @@ def minutes_owner(meeting_id: UUID) -> str:
     """Whom the general part of a meeting's minutes is sealed to: the meeting itself. It is
     meant for what concerns no one individual, and is encrypted at rest all the same."""
     return f"monthly-meeting:{meeting_id}"
+
+
+def record_owner(subject_id: str | None, record_id: UUID) -> str:
+    """Whom a record's free text is sealed to, and whom its reading is logged about: the
+    individual it names, or, naming no one, the record itself (``record:<id>``), whose key
+    is destroyed when the record is culled (`EscalationApplication.erase_record`)."""
+    return subject_id or f"record:{record_id}"
 
 
 def registration_owner(subject_id: str | None, registration_id: UUID) -> str:

@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.escalation.api import router
 from services.escalation.application import EscalationApplication
+from services.escalation.domain import CoordinationOffices
 from services.escalation.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
 from services.runtime.consumer import TrackedTarget
@@ -23,6 +24,10 @@ SERVICE = "escalation"
 OVERDUE_CHECK_SECONDS = 30.0
 """How often passed deadlines are turned into overdue events (E-3, E-5)."""
 
+DEVELOPMENT_COORDINATION_OFFICES = '{"SE2321000016-NVK1": ["0180"]}'
+"""The coordination office of make run's development coordinator token (README), serving
+Stockholm (kommunkod 0180), where the README's and the tests' red threads are pulled."""
+
 
 class Settings(BaseSettings):
     """Settings of the escalation service only (prefix ``SAMVERKAN_ESCALATION_``)."""
@@ -30,6 +35,27 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMVERKAN_ESCALATION_", extra="ignore")
 
     http_port: int = Field(8003, description="Port of the escalation service's HTTP API.")
+    coordination_offices: str = Field(
+        DEVELOPMENT_COORDINATION_OFFICES,
+        description=(
+            "Which municipalities each coordination office serves (E-3), as JSON: office "
+            'HSA-id -> list of kommunkoder, e.g. `{"SE2321000016-NVK1": ["0180", "0114"]}`. '
+            "A coordinator reads and runs only the red threads pulled in a municipality "
+            "their office (the token's organisation) serves, and hands a thread on only "
+            "within that office; an office not listed serves none. The default is the "
+            "made-up development office of make run's coordinator token, serving Stockholm "
+            "(0180): set the real offices in production."
+        ),
+    )
+
+    @field_validator("coordination_offices")
+    @classmethod
+    def _offices_parse(cls, value: str) -> str:
+        CoordinationOffices.parse(value)
+        return value
+
+    def offices(self) -> CoordinationOffices:
+        return CoordinationOffices.parse(self.coordination_offices)
 
 
 def create_app(
@@ -37,9 +63,11 @@ def create_app(
     clock: Clock | None = None,
     *,
     overdue_check_seconds: float = OVERDUE_CHECK_SECONDS,
+    settings: Settings | None = None,
 ) -> FastAPI:
     runtime = runtime or RuntimeSettings()
     clock = clock or SystemClock()
+    settings = settings or Settings()
     application = EscalationApplication(
         env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
     )
@@ -66,7 +94,11 @@ def create_app(
         upstream=("consent", "cases"),
         target=TrackedTarget.of(application, application.recorder),
         schedules=[Schedule("overdue", overdue_check_seconds, raise_overdue)],
-        state={"clock": clock, "subject_ids": subject_ids(runtime)},
+        state={
+            "clock": clock,
+            "subject_ids": subject_ids(runtime),
+            "coordination_offices": settings.offices(),
+        },
     )
     http = create_http_app(parts, runtime)
     overdue = Gauge(

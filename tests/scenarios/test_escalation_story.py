@@ -125,7 +125,7 @@ def test_seed_000_red_thread_from_pull_to_closing(
         "personnummer": INDIVIDUAL,
         "measures_tried": ["sip", "care_planning"],
         "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
-        "municipality_code": "1490",
+        "municipality_code": "0180",
     }
     refused = call(escalation, SOCIAL, "POST", "/v1/red-threads", pull)
     assert (refused.status_code, refused.json()["rule"]) == (403, "E-1")

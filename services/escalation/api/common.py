@@ -13,7 +13,8 @@ from icalendar import Calendar, Event
 from pydantic import Field
 
 from services.escalation.application import EscalationApplication
-from services.runtime.problems import ProblemDetails
+from services.escalation.domain import CoordinationOffices
+from services.runtime.problems import PROBLEM_TYPE_BASE, Problem, ProblemDetails
 
 PROBLEMS: dict[int | str, dict[str, object]] = {
     401: {"model": ProblemDetails},
@@ -38,6 +39,23 @@ def app_of(request: Request) -> EscalationApplication:
 def now_of(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
+
+
+def offices_of(request: Request) -> CoordinationOffices:
+    """The configured coordination offices and the municipalities each serves (E-3)."""
+    offices: CoordinationOffices = request.app.state.coordination_offices
+    return offices
+
+
+def invalid_field(field: str, message: str, *, rule: str) -> Problem:
+    """A 422 naming the request field at fault and the rule it breaks."""
+    return Problem(
+        422,
+        "Invalid request",
+        f"{field}: {message}",
+        type=f"{PROBLEM_TYPE_BASE}/invalid-request",
+        errors=[{"field": field, "message": message, "rule": rule}],
+    )
 
 
 def ics_response(

@@ -1,7 +1,9 @@
 """The escalation ladder over HTTP (E-6): raise a matter, take it one step up, resolve it.
 
 The caller's role and organisation come from the verified token: the ladder
-checks them against the step the matter is at.
+checks them against the step the matter is at. Every answer carries the reasons
+given (about the individual named, or, naming no one, about the matter itself)
+and is logged as an access about `record_owner`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from pydantic import BaseModel, Field
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.common import PROBLEMS, Notes, Text, app_of, now_of
-from services.escalation.application import Escalate, EscalationApplication, RaiseEscalation
+from services.escalation.application import (
+    Escalate,
+    EscalationApplication,
+    RaiseEscalation,
+    record_owner,
+)
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
+from services.runtime.audit import Action
 from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
@@ -91,7 +99,7 @@ class EscalationView(BaseModel):
 
 
 def _view(escalation: Escalation, application: EscalationApplication) -> EscalationView:
-    subject_id = escalation.subject_id
+    owner = record_owner(escalation.subject_id, escalation.id)
     return EscalationView(
         id=escalation.id,
         subject_id=escalation.subject_id,
@@ -106,8 +114,8 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
                 by=s.by,
                 by_org=s.by_org,
                 at=s.at,
-                reason=application.unseal(subject_id, s.reason),
-                written_summary=application.unseal(subject_id, s.written_summary),
+                reason=application.unseal(owner, s.reason),
+                written_summary=application.unseal(owner, s.written_summary),
                 agreed_by_orgs=s.agreed_by_orgs,
             )
             for s in escalation.steps
@@ -125,7 +133,23 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
     )
 
 
-@router.post("/escalations", status_code=201, response_model=EscalationView)
+async def _disclosed(
+    request: Request, actor: Actor, escalation: Escalation, action: Action = Action.CHANGED
+) -> EscalationView:
+    """The answer about the matter, once its disclosure is in the access log."""
+    await audit_access(
+        request,
+        actor,
+        record_owner(escalation.subject_id, escalation.id),
+        purpose=f"escalation:{escalation.track.value}",
+        action=action,
+    )
+    return await run_in_threadpool(_view, escalation, app_of(request))
+
+
+@router.post(
+    "/escalations", status_code=201, response_model=EscalationView, openapi_extra=PERSONAL_DATA
+)
 async def raise_escalation(
     body: RaiseRequest,
     request: Request,
@@ -149,7 +173,8 @@ async def raise_escalation(
         application.raise_escalation, command, at=now_of(request)
     )
     response.headers["Location"] = f"/v1/escalations/{escalation_id}"
-    return _view(await run_in_threadpool(application.get_escalation, escalation_id), application)
+    escalation = await run_in_threadpool(application.get_escalation, escalation_id)
+    return await _disclosed(request, actor, escalation)
 
 
 @router.get(
@@ -158,17 +183,14 @@ async def raise_escalation(
 async def get_escalation(
     escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.read")]
 ) -> EscalationView:
-    application = app_of(request)
-    escalation = await run_in_threadpool(application.get_escalation, escalation_id)
+    escalation = await run_in_threadpool(app_of(request).get_escalation, escalation_id)
     require_party(actor, escalation.parties, what="this escalation", rule="E-6")
-    if escalation.subject_id is not None:
-        await audit_access(
-            request, actor, escalation.subject_id, purpose=f"escalation:{escalation.track.value}"
-        )
-    return await run_in_threadpool(_view, escalation, application)
+    return await _disclosed(request, actor, escalation, Action.READ)
 
 
-@router.post("/escalations/{escalation_id}/steps", response_model=EscalationView)
+@router.post(
+    "/escalations/{escalation_id}/steps", response_model=EscalationView, openapi_extra=PERSONAL_DATA
+)
 async def escalate(
     escalation_id: UUID,
     body: StepRequest,
@@ -188,10 +210,14 @@ async def escalate(
     )
     application = app_of(request)
     escalation = await run_in_threadpool(application.escalate, command, at=now_of(request))
-    return await run_in_threadpool(_view, escalation, application)
+    return await _disclosed(request, actor, escalation)
 
 
-@router.post("/escalations/{escalation_id}/resolution", response_model=EscalationView)
+@router.post(
+    "/escalations/{escalation_id}/resolution",
+    response_model=EscalationView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def resolve_escalation(
     escalation_id: UUID,
     body: ResolutionRequest,
@@ -210,4 +236,4 @@ async def resolve_escalation(
         by_role=actor.role,
         at=now_of(request),
     )
-    return await run_in_threadpool(_view, escalation, application)
+    return await _disclosed(request, actor, escalation)

@@ -1,7 +1,10 @@
 """Monthly meetings of deputy unit managers (E-7), acute matters (E-8) and consultations (E-9).
 
 A case registration carries the individual's name and age: it is read back
-only by the forum's member units, and never published.
+only by the forum's member units, and never published. Every answer that
+carries a registration, an inventory transfer, an acute matter's question or
+a consultation's notes is logged as an access about the individual named (or,
+naming no one, about the record: `record_owner`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from services.escalation.application import (
     HoldConsultation,
     RegisterCase,
     minutes_owner,
+    record_owner,
     registration_owner,
 )
 from services.escalation.domain import (
@@ -40,12 +44,14 @@ from services.escalation.domain import (
     Registration,
 )
 from services.escalation.policy import may
+from services.runtime.audit import Action
 from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     audit_access,
+    audit_accesses,
     subject_id_for,
 )
 from services.runtime.policy import require_party
@@ -271,6 +277,20 @@ def _registration_view(
     )
 
 
+async def _meeting_disclosed(
+    request: Request, actor: Actor, meeting: MonthlyMeeting, action: Action = Action.CHANGED
+) -> MonthlyMeetingView:
+    """The meeting as the members see it, once an access record is stored for everyone it
+    discloses: each case on the agenda, and each individual in the term's inventory."""
+    view = await run_in_threadpool(_meeting_view, meeting, app_of(request))
+    about = [registration_owner(r.subject_id, r.registration_id) for r in meeting.registrations]
+    about += [t.subject_id for t in view.inventory or []]
+    await audit_accesses(
+        request, actor, about, purpose="monthly meeting agenda (E-7)", action=action
+    )
+    return view
+
+
 async def _meeting_for_member(request: Request, meeting_id: UUID, actor: Actor) -> MonthlyMeeting:
     meeting = await run_in_threadpool(app_of(request).get_monthly_meeting, meeting_id)
     require_party(actor, meeting.members, what="this forum", rule="E-7")
@@ -312,7 +332,10 @@ async def get_meeting_series(
 
 
 @router.post(
-    "/meeting-series/{series_id}/meetings", status_code=201, response_model=MonthlyMeetingView
+    "/meeting-series/{series_id}/meetings",
+    status_code=201,
+    response_model=MonthlyMeetingView,
+    openapi_extra=PERSONAL_DATA,
 )
 async def plan_monthly_meeting(
     series_id: UUID,
@@ -329,7 +352,7 @@ async def plan_monthly_meeting(
         application.plan_monthly_meeting, series_id, starts_at=body.starts_at, at=now_of(request)
     )
     response.headers["Location"] = f"/v1/monthly-meetings/{meeting.id}"
-    return await run_in_threadpool(_meeting_view, meeting, application)
+    return await _meeting_disclosed(request, actor, meeting)
 
 
 @router.get(
@@ -341,16 +364,14 @@ async def get_monthly_meeting(
     """The meeting with its agenda (names and ages for the members' eyes only), attendance,
     minutes and, at the term's inventory meeting, the upcoming transfers."""
     meeting = await _meeting_for_member(request, meeting_id, actor)
-    for r in meeting.registrations:
-        owner = registration_owner(r.subject_id, r.registration_id)
-        await audit_access(request, actor, owner, purpose="monthly meeting agenda (E-7)")
-    return await run_in_threadpool(_meeting_view, meeting, app_of(request))
+    return await _meeting_disclosed(request, actor, meeting, Action.READ)
 
 
 @router.post(
     "/monthly-meetings/{meeting_id}/registrations",
     status_code=201,
     response_model=RegistrationView,
+    openapi_extra=PERSONAL_DATA,
 )
 async def register_case(
     meeting_id: UUID,
@@ -373,10 +394,21 @@ async def register_case(
     )
     application = app_of(request)
     r = await run_in_threadpool(application.register_case, command, at=now_of(request))
+    await audit_access(
+        request,
+        actor,
+        registration_owner(r.subject_id, r.registration_id),
+        purpose="monthly meeting agenda (E-7)",
+        action=Action.CHANGED,
+    )
     return await run_in_threadpool(_registration_view, r, application)
 
 
-@router.post("/monthly-meetings/{meeting_id}/attendance", response_model=MonthlyMeetingView)
+@router.post(
+    "/monthly-meetings/{meeting_id}/attendance",
+    response_model=MonthlyMeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_monthly_attendance(
     meeting_id: UUID,
     body: AttendanceRequest,
@@ -393,10 +425,14 @@ async def record_monthly_attendance(
         recorded_by=actor.hsa_id,
         at=now_of(request),
     )
-    return await run_in_threadpool(_meeting_view, meeting, application)
+    return await _meeting_disclosed(request, actor, meeting)
 
 
-@router.post("/monthly-meetings/{meeting_id}/minutes", response_model=MonthlyMeetingView)
+@router.post(
+    "/monthly-meetings/{meeting_id}/minutes",
+    response_model=MonthlyMeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_minutes(
     meeting_id: UUID,
     body: MinutesRequest,
@@ -427,7 +463,7 @@ async def record_minutes(
             case_minutes={part.registration_id: part.text for part in body.cases},
         )
     )
-    return await run_in_threadpool(_meeting_view, meeting, application)
+    return await _meeting_disclosed(request, actor, meeting)
 
 
 @router.get("/monthly-meetings/{meeting_id}/calendar.ics")
@@ -466,14 +502,29 @@ def _acute_view(matter: AcuteMatter, application: EscalationApplication) -> Acut
         from_org=matter.from_org,
         to_org=matter.to_org,
         raised_by=matter.raised_by,
-        question=application.unseal(matter.subject_id, matter.question),
+        question=application.unseal(record_owner(matter.subject_id, matter.id), matter.question),
         raised_at=matter.raised_at,
         taken_by=matter.taken_by,
         taken_at=matter.taken_at,
     )
 
 
-@router.post("/acute-matters", status_code=201, response_model=AcuteMatterView, tags=["acute"])
+async def _acute_disclosed(
+    request: Request, actor: Actor, matter: AcuteMatter, action: Action = Action.CHANGED
+) -> AcuteMatterView:
+    """The matter with its question, once its disclosure is in the access log."""
+    owner = record_owner(matter.subject_id, matter.id)
+    await audit_access(request, actor, owner, purpose="acute matter (E-8)", action=action)
+    return await run_in_threadpool(_acute_view, matter, app_of(request))
+
+
+@router.post(
+    "/acute-matters",
+    status_code=201,
+    response_model=AcuteMatterView,
+    tags=["acute"],
+    openapi_extra=PERSONAL_DATA,
+)
 async def raise_acute_matter(
     body: AcuteMatterRequest,
     request: Request,
@@ -494,7 +545,7 @@ async def raise_acute_matter(
     )
     response.headers["Location"] = f"/v1/acute-matters/{matter_id}"
     matter = await run_in_threadpool(application.get_acute_matter, matter_id)
-    return await run_in_threadpool(_acute_view, matter, application)
+    return await _acute_disclosed(request, actor, matter)
 
 
 @router.get(
@@ -506,15 +557,17 @@ async def raise_acute_matter(
 async def get_acute_matter(
     matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.read")]
 ) -> AcuteMatterView:
-    application = app_of(request)
-    matter = await run_in_threadpool(application.get_acute_matter, matter_id)
+    matter = await run_in_threadpool(app_of(request).get_acute_matter, matter_id)
     require_party(actor, [matter.from_org, matter.to_org], what="this acute matter", rule="E-8")
-    if matter.subject_id is not None:
-        await audit_access(request, actor, matter.subject_id, purpose="acute matter (E-8)")
-    return await run_in_threadpool(_acute_view, matter, application)
+    return await _acute_disclosed(request, actor, matter, Action.READ)
 
 
-@router.post("/acute-matters/{matter_id}/taken", response_model=AcuteMatterView, tags=["acute"])
+@router.post(
+    "/acute-matters/{matter_id}/taken",
+    response_model=AcuteMatterView,
+    tags=["acute"],
+    openapi_extra=PERSONAL_DATA,
+)
 async def take_acute_matter(
     matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.take")]
 ) -> AcuteMatterView:
@@ -528,14 +581,27 @@ async def take_acute_matter(
         by_role=actor.role,
         at=now_of(request),
     )
-    return await run_in_threadpool(_acute_view, matter, application)
+    return await _acute_disclosed(request, actor, matter)
 
 
 # --- consultations (E-9) -------------------------------------------------------------------
 
 
+async def _consultation_disclosed(
+    request: Request, actor: Actor, c: Consultation, action: Action = Action.CHANGED
+) -> ConsultationView:
+    """The consultation with its notes, once its disclosure is in the access log."""
+    owner = record_owner(c.subject_id, c.id)
+    await audit_access(request, actor, owner, purpose="consultation (E-9)", action=action)
+    return await run_in_threadpool(_consultation_view, c, app_of(request))
+
+
 @router.post(
-    "/consultations", status_code=201, response_model=ConsultationView, tags=["consultation"]
+    "/consultations",
+    status_code=201,
+    response_model=ConsultationView,
+    tags=["consultation"],
+    openapi_extra=PERSONAL_DATA,
 )
 async def hold_consultation(
     body: ConsultationRequest,
@@ -552,6 +618,9 @@ async def hold_consultation(
             rule="E-9",
         )
     application = app_of(request)
+    if body.meeting_id is not None:
+        # E-7: only a member unit brings a consultation to the forum's meeting.
+        await _meeting_for_member(request, body.meeting_id, actor)
     command = HoldConsultation(
         subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
         consulting_org=actor.org_id,
@@ -566,7 +635,7 @@ async def hold_consultation(
     )
     response.headers["Location"] = f"/v1/consultations/{consultation_id}"
     consultation = await run_in_threadpool(application.get_consultation, consultation_id)
-    return await run_in_threadpool(_consultation_view, consultation, application)
+    return await _consultation_disclosed(request, actor, consultation)
 
 
 @router.get(
@@ -578,14 +647,11 @@ async def hold_consultation(
 async def get_consultation(
     consultation_id: UUID, request: Request, actor: Annotated[Actor, may("consultation.read")]
 ) -> ConsultationView:
-    application = app_of(request)
-    c = await run_in_threadpool(application.get_consultation, consultation_id)
+    c = await run_in_threadpool(app_of(request).get_consultation, consultation_id)
     require_party(
         actor, [c.consulting_org, *c.consulted_orgs], what="this consultation", rule="E-9"
     )
-    if c.subject_id is not None:
-        await audit_access(request, actor, c.subject_id, purpose="consultation (E-9)")
-    return await run_in_threadpool(_consultation_view, c, application)
+    return await _consultation_disclosed(request, actor, c, Action.READ)
 
 
 def _consultation_view(c: Consultation, application: EscalationApplication) -> ConsultationView:
@@ -597,6 +663,6 @@ def _consultation_view(c: Consultation, application: EscalationApplication) -> C
         consulted_orgs=c.consulted_orgs,
         meeting_id=c.meeting_id,
         outcome=c.outcome.value,
-        notes=application.unseal(c.subject_id, c.notes),
+        notes=application.unseal(record_owner(c.subject_id, c.id), c.notes),
         held_at=c.held_at,
     )

@@ -3,12 +3,15 @@ closing, its calendar files, and the deadlines an organisation has coming.
 
 Who may pull (E-1) is decided from the verified token's organisation type,
 never from anything in the request body; the coordinator's steps need the
-coordinator role from the token.
+coordinator role from the token, and an office that serves the municipality
+the thread was pulled in (E-3, services.escalation.domain.offices). Every
+answer names the individual (their subject id) and is logged as an access.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -29,7 +32,9 @@ from services.escalation.api.common import (
     Notes,
     app_of,
     ics_response,
+    invalid_field,
     now_of,
+    offices_of,
 )
 from services.escalation.application import (
     EscalationApplication,
@@ -39,14 +44,16 @@ from services.escalation.application import (
     ScheduleMeeting,
 )
 from services.escalation.deadlines import Deadline
-from services.escalation.domain import RedThread
+from services.escalation.domain import RedThread, issuing_organisation
 from services.escalation.policy import may
+from services.runtime.audit import Action
 from services.runtime.auth import Actor
 from services.runtime.edge import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     audit_access,
+    audit_accesses,
     subject_id_for,
 )
 from services.runtime.policy import require_party
@@ -67,7 +74,18 @@ class PullRequest(RequestModel):
 
 class CoordinatorRequest(RequestModel):
     coordinator: HsaId | None = Field(
-        None, description="HSA-id of the coordinator; default: the caller takes it."
+        None,
+        description="HSA-id of the coordinator; default: the caller takes it. Someone else "
+        "is a colleague at the caller's own coordination office, with an HSA-id of its "
+        "organisation (E-3).",
+        json_schema_extra={"x-rule": "E-3"},
+    )
+    office: HsaId | None = Field(
+        None,
+        description="The coordination office `coordinator` works at: required when naming "
+        "someone else, and it must be the caller's own (a thread is handed on only within "
+        "the office that serves its municipality, E-3).",
+        json_schema_extra={"x-rule": "E-3"},
     )
 
 
@@ -195,26 +213,104 @@ def _view(red_thread: RedThread, application: EscalationApplication) -> RedThrea
     )
 
 
-def _require_involved(actor: Actor, red_thread: RedThread) -> None:
-    """The organisations in the thread see it, and so does its coordinator (E-3).
+PURPOSE = "red thread (E-1..E-5)"
 
-    Until a coordinator has taken the thread it waits for one at the coordination
-    office, so any coordinator (the policy table admits only theirs) may see it and
-    act on it; from then on only the one who took it.
-    """
-    if actor.role is Role.COORDINATOR and red_thread.coordinator in (None, actor.hsa_id):
+
+def _serves(request: Request, actor: Actor, red_thread: RedThread) -> bool:
+    """E-3: the caller is a coordinator at an office serving the thread's municipality."""
+    return actor.role is Role.COORDINATOR and offices_of(request).serves(
+        actor.org_id, red_thread.municipality_code
+    )
+
+
+def _require_serving_office(request: Request, actor: Actor, red_thread: RedThread) -> None:
+    if not _serves(request, actor, red_thread):
+        raise Problem(
+            403,
+            "Forbidden",
+            f"your coordination office does not serve municipality "
+            f"{red_thread.municipality_code}, where this red thread was pulled",
+            rule="E-3",
+        )
+
+
+def _require_involved(request: Request, actor: Actor, red_thread: RedThread) -> None:
+    """The organisations in the thread see it, and so do the coordinators of the office that
+    serves its municipality (E-3): it waits for one of them to take it, and they may hand
+    it on among themselves. No other coordination office sees it."""
+    if _serves(request, actor, red_thread):
         return
     require_party(actor, red_thread.concerned_orgs, what="this red thread", rule="E-3")
 
 
 async def _coordinated(request: Request, actor: Actor, red_thread_id: UUID) -> None:
-    """Object level for the coordinator's steps (E-3): this thread is theirs to run."""
+    """Object level for the coordinator's steps (E-3): the caller's office serves the
+    thread's municipality, and the thread is theirs to run (or still waiting for someone)."""
     red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
-    if red_thread.coordinator not in (None, actor.hsa_id):
+    _require_serving_office(request, actor, red_thread)
+    if red_thread.coordinator not in (None, actor.hsa_id) or (
+        red_thread.coordinator_office not in (None, actor.org_id)
+    ):
         raise Problem(403, "Forbidden", "another coordinator has taken this red thread", rule="E-3")
 
 
-@router.post("/red-threads", status_code=201, response_model=RedThreadView)
+def _may_hand_on(request: Request, actor: Actor, red_thread: RedThread) -> None:
+    """E-3: who may (re)assign the thread. A coordinator of an office serving its
+    municipality, unless another such office holds it: an office keeps what it holds and
+    hands it on among its own staff. A thread held by an office that does not serve the
+    municipality (or, assigned before offices were kept, by an unknown one) is taken back."""
+    _require_serving_office(request, actor, red_thread)
+    holder = red_thread.coordinator_office
+    if (
+        red_thread.coordinator is not None
+        and holder is not None
+        and holder != actor.org_id
+        and offices_of(request).serves(holder, red_thread.municipality_code)
+    ):
+        raise Problem(
+            403, "Forbidden", "another coordination office has taken this red thread", rule="E-3"
+        )
+
+
+def _new_coordinator(actor: Actor, body: CoordinatorRequest) -> str:
+    """E-3: the caller, or a colleague at the caller's own office whom the request names
+    with that office; refused otherwise, so a thread never leaves the office."""
+    if body.coordinator is None or body.coordinator == actor.hsa_id:
+        return actor.hsa_id
+    if body.office is None:
+        raise invalid_field(
+            "body.office",
+            "name the coordination office the new coordinator works at: your own",
+            rule="E-3",
+        )
+    if body.office != actor.org_id:
+        raise Problem(
+            403,
+            "Forbidden",
+            "a red thread is handed on only within your own coordination office",
+            rule="E-3",
+        )
+    if issuing_organisation(body.coordinator) != issuing_organisation(actor.org_id):
+        raise invalid_field(
+            "body.coordinator",
+            f"staff of {actor.org_id} have HSA-ids of its organisation "
+            f"({issuing_organisation(actor.org_id)}-…)",
+            rule="E-3",
+        )
+    return body.coordinator
+
+
+async def _disclosed(
+    request: Request, actor: Actor, red_thread: RedThread, action: Action = Action.CHANGED
+) -> RedThreadView:
+    """The answer about the thread, once its disclosure is in the access log."""
+    await audit_access(request, actor, red_thread.subject_id, purpose=PURPOSE, action=action)
+    return await run_in_threadpool(_view, red_thread, app_of(request))
+
+
+@router.post(
+    "/red-threads", status_code=201, response_model=RedThreadView, openapi_extra=PERSONAL_DATA
+)
 async def pull_red_thread(
     body: PullRequest,
     request: Request,
@@ -236,7 +332,8 @@ async def pull_red_thread(
         application.pull_red_thread, command, at=now_of(request)
     )
     response.headers["Location"] = f"/v1/red-threads/{red_thread_id}"
-    return _view(await run_in_threadpool(application.get_red_thread, red_thread_id), application)
+    red_thread = await run_in_threadpool(application.get_red_thread, red_thread_id)
+    return await _disclosed(request, actor, red_thread)
 
 
 @router.get(
@@ -245,33 +342,44 @@ async def pull_red_thread(
 async def get_red_thread(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> RedThreadView:
-    application = app_of(request)
-    red_thread = await run_in_threadpool(application.get_red_thread, red_thread_id)
-    _require_involved(actor, red_thread)
-    await audit_access(request, actor, red_thread.subject_id, purpose="red thread (E-1..E-5)")
-    return await run_in_threadpool(_view, red_thread, application)
+    red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    _require_involved(request, actor, red_thread)
+    return await _disclosed(request, actor, red_thread, Action.READ)
 
 
-@router.post("/red-threads/{red_thread_id}/coordinator", response_model=RedThreadView)
+@router.post(
+    "/red-threads/{red_thread_id}/coordinator",
+    response_model=RedThreadView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def assign_coordinator(
     red_thread_id: UUID,
     body: CoordinatorRequest,
     request: Request,
     actor: Annotated[Actor, may("red_thread.assign_coordinator")],
 ) -> RedThreadView:
-    """A coordinator at the coordination office takes the red thread (E-3)."""
-    await _coordinated(request, actor, red_thread_id)
+    """A coordinator of the office serving the thread's municipality takes it, or hands it
+    to a colleague at the same office (E-3)."""
+    current = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
+    _may_hand_on(request, actor, current)
     red_thread = await run_in_threadpool(
-        app_of(request).assign_coordinator,
-        red_thread_id,
-        coordinator=body.coordinator or actor.hsa_id,
-        assigned_by=actor.hsa_id,
-        at=now_of(request),
+        partial(
+            app_of(request).assign_coordinator,
+            red_thread_id,
+            coordinator=_new_coordinator(actor, body),
+            assigned_by=actor.hsa_id,
+            at=now_of(request),
+            office=actor.org_id,
+        )
     )
-    return _view(red_thread, app_of(request))
+    return await _disclosed(request, actor, red_thread)
 
 
-@router.post("/red-threads/{red_thread_id}/meeting", response_model=RedThreadView)
+@router.post(
+    "/red-threads/{red_thread_id}/meeting",
+    response_model=RedThreadView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def schedule_meeting(
     red_thread_id: UUID,
     body: MeetingRequest,
@@ -288,14 +396,19 @@ async def schedule_meeting(
         meeting_at=body.meeting_at,
         invited_orgs=list(body.invited_orgs),
         scheduled_by=actor.hsa_id,
+        office=actor.org_id,
     )
     red_thread = await run_in_threadpool(
         app_of(request).schedule_meeting, command, at=now_of(request)
     )
-    return _view(red_thread, app_of(request))
+    return await _disclosed(request, actor, red_thread)
 
 
-@router.post("/red-threads/{red_thread_id}/meeting/held", response_model=RedThreadView)
+@router.post(
+    "/red-threads/{red_thread_id}/meeting/held",
+    response_model=RedThreadView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_meeting_held(
     red_thread_id: UUID,
     body: MeetingHeldRequest,
@@ -318,10 +431,14 @@ async def record_meeting_held(
     red_thread = await run_in_threadpool(
         app_of(request).record_meeting_held, command, at=now_of(request)
     )
-    return _view(red_thread, app_of(request))
+    return await _disclosed(request, actor, red_thread)
 
 
-@router.post("/red-threads/{red_thread_id}/follow-up", response_model=RedThreadView)
+@router.post(
+    "/red-threads/{red_thread_id}/follow-up",
+    response_model=RedThreadView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def book_follow_up(
     red_thread_id: UUID,
     body: FollowUpRequest,
@@ -337,10 +454,14 @@ async def book_follow_up(
         booked_by=actor.hsa_id,
         at=now_of(request),
     )
-    return _view(red_thread, app_of(request))
+    return await _disclosed(request, actor, red_thread)
 
 
-@router.post("/red-threads/{red_thread_id}/follow-up/evaluation", response_model=RedThreadView)
+@router.post(
+    "/red-threads/{red_thread_id}/follow-up/evaluation",
+    response_model=RedThreadView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def evaluate_follow_up(
     red_thread_id: UUID,
     body: EvaluationRequest,
@@ -359,10 +480,14 @@ async def evaluate_follow_up(
     red_thread = await run_in_threadpool(
         app_of(request).evaluate_follow_up, command, at=now_of(request)
     )
-    return _view(red_thread, app_of(request))
+    return await _disclosed(request, actor, red_thread)
 
 
-@router.post("/red-threads/{red_thread_id}/closure", response_model=RedThreadView)
+@router.post(
+    "/red-threads/{red_thread_id}/closure",
+    response_model=RedThreadView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def close_red_thread(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.close")]
 ) -> RedThreadView:
@@ -371,18 +496,19 @@ async def close_red_thread(
     red_thread = await run_in_threadpool(
         app_of(request).close_red_thread, red_thread_id, closed_by=actor.hsa_id, at=now_of(request)
     )
-    return _view(red_thread, app_of(request))
+    return await _disclosed(request, actor, red_thread)
 
 
-@router.get("/red-threads/{red_thread_id}/meeting.ics")
+@router.get("/red-threads/{red_thread_id}/meeting.ics", openapi_extra=PERSONAL_DATA)
 async def meeting_calendar(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> Response:
     """The red-thread meeting as an iCalendar file (tentative while on hold)."""
     red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
-    _require_involved(actor, red_thread)
+    _require_involved(request, actor, red_thread)
     if red_thread.meeting_at is None:
         raise Problem(404, "Not Found", "no meeting is scheduled", rule="E-3")
+    await _exported(request, actor, red_thread)
     on_hold = red_thread.hold is not None and red_thread.hold.stage.value == "meeting"
     return ics_response(
         f"red-thread-{red_thread.id}-meeting",
@@ -395,15 +521,16 @@ async def meeting_calendar(
     )
 
 
-@router.get("/red-threads/{red_thread_id}/follow-up.ics")
+@router.get("/red-threads/{red_thread_id}/follow-up.ics", openapi_extra=PERSONAL_DATA)
 async def follow_up_calendar(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> Response:
     """The follow-up and evaluation as an iCalendar file (tentative while on hold)."""
     red_thread = await run_in_threadpool(app_of(request).get_red_thread, red_thread_id)
-    _require_involved(actor, red_thread)
+    _require_involved(request, actor, red_thread)
     if red_thread.follow_up_at is None:
         raise Problem(404, "Not Found", "no follow-up is booked", rule="E-5")
+    await _exported(request, actor, red_thread)
     on_hold = red_thread.hold is not None and red_thread.hold.stage.value == "follow_up"
     return ics_response(
         f"red-thread-{red_thread.id}-follow-up",
@@ -416,18 +543,33 @@ async def follow_up_calendar(
     )
 
 
+async def _exported(request: Request, actor: Actor, red_thread: RedThread) -> None:
+    """A calendar file names no one, but it is the individual's red-thread meeting: when
+    and with whom. Its export is an access to their data like any other."""
+    await audit_access(
+        request, actor, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED
+    )
+
+
 def _description(red_thread: RedThread) -> str:
     summoned = ", ".join(red_thread.invited_orgs)
     return f"Röd tråd {red_thread.id}. Kallade verksamheter (HSA-id): {summoned}."
 
 
-@router.get("/deadlines", response_model=list[DeadlineView])
+@router.get("/deadlines", response_model=list[DeadlineView], openapi_extra=PERSONAL_DATA)
 async def deadlines(
     request: Request, actor: Annotated[Actor, may("deadlines.read")]
 ) -> list[DeadlineView]:
-    """The caller's organisation's deadlines: those coming, and those missed (D-7)."""
+    """The caller's organisation's deadlines: those coming, and those missed (D-7). Each
+    names the individual whose red thread it is: one access record per individual."""
     now = now_of(request)
     found = await run_in_threadpool(app_of(request).deadlines_for, actor.org_id, now)
+    await audit_accesses(
+        request,
+        actor,
+        [d.subject_id for d in found if d.subject_id is not None],
+        purpose="deadlines (D-7)",
+    )
     return [_deadline_view(d, now) for d in found]
 
 

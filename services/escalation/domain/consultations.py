@@ -53,12 +53,17 @@ class AcuteMatter(Aggregate):
         raised_by: str,
         question: str,
         at: datetime,
+        record_id: UUID | None = None,
     ) -> AcuteMatter:
+        """E-8. `record_id`: the id it is stored under, chosen by the caller when what is
+        said in it must be sealed with a key of the record's own before it exists."""
         if to_org == from_org:
             raise AcuteMatterInvalid("an acute matter goes to another unit's deputy unit manager")
         if not question.strip():
             raise AcuteMatterInvalid("say what is acute and what is asked")
-        matter: AcuteMatter = cls(
+        matter: AcuteMatter = cls._create(
+            cls.Raised,
+            id=record_id,
             subject_id=subject_id,
             from_org=from_org,
             to_org=to_org,
@@ -129,11 +134,15 @@ class Consultation(Aggregate):
         notes: str,
         recorded_by: str,
         at: datetime,
+        record_id: UUID | None = None,
     ) -> Consultation:
+        """E-9. `record_id` as for an acute matter: the notes may be sealed to the record."""
         consulted = [org for org in dict.fromkeys(consulted_orgs) if org != consulting_org]
         if not consulted:
             raise ConsultationInvalid("a consultation asks at least one other unit")
-        consultation: Consultation = cls(
+        consultation: Consultation = cls._create(
+            cls.Held,
+            id=record_id,
             subject_id=subject_id,
             consulting_org=consulting_org,
             consulted_orgs=consulted,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -161,8 +162,10 @@ class Escalation(Aggregate):
         counterpart_orgs: list[str],
         reason: str,
         at: datetime,
+        record_id: UUID | None = None,
     ) -> Escalation:
-        """E-6: put a matter on the first step of its ladder."""
+        """E-6: put a matter on the first step of its ladder. `record_id`: the id it is stored
+        under, chosen by the caller so the reason can be sealed to the record beforehand."""
         counterparts = [org for org in dict.fromkeys(counterpart_orgs) if org != raised_by_org]
         if not counterparts:
             raise EscalationStepInvalid(
@@ -185,7 +188,9 @@ class Escalation(Aggregate):
                 )
         elif raised_by_role not in (Role.CASEWORKER, *MANAGERS):
             raise EscalationNotYours("a dispute over responsibility is raised by staff of a party")
-        escalation: Escalation = cls(
+        escalation: Escalation = cls._create(
+            cls.Raised,
+            id=record_id,
             subject_id=subject_id,
             track=track.value,
             level=FIRST_STEP[track].value,

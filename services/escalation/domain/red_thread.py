@@ -138,10 +138,20 @@ class RedThread(Aggregate):
         municipality_code: str
 
     class CoordinatorAssigned(Aggregate.Event):
+        """`office` is the coordination office the coordinator works at (E-3): the thread
+        is handed on within it only. Unknown (None) for threads assigned before it was kept."""
+
+        class_version = 2
+
         subject_id: str
         coordinator: str
         assigned_by: str
         assigned_at: datetime
+        office: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["office"] = None
 
     class MeetingScheduled(Aggregate.Event):
         subject_id: str
@@ -293,6 +303,7 @@ class RedThread(Aggregate):
         self.burdened_orgs = burdened_orgs
         self.municipality_code = municipality_code
         self.coordinator: str | None = None
+        self.coordinator_office: str | None = None
         self.meeting_at: datetime | None = None
         self.invited_orgs: list[str] = []
         self.basis: Basis | None = None
@@ -357,23 +368,33 @@ class RedThread(Aggregate):
 
     # --- the coordinator (E-3) ------------------------------------------------------------
 
-    def assign_coordinator(self, *, coordinator: str, assigned_by: str, at: datetime) -> None:
-        """E-3: the coordinator at the coordination office convenes the meeting."""
+    def assign_coordinator(
+        self, *, coordinator: str, assigned_by: str, at: datetime, office: str | None = None
+    ) -> None:
+        """E-3: the coordinator at the coordination office (`office`) convenes the meeting."""
         self._require_open()
-        if coordinator == self.coordinator:
+        if coordinator == self.coordinator and office in (None, self.coordinator_office):
             return
         self._coordinator_assigned(
             subject_id=self.subject_id,
             coordinator=coordinator,
             assigned_by=assigned_by,
             assigned_at=at,
+            office=office,
         )
 
     @event(CoordinatorAssigned)
     def _coordinator_assigned(
-        self, *, subject_id: str, coordinator: str, assigned_by: str, assigned_at: datetime
+        self,
+        *,
+        subject_id: str,
+        coordinator: str,
+        assigned_by: str,
+        assigned_at: datetime,
+        office: str | None,
     ) -> None:
         self.coordinator = coordinator
+        self.coordinator_office = office
 
     # --- the meeting (E-3, E-4) -----------------------------------------------------------
 

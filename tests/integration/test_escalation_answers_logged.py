@@ -1,0 +1,328 @@
+"""Loggkontroll, escalation, on the clock of the test: every route marked as disclosing
+personal data writes an access record about whom it discloses, writes and calendar
+files included, through a red thread's whole life and a monthly meeting's.
+
+The route list comes from the service's own OpenAPI document, so a route marked
+later without a request here fails the test (tests/security/test_escalation_reads_logged.py
+holds the marking itself to what the answers contain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import OrgType, Role
+from services.consent.main import Settings as ConsentSettings
+from services.consent.main import create_app as create_consent_app
+from services.escalation.main import create_app as create_escalation_app
+from services.runtime.audit import AccessAudit
+from services.runtime.auth import Actor
+from services.runtime.settings import RuntimeSettings
+from tests.support import (
+    COORDINATOR,
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    InProcessService,
+    MovableClock,
+    made_up_personnummer,
+    wait_for,
+)
+
+INDIVIDUAL = made_up_personnummer("19870412", "345")
+PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+
+NOT_HERE = {
+    ("POST", "/v1/access-log/subject"): "tests/integration/test_escalation_access_audit.py",
+    ("POST", "/v1/access-log/actor"): "tests/integration/test_escalation_access_audit.py",
+}
+"""Marked routes this test leaves to another, and which."""
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def services(
+    runtime_settings: RuntimeSettings, clock: MovableClock
+) -> Iterator[dict[str, InProcessService]]:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    consent = InProcessService(
+        "consent",
+        runtime_settings,
+        lambda: create_consent_app(
+            runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
+        ),
+    ).start()
+    escalation = InProcessService(
+        "escalation",
+        runtime_settings,
+        lambda: create_escalation_app(runtime_settings, clock, overdue_check_seconds=0.1),
+    ).start()
+    yield {"consent": consent, "escalation": escalation}
+    escalation.stop()
+    consent.stop()
+
+
+class Walk:
+    """Calls routes on the escalation service and remembers what each must have logged."""
+
+    def __init__(self, service: InProcessService) -> None:
+        self.service = service
+        self.expected: dict[tuple[str, str], tuple[str, Actor]] = {}
+
+    def call(
+        self,
+        actor: Actor,
+        method: str,
+        route: str,
+        about: str | None = None,
+        body: Any = None,
+        **ids: str,
+    ) -> Any:
+        with self.service.client(actor) as client:
+            response = client.request(method, route.format(**ids), json=body)
+        assert response.status_code in (200, 201), (route, response.text)
+        answer = response.json() if "json" in response.headers["content-type"] else None
+        subject = about or (answer or {}).get("subject_id")
+        assert subject, f"say whom {method} {route} is about"
+        self.expected[(method, route)] = (subject, actor)
+        return answer
+
+    def audit(self) -> AccessAudit:
+        assert self.service.server is not None
+        audit: AccessAudit = self.service.server.config.app.state.access_audit
+        return audit
+
+    def marked(self) -> set[tuple[str, str]]:
+        assert self.service.server is not None
+        paths = self.service.server.config.app.openapi()["paths"]
+        return {
+            (method.upper(), path)
+            for path, item in paths.items()
+            for method, operation in item.items()
+            if operation.get("x-personal-data")
+        }
+
+
+def test_every_marked_route_logs_whom_its_answer_discloses(
+    services: dict[str, InProcessService], clock: MovableClock
+) -> None:
+    consent, escalation = services["consent"], services["escalation"]
+    walk = Walk(escalation)
+    start = clock.now()
+
+    # A red thread from the pull to the closing (E-1..E-5).
+    thread = walk.call(
+        POLICE,
+        "POST",
+        "/v1/red-threads",
+        body={
+            "personnummer": INDIVIDUAL,
+            "measures_tried": ["sip"],
+            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
+            "municipality_code": "0180",
+        },
+    )
+    subject, ids = thread["subject_id"], {"red_thread_id": thread["id"]}
+    walk.call(POLICE, "GET", "/v1/red-threads/{red_thread_id}", **ids)
+    walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/coordinator", body={}, **ids)
+    with consent.client(POLICE) as client:
+        given = client.post(
+            "/v1/consents",
+            json={
+                "personnummer": INDIVIDUAL,
+                "purpose": "red_thread_meeting",
+                "parties": PARTIES,
+                "form": "oral",
+                "informed": True,
+            },
+        )
+    assert given.status_code == 201, given.text
+    meeting_at = start + timedelta(days=3)
+
+    def convene() -> httpx.Response | None:
+        with escalation.client(COORDINATOR) as client:
+            response = client.post(
+                f"/v1/red-threads/{thread['id']}/meeting",
+                json={"meeting_at": meeting_at.isoformat(), "invited_orgs": PARTIES},
+            )
+        return None if response.status_code == 409 else response
+
+    assert wait_for(convene, timeout=30).status_code == 200
+    walk.expected[("POST", "/v1/red-threads/{red_thread_id}/meeting")] = (subject, COORDINATOR)
+    walk.call(HEALTH, "GET", "/v1/red-threads/{red_thread_id}/meeting.ics", subject, **ids)
+    walk.call(SOCIAL, "GET", "/v1/deadlines", subject)
+    clock.advance(timedelta(days=3, hours=2))
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/meeting/held",
+        body={"attended_orgs": PARTIES, "outcome": "solutions_agreed", "notes": "Boendestöd."},
+        **ids,
+    )
+    follow_up_at = meeting_at + timedelta(days=14)
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/follow-up",
+        body={"follow_up_at": follow_up_at.isoformat()},
+        **ids,
+    )
+    walk.call(SOCIAL, "GET", "/v1/red-threads/{red_thread_id}/follow-up.ics", subject, **ids)
+    clock.advance(follow_up_at - clock.now() + timedelta(hours=1))
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/follow-up/evaluation",
+        body={"attended_orgs": PARTIES, "result": "improved"},
+        **ids,
+    )
+    walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/closure", **ids)
+
+    # The ladder (E-6), about the individual.
+    ladder = walk.call(
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations",
+        body={
+            "track": "needs",
+            "personnummer": INDIVIDUAL,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": "Oenighet om boendestöd.",
+        },
+    )
+    ids["escalation_id"] = ladder["id"]
+    walk.call(IOF_CASEWORKER, "GET", "/v1/escalations/{escalation_id}", **ids)
+    walk.call(
+        IOF_DEPUTY,
+        "POST",
+        "/v1/escalations/{escalation_id}/steps",
+        body={
+            "to_level": "unit_manager",
+            "reason": "Olöst.",
+            "written_summary": "Underlag.",
+            "agreed_by_orgs": [IOF, AOF],
+        },
+        **ids,
+    )
+    walk.call(
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations/{escalation_id}/resolution",
+        body={"resolution": "withdrawn"},
+        **ids,
+    )
+
+    # An acute matter naming no one (E-8): logged about the record itself.
+    matter = walk.call(
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        "record:",  # completed below, once the id is known
+        body={"to_org": AOF, "question": "Utskrivning i dag utan boende."},
+    )
+    record = f"record:{matter['id']}"
+    walk.expected[("POST", "/v1/acute-matters")] = (record, IOF_CASEWORKER)
+    ids["matter_id"] = matter["id"]
+    walk.call(AOF_DEPUTY, "GET", "/v1/acute-matters/{matter_id}", record, **ids)
+    walk.call(AOF_DEPUTY, "POST", "/v1/acute-matters/{matter_id}/taken", record, **ids)
+
+    # A monthly meeting (E-7): planned, a case registered, held, minuted; a consultation (E-9).
+    series = IOF_DEPUTY, {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]}
+    with escalation.client(series[0]) as client:
+        created = client.post("/v1/meeting-series", json=series[1])
+    assert created.status_code == 201, created.text
+    ids["series_id"] = created.json()["id"]
+    with escalation.client(IOF_DEPUTY) as client:
+        planned = client.post(
+            f"/v1/meeting-series/{ids['series_id']}/meetings",
+            json={"starts_at": (clock.now() + timedelta(days=5)).isoformat()},
+        )
+    assert planned.status_code == 201, planned.text
+    ids["meeting_id"] = planned.json()["id"]
+    registered = walk.call(
+        IOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/registrations",
+        body={
+            "personnummer": INDIVIDUAL,
+            "name": "Testa Testsson",
+            "age": 39,
+            "background": "Känd sedan tidigare.",
+            "current_situation": "Utan boende.",
+            "problem_and_question": "Vem ansvarar?",
+        },
+        **ids,
+    )
+    walk.call(AOF_DEPUTY, "GET", "/v1/monthly-meetings/{meeting_id}", subject, **ids)
+    clock.advance(timedelta(days=5, hours=1))
+    walk.call(
+        IOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/attendance",
+        subject,
+        body={"present_orgs": [IOF, AOF]},
+        **ids,
+    )
+    with escalation.client(IOF_DEPUTY) as client:
+        taker = client.get(f"/v1/monthly-meetings/{ids['meeting_id']}").json()["minute_taker"]
+    minute_taker = IOF_DEPUTY if taker == IOF else AOF_DEPUTY
+    walk.call(
+        minute_taker,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/minutes",
+        subject,
+        body={
+            "text": "Rutinen ses över.",
+            "cases": [{"registration_id": registered["id"], "text": "ÄoF tar över."}],
+        },
+        **ids,
+    )
+    # A later meeting of the forum: its agenda is empty, its answer discloses no one.
+    with escalation.client(IOF_DEPUTY) as client:
+        later = client.post(
+            f"/v1/meeting-series/{ids['series_id']}/meetings",
+            json={"starts_at": (clock.now() + timedelta(days=40)).isoformat()},
+        )
+    assert later.status_code == 201, later.text
+    walk.expected[("POST", "/v1/meeting-series/{series_id}/meetings")] = ("", IOF_DEPUTY)
+    consultation = walk.call(
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        body={
+            "anonymous": False,
+            "personnummer": INDIVIDUAL,
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "meeting_id": ids["meeting_id"],
+        },
+    )
+    ids["consultation_id"] = consultation["id"]
+    walk.call(AOF_DEPUTY, "GET", "/v1/consultations/{consultation_id}", **ids)
+
+    unwalked = walk.marked() - set(walk.expected) - set(NOT_HERE)
+    assert not unwalked, f"marked routes this test does not call: {sorted(unwalked)}"
+    missing = []
+    for (method, route), (about, actor) in walk.expected.items():
+        if not about:
+            continue  # an answer that names no one: nothing to log
+        log = walk.audit().query(subject_ids=[about], actor_hsa_id=actor.hsa_id)
+        if not any(r["resource"] == f"{method} {route}" for r in log):
+            missing.append(f"{method} {route} by {actor.hsa_id} about {about}")
+    assert not missing, "no access record for:\n" + "\n".join(missing)
+    assert walk.audit().verify() is None

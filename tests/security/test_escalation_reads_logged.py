@@ -1,0 +1,283 @@
+"""Issue #18 item 5, escalation: every answer that discloses personal data leaves a trace.
+
+The attack is the quiet one: read a red thread's calendar file, the deadlines
+list (subject ids of everyone with a red thread against the unit) or simply the
+answer to a write, and nothing in the access log says so. Against the
+escalation service as its own process (and consent, for the meeting's legal
+basis), every such answer is followed to the service's access log, read from
+the store file as a database operator would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import OrgType, Role
+from services.runtime.auth import Actor
+from tests.support import (
+    COORDINATOR,
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    ServiceProcess,
+    made_up_personnummer,
+    wait_for,
+)
+
+INDIVIDUAL = made_up_personnummer("19870412", "345")
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+
+Logged = set[tuple[str, str, str]]
+"""(subject id, resource, actor HSA-id) of every access record."""
+
+
+@pytest.fixture
+def platform(start_service: Callable[..., ServiceProcess]) -> dict[str, ServiceProcess]:
+    return {name: start_service(name) for name in ("consent", "escalation")}
+
+
+def call(
+    service: ServiceProcess, actor: Actor, method: str, path: str, body: Any = None
+) -> httpx.Response:
+    with service.client(actor) as client:
+        response = client.request(method, path, json=body)
+    assert response.status_code in (200, 201), (method, path, response.text)
+    return response
+
+
+def access_log(service: ServiceProcess) -> Logged:
+    """The access log as stored, read straight from the service's database file."""
+    path = service.settings.var_dir / f"{service.service}.db"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT subject_id, resource, actor_hsa_id FROM access_audit").fetchall()
+    return {(str(s), str(r), str(a)) for s, r, a in rows}
+
+
+def test_every_answer_with_personal_data_writes_an_access_record(
+    platform: dict[str, ServiceProcess],
+) -> None:
+    consent, escalation = platform["consent"], platform["escalation"]
+    expected: Logged = set()
+
+    def expect(response: httpx.Response, actor: Actor, route: str, subject: str) -> Any:
+        expected.add((subject, f"{response.request.method} {route}", actor.hsa_id))
+        return response.json() if "json" in response.headers["content-type"] else None
+
+    # The red thread: every answer names the individual (subject id) and what was done.
+    pulled = call(
+        escalation,
+        POLICE,
+        "POST",
+        "/v1/red-threads",
+        {
+            "personnummer": INDIVIDUAL,
+            "measures_tried": ["sip"],
+            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
+            "municipality_code": "0180",
+        },
+    )
+    thread = expect(pulled, POLICE, "/v1/red-threads", pulled.json()["subject_id"])
+    subject = thread["subject_id"]
+    path = f"/v1/red-threads/{thread['id']}"
+    expect(
+        call(escalation, COORDINATOR, "POST", f"{path}/coordinator", {}),
+        COORDINATOR,
+        "/v1/red-threads/{red_thread_id}/coordinator",
+        subject,
+    )
+    call(
+        consent,
+        POLICE,
+        "POST",
+        "/v1/consents",
+        {
+            "personnummer": INDIVIDUAL,
+            "purpose": "red_thread_meeting",
+            "parties": [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id],
+            "form": "oral",
+            "informed": True,
+        },
+    )
+    meeting_at = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+
+    def schedule() -> httpx.Response | None:
+        with escalation.client(COORDINATOR) as client:
+            response = client.post(
+                f"{path}/meeting", json={"meeting_at": meeting_at, "invited_orgs": [SOCIAL.org_id]}
+            )
+        return response if response.status_code == 200 else None
+
+    scheduled = wait_for(schedule, timeout=20)
+    expect(scheduled, COORDINATOR, "/v1/red-threads/{red_thread_id}/meeting", subject)
+    expect(
+        call(escalation, SOCIAL, "GET", f"{path}/meeting.ics"),
+        SOCIAL,
+        "/v1/red-threads/{red_thread_id}/meeting.ics",
+        subject,
+    )
+    deadlines = call(escalation, SOCIAL, "GET", "/v1/deadlines")
+    assert subject in {d["subject_id"] for d in deadlines.json()}
+    expect(deadlines, SOCIAL, "/v1/deadlines", subject)
+
+    # The ladder, named and not: the reason is about someone either way.
+    raised = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations",
+        {
+            "track": "needs",
+            "personnummer": INDIVIDUAL,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": "Oenighet om boendestöd efter 19 år.",
+        },
+    )
+    ladder = expect(raised, IOF_CASEWORKER, "/v1/escalations", subject)
+    stepped = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/escalations/{ladder['id']}/steps",
+        {
+            "to_level": "unit_manager",
+            "reason": "Olöst på mötet.",
+            "written_summary": "Underlag.",
+            "agreed_by_orgs": [IOF, AOF],
+        },
+    )
+    expect(stepped, IOF_DEPUTY, "/v1/escalations/{escalation_id}/steps", subject)
+    resolved = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/escalations/{ladder['id']}/resolution",
+        {"resolution": "withdrawn", "notes": "Löst i linjen."},
+    )
+    expect(resolved, IOF_CASEWORKER, "/v1/escalations/{escalation_id}/resolution", subject)
+
+    # Acute matters: about a named individual, or (no personnummer) about the record itself.
+    named = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        {"to_org": AOF, "personnummer": INDIVIDUAL, "question": "Utskrivning i dag."},
+    )
+    expect(named, IOF_CASEWORKER, "/v1/acute-matters", subject)
+    unnamed = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        {"to_org": AOF, "question": "Testa Testsson, 19 år, skrivs ut i dag utan boende."},
+    )
+    record = f"record:{unnamed.json()['id']}"
+    expect(unnamed, IOF_CASEWORKER, "/v1/acute-matters", record)
+    taken = call(escalation, AOF_DEPUTY, "POST", f"/v1/acute-matters/{unnamed.json()['id']}/taken")
+    expect(taken, AOF_DEPUTY, "/v1/acute-matters/{matter_id}/taken", record)
+    expect(
+        call(escalation, AOF_DEPUTY, "GET", f"/v1/acute-matters/{unnamed.json()['id']}"),
+        AOF_DEPUTY,
+        "/v1/acute-matters/{matter_id}",
+        record,
+    )
+
+    # Monthly meetings and consultations.
+    series = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/meeting-series",
+        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
+    ).json()
+    monthly = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{series['id']}/meetings",
+        {"starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()},
+    ).json()
+    registered = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/monthly-meetings/{monthly['id']}/registrations",
+        {
+            "personnummer": INDIVIDUAL,
+            "name": "Testa Testsson",
+            "age": 39,
+            "background": "Känd sedan tidigare.",
+            "current_situation": "Utan boende.",
+            "problem_and_question": "Vem ansvarar?",
+        },
+    )
+    expect(registered, IOF_DEPUTY, "/v1/monthly-meetings/{meeting_id}/registrations", subject)
+    consulted = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        {
+            "anonymous": False,
+            "personnummer": INDIVIDUAL,
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": "Samsjuklighet.",
+        },
+    )
+    expect(consulted, IOF_DEPUTY, "/v1/consultations", subject)
+
+    missing = expected - access_log(escalation)
+    assert not missing, "answers with personal data and no access record:\n" + "\n".join(
+        sorted(f"{resource} by {who} about {about}" for about, resource, who in missing)
+    )
+
+
+def test_every_route_that_answers_with_a_subject_is_marked_as_personal_data(
+    start_service: Callable[..., ServiceProcess],
+) -> None:
+    """The marker (x-personal-data) is what the access-log checks follow: a route whose
+    answer names a subject, or that exports a red thread's calendar, carries it."""
+    escalation = start_service("escalation")
+    document = httpx.get(f"{escalation.url}/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def names_a_subject(schema: Any, seen: frozenset[str] = frozenset()) -> bool:
+        if isinstance(schema, dict):
+            ref = schema.get("$ref")
+            if isinstance(ref, str):
+                name = ref.rsplit("/", 1)[-1]
+                return name not in seen and names_a_subject(schemas[name], seen | {name})
+            if "subject_id" in schema.get("properties", {}):
+                return True
+            return any(names_a_subject(value, seen) for value in schema.values())
+        if isinstance(schema, list):
+            return any(names_a_subject(value, seen) for value in schema)
+        return False
+
+    unmarked = []
+    for route, item in document["paths"].items():
+        for method, operation in item.items():
+            answers = [
+                content.get("schema")
+                for status, response in operation.get("responses", {}).items()
+                if status.startswith("2")
+                for content in response.get("content", {}).values()
+            ]
+            personal = any(names_a_subject(s) for s in answers) or (
+                route.startswith("/v1/red-threads/") and route.endswith(".ics")
+            )
+            if personal and not operation.get("x-personal-data"):
+                unmarked.append(f"{method.upper()} {route}")
+    assert not unmarked, f"answer about someone, not marked x-personal-data: {unmarked}"
