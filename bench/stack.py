@@ -96,6 +96,8 @@ def running_stack(
         "SAMVERKAN_VAR_DIR": str(var_dir),
         "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": "3000",
         "SAMVERKAN_LOG_LEVEL": "WARNING",
+        # A throw-away stack with development keys under var_dir, as make run has.
+        "SAMVERKAN_ENVIRONMENT": "development",
         # One load generator is one caller: the per-caller write limit (an abuse
         # guard) would measure itself instead of the platform.
         "SAMVERKAN_WRITE_RATE_PER_SECOND": "1000000",

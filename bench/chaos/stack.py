@@ -159,6 +159,8 @@ class Stack:
             "SAMVERKAN_WRITE_RATE_PER_SECOND": "100000",
             "SAMVERKAN_WRITE_BURST": "100000",
             "SAMVERKAN_LOG_LEVEL": self.log_level,
+            # A throw-away stack with development keys under var_dir, as make run has.
+            "SAMVERKAN_ENVIRONMENT": "development",
         }
 
     def _service(self, service: str, name: str) -> Managed:

@@ -28,7 +28,7 @@ from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.kafka import ensure_topics
-from services.runtime.serve import http_port
+from services.runtime.serve import http_port, startup_refusals
 from services.runtime.settings import RuntimeSettings
 
 
@@ -65,10 +65,16 @@ def main() -> int:
         kafka_bootstrap=env.get("SAMVERKAN_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
         environment=env["SAMVERKAN_ENVIRONMENT"],
     )
+    refusals = startup_refusals(runtime)
+    if refusals:
+        # Said once here rather than four times in the services' logs.
+        print("refusing to start:\n" + "\n".join(f"  - {r}" for r in refusals), flush=True)
+        return 1
     runtime.var_dir.mkdir(parents=True, exist_ok=True)
-    # Created once, before the services race to create them.
-    DevelopmentSigner.load_or_create(runtime.var_dir / DEV_KEY_PATH.name)
-    runtime.resolved_subject_key()
+    if runtime.environment == "development":
+        # Created once, before the services race to create them.
+        DevelopmentSigner.load_or_create(runtime.var_dir / DEV_KEY_PATH.name)
+        runtime.resolved_subject_key()
     children: dict[str, subprocess.Popen[bytes]] = {}
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)

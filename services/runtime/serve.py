@@ -3,21 +3,31 @@
 Each service's ``main`` module offers ``create_app`` and a settings class with
 its ``http_port``; this is the one place that turns those into a uvicorn
 server with JSON logs, so every service starts and stops the same way.
+
+It is also where a service refuses to start on settings that are unsafe with
+real data (placeholder keys, keys that would be created in var_dir, a
+plain-http identity provider), before anything is created or fetched: an
+operator sees one message naming each setting instead of a platform that runs
+with public keys.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import logging
 import sys
 from typing import Any
 
 import uvicorn
 
 from contracts import SERVICES
+from services.runtime.auth import identity_provider_url_problem
 from services.runtime.logging import configure_logging
-from services.runtime.settings import RuntimeSettings
+from services.runtime.settings import RuntimeSettings, unsafe_settings
 from services.runtime.store import setup_lock
+
+log = logging.getLogger(__name__)
 
 
 def service_module(service: str) -> Any:
@@ -32,6 +42,43 @@ def http_port(service: str) -> int:
     return port
 
 
+def startup_refusals(runtime: RuntimeSettings) -> list[str]:
+    """Every reason not to start with these settings (empty: start)."""
+    refusals = unsafe_settings(runtime)
+    development = runtime.environment == "development"
+    for variable, url in _identity_provider_urls(runtime):
+        problem = identity_provider_url_problem(url, allow_loopback_http=development)
+        if problem is not None:
+            refusals.append(f"{variable}={url} {problem}")
+    return refusals
+
+
+def _identity_provider_urls(runtime: RuntimeSettings) -> list[tuple[str, str]]:
+    """The URLs keys would be fetched from (services.runtime.service.token_verifier)."""
+    if runtime.token_jwks_url is not None:
+        return [("SAMVERKAN_TOKEN_JWKS_URL", runtime.token_jwks_url)]
+    if runtime.token_public_key_file is None and runtime.token_issuer.startswith(
+        ("https://", "http://")
+    ):
+        return [("SAMVERKAN_TOKEN_ISSUER", runtime.token_issuer)]
+    return []
+
+
+def refuse_unsafe_start(service: str, runtime: RuntimeSettings) -> None:
+    """Exit (status 1) with one line per unsafe setting, naming it, if there is any."""
+    refusals = startup_refusals(runtime)
+    if not refusals:
+        return
+    log.critical("refusing to start: %s", "; ".join(refusals))
+    lines = "\n".join(f"  - {refusal}" for refusal in refusals)
+    raise SystemExit(
+        f"{service}: refusing to start with SAMVERKAN_ENVIRONMENT={runtime.environment}:\n"
+        f"{lines}\n"
+        "Set real secrets (docs/runbook.md), or SAMVERKAN_ENVIRONMENT=development on a "
+        "laptop with no real data."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
@@ -40,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     module = service_module(service)
     runtime = RuntimeSettings()
     configure_logging(service, runtime.log_level)
+    refuse_unsafe_start(service, runtime)
     with setup_lock(runtime, service):  # replicas starting together create tables in turn
         app = module.create_app(runtime)
     # Everything built so far lives as long as the process: keep it out of the

@@ -26,6 +26,7 @@ from services.runtime.auth import (
     Actor,
     DevelopmentSigner,
 )
+from services.runtime.settings import RuntimeSettings
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -45,6 +46,14 @@ def mint(
     kid: Annotated[str, typer.Option(help="Key id put in the token header.")] = "dev",
 ) -> None:
     """Print a signed development token for the given actor."""
+    cap = RuntimeSettings().token_max_lifetime_seconds
+    if ttl_hours * 3600 > cap:
+        # The services would answer such a token with 401 "token lifetime too long".
+        typer.echo(
+            f"--ttl-hours {ttl_hours} is over SAMVERKAN_TOKEN_MAX_LIFETIME_SECONDS ({cap} s)",
+            err=True,
+        )
+        raise typer.Exit(2)
     if not key.exists():
         typer.echo(f"creating development signing key {key}", err=True)
     signer = DevelopmentSigner.load_or_create(key)

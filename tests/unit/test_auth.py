@@ -534,3 +534,19 @@ def test_an_echoed_key_id_cannot_forge_a_log_line() -> None:
         ACTOR, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=now(), kid="k9\nforged"
     )
     assert refusal(verifier, token) == 'unknown key id "k9?forged"'
+
+
+def test_token_cli_will_not_mint_a_token_the_services_would_refuse(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        token_cli,
+        [
+            "--hsa-id", "SE0000000000-T002",
+            "--org-id", "SE0000000000-TUNIT",
+            "--org-type", "police",
+            "--role", "first_responder",
+            "--key", str(tmp_path / "dev.pem"),
+            "--ttl-hours", str(24 * 365 * 100),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "SAMVERKAN_TOKEN_MAX_LIFETIME_SECONDS" in result.output
