@@ -134,6 +134,7 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def services(var_dir: Path) -> Iterator[dict[str, Service]]:
     settings = RuntimeSettings(
+        environment="development",  # development keys under var_dir, as the fixtures use
         var_dir=var_dir,
         kafka_bootstrap="127.0.0.1:9",  # never dialled: the lifespan does not run
         topic_prefix=f"t{uuid4().hex[:12]}.samverkan",
@@ -861,3 +862,105 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
         assert deadlines.status_code in (200, 403)
         if deadlines.status_code == 200:
             assert deadlines.json() == []
+
+
+# --- record level (C-10): party to one record about a person, reader of no other ------------
+
+SECRET = "Akut fara för liv; motiveringen är IoF:s och ÄoF:s."
+
+
+def test_c10_records_for_a_and_b_are_not_readable_by_c_even_as_party_to_another_record(
+    services: dict[str, Service],
+) -> None:
+    """A (IoF) and B (ÄoF) share about a person under a consent and an emergency
+    disclosure; C (police) records a refusal about the same person naming itself and D
+    (the coordination office). Every member of C's and D's units, in every role the table
+    lets read, reads C's refusal and nothing of A's and B's: not by id, not in the history
+    (by subject id or personnummer), not in the decision log, not in cases' consent view."""
+    consent, cases = services["consent"], services["cases"]
+    number = made_up("19900101", "321")
+    ab_consent = expect(
+        consent.call(
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/consents",
+            json={
+                "personnummer": number,
+                "purpose": "sip",
+                "parties": [IOF, AOF],
+                "form": "written",
+                "informed": True,
+            },
+        ),
+        "A and B's consent",
+    )
+    subject = ab_consent["subject_id"]
+    ab_disclosure = expect(
+        consent.call(
+            AOF_DEPUTY,
+            "POST",
+            "/v1/emergency-disclosures",
+            json={"personnummer": number, "parties": [AOF, IOF], "justification": SECRET},
+        ),
+        "A and B's emergency disclosure",
+    )
+    asked = consent.call(
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/decisions",
+        json={"personnummer": number, "from_org": IOF, "to_org": AOF, "purpose": "sip"},
+    )
+    assert asked.json()["allowed"] is True, asked.text
+    c_refusal = expect(
+        consent.call(
+            POLICE,
+            "POST",
+            "/v1/consent-refusals",
+            json={
+                "personnummer": number,
+                "purpose": "red_thread_meeting",
+                "parties": [POLICE_UNIT, COORDINATOR.org_id],
+                "informed": True,
+            },
+        ),
+        "C's refusal",
+    )
+    teach_consent(cases, subject, [IOF, AOF], "sip")
+    teach_consent(cases, subject, [POLICE_UNIT, COORDINATOR.org_id], "red_thread_meeting")
+    a_and_b = {ab_consent["id"], ab_disclosure["id"]}
+
+    wrong: list[str] = []
+    for unit in (POLICE_UNIT, COORDINATOR.org_id):
+        for org_type, role in EVERYONE:
+            who = actor(org_type, role, org_id=unit)
+            label = f"{unit} {org_type}/{role}"
+            one = consent.call(who, "GET", f"/v1/consents/{ab_consent['id']}")
+            if one.status_code not in (403, 404):
+                wrong.append(f"{label}: GET A and B's consent got {one.status_code}")
+            for history in (
+                consent.call(who, "GET", f"/v1/subjects/{subject}/history"),
+                consent.call(who, "POST", "/v1/history", json={"personnummer": number}),
+            ):
+                if history.status_code == 200:
+                    ids = {e["id"] for e in history.json()["events"]}
+                    if ids != {c_refusal["id"]} or SECRET in history.text:
+                        wrong.append(f"{label}: history shows {ids & a_and_b or 'the secret'}")
+                elif history.status_code != 403:
+                    wrong.append(f"{label}: history got {history.status_code}")
+            log = consent.call(who, "GET", f"/v1/subjects/{subject}/decisions")
+            if log.status_code == 200 and log.json():
+                wrong.append(f"{label}: the decision log shows A's question")
+            view = cases.call(who, "POST", "/v1/consent-view/lookup", json={"personnummer": number})
+            if view.status_code == 200:
+                purposes = {c["purpose"] for c in view.json()["consents"]}
+                if purposes != {"red_thread_meeting"}:
+                    wrong.append(f"{label}: cases' consent view shows {purposes}")
+            elif view.status_code != 403:
+                wrong.append(f"{label}: cases' consent view got {view.status_code}")
+    assert not wrong, "\n".join(wrong[:40])
+
+    # A and B themselves still read both of their records, and the justification.
+    for reader in (IOF_CASEWORKER, AOF_DEPUTY):
+        history = consent.call(reader, "GET", f"/v1/subjects/{subject}/history")
+        assert {e["id"] for e in history.json()["events"]} == a_and_b, history.text
+        assert SECRET in history.text

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from contracts import OrgType, Role, events_topic
 from services.runtime.auth import Actor

@@ -40,7 +40,9 @@ class KnownConsentView(BaseModel):
 
 
 class ConsentViewResponse(BaseModel):
-    subject_id: str
+    """No subject id: asked with a personnummer, it would link the number to the pseudonym
+    every topic is keyed on, for anyone who may ask (C-10)."""
+
     consents: list[KnownConsentView]
 
 
@@ -50,7 +52,8 @@ class ConsentViewResponse(BaseModel):
 async def lookup_consents(
     body: ConsentLookup, request: Request, actor: Annotated[Actor, may("consent_view.lookup")]
 ) -> ConsentViewResponse:
-    """The consents cases knows of for a subject, as far as they involve the caller's unit.
+    """The consents cases knows of for a subject that name the caller's unit (C-10: being
+    party to one consent about the person shows no other).
 
     POST, because the personnummer must not appear in a URL.
     """
@@ -61,7 +64,6 @@ async def lookup_consents(
     today = stockholm_date(request.app.state.clock.now())
     known = record.consents.values() if record else []
     return ConsentViewResponse(
-        subject_id=subject_id,
         consents=[
             KnownConsentView(
                 consent_id=c.consent_id,
