@@ -129,6 +129,9 @@ class DeviationFacts:
     solution: str
     remaining_problems: str
     names: tuple[str, ...]
+    subject_id: str | None = None
+    """The individual the deviation is about, if any: never shown, but a review that
+    shows the free text is a read about them (`reviewed_subjects`)."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +312,19 @@ def annual_report(
         key=lambda r: (r.month, r.category, r.what_happened),
     )
     return AnnualReport(year=year, area=area, deviations=total, tables=tables, reviewed=reviewed)
+
+
+def reviewed_subjects(year: int, facts: Iterable[DeviationFacts]) -> list[str]:
+    """The individuals whose deviations' free text the year's review shows. Scrubbing
+    removes the identifiers it knows; a name it does not know may remain, so showing
+    the text is a read about each of them, written to the access log (loggkontroll)."""
+    return list(
+        dict.fromkeys(
+            f.subject_id
+            for f in facts
+            if f.subject_id is not None and stockholm_date(f.reported_at).year == year
+        )
+    )
 
 
 def report_csv(report: AnnualReport) -> str:

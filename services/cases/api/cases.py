@@ -19,7 +19,7 @@ from contracts import MUNICIPALITY_CODE_PATTERN
 from contracts.base import HsaId
 from contracts.cases import CaseDecision, ClosingReason
 from contracts.vocabulary import TargetGroup
-from services.cases.api.common import D6, application, now, require_involved
+from services.cases.api.common import D6, application, audit_change, now, require_involved
 from services.cases.application import RegisterReport
 from services.cases.domain import Case, Need
 from services.cases.policy import may
@@ -242,7 +242,7 @@ def case_view(case: Case) -> CaseView:
 # --- routes ----------------------------------------------------------------------------
 
 
-@router.post("/cases", status_code=201, response_model=Registered)
+@router.post("/cases", status_code=201, response_model=Registered, openapi_extra=PERSONAL_DATA)
 async def register_report(
     body: ReportRequest,
     request: Request,
@@ -264,6 +264,7 @@ async def register_report(
         placed_by_family_care=body.placed_by_family_care,
     )
     registered = await run_in_threadpool(application(request).register_report, command, at=at)
+    await audit_change(request, actor, subject.subject_id, purpose="case registration (K-1, K-2)")
     routing = registered.routing
     response.headers["Location"] = f"/v1/cases/{registered.cases[0].id}"
     return Registered(
@@ -302,7 +303,12 @@ async def get_case(
     return case_view(case)
 
 
-@router.post("/cases/{case_id}/decisions", status_code=201, response_model=CaseView)
+@router.post(
+    "/cases/{case_id}/decisions",
+    status_code=201,
+    response_model=CaseView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_decision(
     case_id: UUID,
     body: DecisionRequest,
@@ -323,10 +329,10 @@ async def record_decision(
         at=now(request),
         meeting_id=body.meeting_id,
     )
-    return case_view(case)
+    return await changed_case(request, actor, case, "decision (K-3)")
 
 
-@router.post("/cases/{case_id}/closure", response_model=CaseView)
+@router.post("/cases/{case_id}/closure", response_model=CaseView, openapi_extra=PERSONAL_DATA)
 async def close_case(
     case_id: UUID,
     body: ClosingRequest,
@@ -342,10 +348,14 @@ async def close_case(
         reason=body.reason,
         at=now(request),
     )
-    return case_view(case)
+    return await changed_case(request, actor, case, "closing (K-3)")
 
 
-@router.post("/cases/{case_id}/family-care-placement", response_model=CaseView)
+@router.post(
+    "/cases/{case_id}/family-care-placement",
+    response_model=CaseView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_family_care_placement(
     case_id: UUID, request: Request, actor: Annotated[Actor, may("case.record_placement")]
 ) -> CaseView:
@@ -357,10 +367,14 @@ async def record_family_care_placement(
         by=actor.hsa_id,
         at=now(request),
     )
-    return case_view(case)
+    return await changed_case(request, actor, case, "family care placement (K-4)")
 
 
-@router.post("/cases/{case_id}/age-transition/announcement", response_model=CaseView)
+@router.post(
+    "/cases/{case_id}/age-transition/announcement",
+    response_model=CaseView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def announce_age_transition(
     case_id: UUID,
     body: AnnouncementRequest,
@@ -377,6 +391,13 @@ async def announce_age_transition(
         continued_support_needed=body.continued_support_needed,
         at=now(request),
     )
+    return await changed_case(request, actor, case, "age transition (K-4)")
+
+
+async def changed_case(request: Request, actor: Actor, case: Case, purpose: str) -> CaseView:
+    """The case as the write left it, its access record written first: the answer shows
+    the individual's case to the writer."""
+    await audit_change(request, actor, case.subject_id, purpose=purpose)
     return case_view(case)
 
 

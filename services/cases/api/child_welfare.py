@@ -11,10 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from services.cases.api.cases import MunicipalityCode
-from services.cases.api.common import application, now
+from services.cases.api.common import application, audit_change, now
 from services.cases.policy import may
 from services.runtime.auth import Actor
-from services.runtime.edge import Personnummer, RequestModel, identify
+from services.runtime.edge import PERSONAL_DATA, Personnummer, RequestModel, identify
 
 router = APIRouter()
 
@@ -33,7 +33,12 @@ class ChildWelfareReportRecorded(BaseModel):
     subject_id: str | None
 
 
-@router.post("/child-welfare-reports", status_code=201, response_model=ChildWelfareReportRecorded)
+@router.post(
+    "/child-welfare-reports",
+    status_code=201,
+    response_model=ChildWelfareReportRecorded,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_child_welfare_report(
     body: ChildWelfareReportRequest,
     request: Request,
@@ -53,5 +58,8 @@ async def record_child_welfare_report(
         by=actor.hsa_id,
         at=now(request),
     )
+    if report.subject_id is not None:
+        # The answer links the child's number to their subject id: a read about them.
+        await audit_change(request, actor, report.subject_id, purpose="child-welfare report (K-10)")
     response.headers["Location"] = f"/v1/child-welfare-reports/{report.id}"
     return ChildWelfareReportRecorded(id=report.id, subject_id=report.subject_id)

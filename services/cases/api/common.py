@@ -9,7 +9,9 @@ from fastapi import Request
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Case
+from services.runtime.audit import Action
 from services.runtime.auth import Actor
+from services.runtime.edge import audit_access
 from services.runtime.policy import require_party
 
 D6: dict[str, Any] = {"x-rule": "D-6"}
@@ -25,6 +27,13 @@ def application(request: Request) -> CasesApplication:
 def now(request: Request) -> datetime:
     instant: datetime = request.app.state.clock.now()
     return instant
+
+
+async def audit_change(request: Request, actor: Actor, subject_id: str, *, purpose: str) -> None:
+    """A write about an individual is in their access log like a read (loggkontroll): it
+    changed their record, and its answer shows the record back to the writer. Every
+    cases route that writes about someone calls this before it answers."""
+    await audit_access(request, actor, subject_id, purpose=purpose, action=Action.CHANGED)
 
 
 def require_involved(actor: Actor, case: Case) -> None:

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
-from services.cases.api.cases import CaseView, case_view
+from services.cases.api.cases import CaseView, changed_case
 from services.cases.api.common import application, now
 from services.cases.domain import HandoverContent
 from services.cases.policy import may
@@ -85,7 +85,8 @@ async def request_handover(
 ) -> HandoverCreated:
     """Hand the case over (K-5): consent for `case_handover` covering both units first
     (C-8), then every mandatory part; the receiving unit acknowledges within the
-    configured number of Swedish working days."""
+    configured number of Swedish working days. The answer names only ids and the
+    deadline, nothing about the individual, so it writes no access record."""
     content = HandoverContent(**body.content.model_dump())
     handover = await run_in_threadpool(
         application(request).request_handover,
@@ -148,7 +149,11 @@ async def get_handover(
     )
 
 
-@router.post("/cases/{case_id}/handovers/{handover_id}/acknowledgement", response_model=CaseView)
+@router.post(
+    "/cases/{case_id}/handovers/{handover_id}/acknowledgement",
+    response_model=CaseView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def acknowledge_handover(
     case_id: UUID,
     handover_id: UUID,
@@ -166,10 +171,14 @@ async def acknowledge_handover(
         receiving_caseworker=body.receiving_caseworker,
         at=now(request),
     )
-    return case_view(case)
+    return await changed_case(request, actor, case, "case handover (K-5)")
 
 
-@router.post("/cases/{case_id}/handovers/{handover_id}/transfer", response_model=CaseView)
+@router.post(
+    "/cases/{case_id}/handovers/{handover_id}/transfer",
+    response_model=CaseView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def transfer_responsibility(
     case_id: UUID,
     handover_id: UUID,
@@ -185,4 +194,4 @@ async def transfer_responsibility(
         by=actor.hsa_id,
         at=now(request),
     )
-    return case_view(case)
+    return await changed_case(request, actor, case, "case handover (K-5)")

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import MeetingKind
-from services.cases.api.common import application, now
+from services.cases.api.common import application, audit_change, now
 from services.cases.domain import Meeting, Occasion
 from services.cases.invitations import invitation
 from services.cases.policy import may
@@ -92,11 +92,23 @@ def meeting_view(meeting: Meeting) -> MeetingView:
     )
 
 
+async def changed_meeting(request: Request, actor: Actor, meeting: Meeting) -> MeetingView:
+    """The meeting as the write left it, its access record written first: who meets
+    about the individual, when and where is their personal data."""
+    await audit_change(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
+    return meeting_view(meeting)
+
+
 def _require_party(actor: Actor, meeting: Meeting) -> None:
     require_party(actor, meeting.units, what="this meeting", rule="K-8")
 
 
-@router.post("/cases/{case_id}/three-party-meetings", status_code=201, response_model=MeetingView)
+@router.post(
+    "/cases/{case_id}/three-party-meetings",
+    status_code=201,
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def request_three_party_meeting(
     case_id: UUID,
     body: ThreePartyRequest,
@@ -115,10 +127,14 @@ async def request_three_party_meeting(
         at=now(request),
     )
     response.headers["Location"] = f"/v1/meetings/{meeting.id}"
-    return meeting_view(meeting)
+    return await changed_meeting(request, actor, meeting)
 
 
-@router.post("/meetings/{meeting_id}/assignment", response_model=MeetingView)
+@router.post(
+    "/meetings/{meeting_id}/assignment",
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def assign_caseworker(
     meeting_id: UUID,
     body: AssignmentRequest,
@@ -135,10 +151,14 @@ async def assign_caseworker(
         caseworker=body.caseworker,
         at=now(request),
     )
-    return meeting_view(meeting)
+    return await changed_meeting(request, actor, meeting)
 
 
-@router.post("/meetings/{meeting_id}/pre-meeting", response_model=MeetingView)
+@router.post(
+    "/meetings/{meeting_id}/pre-meeting",
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_pre_meeting(
     meeting_id: UUID,
     body: PreMeetingRequest,
@@ -154,10 +174,14 @@ async def record_pre_meeting(
         held_at=body.held_at,
         at=now(request),
     )
-    return meeting_view(meeting)
+    return await changed_meeting(request, actor, meeting)
 
 
-@router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView)
+@router.post(
+    "/meetings/{meeting_id}/schedule",
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def schedule_three_party_meeting(
     meeting_id: UUID,
     body: OccasionBody,
@@ -175,10 +199,15 @@ async def schedule_three_party_meeting(
         location=body.location,
         at=now(request),
     )
-    return meeting_view(meeting)
+    return await changed_meeting(request, actor, meeting)
 
 
-@router.post("/cases/{case_id}/care-planning-meetings", status_code=201, response_model=MeetingView)
+@router.post(
+    "/cases/{case_id}/care-planning-meetings",
+    status_code=201,
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def plan_care_planning_meeting(
     case_id: UUID,
     body: CarePlanningRequest,
@@ -208,7 +237,7 @@ async def plan_care_planning_meeting(
         at=now(request),
     )
     response.headers["Location"] = f"/v1/meetings/{meeting.id}"
-    return meeting_view(meeting)
+    return await changed_meeting(request, actor, meeting)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)

@@ -23,7 +23,7 @@ from contracts.vocabulary import (
     ScreeningOutcome,
     TargetGroup,
 )
-from services.cases.api.common import D6, application, now
+from services.cases.api.common import D6, application, audit_change, now
 from services.cases.application import RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
@@ -102,7 +102,12 @@ def recorded(screening: Screening) -> RecordedScreening:
     )
 
 
-@router.post("/screenings", status_code=201, response_model=RecordedScreening)
+@router.post(
+    "/screenings",
+    status_code=201,
+    response_model=RecordedScreening,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_screening(
     body: ScreeningRequest,
     request: Request,
@@ -128,6 +133,7 @@ async def record_screening(
     screening = await run_in_threadpool(
         application(request).record_screening, command, at=now(request)
     )
+    await audit_change(request, actor, screening.subject_id, purpose="screening (D-6)")
     response.headers["Location"] = f"/v1/screenings/{screening.id}"
     return recorded(screening)
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import SipProposer
-from services.cases.api.common import application, now
+from services.cases.api.common import application, audit_change, now
 from services.cases.application import CasesApplication, EstablishSip, ProposeSip
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
@@ -175,7 +175,14 @@ def sip_view(sip: Sip, app: CasesApplication) -> SipView:
     )
 
 
-@router.post("/sips", status_code=201, response_model=SipCreated)
+async def changed_sip(request: Request, actor: Actor, sip: Sip) -> SipView:
+    """The plan as the write left it, its access record written first: the answer shows
+    the individual's plan, texts unsealed, to the writer."""
+    await audit_change(request, actor, sip.subject_id, purpose="coordinated individual plan")
+    return await run_in_threadpool(sip_view, sip, application(request))
+
+
+@router.post("/sips", status_code=201, response_model=SipCreated, openapi_extra=PERSONAL_DATA)
 async def propose_sip(
     body: ProposalRequest,
     request: Request,
@@ -193,6 +200,7 @@ async def propose_sip(
         by=actor.hsa_id,
     )
     sip = await run_in_threadpool(application(request).propose_sip, command, at=now(request))
+    await audit_change(request, actor, sip.subject_id, purpose="coordinated individual plan")
     response.headers["Location"] = f"/v1/sips/{sip.id}"
     return SipCreated(id=sip.id, subject_id=sip.subject_id)
 
@@ -208,7 +216,7 @@ async def get_sip(
     return await run_in_threadpool(sip_view, sip, app)
 
 
-@router.post("/sips/{sip_id}/establishment", response_model=SipView)
+@router.post("/sips/{sip_id}/establishment", response_model=SipView, openapi_extra=PERSONAL_DATA)
 async def establish_sip(
     sip_id: UUID,
     body: EstablishmentRequest,
@@ -229,10 +237,15 @@ async def establish_sip(
     sip = await run_in_threadpool(
         application(request).establish_sip, sip_id, command, at=now(request)
     )
-    return await run_in_threadpool(sip_view, sip, application(request))
+    return await changed_sip(request, actor, sip)
 
 
-@router.post("/sips/{sip_id}/follow-ups", status_code=201, response_model=SipView)
+@router.post(
+    "/sips/{sip_id}/follow-ups",
+    status_code=201,
+    response_model=SipView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def record_follow_up(
     sip_id: UUID,
     body: FollowUpRequest,
@@ -250,10 +263,15 @@ async def record_follow_up(
         by=actor.hsa_id,
         at=now(request),
     )
-    return await run_in_threadpool(sip_view, sip, application(request))
+    return await changed_sip(request, actor, sip)
 
 
-@router.post("/sips/{sip_id}/revisions", status_code=201, response_model=SipView)
+@router.post(
+    "/sips/{sip_id}/revisions",
+    status_code=201,
+    response_model=SipView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def revise_sip(
     sip_id: UUID,
     body: RevisionRequest,
@@ -269,4 +287,4 @@ async def revise_sip(
         by=actor.hsa_id,
         at=now(request),
     )
-    return await run_in_threadpool(sip_view, sip, application(request))
+    return await changed_sip(request, actor, sip)

@@ -16,11 +16,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import TargetGroup
-from services.cases.api.common import D6, application, now
+from services.cases.api.common import D6, application, audit_change, now
 from services.cases.domain import Case
 from services.cases.policy import may
 from services.runtime.auth import Actor
-from services.runtime.edge import RequestModel
+from services.runtime.edge import PERSONAL_DATA, RequestModel
 
 router = APIRouter()
 
@@ -49,7 +49,11 @@ def target_groups_view(case: Case) -> TargetGroupsView:
     )
 
 
-@router.put("/cases/{case_id}/target-groups", response_model=TargetGroupsView)
+@router.put(
+    "/cases/{case_id}/target-groups",
+    response_model=TargetGroupsView,
+    openapi_extra=PERSONAL_DATA,
+)
 async def set_target_groups(
     case_id: UUID,
     body: TargetGroupsRequest,
@@ -66,4 +70,5 @@ async def set_target_groups(
         groups=list(body.target_groups),
         at=now(request),
     )
+    await audit_change(request, actor, case.subject_id, purpose="target groups (D-6)")
     return target_groups_view(case)

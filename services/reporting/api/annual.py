@@ -14,7 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.reporting import AREA_PATTERN
-from services.reporting.annual import AnnualReport, annual_report, report_csv, report_html
+from services.reporting.annual import (
+    AnnualReport,
+    annual_report,
+    report_csv,
+    report_html,
+    reviewed_subjects,
+)
 from services.reporting.api.common import (
     CSV_MEDIA_TYPE,
     app_of,
@@ -24,7 +30,7 @@ from services.reporting.api.common import (
 from services.reporting.policy import may
 from services.reporting.publication import publishable_year
 from services.runtime.auth import Actor
-from services.runtime.edge import RequestModel
+from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_accesses
 
 router = new_router()
 
@@ -40,6 +46,7 @@ router = new_router()
             }
         }
     },
+    openapi_extra=PERSONAL_DATA,
 )
 async def get_annual_report(
     year: Annotated[int, Path(ge=2000, le=2100)],
@@ -61,21 +68,28 @@ async def get_annual_report(
     For managers (deputy unit manager and above): the working group's input.
     A year without deviations gives an empty report. The area narrows the
     deviations; the indicators are everything the statistics have counted.
+
+    JSON and HTML show the deviations' free text, scrubbed; each individual it is
+    about gets an access record. The CSV holds only the tables.
     """
-    report = await run_in_threadpool(_report, request, year, area or "all")
+    report, subjects = await run_in_threadpool(_report, request, year, area or "all")
     if format == "csv":
         return Response(report_csv(report), media_type=CSV_MEDIA_TYPE)
+    await audit_accesses(request, actor, subjects, purpose="annual review of deviations (D-5)")
     if format == "html":
         return HTMLResponse(report_html(report))
     return JSONResponse(report.as_json())
 
 
-def _report(request: Request, year: int, area: str) -> AnnualReport:
+def _report(request: Request, year: int, area: str) -> tuple[AnnualReport, list[str]]:
     """The year's report: the area's deviations and the statistics view's indicators
-    (D-6), under the configured disclosure control."""
+    (D-6), under the configured disclosure control; and whom its review text is about."""
     facts = app_of(request).annual_facts(None if area == "all" else area)
     counts = request.app.state.statistics.counts()
-    return annual_report(year, area, facts, indicators=counts, control=request.app.state.disclosure)
+    report = annual_report(
+        year, area, facts, indicators=counts, control=request.app.state.disclosure
+    )
+    return report, reviewed_subjects(year, facts)
 
 
 class PublishAnnualReport(RequestModel):
@@ -114,7 +128,7 @@ async def publish_annual_report(
     require_unit(actor)
     now = request.app.state.clock.now()
     publishable_year(body.year, now)  # before the report is worked out
-    report = await run_in_threadpool(_report, request, body.year, body.area)
+    report, _ = await run_in_threadpool(_report, request, body.year, body.area)
     publication = await run_in_threadpool(
         app_of(request).publish_annual_report,
         report,

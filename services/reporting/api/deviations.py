@@ -133,7 +133,7 @@ class DeviationView(BaseModel):
     feedback_sent_to: list[str]
 
 
-@router.post("/deviations", status_code=201, response_model=Created)
+@router.post("/deviations", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
 async def report_deviation(
     body: DeviationRequest,
     request: Request,
@@ -162,6 +162,12 @@ async def report_deviation(
     deviation_id = await run_in_threadpool(
         app_of(request).report_deviation, command, at=request.app.state.clock.now()
     )
+    if subject_id is not None:
+        # The answer links the individual's number to their subject id: it is a read of
+        # them as much as a change (loggkontroll).
+        await audit_access(
+            request, actor, subject_id, purpose="deviation report (D-2)", action=Action.CHANGED
+        )
     response.headers["Location"] = f"/v1/deviations/{deviation_id}"
     return Created(id=deviation_id, subject_id=subject_id)
 

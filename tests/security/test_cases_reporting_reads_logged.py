@@ -1,0 +1,523 @@
+"""Attack: read a person's data in cases and reporting through a route that leaves no trace.
+
+Issue #18 item 5. A member of staff does not need a read route to see a person's
+record: a write answers with it (the case with its decisions and handovers, the
+SIP with its plan unsealed, the meeting with its time and place), a registration
+or a deviation report answers with the subject id of the personnummer sent (the
+link between a person and the key of every event about them), the annual report
+shows the deviations' free text. None of those wrote an access-log record, so
+the person's log extract (PDL 8:1, GDPR art. 15) and the unit's follow-up of its
+staff (HSLF-FS 2016:40 ch. 4) never showed them.
+
+The walk: consent, cases and reporting run as processes. The scenario exercises
+every operation of cases and reporting under /v1 that can answer with personal
+data, reads and writes, and after each asserts that the service's access log
+(its table, as the log extract reads it) gained a record of that member of staff
+and that person on that route. Operations that answer with nothing personal are
+named with the reason in :data:`NOTHING_PERSONAL`; the test fails when an
+operation of either service is neither walked nor named, so a new route has to
+be placed on one side or the other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from contracts import OrgType, Role
+from services.runtime.auth import Actor
+from services.runtime.settings import RuntimeSettings
+from services.runtime.time import STOCKHOLM
+from tests.support import HEALTH, POLICE, ServiceProcess, made_up_personnummer, wait_for
+
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+AOF_MANAGER = Actor("SE2120000001-S201", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_CASEWORKER = "SE2120000001-S202"
+PSYCHIATRY = Actor("SE2321000016-P201", "SE2321000016-PSY1", OrgType.PSYCHIATRY, Role.CASEWORKER)
+SOCIAL_MANAGER = Actor("SE2120000001-S009", IOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
+
+NOTHING_PERSONAL: dict[tuple[str, str, str], str] = {
+    ("cases", "POST", "/v1/cases/{case_id}/handovers"): (
+        "answers with the handover's id, the case id and the deadline only"
+    ),
+    ("reporting", "PUT", "/v1/deviations/{deviation_id}/summary"): "answers 204, no body",
+    ("reporting", "POST", "/v1/deviations/{deviation_id}/summary/countersignature"): (
+        "answers with the HSA-ids of the units that got feedback"
+    ),
+    ("reporting", "POST", "/v1/annual-reports"): "answers with the publication's id and year",
+    ("reporting", "GET", "/v1/statistics"): "aggregated counts under disclosure control (D-5)",
+    ("reporting", "GET", "/v1/statistics.csv"): "the same counts as CSV",
+}
+ELSEWHERE: dict[tuple[str, str], str] = {
+    ("POST", "/v1/consent-view/lookup"): "cases' consent view: another part of issue #18",
+    ("POST", "/v1/access-log/subject"): "the runtime's access-log routes, shared by all services",
+    ("POST", "/v1/access-log/actor"): "the runtime's access-log routes, shared by all services",
+    ("GET", "/v1/access-log/verify"): "the runtime's access-log routes, shared by all services",
+}
+"""Routes of these services that are held to the rule by other tests."""
+
+
+def born_years_ago(years: int, months: int, today: date) -> str:
+    """A birth date `years` and `months` before today, as YYYYMMDD."""
+    month_index = today.year * 12 + today.month - 1 - years * 12 - months
+    year, month = divmod(month_index, 12)
+    return f"{year:04d}{month + 1:02d}{min(today.day, 28):02d}"
+
+
+@dataclass
+class Walk:
+    platform: dict[str, ServiceProcess]
+    settings: RuntimeSettings
+    walked: set[tuple[str, str, str]] = field(default_factory=set)
+    findings: list[str] = field(default_factory=list)
+
+    def log(self, service: str) -> list[tuple[int, str, str, str]]:
+        path = self.settings.var_dir / f"{service}.db"
+        with sqlite3.connect(path) as db:
+            rows = db.execute(
+                "SELECT seq, actor_hsa_id, subject_id, resource FROM access_audit ORDER BY seq"
+            ).fetchall()
+        return [(int(seq), actor, subject, resource) for seq, actor, subject, resource in rows]
+
+    def call(
+        self,
+        service: str,
+        actor: Actor,
+        method: str,
+        route: str,
+        about: str | Callable[[httpx.Response], str] | None,
+        *,
+        status: int = 200,
+        path: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Call `route` (its template, filled from `path`) and check that the answer left
+        an access record of `actor` about the person (`about`: their subject id, or how
+        to read it from the answer) on that route. A 409 is retried: cases learns of a
+        consent from consent's topic, a moment after it is given."""
+        before = {row[0] for row in self.log(service)}
+
+        def answered() -> httpx.Response | None:
+            with self.platform[service].client(actor) as client:
+                response = client.request(method, route.format(**(path or {})), **kwargs)
+            return None if response.status_code == 409 else response
+
+        response: httpx.Response = wait_for(answered, timeout=30)
+        assert response.status_code == status, (route, response.text)
+        self.walked.add((service, method, route))
+        subject_id = about(response) if callable(about) else about
+        if subject_id is None:
+            return response
+        resources = {f"{method} {route}", f"{method} {route.removeprefix('/v1')}"}
+        new = [row for row in self.log(service) if row[0] not in before]
+        if not any(
+            (actor_id, subject) == (actor.hsa_id, subject_id) and resource in resources
+            for _, actor_id, subject, resource in new
+        ):
+            self.findings.append(f"{service} {method} {route}: no access record")
+        return response
+
+    def operations(self, service: str) -> set[tuple[str, str, str]]:
+        with self.platform[service].client() as client:
+            paths = client.get("/openapi.json").json()["paths"]
+        return {
+            (service, method.upper(), path)
+            for path, item in paths.items()
+            if path.startswith("/v1/")
+            for method in item
+            if (method.upper(), path) not in ELSEWHERE
+        }
+
+
+def consent(walk: Walk, actor: Actor, personnummer: str, purpose: str, parties: list[str]) -> None:
+    body = {
+        "personnummer": personnummer,
+        "purpose": purpose,
+        "parties": parties,
+        "form": "written",
+        "informed": True,
+    }
+    with walk.platform["consent"].client(actor) as client:
+        given = client.post("/v1/consents", json=body)
+    assert given.status_code == 201, given.text
+
+
+def scenario(walk: Walk) -> None:
+    now = datetime.now(STOCKHOLM)
+    today = now.date()
+    youth = made_up_personnummer(born_years_ago(18, 3, today), "321")
+    adult = made_up_personnummer(born_years_ago(40, 1, today), "321")
+    soon = now + timedelta(days=3)
+    occasion = {"starts_at": soon.isoformat(), "ends_at": (soon + timedelta(hours=1)).isoformat()}
+
+    # --- cases: registration, the case's own steps --------------------------------------
+    def subject_of(response: httpx.Response) -> str:
+        subject_id: str = response.json()["subject_id"]
+        return subject_id
+
+    registered = walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases",
+        subject_of,
+        status=201,
+        json={"personnummer": youth, "municipality_code": "0180", "needs": ["child_welfare"]},
+    ).json()
+    youth_id, youth_case = registered["subject_id"], registered["cases"][0]["id"]
+    registered_adult = walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases",
+        subject_of,
+        status=201,
+        json={"personnummer": adult, "municipality_code": "0180", "needs": ["disability"]},
+    ).json()
+    adult_id, adult_case = registered_adult["subject_id"], registered_adult["cases"][0]["id"]
+    assert registered_adult["cases"][0]["unit"] == AOF
+    case = {"case_id": youth_case}
+    walk.call("cases", IOF_CASEWORKER, "GET", "/v1/cases/{case_id}", youth_id, path=case)
+    walk.call(
+        "cases", IOF_CASEWORKER, "POST", "/v1/cases/lookup", youth_id, json={"personnummer": youth}
+    )
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "PUT",
+        "/v1/cases/{case_id}/target-groups",
+        youth_id,
+        path=case,
+        json={"target_groups": ["children_and_youth", "exposed_to_violence"]},
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/decisions",
+        adult_id,
+        status=201,
+        path={"case_id": adult_case},
+        json={
+            "decision": "intervention_granted",
+            "child_perspective_considered": True,
+            "children_in_household": False,
+        },
+    )
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/family-care-placement",
+        youth_id,
+        path=case,
+    )
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/age-transition/announcement",
+        youth_id,
+        path=case,
+        json={"to_unit": AOF, "continued_support_needed": True},
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "GET",
+        "/v1/units/{unit}/age-transitions",
+        youth_id,
+        path={"unit": IOF},
+        params={"until": (today + timedelta(days=365 * 4)).isoformat()},
+    )
+
+    # --- meetings (K-8, K-9) and the calendar file ---------------------------------------
+    meeting = walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/three-party-meetings",
+        youth_id,
+        status=201,
+        path=case,
+        json={"to_unit": AOF},
+    ).json()
+    at_meeting = {"meeting_id": meeting["id"]}
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/meetings/{meeting_id}/assignment",
+        youth_id,
+        path=at_meeting,
+        json={"caseworker": AOF_CASEWORKER},
+    )
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/meetings/{meeting_id}/pre-meeting",
+        youth_id,
+        path=at_meeting,
+        json={"held_at": (now - timedelta(hours=1)).isoformat()},
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/meetings/{meeting_id}/schedule",
+        youth_id,
+        path=at_meeting,
+        json={**occasion, "location": "Rum 4"},
+    )
+    walk.call("cases", AOF_MANAGER, "GET", "/v1/meetings/{meeting_id}", youth_id, path=at_meeting)
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "GET",
+        "/v1/meetings/{meeting_id}/invitation.ics",
+        youth_id,
+        path=at_meeting,
+    )
+    later = soon + timedelta(days=1)
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/care-planning-meetings",
+        adult_id,
+        status=201,
+        path={"case_id": adult_case},
+        json={
+            "units": [IOF, HEALTH.org_id],
+            "meeting": occasion,
+            "follow_up": {
+                "starts_at": later.isoformat(),
+                "ends_at": (later + timedelta(hours=1)).isoformat(),
+            },
+        },
+    )
+
+    # --- handover (K-5), on the individual's consent (C-8) ------------------------------
+    consent(walk, IOF_CASEWORKER, youth, "case_handover", [IOF, AOF])
+    content = {
+        "background_and_family": "Bor med mamma.",
+        "guardian": None,
+        "current_situation": "Går sista året på gymnasiet.",
+        "problems_and_earlier_investigations": "Inga.",
+        "ongoing_interventions_and_planning": "Kontaktfamilj.",
+    }
+
+    handover = walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/handovers",
+        None,
+        status=201,
+        path=case,
+        json={"to_unit": AOF, "content": content},
+    )
+    at_handover = {**case, "handover_id": handover.json()["id"]}
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "GET",
+        "/v1/cases/{case_id}/handovers/{handover_id}",
+        youth_id,
+        path=at_handover,
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/handovers/{handover_id}/acknowledgement",
+        youth_id,
+        path=at_handover,
+        json={"receiving_caseworker": AOF_CASEWORKER},
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/handovers/{handover_id}/transfer",
+        youth_id,
+        path=at_handover,
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/closure",
+        adult_id,
+        path={"case_id": adult_case},
+        json={"reason": "needs_met"},
+    )
+    walk.call("cases", IOF_CASEWORKER, "GET", "/v1/units/{unit}/notices", None, path={"unit": IOF})
+
+    # --- SIP (K-6, K-7), on consent to `sip` (C-7) ---------------------------------------
+    consent(walk, AOF_MANAGER, adult, "sip", [AOF, PSYCHIATRY.org_id])
+    proposal = {"personnummer": adult, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]}
+
+    sip = walk.call("cases", AOF_MANAGER, "POST", "/v1/sips", adult_id, status=201, json=proposal)
+    at_sip = {"sip_id": sip.json()["id"]}
+    plan = {
+        "problem": "Behöver stöd i vardagen.",
+        "short_term_goals_and_interventions": "Boendestöd.",
+        "long_term_goals_and_interventions": "Eget boende.",
+        "responsibilities": [
+            {"unit": AOF, "interventions": "Boendestöd."},
+            {"unit": PSYCHIATRY.org_id, "interventions": "Samtal."},
+        ],
+        "measures_by_others": "Inga.",
+        "overall_responsibility": PSYCHIATRY.org_id,
+        "follow_up_by": AOF,
+    }
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/sips/{sip_id}/establishment",
+        adult_id,
+        path=at_sip,
+        json={
+            "plan": plan,
+            "participants": {
+                "individual": True,
+                "relatives": False,
+                "individual_objects_to_relatives": False,
+            },
+            "complex_case": False,
+            "coordinator": None,
+            "follow_up_every_days": 60,
+            "first_follow_up_on": (today + timedelta(days=30)).isoformat(),
+        },
+    )
+    walk.call(
+        "cases",
+        PSYCHIATRY,
+        "POST",
+        "/v1/sips/{sip_id}/follow-ups",
+        adult_id,
+        status=201,
+        path=at_sip,
+        json={"held_on": today.isoformat(), "outcome": "Går framåt."},
+    )
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/sips/{sip_id}/revisions",
+        adult_id,
+        status=201,
+        path=at_sip,
+        json={"plan": {**plan, "measures_by_others": "Frivilligorganisation."}},
+    )
+    walk.call("cases", PSYCHIATRY, "GET", "/v1/sips/{sip_id}", adult_id, path=at_sip)
+
+    # --- screening (D-6) and the child-welfare report (K-10) ----------------------------
+    screening = walk.call(
+        "cases",
+        PSYCHIATRY,
+        "POST",
+        "/v1/screenings",
+        adult_id,
+        status=201,
+        json={
+            "personnummer": adult,
+            "instrument": "AUDIT",
+            "occasion": "new_visit",
+            "outcome": "done",
+            "screened_on": today.isoformat(),
+            "score": 9,
+        },
+    )
+    walk.call(
+        "cases",
+        PSYCHIATRY,
+        "GET",
+        "/v1/screenings/{screening_id}",
+        adult_id,
+        path={"screening_id": screening.json()["id"]},
+    )
+    child = made_up_personnummer(born_years_ago(12, 0, today), "321")
+    walk.call(
+        "cases",
+        POLICE,
+        "POST",
+        "/v1/child-welfare-reports",
+        subject_of,
+        status=201,
+        json={"personnummer": child, "municipality_code": "0180"},
+    )
+
+    # --- reporting: the deviation, its export and the annual review (D-2, D-4, D-5) ------
+    deviation = walk.call(
+        "reporting",
+        HEALTH,
+        "POST",
+        "/v1/deviations",
+        youth_id,
+        status=201,
+        json={
+            "category": "communication",
+            "affected_orgs": [IOF],
+            "what_happened": "Remissen kom aldrig fram.",
+            "perceived_as": "Ett glapp.",
+            "improvement_proposal": "Ring alltid.",
+            "reporter_name": "Testa Testsson",
+            "reporter_title": "Biträdande enhetschef",
+            "personnummer": youth,
+        },
+    ).json()
+    at_deviation = {"deviation_id": deviation["id"]}
+    walk.call(
+        "reporting",
+        SOCIAL_MANAGER,
+        "GET",
+        "/v1/deviations/{deviation_id}",
+        youth_id,
+        path=at_deviation,
+    )
+    walk.call(
+        "reporting",
+        SOCIAL_MANAGER,
+        "GET",
+        "/v1/deviations/{deviation_id}/export",
+        youth_id,
+        path=at_deviation,
+        params={"format": "csv"},
+    )
+    walk.call(
+        "reporting",
+        HEALTH,
+        "GET",
+        "/v1/annual-reports/{year}",
+        youth_id,
+        path={"year": today.year},
+    )
+
+
+def test_every_cases_and_reporting_route_that_answers_with_personal_data_is_logged(
+    start_service: Any, runtime_settings: RuntimeSettings
+) -> None:
+    platform = {name: start_service(name) for name in ("consent", "cases", "reporting")}
+    walk = Walk(platform, runtime_settings)
+
+    scenario(walk)
+
+    operations = walk.operations("cases") | walk.operations("reporting")
+    unplaced = operations - walk.walked - set(NOTHING_PERSONAL)
+    assert not unplaced, f"neither walked nor named as answering nothing personal: {unplaced}"
+    stale = set(NOTHING_PERSONAL) - operations
+    assert not stale, f"NOTHING_PERSONAL names routes that are gone: {stale}"
+    assert not walk.findings, "answers with personal data and no access record:\n" + "\n".join(
+        walk.findings
+    )
