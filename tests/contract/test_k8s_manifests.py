@@ -244,10 +244,12 @@ def test_config_and_secrets_reach_every_service(service):
         if "secretKeyRef" in e.get("valueFrom", {})
     }
     # The master key too: replicas of a service must share it, or one cannot
-    # read what another sealed.
+    # read what another sealed; and the access log's chain key, which the
+    # database must not hold.
     assert set(secret_refs) == {
         "SAMVERKAN_SUBJECT_KEY",
         "SAMVERKAN_MASTER_KEY",
+        "SAMVERKAN_AUDIT_CHAIN_KEY",
         "SAMVERKAN_DATABASE_URL",
     }
     (secret,) = documents(SECRET_EXAMPLE)

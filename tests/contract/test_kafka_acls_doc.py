@@ -1,6 +1,6 @@
 """docs/kafka-acls.md stays true to the services: each principal's row writes exactly its
-own topic and dead letters, reads exactly its own topic and the topics it consumes, and
-uses its own consumer group."""
+own topic, dead letters and access-log anchors, reads exactly its own topic, its anchors and
+the topics it consumes, and uses its own consumer group."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from contracts import SERVICES, dlq_topic, events_topic
+from contracts.topics import audit_anchor_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "kafka-acls.md").read_text()
@@ -40,7 +41,8 @@ def test_each_principal_writes_only_its_own_topics_and_reads_what_it_consumes(
     service: str,
 ) -> None:
     write, read, group = row(service)
-    assert topics(write) == {events_topic(service), dlq_topic(service)}
+    anchors = audit_anchor_topic(service)
+    assert topics(write) == {events_topic(service), dlq_topic(service), anchors}
     consumed = {events_topic(upstream) for upstream in upstream_of(service)}
-    assert topics(read) == {events_topic(service)} | consumed
+    assert topics(read) == {events_topic(service), anchors} | consumed
     assert topics(group) == {f"samverkan.{service}"}
