@@ -1,17 +1,28 @@
-"""The access log on real stores: append-only, hash-chained, tampering is found."""
+"""The access log on real stores: append-only, chained under a key, numbered without gaps;
+tampering is found, an unkeyed log from before the key is re-chained once."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 import pytest
 from eventsourcing.application import Application
+from pydantic import SecretStr
 
-from services.runtime.audit import AccessAudit, AccessRecord, Action
+from services.runtime.audit import (
+    GENESIS,
+    AccessAudit,
+    AccessRecord,
+    Action,
+    LegacyChainBroken,
+    chain_key,
+    unkeyed_chain,
+)
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.support import PG_URL
@@ -81,3 +92,139 @@ async def test_tampering_with_one_record_is_found(audit: tuple[AccessAudit, Any]
         )
 
     assert log.verify() == victim
+
+
+def _table(datastore: Any) -> tuple[str, str]:
+    postgres = "Postgres" in type(datastore).__name__
+    table = f'"{datastore.schema}"."access_audit"' if postgres else "access_audit"
+    return table, "%s" if postgres else "?"
+
+
+async def test_a_deleted_record_is_found_by_the_gap_it_leaves(
+    audit: tuple[AccessAudit, Any],
+) -> None:
+    log, datastore = audit
+    await write(log, [read("d" * 64, "SE2120000001-S001", n) for n in range(4)])
+    table, p = _table(datastore)
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE seq = {p}", (2,))  # noqa: S608
+    broken = log.inspect()
+    assert broken is not None
+    assert (broken.seq, "missing" in broken.reason) == (2, True)
+
+
+async def test_the_head_and_whether_the_table_still_holds_it(
+    audit: tuple[AccessAudit, Any],
+) -> None:
+    log, datastore = audit
+    assert log.head() is None
+    await write(log, [read("e" * 64, "SE2120000001-S001", n) for n in range(3)])
+    head = log.head()
+    assert head is not None
+    assert (head.seq, head.count) == (3, 3)
+    assert log.holds(head)
+    assert log.inspect(head) is None
+    table, p = _table(datastore)
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE seq = {p}", (3,))  # noqa: S608
+    assert not log.holds(head)
+    assert log.verify() is None  # the rows left verify among themselves ...
+    cut = log.inspect(head)  # ... but not against the anchored head
+    assert cut is not None
+    assert (cut.seq, "truncated" in cut.reason) == (3, True)
+
+
+async def test_an_administrators_follow_up_covers_their_organisations_units_only(
+    audit: tuple[AccessAudit, Any],
+) -> None:
+    log, _ = audit
+    units = ["SE2120000001-SOC1", "SE2120000001-IOF1", "SE2321000016-HC01", "SE21200000011-X"]
+    records = [
+        replace(read("f" * 64, f"{unit[:12]}-S001", n), actor_org_id=unit)
+        for n, unit in enumerate(units)
+    ]
+    await write(log, records)
+    found = log.query(actor_organisation="SE2120000001")
+    assert [r["actor_org_id"] for r in found] == units[:2]
+    assert log.query(actor_organisation="SE212000000") == []  # a prefix of a number is not it
+
+
+def write_unkeyed_log(datastore: Any, records: list[AccessRecord]) -> None:
+    """A log as the unkeyed chain wrote it, before the key (make run's var/ stores)."""
+    table, p = _table(datastore)
+    previous = GENESIS
+    with datastore.transaction(commit=True) as cursor:
+        for record in records:
+            current = unkeyed_chain(previous, record)
+            cursor.execute(
+                f"INSERT INTO {table} (at, actor_hsa_id, actor_org_id, actor_org_type, "  # noqa: S608
+                "subject_id, action, purpose, resource, previous_hash, hash) VALUES "
+                f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+                (
+                    record.at.isoformat(),
+                    record.actor_hsa_id,
+                    record.actor_org_id,
+                    record.actor_org_type,
+                    record.subject_id,
+                    record.action.value,
+                    record.purpose,
+                    record.resource,
+                    previous,
+                    current,
+                ),
+            )
+            previous = current
+
+
+async def test_an_unkeyed_log_is_rechained_once_after_its_old_chain_is_checked(
+    audit: tuple[AccessAudit, Any],
+) -> None:
+    old, datastore = audit
+    write_unkeyed_log(datastore, [read("a1" * 32, "SE2120000001-S001", n) for n in range(3)])
+    assert old.verify() == 1  # the unkeyed chain does not pass for a keyed one
+
+    # What the service does at start in development (in production: samverkan audit rechain).
+    log = AccessAudit(datastore, "audited", KEY, rechain_legacy=True)
+    try:
+        assert log.verify() is None
+        await write(log, [read("a1" * 32, "SE2120000001-S002", 9)])
+        assert log.verify() is None
+        assert [r["seq"] for r in log.about_subject("a1" * 32)] == [1, 2, 3, 4]
+        assert log.rechain_legacy() == 0  # keyed now: nothing to do, nothing re-sealed
+    finally:
+        log.close()
+
+
+async def test_an_unkeyed_log_that_was_tampered_with_is_not_rechained(
+    audit: tuple[AccessAudit, Any],
+) -> None:
+    _, datastore = audit
+    write_unkeyed_log(datastore, [read("b2" * 32, "SE2120000001-S001", n) for n in range(3)])
+    table, p = _table(datastore)
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"UPDATE {table} SET purpose = {p} WHERE seq = {p}", ("other", 2))  # noqa: S608
+    log = AccessAudit(datastore, "audited", KEY)
+    try:
+        with pytest.raises(LegacyChainBroken) as refused:
+            log.rechain_legacy()
+        assert refused.value.seq == 2
+        assert log.verify() == 1  # still reported, not sealed
+    finally:
+        log.close()
+
+
+def test_the_chain_key_is_64_hex_and_never_a_development_key_in_production(
+    runtime_settings: RuntimeSettings,
+) -> None:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    development = chain_key(runtime_settings)
+    assert len(development) == 32
+    assert chain_key(runtime_settings) == development  # stable across restarts of make run
+    production = runtime_settings.model_copy(update={"environment": "production"})
+    with pytest.raises(ValueError, match="SAMVERKAN_AUDIT_CHAIN_KEY"):
+        chain_key(production)
+    configured = production.model_copy(update={"audit_chain_key": SecretStr("ab" * 32)})
+    assert chain_key(configured) == bytes.fromhex("ab" * 32)
+    short = production.model_copy(update={"audit_chain_key": SecretStr("ab" * 16)})
+    with pytest.raises(ValueError, match="64 hex"):
+        chain_key(short)

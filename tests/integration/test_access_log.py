@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eventsourcing.application import Application
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -23,10 +24,12 @@ from services.consent.main import create_app as consent_app
 from services.escalation.main import create_app as escalation_app
 from services.reporting.main import create_app as reporting_app
 from services.runtime.access_log import FOLLOW_UP
-from services.runtime.audit import AccessAudit, AccessRecord, Action
+from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.auth import Actor
 from services.runtime.identity import SubjectIdFactory, parse_personnummer
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.integration.test_access_audit import write_unkeyed_log
 from tests.support import MovableClock, auth, made_up_personnummer
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
@@ -252,3 +255,39 @@ def test_loggkontroll_an_extract_by_personnummer_spans_a_rotation_of_the_subject
     finally:
         after.audit.close()
         after.client.app.state.application.close()  # type: ignore[attr-defined]
+
+
+def test_a_make_run_store_with_an_unkeyed_log_is_rechained_when_the_service_starts(
+    runtime_settings: RuntimeSettings,
+) -> None:
+    """Logs written before the chain was keyed keep verifying in development: the service
+    checks their old chain and re-chains them under the key at start (services.runtime.audit)."""
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    application = Application(env=store_env(runtime_settings, "cases"))
+    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+    AccessAudit(datastore, "cases", chain_key(runtime_settings)).close()
+    old = [
+        AccessRecord(
+            NOW + timedelta(minutes=n),
+            IOF_CASEWORKER.hsa_id,
+            IOF_CASEWORKER.org_id,
+            IOF_CASEWORKER.org_type.value,
+            OTHER,
+            Action.READ,
+            "case follow-up",
+            "GET /v1/cases/{case_id}",
+        )
+        for n in range(2)
+    ]
+    write_unkeyed_log(datastore, old)
+    application.close()
+
+    service = Service(APPS["cases"](runtime_settings, MovableClock(NOW)), runtime_settings)
+    try:
+        assert service.audit.verify() is None
+        service.read(IOF_DEPUTY, OTHER, 5)
+        assert [r["seq"] for r in service.audit.about_subject(OTHER)] == [1, 2, 3]
+        assert service.audit.verify() is None
+    finally:
+        service.audit.close()
+        service.client.app.state.application.close()  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """Issue #10's operator commands against a real broker and real stores.
 
 republish, rebuild (issue #7's projection rebuild), dead letters (list, show,
-replay), the annual report export and erasure: each does its work and exits
-non-zero when it cannot.
+replay), the annual report export, erasure and the access log's verification
+and re-chaining (issue #18): each does its work and exits non-zero when it
+cannot.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_top
 from services.consent.application import ConsentApplication, GiveConsent
 from services.reporting.rebuild import statistics as statistics_projection
 from services.reporting.statistics import CONSENTS_GIVEN, Row, statistics_view
+from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.auth import Actor
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.cli import app
@@ -29,6 +31,7 @@ from services.runtime.rebuild import LogIncomplete, rebuild
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.contract.examples import EXAMPLES
+from tests.integration.test_access_audit import write_unkeyed_log
 from tests.support import (
     PG_URL,
     POLICE,
@@ -311,6 +314,8 @@ def test_rebuild_while_the_reporting_service_runs(env: RuntimeSettings, start_se
         ["dead-letters", "replay"],
         ["report", "export"],
         ["erase"],
+        ["audit", "verify"],
+        ["audit", "rechain"],
     ],
 )
 def test_every_new_command_has_help_with_an_example(command: list[str]) -> None:
@@ -329,3 +334,56 @@ def test_dead_letters_replay_into_the_other_consumers(
     assert "applied" in replayed.output
     again = runner.invoke(app, ["dead-letters", "replay", consumer, letter])
     assert "already replayed" in again.output
+
+
+def _unkeyed_access_log(env: RuntimeSettings, records: int) -> Any:
+    """consent's store with an access log the unkeyed chain wrote (before issue #18)."""
+    application = Application(env=store_env(env, "consent"))
+    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+    AccessAudit(datastore, "consent", chain_key(env)).close()  # the table
+    write_unkeyed_log(
+        datastore,
+        [
+            AccessRecord(
+                NOW + timedelta(minutes=n),
+                SOCIAL.hsa_id,
+                SOCIAL.org_id,
+                SOCIAL.org_type.value,
+                "cd" * 32,
+                Action.READ,
+                "consent history",
+                "GET /v1/history",
+            )
+            for n in range(records)
+        ],
+    )
+    return application
+
+
+def test_audit_rechain_seals_an_unkeyed_log_once_and_verify_then_passes(
+    env: RuntimeSettings,
+) -> None:
+    _unkeyed_access_log(env, 3).close()
+    before = runner.invoke(app, ["audit", "verify", "consent"], terminal_width=200)
+    assert before.exit_code == 1
+    assert "changed at record 1" in before.output
+
+    rechained = runner.invoke(app, ["audit", "rechain", "consent"], terminal_width=200)
+    assert rechained.exit_code == 0, rechained.output
+    assert "3 records re-chained" in rechained.output
+    verified = runner.invoke(app, ["audit", "verify", "consent"], terminal_width=200)
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.output.splitlines()[0])["records"] == 3
+    assert "nothing anchored yet" in verified.output
+    again = runner.invoke(app, ["audit", "rechain", "consent"], terminal_width=200)
+    assert "already keyed" in again.output
+
+
+def test_audit_rechain_refuses_a_log_whose_old_chain_is_broken(env: RuntimeSettings) -> None:
+    application = _unkeyed_access_log(env, 3)
+    with application.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+        cursor.execute("UPDATE access_audit SET purpose = 'nothing to see' WHERE seq = 2")
+    application.close()
+    refused = runner.invoke(app, ["audit", "rechain", "consent"], terminal_width=200)
+    assert refused.exit_code == 1
+    assert "record 2" in refused.output
