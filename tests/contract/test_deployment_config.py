@@ -4,7 +4,8 @@ No container runs here. The compose file is validated against the Compose
 Specification schema that ``check-jsonschema`` ships (no download at test
 time), and every ``SAMVERKAN_*`` variable the stack sets is parsed by the very
 settings classes the services use, so a renamed setting or a changed port
-fails here rather than in a half-started stack.
+fails here rather than in a half-started stack. The stack ships no secret:
+each must be given (``${VAR:?}``), and ports are published on this machine only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib
 import json
 import os
 import re
+import secrets
 import shlex
 import subprocess
 import sys
@@ -38,6 +40,7 @@ from services.runtime.config_docs import (
     settings_table,
     update_readme,
 )
+from services.runtime.serve import startup_refusals
 from services.runtime.settings import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +55,19 @@ REQUIRED = (
     "SAMVERKAN_DATABASE_URL",
     "SAMVERKAN_SUBJECT_KEY",
     "SAMVERKAN_MASTER_KEY",
+    "SAMVERKAN_AUDIT_CHAIN_KEY",
     "SAMVERKAN_HTTP_HOST",
+    "SAMVERKAN_ENVIRONMENT",
 )
+
+SECRETS = {
+    "SAMVERKAN_MASTER_KEY": secrets.token_hex(32),
+    "SAMVERKAN_SUBJECT_KEY": secrets.token_hex(32),
+    "SAMVERKAN_AUDIT_CHAIN_KEY": secrets.token_hex(32),
+    "POSTGRES_PASSWORD": secrets.token_hex(16),
+    "GRAFANA_ADMIN_PASSWORD": secrets.token_hex(16),
+}
+"""What an operator must give compose (``${VAR:?}``): no default, no placeholder."""
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -64,7 +78,7 @@ _INTERPOLATION = re.compile(
 
 
 def interpolate(value: Any) -> str:
-    """What compose makes of a value when none of its variables is set."""
+    """What compose makes of a value when only the required secrets are set."""
     text = str(value).lower() if isinstance(value, bool) else str(value)
 
     def replace(match: re.Match[str]) -> str:
@@ -72,7 +86,9 @@ def interpolate(value: Any) -> str:
             return "$"
         op = match.group("op") or ""
         if op.endswith("?"):
-            pytest.fail(f"{match.group(0)} makes `docker compose config` fail without env")
+            if match.group("name") not in SECRETS:
+                pytest.fail(f"{match.group(0)} is required but is not one of the secrets")
+            return SECRETS[match.group("name")]
         return (match.group("arg") or "") if op.endswith("-") else ""
 
     return _INTERPOLATION.sub(replace, text)
@@ -193,7 +209,7 @@ def test_each_service_runs_the_one_image_with_its_name_as_command(compose, servi
     assert spec["build"]["dockerfile"] == "deploy/Dockerfile"
     assert spec["build"]["context"] == "."
     port = port_of(service, compose)
-    assert f"{port}:{port}" in [str(p) for p in spec["ports"]]
+    assert f"127.0.0.1:{port}:{port}" in [str(p) for p in spec["ports"]]
     assert spec["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
     assert spec["depends_on"]["postgres"]["condition"] == "service_healthy"
 
@@ -256,6 +272,68 @@ def test_settings_classes_accept_what_compose_sets(compose, monkeypatch, service
     password = postgres["POSTGRES_PASSWORD"]
     database = postgres["POSTGRES_DB"]
     assert runtime.database_url == f"postgresql://{user}:{password}@postgres:5432/{database}"
+    assert password == SECRETS["POSTGRES_PASSWORD"]
+
+
+# --- (b2) no secret ships with the stack (issue #18, item 8) ---------------------
+
+
+_REFERENCE = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?P<op>:?[-?])?(?P<arg>[^}]*)\}")
+
+
+def test_every_secret_must_be_given_and_has_no_default():
+    """`${VAR:?}`: compose refuses to start the stack without it, rather than
+    running with a well-known value (the all-zero master key, admin/admin)."""
+    references = [m.groupdict() for m in _REFERENCE.finditer(COMPOSE_FILE.read_text())]
+    required = {r["name"] for r in references if r["op"] == ":?"}
+    assert required == set(SECRETS)
+    defaulted = {r["name"] for r in references if r["op"] in (":-", "-")}
+    assert defaulted.isdisjoint(SECRETS), "a secret with a default is a published secret"
+    assert all(r["arg"].strip() for r in references if r["op"] == ":?"), "say how to set it"
+
+
+def test_published_ports_are_bound_to_this_machine_only(compose):
+    published = {
+        name: [str(port) for port in spec.get("ports", [])]
+        for name, spec in compose["services"].items()
+    }
+    assert published["kafka"] == []
+    assert published["postgres"] == []
+    wide = {
+        name: ports
+        for name, ports in published.items()
+        if any(not port.startswith("127.0.0.1:") for port in ports)
+    }
+    assert wide == {}
+
+
+def test_grafana_has_no_default_admin_password(compose):
+    env = environment(compose["services"]["grafana"])
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] == SECRETS["GRAFANA_ADMIN_PASSWORD"]
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_stack_starts_in_production_only_with_a_real_identity_provider(
+    compose, monkeypatch, service
+):
+    """With the secrets given, what is left is the identity provider: compose's
+    samverkan-dev issuer is refused in production (the development key in the
+    volume would sign for anyone) and accepted with an https issuer."""
+    for name in [k for k in os.environ if k.startswith("SAMVERKAN_")]:
+        monkeypatch.delenv(name)
+    for name, value in (image_env() | environment(compose["services"][service])).items():
+        monkeypatch.setenv(name, value)
+
+    runtime = RuntimeSettings()
+    assert runtime.environment == "production"
+    (refusal,) = startup_refusals(runtime)
+    assert "SAMVERKAN_TOKEN_PUBLIC_KEY_FILE" in refusal
+    monkeypatch.setenv("SAMVERKAN_TOKEN_ISSUER", "https://idp.example.org/realms/samverkan")
+    assert startup_refusals(RuntimeSettings()) == []
+    monkeypatch.setenv("SAMVERKAN_ENVIRONMENT", "development")
+    monkeypatch.setenv("SAMVERKAN_TOKEN_ISSUER", "samverkan-dev")
+    assert startup_refusals(RuntimeSettings()) == []
 
 
 def test_kafka_is_a_kraft_broker_that_creates_no_topic_by_accident(compose):
