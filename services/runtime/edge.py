@@ -19,6 +19,7 @@ from services.runtime.application import Clock
 from services.runtime.audit import AccessAudit, AccessRecord, Action
 from services.runtime.auth import Actor
 from services.runtime.http import route_template
+from services.runtime.idempotency import note_subjects
 from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, parse_personnummer
 from services.runtime.problems import Problem
 from services.runtime.time import stockholm_date
@@ -58,7 +59,9 @@ def identify(request: Request, personnummer: str, field: str = "body.personnumme
         number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
     except InvalidIdentityNumber as error:
         raise _invalid_number(field, error) from None
-    return Identified(factory.subject_id(number), number.birth_date)
+    subject_id = factory.subject_id(number)
+    note_subjects([subject_id])  # a keyed request's key is forgotten when they are erased
+    return Identified(subject_id, number.birth_date)
 
 
 def _invalid_number(field: str, error: InvalidIdentityNumber) -> Problem:
@@ -83,7 +86,9 @@ def subject_ids_for(
         number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
     except InvalidIdentityNumber as error:
         raise _invalid_number(field, error) from None
-    return factory.subject_ids(number)
+    subject_ids = factory.subject_ids(number)
+    note_subjects(subject_ids)
+    return subject_ids
 
 
 def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
@@ -118,6 +123,8 @@ async def audit_accesses(
 ) -> None:
     """One record per individual the request discloses data about, stored in one group
     commit; returns once all are stored."""
+    subject_ids = list(dict.fromkeys(subject_ids))
+    note_subjects(subject_ids)
     audit: AccessAudit = request.app.state.access_audit
     at = request.app.state.clock.now()
     resource = f"{request.method} {route_template(request.scope)}"
@@ -134,6 +141,6 @@ async def audit_accesses(
                 resource=resource,
             )
         )
-        for subject_id in dict.fromkeys(subject_ids)
+        for subject_id in subject_ids
     ]
     await asyncio.gather(*(asyncio.wrap_future(future) for future in written))

@@ -52,7 +52,7 @@ class GroupCommit(Generic[T]):
 
     def append(self, record: T, timeout: float = 10.0) -> None:
         """Store `record`; raises what the store raised if its batch failed."""
-        self.submit(record).result(timeout)
+        settle(self.submit(record), timeout)
 
     def submit(self, record: T) -> Future[Any]:
         """Queue `record`; the future completes when it is committed (async callers
@@ -79,8 +79,15 @@ class GroupCommit(Generic[T]):
                     self._ready.wait()
                 if not self._pending:
                     return
-                batch = self._pending[: self._max_batch]
+                taken = self._pending[: self._max_batch]
                 self._pending = self._pending[self._max_batch :]
+            # A record whose caller gave up (`settle` cancelled it) is dropped here;
+            # from here on a record cannot be cancelled, only waited for.
+            batch = [
+                (record, done) for record, done in taken if done.set_running_or_notify_cancel()
+            ]
+            if not batch:
+                continue
             try:
                 outcomes = self._write_batch([record for record, _ in batch])
             except Exception as error:  # the callers decide what a failed write means
@@ -94,6 +101,23 @@ class GroupCommit(Generic[T]):
                     done.set_exception(outcome)
                 else:
                     done.set_result(outcome)
+
+
+def settle(done: Future[Any], timeout: float) -> Any:
+    """The outcome of a queued record, or TimeoutError if it was withdrawn unwritten.
+
+    A caller told "timed out" may retry (an idempotent retry runs the command
+    again), so what timed out must never be committed later: a record still
+    queued is cancelled. One whose batch is already being written cannot be
+    taken back; its caller waits for the batch (the store's own lock timeout
+    bounds that) and gets what really happened.
+    """
+    try:
+        return done.result(timeout)
+    except TimeoutError:
+        if done.cancel():
+            raise
+    return done.result()
 
 
 Write = Callable[[Any], Any]
@@ -124,8 +148,9 @@ class GroupedWrites:
         )
 
     def run(self, write: Write) -> Any:
-        """Run `write(cursor)` in a committed transaction; its result, or its error."""
-        return self._group.submit((contextvars.copy_context(), write)).result(self._timeout)
+        """Run `write(cursor)` in a committed transaction; its result, or its error
+        (TimeoutError: it was still queued after `timeout` and is not written)."""
+        return settle(self._group.submit((contextvars.copy_context(), write)), self._timeout)
 
     def close(self) -> None:
         self._group.close()

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +50,10 @@ class SubjectKeys:
         """Subjects erased by this process: a read that fetched the key just before the
         erasure must not put it back in the cache (erasures are rare; the set stays small)."""
         self._lock = threading.Lock()
+        self.erase_listeners: list[Callable[[str], None]] = []
+        """Called with the subject id after each erasure: every service's erasure (on
+        request, on SubjectErased, by culling) ends here, so whatever else keeps a
+        trace of the subject (remembered idempotent answers) is forgotten with it."""
         if isinstance(datastore, PostgresDatastore):
             table = sql.Identifier(datastore.schema, "subject_key")
             self._create: Any = sql.SQL(
@@ -118,6 +123,8 @@ class SubjectKeys:
         with self._lock:
             self._erased_here.add(subject_id)
             self._cache[subject_id] = (None, time.monotonic())
+        for listener in self.erase_listeners:
+            listener(subject_id)
 
     def _row(self, subject_id: str) -> tuple[bool, str | None]:
         """(a row exists, its wrapped key)."""
@@ -153,6 +160,10 @@ class Sealer:
 
     def __init__(self, keys: SubjectKeys) -> None:
         self._keys = keys
+
+    @property
+    def keys(self) -> SubjectKeys:
+        return self._keys
 
     def seal(self, subject_id: str, text: str) -> str:
         key = self._keys.key(subject_id, create=True)

@@ -31,24 +31,23 @@ from services.runtime.audit_anchor import AuditAnchoring
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.group_commit import group_writes
-from services.runtime.guards import (
-    BodyLimit,
-    Idempotency,
-    IdempotencyStore,
-    StoreCircuit,
-    WriteRateLimit,
-)
+from services.runtime.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
 from services.runtime.http import HttpMetrics, ReadinessCheck, TraceContext, operations_router
+from services.runtime.idempotency import Idempotency, IdempotencyStore
 from services.runtime.identity import SubjectIdFactory
 from services.runtime.kafka import broker_security, ensure_topics
 from services.runtime.leadership import leadership_for
 from services.runtime.openapi import document_problem_responses
+from services.runtime.privacy import Sealer
 from services.runtime.problems import install_problem_handlers
 from services.runtime.relay import OutboxRelay, RelayMetrics, Translator
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions
 
 log = logging.getLogger(__name__)
+
+IDEMPOTENCY_PURGE_SECONDS = 300.0
+"""Expired idempotency keys are also purged with every claim; this round covers quiet times."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +152,19 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     # Concurrent commands share SQLite's one writer a batch at a time (before the
     # idempotency claim wraps the recorder's inserts).
     writes = group_writes(parts.app.recorder, parts.name)
+    idempotency = IdempotencyStore(
+        parts.app.recorder.datastore,  # type: ignore[attr-defined]
+        writes=writes,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+    )
+    idempotency.tie_to(parts.app.recorder)
+    sealer = getattr(parts.app, "sealer", None)
+    if isinstance(sealer, Sealer):  # erasing a subject forgets the keys tied to them
+        sealer.keys.erase_listeners.append(idempotency.forget_subject)
+    schedules = [
+        *parts.schedules,
+        Schedule("idempotency-expiry", IDEMPOTENCY_PURGE_SECONDS, idempotency.purge_expired),
+    ]
     schedule_failures = Counter(
         "samverkan_schedule_failures",
         "Scheduled rounds (expiry, overdue checks) that failed and will be retried.",
@@ -170,7 +182,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         background["broker"] = asyncio.create_task(
             _start_broker(broker, settings, topics), name=f"{parts.name}-broker"
         )
-        for schedule in parts.schedules:
+        for schedule in schedules:
             background[schedule.name] = asyncio.create_task(
                 _run_on_schedule(schedule, schedule_failures), name=f"{parts.name}-{schedule.name}"
             )
@@ -227,11 +239,14 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         "consumer": consumer_ready,
     }
     http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
-    idempotency = IdempotencyStore(parts.app.recorder.datastore, writes=writes)  # type: ignore[attr-defined]
-    idempotency.tie_to(parts.app.recorder)
     http.add_middleware(Idempotency, store=idempotency)
+    http.add_middleware(DuplicateKeys)
     http.add_middleware(
-        WriteRateLimit, per_second=settings.write_rate_per_second, burst=settings.write_burst
+        RateLimit,
+        write_per_second=settings.write_rate_per_second,
+        write_burst=settings.write_burst,
+        read_per_second=settings.read_rate_per_second,
+        read_burst=settings.read_burst,
     )
     http.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     http.add_middleware(StoreCircuit)

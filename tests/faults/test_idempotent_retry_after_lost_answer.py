@@ -33,13 +33,14 @@ BODY = {
 
 
 def lose_answers(settings: RuntimeSettings, backend: str) -> None:
-    """From now on the database refuses to remember any answer (status other than 0)."""
+    """From now on the database refuses to remember any answer (a status above 0; the
+    claim before the command runs, -1, and its "applied" mark, 0, are still stored)."""
     if backend == "sqlite":
         with sqlite3.connect(settings.var_dir / "consent.db") as db:
             for when in ("INSERT", "UPDATE"):
                 db.execute(
-                    f"CREATE TRIGGER lose_{when.lower()} BEFORE {when} ON idempotency "
-                    "WHEN NEW.status <> 0 BEGIN SELECT RAISE(ABORT, 'answer lost'); END"
+                    f"CREATE TRIGGER lose_{when.lower()} BEFORE {when} ON idempotent_request "
+                    "WHEN NEW.status > 0 BEGIN SELECT RAISE(ABORT, 'answer lost'); END"
                 )
         return
     schema = f"{settings.database_schema_prefix}consent"
@@ -49,8 +50,8 @@ def lose_answers(settings: RuntimeSettings, backend: str) -> None:
             "$$ BEGIN RAISE EXCEPTION 'answer lost'; END $$"
         )
         db.execute(
-            f'CREATE TRIGGER lose BEFORE INSERT OR UPDATE ON "{schema}".idempotency '
-            f'FOR EACH ROW WHEN (NEW.status <> 0) EXECUTE FUNCTION "{schema}".lose()'
+            f'CREATE TRIGGER lose BEFORE INSERT OR UPDATE ON "{schema}".idempotent_request '
+            f'FOR EACH ROW WHEN (NEW.status > 0) EXECUTE FUNCTION "{schema}".lose()'
         )
 
 

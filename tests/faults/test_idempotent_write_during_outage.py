@@ -31,7 +31,7 @@ BODY = {
 
 
 def give(client: httpx.Client, key: str) -> httpx.Response:
-    # One client, one token: the key is scoped to the caller's token.
+    # One client, one principal: the key is scoped to the verified caller.
     return client.post("/v1/consents", json=BODY, headers={"Idempotency-Key": key}, timeout=60)
 
 

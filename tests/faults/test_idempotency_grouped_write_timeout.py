@@ -1,0 +1,75 @@
+"""Fault: a grouped write times out while queued behind a slow batch (issue #18, item 3).
+
+Its caller is told it failed (and an idempotent retry may run the command
+again), so it must never be committed afterwards: a timed-out write still in
+the queue is cancelled. A write whose batch is already running cannot be
+taken back; its caller waits for it and is told what really happened.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.sqlite import SQLiteDatastore
+
+from services.runtime.group_commit import GroupedWrites
+
+
+@pytest.fixture
+def datastore(tmp_path: Path) -> SQLiteDatastore:
+    store = SQLiteDatastore(str(tmp_path / "writes.db"))
+    with store.transaction(commit=True) as cursor:
+        cursor.execute("CREATE TABLE items (name TEXT PRIMARY KEY)")
+    return store
+
+
+def names(datastore: SQLiteDatastore) -> set[str]:
+    with datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT name FROM items")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def insert(name: str) -> Any:
+    return lambda cursor: cursor.execute("INSERT INTO items VALUES (?)", (name,))
+
+
+def test_a_queued_write_that_timed_out_is_never_committed(datastore: SQLiteDatastore) -> None:
+    writes = GroupedWrites(datastore, "test", timeout=0.3)
+    holding, gate = threading.Event(), threading.Event()
+
+    def hold(_: Any) -> None:
+        holding.set()
+        gate.wait(5)
+
+    blocker = threading.Thread(target=writes.run, args=(hold,))
+    blocker.start()
+    try:
+        assert holding.wait(5)
+        with pytest.raises(TimeoutError):
+            writes.run(insert("late"))  # queued behind the held batch, then given up
+    finally:
+        gate.set()
+        blocker.join()
+    writes.run(insert("after"))  # the queue has moved on
+    writes.close()
+    assert names(datastore) == {"after"}
+
+
+def test_a_running_write_is_waited_for_and_its_outcome_reported(
+    datastore: SQLiteDatastore,
+) -> None:
+    writes = GroupedWrites(datastore, "test", timeout=0.2)
+
+    def slow(cursor: Any) -> str:
+        threading.Event().wait(0.6)  # already running when its caller's time is up
+        cursor.execute("INSERT INTO items VALUES ('slow')")
+        return "stored"
+
+    try:
+        assert writes.run(slow) == "stored"  # the truth, not a TimeoutError
+    finally:
+        writes.close()
+    assert names(datastore) == {"slow"}
