@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from contracts import CaseOpened, ErasureReason, SubjectErasedV2
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.culling import UpstreamActivity
-from services.consent.domain import GivenBy, SubjectErasure
+from services.consent.domain import ErasureNotPermitted, GivenBy, SubjectErasure, UnknownSubject
 from services.consent.translate import to_integration_event
 from services.runtime.privacy import ERASED
 from services.runtime.settings import RuntimeSettings
@@ -155,3 +155,21 @@ def test_gallring_two_replicas_culling_at_once_store_one_erasure(
     with pytest.raises(IntegrityError):
         application.save(second)
     assert len(erasures(application)) == 1
+
+
+def test_erasure_on_request_needs_the_platform_unit_and_someone_the_platform_has_seen(
+    application: ConsentApplication,
+) -> None:
+    """Only the configured unit erases; a subject never seen (neither in consent's records
+    nor in another service's events) is refused and nothing is recorded; one seen only
+    upstream is known."""
+    at = T0 + timedelta(days=1)
+    give(application, BUSY, T0)
+    with pytest.raises(ErasureNotPermitted):
+        application.erase_subject(BUSY, erased_by=STAFF, erased_for=SOCIAL, at=at)
+    with pytest.raises(UnknownSubject):
+        application.erase_subject(IDLE, erased_by=STAFF, erased_for=ERASURE_UNIT, at=at)
+    assert erasures(application) == []
+    case_opened_upstream(application, MovableClock(T0), IDLE)
+    application.erase_subject(IDLE, erased_by=STAFF, erased_for=ERASURE_UNIT, at=at)
+    assert [e.subject_id for e in erasures(application)] == [IDLE]

@@ -1,4 +1,5 @@
-"""Consent rules C-1..C-9 as pure domain code: guardians, scope, expiry, decisions."""
+"""Consent rules C-1..C-10 as pure domain code: guardians, scope, expiry, decisions,
+record-level secrecy, and who may erase."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from services.consent.domain import (
     age_on,
     decide,
     end_of_day,
+    may_erase,
+    may_read_record,
+    readable_by,
 )
 
 SUBJECT = "ab" * 32
@@ -297,3 +301,41 @@ def test_c8_a_case_handover_needs_consent_for_case_handover_covering_both_units(
         )
     ]
     assert not decide(later, from_org=SOCIAL, to_org=HEALTH, purpose="case_handover", at=AT).allowed
+
+
+# --- C-10: record-level secrecy ---------------------------------------------------------------
+
+
+def test_c10_a_record_is_read_by_the_units_it_names_and_its_recording_unit_only() -> None:
+    given = consent(parties=[SOCIAL, HEALTH, SCHOOL], recording_unit=SOCIAL)
+    given.change_scope(add=[], remove=[SOCIAL], at=AT + timedelta(hours=1), recorded_by=STAFF)
+    assert readable_by(given, SOCIAL)  # it recorded it, though no longer named
+    assert readable_by(given, HEALTH)
+    assert readable_by(given, SCHOOL)
+    assert not readable_by(given, POLICE)
+    assert may_read_record(POLICE, parties=[POLICE, SCHOOL], recording_unit=None)
+    # A record stored before the recording unit was kept: its parties only.
+    assert not may_read_record(SOCIAL, parties=[HEALTH, SCHOOL], recording_unit=None)
+
+
+def test_c10_a_disclosures_justification_follows_its_record() -> None:
+    disclosure = EmergencyDisclosure.decide(
+        subject_id=SUBJECT,
+        parties=[HEALTH, POLICE],
+        justification="Akut fara.",
+        decided_by=STAFF,
+        decided_at=AT,
+        valid_for=timedelta(hours=1),
+        longest=timedelta(hours=72),
+        recording_unit=HEALTH,
+    )
+    assert [u for u in (SOCIAL, HEALTH, POLICE, SCHOOL) if readable_by(disclosure, u)] == [
+        HEALTH,
+        POLICE,
+    ]
+
+
+def test_erasure_only_by_the_configured_platform_unit_and_by_no_one_unconfigured() -> None:
+    assert may_erase("SE2321000016-IT01", "SE2321000016-IT01")
+    assert not may_erase(SOCIAL, "SE2321000016-IT01")
+    assert not may_erase(SOCIAL, None)
