@@ -2,9 +2,9 @@
 consent view current (eventsourcing Application + EventSourcedProjection).
 
 What is written about an individual (a handover's texts, the SIP's plan and
-follow-ups, a screening's score) is sealed to them before it enters an event and
-unsealed on read (services.runtime.privacy); `SubjectErased` from consent destroys
-their key here.
+follow-ups, a screening's score, where a meeting about them is held) is sealed to
+them before it enters an event and unsealed on read (services.runtime.privacy);
+`SubjectErased` from consent destroys their key here.
 """
 
 from __future__ import annotations
@@ -558,7 +558,12 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
     ) -> Meeting:
         meeting = self.get_meeting(meeting_id)
         meeting.schedule_three_party(
-            unit=unit, starts_at=starts_at, ends_at=ends_at, location=location, at=at, by=by
+            unit=unit,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=self._sealed(meeting.subject_id, location),
+            at=at,
+            by=by,
         )
         self.save(meeting)
         return meeting
@@ -581,13 +586,20 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
             case_unit=case.unit,
             unit=unit,
             other_units=other_units,
-            meeting=meeting,
-            follow_up=follow_up,
+            meeting=self._sealed_occasion(case.subject_id, meeting),
+            follow_up=self._sealed_occasion(case.subject_id, follow_up),
             at=at,
             by=by,
         )
         self.save(planned)
         return planned
+
+    def occasions_of(self, meeting: Meeting) -> list[Occasion]:
+        """The meeting's booked occasions with their places in clear (or "[erased]")."""
+        return [
+            replace(o, location=self.sealer.unseal(meeting.subject_id, o.location) or "")
+            for o in meeting.occasions
+        ]
 
     def get_meeting(self, meeting_id: UUID) -> Meeting:
         meeting = self.find(meeting_id, Meeting)
@@ -698,6 +710,10 @@ class CasesApplication(OutboxApplication, EventSourcedProjection[UUID]):
         stays blank, so the domain's own check for a missing part still holds."""
         text = text.strip()
         return self.sealer.seal(subject_id, text) if text else text
+
+    def _sealed_occasion(self, subject_id: str, occasion: Occasion) -> Occasion:
+        """Where a meeting about the individual is held is free text, sealed like the rest."""
+        return replace(occasion, location=self._sealed(subject_id, occasion.location))
 
     def _sealed_content(self, subject_id: str, content: HandoverContent) -> HandoverContent:
         texts = {

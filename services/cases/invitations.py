@@ -14,7 +14,7 @@ from datetime import datetime
 import icalendar
 
 from contracts.cases import MeetingKind
-from services.cases.domain.meetings import Meeting
+from services.cases.domain.meetings import Meeting, Occasion
 from services.runtime.time import STOCKHOLM
 
 PRODUCT_ID = "-//samverkan//cases//SV"
@@ -26,13 +26,18 @@ SUMMARY = {
 }
 
 
-def invitation(meeting: Meeting, *, sent_at: datetime) -> bytes:
-    """Every booked occasion of the meeting as a VEVENT in one REQUEST calendar."""
+def invitation(
+    meeting: Meeting, *, sent_at: datetime, occasions: list[Occasion] | None = None
+) -> bytes:
+    """Every booked occasion of the meeting as a VEVENT in one REQUEST calendar.
+
+    `occasions` are the meeting's with their places unsealed (the application's
+    ``occasions_of``); without them the meeting's own are used as stored."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST")
-    for occasion in meeting.occasions:
+    for occasion in meeting.occasions if occasions is None else occasions:
         entry = icalendar.Event()
         entry.add("uid", f"{meeting.id}-{occasion.kind.value}@cases.samverkan.se")
         entry.add("dtstamp", sent_at)

@@ -1,19 +1,20 @@
-"""Attack: a database operator (or a stolen backup) reads the reporting store's file and
-finds a deviation's free text and the names of the staff who reported and signed it.
+"""Attack: a database operator (or a stolen backup) reads a service's store file and finds
+a deviation's free text, the names of the staff who reported and signed it, or where a
+meeting about the individual is held.
 
 Issue #18 item 6. A deviation that names no individual used to be stored in clear,
 and the reporter's and signers' names in clear even when it named one, so neither
 erasure nor culling (crypto-shredding) could reach them. Now every narrative and
 every staff name is sealed: with the individual's key when the deviation is about
 one, else with a key of its own record (`record:<deviation id>`). The tests read the
-SQLite files of a running reporting process byte by byte, and erase the individual
-the way consent does (`SubjectErased` v2 on consent's topic, reason culling).
+SQLite files of running reporting and cases processes byte by byte, and erase the
+individual the way consent does (`SubjectErased` v2 on consent's topic, reason culling).
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -60,10 +61,38 @@ def every_text(written: dict[str, dict[str, str]]) -> list[str]:
     return [value for step in written.values() for value in step.values()]
 
 
-def store_bytes(settings: RuntimeSettings) -> bytes:
-    """The reporting store as an operator copies it: the database and its write-ahead log."""
-    parts = [Path(f"{settings.var_dir / 'reporting.db'}{suffix}") for suffix in ("", "-wal")]
+def store_bytes(settings: RuntimeSettings, service: str = "reporting") -> bytes:
+    """A service's store as an operator copies it: the database and its write-ahead log."""
+    database = settings.var_dir / f"{service}.db"
+    parts = [Path(f"{database}{suffix}") for suffix in ("", "-wal")]
     return b"".join(path.read_bytes() for path in parts if path.exists())
+
+
+IOF_CASEWORKER = Actor(
+    "SE2120000001-S101", "SE2120000001-IOF1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER
+)
+AOF_MANAGER = Actor(
+    "SE2120000001-S201", "SE2120000001-AOF1", OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER
+)
+
+
+def erase_as_consent_culls(settings: RuntimeSettings, topic_prefix: str, subject_id: str) -> None:
+    """SubjectErased v2 (reason culling) on consent's topic, as consent's schedule sends it."""
+    erased = SubjectErasedV2(
+        subject_id=subject_id,
+        erasure_id=uuid4(),
+        erased_at=datetime.now(UTC),
+        reason=ErasureReason.CULLING,
+    )
+    message = encode(
+        erased, event_id=str(uuid4()), time=datetime.now(UTC), sequence=1, prev_sequence=0
+    )
+    topic = events_topic("consent", prefix=topic_prefix)
+    asyncio.run(
+        produce_raw(
+            settings.kafka_bootstrap, topic, [(message.key, message.value, message.headers)]
+        )
+    )
 
 
 def report_and_sign(service: Any, written: dict[str, dict[str, str]], **extra: str) -> str:
@@ -119,21 +148,7 @@ def test_after_culling_a_deviation_s_text_and_staff_names_read_as_erased(
     assert subject_id
 
     # Consent's culling schedule erases the individual: SubjectErased v2 on its topic.
-    erased = SubjectErasedV2(
-        subject_id=subject_id,
-        erasure_id=uuid4(),
-        erased_at=datetime.now(UTC),
-        reason=ErasureReason.CULLING,
-    )
-    message = encode(
-        erased, event_id=str(uuid4()), time=datetime.now(UTC), sequence=1, prev_sequence=0
-    )
-    topic = events_topic("consent", prefix=topic_prefix)
-    asyncio.run(
-        produce_raw(
-            runtime_settings.kafka_bootstrap, topic, [(message.key, message.value, message.headers)]
-        )
-    )
+    erase_as_consent_culls(runtime_settings, topic_prefix, subject_id)
 
     with service.client(HEALTH) as health:
 
@@ -165,3 +180,50 @@ def test_after_culling_a_deviation_s_text_and_staff_names_read_as_erased(
     assert marker not in exported.text
     for text in every_text(written):
         assert text not in exported.text
+
+
+def test_a_meeting_s_place_is_sealed_at_rest_and_erased_with_the_individual(
+    start_service: Any, runtime_settings: RuntimeSettings, topic_prefix: str
+) -> None:
+    """Cases: where a meeting about the individual is held is free text ("never the
+    individual's home", but written by hand); it is sealed with their key."""
+    service = start_service("cases")
+    marker = uuid4().hex[:12]
+    place = f"Samtalsrum {marker}, Storgatan 1"
+    soon = datetime.now(UTC) + timedelta(days=3)
+    with service.client(AOF_MANAGER) as aof:
+        body = {
+            "personnummer": TEST_PERSONNUMMER,
+            "municipality_code": "0180",
+            "needs": ["disability"],
+        }
+        registered = aof.post("/v1/cases", json=body)
+        assert registered.status_code == 201, registered.text
+        subject_id = registered.json()["subject_id"]
+        case_id = registered.json()["cases"][0]["id"]
+        planned = aof.post(
+            f"/v1/cases/{case_id}/care-planning-meetings",
+            json={
+                "units": [IOF_CASEWORKER.org_id, HEALTH.org_id],
+                "meeting": {
+                    "starts_at": soon.isoformat(),
+                    "ends_at": (soon + timedelta(hours=1)).isoformat(),
+                    "location": place,
+                },
+                "follow_up": {
+                    "starts_at": (soon + timedelta(days=1)).isoformat(),
+                    "ends_at": (soon + timedelta(days=1, hours=1)).isoformat(),
+                    "location": place,
+                },
+            },
+        )
+        assert planned.status_code == 201, planned.text
+        meeting = f"/v1/meetings/{planned.json()['id']}"
+        assert planned.json()["occasions"][0]["location"] == place
+        assert f"LOCATION:Samtalsrum {marker}" in aof.get(f"{meeting}/invitation.ics").text
+        stored = store_bytes(runtime_settings, "cases")
+        assert marker.encode() not in stored, "the meeting's place is stored in clear"
+
+        erase_as_consent_culls(runtime_settings, topic_prefix, subject_id)
+        wait_for(lambda: aof.get(meeting).json()["occasions"][0]["location"] == ERASED, timeout=30)
+        assert marker not in aof.get(f"{meeting}/invitation.ics").text

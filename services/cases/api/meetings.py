@@ -72,7 +72,8 @@ class MeetingView(BaseModel):
     invitation: str
 
 
-def meeting_view(meeting: Meeting) -> MeetingView:
+def meeting_view(meeting: Meeting, occasions: list[Occasion]) -> MeetingView:
+    """The meeting; `occasions` with their places unsealed (``occasions_of``)."""
     return MeetingView(
         id=meeting.id,
         case_id=meeting.case_id,
@@ -86,7 +87,7 @@ def meeting_view(meeting: Meeting) -> MeetingView:
             OccasionView(
                 kind=o.kind.value, starts_at=o.starts_at, ends_at=o.ends_at, location=o.location
             )
-            for o in meeting.occasions
+            for o in occasions
         ],
         invitation=f"/v1/meetings/{meeting.id}/invitation.ics",
     )
@@ -96,7 +97,13 @@ async def changed_meeting(request: Request, actor: Actor, meeting: Meeting) -> M
     """The meeting as the write left it, its access record written first: who meets
     about the individual, when and where is their personal data."""
     await audit_change(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
-    return meeting_view(meeting)
+    return await _view(request, meeting)
+
+
+async def _view(request: Request, meeting: Meeting) -> MeetingView:
+    """The meeting with its places unsealed (a key lookup: off the event loop)."""
+    occasions = await run_in_threadpool(application(request).occasions_of, meeting)
+    return meeting_view(meeting, occasions)
 
 
 def _require_party(actor: Actor, meeting: Meeting) -> None:
@@ -247,7 +254,7 @@ async def get_meeting(
     meeting = await run_in_threadpool(application(request).get_meeting, meeting_id)
     _require_party(actor, meeting)
     await audit_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
-    return meeting_view(meeting)
+    return await _view(request, meeting)
 
 
 @router.get(
@@ -271,8 +278,9 @@ async def download_invitation(
         purpose=f"meeting:{meeting.kind}",
         action=Action.EXPORTED,
     )
+    occasions = await run_in_threadpool(application(request).occasions_of, meeting)
     return Response(
-        invitation(meeting, sent_at=now(request)),
+        invitation(meeting, sent_at=now(request), occasions=occasions),
         media_type="text/calendar; charset=utf-8; method=REQUEST",
         headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
     )
