@@ -5,7 +5,9 @@ OpenAPI schemas that the ``kubernetes-validate`` package ships (strict: an
 unknown field is an error; no download at test time), and every
 ``SAMVERKAN_*`` variable is parsed by the very settings classes the services
 use, so a renamed setting or a changed port fails here rather than in a
-crash-looping pod.
+crash-looping pod. The services reach Kafka over SASL_SSL only, start in
+production (so the Secret template's placeholders are refused), and network
+policies deny everything but the traffic the platform needs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import copy
 import importlib
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ import yaml
 
 from contracts import PARTITIONS, SERVICES
 from services.runtime.config_docs import settings
+from services.runtime.serve import startup_refusals
 from services.runtime.settings import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,7 +255,10 @@ def test_config_and_secrets_reach_every_service(service):
         "SAMVERKAN_MASTER_KEY",
         "SAMVERKAN_AUDIT_CHAIN_KEY",
         "SAMVERKAN_DATABASE_URL",
+        "SAMVERKAN_KAFKA_SASL_PASSWORD",
     }
+    # Each service logs in to Kafka with a password of its own.
+    assert secret_refs["SAMVERKAN_KAFKA_SASL_PASSWORD"]["key"] == f"kafka-password-{service}"
     (secret,) = documents(SECRET_EXAMPLE)
     for ref in secret_refs.values():
         assert ref["name"] == SECRET
@@ -278,17 +285,63 @@ def test_token_public_key_file_is_mounted_from_the_secret(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_settings_classes_accept_what_the_manifests_set(service, monkeypatch):
-    for name in [k for k in os.environ if k.startswith("SAMVERKAN_")]:
-        monkeypatch.delenv(name)
+def test_the_kafka_ca_file_is_mounted_from_the_secret(service):
+    path = Path(config_map_data()["SAMVERKAN_KAFKA_SSL_CA_FILE"])
+    files = secret_files(service)
+    assert str(path) in files
     (secret,) = documents(SECRET_EXAMPLE)
+    assert files[str(path)] in secret["stringData"]
+
+
+def secret_files(service: str) -> dict[str, str]:
+    """Each file a service's pod gets from the Secret: its path -> the Secret's key."""
+    pod = of_kind("Deployment")[service]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    files: dict[str, str] = {}
+    for mount in container(service)["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        if "secret" not in volume:
+            continue
+        assert volume["secret"]["secretName"] == SECRET
+        assert mount["readOnly"] is True
+        for item in volume["secret"]["items"]:
+            files[f"{mount['mountPath']}/{item['path']}"] = item["key"]
+    return files
+
+
+def manifest_env(service: str, tmp_path: Path, stored: dict[str, str]) -> dict[str, str]:
+    """What the pod's process sees, with ``stored`` as the Secret's values and the
+    files mounted from it written under ``tmp_path``."""
     env = dict(config_map_data())
     for item in container(service)["env"]:
         if "value" in item:
             env[item["name"]] = item["value"]
         else:
-            env[item["name"]] = secret["stringData"][item["valueFrom"]["secretKeyRef"]["key"]]
-    for name, value in env.items():
+            env[item["name"]] = stored[item["valueFrom"]["secretKeyRef"]["key"]]
+    for path, key in secret_files(service).items():
+        local = tmp_path / path.lstrip("/")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_text(stored[key])
+        env = {name: str(local) if value == path else value for name, value in env.items()}
+    return env
+
+
+def real_secret() -> dict[str, str]:
+    """The Secret as an operator fills it in: the template's keys, real values."""
+    (secret,) = documents(SECRET_EXAMPLE)
+    stored = {key: secrets.token_hex(32) for key in secret["stringData"]}
+    stored["database-url"] = "postgresql://samverkan:s3cret@postgres:5432/samverkan"
+    for key, value in secret["stringData"].items():
+        if "-----BEGIN" in value:
+            stored[key] = value
+    return stored
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_settings_classes_accept_what_the_manifests_set(service, monkeypatch, tmp_path):
+    for name in [k for k in os.environ if k.startswith("SAMVERKAN_")]:
+        monkeypatch.delenv(name)
+    for name, value in manifest_env(service, tmp_path, real_secret()).items():
         monkeypatch.setenv(name, value)
 
     runtime = RuntimeSettings()
@@ -299,3 +352,76 @@ def test_settings_classes_accept_what_the_manifests_set(service, monkeypatch):
     assert runtime.database_url is not None
     assert runtime.database_url.startswith("postgresql://")
     assert runtime.token_public_key_file is not None
+    # Kafka over TLS with the service's own SCRAM login, never PLAINTEXT.
+    assert runtime.kafka_security_protocol == "SASL_SSL"
+    assert runtime.kafka_sasl_mechanism == "SCRAM-SHA-512"
+    assert runtime.kafka_sasl_username == f"samverkan-{service}"
+    assert runtime.kafka_ssl_ca_file is not None
+    assert runtime.environment == "production"
+    assert startup_refusals(runtime) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_secret_templates_placeholders_are_refused_at_start_up(service, monkeypatch, tmp_path):
+    """Applied as it is, the template's REPLACE-ME keys stop every pod, by name."""
+    for name in [k for k in os.environ if k.startswith("SAMVERKAN_")]:
+        monkeypatch.delenv(name)
+    (secret,) = documents(SECRET_EXAMPLE)
+    for name, value in manifest_env(service, tmp_path, secret["stringData"]).items():
+        monkeypatch.setenv(name, value)
+
+    refusals = " ".join(startup_refusals(RuntimeSettings()))
+    for variable in ("SUBJECT_KEY", "MASTER_KEY", "AUDIT_CHAIN_KEY"):
+        assert f"SAMVERKAN_{variable} is a published placeholder" in refusals
+
+
+# --- network policies ------------------------------------------------------------------
+
+
+def network_policy(name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = of_kind("NetworkPolicy")[name]["spec"]
+    return spec
+
+
+def selects_every_service(selector: dict[str, Any]) -> bool:
+    return all(
+        selector["matchLabels"].items()
+        <= of_kind("Deployment")[s]["spec"]["template"]["metadata"]["labels"].items()
+        for s in SERVICES
+    )
+
+
+def test_everything_is_denied_by_default():
+    spec = network_policy("default-deny")
+    assert spec["podSelector"] == {}
+    assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"]
+    assert "ingress" not in spec
+    assert "egress" not in spec
+
+
+def test_the_services_reach_only_kafka_postgresql_and_dns():
+    spec = network_policy("samverkan-egress")
+    assert selects_every_service(spec["podSelector"])
+    assert spec["policyTypes"] == ["Egress"]
+    rules = spec["egress"]
+    assert all(rule.get("to") and rule.get("ports") for rule in rules), "no allow-all rule"
+    allowed = {(p["protocol"], p["port"]) for rule in rules for p in rule["ports"]}
+    kafka_port = int(config_map_data()["SAMVERKAN_KAFKA_BOOTSTRAP"].rsplit(":", 1)[1])
+    (secret,) = documents(SECRET_EXAMPLE)
+    database_port = int(secret["stringData"]["database-url"].rsplit(":", 1)[1].split("/")[0])
+    assert allowed == {("TCP", kafka_port), ("TCP", database_port), ("UDP", 53), ("TCP", 53)}
+
+
+def test_only_the_ingress_and_prometheus_reach_the_http_port():
+    spec = network_policy("samverkan-ingress")
+    assert selects_every_service(spec["podSelector"])
+    assert spec["policyTypes"] == ["Ingress"]
+    (rule,) = spec["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": "http"}]
+    assert all(container(s)["ports"][0]["name"] == "http" for s in SERVICES)
+    sources = [peer["namespaceSelector"]["matchLabels"] for peer in rule["from"]]
+    assert sources == [
+        {"kubernetes.io/metadata.name": "ingress-nginx"},
+        {"kubernetes.io/metadata.name": "monitoring"},
+    ]
+    assert all("ipBlock" not in peer for peer in rule["from"])
