@@ -33,7 +33,8 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,8 +68,11 @@ IN_PROGRESS_RETRY_AFTER_SECONDS = 1
 PURGE_BATCH = 100
 """Expired keys deleted per round: bounded work, however many have piled up."""
 
-_ID_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._:-]{0,99}")
-"""What a remembered id may look like: no spaces, so never a name or free text."""
+_ID_SHAPE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{16,128}"
+)
+"""What a remembered id may look like: an object's UUID or a pseudonymous subject id;
+never a name, free text or a member of staff's HSA-id."""
 _EXCHANGED_HEADERS = frozenset(
     {b"content-length", b"content-type", b"idempotency-key", b"transfer-encoding"}
 )
@@ -100,6 +104,17 @@ class IdempotencyClaim:
 
 
 _claim: ContextVar[IdempotencyClaim | None] = ContextVar("idempotency_claim", default=None)
+
+
+@contextmanager
+def holding(claim: IdempotencyClaim) -> Iterator[None]:
+    """Do the request's work as the holder of `claim`: the saves it makes check that
+    it still holds the key, and mark the key "applied" with their events."""
+    token = _claim.set(claim)
+    try:
+        yield
+    finally:
+        _claim.reset(token)
 
 
 def note_subjects(subject_ids: Iterable[str]) -> None:
@@ -334,8 +349,8 @@ class Idempotency:
     """Runs a keyed write once; a retry gets its answer again (module docstring).
 
     The same key with a different body is a client error (422). Only
-    successful answers are remembered: a refusal changed nothing, so a retry
-    is simply judged again.
+    successful answers of requests that stored something are remembered: a
+    refusal, or a read asked by POST, had no effect, so a retry simply runs.
     """
 
     def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
@@ -379,11 +394,8 @@ class Idempotency:
         if claim is None:
             await self._answer_retry(scope, send, held, request_hash)
             return
-        token = _claim.set(claim)
-        try:
+        with holding(claim):
             await self._first(scope, receive, body, send, claim)
-        finally:
-            _claim.reset(token)
 
     async def _answer_retry(
         self, scope: Scope, send: Send, held: Held | None, request_hash: str
@@ -508,7 +520,7 @@ class Idempotency:
             # A claim with nothing stored lets go (one with stored events stays "applied").
             await asyncio.shield(asyncio.to_thread(self._release_quietly, claim))
             raise
-        if 200 <= status < 300:
+        if 200 <= status < 300 and claim.changed:
             # Remembered before the caller sees the answer, so an immediate retry is a
             # replay. Only what identifies the outcome, never the body.
             ids = answer_ids(b"".join(chunks))
@@ -523,8 +535,9 @@ class Idempotency:
                 log.warning("first answer for %s not remembered: %r", scope["path"], error)
                 await asyncio.to_thread(self._release_quietly, claim)
         else:
-            # A refusal or a failure is not remembered: it changed nothing (or, if it
-            # stored events, the key stays "applied"), so a retry is judged again.
+            # A refusal, a failure or a request that stored nothing (a read asked by
+            # POST) is not remembered: it had no effect (or, if it stored events, the
+            # key stays "applied"), so a retry is simply run and judged again.
             await asyncio.to_thread(self._release_quietly, claim)
         for message in held:
             await send(message)

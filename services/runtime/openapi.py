@@ -29,17 +29,18 @@ EVERY_API_ROUTE = {
     "401": "No valid bearer token.",
     "403": "Not permitted: by the policy table, or not a party to the object.",
     "422": "Invalid request: the fields and the rules they break are named.",
+    "429": "Too many requests from this caller; retry after Retry-After seconds.",
     "503": "The service's store is unavailable; retry after Retry-After seconds.",
 }
 WITH_PATH_PARAMETERS = {"404": "No such object."}
 WRITES = {
-    "400": "The body is not JSON.",
+    "400": "The body is not JSON, or repeats a key in an object (the problem names it).",
     "409": "A rule refuses the command in the object's present state; or a retry with "
-    "the same Idempotency-Key is still running; or the first request with that key was "
+    "the same Idempotency-Key is still in progress (retry after Retry-After seconds); or "
+    "the first request with that key was "
     "applied but its answer lost, and the problem's `changed` member lists the ids of what "
     "it created or changed.",
     "413": "The body is larger than the limit.",
-    "429": "Too many writes from this caller; retry after Retry-After seconds.",
 }
 
 

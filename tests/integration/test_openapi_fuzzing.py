@@ -88,9 +88,12 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> RuntimeSettings:
     var_dir.mkdir(parents=True)
     return RuntimeSettings(
         var_dir=var_dir,
+        environment="development",
         kafka_bootstrap="127.0.0.1:9",  # never dialled: the lifespan does not run
         write_burst=1_000_000,
         write_rate_per_second=1_000_000,
+        read_burst=1_000_000,
+        read_rate_per_second=1_000_000,
     )
 
 
