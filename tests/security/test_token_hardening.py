@@ -9,6 +9,7 @@ service refuses both with 401 naming what is wrong (issue #18, item 8).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,10 +23,13 @@ from services.runtime.settings import RuntimeSettings
 from tests.support import POLICE, ServiceProcess
 
 
-@pytest.fixture
-def consent(start_service: Any) -> ServiceProcess:
-    process: ServiceProcess = start_service("consent")
-    return process
+@pytest.fixture(scope="module")
+def consent(module_settings: RuntimeSettings) -> Iterator[ServiceProcess]:
+    """One consent process for the module: every attack here is a single request."""
+    module_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    process = ServiceProcess("consent", module_settings).start()
+    yield process
+    process.stop()
 
 
 def signer_of(settings: RuntimeSettings) -> DevelopmentSigner:
