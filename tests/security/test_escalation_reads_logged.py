@@ -117,7 +117,7 @@ def test_every_answer_with_personal_data_writes_an_access_record(
             )
         return response if response.status_code == 200 else None
 
-    scheduled = wait_for(schedule, timeout=20)
+    scheduled = wait_for(schedule, timeout=30)
     expect(scheduled, COORDINATOR, "/v1/red-threads/{red_thread_id}/meeting", subject)
     expect(
         call(escalation, SOCIAL, "GET", f"{path}/meeting.ics"),
