@@ -409,7 +409,8 @@ class Idempotency:
                 send,
                 409,
                 "Conflict",
-                "the first request with this key is still in progress; retry later",
+                "the first request with this key is still running: in progress here or on "
+                "another replica; retry after Retry-After seconds",
                 retry_after=str(IN_PROGRESS_RETRY_AFTER_SECONDS),
             )
         elif held.status == CLAIMED:

@@ -31,6 +31,7 @@ from tests.support import (
     ServiceProcess,
     made_up_personnummer,
     token,
+    wait_for,
 )
 
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
@@ -203,6 +204,40 @@ def test_keys_are_forgotten_when_their_subject_is_erased_and_after_their_ttl(
         expire_all(runtime_settings)
         keyed(client, "/v1/consents", body, "another")
         assert len(remembered(runtime_settings)) == 1
+
+
+IOF_CASEWORKER = Actor(
+    "SE2120000001-S101", "SE2120000001-IOF1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER
+)
+
+
+def cases_keys(settings: RuntimeSettings) -> int:
+    with sqlite3.connect(settings.var_dir / "cases.db") as db:
+        (count,) = db.execute("SELECT count(*) FROM idempotent_request").fetchone()
+        return int(count)
+
+
+def test_another_service_forgets_a_subjects_keys_on_subject_erased(
+    start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
+) -> None:
+    consent = start_service("consent")
+    cases = start_service("cases")
+    adult = made_up_personnummer("19700303", "468")
+    report = {"personnummer": adult, "municipality_code": "0180", "needs": ["disability"]}
+    with cases.client(IOF_CASEWORKER) as client:
+        registered = keyed(client, "/v1/cases", report, "report-1")
+        assert registered.status_code == 201, registered.text
+    assert cases_keys(runtime_settings) == 1
+    with consent.client(SOCIAL) as client:
+        given = client.post(
+            "/v1/consents",
+            json=consent_body(personnummer=adult, given_by="individual", guardian_name=None),
+        )
+        subject_id = given.json()["subject_id"]
+    with consent.client(ADMIN) as admin:
+        assert admin.post(f"/v1/subjects/{subject_id}/erasure").status_code == 202
+    # SubjectErased reaches cases, whose erasure ends where every erasure ends.
+    wait_for(lambda: cases_keys(runtime_settings) == 0, timeout=30)
 
 
 # --- two replicas on one PostgreSQL ------------------------------------------------------
