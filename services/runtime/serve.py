@@ -68,6 +68,13 @@ def refuse_unsafe_start(service: str, runtime: RuntimeSettings) -> None:
     """Exit (status 1) with one line per unsafe setting, naming it, if there is any."""
     refusals = startup_refusals(runtime)
     if not refusals:
+        if runtime.environment == "production" and runtime.kafka_security_protocol == "PLAINTEXT":
+            # Not refused: compose keeps Kafka on a network of its own. Anywhere else
+            # events with sealed personal data and subject ids cross the wire in clear.
+            log.warning(
+                "SAMVERKAN_KAFKA_SECURITY_PROTOCOL=PLAINTEXT in production: use SASL_SSL "
+                "unless the broker is on a network only the platform reaches (docs/kafka-acls.md)"
+            )
         return
     log.critical("refusing to start: %s", "; ".join(refusals))
     lines = "\n".join(f"  - {refusal}" for refusal in refusals)

@@ -143,6 +143,8 @@ def test_production_starts_with_real_keys_and_verifies_with_the_configured_key(
     )
     assert response.status_code != 401, response.text
     assert created_keys(consent.settings) == []
+    # Kafka in clear is not refused (compose keeps it on its own network), but said.
+    assert "SAMVERKAN_KAFKA_SECURITY_PROTOCOL=PLAINTEXT in production" in consent.logs()
 
 
 def test_development_still_starts_on_the_placeholder_keys(start_service: Any) -> None:
