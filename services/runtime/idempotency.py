@@ -73,6 +73,9 @@ _ID_SHAPE = re.compile(
 )
 """What a remembered id may look like: an object's UUID or a pseudonymous subject id;
 never a name, free text or a member of staff's HSA-id."""
+_NOTHING_TO_READ = frozenset({403, 404, 405, 410})
+"""Read-back answers after which a replay answers with the status and ids alone: no
+such resource to read, or one the caller may write but not read."""
 _EXCHANGED_HEADERS = frozenset(
     {b"content-length", b"content-type", b"idempotency-key", b"transfer-encoding"}
 )
@@ -437,7 +440,7 @@ class Idempotency:
                 kept = [(k, v) for k, v in read_headers if k.lower() == b"content-type"]
                 await _respond(send, held.status, kept + headers, body)
                 return
-            if status not in (404, 405):  # e.g. the caller may no longer read it
+            if status not in _NOTHING_TO_READ:  # e.g. 503: the caller retries later
                 await _respond(send, status, read_headers + headers, body)
                 return
         if held.status == 204:
