@@ -1,4 +1,4 @@
-"""Every read of personal data leaves a trace (issue #18 item 5; docs/threat-model.md, A5).
+"""Every read of personal data leaves a trace (issue #18 item 5; docs/threat-model.md).
 
 The attack: a member of staff reads about a person through a route that writes no
 access-log record (a calendar file, a deadline list, a replayed write, a write whose
@@ -204,6 +204,19 @@ class Platform:
 
     # --- who an answer is about -------------------------------------------------------------
 
+    def learn(self, body: Any, answer: Any) -> None:
+        """After a write: whose subject id its answer names (from the number it was sent),
+        and which objects in it are about whom."""
+        for person in PEOPLE:
+            if (
+                isinstance(body, dict)
+                and body.get("personnummer") == person.personnummer
+                and isinstance(answer, dict)
+                and isinstance(answer.get("subject_id"), str)
+            ):
+                self.subject_ids.setdefault(person, answer["subject_id"])
+        self.own(answer)
+
     def own(self, answer: Any) -> None:
         """Note every object in a write's answer that is about one person (it names their
         subject id): reading it later is reading about them."""
@@ -334,7 +347,7 @@ class Scenario:
             if not response.is_success:
                 pytest.fail(f"{service} {method} {path}: {response.text}")
             if response.content:
-                self.platform.own(response.json())
+                self.platform.learn(body, response.json())
             # The retry a client makes when the answer was lost: a replay is a read too.
             self.platform.request(
                 service,
