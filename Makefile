@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test-deps install run test lint typecheck unit contracts token peek bench chaos clean
+.PHONY: test-deps install run test lint typecheck unit contracts token peek bench chaos clean compose-env
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,18 @@ ORG_ID   ?= SE2321000016-POL1
 token: install
 	@$(PY) -m services.runtime.token_cli --key $${SAMVERKAN_VAR_DIR:-var}/dev-signing-key.pem \
 		--hsa-id $(HSA_ID) --org-id $(ORG_ID) --org-type $(ORG_TYPE) --role $(ROLE)
+
+## The secrets docker-compose.yml requires, random, in .env (0600, git-ignored);
+## never overwrites one. Add SAMVERKAN_TOKEN_ISSUER (production) or
+## SAMVERKAN_ENVIRONMENT=development (a laptop) yourself.
+compose-env:
+	@test ! -e .env || { echo ".env exists; not overwritten" >&2; exit 1; }
+	@umask 077 && $(PYTHON) -c 'import secrets; \
+	print("\n".join(f"{name}={secrets.token_hex(n)}" for name, n in ( \
+	("SAMVERKAN_MASTER_KEY", 32), ("SAMVERKAN_SUBJECT_KEY", 32), \
+	("SAMVERKAN_AUDIT_CHAIN_KEY", 32), ("POSTGRES_PASSWORD", 16), \
+	("GRAFANA_ADMIN_PASSWORD", 16))))' > .env
+	@echo "wrote .env"
 
 ## Print a topic's messages as JSON lines: make peek TOPIC=samverkan.consent.events
 TOPIC ?= samverkan.escalation.events

@@ -313,6 +313,22 @@ def test_grafana_has_no_default_admin_password(compose):
     assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
 
 
+def test_make_compose_env_writes_every_secret_random_and_private(tmp_path):
+    (tmp_path / "Makefile").write_text((ROOT / "Makefile").read_text())
+    (tmp_path / "pyproject.toml").write_text("")
+    make = ["make", "-s", "compose-env", f"PYTHON={sys.executable}"]
+    subprocess.run(make, cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    env_file = tmp_path / ".env"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    assert set(values) == set(SECRETS)
+    assert all(len(value) >= 32 for value in values.values())
+    assert len(set(values.values())) == len(values)
+    again = subprocess.run(make, cwd=tmp_path, capture_output=True, timeout=60, check=False)
+    assert again.returncode != 0, "an existing .env is never overwritten"
+    assert dict(line.split("=", 1) for line in env_file.read_text().splitlines()) == values
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_stack_starts_in_production_only_with_a_real_identity_provider(
     compose, monkeypatch, service
