@@ -21,6 +21,9 @@ from services.runtime.access_log import FOLLOW_UP
 from services.runtime.auth import Actor
 from tests.support import ServiceProcess
 
+# One worker starts the module's platform once (make test runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("administrator-scope")
+
 SOCIAL_MANAGER = Actor(
     "SE2120000001-E001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER
 )
