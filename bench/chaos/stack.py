@@ -123,6 +123,7 @@ class Stack:
             Path(tempfile.mkdtemp(prefix="samverkan-chaos-pg-")), max_connections=300
         )
         self.settings = RuntimeSettings(
+            environment="development",  # a throw-away stack: development keys under var_dir
             kafka_bootstrap=self.broker.bootstrap,
             topic_prefix=f"c{uuid.uuid4().hex[:10]}.samverkan",
             var_dir=var_dir,
