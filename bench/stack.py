@@ -98,10 +98,12 @@ def running_stack(
         "SAMVERKAN_LOG_LEVEL": "WARNING",
         # A throw-away stack with development keys under var_dir, as make run has.
         "SAMVERKAN_ENVIRONMENT": "development",
-        # One load generator is one caller: the per-caller write limit (an abuse
-        # guard) would measure itself instead of the platform.
+        # One load generator is one caller: the per-caller write and read limits
+        # (abuse guards) would measure themselves instead of the platform.
         "SAMVERKAN_WRITE_RATE_PER_SECOND": "1000000",
         "SAMVERKAN_WRITE_BURST": "1000000",
+        "SAMVERKAN_READ_RATE_PER_SECOND": "1000000",
+        "SAMVERKAN_READ_BURST": "1000000",
         **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in stack.ports.items()},
     }
     if postgres:

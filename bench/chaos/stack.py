@@ -156,9 +156,11 @@ class Stack:
             "SAMVERKAN_DATABASE_CONNECT_TIMEOUT_SECONDS": str(s.database_connect_timeout_seconds),
             "SAMVERKAN_RELAY_LOG_CHECK_SECONDS": str(s.relay_log_check_seconds),
             "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": str(s.kafka_session_timeout_ms),
-            # The load is one caller per actor; the per-caller write limit is not under test.
+            # The load is one caller per actor; the per-caller limits are not under test.
             "SAMVERKAN_WRITE_RATE_PER_SECOND": "100000",
             "SAMVERKAN_WRITE_BURST": "100000",
+            "SAMVERKAN_READ_RATE_PER_SECOND": "100000",
+            "SAMVERKAN_READ_BURST": "100000",
             "SAMVERKAN_LOG_LEVEL": self.log_level,
             # A throw-away stack with development keys under var_dir, as make run has.
             "SAMVERKAN_ENVIRONMENT": "development",
