@@ -117,19 +117,15 @@ def chain_key(settings: RuntimeSettings) -> bytes:
     """The audit chain key (32 bytes) from ``SAMVERKAN_AUDIT_CHAIN_KEY`` (64 hex characters).
 
     Unset, a development key is created under var_dir, beside the store, which
-    protects nothing against whoever holds var/ and is therefore refused
-    outside development.
+    protects nothing against whoever holds var/: outside development a service
+    refuses to start without the setting (services.runtime.settings.unsafe_settings,
+    checked by serve), and the operator CLI refuses to use a development key.
     """
     if settings.audit_chain_key is not None:
         value = settings.audit_chain_key.get_secret_value().strip()
         if not _HEX_KEY.fullmatch(value):
             raise ValueError("SAMVERKAN_AUDIT_CHAIN_KEY must be 64 hex characters (32 bytes)")
         return bytes.fromhex(value)
-    if settings.environment != "development":
-        raise ValueError(
-            "SAMVERKAN_AUDIT_CHAIN_KEY is not set: outside development the access log's chain "
-            "key must come from a secret the database does not hold"
-        )
     return bytes.fromhex(read_or_create_secret(settings.var_dir / DEV_CHAIN_KEY_FILE).decode())
 
 

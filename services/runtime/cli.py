@@ -485,6 +485,12 @@ def peek_topic(topic: str) -> None:
 @contextmanager
 def _access_log(settings: RuntimeSettings, service: str) -> Iterator[tuple[AccessAudit, bytes]]:
     """The service's access log and its chain key, read as the service reads them."""
+    if settings.audit_chain_key is None and settings.environment != "development":
+        errors.print(
+            "[red]SAMVERKAN_AUDIT_CHAIN_KEY is not set: the access log is chained under the "
+            "services' key, which must come from the secret store[/red]"
+        )
+        raise typer.Exit(2)
     try:
         key = chain_key(settings)
     except ValueError as error:

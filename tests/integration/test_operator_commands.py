@@ -387,3 +387,13 @@ def test_audit_rechain_refuses_a_log_whose_old_chain_is_broken(env: RuntimeSetti
     refused = runner.invoke(app, ["audit", "rechain", "consent"], terminal_width=200)
     assert refused.exit_code == 1
     assert "record 2" in refused.output
+
+
+def test_audit_commands_refuse_a_development_chain_key_in_production(
+    env: RuntimeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAMVERKAN_ENVIRONMENT", "production")
+    for command in (["audit", "verify", "consent"], ["audit", "rechain", "consent"]):
+        refused = runner.invoke(app, command, terminal_width=200)
+        assert refused.exit_code == 2, refused.output
+        assert "SAMVERKAN_AUDIT_CHAIN_KEY" in refused.output
