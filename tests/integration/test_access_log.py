@@ -26,6 +26,7 @@ from services.reporting.main import create_app as reporting_app
 from services.runtime.access_log import FOLLOW_UP
 from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.auth import Actor
+from services.runtime.broker import free_port
 from services.runtime.identity import SubjectIdFactory, parse_personnummer
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
@@ -288,6 +289,25 @@ def test_a_make_run_store_with_an_unkeyed_log_is_rechained_when_the_service_star
         service.read(IOF_DEPUTY, OTHER, 5)
         assert [r["seq"] for r in service.audit.about_subject(OTHER)] == [1, 2, 3]
         assert service.audit.verify() is None
+    finally:
+        service.audit.close()
+        service.client.app.state.application.close()  # type: ignore[attr-defined]
+
+
+def test_loggkontroll_verify_without_the_anchor_is_a_problem_not_a_pass(
+    runtime_settings: RuntimeSettings,
+) -> None:
+    """Without the anchor a cut tail cannot be ruled out: 503, never "intact"."""
+    unreachable = runtime_settings.model_copy(
+        update={"kafka_bootstrap": f"127.0.0.1:{free_port()}"}
+    )
+    unreachable.var_dir.mkdir(parents=True, exist_ok=True)
+    service = Service(APPS["cases"](unreachable, MovableClock(NOW)), unreachable)
+    try:
+        response = service.call(ADMIN, "GET", "/v1/access-log/verify")
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "anchor" in response.json()["detail"]
     finally:
         service.audit.close()
         service.client.app.state.application.close()  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -227,6 +228,8 @@ def test_a_cut_tail_is_found_even_after_the_service_writes_on(
     write_records(consent, 3)
     time.sleep(1.0)  # several anchoring rounds
     assert_detected(runtime_settings, consent, RECORDS, "anchor")
+    metrics = httpx.get(f"{consent.url}/metrics", timeout=10).text
+    assert "samverkan_audit_log_rewritten 1.0" in metrics  # SamverkanAccessLogRewritten
 
 
 @pytest.fixture
