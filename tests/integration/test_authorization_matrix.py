@@ -132,11 +132,13 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def services(var_dir: Path) -> Iterator[dict[str, Service]]:
+def services(var_dir: Path, kafka: Any) -> Iterator[dict[str, Service]]:
     settings = RuntimeSettings(
         environment="development",  # development keys under var_dir, as the fixtures use
         var_dir=var_dir,
-        kafka_bootstrap="127.0.0.1:9",  # never dialled: the lifespan does not run
+        # No lifespan runs (no relay, no consumers); the access log's chain check reads
+        # its anchor topic, so the broker must be there.
+        kafka_bootstrap=kafka.bootstrap,
         topic_prefix=f"t{uuid4().hex[:12]}.samverkan",
         write_burst=100_000,
     )
