@@ -34,13 +34,13 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 """Probes of the orchestrator and Prometheus: never rate limited (no personal data)."""
 
-_STORE_DOWN = (OperationalError, InterfaceError)
+STORE_DOWN = (OperationalError, InterfaceError)
 """The store library's "database unavailable" errors (as the problem handlers map them)."""
 
 log = logging.getLogger(__name__)
 
 
-async def _problem(
+async def send_problem(
     send: Send,
     status: int,
     title: str,
@@ -48,6 +48,8 @@ async def _problem(
     extensions: dict[str, Any] | None = None,
     **headers: str,
 ) -> None:
+    """Answer with an RFC 9457 problem from outside the app (where its handlers do not
+    reach); `headers` by keyword, ``retry_after="2"`` for Retry-After."""
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
         | (extensions or {})
@@ -58,7 +60,8 @@ async def _problem(
     await send({"type": "http.response.body", "body": body.encode()})
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
+def request_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of a request header (`name` in lower case), or None."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return bytes(value)
@@ -76,9 +79,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = request_header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self._max:
-            await _problem(
+            await send_problem(
                 send, 413, "Content Too Large", f"bodies are limited to {self._max} bytes"
             )
             return
@@ -95,7 +98,7 @@ class BodyLimit:
         try:
             await self._app(scope, limited, send)
         except _TooLarge:
-            await _problem(
+            await send_problem(
                 send, 413, "Content Too Large", f"bodies are limited to {self._max} bytes"
             )
 
@@ -113,7 +116,7 @@ def verified_principal(scope: Scope) -> Actor | None:
     same caller can spell a header many ways and refresh a token at will.
     """
     verifier = getattr(getattr(scope.get("app"), "state", None), "token_verifier", None)
-    raw = _header(scope, b"authorization")
+    raw = request_header(scope, b"authorization")
     if not isinstance(verifier, TokenVerifier) or raw is None:
         return None
     scheme, _, token = raw.decode("latin-1").partition(" ")
@@ -178,7 +181,7 @@ class RateLimit:
             buckets = self._writes if writing else self._reads
             wait = buckets.take(hashlib.sha256(caller.encode()).digest())
             if wait > 0:
-                await _problem(
+                await send_problem(
                     send,
                     429,
                     "Too Many Requests",
@@ -218,7 +221,7 @@ def duplicated_key(body: bytes) -> str | None:
 def _json_body(scope: Scope) -> bool:
     """Whether the app would read this request's body as JSON (FastAPI does when no
     content type is given, too)."""
-    content_type = _header(scope, b"content-type")
+    content_type = request_header(scope, b"content-type")
     if content_type is None:
         return scope["method"] in WRITE_METHODS
     media = content_type.split(b";", 1)[0].strip().lower()
@@ -247,7 +250,7 @@ class DuplicateKeys:
         field = duplicated_key(body) if body.strip() else None
         if field is not None:
             shown = field[:120]
-            await _problem(
+            await send_problem(
                 send,
                 400,
                 "Bad Request",
@@ -299,7 +302,7 @@ class StoreCircuit:
             return
         opened_at = self.opened_at
         if opened_at is not None and time.monotonic() - opened_at < self._open_seconds:
-            await _problem(
+            await send_problem(
                 send,
                 503,
                 "Service Unavailable",

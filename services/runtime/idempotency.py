@@ -47,10 +47,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.runtime.auth import Actor
 from services.runtime.group_commit import GroupedWrites
 from services.runtime.guards import (
-    _STORE_DOWN,
+    STORE_DOWN,
     WRITE_METHODS,
-    _header,
-    _problem,
+    request_header,
+    send_problem,
     verified_principal,
 )
 from services.runtime.problems import STORE_RETRY_AFTER_SECONDS
@@ -361,7 +361,7 @@ class Idempotency:
         self._store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key_header = _header(scope, b"idempotency-key")
+        key_header = request_header(scope, b"idempotency-key")
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or key_header is None:
             await self._app(scope, receive, send)
             return
@@ -370,7 +370,9 @@ class Idempotency:
             await self._app(scope, receive, send)
             return
         if not 1 <= len(key_header) <= 200:
-            await _problem(send, 422, "Invalid request", "Idempotency-Key must be 1-200 characters")
+            await send_problem(
+                send, 422, "Invalid request", "Idempotency-Key must be 1-200 characters"
+            )
             return
         key = scoped_key(principal, scope["method"], scope["path"], key_header)
         body = b""
@@ -382,11 +384,11 @@ class Idempotency:
         request_hash = hashlib.sha256(body).hexdigest()
         try:
             claim, held = await asyncio.to_thread(self._store.claim, key, request_hash)
-        except _STORE_DOWN as error:
+        except STORE_DOWN as error:
             # Out here the app's problem handlers cannot turn it into a 503;
             # nothing has run yet, so the client may simply retry.
             log.warning("idempotency store unavailable for %s: %r", scope["path"], error)
-            await _problem(
+            await send_problem(
                 send,
                 503,
                 "Service Unavailable",
@@ -404,11 +406,11 @@ class Idempotency:
         self, scope: Scope, send: Send, held: Held | None, request_hash: str
     ) -> None:
         if held is not None and held.request_hash != request_hash:
-            await _problem(
+            await send_problem(
                 send, 422, "Invalid request", "this Idempotency-Key was used with another body"
             )
         elif held is None or held.status == RUNNING:
-            await _problem(
+            await send_problem(
                 send,
                 409,
                 "Conflict",
@@ -417,7 +419,7 @@ class Idempotency:
                 retry_after=str(IN_PROGRESS_RETRY_AFTER_SECONDS),
             )
         elif held.status == CLAIMED:
-            await _problem(
+            await send_problem(
                 send,
                 409,
                 "Conflict",
