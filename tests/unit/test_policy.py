@@ -17,6 +17,7 @@ from services.runtime.policy import (
     STAFF,
     Policy,
     Requirement,
+    organisation_of,
     permit,
     require_party,
     route_permissions,
@@ -87,3 +88,10 @@ def test_the_dependency_refuses_with_403_naming_the_rule_and_the_route_table_sho
     assert isinstance(route.requirement, Requirement)
     assert route.requirement.action == "pull"
     assert route.authenticated
+
+
+def test_an_administrators_organisation_is_the_hsa_id_before_the_dash() -> None:
+    """Administrators act for their own organisation (services.runtime.access_log)."""
+    assert organisation_of("SE2321000016-15CQ") == "SE2321000016"
+    assert organisation_of("SE2120000001-IOF1") == "SE2120000001"
+    assert organisation_of("SE2120000001") == "SE2120000001"
