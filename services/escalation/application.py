@@ -519,11 +519,22 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
         return _retrying(run)
 
     def record_monthly_attendance(
-        self, meeting_id: UUID, *, present_orgs: list[str], recorded_by: str, at: datetime
+        self,
+        meeting_id: UUID,
+        *,
+        present_orgs: list[str],
+        recorded_by: str,
+        at: datetime,
+        recorded_by_org: str | None = None,
     ) -> MonthlyMeeting:
         def run() -> MonthlyMeeting:
             meeting = self.get_monthly_meeting(meeting_id)
-            meeting.record_attendance(present_orgs=present_orgs, recorded_by=recorded_by, now=at)
+            meeting.record_attendance(
+                present_orgs=present_orgs,
+                recorded_by=recorded_by,
+                now=at,
+                recorded_by_org=recorded_by_org,
+            )
             self.save(meeting)
             return meeting
 

@@ -246,3 +246,39 @@ def test_e7_a_consultation_is_not_linked_to_another_forums_meeting(
         },
     )
     refused(linked, 403, "E-7")
+
+
+def test_e7_attendance_is_recorded_by_the_unit_keeping_the_minutes_not_any_member(
+    escalation: ServiceProcess,
+) -> None:
+    """A member unit that is not this meeting's minute-taker cannot write the forum's record
+    of who came (and so mark the other units absent): the documentation is the turn of one
+    unit at a time (E-7), attendance as much as the minutes."""
+    series = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/meeting-series",
+        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
+    )
+    assert series.status_code == 201, series.text
+    planned = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{series.json()['id']}/meetings",
+        {"starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()},
+    )
+    assert planned.json()["minute_taker"] == IOF
+    aof_deputy = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+    refused(
+        call(
+            escalation,
+            aof_deputy,
+            "POST",
+            f"/v1/monthly-meetings/{planned.json()['id']}/attendance",
+            {"present_orgs": [AOF]},
+        ),
+        403,
+        "E-7",
+    )

@@ -270,6 +270,21 @@ def test_e7_collaboration_meeting_is_mandatory_for_those_summoned() -> None:
     assert meeting.absent_orgs == [AOF]  # AOF2 was not summoned
 
 
+def test_e7_attendance_is_recorded_by_the_unit_keeping_the_minutes() -> None:
+    starts_at = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
+    meeting = meeting_on(starts_at, ALIGNMENT)
+    assert meeting.minute_taker == IOF
+    with pytest.raises(NotTheMinuteTaker):
+        meeting.record_attendance(
+            present_orgs=[AOF], recorded_by="SE2120000001-D002", now=starts_at, recorded_by_org=AOF
+        )
+    assert meeting.present_orgs is None
+    meeting.record_attendance(
+        present_orgs=[IOF, AOF], recorded_by=DEPUTY, now=starts_at, recorded_by_org=IOF
+    )
+    assert meeting.absent_orgs == [AOF2]
+
+
 def test_e7_attendance_is_recorded_once_the_meeting_started() -> None:
     starts_at = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
     meeting = meeting_on(starts_at)

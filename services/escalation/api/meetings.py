@@ -415,15 +415,19 @@ async def record_monthly_attendance(
     request: Request,
     actor: Annotated[Actor, may("monthly_meeting.record")],
 ) -> MonthlyMeetingView:
-    """Who came; summoned units that did not are recorded absent (E-7)."""
+    """Who came; summoned units that did not are recorded absent (E-7). Recorded by the
+    unit keeping this meeting's minutes."""
     await _meeting_for_member(request, meeting_id, actor)
     application = app_of(request)
     meeting = await run_in_threadpool(
-        application.record_monthly_attendance,
-        meeting_id,
-        present_orgs=list(body.present_orgs),
-        recorded_by=actor.hsa_id,
-        at=now_of(request),
+        partial(
+            application.record_monthly_attendance,
+            meeting_id,
+            present_orgs=list(body.present_orgs),
+            recorded_by=actor.hsa_id,
+            at=now_of(request),
+            recorded_by_org=actor.org_id,
+        )
     )
     return await _meeting_disclosed(request, actor, meeting)
 

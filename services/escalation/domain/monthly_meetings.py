@@ -407,9 +407,21 @@ class MonthlyMeeting(Aggregate):
         )
 
     def record_attendance(
-        self, *, present_orgs: list[str], recorded_by: str, now: datetime
+        self,
+        *,
+        present_orgs: list[str],
+        recorded_by: str,
+        now: datetime,
+        recorded_by_org: str | None = None,
     ) -> None:
-        """E-7: who came; a summoned unit that did not is recorded absent."""
+        """E-7: who came; a summoned unit that did not is recorded absent. Recorded by the
+        unit keeping this meeting's minutes (`recorded_by_org`, when the caller's unit is
+        known): no other member writes the forum's record of who stayed away."""
+        if recorded_by_org is not None and recorded_by_org != self.minute_taker:
+            raise NotTheMinuteTaker(
+                f"attendance at this meeting is recorded by {self.minute_taker}, "
+                "who keeps its minutes (the turn rotates)"
+            )
         if now < self.starts_at:
             raise MonthlyMeetingInvalid("attendance is recorded once the meeting has started")
         if self.present_orgs is not None:
