@@ -179,7 +179,10 @@ class Follower:
         return value
 
     def catch_up(self) -> None:
-        if self.level_in_process():
+        # Level only once no other thread is still catching up: that one cleared the flag
+        # before projecting, and a read must not overtake it (a red thread just pulled
+        # was missing from /v1/deadlines while the overdue schedule was projecting it).
+        if self.level_in_process() and not self._lock.locked():
             return
         with self._lock:
             self._saved_since_catch_up = False
