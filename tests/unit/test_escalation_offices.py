@@ -21,9 +21,9 @@ from services.escalation.domain import (
     CoordinationOffices,
     Escalation,
     RedThread,
-    issuing_organisation,
 )
 from services.escalation.main import DEVELOPMENT_COORDINATION_OFFICES, Settings
+from services.runtime.policy import organisation_of
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OFFICE = "SE2321000016-NVK1"
@@ -61,10 +61,10 @@ def test_the_development_default_serves_the_development_coordinator() -> None:
     assert Settings().offices().serves(OFFICE, "0180")
 
 
-def test_an_hsa_id_is_issued_by_the_organisation_before_its_dash() -> None:
-    assert issuing_organisation("SE2321000016-K001") == "SE2321000016"
-    assert issuing_organisation(OFFICE) == issuing_organisation("SE2321000016-K002")
-    assert issuing_organisation("SE5560000000-K002") != issuing_organisation(OFFICE)
+def test_e3_a_colleague_has_an_hsa_id_of_the_offices_organisation() -> None:
+    assert organisation_of("SE2321000016-K001") == "SE2321000016"
+    assert organisation_of(OFFICE) == organisation_of("SE2321000016-K002")
+    assert organisation_of("SE5560000000-K002") != organisation_of(OFFICE)
 
 
 def pulled() -> RedThread:

@@ -44,7 +44,7 @@ from services.escalation.application import (
     ScheduleMeeting,
 )
 from services.escalation.deadlines import Deadline
-from services.escalation.domain import RedThread, issuing_organisation
+from services.escalation.domain import RedThread
 from services.escalation.policy import may
 from services.runtime.audit import Action
 from services.runtime.auth import Actor
@@ -56,7 +56,7 @@ from services.runtime.edge import (
     audit_accesses,
     subject_id_for,
 )
-from services.runtime.policy import require_party
+from services.runtime.policy import organisation_of, require_party
 from services.runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["red thread"], responses=PROBLEMS)
@@ -290,11 +290,11 @@ def _new_coordinator(actor: Actor, body: CoordinatorRequest) -> str:
             "a red thread is handed on only within your own coordination office",
             rule="E-3",
         )
-    if issuing_organisation(body.coordinator) != issuing_organisation(actor.org_id):
+    if organisation_of(body.coordinator) != organisation_of(actor.org_id):
         raise invalid_field(
             "body.coordinator",
             f"staff of {actor.org_id} have HSA-ids of its organisation "
-            f"({issuing_organisation(actor.org_id)}-…)",
+            f"({organisation_of(actor.org_id)}-…)",
             rule="E-3",
         )
     return body.coordinator

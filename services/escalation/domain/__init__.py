@@ -62,7 +62,7 @@ from services.escalation.domain.monthly_meetings import (
     registration_cutoff,
     term_of,
 )
-from services.escalation.domain.offices import CoordinationOffices, issuing_organisation
+from services.escalation.domain.offices import CoordinationOffices
 from services.escalation.domain.red_thread import (
     ABSENCE_CATEGORY,
     Hold,
@@ -139,7 +139,6 @@ __all__ = [
     "day_is_over",
     "follow_up_overdue_at",
     "inventory_terms",
-    "issuing_organisation",
     "may_act_at",
     "may_pull_red_thread",
     "meeting_deadline",

@@ -1,4 +1,4 @@
-"""Which municipalities each coordination office serves (E-3), and who works there.
+"""Which municipalities each coordination office serves (E-3).
 
 A red thread belongs to the municipality it was pulled in (its
 ``municipality_code``). The coordinator who convenes its meeting works at the
@@ -21,16 +21,6 @@ from dataclasses import dataclass, field
 
 from contracts.base import HSA_ID_PATTERN
 from contracts.escalation import MUNICIPALITY_CODE_PATTERN
-
-
-def issuing_organisation(hsa_id: str) -> str:
-    """The organisation that issued an HSA-id: the part before the ``-``
-    (``SE2321000016`` in ``SE2321000016-K001``; "SE" and the organisation number).
-
-    HSA-ids of staff and of units are issued by their organisation, so a
-    coordination office's staff have HSA-ids of the office's organisation.
-    """
-    return hsa_id.split("-", 1)[0]
 
 
 @dataclass(frozen=True)
