@@ -11,6 +11,7 @@ a key; a claim whose holder died lapses.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -259,6 +260,15 @@ def _slow_inserts(settings: RuntimeSettings, seconds: float) -> None:
             )
 
 
+def _running_claims(settings: RuntimeSettings) -> int:
+    schema = f"{settings.database_schema_prefix}consent"
+    with psycopg.connect(settings.database_url or "", autocommit=True) as db:
+        row = db.execute(
+            f'SELECT count(*) FROM "{schema}".idempotent_request WHERE status = -1'  # noqa: S608
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+
 def _lapse_leases(settings: RuntimeSettings) -> None:
     """As if every running claim's lease had run out (time moved, not waited for)."""
     schema = f"{settings.database_schema_prefix}consent"
@@ -273,7 +283,7 @@ def test_one_replica_wins_a_key_and_a_dead_holders_claim_lapses(
     first = ServiceProcess("consent", settings).start()
     second = ServiceProcess("consent", settings).start()
     try:
-        _slow_inserts(settings, 1.5)
+        _slow_inserts(settings, 3)
         body = consent_body(
             given_by="individual",
             guardian_name=None,
@@ -282,28 +292,32 @@ def test_one_replica_wins_a_key_and_a_dead_holders_claim_lapses(
         answers: dict[str, httpx.Response] = {}
 
         def send(name: str, replica: ServiceProcess, key: str) -> None:
-            with replica.client(SOCIAL) as client:
-                answers[name] = keyed(client, "/v1/consents", body, key)
+            with replica.client(SOCIAL) as client, contextlib.suppress(httpx.HTTPError):
+                answers[name] = keyed(client, "/v1/consents", body, key)  # or none: killed
 
-        racing = threading.Thread(target=send, args=("first", first, "race"))
-        racing.start()
-        time.sleep(0.5)
-        send("second", second, "race")
-        racing.join()
-        assert answers["first"].status_code == 201, answers["first"].text
-        loser = answers["second"]
-        assert loser.status_code == 409, loser.text  # one winner per key across replicas
+        racing = [
+            threading.Thread(target=send, args=(name, replica, "race"))
+            for name, replica in (("first", first), ("second", second))
+        ]
+        for thread in racing:
+            thread.start()
+        for thread in racing:
+            thread.join()
+        # One winner per key across replicas; the other is told to come back.
+        winner, loser = sorted((answers["first"], answers["second"]), key=lambda r: r.status_code)
+        assert winner.status_code == 201, winner.text
+        assert loser.status_code == 409, loser.text
         assert "in progress" in loser.json()["detail"]
         assert int(loser.headers["retry-after"]) >= 1
         send("later", second, "race")
         assert answers["later"].headers["idempotent-replayed"] == "true"
-        assert answers["later"].json()["id"] == answers["first"].json()["id"]
+        assert answers["later"].json()["id"] == winner.json()["id"]
 
         # The holder dies while running: its claim blocks the key only for its lease.
         _slow_inserts(settings, 3)
         dying = threading.Thread(target=send, args=("dying", first, "dead"), daemon=True)
         dying.start()
-        time.sleep(0.5)
+        wait_for(lambda: _running_claims(settings) == 1)  # claimed, now inside its command
         first.kill()
         send("blocked", second, "dead")
         assert answers["blocked"].status_code == 409, answers["blocked"].text
