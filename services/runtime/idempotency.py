@@ -53,7 +53,7 @@ from services.runtime.guards import (
     send_problem,
     verified_principal,
 )
-from services.runtime.problems import STORE_RETRY_AFTER_SECONDS
+from services.runtime.problems import PROBLEM_TYPE_BASE, STORE_RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +371,11 @@ class Idempotency:
             return
         if not 1 <= len(key_header) <= 200:
             await send_problem(
-                send, 422, "Invalid request", "Idempotency-Key must be 1-200 characters"
+                send,
+                422,
+                "Invalid request",
+                "header.Idempotency-Key: must be 1-200 characters",
+                _key_problem(scope, "must be 1-200 characters"),
             )
             return
         key = scoped_key(principal, scope["method"], scope["path"], key_header)
@@ -407,7 +411,11 @@ class Idempotency:
     ) -> None:
         if held is not None and held.request_hash != request_hash:
             await send_problem(
-                send, 422, "Invalid request", "this Idempotency-Key was used with another body"
+                send,
+                422,
+                "Invalid request",
+                "header.Idempotency-Key: this key was used with another body",
+                _key_problem(scope, "this key was used with another body"),
             )
         elif held is None or held.status == RUNNING:
             await send_problem(
@@ -553,6 +561,17 @@ class Idempotency:
             self._store.release(claim)
         except Exception as error:  # the lease lets the key go in the end
             log.warning("idempotency claim not released: %r", error)
+
+
+def _key_problem(scope: Scope, message: str) -> dict[str, Any]:
+    """The problem members naming the Idempotency-Key header as the field at fault."""
+    return {
+        "type": f"{PROBLEM_TYPE_BASE}/invalid-request",
+        "instance": scope["path"],
+        "errors": [
+            {"field": "header.Idempotency-Key", "message": message, "rule": "idempotency-key"}
+        ],
+    }
 
 
 async def _respond(

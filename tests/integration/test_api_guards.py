@@ -48,6 +48,7 @@ def test_a_retried_command_with_the_same_idempotency_key_has_one_effect(
     assert again.headers["location"] == first.headers["location"]
     assert again.headers["idempotent-replayed"] == "true"
     assert other_body.status_code == 422
+    assert other_body.json()["errors"][0]["field"] == "header.Idempotency-Key"
     assert [e["type"] for e in history["events"]].count("ConsentGiven") == 1
 
 
