@@ -28,7 +28,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.runtime.auth import Actor, AuthenticationError, TokenVerifier
-from services.runtime.problems import PROBLEM_TYPE_BASE
+from services.runtime.problems import PROBLEM_TYPE_BASE, STORE_UNAVAILABLE
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -319,7 +319,7 @@ class StoreCircuit:
             await send(message)
 
         await self._app(scope, receive, watch)
-        if status == 503:
+        if scope.get(STORE_UNAVAILABLE):
             self.trip()
-        elif status:
+        elif status and status != 503:
             self.close()

@@ -53,7 +53,11 @@ from services.runtime.guards import (
     send_problem,
     verified_principal,
 )
-from services.runtime.problems import PROBLEM_TYPE_BASE, STORE_RETRY_AFTER_SECONDS
+from services.runtime.problems import (
+    PROBLEM_TYPE_BASE,
+    STORE_RETRY_AFTER_SECONDS,
+    mark_store_unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -392,6 +396,7 @@ class Idempotency:
             # Out here the app's problem handlers cannot turn it into a 503;
             # nothing has run yet, so the client may simply retry.
             log.warning("idempotency store unavailable for %s: %r", scope["path"], error)
+            mark_store_unavailable(scope)
             await send_problem(
                 send,
                 503,

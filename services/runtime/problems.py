@@ -23,7 +23,7 @@ dropped): a rejected body may hold a personnummer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
@@ -54,6 +54,16 @@ logger = logging.getLogger(__name__)
 
 STORE_RETRY_AFTER_SECONDS = 2
 """How long a client should wait before retrying when the store is unavailable."""
+
+STORE_UNAVAILABLE = "samverkan.store_unavailable"
+"""Scope key set on a request whose 503 is a store outage. The store circuit trips on
+these alone: another dependency's 503 (the audit-anchor topic unreadable, say) must
+not make the whole API answer 503 for everyone."""
+
+
+def mark_store_unavailable(scope: MutableMapping[str, Any]) -> None:
+    """Say that this request found the service's store down (see STORE_UNAVAILABLE)."""
+    scope[STORE_UNAVAILABLE] = True
 
 
 class FieldError(BaseModel):
@@ -244,6 +254,7 @@ async def _on_store_unavailable(request: Request, exc: Exception) -> JSONRespons
     load balancers know how to wait one out.
     """
     logger.warning("store unavailable for %s %s: %r", request.method, request.url.path, exc)
+    mark_store_unavailable(request.scope)
     return problem_response(
         request,
         status=503,
