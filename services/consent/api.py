@@ -236,7 +236,13 @@ def _decision_view(decision: Decision, question: Question) -> DecisionView:
 # --- consents ----------------------------------------------------------------------------
 
 
-@router.post("/consents", status_code=201, response_model=Created)
+async def _audit_change(request: Request, actor: Actor, subject_id: str, purpose: str) -> None:
+    """A write about an individual is in their access log like a read (loggkontroll): its
+    answer ties the identity number to the record, or shows the record back."""
+    await audit_access(request, actor, subject_id, purpose=purpose, action=Action.CHANGED)
+
+
+@router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
 async def give_consent(
     body: ConsentRequest,
     request: Request,
@@ -263,6 +269,7 @@ async def give_consent(
     consent_id = await run_in_threadpool(
         _app(request).give_consent, command, at=now, today=stockholm_date(now)
     )
+    await _audit_change(request, actor, subject.subject_id, "consent given")
     response.headers["Location"] = f"/v1/consents/{consent_id}"
     return Created(id=consent_id, subject_id=subject.subject_id)
 
@@ -279,7 +286,9 @@ async def get_consent(
     return _consent_view(consent, _now(request), _app(request))
 
 
-@router.post("/consents/{consent_id}/scope", response_model=ConsentView)
+@router.post(
+    "/consents/{consent_id}/scope", response_model=ConsentView, openapi_extra=PERSONAL_DATA
+)
 async def change_scope(
     consent_id: UUID,
     body: ScopeChange,
@@ -299,6 +308,7 @@ async def change_scope(
         recorded_by=actor.hsa_id,
         at=now,
     )
+    await _audit_change(request, actor, changed.subject_id, "consent scope changed")
     return _consent_view(changed, now, application)
 
 
@@ -315,7 +325,9 @@ async def withdraw_consent(
     )
 
 
-@router.post("/consent-refusals", status_code=201, response_model=Created)
+@router.post(
+    "/consent-refusals", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
+)
 async def refuse_consent(
     body: RefusalRequest,
     request: Request,
@@ -334,6 +346,7 @@ async def refuse_consent(
         recording_unit=actor.org_id,
     )
     refusal_id = await run_in_threadpool(_app(request).refuse_consent, command, at=_now(request))
+    await _audit_change(request, actor, subject_id, "consent refused")
     response.headers["Location"] = f"/v1/consent-refusals/{refusal_id}"
     return Created(id=refusal_id, subject_id=subject_id)
 
@@ -341,7 +354,9 @@ async def refuse_consent(
 # --- disclosures without consent -------------------------------------------------------
 
 
-@router.post("/emergency-disclosures", status_code=201, response_model=Created)
+@router.post(
+    "/emergency-disclosures", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
+)
 async def decide_emergency_disclosure(
     body: EmergencyDisclosureRequest,
     request: Request,
@@ -362,11 +377,17 @@ async def decide_emergency_disclosure(
     disclosure_id = await run_in_threadpool(
         _app(request).decide_emergency_disclosure, command, at=_now(request)
     )
+    await _audit_change(request, actor, subject_id, "emergency disclosure (BrB 24:4)")
     response.headers["Location"] = f"/v1/emergency-disclosures/{disclosure_id}"
     return Created(id=disclosure_id, subject_id=subject_id)
 
 
-@router.post("/unborn-child-disclosures", status_code=201, response_model=Created)
+@router.post(
+    "/unborn-child-disclosures",
+    status_code=201,
+    response_model=Created,
+    openapi_extra=PERSONAL_DATA,
+)
 async def decide_unborn_child_disclosure(
     body: UnbornChildDisclosureRequest,
     request: Request,
@@ -391,6 +412,7 @@ async def decide_unborn_child_disclosure(
     disclosure_id = await run_in_threadpool(
         _app(request).decide_unborn_child_disclosure, command, at=_now(request)
     )
+    await _audit_change(request, actor, subject_id, "unborn-child disclosure (OSL 26:9)")
     response.headers["Location"] = f"/v1/unborn-child-disclosures/{disclosure_id}"
     return Created(id=disclosure_id, subject_id=subject_id)
 

@@ -93,8 +93,28 @@ def test_every_personal_data_route_writes_an_access_record(consent: ServiceProce
         ("POST", "/v1/access-log/subject"): {"json": {"personnummer": NUMBER}},
         ("POST", "/v1/access-log/actor"): {"json": {"hsa_id": SOCIAL.hsa_id}},
     }
+    parties = [SOCIAL.org_id, HEALTH.org_id]
+    # Writes whose answers tie the identity number to the record or show it back.
+    writes = {
+        ("POST", "/v1/consents"): {
+            "json": {"personnummer": NUMBER, "purpose": "case_handover", "parties": parties}
+            | {"form": "written", "informed": True}
+        },
+        ("POST", "/v1/consents/{consent_id}/scope"): {"json": {"add": ["SE2321000016-NVK1"]}},
+        ("POST", "/v1/consent-refusals"): {
+            "json": {"personnummer": NUMBER, "purpose": "sip", "parties": parties}
+            | {"informed": True}
+        },
+        ("POST", "/v1/emergency-disclosures"): {
+            "json": {"personnummer": NUMBER, "parties": parties, "justification": "fara"}
+        },
+        ("POST", "/v1/unborn-child-disclosures"): {
+            "json": {"personnummer": NUMBER, "parties": parties, "justification": "barnet"}
+            | {"consent_sought": True}
+        },
+    }
     for method, path in personal():
-        assert (method, path) in requests | log_reads, f"no test request for {method} {path}"
+        assert (method, path) in requests | log_reads | writes, f"no test request for {path}"
 
     def access_log() -> list[dict[str, Any]]:
         """The log about the subject; this read of it is logged after it is answered."""
@@ -113,6 +133,16 @@ def test_every_personal_data_route_writes_an_access_record(consent: ServiceProce
         assert log[-1]["actor_hsa_id"] == SOCIAL.hsa_id
         assert log[-1]["resource"] == f"{method} {path}"
         assert log[-1]["action"] == "read"
+
+    for (method, path), kwargs in writes.items():
+        before = len(access_log())
+        url = path.format(subject_id=subject_id, consent_id=consent_id)
+        response = call(consent, SOCIAL, method, url, **kwargs)
+        assert response.status_code in (200, 201), (path, response.text)
+        log = access_log()
+        assert len(log) == before + 2, path  # this write, and the administrator's read before
+        assert (log[-1]["actor_hsa_id"], log[-1]["action"]) == (SOCIAL.hsa_id, "changed")
+        assert log[-1]["resource"] == f"{method} {path}"
 
     for (method, path), kwargs in log_reads.items():
         before = len(access_log())
