@@ -49,6 +49,7 @@ def measure(
         "SAMVERKAN_VAR_DIR": str(var_dir),
         "SAMVERKAN_CONSENT_HTTP_PORT": str(port),
         "SAMVERKAN_LOG_LEVEL": "WARNING",
+        "SAMVERKAN_ENVIRONMENT": "development",  # development keys under var_dir
     }
     var_dir.mkdir(parents=True, exist_ok=True)
     signer = DevelopmentSigner.load_or_create(var_dir / "dev-signing-key.pem")
