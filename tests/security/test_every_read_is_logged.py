@@ -205,8 +205,8 @@ class Platform:
     # --- who an answer is about -------------------------------------------------------------
 
     def learn(self, body: Any, answer: Any) -> None:
-        """After a write: whose subject id its answer names (from the number it was sent),
-        and which objects in it are about whom."""
+        """From an answer: whose subject id it names (from the number it was sent), and
+        which objects in it are about whom."""
         for person in PEOPLE:
             if (
                 isinstance(body, dict)
@@ -267,6 +267,10 @@ class Platform:
         )
         if not response.is_success:
             return response
+        if response.content and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            self.learn(body, response.json())
         # A read, or a route that says it discloses personal data, is about whoever the
         # request or the answer points at (a calendar file of their red thread names no
         # one); a write's answer, or a replay's, is a disclosure when it carries their
@@ -346,8 +350,6 @@ class Scenario:
                 return None
             if not response.is_success:
                 pytest.fail(f"{service} {method} {path}: {response.text}")
-            if response.content:
-                self.platform.learn(body, response.json())
             # The retry a client makes when the answer was lost: a replay is a read too.
             self.platform.request(
                 service,
