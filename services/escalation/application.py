@@ -435,6 +435,19 @@ class EscalationApplication(OutboxApplication, EventSourcedProjection[UUID]):
 
         return _retrying(run)
 
+    def agree_to_escalate(
+        self, escalation_id: UUID, *, by: str, by_org: str, by_role: Role, at: datetime
+    ) -> Escalation:
+        """E-6: one party's own agreement that the matter goes further."""
+
+        def run() -> Escalation:
+            escalation = self.get_escalation(escalation_id)
+            escalation.agree(by=by, by_org=by_org, by_role=by_role, at=at)
+            self.save(escalation)
+            return escalation
+
+        return _retrying(run)
+
     def resolve_escalation(
         self,
         escalation_id: UUID,

@@ -723,6 +723,7 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("GET", "/v1/red-threads/{red_thread_id}/meeting.ics"): (f"{thread}/meeting.ics", {}),
         ("GET", "/v1/red-threads/{red_thread_id}/follow-up.ics"): (f"{thread}/follow-up.ics", {}),
         ("GET", "/v1/escalations/{escalation_id}"): (ladder, {}),
+        ("POST", "/v1/escalations/{escalation_id}/agreements"): (f"{ladder}/agreements", {}),
         ("POST", "/v1/escalations/{escalation_id}/steps"): (
             f"{ladder}/steps",
             {

@@ -207,6 +207,7 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     )
     ids["escalation_id"] = ladder["id"]
     walk.call(IOF_CASEWORKER, "GET", "/v1/escalations/{escalation_id}", **ids)
+    walk.call(AOF_DEPUTY, "POST", "/v1/escalations/{escalation_id}/agreements", **ids)
     walk.call(
         IOF_DEPUTY,
         "POST",

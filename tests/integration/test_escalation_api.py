@@ -238,7 +238,25 @@ def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService
     )
     assert_problem(skipped, 422, "E-6")
     assert_problem(not_agreed, 422, "E-6")
+    # No unit agrees for another: IOF naming AOF's agreement is not taken at its word.
+    for_another = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"{path}/steps",
+        {
+            "to_level": "unit_manager",
+            "reason": "Olöst på biträdande nivå.",
+            "written_summary": "Se bifogat underlag.",
+            "agreed_by_orgs": [IOF, AOF],
+        },
+    )
+    assert_problem(for_another, 422, "E-6")
+    assert AOF in for_another.json()["detail"]
     assert len(call(escalation, AOF_DEPUTY, "GET", path).json()["steps"]) == 1
+    agreed = call(escalation, IOF_DEPUTY, "POST", f"{path}/agreements", {})
+    assert agreed.status_code == 200, agreed.text
+    assert agreed.json()["agreed_orgs"] == [IOF]
 
     stepped = call(
         escalation,

@@ -144,6 +144,8 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         },
     )
     ladder = expect(raised, IOF_CASEWORKER, "/v1/escalations", subject)
+    agreed = call(escalation, AOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/agreements")
+    expect(agreed, AOF_DEPUTY, "/v1/escalations/{escalation_id}/agreements", subject)
     stepped = call(
         escalation,
         IOF_DEPUTY,

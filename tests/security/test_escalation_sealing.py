@@ -74,6 +74,7 @@ def test_free_text_without_a_personnummer_is_sealed_and_culled_with_its_record(
         "/v1/escalations",
         {"track": "needs", "responsible_org": IOF, "counterpart_orgs": [AOF], "reason": REASON},
     )
+    call(escalation, AOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/agreements")
     call(
         escalation,
         IOF_DEPUTY,

@@ -72,7 +72,17 @@ def step(
     )
 
 
+AOF_DEPUTY = "SE2120000001-D002"
+
+
+def aof_agrees(escalation: Escalation) -> None:
+    escalation.agree(
+        by=AOF_DEPUTY, by_org=AOF, by_role=Role.DEPUTY_UNIT_MANAGER, at=AT + timedelta(minutes=30)
+    )
+
+
 def to_unit_managers(escalation: Escalation) -> None:
+    aof_agrees(escalation)
     step(
         escalation,
         L.UNIT_MANAGER,
@@ -151,6 +161,40 @@ def test_e6_to_the_unit_managers_in_writing_and_all_agreed() -> None:
     assert escalation.level is L.UNIT_MANAGER
     assert escalation.steps[-1].agreed_by_orgs == [IOF, AOF]
     assert escalation.steps[-1].written_summary is not None
+
+
+def test_e6_no_unit_agrees_for_another() -> None:
+    escalation = raised()
+    summary = "Skriftligt underlag."
+
+    with pytest.raises(EscalationNotAgreed) as for_another:
+        step(
+            escalation, L.UNIT_MANAGER, Role.DEPUTY_UNIT_MANAGER, agreed=[IOF, AOF], summary=summary
+        )
+
+    assert for_another.value.rule == "E-6"
+    assert AOF in for_another.value.message
+    assert escalation.level is L.DEPUTY_UNIT_MANAGER
+    aof_agrees(escalation)
+    assert escalation.agreements == {AOF: AOF_DEPUTY}
+    step(escalation, L.UNIT_MANAGER, Role.DEPUTY_UNIT_MANAGER, summary=summary)
+    assert escalation.steps[-1].agreed_by_orgs == [IOF, AOF]
+    assert escalation.agreements == {}  # given for one step at a time
+
+
+def test_e6_only_a_party_at_the_current_step_agrees() -> None:
+    escalation = raised()
+
+    with pytest.raises(EscalationNotYours):
+        escalation.agree(
+            by="SE2321000016-P001",
+            by_org="SE2321000016-POL1",
+            by_role=Role.DEPUTY_UNIT_MANAGER,
+            at=AT,
+        )
+    with pytest.raises(EscalationNotYours):
+        escalation.agree(by=CASEWORKER, by_org=AOF, by_role=Role.CASEWORKER, at=AT)
+    assert escalation.agreements == {}
 
 
 def test_e6_department_heads_settle_cost_questions_only() -> None:
@@ -235,7 +279,8 @@ def test_e6_responsibility_for_ongoing_interventions_stays_with_the_deciding_uni
     to_unit_managers(escalation)
     step(escalation, L.DEPARTMENT_HEAD, Role.UNIT_MANAGER, by=UNIT_MANAGER, hours=2)
 
-    published = [to_integration_event(e) for e in escalation.collect_events()]
+    translated = [to_integration_event(e) for e in escalation.collect_events()]
+    published = [p for p in translated if p is not None]  # an agreement stays inside
 
     assert escalation.responsible_org == AOF
     assert [getattr(p, "responsible_org", None) for p in published] == [AOF, AOF, AOF]

@@ -9,6 +9,7 @@ and is logged as an access about `record_owner`.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -64,7 +65,11 @@ class StepRequest(RequestModel):
     )
     agreed_by_orgs: Annotated[list[HsaId], Field(max_length=50)] = Field(
         default_factory=list,
-        description="Every party that agrees it is escalated (all, to the unit managers).",
+        description=(
+            "The parties that agree it is escalated (all, to the unit managers). Each other "
+            "party must first have agreed for itself (POST .../agreements); the caller's "
+            "own unit agrees by taking the step."
+        ),
     )
 
 
@@ -94,6 +99,8 @@ class EscalationView(BaseModel):
     parties: list[str]
     steps: list[StepView]
     next_steps: list[str]
+    agreed_orgs: list[str]
+    """The parties that agreed, each for itself, to take the matter further from here."""
     resolution: str | None
     resolved_at: datetime | None
 
@@ -128,6 +135,7 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
                 escalation.track, escalation.level, cost_question=escalation.cost_question
             )
         ],
+        agreed_orgs=list(escalation.agreements),
         resolution=escalation.resolution.value if escalation.resolution else None,
         resolved_at=escalation.resolved_at,
     )
@@ -210,6 +218,30 @@ async def escalate(
     )
     application = app_of(request)
     escalation = await run_in_threadpool(application.escalate, command, at=now_of(request))
+    return await _disclosed(request, actor, escalation)
+
+
+@router.post(
+    "/escalations/{escalation_id}/agreements",
+    response_model=EscalationView,
+    openapi_extra=PERSONAL_DATA,
+)
+async def agree_to_escalate(
+    escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.step")]
+) -> EscalationView:
+    """The caller's own unit agrees the matter goes further (E-6); no unit agrees for
+    another, so the step to the unit managers waits for each party's own word."""
+    application = app_of(request)
+    escalation = await run_in_threadpool(
+        partial(
+            application.agree_to_escalate,
+            escalation_id,
+            by=actor.hsa_id,
+            by_org=actor.org_id,
+            by_role=actor.role,
+            at=now_of(request),
+        )
+    )
     return await _disclosed(request, actor, escalation)
 
 

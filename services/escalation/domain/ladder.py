@@ -139,6 +139,15 @@ class Escalation(Aggregate):
         agreed_by_orgs: list[str]
         escalated_at: datetime
 
+    class AgreementRecorded(Aggregate.Event):
+        """A party's own agreement that the matter goes further (E-6): each unit says so
+        for itself, so no one can declare another unit's agreement."""
+
+        level: str
+        agreed_by: str
+        agreed_by_org: str
+        agreed_at: datetime
+
     class Resolved(Aggregate.Event):
         subject_id: str | None
         track: str
@@ -228,6 +237,9 @@ class Escalation(Aggregate):
         self.steps = [
             Step(EscalationLevel(level), raised_by, raised_by_org, raised_at, reason, None, [])
         ]
+        self.agreements: dict[str, str] = {}
+        """The parties that agreed, for themselves, to take the matter further from the
+        current step (unit HSA-id -> the member of staff who said so)."""
         self.resolution: EscalationResolution | None = None
         self.resolved_at: datetime | None = None
         self.resolved_by: str | None = None
@@ -239,6 +251,30 @@ class Escalation(Aggregate):
     @property
     def parties(self) -> list[str]:
         return [self.raised_by_org, *self.counterpart_orgs]
+
+    def agree(self, *, by: str, by_org: str, by_role: Role, at: datetime) -> None:
+        """E-6: a party records, for its own unit only, that it agrees the matter goes
+        further ("alla är överens om att ärendet eskaleras", seed 003)."""
+        if self.resolution is not None:
+            raise EscalationAlreadyResolved(f"the matter was resolved ({self.resolution.value})")
+        if by_org not in self.parties:
+            raise EscalationNotYours("only the parties to the matter agree to escalate it")
+        if not may_act_at(self.track, self.level, by_role):
+            raise EscalationNotYours(
+                f"the matter is with the {self.level.value.replace('_', ' ')}s; "
+                f"they agree to take it further, not a {by_role.value.replace('_', ' ')}"
+            )
+        if by_org in self.agreements:
+            return
+        self._agreement_recorded(
+            level=self.level.value, agreed_by=by, agreed_by_org=by_org, agreed_at=at
+        )
+
+    @event(AgreementRecorded)
+    def _agreement_recorded(
+        self, *, level: str, agreed_by: str, agreed_by_org: str, agreed_at: datetime
+    ) -> None:
+        self.agreements[agreed_by_org] = agreed_by
 
     def escalate(
         self,
@@ -271,18 +307,29 @@ class Escalation(Aggregate):
             )
         if not reason.strip():
             raise EscalationStepInvalid("say why the matter is escalated")
+        # The escalating unit agrees by escalating; every other unit for itself
+        # (agree): a unit named here that has not said so is not taken at its word.
+        recorded = {by_org, *self.agreements}
+        unconfirmed = [org for org in dict.fromkeys(agreed_by_orgs) if org not in recorded]
+        if unconfirmed:
+            raise EscalationNotAgreed(
+                "a unit agrees for itself, through its own staff; not recorded by: "
+                f"{', '.join(unconfirmed)}"
+            )
         agreed = list(dict.fromkeys(agreed_by_orgs))
         if to_level is L.UNIT_MANAGER:
             if not (written_summary or "").strip():
                 raise EscalationNotAgreed(
                     "the matter goes to the unit managers in writing: give a written summary"
                 )
-            missing = [org for org in self.parties if org not in agreed]
+            missing = [org for org in self.parties if org not in recorded]
             if missing:
                 raise EscalationNotAgreed(
-                    "everyone must agree the matter is escalated to the unit managers; "
-                    f"not yet agreed: {', '.join(missing)}"
+                    "everyone must agree the matter is escalated to the unit managers, "
+                    "each unit for itself (POST .../agreements); not yet agreed: "
+                    f"{', '.join(missing)}"
                 )
+            agreed = [org for org in self.parties if org in recorded]
         self._escalated(
             subject_id=self.subject_id,
             track=self.track.value,
@@ -319,6 +366,7 @@ class Escalation(Aggregate):
         agreed_by_orgs: list[str],
         escalated_at: datetime,
     ) -> None:
+        self.agreements = {}  # agreement is given for one step at a time
         self.steps.append(
             Step(
                 EscalationLevel(level),
