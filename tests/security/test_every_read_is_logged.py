@@ -829,6 +829,15 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         },
         retry_until_known=True,
     )
+    # Each unit agrees for itself (E-6) before the step to the unit managers.
+    s.write(
+        "escalation",
+        AOF_DEPUTY,
+        "POST",
+        "/v1/escalations/{escalation_id}/agreements",
+        {},
+        escalation_id=raised["id"],
+    )
     s.write(
         "escalation",
         IOF_DEPUTY,
