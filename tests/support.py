@@ -183,6 +183,15 @@ class ServiceProcess:
         return api_client(self.url, self.settings, actor)
 
 
+def call(
+    service: Any, actor: Actor | None, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    """One request to a service (a process or in-process) as `actor`."""
+    with service.client(actor) as client:
+        response: httpx.Response = client.request(method, path, **kwargs)
+        return response
+
+
 def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Everything on a topic right now, read as a partner would (no consumer group)."""
     # A thread of its own, so async tests (with a running loop) can call it too.

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from contracts import OrgType, Role
 from services.consent.api import router
 from services.runtime.auth import Actor
-from tests.support import HEALTH, SOCIAL, ServiceProcess, made_up_personnummer
+from tests.support import HEALTH, SOCIAL, ServiceProcess, call, made_up_personnummer
 
 # The municipality's administrator: an administrator follows up their own organisation's staff.
 ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
@@ -57,11 +57,6 @@ def test_every_read_about_an_individual_is_marked_as_personal_data() -> None:
 @pytest.fixture(scope="module")
 def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
     return module_platform["consent"]
-
-
-def call(service: ServiceProcess, actor: Actor, method: str, path: str, **kwargs: Any) -> Any:
-    with service.client(actor) as client:
-        return client.request(method, path, **kwargs)
 
 
 def test_every_personal_data_route_writes_an_access_record(consent: ServiceProcess) -> None:

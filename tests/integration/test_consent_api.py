@@ -16,6 +16,7 @@ from tests.support import (
     SOCIAL,
     TEST_PERSONNUMMER,
     ServiceProcess,
+    call,
     made_up_personnummer,
 )
 
@@ -28,13 +29,6 @@ OTHER = made_up_personnummer("19850615", "123")
 @pytest.fixture(scope="module")
 def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
     return module_platform["consent"]
-
-
-def call(
-    service: ServiceProcess, actor: Actor, method: str, path: str, **kwargs: Any
-) -> httpx.Response:
-    with service.client(actor) as client:
-        return client.request(method, path, **kwargs)
 
 
 def give(consent: ServiceProcess, personnummer: str = ADULT, **overrides: Any) -> httpx.Response:

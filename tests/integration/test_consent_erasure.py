@@ -4,8 +4,6 @@ topic."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts import OrgType, Role, events_topic
@@ -16,6 +14,7 @@ from tests.support import (
     POLICE,
     SOCIAL,
     ServiceProcess,
+    call,
     made_up_personnummer,
     read_topic,
     wait_for,
@@ -30,11 +29,6 @@ GUARDIAN = "Vårdnadshavare Testsson"
 @pytest.fixture(scope="module")
 def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
     return module_platform["consent"]
-
-
-def call(service: ServiceProcess, actor: Actor, method: str, path: str, **kwargs: Any) -> Any:
-    with service.client(actor) as client:
-        return client.request(method, path, **kwargs)
 
 
 def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(

@@ -10,11 +10,9 @@ and the URL refuses a personnummer with a problem pointing at POST.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from contracts import SUBJECT_ID_PATTERN, OrgType, Role
 from services.runtime.auth import Actor
@@ -23,6 +21,7 @@ from tests.support import (
     POLICE,
     SOCIAL,
     ServiceProcess,
+    call,
     made_up_personnummer,
 )
 
@@ -31,18 +30,6 @@ SOCIAL_MANAGER = Actor(
     "SE2120000001-M001", SOCIAL.org_id, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER
 )
 POLICE_MANAGER = Actor("SE2321000016-M002", POLICE.org_id, OrgType.POLICE, Role.UNIT_MANAGER)
-
-
-@pytest.fixture
-def consent(start_service: Callable[..., ServiceProcess]) -> ServiceProcess:
-    return start_service("consent")
-
-
-def call(
-    service: ServiceProcess, actor: Actor, method: str, path: str, **kw: Any
-) -> httpx.Response:
-    with service.client(actor) as client:
-        return client.request(method, path, **kw)
 
 
 def ask(consent: ServiceProcess, actor: Actor, from_org: str, to_org: str) -> httpx.Response:

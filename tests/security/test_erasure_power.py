@@ -10,26 +10,16 @@ unknown subject is a 404 that publishes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import httpx
 
 from contracts import OrgType, Role, events_topic
 from services.runtime.auth import Actor
-from tests.support import HEALTH, SOCIAL, ServiceProcess, made_up_personnummer, read_topic
+from tests.support import HEALTH, SOCIAL, ServiceProcess, call, made_up_personnummer, read_topic
 
 PLATFORM_UNIT = "SE2321000016-ER01"
 PLATFORM_ADMIN = Actor("SE2321000016-A101", PLATFORM_UNIT, OrgType.HEALTH_CARE, Role.ADMIN)
 OTHER_ADMIN = Actor("SE2120000001-A201", "SE2120000001-IT02", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NUMBER = made_up_personnummer("19660606", "357")
 NEVER_SEEN = "cd" * 32
-
-
-def call(
-    service: ServiceProcess, actor: Actor, method: str, path: str, **kw: Any
-) -> httpx.Response:
-    with service.client(actor) as client:
-        return client.request(method, path, **kw)
 
 
 def known_subject(consent: ServiceProcess) -> str:

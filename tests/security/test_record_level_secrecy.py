@@ -10,11 +10,9 @@ the units it names and the unit that recorded it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from contracts import OrgType, Role
 from services.runtime.auth import Actor
@@ -24,6 +22,7 @@ from tests.support import (
     POLICE,
     SOCIAL,
     ServiceProcess,
+    call,
     made_up_personnummer,
 )
 
@@ -31,18 +30,6 @@ NUMBER = made_up_personnummer("19880808", "246")
 OSL_JUSTIFICATION = "Graviditet och missbruk; barnets skydd kräver uppgiftslämnande."
 EMERGENCY_JUSTIFICATION = "Akut fara för liv; samtycke går inte att inhämta."
 PSYCHIATRY = Actor("SE2321000016-Y001", "SE2321000016-PSY1", OrgType.HEALTH_CARE, Role.CASEWORKER)
-
-
-@pytest.fixture
-def consent(start_service: Callable[..., ServiceProcess]) -> ServiceProcess:
-    return start_service("consent")
-
-
-def call(
-    service: ServiceProcess, actor: Actor, method: str, path: str, **kw: Any
-) -> httpx.Response:
-    with service.client(actor) as client:
-        return client.request(method, path, **kw)
 
 
 def created(response: httpx.Response) -> dict[str, Any]:
