@@ -73,6 +73,20 @@ class AccessRecord:
     purpose: str
     resource: str
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AccessRecord:
+        """The record as a stored row holds it (the chain is checked over this)."""
+        return cls(
+            at=datetime.fromisoformat(row["at"]),
+            actor_hsa_id=row["actor_hsa_id"],
+            actor_org_id=row["actor_org_id"],
+            actor_org_type=row["actor_org_type"],
+            subject_id=row["subject_id"],
+            action=Action(row["action"]),
+            purpose=row["purpose"],
+            resource=row["resource"],
+        )
+
     def canonical(self) -> str:
         fields = asdict(self)
         fields["at"] = self.at.isoformat()
@@ -366,7 +380,7 @@ class AccessAudit:
             if seq != expected:
                 return Break(expected, f"record {expected} is missing: the sequence jumps to {seq}")
             if row["previous_hash"] != previous or row["hash"] != chain(
-                self._key, seq, previous, _record(row)
+                self._key, seq, previous, AccessRecord.from_row(row)
             ):
                 return Break(
                     seq,
@@ -416,13 +430,13 @@ class AccessAudit:
             previous = GENESIS
             for row in rows:
                 if row["previous_hash"] != previous or row["hash"] != unkeyed_chain(
-                    previous, _record(row)
+                    previous, AccessRecord.from_row(row)
                 ):
                     raise LegacyChainBroken(int(row["seq"]))
                 previous = row["hash"]
             previous = GENESIS
             for seq, row in enumerate(rows, start=1):
-                current = chain(self._key, seq, previous, _record(row))
+                current = chain(self._key, seq, previous, AccessRecord.from_row(row))
                 # Ascending, each to a number no larger than its own: never onto a taken one.
                 cursor.execute(
                     f"UPDATE {self._table} SET seq = {p}, previous_hash = {p}, hash = {p} "  # noqa: S608
@@ -437,20 +451,7 @@ def _keyed(key: bytes, first: dict[str, Any]) -> bool:
     return bool(
         int(first["seq"]) == 1
         and first["previous_hash"] == GENESIS
-        and first["hash"] == chain(key, 1, GENESIS, _record(first))
-    )
-
-
-def _record(row: dict[str, Any]) -> AccessRecord:
-    return AccessRecord(
-        at=datetime.fromisoformat(row["at"]),
-        actor_hsa_id=row["actor_hsa_id"],
-        actor_org_id=row["actor_org_id"],
-        actor_org_type=row["actor_org_type"],
-        subject_id=row["subject_id"],
-        action=Action(row["action"]),
-        purpose=row["purpose"],
-        resource=row["resource"],
+        and first["hash"] == chain(key, 1, GENESIS, AccessRecord.from_row(first))
     )
 
 

@@ -60,6 +60,34 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body.encode()})
 
 
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (a guard that must see it before the app does)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read, then the client's own
+    messages (a disconnect, when it comes)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 def request_header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of a request header (`name` in lower case), or None."""
     for key, value in scope.get("headers", ()):
@@ -239,14 +267,7 @@ class DuplicateKeys:
         if scope["type"] != "http" or not _json_body(scope):
             await self._app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         field = duplicated_key(body) if body.strip() else None
         if field is not None:
             shown = field[:120]
@@ -264,16 +285,7 @@ class DuplicateKeys:
                 },
             )
             return
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()  # a disconnect, when it comes
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self._app(scope, replay, send)
+        await self._app(scope, replaying(body, receive), send)
 
 
 class StoreCircuit:

@@ -49,6 +49,8 @@ from services.runtime.group_commit import GroupedWrites
 from services.runtime.guards import (
     STORE_DOWN,
     WRITE_METHODS,
+    read_body,
+    replaying,
     request_header,
     send_problem,
     verified_principal,
@@ -383,12 +385,7 @@ class Idempotency:
             )
             return
         key = scoped_key(principal, scope["method"], scope["path"], key_header)
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         request_hash = hashlib.sha256(body).hexdigest()
         try:
             claim, held = await asyncio.to_thread(self._store.claim, key, request_hash)
@@ -508,15 +505,6 @@ class Idempotency:
     async def _first(
         self, scope: Scope, receive: Receive, body: bytes, send: Send, claim: IdempotencyClaim
     ) -> None:
-        delivered = False
-
-        async def replay_body() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()  # a disconnect, when it comes
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
         status = 500
         location: str | None = None
         chunks: list[bytes] = []
@@ -534,7 +522,7 @@ class Idempotency:
             held.append(message)
 
         try:
-            await self._app(scope, replay_body, capture)
+            await self._app(scope, replaying(body, receive), capture)
         except BaseException:
             # A claim with nothing stored lets go (one with stored events stays "applied").
             await asyncio.shield(asyncio.to_thread(self._release_quietly, claim))

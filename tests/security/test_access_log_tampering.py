@@ -11,14 +11,12 @@ whether the log is intact.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -26,7 +24,7 @@ import psycopg
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.audit import AccessRecord, Action
+from services.runtime.audit import AccessRecord, unkeyed_chain
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import PG_URL, ROOT, ServiceProcess, settings_env
@@ -93,17 +91,7 @@ class Table:
         previous = GENESIS
         updates = []
         for row in self.rows():
-            record = AccessRecord(
-                at=datetime.fromisoformat(row["at"]),
-                actor_hsa_id=row["actor_hsa_id"],
-                actor_org_id=row["actor_org_id"],
-                actor_org_type=row["actor_org_type"],
-                subject_id=row["subject_id"],
-                action=Action(row["action"]),
-                purpose=row["purpose"],
-                resource=row["resource"],
-            )
-            digest = hashlib.sha256(f"{previous}|{record.canonical()}".encode()).hexdigest()
+            digest = unkeyed_chain(previous, AccessRecord.from_row(row))
             updates.append((previous, digest, row["seq"]))
             previous = digest
         for update in updates:
