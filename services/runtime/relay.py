@@ -5,9 +5,20 @@ its events are stored; this relay makes sure they also reach Kafka, in order,
 at least once:
 
 1. read notifications after the recorded position;
-2. translate the public ones into integration events and send them in one
+2. translate the whole batch first, then send the public ones in one
    pipelined batch (every send enqueued before any is awaited);
 3. wait for the broker's acks, then record the new position.
+
+A notification that cannot be translated (its translator raises, the mapper
+can no longer read it) is parked (services.runtime.parked), counted
+(``samverkan_outbox_parked_total``) and passed over: it takes no place in its
+partition's chain, so consumers see no gap, and the relay moves on instead
+of republishing the batch's prefix every few seconds until a deploy. Because
+the batch is translated before anything is sent, nothing is sent twice.
+
+Every key goes to the partition services.runtime.partitioning's
+`event_partition` picks (the catalogue's count, not the topic's), the same
+one ``samverkan outbox republish`` picks.
 
 Each message also carries the W3C ``traceparent`` of the request that stored
 the event (services.runtime.tracing), so consumers log under the same trace.
@@ -29,6 +40,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -39,11 +51,12 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, PersistenceError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from contracts import PARTITIONS, IntegrationEvent, encode
+from contracts import IntegrationEvent, encode
 from contracts.cloudevents import OutgoingMessage
 from services.runtime.kafka import client_options, ensure_topics, producer_options
 from services.runtime.leadership import Leadership, LostLeadership
-from services.runtime.partitioning import KeyPartitioner
+from services.runtime.parked import ParkedNotifications
+from services.runtime.partitioning import catalogue_partitions, event_partition
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPosition, RelayPositions
 from services.runtime.tracing import message_headers, to_domain_event_traced
@@ -70,9 +83,7 @@ def outgoing_message(
     app: Application[Any],
     translate: Translator,
     notification: Notification,
-    partitions: Sequence[int],
     tails: dict[int, int],
-    partitioner: Callable[[bytes, list[int], list[int]], int],
 ) -> tuple[int, OutgoingMessage] | None:
     """The partition and message for a stored event, or None when it stays private.
 
@@ -80,14 +91,16 @@ def outgoing_message(
     predecessor and is advanced. The message carries the trace context the
     event was stored with (``traceparent``, services.runtime.tracing). Used
     by the relay and by ``samverkan outbox republish``, so both send the
-    same bytes with the same ``ce_id``.
+    same bytes with the same ``ce_id`` to the same partition
+    (`event_partition`). Raises when the event cannot be translated;
+    `translate_batch` parks those.
     """
     domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
     event = translate(domain_event)
     if event is None:
         return None
     key = event.partition_key().encode()
-    partition: int = partitioner(key, list(partitions), list(partitions))
+    partition = event_partition(key)
     message = encode(
         event,
         event_id=event_id(notification),
@@ -103,6 +116,52 @@ def outgoing_message(
 
 
 @dataclass(frozen=True)
+class Untranslatable:
+    """A stored event `outgoing_message` could not turn into a message, and why."""
+
+    notification: Notification
+    error: str
+
+
+@dataclass(frozen=True)
+class TranslatedBatch:
+    """A batch of notifications, translated before any of it is sent."""
+
+    messages: list[tuple[int, OutgoingMessage]]
+    untranslatable: list[Untranslatable]
+    tails: dict[int, int]
+
+
+def translate_batch(
+    app: Application[Any],
+    translate: Translator,
+    notifications: Sequence[Notification],
+    tails: dict[int, int],
+) -> TranslatedBatch:
+    """Every public message of a batch, and what could not be translated.
+
+    Translating all before sending any means a failure never leaves a sent
+    prefix behind to be sent again. An untranslatable notification does not
+    advance its partition's tail: the next message names the last one that
+    was really sent as its predecessor, so consumers see no gap. The relay
+    and ``outbox republish`` both use this, so they agree on every
+    ``ce_prevsequence``. `tails` is not changed; the result carries the new ones.
+    """
+    tails = dict(tails)
+    messages: list[tuple[int, OutgoingMessage]] = []
+    untranslatable: list[Untranslatable] = []
+    for notification in notifications:
+        try:
+            outgoing = outgoing_message(app, translate, notification, tails)
+        except Exception as error:  # any failure to translate is parked, whatever it is
+            untranslatable.append(Untranslatable(notification, f"{type(error).__name__}: {error}"))
+            continue
+        if outgoing is not None:
+            messages.append(outgoing)
+    return TranslatedBatch(messages, untranslatable, tails)
+
+
+@dataclass(frozen=True)
 class RelayMetrics:
     leading: Gauge
     published: Counter
@@ -110,6 +169,7 @@ class RelayMetrics:
     head: Gauge
     republishes: Counter
     failures: Counter
+    parked: Counter
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> RelayMetrics:
@@ -150,6 +210,12 @@ class RelayMetrics:
                 ["topic"],
                 registry=registry,
             ),
+            parked=Counter(
+                "samverkan_outbox_parked",
+                "Stored events the relay could not translate, parked and not published.",
+                ["topic"],
+                registry=registry,
+            ),
         )
 
 
@@ -166,6 +232,7 @@ class OutboxRelay:
         positions: RelayPositions,
         metrics: RelayMetrics,
         leadership: Leadership | None = None,
+        parked: ParkedNotifications | None = None,
     ) -> None:
         self._app = app
         self._translate = translate
@@ -174,11 +241,12 @@ class OutboxRelay:
         self._positions = positions
         self._metrics = metrics
         self._leadership = leadership or Leadership()
-        for counter in (metrics.published, metrics.republishes, metrics.failures):
+        self._parked = parked or ParkedNotifications(app.recorder.datastore)  # type: ignore[attr-defined]
+        counters = (metrics.published, metrics.republishes, metrics.failures, metrics.parked)
+        for counter in counters:
             counter.labels(topic)  # present at 0 from the start, so increases are visible
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._partitioner = KeyPartitioner()
         self.position = RelayPosition()
         self.last_error: str | None = None
 
@@ -197,9 +265,8 @@ class OutboxRelay:
             except (KafkaError, OSError, PersistenceError, LostLeadership, psycopg.Error) as error:
                 self._failed(error, backoff)
             except Exception as error:
-                # A notification that cannot be translated is a bug; skipping it
-                # would lose a fact for every consumer. Stay on it, loudly
-                # (readiness reports it), until a fixed version is deployed.
+                # Untranslatable notifications are parked (publish_batch); what
+                # gets here is unexpected: stay on it, loudly (readiness reports it).
                 log.exception("outbox relay for %s cannot publish", self._topic)
                 self._failed(error, backoff)
             await asyncio.sleep(backoff)
@@ -237,12 +304,14 @@ class OutboxRelay:
             await probe.start()
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
-            partitions = await self._catalogue_partitions(producer)
+            partitions = catalogue_partitions(
+                self._topic, await producer.partitions_for(self._topic)
+            )
             checked_at = 0.0
             while True:
+                if not await self._leadership.still_leading():  # a lease check, no round trip
+                    raise LostLeadership(self._topic)
                 if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
-                    if not await self._leadership.still_leading():
-                        raise LostLeadership(self._topic)
                     await self._check_log(probe)
                     checked_at = time.monotonic()
                 published = await self.publish_batch(producer, partitions)
@@ -256,24 +325,12 @@ class OutboxRelay:
             await probe.stop()
             await producer.stop()
 
-    async def _catalogue_partitions(self, producer: AIOKafkaProducer) -> list[int]:
-        """The catalogue's partitions, not whatever the topic has now.
-
-        A consumer tracks its position per ``source#partition``: an event sent
-        to another partition than before is new to it and applied again. A
-        broker that lost its log may re-create the topic on its own, with its
-        default partition count, before we create it as catalogued; keys must
-        still land where they always did.
-        """
-        present = await producer.partitions_for(self._topic)
-        partitions = list(range(PARTITIONS))
-        if not set(partitions) <= set(present):
-            msg = f"{self._topic} has partitions {sorted(present)}; needs {PARTITIONS}"
-            raise RuntimeError(msg)
-        return partitions
-
     async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
-        """One round of read → send all → await acks → record. False when idle."""
+        """One round of read → translate all → send all → await acks → record. False when idle.
+
+        `partitions` are the catalogue's (checked present on the topic); every
+        message goes to the one `event_partition` picks among them.
+        """
         start = self.position.sequence + 1
         notifications = await asyncio.to_thread(
             self._app.recorder.select_notifications, start, self._settings.relay_batch_size
@@ -282,15 +339,11 @@ class OutboxRelay:
             self._healthy()
             return False
         self._metrics.head.labels(self._topic).set(notifications[-1].id)
-        tails = dict(self.position.tails)
+        batch = translate_batch(self._app, self._translate, notifications, self.position.tails)
+        if batch.untranslatable:
+            await asyncio.to_thread(self._park, batch.untranslatable)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
-        for notification in notifications:
-            outgoing = outgoing_message(
-                self._app, self._translate, notification, partitions, tails, self._partitioner
-            )
-            if outgoing is None:
-                continue
-            partition, message = outgoing
+        for partition, message in batch.messages:
             future = await producer.send(
                 self._topic,
                 value=message.value,
@@ -307,12 +360,27 @@ class OutboxRelay:
                 await self._republish_all(f"partition {partition} restarted at {metadata.offset}")
                 return True
             ends[partition] = metadata.offset + 1
-        self.position = RelayPosition(notifications[-1].id, tails, ends)
+        self.position = RelayPosition(notifications[-1].id, batch.tails, ends)
         await asyncio.to_thread(self.record_position, self.position)
         self.last_error = None
         self._metrics.published.labels(self._topic).inc(len(pending))
         self._metrics.position.labels(self._topic).set(self.position.sequence)
         return True
+
+    def _park(self, untranslatable: Sequence[Untranslatable]) -> None:
+        """Record what cannot be translated, before the position passes it; count it once."""
+        for item in untranslatable:
+            notification = item.notification
+            if self._parked.park(self._topic, notification, item.error, datetime.now(UTC)):
+                self._metrics.parked.labels(self._topic).inc()
+                log.error(
+                    "outbox relay for %s parked store position %d (%s v%d), not published: %s",
+                    self._topic,
+                    notification.id,
+                    notification.originator_id,
+                    notification.originator_version,
+                    item.error,
+                )
 
     def record_position(self, position: RelayPosition) -> None:
         """Durably remember how far we got; everything before is on the broker."""

@@ -10,6 +10,14 @@ found by reading the positions before `start`), so a consumer that already
 has them skips them as duplicates, and one that lacks an earlier one sees the
 gap and rewinds.
 
+Each event goes to the partition the relay sent it to: both ask
+services.runtime.partitioning's `event_partition`, which counts the
+catalogue's partitions, not the topic's (a topic grown to more partitions
+would otherwise put events under new ``source#partition`` names, and
+consumers would apply them again; #19). A stored event that cannot be
+translated is passed over as the relay parks it (same predecessors), and
+reported in `Republished.untranslatable`.
+
 Safe beside the running relay: it changes nothing in the store (the relay's
 position is untouched) and consumers order by ``ce_sequence``, not by when a
 message arrived.
@@ -29,8 +37,8 @@ from eventsourcing.application import Application
 from contracts import events_topic
 from services.runtime.application import OutboxApplication
 from services.runtime.kafka import producer_options
-from services.runtime.partitioning import KeyPartitioner
-from services.runtime.relay import Translator, outgoing_message
+from services.runtime.partitioning import catalogue_partitions
+from services.runtime.relay import Translator, translate_batch
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
@@ -58,6 +66,8 @@ class Republished:
     start: int
     stop: int
     messages: int
+    untranslatable: tuple[int, ...] = ()
+    """Store positions that could not be translated (the relay parks them): not sent."""
 
 
 async def republish(
@@ -78,19 +88,19 @@ async def republish(
     try:
         head = await asyncio.to_thread(lambda: log.recorder.max_notification_id() or 0)
         last = head if stop is None else min(stop, head)
-        partitions = sorted(await producer.partitions_for(topic))
-        partitioner = KeyPartitioner()
+        catalogue_partitions(topic, await producer.partitions_for(topic))
         tails: dict[int, int] = {}
+        untranslatable: list[int] = []
 
         def predecessors() -> None:
             """Each partition's last public position before `start` (its ``prevsequence``)."""
+            nonlocal tails
             position = 0
             while position < start - 1:
                 batch = log.recorder.select_notifications(position + 1, READ_BATCH, stop=start - 1)
                 if not batch:
                     break
-                for notification in batch:
-                    outgoing_message(log, translate, notification, partitions, tails, partitioner)
+                tails = translate_batch(log, translate, batch, tails).tails
                 position = batch[-1].id
                 if progress is not None:
                     progress("predecessors", position, start - 1)
@@ -104,14 +114,11 @@ async def republish(
             )
             if not batch:
                 break
+            translated = translate_batch(log, translate, batch, tails)
+            tails = translated.tails
+            untranslatable.extend(item.notification.id for item in translated.untranslatable)
             pending: list[asyncio.Future[Any]] = []
-            for notification in batch:
-                outgoing = outgoing_message(
-                    log, translate, notification, partitions, tails, partitioner
-                )
-                if outgoing is None:
-                    continue
-                partition, message = outgoing
+            for partition, message in translated.messages:
                 pending.append(
                     await producer.send(
                         topic,
@@ -126,7 +133,13 @@ async def republish(
             position = batch[-1].id
             if progress is not None:
                 progress("republish", position - start + 1, last - start + 1)
-        return Republished(topic=topic, start=start, stop=last, messages=sent)
+        return Republished(
+            topic=topic,
+            start=start,
+            stop=last,
+            messages=sent,
+            untranslatable=tuple(untranslatable),
+        )
     finally:
         await producer.stop()
         log.close()

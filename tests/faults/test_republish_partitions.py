@@ -1,0 +1,88 @@
+"""Fault: ``outbox republish`` onto a topic with more partitions than the catalogue says.
+
+Issue #19, item 5. The relay keeps keys on the catalogue's partitions
+(``contracts.PARTITIONS``), but republish spread them over the partitions the
+topic actually had. On a topic grown to more partitions (an operator added
+some, a broker re-created it with its default), republished events landed on
+other partitions, under new ``source#partition`` names, and consumers applied
+them a second time. Both now ask one function (services.runtime.partitioning)
+where a key goes: same event, same partition, same predecessor.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from contracts import PARTITIONS, events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.translate import to_integration_event
+from services.escalation.application import EscalationApplication
+from services.escalation.domain import authorisations_id
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.kafka import ensure_topics
+from services.runtime.partitioning import partition_index
+from services.runtime.republish import republish
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.support import drain_relay, eventually, metric_value, read_topic, running_consumer
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+SUBJECTS = [f"{n:064x}" for n in range(1, 13)]
+
+
+async def test_republish_onto_a_wider_topic_keeps_partitions_and_nothing_applies_twice(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    await ensure_topics(settings, [topic], partitions=PARTITIONS * 2)
+    consent = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    for subject_id in SUBJECTS:
+        consent.give_consent(
+            GiveConsent(
+                subject_id=subject_id,
+                purpose="red_thread_meeting",
+                parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
+                form="written",
+                informed=True,
+                recorded_by="SE2321000016-P001",
+                valid_until=None,
+            ),
+            at=NOW,
+            today=NOW.date(),
+        )
+    await drain_relay(consent, settings, topic)
+
+    done = await republish(settings, "consent", to_integration_event, start=1)
+
+    assert done.messages == len(SUBJECTS)
+    records = read_topic(kafka.bootstrap, topic)
+    assert len(records) == 2 * len(SUBJECTS)
+    placements: dict[bytes, set[tuple[int, bytes]]] = {}
+    for record in records:
+        assert record.key is not None
+        assert record.partition == partition_index(record.key, PARTITIONS)
+        headers = dict(record.headers)
+        placements.setdefault(headers["ce_id"], set()).add(
+            (record.partition, headers["ce_prevsequence"])
+        )
+    # The relay's copy and republish's copy: same partition, same predecessor.
+    assert all(len(placed) == 1 for placed in placements.values()), placements
+
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    async with running_consumer(settings, escalation, ["consent"], "escalation") as metrics:
+        await eventually(
+            lambda: (
+                metric_value(metrics, "handled", topic=topic, outcome="applied")
+                + metric_value(metrics, "handled", topic=topic, outcome="duplicate")
+                == 2 * len(SUBJECTS)
+            )
+        )
+    assert metric_value(metrics, "handled", topic=topic, outcome="applied") == len(SUBJECTS)
+    assert metric_value(metrics, "handled", topic=topic, outcome="duplicate") == len(SUBJECTS)
+    for subject_id in SUBJECTS:
+        view = escalation.repository.get(authorisations_id(subject_id))
+        assert view.version == 2  # opened + noted once
+        assert len(view.consents) == 1

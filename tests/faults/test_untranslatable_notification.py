@@ -1,0 +1,135 @@
+"""Fault: a stored event whose translation raises, in the middle of a relay batch.
+
+Issue #19, item 8. The relay translated and sent a batch one notification at
+a time; when one raised, the sends before it were already out, the round
+failed, and the next round sent that prefix again — every few seconds, until
+a fixed version was deployed, while everything stored after it waited. Now
+the whole batch is translated before any of it is sent, and what cannot be
+translated is parked (recorded in ``relay_parked``, counted by
+``samverkan_outbox_parked_total``), so the relay moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from contracts import events_topic
+from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.translate import to_integration_event
+from services.escalation.application import EscalationApplication
+from services.escalation.domain import authorisations_id
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.parked import ParkedNotifications
+from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPositions, store_env
+from tests.support import PG_URL, eventually, metric_value, read_topic, running_consumer
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+SUBJECTS = [f"{n:064x}" for n in range(1, 9)]
+BROKEN = SUBJECTS[2]
+"""The subject whose event the translator cannot translate (a translator bug)."""
+
+
+def give(consent: ConsentApplication, subject_id: str) -> None:
+    consent.give_consent(
+        GiveConsent(
+            subject_id=subject_id,
+            purpose="red_thread_meeting",
+            parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
+            form="written",
+            informed=True,
+            recorded_by="SE2321000016-P001",
+            valid_until=None,
+        ),
+        at=NOW,
+        today=NOW.date(),
+    )
+
+
+def buggy_translator(domain_event: Any) -> Any:
+    if getattr(domain_event, "subject_id", None) == BROKEN:
+        raise ValueError("translator bug: cannot translate this event")
+    return to_integration_event(domain_event)
+
+
+async def reaches(relay: OutboxRelay, task: asyncio.Task[None], head: int) -> None:
+    deadline = time.monotonic() + 10
+    while relay.position.sequence < head:
+        if task.done():
+            task.result()
+        assert time.monotonic() < deadline, f"relay stuck at {relay.position} of {head}"
+        await asyncio.sleep(0.05)
+
+
+async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_once(
+    runtime_settings: RuntimeSettings,
+    kafka: EmbeddedBroker,
+    store_backend: str,
+    pg_schema_prefix: str,
+) -> None:
+    settings = runtime_settings
+    if store_backend == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+        )
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    consent = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    for subject_id in SUBJECTS[:6]:  # one batch, the broken event third
+        give(consent, subject_id)
+    metrics = RelayMetrics.register(CollectorRegistry())
+    relay = OutboxRelay(
+        app=consent,
+        translate=buggy_translator,
+        topic=topic,
+        settings=settings,
+        positions=RelayPositions(consent.recorder.datastore),  # type: ignore[attr-defined]
+        metrics=metrics,
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await reaches(relay, task, consent.recorder.max_notification_id() or 0)
+        for subject_id in SUBJECTS[6:]:  # later notifications flow too
+            give(consent, subject_id)
+        relay.wake()
+        await reaches(relay, task, consent.recorder.max_notification_id() or 0)
+        await asyncio.sleep(2)  # a few relay rounds and log checks: nothing is sent again
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    records = read_topic(kafka.bootstrap, topic)
+    ce_ids = [dict(r.headers)["ce_id"] for r in records]
+    assert len(ce_ids) == len(SUBJECTS) - 1  # all but the broken one…
+    assert len(set(ce_ids)) == len(ce_ids)  # …each exactly once
+    assert all(r.key != BROKEN.encode() for r in records)
+
+    assert metric_value(metrics, "parked", topic=topic) == 1
+    parked = ParkedNotifications(consent.recorder.datastore).list(topic)  # type: ignore[attr-defined]
+    assert [p.sequence for p in parked] == [3]
+    assert "translator bug" in parked[0].error
+    assert relay.last_error is None  # not failing: readiness stays green
+
+    # The broken event takes no place in its partition's chain: a consumer sees no gap.
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    async with running_consumer(settings, escalation, ["consent"], "escalation") as handled:
+        await eventually(
+            lambda: (
+                metric_value(handled, "handled", topic=topic, outcome="applied")
+                == len(SUBJECTS) - 1
+            )
+        )
+    assert metric_value(handled, "handled", topic=topic, outcome="gap") == 0
+    assert metric_value(handled, "handled", topic=topic, outcome="duplicate") == 0
+    for subject_id in SUBJECTS:
+        if subject_id != BROKEN:
+            assert escalation.repository.get(authorisations_id(subject_id)).version == 2
