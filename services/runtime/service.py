@@ -280,7 +280,9 @@ def _relay(
         settings=settings,
         positions=RelayPositions(datastore),
         metrics=RelayMetrics.register(registry),
-        leadership=leadership_for(datastore, f"samverkan.relay:{topic}"),
+        leadership=leadership_for(
+            datastore, f"samverkan.relay:{topic}", settings.relay_leader_lease_seconds
+        ),
     )
     if isinstance(parts.app, OutboxApplication):
         parts.app.save_listeners.append(relay.wake)

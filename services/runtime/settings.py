@@ -139,6 +139,17 @@ class RuntimeSettings(BaseSettings):
         gt=0,
         description="How often the relay checks that the topic still holds what it published.",
     )
+    relay_leader_lease_seconds: float = Field(
+        15.0,
+        ge=1,
+        le=3600,
+        description=(
+            "PostgreSQL only: a relay leader that stops renewing its lease (process frozen, "
+            "host crashed, network cut) loses the relay lock after this long, and a standby "
+            "replica takes over within about this plus 2 s. The leader renews three times "
+            "per lease; PostgreSQL 14 or newer (idle_session_timeout)."
+        ),
+    )
     kafka_session_timeout_ms: int = Field(
         10_000,
         ge=1_000,
