@@ -13,7 +13,7 @@ from contracts import events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.runtime.broker import EmbeddedBroker
-from services.runtime.leadership import leadership_for
+from services.runtime.leadership import AdvisoryLockLeadership, leadership_for
 from services.runtime.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions, store_env
@@ -94,3 +94,36 @@ async def test_one_replica_relays_and_another_takes_over_where_it_stopped(
 
     ids = [dict(r.headers)["ce_id"] for r in read_topic(kafka.bootstrap, topic)]
     assert len(ids) == len(set(ids)) == 15  # nothing published twice
+
+
+async def test_a_leader_keeps_its_lease_while_it_renews_and_loses_it_when_it_stops(
+    runtime_settings: RuntimeSettings, pg_schema_prefix: str
+) -> None:
+    """The lease (services.runtime.leadership): renewed, it outlives several leases;
+    unrenewed (a frozen event loop), the server ends the lock session within the lease,
+    a contender takes over, and the old leader says so without a round trip."""
+    settings = runtime_settings.model_copy(
+        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+    )
+    app = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
+    )
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    name = f"samverkan.relay:{pg_schema_prefix}lease"
+    first = AdvisoryLockLeadership(datastore, name, lease_seconds=1.0)
+    second = AdvisoryLockLeadership(datastore, name, lease_seconds=1.0)
+    await first.acquire()
+    contender = asyncio.create_task(second.acquire())
+    try:
+        await asyncio.sleep(3.5)  # three leases, renewed
+        assert not contender.done()
+        assert await first.still_leading()
+
+        assert first._renewing is not None
+        first._renewing.cancel()  # stops renewing, as a frozen process does
+        await asyncio.wait_for(contender, timeout=3.0)
+        assert not await first.still_leading()
+    finally:
+        contender.cancel()
+        await first.release()
+        await second.release()
