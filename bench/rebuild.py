@@ -48,7 +48,7 @@ from services.reporting.rebuild import UPSTREAM
 from services.reporting.rebuild import statistics as statistics_projection
 from services.runtime.broker import EmbeddedBroker, free_port
 from services.runtime.kafka import ensure_topics, producer_options
-from services.runtime.partitioning import KeyPartitioner
+from services.runtime.partitioning import event_partition
 from services.runtime.rebuild import rebuild
 from services.runtime.republish import StoredLog
 from services.runtime.settings import RuntimeSettings
@@ -122,16 +122,13 @@ async def fill_topics(settings: RuntimeSettings, count: int) -> None:
     producer = AIOKafkaProducer(**{**producer_options(settings), "linger_ms": 20})
     await producer.start()
     try:
-        partitioner = KeyPartitioner()
         sequences: dict[str, int] = {}
         tails: dict[tuple[str, int], int] = {}
         pending = []
         for n in range(count):
             event = _event(n)
             topic = topics[event.service]
-            partitions = sorted(await producer.partitions_for(topic))
-            key = event.partition_key().encode()
-            partition: int = partitioner(key, partitions, partitions)
+            partition = event_partition(event.partition_key().encode())  # as the relay picks
             sequence = sequences[topic] = sequences.get(topic, 0) + 1
             message = encode(
                 event,

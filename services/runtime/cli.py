@@ -268,8 +268,14 @@ def outbox_republish(
     typer.echo(
         json.dumps(
             {"topic": done.topic, "from": done.start, "to": done.stop, "messages": done.messages}
+            | {"untranslatable": list(done.untranslatable)}
         )
     )
+    if done.untranslatable:
+        errors.print(
+            "[yellow]not sent, cannot be translated (the relay parks these): "
+            f"{', '.join(map(str, done.untranslatable))}[/yellow]"
+        )
     if done.stop < start:
         errors.print(f"[yellow]nothing stored at or after position {start}[/yellow]")
         raise typer.Exit(1)

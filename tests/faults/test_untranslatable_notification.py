@@ -27,6 +27,7 @@ from services.escalation.domain import authorisations_id
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.parked import ParkedNotifications
 from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.republish import republish
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions, store_env
 from tests.support import PG_URL, eventually, metric_value, read_topic, running_consumer
@@ -133,3 +134,16 @@ async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_
     for subject_id in SUBJECTS:
         if subject_id != BROKEN:
             assert escalation.repository.get(authorisations_id(subject_id)).version == 2
+
+    # `outbox republish` passes over it the same way: same messages, same predecessors.
+    again = await republish(settings, "consent", buggy_translator, start=1)
+    assert again.untranslatable == (3,)
+    assert again.messages == len(SUBJECTS) - 1
+    chains: dict[bytes, set[tuple[int, bytes]]] = {}
+    for record in read_topic(kafka.bootstrap, topic):
+        headers = dict(record.headers)
+        chains.setdefault(headers["ce_id"], set()).add(
+            (record.partition, headers["ce_prevsequence"])
+        )
+    assert len(chains) == len(SUBJECTS) - 1
+    assert all(len(placed) == 1 for placed in chains.values()), chains
