@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any, Generic, TypeVar
 
 from eventsourcing.persistence import DatabaseError, IntegrityError, OperationalError
@@ -47,6 +47,7 @@ class GroupCommit(Generic[T]):
         self._pending: list[tuple[T, Future[Any]]] = []
         self._ready = threading.Condition()
         self._closed = False
+        self._name = name
         self._thread = threading.Thread(target=self._run, name=f"group-commit-{name}", daemon=True)
         self._thread.start()
 
@@ -59,7 +60,8 @@ class GroupCommit(Generic[T]):
         await it with ``asyncio.wrap_future`` instead of holding a thread)."""
         done: Future[Any] = Future()
         with self._ready:
-            if self._closed:
+            if self._closed or not self._thread.is_alive():
+                # Queued with no writer, it would wait forever (and its caller with it).
                 msg = "group commit is closed"
                 raise RuntimeError(msg)
             self._pending.append((record, done))
@@ -73,34 +75,97 @@ class GroupCommit(Generic[T]):
         self._thread.join(10)
 
     def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._pending and not self._closed:
-                    self._ready.wait()
-                if not self._pending:
-                    return
-                taken = self._pending[: self._max_batch]
-                self._pending = self._pending[self._max_batch :]
-            # A record whose caller gave up (`settle` cancelled it) is dropped here;
-            # from here on a record cannot be cancelled, only waited for.
-            batch = [
-                (record, done) for record, done in taken if done.set_running_or_notify_cancel()
-            ]
-            if not batch:
-                continue
+        """Batch after batch until closed and drained.
+
+        Nothing a batch does may end this loop: with the thread gone, every
+        later record would wait forever, and so would every request that must
+        log before it answers. Whatever escapes a batch fails that batch's
+        callers and is logged; the next batch is written.
+        """
+        while (taken := self._take()) is not None:
             try:
-                outcomes = self._write_batch([record for record, _ in batch])
-            except Exception as error:  # the callers decide what a failed write means
-                log.warning("group commit of %d records failed: %r", len(batch), error)
-                for _, done in batch:
-                    done.set_exception(error)
-                continue
-            for index, (_, done) in enumerate(batch):
-                outcome = None if outcomes is None else outcomes[index]
-                if isinstance(outcome, BaseException):
-                    done.set_exception(outcome)
-                else:
-                    done.set_result(outcome)
+                self._commit(taken)
+            except BaseException as error:  # see above: the writer must outlive it
+                log.exception("group commit %s: a batch broke the writer; going on", self._name)
+                failure = _for_callers(error)
+                for _, done in taken:
+                    if done.running():
+                        _complete(done, failure)
+
+    def _take(self) -> list[tuple[T, Future[Any]]] | None:
+        """The next batch, waiting for one; None once closed and nothing is left."""
+        with self._ready:
+            while not self._pending and not self._closed:
+                self._ready.wait()
+            if not self._pending:
+                return None
+            taken = self._pending[: self._max_batch]
+            self._pending = self._pending[self._max_batch :]
+            return taken
+
+    def _commit(self, taken: list[tuple[T, Future[Any]]]) -> None:
+        # A record whose caller gave up (`settle` cancelled it, or the request task
+        # awaiting it through `asyncio.wrap_future` was cancelled) is dropped here;
+        # from here on a record cannot be cancelled, only waited for.
+        batch = [(record, done) for record, done in taken if _start(done)]
+        if not batch:
+            return
+        try:
+            outcomes = self._write_batch([record for record, _ in batch])
+        except BaseException as error:  # the callers decide what a failed write means
+            log.warning("group commit of %d records failed: %r", len(batch), error)
+            failure = _for_callers(error)
+            for _, done in batch:
+                _complete(done, failure)
+            return
+        if outcomes is not None and len(outcomes) != len(batch):
+            # Which outcome is whose cannot be told: none of them is given as a success.
+            message = (
+                f"group commit {self._name}: {len(outcomes)} outcomes for {len(batch)} records"
+            )
+            log.error(message)
+            outcomes = [RuntimeError(message) for _ in batch]
+        for index, (_, done) in enumerate(batch):
+            _complete(done, None if outcomes is None else outcomes[index])
+
+
+def _start(done: Future[Any]) -> bool:
+    """Claim a queued record for writing: False if its caller cancelled it (or it was
+    somehow completed already), so it is not written."""
+    try:
+        return done.set_running_or_notify_cancel()
+    except RuntimeError:  # completed by someone other than the writer: nothing to write
+        log.error("group commit: a queued record was already completed; not written")
+        return False
+
+
+def _complete(done: Future[Any], outcome: object) -> None:
+    """Tell one caller its outcome; nothing that goes wrong in telling it reaches the
+    writer (a done-callback that raises is that caller's problem alone)."""
+    try:
+        if isinstance(outcome, BaseException):
+            done.set_exception(outcome)
+        else:
+            done.set_result(outcome)
+    except InvalidStateError:
+        log.error("group commit: a record's caller was already told its outcome")
+    except BaseException:  # raised by a done-callback, after the caller was told
+        log.exception("group commit: a done-callback raised")
+
+
+class GroupCommitInterrupted(RuntimeError):
+    """A write was interrupted by something other than an Exception; it is not committed."""
+
+
+def _for_callers(error: BaseException) -> Exception:
+    """What the callers get for a failed write: the error itself, or, if it is not an
+    Exception (a cancellation, an exit), a plain error caused by it, so that it does not
+    look like the caller's own cancellation or end the caller's thread."""
+    if isinstance(error, Exception):
+        return error
+    interrupted = GroupCommitInterrupted(f"group commit interrupted: {error!r}")
+    interrupted.__cause__ = error
+    return interrupted
 
 
 def settle(done: Future[Any], timeout: float) -> Any:
@@ -162,7 +227,7 @@ class GroupedWrites:
                 cursor.execute("SAVEPOINT caller")
                 try:
                     outcomes.append(context.run(write, cursor))
-                except Exception as error:  # this caller's alone: undo its part, keep the rest
+                except BaseException as error:  # this caller's alone: undo its part, keep the rest
                     cursor.execute("ROLLBACK TO caller")
                     outcomes.append(_as_persistence_error(error))
                 finally:
@@ -177,14 +242,14 @@ _SQLITE_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
 ]
 
 
-def _as_persistence_error(error: Exception) -> Exception:
+def _as_persistence_error(error: BaseException) -> Exception:
     """The error eventsourcing's own transaction would have raised for it."""
     for raw, ours in _SQLITE_ERRORS:
         if isinstance(error, raw):
             translated = ours(error)
             translated.__cause__ = error
             return translated
-    return error
+    return _for_callers(error)
 
 
 def group_writes(recorder: Any, name: str) -> GroupedWrites | None:
