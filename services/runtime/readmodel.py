@@ -200,7 +200,11 @@ class Follower:
                             domain_event, Tracking(self._name, notification.id)
                         )
                     except IntegrityError:
-                        # Another replica projected it first: same rows, same position.
+                        # A duplicate only when its tracking row proves it (another
+                        # replica projected it first: same rows, same position); the
+                        # view's own constraint failing is an error, never skipped.
+                        if not view.has_tracking_id(self._name, notification.id):
+                            raise
                         log.debug("notification %s already projected", notification.id)
                 position = notifications[-1].id if notifications else head
                 self._generation += 1
