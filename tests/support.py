@@ -192,6 +192,27 @@ def call(
         return response
 
 
+def give_sip_consent(consent: Any, personnummer: str) -> str:
+    """A written SIP consent between social services and health care (C-1..C-3), as
+    social services records it; the subject id it is kept under."""
+    given = call(
+        consent,
+        SOCIAL,
+        "POST",
+        "/v1/consents",
+        json={
+            "personnummer": personnummer,
+            "purpose": "sip",
+            "parties": [SOCIAL.org_id, HEALTH.org_id],
+            "form": "written",
+            "informed": True,
+        },
+    )
+    assert given.status_code == 201, given.text
+    subject_id: str = given.json()["subject_id"]
+    return subject_id
+
+
 def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Everything on a topic right now, read as a partner would (no consumer group)."""
     # A thread of its own, so async tests (with a running loop) can call it too.

@@ -22,6 +22,7 @@ from tests.support import (
     SOCIAL,
     ServiceProcess,
     call,
+    give_sip_consent,
     made_up_personnummer,
 )
 
@@ -42,25 +43,6 @@ def ask(consent: ServiceProcess, actor: Actor, from_org: str, to_org: str) -> ht
     )
 
 
-def given_subject(consent: ServiceProcess) -> str:
-    given = call(
-        consent,
-        SOCIAL,
-        "POST",
-        "/v1/consents",
-        json={
-            "personnummer": NUMBER,
-            "purpose": "sip",
-            "parties": [SOCIAL.org_id, HEALTH.org_id],
-            "form": "written",
-            "informed": True,
-        },
-    )
-    assert given.status_code == 201, given.text
-    subject_id: str = given.json()["subject_id"]
-    return subject_id
-
-
 def decision_reads(consent: ServiceProcess, manager: Actor, subject_id: str) -> list[Any]:
     """The unit's own accesses to the person's data through the decision API."""
     log = call(consent, manager, "GET", f"/v1/subjects/{subject_id}/access-log")
@@ -69,7 +51,7 @@ def decision_reads(consent: ServiceProcess, manager: Actor, subject_id: str) -> 
 
 
 def test_c9_a_unit_may_not_ask_about_sharing_between_two_others(consent: ServiceProcess) -> None:
-    given_subject(consent)
+    give_sip_consent(consent, NUMBER)
     refused = ask(consent, POLICE, SOCIAL.org_id, HEALTH.org_id)
     assert refused.status_code == 403
     assert refused.json()["rule"] == "C-9"
@@ -77,7 +59,7 @@ def test_c9_a_unit_may_not_ask_about_sharing_between_two_others(consent: Service
 
 
 def test_c9_the_answer_links_no_personnummer_to_a_subject_id(consent: ServiceProcess) -> None:
-    subject_id = given_subject(consent)
+    subject_id = give_sip_consent(consent, NUMBER)
     # A unit with no relation to the person asks about itself, and learns "no", nothing more.
     stranger = ask(consent, POLICE, POLICE.org_id, SOCIAL.org_id)
     assert stranger.status_code == 200, stranger.text
@@ -94,7 +76,7 @@ def test_c9_the_answer_links_no_personnummer_to_a_subject_id(consent: ServicePro
 
 
 def test_c9_every_decision_writes_an_access_log_record(consent: ServiceProcess) -> None:
-    subject_id = given_subject(consent)
+    subject_id = give_sip_consent(consent, NUMBER)
     assert ask(consent, SOCIAL, SOCIAL.org_id, HEALTH.org_id).status_code == 200
     by_id = call(
         consent,
@@ -119,7 +101,7 @@ def test_c9_every_decision_writes_an_access_log_record(consent: ServiceProcess) 
 
 
 def test_c9_no_personnummer_in_a_url(consent: ServiceProcess) -> None:
-    given_subject(consent)
+    give_sip_consent(consent, NUMBER)
     in_url = call(
         consent,
         SOCIAL,

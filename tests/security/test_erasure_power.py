@@ -13,32 +13,20 @@ from collections.abc import Callable
 
 from contracts import OrgType, Role, events_topic
 from services.runtime.auth import Actor
-from tests.support import HEALTH, SOCIAL, ServiceProcess, call, made_up_personnummer, read_topic
+from tests.support import (
+    SOCIAL,
+    ServiceProcess,
+    call,
+    give_sip_consent,
+    made_up_personnummer,
+    read_topic,
+)
 
 PLATFORM_UNIT = "SE2321000016-ER01"
 PLATFORM_ADMIN = Actor("SE2321000016-A101", PLATFORM_UNIT, OrgType.HEALTH_CARE, Role.ADMIN)
 OTHER_ADMIN = Actor("SE2120000001-A201", "SE2120000001-IT02", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NUMBER = made_up_personnummer("19660606", "357")
 NEVER_SEEN = "cd" * 32
-
-
-def known_subject(consent: ServiceProcess) -> str:
-    given = call(
-        consent,
-        SOCIAL,
-        "POST",
-        "/v1/consents",
-        json={
-            "personnummer": NUMBER,
-            "purpose": "sip",
-            "parties": [SOCIAL.org_id, HEALTH.org_id],
-            "form": "written",
-            "informed": True,
-        },
-    )
-    assert given.status_code == 201, given.text
-    subject_id: str = given.json()["subject_id"]
-    return subject_id
 
 
 def erasures_published(consent: ServiceProcess) -> list[bytes]:
@@ -54,7 +42,7 @@ def test_an_administrator_of_another_organisation_may_not_erase(
     start_service: Callable[..., ServiceProcess],
 ) -> None:
     consent = start_service("consent", SAMVERKAN_CONSENT_ERASURE_UNIT=PLATFORM_UNIT)
-    subject_id = known_subject(consent)
+    subject_id = give_sip_consent(consent, NUMBER)
 
     refused = call(consent, OTHER_ADMIN, "POST", f"/v1/subjects/{subject_id}/erasure")
     assert refused.status_code == 403, refused.text
@@ -69,7 +57,7 @@ def test_a_subject_never_seen_is_404_and_nothing_is_broadcast(
     start_service: Callable[..., ServiceProcess],
 ) -> None:
     consent = start_service("consent", SAMVERKAN_CONSENT_ERASURE_UNIT=PLATFORM_UNIT)
-    known_subject(consent)
+    give_sip_consent(consent, NUMBER)
 
     unknown = call(consent, PLATFORM_ADMIN, "POST", f"/v1/subjects/{NEVER_SEEN}/erasure")
     assert unknown.status_code == 404, unknown.text
@@ -83,7 +71,7 @@ def test_with_no_erasure_unit_configured_no_one_may_erase_and_the_refusal_says_w
     start_service: Callable[..., ServiceProcess],
 ) -> None:
     consent = start_service("consent", SAMVERKAN_CONSENT_ERASURE_UNIT="")
-    subject_id = known_subject(consent)
+    subject_id = give_sip_consent(consent, NUMBER)
 
     for admin in (PLATFORM_ADMIN, OTHER_ADMIN):
         refused = call(consent, admin, "POST", f"/v1/subjects/{subject_id}/erasure")
