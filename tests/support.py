@@ -34,7 +34,12 @@ from contracts import OrgType, Role, dlq_topic, events_topic
 from services.runtime import peek
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.broker import free_port
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.consumer import (
+    GAP_GRACE_SECONDS,
+    ConsumerMetrics,
+    TrackedConsumer,
+    TrackedTarget,
+)
 from services.runtime.identity import luhn_check_digit
 from services.runtime.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
@@ -298,18 +303,27 @@ def _translator_for(app: Any) -> Any:
 
 @contextlib.asynccontextmanager
 async def running_consumer(
-    settings: RuntimeSettings, app: Any, upstream: list[str], name: str
+    settings: RuntimeSettings,
+    app: Any,
+    upstream: list[str],
+    name: str,
+    *,
+    target: TrackedTarget | None = None,
+    broker: KafkaBroker | None = None,
+    gap_grace_seconds: float | None = None,
 ) -> AsyncIterator[ConsumerMetrics]:
-    """A tracked consumer for ``app`` in-process, subscribed to the upstream services' topics."""
-    broker = KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
+    """A tracked consumer for ``app`` (or `target`) in-process, subscribed to the upstream
+    services' topics; `broker` lets a fault test put its own in the dead-letter path."""
+    broker = broker or KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
     metrics = ConsumerMetrics.register(CollectorRegistry())
     TrackedConsumer(
         group_id=f"{settings.topic_prefix}.{name}",
         dlq_topic=dlq_topic(name, prefix=settings.topic_prefix),
-        target=TrackedTarget.of(app, app.recorder),
+        target=target or TrackedTarget.of(app, app.recorder),
         metrics=metrics,
         max_retries=2,
         retry_delay=0.01,
+        gap_grace_seconds=GAP_GRACE_SECONDS if gap_grace_seconds is None else gap_grace_seconds,
     ).subscribe(
         broker,
         [events_topic(s, prefix=settings.topic_prefix) for s in upstream],

@@ -45,10 +45,12 @@ class Intake:
         """Several messages of one partition: the application's effects one by one
         (each idempotent), then every count in ONE transaction at the last position.
         If that fails, the consumer retries the messages one at a time, and the
-        effects already made are found again, not made twice."""
+        effects already made are found again, not made twice. The batch's first
+        position is recorded too, so an overlapping batch of a former owner of
+        the partition is refused (#19, item 3)."""
         for envelope, _ in batch:
             self._apply(envelope.event, source_message_id(envelope.id))
-        with self.statistics.view.batch(batch[-1][1]):
+        with self.statistics.view.batch(batch[-1][1], first=batch[0][1]):
             for envelope, tracking in batch:
                 self.statistics.process_event(envelope.event, tracking)
 

@@ -316,19 +316,27 @@ class StatisticsView(SqlReadModel):
     _open_batch: threading.local
 
     @contextmanager
-    def batch(self, tracking: Tracking) -> Iterator[None]:
-        """Count several events in ONE transaction, recorded at the last one's position.
+    def batch(self, tracking: Tracking, first: Tracking | None = None) -> Iterator[None]:
+        """Count several events in ONE transaction, recorded at the last one's position
+        and at the `first` one's.
 
         Inside, `change` and the lookups use the batch's cursor, so an event sees
         what earlier ones in the batch changed (a case's new target groups, say),
         and no event records its own position: the consumer applies a batch only
         of events past the recorded position, in order. One commit per batch
         instead of per event is what lets the intake keep up with a busy topic.
+
+        The first position makes the batch a compare-and-set on where it
+        started: two owners of a partition during a rebalance that both
+        started from the same position (1..4 and 1..6) cannot both commit —
+        the second breaks the first position's uniqueness and counts nothing.
         """
         with self.datastore.transaction(commit=True) as cursor:
             self._batch().cursor = cursor
             try:
                 yield
+                if first is not None and first.notification_id < tracking.notification_id:
+                    self._insert_tracking(cursor, first)
                 self._insert_tracking(cursor, tracking)
             finally:
                 self._batch().cursor = None

@@ -13,7 +13,19 @@ position it has applied — in the same database transaction as the effect
   meant), and when re-reading does not fill the gap, skips ahead for a while
   (``GAP_GRACE_SECONDS``) for the republish that will, before applying anyway;
 * dead-letters what it cannot read or cannot apply after bounded retries,
-  records the position anyway, and moves on.
+  records the position anyway (once the dead letter is acknowledged, also for
+  a message it cannot decode but whose headers still name its place in the
+  producer's chain), and moves on — so the next message does not look like a
+  gap, and a re-read does not dead-letter it again;
+* never strands a fetched record: what is transient (the dead-letter topic or
+  the store unavailable) is retried with backoff, and anything else that
+  escapes a partition's handling seeks that partition back to its first
+  unhandled record, to be fetched again;
+* lets a revoked partition go only once the batch in flight is done; a
+  target that applies batches records each batch's *first* position as well
+  as its last, so that should two owners of one partition still overlap (one
+  of them thrown out of the group mid-batch), the second commit breaks the
+  first position's uniqueness and is undone instead of counting twice.
 
 Each message is handled in the trace context its ``traceparent`` header
 carries (services.runtime.tracing): log lines name the command's
@@ -35,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -47,6 +59,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from contracts import Envelope, IntegrationEvent, PoisonMessage, decode
+from contracts.cloudevents import H_PREVSEQUENCE, H_SEQUENCE, H_SOURCE
 from services.runtime.tracing import consuming
 
 log = logging.getLogger(__name__)
@@ -211,8 +224,67 @@ class RunResult:
     failed: Exception | None = None
 
 
+@dataclass
+class _Progress:
+    """How far the handling of one partition's records in a batch has come."""
+
+    last: ConsumerRecord[bytes, bytes] | None = None
+
+
 def _tracking(record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> Tracking:
     return Tracking(f"{envelope.source}#{record.partition}", envelope.sequence)
+
+
+@dataclass(frozen=True)
+class _ChainPosition:
+    tracking: Tracking
+    prev_sequence: int
+
+
+def _chain_position(record: ConsumerRecord[bytes, bytes]) -> _ChainPosition | None:
+    """Where an undecodable message stands in its producer's chain, if its headers say.
+
+    Only the three position headers are read, and only when each is present
+    once and well-formed: a message that does not claim a place takes none.
+    """
+    found: dict[str, list[bytes | None]] = {}
+    for name, value in record.headers:
+        if name in (H_SOURCE, H_SEQUENCE, H_PREVSEQUENCE):
+            found.setdefault(name, []).append(value)
+    try:
+        (source,), (sequence,), (prev_sequence,) = (
+            found[H_SOURCE],
+            found[H_SEQUENCE],
+            found[H_PREVSEQUENCE],
+        )
+        position = _ChainPosition(
+            Tracking(f"{(source or b'').decode()}#{record.partition}", int(sequence or b"")),
+            int(prev_sequence or b""),
+        )
+    except (KeyError, ValueError):  # missing, repeated, not UTF-8, not a number
+        return None
+    if not source or not 0 <= position.prev_sequence < position.tracking.notification_id:
+        return None
+    return position
+
+
+_MAX_BACKOFF_SECONDS = 5.0
+
+
+def _retrying(operation: Callable[[], Any]) -> Any:
+    """In a worker thread: run `operation`, waiting out a store outage with backoff.
+
+    Dead-lettering instead would lose a good message; giving up would strand the
+    rest of the batch.
+    """
+    attempt = 0
+    while True:
+        try:
+            return operation()
+        except _TRANSIENT as error:
+            log.warning("store unavailable, retrying: %r", error)
+            time.sleep(min(0.1 * 2**attempt, _MAX_BACKOFF_SECONDS))
+            attempt = min(attempt + 1, 6)
 
 
 def _log_handled(
@@ -243,16 +315,37 @@ class _Hold:
     since: float
 
 
-class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Knows whether the consumer has joined its group (readiness) and forgets
-    rewind bookkeeping and lag for partitions it no longer owns."""
+REVOKE_WAIT_SECONDS = 30.0
+"""How long a revoked partition waits for the batch in flight before it is let go anyway
+(a batch stuck on a store outage must not hold the whole group's rebalance for good)."""
 
-    def __init__(self, metrics: ConsumerMetrics, *bookkeeping: dict[TopicPartition, Any]) -> None:
+
+class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Knows whether the consumer has joined its group (readiness), lets partitions
+    go only after the batch in flight, and forgets rewind bookkeeping and lag for
+    partitions it no longer owns."""
+
+    def __init__(
+        self,
+        metrics: ConsumerMetrics,
+        handling: asyncio.Lock,
+        *bookkeeping: dict[TopicPartition, Any],
+    ) -> None:
         self.joined = False
         self._metrics = metrics
+        self._handling = handling
         self._bookkeeping = bookkeeping
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        # The group hands these partitions to another member as soon as this
+        # returns: a batch still being applied here would then be applied by
+        # both, each recording its own last position, and counted twice.
+        try:
+            await asyncio.wait_for(self._handling.acquire(), REVOKE_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("letting %s go with a batch still in flight", sorted(revoked))
+        else:
+            self._handling.release()
         for partition in revoked:
             for entries in self._bookkeeping:
                 entries.pop(partition, None)
@@ -290,7 +383,12 @@ class TrackedConsumer:
         self._rewound_at: dict[TopicPartition, int] = {}
         self._held: dict[TopicPartition, _Hold] = {}
         self._accept_at: dict[TopicPartition, int] = {}
-        self._membership = _GroupMembership(metrics, self._rewound_at, self._held, self._accept_at)
+        self._failures: dict[TopicPartition, int] = {}
+        self._handling = asyncio.Lock()
+        self._hold_timers: set[asyncio.Task[None]] = set()
+        self._membership = _GroupMembership(
+            metrics, self._handling, self._rewound_at, self._held, self._accept_at, self._failures
+        )
 
     @property
     def joined(self) -> bool:
@@ -330,6 +428,10 @@ class TrackedConsumer:
         after a rewind nothing beyond the gap is committed, and while a gap is
         held nothing beyond its first skipped record.
         """
+        async with self._handling:
+            await self._handle_batch(message)
+
+    async def _handle_batch(self, message: KafkaMessage) -> None:
         self._dlq_topic_checked_at = float("-inf")  # checked again for this batch's first
         raw = message.raw_message
         records: tuple[ConsumerRecord[bytes, bytes], ...] = (
@@ -342,7 +444,15 @@ class TrackedConsumer:
             )
         consumer: Any = message.consumer
         for partition, partition_records in by_partition.items():
-            handled = await self._handle_partition(consumer, partition, partition_records)
+            progress = _Progress()
+            try:
+                await self._handle_partition(consumer, partition, partition_records, progress)
+                self._failures.pop(partition, None)
+            except Exception as error:
+                self._seek_back(consumer, partition, partition_records, progress, error)
+                failures = self._failures[partition] = self._failures.get(partition, 0) + 1
+                await asyncio.sleep(min(0.1 * 2**failures, _MAX_BACKOFF_SECONDS))
+            handled = progress.last
             if handled is not None:
                 hold = self._held.get(partition)
                 end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
@@ -354,66 +464,134 @@ class TrackedConsumer:
                     # would drop the rest of the batch, still ours, unhandled.
                     log.info("not committing %s, no longer ours: %r", partition, error)
                     continue
-                self._record_lag(consumer, handled)
+                except KafkaError as error:
+                    # Offsets only save re-reading; tracking decides what is applied.
+                    log.warning("could not commit %s at %s: %r", partition, end, error)
+                self._record_lag(consumer, partition, end)
+
+    def _seek_back(
+        self,
+        consumer: Any,
+        partition: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+        progress: _Progress,
+        error: Exception,
+    ) -> None:
+        """Something no retry covers escaped: fetch the partition again from its first
+        unhandled record, instead of leaving the rest of the batch unapplied until
+        some later gap forces a rewind."""
+        first = progress.last.offset + 1 if progress.last is not None else records[0].offset
+        log.error(
+            "handling %s failed at offset %s; reading it again from there: %r",
+            partition,
+            first,
+            error,
+        )
+        with contextlib.suppress(IllegalStateError):  # taken away meanwhile: its owner reads it
+            consumer.seek(partition, first)
 
     async def _handle_partition(
         self,
         consumer: Any,
         partition: TopicPartition,
         records: list[ConsumerRecord[bytes, bytes]],
-    ) -> ConsumerRecord[bytes, bytes] | None:
-        """Handle one partition's records in order; returns the last one handled."""
-        last: ConsumerRecord[bytes, bytes] | None = None
+        progress: _Progress,
+    ) -> None:
+        """Handle one partition's records in order, noting each in `progress`."""
         run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
         for record in records:
             try:
                 run.append((record, decode(record.value, record.headers)))
                 continue
             except PoisonMessage as poison:
-                handled, rewound = await self._apply_run(consumer, run)
-                last = handled or last
-                if rewound:
-                    return last
-                await self._dead_letter(record, poison.reason, str(poison))
-                self._metrics.handled.labels(record.topic, "dead_letter").inc()
-                last, run = record, []
-        handled, _ = await self._apply_run(consumer, run)
-        return handled or last
+                if await self._apply_run(consumer, run, progress):
+                    return  # rewound
+                run = []
+                if await self._poison(consumer, record, poison, progress):
+                    return  # rewound
+        await self._apply_run(consumer, run, progress)
+
+    async def _poison(
+        self,
+        consumer: Any,
+        record: ConsumerRecord[bytes, bytes],
+        poison: PoisonMessage,
+        progress: _Progress,
+    ) -> bool:
+        """A message that cannot be decoded: dead-letter it once. Returns whether we rewound.
+
+        When its headers still say where it stands in its producer's chain (the
+        relay produced it, a consumer cannot read it), that place is honoured
+        like any other: at or below the tracked position it is a re-read, not a
+        new dead letter; after a gap it waits like any record; and once its
+        dead letter is acknowledged its position is recorded, so its successor,
+        which names it as predecessor, is no gap.
+        """
+        position = _chain_position(record)
+        if position is not None:
+            seen = await asyncio.to_thread(self._seen, position.tracking)
+            if position.tracking.notification_id <= seen:
+                self._metrics.handled.labels(record.topic, Outcome.DUPLICATE.value).inc()
+                progress.last = record
+                return False
+            if position.prev_sequence > seen:
+                decision = await self._on_gap(consumer, record, position.tracking.notification_id)
+                if decision is _Gap.REWOUND:
+                    return True
+                if decision is _Gap.HOLD:
+                    self._metrics.handled.labels(record.topic, Outcome.GAP.value).inc()
+                    progress.last = record
+                    return False
+        await self._dead_letter(record, poison.reason, str(poison))
+        if position is not None:
+            await asyncio.to_thread(self._record_only, position.tracking)
+            self._release_hold(record, position.tracking.notification_id)
+        self._metrics.handled.labels(record.topic, "dead_letter").inc()
+        progress.last = record
+        return False
+
+    def _seen(self, tracking: Tracking) -> int:
+        seen: int = _retrying(lambda: self._target.max_tracking_id(tracking.application_name) or 0)
+        return seen
 
     async def _apply_run(
-        self, consumer: Any, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]]
-    ) -> tuple[ConsumerRecord[bytes, bytes] | None, bool]:
-        """Apply decoded records in order: (the last one handled, whether we rewound)."""
+        self,
+        consumer: Any,
+        run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]],
+        progress: _Progress,
+    ) -> bool:
+        """Apply decoded records in order, noting each in `progress`; whether we rewound."""
         index = 0
         accept_gap = False
-        last: ConsumerRecord[bytes, bytes] | None = None
         while index < len(run):
             results = await asyncio.to_thread(self._apply_in_order, run[index:], accept_gap)
             accept_gap = False
             for outcome in results.outcomes:
-                last = run[index][0]
-                self._metrics.handled.labels(last.topic, outcome.value).inc()
-                self._release_hold(last, run[index][1])
+                record, envelope = run[index]
+                self._metrics.handled.labels(record.topic, outcome.value).inc()
+                self._release_hold(record, envelope.sequence)
+                progress.last = record
                 index += 1
             if results.failed is not None:
                 record, envelope = run[index]
                 await self._dead_letter(record, "handler-failed", repr(results.failed))
                 await asyncio.to_thread(self._record_only, _tracking(record, envelope))
+                self._release_hold(record, envelope.sequence)
                 self._metrics.handled.labels(record.topic, "dead_letter").inc()
-                last = record
+                progress.last = record
                 index += 1
             elif results.gap:
-                record = run[index][0]
-                decision = await self._on_gap(consumer, record, run[index][1])
+                record, envelope = run[index]
+                decision = await self._on_gap(consumer, record, envelope.sequence)
                 if decision is _Gap.REWOUND:
-                    return last, True
+                    return True
                 if decision is _Gap.HOLD:
                     self._metrics.handled.labels(record.topic, Outcome.GAP.value).inc()
-                    last = record
+                    progress.last = record
                     index += 1
                 else:
                     accept_gap = True
-        return last, False
+        return False
 
     def _apply_in_order(
         self, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]], accept_gap: bool
@@ -515,19 +693,24 @@ class TrackedConsumer:
 
     def _record_only(self, tracking: Tracking) -> None:
         """Move past a dead-lettered message so its successors are not seen as a gap."""
-        try:
-            self._target.insert_tracking(tracking)
-        except IntegrityError:
-            log.info("tracking %s already recorded", tracking)
 
-    def _record_lag(self, consumer: Any, record: ConsumerRecord[bytes, bytes]) -> None:
-        highwater = consumer.highwater(TopicPartition(record.topic, record.partition))
+        def insert() -> None:
+            try:
+                self._target.insert_tracking(tracking)
+            except IntegrityError:
+                log.info("tracking %s already recorded", tracking)
+
+        _retrying(insert)
+
+    def _record_lag(self, consumer: Any, partition: TopicPartition, end: int) -> None:
+        """Records from `end` on are still to do, a held gap's skipped ones included."""
+        highwater = consumer.highwater(partition)
         if highwater is not None:
-            lag = max(highwater - record.offset - 1, 0)
-            self._metrics.lag.labels(record.topic, str(record.partition)).set(lag)
+            lag = max(highwater - end, 0)
+            self._metrics.lag.labels(partition.topic, str(partition.partition)).set(lag)
 
     async def _on_gap(
-        self, consumer: Any, record: ConsumerRecord[bytes, bytes], envelope: Envelope
+        self, consumer: Any, record: ConsumerRecord[bytes, bytes], sequence: int
     ) -> _Gap:
         """A predecessor is missing: re-read, hold the gap open, or (at last) apply over it.
 
@@ -538,7 +721,9 @@ class TrackedConsumer:
         predecessors and this record again. Only when nothing fills the gap
         within the grace period (retention removed it, or its producer cannot
         republish) is the first skipped record re-read and applied anyway;
-        holding the line forever would stop everything after it.
+        holding the line forever would stop everything after it. The grace
+        period runs on a timer, not only when the next record arrives: on a
+        quiet partition nothing else would ever end it.
         """
         partition = TopicPartition(record.topic, record.partition)
         if self._accept_at.get(partition) == record.offset:
@@ -548,20 +733,20 @@ class TrackedConsumer:
         if hold is not None:
             if time.monotonic() - hold.since < self._gap_grace_seconds:
                 return _Gap.HOLD
-            del self._held[partition]
-            log.error("gap at %s offset %s cannot be filled; applying", partition, hold.offset)
-            self._accept_at[partition] = hold.offset
-            with contextlib.suppress(IllegalStateError):  # taken away meanwhile
-                consumer.seek(partition, hold.offset)
+            self._give_up_hold(consumer, partition, hold)
             return _Gap.REWOUND
         rewound_at = self._rewound_at.get(partition)
         if rewound_at is not None and record.offset <= rewound_at:
-            self._held[partition] = _Hold(record.offset, envelope.sequence, time.monotonic())
+            hold = _Hold(record.offset, sequence, time.monotonic())
+            self._held[partition] = hold
             log.warning(
                 "gap at %s offset %s not filled by re-reading; holding it for a republish",
                 partition,
                 record.offset,
             )
+            timer = asyncio.create_task(self._end_hold_later(consumer, partition, hold))
+            self._hold_timers.add(timer)
+            timer.add_done_callback(self._hold_timers.discard)
             return _Gap.HOLD
         self._rewound_at[partition] = record.offset
         self._metrics.rewinds.labels(record.topic).inc()
@@ -570,15 +755,51 @@ class TrackedConsumer:
             await consumer.seek_to_beginning(partition)
         return _Gap.REWOUND
 
-    def _release_hold(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> None:
+    def _give_up_hold(self, consumer: Any, partition: TopicPartition, hold: _Hold) -> None:
+        """Nothing filled the gap in time: re-read its first record and apply it over the gap."""
+        del self._held[partition]
+        log.error("gap at %s offset %s cannot be filled; applying", partition, hold.offset)
+        self._accept_at[partition] = hold.offset
+        with contextlib.suppress(IllegalStateError):  # taken away meanwhile
+            consumer.seek(partition, hold.offset)
+
+    async def _end_hold_later(self, consumer: Any, partition: TopicPartition, hold: _Hold) -> None:
+        """The grace period's timer: between batches, never in the middle of one."""
+        await asyncio.sleep(self._gap_grace_seconds)
+        async with self._handling:
+            if self._held.get(partition) is hold:  # not filled, not given up, still ours
+                self._give_up_hold(consumer, partition, hold)
+
+    def _release_hold(self, record: ConsumerRecord[bytes, bytes], sequence: int) -> None:
         """The held record's sequence (or a later one) was handled: the gap is filled."""
         partition = TopicPartition(record.topic, record.partition)
         hold = self._held.get(partition)
-        if hold is not None and envelope.sequence >= hold.sequence:
+        if hold is not None and sequence >= hold.sequence:
             del self._held[partition]
             log.info("gap at %s offset %s filled", partition, hold.offset)
 
     async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
+    ) -> None:
+        """Send to the dead-letter topic and wait for its ack, retrying while it is unavailable.
+
+        Until it is acknowledged the message's position is not recorded and the
+        partition does not move on: a dead letter is never skipped, only late.
+        """
+        attempt = 0
+        while True:
+            try:
+                await self._send_dead_letter(record, reason, error)
+                return
+            except KafkaError as failure:
+                log.warning(
+                    "dead-letter topic %s unavailable, retrying: %r", self._dlq_topic, failure
+                )
+                self._dlq_topic_checked_at = float("-inf")  # perhaps it is gone: check again
+                await asyncio.sleep(min(0.1 * 2**attempt, _MAX_BACKOFF_SECONDS))
+                attempt = min(attempt + 1, 6)
+
+    async def _send_dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
     ) -> None:
         assert self._broker is not None

@@ -159,19 +159,23 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     escalation = EscalationApplication(env=store_env(settings, "escalation"))
     topic = events_topic("consent", prefix=settings.topic_prefix)
     good = encode(_consent_given(subject(4)), event_id="e-1", time=NOW, sequence=1, prev_sequence=0)
+    # A version this consumer does not know yet, in its producer's chain (#19, item 1).
+    newer = encode(
+        _consent_given(subject(4)), event_id="e-2", time=NOW, sequence=2, prev_sequence=1
+    )
     unknown_version = [
-        (k, v.replace(b"ConsentGiven.v1", b"ConsentGiven.v9")) for k, v in good.headers
+        (k, v.replace(b"ConsentGiven.v1", b"ConsentGiven.v9")) for k, v in newer.headers
     ]
     after = encode(
-        _consent_given(subject(4)), event_id="e-3", time=NOW, sequence=3, prev_sequence=1
+        _consent_given(subject(4)), event_id="e-3", time=NOW, sequence=3, prev_sequence=2
     )
     await produce_raw(
         kafka.bootstrap,
         topic,
         [
             (good.key, b"\xff\xfe not json at all", [("content-type", b"application/json")]),
-            (good.key, good.value, unknown_version),
             (good.key, good.value, good.headers),
+            (good.key, newer.value, unknown_version),
             (after.key, after.value, after.headers),
         ],
     )
@@ -186,7 +190,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
         headers = dict(record.headers)
         assert headers["dlq.source.topic"].decode() == topic
         assert headers["dlq.error"]
-    assert {r.value for r in dead} == {b"\xff\xfe not json at all", good.value}
+    assert {r.value for r in dead} == {b"\xff\xfe not json at all", newer.value}
 
 
 async def test_a_message_whose_effect_keeps_failing_is_dead_lettered_after_bounded_retries(

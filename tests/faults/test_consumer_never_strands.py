@@ -1,0 +1,116 @@
+"""Fault (#19, item 2): an exception that escaped the batch handler stranded records.
+
+A failed dead-letter send or a store outage while recording a skip raised out
+of the handler; the rest of the fetched batch was never applied (until some
+later gap forced a rewind) while the lag gauge read 0. What is transient is
+now retried with backoff; anything else seeks the partition back to its first
+unhandled record.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from aiokafka.errors import KafkaConnectionError
+from eventsourcing.persistence import OperationalError, Tracking
+from faststream.kafka import KafkaBroker
+
+from contracts import dlq_topic, events_topic
+from services.escalation.application import EscalationApplication
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.consumer import TrackedTarget
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import store_env
+from tests.faults.test_poison_in_chain import given, noted
+from tests.support import eventually, produce_raw, read_topic, running_consumer
+
+
+class DeadLettersUnavailable(KafkaBroker):
+    """The broker, with its dead-letter topic unreachable for the first `failures` sends."""
+
+    def __init__(self, *args: Any, dead_letters: str, failures: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dead_letters, self.failures = dead_letters, failures
+
+    async def publish(self, *args: Any, topic: str = "", **kwargs: Any) -> Any:
+        if topic == self.dead_letters and self.failures > 0:
+            self.failures -= 1
+            raise KafkaConnectionError("dead-letter topic unreachable")
+        return await super().publish(*args, topic=topic, **kwargs)  # type: ignore[call-overload]
+
+
+def failing_for(consent: int, target: TrackedTarget, **faults: Any) -> TrackedTarget:
+    """`target` whose effect of `consent` keeps failing (a handler bug), and whose
+    tracking store fails as `faults` say while that skip is recorded."""
+
+    def process_event(event: Any, tracking: Tracking) -> None:
+        if event.consent_id.int == consent:
+            raise RuntimeError("policy bug")
+        target.process_event(event, tracking)
+
+    outages = list(faults.get("outages", ()))
+
+    def insert_tracking(tracking: Tracking) -> None:
+        if outages:
+            raise outages.pop(0)
+        target.insert_tracking(tracking)
+
+    return replace(
+        target, process_event=process_event, insert_tracking=insert_tracking, process_events=None
+    )
+
+
+async def test_a_dead_letter_topic_unavailable_for_a_while_strands_nothing(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    dead_letters = dlq_topic("escalation", prefix=settings.topic_prefix)
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    key = given(1)[0]
+    garbage = (key, b"not an event", [("content-type", b"application/json")])
+    await produce_raw(kafka.bootstrap, topic, [given(1), garbage, given(2)])
+    broker = DeadLettersUnavailable(
+        settings.kafka_bootstrap, log_level=logging.DEBUG, dead_letters=dead_letters, failures=3
+    )
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation", broker=broker):
+        await eventually(lambda: noted(escalation) == [1, 2], timeout=15)
+    assert broker.failures == 0
+    assert [r.value for r in read_topic(kafka.bootstrap, dead_letters)] == [b"not an event"]
+    escalation.close()
+
+
+async def test_a_store_outage_while_recording_a_skip_strands_nothing(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    await produce_raw(kafka.bootstrap, topic, [given(1), given(2), given(3)])
+    outage = OperationalError("database is locked")
+    target = failing_for(
+        2, TrackedTarget.of(escalation, escalation.recorder), outages=[outage, outage]
+    )
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation", target=target):
+        await eventually(lambda: noted(escalation) == [1, 3], timeout=15)
+    escalation.close()
+
+
+async def test_an_unexpected_failure_reads_the_partition_again_from_the_first_unhandled(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    await produce_raw(kafka.bootstrap, topic, [given(1), given(2), given(3)])
+    target = failing_for(
+        2, TrackedTarget.of(escalation, escalation.recorder), outages=[RuntimeError("bug")]
+    )
+
+    async with running_consumer(settings, escalation, ["consent"], "escalation", target=target):
+        await eventually(lambda: noted(escalation) == [1, 3], timeout=15)
+    escalation.close()
