@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.helpers import create_ssl_context
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from contracts import PARTITIONS
 from services.runtime.settings import RuntimeSettings
+from services.runtime.topics import TopicSpec, TopicState, topic_spec
 
 
 def client_options(settings: RuntimeSettings) -> dict[str, Any]:
@@ -90,21 +91,72 @@ def producer_options(settings: RuntimeSettings) -> dict[str, Any]:
 
 
 async def ensure_topics(
-    settings: RuntimeSettings, topics: Iterable[str], partitions: int = PARTITIONS
+    settings: RuntimeSettings, topics: Iterable[str], partitions: int | None = None
 ) -> None:
-    """Create missing topics with the catalogue's partition count.
+    """Create missing topics as services.runtime.topics specifies them: the catalogue's
+    partitions (or `partitions`), the configured replicas, ``min.insync.replicas`` and
+    retention.
 
     Called at start-up and whenever a broker may have lost its metadata; a
-    topic that exists is left exactly as it is.
+    topic that exists is left exactly as it is (``samverkan topics check``
+    reports one that differs).
     """
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        missing = [
+            _new_topic(topic_spec(settings, t, partitions)) for t in topics if t not in existing
+        ]
         if missing:
             # A topic another process created meanwhile comes back as an error
             # code in the response, which is exactly the outcome we want.
             await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+def _new_topic(spec: TopicSpec) -> NewTopic:
+    return NewTopic(
+        spec.name, spec.partitions, spec.replication_factor, topic_configs=dict(spec.configs)
+    )
+
+
+async def describe_topics(
+    settings: RuntimeSettings, topics: Iterable[str]
+) -> dict[str, TopicState]:
+    """How the broker holds each of `topics` that exists: partitions, replicas (from the
+    metadata) and the configs it reports (DescribeConfigs).
+
+    The embedded broker reports only the configs a topic was created with;
+    Apache Kafka reports every one, defaults included.
+    """
+    wanted = list(topics)
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        present = [t for t in wanted if t in existing]
+        if not present:
+            return {}
+        metadata = {
+            entry["topic"]: entry
+            for entry in await admin.describe_topics(present)
+            if entry["error_code"] == 0
+        }
+        resources = [ConfigResource(ConfigResourceType.TOPIC, t) for t in metadata]
+        configs: dict[str, dict[str, str]] = {t: {} for t in metadata}
+        for response in await admin.describe_configs(resources) if resources else []:
+            for error_code, _, _, name, entries, *_ in response.resources:
+                if error_code == 0 and name in configs:
+                    configs[name] = {
+                        entry[0]: entry[1] for entry in entries if entry[1] is not None
+                    }
+    finally:
+        await admin.close()
+    states = {}
+    for topic, entry in metadata.items():
+        partitions = entry["partitions"]
+        replicas = min((len(p["replicas"]) for p in partitions), default=0)
+        states[topic] = TopicState(topic, len(partitions), replicas, configs[topic])
+    return states

@@ -65,6 +65,36 @@ class RuntimeSettings(BaseSettings):
         "samverkan",
         description="Prefix of every topic name; lets several stacks share one cluster.",
     )
+    topic_replication_factor: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description=(
+            "Replicas of every topic the platform creates (`samverkan topics create`, and "
+            "services creating a missing topic). 1 suits the embedded broker and one-broker "
+            "development; production: 3, so a broker can fail without losing an event. "
+            "`samverkan topics check` reports a topic that differs."
+        ),
+    )
+    topic_min_insync_replicas: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description=(
+            "`min.insync.replicas` of every topic: with the relay's acks=all, how many "
+            "replicas must hold an event before it counts as published. Production: 2 "
+            "(with a replication factor of 3); never above the replication factor."
+        ),
+    )
+    topic_dlq_retention_days: int = Field(
+        90,
+        ge=1,
+        description=(
+            "How long dead-letter topics keep a message (`retention.ms`): long enough to "
+            "find the cause and replay it. Events and audit-anchor topics keep everything "
+            "(retention.ms=-1): rebuilds and new consumers read the events from the start."
+        ),
+    )
     database_url: str | None = Field(
         None,
         description=(
@@ -236,6 +266,17 @@ class RuntimeSettings(BaseSettings):
         problem = kafka_security_problem(self)
         if problem is not None:
             raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _insync_replicas_fit(self) -> RuntimeSettings:
+        """More in-sync replicas than replicas would make every acks=all send fail."""
+        if self.topic_min_insync_replicas > self.topic_replication_factor:
+            raise ValueError(
+                f"SAMVERKAN_TOPIC_MIN_INSYNC_REPLICAS={self.topic_min_insync_replicas} is above "
+                f"SAMVERKAN_TOPIC_REPLICATION_FACTOR={self.topic_replication_factor}: no send "
+                "could ever be acknowledged"
+            )
         return self
 
     def resolved_subject_key(self) -> bytes:
