@@ -29,7 +29,16 @@ already applied. Each message names its predecessor on the same partition
 is new". A broker that lost its log (the embedded broker restarting, a topic
 re-created) no longer holds our last message where it acknowledged it, or
 acknowledges a new one at a smaller offset; the relay then republishes from
-the start of the log — consumers skip what they have.
+the start of the log — consumers skip what they have. Retention (the log
+start moved past our last message, the end still where we left it) is not a
+loss, and neither is a broker slow to answer a fetch (`_check_log`; #19, item 4).
+
+A message larger than consumers accept (contracts.MAX_EVENT_BYTES) is parked
+like an untranslatable one rather than sent to be dead-lettered by every
+consumer. And a relay whose store is behind its topic — restored from a
+backup, it would hand out sequence numbers consumers have already seen — does
+not publish at all: it says so (ERROR log, readiness) until the store is
+fixed (`StoreBehindTopic`; #19, item 10).
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError, OffsetOutOfRangeError
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
@@ -52,7 +61,7 @@ from eventsourcing.persistence import Notification, PersistenceError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from contracts import IntegrationEvent, encode
-from contracts.cloudevents import OutgoingMessage
+from contracts.cloudevents import H_SEQUENCE, MAX_EVENT_BYTES, OutgoingMessage
 from services.runtime.kafka import client_options, ensure_topics, producer_options
 from services.runtime.leadership import Leadership, LostLeadership
 from services.runtime.parked import ParkedNotifications
@@ -67,6 +76,52 @@ Translator = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 """Turns a stored domain event into its public form, or None when it stays private."""
 
 _EVENT_ID_NAMESPACE = uuid.UUID("5f0c3a52-6d2b-4d8e-9a39-8f1f2f7f6b11")
+
+LOG_PROBE_SECONDS = 10.0
+"""How long the relay keeps asking for one record before it calls the broker slow
+(not the log lost). A fetch that answers nothing for a moment used to count as loss."""
+
+REFUSED_RETRY_SECONDS = 30.0
+"""How often a relay that refused a store behind its topic looks again (an operator
+may have restored the newer state meanwhile)."""
+
+
+class OversizedEvent(ValueError):
+    """The encoded event is larger than consumers accept (contracts.MAX_EVENT_BYTES)."""
+
+
+class LogUnanswered(Exception):
+    """The broker answered no fetch for a partition that has records: retried, not decided."""
+
+
+class StoreBehindTopic(Exception):
+    """The topic holds a sequence above the store's newest event: the store was restored
+    from a backup (or is the wrong database), and publishing would reuse sequence numbers
+    consumers have already seen."""
+
+    def __init__(self, topic: str, partition: int, published: int, head: int) -> None:
+        super().__init__(
+            f"outbox relay for {topic} refuses to publish: partition {partition} of the topic "
+            f"holds sequence {published}, but the store's newest event is {head}. The store is "
+            "behind what it once published (restored from a backup, or the wrong database); "
+            "new events would reuse sequence numbers consumers have seen, and they would drop "
+            "them as duplicates. Restore the store's latest state (point-in-time recovery) or "
+            "point the service at its own database, then restart it; see docs/runbook.md, "
+            "'Store behind its topic'."
+        )
+        self.topic = topic
+        self.partition = partition
+        self.published = published
+        self.head = head
+
+
+def _sequence(record: ConsumerRecord[Any, Any]) -> int:
+    """A record's ``ce_sequence``; 0 for one that carries none (not one of ours)."""
+    raw = dict(record.headers).get(H_SEQUENCE)
+    try:
+        return int(raw) if raw is not None else 0
+    except ValueError:
+        return 0
 
 
 def event_id(notification: Notification) -> str:
@@ -92,7 +147,8 @@ def outgoing_message(
     event was stored with (``traceparent``, services.runtime.tracing). Used
     by the relay and by ``samverkan outbox republish``, so both send the
     same bytes with the same ``ce_id`` to the same partition
-    (`event_partition`). Raises when the event cannot be translated;
+    (`event_partition`). Raises when the event cannot be translated or its
+    message is larger than consumers accept (`OversizedEvent`);
     `translate_batch` parks those.
     """
     domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
@@ -108,6 +164,12 @@ def outgoing_message(
         sequence=notification.id,
         prev_sequence=tails.get(partition, 0),
     )
+    if len(message.value) > MAX_EVENT_BYTES:
+        # Every consumer would dead-letter it; parked instead, it takes no place in the chain.
+        raise OversizedEvent(
+            f"the encoded event is {len(message.value)} bytes; consumers accept at most "
+            f"{MAX_EVENT_BYTES}"
+        )
     tails[partition] = notification.id
     trace_headers = message_headers(traceparent)
     if trace_headers:
@@ -249,6 +311,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.position = RelayPosition()
         self.last_error: str | None = None
+        self._retained_logged: dict[int, int] = {}
 
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
@@ -258,11 +321,27 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until cancelled; broker or store outages are waited out, not fatal."""
         self._loop = asyncio.get_running_loop()
+        self._warn_if_not_durable()
         backoff = 0.1
         while True:
             try:
                 await self._run_connected()
-            except (KafkaError, OSError, PersistenceError, LostLeadership, psycopg.Error) as error:
+            except StoreBehindTopic as error:
+                # Not retried like an outage: nothing is published until the store is
+                # fixed; readiness says why (relay failing: …) and so does the log.
+                self.last_error = str(error)
+                self._metrics.failures.labels(self._topic).inc()
+                log.error("%s", error)
+                await asyncio.sleep(REFUSED_RETRY_SECONDS)
+                continue
+            except (
+                KafkaError,
+                LogUnanswered,
+                OSError,
+                PersistenceError,
+                LostLeadership,
+                psycopg.Error,
+            ) as error:
                 self._failed(error, backoff)
             except Exception as error:
                 # Untranslatable notifications are parked (publish_batch); what
@@ -271,6 +350,25 @@ class OutboxRelay:
                 self._failed(error, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
+
+    def _warn_if_not_durable(self) -> None:
+        """Production topics with one replica lose acknowledged events with a broker.
+
+        A warning, not a refusal: a one-broker production (docker compose) is a
+        deliberate choice, and ``samverkan topics check`` shows each topic's state.
+        """
+        settings = self._settings
+        if settings.environment == "production" and (
+            settings.topic_replication_factor < 3 or settings.topic_min_insync_replicas < 2
+        ):
+            log.warning(
+                "outbox relay for %s: SAMVERKAN_TOPIC_REPLICATION_FACTOR=%d and "
+                "SAMVERKAN_TOPIC_MIN_INSYNC_REPLICAS=%d in production: one broker's loss can "
+                "lose acknowledged events; use 3 and 2 (docs/runbook.md)",
+                self._topic,
+                settings.topic_replication_factor,
+                settings.topic_min_insync_replicas,
+            )
 
     def _healthy(self) -> None:
         """The store and broker answered: an earlier failure no longer says anything
@@ -304,9 +402,9 @@ class OutboxRelay:
             await probe.start()
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
-            partitions = catalogue_partitions(
-                self._topic, await producer.partitions_for(self._topic)
-            )
+            on_topic = await producer.partitions_for(self._topic)
+            await self._refuse_if_store_behind(probe, sorted(on_topic))
+            partitions = catalogue_partitions(self._topic, on_topic)
             checked_at = 0.0
             while True:
                 if not await self._leadership.still_leading():  # a lease check, no round trip
@@ -387,39 +485,156 @@ class OutboxRelay:
         self._positions.save(self._topic, position)
 
     async def _check_log(self, probe: AIOKafkaConsumer) -> None:
-        """Republish everything when the broker no longer holds our last message.
+        """Republish everything when the broker lost what it acknowledged — and only then.
 
-        We fetch the record at the last offset we were acknowledged on each
-        partition and expect our own last sequence there. (End offsets would
-        be cheaper, but the embedded broker under-reports them after batched
-        produces, and a re-created topic can have grown past them again.)
+        Read with list-offsets first (log start and end of every partition we
+        published to), then, where that cannot decide, fetch the record at the
+        last offset we were acknowledged and expect our own last sequence there:
+
+        - the log start moved past our last message while the end is still at or
+          after where we left it: retention removed it, not a loss (consumers
+          that have it keep it; new ones start at the log start);
+        - an empty log, an end below what was acknowledged with no record of
+          ours there, or another sequence at our offset (the topic re-created
+          and grown again): lost, republish;
+        - a fetch that brings nothing for `LOG_PROBE_SECONDS`: undecided, not
+          a loss — asked again at the next check (a slow broker used to cost a
+          full republish after 1.5 s).
+
+        The end offset alone cannot decide a loss: the embedded broker reports
+        the start of the last batch plus one, below the real end after batched
+        produces, so it is only believed when it is 0 (nothing at all).
         """
         if not self.position.ends:
             return
         await ensure_topics(self._settings, [self._topic])
-        for partition, end in sorted(self.position.ends.items()):
-            sequence = self.position.tails[partition]
-            if not await self._holds(probe, partition, end - 1, sequence):
-                await self._republish_all(
-                    f"partition {partition} no longer holds sequence {sequence} at offset {end - 1}"
-                )
+        partitions = [TopicPartition(self._topic, p) for p in sorted(self.position.ends)]
+        starts = await probe.beginning_offsets(partitions)
+        ends = await probe.end_offsets(partitions)
+        for topic_partition in partitions:
+            loss = await self._loss(
+                probe, topic_partition, starts[topic_partition], ends[topic_partition]
+            )
+            if loss is not None:
+                await self._republish_all(loss)
                 return
 
-    async def _holds(
-        self, probe: AIOKafkaConsumer, partition: int, offset: int, sequence: int
-    ) -> bool:
-        topic_partition = TopicPartition(self._topic, partition)
+    async def _loss(
+        self, probe: AIOKafkaConsumer, topic_partition: TopicPartition, start: int, end: int
+    ) -> str | None:
+        """Why the partition no longer holds what the broker acknowledged; None when it does
+        (or retention, not loss, removed it, or the broker did not answer in time)."""
+        partition = topic_partition.partition
+        acknowledged = self.position.ends[partition]
+        last, sequence = acknowledged - 1, self.position.tails[partition]
+        if start > last:
+            return self._retained(partition, start, end, acknowledged)
+        if end == 0:
+            return f"partition {partition} is empty; offset {last} had been acknowledged"
+        try:
+            record = await self._fetch_one(probe, topic_partition, last)
+        except OffsetOutOfRangeError:
+            start = (await probe.beginning_offsets([topic_partition]))[topic_partition]
+            end = (await probe.end_offsets([topic_partition]))[topic_partition]
+            if start > last:
+                return self._retained(partition, start, end, acknowledged)
+            return f"partition {partition} no longer has offset {last} (log {start}..{end})"
+        if record is None:
+            if end < acknowledged:
+                return (
+                    f"partition {partition} ends at {end} with no record at offset {last}, "
+                    f"which had been acknowledged"
+                )
+            log.warning(
+                "outbox relay for %s: partition %d did not answer for offset %d within %.0fs; "
+                "not a loss, checked again later",
+                self._topic,
+                partition,
+                last,
+                LOG_PROBE_SECONDS,
+            )
+            return None
+        held = dict(record.headers).get(H_SEQUENCE)
+        if record.offset != last or held != str(sequence).encode():
+            return f"partition {partition} no longer holds sequence {sequence} at offset {last}"
+        return None
+
+    def _retained(self, partition: int, start: int, end: int, acknowledged: int) -> str | None:
+        """Our last message is below the log start: retention when the log still reaches
+        as far as it was acknowledged, loss otherwise."""
+        if end < acknowledged:
+            return (
+                f"partition {partition} is {start}..{end}, short of offset "
+                f"{acknowledged - 1} that had been acknowledged"
+            )
+        if self._retained_logged.get(partition) != start:
+            self._retained_logged[partition] = start
+            log.info(
+                "outbox relay for %s: retention moved partition %d's log start to %d, past our "
+                "last message at %d; not a loss, nothing republished",
+                self._topic,
+                partition,
+                start,
+                acknowledged - 1,
+            )
+        return None
+
+    async def _fetch_one(
+        self, probe: AIOKafkaConsumer, topic_partition: TopicPartition, offset: int
+    ) -> ConsumerRecord[Any, Any] | None:
+        """The first record at or after `offset`, or None when nothing came within
+        `LOG_PROBE_SECONDS` (asked again and again: one slow fetch decides nothing)."""
         probe.assign([topic_partition])
         probe.seek(topic_partition, offset)
-        try:
+        deadline = time.monotonic() + LOG_PROBE_SECONDS
+        while True:
             batch = await probe.getmany(topic_partition, timeout_ms=1500, max_records=1)
-        except OffsetOutOfRangeError:
-            return False
-        records = batch.get(topic_partition, [])
-        return bool(records) and (
-            records[0].offset == offset
-            and dict(records[0].headers).get("ce_sequence") == str(sequence).encode()
-        )
+            records = batch.get(topic_partition, [])
+            if records:
+                return records[0]
+            if time.monotonic() >= deadline:
+                return None
+            probe.seek(topic_partition, offset)
+
+    async def _refuse_if_store_behind(
+        self, probe: AIOKafkaConsumer, partitions: Sequence[int]
+    ) -> None:
+        """Raise StoreBehindTopic when the topic holds a sequence the store has not reached.
+
+        A store restored from a backup has forgotten events it once published;
+        the relay would give new events those numbers again, and consumers,
+        having seen them, would drop them as duplicates — silently. The last
+        messages of every partition say how far the store had got. An empty
+        topic (first start, a broker that lost its log) says nothing.
+        """
+        head = await asyncio.to_thread(self._app.recorder.max_notification_id) or 0
+        topic_partitions = [TopicPartition(self._topic, p) for p in partitions]
+        starts = await probe.beginning_offsets(topic_partitions)
+        ends = await probe.end_offsets(topic_partitions)
+        highest, on_partition = 0, 0
+        for topic_partition in topic_partitions:
+            start, end = starts[topic_partition], ends[topic_partition]
+            if end <= start:
+                continue
+            # The embedded broker's end is the start of the last batch plus one:
+            # read from there to the end and take the highest sequence seen.
+            probe.assign([topic_partition])
+            probe.seek(topic_partition, max(start, end - 1))
+            deadline = time.monotonic() + LOG_PROBE_SECONDS
+            records: list[ConsumerRecord[Any, Any]] = []
+            while not records:
+                if time.monotonic() >= deadline:
+                    raise LogUnanswered(
+                        f"{self._topic}[{topic_partition.partition}] sent nothing from offset "
+                        f"{end - 1} within {LOG_PROBE_SECONDS:.0f}s"
+                    )
+                batch = await probe.getmany(topic_partition, timeout_ms=1500)
+                records = batch.get(topic_partition, [])
+            published = max((_sequence(record) for record in records), default=0)
+            if published > highest:
+                highest, on_partition = published, topic_partition.partition
+        if highest > head:
+            raise StoreBehindTopic(self._topic, on_partition, highest, head)
 
     async def _republish_all(self, reason: str) -> None:
         log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)

@@ -1,0 +1,95 @@
+"""Fault: a stored event whose message is larger than consumers accept.
+
+Issue #19, item 10. Consumers refuse a message above contracts'
+MAX_EVENT_BYTES before parsing it (dead letter, reason `oversized`), but the
+relay sent whatever it had: the message went out, took its place in its
+partition's chain, and every consumer dead-lettered it — the next event then
+named a predecessor no consumer had applied. The relay now parks it like an
+untranslatable event (``relay_parked``, ``samverkan_outbox_parked_total``):
+it is never sent, and the chain passes over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from contracts import MAX_EVENT_BYTES, events_topic
+from services.consent.application import ConsentApplication
+from services.consent.translate import to_integration_event
+from services.escalation.application import EscalationApplication
+from services.escalation.domain import authorisations_id
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.parked import ParkedNotifications
+from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store import RelayPositions, store_env
+from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
+from tests.support import eventually, metric_value, read_topic, running_consumer
+
+BIG = SUBJECTS[2]
+"""The subject whose event comes out larger than consumers accept."""
+PARTY = "SE2321000016-POL1"
+
+
+def inflating_translator(domain_event: Any) -> Any:
+    """Consent's translator, but BIG's consent names so many parties it is oversized."""
+    event = to_integration_event(domain_event)
+    if event is not None and getattr(event, "subject_id", None) == BIG:
+        copies = MAX_EVENT_BYTES // len(PARTY) + 1
+        event = event.model_copy(update={"parties": (PARTY,) * copies})
+    return event
+
+
+async def test_an_event_larger_than_consumers_accept_is_parked_not_sent(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    consent = ConsentApplication(
+        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
+    )
+    for subject_id in SUBJECTS[:6]:  # one batch, the oversized event third
+        give(consent, subject_id)
+    metrics = RelayMetrics.register(CollectorRegistry())
+    relay = OutboxRelay(
+        app=consent,
+        translate=inflating_translator,
+        topic=topic,
+        settings=settings,
+        positions=RelayPositions(consent.recorder.datastore),  # type: ignore[attr-defined]
+        metrics=metrics,
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await reaches(relay, task, consent.recorder.max_notification_id() or 0)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    records = read_topic(kafka.bootstrap, topic)
+    assert len(records) == 5
+    assert all(r.key != BIG.encode() for r in records)
+    assert all(len(r.value) <= MAX_EVENT_BYTES for r in records)
+    assert metric_value(metrics, "parked", topic=topic) == 1
+    parked = ParkedNotifications(consent.recorder.datastore).list(topic)  # type: ignore[attr-defined]
+    assert [p.sequence for p in parked] == [3]
+    assert "OversizedEvent" in parked[0].error
+    assert relay.last_error is None
+
+    # It takes no place in its partition's chain: a consumer sees no gap, no dead letter.
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    async with running_consumer(settings, escalation, ["consent"], "escalation") as handled:
+        await eventually(
+            lambda: metric_value(handled, "handled", topic=topic, outcome="applied") == 5
+        )
+    assert metric_value(handled, "handled", topic=topic, outcome="gap") == 0
+    assert metric_value(handled, "handled", topic=topic, outcome="dead_letter") == 0
+    for subject_id in SUBJECTS[:6]:
+        if subject_id != BIG:
+            assert escalation.repository.get(authorisations_id(subject_id)).version == 2
