@@ -16,7 +16,19 @@ consent records) must hold exactly those steps, each once, in that order:
 The consent topic is also read as a partner following the contract would
 (copies skipped, a record held until its ``ce_prevsequence`` is filled):
 per subject, the ``ce_sequence`` taken must grow. Every poison message must be in every consumer's
-dead-letter topic with the reason its kind calls for.
+dead-letter topic with the reason its kind calls for, exactly once.
+
+The undecodable messages inside consent's chain (:mod:`bench.chaos.chain`,
+every event of the marked subjects) are held to the same: each on the
+consent topic is in every consumer's dead-letter topic exactly once with
+its reason, and nothing of a marked subject is in any projection (their
+steps are left out of the acknowledged history the projections are held to).
+
+Reporting counts consents given (per month and purpose) rather than keep
+them per subject: its count must equal the ``ConsentGiven`` messages (by
+``ce_id``, the marked subjects' left out) on the consent topic — fewer is a
+loss, more is an event counted twice (two owners of a partition during a
+rebalance, #19 item 3).
 """
 
 from __future__ import annotations
@@ -31,9 +43,10 @@ from typing import Any
 import httpx
 from aiokafka import ConsumerRecord
 
+from bench.chaos import chain
 from bench.chaos.load import Command
 from bench.chaos.poison import EXPECTED_REASON, POISON_HEADER, Poison
-from contracts import dlq_topic, events_topic
+from contracts import ConsentGiven, dlq_topic, events_topic
 from services.runtime.peek import read_topic
 from services.runtime.serve import service_module
 from services.runtime.settings import RuntimeSettings
@@ -116,7 +129,8 @@ def _show(steps: Sequence[Step]) -> str:
 
 
 class Projections:
-    """Cases' and escalation's per-subject consent records, read from their own stores."""
+    """Cases' and escalation's per-subject consent records, read from their own stores;
+    reporting's count of consents given."""
 
     def __init__(self, settings: RuntimeSettings) -> None:
         from services.cases.domain.consents import SubjectConsents, consent_record_id
@@ -138,6 +152,14 @@ class Projections:
             "cases": SubjectConsents.WithdrawalLearnt,
             "escalation": SubjectAuthorisations.WithdrawalNoted,
         }
+        from services.reporting.application import ReportingApplication
+        from services.reporting.statistics import statistics_view
+        from services.runtime.store import store_env
+
+        self._reporting = ReportingApplication(
+            env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
+        )
+        self._statistics = statistics_view(self._reporting)
 
     @property
     def names(self) -> list[str]:
@@ -159,9 +181,16 @@ class Projections:
             held[subject] = steps
         return held
 
+    def consents_counted(self) -> int:
+        """Reporting's count of consents given, over every month and purpose."""
+        from services.reporting.statistics import CONSENTS_GIVEN
+
+        return sum(row.count for row in self._statistics.counts() if row.measure == CONSENTS_GIVEN)
+
     def close(self) -> None:
         for app in self._apps.values():
             app.close()
+        self._reporting.close()
 
 
 def topic_order_violations(records: Iterable[ConsumerRecord[bytes, bytes]]) -> int:
@@ -203,19 +232,44 @@ class DeadLetters:
     missing: int = 0
     wrong_reason: int = 0
     copies: int = 0
+    repeated: int = 0
+    """Dead letters beyond one per message and consumer, of messages that name their
+    place in a chain: the consumer records that place once the dead letter is
+    acknowledged, so a re-read must skip them."""
+    unplaced_repeated: int = 0
+    """The same, of garbage that names no place: nothing but the committed offset
+    tells a re-read it was handled, so a consumer killed between the dead letter's
+    ack and its commit sends it again (at least once, as Kafka's offsets give)."""
 
 
-def dead_letters(
-    bootstrap: str, prefix: str, consumers: Sequence[str], poison: Sequence[Poison]
-) -> DeadLetters:
+Letters = Mapping[str, Sequence[ConsumerRecord[bytes, bytes]]]
+"""Each consumer's dead-letter topic, read."""
+
+
+def read_topics(
+    bootstrap: str, prefix: str, consumers: Sequence[str]
+) -> tuple[list[ConsumerRecord[bytes, bytes]], Letters]:
+    """The consent topic and each consumer's dead-letter topic, read side by side."""
+
+    async def read_all() -> list[list[ConsumerRecord[bytes, bytes]]]:
+        names = [events_topic("consent", prefix=prefix)]
+        names += [dlq_topic(consumer, prefix=prefix) for consumer in consumers]
+        # A generous idle wait: on a loaded machine a short one ends the read early.
+        reads = (read_topic(bootstrap, name, idle_ms=READ_IDLE_MS) for name in names)
+        return list(await asyncio.gather(*reads))
+
+    consent, *letters = asyncio.run(read_all())
+    return consent, dict(zip(consumers, letters, strict=True))
+
+
+def dead_letters(letters: Letters, poison: Sequence[Poison]) -> DeadLetters:
     """Every poison message in every consumer's dead-letter topic, with its kind's reason."""
     kinds = {p.id: p.kind for p in poison}
+    placed = {p.id for p in poison if {"ce_source", "ce_sequence"} <= {n for n, _ in p.headers}}
     figures = DeadLetters()
-    for consumer in consumers:
-        topic = dlq_topic(consumer, prefix=prefix)
-        # A generous idle wait: on a loaded machine a short one ends the read early.
-        records = asyncio.run(read_topic(bootstrap, topic, idle_ms=READ_IDLE_MS))
+    for records in letters.values():
         reasons: dict[str, str] = {}
+        copies: Counter[str] = Counter()
         for record in records:
             headers = dict(record.headers)
             raw = headers.get(POISON_HEADER)
@@ -223,6 +277,7 @@ def dead_letters(
                 continue
             figures.copies += 1
             poison_id = raw.decode()
+            copies[poison_id] += 1
             reason = (headers.get("dlq.reason") or b"").decode()
             if reason != EXPECTED_REASON[kinds[poison_id]]:
                 figures.wrong_reason += 1
@@ -230,19 +285,88 @@ def dead_letters(
         figures.expected += len(kinds)
         figures.found += len(reasons)
         figures.missing += len(set(kinds) - set(reasons))
+        for poison_id, n in copies.items():
+            if poison_id in placed:
+                figures.repeated += n - 1
+            else:
+                figures.unplaced_repeated += n - 1
     return figures
 
 
-def consent_topic(bootstrap: str, prefix: str) -> list[ConsumerRecord[bytes, bytes]]:
-    topic = events_topic("consent", prefix=prefix)
-    return asyncio.run(read_topic(bootstrap, topic, idle_ms=READ_IDLE_MS))
+@dataclass
+class ChainPoison:
+    """The undecodable messages consent's relay sent in its chain, and their dead letters."""
+
+    messages: int = 0
+    """Distinct ones (by ``ce_id``) on the consent topic."""
+    steps: int = 0
+    """Acknowledged steps of the marked subjects: each must be one of `messages`."""
+    expected: int = 0
+    found: int = 0
+    missing: int = 0
+    repeated: int = 0
+    """Dead letters beyond one per message and consumer."""
+    wrong_reason: int = 0
+    applied: int = 0
+    """Steps of a marked subject a projection holds (it decoded what it cannot)."""
+
+
+def chain_poison(
+    topic: Iterable[ConsumerRecord[bytes, bytes]], letters: Letters, marked: Iterable[str]
+) -> ChainPoison:
+    """Each marked subject's message on the consent topic in every dead-letter topic, once."""
+    marked = set(marked)
+    sent: set[bytes] = set()
+    for record in topic:
+        headers = dict(record.headers)
+        subject = (headers.get("ce_subject") or b"").decode(errors="replace")
+        if POISON_HEADER not in headers and subject in marked and headers.get("ce_id"):
+            sent.add(headers["ce_id"] or b"")
+    figures = ChainPoison(messages=len(sent))
+    for records in letters.values():
+        copies: Counter[bytes] = Counter()
+        for record in records:
+            headers = dict(record.headers)
+            subject = (headers.get("ce_subject") or b"").decode(errors="replace")
+            if POISON_HEADER in headers or subject not in marked:
+                continue
+            copies[headers.get("ce_id") or b""] += 1
+            reason = (headers.get("dlq.reason") or b"").decode()
+            if reason != chain.expected_reason(subject):
+                figures.wrong_reason += 1
+        figures.expected += len(sent)
+        figures.found += len(sent & set(copies))
+        figures.missing += len(sent - set(copies))
+        figures.repeated += sum(n - 1 for n in copies.values())
+    return figures
+
+
+def consents_given_on_topic(
+    topic: Iterable[ConsumerRecord[bytes, bytes]], marked: Iterable[str]
+) -> int:
+    """Distinct ``ConsentGiven`` messages (by ``ce_id``) of unmarked subjects, not
+    injected poison: what reporting must have counted, each once."""
+    marked = set(marked)
+    given = ConsentGiven.ce_type().encode()
+    ids = set()
+    for record in topic:
+        headers = dict(record.headers)
+        subject = (headers.get("ce_subject") or b"").decode(errors="replace")
+        if (
+            headers.get("ce_type") == given
+            and subject not in marked
+            and POISON_HEADER not in headers
+        ):
+            ids.add(headers.get("ce_id"))
+    return len(ids)
 
 
 _LAG = re.compile(r"^samverkan_consumer_lag\{[^}]*\} ([0-9.e+-]+)$")
 
 
 def consumer_lag(urls: Iterable[str]) -> float | None:
-    """Summed consumer lag the services report on /metrics (None if one cannot be asked)."""
+    """Summed consumer lag the services and consumer processes report on /metrics
+    (None if one cannot be asked)."""
     total = 0.0
     for url in urls:
         try:

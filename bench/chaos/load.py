@@ -15,6 +15,11 @@ reads that back, as a careful client would, and counts the command as
 acknowledged ("recovered"). Only acknowledged commands go into the history
 the checker holds the platform to; a command refused otherwise, or given up,
 may account for an effect the checker finds but never saw acknowledged.
+
+Some subjects can be held back (`late`): their commands are played only once
+`late_from` of the load has been sent (the campaign's marked subjects, whose
+events consent's relay sends undecodable, come after the last broker
+restart, so their dead letters are not lost with the broker's log).
 """
 
 from __future__ import annotations
@@ -96,6 +101,8 @@ class Load:
         rate: float,
         seed: int,
         give_up_after: float = 180.0,
+        late: frozenset[str] = frozenset(),
+        late_from: float = 0.0,
     ) -> None:
         self.url = url
         self.token = token
@@ -112,6 +119,8 @@ class Load:
             commands // subjects + (1 if i < commands % subjects else 0) for i in range(subjects)
         ]
         self._subjects = [(numbers[i], lengths[i]) for i in range(subjects)]
+        self.late = late
+        self.late_from = late_from
         self._started = 0
         self._slot = 0
         self._t0 = 0.0
@@ -119,6 +128,13 @@ class Load:
         self._rng = rng
         self._threads: list[threading.Thread] = []
         self.stop = threading.Event()
+
+    @staticmethod
+    def numbers(subjects: int, seed: int) -> list[str]:
+        """The personnummers a load with this seed plays (as the constructor draws them)."""
+        rng = random.Random(seed)
+        used: set[str] = set()
+        return [personnummer(rng, used) for _ in range(subjects)]
 
     @property
     def progress(self) -> float:
@@ -167,7 +183,13 @@ class Load:
             base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
         ) as client:
             while pending:
-                number = rng.choice(list(pending))
+                choices = list(pending)
+                if self.progress < self.late_from:
+                    choices = [n for n in choices if n not in self.late]
+                    if not choices:  # only held-back subjects left: the others go first
+                        time.sleep(0.05)
+                        continue
+                number = rng.choice(choices)
                 if not self._pace():
                     return
                 pending[number] -= 1

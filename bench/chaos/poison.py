@@ -3,6 +3,13 @@
 Four kinds, each with the reason the consumer must give when it
 dead-letters it. Every message carries a ``chaos-poison`` header with its own
 id, which the dead-letter copy keeps, so the checker can tell which arrived.
+
+The ones with CloudEvents headers name a producer of their own (a
+``ce_source`` per message, sequence 1 after 0): a consumer honours a chain
+position even on a message it cannot decode (#19, item 1), so under
+consent's source they would claim consent's sequence 1 — a copy of what it
+already has, skipped, not dead-lettered. Undecodable messages *inside*
+consent's chain are :mod:`bench.chaos.chain`'s.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 
 from contracts import MAX_EVENT_BYTES, ConsentGiven
 from contracts.cloudevents import CONTENT_TYPE, SPECVERSION
+from services.runtime.partitioning import event_partition
 
 POISON_HEADER = "chaos-poison"
 
@@ -35,11 +43,14 @@ class Poison:
     headers: list[tuple[str, bytes | None]]
 
 
-def _ce_headers(ce_type: str, subject: str) -> list[tuple[str, bytes | None]]:
+INJECTOR_SOURCE = "/samverkan/chaos-injector"
+
+
+def _ce_headers(ce_type: str, subject: str, poison_id: str) -> list[tuple[str, bytes | None]]:
     return [
         ("ce_specversion", SPECVERSION.encode()),
         ("ce_id", str(uuid.uuid4()).encode()),
-        ("ce_source", ConsentGiven.ce_source().encode()),
+        ("ce_source", f"{INJECTOR_SOURCE}/{poison_id}".encode()),
         ("ce_type", ce_type.encode()),
         ("ce_time", b"2026-11-27T10:00:00Z"),
         ("ce_subject", subject.encode()),
@@ -71,27 +82,40 @@ def make(count: int, seed: int) -> list[Poison]:
             headers = mark + odd[index % 3]
         elif kind == "wrong_schema":
             value = b'{"subject_id": 42, "purpose": ["not", "a", "purpose"]}'
-            headers = mark + _ce_headers(ConsentGiven.ce_type(), subject)
+            headers = mark + _ce_headers(ConsentGiven.ce_type(), subject, poison_id)
         elif kind == "unknown_version":
             value = b'{"subject_id": "' + subject.encode() + b'"}'
             ce_type = ConsentGiven.ce_type().rsplit(".v", 1)[0] + ".v99"
-            headers = mark + _ce_headers(ce_type, subject)
+            headers = mark + _ce_headers(ce_type, subject, poison_id)
         else:
             value = b"x" * (MAX_EVENT_BYTES + rng.randint(1, 4096))
-            headers = mark + _ce_headers(ConsentGiven.ce_type(), subject)
+            headers = mark + _ce_headers(ConsentGiven.ce_type(), subject, poison_id)
         poison.append(Poison(poison_id, kind, subject.encode(), value, headers))
     return poison
 
 
 async def inject(bootstrap: str, topic: str, poison: list[Poison]) -> None:
-    """Write the messages as a misbehaving producer would: straight onto the topic."""
+    """Write the messages as a misbehaving producer would: straight onto the topic.
+
+    Onto the catalogue's partitions, as the relay picks them: the campaign
+    grows the topic, and a consumer sees a partition added to a topic only
+    when it next refreshes its metadata (aiokafka: every 5 minutes), so poison
+    on an added partition would wait that long, with lag 0 (#19, reported).
+    """
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", max_request_size=2 * MAX_EVENT_BYTES
     )
     await producer.start()
     try:
         futures = [
-            await producer.send(topic, value=p.value, key=p.key, headers=p.headers) for p in poison
+            await producer.send(
+                topic,
+                value=p.value,
+                key=p.key,
+                headers=p.headers,
+                partition=event_partition(p.key),
+            )
+            for p in poison
         ]
         for future in futures:
             await future

@@ -14,7 +14,17 @@ processes (:mod:`bench.chaos.role`) run one service's relay only, or its
 consumer only, beside the service: the relay replica takes part in the
 relay leadership election (one advisory lock per topic), the consumer
 replica joins the service's consumer group and owns some of its partitions.
-Killing one of those is killing a relay or a consumer on its own.
+Killing one of those is killing a relay or a consumer on its own. A role
+``kind:service:n`` is the n-th process of that role (two reporting
+consumers, say); each serves its metrics on a port of its own.
+
+Every process of the stack runs with the campaign's fault hooks
+(:mod:`bench.chaos.serve`, :mod:`bench.chaos.role`): consent's relays send
+the marked subjects' events a contract version ahead
+(:mod:`bench.chaos.chain`), and the dead-letter topics can be made
+unavailable (:mod:`bench.chaos.outage`). Besides killing, the stack can
+freeze a process (SIGSTOP … SIGCONT), re-create a topic with more
+partitions and run ``outbox republish``.
 """
 
 from __future__ import annotations
@@ -31,15 +41,18 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.chaos import chain
+from bench.chaos.role import METRICS_PORT_ENV
 from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner
 from services.runtime.broker import EmbeddedBroker, free_port
-from services.runtime.kafka import ensure_topics
+from services.runtime.kafka import client_options, ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.support import PrivatePostgres
 
@@ -55,8 +68,11 @@ class Managed:
     env: dict[str, str]
     log: Path
     ready_url: str | None = None
+    metrics_url: str | None = None
     process: subprocess.Popen[bytes] | None = None
     kills: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held while a fault stops and starts it, so two faults never start it twice."""
 
     def start(self, timeout: float = 120.0) -> Managed:
         with open(self.log, "ab") as output:
@@ -104,19 +120,40 @@ class Managed:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def metric(self, name: str) -> float | None:
+        """The sum of a metric's samples this process exports; None if it does not answer."""
+        if self.metrics_url is None:
+            return None
+        try:
+            text = httpx.get(f"{self.metrics_url}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            return None
+        values = [
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith((f"{name}{{", f"{name} "))
+        ]
+        return sum(values)
+
 
 ROLE_SERVICES = {
     "relay": SERVICES,
-    "consumer": ("cases", "escalation"),
+    "consumer": ("cases", "escalation", "reporting"),
 }
-"""Which services a role process can stand in for (reporting's consumer uses its own
-intake target and is killed with its process)."""
+"""Which services a role process can stand in for."""
 
 
 class Stack:
     """Broker, private PostgreSQL, the four services and the role processes."""
 
-    def __init__(self, var_dir: Path, *, roles: tuple[str, ...] = (), log_level: str = "WARNING"):
+    def __init__(
+        self,
+        var_dir: Path,
+        *,
+        roles: tuple[str, ...] = (),
+        log_level: str = "WARNING",
+        relay_leader_lease_seconds: float = 15.0,
+    ):
         self.var_dir = var_dir
         self.broker = EmbeddedBroker(free_port(), log_file=var_dir / "broker.log")
         self.postgres = PrivatePostgres(
@@ -132,7 +169,9 @@ class Stack:
             database_connect_timeout_seconds=1,
             relay_log_check_seconds=0.5,
             kafka_session_timeout_ms=3000,
+            relay_leader_lease_seconds=relay_leader_lease_seconds,
         )
+        self.marked_subjects_file = var_dir / "chaos-marked-subjects.txt"
         self.log_level = log_level
         self.role_names = roles
         self.services: dict[str, Managed] = {}
@@ -156,6 +195,8 @@ class Stack:
             "SAMVERKAN_DATABASE_CONNECT_TIMEOUT_SECONDS": str(s.database_connect_timeout_seconds),
             "SAMVERKAN_RELAY_LOG_CHECK_SECONDS": str(s.relay_log_check_seconds),
             "SAMVERKAN_KAFKA_SESSION_TIMEOUT_MS": str(s.kafka_session_timeout_ms),
+            "SAMVERKAN_RELAY_LEADER_LEASE_SECONDS": str(s.relay_leader_lease_seconds),
+            chain.MARKED_ENV: str(self.marked_subjects_file),
             # The load is one caller per actor; the per-caller limits are not under test.
             "SAMVERKAN_WRITE_RATE_PER_SECOND": "100000",
             "SAMVERKAN_WRITE_BURST": "100000",
@@ -170,10 +211,27 @@ class Stack:
         port = free_port()
         return Managed(
             name=name,
-            argv=[sys.executable, "-m", "services.runtime.serve", service],
+            argv=[sys.executable, "-m", "bench.chaos.serve", service],
             env={**self.env(), f"SAMVERKAN_{service.upper()}_HTTP_PORT": str(port)},
             log=self.var_dir / f"{name}.log",
             ready_url=f"http://127.0.0.1:{port}/readyz",
+            metrics_url=f"http://127.0.0.1:{port}",
+        )
+
+    def _role(self, role: str) -> Managed:
+        kind, service, *number = role.split(":")
+        if service not in ROLE_SERVICES.get(kind, ()):
+            raise ValueError(f"no {kind} role process for {service}")
+        port = free_port()
+        return Managed(
+            name=role,
+            argv=[sys.executable, "-m", "bench.chaos.role", kind, service],
+            env={**self.env(), METRICS_PORT_ENV: str(port)},
+            log=self.var_dir / f"{kind}-{service}{'-' + number[0] if number else ''}.log",
+            # Up once it serves its metrics (a consumer before it joins, a relay
+            # before it leads: neither waits for the other processes).
+            ready_url=f"http://127.0.0.1:{port}/metrics",
+            metrics_url=f"http://127.0.0.1:{port}",
         )
 
     def url(self, service: str) -> str:
@@ -195,16 +253,9 @@ class Stack:
         self.services = {s: self._service(s, s) for s in SERVICES}
         with ThreadPoolExecutor(len(self.services)) as pool:
             list(pool.map(Managed.start, self.services.values()))
-        for role in self.role_names:
-            kind, service = role.split(":")
-            if service not in ROLE_SERVICES[kind]:
-                raise ValueError(f"no {kind} role process for {service}")
-            self.roles[role] = Managed(
-                name=role,
-                argv=[sys.executable, "-m", "bench.chaos.role", kind, service],
-                env=self.env(),
-                log=self.var_dir / f"{kind}-{service}.log",
-            ).start()
+        self.roles = {role: self._role(role) for role in self.role_names}
+        with ThreadPoolExecutor(max(1, len(self.roles))) as pool:
+            list(pool.map(Managed.start, self.roles.values()))
         return self
 
     def create_topics(self) -> None:
@@ -239,6 +290,61 @@ class Stack:
         self.postgres.stop("immediate")
         time.sleep(down_seconds)
         self.postgres.start()
+
+    def relays(self, service: str) -> list[Managed]:
+        """Every process that may lead `service`'s relay: the service and its relay roles."""
+        roles = [m for name, m in self.roles.items() if name.split(":")[:2] == ["relay", service]]
+        return [self.services[service], *roles]
+
+    def consumers(self) -> list[Managed]:
+        """Every process with a consumer: the services and the consumer roles."""
+        roles = [m for name, m in self.roles.items() if name.startswith("consumer:")]
+        return [*self.services.values(), *roles]
+
+    def relay_leader(self, service: str) -> Managed | None:
+        topic = events_topic(service, prefix=self.settings.topic_prefix)
+        for managed in self.relays(service):
+            if managed.alive() and managed.metric(f'samverkan_outbox_leading{{topic="{topic}"}}'):
+                return managed
+        return None
+
+    def recreate_topic(self, service: str, partitions: int) -> int:
+        """Delete `service`'s events topic and create it with `partitions` (the embedded
+        broker has no CreatePartitions). The relay re-creates a missing topic with the
+        catalogue's count within a moment, so this tries until it wins; how many tries."""
+        topic = events_topic(service, prefix=self.settings.topic_prefix)
+
+        async def once() -> int:
+            admin = AIOKafkaAdminClient(**client_options(self.settings))
+            await admin.start()
+            try:
+                with contextlib.suppress(Exception):
+                    await admin.delete_topics([topic])
+                with contextlib.suppress(Exception):  # as configured, but with more partitions
+                    await ensure_topics(self.settings, [topic], partitions)
+                described = await admin.describe_topics([topic])
+                return len(described[0]["partitions"])
+            finally:
+                await admin.close()
+
+        with self.broker_lock:
+            for attempt in range(1, 21):
+                if asyncio.run(once()) == partitions:
+                    return attempt
+                time.sleep(0.2)
+        raise RuntimeError(f"{topic} did not come back with {partitions} partitions")
+
+    def republish(self, service: str) -> str:
+        """``outbox republish`` of everything `service` stored, as the stack's relays send it."""
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.chaos.role", "republish", service],
+            env=self.env(),
+            cwd=ROOT,
+            capture_output=True,
+            timeout=300,
+            check=True,
+        )
+        return done.stdout.decode().strip()
 
     def start_replica(self, service: str) -> Managed:
         """A second replica of a service: its consumer joins the group (a rebalance)."""

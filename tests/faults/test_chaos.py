@@ -4,11 +4,20 @@ The whole platform as processes (its own broker, its own PostgreSQL, the four
 services on free ports; its own topic and schema prefixes, so it shares
 nothing with tests running beside it), a few hundred consents given and
 withdrawn through HTTP, and meanwhile: every service process, consent's
-relay and escalation's consumer each SIGKILLed once, the broker restarted
-with its log lost, the database stopped and started, a second escalation
-replica in and out of the consumer group, and 50 poison messages. The
-checker then holds every downstream projection to what the API
-acknowledged. The long variant is ``make chaos``.
+relay, escalation's consumer and two reporting consumers each SIGKILLed
+once, the broker restarted with its log lost, the database stopped and
+started, a second escalation replica in and out of the consumer group, and
+50 poison messages. The checker then holds every downstream projection to
+what the API acknowledged. The long variant is ``make chaos``.
+
+The faults of #19 (the campaign part), each of which stalled, doubled or
+silently dropped something before its fix: every event of six marked
+subjects sent undecodable by consent's own relay, inside its chain; the
+dead-letter topics unavailable while the poison arrives; one of the two
+reporting consumer processes stopped and started twice (reporting's count
+of consents must equal the topic's); the leading consent relay frozen past
+its lease (the other must take over); and consent's topic re-created with
+more partitions, then ``outbox republish`` of everything.
 """
 
 from __future__ import annotations
@@ -31,5 +40,9 @@ def test_faults_under_load_lose_nothing_double_nothing_and_keep_each_subjects_or
     report = run(SHORT, tmp_path / "var", log.warning)
     log.warning("%s", report.render())
     assert not report.failures(), report.render()
-    assert sum(report.kills.values()) == len(report.kills) >= 6
-    assert report.dead_letters.found == 3 * SHORT.poison
+    assert sum(report.kills.values()) == len(report.kills) >= 8
+    assert report.dead_letters.found == report.dead_letters.copies == 3 * SHORT.poison
+    assert report.chain.messages >= report.chain.steps > 0
+    assert report.chain.found == report.chain.expected == 3 * report.chain.messages
+    assert len(report.takeovers) == SHORT.relay_freezes
+    assert report.consents_counted == report.consents_on_topic > 0

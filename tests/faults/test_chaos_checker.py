@@ -1,15 +1,37 @@
-"""The chaos checker itself (#12): it must see every kind of wrong it claims to count.
+"""The chaos checker itself (#12, #19): it must see every kind of wrong it claims to count.
 
 Pure: histories and projection holdings written out by hand, topic records
-built as the broker hands them over.
+built as the broker hands them over. Also the campaign's undecodable
+messages inside consent's chain (#19, the campaign part): what the relay
+sends for a marked subject no consumer can decode, with the reason the
+checker expects, and the checker counts each one's dead letters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+from uuid import uuid4
+
+import pytest
 from aiokafka import ConsumerRecord
 
-from bench.chaos.checker import Step, acknowledged_steps, compare, topic_order_violations
+from bench.chaos import chain
+from bench.chaos.checker import (
+    Step,
+    acknowledged_steps,
+    chain_poison,
+    compare,
+    consents_given_on_topic,
+    dead_letters,
+    topic_order_violations,
+)
 from bench.chaos.load import Command
+from bench.chaos.poison import POISON_HEADER, make
+from contracts import ConsentForm, ConsentGiven, IntegrationEvent, PoisonMessage, Purpose
+from contracts.cloudevents import decode, encode
 
 A, B = "a" * 64, "b" * 64
 GIVE1, WITHDRAW1, GIVE2 = Step("give", "c1"), Step("withdraw", "c1"), Step("give", "c2")
@@ -48,12 +70,18 @@ def test_the_history_keeps_only_acknowledged_commands_in_their_order() -> None:
 
 
 def record(
-    partition: int, offset: int, subject: str, sequence: int, prev: int
+    partition: int,
+    offset: int,
+    subject: str,
+    sequence: int,
+    prev: int,
+    extra: Sequence[tuple[str, bytes | None]] = (),
 ) -> ConsumerRecord[bytes, bytes]:
     headers = [
         ("ce_subject", subject.encode()),
         ("ce_sequence", str(sequence).encode()),
         ("ce_prevsequence", str(prev).encode()),
+        *extra,
     ]
     return ConsumerRecord(
         topic="t",
@@ -79,3 +107,115 @@ def test_copies_and_a_held_gap_are_not_disorder_but_a_smaller_new_sequence_is() 
     # A subject's events split over two partitions (a partition key bug): 8, then 6.
     reordered = [record(1, 0, B, 8, 0), record(2, 0, B, 6, 0)]
     assert topic_order_violations(republished + reordered) == 1
+
+
+def given(subject: str) -> ConsentGiven:
+    return ConsentGiven(
+        consent_id=uuid4(),
+        subject_id=subject,
+        purpose=Purpose("red_thread_meeting"),
+        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
+        form=ConsentForm("oral"),
+        recorded_by="SE2321000016-P001",
+        informed=True,
+        given_at=datetime(2026, 12, 1, tzinfo=UTC),
+        valid_until=None,
+    )
+
+
+def test_the_relay_sends_a_marked_subjects_events_undecodable_with_the_expected_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "marked"
+
+    def public(domain_event: Any) -> IntegrationEvent | None:
+        event: IntegrationEvent = domain_event  # the test's "domain events" are public already
+        return event
+
+    def relayed(event: IntegrationEvent) -> IntegrationEvent | None:
+        return chain.poisoning(public, chain.MarkedSubjects(path))(cast(Any, event))
+
+    assert chain.version_ahead(A)
+    assert not chain.version_ahead(B)
+    event = given(A)
+    assert relayed(event) is event  # nothing is marked before the campaign writes the file
+    chain.write_marked(path, [A, B])
+    translate = relayed
+    unmarked = given("c" * 64)
+    assert translate(unmarked) is unmarked
+    for subject in (A, B):
+        sent = translate(given(subject))
+        assert sent is not None
+        message = encode(sent, event_id="e", time=datetime.now(UTC), sequence=7, prev_sequence=3)
+        headers = dict(message.headers)
+        assert (headers["ce_sequence"], headers["ce_prevsequence"]) == (b"7", b"3")
+        with pytest.raises(PoisonMessage) as refused:
+            decode(message.value, message.headers)
+        assert refused.value.reason == chain.expected_reason(subject)
+
+
+def test_chain_dead_letters_must_each_be_there_once_with_their_reason() -> None:
+    def sent(ce_id: str) -> list[tuple[str, bytes | None]]:
+        return [("ce_id", ce_id.encode())]
+
+    def letter(subject: str, ce_id: str, reason: str) -> ConsumerRecord[bytes, bytes]:
+        return record(
+            0, 0, subject, 1, 0, [("ce_id", ce_id.encode()), ("dlq.reason", reason.encode())]
+        )
+
+    ahead, extended = chain.expected_reason(A), chain.expected_reason(B)
+    topic = [record(0, 0, A, 2, 1, sent("a1")), record(0, 1, A, 2, 1, sent("a1"))]
+    topic += [record(0, 2, B, 3, 2, sent("b1")), record(0, 3, "c" * 64, 4, 3, sent("c1"))]
+    topic += [record(0, 4, A, 1, 0, [("ce_id", b"p"), (POISON_HEADER, b"injected")])]
+    letters = {
+        "cases": [letter(A, "a1", ahead), letter(B, "b1", extended)],
+        "escalation": [letter(A, "a1", ahead), letter(A, "a1", ahead), letter(B, "b1", ahead)],
+        "reporting": [letter(B, "b1", extended)],
+    }
+    figures = chain_poison(topic, letters, {A, B})
+    assert figures.messages == 2  # a republished copy is the same message; c is not marked
+    assert (figures.expected, figures.found, figures.missing) == (6, 5, 1)
+    assert (figures.repeated, figures.wrong_reason) == (1, 1)
+
+
+def test_poison_dead_lettered_twice_is_counted_as_repeated() -> None:
+    # The first is garbage (no place in a chain), the second names its own.
+    poison = make(2, seed=1)
+
+    def letter(index: int) -> ConsumerRecord[bytes, bytes]:
+        reason = {"garbage": "undecodable", "wrong_schema": "undecodable"}[poison[index].kind]
+        return record(
+            0,
+            0,
+            A,
+            1,
+            0,
+            [(POISON_HEADER, poison[index].id.encode()), ("dlq.reason", reason.encode())],
+        )
+
+    figures = dead_letters(
+        {"cases": [letter(0), letter(1), letter(1)], "reporting": [letter(0)]}, poison
+    )
+    assert (figures.expected, figures.found, figures.missing) == (4, 3, 1)
+    assert (figures.copies, figures.repeated, figures.wrong_reason) == (4, 1, 0)
+    again = dead_letters({"cases": [letter(0), letter(0), letter(1)]}, poison)
+    assert (again.repeated, again.unplaced_repeated) == (0, 1)
+
+
+def test_reporting_must_count_each_consent_given_on_the_topic_once() -> None:
+    def message(subject: str, ce_id: str, ce_type: str) -> ConsumerRecord[bytes, bytes]:
+        return record(
+            0, 0, subject, 1, 0, [("ce_id", ce_id.encode()), ("ce_type", ce_type.encode())]
+        )
+
+    given_type = ConsentGiven.ce_type()
+    topic = [message(A, "1", given_type), message(A, "1", given_type), message(A, "2", given_type)]
+    topic += [message(A, "3", "se.samverkan.consent.ConsentWithdrawn.v1")]
+    topic += [message(B, "4", given_type)]  # marked: dead-lettered, never counted
+    headers = [
+        (POISON_HEADER, b"wrong-schema-1"),
+        ("ce_id", b"5"),
+        ("ce_type", given_type.encode()),
+    ]
+    topic += [record(0, 0, A, 1, 0, headers)]  # injected poison of the consent type
+    assert consents_given_on_topic(topic, {B}) == 2
