@@ -56,7 +56,13 @@ from services.runtime.audit_anchor import (
     ensure_anchor_topics,
     verdict_fields,
 )
-from services.runtime.dead_letters import DeadLetter, replay
+from services.runtime.dead_letters import (
+    DeadLetter,
+    ReplayRefused,
+    SourceLog,
+    read_source,
+    replay,
+)
 from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, parse_personnummer
 from services.runtime.kafka import client_options, ensure_topics
 from services.runtime.rebuild import LogIncomplete, RebuildableProjection, rebuild
@@ -346,8 +352,10 @@ def _dead_letters(settings: RuntimeSettings, service: str) -> list[DeadLetter]:
     return sorted((DeadLetter.of(r) for r in records), key=lambda d: (d.partition, d.offset))
 
 
-def _find_dead_letter(settings: RuntimeSettings, service: str, letter: str) -> DeadLetter:
-    for dead_letter in _dead_letters(settings, service):
+def _find_dead_letter(
+    settings: RuntimeSettings, service: str, letter: str, among: list[DeadLetter] | None = None
+) -> DeadLetter:
+    for dead_letter in _dead_letters(settings, service) if among is None else among:
         if dead_letter.id == letter:
             return dead_letter
     errors.print(f"[red]no dead letter {letter} (partition:offset) for {service}[/red]")
@@ -393,18 +401,41 @@ def dead_letters_show(
 def dead_letters_replay(
     service: Annotated[str, typer.Argument(callback=_service)],
     letter: Annotated[str, typer.Argument(help="partition:offset, as the list shows it")],
+    out_of_order: Annotated[
+        bool,
+        typer.Option(
+            "--out-of-order",
+            help="Apply it even though the consumer has applied later events for its subject"
+            " (after judging its effect independent of theirs).",
+        ),
+    ] = False,
 ) -> None:
     """Apply a dead letter straight to the service's consumer, once (after its cause is fixed).
 
     Not onto the source topic: the consumer has moved past it and would skip
-    it. Replaying twice applies it once. Example: samverkan dead-letters replay reporting 1:17
+    it. Replaying twice, or replaying two dead letters of one message, applies
+    it once. Refused (exit 1, with the reason) when the consumer has applied
+    later events for the same subject since, which it could undo (C-4), unless
+    --out-of-order. Example: samverkan dead-letters replay reporting 1:17
     """
     settings = RuntimeSettings()
-    dead_letter = _find_dead_letter(settings, service, letter)
+    letters = _dead_letters(settings, service)
+    dead_letter = _find_dead_letter(settings, service, letter, letters)
     open_target = _plugin(CONSUMERS, service, "consumer target")
     target, close = open_target(settings)
+
+    def read(topic: str, partition: int, offset: int) -> SourceLog:
+        return asyncio.run(
+            read_source(
+                settings.kafka_bootstrap, topic, partition, offset, client_options(settings)
+            )
+        )
+
     try:
-        outcome = replay(dead_letter, target)
+        outcome = replay(dead_letter, target, read, out_of_order=out_of_order, dead_letters=letters)
+    except ReplayRefused as refused:
+        errors.print(str(refused), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from refused
     except PoisonMessage as error:
         errors.print(f"[red]{letter} still cannot be read ({error.reason}): {error}[/red]")
         raise typer.Exit(1) from error
