@@ -1,0 +1,101 @@
+"""``samverkan topics check`` reports drift: partitions, replicas, min.insync.replicas, retention.
+
+Issue #19, item 4. Topics were created with one replica and the broker's
+default retention (a week on Apache Kafka, deleting what rebuilds read from
+the start), and the check looked at partition counts only. Now topics are
+created as the settings say (services.runtime.topics) and the check names
+each difference, exiting 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from typer.testing import CliRunner
+
+from contracts import PARTITIONS, dlq_topic, events_topic
+from services.runtime.broker import EmbeddedBroker
+from services.runtime.cli import app
+from services.runtime.kafka import describe_topics
+from services.runtime.settings import RuntimeSettings
+from services.runtime.topics import catalogue
+from tests.support import settings_env
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    for name, value in settings_env(runtime_settings).items():
+        monkeypatch.setenv(name, value)
+    return runtime_settings
+
+
+async def create_by_hand(bootstrap: str, topics: list[NewTopic]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(topics)
+    finally:
+        await admin.close()
+
+
+def test_topics_are_created_with_replicas_and_retention_and_check_clean(
+    env: RuntimeSettings,
+) -> None:
+    created = runner.invoke(app, ["topics", "create"])
+    assert created.exit_code == 0, created.output
+    checked = runner.invoke(app, ["topics", "check"])
+    assert checked.exit_code == 0, checked.output
+
+    states = asyncio.run(describe_topics(env, [spec.name for spec in catalogue(env)]))
+    events = states[events_topic("consent", prefix=env.topic_prefix)]
+    assert (events.partitions, events.replication_factor) == (PARTITIONS, 1)
+    assert events.configs["retention.ms"] == "-1"
+    assert events.configs["min.insync.replicas"] == "1"
+    dead_letters = states[dlq_topic("reporting", prefix=env.topic_prefix)]
+    assert dead_letters.configs["retention.ms"] == str(90 * 24 * 3600 * 1000)
+    anchors = states[f"{env.topic_prefix}.cases.audit-anchors"]
+    assert anchors.partitions == 1
+    assert anchors.configs["cleanup.policy"] == "compact"
+
+
+def test_topics_check_names_each_drifted_topic_and_fails(
+    env: RuntimeSettings, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#19, item 4: a topic made by hand, with a week's retention or the broker's default."""
+    events = events_topic("cases", prefix=env.topic_prefix)
+    dead_letters = dlq_topic("escalation", prefix=env.topic_prefix)
+    asyncio.run(
+        create_by_hand(
+            kafka.bootstrap,
+            [
+                NewTopic(events, PARTITIONS * 2, 1, topic_configs={"retention.ms": "604800000"}),
+                NewTopic(dead_letters, PARTITIONS, 1),
+            ],
+        )
+    )
+    assert runner.invoke(app, ["topics", "create"]).exit_code == 0  # leaves them as they are
+    checked = runner.invoke(app, ["topics", "check"])
+    assert checked.exit_code == 1
+    lines = {line.split(": ", 1)[0]: line for line in checked.output.splitlines() if ": " in line}
+    assert f"partitions {PARTITIONS * 2}, expected {PARTITIONS}" in lines[events]
+    assert "retention.ms 604800000, expected -1" in lines[events]
+    assert "min.insync.replicas the broker's default, expected 1" in lines[events]
+    assert "retention.ms the broker's default, expected 7776000000" in lines[dead_letters]
+    assert "2 of 12 topics differ" in checked.output
+
+    # Production wants three replicas: every topic made with one differs.
+    monkeypatch.setenv("SAMVERKAN_TOPIC_REPLICATION_FACTOR", "3")
+    checked = runner.invoke(app, ["topics", "check"])
+    assert checked.exit_code == 1
+    assert "replication factor 1, expected 3" in checked.output
+    assert "12 of 12 topics differ" in checked.output
+
+
+def test_more_insync_replicas_than_replicas_is_refused() -> None:
+    with pytest.raises(ValueError, match="no send could ever be acknowledged"):
+        RuntimeSettings(topic_replication_factor=1, topic_min_insync_replicas=2)
