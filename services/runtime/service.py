@@ -116,6 +116,11 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         log_level=logging.DEBUG,
         enable_idempotence=settings.kafka_enable_idempotence,
         acks="all",
+        # Topics are created by ensure_topics only, with the catalogue's partitions,
+        # replicas and retention. faststream's own creation (on by default) made a
+        # consumer that started first after the broker lost its log re-create its
+        # upstream topics with one partition; their relays then refused to publish.
+        allow_auto_create_topics=False,
     )
     topics = [events_topic(parts.name, prefix=settings.topic_prefix)]
     relay = _relay(parts, settings, registry, topics[0]) if parts.translate else None
