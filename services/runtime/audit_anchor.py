@@ -36,19 +36,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Gauge
 
 from contracts.topics import audit_anchor_topic
 from services.runtime import peek
 from services.runtime.audit import AccessAudit, Break, Head
-from services.runtime.kafka import client_options, producer_options
+from services.runtime.kafka import client_options, ensure_topics, producer_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
 
-ANCHOR_TOPIC_CONFIG = {"cleanup.policy": "compact"}
 """One partition (anchors in order), compacted on the service's key: the newest anchor is
 kept for good, however long the log goes without a new record."""
 READ_TIMEOUT_SECONDS = 15.0
@@ -155,6 +153,10 @@ class AuditAnchoring:
     async def newest(self) -> Anchor | None:
         """The anchor with the highest seq on the topic (None when there is none)."""
         try:
+            # Created before it is read: a broker that creates topics on a metadata
+            # request (auto.create.topics.enable) would otherwise make it with its
+            # default partitions and retention.
+            await ensure_topics(self._settings, [self.topic])
             records = await asyncio.wait_for(
                 peek.read_topic(
                     self._settings.kafka_bootstrap,
@@ -233,7 +235,8 @@ class AuditAnchoring:
 
     async def _started_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            await ensure_anchor_topics(self._settings, [self.topic])
+            # As every topic: one partition, compacted, kept, replicated (services.runtime.topics).
+            await ensure_topics(self._settings, [self.topic])
             producer = AIOKafkaProducer(**producer_options(self._settings))
             await producer.start()
             self._producer = producer
@@ -244,24 +247,6 @@ class AuditAnchoring:
         if producer is not None:
             with contextlib.suppress(KafkaError, OSError):
                 await producer.stop()
-
-
-async def ensure_anchor_topics(settings: RuntimeSettings, topics: list[str]) -> None:
-    """Create missing anchor topics: one partition, compacted. An existing topic is left as
-    it is (in production the operator creates them: ``samverkan topics create``)."""
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(topic, 1, 1, topic_configs=dict(ANCHOR_TOPIC_CONFIG))
-            for topic in topics
-            if topic not in existing
-        ]
-        if missing:
-            await admin.create_topics(missing)
-    finally:
-        await admin.close()
 
 
 def verdict_fields(verdict: Verdict) -> dict[str, Any]:

@@ -10,17 +10,25 @@ each difference, exiting 1.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from eventsourcing.application import Application
 from typer.testing import CliRunner
 
 from contracts import PARTITIONS, dlq_topic, events_topic
+from contracts.topics import audit_anchor_topic
+from services.runtime.audit import AccessAudit, AccessRecord, Action
+from services.runtime.audit_anchor import AuditAnchoring
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.cli import app
 from services.runtime.kafka import describe_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.topics import catalogue
+from services.runtime.store import store_env
+from services.runtime.topics import catalogue, topic_drift, topic_spec
 from tests.support import settings_env
 
 runner = CliRunner()
@@ -99,3 +107,42 @@ def test_topics_check_names_each_drifted_topic_and_fails(
 def test_more_insync_replicas_than_replicas_is_refused() -> None:
     with pytest.raises(ValueError, match="no send could ever be acknowledged"):
         RuntimeSettings(topic_replication_factor=1, topic_min_insync_replicas=2)
+
+
+async def test_an_anchor_topic_a_service_creates_has_no_drift(
+    runtime_settings: RuntimeSettings, tmp_path: Path
+) -> None:
+    """#19, item 4: the audit anchoring created its topic by hand, with one replica and
+    no retention or min.insync.replicas; ``topics check`` then called it drifted."""
+    settings = runtime_settings.model_copy(
+        update={"topic_replication_factor": 1, "topic_min_insync_replicas": 1}
+    )
+    application: Application[Any] = Application(
+        env=store_env(settings.model_copy(update={"var_dir": tmp_path}), "cases")
+    )
+    audit = AccessAudit(application.recorder.datastore, "cases", bytes(range(32)))  # type: ignore[attr-defined]
+    anchoring = AuditAnchoring(audit, settings, bytes(range(32)))
+    try:
+        await asyncio.wrap_future(audit.record(_access()))
+        assert await anchoring.anchor() is not None
+    finally:
+        await anchoring.close()
+        audit.close()
+        application.close()
+
+    topic = audit_anchor_topic("cases", prefix=settings.topic_prefix)
+    states = await describe_topics(settings, [topic])
+    assert topic_drift(topic_spec(settings, topic), states.get(topic)) == []
+
+
+def _access() -> AccessRecord:
+    return AccessRecord(
+        at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+        actor_hsa_id="SE2120000001-S001",
+        actor_org_id="SE2120000001-SOC1",
+        actor_org_type="social_services",
+        subject_id="a" * 64,
+        action=Action.READ,
+        purpose="consent history",
+        resource="GET /v1/subjects/{subject_id}/history",
+    )
