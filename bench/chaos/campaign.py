@@ -244,12 +244,14 @@ class Report:
             f"5xx (not 503)              {len(h.server_errors)}",
             f"503 without Retry-After    {h.unavailable_without_retry_after}",
             f"dead letters               {dl.found} of {dl.expected} poison found"
-            f" ({dl.copies} copies: {dl.repeated} repeated, {dl.unplaced_repeated} repeated"
-            f" without a chain position; {dl.wrong_reason} wrong reason, {dl.missing} missing)",
+            f" ({dl.copies} copies: {dl.repeated} repeated, {dl.killed_repeated} repeated"
+            f" across a SIGKILL, {dl.unplaced_repeated} repeated without a chain position;"
+            f" {dl.wrong_reason} wrong reason, {dl.missing} missing)",
             f"undecodable in the chain   {self.chain.messages} messages"
             f" ({self.chain.steps} acknowledged steps of"
             f" {self.plan.marked_subjects} marked subjects); dead letters"
-            f" {self.chain.found} of {self.chain.expected}, {self.chain.repeated} repeated,"
+            f" {self.chain.found} of {self.chain.expected}, {self.chain.repeated} repeated"
+            f" ({self.chain.killed_repeated} more across a SIGKILL),"
             f" {self.chain.wrong_reason} wrong reason; {self.chain.applied} applied",
             f"reporting consents counted {self.consents_counted}"
             f" of {self.consents_on_topic} on the topic",
@@ -267,7 +269,8 @@ class Report:
                 "not recovered" if self.recovery_seconds is None else f"{self.recovery_seconds:.1f}"
             ),
         ]
-        for example in total.examples[:5] + h.server_errors[:3] + h.refused[:3]:
+        repeated = dl.examples[:5] + self.chain.examples[:5]
+        for example in total.examples[:5] + repeated + h.server_errors[:3] + h.refused[:3]:
             lines.append(f"  e.g. {example}")
         failed = self.failures()
         lines.append("RESULT: " + ("PASS" if not failed else "FAIL — " + "; ".join(failed)))
@@ -338,6 +341,15 @@ class Campaign:
             self.stack.close()
         return self.report
 
+    def _kills_by_consumer(self) -> dict[str, list[float]]:
+        """When a process with each consumer (group) was SIGKILLed."""
+        kills: dict[str, list[float]] = {}
+        for name, managed in self.stack.targets().items():
+            kind, service, *_ = name.split(":")
+            if kind in ("service", "consumer"):
+                kills.setdefault(service, []).extend(managed.killed_at)
+        return kills
+
     def _mark_subjects(self) -> frozenset[str]:
         """Pick the marked subjects, tell consent's relays their ids; their personnummers."""
         plan = self.plan
@@ -399,32 +411,41 @@ class Campaign:
         plan = self.plan
         rng = random.Random(f"{plan.seed}:freeze")
         frozen_for = 2 * plan.relay_leader_lease_seconds + 2
+        relays = self.stack.relays("consent")
         for i in range(plan.relay_freezes):
             self._wait_progress(load, 0.15 + (i + rng.random() * 0.5) * 0.6 / plan.relay_freezes)
-            leader = self._wait_for_leader()
-            if leader is None or leader.process is None:
-                self.report.faults.append(f"no consent relay leading at {load.progress:.0%}")
-                continue
-            process = leader.process
-            others = [m for m in self.stack.relays("consent") if m is not leader]
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGSTOP)
-            frozen_at = time.monotonic()
-            text = f"consent relay leader {leader.name} frozen {frozen_for:.0f} s"
-            self._mark(f"{text} at {load.progress:.0%}")
-            takeover: float | None = None
-            while time.monotonic() - frozen_at < frozen_for:
-                if takeover is None and any(
-                    m.alive() and m.metric(self._leading_metric()) for m in others
-                ):
-                    takeover = time.monotonic() - frozen_at
-                    self.log(f"another consent relay leads after {takeover:.1f} s")
-                time.sleep(0.2)
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGCONT)
-            self.report.takeovers.append(takeover)
-            self.report.faults.append(f"{text} at {load.progress:.0%}")
-            self._mark(f"{leader.name} thawed")
+            # No kill meanwhile: a killed leader frees its lock at once, and a killed
+            # standby cannot take over — either would not be this fault.
+            with contextlib.ExitStack() as held:
+                for managed in relays:
+                    held.enter_context(managed.lock)
+                self._freeze(load, relays, frozen_for)
+
+    def _freeze(self, load: Load, relays: list[Managed], frozen_for: float) -> None:
+        leader = self._wait_for_leader()
+        if leader is None or leader.process is None:
+            self.report.faults.append(f"no consent relay leading at {load.progress:.0%}")
+            return
+        process = leader.process
+        others = [m for m in relays if m is not leader]
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        text = f"consent relay leader {leader.name} frozen {frozen_for:.0f} s"
+        self._mark(f"{text} at {load.progress:.0%}")
+        takeover: float | None = None
+        while time.monotonic() - frozen_at < frozen_for:
+            if takeover is None and any(
+                m.alive() and m.metric(self._leading_metric()) for m in others
+            ):
+                takeover = time.monotonic() - frozen_at
+                self.log(f"another consent relay leads after {takeover:.1f} s")
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGCONT)
+        self.report.takeovers.append(takeover)
+        self.report.faults.append(f"{text} at {load.progress:.0%}")
+        self._mark(f"{leader.name} thawed")
 
     def _leading_metric(self) -> str:
         topic = events_topic("consent", prefix=self.stack.settings.topic_prefix)
@@ -608,8 +629,9 @@ class Campaign:
                 for name in projections.names
             }
             topic, letters = checker.read_topics(bootstrap, prefix, CONSUMERS)
-            self.report.dead_letters = checker.dead_letters(letters, self._poison)
-            self.report.chain = checker.chain_poison(topic, letters, self.marked)
+            kills = self._kills_by_consumer()
+            self.report.dead_letters = checker.dead_letters(letters, self._poison, kills)
+            self.report.chain = checker.chain_poison(topic, letters, self.marked, kills)
             self.report.chain.steps = marked_steps
             self.report.chain.applied = sum(
                 len(held)

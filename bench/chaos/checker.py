@@ -38,6 +38,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -235,7 +236,14 @@ class DeadLetters:
     repeated: int = 0
     """Dead letters beyond one per message and consumer, of messages that name their
     place in a chain: the consumer records that place once the dead letter is
-    acknowledged, so a re-read must skip them."""
+    acknowledged, so a re-read must skip them — unless the consumer was killed
+    between the two (`killed_repeated`)."""
+    killed_repeated: int = 0
+    """The same, each written just before a SIGKILL of a process of that consumer:
+    the dead letter's ack and the tracking write cannot be one transaction, so a
+    kill between them sends it again (replay deduplicates by ``ce_id``)."""
+    examples: list[str] = field(default_factory=list)
+    """Repeated ones with a chain position: id and when each copy was written."""
     unplaced_repeated: int = 0
     """The same, of garbage that names no place: nothing but the committed offset
     tells a re-read it was handled, so a consumer killed between the dead letter's
@@ -244,6 +252,10 @@ class DeadLetters:
 
 Letters = Mapping[str, Sequence[ConsumerRecord[bytes, bytes]]]
 """Each consumer's dead-letter topic, read."""
+
+
+def _clock(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
 def read_topics(
@@ -262,14 +274,37 @@ def read_topics(
     return consent, dict(zip(consumers, letters, strict=True))
 
 
-def dead_letters(letters: Letters, poison: Sequence[Poison]) -> DeadLetters:
+KILL_WINDOW = (-0.5, 3.0)
+"""A copy is explained by a SIGKILL this many seconds around the copy before it."""
+
+Kills = Mapping[str, Sequence[float]]
+"""Per consumer (group), when a process of it was SIGKILLed (wall clock, seconds)."""
+
+
+def _repeats(written: Sequence[int], kills: Sequence[float]) -> tuple[int, int]:
+    """(unexplained, explained by a kill) copies beyond the first of one dead letter."""
+    unexplained = explained = 0
+    times = sorted(written)
+    for before in times[:-1]:
+        low, high = before / 1000 + KILL_WINDOW[0], before / 1000 + KILL_WINDOW[1]
+        if any(low <= kill <= high for kill in kills):
+            explained += 1
+        else:
+            unexplained += 1
+    return unexplained, explained
+
+
+def dead_letters(
+    letters: Letters, poison: Sequence[Poison], kills: Kills | None = None
+) -> DeadLetters:
     """Every poison message in every consumer's dead-letter topic, with its kind's reason."""
     kinds = {p.id: p.kind for p in poison}
     placed = {p.id for p in poison if {"ce_source", "ce_sequence"} <= {n for n, _ in p.headers}}
     figures = DeadLetters()
-    for records in letters.values():
+    for consumer, records in letters.items():
         reasons: dict[str, str] = {}
         copies: Counter[str] = Counter()
+        written: dict[str, list[int]] = defaultdict(list)
         for record in records:
             headers = dict(record.headers)
             raw = headers.get(POISON_HEADER)
@@ -278,6 +313,7 @@ def dead_letters(letters: Letters, poison: Sequence[Poison]) -> DeadLetters:
             figures.copies += 1
             poison_id = raw.decode()
             copies[poison_id] += 1
+            written[poison_id].append(record.timestamp)
             reason = (headers.get("dlq.reason") or b"").decode()
             if reason != EXPECTED_REASON[kinds[poison_id]]:
                 figures.wrong_reason += 1
@@ -287,7 +323,14 @@ def dead_letters(letters: Letters, poison: Sequence[Poison]) -> DeadLetters:
         figures.missing += len(set(kinds) - set(reasons))
         for poison_id, n in copies.items():
             if poison_id in placed:
-                figures.repeated += n - 1
+                unexplained, explained = _repeats(
+                    written[poison_id], (kills or {}).get(consumer, ())
+                )
+                figures.repeated += unexplained
+                figures.killed_repeated += explained
+                if unexplained and len(figures.examples) < 10:
+                    at = ", ".join(_clock(ms) for ms in written[poison_id])
+                    figures.examples.append(f"{poison_id} dead-lettered at {at}")
             else:
                 figures.unplaced_repeated += n - 1
     return figures
@@ -305,14 +348,20 @@ class ChainPoison:
     found: int = 0
     missing: int = 0
     repeated: int = 0
-    """Dead letters beyond one per message and consumer."""
+    """Dead letters beyond one per message and consumer (as `DeadLetters.repeated`)."""
+    killed_repeated: int = 0
     wrong_reason: int = 0
     applied: int = 0
     """Steps of a marked subject a projection holds (it decoded what it cannot)."""
+    examples: list[str] = field(default_factory=list)
+    """Repeated ones: ``ce_id`` and when each copy was written."""
 
 
 def chain_poison(
-    topic: Iterable[ConsumerRecord[bytes, bytes]], letters: Letters, marked: Iterable[str]
+    topic: Iterable[ConsumerRecord[bytes, bytes]],
+    letters: Letters,
+    marked: Iterable[str],
+    kills: Kills | None = None,
 ) -> ChainPoison:
     """Each marked subject's message on the consent topic in every dead-letter topic, once."""
     marked = set(marked)
@@ -323,21 +372,29 @@ def chain_poison(
         if POISON_HEADER not in headers and subject in marked and headers.get("ce_id"):
             sent.add(headers["ce_id"] or b"")
     figures = ChainPoison(messages=len(sent))
-    for records in letters.values():
+    for consumer, records in letters.items():
         copies: Counter[bytes] = Counter()
+        written: dict[bytes, list[int]] = defaultdict(list)
         for record in records:
             headers = dict(record.headers)
             subject = (headers.get("ce_subject") or b"").decode(errors="replace")
             if POISON_HEADER in headers or subject not in marked:
                 continue
             copies[headers.get("ce_id") or b""] += 1
+            written[headers.get("ce_id") or b""].append(record.timestamp)
             reason = (headers.get("dlq.reason") or b"").decode()
             if reason != chain.expected_reason(subject):
                 figures.wrong_reason += 1
         figures.expected += len(sent)
         figures.found += len(sent & set(copies))
         figures.missing += len(sent - set(copies))
-        figures.repeated += sum(n - 1 for n in copies.values())
+        for ce_id in copies:
+            unexplained, explained = _repeats(written[ce_id], (kills or {}).get(consumer, ()))
+            figures.repeated += unexplained
+            figures.killed_repeated += explained
+            if unexplained and len(figures.examples) < 10:
+                at = ", ".join(_clock(ms) for ms in written[ce_id])
+                figures.examples.append(f"chain {ce_id.decode()} dead-lettered at {at}")
     return figures
 
 

@@ -71,6 +71,8 @@ class Managed:
     metrics_url: str | None = None
     process: subprocess.Popen[bytes] | None = None
     kills: int = 0
+    killed_at: list[float] = field(default_factory=list)
+    """Wall-clock times of the SIGKILLs (the checker explains repeated dead letters)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     """Held while a fault stops and starts it, so two faults never start it twice."""
 
@@ -105,6 +107,7 @@ class Managed:
         """SIGKILL: no shutdown hook runs, whatever the process was doing."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
+            self.killed_at.append(time.time())
             self.process.wait()
             self.kills += 1
 
@@ -281,9 +284,16 @@ class Stack:
         return {**{f"service:{s}": m for s, m in self.services.items()}, **self.roles}
 
     def restart_broker(self) -> None:
-        """Kill the embedded broker and start an empty one on the same port: the log is lost."""
+        """Kill the embedded broker and start an empty one on the same port: the log is lost.
+
+        The topics are created again at once, as an operator's topic job would:
+        left to the clients racing back, one of them once came back with one
+        partition (no creator found: the embedded broker's own default is four),
+        and the relay refuses a topic with fewer partitions than catalogued, for
+        good (#19, reported)."""
         with self.broker_lock:
             self.broker.restart()
+            self.create_topics()
 
     def restart_postgres(self, down_seconds: float) -> None:
         """Stop the database at once (no checkpoint), leave it down, start it again."""

@@ -9,6 +9,7 @@ checker expects, and the checker counts each one's dead letters.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,3 +220,24 @@ def test_reporting_must_count_each_consent_given_on_the_topic_once() -> None:
     ]
     topic += [record(0, 0, A, 1, 0, headers)]  # injected poison of the consent type
     assert consents_given_on_topic(topic, {B}) == 2
+
+
+def test_a_dead_letter_repeated_across_a_sigkill_is_told_apart() -> None:
+    """A kill between the dead letter's ack and its tracking write sends it again (#19)."""
+    poison = make(2, seed=1)  # the second names its place in a chain
+
+    def letter(at_ms: int) -> ConsumerRecord[bytes, bytes]:
+        headers = [(POISON_HEADER, poison[1].id.encode()), ("dlq.reason", b"undecodable")]
+        return replace_timestamp(record(0, 0, A, 1, 0, headers), at_ms)
+
+    letters = {"cases": [letter(10_000), letter(25_000)]}
+    killed = dead_letters(letters, poison[1:], {"cases": [10.4]})
+    assert (killed.repeated, killed.killed_repeated) == (0, 1)
+    unexplained = dead_letters(letters, poison[1:], {"cases": [20.0], "escalation": [10.4]})
+    assert (unexplained.repeated, unexplained.killed_repeated) == (1, 0)
+
+
+def replace_timestamp(
+    record: ConsumerRecord[bytes, bytes], at_ms: int
+) -> ConsumerRecord[bytes, bytes]:
+    return dataclasses.replace(record, timestamp=at_ms)
