@@ -74,7 +74,16 @@ def _target(service: str, settings: RuntimeSettings) -> TrackedTarget:
 async def consumer(service: str, settings: RuntimeSettings) -> None:
     if service not in UPSTREAM:
         raise SystemExit(f"no consumer role for {service}; choose {', '.join(UPSTREAM)}")
-    broker = KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
+    broker = KafkaBroker(  # as the service builds it (services.runtime.service)
+        settings.kafka_bootstrap,
+        log_level=logging.DEBUG,
+        enable_idempotence=settings.kafka_enable_idempotence,
+        acks="all",
+        # Topics are created with the catalogue's partitions only: faststream's own
+        # creation made a consumer that started first after a lost log re-create its
+        # upstream topics with one partition, refused by their relays.
+        allow_auto_create_topics=False,
+    )
     dead_letters = dlq_topic(service, prefix=settings.topic_prefix)
     registry = CollectorRegistry()
     TrackedConsumer(

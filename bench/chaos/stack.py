@@ -286,11 +286,11 @@ class Stack:
     def restart_broker(self) -> None:
         """Kill the embedded broker and start an empty one on the same port: the log is lost.
 
-        The topics are created again at once, as an operator's topic job would:
-        left to the clients racing back, one of them once came back with one
-        partition (no creator found: the embedded broker's own default is four),
-        and the relay refuses a topic with fewer partitions than catalogued, for
-        good (#19, reported)."""
+        The topics are created again at once, as an operator's topic job would.
+        (Left to the clients racing back, a consumer once re-created its upstream
+        topic with one partition — faststream's own topic creation, off since —
+        and the relay refused it for good; a client's metadata request makes the
+        embedded broker create a topic with four.)"""
         with self.broker_lock:
             self.broker.restart()
             self.create_topics()
