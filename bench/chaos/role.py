@@ -83,6 +83,7 @@ async def consumer(service: str, settings: RuntimeSettings) -> None:
         # creation made a consumer that started first after a lost log re-create its
         # upstream topics with one partition, refused by their relays.
         allow_auto_create_topics=False,
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
     )
     dead_letters = dlq_topic(service, prefix=settings.topic_prefix)
     registry = CollectorRegistry()

@@ -110,6 +110,11 @@ class _Gap(enum.Enum):
 _REBALANCED = (IllegalStateError, CommitFailedError)
 """A partition taken away (group rebalance) while a batch of it was being handled."""
 
+
+class _NoLongerOurs(Exception):
+    """The partition was handed to another member while its batch was still in hand."""
+
+
 _TRANSIENT = (OperationalError, InterfaceError)
 """Store unavailable: wait it out; dead-lettering would lose a good message."""
 
@@ -384,6 +389,8 @@ class TrackedConsumer:
         self._held: dict[TopicPartition, _Hold] = {}
         self._accept_at: dict[TopicPartition, int] = {}
         self._failures: dict[TopicPartition, int] = {}
+        self._consumer: Any = None
+        """The consumer whose batch is being handled (to ask what is still assigned)."""
         self._handling = asyncio.Lock()
         self._hold_timers: set[asyncio.Task[None]] = set()
         self._membership = _GroupMembership(
@@ -443,11 +450,15 @@ class TrackedConsumer:
                 record
             )
         consumer: Any = message.consumer
+        self._consumer = consumer
         for partition, partition_records in by_partition.items():
             progress = _Progress()
             try:
                 await self._handle_partition(consumer, partition, partition_records, progress)
                 self._failures.pop(partition, None)
+            except _NoLongerOurs as gone:
+                log.info("stopped handling %s: %s", partition, gone)
+                continue  # its new owner reads on from the last commit
             except Exception as error:
                 self._seek_back(consumer, partition, partition_records, progress, error)
                 failures = self._failures[partition] = self._failures.get(partition, 0) + 1
@@ -792,6 +803,11 @@ class TrackedConsumer:
                 await self._send_dead_letter(record, reason, error)
                 return
             except KafkaError as failure:
+                partition = TopicPartition(record.topic, record.partition)
+                if self._consumer is not None and partition not in self._consumer.assignment():
+                    # Let go while we waited (the revoke gave up waiting): its new
+                    # owner dead-letters it; sending it too would make it twice.
+                    raise _NoLongerOurs(f"{partition} reassigned during a dead letter") from failure
                 log.warning(
                     "dead-letter topic %s unavailable, retrying: %r", self._dlq_topic, failure
                 )

@@ -116,6 +116,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         log_level=logging.DEBUG,
         enable_idempotence=settings.kafka_enable_idempotence,
         acks="all",
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         # Topics are created by ensure_topics only, with the catalogue's partitions,
         # replicas and retention. faststream's own creation (on by default) made a
         # consumer that started first after the broker lost its log re-create its

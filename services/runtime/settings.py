@@ -188,6 +188,15 @@ class RuntimeSettings(BaseSettings):
             "about half of it, so make run uses 3000 there."
         ),
     )
+    kafka_metadata_max_age_ms: int = Field(
+        30_000,
+        ge=1_000,
+        description=(
+            "How often clients refresh topic metadata. A consumer learns of partitions "
+            "added to its upstream topics only then; Kafka's default of five minutes left "
+            "them unconsumed that long while every lag gauge read 0."
+        ),
+    )
     kafka_fetch_max_wait_ms: int = Field(
         10,
         ge=1,

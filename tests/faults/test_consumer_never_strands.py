@@ -9,18 +9,22 @@ unhandled record.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError
 from eventsourcing.persistence import OperationalError, Tracking
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaMessage
+from prometheus_client import CollectorRegistry
 
-from contracts import dlq_topic, events_topic
+from contracts import PARTITIONS, dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
 from services.runtime.broker import EmbeddedBroker
-from services.runtime.consumer import TrackedTarget
+from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.faults.test_poison_in_chain import given, noted
@@ -114,3 +118,50 @@ async def test_an_unexpected_failure_reads_the_partition_again_from_the_first_un
     async with running_consumer(settings, escalation, ["consent"], "escalation", target=target):
         await eventually(lambda: noted(escalation) == [1, 3], timeout=15)
     escalation.close()
+
+
+async def test_a_dead_letter_waiting_for_its_topic_gives_way_when_the_partition_is_reassigned(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    """Found by the campaign: two reporting consumers sent the same dead letter when the
+    dead-letter topic came back — the old owner was still retrying after the revoke
+    stopped waiting for it. A retry now first asks whether the partition is still ours."""
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    dead_letters = dlq_topic("escalation", prefix=settings.topic_prefix)
+    await ensure_topics(settings, [topic, dead_letters])
+    await produce_raw(kafka.bootstrap, topic, [(b"k", b"not an event", [])])
+    records = read_topic(kafka.bootstrap, topic)
+    partition = TopicPartition(topic, records[0].partition)
+    elsewhere = TopicPartition(topic, (records[0].partition + 1) % PARTITIONS)
+
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    broker = DeadLettersUnavailable(
+        settings.kafka_bootstrap, dead_letters=dead_letters, failures=1_000_000
+    )
+    tracked = TrackedConsumer(
+        group_id=f"{settings.topic_prefix}.escalation",
+        dlq_topic=dead_letters,
+        target=TrackedTarget.of(escalation, escalation.recorder),
+        metrics=ConsumerMetrics.register(CollectorRegistry()),
+        max_retries=2,
+    )
+    tracked.subscribe(broker, [topic], session_timeout_ms=settings.kafka_session_timeout_ms)
+    owner = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap,
+        group_id=f"{settings.topic_prefix}.escalation",
+        enable_auto_commit=False,
+    )
+    await owner.start()
+    owner.assign([partition])
+    try:
+        batch = KafkaMessage(raw_message=tuple(records), body=[], consumer=owner)
+        handling = asyncio.create_task(tracked.handle([], batch))
+        await asyncio.sleep(1.0)
+        assert not handling.done()  # waiting for the dead-letter topic
+        owner.assign([elsewhere])  # the group handed the partition on
+        await asyncio.wait_for(handling, 10)
+    finally:
+        await owner.stop()
+        escalation.close()
+    assert read_topic(kafka.bootstrap, dead_letters) == []
