@@ -20,9 +20,10 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import uvicorn
@@ -30,7 +31,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
-from contracts import OrgType, Role, dlq_topic, events_topic
+from contracts import ConsentGiven, OrgType, Purpose, Role, dlq_topic, encode, events_topic
 from services.runtime import peek
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.broker import free_port
@@ -359,6 +360,41 @@ async def produce_raw(
             await producer.send_and_wait(topic, value=value, key=key, headers=headers)
     finally:
         await producer.stop()
+
+
+RawMessage = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
+"""A message exactly as it stands on a topic: key, value, headers."""
+
+CONSENTED_AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def oral_consent(consent: int, subject: str) -> ConsentGiven:
+    """Consent number `consent` for `subject`: oral, to a red-thread meeting of police and
+    social services (C-1), as the fault tests send it upstream."""
+    return ConsentGiven(
+        consent_id=UUID(int=consent),
+        subject_id=subject,
+        purpose=Purpose.RED_THREAD_MEETING,
+        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
+        form="oral",
+        recorded_by="SE2321000016-P001",
+        informed=True,
+        given_at=CONSENTED_AT,
+        valid_until=date(2027, 1, 1),
+    )
+
+
+def as_published(event: Any, sequence: int, prev: int | None = None) -> RawMessage:
+    """`event` as consent's relay publishes it: at `sequence`, after `prev` (the one
+    before unless said), its ``ce_id`` made from the consent's number."""
+    message = encode(
+        event,
+        event_id=str(event.consent_id),
+        time=CONSENTED_AT,
+        sequence=sequence,
+        prev_sequence=sequence - 1 if prev is None else prev,
+    )
+    return message.key, message.value, message.headers
 
 
 def metric_value(metrics: Any, name: str, **labels: str) -> float:

@@ -15,43 +15,37 @@ and brings the skipped event again, in order.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from uuid import UUID
 
-from contracts import ConsentGiven, Purpose, encode, events_topic
+from contracts import events_topic
 from services.escalation.application import EscalationApplication
 from services.escalation.domain.authorisations import SubjectAuthorisations, authorisations_id
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
-from tests.support import eventually, metric_value, produce_raw, running_consumer
+from tests.support import (
+    RawMessage,
+    as_published,
+    eventually,
+    metric_value,
+    oral_consent,
+    produce_raw,
+    running_consumer,
+)
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECT = "5" * 64
 
 
-def given(n: int) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
+def given(n: int) -> RawMessage:
     """The n-th consent for SUBJECT, as the relay publishes it (sequence n after n - 1)."""
-    event = ConsentGiven(
-        consent_id=UUID(int=n),
-        subject_id=SUBJECT,
-        purpose=Purpose.RED_THREAD_MEETING,
-        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
-        form="oral",
-        recorded_by="SE2321000016-P001",
-        informed=True,
-        given_at=NOW,
-        valid_until=date(2027, 1, 1),
-    )
-    message = encode(event, event_id=str(UUID(int=n)), time=NOW, sequence=n, prev_sequence=n - 1)
-    return message.key, message.value, message.headers
+    return as_published(oral_consent(n, SUBJECT), n)
 
 
 def noted(app: EscalationApplication) -> list[int]:
     """The consents escalation noted for SUBJECT, in the order it noted them."""
     events = app.repository.event_store.get(authorisations_id(SUBJECT))
     return [
-        UUID(e.consent["consent_id"]).int
+        UUID(str(e.consent["consent_id"])).int
         for e in events
         if isinstance(e, SubjectAuthorisations.ConsentNoted)
     ]

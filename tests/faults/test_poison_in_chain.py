@@ -10,47 +10,34 @@ Three bad messages gave nine dead letters.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from uuid import UUID
 
-from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
+from contracts import dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
 from services.escalation.domain.authorisations import SubjectAuthorisations, authorisations_id
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
-from tests.support import eventually, metric_value, produce_raw, read_topic, running_consumer
+from tests.support import (
+    RawMessage,
+    as_published,
+    eventually,
+    metric_value,
+    oral_consent,
+    produce_raw,
+    read_topic,
+    running_consumer,
+)
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECT = "7" * 64
 
-Message = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 
-
-def given(n: int, prev: int | None = None) -> Message:
+def given(n: int, prev: int | None = None) -> RawMessage:
     """The n-th consent for SUBJECT, as the relay publishes it (sequence n after `prev`)."""
-    event = ConsentGiven(
-        consent_id=UUID(int=n),
-        subject_id=SUBJECT,
-        purpose=Purpose.RED_THREAD_MEETING,
-        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
-        form="oral",
-        recorded_by="SE2321000016-P001",
-        informed=True,
-        given_at=NOW,
-        valid_until=date(2027, 1, 1),
-    )
-    message = encode(
-        event,
-        event_id=str(UUID(int=n)),
-        time=NOW,
-        sequence=n,
-        prev_sequence=n - 1 if prev is None else prev,
-    )
-    return message.key, message.value, message.headers
+    return as_published(oral_consent(n, SUBJECT), n, prev)
 
 
-def unreadable(n: int) -> Message:
+def unreadable(n: int) -> RawMessage:
     """The n-th in the chain, in a contract version this consumer does not know yet."""
     key, value, headers = given(n)
     return key, value, [(k, v.replace(b".v1", b".v9")) for k, v in headers]

@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -23,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
-from contracts import ConsentGiven, IntegrationEvent, Purpose, dlq_topic, encode, events_topic
+from contracts import IntegrationEvent, dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
 from services.reporting.application import ReportingApplication
 from services.reporting.intake import Intake
@@ -34,9 +32,7 @@ from services.runtime.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.integration.test_reporting_intake_batch import SOURCE, _counts, _intake, _messages
-from tests.support import produce_raw, read_topic
-
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+from tests.support import as_published, oral_consent, produce_raw, read_topic
 
 
 @pytest.fixture
@@ -66,29 +62,15 @@ def test_d6_an_old_owners_overlapping_batch_is_refused_not_counted_twice(
     assert statistics_view(reporting).max_tracking_id(f"{SOURCE}#0") == 4
 
 
-def _consent(n: int) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
-    event = ConsentGiven(
-        consent_id=UUID(int=n),
-        subject_id="8" * 64,
-        purpose=Purpose.RED_THREAD_MEETING,
-        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
-        form="oral",
-        recorded_by="SE2321000016-P001",
-        informed=True,
-        given_at=NOW,
-        valid_until=date(2027, 1, 1),
-    )
-    message = encode(event, event_id=str(UUID(int=n)), time=NOW, sequence=n, prev_sequence=n - 1)
-    return message.key, message.value, message.headers
-
-
 async def test_a_revoked_partition_is_let_go_only_after_the_batch_in_flight(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic])
-    await produce_raw(kafka.bootstrap, topic, [_consent(1), _consent(2)])
+    await produce_raw(
+        kafka.bootstrap, topic, [as_published(oral_consent(n, "8" * 64), n) for n in (1, 2)]
+    )
     records = read_topic(kafka.bootstrap, topic)
     partition = TopicPartition(topic, records[0].partition)
 
