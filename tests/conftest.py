@@ -18,11 +18,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
 from contracts import SERVICES
 from services.runtime.broker import EmbeddedBroker, free_port
+from services.runtime.cli import app as samverkan
 from services.runtime.settings import RuntimeSettings
-from tests.support import PG_URL, PrivatePostgres, ServiceProcess
+from tests.support import PG_URL, PrivatePostgres, ServiceProcess, settings_env
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +97,25 @@ def start_service(runtime_settings: RuntimeSettings) -> Iterator[Any]:
     yield start
     for process in reversed(started):
         process.stop()
+
+
+@pytest.fixture
+def operator_env(
+    runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch
+) -> RuntimeSettings:
+    """The environment an operator's ``samverkan`` command reads: the test's own settings."""
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+    for name, value in settings_env(runtime_settings).items():
+        monkeypatch.setenv(name, value)
+    return runtime_settings
+
+
+@pytest.fixture
+def operator_topics(operator_env: RuntimeSettings) -> RuntimeSettings:
+    """As `operator_env`, with every catalogue topic created by ``samverkan topics create``."""
+    created = CliRunner().invoke(samverkan, ["topics", "create"])
+    assert created.exit_code == 0, created.output
+    return operator_env
 
 
 @pytest.fixture(scope="module")

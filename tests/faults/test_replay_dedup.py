@@ -25,18 +25,14 @@ from services.runtime.cli import app
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import produce_raw, read_topic, settings_env
+from tests.support import produce_raw, read_topic
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    for name, value in settings_env(runtime_settings).items():
-        monkeypatch.setenv(name, value)
-    assert runner.invoke(app, ["topics", "create"]).exit_code == 0
-    return runtime_settings
+def env(operator_topics: RuntimeSettings) -> RuntimeSettings:
+    return operator_topics
 
 
 def consents_counted(settings: RuntimeSettings) -> int:

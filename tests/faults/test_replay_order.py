@@ -32,7 +32,7 @@ from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedT
 from services.runtime.partitioning import partition_index
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
-from tests.support import drain_relay, eventually, produce_raw, read_topic, settings_env
+from tests.support import drain_relay, eventually, produce_raw, read_topic
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PARTIES = ["SE2321000016-POL1", "SE2120000001-SOC1"]
@@ -41,12 +41,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    for name, value in settings_env(runtime_settings).items():
-        monkeypatch.setenv(name, value)
-    assert runner.invoke(app, ["topics", "create"]).exit_code == 0
-    return runtime_settings
+def env(operator_topics: RuntimeSettings) -> RuntimeSettings:
+    return operator_topics
 
 
 @contextmanager

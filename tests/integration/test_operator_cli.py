@@ -17,18 +17,15 @@ from services.runtime.broker import EmbeddedBroker
 from services.runtime.cli import app
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
-from tests.support import drain_relay, produce_raw, settings_env
+from tests.support import drain_relay, produce_raw
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    for name, value in settings_env(runtime_settings).items():
-        monkeypatch.setenv(name, value)
-    return runtime_settings
+def env(operator_env: RuntimeSettings) -> RuntimeSettings:
+    return operator_env
 
 
 def test_topics_check_fails_until_topics_create_has_run(env: RuntimeSettings) -> None:

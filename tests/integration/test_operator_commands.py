@@ -52,12 +52,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    for name, value in settings_env(runtime_settings).items():
-        monkeypatch.setenv(name, value)
-    assert runner.invoke(app, ["topics", "create"]).exit_code == 0
-    return runtime_settings
+def env(operator_topics: RuntimeSettings) -> RuntimeSettings:
+    return operator_topics
 
 
 @pytest.fixture

@@ -29,17 +29,13 @@ from services.runtime.kafka import describe_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from services.runtime.topics import catalogue, topic_drift, topic_spec
-from tests.support import settings_env
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch) -> RuntimeSettings:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    for name, value in settings_env(runtime_settings).items():
-        monkeypatch.setenv(name, value)
-    return runtime_settings
+def env(operator_env: RuntimeSettings) -> RuntimeSettings:
+    return operator_env
 
 
 async def create_by_hand(bootstrap: str, topics: list[NewTopic]) -> None:
