@@ -44,6 +44,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -276,6 +277,11 @@ def _chain_position(record: ConsumerRecord[bytes, bytes]) -> _ChainPosition | No
 _MAX_BACKOFF_SECONDS = 5.0
 
 
+def _backoff(attempt: int) -> float:
+    """Seconds to wait before try `attempt` + 1 of something that is only unavailable."""
+    return min(0.1 * 2.0 ** min(attempt, 6), _MAX_BACKOFF_SECONDS)
+
+
 def _retrying(operation: Callable[[], Any]) -> Any:
     """In a worker thread: run `operation`, waiting out a store outage with backoff.
 
@@ -288,8 +294,8 @@ def _retrying(operation: Callable[[], Any]) -> Any:
             return operation()
         except _TRANSIENT as error:
             log.warning("store unavailable, retrying: %r", error)
-            time.sleep(min(0.1 * 2**attempt, _MAX_BACKOFF_SECONDS))
-            attempt = min(attempt + 1, 6)
+            time.sleep(_backoff(attempt))
+            attempt += 1
 
 
 def _log_handled(
@@ -462,7 +468,7 @@ class TrackedConsumer:
             except Exception as error:
                 self._seek_back(consumer, partition, partition_records, progress, error)
                 failures = self._failures[partition] = self._failures.get(partition, 0) + 1
-                await asyncio.sleep(min(0.1 * 2**failures, _MAX_BACKOFF_SECONDS))
+                await asyncio.sleep(_backoff(failures))
             handled = progress.last
             if handled is not None:
                 hold = self._held.get(partition)
@@ -614,17 +620,14 @@ class TrackedConsumer:
         result = RunResult()
         for position, (record, envelope) in enumerate(run):
             tracking = _tracking(record, envelope)
+            accept = accept_gap and position == 0
             attempt = 0
             while True:
                 try:
                     with consuming(envelope.type, record.headers):
-                        outcome = self._apply(envelope, tracking, accept_gap and position == 0)
+                        outcome = _retrying(partial(self._apply, envelope, tracking, accept))
                         _log_handled(record, envelope, outcome)
                     break
-                except _TRANSIENT as error:
-                    log.warning("store unavailable, retrying %s: %r", tracking, error)
-                    time.sleep(min(0.1 * 2**attempt, 5.0))
-                    attempt = min(attempt + 1, 6)
                 except Exception as error:
                     attempt += 1
                     if attempt >= self._max_retries:
@@ -812,8 +815,8 @@ class TrackedConsumer:
                     "dead-letter topic %s unavailable, retrying: %r", self._dlq_topic, failure
                 )
                 self._dlq_topic_checked_at = float("-inf")  # perhaps it is gone: check again
-                await asyncio.sleep(min(0.1 * 2**attempt, _MAX_BACKOFF_SECONDS))
-                attempt = min(attempt + 1, 6)
+                await asyncio.sleep(_backoff(attempt))
+                attempt += 1
 
     async def _send_dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
