@@ -10,14 +10,13 @@ that is gone; the new owner re-reads it from the last commit.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from uuid import UUID
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
-from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
+from contracts import dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
 from services.escalation.domain.authorisations import authorisations_id
 from services.runtime.broker import EmbeddedBroker
@@ -25,7 +24,7 @@ from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedT
 from services.runtime.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
-from tests.support import read_topic
+from tests.support import as_published, oral_consent, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECTS = ["1" * 64, "2" * 64]
@@ -41,22 +40,9 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
     await producer.start()
     try:
         for partition, subject in enumerate(SUBJECTS):
-            event = ConsentGiven(
-                consent_id=UUID(int=partition + 1),
-                subject_id=subject,
-                purpose=Purpose.RED_THREAD_MEETING,
-                parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
-                form="oral",
-                recorded_by="SE2321000016-P001",
-                informed=True,
-                given_at=NOW,
-                valid_until=date(2027, 1, 1),
-            )
-            message = encode(
-                event, event_id=str(UUID(int=partition + 1)), time=NOW, sequence=1, prev_sequence=0
-            )
+            key, value, headers = as_published(oral_consent(partition + 1, subject), 1, 0)
             await producer.send_and_wait(
-                topic, message.value, key=message.key, headers=message.headers, partition=partition
+                topic, value, key=key, headers=headers, partition=partition
             )
     finally:
         await producer.stop()
