@@ -43,6 +43,7 @@ from services.runtime.consumer import (
 )
 from services.runtime.identity import luhn_check_digit
 from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.service import http_app, load_service
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions
 
@@ -76,6 +77,13 @@ COORDINATOR = Actor(
     org_type=OrgType.COORDINATION_OFFICE,
     role=Role.COORDINATOR,
 )
+
+
+def service_app(
+    name: str, runtime: RuntimeSettings, settings: Any = None, clock: Any = None
+) -> Any:
+    """A service's HTTP app as ``serve`` builds it: from its composition root."""
+    return http_app(load_service(name).build(runtime, settings, clock))
 
 
 def settings_env(settings: RuntimeSettings) -> dict[str, str]:

@@ -130,19 +130,19 @@ def install() -> None:
     path = os.environ.get(MARKED_ENV)
     if not path:
         return
-    import services.consent.main as consent_main
+    import services.consent.service as consent_root
 
-    original: Translator = consent_main.to_integration_event  # type: ignore[attr-defined]
+    original: Translator = consent_root.to_integration_event  # type: ignore[attr-defined]
     if getattr(original, "chaos_poisoning", False):
         return
     poisoned = poisoning(original, MarkedSubjects(Path(path)))
     poisoned.chaos_poisoning = True  # type: ignore[attr-defined]
-    consent_main.to_integration_event = poisoned  # type: ignore[attr-defined,assignment]
+    consent_root.to_integration_event = poisoned  # type: ignore[attr-defined,assignment]
 
 
 def consent_translator() -> Translator:
     """Consent's translator as the stack's relays run it (for ``outbox republish``)."""
-    import services.consent.main as consent_main
+    import services.consent.service as consent_root
 
-    translate: Translator = consent_main.to_integration_event  # type: ignore[attr-defined]
+    translate: Translator = consent_root.to_integration_event  # type: ignore[attr-defined]
     return translate

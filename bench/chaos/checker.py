@@ -49,7 +49,7 @@ from bench.chaos.load import Command
 from bench.chaos.poison import EXPECTED_REASON, POISON_HEADER, Poison
 from contracts import ConsentGiven, dlq_topic, events_topic
 from services.runtime.peek import read_topic
-from services.runtime.serve import service_module
+from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
 READ_IDLE_MS = 2000
@@ -141,8 +141,7 @@ class Projections:
         )
 
         self._apps: dict[str, Any] = {
-            s: service_module(s).create_app(settings).state.application
-            for s in ("cases", "escalation")
+            s: load_service(s).build(settings).app for s in ("cases", "escalation")
         }
         self._ids = {"cases": consent_record_id, "escalation": authorisations_id}
         self._given: dict[str, type[Any]] = {

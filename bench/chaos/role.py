@@ -24,24 +24,13 @@ import os
 import signal
 import sys
 
-from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, start_http_server
 
 from bench.chaos import chain, outage
-from contracts import dlq_topic, events_topic
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.logging import configure_logging
-from services.runtime.relay import OutboxRelay
 from services.runtime.republish import republish
-from services.runtime.serve import service_module
+from services.runtime.service import consumer_for, load_service, relay_for, service_broker
 from services.runtime.settings import RuntimeSettings
-
-UPSTREAM = {
-    "cases": ("consent",),
-    "escalation": ("consent", "cases"),
-    "reporting": ("consent", "cases", "escalation", "reporting"),
-}
-"""The topics each consumer role reads (as in the service's ``main``)."""
 
 METRICS_PORT_ENV = "CHAOS_METRICS_PORT"
 
@@ -53,54 +42,21 @@ def serve_metrics(registry: CollectorRegistry) -> None:
 
 
 async def relay(service: str, settings: RuntimeSettings) -> None:
-    http = service_module(service).create_app(settings)
-    outbox: OutboxRelay | None = http.state.relay
+    built = load_service(service).build(settings)
+    outbox = relay_for(built)
     if outbox is None:
         raise SystemExit(f"{service} has no outbox relay")
-    serve_metrics(http.state.metrics_registry)
+    serve_metrics(built.registry)
     await outbox.run()
 
 
-def _target(service: str, settings: RuntimeSettings) -> TrackedTarget:
-    if service == "reporting":  # its target is the intake, not the application
-        from services.reporting.intake import open_target
-
-        target, _ = open_target(settings)
-        return target
-    application = service_module(service).create_app(settings).state.application
-    return TrackedTarget.of(application, application.recorder)
-
-
 async def consumer(service: str, settings: RuntimeSettings) -> None:
-    if service not in UPSTREAM:
-        raise SystemExit(f"no consumer role for {service}; choose {', '.join(UPSTREAM)}")
-    broker = KafkaBroker(  # as the service builds it (services.runtime.service)
-        settings.kafka_bootstrap,
-        log_level=logging.DEBUG,
-        enable_idempotence=settings.kafka_enable_idempotence,
-        acks="all",
-        # Topics are created with the catalogue's partitions only: faststream's own
-        # creation made a consumer that started first after a lost log re-create its
-        # upstream topics with one partition, refused by their relays.
-        allow_auto_create_topics=False,
-        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
-    )
-    dead_letters = dlq_topic(service, prefix=settings.topic_prefix)
-    registry = CollectorRegistry()
-    TrackedConsumer(
-        group_id=f"{settings.topic_prefix}.{service}",
-        dlq_topic=dead_letters,
-        target=_target(service, settings),
-        metrics=ConsumerMetrics.register(registry),
-        max_retries=settings.consumer_max_retries,
-        ensure_dlq_topic=lambda: outage.ensure_topics(settings, [dead_letters]),
-    ).subscribe(
-        broker,
-        [events_topic(s, prefix=settings.topic_prefix) for s in UPSTREAM[service]],
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-    )
-    serve_metrics(registry)
+    built = load_service(service).build(settings)
+    # Uninstrumented: faststream's own metrics are not what the campaign reads.
+    broker = service_broker(built, instrumented=False)
+    if consumer_for(built, broker) is None:
+        raise SystemExit(f"{service} consumes nothing")
+    serve_metrics(built.registry)
     # SIGTERM leaves the group at once (a rebalance now, not after the session
     # timeout), as a service being stopped does; SIGKILL is the other fault.
     stopping = asyncio.Event()

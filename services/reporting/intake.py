@@ -11,7 +11,7 @@ finds its deviation already there and is only counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -20,10 +20,8 @@ from eventsourcing.persistence import Tracking
 from contracts import Envelope, IntegrationEvent, SubjectErased, SubjectErasedV2
 from services.reporting.application import ReportingApplication
 from services.reporting.routines import source_message_id
-from services.reporting.statistics import Statistics, statistics_view
+from services.reporting.statistics import Statistics
 from services.runtime.consumer import TrackedTarget
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
 
 
 @dataclass(frozen=True)
@@ -69,12 +67,3 @@ class Intake:
             process_message=self.process_message,
             process_messages=self.process_messages,
         )
-
-
-def open_target(settings: RuntimeSettings) -> tuple[TrackedTarget, Callable[[], None]]:
-    """The live consumer's target on the reporting store, for ``samverkan dead-letters
-    replay`` (entry point ``samverkan.consumers: reporting``), and how to close it."""
-    application = ReportingApplication(
-        env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
-    )
-    return Intake(application, Statistics(statistics_view(application))).target(), application.close

@@ -3,8 +3,8 @@
 The statistics are derived from every service's public events, so they can
 be built again from the topics when they are wrong (a counting bug fixed, a
 new measure added) or lost. services.runtime.rebuild reads the topics; this
-module is the reporting side of it (registered as the entry point
-``samverkan.projections: reporting-statistics``):
+module is the reporting side of it (``reporting-statistics`` in the service's
+``projections``, services.reporting.service):
 
 - the same `Statistics` projection as the live service counts the events,
   into a view in a scratch in-memory SQLite database — most events only add
@@ -177,4 +177,4 @@ statistics = RebuildableProjection(
     upstream=UPSTREAM,
     open=StatisticsRebuilder.open,
 )
-"""The entry point ``samverkan.projections: reporting-statistics``."""
+"""``reporting-statistics`` in the reporting service's projections (services.reporting.service)."""

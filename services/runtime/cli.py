@@ -64,6 +64,7 @@ from services.runtime.identity import InvalidIdentityNumber, SubjectIdFactory, p
 from services.runtime.kafka import client_options, describe_topics, ensure_topics
 from services.runtime.rebuild import LogIncomplete, RebuildableProjection, rebuild
 from services.runtime.republish import republish, stored_log
+from services.runtime.service import Service, load_service
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions
 from services.runtime.time import stockholm_date
@@ -71,9 +72,6 @@ from services.runtime.token_cli import mint as mint_token
 from services.runtime.topics import catalogue, topic_drift
 
 COMMANDS = "samverkan.commands"
-PROJECTIONS = "samverkan.projections"
-TRANSLATORS = "samverkan.translators"
-CONSUMERS = "samverkan.consumers"
 log = logging.getLogger(__name__)
 
 
@@ -129,13 +127,32 @@ def _plugins(group: str) -> dict[str, EntryPoint]:
     return {entry.name: entry for entry in entry_points(group=group)}
 
 
-def _plugin(group: str, name: str, what: str) -> Any:
-    entry = _plugins(group).get(name)
-    if entry is None:
-        known = ", ".join(sorted(_plugins(group))) or "none"
-        errors.print(f"[red]no {what} registered for {name!r}[/red] (registered: {known})")
+@contextmanager
+def _built(service: str, settings: RuntimeSettings) -> Iterator[Service]:
+    """The service as its composition root builds it, closed on leaving."""
+    built = load_service(service).build(settings)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def _projection(settings: RuntimeSettings, name: str) -> RebuildableProjection:
+    """The projection `name` (``<service>-<projection>``) as its service registers it."""
+    service = name.partition("-")[0]
+    if service not in SERVICES:
+        errors.print(
+            f"[red]no projection {name!r}[/red]: a projection is named after its service, "
+            f"<service>-<projection>, with service one of {', '.join(SERVICES)}"
+        )
         raise typer.Exit(2)
-    return entry.load()
+    with _built(service, settings) as built:
+        projection = built.projections.get(name)
+        known = ", ".join(sorted(built.projections)) or "none"
+    if projection is None:
+        errors.print(f"[red]no projection registered for {name!r}[/red] (registered: {known})")
+        raise typer.Exit(2)
+    return projection
 
 
 def _add_service_commands() -> None:
@@ -243,8 +260,12 @@ def outbox_republish(
     skip them; the relay and its position are not touched. Example:
     samverkan outbox republish cases --from 1200
     """
-    translate = _plugin(TRANSLATORS, service, "event translator")
     settings = RuntimeSettings()
+    with _built(service, settings) as built:
+        translate = built.translate
+    if translate is None:
+        errors.print(f"[red]{service} publishes no events[/red]")
+        raise typer.Exit(2)
     with _progress() as bar:
         tasks: dict[str, Any] = {}
 
@@ -290,8 +311,8 @@ def rebuild_projection(
     and replaces it in one transaction. Registered projections:
     reporting-statistics. Example: samverkan rebuild reporting-statistics
     """
-    registered: RebuildableProjection = _plugin(PROJECTIONS, projection, "projection")
     settings = RuntimeSettings()
+    registered = _projection(settings, projection)
     errors.print(f"rebuilding {registered.description}")
     with _progress() as bar:
         task = bar.add_task("events", total=None)
@@ -408,8 +429,12 @@ def dead_letters_replay(
     settings = RuntimeSettings()
     letters = _dead_letters(settings, service)
     dead_letter = _find_dead_letter(settings, service, letter, letters)
-    open_target = _plugin(CONSUMERS, service, "consumer target")
-    target, close = open_target(settings)
+    built = load_service(service).build(settings)
+    if built.target is None:
+        built.close()
+        errors.print(f"[red]{service} consumes nothing: it has no dead letters to replay[/red]")
+        raise typer.Exit(2)
+    target = built.target
 
     def read(topic: str, partition: int, offset: int) -> SourceLog:
         return asyncio.run(
@@ -430,7 +455,7 @@ def dead_letters_replay(
         errors.print(f"[red]{letter} still fails: {error!r}[/red]")
         raise typer.Exit(1) from error
     finally:
-        close()
+        built.close()
     # Already replayed is success too: the effect is there exactly once.
     console.print(f"{service} dead letter {letter}: {outcome.value}")
 

@@ -16,7 +16,6 @@ an error rather than a quiet gap in the table.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -28,6 +27,7 @@ from pydantic_settings import BaseSettings
 
 from contracts import SERVICES
 from services.runtime.run import RunSettings
+from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
 START_MARKER = "<!-- settings:start -->"
@@ -48,15 +48,14 @@ class Setting:
 def settings_classes() -> list[type[BaseSettings]]:
     """Every settings class, shared ones first, then each service's in catalogue order.
 
-    A service whose ``main`` module cannot be imported is an error: a table
+    A service whose composition root cannot be loaded is an error: a table
     without it would silently document less than what runs.
     """
     classes: list[type[BaseSettings]] = [RuntimeSettings, RunSettings]
     for service in SERVICES:
-        module = importlib.import_module(f"services.{service}.main")
-        settings_class = getattr(module, "Settings", None)
+        settings_class = getattr(load_service(service), "Settings", None)
         if not (isinstance(settings_class, type) and issubclass(settings_class, BaseSettings)):
-            msg = f"services.{service}.main has no pydantic-settings class named Settings"
+            msg = f"services.{service}.service has no pydantic-settings class named Settings"
             raise TypeError(msg)
         classes.append(settings_class)
     return classes

@@ -36,9 +36,8 @@ as a bug goes unfixed, for every dead letter, harmless or not, while the
 unsafe case is the replay, which a person runs and can judge.
 
 Which target a service's consumer has is not known here (the runtime imports
-no service): a service registers a factory under the ``samverkan.consumers``
-entry point group (see pyproject.toml), a callable that takes the
-`RuntimeSettings` and returns the target and a function that closes it.
+no service): the replay command builds the service from its composition root
+(``services.runtime.service.load_service``) and replays into its ``target``.
 """
 
 from __future__ import annotations
@@ -54,9 +53,6 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import Envelope, decode
 from services.runtime.consumer import TrackedTarget
-
-ConsumerFactory = Callable[..., tuple[TrackedTarget, Callable[[], None]]]
-"""What ``samverkan.consumers`` entry points are: settings -> (target, close)."""
 
 DLQ_PREFIX = "dlq."
 

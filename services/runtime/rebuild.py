@@ -19,8 +19,8 @@ can keep running and answering:
    counted, as duplicates.
 
 Which projections can be rebuilt is not known here (the runtime imports no
-service): each service registers its own under the ``samverkan.projections``
-entry point group (see pyproject.toml), as a `RebuildableProjection`.
+service): each service's composition root lists its own in ``Service.projections``,
+as a `RebuildableProjection` named ``<service>-<projection>``.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Rebuilder(Protocol):
 
 @dataclass(frozen=True)
 class RebuildableProjection:
-    """What a service registers (entry point group ``samverkan.projections``)."""
+    """What a service offers for rebuilding (``Service.projections``)."""
 
     description: str
     upstream: tuple[str, ...]

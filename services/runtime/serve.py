@@ -1,8 +1,9 @@
 """Run one service: ``python -m services.runtime.serve consent``.
 
-Each service's ``main`` module offers ``create_app`` and a settings class with
-its ``http_port``; this is the one place that turns those into a uvicorn
-server with JSON logs, so every service starts and stops the same way.
+Each service's composition root (``services/<svc>/service.py``, found through
+the ``samverkan.services`` entry points) builds the service with its
+``http_port``; this is the one place that turns it into a uvicorn server with
+JSON logs, so every service starts and stops the same way.
 
 It is also where a service refuses to start on settings that are unsafe with
 real data (placeholder keys, keys that would be created in var_dir, a
@@ -14,31 +15,29 @@ with public keys.
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import sys
-from typing import Any
 
 import uvicorn
 
-from contracts import SERVICES
 from services.runtime.auth import identity_provider_url_problem
 from services.runtime.logging import configure_logging
+from services.runtime.service import ServiceRoot, http_app, load_service
 from services.runtime.settings import RuntimeSettings, unsafe_settings
 from services.runtime.store import setup_lock
 
 log = logging.getLogger(__name__)
 
 
-def service_module(service: str) -> Any:
-    if service not in SERVICES:
-        msg = f"unknown service {service!r}; choose one of {', '.join(SERVICES)}"
-        raise SystemExit(msg)
-    return importlib.import_module(f"services.{service}.main")
+def service_root(service: str) -> ServiceRoot:
+    try:
+        return load_service(service)
+    except LookupError as error:
+        raise SystemExit(str(error)) from error
 
 
 def http_port(service: str) -> int:
-    port: int = service_module(service).Settings().http_port
+    port: int = service_root(service).Settings().http_port
     return port
 
 
@@ -91,12 +90,13 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) != 1:
         raise SystemExit("usage: python -m services.runtime.serve <service>")
     service = args[0]
-    module = service_module(service)
+    root = service_root(service)
     runtime = RuntimeSettings()
     configure_logging(service, runtime.log_level)
     refuse_unsafe_start(service, runtime)
     with setup_lock(runtime, service):  # replicas starting together create tables in turn
-        app = module.create_app(runtime)
+        built = root.build(runtime)
+        app = http_app(built)
     # Everything built so far lives as long as the process: keep it out of the
     # collector's way, and collect young objects less often, so a request
     # does not pay for a full collection of the start-up heap (tail latency).
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     uvicorn.run(
         app,
         host="127.0.0.1" if runtime.http_host is None else runtime.http_host,
-        port=module.Settings().http_port,
+        port=built.http_port,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,

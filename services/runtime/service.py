@@ -1,8 +1,14 @@
 """Assembling a service: its application, its relay, its consumer and its HTTP app.
 
-Each service's ``main`` module states *what* it consists of in a
-:class:`ServiceParts`; this module does the same wiring for all four, so a
-fix to start-up or shutdown lands everywhere at once.
+Each service has one composition root, ``services/<svc>/service.py``, whose
+``build(runtime, settings, clock)`` states *what* the service consists of in a
+:class:`Service`. Everything that runs a service starts from it: the HTTP
+process (:func:`http_app`), a relay or consumer on its own (:func:`relay_for`,
+:func:`consumer_for`), the operator's replay, rebuild and republish commands,
+and the tests. This module does the wiring for all four, so a fix to start-up
+or shutdown lands everywhere at once; :func:`load_service` finds a service's
+root through the ``samverkan.services`` entry point group (the runtime imports
+no service).
 """
 
 from __future__ import annotations
@@ -10,21 +16,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from importlib.metadata import entry_points
+from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter
 
-from contracts import dlq_topic, events_topic
+from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.application import OutboxApplication
 from services.runtime.audit import AccessAudit, chain_key
 from services.runtime.audit_anchor import AuditAnchoring
@@ -40,6 +48,7 @@ from services.runtime.leadership import leadership_for
 from services.runtime.openapi import document_problem_responses
 from services.runtime.privacy import Sealer
 from services.runtime.problems import install_problem_handlers
+from services.runtime.rebuild import RebuildableProjection
 from services.runtime.relay import OutboxRelay, RelayMetrics, Translator
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import RelayPositions
@@ -63,20 +72,65 @@ class Schedule:
     run: Callable[[], object]
 
 
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+SERVICES_GROUP = "samverkan.services"
+"""The entry point group naming each service's composition root module (pyproject.toml)."""
+
+
 @dataclass
-class ServiceParts:
-    """What one service is made of; its ``main`` fills this in."""
+class Service:
+    """What one service is made of; its ``service.build`` fills this in.
+
+    Built once per process, it owns the application (and so the store
+    connection): whoever builds it without :func:`http_app`'s lifespan closes it.
+    """
 
     name: str
     title: str
     description: str
+    runtime: RuntimeSettings
+    http_port: int
     app: Application[Any]
     routers: Sequence[APIRouter]
     translate: Translator | None = None
     upstream: Sequence[str] = ()
+    """The services whose events topics the consumer reads."""
     target: TrackedTarget | None = None
+    """Where the consumer applies what it reads (and ``dead-letters replay`` what it gave up)."""
     schedules: Sequence[Schedule] = ()
+    projections: Mapping[str, RebuildableProjection] = field(default_factory=dict)
+    """Derived data ``samverkan rebuild <name>`` can build again from the topics."""
+    exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    """Shared with the routes as ``request.app.state``."""
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    """The service's Prometheus metrics, served on ``/metrics``."""
+
+    def close(self) -> None:
+        self.app.close()
+
+
+class ServiceRoot(Protocol):
+    """A service's ``service`` module, as the runtime sees it."""
+
+    Settings: type[Any]
+
+    def build(
+        self, runtime: RuntimeSettings | None = None, settings: Any = None, clock: Any = None
+    ) -> Service: ...
+
+
+def load_service(name: str) -> ServiceRoot:
+    """The composition root module registered for `name` (``samverkan.services``)."""
+    if name not in SERVICES:
+        msg = f"unknown service {name!r}; choose one of {', '.join(SERVICES)}"
+        raise LookupError(msg)
+    for entry in entry_points(group=SERVICES_GROUP, name=name):
+        root: ServiceRoot = entry.load()
+        return root
+    msg = f"no {SERVICES_GROUP} entry point for {name!r}: is the project installed?"
+    raise LookupError(msg)
 
 
 def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
@@ -105,13 +159,18 @@ def subject_ids(settings: RuntimeSettings) -> SubjectIdFactory:
     return SubjectIdFactory(settings.resolved_subject_key(), settings.previous_subject_keys())
 
 
-def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
-    """The service's ASGI app; its lifespan runs the relay and the consumer beside the API."""
-    registry = CollectorRegistry()
-    broker = KafkaBroker(
+def service_broker(service: Service, *, instrumented: bool = True) -> KafkaBroker:
+    """The service's Kafka client as every role of it configures it."""
+    settings = service.runtime
+    middlewares = (
+        (KafkaPrometheusMiddleware(registry=service.registry, app_name=service.name),)
+        if instrumented
+        else ()
+    )
+    return KafkaBroker(
         settings.kafka_bootstrap,
         security=broker_security(settings),
-        middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=parts.name),),
+        middlewares=middlewares,
         logger=logging.getLogger("samverkan.faststream"),
         log_level=logging.DEBUG,
         enable_idempotence=settings.kafka_enable_idempotence,
@@ -123,52 +182,71 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         # upstream topics with one partition; their relays then refused to publish.
         allow_auto_create_topics=False,
     )
-    topics = [events_topic(parts.name, prefix=settings.topic_prefix)]
-    relay = _relay(parts, settings, registry, topics[0]) if parts.translate else None
-    consumer: TrackedConsumer | None = None
-    if parts.target is not None:
-        upstream = [events_topic(s, prefix=settings.topic_prefix) for s in parts.upstream]
-        dead_letters = dlq_topic(parts.name, prefix=settings.topic_prefix)
-        topics += [*upstream, dead_letters]
-        consumer = TrackedConsumer(
-            group_id=f"{settings.topic_prefix}.{parts.name}",
-            dlq_topic=dead_letters,
-            target=parts.target,
-            metrics=ConsumerMetrics.register(registry),
-            max_retries=settings.consumer_max_retries,
-            ensure_dlq_topic=lambda: ensure_topics(settings, [dead_letters]),
-        )
-        consumer.subscribe(
-            broker,
-            upstream,
-            session_timeout_ms=settings.kafka_session_timeout_ms,
-            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-        )
+
+
+def consumer_for(service: Service, broker: KafkaBroker) -> TrackedConsumer | None:
+    """The service's tracked consumer, subscribed on `broker` to its upstream topics
+    (None: the service consumes nothing)."""
+    if service.target is None:
+        return None
+    settings = service.runtime
+    dead_letters = dlq_topic(service.name, prefix=settings.topic_prefix)
+    consumer = TrackedConsumer(
+        group_id=f"{settings.topic_prefix}.{service.name}",
+        dlq_topic=dead_letters,
+        target=service.target,
+        metrics=ConsumerMetrics.register(service.registry),
+        max_retries=settings.consumer_max_retries,
+        ensure_dlq_topic=lambda: ensure_topics(settings, [dead_letters]),
+    )
+    consumer.subscribe(
+        broker,
+        upstream_topics(service),
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
+    return consumer
+
+
+def upstream_topics(service: Service) -> list[str]:
+    return [events_topic(s, prefix=service.runtime.topic_prefix) for s in service.upstream]
+
+
+def http_app(service: Service) -> FastAPI:
+    """The service's ASGI app; its lifespan runs the relay and the consumer beside the API."""
+    settings = service.runtime
+    registry = service.registry
+    broker = service_broker(service)
+    topics = [events_topic(service.name, prefix=settings.topic_prefix)]
+    relay = relay_for(service)
+    consumer = consumer_for(service, broker)
+    if consumer is not None:
+        topics += [*upstream_topics(service), dlq_topic(service.name, prefix=settings.topic_prefix)]
     background: dict[str, asyncio.Task[None]] = {}
     # Keyed chain, anchored outside the database; make run's older unkeyed logs are
     # re-chained at start, a production log only by the operator (services.runtime.audit).
     audit_key = chain_key(settings)
     access_audit = AccessAudit(
-        parts.app.recorder.datastore,  # type: ignore[attr-defined]
-        parts.name,
+        service.app.recorder.datastore,  # type: ignore[attr-defined]
+        service.name,
         audit_key,
         rechain_legacy=settings.environment == "development",
     )
     audit_anchoring = AuditAnchoring(access_audit, settings, audit_key, registry)
     # Concurrent commands share SQLite's one writer a batch at a time (before the
     # idempotency claim wraps the recorder's inserts).
-    writes = group_writes(parts.app.recorder, parts.name)
+    writes = group_writes(service.app.recorder, service.name)
     idempotency = IdempotencyStore(
-        parts.app.recorder.datastore,  # type: ignore[attr-defined]
+        service.app.recorder.datastore,  # type: ignore[attr-defined]
         writes=writes,
         ttl_seconds=settings.idempotency_ttl_seconds,
     )
-    idempotency.tie_to(parts.app.recorder)
-    sealer = getattr(parts.app, "sealer", None)
+    idempotency.tie_to(service.app.recorder)
+    sealer = getattr(service.app, "sealer", None)
     if isinstance(sealer, Sealer):  # erasing a subject forgets the keys tied to them
         sealer.keys.erase_listeners.append(idempotency.forget_subject)
     schedules = [
-        *parts.schedules,
+        *service.schedules,
         Schedule("idempotency-expiry", IDEMPOTENCY_PURGE_SECONDS, idempotency.purge_expired),
     ]
     schedule_failures = Counter(
@@ -181,16 +259,17 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if relay is not None:
-            background["relay"] = asyncio.create_task(relay.run(), name=f"{parts.name}-relay")
+            background["relay"] = asyncio.create_task(relay.run(), name=f"{service.name}-relay")
         background["audit-anchor"] = asyncio.create_task(
-            audit_anchoring.run(), name=f"{parts.name}-audit-anchor"
+            audit_anchoring.run(), name=f"{service.name}-audit-anchor"
         )
         background["broker"] = asyncio.create_task(
-            _start_broker(broker, settings, topics), name=f"{parts.name}-broker"
+            _start_broker(broker, settings, topics), name=f"{service.name}-broker"
         )
         for schedule in schedules:
             background[schedule.name] = asyncio.create_task(
-                _run_on_schedule(schedule, schedule_failures), name=f"{parts.name}-{schedule.name}"
+                _run_on_schedule(schedule, schedule_failures),
+                name=f"{service.name}-{schedule.name}",
             )
         try:
             yield
@@ -205,13 +284,13 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
             await audit_anchoring.close()
             if writes is not None:
                 writes.close()
-            parts.app.close()
+            service.app.close()
 
     async def store_ready() -> str | None:
         try:
             # Bounded: the store library would retry a lost database for seconds.
             await asyncio.wait_for(
-                asyncio.to_thread(parts.app.recorder.max_notification_id), timeout=2.0
+                asyncio.to_thread(service.app.recorder.max_notification_id), timeout=2.0
             )
         except TimeoutError:
             return "store: no answer within 2 s"
@@ -244,7 +323,7 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
         "relay": relay_ready,
         "consumer": consumer_ready,
     }
-    http = FastAPI(title=parts.title, description=parts.description, lifespan=lifespan)
+    http = FastAPI(title=service.title, description=service.description, lifespan=lifespan)
     http.add_middleware(Idempotency, store=idempotency)
     http.add_middleware(DuplicateKeys)
     http.add_middleware(
@@ -261,37 +340,41 @@ def create_http_app(parts: ServiceParts, settings: RuntimeSettings) -> FastAPI:
     install_problem_handlers(http)
     document_problem_responses(http)
     http.include_router(operations_router(registry, checks))
-    for router in parts.routers:
+    for router in service.routers:
         http.include_router(router)
+    for error, handler in service.exception_handlers.items():
+        http.add_exception_handler(error, handler)
     http.state.token_verifier = token_verifier(settings)
     http.state.access_audit = access_audit
     http.state.audit_anchoring = audit_anchoring
-    http.state.application = parts.app
+    http.state.application = service.app
     http.state.metrics_registry = registry
     http.state.relay = relay
-    for key, value in parts.state.items():
+    for key, value in service.state.items():
         setattr(http.state, key, value)
     return http
 
 
-def _relay(
-    parts: ServiceParts, settings: RuntimeSettings, registry: CollectorRegistry, topic: str
-) -> OutboxRelay:
-    assert parts.translate is not None
-    datastore: SQLiteDatastore | PostgresDatastore = parts.app.recorder.datastore  # type: ignore[attr-defined]
+def relay_for(service: Service) -> OutboxRelay | None:
+    """The service's outbox relay onto its events topic (None: it publishes nothing)."""
+    if service.translate is None:
+        return None
+    settings = service.runtime
+    topic = events_topic(service.name, prefix=settings.topic_prefix)
+    datastore: SQLiteDatastore | PostgresDatastore = service.app.recorder.datastore  # type: ignore[attr-defined]
     relay = OutboxRelay(
-        app=parts.app,
-        translate=parts.translate,
+        app=service.app,
+        translate=service.translate,
         topic=topic,
         settings=settings,
         positions=RelayPositions(datastore),
-        metrics=RelayMetrics.register(registry),
+        metrics=RelayMetrics.register(service.registry),
         leadership=leadership_for(
             datastore, f"samverkan.relay:{topic}", settings.relay_leader_lease_seconds
         ),
     )
-    if isinstance(parts.app, OutboxApplication):
-        parts.app.save_listeners.append(relay.wake)
+    if isinstance(service.app, OutboxApplication):
+        service.app.save_listeners.append(relay.wake)
     return relay
 
 

@@ -10,7 +10,6 @@ be listed in ``UPCOMING`` with the change that adds it.
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import yaml
 
 from contracts import SERVICES
 from services.runtime.settings import RuntimeSettings
+from tests.support import service_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
@@ -75,7 +75,7 @@ def exposed_metric_names() -> frozenset[str]:
     with tempfile.TemporaryDirectory() as var_dir:
         runtime = RuntimeSettings(var_dir=Path(var_dir), database_url=None)
         for service in SERVICES:
-            app = importlib.import_module(f"services.{service}.main").create_app(runtime)
+            app = service_app(service, runtime)
             try:
                 app.build_middleware_stack()
                 for family in app.state.metrics_registry.collect():

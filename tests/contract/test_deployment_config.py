@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import http.server
-import importlib
 import json
 import os
 import re
@@ -41,6 +40,7 @@ from services.runtime.config_docs import (
     update_readme,
 )
 from services.runtime.serve import startup_refusals
+from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,7 +255,7 @@ def test_settings_classes_accept_what_compose_sets(compose, monkeypatch, service
         monkeypatch.setenv(name, value)
 
     runtime = RuntimeSettings()
-    module = importlib.import_module(f"services.{service}.main")
+    module = load_service(service)
     assert module.Settings().http_port == port_of(service, compose)
     assert runtime.http_host == "0.0.0.0"  # noqa: S104 - inside the container
     assert runtime.kafka_enable_idempotence is True  # real Apache Kafka supports it
@@ -475,7 +475,7 @@ def test_healthcheck_probes_the_port_of_the_service_it_runs(health_server, monke
 def test_settings_table_lists_every_field_of_every_settings_class():
     classes = settings_classes()
     for service in SERVICES:
-        assert importlib.import_module(f"services.{service}.main").Settings in classes
+        assert load_service(service).Settings in classes
     table = settings_table()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     fields = [(cls, name) for cls in classes for name in cls.model_fields]

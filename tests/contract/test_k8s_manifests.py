@@ -13,7 +13,6 @@ policies deny everything but the traffic the platform needs.
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +24,7 @@ import yaml
 from contracts import PARTITIONS, SERVICES
 from services.runtime.config_docs import settings
 from services.runtime.serve import startup_refusals
+from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def of_kind(kind: str) -> dict[str, dict[str, Any]]:
 
 def default_port(service: str) -> int:
     """The port the service's settings class defaults to, whatever the environment says."""
-    settings_class = importlib.import_module(f"services.{service}.main").Settings
+    settings_class = load_service(service).Settings
     port: int = settings_class.model_fields["http_port"].default
     return port
 
@@ -345,7 +345,7 @@ def test_settings_classes_accept_what_the_manifests_set(service, monkeypatch, tm
         monkeypatch.setenv(name, value)
 
     runtime = RuntimeSettings()
-    module = importlib.import_module(f"services.{service}.main")
+    module = load_service(service)
     assert module.Settings().http_port == container(service)["ports"][0]["containerPort"]
     assert runtime.http_host == "0.0.0.0"  # noqa: S104 - inside the container
     assert runtime.kafka_enable_idempotence is True  # real Apache Kafka supports it

@@ -19,7 +19,7 @@ DOC = (ROOT / "docs" / "kafka-acls.md").read_text()
 
 def upstream_of(service: str) -> set[str]:
     """The services a service consumes, as its composition root declares them."""
-    tree = ast.parse((ROOT / "services" / service / "main.py").read_text())
+    tree = ast.parse((ROOT / "services" / service / "service.py").read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "upstream":
             return set(ast.literal_eval(node.value))

@@ -24,12 +24,12 @@ from typer.testing import CliRunner
 
 from contracts import PARTITIONS, ConsentGiven, IntegrationEvent, dlq_topic, events_topic
 from services.cases.application import CasesApplication
-from services.cases.main import Settings as CasesSettings
 from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.cli import app
 from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.partitioning import partition_index
+from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.support import drain_relay, eventually, produce_raw, read_topic
@@ -47,18 +47,13 @@ def env(operator_topics: RuntimeSettings) -> RuntimeSettings:
 
 @contextmanager
 def cases_store(settings: RuntimeSettings) -> Iterator[CasesApplication]:
-    """cases' store, opened as its consumer target (services.cases.main) opens it."""
-    config = CasesSettings()
-    cases = CasesApplication(
-        env=store_env(settings, "cases"),
-        units=config.unit_directory(),
-        acknowledgement_working_days=config.handover_acknowledgement_working_days,
-        master_key=settings.resolved_master_key(),
-    )
+    """cases' store, opened as its composition root opens it for the consumer."""
+    built = load_service("cases").build(settings)
     try:
-        yield cases
+        assert isinstance(built.app, CasesApplication)
+        yield built.app
     finally:
-        cases.close()
+        built.close()
 
 
 def give(consent: ConsentApplication, subject_id: str) -> UUID:

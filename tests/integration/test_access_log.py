@@ -19,10 +19,6 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from contracts import OrgType, Role
-from services.cases.main import create_app as cases_app
-from services.consent.main import create_app as consent_app
-from services.escalation.main import create_app as escalation_app
-from services.reporting.main import create_app as reporting_app
 from services.runtime.access_log import FOLLOW_UP
 from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.auth import Actor
@@ -31,7 +27,7 @@ from services.runtime.identity import SubjectIdFactory, parse_personnummer
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 from tests.integration.test_access_audit import write_unkeyed_log
-from tests.support import MovableClock, auth, made_up_personnummer
+from tests.support import MovableClock, auth, made_up_personnummer, service_app
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 IOF = "SE2120000001-IOF1"
@@ -49,10 +45,8 @@ PERSON = made_up_personnummer("19800101", "123")
 OTHER = "cd" * 32
 
 APPS: dict[str, Callable[[RuntimeSettings, MovableClock], FastAPI]] = {
-    "consent": lambda settings, clock: consent_app(settings, None, clock),
-    "cases": lambda settings, clock: cases_app(settings, None, clock),
-    "escalation": lambda settings, clock: escalation_app(settings, clock),
-    "reporting": lambda settings, clock: reporting_app(settings, None, clock),
+    name: lambda settings, clock, name=name: service_app(name, settings, None, clock)
+    for name in ("consent", "cases", "escalation", "reporting")
 }
 
 

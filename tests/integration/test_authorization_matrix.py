@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import importlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from services.runtime.policy import (
     route_permissions,
 )
 from services.runtime.settings import RuntimeSettings
-from tests.support import MovableClock
+from tests.support import MovableClock, service_app
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -147,7 +146,7 @@ def services(var_dir: Path, kafka: Any) -> Iterator[dict[str, Service]]:
     started: dict[str, Service] = {}
     clock = MovableClock(NOW)
     for name in SERVICES:
-        app = importlib.import_module(f"services.{name}.main").create_app(settings, clock=clock)
+        app = service_app(name, settings, clock=clock)
         client = TestClient(app, raise_server_exceptions=False)
         started[name] = Service(name, app, client, signer)
     yield started

@@ -28,10 +28,9 @@ from contracts import (
 )
 from services.cases.application import CasesApplication
 from services.cases.domain import ChildWelfareReport
-from services.cases.main import Settings, create_app
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
-from tests.support import HEALTH, POLICE, MovableClock, auth, made_up_personnummer
+from tests.support import HEALTH, POLICE, MovableClock, auth, made_up_personnummer, service_app
 
 IOF_CASEWORKER = Actor(
     hsa_id="SE2120000001-S101",
@@ -110,7 +109,7 @@ class Api:
 @pytest.fixture
 def api(runtime_settings: RuntimeSettings) -> Iterator[Api]:
     runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(runtime_settings, Settings(), MovableClock(NOW))
+    app = service_app("cases", runtime_settings, None, MovableClock(NOW))
     yield Api(TestClient(app, raise_server_exceptions=False), runtime_settings)
     app.state.application.close()
 

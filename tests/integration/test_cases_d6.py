@@ -31,7 +31,6 @@ from contracts.vocabulary import (
     TargetGroup,
 )
 from services.cases.domain import Screening
-from services.cases.main import Settings, create_app
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.privacy import ERASED
 from services.runtime.settings import RuntimeSettings
@@ -48,7 +47,15 @@ from tests.integration.test_cases_api import (
     Api,
     problem,
 )
-from tests.support import HEALTH, PG_URL, POLICE, MovableClock, drain_relay, made_up_personnummer
+from tests.support import (
+    HEALTH,
+    PG_URL,
+    POLICE,
+    MovableClock,
+    drain_relay,
+    made_up_personnummer,
+    service_app,
+)
 from tests.support import read_topic as read_records
 
 ADULT = made_up_personnummer("19900101", "123")  # 36 on NOW
@@ -67,7 +74,7 @@ def d6(
             update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
         )
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings, Settings(), MovableClock(NOW))
+    app = service_app("cases", settings, None, MovableClock(NOW))
     yield Api(TestClient(app, raise_server_exceptions=False), settings)
     app.state.application.close()
 

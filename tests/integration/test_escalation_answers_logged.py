@@ -17,9 +17,8 @@ import httpx
 import pytest
 
 from contracts import OrgType, Role
-from services.consent.main import Settings as ConsentSettings
-from services.consent.main import create_app as create_consent_app
-from services.escalation.main import create_app as create_escalation_app
+from services.consent.service import Settings as ConsentSettings
+from services.escalation.service import Settings as EscalationSettings
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
@@ -31,6 +30,7 @@ from tests.support import (
     InProcessService,
     MovableClock,
     made_up_personnummer,
+    service_app,
     wait_for,
 )
 
@@ -62,14 +62,16 @@ def services(
     consent = InProcessService(
         "consent",
         runtime_settings,
-        lambda: create_consent_app(
-            runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
+        lambda: service_app(
+            "consent", runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
         ),
     ).start()
     escalation = InProcessService(
         "escalation",
         runtime_settings,
-        lambda: create_escalation_app(runtime_settings, clock, overdue_check_seconds=0.1),
+        lambda: service_app(
+            "escalation", runtime_settings, EscalationSettings(overdue_check_seconds=0.1), clock
+        ),
     ).start()
     yield {"consent": consent, "escalation": escalation}
     escalation.stop()

@@ -13,7 +13,7 @@ import icalendar
 import pytest
 
 from contracts import OrgType, Role, decode, events_topic
-from services.escalation.main import create_app as create_escalation_app
+from services.escalation.service import Settings as EscalationSettings
 from services.runtime.auth import Actor
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.problems import PROBLEM_JSON
@@ -27,6 +27,7 @@ from tests.support import (
     MovableClock,
     made_up_personnummer,
     read_topic,
+    service_app,
     wait_for,
 )
 
@@ -53,7 +54,9 @@ def escalation(
     service = InProcessService(
         "escalation",
         runtime_settings,
-        lambda: create_escalation_app(runtime_settings, clock, overdue_check_seconds=0.1),
+        lambda: service_app(
+            "escalation", runtime_settings, EscalationSettings(overdue_check_seconds=0.1), clock
+        ),
     ).start()
     yield service
     service.stop()

@@ -11,7 +11,6 @@ relay) on real SQLite stores.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from contracts import OrgType, Role
 from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.policy import route_permissions
 from services.runtime.settings import RuntimeSettings
+from tests.support import service_app
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
 EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
@@ -119,7 +119,7 @@ def authorised_headers(app: Any, signer: DevelopmentSigner) -> Callable[[str, st
 def test_every_operation_answers_as_documented_and_never_with_a_server_error(
     runtime: RuntimeSettings, name: str
 ) -> None:
-    app = importlib.import_module(f"services.{name}.main").create_app(runtime)
+    app = service_app(name, runtime)
     signer = DevelopmentSigner.load_or_create(Path(runtime.var_dir) / "dev-signing-key.pem")
     headers_for = authorised_headers(app, signer)
     schema = schemathesis.openapi.from_asgi("/openapi.json", WithoutLifespan(app), config=CONFIG)

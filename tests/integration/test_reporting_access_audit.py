@@ -14,12 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.reporting.main import create_app
 from services.runtime.audit import AccessAudit
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.integration.test_reporting_service import deviation_body
-from tests.support import HEALTH, TEST_PERSONNUMMER, MovableClock, auth
+from tests.support import HEALTH, TEST_PERSONNUMMER, MovableClock, auth, service_app
 
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NOW = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
@@ -56,7 +55,7 @@ class Reporting:
 @pytest.fixture
 def reporting(runtime_settings: RuntimeSettings) -> Iterator[Reporting]:
     runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(runtime_settings, None, MovableClock(NOW))
+    app = service_app("reporting", runtime_settings, None, MovableClock(NOW))
     yield Reporting(TestClient(app, raise_server_exceptions=False), runtime_settings)
     app.state.access_audit.close()
     app.state.application.close()

@@ -20,7 +20,6 @@ from contracts import encode, events_topic
 from contracts.reporting import AnnualReportPublished
 from services.reporting.annual import annual_report
 from services.reporting.application import ReportingApplication
-from services.reporting.main import create_app
 from services.reporting.publication import publication_id
 from services.reporting.translate import to_integration_event
 from services.runtime.broker import EmbeddedBroker
@@ -34,6 +33,7 @@ from tests.support import (
     MovableClock,
     produce_raw,
     read_topic,
+    service_app,
     wait_for,
 )
 from tests.unit.test_reporting_indicators import (
@@ -51,7 +51,9 @@ def reporting(runtime_settings: RuntimeSettings) -> Iterator[InProcessService]:
     runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
     clock = MovableClock(datetime(2027, 1, 20, 9, 0, tzinfo=UTC))
     service = InProcessService(
-        "reporting", runtime_settings, lambda: create_app(runtime_settings, clock=clock)
+        "reporting",
+        runtime_settings,
+        lambda: service_app("reporting", runtime_settings, clock=clock),
     ).start()
     yield service
     service.stop()

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from services.consent.main import create_app
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import setup_lock
-from tests.support import PG_URL
+from tests.support import PG_URL, service_app
 
 pytestmark = pytest.mark.postgres
 
@@ -52,7 +51,7 @@ def test_two_replicas_set_up_one_new_schema_at_once(pg_schema_prefix: str, tmp_p
     def replica() -> None:
         start.wait(5)
         with setup_lock(settings, "consent"):
-            app = create_app(settings)
+            app = service_app("consent", settings)
         app.state.application.close()
 
     with ThreadPoolExecutor(2) as pool:

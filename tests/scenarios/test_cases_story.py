@@ -36,7 +36,7 @@ from contracts.cases import (
     ScreeningRecorded,
 )
 from contracts.vocabulary import TargetGroup
-from services.cases.main import Settings, create_app
+from services.cases.service import Settings
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
@@ -45,6 +45,7 @@ from tests.support import (
     ServiceProcess,
     made_up_personnummer,
     read_topic,
+    service_app,
     wait_for,
 )
 
@@ -94,7 +95,7 @@ def cases(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[In
     service = InProcessService(
         "cases",
         runtime_settings,
-        lambda: create_app(runtime_settings, Settings(deadline_check_seconds=0.1), clock),
+        lambda: service_app("cases", runtime_settings, Settings(deadline_check_seconds=0.1), clock),
     ).start()
     yield service
     service.stop()

@@ -17,8 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.consent.main import Settings as ConsentSettings
-from services.consent.main import create_app as create_consent_app
+from services.consent.service import Settings as ConsentSettings
 from services.runtime.auth import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
@@ -31,6 +30,7 @@ from tests.support import (
     ServiceProcess,
     applied_by,
     made_up_personnummer,
+    service_app,
     wait_for,
 )
 
@@ -51,8 +51,8 @@ def consent(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[
     service = InProcessService(
         "consent",
         runtime_settings,
-        lambda: create_consent_app(
-            runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
+        lambda: service_app(
+            "consent", runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
         ),
     ).start()
     yield service

@@ -24,8 +24,7 @@ import pytest
 
 from contracts import OrgType, Role, SubjectErasedV2, decode, events_topic
 from services.consent.application import ConsentApplication
-from services.consent.main import Settings as ConsentSettings
-from services.consent.main import create_app as create_consent_app
+from services.consent.service import Settings as ConsentSettings
 from services.runtime.auth import Actor
 from services.runtime.privacy import ERASED
 from services.runtime.settings import RuntimeSettings
@@ -38,6 +37,7 @@ from tests.support import (
     applied_by,
     made_up_personnummer,
     read_topic,
+    service_app,
     wait_for,
 )
 
@@ -68,7 +68,7 @@ def platform(runtime_settings: RuntimeSettings) -> Iterator[Platform]:
     )
     processes = {name: ServiceProcess(name, settings) for name in UPSTREAM}
     consent = InProcessService(
-        "consent", settings, lambda: create_consent_app(settings, consent_settings, clock)
+        "consent", settings, lambda: service_app("consent", settings, consent_settings, clock)
     )
     try:
         with ThreadPoolExecutor(len(processes) + 1) as pool:

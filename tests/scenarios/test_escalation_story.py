@@ -20,9 +20,8 @@ import icalendar
 import pytest
 
 from contracts import IntegrationEvent, decode, events_topic
-from services.consent.main import Settings as ConsentSettings
-from services.consent.main import create_app as create_consent_app
-from services.escalation.main import create_app as create_escalation_app
+from services.consent.service import Settings as ConsentSettings
+from services.escalation.service import Settings as EscalationSettings
 from services.runtime.auth import Actor
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
@@ -37,6 +36,7 @@ from tests.support import (
     applied_by,
     made_up_personnummer,
     read_topic,
+    service_app,
     wait_for,
 )
 
@@ -55,8 +55,8 @@ def consent(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[
     service = InProcessService(
         "consent",
         runtime_settings,
-        lambda: create_consent_app(
-            runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
+        lambda: service_app(
+            "consent", runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
         ),
     ).start()
     yield service
@@ -71,7 +71,9 @@ def escalation(
     service = InProcessService(
         "escalation",
         runtime_settings,
-        lambda: create_escalation_app(runtime_settings, clock, overdue_check_seconds=0.1),
+        lambda: service_app(
+            "escalation", runtime_settings, EscalationSettings(overdue_check_seconds=0.1), clock
+        ),
     ).start()
     yield service
     service.stop()

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from contracts import OrgType, RedThreadMeetingOverdue, Role, encode, events_topic
-from services.reporting.main import create_app
 from services.runtime.auth import Actor
 from services.runtime.broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
@@ -33,6 +32,7 @@ from tests.support import (
     MovableClock,
     made_up_personnummer,
     produce_raw,
+    service_app,
     wait_for,
 )
 
@@ -58,7 +58,9 @@ def clock() -> MovableClock:
 def reporting(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
     runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
     service = InProcessService(
-        "reporting", runtime_settings, lambda: create_app(runtime_settings, clock=clock)
+        "reporting",
+        runtime_settings,
+        lambda: service_app("reporting", runtime_settings, clock=clock),
     ).start()
     yield service
     service.stop()

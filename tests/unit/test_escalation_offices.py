@@ -22,7 +22,7 @@ from services.escalation.domain import (
     Escalation,
     RedThread,
 )
-from services.escalation.main import DEVELOPMENT_COORDINATION_OFFICES, Settings
+from services.escalation.service import DEVELOPMENT_COORDINATION_OFFICES, Settings
 from services.runtime.policy import organisation_of
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -1,10 +1,8 @@
-"""Composition root of the cases service: settings → store → application → HTTP app."""
+"""Composition root of the cases service: settings → store → application → `Service`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +15,7 @@ from services.cases.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
 from services.runtime.consumer import TrackedTarget
 from services.runtime.problems import PROBLEM_TYPE_BASE, problem_response
-from services.runtime.service import Schedule, ServiceParts, create_http_app, subject_ids
+from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
@@ -92,11 +90,11 @@ async def _on_case_rule_violation(request: Request, exc: Exception) -> JSONRespo
     )
 
 
-def create_app(
+def build(
     runtime: RuntimeSettings | None = None,
     settings: Settings | None = None,
     clock: Clock | None = None,
-) -> FastAPI:
+) -> Service:
     runtime = runtime or RuntimeSettings()
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -106,8 +104,10 @@ def create_app(
         acknowledgement_working_days=settings.handover_acknowledgement_working_days,
         master_key=runtime.resolved_master_key(),
     )
-    parts = ServiceParts(
+    return Service(
         name=SERVICE,
+        runtime=runtime,
+        http_port=settings.http_port,
         title="samverkan cases",
         description="Cases: routing, age transitions, handovers, SIP and meetings.",
         app=application,
@@ -122,21 +122,6 @@ def create_app(
                 lambda: application.raise_due(clock.now()),
             )
         ],
+        exception_handlers={CaseRuleViolation: _on_case_rule_violation},
         state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )
-    app = create_http_app(parts, runtime)
-    app.add_exception_handler(CaseRuleViolation, _on_case_rule_violation)
-    return app
-
-
-def consumer_target(runtime: RuntimeSettings) -> tuple[TrackedTarget, Callable[[], None]]:
-    """The consumer's target on the cases store, built as `create_app` builds it, for
-    ``samverkan dead-letters replay cases`` (entry point ``samverkan.consumers``)."""
-    settings = Settings()
-    application = CasesApplication(
-        env=store_env(runtime, SERVICE),
-        units=settings.unit_directory(),
-        acknowledgement_working_days=settings.handover_acknowledgement_working_days,
-        master_key=runtime.resolved_master_key(),
-    )
-    return TrackedTarget.of(application, application.recorder), application.close

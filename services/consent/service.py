@@ -1,11 +1,10 @@
-"""Composition root of the consent service: settings → store → application → HTTP app."""
+"""Composition root of the consent service: settings → store → application → `Service`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import FastAPI
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,7 +14,7 @@ from services.consent.application import ConsentApplication
 from services.consent.culling import UpstreamActivity
 from services.consent.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
-from services.runtime.service import Schedule, ServiceParts, create_http_app, subject_ids
+from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
@@ -69,11 +68,11 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
 
-def create_app(
+def build(
     runtime: RuntimeSettings | None = None,
     settings: Settings | None = None,
     clock: Clock | None = None,
-) -> FastAPI:
+) -> Service:
     runtime = runtime or RuntimeSettings()
     settings = settings or Settings()
     application = ConsentApplication(
@@ -84,8 +83,10 @@ def create_app(
         erasure_unit=settings.erasure_unit,
     )
     clock = clock or SystemClock()
-    parts = ServiceParts(
+    return Service(
         name=SERVICE,
+        runtime=runtime,
+        http_port=settings.http_port,
         title="samverkan consent",
         description="Consent and emergency disclosure: the gate for all information sharing.",
         app=application,
@@ -108,4 +109,3 @@ def create_app(
         ],
         state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )
-    return create_http_app(parts, runtime)

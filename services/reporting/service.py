@@ -1,4 +1,4 @@
-"""Composition root of the reporting service: settings → store → application, statistics → HTTP.
+"""Composition root of the reporting service: settings → store → application → `Service`.
 
 Reporting consumes every service's events topic, its own included, so its
 own deviations reach the statistics the same way as everyone else's facts;
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 from typing import Literal
 
-from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,10 +17,11 @@ from services.reporting.api import router
 from services.reporting.application import ReportingApplication
 from services.reporting.disclosure import DisclosureControl
 from services.reporting.intake import Intake
+from services.reporting.rebuild import statistics as rebuildable_statistics
 from services.reporting.statistics import Statistics, statistics_view
 from services.reporting.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
-from services.runtime.service import ServiceParts, create_http_app, subject_ids
+from services.runtime.service import Service, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
@@ -44,19 +44,21 @@ class Settings(BaseSettings):
     )
 
 
-def create_app(
+def build(
     runtime: RuntimeSettings | None = None,
     settings: Settings | None = None,
     clock: Clock | None = None,
-) -> FastAPI:
+) -> Service:
     runtime = runtime or RuntimeSettings()
     settings = settings or Settings()
     application = ReportingApplication(
         env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
     )
     view = statistics_view(application)
-    parts = ServiceParts(
+    return Service(
         name=SERVICE,
+        runtime=runtime,
+        http_port=settings.http_port,
         title="samverkan reporting",
         description="Deviation reports (collaboration failures) and de-identified statistics.",
         app=application,
@@ -64,6 +66,7 @@ def create_app(
         translate=to_integration_event,
         upstream=("consent", "cases", "escalation", "reporting"),
         target=Intake(application, Statistics(view)).target(),
+        projections={"reporting-statistics": rebuildable_statistics},
         state={
             "clock": clock or SystemClock(),
             "subject_ids": subject_ids(runtime),
@@ -74,4 +77,3 @@ def create_app(
             ),
         },
     )
-    return create_http_app(parts, runtime)

@@ -1,11 +1,8 @@
-"""Composition root of the escalation service."""
+"""Composition root of the escalation service: settings → store → application → `Service`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from fastapi import FastAPI
-from prometheus_client import Gauge
+from prometheus_client import CollectorRegistry, Gauge
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,14 +12,11 @@ from services.escalation.domain import CoordinationOffices
 from services.escalation.translate import to_integration_event
 from services.runtime.application import Clock, SystemClock
 from services.runtime.consumer import TrackedTarget
-from services.runtime.service import Schedule, ServiceParts, create_http_app, subject_ids
+from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store import store_env
 
 SERVICE = "escalation"
-
-OVERDUE_CHECK_SECONDS = 30.0
-"""How often passed deadlines are turned into overdue events (E-3, E-5)."""
 
 DEVELOPMENT_COORDINATION_OFFICES = '{"SE2321000016-NVK1": ["0180"]}'
 """The coordination office of make run's development coordinator token (README), serving
@@ -48,6 +42,13 @@ class Settings(BaseSettings):
         ),
     )
 
+    overdue_check_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often passed deadlines (E-3, E-5) are turned into overdue events "
+        "and the overdue red threads gauge is refreshed.",
+    )
+
     @field_validator("coordination_offices")
     @classmethod
     def _offices_parse(cls, value: str) -> str:
@@ -58,31 +59,35 @@ class Settings(BaseSettings):
         return CoordinationOffices.parse(self.coordination_offices)
 
 
-def create_app(
+def build(
     runtime: RuntimeSettings | None = None,
-    clock: Clock | None = None,
-    *,
-    overdue_check_seconds: float = OVERDUE_CHECK_SECONDS,
     settings: Settings | None = None,
-) -> FastAPI:
+    clock: Clock | None = None,
+) -> Service:
     runtime = runtime or RuntimeSettings()
-    clock = clock or SystemClock()
     settings = settings or Settings()
+    clock = clock or SystemClock()
     application = EscalationApplication(
         env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
     )
-    overdue: Gauge | None = None
+    registry = CollectorRegistry()
+    overdue = Gauge(
+        "samverkan_red_threads_overdue",
+        "Red threads past their meeting deadline (E-3) with no meeting held or standing.",
+        registry=registry,
+    )
 
     def raise_overdue() -> None:
         """Overdue events (E-3, E-5), then the gauge operators alert on; in a worker
         thread, so a scrape of /metrics never waits for the store."""
         now = clock.now()
         application.raise_due(now)
-        if overdue is not None:
-            overdue.set(application.red_threads_overdue(now))
+        overdue.set(application.red_threads_overdue(now))
 
-    parts = ServiceParts(
+    return Service(
         name=SERVICE,
+        runtime=runtime,
+        http_port=settings.http_port,
         title="samverkan escalation",
         description=(
             "The red thread, the escalation ladder and the monthly meetings: "
@@ -93,26 +98,11 @@ def create_app(
         translate=to_integration_event,
         upstream=("consent", "cases"),
         target=TrackedTarget.of(application, application.recorder),
-        schedules=[Schedule("overdue", overdue_check_seconds, raise_overdue)],
+        schedules=[Schedule("overdue", settings.overdue_check_seconds, raise_overdue)],
         state={
             "clock": clock,
             "subject_ids": subject_ids(runtime),
             "coordination_offices": settings.offices(),
         },
+        registry=registry,
     )
-    http = create_http_app(parts, runtime)
-    overdue = Gauge(
-        "samverkan_red_threads_overdue",
-        "Red threads past their meeting deadline (E-3) with no meeting held or standing.",
-        registry=http.state.metrics_registry,
-    )
-    return http
-
-
-def consumer_target(runtime: RuntimeSettings) -> tuple[TrackedTarget, Callable[[], None]]:
-    """The consumer's target on the escalation store, built as `create_app` builds it, for
-    ``samverkan dead-letters replay escalation`` (entry point ``samverkan.consumers``)."""
-    application = EscalationApplication(
-        env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
-    )
-    return TrackedTarget.of(application, application.recorder), application.close
