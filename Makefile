@@ -43,7 +43,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 ## Start the broker and all four services (stores under var/); Ctrl-C stops them.
 run: install
-	$(PY) -m services.runtime.run
+	$(PY) -m services.runtime.ops.run
 
 ## Lint, type-check and run the whole suite (what CI runs).
 test: install test-deps lint typecheck
@@ -69,7 +69,7 @@ ROLE     ?= first_responder
 HSA_ID   ?= SE2321000016-P001
 ORG_ID   ?= SE2321000016-POL1
 token: install
-	@$(PY) -m services.runtime.token_cli --key $${SAMVERKAN_VAR_DIR:-var}/dev-signing-key.pem \
+	@$(PY) -m services.runtime.ops.token_cli --key $${SAMVERKAN_VAR_DIR:-var}/dev-signing-key.pem \
 		--hsa-id $(HSA_ID) --org-id $(ORG_ID) --org-type $(ORG_TYPE) --role $(ROLE)
 
 ## The secrets docker-compose.yml requires, random, in .env (0600, git-ignored);
@@ -87,7 +87,7 @@ compose-env:
 ## Print a topic's messages as JSON lines: make peek TOPIC=samverkan.consent.events
 TOPIC ?= samverkan.escalation.events
 peek: install
-	@$(PY) -m services.runtime.peek $(TOPIC)
+	@$(PY) -m services.runtime.messaging.peek $(TOPIC)
 
 bench: install
 	$(PY) -m bench

@@ -24,7 +24,7 @@ from bench import decision, e2e, flow, growth
 from bench import rebuild as rebuild_bench
 from bench.loadgen import LatencyFigures
 from bench.stack import POSTGRES_URL, new_schema_prefix, running_stack
-from services.runtime.broker import EmbeddedBroker, free_port
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 

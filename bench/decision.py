@@ -20,9 +20,9 @@ import httpx
 
 from bench.loadgen import LatencyFigures, run
 from contracts import OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
-from services.runtime.broker import EmbeddedBroker, free_port
-from services.runtime.run import start_service
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
+from services.runtime.ops.run import start_service
 
 SOCIAL = Actor("SE2120000001-S001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 HEALTH_UNIT = "SE2321000016-HC01"

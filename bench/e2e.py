@@ -36,9 +36,9 @@ from psycopg import sql
 
 from bench.loadgen import post_load
 from bench.stack import HEALTH_UNIT, SOCIAL, Stack
-from services.runtime.identity import luhn_check_digit
+from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 
 @dataclass(frozen=True)

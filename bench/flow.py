@@ -29,12 +29,12 @@ from prometheus_client import CollectorRegistry
 from contracts import events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
-from services.runtime.application import OutboxApplication
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.kafka import ensure_topics, producer_options
-from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.kafka import ensure_topics, producer_options
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions, store_env
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.database import RelayPositions, store_env
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

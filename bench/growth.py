@@ -17,7 +17,7 @@ from contracts import events_topic
 from services.consent.application import ConsentApplication
 from services.consent.domain import Consent
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPosition, RelayPositions, store_env
+from services.runtime.store.database import RelayPosition, RelayPositions, store_env
 
 GIVEN_AT = datetime(2025, 1, 7, 9, 0, tzinfo=UTC)
 CHUNK = 2000

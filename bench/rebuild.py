@@ -9,7 +9,7 @@ run:
 - raw notification read: the store's notification log read in pages (the
   baseline issue #7 names);
 - rebuild: ``samverkan rebuild reporting-statistics``'s work (read, decode,
-  deduplicate, count, swap in) through services.runtime.rebuild.
+  deduplicate, count, swap in) through services.runtime.messaging.rebuild.
 
 Run alone with ``python -m bench.rebuild [--count N] [--profile]``; ``make
 bench`` runs it too. Target: >= 50,000 events/s and >= 25% of the raw read.
@@ -46,13 +46,13 @@ from contracts import (
 )
 from services.reporting.rebuild import UPSTREAM
 from services.reporting.rebuild import statistics as statistics_projection
-from services.runtime.broker import EmbeddedBroker, free_port
-from services.runtime.kafka import ensure_topics, producer_options
-from services.runtime.partitioning import event_partition
-from services.runtime.rebuild import rebuild
-from services.runtime.republish import StoredLog
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
+from services.runtime.messaging.kafka import ensure_topics, producer_options
+from services.runtime.messaging.partitioning import event_partition
+from services.runtime.messaging.rebuild import rebuild
+from services.runtime.messaging.republish import StoredLog
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
 ORGS = ("SE2120000001-SOC1", "SE2321000016-HC01", "SE2321000016-POL1")

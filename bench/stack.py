@@ -1,6 +1,6 @@
 """The platform as ``make run`` starts it, for benchmarks: broker, four service processes.
 
-Each service is its own process (``python -m services.runtime.serve``) with its
+Each service is its own process (``python -m services.runtime.ops.serve``) with its
 store under a temporary var dir (SQLite) or in its own schema of a PostgreSQL
 database, so what is measured is what an operator runs. The benchmark process
 is only the load generator and the stopwatch.
@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 
 from contracts import SERVICES, OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
-from services.runtime.broker import EmbeddedBroker, free_port
-from services.runtime.run import start_service
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
+from services.runtime.ops.run import start_service
 
 SOCIAL = Actor("SE2120000001-S001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 HEALTH_UNIT = "SE2321000016-HC01"

@@ -42,7 +42,7 @@ def dlq_topic(consumer: str, prefix: str = DEFAULT_PREFIX) -> str:
 
 
 def audit_anchor_topic(service: str, prefix: str = DEFAULT_PREFIX) -> str:
-    """Where `service` anchors its access log's head (services.runtime.audit_anchor).
+    """Where `service` anchors its access log's head (services.runtime.messaging.audit_anchor).
 
     Internal, not part of the public contract: one partition, compacted, written
     only by the service's own principal and read by it and the operator.

@@ -21,8 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 from contracts import SERVICES
-from services.runtime.broker import EmbeddedBroker, free_port
-from services.runtime.cli import app as samverkan
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
+from services.runtime.ops.cli import app as samverkan
 from services.runtime.settings import RuntimeSettings
 from tests.support import PG_URL, PrivatePostgres, ServiceProcess, settings_env
 

@@ -32,20 +32,20 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from contracts import ConsentGiven, OrgType, Purpose, Role, dlq_topic, encode, events_topic
-from services.runtime import peek
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
-from services.runtime.broker import free_port
-from services.runtime.consumer import (
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.kernel.identity import luhn_check_digit
+from services.runtime.messaging import peek
+from services.runtime.messaging.consumer import (
     GAP_GRACE_SECONDS,
     ConsumerMetrics,
     TrackedConsumer,
     TrackedTarget,
 )
-from services.runtime.identity import luhn_check_digit
-from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.embedded_broker import free_port
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.service import http_app, load_service
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions
+from services.runtime.store.database import RelayPositions
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("SAMVERKAN_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -159,7 +159,7 @@ class ServiceProcess:
         }
         log = open(self.settings.var_dir / f"{self.service}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.runtime.serve", self.service],
+            [sys.executable, "-m", "services.runtime.ops.serve", self.service],
             env=env,
             cwd=ROOT,
             stdout=log,

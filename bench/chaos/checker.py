@@ -48,7 +48,7 @@ from bench.chaos import chain
 from bench.chaos.load import Command
 from bench.chaos.poison import EXPECTED_REASON, POISON_HEADER, Poison
 from contracts import ConsentGiven, dlq_topic, events_topic
-from services.runtime.peek import read_topic
+from services.runtime.messaging.peek import read_topic
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
@@ -154,7 +154,7 @@ class Projections:
         }
         from services.reporting.application import ReportingApplication
         from services.reporting.statistics import statistics_view
-        from services.runtime.store import store_env
+        from services.runtime.store.database import store_env
 
         self._reporting = ReportingApplication(
             env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from services.runtime.identity import luhn_check_digit
+from services.runtime.kernel.identity import luhn_check_digit
 
 LOST_ANSWER = 409
 """A retry's answer when the first attempt was applied but its answer lost."""

@@ -24,7 +24,7 @@ from typing import Any
 from aiokafka.errors import KafkaConnectionError
 
 from contracts import SERVICES, dlq_topic
-from services.runtime import kafka
+from services.runtime.messaging import kafka
 from services.runtime.settings import RuntimeSettings
 
 DLQ_DOWN = "chaos-dlq-unavailable"
@@ -33,7 +33,8 @@ DLQ_DOWN = "chaos-dlq-unavailable"
 async def ensure_topics(
     settings: RuntimeSettings, topics: Iterable[str], *args: Any, **kwargs: Any
 ) -> None:
-    """`services.runtime.kafka.ensure_topics`, failing for a dead-letter topic while it is down."""
+    """`services.runtime.messaging.kafka.ensure_topics`, failing for a dead-letter topic
+    while it is down."""
     topics = list(topics)
     letters = {dlq_topic(s, prefix=settings.topic_prefix) for s in SERVICES}
     if (settings.var_dir / DLQ_DOWN).exists() and letters.intersection(topics):

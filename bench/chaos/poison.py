@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 
 from contracts import MAX_EVENT_BYTES, ConsentGiven
 from contracts.cloudevents import CONTENT_TYPE, SPECVERSION
-from services.runtime.partitioning import event_partition
+from services.runtime.messaging.partitioning import event_partition
 
 POISON_HEADER = "chaos-poison"
 

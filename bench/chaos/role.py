@@ -27,8 +27,8 @@ import sys
 from prometheus_client import CollectorRegistry, start_http_server
 
 from bench.chaos import chain, outage
-from services.runtime.logging import configure_logging
-from services.runtime.republish import republish
+from services.runtime.messaging.republish import republish
+from services.runtime.ops.json_logs import configure_logging
 from services.runtime.service import consumer_for, load_service, relay_for, service_broker
 from services.runtime.settings import RuntimeSettings
 

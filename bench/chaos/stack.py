@@ -1,7 +1,7 @@
 """The whole platform as real processes, each of which the campaign may kill.
 
 Like ``make run``: the embedded broker, then the four services as their own
-processes (``python -m services.runtime.serve``). Unlike ``make run``, the
+processes (``python -m services.runtime.ops.serve``). Unlike ``make run``, the
 stores live in a private PostgreSQL server started here (Debian's
 ``initdb``/``pg_ctl`` in a temporary directory on a free port — never the
 machine's shared one), so the database can be restarted under load, and a
@@ -50,9 +50,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench.chaos import chain
 from bench.chaos.role import METRICS_PORT_ENV
 from contracts import SERVICES, dlq_topic, events_topic
-from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner
-from services.runtime.broker import EmbeddedBroker, free_port
-from services.runtime.kafka import client_options, ensure_topics
+from services.runtime.http.auth import DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
+from services.runtime.messaging.kafka import client_options, ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.support import PrivatePostgres
 

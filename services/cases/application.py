@@ -3,7 +3,7 @@ consent view current (eventsourcing Application + EventSourcedProjection).
 
 What is written about an individual (a handover's texts, the SIP's plan and
 follow-ups, a screening's score, where a meeting about them is held) is sealed to
-them before it enters an event and unsealed on read (services.runtime.privacy);
+them before it enters an event and unsealed on read (services.runtime.store.privacy);
 `SubjectErased` from consent destroys their key here.
 """
 
@@ -72,11 +72,11 @@ from services.cases.views import (
     UpcomingTransition,
     case_views,
 )
-from services.runtime.application import OutboxApplication
-from services.runtime.privacy import Sealer, SubjectKeys
-from services.runtime.readmodel import Follower
-from services.runtime.rules import RuleViolation
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.privacy import Sealer, SubjectKeys
+from services.runtime.store.read_models import Follower
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """For tests that build the application directly; the service passes the configured key."""

@@ -15,7 +15,7 @@ import icalendar
 
 from contracts.cases import MeetingKind
 from services.cases.domain.meetings import Meeting, Occasion
-from services.runtime.time import STOCKHOLM
+from services.runtime.kernel.stockholm_time import STOCKHOLM
 
 PRODUCT_ID = "-//samverkan//cases//SV"
 

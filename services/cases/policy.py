@@ -17,7 +17,7 @@ from typing import Any
 
 from contracts import OrgType, Role
 from services.cases.domain import CASE_STAFF, SCREENING_ORG_TYPES
-from services.runtime.policy import ALL_ORG_TYPES, Permission, Policy, permit
+from services.runtime.http.permissions import ALL_ORG_TYPES, Permission, Policy, permit
 
 SOCIAL_SERVICES = {OrgType.SOCIAL_SERVICES}
 SIP_PRINCIPALS = ALL_ORG_TYPES - {OrgType.AMBULANCE, OrgType.RESCUE, OrgType.POLICE}

@@ -12,12 +12,12 @@ from services.cases.api import router
 from services.cases.application import CasesApplication
 from services.cases.domain import CaseRuleViolation, Unit, UnitDirectory
 from services.cases.translate import to_integration_event
-from services.runtime.application import Clock, SystemClock
-from services.runtime.consumer import TrackedTarget
-from services.runtime.problems import PROBLEM_TYPE_BASE, problem_response
+from services.runtime.http.problems import PROBLEM_TYPE_BASE, problem_response
+from services.runtime.kernel.clock import Clock, SystemClock
+from services.runtime.messaging.consumer import TrackedTarget
 from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 SERVICE = "cases"
 

@@ -27,7 +27,7 @@ from eventsourcing.projection import Projection
 
 from contracts.cases import UnitKind
 from services.cases.domain import Case, Sip, end_of_day
-from services.runtime.readmodel import SqlReadModel, instant, micros, sql_read_model
+from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,9 @@ from services.consent.application import (
 from services.consent.domain import Consent, Decision, GivenBy
 from services.consent.policy import may
 from services.consent.translate import to_integration_event
-from services.runtime.access_log import AccessLogEntry, access_log_router, read_access_log
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.access_log import AccessLogEntry, access_log_router, read_access_log
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
@@ -43,9 +42,10 @@ from services.runtime.edge import (
     identify,
     subject_id_for,
 )
-from services.runtime.policy import require_party
-from services.runtime.problems import PROBLEM_TYPE_BASE, Problem, ProblemDetails
-from services.runtime.time import stockholm_date
+from services.runtime.http.permissions import require_party
+from services.runtime.http.problems import PROBLEM_TYPE_BASE, Problem, ProblemDetails
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.audit import Action
 
 router = APIRouter(
     prefix="/v1",
@@ -594,7 +594,7 @@ async def get_decision_log(
 
 # --- access log (loggkontroll) -------------------------------------------------------------
 # Per individual, per member of staff and the chain check, the same in every service (see
-# services.runtime.access_log for who may read it); this path is consent's older spelling
+# services.runtime.http.access_log for who may read it); this path is consent's older spelling
 # of the per-individual read, kept for the clients that use it.
 
 

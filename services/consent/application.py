@@ -41,12 +41,12 @@ from services.consent.domain import (
     readable_by,
     written_justification,
 )
-from services.runtime.application import OutboxApplication
-from services.runtime.group_commit import GroupCommit
-from services.runtime.privacy import Sealer, SubjectKeys
-from services.runtime.readmodel import Follower
-from services.runtime.rules import RuleViolation
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.group_commit import GroupCommit
+from services.runtime.store.privacy import Sealer, SubjectKeys
+from services.runtime.store.read_models import Follower
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """For tests that build the application directly; services pass the configured key."""

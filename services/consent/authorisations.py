@@ -36,7 +36,7 @@ from services.consent.domain import (
     UnbornChildDisclosure,
     end_of_day,
 )
-from services.runtime.readmodel import SqlReadModel, instant, micros, sql_read_model, values
+from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model, values
 
 EXPIRING_KINDS = (LegalBasis.CONSENT, LegalBasis.EMERGENCY_DISCLOSURE)
 """Kinds whose end is an event of its own (ConsentExpired, EmergencyDisclosureExpired)."""

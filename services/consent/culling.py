@@ -52,9 +52,9 @@ from services.consent.domain import (
     SubjectErasure,
     UnbornChildDisclosure,
 )
-from services.runtime.application import Clock
-from services.runtime.consumer import TrackedTarget
-from services.runtime.readmodel import SqlReadModel, instant, micros, sql_read_model
+from services.runtime.kernel.clock import Clock
+from services.runtime.messaging.consumer import TrackedTarget
+from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model
 
 _TABLES = [
     "CREATE TABLE IF NOT EXISTS {subject_activity} (subject_id TEXT PRIMARY KEY, "

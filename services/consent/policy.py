@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts import OrgType
-from services.runtime.policy import ACCESS_LOG_READERS, ADMINISTRATORS, Policy, permit
+from services.runtime.http.permissions import ACCESS_LOG_READERS, ADMINISTRATORS, Policy, permit
 
 POLICY = Policy(
     "consent",

@@ -13,10 +13,10 @@ from services.consent.api import router
 from services.consent.application import ConsentApplication
 from services.consent.culling import UpstreamActivity
 from services.consent.translate import to_integration_event
-from services.runtime.application import Clock, SystemClock
+from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 SERVICE = "consent"
 

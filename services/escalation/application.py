@@ -7,7 +7,7 @@ the cases topic brings the transfers the termly inventory lists (E-7, K-4).
 
 What is said about an individual (meeting notes, reasons, the name and story on
 a case registration and its part of the monthly minutes, questions) is sealed to
-them before it enters an event and unsealed on read (services.runtime.privacy):
+them before it enters an event and unsealed on read (services.runtime.store.privacy):
 erasure is destroying one key. Minutes concern several people, so each case's
 part is sealed to its own individual and the general part to the meeting. Free
 text in a record that names no one (an acute matter, a ladder matter or a
@@ -73,11 +73,11 @@ from services.escalation.domain import (
     transfers_id,
     upcoming,
 )
-from services.runtime.application import OutboxApplication
-from services.runtime.privacy import Sealer, SubjectKeys
-from services.runtime.readmodel import Follower
-from services.runtime.rules import RuleViolation
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.privacy import Sealer, SubjectKeys
+from services.runtime.store.read_models import Follower
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)

@@ -33,7 +33,7 @@ from services.escalation.domain import (
     meeting_overdue_at,
     registration_cutoff,
 )
-from services.runtime.readmodel import SqlReadModel, sql_read_model
+from services.runtime.store.read_models import SqlReadModel, sql_read_model
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 from contracts import OrgType, Role
 from services.escalation.domain.ladder import MANAGERS
 from services.escalation.domain.red_thread import may_pull_red_thread
-from services.runtime.policy import Permission, Policy, permit
+from services.runtime.http.permissions import Permission, Policy, permit
 
 BLUE_LIGHT = frozenset(t for t in OrgType if may_pull_red_thread(t.value))
 COORDINATORS = {Role.COORDINATOR}

@@ -29,9 +29,9 @@ from services.reporting.publication import (
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
 from services.reporting.sealing import DeviationSealer, DeviationText, key_id
-from services.runtime.application import OutboxApplication
-from services.runtime.privacy import ERASED, Sealer, SubjectKeys
-from services.runtime.rules import RuleViolation
+from services.runtime.kernel.rules import RuleViolation
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.privacy import ERASED, Sealer, SubjectKeys
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """Used only when no master key is configured (tests, a developer's machine)."""

@@ -25,7 +25,7 @@ from services.reporting.annual import annual_report, report_csv, report_html
 from services.reporting.application import ReportingApplication
 from services.reporting.statistics import statistics_view
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 app = typer.Typer(add_completion=False, help=__doc__)
 

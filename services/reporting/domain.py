@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.vocabulary import DeviationCategory, Role
 from services.reporting.disclosure import primary
-from services.runtime.rules import RuleViolation
+from services.runtime.kernel.rules import RuleViolation
 
 DEVIATION_REPORTER_ROLES = frozenset(
     {Role.DEPUTY_UNIT_MANAGER, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}

@@ -21,7 +21,7 @@ from contracts import Envelope, IntegrationEvent, SubjectErased, SubjectErasedV2
 from services.reporting.application import ReportingApplication
 from services.reporting.routines import source_message_id
 from services.reporting.statistics import Statistics
-from services.runtime.consumer import TrackedTarget
+from services.runtime.messaging.consumer import TrackedTarget
 
 
 @dataclass(frozen=True)

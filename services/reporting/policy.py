@@ -15,7 +15,7 @@ from typing import Any
 
 from contracts import Role
 from services.reporting.domain import DEVIATION_REPORTER_ROLES
-from services.runtime.policy import Policy, permit
+from services.runtime.http.permissions import Policy, permit
 
 EVERYONE = frozenset(Role)
 

@@ -25,8 +25,8 @@ from eventsourcing.domain import Aggregate, event
 
 from services.reporting.annual import AnnualReport
 from services.reporting.disclosure import TOTAL
-from services.runtime.rules import RuleViolation
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://samverkan.se/reporting/annual-report")
 

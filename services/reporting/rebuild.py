@@ -2,7 +2,7 @@
 
 The statistics are derived from every service's public events, so they can
 be built again from the topics when they are wrong (a counting bug fixed, a
-new measure added) or lost. services.runtime.rebuild reads the topics; this
+new measure added) or lost. services.runtime.messaging.rebuild reads the topics; this
 module is the reporting side of it (``reporting-statistics`` in the service's
 ``projections``, services.reporting.service):
 
@@ -31,8 +31,8 @@ from eventsourcing.postgres import PostgresDatastore
 
 from contracts import IntegrationEvent
 from services.reporting.statistics import CountKey, Statistics, StatisticsView, statistics_view
-from services.runtime.rebuild import RebuildableProjection
-from services.runtime.republish import stored_log
+from services.runtime.messaging.rebuild import RebuildableProjection
+from services.runtime.messaging.republish import stored_log
 from services.runtime.settings import RuntimeSettings
 
 UPSTREAM = ("consent", "cases", "escalation", "reporting")

@@ -2,7 +2,7 @@
 
 What happened and how it was perceived, the proposal, the joint summary, and
 the names and titles of the staff who reported and signed are sealed before
-they enter an event (services.runtime.privacy), so neither a copy of the store
+they enter an event (services.runtime.store.privacy), so neither a copy of the store
 nor its backups show them. The key is the individual's when the deviation is
 about one, so erasing or culling them reaches it; a deviation about no one
 has a key of its own record (``record:<deviation id>``), so destroying that
@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from services.reporting.domain import Deviation, Signature
-from services.runtime.privacy import Sealer
+from services.runtime.store.privacy import Sealer
 
 RECORD_KEY = "record:"
 """Prefix of a key that belongs to one deviation, not to an individual."""

@@ -20,10 +20,10 @@ from services.reporting.intake import Intake
 from services.reporting.rebuild import statistics as rebuildable_statistics
 from services.reporting.statistics import Statistics, statistics_view
 from services.reporting.translate import to_integration_event
-from services.runtime.application import Clock, SystemClock
+from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.service import Service, subject_ids
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 SERVICE = "reporting"
 

@@ -90,8 +90,8 @@ from contracts import (
 )
 from contracts.cases import CaseDecisionRecorded, CaseTargetGroupsChanged, ScreeningRecorded
 from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGroup
-from services.runtime.readmodel import Operations, SqlReadModel, values
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.read_models import Operations, SqlReadModel, values
 
 RED_THREADS = "red_threads"
 MEETINGS_SCHEDULED = "meetings_scheduled"

@@ -33,25 +33,30 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter
 
 from contracts import SERVICES, dlq_topic, events_topic
-from services.runtime.application import OutboxApplication
-from services.runtime.audit import AccessAudit, chain_key
-from services.runtime.audit_anchor import AuditAnchoring
-from services.runtime.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.group_commit import group_writes
-from services.runtime.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
-from services.runtime.http import HttpMetrics, ReadinessCheck, TraceContext, operations_router
-from services.runtime.idempotency import Idempotency, IdempotencyStore
-from services.runtime.identity import SubjectIdFactory
-from services.runtime.kafka import broker_security, ensure_topics
-from services.runtime.leadership import leadership_for
-from services.runtime.openapi import document_problem_responses
-from services.runtime.privacy import Sealer
-from services.runtime.problems import install_problem_handlers
-from services.runtime.rebuild import RebuildableProjection
-from services.runtime.relay import OutboxRelay, RelayMetrics, Translator
+from services.runtime.http.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
+from services.runtime.http.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
+from services.runtime.http.idempotency import Idempotency, IdempotencyStore
+from services.runtime.http.openapi import document_problem_responses
+from services.runtime.http.operations import (
+    HttpMetrics,
+    ReadinessCheck,
+    TraceContext,
+    operations_router,
+)
+from services.runtime.http.problems import install_problem_handlers
+from services.runtime.kernel.identity import SubjectIdFactory
+from services.runtime.messaging.audit_anchor import AuditAnchoring
+from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.kafka import broker_security, ensure_topics
+from services.runtime.messaging.rebuild import RebuildableProjection
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics, Translator
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.audit import AccessAudit, chain_key
+from services.runtime.store.database import RelayPositions
+from services.runtime.store.group_commit import group_writes
+from services.runtime.store.leadership import leadership_for
+from services.runtime.store.privacy import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +141,7 @@ def load_service(name: str) -> ServiceRoot:
 def token_verifier(settings: RuntimeSettings) -> TokenVerifier:
     """Verify with the provider's JWKS, a configured public key, the keys OIDC discovery
     finds for an issuer that is a URL, or (offline) the dev key. Keys are fetched over
-    https only; plain http only in development on this machine (services.runtime.auth)."""
+    https only; plain http only in development on this machine (services.runtime.http.auth)."""
     common: dict[str, Any] = {
         "issuer": settings.token_issuer,
         "audience": settings.token_audience,
@@ -224,7 +229,7 @@ def http_app(service: Service) -> FastAPI:
         topics += [*upstream_topics(service), dlq_topic(service.name, prefix=settings.topic_prefix)]
     background: dict[str, asyncio.Task[None]] = {}
     # Keyed chain, anchored outside the database; make run's older unkeyed logs are
-    # re-chained at start, a production log only by the operator (services.runtime.audit).
+    # re-chained at start, a production log only by the operator (services.runtime.store.audit).
     audit_key = chain_key(settings)
     access_audit = AccessAudit(
         service.app.recorder.datastore,  # type: ignore[attr-defined]

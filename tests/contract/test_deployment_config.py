@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from contracts import PARTITIONS, SERVICES, dlq_topic, events_topic
-from services.runtime.config_docs import (
+from services.runtime.ops.config_docs import (
     END_MARKER,
     START_MARKER,
     check_readme,
@@ -39,7 +39,7 @@ from services.runtime.config_docs import (
     settings_table,
     update_readme,
 )
-from services.runtime.serve import startup_refusals
+from services.runtime.ops.serve import startup_refusals
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
@@ -218,7 +218,7 @@ def test_each_service_runs_the_one_image_with_its_name_as_command(compose, servi
 def test_every_samverkan_variable_in_compose_is_a_real_setting(compose, known_variables, service):
     env = environment(compose["services"][service])
     unknown = sorted(k for k in env if k.startswith("SAMVERKAN_") and k not in known_variables)
-    assert unknown == [], "not read by any settings class (see services.runtime.config_docs)"
+    assert unknown == [], "not read by any settings class (see services.runtime.ops.config_docs)"
     # The image's healthcheck finds the port as the one *_HTTP_PORT variable.
     ports = [k for k in env if k.startswith("SAMVERKAN_") and k.endswith("_HTTP_PORT")]
     assert ports == [f"SAMVERKAN_{service.upper()}_HTTP_PORT"]
@@ -405,7 +405,7 @@ def test_image_runs_as_non_root_with_a_healthcheck_and_the_serve_entrypoint(comp
     assert "HEALTHCHECK" in keywords
     assert "/healthz" in " ".join(healthcheck_command())
     (entrypoint,) = [json.loads(a) for k, a in stage if k == "ENTRYPOINT"]
-    assert entrypoint == ["python", "-m", "services.runtime.serve"]
+    assert entrypoint == ["python", "-m", "services.runtime.ops.serve"]
     (expose,) = [a for k, a in stage if k == "EXPOSE"]
     low, _, high = expose.partition("-")
     for service in SERVICES:
@@ -505,7 +505,7 @@ def test_check_readme_tells_a_current_block_from_a_stale_one(tmp_path):
 
 def test_config_docs_prints_the_table():
     result = subprocess.run(
-        [sys.executable, "-m", "services.runtime.config_docs"],
+        [sys.executable, "-m", "services.runtime.ops.config_docs"],
         cwd=ROOT,
         capture_output=True,
         text=True,

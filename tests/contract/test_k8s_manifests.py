@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from contracts import PARTITIONS, SERVICES
-from services.runtime.config_docs import settings
-from services.runtime.serve import startup_refusals
+from services.runtime.ops.config_docs import settings
+from services.runtime.ops.serve import startup_refusals
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 
@@ -138,7 +138,7 @@ def test_deployment_runs_the_image_with_the_service_as_argument(service):
     spec = container(service)
     assert spec["image"] == "samverkan:latest"
     assert spec["args"] == [service]
-    assert "command" not in spec, "the image's entrypoint is python -m services.runtime.serve"
+    assert "command" not in spec, "the image's entrypoint is python -m services.runtime.ops.serve"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -231,7 +231,7 @@ def test_every_samverkan_variable_is_a_real_setting(service, known_variables):
     names = set(config_map_data())
     names |= {e["name"] for e in container(service)["env"]}
     unknown = sorted(n for n in names if n.startswith("SAMVERKAN_") and n not in known_variables)
-    assert unknown == [], "not read by any settings class (see services.runtime.config_docs)"
+    assert unknown == [], "not read by any settings class (see services.runtime.ops.config_docs)"
     assert all(n.startswith("SAMVERKAN_") for n in names)
     assert [n for n in names if n.endswith("_HTTP_PORT")] == [
         f"SAMVERKAN_{service.upper()}_HTTP_PORT"

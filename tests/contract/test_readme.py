@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from services.runtime.config_docs import check_readme
+from services.runtime.ops.config_docs import check_readme
 from tests.support import ROOT
 
 
 def test_readme_configuration_table_matches_the_settings_classes() -> None:
     assert check_readme(ROOT / "README.md"), (
         "README.md's settings table is stale: run "
-        "`python -m services.runtime.config_docs --write README.md`"
+        "`python -m services.runtime.ops.config_docs --write README.md`"
     )
 
 

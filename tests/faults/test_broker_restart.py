@@ -15,10 +15,10 @@ from eventsourcing.application import AggregateNotFoundError
 from contracts import events_topic
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.identity import luhn_check_digit
+from services.runtime.kernel.identity import luhn_check_digit
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import POLICE, SOCIAL, ServiceProcess, read_topic, wait_for
 
 

@@ -22,11 +22,11 @@ from prometheus_client import CollectorRegistry
 
 from contracts import PARTITIONS, dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.kafka import ensure_topics
+from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.faults.test_poison_in_chain import given, noted
 from tests.support import eventually, produce_raw, read_topic, running_consumer
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import httpx
 
 from contracts import dlq_topic, events_topic
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import ServiceProcess, produce_raw, read_topic, wait_for
 

@@ -20,9 +20,9 @@ import httpx
 
 from contracts import events_topic
 from services.consent.application import ConsentApplication, GiveConsent
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import ServiceProcess, read_topic, wait_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

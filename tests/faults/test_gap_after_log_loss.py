@@ -20,9 +20,9 @@ from uuid import UUID
 from contracts import events_topic
 from services.escalation.application import EscalationApplication
 from services.escalation.domain.authorisations import SubjectAuthorisations, authorisations_id
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import (
     RawMessage,
     as_published,

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from eventsourcing.sqlite import SQLiteDatastore
 
-from services.runtime.audit import AccessAudit, AccessRecord, Action
-from services.runtime.group_commit import GroupCommit, GroupedWrites
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action
+from services.runtime.store.group_commit import GroupCommit, GroupedWrites
 
 AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 KEY = bytes(range(32))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from eventsourcing.sqlite import SQLiteDatastore
 
-from services.runtime.group_commit import GroupedWrites
+from services.runtime.store.group_commit import GroupedWrites
 
 
 @pytest.fixture

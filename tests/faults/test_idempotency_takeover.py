@@ -17,10 +17,10 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
-from services.runtime.group_commit import group_writes
-from services.runtime.idempotency import IdempotencyStore, holding
+from services.runtime.http.idempotency import IdempotencyStore, holding
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
+from services.runtime.store.group_commit import group_writes
 from tests.support import PG_URL
 
 

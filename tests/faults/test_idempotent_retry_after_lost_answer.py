@@ -20,7 +20,7 @@ import psycopg
 
 from services.consent.application import ConsentApplication
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import HEALTH, PG_URL, SOCIAL, ServiceProcess, made_up_personnummer
 
 BODY = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     HEALTH,

@@ -20,11 +20,11 @@ from prometheus_client import CollectorRegistry
 
 from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
 from services.escalation.application import EscalationApplication
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.kafka import ensure_topics
+from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

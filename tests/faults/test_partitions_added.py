@@ -17,7 +17,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts import PARTITIONS, events_topic
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import eventually
 

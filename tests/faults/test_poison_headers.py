@@ -14,9 +14,9 @@ from contracts import dlq_topic, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import drain_relay, eventually, produce_raw, read_topic, running_consumer
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

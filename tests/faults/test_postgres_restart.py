@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     HEALTH,

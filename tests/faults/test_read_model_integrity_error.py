@@ -16,8 +16,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.runtime.application import OutboxApplication
-from services.runtime.readmodel import Follower, SqlReadModel, sql_read_model
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.read_models import Follower, SqlReadModel, sql_read_model
 
 
 class Thing(Aggregate):

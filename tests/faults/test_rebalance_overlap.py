@@ -26,11 +26,11 @@ from services.escalation.application import EscalationApplication
 from services.reporting.application import ReportingApplication
 from services.reporting.intake import Intake
 from services.reporting.statistics import Statistics, statistics_view
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.kafka import ensure_topics
+from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.integration.test_reporting_intake_batch import SOURCE, _counts, _intake, _messages
 from tests.support import as_published, oral_consent, produce_raw, read_topic
 

@@ -12,9 +12,9 @@ from contracts import events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions, store_env
+from services.runtime.store.database import RelayPositions, store_env
 from tests.support import (
     ROOT,
     drain_relay,

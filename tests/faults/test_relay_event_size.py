@@ -23,11 +23,11 @@ from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.parked import ParkedNotifications
-from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.parked import ParkedNotifications
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions, store_env
+from services.runtime.store.database import RelayPositions, store_env
 from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
 from tests.support import eventually, metric_value, read_topic, running_consumer
 

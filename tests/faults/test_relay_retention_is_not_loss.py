@@ -34,11 +34,11 @@ from prometheus_client import CollectorRegistry
 from contracts import events_topic
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
-from services.runtime import relay as relay_module
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging import relay as relay_module
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions, store_env
+from services.runtime.store.database import RelayPositions, store_env
 from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
 from tests.support import metric_value, read_topic
 

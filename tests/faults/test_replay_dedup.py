@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 
 from contracts import ConsentGiven, dlq_topic, encode, events_topic
 from services.reporting.statistics import CONSENTS_GIVEN, statistics_view
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.cli import app
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import produce_raw, read_topic
 

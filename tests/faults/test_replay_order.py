@@ -25,13 +25,13 @@ from typer.testing import CliRunner
 from contracts import PARTITIONS, ConsentGiven, IntegrationEvent, dlq_topic, events_topic
 from services.cases.application import CasesApplication
 from services.consent.application import ConsentApplication, GiveConsent
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.cli import app
-from services.runtime.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
-from services.runtime.partitioning import partition_index
+from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.partitioning import partition_index
+from services.runtime.ops.cli import app
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import drain_relay, eventually, produce_raw, read_topic
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

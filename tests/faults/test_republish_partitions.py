@@ -5,7 +5,7 @@ Issue #19, item 5. The relay keeps keys on the catalogue's partitions
 topic actually had. On a topic grown to more partitions (an operator added
 some, a broker re-created it with its default), republished events landed on
 other partitions, under new ``source#partition`` names, and consumers applied
-them a second time. Both now ask one function (services.runtime.partitioning)
+them a second time. Both now ask one function (services.runtime.messaging.partitioning)
 where a key goes: same event, same partition, same predecessor.
 """
 
@@ -18,12 +18,12 @@ from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.kafka import ensure_topics
-from services.runtime.partitioning import partition_index
-from services.runtime.republish import republish
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
+from services.runtime.messaging.partitioning import partition_index
+from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import drain_relay, eventually, metric_value, read_topic, running_consumer
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)

@@ -25,10 +25,10 @@ from prometheus_client import CollectorRegistry
 from contracts import events_topic
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions, store_env
+from services.runtime.store.database import RelayPositions, store_env
 from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
 from tests.support import eventually, read_topic
 
@@ -100,7 +100,7 @@ async def test_a_store_restored_behind_its_topic_is_refused_not_published(
     copy_database(backup, database)  # the disk is lost; the backup comes back
     consent = open_consent(settings)
     assert consent.recorder.max_notification_id() == 2
-    with caplog.at_level(logging.ERROR, logger="services.runtime.relay"):
+    with caplog.at_level(logging.ERROR, logger="services.runtime.messaging.relay"):
         relay, task = start_relay(settings, consent)
         try:
             await eventually(lambda: relay.last_error is not None, timeout=20)

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from contracts import PARTITIONS, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.kafka import ensure_topics
-from services.runtime.partitioning import partition_index
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
+from services.runtime.messaging.partitioning import partition_index
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import drain_relay, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ import pytest
 from eventsourcing.application import Application
 from pydantic import SecretStr
 
-from services.runtime.audit import (
+from services.runtime.settings import RuntimeSettings, unsafe_settings
+from services.runtime.store.audit import (
     GENESIS,
     AccessAudit,
     AccessRecord,
@@ -23,8 +24,7 @@ from services.runtime.audit import (
     chain_key,
     unkeyed_chain,
 )
-from services.runtime.settings import RuntimeSettings, unsafe_settings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import PG_URL
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Loggkontroll: the access log read back per individual and per member of staff, in every
-service, by the people the law gives that follow-up to (services.runtime.access_log).
+service, by the people the law gives that follow-up to (services.runtime.http.access_log).
 
 Each service runs with its real store and the shared routes; the records followed up are
 written through the service's own access log.
@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from contracts import OrgType, Role
-from services.runtime.access_log import FOLLOW_UP
-from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
-from services.runtime.auth import Actor
-from services.runtime.broker import free_port
-from services.runtime.identity import SubjectIdFactory, parse_personnummer
+from services.runtime.http.access_log import FOLLOW_UP
+from services.runtime.http.auth import Actor
+from services.runtime.kernel.identity import SubjectIdFactory, parse_personnummer
+from services.runtime.messaging.embedded_broker import free_port
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
+from services.runtime.store.database import store_env
 from tests.integration.test_access_audit import write_unkeyed_log
 from tests.support import MovableClock, auth, made_up_personnummer, service_app
 
@@ -256,7 +256,8 @@ def test_a_make_run_store_with_an_unkeyed_log_is_rechained_when_the_service_star
     runtime_settings: RuntimeSettings,
 ) -> None:
     """Logs written before the chain was keyed keep verifying in development: the service
-    checks their old chain and re-chains them under the key at start (services.runtime.audit)."""
+    checks their old chain and re-chains them under the key at start
+    (services.runtime.store.audit)."""
     runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
     application = Application(env=store_env(runtime_settings, "cases"))
     datastore = application.recorder.datastore  # type: ignore[attr-defined]

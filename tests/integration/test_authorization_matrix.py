@@ -34,8 +34,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
-from services.runtime.policy import (
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.permissions import (
     ACCESS_LOG,
     NOT_PERMITTED,
     RoutePermission,

@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from contracts import OrgType, Purpose, Role
-from services.runtime.audit import AccessAudit
-from services.runtime.auth import Actor
+from services.runtime.http.auth import Actor
+from services.runtime.store.audit import AccessAudit
 from tests.integration.test_cases_api import (
     ADULT,
     ADULT_D6,

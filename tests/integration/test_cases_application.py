@@ -38,7 +38,7 @@ from services.cases.domain import (
 )
 from services.cases.translate import to_integration_event
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import PG_URL
 
 IOF = "SE2120000001-IOF1"

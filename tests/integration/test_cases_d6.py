@@ -31,9 +31,9 @@ from contracts.vocabulary import (
     TargetGroup,
 )
 from services.cases.domain import Screening
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.privacy import ERASED
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.privacy import ERASED
 from tests.integration.test_cases_api import (
     ADULT_D6,
     AOF,

@@ -10,7 +10,7 @@ from uuid import uuid4
 from eventsourcing.persistence import Tracking
 
 from contracts import ErasureReason, Purpose, SubjectErased, SubjectErasedV2
-from services.runtime.privacy import ERASED
+from services.runtime.store.privacy import ERASED
 from tests.integration.test_cases_api import (
     ADULT,
     AOF,

@@ -48,7 +48,8 @@ def test_the_http_app_serves_what_the_root_lists(
             listing.include_router(router)
         served = set(app.openapi()["paths"])
         listed = set(listing.openapi()["paths"])
-        assert listed and listed <= served
+        assert listed
+        assert listed <= served
         assert app.state.application is built.app
         assert app.state.metrics_registry is built.registry
     finally:

@@ -20,7 +20,7 @@ from services.consent.application import (
 )
 from services.consent.domain import ConsentAlreadyWithdrawn, RecordNotReadable
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import PG_URL
 
 SUBJECT = "cd" * 32

@@ -16,9 +16,9 @@ from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.culling import UpstreamActivity
 from services.consent.domain import ErasureNotPermitted, GivenBy, SubjectErasure, UnknownSubject
 from services.consent.translate import to_integration_event
-from services.runtime.privacy import ERASED
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
+from services.runtime.store.privacy import ERASED
 from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL, MovableClock
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from contracts import OrgType, Role, events_topic
-from services.runtime.auth import Actor
-from services.runtime.privacy import ERASED
+from services.runtime.http.auth import Actor
+from services.runtime.store.privacy import ERASED
 from tests.support import (
     HEALTH,
     POLICE,

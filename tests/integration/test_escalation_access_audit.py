@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from contracts import OrgType, Role
-from services.runtime.audit import AccessAudit
-from services.runtime.auth import Actor
+from services.runtime.http.auth import Actor
+from services.runtime.store.audit import AccessAudit
 from tests.integration.test_escalation_api import (
     AOF,
     IOF,

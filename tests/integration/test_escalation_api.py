@@ -14,9 +14,9 @@ import pytest
 
 from contracts import OrgType, Role, decode, events_topic
 from services.escalation.service import Settings as EscalationSettings
-from services.runtime.auth import Actor
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.problems import PROBLEM_JSON
+from services.runtime.http.auth import Actor
+from services.runtime.http.problems import PROBLEM_JSON
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,

@@ -43,7 +43,7 @@ from services.escalation.domain import (
 )
 from services.escalation.translate import to_integration_event
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import PG_URL
 
 SUBJECT = "ab" * 32

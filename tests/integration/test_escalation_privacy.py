@@ -13,7 +13,7 @@ from eventsourcing.persistence import Tracking
 
 from contracts import ErasureReason, MeetingOutcome, SubjectErased, SubjectErasedV2
 from services.escalation.application import EscalationApplication, RecordMeetingHeld
-from services.runtime.privacy import ERASED
+from services.runtime.store.privacy import ERASED
 from tests.integration.test_escalation_api import (
     AOF,
     IOF,

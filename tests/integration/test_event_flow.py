@@ -17,9 +17,9 @@ from contracts import ConsentGiven, Purpose, decode, dlq_topic, encode, events_t
 from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPosition, RelayPositions, store_env
+from services.runtime.store.database import RelayPosition, RelayPositions, store_env
 from tests.support import (
     PG_URL,
     drain_relay,

@@ -19,7 +19,11 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
-from services.runtime.group_commit import GroupedWrites, group_writes
+from services.runtime.http.idempotency import IdempotencyStore
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import store_env
+from services.runtime.store.group_commit import GroupedWrites, group_writes
+from services.runtime.store.recorders import HookedInserts
 
 
 class Note(Aggregate):
@@ -33,9 +37,7 @@ class Note(Aggregate):
 
 
 def notes(path: Path) -> Application[Any]:
-    return Application(
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
-    )
+    return Application(env=store_env(RuntimeSettings(var_dir=path.parent), path.stem))
 
 
 @pytest.fixture
@@ -133,3 +135,22 @@ def test_only_sqlite_stores_are_grouped() -> None:
     original = recorder.insert_events
     assert group_writes(recorder, "other") is None
     assert recorder.insert_events == original
+
+
+def test_the_store_is_extended_by_its_recorder_class_not_patched(tmp_path: Path) -> None:
+    """Issue #20: group commit and the idempotency claim hook into the store's own
+    recorder subclass; nothing replaces a recorder's methods at run time."""
+    app = notes(tmp_path / "notes.db")
+    recorder = app.recorder
+    writes = group_writes(recorder, "notes")
+    try:
+        IdempotencyStore(recorder.datastore, writes=writes).tie_to(recorder)  # type: ignore[attr-defined]
+        assert isinstance(recorder, HookedInserts)
+        assert recorder.write_group is writes
+        assert not {"insert_events", "_insert_events"} & set(vars(recorder))
+        app.save(Note("kept"))
+        assert recorder.max_notification_id() == 1
+    finally:
+        if writes is not None:
+            writes.close()
+        app.close()

@@ -18,9 +18,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from contracts import OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
-from services.runtime.identity import luhn_check_digit
-from services.runtime.problems import PROBLEM_JSON
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.problems import PROBLEM_JSON
+from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,
@@ -250,7 +250,7 @@ def test_personnummer_with_non_ascii_digits_is_422_not_500(
 ) -> None:
     """A personnummer is written with the digits 0-9 only.
 
-    Known bug: services/runtime/identity.py's ``_PATTERN`` uses ``\\d``, which
+    Known bug: services/runtime/kernel/identity.py's ``_PATTERN`` uses ``\\d``, which
     matches any Unicode digit; the number parses, and
     ``SubjectIdFactory.subject_id`` then fails on ``canonical.encode("ascii")``.
     """
@@ -261,7 +261,7 @@ def test_personnummer_with_non_ascii_digits_is_422_not_500(
         response,
         422,
         bug=(
-            "BUG services/runtime/identity.py: _PATTERN's \\d accepts non-ASCII digits, "
+            "BUG services/runtime/kernel/identity.py: _PATTERN's \\d accepts non-ASCII digits, "
             "then SubjectIdFactory.subject_id raises UnicodeEncodeError (500); "
             "use [0-9] (or re.ASCII)"
         ),

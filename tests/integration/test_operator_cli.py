@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from contracts import dlq_topic, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
-from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.cli import app
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
+from services.runtime.store.database import store_env
 from tests.support import drain_relay, produce_raw
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

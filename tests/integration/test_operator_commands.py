@@ -23,13 +23,13 @@ from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_top
 from services.consent.application import ConsentApplication, GiveConsent
 from services.reporting.rebuild import statistics as statistics_projection
 from services.reporting.statistics import CONSENTS_GIVEN, Row, statistics_view
-from services.runtime.audit import AccessAudit, AccessRecord, Action, chain_key
-from services.runtime.auth import Actor
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.cli import app
-from services.runtime.rebuild import LogIncomplete, rebuild
+from services.runtime.http.auth import Actor
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.rebuild import LogIncomplete, rebuild
+from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
+from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.integration.test_access_audit import write_unkeyed_log
 from tests.support import (

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from eventsourcing.application import Application
 
-from services.runtime.privacy import ERASED, Sealer, SubjectKeys
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
+from services.runtime.store.privacy import ERASED, Sealer, SubjectKeys
 from tests.support import PG_URL
 
 ANNA = "a1" * 32

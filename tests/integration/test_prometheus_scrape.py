@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from contracts import SERVICES
-from services.runtime.broker import free_port
+from services.runtime.messaging.embedded_broker import free_port
 from tests.support import HEALTH, POLICE, TEST_PERSONNUMMER, ServiceProcess, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

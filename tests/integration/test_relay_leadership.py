@@ -12,11 +12,11 @@ from prometheus_client import CollectorRegistry
 from contracts import events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.leadership import AdvisoryLockLeadership, leadership_for
-from services.runtime.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import RelayPositions, store_env
+from services.runtime.store.database import RelayPositions, store_env
+from services.runtime.store.leadership import AdvisoryLockLeadership, leadership_for
 from tests.support import PG_URL, eventually, read_topic
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -99,7 +99,7 @@ async def test_one_replica_relays_and_another_takes_over_where_it_stopped(
 async def test_a_leader_keeps_its_lease_while_it_renews_and_loses_it_when_it_stops(
     runtime_settings: RuntimeSettings, pg_schema_prefix: str
 ) -> None:
-    """The lease (services.runtime.leadership): renewed, it outlives several leases;
+    """The lease (services.runtime.store.leadership): renewed, it outlives several leases;
     unrenewed (a frozen event loop), the server ends the lock session within the lease,
     a contender takes over, and the old leader says so without a round trip."""
     settings = runtime_settings.model_copy(

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.runtime.audit import AccessAudit
-from services.runtime.auth import Actor
+from services.runtime.http.auth import Actor
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.audit import AccessAudit
 from tests.integration.test_reporting_service import deviation_body
 from tests.support import HEALTH, TEST_PERSONNUMMER, MovableClock, auth, service_app
 

@@ -31,9 +31,9 @@ from services.reporting.intake import Intake
 from services.reporting.routines import deviation_id_for
 from services.reporting.statistics import Row, Statistics, statistics_view
 from services.reporting.translate import to_integration_event
-from services.runtime.privacy import ERASED
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
+from services.runtime.store.privacy import ERASED
 from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL, settings_env
 

@@ -26,7 +26,7 @@ from services.reporting.intake import Intake
 from services.reporting.routines import deviation_id_for, source_message_id
 from services.reporting.statistics import Row, Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL
 

@@ -22,9 +22,9 @@ from services.reporting.annual import annual_report
 from services.reporting.application import ReportingApplication
 from services.reporting.publication import publication_id
 from services.reporting.translate import to_integration_event
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.support import (
     HEALTH,
     PG_URL,

@@ -19,10 +19,10 @@ from contracts import (
     events_topic,
 )
 from services.reporting.api import router
-from services.runtime.auth import Actor
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.http.auth import Actor
+from services.runtime.kernel.stockholm_time import STOCKHOLM
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.time import STOCKHOLM
 from tests.contract.examples import EXAMPLES
 from tests.support import (
     HEALTH,

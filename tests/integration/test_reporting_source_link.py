@@ -23,7 +23,7 @@ from services.reporting.routines import deviation_id_for
 from services.reporting.statistics import Statistics, statistics_view
 from services.reporting.translate import to_integration_event
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL
 

@@ -17,7 +17,7 @@ from contracts import ConsentWithdrawn, DeviationCategory, DeviationReported
 from services.reporting.application import ReportingApplication
 from services.reporting.statistics import Row, Statistics, StatisticsView, statistics_view
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL
 

@@ -18,7 +18,7 @@ from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGrou
 from services.reporting.application import ReportingApplication
 from services.reporting.statistics import Row, Statistics, StatisticsView, statistics_view
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
+from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from contracts import SERVICES
-from services.runtime.broker import free_port
+from services.runtime.messaging.embedded_broker import free_port
 from tests.support import PG_URL, ROOT
 
 
@@ -43,7 +43,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
             "SAMVERKAN_DATABASE_SCHEMA_PREFIX": pg_schema_prefix,
         }
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "services.runtime.run"],
+        [sys.executable, "-m", "services.runtime.ops.run"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

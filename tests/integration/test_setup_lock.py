@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import setup_lock
+from services.runtime.store.database import setup_lock
 from tests.support import PG_URL, service_app
 
 pytestmark = pytest.mark.postgres

@@ -3,7 +3,7 @@
 Issue #19, item 4. Topics were created with one replica and the broker's
 default retention (a week on Apache Kafka, deleting what rebuilds read from
 the start), and the check looked at partition counts only. Now topics are
-created as the settings say (services.runtime.topics) and the check names
+created as the settings say (services.runtime.messaging.topics) and the check names
 each difference, exiting 1.
 """
 
@@ -21,14 +21,14 @@ from typer.testing import CliRunner
 
 from contracts import PARTITIONS, dlq_topic, events_topic
 from contracts.topics import audit_anchor_topic
-from services.runtime.audit import AccessAudit, AccessRecord, Action
-from services.runtime.audit_anchor import AuditAnchoring
-from services.runtime.broker import EmbeddedBroker
-from services.runtime.cli import app
-from services.runtime.kafka import describe_topics
+from services.runtime.messaging.audit_anchor import AuditAnchoring
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import describe_topics
+from services.runtime.messaging.topics import catalogue, topic_drift, topic_spec
+from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
-from services.runtime.topics import catalogue, topic_drift, topic_spec
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action
+from services.runtime.store.database import store_env
 
 runner = CliRunner()
 

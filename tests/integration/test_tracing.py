@@ -19,11 +19,11 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from contracts import events_topic
-from services.runtime.application import OutboxApplication
-from services.runtime.http import TraceContext
+from services.runtime.http.operations import TraceContext
+from services.runtime.kernel.tracing import STORED_KEY, TracingMapper, current_traceparent
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import store_env
-from services.runtime.tracing import STORED_KEY, TracingMapper, current_traceparent
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.database import store_env
 from tests.support import POLICE, SOCIAL, TEST_PERSONNUMMER, read_topic, wait_for
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

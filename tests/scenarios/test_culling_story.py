@@ -25,9 +25,9 @@ import pytest
 from contracts import OrgType, Role, SubjectErasedV2, decode, events_topic
 from services.consent.application import ConsentApplication
 from services.consent.service import Settings as ConsentSettings
-from services.runtime.auth import Actor
-from services.runtime.privacy import ERASED
+from services.runtime.http.auth import Actor
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.privacy import ERASED
 from tests.support import (
     HEALTH,
     SOCIAL,
@@ -264,7 +264,7 @@ def test_culling_story(platform: Platform) -> None:
         lambda: (
             (read := personal_data(platform, ids))["deviation"] == ERASED
             and read["handover"] == {ERASED}
-            # Each process caches a key up to 5 s (services.runtime.privacy): the
+            # Each process caches a key up to 5 s (services.runtime.store.privacy): the
             # erasure is seen everywhere within that, not at one instant.
             and read["idle_guardian"] == ERASED
             and read["idle_notes"] == ERASED

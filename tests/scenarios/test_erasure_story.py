@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 
 from contracts import SERVICES, OrgType, Role, dlq_topic, events_topic
-from services.runtime.auth import Actor
-from services.runtime.privacy import ERASED
+from services.runtime.http.auth import Actor
+from services.runtime.store.privacy import ERASED
 from tests.support import (
     HEALTH,
     POLICE,

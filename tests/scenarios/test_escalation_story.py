@@ -22,8 +22,8 @@ import pytest
 from contracts import IntegrationEvent, decode, events_topic
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
-from services.runtime.auth import Actor
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.http.auth import Actor
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,

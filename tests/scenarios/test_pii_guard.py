@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import SERVICES, dlq_topic, events_topic
-from services.runtime.identity import InvalidIdentityNumber, parse_personnummer
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.identity import InvalidIdentityNumber, parse_personnummer
+from services.runtime.kernel.stockholm_time import stockholm_date
 from tests.scenarios.test_erasure_story import (
     CHILD,
     EMAIL,

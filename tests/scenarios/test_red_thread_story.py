@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from contracts import SERVICES, events_topic
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,

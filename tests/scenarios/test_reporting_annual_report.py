@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from contracts import OrgType, RedThreadMeetingOverdue, Role, encode, events_topic
-from services.runtime.auth import Actor
-from services.runtime.broker import EmbeddedBroker
+from services.runtime.http.auth import Actor
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.contract.examples import EXAMPLES
 from tests.support import (

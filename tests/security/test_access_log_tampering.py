@@ -24,9 +24,9 @@ import psycopg
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.audit import AccessRecord, unkeyed_chain
-from services.runtime.auth import Actor
+from services.runtime.http.auth import Actor
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.audit import AccessRecord, unkeyed_chain
 from tests.support import PG_URL, ROOT, ServiceProcess, settings_env
 
 MANAGER = Actor(
@@ -129,7 +129,7 @@ def wait_until_anchored(service: ServiceProcess, seq: int, timeout: float = 10.0
 
 def cli_verify(settings: RuntimeSettings, service: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "services.runtime.cli", "audit", "verify", service],
+        [sys.executable, "-m", "services.runtime.ops.cli", "audit", "verify", service],
         env={**settings_env(settings), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
         cwd=ROOT,
         capture_output=True,

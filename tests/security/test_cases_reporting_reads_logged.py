@@ -30,9 +30,9 @@ from typing import Any
 import httpx
 
 from contracts import OrgType, Role
-from services.runtime.auth import Actor
+from services.runtime.http.auth import Actor
+from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.settings import RuntimeSettings
-from services.runtime.time import STOCKHOLM
 from tests.support import HEALTH, POLICE, ServiceProcess, made_up_personnummer, wait_for
 
 IOF = "SE2120000001-IOF1"

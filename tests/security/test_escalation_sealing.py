@@ -19,9 +19,9 @@ import httpx
 
 from contracts import OrgType, Role
 from services.escalation.application import EscalationApplication
-from services.runtime.auth import Actor
-from services.runtime.privacy import ERASED
-from services.runtime.store import store_env
+from services.runtime.http.auth import Actor
+from services.runtime.store.database import store_env
+from services.runtime.store.privacy import ERASED
 from tests.support import ServiceProcess
 
 IOF = "SE2120000001-IOF1"

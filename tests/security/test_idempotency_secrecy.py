@@ -23,7 +23,7 @@ import httpx
 import psycopg
 
 from contracts import OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     HEALTH,

@@ -1,6 +1,6 @@
 """Attacks on unsafe defaults: placeholder keys, a plain-http identity provider, key files.
 
-Each test starts real service processes (``python -m services.runtime.serve``)
+Each test starts real service processes (``python -m services.runtime.ops.serve``)
 the way an operator would, with ``SAMVERKAN_ENVIRONMENT=production`` unless it
 says otherwise, and checks that the unsafe setting is refused at start-up by
 name, or that the attack it opens fails (issue #18, item 8).
@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, Actor, DevelopmentSigner
+from services.runtime.http.auth import DEV_AUDIENCE, Actor, DevelopmentSigner
 from services.runtime.settings import RuntimeSettings, read_or_create_secret
 from tests.support import POLICE, ServiceProcess
 

@@ -18,7 +18,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
 from services.runtime.settings import RuntimeSettings
 from tests.support import POLICE, ServiceProcess
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from contracts.vocabulary import OrgType, Role
-from services.runtime.auth import (
+from services.runtime.http.auth import (
     DEV_AUDIENCE,
     DEV_ISSUER,
     Actor,
@@ -27,8 +27,8 @@ from services.runtime.auth import (
     TokenVerifier,
     identity_provider_url_problem,
 )
-from services.runtime.problems import install_problem_handlers
-from services.runtime.token_cli import app as token_cli
+from services.runtime.http.problems import install_problem_handlers
+from services.runtime.ops.token_cli import app as token_cli
 
 ACTOR = Actor(
     hsa_id="SE0000000000-T001",

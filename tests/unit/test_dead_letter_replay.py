@@ -17,8 +17,8 @@ from aiokafka import ConsumerRecord
 from eventsourcing.persistence import Tracking
 
 from contracts import ConsentGiven, ConsentWithdrawn, IntegrationEvent, encode
-from services.runtime.consumer import TrackedTarget
-from services.runtime.dead_letters import (
+from services.runtime.messaging.consumer import TrackedTarget
+from services.runtime.messaging.dead_letters import (
     DeadLetter,
     Replayed,
     ReplayRefused,

@@ -73,7 +73,7 @@ def schedule_without_overflow(red_thread: RedThread, meeting_at: datetime) -> No
             "BUG services/escalation/domain.py RedThread.schedule_meeting: "
             "stockholm_date(meeting_at) overflows for instants whose Stockholm date is "
             "past 9999-12-31 (OverflowError, a 500 over HTTP); clamp in "
-            "services/runtime/time.py stockholm_date or compare instants instead"
+            "services/runtime/kernel/stockholm_time.py stockholm_date or compare instants instead"
         ) from error
 
 

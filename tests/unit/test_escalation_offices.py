@@ -23,7 +23,7 @@ from services.escalation.domain import (
     RedThread,
 )
 from services.escalation.service import DEVELOPMENT_COORDINATION_OFFICES, Settings
-from services.runtime.policy import organisation_of
+from services.runtime.http.permissions import organisation_of
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OFFICE = "SE2321000016-NVK1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 
-from services.runtime.broker import _ephemeral_range, free_port
+from services.runtime.messaging.embedded_broker import _ephemeral_range, free_port
 
 
 def test_a_chosen_port_lies_below_the_ephemeral_range_and_can_be_bound() -> None:

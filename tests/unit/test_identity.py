@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.runtime.identity import (
+from services.runtime.kernel.identity import (
     InvalidIdentityNumber,
     SubjectIdFactory,
     luhn_check_digit,

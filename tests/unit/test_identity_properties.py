@@ -13,7 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.runtime.identity import InvalidIdentityNumber, luhn_check_digit, parse_personnummer
+from services.runtime.kernel.identity import (
+    InvalidIdentityNumber,
+    luhn_check_digit,
+    parse_personnummer,
+)
 
 TODAY = date(2026, 6, 15)
 DIGITS = "0123456789"

@@ -20,7 +20,7 @@ from faststream.kafka.security import parse_security
 from faststream.security import SASLScram512
 from pydantic import ValidationError
 
-from services.runtime.kafka import broker_security, client_options, producer_options
+from services.runtime.messaging.kafka import broker_security, client_options, producer_options
 from services.runtime.settings import RuntimeSettings
 
 

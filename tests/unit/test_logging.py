@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.runtime.logging import configure_logging
+from services.runtime.ops.json_logs import configure_logging
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.runtime.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner, TokenVerifier
-from services.runtime.policy import (
+from services.runtime.http.auth import (
+    DEV_AUDIENCE,
+    DEV_ISSUER,
+    Actor,
+    DevelopmentSigner,
+    TokenVerifier,
+)
+from services.runtime.http.permissions import (
     NOT_PERMITTED,
     STAFF,
     Policy,
@@ -22,7 +28,7 @@ from services.runtime.policy import (
     require_party,
     route_permissions,
 )
-from services.runtime.problems import Problem, install_problem_handlers
+from services.runtime.http.problems import Problem, install_problem_handlers
 
 POLICE = Actor("SE2321000016-P001", "SE2321000016-POL1", OrgType.POLICE, Role.FIRST_RESPONDER)
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.POLICE, Role.ADMIN)
@@ -91,7 +97,7 @@ def test_the_dependency_refuses_with_403_naming_the_rule_and_the_route_table_sho
 
 
 def test_an_administrators_organisation_is_the_hsa_id_before_the_dash() -> None:
-    """Administrators act for their own organisation (services.runtime.access_log)."""
+    """Administrators act for their own organisation (services.runtime.http.access_log)."""
     assert organisation_of("SE2321000016-15CQ") == "SE2321000016"
     assert organisation_of("SE2120000001-IOF1") == "SE2120000001"
     assert organisation_of("SE2120000001") == "SE2120000001"

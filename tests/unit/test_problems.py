@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from services.runtime.problems import Problem, RuleViolation, install_problem_handlers
+from services.runtime.http.problems import Problem, RuleViolation, install_problem_handlers
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -146,7 +146,7 @@ def test_wrong_method_is_405_problem(client: TestClient) -> None:
 def test_unexpected_error_is_a_logged_generic_500_problem(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="services.runtime.problems"):
+    with caplog.at_level(logging.ERROR, logger="services.runtime.http.problems"):
         response = client.get("/bug")
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM_JSON

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.annual import DeviationFacts, annual_report, report_csv, report_html, scrub
-from services.runtime.identity import luhn_check_digit
+from services.runtime.kernel.identity import luhn_check_digit
 from tests.unit.test_reporting_indicators import counted, known_population
 
 NAMES = ["Testa Testsson", "Prova Provsson", "Exempel Exempelsdotter"]

@@ -11,8 +11,8 @@ from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.runtime.guards import StoreCircuit
-from services.runtime.problems import Problem, install_problem_handlers
+from services.runtime.http.guards import StoreCircuit
+from services.runtime.http.problems import Problem, install_problem_handlers
 
 
 def _app() -> FastAPI:

@@ -21,7 +21,7 @@ from services.cases.api import (
     sips,
     target_groups,
 )
-from services.runtime.problems import ProblemDetails
+from services.runtime.http.problems import ProblemDetails
 
 router = APIRouter(
     prefix="/v1",

@@ -1,8 +1,8 @@
 """The cases service's access log, read back for follow-up (loggkontroll): per individual
 and per member of staff, and the hash-chain check. Who may read it, and why, is one
-policy for every service: services.runtime.access_log."""
+policy for every service: services.runtime.http.access_log."""
 
-from services.runtime.access_log import access_log_router
+from services.runtime.http.access_log import access_log_router
 
 router = access_log_router(prefix="")  # the cases router adds /v1
 

@@ -23,8 +23,8 @@ from services.cases.api.common import D6, application, audit_change, now, requir
 from services.cases.application import RegisterReport
 from services.cases.domain import Case, Need
 from services.cases.policy import may
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
@@ -32,9 +32,9 @@ from services.runtime.edge import (
     identify,
     subject_id_for,
 )
-from services.runtime.policy import require_party
-from services.runtime.problems import Problem
-from services.runtime.time import stockholm_date
+from services.runtime.http.permissions import require_party
+from services.runtime.http.problems import Problem
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()
 

@@ -9,14 +9,14 @@ from fastapi import Request
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Case
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import audit_access
-from services.runtime.policy import require_party
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import audit_access
+from services.runtime.http.permissions import require_party
+from services.runtime.store.audit import Action
 
 D6: dict[str, Any] = {"x-rule": "D-6"}
 """``json_schema_extra`` of a body field a D-6 rule asks for: missing or malformed, it is
-a problem naming D-6 (services.runtime.problems)."""
+a problem naming D-6 (services.runtime.http.problems)."""
 
 
 def application(request: Request) -> CasesApplication:

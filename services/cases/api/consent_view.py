@@ -12,15 +12,15 @@ from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.cases.policy import may
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     audit_access,
     subject_id_for,
 )
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()
 

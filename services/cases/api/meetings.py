@@ -17,11 +17,11 @@ from services.cases.api.common import application, audit_change, now
 from services.cases.domain import Meeting, Occasion
 from services.cases.invitations import invitation
 from services.cases.policy import may
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import PERSONAL_DATA, RequestModel, audit_access
-from services.runtime.policy import require_party
-from services.runtime.problems import Problem
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_access
+from services.runtime.http.permissions import require_party
+from services.runtime.http.problems import Problem
+from services.runtime.store.audit import Action
 
 router = APIRouter()
 

@@ -27,10 +27,16 @@ from services.cases.api.common import D6, application, audit_change, now
 from services.cases.application import RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
-from services.runtime.auth import Actor
-from services.runtime.edge import PERSONAL_DATA, Personnummer, RequestModel, audit_access, identify
-from services.runtime.policy import require_party
-from services.runtime.privacy import ERASED
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    identify,
+)
+from services.runtime.http.permissions import require_party
+from services.runtime.store.privacy import ERASED
 
 router = APIRouter()
 

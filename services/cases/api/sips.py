@@ -20,9 +20,15 @@ from services.cases.api.common import application, audit_change, now
 from services.cases.application import CasesApplication, EstablishSip, ProposeSip
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
-from services.runtime.auth import Actor
-from services.runtime.edge import PERSONAL_DATA, Personnummer, RequestModel, audit_access, identify
-from services.runtime.policy import require_party
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    audit_access,
+    identify,
+)
+from services.runtime.http.permissions import require_party
 
 router = APIRouter()
 

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts import OrgType
 from services.cases.domain.dates import age_on
 from services.cases.domain.errors import CaseRuleViolation
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 CHILD_UNDER = 18
 """SoL's child (barn): under 18."""

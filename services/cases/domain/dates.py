@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 
-from services.runtime.time import STOCKHOLM, stockholm_date
+from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
 
 TRANSITION_AGE = 19
 """Child & youth holds a case until the individual turns 19 (K-1, K-4, seed 003)."""

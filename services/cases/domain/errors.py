@@ -7,7 +7,7 @@ can point the caller at it.
 
 from __future__ import annotations
 
-from services.runtime.rules import RuleViolation
+from services.runtime.kernel.rules import RuleViolation
 
 
 class CaseRuleViolation(RuleViolation):

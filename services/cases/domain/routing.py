@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from contracts.cases import RoutingReason, UnitKind
 from services.cases.domain.dates import TRANSITION_AGE, age_on
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 
 class Need(StrEnum):

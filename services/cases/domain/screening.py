@@ -26,7 +26,7 @@ from contracts.vocabulary import (
 )
 from services.cases.domain.errors import CaseRuleViolation
 from services.cases.domain.target_groups import CASE_STAFF, target_group_set
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 SCREENING_ORG_TYPES = frozenset(
     {OrgType.HEALTH_CARE, OrgType.PSYCHIATRY, OrgType.SOCIAL_SERVICES, OrgType.PRIVATE_CARE}

@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.cases import SipProposer
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import CaseRuleViolation
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 ADULT_AGE = 18
 """C-7 speaks of the adult (den vuxne): 18, the age of majority."""

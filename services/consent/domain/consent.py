@@ -18,7 +18,7 @@ from services.consent.domain.errors import (
     IndividualNotInformed,
     distinct_parties,
 )
-from services.runtime.time import STOCKHOLM
+from services.runtime.kernel.stockholm_time import STOCKHOLM
 
 AGE_OF_MAJORITY = 18
 

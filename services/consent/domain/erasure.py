@@ -1,7 +1,7 @@
 """Erasure of a subject's personal data (GDPR art. 17; statutory culling, gallring).
 
 Recorded as a fact of its own, so every service and partner can act on it;
-the destruction itself is the subject's data key (services.runtime.privacy).
+the destruction itself is the subject's data key (services.runtime.store.privacy).
 
 Culling (gallring) is the same fact on a schedule: once the platform has
 seen no activity about an individual for the retention period, their
@@ -28,7 +28,7 @@ from uuid import UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from contracts import ErasureReason
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 
 def culling_day(last_activity: datetime, retention_years: int) -> date:

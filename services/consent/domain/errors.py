@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.runtime.rules import RuleViolation
+from services.runtime.kernel.rules import RuleViolation
 
 
 class ConsentRuleViolation(RuleViolation):

@@ -1,7 +1,7 @@
 """What every escalation route shares: the application, the clock, problems, calendar files.
 
 Who may do what is the policy table (services.escalation.policy); whether the
-caller is a party to an object goes through services.runtime.policy.require_party."""
+caller is a party to an object goes through services.runtime.http.permissions.require_party."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pydantic import Field
 
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import CoordinationOffices
-from services.runtime.problems import PROBLEM_TYPE_BASE, Problem, ProblemDetails
+from services.runtime.http.problems import PROBLEM_TYPE_BASE, Problem, ProblemDetails
 
 PROBLEMS: dict[int | str, dict[str, object]] = {
     401: {"model": ProblemDetails},

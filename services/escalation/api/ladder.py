@@ -28,16 +28,16 @@ from services.escalation.application import (
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     audit_access,
     subject_id_for,
 )
-from services.runtime.policy import require_party
+from services.runtime.http.permissions import require_party
+from services.runtime.store.audit import Action
 
 router = APIRouter(prefix="/v1", tags=["escalation ladder"], responses=PROBLEMS)
 

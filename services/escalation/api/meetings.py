@@ -44,9 +44,8 @@ from services.escalation.domain import (
     Registration,
 )
 from services.escalation.policy import may
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
@@ -54,8 +53,9 @@ from services.runtime.edge import (
     audit_accesses,
     subject_id_for,
 )
-from services.runtime.policy import require_party
-from services.runtime.problems import Problem
+from services.runtime.http.permissions import require_party
+from services.runtime.http.problems import Problem
+from services.runtime.store.audit import Action
 
 router = APIRouter(prefix="/v1", tags=["monthly meetings"], responses=PROBLEMS)
 

@@ -46,9 +46,8 @@ from services.escalation.application import (
 from services.escalation.deadlines import Deadline
 from services.escalation.domain import RedThread
 from services.escalation.policy import may
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
@@ -56,8 +55,9 @@ from services.runtime.edge import (
     audit_accesses,
     subject_id_for,
 )
-from services.runtime.policy import organisation_of, require_party
-from services.runtime.problems import Problem
+from services.runtime.http.permissions import organisation_of, require_party
+from services.runtime.http.problems import Problem
+from services.runtime.store.audit import Action
 
 router = APIRouter(prefix="/v1", tags=["red thread"], responses=PROBLEMS)
 

@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from contracts import ConsentGiven, EmergencyDisclosureRecorded, LegalBasis, Purpose
-from services.runtime.time import stockholm_date
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 
 @dataclass(frozen=True)

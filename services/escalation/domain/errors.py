@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.runtime.rules import RuleViolation
+from services.runtime.kernel.rules import RuleViolation
 
 # --- the red thread (seed 000) -------------------------------------------------------------
 

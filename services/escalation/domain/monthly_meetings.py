@@ -42,7 +42,7 @@ from services.escalation.domain.errors import (
     RegistrationClosed,
     RegistrationIncomplete,
 )
-from services.runtime.time import STOCKHOLM, stockholm_date
+from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
 
 REGISTRATION_CLOSES = time(12, 0)
 MAX_AGE = 130

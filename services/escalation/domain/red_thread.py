@@ -47,7 +47,7 @@ from services.escalation.domain.errors import (
     OnlyBlueLightMayPull,
     RedThreadAlreadyClosed,
 )
-from services.runtime.time import STOCKHOLM, stockholm_date
+from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
 
 BLUE_LIGHT_ORG_TYPES = frozenset({"ambulance", "rescue", "police"})
 MEETING_WITHIN = timedelta(days=14)

@@ -11,9 +11,9 @@ from pydantic import Field
 from contracts import HSA_ID_PATTERN
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation
-from services.runtime.auth import Actor
-from services.runtime.policy import not_a_party
-from services.runtime.problems import Problem, ProblemDetails
+from services.runtime.http.auth import Actor
+from services.runtime.http.permissions import not_a_party
+from services.runtime.http.problems import Problem, ProblemDetails
 
 
 def new_router() -> APIRouter:

@@ -34,15 +34,15 @@ from services.reporting.application import (
 from services.reporting.domain import Deviation, Signature
 from services.reporting.policy import may
 from services.reporting.spreadsheet import csv_text
-from services.runtime.audit import Action
-from services.runtime.auth import Actor
-from services.runtime.edge import (
+from services.runtime.http.auth import Actor
+from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     audit_access,
     subject_id_for,
 )
+from services.runtime.store.audit import Action
 
 router = new_router()
 

@@ -36,7 +36,7 @@ from services.reporting.statistics import (
     StatisticsView,
     split_dimension,
 )
-from services.runtime.auth import Actor
+from services.runtime.http.auth import Actor
 
 router = new_router()
 

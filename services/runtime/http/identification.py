@@ -1,0 +1,150 @@
+"""Where an identity number enters the platform, and where it stops.
+
+Routes call :func:`subject_id_for`; from then on only the pseudonymous
+subject id exists. A bad number is the caller's error, named by field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.runtime.http.auth import Actor
+from services.runtime.http.idempotency import note_subjects
+from services.runtime.http.operations import route_template
+from services.runtime.http.problems import Problem
+from services.runtime.kernel.clock import Clock
+from services.runtime.kernel.identity import (
+    InvalidIdentityNumber,
+    SubjectIdFactory,
+    parse_personnummer,
+)
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action
+
+
+class RequestModel(BaseModel):
+    """Request bodies name every field they accept: an unknown field is a 422, not
+    silently dropped (it may be personal data sent to the wrong place)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Personnummer = Annotated[
+    str,
+    Field(
+        examples=["19121212-1212"],
+        max_length=13,
+        description="Personnummer or samordningsnummer; validated, never stored in clear.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Identified:
+    """What the platform keeps of an identity number: the pseudonym, and (for rules that
+    depend on age, never stored) the birth date."""
+
+    subject_id: str
+    birth_date: date
+
+
+def identify(request: Request, personnummer: str, field: str = "body.personnummer") -> Identified:
+    """Validate a personnummer/samordningsnummer; return its pseudonymous subject id."""
+    clock: Clock = request.app.state.clock
+    factory: SubjectIdFactory = request.app.state.subject_ids
+    try:
+        number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
+    except InvalidIdentityNumber as error:
+        raise _invalid_number(field, error) from None
+    subject_id = factory.subject_id(number)
+    note_subjects([subject_id])  # a keyed request's key is forgotten when they are erased
+    return Identified(subject_id, number.birth_date)
+
+
+def _invalid_number(field: str, error: InvalidIdentityNumber) -> Problem:
+    return Problem(
+        422,
+        "Invalid request",
+        f"{field}: {error}",
+        type="https://samverkan.se/problems/invalid-request",
+        errors=[{"field": field, "message": str(error), "rule": "personnummer"}],
+    )
+
+
+def subject_ids_for(
+    request: Request, personnummer: str, field: str = "body.personnummer"
+) -> tuple[str, ...]:
+    """Every subject id the individual's records may be kept under: the current one first,
+    then those under keys in force before a rotation (for reads that start from the
+    personnummer; services.runtime.kernel.identity)."""
+    clock: Clock = request.app.state.clock
+    factory: SubjectIdFactory = request.app.state.subject_ids
+    try:
+        number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
+    except InvalidIdentityNumber as error:
+        raise _invalid_number(field, error) from None
+    subject_ids = factory.subject_ids(number)
+    note_subjects(subject_ids)
+    return subject_ids
+
+
+def subject_id_for(request: Request, personnummer: str, field: str = "body.personnummer") -> str:
+    """Validate a personnummer/samordningsnummer and return its pseudonymous subject id."""
+    return identify(request, personnummer, field).subject_id
+
+
+PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}
+"""Route marker (``openapi_extra=PERSONAL_DATA``): this route discloses personal data
+and must write an access-audit record; a test holds every marked route to it."""
+
+
+async def audit_access(
+    request: Request,
+    actor: Actor,
+    subject_id: str,
+    *,
+    purpose: str,
+    action: Action = Action.READ,
+) -> None:
+    """Write the access-audit record for this request; returns once it is stored."""
+    await audit_accesses(request, actor, [subject_id], purpose=purpose, action=action)
+
+
+async def audit_accesses(
+    request: Request,
+    actor: Actor,
+    subject_ids: Iterable[str],
+    *,
+    purpose: str,
+    action: Action = Action.READ,
+) -> None:
+    """One record per individual the request discloses data about, stored in one group
+    commit; returns once all are stored."""
+    subject_ids = list(dict.fromkeys(subject_ids))
+    note_subjects(subject_ids)
+    audit: AccessAudit = request.app.state.access_audit
+    at = request.app.state.clock.now()
+    resource = f"{request.method} {route_template(request.scope)}"
+    written = [
+        audit.record(
+            AccessRecord(
+                at=at,
+                actor_hsa_id=actor.hsa_id,
+                actor_org_id=actor.org_id,
+                actor_org_type=actor.org_type.value,
+                subject_id=subject_id,
+                action=action,
+                purpose=purpose,
+                resource=resource,
+            )
+        )
+        for subject_id in subject_ids
+    ]
+    await asyncio.gather(*(asyncio.wrap_future(future) for future in written))

@@ -1,0 +1,169 @@
+"""The operational HTTP surface every service has: health, readiness, metrics, contracts.
+
+Operators probe ``/healthz`` (the process is alive) and ``/readyz`` (its store
+and broker answer); Prometheus scrapes ``/metrics``; partners read
+``/openapi.json`` and ``/asyncapi.yaml``. None of these needs a token and none
+reveals personal data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from importlib import resources
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.runtime.kernel.tracing import TRACEPARENT, server_span
+
+ReadinessCheck = Callable[[], Awaitable[str | None]]
+"""Returns None when the dependency is fine, else a short reason."""
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's full template, e.g. ``/v1/cases/{case_id}``.
+
+    A route inside nested routers knows only its own part of the path; the
+    prefixes are recovered from the request path by rendering that part
+    with the request's path parameters. Unmatched requests are "unmatched",
+    so an id never becomes a label or an audit resource.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return "unmatched"
+    path: str = scope.get("path", "")
+    try:
+        rendered = template.format(**scope.get("path_params", {}))
+    except (KeyError, IndexError, ValueError):
+        return str(template)
+    if path.endswith(rendered):
+        return path[: len(path) - len(rendered)] + str(template)
+    return str(template)
+
+
+class HttpMetrics:
+    """RED metrics per route template, so ``/v1/consents/{id}`` is one series, not thousands.
+
+    A plain ASGI middleware: cheaper than Starlette's BaseHTTPMiddleware on
+    the hot path, and it sees the status even when a handler raises.
+    """
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        self._app = app
+        self._requests = Counter(
+            "http_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self._duration = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request duration by method and route template.",
+            ["method", "route"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_with_status)
+        finally:
+            template = route_template(scope)
+            method = scope["method"]
+            self._duration.labels(method, template).observe(time.perf_counter() - started)
+            self._requests.labels(method, template, str(status)).inc()
+
+
+class TraceContext:
+    """Each request runs in its W3C trace context: the caller's ``traceparent``, or a new trace.
+
+    The events the request stores keep it and the relay passes it on in the
+    Kafka headers (services.runtime.kernel.tracing); the response carries this
+    hop's ``traceparent`` so a caller without tracing of its own can still
+    quote it, e.g. in a support ticket, and find the request in every
+    service's logs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope.get("headers", ())
+            if name in (b"traceparent", b"tracestate")
+        }
+        with server_span(f"{scope['method']} {scope.get('path', '')}", headers) as traceparent:
+
+            async def send_with_trace(message: Message) -> None:
+                if message["type"] == "http.response.start" and traceparent:
+                    kept = [
+                        (name, value)
+                        for name, value in message.get("headers", ())
+                        if name.lower() != b"traceparent"
+                    ]
+                    kept.append((TRACEPARENT.encode(), traceparent.encode()))
+                    message = {**message, "headers": kept}
+                await send(message)
+
+            await self._app(scope, receive, send_with_trace)
+
+
+def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    asyncapi = resources.files("contracts").joinpath("asyncapi.yaml").read_text()
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        summary="Store and broker answer; ready for traffic",
+        responses={503: {"description": "Not ready: the failing checks are named."}},
+    )
+    async def readyz() -> JSONResponse:
+        failures = {name: reason for name, check in checks.items() if (reason := await check())}
+        status = 503 if failures else 200
+        body = {"status": "unavailable" if failures else "ready", "failing": failures}
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get(
+        "/asyncapi.yaml",
+        summary="AsyncAPI 3.0 document of the public events",
+        response_class=Response,
+        responses={200: {"content": {"application/yaml": {}}}},
+    )
+    async def asyncapi_document() -> Response:
+        return Response(asyncapi, media_type="application/yaml")
+
+    return router

@@ -1,0 +1,162 @@
+"""Kafka client options and topic administration, the same for every service."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.helpers import create_ssl_context
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+from services.runtime.messaging.topics import TopicSpec, TopicState, topic_spec
+from services.runtime.settings import RuntimeSettings
+
+
+def client_options(settings: RuntimeSettings) -> dict[str, Any]:
+    """How every Kafka client of ours connects: the one place the security settings become
+    aiokafka arguments (relay, consumers, admin and the operator CLI all use it).
+
+    TLS verifies the broker against ``kafka_ssl_ca_file`` (or the system's trust
+    store) with host-name checking on; a client certificate makes the service's
+    TLS identity its principal. SASL logs in as the service's own principal, so
+    the broker's ACLs can hold each service to its own topic (docs/kafka-acls.md).
+    """
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol.endswith("SSL"):
+        options["ssl_context"] = ssl_context(settings)
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        assert settings.kafka_sasl_password is not None  # the settings refuse it missing
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+        }
+    return options
+
+
+def ssl_context(settings: RuntimeSettings) -> ssl.SSLContext:
+    """The TLS context of the broker connections: certificate and host name verified."""
+    context: ssl.SSLContext = create_ssl_context(
+        cafile=settings.kafka_ssl_ca_file,
+        certfile=settings.kafka_ssl_cert_file,
+        keyfile=settings.kafka_ssl_key_file,
+    )
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def broker_security(settings: RuntimeSettings) -> BaseSecurity | None:
+    """The same connection security for a faststream broker (the tracked consumers)."""
+    protocol = settings.kafka_security_protocol
+    tls = ssl_context(settings) if protocol.endswith("SSL") else None
+    if not protocol.startswith("SASL_"):
+        return BaseSecurity(ssl_context=tls) if tls is not None else None
+    assert settings.kafka_sasl_username is not None
+    assert settings.kafka_sasl_password is not None
+    kind = {
+        "PLAIN": SASLPlaintext,
+        "SCRAM-SHA-256": SASLScram256,
+        "SCRAM-SHA-512": SASLScram512,
+    }[settings.kafka_sasl_mechanism or ""]
+    return kind(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=tls,
+        use_ssl=tls is not None,
+    )
+
+
+def producer_options(settings: RuntimeSettings) -> dict[str, Any]:
+    """Durable producer settings: an event is only ours to forget once all replicas have it.
+
+    ``acks="all"`` always. Idempotence stays a setting because the embedded
+    Tansu broker does not implement it; correctness never depends on it, since
+    consumers deduplicate by the producer's store position.
+    """
+    return {
+        **client_options(settings),
+        "acks": "all",
+        "enable_idempotence": settings.kafka_enable_idempotence,
+        "linger_ms": 2,
+        "max_batch_size": 256 * 1024,
+        "request_timeout_ms": 10_000,
+        "retry_backoff_ms": 200,
+    }
+
+
+async def ensure_topics(
+    settings: RuntimeSettings, topics: Iterable[str], partitions: int | None = None
+) -> None:
+    """Create missing topics as services.runtime.messaging.topics specifies them: the catalogue's
+    partitions (or `partitions`), the configured replicas, ``min.insync.replicas`` and
+    retention.
+
+    Called at start-up and whenever a broker may have lost its metadata; a
+    topic that exists is left exactly as it is (``samverkan topics check``
+    reports one that differs).
+    """
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            _new_topic(topic_spec(settings, t, partitions)) for t in topics if t not in existing
+        ]
+        if missing:
+            # A topic another process created meanwhile comes back as an error
+            # code in the response, which is exactly the outcome we want.
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+def _new_topic(spec: TopicSpec) -> NewTopic:
+    return NewTopic(
+        spec.name, spec.partitions, spec.replication_factor, topic_configs=dict(spec.configs)
+    )
+
+
+async def describe_topics(
+    settings: RuntimeSettings, topics: Iterable[str]
+) -> dict[str, TopicState]:
+    """How the broker holds each of `topics` that exists: partitions, replicas (from the
+    metadata) and the configs it reports (DescribeConfigs).
+
+    The embedded broker reports only the configs a topic was created with;
+    Apache Kafka reports every one, defaults included.
+    """
+    wanted = list(topics)
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        present = [t for t in wanted if t in existing]
+        if not present:
+            return {}
+        metadata = {
+            entry["topic"]: entry
+            for entry in await admin.describe_topics(present)
+            if entry["error_code"] == 0
+        }
+        resources = [ConfigResource(ConfigResourceType.TOPIC, t) for t in metadata]
+        configs: dict[str, dict[str, str]] = {t: {} for t in metadata}
+        for response in await admin.describe_configs(resources) if resources else []:
+            for error_code, _, _, name, entries, *_ in response.resources:
+                if error_code == 0 and name in configs:
+                    configs[name] = {
+                        entry[0]: entry[1] for entry in entries if entry[1] is not None
+                    }
+    finally:
+        await admin.close()
+    states = {}
+    for topic, entry in metadata.items():
+        partitions = entry["partitions"]
+        replicas = min((len(p["replicas"]) for p in partitions), default=0)
+        states[topic] = TopicState(topic, len(partitions), replicas, configs[topic])
+    return states

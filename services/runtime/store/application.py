@@ -1,0 +1,122 @@
+"""What every service's eventsourcing application shares: wake-ups, transcodings, tracing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, Mapper, Recording, Tracking, Transcoding
+
+from services.runtime.kernel.tracing import TracingMapper
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class DateAsISO(Transcoding):
+    """Calendar dates (deadlines, end dates) stored as ISO strings."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class CollectedEvents(ProcessingEvent[Any]):
+    """eventsourcing's `ProcessingEvent`, collecting from aggregates without two
+    runtime-checkable Protocol `isinstance` checks per object. On Python 3.11
+    each costs ~50-150 µs, more than storing the event; `Aggregate` subclasses
+    (all of ours) take a plain class check, anything else the library's way."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            elif obj is not None:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
+
+class OutboxApplication:
+    """Mixin for a service's eventsourcing application: its notification log is the outbox.
+
+    Saves wake the outbox relay (no polling latency), domain events may
+    carry calendar dates, and each stored event keeps the trace context of
+    the request (or consumed message) that caused it, for the relay to pass
+    on (services.runtime.kernel.tracing).
+    """
+
+    save_listeners: list[Callable[[], None]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.save_listeners = []
+        self._in_batch = threading.local()
+        super().__init__(*args, **kwargs)
+
+    def construct_mapper(self) -> Mapper[Any]:
+        return self.factory.mapper(  # type: ignore[attr-defined,no-any-return]
+            transcoder=self.construct_transcoder(),  # type: ignore[attr-defined]
+            mapper_class=TracingMapper,
+        )
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)  # type: ignore[misc]
+        transcoder.register(DateAsISO())
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of that kind, or None: unknown ids and ids of another kind
+        look the same to callers, so ids cannot be probed across kinds."""
+        batch: ProcessingEvent[Any] | None = getattr(self._in_batch, "processing", None)
+        if batch is not None and aggregate_id in batch.aggregates:
+            # Changed earlier in this batch and not stored yet: the newer state counts.
+            aggregate = batch.aggregates[aggregate_id]
+            return aggregate if isinstance(aggregate, kind) else None
+        try:
+            aggregate = self.repository.get(aggregate_id)  # type: ignore[attr-defined]
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """As eventsourcing's `Application.save`, with the faster `CollectedEvents`."""
+        processing = CollectedEvents()
+        processing.collect_events(*objs, **kwargs)
+        recordings: list[Recording[Any]] = self._record(processing)  # type: ignore[attr-defined]
+        self._take_snapshots(processing)  # type: ignore[attr-defined]
+        self._notify(recordings)
+        return recordings
+
+    def process_events(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
+        """Apply several upstream events from one partition in ONE transaction.
+
+        For an `EventSourcedProjection`: its policy runs for each event against
+        one processing event whose tracking is the last (highest) position, so
+        the effects of all and the position are recorded together. Policies
+        that look aggregates up with `find` see what earlier events in the
+        batch changed. If anything fails, nothing is recorded and the caller
+        falls back to one event at a time.
+        """
+        processing: ProcessingEvent[Any] = CollectedEvents(tracking=batch[-1][1])
+        self._in_batch.processing = processing
+        try:
+            for event, _ in batch:
+                self.policy(event, processing)  # type: ignore[attr-defined]
+        finally:
+            self._in_batch.processing = None
+        recordings = self._record(processing)  # type: ignore[attr-defined]
+        self._take_snapshots(processing)  # type: ignore[attr-defined]
+        self._notify(recordings)
+
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
+        super()._notify(recordings)  # type: ignore[misc]
+        for listener in self.save_listeners:
+            listener()

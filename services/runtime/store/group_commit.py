@@ -1,0 +1,266 @@
+"""Group commit: many threads' small durable writes, one transaction between them.
+
+An audit record must be stored before the answer it records is given, but a
+transaction (and its fsync) per record caps a service at a few hundred
+answers a second and makes every request queue for the store's one writer.
+Here each caller hands over its record and waits; one writer thread takes
+whatever has queued up and commits it in a single transaction. Under light
+load a batch is one record (no added latency); under heavy load one fsync
+serves many callers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, InvalidStateError
+from typing import Any, Generic, TypeVar
+
+from eventsourcing.persistence import DatabaseError, IntegrityError, OperationalError
+from eventsourcing.sqlite import SQLiteDatastore
+
+from services.runtime.store.recorders import HookedInserts
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class GroupCommit(Generic[T]):
+    """Durable appends, batched: `append` returns once its record is committed.
+
+    `write_batch` writes the records in one transaction. It may return one
+    outcome per record (a value, or an exception for that record alone);
+    its callers' futures then complete with their own. An exception it raises
+    fails the whole batch.
+    """
+
+    def __init__(
+        self,
+        write_batch: Callable[[list[T]], Sequence[object] | None],
+        name: str,
+        max_batch: int = 500,
+    ) -> None:
+        self._write_batch = write_batch
+        self._max_batch = max_batch
+        self._pending: list[tuple[T, Future[Any]]] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._name = name
+        self._thread = threading.Thread(target=self._run, name=f"group-commit-{name}", daemon=True)
+        self._thread.start()
+
+    def append(self, record: T, timeout: float = 10.0) -> None:
+        """Store `record`; raises what the store raised if its batch failed."""
+        settle(self.submit(record), timeout)
+
+    def submit(self, record: T) -> Future[Any]:
+        """Queue `record`; the future completes when it is committed (async callers
+        await it with ``asyncio.wrap_future`` instead of holding a thread)."""
+        done: Future[Any] = Future()
+        with self._ready:
+            if self._closed or not self._thread.is_alive():
+                # Queued with no writer, it would wait forever (and its caller with it).
+                msg = "group commit is closed"
+                raise RuntimeError(msg)
+            self._pending.append((record, done))
+            self._ready.notify()
+        return done
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        """Batch after batch until closed and drained.
+
+        Nothing a batch does may end this loop: with the thread gone, every
+        later record would wait forever, and so would every request that must
+        log before it answers. Whatever escapes a batch fails that batch's
+        callers and is logged; the next batch is written.
+        """
+        while (taken := self._take()) is not None:
+            try:
+                self._commit(taken)
+            except BaseException as error:  # see above: the writer must outlive it
+                log.exception("group commit %s: a batch broke the writer; going on", self._name)
+                failure = _for_callers(error)
+                for _, done in taken:
+                    if done.running():
+                        _complete(done, failure)
+
+    def _take(self) -> list[tuple[T, Future[Any]]] | None:
+        """The next batch, waiting for one; None once closed and nothing is left."""
+        with self._ready:
+            while not self._pending and not self._closed:
+                self._ready.wait()
+            if not self._pending:
+                return None
+            taken = self._pending[: self._max_batch]
+            self._pending = self._pending[self._max_batch :]
+            return taken
+
+    def _commit(self, taken: list[tuple[T, Future[Any]]]) -> None:
+        # A record whose caller gave up (`settle` cancelled it, or the request task
+        # awaiting it through `asyncio.wrap_future` was cancelled) is dropped here;
+        # from here on a record cannot be cancelled, only waited for.
+        batch = [(record, done) for record, done in taken if _start(done)]
+        if not batch:
+            return
+        try:
+            outcomes = self._write_batch([record for record, _ in batch])
+        except BaseException as error:  # the callers decide what a failed write means
+            log.warning("group commit of %d records failed: %r", len(batch), error)
+            failure = _for_callers(error)
+            for _, done in batch:
+                _complete(done, failure)
+            return
+        if outcomes is not None and len(outcomes) != len(batch):
+            # Which outcome is whose cannot be told: none of them is given as a success.
+            message = (
+                f"group commit {self._name}: {len(outcomes)} outcomes for {len(batch)} records"
+            )
+            log.error(message)
+            outcomes = [RuntimeError(message) for _ in batch]
+        for index, (_, done) in enumerate(batch):
+            _complete(done, None if outcomes is None else outcomes[index])
+
+
+def _start(done: Future[Any]) -> bool:
+    """Claim a queued record for writing: False if its caller cancelled it (or it was
+    somehow completed already), so it is not written."""
+    try:
+        return done.set_running_or_notify_cancel()
+    except RuntimeError:  # completed by someone other than the writer: nothing to write
+        log.error("group commit: a queued record was already completed; not written")
+        return False
+
+
+def _complete(done: Future[Any], outcome: object) -> None:
+    """Tell one caller its outcome; nothing that goes wrong in telling it reaches the
+    writer (a done-callback that raises is that caller's problem alone)."""
+    try:
+        if isinstance(outcome, BaseException):
+            done.set_exception(outcome)
+        else:
+            done.set_result(outcome)
+    except InvalidStateError:
+        log.error("group commit: a record's caller was already told its outcome")
+    except BaseException:  # raised by a done-callback, after the caller was told
+        log.exception("group commit: a done-callback raised")
+
+
+class GroupCommitInterrupted(RuntimeError):
+    """A write was interrupted by something other than an Exception; it is not committed."""
+
+
+def _for_callers(error: BaseException) -> Exception:
+    """What the callers get for a failed write: the error itself, or, if it is not an
+    Exception (a cancellation, an exit), a plain error caused by it, so that it does not
+    look like the caller's own cancellation or end the caller's thread."""
+    if isinstance(error, Exception):
+        return error
+    interrupted = GroupCommitInterrupted(f"group commit interrupted: {error!r}")
+    interrupted.__cause__ = error
+    return interrupted
+
+
+def settle(done: Future[Any], timeout: float) -> Any:
+    """The outcome of a queued record, or TimeoutError if it was withdrawn unwritten.
+
+    A caller told "timed out" may retry (an idempotent retry runs the command
+    again), so what timed out must never be committed later: a record still
+    queued is cancelled. One whose batch is already being written cannot be
+    taken back; its caller waits for the batch (the store's own lock timeout
+    bounds that) and gets what really happened.
+    """
+    try:
+        return done.result(timeout)
+    except TimeoutError:
+        if done.cancel():
+            raise
+    return done.result()
+
+
+Write = Callable[[Any], Any]
+"""Work for one caller inside the shared transaction: given the cursor, returns its result."""
+
+
+class GroupedWrites:
+    """All of a SQLite store's command writes, one transaction per batch of callers.
+
+    SQLite has one writer. With a transaction per command, concurrent
+    requests queue for it one by one (and eventsourcing's pool makes readers
+    queue behind a waiting writer), so a service's write rate is one commit
+    round per command. Here each caller hands its writes over; one thread
+    runs whatever has queued up in a single transaction, each caller's part
+    inside its own savepoint: a caller whose part breaks a constraint (a
+    concurrent change to the same aggregate) gets its own `IntegrityError`
+    and the others are still committed. The part runs in the caller's
+    context (its idempotency claim, its trace).
+
+    Only for SQLite: PostgreSQL takes concurrent writers as they come.
+    """
+
+    def __init__(self, datastore: SQLiteDatastore, name: str, timeout: float = 30.0) -> None:
+        self._datastore = datastore
+        self._timeout = timeout
+        self._group: GroupCommit[tuple[contextvars.Context, Write]] = GroupCommit(
+            self._write_batch, f"writes-{name}"
+        )
+
+    def run(self, write: Write) -> Any:
+        """Run `write(cursor)` in a committed transaction; its result, or its error
+        (TimeoutError: it was still queued after `timeout` and is not written)."""
+        return settle(self._group.submit((contextvars.copy_context(), write)), self._timeout)
+
+    def close(self) -> None:
+        self._group.close()
+
+    def _write_batch(self, batch: list[tuple[contextvars.Context, Write]]) -> list[object]:
+        outcomes: list[object] = []
+        with self._datastore.transaction(commit=True) as cursor:
+            for context, write in batch:
+                cursor.execute("SAVEPOINT caller")
+                try:
+                    outcomes.append(context.run(write, cursor))
+                except BaseException as error:  # this caller's alone: undo its part, keep the rest
+                    cursor.execute("ROLLBACK TO caller")
+                    outcomes.append(_as_persistence_error(error))
+                finally:
+                    cursor.execute("RELEASE caller")
+        return outcomes
+
+
+_SQLITE_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
+    (sqlite3.IntegrityError, IntegrityError),
+    (sqlite3.OperationalError, OperationalError),
+    (sqlite3.DatabaseError, DatabaseError),
+]
+
+
+def _as_persistence_error(error: BaseException) -> Exception:
+    """The error eventsourcing's own transaction would have raised for it."""
+    for raw, ours in _SQLITE_ERRORS:
+        if isinstance(error, raw):
+            translated = ours(error)
+            translated.__cause__ = error
+            return translated
+    return _for_callers(error)
+
+
+def group_writes(recorder: object, name: str) -> GroupedWrites | None:
+    """Share a SQLite store's one writer between threads, a batch at a time, for the
+    store's own recorder (services.runtime.store.recorders); None for any other store
+    (PostgreSQL takes concurrent writers itself)."""
+    datastore = getattr(recorder, "datastore", None)
+    if not (isinstance(recorder, HookedInserts) and isinstance(datastore, SQLiteDatastore)):
+        return None
+    writes = GroupedWrites(datastore, name)
+    recorder.write_group = writes
+    return writes

@@ -1,0 +1,107 @@
+"""The store's recorders: eventsourcing's own, with two extension points as subclasses.
+
+Two things must happen where events are inserted, and neither belongs in the
+library: SQLite's one writer is shared a batch at a time (group commit,
+:mod:`services.runtime.store.group_commit`), and an ``Idempotency-Key``'s claim
+is marked "applied" in the very transaction that stores the command's events
+(:mod:`services.runtime.http.idempotency`). Both were once made by replacing the
+recorder's methods at run time, in an order that mattered; here they are one
+subclass per recorder kind, chosen through eventsourcing's own
+``APPLICATION_RECORDER_TOPIC``/``PROCESS_RECORDER_TOPIC`` settings
+(:func:`services.runtime.store.database.store_env`), and what runs where is
+visible in :class:`HookedInserts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteProcessRecorder
+from eventsourcing.utils import get_topic
+
+
+class InsertHook(Protocol):
+    """Work tied to every insert of events."""
+
+    def in_transaction(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
+        """Inside the inserting transaction, before the events; raise to store nothing."""
+
+    def committed(self, stored_events: Sequence[StoredEvent]) -> None:
+        """After the transaction committed."""
+
+
+class WriteGroup(Protocol):
+    """Runs a transaction's work together with other threads' (group commit)."""
+
+    def run(self, work: Any) -> Any: ...
+
+
+class HookedInserts:
+    """Mixin for a recorder: inserts run through an optional write group, with hooks.
+
+    ``insert_events`` -> (the write group, or the library's own transaction)
+    -> ``_insert_events`` (hooks' ``in_transaction``, then the library's rows)
+    -> commit -> hooks' ``committed``.
+    """
+
+    insert_hooks: list[InsertHook]
+    write_group: WriteGroup | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_hooks = []
+        self.write_group = None
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        group = self.write_group
+        if group is not None:
+            result = group.run(lambda cursor: self._insert_events(cursor, stored_events, **kwargs))
+        else:
+            result = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        if stored_events:
+            for hook in self.insert_hooks:
+                hook.committed(stored_events)
+        return result
+
+    def _insert_events(
+        self, cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Any:
+        if stored_events:
+            for hook in self.insert_hooks:
+                hook.in_transaction(cursor, stored_events)
+        return super()._insert_events(cursor, stored_events, **kwargs)  # type: ignore[misc]
+
+
+# The libraries' own recorders call their cursor parameter `c` (SQLite) or `curs`
+# (PostgreSQL); the mixin's one override takes both positionally, as they are called.
+
+
+class SQLiteRecorder(HookedInserts, SQLiteApplicationRecorder):  # type: ignore[misc]
+    """A service's SQLite event store."""
+
+
+class SQLiteTrackedRecorder(HookedInserts, SQLiteProcessRecorder):  # type: ignore[misc]
+    """A consuming service's SQLite event store, with its tracking records."""
+
+
+class PostgresRecorder(HookedInserts, PostgresApplicationRecorder):  # type: ignore[misc]
+    """A service's PostgreSQL event store."""
+
+
+class PostgresTrackedRecorder(HookedInserts, PostgresProcessRecorder):  # type: ignore[misc]
+    """A consuming service's PostgreSQL event store, with its tracking records."""
+
+
+def recorder_env(persistence_module: str) -> dict[str, str]:
+    """The eventsourcing settings that choose these recorders for a persistence module."""
+    if persistence_module == "eventsourcing.sqlite":
+        recorders: tuple[type, type] = (SQLiteRecorder, SQLiteTrackedRecorder)
+    else:
+        recorders = (PostgresRecorder, PostgresTrackedRecorder)
+    return {
+        "APPLICATION_RECORDER_TOPIC": get_topic(recorders[0]),
+        "PROCESS_RECORDER_TOPIC": get_topic(recorders[1]),
+    }
