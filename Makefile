@@ -21,11 +21,13 @@ install: $(STAMP)
 test-deps: system-deps node-deps
 
 ## Debian tools the tests call, installed when missing: promtool and prometheus
-## (package prometheus), npm for node-deps.
+## (package prometheus), kubectl for `kubectl kustomize` (package
+## kubernetes-client), npm for node-deps.
 .PHONY: system-deps
 system-deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v kubectl >/dev/null 2>&1 || missing="$$missing kubernetes-client"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing \
