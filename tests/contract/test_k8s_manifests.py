@@ -1,20 +1,26 @@
 """The Kubernetes manifests (deploy/k8s/) are valid and agree with the code.
 
-No cluster runs here. Every manifest is validated against the Kubernetes
-OpenAPI schemas that the ``kubernetes-validate`` package ships (strict: an
-unknown field is an error; no download at test time), and every
-``SAMVERKAN_*`` variable is parsed by the very settings classes the services
-use, so a renamed setting or a changed port fails here rather than in a
-crash-looping pod. The services reach Kafka over SASL_SSL only, start in
-production (so the Secret template's placeholders are refused), and network
-policies deny everything but the traffic the platform needs.
+No cluster runs here. What is checked is what ``kubectl apply -k deploy/k8s``
+would apply: the kustomization rendered by ``kubectl kustomize`` (Debian
+package kubernetes-client, installed by ``make system-deps``). Every rendered
+object is validated against the Kubernetes OpenAPI schemas that the
+``kubernetes-validate`` package ships (strict: an unknown field is an error; no
+download at test time), and every ``SAMVERKAN_*`` variable is parsed by the
+very settings classes the services use, so a renamed setting or a changed port
+fails here rather than in a crash-looping pod. The services reach Kafka over
+SASL_SSL only, start in production (so the Secret template's placeholders are
+refused), and network policies deny everything but the traffic the platform
+needs. The four overlays differ only in what is the service's own.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import secrets
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,9 @@ from services.runtime.settings import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-KUSTOMIZATION = K8S / "kustomization.yaml"
+KUSTOMIZATION = "kustomization.yaml"
+PLATFORM = K8S / "base" / "platform"
+OVERLAYS = K8S / "overlays"
 SECRET_EXAMPLE = K8S / "secret.example.yaml"
 CONFIG_MAP = "samverkan-config"
 SECRET = "samverkan-secrets"
@@ -38,8 +46,24 @@ KUBERNETES_VERSIONS = ("1.32.0", "1.37.0")
 """An older supported minor and the newest that kubernetes-validate ships."""
 
 
-def manifest_files() -> list[Path]:
-    return sorted(p for p in K8S.glob("*.yaml") if p != KUSTOMIZATION)
+@functools.cache
+def rendered(directory: Path) -> list[dict[str, Any]]:
+    """The objects ``kubectl kustomize directory`` prints, shared by every test:
+    copy one before changing it."""
+    executable = shutil.which("kubectl")
+    if executable is None:
+        pytest.fail("kubectl is missing: run `make system-deps` (Debian package kubernetes-client)")
+    result = subprocess.run(
+        [executable, "kustomize", str(directory)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Newer kubectl warns on stderr that kustomize v2's fields are deprecated.
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -47,12 +71,30 @@ def documents(path: Path) -> list[dict[str, Any]]:
 
 
 def all_documents() -> list[dict[str, Any]]:
-    return [doc for path in manifest_files() for doc in documents(path)]
+    return rendered(K8S)
 
 
 def of_kind(kind: str) -> dict[str, dict[str, Any]]:
     found = {doc["metadata"]["name"]: doc for doc in all_documents() if doc["kind"] == kind}
     return found
+
+
+def kustomization(directory: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((directory / KUSTOMIZATION).read_text())
+    return loaded
+
+
+def used_files(directory: Path) -> set[Path]:
+    """The kustomization in ``directory``, and every file it and the
+    kustomizations it builds on read."""
+    spec = kustomization(directory)
+    files = {directory / KUSTOMIZATION}
+    files |= {directory / name for name in spec.get("resources", [])}
+    files |= {directory / name for name in spec.get("patchesStrategicMerge", [])}
+    files |= {directory / patch["path"] for patch in spec.get("patchesJson6902", [])}
+    for base in spec.get("bases", []):
+        files |= used_files(directory / base)
+    return {path.resolve() for path in files}
 
 
 def default_port(service: str) -> int:
@@ -88,10 +130,8 @@ def known_variables() -> set[str]:
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-@pytest.mark.parametrize("path", manifest_files(), ids=lambda p: p.name)
-def test_every_manifest_follows_the_kubernetes_schema(path, version):
-    docs = documents(path)
-    assert docs, f"{path.name} holds no manifest"
+def test_every_manifest_follows_the_kubernetes_schema(version):
+    docs = [*all_documents(), *documents(SECRET_EXAMPLE)]
     errors = {
         f"{doc['kind']}/{doc['metadata']['name']}": error
         for doc in docs
@@ -109,10 +149,15 @@ def test_the_schema_check_actually_rejects_mistakes():
     assert validation_errors(hpa, KUBERNETES_VERSIONS[-1])
 
 
-def test_kustomization_lists_every_manifest_but_the_secret_template():
-    kustomization = yaml.safe_load(KUSTOMIZATION.read_text())
-    expected = {p.name for p in manifest_files()} - {SECRET_EXAMPLE.name}
-    assert sorted(kustomization["resources"]) == sorted(expected)
+def test_the_platform_is_its_base_and_one_overlay_per_service():
+    composed = [K8S / base for base in kustomization(K8S)["bases"]]
+    assert composed == [PLATFORM, *(OVERLAYS / service for service in SERVICES)]
+    assert {path.name for path in OVERLAYS.iterdir()} == set(SERVICES)
+
+
+def test_every_file_is_used_but_the_secret_template():
+    on_disk = {path.resolve() for path in K8S.rglob("*") if path.is_file()}
+    assert on_disk - used_files(K8S) == {SECRET_EXAMPLE.resolve()}
 
 
 def test_the_secret_is_only_a_template():
@@ -122,7 +167,7 @@ def test_the_secret_is_only_a_template():
     assert secret["kind"] == "Secret"
     assert secret["metadata"]["name"] == SECRET
     assert all("REPLACE-ME" in value for value in secret["stringData"].values())
-    assert [d for d in all_documents() if d["kind"] == "Secret"] == [secret]
+    assert not [d for d in all_documents() if d["kind"] == "Secret"], "never applied"
 
 
 # --- each service ------------------------------------------------------------------
@@ -216,6 +261,51 @@ def test_scaling_stops_at_the_partition_count(service):
     assert 1 < hpa["spec"]["minReplicas"] <= PARTITIONS, "one pod and minAvailable 1 block drains"
     assert "replicas" not in of_kind("Deployment")[service]["spec"], "the HPA owns the count"
     assert of_kind("PodDisruptionBudget")[service]["spec"]["minAvailable"] == 1
+
+
+# --- overlays ------------------------------------------------------------------------
+
+
+def masked(value: Any, service: str) -> Any:
+    """``value`` with the service's name and port in it replaced by placeholders."""
+    port = default_port(service)
+    if isinstance(value, dict):
+        return {masked(key, service): masked(item, service) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item, service) for item in value]
+    if value in (port, str(port)):
+        return "<port>"
+    if isinstance(value, str):
+        return value.replace(service, "<service>").replace(service.upper(), "<SERVICE>")
+    return value
+
+
+def generic(service: str) -> dict[str, dict[str, Any]]:
+    """The service's overlay rendered on its own, by kind, masked, and without
+    the settings only this service reads (SAMVERKAN_<SERVICE>_*) but its port."""
+    objects = {doc["kind"]: masked(doc, service) for doc in rendered(OVERLAYS / service)}
+    (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    only["env"] = [
+        e
+        for e in only["env"]
+        if not e["name"].startswith("SAMVERKAN_<SERVICE>_")
+        or e["name"] == "SAMVERKAN_<SERVICE>_HTTP_PORT"
+    ]
+    return objects
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_an_overlay_renders_what_the_platform_applies_for_its_service(service):
+    alone = {doc["kind"]: doc for doc in rendered(OVERLAYS / service)}
+    composed = {d["kind"]: d for d in all_documents() if d["metadata"]["name"] == service}
+    assert alone == composed
+
+
+@pytest.mark.parametrize("service", SERVICES[1:])
+def test_the_overlays_differ_only_in_what_is_the_services_own(service):
+    """Name, labels, port, argument, Kafka login and the service's own settings:
+    everything else comes from base/service, the same for all four."""
+    assert generic(service) == generic(SERVICES[0])
 
 
 # --- settings ------------------------------------------------------------------------
