@@ -2,25 +2,22 @@
 
 The emergency disclosure's justification is free text about the individual,
 so it is deliberately left out of `EmergencyDisclosureRecorded`.
+
+A table (services.runtime.messaging.translation): each row names only the
+fields that differ from the domain event's; the rest are copied by name and
+coerced (str to enum, list to tuple) by the contract's validation.
 """
 
 from __future__ import annotations
 
-from functools import singledispatch
-from typing import Any
-
 from contracts import (
     ConsentExpired,
-    ConsentForm,
     ConsentGiven,
     ConsentRefused,
     ConsentScopeChanged,
     ConsentWithdrawn,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
-    ErasureReason,
-    IntegrationEvent,
-    Purpose,
     SubjectErasedV2,
     UnbornChildDisclosureRecorded,
 )
@@ -31,110 +28,30 @@ from services.consent.domain import (
     SubjectErasure,
     UnbornChildDisclosure,
 )
+from services.runtime.messaging.translation import TranslationTable, from_, row
 
-
-@singledispatch
-def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
-    """Domain events without a public form are not published."""
-    return None
-
-
-@to_integration_event.register
-def _given(e: Consent.Given) -> IntegrationEvent:
-    return ConsentGiven(
-        consent_id=e.originator_id,
-        subject_id=e.subject_id,
-        purpose=Purpose(e.purpose),
-        parties=tuple(e.parties),
-        form=ConsentForm(e.form),
-        recorded_by=e.recorded_by,
-        informed=e.informed,
-        given_at=e.given_at,
-        valid_until=e.valid_until,
-    )
-
-
-@to_integration_event.register
-def _withdrawn(e: Consent.Withdrawn) -> IntegrationEvent:
-    return ConsentWithdrawn(
-        consent_id=e.originator_id,
-        subject_id=e.subject_id,
-        withdrawn_at=e.withdrawn_at,
-        recorded_by=e.recorded_by,
-    )
-
-
-@to_integration_event.register
-def _disclosure(e: EmergencyDisclosure.Decided) -> IntegrationEvent:
-    return EmergencyDisclosureRecorded(
-        disclosure_id=e.originator_id,
-        subject_id=e.subject_id,
-        parties=tuple(e.parties),
-        decided_by=e.decided_by,
-        decided_at=e.decided_at,
-        valid_until=e.valid_until,
-    )
-
-
-@to_integration_event.register
-def _refused(e: ConsentRefusal.Refused) -> IntegrationEvent:
-    return ConsentRefused(
-        refusal_id=e.originator_id,
-        subject_id=e.subject_id,
-        purpose=Purpose(e.purpose),
-        parties=tuple(e.parties),
-        refused_at=e.refused_at,
-        recorded_by=e.recorded_by,
-    )
-
-
-@to_integration_event.register
-def _scope_changed(e: Consent.ScopeChanged) -> IntegrationEvent:
-    return ConsentScopeChanged(
-        consent_id=e.originator_id,
-        subject_id=e.subject_id,
-        parties=tuple(e.parties),
-        added=tuple(e.added),
-        removed=tuple(e.removed),
-        changed_at=e.changed_at,
-        recorded_by=e.recorded_by,
-    )
-
-
-@to_integration_event.register
-def _consent_expired(e: Consent.Expired) -> IntegrationEvent:
-    return ConsentExpired(
-        consent_id=e.originator_id, subject_id=e.subject_id, expired_at=e.expired_at
-    )
-
-
-@to_integration_event.register
-def _disclosure_expired(e: EmergencyDisclosure.Expired) -> IntegrationEvent:
-    return EmergencyDisclosureExpired(
-        disclosure_id=e.originator_id, subject_id=e.subject_id, expired_at=e.expired_at
-    )
-
-
-@to_integration_event.register
-def _unborn_child(e: UnbornChildDisclosure.Decided) -> IntegrationEvent:
-    return UnbornChildDisclosureRecorded(
-        disclosure_id=e.originator_id,
-        subject_id=e.subject_id,
-        parties=tuple(e.parties),
-        decided_by=e.decided_by,
-        decided_at=e.decided_at,
-        valid_until=e.valid_until,
-        consent_sought=e.consent_sought,
-    )
-
-
-@to_integration_event.register
-def _erased(e: SubjectErasure.Erased) -> IntegrationEvent:
-    """Version 2 for every erasure: partners need the reason (see `SubjectErasedV2`)."""
-    return SubjectErasedV2(
-        erasure_id=e.originator_id,
-        subject_id=e.subject_id,
-        erased_at=e.erased_at,
-        reason=ErasureReason(e.reason),
-        erased_by=e.erased_by,
-    )
+to_integration_event = TranslationTable(
+    row(Consent.Given, ConsentGiven, consent_id=from_("originator_id")),
+    row(Consent.Withdrawn, ConsentWithdrawn, consent_id=from_("originator_id")),
+    row(Consent.ScopeChanged, ConsentScopeChanged, consent_id=from_("originator_id")),
+    row(Consent.Expired, ConsentExpired, consent_id=from_("originator_id")),
+    row(ConsentRefusal.Refused, ConsentRefused, refusal_id=from_("originator_id")),
+    row(
+        EmergencyDisclosure.Decided,
+        EmergencyDisclosureRecorded,
+        disclosure_id=from_("originator_id"),
+    ),
+    row(
+        EmergencyDisclosure.Expired,
+        EmergencyDisclosureExpired,
+        disclosure_id=from_("originator_id"),
+    ),
+    row(
+        UnbornChildDisclosure.Decided,
+        UnbornChildDisclosureRecorded,
+        disclosure_id=from_("originator_id"),
+    ),
+    # Version 2 for every erasure: partners need the reason (see `SubjectErasedV2`).
+    row(SubjectErasure.Erased, SubjectErasedV2, erasure_id=from_("originator_id")),
+)
+"""Domain events without a row have no public form and are not published."""

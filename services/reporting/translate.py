@@ -3,13 +3,14 @@
 What happened, how it was perceived, the improvement proposal, the solution,
 the remaining problems and every name and title are free text: they stay in
 this service's store and are deliberately left out of the public events.
+
+A table (services.runtime.messaging.translation): each row names only the
+fields that differ from the domain event's; the rest are copied by name and
+coerced (str to enum, list to tuple, str to UUID) by the contract's validation.
+The free text is left out because no contract names it.
 """
 
 from __future__ import annotations
-
-from functools import singledispatch
-from typing import Any
-from uuid import UUID
 
 from contracts import (
     DeviationCategory,
@@ -17,64 +18,13 @@ from contracts import (
     DeviationFeedbackSent,
     DeviationReported,
     DeviationSummarised,
-    IntegrationEvent,
-    OrgType,
 )
 from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
 from services.reporting.domain import Deviation
 from services.reporting.publication import AnnualReportPublication
+from services.runtime.messaging.translation import TranslationTable, from_, row
 
-
-@singledispatch
-def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
-    """Domain events without a public form (a proposed, unsigned summary) are not published."""
-    return None
-
-
-@to_integration_event.register
-def _reported(e: Deviation.Reported) -> IntegrationEvent:
-    return DeviationReported(
-        deviation_id=e.originator_id,
-        subject_id=e.subject_id,
-        category=DeviationCategory(e.category),
-        reported_at=e.reported_at,
-        reporting_org=e.reporting_org,
-        reporting_org_type=OrgType(e.reporting_org_type),
-        affected_orgs=tuple(e.affected_orgs),
-    )
-
-
-@to_integration_event.register
-def _detected(e: Deviation.Detected) -> IntegrationEvent:
-    return DeviationDetected(
-        deviation_id=e.originator_id,
-        subject_id=e.subject_id,
-        category=DeviationCategory(e.category),
-        detected_at=e.detected_at,
-        rule=e.rule,
-        source_type=e.source_type,
-        source_event_id=UUID(e.source_event_id),
-        affected_orgs=tuple(e.affected_orgs),
-    )
-
-
-@to_integration_event.register
-def _summarised(e: Deviation.Summarised) -> IntegrationEvent:
-    return DeviationSummarised(
-        deviation_id=e.originator_id,
-        subject_id=e.subject_id,
-        category=DeviationCategory(e.category),
-        reported_at=e.reported_at,
-        summarised_at=e.summarised_at,
-        signed_by_orgs=tuple(e.signed_by_orgs),
-    )
-
-
-@to_integration_event.register
-def _feedback(e: Deviation.FeedbackSent) -> IntegrationEvent:
-    return DeviationFeedbackSent(
-        deviation_id=e.originator_id, subject_id=e.subject_id, party=e.party, sent_at=e.sent_at
-    )
+DEVIATION_ID = from_("originator_id")
 
 
 def _publication(
@@ -95,18 +45,19 @@ def _publication(
             for category, count in counts["deviations_by_category"]
         ),
         indicators=tuple(
-            IndicatorCount(indicator=indicator, measure=measure, row=row, column=column, count=n)
-            for indicator, measure, row, column, n in counts["indicators"]
+            IndicatorCount(indicator=indicator, measure=measure, row=at_row, column=column, count=n)
+            for indicator, measure, at_row, column, n in counts["indicators"]
         ),
         published_at=e.published_at,
     )
 
 
-@to_integration_event.register
-def _published(e: AnnualReportPublication.Published) -> IntegrationEvent:
-    return _publication(e)
-
-
-@to_integration_event.register
-def _revised(e: AnnualReportPublication.Revised) -> IntegrationEvent:
-    return _publication(e)
+to_integration_event = TranslationTable(
+    row(Deviation.Reported, DeviationReported, deviation_id=DEVIATION_ID),
+    row(Deviation.Detected, DeviationDetected, deviation_id=DEVIATION_ID),
+    row(Deviation.Summarised, DeviationSummarised, deviation_id=DEVIATION_ID),
+    row(Deviation.FeedbackSent, DeviationFeedbackSent, deviation_id=DEVIATION_ID),
+    row(AnnualReportPublication.Published, _publication),
+    row(AnnualReportPublication.Revised, _publication),
+)
+"""Domain events without a row (a proposed, unsigned summary) are not published."""
