@@ -27,13 +27,13 @@ from typing import Any, cast
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresDatastore
 
 from contracts import IntegrationEvent
 from services.reporting.statistics import CountKey, Statistics, StatisticsView, statistics_view
 from services.runtime.messaging.rebuild import RebuildableProjection
 from services.runtime.messaging.republish import stored_log
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.sql import row_values, sql_for
 
 UPSTREAM = ("consent", "cases", "escalation", "reporting")
 """Every service's topic, reporting's own included (its deviations are counted too)."""
@@ -94,14 +94,14 @@ class StatisticsRebuilder:
 
     def tables(self) -> list[str]:
         """The view's tables: the counts and what counting by target group needs."""
-        return [COUNTS, *getattr(StatisticsView, "NAMES", ())]
+        return list(StatisticsView.NAMES)
 
     def _flush(self) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
         """The scratch tables' columns and rows, the in-memory sums added in first."""
         if self._summing.counts:
             with self._scratch.datastore.transaction(commit=True) as cursor:
                 cursor.executemany(
-                    self._scratch._upsert,
+                    self._scratch.sql(StatisticsView.UPSERT_COUNT),
                     [(*key, n) for key, n in self._summing.counts.items()],
                 )
             self._summing.counts.clear()
@@ -117,24 +117,25 @@ class StatisticsRebuilder:
     def swap(self, positions: Mapping[str, int], sources: Collection[str]) -> dict[str, int]:
         contents = self._flush()
         datastore = self._live.datastore
-        postgres = isinstance(datastore, PostgresDatastore)
+        sql = sql_for(datastore)
+        tracking = getattr(self._live, "tracking_table_name", "tracking")
 
-        def name(table: str) -> str:
-            return f'"{datastore.schema}"."{table}"' if postgres else table
+        def spell(statement: str, table: str = tracking) -> str:
+            """`statement` on `table` (``{table}``) and the tracking table (``{tracking}``)."""
+            return sql.spell(statement, table=sql.table(table), tracking=sql.table(tracking))
 
-        tracking = name(getattr(self._live, "tracking_table_name", "tracking"))
-        mark = "%s" if postgres else "?"
         try:
             with datastore.transaction(commit=True) as cursor:
-                if postgres:
-                    locked = ", ".join(name(t) for t in self.tables())
-                    cursor.execute(f"LOCK TABLE {locked}, {tracking} IN SHARE ROW EXCLUSIVE MODE")
-                # SQLite: the first write takes the database's write lock until commit.
-                cursor.execute(f"DELETE FROM {name(COUNTS)}")  # noqa: S608
-                cursor.execute(f"SELECT application_name, notification_id FROM {tracking}")  # noqa: S608
+                # SQLite has no lock statement: the first write takes the database's write
+                # lock until commit.
+                lock = sql.lock([*self.tables(), tracking], "SHARE ROW EXCLUSIVE")
+                if lock:
+                    cursor.execute(lock)
+                cursor.execute(spell("DELETE FROM {table}", COUNTS))
+                cursor.execute(spell("SELECT application_name, notification_id FROM {tracking}"))
                 live = {
                     str(row[0]): int(row[1])
-                    for row in (_values(r) for r in cursor.fetchall())
+                    for row in (row_values(r) for r in cursor.fetchall())
                     if str(row[0]).partition("#")[0] in sources
                 }
                 ahead = {n: p for n, p in live.items() if p > positions.get(n, 0)}
@@ -142,21 +143,22 @@ class StatisticsRebuilder:
                     raise _Ahead(ahead)  # rolls back the delete
                 for table, (columns, rows) in contents.items():
                     if table != COUNTS:
-                        cursor.execute(f"DELETE FROM {name(table)}")  # noqa: S608
+                        cursor.execute(spell("DELETE FROM {table}", table))
                     if rows:
-                        cursor.executemany(
-                            f"INSERT INTO {name(table)} ({', '.join(columns)}) "  # noqa: S608
-                            f"VALUES ({', '.join([mark] * len(columns))})",
-                            rows,
+                        # The scratch table's own columns, as SQLite reported them.
+                        insert = (
+                            f"INSERT INTO {{table}} ({', '.join(columns)}) "  # noqa: S608
+                            f"VALUES ({', '.join('?' for _ in columns)})"
                         )
+                        cursor.executemany(spell(insert, table), rows)
                 for stale in live:
                     cursor.execute(
-                        f"DELETE FROM {tracking} WHERE application_name = {mark}",  # noqa: S608
-                        (stale,),
+                        spell("DELETE FROM {tracking} WHERE application_name = ?"), (stale,)
                     )
                 cursor.executemany(
-                    f"INSERT INTO {tracking} (application_name, notification_id) "  # noqa: S608
-                    f"VALUES ({mark}, {mark})",
+                    spell(
+                        "INSERT INTO {tracking} (application_name, notification_id) VALUES (?, ?)"
+                    ),
                     sorted(positions.items()),
                 )
         except _Ahead as ahead:
@@ -166,10 +168,6 @@ class StatisticsRebuilder:
     def close(self) -> None:
         self._scratch_app.close()
         self._store_app.close()
-
-
-def _values(row: Any) -> tuple[Any, ...]:
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
 statistics = RebuildableProjection(

@@ -67,7 +67,6 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-from psycopg import sql
 
 from contracts import (
     ChildWelfareReportMade,
@@ -91,7 +90,8 @@ from contracts import (
 from contracts.cases import CaseDecisionRecorded, CaseTargetGroupsChanged, ScreeningRecorded
 from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGroup
 from services.runtime.kernel.stockholm_time import stockholm_date
-from services.runtime.store.read_models import Operations, SqlReadModel, values
+from services.runtime.store.read_models import Operations, SqlReadModel
+from services.runtime.store.sql import row_values
 
 RED_THREADS = "red_threads"
 MEETINGS_SCHEDULED = "meetings_scheduled"
@@ -293,11 +293,13 @@ class StatisticsView(SqlReadModel):
     what counting by target group needs: each subject's groups per case and the done
     new-visit screenings (pseudonymous ids and codes only).
 
-    The count table's SQL differs per database (the subclasses hold it); the
-    target-group tables are written once (`SqlReadModel`).
+    Its statements are written once for both databases (`SqlReadModel`).
     """
 
     TABLES: ClassVar[tuple[str, ...]] = (
+        "CREATE TABLE IF NOT EXISTS {statistics_count} ("
+        "measure TEXT NOT NULL, month TEXT NOT NULL, dimension TEXT NOT NULL, "
+        "count {bigint} NOT NULL, PRIMARY KEY (measure, month, dimension)){without_rowid}",
         "CREATE TABLE IF NOT EXISTS {statistics_target_group} ("
         "subject_id TEXT NOT NULL, case_id TEXT NOT NULL, target_group TEXT NOT NULL, "
         "PRIMARY KEY (subject_id, case_id, target_group))",
@@ -307,11 +309,20 @@ class StatisticsView(SqlReadModel):
         "CREATE INDEX IF NOT EXISTS statistics_screening_subject "
         "ON {statistics_screening} (subject_id)",
     )
-    NAMES: ClassVar[tuple[str, ...]] = ("statistics_target_group", "statistics_screening")
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "statistics_count",
+        "statistics_target_group",
+        "statistics_screening",
+    )
+
+    UPSERT_COUNT: ClassVar[str] = (
+        "INSERT INTO {statistics_count} AS t (measure, month, dimension, count) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (measure, month, dimension) "
+        "DO UPDATE SET count = t.count + excluded.count"
+    )
+    """Add to a count, making it if need be; parameters: measure, month, dimension, n."""
 
     datastore: Any
-    _upsert: Any
-    _select: Any
     _insert_tracking: Callable[[Any, Tracking], None]
     _open_batch: threading.local
 
@@ -354,7 +365,7 @@ class StatisticsView(SqlReadModel):
         if cursor is None:
             return super().select(statement, params)
         cursor.execute(self.sql(statement), params)
-        return [values(row) for row in cursor.fetchall()]
+        return [row_values(row) for row in cursor.fetchall()]
 
     def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
         """Add 1 per key and record `tracking`, in one transaction.
@@ -383,13 +394,20 @@ class StatisticsView(SqlReadModel):
             cursor.execute(self.sql(statement), params)
         for key, n in deltas.items():
             if n:
-                cursor.execute(self._upsert, (*key, n))
+                cursor.execute(self.sql(self.UPSERT_COUNT), (*key, n))
 
     def counts(self) -> list[Row]:
         """Every count, ordered by measure, month and dimension."""
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self._select)
-            return [_row(r) for r in cursor.fetchall()]
+            cursor.execute(
+                self.sql(
+                    "SELECT measure, month, dimension, count FROM {statistics_count} "
+                    "ORDER BY measure, month, dimension"
+                )
+            )
+            return [
+                Row(m, month, d, int(n)) for m, month, d, n in map(row_values, cursor.fetchall())
+            ]
 
     # --- target groups (D-6) ---------------------------------------------------------
 
@@ -471,52 +489,11 @@ def forget_subject(subject_id: str) -> Operations:
 
 
 class SQLiteStatisticsView(SQLiteTrackingRecorder, StatisticsView):
-    _upsert = (
-        "INSERT INTO statistics_count (measure, month, dimension, count) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (measure, month, dimension) "
-        "DO UPDATE SET count = statistics_count.count + excluded.count"
-    )
-    _select = (
-        "SELECT measure, month, dimension, count FROM statistics_count "
-        "ORDER BY measure, month, dimension"
-    )
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS statistics_count ("
-            "measure TEXT NOT NULL, month TEXT NOT NULL, dimension TEXT NOT NULL, "
-            "count INTEGER NOT NULL, PRIMARY KEY (measure, month, dimension)) WITHOUT ROWID",
-        ]
+    """The view in a service's SQLite file."""
 
 
 class PostgresStatisticsView(PostgresTrackingRecorder, StatisticsView):
-    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        table = sql.Identifier(self.datastore.schema, "statistics_count")
-        self.sql_create_statements.append(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                "measure text NOT NULL, month text NOT NULL, dimension text NOT NULL, "
-                "count bigint NOT NULL, PRIMARY KEY (measure, month, dimension))"
-            ).format(table)
-        )
-        self._upsert = sql.SQL(
-            "INSERT INTO {0} AS t (measure, month, dimension, count) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (measure, month, dimension) DO UPDATE SET count = t.count + EXCLUDED.count"
-        ).format(table)
-        self._select = sql.SQL(
-            "SELECT measure, month, dimension, count FROM {} ORDER BY measure, month, dimension"
-        ).format(table)
-
-
-def _row(record: Any) -> Row:
-    return Row(
-        measure=record["measure"],
-        month=record["month"],
-        dimension=record["dimension"],
-        count=int(record["count"]),
-    )
+    """The view in a service's PostgreSQL schema."""
 
 
 def statistics_view(application: Application[Any]) -> StatisticsView:

@@ -41,7 +41,6 @@ from typing import Any
 from urllib.parse import unquote
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresDatastore
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.runtime.http.auth import Actor
@@ -61,6 +60,7 @@ from services.runtime.http.problems import (
 )
 from services.runtime.store.group_commit import GroupedWrites
 from services.runtime.store.recorders import HookedInserts
+from services.runtime.store.sql import row_values, sql_for
 
 log = logging.getLogger(__name__)
 
@@ -164,60 +164,69 @@ class IdempotencyStore:
         self._datastore = datastore
         self._writes = writes
         self._ttl = ttl_seconds
-        if isinstance(datastore, PostgresDatastore):
-            schema = datastore.schema
-            table = f'"{schema}"."idempotent_request"'
-            old = f'"{schema}"."idempotency"'
-            target, held, p, real = f"{table} AS held", "held", "%s", "DOUBLE PRECISION"
-        else:
-            table, old = "idempotent_request", "idempotency"
-            target, held, p, real = table, table, "?", "REAL"
+        sql = sql_for(datastore)
         columns = "key, request_hash, holder, status, answer, subjects, expires_at, lease_until"
-        self._claim = (
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608
-            f"VALUES ({p}, {p}, {p}, {RUNNING}, '{{}}', '', {p}, {p}) "
+
+        def spell(statement: str) -> str:
+            return sql.spell(
+                statement,
+                "idempotent_request",
+                "idempotency",
+                columns=columns,
+                running=str(RUNNING),
+                claimed=str(CLAIMED),
+                purge_batch=str(PURGE_BATCH),
+            )
+
+        self._claim = spell(
+            "INSERT INTO {idempotent_request} ({columns}) "
+            "VALUES (?, ?, ?, {running}, '{{}}', '', ?, ?) "
             "ON CONFLICT (key) DO NOTHING RETURNING holder"
         )
-        self._select = (
-            f"SELECT request_hash, status, answer, expires_at, lease_until FROM {table} "  # noqa: S608
-            f"WHERE key = {p}"
+        self._select = spell(
+            "SELECT request_hash, status, answer, expires_at, lease_until "
+            "FROM {idempotent_request} WHERE key = ?"
         )
-        self._take_over = (
-            f"UPDATE {table} SET request_hash = {p}, holder = {p}, status = {RUNNING}, "  # noqa: S608
-            f"answer = '{{}}', subjects = '', expires_at = {p}, lease_until = {p} "
-            f"WHERE key = {p} AND (expires_at < {p} OR (status = {RUNNING} AND lease_until < {p})) "
+        self._take_over = spell(
+            "UPDATE {idempotent_request} SET request_hash = ?, holder = ?, status = {running}, "
+            "answer = '{{}}', subjects = '', expires_at = ?, lease_until = ? "
+            "WHERE key = ? AND (expires_at < ? OR (status = {running} AND lease_until < ?)) "
             "RETURNING holder"
         )
-        self._answer = (
-            f"UPDATE {table} SET status = {p}, answer = {p}, subjects = {p}, "  # noqa: S608
-            f"lease_until = 0 WHERE key = {p} AND holder = {p}"
+        self._answer = spell(
+            "UPDATE {idempotent_request} SET status = ?, answer = ?, subjects = ?, "
+            "lease_until = 0 WHERE key = ? AND holder = ?"
         )
-        self._release = (
-            f"DELETE FROM {table} WHERE key = {p} AND holder = {p} "  # noqa: S608
-            f"AND status = {RUNNING}"
+        self._release = spell(
+            "DELETE FROM {idempotent_request} WHERE key = ? AND holder = ? AND status = {running}"
         )
-        self._applied = (
-            f"INSERT INTO {target} ({columns}) "  # noqa: S608
-            f"VALUES ({p}, {p}, {p}, {CLAIMED}, {p}, {p}, {p}, 0) ON CONFLICT (key) DO UPDATE "
-            f"SET status = {CLAIMED}, answer = excluded.answer, subjects = excluded.subjects, "
-            f"lease_until = 0 WHERE {held}.holder = excluded.holder RETURNING holder"
+        self._applied = spell(
+            "INSERT INTO {idempotent_request} AS held ({columns}) "
+            "VALUES (?, ?, ?, {claimed}, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE "
+            "SET status = {claimed}, answer = excluded.answer, subjects = excluded.subjects, "
+            "lease_until = 0 WHERE held.holder = excluded.holder RETURNING holder"
         )
-        self._forget = f"DELETE FROM {table} WHERE subjects LIKE {p}"  # noqa: S608
-        self._purge = (
-            f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "  # noqa: S608
-            f"WHERE expires_at < {p} LIMIT {PURGE_BATCH})"
+        self._forget = spell("DELETE FROM {idempotent_request} WHERE subjects LIKE ?")
+        self._purge = spell(
+            "DELETE FROM {idempotent_request} WHERE key IN (SELECT key FROM {idempotent_request} "
+            "WHERE expires_at < ? LIMIT {purge_batch})"
         )
         with datastore.transaction(commit=True) as cursor:
             # The table before this one kept whole answers (personal data in clear).
-            cursor.execute(f"DROP TABLE IF EXISTS {old}")
+            cursor.execute(spell("DROP TABLE IF EXISTS {idempotency}"))
             cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, "
-                "request_hash TEXT NOT NULL, holder TEXT NOT NULL, status INTEGER NOT NULL, "
-                f"answer TEXT NOT NULL, subjects TEXT NOT NULL, expires_at {real} NOT NULL, "
-                f"lease_until {real} NOT NULL)"
+                spell(
+                    "CREATE TABLE IF NOT EXISTS {idempotent_request} (key TEXT PRIMARY KEY, "
+                    "request_hash TEXT NOT NULL, holder TEXT NOT NULL, status INTEGER NOT NULL, "
+                    "answer TEXT NOT NULL, subjects TEXT NOT NULL, expires_at {real} NOT NULL, "
+                    "lease_until {real} NOT NULL)"
+                )
             )
             cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS idempotent_request_expiry ON {table} (expires_at)"
+                spell(
+                    "CREATE INDEX IF NOT EXISTS idempotent_request_expiry "
+                    "ON {idempotent_request} (expires_at)"
+                )
             )
 
     def _write(self, work: Callable[[Any], Any]) -> Any:
@@ -269,7 +278,7 @@ class IdempotencyStore:
             row = cursor.fetchone()
         if row is None:
             return None
-        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+        return row_values(row)
 
     def answer(self, claim: IdempotencyClaim, status: int, answer: dict[str, Any]) -> None:
         """Remember the answer's status and ids (the claim's holder only)."""

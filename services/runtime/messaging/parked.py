@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
-from psycopg import sql
+
+from services.runtime.store.sql import row_values, sql_for
 
 
 @dataclass(frozen=True)
@@ -43,39 +43,25 @@ class ParkedNotifications:
 
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         self._datastore = datastore
-        if isinstance(datastore, PostgresDatastore):
-            table = sql.Identifier(datastore.schema, "relay_parked")
-            self._create: Any = sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (topic TEXT NOT NULL, sequence BIGINT NOT NULL, "
-                "originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, "
-                "topic_name TEXT NOT NULL, error TEXT NOT NULL, parked_at TEXT NOT NULL, "
-                "PRIMARY KEY (topic, sequence))"
-            ).format(table)
-            self._insert: Any = sql.SQL(
-                "INSERT INTO {} (topic, sequence, originator_id, originator_version, topic_name, "
-                "error, parked_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (topic, sequence) DO NOTHING RETURNING sequence"
-            ).format(table)
-            self._select: Any = sql.SQL(
-                "SELECT topic, sequence, originator_id, originator_version, topic_name, error, "
-                "parked_at FROM {} WHERE topic = %s ORDER BY sequence"
-            ).format(table)
-        else:
-            self._create = (
-                "CREATE TABLE IF NOT EXISTS relay_parked (topic TEXT NOT NULL, "
-                "sequence INTEGER NOT NULL, originator_id TEXT NOT NULL, "
-                "originator_version INTEGER NOT NULL, topic_name TEXT NOT NULL, "
-                "error TEXT NOT NULL, parked_at TEXT NOT NULL, PRIMARY KEY (topic, sequence))"
-            )
-            self._insert = (
-                "INSERT INTO relay_parked (topic, sequence, originator_id, originator_version, "
-                "topic_name, error, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (topic, sequence) DO NOTHING RETURNING sequence"
-            )
-            self._select = (
-                "SELECT topic, sequence, originator_id, originator_version, topic_name, error, "
-                "parked_at FROM relay_parked WHERE topic = ? ORDER BY sequence"
-            )
+        sql = sql_for(datastore)
+        self._create = sql.spell(
+            "CREATE TABLE IF NOT EXISTS {relay_parked} (topic TEXT NOT NULL, "
+            "sequence {bigint} NOT NULL, originator_id TEXT NOT NULL, "
+            "originator_version {bigint} NOT NULL, topic_name TEXT NOT NULL, "
+            "error TEXT NOT NULL, parked_at TEXT NOT NULL, PRIMARY KEY (topic, sequence))",
+            "relay_parked",
+        )
+        self._insert = sql.spell(
+            "INSERT INTO {relay_parked} (topic, sequence, originator_id, originator_version, "
+            "topic_name, error, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (topic, sequence) DO NOTHING RETURNING sequence",
+            "relay_parked",
+        )
+        self._select = sql.spell(
+            "SELECT topic, sequence, originator_id, originator_version, topic_name, error, "
+            "parked_at FROM {relay_parked} WHERE topic = ? ORDER BY sequence",
+            "relay_parked",
+        )
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(self._create)
 
@@ -102,7 +88,7 @@ class ParkedNotifications:
             rows = cursor.fetchall()
         parked = []
         for row in rows:
-            values = list(row.values()) if isinstance(row, dict) else list(row)
+            values = row_values(row)
             parked.append(
                 ParkedNotification(
                     topic=str(values[0]),

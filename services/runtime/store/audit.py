@@ -41,10 +41,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from eventsourcing.postgres import PostgresDatastore
-
 from services.runtime.settings import RuntimeSettings, read_or_create_secret
 from services.runtime.store.group_commit import GroupCommit
+from services.runtime.store.sql import row_values, sql_for
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +159,16 @@ _COLUMNS = (
     "at, actor_hsa_id, actor_org_id, actor_org_type, subject_id, action, purpose, resource, "
     "previous_hash, hash"
 )
+_KEYS = ("seq", *(c.strip() for c in _COLUMNS.split(",")))
+_CREATE = (
+    "CREATE TABLE IF NOT EXISTS {access_audit} (seq {serial_key}, at TEXT NOT NULL, "
+    "actor_hsa_id TEXT NOT NULL, actor_org_id TEXT NOT NULL, actor_org_type TEXT NOT NULL, "
+    "subject_id TEXT NOT NULL, action TEXT NOT NULL, purpose TEXT NOT NULL, "
+    "resource TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS access_audit_subject ON {access_audit} (subject_id, seq)",
+    "CREATE INDEX IF NOT EXISTS access_audit_actor ON {access_audit} (actor_hsa_id, seq)",
+)
+_LAST = "SELECT seq, hash FROM {access_audit} ORDER BY seq DESC LIMIT 1"
 
 
 class AccessAudit:
@@ -171,36 +180,12 @@ class AccessAudit:
         self._datastore = datastore
         self._key = key
         self.service = service
-        if isinstance(datastore, PostgresDatastore):
-            table = f'"{datastore.schema}"."access_audit"'
-            self._p = "%s"
-            self._statements = [
-                f"CREATE TABLE IF NOT EXISTS {table} (seq BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, "
-                "actor_hsa_id TEXT NOT NULL, actor_org_id TEXT NOT NULL, actor_org_type TEXT "
-                "NOT NULL, subject_id TEXT NOT NULL, action TEXT NOT NULL, purpose TEXT NOT NULL, "
-                "resource TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)",
-                f"CREATE INDEX IF NOT EXISTS access_audit_subject ON {table} (subject_id, seq)",
-                f"CREATE INDEX IF NOT EXISTS access_audit_actor ON {table} (actor_hsa_id, seq)",
-            ]
-            # Replicas append to one chain: one writer at a time.
-            self._lock: str | None = f"LOCK TABLE {table} IN EXCLUSIVE MODE"
-        else:
-            table = "access_audit"
-            self._p = "?"
-            self._statements = [
-                "CREATE TABLE IF NOT EXISTS access_audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                "at TEXT NOT NULL, actor_hsa_id TEXT NOT NULL, actor_org_id TEXT NOT NULL, "
-                "actor_org_type TEXT NOT NULL, subject_id TEXT NOT NULL, action TEXT NOT NULL, "
-                "purpose TEXT NOT NULL, resource TEXT NOT NULL, previous_hash TEXT NOT NULL, "
-                "hash TEXT NOT NULL)",
-                "CREATE INDEX IF NOT EXISTS access_audit_subject ON access_audit (subject_id, seq)",
-                "CREATE INDEX IF NOT EXISTS access_audit_actor ON access_audit (actor_hsa_id, seq)",
-            ]
-            self._lock = None
-        self._table = table
+        self._sql = sql_for(datastore)
+        # Replicas append to one chain: one writer at a time.
+        self._lock = self._sql.lock(["access_audit"], "EXCLUSIVE")
         with datastore.transaction(commit=True) as cursor:
-            for statement in self._statements:
-                cursor.execute(statement)
+            for statement in _CREATE:
+                cursor.execute(self._spell(statement))
         if rechain_legacy:
             try:
                 count = self.rechain_legacy()
@@ -216,6 +201,9 @@ class AccessAudit:
                     )
         self._writer: GroupCommit[AccessRecord] = GroupCommit(self._append, f"audit-{service}")
 
+    def _spell(self, statement: str) -> str:
+        return self._sql.spell(statement, "access_audit", columns=_COLUMNS)
+
     def record(self, record: AccessRecord) -> Future[None]:
         """Queue a record; the future completes when it is stored in the chain."""
         return self._writer.submit(record)
@@ -226,19 +214,20 @@ class AccessAudit:
     def _append(self, batch: list[AccessRecord]) -> None:
         """Append under the writer's lock, numbering the records itself: the database's own
         counter skips a number on a rolled-back insert, and a gap must mean a deletion."""
-        p = self._p
         with self._datastore.transaction(commit=True) as cursor:
             if self._lock:
                 cursor.execute(self._lock)
-            cursor.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+            cursor.execute(self._spell(_LAST))
             row = cursor.fetchone()
-            seq, previous = (int(_values(row)[0]), _values(row)[1]) if row else (0, GENESIS)
+            seq, previous = (int(row_values(row)[0]), row_values(row)[1]) if row else (0, GENESIS)
             for record in batch:
                 seq += 1
                 current = chain(self._key, seq, previous, record)
                 cursor.execute(
-                    f"INSERT INTO {self._table} (seq, {_COLUMNS}) VALUES "  # noqa: S608
-                    f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+                    self._spell(
+                        "INSERT INTO {access_audit} (seq, {columns}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
                     (
                         seq,
                         record.at.isoformat(),
@@ -260,18 +249,22 @@ class AccessAudit:
     ) -> list[dict[str, Any]]:
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT seq, {_COLUMNS} FROM {self._table} {where} ORDER BY seq {limit}",  # noqa: S608
+                # `where` and `limit` are this class's own, with parameters as `?`.
+                self._spell(
+                    " ".join(
+                        ("SELECT seq, {columns} FROM {access_audit}", where, "ORDER BY seq", limit)
+                    )
+                ),
                 params,
             )
             rows = cursor.fetchall()
-        keys = ["seq", *(c.strip() for c in _COLUMNS.split(","))]
-        return [dict(zip(keys, _values(row), strict=True)) for row in rows]
+        return [_record(row) for row in rows]
 
     def _all_rows(self) -> Iterator[dict[str, Any]]:
         """Every row in seq order, a page at a time (a log of years does not fit in memory)."""
         after = -1
         while True:
-            page = self._rows(f"WHERE seq > {self._p}", (after,), f"LIMIT {_PAGE}")
+            page = self._rows("WHERE seq > ?", (after,), f"LIMIT {_PAGE}")
             yield from page
             if len(page) < _PAGE:
                 return
@@ -306,29 +299,28 @@ class AccessAudit:
         and `until` bound the time (`until` exclusive). Times are compared as
         stored: ISO 8601 in UTC, which sorts as text.
         """
-        p = self._p
         clauses: list[str] = []
         params: list[Any] = []
         if subject_ids is not None:
-            clauses.append(f"subject_id IN ({', '.join(p for _ in subject_ids) or 'NULL'})")
+            clauses.append(f"subject_id IN ({', '.join('?' for _ in subject_ids) or 'NULL'})")
             params.extend(subject_ids)
         for column, value in (
             ("actor_hsa_id", actor_hsa_id),
             ("actor_org_id", actor_org_id),
         ):
             if value is not None:
-                clauses.append(f"{column} = {p}")
+                clauses.append(f"{column} = ?")
                 params.append(value)
         if actor_organisation is not None:
             # A prefix compared as text, not LIKE: no wildcard in an id can widen it.
             prefix = f"{actor_organisation}-"
-            clauses.append(f"substr(actor_org_id, 1, length({p})) = {p}")
+            clauses.append("substr(actor_org_id, 1, length(?)) = ?")
             params.extend((prefix, prefix))
         if since is not None:
-            clauses.append(f"at >= {p}")
+            clauses.append("at >= ?")
             params.append(_stored_instant(since))
         if until is not None:
-            clauses.append(f"at < {p}")
+            clauses.append("at < ?")
             params.append(_stored_instant(until))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         return self._rows(where, tuple(params))
@@ -337,31 +329,28 @@ class AccessAudit:
         """The last record and the number of records (None for an empty log): what is
         anchored."""
         with self._datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+            cursor.execute(self._spell(_LAST))
             row = cursor.fetchone()
             if row is None:
                 return None
-            cursor.execute(f"SELECT COUNT(*) FROM {self._table}")  # noqa: S608
-            count = _values(cursor.fetchone())[0]
-        seq, digest = _values(row)
+            cursor.execute(self._spell("SELECT COUNT(*) FROM {access_audit}"))
+            count = row_values(cursor.fetchone())[0]
+        seq, digest = row_values(row)
         return Head(seq=int(seq), hash=digest, count=int(count))
 
     def holds(self, anchored: Head) -> bool:
         """Whether the table still has the anchored record with its hash, and as many
         records up to it."""
-        p = self._p
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT hash FROM {self._table} WHERE seq = {p}",  # noqa: S608
-                (anchored.seq,),
+                self._spell("SELECT hash FROM {access_audit} WHERE seq = ?"), (anchored.seq,)
             )
             row = cursor.fetchone()
             cursor.execute(
-                f"SELECT COUNT(*) FROM {self._table} WHERE seq <= {p}",  # noqa: S608
-                (anchored.seq,),
+                self._spell("SELECT COUNT(*) FROM {access_audit} WHERE seq <= ?"), (anchored.seq,)
             )
-            count = _values(cursor.fetchone())[0]
-        return row is not None and _values(row)[0] == anchored.hash and count == anchored.count
+            count = row_values(cursor.fetchone())[0]
+        return row is not None and row_values(row)[0] == anchored.hash and count == anchored.count
 
     def inspect(self, anchored: Head | None = None) -> Break | None:
         """None when the log is intact (and holds `anchored`, if given); else the first
@@ -418,13 +407,11 @@ class AccessAudit:
         not hold (:class:`LegacyChainBroken`). Gaps the database's counter left
         are closed, so the keyed log's sequence runs on from 1.
         """
-        p = self._p
         with self._datastore.transaction(commit=True) as cursor:
             if self._lock:
                 cursor.execute(self._lock)
-            cursor.execute(f"SELECT seq, {_COLUMNS} FROM {self._table} ORDER BY seq")  # noqa: S608
-            keys = ["seq", *(c.strip() for c in _COLUMNS.split(","))]
-            rows = [dict(zip(keys, _values(row), strict=True)) for row in cursor.fetchall()]
+            cursor.execute(self._spell("SELECT seq, {columns} FROM {access_audit} ORDER BY seq"))
+            rows = [_record(row) for row in cursor.fetchall()]
             if not rows or _keyed(self._key, rows[0]):
                 return 0
             previous = GENESIS
@@ -439,8 +426,10 @@ class AccessAudit:
                 current = chain(self._key, seq, previous, AccessRecord.from_row(row))
                 # Ascending, each to a number no larger than its own: never onto a taken one.
                 cursor.execute(
-                    f"UPDATE {self._table} SET seq = {p}, previous_hash = {p}, hash = {p} "  # noqa: S608
-                    f"WHERE seq = {p}",
+                    self._spell(
+                        "UPDATE {access_audit} SET seq = ?, previous_hash = ?, hash = ? "
+                        "WHERE seq = ?"
+                    ),
                     (seq, previous, current, row["seq"]),
                 )
                 previous = current
@@ -459,5 +448,6 @@ def _stored_instant(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
-def _values(row: Any) -> tuple[Any, ...]:
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+def _record(row: Any) -> dict[str, Any]:
+    """A row of ``seq, {columns}`` by column name."""
+    return dict(zip(_KEYS, row_values(row), strict=True))

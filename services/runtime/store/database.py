@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -25,6 +24,7 @@ from psycopg import sql
 
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.recorders import recorder_env
+from services.runtime.store.sql import row_values, sql_for
 
 
 def store_env(settings: RuntimeSettings, service: str) -> dict[str, str]:
@@ -119,31 +119,21 @@ class RelayPositions:
 
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         self._datastore = datastore
-        if isinstance(datastore, PostgresDatastore):
-            table = sql.Identifier(datastore.schema, "relay_position")
-            self._create: Any = sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (topic TEXT PRIMARY KEY, "
-                "sequence BIGINT NOT NULL, state TEXT NOT NULL)"
-            ).format(table)
-            self._select: Any = sql.SQL("SELECT sequence, state FROM {} WHERE topic = %s").format(
-                table
-            )
-            self._upsert: Any = sql.SQL(
-                "INSERT INTO {} (topic, sequence, state) VALUES (%s, %s, %s) "
-                "ON CONFLICT (topic) DO UPDATE SET sequence = EXCLUDED.sequence, "
-                "state = EXCLUDED.state"
-            ).format(table)
-        else:
-            self._create = (
-                "CREATE TABLE IF NOT EXISTS relay_position (topic TEXT PRIMARY KEY, "
-                "sequence INTEGER NOT NULL, state TEXT NOT NULL)"
-            )
-            self._select = "SELECT sequence, state FROM relay_position WHERE topic = ?"
-            self._upsert = (
-                "INSERT INTO relay_position (topic, sequence, state) VALUES (?, ?, ?) "
-                "ON CONFLICT (topic) DO UPDATE SET sequence = excluded.sequence, "
-                "state = excluded.state"
-            )
+        sql = sql_for(datastore)
+        self._create = sql.spell(
+            "CREATE TABLE IF NOT EXISTS {relay_position} (topic TEXT PRIMARY KEY, "
+            "sequence {bigint} NOT NULL, state TEXT NOT NULL)",
+            "relay_position",
+        )
+        self._select = sql.spell(
+            "SELECT sequence, state FROM {relay_position} WHERE topic = ?", "relay_position"
+        )
+        self._upsert = sql.spell(
+            "INSERT INTO {relay_position} (topic, sequence, state) VALUES (?, ?, ?) "
+            "ON CONFLICT (topic) DO UPDATE SET sequence = excluded.sequence, "
+            "state = excluded.state",
+            "relay_position",
+        )
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(self._create)
 
@@ -153,7 +143,7 @@ class RelayPositions:
             row = cursor.fetchone()
         if row is None:
             return RelayPosition()
-        sequence, state = (row["sequence"], row["state"]) if isinstance(row, dict) else row
+        sequence, state = row_values(row)
         decoded = json.loads(state)
         return RelayPosition(
             sequence=int(sequence),

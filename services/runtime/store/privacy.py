@@ -23,8 +23,8 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.postgres import PostgresDatastore
-from psycopg import sql
+
+from services.runtime.store.sql import row_values, sql_for
 
 ERASED = "[erased]"
 """What sealed personal data reads as once its subject has been erased."""
@@ -54,39 +54,26 @@ class SubjectKeys:
         """Called with the subject id after each erasure: every service's erasure (on
         request, on SubjectErased, by culling) ends here, so whatever else keeps a
         trace of the subject (remembered idempotent answers) is forgotten with it."""
-        if isinstance(datastore, PostgresDatastore):
-            table = sql.Identifier(datastore.schema, "subject_key")
-            self._create: Any = sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (subject_id TEXT PRIMARY KEY, "
-                "wrapped TEXT, created_at TEXT NOT NULL, erased_at TEXT)"
-            ).format(table)
-            self._select: Any = sql.SQL("SELECT wrapped FROM {} WHERE subject_id = %s").format(
-                table
-            )
-            self._insert: Any = sql.SQL(
-                "INSERT INTO {} (subject_id, wrapped, created_at) VALUES (%s, %s, %s) "
-                "ON CONFLICT (subject_id) DO NOTHING"
-            ).format(table)
-            self._erase: Any = sql.SQL(
-                "INSERT INTO {0} (subject_id, wrapped, created_at, erased_at) "
-                "VALUES (%s, NULL, %s, %s) ON CONFLICT (subject_id) "
-                "DO UPDATE SET wrapped = NULL, erased_at = EXCLUDED.erased_at"
-            ).format(table)
-        else:
-            self._create = (
-                "CREATE TABLE IF NOT EXISTS subject_key (subject_id TEXT PRIMARY KEY, "
-                "wrapped TEXT, created_at TEXT NOT NULL, erased_at TEXT)"
-            )
-            self._select = "SELECT wrapped FROM subject_key WHERE subject_id = ?"
-            self._insert = (
-                "INSERT INTO subject_key (subject_id, wrapped, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (subject_id) DO NOTHING"
-            )
-            self._erase = (
-                "INSERT INTO subject_key (subject_id, wrapped, created_at, erased_at) "
-                "VALUES (?, NULL, ?, ?) ON CONFLICT (subject_id) "
-                "DO UPDATE SET wrapped = NULL, erased_at = excluded.erased_at"
-            )
+        sql = sql_for(datastore)
+        self._create = sql.spell(
+            "CREATE TABLE IF NOT EXISTS {subject_key} (subject_id TEXT PRIMARY KEY, "
+            "wrapped TEXT, created_at TEXT NOT NULL, erased_at TEXT)",
+            "subject_key",
+        )
+        self._select = sql.spell(
+            "SELECT wrapped FROM {subject_key} WHERE subject_id = ?", "subject_key"
+        )
+        self._insert = sql.spell(
+            "INSERT INTO {subject_key} (subject_id, wrapped, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (subject_id) DO NOTHING",
+            "subject_key",
+        )
+        self._erase = sql.spell(
+            "INSERT INTO {subject_key} (subject_id, wrapped, created_at, erased_at) "
+            "VALUES (?, NULL, ?, ?) ON CONFLICT (subject_id) "
+            "DO UPDATE SET wrapped = NULL, erased_at = excluded.erased_at",
+            "subject_key",
+        )
         with datastore.transaction(commit=True) as cursor:
             cursor.execute(self._create)
 
@@ -133,7 +120,7 @@ class SubjectKeys:
             row = cursor.fetchone()
         if row is None:
             return False, None
-        wrapped = row["wrapped"] if isinstance(row, dict) else row[0]
+        (wrapped,) = row_values(row)
         return True, wrapped
 
     def _unwrap(self, subject_id: str, wrapped: str) -> bytes:

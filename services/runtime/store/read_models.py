@@ -5,7 +5,7 @@ deadlines, notices) instead of replaying aggregates. Such a read model:
 
 - lives in the service's own database (SQLite file or PostgreSQL schema),
   with the same statements for both: ``?`` placeholders and ``{name}`` for
-  its tables and indexes, spelled per database here;
+  its tables and indexes, spelled per database by services.runtime.store.sql;
 - records, with every change, the notification it reflects (eventsourcing
   tracking), in the same transaction;
 - is kept level with the service's own notification log by a `Follower`.
@@ -24,6 +24,8 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from services.runtime.store.sql import row_values, sql_for
+
 log = logging.getLogger(__name__)
 
 Operations = list[tuple[str, tuple[Any, ...]]]
@@ -39,9 +41,8 @@ def instant(us: int | None) -> datetime | None:
     return None if us is None else datetime.fromtimestamp(us / 1_000_000, UTC)
 
 
-def values(row: Any) -> tuple[Any, ...]:
-    """A row as a tuple, whichever row factory the database driver uses."""
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+values = row_values
+"""A row as a tuple (kept under this name for the read models that import it)."""
 
 
 class SqlReadModel(TrackingRecorder):
@@ -58,12 +59,9 @@ class SqlReadModel(TrackingRecorder):
     _insert_tracking: Any
 
     def sql(self, statement: str) -> str:
-        if isinstance(self.datastore, PostgresDatastore):
-            schema = self.datastore.schema
-            names = {name: f'"{schema}"."{name}"' for name in self.NAMES}
-            names |= {name: name for name in self.INDEXES}
-            return statement.format(**names).replace("?", "%s")
-        return statement.format(**{name: name for name in (*self.NAMES, *self.INDEXES)})
+        return sql_for(self.datastore).spell(
+            statement, *self.NAMES, **{name: name for name in self.INDEXES}
+        )
 
     def create_read_model(self) -> None:
         with self.datastore.transaction(commit=True) as cursor:
