@@ -26,9 +26,10 @@ from eventsourcing.projection import EventSourcedProjection
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
-from contracts import events_topic
+from contracts import OrgType, Role, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
+from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.messaging.kafka import ensure_topics, producer_options
 from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
@@ -85,19 +86,25 @@ class Figure:
         return self.rate / self.baseline if self.baseline else 0.0
 
 
+CONSENT_RECORDER = Actor(
+    "SE2120000001-S001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER
+)
+"""Who records the benchmark's consents: a party to each (C-3)."""
+
+
 def fill_consent_store(settings: RuntimeSettings, count: int) -> ConsentApplication:
     app = ConsentApplication(
         env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
     )
     for n in range(count):
         app.give_consent(
+            CONSENT_RECORDER,
             GiveConsent(
                 subject_id=f"{n:064x}",
                 purpose="red_thread_meeting",
                 parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
                 form="oral",
                 informed=True,
-                recorded_by="SE2321000016-P001",
                 valid_until=None,
             ),
             at=NOW,

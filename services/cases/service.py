@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.cases import UnitKind
 from services.cases.api import router
 from services.cases.application import CasesApplication
-from services.cases.domain import CaseRuleViolation, Unit, UnitDirectory
+from services.cases.domain import Unit, UnitDirectory
 from services.cases.translate import to_integration_event
-from services.runtime.http.problems import PROBLEM_TYPE_BASE, problem_response
 from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.messaging.consumer import TrackedTarget
 from services.runtime.service import Schedule, Service, subject_ids
@@ -74,22 +71,6 @@ class Settings(BaseSettings):
         return parse_units(self.units)
 
 
-async def _on_case_rule_violation(request: Request, exc: Exception) -> JSONResponse:
-    """A broken case rule as a problem that names the request field at fault."""
-    assert isinstance(exc, CaseRuleViolation)
-    return problem_response(
-        request,
-        status=exc.status,
-        title=exc.problem_title(),
-        detail=exc.message,
-        type=f"{PROBLEM_TYPE_BASE}/rule/{exc.rule}",
-        rule=exc.rule,
-        errors=[{"field": exc.field, "message": exc.message, "rule": exc.rule}]
-        if exc.field
-        else None,
-    )
-
-
 def build(
     runtime: RuntimeSettings | None = None,
     settings: Settings | None = None,
@@ -122,6 +103,5 @@ def build(
                 lambda: application.raise_due(clock.now()),
             )
         ],
-        exception_handlers={CaseRuleViolation: _on_case_rule_violation},
         state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )

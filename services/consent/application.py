@@ -41,6 +41,7 @@ from services.consent.domain import (
     readable_by,
     written_justification,
 )
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.rules import RuleViolation
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.application import OutboxApplication
@@ -71,13 +72,10 @@ class GiveConsent:
     parties: list[str]
     form: str
     informed: bool
-    recorded_by: str
     valid_until: date | None
     given_by: GivenBy = GivenBy.INDIVIDUAL
     guardian_name: str | None = None
     subject_birth_date: date | None = None
-    recording_unit: str | None = None
-    """The recording member of staff's organisation unit: it keeps reading the record (C-10)."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +83,13 @@ class RefuseConsent:
     subject_id: str
     purpose: str
     parties: list[str]
-    recorded_by: str
     informed: bool
-    recording_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeScope:
+    add: list[str]
+    remove: list[str]
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,7 @@ class DecideEmergencyDisclosure:
     subject_id: str
     parties: list[str]
     justification: str
-    decided_by: str
     valid_for: timedelta
-    recording_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,8 @@ class DecideUnbornChildDisclosure:
     subject_id: str
     parties: list[str]
     justification: str
-    decided_by: str
     valid_for: timedelta
     consent_sought: bool
-    recording_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,12 +118,6 @@ class Question:
     to_org: str
     purpose: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class Asker:
-    hsa_id: str
-    org_id: str
 
 
 class ConsentApplication(OutboxApplication, Application[UUID]):
@@ -157,8 +149,13 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         )
 
     # --- commands ---------------------------------------------------------------------
+    # Each takes the acting member of staff: the record names them and their unit, and
+    # whether their unit may act on *this* object is decided here, where it is loaded.
 
-    def give_consent(self, command: GiveConsent, *, at: datetime, today: date) -> UUID:
+    def give_consent(
+        self, actor: Actor, command: GiveConsent, *, at: datetime, today: date
+    ) -> UUID:
+        _require_scope(actor, command.parties)
         guardian = (command.guardian_name or "").strip()
         consent = Consent.give(
             subject_id=command.subject_id,
@@ -166,7 +163,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             parties=command.parties,
             form=command.form,
             informed=command.informed,
-            recorded_by=command.recorded_by,
+            recorded_by=actor.hsa_id,
             given_at=at,
             valid_until=command.valid_until,
             today=today,
@@ -174,85 +171,84 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             # A guardian's name is personal data: stored sealed to the subject.
             guardian_name=self.sealer.seal(command.subject_id, guardian) if guardian else None,
             subject_birth_date=command.subject_birth_date,
-            recording_unit=command.recording_unit,
+            # The recording unit keeps reading the record (C-10).
+            recording_unit=actor.org_id,
         )
         self.save(consent)
         return consent.id
 
-    def refuse_consent(self, command: RefuseConsent, *, at: datetime) -> UUID:
+    def refuse_consent(self, actor: Actor, command: RefuseConsent, *, at: datetime) -> UUID:
+        _require_scope(actor, command.parties)
         refusal = ConsentRefusal.record(
             subject_id=command.subject_id,
             purpose=command.purpose,
             parties=command.parties,
             refused_at=at,
-            recorded_by=command.recorded_by,
+            recorded_by=actor.hsa_id,
             informed=command.informed,
-            recording_unit=command.recording_unit,
+            recording_unit=actor.org_id,
         )
         self.save(refusal)
         return refusal.id
 
     def change_scope(
-        self,
-        consent_id: UUID,
-        *,
-        add: list[str],
-        remove: list[str],
-        recorded_by: str,
-        at: datetime,
+        self, actor: Actor, consent_id: UUID, command: ChangeScope, *, at: datetime
     ) -> Consent:
-        consent = self.get_consent(consent_id)
-        consent.change_scope(add=add, remove=remove, at=at, recorded_by=recorded_by)
+        consent = self._consent_in_scope(actor, consent_id)
+        consent.change_scope(
+            add=command.add, remove=command.remove, at=at, recorded_by=actor.hsa_id
+        )
         self.save(consent)
         return consent
 
-    def withdraw_consent(self, consent_id: UUID, *, recorded_by: str, at: datetime) -> None:
-        consent = self.get_consent(consent_id)
-        consent.withdraw(at=at, recorded_by=recorded_by)
+    def withdraw_consent(self, actor: Actor, consent_id: UUID, *, at: datetime) -> Consent:
+        consent = self._consent_in_scope(actor, consent_id)
+        consent.withdraw(at=at, recorded_by=actor.hsa_id)
         self.save(consent)
+        return consent
 
     def decide_emergency_disclosure(
-        self, command: DecideEmergencyDisclosure, *, at: datetime
+        self, actor: Actor, command: DecideEmergencyDisclosure, *, at: datetime
     ) -> UUID:
+        _require_scope(actor, command.parties)
         text = written_justification(command.justification, EmergencyDisclosureInvalid)
         disclosure = EmergencyDisclosure.decide(
             subject_id=command.subject_id,
             parties=command.parties,
             justification=self.sealer.seal(command.subject_id, text),
-            decided_by=command.decided_by,
+            decided_by=actor.hsa_id,
             decided_at=at,
             valid_for=command.valid_for,
             longest=self.longest_emergency_disclosure,
-            recording_unit=command.recording_unit,
+            recording_unit=actor.org_id,
         )
         self.save(disclosure)
         return disclosure.id
 
     def decide_unborn_child_disclosure(
-        self, command: DecideUnbornChildDisclosure, *, at: datetime
+        self, actor: Actor, command: DecideUnbornChildDisclosure, *, at: datetime
     ) -> UUID:
+        _require_scope(actor, command.parties)
         text = written_justification(command.justification, UnbornChildDisclosureInvalid)
         disclosure = UnbornChildDisclosure.decide(
             subject_id=command.subject_id,
             parties=command.parties,
             justification=self.sealer.seal(command.subject_id, text),
-            decided_by=command.decided_by,
+            decided_by=actor.hsa_id,
             decided_at=at,
             valid_for=command.valid_for,
             longest=self.longest_unborn_child_disclosure,
             consent_sought=command.consent_sought,
-            recording_unit=command.recording_unit,
+            recording_unit=actor.org_id,
         )
         self.save(disclosure)
         return disclosure.id
 
-    def erase_subject(
-        self, subject_id: str, *, erased_by: str, erased_for: str, at: datetime
-    ) -> UUID:
+    def erase_subject(self, actor: Actor, subject_id: str, *, at: datetime) -> UUID:
         """Destroy the subject's personal data here and tell everyone (SubjectErased).
 
-        Only an administrator of the configured platform unit (`erased_for` is the
-        unit they act for) erases, and only someone the platform has seen: the
+        Only an administrator of the configured platform unit (the unit they act
+        for) erases, and only someone the platform has seen: the
         activity that culling follows (own records and every other service's
         events) is what "seen" means. An unknown id would otherwise be erased in
         advance, everywhere, for whoever it turns out to be.
@@ -260,7 +256,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         The key goes first: if recording the fact then fails, a retry finds
         the data already unreadable and records it.
         """
-        if not may_erase(erased_for, self.erasure_unit):
+        if not may_erase(actor.org_id, self.erasure_unit):
             raise ErasureNotPermitted(
                 "erasure is for the administrators of the platform unit "
                 f"SAMVERKAN_CONSENT_ERASURE_UNIT names ({self.erasure_unit})"
@@ -271,7 +267,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         if self.activity.last_activity(subject_id) is None:
             raise UnknownSubject(f"no individual with subject id {subject_id} is known here")
         self.sealer.erase(subject_id, at)
-        erasure = SubjectErasure.on_request(subject_id=subject_id, at=at, erased_by=erased_by)
+        erasure = SubjectErasure.on_request(subject_id=subject_id, at=at, erased_by=actor.hsa_id)
         self.save(erasure)
         return erasure.id
 
@@ -332,33 +328,44 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
 
     # --- queries ----------------------------------------------------------------------
 
-    def get_consent(self, consent_id: UUID) -> Consent:
+    def _consent(self, consent_id: UUID) -> Consent:
         consent = self.find(consent_id, Consent)
         if consent is None:
             raise UnknownConsent(f"no consent {consent_id}")
         return consent
 
-    def read_consent(self, consent_id: UUID, *, unit: str) -> Consent:
+    def _consent_in_scope(self, actor: Actor, consent_id: UUID) -> Consent:
+        """A consent the actor's unit may act on: one in its scope (C-3), loaded once for
+        the check and the change."""
+        consent = self._consent(consent_id)
+        _require_scope(actor, consent.parties)
+        return consent
+
+    def read_consent(self, actor: Actor, consent_id: UUID) -> Consent:
         """One consent, for a unit that may read it (C-10)."""
-        consent = self.get_consent(consent_id)
-        if not readable_by(consent, unit):
+        consent = self._consent(consent_id)
+        if not readable_by(consent, actor.org_id):
             raise RecordNotReadable(_NOT_READABLE)
         return consent
 
-    def decide(self, question: Question, *, asked_by: Asker, asked_at: datetime) -> Decision:
+    def decide(self, actor: Actor, question: Question, *, asked_at: datetime) -> Decision:
         """C-9: answer from the read model, once the question is in the decision log."""
-        decision, logged = self.ask(question, asked_by=asked_by, asked_at=asked_at)
+        decision, logged = self.ask(actor, question, asked_at=asked_at)
         logged.result(10)
         return decision
 
     def ask(
-        self, question: Question, *, asked_by: Asker, asked_at: datetime
+        self, actor: Actor, question: Question, *, asked_at: datetime
     ) -> tuple[Decision, Future[None]]:
         """The answer, and a future that completes when it is logged for audit.
 
-        The answer must not be given before the future completes; callers
-        that cannot block a thread await it instead.
+        The answer must not be given before the future completes. Only a unit that
+        is one of the two is answered (C-9): ask only about sharing your own
+        organisation unit takes part in.
         """
+        require_party(
+            actor, (question.from_org, question.to_org), what="the sharing asked about", rule="C-9"
+        )
         if question.from_org == question.to_org:
             raise DecisionQuestionInvalid("from_org and to_org must be different organisations")
         self._follower.catch_up()
@@ -375,8 +382,8 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         logged = self._decision_log.submit(
             AskedDecision(
                 asked_at=asked_at,
-                asked_by=asked_by.hsa_id,
-                asked_by_org=asked_by.org_id,
+                asked_by=actor.hsa_id,
+                asked_by_org=actor.org_id,
                 subject_id=question.subject_id,
                 from_org=question.from_org,
                 to_org=question.to_org,
@@ -386,14 +393,6 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             )
         )
         return decision, logged
-
-    def answers_in_place(self) -> bool:
-        """True when `ask` will only read a local SQLite file: microseconds, no network.
-
-        Then the HTTP layer may call it on the event loop and skip the thread
-        pool; otherwise (PostgreSQL, or a catch-up pending) it must not.
-        """
-        return self._follower.level_in_process()
 
     def readable_records(self, subject_id: str, *, unit: str) -> list[UUID]:
         """C-10, decided here for every read about a person: the ids of the consents,
@@ -411,19 +410,20 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             raise RecordNotReadable(_NONE_READABLE)
         return readable + erasures
 
-    def history(self, subject_id: str, *, unit: str) -> list[Any]:
-        """The consent events about one individual that `unit` may read (C-10), in the
-        order they happened."""
+    def history(self, actor: Actor, subject_id: str) -> list[Any]:
+        """The consent events about one individual that the actor's unit may read (C-10),
+        in the order they happened."""
         events = [
             event
-            for aggregate_id in self.readable_records(subject_id, unit=unit)
+            for aggregate_id in self.readable_records(subject_id, unit=actor.org_id)
             for event in self.events.get(aggregate_id)
         ]
         return sorted(events, key=lambda e: (e.timestamp, e.originator_version))
 
-    def decisions_about(self, subject_id: str, *, unit: str) -> list[dict[str, Any]]:
-        """The decision log for one individual, as far as `unit` asked or was asked about
-        (C-9, C-10): another unit's question is its own business."""
+    def decisions_about(self, actor: Actor, subject_id: str) -> list[dict[str, Any]]:
+        """The decision log for one individual, as far as the actor's unit asked or was
+        asked about (C-9, C-10): another unit's question is its own business."""
+        unit = actor.org_id
         self._follower.catch_up()
         entries = [
             entry
@@ -433,3 +433,8 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         if not entries:
             self.readable_records(subject_id, unit=unit)  # refused unless party to a record
         return entries
+
+
+def _require_scope(actor: Actor, parties: list[str] | tuple[str, ...]) -> None:
+    """Staff act on, and record, only what their own organisation unit takes part in (C-3)."""
+    require_party(actor, parties, what="this consent's scope", rule="C-3")

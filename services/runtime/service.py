@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -26,8 +26,7 @@ from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter
@@ -77,8 +76,6 @@ class Schedule:
     run: Callable[[], object]
 
 
-ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
-
 SERVICES_GROUP = "samverkan.services"
 """The entry point group naming each service's composition root module (pyproject.toml)."""
 
@@ -106,7 +103,6 @@ class Service:
     schedules: Sequence[Schedule] = ()
     projections: Mapping[str, RebuildableProjection] = field(default_factory=dict)
     """Derived data ``samverkan rebuild <name>`` can build again from the topics."""
-    exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     """Shared with the routes as ``request.app.state``."""
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
@@ -347,8 +343,6 @@ def http_app(service: Service) -> FastAPI:
     http.include_router(operations_router(registry, checks))
     for router in service.routers:
         http.include_router(router)
-    for error, handler in service.exception_handlers.items():
-        http.add_exception_handler(error, handler)
     http.state.token_verifier = token_verifier(settings)
     http.state.access_audit = access_audit
     http.state.audit_anchoring = audit_anchoring

@@ -23,6 +23,7 @@ from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import ServiceProcess, read_topic, wait_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -31,13 +32,13 @@ LEASE_SECONDS = 3.0
 
 def give(app: ConsentApplication, n: int) -> None:
     app.give_consent(
+        CONSENT_RECORDER,
         GiveConsent(
             subject_id=f"{n:064x}",
             purpose="sip",
             parties=["SE2120000001-SOC1", "SE2321000016-HC01"],
             form="oral",
             informed=True,
-            recorded_by="SE2321000016-K001",
             valid_until=None,
         ),
         at=NOW,

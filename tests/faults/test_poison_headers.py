@@ -17,6 +17,7 @@ from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import drain_relay, eventually, produce_raw, read_topic, running_consumer
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -24,13 +25,13 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 def give(consent: ConsentApplication, subject_id: str) -> None:
     consent.give_consent(
+        CONSENT_RECORDER,
         GiveConsent(
             subject_id=subject_id,
             purpose="red_thread_meeting",
             parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
             form="written",
             informed=True,
-            recorded_by="SE2321000016-P001",
             valid_until=None,
         ),
         at=NOW,

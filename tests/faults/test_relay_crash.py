@@ -24,6 +24,7 @@ from tests.support import (
     running_consumer,
     settings_env,
 )
+from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SUBJECTS = [f"{n:064x}" for n in range(1, 6)]
@@ -38,13 +39,13 @@ async def test_relay_killed_before_recording_republishes_and_the_effect_happens_
     )
     for subject_id in SUBJECTS:
         consent.give_consent(
+            CONSENT_RECORDER,
             GiveConsent(
                 subject_id=subject_id,
                 purpose="red_thread_meeting",
                 parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
                 form="written",
                 informed=True,
-                recorded_by="SE2321000016-P001",
                 valid_until=None,
             ),
             at=NOW,

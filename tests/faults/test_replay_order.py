@@ -32,6 +32,7 @@ from services.runtime.ops.cli import app
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import drain_relay, eventually, produce_raw, read_topic
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -58,7 +59,8 @@ def cases_store(settings: RuntimeSettings) -> Iterator[CasesApplication]:
 
 def give(consent: ConsentApplication, subject_id: str) -> UUID:
     return consent.give_consent(
-        GiveConsent(subject_id, PURPOSE, PARTIES, "written", True, "SE2321000016-P001", None),
+        CONSENT_RECORDER,
+        GiveConsent(subject_id, PURPOSE, PARTIES, "written", True, None),
         at=NOW,
         today=NOW.date(),
     )
@@ -120,7 +122,7 @@ def test_replaying_a_given_consent_after_its_withdrawal_is_refused(env: RuntimeS
         env=store_env(env, "consent"), longest_emergency_disclosure=timedelta(hours=72)
     )
     consent_id = give(consent, subject_id)
-    consent.withdraw_consent(consent_id, recorded_by="SE2321000016-P001", at=NOW)
+    consent.withdraw_consent(CONSENT_RECORDER, consent_id, at=NOW)
     asyncio.run(drain_relay(consent, env, events_topic("consent", prefix=env.topic_prefix)))
     consent.close()
 

@@ -24,6 +24,7 @@ from services.runtime.messaging.partitioning import partition_index
 from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import drain_relay, eventually, metric_value, read_topic, running_consumer
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -41,13 +42,13 @@ async def test_republish_onto_a_wider_topic_keeps_partitions_and_nothing_applies
     )
     for subject_id in SUBJECTS:
         consent.give_consent(
+            CONSENT_RECORDER,
             GiveConsent(
                 subject_id=subject_id,
                 purpose="red_thread_meeting",
                 parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
                 form="written",
                 informed=True,
-                recorded_by="SE2321000016-P001",
                 valid_until=None,
             ),
             at=NOW,

@@ -19,6 +19,7 @@ from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.messaging.partitioning import partition_index
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import drain_relay, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -35,13 +36,13 @@ async def test_keys_stay_on_the_catalogued_partitions_whatever_the_topic_has(
     )
     for n in range(1, 25):
         consent.give_consent(
+            CONSENT_RECORDER,
             GiveConsent(
                 subject_id=f"{n:064x}",
                 purpose="red_thread_meeting",
                 parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
                 form="written",
                 informed=True,
-                recorded_by="SE2321000016-P001",
                 valid_until=None,
             ),
             at=NOW,

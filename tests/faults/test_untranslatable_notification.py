@@ -31,6 +31,7 @@ from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions, store_env
 from tests.support import PG_URL, eventually, metric_value, read_topic, running_consumer
+from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 SUBJECTS = [f"{n:064x}" for n in range(1, 9)]
@@ -40,13 +41,13 @@ BROKEN = SUBJECTS[2]
 
 def give(consent: ConsentApplication, subject_id: str) -> None:
     consent.give_consent(
+        CONSENT_RECORDER,
         GiveConsent(
             subject_id=subject_id,
             purpose="red_thread_meeting",
             parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
             form="written",
             informed=True,
-            recorded_by="SE2321000016-P001",
             valid_until=None,
         ),
         at=NOW,

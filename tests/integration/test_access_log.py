@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from contracts import OrgType, Role
 from services.runtime.http.access_log import FOLLOW_UP
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import SubjectIdFactory, parse_personnummer
 from services.runtime.messaging.embedded_broker import free_port
 from services.runtime.settings import RuntimeSettings

@@ -34,13 +34,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.permissions import (
     ACCESS_LOG,
     NOT_PERMITTED,
     RoutePermission,
     route_permissions,
 )
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import MovableClock, service_app
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from contracts import OrgType, Purpose, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
 from tests.integration.test_cases_api import (
     ADULT,

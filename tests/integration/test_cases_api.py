@@ -28,7 +28,7 @@ from contracts import (
 )
 from services.cases.application import CasesApplication
 from services.cases.domain import ChildWelfareReport
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import HEALTH, POLICE, MovableClock, auth, made_up_personnummer, service_app
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from contracts import OrgType, Role
 from services.consent.api import router
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import HEALTH, SOCIAL, ServiceProcess, call, made_up_personnummer
 
 # The municipality's administrator: an administrator follows up their own organisation's staff.

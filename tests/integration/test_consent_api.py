@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import (
     HEALTH,
     POLICE,

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from contracts import CaseOpened, ErasureReason, SubjectErasedV2
-from services.consent.application import ConsentApplication, GiveConsent
+from contracts import CaseOpened, ErasureReason, OrgType, Role, SubjectErasedV2
+from services.consent.application import ChangeScope, ConsentApplication, GiveConsent
 from services.consent.culling import UpstreamActivity
 from services.consent.domain import ErasureNotPermitted, GivenBy, SubjectErasure, UnknownSubject
 from services.consent.translate import to_integration_event
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED
@@ -50,6 +51,10 @@ def application(
     application.close()
 
 
+def staff_at(org_id: str) -> Actor:
+    return Actor(STAFF, org_id, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+
+
 def give(app: ConsentApplication, subject_id: str, at: datetime) -> Any:
     command = GiveConsent(
         subject_id=subject_id,
@@ -57,13 +62,12 @@ def give(app: ConsentApplication, subject_id: str, at: datetime) -> Any:
         parties=[SOCIAL, HEALTH],
         form="written",
         informed=True,
-        recorded_by=STAFF,
         valid_until=None,
         given_by=GivenBy.GUARDIAN,
         guardian_name="Vera Testsson",
         subject_birth_date=date(2020, 5, 5),  # a child: the guardian consents (C-1)
     )
-    return app.give_consent(command, at=at, today=at.date())
+    return app.give_consent(staff_at(SOCIAL), command, at=at, today=at.date())
 
 
 def case_opened_upstream(app: ConsentApplication, clock: MovableClock, subject_id: str) -> None:
@@ -97,7 +101,7 @@ def test_gallring_an_individual_idle_for_the_retention_is_culled_and_no_one_soon
     anniversary = datetime(2032, 1, 15, 8, 0, tzinfo=UTC)
     assert application.cull_due(anniversary, retention_years=YEARS) == [IDLE]
 
-    consent = application.get_consent(consent_id)
+    consent = application.read_consent(staff_at(SOCIAL), consent_id)
     assert application.unseal(IDLE, consent.guardian_name) == ERASED
     assert consent.purpose == "sip"  # the facts stay
     [culled] = erasures(application)
@@ -119,7 +123,7 @@ def test_gallring_a_change_to_a_consent_is_activity_its_expiry_is_not(
     consent_id = give(application, IDLE, T0)
     changed_at = T0 + timedelta(days=2 * 365)
     application.change_scope(
-        consent_id, add=["SE2321000016-PSY1"], remove=[], recorded_by=STAFF, at=changed_at
+        staff_at(SOCIAL), consent_id, ChangeScope(["SE2321000016-PSY1"], []), at=changed_at
     )
     assert application.activity.last_activity(IDLE) is None  # caught up when culling runs
     assert application.cull_due(T0 + timedelta(days=6 * 365), retention_years=YEARS) == []
@@ -133,7 +137,9 @@ def test_gallring_off_and_after_an_erasure_on_request(application: ConsentApplic
     assert application.cull_due(later, retention_years=0) == []  # 0: culling off
 
     application.erase_subject(
-        BUSY, erased_by="SE2321000016-A001", erased_for=ERASURE_UNIT, at=T0 + timedelta(days=1)
+        Actor("SE2321000016-A001", ERASURE_UNIT, OrgType.SOCIAL_SERVICES, Role.ADMIN),
+        BUSY,
+        at=T0 + timedelta(days=1),
     )
     assert application.cull_due(later, retention_years=YEARS) == [IDLE]
     reasons = {e.subject_id: (e.reason, e.erased_by) for e in erasures(application)}
@@ -166,10 +172,16 @@ def test_erasure_on_request_needs_the_platform_unit_and_someone_the_platform_has
     at = T0 + timedelta(days=1)
     give(application, BUSY, T0)
     with pytest.raises(ErasureNotPermitted):
-        application.erase_subject(BUSY, erased_by=STAFF, erased_for=SOCIAL, at=at)
+        application.erase_subject(
+            Actor(STAFF, SOCIAL, OrgType.SOCIAL_SERVICES, Role.ADMIN), BUSY, at=at
+        )
     with pytest.raises(UnknownSubject):
-        application.erase_subject(IDLE, erased_by=STAFF, erased_for=ERASURE_UNIT, at=at)
+        application.erase_subject(
+            Actor(STAFF, ERASURE_UNIT, OrgType.SOCIAL_SERVICES, Role.ADMIN), IDLE, at=at
+        )
     assert erasures(application) == []
     case_opened_upstream(application, MovableClock(T0), IDLE)
-    application.erase_subject(IDLE, erased_by=STAFF, erased_for=ERASURE_UNIT, at=at)
+    application.erase_subject(
+        Actor(STAFF, ERASURE_UNIT, OrgType.SOCIAL_SERVICES, Role.ADMIN), IDLE, at=at
+    )
     assert [e.subject_id for e in erasures(application)] == [IDLE]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from contracts import OrgType, Role, events_topic
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.privacy import ERASED
 from tests.support import (
     HEALTH,

@@ -19,7 +19,7 @@ import pytest
 from contracts import OrgType, Role
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit
 from tests.support import (

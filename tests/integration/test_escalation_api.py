@@ -14,8 +14,8 @@ import pytest
 
 from contracts import OrgType, Role, decode, events_topic
 from services.escalation.service import Settings as EscalationSettings
-from services.runtime.http.auth import Actor
 from services.runtime.http.problems import PROBLEM_JSON
+from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (

@@ -29,6 +29,7 @@ from tests.support import (
     read_topic,
     running_consumer,
 )
+from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PARTIES = ["SE2321000016-POL1", "SE2120000001-SOC1"]
@@ -57,13 +58,13 @@ def consent_app(settings: RuntimeSettings) -> ConsentApplication:
 
 def give(app: ConsentApplication, subject_id: str) -> UUID:
     return app.give_consent(
+        CONSENT_RECORDER,
         GiveConsent(
             subject_id=subject_id,
             purpose="red_thread_meeting",
             parties=PARTIES,
             form="oral",
             informed=True,
-            recorded_by="SE2321000016-P001",
             valid_until=None,
         ),
         at=NOW,
@@ -76,7 +77,7 @@ async def test_relay_publishes_every_public_event_in_store_order(
 ) -> None:
     app = consent_app(settings)
     ids = [give(app, subject(n % 4)) for n in range(12)]
-    app.withdraw_consent(ids[0], recorded_by="SE2321000016-P001", at=NOW)
+    app.withdraw_consent(CONSENT_RECORDER, ids[0], at=NOW)
     topic = events_topic("consent", prefix=settings.topic_prefix)
 
     relay = await drain_relay(app, settings, topic)
@@ -119,7 +120,7 @@ async def test_c4_consumer_applies_consent_events_into_its_own_view(
     consent = consent_app(settings)
     escalation = EscalationApplication(env=store_env(settings, "escalation"))
     consent_id = give(consent, subject(7))
-    consent.withdraw_consent(consent_id, recorded_by="SE2321000016-P001", at=NOW)
+    consent.withdraw_consent(CONSENT_RECORDER, consent_id, at=NOW)
     await drain_relay(consent, settings, events_topic("consent", prefix=settings.topic_prefix))
 
     async with running_consumer(settings, escalation, ["consent"], "escalation"):

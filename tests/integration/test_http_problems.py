@@ -18,8 +18,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.problems import PROBLEM_JSON
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.settings import RuntimeSettings
 from tests.support import (

@@ -31,8 +31,9 @@ from schemathesis.config import SchemathesisConfig
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, Actor, DevelopmentSigner
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.permissions import route_permissions
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import service_app
 

@@ -17,6 +17,7 @@ from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.store.database import store_env
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import drain_relay, produce_raw
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -41,13 +42,13 @@ async def test_outbox_shows_what_is_not_yet_published(env: RuntimeSettings) -> N
         env=store_env(env, "consent"), longest_emergency_disclosure=timedelta(hours=1)
     )
     consent.give_consent(
+        CONSENT_RECORDER,
         GiveConsent(
             "ab" * 32,
             "sip",
             ["SE2120000001-SOC1", "SE2321000016-HC01"],
             "oral",
             True,
-            "SE2321000016-K001",
             None,
         ),
         at=NOW,

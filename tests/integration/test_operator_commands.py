@@ -23,7 +23,7 @@ from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_top
 from services.consent.application import ConsentApplication, GiveConsent
 from services.reporting.rebuild import statistics as statistics_projection
 from services.reporting.statistics import CONSENTS_GIVEN, Row, statistics_view
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.rebuild import LogIncomplete, rebuild
 from services.runtime.ops.cli import app
@@ -45,6 +45,7 @@ from tests.support import (
     token,
     wait_for,
 )
+from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
@@ -84,13 +85,13 @@ def _consents(settings: RuntimeSettings, count: int) -> None:
     )
     for n in range(count):
         consent.give_consent(
+            CONSENT_RECORDER,
             GiveConsent(
                 f"{n:02x}" * 32,
                 "sip",
                 ["SE2120000001-SOC1", "SE2321000016-HC01"],
                 "oral",
                 True,
-                "SE2321000016-K001",
                 None,
             ),
             at=NOW,

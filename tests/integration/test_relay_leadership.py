@@ -18,19 +18,20 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions, store_env
 from services.runtime.store.leadership import AdvisoryLockLeadership, leadership_for
 from tests.support import PG_URL, eventually, read_topic
+from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def give(app: ConsentApplication, n: int) -> None:
     app.give_consent(
+        CONSENT_RECORDER,
         GiveConsent(
             subject_id=f"{n:064x}",
             purpose="sip",
             parties=["SE2120000001-SOC1", "SE2321000016-HC01"],
             form="oral",
             informed=True,
-            recorded_by="SE2321000016-K001",
             valid_until=None,
         ),
         at=NOW,

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit
 from tests.integration.test_reporting_service import deviation_body

@@ -19,7 +19,7 @@ from contracts import (
     events_topic,
 )
 from services.reporting.api import router
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings

@@ -37,7 +37,7 @@ from contracts.cases import (
 )
 from contracts.vocabulary import TargetGroup
 from services.cases.service import Settings
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     InProcessService,

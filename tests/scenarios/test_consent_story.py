@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from services.consent.service import Settings as ConsentSettings
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,

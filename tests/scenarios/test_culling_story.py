@@ -25,7 +25,7 @@ import pytest
 from contracts import OrgType, Role, SubjectErasedV2, decode, events_topic
 from services.consent.application import ConsentApplication
 from services.consent.service import Settings as ConsentSettings
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
 from tests.support import (

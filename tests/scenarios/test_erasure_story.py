@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from contracts import SERVICES, OrgType, Role, dlq_topic, events_topic
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.privacy import ERASED
 from tests.support import (
     HEALTH,

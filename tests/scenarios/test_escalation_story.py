@@ -22,7 +22,7 @@ import pytest
 from contracts import IntegrationEvent, decode, events_topic
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessRecord, unkeyed_chain
 from tests.support import PG_URL, ROOT, ServiceProcess, settings_env

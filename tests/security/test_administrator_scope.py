@@ -18,7 +18,7 @@ import pytest
 
 from contracts import SERVICES, OrgType, Role
 from services.runtime.http.access_log import FOLLOW_UP
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import ServiceProcess
 
 # One worker starts the module's platform once (make test runs --dist loadgroup).

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.settings import RuntimeSettings
 from tests.support import HEALTH, POLICE, ServiceProcess, made_up_personnummer, wait_for

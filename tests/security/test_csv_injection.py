@@ -16,7 +16,7 @@ import io
 from typing import Any
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import HEALTH, SOCIAL
 
 SOCIAL_MANAGER = Actor(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contracts import OrgType, Role, events_topic
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import (
     SOCIAL,
     ServiceProcess,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import (
     COORDINATOR,
     HEALTH,

@@ -19,7 +19,7 @@ import httpx
 
 from contracts import OrgType, Role
 from services.escalation.application import EscalationApplication
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED
 from tests.support import ServiceProcess

@@ -53,7 +53,7 @@ import httpx
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,

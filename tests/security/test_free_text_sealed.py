@@ -21,7 +21,7 @@ from uuid import uuid4
 
 from contracts import OrgType, Role, SubjectErasedV2, encode, events_topic
 from contracts.consent import ErasureReason
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
 from tests.support import HEALTH, SOCIAL, TEST_PERSONNUMMER, produce_raw, wait_for

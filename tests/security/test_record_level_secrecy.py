@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 from tests.support import (
     COORDINATOR,
     HEALTH,

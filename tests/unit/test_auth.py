@@ -20,7 +20,6 @@ from contracts.vocabulary import OrgType, Role
 from services.runtime.http.auth import (
     DEV_AUDIENCE,
     DEV_ISSUER,
-    Actor,
     AuthenticationError,
     CurrentActor,
     DevelopmentSigner,
@@ -28,6 +27,7 @@ from services.runtime.http.auth import (
     identity_provider_url_problem,
 )
 from services.runtime.http.problems import install_problem_handlers
+from services.runtime.kernel.actor import Actor
 from services.runtime.ops.token_cli import app as token_cli
 
 ACTOR = Actor(

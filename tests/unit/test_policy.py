@@ -11,13 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import (
-    DEV_AUDIENCE,
-    DEV_ISSUER,
-    Actor,
-    DevelopmentSigner,
-    TokenVerifier,
-)
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner, TokenVerifier
 from services.runtime.http.permissions import (
     NOT_PERMITTED,
     STAFF,
@@ -25,10 +19,10 @@ from services.runtime.http.permissions import (
     Requirement,
     organisation_of,
     permit,
-    require_party,
     route_permissions,
 )
-from services.runtime.http.problems import Problem, install_problem_handlers
+from services.runtime.http.problems import install_problem_handlers
+from services.runtime.kernel.actor import Actor, NotAParty, require_party
 
 POLICE = Actor("SE2321000016-P001", "SE2321000016-POL1", OrgType.POLICE, Role.FIRST_RESPONDER)
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.POLICE, Role.ADMIN)
@@ -60,10 +54,10 @@ def test_a_permission_that_allows_no_one_and_an_unknown_action_are_refused_at_im
 
 def test_require_party_refuses_a_unit_outside_the_parties_naming_the_rule() -> None:
     require_party(POLICE, ["SE2321000016-POL1"], what="this red thread", rule="E-3")
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(NotAParty) as refused:
         require_party(SOCIAL, ["SE2321000016-POL1"], what="this red thread", rule="E-3")
     assert (refused.value.status, refused.value.rule) == (403, "E-3")
-    assert "this red thread" in refused.value.detail
+    assert "this red thread" in refused.value.message
 
 
 def test_the_dependency_refuses_with_403_naming_the_rule_and_the_route_table_shows_it() -> None:

@@ -23,7 +23,6 @@ from services.cases.api.common import D6, application, audit_change, now, requir
 from services.cases.application import RegisterReport
 from services.cases.domain import Case, Need
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -32,8 +31,8 @@ from services.runtime.http.identification import (
     identify,
     subject_id_for,
 )
-from services.runtime.http.permissions import require_party
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from services.cases.api.cases import MunicipalityCode
 from services.cases.api.common import application, audit_change, now
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import PERSONAL_DATA, Personnummer, RequestModel, identify
+from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 

@@ -9,9 +9,8 @@ from fastapi import Request
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Case
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import audit_access
-from services.runtime.http.permissions import require_party
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.store.audit import Action
 
 D6: dict[str, Any] = {"x-rule": "D-6"}

@@ -12,7 +12,6 @@ from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -20,6 +19,7 @@ from services.runtime.http.identification import (
     audit_access,
     subject_id_for,
 )
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()

@@ -19,10 +19,9 @@ from services.cases.api.cases import CaseView, changed_case
 from services.cases.api.common import application, now
 from services.cases.domain import HandoverContent
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_access
-from services.runtime.http.permissions import require_party
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor, require_party
 
 router = APIRouter()
 

@@ -17,10 +17,9 @@ from services.cases.api.common import application, audit_change, now
 from services.cases.domain import Meeting, Occasion
 from services.cases.invitations import invitation
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_access
-from services.runtime.http.permissions import require_party
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.store.audit import Action
 
 router = APIRouter()

@@ -27,7 +27,6 @@ from services.cases.api.common import D6, application, audit_change, now
 from services.cases.application import RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -35,7 +34,7 @@ from services.runtime.http.identification import (
     audit_access,
     identify,
 )
-from services.runtime.http.permissions import require_party
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.store.privacy import ERASED
 
 router = APIRouter()

@@ -20,7 +20,6 @@ from services.cases.api.common import application, audit_change, now
 from services.cases.application import CasesApplication, EstablishSip, ProposeSip
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -28,7 +27,7 @@ from services.runtime.http.identification import (
     audit_access,
     identify,
 )
-from services.runtime.http.permissions import require_party
+from services.runtime.kernel.actor import Actor, require_party
 
 router = APIRouter()
 

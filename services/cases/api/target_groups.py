@@ -19,8 +19,8 @@ from contracts.vocabulary import TargetGroup
 from services.cases.api.common import D6, application, audit_change, now
 from services.cases.domain import Case
 from services.cases.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel
+from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 

@@ -16,8 +16,7 @@ class CaseRuleViolation(RuleViolation):
     status = 422
 
     def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
-        super().__init__(f"{field}: {message}" if field else message, rule=rule)
-        self.field = field
+        super().__init__(f"{field}: {message}" if field else message, rule=rule, field=field)
 
 
 class UnknownUnit(CaseRuleViolation):

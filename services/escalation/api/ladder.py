@@ -28,7 +28,6 @@ from services.escalation.application import (
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -36,7 +35,7 @@ from services.runtime.http.identification import (
     audit_access,
     subject_id_for,
 )
-from services.runtime.http.permissions import require_party
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.store.audit import Action
 
 router = APIRouter(prefix="/v1", tags=["escalation ladder"], responses=PROBLEMS)

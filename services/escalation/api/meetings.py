@@ -44,7 +44,6 @@ from services.escalation.domain import (
     Registration,
 )
 from services.escalation.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -53,8 +52,8 @@ from services.runtime.http.identification import (
     audit_accesses,
     subject_id_for,
 )
-from services.runtime.http.permissions import require_party
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.store.audit import Action
 
 router = APIRouter(prefix="/v1", tags=["monthly meetings"], responses=PROBLEMS)

@@ -46,7 +46,6 @@ from services.escalation.application import (
 from services.escalation.deadlines import Deadline
 from services.escalation.domain import RedThread
 from services.escalation.policy import may
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -55,8 +54,9 @@ from services.runtime.http.identification import (
     audit_accesses,
     subject_id_for,
 )
-from services.runtime.http.permissions import organisation_of, require_party
+from services.runtime.http.permissions import organisation_of
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.store.audit import Action
 
 router = APIRouter(prefix="/v1", tags=["red thread"], responses=PROBLEMS)

@@ -29,8 +29,8 @@ from services.reporting.api.common import (
 )
 from services.reporting.policy import may
 from services.reporting.publication import publishable_year
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_accesses
+from services.runtime.kernel.actor import Actor
 
 router = new_router()
 

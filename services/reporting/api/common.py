@@ -11,9 +11,8 @@ from pydantic import Field
 from contracts import HSA_ID_PATTERN
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation
-from services.runtime.http.auth import Actor
-from services.runtime.http.permissions import not_a_party
 from services.runtime.http.problems import Problem, ProblemDetails
+from services.runtime.kernel.actor import Actor, not_a_party
 
 
 def new_router() -> APIRouter:

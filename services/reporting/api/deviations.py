@@ -34,7 +34,6 @@ from services.reporting.application import (
 from services.reporting.domain import Deviation, Signature
 from services.reporting.policy import may
 from services.reporting.spreadsheet import csv_text
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -42,6 +41,7 @@ from services.runtime.http.identification import (
     audit_access,
     subject_id_for,
 )
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = new_router()

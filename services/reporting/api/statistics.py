@@ -36,7 +36,7 @@ from services.reporting.statistics import (
     StatisticsView,
     split_dimension,
 )
-from services.runtime.http.auth import Actor
+from services.runtime.kernel.actor import Actor
 
 router = new_router()
 

@@ -52,7 +52,6 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import SUBJECT_ID_PATTERN, Role
 from contracts.base import HsaId
-from services.runtime.http.auth import Actor
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -62,6 +61,7 @@ from services.runtime.http.identification import (
 )
 from services.runtime.http.permissions import ACCESS_LOG, organisation_of
 from services.runtime.http.problems import Problem, ProblemDetails
+from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.audit_anchor import (
     AnchorUnavailable,
     AuditAnchoring,

@@ -31,7 +31,6 @@ import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,6 +47,7 @@ from jwt.algorithms import OKPAlgorithm
 
 from contracts.vocabulary import OrgType, Role
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor
 
 if TYPE_CHECKING:
     from jwt.algorithms import AllowedPublicKeys
@@ -106,18 +106,6 @@ class AuthenticationError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """The authenticated member of staff, as far as authorisation rules need to know."""
-
-    hsa_id: str
-    """The person's HSA-id."""
-    org_id: str
-    """HSA-id of the organisation unit the person acts for."""
-    org_type: OrgType
-    role: Role
 
 
 logger = logging.getLogger(__name__)

@@ -43,7 +43,6 @@ from urllib.parse import unquote
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.runtime.http.auth import Actor
 from services.runtime.http.guards import (
     STORE_DOWN,
     WRITE_METHODS,
@@ -58,6 +57,7 @@ from services.runtime.http.problems import (
     STORE_RETRY_AFTER_SECONDS,
     mark_store_unavailable,
 )
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.group_commit import GroupedWrites
 from services.runtime.store.recorders import HookedInserts
 from services.runtime.store.sql import row_values, sql_for

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -15,10 +16,10 @@ from typing import Annotated, Any
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.runtime.http.auth import Actor
 from services.runtime.http.idempotency import note_subjects
 from services.runtime.http.operations import route_template
 from services.runtime.http.problems import Problem
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.clock import Clock
 from services.runtime.kernel.identity import (
     InvalidIdentityNumber,
@@ -105,6 +106,21 @@ PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}
 and must write an access-audit record; a test holds every marked route to it."""
 
 
+def log_access(
+    request: Request,
+    actor: Actor,
+    subject_ids: str | Iterable[str],
+    *,
+    purpose: str,
+    action: Action = Action.READ,
+) -> None:
+    """Write the access-audit records of this request, one per individual it discloses
+    data about, in one group commit; returns once they are stored. For sync routes
+    (which FastAPI runs in a worker thread), so it blocks."""
+    for future in _record_accesses(request, actor, subject_ids, purpose=purpose, action=action):
+        future.result()
+
+
 async def audit_access(
     request: Request,
     actor: Actor,
@@ -125,14 +141,25 @@ async def audit_accesses(
     purpose: str,
     action: Action = Action.READ,
 ) -> None:
-    """One record per individual the request discloses data about, stored in one group
-    commit; returns once all are stored."""
-    subject_ids = list(dict.fromkeys(subject_ids))
-    note_subjects(subject_ids)
+    """As `log_access`, for async routes."""
+    written = _record_accesses(request, actor, subject_ids, purpose=purpose, action=action)
+    await asyncio.gather(*(asyncio.wrap_future(future) for future in written))
+
+
+def _record_accesses(
+    request: Request,
+    actor: Actor,
+    subject_ids: str | Iterable[str],
+    *,
+    purpose: str,
+    action: Action,
+) -> list[Future[None]]:
+    subjects = [subject_ids] if isinstance(subject_ids, str) else list(dict.fromkeys(subject_ids))
+    note_subjects(subjects)
     audit: AccessAudit = request.app.state.access_audit
     at = request.app.state.clock.now()
     resource = f"{request.method} {route_template(request.scope)}"
-    written = [
+    return [
         audit.record(
             AccessRecord(
                 at=at,
@@ -145,6 +172,5 @@ async def audit_accesses(
                 resource=resource,
             )
         )
-        for subject_id in subject_ids
+        for subject_id in subjects
     ]
-    await asyncio.gather(*(asyncio.wrap_future(future) for future in written))

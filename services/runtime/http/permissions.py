@@ -24,7 +24,7 @@ signature at run time and must see the real ``CurrentActor`` annotation.
 """
 
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from contracts.vocabulary import OrgType, Role
-from services.runtime.http.auth import Actor, CurrentActor, actor_from_request
+from services.runtime.http.auth import CurrentActor, actor_from_request
 from services.runtime.http.problems import PROBLEM_TYPE_BASE, Problem
+from services.runtime.kernel.actor import Actor
 
 __all__ = [
     "ACCESS_LOG",
@@ -47,10 +48,8 @@ __all__ = [
     "Policy",
     "Requirement",
     "RoutePermission",
-    "not_a_party",
     "organisation_of",
     "permit",
-    "require_party",
     "route_permissions",
 ]
 
@@ -215,18 +214,3 @@ def _dependency_calls(dependant: Dependant, kind: type) -> Iterator[Any]:
         if isinstance(dependency.call, kind):
             yield dependency.call
         yield from _dependency_calls(dependency, kind)
-
-
-def require_party(actor: Actor, parties: Collection[str], *, what: str, rule: str | None) -> None:
-    """Object level (API1): the actor's organisation unit must be one of the object's parties.
-
-    ``what`` names the object for the caller ("this red thread"); the rule is the
-    one that makes them parties (C-3 for a consent's scope, K-6 for a plan, …).
-    """
-    if actor.org_id not in parties:
-        raise not_a_party(what, rule=rule)
-
-
-def not_a_party(what: str, *, rule: str | None) -> Problem:
-    """The object-level refusal, for a domain that answers "is this unit a party?" itself."""
-    return Problem(403, "Forbidden", f"your organisation unit is not a party to {what}", rule=rule)

@@ -178,6 +178,9 @@ async def _on_rule_violation(request: Request, exc: RuleViolation) -> JSONRespon
         detail=exc.message,
         type=f"{PROBLEM_TYPE_BASE}/rule/{exc.rule}",
         rule=exc.rule,
+        errors=[{"field": exc.field, "message": exc.message, "rule": exc.rule}]
+        if exc.field
+        else None,
     )
 
 

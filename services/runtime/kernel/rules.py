@@ -25,15 +25,20 @@ class RuleViolation(Exception):
     ``rule`` may also be given per instance. The problem's ``title`` is the
     class's ``title`` or, if unset, its name in words ("Only blue light may
     pull"); the message becomes ``detail``, so write it for the caller.
+    ``field`` (a dotted request path such as ``body.content.current_situation``)
+    names the part of the request at fault, when the rule is about one.
     """
 
     rule: str = ""
     status: ClassVar[int] = 409
     title: ClassVar[str] = ""
+    field: str | None = None
 
-    def __init__(self, message: str, *, rule: str | None = None) -> None:
+    def __init__(self, message: str, *, rule: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if field is not None:
+            self.field = field
         if rule is not None:
             self.rule = rule
         if not self.rule:

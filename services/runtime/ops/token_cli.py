@@ -19,13 +19,8 @@ from typing import Annotated
 import typer
 
 from contracts.vocabulary import OrgType, Role
-from services.runtime.http.auth import (
-    DEV_AUDIENCE,
-    DEV_ISSUER,
-    DEV_KEY_PATH,
-    Actor,
-    DevelopmentSigner,
-)
+from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 
 app = typer.Typer(add_completion=False, help=__doc__)

@@ -1,0 +1,191 @@
+"""Consents and refusals (C-1..C-4, C-10): give, read, change the scope, withdraw, refuse."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from contracts import ConsentForm, Purpose
+from contracts.base import HsaId, Parties
+from services.consent.api.bodies import Created
+from services.consent.application import (
+    ChangeScope,
+    ConsentApplication,
+    GiveConsent,
+    RefuseConsent,
+)
+from services.consent.domain import Consent, GivenBy
+from services.consent.policy import may
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    identify,
+    log_access,
+    subject_id_for,
+)
+from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.audit import Action
+
+router = APIRouter()
+
+
+class ConsentRequest(RequestModel):
+    personnummer: Personnummer
+    purpose: Purpose
+    parties: Parties
+    form: ConsentForm
+    informed: bool = Field(description="The individual was told what may be shared (C-2).")
+    valid_until: date | None = Field(None, description="Last day the consent holds (C-3).")
+    given_by: GivenBy = Field(
+        GivenBy.INDIVIDUAL, description="The individual, or a guardian for a child (C-1)."
+    )
+    guardian_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class RefusalRequest(RequestModel):
+    personnummer: Personnummer
+    purpose: Purpose
+    parties: Parties
+    informed: bool = Field(description="The individual was told what the consent was for.")
+
+
+class ScopeChange(RequestModel):
+    add: Annotated[list[HsaId], Field(max_length=50)] = []
+    remove: Annotated[list[HsaId], Field(max_length=50)] = []
+
+
+class ConsentView(BaseModel):
+    id: UUID
+    subject_id: str
+    purpose: str
+    parties: list[str]
+    form: str
+    given_by: str
+    guardian_name: str | None
+    recorded_by: str
+    given_at: datetime
+    valid_until: date | None
+    withdrawn_at: datetime | None
+    expired_at: datetime | None
+    status: Literal["active", "withdrawn", "expired"]
+
+
+def _view(consent: Consent, at: datetime, application: ConsentApplication) -> ConsentView:
+    return ConsentView(
+        id=consent.id,
+        subject_id=consent.subject_id,
+        purpose=consent.purpose,
+        parties=consent.parties,
+        form=consent.form,
+        given_by=consent.given_by,
+        guardian_name=application.unseal(consent.subject_id, consent.guardian_name),
+        recorded_by=consent.recorded_by,
+        given_at=consent.given_at,
+        valid_until=consent.valid_until,
+        withdrawn_at=consent.withdrawn_at,
+        expired_at=consent.expired_at,
+        status=consent.status(at),
+    )
+
+
+def _log_change(request: Request, actor: Actor, subject_id: str, purpose: str) -> None:
+    """A write about an individual is in their access log like a read (loggkontroll): its
+    answer ties the identity number to the record, or shows the record back."""
+    log_access(request, actor, subject_id, purpose=purpose, action=Action.CHANGED)
+
+
+@router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
+def give_consent(
+    body: ConsentRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("consent.give")],
+) -> Created:
+    """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
+    subject = identify(request, body.personnummer)
+    at = now(request)
+    command = GiveConsent(
+        subject_id=subject.subject_id,
+        purpose=body.purpose.value,
+        parties=list(body.parties),
+        form=body.form.value,
+        informed=body.informed,
+        valid_until=body.valid_until,
+        given_by=body.given_by,
+        guardian_name=body.guardian_name,
+        subject_birth_date=subject.birth_date,
+    )
+    application = application_of(request, ConsentApplication)
+    consent_id = application.give_consent(actor, command, at=at, today=stockholm_date(at))
+    _log_change(request, actor, subject.subject_id, "consent given")
+    response.headers["Location"] = f"/v1/consents/{consent_id}"
+    return Created(id=consent_id, subject_id=subject.subject_id)
+
+
+@router.get("/consents/{consent_id}", response_model=ConsentView, openapi_extra=PERSONAL_DATA)
+def get_consent(
+    consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.read")]
+) -> ConsentView:
+    """One consent, for the units it names and the unit that recorded it (C-10)."""
+    application = application_of(request, ConsentApplication)
+    consent = application.read_consent(actor, consent_id)
+    log_access(request, actor, consent.subject_id, purpose=f"consent:{consent.purpose}")
+    return _view(consent, now(request), application)
+
+
+@router.post(
+    "/consents/{consent_id}/scope", response_model=ConsentView, openapi_extra=PERSONAL_DATA
+)
+def change_scope(
+    consent_id: UUID,
+    body: ScopeChange,
+    request: Request,
+    actor: Annotated[Actor, may("consent.change_scope")],
+) -> ConsentView:
+    """Add or remove parties (C-3), recorded as a new event; the old scope stays on record."""
+    application = application_of(request, ConsentApplication)
+    at = now(request)
+    command = ChangeScope(add=list(body.add), remove=list(body.remove))
+    changed = application.change_scope(actor, consent_id, command, at=at)
+    _log_change(request, actor, changed.subject_id, "consent scope changed")
+    return _view(changed, at, application)
+
+
+@router.post("/consents/{consent_id}/withdrawal", status_code=204)
+def withdraw_consent(
+    consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.withdraw")]
+) -> None:
+    """The individual withdraws consent (C-4): no new sharing from now on."""
+    application = application_of(request, ConsentApplication)
+    application.withdraw_consent(actor, consent_id, at=now(request))
+
+
+@router.post(
+    "/consent-refusals", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
+)
+def refuse_consent(
+    body: RefusalRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("consent.refuse")],
+) -> Created:
+    """Record that the individual refused consent (C-4)."""
+    subject_id = subject_id_for(request, body.personnummer)
+    command = RefuseConsent(
+        subject_id=subject_id,
+        purpose=body.purpose.value,
+        parties=list(body.parties),
+        informed=body.informed,
+    )
+    application = application_of(request, ConsentApplication)
+    refusal_id = application.refuse_consent(actor, command, at=now(request))
+    _log_change(request, actor, subject_id, "consent refused")
+    response.headers["Location"] = f"/v1/consent-refusals/{refusal_id}"
+    return Created(id=refusal_id, subject_id=subject_id)

@@ -1,0 +1,113 @@
+"""Disclosures without consent: an emergency (BrB 24:4, C-5) and an expected child
+(OSL 26:9, C-6)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from pydantic import Field
+
+from contracts.base import Parties
+from services.consent.api.bodies import Created
+from services.consent.application import (
+    ConsentApplication,
+    DecideEmergencyDisclosure,
+    DecideUnbornChildDisclosure,
+)
+from services.consent.policy import may
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    log_access,
+    subject_id_for,
+)
+from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
+
+router = APIRouter()
+
+
+class EmergencyDisclosureRequest(RequestModel):
+    personnummer: Personnummer
+    parties: Parties
+    justification: Annotated[str, Field(min_length=1, max_length=4000)]
+    valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+
+
+class UnbornChildDisclosureRequest(RequestModel):
+    personnummer: Personnummer
+    parties: Parties
+    justification: Annotated[str, Field(min_length=1, max_length=4000)]
+    consent_sought: bool = Field(description="Consent was sought as far as possible (C-6).")
+    valid_days: Annotated[int, Field(ge=1, le=366)] = 280
+
+
+@router.post(
+    "/emergency-disclosures", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
+)
+def decide_emergency_disclosure(
+    body: EmergencyDisclosureRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("disclosure.emergency")],
+) -> Created:
+    """Record an emergency disclosure (BrB 24:4, C-5) when there is no consent."""
+    subject_id = subject_id_for(request, body.personnummer)
+    command = DecideEmergencyDisclosure(
+        subject_id=subject_id,
+        parties=list(body.parties),
+        justification=body.justification,
+        valid_for=timedelta(hours=body.valid_hours),
+    )
+    application = application_of(request, ConsentApplication)
+    disclosure_id = application.decide_emergency_disclosure(actor, command, at=now(request))
+    log_access(
+        request,
+        actor,
+        subject_id,
+        purpose="emergency disclosure (BrB 24:4)",
+        action=Action.CHANGED,
+    )
+    response.headers["Location"] = f"/v1/emergency-disclosures/{disclosure_id}"
+    return Created(id=disclosure_id, subject_id=subject_id)
+
+
+@router.post(
+    "/unborn-child-disclosures",
+    status_code=201,
+    response_model=Created,
+    openapi_extra=PERSONAL_DATA,
+)
+def decide_unborn_child_disclosure(
+    body: UnbornChildDisclosureRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("disclosure.unborn_child")],
+) -> Created:
+    """Record a disclosure to protect an expected child (OSL 26:9, C-6).
+
+    OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
+    """
+    subject_id = subject_id_for(request, body.personnummer)
+    command = DecideUnbornChildDisclosure(
+        subject_id=subject_id,
+        parties=list(body.parties),
+        justification=body.justification,
+        valid_for=timedelta(days=body.valid_days),
+        consent_sought=body.consent_sought,
+    )
+    application = application_of(request, ConsentApplication)
+    disclosure_id = application.decide_unborn_child_disclosure(actor, command, at=now(request))
+    log_access(
+        request,
+        actor,
+        subject_id,
+        purpose="unborn-child disclosure (OSL 26:9)",
+        action=Action.CHANGED,
+    )
+    response.headers["Location"] = f"/v1/unborn-child-disclosures/{disclosure_id}"
+    return Created(id=disclosure_id, subject_id=subject_id)

@@ -1,0 +1,122 @@
+"""One individual's records: their consent history (C-10), their erasure (GDPR art. 17) and
+consent's older spelling of the per-individual access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from services.consent.api.bodies import Created, SubjectId
+from services.consent.application import ConsentApplication
+from services.consent.policy import may
+from services.consent.translate import to_integration_event
+from services.runtime.http.access_log import AccessLogEntry, read_access_log
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    log_access,
+    subject_id_for,
+)
+from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
+
+router = APIRouter()
+
+
+class HistoryRequest(RequestModel):
+    personnummer: Personnummer
+
+
+class HistoryEntry(BaseModel):
+    type: str
+    at: datetime
+    id: UUID
+    version: int
+    details: dict[str, Any]
+
+
+class History(BaseModel):
+    subject_id: str
+    events: list[HistoryEntry]
+
+
+def _history(request: Request, actor: Actor, subject_id: str) -> History:
+    """The records about the individual the caller's unit may read (C-10), nothing else:
+    the justifications in them are for the deciding unit and the named recipients."""
+    application = application_of(request, ConsentApplication)
+    events = application.history(actor, subject_id)
+    log_access(request, actor, subject_id, purpose="consent history")
+    entries = []
+    for event in events:
+        public = to_integration_event(event)
+        details = public.model_dump(mode="json") if public is not None else {}
+        justification = getattr(event, "justification", None)
+        if justification is not None:
+            details["justification"] = application.unseal(subject_id, justification)
+        entries.append(
+            HistoryEntry(
+                type=type(public).__name__ if public is not None else type(event).__qualname__,
+                at=event.timestamp,
+                id=event.originator_id,
+                version=event.originator_version,
+                details=details,
+            )
+        )
+    return History(subject_id=subject_id, events=entries)
+
+
+@router.get("/subjects/{subject_id}/history", response_model=History, openapi_extra=PERSONAL_DATA)
+def get_history(
+    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("history.read")]
+) -> History:
+    """The consent events about one individual the caller's unit may read (C-10), in order."""
+    return _history(request, actor, subject_id)
+
+
+@router.post("/history", response_model=History, openapi_extra=PERSONAL_DATA)
+def post_history(
+    body: HistoryRequest, request: Request, actor: Annotated[Actor, may("history.read")]
+) -> History:
+    """The same history, asked with the personnummer in the body."""
+    return _history(request, actor, subject_id_for(request, body.personnummer))
+
+
+@router.post("/subjects/{subject_id}/erasure", status_code=202, response_model=Created)
+def erase_subject(
+    subject_id: SubjectId,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("subject.erase")],
+) -> Created:
+    """Erase the individual's personal data (GDPR art. 17): the administrators of the
+    platform unit SAMVERKAN_CONSENT_ERASURE_UNIT names, and only them; 404 for an
+    individual the platform has never seen.
+
+    Consent's own copy becomes unreadable at once; `SubjectErased` on the
+    consent topic tells the other services and partners to do the same.
+    """
+    application = application_of(request, ConsentApplication)
+    erasure_id = application.erase_subject(actor, subject_id, at=now(request))
+    log_access(request, actor, subject_id, purpose="erasure (GDPR art. 17)", action=Action.CHANGED)
+    response.headers["Location"] = f"/v1/subjects/{subject_id}/erasure"
+    return Created(id=erasure_id, subject_id=subject_id)
+
+
+@router.get(
+    "/subjects/{subject_id}/access-log",
+    response_model=list[AccessLogEntry],
+    openapi_extra=PERSONAL_DATA,
+)
+async def get_access_log(
+    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("access_log.read")]
+) -> list[AccessLogEntry]:
+    """Who read this individual's data, when and why (the individual's right to know);
+    consent's older path for the per-individual read, kept for the clients that use it."""
+    _, entries = await read_access_log(request, actor, subject_ids=[subject_id])
+    return entries
