@@ -153,7 +153,7 @@ class Projections:
             "escalation": SubjectAuthorisations.WithdrawalNoted,
         }
         from services.reporting.application import ReportingApplication
-        from services.reporting.statistics import statistics_view
+        from services.reporting.views.statistics import statistics_view
         from services.runtime.store.database import store_env
 
         self._reporting = ReportingApplication(
@@ -183,7 +183,7 @@ class Projections:
 
     def consents_counted(self) -> int:
         """Reporting's count of consents given, over every month and purpose."""
-        from services.reporting.statistics import CONSENTS_GIVEN
+        from services.reporting.domain.measures import CONSENTS_GIVEN
 
         return sum(row.count for row in self._statistics.counts() if row.measure == CONSENTS_GIVEN)
 

@@ -20,26 +20,25 @@ from eventsourcing.utils import get_topic
 
 from contracts import IntegrationEvent
 from contracts.vocabulary import Role
-from services.reporting.annual import AnnualReport, DeviationFacts
-from services.reporting.domain import Deviation, Signature, required_text
-from services.reporting.publication import (
+from services.reporting.domain import (
+    LEGACY_TOPIC_MODULE,
+    AnnualReport,
     AnnualReportPublication,
+    Deviation,
+    DeviationFacts,
+    Signature,
+    UnknownDeviation,
     publication_id,
     published_counts,
+    required_text,
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
 from services.reporting.sealing import DeviationSealer, DeviationText, key_id
-from services.runtime.kernel.rules import RuleViolation
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.privacy import ERASED, Sealer, SubjectKeys
 
 DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """Used only when no master key is configured (tests, a developer's machine)."""
-
-
-class UnknownDeviation(RuleViolation):
-    rule = "D-2"
-    status = 404
 
 
 @dataclass(frozen=True)
@@ -202,7 +201,7 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
     ) -> AnnualReportPublication:
         """Record that `report` went to the local collaboration body, with its counts as
         shown; the outbox then publishes `AnnualReportPublished`. The same year and area
-        again is a new revision (`services.reporting.publication`)."""
+        again is a new revision (`services.reporting.domain.publication`)."""
         counts = published_counts(report, disclosure_method)
         publication = self.find(publication_id(report.year, report.area), AnnualReportPublication)
         if publication is None:
@@ -233,7 +232,9 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
 
     def deviations(self) -> list[Deviation]:
         """Every deviation, reported or detected, in the order they were made (D-5)."""
-        topics = [get_topic(Deviation.Reported), get_topic(Deviation.Detected)]
+        created = (Deviation.Reported, Deviation.Detected)
+        topics = [get_topic(c) for c in created]
+        topics += [f"{LEGACY_TOPIC_MODULE}:{c.__qualname__}" for c in created]
         found: list[Deviation] = []
         start = 1
         while True:

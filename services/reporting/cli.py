@@ -21,9 +21,10 @@ from typing import Annotated
 
 import typer
 
-from services.reporting.annual import annual_report, report_csv, report_html
 from services.reporting.application import ReportingApplication
-from services.reporting.statistics import statistics_view
+from services.reporting.domain import annual_report
+from services.reporting.rendering import report_csv, report_html
+from services.reporting.views.statistics import statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 

@@ -29,7 +29,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 
 from contracts import IntegrationEvent
-from services.reporting.statistics import CountKey, Statistics, StatisticsView, statistics_view
+from services.reporting.domain.measures import CountKey
+from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
 from services.runtime.messaging.rebuild import RebuildableProjection
 from services.runtime.messaging.republish import stored_log
 from services.runtime.settings import RuntimeSettings

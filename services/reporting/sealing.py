@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from services.reporting.domain import Deviation, Signature
+from services.reporting.domain.deviation import Deviation, Signature
 from services.runtime.store.privacy import Sealer
 
 RECORD_KEY = "record:"

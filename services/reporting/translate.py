@@ -20,8 +20,7 @@ from contracts import (
     DeviationSummarised,
 )
 from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
-from services.reporting.domain import Deviation
-from services.reporting.publication import AnnualReportPublication
+from services.reporting.domain import AnnualReportPublication, Deviation
 from services.runtime.messaging.translation import TranslationTable, from_, row
 
 DEVIATION_ID = from_("originator_id")

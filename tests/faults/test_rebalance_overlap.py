@@ -24,8 +24,8 @@ from prometheus_client import CollectorRegistry
 from contracts import IntegrationEvent, dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
 from services.reporting.application import ReportingApplication
-from services.reporting.intake import Intake
-from services.reporting.statistics import Statistics, statistics_view
+from services.reporting.upstream import Intake
+from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics

@@ -19,7 +19,8 @@ from eventsourcing.application import Application
 from typer.testing import CliRunner
 
 from contracts import ConsentGiven, dlq_topic, encode, events_topic
-from services.reporting.statistics import CONSENTS_GIVEN, statistics_view
+from services.reporting.domain.measures import CONSENTS_GIVEN
+from services.reporting.views.statistics import statistics_view
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings

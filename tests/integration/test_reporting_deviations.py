@@ -27,10 +27,11 @@ from services.reporting.application import (
     SignSummary,
 )
 from services.reporting.domain import DeviationReportIncomplete
-from services.reporting.intake import Intake
+from services.reporting.domain.measures import Row
 from services.reporting.routines import deviation_id_for
-from services.reporting.statistics import Row, Statistics, statistics_view
 from services.reporting.translate import to_integration_event
+from services.reporting.upstream import Intake
+from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED

@@ -22,9 +22,10 @@ from contracts.cases import CaseTargetGroupsChanged
 from contracts.vocabulary import TargetGroup
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation
-from services.reporting.intake import Intake
+from services.reporting.domain.measures import Row
 from services.reporting.routines import deviation_id_for, source_message_id
-from services.reporting.statistics import Row, Statistics, statistics_view
+from services.reporting.upstream import Intake
+from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES

@@ -18,9 +18,9 @@ import pytest
 
 from contracts import encode, events_topic
 from contracts.reporting import AnnualReportPublished
-from services.reporting.annual import annual_report
 from services.reporting.application import ReportingApplication
-from services.reporting.publication import publication_id
+from services.reporting.domain.annual_report import annual_report
+from services.reporting.domain.publication import publication_id
 from services.reporting.translate import to_integration_event
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings

@@ -18,10 +18,10 @@ from eventsourcing.persistence import Tracking
 
 from contracts import RedThreadMeetingOverdue, decode, encode
 from services.reporting.application import ReportingApplication
-from services.reporting.intake import Intake
 from services.reporting.routines import deviation_id_for
-from services.reporting.statistics import Statistics, statistics_view
 from services.reporting.translate import to_integration_event
+from services.reporting.upstream import Intake
+from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES

@@ -15,7 +15,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import ConsentWithdrawn, DeviationCategory, DeviationReported
 from services.reporting.application import ReportingApplication
-from services.reporting.statistics import Row, Statistics, StatisticsView, statistics_view
+from services.reporting.domain.measures import Row
+from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES

@@ -16,7 +16,8 @@ from contracts import MeetingHeld, SubjectErased
 from contracts.cases import CaseTargetGroupsChanged, ScreeningRecorded
 from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGroup
 from services.reporting.application import ReportingApplication
-from services.reporting.statistics import Row, Statistics, StatisticsView, statistics_view
+from services.reporting.domain.measures import Row
+from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES

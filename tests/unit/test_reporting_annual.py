@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.reporting.annual import DeviationFacts, annual_report, report_csv, report_html, scrub
+from services.reporting.domain.annual_report import DeviationFacts, annual_report, scrub
+from services.reporting.rendering import report_csv, report_html
 from services.runtime.kernel.identity import luhn_check_digit
 from tests.unit.test_reporting_indicators import counted, known_population
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.api import statistics_report
-from services.reporting.disclosure import (
+from services.reporting.domain.disclosure import (
     CELL_KEY,
     TOTAL,
     DisclosureControl,
@@ -27,7 +27,7 @@ from services.reporting.disclosure import (
     share,
     with_cell_keys,
 )
-from services.reporting.statistics import Row
+from services.reporting.domain.measures import Row
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]
 DIMENSIONS = ["communication", "no_sip", "routines"]

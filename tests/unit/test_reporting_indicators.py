@@ -46,13 +46,9 @@ from contracts.vocabulary import (
     TargetGroup,
 )
 from services.reporting.api import statistics_csv, statistics_report
-from services.reporting.disclosure import SMALLEST_SHOWN_COUNT, share
-from services.reporting.statistics import (
-    SHARES,
-    SQLiteStatisticsView,
-    Statistics,
-    StatisticsView,
-)
+from services.reporting.domain.disclosure import SMALLEST_SHOWN_COUNT, share
+from services.reporting.domain.measures import SHARES
+from services.reporting.views.statistics import SQLiteStatisticsView, Statistics, StatisticsView
 from tests.contract.examples import EXAMPLES
 
 AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

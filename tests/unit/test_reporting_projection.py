@@ -28,15 +28,13 @@ from contracts import (
     SipFollowUpOverdue,
     SipFollowUpRecorded,
 )
-from services.reporting.statistics import (
+from services.reporting.domain.measures import (
     INDICATORS,
     MEASURES,
-    SQLiteStatisticsView,
-    Statistics,
-    StatisticsView,
     resolution_band,
     stockholm_month,
 )
+from services.reporting.views.statistics import SQLiteStatisticsView, Statistics, StatisticsView
 from tests.contract.examples import EXAMPLES
 
 TRACKING = Tracking("/samverkan/escalation#0", 7)

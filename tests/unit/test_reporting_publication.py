@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.reporting.annual import DeviationFacts, annual_report
-from services.reporting.publication import (
+from services.reporting.domain.annual_report import DeviationFacts, annual_report
+from services.reporting.domain.measures import Row
+from services.reporting.domain.publication import (
     AnnualReportPublication,
     YearNotBegun,
     publication_id,
     published_counts,
 )
-from services.reporting.statistics import Row
 
 UNIT = "SE2321000016-HC01"
 # 23:30 UTC on New Year's Eve is already the new year in Stockholm.

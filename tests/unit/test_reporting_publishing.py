@@ -6,7 +6,7 @@ import csv
 import io
 
 from services.reporting.api import statistics_csv, statistics_report
-from services.reporting.statistics import MEASURES, Row
+from services.reporting.domain.measures import MEASURES, Row
 
 ROWS = [
     Row("deviations", "2026-03", "communication", 3),

@@ -18,7 +18,7 @@ from contracts import (
     SipFollowUpOverdue,
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
-from services.reporting.statistics import StatisticsView
+from services.reporting.views.statistics import StatisticsView
 from tests.contract.examples import EXAMPLES
 from tests.unit.test_reporting_projection import counted, view  # noqa: F401 (fixture)
 

@@ -8,10 +8,11 @@ import io
 
 import pytest
 
-from services.reporting.annual import AnnualReport, Table, report_csv
 from services.reporting.api.statistics import statistics_csv, statistics_report
+from services.reporting.domain.annual_report import AnnualReport, Table
+from services.reporting.domain.measures import Row
+from services.reporting.rendering import report_csv
 from services.reporting.spreadsheet import cell, csv_text
-from services.reporting.statistics import Row
 
 
 @pytest.mark.parametrize(

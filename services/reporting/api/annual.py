@@ -14,21 +14,20 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.reporting import AREA_PATTERN
-from services.reporting.annual import (
-    AnnualReport,
-    annual_report,
-    report_csv,
-    report_html,
-    reviewed_subjects,
-)
-from services.reporting.api.common import (
+from services.reporting.api.routers import (
     CSV_MEDIA_TYPE,
     app_of,
     new_router,
     require_unit,
 )
+from services.reporting.domain import (
+    AnnualReport,
+    annual_report,
+    publishable_year,
+    reviewed_subjects,
+)
 from services.reporting.policy import may
-from services.reporting.publication import publishable_year
+from services.reporting.rendering import report_csv, report_html
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_accesses
 from services.runtime.kernel.actor import Actor
 

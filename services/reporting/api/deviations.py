@@ -15,14 +15,11 @@ from pydantic import BaseModel, Field
 
 from contracts import DeviationCategory
 from contracts.base import OrgIds
-from services.reporting.api.common import (
+from services.reporting.api.routers import (
     CSV_MEDIA_TYPE,
     CSV_RESPONSE,
-    FreeText,
-    ShortText,
     app_of,
     new_router,
-    require_concerned,
     require_unit,
 )
 from services.reporting.application import (
@@ -41,10 +38,19 @@ from services.runtime.http.identification import (
     audit_access,
     subject_id_for,
 )
-from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.actor import Actor, not_a_party
 from services.runtime.store.audit import Action
 
 router = new_router()
+
+FreeText = Annotated[str, Field(min_length=1, max_length=4000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def require_concerned(actor: Actor, deviation: Deviation) -> None:
+    """The reporting unit, the affected organisations and the signers read a deviation (D-2)."""
+    if not deviation.concerns(actor.org_id):
+        raise not_a_party("this deviation", rule="D-2")
 
 
 class DeviationRequest(RequestModel):

@@ -12,12 +12,12 @@ from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from services.reporting.api.common import (
+from services.reporting.api.routers import (
     CSV_MEDIA_TYPE,
     CSV_RESPONSE,
     new_router,
 )
-from services.reporting.disclosure import (
+from services.reporting.domain.disclosure import (
     CELL_KEY,
     TOTAL,
     DisclosureControl,
@@ -25,17 +25,17 @@ from services.reporting.disclosure import (
     grid,
     share,
 )
-from services.reporting.policy import may
-from services.reporting.spreadsheet import CellValue, csv_text
-from services.reporting.statistics import (
+from services.reporting.domain.measures import (
     INDICATORS,
     MEASURES,
     SHARES,
     Row,
     Share,
-    StatisticsView,
     split_dimension,
 )
+from services.reporting.policy import may
+from services.reporting.spreadsheet import CellValue, csv_text
+from services.reporting.views.statistics import StatisticsView
 from services.runtime.kernel.actor import Actor
 
 router = new_router()

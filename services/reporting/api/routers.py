@@ -1,18 +1,23 @@
-"""What the reporting routes share: the router's shape, CSV, text limits, authorisation."""
+"""How every reporting router is made, and what each of its routes takes from the request.
+
+A router lives under /v1 with its problems documented (RFC 9457); a route that
+can answer in CSV says so with `CSV_RESPONSE`; `app_of` is the application the
+service put on the app; `require_unit` refuses a caller whose token names no
+organisation unit, since what they write goes on a public event that carries
+only HSA-ids. What one concept's routes need alone stays in that router module.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import Field
 
 from contracts import HSA_ID_PATTERN
 from services.reporting.application import ReportingApplication
-from services.reporting.domain import Deviation
 from services.runtime.http.problems import Problem, ProblemDetails
-from services.runtime.kernel.actor import Actor, not_a_party
+from services.runtime.kernel.actor import Actor
 
 
 def new_router() -> APIRouter:
@@ -33,9 +38,6 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}
 }
 
-FreeText = Annotated[str, Field(min_length=1, max_length=4000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
 
 def app_of(request: Request) -> ReportingApplication:
     application: ReportingApplication = request.app.state.application
@@ -46,9 +48,3 @@ def require_unit(actor: Actor) -> None:
     """The reporting unit goes on the public event, which only carries HSA-ids."""
     if not re.fullmatch(HSA_ID_PATTERN, actor.org_id):
         raise Problem(403, "Forbidden", "your token's org_id is not an organisation unit HSA-id")
-
-
-def require_concerned(actor: Actor, deviation: Deviation) -> None:
-    """The reporting unit, the affected organisations and the signers read a deviation (D-2)."""
-    if not deviation.concerns(actor.org_id):
-        raise not_a_party("this deviation", rule="D-2")

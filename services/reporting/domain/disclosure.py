@@ -82,6 +82,18 @@ def primary(count: int) -> bool:
     return 0 < count < SMALLEST_SHOWN_COUNT
 
 
+def suppress(count: int) -> int | None:
+    """D-5: statistics leave the platform de-identified, with small-cell suppression.
+
+    In a small municipality "one deviation about routines at the youth unit
+    in March" can point to one known family. Counts 1-4 are therefore shown
+    as suppressed (None); 0 reveals no one and 5 or more is large enough to
+    hide the individual, so those are shown as they are. Published tables add
+    secondary suppression on top (`protect`).
+    """
+    return None if primary(count) else count
+
+
 @dataclass(frozen=True)
 class Published:
     """One measure's table, ready to publish: each value shown or suppressed."""
@@ -235,5 +247,6 @@ __all__ = [
     "primary",
     "protect",
     "share",
+    "suppress",
     "with_cell_keys",
 ]

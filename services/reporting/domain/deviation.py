@@ -1,4 +1,4 @@
-"""Deviations (avvikelser, brister i samverkan) and how their statistics may be shown.
+"""Deviations (avvikelser, brister i samverkan): the aggregate and the rules of its two steps.
 
 Pure domain: no I/O, no clock. Times come in as arguments.
 
@@ -18,8 +18,20 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from contracts.vocabulary import DeviationCategory, Role
-from services.reporting.disclosure import primary
-from services.runtime.kernel.rules import RuleViolation
+from services.reporting.domain.errors import (
+    AlreadySummarised,
+    DeviationCategoryRequired,
+    DeviationReportIncomplete,
+    NoSummaryProposed,
+    NotASideOfTheDeviation,
+    OnlyDeputyUnitManagerOrAboveMayReport,
+    SummaryNeedsBothSides,
+)
+
+LEGACY_TOPIC_MODULE = "services.reporting.domain"
+"""The module that events stored before the domain became a package name in their topics
+(``services.reporting.domain:Deviation.Reported``); the classes are importable from there,
+and the application asks the store for both names when it lists deviations."""
 
 DEVIATION_REPORTER_ROLES = frozenset(
     {Role.DEPUTY_UNIT_MANAGER, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}
@@ -37,35 +49,6 @@ def may_report_deviation(role: Role) -> bool:
     administrators are not on the unit's management ladder and may not either.
     """
     return role in DEVIATION_REPORTER_ROLES
-
-
-def suppress(count: int) -> int | None:
-    """D-5: statistics leave the platform de-identified, with small-cell suppression.
-
-    In a small municipality "one deviation about routines at the youth unit
-    in March" can point to one known family. Counts 1-4 are therefore shown
-    as suppressed (None); 0 reveals no one and 5 or more is large enough to
-    hide the individual, so those are shown as they are. Published tables add
-    secondary suppression on top (`services.reporting.disclosure`).
-    """
-    return None if primary(count) else count
-
-
-class OnlyDeputyUnitManagerOrAboveMayReport(RuleViolation):
-    rule = "D-2"
-    status = 403
-    title = "Only a deputy unit manager or above may report a deviation"
-
-
-class DeviationCategoryRequired(RuleViolation):
-    rule = "D-1"
-    status = 422
-    title = "A deviation needs one of the collaboration-failure categories"
-
-
-class DeviationReportIncomplete(RuleViolation):
-    rule = "D-2"
-    status = 422
 
 
 def deviation_category(category: str) -> str:
@@ -102,30 +85,6 @@ def required_text(name: str, value: str) -> str:
     if not text:
         raise DeviationReportIncomplete(f"{name} must not be empty")
     return text
-
-
-class NotASideOfTheDeviation(RuleViolation):
-    rule = "D-2"
-    status = 403
-    title = "Only the two sides of a deviation may sign its joint summary"
-
-
-class SummaryNeedsBothSides(RuleViolation):
-    rule = "D-2"
-    status = 409
-    title = "The joint summary needs signatures from both sides"
-
-
-class AlreadySummarised(RuleViolation):
-    rule = "D-2"
-    status = 409
-    title = "The deviation's joint summary is already signed"
-
-
-class NoSummaryProposed(RuleViolation):
-    rule = "D-2"
-    status = 409
-    title = "No joint summary has been proposed yet"
 
 
 @dataclass(frozen=True)
@@ -451,19 +410,12 @@ class Deviation(Aggregate):
 
 __all__ = [
     "DEVIATION_REPORTER_ROLES",
-    "AlreadySummarised",
+    "LEGACY_TOPIC_MODULE",
     "Deviation",
-    "DeviationCategoryRequired",
-    "DeviationReportIncomplete",
-    "NoSummaryProposed",
-    "NotASideOfTheDeviation",
-    "OnlyDeputyUnitManagerOrAboveMayReport",
     "Signature",
-    "SummaryNeedsBothSides",
     "affected_organisations",
     "deviation_category",
     "may_report_deviation",
     "required_text",
     "sides_of_summary",
-    "suppress",
 ]

@@ -16,16 +16,18 @@ revision is a whole new set of counts, never a difference.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 
-from services.reporting.annual import AnnualReport
-from services.reporting.disclosure import TOTAL
-from services.runtime.kernel.rules import RuleViolation
+from services.reporting.domain.annual_report import AnnualReport
+from services.reporting.domain.disclosure import TOTAL
+from services.reporting.domain.errors import YearNotBegun
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://samverkan.se/reporting/annual-report")
@@ -34,12 +36,6 @@ _NAMESPACE = uuid5(NAMESPACE_URL, "https://samverkan.se/reporting/annual-report"
 def publication_id(year: int, area: str) -> UUID:
     """The same year and area always name the same publication."""
     return uuid5(_NAMESPACE, f"{year}/{area}")
-
-
-class YearNotBegun(RuleViolation):
-    rule = "D-5"
-    status = 422
-    title = "A year's report is published once the year has begun"
 
 
 def publishable_year(year: int, published_at: datetime) -> int:
@@ -169,3 +165,8 @@ class AnnualReportPublication(Aggregate):
     def revision(self) -> int:
         """1 for the first publication, then one more per revision."""
         return self.version
+
+
+# Events stored before the domain became a package name this module
+# ``services.reporting.publication`` in their topics; they resolve to it still.
+register_topic("services.reporting.publication", sys.modules[__name__])

@@ -1,0 +1,91 @@
+"""The reporting service's domain: deviations in two steps (D-1..D-3, D-7), the measures
+the statistics count (D-6), disclosure control (D-5), and the annual report and its
+publication (D-5).
+
+Pure domain: no I/O, no clock, no SQL. Events stored before this package was
+split name their classes ``services.reporting.domain:Deviation...``; they stay
+readable because the classes are importable from here (and the application
+still asks the store for them by that name, `LEGACY_TOPIC_MODULE`).
+"""
+
+from services.reporting.domain.annual_report import (
+    AnnualReport,
+    DeviationFacts,
+    ReviewedDeviation,
+    Table,
+    annual_report,
+    reviewed_subjects,
+    scrub,
+)
+from services.reporting.domain.deviation import (
+    DEVIATION_REPORTER_ROLES,
+    LEGACY_TOPIC_MODULE,
+    Deviation,
+    Signature,
+    affected_organisations,
+    deviation_category,
+    may_report_deviation,
+    required_text,
+    sides_of_summary,
+)
+from services.reporting.domain.disclosure import (
+    TOTAL,
+    DisclosureControl,
+    suppress,
+)
+from services.reporting.domain.errors import (
+    AlreadySummarised,
+    DeviationCategoryRequired,
+    DeviationReportIncomplete,
+    NoSummaryProposed,
+    NotASideOfTheDeviation,
+    OnlyDeputyUnitManagerOrAboveMayReport,
+    SummaryNeedsBothSides,
+    UnknownDeviation,
+    YearNotBegun,
+)
+from services.reporting.domain.measures import Row
+from services.reporting.domain.publication import (
+    AnnualReportPublication,
+    PublishedCounts,
+    publication_id,
+    publishable_year,
+    published_counts,
+)
+
+__all__ = [
+    "DEVIATION_REPORTER_ROLES",
+    "LEGACY_TOPIC_MODULE",
+    "TOTAL",
+    "AlreadySummarised",
+    "AnnualReport",
+    "AnnualReportPublication",
+    "Deviation",
+    "DeviationCategoryRequired",
+    "DeviationFacts",
+    "DeviationReportIncomplete",
+    "DisclosureControl",
+    "NoSummaryProposed",
+    "NotASideOfTheDeviation",
+    "OnlyDeputyUnitManagerOrAboveMayReport",
+    "PublishedCounts",
+    "ReviewedDeviation",
+    "Row",
+    "Signature",
+    "SummaryNeedsBothSides",
+    "Table",
+    "UnknownDeviation",
+    "YearNotBegun",
+    "affected_organisations",
+    "annual_report",
+    "deviation_category",
+    "may_report_deviation",
+    "publication_id",
+    "publishable_year",
+    "published_counts",
+    "required_text",
+    "reviewed_subjects",
+    "scrub",
+    "sides_of_summary",
+    "suppress",
+]

@@ -1,0 +1,83 @@
+"""Every rule of reporting a caller can break, each naming its rule ID.
+
+One module, so the problems the API documents (RFC 9457, `RuleViolation`'s rule
+and status) can be read in one place: D-1 and D-2 for a deviation and its joint
+summary, D-5 for publishing the annual report.
+"""
+
+from __future__ import annotations
+
+from services.runtime.kernel.rules import RuleViolation
+
+# --- a deviation, step 1 (D-1, D-2) ------------------------------------------------
+
+
+class OnlyDeputyUnitManagerOrAboveMayReport(RuleViolation):
+    rule = "D-2"
+    status = 403
+    title = "Only a deputy unit manager or above may report a deviation"
+
+
+class DeviationCategoryRequired(RuleViolation):
+    rule = "D-1"
+    status = 422
+    title = "A deviation needs one of the collaboration-failure categories"
+
+
+class DeviationReportIncomplete(RuleViolation):
+    rule = "D-2"
+    status = 422
+
+
+class UnknownDeviation(RuleViolation):
+    rule = "D-2"
+    status = 404
+
+
+# --- the joint summary, step 2 (D-2) -----------------------------------------------
+
+
+class NotASideOfTheDeviation(RuleViolation):
+    rule = "D-2"
+    status = 403
+    title = "Only the two sides of a deviation may sign its joint summary"
+
+
+class SummaryNeedsBothSides(RuleViolation):
+    rule = "D-2"
+    status = 409
+    title = "The joint summary needs signatures from both sides"
+
+
+class AlreadySummarised(RuleViolation):
+    rule = "D-2"
+    status = 409
+    title = "The deviation's joint summary is already signed"
+
+
+class NoSummaryProposed(RuleViolation):
+    rule = "D-2"
+    status = 409
+    title = "No joint summary has been proposed yet"
+
+
+# --- the annual report (D-5) -------------------------------------------------------
+
+
+class YearNotBegun(RuleViolation):
+    rule = "D-5"
+    status = 422
+    title = "A year's report is published once the year has begun"
+
+
+__all__ = [
+    "AlreadySummarised",
+    "DeviationCategoryRequired",
+    "DeviationReportIncomplete",
+    "NoSummaryProposed",
+    "NotASideOfTheDeviation",
+    "OnlyDeputyUnitManagerOrAboveMayReport",
+    "SummaryNeedsBothSides",
+    "UnknownDeviation",
+    "YearNotBegun",
+]
