@@ -113,10 +113,10 @@ def erase_subject(
     response_model=list[AccessLogEntry],
     openapi_extra=PERSONAL_DATA,
 )
-async def get_access_log(
+def get_access_log(
     subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("access_log.read")]
 ) -> list[AccessLogEntry]:
     """Who read this individual's data, when and why (the individual's right to know);
     consent's older path for the per-individual read, kept for the clients that use it."""
-    _, entries = await read_access_log(request, actor, subject_ids=[subject_id])
+    _, entries = read_access_log(request, actor, subject_ids=[subject_id])
     return entries

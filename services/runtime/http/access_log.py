@@ -43,11 +43,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import SUBJECT_ID_PATTERN, Role
@@ -56,7 +54,7 @@ from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_accesses,
+    log_access,
     subject_ids_for,
 )
 from services.runtime.http.permissions import ACCESS_LOG, organisation_of
@@ -180,7 +178,7 @@ def _check_period(period: Period) -> None:
         raise _invalid("body.until", "must be after since")
 
 
-async def read_access_log(
+def read_access_log(
     request: Request,
     actor: Actor,
     *,
@@ -194,8 +192,7 @@ async def read_access_log(
     written to the log before it is answered."""
     scope = follow_up_scope(actor)
     audit: AccessAudit = request.app.state.access_audit
-    query = partial(
-        audit.query,
+    rows: list[dict[str, Any]] = audit.query(
         subject_ids=subject_ids,
         actor_hsa_id=actor_hsa_id,
         actor_org_id=scope.org_id if scope.kind == "unit" else None,
@@ -203,10 +200,9 @@ async def read_access_log(
         since=since,
         until=until,
     )
-    rows: list[dict[str, Any]] = await run_in_threadpool(query)
     # Asking about an individual discloses something about them even when nothing is found.
     disclosed = subject_ids if subject_ids is not None else [row["subject_id"] for row in rows]
-    await audit_accesses(request, actor, disclosed, purpose=FOLLOW_UP)
+    log_access(request, actor, disclosed, purpose=FOLLOW_UP)
     return scope, [AccessLogEntry.model_validate(row) for row in rows]
 
 
@@ -226,7 +222,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
     @router.post(
         "/access-log/subject", response_model=AccessLogExtract, openapi_extra=PERSONAL_DATA
     )
-    async def access_log_about_subject(
+    def access_log_about_subject(
         body: SubjectQuery, request: Request, actor: Annotated[Actor, may("access_log.read")]
     ) -> AccessLogExtract:
         """Who read this individual's data, when and why (the individual's right to know)."""
@@ -240,18 +236,18 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
             if body.subject_id is not None
             else subject_ids_for(request, body.personnummer or "")
         )
-        scope, entries = await read_access_log(
+        scope, entries = read_access_log(
             request, actor, subject_ids=subject_ids, since=body.since, until=body.until
         )
         return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 
     @router.post("/access-log/actor", response_model=AccessLogExtract, openapi_extra=PERSONAL_DATA)
-    async def access_log_by_actor(
+    def access_log_by_actor(
         body: ActorQuery, request: Request, actor: Annotated[Actor, may("access_log.read")]
     ) -> AccessLogExtract:
         """Whose data one member of staff read, when and why (follow-up of access)."""
         _check_period(body)
-        scope, entries = await read_access_log(
+        scope, entries = read_access_log(
             request, actor, actor_hsa_id=body.hsa_id, since=body.since, until=body.until
         )
         return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
