@@ -68,7 +68,9 @@ def build(
     settings = settings or Settings()
     clock = clock or SystemClock()
     application = EscalationApplication(
-        env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
+        env=store_env(runtime, SERVICE),
+        master_key=runtime.resolved_master_key(),
+        coordination_offices=settings.offices(),
     )
     registry = CollectorRegistry()
     overdue = Gauge(
@@ -102,7 +104,6 @@ def build(
         state={
             "clock": clock,
             "subject_ids": subject_ids(runtime),
-            "coordination_offices": settings.offices(),
         },
         registry=registry,
     )

@@ -23,10 +23,13 @@ from contracts import (
     IntegrationEvent,
     MeetingOutcome,
     MonthlyMeetingKind,
+    OrgType,
     RedThreadFollowUpOverdue,
     RedThreadMeetingOverdue,
+    Role,
 )
 from services.escalation.application import (
+    CreateMeetingSeries,
     EscalationApplication,
     EvaluateFollowUp,
     PullRedThread,
@@ -37,11 +40,13 @@ from services.escalation.application import (
 from services.escalation.deadlines import DeadlineKind
 from services.escalation.domain import (
     ClosedBeforeFollowUp,
+    CoordinationOffices,
     MeetingOnHold,
     NoLegalBasisForMeeting,
     RedThread,
 )
 from services.escalation.translate import to_integration_event
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import PG_URL
@@ -56,6 +61,20 @@ PULLED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MEETING_AT = PULLED_AT + timedelta(days=6)
 FOLLOW_UP_AT = MEETING_AT + timedelta(days=21)
 CONSENT_SOURCE = "/samverkan/consent#0"
+OFFICE = "SE2321000016-NVK1"
+STOCKHOLM = "0180"
+OFFICES = CoordinationOffices({OFFICE: frozenset({STOCKHOLM})})
+"""The coordination office serving Stockholm, where the red threads below are pulled."""
+COORDINATING = Actor(COORDINATOR, OFFICE, OrgType.COORDINATION_OFFICE, Role.COORDINATOR)
+PATROL = Actor("SE2321000016-P001", POLICE, OrgType.POLICE, Role.FIRST_RESPONDER)
+SOCIAL_DEPUTY = Actor(
+    "SE2120000001-D001", SOCIAL, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER
+)
+
+
+def staff_of(org_id: str) -> Actor:
+    """Someone acting for `org_id`: the deadlines listed are their unit's."""
+    return Actor(f"{org_id.split('-')[0]}-S001", org_id, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 
 @pytest.fixture
@@ -67,7 +86,7 @@ def application(
         settings = settings.model_copy(
             update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
         )
-    app = EscalationApplication(env=store_env(settings, "escalation"))
+    app = EscalationApplication(env=store_env(settings, "escalation"), coordination_offices=OFFICES)
     yield app
     app.close()
 
@@ -122,30 +141,27 @@ def withdrawal(consent_id: UUID, at: datetime) -> ConsentWithdrawn:
 
 def pull(app: EscalationApplication, at: datetime = PULLED_AT) -> UUID:
     return app.pull_red_thread(
+        PATROL,
         PullRedThread(
             subject_id=SUBJECT,
-            pulled_by="SE2321000016-P001",
-            pulled_by_org=POLICE,
-            pulled_by_org_type="police",
             measures_tried=["sip"],
             burdened_orgs=[POLICE, SOCIAL],
-            municipality_code="0180",
+            municipality_code=STOCKHOLM,
         ),
         at=at,
-    )
+    ).id
 
 
 def schedule(app: EscalationApplication, red_thread_id: UUID, at: datetime = MEETING_AT) -> Any:
     return app.schedule_meeting(
-        ScheduleMeeting(red_thread_id, at, INVITED, COORDINATOR), at=PULLED_AT + timedelta(hours=1)
+        COORDINATING, ScheduleMeeting(red_thread_id, at, INVITED), at=PULLED_AT + timedelta(hours=1)
     )
 
 
 def hold_meeting(app: EscalationApplication, red_thread_id: UUID, attended: list[str]) -> Any:
     return app.record_meeting_held(
-        RecordMeetingHeld(
-            red_thread_id, attended, MeetingOutcome.SOLUTIONS_AGREED, "", COORDINATOR
-        ),
+        COORDINATING,
+        RecordMeetingHeld(red_thread_id, attended, MeetingOutcome.SOLUTIONS_AGREED, ""),
         at=MEETING_AT + timedelta(hours=2),
     )
 
@@ -175,7 +191,7 @@ def test_e4_withdrawal_after_scheduling_puts_the_meeting_on_hold_and_disclosure_
 
     upstream.deliver(withdrawal(given.consent_id, MEETING_AT - timedelta(days=2)))
 
-    on_hold = application.get_red_thread(red_thread_id)
+    on_hold = application.read_red_thread(COORDINATING, red_thread_id)
     assert on_hold.status == "on_hold"
     assert on_hold.hold is not None
     assert on_hold.hold.reason.value == "consent_withdrawn"
@@ -185,7 +201,7 @@ def test_e4_withdrawal_after_scheduling_puts_the_meeting_on_hold_and_disclosure_
     emergency = disclosure(MEETING_AT - timedelta(days=1))
     upstream.deliver(emergency)
 
-    resumed = application.get_red_thread(red_thread_id)
+    resumed = application.read_red_thread(COORDINATING, red_thread_id)
     assert resumed.hold is None
     assert resumed.basis is not None
     assert resumed.basis.id == emergency.disclosure_id
@@ -210,7 +226,7 @@ def test_e4_a_disclosure_not_covering_the_meeting_time_does_not_resume_it(
 
     upstream.deliver(disclosure(PULLED_AT + timedelta(days=1)))  # ends before the meeting
 
-    assert application.get_red_thread(red_thread_id).status == "on_hold"
+    assert application.read_red_thread(COORDINATING, red_thread_id).status == "on_hold"
 
 
 def test_e4_another_covering_consent_keeps_the_meeting_on_without_a_hold(
@@ -226,7 +242,7 @@ def test_e4_another_covering_consent_keeps_the_meeting_on_without_a_hold(
 
     upstream.deliver(withdrawal(relied_on, PULLED_AT + timedelta(days=1)))
 
-    red_thread = application.get_red_thread(red_thread_id)
+    red_thread = application.read_red_thread(COORDINATING, red_thread_id)
     assert red_thread.hold is None
     assert red_thread.basis is not None
     assert red_thread.basis.id == other
@@ -254,7 +270,7 @@ def test_e4_a_consent_narrowed_to_exclude_a_summoned_party_puts_the_meeting_on_h
         )
     )
 
-    hold = application.get_red_thread(red_thread_id).hold
+    hold = application.read_red_thread(COORDINATING, red_thread_id).hold
     assert hold is not None
     assert hold.reason.value == "consent_scope_narrowed"
 
@@ -276,7 +292,7 @@ def test_e4_expiry_of_a_disclosure_after_the_meeting_took_place_changes_nothing(
         )
     )
 
-    assert application.get_red_thread(red_thread_id).hold is None
+    assert application.read_red_thread(COORDINATING, red_thread_id).hold is None
 
 
 def test_e4_withdrawal_before_the_follow_up_puts_the_follow_up_on_hold(
@@ -289,28 +305,30 @@ def test_e4_withdrawal_before_the_follow_up_puts_the_follow_up_on_hold(
     schedule(application, red_thread_id)
     hold_meeting(application, red_thread_id, [POLICE, SOCIAL])
     application.book_follow_up(
+        COORDINATING,
         red_thread_id,
         follow_up_at=FOLLOW_UP_AT,
-        booked_by=COORDINATOR,
         at=MEETING_AT + timedelta(hours=3),
     )
 
     upstream.deliver(withdrawal(given.consent_id, FOLLOW_UP_AT - timedelta(days=5)))
 
-    red_thread = application.get_red_thread(red_thread_id)
+    red_thread = application.read_red_thread(COORDINATING, red_thread_id)
     assert red_thread.hold is not None
     assert red_thread.hold.stage.value == "follow_up"
     with pytest.raises(MeetingOnHold):
         application.evaluate_follow_up(
-            EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, "", COORDINATOR),
+            COORDINATING,
+            EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, ""),
             at=FOLLOW_UP_AT,
         )
     upstream.deliver(disclosure(FOLLOW_UP_AT - timedelta(days=1)))
     application.evaluate_follow_up(
-        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, "", COORDINATOR),
+        COORDINATING,
+        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, ""),
         at=FOLLOW_UP_AT + timedelta(hours=1),
     )
-    application.close_red_thread(red_thread_id, closed_by=COORDINATOR, at=FOLLOW_UP_AT)
+    application.close_red_thread(COORDINATING, red_thread_id, at=FOLLOW_UP_AT)
     assert names(application) == [
         "RedThreadPulled",
         "CoordinatorAssigned",
@@ -368,7 +386,7 @@ def test_e4_a_meeting_scheduled_while_the_withdrawal_is_applied_is_refused(
     with pytest.raises(NoLegalBasisForMeeting):
         schedule(application, red_thread_id)
 
-    assert application.get_red_thread(red_thread_id).meeting_at is None
+    assert application.read_red_thread(COORDINATING, red_thread_id).meeting_at is None
 
 
 def test_e4_a_withdrawal_applied_while_a_meeting_is_scheduled_still_puts_it_on_hold(
@@ -391,7 +409,7 @@ def test_e4_a_withdrawal_applied_while_a_meeting_is_scheduled_still_puts_it_on_h
 
     upstream.deliver(withdrawal(given.consent_id, PULLED_AT + timedelta(hours=2)))
 
-    assert application.get_red_thread(red_thread_id).status == "on_hold"
+    assert application.read_red_thread(COORDINATING, red_thread_id).status == "on_hold"
 
 
 def test_e4_a_consent_event_that_keeps_conflicting_is_not_taken_for_a_duplicate(
@@ -449,7 +467,7 @@ def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
     schedule(application, red_thread_id)
     hold_meeting(application, red_thread_id, INVITED)
     application.book_follow_up(
-        red_thread_id, follow_up_at=FOLLOW_UP_AT, booked_by=COORDINATOR, at=MEETING_AT
+        COORDINATING, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=MEETING_AT
     )
     day_over = datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # 29 March is CEST from 02:00
 
@@ -459,7 +477,7 @@ def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
     overdue = [e for e in published(application) if isinstance(e, RedThreadFollowUpOverdue)]
     assert [(e.follow_up_at, e.overdue_at) for e in overdue] == [(FOLLOW_UP_AT, day_over)]
     with pytest.raises(ClosedBeforeFollowUp):
-        application.close_red_thread(red_thread_id, closed_by=COORDINATOR, at=day_over)
+        application.close_red_thread(COORDINATING, red_thread_id, at=day_over)
 
 
 # --- upcoming deadlines per organisation ----------------------------------------------------
@@ -469,19 +487,17 @@ def test_deadlines_are_listed_per_organisation(application: EscalationApplicatio
     Upstream(application).deliver(consent())
     red_thread_id = pull(application)
     series_id = application.create_meeting_series(
-        name="Forum",
-        members=[SOCIAL, HEALTH],
-        first_kind=MonthlyMeetingKind.ALIGNMENT,
-        created_by=COORDINATOR,
+        SOCIAL_DEPUTY,
+        CreateMeetingSeries("Forum", [SOCIAL, HEALTH], MonthlyMeetingKind.ALIGNMENT),
         at=PULLED_AT,
-    )
+    ).id
     meeting = application.plan_monthly_meeting(
-        series_id, starts_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC), at=PULLED_AT
+        SOCIAL_DEPUTY, series_id, starts_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC), at=PULLED_AT
     )
 
-    social = application.deadlines_for(SOCIAL, PULLED_AT)
-    police = application.deadlines_for(POLICE, PULLED_AT)
-    health = application.deadlines_for(HEALTH, PULLED_AT)
+    social = application.deadlines_for(staff_of(SOCIAL), PULLED_AT)
+    police = application.deadlines_for(staff_of(POLICE), PULLED_AT)
+    health = application.deadlines_for(staff_of(HEALTH), PULLED_AT)
 
     assert [(d.kind, d.item_id) for d in social] == [
         (DeadlineKind.MONTHLY_MEETING_REGISTRATION, meeting.id),
@@ -493,9 +509,11 @@ def test_deadlines_are_listed_per_organisation(application: EscalationApplicatio
 
     schedule(application, red_thread_id)  # HEALTH is summoned now
     assert DeadlineKind.RED_THREAD_MEETING in [
-        d.kind for d in application.deadlines_for(HEALTH, PULLED_AT)
+        d.kind for d in application.deadlines_for(staff_of(HEALTH), PULLED_AT)
     ]
-    after_cutoff = application.deadlines_for(SOCIAL, datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+    after_cutoff = application.deadlines_for(
+        staff_of(SOCIAL), datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+    )
     assert [d.kind for d in after_cutoff] == [DeadlineKind.RED_THREAD_MEETING]
 
 
@@ -523,26 +541,24 @@ def test_e7_k4_age_transitions_from_cases_reach_the_termly_inventory(
             source="/samverkan/cases#0",
         )
     series_id = application.create_meeting_series(
-        name="Forum",
-        members=[SOCIAL, HEALTH],
-        first_kind=MonthlyMeetingKind.ALIGNMENT,
-        created_by=COORDINATOR,
+        SOCIAL_DEPUTY,
+        CreateMeetingSeries("Forum", [SOCIAL, HEALTH], MonthlyMeetingKind.ALIGNMENT),
         at=PULLED_AT,
-    )
+    ).id
     first = application.plan_monthly_meeting(
-        series_id, starts_at=datetime(2026, 4, 14, 8, 0, tzinfo=UTC), at=PULLED_AT
+        SOCIAL_DEPUTY, series_id, starts_at=datetime(2026, 4, 14, 8, 0, tzinfo=UTC), at=PULLED_AT
     )
     second = application.plan_monthly_meeting(
-        series_id, starts_at=datetime(2026, 5, 12, 8, 0, tzinfo=UTC), at=PULLED_AT
+        SOCIAL_DEPUTY, series_id, starts_at=datetime(2026, 5, 12, 8, 0, tzinfo=UTC), at=PULLED_AT
     )
 
-    inventory = application.inventory(application.get_monthly_meeting(first.id))
+    inventory = application.inventory(application.read_monthly_meeting(SOCIAL_DEPUTY, first.id))
 
     assert inventory is not None
     assert [(t.case_id, t.unit, t.transition_on) for t in inventory] == [
         (case_id, SOCIAL, date(2026, 9, 14))
     ]
-    assert application.inventory(application.get_monthly_meeting(second.id)) is None
+    assert application.inventory(application.read_monthly_meeting(SOCIAL_DEPUTY, second.id)) is None
 
 
 # --- bad input stores nothing ------------------------------------------------------------------
@@ -555,8 +571,8 @@ def test_a_broken_rule_stores_nothing(application: EscalationApplication) -> Non
     with pytest.raises(NoLegalBasisForMeeting):
         schedule(application, red_thread_id)  # auto-assignment is not kept either
     with pytest.raises(ClosedBeforeFollowUp):
-        application.close_red_thread(red_thread_id, closed_by=COORDINATOR, at=MEETING_AT)
+        application.close_red_thread(COORDINATING, red_thread_id, at=MEETING_AT)
 
     assert application.recorder.max_notification_id() == head
-    assert application.get_red_thread(red_thread_id).coordinator is None
-    assert isinstance(application.get_red_thread(red_thread_id), RedThread)
+    assert application.read_red_thread(COORDINATING, red_thread_id).coordinator is None
+    assert isinstance(application.read_red_thread(COORDINATING, red_thread_id), RedThread)

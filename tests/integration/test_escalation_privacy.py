@@ -27,7 +27,7 @@ from tests.integration.test_escalation_api import (
     registration,
 )
 from tests.integration.test_escalation_application import (
-    COORDINATOR,
+    COORDINATING,
     INVITED,
     MEETING_AT,
     SUBJECT,
@@ -189,9 +189,8 @@ def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_k
     schedule(application, red_thread_id)
     notes = "Testa Testsson bor hos sin mamma; ring 070-123 45 67."
     held = application.record_meeting_held(
-        RecordMeetingHeld(
-            red_thread_id, INVITED, MeetingOutcome.SOLUTIONS_AGREED, notes, COORDINATOR
-        ),
+        COORDINATING,
+        RecordMeetingHeld(red_thread_id, INVITED, MeetingOutcome.SOLUTIONS_AGREED, notes),
         at=MEETING_AT + timedelta(hours=2),
     )
 
@@ -209,7 +208,7 @@ def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_k
     )
     tracking = upstream.deliver(erasure)
     assert application.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
-    red_thread = application.get_red_thread(red_thread_id)
+    red_thread = application.read_red_thread(COORDINATING, red_thread_id)
     assert application.unseal(SUBJECT, red_thread.outcome_notes) == ERASED
     assert red_thread.meeting_held  # the facts stay
 

@@ -4,6 +4,6 @@ policy for every service: services.runtime.http.access_log."""
 
 from services.runtime.http.access_log import access_log_router
 
-router = access_log_router(prefix="/v1")
+router = access_log_router(prefix="")
 
 __all__ = ["router"]

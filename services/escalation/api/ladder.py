@@ -9,36 +9,36 @@ and is logged as an access about `record_owner`.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.common import PROBLEMS, Notes, Text, app_of, now_of
+from services.escalation.api.bodies import Notes, Text
 from services.escalation.application import (
     Escalate,
     EscalationApplication,
     RaiseEscalation,
+    ResolveEscalation,
     record_owner,
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
+from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_access,
+    log_access,
     subject_id_for,
 )
-from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
-router = APIRouter(prefix="/v1", tags=["escalation ladder"], responses=PROBLEMS)
+router = APIRouter(tags=["escalation ladder"])
 
 
 class RaiseRequest(RequestModel):
@@ -140,24 +140,24 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
     )
 
 
-async def _disclosed(
+def _disclosed(
     request: Request, actor: Actor, escalation: Escalation, action: Action = Action.CHANGED
 ) -> EscalationView:
     """The answer about the matter, once its disclosure is in the access log."""
-    await audit_access(
+    log_access(
         request,
         actor,
         record_owner(escalation.subject_id, escalation.id),
         purpose=f"escalation:{escalation.track.value}",
         action=action,
     )
-    return await run_in_threadpool(_view, escalation, app_of(request))
+    return _view(escalation, application_of(request, EscalationApplication))
 
 
 @router.post(
     "/escalations", status_code=201, response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
-async def raise_escalation(
+def raise_escalation(
     body: RaiseRequest,
     request: Request,
     response: Response,
@@ -168,37 +168,32 @@ async def raise_escalation(
         track=body.track,
         subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
         cost_question=body.cost_question,
-        raised_by=actor.hsa_id,
-        raised_by_org=actor.org_id,
-        raised_by_role=actor.role,
         responsible_org=body.responsible_org,
         counterpart_orgs=list(body.counterpart_orgs),
         reason=body.reason,
     )
-    application = app_of(request)
-    escalation_id = await run_in_threadpool(
-        application.raise_escalation, command, at=now_of(request)
-    )
-    response.headers["Location"] = f"/v1/escalations/{escalation_id}"
-    escalation = await run_in_threadpool(application.get_escalation, escalation_id)
-    return await _disclosed(request, actor, escalation)
+    application = application_of(request, EscalationApplication)
+    escalation = application.raise_escalation(actor, command, at=now(request))
+    response.headers["Location"] = f"/v1/escalations/{escalation.id}"
+    return _disclosed(request, actor, escalation)
 
 
 @router.get(
     "/escalations/{escalation_id}", response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
-async def get_escalation(
+def get_escalation(
     escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.read")]
 ) -> EscalationView:
-    escalation = await run_in_threadpool(app_of(request).get_escalation, escalation_id)
-    require_party(actor, escalation.parties, what="this escalation", rule="E-6")
-    return await _disclosed(request, actor, escalation, Action.READ)
+    """The matter, for its parties (E-6)."""
+    application = application_of(request, EscalationApplication)
+    escalation = application.read_escalation(actor, escalation_id)
+    return _disclosed(request, actor, escalation, Action.READ)
 
 
 @router.post(
     "/escalations/{escalation_id}/steps", response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
-async def escalate(
+def escalate(
     escalation_id: UUID,
     body: StepRequest,
     request: Request,
@@ -208,16 +203,13 @@ async def escalate(
     command = Escalate(
         escalation_id=escalation_id,
         to_level=body.to_level,
-        by=actor.hsa_id,
-        by_org=actor.org_id,
-        by_role=actor.role,
         reason=body.reason,
         written_summary=body.written_summary,
         agreed_by_orgs=list(body.agreed_by_orgs),
     )
-    application = app_of(request)
-    escalation = await run_in_threadpool(application.escalate, command, at=now_of(request))
-    return await _disclosed(request, actor, escalation)
+    application = application_of(request, EscalationApplication)
+    escalation = application.escalate(actor, command, at=now(request))
+    return _disclosed(request, actor, escalation)
 
 
 @router.post(
@@ -225,23 +217,14 @@ async def escalate(
     response_model=EscalationView,
     openapi_extra=PERSONAL_DATA,
 )
-async def agree_to_escalate(
+def agree_to_escalate(
     escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.step")]
 ) -> EscalationView:
     """The caller's own unit agrees the matter goes further (E-6); no unit agrees for
     another, so the step to the unit managers waits for each party's own word."""
-    application = app_of(request)
-    escalation = await run_in_threadpool(
-        partial(
-            application.agree_to_escalate,
-            escalation_id,
-            by=actor.hsa_id,
-            by_org=actor.org_id,
-            by_role=actor.role,
-            at=now_of(request),
-        )
-    )
-    return await _disclosed(request, actor, escalation)
+    application = application_of(request, EscalationApplication)
+    escalation = application.agree_to_escalate(actor, escalation_id, at=now(request))
+    return _disclosed(request, actor, escalation)
 
 
 @router.post(
@@ -249,22 +232,14 @@ async def agree_to_escalate(
     response_model=EscalationView,
     openapi_extra=PERSONAL_DATA,
 )
-async def resolve_escalation(
+def resolve_escalation(
     escalation_id: UUID,
     body: ResolutionRequest,
     request: Request,
     actor: Annotated[Actor, may("escalation.resolve")],
 ) -> EscalationView:
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
-    application = app_of(request)
-    escalation = await run_in_threadpool(
-        application.resolve_escalation,
-        escalation_id,
-        resolution=body.resolution,
-        notes=body.notes,
-        by=actor.hsa_id,
-        by_org=actor.org_id,
-        by_role=actor.role,
-        at=now_of(request),
-    )
-    return await _disclosed(request, actor, escalation)
+    command = ResolveEscalation(resolution=body.resolution, notes=body.notes)
+    application = application_of(request, EscalationApplication)
+    escalation = application.resolve_escalation(actor, escalation_id, command, at=now(request))
+    return _disclosed(request, actor, escalation)

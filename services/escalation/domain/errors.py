@@ -196,3 +196,77 @@ class AcuteMatterAlreadyAcknowledged(RuleViolation):
 class ConsultationInvalid(RuleViolation):
     rule = "E-9"
     status = 422
+
+
+# --- who runs a red thread (E-3) -----------------------------------------------------------
+
+
+class OfficeDoesNotServe(RuleViolation):
+    """E-3: a coordinator acts only for the red threads pulled in a municipality their
+    coordination office serves."""
+
+    rule = "E-3"
+    status = 403
+    title = "Forbidden"
+
+
+class RedThreadTakenByAnother(RuleViolation):
+    """E-3: another coordinator (or another serving office) has taken the red thread; only
+    they run it, and an office keeps what it holds."""
+
+    rule = "E-3"
+    status = 403
+    title = "Forbidden"
+
+
+class HandedOnOutsideTheOffice(RuleViolation):
+    """E-3: a red thread is handed on only within the caller's own coordination office."""
+
+    rule = "E-3"
+    status = 403
+    title = "Forbidden"
+
+
+class NewCoordinatorInvalid(RuleViolation):
+    """E-3: a colleague is named with the office they work at, by an HSA-id of its
+    organisation; the request field at fault is named."""
+
+    rule = "E-3"
+    status = 422
+    title = "Invalid request"
+
+
+class NotScheduled(RuleViolation):
+    """No meeting (E-3) or follow-up (E-5) to export: the rule is given per instance."""
+
+    rule = "E-3"
+    status = 404
+    title = "Not Found"
+
+
+# --- what a command names that is not there ------------------------------------------------
+
+
+class UnknownRedThread(RuleViolation):
+    rule = "E-1"
+    status = 404
+
+
+class UnknownEscalation(RuleViolation):
+    rule = "E-6"
+    status = 404
+
+
+class UnknownMonthlyMeeting(RuleViolation):
+    rule = "E-7"
+    status = 404
+
+
+class UnknownAcuteMatter(RuleViolation):
+    rule = "E-8"
+    status = 404
+
+
+class UnknownConsultation(RuleViolation):
+    rule = "E-9"
+    status = 404

@@ -1,0 +1,70 @@
+"""An organisation's deadlines over HTTP (D-7): the red-thread meetings and follow-ups
+(E-3, E-5) and the monthly meetings' registration cutoffs (E-7) it has coming, and those
+it missed. Each names the individual whose red thread it is: one access record per
+individual."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from services.escalation.application import EscalationApplication
+from services.escalation.deadlines import Deadline
+from services.escalation.policy import may
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import PERSONAL_DATA, log_access
+from services.runtime.kernel.actor import Actor
+
+router = APIRouter(tags=["red thread"])
+
+
+class DeadlineView(BaseModel):
+    item_id: UUID
+    kind: str
+    rule: str
+    subject_id: str | None
+    due_at: datetime
+    """The first instant the deadline is missed."""
+    takes_place_at: datetime | None
+    met: bool
+    overdue: bool
+
+
+RULE_OF_DEADLINE = {
+    "red_thread_meeting": "E-3",
+    "red_thread_follow_up": "E-5",
+    "monthly_meeting_registration": "E-7",
+}
+
+
+@router.get("/deadlines", response_model=list[DeadlineView], openapi_extra=PERSONAL_DATA)
+def deadlines(
+    request: Request, actor: Annotated[Actor, may("deadlines.read")]
+) -> list[DeadlineView]:
+    """The caller's organisation's deadlines: those coming, and those missed (D-7)."""
+    at = now(request)
+    found = application_of(request, EscalationApplication).deadlines_for(actor, at)
+    log_access(
+        request,
+        actor,
+        [d.subject_id for d in found if d.subject_id is not None],
+        purpose="deadlines (D-7)",
+    )
+    return [_deadline_view(d, at) for d in found]
+
+
+def _deadline_view(deadline: Deadline, at: datetime) -> DeadlineView:
+    return DeadlineView(
+        item_id=deadline.item_id,
+        kind=deadline.kind.value,
+        rule=RULE_OF_DEADLINE[deadline.kind.value],
+        subject_id=deadline.subject_id,
+        due_at=deadline.due_at,
+        takes_place_at=deadline.takes_place_at,
+        met=deadline.met,
+        overdue=not deadline.met and deadline.due_at <= at,
+    )

@@ -1,0 +1,392 @@
+"""The monthly forums over HTTP (E-7): the series of meetings of the member units' deputy unit
+managers, each meeting's agenda of registered cases, attendance, minutes and calendar file.
+
+A case registration carries the individual's name and age: it is read back
+only by the forum's member units (the application decides, where it loads the
+forum), and never published. Every answer that carries a registration or an
+inventory transfer is logged as an access about the individual named (or,
+naming no one, about the registration: `registration_owner`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from contracts import MonthlyMeetingKind
+from contracts.base import HsaId
+from services.escalation.api.bodies import Text
+from services.escalation.api.calendar import ics_response
+from services.escalation.application import (
+    CreateMeetingSeries,
+    EscalationApplication,
+    RecordMinutes,
+    RegisterCase,
+    minutes_owner,
+    registration_owner,
+)
+from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registration
+from services.escalation.policy import may
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    log_access,
+    subject_id_for,
+)
+from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
+
+router = APIRouter(tags=["monthly meetings"])
+
+MONTHLY_MEETING_LENGTH = timedelta(hours=2)
+AGENDA = "monthly meeting agenda (E-7)"
+Members = Annotated[list[HsaId], Field(min_length=2, max_length=50)]
+
+
+class SeriesRequest(RequestModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    members: Members = Field(description="The units whose deputy unit managers meet.")
+    first_kind: MonthlyMeetingKind = MonthlyMeetingKind.ALIGNMENT
+
+
+class PlanRequest(RequestModel):
+    starts_at: AwareDatetime
+
+
+class RegistrationRequest(RequestModel):
+    personnummer: Personnummer | None = Field(
+        None, description="Links the registration to the individual; optional."
+    )
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    age: Annotated[int, Field(ge=0, le=130)]
+    background: Text
+    current_situation: Text
+    problem_and_question: Text
+    summoned_orgs: Annotated[list[HsaId], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Units summoned for the case; default: every other member unit.",
+    )
+
+
+class AttendanceRequest(RequestModel):
+    present_orgs: Annotated[list[HsaId], Field(max_length=50)]
+
+
+class CaseMinutes(RequestModel):
+    registration_id: UUID = Field(description="The case on this meeting's agenda.")
+    text: Annotated[str, Field(min_length=1, max_length=20000)]
+
+
+class MinutesRequest(RequestModel):
+    text: Annotated[str, Field(min_length=1, max_length=20000)] = Field(
+        description="What concerns the forum as a whole; write about an individual in `cases`."
+    )
+    cases: Annotated[list[CaseMinutes], Field(max_length=200)] = Field(
+        default_factory=list,
+        description="The minutes of each registered case, sealed to that individual: erasing "
+        "them erases their part only.",
+    )
+
+
+class PlannedView(BaseModel):
+    meeting_id: UUID
+    starts_at: datetime
+    kind: str
+    minute_taker: str
+    inventory: bool
+
+
+class SeriesView(BaseModel):
+    id: UUID
+    name: str
+    members: list[str]
+    next_kind: str
+    next_minute_taker: str
+    meetings: list[PlannedView]
+
+
+class RegistrationView(BaseModel):
+    id: UUID
+    subject_id: str | None
+    registering_org: str
+    registered_by: str
+    name: str
+    age: int
+    background: str
+    current_situation: str
+    problem_and_question: str
+    summoned_orgs: list[str]
+    registered_at: datetime
+    minutes: str | None = Field(description="This case's part of the meeting's minutes.")
+
+
+class TransferView(BaseModel):
+    case_id: UUID
+    subject_id: str
+    unit: str
+    transition_on: date
+
+
+class MonthlyMeetingView(BaseModel):
+    id: UUID
+    series_id: UUID
+    kind: str
+    starts_at: datetime
+    registration_closes_at: datetime
+    members: list[str]
+    summoned_orgs: list[str]
+    minute_taker: str
+    agenda: list[RegistrationView]
+    present_orgs: list[str] | None
+    absent_orgs: list[str]
+    minutes: str | None
+    inventory: list[TransferView] | None
+    """Upcoming known transfers: only at the term's inventory meeting (E-7, K-4)."""
+
+
+def _series_view(series: MeetingSeries) -> SeriesView:
+    return SeriesView(
+        id=series.id,
+        name=series.name,
+        members=series.members,
+        next_kind=series.next_kind().value,
+        next_minute_taker=series.next_minute_taker(),
+        meetings=[
+            PlannedView(
+                meeting_id=m.meeting_id,
+                starts_at=m.starts_at,
+                kind=m.kind.value,
+                minute_taker=m.minute_taker,
+                inventory=m.inventory,
+            )
+            for m in series.meetings
+        ],
+    )
+
+
+def _meeting_view(
+    meeting: MonthlyMeeting, application: EscalationApplication
+) -> MonthlyMeetingView:
+    inventory = application.inventory(meeting)
+    return MonthlyMeetingView(
+        id=meeting.id,
+        series_id=meeting.series_id,
+        kind=meeting.kind.value,
+        starts_at=meeting.starts_at,
+        registration_closes_at=meeting.registration_cutoff,
+        members=meeting.members,
+        summoned_orgs=meeting.summoned_orgs,
+        minute_taker=meeting.minute_taker,
+        agenda=[
+            _registration_view(r, application, meeting.case_minutes.get(r.registration_id))
+            for r in meeting.registrations
+        ],
+        present_orgs=meeting.present_orgs,
+        absent_orgs=meeting.absent_orgs,
+        minutes=application.unseal(minutes_owner(meeting.id), meeting.minutes),
+        inventory=None
+        if inventory is None
+        else [
+            TransferView(
+                case_id=t.case_id,
+                subject_id=t.subject_id,
+                unit=t.unit,
+                transition_on=t.transition_on,
+            )
+            for t in inventory
+        ],
+    )
+
+
+def _registration_view(
+    r: Registration, application: EscalationApplication, minutes: str | None = None
+) -> RegistrationView:
+    owner = registration_owner(r.subject_id, r.registration_id)
+    return RegistrationView(
+        id=r.registration_id,
+        subject_id=r.subject_id,
+        registering_org=r.registering_org,
+        registered_by=r.registered_by,
+        name=application.unseal(owner, r.name),
+        age=r.age,
+        background=application.unseal(owner, r.background),
+        current_situation=application.unseal(owner, r.current_situation),
+        problem_and_question=application.unseal(owner, r.problem_and_question),
+        summoned_orgs=r.summoned_orgs,
+        registered_at=r.registered_at,
+        minutes=application.unseal(owner, minutes),
+    )
+
+
+def _meeting_disclosed(
+    request: Request, actor: Actor, meeting: MonthlyMeeting, action: Action = Action.CHANGED
+) -> MonthlyMeetingView:
+    """The meeting as the members see it, once an access record is stored for everyone it
+    discloses: each case on the agenda, and each individual in the term's inventory."""
+    view = _meeting_view(meeting, application_of(request, EscalationApplication))
+    about = [registration_owner(r.subject_id, r.registration_id) for r in meeting.registrations]
+    about += [t.subject_id for t in view.inventory or []]
+    log_access(request, actor, about, purpose=AGENDA, action=action)
+    return view
+
+
+@router.post("/meeting-series", status_code=201, response_model=SeriesView)
+def create_meeting_series(
+    body: SeriesRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("forum.create")],
+) -> SeriesView:
+    """Set up the monthly forum of the member units' deputy unit managers (E-7)."""
+    command = CreateMeetingSeries(
+        name=body.name, members=list(body.members), first_kind=body.first_kind
+    )
+    application = application_of(request, EscalationApplication)
+    series = application.create_meeting_series(actor, command, at=now(request))
+    response.headers["Location"] = f"/v1/meeting-series/{series.id}"
+    return _series_view(series)
+
+
+@router.get("/meeting-series/{series_id}", response_model=SeriesView)
+def get_meeting_series(
+    series_id: UUID, request: Request, actor: Annotated[Actor, may("forum.read")]
+) -> SeriesView:
+    application = application_of(request, EscalationApplication)
+    return _series_view(application.read_meeting_series(actor, series_id))
+
+
+@router.post(
+    "/meeting-series/{series_id}/meetings",
+    status_code=201,
+    response_model=MonthlyMeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
+def plan_monthly_meeting(
+    series_id: UUID,
+    body: PlanRequest,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, may("forum.plan_meeting")],
+) -> MonthlyMeetingView:
+    """Plan next month's meeting: the kind alternates, the minute-taker rotates (E-7)."""
+    application = application_of(request, EscalationApplication)
+    meeting = application.plan_monthly_meeting(
+        actor, series_id, starts_at=body.starts_at, at=now(request)
+    )
+    response.headers["Location"] = f"/v1/monthly-meetings/{meeting.id}"
+    return _meeting_disclosed(request, actor, meeting)
+
+
+@router.get(
+    "/monthly-meetings/{meeting_id}", response_model=MonthlyMeetingView, openapi_extra=PERSONAL_DATA
+)
+def get_monthly_meeting(
+    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("monthly_meeting.read")]
+) -> MonthlyMeetingView:
+    """The meeting with its agenda (names and ages for the members' eyes only), attendance,
+    minutes and, at the term's inventory meeting, the upcoming transfers."""
+    meeting = application_of(request, EscalationApplication).read_monthly_meeting(actor, meeting_id)
+    return _meeting_disclosed(request, actor, meeting, Action.READ)
+
+
+@router.post(
+    "/monthly-meetings/{meeting_id}/registrations",
+    status_code=201,
+    response_model=RegistrationView,
+    openapi_extra=PERSONAL_DATA,
+)
+def register_case(
+    meeting_id: UUID,
+    body: RegistrationRequest,
+    request: Request,
+    actor: Annotated[Actor, may("monthly_meeting.register_case")],
+) -> RegistrationView:
+    """Register a case by 12:00 (Europe/Stockholm) the day before the meeting (E-7)."""
+    command = RegisterCase(
+        meeting_id=meeting_id,
+        subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
+        name=body.name,
+        age=body.age,
+        background=body.background,
+        current_situation=body.current_situation,
+        problem_and_question=body.problem_and_question,
+        summoned_orgs=list(body.summoned_orgs),
+    )
+    application = application_of(request, EscalationApplication)
+    r = application.register_case(actor, command, at=now(request))
+    owner = registration_owner(r.subject_id, r.registration_id)
+    log_access(request, actor, owner, purpose=AGENDA, action=Action.CHANGED)
+    return _registration_view(r, application)
+
+
+@router.post(
+    "/monthly-meetings/{meeting_id}/attendance",
+    response_model=MonthlyMeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
+def record_monthly_attendance(
+    meeting_id: UUID,
+    body: AttendanceRequest,
+    request: Request,
+    actor: Annotated[Actor, may("monthly_meeting.record")],
+) -> MonthlyMeetingView:
+    """Who came; summoned units that did not are recorded absent (E-7). Recorded by the
+    unit keeping this meeting's minutes."""
+    application = application_of(request, EscalationApplication)
+    meeting = application.record_monthly_attendance(
+        actor, meeting_id, present_orgs=list(body.present_orgs), at=now(request)
+    )
+    return _meeting_disclosed(request, actor, meeting)
+
+
+@router.post(
+    "/monthly-meetings/{meeting_id}/minutes",
+    response_model=MonthlyMeetingView,
+    openapi_extra=PERSONAL_DATA,
+)
+def record_minutes(
+    meeting_id: UUID,
+    body: MinutesRequest,
+    request: Request,
+    actor: Annotated[Actor, may("monthly_meeting.record")],
+) -> MonthlyMeetingView:
+    """The minutes, kept by this meeting's minute-taker unit (E-7: the turn rotates): a
+    general part, and a part per registered case sealed to that individual."""
+    command = RecordMinutes(
+        text=body.text, cases=[(part.registration_id, part.text) for part in body.cases]
+    )
+    application = application_of(request, EscalationApplication)
+    meeting = application.record_minutes(actor, meeting_id, command, at=now(request))
+    return _meeting_disclosed(request, actor, meeting)
+
+
+@router.get("/monthly-meetings/{meeting_id}/calendar.ics")
+def monthly_meeting_calendar(
+    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("monthly_meeting.read")]
+) -> Response:
+    """The monthly meeting as an iCalendar file."""
+    meeting = application_of(request, EscalationApplication).read_monthly_meeting(actor, meeting_id)
+    summary = (
+        "Avstämningsmöte biträdande enhetschefer"
+        if meeting.kind is MonthlyMeetingKind.ALIGNMENT
+        else "Samverkansmöte biträdande enhetschefer"
+    )
+    description = (
+        f"Anmälan av ärenden senast {meeting.registration_cutoff.isoformat()}. "
+        f"Protokoll: {meeting.minute_taker}."
+    )
+    return ics_response(
+        f"monthly-meeting-{meeting.id}",
+        summary,
+        description,
+        meeting.starts_at,
+        MONTHLY_MEETING_LENGTH,
+        tentative=False,
+        stamp=now(request),
+    )

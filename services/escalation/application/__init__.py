@@ -1,0 +1,82 @@
+"""Escalation use cases, one method each, and the policies that react to upstream events.
+
+One mixin per concept, each on the shared base (sealing, loading, retrying:
+`base`): the red thread and deadlines (`red_threads`), the ladder (`ladder`),
+the monthly forums (`forums`), acute matters and consultations (`matters`),
+upstream events (`upstream`). `EscalationApplication` is all of them on one
+store. Every use case takes the acting member of staff first: the record names
+them and their unit from it, and whether their unit may see or act on *this*
+object is decided where the use case loads it.
+"""
+
+from services.escalation.application.base import (
+    CONFLICT_ATTEMPTS,
+    DEVELOPMENT_ONLY_MASTER_KEY,
+    minutes_owner,
+    record_owner,
+    registration_owner,
+)
+from services.escalation.application.forums import (
+    CreateMeetingSeries,
+    Forums,
+    RecordMinutes,
+    RegisterCase,
+)
+from services.escalation.application.ladder import (
+    Escalate,
+    Ladder,
+    RaiseEscalation,
+    ResolveEscalation,
+)
+from services.escalation.application.matters import HoldConsultation, Matters, RaiseAcuteMatter
+from services.escalation.application.red_threads import (
+    AssignCoordinator,
+    EvaluateFollowUp,
+    PullRedThread,
+    RecordMeetingHeld,
+    RedThreads,
+    ScheduleMeeting,
+)
+from services.escalation.application.upstream import StillContended, Upstream
+from services.escalation.domain.errors import (
+    UnknownAcuteMatter,
+    UnknownConsultation,
+    UnknownEscalation,
+    UnknownMonthlyMeeting,
+    UnknownRedThread,
+)
+
+
+class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream):
+    """Red threads, the ladder, monthly meetings; a consent view fed by the consent topic."""
+
+    name = "escalation"
+
+
+__all__ = [
+    "CONFLICT_ATTEMPTS",
+    "DEVELOPMENT_ONLY_MASTER_KEY",
+    "AssignCoordinator",
+    "CreateMeetingSeries",
+    "Escalate",
+    "EscalationApplication",
+    "EvaluateFollowUp",
+    "HoldConsultation",
+    "PullRedThread",
+    "RaiseAcuteMatter",
+    "RaiseEscalation",
+    "RecordMeetingHeld",
+    "RecordMinutes",
+    "RegisterCase",
+    "ResolveEscalation",
+    "ScheduleMeeting",
+    "StillContended",
+    "UnknownAcuteMatter",
+    "UnknownConsultation",
+    "UnknownEscalation",
+    "UnknownMonthlyMeeting",
+    "UnknownRedThread",
+    "minutes_owner",
+    "record_owner",
+    "registration_owner",
+]

@@ -1,0 +1,201 @@
+"""What every escalation use case stands on: the store, sealing, loading, and retrying.
+
+What is said about an individual (meeting notes, reasons, the name and story on
+a case registration and its part of the monthly minutes, questions) is sealed to
+them before it enters an event and unsealed on read (services.runtime.store.privacy):
+erasure is destroying one key. Minutes concern several people, so each case's
+part is sealed to its own individual and the general part to the meeting. Free
+text in a record that names no one (an acute matter, a ladder matter or a
+consultation without a personnummer) is about someone all the same: it is
+sealed to the record itself (`record_owner`), so culling the record
+(`erase_record`) reaches it. No text is stored in clear.
+
+Commands and the consent policy may change the same aggregates at the same
+moment (a meeting scheduled as the consent is withdrawn). The store's
+optimistic concurrency turns that into a conflict; the loser runs again on
+fresh state (`retrying`), so neither overwrites nor misses the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar, overload
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.projection import EventSourcedProjection
+
+from services.escalation.deadlines import Deadlines, deadline_view
+from services.escalation.domain import (
+    AcuteMatter,
+    Consultation,
+    CoordinationOffices,
+    Escalation,
+    MeetingSeries,
+    MonthlyMeeting,
+    RedThread,
+    SubjectAuthorisations,
+    authorisations_id,
+)
+from services.escalation.domain.errors import (
+    UnknownAcuteMatter,
+    UnknownConsultation,
+    UnknownEscalation,
+    UnknownMonthlyMeeting,
+    UnknownRedThread,
+)
+from services.runtime.kernel.rules import RuleViolation
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.privacy import Sealer, SubjectKeys
+from services.runtime.store.read_models import Follower
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
+"""For tests that build the application directly; the service passes the configured key."""
+
+CONFLICT_ATTEMPTS = 5
+"""How often a command or policy runs again after losing a race on the same aggregate."""
+
+
+def retrying(command: Callable[[], T]) -> T:
+    """Run a command again when a concurrent save changed one of its aggregates first."""
+    for _ in range(CONFLICT_ATTEMPTS - 1):
+        try:
+            return command()
+        except IntegrityError:
+            continue
+    return command()
+
+
+class EscalationBase(OutboxApplication, EventSourcedProjection[UUID]):
+    """The store and what the use cases of every concept share; each concept is a mixin of
+    this (red threads, ladder, forums, matters, upstream) and EscalationApplication all
+    of them."""
+
+    def __init__(
+        self,
+        *args: Any,
+        master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
+        coordination_offices: CoordinationOffices | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
+        self.offices = coordination_offices or CoordinationOffices()
+        """Which municipalities each coordination office serves (E-3); none by default."""
+        self.deadlines = deadline_view(self)
+        self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
+
+    # --- loading: unauthorised, so only the use cases that authorise call these -------
+
+    def _get(self, aggregate_id: UUID, kind: type[A], error: type[RuleViolation], what: str) -> A:
+        aggregate = self.find(aggregate_id, kind)
+        if aggregate is None:
+            raise error(f"no {what} {aggregate_id}")
+        return aggregate
+
+    def _red_thread(self, red_thread_id: UUID) -> RedThread:
+        return self._get(red_thread_id, RedThread, UnknownRedThread, "red thread")
+
+    def _escalation(self, escalation_id: UUID) -> Escalation:
+        return self._get(escalation_id, Escalation, UnknownEscalation, "escalation")
+
+    def _meeting_series(self, series_id: UUID) -> MeetingSeries:
+        return self._get(series_id, MeetingSeries, UnknownMonthlyMeeting, "meeting series")
+
+    def _monthly_meeting(self, meeting_id: UUID) -> MonthlyMeeting:
+        return self._get(meeting_id, MonthlyMeeting, UnknownMonthlyMeeting, "monthly meeting")
+
+    def _acute_matter(self, matter_id: UUID) -> AcuteMatter:
+        return self._get(matter_id, AcuteMatter, UnknownAcuteMatter, "acute matter")
+
+    def _consultation(self, consultation_id: UUID) -> Consultation:
+        return self._get(consultation_id, Consultation, UnknownConsultation, "consultation")
+
+    # --- escalation's view of consent (E-4) ---------------------------------------------
+
+    def _authorisations(self, subject_id: str) -> SubjectAuthorisations | None:
+        return self.find(authorisations_id(subject_id), SubjectAuthorisations)
+
+    def _authorisations_for_update(self, subject_id: str) -> SubjectAuthorisations:
+        return self._authorisations(subject_id) or SubjectAuthorisations(subject_id=subject_id)
+
+    def _save_with_reliance(
+        self, red_thread: RedThread, view: SubjectAuthorisations | None
+    ) -> None:
+        """Save the red thread and, in the same transaction, what its next meeting relies on."""
+        if view is None:
+            self.save(red_thread)
+            return
+        note_reliance(view, red_thread)
+        self.save(red_thread, view)
+
+    # --- personal data -------------------------------------------------------------------
+
+    def _sealed(self, owner: str, text: str) -> str:
+        """Free text, sealed to whom it is about (`record_owner`, or a meeting's minutes).
+        Blank text is no one's data and stays blank, so the domain's own check of it
+        still holds."""
+        text = text.strip()
+        return self.sealer.seal(owner, text) if text else text
+
+    @overload
+    def unseal(self, subject_id: str | None, sealed: str) -> str: ...
+    @overload
+    def unseal(self, subject_id: str | None, sealed: None) -> None: ...
+    def unseal(self, subject_id: str | None, sealed: str | None) -> str | None:
+        """Personal data as stored, readable until the subject is erased."""
+        if subject_id is None or sealed is None:
+            return sealed
+        return self.sealer.unseal(subject_id, sealed)
+
+    def erase_subject(self, subject_id: str, at: datetime) -> None:
+        """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
+        self.sealer.erase(subject_id, at)
+
+    def erase_record(self, record_id: UUID, at: datetime) -> None:
+        """Cull one record that names no one: destroy the key its free text is sealed with
+        (an acute matter, a ladder matter, a consultation; a monthly meeting's general
+        minutes and the registrations on it made without a personnummer). What is sealed
+        to a named individual goes with that individual's erasure instead."""
+        self.sealer.erase(record_owner(None, record_id), at)
+        meeting = self.find(record_id, MonthlyMeeting)
+        if meeting is not None:
+            self.sealer.erase(minutes_owner(meeting.id), at)
+            for r in meeting.registrations:
+                if r.subject_id is None:
+                    self.sealer.erase(registration_owner(None, r.registration_id), at)
+
+
+def minutes_owner(meeting_id: UUID) -> str:
+    """Whom the general part of a meeting's minutes is sealed to: the meeting itself. It is
+    meant for what concerns no one individual, and is encrypted at rest all the same."""
+    return f"monthly-meeting:{meeting_id}"
+
+
+def record_owner(subject_id: str | None, record_id: UUID) -> str:
+    """Whom a record's free text is sealed to, and whom its reading is logged about: the
+    individual it names, or, naming no one, the record itself (``record:<id>``), whose key
+    is destroyed when the record is culled (`EscalationApplication.erase_record`)."""
+    return subject_id or f"record:{record_id}"
+
+
+def registration_owner(subject_id: str | None, registration_id: UUID) -> str:
+    """Whom a case registration's name and story are sealed to: the individual, or, when
+    registered without a personnummer, the registration itself (still encrypted at rest)."""
+    return subject_id or f"registration:{registration_id}"
+
+
+def note_reliance(view: SubjectAuthorisations, red_thread: RedThread) -> None:
+    """Keep in the consent view which basis the thread's next meeting relies on (E-4)."""
+    pending = red_thread.pending
+    if pending is None:
+        view.end_reliance(red_thread.id)
+    elif red_thread.hold is not None or pending.basis is None:
+        view.note_reliance(red_thread.id, None)
+    else:
+        view.note_reliance(red_thread.id, pending.basis.id)

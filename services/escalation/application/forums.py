@@ -1,0 +1,202 @@
+"""The monthly forums' use cases (E-7): series, meetings, case registrations, attendance,
+minutes, and the termly inventory of transfers fed by the cases topic (K-4).
+
+A forum and its meetings are for its member units: whether the actor's unit is
+one is decided here, where the series or meeting is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from contracts import MonthlyMeetingKind
+from services.escalation.application.base import (
+    EscalationBase,
+    minutes_owner,
+    registration_owner,
+    retrying,
+)
+from services.escalation.domain import (
+    MeetingSeries,
+    MonthlyMeeting,
+    MonthlyMeetingInvalid,
+    Registration,
+    Transfer,
+    UpcomingTransfers,
+    inventory_terms,
+    transfers_id,
+    upcoming,
+)
+from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.stockholm_time import stockholm_date
+
+
+@dataclass(frozen=True)
+class CreateMeetingSeries:
+    name: str
+    members: list[str]
+    first_kind: MonthlyMeetingKind = MonthlyMeetingKind.ALIGNMENT
+
+
+@dataclass(frozen=True)
+class RegisterCase:
+    meeting_id: UUID
+    subject_id: str | None
+    name: str
+    age: int
+    background: str
+    current_situation: str
+    problem_and_question: str
+    summoned_orgs: list[str]
+
+
+@dataclass(frozen=True)
+class RecordMinutes:
+    text: str
+    """What concerns the forum as a whole."""
+    cases: list[tuple[UUID, str]] = field(default_factory=list)
+    """Each registered case's part: (registration id, text), one part a case."""
+
+
+def _require_member(actor: Actor, members: list[str]) -> None:
+    require_party(actor, members, what="this forum", rule="E-7")
+
+
+class Forums(EscalationBase):
+    """Monthly meetings of deputy unit managers, for their member units only."""
+
+    def create_meeting_series(
+        self, actor: Actor, command: CreateMeetingSeries, *, at: datetime
+    ) -> MeetingSeries:
+        """Only a member unit sets up a forum (E-7)."""
+        _require_member(actor, command.members)
+        series = MeetingSeries.create(
+            name=command.name,
+            members=command.members,
+            first_kind=command.first_kind,
+            created_by=actor.hsa_id,
+            at=at,
+        )
+        self.save(series)
+        return series
+
+    def read_meeting_series(self, actor: Actor, series_id: UUID) -> MeetingSeries:
+        series = self._meeting_series(series_id)
+        _require_member(actor, series.members)
+        return series
+
+    def plan_monthly_meeting(
+        self, actor: Actor, series_id: UUID, *, starts_at: datetime, at: datetime
+    ) -> MonthlyMeeting:
+        """The kind alternates, the minute-taker rotates (E-7)."""
+
+        def run() -> MonthlyMeeting:
+            series = self.read_meeting_series(actor, series_id)
+            meeting_id = uuid4()
+            planned = series.plan(meeting_id=meeting_id, starts_at=starts_at, now=at)
+            meeting = MonthlyMeeting.plan(meeting_id=meeting_id, series=series, planned=planned)
+            self.save(series, meeting)
+            return meeting
+
+        return retrying(run)
+
+    def read_monthly_meeting(self, actor: Actor, meeting_id: UUID) -> MonthlyMeeting:
+        meeting = self._monthly_meeting(meeting_id)
+        _require_member(actor, meeting.members)
+        return meeting
+
+    def register_case(self, actor: Actor, command: RegisterCase, *, at: datetime) -> Registration:
+        """By 12:00 (Europe/Stockholm) the day before the meeting, by a member unit (the
+        domain checks both)."""
+        registration_id = uuid4()
+        owner = registration_owner(command.subject_id, registration_id)
+
+        def run() -> Registration:
+            meeting = self._monthly_meeting(command.meeting_id)
+            registration = meeting.register_case(
+                registration_id=registration_id,
+                subject_id=command.subject_id,
+                registering_org=actor.org_id,
+                registered_by=actor.hsa_id,
+                name=self._sealed(owner, command.name),
+                age=command.age,
+                background=self._sealed(owner, command.background),
+                current_situation=self._sealed(owner, command.current_situation),
+                problem_and_question=self._sealed(owner, command.problem_and_question),
+                summoned_orgs=command.summoned_orgs,
+                now=at,
+            )
+            self.save(meeting)
+            return registration
+
+        return retrying(run)
+
+    def record_monthly_attendance(
+        self, actor: Actor, meeting_id: UUID, *, present_orgs: list[str], at: datetime
+    ) -> MonthlyMeeting:
+        """Recorded by the unit keeping this meeting's minutes (the domain checks)."""
+
+        def run() -> MonthlyMeeting:
+            meeting = self.read_monthly_meeting(actor, meeting_id)
+            meeting.record_attendance(
+                present_orgs=present_orgs,
+                recorded_by=actor.hsa_id,
+                now=at,
+                recorded_by_org=actor.org_id,
+            )
+            self.save(meeting)
+            return meeting
+
+        return retrying(run)
+
+    def record_minutes(
+        self, actor: Actor, meeting_id: UUID, command: RecordMinutes, *, at: datetime
+    ) -> MonthlyMeeting:
+        """E-7. Each case's part is sealed to that individual (or, registered without a
+        personnummer, to the registration), the general part to the meeting: erasing one
+        individual erases their part of the minutes and nobody else's."""
+
+        def run() -> MonthlyMeeting:
+            meeting = self.read_monthly_meeting(actor, meeting_id)
+            case_minutes = dict(command.cases)
+            if len(case_minutes) != len(command.cases):
+                raise MonthlyMeetingInvalid(
+                    "a case appears twice: one part per registered case", field="body.cases"
+                )
+            owners = {
+                r.registration_id: registration_owner(r.subject_id, r.registration_id)
+                for r in meeting.registrations
+            }
+            meeting.record_minutes(
+                text=self._sealed(minutes_owner(meeting_id), command.text),
+                recorded_by=actor.hsa_id,
+                recorded_by_org=actor.org_id,
+                now=at,
+                # A part for a case not on the agenda is refused by the domain, unstored.
+                case_minutes={
+                    registration_id: self._sealed(owners[registration_id], part)
+                    if registration_id in owners
+                    else part
+                    for registration_id, part in case_minutes.items()
+                },
+            )
+            self.save(meeting)
+            return meeting
+
+        return retrying(run)
+
+    def inventory(self, meeting: MonthlyMeeting) -> list[Transfer] | None:
+        """E-7: at the term's inventory meeting, the known transfers out of the member
+        units from the meeting's day on (K-4); None at any other meeting."""
+        if not meeting.inventory:
+            return None
+        on = stockholm_date(meeting.starts_at)
+        found: list[Transfer] = []
+        for unit in meeting.members:
+            for term in inventory_terms(on):
+                transfers = self.find(transfers_id(unit, term), UpcomingTransfers)
+                if transfers is not None:
+                    found.extend(transfers.transfers.values())
+        return upcoming(found, on)

@@ -1,0 +1,128 @@
+"""The escalation ladder's use cases (E-6): raise a matter, agree, step up, resolve.
+
+The actor's role and unit are checked by the ladder against the step the matter
+is at; reading a matter is for its parties, decided here where it is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from contracts import EscalationLevel, EscalationResolution, EscalationTrack
+from services.escalation.application.base import EscalationBase, record_owner, retrying
+from services.escalation.domain import Escalation
+from services.runtime.kernel.actor import Actor, require_party
+
+
+@dataclass(frozen=True)
+class RaiseEscalation:
+    track: EscalationTrack
+    subject_id: str | None
+    cost_question: bool
+    responsible_org: str
+    counterpart_orgs: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Escalate:
+    escalation_id: UUID
+    to_level: EscalationLevel
+    reason: str
+    written_summary: str | None
+    agreed_by_orgs: list[str]
+
+
+@dataclass(frozen=True)
+class ResolveEscalation:
+    resolution: EscalationResolution
+    notes: str
+
+
+class Ladder(EscalationBase):
+    """Matters on the ladder; the reasons given are sealed to `record_owner`."""
+
+    def raise_escalation(
+        self, actor: Actor, command: RaiseEscalation, *, at: datetime
+    ) -> Escalation:
+        escalation_id = uuid4()
+        owner = record_owner(command.subject_id, escalation_id)
+        escalation = Escalation.raise_matter(
+            track=command.track,
+            subject_id=command.subject_id,
+            cost_question=command.cost_question,
+            raised_by=actor.hsa_id,
+            raised_by_org=actor.org_id,
+            raised_by_role=actor.role,
+            responsible_org=command.responsible_org,
+            counterpart_orgs=command.counterpart_orgs,
+            reason=self._sealed(owner, command.reason),
+            at=at,
+            record_id=escalation_id,
+        )
+        self.save(escalation)
+        return escalation
+
+    def read_escalation(self, actor: Actor, escalation_id: UUID) -> Escalation:
+        """The matter, for its parties (E-6)."""
+        escalation = self._escalation(escalation_id)
+        require_party(actor, escalation.parties, what="this escalation", rule="E-6")
+        return escalation
+
+    def escalate(self, actor: Actor, command: Escalate, *, at: datetime) -> Escalation:
+        """One step up, as the routine allows (E-6): who, when, why."""
+
+        def run() -> Escalation:
+            escalation = self._escalation(command.escalation_id)
+            owner = record_owner(escalation.subject_id, escalation.id)
+            escalation.escalate(
+                to_level=command.to_level,
+                by=actor.hsa_id,
+                by_org=actor.org_id,
+                by_role=actor.role,
+                reason=self._sealed(owner, command.reason),
+                written_summary=(
+                    self._sealed(owner, command.written_summary)
+                    if command.written_summary is not None
+                    else None
+                ),
+                agreed_by_orgs=command.agreed_by_orgs,
+                at=at,
+            )
+            self.save(escalation)
+            return escalation
+
+        return retrying(run)
+
+    def agree_to_escalate(self, actor: Actor, escalation_id: UUID, *, at: datetime) -> Escalation:
+        """E-6: one party's own agreement that the matter goes further."""
+
+        def run() -> Escalation:
+            escalation = self._escalation(escalation_id)
+            escalation.agree(by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at)
+            self.save(escalation)
+            return escalation
+
+        return retrying(run)
+
+    def resolve_escalation(
+        self, actor: Actor, escalation_id: UUID, command: ResolveEscalation, *, at: datetime
+    ) -> Escalation:
+        def run() -> Escalation:
+            escalation = self._escalation(escalation_id)
+            escalation.resolve(
+                resolution=command.resolution,
+                notes=self._sealed(
+                    record_owner(escalation.subject_id, escalation.id), command.notes
+                ),
+                by=actor.hsa_id,
+                by_org=actor.org_id,
+                by_role=actor.role,
+                at=at,
+            )
+            self.save(escalation)
+            return escalation
+
+        return retrying(run)

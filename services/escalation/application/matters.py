@@ -1,0 +1,104 @@
+"""Acute matters (E-8) and consultations (E-9): outside the monthly rhythm, between units.
+
+Each is read by the units it involves, decided here where it is loaded; its
+free text is sealed to the individual named or, naming no one, to the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from contracts import ConsultationOutcome
+from services.escalation.application.base import EscalationBase, record_owner, retrying
+from services.escalation.domain import AcuteMatter, Consultation, ConsultationInvalid
+from services.runtime.kernel.actor import Actor, require_party
+
+
+@dataclass(frozen=True)
+class RaiseAcuteMatter:
+    subject_id: str | None
+    to_org: str
+    question: str
+
+
+@dataclass(frozen=True)
+class HoldConsultation:
+    anonymous: bool
+    subject_id: str | None
+    consulted_orgs: list[str]
+    meeting_id: UUID | None
+    outcome: ConsultationOutcome
+    notes: str
+
+
+class Matters(EscalationBase):
+    """Acute matters and consultations."""
+
+    def raise_acute_matter(
+        self, actor: Actor, command: RaiseAcuteMatter, *, at: datetime
+    ) -> AcuteMatter:
+        """Straight to the other unit's deputy unit manager: no registration, no cutoff."""
+        matter_id = uuid4()
+        matter = AcuteMatter.raise_matter(
+            subject_id=command.subject_id,
+            from_org=actor.org_id,
+            to_org=command.to_org,
+            raised_by=actor.hsa_id,
+            question=self._sealed(record_owner(command.subject_id, matter_id), command.question),
+            at=at,
+            record_id=matter_id,
+        )
+        self.save(matter)
+        return matter
+
+    def read_acute_matter(self, actor: Actor, matter_id: UUID) -> AcuteMatter:
+        matter = self._acute_matter(matter_id)
+        require_party(actor, [matter.from_org, matter.to_org], what="this acute matter", rule="E-8")
+        return matter
+
+    def take_acute_matter(self, actor: Actor, matter_id: UUID, *, at: datetime) -> AcuteMatter:
+        """The receiving unit's deputy unit manager takes it (the domain checks)."""
+
+        def run() -> AcuteMatter:
+            matter = self._acute_matter(matter_id)
+            matter.take(by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at)
+            self.save(matter)
+            return matter
+
+        return retrying(run)
+
+    def hold_consultation(
+        self, actor: Actor, command: HoldConsultation, *, at: datetime
+    ) -> Consultation:
+        """Anonymous (no individual at all) or named; brought to a forum's meeting only by a
+        member unit (E-7)."""
+        if command.anonymous != (command.subject_id is None):
+            raise ConsultationInvalid(
+                "an anonymous consultation names no individual; a named one gives the personnummer"
+            )
+        if command.meeting_id is not None:
+            meeting = self._monthly_meeting(command.meeting_id)
+            require_party(actor, meeting.members, what="this forum", rule="E-7")
+        consultation_id = uuid4()
+        consultation = Consultation.hold(
+            subject_id=command.subject_id,
+            consulting_org=actor.org_id,
+            consulted_orgs=command.consulted_orgs,
+            meeting_id=command.meeting_id,
+            outcome=command.outcome,
+            notes=self._sealed(record_owner(command.subject_id, consultation_id), command.notes),
+            recorded_by=actor.hsa_id,
+            at=at,
+            record_id=consultation_id,
+        )
+        self.save(consultation)
+        return consultation
+
+    def read_consultation(self, actor: Actor, consultation_id: UUID) -> Consultation:
+        c = self._consultation(consultation_id)
+        require_party(
+            actor, [c.consulting_org, *c.consulted_orgs], what="this consultation", rule="E-9"
+        )
+        return c

@@ -1,0 +1,250 @@
+"""The red thread's use cases (E-1..E-5), and the deadlines it and the forums set (D-7).
+
+Each takes the acting member of staff: the record names them and their unit,
+and whether they may see or run *this* thread (E-3: its organisations see it;
+the coordinators of the office serving its municipality run it) is decided
+here, where it is loaded (services.escalation.domain.coordination).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from contracts import FollowUpResult, MeetingOutcome
+from services.escalation.application.base import EscalationBase, retrying
+from services.escalation.deadlines import Deadline, DeadlineKind
+from services.escalation.domain import RedThread
+from services.escalation.domain.coordination import (
+    new_coordinator,
+    require_coordinating,
+    require_involved,
+    require_may_hand_on,
+)
+from services.runtime.kernel.actor import Actor
+
+
+@dataclass(frozen=True)
+class PullRedThread:
+    subject_id: str
+    measures_tried: list[str]
+    burdened_orgs: list[str]
+    municipality_code: str
+
+
+@dataclass(frozen=True)
+class AssignCoordinator:
+    coordinator: str | None = None
+    """Default: the actor takes the thread; else a colleague at the actor's own office."""
+    office: str | None = None
+    """The office `coordinator` works at: required when naming someone else."""
+
+
+@dataclass(frozen=True)
+class ScheduleMeeting:
+    red_thread_id: UUID
+    meeting_at: datetime
+    invited_orgs: list[str]
+
+
+@dataclass(frozen=True)
+class RecordMeetingHeld:
+    red_thread_id: UUID
+    attended_orgs: list[str]
+    outcome: MeetingOutcome
+    notes: str
+
+
+@dataclass(frozen=True)
+class EvaluateFollowUp:
+    red_thread_id: UUID
+    attended_orgs: list[str]
+    result: FollowUpResult
+    notes: str
+
+
+class RedThreads(EscalationBase):
+    """Pull, take, meet, follow up, close; overdue deadlines raised on the service's clock."""
+
+    def pull_red_thread(self, actor: Actor, command: PullRedThread, *, at: datetime) -> RedThread:
+        """E-1, E-2: who pulls is the actor's organisation type, checked by the domain."""
+        red_thread = RedThread.pull(
+            subject_id=command.subject_id,
+            pulled_at=at,
+            pulled_by=actor.hsa_id,
+            pulled_by_org=actor.org_id,
+            pulled_by_org_type=actor.org_type.value,
+            measures_tried=command.measures_tried,
+            burdened_orgs=command.burdened_orgs,
+            municipality_code=command.municipality_code,
+        )
+        self.save(red_thread)
+        return red_thread
+
+    def read_red_thread(self, actor: Actor, red_thread_id: UUID) -> RedThread:
+        """The thread, for its organisations and the serving office's coordinators (E-3)."""
+        red_thread = self._red_thread(red_thread_id)
+        require_involved(self.offices, actor, red_thread)
+        return red_thread
+
+    def assign_coordinator(
+        self, actor: Actor, red_thread_id: UUID, command: AssignCoordinator, *, at: datetime
+    ) -> RedThread:
+        """E-3: a coordinator of the office serving the thread's municipality takes it, or
+        hands it to a colleague at the same office."""
+
+        def run() -> RedThread:
+            red_thread = self._red_thread(red_thread_id)
+            require_may_hand_on(self.offices, actor, red_thread)
+            red_thread.assign_coordinator(
+                coordinator=new_coordinator(actor, command.coordinator, command.office),
+                assigned_by=actor.hsa_id,
+                at=at,
+                office=actor.org_id,
+            )
+            self.save(red_thread)
+            return red_thread
+
+        return retrying(run)
+
+    def schedule_meeting(
+        self, actor: Actor, command: ScheduleMeeting, *, at: datetime
+    ) -> RedThread:
+        """E-3, E-4; the convening coordinator takes the thread if no one has yet."""
+
+        def run() -> RedThread:
+            red_thread = self._coordinated(actor, command.red_thread_id)
+            view = self._authorisations(red_thread.subject_id)
+            basis = (
+                view.basis_for_meeting(command.invited_orgs, command.meeting_at) if view else None
+            )
+            if red_thread.coordinator is None:
+                red_thread.assign_coordinator(
+                    coordinator=actor.hsa_id,
+                    assigned_by=actor.hsa_id,
+                    at=at,
+                    office=actor.org_id,
+                )
+            red_thread.schedule_meeting(
+                meeting_at=command.meeting_at,
+                invited_orgs=command.invited_orgs,
+                basis=basis,
+                scheduled_by=actor.hsa_id,
+                now=at,
+            )
+            self._save_with_reliance(red_thread, view)
+            return red_thread
+
+        return retrying(run)
+
+    def record_meeting_held(
+        self, actor: Actor, command: RecordMeetingHeld, *, at: datetime
+    ) -> RedThread:
+        def run() -> RedThread:
+            red_thread = self._coordinated(actor, command.red_thread_id)
+            red_thread.record_meeting_held(
+                attended_orgs=command.attended_orgs,
+                outcome=command.outcome,
+                notes=self._sealed(red_thread.subject_id, command.notes),
+                recorded_by=actor.hsa_id,
+                now=at,
+            )
+            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            return red_thread
+
+        return retrying(run)
+
+    def book_follow_up(
+        self, actor: Actor, red_thread_id: UUID, *, follow_up_at: datetime, at: datetime
+    ) -> RedThread:
+        """E-5, on a basis that holds at the follow-up (E-4)."""
+
+        def run() -> RedThread:
+            red_thread = self._coordinated(actor, red_thread_id)
+            view = self._authorisations(red_thread.subject_id)
+            basis = view.basis_for_meeting(red_thread.invited_orgs, follow_up_at) if view else None
+            red_thread.book_follow_up(
+                follow_up_at=follow_up_at, basis=basis, booked_by=actor.hsa_id, now=at
+            )
+            self._save_with_reliance(red_thread, view)
+            return red_thread
+
+        return retrying(run)
+
+    def evaluate_follow_up(
+        self, actor: Actor, command: EvaluateFollowUp, *, at: datetime
+    ) -> RedThread:
+        def run() -> RedThread:
+            red_thread = self._coordinated(actor, command.red_thread_id)
+            red_thread.evaluate_follow_up(
+                attended_orgs=command.attended_orgs,
+                result=command.result,
+                notes=self._sealed(red_thread.subject_id, command.notes),
+                recorded_by=actor.hsa_id,
+                now=at,
+            )
+            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            return red_thread
+
+        return retrying(run)
+
+    def close_red_thread(self, actor: Actor, red_thread_id: UUID, *, at: datetime) -> RedThread:
+        """E-5: only after the follow-up was evaluated (the domain checks)."""
+
+        def run() -> RedThread:
+            red_thread = self._coordinated(actor, red_thread_id)
+            red_thread.close(closed_by=actor.hsa_id, now=at)
+            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            return red_thread
+
+        return retrying(run)
+
+    def _coordinated(self, actor: Actor, red_thread_id: UUID) -> RedThread:
+        """A thread the actor runs (E-3), loaded once for the check and the change."""
+        red_thread = self._red_thread(red_thread_id)
+        require_coordinating(self.offices, actor, red_thread)
+        return red_thread
+
+    # --- deadlines (E-3, E-5, E-7, D-7) ---------------------------------------------------
+
+    def raise_due(self, now: datetime) -> int:
+        """Record RedThreadMeetingOverdue / RedThreadFollowUpOverdue for every deadline passed.
+
+        Run on a schedule with the service's clock; the deadline read model says
+        which red threads to look at, each red thread decides for itself.
+        """
+        self._follower.catch_up()
+        raised = 0
+        for deadline in self.deadlines.due(now):
+            try:
+                raised += retrying(partial(self._raise_overdue, deadline, now))
+            except IntegrityError:
+                continue  # still contended after retries: the next round tries again
+        self._follower.catch_up()
+        return raised
+
+    def _raise_overdue(self, deadline: Deadline, now: datetime) -> int:
+        red_thread = self.find(deadline.item_id, RedThread)
+        if red_thread is None:
+            return 0
+        if deadline.kind is DeadlineKind.RED_THREAD_MEETING:
+            recorded = red_thread.raise_meeting_overdue_if_due(now)
+        else:
+            recorded = red_thread.raise_follow_up_overdue_if_due(now)
+        if recorded:
+            self.save(red_thread)
+        return int(recorded)
+
+    def deadlines_for(self, actor: Actor, now: datetime) -> list[Deadline]:
+        """Every deadline concerning the actor's organisation unit: what is coming, and what
+        was missed."""
+        self._follower.catch_up()
+        return self.deadlines.of_org(actor.org_id, now)
+
+    def red_threads_overdue(self, now: datetime) -> int:
+        self._follower.catch_up()
+        return self.deadlines.red_threads_overdue(now)
