@@ -17,8 +17,10 @@ from contracts import (
     ConsentGiven,
     ConsentScopeChanged,
     ConsentWithdrawn,
+    ConsultationOutcome,
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
+    EscalationTrack,
     FollowUpResult,
     IntegrationEvent,
     MeetingOutcome,
@@ -29,11 +31,16 @@ from contracts import (
     Role,
 )
 from services.escalation.application import (
+    AssignCoordinator,
     CreateMeetingSeries,
     EscalationApplication,
     EvaluateFollowUp,
+    HoldConsultation,
     PullRedThread,
+    RaiseAcuteMatter,
+    RaiseEscalation,
     RecordMeetingHeld,
+    RecordMinutes,
     ScheduleMeeting,
     StillContended,
 )
@@ -45,8 +52,9 @@ from services.escalation.domain import (
     NoLegalBasisForMeeting,
     RedThread,
 )
+from services.escalation.domain.errors import OfficeDoesNotServe, RedThreadTakenByAnother
 from services.escalation.translate import to_integration_event
-from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import PG_URL
@@ -576,3 +584,104 @@ def test_a_broken_rule_stores_nothing(application: EscalationApplication) -> Non
     assert application.recorder.max_notification_id() == head
     assert application.read_red_thread(COORDINATING, red_thread_id).coordinator is None
     assert isinstance(application.read_red_thread(COORDINATING, red_thread_id), RedThread)
+
+
+# --- the application authorises where it loads (issue #20) -------------------------------------
+
+
+def test_e3_e6_e7_e8_e9_the_application_refuses_an_outsider_on_its_own(
+    application: EscalationApplication,
+) -> None:
+    """Whether the caller's unit may see or act on *this* object is decided where the use
+    case loads it, not by a route that loaded it first: called directly, the application
+    refuses an outsider, and stores nothing."""
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)  # the serving office's coordinator takes it
+    series_id = application.create_meeting_series(
+        SOCIAL_DEPUTY, CreateMeetingSeries("Forum", [SOCIAL, HEALTH]), at=PULLED_AT
+    ).id
+    meeting = application.plan_monthly_meeting(
+        SOCIAL_DEPUTY, series_id, starts_at=MEETING_AT, at=PULLED_AT
+    )
+    caseworker = staff_of(SOCIAL)
+    escalation = application.raise_escalation(
+        caseworker,
+        RaiseEscalation(EscalationTrack.NEEDS, SUBJECT, False, SOCIAL, [HEALTH], "Oenighet."),
+        at=PULLED_AT,
+    )
+    matter = application.raise_acute_matter(
+        SOCIAL_DEPUTY, RaiseAcuteMatter(None, HEALTH, "Akut fråga."), at=PULLED_AT
+    )
+    consultation = application.hold_consultation(
+        caseworker,
+        HoldConsultation(
+            True, None, [HEALTH], None, ConsultationOutcome.STAYS_WITH_CURRENT_UNIT, ""
+        ),
+        at=PULLED_AT,
+    )
+    head = application.recorder.max_notification_id()
+
+    outsider = staff_of("SE2321000016-XXX9")
+    intruder = Actor(
+        "SE2321000016-K201", "SE2321000016-NVK2", OrgType.COORDINATION_OFFICE, Role.COORDINATOR
+    )
+    colleague = Actor("SE2321000016-K002", OFFICE, OrgType.COORDINATION_OFFICE, Role.COORDINATOR)
+    refusals: list[tuple[type[Exception], Any]] = [
+        (NotAParty, lambda: application.read_red_thread(outsider, red_thread_id)),
+        (NotAParty, lambda: application.read_red_thread(intruder, red_thread_id)),
+        (
+            OfficeDoesNotServe,
+            lambda: application.assign_coordinator(
+                intruder, red_thread_id, AssignCoordinator(), at=MEETING_AT
+            ),
+        ),
+        (
+            OfficeDoesNotServe,
+            lambda: application.close_red_thread(intruder, red_thread_id, at=MEETING_AT),
+        ),
+        (
+            RedThreadTakenByAnother,
+            lambda: application.book_follow_up(
+                colleague, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=MEETING_AT
+            ),
+        ),
+        (NotAParty, lambda: application.read_escalation(outsider, escalation.id)),
+        (NotAParty, lambda: application.read_meeting_series(outsider, series_id)),
+        (
+            NotAParty,
+            lambda: application.plan_monthly_meeting(
+                outsider, series_id, starts_at=MEETING_AT, at=PULLED_AT
+            ),
+        ),
+        (NotAParty, lambda: application.read_monthly_meeting(outsider, meeting.id)),
+        (
+            NotAParty,
+            lambda: application.record_monthly_attendance(
+                outsider, meeting.id, present_orgs=[SOCIAL], at=MEETING_AT
+            ),
+        ),
+        (
+            NotAParty,
+            lambda: application.record_minutes(
+                outsider, meeting.id, RecordMinutes("Protokoll."), at=MEETING_AT
+            ),
+        ),
+        (NotAParty, lambda: application.read_acute_matter(outsider, matter.id)),
+        (NotAParty, lambda: application.read_consultation(outsider, consultation.id)),
+        (
+            NotAParty,
+            lambda: application.hold_consultation(
+                outsider,
+                HoldConsultation(
+                    True, None, [SOCIAL], meeting.id, ConsultationOutcome.TRANSFER_PROPOSED, ""
+                ),
+                at=PULLED_AT,
+            ),
+        ),
+    ]
+    for refusal, use_case in refusals:
+        with pytest.raises(refusal):
+            use_case()
+
+    assert application.recorder.max_notification_id() == head
