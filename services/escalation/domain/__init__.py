@@ -60,7 +60,6 @@ from services.escalation.domain.monthly_meetings import (
     Registration,
     alternate,
     registration_cutoff,
-    term_of,
 )
 from services.escalation.domain.offices import CoordinationOffices
 from services.escalation.domain.red_thread import (
@@ -74,6 +73,7 @@ from services.escalation.domain.red_thread import (
     meeting_deadline,
     meeting_overdue_at,
 )
+from services.escalation.domain.terms import term_of
 from services.escalation.domain.transfers import (
     Transfer,
     UpcomingTransfers,

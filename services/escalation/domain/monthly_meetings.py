@@ -28,7 +28,7 @@ Pure domain: no I/O, no clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -42,6 +42,7 @@ from services.escalation.domain.errors import (
     RegistrationClosed,
     RegistrationIncomplete,
 )
+from services.escalation.domain.terms import term_of
 from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
 
 REGISTRATION_CLOSES = time(12, 0)
@@ -53,16 +54,6 @@ def registration_cutoff(starts_at: datetime) -> datetime:
     calendar day before the meeting's Stockholm date, in that day's offset (CET or CEST)."""
     day_before = stockholm_date(starts_at) - timedelta(days=1)
     return datetime.combine(day_before, REGISTRATION_CLOSES, tzinfo=STOCKHOLM)
-
-
-def term_of(day: date) -> str:
-    """The half-year term a day falls in: "2026-VT" (Jan to Jun) or "2026-HT" (Jul to Dec)."""
-    return f"{day.year}-{'VT' if day.month <= 6 else 'HT'}"
-
-
-def next_term(term: str) -> str:
-    year, half = term.split("-")
-    return f"{year}-HT" if half == "VT" else f"{int(year) + 1}-VT"
 
 
 def alternate(kind: MonthlyMeetingKind) -> MonthlyMeetingKind:

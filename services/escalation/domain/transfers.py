@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.escalation.domain.monthly_meetings import next_term, term_of
+from services.escalation.domain.terms import next_term, term_of
 
 
 def transfers_id(unit: str, term: str) -> UUID:
