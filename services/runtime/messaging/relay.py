@@ -23,8 +23,14 @@ one ``samverkan outbox republish`` picks.
 Each message also carries the W3C ``traceparent`` of the request that stored
 the event (services.runtime.kernel.tracing), so consumers log under the same trace.
 
-A crash between 2 and 3 republishes the batch; consumers drop what they have
-already applied. Each message names its predecessor on the same partition
+A crash between 2 and 3 (or a leader frozen there while a standby takes
+over) leaves a batch on the topic that the store's position does not name. A
+relay that starts, or takes the lead, first reads what the topic holds past
+its recorded position and does not send those messages again (`_read_tail`);
+what it cannot see (a message the broker acknowledged after that read) is
+still sent twice, and consumers drop what they have already applied.
+
+Each message names its predecessor on the same partition
 (``ce_prevsequence``) so a consumer can tell "I missed something" from "this
 is new". A broker that lost its log (the embedded broker restarting, a topic
 re-created) no longer holds our last message where it acknowledged it, or
@@ -122,6 +128,17 @@ def _sequence(record: ConsumerRecord[Any, Any]) -> int:
         return int(raw) if raw is not None else 0
     except ValueError:
         return 0
+
+
+def _message_sequence(message: OutgoingMessage) -> int:
+    """An outgoing message's ``ce_sequence`` (its store position)."""
+    return int(dict(message.headers)[H_SEQUENCE])
+
+
+def _past(ahead: dict[int, dict[int, int]], sequence: int) -> dict[int, dict[int, int]]:
+    """What is still ahead of `sequence` (the rest was sent, found, or parked)."""
+    kept = {p: {s: o for s, o in found.items() if s > sequence} for p, found in ahead.items()}
+    return {p: found for p, found in kept.items() if found}
 
 
 def event_id(notification: Notification) -> str:
@@ -232,6 +249,7 @@ class RelayMetrics:
     republishes: Counter
     failures: Counter
     parked: Counter
+    skipped: Counter
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> RelayMetrics:
@@ -278,6 +296,13 @@ class RelayMetrics:
                 ["topic"],
                 registry=registry,
             ),
+            skipped=Counter(
+                "samverkan_outbox_found_on_topic",
+                "Messages not sent because the topic already held them: published by a relay "
+                "that crashed, or lost the lead, before recording its position.",
+                ["topic"],
+                registry=registry,
+            ),
         )
 
 
@@ -304,7 +329,13 @@ class OutboxRelay:
         self._metrics = metrics
         self._leadership = leadership or Leadership()
         self._parked = parked or ParkedNotifications(app.recorder.datastore)  # type: ignore[attr-defined]
-        counters = (metrics.published, metrics.republishes, metrics.failures, metrics.parked)
+        counters = (
+            metrics.published,
+            metrics.republishes,
+            metrics.failures,
+            metrics.parked,
+            metrics.skipped,
+        )
         for counter in counters:
             counter.labels(topic)  # present at 0 from the start, so increases are visible
         self._wakeup = asyncio.Event()
@@ -312,6 +343,7 @@ class OutboxRelay:
         self.position = RelayPosition()
         self.last_error: str | None = None
         self._retained_logged: dict[int, int] = {}
+        self._ahead: dict[int, dict[int, int]] = {}
 
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
@@ -403,7 +435,7 @@ class OutboxRelay:
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
             on_topic = await producer.partitions_for(self._topic)
-            await self._refuse_if_store_behind(probe, sorted(on_topic))
+            self._ahead = await self._read_tail(probe, sorted(on_topic))
             partitions = catalogue_partitions(self._topic, on_topic)
             checked_at = 0.0
             while True:
@@ -440,8 +472,16 @@ class OutboxRelay:
         batch = translate_batch(self._app, self._translate, notifications, self.position.tails)
         if batch.untranslatable:
             await asyncio.to_thread(self._park, batch.untranslatable)
+        if not await self._leadership.still_leading():  # frozen since the loop's check?
+            raise LostLeadership(self._topic)
+        ends = dict(self.position.ends)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
         for partition, message in batch.messages:
+            offset = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
+            if offset is not None:  # already on the topic: sent before a crash or takeover
+                ends[partition] = max(ends.get(partition, 0), offset + 1)
+                self._metrics.skipped.labels(self._topic).inc()
+                continue
             future = await producer.send(
                 self._topic,
                 value=message.value,
@@ -451,7 +491,6 @@ class OutboxRelay:
             )
             pending.append((partition, future))
         results = await asyncio.gather(*(future for _, future in pending))
-        ends = dict(self.position.ends)
         for (partition, _), metadata in zip(pending, results, strict=True):
             if metadata.offset < ends.get(partition, 0):
                 # Offsets only grow: a smaller one means a new, empty log.
@@ -460,6 +499,8 @@ class OutboxRelay:
             ends[partition] = metadata.offset + 1
         self.position = RelayPosition(notifications[-1].id, batch.tails, ends)
         await asyncio.to_thread(self.record_position, self.position)
+        if self._ahead:
+            self._ahead = _past(self._ahead, self.position.sequence)
         self.last_error = None
         self._metrics.published.labels(self._topic).inc(len(pending))
         self._metrics.position.labels(self._topic).set(self.position.sequence)
@@ -596,48 +637,78 @@ class OutboxRelay:
                 return None
             probe.seek(topic_partition, offset)
 
-    async def _refuse_if_store_behind(
+    async def _read_tail(
         self, probe: AIOKafkaConsumer, partitions: Sequence[int]
-    ) -> None:
-        """Raise StoreBehindTopic when the topic holds a sequence the store has not reached.
+    ) -> dict[int, dict[int, int]]:
+        """What each partition holds past our recorded position: {partition: {sequence: offset}}.
 
-        A store restored from a backup has forgotten events it once published;
-        the relay would give new events those numbers again, and consumers,
-        having seen them, would drop them as duplicates — silently. The last
-        messages of every partition say how far the store had got. An empty
-        topic (first start, a broker that lost its log) says nothing.
+        A relay that crashed (or was frozen and lost the lead) after the broker
+        acknowledged a batch but before it recorded the position left that batch
+        on the topic; whoever relays next finds it here and does not send it
+        again. Each partition is read from where our recorded position ends (or
+        one relay batch back, for a partition we have no end for) to its end.
+
+        The same read tells whether the store is behind its topic: a store
+        restored from a backup has forgotten events it once published, and new
+        events would reuse sequence numbers consumers have already seen (they
+        would drop them as duplicates, silently). Then `StoreBehindTopic`.
         """
         head = await asyncio.to_thread(self._app.recorder.max_notification_id) or 0
         topic_partitions = [TopicPartition(self._topic, p) for p in partitions]
         starts = await probe.beginning_offsets(topic_partitions)
         ends = await probe.end_offsets(topic_partitions)
+        ahead: dict[int, dict[int, int]] = {}
         highest, on_partition = 0, 0
         for topic_partition in topic_partitions:
             start, end = starts[topic_partition], ends[topic_partition]
             if end <= start:
                 continue
-            # The embedded broker's end is the start of the last batch plus one:
-            # read from there to the end and take the highest sequence seen.
-            probe.assign([topic_partition])
-            probe.seek(topic_partition, max(start, end - 1))
-            deadline = time.monotonic() + LOG_PROBE_SECONDS
-            records: list[ConsumerRecord[Any, Any]] = []
-            while not records:
-                if time.monotonic() >= deadline:
-                    raise LogUnanswered(
-                        f"{self._topic}[{topic_partition.partition}] sent nothing from offset "
-                        f"{end - 1} within {LOG_PROBE_SECONDS:.0f}s"
-                    )
-                batch = await probe.getmany(topic_partition, timeout_ms=1500)
-                records = batch.get(topic_partition, [])
-            published = max((_sequence(record) for record in records), default=0)
-            if published > highest:
-                highest, on_partition = published, topic_partition.partition
+            # The embedded broker's end is the start of the last batch plus one,
+            # so the read goes on until it has a record at or past end - 1.
+            partition = topic_partition.partition
+            recorded_end = self.position.ends.get(partition, end - self._settings.relay_batch_size)
+            for record in await self._records_from(
+                probe, topic_partition, max(start, min(recorded_end, end - 1)), end
+            ):
+                sequence = _sequence(record)
+                if sequence > self.position.sequence:
+                    ahead.setdefault(partition, {})[sequence] = record.offset
+                if sequence > highest:
+                    highest, on_partition = sequence, partition
         if highest > head:
             raise StoreBehindTopic(self._topic, on_partition, highest, head)
+        if ahead:
+            log.warning(
+                "outbox relay for %s: %d messages past the recorded position %d are already on "
+                "the topic (a relay stopped before recording them); they are not sent again",
+                self._topic,
+                sum(len(found) for found in ahead.values()),
+                self.position.sequence,
+            )
+        return ahead
+
+    async def _records_from(
+        self, probe: AIOKafkaConsumer, topic_partition: TopicPartition, offset: int, end: int
+    ) -> list[ConsumerRecord[Any, Any]]:
+        """The records from `offset` until one at or past `end` - 1 has come."""
+        probe.assign([topic_partition])
+        probe.seek(topic_partition, offset)
+        deadline = time.monotonic() + LOG_PROBE_SECONDS
+        records: list[ConsumerRecord[Any, Any]] = []
+        while not records or records[-1].offset < end - 1:
+            if time.monotonic() >= deadline:
+                raise LogUnanswered(
+                    f"{self._topic}[{topic_partition.partition}] sent nothing past offset "
+                    f"{records[-1].offset if records else offset - 1} within "
+                    f"{LOG_PROBE_SECONDS:.0f}s"
+                )
+            batch = await probe.getmany(topic_partition, timeout_ms=1500)
+            records.extend(batch.get(topic_partition, []))
+        return records
 
     async def _republish_all(self, reason: str) -> None:
         log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)
         self._metrics.republishes.labels(self._topic).inc()
         self.position = RelayPosition()
+        self._ahead = {}
         await asyncio.to_thread(self.record_position, self.position)
