@@ -9,7 +9,7 @@ and culling reach them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,7 +19,6 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from contracts import IntegrationEvent
-from contracts.vocabulary import Role
 from services.reporting.domain import (
     LEGACY_TOPIC_MODULE,
     AnnualReport,
@@ -30,10 +29,12 @@ from services.reporting.domain import (
     UnknownDeviation,
     publication_id,
     published_counts,
+    require_unit,
     required_text,
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
 from services.reporting.sealing import DeviationSealer, DeviationText, key_id
+from services.runtime.kernel.actor import Actor, not_a_party
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.privacy import ERASED, Sealer, SubjectKeys
 
@@ -43,12 +44,9 @@ DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 
 @dataclass(frozen=True)
 class ReportDeviation:
-    """Step 1 of a deviation report (D-2), as the reporting unit files it."""
+    """Step 1 of a deviation report (D-2). The reporting unit and the reporter's role
+    are the actor's own."""
 
-    reporter_role: Role
-    reported_by: str
-    reporting_org: str
-    reporting_org_type: str
     affected_orgs: list[str]
     category: str
     what_happened: str
@@ -60,23 +58,23 @@ class ReportDeviation:
 
 
 @dataclass(frozen=True)
-class SignSummary:
-    """One side's signature on the joint summary (D-2 step 2)."""
+class ProposeSummary:
+    """D-2 step 2: the joint summary as one side proposes and signs it."""
 
-    signer_role: Role
-    signed_by: str
-    signer_org: str
+    deviation_id: UUID
+    solution: str
+    remaining_problems: str
     signer_name: str
     signer_title: str
 
 
 @dataclass(frozen=True)
-class ProposeSummary:
-    """D-2 step 2: the joint summary as one side proposes and signs it."""
+class CountersignSummary:
+    """D-2 step 2: the other side's manager signs the proposed summary."""
 
-    signer: SignSummary
-    solution: str
-    remaining_problems: str
+    deviation_id: UUID
+    signer_name: str
+    signer_title: str
 
 
 class ReportingApplication(OutboxApplication, Application[UUID]):
@@ -95,27 +93,33 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
 
     # --- D-2 step 1 -----------------------------------------------------------------
 
-    def report_deviation(self, command: ReportDeviation, *, at: datetime) -> UUID:
-        # Validate the clear text first: sealed text is never empty.
-        Deviation.report(**_report_kwargs(command, at))
+    def report_deviation(self, actor: Actor, command: ReportDeviation, *, at: datetime) -> UUID:
+        """D-2 step 1, by the actor's unit: at least a deputy unit manager."""
+        require_unit(actor)
+        clear = _report_kwargs(actor, command, at)
+        Deviation.report(**clear)  # the rules checked on clear text: sealed text is never empty
         deviation_id = uuid4()
         key = key_id(deviation_id, command.subject_id)
-        sealed = replace(
-            command,
-            what_happened=self.texts.seal(key, command.what_happened),
-            perceived_as=self.texts.seal(key, command.perceived_as),
-            improvement_proposal=self.texts.seal(key, command.improvement_proposal),
-            reporter_name=self.texts.seal(key, command.reporter_name),
-            reporter_title=self.texts.seal(key, command.reporter_title),
-        )
-        deviation = Deviation.report(**_report_kwargs(sealed, at), deviation_id=deviation_id)
+        sealed = {
+            name: self.texts.seal(key, clear[name])
+            for name in (
+                "what_happened",
+                "perceived_as",
+                "improvement_proposal",
+                "reporter_name",
+                "reporter_title",
+            )
+        }
+        deviation = Deviation.report(**{**clear, **sealed}, deviation_id=deviation_id)
         self.save(deviation)
         return deviation.id
 
     # --- D-2 step 2 and D-3 ---------------------------------------------------------
 
-    def propose_summary(self, deviation_id: UUID, command: ProposeSummary, *, at: datetime) -> None:
-        deviation = self.get_deviation(deviation_id)
+    def propose_summary(self, actor: Actor, command: ProposeSummary, *, at: datetime) -> None:
+        """D-2 step 2, first half: the actor's side writes the joint summary and signs it."""
+        require_unit(actor)
+        deviation = self.get_deviation(command.deviation_id)
         key = key_id(deviation.id, deviation.subject_id)
         # Checked in clear first, so an empty text is refused before it is sealed.
         for name, text in (
@@ -123,26 +127,36 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
             ("remaining_problems", command.remaining_problems),
         ):
             required_text(name, text)
+        signature = _signature(actor, command.signer_name, command.signer_title, at)
         deviation.propose_summary(
-            signer_role=command.signer.signer_role,
-            signature=self.texts.seal_signature(key, _signature(command.signer, at)),
+            signer_role=actor.role,
+            signature=self.texts.seal_signature(key, signature),
             solution=self.texts.seal(key, command.solution),
             remaining_problems=self.texts.seal(key, command.remaining_problems),
         )
         self.save(deviation)
 
     def countersign_summary(
-        self, deviation_id: UUID, command: SignSummary, *, at: datetime
+        self, actor: Actor, command: CountersignSummary, *, at: datetime
     ) -> list[str]:
         """The other side signs; feedback goes to every party (D-3). Returns the parties."""
-        deviation = self.get_deviation(deviation_id)
+        require_unit(actor)
+        deviation = self.get_deviation(command.deviation_id)
         key = key_id(deviation.id, deviation.subject_id)
+        signature = _signature(actor, command.signer_name, command.signer_title, at)
         parties = deviation.countersign(
-            signer_role=command.signer_role,
-            signature=self.texts.seal_signature(key, _signature(command, at)),
+            signer_role=actor.role, signature=self.texts.seal_signature(key, signature)
         )
         self.save(deviation)
         return parties
+
+    def read_deviation(self, actor: Actor, deviation_id: UUID) -> Deviation:
+        """The deviation, if the actor's unit is one it concerns (D-2): the reporting
+        unit, the affected organisations and the signers."""
+        deviation = self.get_deviation(deviation_id)
+        if not deviation.concerns(actor.org_id):
+            raise not_a_party("this deviation", rule="D-2")
+        return deviation
 
     # --- D-7 ------------------------------------------------------------------------
 
@@ -197,11 +211,14 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
     # --- D-5: the annual report, published -----------------------------------------
 
     def publish_annual_report(
-        self, report: AnnualReport, *, disclosure_method: str, published_by_org: str, at: datetime
+        self, actor: Actor, report: AnnualReport, *, disclosure_method: str, at: datetime
     ) -> AnnualReportPublication:
-        """Record that `report` went to the local collaboration body, with its counts as
-        shown; the outbox then publishes `AnnualReportPublished`. The same year and area
-        again is a new revision (`services.reporting.domain.publication`)."""
+        """Record that `report` went to the local collaboration body from the actor's
+        unit, with its counts as shown; the outbox then publishes `AnnualReportPublished`.
+        The same year and area again is a new revision
+        (`services.reporting.domain.publication`)."""
+        require_unit(actor)
+        published_by_org = actor.org_id
         counts = published_counts(report, disclosure_method)
         publication = self.find(publication_id(report.year, report.area), AnnualReportPublication)
         if publication is None:
@@ -276,15 +293,22 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         return deviation
 
 
-def _report_kwargs(command: ReportDeviation, at: datetime) -> dict[str, Any]:
-    return {**command.__dict__, "reported_at": at}
+def _report_kwargs(actor: Actor, command: ReportDeviation, at: datetime) -> dict[str, Any]:
+    return {
+        **command.__dict__,
+        "reporter_role": actor.role,
+        "reported_by": actor.hsa_id,
+        "reporting_org": actor.org_id,
+        "reporting_org_type": actor.org_type.value,
+        "reported_at": at,
+    }
 
 
-def _signature(command: SignSummary, at: datetime) -> Signature:
+def _signature(actor: Actor, name: str, title: str, at: datetime) -> Signature:
     return Signature(
-        hsa_id=command.signed_by,
-        org_id=command.signer_org,
-        name=required_text("signer_name", command.signer_name),
-        title=required_text("signer_title", command.signer_title),
+        hsa_id=actor.hsa_id,
+        org_id=actor.org_id,
+        name=required_text("signer_name", name),
+        title=required_text("signer_title", title),
         signed_at=at,
     )

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from contracts import (
     HandoverAcknowledgementOverdue,
+    OrgType,
     RedThreadMeetingOverdue,
     Role,
     SubjectErased,
@@ -21,21 +22,27 @@ from contracts import (
 )
 from services.reporting import cli
 from services.reporting.application import (
+    CountersignSummary,
     ProposeSummary,
     ReportDeviation,
     ReportingApplication,
-    SignSummary,
 )
-from services.reporting.domain import DeviationReportIncomplete
+from services.reporting.domain import (
+    DeviationReportIncomplete,
+    NotAnOrganisationUnit,
+    NotASideOfTheDeviation,
+)
 from services.reporting.domain.measures import Row
 from services.reporting.routines import deviation_id_for
 from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
+from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED
 from tests.contract.examples import EXAMPLES
+from tests.support import HEALTH as REPORTER
 from tests.support import PG_URL, settings_env
 
 AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
@@ -64,10 +71,6 @@ def application(settings: RuntimeSettings) -> Iterator[ReportingApplication]:
 
 def step_one(subject_id: str | None = SUBJECT, **changes: Any) -> ReportDeviation:
     fields: dict[str, Any] = {
-        "reporter_role": Role.DEPUTY_UNIT_MANAGER,
-        "reported_by": "SE2321000016-H001",
-        "reporting_org": HEALTH_UNIT,
-        "reporting_org_type": "health_care",
         "affected_orgs": [SOCIAL_UNIT],
         "category": "communication",
         "what_happened": WHAT,
@@ -81,8 +84,17 @@ def step_one(subject_id: str | None = SUBJECT, **changes: Any) -> ReportDeviatio
     return ReportDeviation(**fields)
 
 
-def signer(org: str, hsa_id: str) -> SignSummary:
-    return SignSummary(Role.UNIT_MANAGER, hsa_id, org, "Testa Testsson", "Enhetschef")
+def manager(org: str, hsa_id: str) -> Actor:
+    org_type = OrgType.HEALTH_CARE if org == HEALTH_UNIT else OrgType.SOCIAL_SERVICES
+    return Actor(hsa_id=hsa_id, org_id=org, org_type=org_type, role=Role.UNIT_MANAGER)
+
+
+HEALTH_MANAGER = manager(HEALTH_UNIT, "SE2321000016-H001")
+SOCIAL_MANAGER = manager(SOCIAL_UNIT, "SE2120000001-S009")
+
+
+def summary(deviation_id: Any, solution: str = SOLUTION) -> ProposeSummary:
+    return ProposeSummary(deviation_id, solution, "Helger.", "Testa Testsson", "Enhetschef")
 
 
 def stored_text(application: ReportingApplication) -> str:
@@ -93,14 +105,12 @@ def stored_text(application: ReportingApplication) -> str:
 def test_d2_both_steps_are_stored_and_the_free_text_is_sealed(
     application: ReportingApplication,
 ) -> None:
-    deviation_id = application.report_deviation(step_one(), at=AT)
-    application.propose_summary(
-        deviation_id,
-        ProposeSummary(signer(HEALTH_UNIT, "SE2321000016-H001"), SOLUTION, "Helger."),
-        at=AT + timedelta(days=3),
-    )
+    deviation_id = application.report_deviation(REPORTER, step_one(), at=AT)
+    application.propose_summary(HEALTH_MANAGER, summary(deviation_id), at=AT + timedelta(days=3))
     parties = application.countersign_summary(
-        deviation_id, signer(SOCIAL_UNIT, "SE2120000001-S009"), at=AT + timedelta(days=4)
+        SOCIAL_MANAGER,
+        CountersignSummary(deviation_id, "Testa Testsson", "Enhetschef"),
+        at=AT + timedelta(days=4),
     )
 
     assert parties == [HEALTH_UNIT, SOCIAL_UNIT]
@@ -127,7 +137,7 @@ def test_d2_both_steps_are_stored_and_the_free_text_is_sealed(
 def test_d2_a_deviation_about_no_one_is_sealed_with_its_record_s_own_key(
     application: ReportingApplication,
 ) -> None:
-    deviation_id = application.report_deviation(step_one(subject_id=None), at=AT)
+    deviation_id = application.report_deviation(REPORTER, step_one(subject_id=None), at=AT)
     deviation = application.get_deviation(deviation_id)
     assert deviation.what_happened != WHAT
     assert WHAT not in stored_text(application)
@@ -140,14 +150,10 @@ def test_d2_a_deviation_about_no_one_is_sealed_with_its_record_s_own_key(
 def test_d2_an_empty_solution_is_refused_and_nothing_is_stored(
     application: ReportingApplication,
 ) -> None:
-    deviation_id = application.report_deviation(step_one(), at=AT)
+    deviation_id = application.report_deviation(REPORTER, step_one(), at=AT)
     head = application.recorder.max_notification_id()
     with pytest.raises(DeviationReportIncomplete):
-        application.propose_summary(
-            deviation_id,
-            ProposeSummary(signer(HEALTH_UNIT, "SE2321000016-H001"), "  ", "Helger."),
-            at=AT,
-        )
+        application.propose_summary(HEALTH_MANAGER, summary(deviation_id, "  "), at=AT)
     assert application.recorder.max_notification_id() == head
 
 
@@ -218,7 +224,9 @@ def test_d5_the_annual_report_is_exported_from_the_command_line(
         env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
     )
     for _ in range(6):
-        application.report_deviation(step_one(what_happened=f"{WHAT} Testa ringde."), at=AT)
+        application.report_deviation(
+            REPORTER, step_one(what_happened=f"{WHAT} Testa ringde."), at=AT
+        )
     application.close()
     output = tmp_path / "report.csv"
 
@@ -239,7 +247,7 @@ def test_d2_an_erased_subject_s_deviation_text_reads_as_erased(
 ) -> None:
     view = statistics_view(application)
     intake = Intake(application, Statistics(view))
-    deviation_id = application.report_deviation(step_one(), at=AT)
+    deviation_id = application.report_deviation(REPORTER, step_one(), at=AT)
     erased = EXAMPLES[version].model_copy(update={"subject_id": SUBJECT})
 
     intake.process_event(erased, Tracking("/samverkan/consent#0", 1))
@@ -248,3 +256,36 @@ def test_d2_an_erased_subject_s_deviation_text_reads_as_erased(
     assert application.read_text(deviation).what_happened == ERASED
     assert deviation.category == "communication"
     assert view.max_tracking_id("/samverkan/consent#0") == 1
+
+
+# --- the application authorises where it loads (issue #20) -------------------------------------
+
+
+def test_d2_the_application_refuses_an_outsider_and_a_non_unit_on_its_own(
+    application: ReportingApplication,
+) -> None:
+    """Called directly, without a route in front: a unit the deviation does not concern
+    neither reads it nor signs its summary, a token that names no organisation unit
+    reports and signs nothing, and nothing is stored."""
+    deviation_id = application.report_deviation(REPORTER, step_one(), at=AT)
+    outsider = manager("SE2321000016-XY01", "SE2321000016-X001")
+    system = Actor(
+        hsa_id="SE2321000016-Z001",
+        org_id="integration-test",
+        org_type=OrgType.HEALTH_CARE,
+        role=Role.UNIT_MANAGER,
+    )
+    head = application.recorder.max_notification_id()
+
+    with pytest.raises(NotAParty) as refused:
+        application.read_deviation(outsider, deviation_id)
+    assert refused.value.rule == "D-2"
+    with pytest.raises(NotASideOfTheDeviation):
+        application.propose_summary(outsider, summary(deviation_id), at=AT)
+    with pytest.raises(NotAnOrganisationUnit):
+        application.report_deviation(system, step_one(), at=AT)
+    with pytest.raises(NotAnOrganisationUnit):
+        application.propose_summary(system, summary(deviation_id), at=AT)
+
+    assert application.recorder.max_notification_id() == head
+    assert application.read_deviation(SOCIAL_MANAGER, deviation_id).id == deviation_id

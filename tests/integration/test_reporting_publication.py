@@ -168,10 +168,10 @@ def test_d5_publishing_again_is_a_new_revision_stored_and_published_whole(
         view.datastore.close()
         at = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
         first = application.publish_annual_report(
-            report, disclosure_method="suppression", published_by_org=HEALTH.org_id, at=at
+            HEALTH, report, disclosure_method="suppression", at=at
         )
         again = application.publish_annual_report(
-            report, disclosure_method="suppression", published_by_org=HEALTH.org_id, at=at
+            HEALTH, report, disclosure_method="suppression", at=at
         )
         assert (first.id, first.revision, again.revision) == (again.id, 1, 2)
         assert first.id == publication_id(2026, "SE2321000016")

@@ -9,17 +9,12 @@ from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.reporting import AREA_PATTERN
-from services.reporting.api.routers import (
-    CSV_MEDIA_TYPE,
-    app_of,
-    new_router,
-    require_unit,
-)
+from services.reporting.api.routers import CSV_MEDIA_TYPE, new_router
+from services.reporting.application import ReportingApplication
 from services.reporting.domain import (
     AnnualReport,
     annual_report,
@@ -28,7 +23,8 @@ from services.reporting.domain import (
 )
 from services.reporting.policy import may
 from services.reporting.rendering import report_csv, report_html
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_accesses
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
 
 router = new_router()
@@ -47,7 +43,7 @@ router = new_router()
     },
     openapi_extra=PERSONAL_DATA,
 )
-async def get_annual_report(
+def get_annual_report(
     year: Annotated[int, Path(ge=2000, le=2100)],
     request: Request,
     actor: Annotated[Actor, may("annual_report.read")],
@@ -71,10 +67,10 @@ async def get_annual_report(
     JSON and HTML show the deviations' free text, scrubbed; each individual it is
     about gets an access record. The CSV holds only the tables.
     """
-    report, subjects = await run_in_threadpool(_report, request, year, area or "all")
+    report, subjects = _report(request, year, area or "all")
     if format == "csv":
         return Response(report_csv(report), media_type=CSV_MEDIA_TYPE)
-    await audit_accesses(request, actor, subjects, purpose="annual review of deviations (D-5)")
+    log_access(request, actor, subjects, purpose="annual review of deviations (D-5)")
     if format == "html":
         return HTMLResponse(report_html(report))
     return JSONResponse(report.as_json())
@@ -83,7 +79,9 @@ async def get_annual_report(
 def _report(request: Request, year: int, area: str) -> tuple[AnnualReport, list[str]]:
     """The year's report: the area's deviations and the statistics view's indicators
     (D-6), under the configured disclosure control; and whom its review text is about."""
-    facts = app_of(request).annual_facts(None if area == "all" else area)
+    facts = application_of(request, ReportingApplication).annual_facts(
+        None if area == "all" else area
+    )
     counts = request.app.state.statistics.counts()
     report = annual_report(
         year, area, facts, indicators=counts, control=request.app.state.disclosure
@@ -112,7 +110,7 @@ class Publication(BaseModel):
 
 
 @router.post("/annual-reports", status_code=201, response_model=Publication)
-async def publish_annual_report(
+def publish_annual_report(
     body: PublishAnnualReport,
     request: Request,
     response: Response,
@@ -124,16 +122,11 @@ async def publish_annual_report(
     disclosure-controlled counts (no subject, no free text). Publishing the same
     year and area again makes a new revision with the counts as they are now.
     """
-    require_unit(actor)
-    now = request.app.state.clock.now()
-    publishable_year(body.year, now)  # before the report is worked out
-    report, _ = await run_in_threadpool(_report, request, body.year, body.area)
-    publication = await run_in_threadpool(
-        app_of(request).publish_annual_report,
-        report,
-        disclosure_method=request.app.state.disclosure.method,
-        published_by_org=actor.org_id,
-        at=now,
+    at = now(request)
+    publishable_year(body.year, at)  # before the report is worked out
+    report, _ = _report(request, body.year, body.area)
+    publication = application_of(request, ReportingApplication).publish_annual_report(
+        actor, report, disclosure_method=request.app.state.disclosure.method, at=at
     )
     response.headers["Location"] = f"/v1/annual-reports/{body.year}?area={quote(body.area)}"
     return Publication(
@@ -141,5 +134,5 @@ async def publish_annual_report(
         year=body.year,
         area=body.area,
         revision=publication.revision,
-        published_at=now,
+        published_at=at,
     )

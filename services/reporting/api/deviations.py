@@ -10,47 +10,35 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts import DeviationCategory
 from contracts.base import OrgIds
-from services.reporting.api.routers import (
-    CSV_MEDIA_TYPE,
-    CSV_RESPONSE,
-    app_of,
-    new_router,
-    require_unit,
-)
+from services.reporting.api.routers import CSV_MEDIA_TYPE, CSV_RESPONSE, new_router
 from services.reporting.application import (
+    CountersignSummary,
     ProposeSummary,
     ReportDeviation,
     ReportingApplication,
-    SignSummary,
 )
 from services.reporting.domain import Deviation, Signature
 from services.reporting.policy import may
 from services.reporting.spreadsheet import csv_text
+from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_access,
+    log_access,
     subject_id_for,
 )
-from services.runtime.kernel.actor import Actor, not_a_party
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = new_router()
 
 FreeText = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-def require_concerned(actor: Actor, deviation: Deviation) -> None:
-    """The reporting unit, the affected organisations and the signers read a deviation (D-2)."""
-    if not deviation.concerns(actor.org_id):
-        raise not_a_party("this deviation", rule="D-2")
 
 
 class DeviationRequest(RequestModel):
@@ -140,22 +128,17 @@ class DeviationView(BaseModel):
 
 
 @router.post("/deviations", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
-async def report_deviation(
+def report_deviation(
     body: DeviationRequest,
     request: Request,
     response: Response,
     actor: Annotated[Actor, may("deviation.report")],
 ) -> Created:
     """Report a collaboration failure (D-2 step 1): at least deputy unit manager."""
-    require_unit(actor)
     subject_id = (
         subject_id_for(request, body.personnummer) if body.personnummer is not None else None
     )
     command = ReportDeviation(
-        reporter_role=actor.role,
-        reported_by=actor.hsa_id,
-        reporting_org=actor.org_id,
-        reporting_org_type=actor.org_type.value,
         affected_orgs=list(body.affected_orgs),
         category=body.category.value,
         what_happened=body.what_happened,
@@ -165,13 +148,13 @@ async def report_deviation(
         reporter_title=body.reporter_title,
         subject_id=subject_id,
     )
-    deviation_id = await run_in_threadpool(
-        app_of(request).report_deviation, command, at=request.app.state.clock.now()
+    deviation_id = application_of(request, ReportingApplication).report_deviation(
+        actor, command, at=now(request)
     )
     if subject_id is not None:
         # The answer links the individual's number to their subject id: it is a read of
         # them as much as a change (loggkontroll).
-        await audit_access(
+        log_access(
             request, actor, subject_id, purpose="deviation report (D-2)", action=Action.CHANGED
         )
     response.headers["Location"] = f"/v1/deviations/{deviation_id}"
@@ -221,23 +204,24 @@ def deviation_view(deviation: Deviation, application: ReportingApplication) -> D
     )
 
 
-async def _readable(request: Request, actor: Actor, deviation_id: UUID, purpose: str) -> Deviation:
-    """The deviation, if the caller's unit is concerned; reads about an individual are
-    written to the access log first (loggkontroll)."""
-    deviation = await run_in_threadpool(app_of(request).get_deviation, deviation_id)
-    require_concerned(actor, deviation)
+def _readable(
+    request: Request, actor: Actor, deviation_id: UUID, purpose: str, action: Action = Action.READ
+) -> Deviation:
+    """The deviation, if the caller's unit is concerned (the application decides, D-2);
+    reads about an individual are written to the access log first (loggkontroll)."""
+    deviation = application_of(request, ReportingApplication).read_deviation(actor, deviation_id)
     if deviation.subject_id is not None:
-        await audit_access(request, actor, deviation.subject_id, purpose=purpose)
+        log_access(request, actor, deviation.subject_id, purpose=purpose, action=action)
     return deviation
 
 
 @router.get("/deviations/{deviation_id}", response_model=DeviationView, openapi_extra=PERSONAL_DATA)
-async def get_deviation(
+def get_deviation(
     deviation_id: UUID, request: Request, actor: Annotated[Actor, may("deviation.read")]
 ) -> DeviationView:
     """Both steps of a deviation (D-2), for the organisations it concerns."""
-    deviation = await _readable(request, actor, deviation_id, "deviation follow-up (D-2)")
-    return deviation_view(deviation, app_of(request))
+    deviation = _readable(request, actor, deviation_id, "deviation follow-up (D-2)")
+    return deviation_view(deviation, application_of(request, ReportingApplication))
 
 
 EXPORT_SCHEMA = "https://samverkan.se/schemas/deviation-export/v1"
@@ -280,7 +264,7 @@ def export_csv(export: DeviationExport) -> str:
     responses=CSV_RESPONSE,
     openapi_extra=PERSONAL_DATA,
 )
-async def export_deviation(
+def export_deviation(
     deviation_id: UUID,
     request: Request,
     actor: Annotated[Actor, may("deviation.export")],
@@ -291,21 +275,18 @@ async def export_deviation(
     Only organisations the deviation concerns may export it; the export is
     written to the access log as an export, not a read.
     """
-    deviation = await run_in_threadpool(app_of(request).get_deviation, deviation_id)
-    require_concerned(actor, deviation)
-    if deviation.subject_id is not None:
-        await audit_access(
-            request,
-            actor,
-            deviation.subject_id,
-            purpose="export to the organisation's incident system (D-4)",
-            action=Action.EXPORTED,
-        )
+    deviation = _readable(
+        request,
+        actor,
+        deviation_id,
+        "export to the organisation's incident system (D-4)",
+        Action.EXPORTED,
+    )
     export = DeviationExport(
-        exported_at=request.app.state.clock.now(),
+        exported_at=now(request),
         exported_by=actor.hsa_id,
         exported_for_org=actor.org_id,
-        deviation=deviation_view(deviation, app_of(request)),
+        deviation=deviation_view(deviation, application_of(request, ReportingApplication)),
     )
     if format == "csv":
         filename = f"deviation-{deviation_id}.csv"
@@ -317,19 +298,8 @@ async def export_deviation(
     return export
 
 
-def _signer(actor: Actor, name: str, title: str) -> SignSummary:
-    require_unit(actor)
-    return SignSummary(
-        signer_role=actor.role,
-        signed_by=actor.hsa_id,
-        signer_org=actor.org_id,
-        signer_name=name,
-        signer_title=title,
-    )
-
-
 @router.put("/deviations/{deviation_id}/summary", status_code=204)
-async def propose_summary(
+def propose_summary(
     deviation_id: UUID,
     body: SummaryRequest,
     request: Request,
@@ -340,26 +310,28 @@ async def propose_summary(
     A new proposal replaces an earlier one until the other side countersigns.
     """
     command = ProposeSummary(
-        signer=_signer(actor, body.signer_name, body.signer_title),
+        deviation_id=deviation_id,
         solution=body.solution,
         remaining_problems=body.remaining_problems,
+        signer_name=body.signer_name,
+        signer_title=body.signer_title,
     )
-    await run_in_threadpool(
-        app_of(request).propose_summary, deviation_id, command, at=request.app.state.clock.now()
-    )
+    application_of(request, ReportingApplication).propose_summary(actor, command, at=now(request))
     return Response(status_code=204)
 
 
 @router.post("/deviations/{deviation_id}/summary/countersignature", response_model=Countersigned)
-async def countersign_summary(
+def countersign_summary(
     deviation_id: UUID,
     body: CountersignRequest,
     request: Request,
     actor: Annotated[Actor, may("deviation.countersign")],
 ) -> Countersigned:
     """D-2 step 2: the other side signs; every party gets feedback (D-3)."""
-    command = _signer(actor, body.signer_name, body.signer_title)
-    parties = await run_in_threadpool(
-        app_of(request).countersign_summary, deviation_id, command, at=request.app.state.clock.now()
+    command = CountersignSummary(
+        deviation_id=deviation_id, signer_name=body.signer_name, signer_title=body.signer_title
+    )
+    parties = application_of(request, ReportingApplication).countersign_summary(
+        actor, command, at=now(request)
     )
     return Countersigned(feedback_sent_to=parties)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from services.reporting.api.routers import (
@@ -183,24 +182,24 @@ def _csv_row(measure: str, month: str, dimension: str, count: int | None) -> lis
 
 
 @router.get("/statistics", response_model=StatisticsReport, responses=CSV_RESPONSE)
-async def get_statistics(
+def get_statistics(
     request: Request,
     actor: Annotated[Actor, may("statistics.read")],
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
 ) -> Any:
     """Monthly counts per measure (D-6 indicators), with margins; disclosure-controlled (D-5)."""
     view: StatisticsView = request.app.state.statistics
-    report = statistics_report(await run_in_threadpool(view.counts), request.app.state.disclosure)
+    report = statistics_report(view.counts(), request.app.state.disclosure)
     if format == "csv":
         return Response(statistics_csv(report), media_type=CSV_MEDIA_TYPE)
     return report
 
 
 @router.get("/statistics.csv", response_class=Response, responses=CSV_RESPONSE)
-async def get_statistics_csv(
+def get_statistics_csv(
     request: Request, actor: Annotated[Actor, may("statistics.read")]
 ) -> Response:
     """The same statistics as CSV (D-6), for spreadsheets."""
     view: StatisticsView = request.app.state.statistics
-    report = statistics_report(await run_in_threadpool(view.counts), request.app.state.disclosure)
+    report = statistics_report(view.counts(), request.app.state.disclosure)
     return Response(statistics_csv(report), media_type=CSV_MEDIA_TYPE)

@@ -38,6 +38,7 @@ from services.reporting.domain.errors import (
     DeviationCategoryRequired,
     DeviationReportIncomplete,
     NoSummaryProposed,
+    NotAnOrganisationUnit,
     NotASideOfTheDeviation,
     OnlyDeputyUnitManagerOrAboveMayReport,
     SummaryNeedsBothSides,
@@ -52,6 +53,7 @@ from services.reporting.domain.publication import (
     publishable_year,
     published_counts,
 )
+from services.reporting.domain.units import require_unit
 
 __all__ = [
     "DEVIATION_REPORTER_ROLES",
@@ -67,6 +69,7 @@ __all__ = [
     "DisclosureControl",
     "NoSummaryProposed",
     "NotASideOfTheDeviation",
+    "NotAnOrganisationUnit",
     "OnlyDeputyUnitManagerOrAboveMayReport",
     "PublishedCounts",
     "ReviewedDeviation",
@@ -83,6 +86,7 @@ __all__ = [
     "publication_id",
     "publishable_year",
     "published_counts",
+    "require_unit",
     "required_text",
     "reviewed_subjects",
     "scrub",

@@ -34,6 +34,14 @@ class UnknownDeviation(RuleViolation):
     status = 404
 
 
+class NotAnOrganisationUnit(RuleViolation):
+    """The reporting or signing unit goes on a public event, which carries only HSA-ids."""
+
+    rule = "D-2"
+    status = 403
+    title = "Forbidden"
+
+
 # --- the joint summary, step 2 (D-2) -----------------------------------------------
 
 
@@ -76,6 +84,7 @@ __all__ = [
     "DeviationReportIncomplete",
     "NoSummaryProposed",
     "NotASideOfTheDeviation",
+    "NotAnOrganisationUnit",
     "OnlyDeputyUnitManagerOrAboveMayReport",
     "SummaryNeedsBothSides",
     "UnknownDeviation",
