@@ -2,17 +2,16 @@
 
 A deviation's free text (what happened, how it was perceived, the proposal,
 the solution and the remaining problems) and the names and titles of the
-staff who report and sign it are sealed before they are stored, with the
-individual's key or the record's own (services.reporting.sealing), so erasure
-and culling reach them.
+staff who report and sign it are personal data of the individual, or of the
+record when it concerns no one (`deviation_owner`): the store seals them
+(services.runtime.store.sealing), so erasure and culling reach them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
@@ -25,21 +24,17 @@ from services.reporting.domain import (
     AnnualReportPublication,
     Deviation,
     DeviationFacts,
-    Signature,
+    Signer,
     UnknownDeviation,
     publication_id,
     published_counts,
     require_unit,
-    required_text,
 )
 from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
-from services.reporting.sealing import DeviationSealer, DeviationText, key_id
 from services.runtime.kernel.actor import Actor, not_a_party
+from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.store.application import OutboxApplication
-from services.runtime.store.privacy import ERASED, Sealer, SubjectKeys
-
-DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
-"""Used only when no master key is configured (tests, a developer's machine)."""
+from services.runtime.store.sealing import SealsPersonalData
 
 
 @dataclass(frozen=True)
@@ -77,40 +72,24 @@ class CountersignSummary:
     signer_title: str
 
 
-class ReportingApplication(OutboxApplication, Application[UUID]):
+class ReportingApplication(SealsPersonalData, OutboxApplication, Application[UUID]):
     """The reporting service's store of deviation reports."""
 
     name = "reporting"
-
-    def __init__(self, *, master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
-        self.texts = DeviationSealer(self.sealer)
-
-    def read_text(self, deviation: Deviation) -> DeviationText:
-        """The deviation's free text and staff names in clear (or "[erased]")."""
-        return self.texts.read(deviation)
 
     # --- D-2 step 1 -----------------------------------------------------------------
 
     def report_deviation(self, actor: Actor, command: ReportDeviation, *, at: datetime) -> UUID:
         """D-2 step 1, by the actor's unit: at least a deputy unit manager."""
         require_unit(actor)
-        clear = _report_kwargs(actor, command, at)
-        Deviation.report(**clear)  # the rules checked on clear text: sealed text is never empty
-        deviation_id = uuid4()
-        key = key_id(deviation_id, command.subject_id)
-        sealed = {
-            name: self.texts.seal(key, clear[name])
-            for name in (
-                "what_happened",
-                "perceived_as",
-                "improvement_proposal",
-                "reporter_name",
-                "reporter_title",
-            )
-        }
-        deviation = Deviation.report(**{**clear, **sealed}, deviation_id=deviation_id)
+        deviation = Deviation.report(
+            **command.__dict__,
+            reporter_role=actor.role,
+            reported_by=actor.hsa_id,
+            reporting_org=actor.org_id,
+            reporting_org_type=actor.org_type.value,
+            reported_at=at,
+        )
         self.save(deviation)
         return deviation.id
 
@@ -120,19 +99,11 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         """D-2 step 2, first half: the actor's side writes the joint summary and signs it."""
         require_unit(actor)
         deviation = self.get_deviation(command.deviation_id)
-        key = key_id(deviation.id, deviation.subject_id)
-        # Checked in clear first, so an empty text is refused before it is sealed.
-        for name, text in (
-            ("solution", command.solution),
-            ("remaining_problems", command.remaining_problems),
-        ):
-            required_text(name, text)
-        signature = _signature(actor, command.signer_name, command.signer_title, at)
         deviation.propose_summary(
-            signer_role=actor.role,
-            signature=self.texts.seal_signature(key, signature),
-            solution=self.texts.seal(key, command.solution),
-            remaining_problems=self.texts.seal(key, command.remaining_problems),
+            signer=_signer(actor, command.signer_name, command.signer_title),
+            solution=command.solution,
+            remaining_problems=command.remaining_problems,
+            at=at,
         )
         self.save(deviation)
 
@@ -142,10 +113,8 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         """The other side signs; feedback goes to every party (D-3). Returns the parties."""
         require_unit(actor)
         deviation = self.get_deviation(command.deviation_id)
-        key = key_id(deviation.id, deviation.subject_id)
-        signature = _signature(actor, command.signer_name, command.signer_title, at)
         parties = deviation.countersign(
-            signer_role=actor.role, signature=self.texts.seal_signature(key, signature)
+            signer=_signer(actor, command.signer_name, command.signer_title), at=at
         )
         self.save(deviation)
         return parties
@@ -206,7 +175,7 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
     def erase_subject(self, subject_id: str, at: datetime) -> None:
         """GDPR art. 17 / culling, announced by consent: the subject's free text in every
         deviation reads as erased from now on; the deviations and their counts stay."""
-        self.sealer.erase(subject_id, at)
+        self.erase_personal_data(subject_id, at)
 
     # --- D-5: the annual report, published -----------------------------------------
 
@@ -268,19 +237,19 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         for d in self.deviations():
             if area and not any(org.startswith(area) for org in d.parties()):
                 continue
-            text = self.read_text(d)
-            signers = [s.name for s in (text.proposed_by, text.countersigned_by) if s]
+            signers = [s.name.text for s in (d.proposed_by, d.countersigned_by) if s]
+            names = (d.reporter_name.text, *signers)
             facts.append(
                 DeviationFacts(
                     reported_at=d.reported_at,
                     category=d.category,
                     detected=d.detected,
                     summarised=d.summarised,
-                    what_happened=text.what_happened,
-                    improvement_proposal=text.improvement_proposal,
-                    solution=text.solution or "",
-                    remaining_problems=text.remaining_problems or "",
-                    names=tuple(n for n in (text.reporter_name, *signers) if n and n != ERASED),
+                    what_happened=d.what_happened.text,
+                    improvement_proposal=d.improvement_proposal.text,
+                    solution=text_of(d.solution) or "",
+                    remaining_problems=text_of(d.remaining_problems) or "",
+                    names=tuple(n for n in names if n and n != ERASED),
                     subject_id=d.subject_id,
                 )
             )
@@ -293,22 +262,5 @@ class ReportingApplication(OutboxApplication, Application[UUID]):
         return deviation
 
 
-def _report_kwargs(actor: Actor, command: ReportDeviation, at: datetime) -> dict[str, Any]:
-    return {
-        **command.__dict__,
-        "reporter_role": actor.role,
-        "reported_by": actor.hsa_id,
-        "reporting_org": actor.org_id,
-        "reporting_org_type": actor.org_type.value,
-        "reported_at": at,
-    }
-
-
-def _signature(actor: Actor, name: str, title: str, at: datetime) -> Signature:
-    return Signature(
-        hsa_id=actor.hsa_id,
-        org_id=actor.org_id,
-        name=required_text("signer_name", name),
-        title=required_text("signer_title", title),
-        signed_at=at,
-    )
+def _signer(actor: Actor, name: str, title: str) -> Signer:
+    return Signer(role=actor.role, hsa_id=actor.hsa_id, org_id=actor.org_id, name=name, title=title)

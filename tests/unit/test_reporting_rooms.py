@@ -165,8 +165,8 @@ def test_deviations_stored_under_the_old_module_are_still_listed(
 
     assert [d.id for d in application.deviations()] == [old.id, new.id]
     assert [f.what_happened for f in application.annual_facts()] == [
-        old.what_happened,
-        new.what_happened,
+        old.what_happened.text,
+        new.what_happened.text,
     ]
 
 

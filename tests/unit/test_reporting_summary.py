@@ -15,7 +15,7 @@ from services.reporting.domain import (
     NoSummaryProposed,
     NotASideOfTheDeviation,
     OnlyDeputyUnitManagerOrAboveMayReport,
-    Signature,
+    Signer,
     SummaryNeedsBothSides,
     sides_of_summary,
 )
@@ -32,18 +32,21 @@ LATER = AT + timedelta(days=9)
 OTHER_UNIT = "SE2021000076-PL01"
 
 
-def signed(org: str, hsa_id: str, at: datetime = LATER) -> Signature:
-    return Signature(
-        hsa_id=hsa_id, org_id=org, name="Testa Testsson", title="Enhetschef", signed_at=at
-    )
+def signed(org: str, hsa_id: str, role: Role = Role.UNIT_MANAGER) -> Signer:
+    return Signer(role=role, hsa_id=hsa_id, org_id=org, name="Testa Testsson", title="Enhetschef")
 
 
-def propose(deviation: Deviation, org: str = HEALTH_UNIT, **changes: Any) -> None:
+def propose(
+    deviation: Deviation,
+    org: str = HEALTH_UNIT,
+    role: Role = Role.DEPUTY_UNIT_MANAGER,
+    **changes: Any,
+) -> None:
     fields: dict[str, Any] = {
-        "signer_role": Role.DEPUTY_UNIT_MANAGER,
-        "signature": signed(org, f"{org[:13]}X001"),
+        "signer": signed(org, f"{org[:13]}X001", role),
         "solution": "Discharge notes go through the shared routine from now on.",
         "remaining_problems": "Weekend discharges are not yet covered.",
+        "at": LATER,
     }
     fields.update(changes)
     deviation.propose_summary(**fields)
@@ -55,14 +58,14 @@ def test_d2_step_two_is_signed_by_both_sides_and_feedback_reaches_every_party() 
     assert not deviation.summarised
 
     parties = deviation.countersign(
-        signer_role=Role.UNIT_MANAGER, signature=signed(SOCIAL_UNIT, "SE2120000001-S009")
+        signer=signed(SOCIAL_UNIT, "SE2120000001-S009", Role.UNIT_MANAGER), at=LATER
     )
 
     assert deviation.summarised_at == LATER
     assert parties == [HEALTH_UNIT, SOCIAL_UNIT, PSYCHIATRY_UNIT]
     assert deviation.feedback_to == parties
     # Both parts are stored: step 1 is untouched by step 2.
-    assert deviation.what_happened == "The discharge note never reached social services."
+    assert deviation.what_happened.text == "The discharge note never reached social services."
     public = [to_integration_event(e) for e in deviation.collect_events()]
     kinds = [type(e).__name__ for e in public if e is not None]
     assert kinds == [
@@ -85,7 +88,7 @@ def test_d2_the_affected_side_may_propose_and_the_reporter_countersign() -> None
     deviation = report()
     propose(deviation, SOCIAL_UNIT)
     deviation.countersign(
-        signer_role=Role.DEPUTY_UNIT_MANAGER, signature=signed(HEALTH_UNIT, "SE2321000016-H001")
+        signer=signed(HEALTH_UNIT, "SE2321000016-H001", Role.DEPUTY_UNIT_MANAGER), at=LATER
     )
     assert deviation.summarised
 
@@ -95,18 +98,18 @@ def test_d2_a_single_signature_is_not_a_joint_summary() -> None:
     propose(deviation, HEALTH_UNIT)
     same_person = signed(HEALTH_UNIT, f"{HEALTH_UNIT[:13]}X001")
     with pytest.raises(SummaryNeedsBothSides) as raised:
-        deviation.countersign(signer_role=Role.UNIT_MANAGER, signature=same_person)
+        deviation.countersign(signer=same_person, at=LATER)
     assert raised.value.rule == "D-2"
     same_side = signed(HEALTH_UNIT, "SE2321000016-H777")
     with pytest.raises(SummaryNeedsBothSides):
-        deviation.countersign(signer_role=Role.UNIT_MANAGER, signature=same_side)
+        deviation.countersign(signer=same_side, at=LATER)
     assert not deviation.summarised
 
 
 def test_d2_countersigning_needs_a_proposal_first() -> None:
     with pytest.raises(NoSummaryProposed) as raised:
         report().countersign(
-            signer_role=Role.UNIT_MANAGER, signature=signed(SOCIAL_UNIT, "SE2120000001-S009")
+            signer=signed(SOCIAL_UNIT, "SE2120000001-S009", Role.UNIT_MANAGER), at=LATER
         )
     assert raised.value.rule == "D-2"
 
@@ -118,7 +121,7 @@ def test_d2_an_organisation_the_deviation_does_not_concern_may_not_sign() -> Non
     propose(deviation, HEALTH_UNIT)
     with pytest.raises(NotASideOfTheDeviation) as raised:
         deviation.countersign(
-            signer_role=Role.UNIT_MANAGER, signature=signed(OTHER_UNIT, "SE2021000076-P009")
+            signer=signed(OTHER_UNIT, "SE2021000076-P009", Role.UNIT_MANAGER), at=LATER
         )
     assert raised.value.status == 403
 
@@ -126,14 +129,14 @@ def test_d2_an_organisation_the_deviation_does_not_concern_may_not_sign() -> Non
 def test_d2_a_caseworker_may_not_sign_the_joint_summary() -> None:
     deviation = report()
     with pytest.raises(OnlyDeputyUnitManagerOrAboveMayReport):
-        propose(deviation, HEALTH_UNIT, signer_role=Role.CASEWORKER)
+        propose(deviation, HEALTH_UNIT, Role.CASEWORKER)
 
 
 def test_d2_a_signed_summary_is_not_changed() -> None:
     deviation = report()
     propose(deviation, HEALTH_UNIT)
     deviation.countersign(
-        signer_role=Role.UNIT_MANAGER, signature=signed(SOCIAL_UNIT, "SE2120000001-S009")
+        signer=signed(SOCIAL_UNIT, "SE2120000001-S009", Role.UNIT_MANAGER), at=LATER
     )
     with pytest.raises(AlreadySummarised):
         propose(deviation, SOCIAL_UNIT)
@@ -143,7 +146,8 @@ def test_d2_a_new_proposal_replaces_an_unsigned_one() -> None:
     deviation = report()
     propose(deviation, HEALTH_UNIT)
     propose(deviation, SOCIAL_UNIT, solution="A shared checklist at discharge.")
-    assert deviation.solution == "A shared checklist at discharge."
+    assert deviation.solution is not None
+    assert deviation.solution.text == "A shared checklist at discharge."
     assert deviation.proposed_by is not None
     assert deviation.proposed_by.org_id == SOCIAL_UNIT
 
@@ -182,5 +186,5 @@ def test_d7_a_detected_deviation_is_summarised_by_two_concerned_organisations() 
     assert deviation.reporting_org is None
     propose(deviation, PSYCHIATRY_UNIT)
     assert deviation.countersign(
-        signer_role=Role.UNIT_MANAGER, signature=signed(SOCIAL_UNIT, "SE2120000001-S009")
+        signer=signed(SOCIAL_UNIT, "SE2120000001-S009", Role.UNIT_MANAGER), at=LATER
     ) == [SOCIAL_UNIT, PSYCHIATRY_UNIT]

@@ -4,7 +4,6 @@ organisations it concerns, and every read about an individual is access-logged."
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -33,6 +32,7 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import text_of
 from services.runtime.store.audit import Action
 
 router = new_router()
@@ -162,20 +162,27 @@ def report_deviation(
 
 
 def _signature_view(signature: Signature | None) -> SignatureView | None:
-    return SignatureView(**asdict(signature)) if signature else None
+    if signature is None:
+        return None
+    return SignatureView(
+        hsa_id=signature.hsa_id,
+        org_id=signature.org_id,
+        name=signature.name.text,
+        title=signature.title.text,
+        signed_at=signature.signed_at,
+    )
 
 
-def deviation_view(deviation: Deviation, application: ReportingApplication) -> DeviationView:
-    """The whole deviation, both steps, free text and staff names unsealed (or "[erased]")."""
-    text = application.read_text(deviation)
+def deviation_view(deviation: Deviation) -> DeviationView:
+    """The whole deviation, both steps, free text and staff names in clear (or "[erased]")."""
     summary = None
-    proposed_by = _signature_view(text.proposed_by)
+    proposed_by = _signature_view(deviation.proposed_by)
     if proposed_by is not None:
         summary = SummaryView(
-            solution=text.solution,
-            remaining_problems=text.remaining_problems,
+            solution=text_of(deviation.solution),
+            remaining_problems=text_of(deviation.remaining_problems),
             proposed_by=proposed_by,
-            countersigned_by=_signature_view(text.countersigned_by),
+            countersigned_by=_signature_view(deviation.countersigned_by),
             summarised_at=deviation.summarised_at,
         )
     source = None
@@ -192,11 +199,11 @@ def deviation_view(deviation: Deviation, application: ReportingApplication) -> D
         reporting_org=deviation.reporting_org,
         reporting_org_type=deviation.reporting_org_type,
         affected_orgs=deviation.affected_orgs,
-        what_happened=text.what_happened,
-        perceived_as=text.perceived_as,
-        improvement_proposal=text.improvement_proposal,
-        reporter_name=text.reporter_name,
-        reporter_title=text.reporter_title,
+        what_happened=deviation.what_happened.text,
+        perceived_as=deviation.perceived_as.text,
+        improvement_proposal=deviation.improvement_proposal.text,
+        reporter_name=deviation.reporter_name.text,
+        reporter_title=deviation.reporter_title.text,
         reported_by=deviation.reported_by,
         reported_at=deviation.reported_at,
         summary=summary,
@@ -221,7 +228,7 @@ def get_deviation(
 ) -> DeviationView:
     """Both steps of a deviation (D-2), for the organisations it concerns."""
     deviation = _readable(request, actor, deviation_id, "deviation follow-up (D-2)")
-    return deviation_view(deviation, application_of(request, ReportingApplication))
+    return deviation_view(deviation)
 
 
 EXPORT_SCHEMA = "https://samverkan.se/schemas/deviation-export/v1"
@@ -286,7 +293,7 @@ def export_deviation(
         exported_at=now(request),
         exported_by=actor.hsa_id,
         exported_for_org=actor.org_id,
-        deviation=deviation_view(deviation, application_of(request, ReportingApplication)),
+        deviation=deviation_view(deviation),
     )
     if format == "csv":
         filename = f"deviation-{deviation_id}.csv"

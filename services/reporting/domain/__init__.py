@@ -21,11 +21,10 @@ from services.reporting.domain.deviation import (
     DEVIATION_REPORTER_ROLES,
     LEGACY_TOPIC_MODULE,
     Deviation,
-    Signature,
     affected_organisations,
     deviation_category,
+    deviation_owner,
     may_report_deviation,
-    required_text,
     sides_of_summary,
 )
 from services.reporting.domain.disclosure import (
@@ -53,6 +52,7 @@ from services.reporting.domain.publication import (
     publishable_year,
     published_counts,
 )
+from services.reporting.domain.signatures import Signature, Signer, required_text
 from services.reporting.domain.units import require_unit
 
 __all__ = [
@@ -75,6 +75,7 @@ __all__ = [
     "ReviewedDeviation",
     "Row",
     "Signature",
+    "Signer",
     "SummaryNeedsBothSides",
     "Table",
     "UnknownDeviation",
@@ -82,6 +83,7 @@ __all__ = [
     "affected_organisations",
     "annual_report",
     "deviation_category",
+    "deviation_owner",
     "may_report_deviation",
     "publication_id",
     "publishable_year",

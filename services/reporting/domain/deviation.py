@@ -10,9 +10,8 @@ gets feedback (D-3).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
@@ -27,6 +26,8 @@ from services.reporting.domain.errors import (
     OnlyDeputyUnitManagerOrAboveMayReport,
     SummaryNeedsBothSides,
 )
+from services.reporting.domain.signatures import Signature, Signer, required_text
+from services.runtime.kernel.personal import Personal, record_owner
 
 LEGACY_TOPIC_MODULE = "services.reporting.domain"
 """The module that events stored before the domain became a package name in their topics
@@ -80,22 +81,10 @@ def affected_organisations(affected_orgs: list[str], reporting_org: str) -> list
     return unique
 
 
-def required_text(name: str, value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise DeviationReportIncomplete(f"{name} must not be empty")
-    return text
-
-
-@dataclass(frozen=True)
-class Signature:
-    """Who signed a joint summary (D-2 step 2): a manager of one side."""
-
-    hsa_id: str
-    org_id: str
-    name: str
-    title: str
-    signed_at: datetime
+def deviation_owner(deviation_id: UUID, subject_id: str | None) -> str:
+    """Whose key seals a deviation's text and staff names: the individual's, so erasing
+    or culling them reaches it; else the record's own, so culling the record does."""
+    return subject_id or record_owner(deviation_id)
 
 
 def sides_of_summary(
@@ -135,9 +124,10 @@ class Deviation(Aggregate):
     problems, proposed and signed by a manager of one side and countersigned by
     one of the other; once signed, feedback goes to every party (D-3).
 
-    Free text and staff names are sealed by the application before they get
-    here (services.reporting.sealing), so the aggregate only carries them.
-    `subject_id` is set when the deviation concerns one individual.
+    Free text and staff names are `Personal` values owned by the individual, or
+    by the record when it concerns no one (`deviation_owner`); the store seals
+    them (services.runtime.store.sealing). `subject_id` is set when the
+    deviation concerns one individual.
     """
 
     class Reported(Aggregate.Created):
@@ -146,13 +136,24 @@ class Deviation(Aggregate):
         reporting_org_type: str
         affected_orgs: list[str]
         category: str
-        what_happened: str
-        perceived_as: str
-        improvement_proposal: str
-        reporter_name: str
-        reporter_title: str
+        what_happened: Personal
+        perceived_as: Personal
+        improvement_proposal: Personal
+        reporter_name: Personal
+        reporter_title: Personal
         reported_at: datetime
         subject_id: str | None
+
+        legacy_personal: ClassVar[tuple[str, ...]] = (
+            "what_happened",
+            "perceived_as",
+            "improvement_proposal",
+            "reporter_name",
+            "reporter_title",
+        )
+
+        def personal_owner(self) -> str:
+            return deviation_owner(self.originator_id, self.subject_id)
 
     class Detected(Aggregate.Created):
         category: str
@@ -160,14 +161,26 @@ class Deviation(Aggregate):
         source_type: str
         source_event_id: str
         affected_orgs: list[str]
-        what_happened: str
+        what_happened: Personal
         detected_at: datetime
         subject_id: str | None
 
+        legacy_personal: ClassVar[tuple[str, ...]] = ("what_happened",)
+
+        def personal_owner(self) -> str:
+            return deviation_owner(self.originator_id, self.subject_id)
+
     class SummaryProposed(Aggregate.Event):
-        solution: str
-        remaining_problems: str
+        solution: Personal
+        remaining_problems: Personal
         signature: dict[str, Any]
+
+        legacy_personal: ClassVar[tuple[str, ...]] = (
+            "solution",
+            "remaining_problems",
+            "signature.name",
+            "signature.title",
+        )
 
     class Summarised(Aggregate.Event):
         signature: dict[str, Any]
@@ -177,6 +190,8 @@ class Deviation(Aggregate):
         reported_at: datetime
         signed_by_orgs: list[str]
         subject_id: str | None
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("signature.name", "signature.title")
 
     class FeedbackSent(Aggregate.Event):
         party: str
@@ -188,17 +203,17 @@ class Deviation(Aggregate):
         *,
         category: str,
         affected_orgs: list[str],
-        what_happened: str,
+        what_happened: Personal,
         subject_id: str | None,
         reported_at: datetime | None = None,
         detected_at: datetime | None = None,
         reported_by: str | None = None,
         reporting_org: str | None = None,
         reporting_org_type: str | None = None,
-        perceived_as: str = "",
-        improvement_proposal: str = "",
-        reporter_name: str = "",
-        reporter_title: str = "",
+        perceived_as: Personal | None = None,
+        improvement_proposal: Personal | None = None,
+        reporter_name: Personal | None = None,
+        reporter_title: Personal | None = None,
         rule: str | None = None,
         source_type: str | None = None,
         source_event_id: str | None = None,
@@ -213,15 +228,17 @@ class Deviation(Aggregate):
         self.reported_by = reported_by
         self.reporting_org = reporting_org
         self.reporting_org_type = reporting_org_type
-        self.perceived_as = perceived_as
-        self.improvement_proposal = improvement_proposal
-        self.reporter_name = reporter_name
-        self.reporter_title = reporter_title
+        # A detected deviation (D-7) has no reporter: its reporter's parts are blank.
+        blank = Personal(self.owner, "")
+        self.perceived_as = perceived_as or blank
+        self.improvement_proposal = improvement_proposal or blank
+        self.reporter_name = reporter_name or blank
+        self.reporter_title = reporter_title or blank
         self.rule = rule
         self.source_type = source_type
         self.source_event_id = source_event_id
-        self.solution: str | None = None
-        self.remaining_problems: str | None = None
+        self.solution: Personal | None = None
+        self.remaining_problems: Personal | None = None
         self.proposed_by: Signature | None = None
         self.countersigned_by: Signature | None = None
         self.summarised_at: datetime | None = None
@@ -246,26 +263,31 @@ class Deviation(Aggregate):
         subject_id: str | None = None,
         deviation_id: UUID | None = None,
     ) -> Deviation:
-        """D-2 step 1, by the unit that noticed the failure. The id may be chosen
-        beforehand: the application seals the text with a key named after it."""
+        """D-2 step 1, by the unit that noticed the failure."""
         if not may_report_deviation(reporter_role):
             raise OnlyDeputyUnitManagerOrAboveMayReport(
                 f"a {reporter_role} may not report a deviation; ask your deputy unit "
                 "manager or unit manager to report it"
             )
+        deviation_id = deviation_id or uuid4()
+        owner = deviation_owner(deviation_id, subject_id)
+
+        def personal(name: str, text: str) -> Personal:
+            return Personal(owner, required_text(name, text))
+
         return cls._create(
             cls.Reported,
-            id=deviation_id or uuid4(),
+            id=deviation_id,
             reported_by=reported_by,
             reporting_org=reporting_org,
             reporting_org_type=reporting_org_type,
             affected_orgs=affected_organisations(affected_orgs, reporting_org),
             category=deviation_category(category),
-            what_happened=required_text("what_happened", what_happened),
-            perceived_as=required_text("perceived_as", perceived_as),
-            improvement_proposal=required_text("improvement_proposal", improvement_proposal),
-            reporter_name=required_text("reporter_name", reporter_name),
-            reporter_title=required_text("reporter_title", reporter_title),
+            what_happened=personal("what_happened", what_happened),
+            perceived_as=personal("perceived_as", perceived_as),
+            improvement_proposal=personal("improvement_proposal", improvement_proposal),
+            reporter_name=personal("reporter_name", reporter_name),
+            reporter_title=personal("reporter_title", reporter_title),
             reported_at=reported_at,
             subject_id=subject_id,
         )
@@ -293,10 +315,15 @@ class Deviation(Aggregate):
             source_type=source_type,
             source_event_id=str(source_event_id),
             affected_orgs=list(dict.fromkeys(affected_orgs)),
-            what_happened=what_happened,
+            what_happened=Personal(deviation_owner(deviation_id, subject_id), what_happened),
             detected_at=detected_at,
             subject_id=subject_id,
         )
+
+    @property
+    def owner(self) -> str:
+        """Whose key seals this deviation's text (`deviation_owner`)."""
+        return deviation_owner(self.id, self.subject_id)
 
     @property
     def detected(self) -> bool:
@@ -317,55 +344,57 @@ class Deviation(Aggregate):
         return org_id in self.parties() or org_id in signers
 
     def propose_summary(
-        self, *, signer_role: Role, signature: Signature, solution: str, remaining_problems: str
+        self, *, signer: Signer, solution: str, remaining_problems: str, at: datetime
     ) -> None:
         """D-2 step 2, first half: one side writes the joint summary and signs it.
 
         A new proposal before the other side has signed replaces the old one:
         the dialogue may take several rounds.
         """
-        self._check_signer(signer_role, signature.org_id)
+        self._check_signer(signer.role, signer.org_id)
         self._check_open()
         self._propose(
-            solution=required_text("solution", solution),
-            remaining_problems=required_text("remaining_problems", remaining_problems),
-            signature=asdict(signature),
+            solution=Personal(self.owner, required_text("solution", solution)),
+            remaining_problems=Personal(
+                self.owner, required_text("remaining_problems", remaining_problems)
+            ),
+            signature=Signature.of(signer, self.owner, at).stored(),
         )
 
     @event(SummaryProposed)
     def _propose(
-        self, *, solution: str, remaining_problems: str, signature: dict[str, Any]
+        self, *, solution: Personal, remaining_problems: Personal, signature: dict[str, Any]
     ) -> None:
         self.solution = solution
         self.remaining_problems = remaining_problems
         self.proposed_by = Signature(**signature)
 
-    def countersign(self, *, signer_role: Role, signature: Signature) -> list[str]:
+    def countersign(self, *, signer: Signer, at: datetime) -> list[str]:
         """D-2 step 2, second half: a manager of the other side signs; then feedback (D-3).
 
         Returns the parties that got feedback.
         """
-        self._check_signer(signer_role, signature.org_id)
+        self._check_signer(signer.role, signer.org_id)
         self._check_open()
         if self.proposed_by is None:
             raise NoSummaryProposed("propose the joint summary before it can be countersigned")
-        if signature.hsa_id == self.proposed_by.hsa_id:
+        if signer.hsa_id == self.proposed_by.hsa_id:
             raise SummaryNeedsBothSides("the same person cannot sign for both sides")
-        if signature.org_id == self.proposed_by.org_id:
+        if signer.org_id == self.proposed_by.org_id:
             raise SummaryNeedsBothSides(
                 "the countersignature must come from the other side of the deviation"
             )
-        self._check_signer(signer_role, signature.org_id, self.proposed_by.org_id)
+        self._check_signer(signer.role, signer.org_id, self.proposed_by.org_id)
         self._countersign(
-            signature=asdict(signature),
-            summarised_at=signature.signed_at,
+            signature=Signature.of(signer, self.owner, at).stored(),
+            summarised_at=at,
             category=self.category,
             reported_at=self.reported_at,
-            signed_by_orgs=[self.proposed_by.org_id, signature.org_id],
+            signed_by_orgs=[self.proposed_by.org_id, signer.org_id],
             subject_id=self.subject_id,
         )
         for party in self.parties():
-            self._feedback(party=party, sent_at=signature.signed_at, subject_id=self.subject_id)
+            self._feedback(party=party, sent_at=at, subject_id=self.subject_id)
         return self.parties()
 
     @event(Summarised)
@@ -413,8 +442,10 @@ __all__ = [
     "LEGACY_TOPIC_MODULE",
     "Deviation",
     "Signature",
+    "Signer",
     "affected_organisations",
     "deviation_category",
+    "deviation_owner",
     "may_report_deviation",
     "required_text",
     "sides_of_summary",

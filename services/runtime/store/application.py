@@ -56,6 +56,7 @@ class OutboxApplication:
     """
 
     save_listeners: list[Callable[[], None]]
+    mapper_class: type[Mapper[Any]] = TracingMapper
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.save_listeners = []
@@ -65,7 +66,7 @@ class OutboxApplication:
     def construct_mapper(self) -> Mapper[Any]:
         return self.factory.mapper(  # type: ignore[attr-defined,no-any-return]
             transcoder=self.construct_transcoder(),  # type: ignore[attr-defined]
-            mapper_class=TracingMapper,
+            mapper_class=self.mapper_class,
         )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

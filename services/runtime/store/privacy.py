@@ -24,10 +24,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from services.runtime.kernel.personal import ERASED
 from services.runtime.store.sql import row_values, sql_for
-
-ERASED = "[erased]"
-"""What sealed personal data reads as once its subject has been erased."""
 
 _PREFIX = "sealed:v1:"
 _CACHE_SIZE = 10_000
@@ -142,14 +140,45 @@ class SubjectKeys:
         return self._unwrap(subject_id, stored)
 
 
+class MemoryKeys:
+    """Data keys kept in memory, for an application on eventsourcing's in-memory store
+    (service-layer tests): the same sealing and erasure, nothing persisted."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()
+        self.erase_listeners: list[Callable[[str], None]] = []
+
+    def key(self, subject_id: str, *, create: bool) -> bytes | None:
+        with self._lock:
+            if subject_id not in self._keys:
+                if not create:
+                    return None
+                self._keys[subject_id] = AESGCM.generate_key(bit_length=256)
+            return self._keys[subject_id]
+
+    def erase(self, subject_id: str, at: datetime) -> None:
+        with self._lock:
+            self._keys[subject_id] = None
+        for listener in self.erase_listeners:
+            listener(subject_id)
+
+
+def subject_keys(recorder: Any, master_key: bytes) -> SubjectKeys | MemoryKeys:
+    """The keys for an application's store: in its database, or in memory when the
+    store is eventsourcing's in-memory one (which has no datastore)."""
+    datastore = getattr(recorder, "datastore", None)
+    return MemoryKeys() if datastore is None else SubjectKeys(datastore, master_key)
+
+
 class Sealer:
     """Seal and unseal one subject's personal data with that subject's key."""
 
-    def __init__(self, keys: SubjectKeys) -> None:
+    def __init__(self, keys: SubjectKeys | MemoryKeys) -> None:
         self._keys = keys
 
     @property
-    def keys(self) -> SubjectKeys:
+    def keys(self) -> SubjectKeys | MemoryKeys:
         return self._keys
 
     def seal(self, subject_id: str, text: str) -> str:

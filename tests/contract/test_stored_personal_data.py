@@ -1,0 +1,73 @@
+"""Stores written before sealing moved into the mapper stay readable (#20, item 3).
+
+The fixtures were written by the last release that sealed by hand: personal
+data in plain string fields, as ``sealed:v1:`` tokens (or plain text, older
+still), without saying whose it is. Today's mapper opens those fields with the
+key of the owner the aggregate's first event names, so they read as they did,
+and erasing the owner still makes them read "[erased]".
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.reporting.application import ReportingApplication
+from services.runtime.kernel.personal import ERASED, Personal, text_of
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import store_env
+
+STORES = Path(__file__).resolve().parent.parent / "fixtures" / "stores-5c679fc"
+ERASED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> RuntimeSettings:
+    var_dir = tmp_path / "var"
+    shutil.copytree(STORES, var_dir)
+    return RuntimeSettings(var_dir=var_dir)
+
+
+def expected(service: str) -> dict[str, dict[str, Any]]:
+    loaded: dict[str, dict[str, Any]] = json.loads(
+        (STORES / f"expected-{service}.json").read_text()
+    )
+    return loaded
+
+
+def test_deviations_sealed_by_hand_read_as_they_did_and_erasure_reaches_them(
+    settings: RuntimeSettings,
+) -> None:
+    application = ReportingApplication(
+        env=store_env(settings, "reporting"), master_key=settings.resolved_master_key()
+    )
+    try:
+        for deviation_id, text in expected("reporting").items():
+            deviation = application.get_deviation(UUID(deviation_id))
+            owner = text["subject_id"] or f"record:{deviation_id}"
+            assert deviation.what_happened == Personal(owner, text["what_happened"])
+            if "reporter_name" in text:
+                assert deviation.reporter_name.text == text["reporter_name"]
+            assert text_of(deviation.solution) == text.get("solution")
+            assert text_of(deviation.remaining_problems) == text.get("remaining_problems")
+            for signature, name in (
+                (deviation.proposed_by, text.get("proposed_by")),
+                (deviation.countersigned_by, text.get("countersigned_by")),
+            ):
+                assert (signature.name.text if signature else None) == name
+
+        summarised = next(k for k, v in expected("reporting").items() if "solution" in v)
+        application.erase_subject(expected("reporting")[summarised]["subject_id"], ERASED_AT)
+        erased = application.get_deviation(UUID(summarised))
+        assert erased.what_happened.text == ERASED
+        assert erased.proposed_by is not None
+        assert erased.proposed_by.name.text == ERASED
+        assert text_of(erased.solution) == ERASED
+    finally:
+        application.close()
