@@ -26,30 +26,26 @@ from services.consent.domain import (
     Decision,
     DecisionQuestionInvalid,
     EmergencyDisclosure,
-    EmergencyDisclosureInvalid,
     ErasureNotPermitted,
     GivenBy,
     RecordNotReadable,
     SubjectErasure,
     UnbornChildDisclosure,
-    UnbornChildDisclosureInvalid,
     UnknownSubject,
     decide,
     idle_cutoff,
     is_due_for_culling,
     may_erase,
     readable_by,
-    written_justification,
 )
 from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.rules import RuleViolation
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.group_commit import GroupCommit
-from services.runtime.store.privacy import Sealer, SubjectKeys
 from services.runtime.store.read_models import Follower
+from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
-DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """For tests that build the application directly; services pass the configured key."""
 
 
@@ -120,7 +116,7 @@ class Question:
     at: datetime
 
 
-class ConsentApplication(OutboxApplication, Application[UUID]):
+class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]):
     """Consents, refusals and disclosures, and the decisions they support."""
 
     name = "consent"
@@ -134,10 +130,9 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         erasure_unit: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(master_key=master_key, **kwargs)
         self.erasure_unit = erasure_unit
         """The platform unit whose administrators may erase on request (None: no one)."""
-        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
         self.longest_emergency_disclosure = longest_emergency_disclosure
         self.longest_unborn_child_disclosure = longest_unborn_child_disclosure
         self.view: AuthorisationView = authorisation_view(self)
@@ -156,7 +151,6 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self, actor: Actor, command: GiveConsent, *, at: datetime, today: date
     ) -> UUID:
         _require_scope(actor, command.parties)
-        guardian = (command.guardian_name or "").strip()
         consent = Consent.give(
             subject_id=command.subject_id,
             purpose=command.purpose,
@@ -168,8 +162,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             valid_until=command.valid_until,
             today=today,
             given_by=command.given_by,
-            # A guardian's name is personal data: stored sealed to the subject.
-            guardian_name=self.sealer.seal(command.subject_id, guardian) if guardian else None,
+            guardian_name=command.guardian_name,
             subject_birth_date=command.subject_birth_date,
             # The recording unit keeps reading the record (C-10).
             recording_unit=actor.org_id,
@@ -211,11 +204,10 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self, actor: Actor, command: DecideEmergencyDisclosure, *, at: datetime
     ) -> UUID:
         _require_scope(actor, command.parties)
-        text = written_justification(command.justification, EmergencyDisclosureInvalid)
         disclosure = EmergencyDisclosure.decide(
             subject_id=command.subject_id,
             parties=command.parties,
-            justification=self.sealer.seal(command.subject_id, text),
+            justification=command.justification,
             decided_by=actor.hsa_id,
             decided_at=at,
             valid_for=command.valid_for,
@@ -229,11 +221,10 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self, actor: Actor, command: DecideUnbornChildDisclosure, *, at: datetime
     ) -> UUID:
         _require_scope(actor, command.parties)
-        text = written_justification(command.justification, UnbornChildDisclosureInvalid)
         disclosure = UnbornChildDisclosure.decide(
             subject_id=command.subject_id,
             parties=command.parties,
-            justification=self.sealer.seal(command.subject_id, text),
+            justification=command.justification,
             decided_by=actor.hsa_id,
             decided_at=at,
             valid_for=command.valid_for,
@@ -266,7 +257,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         self._activity.catch_up()
         if self.activity.last_activity(subject_id) is None:
             raise UnknownSubject(f"no individual with subject id {subject_id} is known here")
-        self.sealer.erase(subject_id, at)
+        self.erase_personal_data(subject_id, at)
         erasure = SubjectErasure.on_request(subject_id=subject_id, at=at, erased_by=actor.hsa_id)
         self.save(erasure)
         return erasure.id
@@ -288,7 +279,7 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
         for subject_id, last in self.activity.idle_before(idle_cutoff(now, retention_years), limit):
             if not is_due_for_culling(last, today, retention_years):
                 continue
-            self.sealer.erase(subject_id, now)
+            self.erase_personal_data(subject_id, now)
             try:
                 self.save(SubjectErasure.cull(subject_id=subject_id, at=now))
             except IntegrityError:
@@ -296,10 +287,6 @@ class ConsentApplication(OutboxApplication, Application[UUID]):
             culled.append(subject_id)
         self._activity.catch_up()
         return culled
-
-    def unseal(self, subject_id: str, sealed: str | None) -> str | None:
-        """Personal data as stored, readable until the subject is erased."""
-        return self.sealer.unseal(subject_id, sealed)
 
     def expire_due(self, now: datetime) -> int:
         """Record the expiry of every consent and emergency disclosure whose end has passed.

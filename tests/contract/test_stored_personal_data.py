@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from services.consent.application import ConsentApplication
+from services.consent.domain import Consent, EmergencyDisclosure, UnbornChildDisclosure
 from services.reporting.application import ReportingApplication
 from services.runtime.kernel.personal import ERASED, Personal, text_of
 from services.runtime.settings import RuntimeSettings
@@ -69,5 +71,36 @@ def test_deviations_sealed_by_hand_read_as_they_did_and_erasure_reaches_them(
         assert erased.proposed_by is not None
         assert erased.proposed_by.name.text == ERASED
         assert text_of(erased.solution) == ERASED
+    finally:
+        application.close()
+
+
+def test_consents_and_disclosures_sealed_by_hand_read_as_they_did_and_erasure_reaches_them(
+    settings: RuntimeSettings,
+) -> None:
+    application = ConsentApplication(
+        env=store_env(settings, "consent"),
+        master_key=settings.resolved_master_key(),
+        longest_emergency_disclosure=timedelta(hours=72),
+    )
+    try:
+        records = expected("consent")
+        for record_id, text in records.items():
+            held: Personal | None
+            if (consent := application.find(UUID(record_id), Consent)) is not None:
+                held = consent.guardian_name
+            elif (emergency := application.find(UUID(record_id), EmergencyDisclosure)) is not None:
+                held = emergency.justification
+            else:
+                unborn = application.find(UUID(record_id), UnbornChildDisclosure)
+                assert unborn is not None
+                held = unborn.justification
+            wanted = text.get("guardian_name") or text["justification"]
+            assert held == Personal(text["subject_id"], wanted)
+
+        child = next(v["subject_id"] for v in records.values() if "guardian_name" in v)
+        application.erase_personal_data(child, ERASED_AT)
+        consent_id = next(k for k, v in records.items() if "guardian_name" in v)
+        assert text_of(application.find(UUID(consent_id), Consent).guardian_name) == ERASED  # type: ignore[union-attr]
     finally:
         application.close()

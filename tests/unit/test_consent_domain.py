@@ -178,7 +178,7 @@ def test_c5_emergency_disclosure_needs_a_written_justification(justification: st
 
 
 def test_c5_justification_is_kept_without_surrounding_blanks() -> None:
-    assert decide(justification="  Hot mot livet.  ").justification == "Hot mot livet."
+    assert decide(justification="  Hot mot livet.  ").justification.text == "Hot mot livet."
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import text_of
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import Action
 
@@ -85,7 +86,7 @@ def _view(consent: Consent, at: datetime, application: ConsentApplication) -> Co
         parties=consent.parties,
         form=consent.form,
         given_by=consent.given_by,
-        guardian_name=application.unseal(consent.subject_id, consent.guardian_name),
+        guardian_name=text_of(consent.guardian_name),
         recorded_by=consent.recorded_by,
         given_at=consent.given_at,
         valid_until=consent.valid_until,

@@ -58,7 +58,7 @@ def _history(request: Request, actor: Actor, subject_id: str) -> History:
         details = public.model_dump(mode="json") if public is not None else {}
         justification = getattr(event, "justification", None)
         if justification is not None:
-            details["justification"] = application.unseal(subject_id, justification)
+            details["justification"] = justification.text
         entries.append(
             HistoryEntry(
                 type=type(public).__name__ if public is not None else type(event).__qualname__,

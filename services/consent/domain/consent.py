@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
@@ -18,6 +19,7 @@ from services.consent.domain.errors import (
     IndividualNotInformed,
     distinct_parties,
 )
+from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 
 AGE_OF_MAJORITY = 18
@@ -76,9 +78,14 @@ class Consent(Aggregate):
         valid_until: date | None
         # Added after the first events were stored: defaults keep those readable.
         given_by: str = GivenBy.INDIVIDUAL.value
-        guardian_name: str | None = None
+        guardian_name: Personal | None = None
         recording_unit: str | None = None
         """The unit that recorded it (C-10); None on events stored before it was kept."""
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("guardian_name",)
+
+        def personal_owner(self) -> str:
+            return self.subject_id
 
     class ScopeChanged(Aggregate.Event):
         subject_id: str
@@ -138,7 +145,10 @@ class Consent(Aggregate):
             given_at=given_at,
             valid_until=valid_until,
             given_by=given_by.value,
-            guardian_name=guardian_name.strip() if guardian_name else None,
+            # A guardian's name is personal data: the individual's, sealed with their key.
+            guardian_name=Personal(subject_id, guardian_name.strip())
+            if guardian_name and guardian_name.strip()
+            else None,
             recording_unit=recording_unit,
         )
         return consent
@@ -156,7 +166,7 @@ class Consent(Aggregate):
         given_at: datetime,
         valid_until: date | None,
         given_by: str = GivenBy.INDIVIDUAL.value,
-        guardian_name: str | None = None,
+        guardian_name: Personal | None = None,
         recording_unit: str | None = None,
     ) -> None:
         self.subject_id = subject_id

@@ -7,6 +7,7 @@ written justification here, never on a topic. Pure domain.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
@@ -17,6 +18,7 @@ from services.consent.domain.errors import (
     distinct_parties,
     written_justification,
 )
+from services.runtime.kernel.personal import Personal
 
 
 class EmergencyDisclosure(Aggregate):
@@ -31,12 +33,17 @@ class EmergencyDisclosure(Aggregate):
     class Decided(Aggregate.Created):
         subject_id: str
         parties: list[str]
-        justification: str
+        justification: Personal
         decided_by: str
         decided_at: datetime
         valid_until: datetime
         recording_unit: str | None = None
         """The deciding unit (C-10); None on events stored before it was kept."""
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("justification",)
+
+        def personal_owner(self) -> str:
+            return self.subject_id
 
     class Expired(Aggregate.Event):
         subject_id: str
@@ -62,7 +69,7 @@ class EmergencyDisclosure(Aggregate):
         disclosure: EmergencyDisclosure = cls(
             subject_id=subject_id,
             parties=distinct_parties(parties, EmergencyDisclosureInvalid),
-            justification=text,
+            justification=Personal(subject_id, text),
             decided_by=decided_by,
             decided_at=decided_at,
             valid_until=decided_at + window,
@@ -76,7 +83,7 @@ class EmergencyDisclosure(Aggregate):
         *,
         subject_id: str,
         parties: list[str],
-        justification: str,
+        justification: Personal,
         decided_by: str,
         decided_at: datetime,
         valid_until: datetime,
@@ -115,13 +122,18 @@ class UnbornChildDisclosure(Aggregate):
     class Decided(Aggregate.Created):
         subject_id: str
         parties: list[str]
-        justification: str
+        justification: Personal
         decided_by: str
         decided_at: datetime
         valid_until: datetime
         consent_sought: bool
         recording_unit: str | None = None
         """The deciding unit (C-10); None on events stored before it was kept."""
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("justification",)
+
+        def personal_owner(self) -> str:
+            return self.subject_id
 
     @classmethod
     def decide(
@@ -144,7 +156,7 @@ class UnbornChildDisclosure(Aggregate):
         disclosure: UnbornChildDisclosure = cls(
             subject_id=subject_id,
             parties=distinct_parties(parties, UnbornChildDisclosureInvalid),
-            justification=text,
+            justification=Personal(subject_id, text),
             decided_by=decided_by,
             decided_at=decided_at,
             valid_until=decided_at + window,
@@ -159,7 +171,7 @@ class UnbornChildDisclosure(Aggregate):
         *,
         subject_id: str,
         parties: list[str],
-        justification: str,
+        justification: Personal,
         decided_by: str,
         decided_at: datetime,
         valid_until: datetime,

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
+from uuid import uuid4
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
@@ -92,7 +93,12 @@ def sql_read_model(
     `tracking_table` names the read model's own tracking table on PostgreSQL,
     when it must not share the application's.
     """
-    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+    datastore = getattr(application.recorder, "datastore", None)
+    if datastore is None:
+        # eventsourcing's in-memory store (service-layer tests): the read model in memory too.
+        datastore = vars(application).setdefault(
+            "_read_model_datastore", SQLiteDatastore(f"file:{uuid4()}?mode=memory&cache=shared")
+        )
     recorder: type[TrackingRecorder]
     if isinstance(datastore, PostgresDatastore):
         recorder = PostgresTrackingRecorder
@@ -135,7 +141,7 @@ class Follower:
         self._application = application
         self._projection = projection
         self._name = name
-        datastore = application.recorder.datastore  # type: ignore[attr-defined]
+        datastore = getattr(application.recorder, "datastore", None)
         self._shared_store = isinstance(datastore, PostgresDatastore)
         self._lock = threading.Lock()
         self._saved_since_catch_up = True
