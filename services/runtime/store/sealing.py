@@ -10,9 +10,13 @@ unseals by hand, and the domain checks its rules on the text itself.
 
 Events stored before this carried the sealed token (``sealed:v1:…``) or, older
 still, plain text in a string field, without saying whose it is. An event
-class names those fields (`legacy_personal`, dotted for a field inside a dict);
-the `SealingMapper` opens them with the key of the owner the aggregate's first
-event names (its ``personal_owner()``), so old stores read as new ones do.
+class names those fields (`legacy_personal`: ``a.b`` inside a dict, ``a[]`` each
+item of a list, ``a{}`` each value of a dict); the `SealingMapper` opens them
+with the key of the owner the aggregate's first event names (its
+``personal_owner()``), or that the event names for one field
+(``legacy_owner(path, key, declared)``, where ``declared()`` gives the owners
+earlier events declared with ``personal_owners()``), so old stores read as new
+ones do.
 
 `SealsPersonalData` wires this into an application, on a database or on
 eventsourcing's in-memory store (keys in memory: service-layer tests need
@@ -22,7 +26,7 @@ neither broker nor database), and is where every service erases.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -70,7 +74,8 @@ class SealingMapper(TracingMapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sealer: Sealer | None = None
-        self.first_event: Callable[[UUID], StoredEvent | None] | None = None
+        self.earlier_events: Callable[[UUID, int], Sequence[StoredEvent]] | None = None
+        """The aggregate's stored events before a version (set by the application)."""
         self._owners: OrderedDict[UUID, str] = OrderedDict()
 
     def to_domain_event_traced(self, stored_event: StoredEvent) -> tuple[Any, str | None]:
@@ -81,21 +86,39 @@ class SealingMapper(TracingMapper):
         return domain_event, traceparent
 
     def _open_legacy(self, domain_event: Any, fields: tuple[str, ...]) -> None:
-        state = vars(domain_event)
-        owner: str | None = None
         for path in fields:
-            *parents, name = path.split(".")
-            holder: Any = state
-            for parent in parents:
-                holder = holder.get(parent) if isinstance(holder, dict) else None
-            if not isinstance(holder, dict) or not isinstance(holder.get(name), str):
-                continue  # a Personal already, None, or not there
-            owner = owner or self._owner(domain_event)
-            assert self.sealer is not None
-            holder[name] = Personal(owner, self.sealer.unseal(owner, holder[name]) or "")
+            for holder, slot, key in _slots(vars(domain_event), path):
+                value = holder[slot]
+                if not isinstance(value, str):
+                    continue  # a Personal already, None, or not there
+                owner = self._legacy_owner(domain_event, path, key)
+                assert self.sealer is not None
+                holder[slot] = Personal(owner, self.sealer.unseal(owner, value) or "")
+
+    def _legacy_owner(self, domain_event: Any, path: str, key: str | None) -> str:
+        """Whose key sealed one legacy field: as the event says (`legacy_owner`, e.g. a
+        minutes part's registration), else as the aggregate's first event says."""
+        resolver = getattr(domain_event, "legacy_owner", None)
+        if resolver is not None:
+            owner: str | None = resolver(path, key, lambda: self._declared(domain_event))
+            if owner is not None:
+                return owner
+        return self._owner(domain_event)
+
+    def _declared(self, domain_event: Any) -> dict[str, str]:
+        """The owners the aggregate's earlier events declare (`personal_owners`), by key."""
+        declared: dict[str, str] = {}
+        assert self.earlier_events is not None
+        for stored in self.earlier_events(
+            domain_event.originator_id, domain_event.originator_version
+        ):
+            earlier: Any = Mapper.to_domain_event(self, stored)
+            if hasattr(earlier, "personal_owners"):
+                declared.update(earlier.personal_owners())
+        return declared
 
     def _owner(self, domain_event: Any) -> str:
-        """Whose key sealed the event's legacy fields: as the aggregate's first event says."""
+        """The aggregate's owner, as its first event names it (``personal_owner()``)."""
         if hasattr(domain_event, "personal_owner"):
             owner: str = domain_event.personal_owner()
             return owner
@@ -103,17 +126,54 @@ class SealingMapper(TracingMapper):
         if originator_id in self._owners:
             self._owners.move_to_end(originator_id)
             return self._owners[originator_id]
-        assert self.first_event is not None
-        first = self.first_event(originator_id)
-        if first is None:
+        assert self.earlier_events is not None
+        first = self.earlier_events(originator_id, 2)[:1]
+        if not first:
             msg = f"no first event for {originator_id}: cannot tell whose its personal data is"
             raise LookupError(msg)
-        created: Any = Mapper.to_domain_event(self, first)
+        created: Any = Mapper.to_domain_event(self, first[0])
         owner = created.personal_owner()
         self._owners[originator_id] = owner
         if len(self._owners) > _OWNERS_REMEMBERED:
             self._owners.popitem(last=False)
         return owner
+
+
+def _slots(holder: Any, path: str) -> Iterator[tuple[Any, Any, str | None]]:
+    """Where a legacy path points: (container, index or key, the dict key on the way).
+
+    ``a.b`` is a field in a dict, ``a[]`` each item of a list, ``a{}`` each value of
+    a dict (whose key is passed on: a minutes part is keyed by its registration).
+    """
+    parts = path.split(".")
+
+    def walk(at: Any, depth: int, key: str | None) -> Iterator[tuple[Any, Any, str | None]]:
+        part, last = parts[depth], depth == len(parts) - 1
+        if not isinstance(at, dict):
+            return
+        if part.endswith("[]"):
+            items = at.get(part[:-2])
+            if isinstance(items, list):
+                for index, item in enumerate(items):
+                    if last:
+                        yield items, index, key
+                    else:
+                        yield from walk(item, depth + 1, key)
+        elif part.endswith("{}"):
+            mapping = at.get(part[:-2])
+            if isinstance(mapping, dict):
+                for name in list(mapping):
+                    if last:
+                        yield mapping, name, str(name)
+                    else:
+                        yield from walk(mapping[name], depth + 1, str(name))
+        elif last:
+            if part in at:
+                yield at, part, key
+        else:
+            yield from walk(at.get(part), depth + 1, key)
+
+    yield from walk(holder, 0, None)
 
 
 class SealsPersonalData:
@@ -140,11 +200,13 @@ class SealsPersonalData:
         if isinstance(mapper, SealingMapper):
             mapper.sealer = self.sealer
 
-            def first_event(originator_id: UUID) -> StoredEvent | None:
-                found = recorder.select_events(originator_id, lte=1)
-                return found[0] if found else None
+            def earlier_events(originator_id: UUID, version: int) -> Sequence[StoredEvent]:
+                found: Sequence[StoredEvent] = recorder.select_events(
+                    originator_id, lte=version - 1
+                )
+                return found
 
-            mapper.first_event = first_event
+            mapper.earlier_events = earlier_events
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[misc]
