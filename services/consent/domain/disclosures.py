@@ -7,11 +7,12 @@ written justification here, never on a topic. Pure domain.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
 from services.consent.domain.errors import (
+    ConsentRuleViolation,
     EmergencyDisclosureInvalid,
     UnbornChildDisclosureInvalid,
     bounded_window,
@@ -21,7 +22,58 @@ from services.consent.domain.errors import (
 from services.runtime.kernel.personal import Personal
 
 
-class EmergencyDisclosure(Aggregate):
+class Disclosure(Aggregate):
+    """What both kinds of sharing without consent have: a written justification (checked on
+    the text itself, then kept as the individual's personal data), a deciding person and
+    unit, the parties named once each, and a window no longer than the law allows."""
+
+    invalid: ClassVar[type[ConsentRuleViolation]]
+    """The rule violation this kind raises (C-5 or C-6)."""
+    described_as: ClassVar[str]
+
+    @classmethod
+    def _decision(
+        cls,
+        *,
+        subject_id: str,
+        parties: list[str],
+        justification: str,
+        decided_at: datetime,
+        valid_for: timedelta,
+        longest: timedelta,
+    ) -> dict[str, Any]:
+        """The checked parts of a decision, as its event carries them."""
+        text = written_justification(justification, cls.invalid)
+        window = bounded_window(valid_for, longest, cls.invalid, cls.described_as)
+        return {
+            "subject_id": subject_id,
+            "parties": distinct_parties(parties, cls.invalid),
+            "justification": Personal(subject_id, text),
+            "decided_at": decided_at,
+            "valid_until": decided_at + window,
+        }
+
+    def _record(
+        self,
+        *,
+        subject_id: str,
+        parties: list[str],
+        justification: Personal,
+        decided_by: str,
+        decided_at: datetime,
+        valid_until: datetime,
+        recording_unit: str | None,
+    ) -> None:
+        self.subject_id = subject_id
+        self.parties = list(parties)
+        self.justification = justification
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        self.valid_until = valid_until
+        self.recording_unit = recording_unit
+
+
+class EmergencyDisclosure(Disclosure):
     """BrB 24 kap. 4 § (nödbestämmelsen), C-5, seed 000.
 
     When there is an immediate danger to life or health, a meeting and the
@@ -29,6 +81,9 @@ class EmergencyDisclosure(Aggregate):
     a written justification and a deciding person, and holds only for the
     parties named and only for a bounded time.
     """
+
+    invalid = EmergencyDisclosureInvalid
+    described_as = "an emergency disclosure"
 
     class Decided(Aggregate.Created):
         subject_id: str
@@ -62,18 +117,16 @@ class EmergencyDisclosure(Aggregate):
         longest: timedelta,
         recording_unit: str | None = None,
     ) -> EmergencyDisclosure:
-        text = written_justification(justification, EmergencyDisclosureInvalid)
-        window = bounded_window(
-            valid_for, longest, EmergencyDisclosureInvalid, "an emergency disclosure"
+        decision = cls._decision(
+            subject_id=subject_id,
+            parties=parties,
+            justification=justification,
+            decided_at=decided_at,
+            valid_for=valid_for,
+            longest=longest,
         )
         disclosure: EmergencyDisclosure = cls(
-            subject_id=subject_id,
-            parties=distinct_parties(parties, EmergencyDisclosureInvalid),
-            justification=Personal(subject_id, text),
-            decided_by=decided_by,
-            decided_at=decided_at,
-            valid_until=decided_at + window,
-            recording_unit=recording_unit,
+            **decision, decided_by=decided_by, recording_unit=recording_unit
         )
         return disclosure
 
@@ -89,13 +142,15 @@ class EmergencyDisclosure(Aggregate):
         valid_until: datetime,
         recording_unit: str | None = None,
     ) -> None:
-        self.subject_id = subject_id
-        self.parties = list(parties)
-        self.justification = justification
-        self.decided_by = decided_by
-        self.decided_at = decided_at
-        self.valid_until = valid_until
-        self.recording_unit = recording_unit
+        self._record(
+            subject_id=subject_id,
+            parties=parties,
+            justification=justification,
+            decided_by=decided_by,
+            decided_at=decided_at,
+            valid_until=valid_until,
+            recording_unit=recording_unit,
+        )
         self.expired_at: datetime | None = None
 
     def expire_if_due(self, now: datetime) -> bool:
@@ -110,7 +165,7 @@ class EmergencyDisclosure(Aggregate):
         self.expired_at = expired_at
 
 
-class UnbornChildDisclosure(Aggregate):
+class UnbornChildDisclosure(Disclosure):
     """OSL 26 kap. 9 §, C-6, seed 004: protecting an expected child.
 
     For a pregnant woman with substance misuse, social services may disclose
@@ -118,6 +173,9 @@ class UnbornChildDisclosure(Aggregate):
     as possible, and the record says whether it was. It authorises
     information sharing between the named parties until `valid_until`.
     """
+
+    invalid = UnbornChildDisclosureInvalid
+    described_as = "a disclosure under OSL 26:9"
 
     class Decided(Aggregate.Created):
         subject_id: str
@@ -149,17 +207,17 @@ class UnbornChildDisclosure(Aggregate):
         consent_sought: bool,
         recording_unit: str | None = None,
     ) -> UnbornChildDisclosure:
-        text = written_justification(justification, UnbornChildDisclosureInvalid)
-        window = bounded_window(
-            valid_for, longest, UnbornChildDisclosureInvalid, "a disclosure under OSL 26:9"
+        decision = cls._decision(
+            subject_id=subject_id,
+            parties=parties,
+            justification=justification,
+            decided_at=decided_at,
+            valid_for=valid_for,
+            longest=longest,
         )
         disclosure: UnbornChildDisclosure = cls(
-            subject_id=subject_id,
-            parties=distinct_parties(parties, UnbornChildDisclosureInvalid),
-            justification=Personal(subject_id, text),
+            **decision,
             decided_by=decided_by,
-            decided_at=decided_at,
-            valid_until=decided_at + window,
             consent_sought=consent_sought,
             recording_unit=recording_unit,
         )
@@ -178,11 +236,13 @@ class UnbornChildDisclosure(Aggregate):
         consent_sought: bool,
         recording_unit: str | None = None,
     ) -> None:
-        self.subject_id = subject_id
-        self.parties = list(parties)
-        self.justification = justification
-        self.decided_by = decided_by
-        self.decided_at = decided_at
-        self.valid_until = valid_until
+        self._record(
+            subject_id=subject_id,
+            parties=parties,
+            justification=justification,
+            decided_by=decided_by,
+            decided_at=decided_at,
+            valid_until=valid_until,
+            recording_unit=recording_unit,
+        )
         self.consent_sought = consent_sought
-        self.recording_unit = recording_unit
