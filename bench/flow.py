@@ -30,7 +30,9 @@ from contracts import OrgType, Role, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.runtime.kernel.actor import Actor
-from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.kafka import ensure_topics, producer_options
 from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.settings import RuntimeSettings

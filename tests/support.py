@@ -36,12 +36,10 @@ from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSign
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.messaging import peek
-from services.runtime.messaging.consumer import (
-    GAP_GRACE_SECONDS,
-    ConsumerMetrics,
-    TrackedConsumer,
-    TrackedTarget,
-)
+from services.runtime.messaging.consumer.gaps import GAP_GRACE_SECONDS
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import free_port
 from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
 from services.runtime.service import http_app, load_service

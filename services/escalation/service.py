@@ -11,7 +11,7 @@ from services.escalation.application import EscalationApplication
 from services.escalation.domain import CoordinationOffices
 from services.escalation.translate import to_integration_event
 from services.runtime.kernel.clock import Clock, SystemClock
-from services.runtime.messaging.consumer import TrackedTarget
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env

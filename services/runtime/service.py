@@ -45,7 +45,9 @@ from services.runtime.http.operations import (
 from services.runtime.http.problems import install_problem_handlers
 from services.runtime.kernel.identity import SubjectIdFactory
 from services.runtime.messaging.audit_anchor import AuditAnchoring
-from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.kafka import broker_security, ensure_topics
 from services.runtime.messaging.rebuild import RebuildableProjection
 from services.runtime.messaging.relay import OutboxRelay, RelayMetrics, Translator

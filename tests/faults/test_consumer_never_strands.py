@@ -22,7 +22,9 @@ from prometheus_client import CollectorRegistry
 
 from contracts import PARTITIONS, dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
-from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings

@@ -20,7 +20,9 @@ from prometheus_client import CollectorRegistry
 
 from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
 from services.escalation.application import EscalationApplication
-from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings

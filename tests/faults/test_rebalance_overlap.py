@@ -26,7 +26,9 @@ from services.escalation.application import EscalationApplication
 from services.reporting.application import ReportingApplication
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
-from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings

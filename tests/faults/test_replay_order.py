@@ -25,7 +25,9 @@ from typer.testing import CliRunner
 from contracts import PARTITIONS, ConsentGiven, IntegrationEvent, dlq_topic, events_topic
 from services.cases.application import CasesApplication
 from services.consent.application import ConsentApplication, GiveConsent
-from services.runtime.messaging.consumer import ConsumerMetrics, TrackedConsumer, TrackedTarget
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.partitioning import partition_index
 from services.runtime.ops.cli import app

@@ -17,7 +17,7 @@ from aiokafka import ConsumerRecord
 from eventsourcing.persistence import Tracking
 
 from contracts import ConsentGiven, ConsentWithdrawn, IntegrationEvent, encode
-from services.runtime.messaging.consumer import TrackedTarget
+from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.dead_letters import (
     DeadLetter,
     Replayed,

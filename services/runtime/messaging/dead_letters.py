@@ -52,7 +52,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import Envelope, decode
-from services.runtime.messaging.consumer import TrackedTarget
+from services.runtime.messaging.consumer.target import TrackedTarget
 
 DLQ_PREFIX = "dlq."
 

@@ -1,0 +1,13 @@
+"""The tracked consumer: upstream integration events applied exactly once.
+
+One module per concern: `subscription` (the `TrackedConsumer`: batches,
+partitions, offsets), `target` (`TrackedTarget`, where effects and tracking
+records land, and applying a run of records in a worker thread), `gaps` (a
+missing predecessor: rewind, hold, apply over), `dead_lettering`,
+`records` (reading headers leniently, a record's place in its producer's
+chain), `membership` (rebalances), `metrics` and `backoff`.
+"""
+
+# cases, consent and reporting import `TrackedTarget` from here; once they import it
+# from `target`, this line goes.
+from services.runtime.messaging.consumer.target import TrackedTarget as TrackedTarget

@@ -1,0 +1,53 @@
+"""The consumer's place in its group: joined (readiness), and partitions let go only
+once the batch in flight is done."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+
+log = logging.getLogger(__name__)
+
+REVOKE_WAIT_SECONDS = 30.0
+"""How long a revoked partition waits for the batch in flight before it is let go anyway
+(a batch stuck on a store outage must not hold the whole group's rebalance for good)."""
+
+
+class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Knows whether the consumer has joined its group (readiness), lets partitions
+    go only after the batch in flight, and forgets rewind bookkeeping and lag for
+    partitions it no longer owns."""
+
+    def __init__(
+        self,
+        metrics: ConsumerMetrics,
+        handling: asyncio.Lock,
+        *bookkeeping: dict[TopicPartition, Any],
+    ) -> None:
+        self.joined = False
+        self._metrics = metrics
+        self._handling = handling
+        self._bookkeeping = bookkeeping
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        # The group hands these partitions to another member as soon as this
+        # returns: a batch still being applied here would then be applied by
+        # both, each recording its own last position, and counted twice.
+        try:
+            await asyncio.wait_for(self._handling.acquire(), REVOKE_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("letting %s go with a batch still in flight", sorted(revoked))
+        else:
+            self._handling.release()
+        for partition in revoked:
+            for entries in self._bookkeeping:
+                entries.pop(partition, None)
+            self._metrics.forget_lag(partition)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.joined = True

@@ -1,0 +1,337 @@
+"""The tracked consumer: upstream integration events applied exactly once.
+
+Kafka delivers at least once; this consumer turns that into exactly-once
+*effects*. Each message carries the producer's store position
+(``ce_sequence``) and the position of its predecessor on the same partition
+(``ce_prevsequence``). The consumer keeps, per ``source#partition``, the highest
+position it has applied — in the same database transaction as the effect
+(eventsourcing's tracking record) — and so
+
+* skips a message at or below that position (a redelivery or a republish);
+* rewinds the partition when a message's predecessor is above it (it missed
+  something: the broker lost its log and offsets no longer mean what they
+  meant), and when re-reading does not fill the gap, skips ahead for a while
+  (``GAP_GRACE_SECONDS``) for the republish that will, before applying anyway;
+* dead-letters what it cannot read or cannot apply after bounded retries,
+  records the position anyway (once the dead letter is acknowledged, also for
+  a message it cannot decode but whose headers still name its place in the
+  producer's chain), and moves on — so the next message does not look like a
+  gap, and a re-read does not dead-letter it again;
+* never strands a fetched record: what is transient (the dead-letter topic or
+  the store unavailable) is retried with backoff, and anything else that
+  escapes a partition's handling seeks that partition back to its first
+  unhandled record, to be fetched again;
+* lets a revoked partition go only once the batch in flight is done; a
+  target that applies batches records each batch's *first* position as well
+  as its last, so that should two owners of one partition still overlap (one
+  of them thrown out of the group mid-batch), the second commit breaks the
+  first position's uniqueness and is undone instead of counting twice.
+
+Each message is handled in the trace context its ``traceparent`` header
+carries (services.runtime.kernel.tracing): log lines name the command's
+``trace_id``, and events stored as its effect continue the trace.
+
+Offsets are committed after the effect (never faststream's ack-first policy, which
+is at-most-once); they only save re-reading, correctness rests on tracking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from contracts import PoisonMessage, decode
+from services.runtime.messaging.consumer.backoff import backoff
+from services.runtime.messaging.consumer.dead_lettering import DeadLetterSender, NoLongerOurs
+from services.runtime.messaging.consumer.gaps import GAP_GRACE_SECONDS, Gap, Gaps
+from services.runtime.messaging.consumer.membership import GroupMembership
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.records import (
+    chain_position,
+    lenient_headers,
+    raw_bodies,
+    tracking_of,
+)
+from services.runtime.messaging.consumer.target import Applier, Outcome, Run, TrackedTarget
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+"""Records handed over per fetch: one thread trip and one offset commit each."""
+
+POLL_MS = 10
+"""How long one poll waits for records. faststream sleeps as long again after an
+empty poll, so this bounds the delay an idle consumer adds to a new event
+(its default of 200 ms made end-to-end latency a few hundred milliseconds)."""
+
+_REBALANCED = (IllegalStateError, CommitFailedError)
+"""A partition taken away (group rebalance) while a batch of it was being handled."""
+
+
+@dataclass
+class _Progress:
+    """How far the handling of one partition's records in a batch has come."""
+
+    last: ConsumerRecord[bytes, bytes] | None = None
+
+
+class TrackedConsumer:
+    """One service's subscription to its upstream topics."""
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        dlq_topic: str,
+        target: TrackedTarget,
+        metrics: ConsumerMetrics,
+        max_retries: int,
+        retry_delay: float = 0.05,
+        gap_grace_seconds: float = GAP_GRACE_SECONDS,
+        ensure_dlq_topic: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._group_id = group_id
+        self._metrics = metrics
+        self._applier = Applier(target, max_retries, retry_delay)
+        self._dead_letters = DeadLetterSender(
+            topic=dlq_topic,
+            group_id=group_id,
+            counter=metrics.dead_letters,
+            ensure_topic=ensure_dlq_topic,
+        )
+        self._failures: dict[TopicPartition, int] = {}
+        self._consumer: Any = None
+        """The consumer whose batch is being handled (to ask what is still assigned)."""
+        self._handling = asyncio.Lock()
+        self._gaps = Gaps(gap_grace_seconds, metrics.rewinds, self._handling)
+        self._membership = GroupMembership(
+            metrics,
+            self._handling,
+            self._gaps.rewound_at,
+            self._gaps.held,
+            self._gaps.accept_at,
+            self._failures,
+        )
+
+    @property
+    def joined(self) -> bool:
+        """Whether the group has handed this consumer its partitions (maybe none)."""
+        return self._membership.joined
+
+    def subscribe(
+        self,
+        broker: KafkaBroker,
+        topics: Sequence[str],
+        *,
+        session_timeout_ms: int,
+        fetch_max_wait_ms: int = 10,
+    ) -> None:
+        self._dead_letters.broker = broker
+        self._metrics.prepare(topics)
+        broker.subscriber(
+            *topics,
+            batch=True,
+            max_records=BATCH_SIZE,
+            batch_timeout_ms=POLL_MS,
+            fetch_max_wait_ms=fetch_max_wait_ms,
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=session_timeout_ms // 3,
+            group_id=self._group_id,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            parser=lenient_headers,
+            decoder=raw_bodies,
+            listener=self._membership,
+        )(self.handle)
+
+    async def handle(self, bodies: list[bytes], message: KafkaMessage) -> None:
+        """A batch as fetched: each partition's records in order, one thread trip per run.
+
+        Offsets are committed per partition up to the last record handled;
+        after a rewind nothing beyond the gap is committed, and while a gap is
+        held nothing beyond its first skipped record.
+        """
+        async with self._handling:
+            await self._handle_batch(message)
+
+    async def _handle_batch(self, message: KafkaMessage) -> None:
+        self._dead_letters.check_topic_again()  # for this batch's first dead letter
+        raw = message.raw_message
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = (
+            raw if isinstance(raw, tuple) else (raw,)
+        )
+        by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+        for record in records:
+            by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(
+                record
+            )
+        consumer: Any = message.consumer
+        self._consumer = consumer
+        for partition, partition_records in by_partition.items():
+            progress = _Progress()
+            try:
+                await self._handle_partition(consumer, partition, partition_records, progress)
+                self._failures.pop(partition, None)
+            except NoLongerOurs as gone:
+                log.info("stopped handling %s: %s", partition, gone)
+                continue  # its new owner reads on from the last commit
+            except Exception as error:
+                self._seek_back(consumer, partition, partition_records, progress, error)
+                failures = self._failures[partition] = self._failures.get(partition, 0) + 1
+                await asyncio.sleep(backoff(failures))
+            handled = progress.last
+            if handled is not None:
+                hold = self._gaps.held.get(partition)
+                end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
+                try:
+                    await consumer.commit({partition: end})
+                except _REBALANCED as error:
+                    # Taken away while we handled it: its new owner re-reads from
+                    # the last commit and skips what we applied. Raising here
+                    # would drop the rest of the batch, still ours, unhandled.
+                    log.info("not committing %s, no longer ours: %r", partition, error)
+                    continue
+                except KafkaError as error:
+                    # Offsets only save re-reading; tracking decides what is applied.
+                    log.warning("could not commit %s at %s: %r", partition, end, error)
+                self._record_lag(consumer, partition, end)
+
+    def _seek_back(
+        self,
+        consumer: Any,
+        partition: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+        progress: _Progress,
+        error: Exception,
+    ) -> None:
+        """Something no retry covers escaped: fetch the partition again from its first
+        unhandled record, instead of leaving the rest of the batch unapplied until
+        some later gap forces a rewind."""
+        first = progress.last.offset + 1 if progress.last is not None else records[0].offset
+        log.error(
+            "handling %s failed at offset %s; reading it again from there: %r",
+            partition,
+            first,
+            error,
+        )
+        with contextlib.suppress(IllegalStateError):  # taken away meanwhile: its owner reads it
+            consumer.seek(partition, first)
+
+    async def _handle_partition(
+        self,
+        consumer: Any,
+        partition: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+        progress: _Progress,
+    ) -> None:
+        """Handle one partition's records in order, noting each in `progress`."""
+        run: Run = []
+        for record in records:
+            try:
+                run.append((record, decode(record.value, record.headers)))
+                continue
+            except PoisonMessage as poison:
+                if await self._apply_run(consumer, run, progress):
+                    return  # rewound
+                run = []
+                if await self._poison(consumer, record, poison, progress):
+                    return  # rewound
+        await self._apply_run(consumer, run, progress)
+
+    async def _poison(
+        self,
+        consumer: Any,
+        record: ConsumerRecord[bytes, bytes],
+        poison: PoisonMessage,
+        progress: _Progress,
+    ) -> bool:
+        """A message that cannot be decoded: dead-letter it once. Returns whether we rewound.
+
+        When its headers still say where it stands in its producer's chain (the
+        relay produced it, a consumer cannot read it), that place is honoured
+        like any other: at or below the tracked position it is a re-read, not a
+        new dead letter; after a gap it waits like any record; and once its
+        dead letter is acknowledged its position is recorded, so its successor,
+        which names it as predecessor, is no gap.
+        """
+        position = chain_position(record)
+        if position is not None:
+            seen = await asyncio.to_thread(self._applier.seen, position.tracking)
+            if position.tracking.notification_id <= seen:
+                self._metrics.handled.labels(record.topic, Outcome.DUPLICATE.value).inc()
+                progress.last = record
+                return False
+            if position.prev_sequence > seen:
+                decision = await self._gaps.decide(
+                    consumer, record, position.tracking.notification_id
+                )
+                if decision is Gap.REWOUND:
+                    return True
+                if decision is Gap.HOLD:
+                    self._metrics.handled.labels(record.topic, Outcome.GAP.value).inc()
+                    progress.last = record
+                    return False
+        await self._dead_letters.send(consumer, record, poison.reason, str(poison))
+        if position is not None:
+            await asyncio.to_thread(self._applier.record_only, position.tracking)
+            self._gaps.release(record, position.tracking.notification_id)
+        self._metrics.handled.labels(record.topic, "dead_letter").inc()
+        progress.last = record
+        return False
+
+    async def _apply_run(
+        self,
+        consumer: Any,
+        run: Run,
+        progress: _Progress,
+    ) -> bool:
+        """Apply decoded records in order, noting each in `progress`; whether we rewound."""
+        index = 0
+        accept_gap = False
+        while index < len(run):
+            results = await asyncio.to_thread(self._applier.apply_in_order, run[index:], accept_gap)
+            accept_gap = False
+            for outcome in results.outcomes:
+                record, envelope = run[index]
+                self._metrics.handled.labels(record.topic, outcome.value).inc()
+                self._gaps.release(record, envelope.sequence)
+                progress.last = record
+                index += 1
+            if results.failed is not None:
+                record, envelope = run[index]
+                await self._dead_letters.send(
+                    consumer, record, "handler-failed", repr(results.failed)
+                )
+                await asyncio.to_thread(self._applier.record_only, tracking_of(record, envelope))
+                self._gaps.release(record, envelope.sequence)
+                self._metrics.handled.labels(record.topic, "dead_letter").inc()
+                progress.last = record
+                index += 1
+            elif results.gap:
+                record, envelope = run[index]
+                decision = await self._gaps.decide(consumer, record, envelope.sequence)
+                if decision is Gap.REWOUND:
+                    return True
+                if decision is Gap.HOLD:
+                    self._metrics.handled.labels(record.topic, Outcome.GAP.value).inc()
+                    progress.last = record
+                    index += 1
+                else:
+                    accept_gap = True
+        return False
+
+    def _record_lag(self, consumer: Any, partition: TopicPartition, end: int) -> None:
+        """Records from `end` on are still to do, a held gap's skipped ones included."""
+        highwater = consumer.highwater(partition)
+        if highwater is not None:
+            lag = max(highwater - end, 0)
+            self._metrics.lag.labels(partition.topic, str(partition.partition)).set(lag)
