@@ -34,7 +34,8 @@ from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.kafka import ensure_topics, producer_options
-from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.database import RelayPositions, store_env

@@ -41,7 +41,8 @@ from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import free_port
-from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.service import http_app, load_service
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions

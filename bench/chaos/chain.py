@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import IntegrationEvent
-from services.runtime.messaging.relay import Translator
+from services.runtime.messaging.relay.outgoing import Translator
 
 MARKED_ENV = "CHAOS_MARKED_SUBJECTS"
 """Path of the file with the marked subject ids, one per line."""

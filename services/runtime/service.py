@@ -50,7 +50,9 @@ from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.kafka import broker_security, ensure_topics
 from services.runtime.messaging.rebuild import RebuildableProjection
-from services.runtime.messaging.relay import OutboxRelay, RelayMetrics, Translator
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
+from services.runtime.messaging.relay.outgoing import Translator
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.audit import AccessAudit, chain_key

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from contracts import events_topic
 from services.consent.application import ConsentApplication
-from services.runtime.messaging.relay import OutboxRelay
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition, store_env
 from tests.support import drain_relay

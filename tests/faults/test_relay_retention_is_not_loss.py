@@ -34,9 +34,10 @@ from prometheus_client import CollectorRegistry
 from contracts import events_topic
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
-from services.runtime.messaging import relay as relay_module
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.relay import outbox as relay_module
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions, store_env
 from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches

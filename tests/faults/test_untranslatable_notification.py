@@ -26,7 +26,8 @@ from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
-from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions, store_env

@@ -18,7 +18,7 @@ from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.relay import event_id
+from services.runtime.messaging.relay.outgoing import event_id
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition, RelayPositions, store_env
 from tests.support import (

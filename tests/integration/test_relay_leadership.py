@@ -13,7 +13,8 @@ from contracts import events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.relay import OutboxRelay, RelayMetrics
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions, store_env
 from services.runtime.store.leadership import AdvisoryLockLeadership, leadership_for

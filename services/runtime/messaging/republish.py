@@ -3,7 +3,7 @@
 For a partner or a new consumer that needs the facts again (it lost its
 store, the topic's retention dropped them, a message was read wrongly), an
 operator sends the events from store position `start` onwards once more. The
-messages are exactly what the relay sent (services.runtime.messaging.relay's
+messages are exactly what the relay sent (services.runtime.messaging.relay.outgoing's
 `outgoing_message`): same ``ce_id``, same ``ce_sequence``, same trace context,
 and each names its real predecessor on its partition (``ce_prevsequence``,
 found by reading the positions before `start`), so a consumer that already
@@ -37,7 +37,7 @@ from eventsourcing.application import Application
 from contracts import events_topic
 from services.runtime.messaging.kafka import producer_options
 from services.runtime.messaging.partitioning import catalogue_partitions
-from services.runtime.messaging.relay import Translator, translate_batch
+from services.runtime.messaging.relay.outgoing import Translator, translate_batch
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.database import store_env

@@ -1,0 +1,326 @@
+"""The outbox relay: the store's notification log, published to the service's topic.
+
+The notification log *is* the outbox, so a command is acknowledged as soon as
+its events are stored; this relay makes sure they also reach Kafka, in order,
+at least once:
+
+1. read notifications after the recorded position;
+2. translate the whole batch first, then send the public ones in one
+   pipelined batch (every send enqueued before any is awaited);
+3. wait for the broker's acks, then record the new position.
+
+A notification that cannot be translated (its translator raises, the mapper
+can no longer read it) is parked (services.runtime.messaging.parked), counted
+(``samverkan_outbox_parked_total``) and passed over: it takes no place in its
+partition's chain, so consumers see no gap, and the relay moves on instead
+of republishing the batch's prefix every few seconds until a deploy. Because
+the batch is translated before anything is sent, nothing is sent twice.
+
+Every key goes to the partition services.runtime.messaging.partitioning's
+`event_partition` picks (the catalogue's count, not the topic's), the same
+one ``samverkan outbox republish`` picks.
+
+Each message also carries the W3C ``traceparent`` of the request that stored
+the event (services.runtime.kernel.tracing), so consumers log under the same trace.
+
+A crash between 2 and 3 (or a leader frozen there while a standby takes
+over) leaves a batch on the topic that the store's position does not name. A
+relay that starts, or takes the lead, first reads what the topic holds past
+its recorded position and does not send those messages again (`TopicLog.tail`);
+what it cannot see (a message the broker acknowledged after that read) is
+still sent twice, and consumers drop what they have already applied.
+
+Each message names its predecessor on the same partition
+(``ce_prevsequence``) so a consumer can tell "I missed something" from "this
+is new". A broker that lost its log (the embedded broker restarting, a topic
+re-created) no longer holds our last message where it acknowledged it, or
+acknowledges a new one at a smaller offset; the relay then republishes from
+the start of the log — consumers skip what they have. Retention (the log
+start moved past our last message, the end still where we left it) is not a
+loss, and neither is a broker slow to answer a fetch (`TopicLog.loss`; #19, item 4).
+
+A message larger than consumers accept (contracts.MAX_EVENT_BYTES) is parked
+like an untranslatable one rather than sent to be dead-lettered by every
+consumer. And a relay whose store is behind its topic — restored from a
+backup, it would hand out sequence numbers consumers have already seen — does
+not publish at all: it says so (ERROR log, readiness) until the store is
+fixed (`StoreBehindTopic`; #19, item 10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from eventsourcing.application import Application
+from eventsourcing.persistence import PersistenceError
+
+from contracts.cloudevents import H_SEQUENCE, OutgoingMessage
+from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options
+from services.runtime.messaging.parked import ParkedNotifications
+from services.runtime.messaging.partitioning import catalogue_partitions
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outgoing import Translator, Untranslatable, translate_batch
+from services.runtime.messaging.relay.topic_log import LogUnanswered, StoreBehindTopic, TopicLog
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import RelayPosition, RelayPositions
+from services.runtime.store.leadership import Leadership, LostLeadership
+
+log = logging.getLogger(__name__)
+
+REFUSED_RETRY_SECONDS = 30.0
+"""How often a relay that refused a store behind its topic looks again (an operator
+may have restored the newer state meanwhile)."""
+
+
+def _message_sequence(message: OutgoingMessage) -> int:
+    """An outgoing message's ``ce_sequence`` (its store position)."""
+    return int(dict(message.headers)[H_SEQUENCE])
+
+
+def _past(ahead: dict[int, dict[int, int]], sequence: int) -> dict[int, dict[int, int]]:
+    """What is still ahead of `sequence` (the rest was sent, found, or parked)."""
+    kept = {p: {s: o for s, o in found.items() if s > sequence} for p, found in ahead.items()}
+    return {p: found for p, found in kept.items() if found}
+
+
+class OutboxRelay:
+    """Publishes one application's notification log to its events topic."""
+
+    def __init__(
+        self,
+        *,
+        app: Application[Any],
+        translate: Translator,
+        topic: str,
+        settings: RuntimeSettings,
+        positions: RelayPositions,
+        metrics: RelayMetrics,
+        leadership: Leadership | None = None,
+        parked: ParkedNotifications | None = None,
+    ) -> None:
+        self._app = app
+        self._translate = translate
+        self._topic = topic
+        self._settings = settings
+        self._positions = positions
+        self._metrics = metrics
+        self._log = TopicLog(topic, settings)
+        self._leadership = leadership or Leadership()
+        self._parked = parked or ParkedNotifications(app.recorder.datastore)  # type: ignore[attr-defined]
+        counters = (
+            metrics.published,
+            metrics.republishes,
+            metrics.failures,
+            metrics.parked,
+            metrics.skipped,
+        )
+        for counter in counters:
+            counter.labels(topic)  # present at 0 from the start, so increases are visible
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.position = RelayPosition()
+        self.last_error: str | None = None
+        self._ahead: dict[int, dict[int, int]] = {}
+
+    def wake(self) -> None:
+        """Thread-safe nudge after new events were stored, so idle latency stays low."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def run(self) -> None:
+        """Publish until cancelled; broker or store outages are waited out, not fatal."""
+        self._loop = asyncio.get_running_loop()
+        self._warn_if_not_durable()
+        backoff = 0.1
+        while True:
+            try:
+                await self._run_connected()
+            except StoreBehindTopic as error:
+                # Not retried like an outage: nothing is published until the store is
+                # fixed; readiness says why (relay failing: …) and so does the log.
+                self.last_error = str(error)
+                self._metrics.failures.labels(self._topic).inc()
+                log.error("%s", error)
+                await asyncio.sleep(REFUSED_RETRY_SECONDS)
+                continue
+            except (
+                KafkaError,
+                LogUnanswered,
+                OSError,
+                PersistenceError,
+                LostLeadership,
+                psycopg.Error,
+            ) as error:
+                self._failed(error, backoff)
+            except Exception as error:
+                # Untranslatable notifications are parked (publish_batch); what
+                # gets here is unexpected: stay on it, loudly (readiness reports it).
+                log.exception("outbox relay for %s cannot publish", self._topic)
+                self._failed(error, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    def _warn_if_not_durable(self) -> None:
+        """Production topics with one replica lose acknowledged events with a broker.
+
+        A warning, not a refusal: a one-broker production (docker compose) is a
+        deliberate choice, and ``samverkan topics check`` shows each topic's state.
+        """
+        settings = self._settings
+        if settings.environment == "production" and (
+            settings.topic_replication_factor < 3 or settings.topic_min_insync_replicas < 2
+        ):
+            log.warning(
+                "outbox relay for %s: SAMVERKAN_TOPIC_REPLICATION_FACTOR=%d and "
+                "SAMVERKAN_TOPIC_MIN_INSYNC_REPLICAS=%d in production: one broker's loss can "
+                "lose acknowledged events; use 3 and 2 (docs/runbook.md)",
+                self._topic,
+                settings.topic_replication_factor,
+                settings.topic_min_insync_replicas,
+            )
+
+    def _healthy(self) -> None:
+        """The store and broker answered: an earlier failure no longer says anything
+        (else an idle relay, or a standby, stayed "failing" — not ready — for good)."""
+        self.last_error = None
+
+    def _failed(self, error: Exception, backoff: float) -> None:
+        self.last_error = f"{type(error).__name__}: {error}"[:300]
+        self._metrics.failures.labels(self._topic).inc()
+        log.warning("outbox relay for %s retries in %.1fs: %r", self._topic, backoff, error)
+
+    async def _run_connected(self) -> None:
+        self._metrics.leading.labels(self._topic).set(0)
+        await self._leadership.acquire(standing_by=self._healthy)
+        try:
+            self._metrics.leading.labels(self._topic).set(1)
+            await self._relay()
+        finally:
+            self._metrics.leading.labels(self._topic).set(0)
+            await self._leadership.release()
+
+    async def _relay(self) -> None:
+        producer = AIOKafkaProducer(**producer_options(self._settings))
+        probe = AIOKafkaConsumer(
+            **client_options(self._settings),
+            auto_offset_reset="none",
+            enable_auto_commit=False,
+        )
+        await producer.start()
+        try:
+            await probe.start()
+            await ensure_topics(self._settings, [self._topic])
+            self.position = await asyncio.to_thread(self._positions.load, self._topic)
+            on_topic = await producer.partitions_for(self._topic)
+            head = await asyncio.to_thread(self._app.recorder.max_notification_id) or 0
+            self._ahead = await self._log.tail(probe, sorted(on_topic), self.position, head)
+            partitions = catalogue_partitions(self._topic, on_topic)
+            checked_at = 0.0
+            while True:
+                if not await self._leadership.still_leading():  # a lease check, no round trip
+                    raise LostLeadership(self._topic)
+                if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
+                    await self._check_log(probe)
+                    checked_at = time.monotonic()
+                published = await self.publish_batch(producer, partitions)
+                if not published:
+                    self._wakeup.clear()
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)
+                    except TimeoutError:
+                        continue
+        finally:
+            await probe.stop()
+            await producer.stop()
+
+    async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
+        """One round of read → translate all → send all → await acks → record. False when idle.
+
+        `partitions` are the catalogue's (checked present on the topic); every
+        message goes to the one `event_partition` picks among them.
+        """
+        start = self.position.sequence + 1
+        notifications = await asyncio.to_thread(
+            self._app.recorder.select_notifications, start, self._settings.relay_batch_size
+        )
+        if not notifications:
+            self._healthy()
+            return False
+        self._metrics.head.labels(self._topic).set(notifications[-1].id)
+        batch = translate_batch(self._app, self._translate, notifications, self.position.tails)
+        if batch.untranslatable:
+            await asyncio.to_thread(self._park, batch.untranslatable)
+        if not await self._leadership.still_leading():  # frozen since the loop's check?
+            raise LostLeadership(self._topic)
+        ends = dict(self.position.ends)
+        pending: list[tuple[int, asyncio.Future[Any]]] = []
+        for partition, message in batch.messages:
+            offset = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
+            if offset is not None:  # already on the topic: sent before a crash or takeover
+                ends[partition] = max(ends.get(partition, 0), offset + 1)
+                self._metrics.skipped.labels(self._topic).inc()
+                continue
+            future = await producer.send(
+                self._topic,
+                value=message.value,
+                key=message.key,
+                headers=message.headers,
+                partition=partition,
+            )
+            pending.append((partition, future))
+        results = await asyncio.gather(*(future for _, future in pending))
+        for (partition, _), metadata in zip(pending, results, strict=True):
+            if metadata.offset < ends.get(partition, 0):
+                # Offsets only grow: a smaller one means a new, empty log.
+                await self._republish_all(f"partition {partition} restarted at {metadata.offset}")
+                return True
+            ends[partition] = metadata.offset + 1
+        self.position = RelayPosition(notifications[-1].id, batch.tails, ends)
+        await asyncio.to_thread(self.record_position, self.position)
+        if self._ahead:
+            self._ahead = _past(self._ahead, self.position.sequence)
+        self.last_error = None
+        self._metrics.published.labels(self._topic).inc(len(pending))
+        self._metrics.position.labels(self._topic).set(self.position.sequence)
+        return True
+
+    def _park(self, untranslatable: Sequence[Untranslatable]) -> None:
+        """Record what cannot be translated, before the position passes it; count it once."""
+        for item in untranslatable:
+            notification = item.notification
+            if self._parked.park(self._topic, notification, item.error, datetime.now(UTC)):
+                self._metrics.parked.labels(self._topic).inc()
+                log.error(
+                    "outbox relay for %s parked store position %d (%s v%d), not published: %s",
+                    self._topic,
+                    notification.id,
+                    notification.originator_id,
+                    notification.originator_version,
+                    item.error,
+                )
+
+    def record_position(self, position: RelayPosition) -> None:
+        """Durably remember how far we got; everything before is on the broker."""
+        self._positions.save(self._topic, position)
+
+    async def _check_log(self, probe: AIOKafkaConsumer) -> None:
+        """Republish everything when the broker lost what it acknowledged — and only then
+        (`TopicLog.loss`)."""
+        loss = await self._log.loss(probe, self.position)
+        if loss is not None:
+            await self._republish_all(loss)
+
+    async def _republish_all(self, reason: str) -> None:
+        log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)
+        self._metrics.republishes.labels(self._topic).inc()
+        self.position = RelayPosition()
+        self._ahead = {}
+        await asyncio.to_thread(self.record_position, self.position)
