@@ -34,7 +34,8 @@ from prometheus_client import CollectorRegistry, Counter
 from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.http.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
 from services.runtime.http.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
-from services.runtime.http.idempotency import Idempotency, IdempotencyStore
+from services.runtime.http.idempotency.middleware import Idempotency
+from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.http.openapi import document_problem_responses
 from services.runtime.http.operations import (
     HttpMetrics,

@@ -17,7 +17,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
-from services.runtime.http.idempotency import IdempotencyStore, holding
+from services.runtime.http.idempotency.claims import holding
+from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import group_writes

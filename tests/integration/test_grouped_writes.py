@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
-from services.runtime.http.idempotency import IdempotencyStore
+from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import GroupedWrites, group_writes

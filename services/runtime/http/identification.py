@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.runtime.http.idempotency import note_subjects
+from services.runtime.http.idempotency.claims import note_subjects
 from services.runtime.http.operations import route_template
 from services.runtime.http.problems import Problem
 from services.runtime.kernel.actor import Actor

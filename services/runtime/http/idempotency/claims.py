@@ -1,0 +1,84 @@
+"""The keyed request being handled, and whose it is: a claim of its key, held by the
+request's work (a context variable), so the saves it makes mark the key "applied" and
+an erasure of the individuals it touched forgets the key."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.runtime.kernel.actor import Actor
+
+RUNNING = -1
+"""Status of a key whose command is running (claimed, nothing stored yet)."""
+CLAIMED = 0
+"""Status of a key whose command stored its effect but whose answer is not remembered yet."""
+
+
+@dataclass
+class IdempotencyClaim:
+    """The keyed request being handled; its key is written with the command's events."""
+
+    key: str
+    request_hash: str
+    holder: str = field(default_factory=lambda: secrets.token_hex(16))
+    expires_at: float = 0.0
+    changed: tuple[str, ...] = ()
+    """What the request's committed saves changed (aggregate ids), for a retry whose
+    answer was lost: the caller can then read what it did instead of doing it again."""
+    subjects: dict[str, None] = field(default_factory=dict)
+    """The individuals (subject ids) the request touched: erasing one forgets the key."""
+
+    def changing(self, stored_events: Any) -> tuple[str, ...]:
+        """`changed` once `stored_events` are stored too (in the order first changed)."""
+        ids = dict.fromkeys(self.changed)
+        ids.update(dict.fromkeys(str(event.originator_id) for event in stored_events))
+        return tuple(ids)
+
+    def subjects_column(self) -> str:
+        """' id1 id2 ' (so ``LIKE '% id %'`` finds one)."""
+        return f" {' '.join(self.subjects)} " if self.subjects else ""
+
+
+current_claim: ContextVar[IdempotencyClaim | None] = ContextVar("idempotency_claim", default=None)
+
+
+@contextmanager
+def holding(claim: IdempotencyClaim) -> Iterator[None]:
+    """Do the request's work as the holder of `claim`: the saves it makes check that
+    it still holds the key, and mark the key "applied" with their events."""
+    token = current_claim.set(claim)
+    try:
+        yield
+    finally:
+        current_claim.reset(token)
+
+
+def note_subjects(subject_ids: Iterable[str]) -> None:
+    """Tie the current keyed request (if any) to these individuals, so erasing one of
+    them forgets its key. Called where a subject id enters a request
+    (services.runtime.http.identification)."""
+    claim = current_claim.get()
+    if claim is not None:
+        claim.subjects.update(dict.fromkeys(subject_ids))
+
+
+@dataclass(frozen=True)
+class Held:
+    """Someone else's claim of a key: what a retry is answered from."""
+
+    request_hash: str
+    status: int
+    answer: dict[str, Any]
+
+
+def scoped_key(principal: Actor, method: str, path: str, key: bytes) -> str:
+    """The stored key: a hash of who asked (HSA-id and unit), what and the client's key,
+    so the table names no one and one caller's key never meets another's."""
+    parts = [principal.hsa_id, principal.org_id, method, path, key.decode("latin-1")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

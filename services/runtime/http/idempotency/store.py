@@ -1,0 +1,222 @@
+"""Claims and remembered answers of idempotent writes, in the service's own database.
+
+One insert claims a key (only one replica can win), a lease lets a dead holder's
+claim lapse, and the command's own transaction marks the key "applied" with its
+events (an insert hook on the store's recorder) or stores nothing when another
+request took the claim over.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from services.runtime.http.idempotency.claims import (
+    CLAIMED,
+    RUNNING,
+    Held,
+    IdempotencyClaim,
+    current_claim,
+)
+from services.runtime.store.group_commit import GroupedWrites
+from services.runtime.store.recorders import HookedInserts
+from services.runtime.store.sql import row_values, sql_for
+
+LEASE_SECONDS = 60.0
+"""How long a running claim holds its key against other replicas; far longer than any
+command takes (the store's own timeouts end a stuck one well before)."""
+PURGE_BATCH = 100
+"""Expired keys deleted per round: bounded work, however many have piled up."""
+
+
+class IdempotencyStore:
+    """Claims and remembered answers of idempotent writes, in the service's database."""
+
+    def __init__(
+        self,
+        datastore: Any,
+        writes: GroupedWrites | None = None,
+        ttl_seconds: float = 86_400,
+    ) -> None:
+        self._datastore = datastore
+        self._writes = writes
+        self._ttl = ttl_seconds
+        sql = sql_for(datastore)
+        columns = "key, request_hash, holder, status, answer, subjects, expires_at, lease_until"
+
+        def spell(statement: str) -> str:
+            return sql.spell(
+                statement,
+                "idempotent_request",
+                "idempotency",
+                columns=columns,
+                running=str(RUNNING),
+                claimed=str(CLAIMED),
+                purge_batch=str(PURGE_BATCH),
+            )
+
+        self._claim = spell(
+            "INSERT INTO {idempotent_request} ({columns}) "
+            "VALUES (?, ?, ?, {running}, '{{}}', '', ?, ?) "
+            "ON CONFLICT (key) DO NOTHING RETURNING holder"
+        )
+        self._select = spell(
+            "SELECT request_hash, status, answer, expires_at, lease_until "
+            "FROM {idempotent_request} WHERE key = ?"
+        )
+        self._take_over = spell(
+            "UPDATE {idempotent_request} SET request_hash = ?, holder = ?, status = {running}, "
+            "answer = '{{}}', subjects = '', expires_at = ?, lease_until = ? "
+            "WHERE key = ? AND (expires_at < ? OR (status = {running} AND lease_until < ?)) "
+            "RETURNING holder"
+        )
+        self._answer = spell(
+            "UPDATE {idempotent_request} SET status = ?, answer = ?, subjects = ?, "
+            "lease_until = 0 WHERE key = ? AND holder = ?"
+        )
+        self._release = spell(
+            "DELETE FROM {idempotent_request} WHERE key = ? AND holder = ? AND status = {running}"
+        )
+        self._applied = spell(
+            "INSERT INTO {idempotent_request} AS held ({columns}) "
+            "VALUES (?, ?, ?, {claimed}, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE "
+            "SET status = {claimed}, answer = excluded.answer, subjects = excluded.subjects, "
+            "lease_until = 0 WHERE held.holder = excluded.holder RETURNING holder"
+        )
+        self._forget = spell("DELETE FROM {idempotent_request} WHERE subjects LIKE ?")
+        self._purge = spell(
+            "DELETE FROM {idempotent_request} WHERE key IN (SELECT key FROM {idempotent_request} "
+            "WHERE expires_at < ? LIMIT {purge_batch})"
+        )
+        with datastore.transaction(commit=True) as cursor:
+            # The table before this one kept whole answers (personal data in clear).
+            cursor.execute(spell("DROP TABLE IF EXISTS {idempotency}"))
+            cursor.execute(
+                spell(
+                    "CREATE TABLE IF NOT EXISTS {idempotent_request} (key TEXT PRIMARY KEY, "
+                    "request_hash TEXT NOT NULL, holder TEXT NOT NULL, status INTEGER NOT NULL, "
+                    "answer TEXT NOT NULL, subjects TEXT NOT NULL, expires_at {real} NOT NULL, "
+                    "lease_until {real} NOT NULL)"
+                )
+            )
+            cursor.execute(
+                spell(
+                    "CREATE INDEX IF NOT EXISTS idempotent_request_expiry "
+                    "ON {idempotent_request} (expires_at)"
+                )
+            )
+
+    def _write(self, work: Callable[[Any], Any]) -> Any:
+        if self._writes is not None:  # with the other callers' writes (SQLite)
+            return self._writes.run(work)
+        with self._datastore.transaction(commit=True) as cursor:
+            return work(cursor)
+
+    def claim(self, key: str, request_hash: str) -> tuple[IdempotencyClaim | None, Held | None]:
+        """(our claim, None) when this request may run; else (None, the key's holder).
+
+        The first insert wins, on any replica; the others read the winner's row
+        without waiting for its locks (its command's transaction holds them) and
+        are answered at once. A key expired, or held by a claim whose lease ran
+        out, is taken over. (None, None): the holder vanished meanwhile; the
+        caller answers "in progress".
+        """
+        now = time.time()
+        claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
+        lease = now + LEASE_SECONDS
+
+        def insert(cursor: Any) -> bool:
+            cursor.execute(self._claim, (key, request_hash, claim.holder, claim.expires_at, lease))
+            return cursor.fetchone() is not None
+
+        def take_over(cursor: Any) -> bool:
+            values = (request_hash, claim.holder, claim.expires_at, lease, key, now, now)
+            cursor.execute(self._take_over, values)
+            return cursor.fetchone() is not None
+
+        # Read first: an insert would wait for the locks of the holder's running command.
+        row = self._held(key)
+        if row is None:
+            self.purge_expired(now)  # bounded, with each new key: expiry keeps up with use
+            if self._write(insert):
+                return claim, None
+            row = self._held(key)
+            if row is None:
+                return None, None
+        request, status, answer, expires_at, lease_until = row
+        lapsed = expires_at < now or (status == RUNNING and lease_until < now)
+        if lapsed:  # ours, unless another retry took it over first
+            return (claim, None) if self._write(take_over) else (None, None)
+        return None, Held(request, int(status), _loads(answer))
+
+    def _held(self, key: str) -> tuple[Any, ...] | None:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._select, (key,))
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return row_values(row)
+
+    def answer(self, claim: IdempotencyClaim, status: int, answer: dict[str, Any]) -> None:
+        """Remember the answer's status and ids (the claim's holder only)."""
+        values = (status, json.dumps(answer), claim.subjects_column(), claim.key, claim.holder)
+        self._write(lambda cursor: cursor.execute(self._answer, values))
+
+    def release(self, claim: IdempotencyClaim) -> None:
+        """Let go of a claim whose command stored nothing (a retry may run it)."""
+        self._write(lambda cursor: cursor.execute(self._release, (claim.key, claim.holder)))
+
+    def forget_subject(self, subject_id: str) -> None:
+        """Delete every key tied to this individual (on their erasure or culling)."""
+        self._write(lambda cursor: cursor.execute(self._forget, (f"% {subject_id} %",)))
+
+    def purge_expired(self, now: float | None = None) -> None:
+        """Delete up to `PURGE_BATCH` expired keys."""
+        at = time.time() if now is None else now
+        self._write(lambda cursor: cursor.execute(self._purge, (at,)))
+
+    def tie_to(self, recorder: object) -> None:
+        """Mark the current request's key "applied" in every transaction that stores
+        events, and store nothing if another request has taken the claim over."""
+        if not isinstance(recorder, HookedInserts):
+            msg = f"idempotency needs the store's own recorder, not {type(recorder).__name__}"
+            raise TypeError(msg)
+        recorder.insert_hooks.append(self)
+
+    def in_transaction(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
+        """The request's claim becomes "applied" with the events, or nothing is stored."""
+        claim = current_claim.get()
+        if claim is None:
+            return
+        answer = json.dumps({"changed": claim.changing(stored_events)})
+        cursor.execute(
+            self._applied,
+            (
+                claim.key,
+                claim.request_hash,
+                claim.holder,
+                answer,
+                claim.subjects_column(),
+                claim.expires_at,
+            ),
+        )
+        if cursor.fetchone() is None:
+            msg = "another request took this Idempotency-Key over; nothing was stored"
+            raise IntegrityError(msg)
+
+    def committed(self, stored_events: Sequence[StoredEvent]) -> None:
+        claim = current_claim.get()
+        if claim is not None:
+            claim.changed = claim.changing(stored_events)
+
+
+def _loads(answer: str) -> dict[str, Any]:
+    try:
+        loaded = json.loads(answer)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
