@@ -20,7 +20,7 @@ import httpx
 
 from bench.loadgen import LatencyFigures, run
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.ops.run import start_service

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from contracts import SERVICES, OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.ops.run import start_service

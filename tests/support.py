@@ -32,7 +32,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from contracts import ConsentGiven, OrgType, Purpose, Role, dlq_topic, encode, events_topic
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.messaging import peek

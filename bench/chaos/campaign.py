@@ -53,7 +53,12 @@ from bench.chaos.checker import ChainPoison, Comparison, DeadLetters
 from bench.chaos.load import History, Load
 from bench.chaos.stack import Managed, Stack
 from contracts import PARTITIONS, OrgType, Role, events_topic
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.http.development_tokens import (
+    DEV_AUDIENCE,
+    DEV_ISSUER,
+    DEV_KEY_PATH,
+    DevelopmentSigner,
+)
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import parse_personnummer
 from services.runtime.service import subject_ids

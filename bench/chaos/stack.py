@@ -50,7 +50,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench.chaos import chain
 from bench.chaos.role import METRICS_PORT_ENV
 from contracts import SERVICES, dlq_topic, events_topic
-from services.runtime.http.auth import DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_KEY_PATH, DevelopmentSigner
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.messaging.kafka import client_options, ensure_topics
 from services.runtime.settings import RuntimeSettings

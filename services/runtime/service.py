@@ -32,7 +32,8 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter
 
 from contracts import SERVICES, dlq_topic, events_topic
-from services.runtime.http.auth import DEV_KEY_PATH, DevelopmentSigner, TokenVerifier
+from services.runtime.http.auth import TokenVerifier
+from services.runtime.http.development_tokens import DEV_KEY_PATH, DevelopmentSigner
 from services.runtime.http.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
 from services.runtime.http.idempotency.middleware import Idempotency
 from services.runtime.http.idempotency.store import IdempotencyStore

@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import luhn_check_digit

@@ -31,7 +31,7 @@ from schemathesis.config import SchemathesisConfig
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.permissions import route_permissions
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings

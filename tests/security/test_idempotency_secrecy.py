@@ -23,7 +23,7 @@ import httpx
 import psycopg
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (

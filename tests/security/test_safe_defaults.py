@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from contracts import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings, read_or_create_secret
 from tests.support import POLICE, ServiceProcess

@@ -18,7 +18,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import POLICE, ServiceProcess

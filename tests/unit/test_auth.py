@@ -17,16 +17,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from contracts.vocabulary import OrgType, Role
-from services.runtime.http.auth import (
-    DEV_AUDIENCE,
-    DEV_ISSUER,
-    AuthenticationError,
-    CurrentActor,
-    DevelopmentSigner,
-    TokenVerifier,
-    identity_provider_url_problem,
-)
+from services.runtime.http.auth import CurrentActor, TokenVerifier, identity_provider_url_problem
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.problems import install_problem_handlers
+from services.runtime.http.token_claims import AuthenticationError
 from services.runtime.kernel.actor import Actor
 from services.runtime.ops.token_cli import app as token_cli
 

@@ -4,7 +4,7 @@ Staff authenticate with the region's identity provider (SITHS/HSA in
 production) and present a signed JWT. A service only needs four facts to
 apply its authorisation rules: the person's HSA-id, the organisation unit's
 HSA-id, the kind of organisation and the role. No name or other personal data
-is read from the token.
+is read from the token (services.runtime.http.token_claims).
 
 The verifier is deliberately strict: the accepted algorithms are pinned at
 construction to asymmetric ones (``EdDSA`` by default; ``ES256``/``RS256`` when
@@ -16,23 +16,18 @@ key leaked for a moment cannot mint a token that outlives its revocation, and
 claims holding control characters are refused before they reach a log line
 or an audit extract.
 
-For development and tests, :class:`DevelopmentSigner` keeps an Ed25519 key
-under ``var/`` and mints tokens (see ``python -m services.runtime.ops.token_cli``).
+For development and tests, services.runtime.http.development_tokens'
+`DevelopmentSigner` keeps an Ed25519 key under ``var/`` and mints tokens (see
+``python -m services.runtime.ops.token_cli``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
-import os
-import secrets
 import time
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
@@ -40,13 +35,19 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from fastapi import Depends, Request
-from jwt.algorithms import OKPAlgorithm
 
-from contracts.vocabulary import OrgType, Role
 from services.runtime.http.problems import Problem
+from services.runtime.http.token_claims import (
+    REQUIRED_CLAIMS,
+    AuthenticationError,
+    actor_from_claims,
+    check_claim_text,
+    echo,
+    reason_for,
+)
 from services.runtime.kernel.actor import Actor
 
 if TYPE_CHECKING:
@@ -54,59 +55,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
-    "DEV_AUDIENCE",
-    "DEV_ISSUER",
-    "DEV_KEY_PATH",
-    "Actor",
-    "AuthenticationError",
     "CurrentActor",
-    "DevelopmentSigner",
     "TokenVerifier",
     "actor_from_request",
     "identity_provider_url_problem",
 ]
 
-DEV_ISSUER = "samverkan-dev"
-DEV_AUDIENCE = "samverkan"
-DEV_KEY_PATH = Path("var/dev-signing-key.pem")
-
 ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
 """Asymmetric algorithms a verifier may be configured with; never ``none`` or ``HS*``."""
 
-_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "hsa_id", "org_id", "org_type", "role")
-"""``iat`` too: without it a token's lifetime cannot be known, so the cap could be dodged."""
-
-_ACTOR_CLAIMS = ("hsa_id", "org_id", "org_type", "role")
-_ACTOR_CLAIM_MAX_LENGTH = 64
-"""An HSA-id is at most 31 characters; the role and kind of organisation are short names."""
-_CLAIM_MAX_LENGTH = 1024
-"""Any other text claim: long enough for an identity provider's opaque ids."""
-_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-"""Control and format characters (newline, NUL, escape, bidi overrides, zero-width
-marks) and line separators: no identity claim needs them, and they forge log
-lines or make one HSA-id look like another in an audit extract."""
-
 DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
-
-_PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
-    (jwt.ExpiredSignatureError, "token expired"),
-    (jwt.ImmatureSignatureError, "token not yet valid"),
-    (jwt.InvalidSignatureError, "bad signature"),
-    (jwt.InvalidAudienceError, "wrong audience"),
-    (jwt.InvalidIssuerError, "wrong issuer"),
-    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
-    (jwt.InvalidIssuedAtError, 'claim "iat" must be a number in the past'),
-    (jwt.DecodeError, "malformed token"),
-)
-
-
-class AuthenticationError(Exception):
-    """The token cannot be trusted; the message says why (it holds no token data)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
 
 logger = logging.getLogger(__name__)
 
@@ -203,16 +161,16 @@ class TokenVerifier:
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
-                options={"require": list(_REQUIRED_CLAIMS)},
+                options={"require": list(REQUIRED_CLAIMS)},
             )
         except jwt.MissingRequiredClaimError as error:
             raise AuthenticationError(f'missing claim "{error.claim}"') from None
         except jwt.PyJWTError as error:
-            raise AuthenticationError(_reason(error)) from None
+            raise AuthenticationError(reason_for(error)) from None
         if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime:
             raise AuthenticationError("token lifetime too long")
-        _check_claim_text(claims)
-        return _actor_from_claims(claims), float(claims["exp"])
+        check_claim_text(claims)
+        return actor_from_claims(claims), float(claims["exp"])
 
     def _url_problem(self, url: str) -> str | None:
         return identity_provider_url_problem(url, allow_loopback_http=self._allow_loopback_http)
@@ -251,7 +209,7 @@ class TokenVerifier:
             logger.error(
                 "OIDC discovery at %s names issuer %r, not %r: its keys are not used",
                 url,
-                _echo(issuer),
+                echo(issuer),
                 self._issuer,
             )
             return None
@@ -262,7 +220,7 @@ class TokenVerifier:
         problem = self._url_problem(jwks_uri)
         if problem is not None:
             # A downgrade to plain http lets anyone on the path publish their own keys.
-            logger.error("OIDC discovery at %s: jwks_uri %r %s", url, _echo(jwks_uri), problem)
+            logger.error("OIDC discovery at %s: jwks_uri %r %s", url, echo(jwks_uri), problem)
             return None
         return jwks_uri
 
@@ -285,7 +243,7 @@ class TokenVerifier:
         ):
             self._refresh_jwks()
         if self._jwks is None or not self._holds(kid):
-            raise AuthenticationError(f'unknown key id "{_echo(kid)}"')
+            raise AuthenticationError(f'unknown key id "{echo(kid)}"')
         return self._jwks[kid]
 
     def _holds(self, kid: str) -> bool:
@@ -330,146 +288,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _check_claim_text(claims: Mapping[str, Any]) -> None:
-    """Refuse, naming the claim, text with control characters or of absurd length.
-
-    The actor's claims are checked first, so the 401 names the one a service reads
-    (a minted token repeats ``hsa_id`` in ``sub``)."""
-    for name, value in sorted(claims.items(), key=lambda claim: claim[0] not in _ACTOR_CLAIMS):
-        texts = value if isinstance(value, list) else [value]
-        limit = _ACTOR_CLAIM_MAX_LENGTH if name in _ACTOR_CLAIMS else _CLAIM_MAX_LENGTH
-        for text in texts:
-            if not isinstance(text, str):
-                continue
-            if _has_control_character(text):
-                raise AuthenticationError(f'claim "{_echo(name)}" holds a control character')
-            if len(text) > limit:
-                raise AuthenticationError(
-                    f'claim "{_echo(name)}" is longer than {limit} characters'
-                )
-
-
-def _has_control_character(text: str) -> bool:
-    return any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in text)
-
-
-def _echo(value: object) -> str:
-    """A caller-supplied value, shortened and with control characters replaced, so a
-    crafted token can neither flood nor forge log lines and problem details."""
-    text = str(value)[:40]
-    return "".join(
-        "?" if unicodedata.category(char) in _CONTROL_CATEGORIES else char for char in text
-    )
-
-
-def _reason(error: jwt.PyJWTError) -> str:
-    for kind, reason in _PYJWT_REASONS:
-        if isinstance(error, kind):
-            return reason
-    return str(error) or "invalid token"
-
-
-def _actor_from_claims(claims: Mapping[str, Any]) -> Actor:
-    for name in ("hsa_id", "org_id"):
-        if not isinstance(claims[name], str) or not claims[name]:
-            raise AuthenticationError(f'claim "{name}" must be a non-empty string')
-    try:
-        org_type = OrgType(claims["org_type"])
-    except ValueError:
-        raise AuthenticationError(f'unknown org_type "{_echo(claims["org_type"])}"') from None
-    try:
-        role = Role(claims["role"])
-    except ValueError:
-        raise AuthenticationError(f'unknown role "{_echo(claims["role"])}"') from None
-    return Actor(hsa_id=claims["hsa_id"], org_id=claims["org_id"], org_type=org_type, role=role)
-
-
-class DevelopmentSigner:
-    """Mints tokens offline, standing in for the identity provider.
-
-    Never use it in production: whoever can read the key file can act as
-    anyone. The key lives in ``var/`` (git-ignored) with mode 0600.
-    """
-
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        self._private_key = private_key
-
-    @classmethod
-    def generate(cls) -> DevelopmentSigner:
-        """A signer with a fresh in-memory key (tests)."""
-        return cls(Ed25519PrivateKey.generate())
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> DevelopmentSigner:
-        """Load the PEM key at ``path``, creating it (and its folder) on first use.
-
-        Several services start at once in development; the key is written to a
-        private temporary file and linked into place, so exactly one process
-        creates it and none ever reads a half-written file.
-        """
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as file:
-                file.write(pem)
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-            tmp.unlink()
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 private key")
-        return cls(key)
-
-    @property
-    def public_key_pem(self) -> str:
-        """The verification key, for :class:`TokenVerifier`."""
-        return (
-            self._private_key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode("ascii")
-        )
-
-    def jwk(self, kid: str = "dev") -> dict[str, Any]:
-        """The verification key as a JWK, to publish in a JWKS document."""
-        jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self._private_key.public_key(), as_dict=True)
-        return {**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"}
-
-    def mint(
-        self,
-        actor: Actor,
-        *,
-        issuer: str,
-        audience: str,
-        now: datetime,
-        ttl: timedelta = timedelta(hours=8),
-        kid: str = "dev",
-    ) -> str:
-        """A signed token for ``actor``, valid from ``now`` for ``ttl``."""
-        if now.tzinfo is None:
-            raise ValueError("now must be timezone-aware")
-        claims = {
-            "iss": issuer,
-            "aud": audience,
-            "sub": actor.hsa_id,
-            "iat": now,
-            "nbf": now,
-            "exp": now + ttl,
-            "hsa_id": actor.hsa_id,
-            "org_id": actor.org_id,
-            "org_type": str(actor.org_type),
-            "role": str(actor.role),
-        }
-        return jwt.encode(claims, self._private_key, algorithm="EdDSA", headers={"kid": kid})
 
 
 async def actor_from_request(request: Request) -> Actor:

@@ -27,8 +27,9 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.runtime.http.auth import AuthenticationError, TokenVerifier
+from services.runtime.http.auth import TokenVerifier
 from services.runtime.http.problems import PROBLEM_TYPE_BASE, STORE_UNAVAILABLE
+from services.runtime.http.token_claims import AuthenticationError
 from services.runtime.kernel.actor import Actor
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

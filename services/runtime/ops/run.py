@@ -25,7 +25,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts import SERVICES, dlq_topic, events_topic
-from services.runtime.http.auth import DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_KEY_PATH, DevelopmentSigner
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.ops.serve import http_port, startup_refusals

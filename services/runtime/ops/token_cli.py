@@ -19,7 +19,12 @@ from typing import Annotated
 import typer
 
 from contracts.vocabulary import OrgType, Role
-from services.runtime.http.auth import DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.http.development_tokens import (
+    DEV_AUDIENCE,
+    DEV_ISSUER,
+    DEV_KEY_PATH,
+    DevelopmentSigner,
+)
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 
