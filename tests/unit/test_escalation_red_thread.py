@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
 from contracts import FollowUpResult, HoldReason, LegalBasis, MeetingOutcome, MeetingStage
@@ -31,6 +32,7 @@ from services.escalation.domain import (
     follow_up_overdue_at,
     meeting_overdue_at,
 )
+from services.runtime.store.application import OutboxApplication
 
 SUBJECT = "c" * 64
 POLICE_UNIT = "SE2321000016-POL1"
@@ -567,3 +569,99 @@ def test_events_stored_before_the_domain_was_split_stay_readable() -> None:
         resolve_topic("services.escalation.domain:RedThread.MeetingScheduled")
         is RedThread.MeetingScheduled
     )
+
+
+class Store(OutboxApplication, Application[UUID]):
+    """An in-memory store that maps events as the escalation service's does."""
+
+
+RED_THREAD_TOPIC = "services.escalation.domain.red_thread:RedThread"
+
+
+def every_event_recorded() -> tuple[RedThread, RedThread]:
+    """One thread through its whole life, one left without a meeting: all 13 events."""
+    red_thread = pulled()
+    red_thread.assign_coordinator(coordinator=COORDINATOR, assigned_by=COORDINATOR, at=PULLED_AT)
+    red_thread.schedule_meeting(
+        meeting_at=MEETING_AT,
+        invited_orgs=INVITED,
+        basis=CONSENT,
+        scheduled_by=COORDINATOR,
+        now=PULLED_AT + timedelta(hours=1),
+    )
+    red_thread.basis_lost(
+        basis_id=CONSENT.id,
+        reason=HoldReason.CONSENT_WITHDRAWN,
+        at=PULLED_AT + timedelta(hours=2),
+        alternative=None,
+    )
+    assert red_thread.resume_if_possible(EMERGENCY, at=PULLED_AT + timedelta(hours=3))
+    red_thread.basis_lost(
+        basis_id=EMERGENCY.id,
+        reason=HoldReason.EMERGENCY_DISCLOSURE_EXPIRED,
+        at=PULLED_AT + timedelta(hours=4),
+        alternative=CONSENT,
+    )
+    red_thread.record_meeting_held(
+        attended_orgs=INVITED[:2],
+        outcome=MeetingOutcome.SOLUTIONS_AGREED,
+        notes="",
+        recorded_by=COORDINATOR,
+        now=MEETING_AT + timedelta(hours=2),
+    )
+    red_thread.book_follow_up(
+        follow_up_at=FOLLOW_UP_AT,
+        basis=CONSENT,
+        booked_by=COORDINATOR,
+        now=MEETING_AT + timedelta(hours=3),
+    )
+    assert red_thread.raise_follow_up_overdue_if_due(follow_up_overdue_at(FOLLOW_UP_AT))
+    red_thread.evaluate_follow_up(
+        attended_orgs=INVITED,
+        result=FollowUpResult.IMPROVED,
+        notes="",
+        recorded_by=COORDINATOR,
+        now=follow_up_overdue_at(FOLLOW_UP_AT),
+    )
+    red_thread.close(closed_by=COORDINATOR, now=follow_up_overdue_at(FOLLOW_UP_AT))
+    forgotten = pulled()
+    assert forgotten.raise_meeting_overdue_if_due(meeting_overdue_at(PULLED_AT))
+    return red_thread, forgotten
+
+
+def test_the_red_threads_events_keep_their_stored_topics_after_its_rules_moved_out() -> None:
+    """The rules after the pull live in modules of their own (red_thread_meetings, ..._holds,
+    ..._deadlines); the events stay declared on RedThread, so each is stored as it always
+    was, and an event stored under that topic before the move reads back the same."""
+    store = Store()
+    red_thread, forgotten = every_event_recorded()
+    store.save(red_thread, forgotten)
+
+    stored = [
+        *store.recorder.select_events(red_thread.id),
+        *store.recorder.select_events(forgotten.id),
+    ]
+    assert {event.topic.removeprefix(f"{RED_THREAD_TOPIC}.") for event in stored} == {
+        "Pulled",
+        "CoordinatorAssigned",
+        "MeetingScheduled",
+        "PutOnHold",
+        "Resumed",
+        "BasisReplaced",
+        "MeetingHeld",
+        "AbsenceRecorded",
+        "FollowUpBooked",
+        "FollowUpOverdue",
+        "FollowUpEvaluated",
+        "Closed",
+        "MeetingOverdue",
+    }
+    for event in stored:
+        assert resolve_topic(event.topic) is getattr(RedThread, event.topic.rpartition(".")[2])
+
+    read = store.repository.get(red_thread.id)
+    assert read.status == "closed"
+    assert read.absent_orgs == [INVITED[2]]
+    assert read.basis == CONSENT
+    assert read.follow_up_overdue_since == follow_up_overdue_at(FOLLOW_UP_AT)
+    assert store.repository.get(forgotten.id).meeting_overdue_since == meeting_overdue_at(PULLED_AT)

@@ -62,17 +62,15 @@ from services.escalation.domain.monthly_meetings import (
     registration_cutoff,
 )
 from services.escalation.domain.offices import CoordinationOffices
-from services.escalation.domain.red_thread import (
-    ABSENCE_CATEGORY,
-    Hold,
-    Pending,
-    RedThread,
+from services.escalation.domain.red_thread import RedThread, may_pull_red_thread
+from services.escalation.domain.red_thread_deadlines import (
     day_is_over,
     follow_up_overdue_at,
-    may_pull_red_thread,
     meeting_deadline,
     meeting_overdue_at,
 )
+from services.escalation.domain.red_thread_meetings import ABSENCE_CATEGORY
+from services.escalation.domain.red_thread_state import Hold, Pending
 from services.escalation.domain.terms import term_of
 from services.escalation.domain.transfers import (
     Transfer,

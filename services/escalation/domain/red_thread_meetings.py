@@ -1,0 +1,236 @@
+"""The red thread's meetings: the meeting within 14 days (E-3) and the follow-up that
+evaluates its outcome (E-5), each on a legal basis holding at its time (E-4), with
+attendance per summoned organisation and every absence a fact of its own (D-7).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts import DeviationCategory, FollowUpResult, MeetingOutcome, MeetingStage
+from services.escalation.domain.authorisations import Basis
+from services.escalation.domain.errors import (
+    AttendanceInvalid,
+    FollowUpAlreadyBooked,
+    FollowUpAlreadyEvaluated,
+    FollowUpNotBooked,
+    FollowUpNotPossibleYet,
+    FollowUpTimeInvalid,
+    MeetingAlreadyHeld,
+    MeetingAlreadyScheduled,
+    MeetingInThePast,
+    MeetingNotYetStarted,
+    MeetingOnHold,
+    MeetingTooLate,
+    NoLegalBasisForMeeting,
+    NoMeetingScheduled,
+)
+from services.escalation.domain.red_thread_holds import hold_message
+from services.escalation.domain.red_thread_state import Pending, RedThreadState
+from services.runtime.kernel.stockholm_time import stockholm_date
+
+ABSENCE_CATEGORY = DeviationCategory.ROUTINES
+"""D-7: a summoned party that stays away did not follow the routine (seed 000: must attend)."""
+
+
+def attendance(invited: list[str], attended: list[str]) -> tuple[list[str], list[str]]:
+    """E-3: attendance per summoned organisation; anyone else was not summoned."""
+    unsummoned = [org for org in attended if org not in invited]
+    if unsummoned:
+        raise AttendanceInvalid(
+            f"attendance is recorded for the summoned organisations only; "
+            f"{', '.join(unsummoned)} were not summoned"
+        )
+    present = [org for org in invited if org in attended]
+    absent = [org for org in invited if org not in attended]
+    return present, absent
+
+
+class RedThreadMeetings:
+    """The red thread's meeting and follow-up: part of `RedThread`."""
+
+    @property
+    def pending(self: RedThreadState) -> Pending | None:
+        """The meeting that is still to take place, if any."""
+        if self.closed_at is not None:
+            return None
+        if self.follow_up_at is not None and not self.follow_up_evaluated:
+            return Pending(
+                MeetingStage.FOLLOW_UP, self.follow_up_at, self.invited_orgs, self.follow_up_basis
+            )
+        if self.meeting_at is not None and not self.meeting_held:
+            return Pending(MeetingStage.MEETING, self.meeting_at, self.invited_orgs, self.basis)
+        return None
+
+    # --- the meeting (E-3, E-4) -----------------------------------------------------------
+
+    def schedule_meeting(
+        self: RedThreadState,
+        *,
+        meeting_at: datetime,
+        invited_orgs: list[str],
+        basis: Basis | None,
+        scheduled_by: str,
+        now: datetime,
+    ) -> None:
+        """E-3: within 14 calendar days of the pull; E-4: on a basis holding at the meeting.
+
+        Scheduled once; again only while it is on hold (a new time on a new basis).
+        """
+        self._require_open()
+        if self.meeting_held:
+            raise MeetingAlreadyHeld("the red-thread meeting was already held")
+        if self.meeting_at is not None and self.hold is None:
+            raise MeetingAlreadyScheduled(
+                f"the meeting is already scheduled for {self.meeting_at.isoformat()}"
+            )
+        if meeting_at <= now:
+            raise MeetingInThePast("meeting_at is in the past")
+        if stockholm_date(meeting_at) > self.meeting_deadline:
+            raise MeetingTooLate(
+                f"the meeting must be held no later than {self.meeting_deadline.isoformat()}, "
+                "14 calendar days after the red thread was pulled"
+            )
+        if basis is None:
+            raise NoLegalBasisForMeeting(
+                "no valid consent for a red-thread meeting covering all invited organisations, "
+                "and no emergency disclosure naming them, holds at the time of the meeting"
+            )
+        self._scheduled(
+            subject_id=self.subject_id,
+            meeting_at=meeting_at,
+            invited_orgs=list(dict.fromkeys(invited_orgs)),
+            legal_basis=basis.kind.value,
+            basis_id=basis.id,
+            scheduled_by=scheduled_by,
+        )
+
+    def record_meeting_held(
+        self: RedThreadState,
+        *,
+        attended_orgs: list[str],
+        outcome: MeetingOutcome,
+        notes: str,
+        recorded_by: str,
+        now: datetime,
+    ) -> list[str]:
+        """E-3: attendance per summoned organisation; each absence is recorded on its own
+        (a deviation, D-7). Returns the absent organisations."""
+        self._require_open()
+        if self.meeting_at is None:
+            raise NoMeetingScheduled("no red-thread meeting is scheduled")
+        if self.meeting_held:
+            raise MeetingAlreadyHeld("the red-thread meeting was already recorded as held")
+        if self.hold is not None:
+            raise MeetingOnHold(hold_message(self.hold))
+        if now < self.meeting_at:
+            raise MeetingNotYetStarted(
+                f"the meeting starts at {self.meeting_at.isoformat()}; record it afterwards"
+            )
+        present, absent = attendance(self.invited_orgs, list(dict.fromkeys(attended_orgs)))
+        assert self.basis is not None
+        self._held(
+            subject_id=self.subject_id,
+            meeting_at=self.meeting_at,
+            legal_basis=self.basis.kind.value,
+            basis_id=self.basis.id,
+            attended_orgs=present,
+            absent_orgs=absent,
+            outcome=outcome.value,
+            notes=notes.strip(),
+            recorded_by=recorded_by,
+            recorded_at=now,
+        )
+        self._record_absences(absent, MeetingStage.MEETING, self.meeting_at, recorded_by)
+        return absent
+
+    def _record_absences(
+        self: RedThreadState, absent: list[str], stage: MeetingStage, at: datetime, recorded_by: str
+    ) -> None:
+        """E-3: each summoned party that stayed away is a fact of its own (a deviation)."""
+        for org in absent:
+            self._absence(
+                subject_id=self.subject_id,
+                stage=stage.value,
+                meeting_at=at,
+                absent_org=org,
+                recorded_by=recorded_by,
+            )
+
+    # --- the follow-up (E-5) --------------------------------------------------------------
+
+    def book_follow_up(
+        self: RedThreadState,
+        *,
+        follow_up_at: datetime,
+        basis: Basis | None,
+        booked_by: str,
+        now: datetime,
+    ) -> None:
+        """E-5: after the meeting, a follow-up and evaluation is booked to follow the outcome.
+
+        It is a meeting of the same parties about the individual, so it needs a
+        legal basis at its time too (E-4). Booked once; again only while on hold.
+        """
+        self._require_open()
+        if not self.meeting_held:
+            raise FollowUpNotPossibleYet("the follow-up is booked after the meeting was held")
+        if self.follow_up_evaluated:
+            raise FollowUpAlreadyEvaluated("the follow-up was already evaluated")
+        if self.follow_up_at is not None and self.hold is None:
+            raise FollowUpAlreadyBooked(
+                f"the follow-up is already booked for {self.follow_up_at.isoformat()}"
+            )
+        assert self.meeting_at is not None
+        if follow_up_at <= now or follow_up_at <= self.meeting_at:
+            raise FollowUpTimeInvalid("follow_up_at must be in the future, after the meeting")
+        if basis is None:
+            raise NoLegalBasisForMeeting(
+                "no valid consent for a red-thread meeting covering the invited organisations, "
+                "and no emergency disclosure naming them, holds at the time of the follow-up"
+            )
+        self._follow_up_booked(
+            subject_id=self.subject_id,
+            follow_up_at=follow_up_at,
+            invited_orgs=self.invited_orgs,
+            legal_basis=basis.kind.value,
+            basis_id=basis.id,
+            booked_by=booked_by,
+            booked_at=now,
+        )
+
+    def evaluate_follow_up(
+        self: RedThreadState,
+        *,
+        attended_orgs: list[str],
+        result: FollowUpResult,
+        notes: str,
+        recorded_by: str,
+        now: datetime,
+    ) -> list[str]:
+        """E-5: the follow-up is held and the outcome evaluated; absences recorded as at
+        the meeting. Returns the absent organisations."""
+        self._require_open()
+        if self.follow_up_at is None:
+            raise FollowUpNotBooked("no follow-up is booked")
+        if self.follow_up_evaluated:
+            raise FollowUpAlreadyEvaluated("the follow-up was already evaluated")
+        if self.hold is not None:
+            raise MeetingOnHold(hold_message(self.hold))
+        if now < self.follow_up_at:
+            raise FollowUpTimeInvalid(
+                f"the follow-up starts at {self.follow_up_at.isoformat()}; evaluate it afterwards"
+            )
+        present, absent = attendance(self.invited_orgs, list(dict.fromkeys(attended_orgs)))
+        self._evaluated(
+            subject_id=self.subject_id,
+            follow_up_at=self.follow_up_at,
+            attended_orgs=present,
+            absent_orgs=absent,
+            result=result.value,
+            notes=notes.strip(),
+            recorded_by=recorded_by,
+            recorded_at=now,
+        )
+        self._record_absences(absent, MeetingStage.FOLLOW_UP, self.follow_up_at, recorded_by)
+        return absent

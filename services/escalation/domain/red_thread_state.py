@@ -1,0 +1,98 @@
+"""The red thread as its rule modules see it: what it knows, and the events they record.
+
+The rules after the pull are one module per concept (`red_thread_meetings`,
+`red_thread_holds`, `red_thread_deadlines`), each a part of `RedThread`. The
+events they record are declared on the aggregate itself, where their stored
+topic (``services.escalation.domain.red_thread:RedThread.<Event>``) names them;
+`RedThreadState` is what those parts may read and call, so each is type-checked
+without importing the aggregate it is part of. `Hold` and `Pending` are values of
+that state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from contracts import HoldReason, MeetingStage
+from services.escalation.domain.authorisations import Basis
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why the pending meeting may not go ahead (E-4), since when."""
+
+    stage: MeetingStage
+    reason: HoldReason
+    basis_id: UUID
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The red thread's next meeting: what it needs a legal basis for (E-4)."""
+
+    stage: MeetingStage
+    at: datetime
+    invited_orgs: list[str]
+    basis: Basis | None
+
+
+class RedThreadState(Protocol):
+    subject_id: str
+    pulled_at: datetime
+    invited_orgs: list[str]
+    meeting_at: datetime | None
+    basis: Basis | None
+    meeting_held: bool
+    follow_up_at: datetime | None
+    follow_up_basis: Basis | None
+    follow_up_evaluated: bool
+    hold: Hold | None
+    closed_at: datetime | None
+    meeting_overdue_since: datetime | None
+    follow_up_overdue_since: datetime | None
+
+    @property
+    def concerned_orgs(self) -> list[str]: ...
+
+    @property
+    def pending(self) -> Pending | None: ...
+
+    @property
+    def meeting_deadline(self) -> date: ...
+
+    def meeting_overdue(self, now: datetime) -> bool: ...
+
+    def follow_up_overdue(self, now: datetime) -> bool: ...
+
+    def _require_open(self) -> None: ...
+
+    def _record_absences(
+        self, absent: list[str], stage: MeetingStage, at: datetime, recorded_by: str
+    ) -> None: ...
+
+    # The methods that record an event (RedThread's @event methods), by the event:
+    @property
+    def _scheduled(self) -> Callable[..., None]: ...  # MeetingScheduled
+    @property
+    def _held(self) -> Callable[..., None]: ...  # MeetingHeld
+    @property
+    def _absence(self) -> Callable[..., None]: ...  # AbsenceRecorded
+    @property
+    def _basis_replaced(self) -> Callable[..., None]: ...  # BasisReplaced
+    @property
+    def _put_on_hold(self) -> Callable[..., None]: ...  # PutOnHold
+    @property
+    def _resumed(self) -> Callable[..., None]: ...  # Resumed
+    @property
+    def _follow_up_booked(self) -> Callable[..., None]: ...  # FollowUpBooked
+    @property
+    def _evaluated(self) -> Callable[..., None]: ...  # FollowUpEvaluated
+    @property
+    def _meeting_overdue(self) -> Callable[..., None]: ...  # MeetingOverdue
+    @property
+    def _follow_up_overdue(self) -> Callable[..., None]: ...  # FollowUpOverdue
