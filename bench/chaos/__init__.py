@@ -14,6 +14,9 @@ the checker's figures; ``tests/faults/test_chaos.py`` runs a short one in
   oversized messages;
 * :mod:`bench.chaos.checker` — acknowledged history against every downstream
   projection and dead-letter topic;
-* :mod:`bench.chaos.campaign` — the plan that puts faults at random points
-  of the load, and the run that ends in the checker's report.
+* :mod:`bench.chaos.plan` — how much load and which faults (`SHORT`, `LONG`);
+* :mod:`bench.chaos.faults` — the faults, placed at random points of the load;
+* :mod:`bench.chaos.report` — what a run found, and its verdict;
+* :mod:`bench.chaos.campaign` — the run that puts them together and ends in
+  the checker's report.
 """

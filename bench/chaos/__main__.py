@@ -13,7 +13,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.chaos.campaign import LONG, SHORT, run
+from bench.chaos.campaign import run
+from bench.chaos.plan import LONG, SHORT
 
 
 def main(argv: list[str] | None = None) -> int:

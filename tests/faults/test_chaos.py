@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.chaos.campaign import SHORT, run
+from bench.chaos.campaign import run
+from bench.chaos.plan import SHORT
 
 log = logging.getLogger(__name__)
 
