@@ -24,7 +24,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.runtime.kernel.personal import ERASED
+from services.runtime.kernel.personal import ERASED as ERASED  # where older code looks for it
 from services.runtime.store.sql import row_values, sql_for
 
 _PREFIX = "sealed:v1:"
