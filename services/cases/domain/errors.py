@@ -19,6 +19,13 @@ class CaseRuleViolation(RuleViolation):
         super().__init__(f"{field}: {message}" if field else message, rule=rule, field=field)
 
 
+class UnknownCase(CaseRuleViolation):
+    """K-3: no case by that id (an id of another kind of record looks the same)."""
+
+    rule = "K-3"
+    status = 404
+
+
 class UnknownUnit(CaseRuleViolation):
     """A unit the service's directory does not know (K-1, K-5)."""
 
@@ -36,6 +43,15 @@ class NotInvolved(CaseRuleViolation):
 
     rule = "K-3"
     status = 403
+
+
+class AnotherMunicipality(CaseRuleViolation):
+    """K-4: a unit's age transitions are read by the units of its own municipality, the
+    ones that take the cases over."""
+
+    rule = "K-4"
+    status = 403
+    title = "Forbidden"
 
 
 class CaseAlreadyClosed(CaseRuleViolation):
@@ -65,6 +81,15 @@ class HandoverWithoutConsent(CaseRuleViolation):
 
     rule = "C-8"
     status = 409
+
+
+class HandoverConsentLapsed(CaseRuleViolation):
+    """C-9: the receiving unit reads the sending unit's documentation on the individual's
+    consent alone; once it is withdrawn, narrowed or expired, so is the read."""
+
+    rule = "C-9"
+    status = 403
+    title = "Forbidden"
 
 
 class HandoverConflict(CaseRuleViolation):

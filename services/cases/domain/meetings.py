@@ -43,6 +43,14 @@ class MeetingNotFound(CaseRuleViolation):
     status = 404
 
 
+class MeetingNotBooked(CaseRuleViolation):
+    """K-8, K-9: a meeting is sent as an invitation once it has a booked time."""
+
+    rule = "K-8"
+    status = 409
+    title = "Conflict"
+
+
 class NoDecisionsAtCarePlanning(CaseRuleViolation):
     """K-9: a care-planning meeting exchanges information; it takes no decisions."""
 
@@ -313,6 +321,11 @@ class Meeting(Aggregate):
     ) -> None:
         self.units = list(units)
         self.occasions.append(Occasion(MeetingKind(kind), starts_at, ends_at, location))
+
+    def require_booked(self) -> None:
+        """An invitation needs a time to invite to (K-8: booked after the pre-meeting)."""
+        if not self.occasions:
+            raise MeetingNotBooked("the meeting is not booked yet")
 
     def _require_three_party(self) -> None:
         if self.kind != MeetingKind.THREE_PARTY.value:
