@@ -12,13 +12,17 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from contracts import ConsentForm, ConsentGiven, ConsentWithdrawn, Purpose
+from contracts import ConsentForm, ConsentGiven, ConsentWithdrawn, OrgType, Purpose, Role
 from contracts.cases import CaseDecision, ClosingReason, SipProposer, UnitKind
 from services.cases.application import (
+    AnnounceAgeTransition,
     CasesApplication,
     EstablishSip,
     ProposeSip,
+    RecordDecision,
+    RecordSipFollowUp,
     RegisterReport,
+    RequestHandover,
     UnknownCase,
 )
 from services.cases.domain import (
@@ -37,6 +41,7 @@ from services.cases.domain import (
     subject_cases_id,
 )
 from services.cases.translate import to_integration_event
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import PG_URL
@@ -49,6 +54,15 @@ UNITS = UnitDirectory([Unit(IOF, UnitKind.IOF, "0180"), Unit(AOF, UnitKind.AOF, 
 AT = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 YOUTH = "a1" * 32
 ADULT = "b2" * 32
+
+
+def at_unit(org_id: str, hsa_id: str = STAFF, org_type: OrgType = OrgType.SOCIAL_SERVICES) -> Actor:
+    """A caseworker acting for `org_id`."""
+    return Actor(hsa_id, org_id, org_type, Role.CASEWORKER)
+
+
+AT_IOF = at_unit(IOF)
+AT_AOF = at_unit(AOF, RECEIVER)
 
 
 @pytest.fixture
@@ -69,13 +83,13 @@ def register(
     app: CasesApplication, subject_id: str, birth: date, needs: list[Need], **extra: Any
 ) -> Any:
     return app.register_report(
+        AT_IOF,
         RegisterReport(
             subject_id=subject_id,
             birth_date=birth,
             municipality_code=extra.pop("municipality_code", "0180"),
             received_at=extra.pop("received_at", AT),
             needs=needs,
-            registered_by=STAFF,
             **extra,
         ),
         at=AT,
@@ -132,8 +146,9 @@ def test_k1_misuse_and_social_psychiatry_open_two_cases_saved_together(
 
     first, parallel = registered.cases
     assert (first.unit, parallel.unit) == (IOF, AOF)
-    assert application.get_case(parallel.id).parallel_to == first.id
-    assert [c.id for c in application.cases_of(ADULT)] == [first.id, parallel.id]
+    assert application.read_case(AT_AOF, parallel.id).parallel_to == first.id
+    assert [c.id for c in application.cases_of(AT_IOF, ADULT)] == [first.id]
+    assert [c.id for c in application.cases_of(AT_AOF, ADULT)] == [parallel.id]
     assert published(application) == [
         "CaseOpened",
         "CaseRouted",
@@ -148,7 +163,7 @@ def test_k2_a_returning_child_case_is_known_from_the_services_own_history(
     application: CasesApplication,
 ) -> None:
     first = register(application, YOUTH, date(2010, 5, 1), [Need.CHILD_WELFARE]).cases[0]
-    application.close_case(first.id, unit=IOF, by=STAFF, reason=ClosingReason.NEEDS_MET, at=AT)
+    application.close_case(AT_IOF, first.id, reason=ClosingReason.NEEDS_MET, at=AT)
 
     returning = register(application, YOUTH, date(2010, 5, 1), [Need.DISABILITY])
 
@@ -181,7 +196,7 @@ def test_k4_the_schedule_raises_due_and_overdue_from_the_read_model(
     assert application.raise_due(datetime(2026, 12, 1, tzinfo=UTC)) == 0
 
     assert published(application)[-2:] == ["AgeTransitionDue", "AgeTransitionOverdue"]
-    stored = application.get_case(case.id)
+    stored = application.read_case(AT_IOF, case.id)
     assert stored.overdue_raised_for == date(2026, 9, 1)
 
 
@@ -192,31 +207,30 @@ def test_k4_upcoming_transitions_per_unit_until_announced_or_transferred(
     sooner = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
     register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])  # not a youth
 
-    upcoming = application.upcoming_transitions(IOF, date(2027, 12, 31))
+    upcoming = application.upcoming_transitions(AT_IOF, IOF, date(2027, 12, 31))
     assert [(t.case_id, t.transition_on, t.announce_by) for t in upcoming] == [
         (sooner.id, date(2026, 9, 1), date(2026, 3, 1)),
         (later.id, date(2027, 3, 1), date(2026, 9, 1)),
     ]
-    assert application.upcoming_transitions(IOF, date(2026, 12, 31))[0].case_id == sooner.id
-    assert application.upcoming_transitions(AOF, date(2027, 12, 31)) == []
+    assert application.upcoming_transitions(AT_IOF, IOF, date(2026, 12, 31))[0].case_id == sooner.id
+    assert application.upcoming_transitions(AT_IOF, AOF, date(2027, 12, 31)) == []
 
     application.announce_age_transition(
-        sooner.id, unit=IOF, by=STAFF, to_unit=AOF, continued_support_needed=True, at=AT
+        AT_IOF, sooner.id, AnnounceAgeTransition(to_unit=AOF, continued_support_needed=True), at=AT
     )
-    announced = application.upcoming_transitions(IOF, date(2027, 12, 31))[0]
+    announced = application.upcoming_transitions(AT_AOF, IOF, date(2027, 12, 31))[0]
     assert (announced.announced_at, announced.continued_support_needed) == (AT, True)
 
     learn_consent(application, YOUTH, [IOF, AOF])
     handover = application.request_handover(
-        sooner.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+        AT_IOF, sooner.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
     )
     application.acknowledge_handover(
-        sooner.id, handover.id, unit=AOF, by=RECEIVER, receiving_caseworker=RECEIVER, at=AT
+        AT_AOF, sooner.id, handover.id, receiving_caseworker=RECEIVER, at=AT
     )
-    application.transfer_responsibility(sooner.id, handover.id, unit=AOF, by=RECEIVER, at=AT)
-    assert [t.case_id for t in application.upcoming_transitions(IOF, date(2027, 12, 31))] == [
-        later.id
-    ]
+    application.transfer_responsibility(AT_AOF, sooner.id, handover.id, at=AT)
+    listed = application.upcoming_transitions(AT_IOF, IOF, date(2027, 12, 31))
+    assert [t.case_id for t in listed] == [later.id]
 
 
 def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
@@ -227,34 +241,36 @@ def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
     ).cases
 
     application.record_decision(
+        AT_IOF,
         first.id,
-        unit=IOF,
-        by=STAFF,
-        decision=CaseDecision.INTERVENTION_GRANTED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=None,  # 18 on arrival: a child's case
+        RecordDecision(
+            decision=CaseDecision.INTERVENTION_GRANTED,
+            affects_planning=True,
+            child_perspective_considered=True,
+            children_in_household=None,  # 18 on arrival: a child's case
+        ),
         at=AT,
     )
     application.close_case(
-        parallel.id, unit=AOF, by=RECEIVER, reason=ClosingReason.NEEDS_MET, at=AT + timedelta(1)
+        AT_AOF, parallel.id, reason=ClosingReason.NEEDS_MET, at=AT + timedelta(1)
     )
     application.record_decision(
+        AT_IOF,
         first.id,
-        unit=IOF,
-        by=STAFF,
-        decision=CaseDecision.INTERVENTION_ENDED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=None,  # 18 on arrival: a child's case
+        RecordDecision(
+            decision=CaseDecision.INTERVENTION_ENDED,
+            affects_planning=True,
+            child_perspective_considered=True,
+            children_in_household=None,  # 18 on arrival: a child's case
+        ),
         at=AT + timedelta(2),
     )
 
-    at_aof = application.notices(AOF, AT - timedelta(1))
+    at_aof = application.notices(AT_AOF, AOF, AT - timedelta(1))
     assert [(n.case_id, n.kind, n.what) for n in at_aof] == [
         (first.id, "decision", "intervention_granted")
     ]
-    at_iof = application.notices(IOF, AT - timedelta(1))
+    at_iof = application.notices(AT_IOF, IOF, AT - timedelta(1))
     assert [(n.case_id, n.from_unit, n.kind, n.what) for n in at_iof] == [
         (parallel.id, AOF, "closed", "needs_met")
     ]
@@ -262,7 +278,7 @@ def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
     # (D-6), not as a notice.
     assert published(application).count("CaseDecisionNotified") == 1
     assert published(application).count("CaseDecisionRecorded") == 2
-    assert application.get_case(first.id).decisions[-1]["notified_units"] == []
+    assert application.read_case(AT_IOF, first.id).decisions[-1]["notified_units"] == []
 
 
 def test_c8_k5_handover_on_the_consent_view_and_overdue_acknowledgement(
@@ -271,22 +287,22 @@ def test_c8_k5_handover_on_the_consent_view_and_overdue_acknowledgement(
     case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
     with pytest.raises(HandoverWithoutConsent):
         application.request_handover(
-            case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+            AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
         )
     learn_consent(application, ADULT, [IOF, "SE2321000016-HC01"])  # does not cover AOF
     with pytest.raises(HandoverWithoutConsent):
         application.request_handover(
-            case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+            AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
         )
     with pytest.raises(UnknownUnit) as unknown:
         application.request_handover(
-            case.id, unit=IOF, by=STAFF, to_unit="SE2120000001-NONE", content=CONTENT, at=AT
+            AT_IOF, case.id, RequestHandover(to_unit="SE2120000001-NONE", content=CONTENT), at=AT
         )
     assert unknown.value.field == "body.to_unit"
 
     consent = learn_consent(application, ADULT, [IOF, AOF])
     handover = application.request_handover(
-        case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+        AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
     )
 
     assert handover.consent_id == consent.consent_id
@@ -309,9 +325,9 @@ def test_c8_a_withdrawn_consent_no_longer_covers_a_handover(
 
     with pytest.raises(HandoverWithoutConsent):
         application.request_handover(
-            case.id, unit=IOF, by=STAFF, to_unit=AOF, content=CONTENT, at=AT
+            AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
         )
-    assert application.get_case(case.id).handovers == {}
+    assert application.read_case(AT_IOF, case.id).handovers == {}
 
 
 def test_k3_an_unknown_case_and_another_kind_of_id_look_the_same(
@@ -319,12 +335,13 @@ def test_k3_an_unknown_case_and_another_kind_of_id_look_the_same(
 ) -> None:
     register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
     with pytest.raises(UnknownCase):
-        application.get_case(uuid4())
+        application.read_case(AT_IOF, uuid4())
     with pytest.raises(UnknownCase):
-        application.get_case(subject_cases_id(ADULT))
+        application.read_case(AT_IOF, subject_cases_id(ADULT))
 
 
 REGION = "SE2321000016-PSY1"
+AT_REGION = at_unit(REGION, org_type=OrgType.PSYCHIATRY)
 PLAN = SipPlan(
     problem="Missbruk och psykisk ohälsa.",
     short_term_goals_and_interventions="Abstinensbehandling.",
@@ -344,14 +361,13 @@ def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
         birth_date=date(1990, 1, 1),
         proposed_by=SipProposer.REGION,
         units=[AOF, REGION],
-        unit=AOF,
-        by=RECEIVER,
     )
     with pytest.raises(SipWithoutConsent):
-        application.propose_sip(proposal, at=AT)
+        application.propose_sip(AT_AOF, proposal, at=AT)
     learn_consent(application, ADULT, [AOF, REGION], Purpose.SIP)
-    sip = application.propose_sip(proposal, at=AT)
+    sip = application.propose_sip(AT_AOF, proposal, at=AT)
     application.establish_sip(
+        AT_AOF,
         sip.id,
         EstablishSip(
             plan=PLAN,
@@ -360,8 +376,6 @@ def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
             coordinator=RECEIVER,
             follow_up_every_days=30,
             first_follow_up_on=date(2026, 2, 1),
-            unit=AOF,
-            by=RECEIVER,
         ),
         at=AT,
     )
@@ -370,21 +384,16 @@ def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
     assert application.raise_due(first_missed - timedelta(seconds=1)) == 0
     assert application.raise_due(first_missed) == 1
     application.record_sip_follow_up(
+        AT_REGION,
         sip.id,
-        held_on=date(2026, 2, 3),
-        outcome="Försenad uppföljning.",
-        next_follow_up_on=None,
-        unit=REGION,
-        by=STAFF,
+        RecordSipFollowUp(held_on=date(2026, 2, 3), outcome="Försenad uppföljning."),
         at=datetime(2026, 2, 3, 10, tzinfo=UTC),
     )
-    application.revise_sip(
-        sip.id, plan=PLAN, unit=REGION, by=STAFF, at=datetime(2026, 2, 3, 11, tzinfo=UTC)
-    )
+    application.revise_sip(AT_REGION, sip.id, plan=PLAN, at=datetime(2026, 2, 3, 11, tzinfo=UTC))
     assert application.raise_due(datetime(2026, 3, 5, 22, 59, tzinfo=UTC)) == 0
     assert application.raise_due(datetime(2026, 3, 5, 23, 0, tzinfo=UTC)) == 1
 
-    assert [v.number for v in application.get_sip(sip.id).versions] == [1, 2]
+    assert [v.number for v in application.read_sip(AT_REGION, sip.id).versions] == [1, 2]
     assert [name for name in published(application) if name.startswith("Sip")] == [
         "SipProposed",
         "SipEstablished",
@@ -406,7 +415,7 @@ def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
     ).cases
     old = Case.DecisionRecorded(
         originator_id=first.id,
-        originator_version=application.get_case(first.id).version + 1,
+        originator_version=application.read_case(AT_IOF, first.id).version + 1,
         timestamp=AT,
         subject_id=ADULT,
         unit=IOF,
@@ -432,20 +441,21 @@ def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
         [replace(stored, state=application.mapper.transcoder.encode(state))]
     )
 
-    case = application.get_case(first.id)
+    case = application.read_case(AT_IOF, first.id)
     assert case.decisions[-1]["decision"] == "intervention_granted"
     assert case.decisions[-1]["child_perspective_considered"] is None
     assert published(application).count("CaseDecisionNotified") == 1
     assert "CaseDecisionRecorded" not in published(application)
 
     application.record_decision(
+        AT_IOF,
         first.id,
-        unit=IOF,
-        by=STAFF,
-        decision=CaseDecision.INTERVENTION_ENDED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=False,
+        RecordDecision(
+            decision=CaseDecision.INTERVENTION_ENDED,
+            affects_planning=True,
+            child_perspective_considered=True,
+            children_in_household=False,
+        ),
         at=AT + timedelta(1),
     )
     assert published(application)[-2:] == ["CaseDecisionRecorded", "CaseDecisionNotified"]

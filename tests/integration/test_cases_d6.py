@@ -343,7 +343,7 @@ def test_d6_bad_screenings_are_problems_naming_field_and_rule_and_store_nothing(
 def test_d6_an_erased_individuals_screening_score_reads_as_erased(d6: Api) -> None:
     screening = screen(d6, instrument="DUDIT", score=30).json()
     path = f"/v1/screenings/{screening['id']}"
-    stored = d6.application.get_screening(UUID(screening["id"]))
+    stored = d6.application.read_screening(PSYCHIATRY, UUID(screening["id"]))
     assert isinstance(stored, Screening)
     assert stored.score is not None
     assert stored.score.startswith("sealed:v1:"), "the score is sealed at rest"

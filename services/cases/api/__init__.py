@@ -1,11 +1,16 @@
-"""Cases HTTP API: parse, authorise, call the application, answer.
+"""Cases HTTP API: one router module per concept, routes thin and sync.
 
-One module per concept: `cases` (reports, routing, decisions, closing, age
-transitions, the units' lists), `target_groups` and `screenings` (D-6),
-`handovers`, `sips`, `meetings` (with the iCalendar invitation),
-`child_welfare`, `consent_view`, `access_log` (the follow-up of who read
-what, shared with every service). The caller's unit is the verified token's
-`org_id`, never something in the body.
+`cases` (reports, routing, decisions, closing, age transitions, the units'
+lists), `target_groups` and `screenings` (D-6), `handovers`, `sips`,
+`meetings` (with the iCalendar invitation), `child_welfare`, `consent_view`,
+`access_log` (the follow-up of who read what, shared with every service);
+`bodies` holds what their request bodies share. A route parses, calls one use
+case of the application with the acting member of staff
+(``app.<use_case>(actor, command)``), writes the access record and answers.
+The caller's unit is the verified token's `org_id`, never something in the
+body; whether it may see or change *this* case, plan or meeting is decided by
+the application, where it loads it. FastAPI runs these sync routes in its
+worker threads, so the store's blocking calls never hold the event loop.
 """
 
 from fastapi import APIRouter

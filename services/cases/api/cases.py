@@ -2,7 +2,8 @@
 
 A personnummer arrives only in a request body and becomes a subject id at
 once; the birth date it carries is used for routing and, for child & youth
-cases, for the age transition.
+cases, for the age transition. Whether the caller's unit may see or change
+*this* case is decided by the application, where it loads it.
 """
 
 from __future__ import annotations
@@ -12,32 +13,34 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import MUNICIPALITY_CODE_PATTERN
 from contracts.base import HsaId
 from contracts.cases import CaseDecision, ClosingReason
 from contracts.vocabulary import TargetGroup
-from services.cases.api.common import D6, application, audit_change, now, require_involved
-from services.cases.application import RegisterReport
+from services.cases.api.bodies import D6, MunicipalityCode
+from services.cases.application import (
+    AnnounceAgeTransition,
+    CasesApplication,
+    RecordDecision,
+    RegisterReport,
+)
 from services.cases.domain import Case, Need
 from services.cases.policy import may
+from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_access,
     identify,
+    log_access,
     subject_id_for,
 )
-from services.runtime.http.problems import Problem
-from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.audit import Action
 
 router = APIRouter()
-
-MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 
 
 # --- bodies ----------------------------------------------------------------------------
@@ -242,7 +245,7 @@ def case_view(case: Case) -> CaseView:
 
 
 @router.post("/cases", status_code=201, response_model=Registered, openapi_extra=PERSONAL_DATA)
-async def register_report(
+def register_report(
     body: ReportRequest,
     request: Request,
     response: Response,
@@ -258,12 +261,18 @@ async def register_report(
         municipality_code=body.municipality_code,
         received_at=body.received_at or at,
         needs=list(body.needs),
-        registered_by=actor.hsa_id,
         previously_known_child_case=body.previously_known_child_case,
         placed_by_family_care=body.placed_by_family_care,
     )
-    registered = await run_in_threadpool(application(request).register_report, command, at=at)
-    await audit_change(request, actor, subject.subject_id, purpose="case registration (K-1, K-2)")
+    application = application_of(request, CasesApplication)
+    registered = application.register_report(actor, command, at=at)
+    log_access(
+        request,
+        actor,
+        subject.subject_id,
+        purpose="case registration (K-1, K-2)",
+        action=Action.CHANGED,
+    )
     routing = registered.routing
     response.headers["Location"] = f"/v1/cases/{registered.cases[0].id}"
     return Registered(
@@ -281,24 +290,24 @@ async def register_report(
 
 
 @router.post("/cases/lookup", response_model=list[CaseSummary], openapi_extra=PERSONAL_DATA)
-async def lookup_cases(
+def lookup_cases(
     body: LookupRequest, request: Request, actor: Annotated[Actor, may("case.lookup")]
 ) -> list[CaseSummary]:
     """The individual's cases that the caller's unit takes part in (POST: the personnummer
     stays out of URLs)."""
     subject_id = subject_id_for(request, body.personnummer)
-    cases = await run_in_threadpool(application(request).cases_of, subject_id)
-    await audit_access(request, actor, subject_id, purpose="case lookup")
-    return [summary(case) for case in cases if actor.org_id in case.involved_units]
+    cases = application_of(request, CasesApplication).cases_of(actor, subject_id)
+    log_access(request, actor, subject_id, purpose="case lookup")
+    return [summary(case) for case in cases]
 
 
 @router.get("/cases/{case_id}", response_model=CaseView, openapi_extra=PERSONAL_DATA)
-async def get_case(
+def get_case(
     case_id: UUID, request: Request, actor: Annotated[Actor, may("case.read")]
 ) -> CaseView:
-    case = await run_in_threadpool(application(request).get_case, case_id)
-    require_involved(actor, case)
-    await audit_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}")
+    """The case, for the units that hold it or took part in a handover (K-3)."""
+    case = application_of(request, CasesApplication).read_case(actor, case_id)
+    log_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}")
     return case_view(case)
 
 
@@ -308,7 +317,7 @@ async def get_case(
     response_model=CaseView,
     openapi_extra=PERSONAL_DATA,
 )
-async def record_decision(
+def record_decision(
     case_id: UUID,
     body: DecisionRequest,
     request: Request,
@@ -316,38 +325,29 @@ async def record_decision(
 ) -> CaseView:
     """Record a decision (K-3) with the child perspective (D-6); interventions only by the
     responsible unit (K-5)."""
-    case = await run_in_threadpool(
-        application(request).record_decision,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
+    command = RecordDecision(
         decision=body.decision,
         affects_planning=body.affects_planning,
         child_perspective_considered=body.child_perspective_considered,
         children_in_household=body.children_in_household,
-        at=now(request),
         meeting_id=body.meeting_id,
     )
-    return await changed_case(request, actor, case, "decision (K-3)")
+    application = application_of(request, CasesApplication)
+    case = application.record_decision(actor, case_id, command, at=now(request))
+    return changed_case(request, actor, case, "decision (K-3)")
 
 
 @router.post("/cases/{case_id}/closure", response_model=CaseView, openapi_extra=PERSONAL_DATA)
-async def close_case(
+def close_case(
     case_id: UUID,
     body: ClosingRequest,
     request: Request,
     actor: Annotated[Actor, may("case.close")],
 ) -> CaseView:
     """Close the case; units with open cases for the individual are told (K-3)."""
-    case = await run_in_threadpool(
-        application(request).close_case,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        reason=body.reason,
-        at=now(request),
-    )
-    return await changed_case(request, actor, case, "closing (K-3)")
+    application = application_of(request, CasesApplication)
+    case = application.close_case(actor, case_id, reason=body.reason, at=now(request))
+    return changed_case(request, actor, case, "closing (K-3)")
 
 
 @router.post(
@@ -355,18 +355,13 @@ async def close_case(
     response_model=CaseView,
     openapi_extra=PERSONAL_DATA,
 )
-async def record_family_care_placement(
+def record_family_care_placement(
     case_id: UUID, request: Request, actor: Annotated[Actor, may("case.record_placement")]
 ) -> CaseView:
     """Placed by family care: the transition moves to the 21st birthday (K-4)."""
-    case = await run_in_threadpool(
-        application(request).record_family_care_placement,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        at=now(request),
-    )
-    return await changed_case(request, actor, case, "family care placement (K-4)")
+    application = application_of(request, CasesApplication)
+    case = application.record_family_care_placement(actor, case_id, at=now(request))
+    return changed_case(request, actor, case, "family care placement (K-4)")
 
 
 @router.post(
@@ -374,29 +369,26 @@ async def record_family_care_placement(
     response_model=CaseView,
     openapi_extra=PERSONAL_DATA,
 )
-async def announce_age_transition(
+def announce_age_transition(
     case_id: UUID,
     body: AnnouncementRequest,
     request: Request,
     actor: Annotated[Actor, may("case.announce_transition")],
 ) -> CaseView:
     """Announce a child & youth case to the unit that takes over at the birthday (K-4)."""
-    case = await run_in_threadpool(
-        application(request).announce_age_transition,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        to_unit=body.to_unit,
-        continued_support_needed=body.continued_support_needed,
-        at=now(request),
+    command = AnnounceAgeTransition(
+        to_unit=body.to_unit, continued_support_needed=body.continued_support_needed
     )
-    return await changed_case(request, actor, case, "age transition (K-4)")
+    application = application_of(request, CasesApplication)
+    case = application.announce_age_transition(actor, case_id, command, at=now(request))
+    return changed_case(request, actor, case, "age transition (K-4)")
 
 
-async def changed_case(request: Request, actor: Actor, case: Case, purpose: str) -> CaseView:
-    """The case as the write left it, its access record written first: the answer shows
+def changed_case(request: Request, actor: Actor, case: Case, purpose: str) -> CaseView:
+    """The case as the write left it, its access record written first: a write about an
+    individual is in their access log like a read (loggkontroll), and its answer shows
     the individual's case to the writer."""
-    await audit_change(request, actor, case.subject_id, purpose=purpose)
+    log_access(request, actor, case.subject_id, purpose=purpose, action=Action.CHANGED)
     return case_view(case)
 
 
@@ -426,7 +418,7 @@ class NoticeView(BaseModel):
     response_model=list[UpcomingTransitionView],
     openapi_extra=PERSONAL_DATA,
 )
-async def upcoming_transitions(
+def upcoming_transitions(
     unit: HsaId,
     request: Request,
     actor: Annotated[Actor, may("unit.read_transitions")],
@@ -437,17 +429,11 @@ async def upcoming_transitions(
     """The unit's open child & youth cases and their age transitions (K-4), for the
     termly inventory of known transfers (E-7). Units of the same municipality may read
     it: the receiving unit plans for what is coming."""
-    app = application(request)
-    listed = app.units.require(unit, field="path.unit", rule="K-4")
-    caller = app.units.get(actor.org_id)
-    if caller is None or caller.municipality_code != listed.municipality_code:
-        raise Problem(
-            403, "Forbidden", "only the municipality's own units see its transitions", rule="K-4"
-        )
     last = until or stockholm_date(now(request)) + timedelta(days=365)
-    rows = await run_in_threadpool(app.upcoming_transitions, unit, last)
-    for subject_id in dict.fromkeys(row.subject_id for row in rows):
-        await audit_access(request, actor, subject_id, purpose="age transitions (K-4, E-7)")
+    rows = application_of(request, CasesApplication).upcoming_transitions(actor, unit, last)
+    log_access(
+        request, actor, (row.subject_id for row in rows), purpose="age transitions (K-4, E-7)"
+    )
     return [
         UpcomingTransitionView(
             case_id=row.case_id,
@@ -462,7 +448,7 @@ async def upcoming_transitions(
 
 
 @router.get("/units/{unit}/notices", response_model=list[NoticeView], openapi_extra=PERSONAL_DATA)
-async def unit_notices(
+def unit_notices(
     unit: HsaId,
     request: Request,
     actor: Annotated[Actor, may("unit.read_notices")],
@@ -470,11 +456,9 @@ async def unit_notices(
 ) -> list[NoticeView]:
     """Decisions and closings at other units about individuals this unit also has an
     open case for (K-3)."""
-    require_party(actor, (unit,), what="these notices (a unit reads its own)", rule="K-3")
     start = since or datetime(1970, 1, 1, tzinfo=UTC)
-    rows = await run_in_threadpool(application(request).notices, unit, start)
-    for subject_id in dict.fromkeys(row.subject_id for row in rows):
-        await audit_access(request, actor, subject_id, purpose="case notices (K-3)")
+    rows = application_of(request, CasesApplication).notices(actor, unit, start)
+    log_access(request, actor, (row.subject_id for row in rows), purpose="case notices (K-3)")
     return [
         NoticeView(
             case_id=row.case_id,

@@ -7,14 +7,21 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from services.cases.api.cases import MunicipalityCode
-from services.cases.api.common import application, audit_change, now
+from services.cases.api.bodies import MunicipalityCode
+from services.cases.application import CasesApplication, RecordChildWelfareReport
 from services.cases.policy import may
-from services.runtime.http.identification import PERSONAL_DATA, Personnummer, RequestModel, identify
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    Personnummer,
+    RequestModel,
+    identify,
+    log_access,
+)
 from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -39,7 +46,7 @@ class ChildWelfareReportRecorded(BaseModel):
     response_model=ChildWelfareReportRecorded,
     openapi_extra=PERSONAL_DATA,
 )
-async def record_child_welfare_report(
+def record_child_welfare_report(
     body: ChildWelfareReportRequest,
     request: Request,
     response: Response,
@@ -48,18 +55,21 @@ async def record_child_welfare_report(
     """Record that a report under SoL 14:1 was made (K-10); the reporter's organisation
     type comes from the token."""
     subject = identify(request, body.personnummer) if body.personnummer else None
-    report = await run_in_threadpool(
-        application(request).record_child_welfare_report,
+    command = RecordChildWelfareReport(
         subject_id=subject.subject_id if subject else None,
         birth_date=subject.birth_date if subject else None,
         municipality_code=body.municipality_code,
-        reporter_org_type=actor.org_type,
-        reporter_unit=actor.org_id,
-        by=actor.hsa_id,
-        at=now(request),
     )
+    application = application_of(request, CasesApplication)
+    report = application.record_child_welfare_report(actor, command, at=now(request))
     if report.subject_id is not None:
         # The answer links the child's number to their subject id: a read about them.
-        await audit_change(request, actor, report.subject_id, purpose="child-welfare report (K-10)")
+        log_access(
+            request,
+            actor,
+            report.subject_id,
+            purpose="child-welfare report (K-10)",
+            action=Action.CHANGED,
+        )
     response.headers["Location"] = f"/v1/child-welfare-reports/{report.id}"
     return ChildWelfareReportRecorded(id=report.id, subject_id=report.subject_id)

@@ -7,16 +7,16 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.cases.policy import may
+from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_access,
+    log_access,
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
@@ -49,7 +49,7 @@ class ConsentViewResponse(BaseModel):
 @router.post(
     "/consent-view/lookup", response_model=ConsentViewResponse, openapi_extra=PERSONAL_DATA
 )
-async def lookup_consents(
+def lookup_consents(
     body: ConsentLookup, request: Request, actor: Annotated[Actor, may("consent_view.lookup")]
 ) -> ConsentViewResponse:
     """The consents cases knows of for a subject that name the caller's unit (C-10: being
@@ -58,11 +58,9 @@ async def lookup_consents(
     POST, because the personnummer must not appear in a URL.
     """
     subject_id = subject_id_for(request, body.personnummer)
-    application: CasesApplication = request.app.state.application
-    record = await run_in_threadpool(application.consents_of, subject_id)
-    await audit_access(request, actor, subject_id, purpose="consent view (C-7, C-8)")
-    today = stockholm_date(request.app.state.clock.now())
-    known = record.consents.values() if record else []
+    known = application_of(request, CasesApplication).consents_known_to(actor, subject_id)
+    log_access(request, actor, subject_id, purpose="consent view (C-7, C-8)")
+    today = stockholm_date(now(request))
     return ConsentViewResponse(
         consents=[
             KnownConsentView(
@@ -75,6 +73,5 @@ async def lookup_consents(
                 status=c.status(today),
             )
             for c in known
-            if actor.org_id in c.parties
         ],
     )

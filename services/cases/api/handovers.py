@@ -1,7 +1,8 @@
 """Case handover between units (K-5) on the individual's consent (C-8).
 
 The handover's texts are case content: they are read here, by the sending
-and receiving units only, and never put on a topic.
+and receiving units only (the application decides, where it loads the case),
+and never put on a topic.
 """
 
 from __future__ import annotations
@@ -11,21 +12,19 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
+from services.cases.api.bodies import Text
 from services.cases.api.cases import CaseView, changed_case
-from services.cases.api.common import application, now
+from services.cases.application import CasesApplication, RequestHandover
 from services.cases.domain import HandoverContent
 from services.cases.policy import may
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_access
-from services.runtime.http.problems import Problem
-from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
+from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
-
-Text = Annotated[str, Field(max_length=20_000)]
 
 
 class HandoverContentBody(RequestModel):
@@ -75,7 +74,7 @@ class HandoverView(BaseModel):
 
 
 @router.post("/cases/{case_id}/handovers", status_code=201, response_model=HandoverCreated)
-async def request_handover(
+def request_handover(
     case_id: UUID,
     body: HandoverRequest,
     request: Request,
@@ -86,16 +85,11 @@ async def request_handover(
     (C-8), then every mandatory part; the receiving unit acknowledges within the
     configured number of Swedish working days. The answer names only ids and the
     deadline, nothing about the individual, so it writes no access record."""
-    content = HandoverContent(**body.content.model_dump())
-    handover = await run_in_threadpool(
-        application(request).request_handover,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        to_unit=body.to_unit,
-        content=content,
-        at=now(request),
+    command = RequestHandover(
+        to_unit=body.to_unit, content=HandoverContent(**body.content.model_dump())
     )
+    application = application_of(request, CasesApplication)
+    handover = application.request_handover(actor, case_id, command, at=now(request))
     response.headers["Location"] = f"/v1/cases/{case_id}/handovers/{handover.id}"
     return HandoverCreated(id=handover.id, case_id=case_id, acknowledge_by=handover.acknowledge_by)
 
@@ -105,32 +99,18 @@ async def request_handover(
     response_model=HandoverView,
     openapi_extra=PERSONAL_DATA,
 )
-async def get_handover(
+def get_handover(
     case_id: UUID,
     handover_id: UUID,
     request: Request,
     actor: Annotated[Actor, may("handover.read")],
 ) -> HandoverView:
-    app = application(request)
-    case = await run_in_threadpool(app.get_case, case_id)
-    handover = case.handover(handover_id)
-    require_party(actor, (handover.from_unit, handover.to_unit), what="this handover", rule="K-5")
-    if actor.org_id == handover.to_unit and handover.status != "transferred":
-        # The receiving unit reads the sending unit's documentation on the individual's
-        # consent alone (C-8); once it is withdrawn or expires, so is the read (C-9).
-        units = [handover.from_unit, handover.to_unit]
-        holds = await run_in_threadpool(
-            app.handover_consent_holds, case.subject_id, units, now(request)
-        )
-        if not holds:
-            raise Problem(
-                403,
-                "Forbidden",
-                "the individual's consent to this handover no longer holds",
-                rule="C-9",
-            )
-    await audit_access(request, actor, case.subject_id, purpose="case handover (K-5)")
-    content = await run_in_threadpool(app.unseal, case.subject_id, handover.content)
+    """The handover with its texts, for the sending and receiving units (K-5); for the
+    receiving unit, before the transfer, only while the individual's consent to it holds
+    (C-8, C-9)."""
+    application = application_of(request, CasesApplication)
+    case, handover = application.read_handover(actor, case_id, handover_id, at=now(request))
+    log_access(request, actor, case.subject_id, purpose="case handover (K-5)")
     return HandoverView(
         id=handover.id,
         case_id=case.id,
@@ -144,7 +124,7 @@ async def get_handover(
         acknowledged_at=handover.acknowledged_at,
         receiving_caseworker=handover.receiving_caseworker,
         transferred_at=handover.transferred_at,
-        content=content,
+        content=application.unseal(case.subject_id, handover.content),
     )
 
 
@@ -153,7 +133,7 @@ async def get_handover(
     response_model=CaseView,
     openapi_extra=PERSONAL_DATA,
 )
-async def acknowledge_handover(
+def acknowledge_handover(
     case_id: UUID,
     handover_id: UUID,
     body: AcknowledgementRequest,
@@ -161,16 +141,15 @@ async def acknowledge_handover(
     actor: Annotated[Actor, may("handover.acknowledge")],
 ) -> CaseView:
     """The receiving unit confirms receipt and names its caseworker (K-5); once only."""
-    case = await run_in_threadpool(
-        application(request).acknowledge_handover,
+    application = application_of(request, CasesApplication)
+    case = application.acknowledge_handover(
+        actor,
         case_id,
         handover_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
         receiving_caseworker=body.receiving_caseworker,
         at=now(request),
     )
-    return await changed_case(request, actor, case, "case handover (K-5)")
+    return changed_case(request, actor, case, "case handover (K-5)")
 
 
 @router.post(
@@ -178,19 +157,13 @@ async def acknowledge_handover(
     response_model=CaseView,
     openapi_extra=PERSONAL_DATA,
 )
-async def transfer_responsibility(
+def transfer_responsibility(
     case_id: UUID,
     handover_id: UUID,
     request: Request,
     actor: Annotated[Actor, may("handover.transfer")],
 ) -> CaseView:
     """Responsibility moves to the receiving unit, after acknowledgement (K-5)."""
-    case = await run_in_threadpool(
-        application(request).transfer_responsibility,
-        case_id,
-        handover_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        at=now(request),
-    )
-    return await changed_case(request, actor, case, "case handover (K-5)")
+    application = application_of(request, CasesApplication)
+    case = application.transfer_responsibility(actor, case_id, handover_id, at=now(request))
+    return changed_case(request, actor, case, "case handover (K-5)")

@@ -1,5 +1,6 @@
 """Three-party meetings (K-8), care-planning meetings (K-9), and every meeting as an
-iCalendar invitation (RFC 5545)."""
+iCalendar invitation (RFC 5545). A meeting is read by the units that meet (the
+application decides, where it loads it)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import MeetingKind
-from services.cases.api.common import application, audit_change, now
+from services.cases.application import (
+    CasesApplication,
+    PlanCarePlanningMeeting,
+    ScheduleThreePartyMeeting,
+)
 from services.cases.domain import Meeting, Occasion
 from services.cases.invitations import invitation
 from services.cases.policy import may
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel, audit_access
-from services.runtime.http.problems import Problem
-from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = APIRouter()
@@ -43,6 +47,9 @@ class OccasionBody(RequestModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     location: Location = ""
+
+    def occasion(self, kind: MeetingKind) -> Occasion:
+        return Occasion(kind, self.starts_at, self.ends_at, self.location)
 
 
 class CarePlanningRequest(RequestModel):
@@ -92,21 +99,19 @@ def meeting_view(meeting: Meeting, occasions: list[Occasion]) -> MeetingView:
     )
 
 
-async def changed_meeting(request: Request, actor: Actor, meeting: Meeting) -> MeetingView:
+def changed_meeting(request: Request, actor: Actor, meeting: Meeting) -> MeetingView:
     """The meeting as the write left it, its access record written first: who meets
     about the individual, when and where is their personal data."""
-    await audit_change(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
-    return await _view(request, meeting)
+    log_access(
+        request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}", action=Action.CHANGED
+    )
+    return _view(request, meeting)
 
 
-async def _view(request: Request, meeting: Meeting) -> MeetingView:
-    """The meeting with its places unsealed (a key lookup: off the event loop)."""
-    occasions = await run_in_threadpool(application(request).occasions_of, meeting)
+def _view(request: Request, meeting: Meeting) -> MeetingView:
+    """The meeting with its places unsealed."""
+    occasions = application_of(request, CasesApplication).occasions_of(meeting)
     return meeting_view(meeting, occasions)
-
-
-def _require_party(actor: Actor, meeting: Meeting) -> None:
-    require_party(actor, meeting.units, what="this meeting", rule="K-8")
 
 
 @router.post(
@@ -115,7 +120,7 @@ def _require_party(actor: Actor, meeting: Meeting) -> None:
     response_model=MeetingView,
     openapi_extra=PERSONAL_DATA,
 )
-async def request_three_party_meeting(
+def request_three_party_meeting(
     case_id: UUID,
     body: ThreePartyRequest,
     request: Request,
@@ -124,16 +129,12 @@ async def request_three_party_meeting(
 ) -> MeetingView:
     """Ask the other unit's deputy unit manager for a caseworker to a three-party meeting
     (K-8)."""
-    meeting = await run_in_threadpool(
-        application(request).request_three_party_meeting,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        to_unit=body.to_unit,
-        at=now(request),
+    application = application_of(request, CasesApplication)
+    meeting = application.request_three_party_meeting(
+        actor, case_id, to_unit=body.to_unit, at=now(request)
     )
     response.headers["Location"] = f"/v1/meetings/{meeting.id}"
-    return await changed_meeting(request, actor, meeting)
+    return changed_meeting(request, actor, meeting)
 
 
 @router.post(
@@ -141,23 +142,18 @@ async def request_three_party_meeting(
     response_model=MeetingView,
     openapi_extra=PERSONAL_DATA,
 )
-async def assign_caseworker(
+def assign_caseworker(
     meeting_id: UUID,
     body: AssignmentRequest,
     request: Request,
     actor: Annotated[Actor, may("meeting.assign")],
 ) -> MeetingView:
     """The asked unit's deputy unit manager assigns one of its caseworkers (K-8)."""
-    meeting = await run_in_threadpool(
-        application(request).assign_meeting_caseworker,
-        meeting_id,
-        unit=actor.org_id,
-        role=actor.role,
-        by=actor.hsa_id,
-        caseworker=body.caseworker,
-        at=now(request),
+    application = application_of(request, CasesApplication)
+    meeting = application.assign_meeting_caseworker(
+        actor, meeting_id, caseworker=body.caseworker, at=now(request)
     )
-    return await changed_meeting(request, actor, meeting)
+    return changed_meeting(request, actor, meeting)
 
 
 @router.post(
@@ -165,22 +161,18 @@ async def assign_caseworker(
     response_model=MeetingView,
     openapi_extra=PERSONAL_DATA,
 )
-async def record_pre_meeting(
+def record_pre_meeting(
     meeting_id: UUID,
     body: PreMeetingRequest,
     request: Request,
     actor: Annotated[Actor, may("meeting.record_pre_meeting")],
 ) -> MeetingView:
     """Record the professional pre-meeting, held without the individual (K-8)."""
-    meeting = await run_in_threadpool(
-        application(request).record_pre_meeting,
-        meeting_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        held_at=body.held_at,
-        at=now(request),
+    application = application_of(request, CasesApplication)
+    meeting = application.record_pre_meeting(
+        actor, meeting_id, held_at=body.held_at, at=now(request)
     )
-    return await changed_meeting(request, actor, meeting)
+    return changed_meeting(request, actor, meeting)
 
 
 @router.post(
@@ -188,24 +180,19 @@ async def record_pre_meeting(
     response_model=MeetingView,
     openapi_extra=PERSONAL_DATA,
 )
-async def schedule_three_party_meeting(
+def schedule_three_party_meeting(
     meeting_id: UUID,
     body: OccasionBody,
     request: Request,
     actor: Annotated[Actor, may("meeting.schedule")],
 ) -> MeetingView:
     """Book the three-party meeting; refused without an earlier pre-meeting (K-8)."""
-    meeting = await run_in_threadpool(
-        application(request).schedule_three_party_meeting,
-        meeting_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        location=body.location,
-        at=now(request),
+    command = ScheduleThreePartyMeeting(
+        starts_at=body.starts_at, ends_at=body.ends_at, location=body.location
     )
-    return await changed_meeting(request, actor, meeting)
+    application = application_of(request, CasesApplication)
+    meeting = application.schedule_three_party_meeting(actor, meeting_id, command, at=now(request))
+    return changed_meeting(request, actor, meeting)
 
 
 @router.post(
@@ -214,7 +201,7 @@ async def schedule_three_party_meeting(
     response_model=MeetingView,
     openapi_extra=PERSONAL_DATA,
 )
-async def plan_care_planning_meeting(
+def plan_care_planning_meeting(
     case_id: UUID,
     body: CarePlanningRequest,
     request: Request,
@@ -222,38 +209,25 @@ async def plan_care_planning_meeting(
     actor: Annotated[Actor, may("meeting.plan_care_planning")],
 ) -> MeetingView:
     """Book a care-planning meeting with its follow-up close to it (K-9)."""
-    meeting = await run_in_threadpool(
-        application(request).plan_care_planning_meeting,
-        case_id,
-        unit=actor.org_id,
-        by=actor.hsa_id,
+    command = PlanCarePlanningMeeting(
         other_units=list(body.units),
-        meeting=Occasion(
-            MeetingKind.CARE_PLANNING,
-            body.meeting.starts_at,
-            body.meeting.ends_at,
-            body.meeting.location,
-        ),
-        follow_up=Occasion(
-            MeetingKind.CARE_PLANNING_FOLLOW_UP,
-            body.follow_up.starts_at,
-            body.follow_up.ends_at,
-            body.follow_up.location,
-        ),
-        at=now(request),
+        meeting=body.meeting.occasion(MeetingKind.CARE_PLANNING),
+        follow_up=body.follow_up.occasion(MeetingKind.CARE_PLANNING_FOLLOW_UP),
     )
+    application = application_of(request, CasesApplication)
+    meeting = application.plan_care_planning_meeting(actor, case_id, command, at=now(request))
     response.headers["Location"] = f"/v1/meetings/{meeting.id}"
-    return await changed_meeting(request, actor, meeting)
+    return changed_meeting(request, actor, meeting)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
-async def get_meeting(
+def get_meeting(
     meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
 ) -> MeetingView:
-    meeting = await run_in_threadpool(application(request).get_meeting, meeting_id)
-    _require_party(actor, meeting)
-    await audit_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
-    return await _view(request, meeting)
+    """The meeting, for the units that meet (K-8, K-9)."""
+    meeting = application_of(request, CasesApplication).read_meeting(actor, meeting_id)
+    log_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
+    return _view(request, meeting)
 
 
 @router.get(
@@ -262,24 +236,21 @@ async def get_meeting(
     responses={200: {"content": {"text/calendar": {}}}},
     openapi_extra=PERSONAL_DATA,
 )
-async def download_invitation(
+def download_invitation(
     meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
 ) -> Response:
     """The meeting's booked occasions as an iCalendar invitation (RFC 5545)."""
-    meeting = await run_in_threadpool(application(request).get_meeting, meeting_id)
-    _require_party(actor, meeting)
-    if not meeting.occasions:
-        raise Problem(409, "Conflict", "the meeting is not booked yet", rule="K-8")
-    await audit_access(
+    application = application_of(request, CasesApplication)
+    meeting = application.export_meeting(actor, meeting_id)
+    log_access(
         request,
         actor,
         meeting.subject_id,
         purpose=f"meeting:{meeting.kind}",
         action=Action.EXPORTED,
     )
-    occasions = await run_in_threadpool(application(request).occasions_of, meeting)
     return Response(
-        invitation(meeting, sent_at=now(request), occasions=occasions),
+        invitation(meeting, sent_at=now(request), occasions=application.occasions_of(meeting)),
         media_type="text/calendar; charset=utf-8; method=REQUEST",
         headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
     )

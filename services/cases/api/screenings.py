@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import (
@@ -23,18 +22,20 @@ from contracts.vocabulary import (
     ScreeningOutcome,
     TargetGroup,
 )
-from services.cases.api.common import D6, application, audit_change, now
-from services.cases.application import RecordScreening
+from services.cases.api.bodies import D6
+from services.cases.application import CasesApplication, RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
+from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_access,
     identify,
+    log_access,
 )
-from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
 from services.runtime.store.privacy import ERASED
 
 router = APIRouter()
@@ -113,7 +114,7 @@ def recorded(screening: Screening) -> RecordedScreening:
     response_model=RecordedScreening,
     openapi_extra=PERSONAL_DATA,
 )
-async def record_screening(
+def record_screening(
     body: ScreeningRequest,
     request: Request,
     response: Response,
@@ -130,29 +131,25 @@ async def record_screening(
         screened_on=body.screened_on,
         follows_up=body.follows_up,
         score=body.score,
-        org_id=actor.org_id,
-        org_type=actor.org_type,
-        role=actor.role,
-        by=actor.hsa_id,
     )
-    screening = await run_in_threadpool(
-        application(request).record_screening, command, at=now(request)
+    application = application_of(request, CasesApplication)
+    screening = application.record_screening(actor, command, at=now(request))
+    log_access(
+        request, actor, screening.subject_id, purpose="screening (D-6)", action=Action.CHANGED
     )
-    await audit_change(request, actor, screening.subject_id, purpose="screening (D-6)")
     response.headers["Location"] = f"/v1/screenings/{screening.id}"
     return recorded(screening)
 
 
 @router.get("/screenings/{screening_id}", response_model=ScreeningView, openapi_extra=PERSONAL_DATA)
-async def get_screening(
+def get_screening(
     screening_id: UUID, request: Request, actor: Annotated[Actor, may("screening.read")]
 ) -> ScreeningView:
     """A screening with its score, for the organisation that recorded it."""
-    app = application(request)
-    screening = await run_in_threadpool(app.get_screening, screening_id)
-    require_party(actor, [screening.org_id], what="this screening", rule="D-6")
-    score = await run_in_threadpool(app.screening_score, screening)
-    await audit_access(request, actor, screening.subject_id, purpose="screening (D-6)")
+    application = application_of(request, CasesApplication)
+    screening = application.read_screening(actor, screening_id)
+    log_access(request, actor, screening.subject_id, purpose="screening (D-6)")
+    score = application.screening_score(screening)
     return ScreeningView(
         **recorded(screening).model_dump(),
         score=ERASED if isinstance(score, str) else score,

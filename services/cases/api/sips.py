@@ -1,7 +1,8 @@
 """Coordinated individual plans, SIP: propose, establish, follow up, revise (K-6, K-7, C-7).
 
 The plan's texts are the individual's plan and stay here; the topic carries
-only ids, units, dates and the version number.
+only ids, units, dates and the version number. A plan is read by its units
+(the application decides, where it loads it).
 """
 
 from __future__ import annotations
@@ -11,27 +12,33 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import SipProposer
-from services.cases.api.common import application, audit_change, now
-from services.cases.application import CasesApplication, EstablishSip, ProposeSip
+from services.cases.api.bodies import Text
+from services.cases.application import (
+    CasesApplication,
+    EstablishSip,
+    ProposeSip,
+    RecordSipFollowUp,
+)
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
+from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    audit_access,
     identify,
+    log_access,
 )
-from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
 
 router = APIRouter()
 
-Text = Annotated[str, Field(max_length=20_000)]
+PURPOSE = "coordinated individual plan"
 
 
 class ResponsibilityBody(RequestModel):
@@ -180,15 +187,15 @@ def sip_view(sip: Sip, app: CasesApplication) -> SipView:
     )
 
 
-async def changed_sip(request: Request, actor: Actor, sip: Sip) -> SipView:
+def changed_sip(request: Request, actor: Actor, sip: Sip) -> SipView:
     """The plan as the write left it, its access record written first: the answer shows
     the individual's plan, texts unsealed, to the writer."""
-    await audit_change(request, actor, sip.subject_id, purpose="coordinated individual plan")
-    return await run_in_threadpool(sip_view, sip, application(request))
+    log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=Action.CHANGED)
+    return sip_view(sip, application_of(request, CasesApplication))
 
 
 @router.post("/sips", status_code=201, response_model=SipCreated, openapi_extra=PERSONAL_DATA)
-async def propose_sip(
+def propose_sip(
     body: ProposalRequest,
     request: Request,
     response: Response,
@@ -201,28 +208,24 @@ async def propose_sip(
         birth_date=subject.birth_date,
         proposed_by=body.proposed_by,
         units=list(body.units),
-        unit=actor.org_id,
-        by=actor.hsa_id,
     )
-    sip = await run_in_threadpool(application(request).propose_sip, command, at=now(request))
-    await audit_change(request, actor, sip.subject_id, purpose="coordinated individual plan")
+    sip = application_of(request, CasesApplication).propose_sip(actor, command, at=now(request))
+    log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=Action.CHANGED)
     response.headers["Location"] = f"/v1/sips/{sip.id}"
     return SipCreated(id=sip.id, subject_id=sip.subject_id)
 
 
 @router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
-async def get_sip(
-    sip_id: UUID, request: Request, actor: Annotated[Actor, may("sip.read")]
-) -> SipView:
-    app = application(request)
-    sip = await run_in_threadpool(app.get_sip, sip_id)
-    require_party(actor, sip.units, what="this plan", rule="K-6")
-    await audit_access(request, actor, sip.subject_id, purpose="coordinated individual plan")
-    return await run_in_threadpool(sip_view, sip, app)
+def get_sip(sip_id: UUID, request: Request, actor: Annotated[Actor, may("sip.read")]) -> SipView:
+    """The plan with its texts, for the units it is made between (K-6)."""
+    application = application_of(request, CasesApplication)
+    sip = application.read_sip(actor, sip_id)
+    log_access(request, actor, sip.subject_id, purpose=PURPOSE)
+    return sip_view(sip, application)
 
 
 @router.post("/sips/{sip_id}/establishment", response_model=SipView, openapi_extra=PERSONAL_DATA)
-async def establish_sip(
+def establish_sip(
     sip_id: UUID,
     body: EstablishmentRequest,
     request: Request,
@@ -236,13 +239,10 @@ async def establish_sip(
         coordinator=body.coordinator,
         follow_up_every_days=body.follow_up_every_days,
         first_follow_up_on=body.first_follow_up_on,
-        unit=actor.org_id,
-        by=actor.hsa_id,
     )
-    sip = await run_in_threadpool(
-        application(request).establish_sip, sip_id, command, at=now(request)
-    )
-    return await changed_sip(request, actor, sip)
+    application = application_of(request, CasesApplication)
+    sip = application.establish_sip(actor, sip_id, command, at=now(request))
+    return changed_sip(request, actor, sip)
 
 
 @router.post(
@@ -251,24 +251,19 @@ async def establish_sip(
     response_model=SipView,
     openapi_extra=PERSONAL_DATA,
 )
-async def record_follow_up(
+def record_follow_up(
     sip_id: UUID,
     body: FollowUpRequest,
     request: Request,
     actor: Annotated[Actor, may("sip.follow_up")],
 ) -> SipView:
     """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
-    sip = await run_in_threadpool(
-        application(request).record_sip_follow_up,
-        sip_id,
-        held_on=body.held_on,
-        outcome=body.outcome,
-        next_follow_up_on=body.next_follow_up_on,
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        at=now(request),
+    command = RecordSipFollowUp(
+        held_on=body.held_on, outcome=body.outcome, next_follow_up_on=body.next_follow_up_on
     )
-    return await changed_sip(request, actor, sip)
+    application = application_of(request, CasesApplication)
+    sip = application.record_sip_follow_up(actor, sip_id, command, at=now(request))
+    return changed_sip(request, actor, sip)
 
 
 @router.post(
@@ -277,19 +272,13 @@ async def record_follow_up(
     response_model=SipView,
     openapi_extra=PERSONAL_DATA,
 )
-async def revise_sip(
+def revise_sip(
     sip_id: UUID,
     body: RevisionRequest,
     request: Request,
     actor: Annotated[Actor, may("sip.revise")],
 ) -> SipView:
     """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
-    sip = await run_in_threadpool(
-        application(request).revise_sip,
-        sip_id,
-        plan=body.plan.to_plan(),
-        unit=actor.org_id,
-        by=actor.hsa_id,
-        at=now(request),
-    )
-    return await changed_sip(request, actor, sip)
+    application = application_of(request, CasesApplication)
+    sip = application.revise_sip(actor, sip_id, plan=body.plan.to_plan(), at=now(request))
+    return changed_sip(request, actor, sip)

@@ -12,15 +12,17 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import TargetGroup
-from services.cases.api.common import D6, application, audit_change, now
+from services.cases.api.bodies import D6
+from services.cases.application import CasesApplication
 from services.cases.domain import Case
 from services.cases.policy import may
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel
+from services.runtime.http.context import application_of, now
+from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
+from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -54,21 +56,18 @@ def target_groups_view(case: Case) -> TargetGroupsView:
     response_model=TargetGroupsView,
     openapi_extra=PERSONAL_DATA,
 )
-async def set_target_groups(
+def set_target_groups(
     case_id: UUID,
     body: TargetGroupsRequest,
     request: Request,
     actor: Annotated[Actor, may("case.set_target_groups")],
 ) -> TargetGroupsView:
     """Set the case's target groups (D-6); the same set again changes nothing."""
-    case = await run_in_threadpool(
-        application(request).set_target_groups,
-        case_id,
-        unit=actor.org_id,
-        role=actor.role,
-        by=actor.hsa_id,
-        groups=list(body.target_groups),
-        at=now(request),
+    application = application_of(request, CasesApplication)
+    case = application.set_target_groups(
+        actor, case_id, groups=list(body.target_groups), at=now(request)
     )
-    await audit_change(request, actor, case.subject_id, purpose="target groups (D-6)")
+    log_access(
+        request, actor, case.subject_id, purpose="target groups (D-6)", action=Action.CHANGED
+    )
     return target_groups_view(case)

@@ -1,0 +1,18 @@
+"""What cases' request bodies share: free text, the kommunkod, and the D-6 field marker."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from contracts import MUNICIPALITY_CODE_PATTERN
+
+Text = Annotated[str, Field(max_length=20_000)]
+"""Free text about the individual: sealed in cases' store, never on a topic."""
+
+MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+
+D6: dict[str, Any] = {"x-rule": "D-6"}
+"""``json_schema_extra`` of a body field a D-6 rule asks for: missing or malformed, it is
+a problem naming D-6 (services.runtime.http.problems)."""

@@ -1,0 +1,56 @@
+"""Cases use cases, one method each, and the policies that react to upstream events.
+
+One mixin per concept, each on the shared base (the store, loading, the consent
+view, sealing: `base`): the case with its decisions, target groups, age
+transitions, lists and deadlines (`cases`), handovers (`handovers`), plans
+(`sips`), meetings (`meetings`), screenings (`screenings`), child-welfare
+reports (`child_welfare`), and consent and erasure from upstream (`upstream`).
+`CasesApplication` is all of them on one store. Every use case takes the acting
+member of staff first: the record names them and their unit from it, and whether
+their unit may see or change *this* object is decided where the use case loads it.
+"""
+
+from services.cases.application.base import DEVELOPMENT_ONLY_MASTER_KEY
+from services.cases.application.cases import (
+    AnnounceAgeTransition,
+    Cases,
+    RecordDecision,
+    Registered,
+    RegisterReport,
+)
+from services.cases.application.child_welfare import ChildWelfare, RecordChildWelfareReport
+from services.cases.application.handovers import Handovers, RequestHandover
+from services.cases.application.meetings import (
+    Meetings,
+    PlanCarePlanningMeeting,
+    ScheduleThreePartyMeeting,
+)
+from services.cases.application.screenings import RecordScreening, Screenings
+from services.cases.application.sips import EstablishSip, ProposeSip, RecordSipFollowUp, Sips
+from services.cases.application.upstream import Upstream
+from services.cases.domain import UnknownCase
+
+
+class CasesApplication(Cases, Handovers, Sips, Meetings, Screenings, ChildWelfare, Upstream):
+    """Cases at the municipality's units, and what cases knows of consent."""
+
+    name = "cases"
+
+
+__all__ = [
+    "DEVELOPMENT_ONLY_MASTER_KEY",
+    "AnnounceAgeTransition",
+    "CasesApplication",
+    "EstablishSip",
+    "PlanCarePlanningMeeting",
+    "ProposeSip",
+    "RecordChildWelfareReport",
+    "RecordDecision",
+    "RecordScreening",
+    "RecordSipFollowUp",
+    "RegisterReport",
+    "Registered",
+    "RequestHandover",
+    "ScheduleThreePartyMeeting",
+    "UnknownCase",
+]

@@ -1,0 +1,189 @@
+"""What every cases use case stands on: the store, loading, the consent view, and sealing.
+
+What is written about an individual (a handover's texts, the SIP's plan and
+follow-ups, a screening's score, where a meeting about them is held) is sealed to
+them before it enters an event and unsealed on read (services.runtime.store.privacy);
+`SubjectErased` from consent destroys their key here.
+
+The loaders here do not authorise: only the use cases call them, and each decides,
+on the object it loaded, whether the actor's unit may see or change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.projection import EventSourcedProjection
+
+from contracts import Purpose
+from services.cases.domain import (
+    Case,
+    HandoverContent,
+    KnownConsent,
+    Meeting,
+    MeetingNotFound,
+    Occasion,
+    Screening,
+    ScreeningNotFound,
+    Sip,
+    SipNotFound,
+    SipPlan,
+    SubjectCases,
+    SubjectConsents,
+    UnitDirectory,
+    UnknownCase,
+    consent_record_id,
+    subject_cases_id,
+    target_group_set,
+)
+from services.cases.views import CaseProjection, CaseViews, case_views
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.privacy import Sealer, SubjectKeys
+from services.runtime.store.read_models import Follower
+
+DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
+"""For tests that build the application directly; the service passes the configured key."""
+
+
+class CasesBase(OutboxApplication, EventSourcedProjection[UUID]):
+    """The store and what the use cases of every concept share; each concept is a mixin of
+    this (cases, handovers, plans, meetings, screenings, child-welfare reports, upstream)
+    and CasesApplication all of them."""
+
+    def __init__(
+        self,
+        *,
+        units: UnitDirectory,
+        acknowledgement_working_days: int = 3,
+        master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
+        self.units = units
+        self.acknowledgement_working_days = acknowledgement_working_days
+        self.views: CaseViews = case_views(self)
+        self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
+
+    # --- loading: unauthorised, so only the use cases that authorise call these -------
+
+    def _case(self, case_id: UUID) -> Case:
+        case = self.find(case_id, Case)
+        if case is None:
+            raise UnknownCase(f"no case {case_id}")
+        return case
+
+    def _sip(self, sip_id: UUID) -> Sip:
+        sip = self.find(sip_id, Sip)
+        if sip is None:
+            raise SipNotFound(f"no SIP {sip_id}")
+        return sip
+
+    def _meeting(self, meeting_id: UUID) -> Meeting:
+        meeting = self.find(meeting_id, Meeting)
+        if meeting is None:
+            raise MeetingNotFound(f"no meeting {meeting_id}")
+        return meeting
+
+    def _screening(self, screening_id: UUID) -> Screening:
+        screening = self.find(screening_id, Screening)
+        if screening is None:
+            raise ScreeningNotFound(f"no screening {screening_id}")
+        return screening
+
+    def _cases_of(self, subject_id: str) -> list[Case]:
+        """Every case of the individual here, whichever unit holds it."""
+        index = self.find(subject_cases_id(subject_id), SubjectCases)
+        if index is None:
+            return []
+        return [self._case(case_id) for case_id in index.cases]
+
+    def target_groups_of(self, subject_id: str) -> list[str]:
+        """The union of the target groups of the individual's open cases here (D-6)."""
+        groups = [
+            group
+            for case in self._cases_of(subject_id)
+            if case.is_open
+            for group in case.target_groups
+        ]
+        return target_group_set(groups)
+
+    def _subject_cases(self, subject_id: str) -> SubjectCases:
+        return self.find(subject_cases_id(subject_id), SubjectCases) or SubjectCases(
+            subject_id=subject_id
+        )
+
+    def _others_concerned(self, case: Case) -> list[str]:
+        """K-3: the units with another open case for the individual, and the other side
+        of a handover in progress."""
+        index = self._subject_cases(case.subject_id)
+        units = index.open_units(except_case=case.id)
+        handover = case.open_handover
+        if handover is not None:
+            units += [handover.from_unit, handover.to_unit]
+        return list(dict.fromkeys(units))
+
+    # --- what cases knows of consent (C-7, C-8) ------------------------------------------
+
+    def consents_of(self, subject_id: str) -> SubjectConsents | None:
+        """The consent view of one individual as learnt from the consent topic, whole
+        (unauthorised: for the rules and policies here, and for tests)."""
+        return self.find(consent_record_id(subject_id), SubjectConsents)
+
+    def _consent_for(
+        self, purpose: Purpose, subject_id: str, units: list[str], at: datetime
+    ) -> KnownConsent | None:
+        """The individual's consent for `purpose` that covers every one of `units` on the
+        Swedish day of `at`, if cases knows of one."""
+        consents = self.consents_of(subject_id)
+        if consents is None:
+            return None
+        return consents.consent_for(purpose.value, units, stockholm_date(at))
+
+    # --- personal data ------------------------------------------------------------------
+
+    def _sealed(self, subject_id: str, text: str) -> str:
+        """Free text about the individual, sealed to them. Blank text is no one's data and
+        stays blank, so the domain's own check for a missing part still holds."""
+        text = text.strip()
+        return self.sealer.seal(subject_id, text) if text else text
+
+    def _sealed_occasion(self, subject_id: str, occasion: Occasion) -> Occasion:
+        """Where a meeting about the individual is held is free text, sealed like the rest."""
+        return replace(occasion, location=self._sealed(subject_id, occasion.location))
+
+    def _sealed_content(self, subject_id: str, content: HandoverContent) -> HandoverContent:
+        texts = {
+            f.name: self._sealed(subject_id, value)
+            for f in fields(content)
+            if isinstance(value := getattr(content, f.name), str)
+        }
+        return replace(content, **texts)
+
+    def _sealed_plan(self, subject_id: str, plan: SipPlan) -> SipPlan:
+        """The plan's texts sealed; unit ids and who follows up stay as they are."""
+        texts = {part: self._sealed(subject_id, getattr(plan, part)) for part in plan.TEXTS}
+        responsibilities = tuple(
+            replace(r, interventions=self._sealed(subject_id, r.interventions))
+            for r in plan.responsibilities
+        )
+        return replace(plan, responsibilities=responsibilities, **texts)
+
+    def unseal(self, subject_id: str, sealed: Any) -> Any:
+        """Personal data as stored (a text, or the texts inside a record), readable until
+        the subject is erased; plain text from before sealing passes through."""
+        if isinstance(sealed, str):
+            return self.sealer.unseal(subject_id, sealed)
+        if isinstance(sealed, dict):
+            return {key: self.unseal(subject_id, value) for key, value in sealed.items()}
+        if isinstance(sealed, list | tuple):
+            return [self.unseal(subject_id, value) for value in sealed]
+        return sealed
+
+    def erase_subject(self, subject_id: str, at: datetime) -> None:
+        """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
+        self.sealer.erase(subject_id, at)

@@ -1,0 +1,269 @@
+"""The case's use cases: reports and routing (K-1, K-2), decisions and closing (K-3), target
+groups (D-6), age transitions (K-4), the units' lists, and the deadlines the schedule raises.
+
+Each takes the acting member of staff: the record names them and their unit,
+and whether their unit may see or change *this* case is decided where it is
+loaded (services.cases.domain.parties for reads; the case itself for changes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from contracts.cases import CaseDecision, ClosingReason
+from contracts.vocabulary import TargetGroup
+from services.cases.application.base import CasesBase
+from services.cases.domain import (
+    Case,
+    Meeting,
+    MeetingNotFound,
+    Need,
+    ReportInvalid,
+    Routing,
+    Sip,
+    route,
+)
+from services.cases.domain.parties import (
+    involved,
+    require_involved,
+    require_own_unit,
+    require_same_municipality,
+)
+from services.cases.views import UnitNotice, UpcomingTransition
+from services.runtime.kernel.actor import Actor
+
+
+@dataclass(frozen=True)
+class RegisterReport:
+    """A report (anmälan) or application (ansökan) about an individual (K-1, K-2)."""
+
+    subject_id: str
+    birth_date: date
+    municipality_code: str
+    received_at: datetime
+    needs: list[Need]
+    previously_known_child_case: bool = False
+    """A child & youth case known from before the platform's records began."""
+    placed_by_family_care: bool = False
+
+
+@dataclass(frozen=True)
+class Registered:
+    routing: Routing
+    cases: list[Case]
+    """The routed case first, then the parallel investigation if any."""
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    """A unit's decision in the case (K-3) with the child perspective (D-6)."""
+
+    decision: CaseDecision
+    affects_planning: bool
+    child_perspective_considered: bool
+    children_in_household: bool | None
+    meeting_id: UUID | None = None
+    """The meeting it was taken at; never a care-planning meeting (K-9)."""
+
+
+@dataclass(frozen=True)
+class AnnounceAgeTransition:
+    """K-4: the case announced to the unit that takes over at the birthday."""
+
+    to_unit: str
+    continued_support_needed: bool
+
+
+class Cases(CasesBase):
+    """Cases at the municipality's units: opened, decided, closed, handed on at an age."""
+
+    # --- K-1, K-2: a new report or application -----------------------------------------
+
+    def register_report(self, actor: Actor, command: RegisterReport, *, at: datetime) -> Registered:
+        """Route the report (K-1, K-2) and open the case, and a parallel one when the
+        needs span both departments (K-1). Who may register is the policy's (social
+        services); the case is opened at the unit the routing names, not the actor's."""
+        if command.received_at > at:
+            raise ReportInvalid("a report cannot arrive in the future", field="body.received_at")
+        if not command.needs:
+            raise ReportInvalid("name at least one need", field="body.needs")
+        index = self._subject_cases(command.subject_id)
+        routing = route(
+            birth_date=command.birth_date,
+            received_at=command.received_at,
+            needs=command.needs,
+            known_child_case=command.previously_known_child_case or index.known_child_case,
+        )
+        field = "body.municipality_code"
+        unit = self.units.unit_of(command.municipality_code, routing.unit_kind, field=field)
+        parallel_unit = (
+            self.units.unit_of(command.municipality_code, routing.parallel, field=field)
+            if routing.parallel is not None
+            else None
+        )
+        opening = partial(
+            Case.open,
+            subject_id=command.subject_id,
+            routing=routing,
+            received_at=command.received_at,
+            opened_at=at,
+            opened_by=actor.hsa_id,
+            birth_date=command.birth_date,
+            placed_by_family_care=command.placed_by_family_care,
+        )
+        cases = [opening(unit=unit)]
+        if parallel_unit is not None:
+            cases.append(opening(unit=parallel_unit, parallel_to=cases[0].id))
+        for case in cases:
+            index.note(
+                case_id=case.id,
+                unit=case.unit,
+                unit_kind=case.unit_kind,
+                child_and_youth=case.child_and_youth,
+            )
+        self.save(*cases, index)
+        return Registered(routing, cases)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read_case(self, actor: Actor, case_id: UUID) -> Case:
+        """The case, for the units that hold it or took part in a handover (K-3)."""
+        case = self._case(case_id)
+        require_involved(actor, case)
+        return case
+
+    def cases_of(self, actor: Actor, subject_id: str) -> list[Case]:
+        """The individual's cases that the actor's unit takes part in (K-3); none of the
+        others, not even that they exist."""
+        return [case for case in self._cases_of(subject_id) if involved(actor, case)]
+
+    # --- K-3: decisions and closing ------------------------------------------------------
+
+    def record_decision(
+        self, actor: Actor, case_id: UUID, command: RecordDecision, *, at: datetime
+    ) -> Case:
+        """K-3 with the child perspective (D-6), by the unit holding or receiving the case
+        (the case checks); a decision said to come from a care-planning meeting is
+        refused (K-9)."""
+        case = self._case(case_id)
+        if command.meeting_id is not None:
+            meeting = self.find(command.meeting_id, Meeting)
+            if meeting is None or meeting.case_id != case.id:
+                raise MeetingNotFound(f"case {case.id} has no meeting {command.meeting_id}")
+            meeting.refuse_decisions()
+        case.record_decision(
+            unit=actor.org_id,
+            decision=command.decision,
+            affects_planning=command.affects_planning,
+            child_perspective_considered=command.child_perspective_considered,
+            children_in_household=command.children_in_household,
+            at=at,
+            by=actor.hsa_id,
+            notified_units=self._others_concerned(case),
+        )
+        self.save(case)
+        return case
+
+    def close_case(
+        self, actor: Actor, case_id: UUID, *, reason: ClosingReason, at: datetime
+    ) -> Case:
+        """K-3: by the responsible unit (the case checks); the units with open cases for
+        the individual are told."""
+        case = self._case(case_id)
+        case.close(
+            unit=actor.org_id,
+            reason=reason,
+            at=at,
+            by=actor.hsa_id,
+            notified_units=self._others_concerned(case),
+        )
+        index = self._subject_cases(case.subject_id)
+        index.end(case_id=case.id)
+        self.save(case, index)
+        return case
+
+    # --- D-6: target groups --------------------------------------------------------------
+
+    def set_target_groups(
+        self, actor: Actor, case_id: UUID, *, groups: list[TargetGroup], at: datetime
+    ) -> Case:
+        """D-6: the case's whole set of target groups, by the holding unit's caseworkers
+        (the case checks); the same set again stores nothing."""
+        case = self._case(case_id)
+        if case.set_target_groups(
+            unit=actor.org_id, role=actor.role, groups=groups, at=at, by=actor.hsa_id
+        ):
+            self.save(case)
+        return case
+
+    # --- K-4: age transitions ------------------------------------------------------------
+
+    def record_family_care_placement(self, actor: Actor, case_id: UUID, *, at: datetime) -> Case:
+        """K-4: by the responsible unit (the case checks)."""
+        case = self._case(case_id)
+        case.record_family_care_placement(unit=actor.org_id, at=at, by=actor.hsa_id)
+        self.save(case)
+        return case
+
+    def announce_age_transition(
+        self, actor: Actor, case_id: UUID, command: AnnounceAgeTransition, *, at: datetime
+    ) -> Case:
+        """K-4: by the responsible unit (the case checks), to a unit the directory knows."""
+        case = self._case(case_id)
+        case.announce_age_transition(
+            unit=actor.org_id,
+            to_unit=self.units.require(command.to_unit, field="body.to_unit", rule="K-4"),
+            continued_support_needed=command.continued_support_needed,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(case)
+        return case
+
+    def upcoming_transitions(
+        self, actor: Actor, unit: str, until: date
+    ) -> list[UpcomingTransition]:
+        """K-4, E-7: the unit's open child & youth cases that transition by `until`, for
+        the units of the same municipality."""
+        listed = self.units.require(unit, field="path.unit", rule="K-4")
+        require_same_municipality(self.units, actor, listed)
+        self._follower.catch_up()
+        return self.views.upcoming_transitions(unit, until)
+
+    # --- K-3: notices --------------------------------------------------------------------
+
+    def notices(self, actor: Actor, unit: str, since: datetime) -> list[UnitNotice]:
+        """K-3: decisions and closings at other units that concern this unit's individuals,
+        for the unit itself."""
+        require_own_unit(actor, unit)
+        self._follower.catch_up()
+        return self.views.notices(unit, since)
+
+    # --- deadlines (K-4, K-5, K-7) -------------------------------------------------------
+
+    def raise_due(self, now: datetime) -> int:
+        """Raise every age-transition reminder, overdue announcement, overdue
+        acknowledgement and overdue SIP follow-up whose time has come; returns
+        how many were raised.
+
+        Run on a schedule with the service's clock: each becomes an event on
+        the topic, so a missed deadline is visible to the other services (D-7).
+        Only the cases and plans the deadline view names are loaded.
+        """
+        self._follower.catch_up()
+        due = self.views.due(now)
+        raised = 0
+        for aggregate_id in due:
+            aggregate = self.find(aggregate_id, Aggregate)
+            if isinstance(aggregate, Case | Sip) and (kinds := aggregate.raise_due(now)):
+                self.save(aggregate)
+                raised += len(kinds)
+        self._follower.catch_up()
+        for aggregate_id in due:
+            self.views.retire_due(aggregate_id, now)
+        return raised

@@ -1,0 +1,137 @@
+"""Meetings about one individual's case: three-party (K-8) and care planning (K-9).
+
+The unit holding the case asks for or books a meeting; the meeting checks each
+later step against the actor's unit (and, for the assignment, their role).
+Reading a meeting, or sending it as an invitation, is for the units that meet,
+decided here where it is loaded. Where a meeting is held is sealed to the
+individual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from services.cases.application.base import CasesBase
+from services.cases.domain import Meeting, Occasion
+from services.cases.domain.parties import require_meeting_party
+from services.runtime.kernel.actor import Actor
+
+
+@dataclass(frozen=True)
+class ScheduleThreePartyMeeting:
+    """K-8: the three-party meeting's time and place, after the pre-meeting."""
+
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+
+
+@dataclass(frozen=True)
+class PlanCarePlanningMeeting:
+    """K-9: the meeting with the other units, and its follow-up close to it."""
+
+    other_units: list[str]
+    meeting: Occasion
+    follow_up: Occasion
+
+
+class Meetings(CasesBase):
+    """Three-party and care-planning meetings; read and exported by the units that meet."""
+
+    def request_three_party_meeting(
+        self, actor: Actor, case_id: UUID, *, to_unit: str, at: datetime
+    ) -> Meeting:
+        """K-8: the unit holding the case (the meeting checks) asks `to_unit`."""
+        case = self._case(case_id)
+        meeting = Meeting.request_three_party(
+            subject_id=case.subject_id,
+            case_id=case.id,
+            case_unit=case.unit,
+            unit=actor.org_id,
+            to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(meeting)
+        return meeting
+
+    def assign_meeting_caseworker(
+        self, actor: Actor, meeting_id: UUID, *, caseworker: str, at: datetime
+    ) -> Meeting:
+        """K-8: the asked unit's deputy unit manager (the meeting checks)."""
+        meeting = self._meeting(meeting_id)
+        meeting.assign_caseworker(
+            unit=actor.org_id, role=actor.role, caseworker=caseworker, at=at, by=actor.hsa_id
+        )
+        self.save(meeting)
+        return meeting
+
+    def record_pre_meeting(
+        self, actor: Actor, meeting_id: UUID, *, held_at: datetime, at: datetime
+    ) -> Meeting:
+        """K-8: by one of the meeting's units (the meeting checks)."""
+        meeting = self._meeting(meeting_id)
+        meeting.record_pre_meeting(unit=actor.org_id, held_at=held_at, at=at, by=actor.hsa_id)
+        self.save(meeting)
+        return meeting
+
+    def schedule_three_party_meeting(
+        self,
+        actor: Actor,
+        meeting_id: UUID,
+        command: ScheduleThreePartyMeeting,
+        *,
+        at: datetime,
+    ) -> Meeting:
+        """K-8: by one of the meeting's units, after the pre-meeting (the meeting checks)."""
+        meeting = self._meeting(meeting_id)
+        meeting.schedule_three_party(
+            unit=actor.org_id,
+            starts_at=command.starts_at,
+            ends_at=command.ends_at,
+            location=self._sealed(meeting.subject_id, command.location),
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(meeting)
+        return meeting
+
+    def plan_care_planning_meeting(
+        self, actor: Actor, case_id: UUID, command: PlanCarePlanningMeeting, *, at: datetime
+    ) -> Meeting:
+        """K-9: booked by the unit holding the case (the meeting checks)."""
+        case = self._case(case_id)
+        planned = Meeting.plan_care_planning(
+            subject_id=case.subject_id,
+            case_id=case.id,
+            case_unit=case.unit,
+            unit=actor.org_id,
+            other_units=command.other_units,
+            meeting=self._sealed_occasion(case.subject_id, command.meeting),
+            follow_up=self._sealed_occasion(case.subject_id, command.follow_up),
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(planned)
+        return planned
+
+    def read_meeting(self, actor: Actor, meeting_id: UUID) -> Meeting:
+        """The meeting, for the units that meet (K-8, K-9)."""
+        meeting = self._meeting(meeting_id)
+        require_meeting_party(actor, meeting)
+        return meeting
+
+    def export_meeting(self, actor: Actor, meeting_id: UUID) -> Meeting:
+        """The meeting to send as an invitation: for the units that meet, once booked."""
+        meeting = self.read_meeting(actor, meeting_id)
+        meeting.require_booked()
+        return meeting
+
+    def occasions_of(self, meeting: Meeting) -> list[Occasion]:
+        """The meeting's booked occasions with their places in clear (or "[erased]")."""
+        return [
+            replace(o, location=self.sealer.unseal(meeting.subject_id, o.location) or "")
+            for o in meeting.occasions
+        ]

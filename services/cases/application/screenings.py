@@ -1,0 +1,77 @@
+"""Screenings for alcohol and drug use (D-6 prevention): recorded by the organisations that
+screen, read back (with the score, if kept) by the one that recorded it.
+
+The score is sealed to the individual before it is stored; the topic gets the
+fact of the screening and never the score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+from uuid import UUID
+
+from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
+from services.cases.application.base import CasesBase
+from services.cases.domain import Screening
+from services.cases.domain.parties import require_recorder
+from services.runtime.kernel.actor import Actor
+
+
+@dataclass(frozen=True)
+class RecordScreening:
+    """An AUDIT or DUDIT screening offered at a new visit or its follow-up (D-6)."""
+
+    subject_id: str
+    instrument: ScreeningInstrument
+    occasion: ScreeningOccasion
+    outcome: ScreeningOutcome
+    screened_on: date
+    follows_up: UUID | None
+    score: int | None
+
+
+class Screenings(CasesBase):
+    """AUDIT and DUDIT screenings."""
+
+    def record_screening(
+        self, actor: Actor, command: RecordScreening, *, at: datetime
+    ) -> Screening:
+        """D-6 prevention: the fact of a screening, recorded by the actor's organisation
+        (the screening checks its type and the actor's role); its score, if kept, sealed
+        to the individual before it is stored."""
+        subject_id = command.subject_id
+        screening = Screening.record(
+            subject_id=subject_id,
+            instrument=command.instrument,
+            occasion=command.occasion,
+            outcome=command.outcome,
+            screened_on=command.screened_on,
+            follows_up=command.follows_up,
+            followed=self.find(command.follows_up, Screening) if command.follows_up else None,
+            score=command.score,
+            seal=partial(self.sealer.seal, subject_id),
+            org_id=actor.org_id,
+            org_type=actor.org_type,
+            role=actor.role,
+            target_groups=self.target_groups_of(subject_id),
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(screening)
+        return screening
+
+    def read_screening(self, actor: Actor, screening_id: UUID) -> Screening:
+        """The screening, for the organisation unit that recorded it (D-6)."""
+        screening = self._screening(screening_id)
+        require_recorder(actor, screening)
+        return screening
+
+    def screening_score(self, screening: Screening) -> int | str | None:
+        """The score as recorded, `[erased]` once the individual is erased, None if none
+        was kept."""
+        if screening.score is None:
+            return None
+        score = self.sealer.unseal(screening.subject_id, screening.score)
+        return int(score) if score is not None and score.isdigit() else score

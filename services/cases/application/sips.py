@@ -1,0 +1,126 @@
+"""Coordinated individual plans, SIP: propose, establish, follow up, revise (K-6, K-7), on
+the individual's consent when an adult (C-7).
+
+A plan is worked on and read by the units it is made between: the plan checks
+each step against the actor's unit, and reading is decided here where it is
+loaded. The plan's texts are sealed to the individual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from contracts import Purpose
+from contracts.cases import SipProposer
+from services.cases.application.base import CasesBase
+from services.cases.domain import ADULT_AGE, Participants, Sip, SipPlan, birthday
+from services.cases.domain.parties import require_plan_party
+from services.runtime.kernel.actor import Actor
+
+
+@dataclass(frozen=True)
+class ProposeSip:
+    """A proposal for a coordinated individual plan (K-6), recorded by the actor's unit."""
+
+    subject_id: str
+    birth_date: date
+    proposed_by: SipProposer
+    units: list[str]
+
+
+@dataclass(frozen=True)
+class EstablishSip:
+    """The plan's first version (K-6) and its follow-up rhythm (K-7)."""
+
+    plan: SipPlan
+    participants: Participants
+    complex_case: bool
+    coordinator: str | None
+    follow_up_every_days: int
+    first_follow_up_on: date
+
+
+@dataclass(frozen=True)
+class RecordSipFollowUp:
+    """A held follow-up (K-7); the next one at the plan's frequency unless given."""
+
+    held_on: date
+    outcome: str
+    next_follow_up_on: date | None = None
+
+
+class Sips(CasesBase):
+    """The plan's life: proposed, established, followed up, revised; read by its units."""
+
+    def propose_sip(self, actor: Actor, command: ProposeSip, *, at: datetime) -> Sip:
+        sip = Sip.propose(
+            subject_id=command.subject_id,
+            proposed_by=command.proposed_by,
+            units=command.units,
+            proposer_unit=actor.org_id,
+            adult_from=birthday(command.birth_date, ADULT_AGE),
+            consent_id=self._sip_consent(command.subject_id, command.units, at),
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(sip)
+        return sip
+
+    def read_sip(self, actor: Actor, sip_id: UUID) -> Sip:
+        """The plan, for the units it is made between (K-6)."""
+        sip = self._sip(sip_id)
+        require_plan_party(actor, sip)
+        return sip
+
+    def establish_sip(
+        self, actor: Actor, sip_id: UUID, command: EstablishSip, *, at: datetime
+    ) -> Sip:
+        sip = self._sip(sip_id)
+        sip.establish(
+            plan=self._sealed_plan(sip.subject_id, command.plan),
+            participants=command.participants,
+            complex_case=command.complex_case,
+            coordinator=command.coordinator,
+            follow_up_every_days=command.follow_up_every_days,
+            first_follow_up_on=command.first_follow_up_on,
+            consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+            unit=actor.org_id,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(sip)
+        return sip
+
+    def record_sip_follow_up(
+        self, actor: Actor, sip_id: UUID, command: RecordSipFollowUp, *, at: datetime
+    ) -> Sip:
+        sip = self._sip(sip_id)
+        sip.record_follow_up(
+            held_on=command.held_on,
+            outcome=self._sealed(sip.subject_id, command.outcome),
+            next_follow_up_on=command.next_follow_up_on,
+            unit=actor.org_id,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(sip)
+        return sip
+
+    def revise_sip(self, actor: Actor, sip_id: UUID, *, plan: SipPlan, at: datetime) -> Sip:
+        sip = self._sip(sip_id)
+        sip.revise(
+            plan=self._sealed_plan(sip.subject_id, plan),
+            consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+            unit=actor.org_id,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(sip)
+        return sip
+
+    def _sip_consent(self, subject_id: str, units: list[str], at: datetime) -> UUID | None:
+        """C-7: the consent to `sip` that covers every unit of the plan, if any."""
+        known = self._consent_for(Purpose.SIP, subject_id, units, at)
+        return known.consent_id if known is not None else None
