@@ -14,25 +14,35 @@ from eventsourcing.persistence import Tracking
 
 from contracts import ConsentForm, ConsentGiven, ConsentWithdrawn, OrgType, Purpose, Role
 from contracts.cases import CaseDecision, ClosingReason, SipProposer, UnitKind
+from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
 from services.cases.application import (
     AnnounceAgeTransition,
     CasesApplication,
     EstablishSip,
     ProposeSip,
+    RecordChildWelfareReport,
     RecordDecision,
+    RecordScreening,
     RecordSipFollowUp,
     RegisterReport,
     RequestHandover,
     UnknownCase,
 )
 from services.cases.domain import (
+    AnotherMunicipality,
     Case,
+    HandoverConsentLapsed,
     HandoverContent,
     HandoverWithoutConsent,
+    MeetingNotBooked,
     Need,
+    NotInMeeting,
+    NotInSip,
+    NotInvolved,
     Participants,
     ReportInvalid,
     Responsibility,
+    ScreeningNotAllowed,
     SipPlan,
     SipWithoutConsent,
     Unit,
@@ -41,7 +51,8 @@ from services.cases.domain import (
     subject_cases_id,
 )
 from services.cases.translate import to_integration_event
-from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.actor import Actor, NotAParty
+from services.runtime.kernel.rules import RuleViolation
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import PG_URL
@@ -459,3 +470,169 @@ def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
         at=AT + timedelta(1),
     )
     assert published(application)[-2:] == ["CaseDecisionRecorded", "CaseDecisionNotified"]
+
+
+# --- the application authorises where it loads (issue #20) -------------------------------------
+
+
+def test_k3_staff_read_only_what_their_unit_takes_part_in(
+    application: CasesApplication,
+) -> None:
+    """Whether the caller's unit may see or change *this* case, handover, plan, meeting or
+    screening is decided where the use case loads it, not by a route that loaded it
+    first: called directly, the application refuses an outsider, and stores nothing."""
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    learn_consent(application, ADULT, [IOF, AOF])
+    learn_consent(application, ADULT, [AOF, REGION], Purpose.SIP)
+    handover = application.request_handover(
+        AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
+    )
+    sip = application.propose_sip(
+        AT_AOF,
+        ProposeSip(ADULT, date(1990, 1, 1), SipProposer.REGION, [AOF, REGION]),
+        at=AT,
+    )
+    meeting = application.request_three_party_meeting(AT_IOF, case.id, to_unit=AOF, at=AT)
+    screening = application.record_screening(
+        AT_REGION,
+        RecordScreening(
+            ADULT,
+            ScreeningInstrument.AUDIT,
+            ScreeningOccasion.NEW_VISIT,
+            ScreeningOutcome.DONE,
+            AT.date(),
+            None,
+            12,
+        ),
+        at=AT,
+    )
+    head = application.recorder.max_notification_id()
+
+    outsider = Actor(
+        "SE2120000009-S901", "SE2120000009-IOF9", OrgType.SOCIAL_SERVICES, Role.CASEWORKER
+    )
+    decision = RecordDecision(CaseDecision.INVESTIGATION_OPENED, True, True, False)
+    refusals: list[tuple[type[Exception], str, Any]] = [
+        (NotAParty, "K-3", lambda: application.read_case(outsider, case.id)),
+        (
+            NotInvolved,
+            "K-3",
+            lambda: application.record_decision(outsider, case.id, decision, at=AT),
+        ),
+        (
+            NotInvolved,
+            "K-3",
+            lambda: application.close_case(
+                outsider, case.id, reason=ClosingReason.MOVED_AWAY, at=AT
+            ),
+        ),
+        (
+            NotInvolved,
+            "D-6",
+            lambda: application.set_target_groups(outsider, case.id, groups=[], at=AT),
+        ),
+        (NotAParty, "K-3", lambda: application.notices(outsider, IOF, AT)),
+        (
+            AnotherMunicipality,
+            "K-4",
+            lambda: application.upcoming_transitions(outsider, IOF, date(2027, 1, 1)),
+        ),
+        (
+            NotAParty,
+            "K-5",
+            lambda: application.read_handover(outsider, case.id, handover.id, at=AT),
+        ),
+        (
+            NotInvolved,
+            "K-5",
+            lambda: application.acknowledge_handover(
+                outsider, case.id, handover.id, receiving_caseworker=RECEIVER, at=AT
+            ),
+        ),
+        (
+            NotInvolved,
+            "K-5",
+            lambda: application.transfer_responsibility(outsider, case.id, handover.id, at=AT),
+        ),
+        (NotAParty, "K-6", lambda: application.read_sip(outsider, sip.id)),
+        (
+            NotInSip,
+            "K-6",
+            lambda: application.revise_sip(outsider, sip.id, plan=PLAN, at=AT),
+        ),
+        (NotAParty, "K-8", lambda: application.read_meeting(outsider, meeting.id)),
+        (NotAParty, "K-8", lambda: application.export_meeting(outsider, meeting.id)),
+        (
+            NotInMeeting,
+            "K-8",
+            lambda: application.record_pre_meeting(outsider, meeting.id, held_at=AT, at=AT),
+        ),
+        (
+            NotInMeeting,
+            "K-8",
+            lambda: application.request_three_party_meeting(outsider, case.id, to_unit=AOF, at=AT),
+        ),
+        (NotAParty, "D-6", lambda: application.read_screening(AT_IOF, screening.id)),
+        (
+            ScreeningNotAllowed,
+            "D-6",
+            lambda: application.record_screening(
+                at_unit("SE2321000016-POL1", org_type=OrgType.POLICE),
+                RecordScreening(
+                    ADULT,
+                    ScreeningInstrument.AUDIT,
+                    ScreeningOccasion.NEW_VISIT,
+                    ScreeningOutcome.DECLINED,
+                    AT.date(),
+                    None,
+                    None,
+                ),
+                at=AT,
+            ),
+        ),
+    ]
+    for refused, rule, attempt in refusals:
+        with pytest.raises(refused) as raised:
+            attempt()
+        assert isinstance(raised.value, RuleViolation)
+        assert raised.value.rule == rule, raised.value
+    assert application.cases_of(outsider, ADULT) == []
+    assert application.consents_known_to(outsider, ADULT) == []
+    assert application.recorder.max_notification_id() == head
+
+    # The parties themselves are let in.
+    assert application.read_case(AT_AOF, case.id).id == case.id  # receiving the handover
+    assert application.read_handover(AT_AOF, case.id, handover.id, at=AT)[1].id == handover.id
+    assert application.read_sip(AT_REGION, sip.id).id == sip.id
+    assert application.read_meeting(AT_AOF, meeting.id).id == meeting.id
+    with pytest.raises(MeetingNotBooked):  # a party, but nothing to invite to yet
+        application.export_meeting(AT_AOF, meeting.id)
+    assert application.read_screening(AT_REGION, screening.id).id == screening.id
+    # A child-welfare report is never read back: its reporter is the actor, never the body.
+    school = at_unit("SE2321000016-SKO1", org_type=OrgType.SCHOOL)
+    report = application.record_child_welfare_report(
+        school, RecordChildWelfareReport(None, None, "0180"), at=AT
+    )
+    assert (report.reporter_unit, report.reporter_org_type) == (school.org_id, "school")
+
+
+def test_c9_the_receiving_unit_reads_a_handover_only_while_the_consent_holds(
+    application: CasesApplication,
+) -> None:
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    consent = learn_consent(application, ADULT, [IOF, AOF])
+    handover = application.request_handover(
+        AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
+    )
+    assert application.read_handover(AT_AOF, case.id, handover.id, at=AT)[1].id == handover.id
+
+    withdrawn = ConsentWithdrawn(
+        subject_id=ADULT, consent_id=consent.consent_id, withdrawn_at=AT, recorded_by=STAFF
+    )
+    application.process_event(withdrawn, Tracking("/samverkan/consent#0", 99))
+
+    with pytest.raises(HandoverConsentLapsed) as lapsed:
+        application.read_handover(AT_AOF, case.id, handover.id, at=AT)
+    assert (lapsed.value.rule, lapsed.value.status) == ("C-9", 403)
+    # The sending unit's own documentation stays readable to it.
+    assert application.read_handover(AT_IOF, case.id, handover.id, at=AT)[1].id == handover.id
