@@ -6,7 +6,6 @@ subject id exists. A bad number is the caller's error, named by field.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -115,35 +114,10 @@ def log_access(
     action: Action = Action.READ,
 ) -> None:
     """Write the access-audit records of this request, one per individual it discloses
-    data about, in one group commit; returns once they are stored. For sync routes
-    (which FastAPI runs in a worker thread), so it blocks."""
+    data about, in one group commit; returns once they are stored. Routes are sync
+    (FastAPI runs them in a worker thread), so it blocks that thread, not the loop."""
     for future in _record_accesses(request, actor, subject_ids, purpose=purpose, action=action):
         future.result()
-
-
-async def audit_access(
-    request: Request,
-    actor: Actor,
-    subject_id: str,
-    *,
-    purpose: str,
-    action: Action = Action.READ,
-) -> None:
-    """Write the access-audit record for this request; returns once it is stored."""
-    await audit_accesses(request, actor, [subject_id], purpose=purpose, action=action)
-
-
-async def audit_accesses(
-    request: Request,
-    actor: Actor,
-    subject_ids: Iterable[str],
-    *,
-    purpose: str,
-    action: Action = Action.READ,
-) -> None:
-    """As `log_access`, for async routes."""
-    written = _record_accesses(request, actor, subject_ids, purpose=purpose, action=action)
-    await asyncio.gather(*(asyncio.wrap_future(future) for future in written))
 
 
 def _record_accesses(
