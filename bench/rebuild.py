@@ -44,8 +44,8 @@ from contracts import (
     encode,
     events_topic,
 )
-from services.reporting.rebuild import UPSTREAM
-from services.reporting.rebuild import statistics as statistics_projection
+from services.reporting.views.rebuild import UPSTREAM
+from services.reporting.views.rebuild import statistics as statistics_projection
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.messaging.kafka import ensure_topics, producer_options
 from services.runtime.messaging.partitioning import event_partition

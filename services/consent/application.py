@@ -13,13 +13,6 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from contracts import LegalBasis
-from services.consent.authorisations import (
-    AskedDecision,
-    Authorisations,
-    AuthorisationView,
-    authorisation_view,
-)
-from services.consent.culling import ActivityView, OwnActivity, activity_view
 from services.consent.domain import (
     Consent,
     ConsentRefusal,
@@ -37,6 +30,13 @@ from services.consent.domain import (
     is_due_for_culling,
     may_erase,
     readable_by,
+)
+from services.consent.views.activity import ActivityView, OwnActivity, activity_view
+from services.consent.views.authorisations import (
+    AskedDecision,
+    Authorisations,
+    AuthorisationView,
+    authorisation_view,
 )
 from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.rules import RuleViolation
@@ -264,7 +264,7 @@ class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]
 
     def cull_due(self, now: datetime, *, retention_years: int, limit: int = 1000) -> list[str]:
         """Statutory culling (gallring): erase everyone idle on the platform for the
-        retention period (services.consent.culling says what counts as activity).
+        retention period (services.consent.views.activity says what counts as activity).
 
         Run on a schedule with the service's clock. Each culling is the erasure
         mechanism: the key goes first, then `SubjectErasure` (reason culling) tells

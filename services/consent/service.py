@@ -11,8 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from contracts import HSA_ID_PATTERN
 from services.consent.api import router
 from services.consent.application import ConsentApplication
-from services.consent.culling import UpstreamActivity
 from services.consent.translate import to_integration_event
+from services.consent.views.activity import UpstreamActivity
 from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.service import Schedule, Service, subject_ids
 from services.runtime.settings import RuntimeSettings

@@ -30,7 +30,7 @@ from services.reporting.domain import (
     published_counts,
     require_unit,
 )
-from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
+from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
 from services.runtime.kernel.actor import Actor, not_a_party
 from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.store.application import OutboxApplication

@@ -23,7 +23,7 @@ import typer
 
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import annual_report
-from services.reporting.rendering import report_csv, report_html
+from services.reporting.rendering.annual_report import report_csv, report_html
 from services.reporting.views.statistics import statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env

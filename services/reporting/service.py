@@ -16,9 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.reporting.api import router
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import DisclosureControl
-from services.reporting.rebuild import statistics as rebuildable_statistics
 from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
+from services.reporting.views.rebuild import statistics as rebuildable_statistics
 from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.service import Service, subject_ids

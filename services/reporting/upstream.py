@@ -19,7 +19,7 @@ from eventsourcing.persistence import Tracking
 
 from contracts import Envelope, IntegrationEvent, SubjectErased, SubjectErasedV2
 from services.reporting.application import ReportingApplication
-from services.reporting.routines import source_message_id
+from services.reporting.domain.routines import source_message_id
 from services.reporting.views.statistics import Statistics
 from services.runtime.messaging.consumer import TrackedTarget
 

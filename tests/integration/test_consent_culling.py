@@ -13,9 +13,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import CaseOpened, ErasureReason, OrgType, Role, SubjectErasedV2
 from services.consent.application import ChangeScope, ConsentApplication, GiveConsent
-from services.consent.culling import UpstreamActivity
 from services.consent.domain import ErasureNotPermitted, GivenBy, SubjectErasure, UnknownSubject
 from services.consent.translate import to_integration_event
+from services.consent.views.activity import UpstreamActivity
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.settings import RuntimeSettings

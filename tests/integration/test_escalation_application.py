@@ -44,7 +44,6 @@ from services.escalation.application import (
     ScheduleMeeting,
     StillContended,
 )
-from services.escalation.deadlines import DeadlineKind
 from services.escalation.domain import (
     ClosedBeforeFollowUp,
     CoordinationOffices,
@@ -54,6 +53,7 @@ from services.escalation.domain import (
 )
 from services.escalation.domain.errors import OfficeDoesNotServe, RedThreadTakenByAnother
 from services.escalation.translate import to_integration_event
+from services.escalation.views.deadlines import DeadlineKind
 from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env

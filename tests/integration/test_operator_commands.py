@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.reporting.domain.measures import CONSENTS_GIVEN, Row
-from services.reporting.rebuild import statistics as statistics_projection
+from services.reporting.views.rebuild import statistics as statistics_projection
 from services.reporting.views.statistics import statistics_view
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker

@@ -33,7 +33,7 @@ from services.reporting.domain import (
     NotASideOfTheDeviation,
 )
 from services.reporting.domain.measures import Row
-from services.reporting.routines import deviation_id_for
+from services.reporting.domain.routines import deviation_id_for
 from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view

@@ -23,7 +23,7 @@ from contracts.vocabulary import TargetGroup
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation
 from services.reporting.domain.measures import Row
-from services.reporting.routines import deviation_id_for, source_message_id
+from services.reporting.domain.routines import deviation_id_for, source_message_id
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings

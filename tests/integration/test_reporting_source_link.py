@@ -18,7 +18,7 @@ from eventsourcing.persistence import Tracking
 
 from contracts import RedThreadMeetingOverdue, decode, encode
 from services.reporting.application import ReportingApplication
-from services.reporting.routines import deviation_id_for
+from services.reporting.domain.routines import deviation_id_for
 from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view

@@ -4,7 +4,7 @@ Issue #18 item 9. A manager reports a deviation whose free text and name are
 spreadsheet formulas. The other side exports it (D-4) as CSV for its own incident
 system and opens it in a spreadsheet, which runs the formula: a link that sends
 the neighbouring cells away, or a command (DDE). Every CSV the platform writes now
-goes through one writer (services.reporting.spreadsheet) that prefixes a cell
+goes through one writer (services.reporting.rendering.spreadsheet) that prefixes a cell
 starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return with a single
 quote, so it is shown as text. Numbers, negative ones too, stay numbers.
 """

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.domain.annual_report import DeviationFacts, annual_report, scrub
-from services.reporting.rendering import report_csv, report_html
+from services.reporting.rendering.annual_report import report_csv, report_html
 from services.runtime.kernel.identity import luhn_check_digit
 from tests.unit.test_reporting_indicators import counted, known_population
 

@@ -17,7 +17,7 @@ from contracts import (
     RedThreadMeetingOverdue,
     SipFollowUpOverdue,
 )
-from services.reporting.routines import deviation_id_for, missed_routine, source_event_id
+from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
 from services.reporting.views.statistics import StatisticsView
 from tests.contract.examples import EXAMPLES
 from tests.unit.test_reporting_projection import counted, view  # noqa: F401 (fixture)

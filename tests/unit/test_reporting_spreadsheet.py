@@ -11,8 +11,8 @@ import pytest
 from services.reporting.api.statistics import statistics_csv, statistics_report
 from services.reporting.domain.annual_report import AnnualReport, Table
 from services.reporting.domain.measures import Row
-from services.reporting.rendering import report_csv
-from services.reporting.spreadsheet import cell, csv_text
+from services.reporting.rendering.annual_report import report_csv
+from services.reporting.rendering.spreadsheet import cell, csv_text
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from services.escalation.application import EscalationApplication
-from services.escalation.deadlines import Deadline
 from services.escalation.policy import may
+from services.escalation.views.deadlines import Deadline
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.kernel.actor import Actor

@@ -27,7 +27,6 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.projection import EventSourcedProjection
 
-from services.escalation.deadlines import Deadlines, deadline_view
 from services.escalation.domain import (
     AcuteMatter,
     Consultation,
@@ -46,6 +45,7 @@ from services.escalation.domain.errors import (
     UnknownMonthlyMeeting,
     UnknownRedThread,
 )
+from services.escalation.views.deadlines import Deadlines, deadline_view
 from services.runtime.kernel.rules import RuleViolation
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.privacy import Sealer, SubjectKeys

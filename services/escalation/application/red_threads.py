@@ -17,7 +17,6 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts import FollowUpResult, MeetingOutcome
 from services.escalation.application.base import EscalationBase, retrying
-from services.escalation.deadlines import Deadline, DeadlineKind
 from services.escalation.domain import RedThread
 from services.escalation.domain.coordination import (
     new_coordinator,
@@ -25,6 +24,7 @@ from services.escalation.domain.coordination import (
     require_involved,
     require_may_hand_on,
 )
+from services.escalation.views.deadlines import Deadline, DeadlineKind
 from services.runtime.kernel.actor import Actor
 
 

@@ -22,7 +22,7 @@ from services.reporting.domain import (
     reviewed_subjects,
 )
 from services.reporting.policy import may
-from services.reporting.rendering import report_csv, report_html
+from services.reporting.rendering.annual_report import report_csv, report_html
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor

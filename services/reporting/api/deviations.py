@@ -22,7 +22,7 @@ from services.reporting.application import (
 )
 from services.reporting.domain import Deviation, Signature
 from services.reporting.policy import may
-from services.reporting.spreadsheet import csv_text
+from services.reporting.rendering.spreadsheet import csv_text
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -261,7 +261,8 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
 
 def export_csv(export: DeviationExport) -> str:
     """The export as CSV: one `field,value` line per field, nested names dotted; a
-    formula someone wrote in the deviation is shown as text (services.reporting.spreadsheet)."""
+    formula someone wrote in the deviation is shown as text
+    (services.reporting.rendering.spreadsheet)."""
     return csv_text(["field", "value"], _flatten("", export.model_dump(mode="json")))
 
 

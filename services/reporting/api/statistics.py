@@ -33,7 +33,7 @@ from services.reporting.domain.measures import (
     split_dimension,
 )
 from services.reporting.policy import may
-from services.reporting.spreadsheet import CellValue, csv_text
+from services.reporting.rendering.spreadsheet import CellValue, csv_text
 from services.reporting.views.statistics import StatisticsView
 from services.runtime.kernel.actor import Actor
 

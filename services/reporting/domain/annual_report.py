@@ -28,7 +28,7 @@ service has seen: the statistics are not kept per organisation, so the area
 narrows the deviations only.
 
 Pure domain: no I/O, no clock. The report is data (`AnnualReport`, JSON as it
-stands); its CSV and HTML forms are presentation (`services.reporting.rendering`).
+stands); its CSV and HTML forms are presentation (`services.reporting.rendering.annual_report`).
 """
 
 from __future__ import annotations

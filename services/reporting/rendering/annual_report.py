@@ -5,7 +5,7 @@ disclosure-controlled in `services.reporting.domain.annual_report`; this only
 lays it out. It sits beside the two doors that hand it out — the HTTP API
 (`services.reporting.api.annual`) and the operator CLI (`services.reporting.cli`)
 — rather than inside either, so both render it the same way. CSV goes through
-the safe writer (`services.reporting.spreadsheet`); the HTML page is
+the safe writer (`services.reporting.rendering.spreadsheet`); the HTML page is
 self-contained (inline CSS and SVG bar charts, no scripts, no external resources).
 """
 
@@ -15,7 +15,7 @@ import html
 
 from services.reporting.domain.annual_report import AnnualReport, Table
 from services.reporting.domain.disclosure import TOTAL
-from services.reporting.spreadsheet import CellValue, csv_text
+from services.reporting.rendering.spreadsheet import CellValue, csv_text
 
 INDICATOR_TITLES = {
     "coordination": "Samordning (coordination)",
@@ -29,7 +29,7 @@ INDICATOR_TITLES = {
 def report_csv(report: AnnualReport) -> str:
     """The report's tables as CSV: table, row, column, count, suppressed. A table with a
     share (D-6) adds, per row, the column ``share`` with the share (0 to 1) as count.
-    Written by the safe CSV writer (services.reporting.spreadsheet)."""
+    Written by the safe CSV writer (services.reporting.rendering.spreadsheet)."""
     rows: list[list[CellValue]] = []
     for table in report.tables:
         for row in table.rows:
