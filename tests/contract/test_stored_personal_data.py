@@ -20,6 +20,7 @@ import pytest
 
 from services.consent.application import ConsentApplication
 from services.consent.domain import Consent, EmergencyDisclosure, UnbornChildDisclosure
+from services.escalation.application import EscalationApplication
 from services.reporting.application import ReportingApplication
 from services.runtime.kernel.personal import ERASED, Personal, text_of
 from services.runtime.settings import RuntimeSettings
@@ -102,5 +103,63 @@ def test_consents_and_disclosures_sealed_by_hand_read_as_they_did_and_erasure_re
         application.erase_personal_data(child, ERASED_AT)
         consent_id = next(k for k, v in records.items() if "guardian_name" in v)
         assert text_of(application.find(UUID(consent_id), Consent).guardian_name) == ERASED  # type: ignore[union-attr]
+    finally:
+        application.close()
+
+
+def test_escalation_records_sealed_by_hand_read_as_they_did_and_erasure_reaches_them(
+    settings: RuntimeSettings,
+) -> None:
+    """Every kind: meeting notes, a ladder reason, an acute question, consultation notes,
+    a registration's name and story, and minutes whose case parts each have their own
+    owner (declared by the registration that came before them)."""
+    ids = {k: UUID(v) for k, v in json.loads((STORES / "escalation-ids.json").read_text()).items()}
+    subject = "ab" * 32
+    application = EscalationApplication(
+        env=store_env(settings, "escalation"), master_key=settings.resolved_master_key()
+    )
+    try:
+        red_thread = application.repository.get(ids["red_thread"])
+        assert red_thread.outcome_notes == Personal(subject, "Mötet enades om en SIP.")
+        assert text_of(red_thread.follow_up_notes) == "Uppföljningen visade att SIP:en fungerar."
+        for key, owner, reason in (
+            ("escalation", subject, "Oenighet om ansvaret."),
+            (
+                "anonymous_escalation",
+                f"record:{ids['anonymous_escalation']}",
+                "Oenighet utan namn.",
+            ),
+        ):
+            assert application.repository.get(ids[key]).steps[0].reason == Personal(owner, reason)
+        for key, owner, question in (
+            ("acute_matter", subject, "Akut fråga om vården."),
+            (
+                "anonymous_acute_matter",
+                f"record:{ids['anonymous_acute_matter']}",
+                "Akut fråga utan namn.",
+            ),
+        ):
+            assert application.repository.get(ids[key]).question == Personal(owner, question)
+        consultation = application.repository.get(ids["consultation"])
+        assert consultation.notes == Personal(subject, "Konsultationen gav råd.")
+
+        meeting = application.repository.get(ids["meeting"])
+        unnamed = f"registration:{ids['unnamed_registration']}"
+        assert meeting.minutes == Personal(
+            f"monthly-meeting:{ids['meeting']}", "Allmänt protokoll."
+        )
+        names = {r.registration_id: r.name for r in meeting.registrations}
+        assert names[ids["named_registration"]] == Personal(subject, "Testa Testsson")
+        assert names[ids["unnamed_registration"]] == Personal(unnamed, "Namnlös Person")
+        assert meeting.case_minutes == {
+            ids["named_registration"]: Personal(subject, "Del om A."),
+            ids["unnamed_registration"]: Personal(unnamed, "Del om B."),
+        }
+
+        application.erase_subject(subject, ERASED_AT)
+        meeting = application.repository.get(ids["meeting"])
+        assert meeting.case_minutes[ids["named_registration"]].text == ERASED
+        assert meeting.case_minutes[ids["unnamed_registration"]].text == "Del om B."
+        assert application.repository.get(ids["consultation"]).notes.text == ERASED
     finally:
         application.close()

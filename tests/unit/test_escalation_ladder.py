@@ -113,7 +113,7 @@ def test_e6_a_question_goes_from_the_caseworkers_to_their_deputy_unit_managers()
     assert escalation.level is L.DEPUTY_UNIT_MANAGER
     first = escalation.steps[0]
     assert (first.by, first.by_org, first.at) == (CASEWORKER, IOF, AT)
-    assert first.reason.startswith("Oenighet")
+    assert first.reason.text.startswith("Oenighet")
 
 
 def test_e6_steps_cannot_be_skipped() -> None:

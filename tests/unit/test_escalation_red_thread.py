@@ -33,6 +33,7 @@ from services.escalation.domain import (
     meeting_overdue_at,
 )
 from services.runtime.store.application import OutboxApplication
+from services.runtime.store.sealing import SealsPersonalData
 
 SUBJECT = "c" * 64
 POLICE_UNIT = "SE2321000016-POL1"
@@ -571,7 +572,7 @@ def test_events_stored_before_the_domain_was_split_stay_readable() -> None:
     )
 
 
-class Store(OutboxApplication, Application[UUID]):
+class Store(SealsPersonalData, OutboxApplication, Application[UUID]):
     """An in-memory store that maps events as the escalation service's does."""
 
 

@@ -61,7 +61,7 @@ def _acute_view(matter: AcuteMatter, application: EscalationApplication) -> Acut
         from_org=matter.from_org,
         to_org=matter.to_org,
         raised_by=matter.raised_by,
-        question=application.unseal(record_owner(matter.subject_id, matter.id), matter.question),
+        question=matter.question.text,
         raised_at=matter.raised_at,
         taken_by=matter.taken_by,
         taken_at=matter.taken_at,

@@ -117,6 +117,6 @@ def _consultation_view(c: Consultation, application: EscalationApplication) -> C
         consulted_orgs=c.consulted_orgs,
         meeting_id=c.meeting_id,
         outcome=c.outcome.value,
-        notes=application.unseal(record_owner(c.subject_id, c.id), c.notes),
+        notes=c.notes.text,
         held_at=c.held_at,
     )

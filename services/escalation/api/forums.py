@@ -26,7 +26,6 @@ from services.escalation.application import (
     EscalationApplication,
     RecordMinutes,
     RegisterCase,
-    minutes_owner,
     registration_owner,
 )
 from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registration
@@ -40,6 +39,7 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import Personal, text_of
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["monthly meetings"])
@@ -184,12 +184,12 @@ def _meeting_view(
         summoned_orgs=meeting.summoned_orgs,
         minute_taker=meeting.minute_taker,
         agenda=[
-            _registration_view(r, application, meeting.case_minutes.get(r.registration_id))
+            _registration_view(r, meeting.case_minutes.get(r.registration_id))
             for r in meeting.registrations
         ],
         present_orgs=meeting.present_orgs,
         absent_orgs=meeting.absent_orgs,
-        minutes=application.unseal(minutes_owner(meeting.id), meeting.minutes),
+        minutes=text_of(meeting.minutes),
         inventory=None
         if inventory is None
         else [
@@ -204,23 +204,20 @@ def _meeting_view(
     )
 
 
-def _registration_view(
-    r: Registration, application: EscalationApplication, minutes: str | None = None
-) -> RegistrationView:
-    owner = registration_owner(r.subject_id, r.registration_id)
+def _registration_view(r: Registration, minutes: Personal | None = None) -> RegistrationView:
     return RegistrationView(
         id=r.registration_id,
         subject_id=r.subject_id,
         registering_org=r.registering_org,
         registered_by=r.registered_by,
-        name=application.unseal(owner, r.name),
+        name=r.name.text,
         age=r.age,
-        background=application.unseal(owner, r.background),
-        current_situation=application.unseal(owner, r.current_situation),
-        problem_and_question=application.unseal(owner, r.problem_and_question),
+        background=r.background.text,
+        current_situation=r.current_situation.text,
+        problem_and_question=r.problem_and_question.text,
         summoned_orgs=r.summoned_orgs,
         registered_at=r.registered_at,
-        minutes=application.unseal(owner, minutes),
+        minutes=text_of(minutes),
     )
 
 
@@ -322,7 +319,7 @@ def register_case(
     r = application.register_case(actor, command, at=now(request))
     owner = registration_owner(r.subject_id, r.registration_id)
     log_access(request, actor, owner, purpose=AGENDA, action=Action.CHANGED)
-    return _registration_view(r, application)
+    return _registration_view(r)
 
 
 @router.post(

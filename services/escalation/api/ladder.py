@@ -36,6 +36,7 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import text_of
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["escalation ladder"])
@@ -105,7 +106,6 @@ class EscalationView(BaseModel):
 
 
 def _view(escalation: Escalation, application: EscalationApplication) -> EscalationView:
-    owner = record_owner(escalation.subject_id, escalation.id)
     return EscalationView(
         id=escalation.id,
         subject_id=escalation.subject_id,
@@ -120,8 +120,8 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
                 by=s.by,
                 by_org=s.by_org,
                 at=s.at,
-                reason=application.unseal(owner, s.reason),
-                written_summary=application.unseal(owner, s.written_summary),
+                reason=s.reason.text,
+                written_summary=text_of(s.written_summary),
                 agreed_by_orgs=s.agreed_by_orgs,
             )
             for s in escalation.steps

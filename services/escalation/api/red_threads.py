@@ -42,6 +42,7 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import text_of
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["red thread"])
@@ -167,7 +168,7 @@ def _view(red_thread: RedThread, application: EscalationApplication) -> RedThrea
         attended_orgs=red_thread.attended_orgs,
         absent_orgs=red_thread.absent_orgs,
         outcome=red_thread.outcome,
-        outcome_notes=application.unseal(red_thread.subject_id, red_thread.outcome_notes),
+        outcome_notes=text_of(red_thread.outcome_notes),
         follow_up_at=red_thread.follow_up_at,
         follow_up_legal_basis=follow_up_basis.kind.value if follow_up_basis else None,
         follow_up_basis_id=follow_up_basis.id if follow_up_basis else None,

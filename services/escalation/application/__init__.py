@@ -9,13 +9,7 @@ them and their unit from it, and whether their unit may see or act on *this*
 object is decided where the use case loads it.
 """
 
-from services.escalation.application.base import (
-    CONFLICT_ATTEMPTS,
-    DEVELOPMENT_ONLY_MASTER_KEY,
-    minutes_owner,
-    record_owner,
-    registration_owner,
-)
+from services.escalation.application.base import CONFLICT_ATTEMPTS
 from services.escalation.application.forums import (
     CreateMeetingSeries,
     Forums,
@@ -45,6 +39,8 @@ from services.escalation.domain.errors import (
     UnknownMonthlyMeeting,
     UnknownRedThread,
 )
+from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
+from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
 class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream):

@@ -1,14 +1,14 @@
-"""What every escalation use case stands on: the store, sealing, loading, and retrying.
+"""What every escalation use case stands on: the store, erasure, loading, and retrying.
 
 What is said about an individual (meeting notes, reasons, the name and story on
-a case registration and its part of the monthly minutes, questions) is sealed to
-them before it enters an event and unsealed on read (services.runtime.store.privacy):
-erasure is destroying one key. Minutes concern several people, so each case's
-part is sealed to its own individual and the general part to the meeting. Free
-text in a record that names no one (an acute matter, a ladder matter or a
-consultation without a personnummer) is about someone all the same: it is
-sealed to the record itself (`record_owner`), so culling the record
-(`erase_record`) reaches it. No text is stored in clear.
+a case registration and its part of the monthly minutes, questions) is their
+personal data; the domain says whose (services.escalation.domain.owners) and
+the store's mapper seals it (services.runtime.store.sealing): erasure is
+destroying one key. Minutes concern several people, so each case's part is its
+own individual's and the general part the meeting's. Free text in a record
+that names no one (an acute matter, a ladder matter or a consultation without
+a personnummer) is the record's own, so culling the record (`erase_record`)
+reaches it. No text is stored in clear.
 
 Commands and the consent policy may change the same aggregates at the same
 moment (a meeting scheduled as the consent is withdrawn). The store's
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -45,17 +45,16 @@ from services.escalation.domain.errors import (
     UnknownMonthlyMeeting,
     UnknownRedThread,
 )
+from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.views.deadlines import Deadlines, deadline_view
 from services.runtime.kernel.rules import RuleViolation
 from services.runtime.store.application import OutboxApplication
-from services.runtime.store.privacy import Sealer, SubjectKeys
 from services.runtime.store.read_models import Follower
+from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
-DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
-"""For tests that build the application directly; the service passes the configured key."""
 
 CONFLICT_ATTEMPTS = 5
 """How often a command or policy runs again after losing a race on the same aggregate."""
@@ -71,7 +70,7 @@ def retrying(command: Callable[[], T]) -> T:
     return command()
 
 
-class EscalationBase(OutboxApplication, EventSourcedProjection[UUID]):
+class EscalationBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
     """The store and what the use cases of every concept share; each concept is a mixin of
     this (red threads, ladder, forums, matters, upstream) and EscalationApplication all
     of them."""
@@ -83,8 +82,7 @@ class EscalationBase(OutboxApplication, EventSourcedProjection[UUID]):
         coordination_offices: CoordinationOffices | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
+        super().__init__(*args, master_key=master_key, **kwargs)
         self.offices = coordination_offices or CoordinationOffices()
         """Which municipalities each coordination office serves (E-3); none by default."""
         self.deadlines = deadline_view(self)
@@ -136,58 +134,22 @@ class EscalationBase(OutboxApplication, EventSourcedProjection[UUID]):
 
     # --- personal data -------------------------------------------------------------------
 
-    def _sealed(self, owner: str, text: str) -> str:
-        """Free text, sealed to whom it is about (`record_owner`, or a meeting's minutes).
-        Blank text is no one's data and stays blank, so the domain's own check of it
-        still holds."""
-        text = text.strip()
-        return self.sealer.seal(owner, text) if text else text
-
-    @overload
-    def unseal(self, subject_id: str | None, sealed: str) -> str: ...
-    @overload
-    def unseal(self, subject_id: str | None, sealed: None) -> None: ...
-    def unseal(self, subject_id: str | None, sealed: str | None) -> str | None:
-        """Personal data as stored, readable until the subject is erased."""
-        if subject_id is None or sealed is None:
-            return sealed
-        return self.sealer.unseal(subject_id, sealed)
-
     def erase_subject(self, subject_id: str, at: datetime) -> None:
         """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
-        self.sealer.erase(subject_id, at)
+        self.erase_personal_data(subject_id, at)
 
     def erase_record(self, record_id: UUID, at: datetime) -> None:
         """Cull one record that names no one: destroy the key its free text is sealed with
         (an acute matter, a ladder matter, a consultation; a monthly meeting's general
         minutes and the registrations on it made without a personnummer). What is sealed
         to a named individual goes with that individual's erasure instead."""
-        self.sealer.erase(record_owner(None, record_id), at)
+        self.erase_personal_data(record_owner(None, record_id), at)
         meeting = self.find(record_id, MonthlyMeeting)
         if meeting is not None:
-            self.sealer.erase(minutes_owner(meeting.id), at)
+            self.erase_personal_data(minutes_owner(meeting.id), at)
             for r in meeting.registrations:
                 if r.subject_id is None:
-                    self.sealer.erase(registration_owner(None, r.registration_id), at)
-
-
-def minutes_owner(meeting_id: UUID) -> str:
-    """Whom the general part of a meeting's minutes is sealed to: the meeting itself. It is
-    meant for what concerns no one individual, and is encrypted at rest all the same."""
-    return f"monthly-meeting:{meeting_id}"
-
-
-def record_owner(subject_id: str | None, record_id: UUID) -> str:
-    """Whom a record's free text is sealed to, and whom its reading is logged about: the
-    individual it names, or, naming no one, the record itself (``record:<id>``), whose key
-    is destroyed when the record is culled (`EscalationApplication.erase_record`)."""
-    return subject_id or f"record:{record_id}"
-
-
-def registration_owner(subject_id: str | None, registration_id: UUID) -> str:
-    """Whom a case registration's name and story are sealed to: the individual, or, when
-    registered without a personnummer, the registration itself (still encrypted at rest)."""
-    return subject_id or f"registration:{registration_id}"
+                    self.erase_personal_data(registration_owner(None, r.registration_id), at)
 
 
 def note_reliance(view: SubjectAuthorisations, red_thread: RedThread) -> None:

@@ -14,8 +14,6 @@ from uuid import UUID, uuid4
 from contracts import MonthlyMeetingKind
 from services.escalation.application.base import (
     EscalationBase,
-    minutes_owner,
-    registration_owner,
     retrying,
 )
 from services.escalation.domain import (
@@ -111,7 +109,6 @@ class Forums(EscalationBase):
         """By 12:00 (Europe/Stockholm) the day before the meeting, by a member unit (the
         domain checks both)."""
         registration_id = uuid4()
-        owner = registration_owner(command.subject_id, registration_id)
 
         def run() -> Registration:
             meeting = self._monthly_meeting(command.meeting_id)
@@ -120,11 +117,11 @@ class Forums(EscalationBase):
                 subject_id=command.subject_id,
                 registering_org=actor.org_id,
                 registered_by=actor.hsa_id,
-                name=self._sealed(owner, command.name),
+                name=command.name,
                 age=command.age,
-                background=self._sealed(owner, command.background),
-                current_situation=self._sealed(owner, command.current_situation),
-                problem_and_question=self._sealed(owner, command.problem_and_question),
+                background=command.background,
+                current_situation=command.current_situation,
+                problem_and_question=command.problem_and_question,
                 summoned_orgs=command.summoned_orgs,
                 now=at,
             )
@@ -154,8 +151,8 @@ class Forums(EscalationBase):
     def record_minutes(
         self, actor: Actor, meeting_id: UUID, command: RecordMinutes, *, at: datetime
     ) -> MonthlyMeeting:
-        """E-7. Each case's part is sealed to that individual (or, registered without a
-        personnummer, to the registration), the general part to the meeting: erasing one
+        """E-7. Each case's part is that individual's (or, registered without a
+        personnummer, the registration's), the general part the meeting's: erasing one
         individual erases their part of the minutes and nobody else's."""
 
         def run() -> MonthlyMeeting:
@@ -165,22 +162,12 @@ class Forums(EscalationBase):
                 raise MonthlyMeetingInvalid(
                     "a case appears twice: one part per registered case", field="body.cases"
                 )
-            owners = {
-                r.registration_id: registration_owner(r.subject_id, r.registration_id)
-                for r in meeting.registrations
-            }
             meeting.record_minutes(
-                text=self._sealed(minutes_owner(meeting_id), command.text),
+                text=command.text,
                 recorded_by=actor.hsa_id,
                 recorded_by_org=actor.org_id,
                 now=at,
-                # A part for a case not on the agenda is refused by the domain, unstored.
-                case_minutes={
-                    registration_id: self._sealed(owners[registration_id], part)
-                    if registration_id in owners
-                    else part
-                    for registration_id, part in case_minutes.items()
-                },
+                case_minutes=case_minutes,  # a part for a case not on the agenda is refused
             )
             self.save(meeting)
             return meeting

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
-from services.escalation.application.base import EscalationBase, record_owner, retrying
+from services.escalation.application.base import EscalationBase, retrying
 from services.escalation.domain import Escalation
 from services.runtime.kernel.actor import Actor, require_party
 
@@ -42,13 +42,12 @@ class ResolveEscalation:
 
 
 class Ladder(EscalationBase):
-    """Matters on the ladder; the reasons given are sealed to `record_owner`."""
+    """Matters on the ladder; what is said on them is the record owner's personal data
+    (services.escalation.domain.owners)."""
 
     def raise_escalation(
         self, actor: Actor, command: RaiseEscalation, *, at: datetime
     ) -> Escalation:
-        escalation_id = uuid4()
-        owner = record_owner(command.subject_id, escalation_id)
         escalation = Escalation.raise_matter(
             track=command.track,
             subject_id=command.subject_id,
@@ -58,9 +57,8 @@ class Ladder(EscalationBase):
             raised_by_role=actor.role,
             responsible_org=command.responsible_org,
             counterpart_orgs=command.counterpart_orgs,
-            reason=self._sealed(owner, command.reason),
+            reason=command.reason,
             at=at,
-            record_id=escalation_id,
         )
         self.save(escalation)
         return escalation
@@ -76,18 +74,13 @@ class Ladder(EscalationBase):
 
         def run() -> Escalation:
             escalation = self._escalation(command.escalation_id)
-            owner = record_owner(escalation.subject_id, escalation.id)
             escalation.escalate(
                 to_level=command.to_level,
                 by=actor.hsa_id,
                 by_org=actor.org_id,
                 by_role=actor.role,
-                reason=self._sealed(owner, command.reason),
-                written_summary=(
-                    self._sealed(owner, command.written_summary)
-                    if command.written_summary is not None
-                    else None
-                ),
+                reason=command.reason,
+                written_summary=command.written_summary,
                 agreed_by_orgs=command.agreed_by_orgs,
                 at=at,
             )
@@ -114,9 +107,7 @@ class Ladder(EscalationBase):
             escalation = self._escalation(escalation_id)
             escalation.resolve(
                 resolution=command.resolution,
-                notes=self._sealed(
-                    record_owner(escalation.subject_id, escalation.id), command.notes
-                ),
+                notes=command.notes,
                 by=actor.hsa_id,
                 by_org=actor.org_id,
                 by_role=actor.role,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contracts import ConsultationOutcome
-from services.escalation.application.base import EscalationBase, record_owner, retrying
+from services.escalation.application.base import EscalationBase, retrying
 from services.escalation.domain import AcuteMatter, Consultation, ConsultationInvalid
 from services.runtime.kernel.actor import Actor, require_party
 
@@ -40,15 +40,13 @@ class Matters(EscalationBase):
         self, actor: Actor, command: RaiseAcuteMatter, *, at: datetime
     ) -> AcuteMatter:
         """Straight to the other unit's deputy unit manager: no registration, no cutoff."""
-        matter_id = uuid4()
         matter = AcuteMatter.raise_matter(
             subject_id=command.subject_id,
             from_org=actor.org_id,
             to_org=command.to_org,
             raised_by=actor.hsa_id,
-            question=self._sealed(record_owner(command.subject_id, matter_id), command.question),
+            question=command.question,
             at=at,
-            record_id=matter_id,
         )
         self.save(matter)
         return matter
@@ -81,17 +79,15 @@ class Matters(EscalationBase):
         if command.meeting_id is not None:
             meeting = self._monthly_meeting(command.meeting_id)
             require_party(actor, meeting.members, what="this forum", rule="E-7")
-        consultation_id = uuid4()
         consultation = Consultation.hold(
             subject_id=command.subject_id,
             consulting_org=actor.org_id,
             consulted_orgs=command.consulted_orgs,
             meeting_id=command.meeting_id,
             outcome=command.outcome,
-            notes=self._sealed(record_owner(command.subject_id, consultation_id), command.notes),
+            notes=command.notes,
             recorded_by=actor.hsa_id,
             at=at,
-            record_id=consultation_id,
         )
         self.save(consultation)
         return consultation

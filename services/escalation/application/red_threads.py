@@ -149,7 +149,7 @@ class RedThreads(EscalationBase):
             red_thread.record_meeting_held(
                 attended_orgs=command.attended_orgs,
                 outcome=command.outcome,
-                notes=self._sealed(red_thread.subject_id, command.notes),
+                notes=command.notes,
                 recorded_by=actor.hsa_id,
                 now=at,
             )
@@ -183,7 +183,7 @@ class RedThreads(EscalationBase):
             red_thread.evaluate_follow_up(
                 attended_orgs=command.attended_orgs,
                 result=command.result,
-                notes=self._sealed(red_thread.subject_id, command.notes),
+                notes=command.notes,
                 recorded_by=actor.hsa_id,
                 now=at,
             )

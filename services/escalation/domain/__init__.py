@@ -53,15 +53,9 @@ from services.escalation.domain.ladder import (
     allowed_next_steps,
     may_act_at,
 )
-from services.escalation.domain.monthly_meetings import (
-    MeetingSeries,
-    MonthlyMeeting,
-    PlannedMeeting,
-    Registration,
-    alternate,
-    registration_cutoff,
-)
+from services.escalation.domain.monthly_meetings import MeetingSeries, MonthlyMeeting
 from services.escalation.domain.offices import CoordinationOffices
+from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.domain.red_thread import RedThread, may_pull_red_thread
 from services.escalation.domain.red_thread_deadlines import (
     day_is_over,
@@ -71,7 +65,8 @@ from services.escalation.domain.red_thread_deadlines import (
 )
 from services.escalation.domain.red_thread_meetings import ABSENCE_CATEGORY
 from services.escalation.domain.red_thread_state import Hold, Pending
-from services.escalation.domain.terms import term_of
+from services.escalation.domain.registrations import Registration, registration_cutoff
+from services.escalation.domain.terms import PlannedMeeting, alternate, term_of
 from services.escalation.domain.transfers import (
     Transfer,
     UpcomingTransfers,
@@ -141,7 +136,10 @@ __all__ = [
     "may_pull_red_thread",
     "meeting_deadline",
     "meeting_overdue_at",
+    "minutes_owner",
+    "record_owner",
     "registration_cutoff",
+    "registration_owner",
     "term_of",
     "transfers_id",
     "upcoming",

@@ -15,7 +15,8 @@ Pure domain: no I/O, no clock.
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from typing import ClassVar
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -26,6 +27,8 @@ from services.escalation.domain.errors import (
     AcuteMatterNotYours,
     ConsultationInvalid,
 )
+from services.escalation.domain.owners import record_owner
+from services.runtime.kernel.personal import Personal
 
 
 class AcuteMatter(Aggregate):
@@ -36,8 +39,13 @@ class AcuteMatter(Aggregate):
         from_org: str
         to_org: str
         raised_by: str
-        question: str
+        question: Personal
         raised_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("question",)
+
+        def personal_owner(self) -> str:
+            return record_owner(self.subject_id, self.originator_id)
 
     class Taken(Aggregate.Event):
         taken_by: str
@@ -61,6 +69,7 @@ class AcuteMatter(Aggregate):
             raise AcuteMatterInvalid("an acute matter goes to another unit's deputy unit manager")
         if not question.strip():
             raise AcuteMatterInvalid("say what is acute and what is asked")
+        record_id = record_id or uuid4()
         matter: AcuteMatter = cls._create(
             cls.Raised,
             id=record_id,
@@ -68,7 +77,7 @@ class AcuteMatter(Aggregate):
             from_org=from_org,
             to_org=to_org,
             raised_by=raised_by,
-            question=question.strip(),
+            question=Personal(record_owner(subject_id, record_id), question.strip()),
             raised_at=at,
         )
         return matter
@@ -81,7 +90,7 @@ class AcuteMatter(Aggregate):
         from_org: str,
         to_org: str,
         raised_by: str,
-        question: str,
+        question: Personal,
         raised_at: datetime,
     ) -> None:
         self.subject_id = subject_id
@@ -118,9 +127,14 @@ class Consultation(Aggregate):
         consulted_orgs: list[str]
         meeting_id: UUID | None
         outcome: str
-        notes: str
+        notes: Personal
         recorded_by: str
         held_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("notes",)
+
+        def personal_owner(self) -> str:
+            return record_owner(self.subject_id, self.originator_id)
 
     @classmethod
     def hold(
@@ -140,6 +154,7 @@ class Consultation(Aggregate):
         consulted = [org for org in dict.fromkeys(consulted_orgs) if org != consulting_org]
         if not consulted:
             raise ConsultationInvalid("a consultation asks at least one other unit")
+        record_id = record_id or uuid4()
         consultation: Consultation = cls._create(
             cls.Held,
             id=record_id,
@@ -148,7 +163,7 @@ class Consultation(Aggregate):
             consulted_orgs=consulted,
             meeting_id=meeting_id,
             outcome=outcome.value,
-            notes=notes.strip(),
+            notes=Personal(record_owner(subject_id, record_id), notes.strip()),
             recorded_by=recorded_by,
             held_at=at,
         )
@@ -163,7 +178,7 @@ class Consultation(Aggregate):
         consulted_orgs: list[str],
         meeting_id: UUID | None,
         outcome: str,
-        notes: str,
+        notes: Personal,
         recorded_by: str,
         held_at: datetime,
     ) -> None:

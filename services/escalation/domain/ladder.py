@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from typing import ClassVar
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -36,6 +37,8 @@ from services.escalation.domain.errors import (
     EscalationNotYours,
     EscalationStepInvalid,
 )
+from services.escalation.domain.owners import record_owner
+from services.runtime.kernel.personal import Personal
 
 L = EscalationLevel
 
@@ -103,8 +106,8 @@ class Step:
     by: str
     by_org: str
     at: datetime
-    reason: str
-    written_summary: str | None
+    reason: Personal
+    written_summary: Personal | None
     agreed_by_orgs: list[str]
 
 
@@ -120,8 +123,13 @@ class Escalation(Aggregate):
         raised_by_org: str
         responsible_org: str
         counterpart_orgs: list[str]
-        reason: str
+        reason: Personal
         raised_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("reason",)
+
+        def personal_owner(self) -> str:
+            return record_owner(self.subject_id, self.originator_id)
 
     class Escalated(Aggregate.Event):
         subject_id: str | None
@@ -134,10 +142,12 @@ class Escalation(Aggregate):
         previous_level: str
         escalated_by: str
         escalated_by_org: str
-        reason: str
-        written_summary: str | None
+        reason: Personal
+        written_summary: Personal | None
         agreed_by_orgs: list[str]
         escalated_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("reason", "written_summary")
 
     class AgreementRecorded(Aggregate.Event):
         """A party's own agreement that the matter goes further (E-6): each unit says so
@@ -153,9 +163,11 @@ class Escalation(Aggregate):
         track: str
         level: str
         resolution: str
-        notes: str
+        notes: Personal
         resolved_by: str
         resolved_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("notes",)
 
     @classmethod
     def raise_matter(
@@ -197,6 +209,7 @@ class Escalation(Aggregate):
                 )
         elif raised_by_role not in (Role.CASEWORKER, *MANAGERS):
             raise EscalationNotYours("a dispute over responsibility is raised by staff of a party")
+        record_id = record_id or uuid4()
         escalation: Escalation = cls._create(
             cls.Raised,
             id=record_id,
@@ -208,7 +221,7 @@ class Escalation(Aggregate):
             raised_by_org=raised_by_org,
             responsible_org=responsible_org,
             counterpart_orgs=counterparts,
-            reason=reason.strip(),
+            reason=Personal(record_owner(subject_id, record_id), reason.strip()),
             raised_at=at,
         )
         return escalation
@@ -225,7 +238,7 @@ class Escalation(Aggregate):
         raised_by_org: str,
         responsible_org: str,
         counterpart_orgs: list[str],
-        reason: str,
+        reason: Personal,
         raised_at: datetime,
     ) -> None:
         self.subject_id = subject_id
@@ -275,6 +288,11 @@ class Escalation(Aggregate):
         self, *, level: str, agreed_by: str, agreed_by_org: str, agreed_at: datetime
     ) -> None:
         self.agreements[agreed_by_org] = agreed_by
+
+    @property
+    def owner(self) -> str:
+        """Whose key seals what is said on this matter (`record_owner`)."""
+        return record_owner(self.subject_id, self.id)
 
     def escalate(
         self,
@@ -341,8 +359,10 @@ class Escalation(Aggregate):
             previous_level=self.level.value,
             escalated_by=by,
             escalated_by_org=by_org,
-            reason=reason.strip(),
-            written_summary=(written_summary or "").strip() or None,
+            reason=Personal(self.owner, reason.strip()),
+            written_summary=Personal(self.owner, summary)
+            if (summary := (written_summary or "").strip())
+            else None,
             agreed_by_orgs=agreed,
             escalated_at=at,
         )
@@ -361,8 +381,8 @@ class Escalation(Aggregate):
         previous_level: str,
         escalated_by: str,
         escalated_by_org: str,
-        reason: str,
-        written_summary: str | None,
+        reason: Personal,
+        written_summary: Personal | None,
         agreed_by_orgs: list[str],
         escalated_at: datetime,
     ) -> None:
@@ -405,7 +425,7 @@ class Escalation(Aggregate):
             track=self.track.value,
             level=self.level.value,
             resolution=resolution.value,
-            notes=notes.strip(),
+            notes=Personal(self.owner, notes.strip()),
             resolved_by=by,
             resolved_at=at,
         )
@@ -418,7 +438,7 @@ class Escalation(Aggregate):
         track: str,
         level: str,
         resolution: str,
-        notes: str,
+        notes: Personal,
         resolved_by: str,
         resolved_at: datetime,
     ) -> None:

@@ -27,8 +27,9 @@ Pure domain: no I/O, no clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -42,34 +43,15 @@ from services.escalation.domain.errors import (
     RegistrationClosed,
     RegistrationIncomplete,
 )
-from services.escalation.domain.terms import term_of
-from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
-
-REGISTRATION_CLOSES = time(12, 0)
-MAX_AGE = 130
-
-
-def registration_cutoff(starts_at: datetime) -> datetime:
-    """E-7 (seed 003): "senast kl. 12.00 dagen innan mötet" — noon in Stockholm on the
-    calendar day before the meeting's Stockholm date, in that day's offset (CET or CEST)."""
-    day_before = stockholm_date(starts_at) - timedelta(days=1)
-    return datetime.combine(day_before, REGISTRATION_CLOSES, tzinfo=STOCKHOLM)
-
-
-def alternate(kind: MonthlyMeetingKind) -> MonthlyMeetingKind:
-    """E-7: alignment and collaboration meetings take turns."""
-    if kind is MonthlyMeetingKind.ALIGNMENT:
-        return MonthlyMeetingKind.COLLABORATION
-    return MonthlyMeetingKind.ALIGNMENT
-
-
-@dataclass(frozen=True)
-class PlannedMeeting:
-    meeting_id: UUID
-    starts_at: datetime
-    kind: MonthlyMeetingKind
-    minute_taker: str
-    inventory: bool
+from services.escalation.domain.owners import minutes_owner, registration_owner
+from services.escalation.domain.registrations import (
+    MAX_AGE,
+    Registration,
+    registration_cutoff,
+)
+from services.escalation.domain.terms import PlannedMeeting, alternate, term_of
+from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 
 class MeetingSeries(Aggregate):
@@ -178,23 +160,6 @@ class MeetingSeries(Aggregate):
         )
 
 
-@dataclass(frozen=True)
-class Registration:
-    """A case on the agenda. `name` and `age` are personal data: never published."""
-
-    registration_id: UUID
-    subject_id: str | None
-    registering_org: str
-    registered_by: str
-    name: str
-    age: int
-    background: str
-    current_situation: str
-    problem_and_question: str
-    summoned_orgs: list[str]
-    registered_at: datetime
-
-
 class MonthlyMeeting(Aggregate):
     """One monthly meeting: its agenda (registered cases), attendance and minutes."""
 
@@ -207,6 +172,9 @@ class MonthlyMeeting(Aggregate):
         minute_taker: str
         inventory: bool
 
+        def personal_owner(self) -> str:
+            return minutes_owner(self.originator_id)
+
     class CaseRegistered(Aggregate.Event):
         meeting_kind: str
         meeting_at: datetime
@@ -214,13 +182,26 @@ class MonthlyMeeting(Aggregate):
         subject_id: str | None
         registering_org: str
         registered_by: str
-        name: str
+        name: Personal
         age: int
-        background: str
-        current_situation: str
-        problem_and_question: str
+        background: Personal
+        current_situation: Personal
+        problem_and_question: Personal
         summoned_orgs: list[str]
         registered_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = (
+            "name",
+            "background",
+            "current_situation",
+            "problem_and_question",
+        )
+
+        def legacy_owner(self, path: str, key: str | None, declared: Any) -> str:
+            return registration_owner(self.subject_id, self.registration_id)
+
+        def personal_owners(self) -> dict[str, str]:
+            return {str(self.registration_id): self.legacy_owner("", None, None)}
 
     class AttendanceRecorded(Aggregate.Event):
         present_orgs: list[str]
@@ -230,15 +211,23 @@ class MonthlyMeeting(Aggregate):
 
     class MinutesRecorded(Aggregate.Event):
         """`text` is the general part; `case_minutes` the part about each registered case,
-        by registration id (both sealed by the application: see `record_minutes`)."""
+        by registration id (each its own owner's: see `record_minutes`)."""
 
         class_version = 2
 
-        text: str
+        text: Personal
         recorded_by: str
         recorded_by_org: str
         recorded_at: datetime
-        case_minutes: dict[str, str]
+        case_minutes: dict[str, Personal]
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("text", "case_minutes{}")
+
+        def legacy_owner(
+            self, path: str, key: str | None, declared: Callable[[], dict[str, str]]
+        ) -> str | None:
+            """A case's part is its registration's; the general text the meeting's."""
+            return declared().get(key or "") if path == "case_minutes{}" else None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
@@ -286,9 +275,9 @@ class MonthlyMeeting(Aggregate):
         self.registrations: list[Registration] = []
         self.present_orgs: list[str] | None = None
         self.absent_orgs: list[str] = []
-        self.minutes: str | None = None
+        self.minutes: Personal | None = None
         self.minutes_by: str | None = None
-        self.case_minutes: dict[UUID, str] = {}
+        self.case_minutes: dict[UUID, Personal] = {}
 
     @property
     def registration_cutoff(self) -> datetime:
@@ -346,6 +335,7 @@ class MonthlyMeeting(Aggregate):
         strangers = [org for org in summoned if org not in self.members]
         if strangers:
             raise NotAMember(f"{', '.join(strangers)} are not members of the forum")
+        owner = registration_owner(subject_id, registration_id)
         self._registered(
             meeting_kind=self.kind.value,
             meeting_at=self.starts_at,
@@ -353,11 +343,11 @@ class MonthlyMeeting(Aggregate):
             subject_id=subject_id,
             registering_org=registering_org,
             registered_by=registered_by,
-            name=name.strip(),
+            name=Personal(owner, name.strip()),
             age=age,
-            background=background.strip(),
-            current_situation=current_situation.strip(),
-            problem_and_question=problem_and_question.strip(),
+            background=Personal(owner, background.strip()),
+            current_situation=Personal(owner, current_situation.strip()),
+            problem_and_question=Personal(owner, problem_and_question.strip()),
             summoned_orgs=summoned or [o for o in self.members if o != registering_org],
             registered_at=now,
         )
@@ -373,11 +363,11 @@ class MonthlyMeeting(Aggregate):
         subject_id: str | None,
         registering_org: str,
         registered_by: str,
-        name: str,
+        name: Personal,
         age: int,
-        background: str,
-        current_situation: str,
-        problem_and_question: str,
+        background: Personal,
+        current_situation: Personal,
+        problem_and_question: Personal,
         summoned_orgs: list[str],
         registered_at: datetime,
     ) -> None:
@@ -451,9 +441,10 @@ class MonthlyMeeting(Aggregate):
 
         Minutes concern several people, so they come in parts: `text` for what
         concerns the forum (decisions on routines, the inventory), and one part
-        per registered case in `case_minutes`. The application seals each case's
-        part with that individual's key, so erasing one individual erases their
-        part and nobody else's.
+        per registered case in `case_minutes`. Each case's part is that
+        individual's (or that registration's) personal data, sealed with their
+        key by the store, so erasing one individual erases their part and
+        nobody else's.
         """
         if recorded_by_org != self.minute_taker:
             raise NotTheMinuteTaker(
@@ -475,23 +466,27 @@ class MonthlyMeeting(Aggregate):
         empty = [str(r) for r, part in parts.items() if not part.strip()]
         if empty:
             raise MonthlyMeetingInvalid(f"the minutes of case {', '.join(empty)} are empty")
+        owners = {
+            r.registration_id: registration_owner(r.subject_id, r.registration_id)
+            for r in self.registrations
+        }
         self._minutes(
-            text=text.strip(),
+            text=Personal(minutes_owner(self.id), text.strip()),
             recorded_by=recorded_by,
             recorded_by_org=recorded_by_org,
             recorded_at=now,
-            case_minutes={str(r): part.strip() for r, part in parts.items()},
+            case_minutes={str(r): Personal(owners[r], part.strip()) for r, part in parts.items()},
         )
 
     @event(MinutesRecorded)
     def _minutes(
         self,
         *,
-        text: str,
+        text: Personal,
         recorded_by: str,
         recorded_by_org: str,
         recorded_at: datetime,
-        case_minutes: dict[str, str],
+        case_minutes: dict[str, Personal],
     ) -> None:
         self.minutes = text
         self.minutes_by = recorded_by

@@ -22,6 +22,7 @@ declared here, on the aggregate, so that name stays theirs.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -38,6 +39,7 @@ from services.escalation.domain.red_thread_deadlines import RedThreadDeadlines
 from services.escalation.domain.red_thread_holds import RedThreadHolds
 from services.escalation.domain.red_thread_meetings import RedThreadMeetings
 from services.escalation.domain.red_thread_state import Hold
+from services.runtime.kernel.personal import Personal
 
 BLUE_LIGHT_ORG_TYPES = frozenset({"ambulance", "rescue", "police"})
 
@@ -62,6 +64,9 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         measures_tried: list[str]
         burdened_orgs: list[str]
         municipality_code: str
+
+        def personal_owner(self) -> str:
+            return self.subject_id
 
     class CoordinatorAssigned(Aggregate.Event):
         """`office` is the coordination office the coordinator works at (E-3): the thread
@@ -124,9 +129,11 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         attended_orgs: list[str]
         absent_orgs: list[str]
         outcome: str
-        notes: str
+        notes: Personal
         recorded_by: str
         recorded_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("notes",)
 
     class AbsenceRecorded(Aggregate.Event):
         subject_id: str
@@ -150,9 +157,11 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         attended_orgs: list[str]
         absent_orgs: list[str]
         result: str
-        notes: str
+        notes: Personal
         recorded_by: str
         recorded_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("notes",)
 
     class Closed(Aggregate.Event):
         subject_id: str
@@ -237,14 +246,14 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         self.attended_orgs: list[str] = []
         self.absent_orgs: list[str] = []
         self.outcome: str | None = None
-        self.outcome_notes: str | None = None
+        self.outcome_notes: Personal | None = None
         self.follow_up_at: datetime | None = None
         self.follow_up_basis: Basis | None = None
         self.follow_up_evaluated = False
         self.follow_up_attended_orgs: list[str] = []
         self.follow_up_absent_orgs: list[str] = []
         self.follow_up_result: str | None = None
-        self.follow_up_notes: str | None = None
+        self.follow_up_notes: Personal | None = None
         self.hold: Hold | None = None
         self.closed_at: datetime | None = None
         self.meeting_overdue_since: datetime | None = None
@@ -334,7 +343,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         attended_orgs: list[str],
         absent_orgs: list[str],
         outcome: str,
-        notes: str,
+        notes: Personal,
         recorded_by: str,
         recorded_at: datetime,
     ) -> None:
@@ -432,7 +441,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         attended_orgs: list[str],
         absent_orgs: list[str],
         result: str,
-        notes: str,
+        notes: Personal,
         recorded_by: str,
         recorded_at: datetime,
     ) -> None:

@@ -27,6 +27,7 @@ from services.escalation.domain.errors import (
 )
 from services.escalation.domain.red_thread_holds import hold_message
 from services.escalation.domain.red_thread_state import Pending, RedThreadState
+from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 ABSENCE_CATEGORY = DeviationCategory.ROUTINES
@@ -137,7 +138,7 @@ class RedThreadMeetings:
             attended_orgs=present,
             absent_orgs=absent,
             outcome=outcome.value,
-            notes=notes.strip(),
+            notes=Personal(self.subject_id, notes.strip()),
             recorded_by=recorded_by,
             recorded_at=now,
         )
@@ -228,7 +229,7 @@ class RedThreadMeetings:
             attended_orgs=present,
             absent_orgs=absent,
             result=result.value,
-            notes=notes.strip(),
+            notes=Personal(self.subject_id, notes.strip()),
             recorded_by=recorded_by,
             recorded_at=now,
         )
