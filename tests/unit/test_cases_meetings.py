@@ -21,7 +21,7 @@ from services.cases.domain import (
     NotInMeeting,
     Occasion,
 )
-from services.cases.invitations import invitation
+from services.cases.rendering import invitation
 
 SUBJECT = "9" * 64
 CASE = UUID("1c9a8b7d-2e3f-4a5b-8c6d-7e8f9a0b1c2d")

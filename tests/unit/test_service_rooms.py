@@ -31,7 +31,6 @@ REQUIRED = ("domain", "application", "views", "api", "translate", "service", "po
 OPTIONAL = {
     "upstream": "the policies that react to other services' events",
     "rendering": "documents for people: HTML, CSV and iCalendar forms",
-    "invitations": "iCalendar invitations to meetings",
     "cli": "the service's own command line",
 }
 """Rooms a service has only when it needs them, and what each is for."""

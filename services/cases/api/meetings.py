@@ -19,8 +19,8 @@ from services.cases.application import (
     ScheduleThreePartyMeeting,
 )
 from services.cases.domain import Meeting, Occasion
-from services.cases.invitations import invitation
 from services.cases.policy import may
+from services.cases.rendering import invitation
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor

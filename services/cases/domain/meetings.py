@@ -2,7 +2,7 @@
 
 Seed 003, "Trepartsmöte vid behov av kontakt med ytterligare enhet" and
 "Vårdplaneringar". Every meeting can be sent as an iCalendar invitation; that
-rendering is in `services.cases.invitations`. Pure domain: no I/O, no clock.
+rendering is in `services.cases.rendering`. Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
