@@ -23,6 +23,7 @@ from services.cases.domain import (
     Unit,
     route,
 )
+from services.runtime.kernel.personal import text_of
 
 SUBJECT = "e" * 64
 IOF = Unit("SE2120000001-IOF1", UnitKind.IOF, "0180")
@@ -358,7 +359,9 @@ def test_k5_guardian_is_given_only_if_there_is_one() -> None:
     case = open_case()
     handover_id = hand_over(case, content=content(guardian="Förmyndare enligt beslut 2024."))
 
-    assert case.handover(handover_id).content["guardian"] == "Förmyndare enligt beslut 2024."
+    assert (
+        text_of(case.handover(handover_id).content["guardian"]) == "Förmyndare enligt beslut 2024."
+    )
 
 
 def test_k5_hand_over_to_another_unit_one_at_a_time() -> None:

@@ -1,5 +1,6 @@
 """D-6 prevention on the Screening aggregate: who records, the Swedish day, the follow-up
-of a new-visit screening, and the score (in the instrument's range, sealed)."""
+of a new-visit screening, and the score (in the instrument's range, the individual's
+personal data)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from services.cases.domain import (
     ScreeningInvalid,
     ScreeningNotAllowed,
 )
+from services.runtime.kernel.personal import Personal, text_of
 
 SUBJECT = "f" * 64
 OTHER_SUBJECT = "a" * 64
@@ -24,11 +26,6 @@ TODAY = date(2026, 3, 2)
 HEALTH_CENTRE = "SE2321000016-HC01"
 AUDIT, DUDIT = ScreeningInstrument.AUDIT, ScreeningInstrument.DUDIT
 NEW_VISIT, FOLLOW_UP = ScreeningOccasion.NEW_VISIT, ScreeningOccasion.FOLLOW_UP
-
-
-def seal(text: str) -> str:
-    """Stands in for the subject's key: the domain only decides what gets sealed."""
-    return f"sealed:{text}"
 
 
 def record(**changes: Any) -> Screening:
@@ -41,7 +38,6 @@ def record(**changes: Any) -> Screening:
         "follows_up": None,
         "followed": None,
         "score": None,
-        "seal": seal,
         "org_id": HEALTH_CENTRE,
         "org_type": OrgType.HEALTH_CARE,
         "role": Role.CASEWORKER,
@@ -83,7 +79,7 @@ def test_d6_a_new_visit_screening_records_the_fact_with_the_score_sealed() -> No
         "health_care",
         TODAY,
     )
-    assert recorded.score == "sealed:12"
+    assert recorded.score == Personal(recorded.subject_id, "12")  # the individual's
     assert recorded.target_groups == ["co_morbidity", "exposed_to_violence"]
     assert record(outcome=ScreeningOutcome.DECLINED).score is None
 
@@ -122,9 +118,9 @@ def test_d6_a_screening_day_in_the_future_is_refused_on_the_swedish_calendar() -
 
 
 def test_d6_a_score_is_within_the_instruments_range_and_only_for_a_done_screening() -> None:
-    assert record(score=0).score == "sealed:0"
-    assert record(score=40).score == "sealed:40"
-    assert record(instrument=DUDIT, score=44).score == "sealed:44"
+    assert text_of(record(score=0).score) == "0"
+    assert text_of(record(score=40).score) == "40"
+    assert text_of(record(instrument=DUDIT, score=44).score) == "44"
     invalid("body.score", score=41)
     invalid("body.score", score=-1)
     invalid("body.score", instrument=DUDIT, score=45)

@@ -23,6 +23,7 @@ from services.cases.policy import may
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import in_clear
 
 router = APIRouter()
 
@@ -124,7 +125,7 @@ def get_handover(
         acknowledged_at=handover.acknowledged_at,
         receiving_caseworker=handover.receiving_caseworker,
         transferred_at=handover.transferred_at,
-        content=application.unseal(case.subject_id, handover.content),
+        content=in_clear(handover.content),
     )
 
 

@@ -34,6 +34,7 @@ from services.runtime.http.identification import (
     log_access,
 )
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import in_clear
 from services.runtime.store.audit import Action
 
 router = APIRouter()
@@ -170,7 +171,7 @@ def sip_view(sip: Sip, app: CasesApplication) -> SipView:
         versions=[
             VersionView(
                 number=v.number,
-                plan=app.unseal(sip.subject_id, v.plan),
+                plan=in_clear(v.plan),
                 made_at=v.made_at,
                 after_follow_up_on=v.after_follow_up_on,
             )
@@ -179,7 +180,7 @@ def sip_view(sip: Sip, app: CasesApplication) -> SipView:
         follow_ups=[
             FollowUpView(
                 held_on=f.held_on,
-                outcome=app.unseal(sip.subject_id, f.outcome),
+                outcome=f.outcome.text,
                 recorded_at=f.recorded_at,
             )
             for f in sip.follow_ups

@@ -10,7 +10,6 @@ member of staff first: the record names them and their unit from it, and whether
 their unit may see or change *this* object is decided where the use case loads it.
 """
 
-from services.cases.application.base import DEVELOPMENT_ONLY_MASTER_KEY
 from services.cases.application.cases import (
     AnnounceAgeTransition,
     Cases,
@@ -29,6 +28,7 @@ from services.cases.application.screenings import RecordScreening, Screenings
 from services.cases.application.sips import EstablishSip, ProposeSip, RecordSipFollowUp, Sips
 from services.cases.application.upstream import Upstream
 from services.cases.domain import UnknownCase
+from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
 class CasesApplication(Cases, Handovers, Sips, Meetings, Screenings, ChildWelfare, Upstream):

@@ -1,9 +1,10 @@
-"""What every cases use case stands on: the store, loading, the consent view, and sealing.
+"""What every cases use case stands on: the store, loading, the consent view, and erasure.
 
 What is written about an individual (a handover's texts, the SIP's plan and
-follow-ups, a screening's score, where a meeting about them is held) is sealed to
-them before it enters an event and unsealed on read (services.runtime.store.privacy);
-`SubjectErased` from consent destroys their key here.
+follow-ups, a screening's score, where a meeting about them is held) is their
+personal data: the domain makes it a `Personal` value and the store's mapper
+seals it (services.runtime.store.sealing); `SubjectErased` from consent destroys
+their key here.
 
 The loaders here do not authorise: only the use cases call them, and each decides,
 on the object it loaded, whether the actor's unit may see or change it.
@@ -11,7 +12,6 @@ on the object it loaded, whether the actor's unit may see or change it.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,16 +21,13 @@ from eventsourcing.projection import EventSourcedProjection
 from contracts import Purpose
 from services.cases.domain import (
     Case,
-    HandoverContent,
     KnownConsent,
     Meeting,
     MeetingNotFound,
-    Occasion,
     Screening,
     ScreeningNotFound,
     Sip,
     SipNotFound,
-    SipPlan,
     SubjectCases,
     SubjectConsents,
     UnitDirectory,
@@ -42,14 +39,13 @@ from services.cases.domain import (
 from services.cases.views import CaseProjection, CaseViews, case_views
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.application import OutboxApplication
-from services.runtime.store.privacy import Sealer, SubjectKeys
 from services.runtime.store.read_models import Follower
+from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
-DEVELOPMENT_ONLY_MASTER_KEY = bytes(32)
 """For tests that build the application directly; the service passes the configured key."""
 
 
-class CasesBase(OutboxApplication, EventSourcedProjection[UUID]):
+class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
     """The store and what the use cases of every concept share; each concept is a mixin of
     this (cases, handovers, plans, meetings, screenings, child-welfare reports, upstream)
     and CasesApplication all of them."""
@@ -62,8 +58,7 @@ class CasesBase(OutboxApplication, EventSourcedProjection[UUID]):
         master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.sealer = Sealer(SubjectKeys(self.recorder.datastore, master_key))  # type: ignore[attr-defined]
+        super().__init__(master_key=master_key, **kwargs)
         self.units = units
         self.acknowledgement_working_days = acknowledgement_working_days
         self.views: CaseViews = case_views(self)
@@ -146,44 +141,6 @@ class CasesBase(OutboxApplication, EventSourcedProjection[UUID]):
 
     # --- personal data ------------------------------------------------------------------
 
-    def _sealed(self, subject_id: str, text: str) -> str:
-        """Free text about the individual, sealed to them. Blank text is no one's data and
-        stays blank, so the domain's own check for a missing part still holds."""
-        text = text.strip()
-        return self.sealer.seal(subject_id, text) if text else text
-
-    def _sealed_occasion(self, subject_id: str, occasion: Occasion) -> Occasion:
-        """Where a meeting about the individual is held is free text, sealed like the rest."""
-        return replace(occasion, location=self._sealed(subject_id, occasion.location))
-
-    def _sealed_content(self, subject_id: str, content: HandoverContent) -> HandoverContent:
-        texts = {
-            f.name: self._sealed(subject_id, value)
-            for f in fields(content)
-            if isinstance(value := getattr(content, f.name), str)
-        }
-        return replace(content, **texts)
-
-    def _sealed_plan(self, subject_id: str, plan: SipPlan) -> SipPlan:
-        """The plan's texts sealed; unit ids and who follows up stay as they are."""
-        texts = {part: self._sealed(subject_id, getattr(plan, part)) for part in plan.TEXTS}
-        responsibilities = tuple(
-            replace(r, interventions=self._sealed(subject_id, r.interventions))
-            for r in plan.responsibilities
-        )
-        return replace(plan, responsibilities=responsibilities, **texts)
-
-    def unseal(self, subject_id: str, sealed: Any) -> Any:
-        """Personal data as stored (a text, or the texts inside a record), readable until
-        the subject is erased; plain text from before sealing passes through."""
-        if isinstance(sealed, str):
-            return self.sealer.unseal(subject_id, sealed)
-        if isinstance(sealed, dict):
-            return {key: self.unseal(subject_id, value) for key, value in sealed.items()}
-        if isinstance(sealed, list | tuple):
-            return [self.unseal(subject_id, value) for value in sealed]
-        return sealed
-
     def erase_subject(self, subject_id: str, at: datetime) -> None:
         """Destroy the subject's data key here (idempotent: erasing twice changes nothing)."""
-        self.sealer.erase(subject_id, at)
+        self.erase_personal_data(subject_id, at)

@@ -44,7 +44,7 @@ class Handovers(CasesBase):
         handover_id = case.request_handover(
             unit=actor.org_id,
             to_unit=receiving,
-            content=self._sealed_content(case.subject_id, command.content),
+            content=command.content,
             consent_id=consent.consent_id if consent is not None else None,
             at=at,
             by=actor.hsa_id,

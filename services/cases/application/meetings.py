@@ -17,6 +17,7 @@ from services.cases.application.base import CasesBase
 from services.cases.domain import Meeting, Occasion
 from services.cases.domain.parties import require_meeting_party
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.personal import Personal
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Meetings(CasesBase):
             unit=actor.org_id,
             starts_at=command.starts_at,
             ends_at=command.ends_at,
-            location=self._sealed(meeting.subject_id, command.location),
+            location=command.location,
             at=at,
             by=actor.hsa_id,
         )
@@ -109,8 +110,8 @@ class Meetings(CasesBase):
             case_unit=case.unit,
             unit=actor.org_id,
             other_units=command.other_units,
-            meeting=self._sealed_occasion(case.subject_id, command.meeting),
-            follow_up=self._sealed_occasion(case.subject_id, command.follow_up),
+            meeting=command.meeting,
+            follow_up=command.follow_up,
             at=at,
             by=actor.hsa_id,
         )
@@ -132,6 +133,6 @@ class Meetings(CasesBase):
     def occasions_of(self, meeting: Meeting) -> list[Occasion]:
         """The meeting's booked occasions with their places in clear (or "[erased]")."""
         return [
-            replace(o, location=self.sealer.unseal(meeting.subject_id, o.location) or "")
+            replace(o, location=o.location.text if isinstance(o.location, Personal) else o.location)
             for o in meeting.occasions
         ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from uuid import UUID
 
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
@@ -51,7 +50,6 @@ class Screenings(CasesBase):
             follows_up=command.follows_up,
             followed=self.find(command.follows_up, Screening) if command.follows_up else None,
             score=command.score,
-            seal=partial(self.sealer.seal, subject_id),
             org_id=actor.org_id,
             org_type=actor.org_type,
             role=actor.role,
@@ -73,5 +71,5 @@ class Screenings(CasesBase):
         was kept."""
         if screening.score is None:
             return None
-        score = self.sealer.unseal(screening.subject_id, screening.score)
-        return int(score) if score is not None and score.isdigit() else score
+        score = screening.score.text
+        return int(score) if score.isdigit() else score

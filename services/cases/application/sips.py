@@ -79,7 +79,7 @@ class Sips(CasesBase):
     ) -> Sip:
         sip = self._sip(sip_id)
         sip.establish(
-            plan=self._sealed_plan(sip.subject_id, command.plan),
+            plan=command.plan,
             participants=command.participants,
             complex_case=command.complex_case,
             coordinator=command.coordinator,
@@ -99,7 +99,7 @@ class Sips(CasesBase):
         sip = self._sip(sip_id)
         sip.record_follow_up(
             held_on=command.held_on,
-            outcome=self._sealed(sip.subject_id, command.outcome),
+            outcome=command.outcome,
             next_follow_up_on=command.next_follow_up_on,
             unit=actor.org_id,
             at=at,
@@ -111,7 +111,7 @@ class Sips(CasesBase):
     def revise_sip(self, actor: Actor, sip_id: UUID, *, plan: SipPlan, at: datetime) -> Sip:
         sip = self._sip(sip_id)
         sip.revise(
-            plan=self._sealed_plan(sip.subject_id, plan),
+            plan=plan,
             consent_id=self._sip_consent(sip.subject_id, sip.units, at),
             unit=actor.org_id,
             at=at,

@@ -10,9 +10,8 @@ every decision (D-6). Pure domain: no I/O, no clock.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
@@ -66,6 +65,9 @@ class Case(Aggregate):
         child_and_youth: bool
         birth_date: date | None
         placed_by_family_care: bool
+
+        def personal_owner(self) -> str:
+            return self.subject_id
 
     class Routed(Aggregate.Event):
         subject_id: str
@@ -179,6 +181,10 @@ class Case(Aggregate):
         requested_by: str
         acknowledge_by: date
         overdue_at: datetime
+
+        legacy_personal: ClassVar[tuple[str, ...]] = tuple(
+            f"content.{part}" for part in (*HandoverContent.MANDATORY, "guardian")
+        )
 
     class HandoverAcknowledged(Aggregate.Event):
         subject_id: str
@@ -759,7 +765,7 @@ class Case(Aggregate):
             to_unit=to_unit.hsa_id,
             to_unit_kind=to_unit.kind.value,
             consent_id=consent_id,
-            content=asdict(content),
+            content=content.as_record(self.subject_id),
             requested_at=at,
             requested_by=by,
             acknowledge_by=acknowledge_by,

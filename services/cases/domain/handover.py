@@ -6,12 +6,13 @@ no interventions by the receiver before the transfer) live on `Case`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from services.cases.domain.errors import CaseRuleViolation
+from services.runtime.kernel.personal import Personal
 
 
 class HandoverNotFound(CaseRuleViolation):
@@ -43,6 +44,14 @@ class HandoverContent:
     def missing(self) -> list[str]:
         """K-5: the mandatory parts left blank."""
         return [part for part in self.MANDATORY if not getattr(self, part).strip()]
+
+    def as_record(self, owner: str) -> dict[str, Any]:
+        """As the event carries it: every text the individual's personal data."""
+        record: dict[str, Any] = {}
+        for part in fields(self):
+            value = getattr(self, part.name)
+            record[part.name] = Personal(owner, value.strip()) if isinstance(value, str) else value
+        return record
 
 
 class Handover:

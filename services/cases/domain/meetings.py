@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -16,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts import Role
 from contracts.cases import MeetingKind
 from services.cases.domain.errors import CaseRuleViolation
+from services.runtime.kernel.personal import Personal
 
 CARE_PLANNING_FOLLOW_UP_WITHIN = timedelta(days=14)
 """K-9: the follow-up is planned "i nära anslutning" to the care-planning meeting;
@@ -65,7 +67,8 @@ class Occasion:
     kind: MeetingKind
     starts_at: datetime
     ends_at: datetime
-    location: str
+    location: Personal | str
+    """The place: clear text as asked for, the individual's personal data once kept."""
 
 
 def check_time(
@@ -96,6 +99,9 @@ class Meeting(Aggregate):
         requested_at: datetime
         requested_by: str
 
+        def personal_owner(self) -> str:
+            return self.subject_id
+
     class CaseworkerAssigned(Aggregate.Event):
         subject_id: str
         caseworker: str
@@ -115,9 +121,11 @@ class Meeting(Aggregate):
         units: list[str]
         starts_at: datetime
         ends_at: datetime
-        location: str
+        location: Personal
         scheduled_at: datetime
         scheduled_by: str
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("location",)
 
     # --- K-8: three-party meeting --------------------------------------------------------
 
@@ -201,7 +209,7 @@ class Meeting(Aggregate):
                 units=[unit, *others],
                 starts_at=occasion.starts_at,
                 ends_at=occasion.ends_at,
-                location=occasion.location,
+                location=Personal(subject_id, str(occasion.location).strip()),
                 scheduled_at=at,
                 scheduled_by=by,
             )
@@ -300,7 +308,7 @@ class Meeting(Aggregate):
             units=list(self.units),
             starts_at=starts_at,
             ends_at=ends_at,
-            location=location,
+            location=Personal(self.subject_id, location.strip()),
             scheduled_at=at,
             scheduled_by=by,
         )
@@ -315,7 +323,7 @@ class Meeting(Aggregate):
         units: list[str],
         starts_at: datetime,
         ends_at: datetime,
-        location: str,
+        location: Personal,
         scheduled_at: datetime,
         scheduled_by: str,
     ) -> None:

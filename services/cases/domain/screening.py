@@ -5,14 +5,14 @@ often that is followed over time, so a screening records the fact: which
 instrument, at which kind of visit, done or declined, on which day, by which
 kind of organisation, and — for a follow-up — the new-visit screening it
 follows. The score, if the organisation keeps one, is personal data: it is
-sealed to the individual before it enters the event (the caller's `seal`) and
-never leaves the service. Pure domain: no I/O, no clock.
+the individual's (a `Personal` value the store seals) and never leaves the
+service. Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -26,6 +26,7 @@ from contracts.vocabulary import (
 )
 from services.cases.domain.errors import CaseRuleViolation
 from services.cases.domain.target_groups import CASE_STAFF, target_group_set
+from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 SCREENING_ORG_TYPES = frozenset(
@@ -66,13 +67,18 @@ class Screening(Aggregate):
         outcome: str
         screened_on: date
         follows_up: UUID | None
-        score: str | None
-        """Sealed to the subject; None when no score was kept."""
+        score: Personal | None
+        """The individual's personal data; None when no score was kept."""
         org_id: str
         org_type: str
         target_groups: list[str]
         recorded_at: datetime
         recorded_by: str
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("score",)
+
+        def personal_owner(self) -> str:
+            return self.subject_id
 
     @classmethod
     def record(
@@ -86,7 +92,6 @@ class Screening(Aggregate):
         follows_up: UUID | None,
         followed: Screening | None,
         score: int | None,
-        seal: Callable[[str], str],
         org_id: str,
         org_type: OrgType,
         role: Role,
@@ -149,7 +154,7 @@ class Screening(Aggregate):
             outcome=outcome.value,
             screened_on=screened_on,
             follows_up=follows_up,
-            score=seal(str(score)) if score is not None else None,
+            score=Personal(subject_id, str(score)) if score is not None else None,
             org_id=org_id,
             org_type=org_type.value,
             target_groups=target_group_set(target_groups),
@@ -167,7 +172,7 @@ class Screening(Aggregate):
         outcome: str,
         screened_on: date,
         follows_up: UUID | None,
-        score: str | None,
+        score: Personal | None,
         org_id: str,
         org_type: str,
         target_groups: list[str],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.cases import SipProposer
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import CaseRuleViolation
+from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 ADULT_AGE = 18
@@ -118,9 +119,19 @@ class SipPlan:
                 field="body.plan.overall_responsibility",
             )
 
-    def as_record(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["responsibilities"] = [asdict(r) for r in self.responsibilities]
+    def as_record(self, owner: str) -> dict[str, Any]:
+        """As the events carry it: the texts the individual's personal data; unit ids and
+        who follows up as they are."""
+        record: dict[str, Any] = {
+            "overall_responsibility": self.overall_responsibility,
+            "follow_up_by": self.follow_up_by,
+        }
+        for part in self.TEXTS:
+            record[part] = Personal(owner, getattr(self, part).strip())
+        record["responsibilities"] = [
+            {"unit": r.unit, "interventions": Personal(owner, r.interventions.strip())}
+            for r in self.responsibilities
+        ]
         return record
 
 
@@ -144,7 +155,7 @@ class Participants:
 @dataclass
 class FollowUp:
     held_on: date
-    outcome: str
+    outcome: Personal
     recorded_at: datetime
     recorded_by: str
 
@@ -156,6 +167,13 @@ class PlanVersion:
     made_at: datetime
     made_by: str
     after_follow_up_on: date | None = None
+
+
+PLAN_TEXTS = (
+    *(f"plan.{part}" for part in SipPlan.TEXTS),
+    "plan.responsibilities[].interventions",
+)
+"""Where a plan stored before `Personal` keeps its texts (sealed, or plain)."""
 
 
 class Sip(Aggregate):
@@ -170,6 +188,9 @@ class Sip(Aggregate):
         proposed_at: datetime
         recorded_by: str
 
+        def personal_owner(self) -> str:
+            return self.subject_id
+
     class Established(Aggregate.Event):
         subject_id: str
         plan: dict[str, Any]
@@ -182,13 +203,17 @@ class Sip(Aggregate):
         established_at: datetime
         established_by: str
 
+        legacy_personal: ClassVar[tuple[str, ...]] = PLAN_TEXTS
+
     class FollowUpRecorded(Aggregate.Event):
         subject_id: str
         held_on: date
-        outcome: str
+        outcome: Personal
         next_follow_up_on: date
         recorded_at: datetime
         recorded_by: str
+
+        legacy_personal: ClassVar[tuple[str, ...]] = ("outcome",)
 
     class Revised(Aggregate.Event):
         subject_id: str
@@ -197,6 +222,8 @@ class Sip(Aggregate):
         consent_id: UUID | None
         revised_at: datetime
         revised_by: str
+
+        legacy_personal: ClassVar[tuple[str, ...]] = PLAN_TEXTS
 
     class FollowUpOverdueRaised(Aggregate.Event):
         subject_id: str
@@ -310,7 +337,7 @@ class Sip(Aggregate):
         _require_consent(self.adult_on(stockholm_date(at)), consent_id)
         self._established(
             subject_id=self.subject_id,
-            plan=plan.as_record(),
+            plan=plan.as_record(self.subject_id),
             participants=asdict(participants),
             complex=complex_case,
             coordinator=coordinator,
@@ -376,7 +403,7 @@ class Sip(Aggregate):
         self._follow_up_recorded(
             subject_id=self.subject_id,
             held_on=held_on,
-            outcome=outcome,
+            outcome=Personal(self.subject_id, outcome.strip()),
             next_follow_up_on=following,
             recorded_at=at,
             recorded_by=by,
@@ -389,7 +416,7 @@ class Sip(Aggregate):
         *,
         subject_id: str,
         held_on: date,
-        outcome: str,
+        outcome: Personal,
         next_follow_up_on: date,
         recorded_at: datetime,
         recorded_by: str,
@@ -413,7 +440,7 @@ class Sip(Aggregate):
         self._revised(
             subject_id=self.subject_id,
             plan_version=number,
-            plan=plan.as_record(),
+            plan=plan.as_record(self.subject_id),
             consent_id=consent_id,
             revised_at=at,
             revised_by=by,

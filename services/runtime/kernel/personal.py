@@ -44,3 +44,15 @@ def record_owner(record_id: object) -> str:
 def text_of(value: Personal | None) -> str | None:
     """The clear text, or None when there is none."""
     return None if value is None else value.text
+
+
+def in_clear(value: object) -> object:
+    """A record (dicts and lists, as events carry them) with its `Personal` values as their
+    clear text: for views that show what the record says."""
+    if isinstance(value, Personal):
+        return value.text
+    if isinstance(value, dict):
+        return {key: in_clear(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [in_clear(item) for item in value]
+    return value
