@@ -7,8 +7,12 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.application import Application
+from eventsourcing.utils import resolve_topic
 
+from contracts import Role
 from contracts.cases import CaseDecision, ClosingReason, UnitKind
+from contracts.vocabulary import TargetGroup
 from services.cases.domain import (
     AgeTransitionInvalid,
     Case,
@@ -24,6 +28,8 @@ from services.cases.domain import (
     route,
 )
 from services.runtime.kernel.personal import text_of
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.sealing import SealsPersonalData
 
 SUBJECT = "e" * 64
 IOF = Unit("SE2120000001-IOF1", UnitKind.IOF, "0180")
@@ -502,3 +508,114 @@ def test_k5_a_case_replays_to_the_same_handover_state() -> None:
     assert replayed.handover(handover_id).status == "acknowledged"
     assert replayed.involved_units == [IOF.hsa_id, AOF.hsa_id]
     assert replayed.handover(handover_id).consent_id == CONSENT
+
+
+# --- the events keep their stored topics -----------------------------------------------
+
+
+class Store(SealsPersonalData, OutboxApplication, Application[UUID]):
+    """An in-memory store that maps events as the cases service's does (sealing included)."""
+
+
+CASE_TOPIC = "services.cases.domain.case:Case"
+
+
+def every_event_recorded() -> tuple[Case, Case]:
+    """A youth's case through its whole life, and one opened beside it: all 16 events."""
+    youth = open_case()
+    youth.record_decision(
+        unit=IOF.hsa_id,
+        decision=CaseDecision.INTERVENTION_GRANTED,
+        affects_planning=True,
+        child_perspective_considered=True,
+        children_in_household=None,
+        at=OPENED,
+        by=STAFF,
+        notified_units=[AOF.hsa_id],
+    )
+    assert youth.set_target_groups(
+        unit=IOF.hsa_id,
+        role=Role.CASEWORKER,
+        groups=[TargetGroup.CHILDREN_AND_YOUTH, TargetGroup.EXPOSED_TO_VIOLENCE],
+        at=OPENED + timedelta(days=1),
+        by=STAFF,
+    )
+    handover_id = hand_over(youth, acknowledge_by=date(2026, 1, 15))
+    assert youth.raise_due(datetime(2026, 3, 2, tzinfo=UTC)) == [
+        "age_transition_due",
+        "age_transition_overdue",
+        "handover_acknowledgement_overdue",
+    ]
+    youth.record_family_care_placement(
+        unit=IOF.hsa_id, at=datetime(2026, 3, 2, 9, tzinfo=UTC), by=STAFF
+    )
+    youth.announce_age_transition(
+        unit=IOF.hsa_id,
+        to_unit=AOF,
+        continued_support_needed=True,
+        at=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        by=STAFF,
+    )
+    youth.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+    youth.transfer_responsibility(handover_id, unit=AOF.hsa_id, at=OPENED, by=RECEIVER)
+    youth.close(
+        unit=AOF.hsa_id,
+        reason=ClosingReason.NEEDS_MET,
+        at=datetime(2026, 4, 1, tzinfo=UTC),
+        by=RECEIVER,
+        notified_units=[IOF.hsa_id],
+    )
+    beside = open_case(
+        date(1990, 1, 1), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS], AOF, parallel_to=youth.id
+    )
+    return youth, beside
+
+
+def test_the_cases_events_keep_their_stored_topics_after_its_rules_moved_out() -> None:
+    """The rules after the opening live in modules of their own (case_decisions,
+    case_target_groups, case_transitions, case_handovers, case_deadlines); the events stay
+    declared on Case, so each is stored as it always was, its personal data sealed as
+    before, and an event stored under that topic before the move reads back the same."""
+    store = Store()
+    youth, beside = every_event_recorded()
+    store.save(youth, beside)
+
+    stored = [*store.recorder.select_events(youth.id), *store.recorder.select_events(beside.id)]
+    assert {event.topic.removeprefix(f"{CASE_TOPIC}.") for event in stored} == {
+        "Opened",
+        "Routed",
+        "OpenedInParallel",
+        "AgeTransitionScheduled",
+        "FamilyCarePlacementRecorded",
+        "AgeTransitionAnnounced",
+        "AgeTransitionDueRaised",
+        "AgeTransitionOverdueRaised",
+        "TargetGroupsChanged",
+        "DecisionRecorded",
+        "DecisionNotified",
+        "HandoverRequested",
+        "HandoverAcknowledged",
+        "HandoverAcknowledgementOverdueRaised",
+        "ResponsibilityTransferred",
+        "Closed",
+    }
+    for event in stored:
+        assert resolve_topic(event.topic) is getattr(Case, event.topic.rpartition(".")[2])
+    at_rest = b"".join(event.state for event in stored).decode("utf-8", "replace")
+    assert content().current_situation not in at_rest, "the handover's content is sealed"
+
+    for case in (youth, beside):
+        read = store.repository.get(case.id)
+        assert {k: vars(h) for k, h in read.handovers.items()} == {
+            k: vars(h) for k, h in case.handovers.items()
+        }
+        assert {k: v for k, v in vars(read).items() if k != "handovers"} == {
+            k: v for k, v in vars(case).items() if k != "handovers"
+        }
+    read = store.repository.get(youth.id)
+    assert (read.unit, read.caseworker, read.is_open) == (AOF.hsa_id, RECEIVER, False)
+    assert read.transition is not None
+    assert read.transition.transition_on == date(2028, 9, 1)
+    assert store.repository.get(beside.id).parallel_to == youth.id

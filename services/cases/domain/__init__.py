@@ -6,7 +6,8 @@ What cases knows of consent (C-7, C-8) comes from the consent topic
 (`consents`). Pure domain: no I/O, no clock.
 """
 
-from services.cases.domain.case import INTERVENTION_DECISIONS, Case
+from services.cases.domain.case import Case
+from services.cases.domain.case_decisions import INTERVENTION_DECISIONS
 from services.cases.domain.child_welfare import CHILD_UNDER, ChildWelfareReport, NotAChild
 from services.cases.domain.consents import KnownConsent, SubjectConsents, consent_record_id
 from services.cases.domain.dates import (

@@ -1,7 +1,8 @@
 """What a case handover carries and where it stands (K-5, C-8, seed 003).
 
 The rules that tie a handover to its case (who may send, receive, transfer;
-no interventions by the receiver before the transfer) live on `Case`.
+no interventions by the receiver before the transfer) are `Case`'s, in
+`case_handovers` and `case_decisions`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,180 @@
+"""K-3 (seed 003): a unit's decisions in a case, and its closing, both of which reach the
+units with open cases for the same individual; with D-6's answers on every decision
+(seed 004) and K-5's limit on the receiving unit before the transfer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts.cases import CaseDecision, ClosingReason
+from services.cases.domain.case_state import CaseState
+from services.cases.domain.errors import DecisionInvalid, InterventionBeforeTransfer, NotInvolved
+
+INTERVENTION_DECISIONS = frozenset(
+    {
+        CaseDecision.INTERVENTION_GRANTED,
+        CaseDecision.INTERVENTION_REFUSED,
+        CaseDecision.INTERVENTION_CHANGED,
+        CaseDecision.INTERVENTION_ENDED,
+    }
+)
+"""Decisions about interventions (insatser): only the responsible unit takes them (K-5)."""
+
+
+class CaseDecisions:
+    """The case's decisions and its closing: part of `Case`."""
+
+    def record_decision(
+        self: CaseState,
+        *,
+        unit: str,
+        decision: CaseDecision,
+        affects_planning: bool,
+        child_perspective_considered: bool,
+        children_in_household: bool | None,
+        at: datetime,
+        by: str,
+        notified_units: list[str],
+    ) -> None:
+        """K-3: record a unit's decision; when it may affect other units' planning, the
+        units with open cases for the same individual are notified.
+
+        K-5: during a handover the receiving unit may investigate, but
+        decisions on interventions are the sending unit's until
+        responsibility has transferred.
+
+        D-6 (quality): every decision answers whether the child perspective was
+        considered. In an adult's case (one not in children and youth) it also
+        answers whether there are children in the household; in a child's case
+        that question is about someone else's children and is refused, so the
+        statistic counts only answers that mean something.
+        """
+        self._require_open()
+        handover = self.open_handover
+        if unit != self.unit:
+            if handover is None or handover.to_unit != unit:
+                raise NotInvolved("only units holding or receiving the case record decisions")
+            if decision in INTERVENTION_DECISIONS:
+                raise InterventionBeforeTransfer(
+                    "interventions start only after responsibility has transferred; until "
+                    f"then {self.unit} is responsible",
+                    field="body.decision",
+                )
+        if self.is_child_case and children_in_household is not None:
+            raise DecisionInvalid(
+                "a child's case does not answer whether there are children in the household; "
+                "leave it out",
+                field="body.children_in_household",
+                rule="D-6",
+            )
+        if not self.is_child_case and children_in_household is None:
+            raise DecisionInvalid(
+                "an adult's case answers whether there are children in the household",
+                field="body.children_in_household",
+                rule="D-6",
+            )
+        notified = (
+            [u for u in dict.fromkeys(notified_units) if u != unit] if affects_planning else []
+        )
+        self._decision_recorded(
+            subject_id=self.subject_id,
+            unit=unit,
+            decision=decision.value,
+            affects_planning=affects_planning,
+            decided_at=at,
+            decided_by=by,
+            notified_units=notified,
+            child_perspective_considered=child_perspective_considered,
+            children_in_household=children_in_household,
+            target_groups=list(self.target_groups),
+        )
+        if notified:
+            self._decision_notified(
+                subject_id=self.subject_id,
+                unit=unit,
+                decision=decision.value,
+                decided_at=at,
+                notified_units=notified,
+            )
+
+    def close(
+        self: CaseState,
+        *,
+        unit: str,
+        reason: ClosingReason,
+        at: datetime,
+        by: str,
+        notified_units: list[str],
+    ) -> None:
+        """K-3: closing a case always reaches the units with open cases for the individual."""
+        self._require_open()
+        self._require_responsible(unit, "close it")
+        self._closed(
+            subject_id=self.subject_id,
+            unit=unit,
+            reason=reason.value,
+            closed_at=at,
+            closed_by=by,
+            notified_units=[u for u in dict.fromkeys(notified_units) if u != unit],
+        )
+
+
+# --- how each of their events changes the case (Case binds each to its event) ----------
+
+
+def decision_recorded(
+    self: CaseState,
+    *,
+    subject_id: str,
+    unit: str,
+    decision: str,
+    affects_planning: bool,
+    decided_at: datetime,
+    decided_by: str,
+    notified_units: list[str],
+    child_perspective_considered: bool | None,
+    children_in_household: bool | None,
+    target_groups: list[str],
+) -> None:
+    self.decisions.append(
+        {
+            "unit": unit,
+            "decision": decision,
+            "affects_planning": affects_planning,
+            "decided_at": decided_at,
+            "decided_by": decided_by,
+            "notified_units": notified_units,
+            "child_perspective_considered": child_perspective_considered,
+            "children_in_household": children_in_household,
+        }
+    )
+
+
+def decision_notified(
+    self: CaseState,
+    *,
+    subject_id: str,
+    unit: str,
+    decision: str,
+    decided_at: datetime,
+    notified_units: list[str],
+) -> None:
+    """Nothing new for the case: whom it reached is in the decision already."""
+
+
+def closed(
+    self: CaseState,
+    *,
+    subject_id: str,
+    unit: str,
+    reason: str,
+    closed_at: datetime,
+    closed_by: str,
+    notified_units: list[str],
+) -> None:
+    self.closed_at = closed_at
+    self.closing_reason = reason
+    for handover in self.handovers.values():
+        if handover.open:
+            handover.ended_with_case = True

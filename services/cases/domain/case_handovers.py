@@ -1,0 +1,211 @@
+"""K-5, C-8 (seed 003): handing a case over to another unit. The sending unit requests it
+with every mandatory part and the individual's consent, the receiving unit
+acknowledges it and names its caseworker, and responsibility moves only on an
+explicit transfer after that. What a handover carries and where it stands:
+`handover`; its acknowledgement deadline passing: `case_deadlines`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from services.cases.domain.case_state import CaseState
+from services.cases.domain.dates import end_of_day
+from services.cases.domain.errors import (
+    HandoverConflict,
+    HandoverIncomplete,
+    HandoverWithoutConsent,
+    NotInvolved,
+)
+from services.cases.domain.handover import Handover, HandoverContent, HandoverNotFound
+from services.cases.domain.units import Unit
+
+
+class CaseHandovers:
+    """The case's handovers: part of `Case`."""
+
+    @property
+    def open_handover(self: CaseState) -> Handover | None:
+        return next((h for h in self.handovers.values() if h.open), None)
+
+    def handover(self: CaseState, handover_id: UUID) -> Handover:
+        found = self.handovers.get(handover_id)
+        if found is None:
+            raise HandoverNotFound(f"case {self.id} has no handover {handover_id}")
+        return found
+
+    def request_handover(
+        self: CaseState,
+        *,
+        unit: str,
+        to_unit: Unit,
+        content: HandoverContent,
+        consent_id: UUID | None,
+        at: datetime,
+        by: str,
+        acknowledge_by: date,
+    ) -> UUID:
+        """K-5, C-8 (seed 003): hand the case to another unit.
+
+        The sending unit must hold the case; every mandatory part is filled
+        in; the individual consented to a `case_handover` between both units
+        before contact is initiated. The receiving unit acknowledges by the
+        end of `acknowledge_by`.
+        """
+        self._require_open()
+        self._require_responsible(unit, "hand it over", "K-5")
+        if to_unit.hsa_id == self.unit:
+            raise HandoverIncomplete(
+                "hand the case over to another unit than the one holding it", field="body.to_unit"
+            )
+        missing = content.missing()
+        if missing:
+            raise HandoverIncomplete(
+                f"mandatory handover part(s) missing: {', '.join(missing)}",
+                field=f"body.content.{missing[0]}",
+            )
+        if self.open_handover is not None:
+            raise HandoverConflict("the case already has a handover in progress")
+        if consent_id is None:
+            raise HandoverWithoutConsent(
+                f"no active consent for case_handover between {self.unit} and {to_unit.hsa_id}; "
+                "ask the individual before contact is initiated"
+            )
+        handover_id = uuid4()
+        self._handover_requested(
+            subject_id=self.subject_id,
+            handover_id=handover_id,
+            from_unit=self.unit,
+            to_unit=to_unit.hsa_id,
+            to_unit_kind=to_unit.kind.value,
+            consent_id=consent_id,
+            content=content.as_record(self.subject_id),
+            requested_at=at,
+            requested_by=by,
+            acknowledge_by=acknowledge_by,
+            overdue_at=end_of_day(acknowledge_by),
+        )
+        return handover_id
+
+    def acknowledge_handover(
+        self: CaseState,
+        handover_id: UUID,
+        *,
+        unit: str,
+        receiving_caseworker: str,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """K-5: the receiving unit confirms receipt and names the caseworker it appointed."""
+        handover = self.handover(handover_id)
+        if unit != handover.to_unit:
+            raise NotInvolved("only the receiving unit acknowledges a handover", rule="K-5")
+        if handover.status != "requested":
+            raise HandoverConflict(f"the handover is already {handover.status}")
+        self._handover_acknowledged(
+            subject_id=self.subject_id,
+            handover_id=handover_id,
+            to_unit=unit,
+            receiving_caseworker=receiving_caseworker,
+            acknowledged_at=at,
+            acknowledged_by=by,
+        )
+
+    def transfer_responsibility(
+        self: CaseState, handover_id: UUID, *, unit: str, at: datetime, by: str
+    ) -> None:
+        """K-5: responsibility moves only on this explicit step, after acknowledgement.
+
+        Either unit records it (it is agreed between them); from then on the
+        receiving unit holds the case and its appointed caseworker handles it.
+        """
+        handover = self.handover(handover_id)
+        if unit not in (handover.from_unit, handover.to_unit):
+            raise NotInvolved("only the sending or receiving unit transfers", rule="K-5")
+        if handover.status != "acknowledged":
+            raise HandoverConflict(
+                "responsibility transfers only after the receiving unit acknowledged receipt"
+                if handover.status == "requested"
+                else f"the handover is already {handover.status}"
+            )
+        assert handover.receiving_caseworker is not None
+        self._responsibility_transferred(
+            subject_id=self.subject_id,
+            handover_id=handover_id,
+            from_unit=handover.from_unit,
+            to_unit=handover.to_unit,
+            to_unit_kind=handover.to_unit_kind,
+            caseworker=handover.receiving_caseworker,
+            transferred_at=at,
+            transferred_by=by,
+        )
+
+
+# --- how each of their events changes the case (Case binds each to its event) ----------
+
+
+def handover_requested(
+    self: CaseState,
+    *,
+    subject_id: str,
+    handover_id: UUID,
+    from_unit: str,
+    to_unit: str,
+    to_unit_kind: str,
+    consent_id: UUID,
+    content: dict[str, Any],
+    requested_at: datetime,
+    requested_by: str,
+    acknowledge_by: date,
+    overdue_at: datetime,
+) -> None:
+    self.handovers[handover_id] = Handover(
+        handover_id,
+        from_unit,
+        to_unit,
+        to_unit_kind,
+        consent_id,
+        content,
+        requested_at,
+        requested_by,
+        acknowledge_by,
+        overdue_at,
+    )
+    if to_unit not in self.involved_units:
+        self.involved_units.append(to_unit)
+
+
+def handover_acknowledged(
+    self: CaseState,
+    *,
+    subject_id: str,
+    handover_id: UUID,
+    to_unit: str,
+    receiving_caseworker: str,
+    acknowledged_at: datetime,
+    acknowledged_by: str,
+) -> None:
+    handover = self.handovers[handover_id]
+    handover.acknowledged_at = acknowledged_at
+    handover.acknowledged_by = acknowledged_by
+    handover.receiving_caseworker = receiving_caseworker
+
+
+def responsibility_transferred(
+    self: CaseState,
+    *,
+    subject_id: str,
+    handover_id: UUID,
+    from_unit: str,
+    to_unit: str,
+    to_unit_kind: str,
+    caseworker: str,
+    transferred_at: datetime,
+    transferred_by: str,
+) -> None:
+    self.handovers[handover_id].transferred_at = transferred_at
+    self.unit = to_unit
+    self.unit_kind = to_unit_kind
+    self.caseworker = caseworker
