@@ -34,8 +34,14 @@ from services.cases.domain.errors import (
     HandoverIncomplete,
     HandoverWithoutConsent,
     InterventionBeforeTransfer,
+    NotInSip,
     NotInvolved,
     ReportInvalid,
+    SipConflict,
+    SipFollowUpInvalid,
+    SipIncomplete,
+    SipNotFound,
+    SipWithoutConsent,
     UnknownCase,
     UnknownUnit,
 )
@@ -67,19 +73,7 @@ from services.cases.domain.screening import (
     ScreeningNotAllowed,
     ScreeningNotFound,
 )
-from services.cases.domain.sip import (
-    ADULT_AGE,
-    NotInSip,
-    Participants,
-    Responsibility,
-    Sip,
-    SipConflict,
-    SipFollowUpInvalid,
-    SipIncomplete,
-    SipNotFound,
-    SipPlan,
-    SipWithoutConsent,
-)
+from services.cases.domain.sip import ADULT_AGE, Participants, Responsibility, Sip, SipPlan
 from services.cases.domain.subjects import CaseEntry, SubjectCases, subject_cases_id
 from services.cases.domain.target_groups import (
     CASE_STAFF,

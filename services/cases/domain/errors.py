@@ -104,3 +104,42 @@ class InterventionBeforeTransfer(CaseRuleViolation):
 
     rule = "K-5"
     status = 409
+
+
+# --- the coordinated individual plan, SIP (K-6, K-7, C-7) -------------------------
+
+
+class SipIncomplete(CaseRuleViolation):
+    """K-6: a mandatory part of the plan is missing or names a unit outside the plan."""
+
+    rule = "K-6"
+
+
+class SipWithoutConsent(CaseRuleViolation):
+    """C-7: an adult's SIP cannot be made without the individual's consent."""
+
+    rule = "C-7"
+    status = 409
+
+
+class SipFollowUpInvalid(CaseRuleViolation):
+    """K-7: follow-ups are planned from the plan's date on, at the plan's frequency."""
+
+    rule = "K-7"
+
+
+class SipConflict(CaseRuleViolation):
+    """K-6/K-7: the plan is not in a state that allows this step."""
+
+    rule = "K-6"
+    status = 409
+
+
+class NotInSip(CaseRuleViolation):
+    rule = "K-6"
+    status = 403
+
+
+class SipNotFound(CaseRuleViolation):
+    rule = "K-6"
+    status = 404

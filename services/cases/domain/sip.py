@@ -17,48 +17,18 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.cases import SipProposer
 from services.cases.domain.dates import end_of_day
-from services.cases.domain.errors import CaseRuleViolation
+from services.cases.domain.errors import (
+    NotInSip,
+    SipConflict,
+    SipFollowUpInvalid,
+    SipIncomplete,
+    SipWithoutConsent,
+)
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 ADULT_AGE = 18
 """C-7 speaks of the adult (den vuxne): 18, the age of majority."""
-
-
-class SipIncomplete(CaseRuleViolation):
-    """K-6: a mandatory part of the plan is missing or names a unit outside the plan."""
-
-    rule = "K-6"
-
-
-class SipWithoutConsent(CaseRuleViolation):
-    """C-7: an adult's SIP cannot be made without the individual's consent."""
-
-    rule = "C-7"
-    status = 409
-
-
-class SipFollowUpInvalid(CaseRuleViolation):
-    """K-7: follow-ups are planned from the plan's date on, at the plan's frequency."""
-
-    rule = "K-7"
-
-
-class SipConflict(CaseRuleViolation):
-    """K-6/K-7: the plan is not in a state that allows this step."""
-
-    rule = "K-6"
-    status = 409
-
-
-class NotInSip(CaseRuleViolation):
-    rule = "K-6"
-    status = 403
-
-
-class SipNotFound(CaseRuleViolation):
-    rule = "K-6"
-    status = 404
 
 
 @dataclass(frozen=True)
