@@ -120,3 +120,16 @@ def test_importing_a_domain_loads_no_sql_persistence_or_http(service: str) -> No
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_no_module_outside_the_tests_is_over_500_lines() -> None:
+    """Issue #20's "done when": a module a reader can hold in their head. A long one is
+    split by concept (as the consumer, the relay, the red thread and the case were)."""
+    root = SERVICES_DIR.parent
+    long = {
+        str(p.relative_to(root)): n
+        for folder in ("services", "contracts", "bench")
+        for p in (root / folder).rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert long == {}
