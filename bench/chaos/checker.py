@@ -329,7 +329,7 @@ def dead_letters(
                 figures.killed_repeated += explained
                 if unexplained and len(figures.examples) < 10:
                     at = ", ".join(_clock(ms) for ms in written[poison_id])
-                    figures.examples.append(f"{poison_id} dead-lettered at {at}")
+                    figures.examples.append(f"{poison_id} dead-lettered by {consumer} at {at}")
             else:
                 figures.unplaced_repeated += n - 1
     return figures
@@ -393,7 +393,9 @@ def chain_poison(
             figures.killed_repeated += explained
             if unexplained and len(figures.examples) < 10:
                 at = ", ".join(_clock(ms) for ms in written[ce_id])
-                figures.examples.append(f"chain {ce_id.decode()} dead-lettered at {at}")
+                figures.examples.append(
+                    f"chain {ce_id.decode()} dead-lettered by {consumer} at {at}"
+                )
     return figures
 
 
