@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -28,13 +27,11 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         self,
         metrics: ConsumerMetrics,
         handling: asyncio.Lock,
-        before_letting_go: Callable[[set[TopicPartition]], Awaitable[None]],
         *bookkeeping: dict[TopicPartition, Any],
     ) -> None:
         self.joined = False
         self._metrics = metrics
         self._handling = handling
-        self._before_letting_go = before_letting_go
         self._bookkeeping = bookkeeping
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
@@ -46,11 +43,7 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         except TimeoutError:
             log.warning("letting %s go with a batch still in flight", sorted(revoked))
         else:
-            try:
-                # The group's generation still holds: commit what was handled here.
-                await self._before_letting_go(revoked)
-            finally:
-                self._handling.release()
+            self._handling.release()
         for partition in revoked:
             for entries in self._bookkeeping:
                 entries.pop(partition, None)

@@ -112,14 +112,10 @@ class TrackedConsumer:
         self._consumer: Any = None
         """The consumer whose batch is being handled (to ask what is still assigned)."""
         self._handling = asyncio.Lock()
-        self._uncommitted: dict[TopicPartition, int] = {}
-        """Offsets handled whose commit failed (a rebalance was under way): committed when
-        the partition is let go, so its next owner does not read them again."""
         self._gaps = Gaps(gap_grace_seconds, metrics.rewinds, self._handling)
         self._membership = GroupMembership(
             metrics,
             self._handling,
-            self._commit_before_letting_go,
             self._gaps.rewound_at,
             self._gaps.held,
             self._gaps.accept_at,
@@ -198,31 +194,16 @@ class TrackedConsumer:
                 end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
                 try:
                     await consumer.commit({partition: end})
-                    self._uncommitted.pop(partition, None)
                 except _REBALANCED as error:
                     # Taken away while we handled it: its new owner re-reads from
                     # the last commit and skips what we applied. Raising here
                     # would drop the rest of the batch, still ours, unhandled.
                     log.info("not committing %s, no longer ours: %r", partition, error)
-                    self._uncommitted[partition] = end
                     continue
                 except KafkaError as error:
                     # Offsets only save re-reading; tracking decides what is applied.
                     log.warning("could not commit %s at %s: %r", partition, end, error)
-                    self._uncommitted[partition] = end
                 self._record_lag(consumer, partition, end)
-
-    async def _commit_before_letting_go(self, revoked: set[TopicPartition]) -> None:
-        """Commit what was handled but not committed (a commit refused while the group was
-        rebalancing) before the partitions go: garbage dead-lettered there has no chain
-        position, so only the committed offset keeps its next owner from sending it again."""
-        offsets = {p: self._uncommitted.pop(p) for p in list(self._uncommitted) if p in revoked}
-        if not offsets or self._consumer is None:
-            return
-        try:
-            await self._consumer.commit(offsets)
-        except KafkaError as error:
-            log.info("could not commit %s before letting it go: %r", sorted(offsets), error)
 
     def _seek_back(
         self,
