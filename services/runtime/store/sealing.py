@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -86,21 +87,30 @@ class SealingMapper(TracingMapper):
         return domain_event, traceparent
 
     def _open_legacy(self, domain_event: Any, fields: tuple[str, ...]) -> None:
+        # Read the aggregate's earlier events at most once per event, however many
+        # fields (a minutes part per registered case) ask whose they are.
+        declared = cache(lambda: self._declared(domain_event))
         for path in fields:
             for holder, slot, key in _slots(vars(domain_event), path):
                 value = holder[slot]
                 if not isinstance(value, str):
                     continue  # a Personal already, None, or not there
-                owner = self._legacy_owner(domain_event, path, key)
+                owner = self._legacy_owner(domain_event, path, key, declared)
                 assert self.sealer is not None
                 holder[slot] = Personal(owner, self.sealer.unseal(owner, value) or "")
 
-    def _legacy_owner(self, domain_event: Any, path: str, key: str | None) -> str:
+    def _legacy_owner(
+        self,
+        domain_event: Any,
+        path: str,
+        key: str | None,
+        declared: Callable[[], dict[str, str]],
+    ) -> str:
         """Whose key sealed one legacy field: as the event says (`legacy_owner`, e.g. a
         minutes part's registration), else as the aggregate's first event says."""
         resolver = getattr(domain_event, "legacy_owner", None)
         if resolver is not None:
-            owner: str | None = resolver(path, key, lambda: self._declared(domain_event))
+            owner: str | None = resolver(path, key, declared)
             if owner is not None:
                 return owner
         return self._owner(domain_event)
