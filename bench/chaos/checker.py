@@ -293,6 +293,29 @@ def _repeats(written: Sequence[int], kills: Sequence[float]) -> tuple[int, int]:
     return unexplained, explained
 
 
+def _source(headers: Mapping[str, bytes]) -> str:
+    """Where a dead letter came from, ``topic[partition]@offset``: two copies from one
+    offset were handled twice; from two offsets, the message was on the topic twice."""
+    topic, partition, offset = (
+        (headers.get(f"dlq.source.{name}") or b"?").decode()
+        for name in ("topic", "partition", "offset")
+    )
+    return f"{topic}[{partition}]@{offset}"
+
+
+def _copies(
+    poison_id: str,
+    consumer: str,
+    written: Mapping[str, Sequence[int]],
+    sources: Mapping[str, Sequence[str]],
+) -> str:
+    copies = ", ".join(
+        f"{_clock(ms)} from {source}"
+        for ms, source in zip(written[poison_id], sources[poison_id], strict=True)
+    )
+    return f"{poison_id} dead-lettered by {consumer}: {copies}"
+
+
 def dead_letters(
     letters: Letters, poison: Sequence[Poison], kills: Kills | None = None
 ) -> DeadLetters:
@@ -304,6 +327,7 @@ def dead_letters(
         reasons: dict[str, str] = {}
         copies: Counter[str] = Counter()
         written: dict[str, list[int]] = defaultdict(list)
+        sources: dict[str, list[str]] = defaultdict(list)
         for record in records:
             headers = dict(record.headers)
             raw = headers.get(POISON_HEADER)
@@ -313,6 +337,7 @@ def dead_letters(
             poison_id = raw.decode()
             copies[poison_id] += 1
             written[poison_id].append(record.timestamp)
+            sources[poison_id].append(_source(headers))
             reason = (headers.get("dlq.reason") or b"").decode()
             if reason != EXPECTED_REASON[kinds[poison_id]]:
                 figures.wrong_reason += 1
@@ -328,10 +353,11 @@ def dead_letters(
                 figures.repeated += unexplained
                 figures.killed_repeated += explained
                 if unexplained and len(figures.examples) < 10:
-                    at = ", ".join(_clock(ms) for ms in written[poison_id])
-                    figures.examples.append(f"{poison_id} dead-lettered by {consumer} at {at}")
+                    figures.examples.append(_copies(poison_id, consumer, written, sources))
             else:
                 figures.unplaced_repeated += n - 1
+                if n > 1 and len(figures.examples) < 10:
+                    figures.examples.append(_copies(poison_id, consumer, written, sources))
     return figures
 
 
