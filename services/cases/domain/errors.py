@@ -2,7 +2,9 @@
 
 A violation may name the request field it is about (``field``, a dotted
 path such as ``body.content.current_situation``), so the problem response
-can point the caller at it.
+can point the caller at it. A rule's answer is its base class (`CaseNotFound`,
+`CaseForbidden`, `CaseConflict`; 422 Unprocessable Content otherwise), so that
+each rule states only its ID and the statuses are set in one place.
 """
 
 from __future__ import annotations
@@ -19,11 +21,28 @@ class CaseRuleViolation(RuleViolation):
         super().__init__(f"{field}: {message}" if field else message, rule=rule, field=field)
 
 
-class UnknownCase(CaseRuleViolation):
+class CaseNotFound(CaseRuleViolation):
+    """A case rule answered 404 Not Found: the object is unknown, or is not to be known."""
+
+    status = 404
+
+
+class CaseForbidden(CaseRuleViolation):
+    """A case rule answered 403 Forbidden: the actor's unit may not do this."""
+
+    status = 403
+
+
+class CaseConflict(CaseRuleViolation):
+    """A case rule answered 409 Conflict: the object is not in a state that allows this."""
+
+    status = 409
+
+
+class UnknownCase(CaseNotFound):
     """K-3: no case by that id (an id of another kind of record looks the same)."""
 
     rule = "K-3"
-    status = 404
 
 
 class UnknownUnit(CaseRuleViolation):
@@ -38,36 +57,32 @@ class ReportInvalid(CaseRuleViolation):
     rule = "K-1"
 
 
-class NotInvolved(CaseRuleViolation):
+class NotInvolved(CaseForbidden):
     """Staff act only on cases their own unit holds or takes part in."""
 
     rule = "K-3"
-    status = 403
 
 
-class AnotherMunicipality(CaseRuleViolation):
+class AnotherMunicipality(CaseForbidden):
     """K-4: a unit's age transitions are read by the units of its own municipality, the
     ones that take the cases over."""
 
     rule = "K-4"
-    status = 403
     title = "Forbidden"
 
 
-class CaseAlreadyClosed(CaseRuleViolation):
+class CaseAlreadyClosed(CaseConflict):
     rule = "K-3"
-    status = 409
 
 
 class DecisionInvalid(CaseRuleViolation):
     rule = "K-3"
 
 
-class AgeTransitionInvalid(CaseRuleViolation):
+class AgeTransitionInvalid(CaseConflict):
     """K-4: only open child & youth cases transition; an announcement names the adult unit."""
 
     rule = "K-4"
-    status = 409
 
 
 class HandoverIncomplete(CaseRuleViolation):
@@ -76,34 +91,30 @@ class HandoverIncomplete(CaseRuleViolation):
     rule = "K-5"
 
 
-class HandoverWithoutConsent(CaseRuleViolation):
+class HandoverWithoutConsent(CaseConflict):
     """C-8: no consent for `case_handover` covering both units."""
 
     rule = "C-8"
-    status = 409
 
 
-class HandoverConsentLapsed(CaseRuleViolation):
+class HandoverConsentLapsed(CaseForbidden):
     """C-9: the receiving unit reads the sending unit's documentation on the individual's
     consent alone; once it is withdrawn, narrowed or expired, so is the read."""
 
     rule = "C-9"
-    status = 403
     title = "Forbidden"
 
 
-class HandoverConflict(CaseRuleViolation):
+class HandoverConflict(CaseConflict):
     """K-5: the handover is not in a state that allows this step."""
 
     rule = "K-5"
-    status = 409
 
 
-class InterventionBeforeTransfer(CaseRuleViolation):
+class InterventionBeforeTransfer(CaseConflict):
     """K-5: the receiving unit may investigate, but interventions wait for the transfer."""
 
     rule = "K-5"
-    status = 409
 
 
 # --- the coordinated individual plan, SIP (K-6, K-7, C-7) -------------------------
@@ -115,11 +126,10 @@ class SipIncomplete(CaseRuleViolation):
     rule = "K-6"
 
 
-class SipWithoutConsent(CaseRuleViolation):
+class SipWithoutConsent(CaseConflict):
     """C-7: an adult's SIP cannot be made without the individual's consent."""
 
     rule = "C-7"
-    status = 409
 
 
 class SipFollowUpInvalid(CaseRuleViolation):
@@ -128,18 +138,15 @@ class SipFollowUpInvalid(CaseRuleViolation):
     rule = "K-7"
 
 
-class SipConflict(CaseRuleViolation):
+class SipConflict(CaseConflict):
     """K-6/K-7: the plan is not in a state that allows this step."""
 
     rule = "K-6"
-    status = 409
 
 
-class NotInSip(CaseRuleViolation):
+class NotInSip(CaseForbidden):
     rule = "K-6"
-    status = 403
 
 
-class SipNotFound(CaseRuleViolation):
+class SipNotFound(CaseNotFound):
     rule = "K-6"
-    status = 404

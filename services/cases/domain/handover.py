@@ -12,13 +12,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.cases.domain.errors import CaseRuleViolation
+from services.cases.domain.errors import CaseNotFound
 from services.runtime.kernel.personal import Personal
 
 
-class HandoverNotFound(CaseRuleViolation):
+class HandoverNotFound(CaseNotFound):
     rule = "K-5"
-    status = 404
 
 
 @dataclass(frozen=True)

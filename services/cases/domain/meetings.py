@@ -16,7 +16,12 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts import Role
 from contracts.cases import MeetingKind
-from services.cases.domain.errors import CaseRuleViolation
+from services.cases.domain.errors import (
+    CaseConflict,
+    CaseForbidden,
+    CaseNotFound,
+    CaseRuleViolation,
+)
 from services.runtime.kernel.personal import Personal
 
 CARE_PLANNING_FOLLOW_UP_WITHIN = timedelta(days=14)
@@ -30,34 +35,29 @@ class MeetingInvalid(CaseRuleViolation):
     rule = "K-8"
 
 
-class MeetingConflict(CaseRuleViolation):
+class MeetingConflict(CaseConflict):
     rule = "K-8"
-    status = 409
 
 
-class NotInMeeting(CaseRuleViolation):
+class NotInMeeting(CaseForbidden):
     rule = "K-8"
-    status = 403
 
 
-class MeetingNotFound(CaseRuleViolation):
+class MeetingNotFound(CaseNotFound):
     rule = "K-8"
-    status = 404
 
 
-class MeetingNotBooked(CaseRuleViolation):
+class MeetingNotBooked(CaseConflict):
     """K-8, K-9: a meeting is sent as an invitation once it has a booked time."""
 
     rule = "K-8"
-    status = 409
     title = "Conflict"
 
 
-class NoDecisionsAtCarePlanning(CaseRuleViolation):
+class NoDecisionsAtCarePlanning(CaseConflict):
     """K-9: a care-planning meeting exchanges information; it takes no decisions."""
 
     rule = "K-9"
-    status = 409
 
 
 @dataclass(frozen=True)

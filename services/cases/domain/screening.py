@@ -24,7 +24,7 @@ from contracts.vocabulary import (
     ScreeningOccasion,
     ScreeningOutcome,
 )
-from services.cases.domain.errors import CaseRuleViolation
+from services.cases.domain.errors import CaseForbidden, CaseNotFound, CaseRuleViolation
 from services.cases.domain.target_groups import CASE_STAFF, target_group_set
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -45,16 +45,14 @@ class ScreeningInvalid(CaseRuleViolation):
     rule = "D-6"
 
 
-class ScreeningNotAllowed(CaseRuleViolation):
+class ScreeningNotAllowed(CaseForbidden):
     """D-6: screenings are recorded by the staff of the organisations that screen."""
 
     rule = "D-6"
-    status = 403
 
 
-class ScreeningNotFound(CaseRuleViolation):
+class ScreeningNotFound(CaseNotFound):
     rule = "D-6"
-    status = 404
 
 
 class Screening(Aggregate):
