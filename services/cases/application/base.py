@@ -12,10 +12,13 @@ on the object it loaded, whether the actor's unit may see or change it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.projection import EventSourcedProjection
 
 from contracts import Purpose
@@ -36,6 +39,7 @@ from services.cases.domain import (
     subject_cases_id,
     target_group_set,
 )
+from services.cases.domain.errors import CaseNotFound
 from services.cases.views import CaseProjection, CaseViews, case_views
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.application import OutboxApplication
@@ -43,6 +47,33 @@ from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
 """For tests that build the application directly; the service passes the configured key."""
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+CONFLICT_ATTEMPTS = 5
+"""How often a command runs again after losing a race on the same aggregate."""
+
+_MISSING: dict[type[Aggregate], tuple[type[CaseNotFound], str]] = {
+    Case: (UnknownCase, "case"),
+    Sip: (SipNotFound, "SIP"),
+    Meeting: (MeetingNotFound, "meeting"),
+    Screening: (ScreeningNotFound, "screening"),
+}
+"""What each kind of aggregate the use cases load answers when there is none by an id."""
+
+
+def retrying(command: Callable[[], T]) -> T:
+    """Run a command again when a concurrent save changed one of its aggregates first.
+
+    The same as escalation's (services.escalation.application.base): a candidate for
+    the shared runtime."""
+    for _ in range(CONFLICT_ATTEMPTS - 1):
+        try:
+            return command()
+        except IntegrityError:
+            continue
+    return command()
 
 
 class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
@@ -66,36 +97,32 @@ class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUI
 
     # --- loading: unauthorised, so only the use cases that authorise call these -------
 
-    def _case(self, case_id: UUID) -> Case:
-        case = self.find(case_id, Case)
-        if case is None:
-            raise UnknownCase(f"no case {case_id}")
-        return case
+    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+        """The aggregate of that kind; unknown, or of another kind, is the kind's 404 rule."""
+        aggregate = self.find(aggregate_id, kind)
+        if aggregate is None:
+            missing, what = _MISSING[kind]
+            raise missing(f"no {what} {aggregate_id}")
+        return aggregate
 
-    def _sip(self, sip_id: UUID) -> Sip:
-        sip = self.find(sip_id, Sip)
-        if sip is None:
-            raise SipNotFound(f"no SIP {sip_id}")
-        return sip
+    def _change(self, kind: type[A], aggregate_id: UUID, act: Callable[[A], object]) -> A:
+        """Load the aggregate, `act` on it (the aggregate checks the actor) and save it;
+        all again on fresh state when a concurrent save changed it first (`retrying`)."""
 
-    def _meeting(self, meeting_id: UUID) -> Meeting:
-        meeting = self.find(meeting_id, Meeting)
-        if meeting is None:
-            raise MeetingNotFound(f"no meeting {meeting_id}")
-        return meeting
+        def run() -> A:
+            aggregate = self._load(kind, aggregate_id)
+            act(aggregate)
+            self.save(aggregate)
+            return aggregate
 
-    def _screening(self, screening_id: UUID) -> Screening:
-        screening = self.find(screening_id, Screening)
-        if screening is None:
-            raise ScreeningNotFound(f"no screening {screening_id}")
-        return screening
+        return retrying(run)
 
     def _cases_of(self, subject_id: str) -> list[Case]:
         """Every case of the individual here, whichever unit holds it."""
         index = self.find(subject_cases_id(subject_id), SubjectCases)
         if index is None:
             return []
-        return [self._case(case_id) for case_id in index.cases]
+        return [self._load(Case, case_id) for case_id in index.cases]
 
     def target_groups_of(self, subject_id: str) -> list[str]:
         """The union of the target groups of the individual's open cases here (D-6)."""

@@ -133,7 +133,7 @@ class Cases(CasesBase):
 
     def read_case(self, actor: Actor, case_id: UUID) -> Case:
         """The case, for the units that hold it or took part in a handover (K-3)."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         require_involved(actor, case)
         return case
 
@@ -150,7 +150,7 @@ class Cases(CasesBase):
         """K-3 with the child perspective (D-6), by the unit holding or receiving the case
         (the case checks); a decision said to come from a care-planning meeting is
         refused (K-9)."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         if command.meeting_id is not None:
             meeting = self.find(command.meeting_id, Meeting)
             if meeting is None or meeting.case_id != case.id:
@@ -174,7 +174,7 @@ class Cases(CasesBase):
     ) -> Case:
         """K-3: by the responsible unit (the case checks); the units with open cases for
         the individual are told."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         case.close(
             unit=actor.org_id,
             reason=reason,
@@ -194,7 +194,7 @@ class Cases(CasesBase):
     ) -> Case:
         """D-6: the case's whole set of target groups, by the holding unit's caseworkers
         (the case checks); the same set again stores nothing."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         if case.set_target_groups(
             unit=actor.org_id, role=actor.role, groups=groups, at=at, by=actor.hsa_id
         ):
@@ -205,25 +205,29 @@ class Cases(CasesBase):
 
     def record_family_care_placement(self, actor: Actor, case_id: UUID, *, at: datetime) -> Case:
         """K-4: by the responsible unit (the case checks)."""
-        case = self._case(case_id)
-        case.record_family_care_placement(unit=actor.org_id, at=at, by=actor.hsa_id)
-        self.save(case)
-        return case
+        return self._change(
+            Case,
+            case_id,
+            lambda case: case.record_family_care_placement(
+                unit=actor.org_id, at=at, by=actor.hsa_id
+            ),
+        )
 
     def announce_age_transition(
         self, actor: Actor, case_id: UUID, command: AnnounceAgeTransition, *, at: datetime
     ) -> Case:
         """K-4: by the responsible unit (the case checks), to a unit the directory knows."""
-        case = self._case(case_id)
-        case.announce_age_transition(
-            unit=actor.org_id,
-            to_unit=self.units.require(command.to_unit, field="body.to_unit", rule="K-4"),
-            continued_support_needed=command.continued_support_needed,
-            at=at,
-            by=actor.hsa_id,
+        return self._change(
+            Case,
+            case_id,
+            lambda case: case.announce_age_transition(
+                unit=actor.org_id,
+                to_unit=self.units.require(command.to_unit, field="body.to_unit", rule="K-4"),
+                continued_support_needed=command.continued_support_needed,
+                at=at,
+                by=actor.hsa_id,
+            ),
         )
-        self.save(case)
-        return case
 
     def upcoming_transitions(
         self, actor: Actor, unit: str, until: date

@@ -36,7 +36,7 @@ class Handovers(CasesBase):
         """K-5 by the unit holding the case (the case checks), on a consent to
         `case_handover` covering both units (C-8); acknowledged within the configured
         number of Swedish working days."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         receiving = self.units.require(command.to_unit, field="body.to_unit", rule="K-5")
         consent = self._consent_for(
             Purpose.CASE_HANDOVER, case.subject_id, [case.unit, receiving.hsa_id], at
@@ -59,7 +59,7 @@ class Handovers(CasesBase):
         """The handover and its case, for the sending and receiving units (K-5); for the
         receiving one, before the transfer, only while the individual's consent to it
         still covers both units (C-8, C-9)."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         handover = case.handover(handover_id)
         require_handover_readable(
             actor,
@@ -86,22 +86,23 @@ class Handovers(CasesBase):
     ) -> Case:
         """K-5: the receiving unit (the case checks) confirms receipt and names its
         caseworker; once only."""
-        case = self._case(case_id)
-        case.acknowledge_handover(
-            handover_id,
-            unit=actor.org_id,
-            receiving_caseworker=receiving_caseworker,
-            at=at,
-            by=actor.hsa_id,
+        return self._change(
+            Case,
+            case_id,
+            lambda case: case.acknowledge_handover(
+                handover_id,
+                unit=actor.org_id,
+                receiving_caseworker=receiving_caseworker,
+                at=at,
+                by=actor.hsa_id,
+            ),
         )
-        self.save(case)
-        return case
 
     def transfer_responsibility(
         self, actor: Actor, case_id: UUID, handover_id: UUID, *, at: datetime
     ) -> Case:
         """K-5: recorded by either unit (the case checks), after the acknowledgement."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         case.transfer_responsibility(handover_id, unit=actor.org_id, at=at, by=actor.hsa_id)
         index = self._subject_cases(case.subject_id)
         index.move(case_id=case.id, unit=case.unit, unit_kind=case.unit_kind)

@@ -14,7 +14,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.cases.application.base import CasesBase
-from services.cases.domain import Meeting, Occasion
+from services.cases.domain import Case, Meeting, Occasion
 from services.cases.domain.parties import require_meeting_party
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import Personal
@@ -45,7 +45,7 @@ class Meetings(CasesBase):
         self, actor: Actor, case_id: UUID, *, to_unit: str, at: datetime
     ) -> Meeting:
         """K-8: the unit holding the case (the meeting checks) asks `to_unit`."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         meeting = Meeting.request_three_party(
             subject_id=case.subject_id,
             case_id=case.id,
@@ -62,21 +62,25 @@ class Meetings(CasesBase):
         self, actor: Actor, meeting_id: UUID, *, caseworker: str, at: datetime
     ) -> Meeting:
         """K-8: the asked unit's deputy unit manager (the meeting checks)."""
-        meeting = self._meeting(meeting_id)
-        meeting.assign_caseworker(
-            unit=actor.org_id, role=actor.role, caseworker=caseworker, at=at, by=actor.hsa_id
+        return self._change(
+            Meeting,
+            meeting_id,
+            lambda meeting: meeting.assign_caseworker(
+                unit=actor.org_id, role=actor.role, caseworker=caseworker, at=at, by=actor.hsa_id
+            ),
         )
-        self.save(meeting)
-        return meeting
 
     def record_pre_meeting(
         self, actor: Actor, meeting_id: UUID, *, held_at: datetime, at: datetime
     ) -> Meeting:
         """K-8: by one of the meeting's units (the meeting checks)."""
-        meeting = self._meeting(meeting_id)
-        meeting.record_pre_meeting(unit=actor.org_id, held_at=held_at, at=at, by=actor.hsa_id)
-        self.save(meeting)
-        return meeting
+        return self._change(
+            Meeting,
+            meeting_id,
+            lambda meeting: meeting.record_pre_meeting(
+                unit=actor.org_id, held_at=held_at, at=at, by=actor.hsa_id
+            ),
+        )
 
     def schedule_three_party_meeting(
         self,
@@ -87,23 +91,24 @@ class Meetings(CasesBase):
         at: datetime,
     ) -> Meeting:
         """K-8: by one of the meeting's units, after the pre-meeting (the meeting checks)."""
-        meeting = self._meeting(meeting_id)
-        meeting.schedule_three_party(
-            unit=actor.org_id,
-            starts_at=command.starts_at,
-            ends_at=command.ends_at,
-            location=command.location,
-            at=at,
-            by=actor.hsa_id,
+        return self._change(
+            Meeting,
+            meeting_id,
+            lambda meeting: meeting.schedule_three_party(
+                unit=actor.org_id,
+                starts_at=command.starts_at,
+                ends_at=command.ends_at,
+                location=command.location,
+                at=at,
+                by=actor.hsa_id,
+            ),
         )
-        self.save(meeting)
-        return meeting
 
     def plan_care_planning_meeting(
         self, actor: Actor, case_id: UUID, command: PlanCarePlanningMeeting, *, at: datetime
     ) -> Meeting:
         """K-9: booked by the unit holding the case (the meeting checks)."""
-        case = self._case(case_id)
+        case = self._load(Case, case_id)
         planned = Meeting.plan_care_planning(
             subject_id=case.subject_id,
             case_id=case.id,
@@ -120,7 +125,7 @@ class Meetings(CasesBase):
 
     def read_meeting(self, actor: Actor, meeting_id: UUID) -> Meeting:
         """The meeting, for the units that meet (K-8, K-9)."""
-        meeting = self._meeting(meeting_id)
+        meeting = self._load(Meeting, meeting_id)
         require_meeting_party(actor, meeting)
         return meeting
 

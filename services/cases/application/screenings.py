@@ -62,7 +62,7 @@ class Screenings(CasesBase):
 
     def read_screening(self, actor: Actor, screening_id: UUID) -> Screening:
         """The screening, for the organisation unit that recorded it (D-6)."""
-        screening = self._screening(screening_id)
+        screening = self._load(Screening, screening_id)
         require_recorder(actor, screening)
         return screening
 

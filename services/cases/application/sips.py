@@ -70,55 +70,58 @@ class Sips(CasesBase):
 
     def read_sip(self, actor: Actor, sip_id: UUID) -> Sip:
         """The plan, for the units it is made between (K-6)."""
-        sip = self._sip(sip_id)
+        sip = self._load(Sip, sip_id)
         require_plan_party(actor, sip)
         return sip
 
     def establish_sip(
         self, actor: Actor, sip_id: UUID, command: EstablishSip, *, at: datetime
     ) -> Sip:
-        sip = self._sip(sip_id)
-        sip.establish(
-            plan=command.plan,
-            participants=command.participants,
-            complex_case=command.complex_case,
-            coordinator=command.coordinator,
-            follow_up_every_days=command.follow_up_every_days,
-            first_follow_up_on=command.first_follow_up_on,
-            consent_id=self._sip_consent(sip.subject_id, sip.units, at),
-            unit=actor.org_id,
-            at=at,
-            by=actor.hsa_id,
+        return self._change(
+            Sip,
+            sip_id,
+            lambda sip: sip.establish(
+                plan=command.plan,
+                participants=command.participants,
+                complex_case=command.complex_case,
+                coordinator=command.coordinator,
+                follow_up_every_days=command.follow_up_every_days,
+                first_follow_up_on=command.first_follow_up_on,
+                consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+                unit=actor.org_id,
+                at=at,
+                by=actor.hsa_id,
+            ),
         )
-        self.save(sip)
-        return sip
 
     def record_sip_follow_up(
         self, actor: Actor, sip_id: UUID, command: RecordSipFollowUp, *, at: datetime
     ) -> Sip:
-        sip = self._sip(sip_id)
-        sip.record_follow_up(
-            held_on=command.held_on,
-            outcome=command.outcome,
-            next_follow_up_on=command.next_follow_up_on,
-            unit=actor.org_id,
-            at=at,
-            by=actor.hsa_id,
+        return self._change(
+            Sip,
+            sip_id,
+            lambda sip: sip.record_follow_up(
+                held_on=command.held_on,
+                outcome=command.outcome,
+                next_follow_up_on=command.next_follow_up_on,
+                unit=actor.org_id,
+                at=at,
+                by=actor.hsa_id,
+            ),
         )
-        self.save(sip)
-        return sip
 
     def revise_sip(self, actor: Actor, sip_id: UUID, *, plan: SipPlan, at: datetime) -> Sip:
-        sip = self._sip(sip_id)
-        sip.revise(
-            plan=plan,
-            consent_id=self._sip_consent(sip.subject_id, sip.units, at),
-            unit=actor.org_id,
-            at=at,
-            by=actor.hsa_id,
+        return self._change(
+            Sip,
+            sip_id,
+            lambda sip: sip.revise(
+                plan=plan,
+                consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+                unit=actor.org_id,
+                at=at,
+                by=actor.hsa_id,
+            ),
         )
-        self.save(sip)
-        return sip
 
     def _sip_consent(self, subject_id: str, units: list[str], at: datetime) -> UUID | None:
         """C-7: the consent to `sip` that covers every unit of the plan, if any."""
