@@ -7,6 +7,7 @@ The case rules build on this view: a handover needs consent for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -18,24 +19,17 @@ def consent_record_id(subject_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"samverkan:cases:consents:{subject_id}")
 
 
+@dataclass
 class KnownConsent:
     """One consent as the cases service learnt of it from the consent topic."""
 
-    def __init__(
-        self,
-        consent_id: UUID,
-        purpose: str,
-        parties: list[str],
-        given_at: datetime,
-        valid_until: date | None,
-    ) -> None:
-        self.consent_id = consent_id
-        self.purpose = purpose
-        self.parties = parties
-        self.given_at = given_at
-        self.valid_until = valid_until
-        self.withdrawn_at: datetime | None = None
-        self.expired_at: datetime | None = None
+    consent_id: UUID
+    purpose: str
+    parties: list[str]
+    given_at: datetime
+    valid_until: date | None
+    withdrawn_at: datetime | None = None
+    expired_at: datetime | None = None
 
     def status(self, today: date) -> str:
         if self.withdrawn_at is not None:
