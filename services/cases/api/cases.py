@@ -221,19 +221,7 @@ def case_view(case: Case) -> CaseView:
         if transition is not None
         else None,
         handovers=[
-            HandoverSummary(
-                id=h.id,
-                from_unit=h.from_unit,
-                to_unit=h.to_unit,
-                status=h.status,
-                consent_id=h.consent_id,
-                requested_at=h.requested_at,
-                acknowledge_by=h.acknowledge_by,
-                acknowledged_at=h.acknowledged_at,
-                receiving_caseworker=h.receiving_caseworker,
-                transferred_at=h.transferred_at,
-            )
-            for h in case.handovers.values()
+            HandoverSummary.model_validate(h, from_attributes=True) for h in case.handovers.values()
         ],
         decisions=[DecisionView.model_validate(d) for d in case.decisions],
         closed_at=case.closed_at,
@@ -434,17 +422,7 @@ def upcoming_transitions(
     log_access(
         request, actor, (row.subject_id for row in rows), purpose="age transitions (K-4, E-7)"
     )
-    return [
-        UpcomingTransitionView(
-            case_id=row.case_id,
-            subject_id=row.subject_id,
-            transition_on=row.transition_on,
-            announce_by=row.announce_by,
-            announced_at=row.announced_at,
-            continued_support_needed=row.continued_support_needed,
-        )
-        for row in rows
-    ]
+    return [UpcomingTransitionView.model_validate(row, from_attributes=True) for row in rows]
 
 
 @router.get("/units/{unit}/notices", response_model=list[NoticeView], openapi_extra=PERSONAL_DATA)
@@ -459,14 +437,4 @@ def unit_notices(
     start = since or datetime(1970, 1, 1, tzinfo=UTC)
     rows = application_of(request, CasesApplication).notices(actor, unit, start)
     log_access(request, actor, (row.subject_id for row in rows), purpose="case notices (K-3)")
-    return [
-        NoticeView(
-            case_id=row.case_id,
-            subject_id=row.subject_id,
-            from_unit=row.from_unit,
-            kind=row.kind,
-            what=row.what,
-            at=row.at,
-        )
-        for row in rows
-    ]
+    return [NoticeView.model_validate(row, from_attributes=True) for row in rows]

@@ -54,38 +54,26 @@ class HandoverContent:
         return record
 
 
+@dataclass
 class Handover:
     """One handover of the case from its responsible unit to another (K-5)."""
 
-    def __init__(
-        self,
-        handover_id: UUID,
-        from_unit: str,
-        to_unit: str,
-        to_unit_kind: str,
-        consent_id: UUID,
-        content: dict[str, Any],
-        requested_at: datetime,
-        requested_by: str,
-        acknowledge_by: date,
-        overdue_at: datetime,
-    ) -> None:
-        self.id = handover_id
-        self.from_unit = from_unit
-        self.to_unit = to_unit
-        self.to_unit_kind = to_unit_kind
-        self.consent_id = consent_id
-        self.content = content
-        self.requested_at = requested_at
-        self.requested_by = requested_by
-        self.acknowledge_by = acknowledge_by
-        self.overdue_at = overdue_at
-        self.acknowledged_at: datetime | None = None
-        self.acknowledged_by: str | None = None
-        self.receiving_caseworker: str | None = None
-        self.transferred_at: datetime | None = None
-        self.overdue_raised: bool = False
-        self.ended_with_case = False
+    id: UUID
+    from_unit: str
+    to_unit: str
+    to_unit_kind: str
+    consent_id: UUID
+    content: dict[str, Any]
+    requested_at: datetime
+    requested_by: str
+    acknowledge_by: date
+    overdue_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    receiving_caseworker: str | None = None
+    transferred_at: datetime | None = None
+    overdue_raised: bool = False
+    ended_with_case: bool = False
 
     @property
     def status(self) -> str:
