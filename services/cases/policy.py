@@ -29,6 +29,14 @@ def _social(refusal: str, rule: str) -> Permission:
     return permit(refusal, org_types=SOCIAL_SERVICES, rule=rule)
 
 
+def _sip_principals(refusal: str, rule: str) -> Permission:
+    return permit(refusal, org_types=SIP_PRINCIPALS, rule=rule)
+
+
+def _screening_staff(refusal: str) -> Permission:
+    return permit(refusal, org_types=SCREENING_ORG_TYPES, roles=CASE_STAFF, rule="D-6")
+
+
 POLICY = Policy(
     "cases",
     {
@@ -51,27 +59,17 @@ POLICY = Policy(
         "handover.read": _social("only social services read a handover", "K-5"),
         "handover.acknowledge": _social("only social services acknowledge a handover", "K-5"),
         "handover.transfer": _social("only social services transfer responsibility", "K-5"),
-        "sip.propose": permit(
-            "a SIP is proposed by the region, the municipality or the school",
-            org_types=SIP_PRINCIPALS,
-            rule="K-6",
+        "sip.propose": _sip_principals(
+            "a SIP is proposed by the region, the municipality or the school", "K-6"
         ),
-        "sip.read": permit(
-            "only the region, the municipality and the school take part in a SIP",
-            org_types=SIP_PRINCIPALS,
-            rule="K-6",
+        "sip.read": _sip_principals(
+            "only the region, the municipality and the school take part in a SIP", "K-6"
         ),
-        "sip.establish": permit(
-            "only the region, the municipality and the school establish a SIP",
-            org_types=SIP_PRINCIPALS,
-            rule="K-6",
+        "sip.establish": _sip_principals(
+            "only the region, the municipality and the school establish a SIP", "K-6"
         ),
-        "sip.follow_up": permit(
-            "only the plan's units follow a SIP up", org_types=SIP_PRINCIPALS, rule="K-7"
-        ),
-        "sip.revise": permit(
-            "only the plan's units revise a SIP", org_types=SIP_PRINCIPALS, rule="K-7"
-        ),
+        "sip.follow_up": _sip_principals("only the plan's units follow a SIP up", "K-7"),
+        "sip.revise": _sip_principals("only the plan's units revise a SIP", "K-7"),
         "meeting.request_three_party": _social(
             "three-party meetings are between social-services units", "K-8"
         ),
@@ -83,10 +81,8 @@ POLICY = Policy(
         ),
         "meeting.record_pre_meeting": _social("only the meeting's units record it", "K-8"),
         "meeting.schedule": _social("only the meeting's units book it", "K-8"),
-        "meeting.plan_care_planning": permit(
-            "only the region, the municipality and the school plan a care-planning meeting",
-            org_types=SIP_PRINCIPALS,
-            rule="K-9",
+        "meeting.plan_care_planning": _sip_principals(
+            "only the region, the municipality and the school plan a care-planning meeting", "K-9"
         ),
         "meeting.read": permit("only staff read a meeting", rule="K-8"),
         "case.set_target_groups": permit(
@@ -95,18 +91,12 @@ POLICY = Policy(
             roles=CASE_STAFF,
             rule="D-6",
         ),
-        "screening.record": permit(
+        "screening.record": _screening_staff(
             "screenings are recorded by caseworkers (or their managers) in health care, "
-            "psychiatry, social services or private care",
-            org_types=SCREENING_ORG_TYPES,
-            roles=CASE_STAFF,
-            rule="D-6",
+            "psychiatry, social services or private care"
         ),
-        "screening.read": permit(
-            "a screening is read by the organisation that recorded it",
-            org_types=SCREENING_ORG_TYPES,
-            roles=CASE_STAFF,
-            rule="D-6",
+        "screening.read": _screening_staff(
+            "a screening is read by the organisation that recorded it"
         ),
         "child_welfare.report": permit("only staff record a child-welfare report", rule="K-10"),
         "consent_view.lookup": permit("only staff look up the consents cases knows of", rule="C-8"),
