@@ -139,19 +139,6 @@ INDICATORS = {
 }
 """The follow-up indicators of seed 004 (D-6) and the measures that make them up."""
 
-BY_TARGET_GROUP = (
-    SIPS_PROPOSED_BY_GROUP,
-    SIPS_ESTABLISHED_BY_GROUP,
-    SIP_FOLLOW_UPS_BY_GROUP,
-    TARGET_GROUPS_REACHED,
-    HANDOVERS_BY_GROUP,
-    RED_THREAD_MEETINGS_BY_GROUP,
-    DECISIONS_CHILD_PERSPECTIVE_BY_GROUP,
-    ADULT_DECISIONS_BY_GROUP,
-    SCREENINGS_FOLLOWED_UP_BY_GROUP,
-)
-"""Measures whose dimension is a target group, or ``<target group>:<outcome>``."""
-
 
 @dataclass(frozen=True)
 class Share:
