@@ -7,7 +7,8 @@ seals it (services.runtime.store.sealing); `SubjectErased` from consent destroys
 their key here.
 
 The loaders here do not authorise: only the use cases call them, and each decides,
-on the object it loaded, whether the actor's unit may see or change it.
+on the object it loaded, whether the actor's unit may see or change it. A step
+on one aggregate that loses a race for it runs again on fresh state (`_change`).
 """
 
 from __future__ import annotations
@@ -48,11 +49,10 @@ from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPer
 
 """For tests that build the application directly; the service passes the configured key."""
 
-T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
 CONFLICT_ATTEMPTS = 5
-"""How often a command runs again after losing a race on the same aggregate."""
+"""How often a step is tried in all before a lost race answers 409 (concurrent change)."""
 
 _MISSING: dict[type[Aggregate], tuple[type[CaseNotFound], str]] = {
     Case: (UnknownCase, "case"),
@@ -61,19 +61,6 @@ _MISSING: dict[type[Aggregate], tuple[type[CaseNotFound], str]] = {
     Screening: (ScreeningNotFound, "screening"),
 }
 """What each kind of aggregate the use cases load answers when there is none by an id."""
-
-
-def retrying(command: Callable[[], T]) -> T:
-    """Run a command again when a concurrent save changed one of its aggregates first.
-
-    The same as escalation's (services.escalation.application.base): a candidate for
-    the shared runtime."""
-    for _ in range(CONFLICT_ATTEMPTS - 1):
-        try:
-            return command()
-        except IntegrityError:
-            continue
-    return command()
 
 
 class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
@@ -106,16 +93,24 @@ class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUI
         return aggregate
 
     def _change(self, kind: type[A], aggregate_id: UUID, act: Callable[[A], object]) -> A:
-        """Load the aggregate, `act` on it (the aggregate checks the actor) and save it;
-        all again on fresh state when a concurrent save changed it first (`retrying`)."""
+        """Load the aggregate, `act` on it (the aggregate checks the actor) and save it.
 
-        def run() -> A:
+        Another command or a consent policy may change the same aggregate at the same
+        moment; the store's optimistic concurrency refuses the later save, and the step
+        runs again on fresh state, so that neither overwrites nor misses the other.
+        """
+        attempt = 1
+        while True:
             aggregate = self._load(kind, aggregate_id)
             act(aggregate)
-            self.save(aggregate)
-            return aggregate
-
-        return retrying(run)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                attempt += 1
+            else:
+                return aggregate
 
     def _cases_of(self, subject_id: str) -> list[Case]:
         """Every case of the individual here, whichever unit holds it."""
