@@ -9,6 +9,7 @@ from where (``dlq.*``), for ``samverkan dead-letters`` to show and replay.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -39,8 +40,10 @@ class DeadLetterSender:
         group_id: str,
         counter: Counter,
         ensure_topic: Callable[[], Awaitable[None]] | None,
+        letting_go: asyncio.Event | None = None,
     ) -> None:
         self._topic = topic
+        self._letting_go = letting_go or asyncio.Event()
         self._group_id = group_id
         self._counter = counter
         self._ensure_topic = ensure_topic
@@ -73,9 +76,14 @@ class DeadLetterSender:
                     # Let go while we waited (the revoke gave up waiting): its new
                     # owner dead-letters it; sending it too would make it twice.
                     raise NoLongerOurs(f"{partition} reassigned during a dead letter") from failure
+                if self._letting_go.is_set():
+                    # A revoke waits for us: give way before the group goes on without
+                    # this member; the next owner sends it once the topic is back.
+                    raise NoLongerOurs(f"{partition} revoked during a dead letter") from failure
                 log.warning("dead-letter topic %s unavailable, retrying: %r", self._topic, failure)
                 self._topic_checked_at = float("-inf")  # perhaps it is gone: check again
-                await asyncio.sleep(backoff(attempt))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._letting_go.wait(), backoff(attempt))
                 attempt += 1
 
     async def _send(self, record: ConsumerRecord[bytes, bytes], reason: str, error: str) -> None:

@@ -30,6 +30,11 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         *bookkeeping: dict[TopicPartition, Any],
     ) -> None:
         self.joined = False
+        self.letting_go = asyncio.Event()
+        """Set while a revoke waits for the batch in flight: the batch stops at its next
+        wait (a dead-letter topic that is down), commits what it handled, and returns,
+        instead of keeping the member out of the rebalance until the group goes on
+        without it and hands its partitions, uncommitted, to another member."""
         self._metrics = metrics
         self._handling = handling
         self._bookkeeping = bookkeeping
@@ -38,12 +43,15 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         # The group hands these partitions to another member as soon as this
         # returns: a batch still being applied here would then be applied by
         # both, each recording its own last position, and counted twice.
+        self.letting_go.set()
         try:
             await asyncio.wait_for(self._handling.acquire(), REVOKE_WAIT_SECONDS)
         except TimeoutError:
             log.warning("letting %s go with a batch still in flight", sorted(revoked))
         else:
             self._handling.release()
+        finally:
+            self.letting_go.clear()
         for partition in revoked:
             for entries in self._bookkeeping:
                 entries.pop(partition, None)

@@ -102,12 +102,6 @@ class TrackedConsumer:
         self._group_id = group_id
         self._metrics = metrics
         self._applier = Applier(target, max_retries, retry_delay)
-        self._dead_letters = DeadLetterSender(
-            topic=dlq_topic,
-            group_id=group_id,
-            counter=metrics.dead_letters,
-            ensure_topic=ensure_dlq_topic,
-        )
         self._failures: dict[TopicPartition, int] = {}
         self._consumer: Any = None
         """The consumer whose batch is being handled (to ask what is still assigned)."""
@@ -121,6 +115,18 @@ class TrackedConsumer:
             self._gaps.accept_at,
             self._failures,
         )
+        self._dead_letters = DeadLetterSender(
+            topic=dlq_topic,
+            group_id=group_id,
+            counter=metrics.dead_letters,
+            ensure_topic=ensure_dlq_topic,
+            letting_go=self._membership.letting_go,
+        )
+
+    @property
+    def membership(self) -> GroupMembership:
+        """The group listener: what a rebalance calls (fault tests call it as the group would)."""
+        return self._membership
 
     @property
     def joined(self) -> bool:
@@ -177,13 +183,19 @@ class TrackedConsumer:
         consumer: Any = message.consumer
         self._consumer = consumer
         for partition, partition_records in by_partition.items():
+            if self._membership.letting_go.is_set():
+                # A revoke waits for this batch: what is not begun, whoever owns
+                # the partition next reads from its last commit.
+                log.info("leaving %s unhandled: the group is rebalancing", partition)
+                continue
             progress = _Progress()
             try:
                 await self._handle_partition(consumer, partition, partition_records, progress)
                 self._failures.pop(partition, None)
             except NoLongerOurs as gone:
+                # What was handled before it is committed below (refused if the
+                # partition is already another's); its next owner reads on from there.
                 log.info("stopped handling %s: %s", partition, gone)
-                continue  # its new owner reads on from the last commit
             except Exception as error:
                 self._seek_back(consumer, partition, partition_records, progress, error)
                 failures = self._failures[partition] = self._failures.get(partition, 0) + 1
