@@ -70,6 +70,17 @@ def retrying(command: Callable[[], T]) -> T:
     return command()
 
 
+UNKNOWN: dict[type[Aggregate], tuple[type[RuleViolation], str]] = {
+    RedThread: (UnknownRedThread, "red thread"),
+    Escalation: (UnknownEscalation, "escalation"),
+    MeetingSeries: (UnknownMonthlyMeeting, "meeting series"),
+    MonthlyMeeting: (UnknownMonthlyMeeting, "monthly meeting"),
+    AcuteMatter: (UnknownAcuteMatter, "acute matter"),
+    Consultation: (UnknownConsultation, "consultation"),
+}
+"""What a command naming a record that is not there breaks, and what the record is called."""
+
+
 class EscalationBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
     """The store and what the use cases of every concept share; each concept is a mixin of
     this (red threads, ladder, forums, matters, upstream) and EscalationApplication all
@@ -88,31 +99,33 @@ class EscalationBase(SealsPersonalData, OutboxApplication, EventSourcedProjectio
         self.deadlines = deadline_view(self)
         self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
 
-    # --- loading: unauthorised, so only the use cases that authorise call these -------
+    # --- loading: unauthorised, so only the use cases that authorise call this ---------
 
-    def _get(self, aggregate_id: UUID, kind: type[A], error: type[RuleViolation], what: str) -> A:
+    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
         aggregate = self.find(aggregate_id, kind)
         if aggregate is None:
+            error, what = UNKNOWN[kind]
             raise error(f"no {what} {aggregate_id}")
         return aggregate
 
-    def _red_thread(self, red_thread_id: UUID) -> RedThread:
-        return self._get(red_thread_id, RedThread, UnknownRedThread, "red thread")
+    # --- changing: one aggregate loaded, changed and saved, again after a lost race ------
 
-    def _escalation(self, escalation_id: UUID) -> Escalation:
-        return self._get(escalation_id, Escalation, UnknownEscalation, "escalation")
+    def _created(self, aggregate: A) -> A:
+        """A new aggregate, once its first events are stored."""
+        self.save(aggregate)
+        return aggregate
 
-    def _meeting_series(self, series_id: UUID) -> MeetingSeries:
-        return self._get(series_id, MeetingSeries, UnknownMonthlyMeeting, "meeting series")
+    def _changing(self, load: Callable[[], A], change: Callable[[A], object]) -> A:
+        """Load (and so authorise) an aggregate, change it and save it; on losing a race
+        with a concurrent save, all of it again on fresh state (`retrying`)."""
 
-    def _monthly_meeting(self, meeting_id: UUID) -> MonthlyMeeting:
-        return self._get(meeting_id, MonthlyMeeting, UnknownMonthlyMeeting, "monthly meeting")
+        def run() -> A:
+            aggregate = load()
+            change(aggregate)
+            self.save(aggregate)
+            return aggregate
 
-    def _acute_matter(self, matter_id: UUID) -> AcuteMatter:
-        return self._get(matter_id, AcuteMatter, UnknownAcuteMatter, "acute matter")
-
-    def _consultation(self, consultation_id: UUID) -> Consultation:
-        return self._get(consultation_id, Consultation, UnknownConsultation, "consultation")
+        return retrying(run)
 
     # --- escalation's view of consent (E-4) ---------------------------------------------
 

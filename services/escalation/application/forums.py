@@ -12,10 +12,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from contracts import MonthlyMeetingKind
-from services.escalation.application.base import (
-    EscalationBase,
-    retrying,
-)
+from services.escalation.application.base import EscalationBase, retrying
 from services.escalation.domain import (
     MeetingSeries,
     MonthlyMeeting,
@@ -70,18 +67,18 @@ class Forums(EscalationBase):
     ) -> MeetingSeries:
         """Only a member unit sets up a forum (E-7)."""
         _require_member(actor, command.members)
-        series = MeetingSeries.create(
-            name=command.name,
-            members=command.members,
-            first_kind=command.first_kind,
-            created_by=actor.hsa_id,
-            at=at,
+        return self._created(
+            MeetingSeries.create(
+                name=command.name,
+                members=command.members,
+                first_kind=command.first_kind,
+                created_by=actor.hsa_id,
+                at=at,
+            )
         )
-        self.save(series)
-        return series
 
     def read_meeting_series(self, actor: Actor, series_id: UUID) -> MeetingSeries:
-        series = self._meeting_series(series_id)
+        series = self._load(MeetingSeries, series_id)
         _require_member(actor, series.members)
         return series
 
@@ -101,7 +98,7 @@ class Forums(EscalationBase):
         return retrying(run)
 
     def read_monthly_meeting(self, actor: Actor, meeting_id: UUID) -> MonthlyMeeting:
-        meeting = self._monthly_meeting(meeting_id)
+        meeting = self._load(MonthlyMeeting, meeting_id)
         _require_member(actor, meeting.members)
         return meeting
 
@@ -111,7 +108,7 @@ class Forums(EscalationBase):
         registration_id = uuid4()
 
         def run() -> Registration:
-            meeting = self._monthly_meeting(command.meeting_id)
+            meeting = self._load(MonthlyMeeting, command.meeting_id)
             registration = meeting.register_case(
                 registration_id=registration_id,
                 subject_id=command.subject_id,
@@ -134,19 +131,15 @@ class Forums(EscalationBase):
         self, actor: Actor, meeting_id: UUID, *, present_orgs: list[str], at: datetime
     ) -> MonthlyMeeting:
         """Recorded by the unit keeping this meeting's minutes (the domain checks)."""
-
-        def run() -> MonthlyMeeting:
-            meeting = self.read_monthly_meeting(actor, meeting_id)
-            meeting.record_attendance(
+        return self._changing(
+            lambda: self.read_monthly_meeting(actor, meeting_id),
+            lambda meeting: meeting.record_attendance(
                 present_orgs=present_orgs,
                 recorded_by=actor.hsa_id,
                 now=at,
                 recorded_by_org=actor.org_id,
-            )
-            self.save(meeting)
-            return meeting
-
-        return retrying(run)
+            ),
+        )
 
     def record_minutes(
         self, actor: Actor, meeting_id: UUID, command: RecordMinutes, *, at: datetime
@@ -155,8 +148,7 @@ class Forums(EscalationBase):
         personnummer, the registration's), the general part the meeting's: erasing one
         individual erases their part of the minutes and nobody else's."""
 
-        def run() -> MonthlyMeeting:
-            meeting = self.read_monthly_meeting(actor, meeting_id)
+        def record(meeting: MonthlyMeeting) -> None:
             case_minutes = dict(command.cases)
             if len(case_minutes) != len(command.cases):
                 raise MonthlyMeetingInvalid(
@@ -169,10 +161,8 @@ class Forums(EscalationBase):
                 now=at,
                 case_minutes=case_minutes,  # a part for a case not on the agenda is refused
             )
-            self.save(meeting)
-            return meeting
 
-        return retrying(run)
+        return self._changing(lambda: self.read_monthly_meeting(actor, meeting_id), record)
 
     def inventory(self, meeting: MonthlyMeeting) -> list[Transfer] | None:
         """E-7: at the term's inventory meeting, the known transfers out of the member

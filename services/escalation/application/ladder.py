@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
-from services.escalation.application.base import EscalationBase, retrying
+from services.escalation.application.base import EscalationBase
 from services.escalation.domain import Escalation
 from services.runtime.kernel.actor import Actor, require_party
 
@@ -48,33 +48,32 @@ class Ladder(EscalationBase):
     def raise_escalation(
         self, actor: Actor, command: RaiseEscalation, *, at: datetime
     ) -> Escalation:
-        escalation = Escalation.raise_matter(
-            track=command.track,
-            subject_id=command.subject_id,
-            cost_question=command.cost_question,
-            raised_by=actor.hsa_id,
-            raised_by_org=actor.org_id,
-            raised_by_role=actor.role,
-            responsible_org=command.responsible_org,
-            counterpart_orgs=command.counterpart_orgs,
-            reason=command.reason,
-            at=at,
+        return self._created(
+            Escalation.raise_matter(
+                track=command.track,
+                subject_id=command.subject_id,
+                cost_question=command.cost_question,
+                raised_by=actor.hsa_id,
+                raised_by_org=actor.org_id,
+                raised_by_role=actor.role,
+                responsible_org=command.responsible_org,
+                counterpart_orgs=command.counterpart_orgs,
+                reason=command.reason,
+                at=at,
+            )
         )
-        self.save(escalation)
-        return escalation
 
     def read_escalation(self, actor: Actor, escalation_id: UUID) -> Escalation:
         """The matter, for its parties (E-6)."""
-        escalation = self._escalation(escalation_id)
+        escalation = self._load(Escalation, escalation_id)
         require_party(actor, escalation.parties, what="this escalation", rule="E-6")
         return escalation
 
     def escalate(self, actor: Actor, command: Escalate, *, at: datetime) -> Escalation:
         """One step up, as the routine allows (E-6): who, when, why."""
-
-        def run() -> Escalation:
-            escalation = self._escalation(command.escalation_id)
-            escalation.escalate(
+        return self._changing(
+            lambda: self._load(Escalation, command.escalation_id),
+            lambda escalation: escalation.escalate(
                 to_level=command.to_level,
                 by=actor.hsa_id,
                 by_org=actor.org_id,
@@ -83,37 +82,29 @@ class Ladder(EscalationBase):
                 written_summary=command.written_summary,
                 agreed_by_orgs=command.agreed_by_orgs,
                 at=at,
-            )
-            self.save(escalation)
-            return escalation
-
-        return retrying(run)
+            ),
+        )
 
     def agree_to_escalate(self, actor: Actor, escalation_id: UUID, *, at: datetime) -> Escalation:
         """E-6: one party's own agreement that the matter goes further."""
-
-        def run() -> Escalation:
-            escalation = self._escalation(escalation_id)
-            escalation.agree(by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at)
-            self.save(escalation)
-            return escalation
-
-        return retrying(run)
+        return self._changing(
+            lambda: self._load(Escalation, escalation_id),
+            lambda escalation: escalation.agree(
+                by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at
+            ),
+        )
 
     def resolve_escalation(
         self, actor: Actor, escalation_id: UUID, command: ResolveEscalation, *, at: datetime
     ) -> Escalation:
-        def run() -> Escalation:
-            escalation = self._escalation(escalation_id)
-            escalation.resolve(
+        return self._changing(
+            lambda: self._load(Escalation, escalation_id),
+            lambda escalation: escalation.resolve(
                 resolution=command.resolution,
                 notes=command.notes,
                 by=actor.hsa_id,
                 by_org=actor.org_id,
                 by_role=actor.role,
                 at=at,
-            )
-            self.save(escalation)
-            return escalation
-
-        return retrying(run)
+            ),
+        )

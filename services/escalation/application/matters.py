@@ -11,8 +11,13 @@ from datetime import datetime
 from uuid import UUID
 
 from contracts import ConsultationOutcome
-from services.escalation.application.base import EscalationBase, retrying
-from services.escalation.domain import AcuteMatter, Consultation, ConsultationInvalid
+from services.escalation.application.base import EscalationBase
+from services.escalation.domain import (
+    AcuteMatter,
+    Consultation,
+    ConsultationInvalid,
+    MonthlyMeeting,
+)
 from services.runtime.kernel.actor import Actor, require_party
 
 
@@ -40,32 +45,30 @@ class Matters(EscalationBase):
         self, actor: Actor, command: RaiseAcuteMatter, *, at: datetime
     ) -> AcuteMatter:
         """Straight to the other unit's deputy unit manager: no registration, no cutoff."""
-        matter = AcuteMatter.raise_matter(
-            subject_id=command.subject_id,
-            from_org=actor.org_id,
-            to_org=command.to_org,
-            raised_by=actor.hsa_id,
-            question=command.question,
-            at=at,
+        return self._created(
+            AcuteMatter.raise_matter(
+                subject_id=command.subject_id,
+                from_org=actor.org_id,
+                to_org=command.to_org,
+                raised_by=actor.hsa_id,
+                question=command.question,
+                at=at,
+            )
         )
-        self.save(matter)
-        return matter
 
     def read_acute_matter(self, actor: Actor, matter_id: UUID) -> AcuteMatter:
-        matter = self._acute_matter(matter_id)
+        matter = self._load(AcuteMatter, matter_id)
         require_party(actor, [matter.from_org, matter.to_org], what="this acute matter", rule="E-8")
         return matter
 
     def take_acute_matter(self, actor: Actor, matter_id: UUID, *, at: datetime) -> AcuteMatter:
         """The receiving unit's deputy unit manager takes it (the domain checks)."""
-
-        def run() -> AcuteMatter:
-            matter = self._acute_matter(matter_id)
-            matter.take(by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at)
-            self.save(matter)
-            return matter
-
-        return retrying(run)
+        return self._changing(
+            lambda: self._load(AcuteMatter, matter_id),
+            lambda matter: matter.take(
+                by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at
+            ),
+        )
 
     def hold_consultation(
         self, actor: Actor, command: HoldConsultation, *, at: datetime
@@ -77,23 +80,23 @@ class Matters(EscalationBase):
                 "an anonymous consultation names no individual; a named one gives the personnummer"
             )
         if command.meeting_id is not None:
-            meeting = self._monthly_meeting(command.meeting_id)
+            meeting = self._load(MonthlyMeeting, command.meeting_id)
             require_party(actor, meeting.members, what="this forum", rule="E-7")
-        consultation = Consultation.hold(
-            subject_id=command.subject_id,
-            consulting_org=actor.org_id,
-            consulted_orgs=command.consulted_orgs,
-            meeting_id=command.meeting_id,
-            outcome=command.outcome,
-            notes=command.notes,
-            recorded_by=actor.hsa_id,
-            at=at,
+        return self._created(
+            Consultation.hold(
+                subject_id=command.subject_id,
+                consulting_org=actor.org_id,
+                consulted_orgs=command.consulted_orgs,
+                meeting_id=command.meeting_id,
+                outcome=command.outcome,
+                notes=command.notes,
+                recorded_by=actor.hsa_id,
+                at=at,
+            )
         )
-        self.save(consultation)
-        return consultation
 
     def read_consultation(self, actor: Actor, consultation_id: UUID) -> Consultation:
-        c = self._consultation(consultation_id)
+        c = self._load(Consultation, consultation_id)
         require_party(
             actor, [c.consulting_org, *c.consulted_orgs], what="this consultation", rule="E-9"
         )

@@ -8,6 +8,7 @@ here, where it is loaded (services.escalation.domain.coordination).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -17,7 +18,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts import FollowUpResult, MeetingOutcome
 from services.escalation.application.base import EscalationBase, retrying
-from services.escalation.domain import RedThread
+from services.escalation.domain import RedThread, SubjectAuthorisations
 from services.escalation.domain.coordination import (
     new_coordinator,
     require_coordinating,
@@ -72,22 +73,22 @@ class RedThreads(EscalationBase):
 
     def pull_red_thread(self, actor: Actor, command: PullRedThread, *, at: datetime) -> RedThread:
         """E-1, E-2: who pulls is the actor's organisation type, checked by the domain."""
-        red_thread = RedThread.pull(
-            subject_id=command.subject_id,
-            pulled_at=at,
-            pulled_by=actor.hsa_id,
-            pulled_by_org=actor.org_id,
-            pulled_by_org_type=actor.org_type.value,
-            measures_tried=command.measures_tried,
-            burdened_orgs=command.burdened_orgs,
-            municipality_code=command.municipality_code,
+        return self._created(
+            RedThread.pull(
+                subject_id=command.subject_id,
+                pulled_at=at,
+                pulled_by=actor.hsa_id,
+                pulled_by_org=actor.org_id,
+                pulled_by_org_type=actor.org_type.value,
+                measures_tried=command.measures_tried,
+                burdened_orgs=command.burdened_orgs,
+                municipality_code=command.municipality_code,
+            )
         )
-        self.save(red_thread)
-        return red_thread
 
     def read_red_thread(self, actor: Actor, red_thread_id: UUID) -> RedThread:
         """The thread, for its organisations and the serving office's coordinators (E-3)."""
-        red_thread = self._red_thread(red_thread_id)
+        red_thread = self._load(RedThread, red_thread_id)
         require_involved(self.offices, actor, red_thread)
         return red_thread
 
@@ -97,28 +98,27 @@ class RedThreads(EscalationBase):
         """E-3: a coordinator of the office serving the thread's municipality takes it, or
         hands it to a colleague at the same office."""
 
-        def run() -> RedThread:
-            red_thread = self._red_thread(red_thread_id)
+        def load() -> RedThread:
+            red_thread = self._load(RedThread, red_thread_id)
             require_may_hand_on(self.offices, actor, red_thread)
-            red_thread.assign_coordinator(
+            return red_thread
+
+        return self._changing(
+            load,
+            lambda red_thread: red_thread.assign_coordinator(
                 coordinator=new_coordinator(actor, command.coordinator, command.office),
                 assigned_by=actor.hsa_id,
                 at=at,
                 office=actor.org_id,
-            )
-            self.save(red_thread)
-            return red_thread
-
-        return retrying(run)
+            ),
+        )
 
     def schedule_meeting(
         self, actor: Actor, command: ScheduleMeeting, *, at: datetime
     ) -> RedThread:
         """E-3, E-4; the convening coordinator takes the thread if no one has yet."""
 
-        def run() -> RedThread:
-            red_thread = self._coordinated(actor, command.red_thread_id)
-            view = self._authorisations(red_thread.subject_id)
+        def schedule(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
             basis = (
                 view.basis_for_meeting(command.invited_orgs, command.meeting_at) if view else None
             )
@@ -136,78 +136,79 @@ class RedThreads(EscalationBase):
                 scheduled_by=actor.hsa_id,
                 now=at,
             )
-            self._save_with_reliance(red_thread, view)
-            return red_thread
 
-        return retrying(run)
+        return self._coordinating(actor, command.red_thread_id, schedule)
 
     def record_meeting_held(
         self, actor: Actor, command: RecordMeetingHeld, *, at: datetime
     ) -> RedThread:
-        def run() -> RedThread:
-            red_thread = self._coordinated(actor, command.red_thread_id)
-            red_thread.record_meeting_held(
+        return self._coordinating(
+            actor,
+            command.red_thread_id,
+            lambda red_thread, _: red_thread.record_meeting_held(
                 attended_orgs=command.attended_orgs,
                 outcome=command.outcome,
                 notes=command.notes,
                 recorded_by=actor.hsa_id,
                 now=at,
-            )
-            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
-            return red_thread
-
-        return retrying(run)
+            ),
+        )
 
     def book_follow_up(
         self, actor: Actor, red_thread_id: UUID, *, follow_up_at: datetime, at: datetime
     ) -> RedThread:
         """E-5, on a basis that holds at the follow-up (E-4)."""
 
-        def run() -> RedThread:
-            red_thread = self._coordinated(actor, red_thread_id)
-            view = self._authorisations(red_thread.subject_id)
+        def book(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
             basis = view.basis_for_meeting(red_thread.invited_orgs, follow_up_at) if view else None
             red_thread.book_follow_up(
                 follow_up_at=follow_up_at, basis=basis, booked_by=actor.hsa_id, now=at
             )
-            self._save_with_reliance(red_thread, view)
-            return red_thread
 
-        return retrying(run)
+        return self._coordinating(actor, red_thread_id, book)
 
     def evaluate_follow_up(
         self, actor: Actor, command: EvaluateFollowUp, *, at: datetime
     ) -> RedThread:
-        def run() -> RedThread:
-            red_thread = self._coordinated(actor, command.red_thread_id)
-            red_thread.evaluate_follow_up(
+        return self._coordinating(
+            actor,
+            command.red_thread_id,
+            lambda red_thread, _: red_thread.evaluate_follow_up(
                 attended_orgs=command.attended_orgs,
                 result=command.result,
                 notes=command.notes,
                 recorded_by=actor.hsa_id,
                 now=at,
-            )
-            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
-            return red_thread
-
-        return retrying(run)
+            ),
+        )
 
     def close_red_thread(self, actor: Actor, red_thread_id: UUID, *, at: datetime) -> RedThread:
         """E-5: only after the follow-up was evaluated (the domain checks)."""
+        return self._coordinating(
+            actor,
+            red_thread_id,
+            lambda red_thread, _: red_thread.close(closed_by=actor.hsa_id, now=at),
+        )
+
+    def _coordinating(
+        self,
+        actor: Actor,
+        red_thread_id: UUID,
+        change: Callable[[RedThread, SubjectAuthorisations | None], object],
+    ) -> RedThread:
+        """A change by a coordinator running the thread (E-3), loaded once for the check and
+        the change, saved with what its next meeting relies on (E-4): `change` sees the
+        subject's consent view as it stands. On losing a race, all of it again."""
 
         def run() -> RedThread:
-            red_thread = self._coordinated(actor, red_thread_id)
-            red_thread.close(closed_by=actor.hsa_id, now=at)
-            self._save_with_reliance(red_thread, self._authorisations(red_thread.subject_id))
+            red_thread = self._load(RedThread, red_thread_id)
+            require_coordinating(self.offices, actor, red_thread)
+            view = self._authorisations(red_thread.subject_id)
+            change(red_thread, view)
+            self._save_with_reliance(red_thread, view)
             return red_thread
 
         return retrying(run)
-
-    def _coordinated(self, actor: Actor, red_thread_id: UUID) -> RedThread:
-        """A thread the actor runs (E-3), loaded once for the check and the change."""
-        red_thread = self._red_thread(red_thread_id)
-        require_coordinating(self.offices, actor, red_thread)
-        return red_thread
 
     # --- deadlines (E-3, E-5, E-7, D-7) ---------------------------------------------------
 
