@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
-from services.escalation.api.bodies import Text
+from services.escalation.api.bodies import Text, subject_named
 from services.escalation.application import (
     EscalationApplication,
     RaiseAcuteMatter,
@@ -28,7 +28,6 @@ from services.runtime.http.identification import (
     Personnummer,
     RequestModel,
     log_access,
-    subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -89,7 +88,7 @@ def raise_acute_matter(
     """An acute matter goes straight to the other unit's deputy unit manager, outside the
     monthly rhythm: no registration, no cutoff (E-8)."""
     command = RaiseAcuteMatter(
-        subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
+        subject_id=subject_named(request, body.personnummer),
         to_org=body.to_org,
         question=body.question,
     )

@@ -1,11 +1,21 @@
-"""Free-text fields shared by escalation's request bodies."""
+"""What escalation's request bodies share: free-text fields, and an individual named only
+when the body gives a personnummer."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Request
 from pydantic import Field
+
+from services.runtime.http.identification import subject_id_for
 
 Notes = Annotated[str, Field(max_length=4000)]
 """Free text: stays in escalation's store (sealed), never on a topic."""
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+def subject_named(request: Request, personnummer: str | None) -> str | None:
+    """The subject id of the individual a body names; None when it names no one (a ladder
+    matter of principle, an anonymous consultation, a registration without a personnummer)."""
+    return subject_id_for(request, personnummer) if personnummer else None

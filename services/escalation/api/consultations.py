@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsultationOutcome
 from contracts.base import OrgIds
-from services.escalation.api.bodies import Notes
+from services.escalation.api.bodies import Notes, subject_named
 from services.escalation.application import (
     EscalationApplication,
     HoldConsultation,
@@ -29,7 +29,6 @@ from services.runtime.http.identification import (
     Personnummer,
     RequestModel,
     log_access,
-    subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -82,7 +81,7 @@ def hold_consultation(
     """Record a consultation (E-9): anonymous (no individual at all) or named."""
     command = HoldConsultation(
         anonymous=body.anonymous,
-        subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
+        subject_id=subject_named(request, body.personnummer),
         consulted_orgs=list(body.consulted_orgs),
         meeting_id=body.meeting_id,
         outcome=body.outcome,

@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import MonthlyMeetingKind
 from contracts.base import HsaId
-from services.escalation.api.bodies import Text
+from services.escalation.api.bodies import Text, subject_named
 from services.escalation.api.calendar import ics_response
 from services.escalation.application import (
     CreateMeetingSeries,
@@ -36,7 +36,6 @@ from services.runtime.http.identification import (
     Personnummer,
     RequestModel,
     log_access,
-    subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import Personal, text_of
@@ -307,7 +306,7 @@ def register_case(
     """Register a case by 12:00 (Europe/Stockholm) the day before the meeting (E-7)."""
     command = RegisterCase(
         meeting_id=meeting_id,
-        subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
+        subject_id=subject_named(request, body.personnummer),
         name=body.name,
         age=body.age,
         background=body.background,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.bodies import Notes, Text
+from services.escalation.api.bodies import Notes, Text, subject_named
 from services.escalation.application import (
     Escalate,
     EscalationApplication,
@@ -33,7 +33,6 @@ from services.runtime.http.identification import (
     Personnummer,
     RequestModel,
     log_access,
-    subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import text_of
@@ -166,7 +165,7 @@ def raise_escalation(
     """Raise a matter onto the first step of its ladder (E-6)."""
     command = RaiseEscalation(
         track=body.track,
-        subject_id=subject_id_for(request, body.personnummer) if body.personnummer else None,
+        subject_id=subject_named(request, body.personnummer),
         cost_question=body.cost_question,
         responsible_org=body.responsible_org,
         counterpart_orgs=list(body.counterpart_orgs),

@@ -11,6 +11,8 @@ as an access.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
@@ -18,7 +20,13 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from contracts import MUNICIPALITY_CODE_PATTERN, FollowUpResult, MeasureTried, MeetingOutcome
+from contracts import (
+    MUNICIPALITY_CODE_PATTERN,
+    FollowUpResult,
+    MeasureTried,
+    MeetingOutcome,
+    MeetingStage,
+)
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.bodies import Notes
 from services.escalation.api.calendar import ics_response
@@ -356,22 +364,7 @@ def meeting_calendar(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> Response:
     """The red-thread meeting as an iCalendar file (tentative while on hold)."""
-    red_thread = application_of(request, EscalationApplication).read_red_thread(
-        actor, red_thread_id
-    )
-    if red_thread.meeting_at is None:
-        raise NotScheduled("no meeting is scheduled", rule="E-3")
-    _exported(request, actor, red_thread)
-    on_hold = red_thread.hold is not None and red_thread.hold.stage.value == "meeting"
-    return ics_response(
-        f"red-thread-{red_thread.id}-meeting",
-        "Det röda snöret: samverkansmöte",
-        _description(red_thread),
-        red_thread.meeting_at,
-        MEETING_LENGTH,
-        tentative=on_hold,
-        stamp=now(request),
-    )
+    return _calendar(request, actor, red_thread_id, MeetingStage.MEETING)
 
 
 @router.get("/red-threads/{red_thread_id}/follow-up.ics", openapi_extra=PERSONAL_DATA)
@@ -379,30 +372,59 @@ def follow_up_calendar(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
 ) -> Response:
     """The follow-up and evaluation as an iCalendar file (tentative while on hold)."""
+    return _calendar(request, actor, red_thread_id, MeetingStage.FOLLOW_UP)
+
+
+@dataclass(frozen=True)
+class _CalendarFile:
+    """What tells one of the thread's two meetings apart in its calendar file."""
+
+    when: Callable[[RedThread], datetime | None]
+    missing: str
+    rule: str
+    name: str
+    summary: str
+
+
+CALENDAR_FILES = {
+    MeetingStage.MEETING: _CalendarFile(
+        when=lambda red_thread: red_thread.meeting_at,
+        missing="no meeting is scheduled",
+        rule="E-3",
+        name="meeting",
+        summary="Det röda snöret: samverkansmöte",
+    ),
+    MeetingStage.FOLLOW_UP: _CalendarFile(
+        when=lambda red_thread: red_thread.follow_up_at,
+        missing="no follow-up is booked",
+        rule="E-5",
+        name="follow-up",
+        summary="Det röda snöret: uppföljning och utvärdering",
+    ),
+}
+
+
+def _calendar(request: Request, actor: Actor, red_thread_id: UUID, stage: MeetingStage) -> Response:
+    """One of the thread's meetings as an iCalendar file, tentative while it is on hold.
+
+    The file names no one, but it is the individual's red-thread meeting: when and with
+    whom. Its export is an access to their data like any other.
+    """
+    which = CALENDAR_FILES[stage]
     red_thread = application_of(request, EscalationApplication).read_red_thread(
         actor, red_thread_id
     )
-    if red_thread.follow_up_at is None:
-        raise NotScheduled("no follow-up is booked", rule="E-5")
-    _exported(request, actor, red_thread)
-    on_hold = red_thread.hold is not None and red_thread.hold.stage.value == "follow_up"
+    starts_at = which.when(red_thread)
+    if starts_at is None:
+        raise NotScheduled(which.missing, rule=which.rule)
+    log_access(request, actor, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED)
+    summoned = ", ".join(red_thread.invited_orgs)
     return ics_response(
-        f"red-thread-{red_thread.id}-follow-up",
-        "Det röda snöret: uppföljning och utvärdering",
-        _description(red_thread),
-        red_thread.follow_up_at,
+        f"red-thread-{red_thread.id}-{which.name}",
+        which.summary,
+        f"Röd tråd {red_thread.id}. Kallade verksamheter (HSA-id): {summoned}.",
+        starts_at,
         MEETING_LENGTH,
-        tentative=on_hold,
+        tentative=red_thread.hold is not None and red_thread.hold.stage is stage,
         stamp=now(request),
     )
-
-
-def _exported(request: Request, actor: Actor, red_thread: RedThread) -> None:
-    """A calendar file names no one, but it is the individual's red-thread meeting: when
-    and with whom. Its export is an access to their data like any other."""
-    log_access(request, actor, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED)
-
-
-def _description(red_thread: RedThread) -> str:
-    summoned = ", ".join(red_thread.invited_orgs)
-    return f"Röd tråd {red_thread.id}. Kallade verksamheter (HSA-id): {summoned}."

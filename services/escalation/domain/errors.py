@@ -201,30 +201,26 @@ class ConsultationInvalid(RuleViolation):
 # --- who runs a red thread (E-3) -----------------------------------------------------------
 
 
-class OfficeDoesNotServe(RuleViolation):
+class NotTheirsToRun(RuleViolation):
+    """E-3: the red thread is not the caller's to run; each subclass says why."""
+
+    rule = "E-3"
+    status = 403
+    title = "Forbidden"
+
+
+class OfficeDoesNotServe(NotTheirsToRun):
     """E-3: a coordinator acts only for the red threads pulled in a municipality their
     coordination office serves."""
 
-    rule = "E-3"
-    status = 403
-    title = "Forbidden"
 
-
-class RedThreadTakenByAnother(RuleViolation):
+class RedThreadTakenByAnother(NotTheirsToRun):
     """E-3: another coordinator (or another serving office) has taken the red thread; only
     they run it, and an office keeps what it holds."""
 
-    rule = "E-3"
-    status = 403
-    title = "Forbidden"
 
-
-class HandedOnOutsideTheOffice(RuleViolation):
+class HandedOnOutsideTheOffice(NotTheirsToRun):
     """E-3: a red thread is handed on only within the caller's own coordination office."""
-
-    rule = "E-3"
-    status = 403
-    title = "Forbidden"
 
 
 class NewCoordinatorInvalid(RuleViolation):
