@@ -206,6 +206,15 @@ MEETING = DeadlineKind.RED_THREAD_MEETING
 FOLLOW_UP = DeadlineKind.RED_THREAD_FOLLOW_UP
 REGISTRATION = DeadlineKind.MONTHLY_MEETING_REGISTRATION
 
+_MARKED_BY: dict[type[Any], tuple[str, DeadlineKind]] = {
+    RedThread.MeetingHeld: (_DONE, MEETING),
+    RedThread.MeetingOverdue: (_RAISED, MEETING),
+    RedThread.FollowUpEvaluated: (_DONE, FOLLOW_UP),
+    RedThread.FollowUpOverdue: (_RAISED, FOLLOW_UP),
+}
+"""The red-thread events that only mark a deadline: met for good (done), or missed and
+raised."""
+
 
 class Deadlines(Projection[DeadlineView]):
     """Escalation's own domain events → deadline rows and the organisations they concern."""
@@ -228,26 +237,25 @@ class Deadlines(Projection[DeadlineView]):
         self.view.apply(operations + _parties(e.originator_id, MEETING, e.invited_orgs), tracking)
 
     @process_event.register
-    def _(self, e: RedThread.PutOnHold, tracking: Tracking) -> None:
+    def _(self, e: RedThread.PutOnHold | RedThread.Resumed, tracking: Tracking) -> None:
+        """A meeting on hold does not stand until it resumes; a follow-up's row stays."""
         operations: Operations = []
         if e.stage == MeetingStage.MEETING.value:
-            operations = _set(_MET_ONLY, e.originator_id, MEETING, 0)
+            standing = isinstance(e, RedThread.Resumed)
+            operations = _set(_MET_ONLY, e.originator_id, MEETING, int(standing))
         self.view.apply(operations, tracking)
 
     @process_event.register
-    def _(self, e: RedThread.Resumed, tracking: Tracking) -> None:
-        operations: Operations = []
-        if e.stage == MeetingStage.MEETING.value:
-            operations = _set(_MET_ONLY, e.originator_id, MEETING, 1)
-        self.view.apply(operations, tracking)
-
-    @process_event.register
-    def _(self, e: RedThread.MeetingHeld, tracking: Tracking) -> None:
-        self.view.apply(_set(_DONE, e.originator_id, MEETING), tracking)
-
-    @process_event.register
-    def _(self, e: RedThread.MeetingOverdue, tracking: Tracking) -> None:
-        self.view.apply(_set(_RAISED, e.originator_id, MEETING), tracking)
+    def _(
+        self,
+        e: RedThread.MeetingHeld
+        | RedThread.MeetingOverdue
+        | RedThread.FollowUpEvaluated
+        | RedThread.FollowUpOverdue,
+        tracking: Tracking,
+    ) -> None:
+        statement, kind = _MARKED_BY[type(e)]
+        self.view.apply(_set(statement, e.originator_id, kind), tracking)
 
     @process_event.register
     def _(self, e: RedThread.FollowUpBooked, tracking: Tracking) -> None:
@@ -256,14 +264,6 @@ class Deadlines(Projection[DeadlineView]):
             _open(e.originator_id, FOLLOW_UP, e.subject_id, due, e.follow_up_at, e.invited_orgs),
             tracking,
         )
-
-    @process_event.register
-    def _(self, e: RedThread.FollowUpEvaluated, tracking: Tracking) -> None:
-        self.view.apply(_set(_DONE, e.originator_id, FOLLOW_UP), tracking)
-
-    @process_event.register
-    def _(self, e: RedThread.FollowUpOverdue, tracking: Tracking) -> None:
-        self.view.apply(_set(_RAISED, e.originator_id, FOLLOW_UP), tracking)
 
     @process_event.register
     def _(self, e: RedThread.Closed, tracking: Tracking) -> None:
