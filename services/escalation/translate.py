@@ -46,25 +46,30 @@ from services.runtime.messaging.translation import TranslationTable, const, from
 RED_THREAD_ID = from_("originator_id")
 ESCALATION_ID = from_("originator_id")
 
+RED_THREAD_EVENTS = (
+    (RedThread.Pulled, RedThreadPulled),
+    (RedThread.CoordinatorAssigned, CoordinatorAssigned),
+    (RedThread.MeetingScheduled, MeetingScheduled),
+    (RedThread.PutOnHold, MeetingPutOnHold),
+    (RedThread.Resumed, MeetingResumed),
+    (RedThread.MeetingHeld, MeetingHeld),
+    (RedThread.FollowUpBooked, FollowUpBooked),
+    (RedThread.FollowUpEvaluated, FollowUpEvaluated),
+    (RedThread.Closed, RedThreadClosed),
+    (RedThread.MeetingOverdue, RedThreadMeetingOverdue),
+    (RedThread.FollowUpOverdue, RedThreadFollowUpOverdue),
+)
+"""The red thread's events that are published as they are, named by their thread."""
+
 to_integration_event = TranslationTable(
-    # --- the red thread ------------------------------------------------------------------
-    row(RedThread.Pulled, RedThreadPulled, red_thread_id=RED_THREAD_ID),
-    row(RedThread.CoordinatorAssigned, CoordinatorAssigned, red_thread_id=RED_THREAD_ID),
-    row(RedThread.MeetingScheduled, MeetingScheduled, red_thread_id=RED_THREAD_ID),
-    row(RedThread.PutOnHold, MeetingPutOnHold, red_thread_id=RED_THREAD_ID),
-    row(RedThread.Resumed, MeetingResumed, red_thread_id=RED_THREAD_ID),
-    row(RedThread.MeetingHeld, MeetingHeld, red_thread_id=RED_THREAD_ID),
+    # --- the red thread; an absence is also a deviation of its category (D-7) -------------
+    *(row(domain, public, red_thread_id=RED_THREAD_ID) for domain, public in RED_THREAD_EVENTS),
     row(
         RedThread.AbsenceRecorded,
         MeetingAbsenceRecorded,
         red_thread_id=RED_THREAD_ID,
         category=const(ABSENCE_CATEGORY),
     ),
-    row(RedThread.FollowUpBooked, FollowUpBooked, red_thread_id=RED_THREAD_ID),
-    row(RedThread.FollowUpEvaluated, FollowUpEvaluated, red_thread_id=RED_THREAD_ID),
-    row(RedThread.Closed, RedThreadClosed, red_thread_id=RED_THREAD_ID),
-    row(RedThread.MeetingOverdue, RedThreadMeetingOverdue, red_thread_id=RED_THREAD_ID),
-    row(RedThread.FollowUpOverdue, RedThreadFollowUpOverdue, red_thread_id=RED_THREAD_ID),
     # --- the ladder: the first rung and every later one are both "raised" ------------------
     row(
         Escalation.Raised,
