@@ -11,10 +11,9 @@ that state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from contracts import HoldReason, MeetingStage
@@ -76,23 +75,13 @@ class RedThreadState(Protocol):
     ) -> None: ...
 
     # The methods that record an event (RedThread's @event methods), by the event:
-    @property
-    def _scheduled(self) -> Callable[..., None]: ...  # MeetingScheduled
-    @property
-    def _held(self) -> Callable[..., None]: ...  # MeetingHeld
-    @property
-    def _absence(self) -> Callable[..., None]: ...  # AbsenceRecorded
-    @property
-    def _basis_replaced(self) -> Callable[..., None]: ...  # BasisReplaced
-    @property
-    def _put_on_hold(self) -> Callable[..., None]: ...  # PutOnHold
-    @property
-    def _resumed(self) -> Callable[..., None]: ...  # Resumed
-    @property
-    def _follow_up_booked(self) -> Callable[..., None]: ...  # FollowUpBooked
-    @property
-    def _evaluated(self) -> Callable[..., None]: ...  # FollowUpEvaluated
-    @property
-    def _meeting_overdue(self) -> Callable[..., None]: ...  # MeetingOverdue
-    @property
-    def _follow_up_overdue(self) -> Callable[..., None]: ...  # FollowUpOverdue
+    def _scheduled(self, *args: Any, **kwargs: Any) -> None: ...  # MeetingScheduled
+    def _held(self, *args: Any, **kwargs: Any) -> None: ...  # MeetingHeld
+    def _absence(self, *args: Any, **kwargs: Any) -> None: ...  # AbsenceRecorded
+    def _basis_replaced(self, *args: Any, **kwargs: Any) -> None: ...  # BasisReplaced
+    def _put_on_hold(self, *args: Any, **kwargs: Any) -> None: ...  # PutOnHold
+    def _resumed(self, *args: Any, **kwargs: Any) -> None: ...  # Resumed
+    def _follow_up_booked(self, *args: Any, **kwargs: Any) -> None: ...  # FollowUpBooked
+    def _evaluated(self, *args: Any, **kwargs: Any) -> None: ...  # FollowUpEvaluated
+    def _meeting_overdue(self, *args: Any, **kwargs: Any) -> None: ...  # MeetingOverdue
+    def _follow_up_overdue(self, *args: Any, **kwargs: Any) -> None: ...  # FollowUpOverdue
