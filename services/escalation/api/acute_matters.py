@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
-from services.escalation.api.bodies import Text, subject_named
+from services.escalation.api.bodies import ClearText, Text, subject_named
 from services.escalation.application import (
     EscalationApplication,
     RaiseAcuteMatter,
@@ -47,24 +47,10 @@ class AcuteMatterView(BaseModel):
     from_org: str
     to_org: str
     raised_by: str
-    question: str
+    question: ClearText
     raised_at: datetime
     taken_by: str | None
     taken_at: datetime | None
-
-
-def _acute_view(matter: AcuteMatter, application: EscalationApplication) -> AcuteMatterView:
-    return AcuteMatterView(
-        id=matter.id,
-        subject_id=matter.subject_id,
-        from_org=matter.from_org,
-        to_org=matter.to_org,
-        raised_by=matter.raised_by,
-        question=matter.question.text,
-        raised_at=matter.raised_at,
-        taken_by=matter.taken_by,
-        taken_at=matter.taken_at,
-    )
 
 
 def _disclosed(
@@ -73,7 +59,7 @@ def _disclosed(
     """The matter with its question, once its disclosure is in the access log."""
     owner = record_owner(matter.subject_id, matter.id)
     log_access(request, actor, owner, purpose="acute matter (E-8)", action=action)
-    return _acute_view(matter, application_of(request, EscalationApplication))
+    return AcuteMatterView.model_validate(matter, from_attributes=True)
 
 
 @router.post(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsultationOutcome
 from contracts.base import OrgIds
-from services.escalation.api.bodies import Notes, subject_named
+from services.escalation.api.bodies import ClearText, Notes, subject_named
 from services.escalation.application import (
     EscalationApplication,
     HoldConsultation,
@@ -53,7 +53,7 @@ class ConsultationView(BaseModel):
     consulted_orgs: list[str]
     meeting_id: UUID | None
     outcome: str
-    notes: str
+    notes: ClearText
     held_at: datetime
 
 
@@ -63,7 +63,7 @@ def _disclosed(
     """The consultation with its notes, once its disclosure is in the access log."""
     owner = record_owner(c.subject_id, c.id)
     log_access(request, actor, owner, purpose="consultation (E-9)", action=action)
-    return _consultation_view(c, application_of(request, EscalationApplication))
+    return ConsultationView.model_validate(c, from_attributes=True)
 
 
 @router.post(
@@ -105,17 +105,3 @@ def get_consultation(
     application = application_of(request, EscalationApplication)
     consultation = application.read_consultation(actor, consultation_id)
     return _disclosed(request, actor, consultation, Action.READ)
-
-
-def _consultation_view(c: Consultation, application: EscalationApplication) -> ConsultationView:
-    return ConsultationView(
-        id=c.id,
-        anonymous=c.anonymous,
-        subject_id=c.subject_id,
-        consulting_org=c.consulting_org,
-        consulted_orgs=c.consulted_orgs,
-        meeting_id=c.meeting_id,
-        outcome=c.outcome.value,
-        notes=c.notes.text,
-        held_at=c.held_at,
-    )

@@ -156,16 +156,7 @@ def _series_view(series: MeetingSeries) -> SeriesView:
         members=series.members,
         next_kind=series.next_kind().value,
         next_minute_taker=series.next_minute_taker(),
-        meetings=[
-            PlannedView(
-                meeting_id=m.meeting_id,
-                starts_at=m.starts_at,
-                kind=m.kind.value,
-                minute_taker=m.minute_taker,
-                inventory=m.inventory,
-            )
-            for m in series.meetings
-        ],
+        meetings=[PlannedView.model_validate(m, from_attributes=True) for m in series.meetings],
     )
 
 
@@ -191,15 +182,7 @@ def _meeting_view(
         minutes=text_of(meeting.minutes),
         inventory=None
         if inventory is None
-        else [
-            TransferView(
-                case_id=t.case_id,
-                subject_id=t.subject_id,
-                unit=t.unit,
-                transition_on=t.transition_on,
-            )
-            for t in inventory
-        ],
+        else [TransferView.model_validate(t, from_attributes=True) for t in inventory],
     )
 
 
