@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.bodies import Notes, Text, subject_named
+from services.escalation.api.bodies import ClearText, Notes, Text, subject_named
 from services.escalation.application import (
     Escalate,
     EscalationApplication,
@@ -35,7 +35,6 @@ from services.runtime.http.identification import (
     log_access,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import text_of
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["escalation ladder"])
@@ -82,8 +81,8 @@ class StepView(BaseModel):
     by: str
     by_org: str
     at: datetime
-    reason: str
-    written_summary: str | None
+    reason: ClearText
+    written_summary: ClearText | None
     agreed_by_orgs: list[str]
 
 
@@ -113,18 +112,7 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
         cost_question=escalation.cost_question,
         responsible_org=escalation.responsible_org,
         parties=escalation.parties,
-        steps=[
-            StepView(
-                level=s.level.value,
-                by=s.by,
-                by_org=s.by_org,
-                at=s.at,
-                reason=s.reason.text,
-                written_summary=text_of(s.written_summary),
-                agreed_by_orgs=s.agreed_by_orgs,
-            )
-            for s in escalation.steps
-        ],
+        steps=[StepView.model_validate(s, from_attributes=True) for s in escalation.steps],
         next_steps=[]
         if escalation.resolution
         else [

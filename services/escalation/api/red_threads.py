@@ -164,14 +164,7 @@ def _view(red_thread: RedThread, application: EscalationApplication) -> RedThrea
         invited_orgs=red_thread.invited_orgs,
         legal_basis=red_thread.basis.kind.value if red_thread.basis else None,
         basis_id=red_thread.basis.id if red_thread.basis else None,
-        hold=HoldView(
-            stage=hold.stage.value,
-            reason=hold.reason.value,
-            basis_id=hold.basis_id,
-            since=hold.since,
-        )
-        if hold
-        else None,
+        hold=HoldView.model_validate(hold, from_attributes=True) if hold else None,
         meeting_held=red_thread.meeting_held,
         attended_orgs=red_thread.attended_orgs,
         absent_orgs=red_thread.absent_orgs,
