@@ -33,6 +33,18 @@ def _coordinator(what: str) -> Permission:
     )
 
 
+def _on_the_ladder(what: str) -> Permission:
+    return permit(f"only caseworkers and their managers {what}", roles=LADDER, rule="E-6")
+
+
+def _forum_manager(what: str) -> Permission:
+    return permit(
+        f"only a deputy unit manager, unit manager or department head {what}",
+        roles=MANAGERS,
+        rule="E-7",
+    )
+
+
 POLICY = Policy(
     "escalation",
     {
@@ -50,32 +62,13 @@ POLICY = Policy(
         "red_thread.evaluate_follow_up": _coordinator("records the follow-up evaluation"),
         "red_thread.close": _coordinator("closes the red thread"),
         "deadlines.read": permit("only staff read their organisation's deadlines", rule="D-7"),
-        "escalation.raise": permit(
-            "only caseworkers and their managers raise a matter on the ladder",
-            roles=LADDER,
-            rule="E-6",
-        ),
+        "escalation.raise": _on_the_ladder("raise a matter on the ladder"),
         "escalation.read": permit("only staff read an escalated matter", rule="E-6"),
-        "escalation.step": permit(
-            "only caseworkers and their managers take a matter up the ladder",
-            roles=LADDER,
-            rule="E-6",
-        ),
-        "escalation.resolve": permit(
-            "only caseworkers and their managers settle a matter", roles=LADDER, rule="E-6"
-        ),
-        "forum.create": permit(
-            "only a deputy unit manager, unit manager or department head sets up a monthly forum",
-            roles=MANAGERS,
-            rule="E-7",
-        ),
+        "escalation.step": _on_the_ladder("take a matter up the ladder"),
+        "escalation.resolve": _on_the_ladder("settle a matter"),
+        "forum.create": _forum_manager("sets up a monthly forum"),
         "forum.read": permit("only staff read a monthly forum", rule="E-7"),
-        "forum.plan_meeting": permit(
-            "only a deputy unit manager, unit manager or department head plans the forum's "
-            "meetings",
-            roles=MANAGERS,
-            rule="E-7",
-        ),
+        "forum.plan_meeting": _forum_manager("plans the forum's meetings"),
         "monthly_meeting.read": permit("only staff read a monthly meeting", rule="E-7"),
         "monthly_meeting.register_case": permit(
             "only a deputy unit manager registers cases for the monthly meeting",
