@@ -13,8 +13,6 @@ the application, where it loads it. FastAPI runs these sync routes in its
 worker threads, so the store's blocking calls never hold the event loop.
 """
 
-from fastapi import APIRouter
-
 from services.cases.api import (
     access_log,
     cases,
@@ -26,30 +24,19 @@ from services.cases.api import (
     sips,
     target_groups,
 )
-from services.runtime.http.problems import ProblemDetails
+from services.runtime.http.openapi import api_router
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["cases"],
-    responses={
-        401: {"model": ProblemDetails},
-        403: {"model": ProblemDetails},
-        404: {"model": ProblemDetails},
-        409: {"model": ProblemDetails},
-        422: {"model": ProblemDetails},
-    },
+router = api_router(
+    cases.router,
+    target_groups.router,
+    handovers.router,
+    sips.router,
+    meetings.router,
+    child_welfare.router,
+    screenings.router,
+    consent_view.router,
+    access_log.router,
+    tags=("cases",),
 )
-for part in (
-    cases,
-    target_groups,
-    handovers,
-    sips,
-    meetings,
-    child_welfare,
-    screenings,
-    consent_view,
-    access_log,
-):
-    router.include_router(part.router)
 
 __all__ = ["router"]

@@ -13,25 +13,17 @@ individual, it uses the pseudonymous subject id.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.consent.api import consents, decisions, disclosures, history
 from services.runtime.http.access_log import access_log_router
-from services.runtime.http.problems import ProblemDetails
+from services.runtime.http.openapi import api_router
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["consent"],
-    responses={
-        401: {"model": ProblemDetails},
-        403: {"model": ProblemDetails},
-        404: {"model": ProblemDetails},
-        409: {"model": ProblemDetails},
-        422: {"model": ProblemDetails},
-    },
+router = api_router(
+    consents.router,
+    disclosures.router,
+    decisions.router,
+    history.router,
+    # Per individual, per member of staff and the chain check, the same in every service
+    # (services.runtime.http.access_log says who may read it).
+    access_log_router(prefix=""),
+    tags=("consent",),
 )
-for concept in (consents, disclosures, decisions, history):
-    router.include_router(concept.router)
-# Per individual, per member of staff and the chain check, the same in every service
-# (services.runtime.http.access_log says who may read it).
-router.include_router(access_log_router(prefix=""))

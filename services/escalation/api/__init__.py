@@ -9,8 +9,6 @@ application, where it loads it. FastAPI runs these sync routes in its worker
 threads, so the store's blocking calls never hold the event loop.
 """
 
-from fastapi import APIRouter
-
 from services.escalation.api import (
     access_log,
     acute_matters,
@@ -20,19 +18,16 @@ from services.escalation.api import (
     ladder,
     red_threads,
 )
-from services.runtime.http.problems import ProblemDetails
+from services.runtime.http.openapi import api_router
 
-router = APIRouter(
-    prefix="/v1",
-    responses={
-        401: {"model": ProblemDetails},
-        403: {"model": ProblemDetails},
-        404: {"model": ProblemDetails},
-        409: {"model": ProblemDetails},
-        422: {"model": ProblemDetails},
-    },
+router = api_router(
+    red_threads.router,
+    deadlines.router,
+    ladder.router,
+    forums.router,
+    acute_matters.router,
+    consultations.router,
+    access_log.router,
 )
-for concept in (red_threads, deadlines, ladder, forums, acute_matters, consultations, access_log):
-    router.include_router(concept.router)
 
 __all__ = ["router"]

@@ -57,8 +57,9 @@ from services.runtime.http.identification import (
     log_access,
     subject_ids_for,
 )
+from services.runtime.http.openapi import problem_responses
 from services.runtime.http.permissions import ACCESS_LOG, organisation_of
-from services.runtime.http.problems import Problem, ProblemDetails
+from services.runtime.http.problems import Problem
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.audit_anchor import (
     AnchorUnavailable,
@@ -212,11 +213,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
     router = APIRouter(
         prefix=prefix,
         tags=["access log"],
-        responses={
-            401: {"model": ProblemDetails},
-            403: {"model": ProblemDetails},
-            422: {"model": ProblemDetails},
-        },
+        responses=problem_responses(401, 403, 422),
     )
 
     @router.post(
@@ -255,7 +252,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
     @router.get(
         "/access-log/verify",
         response_model=ChainCheck,
-        responses={503: {"model": ProblemDetails}},
+        responses=problem_responses(503),
     )
     async def verify_access_log(
         request: Request, actor: Annotated[Actor, may("access_log.verify")]

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic.json_schema import models_json_schema
 
 from services.runtime.http.guards import WRITE_METHODS
 from services.runtime.http.problems import PROBLEM_JSON, ProblemDetails
 
-__all__ = ["document_problem_responses"]
+__all__ = ["api_router", "document_problem_responses", "problem_responses"]
 
 REF = "#/components/schemas/{model}"
 PROBLEM_REF = {"$ref": REF.format(model="ProblemDetails")}
@@ -42,6 +42,23 @@ WRITES = {
     "it created or changed.",
     "413": "The body is larger than the limit.",
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A router's declared problem answers, so its routes' documented errors name the
+    problem model (the rewrite below then gives them the problem media type)."""
+    return {status: {"model": ProblemDetails} for status in statuses}
+
+
+def api_router(*concepts: APIRouter, tags: tuple[str, ...] = ()) -> APIRouter:
+    """A service's /v1 API over its concepts' routers: every service declares the same
+    problems, so a service names only what it is made of."""
+    router = APIRouter(
+        prefix="/v1", tags=[*tags], responses=problem_responses(401, 403, 404, 409, 422)
+    )
+    for concept in concepts:
+        router.include_router(concept)
+    return router
 
 
 def document_problem_responses(app: FastAPI) -> None:
