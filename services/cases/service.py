@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.cases import UnitKind
@@ -10,11 +12,9 @@ from services.cases.api import router
 from services.cases.application import CasesApplication
 from services.cases.domain import Unit, UnitDirectory
 from services.cases.translate import to_integration_event
-from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.messaging.consumer import TrackedTarget
-from services.runtime.service import Schedule, Service, subject_ids
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from services.runtime.service import Composition, Schedule, Service, composition_root
+from services.runtime.settings import checked_by, round_seconds
 
 SERVICE = "cases"
 
@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMVERKAN_CASES_", extra="ignore")
 
     http_port: int = Field(8002, description="Port of the cases service's HTTP API.")
-    units: str = Field(
+    units: Annotated[str, checked_by(parse_units)] = Field(
         DEVELOPMENT_UNITS,
         description=(
             "The units cases routes to, as comma-separated `HSA-ID:KIND:KOMMUNKOD` "
@@ -54,54 +54,37 @@ class Settings(BaseSettings):
             "before it is overdue."
         ),
     )
-    deadline_check_seconds: float = Field(
+    deadline_check_seconds: float = round_seconds(
         30.0,
-        gt=0,
-        description="How often age transitions (K-4) and handover acknowledgements (K-5) "
+        "How often age transitions (K-4) and handover acknowledgements (K-5) "
         "are checked for reminders and overdue deadlines.",
     )
-
-    @field_validator("units")
-    @classmethod
-    def _units_parse(cls, value: str) -> str:
-        parse_units(value)
-        return value
 
     def unit_directory(self) -> UnitDirectory:
         return parse_units(self.units)
 
 
-def build(
-    runtime: RuntimeSettings | None = None,
-    settings: Settings | None = None,
-    clock: Clock | None = None,
-) -> Service:
-    runtime = runtime or RuntimeSettings()
-    settings = settings or Settings()
-    clock = clock or SystemClock()
+@composition_root(SERVICE, Settings)
+def build(root: Composition[Settings]) -> Service:
+    settings = root.settings
     application = CasesApplication(
-        env=store_env(runtime, SERVICE),
+        env=root.store_env(),
         units=settings.unit_directory(),
         acknowledgement_working_days=settings.handover_acknowledgement_working_days,
-        master_key=runtime.resolved_master_key(),
+        master_key=root.runtime.resolved_master_key(),
     )
-    return Service(
-        name=SERVICE,
-        runtime=runtime,
-        http_port=settings.http_port,
-        title="samverkan cases",
-        description="Cases: routing, age transitions, handovers, SIP and meetings.",
-        app=application,
-        routers=[router],
-        translate=to_integration_event,
+    return root.service(
+        "Cases: routing, age transitions, handovers, SIP and meetings.",
+        application,
+        router,
+        to_integration_event,
         upstream=("consent",),
         target=TrackedTarget.of(application, application.recorder),
         schedules=[
             Schedule(
                 "deadlines",
                 settings.deadline_check_seconds,
-                lambda: application.raise_due(clock.now()),
+                lambda: application.raise_due(root.clock.now()),
             )
         ],
-        state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )

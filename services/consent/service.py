@@ -13,10 +13,8 @@ from services.consent.api import router
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.consent.views.activity import UpstreamActivity
-from services.runtime.kernel.clock import Clock, SystemClock
-from services.runtime.service import Schedule, Service, subject_ids
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from services.runtime.service import Composition, Schedule, Service, composition_root
+from services.runtime.settings import round_seconds
 
 SERVICE = "consent"
 
@@ -33,10 +31,9 @@ class Settings(BaseSettings):
     unborn_child_disclosure_max_days: int = Field(
         280, ge=1, description="Longest a disclosure under OSL 26:9 (C-6) may be valid, in days."
     )
-    expiry_check_seconds: float = Field(
+    expiry_check_seconds: float = round_seconds(
         30.0,
-        gt=0,
-        description="How often consents and emergency disclosures are checked for expiry.",
+        "How often consents and emergency disclosures are checked for expiry.",
     )
     retention_years: int = Field(
         5,
@@ -49,8 +46,8 @@ class Settings(BaseSettings):
             "municipality's records management plan decides. 0 turns culling off."
         ),
     )
-    culling_check_seconds: float = Field(
-        3600.0, gt=0, description="How often consent looks for individuals due for culling."
+    culling_check_seconds: float = round_seconds(
+        3600.0, "How often consent looks for individuals due for culling."
     )
     erasure_unit: Annotated[str, Field(pattern=HSA_ID_PATTERN)] | None = Field(
         None,
@@ -68,30 +65,21 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
 
-def build(
-    runtime: RuntimeSettings | None = None,
-    settings: Settings | None = None,
-    clock: Clock | None = None,
-) -> Service:
-    runtime = runtime or RuntimeSettings()
-    settings = settings or Settings()
+@composition_root(SERVICE, Settings)
+def build(root: Composition[Settings]) -> Service:
+    settings, clock = root.settings, root.clock
     application = ConsentApplication(
-        env=store_env(runtime, SERVICE),
+        env=root.store_env(),
         longest_emergency_disclosure=timedelta(hours=settings.emergency_disclosure_max_hours),
         longest_unborn_child_disclosure=timedelta(days=settings.unborn_child_disclosure_max_days),
-        master_key=runtime.resolved_master_key(),
+        master_key=root.runtime.resolved_master_key(),
         erasure_unit=settings.erasure_unit,
     )
-    clock = clock or SystemClock()
-    return Service(
-        name=SERVICE,
-        runtime=runtime,
-        http_port=settings.http_port,
-        title="samverkan consent",
-        description="Consent and emergency disclosure: the gate for all information sharing.",
-        app=application,
-        routers=[router],
-        translate=to_integration_event,
+    return root.service(
+        "Consent and emergency disclosure: the gate for all information sharing.",
+        application,
+        router,
+        to_integration_event,
         # Activity about an individual anywhere on the platform postpones their culling.
         upstream=("cases", "escalation", "reporting"),
         target=UpstreamActivity(application.activity, clock).target(),
@@ -107,5 +95,4 @@ def build(
                 lambda: application.cull_due(clock.now(), retention_years=settings.retention_years),
             ),
         ],
-        state={"clock": clock, "subject_ids": subject_ids(runtime)},
     )

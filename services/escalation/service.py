@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from prometheus_client import CollectorRegistry, Gauge
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.escalation.api import router
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import CoordinationOffices
 from services.escalation.translate import to_integration_event
-from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.messaging.consumer.target import TrackedTarget
-from services.runtime.service import Schedule, Service, subject_ids
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from services.runtime.service import Composition, Schedule, Service, composition_root
+from services.runtime.settings import checked_by, round_seconds
 
 SERVICE = "escalation"
 
@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMVERKAN_ESCALATION_", extra="ignore")
 
     http_port: int = Field(8003, description="Port of the escalation service's HTTP API.")
-    coordination_offices: str = Field(
+    coordination_offices: Annotated[str, checked_by(CoordinationOffices.parse)] = Field(
         DEVELOPMENT_COORDINATION_OFFICES,
         description=(
             "Which municipalities each coordination office serves (E-3), as JSON: office "
@@ -42,35 +42,22 @@ class Settings(BaseSettings):
         ),
     )
 
-    overdue_check_seconds: float = Field(
+    overdue_check_seconds: float = round_seconds(
         30.0,
-        gt=0,
-        description="How often passed deadlines (E-3, E-5) are turned into overdue events "
+        "How often passed deadlines (E-3, E-5) are turned into overdue events "
         "and the overdue red threads gauge is refreshed.",
     )
-
-    @field_validator("coordination_offices")
-    @classmethod
-    def _offices_parse(cls, value: str) -> str:
-        CoordinationOffices.parse(value)
-        return value
 
     def offices(self) -> CoordinationOffices:
         return CoordinationOffices.parse(self.coordination_offices)
 
 
-def build(
-    runtime: RuntimeSettings | None = None,
-    settings: Settings | None = None,
-    clock: Clock | None = None,
-) -> Service:
-    runtime = runtime or RuntimeSettings()
-    settings = settings or Settings()
-    clock = clock or SystemClock()
+@composition_root(SERVICE, Settings)
+def build(root: Composition[Settings]) -> Service:
     application = EscalationApplication(
-        env=store_env(runtime, SERVICE),
-        master_key=runtime.resolved_master_key(),
-        coordination_offices=settings.offices(),
+        env=root.store_env(),
+        master_key=root.runtime.resolved_master_key(),
+        coordination_offices=root.settings.offices(),
     )
     registry = CollectorRegistry()
     overdue = Gauge(
@@ -82,28 +69,20 @@ def build(
     def raise_overdue() -> None:
         """Overdue events (E-3, E-5), then the gauge operators alert on; in a worker
         thread, so a scrape of /metrics never waits for the store."""
-        now = clock.now()
+        now = root.clock.now()
         application.raise_due(now)
         overdue.set(application.red_threads_overdue(now))
 
-    return Service(
-        name=SERVICE,
-        runtime=runtime,
-        http_port=settings.http_port,
-        title="samverkan escalation",
-        description=(
+    return root.service(
+        (
             "The red thread, the escalation ladder and the monthly meetings: "
             "escalation when coordination fails."
         ),
-        app=application,
-        routers=[router],
-        translate=to_integration_event,
+        application,
+        router,
+        to_integration_event,
         upstream=("consent", "cases"),
         target=TrackedTarget.of(application, application.recorder),
-        schedules=[Schedule("overdue", settings.overdue_check_seconds, raise_overdue)],
-        state={
-            "clock": clock,
-            "subject_ids": subject_ids(runtime),
-        },
+        schedules=[Schedule("overdue", root.settings.overdue_check_seconds, raise_overdue)],
         registry=registry,
     )

@@ -20,10 +20,7 @@ from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
 from services.reporting.views.rebuild import statistics as rebuildable_statistics
 from services.reporting.views.statistics import Statistics, statistics_view
-from services.runtime.kernel.clock import Clock, SystemClock
-from services.runtime.service import Service, subject_ids
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from services.runtime.service import Composition, Service, composition_root
 
 SERVICE = "reporting"
 
@@ -44,36 +41,24 @@ class Settings(BaseSettings):
     )
 
 
-def build(
-    runtime: RuntimeSettings | None = None,
-    settings: Settings | None = None,
-    clock: Clock | None = None,
-) -> Service:
-    runtime = runtime or RuntimeSettings()
-    settings = settings or Settings()
-    application = ReportingApplication(
-        env=store_env(runtime, SERVICE), master_key=runtime.resolved_master_key()
-    )
+@composition_root(SERVICE, Settings)
+def build(root: Composition[Settings]) -> Service:
+    master_key = root.runtime.resolved_master_key()
+    application = ReportingApplication(env=root.store_env(), master_key=master_key)
     view = statistics_view(application)
-    return Service(
-        name=SERVICE,
-        runtime=runtime,
-        http_port=settings.http_port,
-        title="samverkan reporting",
-        description="Deviation reports (collaboration failures) and de-identified statistics.",
-        app=application,
-        routers=[router],
-        translate=to_integration_event,
+    return root.service(
+        "Deviation reports (collaboration failures) and de-identified statistics.",
+        application,
+        router,
+        to_integration_event,
         upstream=("consent", "cases", "escalation", "reporting"),
         target=Intake(application, Statistics(view)).target(),
         projections={"reporting-statistics": rebuildable_statistics},
         state={
-            "clock": clock or SystemClock(),
-            "subject_ids": subject_ids(runtime),
             "statistics": view,
             "disclosure": DisclosureControl(
-                settings.disclosure_method,
-                hmac.new(runtime.resolved_master_key(), b"cell-key", "sha256").digest(),
+                root.settings.disclosure_method,
+                hmac.new(master_key, b"cell-key", "sha256").digest(),
             ),
         },
     )

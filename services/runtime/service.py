@@ -2,7 +2,8 @@
 
 Each service has one composition root, ``services/<svc>/service.py``, whose
 ``build(runtime, settings, clock)`` states *what* the service consists of in a
-:class:`Service`. Everything that runs a service starts from it: the HTTP
+:class:`Service` (written, with :func:`composition_root`, as a function of its
+:class:`Composition`, which fills in what every service shares). Everything that runs a service starts from it: the HTTP
 process (:func:`http_app`), a relay or consumer on its own (:func:`relay_for`,
 :func:`consumer_for`), the operator's replay, rebuild and republish commands,
 and the tests. This module does the wiring for all four, so a fix to start-up
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
@@ -45,6 +47,7 @@ from services.runtime.http.operations import (
     operations_router,
 )
 from services.runtime.http.problems import install_problem_handlers
+from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.kernel.identity import SubjectIdFactory
 from services.runtime.messaging.audit_anchor import AuditAnchoring
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
@@ -58,7 +61,7 @@ from services.runtime.messaging.relay.outgoing import Translator
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.audit import AccessAudit, chain_key
-from services.runtime.store.database import RelayPositions
+from services.runtime.store.database import RelayPositions, store_env
 from services.runtime.store.group_commit import group_writes
 from services.runtime.store.leadership import leadership_for
 from services.runtime.store.privacy import Sealer
@@ -126,6 +129,89 @@ class ServiceRoot(Protocol):
     def build(
         self, runtime: RuntimeSettings | None = None, settings: Any = None, clock: Any = None
     ) -> Service: ...
+
+
+class ServiceSettings(Protocol):
+    """What the runtime reads of a service's own settings class."""
+
+    http_port: int
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@dataclass(frozen=True)
+class Composition(Generic[SettingsT]):
+    """What a composition root builds its service from, with the parts every service
+    wires the same way, so a root states only what is its own."""
+
+    name: str
+    runtime: RuntimeSettings
+    settings: SettingsT
+    clock: Clock
+
+    def store_env(self) -> dict[str, str]:
+        """The eventsourcing environment of the service's own store."""
+        return store_env(self.runtime, self.name)
+
+    def service(
+        self,
+        description: str,
+        app: Application[Any],
+        router: APIRouter,
+        translate: Translator,
+        *,
+        upstream: Sequence[str] = (),
+        target: TrackedTarget | None = None,
+        schedules: Sequence[Schedule] = (),
+        projections: Mapping[str, RebuildableProjection] | None = None,
+        state: Mapping[str, Any] | None = None,
+        registry: CollectorRegistry | None = None,
+    ) -> Service:
+        """The service, its routes sharing the clock and the subject ids (and `state`)."""
+        return Service(
+            name=self.name,
+            title=f"samverkan {self.name}",
+            description=description,
+            runtime=self.runtime,
+            http_port=self.settings.http_port,
+            app=app,
+            routers=[router],
+            translate=translate,
+            upstream=upstream,
+            target=target,
+            schedules=schedules,
+            projections=dict(projections or {}),
+            state={"clock": self.clock, "subject_ids": subject_ids(self.runtime), **(state or {})},
+            registry=registry or CollectorRegistry(),
+        )
+
+
+def composition_root(
+    name: str, settings_type: Callable[[], SettingsT]
+) -> Callable[[Callable[[Composition[SettingsT]], Service]], Callable[..., Service]]:
+    """Make a service's ``build(runtime, settings, clock)`` from a function of its
+    `Composition`: what is not given is read from the environment, on the system clock."""
+
+    def root(compose: Callable[[Composition[SettingsT]], Service]) -> Callable[..., Service]:
+        @functools.wraps(compose)
+        def build(
+            runtime: RuntimeSettings | None = None,
+            settings: SettingsT | None = None,
+            clock: Clock | None = None,
+        ) -> Service:
+            return compose(
+                Composition(
+                    name,
+                    runtime or RuntimeSettings(),
+                    settings or settings_type(),
+                    clock or SystemClock(),
+                )
+            )
+
+        return build
+
+    return root
 
 
 def load_service(name: str) -> ServiceRoot:

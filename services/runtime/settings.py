@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -309,6 +310,22 @@ class RuntimeSettings(BaseSettings):
         if self.master_key is not None:
             return bytes.fromhex(self.master_key.get_secret_value())
         return bytes.fromhex(read_or_create_secret(self.var_dir / "dev-master-key").decode())
+
+
+def checked_by(parse: Callable[[str], object]) -> AfterValidator:
+    """For a setting kept as text (so the configuration table shows what an operator
+    writes) but read through `parse`: a malformed value refuses to start, not later."""
+
+    def check(value: str) -> str:
+        parse(value)
+        return value
+
+    return AfterValidator(check)
+
+
+def round_seconds(default: float, description: str) -> Any:
+    """A setting for how often a service's scheduled round runs: seconds, above zero."""
+    return Field(default, gt=0, description=description)
 
 
 def kafka_security_problem(settings: RuntimeSettings) -> str | None:
