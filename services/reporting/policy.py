@@ -15,42 +15,35 @@ from typing import Any
 
 from contracts import Role
 from services.reporting.domain import DEVIATION_REPORTER_ROLES
-from services.runtime.http.permissions import Policy, permit
+from services.runtime.http.permissions import Permission, Policy, permit
 
 EVERYONE = frozenset(Role)
+SIGNED_BY_MANAGERS = "the joint summary is signed by a deputy unit manager or above"
+
+
+def _managers(refusal: str, rule: str) -> Permission:
+    """Deputy unit manager or above (D-2, D-5)."""
+    return permit(refusal, roles=DEVIATION_REPORTER_ROLES, rule=rule)
+
 
 POLICY = Policy(
     "reporting",
     {
-        "deviation.report": permit(
-            "a deviation is reported by a deputy unit manager or above",
-            roles=DEVIATION_REPORTER_ROLES,
-            rule="D-2",
+        "deviation.report": _managers(
+            "a deviation is reported by a deputy unit manager or above", "D-2"
         ),
         "deviation.read": permit("only staff read a deviation", rule="D-2"),
         "deviation.export": permit("only staff export a deviation", rule="D-4"),
-        "deviation.propose_summary": permit(
-            "the joint summary is signed by a deputy unit manager or above",
-            roles=DEVIATION_REPORTER_ROLES,
-            rule="D-2",
-        ),
-        "deviation.countersign": permit(
-            "the joint summary is signed by a deputy unit manager or above",
-            roles=DEVIATION_REPORTER_ROLES,
-            rule="D-2",
-        ),
+        "deviation.propose_summary": _managers(SIGNED_BY_MANAGERS, "D-2"),
+        "deviation.countersign": _managers(SIGNED_BY_MANAGERS, "D-2"),
         "statistics.read": permit(
             "statistics are for authenticated callers", roles=EVERYONE, rule="D-5"
         ),
-        "annual_report.read": permit(
-            "the annual report is for managers of the collaboration body",
-            roles=DEVIATION_REPORTER_ROLES,
-            rule="D-5",
+        "annual_report.read": _managers(
+            "the annual report is for managers of the collaboration body", "D-5"
         ),
-        "annual_report.publish": permit(
-            "the annual report is published by managers of the collaboration body",
-            roles=DEVIATION_REPORTER_ROLES,
-            rule="D-5",
+        "annual_report.publish": _managers(
+            "the annual report is published by managers of the collaboration body", "D-5"
         ),
     },
 )
