@@ -3,13 +3,13 @@
 Each service has one composition root, ``services/<svc>/service.py``, whose
 ``build(runtime, settings, clock)`` states *what* the service consists of in a
 :class:`Service` (written, with :func:`composition_root`, as a function of its
-:class:`Composition`, which fills in what every service shares). Everything that runs a service starts from it: the HTTP
-process (:func:`http_app`), a relay or consumer on its own (:func:`relay_for`,
-:func:`consumer_for`), the operator's replay, rebuild and republish commands,
-and the tests. This module does the wiring for all four, so a fix to start-up
-or shutdown lands everywhere at once; :func:`load_service` finds a service's
-root through the ``samverkan.services`` entry point group (the runtime imports
-no service).
+:class:`Composition`, which fills in what every service shares). Everything
+that runs a service starts from it: the HTTP process (:func:`http_app`), a
+relay or consumer on its own (:func:`relay_for`, :func:`consumer_for`), the
+operator's replay, rebuild and republish commands, and the tests. This module
+does the wiring for all four, so a fix to start-up or shutdown lands
+everywhere at once; :func:`load_service` finds a service's root through the
+``samverkan.services`` entry point group (the runtime imports no service).
 """
 
 from __future__ import annotations
