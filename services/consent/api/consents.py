@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
 from contracts.base import HsaId, Parties
-from services.consent.api.bodies import Created
+from services.consent.api.bodies import Created, created, log_change
 from services.consent.application import (
     ChangeScope,
     ConsentApplication,
@@ -32,7 +32,6 @@ from services.runtime.http.identification import (
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import text_of
 from services.runtime.kernel.stockholm_time import stockholm_date
-from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -96,12 +95,6 @@ def _view(consent: Consent, at: datetime, application: ConsentApplication) -> Co
     )
 
 
-def _log_change(request: Request, actor: Actor, subject_id: str, purpose: str) -> None:
-    """A write about an individual is in their access log like a read (loggkontroll): its
-    answer ties the identity number to the record, or shows the record back."""
-    log_access(request, actor, subject_id, purpose=purpose, action=Action.CHANGED)
-
-
 @router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
 def give_consent(
     body: ConsentRequest,
@@ -125,9 +118,8 @@ def give_consent(
     )
     application = application_of(request, ConsentApplication)
     consent_id = application.give_consent(actor, command, at=at, today=stockholm_date(at))
-    _log_change(request, actor, subject.subject_id, "consent given")
-    response.headers["Location"] = f"/v1/consents/{consent_id}"
-    return Created(id=consent_id, subject_id=subject.subject_id)
+    answer = Created(id=consent_id, subject_id=subject.subject_id)
+    return created(request, response, actor, answer, "consent given", f"/v1/consents/{consent_id}")
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentView, openapi_extra=PERSONAL_DATA)
@@ -155,7 +147,7 @@ def change_scope(
     at = now(request)
     command = ChangeScope(add=list(body.add), remove=list(body.remove))
     changed = application.change_scope(actor, consent_id, command, at=at)
-    _log_change(request, actor, changed.subject_id, "consent scope changed")
+    log_change(request, actor, changed.subject_id, "consent scope changed")
     return _view(changed, at, application)
 
 
@@ -187,6 +179,7 @@ def refuse_consent(
     )
     application = application_of(request, ConsentApplication)
     refusal_id = application.refuse_consent(actor, command, at=now(request))
-    _log_change(request, actor, subject_id, "consent refused")
-    response.headers["Location"] = f"/v1/consent-refusals/{refusal_id}"
-    return Created(id=refusal_id, subject_id=subject_id)
+    answer = Created(id=refusal_id, subject_id=subject_id)
+    return created(
+        request, response, actor, answer, "consent refused", f"/v1/consent-refusals/{refusal_id}"
+    )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from contracts.base import Parties
-from services.consent.api.bodies import Created
+from services.consent.api.bodies import Created, created
 from services.consent.application import (
     ConsentApplication,
     DecideEmergencyDisclosure,
@@ -22,11 +22,9 @@ from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    log_access,
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -65,15 +63,9 @@ def decide_emergency_disclosure(
     )
     application = application_of(request, ConsentApplication)
     disclosure_id = application.decide_emergency_disclosure(actor, command, at=now(request))
-    log_access(
-        request,
-        actor,
-        subject_id,
-        purpose="emergency disclosure (BrB 24:4)",
-        action=Action.CHANGED,
-    )
-    response.headers["Location"] = f"/v1/emergency-disclosures/{disclosure_id}"
-    return Created(id=disclosure_id, subject_id=subject_id)
+    answer = Created(id=disclosure_id, subject_id=subject_id)
+    at = f"/v1/emergency-disclosures/{disclosure_id}"
+    return created(request, response, actor, answer, "emergency disclosure (BrB 24:4)", at)
 
 
 @router.post(
@@ -102,12 +94,6 @@ def decide_unborn_child_disclosure(
     )
     application = application_of(request, ConsentApplication)
     disclosure_id = application.decide_unborn_child_disclosure(actor, command, at=now(request))
-    log_access(
-        request,
-        actor,
-        subject_id,
-        purpose="unborn-child disclosure (OSL 26:9)",
-        action=Action.CHANGED,
-    )
-    response.headers["Location"] = f"/v1/unborn-child-disclosures/{disclosure_id}"
-    return Created(id=disclosure_id, subject_id=subject_id)
+    answer = Created(id=disclosure_id, subject_id=subject_id)
+    at = f"/v1/unborn-child-disclosures/{disclosure_id}"
+    return created(request, response, actor, answer, "unborn-child disclosure (OSL 26:9)", at)

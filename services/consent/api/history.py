@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from services.consent.api.bodies import Created, SubjectId
+from services.consent.api.bodies import Created, SubjectId, created
 from services.consent.application import ConsentApplication
 from services.consent.policy import may
 from services.consent.translate import to_integration_event
@@ -24,7 +24,6 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -103,9 +102,9 @@ def erase_subject(
     """
     application = application_of(request, ConsentApplication)
     erasure_id = application.erase_subject(actor, subject_id, at=now(request))
-    log_access(request, actor, subject_id, purpose="erasure (GDPR art. 17)", action=Action.CHANGED)
-    response.headers["Location"] = f"/v1/subjects/{subject_id}/erasure"
-    return Created(id=erasure_id, subject_id=subject_id)
+    answer = Created(id=erasure_id, subject_id=subject_id)
+    at = f"/v1/subjects/{subject_id}/erasure"
+    return created(request, response, actor, answer, "erasure (GDPR art. 17)", at)
 
 
 @router.get(
