@@ -18,6 +18,7 @@ from services.consent.domain import (
     ConsentRefusal,
     Decision,
     DecisionQuestionInvalid,
+    Disclosure,
     EmergencyDisclosure,
     ErasureNotPermitted,
     GivenBy,
@@ -203,34 +204,43 @@ class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]
     def decide_emergency_disclosure(
         self, actor: Actor, command: DecideEmergencyDisclosure, *, at: datetime
     ) -> UUID:
-        _require_scope(actor, command.parties)
-        disclosure = EmergencyDisclosure.decide(
-            subject_id=command.subject_id,
-            parties=command.parties,
-            justification=command.justification,
-            decided_by=actor.hsa_id,
-            decided_at=at,
-            valid_for=command.valid_for,
-            longest=self.longest_emergency_disclosure,
-            recording_unit=actor.org_id,
-        )
-        self.save(disclosure)
-        return disclosure.id
+        longest = self.longest_emergency_disclosure
+        return self._disclose(actor, EmergencyDisclosure, command, longest, at)
 
     def decide_unborn_child_disclosure(
         self, actor: Actor, command: DecideUnbornChildDisclosure, *, at: datetime
     ) -> UUID:
+        longest = self.longest_unborn_child_disclosure
+        return self._disclose(
+            actor,
+            UnbornChildDisclosure,
+            command,
+            longest,
+            at,
+            consent_sought=command.consent_sought,
+        )
+
+    def _disclose(
+        self,
+        actor: Actor,
+        kind: type[Disclosure],
+        command: DecideEmergencyDisclosure | DecideUnbornChildDisclosure,
+        longest: timedelta,
+        at: datetime,
+        **particulars: bool,
+    ) -> UUID:
+        """Sharing without consent (C-5, C-6), decided by a unit that takes part (C-3)."""
         _require_scope(actor, command.parties)
-        disclosure = UnbornChildDisclosure.decide(
+        disclosure = kind.decide(
             subject_id=command.subject_id,
             parties=command.parties,
             justification=command.justification,
             decided_by=actor.hsa_id,
             decided_at=at,
             valid_for=command.valid_for,
-            longest=self.longest_unborn_child_disclosure,
-            consent_sought=command.consent_sought,
+            longest=longest,
             recording_unit=actor.org_id,
+            **particulars,
         )
         self.save(disclosure)
         return disclosure.id

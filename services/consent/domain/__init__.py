@@ -10,7 +10,11 @@ from services.consent.domain.consent import (
     may_give_consent,
 )
 from services.consent.domain.decisions import NO, Authorisation, Decision, decide
-from services.consent.domain.disclosures import EmergencyDisclosure, UnbornChildDisclosure
+from services.consent.domain.disclosures import (
+    Disclosure,
+    EmergencyDisclosure,
+    UnbornChildDisclosure,
+)
 from services.consent.domain.erasure import (
     SubjectErasure,
     culling_day,
@@ -49,6 +53,7 @@ __all__ = [
     "ConsentScopeInvalid",
     "Decision",
     "DecisionQuestionInvalid",
+    "Disclosure",
     "EmergencyDisclosure",
     "EmergencyDisclosureInvalid",
     "ErasureNotPermitted",

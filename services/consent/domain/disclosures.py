@@ -7,7 +7,7 @@ written justification here, never on a topic. Pure domain.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from eventsourcing.domain import Aggregate, event
 
@@ -32,26 +32,34 @@ class Disclosure(Aggregate):
     described_as: ClassVar[str]
 
     @classmethod
-    def _decision(
+    def decide(
         cls,
         *,
         subject_id: str,
         parties: list[str],
         justification: str,
+        decided_by: str,
         decided_at: datetime,
         valid_for: timedelta,
         longest: timedelta,
-    ) -> dict[str, Any]:
-        """The checked parts of a decision, as its event carries them."""
+        recording_unit: str | None = None,
+        **particulars: Any,
+    ) -> Self:
+        """The decision, checked as both kinds check it; `particulars` are what one kind
+        records besides (C-6: whether consent was sought)."""
         text = written_justification(justification, cls.invalid)
         window = bounded_window(valid_for, longest, cls.invalid, cls.described_as)
-        return {
+        decision: dict[str, Any] = {
             "subject_id": subject_id,
             "parties": distinct_parties(parties, cls.invalid),
             "justification": Personal(subject_id, text),
+            "decided_by": decided_by,
             "decided_at": decided_at,
             "valid_until": decided_at + window,
+            "recording_unit": recording_unit,
         }
+        disclosure: Self = cls(**decision, **particulars)  # checked by each kind's __init__
+        return disclosure
 
     def _record(
         self,
@@ -103,32 +111,6 @@ class EmergencyDisclosure(Disclosure):
     class Expired(Aggregate.Event):
         subject_id: str
         expired_at: datetime
-
-    @classmethod
-    def decide(
-        cls,
-        *,
-        subject_id: str,
-        parties: list[str],
-        justification: str,
-        decided_by: str,
-        decided_at: datetime,
-        valid_for: timedelta,
-        longest: timedelta,
-        recording_unit: str | None = None,
-    ) -> EmergencyDisclosure:
-        decision = cls._decision(
-            subject_id=subject_id,
-            parties=parties,
-            justification=justification,
-            decided_at=decided_at,
-            valid_for=valid_for,
-            longest=longest,
-        )
-        disclosure: EmergencyDisclosure = cls(
-            **decision, decided_by=decided_by, recording_unit=recording_unit
-        )
-        return disclosure
 
     @event(Decided)
     def __init__(
@@ -192,36 +174,6 @@ class UnbornChildDisclosure(Disclosure):
 
         def personal_owner(self) -> str:
             return self.subject_id
-
-    @classmethod
-    def decide(
-        cls,
-        *,
-        subject_id: str,
-        parties: list[str],
-        justification: str,
-        decided_by: str,
-        decided_at: datetime,
-        valid_for: timedelta,
-        longest: timedelta,
-        consent_sought: bool,
-        recording_unit: str | None = None,
-    ) -> UnbornChildDisclosure:
-        decision = cls._decision(
-            subject_id=subject_id,
-            parties=parties,
-            justification=justification,
-            decided_at=decided_at,
-            valid_for=valid_for,
-            longest=longest,
-        )
-        disclosure: UnbornChildDisclosure = cls(
-            **decision,
-            decided_by=decided_by,
-            consent_sought=consent_sought,
-            recording_unit=recording_unit,
-        )
-        return disclosure
 
     @event(Decided)
     def __init__(

@@ -104,21 +104,18 @@ class SubjectErasure(Aggregate):
     @classmethod
     def on_request(cls, *, subject_id: str, at: datetime, erased_by: str) -> SubjectErasure:
         """GDPR art. 17: an administrator erases the individual's personal data."""
-        erasure: SubjectErasure = cls(
-            subject_id=subject_id,
-            erased_at=at,
-            erased_by=erased_by,
-            reason=ErasureReason.REQUEST.value,
-        )
-        return erasure
+        return cls._erased(subject_id, at, erased_by, ErasureReason.REQUEST)
 
     @classmethod
     def cull(cls, *, subject_id: str, at: datetime) -> SubjectErasure:
         """Statutory culling by the platform's schedule: no one erases, the retention did."""
+        return cls._erased(subject_id, at, None, ErasureReason.CULLING)
+
+    @classmethod
+    def _erased(
+        cls, subject_id: str, at: datetime, erased_by: str | None, reason: ErasureReason
+    ) -> SubjectErasure:
         erasure: SubjectErasure = cls(
-            subject_id=subject_id,
-            erased_at=at,
-            erased_by=None,
-            reason=ErasureReason.CULLING.value,
+            subject_id=subject_id, erased_at=at, erased_by=erased_by, reason=reason.value
         )
         return erasure

@@ -272,22 +272,8 @@ class Authorisations(Projection[AuthorisationView]):
 
     @process_event.register
     def _(self, e: EmergencyDisclosure.Decided, tracking: Tracking) -> None:
-        self.view.apply(
-            [
-                _open(
-                    e.originator_id,
-                    1,
-                    e.subject_id,
-                    LegalBasis.EMERGENCY_DISCLOSURE,
-                    None,
-                    e.parties,
-                    e.decided_at,
-                    e.valid_until,
-                ),
-                _record(e.subject_id, e.originator_id, "emergency_disclosure", e.parties),
-            ],
-            tracking,
-        )
+        statements = _disclosed(e, LegalBasis.EMERGENCY_DISCLOSURE, None, "emergency_disclosure")
+        self.view.apply(statements, tracking)
 
     @process_event.register
     def _(self, e: EmergencyDisclosure.Expired, tracking: Tracking) -> None:
@@ -295,22 +281,9 @@ class Authorisations(Projection[AuthorisationView]):
 
     @process_event.register
     def _(self, e: UnbornChildDisclosure.Decided, tracking: Tracking) -> None:
-        self.view.apply(
-            [
-                _open(
-                    e.originator_id,
-                    1,
-                    e.subject_id,
-                    LegalBasis.OSL_26_9,
-                    Purpose.INFORMATION_SHARING.value,
-                    e.parties,
-                    e.decided_at,
-                    e.valid_until,
-                ),
-                _record(e.subject_id, e.originator_id, "unborn_child_disclosure", e.parties),
-            ],
-            tracking,
-        )
+        purpose = Purpose.INFORMATION_SHARING.value
+        statements = _disclosed(e, LegalBasis.OSL_26_9, purpose, "unborn_child_disclosure")
+        self.view.apply(statements, tracking)
 
 
 def _open(
@@ -336,6 +309,21 @@ def _open(
             micros(ends_at) if ends_at else None,
         ),
     )
+
+
+def _disclosed(
+    e: EmergencyDisclosure.Decided | UnbornChildDisclosure.Decided,
+    kind: LegalBasis,
+    purpose: str | None,
+    record: str,
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """A disclosure opens its basis for its parties until its end, and is a record (C-10)."""
+    return [
+        _open(
+            e.originator_id, 1, e.subject_id, kind, purpose, e.parties, e.decided_at, e.valid_until
+        ),
+        _record(e.subject_id, e.originator_id, record, e.parties),
+    ]
 
 
 def _close(basis_id: UUID, at: datetime) -> tuple[str, tuple[Any, ...]]:
