@@ -34,7 +34,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from psycopg import sql
 
-from bench.loadgen import post_load
+from bench.loadgen import LatencyFigures, Outcomes, post_load
 from bench.stack import HEALTH_UNIT, SOCIAL, Stack
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.settings import RuntimeSettings
@@ -59,13 +59,9 @@ class E2eRate:
 
 
 @dataclass(frozen=True)
-class E2eLatency:
-    rate: float
-    sent: int
-    errors: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
+class E2eLatency(LatencyFigures):
+    """The latency from the request to the downstream read model, and the HTTP leg's p99."""
+
     http_p99_ms: float
 
 
@@ -183,15 +179,7 @@ def sustained(stack: Stack, seconds: float, connections: int = 32) -> E2eRate:
     watcher = threading.Thread(target=watch_memory, daemon=True)
     watcher.start()
     started = time.perf_counter()
-    outcomes = asyncio.run(
-        post_load(
-            f"{stack.url('consent')}/v1/consents",
-            stack.headers(),
-            consent_body(offset=1_000_000),
-            seconds=seconds,
-            connections=connections,
-        )
-    )
+    outcomes = _give_consents(stack, 1_000_000, seconds=seconds, connections=connections)
     http_elapsed = max(outcomes.done) - started
     accepted = outcomes.accepted(201)
     visible_at = probe.wait_for(base + accepted, timeout=120)
@@ -207,19 +195,17 @@ def sustained(stack: Stack, seconds: float, connections: int = 32) -> E2eRate:
     )
 
 
+def _give_consents(stack: Stack, offset: int, **pace: Any) -> Outcomes:
+    """POST consents for distinct individuals (from `offset`), paced as `post_load` is."""
+    url = f"{stack.url('consent')}/v1/consents"
+    return asyncio.run(post_load(url, stack.headers(), consent_body(offset=offset), **pace))
+
+
 def latency(stack: Stack, rate: float, seconds: float) -> E2eLatency:
     probe = Probe(stack)
     base = probe.visible()
     with Sampler(probe, base) as sampler:
-        outcomes = asyncio.run(
-            post_load(
-                f"{stack.url('consent')}/v1/consents",
-                stack.headers(),
-                consent_body(offset=2_000_000),
-                seconds=seconds,
-                rate=rate,
-            )
-        )
+        outcomes = _give_consents(stack, 2_000_000, seconds=seconds, rate=rate)
         accepted = outcomes.accepted(201)
         probe.wait_for(base + accepted, timeout=60)
         time.sleep(0.01)
