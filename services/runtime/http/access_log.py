@@ -59,7 +59,7 @@ from services.runtime.http.identification import (
 )
 from services.runtime.http.openapi import problem_responses
 from services.runtime.http.permissions import ACCESS_LOG, organisation_of
-from services.runtime.http.problems import Problem
+from services.runtime.http.problems import Problem, invalid_field
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.audit_anchor import (
     AnchorUnavailable,
@@ -165,13 +165,7 @@ def follow_up_scope(actor: Actor) -> FollowUpScope:
 
 
 def _invalid(field: str, message: str) -> Problem:
-    return Problem(
-        422,
-        "Invalid request",
-        f"{field}: {message}",
-        type="https://samverkan.se/problems/invalid-request",
-        errors=[{"field": field, "message": message, "rule": "access-log query"}],
-    )
+    return invalid_field(field, message, rule="access-log query")
 
 
 def _check_period(period: Period) -> None:

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.runtime.http.idempotency.claims import note_subjects
 from services.runtime.http.operations import route_template
-from services.runtime.http.problems import Problem
+from services.runtime.http.problems import invalid_field
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.clock import Clock
 from services.runtime.kernel.identity import (
+    IdentityNumber,
     InvalidIdentityNumber,
     SubjectIdFactory,
     parse_personnummer,
@@ -57,25 +58,23 @@ class Identified:
 
 def identify(request: Request, personnummer: str, field: str = "body.personnummer") -> Identified:
     """Validate a personnummer/samordningsnummer; return its pseudonymous subject id."""
-    clock: Clock = request.app.state.clock
-    factory: SubjectIdFactory = request.app.state.subject_ids
-    try:
-        number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
-    except InvalidIdentityNumber as error:
-        raise _invalid_number(field, error) from None
+    number, factory = _parsed(request, personnummer, field)
     subject_id = factory.subject_id(number)
     note_subjects([subject_id])  # a keyed request's key is forgotten when they are erased
     return Identified(subject_id, number.birth_date)
 
 
-def _invalid_number(field: str, error: InvalidIdentityNumber) -> Problem:
-    return Problem(
-        422,
-        "Invalid request",
-        f"{field}: {error}",
-        type="https://samverkan.se/problems/invalid-request",
-        errors=[{"field": field, "message": str(error), "rule": "personnummer"}],
-    )
+def _parsed(
+    request: Request, personnummer: str, field: str
+) -> tuple[IdentityNumber, SubjectIdFactory]:
+    """The valid number (as of today in Stockholm) and the app's pseudonymiser, or a 422."""
+    clock: Clock = request.app.state.clock
+    factory: SubjectIdFactory = request.app.state.subject_ids
+    try:
+        number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
+    except InvalidIdentityNumber as error:
+        raise invalid_field(field, str(error), rule="personnummer") from None
+    return number, factory
 
 
 def subject_ids_for(
@@ -84,12 +83,7 @@ def subject_ids_for(
     """Every subject id the individual's records may be kept under: the current one first,
     then those under keys in force before a rotation (for reads that start from the
     personnummer; services.runtime.kernel.identity)."""
-    clock: Clock = request.app.state.clock
-    factory: SubjectIdFactory = request.app.state.subject_ids
-    try:
-        number = parse_personnummer(personnummer, today=stockholm_date(clock.now()))
-    except InvalidIdentityNumber as error:
-        raise _invalid_number(field, error) from None
+    number, factory = _parsed(request, personnummer, field)
     subject_ids = factory.subject_ids(number)
     note_subjects(subject_ids)
     return subject_ids

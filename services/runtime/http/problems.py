@@ -44,6 +44,7 @@ __all__ = [
     "ProblemDetails",
     "RuleViolation",
     "install_problem_handlers",
+    "invalid_field",
     "problem_response",
 ]
 
@@ -114,6 +115,18 @@ class Problem(Exception):
         self.rule = rule
         self.errors = errors
         self.headers = dict(headers) if headers else None
+
+
+def invalid_field(field: str, message: str, *, rule: str) -> Problem:
+    """A 422 for one field refused by a check of our own, shaped as the validation's
+    refusals are, so a client reads both alike."""
+    return Problem(
+        422,
+        "Invalid request",
+        f"{field}: {message}",
+        type=f"{PROBLEM_TYPE_BASE}/invalid-request",
+        errors=[{"field": field, "message": message, "rule": rule}],
+    )
 
 
 def problem_response(
