@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import ClassVar, Protocol, Self, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, model_validator
@@ -74,6 +74,21 @@ class ConsentWithdrawn(SubjectEvent):
     recorded_by: HsaId
 
 
+class _Decision(Protocol):
+    decided_at: datetime
+    valid_until: datetime
+
+
+_D = TypeVar("_D", bound=_Decision)
+
+
+def _valid_after_decision(decision: _D) -> _D:
+    """Both kinds of disclosure hold for a window that begins when decided (C-5, C-6)."""
+    if decision.valid_until <= decision.decided_at:
+        raise ValueError("valid_until must be after decided_at")
+    return decision
+
+
 class EmergencyDisclosureRecorded(SubjectEvent):
     """Sharing without consent under immediate danger to life or health (BrB 24:4, C-5).
 
@@ -92,11 +107,7 @@ class EmergencyDisclosureRecorded(SubjectEvent):
     valid_until: AwareDatetime
     """End of the disclosure's window (exclusive)."""
 
-    @model_validator(mode="after")
-    def _ends_after_decision(self) -> Self:
-        if self.valid_until <= self.decided_at:
-            raise ValueError("valid_until must be after decided_at")
-        return self
+    _ends_after_decision = model_validator(mode="after")(_valid_after_decision)
 
     def covers(self, parties: Iterable[str], at: datetime) -> bool:
         """Whether the disclosure authorises sharing among `parties` at instant `at` (C-5).
@@ -191,11 +202,7 @@ class UnbornChildDisclosureRecorded(SubjectEvent):
     valid_until: AwareDatetime
     consent_sought: bool
 
-    @model_validator(mode="after")
-    def _ends_after_decision(self) -> Self:
-        if self.valid_until <= self.decided_at:
-            raise ValueError("valid_until must be after decided_at")
-        return self
+    _ends_after_decision = model_validator(mode="after")(_valid_after_decision)
 
 
 class SubjectErased(SubjectEvent):
