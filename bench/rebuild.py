@@ -47,7 +47,7 @@ from contracts import (
 from services.reporting.views.rebuild import UPSTREAM
 from services.reporting.views.rebuild import statistics as statistics_projection
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
-from services.runtime.messaging.kafka import ensure_topics, producer_options
+from services.runtime.messaging.kafka import ensure_topics, producer_options, send
 from services.runtime.messaging.partitioning import event_partition
 from services.runtime.messaging.rebuild import rebuild
 from services.runtime.messaging.republish import StoredLog
@@ -138,15 +138,7 @@ async def fill_topics(settings: RuntimeSettings, count: int) -> None:
                 prev_sequence=tails.get((topic, partition), 0),
             )
             tails[(topic, partition)] = sequence
-            pending.append(
-                await producer.send(
-                    topic,
-                    value=message.value,
-                    key=message.key,
-                    headers=message.headers,
-                    partition=partition,
-                )
-            )
+            pending.append(await send(producer, topic, partition, message))
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
                 pending = []

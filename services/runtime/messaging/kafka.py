@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Iterable
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.helpers import create_ssl_context
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
+from contracts import OutgoingMessage
 from services.runtime.messaging.topics import TopicSpec, TopicState, topic_spec
 from services.runtime.settings import RuntimeSettings
 
@@ -88,6 +91,17 @@ def producer_options(settings: RuntimeSettings) -> dict[str, Any]:
         "request_timeout_ms": 10_000,
         "retry_backoff_ms": 200,
     }
+
+
+async def send(
+    producer: AIOKafkaProducer, topic: str, partition: int, message: OutgoingMessage
+) -> asyncio.Future[Any]:
+    """Hand `message` to the producer for the `partition` we chose (as the relay partitions,
+    never the client); the future completes when the broker has acknowledged it."""
+    future: asyncio.Future[Any] = await producer.send(
+        topic, value=message.value, key=message.key, headers=message.headers, partition=partition
+    )
+    return future
 
 
 async def ensure_topics(

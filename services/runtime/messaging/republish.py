@@ -35,7 +35,7 @@ from aiokafka import AIOKafkaProducer
 from eventsourcing.application import Application
 
 from contracts import events_topic
-from services.runtime.messaging.kafka import producer_options
+from services.runtime.messaging.kafka import producer_options, send
 from services.runtime.messaging.partitioning import catalogue_partitions
 from services.runtime.messaging.relay.outgoing import Translator, translate_batch
 from services.runtime.settings import RuntimeSettings
@@ -117,17 +117,10 @@ async def republish(
             translated = translate_batch(log, translate, batch, tails)
             tails = translated.tails
             untranslatable.extend(item.notification.id for item in translated.untranslatable)
-            pending: list[asyncio.Future[Any]] = []
-            for partition, message in translated.messages:
-                pending.append(
-                    await producer.send(
-                        topic,
-                        value=message.value,
-                        key=message.key,
-                        headers=message.headers,
-                        partition=partition,
-                    )
-                )
+            pending: list[asyncio.Future[Any]] = [
+                await send(producer, topic, partition, message)
+                for partition, message in translated.messages
+            ]
             await asyncio.gather(*pending)
             sent += len(pending)
             position = batch[-1].id

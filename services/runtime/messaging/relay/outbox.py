@@ -63,7 +63,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
 
 from contracts.cloudevents import H_SEQUENCE, OutgoingMessage
-from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options
+from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options, send
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
 from services.runtime.messaging.relay.metrics import RelayMetrics
@@ -268,14 +268,7 @@ class OutboxRelay:
                 ends[partition] = max(ends.get(partition, 0), offset + 1)
                 self._metrics.skipped.labels(self._topic).inc()
                 continue
-            future = await producer.send(
-                self._topic,
-                value=message.value,
-                key=message.key,
-                headers=message.headers,
-                partition=partition,
-            )
-            pending.append((partition, future))
+            pending.append((partition, await send(producer, self._topic, partition, message)))
         results = await asyncio.gather(*(future for _, future in pending))
         for (partition, _), metadata in zip(pending, results, strict=True):
             if metadata.offset < ends.get(partition, 0):
