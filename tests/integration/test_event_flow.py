@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from eventsourcing.application import AggregateNotFoundError
 
 from contracts import ConsentGiven, Purpose, decode, dlq_topic, encode, events_topic
@@ -18,6 +19,7 @@ from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.messaging.relay.outgoing import event_id
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition, RelayPositions, store_env
@@ -114,6 +116,32 @@ async def test_a_relay_behind_its_topic_finds_what_it_sent_and_names_it_by_the_s
     (stored,) = app.recorder.select_notifications(1, 10)
     assert ids == [event_id(stored).encode()]  # not sent again; the id any resend would carry
     assert RelayPositions(app.recorder.datastore).load(topic).sequence == stored.id  # type: ignore[attr-defined]
+
+
+async def test_a_foreign_record_with_our_sequence_is_not_taken_for_ours(
+    settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    """Someone else's record on the topic with a `ce_sequence` past the relay's position
+    (a partner's mistake, a test's poison) is not what the relay would send: only a record
+    with the same `ce_id` counts as already sent."""
+    app = consent_app(settings)
+    give(app, subject(1))
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    await ensure_topics(settings, [topic])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
+    await producer.start()
+    try:
+        for partition in await producer.partitions_for(topic):
+            headers = [("ce_sequence", b"1"), ("ce_id", b"not-ours")]
+            await producer.send_and_wait(topic, b"{}", headers=headers, partition=partition)
+    finally:
+        await producer.stop()
+
+    await drain_relay(app, settings, topic)
+
+    (stored,) = app.recorder.select_notifications(1, 10)
+    ids = [dict(r.headers)["ce_id"] for r in read_topic(kafka.bootstrap, topic)]
+    assert event_id(stored).encode() in ids  # sent, not skipped
 
 
 async def test_c4_consumer_applies_consent_events_into_its_own_view(

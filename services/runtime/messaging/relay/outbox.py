@@ -62,13 +62,18 @@ from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
 
-from contracts.cloudevents import H_SEQUENCE, OutgoingMessage
+from contracts.cloudevents import H_ID, H_SEQUENCE, OutgoingMessage
 from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options, send
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outgoing import Translator, Untranslatable, translate_batch
-from services.runtime.messaging.relay.topic_log import LogUnanswered, StoreBehindTopic, TopicLog
+from services.runtime.messaging.relay.topic_log import (
+    Ahead,
+    LogUnanswered,
+    StoreBehindTopic,
+    TopicLog,
+)
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition, RelayPositions
 from services.runtime.store.leadership import Leadership, LostLeadership
@@ -85,7 +90,7 @@ def _message_sequence(message: OutgoingMessage) -> int:
     return int(dict(message.headers)[H_SEQUENCE])
 
 
-def _past(ahead: dict[int, dict[int, int]], sequence: int) -> dict[int, dict[int, int]]:
+def _past(ahead: Ahead, sequence: int) -> Ahead:
     """What is still ahead of `sequence` (the rest was sent, found, or parked)."""
     kept = {p: {s: o for s, o in found.items() if s > sequence} for p, found in ahead.items()}
     return {p: found for p, found in kept.items() if found}
@@ -128,7 +133,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.position = RelayPosition()
         self.last_error: str | None = None
-        self._ahead: dict[int, dict[int, int]] = {}
+        self._ahead: Ahead = {}
 
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
@@ -263,9 +268,10 @@ class OutboxRelay:
         ends = dict(self.position.ends)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
         for partition, message in batch.messages:
-            offset = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
-            if offset is not None:  # already on the topic: sent before a crash or takeover
-                ends[partition] = max(ends.get(partition, 0), offset + 1)
+            found = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
+            if found is not None and found[1] == dict(message.headers)[H_ID]:
+                # Already on the topic: sent before a crash or a takeover.
+                ends[partition] = max(ends.get(partition, 0), found[0] + 1)
                 self._metrics.skipped.labels(self._topic).inc()
                 continue
             pending.append((partition, await send(producer, self._topic, partition, message)))

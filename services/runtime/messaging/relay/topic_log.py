@@ -21,7 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import OffsetOutOfRangeError
 
-from contracts.cloudevents import H_SEQUENCE
+from contracts.cloudevents import H_ID, H_SEQUENCE
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition
@@ -65,6 +65,13 @@ def _sequence(record: ConsumerRecord[Any, Any]) -> int:
         return int(raw) if raw is not None else 0
     except ValueError:
         return 0
+
+
+Ahead = dict[int, dict[int, tuple[int, bytes]]]
+"""Per partition, the records past the relay's recorded position: their sequence, offset and
+``ce_id``. Only a record whose ``ce_id`` is the one the relay would send counts as sent:
+anything else produced to the topic with a ``ce_sequence`` (a partner's mistake, a test's
+poison) is not taken for ours."""
 
 
 class TopicLog:
@@ -198,8 +205,8 @@ class TopicLog:
         partitions: Sequence[int],
         position: RelayPosition,
         head: int,
-    ) -> dict[int, dict[int, int]]:
-        """What each partition holds past `position`: {partition: {sequence: offset}}.
+    ) -> Ahead:
+        """What each partition holds past `position`: {partition: {sequence: (offset, ce_id)}}.
 
         A relay that crashed (or was frozen and lost the lead) after the broker
         acknowledged a batch but before it recorded the position left that batch
@@ -216,7 +223,7 @@ class TopicLog:
         topic_partitions = [TopicPartition(self._topic, p) for p in partitions]
         starts = await probe.beginning_offsets(topic_partitions)
         ends = await probe.end_offsets(topic_partitions)
-        ahead: dict[int, dict[int, int]] = {}
+        ahead: Ahead = {}
         highest, on_partition = 0, 0
         for topic_partition in topic_partitions:
             start, end = starts[topic_partition], ends[topic_partition]
@@ -231,7 +238,8 @@ class TopicLog:
             ):
                 sequence = _sequence(record)
                 if sequence > position.sequence:
-                    ahead.setdefault(partition, {})[sequence] = record.offset
+                    ce_id = dict(record.headers).get(H_ID) or b""
+                    ahead.setdefault(partition, {})[sequence] = (record.offset, ce_id)
                 if sequence > highest:
                     highest, on_partition = sequence, partition
         if highest > head:
