@@ -275,33 +275,62 @@ __all__ = [
 ]
 
 
-async def drain_relay(
-    app: Any, settings: RuntimeSettings, topic: str, timeout: float = 15.0
+def outbox_relay(
+    app: Any,
+    settings: RuntimeSettings,
+    topic: str,
+    translate: Any = None,
+    metrics: RelayMetrics | None = None,
+    leadership: Any = None,
 ) -> OutboxRelay:
-    """Run an outbox relay in-process until everything stored is published and recorded."""
+    """An outbox relay for ``app`` as the service runs it; a fault test hands it a broken
+    `translate`, the `metrics` it reads, or a `leadership` to contend for."""
     datastore = app.recorder.datastore
-    relay = OutboxRelay(
+    return OutboxRelay(
         app=app,
-        translate=_translator_for(app),
+        translate=translate or _translator_for(app),
         topic=topic,
         settings=settings,
         positions=RelayPositions(datastore),
-        metrics=RelayMetrics.register(CollectorRegistry()),
+        metrics=metrics or RelayMetrics.register(CollectorRegistry()),
+        leadership=leadership,
     )
+
+
+@contextlib.asynccontextmanager
+async def running_relay(relay: OutboxRelay) -> AsyncIterator[asyncio.Task[None]]:
+    """The relay's loop as a task for the block's length; cancelled (as a stopped process
+    is) when the block ends."""
     task = asyncio.create_task(relay.run())
     try:
-        head = app.recorder.max_notification_id() or 0
-        deadline = time.monotonic() + timeout
-        while relay.position.sequence < head:
-            if task.done():
-                task.result()
-            if time.monotonic() > deadline:
-                raise AssertionError(f"relay stuck at {relay.position} of {head}")
-            await asyncio.sleep(0.05)
+        yield task
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def reaches(
+    relay: OutboxRelay, task: asyncio.Task[None], head: int, timeout: float = 10.0
+) -> None:
+    """Wait until the relay has published and recorded up to `head`; its failure, if it
+    stopped, is raised here rather than hidden behind a timeout."""
+    deadline = time.monotonic() + timeout
+    while relay.position.sequence < head:
+        if task.done():
+            task.result()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"relay stuck at {relay.position} of {head}")
+        await asyncio.sleep(0.05)
+
+
+async def drain_relay(
+    app: Any, settings: RuntimeSettings, topic: str, timeout: float = 15.0
+) -> OutboxRelay:
+    """Run an outbox relay in-process until everything stored is published and recorded."""
+    relay = outbox_relay(app, settings, topic)
+    async with running_relay(relay) as task:
+        await reaches(relay, task, app.recorder.max_notification_id() or 0, timeout)
     return relay
 
 

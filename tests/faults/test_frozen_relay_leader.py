@@ -19,11 +19,10 @@ from typing import Any
 import httpx
 
 from contracts import events_topic
-from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.application import ConsentApplication
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
-from tests.support import SOCIAL as CONSENT_RECORDER
+from tests.steps import SIP_PARTIES, consent_store, record_consent
 from tests.support import ServiceProcess, read_topic, wait_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -31,19 +30,7 @@ LEASE_SECONDS = 3.0
 
 
 def give(app: ConsentApplication, n: int) -> None:
-    app.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(
-            subject_id=f"{n:064x}",
-            purpose="sip",
-            parties=["SE2120000001-SOC1", "SE2321000016-HC01"],
-            form="oral",
-            informed=True,
-            valid_until=None,
-        ),
-        at=NOW,
-        today=NOW.date(),
-    )
+    record_consent(app, f"{n:064x}", NOW, purpose="sip", parties=SIP_PARTIES, form="oral")
 
 
 def leading(process: ServiceProcess) -> float:
@@ -66,9 +53,7 @@ def test_a_frozen_relay_leader_loses_the_lead_within_its_lease_and_stays_out_whe
     replicas = [start_service("consent", settings, **lease) for _ in range(2)]
     wait_for(lambda: sorted(leading(r) for r in replicas) == [0.0, 1.0], timeout=15)
     frozen, standby = sorted(replicas, key=leading, reverse=True)
-    app = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
-    )
+    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
     for n in range(3):
         give(app, n)
     wait_for(lambda: len(published_ids(settings, topic)) == 3, timeout=15)

@@ -8,35 +8,18 @@ that consumer) and the poison never reached the dead-letter topic.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from contracts import dlq_topic, events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import SOCIAL as CONSENT_RECORDER
+from tests.steps import consent_store, record_consent
 from tests.support import drain_relay, eventually, produce_raw, read_topic, running_consumer
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-
-def give(consent: ConsentApplication, subject_id: str) -> None:
-    consent.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(
-            subject_id=subject_id,
-            purpose="red_thread_meeting",
-            parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
-            form="written",
-            informed=True,
-            valid_until=None,
-        ),
-        at=NOW,
-        today=NOW.date(),
-    )
 
 
 async def test_dlq_a_header_that_is_not_utf8_is_dead_lettered_and_its_batch_applied(
@@ -44,13 +27,11 @@ async def test_dlq_a_header_that_is_not_utf8_is_dead_lettered_and_its_batch_appl
 ) -> None:
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     before = [f"{n:064x}" for n in range(1, 7)]
     after = [f"{n:064x}" for n in range(7, 13)]
     for subject_id in before:
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
     await drain_relay(consent, settings, topic)
     poison = [
         (f"{n:064x}".encode(), b"\x8f\xdb garbage", [("ce_type", b"\xe8\xff"), ("x", b"\x80")])
@@ -59,7 +40,7 @@ async def test_dlq_a_header_that_is_not_utf8_is_dead_lettered_and_its_batch_appl
     poison.append((b"k", b"no value in a header", [("ce_specversion", None)]))  # type: ignore[list-item]
     await produce_raw(kafka.bootstrap, topic, poison)
     for subject_id in after:
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
     await drain_relay(consent, settings, topic)
 
     escalation = EscalationApplication(env=store_env(settings, "escalation"))

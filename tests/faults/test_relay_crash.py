@@ -6,15 +6,15 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from contracts import events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions, store_env
+from tests.steps import consent_store, record_consent
 from tests.support import (
     ROOT,
     drain_relay,
@@ -24,7 +24,6 @@ from tests.support import (
     running_consumer,
     settings_env,
 )
-from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SUBJECTS = [f"{n:064x}" for n in range(1, 6)]
@@ -34,23 +33,9 @@ async def test_relay_killed_before_recording_does_not_send_again_what_the_topic_
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     for subject_id in SUBJECTS:
-        consent.give_consent(
-            CONSENT_RECORDER,
-            GiveConsent(
-                subject_id=subject_id,
-                purpose="red_thread_meeting",
-                parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
-                form="written",
-                informed=True,
-                valid_until=None,
-            ),
-            at=NOW,
-            today=NOW.date(),
-        )
+        record_consent(consent, subject_id, NOW)
     topic = events_topic("consent", prefix=settings.topic_prefix)
 
     crashed = await asyncio.to_thread(

@@ -11,26 +11,30 @@ it is never sent, and the chain passes over it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from contracts import MAX_EVENT_BYTES, events_topic
-from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.relay.metrics import RelayMetrics
-from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import RelayPositions, store_env
-from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
-from tests.support import eventually, metric_value, read_topic, running_consumer
+from services.runtime.store.database import store_env
+from tests.faults.test_untranslatable_notification import NOW, SUBJECTS
+from tests.steps import consent_store, record_consent
+from tests.support import (
+    eventually,
+    metric_value,
+    outbox_relay,
+    reaches,
+    read_topic,
+    running_consumer,
+    running_relay,
+)
 
 BIG = SUBJECTS[2]
 """The subject whose event comes out larger than consumers accept."""
@@ -51,27 +55,13 @@ async def test_an_event_larger_than_consumers_accept_is_parked_not_sent(
 ) -> None:
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     for subject_id in SUBJECTS[:6]:  # one batch, the oversized event third
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
     metrics = RelayMetrics.register(CollectorRegistry())
-    relay = OutboxRelay(
-        app=consent,
-        translate=inflating_translator,
-        topic=topic,
-        settings=settings,
-        positions=RelayPositions(consent.recorder.datastore),  # type: ignore[attr-defined]
-        metrics=metrics,
-    )
-    task = asyncio.create_task(relay.run())
-    try:
+    relay = outbox_relay(consent, settings, topic, inflating_translator, metrics)
+    async with running_relay(relay) as task:
         await reaches(relay, task, consent.recorder.max_notification_id() or 0)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
     records = read_topic(kafka.bootstrap, topic)
     assert len(records) == 5

@@ -19,11 +19,9 @@ before a given offset (the log start there, fetches below it out of range),
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -39,34 +37,23 @@ from services.runtime.messaging.relay import outbox as relay_module
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import RelayPositions, store_env
-from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
-from tests.support import metric_value, read_topic
+from tests.faults.test_untranslatable_notification import NOW, SUBJECTS
+from tests.steps import consent_store, record_consent
+from tests.support import metric_value, outbox_relay, reaches, read_topic, running_relay
 
 
 @asynccontextmanager
 async def relaying(
     settings: RuntimeSettings,
 ) -> AsyncIterator[tuple[ConsentApplication, OutboxRelay, RelayMetrics, asyncio.Task[None]]]:
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     metrics = RelayMetrics.register(CollectorRegistry())
-    relay = OutboxRelay(
-        app=consent,
-        translate=to_integration_event,
-        topic=events_topic("consent", prefix=settings.topic_prefix),
-        settings=settings,
-        positions=RelayPositions(consent.recorder.datastore),  # type: ignore[attr-defined]
-        metrics=metrics,
-    )
-    task = asyncio.create_task(relay.run())
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    relay = outbox_relay(consent, settings, topic, to_integration_event, metrics)
     try:
-        yield consent, relay, metrics, task
+        async with running_relay(relay) as task:
+            yield consent, relay, metrics, task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         consent.close()
 
 
@@ -75,7 +62,7 @@ async def give_one_by_one(
 ) -> None:
     """Each event published before the next is stored: one record per produce."""
     for subject_id in subjects:
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
         relay.wake()
         await reaches(relay, task, consent.recorder.max_notification_id() or 0)
 

@@ -11,10 +11,9 @@ where a key goes: same event, same partition, same predecessor.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from contracts import PARTITIONS, events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
@@ -24,7 +23,7 @@ from services.runtime.messaging.partitioning import partition_index
 from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import SOCIAL as CONSENT_RECORDER
+from tests.steps import consent_store, record_consent
 from tests.support import drain_relay, eventually, metric_value, read_topic, running_consumer
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -37,23 +36,9 @@ async def test_republish_onto_a_wider_topic_keeps_partitions_and_nothing_applies
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic], partitions=PARTITIONS * 2)
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     for subject_id in SUBJECTS:
-        consent.give_consent(
-            CONSENT_RECORDER,
-            GiveConsent(
-                subject_id=subject_id,
-                purpose="red_thread_meeting",
-                parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
-                form="written",
-                informed=True,
-                valid_until=None,
-            ),
-            at=NOW,
-            today=NOW.date(),
-        )
+        record_consent(consent, subject_id, NOW)
     await drain_relay(consent, settings, topic)
 
     done = await republish(settings, "consent", to_integration_event, start=1)

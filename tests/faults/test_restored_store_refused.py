@@ -16,41 +16,24 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from contracts import events_topic
 from services.consent.application import ConsentApplication
-from services.consent.translate import to_integration_event
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import RelayPositions, store_env
-from tests.faults.test_untranslatable_notification import SUBJECTS, give, reaches
-from tests.support import eventually, read_topic
-
-
-def open_consent(settings: RuntimeSettings) -> ConsentApplication:
-    return ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+from tests.faults.test_untranslatable_notification import NOW, SUBJECTS
+from tests.steps import consent_store, record_consent
+from tests.support import eventually, outbox_relay, reaches, read_topic
 
 
 def start_relay(
     settings: RuntimeSettings, consent: ConsentApplication
 ) -> tuple[OutboxRelay, asyncio.Task[None]]:
-    relay = OutboxRelay(
-        app=consent,
-        translate=to_integration_event,
-        topic=events_topic("consent", prefix=settings.topic_prefix),
-        settings=settings,
-        positions=RelayPositions(consent.recorder.datastore),  # type: ignore[attr-defined]
-        metrics=RelayMetrics.register(CollectorRegistry()),
-    )
+    relay = outbox_relay(consent, settings, events_topic("consent", prefix=settings.topic_prefix))
     return relay, asyncio.create_task(relay.run())
 
 
@@ -79,18 +62,18 @@ async def test_a_store_restored_behind_its_topic_is_refused_not_published(
     database = settings.var_dir / "consent.db"
     backup = tmp_path / "consent-backup.db"
 
-    consent = open_consent(settings)  # first start: an empty topic
+    consent = consent_store(settings)  # first start: an empty topic
     for subject_id in SUBJECTS[:2]:
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
     relay, task = start_relay(settings, consent)
     await reaches(relay, task, 2)
     await stop(task)
     consent.close()
     copy_database(database, backup)  # the nightly backup
 
-    consent = open_consent(settings)  # a restart: the topic holds only our own messages
+    consent = consent_store(settings)  # a restart: the topic holds only our own messages
     for subject_id in SUBJECTS[2:6]:
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
     relay, task = start_relay(settings, consent)
     await reaches(relay, task, 6)
     await stop(task)
@@ -99,13 +82,15 @@ async def test_a_store_restored_behind_its_topic_is_refused_not_published(
     assert len(published) == 6
 
     copy_database(backup, database)  # the disk is lost; the backup comes back
-    consent = open_consent(settings)
+    consent = consent_store(settings)
     assert consent.recorder.max_notification_id() == 2
     with caplog.at_level(logging.ERROR, logger="services.runtime.messaging.relay"):
         relay, task = start_relay(settings, consent)
         try:
             await eventually(lambda: relay.last_error is not None, timeout=20)
-            give(consent, SUBJECTS[6])  # would be published as sequence 3, seen before
+            record_consent(
+                consent, SUBJECTS[6], NOW
+            )  # would be published as sequence 3, seen before
             relay.wake()
             await asyncio.sleep(1)
             assert not task.done()  # still there, saying why (readiness), not crashed

@@ -10,16 +10,14 @@ doubled in one long run). The relay now keeps to the catalogue's partitions.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from contracts import PARTITIONS, events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.messaging.partitioning import partition_index
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
-from tests.support import SOCIAL as CONSENT_RECORDER
+from tests.steps import consent_store, record_consent
 from tests.support import drain_relay, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -31,23 +29,9 @@ async def test_keys_stay_on_the_catalogued_partitions_whatever_the_topic_has(
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic], partitions=PARTITIONS + 2)
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     for n in range(1, 25):
-        consent.give_consent(
-            CONSENT_RECORDER,
-            GiveConsent(
-                subject_id=f"{n:064x}",
-                purpose="red_thread_meeting",
-                parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
-                form="written",
-                informed=True,
-                valid_until=None,
-            ),
-            at=NOW,
-            today=NOW.date(),
-        )
+        record_consent(consent, f"{n:064x}", NOW)
     await drain_relay(consent, settings, topic)
 
     records = read_topic(kafka.bootstrap, topic)

@@ -12,27 +12,32 @@ translated is parked (recorded in ``relay_parked``, counted by
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from contracts import events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.relay.metrics import RelayMetrics
-from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import RelayPositions, store_env
-from tests.support import PG_URL, eventually, metric_value, read_topic, running_consumer
-from tests.support import SOCIAL as CONSENT_RECORDER
+from services.runtime.store.database import store_env
+from tests.steps import consent_store, record_consent
+from tests.support import (
+    PG_URL,
+    eventually,
+    metric_value,
+    outbox_relay,
+    reaches,
+    read_topic,
+    running_consumer,
+    running_relay,
+)
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 SUBJECTS = [f"{n:064x}" for n in range(1, 9)]
@@ -40,35 +45,10 @@ BROKEN = SUBJECTS[2]
 """The subject whose event the translator cannot translate (a translator bug)."""
 
 
-def give(consent: ConsentApplication, subject_id: str) -> None:
-    consent.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(
-            subject_id=subject_id,
-            purpose="red_thread_meeting",
-            parties=["SE2321000016-POL1", "SE2120000001-SOC1"],
-            form="written",
-            informed=True,
-            valid_until=None,
-        ),
-        at=NOW,
-        today=NOW.date(),
-    )
-
-
 def buggy_translator(domain_event: Any) -> Any:
     if getattr(domain_event, "subject_id", None) == BROKEN:
         raise ValueError("translator bug: cannot translate this event")
     return to_integration_event(domain_event)
-
-
-async def reaches(relay: OutboxRelay, task: asyncio.Task[None], head: int) -> None:
-    deadline = time.monotonic() + 10
-    while relay.position.sequence < head:
-        if task.done():
-            task.result()
-        assert time.monotonic() < deadline, f"relay stuck at {relay.position} of {head}"
-        await asyncio.sleep(0.05)
 
 
 async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_once(
@@ -83,32 +63,18 @@ async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_
             update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
         )
     topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(settings)
     for subject_id in SUBJECTS[:6]:  # one batch, the broken event third
-        give(consent, subject_id)
+        record_consent(consent, subject_id, NOW)
     metrics = RelayMetrics.register(CollectorRegistry())
-    relay = OutboxRelay(
-        app=consent,
-        translate=buggy_translator,
-        topic=topic,
-        settings=settings,
-        positions=RelayPositions(consent.recorder.datastore),  # type: ignore[attr-defined]
-        metrics=metrics,
-    )
-    task = asyncio.create_task(relay.run())
-    try:
+    relay = outbox_relay(consent, settings, topic, buggy_translator, metrics)
+    async with running_relay(relay) as task:
         await reaches(relay, task, consent.recorder.max_notification_id() or 0)
         for subject_id in SUBJECTS[6:]:  # later notifications flow too
-            give(consent, subject_id)
+            record_consent(consent, subject_id, NOW)
         relay.wake()
         await reaches(relay, task, consent.recorder.max_notification_id() or 0)
         await asyncio.sleep(2)  # a few relay rounds and log checks: nothing is sent again
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
     records = read_topic(kafka.bootstrap, topic)
     ce_ids = [dict(r.headers)["ce_id"] for r in records]

@@ -5,7 +5,7 @@ Each test runs on SQLite and on PostgreSQL (`store_backend`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaProducer
 from eventsourcing.application import AggregateNotFoundError
 
 from contracts import ConsentGiven, Purpose, decode, dlq_topic, encode, events_topic
-from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.application import ConsentApplication
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
@@ -23,6 +23,7 @@ from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.messaging.relay.outgoing import event_id
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition, RelayPositions, store_env
+from tests.steps import consent_store, record_consent
 from tests.support import (
     PG_URL,
     drain_relay,
@@ -53,32 +54,14 @@ def settings(
     return runtime_settings
 
 
-def consent_app(settings: RuntimeSettings) -> ConsentApplication:
-    return ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
-
-
 def give(app: ConsentApplication, subject_id: str) -> UUID:
-    return app.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(
-            subject_id=subject_id,
-            purpose="red_thread_meeting",
-            parties=PARTIES,
-            form="oral",
-            informed=True,
-            valid_until=None,
-        ),
-        at=NOW,
-        today=NOW.date(),
-    )
+    return record_consent(app, subject_id, NOW, parties=PARTIES, form="oral")
 
 
 async def test_relay_publishes_every_public_event_in_store_order(
     settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
-    app = consent_app(settings)
+    app = consent_store(settings)
     ids = [give(app, subject(n % 4)) for n in range(12)]
     app.withdraw_consent(CONSENT_RECORDER, ids[0], at=NOW)
     topic = events_topic("consent", prefix=settings.topic_prefix)
@@ -103,7 +86,7 @@ async def test_relay_publishes_every_public_event_in_store_order(
 async def test_a_relay_behind_its_topic_finds_what_it_sent_and_names_it_by_the_same_ce_id(
     settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
-    app = consent_app(settings)
+    app = consent_store(settings)
     give(app, subject(1))
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await drain_relay(app, settings, topic)
@@ -147,7 +130,7 @@ async def test_a_foreign_record_with_our_sequence_is_not_taken_for_ours(
 async def test_c4_consumer_applies_consent_events_into_its_own_view(
     settings: RuntimeSettings, tmp_path: Path
 ) -> None:
-    consent = consent_app(settings)
+    consent = consent_store(settings)
     escalation = EscalationApplication(env=store_env(settings, "escalation"))
     consent_id = give(consent, subject(7))
     consent.withdraw_consent(CONSENT_RECORDER, consent_id, at=NOW)

@@ -10,53 +10,31 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import CollectorRegistry
 
 from contracts import events_topic
-from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import RelayPositions, store_env
 from services.runtime.store.leadership import AdvisoryLockLeadership, leadership_for
-from tests.support import PG_URL, eventually, read_topic
-from tests.support import SOCIAL as CONSENT_RECORDER
+from tests.steps import SIP_PARTIES, consent_store, record_consent
+from tests.support import PG_URL, eventually, outbox_relay, read_topic
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def give(app: ConsentApplication, n: int) -> None:
-    app.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(
-            subject_id=f"{n:064x}",
-            purpose="sip",
-            parties=["SE2120000001-SOC1", "SE2321000016-HC01"],
-            form="oral",
-            informed=True,
-            valid_until=None,
-        ),
-        at=NOW,
-        today=NOW.date(),
-    )
+    record_consent(app, f"{n:064x}", NOW, purpose="sip", parties=SIP_PARTIES, form="oral")
 
 
 def replica(
     settings: RuntimeSettings, topic: str
 ) -> tuple[ConsentApplication, OutboxRelay, RelayMetrics]:
-    app = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
-    )
+    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
     datastore = app.recorder.datastore  # type: ignore[attr-defined]
     metrics = RelayMetrics.register(CollectorRegistry())
-    relay = OutboxRelay(
-        app=app,
-        translate=to_integration_event,
-        topic=topic,
-        settings=settings,
-        positions=RelayPositions(datastore),
-        metrics=metrics,
-        leadership=leadership_for(datastore, f"samverkan.relay:{topic}"),
-    )
+    leadership = leadership_for(datastore, f"samverkan.relay:{topic}")
+    relay = outbox_relay(app, settings, topic, to_integration_event, metrics, leadership)
     return app, relay, metrics
 
 
@@ -107,9 +85,7 @@ async def test_a_leader_keeps_its_lease_while_it_renews_and_loses_it_when_it_sto
     settings = runtime_settings.model_copy(
         update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
     )
-    app = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
-    )
+    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
     datastore = app.recorder.datastore  # type: ignore[attr-defined]
     name = f"samverkan.relay:{pg_schema_prefix}lease"
     first = AdvisoryLockLeadership(datastore, name, lease_seconds=1.0)

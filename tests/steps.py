@@ -1,0 +1,60 @@
+"""Steps the tests share, named as the stories tell them.
+
+Several fault, integration and scenario tests begin the same way (a consent
+recorded in consent's own store, a consent given over HTTP, a case opened);
+one function per step keeps them telling the same story in the same words,
+and a change to the step's command changes every test that relies on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from services.consent.application import ConsentApplication, GiveConsent
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import store_env
+from tests.support import SOCIAL
+
+RED_THREAD_PARTIES = ("SE2321000016-POL1", "SE2120000001-SOC1")
+"""Police and social services: the parties of a red-thread meeting."""
+SIP_PARTIES = ("SE2120000001-SOC1", "SE2321000016-HC01")
+"""Social services and health care: the parties of a SIP."""
+
+
+def consent_store(
+    settings: RuntimeSettings, longest_emergency_disclosure: timedelta = timedelta(hours=72)
+) -> ConsentApplication:
+    """Consent's application on the test's own store, without its HTTP layer, so a test
+    can write events for the relay and consumers it runs itself."""
+    return ConsentApplication(
+        env=store_env(settings, "consent"),
+        longest_emergency_disclosure=longest_emergency_disclosure,
+    )
+
+
+def record_consent(
+    consent: ConsentApplication,
+    subject_id: str,
+    at: datetime,
+    *,
+    purpose: str = "red_thread_meeting",
+    parties: Sequence[str] = RED_THREAD_PARTIES,
+    form: str = "written",
+) -> UUID:
+    """An informed consent with no end date, recorded by social services at `at`: the
+    one event most fault tests need on consent's topic."""
+    return consent.give_consent(
+        SOCIAL,
+        GiveConsent(
+            subject_id=subject_id,
+            purpose=purpose,
+            parties=list(parties),
+            form=form,
+            informed=True,
+            valid_until=None,
+        ),
+        at=at,
+        today=at.date(),
+    )
