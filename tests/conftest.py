@@ -11,8 +11,9 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +25,34 @@ from contracts import SERVICES
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.ops.cli import app as samverkan
 from services.runtime.settings import RuntimeSettings
-from tests.support import PG_URL, PrivatePostgres, ServiceProcess, settings_env
+from tests.support import (
+    PG_URL,
+    InProcessService,
+    MovableClock,
+    PrivatePostgres,
+    ServiceProcess,
+    service_app,
+    settings_env,
+)
+
+
+def _running_broker() -> Iterator[EmbeddedBroker]:
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    yield broker
+    broker.stop()
 
 
 @pytest.fixture(scope="session")
 def kafka() -> Iterator[EmbeddedBroker]:
     """One embedded broker per test worker; tests isolate themselves by topic prefix."""
-    broker = EmbeddedBroker(free_port())
-    broker.start()
-    yield broker
-    broker.stop()
+    yield from _running_broker()
 
 
 @pytest.fixture
 def private_kafka() -> Iterator[EmbeddedBroker]:
     """A broker of the test's own, for tests that restart or kill it."""
-    broker = EmbeddedBroker(free_port())
-    broker.start()
-    yield broker
-    broker.stop()
+    yield from _running_broker()
 
 
 @pytest.fixture
@@ -91,6 +101,36 @@ def start_service(runtime_settings: RuntimeSettings) -> Iterator[Any]:
         service: str, settings: RuntimeSettings | None = None, **extra_env: str
     ) -> ServiceProcess:
         process = ServiceProcess(service, settings or runtime_settings, extra_env)
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in reversed(started):
+        process.stop()
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    """The clock services started in the test's process read; a module whose story starts
+    on a given day overrides this fixture."""
+    return MovableClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def start_in_process(
+    runtime_settings: RuntimeSettings, clock: MovableClock
+) -> Iterator[Callable[..., InProcessService]]:
+    """Start services in the test's process, on its `clock`, with a service's own settings
+    when given; all are stopped (the last started first) when the test ends."""
+    started: list[InProcessService] = []
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(service: str, settings: Any = None) -> InProcessService:
+        process = InProcessService(
+            service,
+            runtime_settings,
+            lambda: service_app(service, runtime_settings, settings, clock),
+        )
         started.append(process)
         return process.start()
 

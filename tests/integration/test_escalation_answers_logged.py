@@ -9,7 +9,7 @@ holds the marking itself to what the answers contain).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,6 @@ from contracts import OrgType, Role
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
-from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit
 from tests.support import (
     COORDINATOR,
@@ -30,7 +29,6 @@ from tests.support import (
     InProcessService,
     MovableClock,
     made_up_personnummer,
-    service_app,
     wait_for,
 )
 
@@ -55,27 +53,11 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def services(
-    runtime_settings: RuntimeSettings, clock: MovableClock
-) -> Iterator[dict[str, InProcessService]]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    consent = InProcessService(
-        "consent",
-        runtime_settings,
-        lambda: service_app(
-            "consent", runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
-        ),
-    ).start()
-    escalation = InProcessService(
-        "escalation",
-        runtime_settings,
-        lambda: service_app(
-            "escalation", runtime_settings, EscalationSettings(overdue_check_seconds=0.1), clock
-        ),
-    ).start()
-    yield {"consent": consent, "escalation": escalation}
-    escalation.stop()
-    consent.stop()
+def services(start_in_process: Callable[..., InProcessService]) -> dict[str, InProcessService]:
+    return {
+        "consent": start_in_process("consent", ConsentSettings(expiry_check_seconds=0.1)),
+        "escalation": start_in_process("escalation", EscalationSettings(overdue_check_seconds=0.1)),
+    }
 
 
 class Walk:

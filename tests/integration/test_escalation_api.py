@@ -4,7 +4,7 @@ consultations over HTTP; calendar files, deadlines and the overdue gauge."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +27,6 @@ from tests.support import (
     MovableClock,
     made_up_personnummer,
     read_topic,
-    service_app,
     wait_for,
 )
 
@@ -47,19 +46,8 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def escalation(
-    runtime_settings: RuntimeSettings, clock: MovableClock
-) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    service = InProcessService(
-        "escalation",
-        runtime_settings,
-        lambda: service_app(
-            "escalation", runtime_settings, EscalationSettings(overdue_check_seconds=0.1), clock
-        ),
-    ).start()
-    yield service
-    service.stop()
+def escalation(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("escalation", EscalationSettings(overdue_check_seconds=0.1))
 
 
 def call(

@@ -9,7 +9,7 @@ runs in this process so the test holds its clock.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,6 @@ from tests.support import (
     MovableClock,
     produce_raw,
     read_topic,
-    service_app,
     wait_for,
 )
 from tests.unit.test_reporting_indicators import (
@@ -47,16 +46,13 @@ PUBLISHED = "se.samverkan.reporting.AnnualReportPublished.v1"
 
 
 @pytest.fixture
-def reporting(runtime_settings: RuntimeSettings) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    clock = MovableClock(datetime(2027, 1, 20, 9, 0, tzinfo=UTC))
-    service = InProcessService(
-        "reporting",
-        runtime_settings,
-        lambda: service_app("reporting", runtime_settings, clock=clock),
-    ).start()
-    yield service
-    service.stop()
+def clock() -> MovableClock:
+    return MovableClock(datetime(2027, 1, 20, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def reporting(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("reporting")
 
 
 async def publish_population(kafka: EmbeddedBroker, topic_prefix: str) -> None:

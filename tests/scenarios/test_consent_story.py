@@ -10,7 +10,7 @@ expiry through Kafka within one second, and act on it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,6 @@ import pytest
 
 from services.consent.service import Settings as ConsentSettings
 from services.runtime.kernel.actor import Actor
-from services.runtime.settings import RuntimeSettings
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -30,7 +29,6 @@ from tests.support import (
     ServiceProcess,
     applied_by,
     made_up_personnummer,
-    service_app,
     wait_for,
 )
 
@@ -43,22 +41,8 @@ relay's wake-up, not found by a poll. The latency itself is measured by `make be
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def consent(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    service = InProcessService(
-        "consent",
-        runtime_settings,
-        lambda: service_app(
-            "consent", runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
-        ),
-    ).start()
-    yield service
-    service.stop()
+def consent(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("consent", ConsentSettings(expiry_check_seconds=0.1))
 
 
 @pytest.fixture

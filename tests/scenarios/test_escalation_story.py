@@ -11,8 +11,8 @@ in this process on one clock the test moves; reporting runs as its own process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -36,7 +36,6 @@ from tests.support import (
     applied_by,
     made_up_personnummer,
     read_topic,
-    service_app,
     wait_for,
 )
 
@@ -45,38 +44,13 @@ PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(datetime.now(UTC))
+def consent(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("consent", ConsentSettings(expiry_check_seconds=0.1))
 
 
 @pytest.fixture
-def consent(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    service = InProcessService(
-        "consent",
-        runtime_settings,
-        lambda: service_app(
-            "consent", runtime_settings, ConsentSettings(expiry_check_seconds=0.1), clock
-        ),
-    ).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def escalation(
-    runtime_settings: RuntimeSettings, clock: MovableClock
-) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    service = InProcessService(
-        "escalation",
-        runtime_settings,
-        lambda: service_app(
-            "escalation", runtime_settings, EscalationSettings(overdue_check_seconds=0.1), clock
-        ),
-    ).start()
-    yield service
-    service.stop()
+def escalation(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("escalation", EscalationSettings(overdue_check_seconds=0.1))
 
 
 @pytest.fixture

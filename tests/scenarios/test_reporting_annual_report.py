@@ -13,7 +13,7 @@ or `chromium --headless --screenshot=report.png report.html`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -32,7 +32,6 @@ from tests.support import (
     MovableClock,
     made_up_personnummer,
     produce_raw,
-    service_app,
     wait_for,
 )
 
@@ -55,15 +54,8 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def reporting(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    service = InProcessService(
-        "reporting",
-        runtime_settings,
-        lambda: service_app("reporting", runtime_settings, clock=clock),
-    ).start()
-    yield service
-    service.stop()
+def reporting(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("reporting")
 
 
 def free_text(n: int) -> dict[str, Any]:
