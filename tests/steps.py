@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
+
+import httpx
 
 from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import SOCIAL
+from tests.support import AOF, IOF_CASEWORKER, SOCIAL, call, wait_for
 
 RED_THREAD_PARTIES = ("SE2321000016-POL1", "SE2120000001-SOC1")
 """Police and social services: the parties of a red-thread meeting."""
@@ -58,3 +61,38 @@ def record_consent(
         at=at,
         today=at.date(),
     )
+
+
+def child_case_handed_over(cases: Any, personnummer: str, content: dict[str, Any]) -> str:
+    """Individual and family care registers a child-welfare report (K-1) and hands the case
+    over to adult care with `content` (K-5); the handover's path.
+
+    Cases learns of the handover consent from consent's topic, so the first tries may come
+    too early (409); the step asks again until it is known."""
+    registered = call(
+        cases,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases",
+        json={
+            "personnummer": personnummer,
+            "municipality_code": "0180",
+            "needs": ["child_welfare"],
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    case_id = registered.json()["cases"][0]["id"]
+
+    def handed_over() -> httpx.Response | None:
+        response = call(
+            cases,
+            IOF_CASEWORKER,
+            "POST",
+            f"/v1/cases/{case_id}/handovers",
+            json={"to_unit": AOF, "content": content},
+        )
+        return None if response.status_code == 409 else response
+
+    handover = wait_for(handed_over, timeout=30)
+    assert handover.status_code == 201, handover.text
+    return f"/v1/cases/{case_id}/handovers/{handover.json()['id']}"

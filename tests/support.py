@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -77,6 +77,21 @@ COORDINATOR = Actor(
     org_type=OrgType.COORDINATION_OFFICE,
     role=Role.COORDINATOR,
 )
+
+# One municipality's social services as two units: individual and family care (children
+# and youth) and adult care, with the staff the case and red-thread stories meet.
+IOF = "SE2120000001-IOF1"
+AOF = "SE2120000001-AOF1"
+IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_MANAGER = Actor("SE2120000001-S201", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+AOF_CASEWORKER = "SE2120000001-S202"
+"""Adult care's caseworker who acknowledges a handover (named, never signed in)."""
+PLATFORM_ADMIN = Actor(
+    "SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN
+)
+"""An administrator of the unit consent's erasure setting names (settings_env)."""
 
 
 def service_app(
@@ -218,24 +233,41 @@ def call(
         return response
 
 
-def give_sip_consent(consent: Any, personnummer: str) -> str:
-    """A written SIP consent between social services and health care (C-1..C-3), as
-    social services records it; the subject id it is kept under."""
+def consent_given(
+    consent: Any,
+    personnummer: str,
+    *,
+    by: Actor = SOCIAL,
+    purpose: str = "sip",
+    parties: Sequence[str] = (SOCIAL.org_id, HEALTH.org_id),
+    form: str = "written",
+    **details: Any,
+) -> dict[str, Any]:
+    """An informed consent (C-1..C-3) as `by` records it over HTTP: a written SIP between
+    social services and health care unless said otherwise; consent's answer (201)."""
     given = call(
         consent,
-        SOCIAL,
+        by,
         "POST",
         "/v1/consents",
         json={
             "personnummer": personnummer,
-            "purpose": "sip",
-            "parties": [SOCIAL.org_id, HEALTH.org_id],
-            "form": "written",
+            "purpose": purpose,
+            "parties": list(parties),
+            "form": form,
             "informed": True,
+            **details,
         },
     )
     assert given.status_code == 201, given.text
-    subject_id: str = given.json()["subject_id"]
+    answer: dict[str, Any] = given.json()
+    return answer
+
+
+def give_sip_consent(consent: Any, personnummer: str) -> str:
+    """A written SIP consent between social services and health care (C-1..C-3), as
+    social services records it; the subject id it is kept under."""
+    subject_id: str = consent_given(consent, personnummer)["subject_id"]
     return subject_id
 
 

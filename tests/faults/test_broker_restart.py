@@ -19,7 +19,7 @@ from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import POLICE, SOCIAL, ServiceProcess, read_topic, wait_for
+from tests.support import POLICE, SOCIAL, ServiceProcess, consent_given, read_topic, wait_for
 
 
 def valid_numbers() -> list[str]:
@@ -28,19 +28,15 @@ def valid_numbers() -> list[str]:
 
 
 def give_consent(consent: ServiceProcess, personnummer: str) -> str:
-    with consent.client(POLICE) as client:
-        response = client.post(
-            "/v1/consents",
-            json={
-                "personnummer": personnummer,
-                "purpose": "red_thread_meeting",
-                "parties": [POLICE.org_id, SOCIAL.org_id],
-                "form": "oral",
-                "informed": True,
-            },
-        )
-    assert response.status_code == 201, response.text
-    subject_id: str = response.json()["subject_id"]
+    given = consent_given(
+        consent,
+        personnummer,
+        by=POLICE,
+        purpose="red_thread_meeting",
+        parties=[POLICE.org_id, SOCIAL.org_id],
+        form="oral",
+    )
+    subject_id: str = given["subject_id"]
     return subject_id
 
 

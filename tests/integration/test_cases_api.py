@@ -30,28 +30,26 @@ from services.cases.application import CasesApplication
 from services.cases.domain import ChildWelfareReport
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
-from tests.support import HEALTH, POLICE, MovableClock, auth, made_up_personnummer, service_app
+from tests.support import (
+    AOF,
+    AOF_CASEWORKER,
+    AOF_MANAGER,
+    HEALTH,
+    IOF,
+    IOF_CASEWORKER,
+    POLICE,
+    MovableClock,
+    auth,
+    made_up_personnummer,
+    service_app,
+)
 
-IOF_CASEWORKER = Actor(
-    hsa_id="SE2120000001-S101",
-    org_id="SE2120000001-IOF1",
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.CASEWORKER,
-)
-AOF_MANAGER = Actor(
-    hsa_id="SE2120000001-S201",
-    org_id="SE2120000001-AOF1",
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.DEPUTY_UNIT_MANAGER,
-)
-AOF_CASEWORKER = "SE2120000001-S202"
 PSYCHIATRY = Actor(
     hsa_id="SE2321000016-P201",
     org_id="SE2321000016-PSY1",
     org_type=OrgType.PSYCHIATRY,
     role=Role.CASEWORKER,
 )
-IOF, AOF = IOF_CASEWORKER.org_id, AOF_MANAGER.org_id
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 ADULT = made_up_personnummer("20070115", "123")  # 19 on NOW

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from contracts import OrgType, Role
 from services.consent.api import router
 from services.runtime.kernel.actor import Actor
-from tests.support import HEALTH, SOCIAL, ServiceProcess, call, made_up_personnummer
+from tests.support import HEALTH, SOCIAL, ServiceProcess, call, consent_given, made_up_personnummer
 
 # The municipality's administrator: an administrator follows up their own organisation's staff.
 ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
@@ -60,19 +60,7 @@ def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
 
 
 def test_every_personal_data_route_writes_an_access_record(consent: ServiceProcess) -> None:
-    given = call(
-        consent,
-        SOCIAL,
-        "POST",
-        "/v1/consents",
-        json={
-            "personnummer": NUMBER,
-            "purpose": "sip",
-            "parties": [SOCIAL.org_id, HEALTH.org_id],
-            "form": "oral",
-            "informed": True,
-        },
-    ).json()
+    given = consent_given(consent, NUMBER, form="oral")
     subject_id, consent_id = given["subject_id"], given["id"]
     question = {"from_org": SOCIAL.org_id, "to_org": HEALTH.org_id, "purpose": "sip"}
     requests = {

@@ -15,6 +15,7 @@ from tests.support import (
     SOCIAL,
     ServiceProcess,
     call,
+    consent_given,
     made_up_personnummer,
     read_topic,
     wait_for,
@@ -34,21 +35,7 @@ def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
 def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
     consent: ServiceProcess,
 ) -> None:
-    given = call(
-        consent,
-        SOCIAL,
-        "POST",
-        "/v1/consents",
-        json={
-            "personnummer": CHILD,
-            "purpose": "sip",
-            "parties": [SOCIAL.org_id, HEALTH.org_id],
-            "form": "written",
-            "informed": True,
-            "given_by": "guardian",
-            "guardian_name": GUARDIAN,
-        },
-    ).json()
+    given = consent_given(consent, CHILD, given_by="guardian", guardian_name=GUARDIAN)
     subject_id = given["subject_id"]
     disclosed = call(
         consent,

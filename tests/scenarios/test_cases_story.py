@@ -13,7 +13,7 @@ a decision, and a screening (D-6).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,35 +40,25 @@ from services.cases.service import Settings
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
+    AOF,
+    AOF_CASEWORKER,
+    AOF_MANAGER,
+    IOF,
+    IOF_CASEWORKER,
     InProcessService,
     MovableClock,
     ServiceProcess,
     made_up_personnummer,
     read_topic,
-    service_app,
     wait_for,
 )
 
-IOF_CASEWORKER = Actor(
-    hsa_id="SE2120000001-S101",
-    org_id="SE2120000001-IOF1",
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.CASEWORKER,
-)
-AOF_MANAGER = Actor(
-    hsa_id="SE2120000001-S201",
-    org_id="SE2120000001-AOF1",
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.DEPUTY_UNIT_MANAGER,
-)
-AOF_CASEWORKER = "SE2120000001-S202"
 HEALTH_CENTRE = Actor(
     hsa_id="SE2321000016-H101",
     org_id="SE2321000016-HC01",
     org_type=OrgType.HEALTH_CARE,
     role=Role.CASEWORKER,
 )
-IOF, AOF = IOF_CASEWORKER.org_id, AOF_MANAGER.org_id
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ADULT = made_up_personnummer("20070115", "234")  # 19 on START
@@ -90,15 +80,8 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def cases(runtime_settings: RuntimeSettings, clock: MovableClock) -> Iterator[InProcessService]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    service = InProcessService(
-        "cases",
-        runtime_settings,
-        lambda: service_app("cases", runtime_settings, Settings(deadline_check_seconds=0.1), clock),
-    ).start()
-    yield service
-    service.stop()
+def cases(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("cases", Settings(deadline_check_seconds=0.1))
 
 
 @pytest.fixture

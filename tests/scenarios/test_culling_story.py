@@ -22,31 +22,32 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts import OrgType, Role, SubjectErasedV2, decode, events_topic
+from contracts import SubjectErasedV2, decode, events_topic
 from services.consent.application import ConsentApplication
 from services.consent.service import Settings as ConsentSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
+from tests.steps import child_case_handed_over
 from tests.support import (
+    AOF,
+    AOF_DEPUTY,
     HEALTH,
+    IOF,
+    IOF_CASEWORKER,
+    IOF_DEPUTY,
+    PLATFORM_ADMIN,
     SOCIAL,
     InProcessService,
     MovableClock,
     ServiceProcess,
     applied_by,
+    consent_given,
     made_up_personnummer,
     read_topic,
     service_app,
     wait_for,
 )
-
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 
 IDLE_CHILD = made_up_personnummer("20150505", "234")
 BUSY_CHILD = made_up_personnummer("20160606", "345")
@@ -129,36 +130,18 @@ def record_the_first_week(platform: Platform) -> dict[str, str]:
         ("idle", IDLE_CHILD, "Vera Testsson"),
         ("busy", BUSY_CHILD, "Pia Provsson"),
     ):
-        given = call(
-            platform,
-            "consent",
-            IOF_CASEWORKER,
-            "POST",
-            "/v1/consents",
-            json={
-                "personnummer": child,
-                "purpose": "case_handover",
-                "parties": [IOF, AOF],
-                "form": "written",
-                "informed": True,
-                "given_by": "guardian",
-                "guardian_name": guardian,
-            },
+        given = consent_given(
+            platform["consent"],
+            child,
+            by=IOF_CASEWORKER,
+            purpose="case_handover",
+            parties=[IOF, AOF],
+            given_by="guardian",
+            guardian_name=guardian,
         )
-        assert given.status_code == 201, given.text
-        ids[f"{key}_subject"] = given.json()["subject_id"]
-        ids[f"{key}_consent"] = given.json()["id"]
+        ids[f"{key}_subject"] = given["subject_id"]
+        ids[f"{key}_consent"] = given["id"]
 
-    registered = call(
-        platform,
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        json={"personnummer": IDLE_CHILD, "municipality_code": "0180", "needs": ["child_welfare"]},
-    )
-    assert registered.status_code == 201, registered.text
-    case_id = registered.json()["cases"][0]["id"]
     content = {
         "background_and_family": "Testa bor med mamma Vera Testsson.",
         "guardian": "Vera Testsson",
@@ -166,22 +149,7 @@ def record_the_first_week(platform: Platform) -> dict[str, str]:
         "problems_and_earlier_investigations": "Utredd 2022.",
         "ongoing_interventions_and_planning": "Kontaktperson.",
     }
-
-    def handed_over() -> httpx.Response | None:
-        """Cases learns of the consent from the topic, so the first try may come too early."""
-        response = call(
-            platform,
-            "cases",
-            IOF_CASEWORKER,
-            "POST",
-            f"/v1/cases/{case_id}/handovers",
-            json={"to_unit": AOF, "content": content},
-        )
-        return None if response.status_code == 409 else response
-
-    handover = wait_for(handed_over, timeout=30)
-    assert handover.status_code == 201, handover.text
-    ids["handover"] = f"/v1/cases/{case_id}/handovers/{handover.json()['id']}"
+    ids["handover"] = child_case_handed_over(platform["cases"], IDLE_CHILD, content)
     ids["idle_consultation"] = consult(platform, IDLE_CHILD, "Testa Testsson bor hos mamma.")
     deviation = call(
         platform,
@@ -296,7 +264,7 @@ def test_culling_story(platform: Platform) -> None:
     assert consent_application(platform).cull_due(clock.now(), retention_years=5) == []
 
     for service in ("consent", *UPSTREAM):
-        verified = call(platform, service, ADMIN, "GET", "/v1/access-log/verify")
+        verified = call(platform, service, PLATFORM_ADMIN, "GET", "/v1/access-log/verify")
         chain = verified.json()
         assert (chain["intact"], chain["first_broken_record"]) == (True, None), service
     for service in UPSTREAM:

@@ -20,25 +20,26 @@ from typing import Any
 
 import httpx
 
-from contracts import SERVICES, OrgType, Role, dlq_topic, events_topic
+from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.privacy import ERASED
+from tests.steps import child_case_handed_over
 from tests.support import (
+    AOF,
+    AOF_DEPUTY,
     HEALTH,
+    IOF,
+    IOF_CASEWORKER,
+    IOF_DEPUTY,
+    PLATFORM_ADMIN,
     POLICE,
     SOCIAL,
     ServiceProcess,
+    consent_given,
     made_up_personnummer,
     read_topic,
     wait_for,
 )
-
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 
 CHILD = made_up_personnummer("20110505", "234")
 NAME = "Testa Testsson"
@@ -71,23 +72,15 @@ def call(
 
 def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
     """The story up to the erasure; returns where each piece of personal data is read."""
-    given = call(
-        platform,
-        "consent",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/consents",
-        json={
-            "personnummer": CHILD,
-            "purpose": "case_handover",
-            "parties": [IOF, AOF],
-            "form": "written",
-            "informed": True,
-            "given_by": "guardian",
-            "guardian_name": GUARDIAN,
-        },
+    given = consent_given(
+        platform["consent"],
+        CHILD,
+        by=IOF_CASEWORKER,
+        purpose="case_handover",
+        parties=[IOF, AOF],
+        given_by="guardian",
+        guardian_name=GUARDIAN,
     )
-    assert given.status_code == 201, given.text
     disclosed = call(
         platform,
         "consent",
@@ -102,31 +95,7 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
     )
     assert disclosed.status_code == 201, disclosed.text
 
-    registered = call(
-        platform,
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        json={"personnummer": CHILD, "municipality_code": "0180", "needs": ["child_welfare"]},
-    )
-    assert registered.status_code == 201, registered.text
-    case_id = registered.json()["cases"][0]["id"]
-
-    def handed_over() -> httpx.Response | None:
-        """Cases learns of the consent from the topic, so the first try may come too early."""
-        response = call(
-            platform,
-            "cases",
-            IOF_CASEWORKER,
-            "POST",
-            f"/v1/cases/{case_id}/handovers",
-            json={"to_unit": AOF, "content": CONTENT},
-        )
-        return None if response.status_code == 409 else response
-
-    handover = wait_for(handed_over, timeout=30)
-    assert handover.status_code == 201, handover.text
+    handover = child_case_handed_over(platform["cases"], CHILD, CONTENT)
 
     series = call(
         platform,
@@ -195,9 +164,9 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
     )
     assert deviation.status_code == 201, deviation.text
     return {
-        "subject_id": given.json()["subject_id"],
-        "consent": f"/v1/consents/{given.json()['id']}",
-        "handover": f"/v1/cases/{case_id}/handovers/{handover.json()['id']}",
+        "subject_id": given["subject_id"],
+        "consent": f"/v1/consents/{given['id']}",
+        "handover": handover,
         "meeting": f"/v1/monthly-meetings/{meeting['id']}",
         "consultation": f"/v1/consultations/{consultation.json()['id']}",
         "deviation": f"/v1/deviations/{deviation.json()['id']}",
@@ -271,7 +240,9 @@ def test_erasure_story(module_platform: dict[str, ServiceProcess]) -> None:
         platform, "consent", SOCIAL, "POST", f"/v1/subjects/{paths['subject_id']}/erasure"
     )
     assert refused.status_code == 403  # administrators only
-    erased = call(platform, "consent", ADMIN, "POST", f"/v1/subjects/{paths['subject_id']}/erasure")
+    erased = call(
+        platform, "consent", PLATFORM_ADMIN, "POST", f"/v1/subjects/{paths['subject_id']}/erasure"
+    )
     assert erased.status_code == 202, erased.text
 
     # Cases and escalation learn of it from the consent topic.
@@ -298,13 +269,13 @@ def test_erasure_story(module_platform: dict[str, ServiceProcess]) -> None:
 
     # Who looked stays too (the access log is kept, pseudonymous), and its chain holds.
     for service in SERVICES:
-        verified = call(platform, service, ADMIN, "GET", "/v1/access-log/verify")
+        verified = call(platform, service, PLATFORM_ADMIN, "GET", "/v1/access-log/verify")
         chain = verified.json()
         assert (chain["intact"], chain["first_broken_record"]) == (True, None), service
         extract = call(
             platform,
             service,
-            ADMIN,
+            PLATFORM_ADMIN,
             "POST",
             "/v1/access-log/subject",
             json={"subject_id": paths["subject_id"]},

@@ -23,6 +23,7 @@ from tests.support import (
     SOCIAL,
     ServiceProcess,
     call,
+    consent_given,
     made_up_personnummer,
 )
 
@@ -40,21 +41,7 @@ def created(response: httpx.Response) -> dict[str, Any]:
 
 def the_others_records(consent: ServiceProcess) -> dict[str, Any]:
     """Social services and health care share about the person; nobody else is named."""
-    given = created(
-        call(
-            consent,
-            SOCIAL,
-            "POST",
-            "/v1/consents",
-            json={
-                "personnummer": NUMBER,
-                "purpose": "sip",
-                "parties": [SOCIAL.org_id, HEALTH.org_id],
-                "form": "written",
-                "informed": True,
-            },
-        )
-    )
+    given = consent_given(consent, NUMBER)
     osl = created(
         call(
             consent,
@@ -178,20 +165,12 @@ def test_c10_a_justification_is_read_only_by_the_deciding_unit_and_the_named_rec
 def test_c10_the_recording_unit_keeps_its_view_after_leaving_the_scope(
     consent: ServiceProcess,
 ) -> None:
-    given = created(
-        call(
-            consent,
-            SOCIAL,
-            "POST",
-            "/v1/consents",
-            json={
-                "personnummer": NUMBER,
-                "purpose": "case_handover",
-                "parties": [SOCIAL.org_id, HEALTH.org_id, PSYCHIATRY.org_id],
-                "form": "oral",
-                "informed": True,
-            },
-        )
+    given = consent_given(
+        consent,
+        NUMBER,
+        purpose="case_handover",
+        parties=[SOCIAL.org_id, HEALTH.org_id, PSYCHIATRY.org_id],
+        form="oral",
     )
     removed = call(
         consent,
