@@ -5,24 +5,19 @@ route without one fails."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
 from tests.integration.test_escalation_api import (
-    AOF,
-    IOF,
     IOF_CASEWORKER,
     IOF_DEPUTY,
-    START,
     call,
     clock,  # noqa: F401  (a fixture)
     escalation,  # noqa: F401  (a fixture)
-    forum,
     pull,
-    registration,
+    recorded_about,
 )
 from tests.support import POLICE, InProcessService, made_up_personnummer
 
@@ -75,56 +70,17 @@ def test_every_personal_data_route_writes_an_access_record(
 ) -> None:
     person = made_up_personnummer("20080301", "456")
     red_thread = pull(escalation)
-    raised = call(
+    recorded = recorded_about(
         escalation,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/escalations",
-        {
-            "track": "needs",
-            "personnummer": person,
-            "responsible_org": IOF,
-            "counterpart_orgs": [AOF],
-            "reason": "Oenighet om boendestöd efter 19 år.",
-        },
-    ).json()
-    meeting = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{forum(escalation)}/meetings",
-        {"starts_at": (START + timedelta(days=10)).isoformat()},
-    ).json()
-    registered = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/monthly-meetings/{meeting['id']}/registrations",
-        registration(personnummer=person),
+        person,
+        reason="Oenighet om boendestöd efter 19 år.",
+        question="Utskrivning i dag utan boende.",
+        notes="Samsjuklighet.",
     )
-    assert registered.status_code == 201, registered.text
-    matter = call(
-        escalation,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/acute-matters",
-        {"to_org": AOF, "question": "Utskrivning i dag utan boende.", "personnummer": person},
-    ).json()
-    consultation = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        {
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "notes": "Samsjuklighet.",
-            "anonymous": False,
-            "personnummer": person,
-        },
-    ).json()
+    meeting, raised = recorded["meeting"], recorded["escalation"]
+    matter, consultation = recorded["matter"], recorded["consultation"]
     subject_id = raised["subject_id"]
-    assert registered.json()["subject_id"] == matter["subject_id"] == subject_id
+    assert recorded["registration"]["subject_id"] == matter["subject_id"] == subject_id
 
     ids = {
         "red_thread_id": red_thread["id"],

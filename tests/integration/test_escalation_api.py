@@ -106,6 +106,69 @@ def registration(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def recorded_about(
+    escalation: InProcessService, personnummer: str, *, reason: str, question: str, notes: str
+) -> dict[str, Any]:
+    """Everything escalation keeps about one person, by kind: a monthly meeting with them on
+    its agenda (E-7), an escalation (E-6), an acute matter (E-8) and a named consultation
+    (E-9), as the service answered each."""
+    meeting = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{forum(escalation)}/meetings",
+        {"starts_at": (START + timedelta(days=10)).isoformat()},
+    ).json()
+    registered = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/monthly-meetings/{meeting['id']}/registrations",
+        registration(personnummer=personnummer),
+    )
+    assert registered.status_code == 201, registered.text
+    raised = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/escalations",
+        {
+            "track": "needs",
+            "personnummer": personnummer,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": reason,
+        },
+    ).json()
+    matter = call(
+        escalation,
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/acute-matters",
+        {"to_org": AOF, "question": question, "personnummer": personnummer},
+    ).json()
+    consultation = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        {
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": notes,
+            "anonymous": False,
+            "personnummer": personnummer,
+        },
+    ).json()
+    return {
+        "meeting": meeting,
+        "registration": registered.json(),
+        "escalation": raised,
+        "matter": matter,
+        "consultation": consultation,
+    }
+
+
 # --- E-1..E-5 over HTTP ------------------------------------------------------------------------
 
 

@@ -15,7 +15,6 @@ from contracts import ErasureReason, MeetingOutcome, SubjectErased, SubjectErase
 from services.escalation.application import EscalationApplication, RecordMeetingHeld
 from services.runtime.kernel.personal import ERASED, Personal, text_of
 from tests.integration.test_escalation_api import (
-    AOF,
     IOF,
     IOF_CASEWORKER,
     IOF_DEPUTY,
@@ -24,6 +23,7 @@ from tests.integration.test_escalation_api import (
     clock,  # noqa: F401  (a fixture)
     escalation,  # noqa: F401  (a fixture)
     forum,
+    recorded_about,
     registration,
 )
 from tests.integration.test_escalation_application import (
@@ -65,60 +65,13 @@ def store_bytes(service: InProcessService) -> bytes:
 
 def recorded(service: InProcessService) -> dict[str, Any]:
     """A registration, an escalation, an acute matter and a consultation about PERSON."""
-    meeting = call(
-        service,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{forum(service)}/meetings",
-        {"starts_at": (START + timedelta(days=10)).isoformat()},
-    ).json()
-    registered = call(
-        service,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/monthly-meetings/{meeting['id']}/registrations",
-        registration(personnummer=PERSON),
-    )
-    assert registered.status_code == 201, registered.text
-    raised = call(
-        service,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/escalations",
-        {
-            "track": "needs",
-            "personnummer": PERSON,
-            "responsible_org": IOF,
-            "counterpart_orgs": [AOF],
-            "reason": REASON,
-        },
-    ).json()
-    matter = call(
-        service,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/acute-matters",
-        {"to_org": AOF, "question": QUESTION, "personnummer": PERSON},
-    ).json()
-    consultation = call(
-        service,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        {
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "notes": NOTES,
-            "anonymous": False,
-            "personnummer": PERSON,
-        },
-    ).json()
+    answers = recorded_about(service, PERSON, reason=REASON, question=QUESTION, notes=NOTES)
     return {
-        "subject_id": raised["subject_id"],
-        "meeting": f"/v1/monthly-meetings/{meeting['id']}",
-        "escalation": f"/v1/escalations/{raised['id']}",
-        "matter": f"/v1/acute-matters/{matter['id']}",
-        "consultation": f"/v1/consultations/{consultation['id']}",
+        "subject_id": answers["escalation"]["subject_id"],
+        "meeting": f"/v1/monthly-meetings/{answers['meeting']['id']}",
+        "escalation": f"/v1/escalations/{answers['escalation']['id']}",
+        "matter": f"/v1/acute-matters/{answers['matter']['id']}",
+        "consultation": f"/v1/consultations/{answers['consultation']['id']}",
     }
 
 
