@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import importlib
+import json
 import logging
 import os
 import shutil
@@ -18,9 +19,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -529,6 +531,41 @@ class InProcessService:
         if self.server is not None and self.thread is not None:
             self.server.should_exit = True
             self.thread.join(20)
+
+
+class JsonServer:
+    """A real HTTP server on this machine that answers a GET with the JSON document
+    `documents` gives for the path (404 where it gives None) and records every path asked:
+    an identity provider's discovery document and key set, as the verifier fetches them."""
+
+    def __init__(self, documents: Callable[[str], Any], host: str = "127.0.0.1") -> None:
+        self.requests: list[str] = []
+        served = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                served.requests.append(self.path)
+                document = documents(self.path)
+                if document is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                body = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.http = HTTPServer((host, 0), Handler)
+        self.base = f"http://{host}:{self.http.server_port}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
 
 
 def _ready(url: str) -> bool:

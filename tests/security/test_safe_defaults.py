@@ -8,15 +8,12 @@ name, or that the attack it opens fails (issue #18, item 8).
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import socket
 import stat
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +24,7 @@ from contracts import OrgType, Role
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings, read_or_create_secret
-from tests.support import POLICE, ServiceProcess
+from tests.support import POLICE, JsonServer, ServiceProcess
 
 ADMIN = Actor(
     hsa_id="SE2321000016-A001",
@@ -178,42 +175,22 @@ class _KeyServer:
     """A plain-http server publishing an OIDC discovery document and a JWKS."""
 
     def __init__(self, host: str, jwks_base: str | None = None) -> None:
-        server = self
         self.keys: list[dict[str, Any]] = []
-        self.requests: list[str] = []
         self.jwks_base = jwks_base
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                if self.path == "/realm/.well-known/openid-configuration":
-                    document: dict[str, Any] = {
-                        "issuer": server.issuer,
-                        "jwks_uri": f"{server.jwks_base or server.base}/keys",
-                    }
-                elif self.path == "/keys":
-                    document = {"keys": server.keys}
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                body = json.dumps(document).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.http = HTTPServer((host, 0), Handler)
-        self.base = f"http://{host}:{self.http.server_port}"
+        self.http = JsonServer(self._document, host)
+        self.requests = self.http.requests
+        self.base = self.http.base
         self.issuer = f"{self.base}/realm"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def _document(self, path: str) -> dict[str, Any] | None:
+        if path == "/realm/.well-known/openid-configuration":
+            return {"issuer": self.issuer, "jwks_uri": f"{self.jwks_base or self.base}/keys"}
+        if path == "/keys":
+            return {"keys": self.keys}
+        return None
 
     def stop(self) -> None:
-        self.http.shutdown()
-        self.http.server_close()
+        self.http.stop()
 
 
 @pytest.fixture

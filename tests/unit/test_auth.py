@@ -23,6 +23,7 @@ from services.runtime.http.problems import install_problem_handlers
 from services.runtime.http.token_claims import AuthenticationError
 from services.runtime.kernel.actor import Actor
 from services.runtime.ops.token_cli import app as token_cli
+from tests.support import JsonServer
 
 ACTOR = Actor(
     hsa_id="SE0000000000-T001",
@@ -276,28 +277,11 @@ def test_verifier_needs_exactly_one_key_source(signer: DevelopmentSigner) -> Non
 
 
 def test_keys_from_the_providers_jwks_url_and_a_rotation_picked_up() -> None:
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
     old, new = DevelopmentSigner.generate(), DevelopmentSigner.generate()
     published = {"keys": [old.jwk(kid="k1")]}
-
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = json.dumps(published).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = JsonServer(lambda _path: published)
     try:
-        url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        url = f"{server.base}/jwks.json"
         verifier = TokenVerifier(
             issuer=DEV_ISSUER,
             audience=DEV_AUDIENCE,
@@ -324,58 +308,38 @@ def test_keys_from_the_providers_jwks_url_and_a_rotation_picked_up() -> None:
         with pytest.raises(AuthenticationError, match="unknown key id"):
             verifier.verify(forged)
     finally:
-        server.shutdown()
+        server.stop()
 
 
 class _IdentityProvider:
     """A real local HTTP server publishing an OIDC discovery document and a JWKS."""
 
     def __init__(self) -> None:
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, HTTPServer
-
         self.keys: list[dict[str, Any]] = []
         self.issuer_override: str | None = None
         self.jwks_base: str | None = None
-        self.requests: list[str] = []
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                provider.requests.append(self.path)
-                if self.path == "/realm/.well-known/openid-configuration":
-                    document: dict[str, Any] = {
-                        "issuer": provider.issuer_override or provider.issuer,
-                        "jwks_uri": f"{provider.jwks_base or provider.base}/realm/keys",
-                        "id_token_signing_alg_values_supported": ["EdDSA"],
-                    }
-                elif self.path == "/realm/keys":
-                    document = {"keys": provider.keys}
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                body = json.dumps(document).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.server = JsonServer(self._document)
+        self.requests = self.server.requests
+        self.base = self.server.base
         self.issuer = f"{self.base}/realm"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _document(self, path: str) -> dict[str, Any] | None:
+        if path == "/realm/.well-known/openid-configuration":
+            return {
+                "issuer": self.issuer_override or self.issuer,
+                "jwks_uri": f"{self.jwks_base or self.base}/realm/keys",
+                "id_token_signing_alg_values_supported": ["EdDSA"],
+            }
+        if path == "/realm/keys":
+            return {"keys": self.keys}
+        return None
 
 
 @pytest.fixture
 def identity_provider() -> Any:
     provider = _IdentityProvider()
     yield provider
-    provider.server.shutdown()
+    provider.server.stop()
 
 
 def test_oidc_discovery_finds_the_jwks_of_the_configured_issuer(identity_provider: Any) -> None:
