@@ -9,34 +9,25 @@ taken back; its caller waits for it and is told what really happened.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
 from eventsourcing.sqlite import SQLiteDatastore
 
 from services.runtime.store.group_commit import GroupedWrites
-
-
-@pytest.fixture
-def datastore(tmp_path: Path) -> SQLiteDatastore:
-    store = SQLiteDatastore(str(tmp_path / "writes.db"))
-    with store.transaction(commit=True) as cursor:
-        cursor.execute("CREATE TABLE items (name TEXT PRIMARY KEY)")
-    return store
-
-
-def names(datastore: SQLiteDatastore) -> set[str]:
-    with datastore.transaction(commit=False) as cursor:
-        cursor.execute("SELECT name FROM items")
-        return {row[0] for row in cursor.fetchall()}
+from tests.integration.test_grouped_writes import (
+    datastore,  # noqa: F401  (a fixture)
+    names,
+)
 
 
 def insert(name: str) -> Any:
     return lambda cursor: cursor.execute("INSERT INTO items VALUES (?)", (name,))
 
 
-def test_a_queued_write_that_timed_out_is_never_committed(datastore: SQLiteDatastore) -> None:
+def test_a_queued_write_that_timed_out_is_never_committed(
+    datastore: SQLiteDatastore,  # noqa: F811
+) -> None:
     writes = GroupedWrites(datastore, "test", timeout=0.3)
     holding, gate = threading.Event(), threading.Event()
 
@@ -59,7 +50,7 @@ def test_a_queued_write_that_timed_out_is_never_committed(datastore: SQLiteDatas
 
 
 def test_a_running_write_is_waited_for_and_its_outcome_reported(
-    datastore: SQLiteDatastore,
+    datastore: SQLiteDatastore,  # noqa: F811
 ) -> None:
     writes = GroupedWrites(datastore, "test", timeout=0.2)
 
