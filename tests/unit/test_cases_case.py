@@ -65,6 +65,30 @@ def open_case(
     return case
 
 
+def decide(
+    case: Case,
+    decision: CaseDecision,
+    *,
+    unit: str = IOF.hsa_id,
+    affects_planning: bool = True,
+    at: datetime = OPENED,
+    by: str = STAFF,
+    notified: list[str] | None = None,
+) -> None:
+    """A decision (K-3) with the child's perspective considered; the units to notify are
+    those the caseworker names."""
+    case.record_decision(
+        unit=unit,
+        decision=decision,
+        affects_planning=affects_planning,
+        child_perspective_considered=True,
+        children_in_household=None,
+        at=at,
+        by=by,
+        notified_units=[] if notified is None else notified,
+    )
+
+
 def content(**changes: Any) -> HandoverContent:
     parts: dict[str, Any] = {
         "background_and_family": "Bor med mamma och två syskon.",
@@ -129,32 +153,14 @@ def test_k1_a_parallel_investigation_names_the_case_it_runs_beside() -> None:
 
 def test_k3_a_decision_that_affects_planning_notifies_the_other_units() -> None:
     case = open_case()
-    case.record_decision(
-        unit=IOF.hsa_id,
-        decision=CaseDecision.INTERVENTION_GRANTED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=None,
-        at=OPENED,
-        by=STAFF,
-        notified_units=[AOF.hsa_id, IOF.hsa_id, AOF.hsa_id],
-    )
+    decide(case, CaseDecision.INTERVENTION_GRANTED, notified=[AOF.hsa_id, IOF.hsa_id, AOF.hsa_id])
 
     assert case.decisions[-1]["notified_units"] == [AOF.hsa_id]
 
 
 def test_k3_a_decision_that_affects_no_planning_notifies_nobody() -> None:
     case = open_case()
-    case.record_decision(
-        unit=IOF.hsa_id,
-        decision=CaseDecision.INVESTIGATION_OPENED,
-        affects_planning=False,
-        child_perspective_considered=True,
-        children_in_household=None,
-        at=OPENED,
-        by=STAFF,
-        notified_units=[AOF.hsa_id],
-    )
+    decide(case, CaseDecision.INVESTIGATION_OPENED, affects_planning=False, notified=[AOF.hsa_id])
 
     assert case.decisions[-1]["notified_units"] == []
 
@@ -162,16 +168,7 @@ def test_k3_a_decision_that_affects_no_planning_notifies_nobody() -> None:
 def test_k3_only_the_unit_holding_the_case_decides_or_closes() -> None:
     case = open_case()
     with pytest.raises(NotInvolved) as error:
-        case.record_decision(
-            unit=OTHER_UNIT,
-            decision=CaseDecision.INVESTIGATION_OPENED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=None,
-            at=OPENED,
-            by=STAFF,
-            notified_units=[],
-        )
+        decide(case, CaseDecision.INVESTIGATION_OPENED, unit=OTHER_UNIT)
     assert error.value.status == 403
     with pytest.raises(NotInvolved):
         case.close(
@@ -192,16 +189,7 @@ def test_k3_closing_notifies_the_other_units_and_ends_the_case() -> None:
     assert not case.is_open
     assert case.closing_reason == "needs_met"
     with pytest.raises(CaseAlreadyClosed) as error:
-        case.record_decision(
-            unit=IOF.hsa_id,
-            decision=CaseDecision.INVESTIGATION_OPENED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=None,
-            at=OPENED + timedelta(days=31),
-            by=STAFF,
-            notified_units=[],
-        )
+        decide(case, CaseDecision.INVESTIGATION_OPENED, at=OPENED + timedelta(days=31))
     assert (error.value.rule, error.value.status) == ("K-3", 409)
 
 
@@ -405,38 +393,19 @@ def test_k5_receiving_unit_may_investigate_but_not_decide_interventions_before_t
         handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
     )
 
-    case.record_decision(
-        unit=AOF.hsa_id,
-        decision=CaseDecision.INVESTIGATION_OPENED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=None,
-        at=OPENED,
-        by=RECEIVER,
-        notified_units=[IOF.hsa_id],
+    decide(
+        case, CaseDecision.INVESTIGATION_OPENED, unit=AOF.hsa_id, by=RECEIVER, notified=[IOF.hsa_id]
     )
     with pytest.raises(InterventionBeforeTransfer) as error:
-        case.record_decision(
+        decide(
+            case,
+            CaseDecision.INTERVENTION_GRANTED,
             unit=AOF.hsa_id,
-            decision=CaseDecision.INTERVENTION_GRANTED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=None,
-            at=OPENED,
             by=RECEIVER,
-            notified_units=[IOF.hsa_id],
+            notified=[IOF.hsa_id],
         )
     assert error.value.field == "body.decision"
-    case.record_decision(
-        unit=IOF.hsa_id,
-        decision=CaseDecision.INTERVENTION_GRANTED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=None,
-        at=OPENED,
-        by=STAFF,
-        notified_units=[AOF.hsa_id],
-    )
+    decide(case, CaseDecision.INTERVENTION_GRANTED, notified=[AOF.hsa_id])
 
 
 def test_k5_responsibility_transfers_only_explicitly_after_acknowledgement() -> None:
@@ -453,16 +422,7 @@ def test_k5_responsibility_transfers_only_explicitly_after_acknowledgement() -> 
 
     assert (case.unit, case.unit_kind, case.caseworker) == (AOF.hsa_id, "AOF", RECEIVER)
     with pytest.raises(NotInvolved):
-        case.record_decision(
-            unit=IOF.hsa_id,
-            decision=CaseDecision.INTERVENTION_ENDED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=None,
-            at=OPENED,
-            by=STAFF,
-            notified_units=[],
-        )
+        decide(case, CaseDecision.INTERVENTION_ENDED)
     with pytest.raises(HandoverConflict):
         case.transfer_responsibility(handover_id, unit=AOF.hsa_id, at=OPENED, by=RECEIVER)
 
@@ -523,16 +483,7 @@ CASE_TOPIC = "services.cases.domain.case:Case"
 def every_event_recorded() -> tuple[Case, Case]:
     """A youth's case through its whole life, and one opened beside it: all 16 events."""
     youth = open_case()
-    youth.record_decision(
-        unit=IOF.hsa_id,
-        decision=CaseDecision.INTERVENTION_GRANTED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=None,
-        at=OPENED,
-        by=STAFF,
-        notified_units=[AOF.hsa_id],
-    )
+    decide(youth, CaseDecision.INTERVENTION_GRANTED, notified=[AOF.hsa_id])
     assert youth.set_target_groups(
         unit=IOF.hsa_id,
         role=Role.CASEWORKER,

@@ -81,6 +81,15 @@ def establish(sip: Sip, **changes: Any) -> None:
     sip.establish(**arguments)
 
 
+def follow_up(
+    sip: Sip, held_on: date, outcome: str, *, at: datetime, next_on: date | None = None
+) -> date:
+    """The region records a follow-up held on `held_on` (K-7); the next one's date."""
+    return sip.record_follow_up(
+        held_on=held_on, outcome=outcome, next_follow_up_on=next_on, unit=REGION, at=at, by=STAFF
+    )
+
+
 @pytest.mark.parametrize("proposer", list(SipProposer))
 def test_k6_the_individual_a_guardian_school_region_or_municipality_may_propose(
     proposer: SipProposer,
@@ -112,14 +121,7 @@ def test_c7_a_childs_sip_needs_consent_once_the_child_comes_of_age() -> None:
     sip = propose(adult_from=eighteenth_birthday, consent_id=None)  # a child on AT
 
     establish(sip, consent_id=None)  # still a child
-    sip.record_follow_up(
-        held_on=date(2026, 3, 20),
-        outcome="Uppföljt.",
-        next_follow_up_on=None,
-        unit=REGION,
-        at=datetime(2026, 3, 20, 12, tzinfo=UTC),
-        by=STAFF,
-    )
+    follow_up(sip, date(2026, 3, 20), "Uppföljt.", at=datetime(2026, 3, 20, 12, tzinfo=UTC))
     with pytest.raises(SipWithoutConsent):
         sip.revise(
             plan=PLAN,
@@ -196,14 +198,7 @@ def test_k7_a_follow_up_date_before_the_plans_date_is_refused() -> None:
 
     establish(sip, first_follow_up_on=date(2026, 3, 2))  # the plan's own day is fine
     with pytest.raises(SipFollowUpInvalid) as held:
-        sip.record_follow_up(
-            held_on=date(2026, 3, 1),
-            outcome="Uppföljt.",
-            next_follow_up_on=None,
-            unit=REGION,
-            at=AT,
-            by=STAFF,
-        )
+        follow_up(sip, date(2026, 3, 1), "Uppföljt.", at=AT)
     assert held.value.field == "body.held_on"
 
 
@@ -211,24 +206,18 @@ def test_k7_the_next_follow_up_comes_at_the_plans_frequency() -> None:
     sip = propose()
     establish(sip, follow_up_every_days=45)
 
-    following = sip.record_follow_up(
-        held_on=date(2026, 4, 1),
-        outcome="Boendet fungerar.",
-        next_follow_up_on=None,
-        unit=REGION,
-        at=datetime(2026, 4, 1, 14, tzinfo=UTC),
-        by=STAFF,
+    following = follow_up(
+        sip, date(2026, 4, 1), "Boendet fungerar.", at=datetime(2026, 4, 1, 14, tzinfo=UTC)
     )
 
     assert following == date(2026, 5, 16) == sip.next_follow_up_on
     with pytest.raises(SipFollowUpInvalid, match="next_follow_up_on"):
-        sip.record_follow_up(
-            held_on=date(2026, 4, 2),
-            outcome="Extra.",
-            next_follow_up_on=date(2026, 4, 2),
-            unit=REGION,
+        follow_up(
+            sip,
+            date(2026, 4, 2),
+            "Extra.",
             at=datetime(2026, 4, 2, 14, tzinfo=UTC),
-            by=STAFF,
+            next_on=date(2026, 4, 2),
         )
 
 
@@ -237,13 +226,8 @@ def test_k7_revisions_follow_a_follow_up_and_keep_every_version() -> None:
     establish(sip)
     with pytest.raises(SipConflict, match="follow-up"):
         sip.revise(plan=PLAN, consent_id=CONSENT, unit=REGION, at=AT, by=STAFF)
-    sip.record_follow_up(
-        held_on=date(2026, 4, 1),
-        outcome="Behov av sysselsättning.",
-        next_follow_up_on=None,
-        unit=REGION,
-        at=datetime(2026, 4, 1, 14, tzinfo=UTC),
-        by=STAFF,
+    follow_up(
+        sip, date(2026, 4, 1), "Behov av sysselsättning.", at=datetime(2026, 4, 1, 14, tzinfo=UTC)
     )
 
     revised = dataclasses.replace(PLAN, long_term_goals_and_interventions="Praktikplats.")
@@ -272,14 +256,7 @@ def test_k7_follow_up_overdue_once_the_planned_day_has_passed() -> None:
     assert sip.raise_due(end_of_day) == ["sip_follow_up_overdue"]
     assert sip.raise_due(end_of_day + timedelta(days=3)) == []
 
-    sip.record_follow_up(
-        held_on=date(2026, 4, 5),
-        outcome="Sent, men hållet.",
-        next_follow_up_on=None,
-        unit=REGION,
-        at=datetime(2026, 4, 5, 9, tzinfo=UTC),
-        by=STAFF,
-    )
+    follow_up(sip, date(2026, 4, 5), "Sent, men hållet.", at=datetime(2026, 4, 5, 9, tzinfo=UTC))
     assert sip.raise_due(datetime(2026, 5, 5, 22, tzinfo=UTC)) == ["sip_follow_up_overdue"]
 
 

@@ -54,6 +54,38 @@ def consent(**overrides: object) -> Consent:
     return Consent.give(**fields)  # type: ignore[arg-type]
 
 
+def emergency_disclosure(**overrides: object) -> EmergencyDisclosure:
+    """A disclosure to police and health care decided at AT, for its longest window."""
+    fields: dict[str, object] = {
+        "subject_id": SUBJECT,
+        "parties": [POLICE, HEALTH],
+        "justification": "Akut fara för liv.",
+        "decided_by": STAFF,
+        "decided_at": AT,
+        "valid_for": timedelta(hours=72),
+        "longest": timedelta(hours=72),
+    }
+    fields.update(overrides)
+    return EmergencyDisclosure.decide(**fields)  # type: ignore[arg-type]
+
+
+def unborn_child_disclosure(**overrides: object) -> UnbornChildDisclosure:
+    """A disclosure about an unborn child between social services and health care (C-6),
+    decided at AT for 30 days of at most 280."""
+    fields: dict[str, object] = {
+        "subject_id": SUBJECT,
+        "parties": [SOCIAL, HEALTH],
+        "justification": "Missbruk under graviditet.",
+        "decided_by": STAFF,
+        "decided_at": AT,
+        "valid_for": timedelta(days=30),
+        "longest": timedelta(days=280),
+        "consent_sought": True,
+    }
+    fields.update(overrides)
+    return UnbornChildDisclosure.decide(**fields)  # type: ignore[arg-type]
+
+
 # --- C-1: who gives consent -----------------------------------------------------------
 
 
@@ -160,15 +192,7 @@ def test_c4_a_refusal_is_recorded_with_its_scope() -> None:
 
 
 def test_c5_an_emergency_disclosure_expires_when_its_window_closes() -> None:
-    disclosure = EmergencyDisclosure.decide(
-        subject_id=SUBJECT,
-        parties=[POLICE, HEALTH],
-        justification="Akut fara för liv.",
-        decided_by=STAFF,
-        decided_at=AT,
-        valid_for=timedelta(hours=72),
-        longest=timedelta(hours=72),
-    )
+    disclosure = emergency_disclosure()
     assert not disclosure.expire_if_due(AT + timedelta(hours=71))
     assert disclosure.expire_if_due(AT + timedelta(hours=80))
     assert disclosure.expired_at == AT + timedelta(hours=72)
@@ -176,41 +200,14 @@ def test_c5_an_emergency_disclosure_expires_when_its_window_closes() -> None:
 
 def test_c6_an_unborn_child_disclosure_needs_a_justification_and_a_bound() -> None:
     with pytest.raises(UnbornChildDisclosureInvalid) as refused:
-        UnbornChildDisclosure.decide(
-            subject_id=SUBJECT,
-            parties=[SOCIAL, HEALTH],
-            justification="  ",
-            decided_by=STAFF,
-            decided_at=AT,
-            valid_for=timedelta(days=30),
-            longest=timedelta(days=280),
-            consent_sought=True,
-        )
+        unborn_child_disclosure(justification="  ")
     assert refused.value.rule == "C-6"
     with pytest.raises(UnbornChildDisclosureInvalid):
-        UnbornChildDisclosure.decide(
-            subject_id=SUBJECT,
-            parties=[SOCIAL, HEALTH],
-            justification="Missbruk under graviditet.",
-            decided_by=STAFF,
-            decided_at=AT,
-            valid_for=timedelta(days=300),
-            longest=timedelta(days=280),
-            consent_sought=False,
-        )
+        unborn_child_disclosure(valid_for=timedelta(days=300), consent_sought=False)
 
 
 def test_c6_the_record_says_whether_consent_was_sought() -> None:
-    disclosure = UnbornChildDisclosure.decide(
-        subject_id=SUBJECT,
-        parties=[SOCIAL, HEALTH],
-        justification="Missbruk under graviditet.",
-        decided_by=STAFF,
-        decided_at=AT,
-        valid_for=timedelta(days=30),
-        longest=timedelta(days=280),
-        consent_sought=False,
-    )
+    disclosure = unborn_child_disclosure(consent_sought=False)
     assert disclosure.consent_sought is False
     assert disclosure.valid_until == AT + timedelta(days=30)
 
@@ -320,14 +317,10 @@ def test_c10_a_record_is_read_by_the_units_it_names_and_its_recording_unit_only(
 
 
 def test_c10_a_disclosures_justification_follows_its_record() -> None:
-    disclosure = EmergencyDisclosure.decide(
-        subject_id=SUBJECT,
+    disclosure = emergency_disclosure(
         parties=[HEALTH, POLICE],
         justification="Akut fara.",
-        decided_by=STAFF,
-        decided_at=AT,
         valid_for=timedelta(hours=1),
-        longest=timedelta(hours=72),
         recording_unit=HEALTH,
     )
     assert [u for u in (SOCIAL, HEALTH, POLICE, SCHOOL) if readable_by(disclosure, u)] == [

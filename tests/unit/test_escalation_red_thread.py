@@ -64,25 +64,73 @@ def pulled(**changes: Any) -> RedThread:
     return RedThread.pull(**fields)
 
 
+# The coordinator's steps (E-3, E-5), with what most tests leave as it is.
+
+
+def schedule(
+    red_thread: RedThread,
+    *,
+    meeting_at: datetime = MEETING_AT,
+    basis: Basis = CONSENT,
+    now: datetime = PULLED_AT + timedelta(hours=1),
+) -> None:
+    red_thread.schedule_meeting(
+        meeting_at=meeting_at, invited_orgs=INVITED, basis=basis, scheduled_by=COORDINATOR, now=now
+    )
+
+
+def meet(
+    red_thread: RedThread,
+    *,
+    attended: list[str] = INVITED,
+    outcome: MeetingOutcome = MeetingOutcome.SOLUTIONS_AGREED,
+    notes: str = "",
+    now: datetime = MEETING_AT,
+) -> list[str]:
+    """The meeting recorded as held; the summoned organisations that stayed away."""
+    return red_thread.record_meeting_held(
+        attended_orgs=attended, outcome=outcome, notes=notes, recorded_by=COORDINATOR, now=now
+    )
+
+
+def book(
+    red_thread: RedThread,
+    *,
+    follow_up_at: datetime = FOLLOW_UP_AT,
+    basis: Basis | None = CONSENT,
+    now: datetime = MEETING_AT + timedelta(hours=3),
+) -> None:
+    red_thread.book_follow_up(
+        follow_up_at=follow_up_at, basis=basis, booked_by=COORDINATOR, now=now
+    )
+
+
+def evaluate(
+    red_thread: RedThread,
+    *,
+    attended: list[str] = INVITED,
+    result: FollowUpResult = FollowUpResult.RESOLVED,
+    notes: str = "",
+    now: datetime = FOLLOW_UP_AT,
+) -> list[str]:
+    """The follow-up evaluated; the summoned organisations that stayed away."""
+    return red_thread.evaluate_follow_up(
+        attended_orgs=attended, result=result, notes=notes, recorded_by=COORDINATOR, now=now
+    )
+
+
 def scheduled(basis: Basis = CONSENT) -> RedThread:
     red_thread = pulled()
-    red_thread.schedule_meeting(
-        meeting_at=MEETING_AT,
-        invited_orgs=INVITED,
-        basis=basis,
-        scheduled_by=COORDINATOR,
-        now=PULLED_AT + timedelta(hours=1),
-    )
+    schedule(red_thread, basis=basis)
     return red_thread
 
 
 def held(attended: list[str] | None = None) -> RedThread:
     red_thread = scheduled()
-    red_thread.record_meeting_held(
-        attended_orgs=INVITED if attended is None else attended,
-        outcome=MeetingOutcome.SOLUTIONS_AGREED,
+    meet(
+        red_thread,
+        attended=INVITED if attended is None else attended,
         notes="Överens om samordnad plan.",
-        recorded_by=COORDINATOR,
         now=MEETING_AT + timedelta(hours=2),
     )
     return red_thread
@@ -90,22 +138,16 @@ def held(attended: list[str] | None = None) -> RedThread:
 
 def booked(basis: Basis = CONSENT) -> RedThread:
     red_thread = held()
-    red_thread.book_follow_up(
-        follow_up_at=FOLLOW_UP_AT,
-        basis=basis,
-        booked_by=COORDINATOR,
-        now=MEETING_AT + timedelta(hours=3),
-    )
+    book(red_thread, basis=basis)
     return red_thread
 
 
 def evaluated() -> RedThread:
     red_thread = booked()
-    red_thread.evaluate_follow_up(
-        attended_orgs=INVITED,
+    evaluate(
+        red_thread,
         result=FollowUpResult.IMPROVED,
         notes="Situationen har stabiliserats.",
-        recorded_by=COORDINATOR,
         now=FOLLOW_UP_AT + timedelta(hours=1),
     )
     return red_thread
@@ -133,12 +175,8 @@ def test_e3_a_coordinator_is_assigned_once_and_may_be_replaced() -> None:
 def test_e3_absence_of_a_summoned_party_is_recorded_per_organisation() -> None:
     red_thread = scheduled()
 
-    absent = red_thread.record_meeting_held(
-        attended_orgs=[POLICE_UNIT, SOCIAL_UNIT],
-        outcome=MeetingOutcome.PARTLY_AGREED,
-        notes="",
-        recorded_by=COORDINATOR,
-        now=MEETING_AT,
+    absent = meet(
+        red_thread, attended=[POLICE_UNIT, SOCIAL_UNIT], outcome=MeetingOutcome.PARTLY_AGREED
     )
 
     assert absent == [HEALTH_UNIT]
@@ -157,13 +195,7 @@ def test_e3_attendance_of_an_organisation_not_summoned_is_rejected() -> None:
     red_thread = scheduled()
 
     with pytest.raises(AttendanceInvalid) as raised:
-        red_thread.record_meeting_held(
-            attended_orgs=[POLICE_UNIT, SCHOOL_UNIT],
-            outcome=MeetingOutcome.NOT_AGREED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=MEETING_AT,
-        )
+        meet(red_thread, attended=[POLICE_UNIT, SCHOOL_UNIT], outcome=MeetingOutcome.NOT_AGREED)
 
     assert raised.value.rule == "E-3"
     assert not red_thread.meeting_held
@@ -173,43 +205,19 @@ def test_e3_a_meeting_is_recorded_as_held_only_once_it_has_started() -> None:
     red_thread = scheduled()
 
     with pytest.raises(MeetingNotYetStarted) as raised:
-        red_thread.record_meeting_held(
-            attended_orgs=INVITED,
-            outcome=MeetingOutcome.SOLUTIONS_AGREED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=MEETING_AT - timedelta(minutes=1),
-        )
+        meet(red_thread, now=MEETING_AT - timedelta(minutes=1))
 
     assert raised.value.rule == "E-3"
 
 
 def test_e3_no_meeting_can_be_recorded_before_one_is_scheduled_nor_twice() -> None:
     with pytest.raises(NoMeetingScheduled):
-        pulled().record_meeting_held(
-            attended_orgs=[],
-            outcome=MeetingOutcome.NOT_AGREED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=MEETING_AT,
-        )
+        meet(pulled(), attended=[], outcome=MeetingOutcome.NOT_AGREED)
     red_thread = held()
     with pytest.raises(MeetingAlreadyHeld):
-        red_thread.record_meeting_held(
-            attended_orgs=INVITED,
-            outcome=MeetingOutcome.NOT_AGREED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=MEETING_AT,
-        )
+        meet(red_thread, outcome=MeetingOutcome.NOT_AGREED)
     with pytest.raises(MeetingAlreadyHeld):
-        red_thread.schedule_meeting(
-            meeting_at=MEETING_AT + timedelta(days=1),
-            invited_orgs=INVITED,
-            basis=CONSENT,
-            scheduled_by=COORDINATOR,
-            now=MEETING_AT,
-        )
+        schedule(red_thread, meeting_at=MEETING_AT + timedelta(days=1), now=MEETING_AT)
 
 
 # --- E-4 after scheduling: hold and resume ---------------------------------------------------
@@ -229,13 +237,7 @@ def test_e4_withdrawal_before_the_meeting_puts_it_on_hold_with_the_reason() -> N
     assert red_thread.hold.reason is HoldReason.CONSENT_WITHDRAWN
     assert red_thread.hold.since == withdrawn_at
     with pytest.raises(MeetingOnHold) as raised:
-        red_thread.record_meeting_held(
-            attended_orgs=INVITED,
-            outcome=MeetingOutcome.SOLUTIONS_AGREED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=MEETING_AT,
-        )
+        meet(red_thread)
     assert raised.value.rule == "E-4"
     assert "consent withdrawn" in raised.value.message
 
@@ -321,11 +323,10 @@ def test_e4_a_meeting_on_hold_may_be_scheduled_anew_within_the_deadline() -> Non
         basis_id=CONSENT.id, reason=HoldReason.CONSENT_WITHDRAWN, at=PULLED_AT, alternative=None
     )
 
-    red_thread.schedule_meeting(
+    schedule(
+        red_thread,
         meeting_at=PULLED_AT + timedelta(days=2),
-        invited_orgs=INVITED,
         basis=EMERGENCY,
-        scheduled_by=COORDINATOR,
         now=PULLED_AT + timedelta(hours=2),
     )
 
@@ -336,13 +337,7 @@ def test_e4_a_meeting_on_hold_may_be_scheduled_anew_within_the_deadline() -> Non
 
 def test_e3_a_standing_meeting_is_not_scheduled_again() -> None:
     with pytest.raises(MeetingAlreadyScheduled):
-        scheduled().schedule_meeting(
-            meeting_at=MEETING_AT + timedelta(days=1),
-            invited_orgs=INVITED,
-            basis=CONSENT,
-            scheduled_by=COORDINATOR,
-            now=PULLED_AT,
-        )
+        schedule(scheduled(), meeting_at=MEETING_AT + timedelta(days=1), now=PULLED_AT)
 
 
 # --- E-5: follow-up, evaluation, closing ------------------------------------------------------
@@ -350,9 +345,7 @@ def test_e3_a_standing_meeting_is_not_scheduled_again() -> None:
 
 def test_e5_follow_up_is_booked_after_the_meeting_was_held() -> None:
     with pytest.raises(FollowUpNotPossibleYet) as raised:
-        scheduled().book_follow_up(
-            follow_up_at=FOLLOW_UP_AT, basis=CONSENT, booked_by=COORDINATOR, now=MEETING_AT
-        )
+        book(scheduled(), now=MEETING_AT)
     assert raised.value.rule == "E-5"
 
     red_thread = booked()
@@ -364,30 +357,22 @@ def test_e5_follow_up_is_booked_after_the_meeting_was_held() -> None:
 
 def test_e5_follow_up_in_the_past_is_rejected() -> None:
     with pytest.raises(FollowUpTimeInvalid) as raised:
-        held().book_follow_up(
-            follow_up_at=MEETING_AT + timedelta(hours=1),
-            basis=CONSENT,
-            booked_by=COORDINATOR,
-            now=MEETING_AT + timedelta(hours=3),
-        )
+        book(held(), follow_up_at=MEETING_AT + timedelta(hours=1))
     assert raised.value.rule == "E-5"
 
 
 def test_e5_e4_follow_up_needs_a_legal_basis_at_its_time() -> None:
     with pytest.raises(NoLegalBasisForMeeting) as raised:
-        held().book_follow_up(
-            follow_up_at=FOLLOW_UP_AT, basis=None, booked_by=COORDINATOR, now=MEETING_AT
-        )
+        book(held(), basis=None, now=MEETING_AT)
     assert raised.value.rule == "E-4"
 
 
 def test_e5_follow_up_is_booked_once_unless_on_hold() -> None:
     red_thread = booked()
     with pytest.raises(FollowUpAlreadyBooked):
-        red_thread.book_follow_up(
+        book(
+            red_thread,
             follow_up_at=FOLLOW_UP_AT + timedelta(days=1),
-            basis=CONSENT,
-            booked_by=COORDINATOR,
             now=MEETING_AT + timedelta(days=1),
         )
     red_thread.basis_lost(
@@ -399,10 +384,10 @@ def test_e5_follow_up_is_booked_once_unless_on_hold() -> None:
     assert red_thread.hold is not None
     assert red_thread.hold.stage is MeetingStage.FOLLOW_UP
 
-    red_thread.book_follow_up(
+    book(
+        red_thread,
         follow_up_at=FOLLOW_UP_AT + timedelta(days=1),
         basis=EMERGENCY,
-        booked_by=COORDINATOR,
         now=MEETING_AT + timedelta(days=2),
     )
 
@@ -413,13 +398,7 @@ def test_e5_follow_up_is_booked_once_unless_on_hold() -> None:
 def test_e5_evaluation_records_the_result_and_absences() -> None:
     red_thread = booked()
 
-    absent = red_thread.evaluate_follow_up(
-        attended_orgs=[SOCIAL_UNIT, HEALTH_UNIT],
-        result=FollowUpResult.RESOLVED,
-        notes="",
-        recorded_by=COORDINATOR,
-        now=FOLLOW_UP_AT,
-    )
+    absent = evaluate(red_thread, attended=[SOCIAL_UNIT, HEALTH_UNIT])
 
     assert absent == [POLICE_UNIT]
     assert red_thread.follow_up_result == "resolved"
@@ -429,22 +408,10 @@ def test_e5_evaluation_records_the_result_and_absences() -> None:
 
 def test_e5_evaluation_waits_for_the_follow_up_and_its_basis() -> None:
     with pytest.raises(FollowUpNotBooked):
-        held().evaluate_follow_up(
-            attended_orgs=INVITED,
-            result=FollowUpResult.RESOLVED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=FOLLOW_UP_AT,
-        )
+        evaluate(held())
     red_thread = booked()
     with pytest.raises(FollowUpTimeInvalid):
-        red_thread.evaluate_follow_up(
-            attended_orgs=INVITED,
-            result=FollowUpResult.RESOLVED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=FOLLOW_UP_AT - timedelta(minutes=5),
-        )
+        evaluate(red_thread, now=FOLLOW_UP_AT - timedelta(minutes=5))
     red_thread.basis_lost(
         basis_id=CONSENT.id,
         reason=HoldReason.CONSENT_WITHDRAWN,
@@ -452,13 +419,7 @@ def test_e5_evaluation_waits_for_the_follow_up_and_its_basis() -> None:
         alternative=None,
     )
     with pytest.raises(MeetingOnHold) as raised:
-        red_thread.evaluate_follow_up(
-            attended_orgs=INVITED,
-            result=FollowUpResult.RESOLVED,
-            notes="",
-            recorded_by=COORDINATOR,
-            now=FOLLOW_UP_AT,
-        )
+        evaluate(red_thread)
     assert raised.value.rule == "E-4"
 
 
@@ -583,13 +544,7 @@ def every_event_recorded() -> tuple[RedThread, RedThread]:
     """One thread through its whole life, one left without a meeting: all 13 events."""
     red_thread = pulled()
     red_thread.assign_coordinator(coordinator=COORDINATOR, assigned_by=COORDINATOR, at=PULLED_AT)
-    red_thread.schedule_meeting(
-        meeting_at=MEETING_AT,
-        invited_orgs=INVITED,
-        basis=CONSENT,
-        scheduled_by=COORDINATOR,
-        now=PULLED_AT + timedelta(hours=1),
-    )
+    schedule(red_thread)
     red_thread.basis_lost(
         basis_id=CONSENT.id,
         reason=HoldReason.CONSENT_WITHDRAWN,
@@ -603,27 +558,10 @@ def every_event_recorded() -> tuple[RedThread, RedThread]:
         at=PULLED_AT + timedelta(hours=4),
         alternative=CONSENT,
     )
-    red_thread.record_meeting_held(
-        attended_orgs=INVITED[:2],
-        outcome=MeetingOutcome.SOLUTIONS_AGREED,
-        notes="",
-        recorded_by=COORDINATOR,
-        now=MEETING_AT + timedelta(hours=2),
-    )
-    red_thread.book_follow_up(
-        follow_up_at=FOLLOW_UP_AT,
-        basis=CONSENT,
-        booked_by=COORDINATOR,
-        now=MEETING_AT + timedelta(hours=3),
-    )
+    meet(red_thread, attended=INVITED[:2], now=MEETING_AT + timedelta(hours=2))
+    book(red_thread)
     assert red_thread.raise_follow_up_overdue_if_due(follow_up_overdue_at(FOLLOW_UP_AT))
-    red_thread.evaluate_follow_up(
-        attended_orgs=INVITED,
-        result=FollowUpResult.IMPROVED,
-        notes="",
-        recorded_by=COORDINATOR,
-        now=follow_up_overdue_at(FOLLOW_UP_AT),
-    )
+    evaluate(red_thread, result=FollowUpResult.IMPROVED, now=follow_up_overdue_at(FOLLOW_UP_AT))
     red_thread.close(closed_by=COORDINATOR, now=follow_up_overdue_at(FOLLOW_UP_AT))
     forgotten = pulled()
     assert forgotten.raise_meeting_overdue_if_due(meeting_overdue_at(PULLED_AT))
