@@ -18,7 +18,7 @@ import httpx
 from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import AOF, IOF_CASEWORKER, SOCIAL, call, wait_for
+from tests.support import AOF, HEALTH, IOF, IOF_CASEWORKER, IOF_DEPUTY, SOCIAL, call, wait_for
 
 RED_THREAD_PARTIES = ("SE2321000016-POL1", "SE2120000001-SOC1")
 """Police and social services: the parties of a red-thread meeting."""
@@ -96,3 +96,77 @@ def child_case_handed_over(cases: Any, personnummer: str, content: dict[str, Any
     handover = wait_for(handed_over, timeout=30)
     assert handover.status_code == 201, handover.text
     return f"/v1/cases/{case_id}/handovers/{handover.json()['id']}"
+
+
+def consultation_held(escalation: Any, personnummer: str, notes: str) -> str:
+    """Individual and family care consults adult care about a named person (E-9) and
+    notes what was said; the consultation's path."""
+    consultation = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/consultations",
+        json={
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": notes,
+            "anonymous": False,
+            "personnummer": personnummer,
+        },
+    )
+    assert consultation.status_code == 201, consultation.text
+    return f"/v1/consultations/{consultation.json()['id']}"
+
+
+def deviation_reported(
+    reporting: Any, personnummer: str, *, affected: str, what_happened: str, perceived_as: str
+) -> str:
+    """Health care reports a communication deviation about a named person (D-1) against
+    the `affected` unit; the deviation's path."""
+    deviation = call(
+        reporting,
+        HEALTH,
+        "POST",
+        "/v1/deviations",
+        json={
+            "category": "communication",
+            "affected_orgs": [affected],
+            "what_happened": what_happened,
+            "perceived_as": perceived_as,
+            "improvement_proposal": "Gemensam rutin.",
+            "reporter_name": "Rapportör Exempel",
+            "reporter_title": "Biträdande enhetschef",
+            "personnummer": personnummer,
+        },
+    )
+    assert deviation.status_code == 201, deviation.text
+    return f"/v1/deviations/{deviation.json()['id']}"
+
+
+def forum(escalation: Any) -> str:
+    """Individual and family care and adult care set up their monthly forum (E-7); its id."""
+    created = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/meeting-series",
+        json={"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
+    )
+    assert created.status_code == 201, created.text
+    series_id: str = created.json()["id"]
+    return series_id
+
+
+def monthly_meeting_planned(escalation: Any, starts_at: datetime) -> dict[str, Any]:
+    """The forum of IOF and AOF, with a monthly meeting its deputy plans at `starts_at`
+    (E-7); the meeting as planned."""
+    planned = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        f"/v1/meeting-series/{forum(escalation)}/meetings",
+        json={"starts_at": starts_at.isoformat()},
+    )
+    assert planned.status_code == 201, planned.text
+    meeting: dict[str, Any] = planned.json()
+    return meeting

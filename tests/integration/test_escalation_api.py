@@ -18,6 +18,7 @@ from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
+from tests.steps import forum
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -79,19 +80,6 @@ def pull(escalation: InProcessService) -> dict[str, Any]:
     assert pulled.status_code == 201, pulled.text
     body: dict[str, Any] = pulled.json()
     return body
-
-
-def forum(escalation: InProcessService) -> str:
-    created = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/meeting-series",
-        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
-    )
-    assert created.status_code == 201, created.text
-    series_id: str = created.json()["id"]
-    return series_id
 
 
 def registration(**changes: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from services.consent.service import Settings as ConsentSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
-from tests.steps import child_case_handed_over
+from tests.steps import child_case_handed_over, consultation_held, deviation_reported
 from tests.support import (
     AOF,
     AOF_DEPUTY,
@@ -150,46 +150,17 @@ def record_the_first_week(platform: Platform) -> dict[str, str]:
         "ongoing_interventions_and_planning": "Kontaktperson.",
     }
     ids["handover"] = child_case_handed_over(platform["cases"], IDLE_CHILD, content)
-    ids["idle_consultation"] = consult(platform, IDLE_CHILD, "Testa Testsson bor hos mamma.")
-    deviation = call(
-        platform,
-        "reporting",
-        HEALTH,
-        "POST",
-        "/v1/deviations",
-        json={
-            "category": "communication",
-            "affected_orgs": [SOCIAL.org_id],
-            "what_happened": "Testa Testsson skrevs ut utan att socialtjänsten visste.",
-            "perceived_as": "Allvarligt.",
-            "improvement_proposal": "Gemensam rutin.",
-            "reporter_name": "Rapportör Exempel",
-            "reporter_title": "Biträdande enhetschef",
-            "personnummer": IDLE_CHILD,
-        },
+    ids["idle_consultation"] = consultation_held(
+        platform["escalation"], IDLE_CHILD, "Testa Testsson bor hos mamma."
     )
-    assert deviation.status_code == 201, deviation.text
-    ids["deviation"] = f"/v1/deviations/{deviation.json()['id']}"
+    ids["deviation"] = deviation_reported(
+        platform["reporting"],
+        IDLE_CHILD,
+        affected=SOCIAL.org_id,
+        what_happened="Testa Testsson skrevs ut utan att socialtjänsten visste.",
+        perceived_as="Allvarligt.",
+    )
     return ids
-
-
-def consult(platform: Platform, child: str, notes: str) -> str:
-    consultation = call(
-        platform,
-        "escalation",
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        json={
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "notes": notes,
-            "anonymous": False,
-            "personnummer": child,
-        },
-    )
-    assert consultation.status_code == 201, consultation.text
-    return f"/v1/consultations/{consultation.json()['id']}"
 
 
 def personal_data(platform: Platform, ids: dict[str, str]) -> dict[str, Any]:
@@ -220,7 +191,9 @@ def test_culling_story(platform: Platform) -> None:
     wait_for(lambda: consent_has_seen_everything(platform), timeout=60)
 
     clock.advance(timedelta(days=3 * 365))  # three years on, the second child again
-    ids["busy_consultation"] = consult(platform, BUSY_CHILD, "Prova Provsson: ny placering.")
+    ids["busy_consultation"] = consultation_held(
+        platform["escalation"], BUSY_CHILD, "Prova Provsson: ny placering."
+    )
     wait_for(lambda: consent_has_seen_everything(platform), timeout=60)
     before = personal_data(platform, ids)
     assert before["idle_guardian"] == "Vera Testsson"

@@ -23,7 +23,12 @@ import httpx
 from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.privacy import ERASED
-from tests.steps import child_case_handed_over
+from tests.steps import (
+    child_case_handed_over,
+    consultation_held,
+    deviation_reported,
+    monthly_meeting_planned,
+)
 from tests.support import (
     AOF,
     AOF_DEPUTY,
@@ -97,23 +102,9 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
 
     handover = child_case_handed_over(platform["cases"], CHILD, CONTENT)
 
-    series = call(
-        platform,
-        "escalation",
-        IOF_DEPUTY,
-        "POST",
-        "/v1/meeting-series",
-        json={"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
-    ).json()
-    starts_at = (datetime.now(UTC) + timedelta(days=10)).isoformat()
-    meeting = call(
-        platform,
-        "escalation",
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series['id']}/meetings",
-        json={"starts_at": starts_at},
-    ).json()
+    meeting = monthly_meeting_planned(
+        platform["escalation"], datetime.now(UTC) + timedelta(days=10)
+    )
     agenda = call(
         platform,
         "escalation",
@@ -130,46 +121,23 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
         },
     )
     assert agenda.status_code == 201, agenda.text
-    consultation = call(
-        platform,
-        "escalation",
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        json={
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "notes": f"{NAME} bor hos {GUARDIAN}; {EMAIL}.",
-            "anonymous": False,
-            "personnummer": CHILD,
-        },
+    consultation = consultation_held(
+        platform["escalation"], CHILD, f"{NAME} bor hos {GUARDIAN}; {EMAIL}."
     )
-    assert consultation.status_code == 201, consultation.text
-    deviation = call(
-        platform,
-        "reporting",
-        HEALTH,
-        "POST",
-        "/v1/deviations",
-        json={
-            "category": "communication",
-            "affected_orgs": [IOF],
-            "what_happened": f"{NAME} skrevs ut utan att socialtjänsten visste.",
-            "perceived_as": "Kontaktperson varje vecka uteblev.",
-            "improvement_proposal": "Gemensam rutin.",
-            "reporter_name": "Rapportör Exempel",
-            "reporter_title": "Biträdande enhetschef",
-            "personnummer": CHILD,
-        },
+    deviation = deviation_reported(
+        platform["reporting"],
+        CHILD,
+        affected=IOF,
+        what_happened=f"{NAME} skrevs ut utan att socialtjänsten visste.",
+        perceived_as="Kontaktperson varje vecka uteblev.",
     )
-    assert deviation.status_code == 201, deviation.text
     return {
         "subject_id": given["subject_id"],
         "consent": f"/v1/consents/{given['id']}",
         "handover": handover,
         "meeting": f"/v1/monthly-meetings/{meeting['id']}",
-        "consultation": f"/v1/consultations/{consultation.json()['id']}",
-        "deviation": f"/v1/deviations/{deviation.json()['id']}",
+        "consultation": consultation,
+        "deviation": deviation,
     }
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
+from tests.steps import monthly_meeting_planned
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -196,20 +197,7 @@ def test_every_answer_with_personal_data_writes_an_access_record(
     )
 
     # Monthly meetings and consultations.
-    series = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/meeting-series",
-        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
-    ).json()
-    monthly = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series['id']}/meetings",
-        {"starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()},
-    ).json()
+    monthly = monthly_meeting_planned(escalation, datetime.now(UTC) + timedelta(days=10))
     registered = call(
         escalation,
         IOF_DEPUTY,

@@ -21,6 +21,7 @@ import pytest
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
+from tests.steps import monthly_meeting_planned
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -216,22 +217,7 @@ def test_e7_a_consultation_is_not_linked_to_another_forums_meeting(
 ) -> None:
     """The same class of hole on the monthly meetings: a unit that is no member of a forum
     cannot attach its consultation to the forum's meeting (nor learn that it exists)."""
-    series = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/meeting-series",
-        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
-    )
-    assert series.status_code == 201, series.text
-    planned = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series.json()['id']}/meetings",
-        {"starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()},
-    )
-    assert planned.status_code == 201, planned.text
+    planned = monthly_meeting_planned(escalation, datetime.now(UTC) + timedelta(days=10))
 
     linked = call(
         escalation,
@@ -241,7 +227,7 @@ def test_e7_a_consultation_is_not_linked_to_another_forums_meeting(
         {
             "anonymous": True,
             "consulted_orgs": [IOF],
-            "meeting_id": planned.json()["id"],
+            "meeting_id": planned["id"],
             "outcome": "parallel_investigation",
         },
     )
@@ -254,29 +240,15 @@ def test_e7_attendance_is_recorded_by_the_unit_keeping_the_minutes_not_any_membe
     """A member unit that is not this meeting's minute-taker cannot write the forum's record
     of who came (and so mark the other units absent): the documentation is the turn of one
     unit at a time (E-7), attendance as much as the minutes."""
-    series = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/meeting-series",
-        {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]},
-    )
-    assert series.status_code == 201, series.text
-    planned = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series.json()['id']}/meetings",
-        {"starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()},
-    )
-    assert planned.json()["minute_taker"] == IOF
+    planned = monthly_meeting_planned(escalation, datetime.now(UTC) + timedelta(days=10))
+    assert planned["minute_taker"] == IOF
     aof_deputy = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
     refused(
         call(
             escalation,
             aof_deputy,
             "POST",
-            f"/v1/monthly-meetings/{planned.json()['id']}/attendance",
+            f"/v1/monthly-meetings/{planned['id']}/attendance",
             {"present_orgs": [AOF]},
         ),
         403,
