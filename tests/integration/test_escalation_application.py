@@ -160,6 +160,17 @@ def pull(app: EscalationApplication, at: datetime = PULLED_AT) -> UUID:
     ).id
 
 
+def pulled_on_consent(
+    application: EscalationApplication,
+) -> tuple[Upstream, ConsentGiven, UUID]:
+    """A consent arrives from consent's topic and the police pull a red thread on it: the
+    delivery line, the consent and the thread."""
+    upstream = Upstream(application)
+    given = consent()
+    upstream.deliver(given)
+    return upstream, given, pull(application)
+
+
 def schedule(app: EscalationApplication, red_thread_id: UUID, at: datetime = MEETING_AT) -> Any:
     return app.schedule_meeting(
         COORDINATING, ScheduleMeeting(red_thread_id, at, INVITED), at=PULLED_AT + timedelta(hours=1)
@@ -191,10 +202,7 @@ def names(app: EscalationApplication) -> list[str]:
 def test_e4_withdrawal_after_scheduling_puts_the_meeting_on_hold_and_disclosure_resumes_it(
     application: EscalationApplication,
 ) -> None:
-    upstream = Upstream(application)
-    given = consent()
-    upstream.deliver(given)
-    red_thread_id = pull(application)
+    upstream, given, red_thread_id = pulled_on_consent(application)
     schedule(application, red_thread_id)
 
     upstream.deliver(withdrawal(given.consent_id, MEETING_AT - timedelta(days=2)))
@@ -225,10 +233,7 @@ def test_e4_withdrawal_after_scheduling_puts_the_meeting_on_hold_and_disclosure_
 def test_e4_a_disclosure_not_covering_the_meeting_time_does_not_resume_it(
     application: EscalationApplication,
 ) -> None:
-    upstream = Upstream(application)
-    given = consent()
-    upstream.deliver(given)
-    red_thread_id = pull(application)
+    upstream, given, red_thread_id = pulled_on_consent(application)
     schedule(application, red_thread_id)
     upstream.deliver(withdrawal(given.consent_id, PULLED_AT + timedelta(days=1)))
 
@@ -260,10 +265,7 @@ def test_e4_another_covering_consent_keeps_the_meeting_on_without_a_hold(
 def test_e4_a_consent_narrowed_to_exclude_a_summoned_party_puts_the_meeting_on_hold(
     application: EscalationApplication,
 ) -> None:
-    upstream = Upstream(application)
-    given = consent()
-    upstream.deliver(given)
-    red_thread_id = pull(application)
+    upstream, given, red_thread_id = pulled_on_consent(application)
     schedule(application, red_thread_id)
 
     upstream.deliver(
@@ -306,10 +308,7 @@ def test_e4_expiry_of_a_disclosure_after_the_meeting_took_place_changes_nothing(
 def test_e4_withdrawal_before_the_follow_up_puts_the_follow_up_on_hold(
     application: EscalationApplication,
 ) -> None:
-    upstream = Upstream(application)
-    given = consent()
-    upstream.deliver(given)
-    red_thread_id = pull(application)
+    upstream, given, red_thread_id = pulled_on_consent(application)
     schedule(application, red_thread_id)
     hold_meeting(application, red_thread_id, [POLICE, SOCIAL])
     application.book_follow_up(
@@ -378,10 +377,7 @@ def test_e4_a_meeting_scheduled_while_the_withdrawal_is_applied_is_refused(
 ) -> None:
     """The withdrawal commits between the command's read and its save: the command runs
     again on fresh state and finds no basis; nothing of the first attempt is stored."""
-    upstream = Upstream(application)
-    given = consent()
-    upstream.deliver(given)
-    red_thread_id = pull(application)
+    upstream, given, red_thread_id = pulled_on_consent(application)
     real_save = application.save
 
     def withdrawal_lands_first(*aggregates: Any, **kwargs: Any) -> Any:
@@ -402,10 +398,7 @@ def test_e4_a_withdrawal_applied_while_a_meeting_is_scheduled_still_puts_it_on_h
 ) -> None:
     """The command commits between the policy's read and its write: the policy runs again
     and sees the new meeting, instead of being taken for a redelivery and dropped."""
-    upstream = Upstream(application)
-    given = consent()
-    upstream.deliver(given)
-    red_thread_id = pull(application)
+    upstream, given, red_thread_id = pulled_on_consent(application)
     real_record = application._record
 
     def meeting_lands_first(processing_event: Any) -> Any:
