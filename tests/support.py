@@ -34,6 +34,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from contracts import ConsentGiven, OrgType, Purpose, Role, dlq_topic, encode, events_topic
+from services.escalation.domain import SubjectAuthorisations, authorisations_id
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import luhn_check_digit
@@ -421,14 +422,21 @@ async def eventually(predicate: Any, timeout: float = 20.0) -> Any:
 
 
 async def produce_raw(
-    bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+    bootstrap: str,
+    topic: str,
+    messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
+    partitions: list[int] | None = None,
 ) -> None:
-    """Write messages exactly as given (key, value, headers) — for duplicates and poison."""
+    """Write messages exactly as given (key, value, headers) — for duplicates and poison —
+    each onto the partition `partitions` names for it, or where its key puts it."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
-        for key, value, headers in messages:
-            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+        for n, (key, value, headers) in enumerate(messages):
+            partition = None if partitions is None else partitions[n]
+            await producer.send_and_wait(
+                topic, value=value, key=key, headers=headers, partition=partition
+            )
     finally:
         await producer.stop()
 
@@ -466,6 +474,20 @@ def as_published(event: Any, sequence: int, prev: int | None = None) -> RawMessa
         prev_sequence=sequence - 1 if prev is None else prev,
     )
     return message.key, message.value, message.headers
+
+
+def consents_noted(escalation: Any, subject_id: str) -> list[int]:
+    """The numbers of the consents escalation noted for a subject (made by oral_consent), in
+    the order it noted them; none while it knows nothing of the subject."""
+    try:
+        events = escalation.repository.event_store.get(authorisations_id(subject_id))
+    except Exception:
+        return []
+    return [
+        UUID(str(e.consent["consent_id"])).int
+        for e in events
+        if isinstance(e, SubjectAuthorisations.ConsentNoted)
+    ]
 
 
 def metric_value(metrics: Any, name: str, **labels: str) -> float:
