@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
@@ -26,7 +26,7 @@ from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import as_published, oral_consent, read_topic
+from tests.support import as_published, oral_consent, produce_raw, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECTS = ["1" * 64, "2" * 64]
@@ -38,16 +38,12 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for partition, subject in enumerate(SUBJECTS):
-            key, value, headers = as_published(oral_consent(partition + 1, subject), 1, 0)
-            await producer.send_and_wait(
-                topic, value, key=key, headers=headers, partition=partition
-            )
-    finally:
-        await producer.stop()
+    await produce_raw(
+        kafka.bootstrap,
+        topic,
+        [as_published(oral_consent(n + 1, subject), 1, 0) for n, subject in enumerate(SUBJECTS)],
+        partitions=list(range(len(SUBJECTS))),
+    )
     records = sorted(read_topic(kafka.bootstrap, topic), key=lambda r: r.partition)
     assert [r.partition for r in records] == [0, 1]
 

@@ -11,14 +11,11 @@ partition's lag is now removed; its new owner reports it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from uuid import UUID
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
-from contracts import ConsentGiven, Purpose, dlq_topic, encode, events_topic
+from contracts import dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
@@ -27,22 +24,7 @@ from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-
-def given(partition: int, sequence: int) -> ConsentGiven:
-    return ConsentGiven(
-        consent_id=UUID(int=partition * 100 + sequence),
-        subject_id=str(partition + 1) * 64,
-        purpose=Purpose.RED_THREAD_MEETING,
-        parties=("SE2321000016-POL1", "SE2120000001-SOC1"),
-        form="oral",
-        recorded_by="SE2321000016-P001",
-        informed=True,
-        given_at=NOW,
-        valid_until=date(2027, 1, 1),
-    )
+from tests.support import as_published, oral_consent, produce_raw
 
 
 async def test_a_partition_taken_away_reports_no_lag_here(
@@ -51,27 +33,18 @@ async def test_a_partition_taken_away_reports_no_lag_here(
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for partition in (0, 1):
-            for sequence in (1, 2, 3):
-                message = encode(
-                    given(partition, sequence),
-                    event_id=str(UUID(int=partition * 100 + sequence)),
-                    time=NOW,
-                    sequence=sequence,
-                    prev_sequence=sequence - 1,
-                )
-                await producer.send_and_wait(
-                    topic,
-                    message.value,
-                    key=message.key,
-                    headers=message.headers,
-                    partition=partition,
-                )
-    finally:
-        await producer.stop()
+    placed = [(partition, sequence) for partition in (0, 1) for sequence in (1, 2, 3)]
+    await produce_raw(
+        kafka.bootstrap,
+        topic,
+        [
+            as_published(
+                oral_consent(partition * 100 + sequence, str(partition + 1) * 64), sequence
+            )
+            for partition, sequence in placed
+        ],
+        partitions=[partition for partition, _ in placed],
+    )
 
     owner = AIOKafkaConsumer(
         bootstrap_servers=kafka.bootstrap,
