@@ -15,17 +15,15 @@ and brings the skipped event again, in order.
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from contracts import events_topic
 from services.escalation.application import EscalationApplication
-from services.escalation.domain.authorisations import SubjectAuthorisations, authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import (
     RawMessage,
     as_published,
+    consents_noted,
     eventually,
     metric_value,
     oral_consent,
@@ -43,12 +41,7 @@ def given(n: int) -> RawMessage:
 
 def noted(app: EscalationApplication) -> list[int]:
     """The consents escalation noted for SUBJECT, in the order it noted them."""
-    events = app.repository.event_store.get(authorisations_id(SUBJECT))
-    return [
-        UUID(str(e.consent["consent_id"])).int
-        for e in events
-        if isinstance(e, SubjectAuthorisations.ConsentNoted)
-    ]
+    return consents_noted(app, SUBJECT)
 
 
 async def test_a_gap_in_a_new_log_waits_for_the_republish_instead_of_losing_events(

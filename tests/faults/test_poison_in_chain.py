@@ -10,17 +10,15 @@ Three bad messages gave nine dead letters.
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from contracts import dlq_topic, events_topic
 from services.escalation.application import EscalationApplication
-from services.escalation.domain.authorisations import SubjectAuthorisations, authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import (
     RawMessage,
     as_published,
+    consents_noted,
     eventually,
     metric_value,
     oral_consent,
@@ -44,15 +42,7 @@ def unreadable(n: int) -> RawMessage:
 
 
 def noted(app: EscalationApplication) -> list[int]:
-    try:
-        events = app.repository.event_store.get(authorisations_id(SUBJECT))
-    except Exception:
-        return []
-    return [
-        UUID(str(e.consent["consent_id"])).int
-        for e in events
-        if isinstance(e, SubjectAuthorisations.ConsentNoted)
-    ]
+    return consents_noted(app, SUBJECT)
 
 
 async def test_undecodable_messages_in_the_chain_are_dead_lettered_once_and_stall_nothing(
