@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from contracts import PARTITIONS, ConsentGiven, IntegrationEvent, dlq_topic, events_topic
 from services.cases.application import CasesApplication
-from services.consent.application import ConsentApplication, GiveConsent
+from services.consent.application import ConsentApplication
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
@@ -33,7 +33,7 @@ from services.runtime.messaging.partitioning import partition_index
 from services.runtime.ops.cli import app
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.steps import consent_store, record_consent
 from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import drain_relay, eventually, produce_raw, read_topic
 
@@ -60,12 +60,7 @@ def cases_store(settings: RuntimeSettings) -> Iterator[CasesApplication]:
 
 
 def give(consent: ConsentApplication, subject_id: str) -> UUID:
-    return consent.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(subject_id, PURPOSE, PARTIES, "written", True, None),
-        at=NOW,
-        today=NOW.date(),
-    )
+    return record_consent(consent, subject_id, NOW, purpose=PURPOSE, parties=PARTIES)
 
 
 def consent_in_force(settings: RuntimeSettings, subject_id: str) -> bool:
@@ -120,9 +115,7 @@ def the_dead_letter(settings: RuntimeSettings) -> str:
 def test_replaying_a_given_consent_after_its_withdrawal_is_refused(env: RuntimeSettings) -> None:
     """C-4: a withdrawn consent must not come back because its ConsentGiven was replayed late."""
     subject_id = "ab" * 32
-    consent = ConsentApplication(
-        env=store_env(env, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(env)
     consent_id = give(consent, subject_id)
     consent.withdraw_consent(CONSENT_RECORDER, consent_id, at=NOW)
     asyncio.run(drain_relay(consent, env, events_topic("consent", prefix=env.topic_prefix)))
@@ -163,9 +156,7 @@ def test_a_dead_letter_with_no_later_event_for_its_subject_replays(env: RuntimeS
         for subject in (f"{n:064x}" for n in range(1, 200))
         if partition_index(subject.encode(), PARTITIONS) == partition
     ][:3]
-    consent = ConsentApplication(
-        env=store_env(env, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(env)
     give(consent, doomed)
     for subject_id in others:
         give(consent, subject_id)
@@ -192,9 +183,7 @@ def test_a_partition_that_no_longer_shows_what_followed_refuses(
     """#19, item 9: when the source log lost what came after the dead letter (retention, a
     log loss), whether later events were applied cannot be told: refused unless forced."""
     subject_id = "ef" * 32
-    consent = ConsentApplication(
-        env=store_env(env, "consent"), longest_emergency_disclosure=timedelta(hours=72)
-    )
+    consent = consent_store(env)
     give(consent, subject_id)
     topic = events_topic("consent", prefix=env.topic_prefix)
     asyncio.run(drain_relay(consent, env, topic))

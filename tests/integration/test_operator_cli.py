@@ -11,13 +11,12 @@ from eventsourcing.application import Application
 from typer.testing import CliRunner
 
 from contracts import dlq_topic, events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.store.database import store_env
-from tests.support import SOCIAL as CONSENT_RECORDER
+from tests.steps import SIP_PARTIES, consent_store, record_consent
 from tests.support import drain_relay, produce_raw
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -38,22 +37,8 @@ def test_topics_check_fails_until_topics_create_has_run(env: RuntimeSettings) ->
 
 
 async def test_outbox_shows_what_is_not_yet_published(env: RuntimeSettings) -> None:
-    consent = ConsentApplication(
-        env=store_env(env, "consent"), longest_emergency_disclosure=timedelta(hours=1)
-    )
-    consent.give_consent(
-        CONSENT_RECORDER,
-        GiveConsent(
-            "ab" * 32,
-            "sip",
-            ["SE2120000001-SOC1", "SE2321000016-HC01"],
-            "oral",
-            True,
-            None,
-        ),
-        at=NOW,
-        today=NOW.date(),
-    )
+    consent = consent_store(env, longest_emergency_disclosure=timedelta(hours=1))
+    record_consent(consent, "ab" * 32, NOW, purpose="sip", parties=SIP_PARTIES, form="oral")
     before = json.loads(runner.invoke(app, ["outbox", "consent"]).output)
     await drain_relay(consent, env, events_topic("consent", prefix=env.topic_prefix))
     after = json.loads(runner.invoke(app, ["outbox", "consent"]).output)

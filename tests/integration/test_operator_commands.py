@@ -20,7 +20,6 @@ from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
 from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_topic
-from services.consent.application import ConsentApplication, GiveConsent
 from services.reporting.domain.measures import CONSENTS_GIVEN, Row
 from services.reporting.views.rebuild import statistics as statistics_projection
 from services.reporting.views.statistics import statistics_view
@@ -33,6 +32,7 @@ from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chai
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.integration.test_access_audit import write_unkeyed_log
+from tests.steps import SIP_PARTIES, consent_store, record_consent
 from tests.support import (
     PG_URL,
     POLICE,
@@ -46,7 +46,6 @@ from tests.support import (
     token,
     wait_for,
 )
-from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
@@ -81,22 +80,10 @@ def any_store_env(
 
 def _consents(settings: RuntimeSettings, count: int) -> None:
     """`count` consents stored by consent and published by its relay."""
-    consent = ConsentApplication(
-        env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=1)
-    )
+    consent = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
     for n in range(count):
-        consent.give_consent(
-            CONSENT_RECORDER,
-            GiveConsent(
-                f"{n:02x}" * 32,
-                "sip",
-                ["SE2120000001-SOC1", "SE2321000016-HC01"],
-                "oral",
-                True,
-                None,
-            ),
-            at=NOW,
-            today=NOW.date(),
+        record_consent(
+            consent, f"{n:02x}" * 32, NOW, purpose="sip", parties=SIP_PARTIES, form="oral"
         )
     asyncio.run(
         drain_relay(consent, settings, events_topic("consent", prefix=settings.topic_prefix))
