@@ -175,6 +175,25 @@ def pulled_red_thread(escalation: ServiceProcess, personnummer: str | None = Non
     return red_thread_id
 
 
+def schedule_meeting(
+    escalation: ServiceProcess,
+    actor: Actor,
+    red_thread_id: str,
+    meeting_at: str,
+    invited: list[str] | None = None,
+) -> httpx.Response:
+    """`actor` schedules the red thread's meeting (E-3), inviting social services and
+    health care unless said otherwise; the answer, whatever it is."""
+    with escalation.client(actor) as client:
+        return client.post(
+            f"/v1/red-threads/{red_thread_id}/meeting",
+            json={
+                "meeting_at": meeting_at,
+                "invited_orgs": [SOCIAL.org_id, HEALTH.org_id] if invited is None else invited,
+            },
+        )
+
+
 def signing_key(settings: RuntimeSettings) -> Any:
     """The development key the services verify with (see ``DevelopmentSigner``)."""
     pem = (settings.var_dir / "dev-signing-key.pem").read_bytes()
@@ -447,11 +466,9 @@ def test_naive_meeting_time_is_422_naming_body_meeting_at(escalation: ServicePro
     red_thread_id = pulled_red_thread(escalation)
     naive = (datetime.now(UTC) + timedelta(days=2)).replace(tzinfo=None).isoformat()
 
-    with escalation.client(COORDINATOR) as coordinator:
-        response = coordinator.post(
-            f"/v1/red-threads/{red_thread_id}/meeting",
-            json={"meeting_at": naive, "invited_orgs": [SOCIAL.org_id]},
-        )
+    response = schedule_meeting(
+        escalation, COORDINATOR, red_thread_id, naive, invited=[SOCIAL.org_id]
+    )
 
     assert_problem(response, 422, field="body.meeting_at")
 
@@ -528,14 +545,9 @@ def test_e2_pull_without_measures_is_422_naming_body_measures_tried(
 def test_e3_meeting_in_the_past_is_422_rule_e3(escalation: ServiceProcess) -> None:
     red_thread_id = pulled_red_thread(escalation)
 
-    with escalation.client(COORDINATOR) as coordinator:
-        response = coordinator.post(
-            f"/v1/red-threads/{red_thread_id}/meeting",
-            json={
-                "meeting_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
-                "invited_orgs": [SOCIAL.org_id, HEALTH.org_id],
-            },
-        )
+    response = schedule_meeting(
+        escalation, COORDINATOR, red_thread_id, (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    )
 
     assert_problem(response, 422, rule="E-3")
 
@@ -545,14 +557,9 @@ def test_e3_meeting_more_than_14_days_after_the_pull_is_422_rule_e3(
 ) -> None:
     red_thread_id = pulled_red_thread(escalation)
 
-    with escalation.client(COORDINATOR) as coordinator:
-        response = coordinator.post(
-            f"/v1/red-threads/{red_thread_id}/meeting",
-            json={
-                "meeting_at": (datetime.now(UTC) + timedelta(days=16)).isoformat(),
-                "invited_orgs": [SOCIAL.org_id, HEALTH.org_id],
-            },
-        )
+    response = schedule_meeting(
+        escalation, COORDINATOR, red_thread_id, (datetime.now(UTC) + timedelta(days=16)).isoformat()
+    )
 
     assert_problem(response, 422, rule="E-3")
 
@@ -561,11 +568,9 @@ def test_e3_meeting_at_the_end_of_the_calendar_is_422_not_500(escalation: Servic
     """Known bug: the Stockholm date of 9999-12-31T23:30Z is in year 10000 (OverflowError)."""
     red_thread_id = pulled_red_thread(escalation)
 
-    with escalation.client(COORDINATOR) as coordinator:
-        response = coordinator.post(
-            f"/v1/red-threads/{red_thread_id}/meeting",
-            json={"meeting_at": "9999-12-31T23:30:00Z", "invited_orgs": [SOCIAL.org_id]},
-        )
+    response = schedule_meeting(
+        escalation, COORDINATOR, red_thread_id, "9999-12-31T23:30:00Z", invited=[SOCIAL.org_id]
+    )
 
     assert_problem(
         response,
@@ -582,14 +587,9 @@ def test_e3_meeting_at_the_end_of_the_calendar_is_422_not_500(escalation: Servic
 def test_e3_only_the_coordinator_schedules_the_meeting(escalation: ServiceProcess) -> None:
     red_thread_id = pulled_red_thread(escalation)
 
-    with escalation.client(POLICE) as police:
-        response = police.post(
-            f"/v1/red-threads/{red_thread_id}/meeting",
-            json={
-                "meeting_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-                "invited_orgs": [SOCIAL.org_id, HEALTH.org_id],
-            },
-        )
+    response = schedule_meeting(
+        escalation, POLICE, red_thread_id, (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    )
 
     assert_problem(response, 403)
 
@@ -599,14 +599,9 @@ def test_e4_meeting_without_consent_or_disclosure_is_409_rule_e4(
 ) -> None:
     red_thread_id = pulled_red_thread(escalation, made_up_personnummer(date(1979, 2, 3)))
 
-    with escalation.client(COORDINATOR) as coordinator:
-        response = coordinator.post(
-            f"/v1/red-threads/{red_thread_id}/meeting",
-            json={
-                "meeting_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-                "invited_orgs": [SOCIAL.org_id, HEALTH.org_id],
-            },
-        )
+    response = schedule_meeting(
+        escalation, COORDINATOR, red_thread_id, (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    )
 
     assert_problem(response, 409, rule="E-4")
 
