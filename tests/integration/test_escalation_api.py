@@ -259,39 +259,20 @@ def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService
     assert raised.json()["level"] == "deputy_unit_manager"
     assert raised.json()["next_steps"] == ["unit_manager"]
 
-    skipped = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"{path}/steps",
-        {"to_level": "department_head", "reason": "Snabbare."},
-    )
-    not_agreed = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"{path}/steps",
-        {
-            "to_level": "unit_manager",
-            "reason": "Olöst på biträdande nivå.",
-            "written_summary": "Se bifogat underlag.",
-            "agreed_by_orgs": [IOF],
-        },
+    def step_up(by: Actor, **body: Any) -> httpx.Response:
+        """`by` lifts the escalation a step up the ladder (E-6)."""
+        return call(escalation, by, "POST", f"{path}/steps", body)
+
+    skipped = step_up(IOF_DEPUTY, to_level="department_head", reason="Snabbare.")
+    unresolved = {"to_level": "unit_manager", "reason": "Olöst på biträdande nivå."}
+    not_agreed = step_up(
+        IOF_DEPUTY, **unresolved, written_summary="Se bifogat underlag.", agreed_by_orgs=[IOF]
     )
     assert_problem(skipped, 422, "E-6")
     assert_problem(not_agreed, 422, "E-6")
     # No unit agrees for another: IOF naming AOF's agreement is not taken at its word.
-    for_another = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"{path}/steps",
-        {
-            "to_level": "unit_manager",
-            "reason": "Olöst på biträdande nivå.",
-            "written_summary": "Se bifogat underlag.",
-            "agreed_by_orgs": [IOF, AOF],
-        },
+    for_another = step_up(
+        IOF_DEPUTY, **unresolved, written_summary="Se bifogat underlag.", agreed_by_orgs=[IOF, AOF]
     )
     assert_problem(for_another, 422, "E-6")
     assert AOF in for_another.json()["detail"]
@@ -300,17 +281,11 @@ def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService
     assert agreed.status_code == 200, agreed.text
     assert agreed.json()["agreed_orgs"] == [IOF]
 
-    stepped = call(
-        escalation,
+    stepped = step_up(
         AOF_DEPUTY,
-        "POST",
-        f"{path}/steps",
-        {
-            "to_level": "unit_manager",
-            "reason": "Olöst på biträdande nivå.",
-            "written_summary": "Båda enheterna är överens om att lyfta ärendet.",
-            "agreed_by_orgs": [IOF, AOF],
-        },
+        **unresolved,
+        written_summary="Båda enheterna är överens om att lyfta ärendet.",
+        agreed_by_orgs=[IOF, AOF],
     )
     assert stepped.status_code == 200, stepped.text
     assert [s["level"] for s in stepped.json()["steps"]] == ["deputy_unit_manager", "unit_manager"]

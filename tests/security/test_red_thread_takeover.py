@@ -137,76 +137,31 @@ def test_e3_a_thread_is_handed_on_only_within_the_office_to_a_valid_hsa_id(
     escalation: ServiceProcess,
 ) -> None:
     thread = pull(escalation)
-    assigned = call(escalation, COORDINATOR, "POST", f"{thread}/coordinator", {})
+
+    def hand_on(body: dict[str, Any]) -> httpx.Response:
+        """The coordinator names who runs the thread now, and at which office (E-3)."""
+        return call(escalation, COORDINATOR, "POST", f"{thread}/coordinator", body)
+
+    assigned = hand_on({})
     assert assigned.status_code == 200, assigned.text
 
     # Naming someone else, the request says which office they work at: the caller's own.
-    invalid(
-        call(
-            escalation,
-            COORDINATOR,
-            "POST",
-            f"{thread}/coordinator",
-            {"coordinator": COLLEAGUE.hsa_id},
-        ),
-        "body.office",
-    )
-    refused(
-        call(
-            escalation,
-            COORDINATOR,
-            "POST",
-            f"{thread}/coordinator",
-            {"coordinator": INTRUDER.hsa_id, "office": OTHER_OFFICE},
-        )
-    )
+    invalid(hand_on({"coordinator": COLLEAGUE.hsa_id}), "body.office")
+    refused(hand_on({"coordinator": INTRUDER.hsa_id, "office": OTHER_OFFICE}))
     for malformed in ("nobody", "SE2321000016", "SE2321000016-K1; DROP", "x" * 300):
-        invalid(
-            call(
-                escalation,
-                COORDINATOR,
-                "POST",
-                f"{thread}/coordinator",
-                {"coordinator": malformed, "office": OFFICE},
-            ),
-            "body.coordinator",
-        )
+        invalid(hand_on({"coordinator": malformed, "office": OFFICE}), "body.coordinator")
     # Staff of the office have HSA-ids of its organisation (SE2321000016-…), not another's.
-    invalid(
-        call(
-            escalation,
-            COORDINATOR,
-            "POST",
-            f"{thread}/coordinator",
-            {"coordinator": "SE5560000000-K002", "office": OFFICE},
-        ),
-        "body.coordinator",
-    )
-    invalid(
-        call(
-            escalation,
-            COORDINATOR,
-            "POST",
-            f"{thread}/coordinator",
-            {"coordinator": COLLEAGUE.hsa_id, "office": "not an office"},
-        ),
-        "body.office",
-    )
+    invalid(hand_on({"coordinator": "SE5560000000-K002", "office": OFFICE}), "body.coordinator")
+    invalid(hand_on({"coordinator": COLLEAGUE.hsa_id, "office": "not an office"}), "body.office")
     assert call(escalation, POLICE, "GET", thread).json()["coordinator"] == COORDINATOR.hsa_id
 
-    handed = call(
-        escalation,
-        COORDINATOR,
-        "POST",
-        f"{thread}/coordinator",
-        {"coordinator": COLLEAGUE.hsa_id, "office": OFFICE},
-    )
+    handed = hand_on({"coordinator": COLLEAGUE.hsa_id, "office": OFFICE})
     assert handed.status_code == 200, handed.text
     assert handed.json()["coordinator"] == COLLEAGUE.hsa_id
     # The colleague runs it now; the office is never locked out of its own thread.
     refused(call(escalation, COORDINATOR, "POST", f"{thread}/meeting", meeting()))
     assert call(escalation, COLLEAGUE, "GET", thread).status_code == 200
-    back = call(escalation, COORDINATOR, "POST", f"{thread}/coordinator", {})
+    back = hand_on({})
     assert back.status_code == 200, back.text
     assert back.json()["coordinator"] == COORDINATOR.hsa_id
     refused(call(escalation, INTRUDER, "POST", f"{thread}/coordinator", {}))
