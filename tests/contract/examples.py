@@ -5,6 +5,7 @@ from any identity number.
 """
 
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from contracts import (
@@ -120,6 +121,11 @@ CONSENT_GIVEN = ConsentGiven(
     valid_until=date(2026, 6, 30),
 )
 
+# What the events about one consent, one red thread or one escalation all carry.
+ABOUT_THE_CONSENT: dict[str, Any] = {"subject_id": SUBJECT, "consent_id": CONSENT_GIVEN.consent_id}
+ABOUT_THE_THREAD: dict[str, Any] = {"subject_id": SUBJECT, "red_thread_id": RED_THREAD}
+ABOUT_THE_ESCALATION: dict[str, Any] = {"subject_id": SUBJECT, "escalation_id": ESCALATION}
+
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     AgeTransitionDue: AgeTransitionDue(
         subject_id=SUBJECT,
@@ -131,8 +137,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     ),
     ConsentGiven: CONSENT_GIVEN,
     ConsentWithdrawn: ConsentWithdrawn(
-        subject_id=SUBJECT,
-        consent_id=CONSENT_GIVEN.consent_id,
+        **ABOUT_THE_CONSENT,
         withdrawn_at=AT,
         recorded_by=CASEWORKER,
     ),
@@ -157,8 +162,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         recorded_by=CASEWORKER,
     ),
     ConsentScopeChanged: ConsentScopeChanged(
-        subject_id=SUBJECT,
-        consent_id=CONSENT_GIVEN.consent_id,
+        **ABOUT_THE_CONSENT,
         parties=(SOCIAL_SERVICES, POLICE),
         added=(POLICE,),
         removed=(PSYCHIATRY,),
@@ -166,8 +170,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         recorded_by=CASEWORKER,
     ),
     ConsentExpired: ConsentExpired(
-        subject_id=SUBJECT,
-        consent_id=CONSENT_GIVEN.consent_id,
+        **ABOUT_THE_CONSENT,
         expired_at=datetime(2026, 6, 30, 22, 0, tzinfo=UTC),
     ),
     EmergencyDisclosureExpired: EmergencyDisclosureExpired(
@@ -193,8 +196,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         valid_until=datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
     ),
     RedThreadPulled: RedThreadPulled(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         pulled_at=AT,
         pulled_by="SE2021000076-PL0042",
         pulled_by_org_type=OrgType.POLICE,
@@ -203,8 +205,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         municipality_code="0180",
     ),
     MeetingScheduled: MeetingScheduled(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         meeting_at=datetime(2026, 3, 10, 13, 0, tzinfo=UTC),
         invited_orgs=(POLICE, SOCIAL_SERVICES, PSYCHIATRY),
         legal_basis=LegalBasis.CONSENT,
@@ -212,15 +213,13 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         scheduled_by=COORDINATOR,
     ),
     CoordinatorAssigned: CoordinatorAssigned(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         coordinator=COORDINATOR,
         assigned_by=COORDINATOR,
         assigned_at=AT,
     ),
     MeetingPutOnHold: MeetingPutOnHold(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         stage=MeetingStage.FOLLOW_UP,
         meeting_at=FOLLOW_UP_AT,
         reason=HoldReason.CONSENT_WITHDRAWN,
@@ -228,8 +227,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         held_since=datetime(2026, 3, 20, 8, 0, tzinfo=UTC),
     ),
     MeetingResumed: MeetingResumed(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         stage=MeetingStage.FOLLOW_UP,
         meeting_at=FOLLOW_UP_AT,
         legal_basis=LegalBasis.EMERGENCY_DISCLOSURE,
@@ -237,8 +235,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         resumed_at=datetime(2026, 4, 13, 8, 0, tzinfo=UTC),
     ),
     MeetingHeld: MeetingHeld(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         meeting_at=MEETING_AT,
         attended_orgs=(POLICE, SOCIAL_SERVICES),
         absent_orgs=(PSYCHIATRY,),
@@ -248,8 +245,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         recorded_by=COORDINATOR,
     ),
     MeetingAbsenceRecorded: MeetingAbsenceRecorded(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         stage=MeetingStage.MEETING,
         meeting_at=MEETING_AT,
         absent_org=PSYCHIATRY,
@@ -257,8 +253,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         recorded_by=COORDINATOR,
     ),
     FollowUpBooked: FollowUpBooked(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         follow_up_at=FOLLOW_UP_AT,
         invited_orgs=(POLICE, SOCIAL_SERVICES, PSYCHIATRY),
         legal_basis=LegalBasis.CONSENT,
@@ -266,8 +261,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         booked_by=COORDINATOR,
     ),
     FollowUpEvaluated: FollowUpEvaluated(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         follow_up_at=FOLLOW_UP_AT,
         attended_orgs=(POLICE, SOCIAL_SERVICES, PSYCHIATRY),
         absent_orgs=(),
@@ -275,28 +269,24 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         recorded_by=COORDINATOR,
     ),
     RedThreadClosed: RedThreadClosed(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         closed_at=datetime(2026, 4, 14, 15, 0, tzinfo=UTC),
         closed_by=COORDINATOR,
     ),
     RedThreadMeetingOverdue: RedThreadMeetingOverdue(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         meeting_deadline=date(2026, 3, 16),
         overdue_at=datetime(2026, 3, 16, 23, 0, tzinfo=UTC),
         concerned_orgs=(POLICE, SOCIAL_SERVICES),
     ),
     RedThreadFollowUpOverdue: RedThreadFollowUpOverdue(
-        subject_id=SUBJECT,
-        red_thread_id=RED_THREAD,
+        **ABOUT_THE_THREAD,
         follow_up_at=FOLLOW_UP_AT,
         overdue_at=datetime(2026, 4, 14, 22, 0, tzinfo=UTC),
         concerned_orgs=(POLICE, SOCIAL_SERVICES, PSYCHIATRY),
     ),
     EscalationRaised: EscalationRaised(
-        subject_id=SUBJECT,
-        escalation_id=ESCALATION,
+        **ABOUT_THE_ESCALATION,
         track=EscalationTrack.NEEDS,
         level=EscalationLevel.UNIT_MANAGER,
         previous_level=EscalationLevel.DEPUTY_UNIT_MANAGER,
@@ -309,8 +299,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         raised_at=AT,
     ),
     EscalationResolved: EscalationResolved(
-        subject_id=SUBJECT,
-        escalation_id=ESCALATION,
+        **ABOUT_THE_ESCALATION,
         track=EscalationTrack.NEEDS,
         level=EscalationLevel.UNIT_MANAGER,
         resolution=EscalationResolution.AGREED,
@@ -380,20 +369,22 @@ SIP_ID = UUID("4f2d1e0a-5b6c-4d7e-9f8a-0b1c2d3e4f5a")
 MEETING_ID = UUID("5a3e2f1b-6c7d-4e8f-8a9b-1c2d3e4f5a6b")
 HANDOVER_ID = UUID("2d0b9c8e-3f4a-4b5c-9d7e-8f9a0b1c2d3e")
 ADULT_UNIT = "SE2321000016-15CR"
+# What the events about the one case, its SIP and its meeting all carry.
+ABOUT_THE_CASE: dict[str, Any] = {"subject_id": SUBJECT, "case_id": CASE_ID}
+ABOUT_THE_SIP: dict[str, Any] = {"subject_id": SUBJECT, "sip_id": SIP_ID}
+ABOUT_THE_MEETING: dict[str, Any] = {**ABOUT_THE_CASE, "meeting_id": MEETING_ID}
 
 EXAMPLES.update(
     {
         CaseOpened: CaseOpened(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit=SOCIAL_SERVICES,
             unit_kind=UnitKind.IOF,
             child_and_youth=True,
             opened_at=AT,
         ),
         CaseRouted: CaseRouted(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit_kind=UnitKind.IOF,
             rule="K-1",
             reason=RoutingReason.ADULT_IOF_NEED,
@@ -408,16 +399,14 @@ EXAMPLES.update(
             opened_at=AT,
         ),
         CaseDecisionNotified: CaseDecisionNotified(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit=SOCIAL_SERVICES,
             decision=CaseDecision.INTERVENTION_GRANTED,
             decided_at=AT,
             notified_units=(ADULT_UNIT,),
         ),
         CaseDecisionRecorded: CaseDecisionRecorded(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit=SOCIAL_SERVICES,
             decision=CaseDecision.INTERVENTION_GRANTED,
             decided_at=AT,
@@ -426,8 +415,7 @@ EXAMPLES.update(
             target_groups=(TargetGroup.CO_MORBIDITY, TargetGroup.EXPOSED_TO_VIOLENCE),
         ),
         CaseTargetGroupsChanged: CaseTargetGroupsChanged(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit=SOCIAL_SERVICES,
             municipality_code="0180",
             target_groups=(TargetGroup.CHILDREN_AND_YOUTH,),
@@ -446,24 +434,21 @@ EXAMPLES.update(
             recorded_at=AT,
         ),
         CaseClosed: CaseClosed(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit=SOCIAL_SERVICES,
             reason=ClosingReason.NEEDS_MET,
             closed_at=AT,
             notified_units=(ADULT_UNIT,),
         ),
         AgeTransitionOverdue: AgeTransitionOverdue(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             unit=SOCIAL_SERVICES,
             transition_on=date(2026, 9, 1),
             announce_by=date(2026, 3, 1),
             overdue_at=datetime(2026, 3, 1, 23, 0, tzinfo=UTC),
         ),
         HandoverRequested: HandoverRequested(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             handover_id=HANDOVER_ID,
             from_unit=SOCIAL_SERVICES,
             to_unit=ADULT_UNIT,
@@ -472,24 +457,21 @@ EXAMPLES.update(
             acknowledge_by=date(2026, 3, 5),
         ),
         HandoverAcknowledged: HandoverAcknowledged(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             handover_id=HANDOVER_ID,
             to_unit=ADULT_UNIT,
             receiving_caseworker=CASEWORKER,
             acknowledged_at=AT,
         ),
         ResponsibilityTransferred: ResponsibilityTransferred(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             handover_id=HANDOVER_ID,
             from_unit=SOCIAL_SERVICES,
             to_unit=ADULT_UNIT,
             transferred_at=AT,
         ),
         HandoverAcknowledgementOverdue: HandoverAcknowledgementOverdue(
-            subject_id=SUBJECT,
-            case_id=CASE_ID,
+            **ABOUT_THE_CASE,
             handover_id=HANDOVER_ID,
             from_unit=SOCIAL_SERVICES,
             to_unit=ADULT_UNIT,
@@ -497,16 +479,14 @@ EXAMPLES.update(
             overdue_at=datetime(2026, 3, 5, 23, 0, tzinfo=UTC),
         ),
         SipProposed: SipProposed(
-            subject_id=SUBJECT,
-            sip_id=SIP_ID,
+            **ABOUT_THE_SIP,
             proposed_by=SipProposer.SCHOOL,
             units=(SOCIAL_SERVICES, PSYCHIATRY),
             consent_id=CONSENT_GIVEN.consent_id,
             proposed_at=AT,
         ),
         SipEstablished: SipEstablished(
-            subject_id=SUBJECT,
-            sip_id=SIP_ID,
+            **ABOUT_THE_SIP,
             plan_version=1,
             overall_responsibility=PSYCHIATRY,
             coordinator=CASEWORKER,
@@ -515,43 +495,34 @@ EXAMPLES.update(
             established_at=AT,
         ),
         SipFollowUpRecorded: SipFollowUpRecorded(
-            subject_id=SUBJECT,
-            sip_id=SIP_ID,
+            **ABOUT_THE_SIP,
             held_on=date(2026, 6, 1),
             next_follow_up_on=date(2026, 8, 30),
             recorded_at=datetime(2026, 6, 1, 13, 0, tzinfo=UTC),
         ),
         SipRevised: SipRevised(
-            subject_id=SUBJECT,
-            sip_id=SIP_ID,
+            **ABOUT_THE_SIP,
             plan_version=2,
             overall_responsibility=PSYCHIATRY,
             revised_at=datetime(2026, 6, 1, 14, 0, tzinfo=UTC),
         ),
         SipFollowUpOverdue: SipFollowUpOverdue(
-            subject_id=SUBJECT,
-            sip_id=SIP_ID,
+            **ABOUT_THE_SIP,
             follow_up_on=date(2026, 8, 30),
             overdue_at=datetime(2026, 8, 30, 22, 0, tzinfo=UTC),
         ),
         ThreePartyMeetingRequested: ThreePartyMeetingRequested(
-            subject_id=SUBJECT,
-            meeting_id=MEETING_ID,
-            case_id=CASE_ID,
+            **ABOUT_THE_MEETING,
             from_unit=SOCIAL_SERVICES,
             to_unit=ADULT_UNIT,
             requested_at=AT,
         ),
         PreMeetingHeld: PreMeetingHeld(
-            subject_id=SUBJECT,
-            meeting_id=MEETING_ID,
-            case_id=CASE_ID,
+            **ABOUT_THE_MEETING,
             held_at=datetime(2026, 3, 4, 13, 0, tzinfo=UTC),
         ),
         CaseMeetingScheduled: CaseMeetingScheduled(
-            subject_id=SUBJECT,
-            meeting_id=MEETING_ID,
-            case_id=CASE_ID,
+            **ABOUT_THE_MEETING,
             kind=MeetingKind.THREE_PARTY,
             units=(SOCIAL_SERVICES, ADULT_UNIT),
             starts_at=datetime(2026, 3, 11, 9, 0, tzinfo=UTC),
