@@ -63,6 +63,19 @@ def settings(**overrides: Any) -> RuntimeSettings:
     return RuntimeSettings(kafka_bootstrap="kafka-1:9093,kafka-2:9093", **overrides)
 
 
+def sasl_ssl(
+    ca_file: Path, username: str, password: str, mechanism: str = "SCRAM-SHA-512"
+) -> RuntimeSettings:
+    """A service's login to a SASL_SSL broker whose certificate `ca_file` vouches for."""
+    return settings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism=mechanism,
+        kafka_sasl_username=username,
+        kafka_sasl_password=password,
+        kafka_ssl_ca_file=ca_file,
+    )
+
+
 def test_plaintext_by_default_adds_nothing_but_the_protocol() -> None:
     options = client_options(settings())
     assert options == {
@@ -75,13 +88,7 @@ def test_plaintext_by_default_adds_nothing_but_the_protocol() -> None:
 def test_sasl_ssl_with_scram_gives_the_login_and_a_verifying_tls_context(
     pki: dict[str, Path],
 ) -> None:
-    configured = settings(
-        kafka_security_protocol="SASL_SSL",
-        kafka_sasl_mechanism="SCRAM-SHA-512",
-        kafka_sasl_username="samverkan-consent",
-        kafka_sasl_password="s3cret-from-the-vault",
-        kafka_ssl_ca_file=pki["ca"],
-    )
+    configured = sasl_ssl(pki["ca"], "samverkan-consent", "s3cret-from-the-vault")
 
     options = client_options(configured)
 
@@ -102,13 +109,7 @@ def test_sasl_ssl_with_scram_gives_the_login_and_a_verifying_tls_context(
 def test_the_faststream_broker_gets_the_same_login_as_the_plain_clients(
     pki: dict[str, Path],
 ) -> None:
-    configured = settings(
-        kafka_security_protocol="SASL_SSL",
-        kafka_sasl_mechanism="SCRAM-SHA-512",
-        kafka_sasl_username="samverkan-cases",
-        kafka_sasl_password="pw",
-        kafka_ssl_ca_file=pki["ca"],
-    )
+    configured = sasl_ssl(pki["ca"], "samverkan-cases", "pw")
     security = broker_security(configured)
     assert isinstance(security, SASLScram512)
     broker_options = parse_security(security)
@@ -145,13 +146,7 @@ def test_a_key_that_does_not_belong_to_the_certificate_is_refused(
 
 async def test_the_kafka_clients_accept_the_options_as_built(pki: dict[str, Path]) -> None:
     """aiokafka checks security arguments when a client is made: every kind we build."""
-    configured = settings(
-        kafka_security_protocol="SASL_SSL",
-        kafka_sasl_mechanism="SCRAM-SHA-256",
-        kafka_sasl_username="samverkan-reporting",
-        kafka_sasl_password="pw",
-        kafka_ssl_ca_file=pki["ca"],
-    )
+    configured = sasl_ssl(pki["ca"], "samverkan-reporting", "pw", mechanism="SCRAM-SHA-256")
     producer = AIOKafkaProducer(**producer_options(configured))
     consumer = AIOKafkaConsumer(**client_options(configured))
     admin = AIOKafkaAdminClient(**client_options(configured))
