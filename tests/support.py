@@ -236,6 +236,26 @@ def call(
         return response
 
 
+def consent_body(
+    personnummer: str = TEST_PERSONNUMMER,
+    *,
+    purpose: str = "sip",
+    parties: Sequence[str] = (SOCIAL.org_id, HEALTH.org_id),
+    form: str = "oral",
+    **details: Any,
+) -> dict[str, Any]:
+    """What a unit posts to record an informed consent (C-1..C-3): an oral SIP consent
+    between social services and health care unless said otherwise."""
+    return {
+        "personnummer": personnummer,
+        "purpose": purpose,
+        "parties": list(parties),
+        "form": form,
+        "informed": True,
+        **details,
+    }
+
+
 def consent_given(
     consent: Any,
     personnummer: str,
@@ -248,23 +268,28 @@ def consent_given(
 ) -> dict[str, Any]:
     """An informed consent (C-1..C-3) as `by` records it over HTTP: a written SIP between
     social services and health care unless said otherwise; consent's answer (201)."""
-    given = call(
-        consent,
-        by,
-        "POST",
-        "/v1/consents",
-        json={
-            "personnummer": personnummer,
-            "purpose": purpose,
-            "parties": list(parties),
-            "form": form,
-            "informed": True,
-            **details,
-        },
-    )
+    body = consent_body(personnummer, purpose=purpose, parties=parties, form=form, **details)
+    given = call(consent, by, "POST", "/v1/consents", json=body)
     assert given.status_code == 201, given.text
     answer: dict[str, Any] = given.json()
     return answer
+
+
+def decision(
+    consent: Any,
+    subject: str,
+    purpose: str = "sip",
+    *,
+    by: Actor = SOCIAL,
+    from_org: str = SOCIAL.org_id,
+    to_org: str = HEALTH.org_id,
+    **params: str,
+) -> httpx.Response:
+    """Consent's answer to `by` (C-9): may `from_org` share with `to_org` about `subject`
+    (its subject id or personnummer) for `purpose`? Social services asking about health
+    care unless said otherwise."""
+    query = {"subject": subject, "from_org": from_org, "to_org": to_org, "purpose": purpose}
+    return call(consent, by, "GET", "/v1/decisions", params=query | params)
 
 
 def give_sip_consent(consent: Any, personnummer: str) -> str:

@@ -21,15 +21,9 @@ import psycopg
 from services.consent.application import ConsentApplication
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import HEALTH, PG_URL, SOCIAL, ServiceProcess, made_up_personnummer
+from tests.support import PG_URL, SOCIAL, ServiceProcess, consent_body, made_up_personnummer
 
-BODY = {
-    "personnummer": made_up_personnummer("19800808", "321"),
-    "purpose": "sip",
-    "parties": [SOCIAL.org_id, HEALTH.org_id],
-    "form": "oral",
-    "informed": True,
-}
+BODY = consent_body(made_up_personnummer("19800808", "321"))
 
 
 def lose_answers(settings: RuntimeSettings, backend: str) -> None:

@@ -13,21 +13,15 @@ import httpx
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
-    HEALTH,
     SOCIAL,
     PrivatePostgres,
     ServiceProcess,
+    consent_body,
     made_up_personnummer,
     wait_for,
 )
 
-BODY = {
-    "personnummer": made_up_personnummer("19700707", "211"),
-    "purpose": "sip",
-    "parties": [SOCIAL.org_id, HEALTH.org_id],
-    "form": "oral",
-    "informed": True,
-}
+BODY = consent_body(made_up_personnummer("19700707", "211"))
 
 
 def give(client: httpx.Client, key: str) -> httpx.Response:

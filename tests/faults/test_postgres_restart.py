@@ -14,11 +14,11 @@ import httpx
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
-    HEALTH,
     SOCIAL,
     PrivatePostgres,
     ServiceProcess,
     applied_by,
+    consent_body,
     made_up_personnummer,
     wait_for,
 )
@@ -28,13 +28,7 @@ def give(consent: ServiceProcess, serial: str, timeout: float = 30) -> httpx.Res
     with consent.client(SOCIAL) as client:
         return client.post(
             "/v1/consents",
-            json={
-                "personnummer": made_up_personnummer("19700707", serial),
-                "purpose": "sip",
-                "parties": [SOCIAL.org_id, HEALTH.org_id],
-                "form": "oral",
-                "informed": True,
-            },
+            json=consent_body(made_up_personnummer("19700707", serial)),
             timeout=timeout,
         )
 

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from tests.support import HEALTH, SOCIAL, ServiceProcess, made_up_personnummer
+from tests.support import HEALTH, SOCIAL, ServiceProcess, consent_body, made_up_personnummer
 
 NUMBER = made_up_personnummer("19880808", "321")
-
-
-def consent_body(**overrides: Any) -> dict[str, Any]:
-    return {
-        "personnummer": NUMBER,
-        "purpose": "sip",
-        "parties": [SOCIAL.org_id, HEALTH.org_id],
-        "form": "oral",
-        "informed": True,
-        **overrides,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +20,15 @@ def test_a_retried_command_with_the_same_idempotency_key_has_one_effect(
     consent: ServiceProcess,
 ) -> None:
     with consent.client(SOCIAL) as client:
-        first = client.post("/v1/consents", json=consent_body(), headers={"Idempotency-Key": "k-1"})
-        again = client.post("/v1/consents", json=consent_body(), headers={"Idempotency-Key": "k-1"})
+        first = client.post(
+            "/v1/consents", json=consent_body(NUMBER), headers={"Idempotency-Key": "k-1"}
+        )
+        again = client.post(
+            "/v1/consents", json=consent_body(NUMBER), headers={"Idempotency-Key": "k-1"}
+        )
         other_body = client.post(
             "/v1/consents",
-            json=consent_body(purpose="case_handover"),
+            json=consent_body(NUMBER, purpose="case_handover"),
             headers={"Idempotency-Key": "k-1"},
         )
         history = client.get(f"/v1/subjects/{first.json()['subject_id']}/history").json()
@@ -70,8 +62,10 @@ def test_writes_beyond_the_callers_rate_get_429_with_retry_after(
         "consent", SAMVERKAN_WRITE_RATE_PER_SECOND="0.5", SAMVERKAN_WRITE_BURST="3"
     )
     with limited.client(SOCIAL) as client:
-        statuses = [client.post("/v1/consents", json=consent_body()).status_code for _ in range(5)]
-        refused = client.post("/v1/consents", json=consent_body())
+        statuses = [
+            client.post("/v1/consents", json=consent_body(NUMBER)).status_code for _ in range(5)
+        ]
+        refused = client.post("/v1/consents", json=consent_body(NUMBER))
         reads = client.get(
             "/v1/decisions",
             params={

@@ -17,6 +17,8 @@ from tests.support import (
     TEST_PERSONNUMMER,
     ServiceProcess,
     call,
+    consent_body,
+    decision,
     made_up_personnummer,
 )
 
@@ -32,27 +34,8 @@ def consent(module_platform: dict[str, ServiceProcess]) -> ServiceProcess:
 
 
 def give(consent: ServiceProcess, personnummer: str = ADULT, **overrides: Any) -> httpx.Response:
-    body: dict[str, Any] = {
-        "personnummer": personnummer,
-        "purpose": "sip",
-        "parties": [SOCIAL.org_id, HEALTH.org_id],
-        "form": "written",
-        "informed": True,
-        **overrides,
-    }
+    body = consent_body(personnummer, form="written") | overrides
     return call(consent, SOCIAL, "POST", "/v1/consents", json=body)
-
-
-def decision(
-    consent: ServiceProcess, subject: str, purpose: str = "sip", **params: str
-) -> httpx.Response:
-    query = {
-        "subject": subject,
-        "from_org": SOCIAL.org_id,
-        "to_org": HEALTH.org_id,
-        "purpose": purpose,
-    }
-    return call(consent, SOCIAL, "GET", "/v1/decisions", params=query | params)
 
 
 def history(consent: ServiceProcess, subject_id: str, actor: Actor = SOCIAL) -> httpx.Response:
@@ -87,18 +70,7 @@ def test_c9_a_decision_answers_with_its_legal_basis(consent: ServiceProcess) -> 
 
 def test_c9_only_a_party_to_the_sharing_may_ask(consent: ServiceProcess) -> None:
     subject_id = give(consent).json()["subject_id"]
-    response = call(
-        consent,
-        POLICE,
-        "GET",
-        "/v1/decisions",
-        params={
-            "subject": subject_id,
-            "from_org": SOCIAL.org_id,
-            "to_org": HEALTH.org_id,
-            "purpose": "sip",
-        },
-    )
+    response = decision(consent, subject_id, by=POLICE)
     assert response.status_code == 403
     assert response.json()["rule"] == "C-9"
 
@@ -156,17 +128,12 @@ def test_c5_an_emergency_disclosure_authorises_the_parties_it_names(
         },
     )
     assert recorded.status_code == 201, recorded.text
-    asked = call(
+    asked = decision(
         consent,
-        POLICE,
-        "GET",
-        "/v1/decisions",
-        params={
-            "subject": recorded.json()["subject_id"],
-            "from_org": POLICE.org_id,
-            "to_org": HEALTH.org_id,
-            "purpose": "red_thread_meeting",
-        },
+        recorded.json()["subject_id"],
+        "red_thread_meeting",
+        by=POLICE,
+        from_org=POLICE.org_id,
     ).json()
     assert asked["allowed"] is True
     assert asked["basis"] == {"kind": "emergency", "id": recorded.json()["id"]}

@@ -10,12 +10,12 @@ from contracts import OrgType, Role, events_topic
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.privacy import ERASED
 from tests.support import (
-    HEALTH,
     POLICE,
     SOCIAL,
     ServiceProcess,
     call,
     consent_given,
+    decision,
     made_up_personnummer,
     read_topic,
     wait_for,
@@ -75,19 +75,7 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
         == ERASED
     )
     # The facts stay: decisions still answer (the consent itself is not personal text).
-    decision = call(
-        consent,
-        SOCIAL,
-        "GET",
-        "/v1/decisions",
-        params={
-            "subject": subject_id,
-            "from_org": SOCIAL.org_id,
-            "to_org": HEALTH.org_id,
-            "purpose": "sip",
-        },
-    ).json()
-    assert decision["allowed"] is True
+    assert decision(consent, subject_id).json()["allowed"] is True
 
     topic = events_topic("consent", prefix=consent.settings.topic_prefix)
 

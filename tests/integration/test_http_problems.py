@@ -30,6 +30,7 @@ from tests.support import (
     SOCIAL,
     TEST_PERSONNUMMER,
     ServiceProcess,
+    consent_body,
 )
 
 SERVICES = ("consent", "escalation", "cases")
@@ -82,18 +83,6 @@ def cases(services: dict[str, ServiceProcess]) -> ServiceProcess:
 
 
 # --- requests and the problem every one must answer with ------------------------------
-
-
-def consent_body(personnummer: str = TEST_PERSONNUMMER, **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "personnummer": personnummer,
-        "purpose": "sip",
-        "parties": [SOCIAL.org_id, HEALTH.org_id],
-        "form": "oral",
-        "informed": True,
-    }
-    body.update(changes)
-    return body
 
 
 def disclosure_body(personnummer: str = TEST_PERSONNUMMER, **changes: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from tests.support import (
     SOCIAL,
     ServiceProcess,
     call,
+    decision,
     give_sip_consent,
     made_up_personnummer,
 )
@@ -78,18 +79,7 @@ def test_c9_the_answer_links_no_personnummer_to_a_subject_id(consent: ServicePro
 def test_c9_every_decision_writes_an_access_log_record(consent: ServiceProcess) -> None:
     subject_id = give_sip_consent(consent, NUMBER)
     assert ask(consent, SOCIAL, SOCIAL.org_id, HEALTH.org_id).status_code == 200
-    by_id = call(
-        consent,
-        POLICE,
-        "GET",
-        "/v1/decisions",
-        params={
-            "subject": subject_id,
-            "from_org": POLICE.org_id,
-            "to_org": HEALTH.org_id,
-            "purpose": "sip",
-        },
-    )
+    by_id = decision(consent, subject_id, by=POLICE, from_org=POLICE.org_id)
     assert by_id.status_code == 200, by_id.text
 
     [social_read] = decision_reads(consent, SOCIAL_MANAGER, subject_id)
@@ -102,18 +92,7 @@ def test_c9_every_decision_writes_an_access_log_record(consent: ServiceProcess) 
 
 def test_c9_no_personnummer_in_a_url(consent: ServiceProcess) -> None:
     give_sip_consent(consent, NUMBER)
-    in_url = call(
-        consent,
-        SOCIAL,
-        "GET",
-        "/v1/decisions",
-        params={
-            "subject": NUMBER,
-            "from_org": SOCIAL.org_id,
-            "to_org": HEALTH.org_id,
-            "purpose": "sip",
-        },
-    )
+    in_url = decision(consent, NUMBER)
     assert in_url.status_code in (400, 422), in_url.text
     assert in_url.headers["content-type"] == "application/problem+json"
     problem = in_url.json()

@@ -17,15 +17,9 @@ import httpx
 
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.settings import RuntimeSettings
-from tests.support import HEALTH, SOCIAL, ServiceProcess, made_up_personnummer, token
+from tests.support import HEALTH, SOCIAL, ServiceProcess, consent_body, made_up_personnummer, token
 
-BODY = {
-    "personnummer": made_up_personnummer("19850505", "246"),
-    "purpose": "sip",
-    "parties": [SOCIAL.org_id, HEALTH.org_id],
-    "form": "oral",
-    "informed": True,
-}
+BODY = consent_body(made_up_personnummer("19850505", "246"))
 LIMITED = {
     "SAMVERKAN_WRITE_RATE_PER_SECOND": "0.2",
     "SAMVERKAN_WRITE_BURST": "3",
