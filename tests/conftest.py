@@ -31,6 +31,7 @@ from tests.support import (
     MovableClock,
     PrivatePostgres,
     ServiceProcess,
+    on_store,
     service_app,
     settings_env,
 )
@@ -77,6 +78,15 @@ def pg_schema_prefix() -> Iterator[str]:
 def store_backend(request: pytest.FixtureRequest) -> str:
     backend: str = request.param
     return backend
+
+
+@pytest.fixture
+def backend_settings(
+    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+) -> RuntimeSettings:
+    """The test's settings with its stores where `store_backend` says: SQLite files under its
+    var dir, or schemas of its own in the shared PostgreSQL."""
+    return on_store(runtime_settings, store_backend, pg_schema_prefix)
 
 
 @pytest.fixture

@@ -97,6 +97,16 @@ PLATFORM_ADMIN = Actor(
 """An administrator of the unit consent's erasure setting names (settings_env)."""
 
 
+def on_store(settings: RuntimeSettings, store_backend: str, schema_prefix: str) -> RuntimeSettings:
+    """`settings` with their stores where `store_backend` says: as they are (SQLite files
+    under the var dir), or the shared PostgreSQL in schemas named by `schema_prefix`."""
+    if store_backend != "postgres":
+        return settings
+    return settings.model_copy(
+        update={"database_url": PG_URL, "database_schema_prefix": schema_prefix}
+    )
+
+
 def service_app(
     name: str, runtime: RuntimeSettings, settings: Any = None, clock: Any = None
 ) -> Any:

@@ -22,7 +22,7 @@ from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import group_writes
-from tests.support import PG_URL
+from tests.support import on_store
 
 
 class Note(Aggregate):
@@ -33,11 +33,7 @@ class Note(Aggregate):
 
 @pytest.fixture
 def notes(store_backend: str, tmp_path: Path, pg_schema_prefix: str) -> Iterator[Any]:
-    settings = RuntimeSettings(var_dir=tmp_path)
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = on_store(RuntimeSettings(var_dir=tmp_path), store_backend, pg_schema_prefix)
     app: Application[Any] = Application(env=store_env(settings, "notes"))
     writes = group_writes(app.recorder, "notes")
     yield app, writes

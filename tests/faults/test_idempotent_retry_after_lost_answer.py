@@ -60,13 +60,9 @@ def stored(settings: RuntimeSettings) -> int:
 
 
 def test_a_retry_after_a_lost_answer_is_refused_and_not_applied_again(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings, store_backend: str
 ) -> None:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     consent = ServiceProcess("consent", settings).start()
     try:

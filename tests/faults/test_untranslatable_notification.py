@@ -29,7 +29,6 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.steps import consent_store, record_consent
 from tests.support import (
-    PG_URL,
     eventually,
     metric_value,
     outbox_relay,
@@ -52,16 +51,9 @@ def buggy_translator(domain_event: Any) -> Any:
 
 
 async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_once(
-    runtime_settings: RuntimeSettings,
-    kafka: EmbeddedBroker,
-    store_backend: str,
-    pg_schema_prefix: str,
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
     consent = consent_store(settings)
     for subject_id in SUBJECTS[:6]:  # one batch, the broken event third

@@ -25,7 +25,6 @@ from services.runtime.store.audit import (
     unkeyed_chain,
 )
 from services.runtime.store.database import store_env
-from tests.support import PG_URL
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -33,13 +32,9 @@ KEY = bytes(range(32))
 
 @pytest.fixture
 def audit(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> Iterator[tuple[AccessAudit, Any]]:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     application = Application(env=store_env(settings, "audited"))
     datastore = application.recorder.datastore  # type: ignore[attr-defined]
     log = AccessAudit(datastore, "audited", KEY)

@@ -55,7 +55,6 @@ from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.kernel.rules import RuleViolation
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import PG_URL
 
 IOF = "SE2120000001-IOF1"
 AOF = "SE2120000001-AOF1"
@@ -78,13 +77,9 @@ AT_AOF = at_unit(AOF, RECEIVER)
 
 @pytest.fixture
 def application(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> CasesApplication:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     return CasesApplication(
         env=store_env(settings, "cases"), units=UNITS, acknowledgement_working_days=3
     )

@@ -50,7 +50,6 @@ from tests.integration.test_cases_api import (
 )
 from tests.support import (
     HEALTH,
-    PG_URL,
     POLICE,
     MovableClock,
     drain_relay,
@@ -67,13 +66,9 @@ TODAY = NOW.date()
 
 @pytest.fixture
 def d6(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> Iterator[Api]:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     app = service_app("cases", settings, None, MovableClock(NOW))
     yield Api(TestClient(app, raise_server_exceptions=False), settings)

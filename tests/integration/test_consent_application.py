@@ -42,13 +42,9 @@ AT_SOCIAL = at_unit(SOCIAL)
 
 @pytest.fixture
 def application(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> ConsentApplication:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     return ConsentApplication(
         env=store_env(settings, "consent"), longest_emergency_disclosure=timedelta(hours=72)
     )

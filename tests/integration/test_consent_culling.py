@@ -21,7 +21,7 @@ from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import PG_URL, MovableClock
+from tests.support import MovableClock
 
 IDLE = "a1" * 32
 BUSY = "b2" * 32
@@ -35,13 +35,9 @@ YEARS = 5
 
 @pytest.fixture
 def application(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> Iterator[ConsentApplication]:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     application = ConsentApplication(
         env=store_env(settings, "consent"),
         longest_emergency_disclosure=timedelta(hours=72),

@@ -57,7 +57,6 @@ from services.escalation.views.deadlines import DeadlineKind
 from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import PG_URL
 
 SUBJECT = "ab" * 32
 POLICE = "SE2321000016-POL1"
@@ -87,13 +86,9 @@ def staff_of(org_id: str) -> Actor:
 
 @pytest.fixture
 def application(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> Any:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     app = EscalationApplication(env=store_env(settings, "escalation"), coordination_offices=OFFICES)
     yield app
     app.close()

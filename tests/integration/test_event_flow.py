@@ -24,8 +24,8 @@ from services.runtime.messaging.relay.outgoing import event_id
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPosition, RelayPositions, store_env
 from tests.steps import consent_store, record_consent
+from tests.support import SOCIAL as CONSENT_RECORDER
 from tests.support import (
-    PG_URL,
     drain_relay,
     eventually,
     metric_value,
@@ -33,7 +33,6 @@ from tests.support import (
     read_topic,
     running_consumer,
 )
-from tests.support import SOCIAL as CONSENT_RECORDER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PARTIES = ["SE2321000016-POL1", "SE2120000001-SOC1"]
@@ -44,14 +43,8 @@ def subject(n: int) -> str:
 
 
 @pytest.fixture
-def settings(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
-) -> RuntimeSettings:
-    if store_backend == "postgres":
-        return runtime_settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
-    return runtime_settings
+def settings(backend_settings: RuntimeSettings) -> RuntimeSettings:
+    return backend_settings
 
 
 def give(app: ConsentApplication, subject_id: str) -> UUID:

@@ -34,12 +34,12 @@ from tests.contract.examples import EXAMPLES
 from tests.integration.test_access_audit import write_unkeyed_log
 from tests.steps import SIP_PARTIES, consent_store, record_consent
 from tests.support import (
-    PG_URL,
     POLICE,
     SOCIAL,
     TEST_PERSONNUMMER,
     applied_by,
     drain_relay,
+    on_store,
     produce_raw,
     read_topic,
     settings_env,
@@ -65,12 +65,7 @@ def any_store_env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> RuntimeSettings:
     """`env`, with the stores in SQLite or in PostgreSQL."""
-    settings = runtime_settings.model_copy(
-        update={
-            "database_url": PG_URL if store_backend == "postgres" else None,
-            "database_schema_prefix": pg_schema_prefix,
-        }
-    )
+    settings = on_store(runtime_settings, store_backend, pg_schema_prefix)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     for name, value in settings_env(settings).items():
         monkeypatch.setenv(name, value)

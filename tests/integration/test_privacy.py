@@ -13,7 +13,6 @@ from eventsourcing.application import Application
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED, Sealer, SubjectKeys
-from tests.support import PG_URL
 
 ANNA = "a1" * 32
 BERTIL = "b2" * 32
@@ -22,13 +21,9 @@ MASTER = bytes(range(32))
 
 @pytest.fixture
 def datastore(
-    runtime_settings: RuntimeSettings, store_backend: str, pg_schema_prefix: str
+    backend_settings: RuntimeSettings,
 ) -> Iterator[Any]:
-    settings = runtime_settings
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = backend_settings
     application = Application(env=store_env(settings, "privacy"))  # owns the datastore
     yield application.recorder.datastore  # type: ignore[attr-defined]
     application.close()

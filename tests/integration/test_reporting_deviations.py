@@ -43,7 +43,7 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import HEALTH as REPORTER
-from tests.support import PG_URL, settings_env
+from tests.support import on_store, settings_env
 
 AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 SUBJECT = "ab" * 32
@@ -55,11 +55,7 @@ SOLUTION = "Meddelandet går via den gemensamma rutinen."
 
 @pytest.fixture
 def settings(store_backend: str, pg_schema_prefix: str, tmp_path: Path) -> RuntimeSettings:
-    return RuntimeSettings(
-        var_dir=tmp_path / "var",
-        database_url=PG_URL if store_backend == "postgres" else None,
-        database_schema_prefix=pg_schema_prefix,
-    )
+    return on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
 
 
 @pytest.fixture

@@ -27,10 +27,10 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import (
     HEALTH,
-    PG_URL,
     SOCIAL,
     InProcessService,
     MovableClock,
+    on_store,
     produce_raw,
     read_topic,
     wait_for,
@@ -152,11 +152,7 @@ def test_d5_publishing_again_is_a_new_revision_stored_and_published_whole(
 ) -> None:
     """On both stores: the same year and area twice is one publication with two revisions,
     each carrying the whole set of counts as published (suppressed ones as None)."""
-    settings = RuntimeSettings(
-        var_dir=tmp_path / "var",
-        database_url=PG_URL if store_backend == "postgres" else None,
-        database_schema_prefix=pg_schema_prefix,
-    )
+    settings = on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
     application = ReportingApplication(env=store_env(settings, "reporting"))
     try:
         view = counted(known_population()[:40], tmp_path)  # co-morbidity and violence decisions

@@ -26,7 +26,6 @@ from services.runtime.settings import RuntimeSettings
 from tests.contract.examples import EXAMPLES
 from tests.support import (
     HEALTH,
-    PG_URL,
     POLICE,
     SOCIAL,
     TEST_PERSONNUMMER,
@@ -61,15 +60,9 @@ def test_report_a_deviation_publish_it_and_count_it_suppressed(
     start_service: Any,
     kafka: EmbeddedBroker,
     topic_prefix: str,
-    runtime_settings: RuntimeSettings,
-    store_backend: str,
-    pg_schema_prefix: str,
+    backend_settings: RuntimeSettings,
 ) -> None:
-    if store_backend == "postgres":
-        runtime_settings = runtime_settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
-    service = start_service("reporting", runtime_settings)
+    service = start_service("reporting", backend_settings)
     this_month = datetime.now(UTC).astimezone(STOCKHOLM).strftime("%Y-%m")
 
     with service.client(HEALTH) as health:

@@ -25,7 +25,7 @@ from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import PG_URL
+from tests.support import on_store
 
 AT = datetime(2026, 3, 17, 23, 0, tzinfo=UTC)
 SOURCE = "/samverkan/escalation#1"
@@ -35,11 +35,7 @@ SOURCE = "/samverkan/escalation#1"
 def application(
     store_backend: str, pg_schema_prefix: str, tmp_path: Path
 ) -> Iterator[ReportingApplication]:
-    settings = RuntimeSettings(
-        var_dir=tmp_path / "var",
-        database_url=PG_URL if store_backend == "postgres" else None,
-        database_schema_prefix=pg_schema_prefix,
-    )
+    settings = on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
     application = ReportingApplication(env=store_env(settings, "reporting"))
     yield application
     application.close()

@@ -20,18 +20,14 @@ from services.reporting.views.statistics import Statistics, StatisticsView, stat
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import PG_URL
+from tests.support import on_store
 
 SOURCE = "/samverkan/reporting#1"
 
 
 @pytest.fixture
 def settings(store_backend: str, pg_schema_prefix: str, tmp_path: Path) -> RuntimeSettings:
-    return RuntimeSettings(
-        var_dir=tmp_path / "var",
-        database_url=PG_URL if store_backend == "postgres" else None,
-        database_schema_prefix=pg_schema_prefix,
-    )
+    return on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from services.reporting.views.statistics import Statistics, StatisticsView, stat
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import PG_URL
+from tests.support import on_store
 
 SUBJECT = "5e" * 32
 CASES = "/samverkan/cases#2"
@@ -35,11 +35,7 @@ APRIL = datetime(2026, 4, 5, 10, 0, tzinfo=UTC)
 def application(
     store_backend: str, pg_schema_prefix: str, tmp_path: Path
 ) -> Iterator[ReportingApplication]:
-    settings = RuntimeSettings(
-        var_dir=tmp_path / "var",
-        database_url=PG_URL if store_backend == "postgres" else None,
-        database_schema_prefix=pg_schema_prefix,
-    )
+    settings = on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
     application = ReportingApplication(env=store_env(settings, "reporting"))
     yield application
     application.close()

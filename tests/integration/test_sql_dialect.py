@@ -13,7 +13,7 @@ from eventsourcing.application import Application
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.sql import Sql, row_values, sql_for
-from tests.support import PG_URL
+from tests.support import on_store
 
 SQLITE = Sql()
 POSTGRES = Sql(schema="t1_cases")
@@ -85,11 +85,7 @@ def test_only_sql_stores_have_a_spelling() -> None:
 
 @pytest.fixture
 def datastore(tmp_path: Path, store_backend: str, pg_schema_prefix: str) -> Iterator[Any]:
-    settings = RuntimeSettings(var_dir=tmp_path)
-    if store_backend == "postgres":
-        settings = settings.model_copy(
-            update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-        )
+    settings = on_store(RuntimeSettings(var_dir=tmp_path), store_backend, pg_schema_prefix)
     application = Application(env=store_env(settings, "dialect"))  # owns the datastore
     yield application.recorder.datastore  # type: ignore[attr-defined]
     application.close()
