@@ -27,10 +27,17 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.store.database import store_env
 from tests.integration.test_access_audit import write_unkeyed_log
-from tests.support import MovableClock, auth, made_up_personnummer, service_app
+from tests.support import (
+    IOF,
+    IOF_CASEWORKER,
+    IOF_DEPUTY,
+    MovableClock,
+    auth,
+    made_up_personnummer,
+    service_app,
+)
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
-IOF = "SE2120000001-IOF1"
 PSY = "SE2321000016-PSY1"
 # Administrators act for their own organisation (the HSA-id part before the "-").
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.HEALTH_CARE, Role.ADMIN)
@@ -38,8 +45,6 @@ MUNICIPALITY_ADMIN = Actor(
     "SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN
 )
 IOF_MANAGER = Actor("SE2120000001-E001", IOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
-IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 PSY_NURSE = Actor("SE2321000016-P201", PSY, OrgType.PSYCHIATRY, Role.CASEWORKER)
 PERSON = made_up_personnummer("19800101", "123")
 OTHER = "cd" * 32

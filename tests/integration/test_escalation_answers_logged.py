@@ -22,8 +22,12 @@ from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
 from tests.support import (
+    AOF,
+    AOF_DEPUTY,
     COORDINATOR,
     HEALTH,
+    IOF,
+    IOF_DEPUTY,
     POLICE,
     SOCIAL,
     InProcessService,
@@ -34,10 +38,6 @@ from tests.support import (
 
 INDIVIDUAL = made_up_personnummer("19870412", "345")
 PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 NOT_HERE = {

@@ -33,13 +33,19 @@ from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.settings import RuntimeSettings
-from tests.support import HEALTH, POLICE, ServiceProcess, made_up_personnummer, wait_for
+from tests.support import (
+    AOF,
+    AOF_CASEWORKER,
+    AOF_MANAGER,
+    HEALTH,
+    IOF,
+    IOF_CASEWORKER,
+    POLICE,
+    ServiceProcess,
+    made_up_personnummer,
+    wait_for,
+)
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
-AOF_MANAGER = Actor("SE2120000001-S201", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_CASEWORKER = "SE2120000001-S202"
 PSYCHIATRY = Actor("SE2321000016-P201", "SE2321000016-PSY1", OrgType.PSYCHIATRY, Role.CASEWORKER)
 SOCIAL_MANAGER = Actor("SE2120000001-S009", IOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
 

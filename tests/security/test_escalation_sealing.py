@@ -22,12 +22,8 @@ from services.escalation.application import EscalationApplication
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED
-from tests.support import ServiceProcess
+from tests.support import AOF, AOF_DEPUTY, IOF, IOF_DEPUTY, ServiceProcess
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 QUESTION = "Frida Fiktiv QSEAL1 skrivs ut i dag utan boende"

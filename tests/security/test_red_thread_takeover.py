@@ -23,8 +23,11 @@ from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from tests.steps import monthly_meeting_planned
 from tests.support import (
+    AOF,
+    AOF_DEPUTY,
     COORDINATOR,
     HEALTH,
+    IOF,
     POLICE,
     SOCIAL,
     TEST_PERSONNUMMER,
@@ -44,10 +47,6 @@ NOWHERE = Actor(
     "SE2321000016-K901", "SE2321000016-NVK9", OrgType.COORDINATION_OFFICE, Role.COORDINATOR
 )
 """A coordinator of an office the mapping does not know: it serves no municipality."""
-
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 
 
 @pytest.fixture
@@ -197,11 +196,10 @@ def test_e7_attendance_is_recorded_by_the_unit_keeping_the_minutes_not_any_membe
     unit at a time (E-7), attendance as much as the minutes."""
     planned = monthly_meeting_planned(escalation, datetime.now(UTC) + timedelta(days=10))
     assert planned["minute_taker"] == IOF
-    aof_deputy = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
     refused(
         call(
             escalation,
-            aof_deputy,
+            AOF_DEPUTY,
             "POST",
             f"/v1/monthly-meetings/{planned['id']}/attendance",
             {"present_orgs": [AOF]},
