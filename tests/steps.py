@@ -16,6 +16,7 @@ from uuid import UUID
 import httpx
 
 from services.consent.application import ConsentApplication, GiveConsent
+from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import AOF, HEALTH, IOF, IOF_CASEWORKER, IOF_DEPUTY, SOCIAL, call, wait_for
@@ -170,3 +171,21 @@ def monthly_meeting_planned(escalation: Any, starts_at: datetime) -> dict[str, A
     assert planned.status_code == 201, planned.text
     meeting: dict[str, Any] = planned.json()
     return meeting
+
+
+def escalation_raised(escalation: Any, by: Actor, personnummer: str, reason: str) -> httpx.Response:
+    """Individual and family care escalates a disagreement with adult care over a person's
+    needs to the first step of the ladder (E-6); escalation's answer, whatever it is."""
+    return call(
+        escalation,
+        by,
+        "POST",
+        "/v1/escalations",
+        json={
+            "track": "needs",
+            "personnummer": personnummer,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": reason,
+        },
+    )

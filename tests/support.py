@@ -285,6 +285,25 @@ def consent_given(
     return answer
 
 
+def emergency_disclosure(
+    consent: Any,
+    by: Actor,
+    personnummer: str,
+    parties: Sequence[str],
+    justification: str,
+    **details: Any,
+) -> httpx.Response:
+    """`by` discloses to `parties` without consent, in immediate danger (C-5); consent's
+    answer, whatever it is."""
+    body = {
+        "personnummer": personnummer,
+        "parties": list(parties),
+        "justification": justification,
+        **details,
+    }
+    return call(consent, by, "POST", "/v1/emergency-disclosures", json=body)
+
+
 def decision(
     consent: Any,
     subject: str,

@@ -19,6 +19,7 @@ from tests.support import (
     call,
     consent_body,
     decision,
+    emergency_disclosure,
     made_up_personnummer,
 )
 
@@ -115,17 +116,13 @@ def test_c1_a_guardian_consents_for_a_child_but_not_for_an_adult(consent: Servic
 def test_c5_an_emergency_disclosure_authorises_the_parties_it_names(
     consent: ServiceProcess,
 ) -> None:
-    recorded = call(
+    recorded = emergency_disclosure(
         consent,
         POLICE,
-        "POST",
-        "/v1/emergency-disclosures",
-        json={
-            "personnummer": OTHER,
-            "parties": [POLICE.org_id, HEALTH.org_id],
-            "justification": "Akut fara för liv; samtycke går inte att inhämta.",
-            "valid_hours": 24,
-        },
+        OTHER,
+        [POLICE.org_id, HEALTH.org_id],
+        "Akut fara för liv; samtycke går inte att inhämta.",
+        valid_hours=24,
     )
     assert recorded.status_code == 201, recorded.text
     asked = decision(
@@ -241,17 +238,7 @@ def test_c4_withdrawing_twice_is_a_409_naming_c4(consent: ServiceProcess) -> Non
 def test_c5_an_emergency_disclosure_without_justification_is_refused(
     consent: ServiceProcess,
 ) -> None:
-    response = call(
-        consent,
-        POLICE,
-        "POST",
-        "/v1/emergency-disclosures",
-        json={
-            "personnummer": OTHER,
-            "parties": [POLICE.org_id, HEALTH.org_id],
-            "justification": "   ",
-        },
-    )
+    response = emergency_disclosure(consent, POLICE, OTHER, [POLICE.org_id, HEALTH.org_id], "   ")
     assert response.status_code == 422
     assert response.json()["rule"] == "C-5"
 

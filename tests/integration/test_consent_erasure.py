@@ -16,6 +16,7 @@ from tests.support import (
     call,
     consent_given,
     decision,
+    emergency_disclosure,
     made_up_personnummer,
     read_topic,
     wait_for,
@@ -37,16 +38,8 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
 ) -> None:
     given = consent_given(consent, CHILD, given_by="guardian", guardian_name=GUARDIAN)
     subject_id = given["subject_id"]
-    disclosed = call(
-        consent,
-        POLICE,
-        "POST",
-        "/v1/emergency-disclosures",
-        json={
-            "personnummer": CHILD,
-            "parties": [POLICE.org_id, SOCIAL.org_id],
-            "justification": JUSTIFICATION,
-        },
+    disclosed = emergency_disclosure(
+        consent, POLICE, CHILD, [POLICE.org_id, SOCIAL.org_id], JUSTIFICATION
     )
     assert disclosed.status_code == 201, disclosed.text
     before = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()["events"]

@@ -18,10 +18,14 @@ from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.steps import forum
+from tests.steps import escalation_raised, forum, monthly_meeting_planned
 from tests.support import (
+    AOF,
+    AOF_DEPUTY,
     COORDINATOR,
     HEALTH,
+    IOF,
+    IOF_DEPUTY,
     POLICE,
     SOCIAL,
     InProcessService,
@@ -31,10 +35,6 @@ from tests.support import (
     wait_for,
 )
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 AOF_UNIT_MANAGER = Actor("SE2120000001-E002", AOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
 SCHOOL = Actor("SE2120000001-S999", "SE2120000001-SKL1", OrgType.SCHOOL, Role.CASEWORKER)
@@ -100,13 +100,7 @@ def recorded_about(
     """Everything escalation keeps about one person, by kind: a monthly meeting with them on
     its agenda (E-7), an escalation (E-6), an acute matter (E-8) and a named consultation
     (E-9), as the service answered each."""
-    meeting = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{forum(escalation)}/meetings",
-        {"starts_at": (START + timedelta(days=10)).isoformat()},
-    ).json()
+    meeting = monthly_meeting_planned(escalation, START + timedelta(days=10))
     registered = call(
         escalation,
         IOF_DEPUTY,
@@ -115,19 +109,7 @@ def recorded_about(
         registration(personnummer=personnummer),
     )
     assert registered.status_code == 201, registered.text
-    raised = call(
-        escalation,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/escalations",
-        {
-            "track": "needs",
-            "personnummer": personnummer,
-            "responsible_org": IOF,
-            "counterpart_orgs": [AOF],
-            "reason": reason,
-        },
-    ).json()
+    raised = escalation_raised(escalation, IOF_CASEWORKER, personnummer, reason).json()
     matter = call(
         escalation,
         IOF_CASEWORKER,
@@ -241,18 +223,11 @@ def test_deadlines_list_the_e3_limit_and_the_overdue_gauge_counts_it(
 
 
 def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService) -> None:
-    raised = call(
+    raised = escalation_raised(
         escalation,
         IOF_CASEWORKER,
-        "POST",
-        "/v1/escalations",
-        {
-            "track": "needs",
-            "personnummer": made_up_personnummer("20080301", "456"),
-            "responsible_org": IOF,
-            "counterpart_orgs": [AOF],
-            "reason": "Oenighet om boendestöd efter 19 år.",
-        },
+        made_up_personnummer("20080301", "456"),
+        "Oenighet om boendestöd efter 19 år.",
     )
     assert raised.status_code == 201, raised.text
     path = f"/v1/escalations/{raised.json()['id']}"

@@ -28,6 +28,8 @@ from tests.support import (
     MovableClock,
     ServiceProcess,
     applied_by,
+    consent_given,
+    emergency_disclosure,
     made_up_personnummer,
     wait_for,
 )
@@ -106,26 +108,21 @@ def test_seed_000_consent_withdrawal_emergency_and_expiry(
     individual = made_up_personnummer("19800101", "234")
 
     # 1. Consent to the red-thread meeting; a meeting is scheduled on it (C-1..C-3, E-4).
-    given = post(
+    given = consent_given(
         consent,
-        POLICE,
-        "/v1/consents",
-        {
-            "personnummer": individual,
-            "purpose": "red_thread_meeting",
-            "parties": PARTIES,
-            "form": "oral",
-            "informed": True,
-        },
+        individual,
+        by=POLICE,
+        purpose="red_thread_meeting",
+        parties=PARTIES,
+        form="oral",
     )
-    assert given.status_code == 201, given.text
     first = pull(escalation, individual)
     scheduled = wait_for(lambda: (r := schedule(escalation, first)).status_code == 200 and r)
     assert scheduled.json()["legal_basis"] == "consent"
 
     # 2. Withdrawn mid-way (C-4): escalation and cases know within a second.
     second = pull(escalation, individual)
-    withdrawn = post(consent, POLICE, f"/v1/consents/{given.json()['id']}/withdrawal")
+    withdrawn = post(consent, POLICE, f"/v1/consents/{given['id']}/withdrawal")
     assert withdrawn.status_code == 204
     within(PROPAGATION, lambda: cases_status(cases, individual) == ["withdrawn"])
     within(PROPAGATION, lambda: applied_by(escalation, "consent") >= 2)  # given, withdrawn
@@ -134,16 +131,13 @@ def test_seed_000_consent_withdrawal_emergency_and_expiry(
     assert refused.json()["rule"] == "E-4"
 
     # 3. Immediate danger: an emergency disclosure authorises the meeting (C-5).
-    disclosed = post(
+    disclosed = emergency_disclosure(
         consent,
         POLICE,
-        "/v1/emergency-disclosures",
-        {
-            "personnummer": individual,
-            "parties": PARTIES,
-            "justification": "Omedelbar fara för liv; samtycke kan inte inhämtas.",
-            "valid_hours": 72,
-        },
+        individual,
+        PARTIES,
+        "Omedelbar fara för liv; samtycke kan inte inhämtas.",
+        valid_hours=72,
     )
     assert disclosed.status_code == 201, disclosed.text
     on_emergency = wait_for(lambda: (r := schedule(escalation, second)).status_code == 200 and r)
@@ -153,21 +147,13 @@ def test_seed_000_consent_withdrawal_emergency_and_expiry(
     # 4. Another individual's consent reaches its end date and expires (C-3).
     other = made_up_personnummer("19750505", "234")
     last_day = clock.now().date() + timedelta(days=1)
-    assert (
-        post(
-            consent,
-            POLICE,
-            "/v1/consents",
-            {
-                "personnummer": other,
-                "purpose": "red_thread_meeting",
-                "parties": PARTIES,
-                "form": "written",
-                "informed": True,
-                "valid_until": last_day.isoformat(),
-            },
-        ).status_code
-        == 201
+    consent_given(
+        consent,
+        other,
+        by=POLICE,
+        purpose="red_thread_meeting",
+        parties=PARTIES,
+        valid_until=last_day.isoformat(),
     )
     wait_for(lambda: cases_status(cases, other) == ["active"])
     control, third = pull(escalation, other), pull(escalation, other)

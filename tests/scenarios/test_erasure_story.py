@@ -41,6 +41,7 @@ from tests.support import (
     SOCIAL,
     ServiceProcess,
     consent_given,
+    emergency_disclosure,
     made_up_personnummer,
     read_topic,
     wait_for,
@@ -86,17 +87,8 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
         given_by="guardian",
         guardian_name=GUARDIAN,
     )
-    disclosed = call(
-        platform,
-        "consent",
-        POLICE,
-        "POST",
-        "/v1/emergency-disclosures",
-        json={
-            "personnummer": CHILD,
-            "parties": [POLICE.org_id, IOF],
-            "justification": JUSTIFICATION,
-        },
+    disclosed = emergency_disclosure(
+        platform["consent"], POLICE, CHILD, [POLICE.org_id, IOF], JUSTIFICATION
     )
     assert disclosed.status_code == 201, disclosed.text
 

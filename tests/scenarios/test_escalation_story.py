@@ -34,6 +34,7 @@ from tests.support import (
     MovableClock,
     ServiceProcess,
     applied_by,
+    consent_given,
     made_up_personnummer,
     read_topic,
     wait_for,
@@ -81,20 +82,14 @@ def test_seed_000_red_thread_from_pull_to_closing(
     start = clock.now().replace(microsecond=0)
 
     # C-1..C-3: the police document the individual's oral, informed consent.
-    given = call(
+    given = consent_given(
         consent,
-        POLICE,
-        "POST",
-        "/v1/consents",
-        {
-            "personnummer": INDIVIDUAL,
-            "purpose": "red_thread_meeting",
-            "parties": PARTIES,
-            "form": "oral",
-            "informed": True,
-        },
+        INDIVIDUAL,
+        by=POLICE,
+        purpose="red_thread_meeting",
+        parties=PARTIES,
+        form="oral",
     )
-    assert given.status_code == 201, given.text
 
     # E-1, E-2: the police pull the thread, with what was tried; social services may not.
     pull = {
@@ -136,7 +131,7 @@ def test_seed_000_red_thread_from_pull_to_closing(
     assert scheduled.status_code == 200, scheduled.text
     assert (scheduled.json()["legal_basis"], scheduled.json()["basis_id"]) == (
         "consent",
-        given.json()["id"],
+        given["id"],
     )
     invitation = call(escalation, HEALTH, "GET", f"{path}/meeting.ics")
     event = icalendar.Calendar.from_ical(invitation.content).walk("VEVENT")[0]
@@ -173,7 +168,7 @@ def test_seed_000_red_thread_from_pull_to_closing(
 
     # C-4 → E-4: the individual withdraws consent; the follow-up is put on hold.
     clock.advance(timedelta(days=4))
-    withdrawn = call(consent, POLICE, "POST", f"/v1/consents/{given.json()['id']}/withdrawal")
+    withdrawn = call(consent, POLICE, "POST", f"/v1/consents/{given['id']}/withdrawal")
     assert withdrawn.status_code == 204
 
     def on_hold() -> dict[str, Any] | None:

@@ -20,22 +20,23 @@ import pytest
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
-from tests.steps import monthly_meeting_planned
+from tests.steps import escalation_raised, monthly_meeting_planned
 from tests.support import (
+    AOF,
+    AOF_DEPUTY,
     COORDINATOR,
     HEALTH,
+    IOF,
+    IOF_DEPUTY,
     POLICE,
     SOCIAL,
     ServiceProcess,
+    consent_given,
     made_up_personnummer,
     wait_for,
 )
 
 INDIVIDUAL = made_up_personnummer("19870412", "345")
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
-AOF_DEPUTY = Actor("SE2120000001-D002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 Logged = set[tuple[str, str, str]]
@@ -96,18 +97,13 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         "/v1/red-threads/{red_thread_id}/coordinator",
         subject,
     )
-    call(
+    consent_given(
         consent,
-        POLICE,
-        "POST",
-        "/v1/consents",
-        {
-            "personnummer": INDIVIDUAL,
-            "purpose": "red_thread_meeting",
-            "parties": [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id],
-            "form": "oral",
-            "informed": True,
-        },
+        INDIVIDUAL,
+        by=POLICE,
+        purpose="red_thread_meeting",
+        parties=[POLICE.org_id, SOCIAL.org_id, HEALTH.org_id],
+        form="oral",
     )
     meeting_at = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 
@@ -131,18 +127,8 @@ def test_every_answer_with_personal_data_writes_an_access_record(
     expect(deadlines, SOCIAL, "/v1/deadlines", subject)
 
     # The ladder, named and not: the reason is about someone either way.
-    raised = call(
-        escalation,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/escalations",
-        {
-            "track": "needs",
-            "personnummer": INDIVIDUAL,
-            "responsible_org": IOF,
-            "counterpart_orgs": [AOF],
-            "reason": "Oenighet om boendestöd efter 19 år.",
-        },
+    raised = escalation_raised(
+        escalation, IOF_CASEWORKER, INDIVIDUAL, "Oenighet om boendestöd efter 19 år."
     )
     ladder = expect(raised, IOF_CASEWORKER, "/v1/escalations", subject)
     agreed = call(escalation, AOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/agreements")

@@ -24,6 +24,7 @@ from tests.support import (
     ServiceProcess,
     call,
     consent_given,
+    emergency_disclosure,
     made_up_personnummer,
 )
 
@@ -57,16 +58,8 @@ def the_others_records(consent: ServiceProcess) -> dict[str, Any]:
         )
     )
     emergency = created(
-        call(
-            consent,
-            HEALTH,
-            "POST",
-            "/v1/emergency-disclosures",
-            json={
-                "personnummer": NUMBER,
-                "parties": [HEALTH.org_id, PSYCHIATRY.org_id],
-                "justification": EMERGENCY_JUSTIFICATION,
-            },
+        emergency_disclosure(
+            consent, HEALTH, NUMBER, [HEALTH.org_id, PSYCHIATRY.org_id], EMERGENCY_JUSTIFICATION
         )
     )
     asked = call(
