@@ -101,22 +101,32 @@ def runtime_settings(tmp_path: Path, kafka: EmbeddedBroker, topic_prefix: str) -
     )
 
 
+def _starting(runtime_settings: RuntimeSettings, build: Callable[..., Any]) -> Iterator[Any]:
+    """A start function for the services `build` makes; every one it started is stopped,
+    the last first, when the test ends."""
+    started: list[Any] = []
+    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(*args: Any, **kwargs: Any) -> Any:
+        service = build(*args, **kwargs)
+        started.append(service)
+        return service.start()
+
+    yield start
+    for service in reversed(started):
+        service.stop()
+
+
 @pytest.fixture
 def start_service(runtime_settings: RuntimeSettings) -> Iterator[Any]:
     """Start services as processes; all are stopped when the test ends."""
-    started: list[ServiceProcess] = []
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
 
-    def start(
+    def build(
         service: str, settings: RuntimeSettings | None = None, **extra_env: str
     ) -> ServiceProcess:
-        process = ServiceProcess(service, settings or runtime_settings, extra_env)
-        started.append(process)
-        return process.start()
+        return ServiceProcess(service, settings or runtime_settings, extra_env)
 
-    yield start
-    for process in reversed(started):
-        process.stop()
+    yield from _starting(runtime_settings, build)
 
 
 @pytest.fixture
@@ -132,21 +142,15 @@ def start_in_process(
 ) -> Iterator[Callable[..., InProcessService]]:
     """Start services in the test's process, on its `clock`, with a service's own settings
     when given; all are stopped (the last started first) when the test ends."""
-    started: list[InProcessService] = []
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
 
-    def start(service: str, settings: Any = None) -> InProcessService:
-        process = InProcessService(
+    def build(service: str, settings: Any = None) -> InProcessService:
+        return InProcessService(
             service,
             runtime_settings,
             lambda: service_app(service, runtime_settings, settings, clock),
         )
-        started.append(process)
-        return process.start()
 
-    yield start
-    for process in reversed(started):
-        process.stop()
+    yield from _starting(runtime_settings, build)
 
 
 @pytest.fixture
