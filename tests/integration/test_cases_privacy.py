@@ -42,6 +42,14 @@ def store_bytes(service: Api) -> bytes:
     return b"".join(p.read_bytes() for p in service.settings.var_dir.glob("cases.db*"))
 
 
+def apply(service: Api, event: SubjectErased | SubjectErasedV2) -> Tracking:
+    """Apply an erasure from consent's topic the way the consumer does; where it was read."""
+    name = "/samverkan/consent#0"
+    tracking = Tracking(name, (service.application.recorder.max_tracking_id(name) or 0) + 1)
+    service.application.process_event(event, tracking)
+    return tracking
+
+
 def erase(service: Api, subject_id: str) -> Tracking:
     """Apply consent's SubjectErased the way the consumer does."""
     erased = SubjectErased(
@@ -50,22 +58,25 @@ def erase(service: Api, subject_id: str) -> Tracking:
         erased_at=NOW + timedelta(hours=1),
         erased_by="SE2321000016-A001",
     )
-    name = "/samverkan/consent#0"
-    tracking = Tracking(name, (service.application.recorder.max_tracking_id(name) or 0) + 1)
-    service.application.process_event(erased, tracking)
-    return tracking
+    return apply(service, erased)
+
+
+def youth_handed_over(service: Api) -> tuple[str, str, str]:
+    """A youth's child-welfare case (K-1), handed over to adult care with CONTENT on the
+    youth's consent (K-5): the subject id, the case's path and the handover's."""
+    youth = service.register(YOUTH, ["child_welfare"]).json()
+    case_path = f"/v1/cases/{youth['cases'][0]['id']}"
+    service.consent(youth["subject_id"], [IOF, AOF])
+    handover = service.call(
+        IOF_CASEWORKER, "POST", f"{case_path}/handovers", json={"to_unit": AOF, "content": CONTENT}
+    ).json()
+    return youth["subject_id"], case_path, f"{case_path}/handovers/{handover['id']}"
 
 
 def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erased(
     api: Api,  # noqa: F811
 ) -> None:
-    youth = api.register(YOUTH, ["child_welfare"]).json()
-    case_path = f"/v1/cases/{youth['cases'][0]['id']}"
-    api.consent(youth["subject_id"], [IOF, AOF])
-    handover = api.call(
-        IOF_CASEWORKER, "POST", f"{case_path}/handovers", json={"to_unit": AOF, "content": CONTENT}
-    ).json()
-    handover_path = f"{case_path}/handovers/{handover['id']}"
+    youth, case_path, handover_path = youth_handed_over(api)
 
     adult = api.register(ADULT, ["mental_illness"]).json()
     api.consent(adult["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
@@ -86,7 +97,7 @@ def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erase
     for text in CLEAR_TEXT:
         assert text not in stored, text
 
-    tracking = erase(api, youth["subject_id"])
+    tracking = erase(api, youth)
     erase(api, adult["subject_id"])
     # Recorded as applied, so a redelivery is skipped; the key stays destroyed.
     assert api.application.recorder.has_tracking_id(
@@ -109,21 +120,14 @@ def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erase
 def test_culling_reaches_cases_subject_erased_v2_destroys_the_key_here_too(
     api: Api,  # noqa: F811
 ) -> None:
-    youth = api.register(YOUTH, ["child_welfare"]).json()
-    case_path = f"/v1/cases/{youth['cases'][0]['id']}"
-    api.consent(youth["subject_id"], [IOF, AOF])
-    handover = api.call(
-        IOF_CASEWORKER, "POST", f"{case_path}/handovers", json={"to_unit": AOF, "content": CONTENT}
-    ).json()
+    youth, _, handover_path = youth_handed_over(api)
     culled = SubjectErasedV2(
-        subject_id=youth["subject_id"],
+        subject_id=youth,
         erasure_id=uuid4(),
         erased_at=NOW + timedelta(days=5 * 366),
         reason=ErasureReason.CULLING,
     )
-    name = "/samverkan/consent#0"
-    tracking = Tracking(name, (api.application.recorder.max_tracking_id(name) or 0) + 1)
-    api.application.process_event(culled, tracking)
+    apply(api, culled)
 
-    content = api.call(AOF_MANAGER, "GET", f"{case_path}/handovers/{handover['id']}").json()
+    content = api.call(AOF_MANAGER, "GET", handover_path).json()
     assert set(content["content"].values()) - {None} == {ERASED}  # None: not given
