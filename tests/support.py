@@ -335,6 +335,18 @@ def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]
         return pool.submit(asyncio.run, peek.read_topic(bootstrap, topic)).result()
 
 
+def placements(bootstrap: str, topic: str) -> dict[bytes, set[tuple[int, bytes]]]:
+    """Where each event (by ``ce_id``) stands on a topic now: every partition it is on, with
+    the predecessor it names there. An event sent twice to the same place has one entry."""
+    placed: dict[bytes, set[tuple[int, bytes]]] = {}
+    for record in read_topic(bootstrap, topic):
+        headers = dict(record.headers)
+        placed.setdefault(headers["ce_id"], set()).add(
+            (record.partition, headers["ce_prevsequence"])
+        )
+    return placed
+
+
 def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
     """Poll until predicate() is truthy; return its value (the eventual-consistency wait)."""
     deadline = time.monotonic() + timeout

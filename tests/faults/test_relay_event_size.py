@@ -17,22 +17,21 @@ from prometheus_client import CollectorRegistry
 
 from contracts import MAX_EVENT_BYTES, events_topic
 from services.consent.translate import to_integration_event
-from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
-from tests.faults.test_untranslatable_notification import NOW, SUBJECTS
-from tests.steps import consent_store, record_consent
+from tests.faults.test_untranslatable_notification import (
+    SUBJECTS,
+    consumed_by_escalation,
+    one_batch_stored,
+)
 from tests.support import (
-    eventually,
     metric_value,
     outbox_relay,
     reaches,
     read_topic,
-    running_consumer,
     running_relay,
 )
 
@@ -55,9 +54,7 @@ async def test_an_event_larger_than_consumers_accept_is_parked_not_sent(
 ) -> None:
     settings = runtime_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = consent_store(settings)
-    for subject_id in SUBJECTS[:6]:  # one batch, the oversized event third
-        record_consent(consent, subject_id, NOW)
+    consent = one_batch_stored(settings)
     metrics = RelayMetrics.register(CollectorRegistry())
     relay = outbox_relay(consent, settings, topic, inflating_translator, metrics)
     async with running_relay(relay) as task:
@@ -74,11 +71,7 @@ async def test_an_event_larger_than_consumers_accept_is_parked_not_sent(
     assert relay.last_error is None
 
     # It takes no place in its partition's chain: a consumer sees no gap, no dead letter.
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    async with running_consumer(settings, escalation, ["consent"], "escalation") as handled:
-        await eventually(
-            lambda: metric_value(handled, "handled", topic=topic, outcome="applied") == 5
-        )
+    escalation, handled = await consumed_by_escalation(settings, topic, 5)
     assert metric_value(handled, "handled", topic=topic, outcome="gap") == 0
     assert metric_value(handled, "handled", topic=topic, outcome="dead_letter") == 0
     for subject_id in SUBJECTS[:6]:

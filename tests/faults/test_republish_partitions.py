@@ -24,7 +24,14 @@ from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.steps import consent_store, record_consent
-from tests.support import drain_relay, eventually, metric_value, read_topic, running_consumer
+from tests.support import (
+    drain_relay,
+    eventually,
+    metric_value,
+    placements,
+    read_topic,
+    running_consumer,
+)
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 SUBJECTS = [f"{n:064x}" for n in range(1, 13)]
@@ -46,16 +53,12 @@ async def test_republish_onto_a_wider_topic_keeps_partitions_and_nothing_applies
     assert done.messages == len(SUBJECTS)
     records = read_topic(kafka.bootstrap, topic)
     assert len(records) == 2 * len(SUBJECTS)
-    placements: dict[bytes, set[tuple[int, bytes]]] = {}
     for record in records:
         assert record.key is not None
         assert record.partition == partition_index(record.key, PARTITIONS)
-        headers = dict(record.headers)
-        placements.setdefault(headers["ce_id"], set()).add(
-            (record.partition, headers["ce_prevsequence"])
-        )
     # The relay's copy and republish's copy: same partition, same predecessor.
-    assert all(len(placed) == 1 for placed in placements.values()), placements
+    placed = placements(kafka.bootstrap, topic)
+    assert all(len(places) == 1 for places in placed.values()), placed
 
     escalation = EscalationApplication(env=store_env(settings, "escalation"))
     async with running_consumer(settings, escalation, ["consent"], "escalation") as metrics:

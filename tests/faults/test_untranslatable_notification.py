@@ -18,9 +18,11 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from contracts import events_topic
+from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
+from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.relay.metrics import RelayMetrics
@@ -32,6 +34,7 @@ from tests.support import (
     eventually,
     metric_value,
     outbox_relay,
+    placements,
     reaches,
     read_topic,
     running_consumer,
@@ -50,14 +53,33 @@ def buggy_translator(domain_event: Any) -> Any:
     return to_integration_event(domain_event)
 
 
+def one_batch_stored(settings: RuntimeSettings) -> ConsentApplication:
+    """The first six consents stored by consent: one relay batch, the odd event third."""
+    consent = consent_store(settings)
+    for subject_id in SUBJECTS[:6]:
+        record_consent(consent, subject_id, NOW)
+    return consent
+
+
+async def consumed_by_escalation(
+    settings: RuntimeSettings, topic: str, applied: int
+) -> tuple[EscalationApplication, ConsumerMetrics]:
+    """Escalation's consumer, run until it has applied `applied` events from `topic`; its
+    store and what it counted."""
+    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    async with running_consumer(settings, escalation, ["consent"], "escalation") as handled:
+        await eventually(
+            lambda: metric_value(handled, "handled", topic=topic, outcome="applied") == applied
+        )
+    return escalation, handled
+
+
 async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_once(
     backend_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = backend_settings
     topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = consent_store(settings)
-    for subject_id in SUBJECTS[:6]:  # one batch, the broken event third
-        record_consent(consent, subject_id, NOW)
+    consent = one_batch_stored(settings)
     metrics = RelayMetrics.register(CollectorRegistry())
     relay = outbox_relay(consent, settings, topic, buggy_translator, metrics)
     async with running_relay(relay) as task:
@@ -81,14 +103,7 @@ async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_
     assert relay.last_error is None  # not failing: readiness stays green
 
     # The broken event takes no place in its partition's chain: a consumer sees no gap.
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    async with running_consumer(settings, escalation, ["consent"], "escalation") as handled:
-        await eventually(
-            lambda: (
-                metric_value(handled, "handled", topic=topic, outcome="applied")
-                == len(SUBJECTS) - 1
-            )
-        )
+    escalation, handled = await consumed_by_escalation(settings, topic, len(SUBJECTS) - 1)
     assert metric_value(handled, "handled", topic=topic, outcome="gap") == 0
     assert metric_value(handled, "handled", topic=topic, outcome="duplicate") == 0
     for subject_id in SUBJECTS:
@@ -99,11 +114,6 @@ async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_
     again = await republish(settings, "consent", buggy_translator, start=1)
     assert again.untranslatable == (3,)
     assert again.messages == len(SUBJECTS) - 1
-    chains: dict[bytes, set[tuple[int, bytes]]] = {}
-    for record in read_topic(kafka.bootstrap, topic):
-        headers = dict(record.headers)
-        chains.setdefault(headers["ce_id"], set()).add(
-            (record.partition, headers["ce_prevsequence"])
-        )
+    chains = placements(kafka.bootstrap, topic)
     assert len(chains) == len(SUBJECTS) - 1
     assert all(len(placed) == 1 for placed in chains.values()), chains
