@@ -200,9 +200,9 @@ def test_dev_key_is_created_private_and_reused(tmp_path: Path) -> None:
     assert list(path.parent.iterdir()) == [path]
 
 
-def test_token_cli_mints_a_verifiable_token(tmp_path: Path) -> None:
-    key = tmp_path / "dev.pem"
-    result = CliRunner().invoke(
+def mint_with_the_cli(key: Path, ttl_hours: int) -> Any:
+    """`samverkan token` for a made-up first responder, signed with `key`; its result."""
+    return CliRunner().invoke(
         token_cli,
         [
             "--hsa-id", "SE0000000000-T002",
@@ -210,9 +210,14 @@ def test_token_cli_mints_a_verifiable_token(tmp_path: Path) -> None:
             "--org-type", "police",
             "--role", "first_responder",
             "--key", str(key),
-            "--ttl-hours", "1",
+            "--ttl-hours", str(ttl_hours),
         ],
     )  # fmt: skip
+
+
+def test_token_cli_mints_a_verifiable_token(tmp_path: Path) -> None:
+    key = tmp_path / "dev.pem"
+    result = mint_with_the_cli(key, 1)
     assert result.exit_code == 0, result.output
     verifier = TokenVerifier(
         issuer=DEV_ISSUER,
@@ -495,16 +500,6 @@ def test_an_echoed_key_id_cannot_forge_a_log_line() -> None:
 
 
 def test_token_cli_will_not_mint_a_token_the_services_would_refuse(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        token_cli,
-        [
-            "--hsa-id", "SE0000000000-T002",
-            "--org-id", "SE0000000000-TUNIT",
-            "--org-type", "police",
-            "--role", "first_responder",
-            "--key", str(tmp_path / "dev.pem"),
-            "--ttl-hours", str(24 * 365 * 100),
-        ],
-    )  # fmt: skip
+    result = mint_with_the_cli(tmp_path / "dev.pem", 24 * 365 * 100)
     assert result.exit_code == 2
     assert "SAMVERKAN_TOKEN_MAX_LIFETIME_SECONDS" in result.output
