@@ -73,12 +73,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     youth_id, youth_case = youth["subject_id"], youth["cases"][0]["id"]
     adult = api.register(ADULT, ["substance_misuse", "mental_illness"]).json()
     adult_id, adult_case = adult["subject_id"], adult["cases"][0]["id"]
-    decided = api.call(
-        IOF_CASEWORKER,
-        "POST",
-        f"/v1/cases/{adult_case}/decisions",
-        json={"decision": "intervention_granted", **ADULT_D6},
-    )
+    decided = api.grant(adult_case, **ADULT_D6)
     assert decided.status_code == 201, decided.text
 
     api.consent(youth_id, [IOF, AOF])

@@ -78,6 +78,12 @@ class Api:
         body = {"personnummer": personnummer, "municipality_code": "0180", "needs": needs}
         return self.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body | extra)
 
+    def grant(self, case_id: str, by: Actor = IOF_CASEWORKER, **answers: Any) -> httpx.Response:
+        """`by` records that an intervention is granted in the case (K-3), with the D-6
+        answers given; the answer, whatever it is."""
+        body = {"decision": "intervention_granted", **answers}
+        return self.call(by, "POST", f"/v1/cases/{case_id}/decisions", json=body)
+
     def consent(
         self, subject_id: str, parties: list[str], purpose: Purpose = Purpose.CASE_HANDOVER
     ) -> UUID:
@@ -195,12 +201,7 @@ def test_k2_a_returning_child_case_comes_back_to_iof(api: Api) -> None:
 def test_k3_a_decision_reaches_the_other_units_view(api: Api) -> None:
     first, parallel = api.register(ADULT, ["substance_misuse", "mental_illness"]).json()["cases"]
 
-    decided = api.call(
-        IOF_CASEWORKER,
-        "POST",
-        f"/v1/cases/{first['id']}/decisions",
-        json={"decision": "intervention_granted", **ADULT_D6},
-    )
+    decided = api.grant(first["id"], **ADULT_D6)
     assert decided.status_code == 201, decided.text
     closed = api.call(
         AOF_MANAGER, "POST", f"/v1/cases/{parallel['id']}/closure", json={"reason": "needs_met"}
@@ -213,12 +214,7 @@ def test_k3_a_decision_reaches_the_other_units_view(api: Api) -> None:
     assert [(n["case_id"], n["kind"]) for n in at_iof] == [(parallel["id"], "closed")]
     problem(api.call(IOF_CASEWORKER, "GET", f"/v1/units/{AOF}/notices"), 403, "K-3", None)
     problem(
-        api.call(
-            AOF_MANAGER,
-            "POST",
-            f"/v1/cases/{parallel['id']}/decisions",
-            json={"decision": "intervention_granted", **ADULT_D6},
-        ),
+        api.grant(parallel["id"], AOF_MANAGER, **ADULT_D6),
         409,
         "K-3",
         None,
@@ -345,12 +341,7 @@ def test_k5_c8_handover_bad_input_then_acknowledged_once_and_transferred(api: Ap
     problem(api.call(AOF_MANAGER, "POST", acknowledge, json=caseworker), 409, "K-5", None)
 
     problem(
-        api.call(
-            AOF_MANAGER,
-            "POST",
-            f"/v1/cases/{case_id}/decisions",
-            json={"decision": "intervention_granted", **CHILD_D6},
-        ),
+        api.grant(case_id, AOF_MANAGER, **CHILD_D6),
         409,
         "K-5",
         "body.decision",
@@ -358,12 +349,7 @@ def test_k5_c8_handover_bad_input_then_acknowledged_once_and_transferred(api: Ap
     transferred = api.call(AOF_MANAGER, "POST", f"{path}/{handover['id']}/transfer")
     assert transferred.status_code == 200, transferred.text
     assert (transferred.json()["unit"], transferred.json()["caseworker"]) == (AOF, AOF_CASEWORKER)
-    granted = api.call(
-        AOF_MANAGER,
-        "POST",
-        f"/v1/cases/{case_id}/decisions",
-        json={"decision": "intervention_granted", **CHILD_D6},
-    )
+    granted = api.grant(case_id, AOF_MANAGER, **CHILD_D6)
     assert granted.status_code == 201, granted.text
 
 

@@ -92,11 +92,6 @@ def put_groups(service: Api, case_id: str, groups: Any, actor: Any = IOF_CASEWOR
     return service.call(actor, "PUT", path, json={"target_groups": groups})
 
 
-def decide(service: Api, case_id: str, actor: Any = IOF_CASEWORKER, **answers: Any) -> Any:
-    body = {"decision": "intervention_granted", **answers}
-    return service.call(actor, "POST", f"/v1/cases/{case_id}/decisions", json=body)
-
-
 def screen(service: Api, actor: Any = PSYCHIATRY, **changes: Any) -> Any:
     body = {
         "personnummer": ADULT,
@@ -184,29 +179,29 @@ def test_d6_every_decision_answers_the_child_perspective_and_is_published(
     put_groups(d6, first["id"], [VIOLENCE])
 
     before = d6.stored()
-    missing = decide(d6, first["id"], children_in_household=True)
+    missing = d6.grant(first["id"], children_in_household=True)
     problem(missing, 422, "D-6", "body.child_perspective_considered")
     problem(
-        decide(d6, first["id"], child_perspective_considered=True),
+        d6.grant(first["id"], child_perspective_considered=True),
         422,
         "D-6",
         "body.children_in_household",
     )
     problem(
-        decide(d6, first["id"], child_perspective_considered="perhaps", children_in_household=True),
+        d6.grant(first["id"], child_perspective_considered="perhaps", children_in_household=True),
         422,
         "D-6",
         "body.child_perspective_considered",
     )
     problem(
-        decide(d6, youth_case, **CHILD_D6, children_in_household=False),
+        d6.grant(youth_case, **CHILD_D6, children_in_household=False),
         422,
         "D-6",
         "body.children_in_household",
     )
     assert d6.stored() == before
 
-    adult = decide(d6, first["id"], child_perspective_considered=False, children_in_household=True)
+    adult = d6.grant(first["id"], child_perspective_considered=False, children_in_household=True)
     assert adult.status_code == 201, adult.text
     assert adult.json()["decisions"][-1] | {"decided_at": None} == {
         "unit": IOF,
@@ -217,8 +212,8 @@ def test_d6_every_decision_answers_the_child_perspective_and_is_published(
         "child_perspective_considered": False,
         "children_in_household": True,
     }
-    assert decide(d6, youth_case, **CHILD_D6).status_code == 201
-    assert decide(d6, parallel["id"], AOF_MANAGER, **ADULT_D6).status_code == 201
+    assert d6.grant(youth_case, **CHILD_D6).status_code == 201
+    assert d6.grant(parallel["id"], AOF_MANAGER, **ADULT_D6).status_code == 201
 
     events = published(d6, kafka)
     decisions = of_type(events, CaseDecisionRecorded)
