@@ -100,7 +100,7 @@ async def test_a_foreign_record_with_our_sequence_is_not_taken_for_ours(
     """Someone else's record on the topic with a `ce_sequence` past the relay's position
     (a partner's mistake, a test's poison) is not what the relay would send: only a record
     with the same `ce_id` counts as already sent."""
-    app = consent_app(settings)
+    app = consent_store(settings)
     give(app, subject(1))
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic])
