@@ -40,7 +40,7 @@ from services.consent.views.authorisations import (
     authorisation_view,
 )
 from services.runtime.kernel.actor import Actor, require_party
-from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.rules import UnknownRecord
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.group_commit import GroupCommit
@@ -50,9 +50,8 @@ from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPer
 """For tests that build the application directly; services pass the configured key."""
 
 
-class UnknownConsent(RuleViolation):
+class UnknownConsent(UnknownRecord):
     rule = "C-1"
-    status = 404
 
 
 _NOT_READABLE = "your organisation unit is not named in this record and did not record it"

@@ -9,11 +9,12 @@ each rule states only its ID and the statuses are set in one place.
 
 from __future__ import annotations
 
-from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.rules import NotAllowed, RuleViolation, UnknownRecord
 
 
 class CaseRuleViolation(RuleViolation):
-    """A broken case rule; `field` names the part of the request at fault, if any."""
+    """A broken case rule; `field` names the part of the request at fault, if any, and
+    heads the detail. 422 unless a status base class comes first."""
 
     status = 422
 
@@ -21,16 +22,12 @@ class CaseRuleViolation(RuleViolation):
         super().__init__(f"{field}: {message}" if field else message, rule=rule, field=field)
 
 
-class CaseNotFound(CaseRuleViolation):
+class CaseNotFound(UnknownRecord, CaseRuleViolation):
     """A case rule answered 404 Not Found: the object is unknown, or is not to be known."""
 
-    status = 404
 
-
-class CaseForbidden(CaseRuleViolation):
+class CaseForbidden(NotAllowed, CaseRuleViolation):
     """A case rule answered 403 Forbidden: the actor's unit may not do this."""
-
-    status = 403
 
 
 class CaseConflict(CaseRuleViolation):

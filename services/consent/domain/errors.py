@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.rules import CommandInvalid, NotAllowed, RuleViolation, UnknownRecord
 
 
-class ConsentRuleViolation(RuleViolation):
-    status = 422
+class ConsentRuleViolation(CommandInvalid):
+    """A consent rule the command does not meet: 422 unless a subclass says otherwise."""
 
 
 class ConsentNotDocumented(ConsentRuleViolation):
@@ -48,30 +48,27 @@ class DecisionQuestionInvalid(ConsentRuleViolation):
     rule = "C-9"
 
 
-class RecordNotReadable(RuleViolation):
+class RecordNotReadable(NotAllowed):
     """C-10: a consent, refusal or disclosure is read only by the units it names and the
     unit that recorded it; being party to another record about the person is no reason."""
 
     rule = "C-10"
-    status = 403
     title = "Forbidden"
 
 
-class ErasureNotPermitted(RuleViolation):
+class ErasureNotPermitted(NotAllowed):
     """GDPR art. 17: erasure destroys a person's data in every service for good, so it is
     the power of one configured platform unit's administrators, not of any organisation's."""
 
     rule = "GDPR-17"
-    status = 403
     title = "Forbidden"
 
 
-class UnknownSubject(RuleViolation):
+class UnknownSubject(UnknownRecord):
     """GDPR art. 17: only a person the platform has seen can be erased; erasing an unknown
     id would pre-erase whoever it later turns out to be, in every service."""
 
     rule = "GDPR-17"
-    status = 404
 
 
 def distinct_parties(parties: list[str], rule_error: type[ConsentRuleViolation]) -> list[str]:

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.rules import (
+    CommandInvalid,
+    NotAllowed,
+    RuleViolation,
+    UnknownRecord,
+)
 
-# What a broken rule answers, by what broke it. A rule not under one of these three is
-# RuleViolation's 409 Conflict: the record, as it stands, does not allow the command now.
-
-
-class CommandInvalid(RuleViolation):
-    """What the command asks for does not meet the rule (a time, a list, a field): 422."""
-
-    status = 422
-
-
-class NotAllowed(RuleViolation):
-    """The rule does not let the caller do this: 403."""
-
-    status = 403
-
-
-class UnknownRecord(RuleViolation):
-    """What the request names is not there (a record, a meeting to export): 404."""
-
-    status = 404
+# A rule not under one of CommandInvalid, NotAllowed or UnknownRecord is RuleViolation's
+# 409 Conflict.
 
 
 # --- the red thread (seed 000) -------------------------------------------------------------

@@ -7,74 +7,64 @@ summary, D-5 for publishing the annual report.
 
 from __future__ import annotations
 
-from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.rules import CommandInvalid, NotAllowed, RuleViolation, UnknownRecord
 
 # --- a deviation, step 1 (D-1, D-2) ------------------------------------------------
 
 
-class OnlyDeputyUnitManagerOrAboveMayReport(RuleViolation):
+class OnlyDeputyUnitManagerOrAboveMayReport(NotAllowed):
     rule = "D-2"
-    status = 403
     title = "Only a deputy unit manager or above may report a deviation"
 
 
-class DeviationCategoryRequired(RuleViolation):
+class DeviationCategoryRequired(CommandInvalid):
     rule = "D-1"
-    status = 422
     title = "A deviation needs one of the collaboration-failure categories"
 
 
-class DeviationReportIncomplete(RuleViolation):
+class DeviationReportIncomplete(CommandInvalid):
     rule = "D-2"
-    status = 422
 
 
-class UnknownDeviation(RuleViolation):
+class UnknownDeviation(UnknownRecord):
     rule = "D-2"
-    status = 404
 
 
-class NotAnOrganisationUnit(RuleViolation):
+class NotAnOrganisationUnit(NotAllowed):
     """The reporting or signing unit goes on a public event, which carries only HSA-ids."""
 
     rule = "D-2"
-    status = 403
     title = "Forbidden"
 
 
 # --- the joint summary, step 2 (D-2) -----------------------------------------------
 
 
-class NotASideOfTheDeviation(RuleViolation):
+class NotASideOfTheDeviation(NotAllowed):
     rule = "D-2"
-    status = 403
     title = "Only the two sides of a deviation may sign its joint summary"
 
 
 class SummaryNeedsBothSides(RuleViolation):
     rule = "D-2"
-    status = 409
     title = "The joint summary needs signatures from both sides"
 
 
 class AlreadySummarised(RuleViolation):
     rule = "D-2"
-    status = 409
     title = "The deviation's joint summary is already signed"
 
 
 class NoSummaryProposed(RuleViolation):
     rule = "D-2"
-    status = 409
     title = "No joint summary has been proposed yet"
 
 
 # --- the annual report (D-5) -------------------------------------------------------
 
 
-class YearNotBegun(RuleViolation):
+class YearNotBegun(CommandInvalid):
     rule = "D-5"
-    status = 422
     title = "A year's report is published once the year has begun"
 
 

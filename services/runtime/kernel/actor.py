@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from contracts import OrgType, Role
-from services.runtime.kernel.rules import RuleViolation
+from services.runtime.kernel.rules import NotAllowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +27,9 @@ class Actor:
     role: Role
 
 
-class NotAParty(RuleViolation):
+class NotAParty(NotAllowed):
     """The caller's organisation unit is not a party to the object (API1)."""
 
-    status = 403
     title = "Forbidden"
 
 

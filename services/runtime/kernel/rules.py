@@ -52,3 +52,26 @@ class RuleViolation(Exception):
         words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", cls.__name__)
         sentence = " ".join(word if word.isupper() else word.lower() for word in words)
         return sentence[:1].upper() + sentence[1:]
+
+
+# What a broken rule answers, by what broke it: every service's errors derive from one of
+# these (or from RuleViolation itself for 409 Conflict, the record as it stands does not
+# allow the command now), so that a rule states only its ID and the statuses are set here.
+
+
+class CommandInvalid(RuleViolation):
+    """What the command asks for does not meet the rule (a time, a list, a field): 422."""
+
+    status = 422
+
+
+class NotAllowed(RuleViolation):
+    """The rule does not let the caller do this: 403."""
+
+    status = 403
+
+
+class UnknownRecord(RuleViolation):
+    """What the request names is not there (a record, a meeting to export): 404."""
+
+    status = 404
