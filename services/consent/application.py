@@ -42,7 +42,7 @@ from services.consent.views.authorisations import (
 from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.rules import UnknownRecord
 from services.runtime.kernel.stockholm_time import stockholm_date
-from services.runtime.store.application import OutboxApplication
+from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.group_commit import GroupCommit
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
@@ -116,10 +116,11 @@ class Question:
     at: datetime
 
 
-class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]):
+class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]):
     """Consents, refusals and disclosures, and the decisions they support."""
 
     name = "consent"
+    unknown = {Consent: (UnknownConsent, "consent")}
 
     def __init__(
         self,
@@ -167,8 +168,7 @@ class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]
             # The recording unit keeps reading the record (C-10).
             recording_unit=actor.org_id,
         )
-        self.save(consent)
-        return consent.id
+        return self._created(consent).id
 
     def refuse_consent(self, actor: Actor, command: RefuseConsent, *, at: datetime) -> UUID:
         _require_scope(actor, command.parties)
@@ -181,8 +181,7 @@ class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]
             informed=command.informed,
             recording_unit=actor.org_id,
         )
-        self.save(refusal)
-        return refusal.id
+        return self._created(refusal).id
 
     def change_scope(
         self, actor: Actor, consent_id: UUID, command: ChangeScope, *, at: datetime
@@ -241,8 +240,7 @@ class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]
             recording_unit=actor.org_id,
             **particulars,
         )
-        self.save(disclosure)
-        return disclosure.id
+        return self._created(disclosure).id
 
     def erase_subject(self, actor: Actor, subject_id: str, *, at: datetime) -> UUID:
         """Destroy the subject's personal data here and tell everyone (SubjectErased).
@@ -324,22 +322,16 @@ class ConsentApplication(SealsPersonalData, OutboxApplication, Application[UUID]
 
     # --- queries ----------------------------------------------------------------------
 
-    def _consent(self, consent_id: UUID) -> Consent:
-        consent = self.find(consent_id, Consent)
-        if consent is None:
-            raise UnknownConsent(f"no consent {consent_id}")
-        return consent
-
     def _consent_in_scope(self, actor: Actor, consent_id: UUID) -> Consent:
         """A consent the actor's unit may act on: one in its scope (C-3), loaded once for
         the check and the change."""
-        consent = self._consent(consent_id)
+        consent = self._load(Consent, consent_id)
         _require_scope(actor, consent.parties)
         return consent
 
     def read_consent(self, actor: Actor, consent_id: UUID) -> Consent:
         """One consent, for a unit that may read it (C-10)."""
-        consent = self._consent(consent_id)
+        consent = self._load(Consent, consent_id)
         if not readable_by(consent, actor.org_id):
             raise RecordNotReadable(_NOT_READABLE)
         return consent

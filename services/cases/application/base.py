@@ -8,18 +8,16 @@ their key here.
 
 The loaders here do not authorise: only the use cases call them, and each decides,
 on the object it loaded, whether the actor's unit may see or change it. A step
-on one aggregate that loses a race for it runs again on fresh state (`_change`).
+on one aggregate that loses a race for it runs again on fresh state (`_change`,
+services.runtime.store.changes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.projection import EventSourcedProjection
 
 from contracts import Purpose
@@ -40,33 +38,26 @@ from services.cases.domain import (
     subject_cases_id,
     target_group_set,
 )
-from services.cases.domain.errors import CaseNotFound
 from services.cases.views import CaseProjection, CaseViews, case_views
 from services.runtime.kernel.stockholm_time import stockholm_date
-from services.runtime.store.application import OutboxApplication
+from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
 """For tests that build the application directly; the service passes the configured key."""
 
-A = TypeVar("A", bound=Aggregate)
 
-CONFLICT_ATTEMPTS = 5
-"""How often a step is tried in all before a lost race answers 409 (concurrent change)."""
-
-_MISSING: dict[type[Aggregate], tuple[type[CaseNotFound], str]] = {
-    Case: (UnknownCase, "case"),
-    Sip: (SipNotFound, "SIP"),
-    Meeting: (MeetingNotFound, "meeting"),
-    Screening: (ScreeningNotFound, "screening"),
-}
-"""What each kind of aggregate the use cases load answers when there is none by an id."""
-
-
-class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
+class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUID]):
     """The store and what the use cases of every concept share; each concept is a mixin of
     this (cases, handovers, plans, meetings, screenings, child-welfare reports, upstream)
     and CasesApplication all of them."""
+
+    unknown = {
+        Case: (UnknownCase, "case"),
+        Sip: (SipNotFound, "SIP"),
+        Meeting: (MeetingNotFound, "meeting"),
+        Screening: (ScreeningNotFound, "screening"),
+    }
 
     def __init__(
         self,
@@ -83,34 +74,6 @@ class CasesBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUI
         self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
 
     # --- loading: unauthorised, so only the use cases that authorise call these -------
-
-    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
-        """The aggregate of that kind; unknown, or of another kind, is the kind's 404 rule."""
-        aggregate = self.find(aggregate_id, kind)
-        if aggregate is None:
-            missing, what = _MISSING[kind]
-            raise missing(f"no {what} {aggregate_id}")
-        return aggregate
-
-    def _change(self, kind: type[A], aggregate_id: UUID, act: Callable[[A], object]) -> A:
-        """Load the aggregate, `act` on it (the aggregate checks the actor) and save it.
-
-        Another command or a consent policy may change the same aggregate at the same
-        moment; the store's optimistic concurrency refuses the later save, and the step
-        runs again on fresh state, so that neither overwrites nor misses the other.
-        """
-        attempt = 1
-        while True:
-            aggregate = self._load(kind, aggregate_id)
-            act(aggregate)
-            try:
-                self.save(aggregate)
-            except IntegrityError:
-                if attempt == CONFLICT_ATTEMPTS:
-                    raise
-                attempt += 1
-            else:
-                return aggregate
 
     def _cases_of(self, subject_id: str) -> list[Case]:
         """Every case of the individual here, whichever unit holds it."""

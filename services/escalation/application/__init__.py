@@ -9,7 +9,6 @@ them and their unit from it, and whether their unit may see or act on *this*
 object is decided where the use case loads it.
 """
 
-from services.escalation.application.base import CONFLICT_ATTEMPTS
 from services.escalation.application.forums import (
     CreateMeetingSeries,
     Forums,
@@ -40,6 +39,7 @@ from services.escalation.domain.errors import (
     UnknownRedThread,
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
+from services.runtime.store.changes import CONFLICT_ATTEMPTS
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 

@@ -13,18 +13,15 @@ reaches it. No text is stored in clear.
 Commands and the consent policy may change the same aggregates at the same
 moment (a meeting scheduled as the consent is withdrawn). The store's
 optimistic concurrency turns that into a conflict; the loser runs again on
-fresh state (`retrying`), so neither overwrites nor misses the other.
+fresh state (services.runtime.store.changes), so neither overwrites nor misses the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.projection import EventSourcedProjection
 
 from services.escalation.domain import (
@@ -47,44 +44,24 @@ from services.escalation.domain.errors import (
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.views.deadlines import Deadlines, deadline_view
-from services.runtime.kernel.rules import RuleViolation
-from services.runtime.store.application import OutboxApplication
+from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
-T = TypeVar("T")
-A = TypeVar("A", bound=Aggregate)
 
-
-CONFLICT_ATTEMPTS = 5
-"""How often a command or policy runs again after losing a race on the same aggregate."""
-
-
-def retrying(command: Callable[[], T]) -> T:
-    """Run a command again when a concurrent save changed one of its aggregates first."""
-    for _ in range(CONFLICT_ATTEMPTS - 1):
-        try:
-            return command()
-        except IntegrityError:
-            continue
-    return command()
-
-
-UNKNOWN: dict[type[Aggregate], tuple[type[RuleViolation], str]] = {
-    RedThread: (UnknownRedThread, "red thread"),
-    Escalation: (UnknownEscalation, "escalation"),
-    MeetingSeries: (UnknownMonthlyMeeting, "meeting series"),
-    MonthlyMeeting: (UnknownMonthlyMeeting, "monthly meeting"),
-    AcuteMatter: (UnknownAcuteMatter, "acute matter"),
-    Consultation: (UnknownConsultation, "consultation"),
-}
-"""What a command naming a record that is not there breaks, and what the record is called."""
-
-
-class EscalationBase(SealsPersonalData, OutboxApplication, EventSourcedProjection[UUID]):
+class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUID]):
     """The store and what the use cases of every concept share; each concept is a mixin of
     this (red threads, ladder, forums, matters, upstream) and EscalationApplication all
     of them."""
+
+    unknown = {
+        RedThread: (UnknownRedThread, "red thread"),
+        Escalation: (UnknownEscalation, "escalation"),
+        MeetingSeries: (UnknownMonthlyMeeting, "meeting series"),
+        MonthlyMeeting: (UnknownMonthlyMeeting, "monthly meeting"),
+        AcuteMatter: (UnknownAcuteMatter, "acute matter"),
+        Consultation: (UnknownConsultation, "consultation"),
+    }
 
     def __init__(
         self,
@@ -98,34 +75,6 @@ class EscalationBase(SealsPersonalData, OutboxApplication, EventSourcedProjectio
         """Which municipalities each coordination office serves (E-3); none by default."""
         self.deadlines = deadline_view(self)
         self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
-
-    # --- loading: unauthorised, so only the use cases that authorise call this ---------
-
-    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
-        aggregate = self.find(aggregate_id, kind)
-        if aggregate is None:
-            error, what = UNKNOWN[kind]
-            raise error(f"no {what} {aggregate_id}")
-        return aggregate
-
-    # --- changing: one aggregate loaded, changed and saved, again after a lost race ------
-
-    def _created(self, aggregate: A) -> A:
-        """A new aggregate, once its first events are stored."""
-        self.save(aggregate)
-        return aggregate
-
-    def _changing(self, load: Callable[[], A], change: Callable[[A], object]) -> A:
-        """Load (and so authorise) an aggregate, change it and save it; on losing a race
-        with a concurrent save, all of it again on fresh state (`retrying`)."""
-
-        def run() -> A:
-            aggregate = load()
-            change(aggregate)
-            self.save(aggregate)
-            return aggregate
-
-        return retrying(run)
 
     # --- escalation's view of consent (E-4) ---------------------------------------------
 

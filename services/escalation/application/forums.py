@@ -12,7 +12,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from contracts import MonthlyMeetingKind
-from services.escalation.application.base import EscalationBase, retrying
+from services.escalation.application.base import EscalationBase
 from services.escalation.domain import (
     MeetingSeries,
     MonthlyMeeting,
@@ -26,6 +26,7 @@ from services.escalation.domain import (
 )
 from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.store.changes import retrying
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from contracts import FollowUpResult, MeetingOutcome
-from services.escalation.application.base import EscalationBase, retrying
+from services.escalation.application.base import EscalationBase
 from services.escalation.domain import RedThread, SubjectAuthorisations
 from services.escalation.domain.coordination import (
     new_coordinator,
@@ -27,6 +27,7 @@ from services.escalation.domain.coordination import (
 )
 from services.escalation.views.deadlines import Deadline, DeadlineKind
 from services.runtime.kernel.actor import Actor
+from services.runtime.store.changes import retrying
 
 
 @dataclass(frozen=True)

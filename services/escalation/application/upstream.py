@@ -26,7 +26,7 @@ from contracts import (
     SubjectErased,
     SubjectErasedV2,
 )
-from services.escalation.application.base import CONFLICT_ATTEMPTS, EscalationBase, note_reliance
+from services.escalation.application.base import EscalationBase, note_reliance
 from services.escalation.domain import (
     RedThread,
     SubjectAuthorisations,
@@ -34,6 +34,7 @@ from services.escalation.domain import (
     term_of,
     transfers_id,
 )
+from services.runtime.store.changes import CONFLICT_ATTEMPTS
 
 
 class StillContended(RuntimeError):
