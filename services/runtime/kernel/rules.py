@@ -14,11 +14,11 @@ class RuleViolation(Exception):
     """A command broke a domain rule; base class for every service's domain errors.
 
     Subclasses name the rule and, if 409 Conflict is not the right answer,
-    the status::
+    derive from the status's base class below (`CommandInvalid` 422,
+    `NotAllowed` 403, `UnknownRecord` 404)::
 
-        class OnlyBlueLightMayPull(RuleViolation):
+        class OnlyBlueLightMayPull(NotAllowed):
             rule = "E-1"
-            status = 403
 
         raise OnlyBlueLightMayPull("only ambulance, rescue or police may pull")
 
