@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
-from services.escalation.api.bodies import ClearText, Text, subject_named
+from services.escalation.api.bodies import Text
 from services.escalation.application import (
     EscalationApplication,
     RaiseAcuteMatter,
@@ -22,12 +22,14 @@ from services.escalation.application import (
 )
 from services.escalation.domain import AcuteMatter
 from services.escalation.policy import may
+from services.runtime.http.bodies import ClearText, command_from, located
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     log_access,
+    subject_named,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -73,15 +75,13 @@ def raise_acute_matter(
 ) -> AcuteMatterView:
     """An acute matter goes straight to the other unit's deputy unit manager, outside the
     monthly rhythm: no registration, no cutoff (E-8)."""
-    command = RaiseAcuteMatter(
-        subject_id=subject_named(request, body.personnummer),
-        to_org=body.to_org,
-        question=body.question,
+    command = command_from(
+        body, RaiseAcuteMatter, subject_id=subject_named(request, body.personnummer)
     )
     application = application_of(request, EscalationApplication)
     matter = application.raise_acute_matter(actor, command, at=now(request))
-    response.headers["Location"] = f"/v1/acute-matters/{matter.id}"
-    return _disclosed(request, actor, matter)
+    answer = _disclosed(request, actor, matter)
+    return located(response, f"/v1/acute-matters/{matter.id}", answer)
 
 
 @router.get(

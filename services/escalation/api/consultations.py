@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsultationOutcome
 from contracts.base import OrgIds
-from services.escalation.api.bodies import ClearText, Notes, subject_named
+from services.escalation.api.bodies import Notes
 from services.escalation.application import (
     EscalationApplication,
     HoldConsultation,
@@ -23,12 +23,14 @@ from services.escalation.application import (
 )
 from services.escalation.domain import Consultation
 from services.escalation.policy import may
+from services.runtime.http.bodies import ClearText, command_from, located
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     log_access,
+    subject_named,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -79,18 +81,16 @@ def hold_consultation(
     actor: Annotated[Actor, may("consultation.hold")],
 ) -> ConsultationView:
     """Record a consultation (E-9): anonymous (no individual at all) or named."""
-    command = HoldConsultation(
-        anonymous=body.anonymous,
+    command = command_from(
+        body,
+        HoldConsultation,
         subject_id=subject_named(request, body.personnummer),
         consulted_orgs=list(body.consulted_orgs),
-        meeting_id=body.meeting_id,
-        outcome=body.outcome,
-        notes=body.notes,
     )
     application = application_of(request, EscalationApplication)
     consultation = application.hold_consultation(actor, command, at=now(request))
-    response.headers["Location"] = f"/v1/consultations/{consultation.id}"
-    return _disclosed(request, actor, consultation)
+    answer = _disclosed(request, actor, consultation)
+    return located(response, f"/v1/consultations/{consultation.id}", answer)
 
 
 @router.get(

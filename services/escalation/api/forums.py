@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import MonthlyMeetingKind
 from contracts.base import HsaId
-from services.escalation.api.bodies import Text, subject_named
+from services.escalation.api.bodies import Text
 from services.escalation.api.calendar import ics_response
 from services.escalation.application import (
     CreateMeetingSeries,
@@ -30,15 +30,17 @@ from services.escalation.application import (
 )
 from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registration
 from services.escalation.policy import may
+from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     log_access,
+    subject_named,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import Personal, text_of
+from services.runtime.kernel.personal import Personal
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["monthly meetings"])
@@ -115,14 +117,14 @@ class RegistrationView(BaseModel):
     subject_id: str | None
     registering_org: str
     registered_by: str
-    name: str
+    name: ClearText
     age: int
-    background: str
-    current_situation: str
-    problem_and_question: str
+    background: ClearText
+    current_situation: ClearText
+    problem_and_question: ClearText
     summoned_orgs: list[str]
     registered_at: datetime
-    minutes: str | None = Field(description="This case's part of the meeting's minutes.")
+    minutes: ClearText | None = Field(description="This case's part of the meeting's minutes.")
 
 
 class TransferView(BaseModel):
@@ -144,63 +146,37 @@ class MonthlyMeetingView(BaseModel):
     agenda: list[RegistrationView]
     present_orgs: list[str] | None
     absent_orgs: list[str]
-    minutes: str | None
+    minutes: ClearText | None
     inventory: list[TransferView] | None
     """Upcoming known transfers: only at the term's inventory meeting (E-7, K-4)."""
 
 
 def _series_view(series: MeetingSeries) -> SeriesView:
-    return SeriesView(
-        id=series.id,
-        name=series.name,
-        members=series.members,
-        next_kind=series.next_kind().value,
+    return view_of(
+        SeriesView,
+        series,
+        next_kind=series.next_kind(),
         next_minute_taker=series.next_minute_taker(),
-        meetings=[PlannedView.model_validate(m, from_attributes=True) for m in series.meetings],
     )
 
 
 def _meeting_view(
     meeting: MonthlyMeeting, application: EscalationApplication
 ) -> MonthlyMeetingView:
-    inventory = application.inventory(meeting)
-    return MonthlyMeetingView(
-        id=meeting.id,
-        series_id=meeting.series_id,
-        kind=meeting.kind.value,
-        starts_at=meeting.starts_at,
+    return view_of(
+        MonthlyMeetingView,
+        meeting,
         registration_closes_at=meeting.registration_cutoff,
-        members=meeting.members,
-        summoned_orgs=meeting.summoned_orgs,
-        minute_taker=meeting.minute_taker,
         agenda=[
             _registration_view(r, meeting.case_minutes.get(r.registration_id))
             for r in meeting.registrations
         ],
-        present_orgs=meeting.present_orgs,
-        absent_orgs=meeting.absent_orgs,
-        minutes=text_of(meeting.minutes),
-        inventory=None
-        if inventory is None
-        else [TransferView.model_validate(t, from_attributes=True) for t in inventory],
+        inventory=application.inventory(meeting),
     )
 
 
 def _registration_view(r: Registration, minutes: Personal | None = None) -> RegistrationView:
-    return RegistrationView(
-        id=r.registration_id,
-        subject_id=r.subject_id,
-        registering_org=r.registering_org,
-        registered_by=r.registered_by,
-        name=r.name.text,
-        age=r.age,
-        background=r.background.text,
-        current_situation=r.current_situation.text,
-        problem_and_question=r.problem_and_question.text,
-        summoned_orgs=r.summoned_orgs,
-        registered_at=r.registered_at,
-        minutes=text_of(minutes),
-    )
+    return view_of(RegistrationView, r, id=r.registration_id, minutes=minutes)
 
 
 def _meeting_disclosed(
@@ -223,13 +199,10 @@ def create_meeting_series(
     actor: Annotated[Actor, may("forum.create")],
 ) -> SeriesView:
     """Set up the monthly forum of the member units' deputy unit managers (E-7)."""
-    command = CreateMeetingSeries(
-        name=body.name, members=list(body.members), first_kind=body.first_kind
-    )
+    command = command_from(body, CreateMeetingSeries)
     application = application_of(request, EscalationApplication)
     series = application.create_meeting_series(actor, command, at=now(request))
-    response.headers["Location"] = f"/v1/meeting-series/{series.id}"
-    return _series_view(series)
+    return located(response, f"/v1/meeting-series/{series.id}", _series_view(series))
 
 
 @router.get("/meeting-series/{series_id}", response_model=SeriesView)
@@ -258,8 +231,8 @@ def plan_monthly_meeting(
     meeting = application.plan_monthly_meeting(
         actor, series_id, starts_at=body.starts_at, at=now(request)
     )
-    response.headers["Location"] = f"/v1/monthly-meetings/{meeting.id}"
-    return _meeting_disclosed(request, actor, meeting)
+    answer = _meeting_disclosed(request, actor, meeting)
+    return located(response, f"/v1/monthly-meetings/{meeting.id}", answer)
 
 
 @router.get(
@@ -287,15 +260,11 @@ def register_case(
     actor: Annotated[Actor, may("monthly_meeting.register_case")],
 ) -> RegistrationView:
     """Register a case by 12:00 (Europe/Stockholm) the day before the meeting (E-7)."""
-    command = RegisterCase(
+    command = command_from(
+        body,
+        RegisterCase,
         meeting_id=meeting_id,
         subject_id=subject_named(request, body.personnummer),
-        name=body.name,
-        age=body.age,
-        background=body.background,
-        current_situation=body.current_situation,
-        problem_and_question=body.problem_and_question,
-        summoned_orgs=list(body.summoned_orgs),
     )
     application = application_of(request, EscalationApplication)
     r = application.register_case(actor, command, at=now(request))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.bodies import ClearText, Notes, Text, subject_named
+from services.escalation.api.bodies import Notes, Text
 from services.escalation.application import (
     Escalate,
     EscalationApplication,
@@ -27,12 +27,14 @@ from services.escalation.application import (
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
+from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
     log_access,
+    subject_named,
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -104,15 +106,9 @@ class EscalationView(BaseModel):
 
 
 def _view(escalation: Escalation, application: EscalationApplication) -> EscalationView:
-    return EscalationView(
-        id=escalation.id,
-        subject_id=escalation.subject_id,
-        track=escalation.track.value,
-        level=escalation.level.value,
-        cost_question=escalation.cost_question,
-        responsible_org=escalation.responsible_org,
-        parties=escalation.parties,
-        steps=[StepView.model_validate(s, from_attributes=True) for s in escalation.steps],
+    return view_of(
+        EscalationView,
+        escalation,
         next_steps=[]
         if escalation.resolution
         else [
@@ -122,8 +118,6 @@ def _view(escalation: Escalation, application: EscalationApplication) -> Escalat
             )
         ],
         agreed_orgs=list(escalation.agreements),
-        resolution=escalation.resolution.value if escalation.resolution else None,
-        resolved_at=escalation.resolved_at,
     )
 
 
@@ -151,18 +145,16 @@ def raise_escalation(
     actor: Annotated[Actor, may("escalation.raise")],
 ) -> EscalationView:
     """Raise a matter onto the first step of its ladder (E-6)."""
-    command = RaiseEscalation(
-        track=body.track,
+    command = command_from(
+        body,
+        RaiseEscalation,
         subject_id=subject_named(request, body.personnummer),
-        cost_question=body.cost_question,
-        responsible_org=body.responsible_org,
         counterpart_orgs=list(body.counterpart_orgs),
-        reason=body.reason,
     )
     application = application_of(request, EscalationApplication)
     escalation = application.raise_escalation(actor, command, at=now(request))
-    response.headers["Location"] = f"/v1/escalations/{escalation.id}"
-    return _disclosed(request, actor, escalation)
+    answer = _disclosed(request, actor, escalation)
+    return located(response, f"/v1/escalations/{escalation.id}", answer)
 
 
 @router.get(
@@ -187,13 +179,7 @@ def escalate(
     actor: Annotated[Actor, may("escalation.step")],
 ) -> EscalationView:
     """One step up the ladder, as the routine allows (E-6): who, when, why."""
-    command = Escalate(
-        escalation_id=escalation_id,
-        to_level=body.to_level,
-        reason=body.reason,
-        written_summary=body.written_summary,
-        agreed_by_orgs=list(body.agreed_by_orgs),
-    )
+    command = command_from(body, Escalate, escalation_id=escalation_id)
     application = application_of(request, EscalationApplication)
     escalation = application.escalate(actor, command, at=now(request))
     return _disclosed(request, actor, escalation)
@@ -226,7 +212,7 @@ def resolve_escalation(
     actor: Annotated[Actor, may("escalation.resolve")],
 ) -> EscalationView:
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
-    command = ResolveEscalation(resolution=body.resolution, notes=body.notes)
+    command = command_from(body, ResolveEscalation)
     application = application_of(request, EscalationApplication)
     escalation = application.resolve_escalation(actor, escalation_id, command, at=now(request))
     return _disclosed(request, actor, escalation)

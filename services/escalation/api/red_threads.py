@@ -41,6 +41,7 @@ from services.escalation.application import (
 from services.escalation.domain import RedThread
 from services.escalation.domain.errors import NotScheduled
 from services.escalation.policy import may
+from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -50,7 +51,6 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import text_of
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["red thread"])
@@ -134,7 +134,7 @@ class RedThreadView(BaseModel):
     attended_orgs: list[str]
     absent_orgs: list[str]
     outcome: str | None
-    outcome_notes: str | None
+    outcome_notes: ClearText | None
     follow_up_at: datetime | None
     follow_up_legal_basis: str | None
     follow_up_basis_id: UUID | None
@@ -147,38 +147,14 @@ class RedThreadView(BaseModel):
 
 
 def _view(red_thread: RedThread, application: EscalationApplication) -> RedThreadView:
-    hold = red_thread.hold
-    follow_up_basis = red_thread.follow_up_basis
-    return RedThreadView(
-        id=red_thread.id,
-        subject_id=red_thread.subject_id,
-        status=red_thread.status,
-        pulled_at=red_thread.pulled_at,
-        pulled_by_org_type=red_thread.pulled_by_org_type,
-        measures_tried=red_thread.measures_tried,
-        burdened_orgs=red_thread.burdened_orgs,
-        municipality_code=red_thread.municipality_code,
-        coordinator=red_thread.coordinator,
-        meeting_deadline=red_thread.meeting_deadline,
-        meeting_at=red_thread.meeting_at,
-        invited_orgs=red_thread.invited_orgs,
-        legal_basis=red_thread.basis.kind.value if red_thread.basis else None,
-        basis_id=red_thread.basis.id if red_thread.basis else None,
-        hold=HoldView.model_validate(hold, from_attributes=True) if hold else None,
-        meeting_held=red_thread.meeting_held,
-        attended_orgs=red_thread.attended_orgs,
-        absent_orgs=red_thread.absent_orgs,
-        outcome=red_thread.outcome,
-        outcome_notes=text_of(red_thread.outcome_notes),
-        follow_up_at=red_thread.follow_up_at,
-        follow_up_legal_basis=follow_up_basis.kind.value if follow_up_basis else None,
+    basis, follow_up_basis = red_thread.basis, red_thread.follow_up_basis
+    return view_of(
+        RedThreadView,
+        red_thread,
+        legal_basis=basis.kind if basis else None,
+        basis_id=basis.id if basis else None,
+        follow_up_legal_basis=follow_up_basis.kind if follow_up_basis else None,
         follow_up_basis_id=follow_up_basis.id if follow_up_basis else None,
-        follow_up_evaluated=red_thread.follow_up_evaluated,
-        follow_up_absent_orgs=red_thread.follow_up_absent_orgs,
-        follow_up_result=red_thread.follow_up_result,
-        closed_at=red_thread.closed_at,
-        meeting_overdue_since=red_thread.meeting_overdue_since,
-        follow_up_overdue_since=red_thread.follow_up_overdue_since,
     )
 
 
@@ -200,16 +176,17 @@ def pull_red_thread(
     actor: Annotated[Actor, may("red_thread.pull")],
 ) -> RedThreadView:
     """Pull the red thread (E-1, E-2): ambulance, rescue services or police only."""
-    command = PullRedThread(
+    command = command_from(
+        body,
+        PullRedThread,
         subject_id=subject_id_for(request, body.personnummer),
         measures_tried=[m.value for m in body.measures_tried],
         burdened_orgs=list(body.burdened_orgs),
-        municipality_code=body.municipality_code,
     )
     application = application_of(request, EscalationApplication)
     red_thread = application.pull_red_thread(actor, command, at=now(request))
-    response.headers["Location"] = f"/v1/red-threads/{red_thread.id}"
-    return _disclosed(request, actor, red_thread)
+    answer = _disclosed(request, actor, red_thread)
+    return located(response, f"/v1/red-threads/{red_thread.id}", answer)
 
 
 @router.get(
@@ -239,7 +216,7 @@ def assign_coordinator(
     """A coordinator of the office serving the thread's municipality takes it, or hands it
     to a colleague at the same office (E-3)."""
     application = application_of(request, EscalationApplication)
-    command = AssignCoordinator(coordinator=body.coordinator, office=body.office)
+    command = command_from(body, AssignCoordinator)
     red_thread = application.assign_coordinator(actor, red_thread_id, command, at=now(request))
     return _disclosed(request, actor, red_thread)
 
@@ -259,10 +236,8 @@ def schedule_meeting(
 
     Again only while the meeting is on hold: a new time, on a basis that holds then.
     """
-    command = ScheduleMeeting(
-        red_thread_id=red_thread_id,
-        meeting_at=body.meeting_at,
-        invited_orgs=list(body.invited_orgs),
+    command = command_from(
+        body, ScheduleMeeting, red_thread_id=red_thread_id, invited_orgs=list(body.invited_orgs)
     )
     application = application_of(request, EscalationApplication)
     red_thread = application.schedule_meeting(actor, command, at=now(request))
@@ -285,12 +260,7 @@ def record_meeting_held(
     Every summoned organisation not among `attended_orgs` is recorded absent
     (MeetingAbsenceRecorded, a deviation).
     """
-    command = RecordMeetingHeld(
-        red_thread_id=red_thread_id,
-        attended_orgs=list(body.attended_orgs),
-        outcome=body.outcome,
-        notes=body.notes,
-    )
+    command = command_from(body, RecordMeetingHeld, red_thread_id=red_thread_id)
     application = application_of(request, EscalationApplication)
     red_thread = application.record_meeting_held(actor, command, at=now(request))
     return _disclosed(request, actor, red_thread)
@@ -327,12 +297,7 @@ def evaluate_follow_up(
     actor: Annotated[Actor, may("red_thread.evaluate_follow_up")],
 ) -> RedThreadView:
     """The follow-up was held: attendance and how things stand (E-5)."""
-    command = EvaluateFollowUp(
-        red_thread_id=red_thread_id,
-        attended_orgs=list(body.attended_orgs),
-        result=body.result,
-        notes=body.notes,
-    )
+    command = command_from(body, EvaluateFollowUp, red_thread_id=red_thread_id)
     application = application_of(request, EscalationApplication)
     red_thread = application.evaluate_follow_up(actor, command, at=now(request))
     return _disclosed(request, actor, red_thread)

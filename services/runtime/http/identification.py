@@ -94,6 +94,12 @@ def subject_id_for(request: Request, personnummer: str, field: str = "body.perso
     return identify(request, personnummer, field).subject_id
 
 
+def subject_named(request: Request, personnummer: str | None) -> str | None:
+    """The subject id of the individual a body names; None when it names no one (a matter
+    of principle, an anonymous consultation, a deviation about no one)."""
+    return subject_id_for(request, personnummer) if personnummer else None
+
+
 PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}
 """Route marker (``openapi_extra=PERSONAL_DATA``): this route discloses personal data
 and must write an access-audit record; a test holds every marked route to it."""
