@@ -20,6 +20,7 @@ from services.consent.application import (
 )
 from services.consent.domain import Consent, GivenBy
 from services.consent.policy import may
+from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -30,7 +31,6 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import text_of
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()
@@ -68,7 +68,7 @@ class ConsentView(BaseModel):
     parties: list[str]
     form: str
     given_by: str
-    guardian_name: str | None
+    guardian_name: ClearText | None
     recorded_by: str
     given_at: datetime
     valid_until: date | None
@@ -77,22 +77,8 @@ class ConsentView(BaseModel):
     status: Literal["active", "withdrawn", "expired"]
 
 
-def _view(consent: Consent, at: datetime, application: ConsentApplication) -> ConsentView:
-    return ConsentView(
-        id=consent.id,
-        subject_id=consent.subject_id,
-        purpose=consent.purpose,
-        parties=consent.parties,
-        form=consent.form,
-        given_by=consent.given_by,
-        guardian_name=text_of(consent.guardian_name),
-        recorded_by=consent.recorded_by,
-        given_at=consent.given_at,
-        valid_until=consent.valid_until,
-        withdrawn_at=consent.withdrawn_at,
-        expired_at=consent.expired_at,
-        status=consent.status(at),
-    )
+def _view(consent: Consent, at: datetime) -> ConsentView:
+    return view_of(ConsentView, consent, status=consent.status(at))
 
 
 @router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
@@ -105,15 +91,13 @@ def give_consent(
     """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
     subject = identify(request, body.personnummer)
     at = now(request)
-    command = GiveConsent(
+    command = command_from(
+        body,
+        GiveConsent,
         subject_id=subject.subject_id,
         purpose=body.purpose.value,
         parties=list(body.parties),
         form=body.form.value,
-        informed=body.informed,
-        valid_until=body.valid_until,
-        given_by=body.given_by,
-        guardian_name=body.guardian_name,
         subject_birth_date=subject.birth_date,
     )
     application = application_of(request, ConsentApplication)
@@ -130,7 +114,7 @@ def get_consent(
     application = application_of(request, ConsentApplication)
     consent = application.read_consent(actor, consent_id)
     log_access(request, actor, consent.subject_id, purpose=f"consent:{consent.purpose}")
-    return _view(consent, now(request), application)
+    return _view(consent, now(request))
 
 
 @router.post(
@@ -148,7 +132,7 @@ def change_scope(
     command = ChangeScope(add=list(body.add), remove=list(body.remove))
     changed = application.change_scope(actor, consent_id, command, at=at)
     log_change(request, actor, changed.subject_id, "consent scope changed")
-    return _view(changed, at, application)
+    return _view(changed, at)
 
 
 @router.post("/consents/{consent_id}/withdrawal", status_code=204)
@@ -171,11 +155,12 @@ def refuse_consent(
 ) -> Created:
     """Record that the individual refused consent (C-4)."""
     subject_id = subject_id_for(request, body.personnummer)
-    command = RefuseConsent(
+    command = command_from(
+        body,
+        RefuseConsent,
         subject_id=subject_id,
         purpose=body.purpose.value,
         parties=list(body.parties),
-        informed=body.informed,
     )
     application = application_of(request, ConsentApplication)
     refusal_id = application.refuse_consent(actor, command, at=now(request))

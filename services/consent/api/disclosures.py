@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -17,6 +17,7 @@ from services.consent.application import (
     DecideUnbornChildDisclosure,
 )
 from services.consent.policy import may
+from services.runtime.http.bodies import command_from
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -29,19 +30,32 @@ from services.runtime.kernel.actor import Actor
 router = APIRouter()
 
 
-class EmergencyDisclosureRequest(RequestModel):
+class DisclosureRequest(RequestModel):
+    """What every disclosure without consent states: about whom, to whom, and why."""
+
     personnummer: Personnummer
     parties: Parties
     justification: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class EmergencyDisclosureRequest(DisclosureRequest):
     valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
 
 
-class UnbornChildDisclosureRequest(RequestModel):
-    personnummer: Personnummer
-    parties: Parties
-    justification: Annotated[str, Field(min_length=1, max_length=4000)]
+class UnbornChildDisclosureRequest(DisclosureRequest):
     consent_sought: bool = Field(description="Consent was sought as far as possible (C-6).")
     valid_days: Annotated[int, Field(ge=1, le=366)] = 280
+
+
+D = TypeVar("D", DecideEmergencyDisclosure, DecideUnbornChildDisclosure)
+
+
+def _command(request: Request, body: DisclosureRequest, decide: type[D], valid_for: timedelta) -> D:
+    """The decision the body asks for, about the individual its personnummer names."""
+    subject_id = subject_id_for(request, body.personnummer)
+    return command_from(
+        body, decide, subject_id=subject_id, parties=list(body.parties), valid_for=valid_for
+    )
 
 
 @router.post(
@@ -54,16 +68,10 @@ def decide_emergency_disclosure(
     actor: Annotated[Actor, may("disclosure.emergency")],
 ) -> Created:
     """Record an emergency disclosure (BrB 24:4, C-5) when there is no consent."""
-    subject_id = subject_id_for(request, body.personnummer)
-    command = DecideEmergencyDisclosure(
-        subject_id=subject_id,
-        parties=list(body.parties),
-        justification=body.justification,
-        valid_for=timedelta(hours=body.valid_hours),
-    )
+    command = _command(request, body, DecideEmergencyDisclosure, timedelta(hours=body.valid_hours))
     application = application_of(request, ConsentApplication)
     disclosure_id = application.decide_emergency_disclosure(actor, command, at=now(request))
-    answer = Created(id=disclosure_id, subject_id=subject_id)
+    answer = Created(id=disclosure_id, subject_id=command.subject_id)
     at = f"/v1/emergency-disclosures/{disclosure_id}"
     return created(request, response, actor, answer, "emergency disclosure (BrB 24:4)", at)
 
@@ -84,16 +92,9 @@ def decide_unborn_child_disclosure(
 
     OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
     """
-    subject_id = subject_id_for(request, body.personnummer)
-    command = DecideUnbornChildDisclosure(
-        subject_id=subject_id,
-        parties=list(body.parties),
-        justification=body.justification,
-        valid_for=timedelta(days=body.valid_days),
-        consent_sought=body.consent_sought,
-    )
+    command = _command(request, body, DecideUnbornChildDisclosure, timedelta(days=body.valid_days))
     application = application_of(request, ConsentApplication)
     disclosure_id = application.decide_unborn_child_disclosure(actor, command, at=now(request))
-    answer = Created(id=disclosure_id, subject_id=subject_id)
+    answer = Created(id=disclosure_id, subject_id=command.subject_id)
     at = f"/v1/unborn-child-disclosures/{disclosure_id}"
     return created(request, response, actor, answer, "unborn-child disclosure (OSL 26:9)", at)
