@@ -27,6 +27,7 @@ from services.cases.application import (
 )
 from services.cases.domain import Case, Need
 from services.cases.policy import may
+from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -182,50 +183,30 @@ class CaseView(BaseModel):
 # --- views -----------------------------------------------------------------------------
 
 
+def _status(case: Case) -> str:
+    return "open" if case.is_open else "closed"
+
+
 def summary(case: Case) -> CaseSummary:
-    return CaseSummary(
-        id=case.id,
-        unit=case.unit,
-        unit_kind=case.unit_kind,
-        child_and_youth=case.child_and_youth,
-        parallel_to=case.parallel_to,
-        status="open" if case.is_open else "closed",
-    )
+    return view_of(CaseSummary, case, status=_status(case))
 
 
 def case_view(case: Case) -> CaseView:
     transition = case.transition
-    return CaseView(
-        id=case.id,
-        subject_id=case.subject_id,
-        unit=case.unit,
-        unit_kind=case.unit_kind,
-        municipality_code=case.municipality_code,
-        status="open" if case.is_open else "closed",
-        received_at=case.received_at,
-        opened_at=case.opened_at,
-        needs=case.needs,
-        child_and_youth=case.child_and_youth,
-        target_groups=[TargetGroup(group) for group in case.target_groups],
-        routing=RoutingView.model_validate(case.routing) if case.routing else None,
-        parallel_to=case.parallel_to,
-        caseworker=case.caseworker,
-        age_transition=AgeTransitionView(
+    return view_of(
+        CaseView,
+        case,
+        status=_status(case),
+        routing=case.routing or None,
+        age_transition=None
+        if transition is None
+        else view_of(
+            AgeTransitionView,
+            case,
             transition_on=transition.transition_on,
             announce_by=transition.announce_by,
-            placed_by_family_care=case.placed_by_family_care,
-            announced_at=case.announced_at,
-            announced_to=case.announced_to,
-            continued_support_needed=case.continued_support_needed,
-        )
-        if transition is not None
-        else None,
-        handovers=[
-            HandoverSummary.model_validate(h, from_attributes=True) for h in case.handovers.values()
-        ],
-        decisions=[DecisionView.model_validate(d) for d in case.decisions],
-        closed_at=case.closed_at,
-        closing_reason=case.closing_reason,
+        ),
+        handovers=list(case.handovers.values()),
     )
 
 
@@ -243,14 +224,12 @@ def register_report(
     (K-1, K-2), with a parallel investigation when the needs span both (K-1)."""
     subject = identify(request, body.personnummer)
     at = now(request)
-    command = RegisterReport(
+    command = command_from(
+        body,
+        RegisterReport,
         subject_id=subject.subject_id,
         birth_date=subject.birth_date,
-        municipality_code=body.municipality_code,
         received_at=body.received_at or at,
-        needs=list(body.needs),
-        previously_known_child_case=body.previously_known_child_case,
-        placed_by_family_care=body.placed_by_family_care,
     )
     application = application_of(request, CasesApplication)
     registered = application.register_report(actor, command, at=at)
@@ -261,20 +240,12 @@ def register_report(
         purpose="case registration (K-1, K-2)",
         action=Action.CHANGED,
     )
-    routing = registered.routing
-    response.headers["Location"] = f"/v1/cases/{registered.cases[0].id}"
-    return Registered(
+    answer = Registered(
         subject_id=subject.subject_id,
-        routing=RoutingView(
-            unit_kind=routing.unit_kind.value,
-            rule=routing.rule,
-            reason=routing.reason.value,
-            age_on_arrival=routing.age_on_arrival,
-            arrived_on=routing.arrived_on,
-            parallel=routing.parallel.value if routing.parallel else None,
-        ),
+        routing=RoutingView.model_validate(registered.routing, from_attributes=True),
         cases=[summary(case) for case in registered.cases],
     )
+    return located(response, f"/v1/cases/{registered.cases[0].id}", answer)
 
 
 @router.post("/cases/lookup", response_model=list[CaseSummary], openapi_extra=PERSONAL_DATA)
@@ -313,13 +284,7 @@ def record_decision(
 ) -> CaseView:
     """Record a decision (K-3) with the child perspective (D-6); interventions only by the
     responsible unit (K-5)."""
-    command = RecordDecision(
-        decision=body.decision,
-        affects_planning=body.affects_planning,
-        child_perspective_considered=body.child_perspective_considered,
-        children_in_household=body.children_in_household,
-        meeting_id=body.meeting_id,
-    )
+    command = command_from(body, RecordDecision)
     application = application_of(request, CasesApplication)
     case = application.record_decision(actor, case_id, command, at=now(request))
     return changed_case(request, actor, case, "decision (K-3)")
@@ -364,9 +329,7 @@ def announce_age_transition(
     actor: Annotated[Actor, may("case.announce_transition")],
 ) -> CaseView:
     """Announce a child & youth case to the unit that takes over at the birthday (K-4)."""
-    command = AnnounceAgeTransition(
-        to_unit=body.to_unit, continued_support_needed=body.continued_support_needed
-    )
+    command = command_from(body, AnnounceAgeTransition)
     application = application_of(request, CasesApplication)
     case = application.announce_age_transition(actor, case_id, command, at=now(request))
     return changed_case(request, actor, case, "age transition (K-4)")

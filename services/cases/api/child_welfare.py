@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.cases.api.bodies import MunicipalityCode
 from services.cases.application import CasesApplication, RecordChildWelfareReport
 from services.cases.policy import may
+from services.runtime.http.bodies import located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -71,5 +72,5 @@ def record_child_welfare_report(
             purpose="child-welfare report (K-10)",
             action=Action.CHANGED,
         )
-    response.headers["Location"] = f"/v1/child-welfare-reports/{report.id}"
-    return ChildWelfareReportRecorded(id=report.id, subject_id=report.subject_id)
+    answer = view_of(ChildWelfareReportRecorded, report)
+    return located(response, f"/v1/child-welfare-reports/{report.id}", answer)

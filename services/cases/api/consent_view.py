@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.cases.policy import may
+from services.runtime.http.bodies import view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -62,16 +63,5 @@ def lookup_consents(
     log_access(request, actor, subject_id, purpose="consent view (C-7, C-8)")
     today = stockholm_date(now(request))
     return ConsentViewResponse(
-        consents=[
-            KnownConsentView(
-                consent_id=c.consent_id,
-                purpose=c.purpose,
-                parties=c.parties,
-                given_at=c.given_at,
-                valid_until=c.valid_until,
-                withdrawn_at=c.withdrawn_at,
-                status=c.status(today),
-            )
-            for c in known
-        ],
+        consents=[view_of(KnownConsentView, c, status=c.status(today)) for c in known],
     )

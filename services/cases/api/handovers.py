@@ -8,7 +8,7 @@ and never put on a topic.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -20,10 +20,10 @@ from services.cases.api.cases import CaseView, changed_case
 from services.cases.application import CasesApplication, RequestHandover
 from services.cases.domain import HandoverContent
 from services.cases.policy import may
+from services.runtime.http.bodies import ClearData, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import in_clear
 
 router = APIRouter()
 
@@ -71,7 +71,7 @@ class HandoverView(BaseModel):
     acknowledged_at: datetime | None
     receiving_caseworker: str | None
     transferred_at: datetime | None
-    content: dict[str, Any]
+    content: ClearData
 
 
 @router.post("/cases/{case_id}/handovers", status_code=201, response_model=HandoverCreated)
@@ -86,13 +86,13 @@ def request_handover(
     (C-8), then every mandatory part; the receiving unit acknowledges within the
     configured number of Swedish working days. The answer names only ids and the
     deadline, nothing about the individual, so it writes no access record."""
-    command = RequestHandover(
-        to_unit=body.to_unit, content=HandoverContent(**body.content.model_dump())
+    command = command_from(
+        body, RequestHandover, content=HandoverContent(**body.content.model_dump())
     )
     application = application_of(request, CasesApplication)
     handover = application.request_handover(actor, case_id, command, at=now(request))
-    response.headers["Location"] = f"/v1/cases/{case_id}/handovers/{handover.id}"
-    return HandoverCreated(id=handover.id, case_id=case_id, acknowledge_by=handover.acknowledge_by)
+    answer = view_of(HandoverCreated, handover, case_id=case_id)
+    return located(response, f"/v1/cases/{case_id}/handovers/{handover.id}", answer)
 
 
 @router.get(
@@ -112,21 +112,7 @@ def get_handover(
     application = application_of(request, CasesApplication)
     case, handover = application.read_handover(actor, case_id, handover_id, at=now(request))
     log_access(request, actor, case.subject_id, purpose="case handover (K-5)")
-    return HandoverView(
-        id=handover.id,
-        case_id=case.id,
-        from_unit=handover.from_unit,
-        to_unit=handover.to_unit,
-        status=handover.status,
-        consent_id=handover.consent_id,
-        requested_at=handover.requested_at,
-        requested_by=handover.requested_by,
-        acknowledge_by=handover.acknowledge_by,
-        acknowledged_at=handover.acknowledged_at,
-        receiving_caseworker=handover.receiving_caseworker,
-        transferred_at=handover.transferred_at,
-        content=in_clear(handover.content),
-    )
+    return view_of(HandoverView, handover, case_id=case.id)
 
 
 @router.post(

@@ -21,6 +21,7 @@ from services.cases.application import (
 from services.cases.domain import Meeting, Occasion
 from services.cases.policy import may
 from services.cases.rendering import invitation
+from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
@@ -80,21 +81,10 @@ class MeetingView(BaseModel):
 
 def meeting_view(meeting: Meeting, occasions: list[Occasion]) -> MeetingView:
     """The meeting; `occasions` with their places unsealed (``occasions_of``)."""
-    return MeetingView(
-        id=meeting.id,
-        case_id=meeting.case_id,
-        kind=meeting.kind,
-        from_unit=meeting.from_unit,
-        to_unit=meeting.to_unit,
-        units=meeting.units,
-        caseworker=meeting.caseworker,
-        pre_meeting_at=meeting.pre_meeting_at,
-        occasions=[
-            OccasionView(
-                kind=o.kind.value, starts_at=o.starts_at, ends_at=o.ends_at, location=o.location
-            )
-            for o in occasions
-        ],
+    return view_of(
+        MeetingView,
+        meeting,
+        occasions=occasions,
         invitation=f"/v1/meetings/{meeting.id}/invitation.ics",
     )
 
@@ -133,8 +123,7 @@ def request_three_party_meeting(
     meeting = application.request_three_party_meeting(
         actor, case_id, to_unit=body.to_unit, at=now(request)
     )
-    response.headers["Location"] = f"/v1/meetings/{meeting.id}"
-    return changed_meeting(request, actor, meeting)
+    return located(response, f"/v1/meetings/{meeting.id}", changed_meeting(request, actor, meeting))
 
 
 @router.post(
@@ -187,9 +176,7 @@ def schedule_three_party_meeting(
     actor: Annotated[Actor, may("meeting.schedule")],
 ) -> MeetingView:
     """Book the three-party meeting; refused without an earlier pre-meeting (K-8)."""
-    command = ScheduleThreePartyMeeting(
-        starts_at=body.starts_at, ends_at=body.ends_at, location=body.location
-    )
+    command = command_from(body, ScheduleThreePartyMeeting)
     application = application_of(request, CasesApplication)
     meeting = application.schedule_three_party_meeting(actor, meeting_id, command, at=now(request))
     return changed_meeting(request, actor, meeting)
@@ -216,8 +203,7 @@ def plan_care_planning_meeting(
     )
     application = application_of(request, CasesApplication)
     meeting = application.plan_care_planning_meeting(actor, case_id, command, at=now(request))
-    response.headers["Location"] = f"/v1/meetings/{meeting.id}"
-    return changed_meeting(request, actor, meeting)
+    return located(response, f"/v1/meetings/{meeting.id}", changed_meeting(request, actor, meeting))
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)

@@ -26,6 +26,7 @@ from services.cases.api.bodies import D6
 from services.cases.application import CasesApplication, RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
+from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -91,21 +92,7 @@ class ScreeningView(RecordedScreening):
 
 
 def recorded(screening: Screening) -> RecordedScreening:
-    return RecordedScreening(
-        id=screening.id,
-        subject_id=screening.subject_id,
-        instrument=ScreeningInstrument(screening.instrument),
-        occasion=ScreeningOccasion(screening.occasion),
-        outcome=ScreeningOutcome(screening.outcome),
-        screened_on=screening.screened_on,
-        follows_up=screening.follows_up,
-        score_kept=screening.score is not None,
-        org_id=screening.org_id,
-        org_type=OrgType(screening.org_type),
-        target_groups=[TargetGroup(group) for group in screening.target_groups],
-        recorded_at=screening.recorded_at,
-        recorded_by=screening.recorded_by,
-    )
+    return view_of(RecordedScreening, screening, score_kept=screening.score is not None)
 
 
 @router.post(
@@ -123,22 +110,13 @@ def record_screening(
     """Record that AUDIT or DUDIT was offered, and done or declined (D-6): caseworkers
     (or higher) in health care, psychiatry, social services or private care."""
     subject = identify(request, body.personnummer)
-    command = RecordScreening(
-        subject_id=subject.subject_id,
-        instrument=body.instrument,
-        occasion=body.occasion,
-        outcome=body.outcome,
-        screened_on=body.screened_on,
-        follows_up=body.follows_up,
-        score=body.score,
-    )
+    command = command_from(body, RecordScreening, subject_id=subject.subject_id)
     application = application_of(request, CasesApplication)
     screening = application.record_screening(actor, command, at=now(request))
     log_access(
         request, actor, screening.subject_id, purpose="screening (D-6)", action=Action.CHANGED
     )
-    response.headers["Location"] = f"/v1/screenings/{screening.id}"
-    return recorded(screening)
+    return located(response, f"/v1/screenings/{screening.id}", recorded(screening))
 
 
 @router.get("/screenings/{screening_id}", response_model=ScreeningView, openapi_extra=PERSONAL_DATA)

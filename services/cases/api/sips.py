@@ -8,7 +8,7 @@ only ids, units, dates and the version number. A plan is read by its units
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -25,6 +25,7 @@ from services.cases.application import (
 )
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
+from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -34,7 +35,6 @@ from services.runtime.http.identification import (
     log_access,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import in_clear
 from services.runtime.store.audit import Action
 
 router = APIRouter()
@@ -69,16 +69,12 @@ class PlanBody(RequestModel):
     follow_up_by: HsaId = Field(description="5. Who coordinates and follows up the plan.")
 
     def to_plan(self) -> SipPlan:
-        return SipPlan(
-            problem=self.problem,
-            short_term_goals_and_interventions=self.short_term_goals_and_interventions,
-            long_term_goals_and_interventions=self.long_term_goals_and_interventions,
+        return command_from(
+            self,
+            SipPlan,
             responsibilities=tuple(
                 Responsibility(r.unit, r.interventions) for r in self.responsibilities
             ),
-            measures_by_others=self.measures_by_others,
-            overall_responsibility=self.overall_responsibility,
-            follow_up_by=self.follow_up_by,
         )
 
 
@@ -128,14 +124,14 @@ class SipCreated(BaseModel):
 
 class VersionView(BaseModel):
     number: int
-    plan: dict[str, Any]
+    plan: ClearData
     made_at: datetime
     after_follow_up_on: date | None
 
 
 class FollowUpView(BaseModel):
     held_on: date
-    outcome: str
+    outcome: ClearText
     recorded_at: datetime
 
 
@@ -155,44 +151,15 @@ class SipView(BaseModel):
     follow_ups: list[FollowUpView]
 
 
-def sip_view(sip: Sip, app: CasesApplication) -> SipView:
-    return SipView(
-        id=sip.id,
-        subject_id=sip.subject_id,
-        proposed_by=sip.proposed_by,
-        units=sip.units,
-        consent_id=sip.consent_id,
-        established_at=sip.established_at,
-        participants=sip.participants,
-        complex_case=sip.complex,
-        coordinator=sip.coordinator,
-        follow_up_every_days=sip.follow_up_every_days,
-        next_follow_up_on=sip.next_follow_up_on,
-        versions=[
-            VersionView(
-                number=v.number,
-                plan=in_clear(v.plan),
-                made_at=v.made_at,
-                after_follow_up_on=v.after_follow_up_on,
-            )
-            for v in sip.versions
-        ],
-        follow_ups=[
-            FollowUpView(
-                held_on=f.held_on,
-                outcome=f.outcome.text,
-                recorded_at=f.recorded_at,
-            )
-            for f in sip.follow_ups
-        ],
-    )
+def sip_view(sip: Sip) -> SipView:
+    return view_of(SipView, sip, complex_case=sip.complex)
 
 
 def changed_sip(request: Request, actor: Actor, sip: Sip) -> SipView:
     """The plan as the write left it, its access record written first: the answer shows
     the individual's plan, texts unsealed, to the writer."""
     log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=Action.CHANGED)
-    return sip_view(sip, application_of(request, CasesApplication))
+    return sip_view(sip)
 
 
 @router.post("/sips", status_code=201, response_model=SipCreated, openapi_extra=PERSONAL_DATA)
@@ -204,16 +171,16 @@ def propose_sip(
 ) -> SipCreated:
     """Propose a SIP (K-6); for an adult, consent to `sip` covering its units (C-7)."""
     subject = identify(request, body.personnummer)
-    command = ProposeSip(
+    command = command_from(
+        body,
+        ProposeSip,
         subject_id=subject.subject_id,
         birth_date=subject.birth_date,
-        proposed_by=body.proposed_by,
         units=list(body.units),
     )
     sip = application_of(request, CasesApplication).propose_sip(actor, command, at=now(request))
     log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=Action.CHANGED)
-    response.headers["Location"] = f"/v1/sips/{sip.id}"
-    return SipCreated(id=sip.id, subject_id=sip.subject_id)
+    return located(response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
 
 
 @router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
@@ -222,7 +189,7 @@ def get_sip(sip_id: UUID, request: Request, actor: Annotated[Actor, may("sip.rea
     application = application_of(request, CasesApplication)
     sip = application.read_sip(actor, sip_id)
     log_access(request, actor, sip.subject_id, purpose=PURPOSE)
-    return sip_view(sip, application)
+    return sip_view(sip)
 
 
 @router.post("/sips/{sip_id}/establishment", response_model=SipView, openapi_extra=PERSONAL_DATA)
@@ -233,13 +200,11 @@ def establish_sip(
     actor: Annotated[Actor, may("sip.establish")],
 ) -> SipView:
     """Make the plan with its five parts (K-6) and its follow-up rhythm (K-7)."""
-    command = EstablishSip(
+    command = command_from(
+        body,
+        EstablishSip,
         plan=body.plan.to_plan(),
         participants=Participants(**body.participants.model_dump()),
-        complex_case=body.complex_case,
-        coordinator=body.coordinator,
-        follow_up_every_days=body.follow_up_every_days,
-        first_follow_up_on=body.first_follow_up_on,
     )
     application = application_of(request, CasesApplication)
     sip = application.establish_sip(actor, sip_id, command, at=now(request))
@@ -259,9 +224,7 @@ def record_follow_up(
     actor: Annotated[Actor, may("sip.follow_up")],
 ) -> SipView:
     """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
-    command = RecordSipFollowUp(
-        held_on=body.held_on, outcome=body.outcome, next_follow_up_on=body.next_follow_up_on
-    )
+    command = command_from(body, RecordSipFollowUp)
     application = application_of(request, CasesApplication)
     sip = application.record_sip_follow_up(actor, sip_id, command, at=now(request))
     return changed_sip(request, actor, sip)
