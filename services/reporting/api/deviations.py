@@ -20,9 +20,10 @@ from services.reporting.application import (
     ReportDeviation,
     ReportingApplication,
 )
-from services.reporting.domain import Deviation, Signature
+from services.reporting.domain import Deviation
 from services.reporting.policy import may
 from services.reporting.rendering.spreadsheet import csv_text
+from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -32,7 +33,6 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.kernel.personal import text_of
 from services.runtime.store.audit import Action
 
 router = new_router()
@@ -82,14 +82,14 @@ class CountersignRequest(RequestModel):
 class SignatureView(BaseModel):
     hsa_id: str
     org_id: str
-    name: str
-    title: str
+    name: ClearText
+    title: ClearText
     signed_at: datetime
 
 
 class SummaryView(BaseModel):
-    solution: str | None
-    remaining_problems: str | None
+    solution: ClearText | None
+    remaining_problems: ClearText | None
     proposed_by: SignatureView
     countersigned_by: SignatureView | None
     summarised_at: datetime | None
@@ -116,11 +116,11 @@ class DeviationView(BaseModel):
     reporting_org: str | None
     reporting_org_type: str | None
     affected_orgs: list[str]
-    what_happened: str | None
-    perceived_as: str | None
-    improvement_proposal: str | None
-    reporter_name: str
-    reporter_title: str
+    what_happened: ClearText | None
+    perceived_as: ClearText | None
+    improvement_proposal: ClearText | None
+    reporter_name: ClearText
+    reporter_title: ClearText
     reported_by: str | None
     reported_at: datetime
     summary: SummaryView | None
@@ -138,14 +138,11 @@ def report_deviation(
     subject_id = (
         subject_id_for(request, body.personnummer) if body.personnummer is not None else None
     )
-    command = ReportDeviation(
+    command = command_from(
+        body,
+        ReportDeviation,
         affected_orgs=list(body.affected_orgs),
         category=body.category.value,
-        what_happened=body.what_happened,
-        perceived_as=body.perceived_as,
-        improvement_proposal=body.improvement_proposal,
-        reporter_name=body.reporter_name,
-        reporter_title=body.reporter_title,
         subject_id=subject_id,
     )
     deviation_id = application_of(request, ReportingApplication).report_deviation(
@@ -157,55 +154,22 @@ def report_deviation(
         log_access(
             request, actor, subject_id, purpose="deviation report (D-2)", action=Action.CHANGED
         )
-    response.headers["Location"] = f"/v1/deviations/{deviation_id}"
-    return Created(id=deviation_id, subject_id=subject_id)
-
-
-def _signature_view(signature: Signature | None) -> SignatureView | None:
-    if signature is None:
-        return None
-    return SignatureView(
-        hsa_id=signature.hsa_id,
-        org_id=signature.org_id,
-        name=signature.name.text,
-        title=signature.title.text,
-        signed_at=signature.signed_at,
-    )
+    answer = Created(id=deviation_id, subject_id=subject_id)
+    return located(response, f"/v1/deviations/{deviation_id}", answer)
 
 
 def deviation_view(deviation: Deviation) -> DeviationView:
     """The whole deviation, both steps, free text and staff names in clear (or "[erased]")."""
-    summary = None
-    proposed_by = _signature_view(deviation.proposed_by)
-    if proposed_by is not None:
-        summary = SummaryView(
-            solution=text_of(deviation.solution),
-            remaining_problems=text_of(deviation.remaining_problems),
-            proposed_by=proposed_by,
-            countersigned_by=_signature_view(deviation.countersigned_by),
-            summarised_at=deviation.summarised_at,
-        )
+    summary = None if deviation.proposed_by is None else view_of(SummaryView, deviation)
     source = None
     if deviation.source_type is not None and deviation.source_event_id is not None:
         source = SourceView(
             type=deviation.source_type, event_id=deviation.source_event_id, rule=deviation.rule
         )
-    return DeviationView(
-        id=deviation.id,
-        subject_id=deviation.subject_id,
-        category=deviation.category,
-        detected=deviation.detected,
+    return view_of(
+        DeviationView,
+        deviation,
         source=source,
-        reporting_org=deviation.reporting_org,
-        reporting_org_type=deviation.reporting_org_type,
-        affected_orgs=deviation.affected_orgs,
-        what_happened=deviation.what_happened.text,
-        perceived_as=deviation.perceived_as.text,
-        improvement_proposal=deviation.improvement_proposal.text,
-        reporter_name=deviation.reporter_name.text,
-        reporter_title=deviation.reporter_title.text,
-        reported_by=deviation.reported_by,
-        reported_at=deviation.reported_at,
         summary=summary,
         feedback_sent_to=deviation.feedback_to,
     )
@@ -317,13 +281,7 @@ def propose_summary(
 
     A new proposal replaces an earlier one until the other side countersigns.
     """
-    command = ProposeSummary(
-        deviation_id=deviation_id,
-        solution=body.solution,
-        remaining_problems=body.remaining_problems,
-        signer_name=body.signer_name,
-        signer_title=body.signer_title,
-    )
+    command = command_from(body, ProposeSummary, deviation_id=deviation_id)
     application_of(request, ReportingApplication).propose_summary(actor, command, at=now(request))
     return Response(status_code=204)
 
@@ -336,9 +294,7 @@ def countersign_summary(
     actor: Annotated[Actor, may("deviation.countersign")],
 ) -> Countersigned:
     """D-2 step 2: the other side signs; every party gets feedback (D-3)."""
-    command = CountersignSummary(
-        deviation_id=deviation_id, signer_name=body.signer_name, signer_title=body.signer_title
-    )
+    command = command_from(body, CountersignSummary, deviation_id=deviation_id)
     parties = application_of(request, ReportingApplication).countersign_summary(
         actor, command, at=now(request)
     )

@@ -11,20 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.runtime.http.problems import ProblemDetails
+from services.runtime.http.openapi import problem_responses
 
 
 def new_router() -> APIRouter:
     """A router under /v1 whose problems are documented."""
-    return APIRouter(
-        prefix="/v1",
-        tags=["reporting"],
-        responses={
-            401: {"model": ProblemDetails},
-            403: {"model": ProblemDetails},
-            422: {"model": ProblemDetails},
-        },
-    )
+    return APIRouter(prefix="/v1", tags=["reporting"], responses=problem_responses(401, 403, 422))
 
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
