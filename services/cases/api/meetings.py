@@ -89,17 +89,13 @@ def meeting_view(meeting: Meeting, occasions: list[Occasion]) -> MeetingView:
     )
 
 
-def changed_meeting(request: Request, actor: Actor, meeting: Meeting) -> MeetingView:
-    """The meeting as the write left it, its access record written first: who meets
-    about the individual, when and where is their personal data."""
-    log_access(
-        request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}", action=Action.CHANGED
-    )
-    return _view(request, meeting)
-
-
-def _view(request: Request, meeting: Meeting) -> MeetingView:
-    """The meeting with its places unsealed."""
+def _disclosed(
+    request: Request, actor: Actor, meeting: Meeting, action: Action = Action.CHANGED
+) -> MeetingView:
+    """The meeting with its places unsealed (as a write left it, or as read), its access
+    record written first: who meets about the individual, when and where is their
+    personal data."""
+    log_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}", action=action)
     occasions = application_of(request, CasesApplication).occasions_of(meeting)
     return meeting_view(meeting, occasions)
 
@@ -123,7 +119,7 @@ def request_three_party_meeting(
     meeting = application.request_three_party_meeting(
         actor, case_id, to_unit=body.to_unit, at=now(request)
     )
-    return located(response, f"/v1/meetings/{meeting.id}", changed_meeting(request, actor, meeting))
+    return located(response, f"/v1/meetings/{meeting.id}", _disclosed(request, actor, meeting))
 
 
 @router.post(
@@ -142,7 +138,7 @@ def assign_caseworker(
     meeting = application.assign_meeting_caseworker(
         actor, meeting_id, caseworker=body.caseworker, at=now(request)
     )
-    return changed_meeting(request, actor, meeting)
+    return _disclosed(request, actor, meeting)
 
 
 @router.post(
@@ -161,7 +157,7 @@ def record_pre_meeting(
     meeting = application.record_pre_meeting(
         actor, meeting_id, held_at=body.held_at, at=now(request)
     )
-    return changed_meeting(request, actor, meeting)
+    return _disclosed(request, actor, meeting)
 
 
 @router.post(
@@ -179,7 +175,7 @@ def schedule_three_party_meeting(
     command = command_from(body, ScheduleThreePartyMeeting)
     application = application_of(request, CasesApplication)
     meeting = application.schedule_three_party_meeting(actor, meeting_id, command, at=now(request))
-    return changed_meeting(request, actor, meeting)
+    return _disclosed(request, actor, meeting)
 
 
 @router.post(
@@ -203,7 +199,7 @@ def plan_care_planning_meeting(
     )
     application = application_of(request, CasesApplication)
     meeting = application.plan_care_planning_meeting(actor, case_id, command, at=now(request))
-    return located(response, f"/v1/meetings/{meeting.id}", changed_meeting(request, actor, meeting))
+    return located(response, f"/v1/meetings/{meeting.id}", _disclosed(request, actor, meeting))
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
@@ -212,8 +208,7 @@ def get_meeting(
 ) -> MeetingView:
     """The meeting, for the units that meet (K-8, K-9)."""
     meeting = application_of(request, CasesApplication).read_meeting(actor, meeting_id)
-    log_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}")
-    return _view(request, meeting)
+    return _disclosed(request, actor, meeting, Action.READ)
 
 
 @router.get(

@@ -105,7 +105,7 @@ class EscalationView(BaseModel):
     resolved_at: datetime | None
 
 
-def _view(escalation: Escalation, application: EscalationApplication) -> EscalationView:
+def _view(escalation: Escalation) -> EscalationView:
     return view_of(
         EscalationView,
         escalation,
@@ -132,7 +132,7 @@ def _disclosed(
         purpose=f"escalation:{escalation.track.value}",
         action=action,
     )
-    return _view(escalation, application_of(request, EscalationApplication))
+    return _view(escalation)
 
 
 @router.post(

@@ -146,7 +146,7 @@ class RedThreadView(BaseModel):
     follow_up_overdue_since: datetime | None
 
 
-def _view(red_thread: RedThread, application: EscalationApplication) -> RedThreadView:
+def _view(red_thread: RedThread) -> RedThreadView:
     basis, follow_up_basis = red_thread.basis, red_thread.follow_up_basis
     return view_of(
         RedThreadView,
@@ -163,7 +163,7 @@ def _disclosed(
 ) -> RedThreadView:
     """The answer about the thread, once its disclosure is in the access log."""
     log_access(request, actor, red_thread.subject_id, purpose=PURPOSE, action=action)
-    return _view(red_thread, application_of(request, EscalationApplication))
+    return _view(red_thread)
 
 
 @router.post(
