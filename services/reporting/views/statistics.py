@@ -26,7 +26,10 @@ Counts are raw here. Disclosure control (D-5) is applied when they are shown
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
@@ -113,6 +116,44 @@ def _outcome(flag: bool, yes: str, no: str) -> str:
     return yes if flag else no
 
 
+class _Counted(NamedTuple):
+    """Where an event that marks a step done or overdue is counted."""
+
+    at: Callable[[Any], datetime]
+    total: str
+    by_group: str
+    outcome: str
+
+
+DONE_OR_OVERDUE: dict[type[Any], _Counted] = {
+    # D-6 accessibility: red-thread meetings held, beside those that passed 14 days (E-3).
+    MeetingHeld: _Counted(
+        attrgetter("meeting_at"), RED_THREAD_MEETINGS_HELD, RED_THREAD_MEETINGS_BY_GROUP, "held"
+    ),
+    RedThreadMeetingOverdue: _Counted(
+        attrgetter("overdue_at"),
+        RED_THREAD_MEETINGS_OVERDUE,
+        RED_THREAD_MEETINGS_BY_GROUP,
+        "overdue",
+    ),
+    # D-6 accessibility: the chain of care holds when handovers are acknowledged (K-5).
+    HandoverAcknowledged: _Counted(
+        attrgetter("acknowledged_at"), HANDOVERS_ACKNOWLEDGED, HANDOVERS_BY_GROUP, "acknowledged"
+    ),
+    HandoverAcknowledgementOverdue: _Counted(
+        attrgetter("overdue_at"), HANDOVERS_OVERDUE, HANDOVERS_BY_GROUP, "overdue"
+    ),
+    SipFollowUpRecorded: _Counted(
+        attrgetter("recorded_at"), SIP_FOLLOW_UPS, SIP_FOLLOW_UPS_BY_GROUP, "recorded"
+    ),
+    SipFollowUpOverdue: _Counted(
+        attrgetter("overdue_at"), SIP_FOLLOW_UPS_OVERDUE, SIP_FOLLOW_UPS_BY_GROUP, "overdue"
+    ),
+}
+"""The events that only mark a step done or overdue, each counted in its month, in all and
+under the subject's target groups (``<group>:<outcome>``)."""
+
+
 class Statistics(Projection[StatisticsView]):
     """Counts the facts the follow-up indicators (D-6) and the yearly review (D-5) need.
 
@@ -165,33 +206,16 @@ class Statistics(Projection[StatisticsView]):
         month = stockholm_month(event.detected_at)
         self.view.increment([(DEVIATIONS, month, event.category.value)], tracking)
 
-    @process_event.register
-    def _red_thread_meeting_held(self, event: MeetingHeld, tracking: Tracking) -> None:
-        """D-6 accessibility: meetings held, beside those that passed 14 days (E-3)."""
-        month = stockholm_month(event.meeting_at)
-        by_group = self._by_group(event.subject_id, RED_THREAD_MEETINGS_BY_GROUP, month, "held")
-        self.view.increment([(RED_THREAD_MEETINGS_HELD, month, ALL), *by_group], tracking)
+    def _done_or_overdue(self, event: Any, tracking: Tracking) -> None:
+        """A step done or overdue: counted in all and under the subject's target groups."""
+        counted = DONE_OR_OVERDUE[type(event)]
+        month = stockholm_month(counted.at(event))
+        by_group = self._by_group(event.subject_id, counted.by_group, month, counted.outcome)
+        self.view.increment([(counted.total, month, ALL), *by_group], tracking)
 
-    @process_event.register
-    def _red_thread_meeting_overdue(
-        self, event: RedThreadMeetingOverdue, tracking: Tracking
-    ) -> None:
-        month = stockholm_month(event.overdue_at)
-        by_group = self._by_group(event.subject_id, RED_THREAD_MEETINGS_BY_GROUP, month, "overdue")
-        self.view.increment([(RED_THREAD_MEETINGS_OVERDUE, month, ALL), *by_group], tracking)
-
-    @process_event.register
-    def _handover_acknowledged(self, event: HandoverAcknowledged, tracking: Tracking) -> None:
-        """D-6 accessibility: the chain of care holds when handovers are acknowledged (K-5)."""
-        month = stockholm_month(event.acknowledged_at)
-        by_group = self._by_group(event.subject_id, HANDOVERS_BY_GROUP, month, "acknowledged")
-        self.view.increment([(HANDOVERS_ACKNOWLEDGED, month, ALL), *by_group], tracking)
-
-    @process_event.register
-    def _handover_overdue(self, event: HandoverAcknowledgementOverdue, tracking: Tracking) -> None:
-        month = stockholm_month(event.overdue_at)
-        by_group = self._by_group(event.subject_id, HANDOVERS_BY_GROUP, month, "overdue")
-        self.view.increment([(HANDOVERS_OVERDUE, month, ALL), *by_group], tracking)
+    for _event_type in DONE_OR_OVERDUE:
+        process_event.register(_event_type, _done_or_overdue)
+    del _event_type
 
     @process_event.register
     def _sip_proposed(self, event: SipProposed, tracking: Tracking) -> None:
@@ -210,18 +234,6 @@ class Statistics(Projection[StatisticsView]):
         coordinated = "with_coordinator" if event.coordinator else "without_coordinator"
         by_group = self._by_group(event.subject_id, SIPS_ESTABLISHED_BY_GROUP, month)
         self.view.increment([(SIPS_ESTABLISHED, month, coordinated), *by_group], tracking)
-
-    @process_event.register
-    def _sip_followed_up(self, event: SipFollowUpRecorded, tracking: Tracking) -> None:
-        month = stockholm_month(event.recorded_at)
-        by_group = self._by_group(event.subject_id, SIP_FOLLOW_UPS_BY_GROUP, month, "recorded")
-        self.view.increment([(SIP_FOLLOW_UPS, month, ALL), *by_group], tracking)
-
-    @process_event.register
-    def _sip_follow_up_overdue(self, event: SipFollowUpOverdue, tracking: Tracking) -> None:
-        month = stockholm_month(event.overdue_at)
-        by_group = self._by_group(event.subject_id, SIP_FOLLOW_UPS_BY_GROUP, month, "overdue")
-        self.view.increment([(SIP_FOLLOW_UPS_OVERDUE, month, ALL), *by_group], tracking)
 
     @process_event.register
     def _deviation_summarised(self, event: DeviationSummarised, tracking: Tracking) -> None:
