@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.cases.api.bodies import MunicipalityCode
 from services.cases.application import CasesApplication, RecordChildWelfareReport
 from services.cases.policy import may
-from services.runtime.http.bodies import located, view_of
+from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -56,10 +56,11 @@ def record_child_welfare_report(
     """Record that a report under SoL 14:1 was made (K-10); the reporter's organisation
     type comes from the token."""
     subject = identify(request, body.personnummer) if body.personnummer else None
-    command = RecordChildWelfareReport(
+    command = command_from(
+        body,
+        RecordChildWelfareReport,
         subject_id=subject.subject_id if subject else None,
         birth_date=subject.birth_date if subject else None,
-        municipality_code=body.municipality_code,
     )
     application = application_of(request, CasesApplication)
     report = application.record_child_welfare_report(actor, command, at=now(request))

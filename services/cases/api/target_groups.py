@@ -19,6 +19,7 @@ from services.cases.api.bodies import D6
 from services.cases.application import CasesApplication
 from services.cases.domain import Case
 from services.cases.policy import may
+from services.runtime.http.bodies import view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
@@ -44,10 +45,8 @@ class TargetGroupsView(BaseModel):
 
 
 def target_groups_view(case: Case) -> TargetGroupsView:
-    return TargetGroupsView(
-        case_id=case.id,
-        target_groups=[TargetGroup(group) for group in case.target_groups],
-        derived_from_age=[TargetGroup(group) for group in case.derived_target_groups],
+    return view_of(
+        TargetGroupsView, case, case_id=case.id, derived_from_age=case.derived_target_groups
     )
 
 

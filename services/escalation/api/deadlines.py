@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from services.escalation.application import EscalationApplication
 from services.escalation.policy import may
 from services.escalation.views.deadlines import Deadline
+from services.runtime.http.bodies import view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.kernel.actor import Actor
@@ -58,13 +59,9 @@ def deadlines(
 
 
 def _deadline_view(deadline: Deadline, at: datetime) -> DeadlineView:
-    return DeadlineView(
-        item_id=deadline.item_id,
-        kind=deadline.kind.value,
+    return view_of(
+        DeadlineView,
+        deadline,
         rule=RULE_OF_DEADLINE[deadline.kind.value],
-        subject_id=deadline.subject_id,
-        due_at=deadline.due_at,
-        takes_place_at=deadline.takes_place_at,
-        met=deadline.met,
         overdue=not deadline.met and deadline.due_at <= at,
     )
