@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from pydantic import BaseModel, Field
 
 from contracts import SUBJECT_ID_PATTERN
+from services.runtime.http.bodies import located
 from services.runtime.http.identification import log_access
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -36,5 +37,4 @@ def created(
     """The answer to a write that made a record about an individual: logged as a change,
     and found at `at` (Location)."""
     log_change(request, actor, answer.subject_id, purpose)
-    response.headers["Location"] = at
-    return answer
+    return located(response, at, answer)

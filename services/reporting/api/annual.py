@@ -23,6 +23,7 @@ from services.reporting.domain import (
 )
 from services.reporting.policy import may
 from services.reporting.rendering.annual_report import report_csv, report_html
+from services.runtime.http.bodies import located
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
 from services.runtime.kernel.actor import Actor
@@ -128,11 +129,11 @@ def publish_annual_report(
     publication = application_of(request, ReportingApplication).publish_annual_report(
         actor, report, disclosure_method=request.app.state.disclosure.method, at=at
     )
-    response.headers["Location"] = f"/v1/annual-reports/{body.year}?area={quote(body.area)}"
-    return Publication(
+    answer = Publication(
         publication_id=publication.id,
         year=body.year,
         area=body.area,
         revision=publication.revision,
         published_at=at,
     )
+    return located(response, f"/v1/annual-reports/{body.year}?area={quote(body.area)}", answer)
