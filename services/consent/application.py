@@ -47,8 +47,6 @@ from services.runtime.store.group_commit import GroupCommit
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
-"""For tests that build the application directly; services pass the configured key."""
-
 
 class UnknownConsent(UnknownRecord):
     rule = "C-1"

@@ -44,8 +44,6 @@ from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 
-"""For tests that build the application directly; the service passes the configured key."""
-
 
 class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUID]):
     """The store and what the use cases of every concept share; each concept is a mixin of
