@@ -115,7 +115,8 @@ def main() -> None:
     small, large = (r.rate for r, _ in grown.values())
     growth_change = large / small - 1 if small else 0.0
 
-    decision_p99 = latencies["consent decision (C-9)"].p99_ms
+    decided = latencies["consent decision (C-9)"]
+    decision_p99 = decided.p99_ms
     relay, consumer = figures
     targets = [
         Target(
@@ -132,7 +133,12 @@ def main() -> None:
         ),
         Target("outbox relay publish", f"{relay.ratio:.0%}", ">= 50%", relay.ratio >= 0.5),
         Target("tracked consumer apply", f"{consumer.ratio:.0%}", ">= 30%", consumer.ratio >= 0.3),
-        Target("consent decision p99", f"{decision_p99:.1f} ms", "<= 5 ms", decision_p99 <= 5),
+        Target(
+            "consent decision p99",
+            f"{decision_p99:.1f} ms, {decided.errors} errors",
+            "<= 5 ms, no errors",  # an error (a 429) is fast and says nothing of the decision
+            decision_p99 <= 5 and decided.errors == 0,
+        ),
         Target(
             "RSS idle / during e2e",
             f"{max(idle_rss.values()):.0f} / {max(rate.peak_rss_mb.values(), default=0):.0f} MB",

@@ -26,6 +26,15 @@ from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.ops.run import start_service
 
+UNLIMITED_CALLER = {
+    "SAMVERKAN_WRITE_RATE_PER_SECOND": "1000000",
+    "SAMVERKAN_WRITE_BURST": "1000000",
+    "SAMVERKAN_READ_RATE_PER_SECOND": "1000000",
+    "SAMVERKAN_READ_BURST": "1000000",
+}
+"""One load generator is one caller: the per-caller write and read limits (abuse guards)
+would measure themselves instead of the platform."""
+
 SOCIAL = Actor("SE2120000001-S001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 HEALTH_UNIT = "SE2321000016-HC01"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -99,12 +108,7 @@ def running_stack(
         "SAMVERKAN_LOG_LEVEL": "WARNING",
         # A throw-away stack with development keys under var_dir, as make run has.
         "SAMVERKAN_ENVIRONMENT": "development",
-        # One load generator is one caller: the per-caller write and read limits
-        # (abuse guards) would measure themselves instead of the platform.
-        "SAMVERKAN_WRITE_RATE_PER_SECOND": "1000000",
-        "SAMVERKAN_WRITE_BURST": "1000000",
-        "SAMVERKAN_READ_RATE_PER_SECOND": "1000000",
-        "SAMVERKAN_READ_BURST": "1000000",
+        **UNLIMITED_CALLER,
         **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in stack.ports.items()},
     }
     if postgres:
