@@ -40,10 +40,11 @@ class DeadLetterSender:
         group_id: str,
         counter: Counter,
         ensure_topic: Callable[[], Awaitable[None]] | None,
-        letting_go: asyncio.Event | None = None,
+        letting_go: asyncio.Event,
     ) -> None:
         self._topic = topic
-        self._letting_go = letting_go or asyncio.Event()
+        self._letting_go = letting_go
+        """The membership's: set while a revoke waits for the batch in flight."""
         self._group_id = group_id
         self._counter = counter
         self._ensure_topic = ensure_topic
