@@ -55,6 +55,9 @@ PG_URL = os.environ.get("SAMVERKAN_TEST_DATABASE_URL", "postgresql://postgres@12
 
 # Made-up identity numbers only: the tax agency's published test number.
 TEST_PERSONNUMMER = "19121212-1212"
+START_SECONDS = 60.0
+"""How long a service process may take to answer /readyz: on a 2-core CI machine running the
+suite in parallel, importing a service alone has taken over 25 seconds."""
 
 POLICE = Actor(
     hsa_id="SE2321000016-P001",
@@ -166,7 +169,7 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServiceProcess:
+    def start(self, timeout: float = START_SECONDS) -> ServiceProcess:
         """Starts the process; a port taken between choosing and binding is chosen again."""
         for _ in range(3):
             log_before = len(self.logs())
@@ -201,7 +204,7 @@ class ServiceProcess:
             raise
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = START_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process is not None

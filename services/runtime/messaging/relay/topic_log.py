@@ -33,6 +33,16 @@ LOG_PROBE_SECONDS = 10.0
 (not the log lost). A fetch that answers nothing for a moment used to count as loss."""
 
 
+TAIL_PATIENCE = 2
+"""How many reads of the tail in a row may find a partition that reports records past the
+relay's position and sends none, before the relay takes it that none of ours lie there.
+
+After the embedded broker lost its log, a partition has been seen reporting an end that no
+fetch reaches; asked forever, the relay published nothing more (a fresh relay neither). What
+it then sends again may already be on the topic, which is safe: consumers drop a repeat by
+its sequence."""
+
+
 class LogUnanswered(Exception):
     """The broker answered no fetch for a partition that has records: retried, not decided."""
 
@@ -81,6 +91,8 @@ class TopicLog:
         self._topic = topic
         self._settings = settings
         self._retained_logged: dict[int, int] = {}
+        self._unanswered_tails = 0
+        """Reads of the tail in a row that found a partition sending nothing."""
 
     async def loss(self, probe: AIOKafkaConsumer, position: RelayPosition) -> str | None:
         """Why the broker no longer holds what it acknowledged; None when it does.
@@ -233,15 +245,15 @@ class TopicLog:
             # so the read goes on until it has a record at or past end - 1.
             partition = topic_partition.partition
             recorded_end = position.ends.get(partition, end - self._settings.relay_batch_size)
-            for record in await self._records_from(
-                probe, topic_partition, max(start, min(recorded_end, end - 1)), end
-            ):
+            offset = max(start, min(recorded_end, end - 1))
+            for record in await self._records_from(probe, topic_partition, offset, end):
                 sequence = _sequence(record)
                 if sequence > position.sequence:
                     ce_id = dict(record.headers).get(H_ID) or b""
                     ahead.setdefault(partition, {})[sequence] = (record.offset, ce_id)
                 if sequence > highest:
                     highest, on_partition = sequence, partition
+        self._unanswered_tails = 0
         if highest > head:
             raise StoreBehindTopic(self._topic, on_partition, highest, head)
         if ahead:
@@ -271,8 +283,27 @@ class TopicLog:
             if records:
                 break  # nothing more came: the end reported was not where the log ends
             if time.monotonic() >= deadline:
-                raise LogUnanswered(
-                    f"{self._topic}[{topic_partition.partition}] sent nothing past offset "
-                    f"{offset - 1} within {LOG_PROBE_SECONDS:.0f}s"
-                )
+                self._unanswered(topic_partition.partition, offset, end)
+                break
         return records
+
+    def _unanswered(self, partition: int, offset: int, end: int) -> None:
+        """Nothing came from `offset` though the partition reports its end at `end`: the
+        read is asked again (`LogUnanswered`) until `TAIL_PATIENCE` reads in a row found the
+        same, then the partition is taken as holding nothing past `offset`."""
+        self._unanswered_tails += 1
+        if self._unanswered_tails < TAIL_PATIENCE:
+            raise LogUnanswered(
+                f"{self._topic}[{partition}] sent nothing past offset {offset - 1} within "
+                f"{LOG_PROBE_SECONDS:.0f}s (it reports its end at {end})"
+            )
+        log.warning(
+            "outbox relay for %s: partition %d reports its end at %d but sent nothing from "
+            "offset %d in %d reads; nothing there is taken as ours, and what follows the "
+            "recorded position is sent again (consumers drop a repeat by its sequence)",
+            self._topic,
+            partition,
+            end,
+            offset,
+            self._unanswered_tails,
+        )

@@ -1,0 +1,59 @@
+"""Fault: a partition reports an end that no fetch reaches, and the relay stops for good.
+
+Seen after the embedded broker lost its log mid-story (tests/faults/test_broker_restart.py,
+failing in CI): the relay, on (re)starting, reads what lies past its recorded position so as
+not to send it twice. A partition reported records there and sent none; the relay asked
+again, forever, and published nothing more, so every later event stayed in its outbox.
+
+The embedded broker does not do this on demand, so the relay's probe is swapped for one that
+shows it such a broker: `PhantomEndConsumer` reports each partition's end two records further
+than what any fetch brings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts import events_topic
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.relay import outbox as relay_module
+from services.runtime.messaging.relay import topic_log
+from services.runtime.settings import RuntimeSettings
+from tests.faults.test_relay_retention_is_not_loss import each_once, give_one_by_one, relaying
+from tests.faults.test_untranslatable_notification import NOW, SUBJECTS
+from tests.steps import record_consent
+from tests.support import reaches
+
+
+class PhantomEndConsumer(AIOKafkaConsumer):  # type: ignore[misc]
+    """The relay's probe, on a broker whose reported ends lie `phantom` records past its log."""
+
+    phantom: ClassVar[int] = 0
+
+    async def end_offsets(self, partitions: list[TopicPartition]) -> Any:
+        ends = await super().end_offsets(partitions)
+        return {tp: end + self.phantom if end else end for tp, end in ends.items()}
+
+
+async def test_a_log_end_no_fetch_reaches_does_not_stop_the_relay(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked a few times, then taken as holding nothing of ours: new events flow again,
+    each on the topic once."""
+    monkeypatch.setattr(relay_module, "AIOKafkaConsumer", PhantomEndConsumer)
+    monkeypatch.setattr(PhantomEndConsumer, "phantom", 0)
+    monkeypatch.setattr(topic_log, "LOG_PROBE_SECONDS", 0.5)
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    async with relaying(settings) as (consent, relay, _, task):
+        await give_one_by_one(consent, relay, task, SUBJECTS[:3])
+    PhantomEndConsumer.phantom = 2
+    async with relaying(settings) as (consent, relay, _, task):  # a restart reads the tail
+        for subject_id in SUBJECTS[3:5]:
+            record_consent(consent, subject_id, NOW)
+        await reaches(relay, task, consent.recorder.max_notification_id() or 0, timeout=30)
+        assert relay.last_error is None
+    each_once(kafka.bootstrap, topic, 5)
