@@ -90,8 +90,9 @@ class IntegrationEvent(BaseModel):
     field the contract does not name could carry personal data. The price is
     that *any* payload change, even an added optional field, is a new version.
 
-    A concrete event declares `service` and `version` in its own class body;
-    that is what registers it. Intermediate bases declare neither.
+    A concrete event declares `version` in its own class body; that is what
+    registers it. `service` it declares or inherits from its module's
+    intermediate base (one per producing service), which never declares `version`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)

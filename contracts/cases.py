@@ -93,10 +93,15 @@ class MeetingKind(StrEnum):
     """The follow-up planned close to a care-planning meeting (K-9)."""
 
 
-class CaseOpened(SubjectEvent):
-    """A unit opened a case for the individual (K-1, K-2)."""
+class _CasesEvent(SubjectEvent):
+    """An event the cases service publishes about one individual: `service` said once."""
 
     service: ClassVar[str] = "cases"
+
+
+class CaseOpened(_CasesEvent):
+    """A unit opened a case for the individual (K-1, K-2)."""
+
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -108,10 +113,9 @@ class CaseOpened(SubjectEvent):
     opened_at: AwareDatetime
 
 
-class CaseRouted(SubjectEvent):
+class CaseRouted(_CasesEvent):
     """The routing decision for a new report or application, with its rule and reason."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -122,10 +126,9 @@ class CaseRouted(SubjectEvent):
     """When the report or application arrived: the day age is counted on."""
 
 
-class ParallelInvestigationOpened(SubjectEvent):
+class ParallelInvestigationOpened(_CasesEvent):
     """The needs span both departments: a second unit investigates in parallel (K-1)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -136,10 +139,9 @@ class ParallelInvestigationOpened(SubjectEvent):
     opened_at: AwareDatetime
 
 
-class CaseDecisionNotified(SubjectEvent):
+class CaseDecisionNotified(_CasesEvent):
     """A unit's decision that may affect other units' planning reaches them (K-3)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -155,13 +157,12 @@ TargetGroups = Annotated[tuple[TargetGroup, ...], Field(max_length=len(TargetGro
 """The case's current target groups (D-6), sorted, each once; empty when none applies."""
 
 
-class CaseTargetGroupsChanged(SubjectEvent):
+class CaseTargetGroupsChanged(_CasesEvent):
     """The target groups of a case, as first set when it opened or as a caseworker
     changed them (D-6). Carries the whole current set, not the difference, so a
     consumer keeps only the latest; every later event of the subject on this
     topic follows it in order (same key)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -171,12 +172,11 @@ class CaseTargetGroupsChanged(SubjectEvent):
     changed_at: AwareDatetime
 
 
-class CaseDecisionRecorded(SubjectEvent):
+class CaseDecisionRecorded(_CasesEvent):
     """Every decision a unit records in a case, with whether the child perspective was
     considered (D-6 quality). Unlike `CaseDecisionNotified` (K-3, only when others'
     planning is affected) it is published for each decision, for statistics."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -189,12 +189,11 @@ class CaseDecisionRecorded(SubjectEvent):
     target_groups: TargetGroups
 
 
-class ScreeningRecorded(SubjectEvent):
+class ScreeningRecorded(_CasesEvent):
     """An AUDIT or DUDIT screening was offered at a new visit or at its follow-up, and
     done or declined (D-6 prevention). The fact only: answers and score stay sealed in
     the cases service, if kept at all."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     screening_id: UUID
@@ -211,10 +210,9 @@ class ScreeningRecorded(SubjectEvent):
     recorded_at: AwareDatetime
 
 
-class CaseClosed(SubjectEvent):
+class CaseClosed(_CasesEvent):
     """A unit closed its case; other units with open cases are told (K-3)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -224,7 +222,7 @@ class CaseClosed(SubjectEvent):
     notified_units: tuple[HsaId, ...]
 
 
-class AgeTransitionDue(SubjectEvent):
+class AgeTransitionDue(_CasesEvent):
     """A child & youth case must now be announced to the adult unit (K-4, seed 003).
 
     Raised on the announcement date, six months before `transition_on` (the
@@ -232,7 +230,6 @@ class AgeTransitionDue(SubjectEvent):
     termly alignment meeting lists these as upcoming transfers (E-7).
     """
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -243,10 +240,9 @@ class AgeTransitionDue(SubjectEvent):
     due_at: AwareDatetime
 
 
-class AgeTransitionOverdue(SubjectEvent):
+class AgeTransitionOverdue(_CasesEvent):
     """A child & youth case was not announced by its announcement date (K-4, D-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -256,10 +252,9 @@ class AgeTransitionOverdue(SubjectEvent):
     overdue_at: AwareDatetime
 
 
-class HandoverRequested(SubjectEvent):
+class HandoverRequested(_CasesEvent):
     """A unit handed a case over to another unit, on the individual's consent (K-5, C-8)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -273,10 +268,9 @@ class HandoverRequested(SubjectEvent):
     """Last working day for the receiving unit to acknowledge receipt."""
 
 
-class HandoverAcknowledged(SubjectEvent):
+class HandoverAcknowledged(_CasesEvent):
     """The receiving unit confirmed receipt and appointed a caseworker (K-5)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -286,10 +280,9 @@ class HandoverAcknowledged(SubjectEvent):
     acknowledged_at: AwareDatetime
 
 
-class ResponsibilityTransferred(SubjectEvent):
+class ResponsibilityTransferred(_CasesEvent):
     """Responsibility for the case moved to the receiving unit (K-5)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -299,10 +292,9 @@ class ResponsibilityTransferred(SubjectEvent):
     transferred_at: AwareDatetime
 
 
-class HandoverAcknowledgementOverdue(SubjectEvent):
+class HandoverAcknowledgementOverdue(_CasesEvent):
     """The receiving unit did not acknowledge a handover in time (K-5, D-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     case_id: UUID
@@ -313,11 +305,10 @@ class HandoverAcknowledgementOverdue(SubjectEvent):
     overdue_at: AwareDatetime
 
 
-class SipProposed(SubjectEvent):
+class SipProposed(_CasesEvent):
     """A coordinated individual plan (SIP) was proposed (K-6); for an adult, on the
     individual's consent to `sip` between the units (C-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     sip_id: UUID
@@ -329,10 +320,9 @@ class SipProposed(SubjectEvent):
     proposed_at: AwareDatetime
 
 
-class SipEstablished(SubjectEvent):
+class SipEstablished(_CasesEvent):
     """The plan's first version was made with its five mandatory parts (K-6, K-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     sip_id: UUID
@@ -346,10 +336,9 @@ class SipEstablished(SubjectEvent):
     established_at: AwareDatetime
 
 
-class SipFollowUpRecorded(SubjectEvent):
+class SipFollowUpRecorded(_CasesEvent):
     """A planned follow-up of the plan was held and recorded (K-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     sip_id: UUID
@@ -358,10 +347,9 @@ class SipFollowUpRecorded(SubjectEvent):
     recorded_at: AwareDatetime
 
 
-class SipRevised(SubjectEvent):
+class SipRevised(_CasesEvent):
     """A follow-up led to a new version of the plan; earlier versions are kept (K-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     sip_id: UUID
@@ -370,10 +358,9 @@ class SipRevised(SubjectEvent):
     revised_at: AwareDatetime
 
 
-class SipFollowUpOverdue(SubjectEvent):
+class SipFollowUpOverdue(_CasesEvent):
     """A planned follow-up date passed without a recorded follow-up (K-7, D-7)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     sip_id: UUID
@@ -381,11 +368,10 @@ class SipFollowUpOverdue(SubjectEvent):
     overdue_at: AwareDatetime
 
 
-class ThreePartyMeetingRequested(SubjectEvent):
+class ThreePartyMeetingRequested(_CasesEvent):
     """A caseworker sees needs belonging to another unit and asks that unit's deputy
     manager for a caseworker to a three-party meeting (K-8)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     meeting_id: UUID
@@ -395,11 +381,10 @@ class ThreePartyMeetingRequested(SubjectEvent):
     requested_at: AwareDatetime
 
 
-class PreMeetingHeld(SubjectEvent):
+class PreMeetingHeld(_CasesEvent):
     """The two caseworkers held the professional pre-meeting, on an occasion of its own,
     before the individual comes (K-8)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     meeting_id: UUID
@@ -407,10 +392,9 @@ class PreMeetingHeld(SubjectEvent):
     held_at: AwareDatetime
 
 
-class CaseMeetingScheduled(SubjectEvent):
+class CaseMeetingScheduled(_CasesEvent):
     """A meeting between units about the individual was booked (K-8, K-9)."""
 
-    service: ClassVar[str] = "cases"
     version: ClassVar[int] = 1
 
     meeting_id: UUID
@@ -454,9 +438,11 @@ __all__ = [
     "CaseClosed",
     "CaseDecision",
     "CaseDecisionNotified",
+    "CaseDecisionRecorded",
     "CaseMeetingScheduled",
     "CaseOpened",
     "CaseRouted",
+    "CaseTargetGroupsChanged",
     "ChildWelfareReportMade",
     "ClosingReason",
     "HandoverAcknowledged",
@@ -467,6 +453,7 @@ __all__ = [
     "PreMeetingHeld",
     "ResponsibilityTransferred",
     "RoutingReason",
+    "ScreeningRecorded",
     "SipEstablished",
     "SipFollowUpOverdue",
     "SipFollowUpRecorded",

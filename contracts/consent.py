@@ -22,14 +22,19 @@ from contracts.base import (
 from contracts.vocabulary import ConsentForm, Purpose
 
 
-class ConsentGiven(SubjectEvent):
+class _ConsentEvent(SubjectEvent):
+    """An event the consent service publishes about one individual: `service` said once."""
+
+    service: ClassVar[str] = "consent"
+
+
+class ConsentGiven(_ConsentEvent):
     """The individual consented to sharing between `parties` for `purpose` (C-1, C-3).
 
     `informed` records that the individual was told information may pass between
     the parties, care providers, police and rescue services (C-2).
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     consent_id: UUID
@@ -63,10 +68,9 @@ class ConsentGiven(SubjectEvent):
         )
 
 
-class ConsentWithdrawn(SubjectEvent):
+class ConsentWithdrawn(_ConsentEvent):
     """The individual withdrew a consent: it authorises no new sharing from `withdrawn_at` (C-4)."""
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     consent_id: UUID
@@ -89,14 +93,13 @@ def _valid_after_decision(decision: _D) -> _D:
     return decision
 
 
-class EmergencyDisclosureRecorded(SubjectEvent):
+class EmergencyDisclosureRecorded(_ConsentEvent):
     """Sharing without consent under immediate danger to life or health (BrB 24:4, C-5).
 
     Limited in time and to the named parties. The written justification is free
     text about the individual, so it stays in the consent service and is not here.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     disclosure_id: UUID
@@ -125,12 +128,11 @@ class EmergencyDisclosureRecorded(SubjectEvent):
         )
 
 
-class ConsentRefused(SubjectEvent):
+class ConsentRefused(_ConsentEvent):
     """The individual said no (C-4). Recorded, because refusal is information too:
     motivational work may follow (seed 000), and nobody should act as if asked-and-unknown.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     refusal_id: UUID
@@ -140,14 +142,13 @@ class ConsentRefused(SubjectEvent):
     recorded_by: HsaId
 
 
-class ConsentScopeChanged(SubjectEvent):
+class ConsentScopeChanged(_ConsentEvent):
     """The parties a consent covers changed (C-3): a new fact, never a rewrite.
 
     `parties` is the whole scope from `changed_at` on; `added`/`removed` say
     what changed, so a consumer need not diff.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     consent_id: UUID
@@ -158,7 +159,7 @@ class ConsentScopeChanged(SubjectEvent):
     recorded_by: HsaId
 
 
-class ConsentExpired(SubjectEvent):
+class ConsentExpired(_ConsentEvent):
     """A consent's end date passed (C-3): from `expired_at` it authorises nothing new.
 
     `expired_at` is the start of the day after `valid_until` in Europe/Stockholm,
@@ -166,24 +167,22 @@ class ConsentExpired(SubjectEvent):
     computed.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     consent_id: UUID
     expired_at: AwareDatetime
 
 
-class EmergencyDisclosureExpired(SubjectEvent):
+class EmergencyDisclosureExpired(_ConsentEvent):
     """An emergency disclosure's window closed (C-5) at `expired_at` (its `valid_until`)."""
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     disclosure_id: UUID
     expired_at: AwareDatetime
 
 
-class UnbornChildDisclosureRecorded(SubjectEvent):
+class UnbornChildDisclosureRecorded(_ConsentEvent):
     """Disclosure to protect an expected child, OSL 26 kap. 9 § (C-6, seed 004).
 
     For a pregnant woman with substance misuse, information may go to another
@@ -192,7 +191,6 @@ class UnbornChildDisclosureRecorded(SubjectEvent):
     consent service.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     disclosure_id: UUID
@@ -205,7 +203,7 @@ class UnbornChildDisclosureRecorded(SubjectEvent):
     _ends_after_decision = model_validator(mode="after")(_valid_after_decision)
 
 
-class SubjectErased(SubjectEvent):
+class SubjectErased(_ConsentEvent):
     """Every service has destroyed, or is told to destroy, the subject's personal data
     (GDPR art. 17, or statutory culling): partners drop their copies too.
 
@@ -213,7 +211,6 @@ class SubjectErased(SubjectEvent):
     reads as erased from `erased_at` on.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 1
 
     erasure_id: UUID
@@ -233,7 +230,7 @@ class ErasureReason(StrEnum):
     partner's own retention rules."""
 
 
-class SubjectErasedV2(SubjectEvent):
+class SubjectErasedV2(_ConsentEvent):
     """Version 2 of `SubjectErased`: says *why* (`reason`), because a partner must drop its
     copy after an erasure on request but keeps its own record, under its own retention
     rules, after the platform's statutory culling. `erased_by` is the administrator who
@@ -243,7 +240,6 @@ class SubjectErasedV2(SubjectEvent):
     for what is already on the topic and means `reason: request`.
     """
 
-    service: ClassVar[str] = "consent"
     version: ClassVar[int] = 2
 
     erasure_id: UUID

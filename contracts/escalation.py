@@ -120,17 +120,22 @@ class ConsultationOutcome(StrEnum):
     THREE_PARTY_MEETING = "three_party_meeting"
 
 
+class _EscalationEvent(SubjectEvent):
+    """An event the escalation service publishes about one individual: `service` said once."""
+
+    service: ClassVar[str] = "escalation"
+
+
 # --- the red thread (E-1..E-5) ------------------------------------------------------------
 
 
-class RedThreadPulled(SubjectEvent):
+class RedThreadPulled(_EscalationEvent):
     """A blue-light service pulled the red thread: emergency escalation (E-1, E-2).
 
     Who may pull (E-1) is the escalation service's rule, not the contract's: the
     event records the puller's organisation type so consumers can see it.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -147,10 +152,9 @@ class RedThreadPulled(SubjectEvent):
     municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 
 
-class CoordinatorAssigned(SubjectEvent):
+class CoordinatorAssigned(_EscalationEvent):
     """A coordinator at the coordination office (Närvårdskontoret) took the red thread (E-3)."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -159,13 +163,12 @@ class CoordinatorAssigned(SubjectEvent):
     assigned_at: AwareDatetime
 
 
-class MeetingScheduled(SubjectEvent):
+class MeetingScheduled(_EscalationEvent):
     """The coordinator convened the red-thread meeting (E-3) on a legal basis (E-4, C-9).
 
     `basis_id` is the consent id or emergency disclosure id the meeting relies on.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -177,14 +180,13 @@ class MeetingScheduled(SubjectEvent):
     scheduled_by: HsaId
 
 
-class MeetingPutOnHold(SubjectEvent):
+class MeetingPutOnHold(_EscalationEvent):
     """A scheduled meeting or follow-up lost its legal basis (E-4): it may not go ahead.
 
     `basis_id` is the consent or emergency disclosure that ended; `held_since`
     is when it ended (the withdrawal or expiry), not when escalation heard of it.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -195,11 +197,10 @@ class MeetingPutOnHold(SubjectEvent):
     held_since: AwareDatetime
 
 
-class MeetingResumed(SubjectEvent):
+class MeetingResumed(_EscalationEvent):
     """A meeting on hold has a legal basis again (E-4, C-5): a new consent or an
     emergency disclosure covering everyone invited at the meeting's time."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -210,10 +211,9 @@ class MeetingResumed(SubjectEvent):
     resumed_at: AwareDatetime
 
 
-class MeetingHeld(SubjectEvent):
+class MeetingHeld(_EscalationEvent):
     """The red-thread meeting took place (E-3): who attended, who did not, the outcome."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -226,14 +226,13 @@ class MeetingHeld(SubjectEvent):
     recorded_by: HsaId
 
 
-class MeetingAbsenceRecorded(SubjectEvent):
+class MeetingAbsenceRecorded(_EscalationEvent):
     """A summoned organisation did not attend (E-3: summoned parties must attend).
 
     A collaboration failure in its own right (D-7, "routines not followed"),
     so it carries the deviation category reporting counts it under.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -244,10 +243,9 @@ class MeetingAbsenceRecorded(SubjectEvent):
     recorded_by: HsaId
 
 
-class FollowUpBooked(SubjectEvent):
+class FollowUpBooked(_EscalationEvent):
     """A follow-up and evaluation was booked after the meeting (E-5), on a legal basis (E-4)."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -258,10 +256,9 @@ class FollowUpBooked(SubjectEvent):
     booked_by: HsaId
 
 
-class FollowUpEvaluated(SubjectEvent):
+class FollowUpEvaluated(_EscalationEvent):
     """The follow-up was held and the outcome of the red thread evaluated (E-5)."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -272,10 +269,9 @@ class FollowUpEvaluated(SubjectEvent):
     recorded_by: HsaId
 
 
-class RedThreadClosed(SubjectEvent):
+class RedThreadClosed(_EscalationEvent):
     """The red thread is closed, after its follow-up was evaluated (E-5)."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -283,13 +279,12 @@ class RedThreadClosed(SubjectEvent):
     closed_by: HsaId
 
 
-class RedThreadMeetingOverdue(SubjectEvent):
+class RedThreadMeetingOverdue(_EscalationEvent):
     """Fourteen calendar days passed without the red-thread meeting (E-3, D-7).
 
     `overdue_at` is the first instant after `meeting_deadline` in Europe/Stockholm.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -299,13 +294,12 @@ class RedThreadMeetingOverdue(SubjectEvent):
     """The puller, the burdened organisations and anyone already invited."""
 
 
-class RedThreadFollowUpOverdue(SubjectEvent):
+class RedThreadFollowUpOverdue(_EscalationEvent):
     """The follow-up's day passed without an evaluation (E-5, D-7).
 
     `overdue_at` is the first instant after the follow-up's date in Europe/Stockholm.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     red_thread_id: UUID
@@ -321,6 +315,7 @@ class _MaybeSubjectEvent(IntegrationEvent):
     """An event that concerns one individual or none (an anonymous consultation, a
     question of principle); without a subject its own id keys the message."""
 
+    service: ClassVar[str] = "escalation"
     subject_id: SubjectId | None = None
     """Pseudonymous id of the individual, when the matter concerns one."""
 
@@ -342,7 +337,6 @@ class EscalationRaised(_MaybeSubjectEvent):
     matter is escalated (seed 003).
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     escalation_id: UUID
@@ -364,7 +358,6 @@ class EscalationRaised(_MaybeSubjectEvent):
 class EscalationResolved(_MaybeSubjectEvent):
     """An escalated matter was settled at `level` (E-6)."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     escalation_id: UUID
@@ -385,7 +378,6 @@ class CaseRegisteredForMeeting(_MaybeSubjectEvent):
     personal data and free text: they stay in the escalation service.
     """
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     registration_id: UUID
@@ -405,7 +397,6 @@ class ConsultationHeld(_MaybeSubjectEvent):
     """A unit consulted others about a case (E-9): named (with a subject) or anonymous
     (`subject_id` absent: nothing identifies the individual, not even to escalation)."""
 
-    service: ClassVar[str] = "escalation"
     version: ClassVar[int] = 1
 
     consultation_id: UUID

@@ -21,6 +21,7 @@ from contracts.vocabulary import DeviationCategory, OrgType
 class _DeviationEvent(IntegrationEvent):
     """Keyed by the subject when the deviation concerns one, else by the deviation."""
 
+    service: ClassVar[str] = "reporting"
     deviation_id: UUID
     subject_id: SubjectId | None = None
     """Pseudonymous id of the individual, when the deviation concerns one."""
@@ -42,7 +43,6 @@ class DeviationReported(_DeviationEvent):
     the message.
     """
 
-    service: ClassVar[str] = "reporting"
     version: ClassVar[int] = 1
 
     category: DeviationCategory
@@ -62,7 +62,6 @@ class DeviationDetected(_DeviationEvent):
     2026-11 carry an id derived from the overdue event's content instead.
     """
 
-    service: ClassVar[str] = "reporting"
     version: ClassVar[int] = 1
 
     category: DeviationCategory
@@ -85,7 +84,6 @@ class DeviationSummarised(_DeviationEvent):
     without remembering the first event.
     """
 
-    service: ClassVar[str] = "reporting"
     version: ClassVar[int] = 1
 
     category: DeviationCategory
@@ -98,7 +96,6 @@ class DeviationSummarised(_DeviationEvent):
 class DeviationFeedbackSent(_DeviationEvent):
     """Feedback on a summarised deviation to one affected party (D-3): one event per party."""
 
-    service: ClassVar[str] = "reporting"
     version: ClassVar[int] = 1
 
     party: HsaId
