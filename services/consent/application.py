@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from contracts import LegalBasis
@@ -149,37 +151,14 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
     def give_consent(
         self, actor: Actor, command: GiveConsent, *, at: datetime, today: date
     ) -> UUID:
-        _require_scope(actor, command.parties)
-        consent = Consent.give(
-            subject_id=command.subject_id,
-            purpose=command.purpose,
-            parties=command.parties,
-            form=command.form,
-            informed=command.informed,
-            recorded_by=actor.hsa_id,
-            given_at=at,
-            valid_until=command.valid_until,
-            today=today,
-            given_by=command.given_by,
-            guardian_name=command.guardian_name,
-            subject_birth_date=command.subject_birth_date,
-            # The recording unit keeps reading the record (C-10).
-            recording_unit=actor.org_id,
+        return self._new_record(
+            actor, command, Consent.give, recorded_by=actor.hsa_id, given_at=at, today=today
         )
-        return self._created(consent).id
 
     def refuse_consent(self, actor: Actor, command: RefuseConsent, *, at: datetime) -> UUID:
-        _require_scope(actor, command.parties)
-        refusal = ConsentRefusal.record(
-            subject_id=command.subject_id,
-            purpose=command.purpose,
-            parties=command.parties,
-            refused_at=at,
-            recorded_by=actor.hsa_id,
-            informed=command.informed,
-            recording_unit=actor.org_id,
+        return self._new_record(
+            actor, command, ConsentRefusal.record, recorded_by=actor.hsa_id, refused_at=at
         )
-        return self._created(refusal).id
 
     def change_scope(
         self, actor: Actor, consent_id: UUID, command: ChangeScope, *, at: datetime
@@ -206,15 +185,9 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
     def decide_unborn_child_disclosure(
         self, actor: Actor, command: DecideUnbornChildDisclosure, *, at: datetime
     ) -> UUID:
+        """The command's `consent_sought` is recorded with the disclosure (C-6)."""
         longest = self.longest_unborn_child_disclosure
-        return self._disclose(
-            actor,
-            UnbornChildDisclosure,
-            command,
-            longest,
-            at,
-            consent_sought=command.consent_sought,
-        )
+        return self._disclose(actor, UnbornChildDisclosure, command, longest, at)
 
     def _disclose(
         self,
@@ -223,22 +196,20 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         command: DecideEmergencyDisclosure | DecideUnbornChildDisclosure,
         longest: timedelta,
         at: datetime,
-        **particulars: bool,
     ) -> UUID:
         """Sharing without consent (C-5, C-6), decided by a unit that takes part (C-3)."""
-        _require_scope(actor, command.parties)
-        disclosure = kind.decide(
-            subject_id=command.subject_id,
-            parties=command.parties,
-            justification=command.justification,
-            decided_by=actor.hsa_id,
-            decided_at=at,
-            valid_for=command.valid_for,
-            longest=longest,
-            recording_unit=actor.org_id,
-            **particulars,
+        return self._new_record(
+            actor, command, kind.decide, decided_by=actor.hsa_id, decided_at=at, longest=longest
         )
-        return self._created(disclosure).id
+
+    def _new_record(
+        self, actor: Actor, command: Any, make: Callable[..., Aggregate], **by_actor: Any
+    ) -> UUID:
+        """A new record made of the command's fields and `by_actor` (who, when), by a unit
+        that takes part in it (C-3). The recording unit keeps reading the record (C-10)."""
+        _require_scope(actor, command.parties)
+        record = make(**asdict(command), recording_unit=actor.org_id, **by_actor)
+        return self._created(record).id
 
     def erase_subject(self, actor: Actor, subject_id: str, *, at: datetime) -> UUID:
         """Destroy the subject's personal data here and tell everyone (SubjectErased).
