@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from services.reporting.domain.disclosure import TOTAL, DisclosureControl, grid, share
@@ -249,17 +249,7 @@ def _with_share(table: Table, name: str, part: str, other: str) -> Table:
     columns = [c for c in (part, other) if c in table.columns] + [
         c for c in table.columns if c not in (part, other)
     ]
-    return Table(
-        table.title,
-        table.rows,
-        columns,
-        table.values,
-        indicator=table.indicator,
-        measure=table.measure,
-        share=name,
-        share_of=part,
-        shares=shares,
-    )
+    return replace(table, columns=columns, share=name, share_of=part, shares=shares)
 
 
 def annual_report(
