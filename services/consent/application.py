@@ -338,14 +338,10 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         )
         logged = self._decision_log.submit(
             AskedDecision(
+                **asdict(question),
                 asked_at=asked_at,
                 asked_by=actor.hsa_id,
                 asked_by_org=actor.org_id,
-                subject_id=question.subject_id,
-                from_org=question.from_org,
-                to_org=question.to_org,
-                purpose=question.purpose,
-                at=question.at,
                 decision=decision,
             )
         )
