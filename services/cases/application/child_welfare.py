@@ -13,6 +13,7 @@ from datetime import date, datetime
 from services.cases.application.base import CasesBase
 from services.cases.domain import ChildWelfareReport
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.commands import arguments
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,7 @@ class ChildWelfare(CasesBase):
         self, actor: Actor, command: RecordChildWelfareReport, *, at: datetime
     ) -> ChildWelfareReport:
         report = ChildWelfareReport.make(
-            subject_id=command.subject_id,
-            birth_date=command.birth_date,
-            municipality_code=command.municipality_code,
+            **arguments(command),
             reporter_org_type=actor.org_type,
             reporter_unit=actor.org_id,
             reported_by=actor.hsa_id,

@@ -17,6 +17,7 @@ from services.cases.application.base import CasesBase
 from services.cases.domain import Case, Meeting, Occasion
 from services.cases.domain.parties import require_meeting_party
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.commands import arguments
 from services.runtime.kernel.personal import Personal
 
 
@@ -95,12 +96,7 @@ class Meetings(CasesBase):
             Meeting,
             meeting_id,
             lambda meeting: meeting.schedule_three_party(
-                unit=actor.org_id,
-                starts_at=command.starts_at,
-                ends_at=command.ends_at,
-                location=command.location,
-                at=at,
-                by=actor.hsa_id,
+                **arguments(command), unit=actor.org_id, at=at, by=actor.hsa_id
             ),
         )
 
@@ -114,9 +110,7 @@ class Meetings(CasesBase):
             case_id=case.id,
             case_unit=case.unit,
             unit=actor.org_id,
-            other_units=command.other_units,
-            meeting=command.meeting,
-            follow_up=command.follow_up,
+            **arguments(command),
             at=at,
             by=actor.hsa_id,
         )

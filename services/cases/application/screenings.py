@@ -16,6 +16,7 @@ from services.cases.application.base import CasesBase
 from services.cases.domain import Screening
 from services.cases.domain.parties import require_recorder
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.commands import arguments
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,13 @@ class Screenings(CasesBase):
         """D-6 prevention: the fact of a screening, recorded by the actor's organisation
         (the screening checks its type and the actor's role); its score, if kept, sealed
         to the individual before it is stored."""
-        subject_id = command.subject_id
         screening = Screening.record(
-            subject_id=subject_id,
-            instrument=command.instrument,
-            occasion=command.occasion,
-            outcome=command.outcome,
-            screened_on=command.screened_on,
-            follows_up=command.follows_up,
+            **arguments(command),
             followed=self.find(command.follows_up, Screening) if command.follows_up else None,
-            score=command.score,
             org_id=actor.org_id,
             org_type=actor.org_type,
             role=actor.role,
-            target_groups=self.target_groups_of(subject_id),
+            target_groups=self.target_groups_of(command.subject_id),
             at=at,
             by=actor.hsa_id,
         )

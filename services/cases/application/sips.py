@@ -18,6 +18,7 @@ from services.cases.application.base import CasesBase
 from services.cases.domain import ADULT_AGE, Participants, Sip, SipPlan, birthday
 from services.cases.domain.parties import require_plan_party
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.commands import arguments
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,7 @@ class Sips(CasesBase):
             Sip,
             sip_id,
             lambda sip: sip.establish(
-                plan=command.plan,
-                participants=command.participants,
-                complex_case=command.complex_case,
-                coordinator=command.coordinator,
-                follow_up_every_days=command.follow_up_every_days,
-                first_follow_up_on=command.first_follow_up_on,
+                **arguments(command),
                 consent_id=self._sip_consent(sip.subject_id, sip.units, at),
                 unit=actor.org_id,
                 at=at,
@@ -101,12 +97,7 @@ class Sips(CasesBase):
             Sip,
             sip_id,
             lambda sip: sip.record_follow_up(
-                held_on=command.held_on,
-                outcome=command.outcome,
-                next_follow_up_on=command.next_follow_up_on,
-                unit=actor.org_id,
-                at=at,
-                by=actor.hsa_id,
+                **arguments(command), unit=actor.org_id, at=at, by=actor.hsa_id
             ),
         )
 

@@ -25,6 +25,7 @@ from services.escalation.domain import (
     upcoming,
 )
 from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.commands import arguments
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.changes import retrying
 
@@ -69,13 +70,7 @@ class Forums(EscalationBase):
         """Only a member unit sets up a forum (E-7)."""
         _require_member(actor, command.members)
         return self._created(
-            MeetingSeries.create(
-                name=command.name,
-                members=command.members,
-                first_kind=command.first_kind,
-                created_by=actor.hsa_id,
-                at=at,
-            )
+            MeetingSeries.create(**arguments(command), created_by=actor.hsa_id, at=at)
         )
 
     def read_meeting_series(self, actor: Actor, series_id: UUID) -> MeetingSeries:
@@ -111,16 +106,10 @@ class Forums(EscalationBase):
         def run() -> Registration:
             meeting = self._load(MonthlyMeeting, command.meeting_id)
             registration = meeting.register_case(
+                **arguments(command, leave_out={"meeting_id"}),
                 registration_id=registration_id,
-                subject_id=command.subject_id,
                 registering_org=actor.org_id,
                 registered_by=actor.hsa_id,
-                name=command.name,
-                age=command.age,
-                background=command.background,
-                current_situation=command.current_situation,
-                problem_and_question=command.problem_and_question,
-                summoned_orgs=command.summoned_orgs,
                 now=at,
             )
             self.save(meeting)

@@ -14,6 +14,7 @@ from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from services.escalation.application.base import EscalationBase
 from services.escalation.domain import Escalation
 from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.commands import arguments
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,10 @@ class Ladder(EscalationBase):
     ) -> Escalation:
         return self._created(
             Escalation.raise_matter(
-                track=command.track,
-                subject_id=command.subject_id,
-                cost_question=command.cost_question,
+                **arguments(command),
                 raised_by=actor.hsa_id,
                 raised_by_org=actor.org_id,
                 raised_by_role=actor.role,
-                responsible_org=command.responsible_org,
-                counterpart_orgs=command.counterpart_orgs,
-                reason=command.reason,
                 at=at,
             )
         )
@@ -74,13 +70,10 @@ class Ladder(EscalationBase):
         return self._changing(
             lambda: self._load(Escalation, command.escalation_id),
             lambda escalation: escalation.escalate(
-                to_level=command.to_level,
+                **arguments(command, leave_out={"escalation_id"}),
                 by=actor.hsa_id,
                 by_org=actor.org_id,
                 by_role=actor.role,
-                reason=command.reason,
-                written_summary=command.written_summary,
-                agreed_by_orgs=command.agreed_by_orgs,
                 at=at,
             ),
         )
@@ -100,8 +93,7 @@ class Ladder(EscalationBase):
         return self._changing(
             lambda: self._load(Escalation, escalation_id),
             lambda escalation: escalation.resolve(
-                resolution=command.resolution,
-                notes=command.notes,
+                **arguments(command),
                 by=actor.hsa_id,
                 by_org=actor.org_id,
                 by_role=actor.role,

@@ -19,6 +19,7 @@ from services.escalation.domain import (
     MonthlyMeeting,
 )
 from services.runtime.kernel.actor import Actor, require_party
+from services.runtime.kernel.commands import arguments
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,7 @@ class Matters(EscalationBase):
         """Straight to the other unit's deputy unit manager: no registration, no cutoff."""
         return self._created(
             AcuteMatter.raise_matter(
-                subject_id=command.subject_id,
-                from_org=actor.org_id,
-                to_org=command.to_org,
-                raised_by=actor.hsa_id,
-                question=command.question,
-                at=at,
+                **arguments(command), from_org=actor.org_id, raised_by=actor.hsa_id, at=at
             )
         )
 
@@ -84,12 +80,8 @@ class Matters(EscalationBase):
             require_party(actor, meeting.members, what="this forum", rule="E-7")
         return self._created(
             Consultation.hold(
-                subject_id=command.subject_id,
+                **arguments(command, leave_out={"anonymous"}),
                 consulting_org=actor.org_id,
-                consulted_orgs=command.consulted_orgs,
-                meeting_id=command.meeting_id,
-                outcome=command.outcome,
-                notes=command.notes,
                 recorded_by=actor.hsa_id,
                 at=at,
             )

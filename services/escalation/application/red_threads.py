@@ -27,6 +27,7 @@ from services.escalation.domain.coordination import (
 )
 from services.escalation.views.deadlines import Deadline, DeadlineKind
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.commands import arguments
 from services.runtime.store.changes import retrying
 
 
@@ -76,14 +77,11 @@ class RedThreads(EscalationBase):
         """E-1, E-2: who pulls is the actor's organisation type, checked by the domain."""
         return self._created(
             RedThread.pull(
-                subject_id=command.subject_id,
+                **arguments(command),
                 pulled_at=at,
                 pulled_by=actor.hsa_id,
                 pulled_by_org=actor.org_id,
                 pulled_by_org_type=actor.org_type.value,
-                measures_tried=command.measures_tried,
-                burdened_orgs=command.burdened_orgs,
-                municipality_code=command.municipality_code,
             )
         )
 
@@ -147,11 +145,7 @@ class RedThreads(EscalationBase):
             actor,
             command.red_thread_id,
             lambda red_thread, _: red_thread.record_meeting_held(
-                attended_orgs=command.attended_orgs,
-                outcome=command.outcome,
-                notes=command.notes,
-                recorded_by=actor.hsa_id,
-                now=at,
+                **arguments(command, leave_out={"red_thread_id"}), recorded_by=actor.hsa_id, now=at
             ),
         )
 
@@ -175,11 +169,7 @@ class RedThreads(EscalationBase):
             actor,
             command.red_thread_id,
             lambda red_thread, _: red_thread.evaluate_follow_up(
-                attended_orgs=command.attended_orgs,
-                result=command.result,
-                notes=command.notes,
-                recorded_by=actor.hsa_id,
-                now=at,
+                **arguments(command, leave_out={"red_thread_id"}), recorded_by=actor.hsa_id, now=at
             ),
         )
 
