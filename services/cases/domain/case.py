@@ -59,6 +59,7 @@ from services.cases.domain.handover import Handover, HandoverContent
 from services.cases.domain.routing import Routing
 from services.cases.domain.target_groups import derived_target_groups
 from services.cases.domain.units import Unit
+from services.runtime.kernel.personal import OwnedBySubject
 
 
 class Case(
@@ -66,7 +67,7 @@ class Case(
 ):
     """One case about one individual, held by one unit at a time."""
 
-    class Opened(Aggregate.Created):
+    class Opened(OwnedBySubject, Aggregate.Created):
         subject_id: str
         unit: str
         unit_kind: str
@@ -78,9 +79,6 @@ class Case(
         child_and_youth: bool
         birth_date: date | None
         placed_by_family_care: bool
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     class Routed(Aggregate.Event):
         subject_id: str

@@ -22,7 +22,7 @@ from services.cases.domain.errors import (
     CaseNotFound,
     CaseRuleViolation,
 )
-from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 CARE_PLANNING_FOLLOW_UP_WITHIN = timedelta(days=14)
 """K-9: the follow-up is planned "i nära anslutning" to the care-planning meeting;
@@ -90,7 +90,7 @@ def check_time(
 class Meeting(Aggregate):
     """A meeting about one individual's case between two or more units."""
 
-    class Requested(Aggregate.Created):
+    class Requested(OwnedBySubject, Aggregate.Created):
         subject_id: str
         case_id: UUID
         kind: str
@@ -98,9 +98,6 @@ class Meeting(Aggregate):
         to_unit: str
         requested_at: datetime
         requested_by: str
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     class CaseworkerAssigned(Aggregate.Event):
         subject_id: str

@@ -26,7 +26,7 @@ from contracts.vocabulary import (
 )
 from services.cases.domain.errors import CaseForbidden, CaseNotFound, CaseRuleViolation
 from services.cases.domain.target_groups import CASE_STAFF, target_group_set
-from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 SCREENING_ORG_TYPES = frozenset(
@@ -58,7 +58,7 @@ class ScreeningNotFound(CaseNotFound):
 class Screening(Aggregate):
     """One AUDIT or DUDIT screening offered to one individual."""
 
-    class Recorded(Aggregate.Created):
+    class Recorded(OwnedBySubject, Aggregate.Created):
         subject_id: str
         instrument: str
         occasion: str
@@ -74,9 +74,6 @@ class Screening(Aggregate):
         recorded_by: str
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("score",)
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     @classmethod
     def record(

@@ -24,7 +24,7 @@ from services.cases.domain.errors import (
     SipIncomplete,
     SipWithoutConsent,
 )
-from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 ADULT_AGE = 18
@@ -149,7 +149,7 @@ PLAN_TEXTS = (
 class Sip(Aggregate):
     """One coordinated individual plan, all its versions and follow-ups."""
 
-    class Proposed(Aggregate.Created):
+    class Proposed(OwnedBySubject, Aggregate.Created):
         subject_id: str
         proposed_by: str
         units: list[str]
@@ -157,9 +157,6 @@ class Sip(Aggregate):
         consent_id: UUID | None
         proposed_at: datetime
         recorded_by: str
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     class Established(Aggregate.Event):
         subject_id: str

@@ -27,14 +27,14 @@ from services.escalation.domain.errors import (
     AcuteMatterNotYours,
     ConsultationInvalid,
 )
-from services.escalation.domain.owners import record_owner
+from services.escalation.domain.owners import OwnedByRecordOrSubject, record_owner
 from services.runtime.kernel.personal import Personal
 
 
 class AcuteMatter(Aggregate):
     """E-8: an acute matter, sent straight to the other unit's deputy unit manager."""
 
-    class Raised(Aggregate.Created):
+    class Raised(OwnedByRecordOrSubject, Aggregate.Created):
         subject_id: str | None
         from_org: str
         to_org: str
@@ -43,9 +43,6 @@ class AcuteMatter(Aggregate):
         raised_at: datetime
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("question",)
-
-        def personal_owner(self) -> str:
-            return record_owner(self.subject_id, self.originator_id)
 
     class Taken(Aggregate.Event):
         taken_by: str
@@ -121,7 +118,7 @@ class AcuteMatter(Aggregate):
 class Consultation(Aggregate):
     """E-9: one consultation, anonymous (no subject) or named."""
 
-    class Held(Aggregate.Created):
+    class Held(OwnedByRecordOrSubject, Aggregate.Created):
         subject_id: str | None
         consulting_org: str
         consulted_orgs: list[str]
@@ -132,9 +129,6 @@ class Consultation(Aggregate):
         held_at: datetime
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("notes",)
-
-        def personal_owner(self) -> str:
-            return record_owner(self.subject_id, self.originator_id)
 
     @classmethod
     def hold(

@@ -37,7 +37,7 @@ from services.escalation.domain.errors import (
     EscalationNotYours,
     EscalationStepInvalid,
 )
-from services.escalation.domain.owners import record_owner
+from services.escalation.domain.owners import OwnedByRecordOrSubject, record_owner
 from services.runtime.kernel.personal import Personal
 
 L = EscalationLevel
@@ -114,7 +114,7 @@ class Step:
 class Escalation(Aggregate):
     """One matter on one ladder, from being raised to being resolved."""
 
-    class Raised(Aggregate.Created):
+    class Raised(OwnedByRecordOrSubject, Aggregate.Created):
         subject_id: str | None
         track: str
         level: str
@@ -127,9 +127,6 @@ class Escalation(Aggregate):
         raised_at: datetime
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("reason",)
-
-        def personal_owner(self) -> str:
-            return record_owner(self.subject_id, self.originator_id)
 
     class Escalated(Aggregate.Event):
         subject_id: str | None

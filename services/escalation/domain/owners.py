@@ -10,6 +10,7 @@ for what concerns no one individual, is the meeting's (``monthly-meeting:<id>``)
 
 from __future__ import annotations
 
+from typing import Protocol
 from uuid import UUID
 
 from services.runtime.kernel import personal
@@ -29,3 +30,20 @@ def registration_owner(subject_id: str | None, registration_id: UUID) -> str:
 def minutes_owner(meeting_id: UUID) -> str:
     """The owner of the general part of a meeting's minutes: the meeting itself."""
     return f"monthly-meeting:{meeting_id}"
+
+
+class _NamesRecord(Protocol):
+    @property
+    def subject_id(self) -> str | None: ...
+
+    @property
+    def originator_id(self) -> UUID: ...
+
+
+class OwnedByRecordOrSubject:
+    """Mixin for the first event of a record that may name no one (an acute matter, a
+    ladder matter, a consultation): its text is the individual's, or the record's own
+    (`record_owner`), as the store's mapper asks with ``personal_owner()``."""
+
+    def personal_owner(self: _NamesRecord) -> str:
+        return record_owner(self.subject_id, self.originator_id)

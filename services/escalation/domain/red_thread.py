@@ -39,7 +39,7 @@ from services.escalation.domain.red_thread_deadlines import RedThreadDeadlines
 from services.escalation.domain.red_thread_holds import RedThreadHolds
 from services.escalation.domain.red_thread_meetings import RedThreadMeetings
 from services.escalation.domain.red_thread_state import Hold
-from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 BLUE_LIGHT_ORG_TYPES = frozenset({"ambulance", "rescue", "police"})
 
@@ -55,7 +55,7 @@ def may_pull_red_thread(org_type: str) -> bool:
 class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate):
     """One pull of the red thread, from the pull to its closing."""
 
-    class Pulled(Aggregate.Created):
+    class Pulled(OwnedBySubject, Aggregate.Created):
         subject_id: str
         pulled_at: datetime
         pulled_by: str
@@ -64,9 +64,6 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         measures_tried: list[str]
         burdened_orgs: list[str]
         municipality_code: str
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     class CoordinatorAssigned(Aggregate.Event):
         """`office` is the coordination office the coordinator works at (E-3): the thread

@@ -13,6 +13,7 @@ Sealing and unsealing are the store's business
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 ERASED = "[erased]"
 """What personal data reads as once its owner's key has been destroyed."""
@@ -56,3 +57,16 @@ def in_clear(value: object) -> object:
     if isinstance(value, list | tuple):
         return [in_clear(item) for item in value]
     return value
+
+
+class _NamesSubject(Protocol):
+    subject_id: str
+
+
+class OwnedBySubject:
+    """Mixin for an aggregate's first event when all the aggregate says is about the one
+    individual it names: their subject id owns it (the store's mapper asks the first
+    event's ``personal_owner()`` whose key opens text stored before `Personal`)."""
+
+    def personal_owner(self: _NamesSubject) -> str:
+        return self.subject_id
