@@ -47,6 +47,33 @@ def attendance(invited: list[str], attended: list[str]) -> tuple[list[str], list
     return present, absent
 
 
+NOT_YET_STARTED = {
+    MeetingStage.MEETING: (MeetingNotYetStarted, "the meeting starts at {}; record it afterwards"),
+    MeetingStage.FOLLOW_UP: (
+        FollowUpTimeInvalid,
+        "the follow-up starts at {}; evaluate it afterwards",
+    ),
+}
+"""E-3, E-5: what recording a meeting or follow-up as held before it starts breaks."""
+
+
+def held_attendance(
+    red_thread: RedThreadState,
+    stage: MeetingStage,
+    starts_at: datetime,
+    attended_orgs: list[str],
+    now: datetime,
+) -> tuple[list[str], list[str]]:
+    """E-3, E-5: who came to the meeting or the follow-up, recorded as held: not while the
+    thread is on hold (E-4), not before it starts, for the summoned only (`attendance`)."""
+    if red_thread.hold is not None:
+        raise MeetingOnHold(hold_message(red_thread.hold))
+    if now < starts_at:
+        too_early, message = NOT_YET_STARTED[stage]
+        raise too_early(message.format(starts_at.isoformat()))
+    return attendance(red_thread.invited_orgs, list(dict.fromkeys(attended_orgs)))
+
+
 class RedThreadMeetings:
     """The red thread's meeting and follow-up: part of `RedThread`."""
 
@@ -122,13 +149,9 @@ class RedThreadMeetings:
             raise NoMeetingScheduled("no red-thread meeting is scheduled")
         if self.meeting_held:
             raise MeetingAlreadyHeld("the red-thread meeting was already recorded as held")
-        if self.hold is not None:
-            raise MeetingOnHold(hold_message(self.hold))
-        if now < self.meeting_at:
-            raise MeetingNotYetStarted(
-                f"the meeting starts at {self.meeting_at.isoformat()}; record it afterwards"
-            )
-        present, absent = attendance(self.invited_orgs, list(dict.fromkeys(attended_orgs)))
+        present, absent = held_attendance(
+            self, MeetingStage.MEETING, self.meeting_at, attended_orgs, now
+        )
         assert self.basis is not None
         self._held(
             subject_id=self.subject_id,
@@ -216,13 +239,9 @@ class RedThreadMeetings:
             raise FollowUpNotBooked("no follow-up is booked")
         if self.follow_up_evaluated:
             raise FollowUpAlreadyEvaluated("the follow-up was already evaluated")
-        if self.hold is not None:
-            raise MeetingOnHold(hold_message(self.hold))
-        if now < self.follow_up_at:
-            raise FollowUpTimeInvalid(
-                f"the follow-up starts at {self.follow_up_at.isoformat()}; evaluate it afterwards"
-            )
-        present, absent = attendance(self.invited_orgs, list(dict.fromkeys(attended_orgs)))
+        present, absent = held_attendance(
+            self, MeetingStage.FOLLOW_UP, self.follow_up_at, attended_orgs, now
+        )
         self._evaluated(
             subject_id=self.subject_id,
             follow_up_at=self.follow_up_at,
