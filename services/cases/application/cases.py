@@ -36,6 +36,7 @@ from services.cases.domain.parties import (
 )
 from services.cases.views import UnitNotice, UpcomingTransition
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.commands import arguments
 
 
 @dataclass(frozen=True)
@@ -157,11 +158,8 @@ class Cases(CasesBase):
                 raise MeetingNotFound(f"case {case.id} has no meeting {command.meeting_id}")
             meeting.refuse_decisions()
         case.record_decision(
+            **arguments(command, leave_out={"meeting_id"}),
             unit=actor.org_id,
-            decision=command.decision,
-            affects_planning=command.affects_planning,
-            child_perspective_considered=command.child_perspective_considered,
-            children_in_household=command.children_in_household,
             at=at,
             by=actor.hsa_id,
             notified_units=self._others_concerned(case),
