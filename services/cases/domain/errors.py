@@ -9,7 +9,7 @@ each rule states only its ID and the statuses are set in one place.
 
 from __future__ import annotations
 
-from services.runtime.kernel.rules import NotAllowed, RuleViolation, UnknownRecord
+from services.runtime.kernel.rules import Forbidden, NotAllowed, RuleViolation, UnknownRecord
 
 
 class CaseRuleViolation(RuleViolation):
@@ -60,12 +60,11 @@ class NotInvolved(CaseForbidden):
     rule = "K-3"
 
 
-class AnotherMunicipality(CaseForbidden):
+class AnotherMunicipality(Forbidden, CaseForbidden):
     """K-4: a unit's age transitions are read by the units of its own municipality, the
     ones that take the cases over."""
 
     rule = "K-4"
-    title = "Forbidden"
 
 
 class CaseAlreadyClosed(CaseConflict):
@@ -94,12 +93,11 @@ class HandoverWithoutConsent(CaseConflict):
     rule = "C-8"
 
 
-class HandoverConsentLapsed(CaseForbidden):
+class HandoverConsentLapsed(Forbidden, CaseForbidden):
     """C-9: the receiving unit reads the sending unit's documentation on the individual's
     consent alone; once it is withdrawn, narrowed or expired, so is the read."""
 
     rule = "C-9"
-    title = "Forbidden"
 
 
 class HandoverConflict(CaseConflict):

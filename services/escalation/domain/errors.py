@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.runtime.kernel.rules import (
     CommandInvalid,
+    Forbidden,
     NotAllowed,
     RuleViolation,
     UnknownRecord,
@@ -178,11 +179,10 @@ class ConsultationInvalid(CommandInvalid):
 # --- who runs a red thread (E-3) -----------------------------------------------------------
 
 
-class NotTheirsToRun(NotAllowed):
+class NotTheirsToRun(Forbidden):
     """E-3: the red thread is not the caller's to run; each subclass says why."""
 
     rule = "E-3"
-    title = "Forbidden"
 
 
 class OfficeDoesNotServe(NotTheirsToRun):

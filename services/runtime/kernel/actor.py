@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from contracts import OrgType, Role
-from services.runtime.kernel.rules import NotAllowed
+from services.runtime.kernel.rules import Forbidden
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +27,8 @@ class Actor:
     role: Role
 
 
-class NotAParty(NotAllowed):
+class NotAParty(Forbidden):
     """The caller's organisation unit is not a party to the object (API1)."""
-
-    title = "Forbidden"
 
 
 def require_party(actor: Actor, parties: Collection[str], *, what: str, rule: str) -> None:

@@ -75,3 +75,11 @@ class UnknownRecord(RuleViolation):
     """What the request names is not there (a record, a meeting to export): 404."""
 
     status = 404
+
+
+class Forbidden(NotAllowed):
+    """403 under the plain title "Forbidden" rather than the rule's name: for the refusals
+    a caller got from the routes before they were named rules, so the problem they see is
+    the one it always was."""
+
+    title = "Forbidden"
