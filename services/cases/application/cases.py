@@ -134,9 +134,7 @@ class Cases(CasesBase):
 
     def read_case(self, actor: Actor, case_id: UUID) -> Case:
         """The case, for the units that hold it or took part in a handover (K-3)."""
-        case = self._load(Case, case_id)
-        require_involved(actor, case)
-        return case
+        return self._load_checked(Case, case_id, partial(require_involved, actor))
 
     def cases_of(self, actor: Actor, subject_id: str) -> list[Case]:
         """The individual's cases that the actor's unit takes part in (K-3); none of the

@@ -32,12 +32,12 @@ class ChildWelfare(CasesBase):
     def record_child_welfare_report(
         self, actor: Actor, command: RecordChildWelfareReport, *, at: datetime
     ) -> ChildWelfareReport:
-        report = ChildWelfareReport.make(
-            **arguments(command),
-            reporter_org_type=actor.org_type,
-            reporter_unit=actor.org_id,
-            reported_by=actor.hsa_id,
-            at=at,
+        return self._created(
+            ChildWelfareReport.make(
+                **arguments(command),
+                reporter_org_type=actor.org_type,
+                reporter_unit=actor.org_id,
+                reported_by=actor.hsa_id,
+                at=at,
+            )
         )
-        self.save(report)
-        return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 from services.cases.application.base import CasesBase
@@ -47,17 +48,17 @@ class Meetings(CasesBase):
     ) -> Meeting:
         """K-8: the unit holding the case (the meeting checks) asks `to_unit`."""
         case = self._load(Case, case_id)
-        meeting = Meeting.request_three_party(
-            subject_id=case.subject_id,
-            case_id=case.id,
-            case_unit=case.unit,
-            unit=actor.org_id,
-            to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id,
-            at=at,
-            by=actor.hsa_id,
+        return self._created(
+            Meeting.request_three_party(
+                subject_id=case.subject_id,
+                case_id=case.id,
+                case_unit=case.unit,
+                unit=actor.org_id,
+                to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id,
+                at=at,
+                by=actor.hsa_id,
+            )
         )
-        self.save(meeting)
-        return meeting
 
     def assign_meeting_caseworker(
         self, actor: Actor, meeting_id: UUID, *, caseworker: str, at: datetime
@@ -105,23 +106,21 @@ class Meetings(CasesBase):
     ) -> Meeting:
         """K-9: booked by the unit holding the case (the meeting checks)."""
         case = self._load(Case, case_id)
-        planned = Meeting.plan_care_planning(
-            subject_id=case.subject_id,
-            case_id=case.id,
-            case_unit=case.unit,
-            unit=actor.org_id,
-            **arguments(command),
-            at=at,
-            by=actor.hsa_id,
+        return self._created(
+            Meeting.plan_care_planning(
+                subject_id=case.subject_id,
+                case_id=case.id,
+                case_unit=case.unit,
+                unit=actor.org_id,
+                **arguments(command),
+                at=at,
+                by=actor.hsa_id,
+            )
         )
-        self.save(planned)
-        return planned
 
     def read_meeting(self, actor: Actor, meeting_id: UUID) -> Meeting:
         """The meeting, for the units that meet (K-8, K-9)."""
-        meeting = self._load(Meeting, meeting_id)
-        require_meeting_party(actor, meeting)
-        return meeting
+        return self._load_checked(Meeting, meeting_id, partial(require_meeting_party, actor))
 
     def export_meeting(self, actor: Actor, meeting_id: UUID) -> Meeting:
         """The meeting to send as an invitation: for the units that meet, once booked."""

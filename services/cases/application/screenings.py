@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
@@ -41,24 +42,22 @@ class Screenings(CasesBase):
         """D-6 prevention: the fact of a screening, recorded by the actor's organisation
         (the screening checks its type and the actor's role); its score, if kept, sealed
         to the individual before it is stored."""
-        screening = Screening.record(
-            **arguments(command),
-            followed=self.find(command.follows_up, Screening) if command.follows_up else None,
-            org_id=actor.org_id,
-            org_type=actor.org_type,
-            role=actor.role,
-            target_groups=self.target_groups_of(command.subject_id),
-            at=at,
-            by=actor.hsa_id,
+        return self._created(
+            Screening.record(
+                **arguments(command),
+                followed=self.find(command.follows_up, Screening) if command.follows_up else None,
+                org_id=actor.org_id,
+                org_type=actor.org_type,
+                role=actor.role,
+                target_groups=self.target_groups_of(command.subject_id),
+                at=at,
+                by=actor.hsa_id,
+            )
         )
-        self.save(screening)
-        return screening
 
     def read_screening(self, actor: Actor, screening_id: UUID) -> Screening:
         """The screening, for the organisation unit that recorded it (D-6)."""
-        screening = self._load(Screening, screening_id)
-        require_recorder(actor, screening)
-        return screening
+        return self._load_checked(Screening, screening_id, partial(require_recorder, actor))
 
     def screening_score(self, screening: Screening) -> int | str | None:
         """The score as recorded, `[erased]` once the individual is erased, None if none

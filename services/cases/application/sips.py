@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 from contracts import Purpose
@@ -56,24 +57,22 @@ class Sips(CasesBase):
     """The plan's life: proposed, established, followed up, revised; read by its units."""
 
     def propose_sip(self, actor: Actor, command: ProposeSip, *, at: datetime) -> Sip:
-        sip = Sip.propose(
-            subject_id=command.subject_id,
-            proposed_by=command.proposed_by,
-            units=command.units,
-            proposer_unit=actor.org_id,
-            adult_from=birthday(command.birth_date, ADULT_AGE),
-            consent_id=self._sip_consent(command.subject_id, command.units, at),
-            at=at,
-            by=actor.hsa_id,
+        return self._created(
+            Sip.propose(
+                subject_id=command.subject_id,
+                proposed_by=command.proposed_by,
+                units=command.units,
+                proposer_unit=actor.org_id,
+                adult_from=birthday(command.birth_date, ADULT_AGE),
+                consent_id=self._sip_consent(command.subject_id, command.units, at),
+                at=at,
+                by=actor.hsa_id,
+            )
         )
-        self.save(sip)
-        return sip
 
     def read_sip(self, actor: Actor, sip_id: UUID) -> Sip:
         """The plan, for the units it is made between (K-6)."""
-        sip = self._load(Sip, sip_id)
-        require_plan_party(actor, sip)
-        return sip
+        return self._load_checked(Sip, sip_id, partial(require_plan_party, actor))
 
     def establish_sip(
         self, actor: Actor, sip_id: UUID, command: EstablishSip, *, at: datetime

@@ -87,9 +87,9 @@ class RedThreads(EscalationBase):
 
     def read_red_thread(self, actor: Actor, red_thread_id: UUID) -> RedThread:
         """The thread, for its organisations and the serving office's coordinators (E-3)."""
-        red_thread = self._load(RedThread, red_thread_id)
-        require_involved(self.offices, actor, red_thread)
-        return red_thread
+        return self._load_checked(
+            RedThread, red_thread_id, partial(require_involved, self.offices, actor)
+        )
 
     def assign_coordinator(
         self, actor: Actor, red_thread_id: UUID, command: AssignCoordinator, *, at: datetime
@@ -97,13 +97,10 @@ class RedThreads(EscalationBase):
         """E-3: a coordinator of the office serving the thread's municipality takes it, or
         hands it to a colleague at the same office."""
 
-        def load() -> RedThread:
-            red_thread = self._load(RedThread, red_thread_id)
-            require_may_hand_on(self.offices, actor, red_thread)
-            return red_thread
-
         return self._changing(
-            load,
+            lambda: self._load_checked(
+                RedThread, red_thread_id, partial(require_may_hand_on, self.offices, actor)
+            ),
             lambda red_thread: red_thread.assign_coordinator(
                 coordinator=new_coordinator(actor, command.coordinator, command.office),
                 assigned_by=actor.hsa_id,

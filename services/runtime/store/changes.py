@@ -39,7 +39,8 @@ def retrying(command: Callable[[], T]) -> T:
 
 
 class ChangesAggregates(OutboxApplication):
-    """Mixin for a service's application: `_load`, `_created`, `_changing` and `_change`.
+    """Mixin for a service's application: `_load` (`_load_checked`), `_created`, `_changing`
+    and `_change`.
 
     The loaders do not authorise: only the use cases call them, and each decides,
     on the aggregate it loaded, whether the actor's unit may see or change it.
@@ -55,6 +56,13 @@ class ChangesAggregates(OutboxApplication):
         if aggregate is None:
             error, what = self.unknown[kind]
             raise error(f"no {what} {aggregate_id}")
+        return aggregate
+
+    def _load_checked(self, kind: type[A], aggregate_id: UUID, require: Callable[[A], object]) -> A:
+        """`_load`, then the use case's object-level rule: `require` raises unless the actor
+        may see this very aggregate (one of its parties, its unit, ...)."""
+        aggregate = self._load(kind, aggregate_id)
+        require(aggregate)
         return aggregate
 
     def _created(self, aggregate: A) -> A:
