@@ -24,7 +24,7 @@ from psycopg import sql
 
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.recorders import recorder_env
-from services.runtime.store.sql import row_values, sql_for
+from services.runtime.store.sql import own_table, row_values
 
 
 def store_env(settings: RuntimeSettings, service: str) -> dict[str, str]:
@@ -119,23 +119,18 @@ class RelayPositions:
 
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         self._datastore = datastore
-        sql = sql_for(datastore)
-        self._create = sql.spell(
+        spell = own_table(
+            datastore,
+            "relay_position",
             "CREATE TABLE IF NOT EXISTS {relay_position} (topic TEXT PRIMARY KEY, "
             "sequence {bigint} NOT NULL, state TEXT NOT NULL)",
-            "relay_position",
         )
-        self._select = sql.spell(
-            "SELECT sequence, state FROM {relay_position} WHERE topic = ?", "relay_position"
-        )
-        self._upsert = sql.spell(
+        self._select = spell("SELECT sequence, state FROM {relay_position} WHERE topic = ?")
+        self._upsert = spell(
             "INSERT INTO {relay_position} (topic, sequence, state) VALUES (?, ?, ?) "
             "ON CONFLICT (topic) DO UPDATE SET sequence = excluded.sequence, "
-            "state = excluded.state",
-            "relay_position",
+            "state = excluded.state"
         )
-        with self._datastore.transaction(commit=True) as cursor:
-            cursor.execute(self._create)
 
     def load(self, topic: str) -> RelayPosition:
         with self._datastore.transaction(commit=False) as cursor:

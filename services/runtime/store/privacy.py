@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.runtime.kernel.personal import ERASED as ERASED  # where older code looks for it
-from services.runtime.store.sql import row_values, sql_for
+from services.runtime.store.sql import own_table, row_values
 
 _PREFIX = "sealed:v1:"
 _CACHE_SIZE = 10_000
@@ -52,28 +52,22 @@ class SubjectKeys:
         """Called with the subject id after each erasure: every service's erasure (on
         request, on SubjectErased, by culling) ends here, so whatever else keeps a
         trace of the subject (remembered idempotent answers) is forgotten with it."""
-        sql = sql_for(datastore)
-        self._create = sql.spell(
+        spell = own_table(
+            datastore,
+            "subject_key",
             "CREATE TABLE IF NOT EXISTS {subject_key} (subject_id TEXT PRIMARY KEY, "
             "wrapped TEXT, created_at TEXT NOT NULL, erased_at TEXT)",
-            "subject_key",
         )
-        self._select = sql.spell(
-            "SELECT wrapped FROM {subject_key} WHERE subject_id = ?", "subject_key"
-        )
-        self._insert = sql.spell(
+        self._select = spell("SELECT wrapped FROM {subject_key} WHERE subject_id = ?")
+        self._insert = spell(
             "INSERT INTO {subject_key} (subject_id, wrapped, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (subject_id) DO NOTHING",
-            "subject_key",
+            "ON CONFLICT (subject_id) DO NOTHING"
         )
-        self._erase = sql.spell(
+        self._erase = spell(
             "INSERT INTO {subject_key} (subject_id, wrapped, created_at, erased_at) "
             "VALUES (?, NULL, ?, ?) ON CONFLICT (subject_id) "
-            "DO UPDATE SET wrapped = NULL, erased_at = excluded.erased_at",
-            "subject_key",
+            "DO UPDATE SET wrapped = NULL, erased_at = excluded.erased_at"
         )
-        with datastore.transaction(commit=True) as cursor:
-            cursor.execute(self._create)
 
     def key(self, subject_id: str, *, create: bool) -> bytes | None:
         """The subject's data key; None once erased (or, with create=False, never made)."""

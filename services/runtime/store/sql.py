@@ -25,7 +25,7 @@ and as tuples from SQLite; `row_values` reads both the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -122,6 +122,20 @@ def sql_for(datastore: object) -> Sql:
         return Sql()
     msg = f"no SQL tables on a {type(datastore).__name__}"
     raise TypeError(msg)
+
+
+def own_table(datastore: Any, table: str, create: str) -> Callable[[str], str]:
+    """Make one of the service's own tables if it is not there yet (`create`, a
+    ``CREATE TABLE IF NOT EXISTS`` statement), and give back how to spell the other
+    statements on it for this store: ``{<table>}`` in each is that table."""
+    sql = sql_for(datastore)
+
+    def spell(statement: str) -> str:
+        return sql.spell(statement, table)
+
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(spell(create))
+    return spell
 
 
 def row_values(row: Any) -> tuple[Any, ...]:
