@@ -14,10 +14,12 @@ services.runtime.store.changes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.projection import EventSourcedProjection
 
 from contracts import Purpose
@@ -39,10 +41,13 @@ from services.cases.domain import (
     target_group_set,
 )
 from services.cases.views import CaseProjection, CaseViews, case_views
+from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUID]):
@@ -104,6 +109,27 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         if handover is not None:
             units += [handover.from_unit, handover.to_unit]
         return list(dict.fromkeys(units))
+
+    # --- changing: the step checks the actor's unit --------------------------------------
+
+    def _unit_step(
+        self,
+        kind: type[A],
+        aggregate_id: UUID,
+        step: Callable[..., object],
+        actor: Actor,
+        at: datetime,
+        **arguments: Any,
+    ) -> A:
+        """`_change` by one `step` of the aggregate (`Meeting.record_pre_meeting`, say), taken
+        by the actor's unit and recorded as theirs at `at`: the step checks the unit."""
+        return self._change(
+            kind,
+            aggregate_id,
+            lambda aggregate: step(
+                aggregate, **arguments, unit=actor.org_id, at=at, by=actor.hsa_id
+            ),
+        )
 
     # --- what cases knows of consent (C-7, C-8) ------------------------------------------
 

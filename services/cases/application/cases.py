@@ -201,13 +201,7 @@ class Cases(CasesBase):
 
     def record_family_care_placement(self, actor: Actor, case_id: UUID, *, at: datetime) -> Case:
         """K-4: by the responsible unit (the case checks)."""
-        return self._change(
-            Case,
-            case_id,
-            lambda case: case.record_family_care_placement(
-                unit=actor.org_id, at=at, by=actor.hsa_id
-            ),
-        )
+        return self._unit_step(Case, case_id, Case.record_family_care_placement, actor, at)
 
     def announce_age_transition(
         self, actor: Actor, case_id: UUID, command: AnnounceAgeTransition, *, at: datetime

@@ -86,16 +86,14 @@ class Handovers(CasesBase):
     ) -> Case:
         """K-5: the receiving unit (the case checks) confirms receipt and names its
         caseworker; once only."""
-        return self._change(
+        return self._unit_step(
             Case,
             case_id,
-            lambda case: case.acknowledge_handover(
-                handover_id,
-                unit=actor.org_id,
-                receiving_caseworker=receiving_caseworker,
-                at=at,
-                by=actor.hsa_id,
-            ),
+            Case.acknowledge_handover,
+            actor,
+            at,
+            handover_id=handover_id,
+            receiving_caseworker=receiving_caseworker,
         )
 
     def transfer_responsibility(

@@ -64,24 +64,22 @@ class Meetings(CasesBase):
         self, actor: Actor, meeting_id: UUID, *, caseworker: str, at: datetime
     ) -> Meeting:
         """K-8: the asked unit's deputy unit manager (the meeting checks)."""
-        return self._change(
+        return self._unit_step(
             Meeting,
             meeting_id,
-            lambda meeting: meeting.assign_caseworker(
-                unit=actor.org_id, role=actor.role, caseworker=caseworker, at=at, by=actor.hsa_id
-            ),
+            Meeting.assign_caseworker,
+            actor,
+            at,
+            role=actor.role,
+            caseworker=caseworker,
         )
 
     def record_pre_meeting(
         self, actor: Actor, meeting_id: UUID, *, held_at: datetime, at: datetime
     ) -> Meeting:
         """K-8: by one of the meeting's units (the meeting checks)."""
-        return self._change(
-            Meeting,
-            meeting_id,
-            lambda meeting: meeting.record_pre_meeting(
-                unit=actor.org_id, held_at=held_at, at=at, by=actor.hsa_id
-            ),
+        return self._unit_step(
+            Meeting, meeting_id, Meeting.record_pre_meeting, actor, at, held_at=held_at
         )
 
     def schedule_three_party_meeting(
@@ -93,12 +91,8 @@ class Meetings(CasesBase):
         at: datetime,
     ) -> Meeting:
         """K-8: by one of the meeting's units, after the pre-meeting (the meeting checks)."""
-        return self._change(
-            Meeting,
-            meeting_id,
-            lambda meeting: meeting.schedule_three_party(
-                **arguments(command), unit=actor.org_id, at=at, by=actor.hsa_id
-            ),
+        return self._unit_step(
+            Meeting, meeting_id, Meeting.schedule_three_party, actor, at, **arguments(command)
         )
 
     def plan_care_planning_meeting(

@@ -8,9 +8,11 @@ loaded. The plan's texts are sealed to the individual.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 from contracts import Purpose
@@ -77,35 +79,32 @@ class Sips(CasesBase):
     def establish_sip(
         self, actor: Actor, sip_id: UUID, command: EstablishSip, *, at: datetime
     ) -> Sip:
-        return self._change(
-            Sip,
-            sip_id,
-            lambda sip: sip.establish(
-                **arguments(command),
-                consent_id=self._sip_consent(sip.subject_id, sip.units, at),
-                unit=actor.org_id,
-                at=at,
-                by=actor.hsa_id,
-            ),
-        )
+        return self._on_consent(Sip.establish, actor, sip_id, at, **arguments(command))
 
     def record_sip_follow_up(
         self, actor: Actor, sip_id: UUID, command: RecordSipFollowUp, *, at: datetime
     ) -> Sip:
-        return self._change(
-            Sip,
-            sip_id,
-            lambda sip: sip.record_follow_up(
-                **arguments(command), unit=actor.org_id, at=at, by=actor.hsa_id
-            ),
-        )
+        return self._unit_step(Sip, sip_id, Sip.record_follow_up, actor, at, **arguments(command))
 
     def revise_sip(self, actor: Actor, sip_id: UUID, *, plan: SipPlan, at: datetime) -> Sip:
+        return self._on_consent(Sip.revise, actor, sip_id, at, plan=plan)
+
+    def _on_consent(
+        self,
+        step: Callable[..., object],
+        actor: Actor,
+        sip_id: UUID,
+        at: datetime,
+        **arguments: Any,
+    ) -> Sip:
+        """A step that makes the plan or a new version of it (`Sip.establish`, `Sip.revise`),
+        by the actor's unit, on the consent that covers the plan's units then (C-7)."""
         return self._change(
             Sip,
             sip_id,
-            lambda sip: sip.revise(
-                plan=plan,
+            lambda sip: step(
+                sip,
+                **arguments,
                 consent_id=self._sip_consent(sip.subject_id, sip.units, at),
                 unit=actor.org_id,
                 at=at,
