@@ -138,13 +138,7 @@ class RedThreads(EscalationBase):
     def record_meeting_held(
         self, actor: Actor, command: RecordMeetingHeld, *, at: datetime
     ) -> RedThread:
-        return self._coordinating(
-            actor,
-            command.red_thread_id,
-            lambda red_thread, _: red_thread.record_meeting_held(
-                **arguments(command, leave_out={"red_thread_id"}), recorded_by=actor.hsa_id, now=at
-            ),
-        )
+        return self._record_held(actor, command, RedThread.record_meeting_held, at)
 
     def book_follow_up(
         self, actor: Actor, red_thread_id: UUID, *, follow_up_at: datetime, at: datetime
@@ -162,11 +156,25 @@ class RedThreads(EscalationBase):
     def evaluate_follow_up(
         self, actor: Actor, command: EvaluateFollowUp, *, at: datetime
     ) -> RedThread:
+        return self._record_held(actor, command, RedThread.evaluate_follow_up, at)
+
+    def _record_held(
+        self,
+        actor: Actor,
+        command: RecordMeetingHeld | EvaluateFollowUp,
+        step: Callable[..., object],
+        at: datetime,
+    ) -> RedThread:
+        """The meeting (E-3) or the follow-up (E-5) as held, with who came and what came of
+        it, recorded by a coordinator running the thread."""
         return self._coordinating(
             actor,
             command.red_thread_id,
-            lambda red_thread, _: red_thread.evaluate_follow_up(
-                **arguments(command, leave_out={"red_thread_id"}), recorded_by=actor.hsa_id, now=at
+            lambda red_thread, _: step(
+                red_thread,
+                **arguments(command, leave_out={"red_thread_id"}),
+                recorded_by=actor.hsa_id,
+                now=at,
             ),
         )
 
