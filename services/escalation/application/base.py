@@ -18,10 +18,12 @@ fresh state (services.runtime.store.changes), so neither overwrites nor misses t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.projection import EventSourcedProjection
 
 from services.escalation.domain import (
@@ -44,9 +46,12 @@ from services.escalation.domain.errors import (
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.views.deadlines import Deadlines, deadline_view
+from services.runtime.kernel.actor import Actor
 from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUID]):
@@ -75,6 +80,32 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
         """Which municipalities each coordination office serves (E-3); none by default."""
         self.deadlines = deadline_view(self)
         self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
+
+    # --- changing: the step checks who acts, at which unit, in which role ---------------
+
+    def _staff_step(
+        self,
+        kind: type[A],
+        aggregate_id: UUID,
+        step: Callable[..., object],
+        actor: Actor,
+        at: datetime,
+        **arguments: Any,
+    ) -> A:
+        """`_change` by one `step` of the aggregate (`Escalation.agree`, say), taken by the
+        actor at `at`: the step checks the person, their unit and their role (E-6, E-8)."""
+        return self._change(
+            kind,
+            aggregate_id,
+            lambda aggregate: step(
+                aggregate,
+                **arguments,
+                by=actor.hsa_id,
+                by_org=actor.org_id,
+                by_role=actor.role,
+                at=at,
+            ),
+        )
 
     # --- escalation's view of consent (E-4) ---------------------------------------------
 

@@ -67,36 +67,22 @@ class Ladder(EscalationBase):
 
     def escalate(self, actor: Actor, command: Escalate, *, at: datetime) -> Escalation:
         """One step up, as the routine allows (E-6): who, when, why."""
-        return self._changing(
-            lambda: self._load(Escalation, command.escalation_id),
-            lambda escalation: escalation.escalate(
-                **arguments(command, leave_out={"escalation_id"}),
-                by=actor.hsa_id,
-                by_org=actor.org_id,
-                by_role=actor.role,
-                at=at,
-            ),
+        return self._staff_step(
+            Escalation,
+            command.escalation_id,
+            Escalation.escalate,
+            actor,
+            at,
+            **arguments(command, leave_out={"escalation_id"}),
         )
 
     def agree_to_escalate(self, actor: Actor, escalation_id: UUID, *, at: datetime) -> Escalation:
         """E-6: one party's own agreement that the matter goes further."""
-        return self._changing(
-            lambda: self._load(Escalation, escalation_id),
-            lambda escalation: escalation.agree(
-                by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at
-            ),
-        )
+        return self._staff_step(Escalation, escalation_id, Escalation.agree, actor, at)
 
     def resolve_escalation(
         self, actor: Actor, escalation_id: UUID, command: ResolveEscalation, *, at: datetime
     ) -> Escalation:
-        return self._changing(
-            lambda: self._load(Escalation, escalation_id),
-            lambda escalation: escalation.resolve(
-                **arguments(command),
-                by=actor.hsa_id,
-                by_org=actor.org_id,
-                by_role=actor.role,
-                at=at,
-            ),
+        return self._staff_step(
+            Escalation, escalation_id, Escalation.resolve, actor, at, **arguments(command)
         )

@@ -59,12 +59,7 @@ class Matters(EscalationBase):
 
     def take_acute_matter(self, actor: Actor, matter_id: UUID, *, at: datetime) -> AcuteMatter:
         """The receiving unit's deputy unit manager takes it (the domain checks)."""
-        return self._changing(
-            lambda: self._load(AcuteMatter, matter_id),
-            lambda matter: matter.take(
-                by=actor.hsa_id, by_org=actor.org_id, by_role=actor.role, at=at
-            ),
-        )
+        return self._staff_step(AcuteMatter, matter_id, AcuteMatter.take, actor, at)
 
     def hold_consultation(
         self, actor: Actor, command: HoldConsultation, *, at: datetime
