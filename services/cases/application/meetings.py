@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 from services.cases.application.base import CasesBase
@@ -47,12 +48,9 @@ class Meetings(CasesBase):
         self, actor: Actor, case_id: UUID, *, to_unit: str, at: datetime
     ) -> Meeting:
         """K-8: the unit holding the case (the meeting checks) asks `to_unit`."""
-        case = self._load(Case, case_id)
         return self._created(
             Meeting.request_three_party(
-                subject_id=case.subject_id,
-                case_id=case.id,
-                case_unit=case.unit,
+                **self._about_case(case_id),
                 unit=actor.org_id,
                 to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id,
                 at=at,
@@ -99,18 +97,21 @@ class Meetings(CasesBase):
         self, actor: Actor, case_id: UUID, command: PlanCarePlanningMeeting, *, at: datetime
     ) -> Meeting:
         """K-9: booked by the unit holding the case (the meeting checks)."""
-        case = self._load(Case, case_id)
         return self._created(
             Meeting.plan_care_planning(
-                subject_id=case.subject_id,
-                case_id=case.id,
-                case_unit=case.unit,
+                **self._about_case(case_id),
                 unit=actor.org_id,
                 **arguments(command),
                 at=at,
                 by=actor.hsa_id,
             )
         )
+
+    def _about_case(self, case_id: UUID) -> dict[str, Any]:
+        """What a new meeting says of the case it is about: whose, which, and the unit holding
+        it (the one that asks for or books the meeting, K-8, K-9)."""
+        case = self._load(Case, case_id)
+        return {"subject_id": case.subject_id, "case_id": case.id, "case_unit": case.unit}
 
     def read_meeting(self, actor: Actor, meeting_id: UUID) -> Meeting:
         """The meeting, for the units that meet (K-8, K-9)."""
