@@ -6,6 +6,7 @@ carries the deadline itself, not when the check ran.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from services.cases.domain.case_state import CaseState
@@ -23,23 +24,18 @@ class CaseDeadlines:
         raised: list[str] = []
         transition = self.transition
         if transition is not None and self.transition_pending:
+            # The reminder and the overdue fact name the same transition.
+            facts: dict[str, Any] = {
+                "subject_id": self.subject_id,
+                "unit": self.unit,
+                "transition_on": transition.transition_on,
+                "announce_by": transition.announce_by,
+            }
             if transition.due_at <= now and self.due_raised_for != transition.transition_on:
-                self._age_transition_due_raised(
-                    subject_id=self.subject_id,
-                    unit=self.unit,
-                    transition_on=transition.transition_on,
-                    announce_by=transition.announce_by,
-                    due_at=transition.due_at,
-                )
+                self._age_transition_due_raised(**facts, due_at=transition.due_at)
                 raised.append("age_transition_due")
             if transition.overdue_at <= now and self.overdue_raised_for != transition.transition_on:
-                self._age_transition_overdue_raised(
-                    subject_id=self.subject_id,
-                    unit=self.unit,
-                    transition_on=transition.transition_on,
-                    announce_by=transition.announce_by,
-                    overdue_at=transition.overdue_at,
-                )
+                self._age_transition_overdue_raised(**facts, overdue_at=transition.overdue_at)
                 raised.append("age_transition_overdue")
         for handover in list(self.handovers.values()):
             if (
