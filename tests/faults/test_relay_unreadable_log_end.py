@@ -1,17 +1,21 @@
-"""Fault: a partition reports an end that no fetch reaches, and the relay stops for good.
+"""Fault: the relay's reads of its own topic bring nothing, and the relay stops for good.
 
 Seen after the embedded broker lost its log mid-story (tests/faults/test_broker_restart.py,
 failing in CI): the relay, on (re)starting, reads what lies past its recorded position so as
 not to send it twice. A partition reported records there and sent none; the relay asked
 again, forever, and published nothing more, so every later event stayed in its outbox.
 
-The embedded broker does not do this on demand, so the relay's probe is swapped for one that
-shows it such a broker: `PhantomEndConsumer` reports each partition's end two records further
-than what any fetch brings.
+In the same runs, the probe that checks the topic still holds what was acknowledged fetched
+nothing at every check after the restart: the check could only decide from offsets.
+
+The embedded broker does not do these on demand, so the relay's probe is swapped for one that
+shows them: `PhantomEndConsumer` reports each partition's end two records further than what
+any fetch brings; `WedgedConsumer`, once wedged, brings nothing from any fetch.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 import pytest
@@ -25,7 +29,7 @@ from services.runtime.settings import RuntimeSettings
 from tests.faults.test_relay_retention_is_not_loss import each_once, give_one_by_one, relaying
 from tests.faults.test_untranslatable_notification import NOW, SUBJECTS
 from tests.steps import record_consent
-from tests.support import reaches
+from tests.support import metric_value, reaches
 
 
 class PhantomEndConsumer(AIOKafkaConsumer):  # type: ignore[misc]
@@ -57,3 +61,43 @@ async def test_a_log_end_no_fetch_reaches_does_not_stop_the_relay(
         await reaches(relay, task, consent.recorder.max_notification_id() or 0, timeout=30)
         assert relay.last_error is None
     each_once(kafka.bootstrap, topic, 5)
+
+
+class WedgedConsumer(AIOKafkaConsumer):  # type: ignore[misc]
+    """The relay's probe; those in `wedged` bring nothing from any fetch."""
+
+    made: ClassVar[list[WedgedConsumer]] = []
+    wedged: ClassVar[list[WedgedConsumer]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.made.append(self)
+
+    async def getmany(self, *partitions: TopicPartition, timeout_ms: int = 0, **kwargs: Any) -> Any:
+        if self in self.wedged:
+            await asyncio.sleep(timeout_ms / 1000)
+            return {}
+        return await super().getmany(*partitions, timeout_ms=timeout_ms, **kwargs)
+
+
+async def test_a_probe_that_fetches_nothing_is_replaced_not_kept(
+    runtime_settings: RuntimeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next log check is made with a new probe: no republish, no reconnect, events flow."""
+    monkeypatch.setattr(relay_module, "AIOKafkaConsumer", WedgedConsumer)
+    monkeypatch.setattr(WedgedConsumer, "made", [])
+    monkeypatch.setattr(WedgedConsumer, "wedged", [])
+    monkeypatch.setattr(topic_log, "LOG_PROBE_SECONDS", 0.5)
+    settings = runtime_settings
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    async with relaying(settings) as (consent, relay, metrics, task):
+        await give_one_by_one(consent, relay, task, SUBJECTS[:3])
+        WedgedConsumer.wedged.extend(WedgedConsumer.made)
+        for _ in range(100):  # a log check every 0.5 s, each fetch bounded by 1.5 s
+            if len(WedgedConsumer.made) > len(WedgedConsumer.wedged):
+                break
+            await asyncio.sleep(0.1)
+        assert len(WedgedConsumer.made) > len(WedgedConsumer.wedged), "the probe was kept"
+        await give_one_by_one(consent, relay, task, SUBJECTS[3:5])
+        assert relay.last_error is None
+        assert metric_value(metrics, "republishes", topic=topic) == 0

@@ -214,11 +214,7 @@ class OutboxRelay:
 
     async def _relay(self) -> None:
         producer = AIOKafkaProducer(**producer_options(self._settings))
-        probe = AIOKafkaConsumer(
-            **client_options(self._settings),
-            auto_offset_reset="none",
-            enable_auto_commit=False,
-        )
+        probe = self._probe()
         await producer.start()
         try:
             await probe.start()
@@ -233,7 +229,7 @@ class OutboxRelay:
                 if not await self._leadership.still_leading():  # a lease check, no round trip
                     raise LostLeadership(self._topic)
                 if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
-                    await self._check_log(probe)
+                    probe = await self._check_log(probe)
                     checked_at = time.monotonic()
                 published = await self.publish_batch(producer, partitions)
                 if not published:
@@ -310,12 +306,31 @@ class OutboxRelay:
         """Durably remember how far we got; everything before is on the broker."""
         self._positions.save(self._topic, position)
 
-    async def _check_log(self, probe: AIOKafkaConsumer) -> None:
+    def _probe(self) -> AIOKafkaConsumer:
+        """The consumer that reads the relay's own topic back (`TopicLog`)."""
+        return AIOKafkaConsumer(
+            **client_options(self._settings), auto_offset_reset="none", enable_auto_commit=False
+        )
+
+    async def _check_log(self, probe: AIOKafkaConsumer) -> AIOKafkaConsumer:
         """Republish everything when the broker lost what it acknowledged — and only then
-        (`TopicLog.loss`)."""
-        loss = await self._log.loss(probe, self.position)
+        (`TopicLog.loss`). The probe to check with next time is returned.
+
+        A probe whose fetch brought nothing is replaced: after the embedded broker
+        restarted, one kept fetching nothing at every later check (so a later loss
+        could only be seen from the offsets), while a new one read the log at once.
+        """
+        try:
+            loss = await self._log.loss(probe, self.position)
+        except LogUnanswered as unanswered:
+            log.warning("outbox relay for %s: %s; the probe is replaced", self._topic, unanswered)
+            await probe.stop()
+            probe = self._probe()
+            await probe.start()
+            return probe
         if loss is not None:
             await self._republish_all(loss)
+        return probe
 
     async def _republish_all(self, reason: str) -> None:
         log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)

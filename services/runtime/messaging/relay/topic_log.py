@@ -95,7 +95,8 @@ class TopicLog:
         """Reads of the tail in a row that found a partition sending nothing."""
 
     async def loss(self, probe: AIOKafkaConsumer, position: RelayPosition) -> str | None:
-        """Why the broker no longer holds what it acknowledged; None when it does.
+        """Why the broker no longer holds what it acknowledged; None when it does (or when
+        retention, not loss, removed it).
 
         Read with list-offsets first (log start and end of every partition we
         published to), then, where that cannot decide, fetch the record at the
@@ -108,8 +109,8 @@ class TopicLog:
           ours there, or another sequence at our offset (the topic re-created
           and grown again): lost, republish;
         - a fetch that brings nothing for `LOG_PROBE_SECONDS`: undecided, not
-          a loss — asked again at the next check (a slow broker used to cost a
-          full republish after 1.5 s).
+          a loss (`LogUnanswered`) — asked again at the next check (a slow broker
+          used to cost a full republish after 1.5 s).
 
         The end offset alone cannot decide a loss: the embedded broker reports
         the start of the last batch plus one, below the real end after batched
@@ -138,7 +139,7 @@ class TopicLog:
         end: int,
     ) -> str | None:
         """Why the partition no longer holds what the broker acknowledged; None when it does
-        (or retention, not loss, removed it, or the broker did not answer in time)."""
+        (or retention, not loss, removed it); `LogUnanswered` when no fetch answered."""
         partition = topic_partition.partition
         acknowledged = position.ends[partition]
         last, sequence = acknowledged - 1, position.tails[partition]
@@ -160,15 +161,10 @@ class TopicLog:
                     f"partition {partition} ends at {end} with no record at offset {last}, "
                     f"which had been acknowledged"
                 )
-            log.warning(
-                "outbox relay for %s: partition %d did not answer for offset %d within %.0fs; "
-                "not a loss, checked again later",
-                self._topic,
-                partition,
-                last,
-                LOG_PROBE_SECONDS,
+            raise LogUnanswered(
+                f"{self._topic}[{partition}] did not answer for offset {last} within "
+                f"{LOG_PROBE_SECONDS:.0f}s; not a loss, checked again later"
             )
-            return None
         held = dict(record.headers).get(H_SEQUENCE)
         if record.offset != last or held != str(sequence).encode():
             return f"partition {partition} no longer holds sequence {sequence} at offset {last}"
