@@ -7,18 +7,22 @@ from datetime import UTC, date, datetime
 import pytest
 
 from contracts.cases import RoutingReason, UnitKind
-from services.cases.domain import Need, age_on, route
+from services.cases.domain import Need, Routing, age_on, route
 
 MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def test_k1_unknown_adult_goes_to_aof_by_the_main_rule() -> None:
-    routing = route(
-        birth_date=date(1980, 5, 1),
-        received_at=MORNING,
-        needs=[Need.DISABILITY],
-        known_child_case=False,
+def routed(
+    born: date, *needs: Need, known_child_case: bool = False, at: datetime = MORNING
+) -> Routing:
+    """Where a report about someone born on `born`, with `needs`, received `at` goes."""
+    return route(
+        birth_date=born, received_at=at, needs=list(needs), known_child_case=known_child_case
     )
+
+
+def test_k1_unknown_adult_goes_to_aof_by_the_main_rule() -> None:
+    routing = routed(date(1980, 5, 1), Need.DISABILITY)
 
     assert (routing.unit_kind, routing.rule, routing.reason) == (
         UnitKind.AOF,
@@ -33,32 +37,20 @@ def test_k1_unknown_adult_goes_to_aof_by_the_main_rule() -> None:
     "need", [Need.SUBSTANCE_MISUSE, Need.ECONOMIC_ASSISTANCE, Need.RELATIONSHIP_VIOLENCE]
 )
 def test_k1_adult_with_a_clear_iof_need_goes_to_iof(need: Need) -> None:
-    routing = route(
-        birth_date=date(1980, 5, 1), received_at=MORNING, needs=[need], known_child_case=False
-    )
+    routing = routed(date(1980, 5, 1), need)
 
     assert (routing.unit_kind, routing.reason) == (UnitKind.IOF, RoutingReason.ADULT_IOF_NEED)
     assert routing.parallel is None
 
 
 def test_k1_other_needs_alone_keep_an_adult_at_aof() -> None:
-    routing = route(
-        birth_date=date(1980, 5, 1),
-        received_at=MORNING,
-        needs=[Need.OTHER],
-        known_child_case=False,
-    )
+    routing = routed(date(1980, 5, 1), Need.OTHER)
 
     assert routing.unit_kind is UnitKind.AOF
 
 
 def test_k1_misuse_and_social_psychiatry_open_parallel_investigations() -> None:
-    routing = route(
-        birth_date=date(2007, 1, 15),
-        received_at=MORNING,
-        needs=[Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS],
-        known_child_case=False,
-    )
+    routing = routed(date(2007, 1, 15), Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS)
 
     assert routing.age_on_arrival == 19
     assert (routing.unit_kind, routing.parallel) == (UnitKind.IOF, UnitKind.AOF)
@@ -66,45 +58,25 @@ def test_k1_misuse_and_social_psychiatry_open_parallel_investigations() -> None:
 
 
 def test_k1_adult_at_aof_with_a_child_welfare_need_gets_iof_in_parallel() -> None:
-    routing = route(
-        birth_date=date(1990, 1, 1),
-        received_at=MORNING,
-        needs=[Need.DISABILITY, Need.CHILD_WELFARE],
-        known_child_case=False,
-    )
+    routing = routed(date(1990, 1, 1), Need.DISABILITY, Need.CHILD_WELFARE)
 
     assert (routing.unit_kind, routing.parallel) == (UnitKind.AOF, UnitKind.IOF)
 
 
 def test_k1_a_new_child_goes_to_child_and_youth_at_iof() -> None:
-    routing = route(
-        birth_date=date(2012, 6, 1),
-        received_at=MORNING,
-        needs=[Need.CHILD_WELFARE],
-        known_child_case=False,
-    )
+    routing = routed(date(2012, 6, 1), Need.CHILD_WELFARE)
 
     assert (routing.unit_kind, routing.reason) == (UnitKind.IOF, RoutingReason.CHILD_AND_YOUTH)
 
 
 def test_k1_a_new_child_with_only_a_disability_goes_to_aof() -> None:
-    routing = route(
-        birth_date=date(2012, 6, 1),
-        received_at=MORNING,
-        needs=[Need.DISABILITY],
-        known_child_case=False,
-    )
+    routing = routed(date(2012, 6, 1), Need.DISABILITY)
 
     assert (routing.unit_kind, routing.reason) == (UnitKind.AOF, RoutingReason.CHILD_AOF_NEED)
 
 
 def test_k2_a_returning_child_case_goes_back_to_iof_under_19() -> None:
-    routing = route(
-        birth_date=date(2012, 6, 1),
-        received_at=MORNING,
-        needs=[Need.DISABILITY],
-        known_child_case=True,
-    )
+    routing = routed(date(2012, 6, 1), Need.DISABILITY, known_child_case=True)
 
     assert (routing.unit_kind, routing.rule, routing.reason) == (
         UnitKind.IOF,
@@ -115,12 +87,7 @@ def test_k2_a_returning_child_case_goes_back_to_iof_under_19() -> None:
 
 
 def test_k2_does_not_apply_from_the_19th_birthday() -> None:
-    routing = route(
-        birth_date=date(2007, 3, 2),
-        received_at=MORNING,
-        needs=[Need.DISABILITY],
-        known_child_case=True,
-    )
+    routing = routed(date(2007, 3, 2), Need.DISABILITY, known_child_case=True)
 
     assert routing.age_on_arrival == 19
     assert (routing.unit_kind, routing.rule) == (UnitKind.AOF, "K-1")
@@ -129,12 +96,7 @@ def test_k2_does_not_apply_from_the_19th_birthday() -> None:
 def test_k1_age_counts_on_the_swedish_day_the_report_arrives() -> None:
     # 23:30 UTC on 1 March 2026 is already 2 March in Stockholm: the 19th birthday.
     late_evening_utc = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
-    routing = route(
-        birth_date=date(2007, 3, 2),
-        received_at=late_evening_utc,
-        needs=[Need.DISABILITY],
-        known_child_case=True,
-    )
+    routing = routed(date(2007, 3, 2), Need.DISABILITY, known_child_case=True, at=late_evening_utc)
 
     assert routing.arrived_on == date(2026, 3, 2)
     assert (routing.age_on_arrival, routing.unit_kind) == (19, UnitKind.AOF)
@@ -143,12 +105,7 @@ def test_k1_age_counts_on_the_swedish_day_the_report_arrives() -> None:
 def test_k1_age_on_the_day_before_a_summer_birthday_in_summer_time() -> None:
     # 21:59 UTC on 14 June is 23:59 CEST: still the day before the birthday.
     evening = datetime(2026, 6, 14, 21, 59, tzinfo=UTC)
-    routing = route(
-        birth_date=date(2007, 6, 15),
-        received_at=evening,
-        needs=[Need.SUBSTANCE_MISUSE],
-        known_child_case=False,
-    )
+    routing = routed(date(2007, 6, 15), Need.SUBSTANCE_MISUSE, at=evening)
 
     assert routing.age_on_arrival == 18
     assert routing.reason is RoutingReason.CHILD_AND_YOUTH
@@ -169,12 +126,7 @@ def test_k1_born_on_29_february_turns_older_on_1_march_in_common_years(day: date
 
 def test_k1_a_leap_day_child_is_routed_as_an_adult_from_1_march() -> None:
     def kind_on(day: datetime) -> UnitKind:
-        return route(
-            birth_date=date(2008, 2, 29),
-            received_at=day,
-            needs=[Need.DISABILITY],
-            known_child_case=True,
-        ).unit_kind
+        return routed(date(2008, 2, 29), Need.DISABILITY, known_child_case=True, at=day).unit_kind
 
     assert kind_on(datetime(2027, 2, 28, 12, tzinfo=UTC)) is UnitKind.IOF  # K-2, still 18
     assert kind_on(datetime(2027, 3, 1, 12, tzinfo=UTC)) is UnitKind.AOF  # 19: K-1
