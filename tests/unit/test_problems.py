@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from eventsourcing.persistence import IntegrityError, OperationalError
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -51,6 +52,14 @@ def client() -> TestClient:
     @app.get("/bug")
     def bug() -> None:
         raise RuntimeError("19121212-1212 leaked into an exception")
+
+    @app.get("/down")
+    def down() -> None:
+        raise OperationalError("connection refused")
+
+    @app.post("/race")
+    def race() -> None:
+        raise IntegrityError("duplicate key")
 
     return TestClient(app, raise_server_exceptions=False)
 
@@ -154,32 +163,14 @@ def test_unexpected_error_is_a_logged_generic_500_problem(
     assert any(record.exc_info for record in caplog.records)
 
 
-def test_a_store_outage_is_a_503_with_retry_after_not_a_500() -> None:
-    from eventsourcing.persistence import OperationalError
-
-    app = FastAPI()
-    install_problem_handlers(app)
-
-    @app.get("/down")
-    def down() -> None:
-        raise OperationalError("connection refused")
-
-    response = TestClient(app, raise_server_exceptions=False).get("/down")
+def test_a_store_outage_is_a_503_with_retry_after_not_a_500(client: TestClient) -> None:
+    response = client.get("/down")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "2"
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_a_concurrent_change_is_a_409_conflict() -> None:
-    from eventsourcing.persistence import IntegrityError
-
-    app = FastAPI()
-    install_problem_handlers(app)
-
-    @app.post("/race")
-    def race() -> None:
-        raise IntegrityError("duplicate key")
-
-    response = TestClient(app, raise_server_exceptions=False).post("/race")
+def test_a_concurrent_change_is_a_409_conflict(client: TestClient) -> None:
+    response = client.post("/race")
     assert response.status_code == 409
     assert response.json()["title"] == "Conflict"
