@@ -1,6 +1,7 @@
 """Every error a service returns is an RFC 9457 problem document, never a bare 500."""
 
 import logging
+from collections.abc import Callable
 
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
@@ -28,6 +29,15 @@ class Referral(BaseModel):
     urgent: bool
 
 
+def raising(error: Exception) -> Callable[[], None]:
+    """An endpoint that fails with `error`, as a service's would."""
+
+    def endpoint() -> None:
+        raise error
+
+    return endpoint
+
+
 @pytest.fixture
 def client() -> TestClient:
     app = FastAPI()
@@ -37,30 +47,18 @@ def client() -> TestClient:
     def refer(referral: Referral) -> dict[str, bool]:
         return {"urgent": referral.urgent}
 
-    @app.post("/meetings")
-    def schedule() -> None:
-        raise MeetingTooLate("the meeting must be held within 14 days of the pull")
-
-    @app.post("/red-threads")
-    def pull() -> None:
-        raise OnlyBlueLightMayPull("school may not pull the red thread")
-
-    @app.get("/secret")
-    def secret() -> None:
-        raise Problem(403, "Forbidden", "no consent", rule="C-1", headers={"X-Reason": "consent"})
-
-    @app.get("/bug")
-    def bug() -> None:
-        raise RuntimeError("19121212-1212 leaked into an exception")
-
-    @app.get("/down")
-    def down() -> None:
-        raise OperationalError("connection refused")
-
-    @app.post("/race")
-    def race() -> None:
-        raise IntegrityError("duplicate key")
-
+    app.post("/meetings")(
+        raising(MeetingTooLate("the meeting must be held within 14 days of the pull"))
+    )
+    app.post("/red-threads")(raising(OnlyBlueLightMayPull("school may not pull the red thread")))
+    app.get("/secret")(
+        raising(
+            Problem(403, "Forbidden", "no consent", rule="C-1", headers={"X-Reason": "consent"})
+        )
+    )
+    app.get("/bug")(raising(RuntimeError("19121212-1212 leaked into an exception")))
+    app.get("/down")(raising(OperationalError("connection refused")))
+    app.post("/race")(raising(IntegrityError("duplicate key")))
     return TestClient(app, raise_server_exceptions=False)
 
 
