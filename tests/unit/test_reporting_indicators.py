@@ -89,6 +89,16 @@ class Feed:
         self.events.append(EXAMPLES[kind].model_copy(update=update))
 
 
+# What happened or failed to in time, for the yes/no outcomes of a Subject: the event and
+# the field of its time.
+SIP_FOLLOW_UP_RECORDED = (SipFollowUpRecorded, "recorded_at")
+SIP_FOLLOW_UP_OVERDUE = (SipFollowUpOverdue, "overdue_at")
+HANDOVER_ACKNOWLEDGED = (HandoverAcknowledged, "acknowledged_at")
+HANDOVER_OVERDUE = (HandoverAcknowledgementOverdue, "overdue_at")
+MEETING_HELD = (MeetingHeld, "meeting_at")
+MEETING_OVERDUE = (RedThreadMeetingOverdue, "overdue_at")
+
+
 def subject_id(n: int) -> str:
     return f"{n + 1:064x}"
 
@@ -147,21 +157,14 @@ def events_of(population: list[Subject]) -> list[IntegrationEvent]:
             feed.add(SipProposed, subject_id=sid, sip_id=feed.uuid(), consent_id=consent)
         for _ in range(person.sips_established):
             feed.add(SipEstablished, subject_id=sid, established_at=AT)
-        for recorded in person.sip_follow_ups_recorded:
-            if recorded:
-                feed.add(SipFollowUpRecorded, subject_id=sid, recorded_at=AT)
-            else:
-                feed.add(SipFollowUpOverdue, subject_id=sid, overdue_at=AT)
-        for acknowledged in person.handovers_acknowledged:
-            if acknowledged:
-                feed.add(HandoverAcknowledged, subject_id=sid, acknowledged_at=AT)
-            else:
-                feed.add(HandoverAcknowledgementOverdue, subject_id=sid, overdue_at=AT)
-        for held in person.meetings_held:
-            if held:
-                feed.add(MeetingHeld, subject_id=sid, meeting_at=AT)
-            else:
-                feed.add(RedThreadMeetingOverdue, subject_id=sid, overdue_at=AT)
+        for outcomes, (done, done_at), (missed, missed_at) in (
+            (person.sip_follow_ups_recorded, SIP_FOLLOW_UP_RECORDED, SIP_FOLLOW_UP_OVERDUE),
+            (person.handovers_acknowledged, HANDOVER_ACKNOWLEDGED, HANDOVER_OVERDUE),
+            (person.meetings_held, MEETING_HELD, MEETING_OVERDUE),
+        ):
+            for happened in outcomes:
+                kind, at_field = (done, done_at) if happened else (missed, missed_at)
+                feed.add(kind, subject_id=sid, **{at_field: AT})
     return feed.events
 
 
