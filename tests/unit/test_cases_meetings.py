@@ -22,12 +22,10 @@ from services.cases.domain import (
     Occasion,
 )
 from services.cases.rendering import invitation
+from tests.unit.units import AOF, HEALTH_UNIT, IOF
 
 SUBJECT = "9" * 64
 CASE = UUID("1c9a8b7d-2e3f-4a5b-8c6d-7e8f9a0b1c2d")
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-HEALTH = "SE2321000016-HC01"
 STAFF = "SE2120000001-S101"
 AOF_CASEWORKER = "SE2120000001-S202"
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
@@ -106,7 +104,7 @@ def test_k8_the_pre_meeting_is_held_before_on_its_own_occasion() -> None:
     with pytest.raises(MeetingInvalid, match="once held"):
         meeting.record_pre_meeting(unit=IOF, held_at=NOW + timedelta(hours=1), at=NOW, by=STAFF)
     with pytest.raises(NotInMeeting):
-        meeting.record_pre_meeting(unit=HEALTH, held_at=NOW, at=NOW, by=STAFF)
+        meeting.record_pre_meeting(unit=HEALTH_UNIT, held_at=NOW, at=NOW, by=STAFF)
 
     meeting.record_pre_meeting(unit=AOF, held_at=NOW - timedelta(hours=2), at=NOW, by=STAFF)
     schedule(meeting, NOW + timedelta(days=7))
@@ -136,7 +134,7 @@ def care_planning(follow_up_after: timedelta, **changes: Any) -> Meeting:
         "case_id": CASE,
         "case_unit": AOF,
         "unit": AOF,
-        "other_units": [IOF, HEALTH],
+        "other_units": [IOF, HEALTH_UNIT],
         "meeting": Occasion(MeetingKind.CARE_PLANNING, starts, starts + timedelta(hours=2), ""),
         "follow_up": Occasion(
             MeetingKind.CARE_PLANNING_FOLLOW_UP,
@@ -158,7 +156,7 @@ def test_k9_a_care_planning_meeting_gets_a_follow_up_planned_close_to_it() -> No
         MeetingKind.CARE_PLANNING,
         MeetingKind.CARE_PLANNING_FOLLOW_UP,
     ]
-    assert meeting.units == [AOF, IOF, HEALTH]
+    assert meeting.units == [AOF, IOF, HEALTH_UNIT]
     with pytest.raises(MeetingInvalid) as late:
         care_planning(timedelta(days=15))
     assert (late.value.field, late.value.rule) == ("body.follow_up.starts_at", "K-9")

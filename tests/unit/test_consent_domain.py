@@ -16,11 +16,9 @@ from services.consent.domain import (
     EmergencyDisclosureInvalid,
     IndividualNotInformed,
 )
+from tests.unit.units import HEALTH_UNIT, POLICE_UNIT, SOCIAL_UNIT
 
 SUBJECT = "a" * 64
-SOCIAL_UNIT = "SE2120000001-SOC1"
-HEALTH_UNIT = "SE2321000016-HC01"
-POLICE_UNIT = "SE2321000016-POL1"
 CASEWORKER = "SE2120000001-S001"
 NURSE = "SE2321000016-H001"
 AT = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

@@ -28,11 +28,11 @@ from services.consent.domain import (
     readable_by,
 )
 from services.runtime.kernel.personal import text_of
+from tests.unit.units import HEALTH_UNIT as HEALTH
+from tests.unit.units import POLICE_UNIT as POLICE
+from tests.unit.units import SOCIAL_UNIT as SOCIAL
 
 SUBJECT = "ab" * 32
-SOCIAL = "SE2120000001-SOC1"
-HEALTH = "SE2321000016-HC01"
-POLICE = "SE2321000016-POL1"
 SCHOOL = "SE2120000001-SKO1"
 STAFF = "SE2321000016-K001"
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -19,9 +19,8 @@ from services.escalation.domain import (
     allowed_next_steps,
 )
 from services.escalation.translate import to_integration_event
+from tests.unit.units import AOF, IOF
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
 CASEWORKER = "SE2120000001-S001"
 DEPUTY = "SE2120000001-D001"
 UNIT_MANAGER = "SE2120000001-E001"

@@ -34,12 +34,9 @@ from services.escalation.domain import (
 )
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.sealing import SealsPersonalData
+from tests.unit.units import HEALTH_UNIT, POLICE_UNIT, SCHOOL_UNIT, SOCIAL_UNIT
 
 SUBJECT = "c" * 64
-POLICE_UNIT = "SE2321000016-POL1"
-SOCIAL_UNIT = "SE2120000001-SOC1"
-HEALTH_UNIT = "SE2321000016-HC01"
-SCHOOL_UNIT = "SE2120000001-SKL1"
 COORDINATOR = "SE2321000016-K001"
 PULLED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, CET
 MEETING_AT = PULLED_AT + timedelta(days=7)

@@ -16,9 +16,8 @@ from services.reporting.domain import (
     may_report_deviation,
     suppress,
 )
+from tests.unit.units import HEALTH_UNIT, SOCIAL_UNIT
 
-HEALTH_UNIT = "SE2321000016-HC01"
-SOCIAL_UNIT = "SE2120000001-SOC1"
 PSYCHIATRY_UNIT = "SE2321000016-7R2K"
 AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 
