@@ -373,12 +373,18 @@ ADULT_UNIT = "SE2321000016-15CR"
 ABOUT_THE_CASE: dict[str, Any] = {"subject_id": SUBJECT, "case_id": CASE_ID}
 ABOUT_THE_SIP: dict[str, Any] = {"subject_id": SUBJECT, "sip_id": SIP_ID}
 ABOUT_THE_MEETING: dict[str, Any] = {**ABOUT_THE_CASE, "meeting_id": MEETING_ID}
+# ...and what those about it at its unit (social services), or its handover to adult care, carry.
+ABOUT_THE_CASE_AT_ITS_UNIT: dict[str, Any] = {**ABOUT_THE_CASE, "unit": SOCIAL_SERVICES}
+ABOUT_THE_HANDOVER: dict[str, Any] = {
+    **ABOUT_THE_CASE,
+    "handover_id": HANDOVER_ID,
+    "to_unit": ADULT_UNIT,
+}
 
 EXAMPLES.update(
     {
         CaseOpened: CaseOpened(
-            **ABOUT_THE_CASE,
-            unit=SOCIAL_SERVICES,
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
             unit_kind=UnitKind.IOF,
             child_and_youth=True,
             opened_at=AT,
@@ -399,15 +405,13 @@ EXAMPLES.update(
             opened_at=AT,
         ),
         CaseDecisionNotified: CaseDecisionNotified(
-            **ABOUT_THE_CASE,
-            unit=SOCIAL_SERVICES,
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
             decision=CaseDecision.INTERVENTION_GRANTED,
             decided_at=AT,
             notified_units=(ADULT_UNIT,),
         ),
         CaseDecisionRecorded: CaseDecisionRecorded(
-            **ABOUT_THE_CASE,
-            unit=SOCIAL_SERVICES,
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
             decision=CaseDecision.INTERVENTION_GRANTED,
             decided_at=AT,
             child_perspective_considered=True,
@@ -415,8 +419,7 @@ EXAMPLES.update(
             target_groups=(TargetGroup.CO_MORBIDITY, TargetGroup.EXPOSED_TO_VIOLENCE),
         ),
         CaseTargetGroupsChanged: CaseTargetGroupsChanged(
-            **ABOUT_THE_CASE,
-            unit=SOCIAL_SERVICES,
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
             municipality_code="0180",
             target_groups=(TargetGroup.CHILDREN_AND_YOUTH,),
             changed_at=AT,
@@ -434,47 +437,37 @@ EXAMPLES.update(
             recorded_at=AT,
         ),
         CaseClosed: CaseClosed(
-            **ABOUT_THE_CASE,
-            unit=SOCIAL_SERVICES,
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
             reason=ClosingReason.NEEDS_MET,
             closed_at=AT,
             notified_units=(ADULT_UNIT,),
         ),
         AgeTransitionOverdue: AgeTransitionOverdue(
-            **ABOUT_THE_CASE,
-            unit=SOCIAL_SERVICES,
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
             transition_on=date(2026, 9, 1),
             announce_by=date(2026, 3, 1),
             overdue_at=datetime(2026, 3, 1, 23, 0, tzinfo=UTC),
         ),
         HandoverRequested: HandoverRequested(
-            **ABOUT_THE_CASE,
-            handover_id=HANDOVER_ID,
+            **ABOUT_THE_HANDOVER,
             from_unit=SOCIAL_SERVICES,
-            to_unit=ADULT_UNIT,
             consent_id=CONSENT_GIVEN.consent_id,
             requested_at=AT,
             acknowledge_by=date(2026, 3, 5),
         ),
         HandoverAcknowledged: HandoverAcknowledged(
-            **ABOUT_THE_CASE,
-            handover_id=HANDOVER_ID,
-            to_unit=ADULT_UNIT,
+            **ABOUT_THE_HANDOVER,
             receiving_caseworker=CASEWORKER,
             acknowledged_at=AT,
         ),
         ResponsibilityTransferred: ResponsibilityTransferred(
-            **ABOUT_THE_CASE,
-            handover_id=HANDOVER_ID,
+            **ABOUT_THE_HANDOVER,
             from_unit=SOCIAL_SERVICES,
-            to_unit=ADULT_UNIT,
             transferred_at=AT,
         ),
         HandoverAcknowledgementOverdue: HandoverAcknowledgementOverdue(
-            **ABOUT_THE_CASE,
-            handover_id=HANDOVER_ID,
+            **ABOUT_THE_HANDOVER,
             from_unit=SOCIAL_SERVICES,
-            to_unit=ADULT_UNIT,
             acknowledge_by=date(2026, 3, 5),
             overdue_at=datetime(2026, 3, 5, 23, 0, tzinfo=UTC),
         ),
