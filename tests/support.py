@@ -59,29 +59,14 @@ START_SECONDS = 60.0
 """How long a service process may take to answer /readyz: on a 2-core CI machine running the
 suite in parallel, importing a service alone has taken over 25 seconds."""
 
-POLICE = Actor(
-    hsa_id="SE2321000016-P001",
-    org_id="SE2321000016-POL1",
-    org_type=OrgType.POLICE,
-    role=Role.FIRST_RESPONDER,
-)
-SOCIAL = Actor(
-    hsa_id="SE2120000001-S001",
-    org_id="SE2120000001-SOC1",
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.CASEWORKER,
-)
+# The four organisations of the stories, one actor each: Actor(hsa_id, org_id, org_type, role).
+POLICE = Actor("SE2321000016-P001", "SE2321000016-POL1", OrgType.POLICE, Role.FIRST_RESPONDER)
+SOCIAL = Actor("SE2120000001-S001", "SE2120000001-SOC1", OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 HEALTH = Actor(
-    hsa_id="SE2321000016-H001",
-    org_id="SE2321000016-HC01",
-    org_type=OrgType.HEALTH_CARE,
-    role=Role.DEPUTY_UNIT_MANAGER,
+    "SE2321000016-H001", "SE2321000016-HC01", OrgType.HEALTH_CARE, Role.DEPUTY_UNIT_MANAGER
 )
 COORDINATOR = Actor(
-    hsa_id="SE2321000016-K001",
-    org_id="SE2321000016-NVK1",
-    org_type=OrgType.COORDINATION_OFFICE,
-    role=Role.COORDINATOR,
+    "SE2321000016-K001", "SE2321000016-NVK1", OrgType.COORDINATION_OFFICE, Role.COORDINATOR
 )
 
 # One municipality's social services as two units: individual and family care (children
