@@ -115,6 +115,13 @@ def hand_over(case: Case, at: datetime = OPENED, **changes: Any) -> UUID:
     return case.request_handover(**arguments)
 
 
+def acknowledge(case: Case, handover_id: UUID) -> None:
+    """Adult care's receiving caseworker acknowledges the handover (K-5)."""
+    case.acknowledge_handover(
+        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
+    )
+
+
 def kinds(case: Case) -> list[str]:
     return [type(e).__qualname__ for e in case.collect_events()]
 
@@ -310,9 +317,7 @@ def test_k4_a_closed_case_raises_nothing() -> None:
 def test_k4_a_case_transferred_to_the_adult_unit_raises_nothing() -> None:
     case = open_case()
     handover_id = hand_over(case)
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
     case.transfer_responsibility(handover_id, unit=AOF.hsa_id, at=OPENED, by=RECEIVER)
 
     assert case.raise_due(datetime(2027, 1, 1, tzinfo=UTC)) == []
@@ -374,13 +379,9 @@ def test_k5_only_the_receiving_unit_acknowledges_and_only_once() -> None:
         case.acknowledge_handover(
             handover_id, unit=IOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=STAFF
         )
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
     with pytest.raises(HandoverConflict, match="already acknowledged") as error:
-        case.acknowledge_handover(
-            handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-        )
+        acknowledge(case, handover_id)
 
     assert (error.value.rule, error.value.status) == ("K-5", 409)
     assert case.handover(handover_id).receiving_caseworker == RECEIVER
@@ -389,9 +390,7 @@ def test_k5_only_the_receiving_unit_acknowledges_and_only_once() -> None:
 def test_k5_receiving_unit_may_investigate_but_not_decide_interventions_before_transfer() -> None:
     case = open_case()
     handover_id = hand_over(case)
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
 
     decide(
         case, CaseDecision.INVESTIGATION_OPENED, unit=AOF.hsa_id, by=RECEIVER, notified=[IOF.hsa_id]
@@ -413,9 +412,7 @@ def test_k5_responsibility_transfers_only_explicitly_after_acknowledgement() -> 
     handover_id = hand_over(case)
     with pytest.raises(HandoverConflict, match="acknowledged"):
         case.transfer_responsibility(handover_id, unit=IOF.hsa_id, at=OPENED, by=STAFF)
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
     assert case.unit == IOF.hsa_id, "acknowledging does not move responsibility"
 
     case.transfer_responsibility(handover_id, unit=IOF.hsa_id, at=OPENED, by=STAFF)
@@ -438,17 +435,13 @@ def test_k5_acknowledgement_overdue_after_the_last_working_day_once() -> None:
     ]
     assert case.raise_due(last_instant + timedelta(days=5)) == []
     # Late is better than never: it can still be acknowledged.
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
 
 
 def test_k5_an_acknowledged_handover_is_never_overdue() -> None:
     case = open_case(date(1990, 1, 1), [Need.SUBSTANCE_MISUSE])
     handover_id = hand_over(case)
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
 
     assert case.raise_due(datetime(2026, 2, 1, tzinfo=UTC)) == []
 
@@ -456,9 +449,7 @@ def test_k5_an_acknowledged_handover_is_never_overdue() -> None:
 def test_k5_a_case_replays_to_the_same_handover_state() -> None:
     case = open_case()
     handover_id = hand_over(case)
-    case.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(case, handover_id)
 
     replayed: Any = None
     for domain_event in case.collect_events():
@@ -507,9 +498,7 @@ def every_event_recorded() -> tuple[Case, Case]:
         at=datetime(2026, 3, 3, 9, tzinfo=UTC),
         by=STAFF,
     )
-    youth.acknowledge_handover(
-        handover_id, unit=AOF.hsa_id, receiving_caseworker=RECEIVER, at=OPENED, by=RECEIVER
-    )
+    acknowledge(youth, handover_id)
     youth.transfer_responsibility(handover_id, unit=AOF.hsa_id, at=OPENED, by=RECEIVER)
     youth.close(
         unit=AOF.hsa_id,
