@@ -40,7 +40,14 @@ def set_groups(case: Case, *groups: TargetGroup, unit: str = IOF.hsa_id, **extra
     )
 
 
-def decide(case: Case, children_in_household: bool | None, *, considered: bool = True) -> None:
+def decide(
+    case: Case,
+    children_in_household: bool | None,
+    *,
+    considered: bool = True,
+    notified: list[str] | None = None,
+) -> None:
+    """IOF grants an intervention (K-3), notifying the units in `notified`, if any."""
     case.record_decision(
         unit=IOF.hsa_id,
         decision=CaseDecision.INTERVENTION_GRANTED,
@@ -49,7 +56,7 @@ def decide(case: Case, children_in_household: bool | None, *, considered: bool =
         children_in_household=children_in_household,
         at=OPENED,
         by=STAFF,
-        notified_units=[],
+        notified_units=notified or [],
     )
 
 
@@ -207,16 +214,7 @@ def test_d6_k3_a_decision_that_reaches_other_units_is_a_second_event() -> None:
     case = adult_case()
     case.collect_events()
 
-    case.record_decision(
-        unit=IOF.hsa_id,
-        decision=CaseDecision.INTERVENTION_GRANTED,
-        affects_planning=True,
-        child_perspective_considered=True,
-        children_in_household=False,
-        at=OPENED,
-        by=STAFF,
-        notified_units=[AOF.hsa_id],
-    )
+    decide(case, children_in_household=False, notified=[AOF.hsa_id])
 
     recorded, notified = case.collect_events()
     assert isinstance(recorded, Case.DecisionRecorded)
