@@ -16,6 +16,7 @@ from services.consent.domain import (
     EmergencyDisclosureInvalid,
     IndividualNotInformed,
 )
+from tests.unit.consents import consent_given
 from tests.unit.units import HEALTH_UNIT, POLICE_UNIT, SOCIAL_UNIT
 
 SUBJECT = "a" * 64
@@ -27,19 +28,15 @@ LONGEST = timedelta(hours=72)
 
 
 def give(**changes: Any) -> Consent:
+    """An oral consent to a red-thread meeting of social services and health care."""
     fields: dict[str, Any] = {
         "subject_id": SUBJECT,
         "purpose": "red_thread_meeting",
         "parties": [SOCIAL_UNIT, HEALTH_UNIT],
-        "form": "oral",
-        "informed": True,
         "recorded_by": CASEWORKER,
         "given_at": AT,
-        "valid_until": None,
-        "today": TODAY,
     }
-    fields.update(changes)
-    return Consent.give(**fields)
+    return consent_given(**(fields | changes))
 
 
 def decide(**changes: Any) -> EmergencyDisclosure:

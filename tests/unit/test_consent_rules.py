@@ -4,6 +4,7 @@ record-level secrecy, and who may erase."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -28,6 +29,7 @@ from services.consent.domain import (
     readable_by,
 )
 from services.runtime.kernel.personal import text_of
+from tests.unit.consents import consent_given
 from tests.unit.units import HEALTH_UNIT as HEALTH
 from tests.unit.units import POLICE_UNIT as POLICE
 from tests.unit.units import SOCIAL_UNIT as SOCIAL
@@ -39,19 +41,14 @@ AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def consent(**overrides: object) -> Consent:
-    fields: dict[str, object] = {
+    """An oral SIP consent between social services and health care, given at AT."""
+    fields: dict[str, Any] = {
         "subject_id": SUBJECT,
-        "purpose": "sip",
         "parties": [SOCIAL, HEALTH],
-        "form": "oral",
-        "informed": True,
         "recorded_by": STAFF,
         "given_at": AT,
-        "valid_until": None,
-        "today": AT.date(),
     }
-    fields.update(overrides)
-    return Consent.give(**fields)  # type: ignore[arg-type]
+    return consent_given(**(fields | overrides))
 
 
 def emergency_disclosure(**overrides: object) -> EmergencyDisclosure:
