@@ -12,20 +12,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from faststream.kafka import KafkaMessage
-from prometheus_client import CollectorRegistry
 
-from contracts import dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
 from services.escalation.domain.authorisations import authorisations_id
-from services.runtime.messaging.consumer.metrics import ConsumerMetrics
-from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.faults.escalation_downstream import (
+    consent_topic,
+    escalation_store,
+    hand_driven_consumer,
+    partition_owner,
+)
 from tests.support import as_published, oral_consent, produce_raw, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
+    topic = consent_topic(settings)
     await ensure_topics(settings, [topic])
     await produce_raw(
         kafka.bootstrap,
@@ -49,21 +49,9 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
 
     # This member owns partition 1 only: partition 0 went to another member
     # after the batch holding both was fetched.
-    owner = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap,
-        group_id=f"{settings.topic_prefix}.escalation",
-        enable_auto_commit=False,
-    )
-    await owner.start()
-    owner.assign([TopicPartition(topic, 1)])
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    tracked = TrackedConsumer(
-        group_id=f"{settings.topic_prefix}.escalation",
-        dlq_topic=dlq_topic("escalation", prefix=settings.topic_prefix),
-        target=TrackedTarget.of(escalation, escalation.recorder),
-        metrics=ConsumerMetrics.register(CollectorRegistry()),
-        max_retries=2,
-    )
+    owner = await partition_owner(kafka.bootstrap, settings, [TopicPartition(topic, 1)])
+    escalation = escalation_store(settings)
+    tracked = hand_driven_consumer(settings, TrackedTarget.of(escalation, escalation.recorder))
     try:
         batch = KafkaMessage(
             raw_message=tuple(records), body=[r.value for r in records], consumer=owner

@@ -14,21 +14,24 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+import pytest
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError
 from eventsourcing.persistence import OperationalError, Tracking
 from faststream.kafka import KafkaBroker, KafkaMessage
-from prometheus_client import CollectorRegistry
 
-from contracts import PARTITIONS, dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
-from services.runtime.messaging.consumer.metrics import ConsumerMetrics
-from services.runtime.messaging.consumer.subscription import TrackedConsumer
+from contracts import PARTITIONS
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.faults.escalation_downstream import (
+    consent_topic,
+    escalation_dead_letters,
+    escalation_store,
+    hand_driven_consumer,
+    partition_owner,
+)
 from tests.faults.test_poison_in_chain import given, noted
 from tests.support import eventually, produce_raw, read_topic, running_consumer
 
@@ -72,9 +75,9 @@ async def test_a_dead_letter_topic_unavailable_for_a_while_strands_nothing(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    dead_letters = dlq_topic("escalation", prefix=settings.topic_prefix)
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = consent_topic(settings)
+    dead_letters = escalation_dead_letters(settings)
+    escalation = escalation_store(settings)
     key = given(1)[0]
     garbage = (key, b"not an event", [("content-type", b"application/json")])
     await produce_raw(kafka.bootstrap, topic, [given(1), garbage, given(2)])
@@ -89,33 +92,27 @@ async def test_a_dead_letter_topic_unavailable_for_a_while_strands_nothing(
     escalation.close()
 
 
-async def test_a_store_outage_while_recording_a_skip_strands_nothing(
-    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+@pytest.mark.parametrize(
+    "outages",
+    [
+        pytest.param(
+            [OperationalError("database is locked")] * 2,
+            id="store_outage_while_recording_a_skip",
+        ),
+        pytest.param(
+            [RuntimeError("bug")],
+            id="unexpected_failure_reads_again_from_the_first_unhandled",
+        ),
+    ],
+)
+async def test_a_failure_while_recording_a_skip_strands_nothing(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker, outages: list[Exception]
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = consent_topic(settings)
+    escalation = escalation_store(settings)
     await produce_raw(kafka.bootstrap, topic, [given(1), given(2), given(3)])
-    outage = OperationalError("database is locked")
-    target = failing_for(
-        2, TrackedTarget.of(escalation, escalation.recorder), outages=[outage, outage]
-    )
-
-    async with running_consumer(settings, escalation, ["consent"], "escalation", target=target):
-        await eventually(lambda: noted(escalation) == [1, 3], timeout=15)
-    escalation.close()
-
-
-async def test_an_unexpected_failure_reads_the_partition_again_from_the_first_unhandled(
-    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
-) -> None:
-    settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    await produce_raw(kafka.bootstrap, topic, [given(1), given(2), given(3)])
-    target = failing_for(
-        2, TrackedTarget.of(escalation, escalation.recorder), outages=[RuntimeError("bug")]
-    )
+    target = failing_for(2, TrackedTarget.of(escalation, escalation.recorder), outages=outages)
 
     async with running_consumer(settings, escalation, ["consent"], "escalation", target=target):
         await eventually(lambda: noted(escalation) == [1, 3], timeout=15)
@@ -129,33 +126,21 @@ async def test_a_dead_letter_waiting_for_its_topic_gives_way_when_the_partition_
     dead-letter topic came back — the old owner was still retrying after the revoke
     stopped waiting for it. A retry now first asks whether the partition is still ours."""
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    dead_letters = dlq_topic("escalation", prefix=settings.topic_prefix)
+    topic = consent_topic(settings)
+    dead_letters = escalation_dead_letters(settings)
     await ensure_topics(settings, [topic, dead_letters])
     await produce_raw(kafka.bootstrap, topic, [(b"k", b"not an event", [])])
     records = read_topic(kafka.bootstrap, topic)
     partition = TopicPartition(topic, records[0].partition)
     elsewhere = TopicPartition(topic, (records[0].partition + 1) % PARTITIONS)
 
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    escalation = escalation_store(settings)
     broker = DeadLettersUnavailable(
         settings.kafka_bootstrap, dead_letters=dead_letters, failures=1_000_000
     )
-    tracked = TrackedConsumer(
-        group_id=f"{settings.topic_prefix}.escalation",
-        dlq_topic=dead_letters,
-        target=TrackedTarget.of(escalation, escalation.recorder),
-        metrics=ConsumerMetrics.register(CollectorRegistry()),
-        max_retries=2,
-    )
+    tracked = hand_driven_consumer(settings, TrackedTarget.of(escalation, escalation.recorder))
     tracked.subscribe(broker, [topic], session_timeout_ms=settings.kafka_session_timeout_ms)
-    owner = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap,
-        group_id=f"{settings.topic_prefix}.escalation",
-        enable_auto_commit=False,
-    )
-    await owner.start()
-    owner.assign([partition])
+    owner = await partition_owner(kafka.bootstrap, settings, [partition])
     try:
         batch = KafkaMessage(raw_message=tuple(records), body=[], consumer=owner)
         handling = asyncio.create_task(tracked.handle([], batch))

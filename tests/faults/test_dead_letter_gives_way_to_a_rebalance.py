@@ -18,20 +18,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError
 from faststream.kafka import KafkaBroker, KafkaMessage
-from prometheus_client import CollectorRegistry
 
-from contracts import dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
-from services.runtime.messaging.consumer.metrics import ConsumerMetrics
-from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.faults.escalation_downstream import (
+    consent_topic,
+    escalation_dead_letters,
+    escalation_store,
+    hand_driven_consumer,
+    partition_owner,
+)
 from tests.support import produce_raw, read_topic
 
 FIRST, SECOND = b"first garbage", b"second garbage"
@@ -50,30 +51,19 @@ async def test_a_batch_waiting_for_its_dead_letter_topic_gives_way_to_a_revoke_a
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    dead_letters = dlq_topic("escalation", prefix=settings.topic_prefix)
-    group = f"{settings.topic_prefix}.escalation"
+    topic = consent_topic(settings)
+    dead_letters = escalation_dead_letters(settings)
     await ensure_topics(settings, [topic, dead_letters])
     await produce_raw(kafka.bootstrap, topic, [(b"k", FIRST, []), (b"k", SECOND, [])])
     records = read_topic(kafka.bootstrap, topic)
     partition = TopicPartition(topic, records[0].partition)
 
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    tracked = TrackedConsumer(
-        group_id=group,
-        dlq_topic=dead_letters,
-        target=TrackedTarget.of(escalation, escalation.recorder),
-        metrics=ConsumerMetrics.register(CollectorRegistry()),
-        max_retries=2,
-    )
+    escalation = escalation_store(settings)
+    tracked = hand_driven_consumer(settings, TrackedTarget.of(escalation, escalation.recorder))
     broker = SecondLetterUndeliverable(settings.kafka_bootstrap)
     tracked.subscribe(broker, [topic], session_timeout_ms=settings.kafka_session_timeout_ms)
     await broker.connect()  # to publish; its subscriber is driven by hand below
-    owner = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await owner.start()
-    owner.assign([partition])
+    owner = await partition_owner(kafka.bootstrap, settings, [partition])
     try:
         batch = KafkaMessage(raw_message=tuple(records), body=[], consumer=owner)
         handling = asyncio.create_task(tracked.handle([], batch))

@@ -15,41 +15,23 @@ and brings the skipped event again, in order.
 
 from __future__ import annotations
 
-from contracts import events_topic
-from services.escalation.application import EscalationApplication
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
-from tests.support import (
-    RawMessage,
-    as_published,
-    consents_noted,
-    eventually,
-    metric_value,
-    oral_consent,
-    produce_raw,
-    running_consumer,
-)
+from tests.faults.escalation_downstream import ConsentChain, consent_topic, escalation_store
+from tests.support import eventually, metric_value, produce_raw, running_consumer
 
-SUBJECT = "5" * 64
-
-
-def given(n: int) -> RawMessage:
-    """The n-th consent for SUBJECT, as the relay publishes it (sequence n after n - 1)."""
-    return as_published(oral_consent(n, SUBJECT), n)
-
-
-def noted(app: EscalationApplication) -> list[int]:
-    """The consents escalation noted for SUBJECT, in the order it noted them."""
-    return consents_noted(app, SUBJECT)
+CHAIN = ConsentChain("5" * 64)
+"""One subject's consents: `given(n)` as the relay publishes the n-th (after n - 1),
+`noted` what escalation made of them."""
+given, noted = CHAIN.given, CHAIN.noted
 
 
 async def test_a_gap_in_a_new_log_waits_for_the_republish_instead_of_losing_events(
     runtime_settings: RuntimeSettings, private_kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings.model_copy(update={"kafka_bootstrap": private_kafka.bootstrap})
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = consent_topic(settings)
+    escalation = escalation_store(settings)
 
     await produce_raw(private_kafka.bootstrap, topic, [given(n) for n in (1, 2, 3)])
     async with running_consumer(settings, escalation, ["consent"], "escalation"):

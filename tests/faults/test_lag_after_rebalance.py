@@ -11,19 +11,20 @@ partition's lag is now removed; its new owner reports it.
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
-from contracts import dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
-from services.runtime.messaging.consumer.metrics import ConsumerMetrics
-from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.faults.escalation_downstream import (
+    consent_topic,
+    escalation_store,
+    hand_driven_consumer,
+    partition_owner,
+)
 from tests.support import as_published, oral_consent, produce_raw
 
 
@@ -31,7 +32,7 @@ async def test_a_partition_taken_away_reports_no_lag_here(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
+    topic = consent_topic(settings)
     await ensure_topics(settings, [topic])
     placed = [(partition, sequence) for partition in (0, 1) for sequence in (1, 2, 3)]
     await produce_raw(
@@ -46,28 +47,19 @@ async def test_a_partition_taken_away_reports_no_lag_here(
         partitions=[partition for partition, _ in placed],
     )
 
-    owner = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap,
-        group_id=f"{settings.topic_prefix}.escalation",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await owner.start()
     zero, one = TopicPartition(topic, 0), TopicPartition(topic, 1)
-    owner.assign([zero, one])
+    owner = await partition_owner(
+        kafka.bootstrap, settings, [zero, one], auto_offset_reset="earliest"
+    )
     fetched = await owner.getmany(timeout_ms=5000)
     while len(fetched.get(zero, [])) < 1 or len(fetched.get(one, [])) < 1:
         more = await owner.getmany(timeout_ms=5000)
         for partition, records in more.items():
             fetched.setdefault(partition, []).extend(records)
     registry = CollectorRegistry()
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    tracked = TrackedConsumer(
-        group_id=f"{settings.topic_prefix}.escalation",
-        dlq_topic=dlq_topic("escalation", prefix=settings.topic_prefix),
-        target=TrackedTarget.of(escalation, escalation.recorder),
-        metrics=ConsumerMetrics.register(registry),
-        max_retries=2,
+    escalation = escalation_store(settings)
+    tracked = hand_driven_consumer(
+        settings, TrackedTarget.of(escalation, escalation.recorder), registry=registry
     )
 
     def lag(partition: int) -> float | None:

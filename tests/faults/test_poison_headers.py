@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contracts import dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
-from tests.steps import consent_store, record_consent
+from tests.faults.escalation_downstream import (
+    consent_topic,
+    consents_recorded,
+    escalation_dead_letters,
+    escalation_store,
+    subject_ids,
+)
+from tests.steps import record_consent
 from tests.support import drain_relay, eventually, produce_raw, read_topic, running_consumer
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -26,12 +30,9 @@ async def test_dlq_a_header_that_is_not_utf8_is_dead_lettered_and_its_batch_appl
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = consent_store(settings)
-    before = [f"{n:064x}" for n in range(1, 7)]
-    after = [f"{n:064x}" for n in range(7, 13)]
-    for subject_id in before:
-        record_consent(consent, subject_id, NOW)
+    topic = consent_topic(settings)
+    before, after = subject_ids(range(1, 7)), subject_ids(range(7, 13))
+    consent = consents_recorded(settings, before, NOW)
     await drain_relay(consent, settings, topic)
     poison = [
         (f"{n:064x}".encode(), b"\x8f\xdb garbage", [("ce_type", b"\xe8\xff"), ("x", b"\x80")])
@@ -43,9 +44,9 @@ async def test_dlq_a_header_that_is_not_utf8_is_dead_lettered_and_its_batch_appl
         record_consent(consent, subject_id, NOW)
     await drain_relay(consent, settings, topic)
 
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    escalation = escalation_store(settings)
     async with running_consumer(settings, escalation, ["consent"], "escalation"):
-        dead = dlq_topic("escalation", prefix=settings.topic_prefix)
+        dead = escalation_dead_letters(settings)
         letters = await eventually(
             lambda: len(records := read_topic(kafka.bootstrap, dead)) >= len(poison) and records,
             timeout=30,

@@ -10,29 +10,27 @@ Three bad messages gave nine dead letters.
 
 from __future__ import annotations
 
-from contracts import dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.faults.escalation_downstream import (
+    ConsentChain,
+    consent_topic,
+    escalation_dead_letters,
+    escalation_store,
+)
 from tests.support import (
     RawMessage,
-    as_published,
-    consents_noted,
     eventually,
     metric_value,
-    oral_consent,
     produce_raw,
     read_topic,
     running_consumer,
 )
 
-SUBJECT = "7" * 64
-
-
-def given(n: int, prev: int | None = None) -> RawMessage:
-    """The n-th consent for SUBJECT, as the relay publishes it (sequence n after `prev`)."""
-    return as_published(oral_consent(n, SUBJECT), n, prev)
+CHAIN = ConsentChain("7" * 64)
+"""One subject's consents: `given(n)` as the relay publishes the n-th, `noted` what
+escalation made of them."""
+given, noted = CHAIN.given, CHAIN.noted
 
 
 def unreadable(n: int) -> RawMessage:
@@ -41,17 +39,13 @@ def unreadable(n: int) -> RawMessage:
     return key, value, [(k, v.replace(b".v1", b".v9")) for k, v in headers]
 
 
-def noted(app: EscalationApplication) -> list[int]:
-    return consents_noted(app, SUBJECT)
-
-
 async def test_undecodable_messages_in_the_chain_are_dead_lettered_once_and_stall_nothing(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    dead_letters = dlq_topic("escalation", prefix=settings.topic_prefix)
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = consent_topic(settings)
+    dead_letters = escalation_dead_letters(settings)
+    escalation = escalation_store(settings)
     chain = [given(1), unreadable(2), given(3), unreadable(4), unreadable(5), given(6)]
     await produce_raw(kafka.bootstrap, topic, chain)
 
@@ -77,8 +71,8 @@ async def test_a_gap_nothing_fills_is_given_up_on_a_timer_and_counted_as_lag_mea
     """Consent 2 is gone for good (retention took it, say) and the partition goes quiet:
     no later record arrives to notice that the grace period is over."""
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    topic = consent_topic(settings)
+    escalation = escalation_store(settings)
     await produce_raw(kafka.bootstrap, topic, [given(1), given(3, prev=2)])
     partition = read_topic(kafka.bootstrap, topic)[0].partition
 

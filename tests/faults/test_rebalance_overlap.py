@@ -16,23 +16,24 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.kafka import KafkaMessage
-from prometheus_client import CollectorRegistry
 
-from contracts import IntegrationEvent, dlq_topic, events_topic
-from services.escalation.application import EscalationApplication
+from contracts import IntegrationEvent
 from services.reporting.application import ReportingApplication
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
-from services.runtime.messaging.consumer.metrics import ConsumerMetrics
-from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
+from tests.faults.escalation_downstream import (
+    consent_topic,
+    escalation_store,
+    hand_driven_consumer,
+    partition_owner,
+)
 from tests.integration.test_reporting_intake_batch import SOURCE, _counts, _intake, _messages
 from tests.support import as_published, oral_consent, produce_raw, read_topic
 
@@ -68,7 +69,7 @@ async def test_a_revoked_partition_is_let_go_only_after_the_batch_in_flight(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
+    topic = consent_topic(settings)
     await ensure_topics(settings, [topic])
     await produce_raw(
         kafka.bootstrap, topic, [as_published(oral_consent(n, "8" * 64), n) for n in (1, 2)]
@@ -76,7 +77,7 @@ async def test_a_revoked_partition_is_let_go_only_after_the_batch_in_flight(
     records = read_topic(kafka.bootstrap, topic)
     partition = TopicPartition(topic, records[0].partition)
 
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
+    escalation = escalation_store(settings)
     entered, release = threading.Event(), threading.Event()
     batched = TrackedTarget.of(escalation, escalation.recorder)
     assert batched.process_events is not None
@@ -90,20 +91,8 @@ async def test_a_revoked_partition_is_let_go_only_after_the_batch_in_flight(
     target = TrackedTarget(
         batched.process_event, batched.max_tracking_id, batched.insert_tracking, slow
     )
-    owner = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap,
-        group_id=f"{settings.topic_prefix}.escalation",
-        enable_auto_commit=False,
-    )
-    await owner.start()
-    owner.assign([partition])
-    tracked = TrackedConsumer(
-        group_id=f"{settings.topic_prefix}.escalation",
-        dlq_topic=dlq_topic("escalation", prefix=settings.topic_prefix),
-        target=target,
-        metrics=ConsumerMetrics.register(CollectorRegistry()),
-        max_retries=2,
-    )
+    owner = await partition_owner(kafka.bootstrap, settings, [partition])
+    tracked = hand_driven_consumer(settings, target)
     try:
         batch = KafkaMessage(
             raw_message=tuple(records), body=[r.value for r in records], consumer=owner

@@ -8,35 +8,28 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from contracts import events_topic
-from services.escalation.application import EscalationApplication
-from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import RelayPositions, store_env
-from tests.steps import consent_store, record_consent
-from tests.support import (
-    ROOT,
-    drain_relay,
-    eventually,
-    metric_value,
-    read_topic,
-    running_consumer,
-    settings_env,
+from services.runtime.store.database import RelayPositions
+from tests.faults.escalation_downstream import (
+    assert_noted_once,
+    consent_topic,
+    consents_recorded,
+    consumed_by_escalation,
+    subject_ids,
 )
+from tests.support import ROOT, drain_relay, metric_value, read_topic, settings_env
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-SUBJECTS = [f"{n:064x}" for n in range(1, 6)]
+SUBJECTS = subject_ids(range(1, 6))
 
 
 async def test_relay_killed_before_recording_does_not_send_again_what_the_topic_holds(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    consent = consent_store(settings)
-    for subject_id in SUBJECTS:
-        record_consent(consent, subject_id, NOW)
-    topic = events_topic("consent", prefix=settings.topic_prefix)
+    consent = consents_recorded(settings, SUBJECTS, NOW)
+    topic = consent_topic(settings)
 
     crashed = await asyncio.to_thread(
         subprocess.run,
@@ -60,15 +53,6 @@ async def test_relay_killed_before_recording_does_not_send_again_what_the_topic_
     recorded = RelayPositions(consent.recorder.datastore).load(topic)
     assert recorded.sequence == consent.recorder.max_notification_id()  # and now recorded
 
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    async with running_consumer(settings, escalation, ["consent"], "escalation") as metrics:
-        await eventually(
-            lambda: (
-                metric_value(metrics, "handled", topic=topic, outcome="applied") == len(SUBJECTS)
-            )
-        )
-    for subject_id in SUBJECTS:
-        view = escalation.repository.get(authorisations_id(subject_id))
-        assert view.version == 2  # opened + noted once
-        assert len(view.consents) == 1
+    escalation, metrics = await consumed_by_escalation(settings, topic, len(SUBJECTS))
+    assert_noted_once(escalation, SUBJECTS)
     assert metric_value(metrics, "handled", topic=topic, outcome="duplicate") == 0

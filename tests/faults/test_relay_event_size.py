@@ -13,27 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
-from contracts import MAX_EVENT_BYTES, events_topic
+from contracts import MAX_EVENT_BYTES
 from services.consent.translate import to_integration_event
-from services.escalation.domain import authorisations_id
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
-from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.settings import RuntimeSettings
-from tests.faults.test_untranslatable_notification import (
-    SUBJECTS,
+from tests.faults.escalation_downstream import (
+    assert_noted_once,
+    consent_topic,
     consumed_by_escalation,
-    one_batch_stored,
 )
-from tests.support import (
-    metric_value,
-    outbox_relay,
-    reaches,
-    read_topic,
-    running_relay,
-)
+from tests.faults.test_untranslatable_notification import SUBJECTS, one_batch_relayed
+from tests.support import metric_value, read_topic
 
 BIG = SUBJECTS[2]
 """The subject whose event comes out larger than consumers accept."""
@@ -53,12 +44,9 @@ async def test_an_event_larger_than_consumers_accept_is_parked_not_sent(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = one_batch_stored(settings)
-    metrics = RelayMetrics.register(CollectorRegistry())
-    relay = outbox_relay(consent, settings, topic, inflating_translator, metrics)
-    async with running_relay(relay) as task:
-        await reaches(relay, task, consent.recorder.max_notification_id() or 0)
+    topic = consent_topic(settings)
+    async with one_batch_relayed(settings, topic, inflating_translator) as relayed:
+        consent, relay, metrics = relayed.consent, relayed.relay, relayed.metrics
 
     records = read_topic(kafka.bootstrap, topic)
     assert len(records) == 5
@@ -74,6 +62,4 @@ async def test_an_event_larger_than_consumers_accept_is_parked_not_sent(
     escalation, handled = await consumed_by_escalation(settings, topic, 5)
     assert metric_value(handled, "handled", topic=topic, outcome="gap") == 0
     assert metric_value(handled, "handled", topic=topic, outcome="dead_letter") == 0
-    for subject_id in SUBJECTS[:6]:
-        if subject_id != BIG:
-            assert escalation.repository.get(authorisations_id(subject_id)).version == 2
+    assert_noted_once(escalation, (s for s in SUBJECTS[:6] if s != BIG))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contracts import PARTITIONS, events_topic
+from contracts import PARTITIONS
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.messaging.partitioning import partition_index
 from services.runtime.settings import RuntimeSettings
-from tests.steps import consent_store, record_consent
+from tests.faults.escalation_downstream import consent_topic, consents_recorded, subject_ids
 from tests.support import drain_relay, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -27,11 +27,9 @@ async def test_keys_stay_on_the_catalogued_partitions_whatever_the_topic_has(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
+    topic = consent_topic(settings)
     await ensure_topics(settings, [topic], partitions=PARTITIONS + 2)
-    consent = consent_store(settings)
-    for n in range(1, 25):
-        record_consent(consent, f"{n:064x}", NOW)
+    consent = consents_recorded(settings, subject_ids(range(1, 25)), NOW)
     await drain_relay(consent, settings, topic)
 
     records = read_topic(kafka.bootstrap, topic)

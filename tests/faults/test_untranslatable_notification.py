@@ -12,37 +12,41 @@ translated is parked (recorded in ``relay_parked``, counted by
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from contracts import events_topic
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
-from services.escalation.application import EscalationApplication
-from services.escalation.domain import authorisations_id
-from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.messaging.republish import republish
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
-from tests.steps import consent_store, record_consent
+from tests.faults.escalation_downstream import (
+    assert_noted_once,
+    consent_topic,
+    consents_recorded,
+    consumed_by_escalation,
+    subject_ids,
+)
+from tests.steps import record_consent
 from tests.support import (
-    eventually,
     metric_value,
     outbox_relay,
     placements,
     reaches,
     read_topic,
-    running_consumer,
     running_relay,
 )
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-SUBJECTS = [f"{n:064x}" for n in range(1, 9)]
+SUBJECTS = subject_ids(range(1, 9))
 BROKEN = SUBJECTS[2]
 """The subject whose event the translator cannot translate (a translator bug)."""
 
@@ -53,41 +57,46 @@ def buggy_translator(domain_event: Any) -> Any:
     return to_integration_event(domain_event)
 
 
-def one_batch_stored(settings: RuntimeSettings) -> ConsentApplication:
-    """The first six consents stored by consent: one relay batch, the odd event third."""
-    consent = consent_store(settings)
-    for subject_id in SUBJECTS[:6]:
-        record_consent(consent, subject_id, NOW)
-    return consent
+@dataclass
+class BatchRelay:
+    """Consent's store and the relay publishing it, with what the relay counted."""
+
+    consent: ConsentApplication
+    relay: OutboxRelay
+    task: asyncio.Task[None]
+    metrics: RelayMetrics
+
+    async def caught_up(self) -> None:
+        """Wait until the relay has dealt with everything consent stored so far."""
+        await reaches(self.relay, self.task, self.consent.recorder.max_notification_id() or 0)
 
 
-async def consumed_by_escalation(
-    settings: RuntimeSettings, topic: str, applied: int
-) -> tuple[EscalationApplication, ConsumerMetrics]:
-    """Escalation's consumer, run until it has applied `applied` events from `topic`; its
-    store and what it counted."""
-    escalation = EscalationApplication(env=store_env(settings, "escalation"))
-    async with running_consumer(settings, escalation, ["consent"], "escalation") as handled:
-        await eventually(
-            lambda: metric_value(handled, "handled", topic=topic, outcome="applied") == applied
-        )
-    return escalation, handled
+@contextlib.asynccontextmanager
+async def one_batch_relayed(
+    settings: RuntimeSettings, topic: str, translate: Callable[[Any], Any]
+) -> AsyncIterator[BatchRelay]:
+    """The first six consents stored by consent (one relay batch, the odd event third) and
+    relayed with `translate` until all are dealt with; the relay runs for the block."""
+    consent = consents_recorded(settings, SUBJECTS[:6], NOW)
+    metrics = RelayMetrics.register(CollectorRegistry())
+    relay = outbox_relay(consent, settings, topic, translate, metrics)
+    async with running_relay(relay) as task:
+        relayed = BatchRelay(consent, relay, task, metrics)
+        await relayed.caught_up()
+        yield relayed
 
 
 async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_once(
     backend_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = backend_settings
-    topic = events_topic("consent", prefix=settings.topic_prefix)
-    consent = one_batch_stored(settings)
-    metrics = RelayMetrics.register(CollectorRegistry())
-    relay = outbox_relay(consent, settings, topic, buggy_translator, metrics)
-    async with running_relay(relay) as task:
-        await reaches(relay, task, consent.recorder.max_notification_id() or 0)
+    topic = consent_topic(settings)
+    async with one_batch_relayed(settings, topic, buggy_translator) as relayed:
+        consent, relay, metrics = relayed.consent, relayed.relay, relayed.metrics
         for subject_id in SUBJECTS[6:]:  # later notifications flow too
             record_consent(consent, subject_id, NOW)
         relay.wake()
-        await reaches(relay, task, consent.recorder.max_notification_id() or 0)
+        await relayed.caught_up()
         await asyncio.sleep(2)  # a few relay rounds and log checks: nothing is sent again
 
     records = read_topic(kafka.bootstrap, topic)
@@ -106,9 +115,7 @@ async def test_an_untranslatable_notification_is_parked_once_and_the_rest_flows_
     escalation, handled = await consumed_by_escalation(settings, topic, len(SUBJECTS) - 1)
     assert metric_value(handled, "handled", topic=topic, outcome="gap") == 0
     assert metric_value(handled, "handled", topic=topic, outcome="duplicate") == 0
-    for subject_id in SUBJECTS:
-        if subject_id != BROKEN:
-            assert escalation.repository.get(authorisations_id(subject_id)).version == 2
+    assert_noted_once(escalation, (s for s in SUBJECTS if s != BROKEN))
 
     # `outbox republish` passes over it the same way: same messages, same predecessors.
     again = await republish(settings, "consent", buggy_translator, start=1)
