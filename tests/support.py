@@ -309,6 +309,14 @@ def decision(
     return call(consent, by, "GET", "/v1/decisions", params=query | params)
 
 
+def assert_unavailable_for_now(response: httpx.Response) -> None:
+    """The answer of a service whose store is down: 503, a problem document, and a
+    Retry-After telling the caller when to try again."""
+    assert response.status_code == 503, response.text
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def give_sip_consent(consent: Any, personnummer: str) -> str:
     """A written SIP consent between social services and health care (C-1..C-3), as
     social services records it; the subject id it is kept under."""
