@@ -19,7 +19,17 @@ from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.support import AOF, HEALTH, IOF, IOF_CASEWORKER, IOF_DEPUTY, SOCIAL, call, wait_for
+from tests.support import (
+    AOF,
+    HEALTH,
+    IOF,
+    IOF_CASEWORKER,
+    IOF_DEPUTY,
+    SOCIAL,
+    call,
+    call_once_consent_known,
+    consent_given,
+)
 
 RED_THREAD_PARTIES = ("SE2321000016-POL1", "SE2120000001-SOC1")
 """Police and social services: the parties of a red-thread meeting."""
@@ -64,6 +74,23 @@ def record_consent(
     )
 
 
+def handover_consent_given(
+    consent: Any, personnummer: str, guardian: str | None = None
+) -> dict[str, Any]:
+    """Individual and family care records a written consent to hand the case over to adult
+    care (C-8), given by the person or, for a child, by the named `guardian` (C-1);
+    consent's answer."""
+    given_by = {} if guardian is None else {"given_by": "guardian", "guardian_name": guardian}
+    return consent_given(
+        consent,
+        personnummer,
+        by=IOF_CASEWORKER,
+        purpose="case_handover",
+        parties=[IOF, AOF],
+        **given_by,
+    )
+
+
 def child_case_handed_over(cases: Any, personnummer: str, content: dict[str, Any]) -> str:
     """Individual and family care registers a child-welfare report (K-1) and hands the case
     over to adult care with `content` (K-5); the handover's path.
@@ -84,17 +111,13 @@ def child_case_handed_over(cases: Any, personnummer: str, content: dict[str, Any
     assert registered.status_code == 201, registered.text
     case_id = registered.json()["cases"][0]["id"]
 
-    def handed_over() -> httpx.Response | None:
-        response = call(
-            cases,
-            IOF_CASEWORKER,
-            "POST",
-            f"/v1/cases/{case_id}/handovers",
-            json={"to_unit": AOF, "content": content},
-        )
-        return None if response.status_code == 409 else response
-
-    handover = wait_for(handed_over, timeout=30)
+    handover = call_once_consent_known(
+        cases,
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{case_id}/handovers",
+        json={"to_unit": AOF, "content": content},
+    )
     assert handover.status_code == 201, handover.text
     return f"/v1/cases/{case_id}/handovers/{handover.json()['id']}"
 

@@ -234,6 +234,21 @@ def call(
         return response
 
 
+def call_once_consent_known(
+    service: Any, actor: Actor | None, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    """`call`, made again while the service answers 409 because it has not yet heard of the
+    consent that allows it (it learns of consents from consent's topic, a moment after they
+    are given); its first other answer."""
+
+    def answered() -> httpx.Response | None:
+        response = call(service, actor, method, path, **kwargs)
+        return None if response.status_code == 409 else response
+
+    response: httpx.Response = wait_for(answered, timeout=30)
+    return response
+
+
 def consent_body(
     personnummer: str = TEST_PERSONNUMMER,
     *,

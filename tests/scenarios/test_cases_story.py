@@ -39,6 +39,7 @@ from contracts.vocabulary import TargetGroup
 from services.cases.service import Settings
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
+from tests.steps import handover_consent_given
 from tests.support import (
     AOF,
     AOF_CASEWORKER,
@@ -123,24 +124,24 @@ def move_to(clock: MovableClock, instant: datetime) -> None:
     clock.advance(instant - clock.now())
 
 
-def give_handover_consent(consent: ServiceProcess, personnummer: str) -> None:
-    post(
-        consent,
-        IOF_CASEWORKER,
-        "/v1/consents",
-        {
-            "personnummer": personnummer,
-            "purpose": "case_handover",
-            "parties": [IOF, AOF],
-            "form": "written",
-            "informed": True,
-        },
-    )
-
-
 def cases_knows_consent(cases: InProcessService, personnummer: str) -> bool:
     view = post(cases, IOF_CASEWORKER, "/v1/consent-view/lookup", {"personnummer": personnummer})
     return any(c["purpose"] == "case_handover" for c in view["consents"])
+
+
+def handed_over_with_consent(
+    consent: ServiceProcess, cases: InProcessService, personnummer: str, case_id: str
+) -> Any:
+    """The person consents to the handover (C-8); once cases has heard of it from consent's
+    topic, IOF hands the case over to AOF (K-5). The handover as cases answers it."""
+    handover_consent_given(consent, personnummer)
+    wait_for(lambda: cases_knows_consent(cases, personnummer), timeout=20)
+    return post(
+        cases,
+        IOF_CASEWORKER,
+        f"/v1/cases/{case_id}/handovers",
+        {"to_unit": AOF, "content": HANDOVER},
+    )
 
 
 def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
@@ -209,14 +210,7 @@ def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
         f"/v1/cases/{youth}/age-transition/announcement",
         {"to_unit": AOF, "continued_support_needed": True},
     )
-    give_handover_consent(consent, YOUTH)
-    wait_for(lambda: cases_knows_consent(cases, YOUTH), timeout=20)
-    handover = post(
-        cases,
-        IOF_CASEWORKER,
-        f"/v1/cases/{youth}/handovers",
-        {"to_unit": AOF, "content": HANDOVER},
-    )
+    handover = handed_over_with_consent(consent, cases, YOUTH, youth)
     assert handover["acknowledge_by"] == "2026-04-20"  # Wed + 3 working days
     post(
         cases,
@@ -233,14 +227,7 @@ def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
     assert acknowledged.receiving_caseworker == AOF_CASEWORKER
 
     # 5. The adult's misuse case is handed to AOF too, but nobody acknowledges it.
-    give_handover_consent(consent, ADULT)
-    wait_for(lambda: cases_knows_consent(cases, ADULT), timeout=20)
-    missed = post(
-        cases,
-        IOF_CASEWORKER,
-        f"/v1/cases/{at_iof}/handovers",
-        {"to_unit": AOF, "content": HANDOVER},
-    )
+    missed = handed_over_with_consent(consent, cases, ADULT, at_iof)
 
     # 6. A week on: the acknowledgement is overdue, and the other youth was never
     #    announced. Both are facts on the topic (D-7); the announced youth is not.

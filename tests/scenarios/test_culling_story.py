@@ -28,12 +28,15 @@ from services.consent.service import Settings as ConsentSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
-from tests.steps import child_case_handed_over, consultation_held, deviation_reported
+from tests.steps import (
+    child_case_handed_over,
+    consultation_held,
+    deviation_reported,
+    handover_consent_given,
+)
 from tests.support import (
-    AOF,
     AOF_DEPUTY,
     HEALTH,
-    IOF,
     IOF_CASEWORKER,
     IOF_DEPUTY,
     PLATFORM_ADMIN,
@@ -42,7 +45,6 @@ from tests.support import (
     MovableClock,
     ServiceProcess,
     applied_by,
-    consent_given,
     made_up_personnummer,
     read_topic,
     service_app,
@@ -130,15 +132,7 @@ def record_the_first_week(platform: Platform) -> dict[str, str]:
         ("idle", IDLE_CHILD, "Vera Testsson"),
         ("busy", BUSY_CHILD, "Pia Provsson"),
     ):
-        given = consent_given(
-            platform["consent"],
-            child,
-            by=IOF_CASEWORKER,
-            purpose="case_handover",
-            parties=[IOF, AOF],
-            given_by="guardian",
-            guardian_name=guardian,
-        )
+        given = handover_consent_given(platform["consent"], child, guardian)
         ids[f"{key}_subject"] = given["subject_id"]
         ids[f"{key}_consent"] = given["id"]
 

@@ -27,10 +27,10 @@ from tests.steps import (
     child_case_handed_over,
     consultation_held,
     deviation_reported,
+    handover_consent_given,
     monthly_meeting_planned,
 )
 from tests.support import (
-    AOF,
     AOF_DEPUTY,
     HEALTH,
     IOF,
@@ -40,7 +40,6 @@ from tests.support import (
     POLICE,
     SOCIAL,
     ServiceProcess,
-    consent_given,
     emergency_disclosure,
     made_up_personnummer,
     read_topic,
@@ -78,15 +77,7 @@ def call(
 
 def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
     """The story up to the erasure; returns where each piece of personal data is read."""
-    given = consent_given(
-        platform["consent"],
-        CHILD,
-        by=IOF_CASEWORKER,
-        purpose="case_handover",
-        parties=[IOF, AOF],
-        given_by="guardian",
-        guardian_name=GUARDIAN,
-    )
+    given = handover_consent_given(platform["consent"], CHILD, GUARDIAN)
     disclosed = emergency_disclosure(
         platform["consent"], POLICE, CHILD, [POLICE.org_id, IOF], JUSTIFICATION
     )

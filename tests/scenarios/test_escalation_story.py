@@ -34,6 +34,7 @@ from tests.support import (
     MovableClock,
     ServiceProcess,
     applied_by,
+    call_once_consent_known,
     consent_given,
     made_up_personnummer,
     read_topic,
@@ -117,17 +118,13 @@ def test_seed_000_red_thread_from_pull_to_closing(
     )
     assert (too_late.status_code, too_late.json()["rule"]) == (422, "E-3")
 
-    def convene() -> httpx.Response | None:
-        response = call(
-            escalation,
-            COORDINATOR,
-            "POST",
-            f"{path}/meeting",
-            {"meeting_at": meeting_at.isoformat(), "invited_orgs": PARTIES},
-        )
-        return None if response.status_code == 409 else response  # consent not heard of yet
-
-    scheduled = wait_for(convene, timeout=30)
+    scheduled = call_once_consent_known(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{path}/meeting",
+        json={"meeting_at": meeting_at.isoformat(), "invited_orgs": PARTIES},
+    )
     assert scheduled.status_code == 200, scheduled.text
     assert (scheduled.json()["legal_basis"], scheduled.json()["basis_id"]) == (
         "consent",

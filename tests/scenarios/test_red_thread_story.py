@@ -28,6 +28,7 @@ from tests.support import (
     TEST_PERSONNUMMER,
     ServiceProcess,
     applied_by,
+    call_once_consent_known,
     read_topic,
     wait_for,
 )
@@ -60,17 +61,13 @@ def schedule_when_consent_known(
     platform: dict[str, ServiceProcess], red_thread_id: str, invited: list[str]
 ) -> httpx.Response:
     """Escalation learns of consent from the topic, so the first try may come too early."""
-
-    def attempt() -> httpx.Response | None:
-        with client(platform, "escalation", COORDINATOR) as coordinator:
-            response = coordinator.post(
-                f"/v1/red-threads/{red_thread_id}/meeting",
-                json={"meeting_at": soon(3), "invited_orgs": invited},
-            )
-        return None if response.status_code == 409 else response
-
-    response: httpx.Response = wait_for(attempt, timeout=30)
-    return response
+    return call_once_consent_known(
+        platform["escalation"],
+        COORDINATOR,
+        "POST",
+        f"/v1/red-threads/{red_thread_id}/meeting",
+        json={"meeting_at": soon(3), "invited_orgs": invited},
+    )
 
 
 def test_red_thread_story(
