@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -630,6 +631,20 @@ class InProcessService:
         if self.server is not None and self.thread is not None:
             self.server.should_exit = True
             self.thread.join(20)
+
+
+class PageParts(HTMLParser):
+    """What an HTML page is made of, fed to it: the tags it uses and every address it
+    would fetch (src, href), for a page that must render on its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.external += [value for name, value in attrs if name in {"src", "href"} and value]
 
 
 class JsonServer:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -30,6 +29,7 @@ from tests.support import (
     SOCIAL,
     InProcessService,
     MovableClock,
+    PageParts,
     made_up_personnummer,
     produce_raw,
     wait_for,
@@ -70,17 +70,6 @@ def free_text(n: int) -> dict[str, Any]:
         "reporter_title": "Biträdande enhetschef",
         "personnummer": NUMBERS[n],
     }
-
-
-class Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.external: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.external += [v for k, v in attrs if k in {"src", "href"} and v]
 
 
 async def test_d5_a_year_of_deviations_becomes_a_de_identified_annual_report(
@@ -166,7 +155,7 @@ async def test_d5_a_year_of_deviations_becomes_a_de_identified_annual_report(
             assert identifier not in output
 
     # The page renders on its own: charts inline, nothing fetched, no scripts.
-    page = Page()
+    page = PageParts()
     page.feed(html_page)
     assert "svg" in page.tags
     assert "table" in page.tags

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from services.reporting.domain.annual_report import DeviationFacts, annual_report, scrub
 from services.reporting.rendering.annual_report import report_csv, report_html
 from services.runtime.kernel.identity import luhn_check_digit
+from tests.support import PageParts
 from tests.unit.test_reporting_indicators import counted, known_population
 
 NAMES = ["Testa Testsson", "Prova Provsson", "Exempel Exempelsdotter"]
@@ -95,19 +96,6 @@ def facts(n: int, category: str, text: str = "Ingen SIP gjordes.") -> list[Devia
     ]
 
 
-class _Parser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.external: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        for name, value in attrs:
-            if name in {"src", "href"} and value:
-                self.external.append(value)
-
-
 def test_d5_an_empty_year_is_an_empty_report() -> None:
     report = annual_report(2031, "all", facts(3, "no_sip"))
     assert report.deviations == 0
@@ -127,7 +115,7 @@ def test_d5_no_published_count_is_under_five_and_the_page_stands_alone() -> None
     for leak in ("Testa", "Testsson", "19121212", "121212-1212", "10 76 86"):
         assert leak not in page
         assert leak not in str(report.as_json())
-    parser = _Parser()
+    parser = PageParts()
     parser.feed(page)
     assert "svg" in parser.tags
     assert "script" not in parser.tags
