@@ -92,13 +92,12 @@ def hand_driven_consumer(
     target: TrackedTarget,
     *,
     registry: CollectorRegistry | None = None,
-    dead_letters: str | None = None,
 ) -> TrackedConsumer:
     """Escalation's tracked consumer for `target`, as a test drives it batch by batch; its
     metrics in `registry` when the test reads them."""
     return TrackedConsumer(
         group_id=escalation_group(settings),
-        dlq_topic=dead_letters or escalation_dead_letters(settings),
+        dlq_topic=escalation_dead_letters(settings),
         target=target,
         metrics=ConsumerMetrics.register(registry or CollectorRegistry()),
         max_retries=2,
