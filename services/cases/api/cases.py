@@ -8,8 +8,9 @@ cases, for the age transition. Whether the caller's unit may see or change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
@@ -37,6 +38,7 @@ from services.runtime.http.identification import (
     log_access,
     subject_id_for,
 )
+from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import Action
@@ -210,6 +212,32 @@ def case_view(case: Case) -> CaseView:
     )
 
 
+def disclosed_case(request: Request, actor: Actor, case: Case, action: Action) -> CaseView:
+    """The case, its access record written first: a write about an individual is in their
+    access log like a read (loggkontroll), and its answer shows the individual's case."""
+    log_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}", action=action)
+    return case_view(case)
+
+
+def changed_case(
+    request: Request,
+    actor: Actor,
+    purpose: str,
+    use_case: Callable[..., Case],
+    *args: Any,
+    **kw: Any,
+) -> CaseView:
+    """The case as `use_case` (the application's write, given the actor, `args`, `kw` and
+    the service's now as `at`) left it, disclosed as a change for `purpose`."""
+    application = application_of(request, CasesApplication)
+    case = use_case(application, actor, *args, at=now(request), **kw)
+    log_access(request, actor, case.subject_id, purpose=purpose, action=Action.CHANGED)
+    return case_view(case)
+
+
+_cases = Disclosing(CasesApplication, disclosed_case)
+
+
 # --- routes ----------------------------------------------------------------------------
 
 
@@ -265,9 +293,7 @@ def get_case(
     case_id: UUID, request: Request, actor: Annotated[Actor, may("case.read")]
 ) -> CaseView:
     """The case, for the units that hold it or took part in a handover (K-3)."""
-    case = application_of(request, CasesApplication).read_case(actor, case_id)
-    log_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}")
-    return case_view(case)
+    return _cases.read(request, actor, CasesApplication.read_case, case_id)
 
 
 @router.post(
@@ -285,9 +311,8 @@ def record_decision(
     """Record a decision (K-3) with the child perspective (D-6); interventions only by the
     responsible unit (K-5)."""
     command = command_from(body, RecordDecision)
-    application = application_of(request, CasesApplication)
-    case = application.record_decision(actor, case_id, command, at=now(request))
-    return changed_case(request, actor, case, "decision (K-3)")
+    decide = CasesApplication.record_decision
+    return changed_case(request, actor, "decision (K-3)", decide, case_id, command)
 
 
 @router.post("/cases/{case_id}/closure", response_model=CaseView, openapi_extra=PERSONAL_DATA)
@@ -298,23 +323,19 @@ def close_case(
     actor: Annotated[Actor, may("case.close")],
 ) -> CaseView:
     """Close the case; units with open cases for the individual are told (K-3)."""
-    application = application_of(request, CasesApplication)
-    case = application.close_case(actor, case_id, reason=body.reason, at=now(request))
-    return changed_case(request, actor, case, "closing (K-3)")
+    close = CasesApplication.close_case
+    return changed_case(request, actor, "closing (K-3)", close, case_id, reason=body.reason)
 
 
 @router.post(
-    "/cases/{case_id}/family-care-placement",
-    response_model=CaseView,
-    openapi_extra=PERSONAL_DATA,
+    "/cases/{case_id}/family-care-placement", response_model=CaseView, openapi_extra=PERSONAL_DATA
 )
 def record_family_care_placement(
     case_id: UUID, request: Request, actor: Annotated[Actor, may("case.record_placement")]
 ) -> CaseView:
     """Placed by family care: the transition moves to the 21st birthday (K-4)."""
-    application = application_of(request, CasesApplication)
-    case = application.record_family_care_placement(actor, case_id, at=now(request))
-    return changed_case(request, actor, case, "family care placement (K-4)")
+    record = CasesApplication.record_family_care_placement
+    return changed_case(request, actor, "family care placement (K-4)", record, case_id)
 
 
 @router.post(
@@ -330,17 +351,8 @@ def announce_age_transition(
 ) -> CaseView:
     """Announce a child & youth case to the unit that takes over at the birthday (K-4)."""
     command = command_from(body, AnnounceAgeTransition)
-    application = application_of(request, CasesApplication)
-    case = application.announce_age_transition(actor, case_id, command, at=now(request))
-    return changed_case(request, actor, case, "age transition (K-4)")
-
-
-def changed_case(request: Request, actor: Actor, case: Case, purpose: str) -> CaseView:
-    """The case as the write left it, its access record written first: a write about an
-    individual is in their access log like a read (loggkontroll), and its answer shows
-    the individual's case to the writer."""
-    log_access(request, actor, case.subject_id, purpose=purpose, action=Action.CHANGED)
-    return case_view(case)
+    announce = CasesApplication.announce_age_transition
+    return changed_case(request, actor, "age transition (K-4)", announce, case_id, command)
 
 
 # --- unit views ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from services.runtime.http.identification import PERSONAL_DATA, RequestModel, lo
 from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
+PURPOSE = "case handover (K-5)"
 
 
 class HandoverContentBody(RequestModel):
@@ -111,7 +112,7 @@ def get_handover(
     (C-8, C-9)."""
     application = application_of(request, CasesApplication)
     case, handover = application.read_handover(actor, case_id, handover_id, at=now(request))
-    log_access(request, actor, case.subject_id, purpose="case handover (K-5)")
+    log_access(request, actor, case.subject_id, purpose=PURPOSE)
     return view_of(HandoverView, handover, case_id=case.id)
 
 
@@ -128,15 +129,11 @@ def acknowledge_handover(
     actor: Annotated[Actor, may("handover.acknowledge")],
 ) -> CaseView:
     """The receiving unit confirms receipt and names its caseworker (K-5); once only."""
-    application = application_of(request, CasesApplication)
-    case = application.acknowledge_handover(
-        actor,
-        case_id,
-        handover_id,
-        receiving_caseworker=body.receiving_caseworker,
-        at=now(request),
+    acknowledge = CasesApplication.acknowledge_handover
+    caseworker = body.receiving_caseworker
+    return changed_case(
+        request, actor, PURPOSE, acknowledge, case_id, handover_id, receiving_caseworker=caseworker
     )
-    return changed_case(request, actor, case, "case handover (K-5)")
 
 
 @router.post(
@@ -151,6 +148,5 @@ def transfer_responsibility(
     actor: Annotated[Actor, may("handover.transfer")],
 ) -> CaseView:
     """Responsibility moves to the receiving unit, after acknowledgement (K-5)."""
-    application = application_of(request, CasesApplication)
-    case = application.transfer_responsibility(actor, case_id, handover_id, at=now(request))
-    return changed_case(request, actor, case, "case handover (K-5)")
+    transfer = CasesApplication.transfer_responsibility
+    return changed_case(request, actor, PURPOSE, transfer, case_id, handover_id)

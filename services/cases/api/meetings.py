@@ -21,9 +21,10 @@ from services.cases.application import (
 from services.cases.domain import Meeting, Occasion
 from services.cases.policy import may
 from services.cases.rendering import invitation
-from services.runtime.http.bodies import command_from, located, view_of
+from services.runtime.http.bodies import command_from, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
+from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
@@ -100,6 +101,10 @@ def _disclosed(
     return meeting_view(meeting, occasions)
 
 
+_meetings = Disclosing(CasesApplication, _disclosed)
+LOCATION = "/v1/meetings/{id}"
+
+
 @router.post(
     "/cases/{case_id}/three-party-meetings",
     status_code=201,
@@ -115,17 +120,12 @@ def request_three_party_meeting(
 ) -> MeetingView:
     """Ask the other unit's deputy unit manager for a caseworker to a three-party meeting
     (K-8)."""
-    application = application_of(request, CasesApplication)
-    meeting = application.request_three_party_meeting(
-        actor, case_id, to_unit=body.to_unit, at=now(request)
-    )
-    return located(response, f"/v1/meetings/{meeting.id}", _disclosed(request, actor, meeting))
+    ask = CasesApplication.request_three_party_meeting
+    return _meetings.created(request, response, actor, LOCATION, ask, case_id, to_unit=body.to_unit)
 
 
 @router.post(
-    "/meetings/{meeting_id}/assignment",
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/meetings/{meeting_id}/assignment", response_model=MeetingView, openapi_extra=PERSONAL_DATA
 )
 def assign_caseworker(
     meeting_id: UUID,
@@ -134,17 +134,12 @@ def assign_caseworker(
     actor: Annotated[Actor, may("meeting.assign")],
 ) -> MeetingView:
     """The asked unit's deputy unit manager assigns one of its caseworkers (K-8)."""
-    application = application_of(request, CasesApplication)
-    meeting = application.assign_meeting_caseworker(
-        actor, meeting_id, caseworker=body.caseworker, at=now(request)
-    )
-    return _disclosed(request, actor, meeting)
+    assign = CasesApplication.assign_meeting_caseworker
+    return _meetings.changed(request, actor, assign, meeting_id, caseworker=body.caseworker)
 
 
 @router.post(
-    "/meetings/{meeting_id}/pre-meeting",
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/meetings/{meeting_id}/pre-meeting", response_model=MeetingView, openapi_extra=PERSONAL_DATA
 )
 def record_pre_meeting(
     meeting_id: UUID,
@@ -153,17 +148,12 @@ def record_pre_meeting(
     actor: Annotated[Actor, may("meeting.record_pre_meeting")],
 ) -> MeetingView:
     """Record the professional pre-meeting, held without the individual (K-8)."""
-    application = application_of(request, CasesApplication)
-    meeting = application.record_pre_meeting(
-        actor, meeting_id, held_at=body.held_at, at=now(request)
-    )
-    return _disclosed(request, actor, meeting)
+    record = CasesApplication.record_pre_meeting
+    return _meetings.changed(request, actor, record, meeting_id, held_at=body.held_at)
 
 
 @router.post(
-    "/meetings/{meeting_id}/schedule",
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/meetings/{meeting_id}/schedule", response_model=MeetingView, openapi_extra=PERSONAL_DATA
 )
 def schedule_three_party_meeting(
     meeting_id: UUID,
@@ -173,9 +163,8 @@ def schedule_three_party_meeting(
 ) -> MeetingView:
     """Book the three-party meeting; refused without an earlier pre-meeting (K-8)."""
     command = command_from(body, ScheduleThreePartyMeeting)
-    application = application_of(request, CasesApplication)
-    meeting = application.schedule_three_party_meeting(actor, meeting_id, command, at=now(request))
-    return _disclosed(request, actor, meeting)
+    schedule = CasesApplication.schedule_three_party_meeting
+    return _meetings.changed(request, actor, schedule, meeting_id, command)
 
 
 @router.post(
@@ -197,9 +186,8 @@ def plan_care_planning_meeting(
         meeting=body.meeting.occasion(MeetingKind.CARE_PLANNING),
         follow_up=body.follow_up.occasion(MeetingKind.CARE_PLANNING_FOLLOW_UP),
     )
-    application = application_of(request, CasesApplication)
-    meeting = application.plan_care_planning_meeting(actor, case_id, command, at=now(request))
-    return located(response, f"/v1/meetings/{meeting.id}", _disclosed(request, actor, meeting))
+    plan = CasesApplication.plan_care_planning_meeting
+    return _meetings.created(request, response, actor, LOCATION, plan, case_id, command)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
@@ -207,8 +195,7 @@ def get_meeting(
     meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
 ) -> MeetingView:
     """The meeting, for the units that meet (K-8, K-9)."""
-    meeting = application_of(request, CasesApplication).read_meeting(actor, meeting_id)
-    return _disclosed(request, actor, meeting, Action.READ)
+    return _meetings.read(request, actor, CasesApplication.read_meeting, meeting_id)
 
 
 @router.get(

@@ -34,6 +34,7 @@ from services.runtime.http.identification import (
     identify,
     log_access,
 )
+from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
@@ -155,11 +156,14 @@ def sip_view(sip: Sip) -> SipView:
     return view_of(SipView, sip, complex_case=sip.complex)
 
 
-def changed_sip(request: Request, actor: Actor, sip: Sip) -> SipView:
-    """The plan as the write left it, its access record written first: the answer shows
-    the individual's plan, texts unsealed, to the writer."""
-    log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=Action.CHANGED)
+def _disclosed(request: Request, actor: Actor, sip: Sip, action: Action) -> SipView:
+    """The plan as read or as a write left it, its access record written first: the answer
+    shows the individual's plan, texts unsealed."""
+    log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=action)
     return sip_view(sip)
+
+
+_sips = Disclosing(CasesApplication, _disclosed)
 
 
 @router.post("/sips", status_code=201, response_model=SipCreated, openapi_extra=PERSONAL_DATA)
@@ -186,10 +190,7 @@ def propose_sip(
 @router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
 def get_sip(sip_id: UUID, request: Request, actor: Annotated[Actor, may("sip.read")]) -> SipView:
     """The plan with its texts, for the units it is made between (K-6)."""
-    application = application_of(request, CasesApplication)
-    sip = application.read_sip(actor, sip_id)
-    log_access(request, actor, sip.subject_id, purpose=PURPOSE)
-    return sip_view(sip)
+    return _sips.read(request, actor, CasesApplication.read_sip, sip_id)
 
 
 @router.post("/sips/{sip_id}/establishment", response_model=SipView, openapi_extra=PERSONAL_DATA)
@@ -206,9 +207,7 @@ def establish_sip(
         plan=body.plan.to_plan(),
         participants=Participants(**body.participants.model_dump()),
     )
-    application = application_of(request, CasesApplication)
-    sip = application.establish_sip(actor, sip_id, command, at=now(request))
-    return changed_sip(request, actor, sip)
+    return _sips.changed(request, actor, CasesApplication.establish_sip, sip_id, command)
 
 
 @router.post(
@@ -225,16 +224,11 @@ def record_follow_up(
 ) -> SipView:
     """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
     command = command_from(body, RecordSipFollowUp)
-    application = application_of(request, CasesApplication)
-    sip = application.record_sip_follow_up(actor, sip_id, command, at=now(request))
-    return changed_sip(request, actor, sip)
+    return _sips.changed(request, actor, CasesApplication.record_sip_follow_up, sip_id, command)
 
 
 @router.post(
-    "/sips/{sip_id}/revisions",
-    status_code=201,
-    response_model=SipView,
-    openapi_extra=PERSONAL_DATA,
+    "/sips/{sip_id}/revisions", status_code=201, response_model=SipView, openapi_extra=PERSONAL_DATA
 )
 def revise_sip(
     sip_id: UUID,
@@ -243,6 +237,5 @@ def revise_sip(
     actor: Annotated[Actor, may("sip.revise")],
 ) -> SipView:
     """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
-    application = application_of(request, CasesApplication)
-    sip = application.revise_sip(actor, sip_id, plan=body.plan.to_plan(), at=now(request))
-    return changed_sip(request, actor, sip)
+    plan = body.plan.to_plan()
+    return _sips.changed(request, actor, CasesApplication.revise_sip, sip_id, plan=plan)

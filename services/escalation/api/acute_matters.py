@@ -15,24 +15,17 @@ from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
 from services.escalation.api.bodies import Text
-from services.escalation.application import (
-    EscalationApplication,
-    RaiseAcuteMatter,
-    record_owner,
-)
-from services.escalation.domain import AcuteMatter
+from services.escalation.api.disclosure import owned_routes
+from services.escalation.application import EscalationApplication, RaiseAcuteMatter
 from services.escalation.policy import may
-from services.runtime.http.bodies import ClearText, command_from, located
-from services.runtime.http.context import application_of, now
+from services.runtime.http.bodies import ClearText, command_from
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    log_access,
     subject_named,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["acute"])
 
@@ -55,13 +48,8 @@ class AcuteMatterView(BaseModel):
     taken_at: datetime | None
 
 
-def _disclosed(
-    request: Request, actor: Actor, matter: AcuteMatter, action: Action = Action.CHANGED
-) -> AcuteMatterView:
-    """The matter with its question, once its disclosure is in the access log."""
-    owner = record_owner(matter.subject_id, matter.id)
-    log_access(request, actor, owner, purpose="acute matter (E-8)", action=action)
-    return AcuteMatterView.model_validate(matter, from_attributes=True)
+_matters = owned_routes(AcuteMatterView, purpose="acute matter (E-8)")
+"""Every answer carries the question: logged about the individual named, or the matter."""
 
 
 @router.post(
@@ -78,10 +66,10 @@ def raise_acute_matter(
     command = command_from(
         body, RaiseAcuteMatter, subject_id=subject_named(request, body.personnummer)
     )
-    application = application_of(request, EscalationApplication)
-    matter = application.raise_acute_matter(actor, command, at=now(request))
-    answer = _disclosed(request, actor, matter)
-    return located(response, f"/v1/acute-matters/{matter.id}", answer)
+    raise_matter = EscalationApplication.raise_acute_matter
+    return _matters.created(
+        request, response, actor, "/v1/acute-matters/{id}", raise_matter, command
+    )
 
 
 @router.get(
@@ -91,20 +79,14 @@ def get_acute_matter(
     matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.read")]
 ) -> AcuteMatterView:
     """The matter, for the raising and the receiving unit (E-8)."""
-    application = application_of(request, EscalationApplication)
-    matter = application.read_acute_matter(actor, matter_id)
-    return _disclosed(request, actor, matter, Action.READ)
+    return _matters.read(request, actor, EscalationApplication.read_acute_matter, matter_id)
 
 
 @router.post(
-    "/acute-matters/{matter_id}/taken",
-    response_model=AcuteMatterView,
-    openapi_extra=PERSONAL_DATA,
+    "/acute-matters/{matter_id}/taken", response_model=AcuteMatterView, openapi_extra=PERSONAL_DATA
 )
 def take_acute_matter(
     matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.take")]
 ) -> AcuteMatterView:
     """The receiving unit's deputy unit manager takes the acute matter (E-8)."""
-    application = application_of(request, EscalationApplication)
-    matter = application.take_acute_matter(actor, matter_id, at=now(request))
-    return _disclosed(request, actor, matter)
+    return _matters.changed(request, actor, EscalationApplication.take_acute_matter, matter_id)

@@ -16,24 +16,17 @@ from pydantic import BaseModel, Field
 from contracts import ConsultationOutcome
 from contracts.base import OrgIds
 from services.escalation.api.bodies import Notes
-from services.escalation.application import (
-    EscalationApplication,
-    HoldConsultation,
-    record_owner,
-)
-from services.escalation.domain import Consultation
+from services.escalation.api.disclosure import owned_routes
+from services.escalation.application import EscalationApplication, HoldConsultation
 from services.escalation.policy import may
-from services.runtime.http.bodies import ClearText, command_from, located
-from services.runtime.http.context import application_of, now
+from services.runtime.http.bodies import ClearText, command_from
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
     RequestModel,
-    log_access,
     subject_named,
 )
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["consultation"])
 
@@ -59,20 +52,12 @@ class ConsultationView(BaseModel):
     held_at: datetime
 
 
-def _disclosed(
-    request: Request, actor: Actor, c: Consultation, action: Action = Action.CHANGED
-) -> ConsultationView:
-    """The consultation with its notes, once its disclosure is in the access log."""
-    owner = record_owner(c.subject_id, c.id)
-    log_access(request, actor, owner, purpose="consultation (E-9)", action=action)
-    return ConsultationView.model_validate(c, from_attributes=True)
+_consultations = owned_routes(ConsultationView, purpose="consultation (E-9)")
+"""Every answer carries the notes: logged about the individual named, or the consultation."""
 
 
 @router.post(
-    "/consultations",
-    status_code=201,
-    response_model=ConsultationView,
-    openapi_extra=PERSONAL_DATA,
+    "/consultations", status_code=201, response_model=ConsultationView, openapi_extra=PERSONAL_DATA
 )
 def hold_consultation(
     body: ConsultationRequest,
@@ -87,21 +72,16 @@ def hold_consultation(
         subject_id=subject_named(request, body.personnummer),
         consulted_orgs=list(body.consulted_orgs),
     )
-    application = application_of(request, EscalationApplication)
-    consultation = application.hold_consultation(actor, command, at=now(request))
-    answer = _disclosed(request, actor, consultation)
-    return located(response, f"/v1/consultations/{consultation.id}", answer)
+    hold = EscalationApplication.hold_consultation
+    return _consultations.created(request, response, actor, "/v1/consultations/{id}", hold, command)
 
 
 @router.get(
-    "/consultations/{consultation_id}",
-    response_model=ConsultationView,
-    openapi_extra=PERSONAL_DATA,
+    "/consultations/{consultation_id}", response_model=ConsultationView, openapi_extra=PERSONAL_DATA
 )
 def get_consultation(
     consultation_id: UUID, request: Request, actor: Annotated[Actor, may("consultation.read")]
 ) -> ConsultationView:
     """The consultation, for the units consulting and consulted (E-9)."""
-    application = application_of(request, EscalationApplication)
-    consultation = application.read_consultation(actor, consultation_id)
-    return _disclosed(request, actor, consultation, Action.READ)
+    read = EscalationApplication.read_consultation
+    return _consultations.read(request, actor, read, consultation_id)

@@ -39,6 +39,7 @@ from services.runtime.http.identification import (
     log_access,
     subject_named,
 )
+from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import Personal
 from services.runtime.store.audit import Action
@@ -191,6 +192,9 @@ def _meeting_disclosed(
     return view
 
 
+_meetings = Disclosing(EscalationApplication, _meeting_disclosed)
+
+
 @router.post("/meeting-series", status_code=201, response_model=SeriesView)
 def create_meeting_series(
     body: SeriesRequest,
@@ -227,12 +231,11 @@ def plan_monthly_meeting(
     actor: Annotated[Actor, may("forum.plan_meeting")],
 ) -> MonthlyMeetingView:
     """Plan next month's meeting: the kind alternates, the minute-taker rotates (E-7)."""
-    application = application_of(request, EscalationApplication)
-    meeting = application.plan_monthly_meeting(
-        actor, series_id, starts_at=body.starts_at, at=now(request)
+    plan = EscalationApplication.plan_monthly_meeting
+    location = "/v1/monthly-meetings/{id}"
+    return _meetings.created(
+        request, response, actor, location, plan, series_id, starts_at=body.starts_at
     )
-    answer = _meeting_disclosed(request, actor, meeting)
-    return located(response, f"/v1/monthly-meetings/{meeting.id}", answer)
 
 
 @router.get(
@@ -243,8 +246,7 @@ def get_monthly_meeting(
 ) -> MonthlyMeetingView:
     """The meeting with its agenda (names and ages for the members' eyes only), attendance,
     minutes and, at the term's inventory meeting, the upcoming transfers."""
-    meeting = application_of(request, EscalationApplication).read_monthly_meeting(actor, meeting_id)
-    return _meeting_disclosed(request, actor, meeting, Action.READ)
+    return _meetings.read(request, actor, EscalationApplication.read_monthly_meeting, meeting_id)
 
 
 @router.post(
@@ -286,11 +288,9 @@ def record_monthly_attendance(
 ) -> MonthlyMeetingView:
     """Who came; summoned units that did not are recorded absent (E-7). Recorded by the
     unit keeping this meeting's minutes."""
-    application = application_of(request, EscalationApplication)
-    meeting = application.record_monthly_attendance(
-        actor, meeting_id, present_orgs=list(body.present_orgs), at=now(request)
-    )
-    return _meeting_disclosed(request, actor, meeting)
+    record = EscalationApplication.record_monthly_attendance
+    present_orgs = list(body.present_orgs)
+    return _meetings.changed(request, actor, record, meeting_id, present_orgs=present_orgs)
 
 
 @router.post(
@@ -309,9 +309,8 @@ def record_minutes(
     command = RecordMinutes(
         text=body.text, cases=[(part.registration_id, part.text) for part in body.cases]
     )
-    application = application_of(request, EscalationApplication)
-    meeting = application.record_minutes(actor, meeting_id, command, at=now(request))
-    return _meeting_disclosed(request, actor, meeting)
+    record = EscalationApplication.record_minutes
+    return _meetings.changed(request, actor, record, meeting_id, command)
 
 
 @router.get("/monthly-meetings/{meeting_id}/calendar.ics")

@@ -27,8 +27,7 @@ from services.escalation.application import (
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
-from services.runtime.http.bodies import ClearText, command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     Personnummer,
@@ -36,6 +35,7 @@ from services.runtime.http.identification import (
     log_access,
     subject_named,
 )
+from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
@@ -135,6 +135,9 @@ def _disclosed(
     return _view(escalation)
 
 
+_ladder = Disclosing(EscalationApplication, _disclosed)
+
+
 @router.post(
     "/escalations", status_code=201, response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
@@ -151,10 +154,8 @@ def raise_escalation(
         subject_id=subject_named(request, body.personnummer),
         counterpart_orgs=list(body.counterpart_orgs),
     )
-    application = application_of(request, EscalationApplication)
-    escalation = application.raise_escalation(actor, command, at=now(request))
-    answer = _disclosed(request, actor, escalation)
-    return located(response, f"/v1/escalations/{escalation.id}", answer)
+    raise_matter = EscalationApplication.raise_escalation
+    return _ladder.created(request, response, actor, "/v1/escalations/{id}", raise_matter, command)
 
 
 @router.get(
@@ -164,9 +165,7 @@ def get_escalation(
     escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.read")]
 ) -> EscalationView:
     """The matter, for its parties (E-6)."""
-    application = application_of(request, EscalationApplication)
-    escalation = application.read_escalation(actor, escalation_id)
-    return _disclosed(request, actor, escalation, Action.READ)
+    return _ladder.read(request, actor, EscalationApplication.read_escalation, escalation_id)
 
 
 @router.post(
@@ -180,9 +179,7 @@ def escalate(
 ) -> EscalationView:
     """One step up the ladder, as the routine allows (E-6): who, when, why."""
     command = command_from(body, Escalate, escalation_id=escalation_id)
-    application = application_of(request, EscalationApplication)
-    escalation = application.escalate(actor, command, at=now(request))
-    return _disclosed(request, actor, escalation)
+    return _ladder.changed(request, actor, EscalationApplication.escalate, command)
 
 
 @router.post(
@@ -195,9 +192,8 @@ def agree_to_escalate(
 ) -> EscalationView:
     """The caller's own unit agrees the matter goes further (E-6); no unit agrees for
     another, so the step to the unit managers waits for each party's own word."""
-    application = application_of(request, EscalationApplication)
-    escalation = application.agree_to_escalate(actor, escalation_id, at=now(request))
-    return _disclosed(request, actor, escalation)
+    agree = EscalationApplication.agree_to_escalate
+    return _ladder.changed(request, actor, agree, escalation_id)
 
 
 @router.post(
@@ -213,6 +209,5 @@ def resolve_escalation(
 ) -> EscalationView:
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
     command = command_from(body, ResolveEscalation)
-    application = application_of(request, EscalationApplication)
-    escalation = application.resolve_escalation(actor, escalation_id, command, at=now(request))
-    return _disclosed(request, actor, escalation)
+    resolve = EscalationApplication.resolve_escalation
+    return _ladder.changed(request, actor, resolve, escalation_id, command)

@@ -41,7 +41,7 @@ from services.escalation.application import (
 from services.escalation.domain import RedThread
 from services.escalation.domain.errors import NotScheduled
 from services.escalation.policy import may
-from services.runtime.http.bodies import ClearText, command_from, located, view_of
+from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -50,6 +50,7 @@ from services.runtime.http.identification import (
     log_access,
     subject_id_for,
 )
+from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
@@ -166,6 +167,9 @@ def _disclosed(
     return _view(red_thread)
 
 
+_threads = Disclosing(EscalationApplication, _disclosed)
+
+
 @router.post(
     "/red-threads", status_code=201, response_model=RedThreadView, openapi_extra=PERSONAL_DATA
 )
@@ -183,10 +187,8 @@ def pull_red_thread(
         measures_tried=[m.value for m in body.measures_tried],
         burdened_orgs=list(body.burdened_orgs),
     )
-    application = application_of(request, EscalationApplication)
-    red_thread = application.pull_red_thread(actor, command, at=now(request))
-    answer = _disclosed(request, actor, red_thread)
-    return located(response, f"/v1/red-threads/{red_thread.id}", answer)
+    pull = EscalationApplication.pull_red_thread
+    return _threads.created(request, response, actor, "/v1/red-threads/{id}", pull, command)
 
 
 @router.get(
@@ -197,9 +199,7 @@ def get_red_thread(
 ) -> RedThreadView:
     """The thread, for the organisations in it and the coordinators of the office serving
     its municipality (E-3)."""
-    application = application_of(request, EscalationApplication)
-    red_thread = application.read_red_thread(actor, red_thread_id)
-    return _disclosed(request, actor, red_thread, Action.READ)
+    return _threads.read(request, actor, EscalationApplication.read_red_thread, red_thread_id)
 
 
 @router.post(
@@ -215,10 +215,9 @@ def assign_coordinator(
 ) -> RedThreadView:
     """A coordinator of the office serving the thread's municipality takes it, or hands it
     to a colleague at the same office (E-3)."""
-    application = application_of(request, EscalationApplication)
     command = command_from(body, AssignCoordinator)
-    red_thread = application.assign_coordinator(actor, red_thread_id, command, at=now(request))
-    return _disclosed(request, actor, red_thread)
+    assign = EscalationApplication.assign_coordinator
+    return _threads.changed(request, actor, assign, red_thread_id, command)
 
 
 @router.post(
@@ -239,9 +238,7 @@ def schedule_meeting(
     command = command_from(
         body, ScheduleMeeting, red_thread_id=red_thread_id, invited_orgs=list(body.invited_orgs)
     )
-    application = application_of(request, EscalationApplication)
-    red_thread = application.schedule_meeting(actor, command, at=now(request))
-    return _disclosed(request, actor, red_thread)
+    return _threads.changed(request, actor, EscalationApplication.schedule_meeting, command)
 
 
 @router.post(
@@ -261,9 +258,7 @@ def record_meeting_held(
     (MeetingAbsenceRecorded, a deviation).
     """
     command = command_from(body, RecordMeetingHeld, red_thread_id=red_thread_id)
-    application = application_of(request, EscalationApplication)
-    red_thread = application.record_meeting_held(actor, command, at=now(request))
-    return _disclosed(request, actor, red_thread)
+    return _threads.changed(request, actor, EscalationApplication.record_meeting_held, command)
 
 
 @router.post(
@@ -278,11 +273,8 @@ def book_follow_up(
     actor: Annotated[Actor, may("red_thread.book_follow_up")],
 ) -> RedThreadView:
     """Book the follow-up and evaluation after the meeting (E-5), on a legal basis (E-4)."""
-    application = application_of(request, EscalationApplication)
-    red_thread = application.book_follow_up(
-        actor, red_thread_id, follow_up_at=body.follow_up_at, at=now(request)
-    )
-    return _disclosed(request, actor, red_thread)
+    book = EscalationApplication.book_follow_up
+    return _threads.changed(request, actor, book, red_thread_id, follow_up_at=body.follow_up_at)
 
 
 @router.post(
@@ -298,9 +290,7 @@ def evaluate_follow_up(
 ) -> RedThreadView:
     """The follow-up was held: attendance and how things stand (E-5)."""
     command = command_from(body, EvaluateFollowUp, red_thread_id=red_thread_id)
-    application = application_of(request, EscalationApplication)
-    red_thread = application.evaluate_follow_up(actor, command, at=now(request))
-    return _disclosed(request, actor, red_thread)
+    return _threads.changed(request, actor, EscalationApplication.evaluate_follow_up, command)
 
 
 @router.post(
@@ -312,9 +302,8 @@ def close_red_thread(
     red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.close")]
 ) -> RedThreadView:
     """Close the red thread: only after its follow-up was evaluated (E-5)."""
-    application = application_of(request, EscalationApplication)
-    red_thread = application.close_red_thread(actor, red_thread_id, at=now(request))
-    return _disclosed(request, actor, red_thread)
+    close = EscalationApplication.close_red_thread
+    return _threads.changed(request, actor, close, red_thread_id)
 
 
 @router.get("/red-threads/{red_thread_id}/meeting.ics", openapi_extra=PERSONAL_DATA)
