@@ -30,14 +30,8 @@ from services.cases.domain import Case, Need
 from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    identify,
-    log_access,
-    subject_id_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, subject_id_for
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -328,7 +322,9 @@ def close_case(
 
 
 @router.post(
-    "/cases/{case_id}/family-care-placement", response_model=CaseView, openapi_extra=PERSONAL_DATA
+    "/cases/{case_id}/family-care-placement",
+    response_model=CaseView,
+    openapi_extra=PERSONAL_DATA,
 )
 def record_family_care_placement(
     case_id: UUID, request: Request, actor: Annotated[Actor, may("case.record_placement")]

@@ -23,7 +23,8 @@ from services.cases.policy import may
 from services.cases.rendering import invitation
 from services.runtime.http.bodies import command_from, view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
+from services.runtime.http.fields import RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -125,7 +126,9 @@ def request_three_party_meeting(
 
 
 @router.post(
-    "/meetings/{meeting_id}/assignment", response_model=MeetingView, openapi_extra=PERSONAL_DATA
+    "/meetings/{meeting_id}/assignment",
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
 )
 def assign_caseworker(
     meeting_id: UUID,
@@ -139,7 +142,9 @@ def assign_caseworker(
 
 
 @router.post(
-    "/meetings/{meeting_id}/pre-meeting", response_model=MeetingView, openapi_extra=PERSONAL_DATA
+    "/meetings/{meeting_id}/pre-meeting",
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
 )
 def record_pre_meeting(
     meeting_id: UUID,
@@ -153,7 +158,9 @@ def record_pre_meeting(
 
 
 @router.post(
-    "/meetings/{meeting_id}/schedule", response_model=MeetingView, openapi_extra=PERSONAL_DATA
+    "/meetings/{meeting_id}/schedule",
+    response_model=MeetingView,
+    openapi_extra=PERSONAL_DATA,
 )
 def schedule_three_party_meeting(
     meeting_id: UUID,

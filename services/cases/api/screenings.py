@@ -28,13 +28,8 @@ from services.cases.domain import Screening
 from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    identify,
-    log_access,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 from services.runtime.store.privacy import ERASED

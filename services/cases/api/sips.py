@@ -27,13 +27,8 @@ from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
 from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    identify,
-    log_access,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -228,7 +223,10 @@ def record_follow_up(
 
 
 @router.post(
-    "/sips/{sip_id}/revisions", status_code=201, response_model=SipView, openapi_extra=PERSONAL_DATA
+    "/sips/{sip_id}/revisions",
+    status_code=201,
+    response_model=SipView,
+    openapi_extra=PERSONAL_DATA,
 )
 def revise_sip(
     sip_id: UUID,

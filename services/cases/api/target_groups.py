@@ -21,7 +21,8 @@ from services.cases.domain import Case
 from services.cases.policy import may
 from services.runtime.http.bodies import view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
+from services.runtime.http.fields import RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 

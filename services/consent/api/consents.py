@@ -22,14 +22,8 @@ from services.consent.domain import Consent, GivenBy
 from services.consent.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    identify,
-    log_access,
-    subject_id_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, subject_id_for
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 

@@ -17,13 +17,8 @@ from services.consent.application import ConsentApplication, Question
 from services.consent.domain import Decision
 from services.consent.policy import may
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    log_access,
-    subject_id_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 from services.runtime.http.problems import PROBLEM_TYPE_BASE, Problem
 from services.runtime.kernel.actor import Actor
 

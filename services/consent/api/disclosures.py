@@ -19,12 +19,8 @@ from services.consent.application import (
 from services.consent.policy import may
 from services.runtime.http.bodies import command_from
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    subject_id_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, subject_id_for
 from services.runtime.kernel.actor import Actor
 
 router = APIRouter()

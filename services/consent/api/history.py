@@ -16,13 +16,8 @@ from services.consent.policy import may
 from services.consent.translate import to_integration_event
 from services.runtime.http.access_log import AccessLogEntry, read_access_log
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    log_access,
-    subject_id_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 from services.runtime.kernel.actor import Actor
 
 router = APIRouter()

@@ -19,12 +19,8 @@ from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import EscalationApplication, RaiseAcuteMatter
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    subject_named,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, subject_named
 from services.runtime.kernel.actor import Actor
 
 router = APIRouter(tags=["acute"])
@@ -83,7 +79,9 @@ def get_acute_matter(
 
 
 @router.post(
-    "/acute-matters/{matter_id}/taken", response_model=AcuteMatterView, openapi_extra=PERSONAL_DATA
+    "/acute-matters/{matter_id}/taken",
+    response_model=AcuteMatterView,
+    openapi_extra=PERSONAL_DATA,
 )
 def take_acute_matter(
     matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.take")]

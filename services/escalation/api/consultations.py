@@ -20,12 +20,8 @@ from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import EscalationApplication, HoldConsultation
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    subject_named,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, subject_named
 from services.runtime.kernel.actor import Actor
 
 router = APIRouter(tags=["consultation"])
@@ -57,7 +53,10 @@ _consultations = owned_routes(ConsultationView, purpose="consultation (E-9)")
 
 
 @router.post(
-    "/consultations", status_code=201, response_model=ConsultationView, openapi_extra=PERSONAL_DATA
+    "/consultations",
+    status_code=201,
+    response_model=ConsultationView,
+    openapi_extra=PERSONAL_DATA,
 )
 def hold_consultation(
     body: ConsultationRequest,
@@ -77,7 +76,9 @@ def hold_consultation(
 
 
 @router.get(
-    "/consultations/{consultation_id}", response_model=ConsultationView, openapi_extra=PERSONAL_DATA
+    "/consultations/{consultation_id}",
+    response_model=ConsultationView,
+    openapi_extra=PERSONAL_DATA,
 )
 def get_consultation(
     consultation_id: UUID, request: Request, actor: Annotated[Actor, may("consultation.read")]

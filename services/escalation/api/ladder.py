@@ -28,13 +28,8 @@ from services.escalation.application import (
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    log_access,
-    subject_named,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_named
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action

@@ -25,7 +25,8 @@ from services.reporting.policy import may
 from services.reporting.rendering.annual_report import report_csv, report_html
 from services.runtime.http.bodies import located
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import PERSONAL_DATA, RequestModel, log_access
+from services.runtime.http.fields import RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.kernel.actor import Actor
 
 router = new_router()

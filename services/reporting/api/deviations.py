@@ -25,13 +25,8 @@ from services.reporting.policy import may
 from services.reporting.rendering.spreadsheet import csv_text
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    log_access,
-    subject_id_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 

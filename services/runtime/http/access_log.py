@@ -50,13 +50,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import SUBJECT_ID_PATTERN, Role
 from contracts.base import HsaId
-from services.runtime.http.identification import (
-    PERSONAL_DATA,
-    Personnummer,
-    RequestModel,
-    log_access,
-    subject_ids_for,
-)
+from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_ids_for
 from services.runtime.http.openapi import problem_responses
 from services.runtime.http.permissions import ACCESS_LOG, organisation_of
 from services.runtime.http.problems import Problem, invalid_field

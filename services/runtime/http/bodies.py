@@ -4,7 +4,7 @@ Routes copied both field by field, each field named three times (in the body,
 the command or view, and the copy between them), so a field added to one side
 and not the copy was silently dropped or defaulted. Where the names line up, a
 route now names only what differs: what the path, the actor or a conversion
-gives.
+gives. What a body is made of is services.runtime.http.fields.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from services.runtime.kernel.personal import in_clear
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["ClearData", "ClearText", "command_from", "located", "view_of"]
+__all__ = [
+    "ClearData",
+    "ClearText",
+    "command_from",
+    "located",
+    "view_of",
+]
+
 
 ClearText = Annotated[str, BeforeValidator(in_clear)]
 """In an answer: a record's `Personal` text, shown in clear to whom the record is disclosed

@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.runtime.http.idempotency.claims import note_subjects
 from services.runtime.http.operations import route_template
@@ -28,23 +27,6 @@ from services.runtime.kernel.identity import (
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action
-
-
-class RequestModel(BaseModel):
-    """Request bodies name every field they accept: an unknown field is a 422, not
-    silently dropped (it may be personal data sent to the wrong place)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-Personnummer = Annotated[
-    str,
-    Field(
-        examples=["19121212-1212"],
-        max_length=13,
-        description="Personnummer or samordningsnummer; validated, never stored in clear.",
-    ),
-]
 
 
 @dataclass(frozen=True)
