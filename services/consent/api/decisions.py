@@ -16,6 +16,7 @@ from services.consent.api.bodies import SUBJECT_ID, SubjectId
 from services.consent.application import ConsentApplication, Question
 from services.consent.domain import Decision
 from services.consent.policy import may
+from services.runtime.http.bodies import view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
@@ -64,17 +65,16 @@ _BASIS_KIND = {
 
 
 def _view(decision: Decision, question: Question) -> DecisionView:
-    return DecisionView(
+    """The answer to `question`: what was asked, and the decision with its basis."""
+    return view_of(
+        DecisionView,
+        question,
         allowed=decision.allowed,
         basis=Basis(
             kind=_BASIS_KIND[decision.kind] if decision.kind else "none",
             id=decision.basis_id,
         ),
         valid_until=decision.valid_until,
-        from_org=question.from_org,
-        to_org=question.to_org,
-        purpose=question.purpose,
-        at=question.at,
     )
 
 

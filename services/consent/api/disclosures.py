@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated, Generic, TypeVar
+from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -46,12 +49,49 @@ class UnbornChildDisclosureRequest(DisclosureRequest):
 D = TypeVar("D", DecideEmergencyDisclosure, DecideUnbornChildDisclosure)
 
 
-def _command(request: Request, body: DisclosureRequest, decide: type[D], valid_for: timedelta) -> D:
-    """The decision the body asks for, about the individual its personnummer names."""
+@dataclass(frozen=True)
+class _Kind(Generic[D]):
+    """What tells the two disclosures without consent apart."""
+
+    command: type[D]
+    decide: Callable[..., UUID]
+    """The application's use case: given the actor, the command and the clock's now."""
+    purpose: str
+    path: str
+
+
+EMERGENCY = _Kind(
+    DecideEmergencyDisclosure,
+    ConsentApplication.decide_emergency_disclosure,
+    purpose="emergency disclosure (BrB 24:4)",
+    path="/v1/emergency-disclosures",
+)
+UNBORN_CHILD = _Kind(
+    DecideUnbornChildDisclosure,
+    ConsentApplication.decide_unborn_child_disclosure,
+    purpose="unborn-child disclosure (OSL 26:9)",
+    path="/v1/unborn-child-disclosures",
+)
+
+
+def _decided(
+    request: Request,
+    response: Response,
+    actor: Actor,
+    body: DisclosureRequest,
+    kind: _Kind[D],
+    valid_for: timedelta,
+) -> Created:
+    """The decision the body asks for, about the individual its personnummer names, made
+    and answered: logged as a change about them, and found under the kind's path."""
     subject_id = subject_id_for(request, body.personnummer)
-    return command_from(
-        body, decide, subject_id=subject_id, parties=list(body.parties), valid_for=valid_for
+    command = command_from(
+        body, kind.command, subject_id=subject_id, parties=list(body.parties), valid_for=valid_for
     )
+    application = application_of(request, ConsentApplication)
+    disclosure_id = kind.decide(application, actor, command, at=now(request))
+    answer = Created(id=disclosure_id, subject_id=subject_id)
+    return created(request, response, actor, answer, kind.purpose, f"{kind.path}/{disclosure_id}")
 
 
 @router.post(
@@ -64,12 +104,8 @@ def decide_emergency_disclosure(
     actor: Annotated[Actor, may("disclosure.emergency")],
 ) -> Created:
     """Record an emergency disclosure (BrB 24:4, C-5) when there is no consent."""
-    command = _command(request, body, DecideEmergencyDisclosure, timedelta(hours=body.valid_hours))
-    application = application_of(request, ConsentApplication)
-    disclosure_id = application.decide_emergency_disclosure(actor, command, at=now(request))
-    answer = Created(id=disclosure_id, subject_id=command.subject_id)
-    at = f"/v1/emergency-disclosures/{disclosure_id}"
-    return created(request, response, actor, answer, "emergency disclosure (BrB 24:4)", at)
+    valid_for = timedelta(hours=body.valid_hours)
+    return _decided(request, response, actor, body, EMERGENCY, valid_for)
 
 
 @router.post(
@@ -88,9 +124,5 @@ def decide_unborn_child_disclosure(
 
     OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
     """
-    command = _command(request, body, DecideUnbornChildDisclosure, timedelta(days=body.valid_days))
-    application = application_of(request, ConsentApplication)
-    disclosure_id = application.decide_unborn_child_disclosure(actor, command, at=now(request))
-    answer = Created(id=disclosure_id, subject_id=command.subject_id)
-    at = f"/v1/unborn-child-disclosures/{disclosure_id}"
-    return created(request, response, actor, answer, "unborn-child disclosure (OSL 26:9)", at)
+    valid_for = timedelta(days=body.valid_days)
+    return _decided(request, response, actor, body, UNBORN_CHILD, valid_for)
