@@ -31,7 +31,13 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, subject_id_for
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    subject_id_for,
+)
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -225,7 +231,7 @@ def changed_case(
     the service's now as `at`) left it, disclosed as a change for `purpose`."""
     application = application_of(request, CasesApplication)
     case = use_case(application, actor, *args, at=now(request), **kw)
-    log_access(request, actor, case.subject_id, purpose=purpose, action=Action.CHANGED)
+    log_change(request, actor, case.subject_id, purpose=purpose)
     return case_view(case)
 
 
@@ -255,13 +261,7 @@ def register_report(
     )
     application = application_of(request, CasesApplication)
     registered = application.register_report(actor, command, at=at)
-    log_access(
-        request,
-        actor,
-        subject.subject_id,
-        purpose="case registration (K-1, K-2)",
-        action=Action.CHANGED,
-    )
+    log_change(request, actor, subject.subject_id, purpose="case registration (K-1, K-2)")
     answer = Registered(
         subject_id=subject.subject_id,
         routing=RoutingView.model_validate(registered.routing, from_attributes=True),

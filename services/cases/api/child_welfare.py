@@ -15,9 +15,8 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_change
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -61,12 +60,6 @@ def record_child_welfare_report(
     report = application.record_child_welfare_report(actor, command, at=now(request))
     if report.subject_id is not None:
         # The answer links the child's number to their subject id: a read about them.
-        log_access(
-            request,
-            actor,
-            report.subject_id,
-            purpose="child-welfare report (K-10)",
-            action=Action.CHANGED,
-        )
+        log_change(request, actor, report.subject_id, purpose="child-welfare report (K-10)")
     answer = view_of(ChildWelfareReportRecorded, report)
     return located(response, f"/v1/child-welfare-reports/{report.id}", answer)

@@ -29,9 +29,8 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 from services.runtime.store.privacy import ERASED
 
 router = APIRouter()
@@ -108,9 +107,7 @@ def record_screening(
     command = command_from(body, RecordScreening, subject_id=subject.subject_id)
     application = application_of(request, CasesApplication)
     screening = application.record_screening(actor, command, at=now(request))
-    log_access(
-        request, actor, screening.subject_id, purpose="screening (D-6)", action=Action.CHANGED
-    )
+    log_change(request, actor, screening.subject_id, purpose="screening (D-6)")
     return located(response, f"/v1/screenings/{screening.id}", recorded(screening))
 
 

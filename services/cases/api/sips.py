@@ -28,7 +28,7 @@ from services.cases.policy import may
 from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -178,7 +178,7 @@ def propose_sip(
         units=list(body.units),
     )
     sip = application_of(request, CasesApplication).propose_sip(actor, command, at=now(request))
-    log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=Action.CHANGED)
+    log_change(request, actor, sip.subject_id, purpose=PURPOSE)
     return located(response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
 
 

@@ -22,9 +22,8 @@ from services.cases.policy import may
 from services.runtime.http.bodies import view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access
+from services.runtime.http.identification import PERSONAL_DATA, log_change
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
 
 router = APIRouter()
 
@@ -67,7 +66,5 @@ def set_target_groups(
     case = application.set_target_groups(
         actor, case_id, groups=list(body.target_groups), at=now(request)
     )
-    log_access(
-        request, actor, case.subject_id, purpose="target groups (D-6)", action=Action.CHANGED
-    )
+    log_change(request, actor, case.subject_id, purpose="target groups (D-6)")
     return target_groups_view(case)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
 from contracts.base import HsaId, Parties
-from services.consent.api.bodies import Created, created, log_change
+from services.consent.api.bodies import Created, created
 from services.consent.application import (
     ChangeScope,
     ConsentApplication,
@@ -23,7 +23,13 @@ from services.consent.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, subject_id_for
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    subject_id_for,
+)
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 
@@ -125,7 +131,7 @@ def change_scope(
     at = now(request)
     command = ChangeScope(add=list(body.add), remove=list(body.remove))
     changed = application.change_scope(actor, consent_id, command, at=at)
-    log_change(request, actor, changed.subject_id, "consent scope changed")
+    log_change(request, actor, changed.subject_id, purpose="consent scope changed")
     return _view(changed, at)
 
 

@@ -33,7 +33,12 @@ from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_named
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    log_access,
+    log_change,
+    subject_named,
+)
 from services.runtime.http.routes import Disclosing
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import Personal
@@ -266,7 +271,7 @@ def register_case(
     application = application_of(request, EscalationApplication)
     r = application.register_case(actor, command, at=now(request))
     owner = registration_owner(r.subject_id, r.registration_id)
-    log_access(request, actor, owner, purpose=AGENDA, action=Action.CHANGED)
+    log_change(request, actor, owner, purpose=AGENDA)
     return _registration_view(r)
 
 

@@ -26,7 +26,12 @@ from services.reporting.rendering.spreadsheet import csv_text
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.context import application_of, now
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    log_access,
+    log_change,
+    subject_id_for,
+)
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
@@ -146,9 +151,7 @@ def report_deviation(
     if subject_id is not None:
         # The answer links the individual's number to their subject id: it is a read of
         # them as much as a change (loggkontroll).
-        log_access(
-            request, actor, subject_id, purpose="deviation report (D-2)", action=Action.CHANGED
-        )
+        log_change(request, actor, subject_id, purpose="deviation report (D-2)")
     answer = Created(id=deviation_id, subject_id=subject_id)
     return located(response, f"/v1/deviations/{deviation_id}", answer)
 

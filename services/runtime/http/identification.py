@@ -102,6 +102,15 @@ def log_access(
         future.result()
 
 
+def log_change(
+    request: Request, actor: Actor, subject_ids: str | Iterable[str], *, purpose: str
+) -> None:
+    """`log_access` of a write about individuals: it is in their access log like a read
+    (loggkontroll), since its answer ties an identity number to the record or shows the
+    record back."""
+    log_access(request, actor, subject_ids, purpose=purpose, action=Action.CHANGED)
+
+
 def _record_accesses(
     request: Request,
     actor: Actor,
