@@ -213,8 +213,8 @@ def case_view(case: Case) -> CaseView:
 
 
 def disclosed_case(request: Request, actor: Actor, case: Case, action: Action) -> CaseView:
-    """The case, its access record written first: a write about an individual is in their
-    access log like a read (loggkontroll), and its answer shows the individual's case."""
+    """The case, its access record (for the case's unit kind) written first; a write
+    names its own purpose instead (changed_case)."""
     log_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}", action=action)
     return case_view(case)
 
@@ -228,7 +228,9 @@ def changed_case(
     **kw: Any,
 ) -> CaseView:
     """The case as `use_case` (the application's write, given the actor, `args`, `kw` and
-    the service's now as `at`) left it, disclosed as a change for `purpose`."""
+    the service's now as `at`) left it, disclosed as a change for `purpose`: a write about
+    an individual is in their access log like a read (loggkontroll), and its answer shows
+    the individual's case to the writer."""
     application = application_of(request, CasesApplication)
     case = use_case(application, actor, *args, at=now(request), **kw)
     log_change(request, actor, case.subject_id, purpose=purpose)
