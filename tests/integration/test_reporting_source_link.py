@@ -9,11 +9,8 @@ the link existed (its id derived from the content) is still the one found.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from eventsourcing.persistence import Tracking
 
 from contracts import RedThreadMeetingOverdue, decode, encode
@@ -22,23 +19,10 @@ from services.reporting.domain.routines import deviation_id_for
 from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import on_store
 
 AT = datetime(2026, 3, 17, 23, 0, tzinfo=UTC)
 SOURCE = "/samverkan/escalation#1"
-
-
-@pytest.fixture
-def application(
-    store_backend: str, pg_schema_prefix: str, tmp_path: Path
-) -> Iterator[ReportingApplication]:
-    settings = on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
-    application = ReportingApplication(env=store_env(settings, "reporting"))
-    yield application
-    application.close()
 
 
 def _message(ce_id: str, sequence: int) -> object:
@@ -48,39 +32,39 @@ def _message(ce_id: str, sequence: int) -> object:
 
 
 def test_d7_the_deviation_links_the_source_messages_ce_id(
-    application: ReportingApplication,
+    reporting_application: ReportingApplication,
 ) -> None:
-    intake = Intake(application, Statistics(statistics_view(application)))
+    intake = Intake(reporting_application, Statistics(statistics_view(reporting_application)))
     ce_id = str(uuid.uuid4())
     intake.process_message(_message(ce_id, 3), Tracking(SOURCE, 3))  # type: ignore[arg-type]
     # Republished by a relay that lost track: same ce_id, a later position.
     intake.process_message(_message(ce_id, 5), Tracking(SOURCE, 5))  # type: ignore[arg-type]
 
-    [notification] = application.recorder.select_notifications(1, 10)
-    published = to_integration_event(application.mapper.to_domain_event(notification))
+    [notification] = reporting_application.recorder.select_notifications(1, 10)
+    published = to_integration_event(reporting_application.mapper.to_domain_event(notification))
     assert published is not None
     assert str(published.model_dump()["source_event_id"]) == ce_id
-    deviation = application.get_deviation(published.model_dump()["deviation_id"])
+    deviation = reporting_application.get_deviation(published.model_dump()["deviation_id"])
     assert deviation.source_event_id == ce_id
 
 
 def test_d7_a_deviation_detected_before_the_link_is_not_detected_again(
-    application: ReportingApplication,
+    reporting_application: ReportingApplication,
 ) -> None:
     overdue = EXAMPLES[RedThreadMeetingOverdue]
-    earlier = application.detect_missed_routine(overdue)  # as before: no ce_id known
+    earlier = reporting_application.detect_missed_routine(overdue)  # as before: no ce_id known
     assert earlier == deviation_id_for(overdue)
-    again = application.detect_missed_routine(overdue, uuid.uuid4())
+    again = reporting_application.detect_missed_routine(overdue, uuid.uuid4())
     assert again == earlier
-    assert application.recorder.max_notification_id() == 1
+    assert reporting_application.recorder.max_notification_id() == 1
     # Still readable, with its content-derived link.
-    assert application.get_deviation(earlier).source_event_id is not None
+    assert reporting_application.get_deviation(earlier).source_event_id is not None
 
 
 def test_d7_a_source_without_a_uuid_ce_id_falls_back_to_the_content(
-    application: ReportingApplication,
+    reporting_application: ReportingApplication,
 ) -> None:
-    intake = Intake(application, Statistics(statistics_view(application)))
+    intake = Intake(reporting_application, Statistics(statistics_view(reporting_application)))
     intake.process_message(_message("e-1", 1), Tracking(SOURCE, 1))  # type: ignore[arg-type]
     overdue = EXAMPLES[RedThreadMeetingOverdue]
-    assert application.get_deviation(deviation_id_for(overdue)).rule == "E-3"
+    assert reporting_application.get_deviation(deviation_id_for(overdue)).rule == "E-3"

@@ -6,9 +6,7 @@ each in the same database as the reporting service's event store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -20,26 +18,13 @@ from services.reporting.views.statistics import Statistics, StatisticsView, stat
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import on_store
 
 SOURCE = "/samverkan/reporting#1"
 
 
 @pytest.fixture
-def settings(store_backend: str, pg_schema_prefix: str, tmp_path: Path) -> RuntimeSettings:
-    return on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
-
-
-@pytest.fixture
-def application(settings: RuntimeSettings) -> Iterator[ReportingApplication]:
-    application = ReportingApplication(env=store_env(settings, "reporting"))
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def view(application: ReportingApplication) -> StatisticsView:
-    return statistics_view(application)
+def view(reporting_application: ReportingApplication) -> StatisticsView:
+    return statistics_view(reporting_application)
 
 
 def deviation(category: DeviationCategory, at: datetime) -> DeviationReported:
@@ -48,9 +33,9 @@ def deviation(category: DeviationCategory, at: datetime) -> DeviationReported:
 
 
 def test_the_view_shares_the_event_store_database(
-    application: ReportingApplication, view: StatisticsView
+    reporting_application: ReportingApplication, view: StatisticsView
 ) -> None:
-    assert view.datastore is application.recorder.datastore  # type: ignore[attr-defined]
+    assert view.datastore is reporting_application.recorder.datastore  # type: ignore[attr-defined]
 
 
 def test_processing_an_event_adds_its_count_and_records_the_position(
@@ -108,12 +93,14 @@ def test_an_unrelated_event_only_records_the_position(view: StatisticsView) -> N
 
 
 def test_counts_survive_a_restart(
-    settings: RuntimeSettings, application: ReportingApplication, view: StatisticsView
+    store_settings: RuntimeSettings,
+    reporting_application: ReportingApplication,
+    view: StatisticsView,
 ) -> None:
     Statistics(view).process_event(EXAMPLES[DeviationReported], Tracking(SOURCE, 1))
-    application.close()
+    reporting_application.close()
 
-    restarted = ReportingApplication(env=store_env(settings, "reporting"))
+    restarted = ReportingApplication(env=store_env(store_settings, "reporting"))
     try:
         again = statistics_view(restarted)
         assert again.counts() == [Row("deviations", "2026-03", "no_sip", 1)]

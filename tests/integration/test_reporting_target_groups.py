@@ -4,9 +4,7 @@ changed with the position in one transaction, and dropped when the subject is er
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -18,10 +16,7 @@ from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGrou
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.measures import Row
 from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
-from services.runtime.settings import RuntimeSettings
-from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
-from tests.support import on_store
 
 SUBJECT = "5e" * 32
 CASES = "/samverkan/cases#2"
@@ -32,18 +27,8 @@ APRIL = datetime(2026, 4, 5, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def application(
-    store_backend: str, pg_schema_prefix: str, tmp_path: Path
-) -> Iterator[ReportingApplication]:
-    settings = on_store(RuntimeSettings(var_dir=tmp_path / "var"), store_backend, pg_schema_prefix)
-    application = ReportingApplication(env=store_env(settings, "reporting"))
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def view(application: ReportingApplication) -> StatisticsView:
-    return statistics_view(application)
+def view(reporting_application: ReportingApplication) -> StatisticsView:
+    return statistics_view(reporting_application)
 
 
 def changed(
