@@ -16,14 +16,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import psycopg
 
 from contracts import OrgType, Role
-from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
@@ -35,6 +34,7 @@ from tests.support import (
     token,
     wait_for,
 )
+from tests.tokens import minted
 
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 CHILD = made_up_personnummer("20140707", "456")
@@ -127,14 +127,8 @@ def test_the_key_is_scoped_by_the_verified_principal_not_the_raw_header(
     start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
 ) -> None:
     consent = start_service("consent")
-    signer = DevelopmentSigner.load_or_create(runtime_settings.var_dir / "dev-signing-key.pem")
     first_token = token(runtime_settings, SOCIAL)
-    refreshed = signer.mint(
-        SOCIAL,
-        issuer=DEV_ISSUER,
-        audience=DEV_AUDIENCE,
-        now=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    refreshed = minted(runtime_settings, SOCIAL, ago=timedelta(minutes=1))
     assert refreshed != first_token
     body = consent_body(
         given_by="individual",

@@ -11,13 +11,13 @@ probes (/healthz, /readyz, /metrics) are never limited.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
-from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.settings import RuntimeSettings
 from tests.support import HEALTH, SOCIAL, ServiceProcess, consent_body, made_up_personnummer, token
+from tests.tokens import minted
 
 BODY = consent_body(made_up_personnummer("19850505", "246"))
 LIMITED = {
@@ -33,13 +33,7 @@ def test_writes_are_limited_per_principal_however_the_header_is_spelt(
 ) -> None:
     consent = start_service("consent", **LIMITED)
     first = token(runtime_settings, SOCIAL)
-    signer = DevelopmentSigner.load_or_create(runtime_settings.var_dir / "dev-signing-key.pem")
-    fresh = signer.mint(
-        SOCIAL,
-        issuer=DEV_ISSUER,
-        audience=DEV_AUDIENCE,
-        now=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    fresh = minted(runtime_settings, SOCIAL, ago=timedelta(minutes=1))
     spellings = [
         f"Bearer {first}",
         f"Bearer  {first}",

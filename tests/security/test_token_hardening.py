@@ -18,10 +18,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
+from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.support import POLICE, ServiceProcess
+from tests.tokens import minted
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +32,6 @@ def consent(module_settings: RuntimeSettings) -> Iterator[ServiceProcess]:
     process = ServiceProcess("consent", module_settings).start()
     yield process
     process.stop()
-
-
-def signer_of(settings: RuntimeSettings) -> DevelopmentSigner:
-    return DevelopmentSigner.load_or_create(settings.var_dir / "dev-signing-key.pem")
 
 
 def hand_made(settings: RuntimeSettings, **claims: Any) -> str:
@@ -72,20 +69,12 @@ def assert_refused(response: httpx.Response, detail: str) -> None:
 
 
 def test_an_ordinary_token_gets_past_authentication(consent: ServiceProcess) -> None:
-    token = signer_of(consent.settings).mint(
-        POLICE, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC)
-    )
+    token = minted(consent.settings, POLICE)
     assert read_with(consent, token).status_code != 401
 
 
 def test_a_token_valid_for_a_century_is_refused(consent: ServiceProcess) -> None:
-    token = signer_of(consent.settings).mint(
-        POLICE,
-        issuer=DEV_ISSUER,
-        audience=DEV_AUDIENCE,
-        now=datetime.now(UTC),
-        ttl=timedelta(days=365 * 100),
-    )
+    token = minted(consent.settings, POLICE, ttl=timedelta(days=365 * 100))
     assert_refused(read_with(consent, token), "token lifetime too long")
 
 
@@ -132,7 +121,5 @@ def test_a_control_character_minted_by_the_signer_is_refused(consent: ServicePro
         hsa_id="SE2321000016-P001\u2028", org_id=POLICE.org_id, org_type=POLICE.org_type,
         role=POLICE.role,
     )  # fmt: skip
-    token = signer_of(consent.settings).mint(
-        actor, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC)
-    )
+    token = minted(consent.settings, actor)
     assert_refused(read_with(consent, token), '"hsa_id"')
