@@ -7,15 +7,13 @@ written through the service's own access log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from eventsourcing.application import Application
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from contracts import OrgType, Role
@@ -26,15 +24,13 @@ from services.runtime.messaging.embedded_broker import free_port
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.store.database import store_env
+from tests.integration.in_process import InProcessApp, built, serving
 from tests.integration.test_access_audit import write_unkeyed_log
 from tests.support import (
     IOF,
     IOF_CASEWORKER,
     IOF_DEPUTY,
-    MovableClock,
-    auth,
     made_up_personnummer,
-    service_app,
 )
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
@@ -49,20 +45,11 @@ PSY_NURSE = Actor("SE2321000016-P201", PSY, OrgType.PSYCHIATRY, Role.CASEWORKER)
 PERSON = made_up_personnummer("19800101", "123")
 OTHER = "cd" * 32
 
-APPS: dict[str, Callable[[RuntimeSettings, MovableClock], FastAPI]] = {
-    name: lambda settings, clock, name=name: service_app(name, settings, None, clock)
-    for name in ("consent", "cases", "escalation", "reporting")
-}
+SERVICES = ("consent", "cases", "escalation", "reporting")
 
 
-class Service:
-    def __init__(self, app: FastAPI, settings: RuntimeSettings) -> None:
-        self.client = TestClient(app, raise_server_exceptions=False)
-        self.settings = settings
-        self.audit: AccessAudit = app.state.access_audit
-
-    def call(self, actor: Actor, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.request(method, path, headers=auth(self.settings, actor), **kwargs)
+class Service(InProcessApp):
+    """A service's app in-process, with its access log's routes and a read written to it."""
 
     def about(self, actor: Actor, **body: Any) -> httpx.Response:
         return self.call(actor, "POST", "/v1/access-log/subject", json=body)
@@ -85,13 +72,9 @@ class Service:
         self.audit.record(record).result(10)
 
 
-@pytest.fixture(params=sorted(APPS))
+@pytest.fixture(params=sorted(SERVICES))
 def service(request: pytest.FixtureRequest, runtime_settings: RuntimeSettings) -> Iterator[Service]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = APPS[request.param](runtime_settings, MovableClock(NOW + timedelta(days=1)))
-    yield Service(app, runtime_settings)
-    app.state.access_audit.close()
-    app.state.application.close()
+    yield from serving(Service, request.param, runtime_settings, NOW + timedelta(days=1))
 
 
 def subject_of(settings: RuntimeSettings, personnummer: str) -> str:
@@ -207,7 +190,7 @@ def test_loggkontroll_verify_finds_a_changed_record(service: Service) -> None:
     verdict = service.call(ADMIN, "GET", "/v1/access-log/verify").json()
     assert (verdict["intact"], verdict["first_broken_record"]) == (True, None), verdict
     victim = service.audit.about_subject(subject_id)[1]["seq"]
-    datastore: Any = service.client.app.state.application.recorder.datastore  # type: ignore[attr-defined]
+    datastore: Any = service.app.state.application.recorder.datastore
     placeholder = "%s" if "Postgres" in type(datastore).__name__ else "?"
     with datastore.transaction(commit=True) as cursor:
         cursor.execute(
@@ -229,14 +212,12 @@ def test_loggkontroll_an_extract_by_personnummer_spans_a_rotation_of_the_subject
     rotated = runtime_settings.model_copy(
         update={"subject_key": SecretStr("n" * 32), "subject_key_previous": SecretStr("o" * 32)}
     )
-    clock = MovableClock(NOW + timedelta(days=1))
-    before = Service(APPS["cases"](old, clock), old)
+    before = Service(built("cases", old, NOW + timedelta(days=1)), old)
     old_id = subject_of(old, PERSON)
     before.read(IOF_CASEWORKER, old_id, 1)
-    before.audit.close()
-    before.client.app.state.application.close()  # type: ignore[attr-defined]
+    before.close()
 
-    after = Service(APPS["cases"](rotated, clock), rotated)
+    after = Service(built("cases", rotated, NOW + timedelta(days=1)), rotated)
     try:
         new_id = subject_of(rotated, PERSON)
         assert new_id != old_id
@@ -253,8 +234,7 @@ def test_loggkontroll_an_extract_by_personnummer_spans_a_rotation_of_the_subject
         assert after.audit.about_subject(old_id)[-1]["actor_hsa_id"] == MUNICIPALITY_ADMIN.hsa_id
         assert after.audit.verify() is None
     finally:
-        after.audit.close()
-        after.client.app.state.application.close()  # type: ignore[attr-defined]
+        after.close()
 
 
 def test_a_make_run_store_with_an_unkeyed_log_is_rechained_when_the_service_starts(
@@ -283,15 +263,14 @@ def test_a_make_run_store_with_an_unkeyed_log_is_rechained_when_the_service_star
     write_unkeyed_log(datastore, old)
     application.close()
 
-    service = Service(APPS["cases"](runtime_settings, MovableClock(NOW)), runtime_settings)
+    service = Service(built("cases", runtime_settings, NOW), runtime_settings)
     try:
         assert service.audit.verify() is None
         service.read(IOF_DEPUTY, OTHER, 5)
         assert [r["seq"] for r in service.audit.about_subject(OTHER)] == [1, 2, 3]
         assert service.audit.verify() is None
     finally:
-        service.audit.close()
-        service.client.app.state.application.close()  # type: ignore[attr-defined]
+        service.close()
 
 
 def test_loggkontroll_verify_without_the_anchor_is_a_problem_not_a_pass(
@@ -301,13 +280,11 @@ def test_loggkontroll_verify_without_the_anchor_is_a_problem_not_a_pass(
     unreachable = runtime_settings.model_copy(
         update={"kafka_bootstrap": f"127.0.0.1:{free_port()}"}
     )
-    unreachable.var_dir.mkdir(parents=True, exist_ok=True)
-    service = Service(APPS["cases"](unreachable, MovableClock(NOW)), unreachable)
+    service = Service(built("cases", unreachable, NOW), unreachable)
     try:
         response = service.call(ADMIN, "GET", "/v1/access-log/verify")
         assert response.status_code == 503, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert "anchor" in response.json()["detail"]
     finally:
-        service.audit.close()
-        service.client.app.state.application.close()  # type: ignore[attr-defined]
+        service.close()

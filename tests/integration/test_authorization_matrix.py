@@ -33,7 +33,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from contracts import OrgType, Role
+from contracts import OrgType, Purpose, Role
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.permissions import (
     ACCESS_LOG,
@@ -43,6 +43,16 @@ from services.runtime.http.permissions import (
 )
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
+from tests.cases_examples import (
+    CONTENT,
+    ESTABLISHMENT,
+    PLAN,
+    audit_screening,
+    learn,
+    registration,
+    sip_proposal,
+    written_consent,
+)
 from tests.support import MovableClock, service_app
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
@@ -348,25 +358,6 @@ def made_up(birth: str, serial: str) -> str:
 
 ADULT = made_up("20070115", "123")  # 19 on NOW
 YOUTH = made_up("20071015", "123")
-CONTENT = {
-    "background_and_family": "Bor med mamma och en lillebror.",
-    "guardian": None,
-    "current_situation": "Går sista året på gymnasiet.",
-    "problems_and_earlier_investigations": "Utredd för autism 2021.",
-    "ongoing_interventions_and_planning": "Kontaktfamilj varannan helg.",
-}
-PLAN = {
-    "problem": "Missbruk och psykisk ohälsa; riskerar att förlora bostaden.",
-    "short_term_goals_and_interventions": "Abstinensbehandling; boendestöd.",
-    "long_term_goals_and_interventions": "Egen bostad; sysselsättning.",
-    "responsibilities": [
-        {"unit": AOF, "interventions": "Boendestöd."},
-        {"unit": PSY, "interventions": "Abstinensbehandling."},
-    ],
-    "measures_by_others": "Inga.",
-    "overall_responsibility": PSY,
-    "follow_up_by": AOF,
-}
 Request = tuple[str, dict[str, Any]]
 """A concrete path and the request's keyword arguments (its body)."""
 
@@ -378,24 +369,10 @@ def expect(response: httpx.Response, what: str) -> Any:
 
 def teach_consent(service: Service, subject_id: str, parties: list[str], purpose: str) -> None:
     """Give the service a consent the way its consumer would (no broker here)."""
-    from eventsourcing.persistence import Tracking
-
-    from contracts import ConsentForm, ConsentGiven, Purpose
-
-    application = service.app.state.application
-    given = ConsentGiven(
-        subject_id=subject_id,
-        consent_id=uuid4(),
-        purpose=Purpose(purpose),
-        parties=tuple(parties),
-        form=ConsentForm.WRITTEN,
-        recorded_by=IOF_CASEWORKER.hsa_id,
-        informed=True,
-        given_at=NOW,
+    given = written_consent(
+        subject_id, parties, Purpose(purpose), recorded_by=IOF_CASEWORKER.hsa_id, given_at=NOW
     )
-    name = "/samverkan/consent#0"
-    position = (application.recorder.max_tracking_id(name) or 0) + 1
-    application.process_event(given, Tracking(name, position))
+    learn(service.app.state.application, given)
 
 
 @pytest.fixture(scope="module")
@@ -462,7 +439,7 @@ def consent_objects(service: Service) -> dict[tuple[str, str], Request]:
 
 def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
     def register(number: str, needs: list[str]) -> dict[str, Any]:
-        body = {"personnummer": number, "municipality_code": "0180", "needs": needs}
+        body = registration(number, needs)
         return expect(service.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body), "case")  # type: ignore[no-any-return]
 
     youth = register(YOUTH, ["child_welfare"])
@@ -480,15 +457,7 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         "handover",
     )
     aof = AOF_DEPUTY
-    sip = expect(
-        service.call(
-            aof,
-            "POST",
-            "/v1/sips",
-            json={"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSY]},
-        ),
-        "sip",
-    )
+    sip = expect(service.call(aof, "POST", "/v1/sips", json=sip_proposal(ADULT)), "sip")
     meeting = expect(
         service.call(
             IOF_CASEWORKER, "POST", f"{youth_case}/three-party-meetings", json={"to_unit": AOF}
@@ -500,14 +469,7 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             HEALTH_DEPUTY,
             "POST",
             "/v1/screenings",
-            json={
-                "personnummer": ADULT,
-                "instrument": "AUDIT",
-                "occasion": "new_visit",
-                "outcome": "done",
-                "screened_on": NOW.date().isoformat(),
-                "score": 7,
-            },
+            json=audit_screening(ADULT, NOW.date(), score=7),
         ),
         "screening",
     )
@@ -555,20 +517,7 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("GET", "/v1/sips/{sip_id}"): (sip_path, {}),
         ("POST", "/v1/sips/{sip_id}/establishment"): (
             f"{sip_path}/establishment",
-            {
-                "json": {
-                    "plan": PLAN,
-                    "participants": {
-                        "individual": True,
-                        "relatives": True,
-                        "individual_objects_to_relatives": False,
-                    },
-                    "complex_case": True,
-                    "coordinator": "SE2120000001-S202",
-                    "follow_up_every_days": 60,
-                    "first_follow_up_on": "2026-04-01",
-                }
-            },
+            {"json": ESTABLISHMENT},
         ),
         ("POST", "/v1/sips/{sip_id}/follow-ups"): (
             f"{sip_path}/follow-ups",

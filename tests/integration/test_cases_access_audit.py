@@ -4,29 +4,22 @@ route without one fails."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from contracts import OrgType, Purpose, Role
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import AccessAudit
+from tests.cases_examples import CONTENT, ESTABLISHMENT, PSYCHIATRY, audit_screening, sip_proposal
+from tests.integration.route_table import operations, personal, reads_by_id
 from tests.integration.test_cases_api import (
     ADULT,
     ADULT_D6,
-    AOF,
-    AOF_CASEWORKER,
-    AOF_MANAGER,
-    CONTENT,
-    ESTABLISHMENT,
-    IOF,
-    IOF_CASEWORKER,
     NOW,
-    PSYCHIATRY,
     YOUTH,
     Api,
     api,  # noqa: F401  (the fixture)
 )
+from tests.support import AOF, AOF_CASEWORKER, AOF_MANAGER, IOF, IOF_CASEWORKER
 
 # The municipality's administrator: an administrator follows up their own organisation's staff.
 ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
@@ -35,35 +28,15 @@ NOT_PERSONAL: set[str] = set()
 """Reads about someone that disclose nothing personal (none in cases today)."""
 
 
-def operations(service: Api) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every operation of the service, from its route table (as the OpenAPI document
-    shows it, prefixes and included routers resolved)."""
-    paths = service.client.app.openapi()["paths"]  # type: ignore[attr-defined]
-    return {
-        (method.upper(), path): operation
-        for path, item in paths.items()
-        for method, operation in item.items()
-    }
-
-
-def personal(service: Api) -> set[tuple[str, str]]:
-    return {
-        key for key, operation in operations(service).items() if operation.get("x-personal-data")
-    }
-
-
 def test_every_read_about_an_individual_is_marked_as_personal_data(api: Api) -> None:  # noqa: F811
-    marked = personal(api)
-    reads_about_someone = {
+    marked = personal(api.app)
+    lookups = {  # POST: the personnummer stays out of URLs
         (method, path)
-        for method, path in operations(api)
-        if path.startswith("/v1/")
-        and (
-            (method == "GET" and re.search(r"\{\w*(_id|unit)\}", path))
-            or path.endswith("/lookup")  # POST: the personnummer stays out of URLs
-        )
-        and path not in NOT_PERSONAL
+        for method, path in operations(api.app)
+        if path.startswith("/v1/") and path.endswith("/lookup") and path not in NOT_PERSONAL
     }
+    reads = reads_by_id(api.app, NOT_PERSONAL, id_pattern=r"\{\w*(_id|unit)\}")
+    reads_about_someone = lookups | reads
     assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
     assert ("GET", "/v1/cases/{case_id}/handovers/{handover_id}") in marked
 
@@ -84,12 +57,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         json={"to_unit": AOF, "content": CONTENT},
     ).json()
     api.consent(adult_id, [AOF, PSYCHIATRY.org_id], Purpose.SIP)
-    sip = api.call(
-        AOF_MANAGER,
-        "POST",
-        "/v1/sips",
-        json={"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]},
-    ).json()
+    sip = api.call(AOF_MANAGER, "POST", "/v1/sips", json=sip_proposal(ADULT)).json()
     established = api.call(
         AOF_MANAGER, "POST", f"/v1/sips/{sip['id']}/establishment", json=ESTABLISHMENT
     )
@@ -112,17 +80,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     booked = api.call(AOF_MANAGER, "POST", f"{meeting_path}/schedule", json=booking)
     assert booked.status_code == 200, booked.text
     screening = api.call(
-        PSYCHIATRY,
-        "POST",
-        "/v1/screenings",
-        json={
-            "personnummer": ADULT,
-            "instrument": "AUDIT",
-            "occasion": "new_visit",
-            "outcome": "done",
-            "screened_on": NOW.date().isoformat(),
-            "score": 9,
-        },
+        PSYCHIATRY, "POST", "/v1/screenings", json=audit_screening(ADULT, NOW.date(), score=9)
     )
     assert screening.status_code == 201, screening.text
 
@@ -172,12 +130,14 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     # Writes that answer with the person's record are marked too, and log a change; every
     # one of them is walked against the running service in
     # tests/security/test_cases_reporting_reads_logged.py.
-    writes = {(m, p) for m, p in personal(api) if m in ("POST", "PUT") and (m, p) not in requests}
+    writes = {
+        (m, p) for m, p in personal(api.app) if m in ("POST", "PUT") and (m, p) not in requests
+    }
     assert ("POST", "/v1/cases/{case_id}/decisions") in writes
-    for method, path in personal(api) - writes:
+    for method, path in personal(api.app) - writes:
         assert (method, path) in requests, f"no test request for {method} {path}"
 
-    audit: AccessAudit = api.client.app.state.access_audit  # type: ignore[attr-defined]
+    audit = api.audit
     changes = [r for r in audit.about_subject(adult_id) if r["action"] == "changed"]
     assert {r["resource"].removeprefix("POST ").removeprefix("/v1") for r in changes} >= {
         "/cases",

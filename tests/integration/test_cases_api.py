@@ -15,21 +15,23 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from eventsourcing.persistence import Tracking
-from fastapi.testclient import TestClient
 
-from contracts import (
-    ConsentForm,
-    ConsentGiven,
-    ConsentWithdrawn,
-    OrgType,
-    Purpose,
-    Role,
-)
+from contracts import ConsentWithdrawn, Purpose
 from services.cases.application import CasesApplication
 from services.cases.domain import ChildWelfareReport
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
+from tests.cases_examples import (
+    CONTENT,
+    ESTABLISHMENT,
+    PLAN,
+    PSYCHIATRY,
+    learn,
+    registration,
+    sip_proposal,
+    written_consent,
+)
+from tests.integration.in_process import InProcessApp, serving
 from tests.support import (
     AOF,
     AOF_CASEWORKER,
@@ -38,18 +40,9 @@ from tests.support import (
     IOF,
     IOF_CASEWORKER,
     POLICE,
-    MovableClock,
-    auth,
     made_up_personnummer,
-    service_app,
 )
 
-PSYCHIATRY = Actor(
-    hsa_id="SE2321000016-P201",
-    org_id="SE2321000016-PSY1",
-    org_type=OrgType.PSYCHIATRY,
-    role=Role.CASEWORKER,
-)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 ADULT = made_up_personnummer("20070115", "123")  # 19 on NOW
@@ -61,22 +54,17 @@ CHILD_D6 = {"child_perspective_considered": True}
 """A decision's D-6 answer in a child's case (children and youth)."""
 
 
-class Api:
-    def __init__(self, client: TestClient, settings: RuntimeSettings) -> None:
-        self.client = client
-        self.settings = settings
+class Api(InProcessApp):
+    """The cases app in-process, with the steps its tests take through it."""
 
     @property
     def application(self) -> CasesApplication:
-        app: CasesApplication = self.client.app.state.application  # type: ignore[attr-defined]
+        app: CasesApplication = self.app.state.application
         return app
 
-    def call(self, actor: Actor, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.request(method, path, headers=auth(self.settings, actor), **kwargs)
-
     def register(self, personnummer: str, needs: list[str], **extra: Any) -> httpx.Response:
-        body = {"personnummer": personnummer, "municipality_code": "0180", "needs": needs}
-        return self.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body | extra)
+        body = registration(personnummer, needs, **extra)
+        return self.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body)
 
     def grant(self, case_id: str, by: Actor = IOF_CASEWORKER, **answers: Any) -> httpx.Response:
         """`by` records that an intervention is granted in the case (K-3), with the D-6
@@ -87,24 +75,15 @@ class Api:
     def consent(
         self, subject_id: str, parties: list[str], purpose: Purpose = Purpose.CASE_HANDOVER
     ) -> UUID:
-        given = ConsentGiven(
-            subject_id=subject_id,
-            consent_id=uuid4(),
-            purpose=purpose,
-            parties=tuple(parties),
-            form=ConsentForm.WRITTEN,
-            recorded_by=IOF_CASEWORKER.hsa_id,
-            informed=True,
-            given_at=NOW,
+        given = written_consent(
+            subject_id, parties, purpose, recorded_by=IOF_CASEWORKER.hsa_id, given_at=NOW
         )
         self.learn(given)
         return given.consent_id
 
     def learn(self, event: Any) -> None:
         """As if cases' consumer had applied the next message on consent's topic."""
-        name = "/samverkan/consent#0"
-        position = (self.application.recorder.max_tracking_id(name) or 0) + 1
-        self.application.process_event(event, Tracking(name, position))
+        learn(self.application, event)
 
     def stored(self) -> int:
         return self.application.recorder.max_notification_id() or 0
@@ -112,10 +91,7 @@ class Api:
 
 @pytest.fixture
 def api(runtime_settings: RuntimeSettings) -> Iterator[Api]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = service_app("cases", runtime_settings, None, MovableClock(NOW))
-    yield Api(TestClient(app, raise_server_exceptions=False), runtime_settings)
-    app.state.application.close()
+    yield from serving(Api, "cases", runtime_settings, NOW)
 
 
 def problem(response: httpx.Response, status: int, rule: str | None, field: str | None) -> None:
@@ -125,15 +101,6 @@ def problem(response: httpx.Response, status: int, rule: str | None, field: str 
     assert body.get("rule") == rule
     if field is not None:
         assert field in [error["field"] for error in body["errors"]], body
-
-
-CONTENT = {
-    "background_and_family": "Bor med mamma och en lillebror.",
-    "guardian": None,
-    "current_situation": "Går sista året på gymnasiet.",
-    "problems_and_earlier_investigations": "Utredd för autism 2021.",
-    "ongoing_interventions_and_planning": "Kontaktfamilj varannan helg.",
-}
 
 
 # --- K-1, K-2 ------------------------------------------------------------------------------
@@ -389,34 +356,9 @@ def test_k5_unknown_handover_and_case_are_not_found(api: Api) -> None:
 
 # --- K-6, K-7, C-7 -------------------------------------------------------------------------
 
-PLAN = {
-    "problem": "Missbruk och psykisk ohälsa; riskerar att förlora bostaden.",
-    "short_term_goals_and_interventions": "Abstinensbehandling; boendestöd.",
-    "long_term_goals_and_interventions": "Egen bostad; sysselsättning.",
-    "responsibilities": [
-        {"unit": AOF, "interventions": "Boendestöd."},
-        {"unit": PSYCHIATRY.org_id, "interventions": "Abstinensbehandling."},
-    ],
-    "measures_by_others": "Inga.",
-    "overall_responsibility": PSYCHIATRY.org_id,
-    "follow_up_by": AOF,
-}
-ESTABLISHMENT = {
-    "plan": PLAN,
-    "participants": {
-        "individual": True,
-        "relatives": True,
-        "individual_objects_to_relatives": False,
-    },
-    "complex_case": True,
-    "coordinator": AOF_CASEWORKER,
-    "follow_up_every_days": 60,
-    "first_follow_up_on": "2026-04-01",
-}
-
 
 def test_c7_k6_k7_a_sip_refuses_bad_input_then_is_made_followed_up_and_revised(api: Api) -> None:
-    proposal = {"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]}
+    proposal = sip_proposal(ADULT)
     problem(api.call(AOF_MANAGER, "POST", "/v1/sips", json=proposal), 409, "C-7", None)
     alone = {**proposal, "units": [AOF]}
     problem(api.call(AOF_MANAGER, "POST", "/v1/sips", json=alone), 422, "K-6", "body.units")
@@ -433,14 +375,21 @@ def test_c7_k6_k7_a_sip_refuses_bad_input_then_is_made_followed_up_and_revised(a
     for body, rule, field in [
         ({**ESTABLISHMENT, "participants": objected}, "K-6", "body.participants.relatives"),
         ({**ESTABLISHMENT, "plan": {**PLAN, "problem": ""}}, "K-6", "body.plan.problem"),
-        ({**ESTABLISHMENT, "first_follow_up_on": "2026-03-01"}, "K-7", "body.first_follow_up_on"),
+        (
+            {**ESTABLISHMENT, "first_follow_up_on": "2026-03-01"},
+            "K-7",
+            "body.first_follow_up_on",
+        ),
         ({**ESTABLISHMENT, "coordinator": None}, "K-7", "body.coordinator"),
     ]:
         problem(api.call(AOF_MANAGER, "POST", f"{path}/establishment", json=body), 422, rule, field)
     no_part_3 = {k: v for k, v in PLAN.items() if k != "measures_by_others"}
     problem(
         api.call(
-            AOF_MANAGER, "POST", f"{path}/establishment", json={**ESTABLISHMENT, "plan": no_part_3}
+            AOF_MANAGER,
+            "POST",
+            f"{path}/establishment",
+            json={**ESTABLISHMENT, "plan": no_part_3},
         ),
         422,
         None,

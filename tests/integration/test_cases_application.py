@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from contracts import ConsentForm, ConsentGiven, ConsentWithdrawn, OrgType, Purpose, Role
+from contracts import ConsentGiven, ConsentWithdrawn, OrgType, Purpose, Role
 from contracts.cases import CaseDecision, ClosingReason, SipProposer, UnitKind
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
 from services.cases.application import (
@@ -55,6 +55,7 @@ from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.kernel.rules import RuleViolation
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.cases_examples import learn, written_consent
 
 IOF = "SE2120000001-IOF1"
 AOF = "SE2120000001-AOF1"
@@ -119,18 +120,8 @@ def learn_consent(
     purpose: Purpose = Purpose.CASE_HANDOVER,
 ) -> ConsentGiven:
     """What the consumer does with a consent from the consent topic."""
-    given = ConsentGiven(
-        subject_id=subject_id,
-        consent_id=uuid4(),
-        purpose=purpose,
-        parties=tuple(parties),
-        form=ConsentForm.WRITTEN,
-        recorded_by=STAFF,
-        informed=True,
-        given_at=AT,
-    )
-    position = (app.recorder.max_tracking_id("/samverkan/consent#0") or 0) + 1
-    app.process_event(given, Tracking("/samverkan/consent#0", position))
+    given = written_consent(subject_id, parties, purpose, recorded_by=STAFF, given_at=AT)
+    learn(app, given)
     return given
 
 

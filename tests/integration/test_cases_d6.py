@@ -14,7 +14,6 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
-from fastapi.testclient import TestClient
 
 from contracts import Envelope, SubjectErased, decode, events_topic
 from contracts.cases import (
@@ -35,26 +34,18 @@ from services.runtime.kernel.personal import Personal
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
-from tests.integration.test_cases_api import (
-    ADULT_D6,
+from tests.cases_examples import PSYCHIATRY, audit_screening
+from tests.integration.in_process import serving
+from tests.integration.test_cases_api import ADULT_D6, CHILD_D6, NOW, YOUTH, Api, problem
+from tests.support import (
     AOF,
     AOF_MANAGER,
-    CHILD_D6,
+    HEALTH,
     IOF,
     IOF_CASEWORKER,
-    NOW,
-    PSYCHIATRY,
-    YOUTH,
-    Api,
-    problem,
-)
-from tests.support import (
-    HEALTH,
     POLICE,
-    MovableClock,
     drain_relay,
     made_up_personnummer,
-    service_app,
 )
 from tests.support import read_topic as read_records
 
@@ -65,14 +56,8 @@ TODAY = NOW.date()
 
 
 @pytest.fixture
-def d6(
-    backend_settings: RuntimeSettings,
-) -> Iterator[Api]:
-    settings = backend_settings
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = service_app("cases", settings, None, MovableClock(NOW))
-    yield Api(TestClient(app, raise_server_exceptions=False), settings)
-    app.state.application.close()
+def d6(backend_settings: RuntimeSettings) -> Iterator[Api]:
+    yield from serving(Api, "cases", backend_settings, NOW)
 
 
 def published(service: Api, kafka: EmbeddedBroker) -> list[Envelope]:
@@ -93,14 +78,8 @@ def put_groups(service: Api, case_id: str, groups: Any, actor: Any = IOF_CASEWOR
 
 
 def screen(service: Api, actor: Any = PSYCHIATRY, **changes: Any) -> Any:
-    body = {
-        "personnummer": ADULT,
-        "instrument": "AUDIT",
-        "occasion": "new_visit",
-        "outcome": "done",
-        "screened_on": TODAY.isoformat(),
-    }
-    return service.call(actor, "POST", "/v1/screenings", json=body | changes)
+    body = audit_screening(ADULT, TODAY) | changes
+    return service.call(actor, "POST", "/v1/screenings", json=body)
 
 
 # --- target groups -------------------------------------------------------------------------

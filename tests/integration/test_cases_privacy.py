@@ -11,21 +11,15 @@ from eventsourcing.persistence import Tracking
 
 from contracts import ErasureReason, Purpose, SubjectErased, SubjectErasedV2
 from services.runtime.store.privacy import ERASED
+from tests.cases_examples import CONTENT, ESTABLISHMENT, PLAN, PSYCHIATRY, sip_proposal
 from tests.integration.test_cases_api import (
     ADULT,
-    AOF,
-    AOF_MANAGER,
-    CONTENT,
-    ESTABLISHMENT,
-    IOF,
-    IOF_CASEWORKER,
     NOW,
-    PLAN,
-    PSYCHIATRY,
     YOUTH,
     Api,
     api,  # noqa: F401  (the fixture)
 )
+from tests.support import AOF, AOF_MANAGER, IOF, IOF_CASEWORKER
 
 CLEAR_TEXT = [
     b"Bor med mamma",
@@ -80,7 +74,7 @@ def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erase
 
     adult = api.register(ADULT, ["mental_illness"]).json()
     api.consent(adult["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
-    proposal = {"personnummer": ADULT, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]}
+    proposal = sip_proposal(ADULT)
     sip_path = f"/v1/sips/{api.call(AOF_MANAGER, 'POST', '/v1/sips', json=proposal).json()['id']}"
     assert api.call(AOF_MANAGER, "POST", f"{sip_path}/establishment", json=ESTABLISHMENT).is_success
     follow_up = {"held_on": "2026-03-02", "outcome": FOLLOW_UP}

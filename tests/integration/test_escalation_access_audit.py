@@ -4,12 +4,12 @@ route without one fails."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from fastapi import FastAPI
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
+from tests.integration.route_table import personal, reads_by_id
 from tests.integration.test_escalation_api import (
     IOF_CASEWORKER,
     IOF_DEPUTY,
@@ -31,36 +31,17 @@ NOT_PERSONAL = {
 """Reads about something with an id that disclose nothing personal, and why."""
 
 
-def operations(service: InProcessService) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every operation of the service, from its route table (as the OpenAPI document
-    shows it, prefixes and included routers resolved)."""
+def app_of(service: InProcessService) -> FastAPI:
     assert service.server is not None
-    paths = service.server.config.app.openapi()["paths"]
-    return {
-        (method.upper(), path): operation
-        for path, item in paths.items()
-        for method, operation in item.items()
-    }
-
-
-def personal(service: InProcessService) -> set[tuple[str, str]]:
-    return {
-        key for key, operation in operations(service).items() if operation.get("x-personal-data")
-    }
+    app: FastAPI = service.server.config.app
+    return app
 
 
 def test_every_read_about_an_individual_is_marked_as_personal_data(
     escalation: InProcessService,  # noqa: F811
 ) -> None:
-    marked = personal(escalation)
-    reads_about_someone = {
-        (method, path)
-        for method, path in operations(escalation)
-        if path.startswith("/v1/")
-        and method == "GET"
-        and re.search(r"\{\w*_id\}", path)
-        and path not in NOT_PERSONAL
-    }
+    marked = personal(app_of(escalation))
+    reads_about_someone = reads_by_id(app_of(escalation), NOT_PERSONAL)
     assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
     assert ("GET", "/v1/monthly-meetings/{meeting_id}") in marked
 
@@ -105,12 +86,11 @@ def test_every_personal_data_route_writes_an_access_record(
     }
     # The reads by id and the log about the log; writes, calendar files and the deadlines
     # are walked by tests/integration/test_escalation_answers_logged.py.
-    for method, path in personal(escalation):
+    for method, path in personal(app_of(escalation)):
         if (method == "GET" and "{" in path and not path.endswith(".ics")) or "access-log" in path:
             assert (method, path) in requests, f"no test request for {method} {path}"
 
-    assert escalation.server is not None
-    audit: AccessAudit = escalation.server.config.app.state.access_audit
+    audit: AccessAudit = app_of(escalation).state.access_audit
     for (method, path), (actor, about) in requests.items():
         before = len(audit.about_subject(about))
         response = call(escalation, actor, method, path.format(**ids), bodies.get(path))

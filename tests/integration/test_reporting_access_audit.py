@@ -4,21 +4,19 @@ route without one fails."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store.audit import AccessAudit
+from tests.integration.in_process import InProcessApp, serving
+from tests.integration.route_table import personal, reads_by_id
 from tests.integration.test_reporting_service import deviation_body
-from tests.support import HEALTH, TEST_PERSONNUMMER, MovableClock, auth, service_app
+from tests.support import HEALTH, TEST_PERSONNUMMER
 
 ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NOW = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
@@ -26,56 +24,21 @@ NOT_PERSONAL: set[str] = set()
 """Reads about something with an id that disclose nothing personal (none today)."""
 
 
-class Reporting:
-    def __init__(self, client: TestClient, settings: RuntimeSettings) -> None:
-        self.client = client
-        self.settings = settings
-
-    def call(self, actor: Actor, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.request(method, path, headers=auth(self.settings, actor), **kwargs)
-
-    def operations(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """Every operation, from the route table as the OpenAPI document shows it."""
-        paths = self.client.app.openapi()["paths"]  # type: ignore[attr-defined]
-        return {
-            (method.upper(), path): operation
-            for path, item in paths.items()
-            for method, operation in item.items()
-        }
-
-    def personal(self) -> set[tuple[str, str]]:
-        return {key for key, op in self.operations().items() if op.get("x-personal-data")}
-
-    @property
-    def audit(self) -> AccessAudit:
-        audit: AccessAudit = self.client.app.state.access_audit  # type: ignore[attr-defined]
-        return audit
-
-
 @pytest.fixture
-def reporting(runtime_settings: RuntimeSettings) -> Iterator[Reporting]:
-    runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = service_app("reporting", runtime_settings, None, MovableClock(NOW))
-    yield Reporting(TestClient(app, raise_server_exceptions=False), runtime_settings)
-    app.state.access_audit.close()
-    app.state.application.close()
+def reporting(runtime_settings: RuntimeSettings) -> Iterator[InProcessApp]:
+    yield from serving(InProcessApp, "reporting", runtime_settings, NOW)
 
 
-def test_every_read_about_an_individual_is_marked_as_personal_data(reporting: Reporting) -> None:
-    marked = reporting.personal()
-    reads_about_someone = {
-        (method, path)
-        for method, path in reporting.operations()
-        if path.startswith("/v1/")
-        and method == "GET"
-        and re.search(r"\{\w*_id\}", path)
-        and path not in NOT_PERSONAL
-    }
+def test_every_read_about_an_individual_is_marked_as_personal_data(
+    reporting: InProcessApp,
+) -> None:
+    marked = personal(reporting.app)
+    reads_about_someone = reads_by_id(reporting.app, NOT_PERSONAL)
     assert reads_about_someone <= marked, f"unmarked: {reads_about_someone - marked}"
     assert ("POST", "/v1/access-log/subject") in marked
 
 
-def test_every_personal_data_route_writes_an_access_record(reporting: Reporting) -> None:
+def test_every_personal_data_route_writes_an_access_record(reporting: InProcessApp) -> None:
     created = reporting.call(HEALTH, "POST", "/v1/deviations", json=deviation_body())
     assert created.status_code == 201, created.text
     deviation_id, subject_id = created.json()["id"], created.json()["subject_id"]
@@ -97,7 +60,7 @@ def test_every_personal_data_route_writes_an_access_record(reporting: Reporting)
         ),
         ("POST", "/v1/access-log/actor"): (ADMIN, {"json": {"hsa_id": HEALTH.hsa_id}}, "read"),
     }
-    for method, path in reporting.personal() - written:
+    for method, path in personal(reporting.app) - written:
         assert (method, path) in requests, f"no test request for {method} {path}"
 
     for (method, path), (actor, kwargs, action) in requests.items():

@@ -33,6 +33,15 @@ from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.settings import RuntimeSettings
+from tests.cases_examples import (
+    CONTENT,
+    ESTABLISHMENT,
+    PLAN,
+    PSYCHIATRY,
+    audit_screening,
+    registration,
+    sip_proposal,
+)
 from tests.support import (
     AOF,
     AOF_CASEWORKER,
@@ -42,11 +51,11 @@ from tests.support import (
     IOF_CASEWORKER,
     POLICE,
     ServiceProcess,
+    consent_given,
     made_up_personnummer,
     wait_for,
 )
 
-PSYCHIATRY = Actor("SE2321000016-P201", "SE2321000016-PSY1", OrgType.PSYCHIATRY, Role.CASEWORKER)
 SOCIAL_MANAGER = Actor("SE2120000001-S009", IOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
 
 NOTHING_PERSONAL: dict[tuple[str, str, str], str] = {
@@ -142,19 +151,6 @@ class Walk:
         }
 
 
-def consent(walk: Walk, actor: Actor, personnummer: str, purpose: str, parties: list[str]) -> None:
-    body = {
-        "personnummer": personnummer,
-        "purpose": purpose,
-        "parties": parties,
-        "form": "written",
-        "informed": True,
-    }
-    with walk.platform["consent"].client(actor) as client:
-        given = client.post("/v1/consents", json=body)
-    assert given.status_code == 201, given.text
-
-
 def scenario(walk: Walk) -> None:
     now = datetime.now(STOCKHOLM)
     today = now.date()
@@ -168,27 +164,18 @@ def scenario(walk: Walk) -> None:
         subject_id: str = response.json()["subject_id"]
         return subject_id
 
-    registered = walk.call(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        subject_of,
-        status=201,
-        json={"personnummer": youth, "municipality_code": "0180", "needs": ["child_welfare"]},
-    ).json()
-    youth_id, youth_case = registered["subject_id"], registered["cases"][0]["id"]
-    registered_adult = walk.call(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        subject_of,
-        status=201,
-        json={"personnummer": adult, "municipality_code": "0180", "needs": ["disability"]},
-    ).json()
-    adult_id, adult_case = registered_adult["subject_id"], registered_adult["cases"][0]["id"]
-    assert registered_adult["cases"][0]["unit"] == AOF
+    def register(personnummer: str, need: str) -> tuple[str, dict[str, Any]]:
+        """The person's subject id and their (first) case, registered with `need`."""
+        body = registration(personnummer, [need])
+        response = walk.call(
+            "cases", IOF_CASEWORKER, "POST", "/v1/cases", subject_of, status=201, json=body
+        )
+        return response.json()["subject_id"], response.json()["cases"][0]
+
+    youth_id, youth_registered = register(youth, "child_welfare")
+    adult_id, adult_registered = register(adult, "disability")
+    youth_case, adult_case = youth_registered["id"], adult_registered["id"]
+    assert adult_registered["unit"] == AOF
     case = {"case_id": youth_case}
     walk.call("cases", IOF_CASEWORKER, "GET", "/v1/cases/{case_id}", youth_id, path=case)
     walk.call(
@@ -312,15 +299,8 @@ def scenario(walk: Walk) -> None:
     )
 
     # --- handover (K-5), on the individual's consent (C-8) ------------------------------
-    consent(walk, IOF_CASEWORKER, youth, "case_handover", [IOF, AOF])
-    content = {
-        "background_and_family": "Bor med mamma.",
-        "guardian": None,
-        "current_situation": "Går sista året på gymnasiet.",
-        "problems_and_earlier_investigations": "Inga.",
-        "ongoing_interventions_and_planning": "Kontaktfamilj.",
-    }
-
+    consent = walk.platform["consent"]
+    consent_given(consent, youth, by=IOF_CASEWORKER, purpose="case_handover", parties=[IOF, AOF])
     handover = walk.call(
         "cases",
         IOF_CASEWORKER,
@@ -329,7 +309,7 @@ def scenario(walk: Walk) -> None:
         None,
         status=201,
         path=case,
-        json={"to_unit": AOF, "content": content},
+        json={"to_unit": AOF, "content": CONTENT},
     )
     at_handover = {**case, "handover_id": handover.json()["id"]}
     walk.call(
@@ -369,23 +349,11 @@ def scenario(walk: Walk) -> None:
     walk.call("cases", IOF_CASEWORKER, "GET", "/v1/units/{unit}/notices", None, path={"unit": IOF})
 
     # --- SIP (K-6, K-7), on consent to `sip` (C-7) ---------------------------------------
-    consent(walk, AOF_MANAGER, adult, "sip", [AOF, PSYCHIATRY.org_id])
-    proposal = {"personnummer": adult, "proposed_by": "region", "units": [AOF, PSYCHIATRY.org_id]}
+    consent_given(consent, adult, by=AOF_MANAGER, purpose="sip", parties=[AOF, PSYCHIATRY.org_id])
+    proposal = sip_proposal(adult)
 
     sip = walk.call("cases", AOF_MANAGER, "POST", "/v1/sips", adult_id, status=201, json=proposal)
     at_sip = {"sip_id": sip.json()["id"]}
-    plan = {
-        "problem": "Behöver stöd i vardagen.",
-        "short_term_goals_and_interventions": "Boendestöd.",
-        "long_term_goals_and_interventions": "Eget boende.",
-        "responsibilities": [
-            {"unit": AOF, "interventions": "Boendestöd."},
-            {"unit": PSYCHIATRY.org_id, "interventions": "Samtal."},
-        ],
-        "measures_by_others": "Inga.",
-        "overall_responsibility": PSYCHIATRY.org_id,
-        "follow_up_by": AOF,
-    }
     walk.call(
         "cases",
         AOF_MANAGER,
@@ -393,18 +361,7 @@ def scenario(walk: Walk) -> None:
         "/v1/sips/{sip_id}/establishment",
         adult_id,
         path=at_sip,
-        json={
-            "plan": plan,
-            "participants": {
-                "individual": True,
-                "relatives": False,
-                "individual_objects_to_relatives": False,
-            },
-            "complex_case": False,
-            "coordinator": None,
-            "follow_up_every_days": 60,
-            "first_follow_up_on": (today + timedelta(days=30)).isoformat(),
-        },
+        json={**ESTABLISHMENT, "first_follow_up_on": (today + timedelta(days=30)).isoformat()},
     )
     walk.call(
         "cases",
@@ -424,7 +381,7 @@ def scenario(walk: Walk) -> None:
         adult_id,
         status=201,
         path=at_sip,
-        json={"plan": {**plan, "measures_by_others": "Frivilligorganisation."}},
+        json={"plan": {**PLAN, "measures_by_others": "Frivilligorganisation."}},
     )
     walk.call("cases", PSYCHIATRY, "GET", "/v1/sips/{sip_id}", adult_id, path=at_sip)
 
@@ -436,14 +393,7 @@ def scenario(walk: Walk) -> None:
         "/v1/screenings",
         adult_id,
         status=201,
-        json={
-            "personnummer": adult,
-            "instrument": "AUDIT",
-            "occasion": "new_visit",
-            "outcome": "done",
-            "screened_on": today.isoformat(),
-            "score": 9,
-        },
+        json=audit_screening(adult, today, score=9),
     )
     walk.call(
         "cases",
