@@ -53,6 +53,7 @@ from tests.cases_examples import (
     sip_proposal,
     written_consent,
 )
+from tests.escalation_examples import STEP_UP, meeting_registration, red_thread_pull
 from tests.support import MovableClock, service_app
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
@@ -571,20 +572,8 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
 
 
 def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
-    red_thread = expect(
-        service.call(
-            POLICE,
-            "POST",
-            "/v1/red-threads",
-            json={
-                "personnummer": ADULT,
-                "measures_tried": ["sip"],
-                "burdened_orgs": [POLICE_UNIT, SOCIAL_UNIT],
-                "municipality_code": "0180",
-            },
-        ),
-        "red thread",
-    )
+    pulled = service.call(POLICE, "POST", "/v1/red-threads", json=red_thread_pull(ADULT))
+    red_thread = expect(pulled, "red thread")
     thread = f"/v1/red-threads/{red_thread['id']}"
     expect(service.call(COORDINATOR, "POST", f"{thread}/coordinator", json={}), "coordinator")
     escalation = expect(
@@ -675,14 +664,7 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("POST", "/v1/escalations/{escalation_id}/agreements"): (f"{ladder}/agreements", {}),
         ("POST", "/v1/escalations/{escalation_id}/steps"): (
             f"{ladder}/steps",
-            {
-                "json": {
-                    "to_level": "unit_manager",
-                    "reason": "Olöst.",
-                    "written_summary": "Underlag.",
-                    "agreed_by_orgs": [IOF, AOF],
-                }
-            },
+            {"json": STEP_UP},
         ),
         ("POST", "/v1/escalations/{escalation_id}/resolution"): (
             f"{ladder}/resolution",
@@ -696,15 +678,7 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("GET", "/v1/monthly-meetings/{meeting_id}"): (month, {}),
         ("POST", "/v1/monthly-meetings/{meeting_id}/registrations"): (
             f"{month}/registrations",
-            {
-                "json": {
-                    "name": "Testa Testsson",
-                    "age": 18,
-                    "background": "Känd inom barn och unga.",
-                    "current_situation": "Familjehemsplacerad.",
-                    "problem_and_question": "Fortsatt stöd efter 19 år?",
-                }
-            },
+            {"json": meeting_registration()},
         ),
         ("POST", "/v1/monthly-meetings/{meeting_id}/attendance"): (
             f"{month}/attendance",

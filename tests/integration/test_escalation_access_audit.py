@@ -9,17 +9,16 @@ from fastapi import FastAPI
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
+from tests.escalation_examples import IOF_CASEWORKER
 from tests.integration.route_table import personal, reads_by_id
 from tests.integration.test_escalation_api import (
-    IOF_CASEWORKER,
-    IOF_DEPUTY,
     call,
     clock,  # noqa: F401  (a fixture)
     escalation,  # noqa: F401  (a fixture)
     pull,
     recorded_about,
 )
-from tests.support import POLICE, InProcessService, made_up_personnummer
+from tests.support import IOF_DEPUTY, POLICE, InProcessService, made_up_personnummer
 
 # The municipality's administrator: an administrator follows up their own organisation's staff.
 ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)

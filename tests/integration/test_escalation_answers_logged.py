@@ -15,12 +15,21 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from contracts import OrgType, Role
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
+from tests.escalation_examples import (
+    IOF_CASEWORKER,
+    STEP_UP,
+    meeting_registration,
+    named_consultation,
+    red_thread_pull,
+)
+from tests.integration.route_table import personal
+from tests.steps import escalation_raised, forum
 from tests.support import (
     AOF,
     AOF_DEPUTY,
@@ -32,13 +41,14 @@ from tests.support import (
     SOCIAL,
     InProcessService,
     MovableClock,
+    call,
+    consent_given,
     made_up_personnummer,
     wait_for,
 )
 
 INDIVIDUAL = made_up_personnummer("19870412", "345")
 PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
-IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 NOT_HERE = {
     ("POST", "/v1/access-log/subject"): "tests/integration/test_escalation_access_audit.py",
@@ -85,20 +95,17 @@ class Walk:
         self.expected[(method, route)] = (subject, actor)
         return answer
 
-    def audit(self) -> AccessAudit:
+    def app(self) -> FastAPI:
         assert self.service.server is not None
-        audit: AccessAudit = self.service.server.config.app.state.access_audit
+        app: FastAPI = self.service.server.config.app
+        return app
+
+    def audit(self) -> AccessAudit:
+        audit: AccessAudit = self.app().state.access_audit
         return audit
 
     def marked(self) -> set[tuple[str, str]]:
-        assert self.service.server is not None
-        paths = self.service.server.config.app.openapi()["paths"]
-        return {
-            (method.upper(), path)
-            for path, item in paths.items()
-            for method, operation in item.items()
-            if operation.get("x-personal-data")
-        }
+        return personal(self.app())
 
 
 def test_every_marked_route_logs_whom_its_answer_discloses(
@@ -109,32 +116,13 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     start = clock.now()
 
     # A red thread from the pull to the closing (E-1..E-5).
-    thread = walk.call(
-        POLICE,
-        "POST",
-        "/v1/red-threads",
-        body={
-            "personnummer": INDIVIDUAL,
-            "measures_tried": ["sip"],
-            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
-            "municipality_code": "0180",
-        },
-    )
+    thread = walk.call(POLICE, "POST", "/v1/red-threads", body=red_thread_pull(INDIVIDUAL))
     subject, ids = thread["subject_id"], {"red_thread_id": thread["id"]}
     walk.call(POLICE, "GET", "/v1/red-threads/{red_thread_id}", **ids)
     walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/coordinator", body={}, **ids)
-    with consent.client(POLICE) as client:
-        given = client.post(
-            "/v1/consents",
-            json={
-                "personnummer": INDIVIDUAL,
-                "purpose": "red_thread_meeting",
-                "parties": PARTIES,
-                "form": "oral",
-                "informed": True,
-            },
-        )
-    assert given.status_code == 201, given.text
+    consent_given(
+        consent, INDIVIDUAL, by=POLICE, purpose="red_thread_meeting", parties=PARTIES, form="oral"
+    )
     meeting_at = start + timedelta(days=3)
 
     def convene() -> httpx.Response | None:
@@ -177,33 +165,13 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/closure", **ids)
 
     # The ladder (E-6), about the individual.
-    ladder = walk.call(
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/escalations",
-        body={
-            "track": "needs",
-            "personnummer": INDIVIDUAL,
-            "responsible_org": IOF,
-            "counterpart_orgs": [AOF],
-            "reason": "Oenighet om boendestöd.",
-        },
-    )
-    ids["escalation_id"] = ladder["id"]
+    ladder = escalation_raised(escalation, IOF_CASEWORKER, INDIVIDUAL, "Oenighet om boendestöd.")
+    assert ladder.status_code == 201, ladder.text
+    walk.expected[("POST", "/v1/escalations")] = (ladder.json()["subject_id"], IOF_CASEWORKER)
+    ids["escalation_id"] = ladder.json()["id"]
     walk.call(IOF_CASEWORKER, "GET", "/v1/escalations/{escalation_id}", **ids)
     walk.call(AOF_DEPUTY, "POST", "/v1/escalations/{escalation_id}/agreements", **ids)
-    walk.call(
-        IOF_DEPUTY,
-        "POST",
-        "/v1/escalations/{escalation_id}/steps",
-        body={
-            "to_level": "unit_manager",
-            "reason": "Olöst.",
-            "written_summary": "Underlag.",
-            "agreed_by_orgs": [IOF, AOF],
-        },
-        **ids,
-    )
+    walk.call(IOF_DEPUTY, "POST", "/v1/escalations/{escalation_id}/steps", body=STEP_UP, **ids)
     walk.call(
         IOF_CASEWORKER,
         "POST",
@@ -227,30 +195,24 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     walk.call(AOF_DEPUTY, "POST", "/v1/acute-matters/{matter_id}/taken", record, **ids)
 
     # A monthly meeting (E-7): planned, a case registered, held, minuted; a consultation (E-9).
-    series = IOF_DEPUTY, {"name": "Samverkan IoF och ÄoF", "members": [IOF, AOF]}
-    with escalation.client(series[0]) as client:
-        created = client.post("/v1/meeting-series", json=series[1])
-    assert created.status_code == 201, created.text
-    ids["series_id"] = created.json()["id"]
-    with escalation.client(IOF_DEPUTY) as client:
-        planned = client.post(
-            f"/v1/meeting-series/{ids['series_id']}/meetings",
-            json={"starts_at": (clock.now() + timedelta(days=5)).isoformat()},
+    ids["series_id"] = forum(escalation)
+
+    def plan(days_ahead: int) -> httpx.Response:
+        """The forum's deputy plans its meeting `days_ahead` days from now (E-7)."""
+        starts_at = clock.now() + timedelta(days=days_ahead)
+        path = f"/v1/meeting-series/{ids['series_id']}/meetings"
+        planned = call(
+            escalation, IOF_DEPUTY, "POST", path, json={"starts_at": starts_at.isoformat()}
         )
-    assert planned.status_code == 201, planned.text
-    ids["meeting_id"] = planned.json()["id"]
+        assert planned.status_code == 201, planned.text
+        return planned
+
+    ids["meeting_id"] = plan(5).json()["id"]
     registered = walk.call(
         IOF_DEPUTY,
         "POST",
         "/v1/monthly-meetings/{meeting_id}/registrations",
-        body={
-            "personnummer": INDIVIDUAL,
-            "name": "Testa Testsson",
-            "age": 39,
-            "background": "Känd sedan tidigare.",
-            "current_situation": "Utan boende.",
-            "problem_and_question": "Vem ansvarar?",
-        },
+        body=meeting_registration(personnummer=INDIVIDUAL),
         **ids,
     )
     walk.call(AOF_DEPUTY, "GET", "/v1/monthly-meetings/{meeting_id}", subject, **ids)
@@ -278,24 +240,13 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         **ids,
     )
     # A later meeting of the forum: its agenda is empty, its answer discloses no one.
-    with escalation.client(IOF_DEPUTY) as client:
-        later = client.post(
-            f"/v1/meeting-series/{ids['series_id']}/meetings",
-            json={"starts_at": (clock.now() + timedelta(days=40)).isoformat()},
-        )
-    assert later.status_code == 201, later.text
+    plan(40)
     walk.expected[("POST", "/v1/meeting-series/{series_id}/meetings")] = ("", IOF_DEPUTY)
     consultation = walk.call(
         IOF_DEPUTY,
         "POST",
         "/v1/consultations",
-        body={
-            "anonymous": False,
-            "personnummer": INDIVIDUAL,
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "meeting_id": ids["meeting_id"],
-        },
+        body=named_consultation(INDIVIDUAL, meeting_id=ids["meeting_id"]),
     )
     ids["consultation_id"] = consultation["id"]
     walk.call(AOF_DEPUTY, "GET", "/v1/consultations/{consultation_id}", **ids)

@@ -18,7 +18,13 @@ from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.steps import escalation_raised, forum, monthly_meeting_planned
+from tests.escalation_examples import (
+    IOF_CASEWORKER,
+    meeting_registration,
+    named_consultation,
+    red_thread_pull,
+)
+from tests.steps import escalation_raised, monthly_meeting_planned
 from tests.support import (
     AOF,
     AOF_DEPUTY,
@@ -35,7 +41,6 @@ from tests.support import (
     wait_for,
 )
 
-IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 AOF_UNIT_MANAGER = Actor("SE2120000001-E002", AOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
 SCHOOL = Actor("SE2120000001-S999", "SE2120000001-SKL1", OrgType.SCHOOL, Role.CASEWORKER)
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -65,32 +70,10 @@ def assert_problem(response: httpx.Response, status: int, rule: str) -> None:
 
 
 def pull(escalation: InProcessService) -> dict[str, Any]:
-    pulled = call(
-        escalation,
-        POLICE,
-        "POST",
-        "/v1/red-threads",
-        {
-            "personnummer": made_up_personnummer("19900101", "123"),
-            "measures_tried": ["sip"],
-            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
-            "municipality_code": "0180",
-        },
-    )
+    body = red_thread_pull(made_up_personnummer("19900101", "123"))
+    pulled = call(escalation, POLICE, "POST", "/v1/red-threads", body)
     assert pulled.status_code == 201, pulled.text
     body: dict[str, Any] = pulled.json()
-    return body
-
-
-def registration(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Testa Testsson",
-        "age": 18,
-        "background": "Känd inom barn och unga; utredd för NPF.",
-        "current_situation": "Familjehemsplacerad; insatser till 19 år.",
-        "problem_and_question": "Fortsatt stöd efter 19 år: överföring till ÄoF?",
-    }
-    body.update(changes)
     return body
 
 
@@ -106,7 +89,7 @@ def recorded_about(
         IOF_DEPUTY,
         "POST",
         f"/v1/monthly-meetings/{meeting['id']}/registrations",
-        registration(personnummer=personnummer),
+        meeting_registration(personnummer=personnummer),
     )
     assert registered.status_code == 201, registered.text
     raised = escalation_raised(escalation, IOF_CASEWORKER, personnummer, reason).json()
@@ -122,13 +105,7 @@ def recorded_about(
         IOF_DEPUTY,
         "POST",
         "/v1/consultations",
-        {
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "notes": notes,
-            "anonymous": False,
-            "personnummer": personnummer,
-        },
+        named_consultation(personnummer, notes=notes),
     ).json()
     return {
         "meeting": meeting,
@@ -278,27 +255,17 @@ def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService
 def test_e7_registering_after_noon_the_day_before_is_422_naming_e7_across_dst(
     escalation: InProcessService, clock: MovableClock
 ) -> None:
-    series_id = forum(escalation)
     # Monday 29 March 2027; the day before is the spring-forward Sunday: noon CEST = 10:00 UTC.
-    starts_at = datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
-    planned = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series_id}/meetings",
-        {"starts_at": starts_at.isoformat()},
-    )
-    assert planned.status_code == 201, planned.text
-    meeting = planned.json()
+    meeting = monthly_meeting_planned(escalation, datetime(2027, 3, 29, 7, 0, tzinfo=UTC))
     assert meeting["registration_closes_at"] == "2027-03-28T12:00:00+02:00"
     path = f"/v1/monthly-meetings/{meeting['id']}"
 
     clock.advance(datetime(2027, 3, 28, 9, 59, tzinfo=UTC) - clock.now())
-    in_time = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", registration())
+    in_time = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", meeting_registration())
     assert in_time.status_code == 201, in_time.text
 
     clock.advance(timedelta(minutes=1, seconds=1))  # 12:00:01 CEST
-    late = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", registration())
+    late = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", meeting_registration())
     assert_problem(late, 422, "E-7")
 
     read = call(escalation, AOF_DEPUTY, "GET", path).json()
@@ -311,22 +278,17 @@ def test_e7_registering_after_noon_the_day_before_is_422_naming_e7_across_dst(
 def test_e7_registrations_are_for_deputies_of_member_units_with_every_field(
     escalation: InProcessService,
 ) -> None:
-    series_id = forum(escalation)
-    meeting_id = call(
-        escalation,
-        AOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series_id}/meetings",
-        {"starts_at": (START + timedelta(days=10)).isoformat()},
-    ).json()["id"]
+    meeting_id = monthly_meeting_planned(escalation, START + timedelta(days=10))["id"]
     path = f"/v1/monthly-meetings/{meeting_id}/registrations"
 
-    assert_problem(call(escalation, IOF_CASEWORKER, "POST", path, registration()), 403, "E-7")
+    assert_problem(
+        call(escalation, IOF_CASEWORKER, "POST", path, meeting_registration()), 403, "E-7"
+    )
     outsider = Actor(
         "SE2120000001-D099", "SE2120000001-XXX9", OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER
     )
-    assert_problem(call(escalation, outsider, "POST", path, registration()), 403, "E-7")
-    blank = call(escalation, IOF_DEPUTY, "POST", path, registration(background="   "))
+    assert_problem(call(escalation, outsider, "POST", path, meeting_registration()), 403, "E-7")
+    blank = call(escalation, IOF_DEPUTY, "POST", path, meeting_registration(background="   "))
     assert_problem(blank, 422, "E-7")
     missing = call(escalation, IOF_DEPUTY, "POST", path, {"name": "Testa Testsson", "age": 18})
     assert missing.status_code == 422
@@ -342,15 +304,8 @@ def test_e7_registrations_are_for_deputies_of_member_units_with_every_field(
 
 
 def test_e7_a_monthly_meeting_downloads_as_icalendar(escalation: InProcessService) -> None:
-    series_id = forum(escalation)
     starts_at = START + timedelta(days=10)
-    meeting_id = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/meeting-series/{series_id}/meetings",
-        {"starts_at": starts_at.isoformat()},
-    ).json()["id"]
+    meeting_id = monthly_meeting_planned(escalation, starts_at)["id"]
 
     response = call(
         escalation, AOF_DEPUTY, "GET", f"/v1/monthly-meetings/{meeting_id}/calendar.ics"

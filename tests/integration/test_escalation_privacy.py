@@ -14,17 +14,13 @@ from eventsourcing.persistence import Tracking
 from contracts import ErasureReason, MeetingOutcome, SubjectErased, SubjectErasedV2
 from services.escalation.application import EscalationApplication, RecordMeetingHeld
 from services.runtime.kernel.personal import ERASED, Personal, text_of
+from tests.escalation_examples import IOF_CASEWORKER, meeting_registration
 from tests.integration.test_escalation_api import (
-    IOF,
-    IOF_CASEWORKER,
-    IOF_DEPUTY,
     START,
     call,
     clock,  # noqa: F401  (a fixture)
     escalation,  # noqa: F401  (a fixture)
-    forum,
     recorded_about,
-    registration,
 )
 from tests.integration.test_escalation_application import (
     COORDINATING,
@@ -37,7 +33,8 @@ from tests.integration.test_escalation_application import (
     pull,
     schedule,
 )
-from tests.support import InProcessService, made_up_personnummer
+from tests.steps import forum
+from tests.support import IOF, IOF_DEPUTY, InProcessService, made_up_personnummer
 
 PERSON = made_up_personnummer("20080301", "456")
 REASON = "Oenighet om boendestod efter 19 ar."
@@ -96,7 +93,7 @@ def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erase
     assert read(escalation, paths) == {
         "name": "Testa Testsson",
         "age": 18,
-        "background": registration()["background"],
+        "background": meeting_registration()["background"],
         "reason": REASON,
         "question": QUESTION,
         "notes": NOTES,
@@ -187,7 +184,7 @@ def test_e7_minutes_are_sealed_per_case_and_erasing_one_individual_erases_their_
             IOF_DEPUTY,
             "POST",
             f"{path}/registrations",
-            registration(personnummer=who, name=name),
+            meeting_registration(personnummer=who, name=name),
         ).json()
         for who, name in ((PERSON, "Testa Testsson"), (other, "Prova Provsson"))
     }

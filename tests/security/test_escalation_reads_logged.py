@@ -18,15 +18,20 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
+from tests.escalation_examples import (
+    IOF_CASEWORKER,
+    STEP_UP,
+    meeting_registration,
+    named_consultation,
+    red_thread_pull,
+)
 from tests.steps import escalation_raised, monthly_meeting_planned
 from tests.support import (
     AOF,
     AOF_DEPUTY,
     COORDINATOR,
     HEALTH,
-    IOF,
     IOF_DEPUTY,
     POLICE,
     SOCIAL,
@@ -37,7 +42,6 @@ from tests.support import (
 )
 
 INDIVIDUAL = made_up_personnummer("19870412", "345")
-IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 Logged = set[tuple[str, str, str]]
 """(subject id, resource, actor HSA-id) of every access record."""
@@ -76,18 +80,7 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         return response.json() if "json" in response.headers["content-type"] else None
 
     # The red thread: every answer names the individual (subject id) and what was done.
-    pulled = call(
-        escalation,
-        POLICE,
-        "POST",
-        "/v1/red-threads",
-        {
-            "personnummer": INDIVIDUAL,
-            "measures_tried": ["sip"],
-            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
-            "municipality_code": "0180",
-        },
-    )
+    pulled = call(escalation, POLICE, "POST", "/v1/red-threads", red_thread_pull(INDIVIDUAL))
     thread = expect(pulled, POLICE, "/v1/red-threads", pulled.json()["subject_id"])
     subject = thread["subject_id"]
     path = f"/v1/red-threads/{thread['id']}"
@@ -133,18 +126,7 @@ def test_every_answer_with_personal_data_writes_an_access_record(
     ladder = expect(raised, IOF_CASEWORKER, "/v1/escalations", subject)
     agreed = call(escalation, AOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/agreements")
     expect(agreed, AOF_DEPUTY, "/v1/escalations/{escalation_id}/agreements", subject)
-    stepped = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        f"/v1/escalations/{ladder['id']}/steps",
-        {
-            "to_level": "unit_manager",
-            "reason": "Olöst på mötet.",
-            "written_summary": "Underlag.",
-            "agreed_by_orgs": [IOF, AOF],
-        },
-    )
+    stepped = call(escalation, IOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/steps", STEP_UP)
     expect(stepped, IOF_DEPUTY, "/v1/escalations/{escalation_id}/steps", subject)
     resolved = call(
         escalation,
@@ -189,29 +171,11 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         IOF_DEPUTY,
         "POST",
         f"/v1/monthly-meetings/{monthly['id']}/registrations",
-        {
-            "personnummer": INDIVIDUAL,
-            "name": "Testa Testsson",
-            "age": 39,
-            "background": "Känd sedan tidigare.",
-            "current_situation": "Utan boende.",
-            "problem_and_question": "Vem ansvarar?",
-        },
+        meeting_registration(personnummer=INDIVIDUAL),
     )
     expect(registered, IOF_DEPUTY, "/v1/monthly-meetings/{meeting_id}/registrations", subject)
-    consulted = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        {
-            "anonymous": False,
-            "personnummer": INDIVIDUAL,
-            "consulted_orgs": [AOF],
-            "outcome": "parallel_investigation",
-            "notes": "Samsjuklighet.",
-        },
-    )
+    consultation = named_consultation(INDIVIDUAL, notes="Samsjuklighet.")
+    consulted = call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", consultation)
     expect(consulted, IOF_DEPUTY, "/v1/consultations", subject)
 
     missing = expected - access_log(escalation)

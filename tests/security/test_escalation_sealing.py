@@ -17,14 +17,12 @@ from uuid import UUID
 
 import httpx
 
-from contracts import OrgType, Role
 from services.escalation.application import EscalationApplication
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.database import store_env
 from services.runtime.store.privacy import ERASED
+from tests.escalation_examples import IOF_CASEWORKER
 from tests.support import AOF, AOF_DEPUTY, IOF, IOF_DEPUTY, ServiceProcess
-
-IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 
 QUESTION = "Frida Fiktiv QSEAL1 skrivs ut i dag utan boende"
 REASON = "Oenighet om boendestod RSEAL2"

@@ -21,6 +21,7 @@ import pytest
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
+from tests.escalation_examples import red_thread_pull
 from tests.steps import monthly_meeting_planned
 from tests.support import (
     AOF,
@@ -74,18 +75,8 @@ def invalid(response: httpx.Response, field: str) -> None:
 
 
 def pull(service: ServiceProcess, municipality_code: str = STOCKHOLM) -> str:
-    pulled = call(
-        service,
-        POLICE,
-        "POST",
-        "/v1/red-threads",
-        {
-            "personnummer": TEST_PERSONNUMMER,
-            "measures_tried": ["sip"],
-            "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
-            "municipality_code": municipality_code,
-        },
-    )
+    body = red_thread_pull(TEST_PERSONNUMMER, municipality_code=municipality_code)
+    pulled = call(service, POLICE, "POST", "/v1/red-threads", body)
     assert pulled.status_code == 201, pulled.text
     return f"/v1/red-threads/{pulled.json()['id']}"
 

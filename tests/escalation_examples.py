@@ -1,0 +1,63 @@
+"""What several tests of the escalation service send it, in one place: the caseworker
+who raises escalations and acute matters, and request bodies (a red thread's pull, a
+case registered for a monthly meeting, a step up the ladder, a named consultation)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contracts import OrgType, Role
+from services.runtime.kernel.actor import Actor
+from tests.support import AOF, IOF, POLICE, SOCIAL
+
+IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+"""A caseworker in individual and family care (E-6, E-8)."""
+
+
+def red_thread_pull(
+    personnummer: str,
+    burdened_orgs: Sequence[str] = (POLICE.org_id, SOCIAL.org_id),
+    **changes: Any,
+) -> dict[str, Any]:
+    """A red thread pulled (E-1, E-2) for someone a SIP was tried for, in municipality
+    0180, burdening police and social services unless said otherwise."""
+    body = {
+        "personnummer": personnummer,
+        "measures_tried": ["sip"],
+        "burdened_orgs": list(burdened_orgs),
+        "municipality_code": "0180",
+    }
+    return body | changes
+
+
+def meeting_registration(**changes: Any) -> dict[str, Any]:
+    """A case registered for a monthly meeting's agenda (E-7), every field filled in."""
+    body: dict[str, Any] = {
+        "name": "Testa Testsson",
+        "age": 18,
+        "background": "Känd inom barn och unga; utredd för NPF.",
+        "current_situation": "Familjehemsplacerad; insatser till 19 år.",
+        "problem_and_question": "Fortsatt stöd efter 19 år: överföring till ÄoF?",
+    }
+    return body | changes
+
+
+STEP_UP = {
+    "to_level": "unit_manager",
+    "reason": "Olöst.",
+    "written_summary": "Underlag.",
+    "agreed_by_orgs": [IOF, AOF],
+}
+"""Both units lift an escalation to the unit managers (E-6)."""
+
+
+def named_consultation(personnummer: str, **changes: Any) -> dict[str, Any]:
+    """Individual and family care consults adult care about a named person (E-9)."""
+    body = {
+        "anonymous": False,
+        "personnummer": personnummer,
+        "consulted_orgs": [AOF],
+        "outcome": "parallel_investigation",
+    }
+    return body | changes
