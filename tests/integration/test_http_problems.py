@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +25,7 @@ from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.settings import RuntimeSettings
+from tests.escalation_examples import red_thread_pull
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -32,6 +35,7 @@ from tests.support import (
     ServiceProcess,
     consent_body,
 )
+from tests.tokens import minted
 
 SERVICES = ("consent", "escalation", "cases")
 _serials = itertools.count(100)
@@ -97,35 +101,64 @@ def disclosure_body(personnummer: str = TEST_PERSONNUMMER, **changes: Any) -> di
 
 
 def pull_body(personnummer: str = TEST_PERSONNUMMER, **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "personnummer": personnummer,
-        "measures_tried": ["sip"],
-        "burdened_orgs": [SOCIAL.org_id, HEALTH.org_id],
-        "municipality_code": "0180",
-    }
-    body.update(changes)
-    return body
+    return red_thread_pull(personnummer, [SOCIAL.org_id, HEALTH.org_id], **changes)
 
 
 def lookup_body(personnummer: str = TEST_PERSONNUMMER, **changes: Any) -> dict[str, Any]:
     return {"personnummer": personnummer, **changes}
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A route of a running service, a builder of a good body for it and an actor
+    allowed to call it."""
+
+    service: ServiceProcess
+    path: str
+    body: Callable[..., dict[str, Any]]
+    actor: Actor
+
+    def post(self, **kwargs: Any) -> httpx.Response:
+        """POST to the route as `actor`; the answer, whatever it is."""
+        with self.service.client(self.actor) as client:
+            return client.post(self.path, **kwargs)
+
+    def post_authorized_by(self, authorization: str | None) -> httpx.Response:
+        """POST a good body with this Authorization header (None: without one)."""
+        headers = {} if authorization is None else {"Authorization": authorization}
+        with self.service.client() as client:
+            return client.post(self.path, json=self.body(), headers=headers)
+
+
 # (service, path, body builder, an actor allowed to call it)
 PERSONNUMMER_ENDPOINTS = [
-    pytest.param("consent", "/v1/consents", consent_body, SOCIAL, id="consent-give"),
+    pytest.param(("consent", "/v1/consents", consent_body, SOCIAL), id="consent-give"),
     pytest.param(
-        "consent", "/v1/emergency-disclosures", disclosure_body, POLICE, id="consent-disclose"
+        ("consent", "/v1/emergency-disclosures", disclosure_body, POLICE), id="consent-disclose"
     ),
-    pytest.param("escalation", "/v1/red-threads", pull_body, POLICE, id="escalation-pull"),
-    pytest.param("cases", "/v1/consent-view/lookup", lookup_body, SOCIAL, id="cases-lookup"),
+    pytest.param(("escalation", "/v1/red-threads", pull_body, POLICE), id="escalation-pull"),
+    pytest.param(("cases", "/v1/consent-view/lookup", lookup_body, SOCIAL), id="cases-lookup"),
 ]
-# One authenticated route per service, for the token tests.
+# One authenticated route per service, for the token tests (which bring their own token).
 AUTHENTICATED = [
-    pytest.param("consent", "/v1/consents", consent_body, id="consent"),
-    pytest.param("escalation", "/v1/red-threads", pull_body, id="escalation"),
-    pytest.param("cases", "/v1/consent-view/lookup", lookup_body, id="cases"),
+    pytest.param(("consent", "/v1/consents", consent_body, SOCIAL), id="consent"),
+    pytest.param(("escalation", "/v1/red-threads", pull_body, POLICE), id="escalation"),
+    pytest.param(("cases", "/v1/consent-view/lookup", lookup_body, SOCIAL), id="cases"),
 ]
+
+
+@pytest.fixture(params=PERSONNUMMER_ENDPOINTS)
+def endpoint(request: pytest.FixtureRequest, services: dict[str, ServiceProcess]) -> Endpoint:
+    """Each route that takes a personnummer in its body, in turn."""
+    service, path, body, actor = request.param
+    return Endpoint(services[service], path, body, actor)
+
+
+@pytest.fixture(params=AUTHENTICATED)
+def authenticated(request: pytest.FixtureRequest, services: dict[str, ServiceProcess]) -> Endpoint:
+    """One authenticated route per service, in turn."""
+    service, path, body, actor = request.param
+    return Endpoint(services[service], path, body, actor)
 
 
 def assert_problem(
@@ -183,6 +216,11 @@ def schedule_meeting(
         )
 
 
+def in_days(days: int) -> str:
+    """The instant `days` from now, as the API takes it."""
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
 def signing_key(settings: RuntimeSettings) -> Any:
     """The development key the services verify with (see ``DevelopmentSigner``)."""
     pem = (settings.var_dir / "dev-signing-key.pem").read_bytes()
@@ -222,17 +260,10 @@ BAD_PERSONNUMMER = [
 
 
 @pytest.mark.parametrize("personnummer", BAD_PERSONNUMMER)
-@pytest.mark.parametrize(("service", "path", "body", "actor"), PERSONNUMMER_ENDPOINTS)
 def test_bad_personnummer_is_422_naming_the_field_without_echoing_it(
-    services: dict[str, ServiceProcess],
-    service: str,
-    path: str,
-    body: Any,
-    actor: Any,
-    personnummer: str,
+    endpoint: Endpoint, personnummer: str
 ) -> None:
-    with services[service].client(actor) as client:
-        response = client.post(path, json=body(personnummer))
+    response = endpoint.post(json=endpoint.body(personnummer))
 
     problem = assert_problem(response, 422)
     assert problem["errors"][0]["field"] == "body.personnummer"
@@ -248,14 +279,8 @@ def test_bad_personnummer_is_422_naming_the_field_without_echoing_it(
         pytest.param(in_other_digits(TEST_PERSONNUMMER, "\uff10"), id="fullwidth-digits"),
     ],
 )
-@pytest.mark.parametrize(("service", "path", "body", "actor"), PERSONNUMMER_ENDPOINTS)
 def test_personnummer_with_non_ascii_digits_is_422_not_500(
-    services: dict[str, ServiceProcess],
-    service: str,
-    path: str,
-    body: Any,
-    actor: Any,
-    personnummer: str,
+    endpoint: Endpoint, personnummer: str
 ) -> None:
     """A personnummer is written with the digits 0-9 only.
 
@@ -263,8 +288,7 @@ def test_personnummer_with_non_ascii_digits_is_422_not_500(
     matches any Unicode digit; the number parses, and
     ``SubjectIdFactory.subject_id`` then fails on ``canonical.encode("ascii")``.
     """
-    with services[service].client(actor) as client:
-        response = client.post(path, json=body(personnummer))
+    response = endpoint.post(json=endpoint.body(personnummer))
 
     problem = assert_problem(
         response,
@@ -282,36 +306,20 @@ def test_personnummer_with_non_ascii_digits_is_422_not_500(
 # --- tokens ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("service", "path", "body"), AUTHENTICATED)
-def test_missing_token_is_401_with_a_bearer_challenge(
-    services: dict[str, ServiceProcess], service: str, path: str, body: Any
-) -> None:
-    with services[service].client() as anonymous:
-        response = anonymous.post(path, json=body())
+def test_missing_token_is_401_with_a_bearer_challenge(authenticated: Endpoint) -> None:
+    response = authenticated.post_authorized_by(None)
 
     problem = assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert "missing bearer token" in problem["detail"]
 
 
-@pytest.mark.parametrize(("service", "path", "body"), AUTHENTICATED)
 def test_expired_token_is_401_invalid_token(
-    services: dict[str, ServiceProcess],
-    settings: RuntimeSettings,
-    service: str,
-    path: str,
-    body: Any,
+    authenticated: Endpoint, settings: RuntimeSettings
 ) -> None:
-    signer = DevelopmentSigner.load_or_create(settings.var_dir / "dev-signing-key.pem")
-    expired = signer.mint(
-        SOCIAL,
-        issuer=DEV_ISSUER,
-        audience=DEV_AUDIENCE,
-        now=datetime.now(UTC) - timedelta(hours=9),
-    )
+    expired = minted(settings, SOCIAL, ago=timedelta(hours=9))
 
-    with services[service].client() as client:
-        response = client.post(path, json=body(), headers={"Authorization": f"Bearer {expired}"})
+    response = authenticated.post_authorized_by(f"Bearer {expired}")
 
     problem = assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
@@ -327,27 +335,19 @@ def test_expired_token_is_401_invalid_token(
         pytest.param("Bearer", id="scheme-without-token"),
     ],
 )
-@pytest.mark.parametrize(("service", "path", "body"), AUTHENTICATED)
-def test_garbage_token_is_401(
-    services: dict[str, ServiceProcess], service: str, path: str, body: Any, authorization: str
-) -> None:
-    with services[service].client() as client:
-        response = client.post(path, json=body(), headers={"Authorization": authorization})
+def test_garbage_token_is_401(authenticated: Endpoint, authorization: str) -> None:
+    response = authenticated.post_authorized_by(authorization)
 
     assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize(("service", "path", "body"), AUTHENTICATED)
-def test_token_from_another_key_is_401(
-    services: dict[str, ServiceProcess], service: str, path: str, body: Any
-) -> None:
+def test_token_from_another_key_is_401(authenticated: Endpoint) -> None:
     stranger = DevelopmentSigner.generate().mint(
         SOCIAL, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, now=datetime.now(UTC)
     )
 
-    with services[service].client() as client:
-        response = client.post(path, json=body(), headers={"Authorization": f"Bearer {stranger}"})
+    response = authenticated.post_authorized_by(f"Bearer {stranger}")
 
     assert assert_problem(response, 401)["detail"] == "bad signature"
 
@@ -355,22 +355,14 @@ def test_token_from_another_key_is_401(
 @pytest.mark.parametrize(
     ("claim", "value"), [("org_type", "martians"), ("role", "emperor")], ids=["org_type", "role"]
 )
-@pytest.mark.parametrize(("service", "path", "body"), AUTHENTICATED)
 def test_token_with_an_unknown_claim_value_is_401_naming_the_claim(
-    services: dict[str, ServiceProcess],
-    settings: RuntimeSettings,
-    service: str,
-    path: str,
-    body: Any,
-    claim: str,
-    value: str,
+    authenticated: Endpoint, settings: RuntimeSettings, claim: str, value: str
 ) -> None:
     token = jwt.encode(
         claims(**{claim: value}), signing_key(settings), algorithm="EdDSA", headers={"kid": "dev"}
     )
 
-    with services[service].client() as client:
-        response = client.post(path, json=body(), headers={"Authorization": f"Bearer {token}"})
+    response = authenticated.post_authorized_by(f"Bearer {token}")
 
     problem = assert_problem(response, 401)
     assert claim in problem["detail"]
@@ -388,38 +380,21 @@ def test_token_with_an_unknown_claim_value_is_401_naming_the_claim(
         pytest.param(b"\xff\xfe\x00garbage", id="not-utf8"),
     ],
 )
-@pytest.mark.parametrize(("service", "path", "body", "actor"), PERSONNUMMER_ENDPOINTS)
-def test_malformed_json_is_400(
-    services: dict[str, ServiceProcess],
-    service: str,
-    path: str,
-    body: Any,
-    actor: Any,
-    content: bytes,
-) -> None:
-    with services[service].client(actor) as client:
-        response = client.post(path, content=content, headers={"Content-Type": "application/json"})
+def test_malformed_json_is_400(endpoint: Endpoint, content: bytes) -> None:
+    response = endpoint.post(content=content, headers={"Content-Type": "application/json"})
 
     assert_problem(response, 400)
 
 
-@pytest.mark.parametrize(("service", "path", "body", "actor"), PERSONNUMMER_ENDPOINTS)
-def test_unknown_field_is_422_naming_it(
-    services: dict[str, ServiceProcess], service: str, path: str, body: Any, actor: Any
-) -> None:
-    with services[service].client(actor) as client:
-        response = client.post(path, json=body(nickname="Kalle"))
+def test_unknown_field_is_422_naming_it(endpoint: Endpoint) -> None:
+    response = endpoint.post(json=endpoint.body(nickname="Kalle"))
 
     assert_problem(response, 422, field="body.nickname")
     assert "Kalle" not in response.text
 
 
-@pytest.mark.parametrize(("service", "path", "body", "actor"), PERSONNUMMER_ENDPOINTS)
-def test_body_that_is_not_an_object_is_422(
-    services: dict[str, ServiceProcess], service: str, path: str, body: Any, actor: Any
-) -> None:
-    with services[service].client(actor) as client:
-        response = client.post(path, json=[TEST_PERSONNUMMER])
+def test_body_that_is_not_an_object_is_422(endpoint: Endpoint) -> None:
+    response = endpoint.post(json=[TEST_PERSONNUMMER])
 
     assert_problem(response, 422, field="body")
     assert TEST_PERSONNUMMER not in response.text
@@ -531,26 +506,38 @@ def test_e2_pull_without_measures_is_422_naming_body_measures_tried(
     assert_problem(response, 422, field="body.measures_tried")
 
 
-def test_e3_meeting_in_the_past_is_422_rule_e3(escalation: ServiceProcess) -> None:
-    red_thread_id = pulled_red_thread(escalation)
-
-    response = schedule_meeting(
-        escalation, COORDINATOR, red_thread_id, (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    )
-
-    assert_problem(response, 422, rule="E-3")
-
-
-def test_e3_meeting_more_than_14_days_after_the_pull_is_422_rule_e3(
+@pytest.mark.parametrize(
+    ("actor", "days_ahead", "birth", "status", "rule"),
+    [
+        pytest.param(COORDINATOR, -1, None, 422, "E-3", id="e3-in-the-past-422"),
+        pytest.param(COORDINATOR, 16, None, 422, "E-3", id="e3-more-than-14-days-after-pull-422"),
+        pytest.param(POLICE, 2, None, 403, None, id="e3-only-the-coordinator-403"),
+        pytest.param(
+            COORDINATOR,
+            2,
+            date(1979, 2, 3),
+            409,
+            "E-4",
+            id="e4-without-consent-or-disclosure-409",
+        ),
+    ],
+)
+def test_e3_e4_a_meeting_the_rules_refuse_is_a_problem_naming_the_rule(
     escalation: ServiceProcess,
+    actor: Actor,
+    days_ahead: int,
+    birth: date | None,
+    status: int,
+    rule: str | None,
 ) -> None:
-    red_thread_id = pulled_red_thread(escalation)
+    """E-3: the coordinator schedules the meeting, not in the past and within 14 days of
+    the pull; E-4: not without consent or an emergency disclosure."""
+    personnummer = made_up_personnummer(birth) if birth is not None else None
+    red_thread_id = pulled_red_thread(escalation, personnummer)
 
-    response = schedule_meeting(
-        escalation, COORDINATOR, red_thread_id, (datetime.now(UTC) + timedelta(days=16)).isoformat()
-    )
+    response = schedule_meeting(escalation, actor, red_thread_id, in_days(days_ahead))
 
-    assert_problem(response, 422, rule="E-3")
+    assert_problem(response, status, rule=rule)
 
 
 def test_e3_meeting_at_the_end_of_the_calendar_is_422_not_500(escalation: ServiceProcess) -> None:
@@ -571,28 +558,6 @@ def test_e3_meeting_at_the_end_of_the_calendar_is_422_not_500(escalation: Servic
             "compare instants (meeting_at >= start of the day after the deadline) instead"
         ),
     )
-
-
-def test_e3_only_the_coordinator_schedules_the_meeting(escalation: ServiceProcess) -> None:
-    red_thread_id = pulled_red_thread(escalation)
-
-    response = schedule_meeting(
-        escalation, POLICE, red_thread_id, (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    )
-
-    assert_problem(response, 403)
-
-
-def test_e4_meeting_without_consent_or_disclosure_is_409_rule_e4(
-    escalation: ServiceProcess,
-) -> None:
-    red_thread_id = pulled_red_thread(escalation, made_up_personnummer(date(1979, 2, 3)))
-
-    response = schedule_meeting(
-        escalation, COORDINATOR, red_thread_id, (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    )
-
-    assert_problem(response, 409, rule="E-4")
 
 
 def test_red_thread_is_hidden_from_organisations_outside_it(escalation: ServiceProcess) -> None:
