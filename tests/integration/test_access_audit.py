@@ -4,6 +4,7 @@ tampering is found, an unkeyed log from before the key is re-chained once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from services.runtime.store.audit import (
     AccessAudit,
     AccessRecord,
     Action,
+    Break,
     LegacyChainBroken,
     chain_key,
     unkeyed_chain,
@@ -95,17 +97,26 @@ def _table(datastore: Any) -> tuple[str, str]:
     return table, "%s" if postgres else "?"
 
 
+def assert_broken(found: Break | None, seq: int, reason: str) -> None:
+    """The check found the chain broken at record `seq`, for a `reason` it names."""
+    assert found is not None
+    assert (found.seq, reason in found.reason) == (seq, True)
+
+
+def delete_record(datastore: Any, seq: int) -> None:
+    """Delete record `seq` from the table, as anyone with write access to it could."""
+    table, p = _table(datastore)
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE seq = {p}", (seq,))  # noqa: S608
+
+
 async def test_a_deleted_record_is_found_by_the_gap_it_leaves(
     audit: tuple[AccessAudit, Any],
 ) -> None:
     log, datastore = audit
     await write(log, [read("d" * 64, "SE2120000001-S001", n) for n in range(4)])
-    table, p = _table(datastore)
-    with datastore.transaction(commit=True) as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE seq = {p}", (2,))  # noqa: S608
-    broken = log.inspect()
-    assert broken is not None
-    assert (broken.seq, "missing" in broken.reason) == (2, True)
+    delete_record(datastore, 2)
+    assert_broken(log.inspect(), 2, "missing")
 
 
 async def test_the_head_and_whether_the_table_still_holds_it(
@@ -119,14 +130,10 @@ async def test_the_head_and_whether_the_table_still_holds_it(
     assert (head.seq, head.count) == (3, 3)
     assert log.holds(head)
     assert log.inspect(head) is None
-    table, p = _table(datastore)
-    with datastore.transaction(commit=True) as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE seq = {p}", (3,))  # noqa: S608
+    delete_record(datastore, 3)
     assert not log.holds(head)
     assert log.verify() is None  # the rows left verify among themselves ...
-    cut = log.inspect(head)  # ... but not against the anchored head
-    assert cut is not None
-    assert (cut.seq, "truncated" in cut.reason) == (3, True)
+    assert_broken(log.inspect(head), 3, "truncated")  # ... but not against the anchored head
 
 
 async def test_an_administrators_follow_up_covers_their_organisations_units_only(
@@ -151,22 +158,11 @@ def write_unkeyed_log(datastore: Any, records: list[AccessRecord]) -> None:
     with datastore.transaction(commit=True) as cursor:
         for record in records:
             current = unkeyed_chain(previous, record)
+            # The record's fields as it stores them (its canonical form), then the chain.
+            row = {**json.loads(record.canonical()), "previous_hash": previous, "hash": current}
             cursor.execute(
-                f"INSERT INTO {table} (at, actor_hsa_id, actor_org_id, actor_org_type, "  # noqa: S608
-                "subject_id, action, purpose, resource, previous_hash, hash) VALUES "
-                f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
-                (
-                    record.at.isoformat(),
-                    record.actor_hsa_id,
-                    record.actor_org_id,
-                    record.actor_org_type,
-                    record.subject_id,
-                    record.action.value,
-                    record.purpose,
-                    record.resource,
-                    previous,
-                    current,
-                ),
+                f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join([p] * len(row))})",  # noqa: S608
+                tuple(row.values()),
             )
             previous = current
 

@@ -71,6 +71,11 @@ class Service(InProcessApp):
         )
         self.audit.record(record).result(10)
 
+    def reads(self, *reads: tuple[Actor, str]) -> None:
+        """Reads by these staff about these subjects, in this order, a minute apart."""
+        for minutes, (actor, subject_id) in enumerate(reads, start=1):
+            self.read(actor, subject_id, minutes)
+
 
 @pytest.fixture(params=sorted(SERVICES))
 def service(request: pytest.FixtureRequest, runtime_settings: RuntimeSettings) -> Iterator[Service]:
@@ -86,9 +91,7 @@ def test_loggkontroll_an_administrator_reads_who_of_their_organisation_looked_at
     service: Service,
 ) -> None:
     subject_id = subject_of(service.settings, PERSON)
-    service.read(IOF_CASEWORKER, subject_id, 1)
-    service.read(PSY_NURSE, subject_id, 2)
-    service.read(PSY_NURSE, OTHER, 3)
+    service.reads((IOF_CASEWORKER, subject_id), (PSY_NURSE, subject_id), (PSY_NURSE, OTHER))
 
     extract = service.about(ADMIN, personnummer=PERSON)
     assert extract.status_code == 200, extract.text
@@ -115,9 +118,7 @@ def test_loggkontroll_a_unit_manager_follows_up_their_own_units_staff_only(
     service: Service,
 ) -> None:
     subject_id = subject_of(service.settings, PERSON)
-    service.read(IOF_CASEWORKER, subject_id, 1)
-    service.read(IOF_CASEWORKER, OTHER, 2)
-    service.read(PSY_NURSE, subject_id, 3)
+    service.reads((IOF_CASEWORKER, subject_id), (IOF_CASEWORKER, OTHER), (PSY_NURSE, subject_id))
 
     about = service.about(IOF_MANAGER, personnummer=PERSON).json()
     assert about["scope"] == "unit"

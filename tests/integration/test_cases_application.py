@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -100,6 +100,29 @@ def register(
             **extra,
         ),
         at=AT,
+    )
+
+
+def decide(
+    app: CasesApplication,
+    case_id: UUID,
+    decision: CaseDecision,
+    children_in_household: bool | None,
+    *,
+    at: datetime,
+) -> Any:
+    """Individual and family care records `decision` in the case (K-3), one that affects
+    planning, with the child perspective considered and the household answered (D-6)."""
+    return app.record_decision(
+        AT_IOF,
+        case_id,
+        RecordDecision(
+            decision=decision,
+            affects_planning=True,
+            child_perspective_considered=True,
+            children_in_household=children_in_household,
+        ),
+        at=at,
     )
 
 
@@ -237,31 +260,12 @@ def test_k3_decisions_and_closing_reach_the_units_with_open_cases(
         application, ADULT, date(2007, 1, 15), [Need.SUBSTANCE_MISUSE, Need.MENTAL_ILLNESS]
     ).cases
 
-    application.record_decision(
-        AT_IOF,
-        first.id,
-        RecordDecision(
-            decision=CaseDecision.INTERVENTION_GRANTED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=None,  # 18 on arrival: a child's case
-        ),
-        at=AT,
-    )
+    # 18 on arrival: a child's case, so no answer on children in the household.
+    decide(application, first.id, CaseDecision.INTERVENTION_GRANTED, None, at=AT)
     application.close_case(
         AT_AOF, parallel.id, reason=ClosingReason.NEEDS_MET, at=AT + timedelta(1)
     )
-    application.record_decision(
-        AT_IOF,
-        first.id,
-        RecordDecision(
-            decision=CaseDecision.INTERVENTION_ENDED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=None,  # 18 on arrival: a child's case
-        ),
-        at=AT + timedelta(2),
-    )
+    decide(application, first.id, CaseDecision.INTERVENTION_ENDED, None, at=AT + timedelta(2))
 
     at_aof = application.notices(AT_AOF, AOF, AT - timedelta(1))
     assert [(n.case_id, n.kind, n.what) for n in at_aof] == [
@@ -444,17 +448,7 @@ def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
     assert published(application).count("CaseDecisionNotified") == 1
     assert "CaseDecisionRecorded" not in published(application)
 
-    application.record_decision(
-        AT_IOF,
-        first.id,
-        RecordDecision(
-            decision=CaseDecision.INTERVENTION_ENDED,
-            affects_planning=True,
-            child_perspective_considered=True,
-            children_in_household=False,
-        ),
-        at=AT + timedelta(1),
-    )
+    decide(application, first.id, CaseDecision.INTERVENTION_ENDED, False, at=AT + timedelta(1))
     assert published(application)[-2:] == ["CaseDecisionRecorded", "CaseDecisionNotified"]
 
 

@@ -180,6 +180,18 @@ def hold_meeting(app: EscalationApplication, red_thread_id: UUID, attended: list
     )
 
 
+def forum(app: EscalationApplication) -> UUID:
+    """Social services' and health care's monthly forum (E-7), its first meeting one of
+    alignment, set up by social services' deputy; its id."""
+    series = CreateMeetingSeries("Forum", [SOCIAL, HEALTH], MonthlyMeetingKind.ALIGNMENT)
+    return app.create_meeting_series(SOCIAL_DEPUTY, series, at=PULLED_AT).id
+
+
+def monthly_meeting(app: EscalationApplication, series_id: UUID, starts_at: datetime) -> Any:
+    """The forum's meeting at `starts_at`, as social services' deputy plans it (E-7)."""
+    return app.plan_monthly_meeting(SOCIAL_DEPUTY, series_id, starts_at=starts_at, at=PULLED_AT)
+
+
 def published(app: EscalationApplication) -> list[IntegrationEvent]:
     """Everything the relay would publish, in store order."""
     notifications = app.recorder.select_notifications(1, 10_000)
@@ -482,13 +494,8 @@ def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
 def test_deadlines_are_listed_per_organisation(application: EscalationApplication) -> None:
     Upstream(application).deliver(consent())
     red_thread_id = pull(application)
-    series_id = application.create_meeting_series(
-        SOCIAL_DEPUTY,
-        CreateMeetingSeries("Forum", [SOCIAL, HEALTH], MonthlyMeetingKind.ALIGNMENT),
-        at=PULLED_AT,
-    ).id
-    meeting = application.plan_monthly_meeting(
-        SOCIAL_DEPUTY, series_id, starts_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC), at=PULLED_AT
+    meeting = monthly_meeting(
+        application, forum(application), datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
     )
 
     social = application.deadlines_for(staff_of(SOCIAL), PULLED_AT)
@@ -536,17 +543,9 @@ def test_e7_k4_age_transitions_from_cases_reach_the_termly_inventory(
             ),
             source="/samverkan/cases#0",
         )
-    series_id = application.create_meeting_series(
-        SOCIAL_DEPUTY,
-        CreateMeetingSeries("Forum", [SOCIAL, HEALTH], MonthlyMeetingKind.ALIGNMENT),
-        at=PULLED_AT,
-    ).id
-    first = application.plan_monthly_meeting(
-        SOCIAL_DEPUTY, series_id, starts_at=datetime(2026, 4, 14, 8, 0, tzinfo=UTC), at=PULLED_AT
-    )
-    second = application.plan_monthly_meeting(
-        SOCIAL_DEPUTY, series_id, starts_at=datetime(2026, 5, 12, 8, 0, tzinfo=UTC), at=PULLED_AT
-    )
+    series_id = forum(application)
+    first = monthly_meeting(application, series_id, datetime(2026, 4, 14, 8, 0, tzinfo=UTC))
+    second = monthly_meeting(application, series_id, datetime(2026, 5, 12, 8, 0, tzinfo=UTC))
 
     inventory = application.inventory(application.read_monthly_meeting(SOCIAL_DEPUTY, first.id))
 
@@ -586,12 +585,8 @@ def test_e3_e6_e7_e8_e9_the_application_refuses_an_outsider_on_its_own(
     Upstream(application).deliver(consent())
     red_thread_id = pull(application)
     schedule(application, red_thread_id)  # the serving office's coordinator takes it
-    series_id = application.create_meeting_series(
-        SOCIAL_DEPUTY, CreateMeetingSeries("Forum", [SOCIAL, HEALTH]), at=PULLED_AT
-    ).id
-    meeting = application.plan_monthly_meeting(
-        SOCIAL_DEPUTY, series_id, starts_at=MEETING_AT, at=PULLED_AT
-    )
+    series_id = forum(application)
+    meeting = monthly_meeting(application, series_id, MEETING_AT)
     caseworker = staff_of(SOCIAL)
     escalation = application.raise_escalation(
         caseworker,

@@ -98,15 +98,20 @@ def _counts(application: ReportingApplication) -> list[Row]:
     return statistics_view(application).counts()
 
 
+def intake_of(application: ReportingApplication) -> Intake:
+    """What the consumer hands each message to: the application and its statistics."""
+    return Intake(application, Statistics(statistics_view(application)))
+
+
 def test_d6_a_batch_counts_what_one_message_at_a_time_counts(
     applications: tuple[ReportingApplication, ReportingApplication],
 ) -> None:
     one, batched = applications
     messages = _messages()
-    single = Intake(one, Statistics(statistics_view(one)))
+    single = intake_of(one)
     for envelope, tracking in messages:
         single.process_message(envelope, tracking)
-    Intake(batched, Statistics(statistics_view(batched))).process_messages(messages)
+    intake_of(batched).process_messages(messages)
 
     assert _counts(batched) == _counts(one)
     by_group = [r for r in _counts(batched) if r.measure == "sips_established_by_target_group"]
@@ -119,7 +124,7 @@ def test_d7_a_batched_overdue_event_becomes_a_deviation_linked_to_its_message(
 ) -> None:
     _, batched = applications
     messages = _messages()
-    Intake(batched, Statistics(statistics_view(batched))).process_messages(messages)
+    intake_of(batched).process_messages(messages)
 
     overdue, _ = messages[-1]
     source_id = source_message_id(overdue.id)
@@ -133,7 +138,7 @@ def test_a_failed_batch_records_nothing_and_leaves_the_position(
 ) -> None:
     _, batched = applications
     messages = _messages()
-    intake = Intake(batched, Statistics(statistics_view(batched)))
+    intake = intake_of(batched)
     intake.process_messages(messages[:2])
     before = _counts(batched)
 

@@ -44,14 +44,19 @@ def changed(
     )
 
 
+@pytest.fixture
+def statistics(view: StatisticsView) -> Statistics:
+    """The statistics kept in the view, as the consumer counts them."""
+    return Statistics(view)
+
+
 def reached(view: StatisticsView) -> list[Row]:
     return [r for r in view.counts() if r.measure == "target_groups_reached"]
 
 
 def test_d6_a_subjects_groups_are_the_union_of_their_cases_current_sets(
-    view: StatisticsView,
+    view: StatisticsView, statistics: Statistics
 ) -> None:
-    statistics = Statistics(view)
     violence, co_morbidity = TargetGroup.EXPOSED_TO_VIOLENCE, TargetGroup.CO_MORBIDITY
     statistics.process_event(changed(CASE_A, (violence,), MARCH), Tracking(CASES, 1))
     statistics.process_event(changed(CASE_B, (co_morbidity,), MARCH), Tracking(CASES, 2))
@@ -72,8 +77,9 @@ def test_d6_a_subjects_groups_are_the_union_of_their_cases_current_sets(
     assert view.max_tracking_id(CASES) == 4
 
 
-def test_d6_a_redelivered_change_is_refused_and_changes_nothing(view: StatisticsView) -> None:
-    statistics = Statistics(view)
+def test_d6_a_redelivered_change_is_refused_and_changes_nothing(
+    view: StatisticsView, statistics: Statistics
+) -> None:
     statistics.process_event(
         changed(CASE_A, (TargetGroup.CO_MORBIDITY,), MARCH), Tracking(CASES, 7)
     )
@@ -86,11 +92,10 @@ def test_d6_a_redelivered_change_is_refused_and_changes_nothing(view: Statistics
 
 
 def test_d6_an_event_from_another_topic_counts_under_the_groups_known_when_it_is_counted(
-    view: StatisticsView,
+    view: StatisticsView, statistics: Statistics
 ) -> None:
     """Escalation's topic is not ordered with the cases topic: a meeting counted before the
     case's groups arrive is under no_target_group, one counted after under the groups."""
-    statistics = Statistics(view)
     held = EXAMPLES[MeetingHeld].model_copy(update={"subject_id": SUBJECT, "meeting_at": MARCH})
     statistics.process_event(held, Tracking("/samverkan/escalation#0", 1))
     statistics.process_event(
@@ -105,9 +110,8 @@ def test_d6_an_event_from_another_topic_counts_under_the_groups_known_when_it_is
 
 
 def test_d6_a_follow_up_moves_the_new_visit_to_followed_up_once_in_its_own_month(
-    view: StatisticsView,
+    view: StatisticsView, statistics: Statistics
 ) -> None:
-    statistics = Statistics(view)
     new_visit = EXAMPLES[ScreeningRecorded].model_copy(
         update={"subject_id": SUBJECT, "screened_on": date(2026, 3, 30)}
     )
@@ -141,9 +145,8 @@ def test_d6_a_follow_up_moves_the_new_visit_to_followed_up_once_in_its_own_month
 
 
 def test_d6_erasure_drops_the_subjects_groups_and_screenings_and_keeps_the_counts(
-    view: StatisticsView,
+    view: StatisticsView, statistics: Statistics
 ) -> None:
-    statistics = Statistics(view)
     statistics.process_event(
         changed(CASE_A, (TargetGroup.CO_MORBIDITY,), MARCH), Tracking(CASES, 1)
     )
