@@ -53,8 +53,9 @@ from tests.cases_examples import (
     sip_proposal,
     written_consent,
 )
+from tests.consent_examples import refusal_body
 from tests.escalation_examples import STEP_UP, meeting_registration, red_thread_pull
-from tests.support import MovableClock, service_app
+from tests.support import MovableClock, consent_body, service_app
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -389,21 +390,8 @@ def objects(services: dict[str, Service]) -> dict[str, dict[tuple[str, str], Req
 
 
 def consent_objects(service: Service) -> dict[tuple[str, str], Request]:
-    given = expect(
-        service.call(
-            POLICE,
-            "POST",
-            "/v1/consents",
-            json={
-                "personnummer": ADULT,
-                "purpose": "red_thread_meeting",
-                "form": "oral",
-                "informed": True,
-                "parties": [POLICE_UNIT, SOCIAL_UNIT],
-            },
-        ),
-        "consent",
-    )
+    body = consent_body(ADULT, purpose="red_thread_meeting", parties=[POLICE_UNIT, SOCIAL_UNIT])
+    given = expect(service.call(POLICE, "POST", "/v1/consents", json=body), "consent")
     consent, subject = f"/v1/consents/{given['id']}", given["subject_id"]
     return {
         ("GET", "/v1/consents/{consent_id}"): (consent, {}),
@@ -842,12 +830,7 @@ def test_c10_records_for_a_and_b_are_not_readable_by_c_even_as_party_to_another_
             POLICE,
             "POST",
             "/v1/consent-refusals",
-            json={
-                "personnummer": number,
-                "purpose": "red_thread_meeting",
-                "parties": [POLICE_UNIT, COORDINATOR.org_id],
-                "informed": True,
-            },
+            json=refusal_body(number, "red_thread_meeting", [POLICE_UNIT, COORDINATOR.org_id]),
         ),
         "C's refusal",
     )

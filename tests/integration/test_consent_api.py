@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from services.runtime.kernel.actor import Actor
+from tests.consent_examples import refusal_body
 from tests.support import (
     HEALTH,
     POLICE,
@@ -164,12 +165,7 @@ def test_c4_history_shows_consent_refusal_and_withdrawal_to_the_parties_only(
         SOCIAL,
         "POST",
         "/v1/consent-refusals",
-        json={
-            "personnummer": number,
-            "purpose": "sip",
-            "parties": [SOCIAL.org_id, HEALTH.org_id],
-            "informed": True,
-        },
+        json=refusal_body(number, "sip", [SOCIAL.org_id, HEALTH.org_id]),
     )
     assert refused.status_code == 201, refused.text
     call(consent, SOCIAL, "POST", f"/v1/consents/{given['id']}/withdrawal")

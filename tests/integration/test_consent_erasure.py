@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from contracts import OrgType, Role, events_topic
-from services.runtime.kernel.actor import Actor
+from contracts import events_topic
 from services.runtime.store.privacy import ERASED
 from tests.support import (
+    PLATFORM_ADMIN,
     POLICE,
     SOCIAL,
     ServiceProcess,
@@ -22,7 +22,6 @@ from tests.support import (
     wait_for,
 )
 
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 CHILD = made_up_personnummer("20140707", "456")
 JUSTIFICATION = "Barnet riskerar allvarlig skada i hemmet hos Testa Testsson"
 GUARDIAN = "Vårdnadshavare Testsson"
@@ -53,7 +52,7 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_facts(
 
     refused = call(consent, SOCIAL, "POST", f"/v1/subjects/{subject_id}/erasure")
     assert refused.status_code == 403  # administrators only
-    erased = call(consent, ADMIN, "POST", f"/v1/subjects/{subject_id}/erasure")
+    erased = call(consent, PLATFORM_ADMIN, "POST", f"/v1/subjects/{subject_id}/erasure")
     assert erased.status_code == 202, erased.text
 
     after = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()["events"]

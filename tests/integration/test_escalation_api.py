@@ -347,24 +347,20 @@ def test_e8_acute_matter_goes_to_the_other_deputy_outside_the_monthly_rhythm(
 def test_e9_consultation_is_anonymous_without_a_subject_or_named_with_one(
     escalation: InProcessService,
 ) -> None:
-    body = {"consulted_orgs": [AOF], "outcome": "parallel_investigation", "notes": "Samsjuklighet."}
-    anonymous = call(
-        escalation, IOF_DEPUTY, "POST", "/v1/consultations", {**body, "anonymous": True}
-    )
-    named = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        {**body, "anonymous": False, "personnummer": made_up_personnummer("19700707", "707")},
-    )
-    inconsistent = call(
-        escalation,
-        IOF_DEPUTY,
-        "POST",
-        "/v1/consultations",
-        {**body, "anonymous": True, "personnummer": made_up_personnummer("19700707", "707")},
-    )
+    person = made_up_personnummer("19700707", "707")
+
+    def consult(**body: Any) -> httpx.Response:
+        """IOF consults AOF (E-9), anonymously or not, naming someone or not."""
+        consultation = {
+            "consulted_orgs": [AOF],
+            "outcome": "parallel_investigation",
+            "notes": "Samsjuklighet.",
+        }
+        return call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", consultation | body)
+
+    anonymous = consult(anonymous=True)
+    named = consult(anonymous=False, personnummer=person)
+    inconsistent = consult(anonymous=True, personnummer=person)
 
     assert anonymous.status_code == named.status_code == 201, anonymous.text + named.text
     assert (anonymous.json()["anonymous"], anonymous.json()["subject_id"]) == (True, None)

@@ -19,11 +19,10 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
-from contracts import ConsentGiven, OrgType, Role, dlq_topic, encode, events_topic
+from contracts import ConsentGiven, dlq_topic, encode, events_topic
 from services.reporting.domain.measures import CONSENTS_GIVEN, Row
 from services.reporting.views.rebuild import statistics as statistics_projection
 from services.reporting.views.statistics import statistics_view
-from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.messaging.rebuild import LogIncomplete, rebuild
 from services.runtime.ops.cli import app
@@ -34,10 +33,12 @@ from tests.contract.examples import EXAMPLES
 from tests.integration.test_access_audit import write_unkeyed_log
 from tests.steps import SIP_PARTIES, consent_store, record_consent
 from tests.support import (
+    PLATFORM_ADMIN,
     POLICE,
     SOCIAL,
     TEST_PERSONNUMMER,
     applied_by,
+    consent_given,
     drain_relay,
     on_store,
     produce_raw,
@@ -48,7 +49,6 @@ from tests.support import (
 )
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 runner = CliRunner()
 
 
@@ -236,18 +236,8 @@ def test_report_export_writes_the_annual_report(env: RuntimeSettings, tmp_path: 
 
 def test_erase_a_subject_through_consent(env: RuntimeSettings, start_service: object) -> None:
     consent = start_service("consent")  # type: ignore[operator]
-    with consent.client(POLICE) as police:
-        given = police.post(
-            "/v1/consents",
-            json={
-                "personnummer": TEST_PERSONNUMMER,
-                "purpose": "sip",
-                "form": "oral",
-                "informed": True,
-                "parties": [POLICE.org_id, SOCIAL.org_id],
-            },
-        )
-    assert given.status_code == 201, given.text
+    parties = [POLICE.org_id, SOCIAL.org_id]
+    given = consent_given(consent, TEST_PERSONNUMMER, by=POLICE, parties=parties, form="oral")
     base = ["erase", "--consent-url", consent.url]
 
     refused = runner.invoke(
@@ -261,10 +251,10 @@ def test_erase_a_subject_through_consent(env: RuntimeSettings, start_service: ob
     assert runner.invoke(app, [*base, "--personnummer", TEST_PERSONNUMMER]).exit_code == 2
 
     erased = runner.invoke(
-        app, [*base, "--personnummer", TEST_PERSONNUMMER, "--token", token(env, ADMIN)]
+        app, [*base, "--personnummer", TEST_PERSONNUMMER, "--token", token(env, PLATFORM_ADMIN)]
     )
     assert erased.exit_code == 0, erased.output
-    assert json.loads(erased.stdout)["subject_id"] == given.json()["subject_id"]
+    assert json.loads(erased.stdout)["subject_id"] == given["subject_id"]
 
 
 def test_rebuild_while_the_reporting_service_runs(env: RuntimeSettings, start_service: Any) -> None:

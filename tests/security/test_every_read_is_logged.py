@@ -55,6 +55,8 @@ import pytest
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
+from tests.cases_examples import registration
+from tests.consent_examples import refusal_body
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -333,9 +335,8 @@ class Scenario:
 
         refused: list[str] = []
 
-        def attempt() -> httpx.Response | None:
-            key = str(uuid.uuid4())
-            response = self.platform.request(
+        def send(key: str, *, replay: bool = False) -> httpx.Response:
+            return self.platform.request(
                 service,
                 actor,
                 method,
@@ -344,24 +345,19 @@ class Scenario:
                 body=body,
                 headers={"Idempotency-Key": key},
                 read=False,
+                replay=replay,
             )
+
+        def attempt() -> httpx.Response | None:
+            key = str(uuid.uuid4())
+            response = send(key)
             if retry_until_known and response.status_code in (403, 404, 409, 422):
                 refused[:] = [response.text]
                 return None
             if not response.is_success:
                 pytest.fail(f"{service} {method} {path}: {response.text}")
             # The retry a client makes when the answer was lost: a replay is a read too.
-            self.platform.request(
-                service,
-                actor,
-                method,
-                path,
-                params=params,
-                body=body,
-                headers={"Idempotency-Key": key},
-                read=False,
-                replay=True,
-            )
+            send(key, replay=True)
             return response
 
         try:
@@ -432,12 +428,7 @@ def create_everything(platform: Platform) -> dict[str, dict[str, str]]:
         POLICE,
         "POST",
         "/v1/consent-refusals",
-        {
-            "personnummer": ADULT.personnummer,
-            "purpose": "information_sharing",
-            "parties": [POLICE.org_id, IOF],
-            "informed": True,
-        },
+        refusal_body(ADULT.personnummer, "information_sharing", [POLICE.org_id, IOF]),
     )
     s.write(
         "consent",
@@ -500,33 +491,16 @@ def create_everything(platform: Platform) -> dict[str, dict[str, str]]:
 def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
     """Cases: routing, decisions, a handover, a SIP, meetings, a child-welfare report and
     a screening (K-1..K-13, D-6)."""
-    report = {"municipality_code": "0180"}
-    opened = s.write(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        {
-            **report,
-            "personnummer": ADULT.personnummer,
-            "needs": ["substance_misuse", "mental_illness"],
-        },
-    )
-    at_iof, at_aof = (case["id"] for case in opened["cases"])
-    youth = s.write(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        {**report, "personnummer": YOUTH.personnummer, "needs": ["child_welfare"]},
-    )["cases"][0]["id"]
-    child = s.write(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/cases",
-        {**report, "personnummer": CHILD.personnummer, "needs": ["child_welfare"]},
-    )["cases"][0]["id"]
+
+    def opened(person: Person, needs: list[str]) -> list[str]:
+        """The ids of the cases a report about `person` opens (K-1)."""
+        body = registration(person.personnummer, needs)
+        answer = s.write("cases", IOF_CASEWORKER, "POST", "/v1/cases", body)
+        return [case["id"] for case in answer["cases"]]
+
+    at_iof, at_aof = opened(ADULT, ["substance_misuse", "mental_illness"])
+    youth = opened(YOUTH, ["child_welfare"])[0]
+    child = opened(CHILD, ["child_welfare"])[0]
     s.write(
         "cases",
         IOF_CASEWORKER,
@@ -631,30 +605,15 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         retry_until_known=True,
         case_id=at_iof,
     )
-    s.write(
-        "cases",
-        AOF_DEPUTY,
-        "POST",
-        "/v1/meetings/{meeting_id}/assignment",
-        {"caseworker": AOF_CASEWORKER_HSA},
-        meeting_id=meeting["id"],
-    )
-    s.write(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/meetings/{meeting_id}/pre-meeting",
-        {"held_at": soon(-1)},
-        meeting_id=meeting["id"],
-    )
-    s.write(
-        "cases",
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/meetings/{meeting_id}/schedule",
-        {"starts_at": soon(3), "ends_at": soon(3, 10), "location": ADULT.text("Socialkontoret")},
-        meeting_id=meeting["id"],
-    )
+    # The meeting's steps (K-8): the receiving unit assigns it, then the pre-meeting, the time.
+    place = ADULT.text("Socialkontoret")
+    booking = {"starts_at": soon(3), "ends_at": soon(3, 10), "location": place}
+    for actor, route, body in (
+        (AOF_DEPUTY, "/v1/meetings/{meeting_id}/assignment", {"caseworker": AOF_CASEWORKER_HSA}),
+        (IOF_CASEWORKER, "/v1/meetings/{meeting_id}/pre-meeting", {"held_at": soon(-1)}),
+        (IOF_CASEWORKER, "/v1/meetings/{meeting_id}/schedule", booking),
+    ):
+        s.write("cases", actor, "POST", route, body, meeting_id=meeting["id"])
     s.write(
         "cases",
         IOF_CASEWORKER,

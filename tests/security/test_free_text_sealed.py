@@ -24,14 +24,8 @@ from contracts.consent import ErasureReason
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.privacy import ERASED
+from tests.reporting_examples import SOCIAL_MANAGER
 from tests.support import HEALTH, SOCIAL, TEST_PERSONNUMMER, produce_raw, wait_for
-
-SOCIAL_MANAGER = Actor(
-    hsa_id="SE2120000001-S009",
-    org_id=SOCIAL.org_id,
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.UNIT_MANAGER,
-)
 
 
 def texts(marker: str) -> dict[str, dict[str, str]]:

@@ -25,8 +25,10 @@ import psycopg
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
+from tests.cases_examples import registration
 from tests.support import (
     HEALTH,
+    PLATFORM_ADMIN,
     POLICE,
     SOCIAL,
     ServiceProcess,
@@ -36,7 +38,6 @@ from tests.support import (
 )
 from tests.tokens import minted
 
-ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
 CHILD = made_up_personnummer("20140707", "456")
 GUARDIAN = "Vårdnadshavare Testsson"
 
@@ -84,13 +85,18 @@ def keyed(client: httpx.Client, path: str, body: dict[str, Any], key: str, **hea
     return client.post(path, json=body, headers={"Idempotency-Key": key, **headers})
 
 
+def given_with_key(client: httpx.Client, key: str) -> Any:
+    """The guardian's consent given under Idempotency-Key `key`: the first answer (201)."""
+    given = keyed(client, "/v1/consents", consent_body(), key)
+    assert given.status_code == 201, given.text
+    return given
+
+
 def test_remembered_answers_hold_no_personal_data_and_a_replay_is_authorised_and_logged(
-    start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
+    consent: ServiceProcess, runtime_settings: RuntimeSettings
 ) -> None:
-    consent = start_service("consent")
     with consent.client(SOCIAL) as client:
-        first = keyed(client, "/v1/consents", consent_body(), "give-1")
-        assert first.status_code == 201, first.text
+        first = given_with_key(client, "give-1")
         consent_id = first.json()["id"]
         changed = keyed(
             client, f"/v1/consents/{consent_id}/scope", {"add": [POLICE.org_id]}, "scope-1"
@@ -124,9 +130,8 @@ def test_remembered_answers_hold_no_personal_data_and_a_replay_is_authorised_and
 
 
 def test_the_key_is_scoped_by_the_verified_principal_not_the_raw_header(
-    start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
+    consent: ServiceProcess, runtime_settings: RuntimeSettings
 ) -> None:
-    consent = start_service("consent")
     first_token = token(runtime_settings, SOCIAL)
     refreshed = minted(runtime_settings, SOCIAL, ago=timedelta(minutes=1))
     assert refreshed != first_token
@@ -159,9 +164,8 @@ def test_the_key_is_scoped_by_the_verified_principal_not_the_raw_header(
 
 
 def test_requests_without_a_valid_token_never_touch_the_store(
-    start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
+    consent: ServiceProcess, runtime_settings: RuntimeSettings
 ) -> None:
-    consent = start_service("consent")
     with httpx.Client(base_url=consent.url, timeout=10) as client:
         for headers in ({}, {"Authorization": "Bearer forged"}, {"Authorization": "Basic eDp5"}):
             for n in range(3):
@@ -171,14 +175,12 @@ def test_requests_without_a_valid_token_never_touch_the_store(
 
 
 def test_keys_are_forgotten_when_their_subject_is_erased_and_after_their_ttl(
-    start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
+    consent: ServiceProcess, runtime_settings: RuntimeSettings
 ) -> None:
-    consent = start_service("consent")
     with consent.client(SOCIAL) as client:
-        first = keyed(client, "/v1/consents", consent_body(), "erase-me")
-        assert first.status_code == 201, first.text
+        first = given_with_key(client, "erase-me")
         assert len(remembered(runtime_settings)) == 1
-    with consent.client(ADMIN) as admin:
+    with consent.client(PLATFORM_ADMIN) as admin:
         erased = admin.post(f"/v1/subjects/{first.json()['subject_id']}/erasure")
         assert erased.status_code == 202, erased.text
     assert remembered(runtime_settings) == []  # purged with the subject's key
@@ -214,12 +216,13 @@ def cases_keys(settings: RuntimeSettings) -> int:
 
 
 def test_another_service_forgets_a_subjects_keys_on_subject_erased(
-    start_service: Callable[..., ServiceProcess], runtime_settings: RuntimeSettings
+    consent: ServiceProcess,
+    start_service: Callable[..., ServiceProcess],
+    runtime_settings: RuntimeSettings,
 ) -> None:
-    consent = start_service("consent")
     cases = start_service("cases")
     adult = made_up_personnummer("19700303", "468")
-    report = {"personnummer": adult, "municipality_code": "0180", "needs": ["disability"]}
+    report = registration(adult, ["disability"])
     with cases.client(IOF_CASEWORKER) as client:
         registered = keyed(client, "/v1/cases", report, "report-1")
         assert registered.status_code == 201, registered.text
@@ -230,7 +233,7 @@ def test_another_service_forgets_a_subjects_keys_on_subject_erased(
             json=consent_body(personnummer=adult, given_by="individual", guardian_name=None),
         )
         subject_id = given.json()["subject_id"]
-    with consent.client(ADMIN) as admin:
+    with consent.client(PLATFORM_ADMIN) as admin:
         assert admin.post(f"/v1/subjects/{subject_id}/erasure").status_code == 202
     # SubjectErased reaches cases, whose erasure ends where every erasure ends.
     wait_for(lambda: cases_keys(runtime_settings) == 0, timeout=30)

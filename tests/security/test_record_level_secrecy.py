@@ -16,6 +16,7 @@ import httpx
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
+from tests.consent_examples import refusal_body
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -97,12 +98,7 @@ def test_c10_party_to_one_record_reads_no_other_record_about_the_person(
             POLICE,
             "POST",
             "/v1/consent-refusals",
-            json={
-                "personnummer": NUMBER,
-                "purpose": "red_thread_meeting",
-                "parties": [POLICE.org_id, COORDINATOR.org_id],
-                "informed": True,
-            },
+            json=refusal_body(NUMBER, "red_thread_meeting", [POLICE.org_id, COORDINATOR.org_id]),
         )
     )
 
