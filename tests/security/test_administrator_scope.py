@@ -35,20 +35,23 @@ REGION_ADMIN = Actor("SE2321000016-A001", "SE2321000016-IT01", OrgType.HEALTH_CA
 POLICE_ADMIN = Actor("SE2021000076-A001", "SE2021000076-IT01", OrgType.POLICE, Role.ADMIN)
 
 
-def about(service: ServiceProcess, actor: Actor, subject_id: str) -> dict[str, Any]:
+def extract(service: ServiceProcess, actor: Actor, route: str, **query: str) -> dict[str, Any]:
+    """The access-log extract `actor` asks the service for on `route` (loggkontroll)."""
     with service.client(actor) as client:
-        response = client.post("/v1/access-log/subject", json={"subject_id": subject_id})
+        response = client.post(f"/v1/access-log/{route}", json=query)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def about(service: ServiceProcess, actor: Actor, subject_id: str) -> dict[str, Any]:
+    """The extract about one individual, by subject id."""
+    return extract(service, actor, "subject", subject_id=subject_id)
 
 
 def by_actor(service: ServiceProcess, actor: Actor, hsa_id: str) -> dict[str, Any]:
-    with service.client(actor) as client:
-        response = client.post("/v1/access-log/actor", json={"hsa_id": hsa_id})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    """The extract of what one member of staff looked at."""
+    return extract(service, actor, "actor", hsa_id=hsa_id)
 
 
 def actors(extract: dict[str, Any]) -> list[str]:
