@@ -79,16 +79,20 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         expected.add((subject, f"{response.request.method} {route}", actor.hsa_id))
         return response.json() if "json" in response.headers["content-type"] else None
 
+    def walk(
+        actor: Actor, method: str, route: str, subject: str, body: Any = None, **ids: str
+    ) -> Any:
+        """`actor` calls `route` (its template, filled from `ids`); the answer is about
+        `subject`, so the access log must say so."""
+        response = call(escalation, actor, method, route.format(**ids), body)
+        return expect(response, actor, route, subject)
+
     # The red thread: every answer names the individual (subject id) and what was done.
     pulled = call(escalation, POLICE, "POST", "/v1/red-threads", red_thread_pull(INDIVIDUAL))
     thread = expect(pulled, POLICE, "/v1/red-threads", pulled.json()["subject_id"])
-    subject = thread["subject_id"]
-    path = f"/v1/red-threads/{thread['id']}"
-    expect(
-        call(escalation, COORDINATOR, "POST", f"{path}/coordinator", {}),
-        COORDINATOR,
-        "/v1/red-threads/{red_thread_id}/coordinator",
-        subject,
+    subject, at_thread = thread["subject_id"], {"red_thread_id": thread["id"]}
+    walk(
+        COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/coordinator", subject, {}, **at_thread
     )
     consent_given(
         consent,
@@ -103,18 +107,14 @@ def test_every_answer_with_personal_data_writes_an_access_record(
     def schedule() -> httpx.Response | None:
         with escalation.client(COORDINATOR) as client:
             response = client.post(
-                f"{path}/meeting", json={"meeting_at": meeting_at, "invited_orgs": [SOCIAL.org_id]}
+                f"/v1/red-threads/{thread['id']}/meeting",
+                json={"meeting_at": meeting_at, "invited_orgs": [SOCIAL.org_id]},
             )
         return response if response.status_code == 200 else None
 
     scheduled = wait_for(schedule, timeout=30)
     expect(scheduled, COORDINATOR, "/v1/red-threads/{red_thread_id}/meeting", subject)
-    expect(
-        call(escalation, SOCIAL, "GET", f"{path}/meeting.ics"),
-        SOCIAL,
-        "/v1/red-threads/{red_thread_id}/meeting.ics",
-        subject,
-    )
+    walk(SOCIAL, "GET", "/v1/red-threads/{red_thread_id}/meeting.ics", subject, **at_thread)
     deadlines = call(escalation, SOCIAL, "GET", "/v1/deadlines")
     assert subject in {d["subject_id"] for d in deadlines.json()}
     expect(deadlines, SOCIAL, "/v1/deadlines", subject)
@@ -124,28 +124,22 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         escalation, IOF_CASEWORKER, INDIVIDUAL, "Oenighet om boendestöd efter 19 år."
     )
     ladder = expect(raised, IOF_CASEWORKER, "/v1/escalations", subject)
-    agreed = call(escalation, AOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/agreements")
-    expect(agreed, AOF_DEPUTY, "/v1/escalations/{escalation_id}/agreements", subject)
-    stepped = call(escalation, IOF_DEPUTY, "POST", f"/v1/escalations/{ladder['id']}/steps", STEP_UP)
-    expect(stepped, IOF_DEPUTY, "/v1/escalations/{escalation_id}/steps", subject)
-    resolved = call(
-        escalation,
+    at_ladder = {"escalation_id": ladder["id"]}
+    walk(AOF_DEPUTY, "POST", "/v1/escalations/{escalation_id}/agreements", subject, **at_ladder)
+    walk(IOF_DEPUTY, "POST", "/v1/escalations/{escalation_id}/steps", subject, STEP_UP, **at_ladder)
+    resolution = {"resolution": "withdrawn", "notes": "Löst i linjen."}
+    walk(
         IOF_CASEWORKER,
         "POST",
-        f"/v1/escalations/{ladder['id']}/resolution",
-        {"resolution": "withdrawn", "notes": "Löst i linjen."},
+        "/v1/escalations/{escalation_id}/resolution",
+        subject,
+        resolution,
+        **at_ladder,
     )
-    expect(resolved, IOF_CASEWORKER, "/v1/escalations/{escalation_id}/resolution", subject)
 
     # Acute matters: about a named individual, or (no personnummer) about the record itself.
-    named = call(
-        escalation,
-        IOF_CASEWORKER,
-        "POST",
-        "/v1/acute-matters",
-        {"to_org": AOF, "personnummer": INDIVIDUAL, "question": "Utskrivning i dag."},
-    )
-    expect(named, IOF_CASEWORKER, "/v1/acute-matters", subject)
+    named = {"to_org": AOF, "personnummer": INDIVIDUAL, "question": "Utskrivning i dag."}
+    walk(IOF_CASEWORKER, "POST", "/v1/acute-matters", subject, named)
     unnamed = call(
         escalation,
         IOF_CASEWORKER,
@@ -153,30 +147,23 @@ def test_every_answer_with_personal_data_writes_an_access_record(
         "/v1/acute-matters",
         {"to_org": AOF, "question": "Testa Testsson, 19 år, skrivs ut i dag utan boende."},
     )
-    record = f"record:{unnamed.json()['id']}"
+    record, at_matter = f"record:{unnamed.json()['id']}", {"matter_id": unnamed.json()["id"]}
     expect(unnamed, IOF_CASEWORKER, "/v1/acute-matters", record)
-    taken = call(escalation, AOF_DEPUTY, "POST", f"/v1/acute-matters/{unnamed.json()['id']}/taken")
-    expect(taken, AOF_DEPUTY, "/v1/acute-matters/{matter_id}/taken", record)
-    expect(
-        call(escalation, AOF_DEPUTY, "GET", f"/v1/acute-matters/{unnamed.json()['id']}"),
-        AOF_DEPUTY,
-        "/v1/acute-matters/{matter_id}",
-        record,
-    )
+    walk(AOF_DEPUTY, "POST", "/v1/acute-matters/{matter_id}/taken", record, **at_matter)
+    walk(AOF_DEPUTY, "GET", "/v1/acute-matters/{matter_id}", record, **at_matter)
 
     # Monthly meetings and consultations.
     monthly = monthly_meeting_planned(escalation, datetime.now(UTC) + timedelta(days=10))
-    registered = call(
-        escalation,
+    walk(
         IOF_DEPUTY,
         "POST",
-        f"/v1/monthly-meetings/{monthly['id']}/registrations",
+        "/v1/monthly-meetings/{meeting_id}/registrations",
+        subject,
         meeting_registration(personnummer=INDIVIDUAL),
+        meeting_id=monthly["id"],
     )
-    expect(registered, IOF_DEPUTY, "/v1/monthly-meetings/{meeting_id}/registrations", subject)
     consultation = named_consultation(INDIVIDUAL, notes="Samsjuklighet.")
-    consulted = call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", consultation)
-    expect(consulted, IOF_DEPUTY, "/v1/consultations", subject)
+    walk(IOF_DEPUTY, "POST", "/v1/consultations", subject, consultation)
 
     missing = expected - access_log(escalation)
     assert not missing, "answers with personal data and no access record:\n" + "\n".join(
