@@ -7,9 +7,11 @@ nothing may be applied twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from eventsourcing.application import AggregateNotFoundError
 
 from contracts import events_topic
@@ -17,6 +19,7 @@ from services.escalation.application import EscalationApplication
 from services.escalation.domain import authorisations_id
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import POLICE, SOCIAL, ServiceProcess, consent_given, read_topic, wait_for
@@ -87,3 +90,31 @@ def test_broker_losing_its_log_is_survived_without_loss_or_doubles(
         consent.stop()
     assert "republishing from the start" in consent.logs()
     assert "gap cannot be filled" not in escalation.logs()
+
+
+def test_a_write_the_broker_took_for_a_topic_it_had_lost_does_not_haunt_the_topic_made_again(
+    runtime_settings: RuntimeSettings, private_kafka: EmbeddedBroker
+) -> None:
+    """The embedded broker, its log lost, takes a produce for a topic it no longer lists (a
+    relay's producer still holds the old metadata). The topic then created over that write
+    answered no fetch: relay probes and consumers stalled on it for good."""
+    settings = runtime_settings.model_copy(update={"kafka_bootstrap": private_kafka.bootstrap})
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+
+    async def story() -> None:
+        await ensure_topics(settings, [topic])
+        producer = AIOKafkaProducer(bootstrap_servers=private_kafka.bootstrap)
+        await producer.start()
+        try:
+            await (await producer.send(topic, b"before", partition=1))
+            private_kafka.restart()
+            ghost = await asyncio.wait_for(await producer.send(topic, b"ghost", partition=1), 10)
+            assert ghost.offset == 0  # taken, though the broker lists no such topic
+            await ensure_topics(settings, [topic])
+            await producer.client.force_metadata_update()
+            await (await producer.send(topic, b"after", partition=1))
+        finally:
+            await producer.stop()
+
+    asyncio.run(story())
+    assert [r.value for r in read_topic(private_kafka.bootstrap, topic)] == [b"after"]

@@ -3,6 +3,10 @@
 ``make run`` and the tests start it as a child process on 127.0.0.1. It keeps
 its log in memory, so a restart loses every topic: exactly the fault the relay
 and the tracked consumer are built to survive.
+
+Unlike Apache Kafka, it takes a produce for a topic it does not list (a client
+still holding metadata from before the restart), and a topic created over such
+writes answers no fetch; ``ensure_topics`` finds and clears that state.
 """
 
 from __future__ import annotations

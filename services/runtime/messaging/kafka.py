@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -10,12 +11,16 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError
 from aiokafka.helpers import create_ssl_context
+from aiokafka.protocol.offset import OffsetRequest
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from contracts import OutgoingMessage
 from services.runtime.messaging.topics import TopicSpec, TopicState, topic_spec
 from services.runtime.settings import RuntimeSettings
+
+log = logging.getLogger(__name__)
 
 
 def client_options(settings: RuntimeSettings) -> dict[str, Any]:
@@ -119,15 +124,51 @@ async def ensure_topics(
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [
-            _new_topic(topic_spec(settings, t, partitions)) for t in topics if t not in existing
-        ]
+        missing = [topic_spec(settings, t, partitions) for t in topics if t not in existing]
         if missing:
+            haunted = [spec for spec in missing if await _written_unlisted(admin, spec)]
             # A topic another process created meanwhile comes back as an error
             # code in the response, which is exactly the outcome we want.
-            await admin.create_topics(missing)
+            await admin.create_topics([_new_topic(spec) for spec in missing])
+            if haunted:
+                await _lay_ghosts(admin, haunted)
     finally:
         await admin.close()
+
+
+async def _written_unlisted(admin: AIOKafkaAdminClient, spec: TopicSpec) -> bool:
+    """The broker holds writes for a topic its metadata does not list.
+
+    Apache Kafka refuses both (UNKNOWN_TOPIC_OR_PARTITION), so this is never true there. The
+    embedded broker, once it has lost its log, takes a produce for a topic it no longer
+    knows; a topic then created over those writes answers list-offsets but no fetch, and
+    every consumer and relay probe stalls on it (seen as a flaky broker-restart test).
+    """
+    request = OffsetRequest(-1, 0, [(spec.name, [(p, -1) for p in range(spec.partitions)])])
+    try:
+        response = await admin._client.send(admin._client.get_random_node(), request)
+    except KafkaError:
+        return False
+    return any(
+        error_code == 0 and offset > 0
+        for _, partitions in response.topics
+        for _, error_code, _, offset in partitions
+    )
+
+
+async def _lay_ghosts(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> None:
+    """Delete and create again the topics created over writes the broker took while it did
+    not know them: the only way the embedded broker forgets those writes. What the relay
+    had acknowledged there is then missing from the topic, which its loss check finds and
+    republishes."""
+    names = [spec.name for spec in specs]
+    log.warning(
+        "the broker held writes for %s while it did not list them (a broker that lost its log "
+        "took a produce); deleting and creating them again so they can be read",
+        ", ".join(names),
+    )
+    await admin.delete_topics(names)
+    await admin.create_topics([_new_topic(spec) for spec in specs])
 
 
 def _new_topic(spec: TopicSpec) -> NewTopic:

@@ -38,7 +38,10 @@ TAIL_PATIENCE = 2
 relay's position and sends none, before the relay takes it that none of ours lie there.
 
 After the embedded broker lost its log, a partition has been seen reporting an end that no
-fetch reaches; asked forever, the relay published nothing more (a fresh relay neither). What
+fetch reaches; asked forever, the relay published nothing more (a fresh relay neither). The
+cause was found since: a topic created over writes the broker took while it listed no such
+topic (`services.runtime.messaging.kafka.ensure_topics` now deletes and creates it again);
+the patience stays for any other broker that answers so. What
 it then sends again may already be on the topic, which is safe: consumers drop a repeat by
 its sequence."""
 
