@@ -50,6 +50,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import SUBJECT_ID_PATTERN, Role
 from contracts.base import HsaId
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_ids_for
 from services.runtime.http.openapi import problem_responses
@@ -63,7 +64,7 @@ from services.runtime.messaging.audit_anchor import (
 )
 from services.runtime.store.audit import AccessAudit
 
-may = ACCESS_LOG.may
+may = ACCESS_LOG.calls
 """The access-log routes' actions, in the table every service shares
 (services.runtime.http.permissions.ACCESS_LOG); follow_up_scope then narrows the answer to the
 reader's organisation or unit."""
@@ -209,10 +210,10 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         "/access-log/subject", response_model=AccessLogExtract, openapi_extra=PERSONAL_DATA
     )
     def access_log_about_subject(
-        body: SubjectQuery, request: Request, actor: Annotated[Actor, may("access_log.read")]
+        body: SubjectQuery, caller: Annotated[Caller, may("access_log.read")]
     ) -> AccessLogExtract:
         """Who read this individual's data, when and why (the individual's right to know)."""
-        follow_up_scope(actor)  # refuse before the personnummer is even looked at
+        follow_up_scope(caller.actor)  # refuse before the personnummer is even looked at
         _check_period(body)
         if (body.personnummer is None) == (body.subject_id is None):
             raise _invalid("body.personnummer", "give exactly one of personnummer or subject_id")
@@ -220,21 +221,29 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         subject_ids = (
             (body.subject_id,)
             if body.subject_id is not None
-            else subject_ids_for(request, body.personnummer or "")
+            else subject_ids_for(caller.request, body.personnummer or "")
         )
         scope, entries = read_access_log(
-            request, actor, subject_ids=subject_ids, since=body.since, until=body.until
+            caller.request,
+            caller.actor,
+            subject_ids=subject_ids,
+            since=body.since,
+            until=body.until,
         )
         return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 
     @router.post("/access-log/actor", response_model=AccessLogExtract, openapi_extra=PERSONAL_DATA)
     def access_log_by_actor(
-        body: ActorQuery, request: Request, actor: Annotated[Actor, may("access_log.read")]
+        body: ActorQuery, caller: Annotated[Caller, may("access_log.read")]
     ) -> AccessLogExtract:
         """Whose data one member of staff read, when and why (follow-up of access)."""
         _check_period(body)
         scope, entries = read_access_log(
-            request, actor, actor_hsa_id=body.hsa_id, since=body.since, until=body.until
+            caller.request,
+            caller.actor,
+            actor_hsa_id=body.hsa_id,
+            since=body.since,
+            until=body.until,
         )
         return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 
@@ -243,13 +252,11 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         response_model=ChainCheck,
         responses=problem_responses(503),
     )
-    async def verify_access_log(
-        request: Request, actor: Annotated[Actor, may("access_log.verify")]
-    ) -> ChainCheck:
+    async def verify_access_log(caller: Annotated[Caller, may("access_log.verify")]) -> ChainCheck:
         """Whether the log is as written: its keyed hash chain, its sequence without gaps,
         and the newest head anchored outside the database; if not, the first record that
         is not. The same check as ``samverkan audit verify``."""
-        anchoring: AuditAnchoring = request.app.state.audit_anchoring
+        anchoring: AuditAnchoring = caller.request.app.state.audit_anchoring
         try:
             verdict = await anchoring.verify()
         except AnchorUnavailable as error:

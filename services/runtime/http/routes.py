@@ -19,6 +19,7 @@ from uuid import UUID
 from fastapi import Request, Response
 
 from services.runtime.http.bodies import located
+from services.runtime.http.caller import Caller
 from services.runtime.http.context import application_of, now
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
@@ -78,6 +79,22 @@ class Disclosing(Generic[App, R, V]):
         record = self._write(request, actor, use_case, args, kw)
         answer = self.disclosed(request, actor, record, Action.CHANGED)
         return located(response, location.format(id=record.id), answer)
+
+    def read_by(self, caller: Caller, use_case: Callable[..., R], *args: Any) -> V:
+        """As `read`, for the route's `caller`."""
+        return self.read(caller.request, caller.actor, use_case, *args)
+
+    def changed_by(self, caller: Caller, use_case: Callable[..., R], *args: Any, **kw: Any) -> V:
+        """As `changed`, for the route's `caller`."""
+        return self.changed(caller.request, caller.actor, use_case, *args, **kw)
+
+    def created_by(
+        self, caller: Caller, location: str, use_case: Callable[..., R], *args: Any, **kw: Any
+    ) -> V:
+        """As `created`, for the route's `caller`."""
+        return self.created(
+            caller.request, caller.response, caller.actor, location, use_case, *args, **kw
+        )
 
     def _write(
         self,
