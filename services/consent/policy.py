@@ -43,5 +43,5 @@ POLICY = Policy(
 
 
 def may(action: str) -> Any:
-    """The route's dependency for ``action``: ``actor: Annotated[Actor, may("consent.give")]``."""
-    return POLICY.may(action)
+    """The route's dependency for ``action``: ``caller: Annotated[Caller, may("consent.give")]``."""
+    return POLICY.calls(action)

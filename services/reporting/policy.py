@@ -50,5 +50,5 @@ POLICY = Policy(
 
 
 def may(action: str) -> Any:
-    """The dependency for ``action``: ``actor: Annotated[Actor, may("deviation.report")]``."""
-    return POLICY.may(action)
+    """The dependency for ``action``: ``caller: Annotated[Caller, may("deviation.report")]``."""
+    return POLICY.calls(action)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
@@ -21,7 +21,7 @@ from services.consent.application import (
 from services.consent.domain import Consent, GivenBy
 from services.consent.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -30,7 +30,6 @@ from services.runtime.http.identification import (
     log_change,
     subject_id_for,
 )
-from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()
@@ -81,90 +80,81 @@ def _view(consent: Consent, at: datetime) -> ConsentView:
     return view_of(ConsentView, consent, status=consent.status(at))
 
 
-@router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
-def give_consent(
-    body: ConsentRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("consent.give")],
-) -> Created:
-    """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
-    subject = identify(request, body.personnummer)
-    at = now(request)
-    command = command_from(
+C = TypeVar("C", GiveConsent, RefuseConsent)
+
+
+def _command(body: ConsentRequest | RefusalRequest, kind: type[C], subject_id: str, **kw: Any) -> C:
+    """The command a consent or a refusal body asks for, about `subject_id`: the purpose
+    and the parties it was asked for, as the application takes them."""
+    return command_from(
         body,
-        GiveConsent,
-        subject_id=subject.subject_id,
+        kind,
+        subject_id=subject_id,
         purpose=body.purpose.value,
         parties=list(body.parties),
+        **kw,
+    )
+
+
+@router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
+def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.give")]) -> Created:
+    """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
+    subject = identify(caller.request, body.personnummer)
+    command = _command(
+        body,
+        GiveConsent,
+        subject.subject_id,
         form=body.form.value,
         subject_birth_date=subject.birth_date,
     )
-    application = application_of(request, ConsentApplication)
-    consent_id = application.give_consent(actor, command, at=at, today=stockholm_date(at))
-    answer = Created(id=consent_id, subject_id=subject.subject_id)
-    return created(request, response, actor, answer, "consent given", f"/v1/consents/{consent_id}")
+    at = caller.now
+    application = caller.application(ConsentApplication)
+    consent_id = application.give_consent(caller.actor, command, at=at, today=stockholm_date(at))
+    path = f"/v1/consents/{consent_id}"
+    return created(caller, consent_id, subject.subject_id, "consent given", path)
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentView, openapi_extra=PERSONAL_DATA)
-def get_consent(
-    consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.read")]
-) -> ConsentView:
+def get_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.read")]) -> ConsentView:
     """One consent, for the units it names and the unit that recorded it (C-10)."""
-    application = application_of(request, ConsentApplication)
-    consent = application.read_consent(actor, consent_id)
-    log_access(request, actor, consent.subject_id, purpose=f"consent:{consent.purpose}")
-    return _view(consent, now(request))
+    consent = caller.application(ConsentApplication).read_consent(caller.actor, consent_id)
+    purpose = f"consent:{consent.purpose}"
+    log_access(caller.request, caller.actor, consent.subject_id, purpose=purpose)
+    return _view(consent, caller.now)
 
 
 @router.post(
     "/consents/{consent_id}/scope", response_model=ConsentView, openapi_extra=PERSONAL_DATA
 )
 def change_scope(
-    consent_id: UUID,
-    body: ScopeChange,
-    request: Request,
-    actor: Annotated[Actor, may("consent.change_scope")],
+    consent_id: UUID, body: ScopeChange, caller: Annotated[Caller, may("consent.change_scope")]
 ) -> ConsentView:
     """Add or remove parties (C-3), recorded as a new event; the old scope stays on record."""
-    application = application_of(request, ConsentApplication)
-    at = now(request)
+    at = caller.now
     command = ChangeScope(add=list(body.add), remove=list(body.remove))
-    changed = application.change_scope(actor, consent_id, command, at=at)
-    log_change(request, actor, changed.subject_id, purpose="consent scope changed")
+    application = caller.application(ConsentApplication)
+    changed = application.change_scope(caller.actor, consent_id, command, at=at)
+    log_change(caller.request, caller.actor, changed.subject_id, purpose="consent scope changed")
     return _view(changed, at)
 
 
 @router.post("/consents/{consent_id}/withdrawal", status_code=204)
-def withdraw_consent(
-    consent_id: UUID, request: Request, actor: Annotated[Actor, may("consent.withdraw")]
-) -> None:
+def withdraw_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.withdraw")]) -> None:
     """The individual withdraws consent (C-4): no new sharing from now on."""
-    application = application_of(request, ConsentApplication)
-    application.withdraw_consent(actor, consent_id, at=now(request))
+    application = caller.application(ConsentApplication)
+    application.withdraw_consent(caller.actor, consent_id, at=caller.now)
 
 
 @router.post(
     "/consent-refusals", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
 )
 def refuse_consent(
-    body: RefusalRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("consent.refuse")],
+    body: RefusalRequest, caller: Annotated[Caller, may("consent.refuse")]
 ) -> Created:
     """Record that the individual refused consent (C-4)."""
-    subject_id = subject_id_for(request, body.personnummer)
-    command = command_from(
-        body,
-        RefuseConsent,
-        subject_id=subject_id,
-        purpose=body.purpose.value,
-        parties=list(body.parties),
-    )
-    application = application_of(request, ConsentApplication)
-    refusal_id = application.refuse_consent(actor, command, at=now(request))
-    answer = Created(id=refusal_id, subject_id=subject_id)
-    return created(
-        request, response, actor, answer, "consent refused", f"/v1/consent-refusals/{refusal_id}"
-    )
+    subject_id = subject_id_for(caller.request, body.personnummer)
+    command = _command(body, RefuseConsent, subject_id)
+    application = caller.application(ConsentApplication)
+    refusal_id = application.refuse_consent(caller.actor, command, at=caller.now)
+    path = f"/v1/consent-refusals/{refusal_id}"
+    return created(caller, refusal_id, subject_id, "consent refused", path)

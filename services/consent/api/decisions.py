@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
 from contracts import SUBJECT_ID_PATTERN, LegalBasis, Purpose
@@ -17,11 +17,10 @@ from services.consent.application import ConsentApplication, Question
 from services.consent.domain import Decision
 from services.consent.policy import may
 from services.runtime.http.bodies import view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 from services.runtime.http.problems import PROBLEM_TYPE_BASE, Problem
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 
@@ -79,21 +78,22 @@ def _view(decision: Decision, question: Question) -> DecisionView:
 
 
 def _decide(
-    request: Request,
-    actor: Actor,
+    caller: Caller,
     subject_id: str,
     from_org: str,
     to_org: str,
     purpose: Purpose,
     at: datetime | None,
 ) -> DecisionView:
-    asked_at = now(request)
+    asked_at = caller.now
     question = Question(subject_id, from_org, to_org, purpose.value, at or asked_at)
-    application = application_of(request, ConsentApplication)
-    decision, logged = application.ask(actor, question, asked_at=asked_at)
+    application = caller.application(ConsentApplication)
+    decision, logged = application.ask(caller.actor, question, asked_at=asked_at)
     # In the decision log (C-9) and the access log (who learnt what about whom) before
     # it is answered: an answer says whether records about the person exist.
-    log_access(request, actor, subject_id, purpose=f"consent decision:{purpose.value}")
+    log_access(
+        caller.request, caller.actor, subject_id, purpose=f"consent decision:{purpose.value}"
+    )
     logged.result()
     return _view(decision, question)
 
@@ -106,8 +106,7 @@ _DECISION_BY_NUMBER = (
 
 @router.get("/decisions", response_model=DecisionView, openapi_extra=PERSONAL_DATA)
 def get_decision(
-    request: Request,
-    actor: Annotated[Actor, may("decision.ask")],
+    caller: Annotated[Caller, may("decision.ask")],
     subject: Annotated[
         str,
         Query(
@@ -137,24 +136,25 @@ def get_decision(
             rule="C-9",
             errors=[{"field": "query.subject", "message": _DECISION_BY_NUMBER, "rule": "C-9"}],
         )
-    return _decide(request, actor, subject, from_org, to_org, purpose, at)
+    return _decide(caller, subject, from_org, to_org, purpose, at)
 
 
 @router.post("/decisions", response_model=DecisionView, openapi_extra=PERSONAL_DATA)
 def post_decision(
-    body: DecisionRequest, request: Request, actor: Annotated[Actor, may("decision.ask")]
+    body: DecisionRequest, caller: Annotated[Caller, may("decision.ask")]
 ) -> DecisionView:
     """C-9, asked with the personnummer in the body rather than the URL."""
-    subject_id = subject_id_for(request, body.personnummer)
-    return _decide(request, actor, subject_id, body.from_org, body.to_org, body.purpose, body.at)
+    subject_id = subject_id_for(caller.request, body.personnummer)
+    return _decide(caller, subject_id, body.from_org, body.to_org, body.purpose, body.at)
 
 
 @router.get("/subjects/{subject_id}/decisions", openapi_extra=PERSONAL_DATA)
 def get_decision_log(
-    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("decision_log.read")]
+    subject_id: SubjectId, caller: Annotated[Caller, may("decision_log.read")]
 ) -> list[dict[str, Any]]:
     """The decision log for one individual: who asked what, when, and the answer (C-9), as
     far as the caller's unit asked or was asked about (C-10)."""
-    entries = application_of(request, ConsentApplication).decisions_about(actor, subject_id)
-    log_access(request, actor, subject_id, purpose="decision log")
+    application = caller.application(ConsentApplication)
+    entries = application.decisions_about(caller.actor, subject_id)
+    log_access(caller.request, caller.actor, subject_id, purpose="decision log")
     return entries

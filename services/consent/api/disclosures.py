@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import Field
 
 from contracts.base import Parties
@@ -21,10 +21,9 @@ from services.consent.application import (
 )
 from services.consent.policy import may
 from services.runtime.http.bodies import command_from
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, subject_id_for
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 
@@ -75,37 +74,28 @@ UNBORN_CHILD = _Kind(
 
 
 def _decided(
-    request: Request,
-    response: Response,
-    actor: Actor,
-    body: DisclosureRequest,
-    kind: _Kind[D],
-    valid_for: timedelta,
+    caller: Caller, body: DisclosureRequest, kind: _Kind[D], valid_for: timedelta
 ) -> Created:
     """The decision the body asks for, about the individual its personnummer names, made
     and answered: logged as a change about them, and found under the kind's path."""
-    subject_id = subject_id_for(request, body.personnummer)
+    subject_id = subject_id_for(caller.request, body.personnummer)
     command = command_from(
         body, kind.command, subject_id=subject_id, parties=list(body.parties), valid_for=valid_for
     )
-    application = application_of(request, ConsentApplication)
-    disclosure_id = kind.decide(application, actor, command, at=now(request))
-    answer = Created(id=disclosure_id, subject_id=subject_id)
-    return created(request, response, actor, answer, kind.purpose, f"{kind.path}/{disclosure_id}")
+    application = caller.application(ConsentApplication)
+    disclosure_id = kind.decide(application, caller.actor, command, at=caller.now)
+    path = f"{kind.path}/{disclosure_id}"
+    return created(caller, disclosure_id, subject_id, kind.purpose, path)
 
 
 @router.post(
     "/emergency-disclosures", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
 )
 def decide_emergency_disclosure(
-    body: EmergencyDisclosureRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("disclosure.emergency")],
+    body: EmergencyDisclosureRequest, caller: Annotated[Caller, may("disclosure.emergency")]
 ) -> Created:
     """Record an emergency disclosure (BrB 24:4, C-5) when there is no consent."""
-    valid_for = timedelta(hours=body.valid_hours)
-    return _decided(request, response, actor, body, EMERGENCY, valid_for)
+    return _decided(caller, body, EMERGENCY, timedelta(hours=body.valid_hours))
 
 
 @router.post(
@@ -115,14 +105,10 @@ def decide_emergency_disclosure(
     openapi_extra=PERSONAL_DATA,
 )
 def decide_unborn_child_disclosure(
-    body: UnbornChildDisclosureRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("disclosure.unborn_child")],
+    body: UnbornChildDisclosureRequest, caller: Annotated[Caller, may("disclosure.unborn_child")]
 ) -> Created:
     """Record a disclosure to protect an expected child (OSL 26:9, C-6).
 
     OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
     """
-    valid_for = timedelta(days=body.valid_days)
-    return _decided(request, response, actor, body, UNBORN_CHILD, valid_for)
+    return _decided(caller, body, UNBORN_CHILD, timedelta(days=body.valid_days))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from services.consent.api.bodies import Created, SubjectId, created
@@ -15,10 +15,9 @@ from services.consent.application import ConsentApplication
 from services.consent.policy import may
 from services.consent.translate import to_integration_event
 from services.runtime.http.access_log import AccessLogEntry, read_access_log
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 
@@ -40,12 +39,11 @@ class History(BaseModel):
     events: list[HistoryEntry]
 
 
-def _history(request: Request, actor: Actor, subject_id: str) -> History:
+def _history(caller: Caller, subject_id: str) -> History:
     """The records about the individual the caller's unit may read (C-10), nothing else:
     the justifications in them are for the deciding unit and the named recipients."""
-    application = application_of(request, ConsentApplication)
-    events = application.history(actor, subject_id)
-    log_access(request, actor, subject_id, purpose="consent history")
+    events = caller.application(ConsentApplication).history(caller.actor, subject_id)
+    log_access(caller.request, caller.actor, subject_id, purpose="consent history")
     entries = []
     for event in events:
         public = to_integration_event(event)
@@ -66,27 +64,20 @@ def _history(request: Request, actor: Actor, subject_id: str) -> History:
 
 
 @router.get("/subjects/{subject_id}/history", response_model=History, openapi_extra=PERSONAL_DATA)
-def get_history(
-    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("history.read")]
-) -> History:
+def get_history(subject_id: SubjectId, caller: Annotated[Caller, may("history.read")]) -> History:
     """The consent events about one individual the caller's unit may read (C-10), in order."""
-    return _history(request, actor, subject_id)
+    return _history(caller, subject_id)
 
 
 @router.post("/history", response_model=History, openapi_extra=PERSONAL_DATA)
-def post_history(
-    body: HistoryRequest, request: Request, actor: Annotated[Actor, may("history.read")]
-) -> History:
+def post_history(body: HistoryRequest, caller: Annotated[Caller, may("history.read")]) -> History:
     """The same history, asked with the personnummer in the body."""
-    return _history(request, actor, subject_id_for(request, body.personnummer))
+    return _history(caller, subject_id_for(caller.request, body.personnummer))
 
 
 @router.post("/subjects/{subject_id}/erasure", status_code=202, response_model=Created)
 def erase_subject(
-    subject_id: SubjectId,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("subject.erase")],
+    subject_id: SubjectId, caller: Annotated[Caller, may("subject.erase")]
 ) -> Created:
     """Erase the individual's personal data (GDPR art. 17): the administrators of the
     platform unit SAMVERKAN_CONSENT_ERASURE_UNIT names, and only them; 404 for an
@@ -95,11 +86,10 @@ def erase_subject(
     Consent's own copy becomes unreadable at once; `SubjectErased` on the
     consent topic tells the other services and partners to do the same.
     """
-    application = application_of(request, ConsentApplication)
-    erasure_id = application.erase_subject(actor, subject_id, at=now(request))
-    answer = Created(id=erasure_id, subject_id=subject_id)
-    at = f"/v1/subjects/{subject_id}/erasure"
-    return created(request, response, actor, answer, "erasure (GDPR art. 17)", at)
+    application = caller.application(ConsentApplication)
+    erasure_id = application.erase_subject(caller.actor, subject_id, at=caller.now)
+    path = f"/v1/subjects/{subject_id}/erasure"
+    return created(caller, erasure_id, subject_id, "erasure (GDPR art. 17)", path)
 
 
 @router.get(
@@ -108,9 +98,9 @@ def erase_subject(
     openapi_extra=PERSONAL_DATA,
 )
 def get_access_log(
-    subject_id: SubjectId, request: Request, actor: Annotated[Actor, may("access_log.read")]
+    subject_id: SubjectId, caller: Annotated[Caller, may("access_log.read")]
 ) -> list[AccessLogEntry]:
     """Who read this individual's data, when and why (the individual's right to know);
     consent's older path for the per-individual read, kept for the clients that use it."""
-    _, entries = read_access_log(request, actor, subject_ids=[subject_id])
+    _, entries = read_access_log(caller.request, caller.actor, subject_ids=[subject_id])
     return entries

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Path, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
@@ -24,10 +24,9 @@ from services.reporting.domain import (
 from services.reporting.policy import may
 from services.reporting.rendering.annual_report import report_csv, report_html
 from services.runtime.http.bodies import located
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access
-from services.runtime.kernel.actor import Actor
 
 router = new_router()
 
@@ -47,8 +46,7 @@ router = new_router()
 )
 def get_annual_report(
     year: Annotated[int, Path(ge=2000, le=2100)],
-    request: Request,
-    actor: Annotated[Actor, may("annual_report.read")],
+    caller: Annotated[Caller, may("annual_report.read")],
     area: Annotated[
         str | None,
         Query(
@@ -69,24 +67,23 @@ def get_annual_report(
     JSON and HTML show the deviations' free text, scrubbed; each individual it is
     about gets an access record. The CSV holds only the tables.
     """
-    report, subjects = _report(request, year, area or "all")
+    report, subjects = _report(caller, year, area or "all")
     if format == "csv":
         return Response(report_csv(report), media_type=CSV_MEDIA_TYPE)
-    log_access(request, actor, subjects, purpose="annual review of deviations (D-5)")
+    log_access(caller.request, caller.actor, subjects, purpose="annual review of deviations (D-5)")
     if format == "html":
         return HTMLResponse(report_html(report))
     return JSONResponse(report.as_json())
 
 
-def _report(request: Request, year: int, area: str) -> tuple[AnnualReport, list[str]]:
+def _report(caller: Caller, year: int, area: str) -> tuple[AnnualReport, list[str]]:
     """The year's report: the area's deviations and the statistics view's indicators
     (D-6), under the configured disclosure control; and whom its review text is about."""
-    facts = application_of(request, ReportingApplication).annual_facts(
-        None if area == "all" else area
-    )
-    counts = request.app.state.statistics.counts()
+    application = caller.application(ReportingApplication)
+    facts = application.annual_facts(None if area == "all" else area)
+    state = caller.request.app.state
     report = annual_report(
-        year, area, facts, indicators=counts, control=request.app.state.disclosure
+        year, area, facts, indicators=state.statistics.counts(), control=state.disclosure
     )
     return report, reviewed_subjects(year, facts)
 
@@ -113,10 +110,7 @@ class Publication(BaseModel):
 
 @router.post("/annual-reports", status_code=201, response_model=Publication)
 def publish_annual_report(
-    body: PublishAnnualReport,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("annual_report.publish")],
+    body: PublishAnnualReport, caller: Annotated[Caller, may("annual_report.publish")]
 ) -> Publication:
     """D-5: publish the year's de-identified report to the local collaboration body.
 
@@ -124,11 +118,11 @@ def publish_annual_report(
     disclosure-controlled counts (no subject, no free text). Publishing the same
     year and area again makes a new revision with the counts as they are now.
     """
-    at = now(request)
+    at = caller.now
     publishable_year(body.year, at)  # before the report is worked out
-    report, _ = _report(request, body.year, body.area)
-    publication = application_of(request, ReportingApplication).publish_annual_report(
-        actor, report, disclosure_method=request.app.state.disclosure.method, at=at
+    report, _ = _report(caller, body.year, body.area)
+    publication = caller.application(ReportingApplication).publish_annual_report(
+        caller.actor, report, disclosure_method=caller.request.app.state.disclosure.method, at=at
     )
     answer = Publication(
         publication_id=publication.id,
@@ -137,4 +131,5 @@ def publish_annual_report(
         revision=publication.revision,
         published_at=at,
     )
-    return located(response, f"/v1/annual-reports/{body.year}?area={quote(body.area)}", answer)
+    location = f"/v1/annual-reports/{body.year}?area={quote(body.area)}"
+    return located(caller.response, location, answer)

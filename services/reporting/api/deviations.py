@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
 from contracts import DeviationCategory
@@ -24,7 +24,7 @@ from services.reporting.domain import Deviation
 from services.reporting.policy import may
 from services.reporting.rendering.spreadsheet import csv_text
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -32,7 +32,6 @@ from services.runtime.http.identification import (
     log_change,
     subject_id_for,
 )
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = new_router()
@@ -129,14 +128,11 @@ class DeviationView(BaseModel):
 
 @router.post("/deviations", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
 def report_deviation(
-    body: DeviationRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("deviation.report")],
+    body: DeviationRequest, caller: Annotated[Caller, may("deviation.report")]
 ) -> Created:
     """Report a collaboration failure (D-2 step 1): at least deputy unit manager."""
     subject_id = (
-        subject_id_for(request, body.personnummer) if body.personnummer is not None else None
+        subject_id_for(caller.request, body.personnummer) if body.personnummer is not None else None
     )
     command = command_from(
         body,
@@ -145,15 +141,14 @@ def report_deviation(
         category=body.category.value,
         subject_id=subject_id,
     )
-    deviation_id = application_of(request, ReportingApplication).report_deviation(
-        actor, command, at=now(request)
-    )
+    application = caller.application(ReportingApplication)
+    deviation_id = application.report_deviation(caller.actor, command, at=caller.now)
     if subject_id is not None:
         # The answer links the individual's number to their subject id: it is a read of
         # them as much as a change (loggkontroll).
-        log_change(request, actor, subject_id, purpose="deviation report (D-2)")
+        log_change(caller.request, caller.actor, subject_id, purpose="deviation report (D-2)")
     answer = Created(id=deviation_id, subject_id=subject_id)
-    return located(response, f"/v1/deviations/{deviation_id}", answer)
+    return located(caller.response, f"/v1/deviations/{deviation_id}", answer)
 
 
 def deviation_view(deviation: Deviation) -> DeviationView:
@@ -174,22 +169,25 @@ def deviation_view(deviation: Deviation) -> DeviationView:
 
 
 def _readable(
-    request: Request, actor: Actor, deviation_id: UUID, purpose: str, action: Action = Action.READ
+    caller: Caller, deviation_id: UUID, purpose: str, action: Action = Action.READ
 ) -> Deviation:
     """The deviation, if the caller's unit is concerned (the application decides, D-2);
     reads about an individual are written to the access log first (loggkontroll)."""
-    deviation = application_of(request, ReportingApplication).read_deviation(actor, deviation_id)
+    application = caller.application(ReportingApplication)
+    deviation = application.read_deviation(caller.actor, deviation_id)
     if deviation.subject_id is not None:
-        log_access(request, actor, deviation.subject_id, purpose=purpose, action=action)
+        log_access(
+            caller.request, caller.actor, deviation.subject_id, purpose=purpose, action=action
+        )
     return deviation
 
 
 @router.get("/deviations/{deviation_id}", response_model=DeviationView, openapi_extra=PERSONAL_DATA)
 def get_deviation(
-    deviation_id: UUID, request: Request, actor: Annotated[Actor, may("deviation.read")]
+    deviation_id: UUID, caller: Annotated[Caller, may("deviation.read")]
 ) -> DeviationView:
     """Both steps of a deviation (D-2), for the organisations it concerns."""
-    deviation = _readable(request, actor, deviation_id, "deviation follow-up (D-2)")
+    deviation = _readable(caller, deviation_id, "deviation follow-up (D-2)")
     return deviation_view(deviation)
 
 
@@ -236,8 +234,7 @@ def export_csv(export: DeviationExport) -> str:
 )
 def export_deviation(
     deviation_id: UUID,
-    request: Request,
-    actor: Annotated[Actor, may("deviation.export")],
+    caller: Annotated[Caller, may("deviation.export")],
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
 ) -> Any:
     """D-4: export a deviation to your organisation's own incident system (JSON or CSV).
@@ -245,17 +242,12 @@ def export_deviation(
     Only organisations the deviation concerns may export it; the export is
     written to the access log as an export, not a read.
     """
-    deviation = _readable(
-        request,
-        actor,
-        deviation_id,
-        "export to the organisation's incident system (D-4)",
-        Action.EXPORTED,
-    )
+    purpose = "export to the organisation's incident system (D-4)"
+    deviation = _readable(caller, deviation_id, purpose, Action.EXPORTED)
     export = DeviationExport(
-        exported_at=now(request),
-        exported_by=actor.hsa_id,
-        exported_for_org=actor.org_id,
+        exported_at=caller.now,
+        exported_by=caller.actor.hsa_id,
+        exported_for_org=caller.actor.org_id,
         deviation=deviation_view(deviation),
     )
     if format == "csv":
@@ -272,15 +264,15 @@ def export_deviation(
 def propose_summary(
     deviation_id: UUID,
     body: SummaryRequest,
-    request: Request,
-    actor: Annotated[Actor, may("deviation.propose_summary")],
+    caller: Annotated[Caller, may("deviation.propose_summary")],
 ) -> Response:
     """D-2 step 2: propose the joint summary and sign it for your side.
 
     A new proposal replaces an earlier one until the other side countersigns.
     """
     command = command_from(body, ProposeSummary, deviation_id=deviation_id)
-    application_of(request, ReportingApplication).propose_summary(actor, command, at=now(request))
+    application = caller.application(ReportingApplication)
+    application.propose_summary(caller.actor, command, at=caller.now)
     return Response(status_code=204)
 
 
@@ -288,12 +280,10 @@ def propose_summary(
 def countersign_summary(
     deviation_id: UUID,
     body: CountersignRequest,
-    request: Request,
-    actor: Annotated[Actor, may("deviation.countersign")],
+    caller: Annotated[Caller, may("deviation.countersign")],
 ) -> Countersigned:
     """D-2 step 2: the other side signs; every party gets feedback (D-3)."""
     command = command_from(body, CountersignSummary, deviation_id=deviation_id)
-    parties = application_of(request, ReportingApplication).countersign_summary(
-        actor, command, at=now(request)
-    )
+    application = caller.application(ReportingApplication)
+    parties = application.countersign_summary(caller.actor, command, at=caller.now)
     return Countersigned(feedback_sent_to=parties)

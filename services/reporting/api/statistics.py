@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
 from services.reporting.api.routers import (
@@ -35,7 +35,7 @@ from services.reporting.domain.measures import (
 from services.reporting.policy import may
 from services.reporting.rendering.spreadsheet import CellValue, csv_text
 from services.reporting.views.statistics import StatisticsView
-from services.runtime.kernel.actor import Actor
+from services.runtime.http.caller import Caller
 
 router = new_router()
 
@@ -183,23 +183,23 @@ def _csv_row(measure: str, month: str, dimension: str, count: int | None) -> lis
 
 @router.get("/statistics", response_model=StatisticsReport, responses=CSV_RESPONSE)
 def get_statistics(
-    request: Request,
-    actor: Annotated[Actor, may("statistics.read")],
+    caller: Annotated[Caller, may("statistics.read")],
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
 ) -> Any:
     """Monthly counts per measure (D-6 indicators), with margins; disclosure-controlled (D-5)."""
-    view: StatisticsView = request.app.state.statistics
-    report = statistics_report(view.counts(), request.app.state.disclosure)
+    report = _published(caller)
     if format == "csv":
         return Response(statistics_csv(report), media_type=CSV_MEDIA_TYPE)
     return report
 
 
 @router.get("/statistics.csv", response_class=Response, responses=CSV_RESPONSE)
-def get_statistics_csv(
-    request: Request, actor: Annotated[Actor, may("statistics.read")]
-) -> Response:
+def get_statistics_csv(caller: Annotated[Caller, may("statistics.read")]) -> Response:
     """The same statistics as CSV (D-6), for spreadsheets."""
-    view: StatisticsView = request.app.state.statistics
-    report = statistics_report(view.counts(), request.app.state.disclosure)
-    return Response(statistics_csv(report), media_type=CSV_MEDIA_TYPE)
+    return Response(statistics_csv(_published(caller)), media_type=CSV_MEDIA_TYPE)
+
+
+def _published(caller: Caller) -> StatisticsReport:
+    """The statistics view's counts, under the service's configured disclosure control."""
+    view: StatisticsView = caller.request.app.state.statistics
+    return statistics_report(view.counts(), caller.request.app.state.disclosure)
