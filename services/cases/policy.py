@@ -105,5 +105,5 @@ POLICY = Policy(
 
 
 def may(action: str) -> Any:
-    """The dependency for ``action``: ``actor: Annotated[Actor, may("case.register")]``."""
-    return POLICY.may(action)
+    """The dependency for ``action``: ``caller: Annotated[Caller, may("case.register")]``."""
+    return POLICY.calls(action)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId
@@ -29,7 +29,7 @@ from services.cases.application import (
 from services.cases.domain import Case, Need
 from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -220,20 +220,14 @@ def disclosed_case(request: Request, actor: Actor, case: Case, action: Action) -
 
 
 def changed_case(
-    request: Request,
-    actor: Actor,
-    purpose: str,
-    use_case: Callable[..., Case],
-    *args: Any,
-    **kw: Any,
+    caller: Caller, purpose: str, use_case: Callable[..., Case], *args: Any, **kw: Any
 ) -> CaseView:
     """The case as `use_case` (the application's write, given the actor, `args`, `kw` and
     the service's now as `at`) left it, disclosed as a change for `purpose`: a write about
     an individual is in their access log like a read (loggkontroll), and its answer shows
     the individual's case to the writer."""
-    application = application_of(request, CasesApplication)
-    case = use_case(application, actor, *args, at=now(request), **kw)
-    log_change(request, actor, case.subject_id, purpose=purpose)
+    case = use_case(caller.application(CasesApplication), caller.actor, *args, at=caller.now, **kw)
+    log_change(caller.request, caller.actor, case.subject_id, purpose=purpose)
     return case_view(case)
 
 
@@ -245,15 +239,12 @@ _cases = Disclosing(CasesApplication, disclosed_case)
 
 @router.post("/cases", status_code=201, response_model=Registered, openapi_extra=PERSONAL_DATA)
 def register_report(
-    body: ReportRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("case.register")],
+    body: ReportRequest, caller: Annotated[Caller, may("case.register")]
 ) -> Registered:
     """Register a report or application: routed to IOF or AOF with the rule and reason
     (K-1, K-2), with a parallel investigation when the needs span both (K-1)."""
-    subject = identify(request, body.personnummer)
-    at = now(request)
+    subject = identify(caller.request, body.personnummer)
+    at = caller.now
     command = command_from(
         body,
         RegisterReport,
@@ -261,35 +252,34 @@ def register_report(
         birth_date=subject.birth_date,
         received_at=body.received_at or at,
     )
-    application = application_of(request, CasesApplication)
-    registered = application.register_report(actor, command, at=at)
-    log_change(request, actor, subject.subject_id, purpose="case registration (K-1, K-2)")
+    registered = caller.application(CasesApplication).register_report(caller.actor, command, at=at)
+    log_change(
+        caller.request, caller.actor, subject.subject_id, purpose="case registration (K-1, K-2)"
+    )
     answer = Registered(
         subject_id=subject.subject_id,
         routing=RoutingView.model_validate(registered.routing, from_attributes=True),
         cases=[summary(case) for case in registered.cases],
     )
-    return located(response, f"/v1/cases/{registered.cases[0].id}", answer)
+    return located(caller.response, f"/v1/cases/{registered.cases[0].id}", answer)
 
 
 @router.post("/cases/lookup", response_model=list[CaseSummary], openapi_extra=PERSONAL_DATA)
 def lookup_cases(
-    body: LookupRequest, request: Request, actor: Annotated[Actor, may("case.lookup")]
+    body: LookupRequest, caller: Annotated[Caller, may("case.lookup")]
 ) -> list[CaseSummary]:
     """The individual's cases that the caller's unit takes part in (POST: the personnummer
     stays out of URLs)."""
-    subject_id = subject_id_for(request, body.personnummer)
-    cases = application_of(request, CasesApplication).cases_of(actor, subject_id)
-    log_access(request, actor, subject_id, purpose="case lookup")
+    subject_id = subject_id_for(caller.request, body.personnummer)
+    cases = caller.application(CasesApplication).cases_of(caller.actor, subject_id)
+    log_access(caller.request, caller.actor, subject_id, purpose="case lookup")
     return [summary(case) for case in cases]
 
 
 @router.get("/cases/{case_id}", response_model=CaseView, openapi_extra=PERSONAL_DATA)
-def get_case(
-    case_id: UUID, request: Request, actor: Annotated[Actor, may("case.read")]
-) -> CaseView:
+def get_case(case_id: UUID, caller: Annotated[Caller, may("case.read")]) -> CaseView:
     """The case, for the units that hold it or took part in a handover (K-3)."""
-    return _cases.read(request, actor, CasesApplication.read_case, case_id)
+    return _cases.read_by(caller, CasesApplication.read_case, case_id)
 
 
 @router.post(
@@ -299,41 +289,33 @@ def get_case(
     openapi_extra=PERSONAL_DATA,
 )
 def record_decision(
-    case_id: UUID,
-    body: DecisionRequest,
-    request: Request,
-    actor: Annotated[Actor, may("case.decide")],
+    case_id: UUID, body: DecisionRequest, caller: Annotated[Caller, may("case.decide")]
 ) -> CaseView:
     """Record a decision (K-3) with the child perspective (D-6); interventions only by the
     responsible unit (K-5)."""
     command = command_from(body, RecordDecision)
     decide = CasesApplication.record_decision
-    return changed_case(request, actor, "decision (K-3)", decide, case_id, command)
+    return changed_case(caller, "decision (K-3)", decide, case_id, command)
 
 
 @router.post("/cases/{case_id}/closure", response_model=CaseView, openapi_extra=PERSONAL_DATA)
 def close_case(
-    case_id: UUID,
-    body: ClosingRequest,
-    request: Request,
-    actor: Annotated[Actor, may("case.close")],
+    case_id: UUID, body: ClosingRequest, caller: Annotated[Caller, may("case.close")]
 ) -> CaseView:
     """Close the case; units with open cases for the individual are told (K-3)."""
     close = CasesApplication.close_case
-    return changed_case(request, actor, "closing (K-3)", close, case_id, reason=body.reason)
+    return changed_case(caller, "closing (K-3)", close, case_id, reason=body.reason)
 
 
 @router.post(
-    "/cases/{case_id}/family-care-placement",
-    response_model=CaseView,
-    openapi_extra=PERSONAL_DATA,
+    "/cases/{case_id}/family-care-placement", response_model=CaseView, openapi_extra=PERSONAL_DATA
 )
 def record_family_care_placement(
-    case_id: UUID, request: Request, actor: Annotated[Actor, may("case.record_placement")]
+    case_id: UUID, caller: Annotated[Caller, may("case.record_placement")]
 ) -> CaseView:
     """Placed by family care: the transition moves to the 21st birthday (K-4)."""
     record = CasesApplication.record_family_care_placement
-    return changed_case(request, actor, "family care placement (K-4)", record, case_id)
+    return changed_case(caller, "family care placement (K-4)", record, case_id)
 
 
 @router.post(
@@ -344,13 +326,12 @@ def record_family_care_placement(
 def announce_age_transition(
     case_id: UUID,
     body: AnnouncementRequest,
-    request: Request,
-    actor: Annotated[Actor, may("case.announce_transition")],
+    caller: Annotated[Caller, may("case.announce_transition")],
 ) -> CaseView:
     """Announce a child & youth case to the unit that takes over at the birthday (K-4)."""
     command = command_from(body, AnnounceAgeTransition)
     announce = CasesApplication.announce_age_transition
-    return changed_case(request, actor, "age transition (K-4)", announce, case_id, command)
+    return changed_case(caller, "age transition (K-4)", announce, case_id, command)
 
 
 # --- unit views ------------------------------------------------------------------------
@@ -381,8 +362,7 @@ class NoticeView(BaseModel):
 )
 def upcoming_transitions(
     unit: HsaId,
-    request: Request,
-    actor: Annotated[Actor, may("unit.read_transitions")],
+    caller: Annotated[Caller, may("unit.read_transitions")],
     until: Annotated[
         date | None, Query(description="Last transition date to list (default: a year on).")
     ] = None,
@@ -390,10 +370,13 @@ def upcoming_transitions(
     """The unit's open child & youth cases and their age transitions (K-4), for the
     termly inventory of known transfers (E-7). Units of the same municipality may read
     it: the receiving unit plans for what is coming."""
-    last = until or stockholm_date(now(request)) + timedelta(days=365)
-    rows = application_of(request, CasesApplication).upcoming_transitions(actor, unit, last)
+    last = until or stockholm_date(caller.now) + timedelta(days=365)
+    rows = caller.application(CasesApplication).upcoming_transitions(caller.actor, unit, last)
     log_access(
-        request, actor, (row.subject_id for row in rows), purpose="age transitions (K-4, E-7)"
+        caller.request,
+        caller.actor,
+        (row.subject_id for row in rows),
+        purpose="age transitions (K-4, E-7)",
     )
     return [UpcomingTransitionView.model_validate(row, from_attributes=True) for row in rows]
 
@@ -401,13 +384,14 @@ def upcoming_transitions(
 @router.get("/units/{unit}/notices", response_model=list[NoticeView], openapi_extra=PERSONAL_DATA)
 def unit_notices(
     unit: HsaId,
-    request: Request,
-    actor: Annotated[Actor, may("unit.read_notices")],
+    caller: Annotated[Caller, may("unit.read_notices")],
     since: Annotated[AwareDatetime | None, Query(description="Default: all.")] = None,
 ) -> list[NoticeView]:
     """Decisions and closings at other units about individuals this unit also has an
     open case for (K-3)."""
     start = since or datetime(1970, 1, 1, tzinfo=UTC)
-    rows = application_of(request, CasesApplication).notices(actor, unit, start)
-    log_access(request, actor, (row.subject_id for row in rows), purpose="case notices (K-3)")
+    rows = caller.application(CasesApplication).notices(caller.actor, unit, start)
+    log_access(
+        caller.request, caller.actor, (row.subject_id for row in rows), purpose="case notices (K-3)"
+    )
     return [NoticeView.model_validate(row, from_attributes=True) for row in rows]

@@ -6,17 +6,16 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.cases.api.bodies import MunicipalityCode
 from services.cases.application import CasesApplication, RecordChildWelfareReport
 from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, identify, log_change
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 
@@ -42,24 +41,23 @@ class ChildWelfareReportRecorded(BaseModel):
     openapi_extra=PERSONAL_DATA,
 )
 def record_child_welfare_report(
-    body: ChildWelfareReportRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("child_welfare.report")],
+    body: ChildWelfareReportRequest, caller: Annotated[Caller, may("child_welfare.report")]
 ) -> ChildWelfareReportRecorded:
     """Record that a report under SoL 14:1 was made (K-10); the reporter's organisation
     type comes from the token."""
-    subject = identify(request, body.personnummer) if body.personnummer else None
+    subject = identify(caller.request, body.personnummer) if body.personnummer else None
     command = command_from(
         body,
         RecordChildWelfareReport,
         subject_id=subject.subject_id if subject else None,
         birth_date=subject.birth_date if subject else None,
     )
-    application = application_of(request, CasesApplication)
-    report = application.record_child_welfare_report(actor, command, at=now(request))
+    application = caller.application(CasesApplication)
+    report = application.record_child_welfare_report(caller.actor, command, at=caller.now)
     if report.subject_id is not None:
         # The answer links the child's number to their subject id: a read about them.
-        log_change(request, actor, report.subject_id, purpose="child-welfare report (K-10)")
+        log_change(
+            caller.request, caller.actor, report.subject_id, purpose="child-welfare report (K-10)"
+        )
     answer = view_of(ChildWelfareReportRecorded, report)
-    return located(response, f"/v1/child-welfare-reports/{report.id}", answer)
+    return located(caller.response, f"/v1/child-welfare-reports/{report.id}", answer)

@@ -6,16 +6,15 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from services.cases.application import CasesApplication
 from services.cases.policy import may
 from services.runtime.http.bodies import view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
-from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 router = APIRouter()
@@ -46,17 +45,17 @@ class ConsentViewResponse(BaseModel):
     "/consent-view/lookup", response_model=ConsentViewResponse, openapi_extra=PERSONAL_DATA
 )
 def lookup_consents(
-    body: ConsentLookup, request: Request, actor: Annotated[Actor, may("consent_view.lookup")]
+    body: ConsentLookup, caller: Annotated[Caller, may("consent_view.lookup")]
 ) -> ConsentViewResponse:
     """The consents cases knows of for a subject that name the caller's unit (C-10: being
     party to one consent about the person shows no other).
 
     POST, because the personnummer must not appear in a URL.
     """
-    subject_id = subject_id_for(request, body.personnummer)
-    known = application_of(request, CasesApplication).consents_known_to(actor, subject_id)
-    log_access(request, actor, subject_id, purpose="consent view (C-7, C-8)")
-    today = stockholm_date(now(request))
+    subject_id = subject_id_for(caller.request, body.personnummer)
+    known = caller.application(CasesApplication).consents_known_to(caller.actor, subject_id)
+    log_access(caller.request, caller.actor, subject_id, purpose="consent view (C-7, C-8)")
+    today = stockholm_date(caller.now)
     return ConsentViewResponse(
         consents=[view_of(KnownConsentView, c, status=c.status(today)) for c in known],
     )

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
@@ -21,10 +21,9 @@ from services.cases.application import CasesApplication, RequestHandover
 from services.cases.domain import HandoverContent
 from services.cases.policy import may
 from services.runtime.http.bodies import ClearData, command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 PURPOSE = "case handover (K-5)"
@@ -78,11 +77,7 @@ class HandoverView(BaseModel):
 
 @router.post("/cases/{case_id}/handovers", status_code=201, response_model=HandoverCreated)
 def request_handover(
-    case_id: UUID,
-    body: HandoverRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("handover.request")],
+    case_id: UUID, body: HandoverRequest, caller: Annotated[Caller, may("handover.request")]
 ) -> HandoverCreated:
     """Hand the case over (K-5): consent for `case_handover` covering both units first
     (C-8), then every mandatory part; the receiving unit acknowledges within the
@@ -91,10 +86,10 @@ def request_handover(
     command = command_from(
         body, RequestHandover, content=HandoverContent(**body.content.model_dump())
     )
-    application = application_of(request, CasesApplication)
-    handover = application.request_handover(actor, case_id, command, at=now(request))
+    application = caller.application(CasesApplication)
+    handover = application.request_handover(caller.actor, case_id, command, at=caller.now)
     answer = view_of(HandoverCreated, handover, case_id=case_id)
-    return located(response, f"/v1/cases/{case_id}/handovers/{handover.id}", answer)
+    return located(caller.response, f"/v1/cases/{case_id}/handovers/{handover.id}", answer)
 
 
 @router.get(
@@ -103,17 +98,14 @@ def request_handover(
     openapi_extra=PERSONAL_DATA,
 )
 def get_handover(
-    case_id: UUID,
-    handover_id: UUID,
-    request: Request,
-    actor: Annotated[Actor, may("handover.read")],
+    case_id: UUID, handover_id: UUID, caller: Annotated[Caller, may("handover.read")]
 ) -> HandoverView:
     """The handover with its texts, for the sending and receiving units (K-5); for the
     receiving unit, before the transfer, only while the individual's consent to it holds
     (C-8, C-9)."""
-    application = application_of(request, CasesApplication)
-    case, handover = application.read_handover(actor, case_id, handover_id, at=now(request))
-    log_access(request, actor, case.subject_id, purpose=PURPOSE)
+    application = caller.application(CasesApplication)
+    case, handover = application.read_handover(caller.actor, case_id, handover_id, at=caller.now)
+    log_access(caller.request, caller.actor, case.subject_id, purpose=PURPOSE)
     return view_of(HandoverView, handover, case_id=case.id)
 
 
@@ -126,14 +118,13 @@ def acknowledge_handover(
     case_id: UUID,
     handover_id: UUID,
     body: AcknowledgementRequest,
-    request: Request,
-    actor: Annotated[Actor, may("handover.acknowledge")],
+    caller: Annotated[Caller, may("handover.acknowledge")],
 ) -> CaseView:
     """The receiving unit confirms receipt and names its caseworker (K-5); once only."""
     acknowledge = CasesApplication.acknowledge_handover
     caseworker = body.receiving_caseworker
     return changed_case(
-        request, actor, PURPOSE, acknowledge, case_id, handover_id, receiving_caseworker=caseworker
+        caller, PURPOSE, acknowledge, case_id, handover_id, receiving_caseworker=caseworker
     )
 
 
@@ -143,11 +134,8 @@ def acknowledge_handover(
     openapi_extra=PERSONAL_DATA,
 )
 def transfer_responsibility(
-    case_id: UUID,
-    handover_id: UUID,
-    request: Request,
-    actor: Annotated[Actor, may("handover.transfer")],
+    case_id: UUID, handover_id: UUID, caller: Annotated[Caller, may("handover.transfer")]
 ) -> CaseView:
     """Responsibility moves to the receiving unit, after acknowledgement (K-5)."""
     transfer = CasesApplication.transfer_responsibility
-    return changed_case(request, actor, PURPOSE, transfer, case_id, handover_id)
+    return changed_case(caller, PURPOSE, transfer, case_id, handover_id)

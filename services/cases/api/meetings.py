@@ -22,7 +22,8 @@ from services.cases.domain import Meeting, Occasion
 from services.cases.policy import may
 from services.cases.rendering import invitation
 from services.runtime.http.bodies import command_from, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
+from services.runtime.http.context import application_of
 from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.http.routes import Disclosing
@@ -115,63 +116,48 @@ LOCATION = "/v1/meetings/{id}"
 def request_three_party_meeting(
     case_id: UUID,
     body: ThreePartyRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("meeting.request_three_party")],
+    caller: Annotated[Caller, may("meeting.request_three_party")],
 ) -> MeetingView:
     """Ask the other unit's deputy unit manager for a caseworker to a three-party meeting
     (K-8)."""
     ask = CasesApplication.request_three_party_meeting
-    return _meetings.created(request, response, actor, LOCATION, ask, case_id, to_unit=body.to_unit)
+    return _meetings.created_by(caller, LOCATION, ask, case_id, to_unit=body.to_unit)
 
 
 @router.post(
-    "/meetings/{meeting_id}/assignment",
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/meetings/{meeting_id}/assignment", response_model=MeetingView, openapi_extra=PERSONAL_DATA
 )
 def assign_caseworker(
-    meeting_id: UUID,
-    body: AssignmentRequest,
-    request: Request,
-    actor: Annotated[Actor, may("meeting.assign")],
+    meeting_id: UUID, body: AssignmentRequest, caller: Annotated[Caller, may("meeting.assign")]
 ) -> MeetingView:
     """The asked unit's deputy unit manager assigns one of its caseworkers (K-8)."""
     assign = CasesApplication.assign_meeting_caseworker
-    return _meetings.changed(request, actor, assign, meeting_id, caseworker=body.caseworker)
+    return _meetings.changed_by(caller, assign, meeting_id, caseworker=body.caseworker)
 
 
 @router.post(
-    "/meetings/{meeting_id}/pre-meeting",
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/meetings/{meeting_id}/pre-meeting", response_model=MeetingView, openapi_extra=PERSONAL_DATA
 )
 def record_pre_meeting(
     meeting_id: UUID,
     body: PreMeetingRequest,
-    request: Request,
-    actor: Annotated[Actor, may("meeting.record_pre_meeting")],
+    caller: Annotated[Caller, may("meeting.record_pre_meeting")],
 ) -> MeetingView:
     """Record the professional pre-meeting, held without the individual (K-8)."""
     record = CasesApplication.record_pre_meeting
-    return _meetings.changed(request, actor, record, meeting_id, held_at=body.held_at)
+    return _meetings.changed_by(caller, record, meeting_id, held_at=body.held_at)
 
 
 @router.post(
-    "/meetings/{meeting_id}/schedule",
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/meetings/{meeting_id}/schedule", response_model=MeetingView, openapi_extra=PERSONAL_DATA
 )
 def schedule_three_party_meeting(
-    meeting_id: UUID,
-    body: OccasionBody,
-    request: Request,
-    actor: Annotated[Actor, may("meeting.schedule")],
+    meeting_id: UUID, body: OccasionBody, caller: Annotated[Caller, may("meeting.schedule")]
 ) -> MeetingView:
     """Book the three-party meeting; refused without an earlier pre-meeting (K-8)."""
     command = command_from(body, ScheduleThreePartyMeeting)
     schedule = CasesApplication.schedule_three_party_meeting
-    return _meetings.changed(request, actor, schedule, meeting_id, command)
+    return _meetings.changed_by(caller, schedule, meeting_id, command)
 
 
 @router.post(
@@ -183,9 +169,7 @@ def schedule_three_party_meeting(
 def plan_care_planning_meeting(
     case_id: UUID,
     body: CarePlanningRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("meeting.plan_care_planning")],
+    caller: Annotated[Caller, may("meeting.plan_care_planning")],
 ) -> MeetingView:
     """Book a care-planning meeting with its follow-up close to it (K-9)."""
     command = PlanCarePlanningMeeting(
@@ -194,15 +178,13 @@ def plan_care_planning_meeting(
         follow_up=body.follow_up.occasion(MeetingKind.CARE_PLANNING_FOLLOW_UP),
     )
     plan = CasesApplication.plan_care_planning_meeting
-    return _meetings.created(request, response, actor, LOCATION, plan, case_id, command)
+    return _meetings.created_by(caller, LOCATION, plan, case_id, command)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
-def get_meeting(
-    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
-) -> MeetingView:
+def get_meeting(meeting_id: UUID, caller: Annotated[Caller, may("meeting.read")]) -> MeetingView:
     """The meeting, for the units that meet (K-8, K-9)."""
-    return _meetings.read(request, actor, CasesApplication.read_meeting, meeting_id)
+    return _meetings.read_by(caller, CasesApplication.read_meeting, meeting_id)
 
 
 @router.get(
@@ -212,20 +194,20 @@ def get_meeting(
     openapi_extra=PERSONAL_DATA,
 )
 def download_invitation(
-    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("meeting.read")]
+    meeting_id: UUID, caller: Annotated[Caller, may("meeting.read")]
 ) -> Response:
     """The meeting's booked occasions as an iCalendar invitation (RFC 5545)."""
-    application = application_of(request, CasesApplication)
-    meeting = application.export_meeting(actor, meeting_id)
+    application = caller.application(CasesApplication)
+    meeting = application.export_meeting(caller.actor, meeting_id)
     log_access(
-        request,
-        actor,
+        caller.request,
+        caller.actor,
         meeting.subject_id,
         purpose=f"meeting:{meeting.kind}",
         action=Action.EXPORTED,
     )
     return Response(
-        invitation(meeting, sent_at=now(request), occasions=application.occasions_of(meeting)),
+        invitation(meeting, sent_at=caller.now, occasions=application.occasions_of(meeting)),
         media_type="text/calendar; charset=utf-8; method=REQUEST",
         headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
     )

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import (
@@ -27,10 +27,9 @@ from services.cases.application import CasesApplication, RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.privacy import ERASED
 
 router = APIRouter()
@@ -90,35 +89,29 @@ def recorded(screening: Screening) -> RecordedScreening:
 
 
 @router.post(
-    "/screenings",
-    status_code=201,
-    response_model=RecordedScreening,
-    openapi_extra=PERSONAL_DATA,
+    "/screenings", status_code=201, response_model=RecordedScreening, openapi_extra=PERSONAL_DATA
 )
 def record_screening(
-    body: ScreeningRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("screening.record")],
+    body: ScreeningRequest, caller: Annotated[Caller, may("screening.record")]
 ) -> RecordedScreening:
     """Record that AUDIT or DUDIT was offered, and done or declined (D-6): caseworkers
     (or higher) in health care, psychiatry, social services or private care."""
-    subject = identify(request, body.personnummer)
+    subject = identify(caller.request, body.personnummer)
     command = command_from(body, RecordScreening, subject_id=subject.subject_id)
-    application = application_of(request, CasesApplication)
-    screening = application.record_screening(actor, command, at=now(request))
-    log_change(request, actor, screening.subject_id, purpose="screening (D-6)")
-    return located(response, f"/v1/screenings/{screening.id}", recorded(screening))
+    application = caller.application(CasesApplication)
+    screening = application.record_screening(caller.actor, command, at=caller.now)
+    log_change(caller.request, caller.actor, screening.subject_id, purpose="screening (D-6)")
+    return located(caller.response, f"/v1/screenings/{screening.id}", recorded(screening))
 
 
 @router.get("/screenings/{screening_id}", response_model=ScreeningView, openapi_extra=PERSONAL_DATA)
 def get_screening(
-    screening_id: UUID, request: Request, actor: Annotated[Actor, may("screening.read")]
+    screening_id: UUID, caller: Annotated[Caller, may("screening.read")]
 ) -> ScreeningView:
     """A screening with its score, for the organisation that recorded it."""
-    application = application_of(request, CasesApplication)
-    screening = application.read_screening(actor, screening_id)
-    log_access(request, actor, screening.subject_id, purpose="screening (D-6)")
+    application = caller.application(CasesApplication)
+    screening = application.read_screening(caller.actor, screening_id)
+    log_access(caller.request, caller.actor, screening.subject_id, purpose="screening (D-6)")
     score = application.screening_score(screening)
     return ScreeningView(
         **recorded(screening).model_dump(),

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
@@ -26,7 +26,7 @@ from services.cases.application import (
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
 from services.cases.policy import may
 from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
 from services.runtime.http.routes import Disclosing
@@ -162,14 +162,9 @@ _sips = Disclosing(CasesApplication, _disclosed)
 
 
 @router.post("/sips", status_code=201, response_model=SipCreated, openapi_extra=PERSONAL_DATA)
-def propose_sip(
-    body: ProposalRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("sip.propose")],
-) -> SipCreated:
+def propose_sip(body: ProposalRequest, caller: Annotated[Caller, may("sip.propose")]) -> SipCreated:
     """Propose a SIP (K-6); for an adult, consent to `sip` covering its units (C-7)."""
-    subject = identify(request, body.personnummer)
+    subject = identify(caller.request, body.personnummer)
     command = command_from(
         body,
         ProposeSip,
@@ -177,23 +172,20 @@ def propose_sip(
         birth_date=subject.birth_date,
         units=list(body.units),
     )
-    sip = application_of(request, CasesApplication).propose_sip(actor, command, at=now(request))
-    log_change(request, actor, sip.subject_id, purpose=PURPOSE)
-    return located(response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
+    sip = caller.application(CasesApplication).propose_sip(caller.actor, command, at=caller.now)
+    log_change(caller.request, caller.actor, sip.subject_id, purpose=PURPOSE)
+    return located(caller.response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
 
 
 @router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
-def get_sip(sip_id: UUID, request: Request, actor: Annotated[Actor, may("sip.read")]) -> SipView:
+def get_sip(sip_id: UUID, caller: Annotated[Caller, may("sip.read")]) -> SipView:
     """The plan with its texts, for the units it is made between (K-6)."""
-    return _sips.read(request, actor, CasesApplication.read_sip, sip_id)
+    return _sips.read_by(caller, CasesApplication.read_sip, sip_id)
 
 
 @router.post("/sips/{sip_id}/establishment", response_model=SipView, openapi_extra=PERSONAL_DATA)
 def establish_sip(
-    sip_id: UUID,
-    body: EstablishmentRequest,
-    request: Request,
-    actor: Annotated[Actor, may("sip.establish")],
+    sip_id: UUID, body: EstablishmentRequest, caller: Annotated[Caller, may("sip.establish")]
 ) -> SipView:
     """Make the plan with its five parts (K-6) and its follow-up rhythm (K-7)."""
     command = command_from(
@@ -202,7 +194,7 @@ def establish_sip(
         plan=body.plan.to_plan(),
         participants=Participants(**body.participants.model_dump()),
     )
-    return _sips.changed(request, actor, CasesApplication.establish_sip, sip_id, command)
+    return _sips.changed_by(caller, CasesApplication.establish_sip, sip_id, command)
 
 
 @router.post(
@@ -212,28 +204,19 @@ def establish_sip(
     openapi_extra=PERSONAL_DATA,
 )
 def record_follow_up(
-    sip_id: UUID,
-    body: FollowUpRequest,
-    request: Request,
-    actor: Annotated[Actor, may("sip.follow_up")],
+    sip_id: UUID, body: FollowUpRequest, caller: Annotated[Caller, may("sip.follow_up")]
 ) -> SipView:
     """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
     command = command_from(body, RecordSipFollowUp)
-    return _sips.changed(request, actor, CasesApplication.record_sip_follow_up, sip_id, command)
+    return _sips.changed_by(caller, CasesApplication.record_sip_follow_up, sip_id, command)
 
 
 @router.post(
-    "/sips/{sip_id}/revisions",
-    status_code=201,
-    response_model=SipView,
-    openapi_extra=PERSONAL_DATA,
+    "/sips/{sip_id}/revisions", status_code=201, response_model=SipView, openapi_extra=PERSONAL_DATA
 )
 def revise_sip(
-    sip_id: UUID,
-    body: RevisionRequest,
-    request: Request,
-    actor: Annotated[Actor, may("sip.revise")],
+    sip_id: UUID, body: RevisionRequest, caller: Annotated[Caller, may("sip.revise")]
 ) -> SipView:
     """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
     plan = body.plan.to_plan()
-    return _sips.changed(request, actor, CasesApplication.revise_sip, sip_id, plan=plan)
+    return _sips.changed_by(caller, CasesApplication.revise_sip, sip_id, plan=plan)

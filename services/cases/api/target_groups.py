@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import TargetGroup
@@ -20,10 +20,9 @@ from services.cases.application import CasesApplication
 from services.cases.domain import Case
 from services.cases.policy import may
 from services.runtime.http.bodies import view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_change
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter()
 
@@ -51,20 +50,17 @@ def target_groups_view(case: Case) -> TargetGroupsView:
 
 
 @router.put(
-    "/cases/{case_id}/target-groups",
-    response_model=TargetGroupsView,
-    openapi_extra=PERSONAL_DATA,
+    "/cases/{case_id}/target-groups", response_model=TargetGroupsView, openapi_extra=PERSONAL_DATA
 )
 def set_target_groups(
     case_id: UUID,
     body: TargetGroupsRequest,
-    request: Request,
-    actor: Annotated[Actor, may("case.set_target_groups")],
+    caller: Annotated[Caller, may("case.set_target_groups")],
 ) -> TargetGroupsView:
     """Set the case's target groups (D-6); the same set again changes nothing."""
-    application = application_of(request, CasesApplication)
+    application = caller.application(CasesApplication)
     case = application.set_target_groups(
-        actor, case_id, groups=list(body.target_groups), at=now(request)
+        caller.actor, case_id, groups=list(body.target_groups), at=caller.now
     )
-    log_change(request, actor, case.subject_id, purpose="target groups (D-6)")
+    log_change(caller.request, caller.actor, case.subject_id, purpose="target groups (D-6)")
     return target_groups_view(case)
