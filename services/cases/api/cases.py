@@ -237,7 +237,7 @@ _cases = Disclosing(CasesApplication, disclosed_case)
 # --- routes ----------------------------------------------------------------------------
 
 
-@router.post("/cases", status_code=201, response_model=Registered, openapi_extra=PERSONAL_DATA)
+@router.post("/cases", status_code=201, openapi_extra=PERSONAL_DATA)
 def register_report(
     body: ReportRequest, caller: Annotated[Caller, may("case.register")]
 ) -> Registered:
@@ -264,7 +264,7 @@ def register_report(
     return located(caller.response, f"/v1/cases/{registered.cases[0].id}", answer)
 
 
-@router.post("/cases/lookup", response_model=list[CaseSummary], openapi_extra=PERSONAL_DATA)
+@router.post("/cases/lookup", openapi_extra=PERSONAL_DATA)
 def lookup_cases(
     body: LookupRequest, caller: Annotated[Caller, may("case.lookup")]
 ) -> list[CaseSummary]:
@@ -276,18 +276,13 @@ def lookup_cases(
     return [summary(case) for case in cases]
 
 
-@router.get("/cases/{case_id}", response_model=CaseView, openapi_extra=PERSONAL_DATA)
+@router.get("/cases/{case_id}", openapi_extra=PERSONAL_DATA)
 def get_case(case_id: UUID, caller: Annotated[Caller, may("case.read")]) -> CaseView:
     """The case, for the units that hold it or took part in a handover (K-3)."""
     return _cases.read_by(caller, CasesApplication.read_case, case_id)
 
 
-@router.post(
-    "/cases/{case_id}/decisions",
-    status_code=201,
-    response_model=CaseView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/cases/{case_id}/decisions", status_code=201, openapi_extra=PERSONAL_DATA)
 def record_decision(
     case_id: UUID, body: DecisionRequest, caller: Annotated[Caller, may("case.decide")]
 ) -> CaseView:
@@ -298,7 +293,7 @@ def record_decision(
     return changed_case(caller, "decision (K-3)", decide, case_id, command)
 
 
-@router.post("/cases/{case_id}/closure", response_model=CaseView, openapi_extra=PERSONAL_DATA)
+@router.post("/cases/{case_id}/closure", openapi_extra=PERSONAL_DATA)
 def close_case(
     case_id: UUID, body: ClosingRequest, caller: Annotated[Caller, may("case.close")]
 ) -> CaseView:
@@ -307,9 +302,7 @@ def close_case(
     return changed_case(caller, "closing (K-3)", close, case_id, reason=body.reason)
 
 
-@router.post(
-    "/cases/{case_id}/family-care-placement", response_model=CaseView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/cases/{case_id}/family-care-placement", openapi_extra=PERSONAL_DATA)
 def record_family_care_placement(
     case_id: UUID, caller: Annotated[Caller, may("case.record_placement")]
 ) -> CaseView:
@@ -318,11 +311,7 @@ def record_family_care_placement(
     return changed_case(caller, "family care placement (K-4)", record, case_id)
 
 
-@router.post(
-    "/cases/{case_id}/age-transition/announcement",
-    response_model=CaseView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/cases/{case_id}/age-transition/announcement", openapi_extra=PERSONAL_DATA)
 def announce_age_transition(
     case_id: UUID,
     body: AnnouncementRequest,
@@ -355,11 +344,7 @@ class NoticeView(BaseModel):
     at: datetime
 
 
-@router.get(
-    "/units/{unit}/age-transitions",
-    response_model=list[UpcomingTransitionView],
-    openapi_extra=PERSONAL_DATA,
-)
+@router.get("/units/{unit}/age-transitions", openapi_extra=PERSONAL_DATA)
 def upcoming_transitions(
     unit: HsaId,
     caller: Annotated[Caller, may("unit.read_transitions")],
@@ -381,7 +366,7 @@ def upcoming_transitions(
     return [UpcomingTransitionView.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.get("/units/{unit}/notices", response_model=list[NoticeView], openapi_extra=PERSONAL_DATA)
+@router.get("/units/{unit}/notices", openapi_extra=PERSONAL_DATA)
 def unit_notices(
     unit: HsaId,
     caller: Annotated[Caller, may("unit.read_notices")],

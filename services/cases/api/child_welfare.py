@@ -34,12 +34,7 @@ class ChildWelfareReportRecorded(BaseModel):
     subject_id: str | None
 
 
-@router.post(
-    "/child-welfare-reports",
-    status_code=201,
-    response_model=ChildWelfareReportRecorded,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/child-welfare-reports", status_code=201, openapi_extra=PERSONAL_DATA)
 def record_child_welfare_report(
     body: ChildWelfareReportRequest, caller: Annotated[Caller, may("child_welfare.report")]
 ) -> ChildWelfareReportRecorded:

@@ -41,9 +41,7 @@ class ConsentViewResponse(BaseModel):
     consents: list[KnownConsentView]
 
 
-@router.post(
-    "/consent-view/lookup", response_model=ConsentViewResponse, openapi_extra=PERSONAL_DATA
-)
+@router.post("/consent-view/lookup", openapi_extra=PERSONAL_DATA)
 def lookup_consents(
     body: ConsentLookup, caller: Annotated[Caller, may("consent_view.lookup")]
 ) -> ConsentViewResponse:

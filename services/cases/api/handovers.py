@@ -75,7 +75,7 @@ class HandoverView(BaseModel):
     content: ClearData
 
 
-@router.post("/cases/{case_id}/handovers", status_code=201, response_model=HandoverCreated)
+@router.post("/cases/{case_id}/handovers", status_code=201)
 def request_handover(
     case_id: UUID, body: HandoverRequest, caller: Annotated[Caller, may("handover.request")]
 ) -> HandoverCreated:
@@ -92,11 +92,7 @@ def request_handover(
     return located(caller.response, f"/v1/cases/{case_id}/handovers/{handover.id}", answer)
 
 
-@router.get(
-    "/cases/{case_id}/handovers/{handover_id}",
-    response_model=HandoverView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.get("/cases/{case_id}/handovers/{handover_id}", openapi_extra=PERSONAL_DATA)
 def get_handover(
     case_id: UUID, handover_id: UUID, caller: Annotated[Caller, may("handover.read")]
 ) -> HandoverView:
@@ -110,9 +106,7 @@ def get_handover(
 
 
 @router.post(
-    "/cases/{case_id}/handovers/{handover_id}/acknowledgement",
-    response_model=CaseView,
-    openapi_extra=PERSONAL_DATA,
+    "/cases/{case_id}/handovers/{handover_id}/acknowledgement", openapi_extra=PERSONAL_DATA
 )
 def acknowledge_handover(
     case_id: UUID,
@@ -128,11 +122,7 @@ def acknowledge_handover(
     )
 
 
-@router.post(
-    "/cases/{case_id}/handovers/{handover_id}/transfer",
-    response_model=CaseView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/cases/{case_id}/handovers/{handover_id}/transfer", openapi_extra=PERSONAL_DATA)
 def transfer_responsibility(
     case_id: UUID, handover_id: UUID, caller: Annotated[Caller, may("handover.transfer")]
 ) -> CaseView:

@@ -107,12 +107,7 @@ _meetings = Disclosing(CasesApplication, _disclosed)
 LOCATION = "/v1/meetings/{id}"
 
 
-@router.post(
-    "/cases/{case_id}/three-party-meetings",
-    status_code=201,
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/cases/{case_id}/three-party-meetings", status_code=201, openapi_extra=PERSONAL_DATA)
 def request_three_party_meeting(
     case_id: UUID,
     body: ThreePartyRequest,
@@ -124,9 +119,7 @@ def request_three_party_meeting(
     return _meetings.created_by(caller, LOCATION, ask, case_id, to_unit=body.to_unit)
 
 
-@router.post(
-    "/meetings/{meeting_id}/assignment", response_model=MeetingView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/meetings/{meeting_id}/assignment", openapi_extra=PERSONAL_DATA)
 def assign_caseworker(
     meeting_id: UUID, body: AssignmentRequest, caller: Annotated[Caller, may("meeting.assign")]
 ) -> MeetingView:
@@ -135,9 +128,7 @@ def assign_caseworker(
     return _meetings.changed_by(caller, assign, meeting_id, caseworker=body.caseworker)
 
 
-@router.post(
-    "/meetings/{meeting_id}/pre-meeting", response_model=MeetingView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/meetings/{meeting_id}/pre-meeting", openapi_extra=PERSONAL_DATA)
 def record_pre_meeting(
     meeting_id: UUID,
     body: PreMeetingRequest,
@@ -148,9 +139,7 @@ def record_pre_meeting(
     return _meetings.changed_by(caller, record, meeting_id, held_at=body.held_at)
 
 
-@router.post(
-    "/meetings/{meeting_id}/schedule", response_model=MeetingView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/meetings/{meeting_id}/schedule", openapi_extra=PERSONAL_DATA)
 def schedule_three_party_meeting(
     meeting_id: UUID, body: OccasionBody, caller: Annotated[Caller, may("meeting.schedule")]
 ) -> MeetingView:
@@ -161,10 +150,7 @@ def schedule_three_party_meeting(
 
 
 @router.post(
-    "/cases/{case_id}/care-planning-meetings",
-    status_code=201,
-    response_model=MeetingView,
-    openapi_extra=PERSONAL_DATA,
+    "/cases/{case_id}/care-planning-meetings", status_code=201, openapi_extra=PERSONAL_DATA
 )
 def plan_care_planning_meeting(
     case_id: UUID,
@@ -181,7 +167,7 @@ def plan_care_planning_meeting(
     return _meetings.created_by(caller, LOCATION, plan, case_id, command)
 
 
-@router.get("/meetings/{meeting_id}", response_model=MeetingView, openapi_extra=PERSONAL_DATA)
+@router.get("/meetings/{meeting_id}", openapi_extra=PERSONAL_DATA)
 def get_meeting(meeting_id: UUID, caller: Annotated[Caller, may("meeting.read")]) -> MeetingView:
     """The meeting, for the units that meet (K-8, K-9)."""
     return _meetings.read_by(caller, CasesApplication.read_meeting, meeting_id)

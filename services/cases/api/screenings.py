@@ -88,9 +88,7 @@ def recorded(screening: Screening) -> RecordedScreening:
     return view_of(RecordedScreening, screening, score_kept=screening.score is not None)
 
 
-@router.post(
-    "/screenings", status_code=201, response_model=RecordedScreening, openapi_extra=PERSONAL_DATA
-)
+@router.post("/screenings", status_code=201, openapi_extra=PERSONAL_DATA)
 def record_screening(
     body: ScreeningRequest, caller: Annotated[Caller, may("screening.record")]
 ) -> RecordedScreening:
@@ -104,7 +102,7 @@ def record_screening(
     return located(caller.response, f"/v1/screenings/{screening.id}", recorded(screening))
 
 
-@router.get("/screenings/{screening_id}", response_model=ScreeningView, openapi_extra=PERSONAL_DATA)
+@router.get("/screenings/{screening_id}", openapi_extra=PERSONAL_DATA)
 def get_screening(
     screening_id: UUID, caller: Annotated[Caller, may("screening.read")]
 ) -> ScreeningView:

@@ -161,7 +161,7 @@ def _disclosed(request: Request, actor: Actor, sip: Sip, action: Action) -> SipV
 _sips = Disclosing(CasesApplication, _disclosed)
 
 
-@router.post("/sips", status_code=201, response_model=SipCreated, openapi_extra=PERSONAL_DATA)
+@router.post("/sips", status_code=201, openapi_extra=PERSONAL_DATA)
 def propose_sip(body: ProposalRequest, caller: Annotated[Caller, may("sip.propose")]) -> SipCreated:
     """Propose a SIP (K-6); for an adult, consent to `sip` covering its units (C-7)."""
     subject = identify(caller.request, body.personnummer)
@@ -177,13 +177,13 @@ def propose_sip(body: ProposalRequest, caller: Annotated[Caller, may("sip.propos
     return located(caller.response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
 
 
-@router.get("/sips/{sip_id}", response_model=SipView, openapi_extra=PERSONAL_DATA)
+@router.get("/sips/{sip_id}", openapi_extra=PERSONAL_DATA)
 def get_sip(sip_id: UUID, caller: Annotated[Caller, may("sip.read")]) -> SipView:
     """The plan with its texts, for the units it is made between (K-6)."""
     return _sips.read_by(caller, CasesApplication.read_sip, sip_id)
 
 
-@router.post("/sips/{sip_id}/establishment", response_model=SipView, openapi_extra=PERSONAL_DATA)
+@router.post("/sips/{sip_id}/establishment", openapi_extra=PERSONAL_DATA)
 def establish_sip(
     sip_id: UUID, body: EstablishmentRequest, caller: Annotated[Caller, may("sip.establish")]
 ) -> SipView:
@@ -197,12 +197,7 @@ def establish_sip(
     return _sips.changed_by(caller, CasesApplication.establish_sip, sip_id, command)
 
 
-@router.post(
-    "/sips/{sip_id}/follow-ups",
-    status_code=201,
-    response_model=SipView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/sips/{sip_id}/follow-ups", status_code=201, openapi_extra=PERSONAL_DATA)
 def record_follow_up(
     sip_id: UUID, body: FollowUpRequest, caller: Annotated[Caller, may("sip.follow_up")]
 ) -> SipView:
@@ -211,9 +206,7 @@ def record_follow_up(
     return _sips.changed_by(caller, CasesApplication.record_sip_follow_up, sip_id, command)
 
 
-@router.post(
-    "/sips/{sip_id}/revisions", status_code=201, response_model=SipView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/sips/{sip_id}/revisions", status_code=201, openapi_extra=PERSONAL_DATA)
 def revise_sip(
     sip_id: UUID, body: RevisionRequest, caller: Annotated[Caller, may("sip.revise")]
 ) -> SipView:

@@ -49,9 +49,7 @@ def target_groups_view(case: Case) -> TargetGroupsView:
     )
 
 
-@router.put(
-    "/cases/{case_id}/target-groups", response_model=TargetGroupsView, openapi_extra=PERSONAL_DATA
-)
+@router.put("/cases/{case_id}/target-groups", openapi_extra=PERSONAL_DATA)
 def set_target_groups(
     case_id: UUID,
     body: TargetGroupsRequest,

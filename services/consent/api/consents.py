@@ -96,7 +96,7 @@ def _command(body: ConsentRequest | RefusalRequest, kind: type[C], subject_id: s
     )
 
 
-@router.post("/consents", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
+@router.post("/consents", status_code=201, openapi_extra=PERSONAL_DATA)
 def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.give")]) -> Created:
     """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
     subject = identify(caller.request, body.personnummer)
@@ -114,7 +114,7 @@ def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.gi
     return created(caller, consent_id, subject.subject_id, "consent given", path)
 
 
-@router.get("/consents/{consent_id}", response_model=ConsentView, openapi_extra=PERSONAL_DATA)
+@router.get("/consents/{consent_id}", openapi_extra=PERSONAL_DATA)
 def get_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.read")]) -> ConsentView:
     """One consent, for the units it names and the unit that recorded it (C-10)."""
     consent = caller.application(ConsentApplication).read_consent(caller.actor, consent_id)
@@ -123,9 +123,7 @@ def get_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.read")]
     return _view(consent, caller.now)
 
 
-@router.post(
-    "/consents/{consent_id}/scope", response_model=ConsentView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/consents/{consent_id}/scope", openapi_extra=PERSONAL_DATA)
 def change_scope(
     consent_id: UUID, body: ScopeChange, caller: Annotated[Caller, may("consent.change_scope")]
 ) -> ConsentView:
@@ -145,9 +143,7 @@ def withdraw_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.wi
     application.withdraw_consent(caller.actor, consent_id, at=caller.now)
 
 
-@router.post(
-    "/consent-refusals", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
-)
+@router.post("/consent-refusals", status_code=201, openapi_extra=PERSONAL_DATA)
 def refuse_consent(
     body: RefusalRequest, caller: Annotated[Caller, may("consent.refuse")]
 ) -> Created:

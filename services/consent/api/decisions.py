@@ -104,7 +104,7 @@ _DECISION_BY_NUMBER = (
 )
 
 
-@router.get("/decisions", response_model=DecisionView, openapi_extra=PERSONAL_DATA)
+@router.get("/decisions", openapi_extra=PERSONAL_DATA)
 def get_decision(
     caller: Annotated[Caller, may("decision.ask")],
     subject: Annotated[
@@ -139,7 +139,7 @@ def get_decision(
     return _decide(caller, subject, from_org, to_org, purpose, at)
 
 
-@router.post("/decisions", response_model=DecisionView, openapi_extra=PERSONAL_DATA)
+@router.post("/decisions", openapi_extra=PERSONAL_DATA)
 def post_decision(
     body: DecisionRequest, caller: Annotated[Caller, may("decision.ask")]
 ) -> DecisionView:

@@ -88,9 +88,7 @@ def _decided(
     return created(caller, disclosure_id, subject_id, kind.purpose, path)
 
 
-@router.post(
-    "/emergency-disclosures", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA
-)
+@router.post("/emergency-disclosures", status_code=201, openapi_extra=PERSONAL_DATA)
 def decide_emergency_disclosure(
     body: EmergencyDisclosureRequest, caller: Annotated[Caller, may("disclosure.emergency")]
 ) -> Created:
@@ -98,12 +96,7 @@ def decide_emergency_disclosure(
     return _decided(caller, body, EMERGENCY, timedelta(hours=body.valid_hours))
 
 
-@router.post(
-    "/unborn-child-disclosures",
-    status_code=201,
-    response_model=Created,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/unborn-child-disclosures", status_code=201, openapi_extra=PERSONAL_DATA)
 def decide_unborn_child_disclosure(
     body: UnbornChildDisclosureRequest, caller: Annotated[Caller, may("disclosure.unborn_child")]
 ) -> Created:

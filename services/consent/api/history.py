@@ -63,19 +63,19 @@ def _history(caller: Caller, subject_id: str) -> History:
     return History(subject_id=subject_id, events=entries)
 
 
-@router.get("/subjects/{subject_id}/history", response_model=History, openapi_extra=PERSONAL_DATA)
+@router.get("/subjects/{subject_id}/history", openapi_extra=PERSONAL_DATA)
 def get_history(subject_id: SubjectId, caller: Annotated[Caller, may("history.read")]) -> History:
     """The consent events about one individual the caller's unit may read (C-10), in order."""
     return _history(caller, subject_id)
 
 
-@router.post("/history", response_model=History, openapi_extra=PERSONAL_DATA)
+@router.post("/history", openapi_extra=PERSONAL_DATA)
 def post_history(body: HistoryRequest, caller: Annotated[Caller, may("history.read")]) -> History:
     """The same history, asked with the personnummer in the body."""
     return _history(caller, subject_id_for(caller.request, body.personnummer))
 
 
-@router.post("/subjects/{subject_id}/erasure", status_code=202, response_model=Created)
+@router.post("/subjects/{subject_id}/erasure", status_code=202)
 def erase_subject(
     subject_id: SubjectId, caller: Annotated[Caller, may("subject.erase")]
 ) -> Created:
@@ -92,11 +92,7 @@ def erase_subject(
     return created(caller, erasure_id, subject_id, "erasure (GDPR art. 17)", path)
 
 
-@router.get(
-    "/subjects/{subject_id}/access-log",
-    response_model=list[AccessLogEntry],
-    openapi_extra=PERSONAL_DATA,
-)
+@router.get("/subjects/{subject_id}/access-log", openapi_extra=PERSONAL_DATA)
 def get_access_log(
     subject_id: SubjectId, caller: Annotated[Caller, may("access_log.read")]
 ) -> list[AccessLogEntry]:

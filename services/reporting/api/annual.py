@@ -108,7 +108,7 @@ class Publication(BaseModel):
     published_at: datetime
 
 
-@router.post("/annual-reports", status_code=201, response_model=Publication)
+@router.post("/annual-reports", status_code=201)
 def publish_annual_report(
     body: PublishAnnualReport, caller: Annotated[Caller, may("annual_report.publish")]
 ) -> Publication:

@@ -126,7 +126,7 @@ class DeviationView(BaseModel):
     feedback_sent_to: list[str]
 
 
-@router.post("/deviations", status_code=201, response_model=Created, openapi_extra=PERSONAL_DATA)
+@router.post("/deviations", status_code=201, openapi_extra=PERSONAL_DATA)
 def report_deviation(
     body: DeviationRequest, caller: Annotated[Caller, may("deviation.report")]
 ) -> Created:
@@ -182,7 +182,7 @@ def _readable(
     return deviation
 
 
-@router.get("/deviations/{deviation_id}", response_model=DeviationView, openapi_extra=PERSONAL_DATA)
+@router.get("/deviations/{deviation_id}", openapi_extra=PERSONAL_DATA)
 def get_deviation(
     deviation_id: UUID, caller: Annotated[Caller, may("deviation.read")]
 ) -> DeviationView:
@@ -276,7 +276,7 @@ def propose_summary(
     return Response(status_code=204)
 
 
-@router.post("/deviations/{deviation_id}/summary/countersignature", response_model=Countersigned)
+@router.post("/deviations/{deviation_id}/summary/countersignature")
 def countersign_summary(
     deviation_id: UUID,
     body: CountersignRequest,
