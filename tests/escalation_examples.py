@@ -1,6 +1,7 @@
 """What several tests of the escalation service send it, in one place: the caseworker
 who raises escalations and acute matters, and request bodies (a red thread's pull, a
-case registered for a monthly meeting, a step up the ladder, a named consultation)."""
+case registered for a monthly meeting, a step up the ladder, a named consultation);
+and the events of the red thread's whole story they walk."""
 
 from __future__ import annotations
 
@@ -41,6 +42,23 @@ def meeting_registration(**changes: Any) -> dict[str, Any]:
         "problem_and_question": "Fortsatt stöd efter 19 år: överföring till ÄoF?",
     }
     return body | changes
+
+
+RED_THREAD_PUT_ON_HOLD_AND_RESUMED = [
+    "RedThreadPulled",
+    "CoordinatorAssigned",
+    "MeetingScheduled",
+    "MeetingHeld",
+    "MeetingAbsenceRecorded",
+    "FollowUpBooked",
+    "MeetingPutOnHold",
+    "MeetingResumed",
+    "FollowUpEvaluated",
+    "RedThreadClosed",
+]
+"""A red thread's events from the pull to the closing (E-1..E-5) when one invited
+organisation stays away from the meeting and the follow-up waits for a new legal
+basis (E-4)."""
 
 
 STEP_UP = {

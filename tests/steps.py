@@ -8,6 +8,7 @@ and a change to the step's command changes every test that relies on it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,10 +16,13 @@ from uuid import UUID
 
 import httpx
 
+from contracts import ConsentGiven, dlq_topic, encode, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.kernel.actor import Actor
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.contract.examples import EXAMPLES
 from tests.support import (
     AOF,
     HEALTH,
@@ -29,6 +33,8 @@ from tests.support import (
     call,
     call_once_consent_known,
     consent_given,
+    produce_raw,
+    read_topic,
 )
 
 RED_THREAD_PARTIES = ("SE2321000016-POL1", "SE2120000001-SOC1")
@@ -212,3 +218,34 @@ def escalation_raised(escalation: Any, by: Actor, personnummer: str, reason: str
             "reason": reason,
         },
     )
+
+
+def consent_dead_lettered(
+    settings: RuntimeSettings,
+    kafka: EmbeddedBroker,
+    consumer: str,
+    *,
+    event_id: str,
+    at: datetime,
+    copies: int = 1,
+) -> list[str]:
+    """The contract's ConsentGiven, fourth on consent's partition 0, dead-lettered by
+    `consumer` after its handler failed, `copies` times (a consumer that rewound in between
+    leaves the same value and headers again); the dead letters' ids on its DLQ."""
+    message = encode(
+        EXAMPLES[ConsentGiven], event_id=event_id, time=at, sequence=4, prev_sequence=0
+    )
+    prefix = settings.topic_prefix
+    headers = [
+        *message.headers,
+        ("dlq.reason", b"handler-failed"),
+        ("dlq.error", b"RuntimeError('a bug, since fixed')"),
+        ("dlq.consumer", f"{prefix}.{consumer}".encode()),
+        ("dlq.source.topic", events_topic("consent", prefix=prefix).encode()),
+        ("dlq.source.partition", b"0"),
+        ("dlq.source.offset", b"3"),
+    ]
+    dlq = dlq_topic(consumer, prefix=prefix)
+    copy = (message.key, message.value, headers)
+    asyncio.run(produce_raw(kafka.bootstrap, dlq, [copy] * copies))
+    return [f"{r.partition}:{r.offset}" for r in read_topic(kafka.bootstrap, dlq)]

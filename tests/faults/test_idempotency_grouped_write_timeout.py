@@ -18,6 +18,7 @@ from services.runtime.store.group_commit import GroupedWrites
 from tests.integration.test_grouped_writes import (
     datastore,  # noqa: F401  (a fixture)
     names,
+    writer_held,
 )
 
 
@@ -29,21 +30,8 @@ def test_a_queued_write_that_timed_out_is_never_committed(
     datastore: SQLiteDatastore,  # noqa: F811
 ) -> None:
     writes = GroupedWrites(datastore, "test", timeout=0.3)
-    holding, gate = threading.Event(), threading.Event()
-
-    def hold(_: Any) -> None:
-        holding.set()
-        gate.wait(5)
-
-    blocker = threading.Thread(target=writes.run, args=(hold,))
-    blocker.start()
-    try:
-        assert holding.wait(5)
-        with pytest.raises(TimeoutError):
-            writes.run(insert("late"))  # queued behind the held batch, then given up
-    finally:
-        gate.set()
-        blocker.join()
+    with writer_held(writes), pytest.raises(TimeoutError):
+        writes.run(insert("late"))  # queued behind the held batch, then given up
     writes.run(insert("after"))  # the queue has moved on
     writes.close()
     assert names(datastore) == {"after"}

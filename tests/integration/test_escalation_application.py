@@ -57,6 +57,7 @@ from services.escalation.views.deadlines import DeadlineKind
 from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from tests.escalation_examples import RED_THREAD_PUT_ON_HOLD_AND_RESUMED
 
 SUBJECT = "ab" * 32
 POLICE = "SE2321000016-POL1"
@@ -343,18 +344,7 @@ def test_e4_withdrawal_before_the_follow_up_puts_the_follow_up_on_hold(
         at=FOLLOW_UP_AT + timedelta(hours=1),
     )
     application.close_red_thread(COORDINATING, red_thread_id, at=FOLLOW_UP_AT)
-    assert names(application) == [
-        "RedThreadPulled",
-        "CoordinatorAssigned",
-        "MeetingScheduled",
-        "MeetingHeld",
-        "MeetingAbsenceRecorded",
-        "FollowUpBooked",
-        "MeetingPutOnHold",
-        "MeetingResumed",
-        "FollowUpEvaluated",
-        "RedThreadClosed",
-    ]
+    assert names(application) == RED_THREAD_PUT_ON_HOLD_AND_RESUMED
 
 
 def test_e4_a_redelivered_consent_event_is_a_duplicate_not_a_second_effect(

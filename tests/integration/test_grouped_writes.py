@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +56,10 @@ def names(datastore: SQLiteDatastore) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastore) -> None:
-    writes = GroupedWrites(datastore, "test")
-    # Hold the writer so that every part below queues into one batch.
+@contextmanager
+def writer_held(writes: GroupedWrites) -> Iterator[threading.Event]:
+    """`writes`' one writer busy with a batch that waits, so that what the block sends
+    queues behind it; the batch ends when the yielded event is set or the block is left."""
     holding, gate = threading.Event(), threading.Event()
 
     def hold(_: Any) -> None:
@@ -65,8 +68,18 @@ def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastor
 
     blocker = threading.Thread(target=writes.run, args=(hold,))
     blocker.start()
-    assert holding.wait(5)
-    with ThreadPoolExecutor(3) as pool:
+    try:
+        assert holding.wait(5)
+        yield gate
+    finally:
+        gate.set()
+        blocker.join()
+
+
+def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastore) -> None:
+    writes = GroupedWrites(datastore, "test")
+    # Hold the writer so that every part below queues into one batch.
+    with writer_held(writes) as gate, ThreadPoolExecutor(3) as pool:
 
         def insert(name: str) -> Any:
             return writes.run(lambda c: c.execute("INSERT INTO items VALUES (?)", (name,)))
@@ -80,7 +93,6 @@ def test_a_caller_that_breaks_a_constraint_fails_alone(datastore: SQLiteDatastor
         assert len(writes._group._pending) == 3
         gate.set()
         outcomes = [first.exception(5), twice.exception(5), other.exception(5)]
-    blocker.join()
     writes.close()
 
     assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1

@@ -19,7 +19,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
-from contracts import ConsentGiven, dlq_topic, encode, events_topic
+from contracts import ConsentGiven, events_topic
 from services.reporting.domain.measures import CONSENTS_GIVEN, Row
 from services.reporting.views.rebuild import statistics as statistics_projection
 from services.reporting.views.statistics import statistics_view
@@ -31,7 +31,7 @@ from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chai
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.integration.test_access_audit import write_unkeyed_log
-from tests.steps import SIP_PARTIES, consent_store, record_consent
+from tests.steps import SIP_PARTIES, consent_dead_lettered, consent_store, record_consent
 from tests.support import (
     PLATFORM_ADMIN,
     POLICE,
@@ -174,26 +174,10 @@ def test_rebuild_never_swaps_in_less_than_the_live_projection_has(
 
 def _dead_letter(env: RuntimeSettings, kafka: EmbeddedBroker, consumer: str = "reporting") -> str:
     """A ConsentGiven that `consumer` dead-lettered; returns its id."""
-    message = encode(
-        EXAMPLES[ConsentGiven],
-        event_id="0d9c6a5e-1f0b-4c2e-9a57-3b1e2d4c5f60",
-        time=NOW,
-        sequence=4,
-        prev_sequence=0,
+    [letter] = consent_dead_lettered(
+        env, kafka, consumer, event_id="0d9c6a5e-1f0b-4c2e-9a57-3b1e2d4c5f60", at=NOW
     )
-    headers = [
-        *message.headers,
-        ("dlq.reason", b"handler-failed"),
-        ("dlq.error", b"RuntimeError('a bug, since fixed')"),
-        ("dlq.consumer", f"samverkan.{consumer}".encode()),
-        ("dlq.source.topic", events_topic("consent", prefix=env.topic_prefix).encode()),
-        ("dlq.source.partition", b"0"),
-        ("dlq.source.offset", b"3"),
-    ]
-    dlq = dlq_topic(consumer, prefix=env.topic_prefix)
-    asyncio.run(produce_raw(kafka.bootstrap, dlq, [(message.key, message.value, headers)]))
-    [record] = read_topic(kafka.bootstrap, dlq)
-    return f"{record.partition}:{record.offset}"
+    return letter
 
 
 def test_dead_letters_list_show_and_replay_once(

@@ -25,6 +25,7 @@ from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
+from tests.escalation_examples import RED_THREAD_PUT_ON_HOLD_AND_RESUMED
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -226,18 +227,7 @@ def test_seed_000_red_thread_from_pull_to_closing(
     assert closed.json()["status"] == "closed"
 
     # Kafka out: the whole story, and the absence as a deviation reporting receives.
-    expected = [
-        "RedThreadPulled",
-        "CoordinatorAssigned",
-        "MeetingScheduled",
-        "MeetingHeld",
-        "MeetingAbsenceRecorded",
-        "FollowUpBooked",
-        "MeetingPutOnHold",
-        "MeetingResumed",
-        "FollowUpEvaluated",
-        "RedThreadClosed",
-    ]
+    expected = RED_THREAD_PUT_ON_HOLD_AND_RESUMED
     events = wait_for(
         lambda: (e := published(runtime_settings, kafka)) and len(e) >= len(expected) and e,
         timeout=30,

@@ -28,12 +28,15 @@ from tests.support import (
     TEST_PERSONNUMMER,
     ServiceProcess,
     applied_by,
+    call,
     call_once_consent_known,
     read_topic,
     wait_for,
 )
 
 PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
+INVITED = [SOCIAL.org_id, HEALTH.org_id]
+"""Whom the coordinator convenes: social services and health care."""
 PULL = {
     "personnummer": TEST_PERSONNUMMER,
     "measures_tried": ["sip", "care_planning"],
@@ -57,16 +60,22 @@ def soon(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
-def schedule_when_consent_known(
-    platform: dict[str, ServiceProcess], red_thread_id: str, invited: list[str]
+def convene(
+    platform: dict[str, ServiceProcess],
+    red_thread_id: str,
+    days: int,
+    *,
+    once_consent_known: bool = False,
 ) -> httpx.Response:
-    """Escalation learns of consent from the topic, so the first try may come too early."""
-    return call_once_consent_known(
+    """The coordinator convenes the invited to a meeting `days` from now (E-3, E-4). Escalation
+    learns of consent from the topic, so a meeting on a new consent may have to wait for it."""
+    send = call_once_consent_known if once_consent_known else call
+    return send(
         platform["escalation"],
         COORDINATOR,
         "POST",
         f"/v1/red-threads/{red_thread_id}/meeting",
-        json={"meeting_at": soon(3), "invited_orgs": invited},
+        json={"meeting_at": soon(days), "invited_orgs": INVITED},
     )
 
 
@@ -103,18 +112,12 @@ def test_red_thread_story(
     assert refused.json()["rule"] == "E-1"
 
     # E-3: not later than 14 days after the pull.
-    with client(platform, "escalation", COORDINATOR) as coordinator:
-        too_late = coordinator.post(
-            f"/v1/red-threads/{red_thread['id']}/meeting",
-            json={"meeting_at": soon(20), "invited_orgs": [SOCIAL.org_id, HEALTH.org_id]},
-        )
+    too_late = convene(platform, red_thread["id"], days=20)
     assert too_late.status_code == 422
     assert too_late.json()["rule"] == "E-3"
 
     # E-4: the consent covers social services and health care, so the meeting is on.
-    scheduled = schedule_when_consent_known(
-        platform, red_thread["id"], [SOCIAL.org_id, HEALTH.org_id]
-    )
+    scheduled = convene(platform, red_thread["id"], days=3, once_consent_known=True)
     assert scheduled.status_code == 200, scheduled.text
     assert scheduled.json()["legal_basis"] == "consent"
     assert scheduled.json()["basis_id"] == consent_id
@@ -169,11 +172,7 @@ def test_red_thread_story(
     wait_for(lambda: applied_by(platform["escalation"], "consent") == 2, timeout=30)
     with client(platform, "escalation", POLICE) as police:
         second = police.post("/v1/red-threads", json=PULL).json()
-    with client(platform, "escalation", COORDINATOR) as coordinator:
-        refused_meeting = coordinator.post(
-            f"/v1/red-threads/{second['id']}/meeting",
-            json={"meeting_at": soon(2), "invited_orgs": [SOCIAL.org_id, HEALTH.org_id]},
-        )
+    refused_meeting = convene(platform, second["id"], days=2)
     assert refused_meeting.status_code == 409
     assert refused_meeting.json()["rule"] == "E-4"
 
