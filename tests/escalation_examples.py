@@ -1,5 +1,6 @@
-"""What several tests of the escalation service send it, in one place: the caseworker
-who raises escalations and acute matters, and request bodies (a red thread's pull, a
+"""What several tests of the escalation service send it, in one place: the individual
+they follow and the parties of the red-thread meeting, the caseworker who raises
+escalations and acute matters, and request bodies (a red thread's pull, a
 case registered for a monthly meeting, a step up the ladder, a named consultation);
 and the events of the red thread's whole story they walk."""
 
@@ -10,7 +11,12 @@ from typing import Any
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
-from tests.support import AOF, IOF, POLICE, SOCIAL
+from tests.support import AOF, HEALTH, IOF, POLICE, SOCIAL, made_up_personnummer
+
+INDIVIDUAL = made_up_personnummer("19870412", "345")
+"""The individual whose red thread, escalation and consultation the tests follow."""
+PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
+"""Whom the individual's consent to a red-thread meeting names, and the meeting invites."""
 
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 """A caseworker in individual and family care (E-6, E-8)."""

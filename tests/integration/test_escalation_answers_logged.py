@@ -22,7 +22,9 @@ from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import AccessAudit
 from tests.escalation_examples import (
+    INDIVIDUAL,
     IOF_CASEWORKER,
+    PARTIES,
     STEP_UP,
     meeting_registration,
     named_consultation,
@@ -43,12 +45,8 @@ from tests.support import (
     MovableClock,
     call,
     consent_given,
-    made_up_personnummer,
     wait_for,
 )
-
-INDIVIDUAL = made_up_personnummer("19870412", "345")
-PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
 
 NOT_HERE = {
     ("POST", "/v1/access-log/subject"): "tests/integration/test_escalation_access_audit.py",

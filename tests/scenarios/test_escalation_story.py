@@ -25,7 +25,7 @@ from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.escalation_examples import RED_THREAD_PUT_ON_HOLD_AND_RESUMED
+from tests.escalation_examples import INDIVIDUAL, PARTIES, RED_THREAD_PUT_ON_HOLD_AND_RESUMED
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -37,13 +37,9 @@ from tests.support import (
     applied_by,
     call_once_consent_known,
     consent_given,
-    made_up_personnummer,
     read_topic,
     wait_for,
 )
-
-INDIVIDUAL = made_up_personnummer("19870412", "345")
-PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pytest
 
 from services.runtime.kernel.actor import Actor
 from tests.escalation_examples import (
+    INDIVIDUAL,
     IOF_CASEWORKER,
     STEP_UP,
     meeting_registration,
@@ -37,11 +38,8 @@ from tests.support import (
     SOCIAL,
     ServiceProcess,
     consent_given,
-    made_up_personnummer,
     wait_for,
 )
-
-INDIVIDUAL = made_up_personnummer("19870412", "345")
 
 Logged = set[tuple[str, str, str]]
 """(subject id, resource, actor HSA-id) of every access record."""
