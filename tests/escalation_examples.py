@@ -16,7 +16,7 @@ from tests.support import AOF, HEALTH, IOF, POLICE, SOCIAL, made_up_personnummer
 INDIVIDUAL = made_up_personnummer("19870412", "345")
 """The individual whose red thread, escalation and consultation the tests follow."""
 PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
-"""Whom the individual's consent to a red-thread meeting names, and the meeting invites."""
+"""Whom a consent to a red-thread meeting names: police, social services, health care."""
 
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 """A caseworker in individual and family care (E-6, E-8)."""

@@ -19,6 +19,7 @@ import pytest
 
 from services.consent.service import Settings as ConsentSettings
 from services.runtime.kernel.actor import Actor
+from tests.escalation_examples import PARTIES
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -34,7 +35,6 @@ from tests.support import (
     wait_for,
 )
 
-PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
 INVITED = [SOCIAL.org_id, HEALTH.org_id]
 PROPAGATION = 5.0
 """Seconds within which a withdrawal or expiry must reach the other services: pushed by the

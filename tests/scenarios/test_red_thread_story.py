@@ -20,6 +20,7 @@ import pytest
 from contracts import SERVICES, events_topic
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
+from tests.escalation_examples import PARTIES
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -34,7 +35,6 @@ from tests.support import (
     wait_for,
 )
 
-PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
 INVITED = [SOCIAL.org_id, HEALTH.org_id]
 """Whom the coordinator convenes: social services and health care."""
 PULL = {

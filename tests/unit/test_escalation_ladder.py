@@ -91,6 +91,13 @@ def to_unit_managers(escalation: Escalation) -> None:
     )
 
 
+def caseworker_resolves(escalation: Escalation, resolution: EscalationResolution) -> None:
+    """The caseworker who raised the matter resolves it, with no notes, at AT."""
+    escalation.resolve(
+        resolution=resolution, notes="", by=CASEWORKER, by_org=IOF, by_role=Role.CASEWORKER, at=AT
+    )
+
+
 def test_e6_the_two_ladders_follow_the_seeds() -> None:
     assert LADDERS[NEEDS] == (
         L.CASEWORKER,
@@ -307,21 +314,7 @@ def test_e6_resolved_at_the_current_step_and_then_closed_to_further_steps() -> N
 
 def test_e6_a_party_may_withdraw_the_matter_whatever_its_role() -> None:
     escalation = raised()
-    escalation.resolve(
-        resolution=EscalationResolution.WITHDRAWN,
-        notes="",
-        by=CASEWORKER,
-        by_org=IOF,
-        by_role=Role.CASEWORKER,
-        at=AT,
-    )
+    caseworker_resolves(escalation, EscalationResolution.WITHDRAWN)
     assert escalation.resolution is EscalationResolution.WITHDRAWN
     with pytest.raises(EscalationNotYours):
-        raised().resolve(
-            resolution=EscalationResolution.DECIDED,
-            notes="",
-            by=CASEWORKER,
-            by_org=IOF,
-            by_role=Role.CASEWORKER,
-            at=AT,
-        )
+        caseworker_resolves(raised(), EscalationResolution.DECIDED)
