@@ -58,8 +58,10 @@ from services.runtime.settings import RuntimeSettings
 from tests.cases_examples import registration
 from tests.consent_examples import refusal_body
 from tests.support import (
+    AOF,
     COORDINATOR,
     HEALTH,
+    IOF,
     POLICE,
     ServiceProcess,
     auth,
@@ -67,10 +69,8 @@ from tests.support import (
     wait_for,
 )
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
-"""The two units the cases service routes to by default (municipality 0180)."""
-
+# Staff of their own at the two social-services units the cases service routes to by
+# default (municipality 0180), IOF and AOF.
 IOF_CASEWORKER = Actor("SE2120000001-S301", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 IOF_DEPUTY = Actor("SE2120000001-D301", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 AOF_DEPUTY = Actor("SE2120000001-D302", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)

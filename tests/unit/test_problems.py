@@ -2,7 +2,9 @@
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
 from fastapi import FastAPI
@@ -38,6 +40,14 @@ def raising(error: Exception) -> Callable[[], None]:
     return endpoint
 
 
+def problem_document(response: httpx.Response, status: int) -> dict[str, Any]:
+    """`response`'s body, once the response is a problem document (RFC 9457) with `status`."""
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_JSON
+    document: dict[str, Any] = response.json()
+    return document
+
+
 @pytest.fixture
 def client() -> TestClient:
     app = FastAPI()
@@ -64,9 +74,7 @@ def client() -> TestClient:
 
 def test_validation_error_names_each_field_and_hides_the_input(client: TestClient) -> None:
     response = client.post("/referrals", json={"personnummer": 19121212, "urgent": "maybe"})
-    assert response.status_code == 422
-    assert response.headers["content-type"] == PROBLEM_JSON
-    problem = response.json()
+    problem = problem_document(response, 422)
     assert problem["title"] == "Invalid request"
     assert problem["instance"] == "/referrals"
     assert [error["field"] for error in problem["errors"]] == [
@@ -77,9 +85,8 @@ def test_validation_error_names_each_field_and_hides_the_input(client: TestClien
 
 
 def test_missing_field_is_named(client: TestClient) -> None:
-    response = client.post("/referrals", json={"urgent": True})
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body.personnummer"
+    problem = problem_document(client.post("/referrals", json={"urgent": True}), 422)
+    assert problem["errors"][0]["field"] == "body.personnummer"
 
 
 def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
@@ -88,17 +95,12 @@ def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
         content=b'{"personnummer": "19121212-1212", ',
         headers={"Content-Type": "application/json"},
     )
-    assert response.status_code == 400
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert "not valid JSON" in response.json()["detail"]
+    assert "not valid JSON" in problem_document(response, 400)["detail"]
     assert "19121212" not in response.text
 
 
 def test_rule_violation_is_409_with_the_rule(client: TestClient) -> None:
-    response = client.post("/meetings")
-    assert response.status_code == 409
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
+    assert problem_document(client.post("/meetings"), 409) == {
         "type": "https://samverkan.se/problems/rule/E-3",
         "title": "Meeting too late",
         "status": 409,
@@ -109,10 +111,9 @@ def test_rule_violation_is_409_with_the_rule(client: TestClient) -> None:
 
 
 def test_rule_violation_subclass_sets_status_and_title(client: TestClient) -> None:
-    response = client.post("/red-threads")
-    assert response.status_code == 403
-    assert response.json()["title"] == "Only blue-light services may pull the red thread"
-    assert response.json()["rule"] == "E-1"
+    problem = problem_document(client.post("/red-threads"), 403)
+    assert problem["title"] == "Only blue-light services may pull the red thread"
+    assert problem["rule"] == "E-1"
 
 
 def test_rule_violation_needs_a_rule_id() -> None:
@@ -123,9 +124,8 @@ def test_rule_violation_needs_a_rule_id() -> None:
 
 def test_problem_exception_keeps_its_members_and_headers(client: TestClient) -> None:
     response = client.get("/secret")
-    assert response.status_code == 403
     assert response.headers["x-reason"] == "consent"
-    assert response.json() == {
+    assert problem_document(response, 403) == {
         "type": "about:blank",
         "title": "Forbidden",
         "status": 403,
@@ -136,17 +136,14 @@ def test_problem_exception_keeps_its_members_and_headers(client: TestClient) -> 
 
 
 def test_unknown_route_is_404_problem(client: TestClient) -> None:
-    response = client.get("/nowhere")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["title"] == "Not Found"
-    assert response.json()["instance"] == "/nowhere"
+    problem = problem_document(client.get("/nowhere"), 404)
+    assert problem["title"] == "Not Found"
+    assert problem["instance"] == "/nowhere"
 
 
 def test_wrong_method_is_405_problem(client: TestClient) -> None:
     response = client.get("/meetings")
-    assert response.status_code == 405
-    assert response.headers["content-type"] == PROBLEM_JSON
+    problem_document(response, 405)
     assert "allow" in response.headers
 
 
@@ -155,20 +152,16 @@ def test_unexpected_error_is_a_logged_generic_500_problem(
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="services.runtime.http.problems"):
         response = client.get("/bug")
-    assert response.status_code == 500
-    assert response.headers["content-type"] == PROBLEM_JSON
+    problem_document(response, 500)
     assert "19121212" not in response.text
     assert any(record.exc_info for record in caplog.records)
 
 
 def test_a_store_outage_is_a_503_with_retry_after_not_a_500(client: TestClient) -> None:
     response = client.get("/down")
-    assert response.status_code == 503
+    problem_document(response, 503)
     assert response.headers["retry-after"] == "2"
-    assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_a_concurrent_change_is_a_409_conflict(client: TestClient) -> None:
-    response = client.post("/race")
-    assert response.status_code == 409
-    assert response.json()["title"] == "Conflict"
+    assert problem_document(client.post("/race"), 409)["title"] == "Conflict"
