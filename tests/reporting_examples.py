@@ -1,12 +1,13 @@
 """What several tests of the reporting service send it, in one place: the social
 services' unit manager who countersigns a deviation's summary, and a deviation report
-about a named person."""
+about a named person, over HTTP or as the application's command."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from contracts import OrgType, Role
+from services.reporting.application import ReportDeviation
 from services.runtime.kernel.actor import Actor
 from tests.support import SOCIAL, TEST_PERSONNUMMER
 
@@ -37,3 +38,11 @@ def deviation_body(**changes: Any) -> dict[str, Any]:
         "personnummer": TEST_PERSONNUMMER,
     }
     return body | changes
+
+
+def deviation_command(subject_id: str | None, **changes: Any) -> ReportDeviation:
+    """`deviation_body` as the application's command: about `subject_id` (what the service
+    makes of the personnummer), or about no one."""
+    body = deviation_body(**changes)
+    del body["personnummer"]
+    return ReportDeviation(**body, subject_id=subject_id)

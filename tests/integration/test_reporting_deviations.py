@@ -41,6 +41,7 @@ from services.runtime.kernel.personal import ERASED, Personal, text_of
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
+from tests.reporting_examples import FREE_TEXT, deviation_command
 from tests.support import HEALTH as REPORTER
 from tests.support import settings_env
 
@@ -48,23 +49,13 @@ AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 SUBJECT = "ab" * 32
 HEALTH_UNIT = "SE2321000016-HC01"
 SOCIAL_UNIT = "SE2120000001-SOC1"
-WHAT = "Utskrivningsmeddelandet kom aldrig fram till socialtjänsten."
+WHAT = FREE_TEXT["what_happened"]
 SOLUTION = "Meddelandet går via den gemensamma rutinen."
 
 
 def step_one(subject_id: str | None = SUBJECT, **changes: Any) -> ReportDeviation:
-    fields: dict[str, Any] = {
-        "affected_orgs": [SOCIAL_UNIT],
-        "category": "communication",
-        "what_happened": WHAT,
-        "perceived_as": "Den enskilde skrevs ut utan stöd.",
-        "improvement_proposal": "Följ rutinen.",
-        "reporter_name": "Testa Testsson",
-        "reporter_title": "Biträdande enhetschef",
-        "subject_id": subject_id,
-    }
-    fields.update(changes)
-    return ReportDeviation(**fields)
+    """D-2's first step: a deviation reported against social services."""
+    return deviation_command(subject_id, **changes)
 
 
 def manager(org: str, hsa_id: str) -> Actor:

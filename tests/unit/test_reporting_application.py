@@ -10,43 +10,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from contracts import OrgType, Role
 from services.reporting.application import (
     CountersignSummary,
     ProposeSummary,
-    ReportDeviation,
     ReportingApplication,
 )
-from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import ERASED, Personal
+from tests.reporting_examples import FREE_TEXT, SOCIAL_MANAGER, deviation_command
 from tests.support import HEALTH as REPORTER
 
 AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 SUBJECT = "cd" * 32
-WHAT = "Utskrivningsmeddelandet kom aldrig fram till socialtjänsten."
-SOCIAL_MANAGER = Actor(
-    hsa_id="SE2120000001-S009",
-    org_id="SE2120000001-SOC1",
-    org_type=OrgType.SOCIAL_SERVICES,
-    role=Role.UNIT_MANAGER,
-)
+WHAT = FREE_TEXT["what_happened"]
 
 
 def report(application: ReportingApplication, subject_id: str | None = SUBJECT) -> UUID:
-    return application.report_deviation(
-        REPORTER,
-        ReportDeviation(
-            affected_orgs=[SOCIAL_MANAGER.org_id],
-            category="communication",
-            what_happened=WHAT,
-            perceived_as="Den enskilde skrevs ut utan stöd.",
-            improvement_proposal="Följ rutinen.",
-            reporter_name="Testa Testsson",
-            reporter_title="Biträdande enhetschef",
-            subject_id=subject_id,
-        ),
-        at=AT,
-    )
+    return application.report_deviation(REPORTER, deviation_command(subject_id), at=AT)
 
 
 def test_d2_both_steps_on_the_in_memory_store_sealed_at_rest_and_erasable() -> None:
