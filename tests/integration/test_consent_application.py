@@ -23,11 +23,11 @@ from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import PG_URL
+from tests.unit.units import HEALTH_UNIT as HEALTH
+from tests.unit.units import POLICE_UNIT as POLICE
+from tests.unit.units import SOCIAL_UNIT as SOCIAL
 
 SUBJECT = "cd" * 32
-SOCIAL = "SE2120000001-SOC1"
-HEALTH = "SE2321000016-HC01"
-POLICE = "SE2321000016-POL1"
 STAFF = "SE2321000016-K001"
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

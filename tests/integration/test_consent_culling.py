@@ -22,11 +22,11 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.examples import EXAMPLES
 from tests.support import MovableClock
+from tests.unit.units import HEALTH_UNIT as HEALTH
+from tests.unit.units import SOCIAL_UNIT as SOCIAL
 
 IDLE = "a1" * 32
 BUSY = "b2" * 32
-SOCIAL = "SE2120000001-SOC1"
-HEALTH = "SE2321000016-HC01"
 STAFF = "SE2120000001-S001"
 ERASURE_UNIT = "SE2321000016-IT01"
 T0 = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)

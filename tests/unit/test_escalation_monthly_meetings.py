@@ -33,9 +33,8 @@ from services.escalation.domain import (
 )
 from services.escalation.translate import to_integration_event
 from services.runtime.kernel.personal import text_of
+from tests.unit.units import AOF, IOF
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
 AOF2 = "SE2120000001-AOF2"
 DEPUTY = "SE2120000001-D001"
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
