@@ -56,9 +56,8 @@ from services.runtime.kernel.rules import RuleViolation
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.cases_examples import learn, written_consent
+from tests.unit.units import AOF, IOF
 
-IOF = "SE2120000001-IOF1"
-AOF = "SE2120000001-AOF1"
 STAFF = "SE2120000001-S101"
 RECEIVER = "SE2120000001-S202"
 UNITS = UnitDirectory([Unit(IOF, UnitKind.IOF, "0180"), Unit(AOF, UnitKind.AOF, "0180")])

@@ -58,11 +58,11 @@ from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.escalation_examples import RED_THREAD_PUT_ON_HOLD_AND_RESUMED
+from tests.unit.units import HEALTH_UNIT as HEALTH
+from tests.unit.units import POLICE_UNIT as POLICE
+from tests.unit.units import SOCIAL_UNIT as SOCIAL
 
 SUBJECT = "ab" * 32
-POLICE = "SE2321000016-POL1"
-SOCIAL = "SE2120000001-SOC1"
-HEALTH = "SE2321000016-HC01"
 COORDINATOR = "SE2321000016-K001"
 INVITED = [POLICE, SOCIAL, HEALTH]
 PULLED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

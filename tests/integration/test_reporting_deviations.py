@@ -44,11 +44,10 @@ from tests.contract.examples import EXAMPLES
 from tests.reporting_examples import FREE_TEXT, deviation_command
 from tests.support import HEALTH as REPORTER
 from tests.support import settings_env
+from tests.unit.units import HEALTH_UNIT, SOCIAL_UNIT
 
 AT = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 SUBJECT = "ab" * 32
-HEALTH_UNIT = "SE2321000016-HC01"
-SOCIAL_UNIT = "SE2120000001-SOC1"
 WHAT = FREE_TEXT["what_happened"]
 SOLUTION = "Meddelandet går via den gemensamma rutinen."
 

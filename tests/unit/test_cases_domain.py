@@ -7,10 +7,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from services.cases.domain import KnownConsent, SubjectConsents, consent_record_id
+from tests.unit.units import HEALTH_UNIT, SOCIAL_UNIT
 
 SUBJECT = "c" * 64
-SOCIAL_UNIT = "SE2120000001-SOC1"
-HEALTH_UNIT = "SE2321000016-HC01"
 GIVEN_AT = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 1)
 

@@ -19,10 +19,10 @@ from services.consent.application import (
 from services.consent.domain import EmergencyDisclosure, GivenBy
 from services.runtime.kernel.personal import ERASED, Personal
 from tests.support import SOCIAL
+from tests.unit.units import HEALTH_UNIT
 
 AT = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 CHILD, ADULT = "cd" * 32, "ef" * 32
-HEALTH_UNIT = "SE2321000016-HC01"
 PARTIES = [SOCIAL.org_id, HEALTH_UNIT]
 JUSTIFICATION = "Akut fara för livet; den enskilde kan inte tillfrågas."
 
