@@ -22,6 +22,7 @@ from services.escalation.domain import authorisations_id
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
+from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.steps import consent_store, record_consent
@@ -32,6 +33,7 @@ from tests.support import (
     eventually,
     metric_value,
     oral_consent,
+    produce_raw,
     running_consumer,
 )
 
@@ -39,6 +41,17 @@ from tests.support import (
 def consent_topic(settings: RuntimeSettings) -> str:
     """Consent's topic under the test's own prefix."""
     return events_topic("consent", prefix=settings.topic_prefix)
+
+
+async def consents_published(
+    settings: RuntimeSettings, messages: list[RawMessage], partitions: list[int] | None = None
+) -> str:
+    """Consent's topic, created, with `messages` written onto it as `produce_raw` writes
+    them (onto the partitions `partitions` names, or where their keys put them)."""
+    topic = consent_topic(settings)
+    await ensure_topics(settings, [topic])
+    await produce_raw(settings.kafka_bootstrap, topic, messages, partitions)
+    return topic
 
 
 def escalation_dead_letters(settings: RuntimeSettings) -> str:

@@ -18,15 +18,14 @@ from faststream.kafka import KafkaMessage
 from services.escalation.domain.authorisations import authorisations_id
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.faults.escalation_downstream import (
-    consent_topic,
+    consents_published,
     escalation_store,
     hand_driven_consumer,
     partition_owner,
 )
-from tests.support import as_published, oral_consent, produce_raw, read_topic
+from tests.support import as_published, oral_consent, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECTS = ["1" * 64, "2" * 64]
@@ -36,11 +35,8 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = consent_topic(settings)
-    await ensure_topics(settings, [topic])
-    await produce_raw(
-        kafka.bootstrap,
-        topic,
+    topic = await consents_published(
+        settings,
         [as_published(oral_consent(n + 1, subject), 1, 0) for n, subject in enumerate(SUBJECTS)],
         partitions=list(range(len(SUBJECTS))),
     )

@@ -17,27 +17,23 @@ from prometheus_client import CollectorRegistry
 
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.faults.escalation_downstream import (
-    consent_topic,
+    consents_published,
     escalation_store,
     hand_driven_consumer,
     partition_owner,
 )
-from tests.support import as_published, oral_consent, produce_raw
+from tests.support import as_published, oral_consent
 
 
 async def test_a_partition_taken_away_reports_no_lag_here(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = consent_topic(settings)
-    await ensure_topics(settings, [topic])
     placed = [(partition, sequence) for partition in (0, 1) for sequence in (1, 2, 3)]
-    await produce_raw(
-        kafka.bootstrap,
-        topic,
+    topic = await consents_published(
+        settings,
         [
             as_published(
                 oral_consent(partition * 100 + sequence, str(partition + 1) * 64), sequence

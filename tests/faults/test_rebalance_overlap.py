@@ -26,16 +26,15 @@ from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
-from services.runtime.messaging.kafka import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.faults.escalation_downstream import (
-    consent_topic,
+    consents_published,
     escalation_store,
     hand_driven_consumer,
     partition_owner,
 )
 from tests.integration.test_reporting_intake_batch import SOURCE, _counts, _intake, _messages
-from tests.support import as_published, oral_consent, produce_raw, read_topic
+from tests.support import as_published, oral_consent, read_topic
 
 
 @pytest.fixture
@@ -69,10 +68,8 @@ async def test_a_revoked_partition_is_let_go_only_after_the_batch_in_flight(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = consent_topic(settings)
-    await ensure_topics(settings, [topic])
-    await produce_raw(
-        kafka.bootstrap, topic, [as_published(oral_consent(n, "8" * 64), n) for n in (1, 2)]
+    topic = await consents_published(
+        settings, [as_published(oral_consent(n, "8" * 64), n) for n in (1, 2)]
     )
     records = read_topic(kafka.bootstrap, topic)
     partition = TopicPartition(topic, records[0].partition)
