@@ -19,7 +19,7 @@ from services.consent.domain.errors import (
     IndividualNotInformed,
     distinct_parties,
 )
-from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 
 AGE_OF_MAJORITY = 18
@@ -67,7 +67,7 @@ class Consent(Aggregate):
     authorises no new sharing.
     """
 
-    class Given(Aggregate.Created):
+    class Given(OwnedBySubject, Aggregate.Created):
         subject_id: str
         purpose: str
         parties: list[str]
@@ -83,9 +83,6 @@ class Consent(Aggregate):
         """The unit that recorded it (C-10); None on events stored before it was kept."""
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("guardian_name",)
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     class ScopeChanged(Aggregate.Event):
         subject_id: str

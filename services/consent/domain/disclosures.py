@@ -19,7 +19,7 @@ from services.consent.domain.errors import (
     distinct_parties,
     written_justification,
 )
-from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 
 class Disclosure(Aggregate):
@@ -93,7 +93,7 @@ class EmergencyDisclosure(Disclosure):
     invalid = EmergencyDisclosureInvalid
     described_as = "an emergency disclosure"
 
-    class Decided(Aggregate.Created):
+    class Decided(OwnedBySubject, Aggregate.Created):
         subject_id: str
         parties: list[str]
         justification: Personal
@@ -104,9 +104,6 @@ class EmergencyDisclosure(Disclosure):
         """The deciding unit (C-10); None on events stored before it was kept."""
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("justification",)
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     class Expired(Aggregate.Event):
         subject_id: str
@@ -159,7 +156,7 @@ class UnbornChildDisclosure(Disclosure):
     invalid = UnbornChildDisclosureInvalid
     described_as = "a disclosure under OSL 26:9"
 
-    class Decided(Aggregate.Created):
+    class Decided(OwnedBySubject, Aggregate.Created):
         subject_id: str
         parties: list[str]
         justification: Personal
@@ -171,9 +168,6 @@ class UnbornChildDisclosure(Disclosure):
         """The deciding unit (C-10); None on events stored before it was kept."""
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("justification",)
-
-        def personal_owner(self) -> str:
-            return self.subject_id
 
     @event(Decided)
     def __init__(
