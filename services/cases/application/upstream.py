@@ -6,6 +6,8 @@ may look it up (C-10).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
@@ -36,8 +38,15 @@ class Upstream(CasesBase):
         known = record.consents.values() if record else []
         return [consent for consent in known if named_in(actor, consent)]
 
-    def _consent_record(self, subject_id: str) -> SubjectConsents:
-        return self.consents_of(subject_id) or SubjectConsents(subject_id=subject_id)
+    @contextmanager
+    def _consent_record(
+        self, subject_id: str, processing_event: ProcessingEvent[UUID]
+    ) -> Iterator[SubjectConsents]:
+        """The subject's consent record (a new one for a subject not seen before) for a
+        policy to change; its new events go with the tracking of the upstream event."""
+        record = self.consents_of(subject_id) or SubjectConsents(subject_id=subject_id)
+        yield record
+        processing_event.collect_events(record)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
@@ -45,33 +54,29 @@ class Upstream(CasesBase):
 
     @policy.register
     def _(self, event: ConsentGiven, processing_event: ProcessingEvent[UUID]) -> None:
-        record = self._consent_record(event.subject_id)
-        record.learn_consent(
-            consent_id=event.consent_id,
-            purpose=event.purpose.value,
-            parties=list(event.parties),
-            given_at=event.given_at,
-            valid_until=event.valid_until,
-        )
-        processing_event.collect_events(record)
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_consent(
+                consent_id=event.consent_id,
+                purpose=event.purpose.value,
+                parties=list(event.parties),
+                given_at=event.given_at,
+                valid_until=event.valid_until,
+            )
 
     @policy.register
     def _(self, event: ConsentWithdrawn, processing_event: ProcessingEvent[UUID]) -> None:
-        record = self._consent_record(event.subject_id)
-        record.learn_withdrawal(consent_id=event.consent_id, withdrawn_at=event.withdrawn_at)
-        processing_event.collect_events(record)
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_withdrawal(consent_id=event.consent_id, withdrawn_at=event.withdrawn_at)
 
     @policy.register
     def _(self, event: ConsentScopeChanged, processing_event: ProcessingEvent[UUID]) -> None:
-        record = self._consent_record(event.subject_id)
-        record.learn_scope_change(consent_id=event.consent_id, parties=list(event.parties))
-        processing_event.collect_events(record)
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_scope_change(consent_id=event.consent_id, parties=list(event.parties))
 
     @policy.register
     def _(self, event: ConsentExpired, processing_event: ProcessingEvent[UUID]) -> None:
-        record = self._consent_record(event.subject_id)
-        record.learn_expiry(consent_id=event.consent_id, expired_at=event.expired_at)
-        processing_event.collect_events(record)
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_expiry(consent_id=event.consent_id, expired_at=event.expired_at)
 
     @policy.register
     def _(self, event: SubjectErased, processing_event: ProcessingEvent[UUID]) -> None:
