@@ -6,10 +6,12 @@ units with open cases for the same individual; with D-6's answers on every decis
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from contracts.cases import CaseDecision, ClosingReason
 from services.cases.domain.case_state import CaseState
 from services.cases.domain.errors import DecisionInvalid, InterventionBeforeTransfer, NotInvolved
+from services.cases.domain.units import others_than
 
 INTERVENTION_DECISIONS = frozenset(
     {
@@ -74,29 +76,25 @@ class CaseDecisions:
                 field="body.children_in_household",
                 rule="D-6",
             )
-        notified = (
-            [u for u in dict.fromkeys(notified_units) if u != unit] if affects_planning else []
-        )
+        notified = others_than(unit, notified_units) if affects_planning else []
+        # The decision and its notice name the same decision.
+        facts: dict[str, Any] = {
+            "subject_id": self.subject_id,
+            "unit": unit,
+            "decision": decision.value,
+            "decided_at": at,
+            "notified_units": notified,
+        }
         self._decision_recorded(
-            subject_id=self.subject_id,
-            unit=unit,
-            decision=decision.value,
+            **facts,
             affects_planning=affects_planning,
-            decided_at=at,
             decided_by=by,
-            notified_units=notified,
             child_perspective_considered=child_perspective_considered,
             children_in_household=children_in_household,
             target_groups=list(self.target_groups),
         )
         if notified:
-            self._decision_notified(
-                subject_id=self.subject_id,
-                unit=unit,
-                decision=decision.value,
-                decided_at=at,
-                notified_units=notified,
-            )
+            self._decision_notified(**facts)
 
     def close(
         self: CaseState,
@@ -116,7 +114,7 @@ class CaseDecisions:
             reason=reason.value,
             closed_at=at,
             closed_by=by,
-            notified_units=[u for u in dict.fromkeys(notified_units) if u != unit],
+            notified_units=others_than(unit, notified_units),
         )
 
 

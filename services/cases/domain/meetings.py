@@ -22,6 +22,7 @@ from services.cases.domain.errors import (
     CaseNotFound,
     CaseRuleViolation,
 )
+from services.cases.domain.units import others_than
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 CARE_PLANNING_FOLLOW_UP_WITHIN = timedelta(days=14)
@@ -174,7 +175,7 @@ class Meeting(Aggregate):
         same time as the meeting is booked."""
         if unit != case_unit:
             raise NotInMeeting("the unit holding the case books the meeting", rule="K-9")
-        others = [u for u in dict.fromkeys(other_units) if u != unit]
+        others = others_than(unit, other_units)
         if not others:
             raise MeetingInvalid("invite at least one other unit", field="body.units", rule="K-9")
         check_time(meeting.starts_at, meeting.ends_at, at, field="body.meeting", rule="K-9")

@@ -15,6 +15,12 @@ from contracts.cases import UnitKind
 from services.cases.domain.errors import UnknownUnit
 
 
+def others_than(unit: str, units: Iterable[str]) -> list[str]:
+    """The units besides the one acting, each once, in the order named: whom a decision,
+    a closing or a meeting reaches (K-3, K-9)."""
+    return [other for other in dict.fromkeys(units) if other != unit]
+
+
 @dataclass(frozen=True)
 class Unit:
     hsa_id: str
