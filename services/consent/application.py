@@ -89,7 +89,9 @@ class ChangeScope:
 
 
 @dataclass(frozen=True)
-class DecideEmergencyDisclosure:
+class DecideDisclosure:
+    """What a decision to share without consent names, of either kind (C-5, C-6)."""
+
     subject_id: str
     parties: list[str]
     justification: str
@@ -97,11 +99,14 @@ class DecideEmergencyDisclosure:
 
 
 @dataclass(frozen=True)
-class DecideUnbornChildDisclosure:
-    subject_id: str
-    parties: list[str]
-    justification: str
-    valid_for: timedelta
+class DecideEmergencyDisclosure(DecideDisclosure):
+    """C-5: an immediate danger to life or health (BrB 24 kap. 4 §)."""
+
+
+@dataclass(frozen=True)
+class DecideUnbornChildDisclosure(DecideDisclosure):
+    """C-6: protecting an expected child (OSL 26 kap. 9 §); says whether consent was sought."""
+
     consent_sought: bool
 
 
@@ -193,7 +198,7 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         self,
         actor: Actor,
         kind: type[Disclosure],
-        command: DecideEmergencyDisclosure | DecideUnbornChildDisclosure,
+        command: DecideDisclosure,
         longest: timedelta,
         at: datetime,
     ) -> UUID:
