@@ -5,6 +5,7 @@ the unit that takes over. Its reminders when the time comes: `case_deadlines`.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 
 from contracts.cases import UnitKind
@@ -28,14 +29,12 @@ class CaseTransitions:
         )
 
     def _schedule(self: CaseState, transition: AgeTransition) -> None:
+        """The event carries the transition whole, each date under its own name."""
         self._age_transition_scheduled(
             subject_id=self.subject_id,
             unit=self.unit,
             municipality_code=self.municipality_code,
-            transition_on=transition.transition_on,
-            announce_by=transition.announce_by,
-            due_at=transition.due_at,
-            overdue_at=transition.overdue_at,
+            **asdict(transition),
         )
 
     def record_family_care_placement(self: CaseState, *, unit: str, at: datetime, by: str) -> None:
