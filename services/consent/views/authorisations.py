@@ -36,7 +36,7 @@ from services.consent.domain import (
     UnbornChildDisclosure,
     end_of_day,
 )
-from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model, values
+from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model
 
 EXPIRING_KINDS = (LegalBasis.CONSENT, LegalBasis.EMERGENCY_DISCLOSURE)
 """Kinds whose end is an event of its own (ConsentExpired, EmergencyDisclosureExpired)."""
@@ -121,11 +121,9 @@ class AuthorisationView(SqlReadModel):
     INDEXES = ("authorisation_subject", "authorisation_due", "decision_log_subject")
 
     def authorisations_of(self, subject_id: str) -> list[Authorisation]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(_OF_SUBJECT), (subject_id,))
-            rows = cursor.fetchall()
+        rows = self.select(_OF_SUBJECT, (subject_id,))
         result = []
-        for kind, basis_id, purpose, parties, starts_at, ends_at, closed_at in map(values, rows):
+        for kind, basis_id, purpose, parties, starts_at, ends_at, closed_at in rows:
             end = min((t for t in (ends_at, closed_at) if t is not None), default=None)
             starts = instant(starts_at)
             assert starts is not None
@@ -142,17 +140,13 @@ class AuthorisationView(SqlReadModel):
         return result
 
     def due_for_expiry(self, now: datetime) -> list[tuple[LegalBasis, UUID]]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(_DUE), (micros(now), *(k.value for k in EXPIRING_KINDS)))
-            rows = cursor.fetchall()
-        return [(LegalBasis(kind), UUID(basis_id)) for kind, basis_id in map(values, rows)]
+        rows = self.select(_DUE, (micros(now), *(k.value for k in EXPIRING_KINDS)))
+        return [(LegalBasis(kind), UUID(basis_id)) for kind, basis_id in rows]
 
     def records_of(self, subject_id: str) -> list[tuple[UUID, str, list[str]]]:
         """Every consent, refusal and disclosure about the subject, with its parties."""
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(_RECORDS), (subject_id,))
-            rows = cursor.fetchall()
-        return [(UUID(a), kind, json.loads(parties)) for a, kind, parties in map(values, rows)]
+        rows = self.select(_RECORDS, (subject_id,))
+        return [(UUID(a), kind, json.loads(parties)) for a, kind, parties in rows]
 
     def log_decisions(self, batch: list[AskedDecision]) -> None:
         """Append decisions to the log in one transaction (see GroupCommit)."""
@@ -178,9 +172,7 @@ class AuthorisationView(SqlReadModel):
 
     def decisions_about(self, subject_id: str) -> list[dict[str, Any]]:
         """The decision log for one subject, oldest first (for audit)."""
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(_DECISIONS), (subject_id,))
-            rows = cursor.fetchall()
+        rows = self.select(_DECISIONS, (subject_id,))
         keys = [
             "asked_at",
             "asked_by",
@@ -194,7 +186,7 @@ class AuthorisationView(SqlReadModel):
             "basis_id",
         ]
         result = []
-        for row in map(values, rows):
+        for row in rows:
             entry = dict(zip(keys, row, strict=True))
             entry["asked_at"] = instant(entry["asked_at"])
             entry["at"] = instant(entry["at"])
