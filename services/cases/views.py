@@ -131,7 +131,8 @@ _NOTICES = (
     "WHERE unit = ? AND at >= ? ORDER BY at, case_id, version"
 )
 
-Operations = list[tuple[str, tuple[Any, ...]]]
+Operation = tuple[str, tuple[Any, ...]]
+Operations = list[Operation]
 
 
 class CaseViews(SqlReadModel):
@@ -225,15 +226,13 @@ class CaseProjection(Projection[CaseViews]):
 
     @process_event.register
     def _(self, e: Case.AgeTransitionDueRaised, tracking: Tracking) -> None:
-        ref = e.transition_on.isoformat()
-        close = (micros(e.timestamp), str(e.originator_id), AGE_DUE, ref)
-        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+        close = _closing(e, AGE_DUE, e.transition_on.isoformat(), e.timestamp)
+        self.view.apply([close], tracking)
 
     @process_event.register
     def _(self, e: Case.AgeTransitionOverdueRaised, tracking: Tracking) -> None:
-        ref = e.transition_on.isoformat()
-        close = (micros(e.timestamp), str(e.originator_id), AGE_OVERDUE, ref)
-        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+        close = _closing(e, AGE_OVERDUE, e.transition_on.isoformat(), e.timestamp)
+        self.view.apply([close], tracking)
 
     @process_event.register
     def _(self, e: Case.HandoverRequested, tracking: Tracking) -> None:
@@ -248,13 +247,13 @@ class CaseProjection(Projection[CaseViews]):
 
     @process_event.register
     def _(self, e: Case.HandoverAcknowledged, tracking: Tracking) -> None:
-        close = (micros(e.acknowledged_at), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
-        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+        close = _closing(e, ACK_OVERDUE, str(e.handover_id), e.acknowledged_at)
+        self.view.apply([close], tracking)
 
     @process_event.register
     def _(self, e: Case.HandoverAcknowledgementOverdueRaised, tracking: Tracking) -> None:
-        close = (micros(e.timestamp), str(e.originator_id), ACK_OVERDUE, str(e.handover_id))
-        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+        close = _closing(e, ACK_OVERDUE, str(e.handover_id), e.timestamp)
+        self.view.apply([close], tracking)
 
     @process_event.register
     def _(self, e: Case.ResponsibilityTransferred, tracking: Tracking) -> None:
@@ -310,13 +309,16 @@ class CaseProjection(Projection[CaseViews]):
 
     @process_event.register
     def _(self, e: Sip.FollowUpOverdueRaised, tracking: Tracking) -> None:
-        close = (micros(e.timestamp), str(e.originator_id), SIP_OVERDUE, e.follow_up_on.isoformat())
-        self.view.apply([(_CLOSE_DEADLINE, close)], tracking)
+        close = _closing(e, SIP_OVERDUE, e.follow_up_on.isoformat(), e.timestamp)
+        self.view.apply([close], tracking)
 
 
-def _follow_up(
-    e: Sip.Established | Sip.FollowUpRecorded, planned: date
-) -> tuple[str, tuple[Any, ...]]:
+def _closing(e: Any, kind: str, ref: str, at: datetime) -> Operation:
+    """The aggregate's deadline of `kind` for `ref` was met, or raised, `at`: it is closed."""
+    return (_CLOSE_DEADLINE, (micros(at), str(e.originator_id), kind, ref))
+
+
+def _follow_up(e: Sip.Established | Sip.FollowUpRecorded, planned: date) -> Operation:
     """K-7: the planned follow-up is overdue once its day has passed."""
     sip_id = str(e.originator_id)
     due = micros(end_of_day(planned))
@@ -330,7 +332,7 @@ def _notice(
     kind: str,
     what: str,
     at: datetime,
-) -> tuple[str, tuple[Any, ...]]:
+) -> Operation:
     return (
         _NOTICE,
         (
