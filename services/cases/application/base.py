@@ -25,7 +25,6 @@ from eventsourcing.projection import EventSourcedProjection
 from contracts import Purpose
 from services.cases.domain import (
     Case,
-    KnownConsent,
     Meeting,
     MeetingNotFound,
     Screening,
@@ -138,15 +137,16 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         (unauthorised: for the rules and policies here, and for tests)."""
         return self.find(consent_record_id(subject_id), SubjectConsents)
 
-    def _consent_for(
+    def _consent_id_for(
         self, purpose: Purpose, subject_id: str, units: list[str], at: datetime
-    ) -> KnownConsent | None:
-        """The individual's consent for `purpose` that covers every one of `units` on the
-        Swedish day of `at`, if cases knows of one."""
+    ) -> UUID | None:
+        """The id of the individual's consent for `purpose` that covers every one of `units`
+        on the Swedish day of `at`, if cases knows of one."""
         consents = self.consents_of(subject_id)
         if consents is None:
             return None
-        return consents.consent_for(purpose.value, units, stockholm_date(at))
+        known = consents.consent_for(purpose.value, units, stockholm_date(at))
+        return known.consent_id if known is not None else None
 
     # --- personal data ------------------------------------------------------------------
 

@@ -38,14 +38,13 @@ class Handovers(CasesBase):
         number of Swedish working days."""
         case = self._load(Case, case_id)
         receiving = self.units.require(command.to_unit, field="body.to_unit", rule="K-5")
-        consent = self._consent_for(
-            Purpose.CASE_HANDOVER, case.subject_id, [case.unit, receiving.hsa_id], at
-        )
         handover_id = case.request_handover(
             unit=actor.org_id,
             to_unit=receiving,
             content=command.content,
-            consent_id=consent.consent_id if consent is not None else None,
+            consent_id=self._consent_id_for(
+                Purpose.CASE_HANDOVER, case.subject_id, [case.unit, receiving.hsa_id], at
+            ),
             at=at,
             by=actor.hsa_id,
             acknowledge_by=acknowledgement_deadline(at, self.acknowledgement_working_days),
@@ -73,7 +72,7 @@ class Handovers(CasesBase):
     def _handover_consent_holds(self, subject_id: str, units: list[str], at: datetime) -> bool:
         """C-8/C-9: whether the individual's `case_handover` consent still covers both
         units today (not withdrawn, narrowed or expired since the handover began)."""
-        return self._consent_for(Purpose.CASE_HANDOVER, subject_id, units, at) is not None
+        return self._consent_id_for(Purpose.CASE_HANDOVER, subject_id, units, at) is not None
 
     def acknowledge_handover(
         self,

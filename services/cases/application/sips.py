@@ -66,7 +66,7 @@ class Sips(CasesBase):
                 units=command.units,
                 proposer_unit=actor.org_id,
                 adult_from=birthday(command.birth_date, ADULT_AGE),
-                consent_id=self._sip_consent(command.subject_id, command.units, at),
+                consent_id=self._consent_id_for(Purpose.SIP, command.subject_id, command.units, at),
                 at=at,
                 by=actor.hsa_id,
             )
@@ -105,14 +105,9 @@ class Sips(CasesBase):
             lambda sip: step(
                 sip,
                 **arguments,
-                consent_id=self._sip_consent(sip.subject_id, sip.units, at),
+                consent_id=self._consent_id_for(Purpose.SIP, sip.subject_id, sip.units, at),
                 unit=actor.org_id,
                 at=at,
                 by=actor.hsa_id,
             ),
         )
-
-    def _sip_consent(self, subject_id: str, units: list[str], at: datetime) -> UUID | None:
-        """C-7: the consent to `sip` that covers every unit of the plan, if any."""
-        known = self._consent_for(Purpose.SIP, subject_id, units, at)
-        return known.consent_id if known is not None else None
