@@ -7,8 +7,9 @@ The case rules build on this view: a handover needs consent for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -100,21 +101,22 @@ class SubjectConsents(Aggregate):
 
     @event(WithdrawalLearnt)
     def learn_withdrawal(self, *, consent_id: UUID, withdrawn_at: datetime) -> None:
-        known = self.consents.get(consent_id)
-        if known is not None:
-            known.withdrawn_at = withdrawn_at
+        self._revise(consent_id, withdrawn_at=withdrawn_at)
 
     @event(ScopeChangeLearnt)
     def learn_scope_change(self, *, consent_id: UUID, parties: list[str]) -> None:
-        known = self.consents.get(consent_id)
-        if known is not None:
-            known.parties = parties
+        self._revise(consent_id, parties=parties)
 
     @event(ExpiryLearnt)
     def learn_expiry(self, *, consent_id: UUID, expired_at: datetime) -> None:
+        self._revise(consent_id, expired_at=expired_at)
+
+    def _revise(self, consent_id: UUID, **changes: Any) -> None:
+        """A later fact about a known consent; of one cases never learnt of, there is
+        nothing to revise."""
         known = self.consents.get(consent_id)
         if known is not None:
-            known.expired_at = expired_at
+            self.consents[consent_id] = replace(known, **changes)
 
     def consent_for(self, purpose: str, parties: list[str], on: date) -> KnownConsent | None:
         """The most recently given consent that covers `parties` for `purpose` on `on`."""
