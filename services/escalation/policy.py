@@ -96,5 +96,5 @@ POLICY = Policy(
 
 
 def may(action: str) -> Any:
-    """The dependency for ``action``: ``actor: Annotated[Actor, may("red_thread.pull")]``."""
-    return POLICY.may(action)
+    """The dependency for ``action``: ``caller: Annotated[Caller, may("red_thread.pull")]``."""
+    return POLICY.calls(action)

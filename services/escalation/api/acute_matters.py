@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
@@ -19,9 +19,9 @@ from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import EscalationApplication, RaiseAcuteMatter
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, subject_named
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter(tags=["acute"])
 
@@ -52,30 +52,25 @@ _matters = owned_routes(AcuteMatterView, purpose="acute matter (E-8)")
     "/acute-matters", status_code=201, response_model=AcuteMatterView, openapi_extra=PERSONAL_DATA
 )
 def raise_acute_matter(
-    body: AcuteMatterRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("acute_matter.raise")],
+    body: AcuteMatterRequest, caller: Annotated[Caller, may("acute_matter.raise")]
 ) -> AcuteMatterView:
     """An acute matter goes straight to the other unit's deputy unit manager, outside the
     monthly rhythm: no registration, no cutoff (E-8)."""
     command = command_from(
-        body, RaiseAcuteMatter, subject_id=subject_named(request, body.personnummer)
+        body, RaiseAcuteMatter, subject_id=subject_named(caller.request, body.personnummer)
     )
     raise_matter = EscalationApplication.raise_acute_matter
-    return _matters.created(
-        request, response, actor, "/v1/acute-matters/{id}", raise_matter, command
-    )
+    return _matters.created_by(caller, "/v1/acute-matters/{id}", raise_matter, command)
 
 
 @router.get(
     "/acute-matters/{matter_id}", response_model=AcuteMatterView, openapi_extra=PERSONAL_DATA
 )
 def get_acute_matter(
-    matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.read")]
+    matter_id: UUID, caller: Annotated[Caller, may("acute_matter.read")]
 ) -> AcuteMatterView:
     """The matter, for the raising and the receiving unit (E-8)."""
-    return _matters.read(request, actor, EscalationApplication.read_acute_matter, matter_id)
+    return _matters.read_by(caller, EscalationApplication.read_acute_matter, matter_id)
 
 
 @router.post(
@@ -84,7 +79,7 @@ def get_acute_matter(
     openapi_extra=PERSONAL_DATA,
 )
 def take_acute_matter(
-    matter_id: UUID, request: Request, actor: Annotated[Actor, may("acute_matter.take")]
+    matter_id: UUID, caller: Annotated[Caller, may("acute_matter.take")]
 ) -> AcuteMatterView:
     """The receiving unit's deputy unit manager takes the acute matter (E-8)."""
-    return _matters.changed(request, actor, EscalationApplication.take_acute_matter, matter_id)
+    return _matters.changed_by(caller, EscalationApplication.take_acute_matter, matter_id)

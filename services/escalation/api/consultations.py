@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts import ConsultationOutcome
@@ -20,9 +20,9 @@ from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import EscalationApplication, HoldConsultation
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, subject_named
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter(tags=["consultation"])
 
@@ -59,20 +59,17 @@ _consultations = owned_routes(ConsultationView, purpose="consultation (E-9)")
     openapi_extra=PERSONAL_DATA,
 )
 def hold_consultation(
-    body: ConsultationRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("consultation.hold")],
+    body: ConsultationRequest, caller: Annotated[Caller, may("consultation.hold")]
 ) -> ConsultationView:
     """Record a consultation (E-9): anonymous (no individual at all) or named."""
     command = command_from(
         body,
         HoldConsultation,
-        subject_id=subject_named(request, body.personnummer),
+        subject_id=subject_named(caller.request, body.personnummer),
         consulted_orgs=list(body.consulted_orgs),
     )
     hold = EscalationApplication.hold_consultation
-    return _consultations.created(request, response, actor, "/v1/consultations/{id}", hold, command)
+    return _consultations.created_by(caller, "/v1/consultations/{id}", hold, command)
 
 
 @router.get(
@@ -81,8 +78,7 @@ def hold_consultation(
     openapi_extra=PERSONAL_DATA,
 )
 def get_consultation(
-    consultation_id: UUID, request: Request, actor: Annotated[Actor, may("consultation.read")]
+    consultation_id: UUID, caller: Annotated[Caller, may("consultation.read")]
 ) -> ConsultationView:
     """The consultation, for the units consulting and consulted (E-9)."""
-    read = EscalationApplication.read_consultation
-    return _consultations.read(request, actor, read, consultation_id)
+    return _consultations.read_by(caller, EscalationApplication.read_consultation, consultation_id)

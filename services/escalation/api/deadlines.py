@@ -9,16 +9,15 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from services.escalation.application import EscalationApplication
 from services.escalation.policy import may
 from services.escalation.views.deadlines import Deadline
 from services.runtime.http.bodies import view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.identification import PERSONAL_DATA, log_access
-from services.runtime.kernel.actor import Actor
 
 router = APIRouter(tags=["red thread"])
 
@@ -43,15 +42,13 @@ RULE_OF_DEADLINE = {
 
 
 @router.get("/deadlines", response_model=list[DeadlineView], openapi_extra=PERSONAL_DATA)
-def deadlines(
-    request: Request, actor: Annotated[Actor, may("deadlines.read")]
-) -> list[DeadlineView]:
+def deadlines(caller: Annotated[Caller, may("deadlines.read")]) -> list[DeadlineView]:
     """The caller's organisation's deadlines: those coming, and those missed (D-7)."""
-    at = now(request)
-    found = application_of(request, EscalationApplication).deadlines_for(actor, at)
+    at = caller.now
+    found = caller.application(EscalationApplication).deadlines_for(caller.actor, at)
     log_access(
-        request,
-        actor,
+        caller.request,
+        caller.actor,
         [d.subject_id for d in found if d.subject_id is not None],
         purpose="deadlines (D-7)",
     )

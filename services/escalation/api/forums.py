@@ -31,7 +31,8 @@ from services.escalation.application import (
 from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registration
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
+from services.runtime.http.context import application_of
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -197,24 +198,19 @@ _meetings = Disclosing(EscalationApplication, _meeting_disclosed)
 
 @router.post("/meeting-series", status_code=201, response_model=SeriesView)
 def create_meeting_series(
-    body: SeriesRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("forum.create")],
+    body: SeriesRequest, caller: Annotated[Caller, may("forum.create")]
 ) -> SeriesView:
     """Set up the monthly forum of the member units' deputy unit managers (E-7)."""
     command = command_from(body, CreateMeetingSeries)
-    application = application_of(request, EscalationApplication)
-    series = application.create_meeting_series(actor, command, at=now(request))
-    return located(response, f"/v1/meeting-series/{series.id}", _series_view(series))
+    application = caller.application(EscalationApplication)
+    series = application.create_meeting_series(caller.actor, command, at=caller.now)
+    return located(caller.response, f"/v1/meeting-series/{series.id}", _series_view(series))
 
 
 @router.get("/meeting-series/{series_id}", response_model=SeriesView)
-def get_meeting_series(
-    series_id: UUID, request: Request, actor: Annotated[Actor, may("forum.read")]
-) -> SeriesView:
-    application = application_of(request, EscalationApplication)
-    return _series_view(application.read_meeting_series(actor, series_id))
+def get_meeting_series(series_id: UUID, caller: Annotated[Caller, may("forum.read")]) -> SeriesView:
+    application = caller.application(EscalationApplication)
+    return _series_view(application.read_meeting_series(caller.actor, series_id))
 
 
 @router.post(
@@ -224,29 +220,23 @@ def get_meeting_series(
     openapi_extra=PERSONAL_DATA,
 )
 def plan_monthly_meeting(
-    series_id: UUID,
-    body: PlanRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("forum.plan_meeting")],
+    series_id: UUID, body: PlanRequest, caller: Annotated[Caller, may("forum.plan_meeting")]
 ) -> MonthlyMeetingView:
     """Plan next month's meeting: the kind alternates, the minute-taker rotates (E-7)."""
     plan = EscalationApplication.plan_monthly_meeting
     location = "/v1/monthly-meetings/{id}"
-    return _meetings.created(
-        request, response, actor, location, plan, series_id, starts_at=body.starts_at
-    )
+    return _meetings.created_by(caller, location, plan, series_id, starts_at=body.starts_at)
 
 
 @router.get(
     "/monthly-meetings/{meeting_id}", response_model=MonthlyMeetingView, openapi_extra=PERSONAL_DATA
 )
 def get_monthly_meeting(
-    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("monthly_meeting.read")]
+    meeting_id: UUID, caller: Annotated[Caller, may("monthly_meeting.read")]
 ) -> MonthlyMeetingView:
     """The meeting with its agenda (names and ages for the members' eyes only), attendance,
     minutes and, at the term's inventory meeting, the upcoming transfers."""
-    return _meetings.read(request, actor, EscalationApplication.read_monthly_meeting, meeting_id)
+    return _meetings.read_by(caller, EscalationApplication.read_monthly_meeting, meeting_id)
 
 
 @router.post(
@@ -258,20 +248,19 @@ def get_monthly_meeting(
 def register_case(
     meeting_id: UUID,
     body: RegistrationRequest,
-    request: Request,
-    actor: Annotated[Actor, may("monthly_meeting.register_case")],
+    caller: Annotated[Caller, may("monthly_meeting.register_case")],
 ) -> RegistrationView:
     """Register a case by 12:00 (Europe/Stockholm) the day before the meeting (E-7)."""
     command = command_from(
         body,
         RegisterCase,
         meeting_id=meeting_id,
-        subject_id=subject_named(request, body.personnummer),
+        subject_id=subject_named(caller.request, body.personnummer),
     )
-    application = application_of(request, EscalationApplication)
-    r = application.register_case(actor, command, at=now(request))
+    application = caller.application(EscalationApplication)
+    r = application.register_case(caller.actor, command, at=caller.now)
     owner = registration_owner(r.subject_id, r.registration_id)
-    log_change(request, actor, owner, purpose=AGENDA)
+    log_change(caller.request, caller.actor, owner, purpose=AGENDA)
     return _registration_view(r)
 
 
@@ -283,14 +272,13 @@ def register_case(
 def record_monthly_attendance(
     meeting_id: UUID,
     body: AttendanceRequest,
-    request: Request,
-    actor: Annotated[Actor, may("monthly_meeting.record")],
+    caller: Annotated[Caller, may("monthly_meeting.record")],
 ) -> MonthlyMeetingView:
     """Who came; summoned units that did not are recorded absent (E-7). Recorded by the
     unit keeping this meeting's minutes."""
     record = EscalationApplication.record_monthly_attendance
     present_orgs = list(body.present_orgs)
-    return _meetings.changed(request, actor, record, meeting_id, present_orgs=present_orgs)
+    return _meetings.changed_by(caller, record, meeting_id, present_orgs=present_orgs)
 
 
 @router.post(
@@ -299,26 +287,23 @@ def record_monthly_attendance(
     openapi_extra=PERSONAL_DATA,
 )
 def record_minutes(
-    meeting_id: UUID,
-    body: MinutesRequest,
-    request: Request,
-    actor: Annotated[Actor, may("monthly_meeting.record")],
+    meeting_id: UUID, body: MinutesRequest, caller: Annotated[Caller, may("monthly_meeting.record")]
 ) -> MonthlyMeetingView:
     """The minutes, kept by this meeting's minute-taker unit (E-7: the turn rotates): a
     general part, and a part per registered case sealed to that individual."""
     command = RecordMinutes(
         text=body.text, cases=[(part.registration_id, part.text) for part in body.cases]
     )
-    record = EscalationApplication.record_minutes
-    return _meetings.changed(request, actor, record, meeting_id, command)
+    return _meetings.changed_by(caller, EscalationApplication.record_minutes, meeting_id, command)
 
 
 @router.get("/monthly-meetings/{meeting_id}/calendar.ics")
 def monthly_meeting_calendar(
-    meeting_id: UUID, request: Request, actor: Annotated[Actor, may("monthly_meeting.read")]
+    meeting_id: UUID, caller: Annotated[Caller, may("monthly_meeting.read")]
 ) -> Response:
     """The monthly meeting as an iCalendar file."""
-    meeting = application_of(request, EscalationApplication).read_monthly_meeting(actor, meeting_id)
+    application = caller.application(EscalationApplication)
+    meeting = application.read_monthly_meeting(caller.actor, meeting_id)
     summary = (
         "Avstämningsmöte biträdande enhetschefer"
         if meeting.kind is MonthlyMeetingKind.ALIGNMENT
@@ -335,5 +320,5 @@ def monthly_meeting_calendar(
         meeting.starts_at,
         MONTHLY_MEETING_LENGTH,
         tentative=False,
-        stamp=now(request),
+        stamp=caller.now,
     )

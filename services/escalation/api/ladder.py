@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
@@ -28,6 +28,7 @@ from services.escalation.application import (
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_named
 from services.runtime.http.routes import Disclosing
@@ -137,44 +138,38 @@ _ladder = Disclosing(EscalationApplication, _disclosed)
     "/escalations", status_code=201, response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
 def raise_escalation(
-    body: RaiseRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("escalation.raise")],
+    body: RaiseRequest, caller: Annotated[Caller, may("escalation.raise")]
 ) -> EscalationView:
     """Raise a matter onto the first step of its ladder (E-6)."""
     command = command_from(
         body,
         RaiseEscalation,
-        subject_id=subject_named(request, body.personnummer),
+        subject_id=subject_named(caller.request, body.personnummer),
         counterpart_orgs=list(body.counterpart_orgs),
     )
     raise_matter = EscalationApplication.raise_escalation
-    return _ladder.created(request, response, actor, "/v1/escalations/{id}", raise_matter, command)
+    return _ladder.created_by(caller, "/v1/escalations/{id}", raise_matter, command)
 
 
 @router.get(
     "/escalations/{escalation_id}", response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
 def get_escalation(
-    escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.read")]
+    escalation_id: UUID, caller: Annotated[Caller, may("escalation.read")]
 ) -> EscalationView:
     """The matter, for its parties (E-6)."""
-    return _ladder.read(request, actor, EscalationApplication.read_escalation, escalation_id)
+    return _ladder.read_by(caller, EscalationApplication.read_escalation, escalation_id)
 
 
 @router.post(
     "/escalations/{escalation_id}/steps", response_model=EscalationView, openapi_extra=PERSONAL_DATA
 )
 def escalate(
-    escalation_id: UUID,
-    body: StepRequest,
-    request: Request,
-    actor: Annotated[Actor, may("escalation.step")],
+    escalation_id: UUID, body: StepRequest, caller: Annotated[Caller, may("escalation.step")]
 ) -> EscalationView:
     """One step up the ladder, as the routine allows (E-6): who, when, why."""
     command = command_from(body, Escalate, escalation_id=escalation_id)
-    return _ladder.changed(request, actor, EscalationApplication.escalate, command)
+    return _ladder.changed_by(caller, EscalationApplication.escalate, command)
 
 
 @router.post(
@@ -183,12 +178,11 @@ def escalate(
     openapi_extra=PERSONAL_DATA,
 )
 def agree_to_escalate(
-    escalation_id: UUID, request: Request, actor: Annotated[Actor, may("escalation.step")]
+    escalation_id: UUID, caller: Annotated[Caller, may("escalation.step")]
 ) -> EscalationView:
     """The caller's own unit agrees the matter goes further (E-6); no unit agrees for
     another, so the step to the unit managers waits for each party's own word."""
-    agree = EscalationApplication.agree_to_escalate
-    return _ladder.changed(request, actor, agree, escalation_id)
+    return _ladder.changed_by(caller, EscalationApplication.agree_to_escalate, escalation_id)
 
 
 @router.post(
@@ -199,10 +193,9 @@ def agree_to_escalate(
 def resolve_escalation(
     escalation_id: UUID,
     body: ResolutionRequest,
-    request: Request,
-    actor: Annotated[Actor, may("escalation.resolve")],
+    caller: Annotated[Caller, may("escalation.resolve")],
 ) -> EscalationView:
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
     command = command_from(body, ResolveEscalation)
     resolve = EscalationApplication.resolve_escalation
-    return _ladder.changed(request, actor, resolve, escalation_id, command)
+    return _ladder.changed_by(caller, resolve, escalation_id, command)

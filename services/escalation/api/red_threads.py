@@ -42,7 +42,7 @@ from services.escalation.domain import RedThread
 from services.escalation.domain.errors import NotScheduled
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
-from services.runtime.http.context import application_of, now
+from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 from services.runtime.http.routes import Disclosing
@@ -169,32 +169,29 @@ _threads = Disclosing(EscalationApplication, _disclosed)
     "/red-threads", status_code=201, response_model=RedThreadView, openapi_extra=PERSONAL_DATA
 )
 def pull_red_thread(
-    body: PullRequest,
-    request: Request,
-    response: Response,
-    actor: Annotated[Actor, may("red_thread.pull")],
+    body: PullRequest, caller: Annotated[Caller, may("red_thread.pull")]
 ) -> RedThreadView:
     """Pull the red thread (E-1, E-2): ambulance, rescue services or police only."""
     command = command_from(
         body,
         PullRedThread,
-        subject_id=subject_id_for(request, body.personnummer),
+        subject_id=subject_id_for(caller.request, body.personnummer),
         measures_tried=[m.value for m in body.measures_tried],
         burdened_orgs=list(body.burdened_orgs),
     )
     pull = EscalationApplication.pull_red_thread
-    return _threads.created(request, response, actor, "/v1/red-threads/{id}", pull, command)
+    return _threads.created_by(caller, "/v1/red-threads/{id}", pull, command)
 
 
 @router.get(
     "/red-threads/{red_thread_id}", response_model=RedThreadView, openapi_extra=PERSONAL_DATA
 )
 def get_red_thread(
-    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
+    red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.read")]
 ) -> RedThreadView:
     """The thread, for the organisations in it and the coordinators of the office serving
     its municipality (E-3)."""
-    return _threads.read(request, actor, EscalationApplication.read_red_thread, red_thread_id)
+    return _threads.read_by(caller, EscalationApplication.read_red_thread, red_thread_id)
 
 
 @router.post(
@@ -205,14 +202,13 @@ def get_red_thread(
 def assign_coordinator(
     red_thread_id: UUID,
     body: CoordinatorRequest,
-    request: Request,
-    actor: Annotated[Actor, may("red_thread.assign_coordinator")],
+    caller: Annotated[Caller, may("red_thread.assign_coordinator")],
 ) -> RedThreadView:
     """A coordinator of the office serving the thread's municipality takes it, or hands it
     to a colleague at the same office (E-3)."""
     command = command_from(body, AssignCoordinator)
     assign = EscalationApplication.assign_coordinator
-    return _threads.changed(request, actor, assign, red_thread_id, command)
+    return _threads.changed_by(caller, assign, red_thread_id, command)
 
 
 @router.post(
@@ -223,8 +219,7 @@ def assign_coordinator(
 def schedule_meeting(
     red_thread_id: UUID,
     body: MeetingRequest,
-    request: Request,
-    actor: Annotated[Actor, may("red_thread.schedule_meeting")],
+    caller: Annotated[Caller, may("red_thread.schedule_meeting")],
 ) -> RedThreadView:
     """The coordinator convenes the meeting within 14 days (E-3), on a legal basis (E-4).
 
@@ -233,7 +228,7 @@ def schedule_meeting(
     command = command_from(
         body, ScheduleMeeting, red_thread_id=red_thread_id, invited_orgs=list(body.invited_orgs)
     )
-    return _threads.changed(request, actor, EscalationApplication.schedule_meeting, command)
+    return _threads.changed_by(caller, EscalationApplication.schedule_meeting, command)
 
 
 @router.post(
@@ -244,8 +239,7 @@ def schedule_meeting(
 def record_meeting_held(
     red_thread_id: UUID,
     body: MeetingHeldRequest,
-    request: Request,
-    actor: Annotated[Actor, may("red_thread.record_meeting")],
+    caller: Annotated[Caller, may("red_thread.record_meeting")],
 ) -> RedThreadView:
     """The meeting took place: attendance per summoned organisation, and the outcome (E-3).
 
@@ -253,7 +247,7 @@ def record_meeting_held(
     (MeetingAbsenceRecorded, a deviation).
     """
     command = command_from(body, RecordMeetingHeld, red_thread_id=red_thread_id)
-    return _threads.changed(request, actor, EscalationApplication.record_meeting_held, command)
+    return _threads.changed_by(caller, EscalationApplication.record_meeting_held, command)
 
 
 @router.post(
@@ -264,12 +258,11 @@ def record_meeting_held(
 def book_follow_up(
     red_thread_id: UUID,
     body: FollowUpRequest,
-    request: Request,
-    actor: Annotated[Actor, may("red_thread.book_follow_up")],
+    caller: Annotated[Caller, may("red_thread.book_follow_up")],
 ) -> RedThreadView:
     """Book the follow-up and evaluation after the meeting (E-5), on a legal basis (E-4)."""
     book = EscalationApplication.book_follow_up
-    return _threads.changed(request, actor, book, red_thread_id, follow_up_at=body.follow_up_at)
+    return _threads.changed_by(caller, book, red_thread_id, follow_up_at=body.follow_up_at)
 
 
 @router.post(
@@ -280,12 +273,11 @@ def book_follow_up(
 def evaluate_follow_up(
     red_thread_id: UUID,
     body: EvaluationRequest,
-    request: Request,
-    actor: Annotated[Actor, may("red_thread.evaluate_follow_up")],
+    caller: Annotated[Caller, may("red_thread.evaluate_follow_up")],
 ) -> RedThreadView:
     """The follow-up was held: attendance and how things stand (E-5)."""
     command = command_from(body, EvaluateFollowUp, red_thread_id=red_thread_id)
-    return _threads.changed(request, actor, EscalationApplication.evaluate_follow_up, command)
+    return _threads.changed_by(caller, EscalationApplication.evaluate_follow_up, command)
 
 
 @router.post(
@@ -294,27 +286,26 @@ def evaluate_follow_up(
     openapi_extra=PERSONAL_DATA,
 )
 def close_red_thread(
-    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.close")]
+    red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.close")]
 ) -> RedThreadView:
     """Close the red thread: only after its follow-up was evaluated (E-5)."""
-    close = EscalationApplication.close_red_thread
-    return _threads.changed(request, actor, close, red_thread_id)
+    return _threads.changed_by(caller, EscalationApplication.close_red_thread, red_thread_id)
 
 
 @router.get("/red-threads/{red_thread_id}/meeting.ics", openapi_extra=PERSONAL_DATA)
 def meeting_calendar(
-    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
+    red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.read")]
 ) -> Response:
     """The red-thread meeting as an iCalendar file (tentative while on hold)."""
-    return _calendar(request, actor, red_thread_id, MeetingStage.MEETING)
+    return _calendar(caller, red_thread_id, MeetingStage.MEETING)
 
 
 @router.get("/red-threads/{red_thread_id}/follow-up.ics", openapi_extra=PERSONAL_DATA)
 def follow_up_calendar(
-    red_thread_id: UUID, request: Request, actor: Annotated[Actor, may("red_thread.read")]
+    red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.read")]
 ) -> Response:
     """The follow-up and evaluation as an iCalendar file (tentative while on hold)."""
-    return _calendar(request, actor, red_thread_id, MeetingStage.FOLLOW_UP)
+    return _calendar(caller, red_thread_id, MeetingStage.FOLLOW_UP)
 
 
 @dataclass(frozen=True)
@@ -346,20 +337,21 @@ CALENDAR_FILES = {
 }
 
 
-def _calendar(request: Request, actor: Actor, red_thread_id: UUID, stage: MeetingStage) -> Response:
+def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Response:
     """One of the thread's meetings as an iCalendar file, tentative while it is on hold.
 
     The file names no one, but it is the individual's red-thread meeting: when and with
     whom. Its export is an access to their data like any other.
     """
     which = CALENDAR_FILES[stage]
-    red_thread = application_of(request, EscalationApplication).read_red_thread(
-        actor, red_thread_id
-    )
+    application = caller.application(EscalationApplication)
+    red_thread = application.read_red_thread(caller.actor, red_thread_id)
     starts_at = which.when(red_thread)
     if starts_at is None:
         raise NotScheduled(which.missing, rule=which.rule)
-    log_access(request, actor, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED)
+    log_access(
+        caller.request, caller.actor, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED
+    )
     summoned = ", ".join(red_thread.invited_orgs)
     return ics_response(
         f"red-thread-{red_thread.id}-{which.name}",
@@ -368,5 +360,5 @@ def _calendar(request: Request, actor: Actor, red_thread_id: UUID, stage: Meetin
         starts_at,
         MEETING_LENGTH,
         tentative=red_thread.hold is not None and red_thread.hold.stage is stage,
-        stamp=now(request),
+        stamp=caller.now,
     )
