@@ -37,6 +37,10 @@ def _on_the_ladder(what: str) -> Permission:
     return permit(f"only caseworkers and their managers {what}", roles=LADDER, rule="E-6")
 
 
+def _staff(what: str, rule: str) -> Permission:
+    return permit(f"only staff {what}", rule=rule)
+
+
 def _forum_manager(what: str) -> Permission:
     return permit(
         f"only a deputy unit manager, unit manager or department head {what}",
@@ -54,43 +58,43 @@ POLICY = Policy(
             org_types=BLUE_LIGHT,
             rule="E-1",
         ),
-        "red_thread.read": permit("only staff read a red thread", rule="E-3"),
+        "red_thread.read": _staff("read a red thread", "E-3"),
         "red_thread.assign_coordinator": _coordinator("takes the red thread"),
         "red_thread.schedule_meeting": _coordinator("convenes the red-thread meeting"),
         "red_thread.record_meeting": _coordinator("records the red-thread meeting"),
         "red_thread.book_follow_up": _coordinator("books the follow-up"),
         "red_thread.evaluate_follow_up": _coordinator("records the follow-up evaluation"),
         "red_thread.close": _coordinator("closes the red thread"),
-        "deadlines.read": permit("only staff read their organisation's deadlines", rule="D-7"),
+        "deadlines.read": _staff("read their organisation's deadlines", "D-7"),
         "escalation.raise": _on_the_ladder("raise a matter on the ladder"),
-        "escalation.read": permit("only staff read an escalated matter", rule="E-6"),
+        "escalation.read": _staff("read an escalated matter", "E-6"),
         "escalation.step": _on_the_ladder("take a matter up the ladder"),
         "escalation.resolve": _on_the_ladder("settle a matter"),
         "forum.create": _forum_manager("sets up a monthly forum"),
-        "forum.read": permit("only staff read a monthly forum", rule="E-7"),
+        "forum.read": _staff("read a monthly forum", "E-7"),
         "forum.plan_meeting": _forum_manager("plans the forum's meetings"),
-        "monthly_meeting.read": permit("only staff read a monthly meeting", rule="E-7"),
+        "monthly_meeting.read": _staff("read a monthly meeting", "E-7"),
         "monthly_meeting.register_case": permit(
             "only a deputy unit manager registers cases for the monthly meeting",
             roles={Role.DEPUTY_UNIT_MANAGER},
             rule="E-7",
         ),
-        "monthly_meeting.record": permit(
-            "only staff record a monthly meeting's attendance and minutes", rule="E-7"
+        "monthly_meeting.record": _staff(
+            "record a monthly meeting's attendance and minutes", "E-7"
         ),
         "acute_matter.raise": permit(
             "only a caseworker or deputy unit manager raises an acute matter",
             roles={Role.CASEWORKER, Role.DEPUTY_UNIT_MANAGER},
             rule="E-8",
         ),
-        "acute_matter.read": permit("only staff read an acute matter", rule="E-8"),
+        "acute_matter.read": _staff("read an acute matter", "E-8"),
         "acute_matter.take": permit(
             "only the receiving unit's deputy unit manager takes an acute matter",
             roles={Role.DEPUTY_UNIT_MANAGER},
             rule="E-8",
         ),
-        "consultation.hold": permit("only staff record a consultation", rule="E-9"),
-        "consultation.read": permit("only staff read a consultation", rule="E-9"),
+        "consultation.hold": _staff("record a consultation", "E-9"),
+        "consultation.read": _staff("read a consultation", "E-9"),
     },
 )
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import HsaId
 from services.escalation.api.bodies import Text
@@ -33,6 +33,8 @@ class AcuteMatterRequest(RequestModel):
 
 
 class AcuteMatterView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     subject_id: str | None
     from_org: str
@@ -44,7 +46,7 @@ class AcuteMatterView(BaseModel):
     taken_at: datetime | None
 
 
-_matters = owned_routes(AcuteMatterView, purpose="acute matter (E-8)")
+_matters = owned_routes(AcuteMatterView.model_validate, purpose="acute matter (E-8)")
 """Every answer carries the question: logged about the individual named, or the matter."""
 
 

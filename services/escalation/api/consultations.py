@@ -11,7 +11,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import ConsultationOutcome
 from contracts.base import OrgIds
@@ -37,6 +37,8 @@ class ConsultationRequest(RequestModel):
 
 
 class ConsultationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     anonymous: bool
     subject_id: str | None
@@ -48,7 +50,7 @@ class ConsultationView(BaseModel):
     held_at: datetime
 
 
-_consultations = owned_routes(ConsultationView, purpose="consultation (E-9)")
+_consultations = owned_routes(ConsultationView.model_validate, purpose="consultation (E-9)")
 """Every answer carries the notes: logged about the individual named, or the consultation."""
 
 

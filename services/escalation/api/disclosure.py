@@ -1,17 +1,18 @@
 """How escalation answers about a record that names an individual, or no one.
 
-An acute matter (E-8) and a consultation (E-9) may name no one; every answer about
-one carries its free text, so it is logged as an access about the individual named
-or, naming no one, about the record itself (`record_owner`), before it is given.
+A red thread always names its individual; an escalated matter (E-6), an acute matter
+(E-8) and a consultation (E-9) may name no one. Every answer about one carries its
+free text, so it is logged as an access about the individual named or, naming no one,
+about the record itself (`record_owner`), before it is given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, TypeVar
 from uuid import UUID
 
 from fastapi import Request
-from pydantic import BaseModel
 
 from services.escalation.application import EscalationApplication, record_owner
 from services.runtime.http.identification import log_access
@@ -30,16 +31,21 @@ class Owned(Protocol):
     def subject_id(self) -> str | None: ...
 
 
-V = TypeVar("V", bound=BaseModel)
+R = TypeVar("R", bound=Owned)
+V = TypeVar("V")
 
 
-def owned_routes(view: type[V], purpose: str) -> Disclosing[EscalationApplication, Owned, V]:
-    """The routes of a concept whose records may name no one: each answers the record as
-    `view`, once its disclosure for `purpose` is in the access log."""
+def owned_routes(
+    view: Callable[[R], V], purpose: str | Callable[[R], str]
+) -> Disclosing[EscalationApplication, R, V]:
+    """The routes of a concept whose records may name no one: each answers the record's
+    `view`, once its disclosure for `purpose` (the same for every record of the concept,
+    or the record's own) is in the access log."""
 
-    def disclosed(request: Request, actor: Actor, record: Owned, action: Action) -> V:
+    def disclosed(request: Request, actor: Actor, record: R, action: Action) -> V:
         owner = record_owner(record.subject_id, record.id)
-        log_access(request, actor, owner, purpose=purpose, action=action)
-        return view.model_validate(record, from_attributes=True)
+        why = purpose if isinstance(purpose, str) else purpose(record)
+        log_access(request, actor, owner, purpose=why, action=action)
+        return view(record)
 
     return Disclosing(EscalationApplication, disclosed)

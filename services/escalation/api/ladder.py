@@ -12,28 +12,25 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.bodies import Notes, Text
+from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import (
     Escalate,
     EscalationApplication,
     RaiseEscalation,
     ResolveEscalation,
-    record_owner,
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_named
-from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
-from services.runtime.store.audit import Action
+from services.runtime.http.identification import PERSONAL_DATA, subject_named
 
 router = APIRouter(tags=["escalation ladder"])
 
@@ -117,21 +114,8 @@ def _view(escalation: Escalation) -> EscalationView:
     )
 
 
-def _disclosed(
-    request: Request, actor: Actor, escalation: Escalation, action: Action = Action.CHANGED
-) -> EscalationView:
-    """The answer about the matter, once its disclosure is in the access log."""
-    log_access(
-        request,
-        actor,
-        record_owner(escalation.subject_id, escalation.id),
-        purpose=f"escalation:{escalation.track.value}",
-        action=action,
-    )
-    return _view(escalation)
-
-
-_ladder = Disclosing(EscalationApplication, _disclosed)
+_ladder = owned_routes(_view, purpose=lambda escalation: f"escalation:{escalation.track.value}")
+"""Every answer carries the reasons given: logged about the individual named, or the matter."""
 
 
 @router.post(

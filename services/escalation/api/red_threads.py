@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from contracts import (
@@ -30,6 +30,7 @@ from contracts import (
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.bodies import Notes
 from services.escalation.api.calendar import ics_response
+from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import (
     AssignCoordinator,
     EscalationApplication,
@@ -45,8 +46,6 @@ from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
-from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = APIRouter(tags=["red thread"])
@@ -154,15 +153,8 @@ def _view(red_thread: RedThread) -> RedThreadView:
     )
 
 
-def _disclosed(
-    request: Request, actor: Actor, red_thread: RedThread, action: Action = Action.CHANGED
-) -> RedThreadView:
-    """The answer about the thread, once its disclosure is in the access log."""
-    log_access(request, actor, red_thread.subject_id, purpose=PURPOSE, action=action)
-    return _view(red_thread)
-
-
-_threads = Disclosing(EscalationApplication, _disclosed)
+_threads = owned_routes(_view, purpose=PURPOSE)
+"""Every answer names the individual whose red thread it is."""
 
 
 @router.post(
