@@ -50,9 +50,7 @@ _matters = owned_routes(AcuteMatterView.model_validate, purpose="acute matter (E
 """Every answer carries the question: logged about the individual named, or the matter."""
 
 
-@router.post(
-    "/acute-matters", status_code=201, response_model=AcuteMatterView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/acute-matters", status_code=201, openapi_extra=PERSONAL_DATA)
 def raise_acute_matter(
     body: AcuteMatterRequest, caller: Annotated[Caller, may("acute_matter.raise")]
 ) -> AcuteMatterView:
@@ -65,9 +63,7 @@ def raise_acute_matter(
     return _matters.created_by(caller, "/v1/acute-matters/{id}", raise_matter, command)
 
 
-@router.get(
-    "/acute-matters/{matter_id}", response_model=AcuteMatterView, openapi_extra=PERSONAL_DATA
-)
+@router.get("/acute-matters/{matter_id}", openapi_extra=PERSONAL_DATA)
 def get_acute_matter(
     matter_id: UUID, caller: Annotated[Caller, may("acute_matter.read")]
 ) -> AcuteMatterView:
@@ -75,11 +71,7 @@ def get_acute_matter(
     return _matters.read_by(caller, EscalationApplication.read_acute_matter, matter_id)
 
 
-@router.post(
-    "/acute-matters/{matter_id}/taken",
-    response_model=AcuteMatterView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/acute-matters/{matter_id}/taken", openapi_extra=PERSONAL_DATA)
 def take_acute_matter(
     matter_id: UUID, caller: Annotated[Caller, may("acute_matter.take")]
 ) -> AcuteMatterView:

@@ -54,12 +54,7 @@ _consultations = owned_routes(ConsultationView.model_validate, purpose="consulta
 """Every answer carries the notes: logged about the individual named, or the consultation."""
 
 
-@router.post(
-    "/consultations",
-    status_code=201,
-    response_model=ConsultationView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/consultations", status_code=201, openapi_extra=PERSONAL_DATA)
 def hold_consultation(
     body: ConsultationRequest, caller: Annotated[Caller, may("consultation.hold")]
 ) -> ConsultationView:
@@ -74,11 +69,7 @@ def hold_consultation(
     return _consultations.created_by(caller, "/v1/consultations/{id}", hold, command)
 
 
-@router.get(
-    "/consultations/{consultation_id}",
-    response_model=ConsultationView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.get("/consultations/{consultation_id}", openapi_extra=PERSONAL_DATA)
 def get_consultation(
     consultation_id: UUID, caller: Annotated[Caller, may("consultation.read")]
 ) -> ConsultationView:

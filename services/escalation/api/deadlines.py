@@ -41,7 +41,7 @@ RULE_OF_DEADLINE = {
 }
 
 
-@router.get("/deadlines", response_model=list[DeadlineView], openapi_extra=PERSONAL_DATA)
+@router.get("/deadlines", openapi_extra=PERSONAL_DATA)
 def deadlines(caller: Annotated[Caller, may("deadlines.read")]) -> list[DeadlineView]:
     """The caller's organisation's deadlines: those coming, and those missed (D-7)."""
     at = caller.now

@@ -196,7 +196,7 @@ def _meeting_disclosed(
 _meetings = Disclosing(EscalationApplication, _meeting_disclosed)
 
 
-@router.post("/meeting-series", status_code=201, response_model=SeriesView)
+@router.post("/meeting-series", status_code=201)
 def create_meeting_series(
     body: SeriesRequest, caller: Annotated[Caller, may("forum.create")]
 ) -> SeriesView:
@@ -207,18 +207,13 @@ def create_meeting_series(
     return located(caller.response, f"/v1/meeting-series/{series.id}", _series_view(series))
 
 
-@router.get("/meeting-series/{series_id}", response_model=SeriesView)
+@router.get("/meeting-series/{series_id}")
 def get_meeting_series(series_id: UUID, caller: Annotated[Caller, may("forum.read")]) -> SeriesView:
     application = caller.application(EscalationApplication)
     return _series_view(application.read_meeting_series(caller.actor, series_id))
 
 
-@router.post(
-    "/meeting-series/{series_id}/meetings",
-    status_code=201,
-    response_model=MonthlyMeetingView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/meeting-series/{series_id}/meetings", status_code=201, openapi_extra=PERSONAL_DATA)
 def plan_monthly_meeting(
     series_id: UUID, body: PlanRequest, caller: Annotated[Caller, may("forum.plan_meeting")]
 ) -> MonthlyMeetingView:
@@ -228,9 +223,7 @@ def plan_monthly_meeting(
     return _meetings.created_by(caller, location, plan, series_id, starts_at=body.starts_at)
 
 
-@router.get(
-    "/monthly-meetings/{meeting_id}", response_model=MonthlyMeetingView, openapi_extra=PERSONAL_DATA
-)
+@router.get("/monthly-meetings/{meeting_id}", openapi_extra=PERSONAL_DATA)
 def get_monthly_meeting(
     meeting_id: UUID, caller: Annotated[Caller, may("monthly_meeting.read")]
 ) -> MonthlyMeetingView:
@@ -240,10 +233,7 @@ def get_monthly_meeting(
 
 
 @router.post(
-    "/monthly-meetings/{meeting_id}/registrations",
-    status_code=201,
-    response_model=RegistrationView,
-    openapi_extra=PERSONAL_DATA,
+    "/monthly-meetings/{meeting_id}/registrations", status_code=201, openapi_extra=PERSONAL_DATA
 )
 def register_case(
     meeting_id: UUID,
@@ -264,11 +254,7 @@ def register_case(
     return _registration_view(r)
 
 
-@router.post(
-    "/monthly-meetings/{meeting_id}/attendance",
-    response_model=MonthlyMeetingView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/monthly-meetings/{meeting_id}/attendance", openapi_extra=PERSONAL_DATA)
 def record_monthly_attendance(
     meeting_id: UUID,
     body: AttendanceRequest,
@@ -281,11 +267,7 @@ def record_monthly_attendance(
     return _meetings.changed_by(caller, record, meeting_id, present_orgs=present_orgs)
 
 
-@router.post(
-    "/monthly-meetings/{meeting_id}/minutes",
-    response_model=MonthlyMeetingView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/monthly-meetings/{meeting_id}/minutes", openapi_extra=PERSONAL_DATA)
 def record_minutes(
     meeting_id: UUID, body: MinutesRequest, caller: Annotated[Caller, may("monthly_meeting.record")]
 ) -> MonthlyMeetingView:

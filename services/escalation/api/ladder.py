@@ -118,9 +118,7 @@ _ladder = owned_routes(_view, purpose=lambda escalation: f"escalation:{escalatio
 """Every answer carries the reasons given: logged about the individual named, or the matter."""
 
 
-@router.post(
-    "/escalations", status_code=201, response_model=EscalationView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/escalations", status_code=201, openapi_extra=PERSONAL_DATA)
 def raise_escalation(
     body: RaiseRequest, caller: Annotated[Caller, may("escalation.raise")]
 ) -> EscalationView:
@@ -135,9 +133,7 @@ def raise_escalation(
     return _ladder.created_by(caller, "/v1/escalations/{id}", raise_matter, command)
 
 
-@router.get(
-    "/escalations/{escalation_id}", response_model=EscalationView, openapi_extra=PERSONAL_DATA
-)
+@router.get("/escalations/{escalation_id}", openapi_extra=PERSONAL_DATA)
 def get_escalation(
     escalation_id: UUID, caller: Annotated[Caller, may("escalation.read")]
 ) -> EscalationView:
@@ -145,9 +141,7 @@ def get_escalation(
     return _ladder.read_by(caller, EscalationApplication.read_escalation, escalation_id)
 
 
-@router.post(
-    "/escalations/{escalation_id}/steps", response_model=EscalationView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/escalations/{escalation_id}/steps", openapi_extra=PERSONAL_DATA)
 def escalate(
     escalation_id: UUID, body: StepRequest, caller: Annotated[Caller, may("escalation.step")]
 ) -> EscalationView:
@@ -156,11 +150,7 @@ def escalate(
     return _ladder.changed_by(caller, EscalationApplication.escalate, command)
 
 
-@router.post(
-    "/escalations/{escalation_id}/agreements",
-    response_model=EscalationView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/escalations/{escalation_id}/agreements", openapi_extra=PERSONAL_DATA)
 def agree_to_escalate(
     escalation_id: UUID, caller: Annotated[Caller, may("escalation.step")]
 ) -> EscalationView:
@@ -169,11 +159,7 @@ def agree_to_escalate(
     return _ladder.changed_by(caller, EscalationApplication.agree_to_escalate, escalation_id)
 
 
-@router.post(
-    "/escalations/{escalation_id}/resolution",
-    response_model=EscalationView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/escalations/{escalation_id}/resolution", openapi_extra=PERSONAL_DATA)
 def resolve_escalation(
     escalation_id: UUID,
     body: ResolutionRequest,

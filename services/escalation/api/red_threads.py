@@ -157,9 +157,7 @@ _threads = owned_routes(_view, purpose=PURPOSE)
 """Every answer names the individual whose red thread it is."""
 
 
-@router.post(
-    "/red-threads", status_code=201, response_model=RedThreadView, openapi_extra=PERSONAL_DATA
-)
+@router.post("/red-threads", status_code=201, openapi_extra=PERSONAL_DATA)
 def pull_red_thread(
     body: PullRequest, caller: Annotated[Caller, may("red_thread.pull")]
 ) -> RedThreadView:
@@ -175,9 +173,7 @@ def pull_red_thread(
     return _threads.created_by(caller, "/v1/red-threads/{id}", pull, command)
 
 
-@router.get(
-    "/red-threads/{red_thread_id}", response_model=RedThreadView, openapi_extra=PERSONAL_DATA
-)
+@router.get("/red-threads/{red_thread_id}", openapi_extra=PERSONAL_DATA)
 def get_red_thread(
     red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.read")]
 ) -> RedThreadView:
@@ -186,11 +182,7 @@ def get_red_thread(
     return _threads.read_by(caller, EscalationApplication.read_red_thread, red_thread_id)
 
 
-@router.post(
-    "/red-threads/{red_thread_id}/coordinator",
-    response_model=RedThreadView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/red-threads/{red_thread_id}/coordinator", openapi_extra=PERSONAL_DATA)
 def assign_coordinator(
     red_thread_id: UUID,
     body: CoordinatorRequest,
@@ -203,11 +195,7 @@ def assign_coordinator(
     return _threads.changed_by(caller, assign, red_thread_id, command)
 
 
-@router.post(
-    "/red-threads/{red_thread_id}/meeting",
-    response_model=RedThreadView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/red-threads/{red_thread_id}/meeting", openapi_extra=PERSONAL_DATA)
 def schedule_meeting(
     red_thread_id: UUID,
     body: MeetingRequest,
@@ -223,11 +211,7 @@ def schedule_meeting(
     return _threads.changed_by(caller, EscalationApplication.schedule_meeting, command)
 
 
-@router.post(
-    "/red-threads/{red_thread_id}/meeting/held",
-    response_model=RedThreadView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/red-threads/{red_thread_id}/meeting/held", openapi_extra=PERSONAL_DATA)
 def record_meeting_held(
     red_thread_id: UUID,
     body: MeetingHeldRequest,
@@ -242,11 +226,7 @@ def record_meeting_held(
     return _threads.changed_by(caller, EscalationApplication.record_meeting_held, command)
 
 
-@router.post(
-    "/red-threads/{red_thread_id}/follow-up",
-    response_model=RedThreadView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/red-threads/{red_thread_id}/follow-up", openapi_extra=PERSONAL_DATA)
 def book_follow_up(
     red_thread_id: UUID,
     body: FollowUpRequest,
@@ -257,11 +237,7 @@ def book_follow_up(
     return _threads.changed_by(caller, book, red_thread_id, follow_up_at=body.follow_up_at)
 
 
-@router.post(
-    "/red-threads/{red_thread_id}/follow-up/evaluation",
-    response_model=RedThreadView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/red-threads/{red_thread_id}/follow-up/evaluation", openapi_extra=PERSONAL_DATA)
 def evaluate_follow_up(
     red_thread_id: UUID,
     body: EvaluationRequest,
@@ -272,11 +248,7 @@ def evaluate_follow_up(
     return _threads.changed_by(caller, EscalationApplication.evaluate_follow_up, command)
 
 
-@router.post(
-    "/red-threads/{red_thread_id}/closure",
-    response_model=RedThreadView,
-    openapi_extra=PERSONAL_DATA,
-)
+@router.post("/red-threads/{red_thread_id}/closure", openapi_extra=PERSONAL_DATA)
 def close_red_thread(
     red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.close")]
 ) -> RedThreadView:
