@@ -38,9 +38,9 @@ V = TypeVar("V")
 def owned_routes(
     view: Callable[[R], V], purpose: str | Callable[[R], str]
 ) -> Disclosing[EscalationApplication, R, V]:
-    """The routes of a concept whose records may name no one: each answers the record's
-    `view`, once its disclosure for `purpose` (the same for every record of the concept,
-    or the record's own) is in the access log."""
+    """The routes of a concept whose records name an individual or, some, no one: each
+    answers the record's `view`, once its disclosure for `purpose` (the same for every
+    record of the concept, or the record's own) is in the access log."""
 
     def disclosed(request: Request, actor: Actor, record: R, action: Action) -> V:
         owner = record_owner(record.subject_id, record.id)
