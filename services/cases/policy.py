@@ -106,4 +106,4 @@ POLICY = Policy(
 
 def may(action: str) -> Any:
     """The dependency for ``action``: ``caller: Annotated[Caller, may("case.register")]``."""
-    return POLICY.calls(action)
+    return POLICY.may(action)

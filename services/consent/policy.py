@@ -44,4 +44,4 @@ POLICY = Policy(
 
 def may(action: str) -> Any:
     """The route's dependency for ``action``: ``caller: Annotated[Caller, may("consent.give")]``."""
-    return POLICY.calls(action)
+    return POLICY.may(action)

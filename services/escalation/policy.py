@@ -101,4 +101,4 @@ POLICY = Policy(
 
 def may(action: str) -> Any:
     """The dependency for ``action``: ``caller: Annotated[Caller, may("red_thread.pull")]``."""
-    return POLICY.calls(action)
+    return POLICY.may(action)

@@ -51,4 +51,4 @@ POLICY = Policy(
 
 def may(action: str) -> Any:
     """The dependency for ``action``: ``caller: Annotated[Caller, may("deviation.report")]``."""
-    return POLICY.calls(action)
+    return POLICY.may(action)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId
@@ -39,7 +39,6 @@ from services.runtime.http.identification import (
     subject_id_for,
 )
 from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import Action
 
@@ -212,10 +211,10 @@ def case_view(case: Case) -> CaseView:
     )
 
 
-def disclosed_case(request: Request, actor: Actor, case: Case, action: Action) -> CaseView:
+def disclosed_case(caller: Caller, case: Case, action: Action) -> CaseView:
     """The case, its access record (for the case's unit kind) written first; a write
     names its own purpose instead (changed_case)."""
-    log_access(request, actor, case.subject_id, purpose=f"case:{case.unit_kind}", action=action)
+    log_access(caller, case.subject_id, purpose=f"case:{case.unit_kind}", action=action)
     return case_view(case)
 
 
@@ -227,7 +226,7 @@ def changed_case(
     an individual is in their access log like a read (loggkontroll), and its answer shows
     the individual's case to the writer."""
     case = use_case(caller.application(CasesApplication), caller.actor, *args, at=caller.now, **kw)
-    log_change(caller.request, caller.actor, case.subject_id, purpose=purpose)
+    log_change(caller, case.subject_id, purpose=purpose)
     return case_view(case)
 
 
@@ -253,9 +252,7 @@ def register_report(
         received_at=body.received_at or at,
     )
     registered = caller.application(CasesApplication).register_report(caller.actor, command, at=at)
-    log_change(
-        caller.request, caller.actor, subject.subject_id, purpose="case registration (K-1, K-2)"
-    )
+    log_change(caller, subject.subject_id, purpose="case registration (K-1, K-2)")
     answer = Registered(
         subject_id=subject.subject_id,
         routing=RoutingView.model_validate(registered.routing, from_attributes=True),
@@ -272,14 +269,14 @@ def lookup_cases(
     stays out of URLs)."""
     subject_id = subject_id_for(caller.request, body.personnummer)
     cases = caller.application(CasesApplication).cases_of(caller.actor, subject_id)
-    log_access(caller.request, caller.actor, subject_id, purpose="case lookup")
+    log_access(caller, subject_id, purpose="case lookup")
     return [summary(case) for case in cases]
 
 
 @router.get("/cases/{case_id}", openapi_extra=PERSONAL_DATA)
 def get_case(case_id: UUID, caller: Annotated[Caller, may("case.read")]) -> CaseView:
     """The case, for the units that hold it or took part in a handover (K-3)."""
-    return _cases.read_by(caller, CasesApplication.read_case, case_id)
+    return _cases.read(caller, CasesApplication.read_case, case_id)
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -358,8 +355,7 @@ def upcoming_transitions(
     last = until or stockholm_date(caller.now) + timedelta(days=365)
     rows = caller.application(CasesApplication).upcoming_transitions(caller.actor, unit, last)
     log_access(
-        caller.request,
-        caller.actor,
+        caller,
         (row.subject_id for row in rows),
         purpose="age transitions (K-4, E-7)",
     )
@@ -376,7 +372,5 @@ def unit_notices(
     open case for (K-3)."""
     start = since or datetime(1970, 1, 1, tzinfo=UTC)
     rows = caller.application(CasesApplication).notices(caller.actor, unit, start)
-    log_access(
-        caller.request, caller.actor, (row.subject_id for row in rows), purpose="case notices (K-3)"
-    )
+    log_access(caller, (row.subject_id for row in rows), purpose="case notices (K-3)")
     return [NoticeView.model_validate(row, from_attributes=True) for row in rows]

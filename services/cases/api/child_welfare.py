@@ -51,8 +51,6 @@ def record_child_welfare_report(
     report = application.record_child_welfare_report(caller.actor, command, at=caller.now)
     if report.subject_id is not None:
         # The answer links the child's number to their subject id: a read about them.
-        log_change(
-            caller.request, caller.actor, report.subject_id, purpose="child-welfare report (K-10)"
-        )
+        log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
     answer = view_of(ChildWelfareReportRecorded, report)
     return located(caller.response, f"/v1/child-welfare-reports/{report.id}", answer)

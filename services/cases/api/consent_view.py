@@ -52,7 +52,7 @@ def lookup_consents(
     """
     subject_id = subject_id_for(caller.request, body.personnummer)
     known = caller.application(CasesApplication).consents_known_to(caller.actor, subject_id)
-    log_access(caller.request, caller.actor, subject_id, purpose="consent view (C-7, C-8)")
+    log_access(caller, subject_id, purpose="consent view (C-7, C-8)")
     today = stockholm_date(caller.now)
     return ConsentViewResponse(
         consents=[view_of(KnownConsentView, c, status=c.status(today)) for c in known],

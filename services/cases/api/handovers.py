@@ -101,7 +101,7 @@ def get_handover(
     (C-8, C-9)."""
     application = caller.application(CasesApplication)
     case, handover = application.read_handover(caller.actor, case_id, handover_id, at=caller.now)
-    log_access(caller.request, caller.actor, case.subject_id, purpose=PURPOSE)
+    log_access(caller, case.subject_id, purpose=PURPOSE)
     return view_of(HandoverView, handover, case_id=case.id)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
@@ -23,11 +23,9 @@ from services.cases.policy import may
 from services.cases.rendering import invitation
 from services.runtime.http.bodies import command_from, view_of
 from services.runtime.http.caller import Caller
-from services.runtime.http.context import application_of
 from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = APIRouter()
@@ -92,14 +90,12 @@ def meeting_view(meeting: Meeting, occasions: list[Occasion]) -> MeetingView:
     )
 
 
-def _disclosed(
-    request: Request, actor: Actor, meeting: Meeting, action: Action = Action.CHANGED
-) -> MeetingView:
+def _disclosed(caller: Caller, meeting: Meeting, action: Action = Action.CHANGED) -> MeetingView:
     """The meeting with its places unsealed (as a write left it, or as read), its access
     record written first: who meets about the individual, when and where is their
     personal data."""
-    log_access(request, actor, meeting.subject_id, purpose=f"meeting:{meeting.kind}", action=action)
-    occasions = application_of(request, CasesApplication).occasions_of(meeting)
+    log_access(caller, meeting.subject_id, purpose=f"meeting:{meeting.kind}", action=action)
+    occasions = caller.application(CasesApplication).occasions_of(meeting)
     return meeting_view(meeting, occasions)
 
 
@@ -116,7 +112,7 @@ def request_three_party_meeting(
     """Ask the other unit's deputy unit manager for a caseworker to a three-party meeting
     (K-8)."""
     ask = CasesApplication.request_three_party_meeting
-    return _meetings.created_by(caller, LOCATION, ask, case_id, to_unit=body.to_unit)
+    return _meetings.created(caller, LOCATION, ask, case_id, to_unit=body.to_unit)
 
 
 @router.post("/meetings/{meeting_id}/assignment", openapi_extra=PERSONAL_DATA)
@@ -125,7 +121,7 @@ def assign_caseworker(
 ) -> MeetingView:
     """The asked unit's deputy unit manager assigns one of its caseworkers (K-8)."""
     assign = CasesApplication.assign_meeting_caseworker
-    return _meetings.changed_by(caller, assign, meeting_id, caseworker=body.caseworker)
+    return _meetings.changed(caller, assign, meeting_id, caseworker=body.caseworker)
 
 
 @router.post("/meetings/{meeting_id}/pre-meeting", openapi_extra=PERSONAL_DATA)
@@ -136,7 +132,7 @@ def record_pre_meeting(
 ) -> MeetingView:
     """Record the professional pre-meeting, held without the individual (K-8)."""
     record = CasesApplication.record_pre_meeting
-    return _meetings.changed_by(caller, record, meeting_id, held_at=body.held_at)
+    return _meetings.changed(caller, record, meeting_id, held_at=body.held_at)
 
 
 @router.post("/meetings/{meeting_id}/schedule", openapi_extra=PERSONAL_DATA)
@@ -146,7 +142,7 @@ def schedule_three_party_meeting(
     """Book the three-party meeting; refused without an earlier pre-meeting (K-8)."""
     command = command_from(body, ScheduleThreePartyMeeting)
     schedule = CasesApplication.schedule_three_party_meeting
-    return _meetings.changed_by(caller, schedule, meeting_id, command)
+    return _meetings.changed(caller, schedule, meeting_id, command)
 
 
 @router.post(
@@ -164,13 +160,13 @@ def plan_care_planning_meeting(
         follow_up=body.follow_up.occasion(MeetingKind.CARE_PLANNING_FOLLOW_UP),
     )
     plan = CasesApplication.plan_care_planning_meeting
-    return _meetings.created_by(caller, LOCATION, plan, case_id, command)
+    return _meetings.created(caller, LOCATION, plan, case_id, command)
 
 
 @router.get("/meetings/{meeting_id}", openapi_extra=PERSONAL_DATA)
 def get_meeting(meeting_id: UUID, caller: Annotated[Caller, may("meeting.read")]) -> MeetingView:
     """The meeting, for the units that meet (K-8, K-9)."""
-    return _meetings.read_by(caller, CasesApplication.read_meeting, meeting_id)
+    return _meetings.read(caller, CasesApplication.read_meeting, meeting_id)
 
 
 @router.get(
@@ -186,8 +182,7 @@ def download_invitation(
     application = caller.application(CasesApplication)
     meeting = application.export_meeting(caller.actor, meeting_id)
     log_access(
-        caller.request,
-        caller.actor,
+        caller,
         meeting.subject_id,
         purpose=f"meeting:{meeting.kind}",
         action=Action.EXPORTED,

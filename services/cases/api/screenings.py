@@ -98,7 +98,7 @@ def record_screening(
     command = command_from(body, RecordScreening, subject_id=subject.subject_id)
     application = caller.application(CasesApplication)
     screening = application.record_screening(caller.actor, command, at=caller.now)
-    log_change(caller.request, caller.actor, screening.subject_id, purpose="screening (D-6)")
+    log_change(caller, screening.subject_id, purpose="screening (D-6)")
     return located(caller.response, f"/v1/screenings/{screening.id}", recorded(screening))
 
 
@@ -109,7 +109,7 @@ def get_screening(
     """A screening with its score, for the organisation that recorded it."""
     application = caller.application(CasesApplication)
     screening = application.read_screening(caller.actor, screening_id)
-    log_access(caller.request, caller.actor, screening.subject_id, purpose="screening (D-6)")
+    log_access(caller, screening.subject_id, purpose="screening (D-6)")
     score = application.screening_score(screening)
     return ScreeningView(
         **recorded(screening).model_dump(),

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
@@ -30,7 +30,6 @@ from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
 from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 router = APIRouter()
@@ -151,10 +150,10 @@ def sip_view(sip: Sip) -> SipView:
     return view_of(SipView, sip, complex_case=sip.complex)
 
 
-def _disclosed(request: Request, actor: Actor, sip: Sip, action: Action) -> SipView:
+def _disclosed(caller: Caller, sip: Sip, action: Action) -> SipView:
     """The plan as read or as a write left it, its access record written first: the answer
     shows the individual's plan, texts unsealed."""
-    log_access(request, actor, sip.subject_id, purpose=PURPOSE, action=action)
+    log_access(caller, sip.subject_id, purpose=PURPOSE, action=action)
     return sip_view(sip)
 
 
@@ -173,14 +172,14 @@ def propose_sip(body: ProposalRequest, caller: Annotated[Caller, may("sip.propos
         units=list(body.units),
     )
     sip = caller.application(CasesApplication).propose_sip(caller.actor, command, at=caller.now)
-    log_change(caller.request, caller.actor, sip.subject_id, purpose=PURPOSE)
+    log_change(caller, sip.subject_id, purpose=PURPOSE)
     return located(caller.response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
 
 
 @router.get("/sips/{sip_id}", openapi_extra=PERSONAL_DATA)
 def get_sip(sip_id: UUID, caller: Annotated[Caller, may("sip.read")]) -> SipView:
     """The plan with its texts, for the units it is made between (K-6)."""
-    return _sips.read_by(caller, CasesApplication.read_sip, sip_id)
+    return _sips.read(caller, CasesApplication.read_sip, sip_id)
 
 
 @router.post("/sips/{sip_id}/establishment", openapi_extra=PERSONAL_DATA)
@@ -194,7 +193,7 @@ def establish_sip(
         plan=body.plan.to_plan(),
         participants=Participants(**body.participants.model_dump()),
     )
-    return _sips.changed_by(caller, CasesApplication.establish_sip, sip_id, command)
+    return _sips.changed(caller, CasesApplication.establish_sip, sip_id, command)
 
 
 @router.post("/sips/{sip_id}/follow-ups", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -203,7 +202,7 @@ def record_follow_up(
 ) -> SipView:
     """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
     command = command_from(body, RecordSipFollowUp)
-    return _sips.changed_by(caller, CasesApplication.record_sip_follow_up, sip_id, command)
+    return _sips.changed(caller, CasesApplication.record_sip_follow_up, sip_id, command)
 
 
 @router.post("/sips/{sip_id}/revisions", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -212,4 +211,4 @@ def revise_sip(
 ) -> SipView:
     """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
     plan = body.plan.to_plan()
-    return _sips.changed_by(caller, CasesApplication.revise_sip, sip_id, plan=plan)
+    return _sips.changed(caller, CasesApplication.revise_sip, sip_id, plan=plan)

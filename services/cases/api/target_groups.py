@@ -60,5 +60,5 @@ def set_target_groups(
     case = application.set_target_groups(
         caller.actor, case_id, groups=list(body.target_groups), at=caller.now
     )
-    log_change(caller.request, caller.actor, case.subject_id, purpose="target groups (D-6)")
+    log_change(caller, case.subject_id, purpose="target groups (D-6)")
     return target_groups_view(case)

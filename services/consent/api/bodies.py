@@ -28,5 +28,5 @@ def created(
 ) -> Created:
     """The answer to a write that made a record about an individual: logged as a change
     about them, and found at `location`."""
-    log_change(caller.request, caller.actor, subject_id, purpose=purpose)
+    log_change(caller, subject_id, purpose=purpose)
     return located(caller.response, location, Created(id=record_id, subject_id=subject_id))

@@ -119,7 +119,7 @@ def get_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.read")]
     """One consent, for the units it names and the unit that recorded it (C-10)."""
     consent = caller.application(ConsentApplication).read_consent(caller.actor, consent_id)
     purpose = f"consent:{consent.purpose}"
-    log_access(caller.request, caller.actor, consent.subject_id, purpose=purpose)
+    log_access(caller, consent.subject_id, purpose=purpose)
     return _view(consent, caller.now)
 
 
@@ -132,7 +132,7 @@ def change_scope(
     command = ChangeScope(add=list(body.add), remove=list(body.remove))
     application = caller.application(ConsentApplication)
     changed = application.change_scope(caller.actor, consent_id, command, at=at)
-    log_change(caller.request, caller.actor, changed.subject_id, purpose="consent scope changed")
+    log_change(caller, changed.subject_id, purpose="consent scope changed")
     return _view(changed, at)
 
 

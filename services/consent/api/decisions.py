@@ -91,9 +91,7 @@ def _decide(
     decision, logged = application.ask(caller.actor, question, asked_at=asked_at)
     # In the decision log (C-9) and the access log (who learnt what about whom) before
     # it is answered: an answer says whether records about the person exist.
-    log_access(
-        caller.request, caller.actor, subject_id, purpose=f"consent decision:{purpose.value}"
-    )
+    log_access(caller, subject_id, purpose=f"consent decision:{purpose.value}")
     logged.result()
     return _view(decision, question)
 
@@ -156,5 +154,5 @@ def get_decision_log(
     far as the caller's unit asked or was asked about (C-10)."""
     application = caller.application(ConsentApplication)
     entries = application.decisions_about(caller.actor, subject_id)
-    log_access(caller.request, caller.actor, subject_id, purpose="decision log")
+    log_access(caller, subject_id, purpose="decision log")
     return entries

@@ -43,7 +43,7 @@ def _history(caller: Caller, subject_id: str) -> History:
     """The records about the individual the caller's unit may read (C-10), nothing else:
     the justifications in them are for the deciding unit and the named recipients."""
     events = caller.application(ConsentApplication).history(caller.actor, subject_id)
-    log_access(caller.request, caller.actor, subject_id, purpose="consent history")
+    log_access(caller, subject_id, purpose="consent history")
     entries = []
     for event in events:
         public = to_integration_event(event)
@@ -98,5 +98,5 @@ def get_access_log(
 ) -> list[AccessLogEntry]:
     """Who read this individual's data, when and why (the individual's right to know);
     consent's older path for the per-individual read, kept for the clients that use it."""
-    _, entries = read_access_log(caller.request, caller.actor, subject_ids=[subject_id])
+    _, entries = read_access_log(caller, subject_ids=[subject_id])
     return entries

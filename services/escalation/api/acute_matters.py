@@ -60,7 +60,7 @@ def raise_acute_matter(
         body, RaiseAcuteMatter, subject_id=subject_named(caller.request, body.personnummer)
     )
     raise_matter = EscalationApplication.raise_acute_matter
-    return _matters.created_by(caller, "/v1/acute-matters/{id}", raise_matter, command)
+    return _matters.created(caller, "/v1/acute-matters/{id}", raise_matter, command)
 
 
 @router.get("/acute-matters/{matter_id}", openapi_extra=PERSONAL_DATA)
@@ -68,7 +68,7 @@ def get_acute_matter(
     matter_id: UUID, caller: Annotated[Caller, may("acute_matter.read")]
 ) -> AcuteMatterView:
     """The matter, for the raising and the receiving unit (E-8)."""
-    return _matters.read_by(caller, EscalationApplication.read_acute_matter, matter_id)
+    return _matters.read(caller, EscalationApplication.read_acute_matter, matter_id)
 
 
 @router.post("/acute-matters/{matter_id}/taken", openapi_extra=PERSONAL_DATA)
@@ -76,4 +76,4 @@ def take_acute_matter(
     matter_id: UUID, caller: Annotated[Caller, may("acute_matter.take")]
 ) -> AcuteMatterView:
     """The receiving unit's deputy unit manager takes the acute matter (E-8)."""
-    return _matters.changed_by(caller, EscalationApplication.take_acute_matter, matter_id)
+    return _matters.changed(caller, EscalationApplication.take_acute_matter, matter_id)

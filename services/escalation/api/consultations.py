@@ -66,7 +66,7 @@ def hold_consultation(
         consulted_orgs=list(body.consulted_orgs),
     )
     hold = EscalationApplication.hold_consultation
-    return _consultations.created_by(caller, "/v1/consultations/{id}", hold, command)
+    return _consultations.created(caller, "/v1/consultations/{id}", hold, command)
 
 
 @router.get("/consultations/{consultation_id}", openapi_extra=PERSONAL_DATA)
@@ -74,4 +74,4 @@ def get_consultation(
     consultation_id: UUID, caller: Annotated[Caller, may("consultation.read")]
 ) -> ConsultationView:
     """The consultation, for the units consulting and consulted (E-9)."""
-    return _consultations.read_by(caller, EscalationApplication.read_consultation, consultation_id)
+    return _consultations.read(caller, EscalationApplication.read_consultation, consultation_id)

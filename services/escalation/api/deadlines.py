@@ -47,8 +47,7 @@ def deadlines(caller: Annotated[Caller, may("deadlines.read")]) -> list[Deadline
     at = caller.now
     found = caller.application(EscalationApplication).deadlines_for(caller.actor, at)
     log_access(
-        caller.request,
-        caller.actor,
+        caller,
         [d.subject_id for d in found if d.subject_id is not None],
         purpose="deadlines (D-7)",
     )

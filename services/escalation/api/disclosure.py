@@ -12,12 +12,10 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 from uuid import UUID
 
-from fastapi import Request
-
 from services.escalation.application import EscalationApplication, record_owner
+from services.runtime.http.caller import Caller
 from services.runtime.http.identification import log_access
 from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 
@@ -42,10 +40,10 @@ def owned_routes(
     answers the record's `view`, once its disclosure for `purpose` (the same for every
     record of the concept, or the record's own) is in the access log."""
 
-    def disclosed(request: Request, actor: Actor, record: R, action: Action) -> V:
+    def disclosed(caller: Caller, record: R, action: Action) -> V:
         owner = record_owner(record.subject_id, record.id)
         why = purpose if isinstance(purpose, str) else purpose(record)
-        log_access(request, actor, owner, purpose=why, action=action)
+        log_access(caller, owner, purpose=why, action=action)
         return view(record)
 
     return Disclosing(EscalationApplication, disclosed)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import MonthlyMeetingKind
@@ -32,7 +32,6 @@ from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registrati
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
-from services.runtime.http.context import application_of
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
@@ -41,7 +40,6 @@ from services.runtime.http.identification import (
     subject_named,
 )
 from services.runtime.http.routes import Disclosing
-from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import Personal
 from services.runtime.store.audit import Action
 
@@ -182,14 +180,14 @@ def _registration_view(r: Registration, minutes: Personal | None = None) -> Regi
 
 
 def _meeting_disclosed(
-    request: Request, actor: Actor, meeting: MonthlyMeeting, action: Action = Action.CHANGED
+    caller: Caller, meeting: MonthlyMeeting, action: Action = Action.CHANGED
 ) -> MonthlyMeetingView:
     """The meeting as the members see it, once an access record is stored for everyone it
     discloses: each case on the agenda, and each individual in the term's inventory."""
-    view = _meeting_view(meeting, application_of(request, EscalationApplication))
+    view = _meeting_view(meeting, caller.application(EscalationApplication))
     about = [registration_owner(r.subject_id, r.registration_id) for r in meeting.registrations]
     about += [t.subject_id for t in view.inventory or []]
-    log_access(request, actor, about, purpose=AGENDA, action=action)
+    log_access(caller, about, purpose=AGENDA, action=action)
     return view
 
 
@@ -220,7 +218,7 @@ def plan_monthly_meeting(
     """Plan next month's meeting: the kind alternates, the minute-taker rotates (E-7)."""
     plan = EscalationApplication.plan_monthly_meeting
     location = "/v1/monthly-meetings/{id}"
-    return _meetings.created_by(caller, location, plan, series_id, starts_at=body.starts_at)
+    return _meetings.created(caller, location, plan, series_id, starts_at=body.starts_at)
 
 
 @router.get("/monthly-meetings/{meeting_id}", openapi_extra=PERSONAL_DATA)
@@ -229,7 +227,7 @@ def get_monthly_meeting(
 ) -> MonthlyMeetingView:
     """The meeting with its agenda (names and ages for the members' eyes only), attendance,
     minutes and, at the term's inventory meeting, the upcoming transfers."""
-    return _meetings.read_by(caller, EscalationApplication.read_monthly_meeting, meeting_id)
+    return _meetings.read(caller, EscalationApplication.read_monthly_meeting, meeting_id)
 
 
 @router.post(
@@ -250,7 +248,7 @@ def register_case(
     application = caller.application(EscalationApplication)
     r = application.register_case(caller.actor, command, at=caller.now)
     owner = registration_owner(r.subject_id, r.registration_id)
-    log_change(caller.request, caller.actor, owner, purpose=AGENDA)
+    log_change(caller, owner, purpose=AGENDA)
     return _registration_view(r)
 
 
@@ -264,7 +262,7 @@ def record_monthly_attendance(
     unit keeping this meeting's minutes."""
     record = EscalationApplication.record_monthly_attendance
     present_orgs = list(body.present_orgs)
-    return _meetings.changed_by(caller, record, meeting_id, present_orgs=present_orgs)
+    return _meetings.changed(caller, record, meeting_id, present_orgs=present_orgs)
 
 
 @router.post("/monthly-meetings/{meeting_id}/minutes", openapi_extra=PERSONAL_DATA)
@@ -276,7 +274,7 @@ def record_minutes(
     command = RecordMinutes(
         text=body.text, cases=[(part.registration_id, part.text) for part in body.cases]
     )
-    return _meetings.changed_by(caller, EscalationApplication.record_minutes, meeting_id, command)
+    return _meetings.changed(caller, EscalationApplication.record_minutes, meeting_id, command)
 
 
 @router.get("/monthly-meetings/{meeting_id}/calendar.ics")

@@ -130,7 +130,7 @@ def raise_escalation(
         counterpart_orgs=list(body.counterpart_orgs),
     )
     raise_matter = EscalationApplication.raise_escalation
-    return _ladder.created_by(caller, "/v1/escalations/{id}", raise_matter, command)
+    return _ladder.created(caller, "/v1/escalations/{id}", raise_matter, command)
 
 
 @router.get("/escalations/{escalation_id}", openapi_extra=PERSONAL_DATA)
@@ -138,7 +138,7 @@ def get_escalation(
     escalation_id: UUID, caller: Annotated[Caller, may("escalation.read")]
 ) -> EscalationView:
     """The matter, for its parties (E-6)."""
-    return _ladder.read_by(caller, EscalationApplication.read_escalation, escalation_id)
+    return _ladder.read(caller, EscalationApplication.read_escalation, escalation_id)
 
 
 @router.post("/escalations/{escalation_id}/steps", openapi_extra=PERSONAL_DATA)
@@ -147,7 +147,7 @@ def escalate(
 ) -> EscalationView:
     """One step up the ladder, as the routine allows (E-6): who, when, why."""
     command = command_from(body, Escalate, escalation_id=escalation_id)
-    return _ladder.changed_by(caller, EscalationApplication.escalate, command)
+    return _ladder.changed(caller, EscalationApplication.escalate, command)
 
 
 @router.post("/escalations/{escalation_id}/agreements", openapi_extra=PERSONAL_DATA)
@@ -156,7 +156,7 @@ def agree_to_escalate(
 ) -> EscalationView:
     """The caller's own unit agrees the matter goes further (E-6); no unit agrees for
     another, so the step to the unit managers waits for each party's own word."""
-    return _ladder.changed_by(caller, EscalationApplication.agree_to_escalate, escalation_id)
+    return _ladder.changed(caller, EscalationApplication.agree_to_escalate, escalation_id)
 
 
 @router.post("/escalations/{escalation_id}/resolution", openapi_extra=PERSONAL_DATA)
@@ -168,4 +168,4 @@ def resolve_escalation(
     """The matter is settled at its current step, or withdrawn by a party (E-6)."""
     command = command_from(body, ResolveEscalation)
     resolve = EscalationApplication.resolve_escalation
-    return _ladder.changed_by(caller, resolve, escalation_id, command)
+    return _ladder.changed(caller, resolve, escalation_id, command)

@@ -170,7 +170,7 @@ def pull_red_thread(
         burdened_orgs=list(body.burdened_orgs),
     )
     pull = EscalationApplication.pull_red_thread
-    return _threads.created_by(caller, "/v1/red-threads/{id}", pull, command)
+    return _threads.created(caller, "/v1/red-threads/{id}", pull, command)
 
 
 @router.get("/red-threads/{red_thread_id}", openapi_extra=PERSONAL_DATA)
@@ -179,7 +179,7 @@ def get_red_thread(
 ) -> RedThreadView:
     """The thread, for the organisations in it and the coordinators of the office serving
     its municipality (E-3)."""
-    return _threads.read_by(caller, EscalationApplication.read_red_thread, red_thread_id)
+    return _threads.read(caller, EscalationApplication.read_red_thread, red_thread_id)
 
 
 @router.post("/red-threads/{red_thread_id}/coordinator", openapi_extra=PERSONAL_DATA)
@@ -192,7 +192,7 @@ def assign_coordinator(
     to a colleague at the same office (E-3)."""
     command = command_from(body, AssignCoordinator)
     assign = EscalationApplication.assign_coordinator
-    return _threads.changed_by(caller, assign, red_thread_id, command)
+    return _threads.changed(caller, assign, red_thread_id, command)
 
 
 @router.post("/red-threads/{red_thread_id}/meeting", openapi_extra=PERSONAL_DATA)
@@ -208,7 +208,7 @@ def schedule_meeting(
     command = command_from(
         body, ScheduleMeeting, red_thread_id=red_thread_id, invited_orgs=list(body.invited_orgs)
     )
-    return _threads.changed_by(caller, EscalationApplication.schedule_meeting, command)
+    return _threads.changed(caller, EscalationApplication.schedule_meeting, command)
 
 
 @router.post("/red-threads/{red_thread_id}/meeting/held", openapi_extra=PERSONAL_DATA)
@@ -223,7 +223,7 @@ def record_meeting_held(
     (MeetingAbsenceRecorded, a deviation).
     """
     command = command_from(body, RecordMeetingHeld, red_thread_id=red_thread_id)
-    return _threads.changed_by(caller, EscalationApplication.record_meeting_held, command)
+    return _threads.changed(caller, EscalationApplication.record_meeting_held, command)
 
 
 @router.post("/red-threads/{red_thread_id}/follow-up", openapi_extra=PERSONAL_DATA)
@@ -234,7 +234,7 @@ def book_follow_up(
 ) -> RedThreadView:
     """Book the follow-up and evaluation after the meeting (E-5), on a legal basis (E-4)."""
     book = EscalationApplication.book_follow_up
-    return _threads.changed_by(caller, book, red_thread_id, follow_up_at=body.follow_up_at)
+    return _threads.changed(caller, book, red_thread_id, follow_up_at=body.follow_up_at)
 
 
 @router.post("/red-threads/{red_thread_id}/follow-up/evaluation", openapi_extra=PERSONAL_DATA)
@@ -245,7 +245,7 @@ def evaluate_follow_up(
 ) -> RedThreadView:
     """The follow-up was held: attendance and how things stand (E-5)."""
     command = command_from(body, EvaluateFollowUp, red_thread_id=red_thread_id)
-    return _threads.changed_by(caller, EscalationApplication.evaluate_follow_up, command)
+    return _threads.changed(caller, EscalationApplication.evaluate_follow_up, command)
 
 
 @router.post("/red-threads/{red_thread_id}/closure", openapi_extra=PERSONAL_DATA)
@@ -253,7 +253,7 @@ def close_red_thread(
     red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.close")]
 ) -> RedThreadView:
     """Close the red thread: only after its follow-up was evaluated (E-5)."""
-    return _threads.changed_by(caller, EscalationApplication.close_red_thread, red_thread_id)
+    return _threads.changed(caller, EscalationApplication.close_red_thread, red_thread_id)
 
 
 @router.get("/red-threads/{red_thread_id}/meeting.ics", openapi_extra=PERSONAL_DATA)
@@ -313,9 +313,7 @@ def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Respo
     starts_at = which.when(red_thread)
     if starts_at is None:
         raise NotScheduled(which.missing, rule=which.rule)
-    log_access(
-        caller.request, caller.actor, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED
-    )
+    log_access(caller, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED)
     summoned = ", ".join(red_thread.invited_orgs)
     return ics_response(
         f"red-thread-{red_thread.id}-{which.name}",

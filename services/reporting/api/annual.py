@@ -70,7 +70,7 @@ def get_annual_report(
     report, subjects = _report(caller, year, area or "all")
     if format == "csv":
         return Response(report_csv(report), media_type=CSV_MEDIA_TYPE)
-    log_access(caller.request, caller.actor, subjects, purpose="annual review of deviations (D-5)")
+    log_access(caller, subjects, purpose="annual review of deviations (D-5)")
     if format == "html":
         return HTMLResponse(report_html(report))
     return JSONResponse(report.as_json())

@@ -146,7 +146,7 @@ def report_deviation(
     if subject_id is not None:
         # The answer links the individual's number to their subject id: it is a read of
         # them as much as a change (loggkontroll).
-        log_change(caller.request, caller.actor, subject_id, purpose="deviation report (D-2)")
+        log_change(caller, subject_id, purpose="deviation report (D-2)")
     answer = Created(id=deviation_id, subject_id=subject_id)
     return located(caller.response, f"/v1/deviations/{deviation_id}", answer)
 
@@ -176,9 +176,7 @@ def _readable(
     application = caller.application(ReportingApplication)
     deviation = application.read_deviation(caller.actor, deviation_id)
     if deviation.subject_id is not None:
-        log_access(
-            caller.request, caller.actor, deviation.subject_id, purpose=purpose, action=action
-        )
+        log_access(caller, deviation.subject_id, purpose=purpose, action=action)
     return deviation
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import SUBJECT_ID_PATTERN, Role
@@ -64,7 +64,7 @@ from services.runtime.messaging.audit_anchor import (
 )
 from services.runtime.store.audit import AccessAudit
 
-may = ACCESS_LOG.calls
+may = ACCESS_LOG.may
 """The access-log routes' actions, in the table every service shares
 (services.runtime.http.permissions.ACCESS_LOG); follow_up_scope then narrows the answer to the
 reader's organisation or unit."""
@@ -170,19 +170,18 @@ def _check_period(period: Period) -> None:
 
 
 def read_access_log(
-    request: Request,
-    actor: Actor,
+    caller: Caller,
     *,
     subject_ids: Sequence[str] | None = None,
     actor_hsa_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> tuple[FollowUpScope, list[AccessLogEntry]]:
-    """The records `actor` may see for one individual (under each id they may be recorded
+    """The records the caller may see for one individual (under each id they may be recorded
     under) or one member of staff, and the unit they are narrowed to; the reading is
     written to the log before it is answered."""
-    scope = follow_up_scope(actor)
-    audit: AccessAudit = request.app.state.access_audit
+    scope = follow_up_scope(caller.actor)
+    audit: AccessAudit = caller.request.app.state.access_audit
     rows: list[dict[str, Any]] = audit.query(
         subject_ids=subject_ids,
         actor_hsa_id=actor_hsa_id,
@@ -193,7 +192,7 @@ def read_access_log(
     )
     # Asking about an individual discloses something about them even when nothing is found.
     disclosed = subject_ids if subject_ids is not None else [row["subject_id"] for row in rows]
-    log_access(request, actor, disclosed, purpose=FOLLOW_UP)
+    log_access(caller, disclosed, purpose=FOLLOW_UP)
     return scope, [AccessLogEntry.model_validate(row) for row in rows]
 
 
@@ -222,8 +221,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
             else subject_ids_for(caller.request, body.personnummer or "")
         )
         scope, entries = read_access_log(
-            caller.request,
-            caller.actor,
+            caller,
             subject_ids=subject_ids,
             since=body.since,
             until=body.until,
@@ -237,8 +235,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         """Whose data one member of staff read, when and why (follow-up of access)."""
         _check_period(body)
         scope, entries = read_access_log(
-            caller.request,
-            caller.actor,
+            caller,
             actor_hsa_id=body.hsa_id,
             since=body.since,
             until=body.until,

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 
+from services.runtime.http.caller import Caller
 from services.runtime.http.idempotency.claims import note_subjects
 from services.runtime.http.operations import route_template
 from services.runtime.http.problems import invalid_field
@@ -88,8 +89,7 @@ and must write an access-audit record; a test holds every marked route to it."""
 
 
 def log_access(
-    request: Request,
-    actor: Actor,
+    caller: Caller,
     subject_ids: str | Iterable[str],
     *,
     purpose: str,
@@ -98,17 +98,18 @@ def log_access(
     """Write the access-audit records of this request, one per individual it discloses
     data about, in one group commit; returns once they are stored. Routes are sync
     (FastAPI runs them in a worker thread), so it blocks that thread, not the loop."""
-    for future in _record_accesses(request, actor, subject_ids, purpose=purpose, action=action):
+    records = _record_accesses(
+        caller.request, caller.actor, subject_ids, purpose=purpose, action=action
+    )
+    for future in records:
         future.result()
 
 
-def log_change(
-    request: Request, actor: Actor, subject_ids: str | Iterable[str], *, purpose: str
-) -> None:
+def log_change(caller: Caller, subject_ids: str | Iterable[str], *, purpose: str) -> None:
     """`log_access` of a write about individuals: it is in their access log like a read
     (loggkontroll), since its answer ties an identity number to the record or shows the
     record back."""
-    log_access(request, actor, subject_ids, purpose=purpose, action=Action.CHANGED)
+    log_access(caller, subject_ids, purpose=purpose, action=Action.CHANGED)
 
 
 def _record_accesses(

@@ -6,9 +6,10 @@ Security Top 10, 2023):
 - **Function level (API5)**: may an actor of this organisation type and role
   do this kind of thing at all? Each service answers it in one table, its
   ``policy.py``: action → the (organisation type, role) pairs allowed. A route
-  names its action through one dependency, ``actor: Annotated[Actor,
-  may("red_thread.pull")]``, so the route table itself says which action every
-  route is (:func:`route_permissions` reads it back for the matrix test).
+  names its action through one dependency, ``caller: Annotated[Caller,
+  may("red_thread.pull")]`` (the allowed actor with the request and response),
+  so the route table itself says which action every route is
+  (:func:`route_permissions` reads it back for the matrix test).
 - **Object level (API1)**: is the actor's organisation a party to *this*
   subject's case, plan, consent scope or red thread? That can only be answered
   where the object is loaded, so routes call :func:`require_party` there; the
@@ -119,18 +120,14 @@ class Policy:
         self.permissions: Mapping[str, Permission] = dict(permissions)
 
     def may(self, action: str) -> Any:
-        """``Depends`` on the verified actor, refused with 403 unless the table allows them.
+        """``Depends`` on the route's :class:`Caller`: the verified actor, refused with 403
+        unless the table allows them, with the request and the response.
 
         An action missing from the table fails at import, never at request time.
         """
         if action not in self.permissions:
             raise KeyError(f"{self.service} policy has no action {action!r}")
-        return Depends(Requirement(self, action))
-
-    def calls(self, action: str) -> Any:
-        """As :meth:`may`, for a route that takes its :class:`Caller`: the actor the table
-        allows, with the request and the response."""
-        allowed = self.may(action)
+        allowed = Depends(Requirement(self, action))
 
         async def caller(request: Request, response: Response, actor: Actor = allowed) -> Caller:
             return Caller(actor, request, response)

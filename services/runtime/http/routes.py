@@ -16,12 +16,8 @@ from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from fastapi import Request, Response
-
 from services.runtime.http.bodies import located
 from services.runtime.http.caller import Caller
-from services.runtime.http.context import application_of, now
-from services.runtime.kernel.actor import Actor
 from services.runtime.store.audit import Action
 
 __all__ = ["Disclosing"]
@@ -40,69 +36,41 @@ V = TypeVar("V")
 
 
 class Disclosing(Generic[App, R, V]):
-    """One concept's routes: each answers about a record the service's `application`
-    returns, once `disclosed` has written its access record (as a read or a change) and
-    made the record's view."""
+    """One concept's routes: each answers its caller about a record the service's
+    `application` returns, once `disclosed` has written its access record (as a read or a
+    change) and made the record's view."""
 
-    def __init__(
-        self, application: type[App], disclosed: Callable[[Request, Actor, R, Action], V]
-    ) -> None:
+    def __init__(self, application: type[App], disclosed: Callable[[Caller, R, Action], V]) -> None:
         self.application = application
         self.disclosed = disclosed
 
-    def read(self, request: Request, actor: Actor, use_case: Callable[..., R], *args: Any) -> V:
+    def read(self, caller: Caller, use_case: Callable[..., R], *args: Any) -> V:
         """The record `use_case` reads (the application's method, given the actor and
         `args`), disclosed as a read."""
-        record = use_case(application_of(request, self.application), actor, *args)
-        return self.disclosed(request, actor, record, Action.READ)
+        record = use_case(caller.application(self.application), caller.actor, *args)
+        return self.disclosed(caller, record, Action.READ)
 
-    def changed(
-        self, request: Request, actor: Actor, use_case: Callable[..., R], *args: Any, **kw: Any
-    ) -> V:
+    def changed(self, caller: Caller, use_case: Callable[..., R], *args: Any, **kw: Any) -> V:
         """The record as `use_case` (the application's method, given the actor, `args`,
         `kw` and the service's now as `at`) left it, disclosed as a change."""
-        record = self._write(request, actor, use_case, args, kw)
-        return self.disclosed(request, actor, record, Action.CHANGED)
+        record = self._write(caller, use_case, args, kw)
+        return self.disclosed(caller, record, Action.CHANGED)
 
     def created(
-        self,
-        request: Request,
-        response: Response,
-        actor: Actor,
-        location: str,
-        use_case: Callable[..., R],
-        *args: Any,
-        **kw: Any,
+        self, caller: Caller, location: str, use_case: Callable[..., R], *args: Any, **kw: Any
     ) -> V:
         """As `changed`, for a write that made the record: found at `location`, whose
         ``{id}`` is the record's id (RFC 9110 Location)."""
-        record = self._write(request, actor, use_case, args, kw)
-        answer = self.disclosed(request, actor, record, Action.CHANGED)
-        return located(response, location.format(id=record.id), answer)
-
-    def read_by(self, caller: Caller, use_case: Callable[..., R], *args: Any) -> V:
-        """As `read`, for the route's `caller`."""
-        return self.read(caller.request, caller.actor, use_case, *args)
-
-    def changed_by(self, caller: Caller, use_case: Callable[..., R], *args: Any, **kw: Any) -> V:
-        """As `changed`, for the route's `caller`."""
-        return self.changed(caller.request, caller.actor, use_case, *args, **kw)
-
-    def created_by(
-        self, caller: Caller, location: str, use_case: Callable[..., R], *args: Any, **kw: Any
-    ) -> V:
-        """As `created`, for the route's `caller`."""
-        return self.created(
-            caller.request, caller.response, caller.actor, location, use_case, *args, **kw
-        )
+        record = self._write(caller, use_case, args, kw)
+        answer = self.disclosed(caller, record, Action.CHANGED)
+        return located(caller.response, location.format(id=record.id), answer)
 
     def _write(
         self,
-        request: Request,
-        actor: Actor,
+        caller: Caller,
         use_case: Callable[..., R],
         args: tuple[Any, ...],
         kw: dict[str, Any],
     ) -> R:
-        application = application_of(request, self.application)
-        return use_case(application, actor, *args, at=now(request), **kw)
+        application = caller.application(self.application)
+        return use_case(application, caller.actor, *args, at=caller.now, **kw)
