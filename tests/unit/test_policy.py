@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from contracts import OrgType, Role
 from services.runtime.http.auth import TokenVerifier
+from services.runtime.http.caller import Caller
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.http.permissions import (
     NOT_PERMITTED,
@@ -70,8 +71,8 @@ def test_the_dependency_refuses_with_403_naming_the_rule_and_the_route_table_sho
     )
 
     @app.post("/v1/red-threads")
-    async def pull(actor: Annotated[Actor, POLICY.may("pull")]) -> dict[str, str]:
-        return {"by": actor.org_id}
+    async def pull(caller: Annotated[Caller, POLICY.may("pull")]) -> dict[str, str]:
+        return {"by": caller.actor.org_id, "via": caller.request.url.path}
 
     client = TestClient(app)
 
@@ -80,7 +81,7 @@ def test_the_dependency_refuses_with_403_naming_the_rule_and_the_route_table_sho
         return client.post("/v1/red-threads", headers={"Authorization": f"Bearer {token}"})
 
     allowed, refused = call(POLICE), call(SOCIAL)
-    assert allowed.status_code == 200
+    assert allowed.json() == {"by": POLICE.org_id, "via": "/v1/red-threads"}
     assert refused.status_code == 403
     assert refused.json()["type"] == NOT_PERMITTED
     assert refused.json()["rule"] == "E-1"
