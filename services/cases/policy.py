@@ -99,6 +99,7 @@ POLICY = Policy(
             "a screening is read by the organisation that recorded it"
         ),
         "child_welfare.report": permit("only staff record a child-welfare report", rule="K-10"),
+        "child_welfare.read": permit("only staff read a child-welfare report", rule="K-10"),
         "consent_view.lookup": permit("only staff look up the consents cases knows of", rule="C-8"),
     },
 )

@@ -34,6 +34,7 @@ from services.consent.domain import (
     may_erase,
     readable_by,
 )
+from services.consent.domain.secrecy import Record
 from services.consent.views.activity import ActivityView, OwnActivity, activity_view
 from services.consent.views.authorisations import (
     AskedDecision,
@@ -52,6 +53,25 @@ from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPer
 
 class UnknownConsent(UnknownRecord):
     rule = "C-1"
+
+
+class UnknownRefusal(UnknownRecord):
+    rule = "C-4"
+
+
+class UnknownEmergencyDisclosure(UnknownRecord):
+    rule = "C-5"
+
+
+class UnknownUnbornChildDisclosure(UnknownRecord):
+    rule = "C-6"
+
+
+class UnknownErasure(UnknownRecord):
+    """W-3: the erasure's read is keyed by the individual, and no erasure of them is
+    recorded (culled or never erased)."""
+
+    rule = "GDPR-17"
 
 
 _NOT_READABLE = "your organisation unit is not named in this record and did not record it"
@@ -125,7 +145,13 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
     """Consents, refusals and disclosures, and the decisions they support."""
 
     name = "consent"
-    unknown = {Consent: (UnknownConsent, "consent")}
+    unknown = {
+        Consent: (UnknownConsent, "consent"),
+        ConsentRefusal: (UnknownRefusal, "consent refusal"),
+        EmergencyDisclosure: (UnknownEmergencyDisclosure, "emergency disclosure"),
+        UnbornChildDisclosure: (UnknownUnbornChildDisclosure, "unborn-child disclosure"),
+        SubjectErasure: (UnknownErasure, "erasure"),
+    }
 
     def __init__(
         self,
@@ -228,13 +254,7 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         The key goes first: if recording the fact then fails, a retry finds
         the data already unreadable and records it.
         """
-        if not may_erase(actor.org_id, self.erasure_unit):
-            raise ErasureNotPermitted(
-                "erasure is for the administrators of the platform unit "
-                f"SAMVERKAN_CONSENT_ERASURE_UNIT names ({self.erasure_unit})"
-                if self.erasure_unit
-                else "no platform unit may erase: SAMVERKAN_CONSENT_ERASURE_UNIT is not set"
-            )
+        self._require_erasure_unit(actor)
         self._activity.catch_up()
         if self.activity.last_activity(subject_id) is None:
             raise UnknownSubject(f"no individual with subject id {subject_id} is known here")
@@ -242,6 +262,16 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         erasure = SubjectErasure.on_request(subject_id=subject_id, at=at, erased_by=actor.hsa_id)
         self.save(erasure)
         return erasure.id
+
+    def _require_erasure_unit(self, actor: Actor) -> None:
+        """GDPR art. 17: the configured platform unit erases, and reads what it erased."""
+        if not may_erase(actor.org_id, self.erasure_unit):
+            raise ErasureNotPermitted(
+                "erasure is for the administrators of the platform unit "
+                f"SAMVERKAN_CONSENT_ERASURE_UNIT names ({self.erasure_unit})"
+                if self.erasure_unit
+                else "no platform unit may erase: SAMVERKAN_CONSENT_ERASURE_UNIT is not set"
+            )
 
     def cull_due(self, now: datetime, *, retention_years: int, limit: int = 1000) -> list[str]:
         """Statutory culling (gallring): erase everyone idle on the platform for the
@@ -305,10 +335,40 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
 
     def read_consent(self, actor: Actor, consent_id: UUID) -> Consent:
         """One consent, for a unit that may read it (C-10)."""
-        consent = self._load(Consent, consent_id)
-        if not readable_by(consent, actor.org_id):
-            raise RecordNotReadable(_NOT_READABLE)
-        return consent
+        return self._load_checked(Consent, consent_id, partial(_require_readable, actor))
+
+    def read_refusal(self, actor: Actor, refusal_id: UUID) -> ConsentRefusal:
+        """One refusal, for a unit that may read it (C-10): W-3, where its Location points."""
+        return self._load_checked(ConsentRefusal, refusal_id, partial(_require_readable, actor))
+
+    def read_emergency_disclosure(self, actor: Actor, disclosure_id: UUID) -> EmergencyDisclosure:
+        """One emergency disclosure with its justification, for a unit that may read it
+        (C-10): the deciding unit and the named recipients."""
+        require = partial(_require_readable, actor)
+        return self._load_checked(EmergencyDisclosure, disclosure_id, require)
+
+    def read_unborn_child_disclosure(
+        self, actor: Actor, disclosure_id: UUID
+    ) -> UnbornChildDisclosure:
+        """One OSL 26:9 disclosure with its justification, for a unit that may read it
+        (C-10)."""
+        require = partial(_require_readable, actor)
+        return self._load_checked(UnbornChildDisclosure, disclosure_id, require)
+
+    def read_erasure(self, actor: Actor, subject_id: str) -> SubjectErasure:
+        """The individual's latest erasure, for the unit that may erase (GDPR art. 17):
+        the administrators who erase check here that it was done. Refused before the
+        subject is looked up, so no one else learns whether someone was erased."""
+        self._require_erasure_unit(actor)
+        self._follower.catch_up()
+        erasures = [
+            self._load(SubjectErasure, aggregate_id)
+            for aggregate_id, kind, _ in self.view.records_of(subject_id)
+            if kind == "erasure"
+        ]
+        if not erasures:
+            raise UnknownErasure(f"no erasure of subject {subject_id} is recorded")
+        return max(erasures, key=lambda erasure: erasure.erased_at)
 
     def decide(self, actor: Actor, question: Question, *, asked_at: datetime) -> Decision:
         """C-9: answer from the read model, once the question is in the decision log."""
@@ -391,6 +451,12 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         if not entries:
             self.readable_records(subject_id, unit=unit)  # refused unless party to a record
         return entries
+
+
+def _require_readable(actor: Actor, record: Record) -> None:
+    """C-10: the units a consent, refusal or disclosure names, and the unit that recorded it."""
+    if not readable_by(record, actor.org_id):
+        raise RecordNotReadable(_NOT_READABLE)
 
 
 def _require_scope(actor: Actor, parties: list[str] | tuple[str, ...]) -> None:

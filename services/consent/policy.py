@@ -5,7 +5,7 @@ Consents, refusals and disclosures are recorded by the staff of any party
 unit is one of the parties is checked per object (C-3). Only social services
 decide under OSL 26:9 (its chapter 26 is their secrecy, C-6). Erasure and the
 access log are the administrators' (GDPR art. 17; loggkontroll), and only
-theirs.
+theirs; so is reading an erasure back (whether it was done is the erasers' question).
 """
 
 from __future__ import annotations
@@ -23,16 +23,19 @@ POLICY = Policy(
         "consent.change_scope": permit("only staff change a consent's scope", rule="C-3"),
         "consent.withdraw": permit("only staff record a withdrawal", rule="C-4"),
         "consent.refuse": permit("only staff record a refusal", rule="C-4"),
+        "refusal.read": permit("only staff read a refusal", rule="C-4"),
         "disclosure.emergency": permit("only staff decide an emergency disclosure", rule="C-5"),
         "disclosure.unborn_child": permit(
             "only social services disclose under OSL 26:9",
             org_types={OrgType.SOCIAL_SERVICES},
             rule="C-6",
         ),
+        "disclosure.read": permit("only staff read a disclosure without consent", rule="C-5"),
         "decision.ask": permit("only staff ask for a consent decision", rule="C-9"),
         "history.read": permit("only staff read a consent history", rule="C-3"),
         "decision_log.read": permit("only staff read the decision log", rule="C-9"),
         "subject.erase": permit("only an administrator may erase a subject", roles=ADMINISTRATORS),
+        "erasure.read": permit("only an administrator may read an erasure", roles=ADMINISTRATORS),
         "access_log.read": permit(
             "only an administrator, or a unit manager or department head for their own "
             "unit's staff, may read the access log",

@@ -329,13 +329,14 @@ def test_api2_forged_expired_wrong_audience_wrong_issuer_and_alg_none_get_401_ev
 
 PLATFORM_WIDE = {
     ("POST", "/v1/subjects/{subject_id}/erasure"),
+    ("GET", "/v1/subjects/{subject_id}/erasure"),
     ("GET", "/v1/subjects/{subject_id}/access-log"),
     ("GET", "/v1/annual-reports/{year}"),
 }
-"""Routes with an id in the path that address no one organisation's object: erasure is
-the platform administrators' (GDPR art. 17), the access log answers only with the
-caller's own unit's accesses (or all, for administrators), and the annual report is
-de-identified."""
+"""Routes with an id in the path that address no one organisation's object: erasure, and
+reading it back, is the platform administrators' (GDPR art. 17), the access log answers
+only with the caller's own unit's accesses (or all, for administrators), and the annual
+report is de-identified."""
 
 IOF, AOF = "SE2120000001-IOF1", "SE2120000001-AOF1"
 PSY = "SE2321000016-PSY1"
@@ -393,8 +394,44 @@ def consent_objects(service: Service) -> dict[tuple[str, str], Request]:
     body = consent_body(ADULT, purpose="red_thread_meeting", parties=[POLICE_UNIT, SOCIAL_UNIT])
     given = expect(service.call(POLICE, "POST", "/v1/consents", json=body), "consent")
     consent, subject = f"/v1/consents/{given['id']}", given["subject_id"]
+    parties = [POLICE_UNIT, SOCIAL_UNIT]
+    refusal = expect(
+        service.call(
+            POLICE,
+            "POST",
+            "/v1/consent-refusals",
+            json=refusal_body(ADULT, "red_thread_meeting", parties),
+        ),
+        "refusal",
+    )
+    reason = {"personnummer": ADULT, "parties": parties, "justification": "Fara."}
+    emergency = expect(
+        service.call(POLICE, "POST", "/v1/emergency-disclosures", json=reason), "disclosure"
+    )
+    social = Actor("SE2120000001-S009", SOCIAL_UNIT, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+    unborn = expect(
+        service.call(
+            social,
+            "POST",
+            "/v1/unborn-child-disclosures",
+            json=reason | {"personnummer": made_up("19800505", "246"), "consent_sought": True},
+        ),
+        "OSL 26:9 disclosure",
+    )
     return {
         ("GET", "/v1/consents/{consent_id}"): (consent, {}),
+        ("GET", "/v1/consent-refusals/{refusal_id}"): (
+            f"/v1/consent-refusals/{refusal['id']}",
+            {},
+        ),
+        ("GET", "/v1/emergency-disclosures/{emergency_disclosure_id}"): (
+            f"/v1/emergency-disclosures/{emergency['id']}",
+            {},
+        ),
+        ("GET", "/v1/unborn-child-disclosures/{unborn_child_disclosure_id}"): (
+            f"/v1/unborn-child-disclosures/{unborn['id']}",
+            {},
+        ),
         ("POST", "/v1/consents/{consent_id}/scope"): (f"{consent}/scope", {"json": {}}),
         ("POST", "/v1/consents/{consent_id}/withdrawal"): (f"{consent}/withdrawal", {}),
         ("GET", "/v1/subjects/{subject_id}/history"): (f"/v1/subjects/{subject}/history", {}),
@@ -461,6 +498,15 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             json=audit_screening(ADULT, NOW.date(), score=7),
         ),
         "screening",
+    )
+    report = expect(
+        service.call(
+            HEALTH_DEPUTY,
+            "POST",
+            "/v1/child-welfare-reports",
+            json={"personnummer": made_up("20150315", "133"), "municipality_code": "0180"},
+        ),
+        "child-welfare report",
     )
     handover_path = f"{youth_case}/handovers/{handover['id']}"
     sip_path, meeting_path = f"/v1/sips/{sip['id']}", f"/v1/meetings/{meeting['id']}"
@@ -552,6 +598,10 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             {"json": {"target_groups": ["children_and_youth"]}},
         ),
         ("GET", "/v1/screenings/{screening_id}"): (f"/v1/screenings/{screening['id']}", {}),
+        ("GET", "/v1/child-welfare-reports/{report_id}"): (
+            f"/v1/child-welfare-reports/{report['id']}",
+            {},
+        ),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (
             f"{meeting_path}/invitation.ics",
             {},
@@ -846,6 +896,10 @@ def test_c10_records_for_a_and_b_are_not_readable_by_c_even_as_party_to_another_
             one = consent.call(who, "GET", f"/v1/consents/{ab_consent['id']}")
             if one.status_code not in (403, 404):
                 wrong.append(f"{label}: GET A and B's consent got {one.status_code}")
+            # W-3's read of a disclosure is held to C-10 like the consent's.
+            one = consent.call(who, "GET", f"/v1/emergency-disclosures/{ab_disclosure['id']}")
+            if one.status_code not in (403, 404) or SECRET in one.text:
+                wrong.append(f"{label}: GET A and B's disclosure got {one.status_code}")
             for history in (
                 consent.call(who, "GET", f"/v1/subjects/{subject}/history"),
                 consent.call(who, "POST", "/v1/history", json={"personnummer": number}),

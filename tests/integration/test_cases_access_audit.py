@@ -19,10 +19,20 @@ from tests.integration.test_cases_api import (
     Api,
     api,  # noqa: F401  (the fixture)
 )
-from tests.support import AOF, AOF_CASEWORKER, AOF_MANAGER, IOF, IOF_CASEWORKER
+from tests.support import (
+    AOF,
+    AOF_CASEWORKER,
+    AOF_MANAGER,
+    IOF,
+    IOF_CASEWORKER,
+    made_up_personnummer,
+)
 
 # The municipality's administrator: an administrator follows up their own organisation's staff.
 ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES, Role.ADMIN)
+
+CHILD = made_up_personnummer("20150315", "133")
+"""A child a child-welfare report is about (K-10)."""
 
 NOT_PERSONAL: set[str] = set()
 """Reads about someone that disclose nothing personal (none in cases today)."""
@@ -83,6 +93,14 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         PSYCHIATRY, "POST", "/v1/screenings", json=audit_screening(ADULT, NOW.date(), score=9)
     )
     assert screening.status_code == 201, screening.text
+    reported = api.call(
+        PSYCHIATRY,
+        "POST",
+        "/v1/child-welfare-reports",
+        json={"personnummer": CHILD, "municipality_code": "0180"},
+    )
+    assert reported.status_code == 201, reported.text
+    child_id = reported.json()["subject_id"]
 
     ids = {
         "case_id": youth_case,
@@ -90,6 +108,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         "sip_id": sip["id"],
         "meeting_id": meeting["id"],
         "screening_id": screening.json()["id"],
+        "report_id": reported.json()["id"],
     }
     # (method, path) → who asks, about whom, with what, and the path's unit
     requests: dict[tuple[str, str], tuple[Actor, str, dict[str, Any], str]] = {
@@ -107,6 +126,8 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/meetings/{meeting_id}"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/screenings/{screening_id}"): (PSYCHIATRY, adult_id, {}, ""),
+        # W-3: the receiving social services read the report where its Location points.
+        ("GET", "/v1/child-welfare-reports/{report_id}"): (IOF_CASEWORKER, child_id, {}, ""),
         ("POST", "/v1/consent-view/lookup"): (
             IOF_CASEWORKER,
             youth_id,

@@ -3,6 +3,7 @@ organisation. The report itself goes to the municipality's social services."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_change
+from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
 
 router = APIRouter()
 
@@ -32,6 +33,16 @@ class ChildWelfareReportRequest(RequestModel):
 class ChildWelfareReportRecorded(BaseModel):
     id: UUID
     subject_id: str | None
+
+
+class ChildWelfareReportView(ChildWelfareReportRecorded):
+    """That a report was made, where to and by whom: nothing of what was seen (K-10)."""
+
+    municipality_code: str
+    reporter_org_type: str
+    reporter_unit: str
+    reported_by: str
+    reported_at: datetime
 
 
 @router.post("/child-welfare-reports", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -54,3 +65,16 @@ def record_child_welfare_report(
         log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
     answer = view_of(ChildWelfareReportRecorded, report)
     return located(caller.response, f"/v1/child-welfare-reports/{report.id}", answer)
+
+
+@router.get("/child-welfare-reports/{report_id}", openapi_extra=PERSONAL_DATA)
+def get_child_welfare_report(
+    report_id: UUID, caller: Annotated[Caller, may("child_welfare.read")]
+) -> ChildWelfareReportView:
+    """The record of a report, for the reporting unit and the receiving social services
+    (K-10): where the report's Location points (W-3)."""
+    application = caller.application(CasesApplication)
+    report = application.read_child_welfare_report(caller.actor, report_id)
+    if report.subject_id is not None:
+        log_access(caller, report.subject_id, purpose="child-welfare report (K-10)")
+    return view_of(ChildWelfareReportView, report)

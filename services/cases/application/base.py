@@ -25,6 +25,8 @@ from eventsourcing.projection import EventSourcedProjection
 from contracts import Purpose
 from services.cases.domain import (
     Case,
+    ChildWelfareReport,
+    ChildWelfareReportNotFound,
     Meeting,
     MeetingNotFound,
     Screening,
@@ -59,6 +61,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         Sip: (SipNotFound, "SIP"),
         Meeting: (MeetingNotFound, "meeting"),
         Screening: (ScreeningNotFound, "screening"),
+        ChildWelfareReport: (ChildWelfareReportNotFound, "child-welfare report"),
     }
 
     def __init__(

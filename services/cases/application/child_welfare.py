@@ -2,16 +2,20 @@
 organisation. The report itself goes to the municipality's social services.
 
 The reporter is the actor, their unit and its organisation type, never anything
-the request says; nothing here is read back, so there is no one to refuse.
+the request says. The record is read back where its Location points (W-3), by the
+reporting unit and the receiving social services only (K-10).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
+from uuid import UUID
 
 from services.cases.application.base import CasesBase
 from services.cases.domain import ChildWelfareReport
+from services.cases.domain.parties import require_report_reader
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
 
@@ -41,3 +45,9 @@ class ChildWelfare(CasesBase):
                 at=at,
             )
         )
+
+    def read_child_welfare_report(self, actor: Actor, report_id: UUID) -> ChildWelfareReport:
+        """The record of a report, for the unit that made it and the social services that
+        received it (K-10)."""
+        require = partial(require_report_reader, self.units, actor)
+        return self._load_checked(ChildWelfareReport, report_id, require)

@@ -8,7 +8,12 @@ What cases knows of consent (C-7, C-8) comes from the consent topic
 
 from services.cases.domain.case import Case
 from services.cases.domain.case_decisions import INTERVENTION_DECISIONS
-from services.cases.domain.child_welfare import CHILD_UNDER, ChildWelfareReport, NotAChild
+from services.cases.domain.child_welfare import (
+    CHILD_UNDER,
+    ChildWelfareReport,
+    ChildWelfareReportNotFound,
+    NotAChild,
+)
 from services.cases.domain.consents import KnownConsent, SubjectConsents, consent_record_id
 from services.cases.domain.dates import (
     ANNOUNCE_MONTHS_BEFORE,
@@ -105,6 +110,7 @@ __all__ = [
     "CaseEntry",
     "CaseRuleViolation",
     "ChildWelfareReport",
+    "ChildWelfareReportNotFound",
     "DecisionInvalid",
     "Handover",
     "HandoverConflict",

@@ -4,7 +4,9 @@ Anyone working with children reports at once to social services when a
 child may be harmed; the report goes to the municipality where the child
 lives. The platform records that a report was made, where to and by what
 kind of organisation: a fact for statistics. What was seen is the report
-itself, made to social services, and is not kept here. Pure domain.
+itself, made to social services, and is not kept here. The record is read
+back by the unit that reported and by the social services that receive it
+(`parties.require_report_reader`). Pure domain.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts import OrgType
 from services.cases.domain.dates import age_on
-from services.cases.domain.errors import CaseRuleViolation
+from services.cases.domain.errors import CaseNotFound, CaseRuleViolation
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 CHILD_UNDER = 18
@@ -25,6 +27,10 @@ CHILD_UNDER = 18
 class NotAChild(CaseRuleViolation):
     """K-10 is about children: someone 18 or older on the day is not one."""
 
+    rule = "K-10"
+
+
+class ChildWelfareReportNotFound(CaseNotFound):
     rule = "K-10"
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from contracts.cases import UnitKind
 from services.cases.domain.case import Case
+from services.cases.domain.child_welfare import ChildWelfareReport
 from services.cases.domain.consents import KnownConsent
 from services.cases.domain.errors import AnotherMunicipality, HandoverConsentLapsed
 from services.cases.domain.handover import Handover
@@ -84,3 +86,16 @@ def named_in(actor: Actor, consent: KnownConsent) -> bool:
     """C-10: of the consents cases knows of, a unit sees those that name it; being party
     to one consent about the individual shows no other."""
     return actor.org_id in consent.parties
+
+
+def require_report_reader(units: UnitDirectory, actor: Actor, report: ChildWelfareReport) -> None:
+    """K-10: a child-welfare report's record is read by the unit that reported and by the
+    social services it went to, the municipality's IOF unit (children and youth, K-1): a
+    unit the directory does not know for that municipality receives nothing here."""
+    receiving = [
+        unit.hsa_id
+        for unit in units.units()
+        if unit.municipality_code == report.municipality_code and unit.kind is UnitKind.IOF
+    ]
+    readers = [report.reporter_unit, *receiving]
+    require_party(actor, readers, what="this child-welfare report", rule="K-10")

@@ -76,6 +76,16 @@ class ConsentView(BaseModel):
     status: Literal["active", "withdrawn", "expired"]
 
 
+class RefusalView(BaseModel):
+    id: UUID
+    subject_id: str
+    purpose: str
+    parties: list[str]
+    informed: bool
+    recorded_by: str
+    refused_at: datetime
+
+
 def _view(consent: Consent, at: datetime) -> ConsentView:
     return view_of(ConsentView, consent, status=consent.status(at))
 
@@ -154,3 +164,12 @@ def refuse_consent(
     refusal_id = application.refuse_consent(caller.actor, command, at=caller.now)
     path = f"/v1/consent-refusals/{refusal_id}"
     return created(caller, refusal_id, subject_id, "consent refused", path)
+
+
+@router.get("/consent-refusals/{refusal_id}", openapi_extra=PERSONAL_DATA)
+def get_refusal(refusal_id: UUID, caller: Annotated[Caller, may("refusal.read")]) -> RefusalView:
+    """One refusal, for the units it names and the unit that recorded it (C-10): where the
+    refusal's Location points (W-3)."""
+    refusal = caller.application(ConsentApplication).read_refusal(caller.actor, refusal_id)
+    log_access(caller, refusal.subject_id, purpose=f"consent refusal:{refusal.purpose}")
+    return view_of(RefusalView, refusal)

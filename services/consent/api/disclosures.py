@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contracts.base import Parties
 from services.consent.api.bodies import Created, created
@@ -19,11 +19,12 @@ from services.consent.application import (
     DecideEmergencyDisclosure,
     DecideUnbornChildDisclosure,
 )
+from services.consent.domain import Disclosure
 from services.consent.policy import may
-from services.runtime.http.bodies import command_from
+from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, subject_id_for
+from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 
 router = APIRouter()
 
@@ -45,7 +46,29 @@ class UnbornChildDisclosureRequest(DisclosureRequest):
     valid_days: Annotated[int, Field(ge=1, le=366)] = 280
 
 
+class DisclosureView(BaseModel):
+    """A disclosure without consent as its readers see it (C-10): the justification in
+    clear, for the deciding unit and the named recipients only."""
+
+    id: UUID
+    subject_id: str
+    parties: list[str]
+    justification: ClearText
+    decided_by: str
+    decided_at: datetime
+    valid_until: datetime
+
+
+class EmergencyDisclosureView(DisclosureView):
+    expired_at: datetime | None
+
+
+class UnbornChildDisclosureView(DisclosureView):
+    consent_sought: bool
+
+
 D = TypeVar("D", DecideEmergencyDisclosure, DecideUnbornChildDisclosure)
+V = TypeVar("V", bound=DisclosureView)
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,8 @@ class _Kind(Generic[D]):
     command: type[D]
     decide: Callable[..., UUID]
     """The application's use case: given the actor, the command and the clock's now."""
+    read: Callable[..., Disclosure]
+    """The application's read of one (C-10): given the actor and the disclosure's id."""
     purpose: str
     path: str
 
@@ -62,12 +87,14 @@ class _Kind(Generic[D]):
 EMERGENCY = _Kind(
     DecideEmergencyDisclosure,
     ConsentApplication.decide_emergency_disclosure,
+    ConsentApplication.read_emergency_disclosure,
     purpose="emergency disclosure (BrB 24:4)",
     path="/v1/emergency-disclosures",
 )
 UNBORN_CHILD = _Kind(
     DecideUnbornChildDisclosure,
     ConsentApplication.decide_unborn_child_disclosure,
+    ConsentApplication.read_unborn_child_disclosure,
     purpose="unborn-child disclosure (OSL 26:9)",
     path="/v1/unborn-child-disclosures",
 )
@@ -88,6 +115,15 @@ def _decided(
     return created(caller, disclosure_id, subject_id, kind.purpose, path)
 
 
+def _read(caller: Caller, disclosure_id: UUID, kind: _Kind[D], view: type[V]) -> V:
+    """The disclosure, read as the kind reads it (C-10) and logged as a read about the
+    individual: the answer carries the justification."""
+    application = caller.application(ConsentApplication)
+    disclosure = kind.read(application, caller.actor, disclosure_id)
+    log_access(caller, disclosure.subject_id, purpose=kind.purpose)
+    return view_of(view, disclosure)
+
+
 @router.post("/emergency-disclosures", status_code=201, openapi_extra=PERSONAL_DATA)
 def decide_emergency_disclosure(
     body: EmergencyDisclosureRequest, caller: Annotated[Caller, may("disclosure.emergency")]
@@ -105,3 +141,21 @@ def decide_unborn_child_disclosure(
     OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
     """
     return _decided(caller, body, UNBORN_CHILD, timedelta(days=body.valid_days))
+
+
+@router.get("/emergency-disclosures/{emergency_disclosure_id}", openapi_extra=PERSONAL_DATA)
+def get_emergency_disclosure(
+    emergency_disclosure_id: UUID, caller: Annotated[Caller, may("disclosure.read")]
+) -> EmergencyDisclosureView:
+    """One emergency disclosure, for the deciding unit and the units it names (C-10):
+    where its Location points (W-3)."""
+    return _read(caller, emergency_disclosure_id, EMERGENCY, EmergencyDisclosureView)
+
+
+@router.get("/unborn-child-disclosures/{unborn_child_disclosure_id}", openapi_extra=PERSONAL_DATA)
+def get_unborn_child_disclosure(
+    unborn_child_disclosure_id: UUID, caller: Annotated[Caller, may("disclosure.read")]
+) -> UnbornChildDisclosureView:
+    """One OSL 26:9 disclosure, for the deciding unit and the units it names (C-10): the
+    recipients read it too, so any staff may ask, unlike deciding one (W-3)."""
+    return _read(caller, unborn_child_disclosure_id, UNBORN_CHILD, UnbornChildDisclosureView)

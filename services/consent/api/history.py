@@ -15,6 +15,7 @@ from services.consent.application import ConsentApplication
 from services.consent.policy import may
 from services.consent.translate import to_integration_event
 from services.runtime.http.access_log import AccessLogEntry, read_access_log
+from services.runtime.http.bodies import view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
@@ -37,6 +38,17 @@ class HistoryEntry(BaseModel):
 class History(BaseModel):
     subject_id: str
     events: list[HistoryEntry]
+
+
+class ErasureView(BaseModel):
+    """That the individual's data was erased, when, by whom and why: nothing of theirs, as
+    there is nothing left to show (GDPR art. 17)."""
+
+    id: UUID
+    subject_id: str
+    erased_at: datetime
+    erased_by: str | None
+    reason: str
 
 
 def _history(caller: Caller, subject_id: str) -> History:
@@ -90,6 +102,18 @@ def erase_subject(
     erasure_id = application.erase_subject(caller.actor, subject_id, at=caller.now)
     path = f"/v1/subjects/{subject_id}/erasure"
     return created(caller, erasure_id, subject_id, "erasure (GDPR art. 17)", path)
+
+
+@router.get("/subjects/{subject_id}/erasure", openapi_extra=PERSONAL_DATA)
+def get_erasure(
+    subject_id: SubjectId, caller: Annotated[Caller, may("erasure.read")]
+) -> ErasureView:
+    """The individual's latest erasure, for the administrators of the platform unit that
+    erases: where the erasure's Location points (W-3). That someone was erased is about
+    them, so the read is in their access log."""
+    erasure = caller.application(ConsentApplication).read_erasure(caller.actor, subject_id)
+    log_access(caller, subject_id, purpose="erasure (GDPR art. 17)")
+    return view_of(ErasureView, erasure)
 
 
 @router.get("/subjects/{subject_id}/access-log", openapi_extra=PERSONAL_DATA)
