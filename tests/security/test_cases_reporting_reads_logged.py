@@ -391,7 +391,7 @@ def scenario(walk: Walk) -> None:
         path={"screening_id": screening.json()["id"]},
     )
     child = made_up_personnummer(born_years_ago(12, 0, today), "321")
-    walk.call(
+    report = walk.call(
         "cases",
         POLICE,
         "POST",
@@ -399,6 +399,14 @@ def scenario(walk: Walk) -> None:
         subject_of,
         status=201,
         json={"personnummer": child, "municipality_code": "0180"},
+    )
+    walk.call(
+        "cases",
+        POLICE,
+        "GET",
+        "/v1/child-welfare-reports/{report_id}",
+        subject_of(report),
+        path={"report_id": report.json()["id"]},
     )
 
     # --- reporting: the deviation, its export and the annual review (D-2, D-4, D-5) ------

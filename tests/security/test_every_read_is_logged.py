@@ -124,6 +124,9 @@ SKIPPED: dict[tuple[str, str, str], str] = {
     # it would blind the rest of the walk. Its answer is a bare 202. Proved in
     # tests/security/test_erasure_power.py and tests/integration/test_consent_erasure.py.
     ("consent", "POST", "/v1/subjects/{subject_id}/erasure"): "erases the walk's own data",
+    # Reading an erasure back needs one of the walk's people erased (the same reason); its
+    # access record is proved in tests/integration/test_consent_access_audit.py.
+    ("consent", "GET", "/v1/subjects/{subject_id}/erasure"): "needs the walk's data erased",
 }
 """Routes the walker cannot (or must not) call, and why. Kept current by the test."""
 
@@ -423,14 +426,14 @@ def create_everything(platform: Platform) -> dict[str, dict[str, str]]:
         {"add": [AOF]},
         consent_id=guardian["id"],
     )
-    s.write(
+    refusal = s.write(
         "consent",
         POLICE,
         "POST",
         "/v1/consent-refusals",
         refusal_body(ADULT.personnummer, "information_sharing", [POLICE.org_id, IOF]),
     )
-    s.write(
+    emergency = s.write(
         "consent",
         POLICE,
         "POST",
@@ -442,7 +445,7 @@ def create_everything(platform: Platform) -> dict[str, dict[str, str]]:
             "valid_hours": 24,
         },
     )
-    s.write(
+    unborn = s.write(
         "consent",
         IOF_CASEWORKER,
         "POST",
@@ -480,6 +483,9 @@ def create_everything(platform: Platform) -> dict[str, dict[str, str]]:
     ids["consent"] = {
         "consent_id": consent_ids[(ADULT, "information_sharing")],
         "subject_id": platform.subject_ids[ADULT],
+        "refusal_id": refusal["id"],
+        "emergency_disclosure_id": emergency["id"],
+        "unborn_child_disclosure_id": unborn["id"],
     }
 
     create_cases(s, ids)
@@ -662,7 +668,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         case_id=at_iof,
         handover_id=handover["id"],
     )
-    s.write(
+    report = s.write(
         "cases",
         HEALTH,
         "POST",
@@ -697,6 +703,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "sip_id": sip["id"],
         "meeting_id": meeting["id"],
         "screening_id": screening["id"],
+        "report_id": report["id"],
         "unit": IOF,
         "subject_id": s.platform.subject_ids[ADULT],
     }
