@@ -370,6 +370,12 @@ def expect(response: httpx.Response, what: str) -> Any:
     return response.json() if response.content else None
 
 
+def located(response: httpx.Response) -> str:
+    """Where the record a create made is read (W-3)."""
+    expect(response, response.request.url.path)
+    return response.headers["location"]
+
+
 def teach_consent(service: Service, subject_id: str, parties: list[str], purpose: str) -> None:
     """Give the service a consent the way its consumer would (no broker here)."""
     given = written_consent(
@@ -394,44 +400,20 @@ def consent_objects(service: Service) -> dict[tuple[str, str], Request]:
     body = consent_body(ADULT, purpose="red_thread_meeting", parties=[POLICE_UNIT, SOCIAL_UNIT])
     given = expect(service.call(POLICE, "POST", "/v1/consents", json=body), "consent")
     consent, subject = f"/v1/consents/{given['id']}", given["subject_id"]
+    # W-3: each record is read where the Location its create answered with points.
     parties = [POLICE_UNIT, SOCIAL_UNIT]
-    refusal = expect(
-        service.call(
-            POLICE,
-            "POST",
-            "/v1/consent-refusals",
-            json=refusal_body(ADULT, "red_thread_meeting", parties),
-        ),
-        "refusal",
-    )
     reason = {"personnummer": ADULT, "parties": parties, "justification": "Fara."}
-    emergency = expect(
-        service.call(POLICE, "POST", "/v1/emergency-disclosures", json=reason), "disclosure"
-    )
+    refusal = refusal_body(ADULT, "red_thread_meeting", parties)
+    refused = located(service.call(POLICE, "POST", "/v1/consent-refusals", json=refusal))
+    emergency = located(service.call(POLICE, "POST", "/v1/emergency-disclosures", json=reason))
     social = Actor("SE2120000001-S009", SOCIAL_UNIT, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
-    unborn = expect(
-        service.call(
-            social,
-            "POST",
-            "/v1/unborn-child-disclosures",
-            json=reason | {"personnummer": made_up("19800505", "246"), "consent_sought": True},
-        ),
-        "OSL 26:9 disclosure",
-    )
+    woman = reason | {"personnummer": made_up("19800505", "246"), "consent_sought": True}
+    unborn = located(service.call(social, "POST", "/v1/unborn-child-disclosures", json=woman))
     return {
         ("GET", "/v1/consents/{consent_id}"): (consent, {}),
-        ("GET", "/v1/consent-refusals/{refusal_id}"): (
-            f"/v1/consent-refusals/{refusal['id']}",
-            {},
-        ),
-        ("GET", "/v1/emergency-disclosures/{emergency_disclosure_id}"): (
-            f"/v1/emergency-disclosures/{emergency['id']}",
-            {},
-        ),
-        ("GET", "/v1/unborn-child-disclosures/{unborn_child_disclosure_id}"): (
-            f"/v1/unborn-child-disclosures/{unborn['id']}",
-            {},
-        ),
+        ("GET", "/v1/consent-refusals/{refusal_id}"): (refused, {}),
+        ("GET", "/v1/emergency-disclosures/{emergency_disclosure_id}"): (emergency, {}),
+        ("GET", "/v1/unborn-child-disclosures/{unborn_child_disclosure_id}"): (unborn, {}),
         ("POST", "/v1/consents/{consent_id}/scope"): (f"{consent}/scope", {"json": {}}),
         ("POST", "/v1/consents/{consent_id}/withdrawal"): (f"{consent}/withdrawal", {}),
         ("GET", "/v1/subjects/{subject_id}/history"): (f"/v1/subjects/{subject}/history", {}),
@@ -499,16 +481,10 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ),
         "screening",
     )
-    report = expect(
-        service.call(
-            HEALTH_DEPUTY,
-            "POST",
-            "/v1/child-welfare-reports",
-            json={"personnummer": made_up("20150315", "133"), "municipality_code": "0180"},
-        ),
-        "child-welfare report",
-    )
+    report = {"personnummer": made_up("20150315", "133"), "municipality_code": "0180"}
+    reported = service.call(HEALTH_DEPUTY, "POST", "/v1/child-welfare-reports", json=report)
     handover_path = f"{youth_case}/handovers/{handover['id']}"
+    report_path = located(reported)
     sip_path, meeting_path = f"/v1/sips/{sip['id']}", f"/v1/meetings/{meeting['id']}"
     soon = NOW + timedelta(days=7)
     occasion = {
@@ -598,10 +574,7 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             {"json": {"target_groups": ["children_and_youth"]}},
         ),
         ("GET", "/v1/screenings/{screening_id}"): (f"/v1/screenings/{screening['id']}", {}),
-        ("GET", "/v1/child-welfare-reports/{report_id}"): (
-            f"/v1/child-welfare-reports/{report['id']}",
-            {},
-        ),
+        ("GET", "/v1/child-welfare-reports/{report_id}"): (report_path, {}),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (
             f"{meeting_path}/invitation.ics",
             {},

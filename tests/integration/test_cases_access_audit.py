@@ -93,12 +93,8 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         PSYCHIATRY, "POST", "/v1/screenings", json=audit_screening(ADULT, NOW.date(), score=9)
     )
     assert screening.status_code == 201, screening.text
-    reported = api.call(
-        PSYCHIATRY,
-        "POST",
-        "/v1/child-welfare-reports",
-        json={"personnummer": CHILD, "municipality_code": "0180"},
-    )
+    report = {"personnummer": CHILD, "municipality_code": "0180"}
+    reported = api.call(PSYCHIATRY, "POST", "/v1/child-welfare-reports", json=report)
     assert reported.status_code == 201, reported.text
     child_id = reported.json()["subject_id"]
 
