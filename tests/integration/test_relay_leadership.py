@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry
@@ -105,3 +107,39 @@ async def test_a_leader_keeps_its_lease_while_it_renews_and_loses_it_when_it_sto
         contender.cancel()
         await first.release()
         await second.release()
+
+
+async def test_a_replica_stopped_while_it_asks_for_the_lock_does_not_keep_it(
+    runtime_settings: RuntimeSettings, pg_schema_prefix: str
+) -> None:
+    """Stopping a relay while its poll for the lock is in flight left the lock taken by the
+    poll's thread: unrenewed and never released, it kept every other replica standing by
+    until the server's idle timeout ended the session a whole lease later."""
+    settings = runtime_settings.model_copy(
+        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+    )
+    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    name = f"samverkan.relay:{pg_schema_prefix}cancelled"
+    stopped = AdvisoryLockLeadership(datastore, name, lease_seconds=15.0)
+    other = AdvisoryLockLeadership(datastore, name, lease_seconds=15.0)
+    asked = threading.Event()
+    try_lock = stopped._try_lock
+
+    def slow_try_lock() -> bool:
+        locked = try_lock()
+        asked.set()
+        time.sleep(0.5)  # the lock is taken, its answer still on the way, when stopped
+        return locked
+
+    stopped._try_lock = slow_try_lock  # type: ignore[method-assign]
+    asking = asyncio.create_task(stopped.acquire())
+    await asyncio.to_thread(asked.wait)
+    asking.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asking
+    try:
+        await asyncio.wait_for(other.acquire(), timeout=5.0)  # well inside the 15 s lease
+    finally:
+        await other.release()
+        await stopped.release()

@@ -131,7 +131,15 @@ class AdvisoryLockLeadership(Leadership):
         """
         while True:
             started = time.monotonic()
-            if await asyncio.to_thread(self._try_lock):  # polls the database
+            try:
+                locked = await asyncio.to_thread(self._try_lock)  # polls the database
+            except asyncio.CancelledError:
+                # The poll's thread runs on and may take the lock after all: close its
+                # session (once the poll is done), or the lock stays held, unrenewed and
+                # unreleased, until the server's idle timeout ends it a lease later.
+                await asyncio.shield(asyncio.to_thread(self._close))
+                raise
+            if locked:
                 break
             if standing_by is not None:
                 standing_by()
