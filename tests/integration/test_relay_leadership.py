@@ -78,20 +78,27 @@ async def test_one_replica_relays_and_another_takes_over_where_it_stopped(
     assert len(ids) == len(set(ids)) == 15  # nothing published twice
 
 
+def contending(
+    runtime_settings: RuntimeSettings, pg_schema_prefix: str, lock: str, lease_seconds: float
+) -> tuple[AdvisoryLockLeadership, AdvisoryLockLeadership]:
+    """Two replicas' leaderships of one lock, on consent's store in the test's own schemas."""
+    settings = runtime_settings.model_copy(
+        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
+    )
+    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    name = f"samverkan.relay:{pg_schema_prefix}{lock}"
+    first = AdvisoryLockLeadership(datastore, name, lease_seconds=lease_seconds)
+    return first, AdvisoryLockLeadership(datastore, name, lease_seconds=lease_seconds)
+
+
 async def test_a_leader_keeps_its_lease_while_it_renews_and_loses_it_when_it_stops(
     runtime_settings: RuntimeSettings, pg_schema_prefix: str
 ) -> None:
     """The lease (services.runtime.store.leadership): renewed, it outlives several leases;
     unrenewed (a frozen event loop), the server ends the lock session within the lease,
     a contender takes over, and the old leader says so without a round trip."""
-    settings = runtime_settings.model_copy(
-        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-    )
-    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
-    datastore = app.recorder.datastore  # type: ignore[attr-defined]
-    name = f"samverkan.relay:{pg_schema_prefix}lease"
-    first = AdvisoryLockLeadership(datastore, name, lease_seconds=1.0)
-    second = AdvisoryLockLeadership(datastore, name, lease_seconds=1.0)
+    first, second = contending(runtime_settings, pg_schema_prefix, "lease", lease_seconds=1.0)
     await first.acquire()
     contender = asyncio.create_task(second.acquire())
     try:
@@ -115,14 +122,7 @@ async def test_a_replica_stopped_while_it_asks_for_the_lock_does_not_keep_it(
     """Stopping a relay while its poll for the lock is in flight left the lock taken by the
     poll's thread: unrenewed and never released, it kept every other replica standing by
     until the server's idle timeout ended the session a whole lease later."""
-    settings = runtime_settings.model_copy(
-        update={"database_url": PG_URL, "database_schema_prefix": pg_schema_prefix}
-    )
-    app = consent_store(settings, longest_emergency_disclosure=timedelta(hours=1))
-    datastore = app.recorder.datastore  # type: ignore[attr-defined]
-    name = f"samverkan.relay:{pg_schema_prefix}cancelled"
-    stopped = AdvisoryLockLeadership(datastore, name, lease_seconds=15.0)
-    other = AdvisoryLockLeadership(datastore, name, lease_seconds=15.0)
+    stopped, other = contending(runtime_settings, pg_schema_prefix, "cancelled", lease_seconds=15.0)
     asked = threading.Event()
     try_lock = stopped._try_lock
 
