@@ -221,10 +221,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
             else subject_ids_for(caller.request, body.personnummer or "")
         )
         scope, entries = read_access_log(
-            caller,
-            subject_ids=subject_ids,
-            since=body.since,
-            until=body.until,
+            caller, subject_ids=subject_ids, since=body.since, until=body.until
         )
         return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 
@@ -235,10 +232,7 @@ def access_log_router(prefix: str = "/v1") -> APIRouter:
         """Whose data one member of staff read, when and why (follow-up of access)."""
         _check_period(body)
         scope, entries = read_access_log(
-            caller,
-            actor_hsa_id=body.hsa_id,
-            since=body.since,
-            until=body.until,
+            caller, actor_hsa_id=body.hsa_id, since=body.since, until=body.until
         )
         return AccessLogExtract(scope=scope.kind, org_id=scope.org_id, entries=entries)
 

@@ -4,7 +4,8 @@ Every route of every service took the request (for its service's application, cl
 and access log), often the response (for a ``Location``) and the verified actor, and
 handed all three on. A route now declares ``caller: Annotated[Caller, may("…")]``: the
 policy's check and the plumbing in one dependency, so a route's signature says what it
-takes from the client (path and body) and which action it is.
+takes from the client (path and body) and which action it is. It is also the one place a
+route reads its service's application and clock from the app it runs in.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TypeVar
 
 from fastapi import Request, Response
 
-from services.runtime.http.context import application_of, now
 from services.runtime.kernel.actor import Actor
 
 __all__ = ["Caller"]
@@ -32,10 +32,16 @@ class Caller:
     response: Response
 
     def application(self, kind: type[A]) -> A:
-        """The service's application, as its composition root built it."""
-        return application_of(self.request, kind)
+        """The service's application, as its composition root built it, typed by the
+        application class the route expects."""
+        application = self.request.app.state.application
+        if not isinstance(application, kind):
+            msg = f"this app runs a {type(application).__name__}, not a {kind.__name__}"
+            raise TypeError(msg)
+        return application
 
     @property
     def now(self) -> datetime:
         """The service's clock (tests move their own): routes never read the system time."""
-        return now(self.request)
+        instant: datetime = self.request.app.state.clock.now()
+        return instant
