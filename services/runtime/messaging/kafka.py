@@ -126,7 +126,7 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [topic_spec(settings, t, partitions) for t in topics if t not in existing]
         if missing:
-            haunted = [spec for spec in missing if await _written_unlisted(admin, spec)]
+            haunted = await _written_unlisted(admin, missing)
             # A topic another process created meanwhile comes back as an error
             # code in the response, which is exactly the outcome we want.
             await admin.create_topics([_new_topic(spec) for spec in missing])
@@ -136,24 +136,28 @@ async def ensure_topics(
         await admin.close()
 
 
-async def _written_unlisted(admin: AIOKafkaAdminClient, spec: TopicSpec) -> bool:
-    """The broker holds writes for a topic its metadata does not list.
+async def _written_unlisted(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[TopicSpec]:
+    """Those of `specs` the broker holds writes for, though its metadata does not list them
+    (asked in one list-offsets request).
 
     Apache Kafka refuses both (UNKNOWN_TOPIC_OR_PARTITION), so this is never true there. The
     embedded broker, once it has lost its log, takes a produce for a topic it no longer
     knows; a topic then created over those writes answers list-offsets but no fetch, and
     every consumer and relay probe stalls on it (seen as a flaky broker-restart test).
     """
-    request = OffsetRequest(-1, 0, [(spec.name, [(p, -1) for p in range(spec.partitions)])])
+    asked = [(spec.name, [(p, -1) for p in range(spec.partitions)]) for spec in specs]
     try:
-        response = await admin._client.send(admin._client.get_random_node(), request)
+        response = await admin._client.send(
+            admin._client.get_random_node(), OffsetRequest(-1, 0, asked)
+        )
     except KafkaError:
-        return False
-    return any(
-        error_code == 0 and offset > 0
-        for _, partitions in response.topics
-        for _, error_code, _, offset in partitions
-    )
+        return []
+    written = {
+        topic
+        for topic, partitions in response.topics
+        if any(error_code == 0 and offset > 0 for _, error_code, _, offset in partitions)
+    }
+    return [spec for spec in specs if spec.name in written]
 
 
 async def _lay_ghosts(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> None:
