@@ -7,7 +7,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -49,6 +49,9 @@ from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.group_commit import GroupCommit
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+
+R = TypeVar("R", Consent, ConsentRefusal, EmergencyDisclosure, UnbornChildDisclosure)
+"""The records C-10 holds to the units they name and the unit that recorded them."""
 
 
 class UnknownConsent(UnknownRecord):
@@ -335,25 +338,28 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
 
     def read_consent(self, actor: Actor, consent_id: UUID) -> Consent:
         """One consent, for a unit that may read it (C-10)."""
-        return self._load_checked(Consent, consent_id, partial(_require_readable, actor))
+        return self._read(Consent, actor, consent_id)
 
     def read_refusal(self, actor: Actor, refusal_id: UUID) -> ConsentRefusal:
         """One refusal, for a unit that may read it (C-10): W-3, where its Location points."""
-        return self._load_checked(ConsentRefusal, refusal_id, partial(_require_readable, actor))
+        return self._read(ConsentRefusal, actor, refusal_id)
 
     def read_emergency_disclosure(self, actor: Actor, disclosure_id: UUID) -> EmergencyDisclosure:
         """One emergency disclosure with its justification, for a unit that may read it
         (C-10): the deciding unit and the named recipients."""
-        require = partial(_require_readable, actor)
-        return self._load_checked(EmergencyDisclosure, disclosure_id, require)
+        return self._read(EmergencyDisclosure, actor, disclosure_id)
 
     def read_unborn_child_disclosure(
         self, actor: Actor, disclosure_id: UUID
     ) -> UnbornChildDisclosure:
         """One OSL 26:9 disclosure with its justification, for a unit that may read it
         (C-10)."""
-        require = partial(_require_readable, actor)
-        return self._load_checked(UnbornChildDisclosure, disclosure_id, require)
+        return self._read(UnbornChildDisclosure, actor, disclosure_id)
+
+    def _read(self, kind: type[R], actor: Actor, record_id: UUID) -> R:
+        """C-10: a consent, refusal or disclosure, for the units it names and the unit that
+        recorded it; any other unit is refused where the record is loaded."""
+        return self._load_checked(kind, record_id, partial(_require_readable, actor))
 
     def read_erasure(self, actor: Actor, subject_id: str) -> SubjectErasure:
         """The individual's latest erasure, for the unit that may erase (GDPR art. 17):
