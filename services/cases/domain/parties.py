@@ -92,10 +92,6 @@ def require_report_reader(units: UnitDirectory, actor: Actor, report: ChildWelfa
     """K-10: a child-welfare report's record is read by the unit that reported and by the
     social services it went to, the municipality's IOF unit (children and youth, K-1): a
     unit the directory does not know for that municipality receives nothing here."""
-    receiving = [
-        unit.hsa_id
-        for unit in units.units()
-        if unit.municipality_code == report.municipality_code and unit.kind is UnitKind.IOF
-    ]
-    readers = [report.reporter_unit, *receiving]
+    receiving = units.known_unit_of(report.municipality_code, UnitKind.IOF)
+    readers = [report.reporter_unit, *([receiving.hsa_id] if receiving else [])]
     require_party(actor, readers, what="this child-welfare report", rule="K-10")

@@ -54,8 +54,12 @@ class UnitDirectory:
             raise UnknownUnit(f"{hsa_id} is not a known unit", field=field, rule=rule)
         return unit
 
+    def known_unit_of(self, municipality_code: str, kind: UnitKind) -> Unit | None:
+        """The municipality's unit of this kind, if the directory knows one."""
+        return self._by_kind.get((municipality_code, kind))
+
     def unit_of(self, municipality_code: str, kind: UnitKind, *, field: str) -> Unit:
-        unit = self._by_kind.get((municipality_code, kind))
+        unit = self.known_unit_of(municipality_code, kind)
         if unit is None:
             raise UnknownUnit(
                 f"no {kind} unit is known for municipality {municipality_code}",
