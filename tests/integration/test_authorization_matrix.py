@@ -38,6 +38,7 @@ from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, D
 from services.runtime.http.permissions import (
     ACCESS_LOG,
     NOT_PERMITTED,
+    WORK_LIST,
     RoutePermission,
     route_permissions,
 )
@@ -201,8 +202,9 @@ def test_every_route_but_health_metrics_and_docs_names_an_action_of_its_policy(
     )
     for service, route in all_routes(services):
         assert route.requirement is not None
-        # Its own service's table, or the one the shared access-log routes use.
-        assert route.requirement.policy.service in (service.name, ACCESS_LOG.service), route
+        # Its own service's table, or one the shared access-log and work-list routes use.
+        shared = (ACCESS_LOG.service, WORK_LIST.service)
+        assert route.requirement.policy.service in (service.name, *shared), route
 
 
 def test_public_routes_answer_without_a_token(services: dict[str, Service]) -> None:

@@ -117,6 +117,7 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     thread = walk.call(POLICE, "POST", "/v1/red-threads", body=red_thread_pull(INDIVIDUAL))
     subject, ids = thread["subject_id"], {"red_thread_id": thread["id"]}
     walk.call(POLICE, "GET", "/v1/red-threads/{red_thread_id}", **ids)
+    walk.call(COORDINATOR, "GET", "/v1/work-items", subject)  # W-1: the office learns of it
     walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/coordinator", body={}, **ids)
     consent_given(
         consent, INDIVIDUAL, by=POLICE, purpose="red_thread_meeting", parties=PARTIES, form="oral"

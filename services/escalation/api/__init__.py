@@ -1,7 +1,7 @@
 """Escalation HTTP API: one router module per concept, routes thin and sync.
 
 The red thread (E-1..E-5) and the deadlines (D-7), the ladder (E-6), the
-monthly forums (E-7), acute matters (E-8) and consultations (E-9). A route
+monthly forums (E-7), acute matters (E-8) and consultations (E-9), and the work list (W-1). A route
 parses, calls one use case of the application with the acting member of staff
 (``app.<use_case>(actor, command)``), writes the access record and answers.
 Whether the caller's unit may see or act on *this* object is decided by the
@@ -17,6 +17,7 @@ from services.escalation.api import (
     forums,
     ladder,
     red_threads,
+    work_list,
 )
 from services.runtime.http.openapi import api_router
 
@@ -27,6 +28,7 @@ router = api_router(
     forums.router,
     acute_matters.router,
     consultations.router,
+    work_list.router,
     access_log.router,
 )
 

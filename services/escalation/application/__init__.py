@@ -3,7 +3,7 @@
 One mixin per concept, each on the shared base (sealing, loading, retrying:
 `base`): the red thread and deadlines (`red_threads`), the ladder (`ladder`),
 the monthly forums (`forums`), acute matters and consultations (`matters`),
-upstream events (`upstream`). `EscalationApplication` is all of them on one
+upstream events (`upstream`), the work list (`work`). `EscalationApplication` is all of them on one
 store. Every use case takes the acting member of staff first: the record names
 them and their unit from it, and whether their unit may see or act on *this*
 object is decided where the use case loads it.
@@ -31,6 +31,7 @@ from services.escalation.application.red_threads import (
     ScheduleMeeting,
 )
 from services.escalation.application.upstream import StillContended, Upstream
+from services.escalation.application.work import Work
 from services.escalation.domain.errors import (
     UnknownAcuteMatter,
     UnknownConsultation,
@@ -43,7 +44,7 @@ from services.runtime.store.changes import CONFLICT_ATTEMPTS
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
-class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream):
+class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream, Work):
     """Red threads, the ladder, monthly meetings; a consent view fed by the consent topic."""
 
     name = "escalation"

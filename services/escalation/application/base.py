@@ -46,10 +46,12 @@ from services.escalation.domain.errors import (
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.views.deadlines import Deadlines, deadline_view
+from services.escalation.views.work_items import EscalationWork
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+from services.runtime.store.work_items import work_list_view
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -80,6 +82,10 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
         """Which municipalities each coordination office serves (E-3); none by default."""
         self.deadlines = deadline_view(self)
         self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
+        self.work_items = work_list_view(self)
+        self._work_follower = Follower(
+            self, EscalationWork(self.work_items), name=EscalationWork.name
+        )
 
     # --- changing: the step checks who acts, at which unit, in which role ---------------
 

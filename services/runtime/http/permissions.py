@@ -46,6 +46,7 @@ __all__ = [
     "ALL_ORG_TYPES",
     "NOT_PERMITTED",
     "STAFF",
+    "WORK_LIST",
     "Permission",
     "Policy",
     "Requirement",
@@ -179,6 +180,17 @@ ACCESS_LOG = Policy(
     },
 )
 """The table of the access-log routes every service shares (services.runtime.http.access_log)."""
+
+WORK_LIST = Policy(
+    "work-list",
+    {
+        "work_items.read": permit(
+            "only staff read a work list, each their own unit's and role's", rule="W-1"
+        ),
+    },
+)
+"""The table of the work-list route every service shares (services.runtime.http.work_list):
+any member of staff reads their own list; what is on it is narrowed to their unit and role."""
 
 
 @dataclass(frozen=True)

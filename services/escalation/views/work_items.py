@@ -1,0 +1,284 @@
+"""Escalation's work lists (W-1): who must act on a red thread, a matter or a meeting, next.
+
+- The coordination office learns of every red thread pulled in a municipality
+  it serves, and convenes its meeting (E-3); it books, then evaluates, the
+  follow-up and closes the thread (E-5). Addressed to ``municipality:<kod>``
+  with the coordinator's role: a coordinator sees the municipalities their
+  office serves as configured when they read.
+- The invited organisations see the meeting and the follow-up they are
+  summoned to (E-3, E-5), and everyone concerned sees a red thread that went
+  overdue (D-7).
+- A deputy unit manager sees the acute matters sent to their unit (E-8) and
+  the monthly meetings they may register cases for, until the cutoff (E-7);
+  the role at the matter's current step sees a ladder matter (E-6).
+
+Fed by the service's own events (eventsourcing `Projection`, tracked in the
+same transaction), caught up before it is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from contracts import EscalationLevel, EscalationTrack, MeetingStage, Role
+from services.escalation.domain import (
+    AcuteMatter,
+    Escalation,
+    MonthlyMeeting,
+    RedThread,
+    follow_up_overdue_at,
+    meeting_overdue_at,
+    registration_cutoff,
+)
+from services.escalation.domain.ladder import NEEDS_ROLE
+from services.runtime.http.work_list import WorkKind
+from services.runtime.store.read_models import Operations
+from services.runtime.store.work_items import (
+    Addressed,
+    WorkListView,
+    done,
+    due_anew,
+    moved_on,
+    opened,
+    raised_overdue,
+    readdressed,
+    succeeded_by,
+    with_role,
+)
+
+MEETING = "red_thread_meeting"
+INVITATION = "red_thread_invitation"
+FOLLOW_UP = "red_thread_follow_up"
+OVERDUE = "red_thread_overdue"
+ACUTE_MATTER = "acute_matter"
+LADDER_STEP = "ladder_step"
+REGISTRATION = "monthly_meeting_registration"
+
+WORK_KINDS = {
+    MEETING: WorkKind("Take the red thread and hold its meeting within 14 days", "E-3"),
+    INVITATION: WorkKind("Attend the red-thread meeting or follow-up you are summoned to", "E-3"),
+    FOLLOW_UP: WorkKind("Book, evaluate and close the red thread's follow-up", "E-5"),
+    OVERDUE: WorkKind("A red thread you are part of is overdue", "D-7"),
+    ACUTE_MATTER: WorkKind("Take the acute matter sent to your unit", "E-8"),
+    LADDER_STEP: WorkKind("Settle or escalate the matter now at your step", "E-6"),
+    REGISTRATION: WorkKind("Register cases for the monthly meeting before the cutoff", "E-7"),
+}
+"""What escalation puts on work lists, and the rule each comes from."""
+
+
+def municipality(code: str) -> str:
+    """The addressee of what waits for the coordination office serving `code` (E-3)."""
+    return f"municipality:{code}"
+
+
+def _red_thread(item_id: UUID) -> str:
+    return f"/v1/red-threads/{item_id}"
+
+
+_COORDINATOR = Role.COORDINATOR.value
+_DEPUTY = Role.DEPUTY_UNIT_MANAGER.value
+
+
+def _ladder_role(track: str, level: str) -> str | None:
+    """E-6: on the needs ladder the step is a role; on the dispute ladder any manager of
+    a party acts, so the matter waits at the unit without one role."""
+    if EscalationTrack(track) is EscalationTrack.NEEDS:
+        return NEEDS_ROLE[EscalationLevel(level)].value
+    return None
+
+
+class EscalationWork(Projection[WorkListView]):
+    """Escalation's own domain events → work items on the lists of those who must act."""
+
+    name = "work_items"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply([], tracking)
+
+    # --- the red thread (E-3, E-5, D-7) -------------------------------------------------
+
+    @process_event.register
+    def _(self, e: RedThread.Pulled, tracking: Tracking) -> None:
+        to = Addressed([municipality(e.municipality_code)], _COORDINATOR)
+        self.view.apply(
+            opened(
+                e.originator_id,
+                MEETING,
+                to,
+                state="new",
+                since=e.timestamp,
+                href=_red_thread(e.originator_id),
+                subject_id=e.subject_id,
+                due_at=meeting_overdue_at(e.pulled_at),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.CoordinatorAssigned, tracking: Tracking) -> None:
+        """E-3: taken, the thread is its coordinator's office's to run, whoever serves the
+        municipality later (a thread taken before the office was kept stays where it was)."""
+        operations = moved_on(e.originator_id, MEETING, "taken", e.timestamp)
+        if e.office is not None:
+            operations += readdressed(e.originator_id, MEETING, e.office, _COORDINATOR)
+        self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.MeetingScheduled, tracking: Tracking) -> None:
+        self.view.apply(
+            moved_on(e.originator_id, MEETING, "scheduled", e.timestamp)
+            + self._invited(e.originator_id, e.subject_id, e.invited_orgs, "meeting", e),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.PutOnHold | RedThread.Resumed, tracking: Tracking) -> None:
+        """E-4: a meeting without a basis does not stand; the coordinator must act on it."""
+        held = isinstance(e, RedThread.PutOnHold)
+        stage = "meeting" if e.stage == MeetingStage.MEETING.value else "follow_up"
+        coordinating = MEETING if stage == "meeting" else FOLLOW_UP
+        standing = "scheduled" if stage == "meeting" else "booked"
+        self.view.apply(
+            moved_on(e.originator_id, coordinating, "on_hold" if held else standing, e.timestamp)
+            + moved_on(
+                e.originator_id, INVITATION, "on_hold" if held else f"{stage}_invited", e.timestamp
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.MeetingHeld, tracking: Tracking) -> None:
+        """E-5: the meeting held, its coordinator books the follow-up."""
+        item = e.originator_id
+        self.view.apply(
+            succeeded_by(item, MEETING, FOLLOW_UP, state="to_book", since=e.timestamp)
+            + done(item, INVITATION, OVERDUE),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.FollowUpBooked, tracking: Tracking) -> None:
+        item = e.originator_id
+        self.view.apply(
+            due_anew(item, FOLLOW_UP, "booked", e.timestamp, follow_up_overdue_at(e.follow_up_at))
+            + self._invited(item, e.subject_id, e.invited_orgs, "follow_up", e),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.FollowUpEvaluated, tracking: Tracking) -> None:
+        item = e.originator_id
+        self.view.apply(
+            done(item, INVITATION, OVERDUE)
+            + due_anew(item, FOLLOW_UP, "to_close", e.timestamp, None),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.Closed, tracking: Tracking) -> None:
+        self.view.apply(done(e.originator_id), tracking)
+
+    @process_event.register
+    def _(
+        self, e: RedThread.MeetingOverdue | RedThread.FollowUpOverdue, tracking: Tracking
+    ) -> None:
+        """D-7: everyone concerned hears the thread went overdue; the coordinator's item is
+        overdue from now on, whatever its deadline says."""
+        meeting = isinstance(e, RedThread.MeetingOverdue)
+        coordinating = MEETING if meeting else FOLLOW_UP
+        self.view.apply(
+            raised_overdue(e.originator_id, coordinating)
+            + opened(
+                e.originator_id,
+                OVERDUE,
+                Addressed(e.concerned_orgs),
+                state="meeting_overdue" if meeting else "follow_up_overdue",
+                since=e.timestamp,
+                href=_red_thread(e.originator_id),
+                subject_id=e.subject_id,
+                due_at=e.overdue_at,
+            ),
+            tracking,
+        )
+
+    @staticmethod
+    def _invited(item: UUID, subject_id: str, invited: list[str], stage: str, e: Any) -> Operations:
+        """E-3, E-5: the summoned organisations, each on its own list."""
+        return opened(
+            item,
+            INVITATION,
+            Addressed(invited),
+            state=f"{stage}_invited",
+            since=e.timestamp,
+            href=_red_thread(item),
+            subject_id=subject_id,
+        )
+
+    # --- acute matters (E-8), the ladder (E-6), monthly meetings (E-7) ------------------
+
+    @process_event.register
+    def _(self, e: AcuteMatter.Raised, tracking: Tracking) -> None:
+        self.view.apply(
+            opened(
+                e.originator_id,
+                ACUTE_MATTER,
+                Addressed([e.to_org], _DEPUTY),
+                state="raised",
+                since=e.timestamp,
+                href=f"/v1/acute-matters/{e.originator_id}",
+                subject_id=e.subject_id,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: AcuteMatter.Taken | Escalation.Resolved, tracking: Tracking) -> None:
+        self.view.apply(done(e.originator_id), tracking)
+
+    @process_event.register
+    def _(self, e: Escalation.Escalated, tracking: Tracking) -> None:
+        role = _ladder_role(e.track, e.level)
+        self.view.apply(
+            with_role(e.originator_id, LADDER_STEP, role, e.level, e.timestamp), tracking
+        )
+
+    @process_event.register
+    def _(self, e: Escalation.Raised, tracking: Tracking) -> None:
+        """E-6: the matter waits at its parties, for the role at its current step."""
+        parties = [e.raised_by_org, *e.counterpart_orgs]
+        self.view.apply(
+            opened(
+                e.originator_id,
+                LADDER_STEP,
+                Addressed(parties, _ladder_role(e.track, e.level)),
+                state=e.level,
+                since=e.timestamp,
+                href=f"/v1/escalations/{e.originator_id}",
+                subject_id=e.subject_id,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:
+        """E-7: each member's deputy unit manager may register cases until the cutoff."""
+        cutoff = registration_cutoff(e.starts_at)
+        self.view.apply(
+            opened(
+                e.originator_id,
+                REGISTRATION,
+                Addressed(e.members, _DEPUTY),
+                state="open",
+                since=e.timestamp,
+                href=f"/v1/monthly-meetings/{e.originator_id}",
+                due_at=cutoff,
+                expires_at=cutoff,
+            ),
+            tracking,
+        )

@@ -1,0 +1,267 @@
+"""Escalation's work lists on real stores (W-1): nobody has to be told an id by phone.
+
+Each test lets one actor act and another find what waits for them only from
+their own work list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from contracts import (
+    EscalationLevel,
+    EscalationTrack,
+    FollowUpResult,
+    OrgType,
+    Role,
+)
+from services.escalation.application import (
+    AssignCoordinator,
+    Escalate,
+    EscalationApplication,
+    EvaluateFollowUp,
+    RaiseAcuteMatter,
+    RaiseEscalation,
+)
+from services.escalation.views.work_items import (
+    ACUTE_MATTER,
+    FOLLOW_UP,
+    INVITATION,
+    LADDER_STEP,
+    MEETING,
+    OVERDUE,
+    REGISTRATION,
+)
+from services.runtime.kernel.actor import Actor
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import store_env
+from services.runtime.store.work_items import WorkItem, WorkQuery
+from tests.integration.test_escalation_application import (
+    COORDINATING,
+    FOLLOW_UP_AT,
+    INVITED,
+    MEETING_AT,
+    OFFICES,
+    PULLED_AT,
+    SOCIAL_DEPUTY,
+    Upstream,
+    consent,
+    forum,
+    hold_meeting,
+    monthly_meeting,
+    pull,
+    schedule,
+    staff_of,
+)
+from tests.unit.units import HEALTH_UNIT as HEALTH
+from tests.unit.units import POLICE_UNIT as POLICE
+from tests.unit.units import SOCIAL_UNIT as SOCIAL
+
+OTHER_OFFICE = Actor(
+    "SE2321000016-K009", "SE2321000016-NVK9", OrgType.COORDINATION_OFFICE, Role.COORDINATOR
+)
+"""A coordinator at an office serving no municipality the threads below are pulled in."""
+HEALTH_DEPUTY = Actor("SE2321000016-D001", HEALTH, OrgType.HEALTH_CARE, Role.DEPUTY_UNIT_MANAGER)
+HEALTH_CASEWORKER = Actor("SE2321000016-S001", HEALTH, OrgType.HEALTH_CARE, Role.CASEWORKER)
+SOCIAL_CASEWORKER = Actor("SE2120000001-S001", SOCIAL, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+SOCIAL_UNIT_MANAGER = Actor("SE2120000001-M001", SOCIAL, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
+
+
+@pytest.fixture
+def application(backend_settings: RuntimeSettings) -> Iterator[EscalationApplication]:
+    app = EscalationApplication(
+        env=store_env(backend_settings, "escalation"), coordination_offices=OFFICES
+    )
+    yield app
+    app.close()
+
+
+def listed(
+    application: EscalationApplication,
+    actor: Actor,
+    now: datetime = PULLED_AT,
+    **query: object,
+) -> list[WorkItem]:
+    """Everything on `actor`'s list, every page."""
+    items: list[WorkItem] = []
+    after = None
+    while True:
+        page = application.work_list(
+            actor,
+            WorkQuery(after=after, **query),
+            now,  # type: ignore[arg-type]
+        )
+        items += page.items
+        if page.next is None:
+            return items
+        after = page.next
+
+
+def kinds_of(items: list[WorkItem]) -> list[tuple[str, str]]:
+    return [(i.kind, i.state) for i in items]
+
+
+# --- the red thread (E-3, E-5) ------------------------------------------------------------
+
+
+def test_w1_e3_a_pulled_red_thread_waits_for_the_office_serving_its_municipality(
+    application: EscalationApplication,
+) -> None:
+    red_thread_id = pull(application)
+
+    (item,) = listed(application, COORDINATING)
+
+    assert (item.kind, item.state, item.item_id) == (MEETING, "new", red_thread_id)
+    assert item.href == f"/v1/red-threads/{red_thread_id}"
+    assert item.due_at == datetime(2026, 3, 16, 23, 0, tzinfo=UTC)  # day 14 ends, Stockholm
+    assert not item.is_overdue(PULLED_AT)
+    assert listed(application, OTHER_OFFICE) == []
+    assert listed(application, staff_of(POLICE)) == []  # the police pulled it: nothing to do
+
+
+def test_w1_e3_e5_the_thread_moves_through_the_lists_of_those_who_act_next(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    application.assign_coordinator(COORDINATING, red_thread_id, AssignCoordinator(), at=PULLED_AT)
+    assert kinds_of(listed(application, COORDINATING)) == [(MEETING, "taken")]
+    assert listed(application, OTHER_OFFICE) == []
+
+    schedule(application, red_thread_id)
+    assert kinds_of(listed(application, COORDINATING)) == [(MEETING, "scheduled")]
+    for org in INVITED:
+        assert kinds_of(listed(application, staff_of(org))) == [(INVITATION, "meeting_invited")]
+
+    hold_meeting(application, red_thread_id, INVITED)
+    after_meeting = MEETING_AT + timedelta(hours=3)
+    assert kinds_of(listed(application, COORDINATING, after_meeting)) == [(FOLLOW_UP, "to_book")]
+    assert listed(application, staff_of(HEALTH), after_meeting) == []
+
+    application.book_follow_up(
+        COORDINATING, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=after_meeting
+    )
+    (booked,) = listed(application, COORDINATING, after_meeting)
+    assert (booked.state, booked.due_at) == ("booked", datetime(2026, 3, 29, 22, 0, tzinfo=UTC))
+    assert kinds_of(listed(application, staff_of(SOCIAL), after_meeting)) == [
+        (INVITATION, "follow_up_invited")
+    ]
+
+    evaluated_at = FOLLOW_UP_AT + timedelta(hours=2)
+    application.evaluate_follow_up(
+        COORDINATING,
+        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.RESOLVED, ""),
+        at=evaluated_at,
+    )
+    assert kinds_of(listed(application, COORDINATING, evaluated_at)) == [(FOLLOW_UP, "to_close")]
+    assert listed(application, staff_of(SOCIAL), evaluated_at) == []
+
+    application.close_red_thread(COORDINATING, red_thread_id, at=evaluated_at)
+    assert listed(application, COORDINATING, evaluated_at) == []
+
+
+def test_w1_d7_an_overdue_red_thread_reaches_everyone_concerned_and_the_overdue_filter(
+    application: EscalationApplication,
+) -> None:
+    red_thread_id = pull(application)
+    late = PULLED_AT + timedelta(days=15)
+
+    application.raise_due(late)
+
+    (coordinating,) = listed(application, COORDINATING, late, overdue=True)
+    assert (coordinating.kind, coordinating.item_id) == (MEETING, red_thread_id)
+    assert coordinating.overdue
+    for org in (POLICE, SOCIAL):
+        (overdue,) = listed(application, staff_of(org), late, overdue=True)
+        assert (overdue.kind, overdue.state) == (OVERDUE, "meeting_overdue")
+    assert listed(application, COORDINATING, late, overdue=False) == []
+
+
+# --- acute matters (E-8), the ladder (E-6), monthly meetings (E-7) ------------------------
+
+
+def test_w1_e8_an_acute_matter_waits_for_the_receiving_units_deputy_until_taken(
+    application: EscalationApplication,
+) -> None:
+    matter = application.raise_acute_matter(
+        SOCIAL_CASEWORKER,
+        RaiseAcuteMatter(None, HEALTH, "Akut: boende saknas i natt"),
+        at=PULLED_AT,
+    )
+
+    (item,) = listed(application, HEALTH_DEPUTY)
+    assert (item.kind, item.state, item.item_id) == (ACUTE_MATTER, "raised", matter.id)
+    assert item.role == Role.DEPUTY_UNIT_MANAGER.value
+    assert listed(application, HEALTH_CASEWORKER) == []  # the deputy's, not the unit's
+    assert listed(application, SOCIAL_DEPUTY) == []  # the sender's unit waits for nothing
+
+    application.take_acute_matter(HEALTH_DEPUTY, matter.id, at=PULLED_AT)
+    assert listed(application, HEALTH_DEPUTY) == []
+
+
+def test_w1_e6_a_ladder_matter_waits_for_the_role_at_its_current_step(
+    application: EscalationApplication,
+) -> None:
+    matter = application.raise_escalation(
+        SOCIAL_CASEWORKER,
+        RaiseEscalation(EscalationTrack.NEEDS, None, False, SOCIAL, [HEALTH], "Oenighet om insats"),
+        at=PULLED_AT,
+    )
+    for deputy in (SOCIAL_DEPUTY, HEALTH_DEPUTY):
+        assert kinds_of(listed(application, deputy)) == [(LADDER_STEP, "deputy_unit_manager")]
+    assert listed(application, SOCIAL_UNIT_MANAGER) == []
+
+    application.agree_to_escalate(HEALTH_DEPUTY, matter.id, at=PULLED_AT)
+    application.escalate(
+        SOCIAL_DEPUTY,
+        Escalate(matter.id, EscalationLevel.UNIT_MANAGER, "Ingen lösning", "Sammanfattning", []),
+        at=PULLED_AT,
+    )
+    assert kinds_of(listed(application, SOCIAL_UNIT_MANAGER)) == [(LADDER_STEP, "unit_manager")]
+    assert listed(application, SOCIAL_DEPUTY) == []
+
+
+def test_w1_e7_a_monthly_meeting_waits_for_its_members_deputies_until_the_cutoff(
+    application: EscalationApplication,
+) -> None:
+    starts_at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    meeting = monthly_meeting(application, forum(application), starts_at)
+    cutoff = datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
+
+    for deputy in (SOCIAL_DEPUTY, HEALTH_DEPUTY):
+        (item,) = listed(application, deputy)
+        assert (item.kind, item.item_id, item.due_at) == (REGISTRATION, meeting.id, cutoff)
+    assert listed(application, SOCIAL_DEPUTY, cutoff) == []  # past the cutoff: nothing to do
+
+
+# --- the list itself -------------------------------------------------------------------------
+
+
+def test_w1_the_list_is_nearest_deadline_first_and_pages_cover_it_once(
+    application: EscalationApplication,
+) -> None:
+    """Three red threads pulled on different days: by deadline, in pages of two; two acute
+    matters, read one per page, each once."""
+    pulled = [pull(application, PULLED_AT + timedelta(days=d)) for d in (2, 0, 1)]
+    matters = [
+        application.raise_acute_matter(
+            SOCIAL_CASEWORKER, RaiseAcuteMatter(None, HEALTH, f"Akut {n}"), at=PULLED_AT
+        ).id
+        for n in range(2)
+    ]
+    pages = []
+    after = None
+    while True:
+        page = application.work_list(COORDINATING, WorkQuery(after=after, limit=2), PULLED_AT)
+        pages.append([i.item_id for i in page.items])
+        if page.next is None:
+            break
+        after = page.next
+
+    assert pages == [[pulled[1], pulled[2]], [pulled[0]]]
+    one_by_one = listed(application, HEALTH_DEPUTY, kinds=[ACUTE_MATTER], limit=1)
+    assert sorted(i.item_id for i in one_by_one) == sorted(matters)
+    assert listed(application, HEALTH_DEPUTY, kinds=[MEETING]) == []
+    assert listed(application, HEALTH_DEPUTY, states=["taken"]) == []
