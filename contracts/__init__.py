@@ -1,7 +1,7 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `consent`, `escalation`, `reporting` (one module per producing service): one
-  frozen pydantic model per event type; ids, codes and
+- `cases`, `consent`, `escalation` (and `escalation_matters`), `reporting` (per
+  producing service): one frozen pydantic model per event type; ids, codes and
   timestamps only, never personal data.
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
   (CloudEvents 1.0, binary mode).
@@ -26,7 +26,7 @@ then run `make contracts`.
 Each service module's `__all__` is its public part; this package re-exports it.
 """
 
-from contracts import cases, consent, escalation, reporting
+from contracts import cases, consent, escalation, escalation_matters, reporting
 from contracts.base import (
     EVENT_TYPES,
     HSA_ID_PATTERN,
@@ -40,6 +40,7 @@ from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, de
 from contracts.consent import *  # noqa: F403
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
 from contracts.escalation import *  # noqa: F403
+from contracts.escalation_matters import *  # noqa: F403
 from contracts.reporting import *  # noqa: F403
 from contracts.topics import EVENT_TOPICS, PARTITIONS, SERVICES, dlq_topic, events_topic
 from contracts.vocabulary import (
@@ -90,4 +91,5 @@ __all__ = [
 __all__ += cases.__all__
 __all__ += consent.__all__
 __all__ += escalation.__all__
+__all__ += escalation_matters.__all__
 __all__ += reporting.__all__

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.base import (
     Distinct,
     HsaId,
-    IntegrationEvent,
     OrgIds,
     SubjectEvent,
-    SubjectId,
 )
 from contracts.vocabulary import DeviationCategory, LegalBasis, OrgType
 
@@ -308,126 +306,12 @@ class RedThreadFollowUpOverdue(_EscalationEvent):
     concerned_orgs: OrgIds
 
 
-# --- events that may concern no one individual ---------------------------------------------
-
-
-class _MaybeSubjectEvent(IntegrationEvent):
-    """An event that concerns one individual or none (an anonymous consultation, a
-    question of principle); without a subject its own id keys the message."""
-
-    service: ClassVar[str] = "escalation"
-    subject_id: SubjectId | None = None
-    """Pseudonymous id of the individual, when the matter concerns one."""
-
-    def subject(self) -> str | None:
-        return self.subject_id
-
-    def _own_id(self) -> UUID:
-        raise NotImplementedError
-
-    def partition_key(self) -> str:
-        return self.subject_id if self.subject_id is not None else str(self._own_id())
-
-
-class EscalationRaised(_MaybeSubjectEvent):
-    """A matter moved one step up a ladder (E-6), or onto its first step.
-
-    Each step names who raised it and when; `responsible_org` is the unit that
-    decided the ongoing interventions and stays responsible for them while the
-    matter is escalated (seed 003).
-    """
-
-    version: ClassVar[int] = 1
-
-    escalation_id: UUID
-    track: EscalationTrack
-    level: EscalationLevel
-    previous_level: EscalationLevel | None
-    step: Annotated[int, Field(ge=1)]
-    cost_question: bool
-    raised_by: HsaId
-    raised_by_org: HsaId
-    responsible_org: HsaId
-    counterpart_orgs: OrgIds
-    raised_at: AwareDatetime
-
-    def _own_id(self) -> UUID:
-        return self.escalation_id
-
-
-class EscalationResolved(_MaybeSubjectEvent):
-    """An escalated matter was settled at `level` (E-6)."""
-
-    version: ClassVar[int] = 1
-
-    escalation_id: UUID
-    track: EscalationTrack
-    level: EscalationLevel
-    resolution: EscalationResolution
-    resolved_by: HsaId
-    resolved_at: AwareDatetime
-
-    def _own_id(self) -> UUID:
-        return self.escalation_id
-
-
-class CaseRegisteredForMeeting(_MaybeSubjectEvent):
-    """A deputy unit manager registered a case for a monthly meeting in time (E-7).
-
-    The registration's name, age, background, situation and question are
-    personal data and free text: they stay in the escalation service.
-    """
-
-    version: ClassVar[int] = 1
-
-    registration_id: UUID
-    meeting_id: UUID
-    meeting_kind: MonthlyMeetingKind
-    meeting_at: AwareDatetime
-    registering_org: HsaId
-    registered_by: HsaId
-    summoned_orgs: OrgIds
-    registered_at: AwareDatetime
-
-    def _own_id(self) -> UUID:
-        return self.registration_id
-
-
-class ConsultationHeld(_MaybeSubjectEvent):
-    """A unit consulted others about a case (E-9): named (with a subject) or anonymous
-    (`subject_id` absent: nothing identifies the individual, not even to escalation)."""
-
-    version: ClassVar[int] = 1
-
-    consultation_id: UUID
-    consulting_org: HsaId
-    consulted_orgs: OrgIds
-    meeting_id: UUID | None = None
-    """The monthly collaboration meeting it was held at, if any."""
-    outcome: ConsultationOutcome
-    held_at: AwareDatetime
-    recorded_by: HsaId
-
-    @model_validator(mode="after")
-    def _consults_others(self) -> Self:
-        if self.consulting_org in self.consulted_orgs:
-            raise ValueError("consulted_orgs must not include the consulting unit")
-        return self
-
-    def _own_id(self) -> UUID:
-        return self.consultation_id
-
-
 __all__ = [
     "MUNICIPALITY_CODE_PATTERN",
-    "CaseRegisteredForMeeting",
-    "ConsultationHeld",
     "ConsultationOutcome",
     "CoordinatorAssigned",
     "EscalationLevel",
-    "EscalationRaised",
     "EscalationResolution",
-    "EscalationResolved",
     "EscalationTrack",
     "FollowUpBooked",
     "FollowUpEvaluated",

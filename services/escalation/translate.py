@@ -4,8 +4,11 @@ Left out on purpose: what was said (meeting notes, reasons, written
 summaries, minutes, questions) and the name and age on a case registration —
 free text and personal data stay in the escalation service. Not published at
 all: the consent view's bookkeeping, a basis replaced without a hold (nothing
-changes for the parties; it is kept for audit), monthly-meeting planning,
-attendance and minutes, acute matters and the transfers noted for the inventory.
+changes for the parties; it is kept for audit), monthly-meeting attendance and
+minutes, and the transfers noted for the inventory. Everything that asks
+someone to act is published, naming the unit that must (W-1): a thread pulled
+(its municipality), a meeting or follow-up (the invited), an acute matter (the
+receiving unit), a ladder step (the parties), a monthly meeting (its members).
 
 A table (services.runtime.messaging.translation): each row names only the
 fields that differ from the domain event's; the rest are copied by name and
@@ -17,6 +20,8 @@ names it; what is not published has no row.
 from __future__ import annotations
 
 from contracts import (
+    AcuteMatterRaised,
+    AcuteMatterTaken,
     CaseRegisteredForMeeting,
     ConsultationHeld,
     CoordinatorAssigned,
@@ -29,6 +34,7 @@ from contracts import (
     MeetingPutOnHold,
     MeetingResumed,
     MeetingScheduled,
+    MonthlyMeetingPlanned,
     RedThreadClosed,
     RedThreadFollowUpOverdue,
     RedThreadMeetingOverdue,
@@ -36,10 +42,12 @@ from contracts import (
 )
 from services.escalation.domain import (
     ABSENCE_CATEGORY,
+    AcuteMatter,
     Consultation,
     Escalation,
     MonthlyMeeting,
     RedThread,
+    registration_cutoff,
 )
 from services.runtime.messaging.translation import TranslationTable, const, from_, row
 
@@ -88,7 +96,17 @@ to_integration_event = TranslationTable(
     ),
     row(Escalation.Resolved, EscalationResolved, escalation_id=ESCALATION_ID),
     # --- monthly meetings and consultations ------------------------------------------------
+    row(
+        MonthlyMeeting.Planned,
+        MonthlyMeetingPlanned,
+        meeting_id=from_("originator_id"),
+        meeting_kind=from_("kind"),
+        registration_cutoff=lambda e: registration_cutoff(e.starts_at),
+    ),
     row(MonthlyMeeting.CaseRegistered, CaseRegisteredForMeeting, meeting_id=from_("originator_id")),
     row(Consultation.Held, ConsultationHeld, consultation_id=from_("originator_id")),
+    # --- acute matters: the receiving unit must act now (E-8) ------------------------------
+    row(AcuteMatter.Raised, AcuteMatterRaised, acute_matter_id=from_("originator_id")),
+    row(AcuteMatter.Taken, AcuteMatterTaken, acute_matter_id=from_("originator_id")),
 )
 """Domain events without a row have no public form and are not published."""

@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from contracts import (
+    AcuteMatterRaised,
+    AcuteMatterTaken,
     AgeTransitionDue,
     CaseRegisteredForMeeting,
     ConsentExpired,
@@ -48,6 +50,7 @@ from contracts import (
     MeetingScheduled,
     MeetingStage,
     MonthlyMeetingKind,
+    MonthlyMeetingPlanned,
     OrgType,
     Purpose,
     RedThreadClosed,
@@ -108,6 +111,7 @@ MEETING_AT = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
 FOLLOW_UP_AT = datetime(2026, 4, 14, 13, 0, tzinfo=UTC)
 ESCALATION = UUID("e5ca1a7e-0000-4000-8000-00000000e006")
 MONTHLY_MEETING = UUID("3ee71ae0-0000-4000-8000-00000000e007")
+ACUTE_MATTER = UUID("ac07e000-0000-4000-8000-00000000e008")
 
 CONSENT_GIVEN = ConsentGiven(
     subject_id=SUBJECT,
@@ -316,6 +320,26 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         registered_by=CASEWORKER,
         summoned_orgs=(PSYCHIATRY,),
         registered_at=datetime(2026, 3, 29, 9, 59, tzinfo=UTC),
+    ),
+    AcuteMatterRaised: AcuteMatterRaised(
+        subject_id=SUBJECT,
+        acute_matter_id=ACUTE_MATTER,
+        from_org=SOCIAL_SERVICES,
+        to_org=PSYCHIATRY,
+        raised_by=CASEWORKER,
+        raised_at=AT,
+    ),
+    AcuteMatterTaken: AcuteMatterTaken(
+        subject_id=SUBJECT, acute_matter_id=ACUTE_MATTER, taken_by="SE2321000016-D0P1", taken_at=AT
+    ),
+    MonthlyMeetingPlanned: MonthlyMeetingPlanned(
+        meeting_id=MONTHLY_MEETING,
+        series_id=UUID("5e71e500-0000-4000-8000-00000000e007"),
+        meeting_kind=MonthlyMeetingKind.COLLABORATION,
+        starts_at=datetime(2026, 3, 30, 8, 0, tzinfo=UTC),
+        registration_cutoff=datetime(2026, 3, 29, 10, 0, tzinfo=UTC),
+        members=(SOCIAL_SERVICES, PSYCHIATRY),
+        inventory=False,
     ),
     ConsultationHeld: ConsultationHeld(
         subject_id=SUBJECT,
@@ -566,7 +590,10 @@ EXAMPLES[AnnualReportPublished] = AnnualReportPublished(
     published_at=datetime(2027, 2, 1, 9, 0, tzinfo=UTC),
 )
 
-SUBJECTLESS: dict[type[IntegrationEvent], str] = {AnnualReportPublished: "publication_id"}
+SUBJECTLESS: dict[type[IntegrationEvent], str] = {
+    AnnualReportPublished: "publication_id",
+    MonthlyMeetingPlanned: "meeting_id",
+}
 """Events about no one individual, with the field of their own id: they carry no
 `subject_id` and no ce_subject, and their own id keys the message."""
 

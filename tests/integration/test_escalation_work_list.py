@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts import (
+    AcuteMatterRaised,
+    AcuteMatterTaken,
     EscalationLevel,
     EscalationTrack,
     FollowUpResult,
+    MonthlyMeetingPlanned,
     OrgType,
     Role,
 )
@@ -46,11 +49,13 @@ from tests.integration.test_escalation_application import (
     OFFICES,
     PULLED_AT,
     SOCIAL_DEPUTY,
+    SUBJECT,
     Upstream,
     consent,
     forum,
     hold_meeting,
     monthly_meeting,
+    published,
     pull,
     schedule,
     staff_of,
@@ -265,3 +270,29 @@ def test_w1_the_list_is_nearest_deadline_first_and_pages_cover_it_once(
     assert sorted(i.item_id for i in one_by_one) == sorted(matters)
     assert listed(application, HEALTH_DEPUTY, kinds=[MEETING]) == []
     assert listed(application, HEALTH_DEPUTY, states=["taken"]) == []
+
+
+# --- everyone who must act hears of it on the topic too ---------------------------------------
+
+
+def test_w1_e8_e7_an_acute_matter_and_a_monthly_meeting_are_published_naming_who_must_act(
+    application: EscalationApplication,
+) -> None:
+    matter = application.raise_acute_matter(
+        SOCIAL_CASEWORKER, RaiseAcuteMatter(SUBJECT, HEALTH, "Utskrivning i dag"), at=PULLED_AT
+    )
+    application.take_acute_matter(HEALTH_DEPUTY, matter.id, at=PULLED_AT)
+    meeting = monthly_meeting(
+        application, forum(application), datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    )
+
+    events = published(application)
+
+    (raised,) = [e for e in events if isinstance(e, AcuteMatterRaised)]
+    (taken,) = [e for e in events if isinstance(e, AcuteMatterTaken)]
+    assert (raised.acute_matter_id, raised.to_org, raised.from_org) == (matter.id, HEALTH, SOCIAL)
+    assert "Utskrivning" not in raised.model_dump_json()  # what is asked stays here
+    assert taken.partition_key() == raised.partition_key() == SUBJECT  # read in order
+    (planned,) = [e for e in events if isinstance(e, MonthlyMeetingPlanned)]
+    assert (planned.meeting_id, planned.members) == (meeting.id, (SOCIAL, HEALTH))
+    assert planned.registration_cutoff == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)

@@ -122,6 +122,35 @@ def test_a_coordinator_assigned_before_offices_were_kept_still_reads(tmp_path: P
     application.close()
 
 
+def test_an_acute_matter_taken_before_it_named_its_individual_still_reads(
+    tmp_path: Path,
+) -> None:
+    """AcuteMatter.Taken stored as version 1 (no subject_id) is upcast with none."""
+    application = EscalationApplication(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "e.db")}
+    )
+    matter = AcuteMatter.raise_matter(
+        subject_id="ab" * 32,
+        from_org="SE2120000001-IOF1",
+        to_org="SE2120000001-AOF1",
+        raised_by="SE2120000001-S010",
+        question="sealed:v1:…",
+        at=AT,
+    )
+    matter.take(
+        by="SE2120000001-D002", by_org="SE2120000001-AOF1", by_role=Role.DEPUTY_UNIT_MANAGER, at=AT
+    )
+    stored = application.mapper.to_stored_event(matter.collect_events()[-1])
+    state = application.mapper.transcoder.decode(stored.state)
+    assert state.pop("subject_id") == "ab" * 32
+    state.pop("class_version", None)
+    old = replace(stored, state=application.mapper.transcoder.encode(state))
+    upcast = application.mapper.to_domain_event(old)
+    assert isinstance(upcast, AcuteMatter.Taken)
+    assert (upcast.subject_id, upcast.taken_by) == (None, "SE2120000001-D002")
+    application.close()
+
+
 def test_records_naming_no_one_are_created_under_the_id_their_text_is_sealed_to() -> None:
     ids = uuid4(), uuid4(), uuid4()
     matter = AcuteMatter.raise_matter(

@@ -45,8 +45,19 @@ class AcuteMatter(Aggregate):
         legacy_personal: ClassVar[tuple[str, ...]] = ("question",)
 
     class Taken(Aggregate.Event):
+        """Names the matter's individual (v2), so its public form is keyed as the raising
+        was and a partner reads the two in order; None before v2 and for a matter about
+        no one."""
+
+        class_version = 2
+
+        subject_id: str | None
         taken_by: str
         taken_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["subject_id"] = None
 
     @classmethod
     def raise_matter(
@@ -107,10 +118,10 @@ class AcuteMatter(Aggregate):
             )
         if self.taken_by is not None:
             raise AcuteMatterAlreadyAcknowledged(f"already taken by {self.taken_by}")
-        self._taken(taken_by=by, taken_at=at)
+        self._taken(subject_id=self.subject_id, taken_by=by, taken_at=at)
 
     @event(Taken)
-    def _taken(self, *, taken_by: str, taken_at: datetime) -> None:
+    def _taken(self, *, subject_id: str | None, taken_by: str, taken_at: datetime) -> None:
         self.taken_by = taken_by
         self.taken_at = taken_at
 
