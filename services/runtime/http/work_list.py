@@ -25,14 +25,14 @@ from pydantic import BaseModel, Field
 from services.runtime.http.caller import Caller
 from services.runtime.http.identification import PERSONAL_DATA, log_access
 from services.runtime.http.openapi import problem_responses
+from services.runtime.http.paging import MAX_PAGE, cursor_from, next_page
 from services.runtime.http.permissions import WORK_LIST
 from services.runtime.http.problems import invalid_field
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.work_items import Cursor, WorkItem, WorkPage, WorkQuery
+from services.runtime.store.work_items import CURSOR_SHAPE, WorkItem, WorkPage, WorkQuery
 
 RULE = "W-1"
 PURPOSE = "work list (W-1)"
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -101,23 +101,16 @@ def work_list_router(application: type[App], kinds: Mapping[str, WorkKind]) -> A
             raise invalid_field(
                 "query.kind", f"unknown kind {unknown[0]!r}; this service lists {listed}", rule=RULE
             )
-        try:
-            after = Cursor.decode(cursor) if cursor is not None else None
-        except ValueError as error:
-            raise invalid_field("query.cursor", str(error), rule=RULE) from error
+        after = cursor_from(cursor, CURSOR_SHAPE, rule=RULE)
         query = WorkQuery(kind or (), state or (), overdue, after, limit)
         now = caller.now
         page = caller.application(application).work_list(caller.actor, query, now)
         log_access(
             caller, [i.subject_id for i in page.items if i.subject_id is not None], purpose=PURPOSE
         )
-        next_cursor = page.next.encode() if page.next is not None else None
-        if next_cursor is not None:
-            url = caller.request.url.include_query_params(cursor=next_cursor)
-            caller.response.headers["Link"] = f'<{url}>; rel="next"'
         return WorkList(
             items=[_view(item, kinds[item.kind], now) for item in page.items],
-            next_cursor=next_cursor,
+            next_cursor=next_page(caller, page.next),
         )
 
     return router

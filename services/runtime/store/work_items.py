@@ -28,9 +28,6 @@ come and go (keyset paging, never offsets).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +36,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from services.runtime.store.paging import Cursor
 from services.runtime.store.read_models import Operations, SqlReadModel, sql_read_model
 
 NEVER = 2**62
@@ -94,33 +92,8 @@ class WorkQuery:
     limit: int = 50
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """The position after a page's last row, in the list's order; opaque to clients."""
-
-    due_at: int
-    since: int
-    item_id: str
-    kind: str
-    addressee: str
-
-    def encode(self) -> str:
-        raw = json.dumps([self.due_at, self.since, self.item_id, self.kind, self.addressee])
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        """A cursor handed out by `WorkListView.page`; ValueError for anything else."""
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            due_at, since, item_id, kind, addressee = json.loads(raw)
-        except (binascii.Error, ValueError, TypeError) as error:
-            raise ValueError("not a cursor this list handed out") from error
-        if not (isinstance(due_at, int) and isinstance(since, int)) or not all(
-            isinstance(part, str) for part in (item_id, kind, addressee)
-        ):
-            raise ValueError("not a cursor this list handed out")
-        return cls(due_at, since, item_id, kind, addressee)
+CURSOR_SHAPE = (int, int, str, str, str)
+"""The list's sort key: deadline, since, item, kind, addressee."""
 
 
 @dataclass(frozen=True)
@@ -308,9 +281,8 @@ class WorkListView(SqlReadModel):
             clauses.append(overdue if query.overdue else f"NOT {overdue}")
             params.append(now_us)
         if query.after is not None:
-            a = query.after
             clauses.append("(due_at, since, item_id, kind, addressee) > (?, ?, ?, ?, ?)")
-            params.extend([a.due_at, a.since, a.item_id, a.kind, a.addressee])
+            params.extend(query.after.key)
         # Only placeholders and fixed text are joined here; every value is a parameter.
         statement = (
             f"SELECT {_COLUMNS} FROM {{work_item}} WHERE {' AND '.join(clauses)} "  # noqa: S608
@@ -321,7 +293,7 @@ class WorkListView(SqlReadModel):
         if len(rows) <= query.limit:
             return WorkPage(items)
         last = rows[query.limit - 1]
-        return WorkPage(items, Cursor(int(last[5]), int(last[7]), last[0], last[1], last[2]))
+        return WorkPage(items, Cursor((int(last[5]), int(last[7]), last[0], last[1], last[2])))
 
 
 def _item(row: tuple[Any, ...]) -> WorkItem:
