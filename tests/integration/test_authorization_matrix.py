@@ -38,6 +38,7 @@ from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, D
 from services.runtime.http.permissions import (
     ACCESS_LOG,
     NOT_PERMITTED,
+    SUBJECT_RECORDS,
     WORK_LIST,
     RoutePermission,
     route_permissions,
@@ -202,8 +203,8 @@ def test_every_route_but_health_metrics_and_docs_names_an_action_of_its_policy(
     )
     for service, route in all_routes(services):
         assert route.requirement is not None
-        # Its own service's table, or one the shared access-log and work-list routes use.
-        shared = (ACCESS_LOG.service, WORK_LIST.service)
+        # Its own service's table, or one the shared access-log, work-list and listing routes use.
+        shared = (ACCESS_LOG.service, WORK_LIST.service, SUBJECT_RECORDS.service)
         assert route.requirement.policy.service in (service.name, *shared), route
 
 
@@ -339,6 +340,11 @@ PLATFORM_WIDE = {
 reading it back, is the platform administrators' (GDPR art. 17), the access log answers
 only with the caller's own unit's accesses (or all, for administrators), and the annual
 report is de-identified."""
+
+FILTERED_LISTS = {("GET", "/v1/subjects/{subject_id}/records")}
+"""Routes with an id in the path that answer a list filtered to what the caller's unit is
+party to (W-3): 200 and nothing for a foreign unit, as the lists addressed by the body
+(test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others)."""
 
 IOF, AOF = "SE2120000001-IOF1", "SE2120000001-AOF1"
 PSY = "SE2321000016-PSY1"
@@ -756,7 +762,7 @@ def test_api1_a_foreign_organisation_gets_403_or_404_on_every_object_route(
     object_routes = [
         route
         for route in service.routes()
-        if "{" in route.path and (route.method, route.path) not in PLATFORM_WIDE
+        if "{" in route.path and (route.method, route.path) not in PLATFORM_WIDE | FILTERED_LISTS
     ]
     missing = [f"{r.method} {r.path}" for r in object_routes if (r.method, r.path) not in requests]
     assert not missing, f"no object-level request for: {missing} (add it to {name}_objects)"
@@ -788,6 +794,11 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
     """Reads addressed by the body or by the caller's own unit answer 200, filtered to what
     the caller's unit takes part in: for a unit that takes part in nothing, nothing."""
     cases, escalation = services["cases"], services["escalation"]
+    insider = escalation.call(
+        IOF_CASEWORKER, "POST", "/v1/subject-records", json={"personnummer": ADULT}
+    ).json()
+    assert insider["records"], "the escalation objects above are about the adult"
+    adult = insider["subject_id"]
     for org_type, role in EVERYONE:
         who = actor(org_type, role)
         for path in ("/v1/cases/lookup", "/v1/consent-view/lookup"):
@@ -801,6 +812,16 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
         assert deadlines.status_code in (200, 403)
         if deadlines.status_code == 200:
             assert deadlines.json() == []
+        listings = [
+            ("GET", "/v1/work-items", None, "items"),
+            ("GET", f"/v1/subjects/{adult}/records", None, "records"),
+            ("POST", "/v1/subject-records", {"personnummer": ADULT}, "records"),
+        ]
+        for method, path, body, key in listings:
+            listed = escalation.call(who, method, path, json=body)
+            assert listed.status_code in (200, 403), (path, listed.text)  # 403: administrators
+            if listed.status_code == 200:
+                assert listed.json()[key] == [], (path, listed.text)
 
 
 # --- record level (C-10): party to one record about a person, reader of no other ------------

@@ -118,6 +118,8 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     subject, ids = thread["subject_id"], {"red_thread_id": thread["id"]}
     walk.call(POLICE, "GET", "/v1/red-threads/{red_thread_id}", **ids)
     walk.call(COORDINATOR, "GET", "/v1/work-items", subject)  # W-1: the office learns of it
+    walk.call(POLICE, "POST", "/v1/subject-records", body={"personnummer": INDIVIDUAL})  # W-3
+    walk.call(COORDINATOR, "GET", "/v1/subjects/{subject_id}/records", subject_id=subject)
     walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/coordinator", body={}, **ids)
     consent_given(
         consent, INDIVIDUAL, by=POLICE, purpose="red_thread_meeting", parties=PARTIES, form="oral"

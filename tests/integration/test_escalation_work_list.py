@@ -1,4 +1,5 @@
-"""Escalation's work lists on real stores (W-1): nobody has to be told an id by phone.
+"""Escalation's work lists (W-1) and records by individual (W-3) on real stores: nobody has
+to be told an id by phone.
 
 Each test lets one actor act and another find what waits for them only from
 their own work list."""
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -40,6 +42,7 @@ from services.escalation.views.work_items import (
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from services.runtime.store.subject_records import RecordQuery
 from services.runtime.store.work_items import WorkItem, WorkQuery
 from tests.integration.test_escalation_application import (
     COORDINATING,
@@ -296,3 +299,49 @@ def test_w1_e8_e7_an_acute_matter_and_a_monthly_meeting_are_published_naming_who
     (planned,) = [e for e in events if isinstance(e, MonthlyMeetingPlanned)]
     assert (planned.meeting_id, planned.members) == (meeting.id, (SOCIAL, HEALTH))
     assert planned.registration_cutoff == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
+
+
+# --- everything about one individual, for the units party to it (W-3) ------------------------
+
+
+def records(
+    application: EscalationApplication, actor: Actor, **query: Any
+) -> list[tuple[str, str]]:
+    page = application.records_of(actor, [SUBJECT], RecordQuery(**query))
+    return [(r.kind, r.state) for r in page.records]
+
+
+LATER = PULLED_AT + timedelta(hours=1)
+
+
+def test_w3_the_records_about_an_individual_are_listed_for_the_units_party_to_each(
+    application: EscalationApplication,
+) -> None:
+    """Newest first; the anonymous acute matter is about no one and listed under nobody."""
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    application.raise_acute_matter(
+        SOCIAL_CASEWORKER, RaiseAcuteMatter(SUBJECT, HEALTH, "Utskrivning"), at=LATER
+    )
+    application.raise_acute_matter(
+        SOCIAL_CASEWORKER, RaiseAcuteMatter(None, HEALTH, "Om ingen"), at=LATER
+    )
+
+    assert records(application, SOCIAL_CASEWORKER) == [
+        ("acute_matter", "raised"),
+        ("red_thread", "pulled"),
+    ]
+    assert records(application, COORDINATING) == [("red_thread", "pulled")]  # serving office
+    assert records(application, OTHER_OFFICE) == []
+    assert records(application, HEALTH_CASEWORKER) == [("acute_matter", "raised")]
+
+    schedule(application, red_thread_id)  # health care is summoned: a party from now on
+    assert records(application, HEALTH_CASEWORKER, kinds=["red_thread"]) == [
+        ("red_thread", "meeting_scheduled")
+    ]
+    first = application.records_of(SOCIAL_CASEWORKER, [SUBJECT], RecordQuery(limit=1))
+    rest = application.records_of(
+        SOCIAL_CASEWORKER, [SUBJECT], RecordQuery(after=first.next, limit=1)
+    )
+    assert [r.kind for r in first.records + rest.records] == ["acute_matter", "red_thread"]
+    assert rest.next is None

@@ -1,5 +1,6 @@
-"""The work list over HTTP (W-1, W-3): found from the list, read back where it points, paged
-by an opaque cursor; a bad query is a 422 naming the field and the rule."""
+"""The work list (W-1) and the records by individual (W-3) over HTTP: found from the list,
+read back where it points, paged by an opaque cursor; a bad query is a 422 naming the field
+and the rule."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from typing import Any
 
 import pytest
 
+from contracts import OrgType, Role
 from services.escalation.service import Settings as EscalationSettings
+from services.runtime.kernel.actor import Actor
 from tests.escalation_examples import red_thread_pull
 from tests.support import COORDINATOR, POLICE, InProcessService, call, made_up_personnummer
+
+SCHOOL = Actor("SE2120000001-S999", "SE2120000001-SKL1", OrgType.SCHOOL, Role.CASEWORKER)
+"""A unit party to none of the records below."""
 
 
 @pytest.fixture
@@ -87,6 +93,52 @@ def test_w1_a_bad_query_is_a_422_naming_the_field(
     escalation: InProcessService, query: str, field: str
 ) -> None:
     answer = work_items(escalation, query)
+
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+# --- everything about one individual (W-3) ----------------------------------------------------
+
+
+def test_w3_a_unit_lists_what_it_is_party_to_about_a_person_by_number_or_subject_id(
+    escalation: InProcessService,
+) -> None:
+    personnummer = made_up_personnummer("19900101", "123")
+    red_thread_id = pulled(escalation, "123")
+    pulled(escalation, "234")  # someone else
+
+    by_number = call(
+        escalation, POLICE, "POST", "/v1/subject-records", json={"personnummer": personnummer}
+    )
+    assert by_number.status_code == 200, by_number.text
+    (record,) = by_number.json()["records"]
+    assert (record["item_id"], record["kind"], record["state"]) == (
+        red_thread_id,
+        "red_thread",
+        "pulled",
+    )
+    assert call(escalation, POLICE, "GET", record["href"]).status_code == 200
+    subject_id = by_number.json()["subject_id"]
+    by_id = call(escalation, COORDINATOR, "GET", f"/v1/subjects/{subject_id}/records")
+    assert [r["item_id"] for r in by_id.json()["records"]] == [red_thread_id]
+    not_a_party = call(escalation, SCHOOL, "GET", f"/v1/subjects/{subject_id}/records")
+    assert not_a_party.status_code == 200
+    assert not_a_party.json()["records"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/v1/subjects/{'ab' * 32}/records?cursor=bm9wZQ", "query.cursor"),
+        (f"/v1/subjects/{'ab' * 32}/records?kind=handover", "query.kind"),
+        ("/v1/subjects/19121212-1212/records", "path.subject_id"),
+    ],
+)
+def test_w3_a_bad_listing_is_a_422_naming_the_field(
+    escalation: InProcessService, path: str, field: str
+) -> None:
+    answer = call(escalation, POLICE, "GET", path)
 
     assert answer.status_code == 422, answer.text
     assert [e["field"] for e in answer.json()["errors"]] == [field]

@@ -1,7 +1,8 @@
 """Escalation HTTP API: one router module per concept, routes thin and sync.
 
 The red thread (E-1..E-5) and the deadlines (D-7), the ladder (E-6), the
-monthly forums (E-7), acute matters (E-8) and consultations (E-9), and the work list (W-1). A route
+monthly forums (E-7), acute matters (E-8) and consultations (E-9); the work
+list (W-1) and the records by individual (W-3). A route
 parses, calls one use case of the application with the acting member of staff
 (``app.<use_case>(actor, command)``), writes the access record and answers.
 Whether the caller's unit may see or act on *this* object is decided by the
@@ -17,6 +18,7 @@ from services.escalation.api import (
     forums,
     ladder,
     red_threads,
+    subject_records,
     work_list,
 )
 from services.runtime.http.openapi import api_router
@@ -29,6 +31,7 @@ router = api_router(
     acute_matters.router,
     consultations.router,
     work_list.router,
+    subject_records.router,
     access_log.router,
 )
 

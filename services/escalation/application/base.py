@@ -46,11 +46,13 @@ from services.escalation.domain.errors import (
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.views.deadlines import Deadlines, deadline_view
+from services.escalation.views.subject_records import EscalationRecords
 from services.escalation.views.work_items import EscalationWork
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+from services.runtime.store.subject_records import subject_record_view
 from services.runtime.store.work_items import work_list_view
 
 A = TypeVar("A", bound=Aggregate)
@@ -85,6 +87,10 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
         self.work_items = work_list_view(self)
         self._work_follower = Follower(
             self, EscalationWork(self.work_items), name=EscalationWork.name
+        )
+        self.subject_records = subject_record_view(self)
+        self._records_follower = Follower(
+            self, EscalationRecords(self.subject_records), name=EscalationRecords.name
         )
 
     # --- changing: the step checks who acts, at which unit, in which role ---------------

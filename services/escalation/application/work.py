@@ -1,25 +1,38 @@
-"""What waits for whom (W-1): the escalation work list, read for the acting member of staff."""
+"""What waits for whom (W-1) and what is kept about whom (W-3), read for the acting member of
+staff: their unit's items and records, and a coordinator's office's municipalities'."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from contracts import Role
 from services.escalation.application.base import EscalationBase
 from services.escalation.views.work_items import municipality
 from services.runtime.kernel.actor import Actor
+from services.runtime.store.subject_records import RecordPage, RecordQuery
 from services.runtime.store.work_items import Reader, WorkPage, WorkQuery
 
 
 class Work(EscalationBase):
-    """The work list: the caller's unit's items, and a coordinator's office's municipalities'."""
+    """The work list and the records by individual."""
 
     def work_list(self, actor: Actor, query: WorkQuery, now: datetime) -> WorkPage:
-        """E-3: a coordinator also sees the red threads pulled in the municipalities their
-        office serves as configured now; everyone sees their own unit's items."""
+        self._work_follower.catch_up()
+        return self.work_items.page(Reader(self._reaches(actor), actor.role.value), query, now)
+
+    def records_of(
+        self, actor: Actor, subject_ids: Sequence[str], query: RecordQuery
+    ) -> RecordPage:
+        """The records about the individual the actor's unit is party to (W-3)."""
+        self._records_follower.catch_up()
+        return self.subject_records.page(subject_ids, self._reaches(actor), query)
+
+    def _reaches(self, actor: Actor) -> list[str]:
+        """Whom the actor reads for: their unit, and for a coordinator the municipalities
+        their office serves as configured now (E-3)."""
         addressees = [actor.org_id]
         if actor.role is Role.COORDINATOR:
             served = self.offices.served.get(actor.org_id, frozenset())
             addressees += [municipality(code) for code in sorted(served)]
-        self._work_follower.catch_up()
-        return self.work_items.page(Reader(addressees, actor.role.value), query, now)
+        return addressees

@@ -15,21 +15,25 @@ MAX_PAGE = 200
 """The most rows one page answers (`limit`)."""
 
 
-def cursor_from(text: str | None, shape: tuple[type, ...], *, rule: str) -> Cursor | None:
-    """The client's `cursor` query parameter, or a 422 naming it when it is not one of ours."""
+def cursor_from(
+    text: str | None, shape: tuple[type, ...], *, rule: str, field: str = "query.cursor"
+) -> Cursor | None:
+    """The client's cursor, or a 422 naming its `field` when it is not one of ours."""
     if text is None:
         return None
     try:
         return Cursor.decode(text, shape)
     except NotACursor as error:
-        raise invalid_field("query.cursor", str(error), rule=rule) from error
+        raise invalid_field(field, str(error), rule=rule) from error
 
 
-def next_page(caller: Caller, after: Cursor | None) -> str | None:
-    """The next page's cursor, also linked from the answer's ``Link`` header; None at the end."""
+def next_page(caller: Caller, after: Cursor | None, *, link: bool = True) -> str | None:
+    """The next page's cursor, None at the end; for a GET (`link`) also the ``Link`` header
+    to the next page (a POST's next page is asked with the cursor in its body)."""
     if after is None:
         return None
     cursor = after.encode()
-    url = caller.request.url.include_query_params(cursor=cursor)
-    caller.response.headers["Link"] = f'<{url}>; rel="next"'
+    if link:
+        url = caller.request.url.include_query_params(cursor=cursor)
+        caller.response.headers["Link"] = f'<{url}>; rel="next"'
     return cursor

@@ -46,6 +46,7 @@ __all__ = [
     "ALL_ORG_TYPES",
     "NOT_PERMITTED",
     "STAFF",
+    "SUBJECT_RECORDS",
     "WORK_LIST",
     "Permission",
     "Policy",
@@ -191,6 +192,19 @@ WORK_LIST = Policy(
 )
 """The table of the work-list route every service shares (services.runtime.http.work_list):
 any member of staff reads their own list; what is on it is narrowed to their unit and role."""
+
+SUBJECT_RECORDS = Policy(
+    "subject-records",
+    {
+        "subject_records.read": permit(
+            "only staff list the records about an individual, each those their unit is party to",
+            rule="W-3",
+        ),
+    },
+)
+"""The table of the listing by subject every service shares
+(services.runtime.http.subject_records): narrowed to the records the caller's unit is party to.
+"""
 
 
 @dataclass(frozen=True)
