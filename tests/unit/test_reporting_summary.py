@@ -188,3 +188,38 @@ def test_d7_a_detected_deviation_is_summarised_by_two_concerned_organisations() 
     assert deviation.countersign(
         signer=signed(SOCIAL_UNIT, "SE2120000001-S009", Role.UNIT_MANAGER), at=LATER
     ) == [SOCIAL_UNIT, PSYCHIATRY_UNIT]
+
+
+def detected(affected: list[str]) -> Deviation:
+    return Deviation.detect(
+        deviation_id=uuid4(),
+        rule="E-3",
+        source_type="se.samverkan.escalation.RedThreadMeetingOverdue.v1",
+        source_event_id=uuid4(),
+        affected_orgs=affected,
+        what_happened="No meeting within 14 days.",
+        detected_at=datetime(2026, 3, 17, 23, 0, tzinfo=UTC),
+        subject_id=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("deviation", "proposed_by", "countersigners"),
+    [
+        (
+            report(affected_orgs=[SOCIAL_UNIT, PSYCHIATRY_UNIT]),
+            HEALTH_UNIT,
+            [SOCIAL_UNIT, PSYCHIATRY_UNIT],
+        ),
+        (report(affected_orgs=[SOCIAL_UNIT, PSYCHIATRY_UNIT]), SOCIAL_UNIT, [HEALTH_UNIT]),
+        (detected([SOCIAL_UNIT, PSYCHIATRY_UNIT]), SOCIAL_UNIT, [PSYCHIATRY_UNIT]),
+        (detected([SOCIAL_UNIT]), OTHER_UNIT, [SOCIAL_UNIT]),
+        # The other side is the unit the dialogue was held with: not named, on no list.
+        (detected([SOCIAL_UNIT]), SOCIAL_UNIT, []),
+        (detected([]), OTHER_UNIT, []),
+    ],
+)
+def test_d2_w1_who_countersigns_a_proposed_summary_is_the_named_other_side(
+    deviation: Deviation, proposed_by: str, countersigners: list[str]
+) -> None:
+    assert deviation.countersigners(proposed_by) == countersigners

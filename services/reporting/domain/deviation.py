@@ -343,6 +343,20 @@ class Deviation(Aggregate):
         signers = {s.org_id for s in (self.proposed_by, self.countersigned_by) if s}
         return org_id in self.parties() or org_id in signers
 
+    def countersigners(self, proposed_by_org: str) -> list[str]:
+        """D-2 step 2: the organisations named in the deviation that may countersign a
+        summary `proposed_by_org` proposed, the other side (`sides_of_summary`).
+
+        None when the other side is not named: a detected deviation (D-7) that
+        concerns one organisation, proposed by it, is countersigned by the unit it
+        held the dialogue with, which the deviation does not know.
+        """
+        return [
+            org
+            for org in self.parties()
+            if sides_of_summary(self.reporting_org, self.affected_orgs, proposed_by_org, org)
+        ]
+
     def propose_summary(
         self, *, signer: Signer, solution: str, remaining_problems: str, at: datetime
     ) -> None:
