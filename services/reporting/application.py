@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -31,10 +32,13 @@ from services.reporting.domain import (
     require_unit,
 )
 from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
+from services.reporting.views.work_items import ReportingWork
 from services.runtime.kernel.actor import Actor, not_a_party
 from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.store.changes import ChangesAggregates
+from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import SealsPersonalData
+from services.runtime.store.work_items import Reader, WorkPage, WorkQuery, work_list_view
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,14 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
 
     name = "reporting"
     unknown = {Deviation: (UnknownDeviation, "deviation")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The store, and beside it the work list (W-1), fed by the store's own events."""
+        super().__init__(*args, **kwargs)
+        self.work_items = work_list_view(self)
+        self._work_follower = Follower(
+            self, ReportingWork(self.work_items, self.get_deviation), name=ReportingWork.name
+        )
 
     # --- D-2 step 1 -----------------------------------------------------------------
 
@@ -126,6 +138,13 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
         if not deviation.concerns(actor.org_id):
             raise not_a_party("this deviation", rule="D-2")
         return deviation
+
+    # --- W-1 ------------------------------------------------------------------------
+
+    def work_list(self, actor: Actor, query: WorkQuery, now: datetime) -> WorkPage:
+        """W-1: the deviations waiting for the actor's unit to summarise or countersign."""
+        self._work_follower.catch_up()
+        return self.work_items.page(Reader([actor.org_id], actor.role.value), query, now)
 
     # --- D-7 ------------------------------------------------------------------------
 

@@ -420,6 +420,8 @@ def scenario(walk: Walk) -> None:
         json=deviation_body(affected_orgs=[IOF], personnummer=youth),
     ).json()
     at_deviation = {"deviation_id": deviation["id"]}
+    # W-1: the affected unit finds it on its work list.
+    walk.call("reporting", SOCIAL_MANAGER, "GET", "/v1/work-items", youth_id)
     walk.call(
         "reporting",
         SOCIAL_MANAGER,

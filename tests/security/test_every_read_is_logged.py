@@ -928,8 +928,8 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
 
 
 def create_reporting(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
-    """Reporting: a deviation about the adult in both steps, and a published annual
-    report (D-1, D-2, D-5)."""
+    """Reporting: a deviation about the adult in both steps, one about the youth on a work
+    list (W-1), and a published annual report (D-1, D-2, D-5)."""
     deviation = s.write(
         "reporting",
         HEALTH,
@@ -966,6 +966,24 @@ def create_reporting(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "/v1/deviations/{deviation_id}/summary/countersignature",
         {"signer_name": ADULT.text("Kontrasignerare Testsson"), "signer_title": "Enhetschef"},
         deviation_id=deviation["id"],
+    )
+    # A second deviation, about the youth, left at step 1: it waits on the affected unit's
+    # work list (W-1), so the list has someone to answer about.
+    s.write(
+        "reporting",
+        HEALTH,
+        "POST",
+        "/v1/deviations",
+        {
+            "category": "routines",
+            "affected_orgs": [IOF],
+            "what_happened": YOUTH.text("Överrapporteringen uteblev"),
+            "perceived_as": YOUTH.text("Oroande"),
+            "improvement_proposal": YOUTH.text("Fast tid för överrapportering"),
+            "reporter_name": YOUTH.text("Rapportör Testsson"),
+            "reporter_title": "Biträdande enhetschef",
+            "personnummer": YOUTH.personnummer,
+        },
     )
     s.write("reporting", HEALTH, "POST", "/v1/annual-reports", {"year": date.today().year})
     ids["reporting"] = {"deviation_id": deviation["id"], "year": str(date.today().year)}

@@ -1,15 +1,17 @@
 """Reporting HTTP API: deviations in two steps (D-1..D-4), statistics and indicators under
-disclosure control (D-5, D-6), the annual report (D-5). Parse, authorise, call, answer."""
+disclosure control (D-5, D-6), the annual report (D-5), the work list (W-1). Parse, authorise,
+call, answer."""
 
 from fastapi import APIRouter
 
-from services.reporting.api import access_log, annual, deviations, statistics
+from services.reporting.api import access_log, annual, deviations, statistics, work_list
 from services.reporting.api.statistics import statistics_csv, statistics_report
 
 router = APIRouter()
 router.include_router(deviations.router)
 router.include_router(statistics.router)
 router.include_router(annual.router)
+router.include_router(work_list.router)
 router.include_router(access_log.router)
 
 __all__ = ["router", "statistics_csv", "statistics_report"]
