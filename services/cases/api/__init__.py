@@ -3,6 +3,7 @@
 `cases` (reports, routing, decisions, closing, age transitions, the units'
 lists), `target_groups` and `screenings` (D-6), `handovers`, `sips`,
 `meetings` (with the iCalendar invitation), `child_welfare`, `consent_view`,
+`work_list` (what waits for the caller, W-1, the route every service shares),
 `access_log` (the follow-up of who read what, shared with every service);
 `bodies` holds what their request bodies share. A route parses, calls one use
 case of the application with the acting member of staff
@@ -23,6 +24,7 @@ from services.cases.api import (
     screenings,
     sips,
     target_groups,
+    work_list,
 )
 from services.runtime.http.openapi import api_router
 
@@ -35,6 +37,7 @@ router = api_router(
     child_welfare.router,
     screenings.router,
     consent_view.router,
+    work_list.router,
     access_log.router,
     tags=("cases",),
 )

@@ -4,7 +4,8 @@ One mixin per concept, each on the shared base (the store, loading, the consent
 view, sealing: `base`): the case with its decisions, target groups, age
 transitions, lists and deadlines (`cases`), handovers (`handovers`), plans
 (`sips`), meetings (`meetings`), screenings (`screenings`), child-welfare
-reports (`child_welfare`), and consent and erasure from upstream (`upstream`).
+reports (`child_welfare`), consent and erasure from upstream (`upstream`), and the
+work list (`work`).
 `CasesApplication` is all of them on one store. Every use case takes the acting
 member of staff first: the record names them and their unit from it, and whether
 their unit may see or change *this* object is decided where the use case loads it.
@@ -27,11 +28,12 @@ from services.cases.application.meetings import (
 from services.cases.application.screenings import RecordScreening, Screenings
 from services.cases.application.sips import EstablishSip, ProposeSip, RecordSipFollowUp, Sips
 from services.cases.application.upstream import Upstream
+from services.cases.application.work import Work
 from services.cases.domain import UnknownCase
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
-class CasesApplication(Cases, Handovers, Sips, Meetings, Screenings, ChildWelfare, Upstream):
+class CasesApplication(Cases, Handovers, Sips, Meetings, Screenings, ChildWelfare, Upstream, Work):
     """Cases at the municipality's units, and what cases knows of consent."""
 
     name = "cases"

@@ -42,11 +42,13 @@ from services.cases.domain import (
     target_group_set,
 )
 from services.cases.views import CaseProjection, CaseViews, case_views
+from services.cases.work_items import CasesWork
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+from services.runtime.store.work_items import work_list_view
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -77,6 +79,8 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         self.acknowledgement_working_days = acknowledgement_working_days
         self.views: CaseViews = case_views(self)
         self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
+        self.work_items = work_list_view(self)
+        self._work_follower = Follower(self, CasesWork(self.work_items), name=CasesWork.name)
 
     # --- loading: unauthorised, so only the use cases that authorise call these -------
 

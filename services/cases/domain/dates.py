@@ -93,11 +93,23 @@ def age_transition(
     years = FAMILY_CARE_TRANSITION_AGE if placed_by_family_care else TRANSITION_AGE
     transition_on = birthday(birth_date, years)
     announce_by = months_before(transition_on, ANNOUNCE_MONTHS_BEFORE)
-    if stockholm_date(opened_at) <= announce_by:
-        return AgeTransition(
-            transition_on, announce_by, start_of_day(announce_by), end_of_day(announce_by)
-        )
-    return AgeTransition(transition_on, announce_by, opened_at, start_of_day(transition_on))
+    due_at = start_of_day(announce_by) if stockholm_date(opened_at) <= announce_by else opened_at
+    return AgeTransition(
+        transition_on,
+        announce_by,
+        due_at,
+        announcement_overdue_at(transition_on, announce_by, due_at),
+    )
+
+
+def announcement_overdue_at(transition_on: date, announce_by: date, due_at: datetime) -> datetime:
+    """K-4: when an unannounced case is overdue, given when its reminder came (`due_at`):
+    once the announcement day has passed, or, for a case whose reminder came after that
+    day (opened too late to meet it), at the birthday. One rule for the schedule and for
+    the work list, which learns of the transition from its reminder (W-1)."""
+    if due_at <= start_of_day(announce_by):
+        return end_of_day(announce_by)
+    return start_of_day(transition_on)
 
 
 def swedish_non_working_days() -> holidays.HolidayBase:

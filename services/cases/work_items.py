@@ -1,0 +1,331 @@
+"""The cases service's work lists (W-1): who must act on a handover, a report, a meeting or a
+plan, next.
+
+- The receiving unit acknowledges a handover within the configured working days, then
+  records the transfer (K-5); it is overdue once the deadline passed or the schedule
+  raised it so (D-7).
+- The municipality's child & youth unit (IOF) receives the child-welfare reports made
+  about a child living there (K-10): addressed to ``municipality:<kod>:IOF`` and read by
+  the unit the directory names for it when the list is read, as the report's own read
+  is decided (services.cases.domain.parties.require_report_reader).
+- The asked unit's deputy unit manager assigns a caseworker to a three-party meeting;
+  then the meeting's two units hold the pre-meeting and book the meeting (K-8); the
+  units that meet see a booked meeting until it has ended (K-8, K-9).
+- The units a SIP is made between establish it, then follow it up by its planned date
+  (K-6, K-7), overdue once that day passed or the schedule raised it so.
+- The unit holding a child & youth case announces its age transition once the reminder
+  comes, overdue when the schedule says (K-4).
+
+An item's id is the object its link reads: the case for its handover and age transition
+(a case has one open handover at a time, and closing it ends both), the report, the
+meeting, the plan. Fed by the service's own events (eventsourcing `Projection`, tracked
+in the same transaction), caught up before it is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from contracts import Role
+from contracts.cases import MeetingKind, UnitKind
+from services.cases.domain import (
+    Case,
+    ChildWelfareReport,
+    Meeting,
+    Sip,
+    announcement_overdue_at,
+    end_of_day,
+)
+from services.runtime.http.work_list import WorkKind
+from services.runtime.store.work_items import (
+    Addressed,
+    WorkListView,
+    done,
+    due_anew,
+    moved_on,
+    opened,
+    raised_overdue,
+    readdressed,
+    succeeded_by,
+)
+
+HANDOVER = "handover_acknowledgement"
+TRANSFER = "handover_transfer"
+CHILD_WELFARE_REPORT = "child_welfare_report"
+THREE_PARTY_REQUEST = "three_party_request"
+THREE_PARTY_PREPARATION = "three_party_preparation"
+MEETING = "meeting"
+SIP_ESTABLISHMENT = "sip_establishment"
+SIP_FOLLOW_UP = "sip_follow_up"
+AGE_TRANSITION = "age_transition_announcement"
+
+WORK_KINDS = {
+    HANDOVER: WorkKind("Acknowledge the handover and name the receiving caseworker", "K-5"),
+    TRANSFER: WorkKind("Record the transfer of responsibility for the handed-over case", "K-5"),
+    CHILD_WELFARE_REPORT: WorkKind("Receive the child-welfare report about a child here", "K-10"),
+    THREE_PARTY_REQUEST: WorkKind(
+        "Assign a caseworker to the three-party meeting asked for", "K-8"
+    ),
+    THREE_PARTY_PREPARATION: WorkKind(
+        "Hold the pre-meeting, then book the three-party meeting", "K-8"
+    ),
+    MEETING: WorkKind("Attend the booked meeting", "K-8, K-9"),
+    SIP_ESTABLISHMENT: WorkKind("Establish the proposed SIP", "K-6"),
+    SIP_FOLLOW_UP: WorkKind("Follow the SIP up by its planned date", "K-7"),
+    AGE_TRANSITION: WorkKind("Announce the case's age transition to the unit taking over", "K-4"),
+}
+"""What cases puts on work lists, and the rule each comes from."""
+
+_DEPUTY = Role.DEPUTY_UNIT_MANAGER.value
+
+
+def child_and_youth_unit(municipality_code: str) -> str:
+    """The addressee of what waits for the municipality's IOF unit, whichever unit the
+    directory names for it when the list is read (K-10)."""
+    return f"municipality:{municipality_code}:{UnitKind.IOF.value}"
+
+
+def _case(case_id: UUID) -> str:
+    return f"/v1/cases/{case_id}"
+
+
+def _meeting(meeting_id: UUID) -> str:
+    return f"/v1/meetings/{meeting_id}"
+
+
+def _sip(sip_id: UUID) -> str:
+    return f"/v1/sips/{sip_id}"
+
+
+class CasesWork(Projection[WorkListView]):
+    """The cases service's own domain events → work items on the lists of those who must act."""
+
+    name = "work_items"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply([], tracking)
+
+    # --- the handover (K-5) -------------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Case.HandoverRequested, tracking: Tracking) -> None:
+        """K-5: the receiving unit acknowledges by the end of the configured working days."""
+        self.view.apply(
+            opened(
+                e.originator_id,
+                HANDOVER,
+                Addressed([e.to_unit]),
+                state="requested",
+                since=e.timestamp,
+                href=f"{_case(e.originator_id)}/handovers/{e.handover_id}",
+                subject_id=e.subject_id,
+                due_at=e.overdue_at,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.HandoverAcknowledged, tracking: Tracking) -> None:
+        """K-5: acknowledged, the receiving unit records the transfer when it is agreed."""
+        self.view.apply(
+            succeeded_by(
+                e.originator_id, HANDOVER, TRANSFER, state="acknowledged", since=e.timestamp
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.HandoverAcknowledgementOverdueRaised, tracking: Tracking) -> None:
+        self.view.apply(raised_overdue(e.originator_id, HANDOVER), tracking)
+
+    @process_event.register
+    def _(self, e: Case.ResponsibilityTransferred, tracking: Tracking) -> None:
+        """K-5: transferred, the handover is done. K-4: a case moved to another IOF unit
+        is that unit's to announce; moved on from IOF, it has nothing left to announce."""
+        operations = done(e.originator_id, HANDOVER, TRANSFER)
+        if e.to_unit_kind == UnitKind.IOF.value:
+            operations += readdressed(e.originator_id, AGE_TRANSITION, e.to_unit, None)
+        else:
+            operations += done(e.originator_id, AGE_TRANSITION)
+        self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: Case.Closed, tracking: Tracking) -> None:
+        """Closing the case ends its handover in progress and its age transition."""
+        self.view.apply(done(e.originator_id), tracking)
+
+    # --- the age transition (K-4) -------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionDueRaised, tracking: Tracking) -> None:
+        """K-4: the reminder puts the announcement on the holding unit's list."""
+        self.view.apply(
+            opened(
+                e.originator_id,
+                AGE_TRANSITION,
+                Addressed([e.unit]),
+                state="due",
+                since=e.timestamp,
+                href=_case(e.originator_id),
+                subject_id=e.subject_id,
+                due_at=announcement_overdue_at(e.transition_on, e.announce_by, e.due_at),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionOverdueRaised, tracking: Tracking) -> None:
+        self.view.apply(raised_overdue(e.originator_id, AGE_TRANSITION), tracking)
+
+    @process_event.register
+    def _(
+        self, e: Case.AgeTransitionAnnounced | Case.AgeTransitionScheduled, tracking: Tracking
+    ) -> None:
+        """K-4: announced, nothing waits; scheduled anew (a family care placement), the
+        reminder for the new birthday comes in its own time."""
+        self.view.apply(done(e.originator_id, AGE_TRANSITION), tracking)
+
+    # --- the child-welfare report (K-10) ------------------------------------------------
+
+    @process_event.register
+    def _(self, e: ChildWelfareReport.Made, tracking: Tracking) -> None:
+        """K-10: the report reaches the child & youth unit of the child's municipality."""
+        self.view.apply(
+            opened(
+                e.originator_id,
+                CHILD_WELFARE_REPORT,
+                Addressed([child_and_youth_unit(e.municipality_code)]),
+                state="made",
+                since=e.timestamp,
+                href=f"/v1/child-welfare-reports/{e.originator_id}",
+                subject_id=e.subject_id,
+            ),
+            tracking,
+        )
+
+    # --- meetings (K-8, K-9) ------------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Meeting.Requested, tracking: Tracking) -> None:
+        """K-8: the asked unit's deputy assigns a caseworker; the two units prepare the
+        meeting from then on (the asking one sees it waiting for the assignment)."""
+        if e.kind != MeetingKind.THREE_PARTY.value:
+            self.view.apply([], tracking)  # K-9: booked at once; `Scheduled` lists it
+            return
+        common: dict[str, Any] = {
+            "since": e.timestamp,
+            "href": _meeting(e.originator_id),
+            "subject_id": e.subject_id,
+        }
+        self.view.apply(
+            opened(
+                e.originator_id,
+                THREE_PARTY_REQUEST,
+                Addressed([e.to_unit], _DEPUTY),
+                state="requested",
+                **common,
+            )
+            + opened(
+                e.originator_id,
+                THREE_PARTY_PREPARATION,
+                Addressed([e.from_unit, e.to_unit]),
+                state="caseworker_requested",
+                **common,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Meeting.CaseworkerAssigned, tracking: Tracking) -> None:
+        item = e.originator_id
+        self.view.apply(
+            done(item, THREE_PARTY_REQUEST)
+            + moved_on(item, THREE_PARTY_PREPARATION, "pre_meeting_to_hold", e.timestamp),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Meeting.PreMeetingHeld, tracking: Tracking) -> None:
+        self.view.apply(
+            moved_on(e.originator_id, THREE_PARTY_PREPARATION, "to_book", e.timestamp), tracking
+        )
+
+    @process_event.register
+    def _(self, e: Meeting.Scheduled, tracking: Tracking) -> None:
+        """K-8, K-9: booked, the units that meet see it until it has ended (a care-planning
+        meeting until its follow-up has: the later occasion is booked last)."""
+        self.view.apply(
+            done(e.originator_id, THREE_PARTY_PREPARATION)
+            + opened(
+                e.originator_id,
+                MEETING,
+                Addressed(e.units),
+                state="booked",
+                since=e.timestamp,
+                href=_meeting(e.originator_id),
+                subject_id=e.subject_id,
+                expires_at=e.ends_at,
+            ),
+            tracking,
+        )
+
+    # --- the SIP (K-6, K-7) -------------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Sip.Proposed, tracking: Tracking) -> None:
+        """K-6: work starts without delay: the plan's units establish it."""
+        self.view.apply(
+            opened(
+                e.originator_id,
+                SIP_ESTABLISHMENT,
+                Addressed(e.units),
+                state="proposed",
+                since=e.timestamp,
+                href=_sip(e.originator_id),
+                subject_id=e.subject_id,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Sip.Established, tracking: Tracking) -> None:
+        """K-7: established, the plan's units follow it up by the first planned date."""
+        self.view.apply(
+            succeeded_by(
+                e.originator_id,
+                SIP_ESTABLISHMENT,
+                SIP_FOLLOW_UP,
+                state="established",
+                since=e.timestamp,
+                due_at=end_of_day(e.next_follow_up_on),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Sip.FollowUpRecorded, tracking: Tracking) -> None:
+        """K-7: followed up, the next planned date is the deadline, no longer overdue."""
+        self.view.apply(
+            due_anew(
+                e.originator_id,
+                SIP_FOLLOW_UP,
+                "followed_up",
+                e.timestamp,
+                end_of_day(e.next_follow_up_on),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Sip.Revised, tracking: Tracking) -> None:
+        self.view.apply(moved_on(e.originator_id, SIP_FOLLOW_UP, "revised", e.timestamp), tracking)
+
+    @process_event.register
+    def _(self, e: Sip.FollowUpOverdueRaised, tracking: Tracking) -> None:
+        self.view.apply(raised_overdue(e.originator_id, SIP_FOLLOW_UP), tracking)
