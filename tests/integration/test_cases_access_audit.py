@@ -124,6 +124,13 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/screenings/{screening_id}"): (PSYCHIATRY, adult_id, {}, ""),
         # W-3: the receiving social services read the report where its Location points.
         ("GET", "/v1/child-welfare-reports/{report_id}"): (IOF_CASEWORKER, child_id, {}, ""),
+        # W-1: the same unit finds the report on its work list; the page logs whom it lists.
+        ("GET", "/v1/work-items"): (
+            IOF_CASEWORKER,
+            child_id,
+            {"params": {"kind": "child_welfare_report"}},
+            "",
+        ),
         ("POST", "/v1/consent-view/lookup"): (
             IOF_CASEWORKER,
             youth_id,

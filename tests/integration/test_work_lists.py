@@ -1,6 +1,6 @@
 """The work list (W-1) and the records by individual (W-3) over HTTP: found from the list,
 read back where it points, paged by an opaque cursor; a bad query is a 422 naming the field
-and the rule."""
+and the rule. Escalation's and the cases service's, each answering for its own objects."""
 
 from __future__ import annotations
 
@@ -12,8 +12,24 @@ import pytest
 from contracts import OrgType, Role
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
+from tests.cases_examples import CONTENT, PSYCHIATRY
 from tests.escalation_examples import red_thread_pull
-from tests.support import COORDINATOR, POLICE, InProcessService, call, made_up_personnummer
+from tests.integration.test_cases_api import (
+    YOUTH,
+    Api,
+    api,  # noqa: F401  (the fixture)
+)
+from tests.support import (
+    AOF,
+    AOF_DEPUTY,
+    COORDINATOR,
+    IOF,
+    IOF_CASEWORKER,
+    POLICE,
+    InProcessService,
+    call,
+    made_up_personnummer,
+)
 
 SCHOOL = Actor("SE2120000001-S999", "SE2120000001-SKL1", OrgType.SCHOOL, Role.CASEWORKER)
 """A unit party to none of the records below."""
@@ -142,3 +158,80 @@ def test_w3_a_bad_listing_is_a_422_naming_the_field(
 
     assert answer.status_code == 422, answer.text
     assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+# --- the cases service ------------------------------------------------------------------------
+
+
+def test_w1_w3_k5_k8_the_receiving_unit_finds_its_handover_and_request_and_reads_them(
+    api: Api,  # noqa: F811
+) -> None:
+    """K-5: the receiving unit's handover with its deadline; K-8: the asked unit's deputy
+    the three-party request; each read back where its `href` points, by the addressee."""
+    registered = api.register(YOUTH, ["child_welfare"]).json()
+    subject_id, case_id = registered["subject_id"], registered["cases"][0]["id"]
+    api.consent(subject_id, [IOF, AOF])
+    handover = api.call(
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{case_id}/handovers",
+        json={"to_unit": AOF, "content": CONTENT},
+    )
+    assert handover.status_code == 201, handover.text
+    meeting = api.call(
+        IOF_CASEWORKER, "POST", f"/v1/cases/{case_id}/three-party-meetings", json={"to_unit": AOF}
+    )
+    assert meeting.status_code == 201, meeting.text
+
+    answer = api.call(AOF_DEPUTY, "GET", "/v1/work-items")
+
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    by_kind = {i["kind"]: i for i in items}
+    assert list(by_kind) == [  # the deadline first
+        "handover_acknowledgement",
+        "three_party_preparation",
+        "three_party_request",
+    ]
+    acknowledgement = by_kind["handover_acknowledgement"]
+    assert (acknowledgement["rule"], acknowledgement["addressed_to"]) == ("K-5", AOF)
+    assert acknowledgement["due_at"] is not None
+    assert acknowledgement["subject_id"] == subject_id
+    request = by_kind["three_party_request"]
+    assert (request["rule"], request["role"]) == ("K-8", "deputy_unit_manager")
+    assert request["item_id"] == meeting.json()["id"]
+    for item in items:
+        read = api.call(AOF_DEPUTY, "GET", item["href"])
+        assert read.status_code == 200, (item["href"], read.text)
+    assert read.json()["id"] == meeting.json()["id"]
+
+    asking = api.call(IOF_CASEWORKER, "GET", "/v1/work-items?kind=three_party_request")
+    assert asking.json()["items"] == []  # the asking unit's deputy is not asked
+
+
+def test_w1_w3_k10_the_child_and_youth_unit_finds_the_report_and_reads_it(
+    api: Api,  # noqa: F811
+) -> None:
+    child = made_up_personnummer("20150315", "133")
+    report = {"personnummer": child, "municipality_code": "0180"}
+    reported = api.call(PSYCHIATRY, "POST", "/v1/child-welfare-reports", json=report)
+    assert reported.status_code == 201, reported.text
+
+    answer = api.call(IOF_CASEWORKER, "GET", "/v1/work-items?kind=child_welfare_report")
+
+    assert answer.status_code == 200, answer.text
+    (item,) = answer.json()["items"]
+    assert (item["item_id"], item["rule"]) == (reported.json()["id"], "K-10")
+    assert item["addressed_to"] == "municipality:0180:IOF"
+    read = api.call(IOF_CASEWORKER, "GET", item["href"])
+    assert read.status_code == 200, read.text
+    assert api.call(AOF_DEPUTY, "GET", "/v1/work-items").json()["items"] == []
+
+
+def test_w1_a_kind_of_another_service_is_a_422_naming_the_field_and_rule(
+    api: Api,  # noqa: F811
+) -> None:
+    answer = api.call(IOF_CASEWORKER, "GET", "/v1/work-items?kind=red_thread_meeting")
+
+    assert answer.status_code == 422, answer.text
+    assert [(e["field"], e.get("rule")) for e in answer.json()["errors"]] == [("query.kind", "W-1")]

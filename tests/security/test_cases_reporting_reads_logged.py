@@ -313,6 +313,8 @@ def scenario(walk: Walk) -> None:
         json={"to_unit": AOF, "content": CONTENT},
     )
     at_handover = {**case, "handover_id": handover.json()["id"]}
+    # W-1: the receiving unit learns of it from its work list.
+    walk.call("cases", AOF_MANAGER, "GET", "/v1/work-items", youth_id)
     # The receiving unit reads, acknowledges and takes over the handover, in that order.
     for method, route, body in (
         ("GET", "/v1/cases/{case_id}/handovers/{handover_id}", None),
