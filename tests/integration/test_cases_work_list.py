@@ -24,7 +24,7 @@ from services.cases.application import (
     ScheduleThreePartyMeeting,
 )
 from services.cases.domain import Need, Occasion, Participants
-from services.cases.work_items import (
+from services.cases.views.work_items import (
     AGE_TRANSITION,
     CHILD_WELFARE_REPORT,
     HANDOVER,

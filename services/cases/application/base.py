@@ -41,8 +41,8 @@ from services.cases.domain import (
     subject_cases_id,
     target_group_set,
 )
-from services.cases.views import CaseProjection, CaseViews, case_views
-from services.cases.work_items import CasesWork
+from services.cases.views.case_views import CaseProjection, CaseViews, case_views
+from services.cases.views.work_items import CasesWork
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.changes import ChangesAggregates

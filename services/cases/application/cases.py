@@ -34,7 +34,7 @@ from services.cases.domain.parties import (
     require_own_unit,
     require_same_municipality,
 )
-from services.cases.views import UnitNotice, UpcomingTransition
+from services.cases.views.case_views import UnitNotice, UpcomingTransition
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
 

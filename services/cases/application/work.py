@@ -6,7 +6,7 @@ from datetime import datetime
 
 from contracts.cases import UnitKind
 from services.cases.application.base import CasesBase
-from services.cases.work_items import child_and_youth_unit
+from services.cases.views.work_items import child_and_youth_unit
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.work_items import Reader, WorkPage, WorkQuery
 
