@@ -100,6 +100,9 @@ POLICY = Policy(
         ),
         "child_welfare.report": permit("only staff record a child-welfare report", rule="K-10"),
         "child_welfare.read": permit("only staff read a child-welfare report", rule="K-10"),
+        "child_welfare.acknowledge": _social(
+            "only social services acknowledge a child-welfare report", "K-10"
+        ),
         "consent_view.lookup": permit("only staff look up the consents cases knows of", rule="C-8"),
     },
 )

@@ -583,6 +583,10 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ),
         ("GET", "/v1/screenings/{screening_id}"): (f"/v1/screenings/{screening['id']}", {}),
         ("GET", "/v1/child-welfare-reports/{report_id}"): (report_path, {}),
+        ("POST", "/v1/child-welfare-reports/{report_id}/acknowledgement"): (
+            f"{report_path}/acknowledgement",
+            {},
+        ),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (
             f"{meeting_path}/invitation.ics",
             {},

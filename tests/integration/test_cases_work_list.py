@@ -200,7 +200,7 @@ def test_w1_k4_a_case_opened_after_its_announcement_day_is_due_by_the_birthday(
 # --- K-10: the child-welfare report --------------------------------------------------------
 
 
-def test_w1_k10_a_child_welfare_report_waits_for_the_municipalitys_child_and_youth_unit(
+def test_w1_k10_a_child_welfare_report_waits_for_the_child_and_youth_unit_to_acknowledge_it(
     application: CasesApplication,
 ) -> None:
     report = application.record_child_welfare_report(
@@ -217,6 +217,9 @@ def test_w1_k10_a_child_welfare_report_waits_for_the_municipalitys_child_and_you
     assert application.read_child_welfare_report(AT_IOF, item.item_id).id == report.id
     assert listed(application, AT_AOF) == []  # the adults' unit of the same municipality
     assert listed(application, SCHOOL) == []  # the reporter has done its part
+
+    application.acknowledge_child_welfare_report(AT_IOF, report.id, at=AT)
+    assert listed(application, AT_IOF) == []
 
 
 # --- K-8, K-9: meetings ---------------------------------------------------------------------

@@ -209,7 +209,7 @@ def test_w1_w3_k5_k8_the_receiving_unit_finds_its_handover_and_request_and_reads
     assert asking.json()["items"] == []  # the asking unit's deputy is not asked
 
 
-def test_w1_w3_k10_the_child_and_youth_unit_finds_the_report_and_reads_it(
+def test_w1_w3_k10_the_child_and_youth_unit_finds_reads_and_acknowledges_the_report(
     api: Api,  # noqa: F811
 ) -> None:
     child = made_up_personnummer("20150315", "133")
@@ -226,6 +226,16 @@ def test_w1_w3_k10_the_child_and_youth_unit_finds_the_report_and_reads_it(
     read = api.call(IOF_CASEWORKER, "GET", item["href"])
     assert read.status_code == 200, read.text
     assert api.call(AOF_DEPUTY, "GET", "/v1/work-items").json()["items"] == []
+
+    refused = api.call(AOF_DEPUTY, "POST", f"{item['href']}/acknowledgement")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["rule"] == "K-10"
+    acknowledged = api.call(IOF_CASEWORKER, "POST", f"{item['href']}/acknowledgement")
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert acknowledged.json()["acknowledged_by"] == IOF_CASEWORKER.hsa_id
+    again = api.call(IOF_CASEWORKER, "POST", f"{item['href']}/acknowledgement")
+    assert (again.status_code, again.json()["rule"]) == (409, "K-10")
+    assert api.call(IOF_CASEWORKER, "GET", "/v1/work-items").json()["items"] == []
 
 
 def test_w1_a_kind_of_another_service_is_a_422_naming_the_field_and_rule(

@@ -410,6 +410,14 @@ def scenario(walk: Walk) -> None:
         subject_of(report),
         path={"report_id": report.json()["id"]},
     )
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/child-welfare-reports/{report_id}/acknowledgement",
+        subject_of(report),
+        path={"report_id": report.json()["id"]},
+    )
 
     # --- reporting: the deviation, its export and the annual review (D-2, D-4, D-5) ------
     deviation = walk.call(

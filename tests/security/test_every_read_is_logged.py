@@ -675,6 +675,13 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "/v1/child-welfare-reports",
         {"personnummer": CHILD.personnummer, "municipality_code": "0180"},
     )
+    s.write(  # K-10: the municipality's child & youth unit acknowledges it
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/child-welfare-reports/{report_id}/acknowledgement",
+        report_id=report["id"],
+    )
     screening = s.write(
         "cases",
         HEALTH,

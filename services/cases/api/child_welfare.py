@@ -1,5 +1,6 @@
 """The child-welfare report (K-10): that a report was made, where to, by what kind of
-organisation. The report itself goes to the municipality's social services."""
+organisation, and that the social services it went to acknowledged it. The report
+itself goes to the municipality's social services."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ class ChildWelfareReportView(ChildWelfareReportRecorded):
     reporter_unit: str
     reported_by: str
     reported_at: datetime
+    acknowledged_at: datetime | None = Field(
+        description="When the receiving social services acknowledged it (K-10); null: not yet."
+    )
+    acknowledged_by: str | None
 
 
 @router.post("/child-welfare-reports", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -77,4 +82,17 @@ def get_child_welfare_report(
     report = application.read_child_welfare_report(caller.actor, report_id)
     if report.subject_id is not None:
         log_access(caller, report.subject_id, purpose="child-welfare report (K-10)")
+    return view_of(ChildWelfareReportView, report)
+
+
+@router.post("/child-welfare-reports/{report_id}/acknowledgement", openapi_extra=PERSONAL_DATA)
+def acknowledge_child_welfare_report(
+    report_id: UUID, caller: Annotated[Caller, may("child_welfare.acknowledge")]
+) -> ChildWelfareReportView:
+    """The social services the report went to confirm they received it (K-10); once only.
+    It then leaves their work list (W-1)."""
+    application = caller.application(CasesApplication)
+    report = application.acknowledge_child_welfare_report(caller.actor, report_id, at=caller.now)
+    if report.subject_id is not None:
+        log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
     return view_of(ChildWelfareReportView, report)

@@ -3,7 +3,8 @@ organisation. The report itself goes to the municipality's social services.
 
 The reporter is the actor, their unit and its organisation type, never anything
 the request says. The record is read back where its Location points (W-3), by the
-reporting unit and the receiving social services only (K-10).
+reporting unit and the receiving social services only, and acknowledged by the
+receiving social services (K-10).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from uuid import UUID
 
 from services.cases.application.base import CasesBase
 from services.cases.domain import ChildWelfareReport
-from services.cases.domain.parties import require_report_reader
+from services.cases.domain.parties import report_receiver, require_report_reader
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
 
@@ -51,3 +52,19 @@ class ChildWelfare(CasesBase):
         received it (K-10)."""
         require = partial(require_report_reader, self.units, actor)
         return self._load_checked(ChildWelfareReport, report_id, require)
+
+    def acknowledge_child_welfare_report(
+        self, actor: Actor, report_id: UUID, *, at: datetime
+    ) -> ChildWelfareReport:
+        """K-10: the social services the report went to (the report checks) confirm they
+        received it; found from their work list (W-1), where it then ends."""
+        return self._change(
+            ChildWelfareReport,
+            report_id,
+            lambda report: report.acknowledge(
+                unit=actor.org_id,
+                receiving_unit=report_receiver(self.units, report),
+                at=at,
+                by=actor.hsa_id,
+            ),
+        )

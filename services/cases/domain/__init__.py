@@ -11,8 +11,10 @@ from services.cases.domain.case_decisions import INTERVENTION_DECISIONS
 from services.cases.domain.child_welfare import (
     CHILD_UNDER,
     ChildWelfareReport,
+    ChildWelfareReportAlreadyAcknowledged,
     ChildWelfareReportNotFound,
     NotAChild,
+    NotTheReceivingUnit,
 )
 from services.cases.domain.consents import KnownConsent, SubjectConsents, consent_record_id
 from services.cases.domain.dates import (
@@ -111,6 +113,7 @@ __all__ = [
     "CaseEntry",
     "CaseRuleViolation",
     "ChildWelfareReport",
+    "ChildWelfareReportAlreadyAcknowledged",
     "ChildWelfareReportNotFound",
     "DecisionInvalid",
     "Handover",
@@ -133,6 +136,7 @@ __all__ = [
     "NotInMeeting",
     "NotInSip",
     "NotInvolved",
+    "NotTheReceivingUnit",
     "Occasion",
     "Participants",
     "ReportInvalid",

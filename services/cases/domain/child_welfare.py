@@ -6,7 +6,8 @@ lives. The platform records that a report was made, where to and by what
 kind of organisation: a fact for statistics. What was seen is the report
 itself, made to social services, and is not kept here. The record is read
 back by the unit that reported and by the social services that receive it
-(`parties.require_report_reader`). Pure domain.
+(`parties.require_report_reader`), and those acknowledge it, so it leaves
+their work list (W-1). Pure domain.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts import OrgType
 from services.cases.domain.dates import age_on
-from services.cases.domain.errors import CaseNotFound, CaseRuleViolation
+from services.cases.domain.errors import (
+    CaseConflict,
+    CaseForbidden,
+    CaseNotFound,
+    CaseRuleViolation,
+)
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 CHILD_UNDER = 18
@@ -34,6 +40,16 @@ class ChildWelfareReportNotFound(CaseNotFound):
     rule = "K-10"
 
 
+class NotTheReceivingUnit(CaseForbidden):
+    """K-10: the social services the report went to acknowledge it, nobody else."""
+
+    rule = "K-10"
+
+
+class ChildWelfareReportAlreadyAcknowledged(CaseConflict):
+    rule = "K-10"
+
+
 class ChildWelfareReport(Aggregate):
     """That a report about a child was made to a municipality (K-10)."""
 
@@ -44,6 +60,12 @@ class ChildWelfareReport(Aggregate):
         reporter_unit: str
         reported_by: str
         reported_at: datetime
+
+    class Acknowledged(Aggregate.Event):
+        subject_id: str | None
+        unit: str
+        acknowledged_at: datetime
+        acknowledged_by: str
 
     @classmethod
     def make(
@@ -89,3 +111,23 @@ class ChildWelfareReport(Aggregate):
         self.reporter_unit = reporter_unit
         self.reported_by = reported_by
         self.reported_at = reported_at
+        self.acknowledged_at: datetime | None = None
+        self.acknowledged_by: str | None = None
+
+    def acknowledge(self, *, unit: str, receiving_unit: str | None, at: datetime, by: str) -> None:
+        """K-10: the municipality's child & youth unit (`receiving_unit`, as the directory
+        names it) confirms it received the report; once only."""
+        if unit != receiving_unit:
+            raise NotTheReceivingUnit("only the social services the report went to acknowledge it")
+        if self.acknowledged_at is not None:
+            raise ChildWelfareReportAlreadyAcknowledged("the report is already acknowledged")
+        self._acknowledged(
+            subject_id=self.subject_id, unit=unit, acknowledged_at=at, acknowledged_by=by
+        )
+
+    @event(Acknowledged)
+    def _acknowledged(
+        self, *, subject_id: str | None, unit: str, acknowledged_at: datetime, acknowledged_by: str
+    ) -> None:
+        self.acknowledged_at = acknowledged_at
+        self.acknowledged_by = acknowledged_by

@@ -92,6 +92,13 @@ def require_report_reader(units: UnitDirectory, actor: Actor, report: ChildWelfa
     """K-10: a child-welfare report's record is read by the unit that reported and by the
     social services it went to, the municipality's IOF unit (children and youth, K-1): a
     unit the directory does not know for that municipality receives nothing here."""
-    receiving = units.known_unit_of(report.municipality_code, UnitKind.IOF)
-    readers = [report.reporter_unit, *([receiving.hsa_id] if receiving else [])]
+    receiving = report_receiver(units, report)
+    readers = [report.reporter_unit, *([receiving] if receiving else [])]
     require_party(actor, readers, what="this child-welfare report", rule="K-10")
+
+
+def report_receiver(units: UnitDirectory, report: ChildWelfareReport) -> str | None:
+    """K-10: the unit a child-welfare report went to, the IOF unit the directory names for
+    the child's municipality now; None where it names none."""
+    receiving = units.known_unit_of(report.municipality_code, UnitKind.IOF)
+    return receiving.hsa_id if receiving else None

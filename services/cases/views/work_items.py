@@ -4,10 +4,10 @@ plan, next.
 - The receiving unit acknowledges a handover within the configured working days, then
   records the transfer (K-5); it is overdue once the deadline passed or the schedule
   raised it so (D-7).
-- The municipality's child & youth unit (IOF) receives the child-welfare reports made
-  about a child living there (K-10): addressed to ``municipality:<kod>:IOF`` and read by
-  the unit the directory names for it when the list is read, as the report's own read
-  is decided (services.cases.domain.parties.require_report_reader).
+- The municipality's child & youth unit (IOF) acknowledges the child-welfare reports
+  made about a child living there (K-10): addressed to ``municipality:<kod>:IOF`` and
+  read by the unit the directory names for it when the list is read, as the report's
+  own read is decided (services.cases.domain.parties.require_report_reader).
 - The asked unit's deputy unit manager assigns a caseworker to a three-party meeting;
   then the meeting's two units hold the pre-meeting and book the meeting (K-8); the
   units that meet see a booked meeting until it has ended (K-8, K-9).
@@ -67,7 +67,9 @@ AGE_TRANSITION = "age_transition_announcement"
 WORK_KINDS = {
     HANDOVER: WorkKind("Acknowledge the handover and name the receiving caseworker", "K-5"),
     TRANSFER: WorkKind("Record the transfer of responsibility for the handed-over case", "K-5"),
-    CHILD_WELFARE_REPORT: WorkKind("Receive the child-welfare report about a child here", "K-10"),
+    CHILD_WELFARE_REPORT: WorkKind(
+        "Acknowledge the child-welfare report about a child here", "K-10"
+    ),
     THREE_PARTY_REQUEST: WorkKind(
         "Assign a caseworker to the three-party meeting asked for", "K-8"
     ),
@@ -208,6 +210,10 @@ class CasesWork(Projection[WorkListView]):
             ),
             tracking,
         )
+
+    @process_event.register
+    def _(self, e: ChildWelfareReport.Acknowledged, tracking: Tracking) -> None:
+        self.view.apply(done(e.originator_id, CHILD_WELFARE_REPORT), tracking)
 
     # --- meetings (K-8, K-9) ------------------------------------------------------------
 
