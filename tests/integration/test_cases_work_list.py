@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from contracts import OrgType, Purpose, Role
-from contracts.cases import ClosingReason, MeetingKind, SipProposer
+from contracts.cases import ClosingReason, MeetingKind, SipProposer, UnitKind
 from services.cases.application import (
     AnnounceAgeTransition,
     CasesApplication,
@@ -23,7 +23,7 @@ from services.cases.application import (
     RequestHandover,
     ScheduleThreePartyMeeting,
 )
-from services.cases.domain import Need, Occasion, Participants
+from services.cases.domain import Need, Occasion, Participants, Unit, UnitDirectory
 from services.cases.views.work_items import (
     AGE_TRANSITION,
     CHILD_WELFARE_REPORT,
@@ -195,6 +195,42 @@ def test_w1_k4_a_case_opened_after_its_announcement_day_is_due_by_the_birthday(
     assert (item.kind, item.item_id) == (AGE_TRANSITION, case.id)
     assert item.due_at == datetime(2026, 3, 31, 22, 0, tzinfo=UTC)  # 1 April starts, CEST
     assert not item.is_overdue(AT)
+
+
+def test_w1_k4_k5_a_case_handed_to_another_iof_unit_takes_its_announcement_along(
+    backend_settings: RuntimeSettings,
+) -> None:
+    """K-4: the unit holding the case announces; handed over to a child & youth unit in
+    another municipality (K-5), the waiting announcement moves to that unit's list;
+    closing the case ends it."""
+    other_iof = "SE2120000001-IOF2"
+    units = UnitDirectory([*UNITS.units(), Unit(other_iof, UnitKind.IOF, "0181")])
+    application = CasesApplication(env=store_env(backend_settings, "cases"), units=units)
+    try:
+        at_other = at_unit(other_iof, "SE2120000001-S303")
+        case = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
+        reminder = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
+        application.raise_due(reminder)
+        learn_consent(application, YOUTH, [IOF, other_iof])
+        handover = application.request_handover(
+            AT_IOF, case.id, RequestHandover(to_unit=other_iof, content=CONTENT), at=reminder
+        )
+        application.acknowledge_handover(
+            at_other, case.id, handover.id, receiving_caseworker=at_other.hsa_id, at=reminder
+        )
+        assert kinds_of(listed(application, at_other, reminder)) == [(TRANSFER, "acknowledged")]
+
+        application.transfer_responsibility(at_other, case.id, handover.id, at=reminder)
+
+        (item,) = listed(application, at_other, reminder)
+        assert (item.kind, item.item_id, item.addressee) == (AGE_TRANSITION, case.id, other_iof)
+        assert application.read_case(at_other, item.item_id).unit == other_iof
+        assert listed(application, AT_IOF, reminder) == []
+
+        application.close_case(at_other, case.id, reason=ClosingReason.NEEDS_MET, at=reminder)
+        assert listed(application, at_other, reminder) == []
+    finally:
+        application.close()
 
 
 # --- K-10: the child-welfare report --------------------------------------------------------
