@@ -95,6 +95,12 @@ POLICY = Policy(
         ),
         "consultation.hold": _staff("record a consultation", "E-9"),
         "consultation.read": _staff("read a consultation", "E-9"),
+        "calendar_feed.issue": permit(
+            "only a manager or coordinator issues their unit's calendar feed (a new one "
+            "stops the old address for everyone at the unit)",
+            roles={*MANAGERS, Role.COORDINATOR},
+            rule="W-1",
+        ),
     },
 )
 

@@ -63,8 +63,19 @@ SERVICES = ("consent", "cases", "escalation", "reporting")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """The services' clock (the cases fixtures' dates are relative to it)."""
 
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.yaml", "/openapi.json", "/docs", "/redoc"}
-"""What answers without a token: health, readiness, metrics and the documents."""
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/asyncapi.yaml",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/v1/calendar-feeds/{unit}/{token}/meetings.ics",
+}
+"""What answers without a bearer token: health, readiness, metrics and the documents; and a
+unit's calendar feed, whose secret address is its credential (calendar programs send no
+token; tests/integration/test_calendar_feed.py holds it to its address)."""
 
 PATH_VALUES = {
     "subject_id": "ab" * 32,

@@ -13,6 +13,7 @@ threads, so the store's blocking calls never hold the event loop.
 from services.escalation.api import (
     access_log,
     acute_matters,
+    calendar_feeds,
     consultations,
     deadlines,
     forums,
@@ -30,6 +31,7 @@ router = api_router(
     forums.router,
     acute_matters.router,
     consultations.router,
+    calendar_feeds.router,
     work_list.router,
     subject_records.router,
     access_log.router,

@@ -3,10 +3,13 @@ and ids only, no personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from fastapi import Response
 from icalendar import Calendar, Event
+
+from services.escalation.views.calendar import CalendarEntry
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -39,3 +42,25 @@ def ics_response(
         media_type=CALENDAR,
         headers={"Content-Disposition": f'attachment; filename="{uid}.ics"'},
     )
+
+
+def calendar_of(entries: Sequence[CalendarEntry], *, stamp: datetime) -> bytes:
+    """A unit's meetings as one calendar (its feed, W-1): each entry with its UID and
+    SEQUENCE, so a calendar program updates, moves and cancels what it already has."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//samverkan//escalation//SV")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Samverkan")
+    for entry in entries:
+        meeting = Event()
+        meeting.add("uid", f"{entry.uid}@samverkan.se")
+        meeting.add("dtstamp", stamp)
+        meeting.add("dtstart", entry.starts_at)
+        meeting.add("dtend", entry.ends_at)
+        meeting.add("summary", entry.summary)
+        meeting.add("description", f"Läs mer: {entry.href}")
+        meeting.add("sequence", entry.sequence)
+        meeting.add("status", entry.status)
+        calendar.add_component(meeting)
+    ics: bytes = calendar.to_ical()
+    return ics

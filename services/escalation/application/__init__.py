@@ -3,12 +3,14 @@
 One mixin per concept, each on the shared base (sealing, loading, retrying:
 `base`): the red thread and deadlines (`red_threads`), the ladder (`ladder`),
 the monthly forums (`forums`), acute matters and consultations (`matters`),
-upstream events (`upstream`), the work list (`work`). `EscalationApplication` is all of them on one
+upstream events (`upstream`), the work list and records by individual (`work`), the units' calendar
+feeds (`calendars`). `EscalationApplication` is all of them on one
 store. Every use case takes the acting member of staff first: the record names
 them and their unit from it, and whether their unit may see or act on *this*
 object is decided where the use case loads it.
 """
 
+from services.escalation.application.calendars import Calendars
 from services.escalation.application.forums import (
     CreateMeetingSeries,
     Forums,
@@ -44,7 +46,7 @@ from services.runtime.store.changes import CONFLICT_ATTEMPTS
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
-class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream, Work):
+class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream, Work, Calendars):
     """Red threads, the ladder, monthly meetings; a consent view fed by the consent topic."""
 
     name = "escalation"

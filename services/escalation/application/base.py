@@ -45,6 +45,7 @@ from services.escalation.domain.errors import (
     UnknownRedThread,
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
+from services.escalation.views.calendar import UnitCalendars, calendar_view
 from services.escalation.views.deadlines import Deadlines, deadline_view
 from services.escalation.views.subject_records import EscalationRecords
 from services.escalation.views.work_items import EscalationWork
@@ -87,6 +88,10 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
         self.work_items = work_list_view(self)
         self._work_follower = Follower(
             self, EscalationWork(self.work_items), name=EscalationWork.name
+        )
+        self.calendars = calendar_view(self)
+        self._calendar_follower = Follower(
+            self, UnitCalendars(self.calendars), name=UnitCalendars.name
         )
         self.subject_records = subject_record_view(self)
         self._records_follower = Follower(

@@ -11,6 +11,7 @@ from services.escalation.domain.authorisations import (
     SubjectAuthorisations,
     authorisations_id,
 )
+from services.escalation.domain.calendar_feeds import CalendarFeed, calendar_feed_id
 from services.escalation.domain.consultations import AcuteMatter, Consultation
 from services.escalation.domain.errors import (
     AcuteMatterAlreadyAcknowledged,
@@ -84,6 +85,7 @@ __all__ = [
     "AcuteMatterNotYours",
     "AttendanceInvalid",
     "Basis",
+    "CalendarFeed",
     "ClosedBeforeFollowUp",
     "Consultation",
     "ConsultationInvalid",
@@ -129,6 +131,7 @@ __all__ = [
     "allowed_next_steps",
     "alternate",
     "authorisations_id",
+    "calendar_feed_id",
     "day_is_over",
     "follow_up_overdue_at",
     "inventory_terms",

@@ -235,3 +235,10 @@ class UnknownAcuteMatter(UnknownRecord):
 
 class UnknownConsultation(UnknownRecord):
     rule = "E-9"
+
+
+class UnknownCalendarFeed(UnknownRecord):
+    """No feed opens with this unit and token: never issued, or replaced since (W-1). One
+    answer for both, so a guess learns nothing."""
+
+    rule = "W-1"

@@ -1,0 +1,205 @@
+"""Each unit's meetings, for its calendar feed (W-1): the red-thread meetings and follow-ups
+it is summoned to (E-3, E-5) and its forums' monthly meetings (E-7).
+
+One row per meeting and unit, kept as the meeting changes: moved (a new time),
+on hold (tentative), cancelled, each change a higher SEQUENCE so a calendar
+that fetched the feed before takes the new entry as an update (RFC 5545). A
+calendar entry carries times and ids only: who the meeting is about stays
+behind the entry's link, where reading it is access-logged.
+
+Fed by the service's own events (eventsourcing `Projection`, tracked in the
+same transaction), caught up before the feed is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from contracts import MeetingStage
+from services.escalation.domain import MonthlyMeeting, RedThread
+from services.runtime.store.read_models import Operations, SqlReadModel, sql_read_model
+
+MEETING_LENGTH = timedelta(minutes=90)
+"""How long a red-thread meeting or follow-up is booked for in the participants' calendars."""
+MONTHLY_MEETING_LENGTH = timedelta(hours=2)
+
+CONFIRMED, TENTATIVE, CANCELLED = "CONFIRMED", "TENTATIVE", "CANCELLED"
+"""A calendar entry's STATUS (RFC 5545 3.8.1.11): on hold is tentative (E-4)."""
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    uid: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    sequence: int
+    summary: str
+    href: str
+
+
+def _us(at: datetime) -> int:
+    return round(at.timestamp() * 1_000_000)
+
+
+def _at(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+_TABLES = [
+    "CREATE TABLE IF NOT EXISTS {calendar_entry} ("
+    "uid TEXT NOT NULL, unit TEXT NOT NULL, starts_at BIGINT NOT NULL, "
+    "ends_at BIGINT NOT NULL, status TEXT NOT NULL, sequence INTEGER NOT NULL, "
+    "summary TEXT NOT NULL, href TEXT NOT NULL, PRIMARY KEY (uid, unit))",
+    "CREATE INDEX IF NOT EXISTS {calendar_entry_unit} ON {calendar_entry} (unit, starts_at)",
+]
+_FORGET = "DELETE FROM {calendar_entry} WHERE uid = ?"
+_ENTRY = (
+    "INSERT INTO {calendar_entry} (uid, unit, starts_at, ends_at, status, sequence, summary, "
+    "href) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_MOVE = (
+    "UPDATE {calendar_entry} SET starts_at = ?, ends_at = ?, status = ?, sequence = ? WHERE uid = ?"
+)
+_CANCEL = "UPDATE {calendar_entry} SET status = 'CANCELLED', sequence = ? WHERE uid = ?"
+_CANCEL_COMING = (
+    "UPDATE {calendar_entry} SET status = 'CANCELLED', sequence = ? "
+    "WHERE uid IN (?, ?) AND starts_at > ? AND status <> 'CANCELLED'"
+)
+_OF_UNIT = (
+    "SELECT uid, starts_at, ends_at, status, sequence, summary, href FROM {calendar_entry} "
+    "WHERE unit = ? AND starts_at >= ? ORDER BY starts_at, uid"
+)
+
+
+class CalendarView(SqlReadModel):
+    """The calendar entries and their one query (runtime SqlReadModel spells it per database)."""
+
+    TABLES = _TABLES
+    NAMES = ("calendar_entry",)
+    INDEXES = ("calendar_entry_unit",)
+
+    def of_unit(self, unit: str, since: datetime) -> list[CalendarEntry]:
+        """The unit's meetings from `since` on, cancelled ones included (so calendars that
+        have them drop them)."""
+        return [
+            CalendarEntry(uid, _at(starts), _at(ends), status, int(sequence), summary, href)
+            for uid, starts, ends, status, sequence, summary, href in self.select(
+                _OF_UNIT, (unit, _us(since))
+            )
+        ]
+
+
+def calendar_view(application: Application[Any]) -> CalendarView:
+    """The read model on the escalation application's own database."""
+    return sql_read_model(
+        CalendarView,  # type: ignore[type-abstract]
+        application,
+        tracking_table="calendar_entry_tracking",
+    )
+
+
+def meeting_uid(red_thread_id: UUID, stage: MeetingStage) -> str:
+    """The same UID as the meeting's own .ics file, so either updates the other."""
+    name = "meeting" if stage is MeetingStage.MEETING else "follow-up"
+    return f"red-thread-{red_thread_id}-{name}"
+
+
+def _entry(
+    uid: str,
+    units: list[str],
+    starts_at: datetime,
+    length: timedelta,
+    summary: str,
+    href: str,
+    sequence: int = 0,
+) -> Operations:
+    return [(_FORGET, (uid,))] + [
+        (
+            _ENTRY,
+            (
+                uid,
+                unit,
+                _us(starts_at),
+                _us(starts_at + length),
+                CONFIRMED,
+                sequence,
+                summary,
+                href,
+            ),
+        )
+        for unit in dict.fromkeys(units)
+    ]
+
+
+SUMMARY = {
+    MeetingStage.MEETING: "Samverkansmöte, röd tråd",
+    MeetingStage.FOLLOW_UP: "Uppföljning, röd tråd",
+}
+
+
+class UnitCalendars(Projection[CalendarView]):
+    """Escalation's own domain events → each unit's calendar entries."""
+
+    name = "calendar"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply([], tracking)
+
+    @process_event.register
+    def _(
+        self, e: RedThread.MeetingScheduled | RedThread.FollowUpBooked, tracking: Tracking
+    ) -> None:
+        """Scheduled (again, after a cancellation: a higher SEQUENCE than before)."""
+        stage = MeetingStage.MEETING
+        starts_at = getattr(e, "meeting_at", None)
+        if isinstance(e, RedThread.FollowUpBooked):
+            stage, starts_at = MeetingStage.FOLLOW_UP, e.follow_up_at
+        assert starts_at is not None
+        uid = meeting_uid(e.originator_id, stage)
+        href = f"/v1/red-threads/{e.originator_id}"
+        self.view.apply(
+            _entry(
+                uid,
+                e.invited_orgs,
+                starts_at,
+                MEETING_LENGTH,
+                SUMMARY[stage],
+                href,
+                e.originator_version,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.PutOnHold | RedThread.Resumed, tracking: Tracking) -> None:
+        held = isinstance(e, RedThread.PutOnHold)
+        uid = meeting_uid(e.originator_id, MeetingStage(e.stage))
+        starts = _us(e.meeting_at)
+        ends = _us(e.meeting_at + MEETING_LENGTH)
+        status = TENTATIVE if held else CONFIRMED
+        self.view.apply([(_MOVE, (starts, ends, status, e.originator_version, uid))], tracking)
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:
+        summary = "Månadsmöte" + (", inventering" if e.inventory else "")
+        self.view.apply(
+            _entry(
+                f"monthly-meeting-{e.originator_id}",
+                e.members,
+                e.starts_at,
+                MONTHLY_MEETING_LENGTH,
+                summary,
+                f"/v1/monthly-meetings/{e.originator_id}",
+            ),
+            tracking,
+        )

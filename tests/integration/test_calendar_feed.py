@@ -1,0 +1,100 @@
+"""A unit's calendar feed (W-1): one secret address a calendar program subscribes to, with
+the unit's meetings as they stand; a new address revokes the old one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import icalendar
+import pytest
+
+from services.consent.service import Settings as ConsentSettings
+from services.escalation.service import Settings as EscalationSettings
+from tests.escalation_examples import INDIVIDUAL, red_thread_pull
+from tests.support import (
+    COORDINATOR,
+    HEALTH,
+    POLICE,
+    SOCIAL,
+    InProcessService,
+    MovableClock,
+    call,
+    call_once_consent_known,
+    consent_given,
+)
+
+INVITED = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
+
+
+@pytest.fixture
+def consent(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("consent", ConsentSettings())
+
+
+@pytest.fixture
+def escalation(start_in_process: Callable[..., InProcessService]) -> InProcessService:
+    return start_in_process("escalation", EscalationSettings())
+
+
+def feed_of(escalation: InProcessService, actor: object) -> str:
+    issued = call(escalation, actor, "POST", "/v1/calendar-feeds")  # type: ignore[arg-type]
+    assert issued.status_code == 201, issued.text
+    assert issued.headers["location"] in issued.json()["url"]
+    path: str = issued.headers["location"]
+    return path
+
+
+def fetched(escalation: InProcessService, path: str) -> list[icalendar.Event]:
+    answer = call(escalation, None, "GET", path)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(answer.content)
+    return list(calendar.walk("VEVENT"))
+
+
+def test_w1_a_unit_subscribes_once_and_sees_its_meetings_come_without_a_token(
+    consent: InProcessService, escalation: InProcessService, clock: MovableClock
+) -> None:
+    feed = feed_of(escalation, HEALTH)  # a deputy unit manager at health care
+    assert fetched(escalation, feed) == []
+
+    consent_given(
+        consent, INDIVIDUAL, by=POLICE, purpose="red_thread_meeting", parties=INVITED, form="oral"
+    )
+    pulled = call(escalation, POLICE, "POST", "/v1/red-threads", json=red_thread_pull(INDIVIDUAL))
+    meeting_at = clock.now() + timedelta(days=3)
+    scheduled = call_once_consent_known(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"/v1/red-threads/{pulled.json()['id']}/meeting",
+        json={"meeting_at": meeting_at.isoformat(), "invited_orgs": INVITED},
+    )
+    assert scheduled.status_code == 200, scheduled.text
+
+    (meeting,) = fetched(escalation, feed)
+    assert meeting.decoded("dtstart") == meeting_at.replace(microsecond=0)
+    assert str(meeting["status"]) == "CONFIRMED"
+    assert str(meeting["uid"]) == f"red-thread-{pulled.json()['id']}-meeting@samverkan.se"
+    assert INDIVIDUAL not in fetched(escalation, feed)[0].to_ical().decode()
+
+
+def test_w1_a_new_address_revokes_the_old_and_a_guess_opens_nothing(
+    escalation: InProcessService,
+) -> None:
+    first = feed_of(escalation, HEALTH)
+    second = feed_of(escalation, HEALTH)
+
+    assert call(escalation, None, "GET", second).status_code == 200
+    revoked = call(escalation, None, "GET", first)
+    assert revoked.status_code == 404, revoked.text
+    assert revoked.json()["rule"] == "W-1"
+    unit, token = second.split("/")[3:5]
+    guessed = f"/v1/calendar-feeds/{unit}/{'A' * 43}/meetings.ics"
+    assert call(escalation, None, "GET", guessed).status_code == 404
+    other_unit = f"/v1/calendar-feeds/{SOCIAL.org_id}/{token}/meetings.ics"
+    assert call(escalation, None, "GET", other_unit).status_code == 404
+    refused = call(escalation, SOCIAL, "POST", "/v1/calendar-feeds")  # a caseworker
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "W-1"
