@@ -3,7 +3,8 @@
 `cases` (reports, routing, decisions, closing, age transitions, the units'
 lists), `target_groups` and `screenings` (D-6), `handovers`, `sips`,
 `meetings` (with the iCalendar invitation), `child_welfare`, `consent_view`,
-`work_list` (what waits for the caller, W-1, the route every service shares),
+`work_list` (what waits for the caller, W-1) and `subject_records` (what is kept
+about an individual, W-3), the routes every service shares,
 `access_log` (the follow-up of who read what, shared with every service);
 `bodies` holds what their request bodies share. A route parses, calls one use
 case of the application with the acting member of staff
@@ -23,6 +24,7 @@ from services.cases.api import (
     meetings,
     screenings,
     sips,
+    subject_records,
     target_groups,
     work_list,
 )
@@ -38,6 +40,7 @@ router = api_router(
     screenings.router,
     consent_view.router,
     work_list.router,
+    subject_records.router,
     access_log.router,
     tags=("cases",),
 )

@@ -42,12 +42,14 @@ from services.cases.domain import (
     target_group_set,
 )
 from services.cases.views.case_views import CaseProjection, CaseViews, case_views
+from services.cases.views.subject_records import CasesRecords
 from services.cases.views.work_items import CasesWork
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+from services.runtime.store.subject_records import subject_record_view
 from services.runtime.store.work_items import work_list_view
 
 A = TypeVar("A", bound=Aggregate)
@@ -81,6 +83,10 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
         self.work_items = work_list_view(self)
         self._work_follower = Follower(self, CasesWork(self.work_items), name=CasesWork.name)
+        self.subject_records = subject_record_view(self)
+        self._records_follower = Follower(
+            self, CasesRecords(self.subject_records), name=CasesRecords.name
+        )
 
     # --- loading: unauthorised, so only the use cases that authorise call these -------
 

@@ -22,9 +22,14 @@ class Work(EscalationBase):
         return self.work_items.page(Reader(self._reaches(actor), actor.role.value), query, now)
 
     def records_of(
-        self, actor: Actor, subject_ids: Sequence[str], query: RecordQuery
+        self,
+        actor: Actor,
+        subject_ids: Sequence[str],
+        query: RecordQuery,
+        now: datetime | None = None,
     ) -> RecordPage:
-        """The records about the individual the actor's unit is party to (W-3)."""
+        """The records about the individual the actor's unit is party to (W-3); who is party
+        to an escalation record does not depend on the day, so `now` is not asked."""
         self._records_follower.catch_up()
         return self.subject_records.page(subject_ids, self._reaches(actor), query)
 

@@ -71,8 +71,11 @@ class ListsSubjectRecords(Protocol):
     """A service's application, as far as the listing needs it."""
 
     def records_of(
-        self, actor: Actor, subject_ids: Sequence[str], query: RecordQuery
-    ) -> RecordPage: ...
+        self, actor: Actor, subject_ids: Sequence[str], query: RecordQuery, now: datetime
+    ) -> RecordPage:
+        """`now`, the service's clock: who is party may depend on the day (a consent that
+        holds today, C-8, C-9), as the record's own read decides it."""
+        ...
 
 
 App = TypeVar("App", bound=ListsSubjectRecords)
@@ -99,7 +102,9 @@ def subject_records_router(application: type[App], kinds: Mapping[str, str]) -> 
             raise invalid_field(f"{field}.kind", message, rule=RULE)
         after = cursor_from(cursor, CURSOR_SHAPE, rule=RULE, field=f"{field}.cursor")
         query = RecordQuery(kind or (), after, limit)
-        page = caller.application(application).records_of(caller.actor, subject_ids, query)
+        page = caller.application(application).records_of(
+            caller.actor, subject_ids, query, caller.now
+        )
         log_access(caller, subject_ids[0], purpose=PURPOSE)
         return SubjectRecords(
             subject_id=subject_ids[0],
