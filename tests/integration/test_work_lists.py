@@ -12,9 +12,10 @@ import pytest
 from contracts import OrgType, Role
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
-from tests.cases_examples import CONTENT, PSYCHIATRY
+from tests.cases_examples import CONTENT, PSYCHIATRY, audit_screening
 from tests.escalation_examples import red_thread_pull
 from tests.integration.test_cases_api import (
+    NOW,
     YOUTH,
     Api,
     api,  # noqa: F401  (the fixture)
@@ -245,3 +246,74 @@ def test_w1_a_kind_of_another_service_is_a_422_naming_the_field_and_rule(
 
     assert answer.status_code == 422, answer.text
     assert [(e["field"], e.get("rule")) for e in answer.json()["errors"]] == [("query.kind", "W-1")]
+
+
+def test_w3_k3_k5_k8_a_unit_lists_the_cases_records_about_a_person_and_reads_each_back(
+    api: Api,  # noqa: F811
+) -> None:
+    """The receiving unit finds the case, the handover and the meeting about the youth by
+    number or subject id, newest first, and reads each where its href points; a unit
+    party to none of them is listed nothing."""
+    registered = api.register(YOUTH, ["child_welfare"]).json()
+    subject_id, case_id = registered["subject_id"], registered["cases"][0]["id"]
+    api.consent(subject_id, [IOF, AOF])
+    handover = api.call(
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{case_id}/handovers",
+        json={"to_unit": AOF, "content": CONTENT},
+    )
+    assert handover.status_code == 201, handover.text
+
+    by_number = api.call(AOF_DEPUTY, "POST", "/v1/subject-records", json={"personnummer": YOUTH})
+
+    assert by_number.status_code == 200, by_number.text
+    assert by_number.json()["subject_id"] == subject_id
+    records = by_number.json()["records"]
+    assert {(r["kind"], r["state"]) for r in records} == {
+        ("case", "handover_requested"),
+        ("handover", "requested"),
+    }
+    for record in records:
+        read = api.call(AOF_DEPUTY, "GET", record["href"])
+        assert read.status_code == 200, (record["href"], read.text)
+        assert read.json()["id"] == record["item_id"]
+    by_id = api.call(IOF_CASEWORKER, "GET", f"/v1/subjects/{subject_id}/records?kind=handover")
+    assert [r["item_id"] for r in by_id.json()["records"]] == [handover.json()["id"]]
+    first = api.call(IOF_CASEWORKER, "GET", f"/v1/subjects/{subject_id}/records?limit=1")
+    assert 'rel="next"' in first.headers["link"]
+    assert first.json()["next_cursor"] is not None
+    nothing = api.call(SCHOOL, "GET", f"/v1/subjects/{subject_id}/records")
+    assert (nothing.status_code, nothing.json()["records"]) == (200, [])
+
+
+def test_w3_d6_a_record_is_not_listed_to_a_role_its_href_would_refuse(
+    api: Api,  # noqa: F811
+) -> None:
+    """D-6: a screening is read by the roles that screen at the unit that recorded it; a
+    coordinator at the same unit would get 403 there, so is not listed it either."""
+    screened = api.call(
+        PSYCHIATRY, "POST", "/v1/screenings", json=audit_screening(YOUTH, NOW.date(), score=9)
+    )
+    assert screened.status_code == 201, screened.text
+    coordinator = Actor(
+        "SE2321000016-P299", PSYCHIATRY.org_id, PSYCHIATRY.org_type, Role.COORDINATOR
+    )
+    lookup = {"personnummer": YOUTH}
+
+    (record,) = api.call(PSYCHIATRY, "POST", "/v1/subject-records", json=lookup).json()["records"]
+    assert (record["kind"], record["state"]) == ("screening", "done")
+    assert api.call(PSYCHIATRY, "GET", record["href"]).status_code == 200
+    assert api.call(coordinator, "GET", record["href"]).status_code == 403
+    listed = api.call(coordinator, "POST", "/v1/subject-records", json=lookup)
+    assert (listed.status_code, listed.json()["records"]) == (200, [])
+
+
+def test_w3_a_kind_of_another_service_is_a_422_naming_the_field_and_rule(
+    api: Api,  # noqa: F811
+) -> None:
+    lookup = {"personnummer": YOUTH, "kind": ["red_thread"]}
+    answer = api.call(IOF_CASEWORKER, "POST", "/v1/subject-records", json=lookup)
+
+    assert answer.status_code == 422, answer.text
+    assert [(e["field"], e.get("rule")) for e in answer.json()["errors"]] == [("body.kind", "W-3")]

@@ -29,7 +29,7 @@ from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_ids_for
 from services.runtime.http.openapi import problem_responses
 from services.runtime.http.paging import MAX_PAGE, cursor_from, next_page
-from services.runtime.http.permissions import SUBJECT_RECORDS
+from services.runtime.http.permissions import SUBJECT_RECORDS, Permission
 from services.runtime.http.problems import invalid_field
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.subject_records import (
@@ -81,9 +81,16 @@ class ListsSubjectRecords(Protocol):
 App = TypeVar("App", bound=ListsSubjectRecords)
 
 
-def subject_records_router(application: type[App], kinds: Mapping[str, str]) -> APIRouter:
+def subject_records_router(
+    application: type[App],
+    kinds: Mapping[str, str],
+    reads: Mapping[str, Permission] | None = None,
+) -> APIRouter:
     """The listing routes of a service whose application indexes `kinds` of records (kind →
-    what it is)."""
+    what it is). `reads` names, for a kind whose href's route admits only some
+    organisation types or roles, that route's permission: a caller it refuses is listed
+    none of that kind (the index knows the units party to a record, not who at the unit
+    may read it)."""
     router = APIRouter(tags=["records by subject"], responses=problem_responses(401, 403, 422))
     may = SUBJECT_RECORDS.may
     listed = ", ".join(sorted(kinds))
@@ -101,10 +108,13 @@ def subject_records_router(application: type[App], kinds: Mapping[str, str]) -> 
             message = f"unknown kind {unknown[0]!r}; this service lists {listed}"
             raise invalid_field(f"{field}.kind", message, rule=RULE)
         after = cursor_from(cursor, CURSOR_SHAPE, rule=RULE, field=f"{field}.cursor")
-        query = RecordQuery(kind or (), after, limit)
-        page = caller.application(application).records_of(
-            caller.actor, subject_ids, query, caller.now
-        )
+        readable = [k for k in kind or kinds if _may_read(caller.actor, k, reads)]
+        page = RecordPage([])
+        if readable:
+            narrowed = () if set(readable) == set(kinds) else readable
+            page = caller.application(application).records_of(
+                caller.actor, subject_ids, RecordQuery(narrowed, after, limit), caller.now
+            )
         log_access(caller, subject_ids[0], purpose=PURPOSE)
         return SubjectRecords(
             subject_id=subject_ids[0],
@@ -137,6 +147,12 @@ def subject_records_router(application: type[App], kinds: Mapping[str, str]) -> 
         return answer(caller, (subject_id,), kind, cursor, limit, "query")
 
     return router
+
+
+def _may_read(actor: Actor, kind: str, reads: Mapping[str, Permission] | None) -> bool:
+    """Whether the route a record of `kind` points at admits the actor's organisation type
+    and role (a record is never listed to a caller its href would refuse)."""
+    return reads is None or kind not in reads or reads[kind].allows(actor)
 
 
 def _view(record: SubjectRecord) -> SubjectRecordView:
