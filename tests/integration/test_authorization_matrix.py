@@ -513,6 +513,7 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
     }
     return {
         ("GET", "/v1/cases/{case_id}"): (youth_case, {}),
+        ("GET", "/v1/cases/{case_id}/decisions/{number}"): (f"{youth_case}/decisions/1", {}),
         ("POST", "/v1/cases/{case_id}/decisions"): (
             f"{youth_case}/decisions",
             {"json": {"decision": "intervention_granted", "child_perspective_considered": True}},
@@ -545,6 +546,8 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             {},
         ),
         ("GET", "/v1/sips/{sip_id}"): (sip_path, {}),
+        ("GET", "/v1/sips/{sip_id}/follow-ups/{number}"): (f"{sip_path}/follow-ups/1", {}),
+        ("GET", "/v1/sips/{sip_id}/versions/{number}"): (f"{sip_path}/versions/1", {}),
         ("POST", "/v1/sips/{sip_id}/establishment"): (
             f"{sip_path}/establishment",
             {"json": ESTABLISHMENT},
@@ -814,6 +817,14 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
     ).json()
     assert insider["records"], "the escalation objects above are about the adult"
     adult = insider["subject_id"]
+    # W-3: the cases objects above are about the youth and the adult; the receiving social
+    # services (the youth's handover, the adult's SIP) find them listed.
+    in_cases = {
+        number: cases.call(AOF_DEPUTY, "POST", "/v1/subject-records", json={"personnummer": number})
+        for number in (YOUTH, ADULT)
+    }
+    for number, answer in in_cases.items():
+        assert answer.json()["records"], (number, answer.text)
     for org_type, role in EVERYONE:
         who = actor(org_type, role)
         for path in ("/v1/cases/lookup", "/v1/consent-view/lookup"):
@@ -827,13 +838,19 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
         assert deadlines.status_code in (200, 403)
         if deadlines.status_code == 200:
             assert deadlines.json() == []
-        listings = [
+        listings: list[tuple[Any, ...]] = [
             ("GET", "/v1/work-items", None, "items"),
             ("GET", f"/v1/subjects/{adult}/records", None, "records"),
             ("POST", "/v1/subject-records", {"personnummer": ADULT}, "records"),
         ]
-        for method, path, body, key in listings:
-            listed = escalation.call(who, method, path, json=body)
+        for number, answer in in_cases.items():
+            subject_id = answer.json()["subject_id"]
+            listings += [
+                ("GET", f"/v1/subjects/{subject_id}/records", None, "records", cases),
+                ("POST", "/v1/subject-records", {"personnummer": number}, "records", cases),
+            ]
+        for method, path, body, key, *service in listings:
+            listed = (service or [escalation])[0].call(who, method, path, json=body)
             assert listed.status_code in (200, 403), (path, listed.text)  # 403: administrators
             if listed.status_code == 200:
                 assert listed.json()[key] == [], (path, listed.text)

@@ -14,6 +14,7 @@ from tests.integration.route_table import operations, personal, reads_by_id
 from tests.integration.test_cases_api import (
     ADULT,
     ADULT_D6,
+    CHILD_D6,
     NOW,
     YOUTH,
     Api,
@@ -58,6 +59,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     adult_id, adult_case = adult["subject_id"], adult["cases"][0]["id"]
     decided = api.grant(adult_case, **ADULT_D6)
     assert decided.status_code == 201, decided.text
+    assert api.grant(youth_case, **CHILD_D6).status_code == 201
 
     api.consent(youth_id, [IOF, AOF])
     handover = api.call(
@@ -72,6 +74,13 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         AOF_MANAGER, "POST", f"/v1/sips/{sip['id']}/establishment", json=ESTABLISHMENT
     )
     assert established.status_code == 200, established.text
+    followed = api.call(
+        PSYCHIATRY,
+        "POST",
+        f"/v1/sips/{sip['id']}/follow-ups",
+        json={"held_on": NOW.date().isoformat(), "outcome": "Planen följs."},
+    )
+    assert followed.status_code == 201, followed.text
     meeting = api.call(
         IOF_CASEWORKER,
         "POST",
@@ -105,6 +114,8 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         "meeting_id": meeting["id"],
         "screening_id": screening.json()["id"],
         "report_id": reported.json()["id"],
+        "subject_id": adult_id,
+        "number": 1,
     }
     # (method, path) → who asks, about whom, with what, and the path's unit
     requests: dict[tuple[str, str], tuple[Actor, str, dict[str, Any], str]] = {
@@ -119,6 +130,10 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/units/{unit}/age-transitions"): (AOF_MANAGER, youth_id, {}, IOF),
         ("GET", "/v1/units/{unit}/notices"): (AOF_MANAGER, adult_id, {}, AOF),
         ("GET", "/v1/sips/{sip_id}"): (AOF_MANAGER, adult_id, {}, ""),
+        # W-3: what a decision, follow-up or revision made reads back where it points.
+        ("GET", "/v1/cases/{case_id}/decisions/{number}"): (IOF_CASEWORKER, youth_id, {}, ""),
+        ("GET", "/v1/sips/{sip_id}/follow-ups/{number}"): (AOF_MANAGER, adult_id, {}, ""),
+        ("GET", "/v1/sips/{sip_id}/versions/{number}"): (AOF_MANAGER, adult_id, {}, ""),
         ("GET", "/v1/meetings/{meeting_id}"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/screenings/{screening_id}"): (PSYCHIATRY, adult_id, {}, ""),
@@ -131,6 +146,14 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
             {"params": {"kind": "child_welfare_report"}},
             "",
         ),
+        # W-3: everything about the individual the unit is party to; the page logs whom.
+        ("POST", "/v1/subject-records"): (
+            AOF_MANAGER,
+            youth_id,
+            {"json": {"personnummer": YOUTH}},
+            "",
+        ),
+        ("GET", "/v1/subjects/{subject_id}/records"): (AOF_MANAGER, adult_id, {}, ""),
         ("POST", "/v1/consent-view/lookup"): (
             IOF_CASEWORKER,
             youth_id,

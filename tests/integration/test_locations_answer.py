@@ -3,17 +3,37 @@ whoever created it, and by no unit the record does not name (C-10, K-10, GDPR ar
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from contracts import OrgType, Purpose, Role
 from services.runtime.kernel.actor import Actor
+from tests.cases_examples import (
+    CONTENT,
+    ESTABLISHMENT,
+    PLAN,
+    PSYCHIATRY,
+    audit_screening,
+    sip_proposal,
+)
 from tests.consent_examples import refusal_body
+from tests.integration.route_table import operations
+from tests.integration.test_cases_api import (
+    NOW,
+    YOUTH,
+    Api,
+    api,  # noqa: F401  (the fixture)
+)
 from tests.support import (
+    AOF,
     AOF_DEPUTY,
     COORDINATOR,
     HEALTH,
+    IOF,
     IOF_CASEWORKER,
     PLATFORM_ADMIN,
     POLICE,
@@ -128,3 +148,126 @@ def test_w3_an_unknown_consent_record_is_the_services_404(
     answer = call(module_platform["consent"], SOCIAL, "GET", path)
     assert answer.status_code == 404, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+# --- the cases service: every create, read back where it points -----------------------------
+
+
+def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsider_cannot(
+    api: Api,  # noqa: F811
+) -> None:
+    """Every cases route that answers 201 is called here (the route table says which); its
+    Location reads back (200) for the creator, with what was created, and a unit the record
+    does not name is refused (403, or 404 where the record is not to be known). A decision,
+    a SIP follow-up and a revision are parts of their case or plan: each reads back by its
+    number there, as the client that made it expects (not the whole case or plan again)."""
+    youth = api.register(YOUTH, ["child_welfare"])
+    youth_case = youth.json()["cases"][0]["id"]
+    adult = api.register(ADULT, ["substance_misuse"]).json()
+    api.consent(youth.json()["subject_id"], [IOF, AOF])
+    api.consent(adult["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
+    starts_at = NOW + timedelta(days=7)
+    occasion = {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + HOUR).isoformat()}
+    follow_up = {
+        "starts_at": (starts_at + DAY).isoformat(),
+        "ends_at": (starts_at + DAY + HOUR).isoformat(),
+    }
+
+    creates: list[tuple[Actor, str, Any]] = [
+        (
+            IOF_CASEWORKER,
+            f"/v1/cases/{youth_case}/decisions",
+            {"decision": "investigation_opened", **CHILD_D6},
+        ),
+        (IOF_CASEWORKER, f"/v1/cases/{youth_case}/handovers", {"to_unit": AOF, "content": CONTENT}),
+        (IOF_CASEWORKER, f"/v1/cases/{youth_case}/three-party-meetings", {"to_unit": AOF}),
+        (
+            IOF_CASEWORKER,
+            f"/v1/cases/{youth_case}/care-planning-meetings",
+            {"units": [AOF], "meeting": occasion | {"location": "Rum 1"}, "follow_up": follow_up},
+        ),
+        (PSYCHIATRY, "/v1/screenings", audit_screening(ADULT, NOW.date(), score=9)),
+        (
+            PSYCHIATRY,
+            "/v1/child-welfare-reports",
+            {"personnummer": CHILD, "municipality_code": "0180"},
+        ),
+    ]
+    answers = {"POST /v1/cases": youth}
+    for creator, path, body in creates:
+        answers[f"POST {path}"] = created_in(api, creator, path, body)
+    sip = created_in(api, AOF_DEPUTY, "/v1/sips", sip_proposal(ADULT))
+    sip_path = sip.headers["location"]
+    established = api.call(AOF_DEPUTY, "POST", f"{sip_path}/establishment", json=ESTABLISHMENT)
+    assert established.status_code == 200, established.text
+    outcome = {"held_on": NOW.date().isoformat(), "outcome": "Planen följs."}
+    revised_plan = {"plan": {**PLAN, "measures_by_others": "Frivilligorganisation."}}
+    answers["POST /v1/sips"] = sip
+    answers[f"POST {sip_path}/follow-ups"] = created_in(
+        api, PSYCHIATRY, f"{sip_path}/follow-ups", outcome
+    )
+    answers[f"POST {sip_path}/revisions"] = created_in(
+        api, AOF_DEPUTY, f"{sip_path}/revisions", revised_plan
+    )
+
+    reads = {
+        key: api.call(creator_of(key, creates), "GET", answer.headers["location"])
+        for key, answer in answers.items()
+    }
+    for key, read in reads.items():
+        assert read.status_code == 200, (key, read.text)
+        refused = api.call(OUTSIDER, "GET", answers[key].headers["location"])
+        assert refused.status_code in (403, 404), (key, refused.status_code)
+    decision = reads[f"POST /v1/cases/{youth_case}/decisions"].json()
+    assert (decision["case_id"], decision["number"], decision["decision"]) == (
+        youth_case,
+        1,
+        "investigation_opened",
+    )
+    followed = reads[f"POST {sip_path}/follow-ups"].json()
+    assert (followed["number"], followed["outcome"]) == (1, "Planen följs.")
+    version = reads[f"POST {sip_path}/revisions"].json()
+    assert (version["number"], version["plan"]["measures_by_others"]) == (
+        2,
+        "Frivilligorganisation.",
+    )
+    assert api.call(AOF_DEPUTY, "GET", f"{sip_path}/versions/3").status_code == 404
+    assert api.call(AOF_DEPUTY, "GET", f"{sip_path}/follow-ups/0").status_code == 422
+
+    made = {template(key) for key in answers}
+    assert made == creating_routes(api), "a 201 route of cases is not called here"
+
+
+OUTSIDER = Actor("SE2120000009-S901", "SE2120000009-IOF9", OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
+"""A caseworker at another municipality's social services, named in no record here."""
+CHILD_D6 = {"child_perspective_considered": True}
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+def created_in(api: Api, creator: Actor, path: str, body: Any) -> httpx.Response:  # noqa: F811
+    answer = api.call(creator, "POST", path, json=body)
+    assert answer.status_code == 201, (path, answer.text)
+    assert "location" in answer.headers, path
+    return answer
+
+
+def creator_of(key: str, creates: list[tuple[Actor, str, Any]]) -> Actor:
+    """Who made what `key` answered (the registration is the IOF caseworker's)."""
+    by_path = {f"POST {path}": creator for creator, path, _ in creates}
+    if key.startswith("POST /v1/sips"):
+        return PSYCHIATRY
+    return by_path.get(key, IOF_CASEWORKER)
+
+
+def template(key: str) -> str:
+    """`POST /v1/cases/<uuid>/decisions` → `POST /v1/cases/{}/decisions`."""
+    return re.sub(r"/[0-9a-f-]{36}", "/{}", key)
+
+
+def creating_routes(api: Api) -> set[str]:  # noqa: F811
+    """The cases operations that answer 201, as `template` writes a call to them."""
+    return {
+        f"{method} {re.sub(r'{[a-z_]+}', '{}', path)}"
+        for (method, path), operation in operations(api.app).items()
+        if "201" in operation.get("responses", {})
+    }

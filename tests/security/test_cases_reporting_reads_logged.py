@@ -205,6 +205,15 @@ def scenario(walk: Walk) -> None:
             "children_in_household": False,
         },
     )
+    at_decision = {"case_id": adult_case, "number": 1}  # W-3: where its Location points
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "GET",
+        "/v1/cases/{case_id}/decisions/{number}",
+        adult_id,
+        path=at_decision,
+    )
     walk.call(
         "cases",
         IOF_CASEWORKER,
@@ -315,6 +324,13 @@ def scenario(walk: Walk) -> None:
     at_handover = {**case, "handover_id": handover.json()["id"]}
     # W-1: the receiving unit learns of it from its work list.
     walk.call("cases", AOF_MANAGER, "GET", "/v1/work-items", youth_id)
+    # W-3: and everything about the youth it may read, by number or by subject id.
+    lookup = {"personnummer": youth}
+    walk.call("cases", AOF_MANAGER, "POST", "/v1/subject-records", youth_id, json=lookup)
+    at_subject = {"subject_id": youth_id}
+    walk.call(
+        "cases", AOF_MANAGER, "GET", "/v1/subjects/{subject_id}/records", youth_id, path=at_subject
+    )
     # The receiving unit reads, acknowledges and takes over the handover, in that order.
     for method, route, body in (
         ("GET", "/v1/cases/{case_id}/handovers/{handover_id}", None),
@@ -373,6 +389,12 @@ def scenario(walk: Walk) -> None:
         json={"plan": {**PLAN, "measures_by_others": "Frivilligorganisation."}},
     )
     walk.call("cases", PSYCHIATRY, "GET", "/v1/sips/{sip_id}", adult_id, path=at_sip)
+    # W-3: the follow-up and the new version read back where their Locations point.
+    for route, number in (
+        ("/v1/sips/{sip_id}/follow-ups/{number}", 1),
+        ("/v1/sips/{sip_id}/versions/{number}", 2),
+    ):
+        walk.call("cases", PSYCHIATRY, "GET", route, adult_id, path={**at_sip, "number": number})
 
     # --- screening (D-6) and the child-welfare report (K-10) ----------------------------
     screening = walk.call(

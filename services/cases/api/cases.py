@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId
@@ -159,6 +159,11 @@ class DecisionView(BaseModel):
     children_in_household: bool | None = None
 
 
+class DecisionRead(DecisionView):
+    case_id: UUID
+    number: int = Field(description="The decision's place in the case, from 1 (W-3).")
+
+
 class CaseView(BaseModel):
     id: UUID
     subject_id: str
@@ -284,10 +289,26 @@ def record_decision(
     case_id: UUID, body: DecisionRequest, caller: Annotated[Caller, may("case.decide")]
 ) -> CaseView:
     """Record a decision (K-3) with the child perspective (D-6); interventions only by the
-    responsible unit (K-5)."""
+    responsible unit (K-5). The answer is the case as the decision left it; the decision
+    itself reads back where the Location points (its number in the case, W-3)."""
     command = command_from(body, RecordDecision)
     decide = CasesApplication.record_decision
-    return changed_case(caller, "decision (K-3)", decide, case_id, command)
+    case = changed_case(caller, "decision (K-3)", decide, case_id, command)
+    return located(caller.response, f"/v1/cases/{case_id}/decisions/{len(case.decisions)}", case)
+
+
+@router.get("/cases/{case_id}/decisions/{number}", openapi_extra=PERSONAL_DATA)
+def get_decision(
+    case_id: UUID,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    caller: Annotated[Caller, may("case.read")],
+) -> DecisionRead:
+    """One decision in the case, by its number from 1, for the units that read the case
+    (K-3): where a recorded decision's Location points (W-3)."""
+    application = caller.application(CasesApplication)
+    case, decision = application.read_decision(caller.actor, case_id, number)
+    log_access(caller, case.subject_id, purpose=f"case:{case.unit_kind}")
+    return DecisionRead.model_validate({**decision, "case_id": case.id, "number": number})
 
 
 @router.post("/cases/{case_id}/closure", openapi_extra=PERSONAL_DATA)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
@@ -130,6 +130,18 @@ class FollowUpView(BaseModel):
     recorded_at: datetime
 
 
+class FollowUpRead(FollowUpView):
+    sip_id: UUID
+    number: int = Field(description="The follow-up's place in the plan, from 1 (W-3).")
+
+
+class VersionRead(VersionView):
+    sip_id: UUID
+
+
+Number = Annotated[int, Path(ge=1, le=1_000_000, description="From 1, in the order made.")]
+
+
 class SipView(BaseModel):
     id: UUID
     subject_id: str
@@ -200,15 +212,42 @@ def establish_sip(
 def record_follow_up(
     sip_id: UUID, body: FollowUpRequest, caller: Annotated[Caller, may("sip.follow_up")]
 ) -> SipView:
-    """Record a held follow-up; the next is planned at the plan's frequency (K-7)."""
+    """Record a held follow-up; the next is planned at the plan's frequency (K-7). The
+    answer is the plan; the follow-up reads back where the Location points (W-3)."""
     command = command_from(body, RecordSipFollowUp)
-    return _sips.changed(caller, CasesApplication.record_sip_follow_up, sip_id, command)
+    sip = _sips.changed(caller, CasesApplication.record_sip_follow_up, sip_id, command)
+    return located(caller.response, f"/v1/sips/{sip_id}/follow-ups/{len(sip.follow_ups)}", sip)
+
+
+@router.get("/sips/{sip_id}/follow-ups/{number}", openapi_extra=PERSONAL_DATA)
+def get_follow_up(
+    sip_id: UUID, number: Number, caller: Annotated[Caller, may("sip.read")]
+) -> FollowUpRead:
+    """One follow-up of the plan, by its number from 1, for the plan's units (K-6, K-7)."""
+    application = caller.application(CasesApplication)
+    sip, follow_up = application.read_sip_follow_up(caller.actor, sip_id, number)
+    log_access(caller, sip.subject_id, purpose=PURPOSE)
+    return view_of(FollowUpRead, follow_up, sip_id=sip.id, number=number)
 
 
 @router.post("/sips/{sip_id}/revisions", status_code=201, openapi_extra=PERSONAL_DATA)
 def revise_sip(
     sip_id: UUID, body: RevisionRequest, caller: Annotated[Caller, may("sip.revise")]
 ) -> SipView:
-    """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7)."""
+    """A follow-up leads to a new version; the earlier ones are kept (K-7, C-7). The
+    answer is the plan; the new version reads back where the Location points (W-3)."""
     plan = body.plan.to_plan()
-    return _sips.changed(caller, CasesApplication.revise_sip, sip_id, plan=plan)
+    sip = _sips.changed(caller, CasesApplication.revise_sip, sip_id, plan=plan)
+    return located(caller.response, f"/v1/sips/{sip_id}/versions/{sip.versions[-1].number}", sip)
+
+
+@router.get("/sips/{sip_id}/versions/{number}", openapi_extra=PERSONAL_DATA)
+def get_version(
+    sip_id: UUID, number: Number, caller: Annotated[Caller, may("sip.read")]
+) -> VersionRead:
+    """One version of the plan (1 is the established plan), for the plan's units (K-6, K-7):
+    where a revision's Location points (W-3)."""
+    application = caller.application(CasesApplication)
+    sip, version = application.read_sip_version(caller.actor, sip_id, number)
+    log_access(caller, sip.subject_id, purpose=PURPOSE)
+    return view_of(VersionRead, version, sip_id=sip.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -135,6 +136,14 @@ class Cases(CasesBase):
     def read_case(self, actor: Actor, case_id: UUID) -> Case:
         """The case, for the units that hold it or took part in a handover (K-3)."""
         return self._load_checked(Case, case_id, partial(require_involved, actor))
+
+    def read_decision(
+        self, actor: Actor, case_id: UUID, number: int
+    ) -> tuple[Case, dict[str, Any]]:
+        """The case's `number`th decision, for those who read the case (K-3): where the
+        decision's Location points (W-3)."""
+        case = self.read_case(actor, case_id)
+        return case, case.decision(number)
 
     def cases_of(self, actor: Actor, subject_id: str) -> list[Case]:
         """The individual's cases that the actor's unit takes part in (K-3); none of the

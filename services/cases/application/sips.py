@@ -20,6 +20,7 @@ from contracts.cases import SipProposer
 from services.cases.application.base import CasesBase
 from services.cases.domain import ADULT_AGE, Participants, Sip, SipPlan, birthday
 from services.cases.domain.parties import require_plan_party
+from services.cases.domain.sip import FollowUp, PlanVersion
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
 
@@ -75,6 +76,18 @@ class Sips(CasesBase):
     def read_sip(self, actor: Actor, sip_id: UUID) -> Sip:
         """The plan, for the units it is made between (K-6)."""
         return self._load_checked(Sip, sip_id, partial(require_plan_party, actor))
+
+    def read_sip_follow_up(self, actor: Actor, sip_id: UUID, number: int) -> tuple[Sip, FollowUp]:
+        """The plan's `number`th follow-up, for the plan's units (K-6, K-7): where the
+        follow-up's Location points (W-3)."""
+        sip = self.read_sip(actor, sip_id)
+        return sip, sip.follow_up(number)
+
+    def read_sip_version(self, actor: Actor, sip_id: UUID, number: int) -> tuple[Sip, PlanVersion]:
+        """The plan's version `number`, for the plan's units (K-6, K-7): where a revision's
+        Location points (W-3)."""
+        sip = self.read_sip(actor, sip_id)
+        return sip, sip.plan_version(number)
 
     def establish_sip(
         self, actor: Actor, sip_id: UUID, command: EstablishSip, *, at: datetime

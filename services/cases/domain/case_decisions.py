@@ -10,7 +10,12 @@ from typing import Any
 
 from contracts.cases import CaseDecision, ClosingReason
 from services.cases.domain.case_state import CaseState
-from services.cases.domain.errors import DecisionInvalid, InterventionBeforeTransfer, NotInvolved
+from services.cases.domain.errors import (
+    DecisionInvalid,
+    DecisionNotFound,
+    InterventionBeforeTransfer,
+    NotInvolved,
+)
 from services.cases.domain.units import others_than
 
 INTERVENTION_DECISIONS = frozenset(
@@ -26,6 +31,13 @@ INTERVENTION_DECISIONS = frozenset(
 
 class CaseDecisions:
     """The case's decisions and its closing: part of `Case`."""
+
+    def decision(self: CaseState, number: int) -> dict[str, Any]:
+        """The case's `number`th decision (from 1, in the order recorded): decisions are
+        never removed or reordered, so the number names one decision for good (W-3)."""
+        if not 1 <= number <= len(self.decisions):
+            raise DecisionNotFound(f"case {self.id} has no decision {number}")
+        return self.decisions[number - 1]
 
     def record_decision(
         self: CaseState,

@@ -145,3 +145,15 @@ class NotInSip(CaseForbidden):
 
 class SipNotFound(CaseNotFound):
     rule = "K-6"
+
+
+class SipPartNotFound(SipNotFound):
+    """K-7: the plan has no follow-up or version of that number (yet)."""
+
+    rule = "K-7"
+
+
+class DecisionNotFound(CaseNotFound):
+    """K-3: the case has no decision of that number (yet)."""
+
+    rule = "K-3"

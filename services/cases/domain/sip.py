@@ -22,6 +22,7 @@ from services.cases.domain.errors import (
     SipConflict,
     SipFollowUpInvalid,
     SipIncomplete,
+    SipPartNotFound,
     SipWithoutConsent,
 )
 from services.runtime.kernel.personal import OwnedBySubject, Personal
@@ -337,6 +338,20 @@ class Sip(Aggregate):
         self.next_follow_up_on = next_follow_up_on
         self.established_at = established_at
         self.versions.append(PlanVersion(1, plan, established_at, established_by))
+
+    def follow_up(self, number: int) -> FollowUp:
+        """The plan's `number`th follow-up (from 1, in the order held and recorded; none is
+        ever removed, so the number names one for good, W-3)."""
+        if not 1 <= number <= len(self.follow_ups):
+            raise SipPartNotFound(f"SIP {self.id} has no follow-up {number}")
+        return self.follow_ups[number - 1]
+
+    def plan_version(self, number: int) -> PlanVersion:
+        """The plan's version `number` (1 is the established plan; K-7 keeps every one)."""
+        found = next((v for v in self.versions if v.number == number), None)
+        if found is None:
+            raise SipPartNotFound(f"SIP {self.id} has no version {number}")
+        return found
 
     def record_follow_up(
         self,
