@@ -1063,6 +1063,8 @@ def fillers(platform: Platform, ids: dict[str, str]) -> dict[str, tuple[str, ...
         "from_org": (IOF,),
         "to_org": (AOF,),
         "purpose": ("case_handover",),
+        # W-3: the first decision in the case, follow-up and version of the plan.
+        "number": ("1",),
     }
 
 
