@@ -43,7 +43,9 @@ from services.cases.domain.case_decisions import (
 from services.cases.domain.case_handovers import (
     CaseHandovers,
     handover_acknowledged,
+    handover_declined,
     handover_requested,
+    handover_withdrawn,
     responsibility_transferred,
 )
 from services.cases.domain.case_target_groups import CaseTargetGroups, target_groups_changed
@@ -59,7 +61,7 @@ from services.cases.domain.handover import Handover, HandoverContent
 from services.cases.domain.routing import Routing
 from services.cases.domain.target_groups import derived_target_groups
 from services.cases.domain.units import Unit
-from services.runtime.kernel.personal import OwnedBySubject
+from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 
 class Case(
@@ -204,6 +206,28 @@ class Case(
         receiving_caseworker: str
         acknowledged_at: datetime
         acknowledged_by: str
+
+    class HandoverDeclined(Aggregate.Event):
+        """W-2: the receiving unit declined the handover before acknowledging it."""
+
+        subject_id: str
+        handover_id: UUID
+        from_unit: str
+        to_unit: str
+        reason: Personal
+        declined_at: datetime
+        declined_by: str
+
+    class HandoverWithdrawn(Aggregate.Event):
+        """W-2: the sending unit withdrew the handover before the transfer."""
+
+        subject_id: str
+        handover_id: UUID
+        from_unit: str
+        to_unit: str
+        reason: Personal
+        withdrawn_at: datetime
+        withdrawn_by: str
 
     class HandoverAcknowledgementOverdueRaised(Aggregate.Event):
         subject_id: str
@@ -411,6 +435,8 @@ class Case(
     _handover_requested = event(HandoverRequested)(handover_requested)
     _handover_acknowledged = event(HandoverAcknowledged)(handover_acknowledged)
     _responsibility_transferred = event(ResponsibilityTransferred)(responsibility_transferred)
+    _handover_declined = event(HandoverDeclined)(handover_declined)
+    _handover_withdrawn = event(HandoverWithdrawn)(handover_withdrawn)
     _acknowledgement_overdue_raised = event(HandoverAcknowledgementOverdueRaised)(
         acknowledgement_overdue_raised
     )

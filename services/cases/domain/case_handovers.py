@@ -1,8 +1,11 @@
 """K-5, C-8 (seed 003): handing a case over to another unit. The sending unit requests it
 with every mandatory part and the individual's consent, the receiving unit
 acknowledges it and names its caseworker, and responsibility moves only on an
-explicit transfer after that. What a handover carries and where it stands:
-`handover`; its acknowledgement deadline passing: `case_deadlines`.
+explicit transfer after that. Plans change (W-2): the receiving unit may decline it
+before acknowledging, the sending unit withdraw it before the transfer, each with a
+reason; the case stays with the sending unit, which may hand it over anew. What a
+handover carries and where it stands: `handover`; its acknowledgement deadline passing:
+`case_deadlines`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from services.cases.domain.errors import (
     NotInvolved,
 )
 from services.cases.domain.handover import Handover, HandoverContent, HandoverNotFound
+from services.cases.domain.reasons import reason_given
 from services.cases.domain.units import Unit
+from services.runtime.kernel.personal import Personal
 
 
 class CaseHandovers:
@@ -142,6 +147,53 @@ class CaseHandovers:
             transferred_by=by,
         )
 
+    def decline_handover(
+        self: CaseState, handover_id: UUID, *, unit: str, reason: str, at: datetime, by: str
+    ) -> None:
+        """W-2, K-5: the receiving unit declines the handover, with the reason, instead of
+        acknowledging it: only before it acknowledged. The case stays with the sending
+        unit, which may hand it over anew (to the same unit, or another)."""
+        handover = self.handover(handover_id)
+        if unit != handover.to_unit:
+            raise NotInvolved("only the receiving unit declines a handover", rule="K-5")
+        if handover.status != "requested":
+            raise HandoverConflict(
+                f"a handover is declined before it is acknowledged (W-2); "
+                f"this one is already {handover.status}"
+            )
+        self._handover_declined(
+            subject_id=self.subject_id,
+            handover_id=handover_id,
+            from_unit=handover.from_unit,
+            to_unit=handover.to_unit,
+            reason=reason_given(self.subject_id, reason),
+            declined_at=at,
+            declined_by=by,
+        )
+
+    def withdraw_handover(
+        self: CaseState, handover_id: UUID, *, unit: str, reason: str, at: datetime, by: str
+    ) -> None:
+        """W-2, K-5: the sending unit withdraws the handover, with the reason, acknowledged
+        or not: only before responsibility transferred. The case stays with it."""
+        handover = self.handover(handover_id)
+        if unit != handover.from_unit:
+            raise NotInvolved("only the sending unit withdraws a handover", rule="K-5")
+        if not handover.open:
+            raise HandoverConflict(
+                f"a handover is withdrawn before responsibility transfers (W-2); "
+                f"this one is already {handover.status}"
+            )
+        self._handover_withdrawn(
+            subject_id=self.subject_id,
+            handover_id=handover_id,
+            from_unit=handover.from_unit,
+            to_unit=handover.to_unit,
+            reason=reason_given(self.subject_id, reason),
+            withdrawn_at=at,
+            withdrawn_by=by,
+        )
+
 
 # --- how each of their events changes the case (Case binds each to its event) ----------
 
@@ -209,3 +261,35 @@ def responsibility_transferred(
     self.unit = to_unit
     self.unit_kind = to_unit_kind
     self.caseworker = caseworker
+
+
+def handover_declined(
+    self: CaseState,
+    *,
+    subject_id: str,
+    handover_id: UUID,
+    from_unit: str,
+    to_unit: str,
+    reason: Personal,
+    declined_at: datetime,
+    declined_by: str,
+) -> None:
+    handover = self.handovers[handover_id]
+    handover.declined_at = declined_at
+    handover.reason = reason
+
+
+def handover_withdrawn(
+    self: CaseState,
+    *,
+    subject_id: str,
+    handover_id: UUID,
+    from_unit: str,
+    to_unit: str,
+    reason: Personal,
+    withdrawn_at: datetime,
+    withdrawn_by: str,
+) -> None:
+    handover = self.handovers[handover_id]
+    handover.withdrawn_at = withdrawn_at
+    handover.reason = reason

@@ -112,6 +112,14 @@ class InterventionBeforeTransfer(CaseConflict):
     rule = "K-5"
 
 
+class ReasonRequired(CaseRuleViolation):
+    """W-2: a handover declined or withdrawn, a plan closed early, a fact corrected: each
+    says why."""
+
+    rule = "W-2"
+    field = "body.reason"
+
+
 # --- the coordinated individual plan, SIP (K-6, K-7, C-7) -------------------------
 
 
@@ -157,3 +165,9 @@ class DecisionNotFound(CaseNotFound):
     """K-3: the case has no decision of that number (yet)."""
 
     rule = "K-3"
+
+
+class SipAlreadyClosed(CaseConflict):
+    """W-2: a closed plan is not worked on any more; a new one is proposed instead."""
+
+    rule = "W-2"

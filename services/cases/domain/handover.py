@@ -1,4 +1,6 @@
-"""What a case handover carries and where it stands (K-5, C-8, seed 003).
+"""What a case handover carries and where it stands (K-5, C-8, seed 003): requested,
+acknowledged, transferred, or ended without a transfer: declined by the receiving unit,
+withdrawn by the sending one (W-2), or with the case closed.
 
 The rules that tie a handover to its case (who may send, receive, transfer;
 no interventions by the receiver before the transfer) are `Case`'s, in
@@ -74,11 +76,21 @@ class Handover:
     transferred_at: datetime | None = None
     overdue_raised: bool = False
     ended_with_case: bool = False
+    declined_at: datetime | None = None
+    """W-2: the receiving unit declined it before acknowledging."""
+    withdrawn_at: datetime | None = None
+    """W-2: the sending unit withdrew it before the transfer."""
+    reason: Personal | None = None
+    """Why it was declined or withdrawn (W-2): the individual's, sealed."""
 
     @property
     def status(self) -> str:
         if self.transferred_at is not None:
             return "transferred"
+        if self.declined_at is not None:
+            return "declined"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
         if self.ended_with_case:
             return "ended"
         if self.acknowledged_at is not None:

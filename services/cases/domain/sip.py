@@ -3,7 +3,9 @@
 Seed 004 ("Samordnad Individuell Plan") names who may propose it and the five
 things it states; seed 001 says follow-ups are planned, recorded and lead to
 revisions at a frequency set by the individual's situation; seed 003 that an
-adult's plan cannot be made without consent. Pure domain: no I/O, no clock.
+adult's plan cannot be made without consent. Plans change (W-2): a plan is closed
+before it has run its course, with the reason, and is not worked on after that.
+Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from contracts.cases import SipProposer
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import (
     NotInSip,
+    SipAlreadyClosed,
     SipConflict,
     SipFollowUpInvalid,
     SipIncomplete,
     SipPartNotFound,
     SipWithoutConsent,
 )
+from services.cases.domain.reasons import reason_given
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
@@ -198,6 +202,16 @@ class Sip(Aggregate):
         follow_up_on: date
         overdue_at: datetime
 
+    class Closed(Aggregate.Event):
+        """W-2: the plan closed before it ran its course, proposed or established."""
+
+        subject_id: str
+        units: list[str]
+        established: bool
+        reason: Personal
+        closed_at: datetime
+        closed_by: str
+
     @classmethod
     def propose(
         cls,
@@ -264,6 +278,8 @@ class Sip(Aggregate):
         self.versions: list[PlanVersion] = []
         self.follow_ups: list[FollowUp] = []
         self.overdue_raised_for: list[date] = []
+        self.closed_at: datetime | None = None
+        self.closing_reason: Personal | None = None
 
     @property
     def plan_date(self) -> date | None:
@@ -287,6 +303,7 @@ class Sip(Aggregate):
         """K-6, K-7: make the plan's first version with all five parts; set how often it
         is followed up and when first; a complex case names its coordinator."""
         self._require_party(unit)
+        self._require_open()
         if self.established_at is not None:
             raise SipConflict("the plan is already established; revise it instead")
         plan.check(self.units)
@@ -366,6 +383,7 @@ class Sip(Aggregate):
         """K-7: record a follow-up; the next one is planned at the plan's frequency
         unless a date is set. Returns the next follow-up date."""
         self._require_party(unit)
+        self._require_open()
         plan_date, every = self.plan_date, self.follow_up_every_days
         if plan_date is None or every is None:
             raise SipConflict("establish the plan before following it up", rule="K-7")
@@ -412,6 +430,7 @@ class Sip(Aggregate):
         """K-7: a follow-up leads to a new version of the plan; the earlier ones stay.
         C-7 holds for every version. Returns the new version number."""
         self._require_party(unit)
+        self._require_open()
         if not self.versions:
             raise SipConflict("establish the plan before revising it", rule="K-7")
         if not self.follow_ups or self.follow_ups[-1].recorded_at < self.versions[-1].made_at:
@@ -457,7 +476,7 @@ class Sip(Aggregate):
         """K-7: a planned follow-up date that passed without a follow-up is raised, once."""
         planned = self.next_follow_up_on
         overdue_at = self.follow_up_overdue_at()
-        if planned is None or overdue_at is None or overdue_at > now:
+        if self.closed_at is not None or planned is None or overdue_at is None or overdue_at > now:
             return []
         if planned in self.overdue_raised_for:
             return []
@@ -471,6 +490,43 @@ class Sip(Aggregate):
         self, *, subject_id: str, follow_up_on: date, overdue_at: datetime
     ) -> None:
         self.overdue_raised_for.append(follow_up_on)
+
+    def close(self, *, reason: str, unit: str, at: datetime, by: str) -> None:
+        """W-2: any of the plan's units closes it before it has run its course (the
+        individual moved away, say), with the reason; proposed or established. Nothing
+        is followed up or revised after that, and no follow-up falls overdue; the
+        versions and follow-ups stay."""
+        self._require_party(unit)
+        self._require_open()
+        why = reason_given(self.subject_id, reason)
+        self._closed(
+            subject_id=self.subject_id,
+            units=self.units,
+            established=self.established_at is not None,
+            reason=why,
+            closed_at=at,
+            closed_by=by,
+        )
+
+    @event(Closed)
+    def _closed(
+        self,
+        *,
+        subject_id: str,
+        units: list[str],
+        established: bool,
+        reason: Personal,
+        closed_at: datetime,
+        closed_by: str,
+    ) -> None:
+        self.closed_at = closed_at
+        self.closing_reason = reason
+
+    def _require_open(self) -> None:
+        if self.closed_at is not None:
+            raise SipAlreadyClosed(
+                f"the plan was closed at {self.closed_at.isoformat()}; propose a new one"
+            )
 
     def _require_party(self, unit: str) -> None:
         if unit not in self.units:
