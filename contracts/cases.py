@@ -292,6 +292,36 @@ class ResponsibilityTransferred(_CasesEvent):
     transferred_at: AwareDatetime
 
 
+class HandoverDeclined(_CasesEvent):
+    """The receiving unit declined a handover before acknowledging it (W-2, K-5): the case
+    stays with `from_unit`, which may hand it over anew. Why is free text and stays in
+    the cases service."""
+
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    handover_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    declined_at: AwareDatetime
+    declined_by: HsaId
+
+
+class HandoverWithdrawn(_CasesEvent):
+    """The sending unit withdrew a handover before responsibility transferred (W-2, K-5):
+    the case stays with `from_unit`; `to_unit` need not acknowledge it. Why is free text
+    and stays in the cases service."""
+
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    handover_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    withdrawn_at: AwareDatetime
+    withdrawn_by: HsaId
+
+
 class HandoverAcknowledgementOverdue(_CasesEvent):
     """The receiving unit did not acknowledge a handover in time (K-5, D-7)."""
 
@@ -366,6 +396,21 @@ class SipFollowUpOverdue(_CasesEvent):
     sip_id: UUID
     follow_up_on: date
     overdue_at: AwareDatetime
+
+
+class SipClosed(_CasesEvent):
+    """The plan was closed before it ran its course (W-2): no more follow-ups or
+    revisions, none overdue. Why is free text and stays in the cases service."""
+
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    units: OrgIds
+    """The plan's units: they need not establish or follow it up any more."""
+    established: bool
+    """Whether the plan had been made (K-6) or was closed as a proposal."""
+    closed_at: AwareDatetime
+    closed_by: HsaId
 
 
 class ThreePartyMeetingRequested(_CasesEvent):
@@ -447,13 +492,16 @@ __all__ = [
     "ClosingReason",
     "HandoverAcknowledged",
     "HandoverAcknowledgementOverdue",
+    "HandoverDeclined",
     "HandoverRequested",
+    "HandoverWithdrawn",
     "MeetingKind",
     "ParallelInvestigationOpened",
     "PreMeetingHeld",
     "ResponsibilityTransferred",
     "RoutingReason",
     "ScreeningRecorded",
+    "SipClosed",
     "SipEstablished",
     "SipFollowUpOverdue",
     "SipFollowUpRecorded",

@@ -1,7 +1,8 @@
 """Cases' domain events in their public form (contracts).
 
-Needs, handover texts, plan texts and the routing facts (age on arrival)
-stay in the cases service: the public events carry ids, codes, dates and unit HSA-ids.
+Needs, handover texts, plan texts, the routing facts (age on arrival) and why a
+handover was declined or withdrawn or a plan closed (W-2) stay in the cases service:
+the public events carry ids, codes, dates and unit HSA-ids.
 A screening's score stays too (sealed). The consent view's events and the subject
 index are internal.
 
@@ -34,12 +35,15 @@ from contracts.cases import (
     ChildWelfareReportMade,
     HandoverAcknowledged,
     HandoverAcknowledgementOverdue,
+    HandoverDeclined,
     HandoverRequested,
+    HandoverWithdrawn,
     MeetingKind,
     ParallelInvestigationOpened,
     PreMeetingHeld,
     ResponsibilityTransferred,
     ScreeningRecorded,
+    SipClosed,
     SipEstablished,
     SipFollowUpOverdue,
     SipFollowUpRecorded,
@@ -111,6 +115,8 @@ to_integration_event = TranslationTable(
         case_id=CASE_ID,
     ),
     row(Case.ResponsibilityTransferred, ResponsibilityTransferred, case_id=CASE_ID),
+    row(Case.HandoverDeclined, HandoverDeclined, case_id=CASE_ID),
+    row(Case.HandoverWithdrawn, HandoverWithdrawn, case_id=CASE_ID),
     row(Sip.Proposed, SipProposed, sip_id=SIP_ID),
     row(
         Sip.Established,
@@ -122,6 +128,7 @@ to_integration_event = TranslationTable(
     row(Sip.FollowUpRecorded, SipFollowUpRecorded, sip_id=SIP_ID),
     row(Sip.Revised, SipRevised, sip_id=SIP_ID, overall_responsibility=_overall_responsibility),
     row(Sip.FollowUpOverdueRaised, SipFollowUpOverdue, sip_id=SIP_ID),
+    row(Sip.Closed, SipClosed, sip_id=SIP_ID),
     row(Meeting.Requested, _three_party_requested),
     row(Meeting.PreMeetingHeld, PreMeetingHeld, meeting_id=MEETING_ID),
     row(Meeting.Scheduled, CaseMeetingScheduled, meeting_id=MEETING_ID),
