@@ -59,6 +59,8 @@ POLICY = Policy(
         "handover.read": _social("only social services read a handover", "K-5"),
         "handover.acknowledge": _social("only social services acknowledge a handover", "K-5"),
         "handover.transfer": _social("only social services transfer responsibility", "K-5"),
+        "handover.decline": _social("only social services decline a handover", "K-5"),
+        "handover.withdraw": _social("only social services withdraw a handover", "K-5"),
         "sip.propose": _sip_principals(
             "a SIP is proposed by the region, the municipality or the school", "K-6"
         ),
@@ -70,6 +72,7 @@ POLICY = Policy(
         ),
         "sip.follow_up": _sip_principals("only the plan's units follow a SIP up", "K-7"),
         "sip.revise": _sip_principals("only the plan's units revise a SIP", "K-7"),
+        "sip.close": _sip_principals("only the plan's units close a SIP", "W-2"),
         "meeting.request_three_party": _social(
             "three-party meetings are between social-services units", "K-8"
         ),

@@ -1,4 +1,5 @@
-"""Case handover between units (K-5) on the individual's consent (C-8).
+"""Case handover between units (K-5) on the individual's consent (C-8); declined by the
+receiving unit or withdrawn by the sending one, with the reason (W-2).
 
 The handover's texts are case content: they are read here, by the sending
 and receiving units only (the application decides, where it loads the case),
@@ -20,7 +21,7 @@ from services.cases.api.cases import CaseView, changed_case
 from services.cases.application import CasesApplication, RequestHandover
 from services.cases.domain import HandoverContent
 from services.cases.policy import may
-from services.runtime.http.bodies import ClearData, command_from, located, view_of
+from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access
@@ -53,6 +54,20 @@ class AcknowledgementRequest(RequestModel):
     )
 
 
+Reason = Annotated[
+    Text,
+    Field(
+        description="Why the plan changes (W-2): free text about the individual, kept sealed "
+        "in cases, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    ),
+]
+
+
+class ReasonRequest(RequestModel):
+    reason: Reason
+
+
 class HandoverCreated(BaseModel):
     id: UUID
     case_id: UUID
@@ -72,6 +87,10 @@ class HandoverView(BaseModel):
     acknowledged_at: datetime | None
     receiving_caseworker: str | None
     transferred_at: datetime | None
+    declined_at: datetime | None
+    withdrawn_at: datetime | None
+    reason: ClearText | None
+    """Why it was declined or withdrawn (W-2)."""
     content: ClearData
 
 
@@ -129,3 +148,29 @@ def transfer_responsibility(
     """Responsibility moves to the receiving unit, after acknowledgement (K-5)."""
     transfer = CasesApplication.transfer_responsibility
     return changed_case(caller, PURPOSE, transfer, case_id, handover_id)
+
+
+@router.post("/cases/{case_id}/handovers/{handover_id}/declination", openapi_extra=PERSONAL_DATA)
+def decline_handover(
+    case_id: UUID,
+    handover_id: UUID,
+    body: ReasonRequest,
+    caller: Annotated[Caller, may("handover.decline")],
+) -> CaseView:
+    """The receiving unit declines the handover, with the reason, before acknowledging it
+    (W-2, K-5); the case stays with the sending unit, which may hand it over anew."""
+    decline = CasesApplication.decline_handover
+    return changed_case(caller, PURPOSE, decline, case_id, handover_id, reason=body.reason)
+
+
+@router.post("/cases/{case_id}/handovers/{handover_id}/withdrawal", openapi_extra=PERSONAL_DATA)
+def withdraw_handover(
+    case_id: UUID,
+    handover_id: UUID,
+    body: ReasonRequest,
+    caller: Annotated[Caller, may("handover.withdraw")],
+) -> CaseView:
+    """The sending unit withdraws the handover, with the reason, before responsibility
+    transfers (W-2, K-5); the case stays with it."""
+    withdraw = CasesApplication.withdraw_handover
+    return changed_case(caller, PURPOSE, withdraw, case_id, handover_id, reason=body.reason)

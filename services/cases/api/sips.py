@@ -1,4 +1,5 @@
-"""Coordinated individual plans, SIP: propose, establish, follow up, revise (K-6, K-7, C-7).
+"""Coordinated individual plans, SIP: propose, establish, follow up, revise (K-6, K-7, C-7),
+close early (W-2).
 
 The plan's texts are the individual's plan and stay here; the topic carries
 only ids, units, dates and the version number. A plan is read by its units
@@ -112,6 +113,14 @@ class RevisionRequest(RequestModel):
     plan: PlanBody
 
 
+class ClosureRequest(RequestModel):
+    reason: Text = Field(
+        description="Why the plan closes before it has run its course (W-2): free text about "
+        "the individual, kept sealed in cases, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    )
+
+
 class SipCreated(BaseModel):
     id: UUID
     subject_id: str
@@ -156,6 +165,9 @@ class SipView(BaseModel):
     next_follow_up_on: date | None
     versions: list[VersionView]
     follow_ups: list[FollowUpView]
+    closed_at: datetime | None
+    closing_reason: ClearText | None
+    """Why it was closed (W-2)."""
 
 
 def sip_view(sip: Sip) -> SipView:
@@ -251,3 +263,12 @@ def get_version(
     sip, version = application.read_sip_version(caller.actor, sip_id, number)
     log_access(caller, sip.subject_id, purpose=PURPOSE)
     return view_of(VersionRead, version, sip_id=sip.id)
+
+
+@router.post("/sips/{sip_id}/closure", openapi_extra=PERSONAL_DATA)
+def close_sip(
+    sip_id: UUID, body: ClosureRequest, caller: Annotated[Caller, may("sip.close")]
+) -> SipView:
+    """Close the plan before it has run its course, with the reason (W-2): no follow-up
+    or revision after that, none overdue; its versions and follow-ups stay."""
+    return _sips.changed(caller, CasesApplication.close_sip, sip_id, reason=body.reason)

@@ -1,9 +1,10 @@
 """Case handover between units (K-5) on the individual's consent (C-8, C-9).
 
 The sending unit hands over, the receiving unit acknowledges, either records the
-transfer: the case checks each step against the actor's unit. Reading a handover
-is for its two units, and for the receiving one only while the consent holds,
-decided here where the case is loaded.
+transfer; or, as plans change (W-2), the receiving unit declines it or the sending unit
+withdraws it, with the reason: the case checks each step against the actor's unit.
+Reading a handover is for its two units, and for the receiving one only while the
+consent holds, decided here where the case is loaded.
 """
 
 from __future__ import annotations
@@ -93,6 +94,22 @@ class Handovers(CasesBase):
             at,
             handover_id=handover_id,
             receiving_caseworker=receiving_caseworker,
+        )
+
+    def decline_handover(
+        self, actor: Actor, case_id: UUID, handover_id: UUID, *, reason: str, at: datetime
+    ) -> Case:
+        """W-2: by the receiving unit, before acknowledging (the case checks)."""
+        return self._unit_step(
+            Case, case_id, Case.decline_handover, actor, at, handover_id=handover_id, reason=reason
+        )
+
+    def withdraw_handover(
+        self, actor: Actor, case_id: UUID, handover_id: UUID, *, reason: str, at: datetime
+    ) -> Case:
+        """W-2: by the sending unit, before the transfer (the case checks)."""
+        return self._unit_step(
+            Case, case_id, Case.withdraw_handover, actor, at, handover_id=handover_id, reason=reason
         )
 
     def transfer_responsibility(

@@ -1,5 +1,5 @@
 """Coordinated individual plans, SIP: propose, establish, follow up, revise (K-6, K-7), on
-the individual's consent when an adult (C-7).
+the individual's consent when an adult (C-7); closed early, with the reason (W-2).
 
 A plan is worked on and read by the units it is made between: the plan checks
 each step against the actor's unit, and reading is decided here where it is
@@ -101,6 +101,10 @@ class Sips(CasesBase):
 
     def revise_sip(self, actor: Actor, sip_id: UUID, *, plan: SipPlan, at: datetime) -> Sip:
         return self._on_consent(Sip.revise, actor, sip_id, at, plan=plan)
+
+    def close_sip(self, actor: Actor, sip_id: UUID, *, reason: str, at: datetime) -> Sip:
+        """W-2: by one of the plan's units (the plan checks), with the reason."""
+        return self._unit_step(Sip, sip_id, Sip.close, actor, at, reason=reason)
 
     def _on_consent(
         self,

@@ -256,6 +256,18 @@ class CaseProjection(Projection[CaseViews]):
         self.view.apply([close], tracking)
 
     @process_event.register
+    def _(self, e: Case.HandoverDeclined, tracking: Tracking) -> None:
+        """W-2: declined, there is no acknowledgement to wait for."""
+        close = _closing(e, ACK_OVERDUE, str(e.handover_id), e.declined_at)
+        self.view.apply([close], tracking)
+
+    @process_event.register
+    def _(self, e: Case.HandoverWithdrawn, tracking: Tracking) -> None:
+        """W-2: withdrawn, there is no acknowledgement to wait for."""
+        close = _closing(e, ACK_OVERDUE, str(e.handover_id), e.withdrawn_at)
+        self.view.apply([close], tracking)
+
+    @process_event.register
     def _(self, e: Case.ResponsibilityTransferred, tracking: Tracking) -> None:
         case_id = str(e.originator_id)
         if e.to_unit_kind == UnitKind.IOF.value:
@@ -311,6 +323,12 @@ class CaseProjection(Projection[CaseViews]):
     def _(self, e: Sip.FollowUpOverdueRaised, tracking: Tracking) -> None:
         close = _closing(e, SIP_OVERDUE, e.follow_up_on.isoformat(), e.timestamp)
         self.view.apply([close], tracking)
+
+    @process_event.register
+    def _(self, e: Sip.Closed, tracking: Tracking) -> None:
+        """W-2: closed, no follow-up of the plan falls overdue."""
+        sip_id = str(e.originator_id)
+        self.view.apply([(_CLOSE_ALL_DEADLINES, (micros(e.closed_at), sip_id))], tracking)
 
 
 def _closing(e: Any, kind: str, ref: str, at: datetime) -> Operation:

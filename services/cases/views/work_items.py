@@ -3,7 +3,7 @@ plan, next.
 
 - The receiving unit acknowledges a handover within the configured working days, then
   records the transfer (K-5); it is overdue once the deadline passed or the schedule
-  raised it so (D-7).
+  raised it so (D-7). Declined or withdrawn (W-2), nothing waits on it any more.
 - The municipality's child & youth unit (IOF) acknowledges the child-welfare reports
   made about a child living there (K-10): addressed to ``municipality:<kod>:IOF`` and
   read by the unit the directory names for it when the list is read, as the report's
@@ -12,7 +12,8 @@ plan, next.
   then the meeting's two units hold the pre-meeting and book the meeting (K-8); the
   units that meet see a booked meeting until it has ended (K-8, K-9).
 - The units a SIP is made between establish it, then follow it up by its planned date
-  (K-6, K-7), overdue once that day passed or the schedule raised it so.
+  (K-6, K-7), overdue once that day passed or the schedule raised it so; closed (W-2),
+  nothing waits on it any more.
 - The unit holding a child & youth case announces its age transition once the reminder
   comes, overdue when the schedule says (K-4).
 
@@ -156,6 +157,12 @@ class CasesWork(Projection[WorkListView]):
         else:
             operations += done(e.originator_id, AGE_TRANSITION)
         self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: Case.HandoverDeclined | Case.HandoverWithdrawn, tracking: Tracking) -> None:
+        """W-2: declined or withdrawn, the receiving unit has nothing to acknowledge or
+        transfer; the case's age transition stays where it is."""
+        self.view.apply(done(e.originator_id, HANDOVER, TRANSFER), tracking)
 
     @process_event.register
     def _(self, e: Case.Closed, tracking: Tracking) -> None:
@@ -335,3 +342,8 @@ class CasesWork(Projection[WorkListView]):
     @process_event.register
     def _(self, e: Sip.FollowUpOverdueRaised, tracking: Tracking) -> None:
         self.view.apply(raised_overdue(e.originator_id, SIP_FOLLOW_UP), tracking)
+
+    @process_event.register
+    def _(self, e: Sip.Closed, tracking: Tracking) -> None:
+        """W-2: closed, the plan is neither established nor followed up any more."""
+        self.view.apply(done(e.originator_id), tracking)
