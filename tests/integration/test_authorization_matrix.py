@@ -545,6 +545,14 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             f"{handover_path}/transfer",
             {},
         ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/declination"): (
+            f"{handover_path}/declination",
+            {"json": {"reason": "Fel enhet."}},
+        ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/withdrawal"): (
+            f"{handover_path}/withdrawal",
+            {"json": {"reason": "Felskickad."}},
+        ),
         ("GET", "/v1/sips/{sip_id}"): (sip_path, {}),
         ("GET", "/v1/sips/{sip_id}/follow-ups/{number}"): (f"{sip_path}/follow-ups/1", {}),
         ("GET", "/v1/sips/{sip_id}/versions/{number}"): (f"{sip_path}/versions/1", {}),
@@ -559,6 +567,10 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("POST", "/v1/sips/{sip_id}/revisions"): (
             f"{sip_path}/revisions",
             {"json": {"plan": PLAN}},
+        ),
+        ("POST", "/v1/sips/{sip_id}/closure"): (
+            f"{sip_path}/closure",
+            {"json": {"reason": "Individen har flyttat."}},
         ),
         ("POST", "/v1/cases/{case_id}/three-party-meetings"): (
             f"{youth_case}/three-party-meetings",

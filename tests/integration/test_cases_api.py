@@ -526,3 +526,85 @@ def test_k10_anyone_working_with_children_records_a_report_to_the_childs_municip
     stored = api.application.find(UUID(recorded.json()["id"]), ChildWelfareReport)
     assert stored is not None
     assert (stored.reporter_org_type, stored.municipality_code) == ("police", "2281")
+
+
+# --- W-2: plans change -----------------------------------------------------------------------
+
+
+def test_w2_k5_a_handover_declined_then_withdrawn_over_http_each_with_a_reason(
+    api: Api,
+) -> None:
+    registered = api.register(YOUTH, ["child_welfare"]).json()
+    case_id = registered["cases"][0]["id"]
+    path = f"/v1/cases/{case_id}/handovers"
+    api.consent(registered["subject_id"], [IOF, AOF])
+    first = api.call(IOF_CASEWORKER, "POST", path, json={"to_unit": AOF, "content": CONTENT})
+    decline = f"{path}/{first.json()['id']}/declination"
+    before = api.stored()
+
+    problem(api.call(AOF_MANAGER, "POST", decline, json={}), 422, "W-2", "body.reason")
+    problem(api.call(AOF_MANAGER, "POST", decline, json={"reason": " "}), 422, "W-2", "body.reason")
+    problem(api.call(IOF_CASEWORKER, "POST", decline, json={"reason": "Nej."}), 403, "K-5", None)
+    problem(api.call(HEALTH, "POST", decline, json={"reason": "Nej."}), 403, "K-5", None)
+    assert api.stored() == before
+
+    declined = api.call(AOF_MANAGER, "POST", decline, json={"reason": "Hör till IFO."})
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["unit"] == IOF
+    assert [h["status"] for h in declined.json()["handovers"]] == ["declined"]
+    read = api.call(IOF_CASEWORKER, "GET", f"{path}/{first.json()['id']}").json()
+    assert (read["status"], read["reason"]) == ("declined", "Hör till IFO.")
+    problem(api.call(AOF_MANAGER, "POST", decline, json={"reason": "Igen."}), 409, "K-5", None)
+
+    # The case stays with IOF, which hands it over anew, then withdraws that.
+    second = api.call(IOF_CASEWORKER, "POST", path, json={"to_unit": AOF, "content": CONTENT})
+    assert second.status_code == 201, second.text
+    withdraw = f"{path}/{second.json()['id']}/withdrawal"
+    problem(api.call(AOF_MANAGER, "POST", withdraw, json={"reason": "Nej."}), 403, "K-5", None)
+    withdrawn = api.call(IOF_CASEWORKER, "POST", withdraw, json={"reason": "Felskickad."})
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert [h["status"] for h in withdrawn.json()["handovers"]] == ["declined", "withdrawn"]
+    problem(api.call(IOF_CASEWORKER, "POST", withdraw, json={"reason": "Igen."}), 409, "K-5", None)
+    problem(
+        api.call(
+            AOF_MANAGER,
+            "POST",
+            f"{path}/{second.json()['id']}/acknowledgement",
+            json={"receiving_caseworker": AOF_CASEWORKER},
+        ),
+        409,
+        "K-5",
+        None,
+    )
+
+
+def test_w2_k7_a_sip_closed_early_over_http_and_refused_after(api: Api) -> None:
+    created = api.register(ADULT, ["mental_illness"]).json()
+    api.consent(created["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
+    proposed = api.call(AOF_MANAGER, "POST", "/v1/sips", json=sip_proposal(ADULT))
+    path = f"/v1/sips/{proposed.json()['id']}"
+    api.call(AOF_MANAGER, "POST", f"{path}/establishment", json=ESTABLISHMENT)
+    before = api.stored()
+
+    problem(api.call(PSYCHIATRY, "POST", f"{path}/closure", json={}), 422, "W-2", "body.reason")
+    problem(
+        api.call(PSYCHIATRY, "POST", f"{path}/closure", json={"reason": ""}),
+        422,
+        "W-2",
+        "body.reason",
+    )
+    problem(
+        api.call(IOF_CASEWORKER, "POST", f"{path}/closure", json={"reason": "x"}), 403, "K-6", None
+    )
+    problem(api.call(POLICE, "POST", f"{path}/closure", json={"reason": "x"}), 403, "W-2", None)
+    assert api.stored() == before
+
+    closed = api.call(PSYCHIATRY, "POST", f"{path}/closure", json={"reason": "Har flyttat."})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["closing_reason"] == "Har flyttat."
+    assert closed.json()["closed_at"] is not None
+    followed = {"held_on": "2026-03-02", "outcome": "Ok."}
+    problem(api.call(PSYCHIATRY, "POST", f"{path}/follow-ups", json=followed), 409, "W-2", None)
+    problem(
+        api.call(PSYCHIATRY, "POST", f"{path}/closure", json={"reason": "Igen."}), 409, "W-2", None
+    )

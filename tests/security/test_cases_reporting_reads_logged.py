@@ -311,6 +311,31 @@ def scenario(walk: Walk) -> None:
     # --- handover (K-5), on the individual's consent (C-8) ------------------------------
     consent = walk.platform["consent"]
     consent_given(consent, youth, by=IOF_CASEWORKER, purpose="case_handover", parties=[IOF, AOF])
+    # Plans change (W-2): one handover declined by the receiving unit, one withdrawn by
+    # the sending unit; the case stays with IOF and is handed over anew.
+    for actor, step, reason in (
+        (AOF_MANAGER, "declination", "Fel enhet."),
+        (IOF_CASEWORKER, "withdrawal", "Felskickad."),
+    ):
+        changed = walk.call(
+            "cases",
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/cases/{case_id}/handovers",
+            None,
+            status=201,
+            path=case,
+            json={"to_unit": AOF, "content": CONTENT},
+        )
+        walk.call(
+            "cases",
+            actor,
+            "POST",
+            f"/v1/cases/{{case_id}}/handovers/{{handover_id}}/{step}",
+            youth_id,
+            path={**case, "handover_id": changed.json()["id"]},
+            json={"reason": reason},
+        )
     handover = walk.call(
         "cases",
         IOF_CASEWORKER,
@@ -395,6 +420,15 @@ def scenario(walk: Walk) -> None:
         ("/v1/sips/{sip_id}/versions/{number}", 2),
     ):
         walk.call("cases", PSYCHIATRY, "GET", route, adult_id, path={**at_sip, "number": number})
+    walk.call(  # W-2: closed early, with the reason
+        "cases",
+        PSYCHIATRY,
+        "POST",
+        "/v1/sips/{sip_id}/closure",
+        adult_id,
+        path=at_sip,
+        json={"reason": "Individen har flyttat."},
+    )
 
     # --- screening (D-6) and the child-welfare report (K-10) ----------------------------
     screening = walk.call(

@@ -602,6 +602,14 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         {"plan": {**plan, "problem": ADULT.text("Reviderat: att få bo kvar")}},
         sip_id=sip["id"],
     )
+    s.write(  # W-2: the plan closed early, with the reason
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/sips/{sip_id}/closure",
+        {"reason": ADULT.text("Flyttat från kommunen")},
+        sip_id=sip["id"],
+    )
     meeting = s.write(
         "cases",
         IOF_CASEWORKER,
@@ -633,21 +641,45 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         retry_until_known=True,
         case_id=at_iof,
     )
+    handing_over = {
+        "to_unit": AOF,
+        "content": {
+            "background_and_family": ADULT.text("Bor med sin sambo"),
+            "guardian": None,
+            "current_situation": ADULT.text("Gravid i vecka 20"),
+            "problems_and_earlier_investigations": ADULT.text("Utredd 2019"),
+            "ongoing_interventions_and_planning": ADULT.text("Öppenvård"),
+        },
+    }
+    # Plans change (W-2): a first handover declined, a second withdrawn, each with a reason.
+    for actor, step, reason in (
+        (AOF_DEPUTY, "declination", ADULT.text("Fel enhet")),
+        (IOF_CASEWORKER, "withdrawal", ADULT.text("Felskickad")),
+    ):
+        changed = s.write(
+            "cases",
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/cases/{case_id}/handovers",
+            handing_over,
+            retry_until_known=True,
+            case_id=at_iof,
+        )
+        s.write(
+            "cases",
+            actor,
+            "POST",
+            f"/v1/cases/{{case_id}}/handovers/{{handover_id}}/{step}",
+            {"reason": reason},
+            case_id=at_iof,
+            handover_id=changed["id"],
+        )
     handover = s.write(
         "cases",
         IOF_CASEWORKER,
         "POST",
         "/v1/cases/{case_id}/handovers",
-        {
-            "to_unit": AOF,
-            "content": {
-                "background_and_family": ADULT.text("Bor med sin sambo"),
-                "guardian": None,
-                "current_situation": ADULT.text("Gravid i vecka 20"),
-                "problems_and_earlier_investigations": ADULT.text("Utredd 2019"),
-                "ongoing_interventions_and_planning": ADULT.text("Öppenvård"),
-            },
-        },
+        handing_over,
         retry_until_known=True,
         case_id=at_iof,
     )
