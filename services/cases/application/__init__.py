@@ -14,6 +14,7 @@ their unit may see or change *this* object is decided where the use case loads i
 from services.cases.application.cases import (
     AnnounceAgeTransition,
     Cases,
+    CorrectFacts,
     RecordDecision,
     Registered,
     RegisterReport,
@@ -43,6 +44,7 @@ __all__ = [
     "DEVELOPMENT_ONLY_MASTER_KEY",
     "AnnounceAgeTransition",
     "CasesApplication",
+    "CorrectFacts",
     "EstablishSip",
     "PlanCarePlanningMeeting",
     "ProposeSip",

@@ -1,5 +1,6 @@
-"""The case's use cases: reports and routing (K-1, K-2), decisions and closing (K-3), target
-groups (D-6), age transitions (K-4), the units' lists, and the deadlines the schedule raises.
+"""The case's use cases: reports and routing (K-1, K-2), corrections of what was registered
+(W-2), decisions and closing (K-3), target groups (D-6), age transitions (K-4), the units'
+lists, and the deadlines the schedule raises.
 
 Each takes the acting member of staff: the record names them and their unit,
 and whether their unit may see or change *this* case is decided where it is
@@ -16,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from contracts.cases import CaseDecision, ClosingReason
+from contracts.cases import CaseDecision, ClosingReason, RoutingReason
 from contracts.vocabulary import TargetGroup
 from services.cases.application.base import CasesBase
 from services.cases.domain import (
@@ -71,6 +72,18 @@ class RecordDecision:
     children_in_household: bool | None
     meeting_id: UUID | None = None
     """The meeting it was taken at; never a care-planning meeting (K-9)."""
+
+
+@dataclass(frozen=True)
+class CorrectFacts:
+    """W-2: the registered facts as they should have been typed (None: as they are), on the
+    individual's personnummer (its subject id and birth date), and why."""
+
+    subject_id: str
+    birth_date: date
+    needs: list[Need] | None
+    received_at: datetime | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -190,6 +203,27 @@ class Cases(CasesBase):
         index = self._subject_cases(case.subject_id)
         index.end(case_id=case.id)
         self.save(case, index)
+        return case
+
+    # --- W-2: corrections -----------------------------------------------------------------
+
+    def correct_facts(
+        self, actor: Actor, case_id: UUID, command: CorrectFacts, *, at: datetime
+    ) -> Case:
+        """W-2 by the unit holding the case (the case checks). Whether the report came back
+        to child & youth as a known child case (K-2) is what its routing recorded; a case
+        opened in parallel has none of its own and reads its sibling's."""
+        case = self._load(Case, case_id)
+        routed = case if case.parallel_to is None else self._load(Case, case.parallel_to)
+        routing = routed.routing or {}
+        case.correct_facts(
+            **arguments(command),
+            known_child_case=routing.get("reason") == RoutingReason.RETURNING_CHILD_CASE.value,
+            unit=actor.org_id,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(case)
         return case
 
     # --- D-6: target groups --------------------------------------------------------------

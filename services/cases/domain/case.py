@@ -12,7 +12,8 @@ opening changes it. What may happen after the opening, rule by rule, is one
 module per concept, each a part of `Case` with the functions that apply its
 events: decisions and closing (`case_decisions`), target groups
 (`case_target_groups`), the age transition (`case_transitions`), handovers
-(`case_handovers`) and the deadlines that pass (`case_deadlines`);
+(`case_handovers`), corrections of the registered facts (`case_corrections`, W-2) and
+the deadlines that pass (`case_deadlines`);
 `case_state` is the case as they see it. Stored events name their class by
 topic, ``services.cases.domain.case:Case.<Event>``: the events are declared
 here, on the aggregate, and bound here to what applies them, so that name
@@ -28,6 +29,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from contracts.cases import UnitKind
+from services.cases.domain.case_corrections import CaseCorrections, facts_corrected
 from services.cases.domain.case_deadlines import (
     CaseDeadlines,
     acknowledgement_overdue_raised,
@@ -65,7 +67,13 @@ from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 
 class Case(
-    CaseDecisions, CaseTargetGroups, CaseTransitions, CaseHandovers, CaseDeadlines, Aggregate
+    CaseDecisions,
+    CaseTargetGroups,
+    CaseTransitions,
+    CaseHandovers,
+    CaseCorrections,
+    CaseDeadlines,
+    Aggregate,
 ):
     """One case about one individual, held by one unit at a time."""
 
@@ -247,6 +255,21 @@ class Case(
         transferred_at: datetime
         transferred_by: str
 
+    class FactsCorrected(Aggregate.Event):
+        """W-2: what the registration typed in, corrected: old and new, and why."""
+
+        subject_id: str
+        unit: str
+        needs: list[str]
+        previous_needs: list[str]
+        received_at: datetime
+        previous_received_at: datetime
+        age_on_arrival: int
+        arrived_on: date
+        reason: Personal
+        corrected_at: datetime
+        corrected_by: str
+
     class Closed(Aggregate.Event):
         subject_id: str
         unit: str
@@ -374,6 +397,7 @@ class Case(
         self.closing_reason: str | None = None
         self.target_groups: list[str] = []
         self.derived_target_groups: list[str] = []
+        self.corrections: list[dict[str, Any]] = []
 
     @event(Routed)
     def _routed(
@@ -417,7 +441,7 @@ class Case(
 
     # --- after the opening: each event bound to what applies it, beside its rules --------
     # in case_decisions (K-3), case_target_groups (D-6), case_transitions (K-4),
-    # case_handovers (K-5) and case_deadlines (K-4, K-5)
+    # case_handovers (K-5, W-2), case_corrections (W-2) and case_deadlines (K-4, K-5)
 
     _decision_recorded = event(DecisionRecorded)(decision_recorded)
     _decision_notified = event(DecisionNotified)(decision_notified)
@@ -435,6 +459,7 @@ class Case(
     _handover_requested = event(HandoverRequested)(handover_requested)
     _handover_acknowledged = event(HandoverAcknowledged)(handover_acknowledged)
     _responsibility_transferred = event(ResponsibilityTransferred)(responsibility_transferred)
+    _facts_corrected = event(FactsCorrected)(facts_corrected)
     _handover_declined = event(HandoverDeclined)(handover_declined)
     _handover_withdrawn = event(HandoverWithdrawn)(handover_withdrawn)
     _acknowledgement_overdue_raised = event(HandoverAcknowledgementOverdueRaised)(

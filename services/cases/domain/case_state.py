@@ -1,7 +1,8 @@
 """The case as its rule modules see it: what it knows, and the events they record.
 
 The rules after the opening are one module per concept (`case_decisions`,
-`case_target_groups`, `case_transitions`, `case_handovers`, `case_deadlines`),
+`case_target_groups`, `case_transitions`, `case_handovers`, `case_corrections`,
+`case_deadlines`),
 each a part of `Case`, with the functions that apply their events to the case.
 The events themselves are declared on the aggregate, where their stored topic
 (``services.cases.domain.case:Case.<Event>``) names them, and `Case` binds each
@@ -27,6 +28,10 @@ class CaseState(Protocol):
     unit_kind: str
     municipality_code: str
     opened_at: datetime
+    received_at: datetime
+    needs: list[str]
+    routing: dict[str, Any] | None
+    corrections: list[dict[str, Any]]
     child_and_youth: bool
     birth_date: date | None
     placed_by_family_care: bool
@@ -97,5 +102,7 @@ class CaseState(Protocol):
     def _handover_declined(self) -> Callable[..., None]: ...
     @property  # HandoverWithdrawn
     def _handover_withdrawn(self) -> Callable[..., None]: ...
+    @property  # FactsCorrected
+    def _facts_corrected(self) -> Callable[..., None]: ...
     @property  # HandoverAcknowledgementOverdueRaised
     def _acknowledgement_overdue_raised(self) -> Callable[..., None]: ...

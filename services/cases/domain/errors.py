@@ -120,6 +120,19 @@ class ReasonRequired(CaseRuleViolation):
     field = "body.reason"
 
 
+class CorrectionInvalid(CaseRuleViolation):
+    """W-2: a correction names the case's individual and corrects something."""
+
+    rule = "W-2"
+
+
+class CorrectionConflict(CaseConflict):
+    """K-1, K-2: a correction of what was typed does not move the case; facts that route
+    the report elsewhere are a handover (K-5), or a new report."""
+
+    rule = "K-1"
+
+
 # --- the coordinated individual plan, SIP (K-6, K-7, C-7) -------------------------
 
 
