@@ -126,6 +126,23 @@ class CaseRouted(_CasesEvent):
     """When the report or application arrived: the day age is counted on."""
 
 
+class CaseArrivalCorrected(_CasesEvent):
+    """When the report or application arrived was mistyped and is corrected (W-2): the
+    case's `CaseRouted.received_at` reads `received_at` from now on. The routing stands
+    (a correction that would move the case is refused, K-1); why is free text and stays
+    in the cases service, as do the needs, corrected or not."""
+
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    unit: HsaId
+    """The unit that holds the case and corrected it."""
+    received_at: AwareDatetime
+    previous_received_at: AwareDatetime
+    corrected_at: AwareDatetime
+    corrected_by: HsaId
+
+
 class ParallelInvestigationOpened(_CasesEvent):
     """The needs span both departments: a second unit investigates in parallel (K-1)."""
 
@@ -480,6 +497,7 @@ class ChildWelfareReportMade(IntegrationEvent):
 __all__ = [
     "AgeTransitionDue",
     "AgeTransitionOverdue",
+    "CaseArrivalCorrected",
     "CaseClosed",
     "CaseDecision",
     "CaseDecisionNotified",

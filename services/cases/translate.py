@@ -25,6 +25,7 @@ from contracts import IntegrationEvent
 from contracts.cases import (
     AgeTransitionDue,
     AgeTransitionOverdue,
+    CaseArrivalCorrected,
     CaseClosed,
     CaseDecisionNotified,
     CaseDecisionRecorded,
@@ -90,6 +91,16 @@ def _decision_notified_v1(e: Case.DecisionRecorded) -> IntegrationEvent | None:
     return _DECISION_NOTIFIED_V1.translate(e)
 
 
+_ARRIVAL_CORRECTED = row(Case.FactsCorrected, CaseArrivalCorrected, case_id=CASE_ID)
+
+
+def _facts_corrected(e: Case.FactsCorrected) -> IntegrationEvent | None:
+    """W-2: only a corrected arrival is public (`CaseRouted` carries it); needs are not."""
+    if e.received_at == e.previous_received_at:
+        return None
+    return _ARRIVAL_CORRECTED.translate(e)
+
+
 def _three_party_requested(e: Meeting.Requested) -> IntegrationEvent | None:
     if e.kind != MeetingKind.THREE_PARTY.value:
         return None  # a care-planning meeting is public once scheduled
@@ -100,6 +111,7 @@ to_integration_event = TranslationTable(
     row(Case.Opened, CaseOpened, case_id=CASE_ID),
     row(Case.Routed, CaseRouted, case_id=CASE_ID, rule=_routing_rule),
     row(Case.OpenedInParallel, ParallelInvestigationOpened, case_id=CASE_ID),
+    row(Case.FactsCorrected, _facts_corrected),
     row(Case.TargetGroupsChanged, CaseTargetGroupsChanged, case_id=CASE_ID),
     row(Case.DecisionRecorded, _decision),
     row(Case.DecisionNotified, CaseDecisionNotified, case_id=CASE_ID),

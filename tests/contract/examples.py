@@ -63,6 +63,7 @@ from contracts import (
 )
 from contracts.cases import (
     AgeTransitionOverdue,
+    CaseArrivalCorrected,
     CaseClosed,
     CaseDecision,
     CaseDecisionNotified,
@@ -422,6 +423,13 @@ EXAMPLES.update(
             rule="K-1",
             reason=RoutingReason.ADULT_IOF_NEED,
             received_at=AT,
+        ),
+        CaseArrivalCorrected: CaseArrivalCorrected(
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
+            received_at=datetime(2026, 2, 27, 15, 0, tzinfo=UTC),
+            previous_received_at=AT,
+            corrected_at=datetime(2026, 3, 3, 8, 0, tzinfo=UTC),
+            corrected_by=CASEWORKER,
         ),
         ParallelInvestigationOpened: ParallelInvestigationOpened(
             subject_id=SUBJECT,
