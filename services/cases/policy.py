@@ -47,6 +47,7 @@ POLICY = Policy(
         "case.read": permit("only staff read a case", rule="K-3"),
         "case.decide": _social("only social services record a decision on a case", "K-3"),
         "case.close": _social("only social services close a case", "K-3"),
+        "case.correct": _social("only social services correct a case's facts", "W-2"),
         "case.record_placement": _social("only social services record a placement", "K-4"),
         "case.announce_transition": _social(
             "only social services announce an age transition", "K-4"

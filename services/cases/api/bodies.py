@@ -1,4 +1,5 @@
-"""What cases' request bodies share: free text, the kommunkod, and the D-6 field marker."""
+"""What cases' request bodies share: free text, the kommunkod, the D-6 field marker, and
+the reason a plan changes or a fact is corrected (W-2)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ from contracts import MUNICIPALITY_CODE_PATTERN
 
 Text = Annotated[str, Field(max_length=20_000)]
 """Free text about the individual: sealed in cases' store, never on a topic."""
+
+Reason = Annotated[
+    Text,
+    Field(
+        description="Why the plan changes or the fact is corrected (W-2): free text about "
+        "the individual, kept sealed in cases, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    ),
+]
+"""Missing, it is a problem naming W-2 and the field; blank, the domain refuses it."""
 
 MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 

@@ -1,4 +1,5 @@
-"""Reports and cases: routing (K-1, K-2), decisions and closing (K-3), age transitions (K-4).
+"""Reports and cases: routing (K-1, K-2), corrections of the registered facts (W-2),
+decisions and closing (K-3), age transitions (K-4).
 
 A personnummer arrives only in a request body and becomes a subject id at
 once; the birth date it carries is used for routing and, for child & youth
@@ -19,16 +20,17 @@ from pydantic import AwareDatetime, BaseModel, Field
 from contracts.base import HsaId
 from contracts.cases import CaseDecision, ClosingReason
 from contracts.vocabulary import TargetGroup
-from services.cases.api.bodies import D6, MunicipalityCode
+from services.cases.api.bodies import D6, MunicipalityCode, Reason
 from services.cases.application import (
     AnnounceAgeTransition,
     CasesApplication,
+    CorrectFacts,
     RecordDecision,
     RegisterReport,
 )
 from services.cases.domain import Case, Need
 from services.cases.policy import may
-from services.runtime.http.bodies import command_from, located, view_of
+from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
@@ -65,6 +67,21 @@ class ReportRequest(RequestModel):
     placed_by_family_care: bool = Field(
         False, description="Placed by family care: the youth unit keeps the case until 21 (K-4)."
     )
+
+
+class CorrectionRequest(RequestModel):
+    """W-2: what the registration typed in, as it should have been; leave out what stands."""
+
+    personnummer: Personnummer = Field(
+        description="The case's individual: the routing is counted from their birth date."
+    )
+    needs: Annotated[list[Need], Field(min_length=1, max_length=len(Need))] | None = Field(
+        None, description="The needs the report named, corrected (K-1)."
+    )
+    received_at: AwareDatetime | None = Field(
+        None, description="When it arrived, corrected; age counts on that Swedish day (K-1)."
+    )
+    reason: Reason
 
 
 class DecisionRequest(RequestModel):
@@ -164,6 +181,18 @@ class DecisionRead(DecisionView):
     number: int = Field(description="The decision's place in the case, from 1 (W-3).")
 
 
+class CorrectionView(BaseModel):
+    """W-2: one correction of the registered facts, the old values beside the new."""
+
+    needs: list[str]
+    previous_needs: list[str]
+    received_at: datetime
+    previous_received_at: datetime
+    reason: ClearText
+    corrected_at: datetime
+    corrected_by: str
+
+
 class CaseView(BaseModel):
     id: UUID
     subject_id: str
@@ -184,6 +213,7 @@ class CaseView(BaseModel):
     decisions: list[DecisionView]
     closed_at: datetime | None
     closing_reason: str | None
+    corrections: list[CorrectionView]
 
 
 # --- views -----------------------------------------------------------------------------
@@ -282,6 +312,25 @@ def lookup_cases(
 def get_case(case_id: UUID, caller: Annotated[Caller, may("case.read")]) -> CaseView:
     """The case, for the units that hold it or took part in a handover (K-3)."""
     return _cases.read(caller, CasesApplication.read_case, case_id)
+
+
+@router.post("/cases/{case_id}/correction", openapi_extra=PERSONAL_DATA)
+def correct_facts(
+    case_id: UUID, body: CorrectionRequest, caller: Annotated[Caller, may("case.correct")]
+) -> CaseView:
+    """Correct what the registration typed in (W-2): the needs, or when the report arrived,
+    with the reason; the old values stay beside the new. By the unit holding the case
+    (K-3); facts that would route the report elsewhere are refused (K-1)."""
+    subject = identify(caller.request, body.personnummer)
+    command = command_from(
+        body,
+        CorrectFacts,
+        subject_id=subject.subject_id,
+        birth_date=subject.birth_date,
+        needs=list(body.needs) if body.needs is not None else None,
+    )
+    correct = CasesApplication.correct_facts
+    return changed_case(caller, "correction (W-2)", correct, case_id, command)
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201, openapi_extra=PERSONAL_DATA)

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contracts.base import HsaId
-from services.cases.api.bodies import Text
+from services.cases.api.bodies import Reason, Text
 from services.cases.api.cases import CaseView, changed_case
 from services.cases.application import CasesApplication, RequestHandover
 from services.cases.domain import HandoverContent
@@ -52,16 +52,6 @@ class AcknowledgementRequest(RequestModel):
     receiving_caseworker: HsaId = Field(
         description="HSA-id of the caseworker the receiving unit appointed (K-5)."
     )
-
-
-Reason = Annotated[
-    Text,
-    Field(
-        description="Why the plan changes (W-2): free text about the individual, kept sealed "
-        "in cases, never on a topic.",
-        json_schema_extra={"x-rule": "W-2"},
-    ),
-]
 
 
 class ReasonRequest(RequestModel):

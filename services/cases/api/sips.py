@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import SipProposer
-from services.cases.api.bodies import Text
+from services.cases.api.bodies import Reason, Text
 from services.cases.application import (
     CasesApplication,
     EstablishSip,
@@ -114,11 +114,7 @@ class RevisionRequest(RequestModel):
 
 
 class ClosureRequest(RequestModel):
-    reason: Text = Field(
-        description="Why the plan closes before it has run its course (W-2): free text about "
-        "the individual, kept sealed in cases, never on a topic.",
-        json_schema_extra={"x-rule": "W-2"},
-    )
+    reason: Reason
 
 
 class SipCreated(BaseModel):
