@@ -518,6 +518,16 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             f"{youth_case}/decisions",
             {"json": {"decision": "intervention_granted", "child_perspective_considered": True}},
         ),
+        ("POST", "/v1/cases/{case_id}/correction"): (
+            f"{youth_case}/correction",
+            {
+                "json": {
+                    "personnummer": YOUTH,
+                    "needs": ["child_welfare", "relationship_violence"],
+                    "reason": "Våld nämndes i anmälan.",
+                }
+            },
+        ),
         ("POST", "/v1/cases/{case_id}/closure"): (
             f"{youth_case}/closure",
             {"json": {"reason": "needs_met"}},

@@ -608,3 +608,29 @@ def test_w2_k7_a_sip_closed_early_over_http_and_refused_after(api: Api) -> None:
     problem(
         api.call(PSYCHIATRY, "POST", f"{path}/closure", json={"reason": "Igen."}), 409, "W-2", None
     )
+
+
+def test_w2_k1_a_cases_registered_facts_corrected_over_http_old_values_kept(api: Api) -> None:
+    registered = api.register(ADULT, ["substance_misuse"]).json()
+    path = f"/v1/cases/{registered['cases'][0]['id']}/correction"
+    fix = {"personnummer": ADULT, "needs": ["substance_misuse", "economic_assistance"]}
+    before = api.stored()
+
+    problem(api.call(IOF_CASEWORKER, "POST", path, json=fix), 422, "W-2", "body.reason")
+    wrong = {**fix, "personnummer": YOUTH, "reason": "Fel."}
+    problem(api.call(IOF_CASEWORKER, "POST", path, json=wrong), 422, "W-2", "body.personnummer")
+    to_aof = {**fix, "needs": ["mental_illness"], "reason": "Fel behov."}
+    problem(api.call(IOF_CASEWORKER, "POST", path, json=to_aof), 409, "K-1", None)
+    problem(api.call(AOF_MANAGER, "POST", path, json={**fix, "reason": "Fel."}), 403, "K-3", None)
+    problem(api.call(HEALTH, "POST", path, json={**fix, "reason": "Fel."}), 403, "W-2", None)
+    assert api.stored() == before
+
+    corrected = api.call(IOF_CASEWORKER, "POST", path, json={**fix, "reason": "Försörjningsstöd."})
+
+    assert corrected.status_code == 200, corrected.text
+    body = corrected.json()
+    assert body["needs"] == ["substance_misuse", "economic_assistance"]
+    (entry,) = body["corrections"]
+    assert entry["previous_needs"] == ["substance_misuse"]
+    assert entry["reason"] == "Försörjningsstöd."
+    assert entry["corrected_by"] == IOF_CASEWORKER.hsa_id

@@ -1,7 +1,7 @@
 """Plans change (W-2) in the cases service, on real stores: a handover declined by the
-receiving unit or withdrawn by the sending one, a SIP closed early, each with a reason and
-an event, each refused with its rule when the state does not allow it; the work lists
-(W-1) and the deadlines (D-7) follow."""
+receiving unit or withdrawn by the sending one, a SIP closed early, a case's registered
+facts corrected, each with a reason and an event, each refused with its rule when the
+state does not allow it; the work lists (W-1) and the deadlines (D-7) follow."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from contracts import Purpose
-from contracts.cases import SipProposer
+from contracts.cases import ClosingReason, SipProposer
 from services.cases.application import (
     CasesApplication,
+    CorrectFacts,
     EstablishSip,
     ProposeSip,
     RecordSipFollowUp,
@@ -21,11 +22,15 @@ from services.cases.application import (
 )
 from services.cases.domain import (
     Case,
+    CaseAlreadyClosed,
+    CorrectionConflict,
+    CorrectionInvalid,
     HandoverConflict,
     NotInSip,
     NotInvolved,
     Participants,
     ReasonRequired,
+    ReportInvalid,
     Sip,
     SipAlreadyClosed,
 )
@@ -43,6 +48,7 @@ from tests.integration.test_cases_application import (
     RECEIVER,
     REGION,
     UNITS,
+    YOUTH,
     learn_consent,
     published,
     register,
@@ -51,6 +57,7 @@ from tests.integration.test_cases_work_list import listed
 from tests.unit.units import AOF, IOF
 
 LATER = AT + timedelta(hours=2)
+YOUNG_ADULT = "c3" * 32
 
 
 @pytest.fixture
@@ -271,3 +278,106 @@ def test_w2_k6_a_proposed_sip_is_closed_before_it_is_made(
             ),
             at=LATER,
         )
+
+
+# --- a case's registered facts corrected, not deleted (W-2, K-1) ---------------------------
+
+
+def correction(
+    birth: date = date(1990, 1, 1),
+    *,
+    needs: list[Need] | None = None,
+    received_at: datetime | None = None,
+    reason: str = "Felregistrerat.",
+    subject_id: str = ADULT,
+) -> CorrectFacts:
+    return CorrectFacts(
+        subject_id=subject_id,
+        birth_date=birth,
+        needs=needs,
+        received_at=received_at,
+        reason=reason,
+    )
+
+
+def test_w2_k1_needs_and_arrival_are_corrected_with_the_old_values_kept(
+    application: CasesApplication,
+) -> None:
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    both = [Need.SUBSTANCE_MISUSE, Need.RELATIONSHIP_VIOLENCE]
+
+    corrected = application.correct_facts(
+        AT_IOF, case.id, correction(needs=both, reason="Våld nämndes i anmälan."), at=LATER
+    )
+
+    assert corrected.needs == ["substance_misuse", "relationship_violence"]
+    (first,) = corrected.corrections
+    assert (first["previous_needs"], first["needs"]) == (["substance_misuse"], corrected.needs)
+    assert first["reason"].text == "Våld nämndes i anmälan."
+    assert "CaseArrivalCorrected" not in published(application)  # needs stay in cases
+
+    arrived = AT - timedelta(days=3)
+    again = application.correct_facts(AT_IOF, case.id, correction(received_at=arrived), at=LATER)
+
+    assert again.received_at == arrived
+    assert again.routing is not None
+    assert again.routing["arrived_on"] == date(2026, 1, 9)
+    assert again.routing["rule"] == "K-1"  # the routing stands
+    assert [c["previous_received_at"] for c in again.corrections] == [AT, AT]
+    assert published(application)[-1] == "CaseArrivalCorrected"
+    reread = application.read_case(AT_IOF, case.id)
+    assert len(reread.corrections) == 2
+    assert reread.needs == corrected.needs
+
+
+def test_w2_k1_facts_that_would_route_the_case_elsewhere_are_refused(
+    application: CasesApplication,
+) -> None:
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    before = application.recorder.max_notification_id()
+    for needs in ([Need.MENTAL_ILLNESS], [Need.SUBSTANCE_MISUSE, Need.DISABILITY]):
+        with pytest.raises(CorrectionConflict) as elsewhere:
+            application.correct_facts(AT_IOF, case.id, correction(needs=needs), at=LATER)
+        assert (elsewhere.value.rule, elsewhere.value.status) == ("K-1", 409)
+        assert "K-5" in elsewhere.value.message
+    # 19 on arrival (AT), 18 the day before: a child's case, not an adult's.
+    turned_19 = register(application, YOUNG_ADULT, date(2007, 1, 10), [Need.SUBSTANCE_MISUSE])
+    with pytest.raises(CorrectionConflict):
+        application.correct_facts(
+            AT_IOF,
+            turned_19.cases[0].id,
+            correction(
+                date(2007, 1, 10), received_at=AT - timedelta(days=3), subject_id=YOUNG_ADULT
+            ),
+            at=LATER,
+        )
+    assert application.recorder.max_notification_id() == before + 4  # the registration only
+
+
+def test_w2_k3_a_correction_is_refused_with_its_rule_and_field(
+    application: CasesApplication,
+) -> None:
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    other = [Need.ECONOMIC_ASSISTANCE]
+    refusals: list[tuple[CorrectFacts, type[Exception], str, str | None]] = [
+        (correction(needs=other, reason=" "), ReasonRequired, "W-2", "body.reason"),
+        (correction(needs=other, subject_id=YOUTH), CorrectionInvalid, "W-2", "body.personnummer"),
+        (correction(needs=[Need.SUBSTANCE_MISUSE]), CorrectionInvalid, "W-2", "body"),
+        (
+            correction(received_at=LATER + timedelta(days=1)),
+            ReportInvalid,
+            "K-1",
+            "body.received_at",
+        ),
+    ]
+    for command, error, rule, field in refusals:
+        with pytest.raises(error) as refused:
+            application.correct_facts(AT_IOF, case.id, command, at=LATER)
+        assert (refused.value.rule, refused.value.field) == (rule, field)  # type: ignore[attr-defined]
+    with pytest.raises(NotInvolved) as elsewhere:
+        application.correct_facts(AT_AOF, case.id, correction(needs=other), at=LATER)
+    assert elsewhere.value.rule == "K-3"
+    application.close_case(AT_IOF, case.id, reason=ClosingReason.NEEDS_MET, at=LATER)
+    with pytest.raises(CaseAlreadyClosed):
+        application.correct_facts(AT_IOF, case.id, correction(needs=other), at=LATER)
+    assert application.read_case(AT_IOF, case.id).corrections == []

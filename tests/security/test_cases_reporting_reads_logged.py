@@ -182,6 +182,19 @@ def scenario(walk: Walk) -> None:
     walk.call(
         "cases", IOF_CASEWORKER, "POST", "/v1/cases/lookup", youth_id, json={"personnummer": youth}
     )
+    walk.call(  # W-2: a need left out at registration, corrected
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/correction",
+        youth_id,
+        path=case,
+        json={
+            "personnummer": youth,
+            "needs": ["child_welfare", "relationship_violence"],
+            "reason": "Våld nämndes i anmälan.",
+        },
+    )
     walk.call(
         "cases",
         IOF_CASEWORKER,

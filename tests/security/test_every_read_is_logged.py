@@ -507,6 +507,18 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
     at_iof, at_aof = opened(ADULT, ["substance_misuse", "mental_illness"])
     youth = opened(YOUTH, ["child_welfare"])[0]
     child = opened(CHILD, ["child_welfare"])[0]
+    s.write(  # W-2: a need left out at registration, corrected
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/correction",
+        {
+            "personnummer": ADULT.personnummer,
+            "needs": ["substance_misuse", "mental_illness", "economic_assistance"],
+            "reason": ADULT.text("Försörjningsstöd nämndes"),
+        },
+        case_id=at_iof,
+    )
     s.write(
         "cases",
         IOF_CASEWORKER,
