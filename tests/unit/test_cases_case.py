@@ -17,6 +17,7 @@ from services.cases.domain import (
     AgeTransitionInvalid,
     Case,
     CaseAlreadyClosed,
+    CorrectionConflict,
     HandoverConflict,
     HandoverContent,
     HandoverIncomplete,
@@ -559,3 +560,52 @@ def test_the_cases_events_keep_their_stored_topics_after_its_rules_moved_out() -
     assert read.transition is not None
     assert read.transition.transition_on == date(2028, 9, 1)
     assert store.repository.get(beside.id).parallel_to == youth.id
+
+
+# --- plans change (W-2) ------------------------------------------------------------------
+
+
+def test_w2_k5_a_declined_handover_leaves_the_case_with_its_unit_and_frees_a_new_one() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    case.decline_handover(handover_id, unit=AOF.hsa_id, reason="Fel enhet.", at=OPENED, by=RECEIVER)
+
+    assert case.handover(handover_id).status == "declined"
+    assert (case.unit, case.open_handover) == (IOF.hsa_id, None)
+    assert case.raise_due(OPENED + timedelta(days=30)) == []  # no acknowledgement overdue
+    assert hand_over(case) != handover_id
+
+
+def test_w2_k5_a_withdrawal_is_the_senders_and_comes_before_the_transfer() -> None:
+    case = open_case()
+    handover_id = hand_over(case)
+    with pytest.raises(NotInvolved):
+        case.withdraw_handover(handover_id, unit=AOF.hsa_id, reason="Nej.", at=OPENED, by=STAFF)
+    acknowledge(case, handover_id)
+    with pytest.raises(HandoverConflict):  # acknowledged: too late to decline
+        case.decline_handover(handover_id, unit=AOF.hsa_id, reason="Nej.", at=OPENED, by=STAFF)
+    case.withdraw_handover(handover_id, unit=IOF.hsa_id, reason="Stannar.", at=OPENED, by=STAFF)
+
+    assert case.handover(handover_id).status == "withdrawn"
+    with pytest.raises(HandoverConflict):
+        case.transfer_responsibility(handover_id, unit=IOF.hsa_id, at=OPENED, by=STAFF)
+
+
+def test_w2_k1_a_correction_keeps_the_old_value_and_refuses_another_department() -> None:
+    case = open_case(needs=[Need.CHILD_WELFARE])
+    correct = {
+        "subject_id": SUBJECT,
+        "birth_date": YOUTH_BIRTH,
+        "known_child_case": False,
+        "received_at": None,
+        "reason": "Våld nämndes.",
+        "unit": IOF.hsa_id,
+        "at": OPENED,
+        "by": STAFF,
+    }
+    with pytest.raises(CorrectionConflict):  # a child with disability alone: AOF (K-1)
+        case.correct_facts(needs=[Need.DISABILITY], **correct)
+    case.correct_facts(needs=[Need.CHILD_WELFARE, Need.RELATIONSHIP_VIOLENCE], **correct)
+
+    assert case.needs == ["child_welfare", "relationship_violence"]
+    assert case.corrections[0]["previous_needs"] == ["child_welfare"]

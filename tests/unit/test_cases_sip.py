@@ -14,8 +14,10 @@ from contracts.cases import SipProposer
 from services.cases.domain import (
     NotInSip,
     Participants,
+    ReasonRequired,
     Responsibility,
     Sip,
+    SipAlreadyClosed,
     SipConflict,
     SipFollowUpInvalid,
     SipIncomplete,
@@ -267,4 +269,29 @@ def test_k6_only_the_plans_units_work_on_it() -> None:
     assert error.value.status == 403
     establish(sip)
     with pytest.raises(SipConflict):
+        establish(sip)
+
+
+def test_w2_k7_a_closed_plan_raises_no_overdue_and_says_why() -> None:
+    sip = propose()
+    establish(sip, first_follow_up_on=date(2026, 4, 1))
+    sip.close(reason=" Har flyttat. ", unit=REGION, at=AT, by=STAFF)
+
+    assert sip.closed_at == AT
+    assert sip.closing_reason is not None
+    assert sip.closing_reason.text == "Har flyttat."
+    assert sip.raise_due(datetime(2026, 5, 1, tzinfo=UTC)) == []
+    assert [type(e).__name__ for e in sip.collect_events()][-1] == "Closed"
+
+
+def test_w2_k6_a_plan_is_closed_by_its_units_only_with_a_reason_and_once() -> None:
+    sip = propose()
+    with pytest.raises(NotInSip):
+        sip.close(reason="Inte vår.", unit=OUTSIDER, at=AT, by=STAFF)
+    with pytest.raises(ReasonRequired):
+        sip.close(reason="\n", unit=REGION, at=AT, by=STAFF)
+    sip.close(reason="Individen vill inte.", unit=MUNICIPALITY, at=AT, by=STAFF)
+    with pytest.raises(SipAlreadyClosed):
+        sip.close(reason="Igen.", unit=REGION, at=AT, by=STAFF)
+    with pytest.raises(SipAlreadyClosed):
         establish(sip)
