@@ -35,6 +35,7 @@ from services.cases.domain import (
     SipAlreadyClosed,
 )
 from services.cases.domain.routing import Need
+from services.runtime.kernel.actor import NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.integration.test_cases_application import (
@@ -99,6 +100,11 @@ def test_w2_k5_the_receiving_unit_declines_a_handover_and_the_case_stays(
     assert (declined.unit, declined.caseworker) == (IOF, None)
     assert declined.open_handover is None
     assert listed(application, AT_AOF) == []  # nothing left to acknowledge or transfer
+    # K-3: offered the case and not taking it, the receiving unit reads the case no more;
+    # what it received it reads as the handover's receiving unit, while the consent holds.
+    with pytest.raises(NotAParty):
+        application.read_case(AT_AOF, case.id)
+    assert application.read_handover(AT_AOF, case.id, handover.id, at=LATER)[1].id == handover.id
     # The acknowledgement deadline passes without an overdue: there is nothing to wait for.
     assert application.raise_due(datetime(2026, 2, 1, tzinfo=UTC)) == 0
     assert published(application)[-1] == "HandoverDeclined"
@@ -150,6 +156,7 @@ def test_w2_k5_the_sending_unit_withdraws_an_acknowledged_handover_before_the_tr
 
     assert withdrawn.handover(handover.id).status == "withdrawn"
     assert withdrawn.unit == IOF
+    assert withdrawn.involved_units == [IOF]  # K-3: AOF never got the case
     assert listed(application, AT_AOF) == []  # no transfer waits
     with pytest.raises(HandoverConflict) as again:
         application.transfer_responsibility(AT_IOF, case.id, handover.id, at=LATER)

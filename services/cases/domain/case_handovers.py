@@ -277,6 +277,7 @@ def handover_declined(
     handover = self.handovers[handover_id]
     handover.declined_at = declined_at
     handover.reason = reason
+    _no_longer_involved(self, to_unit)
 
 
 def handover_withdrawn(
@@ -293,3 +294,16 @@ def handover_withdrawn(
     handover = self.handovers[handover_id]
     handover.withdrawn_at = withdrawn_at
     handover.reason = reason
+    _no_longer_involved(self, to_unit)
+
+
+def _no_longer_involved(self: CaseState, unit: str) -> None:
+    """K-3 after W-2: a unit that was only offered the case, and did not get it, reads it no
+    more; one that holds it, or took part in another handover of it, still does. What it
+    received it reads as the handover's receiving unit, while the consent holds (C-9)."""
+    other_part = any(
+        unit in (h.from_unit, h.to_unit) and h.status not in ("declined", "withdrawn")
+        for h in self.handovers.values()
+    )
+    if unit != self.unit and not other_part and unit in self.involved_units:
+        self.involved_units.remove(unit)
