@@ -125,3 +125,30 @@ def test_culling_reaches_cases_subject_erased_v2_destroys_the_key_here_too(
 
     content = api.call(AOF_MANAGER, "GET", handover_path).json()
     assert set(content["content"].values()) - {None} == {ERASED}  # None: not given
+
+
+def test_w2_why_a_plan_changed_is_sealed_at_rest_and_erased_with_the_individual(
+    api: Api,  # noqa: F811
+) -> None:
+    """W-2: a reason is free text about the individual, like the handover's own texts."""
+    youth, case_path, handover_path = youth_handed_over(api)
+    declined = "Pappan har redan kontakt med oss om missbruket."
+    assert api.call(
+        AOF_MANAGER, "POST", f"{handover_path}/declination", json={"reason": declined}
+    ).is_success
+    corrected = "Det kom fram i samtalet med den som anmalde."  # ASCII: as stored
+    fix = {"personnummer": YOUTH, "needs": ["child_welfare", "relationship_violence"]}
+    assert api.call(
+        IOF_CASEWORKER, "POST", f"{case_path}/correction", json={**fix, "reason": corrected}
+    ).is_success
+    assert api.call(IOF_CASEWORKER, "GET", handover_path).json()["reason"] == declined
+
+    stored = store_bytes(api)
+    for text in (declined, corrected):
+        assert text.encode() not in stored, text
+
+    erase(api, youth)
+    assert api.call(IOF_CASEWORKER, "GET", handover_path).json()["reason"] == ERASED
+    case = api.call(IOF_CASEWORKER, "GET", case_path).json()
+    assert case["corrections"][0]["reason"] == ERASED
+    assert case["corrections"][0]["previous_needs"] == ["child_welfare"]  # the facts stay
