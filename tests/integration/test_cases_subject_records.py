@@ -282,3 +282,42 @@ def test_w3_the_listing_is_newest_first_in_pages_and_narrowed_by_kind(
     assert rest.next is None
     only = application.records_of(AT_IOF, [ADULT], RecordQuery(kinds=["case"]), AT)
     assert [r.item_id for r in only.records] == [case.id]
+
+
+def test_w2_w3_k3_a_declined_or_withdrawn_handover_is_listed_as_its_reads_admit(
+    application: CasesApplication,
+) -> None:
+    """W-2: a unit offered the case that declined it, or saw it withdrawn, is listed the case
+    no more (K-3) and its handover while the consent holds (C-9), as its reads admit; a
+    second offer lists it again, and a closed plan says so (K-6)."""
+    case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    learn_consent(application, ADULT, [IOF, AOF])
+    learn_consent(application, ADULT, [AOF, REGION], Purpose.SIP)
+    first = application.request_handover(
+        AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
+    )
+    application.decline_handover(AT_AOF, case.id, first.id, reason="Fel enhet.", at=AT)
+    hrefs = {f"/v1/cases/{case.id}", f"/v1/cases/{case.id}/handovers/{first.id}"}
+
+    assert_mirrors_the_reads(application, ADULT, hrefs)
+    assert {r.kind: r.state for r in listed(application, AT_AOF, ADULT)} == {"handover": "declined"}
+    assert {r.kind: r.state for r in listed(application, AT_IOF, ADULT)} == {
+        "case": "handover_declined",
+        "handover": "declined",
+    }
+
+    second = application.request_handover(
+        AT_IOF, case.id, RequestHandover(to_unit=AOF, content=CONTENT), at=AT
+    )
+    hrefs.add(f"/v1/cases/{case.id}/handovers/{second.id}")
+    assert_mirrors_the_reads(application, ADULT, hrefs)
+    assert "case" in {r.kind for r in listed(application, AT_AOF, ADULT)}
+    application.withdraw_handover(AT_IOF, case.id, second.id, reason="Stannar.", at=AT)
+    assert_mirrors_the_reads(application, ADULT, hrefs)
+    assert "case" not in {r.kind for r in listed(application, AT_AOF, ADULT)}
+
+    sip = application.propose_sip(
+        AT_AOF, ProposeSip(ADULT, date(1990, 1, 1), SipProposer.REGION, [AOF, REGION]), at=AT
+    )
+    application.close_sip(AT_REGION, sip.id, reason="Har flyttat.", at=AT)
+    assert {r.kind: r.state for r in listed(application, AT_REGION, ADULT)} == {"sip": "closed"}

@@ -222,6 +222,8 @@ class Case(
         handover_id: UUID
         from_unit: str
         to_unit: str
+        still_involved: bool
+        """K-3: `to_unit` still reads the case (holds it, or took part in another handover)."""
         reason: Personal
         declined_at: datetime
         declined_by: str
@@ -233,6 +235,8 @@ class Case(
         handover_id: UUID
         from_unit: str
         to_unit: str
+        still_involved: bool
+        """K-3: `to_unit` still reads the case (holds it, or took part in another handover)."""
         reason: Personal
         withdrawn_at: datetime
         withdrawn_by: str

@@ -166,6 +166,7 @@ class CaseHandovers:
             handover_id=handover_id,
             from_unit=handover.from_unit,
             to_unit=handover.to_unit,
+            still_involved=_involved_beyond(self, handover),
             reason=reason_given(self.subject_id, reason),
             declined_at=at,
             declined_by=by,
@@ -189,6 +190,7 @@ class CaseHandovers:
             handover_id=handover_id,
             from_unit=handover.from_unit,
             to_unit=handover.to_unit,
+            still_involved=_involved_beyond(self, handover),
             reason=reason_given(self.subject_id, reason),
             withdrawn_at=at,
             withdrawn_by=by,
@@ -270,6 +272,7 @@ def handover_declined(
     handover_id: UUID,
     from_unit: str,
     to_unit: str,
+    still_involved: bool,
     reason: Personal,
     declined_at: datetime,
     declined_by: str,
@@ -277,7 +280,8 @@ def handover_declined(
     handover = self.handovers[handover_id]
     handover.declined_at = declined_at
     handover.reason = reason
-    _no_longer_involved(self, to_unit)
+    if not still_involved and to_unit in self.involved_units:
+        self.involved_units.remove(to_unit)
 
 
 def handover_withdrawn(
@@ -287,6 +291,7 @@ def handover_withdrawn(
     handover_id: UUID,
     from_unit: str,
     to_unit: str,
+    still_involved: bool,
     reason: Personal,
     withdrawn_at: datetime,
     withdrawn_by: str,
@@ -294,16 +299,19 @@ def handover_withdrawn(
     handover = self.handovers[handover_id]
     handover.withdrawn_at = withdrawn_at
     handover.reason = reason
-    _no_longer_involved(self, to_unit)
+    if not still_involved and to_unit in self.involved_units:
+        self.involved_units.remove(to_unit)
 
 
-def _no_longer_involved(self: CaseState, unit: str) -> None:
-    """K-3 after W-2: a unit that was only offered the case, and did not get it, reads it no
-    more; one that holds it, or took part in another handover of it, still does. What it
-    received it reads as the handover's receiving unit, while the consent holds (C-9)."""
-    other_part = any(
+def _involved_beyond(self: CaseState, ending: Handover) -> bool:
+    """K-3 after W-2: whether the unit offered the case in `ending` still reads the case
+    once that handover is declined or withdrawn: it holds the case, or took part in another
+    handover of it that did not end so. A unit only offered the case, and not getting it,
+    reads it no more; what it received it reads as the handover's receiving unit, while
+    the consent holds (C-9)."""
+    unit = ending.to_unit
+    return unit == self.unit or any(
         unit in (h.from_unit, h.to_unit) and h.status not in ("declined", "withdrawn")
         for h in self.handovers.values()
+        if h.id != ending.id
     )
-    if unit != self.unit and not other_part and unit in self.involved_units:
-        self.involved_units.remove(unit)

@@ -4,7 +4,8 @@ screenings and child-welfare reports about one person, for the units that may re
 The parties are exactly those the record's own read admits where its href points
 (services.cases.domain.parties, applied by the application when it loads it):
 
-- a case: the unit holding it and every unit a handover of it went to (K-3);
+- a case: the unit holding it and every unit a handover of it went to (K-3), but for
+  one only offered it that declined it or saw it withdrawn (W-2);
 - a handover: its sending unit; its receiving unit once responsibility has
   transferred, and before that only while the individual's `case_handover` consent
   covers both units (C-8, C-9). That part is a name resolved for the reader when
@@ -37,6 +38,7 @@ from services.cases.views.work_items import child_and_youth_unit
 from services.runtime.store.subject_records import (
     SubjectRecordView,
     joined,
+    parted,
     recorded,
     restated,
 )
@@ -71,6 +73,7 @@ _SIP_STATE: dict[type[Any], str] = {
     Sip.FollowUpRecorded: "followed_up",
     Sip.Revised: "revised",
     Sip.FollowUpOverdueRaised: "follow_up_overdue",
+    Sip.Closed: "closed",
 }
 
 _ENDED_WITH_CASE = (
@@ -174,6 +177,23 @@ class CasesRecords(Projection[SubjectRecordView]):
             tracking,
         )
 
+    @process_event.register
+    def _(self, e: Case.HandoverDeclined | Case.HandoverWithdrawn, tracking: Tracking) -> None:
+        """W-2: declined or withdrawn, the case stays where it is; a unit only offered it
+        reads it no more (K-3), and what it received only while the consent holds (C-9)."""
+        state, at = (
+            ("declined", e.declined_at)
+            if isinstance(e, Case.HandoverDeclined)
+            else ("withdrawn", e.withdrawn_at)
+        )
+        left = [] if e.still_involved else parted(CASE, e.originator_id, [e.to_unit])
+        self.view.apply(
+            restated(HANDOVER, e.handover_id, state, at)
+            + restated(CASE, e.originator_id, f"handover_{state}", at)
+            + left,
+            tracking,
+        )
+
     # --- the SIP (K-6, K-7) -------------------------------------------------------------
 
     @process_event.register
@@ -194,7 +214,11 @@ class CasesRecords(Projection[SubjectRecordView]):
     @process_event.register
     def _(
         self,
-        e: Sip.Established | Sip.FollowUpRecorded | Sip.Revised | Sip.FollowUpOverdueRaised,
+        e: Sip.Established
+        | Sip.FollowUpRecorded
+        | Sip.Revised
+        | Sip.FollowUpOverdueRaised
+        | Sip.Closed,
         tracking: Tracking,
     ) -> None:
         self.view.apply(restated(SIP, e.originator_id, _SIP_STATE[type(e)], e.timestamp), tracking)

@@ -83,6 +83,7 @@ _PARTY = (
     "INSERT INTO {subject_record_party} (kind, item_id, party) VALUES (?, ?, ?) "
     "ON CONFLICT DO NOTHING"
 )
+_UNPARTY = "DELETE FROM {subject_record_party} WHERE kind = ? AND item_id = ? AND party = ?"
 _STATE = "UPDATE {subject_record} SET state = ?, changed_at = ? WHERE kind = ? AND item_id = ?"
 
 
@@ -110,6 +111,11 @@ def recorded(
 def joined(kind: str, item_id: UUID, parties: Sequence[str]) -> Operations:
     """More parties to the record (the units summoned to a red-thread meeting)."""
     return [(_PARTY, (kind, str(item_id), party)) for party in dict.fromkeys(parties)]
+
+
+def parted(kind: str, item_id: UUID, parties: Sequence[str]) -> Operations:
+    """Parties that read the record no more (a unit offered a case it did not get, W-2)."""
+    return [(_UNPARTY, (kind, str(item_id), party)) for party in dict.fromkeys(parties)]
 
 
 def restated(kind: str, item_id: UUID, state: str, at: datetime) -> Operations:
