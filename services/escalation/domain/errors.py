@@ -99,6 +99,22 @@ class RedThreadAlreadyClosed(RuleViolation):
     rule = "E-5"
 
 
+# --- plans change (W-2) ----------------------------------------------------------------------
+
+
+class ReasonRequired(CommandInvalid):
+    """W-2: a meeting moved or cancelled, or a red thread closed early, says why."""
+
+    rule = "W-2"
+    field = "body.reason"
+
+
+class NothingMoved(CommandInvalid):
+    """W-2: a move names a new time; the time it already stands at moves nothing."""
+
+    rule = "W-2"
+
+
 # --- the ladder (seeds 003, 004) -----------------------------------------------------------
 
 

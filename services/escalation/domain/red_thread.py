@@ -7,13 +7,14 @@ scheduled within 14 calendar days (E-3) on a legal basis (E-4) → held, with
 attendance per summoned organisation → a follow-up booked (E-5) → evaluated →
 closed. A meeting or follow-up that loses its basis before it takes place is
 put on hold and resumes when a basis is back. A deadline that passes is an
-event of its own (RedThreadMeetingOverdue, RedThreadFollowUpOverdue).
+event of its own (RedThreadMeetingOverdue, RedThreadFollowUpOverdue). Plans change (W-2).
 
 This module holds the pull and what happened: the events and how each changes
 the red thread. What may happen after the pull, rule by rule, is one module per
 concept, each a part of `RedThread`: the meeting and the follow-up
-(`red_thread_meetings`), hold and resume (`red_thread_holds`) and the deadlines
-(`red_thread_deadlines`); `red_thread_state` is the red thread as they see it.
+(`red_thread_meetings`), hold and resume (`red_thread_holds`), the deadlines
+(`red_thread_deadlines`), plans that change and closing (`red_thread_plans`);
+`red_thread_state` is the red thread as they see it.
 Stored events name their class by topic,
 ``services.escalation.domain.red_thread:RedThread.<Event>``: the events are
 declared here, on the aggregate, so that name stays theirs.
@@ -22,15 +23,15 @@ declared here, on the aggregate, so that name stays theirs.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from contracts import HoldReason, LegalBasis, MeetingStage
+from services.escalation.domain import red_thread_plans as plans
 from services.escalation.domain.authorisations import Basis
 from services.escalation.domain.errors import (
-    ClosedBeforeFollowUp,
     MeasuresMustBeRecorded,
     OnlyBlueLightMayPull,
     RedThreadAlreadyClosed,
@@ -38,6 +39,7 @@ from services.escalation.domain.errors import (
 from services.escalation.domain.red_thread_deadlines import RedThreadDeadlines
 from services.escalation.domain.red_thread_holds import RedThreadHolds
 from services.escalation.domain.red_thread_meetings import RedThreadMeetings
+from services.escalation.domain.red_thread_plans import RedThreadPlans
 from services.escalation.domain.red_thread_state import Hold
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
@@ -52,7 +54,7 @@ def may_pull_red_thread(org_type: str) -> bool:
     return org_type in BLUE_LIGHT_ORG_TYPES
 
 
-class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate):
+class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThreadPlans, Aggregate):
     """One pull of the red thread, from the pull to its closing."""
 
     class Pulled(OwnedBySubject, Aggregate.Created):
@@ -164,6 +166,14 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         subject_id: str
         closed_at: datetime
         closed_by: str
+
+    # W-2, declared with how each changes the thread in red_thread_plans; named here so
+    # each is stored as RedThread's own, like the events above.
+    MeetingMoved: TypeAlias = plans.MeetingMoved
+    MeetingCancelled: TypeAlias = plans.MeetingCancelled
+    FollowUpMoved: TypeAlias = plans.FollowUpMoved
+    FollowUpCancelled: TypeAlias = plans.FollowUpCancelled
+    ClosedEarly: TypeAlias = plans.ClosedEarly
 
     class MeetingOverdue(Aggregate.Event):
         subject_id: str
@@ -325,6 +335,8 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         scheduled_by: str,
     ) -> None:
         self.meeting_at = meeting_at
+        self.cancelled_meeting_at = None
+        self.meeting_revision += 1
         self.invited_orgs = invited_orgs
         self.basis = Basis(LegalBasis(legal_basis), basis_id)
         self.hold = None
@@ -425,6 +437,8 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         booked_at: datetime,
     ) -> None:
         self.follow_up_at = follow_up_at
+        self.cancelled_follow_up_at = None
+        self.follow_up_revision += 1
         self.follow_up_basis = Basis(LegalBasis(legal_basis), basis_id)
         self.follow_up_overdue_since = None
         self.hold = None
@@ -448,16 +462,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, Aggregate
         self.follow_up_result = result
         self.follow_up_notes = notes
 
-    # --- closing --------------------------------------------------------------------------
-
-    def close(self, *, closed_by: str, now: datetime) -> None:
-        """E-5: the red thread is closed once its follow-up has been evaluated."""
-        self._require_open()
-        if not self.follow_up_evaluated:
-            raise ClosedBeforeFollowUp(
-                "a red thread is closed only after its follow-up has been evaluated (E-5)"
-            )
-        self._closed(subject_id=self.subject_id, closed_at=now, closed_by=closed_by)
+    # --- closing (E-5, W-2); its rules: red_thread_plans --------------------------------
 
     @event(Closed)
     def _closed(self, *, subject_id: str, closed_at: datetime, closed_by: str) -> None:

@@ -1,6 +1,7 @@
 """The red thread's meetings: the meeting within 14 days (E-3) and the follow-up that
 evaluates its outcome (E-5), each on a legal basis holding at its time (E-4), with
 attendance per summoned organisation and every absence a fact of its own (D-7).
+Moving one keeps to the same rules (`red_thread_plans`, W-2).
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ def held_attendance(
     return attendance(red_thread.invited_orgs, list(dict.fromkeys(attended_orgs)))
 
 
+def no_legal_basis(what: str) -> NoLegalBasisForMeeting:
+    """E-4: neither consent nor an emergency disclosure covers the meeting at `what`."""
+    return NoLegalBasisForMeeting(
+        "no valid consent for a red-thread meeting covering all invited organisations, "
+        f"and no emergency disclosure naming them, holds at the time of the {what}"
+    )
+
+
 class RedThreadMeetings:
     """The red thread's meeting and follow-up: part of `RedThread`."""
 
@@ -112,18 +121,7 @@ class RedThreadMeetings:
             raise MeetingAlreadyScheduled(
                 f"the meeting is already scheduled for {self.meeting_at.isoformat()}"
             )
-        if meeting_at <= now:
-            raise MeetingInThePast("meeting_at is in the past")
-        if stockholm_date(meeting_at) > self.meeting_deadline:
-            raise MeetingTooLate(
-                f"the meeting must be held no later than {self.meeting_deadline.isoformat()}, "
-                "14 calendar days after the red thread was pulled"
-            )
-        if basis is None:
-            raise NoLegalBasisForMeeting(
-                "no valid consent for a red-thread meeting covering all invited organisations, "
-                "and no emergency disclosure naming them, holds at the time of the meeting"
-            )
+        basis = self._meeting_time_allowed(meeting_at, basis, now)
         self._scheduled(
             subject_id=self.subject_id,
             meeting_at=meeting_at,
@@ -132,6 +130,22 @@ class RedThreadMeetings:
             basis_id=basis.id,
             scheduled_by=scheduled_by,
         )
+
+    def _meeting_time_allowed(
+        self: RedThreadState, meeting_at: datetime, basis: Basis | None, now: datetime
+    ) -> Basis:
+        """E-3: in the future, within 14 calendar days of the pull; E-4: on a basis holding
+        at that time. The basis, once it is known to be there."""
+        if meeting_at <= now:
+            raise MeetingInThePast("meeting_at is in the past")
+        if stockholm_date(meeting_at) > self.meeting_deadline:
+            raise MeetingTooLate(
+                f"the meeting must be held no later than {self.meeting_deadline.isoformat()}, "
+                "14 calendar days after the red thread was pulled"
+            )
+        if basis is None:
+            raise no_legal_basis("meeting")
+        return basis
 
     def record_meeting_held(
         self: RedThreadState,
@@ -205,14 +219,7 @@ class RedThreadMeetings:
             raise FollowUpAlreadyBooked(
                 f"the follow-up is already booked for {self.follow_up_at.isoformat()}"
             )
-        assert self.meeting_at is not None
-        if follow_up_at <= now or follow_up_at <= self.meeting_at:
-            raise FollowUpTimeInvalid("follow_up_at must be in the future, after the meeting")
-        if basis is None:
-            raise NoLegalBasisForMeeting(
-                "no valid consent for a red-thread meeting covering the invited organisations, "
-                "and no emergency disclosure naming them, holds at the time of the follow-up"
-            )
+        basis = self._follow_up_time_allowed(follow_up_at, basis, now)
         self._follow_up_booked(
             subject_id=self.subject_id,
             follow_up_at=follow_up_at,
@@ -222,6 +229,17 @@ class RedThreadMeetings:
             booked_by=booked_by,
             booked_at=now,
         )
+
+    def _follow_up_time_allowed(
+        self: RedThreadState, follow_up_at: datetime, basis: Basis | None, now: datetime
+    ) -> Basis:
+        """E-5: in the future, after the meeting; E-4: on a basis holding at that time."""
+        assert self.meeting_at is not None
+        if follow_up_at <= now or follow_up_at <= self.meeting_at:
+            raise FollowUpTimeInvalid("follow_up_at must be in the future, after the meeting")
+        if basis is None:
+            raise no_legal_basis("follow-up")
+        return basis
 
     def evaluate_follow_up(
         self: RedThreadState,

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from contracts import HoldReason, MeetingStage
 from services.escalation.domain.authorisations import Basis
+from services.runtime.kernel.personal import Personal
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,18 @@ class RedThreadState(Protocol):
     pulled_at: datetime
     invited_orgs: list[str]
     meeting_at: datetime | None
+    cancelled_meeting_at: datetime | None
+    meeting_revision: int
     basis: Basis | None
     meeting_held: bool
     follow_up_at: datetime | None
+    cancelled_follow_up_at: datetime | None
+    follow_up_revision: int
     follow_up_basis: Basis | None
     follow_up_evaluated: bool
     hold: Hold | None
     closed_at: datetime | None
+    closing_reason: Personal | None
     meeting_overdue_since: datetime | None
     follow_up_overdue_since: datetime | None
 
@@ -70,6 +76,18 @@ class RedThreadState(Protocol):
 
     def _require_open(self) -> None: ...
 
+    def _meeting_time_allowed(
+        self, meeting_at: datetime, basis: Basis | None, now: datetime
+    ) -> Basis: ...
+
+    def _meeting_to_come(self) -> datetime: ...
+
+    def _follow_up_time_allowed(
+        self, follow_up_at: datetime, basis: Basis | None, now: datetime
+    ) -> Basis: ...
+
+    def _follow_up_to_come(self) -> datetime: ...
+
     def _record_absences(
         self, absent: list[str], stage: MeetingStage, at: datetime, recorded_by: str
     ) -> None: ...
@@ -85,3 +103,9 @@ class RedThreadState(Protocol):
     def _evaluated(self, *args: Any, **kwargs: Any) -> None: ...  # FollowUpEvaluated
     def _meeting_overdue(self, *args: Any, **kwargs: Any) -> None: ...  # MeetingOverdue
     def _follow_up_overdue(self, *args: Any, **kwargs: Any) -> None: ...  # FollowUpOverdue
+    def _closed(self, *args: Any, **kwargs: Any) -> None: ...  # Closed
+
+    # The events declared with their own `apply` (red_thread_plans), as the aggregate names
+    # them (`_record`), and eventsourcing's trigger underneath:
+    def _record(self, event: type[Any], **fields: Any) -> None: ...
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None: ...
