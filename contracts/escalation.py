@@ -277,6 +277,54 @@ class RedThreadClosed(_EscalationEvent):
     closed_by: HsaId
 
 
+class RedThreadMeetingMoved(_EscalationEvent):
+    """The meeting or the follow-up (`stage`) moved to a new time (W-2), on a legal basis
+    holding then (E-4): calendars move the entry from `previous_meeting_at` to
+    `meeting_at`. Why it moved is free text and stays in the escalation service."""
+
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    stage: MeetingStage
+    meeting_at: AwareDatetime
+    previous_meeting_at: AwareDatetime
+    legal_basis: LegalBasis
+    basis_id: UUID
+    moved_by: HsaId
+    moved_at: AwareDatetime
+
+
+class RedThreadMeetingCancelled(_EscalationEvent):
+    """The meeting or the follow-up (`stage`) at `meeting_at` was cancelled (W-2): it will
+    not take place. It may be scheduled (booked) again, a `MeetingScheduled`
+    (`FollowUpBooked`) of its own; until then a meeting's 14-day deadline stands unmet
+    (E-3). Why is free text and stays in the escalation service."""
+
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    stage: MeetingStage
+    meeting_at: AwareDatetime
+    cancelled_by: HsaId
+    cancelled_at: AwareDatetime
+
+
+class RedThreadClosedEarly(_EscalationEvent):
+    """The red thread was closed before its follow-up was evaluated (W-2, E-5), with a
+    reason (the individual moved away, say) that stays in the escalation service.
+
+    A thread closed after its evaluation is `RedThreadClosed`; either ends it.
+    """
+
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    closed_at: AwareDatetime
+    closed_by: HsaId
+    meeting_held: bool
+    """Whether the red-thread meeting (E-3) had taken place by then."""
+
+
 class RedThreadMeetingOverdue(_EscalationEvent):
     """Fourteen calendar days passed without the red-thread meeting (E-3, D-7).
 
@@ -327,7 +375,10 @@ __all__ = [
     "MeetingStage",
     "MonthlyMeetingKind",
     "RedThreadClosed",
+    "RedThreadClosedEarly",
     "RedThreadFollowUpOverdue",
+    "RedThreadMeetingCancelled",
+    "RedThreadMeetingMoved",
     "RedThreadMeetingOverdue",
     "RedThreadPulled",
 ]

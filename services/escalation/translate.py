@@ -1,6 +1,7 @@
 """Escalation's domain events in their public form (contracts).
 
-Left out on purpose: what was said (meeting notes, reasons, written
+Left out on purpose: what was said (meeting notes, reasons — also why a meeting was
+moved or cancelled or a red thread closed early (W-2) —, written
 summaries, minutes, questions) and the name and age on a case registration —
 free text and personal data stay in the escalation service. Not published at
 all: the consent view's bookkeeping, a basis replaced without a hold (nothing
@@ -34,9 +35,13 @@ from contracts import (
     MeetingPutOnHold,
     MeetingResumed,
     MeetingScheduled,
+    MeetingStage,
     MonthlyMeetingPlanned,
     RedThreadClosed,
+    RedThreadClosedEarly,
     RedThreadFollowUpOverdue,
+    RedThreadMeetingCancelled,
+    RedThreadMeetingMoved,
     RedThreadMeetingOverdue,
     RedThreadPulled,
 )
@@ -64,6 +69,7 @@ RED_THREAD_EVENTS = (
     (RedThread.FollowUpBooked, FollowUpBooked),
     (RedThread.FollowUpEvaluated, FollowUpEvaluated),
     (RedThread.Closed, RedThreadClosed),
+    (RedThread.ClosedEarly, RedThreadClosedEarly),
     (RedThread.MeetingOverdue, RedThreadMeetingOverdue),
     (RedThread.FollowUpOverdue, RedThreadFollowUpOverdue),
 )
@@ -72,6 +78,34 @@ RED_THREAD_EVENTS = (
 to_integration_event = TranslationTable(
     # --- the red thread; an absence is also a deviation of its category (D-7) -------------
     *(row(domain, public, red_thread_id=RED_THREAD_ID) for domain, public in RED_THREAD_EVENTS),
+    # --- plans that change (W-2): the meeting and the follow-up alike, told by `stage` -----
+    row(
+        RedThread.MeetingMoved,
+        RedThreadMeetingMoved,
+        red_thread_id=RED_THREAD_ID,
+        stage=const(MeetingStage.MEETING),
+    ),
+    row(
+        RedThread.FollowUpMoved,
+        RedThreadMeetingMoved,
+        red_thread_id=RED_THREAD_ID,
+        stage=const(MeetingStage.FOLLOW_UP),
+        meeting_at=from_("follow_up_at"),
+        previous_meeting_at=from_("previous_follow_up_at"),
+    ),
+    row(
+        RedThread.MeetingCancelled,
+        RedThreadMeetingCancelled,
+        red_thread_id=RED_THREAD_ID,
+        stage=const(MeetingStage.MEETING),
+    ),
+    row(
+        RedThread.FollowUpCancelled,
+        RedThreadMeetingCancelled,
+        red_thread_id=RED_THREAD_ID,
+        stage=const(MeetingStage.FOLLOW_UP),
+        meeting_at=from_("follow_up_at"),
+    ),
     row(
         RedThread.AbsenceRecorded,
         MeetingAbsenceRecorded,

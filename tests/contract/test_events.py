@@ -15,6 +15,10 @@ from contracts import (
     IntegrationEvent,
     MeetingScheduled,
     Purpose,
+    RedThreadClosed,
+    RedThreadClosedEarly,
+    RedThreadMeetingCancelled,
+    RedThreadMeetingMoved,
     RedThreadPulled,
     UnknownEventType,
     event_class,
@@ -207,3 +211,31 @@ def test_timestamps_must_carry_an_offset():
     naive = {**CONSENT_GIVEN.model_dump(), "given_at": datetime(2026, 3, 2, 9, 30)}
     with pytest.raises(ValidationError, match="given_at"):
         ConsentGiven.model_validate(naive)
+
+
+def test_w2_a_moved_or_cancelled_meeting_tells_which_and_when_but_not_why():
+    """W-2: partners' calendars follow a moved or cancelled red-thread meeting or follow-up;
+    the reason given is free text about the individual and stays in escalation."""
+    for event in (RedThreadMeetingMoved, RedThreadMeetingCancelled, RedThreadClosedEarly):
+        assert "reason" not in event.model_json_schema()["properties"]
+    for event in (RedThreadMeetingMoved, RedThreadMeetingCancelled):
+        assert {"stage", "meeting_at"} <= set(event.model_json_schema()["required"])
+    moved = EXAMPLES[RedThreadMeetingMoved]
+    with pytest.raises(ValidationError, match="stage"):
+        moved.model_validate({**moved.model_dump(), "stage": "coffee"})
+
+
+def test_w2_closing_early_is_an_event_of_its_own_and_red_thread_closed_v1_keeps_its_shape():
+    """Consumers forbid unknown fields: RedThreadClosed.v1 gains nothing; an early closing
+    (W-2, before the E-5 evaluation) is RedThreadClosedEarly.v1."""
+    assert set(RedThreadClosed.model_json_schema()["properties"]) == {
+        "subject_id",
+        "red_thread_id",
+        "closed_at",
+        "closed_by",
+    }
+    assert RedThreadClosed.ce_type() == "se.samverkan.escalation.RedThreadClosed.v1"
+    assert RedThreadClosedEarly.ce_type() == "se.samverkan.escalation.RedThreadClosedEarly.v1"
+    closed = EXAMPLES[RedThreadClosed]
+    with pytest.raises(ValidationError, match="meeting_held"):
+        RedThreadClosed.model_validate({**closed.model_dump(), "meeting_held": True})
