@@ -704,6 +704,14 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
             f"{thread}/meeting",
             {"json": {"meeting_at": later, "invited_orgs": [SOCIAL_UNIT]}},
         ),
+        ("POST", "/v1/red-threads/{red_thread_id}/meeting/move"): (
+            f"{thread}/meeting/move",
+            {"json": {"meeting_at": later, "reason": "Krockar med en rättegång."}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/meeting/cancellation"): (
+            f"{thread}/meeting/cancellation",
+            {"json": {"reason": "Individen har flyttat."}},
+        ),
         ("POST", "/v1/red-threads/{red_thread_id}/meeting/held"): (
             f"{thread}/meeting/held",
             {"json": {"attended_orgs": [], "outcome": "not_agreed"}},
@@ -711,6 +719,14 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("POST", "/v1/red-threads/{red_thread_id}/follow-up"): (
             f"{thread}/follow-up",
             {"json": {"follow_up_at": later}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/follow-up/move"): (
+            f"{thread}/follow-up/move",
+            {"json": {"follow_up_at": later, "reason": "Krockar med en rättegång."}},
+        ),
+        ("POST", "/v1/red-threads/{red_thread_id}/follow-up/cancellation"): (
+            f"{thread}/follow-up/cancellation",
+            {"json": {"reason": "Individen har flyttat."}},
         ),
         ("POST", "/v1/red-threads/{red_thread_id}/follow-up/evaluation"): (
             f"{thread}/follow-up/evaluation",

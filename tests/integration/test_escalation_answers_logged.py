@@ -136,6 +136,24 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
 
     assert wait_for(convene, timeout=30).status_code == 200
     walk.expected[("POST", "/v1/red-threads/{red_thread_id}/meeting")] = (subject, COORDINATOR)
+    # Plans change (W-2): moved, cancelled, convened again.
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/meeting/move",
+        body={"meeting_at": (meeting_at + timedelta(days=1)).isoformat(), "reason": "Krock."},
+        **ids,
+    )
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/meeting/cancellation",
+        body={"reason": "Ny tid."},
+        **ids,
+    )
+    again = convene()
+    assert again is not None
+    assert again.status_code == 200, again.text
     walk.call(HEALTH, "GET", "/v1/red-threads/{red_thread_id}/meeting.ics", subject, **ids)
     walk.call(SOCIAL, "GET", "/v1/deadlines", subject)
     clock.advance(timedelta(days=3, hours=2))
@@ -147,6 +165,27 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         **ids,
     )
     follow_up_at = meeting_at + timedelta(days=14)
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/follow-up",
+        body={"follow_up_at": follow_up_at.isoformat()},
+        **ids,
+    )
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/follow-up/move",
+        body={"follow_up_at": (follow_up_at + timedelta(days=1)).isoformat(), "reason": "Krock."},
+        **ids,
+    )
+    walk.call(
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/follow-up/cancellation",
+        body={"reason": "Ny tid."},
+        **ids,
+    )
     walk.call(
         COORDINATOR,
         "POST",

@@ -36,6 +36,7 @@ from services.escalation.application import (
     EscalationApplication,
     EvaluateFollowUp,
     HoldConsultation,
+    MoveMeeting,
     PullRedThread,
     RaiseAcuteMatter,
     RaiseEscalation,
@@ -50,6 +51,8 @@ from services.escalation.domain import (
     MeetingOnHold,
     NoLegalBasisForMeeting,
     RedThread,
+    SubjectAuthorisations,
+    authorisations_id,
 )
 from services.escalation.domain.errors import OfficeDoesNotServe, RedThreadTakenByAnother
 from services.escalation.translate import to_integration_event
@@ -476,6 +479,116 @@ def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
     assert [(e.follow_up_at, e.overdue_at) for e in overdue] == [(FOLLOW_UP_AT, day_over)]
     with pytest.raises(ClosedBeforeFollowUp):
         application.close_red_thread(COORDINATING, red_thread_id, at=day_over)
+
+
+# --- plans change (W-2): what the meeting relies on, and its deadlines, follow ---------------
+
+
+def test_w2_e4_a_moved_meeting_relies_on_the_basis_at_its_new_time_and_only_on_that(
+    application: EscalationApplication,
+) -> None:
+    """The consent covers the old day only; a disclosure covers the new one. After the move,
+    withdrawing the consent changes nothing, and the disclosure's expiry puts it on hold."""
+    upstream = Upstream(application)
+    given = consent(valid_until=MEETING_AT.date())
+    upstream.deliver(given)
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    moved_to = MEETING_AT + timedelta(days=2)
+    emergency = disclosure(moved_to - timedelta(hours=1))
+    upstream.deliver(emergency)
+
+    moved = application.move_meeting(
+        COORDINATING,
+        MoveMeeting(red_thread_id, moved_to, "Krockar med en rättegång."),
+        at=PULLED_AT + timedelta(days=1),
+    )
+
+    assert moved.basis is not None
+    assert moved.basis.id == emergency.disclosure_id
+    view = application.find(authorisations_id(SUBJECT), SubjectAuthorisations)
+    assert view is not None
+    assert view.reliances == {red_thread_id: emergency.disclosure_id}
+    upstream.deliver(withdrawal(given.consent_id, PULLED_AT + timedelta(days=1, hours=1)))
+    assert application.read_red_thread(COORDINATING, red_thread_id).hold is None
+    upstream.deliver(
+        EmergencyDisclosureExpired(
+            subject_id=SUBJECT,
+            disclosure_id=emergency.disclosure_id,
+            expired_at=moved_to - timedelta(minutes=30),
+        )
+    )
+    on_hold = application.read_red_thread(COORDINATING, red_thread_id)
+    assert on_hold.hold is not None
+    assert on_hold.hold.basis_id == emergency.disclosure_id
+    assert names(application)[-2:] == ["RedThreadMeetingMoved", "MeetingPutOnHold"]
+
+
+def test_w2_e3_a_cancelled_meeting_relies_on_nothing_and_the_14_days_run_out_unmet(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    overdue_at = datetime(2026, 3, 16, 23, 0, tzinfo=UTC)  # 00:00 on 17 March, Stockholm
+
+    application.cancel_meeting(
+        COORDINATING, red_thread_id, reason="Ny tid behövs.", at=PULLED_AT + timedelta(days=1)
+    )
+
+    view = application.find(authorisations_id(SUBJECT), SubjectAuthorisations)
+    assert view is not None
+    assert red_thread_id not in view.reliances
+    [deadline] = application.deadlines_for(staff_of(SOCIAL), PULLED_AT + timedelta(days=1))
+    assert (deadline.kind, deadline.met, deadline.takes_place_at) == (
+        DeadlineKind.RED_THREAD_MEETING,
+        False,
+        None,
+    )
+    assert application.raise_due(overdue_at) == 1
+    assert application.red_threads_overdue(overdue_at) == 1
+    assert names(application)[-2:] == ["RedThreadMeetingCancelled", "RedThreadMeetingOverdue"]
+
+
+def test_w2_e5_a_moved_follow_up_is_due_on_its_new_day_and_a_cancelled_one_not_at_all(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    hold_meeting(application, red_thread_id, INVITED)
+    application.book_follow_up(
+        COORDINATING, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=MEETING_AT
+    )
+    old_day_over = datetime(2026, 3, 29, 22, 0, tzinfo=UTC)
+    moved_to = FOLLOW_UP_AT + timedelta(days=7)
+
+    application.move_follow_up(
+        COORDINATING, MoveMeeting(red_thread_id, moved_to, "Sjukdom."), at=MEETING_AT
+    )
+
+    assert application.raise_due(old_day_over) == 0
+    [follow_up] = [
+        d
+        for d in application.deadlines_for(staff_of(SOCIAL), MEETING_AT)
+        if d.kind is DeadlineKind.RED_THREAD_FOLLOW_UP
+    ]
+    assert follow_up.takes_place_at == moved_to
+    application.cancel_follow_up(COORDINATING, red_thread_id, reason="Behövs inte.", at=MEETING_AT)
+    assert application.raise_due(moved_to + timedelta(days=2)) == 0
+    assert DeadlineKind.RED_THREAD_FOLLOW_UP not in [
+        d.kind for d in application.deadlines_for(staff_of(SOCIAL), MEETING_AT)
+    ]
+    closed = application.close_red_thread(
+        COORDINATING, red_thread_id, at=MEETING_AT + timedelta(days=1), reason="Flyttat."
+    )
+    assert closed.status == "closed"
+    assert application.deadlines_for(staff_of(SOCIAL), MEETING_AT) == []
+    assert names(application)[-3:] == [
+        "RedThreadMeetingMoved",
+        "RedThreadMeetingCancelled",
+        "RedThreadClosedEarly",
+    ]
 
 
 # --- upcoming deadlines per organisation ----------------------------------------------------

@@ -816,6 +816,15 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
             {"follow_up_at": follow_up_at[thread["id"]]},
             red_thread_id=thread["id"],
         )
+    # Plans change (W-2): the open thread's follow-up is moved, cancelled and booked again.
+    open_ids = {"red_thread_id": open_thread["id"]}
+    follow_up = "/v1/red-threads/{red_thread_id}/follow-up"
+    moved = {"follow_up_at": soon(21), "reason": ADULT.text("Krockar med behandling")}
+    s.write("escalation", COORDINATOR, "POST", f"{follow_up}/move", moved, **open_ids)
+    cancelled = {"reason": ADULT.text("Ny tid bokas")}
+    s.write("escalation", COORDINATOR, "POST", f"{follow_up}/cancellation", cancelled, **open_ids)
+    booked = {"follow_up_at": follow_up_at[open_thread["id"]]}
+    s.write("escalation", COORDINATOR, "POST", follow_up, booked, **open_ids)
     closing = {"red_thread_id": closed_thread["id"]}
     wait_until(follow_up_at[closed_thread["id"]])
     s.write(
@@ -831,6 +840,32 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         **closing,
     )
     s.write("escalation", COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/closure", **closing)
+    # A third thread's meeting is moved, then cancelled, and the thread closed early (W-2).
+    early_thread = s.write("escalation", POLICE, "POST", "/v1/red-threads", pull)
+    early = {"red_thread_id": early_thread["id"]}
+    meeting = "/v1/red-threads/{red_thread_id}/meeting"
+    s.write(
+        "escalation",
+        COORDINATOR,
+        "POST",
+        meeting,
+        {"meeting_at": soon(3), "invited_orgs": [IOF, HEALTH.org_id]},
+        retry_until_known=True,
+        **early,
+    )
+    moved = {"meeting_at": soon(4), "reason": ADULT.text("Krockar med rättegång")}
+    s.write("escalation", COORDINATOR, "POST", f"{meeting}/move", moved, **early)
+    cancelled = {"reason": ADULT.text("Mötet behövs inte")}
+    s.write("escalation", COORDINATOR, "POST", f"{meeting}/cancellation", cancelled, **early)
+    closed_early = {"reason": ADULT.text("Flyttat från kommunen")}
+    s.write(
+        "escalation",
+        COORDINATOR,
+        "POST",
+        "/v1/red-threads/{red_thread_id}/closure",
+        closed_early,
+        **early,
+    )
 
     raised = s.write(
         "escalation",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from fastapi import Response
 from icalendar import Calendar, Event
@@ -14,6 +15,16 @@ from services.escalation.views.calendar import CalendarEntry
 CALENDAR = "text/calendar; charset=utf-8"
 
 
+class MeetingStatus(StrEnum):
+    """A calendar entry's STATUS (RFC 5545 3.8.1.11) as a meeting stands."""
+
+    CONFIRMED = "CONFIRMED"
+    TENTATIVE = "TENTATIVE"
+    """On hold: it goes ahead only when a legal basis is back (E-4)."""
+    CANCELLED = "CANCELLED"
+    """Called off (W-2): the participants' calendars remove it."""
+
+
 def ics_response(
     uid: str,
     summary: str,
@@ -21,10 +32,16 @@ def ics_response(
     starts_at: datetime,
     length: timedelta,
     *,
-    tentative: bool,
     stamp: datetime,
+    status: MeetingStatus = MeetingStatus.CONFIRMED,
+    sequence: int = 0,
 ) -> Response:
-    """One meeting as an iCalendar file, for the participants' own calendars."""
+    """One meeting as an iCalendar file, for the participants' own calendars.
+
+    `sequence` counts the meeting's revisions (RFC 5545 3.8.7.4): a calendar that
+    imported an earlier file takes a moved or cancelled meeting's file as its
+    update (same UID, higher SEQUENCE) rather than ignoring it as stale.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//samverkan//escalation//SV")
     calendar.add("version", "2.0")
@@ -35,7 +52,8 @@ def ics_response(
     meeting.add("dtend", starts_at + length)
     meeting.add("summary", summary)
     meeting.add("description", description)
-    meeting.add("status", "TENTATIVE" if tentative else "CONFIRMED")
+    meeting.add("sequence", sequence)
+    meeting.add("status", status.value)
     calendar.add_component(meeting)
     return Response(
         content=calendar.to_ical(),

@@ -299,6 +299,5 @@ def monthly_meeting_calendar(
         description,
         meeting.starts_at,
         MONTHLY_MEETING_LENGTH,
-        tentative=False,
         stamp=caller.now,
     )

@@ -1,5 +1,6 @@
 """The red thread over HTTP (E-1..E-5): pull, coordinator, meeting, attendance, follow-up,
-closing, and its calendar files.
+closing, and its calendar files; plans that change (W-2): the meeting and the follow-up
+moved or cancelled, the thread closed early, each with a reason.
 
 Who may pull (E-1) is decided from the verified token's organisation type,
 never from anything in the request body; the coordinator's steps need the
@@ -28,13 +29,14 @@ from contracts import (
     MeetingStage,
 )
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.bodies import Notes
-from services.escalation.api.calendar import ics_response
+from services.escalation.api.bodies import Notes, Text
+from services.escalation.api.calendar import MeetingStatus, ics_response
 from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import (
     AssignCoordinator,
     EscalationApplication,
     EvaluateFollowUp,
+    MoveMeeting,
     PullRedThread,
     RecordMeetingHeld,
     ScheduleMeeting,
@@ -84,6 +86,45 @@ class MeetingRequest(RequestModel):
     invited_orgs: OrgIds = Field(description="The organisations summoned to the meeting (E-3).")
 
 
+Reason = Annotated[
+    Text,
+    Field(
+        description="Why the plan changes (W-2): free text about the individual, kept sealed "
+        "in escalation, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    ),
+]
+
+
+class MeetingMoveRequest(RequestModel):
+    meeting_at: AwareDatetime = Field(
+        description="The new time: in the future, within 14 days of the pull (E-3), with a "
+        "legal basis holding then (E-4)."
+    )
+    reason: Reason
+
+
+class FollowUpMoveRequest(RequestModel):
+    follow_up_at: AwareDatetime = Field(
+        description="The new time: in the future, after the meeting (E-5), with a legal basis "
+        "holding then (E-4)."
+    )
+    reason: Reason
+
+
+class CancellationRequest(RequestModel):
+    reason: Reason
+
+
+class ClosureRequest(RequestModel):
+    reason: Text | None = Field(
+        None,
+        description="Required to close early, before the follow-up was evaluated (W-2, E-5); "
+        "not asked for, and not kept, after it.",
+        json_schema_extra={"x-rule": "W-2"},
+    )
+
+
 class MeetingHeldRequest(RequestModel):
     attended_orgs: Attended = Field(
         description="Summoned organisations that attended; every other one is absent (E-3)."
@@ -121,6 +162,7 @@ class RedThreadView(BaseModel):
     coordinator: str | None
     meeting_deadline: date
     meeting_at: datetime | None
+    cancelled_meeting_at: datetime | None
     invited_orgs: list[str]
     legal_basis: str | None
     basis_id: UUID | None
@@ -131,12 +173,15 @@ class RedThreadView(BaseModel):
     outcome: str | None
     outcome_notes: ClearText | None
     follow_up_at: datetime | None
+    cancelled_follow_up_at: datetime | None
     follow_up_legal_basis: str | None
     follow_up_basis_id: UUID | None
     follow_up_evaluated: bool
     follow_up_absent_orgs: list[str]
     follow_up_result: str | None
     closed_at: datetime | None
+    closing_reason: ClearText | None
+    """Why it was closed early (W-2); none when closed after the evaluation."""
     meeting_overdue_since: datetime | None
     follow_up_overdue_since: datetime | None
 
@@ -211,6 +256,30 @@ def schedule_meeting(
     return _threads.changed(caller, EscalationApplication.schedule_meeting, command)
 
 
+@router.post("/red-threads/{red_thread_id}/meeting/move", openapi_extra=PERSONAL_DATA)
+def move_meeting(
+    red_thread_id: UUID,
+    body: MeetingMoveRequest,
+    caller: Annotated[Caller, may("red_thread.move_meeting")],
+) -> RedThreadView:
+    """Move the meeting to a new time, with the reason (W-2), by the rules it was scheduled
+    by (E-3, E-4): not once held, nor while on hold (schedule it anew instead)."""
+    command = command_from(body, MoveMeeting, red_thread_id=red_thread_id)
+    return _threads.changed(caller, EscalationApplication.move_meeting, command)
+
+
+@router.post("/red-threads/{red_thread_id}/meeting/cancellation", openapi_extra=PERSONAL_DATA)
+def cancel_meeting(
+    red_thread_id: UUID,
+    body: CancellationRequest,
+    caller: Annotated[Caller, may("red_thread.cancel_meeting")],
+) -> RedThreadView:
+    """Cancel the meeting, with the reason (W-2); it may be scheduled again, and until then
+    the 14-day deadline stands unmet (E-3)."""
+    cancel = EscalationApplication.cancel_meeting
+    return _threads.changed(caller, cancel, red_thread_id, reason=body.reason)
+
+
 @router.post("/red-threads/{red_thread_id}/meeting/held", openapi_extra=PERSONAL_DATA)
 def record_meeting_held(
     red_thread_id: UUID,
@@ -237,6 +306,31 @@ def book_follow_up(
     return _threads.changed(caller, book, red_thread_id, follow_up_at=body.follow_up_at)
 
 
+@router.post("/red-threads/{red_thread_id}/follow-up/move", openapi_extra=PERSONAL_DATA)
+def move_follow_up(
+    red_thread_id: UUID,
+    body: FollowUpMoveRequest,
+    caller: Annotated[Caller, may("red_thread.move_follow_up")],
+) -> RedThreadView:
+    """Move the follow-up to a new time, with the reason (W-2), by the rules it was booked by
+    (E-5, E-4): not once evaluated, nor while on hold (book it anew instead)."""
+    command = command_from(
+        body, MoveMeeting, red_thread_id=red_thread_id, meeting_at=body.follow_up_at
+    )
+    return _threads.changed(caller, EscalationApplication.move_follow_up, command)
+
+
+@router.post("/red-threads/{red_thread_id}/follow-up/cancellation", openapi_extra=PERSONAL_DATA)
+def cancel_follow_up(
+    red_thread_id: UUID,
+    body: CancellationRequest,
+    caller: Annotated[Caller, may("red_thread.cancel_follow_up")],
+) -> RedThreadView:
+    """Cancel the follow-up, with the reason (W-2); it may be booked again (E-5)."""
+    cancel = EscalationApplication.cancel_follow_up
+    return _threads.changed(caller, cancel, red_thread_id, reason=body.reason)
+
+
 @router.post("/red-threads/{red_thread_id}/follow-up/evaluation", openapi_extra=PERSONAL_DATA)
 def evaluate_follow_up(
     red_thread_id: UUID,
@@ -250,17 +344,23 @@ def evaluate_follow_up(
 
 @router.post("/red-threads/{red_thread_id}/closure", openapi_extra=PERSONAL_DATA)
 def close_red_thread(
-    red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.close")]
+    red_thread_id: UUID,
+    caller: Annotated[Caller, may("red_thread.close")],
+    body: ClosureRequest | None = None,
 ) -> RedThreadView:
-    """Close the red thread: only after its follow-up was evaluated (E-5)."""
-    return _threads.changed(caller, EscalationApplication.close_red_thread, red_thread_id)
+    """Close the red thread after its follow-up was evaluated (E-5), or early, before that,
+    with the reason (W-2: the individual moved away, say)."""
+    reason = body.reason if body else None
+    close = EscalationApplication.close_red_thread
+    return _threads.changed(caller, close, red_thread_id, reason=reason)
 
 
 @router.get("/red-threads/{red_thread_id}/meeting.ics", openapi_extra=PERSONAL_DATA)
 def meeting_calendar(
     red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.read")]
 ) -> Response:
-    """The red-thread meeting as an iCalendar file (tentative while on hold)."""
+    """The red-thread meeting as an iCalendar file (tentative while on hold, cancelled once
+    called off)."""
     return _calendar(caller, red_thread_id, MeetingStage.MEETING)
 
 
@@ -268,7 +368,8 @@ def meeting_calendar(
 def follow_up_calendar(
     red_thread_id: UUID, caller: Annotated[Caller, may("red_thread.read")]
 ) -> Response:
-    """The follow-up and evaluation as an iCalendar file (tentative while on hold)."""
+    """The follow-up and evaluation as an iCalendar file (tentative while on hold, cancelled
+    once called off)."""
     return _calendar(caller, red_thread_id, MeetingStage.FOLLOW_UP)
 
 
@@ -277,6 +378,8 @@ class _CalendarFile:
     """What tells one of the thread's two meetings apart in its calendar file."""
 
     when: Callable[[RedThread], datetime | None]
+    cancelled: Callable[[RedThread], datetime | None]
+    revision: Callable[[RedThread], int]
     missing: str
     rule: str
     name: str
@@ -286,6 +389,8 @@ class _CalendarFile:
 CALENDAR_FILES = {
     MeetingStage.MEETING: _CalendarFile(
         when=lambda red_thread: red_thread.meeting_at,
+        cancelled=lambda red_thread: red_thread.cancelled_meeting_at,
+        revision=lambda red_thread: red_thread.meeting_revision,
         missing="no meeting is scheduled",
         rule="E-3",
         name="meeting",
@@ -293,6 +398,8 @@ CALENDAR_FILES = {
     ),
     MeetingStage.FOLLOW_UP: _CalendarFile(
         when=lambda red_thread: red_thread.follow_up_at,
+        cancelled=lambda red_thread: red_thread.cancelled_follow_up_at,
+        revision=lambda red_thread: red_thread.follow_up_revision,
         missing="no follow-up is booked",
         rule="E-5",
         name="follow-up",
@@ -301,8 +408,17 @@ CALENDAR_FILES = {
 }
 
 
+def _status(red_thread: RedThread, stage: MeetingStage) -> MeetingStatus:
+    if CALENDAR_FILES[stage].when(red_thread) is None:
+        return MeetingStatus.CANCELLED
+    if red_thread.hold is not None and red_thread.hold.stage is stage:
+        return MeetingStatus.TENTATIVE
+    return MeetingStatus.CONFIRMED
+
+
 def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Response:
-    """One of the thread's meetings as an iCalendar file, tentative while it is on hold.
+    """One of the thread's meetings as an iCalendar file: tentative while it is on hold,
+    cancelled once called off (W-2), each move or cancellation a higher SEQUENCE.
 
     The file names no one, but it is the individual's red-thread meeting: when and with
     whom. Its export is an access to their data like any other.
@@ -310,7 +426,7 @@ def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Respo
     which = CALENDAR_FILES[stage]
     application = caller.application(EscalationApplication)
     red_thread = application.read_red_thread(caller.actor, red_thread_id)
-    starts_at = which.when(red_thread)
+    starts_at = which.when(red_thread) or which.cancelled(red_thread)
     if starts_at is None:
         raise NotScheduled(which.missing, rule=which.rule)
     log_access(caller, red_thread.subject_id, purpose=PURPOSE, action=Action.EXPORTED)
@@ -321,6 +437,7 @@ def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Respo
         f"Röd tråd {red_thread.id}. Kallade verksamheter (HSA-id): {summoned}.",
         starts_at,
         MEETING_LENGTH,
-        tentative=red_thread.hold is not None and red_thread.hold.stage is stage,
         stamp=caller.now,
+        status=_status(red_thread, stage),
+        sequence=max(which.revision(red_thread) - 1, 0),
     )

@@ -27,6 +27,7 @@ from services.escalation.application.matters import HoldConsultation, Matters, R
 from services.escalation.application.red_threads import (
     AssignCoordinator,
     EvaluateFollowUp,
+    MoveMeeting,
     PullRedThread,
     RecordMeetingHeld,
     RedThreads,
@@ -61,6 +62,7 @@ __all__ = [
     "EscalationApplication",
     "EvaluateFollowUp",
     "HoldConsultation",
+    "MoveMeeting",
     "PullRedThread",
     "RaiseAcuteMatter",
     "RaiseEscalation",

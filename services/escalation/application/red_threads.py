@@ -55,6 +55,15 @@ class ScheduleMeeting:
 
 
 @dataclass(frozen=True)
+class MoveMeeting:
+    """W-2: the meeting (or the follow-up) to a new time, and why."""
+
+    red_thread_id: UUID
+    meeting_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class RecordMeetingHeld:
     red_thread_id: UUID
     attended_orgs: list[str]
@@ -135,6 +144,38 @@ class RedThreads(EscalationBase):
 
         return self._coordinating(actor, command.red_thread_id, schedule)
 
+    def move_meeting(self, actor: Actor, command: MoveMeeting, *, at: datetime) -> RedThread:
+        """W-2 by the rules of E-3, E-4: the basis is the one holding at the new time, and
+        what the meeting relies on follows it (saved with the move)."""
+
+        def move(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
+            basis = (
+                view.basis_for_meeting(red_thread.invited_orgs, command.meeting_at)
+                if view
+                else None
+            )
+            red_thread.move_meeting(
+                meeting_at=command.meeting_at,
+                basis=basis,
+                reason=command.reason,
+                moved_by=actor.hsa_id,
+                now=at,
+            )
+
+        return self._coordinating(actor, command.red_thread_id, move)
+
+    def cancel_meeting(
+        self, actor: Actor, red_thread_id: UUID, *, reason: str, at: datetime
+    ) -> RedThread:
+        """W-2: the meeting is called off; it relies on no basis any more."""
+        return self._coordinating(
+            actor,
+            red_thread_id,
+            lambda red_thread, _: red_thread.cancel_meeting(
+                reason=reason, cancelled_by=actor.hsa_id, now=at
+            ),
+        )
+
     def record_meeting_held(
         self, actor: Actor, command: RecordMeetingHeld, *, at: datetime
     ) -> RedThread:
@@ -152,6 +193,38 @@ class RedThreads(EscalationBase):
             )
 
         return self._coordinating(actor, red_thread_id, book)
+
+    def move_follow_up(self, actor: Actor, command: MoveMeeting, *, at: datetime) -> RedThread:
+        """W-2 by the rules of E-5, E-4: on the basis holding at the new time, which what
+        the follow-up relies on follows."""
+
+        def move(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
+            basis = (
+                view.basis_for_meeting(red_thread.invited_orgs, command.meeting_at)
+                if view
+                else None
+            )
+            red_thread.move_follow_up(
+                follow_up_at=command.meeting_at,
+                basis=basis,
+                reason=command.reason,
+                moved_by=actor.hsa_id,
+                now=at,
+            )
+
+        return self._coordinating(actor, command.red_thread_id, move)
+
+    def cancel_follow_up(
+        self, actor: Actor, red_thread_id: UUID, *, reason: str, at: datetime
+    ) -> RedThread:
+        """W-2: the follow-up is called off; it relies on no basis any more."""
+        return self._coordinating(
+            actor,
+            red_thread_id,
+            lambda red_thread, _: red_thread.cancel_follow_up(
+                reason=reason, cancelled_by=actor.hsa_id, now=at
+            ),
+        )
 
     def evaluate_follow_up(
         self, actor: Actor, command: EvaluateFollowUp, *, at: datetime
@@ -178,12 +251,15 @@ class RedThreads(EscalationBase):
             ),
         )
 
-    def close_red_thread(self, actor: Actor, red_thread_id: UUID, *, at: datetime) -> RedThread:
-        """E-5: only after the follow-up was evaluated (the domain checks)."""
+    def close_red_thread(
+        self, actor: Actor, red_thread_id: UUID, *, at: datetime, reason: str | None = None
+    ) -> RedThread:
+        """E-5: after the follow-up was evaluated; W-2: before that early, with a reason (the
+        domain checks)."""
         return self._coordinating(
             actor,
             red_thread_id,
-            lambda red_thread, _: red_thread.close(closed_by=actor.hsa_id, now=at),
+            lambda red_thread, _: red_thread.close(closed_by=actor.hsa_id, now=at, reason=reason),
         )
 
     def _coordinating(

@@ -96,6 +96,10 @@ _PARTY = (
 )
 _MET = "UPDATE {deadline} SET met = ?, takes_place_at = ? WHERE item_id = ? AND kind = ?"
 _MET_ONLY = "UPDATE {deadline} SET met = ? WHERE item_id = ? AND kind = ?"
+_MOVED = (
+    "UPDATE {deadline} SET due_at = ?, takes_place_at = ?, raised = 0 "
+    "WHERE item_id = ? AND kind = ?"
+)
 _RAISED = "UPDATE {deadline} SET raised = 1 WHERE item_id = ? AND kind = ?"
 _DONE = "UPDATE {deadline} SET done = 1 WHERE item_id = ? AND kind = ?"
 _ALL_DONE = "UPDATE {deadline} SET done = 1 WHERE item_id = ?"
@@ -237,6 +241,29 @@ class Deadlines(Projection[DeadlineView]):
         self.view.apply(operations + _parties(e.originator_id, MEETING, e.invited_orgs), tracking)
 
     @process_event.register
+    def _(self, e: RedThread.MeetingMoved, tracking: Tracking) -> None:
+        """W-2: the meeting stands at its new time; the E-3 deadline stays the pull's."""
+        self.view.apply(_set(_MET, e.originator_id, MEETING, 1, _us(e.meeting_at)), tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.MeetingCancelled, tracking: Tracking) -> None:
+        """W-2: nothing meets the E-3 deadline until the meeting is scheduled again."""
+        self.view.apply(_set(_MET, e.originator_id, MEETING, 0, None), tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.FollowUpMoved, tracking: Tracking) -> None:
+        """W-2: the follow-up is due on its new day, and may be missed (raised) anew."""
+        due = follow_up_overdue_at(e.follow_up_at)
+        operations = _set(_MOVED, e.originator_id, FOLLOW_UP, _us(due), _us(e.follow_up_at))
+        self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.FollowUpCancelled, tracking: Tracking) -> None:
+        """W-2: no follow-up, no deadline; booking it again opens a new one."""
+        key = (str(e.originator_id), FOLLOW_UP.value)
+        self.view.apply([(_FORGET, key), (_FORGET_PARTIES, key)], tracking)
+
+    @process_event.register
     def _(self, e: RedThread.PutOnHold | RedThread.Resumed, tracking: Tracking) -> None:
         """A meeting on hold does not stand until it resumes; a follow-up's row stays."""
         operations: Operations = []
@@ -266,7 +293,7 @@ class Deadlines(Projection[DeadlineView]):
         )
 
     @process_event.register
-    def _(self, e: RedThread.Closed, tracking: Tracking) -> None:
+    def _(self, e: RedThread.Closed | RedThread.ClosedEarly, tracking: Tracking) -> None:
         self.view.apply([(_ALL_DONE, (str(e.originator_id),))], tracking)
 
     @process_event.register
