@@ -1,7 +1,7 @@
 """Escalation's domain events in their public form (contracts).
 
-Left out on purpose: what was said (meeting notes, reasons — also why a meeting was
-moved or cancelled or a red thread closed early (W-2) —, written
+Left out on purpose: what was said (meeting notes, reasons, among them why a
+meeting was moved or cancelled or a red thread closed early (W-2), written
 summaries, minutes, questions) and the name and age on a case registration —
 free text and personal data stay in the escalation service. Not published at
 all: the consent view's bookkeeping, a basis replaced without a hold (nothing

@@ -68,7 +68,7 @@ def move(
     now: datetime = BEFORE_THE_MEETING,
 ) -> None:
     red_thread.move_meeting(
-        meeting_at=meeting_at, basis=basis, reason=reason, moved_by=COORDINATOR, now=now
+        to=meeting_at, basis=basis, reason=reason, moved_by=COORDINATOR, now=now
     )
 
 
@@ -87,7 +87,7 @@ def move_follow_up(
     now: datetime = BEFORE_THE_FOLLOW_UP,
 ) -> None:
     red_thread.move_follow_up(
-        follow_up_at=follow_up_at, basis=basis, reason=reason, moved_by=COORDINATOR, now=now
+        to=follow_up_at, basis=basis, reason=reason, moved_by=COORDINATOR, now=now
     )
 
 

@@ -264,7 +264,7 @@ def move_meeting(
 ) -> RedThreadView:
     """Move the meeting to a new time, with the reason (W-2), by the rules it was scheduled
     by (E-3, E-4): not once held, nor while on hold (schedule it anew instead)."""
-    command = command_from(body, MoveMeeting, red_thread_id=red_thread_id)
+    command = command_from(body, MoveMeeting, red_thread_id=red_thread_id, to=body.meeting_at)
     return _threads.changed(caller, EscalationApplication.move_meeting, command)
 
 
@@ -314,9 +314,7 @@ def move_follow_up(
 ) -> RedThreadView:
     """Move the follow-up to a new time, with the reason (W-2), by the rules it was booked by
     (E-5, E-4): not once evaluated, nor while on hold (book it anew instead)."""
-    command = command_from(
-        body, MoveMeeting, red_thread_id=red_thread_id, meeting_at=body.follow_up_at
-    )
+    command = command_from(body, MoveMeeting, red_thread_id=red_thread_id, to=body.follow_up_at)
     return _threads.changed(caller, EscalationApplication.move_follow_up, command)
 
 

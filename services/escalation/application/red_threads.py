@@ -59,7 +59,7 @@ class MoveMeeting:
     """W-2: the meeting (or the follow-up) to a new time, and why."""
 
     red_thread_id: UUID
-    meeting_at: datetime
+    to: datetime
     reason: str
 
 
@@ -145,36 +145,12 @@ class RedThreads(EscalationBase):
         return self._coordinating(actor, command.red_thread_id, schedule)
 
     def move_meeting(self, actor: Actor, command: MoveMeeting, *, at: datetime) -> RedThread:
-        """W-2 by the rules of E-3, E-4: the basis is the one holding at the new time, and
-        what the meeting relies on follows it (saved with the move)."""
-
-        def move(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
-            basis = (
-                view.basis_for_meeting(red_thread.invited_orgs, command.meeting_at)
-                if view
-                else None
-            )
-            red_thread.move_meeting(
-                meeting_at=command.meeting_at,
-                basis=basis,
-                reason=command.reason,
-                moved_by=actor.hsa_id,
-                now=at,
-            )
-
-        return self._coordinating(actor, command.red_thread_id, move)
+        return self._moving(actor, command, RedThread.move_meeting, at)
 
     def cancel_meeting(
         self, actor: Actor, red_thread_id: UUID, *, reason: str, at: datetime
     ) -> RedThread:
-        """W-2: the meeting is called off; it relies on no basis any more."""
-        return self._coordinating(
-            actor,
-            red_thread_id,
-            lambda red_thread, _: red_thread.cancel_meeting(
-                reason=reason, cancelled_by=actor.hsa_id, now=at
-            ),
-        )
+        return self._cancelling(actor, red_thread_id, RedThread.cancel_meeting, reason, at)
 
     def record_meeting_held(
         self, actor: Actor, command: RecordMeetingHeld, *, at: datetime
@@ -195,36 +171,12 @@ class RedThreads(EscalationBase):
         return self._coordinating(actor, red_thread_id, book)
 
     def move_follow_up(self, actor: Actor, command: MoveMeeting, *, at: datetime) -> RedThread:
-        """W-2 by the rules of E-5, E-4: on the basis holding at the new time, which what
-        the follow-up relies on follows."""
-
-        def move(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
-            basis = (
-                view.basis_for_meeting(red_thread.invited_orgs, command.meeting_at)
-                if view
-                else None
-            )
-            red_thread.move_follow_up(
-                follow_up_at=command.meeting_at,
-                basis=basis,
-                reason=command.reason,
-                moved_by=actor.hsa_id,
-                now=at,
-            )
-
-        return self._coordinating(actor, command.red_thread_id, move)
+        return self._moving(actor, command, RedThread.move_follow_up, at)
 
     def cancel_follow_up(
         self, actor: Actor, red_thread_id: UUID, *, reason: str, at: datetime
     ) -> RedThread:
-        """W-2: the follow-up is called off; it relies on no basis any more."""
-        return self._coordinating(
-            actor,
-            red_thread_id,
-            lambda red_thread, _: red_thread.cancel_follow_up(
-                reason=reason, cancelled_by=actor.hsa_id, now=at
-            ),
-        )
+        return self._cancelling(actor, red_thread_id, RedThread.cancel_follow_up, reason, at)
 
     def evaluate_follow_up(
         self, actor: Actor, command: EvaluateFollowUp, *, at: datetime
@@ -248,6 +200,45 @@ class RedThreads(EscalationBase):
                 **arguments(command, leave_out={"red_thread_id"}),
                 recorded_by=actor.hsa_id,
                 now=at,
+            ),
+        )
+
+    def _moving(
+        self, actor: Actor, command: MoveMeeting, step: Callable[..., object], at: datetime
+    ) -> RedThread:
+        """The meeting (E-3) or the follow-up (E-5) to a new time, with the reason (W-2), on
+        the basis the consent view has for everyone invited then (E-4): what it relies on
+        follows the new time, saved with the move."""
+
+        def move(red_thread: RedThread, view: SubjectAuthorisations | None) -> None:
+            to = command.to
+            basis = view.basis_for_meeting(red_thread.invited_orgs, to) if view else None
+            step(
+                red_thread,
+                to=to,
+                basis=basis,
+                reason=command.reason,
+                moved_by=actor.hsa_id,
+                now=at,
+            )
+
+        return self._coordinating(actor, command.red_thread_id, move)
+
+    def _cancelling(
+        self,
+        actor: Actor,
+        red_thread_id: UUID,
+        step: Callable[..., object],
+        reason: str,
+        at: datetime,
+    ) -> RedThread:
+        """The meeting (E-3) or the follow-up (E-5) called off, with the reason (W-2): it
+        relies on no basis any more."""
+        return self._coordinating(
+            actor,
+            red_thread_id,
+            lambda red_thread, _: step(
+                red_thread, reason=reason, cancelled_by=actor.hsa_id, now=at
             ),
         )
 

@@ -167,7 +167,7 @@ class RedThreadPlans:
     def move_meeting(
         self: RedThreadState,
         *,
-        meeting_at: datetime,
+        to: datetime,
         basis: Basis | None,
         reason: str,
         moved_by: str,
@@ -179,13 +179,13 @@ class RedThreadPlans:
         if self.hold is not None:
             raise MeetingOnHold(hold_message(self.hold))
         why = reason_given(self.subject_id, reason)
-        if meeting_at == previous:
+        if to == previous:
             raise NothingMoved(f"the meeting is already scheduled for {previous.isoformat()}")
-        basis = self._meeting_time_allowed(meeting_at, basis, now)
+        basis = self._meeting_time_allowed(to, basis, now)
         self._record(
             MeetingMoved,
             subject_id=self.subject_id,
-            meeting_at=meeting_at,
+            meeting_at=to,
             previous_meeting_at=previous,
             reason=why,
             legal_basis=basis.kind.value,
@@ -223,7 +223,7 @@ class RedThreadPlans:
     def move_follow_up(
         self: RedThreadState,
         *,
-        follow_up_at: datetime,
+        to: datetime,
         basis: Basis | None,
         reason: str,
         moved_by: str,
@@ -235,13 +235,13 @@ class RedThreadPlans:
         if self.hold is not None:
             raise MeetingOnHold(hold_message(self.hold))
         why = reason_given(self.subject_id, reason)
-        if follow_up_at == previous:
+        if to == previous:
             raise NothingMoved(f"the follow-up is already booked for {previous.isoformat()}")
-        basis = self._follow_up_time_allowed(follow_up_at, basis, now)
+        basis = self._follow_up_time_allowed(to, basis, now)
         self._record(
             FollowUpMoved,
             subject_id=self.subject_id,
-            follow_up_at=follow_up_at,
+            follow_up_at=to,
             previous_follow_up_at=previous,
             reason=why,
             legal_basis=basis.kind.value,
