@@ -7,7 +7,8 @@ scheduled within 14 calendar days (E-3) on a legal basis (E-4) → held, with
 attendance per summoned organisation → a follow-up booked (E-5) → evaluated →
 closed. A meeting or follow-up that loses its basis before it takes place is
 put on hold and resumes when a basis is back. A deadline that passes is an
-event of its own (RedThreadMeetingOverdue, RedThreadFollowUpOverdue). Plans change (W-2).
+event of its own (RedThreadMeetingOverdue, RedThreadFollowUpOverdue). Plans change
+(W-2): the meeting or follow-up moved or cancelled, the thread closed early.
 
 This module holds the pull and what happened: the events and how each changes
 the red thread. What may happen after the pull, rule by rule, is one module per
@@ -17,7 +18,7 @@ concept, each a part of `RedThread`: the meeting and the follow-up
 `red_thread_state` is the red thread as they see it.
 Stored events name their class by topic,
 ``services.escalation.domain.red_thread:RedThread.<Event>``: the events are
-declared here, on the aggregate, so that name stays theirs.
+declared here, on the aggregate (W-2's named here), so that name stays theirs.
 """
 
 from __future__ import annotations
