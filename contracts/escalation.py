@@ -288,6 +288,8 @@ class RedThreadMeetingMoved(_EscalationEvent):
     stage: MeetingStage
     meeting_at: AwareDatetime
     previous_meeting_at: AwareDatetime
+    invited_orgs: OrgIds
+    """The organisations summoned to it (E-3): they attend at the new time."""
     legal_basis: LegalBasis
     basis_id: UUID
     moved_by: HsaId
@@ -305,6 +307,8 @@ class RedThreadMeetingCancelled(_EscalationEvent):
     red_thread_id: UUID
     stage: MeetingStage
     meeting_at: AwareDatetime
+    invited_orgs: OrgIds
+    """The organisations that were summoned to it (E-3): they need not come."""
     cancelled_by: HsaId
     cancelled_at: AwareDatetime
 

@@ -219,7 +219,7 @@ def test_w2_a_moved_or_cancelled_meeting_tells_which_and_when_but_not_why():
     for event in (RedThreadMeetingMoved, RedThreadMeetingCancelled, RedThreadClosedEarly):
         assert "reason" not in event.model_json_schema()["properties"]
     for event in (RedThreadMeetingMoved, RedThreadMeetingCancelled):
-        assert {"stage", "meeting_at"} <= set(event.model_json_schema()["required"])
+        assert {"stage", "meeting_at", "invited_orgs"} <= set(event.model_json_schema()["required"])
     moved = EXAMPLES[RedThreadMeetingMoved]
     with pytest.raises(ValidationError, match="stage"):
         moved.model_validate({**moved.model_dump(), "stage": "coffee"})

@@ -27,6 +27,7 @@ from services.escalation.application import (
     Escalate,
     EscalationApplication,
     EvaluateFollowUp,
+    MoveMeeting,
     RaiseAcuteMatter,
     RaiseEscalation,
 )
@@ -168,6 +169,52 @@ def test_w1_e3_e5_the_thread_moves_through_the_lists_of_those_who_act_next(
 
     application.close_red_thread(COORDINATING, red_thread_id, at=evaluated_at)
     assert listed(application, COORDINATING, evaluated_at) == []
+
+
+def test_w1_w2_a_moved_or_cancelled_meeting_or_follow_up_moves_through_the_lists(
+    application: EscalationApplication,
+) -> None:
+    """W-2 on the work lists (W-1): the summoned see a moved meeting and lose a cancelled
+    one; the coordinator schedules (books) a cancelled one again; closing early ends it."""
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    moved_to = MEETING_AT + timedelta(days=1)
+
+    application.move_meeting(
+        COORDINATING, MoveMeeting(red_thread_id, moved_to, "Krock."), at=PULLED_AT
+    )
+    assert kinds_of(listed(application, staff_of(HEALTH))) == [(INVITATION, "meeting_moved")]
+    application.cancel_meeting(COORDINATING, red_thread_id, reason="Ny tid.", at=PULLED_AT)
+    assert listed(application, staff_of(HEALTH)) == []
+    (cancelled,) = listed(application, COORDINATING)
+    assert (cancelled.kind, cancelled.state) == (MEETING, "cancelled")
+    assert cancelled.due_at == datetime(2026, 3, 16, 23, 0, tzinfo=UTC)  # still day 14 (E-3)
+
+    schedule(application, red_thread_id)
+    hold_meeting(application, red_thread_id, INVITED)
+    after_meeting = MEETING_AT + timedelta(hours=3)
+    application.book_follow_up(
+        COORDINATING, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=after_meeting
+    )
+    follow_up_moved_to = FOLLOW_UP_AT + timedelta(days=7)
+    application.move_follow_up(
+        COORDINATING, MoveMeeting(red_thread_id, follow_up_moved_to, "Sjuk."), at=after_meeting
+    )
+    (booked,) = listed(application, COORDINATING, after_meeting)
+    assert (booked.state, booked.due_at) == ("booked", datetime(2026, 4, 5, 22, 0, tzinfo=UTC))
+    assert kinds_of(listed(application, staff_of(SOCIAL), after_meeting)) == [
+        (INVITATION, "follow_up_moved")
+    ]
+    application.cancel_follow_up(COORDINATING, red_thread_id, reason="Ny tid.", at=after_meeting)
+    (to_book,) = listed(application, COORDINATING, after_meeting)
+    assert (to_book.kind, to_book.state, to_book.due_at) == (FOLLOW_UP, "to_book", None)
+    assert listed(application, staff_of(SOCIAL), after_meeting) == []
+
+    application.close_red_thread(
+        COORDINATING, red_thread_id, at=after_meeting, reason="Individen har flyttat."
+    )
+    assert listed(application, COORDINATING, after_meeting) == []
 
 
 def test_w1_d7_an_overdue_red_thread_reaches_everyone_concerned_and_the_overdue_filter(

@@ -131,6 +131,7 @@ def test_w2_e3_e4_the_meeting_moves_within_the_deadline_on_the_basis_holding_the
     [moved] = red_thread.collect_events()
     assert isinstance(moved, RedThread.MeetingMoved)
     assert (moved.meeting_at, moved.previous_meeting_at) == (MOVED_TO, MEETING_AT)
+    assert moved.invited_orgs == red_thread.invited_orgs
     assert (moved.legal_basis, moved.basis_id) == ("emergency_disclosure", EMERGENCY.id)
     assert moved.reason == Personal(SUBJECT, REASON)
     assert (moved.moved_by, moved.moved_at) == (COORDINATOR, BEFORE_THE_MEETING)
@@ -225,6 +226,7 @@ def test_w2_e3_a_cancelled_meeting_may_be_scheduled_again_and_until_then_the_dea
     [cancelled] = red_thread.collect_events()
     assert isinstance(cancelled, RedThread.MeetingCancelled)
     assert cancelled.meeting_at == MEETING_AT
+    assert cancelled.invited_orgs == red_thread.invited_orgs
     assert cancelled.reason == Personal(SUBJECT, REASON)
 
     schedule(red_thread, meeting_at=MOVED_TO, basis=EMERGENCY, now=BEFORE_THE_MEETING)

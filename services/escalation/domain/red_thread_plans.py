@@ -4,8 +4,9 @@ thread closed, after its evaluation (E-5) or early, each change with a reason.
 A meeting or follow-up still to take place moves to a new time by the rules it was set
 by (E-3 within 14 days of the pull, E-5 after the meeting, E-4 on a basis holding at
 the new time), not while it is on hold (it is scheduled anew instead); or it is
-cancelled, and may then be scheduled (booked) again. What the reason says is about the
-individual: it is theirs, sealed at rest.
+cancelled, and may then be scheduled (booked) again. Each names the invited, whose
+calendars and work lists follow it (W-1); what the reason says is about the individual:
+it is theirs, sealed at rest.
 
 The events are declared here with how each changes the thread (`apply`), and named on
 `RedThread` (``MeetingMoved = red_thread_plans.MeetingMoved``), which makes each the
@@ -56,6 +57,7 @@ class MeetingMoved(Aggregate.Event):
     subject_id: str
     meeting_at: datetime
     previous_meeting_at: datetime
+    invited_orgs: list[str]
     reason: Personal
     legal_basis: str
     basis_id: UUID
@@ -73,6 +75,7 @@ class MeetingCancelled(Aggregate.Event):
 
     subject_id: str
     meeting_at: datetime
+    invited_orgs: list[str]
     reason: Personal
     cancelled_by: str
     cancelled_at: datetime
@@ -90,6 +93,7 @@ class FollowUpMoved(Aggregate.Event):
     subject_id: str
     follow_up_at: datetime
     previous_follow_up_at: datetime
+    invited_orgs: list[str]
     reason: Personal
     legal_basis: str
     basis_id: UUID
@@ -108,6 +112,7 @@ class FollowUpCancelled(Aggregate.Event):
 
     subject_id: str
     follow_up_at: datetime
+    invited_orgs: list[str]
     reason: Personal
     cancelled_by: str
     cancelled_at: datetime
@@ -187,6 +192,7 @@ class RedThreadPlans:
             subject_id=self.subject_id,
             meeting_at=to,
             previous_meeting_at=previous,
+            invited_orgs=self.invited_orgs,
             reason=why,
             legal_basis=basis.kind.value,
             basis_id=basis.id,
@@ -204,6 +210,7 @@ class RedThreadPlans:
             MeetingCancelled,
             subject_id=self.subject_id,
             meeting_at=meeting_at,
+            invited_orgs=self.invited_orgs,
             reason=reason_given(self.subject_id, reason),
             cancelled_by=cancelled_by,
             cancelled_at=now,
@@ -243,6 +250,7 @@ class RedThreadPlans:
             subject_id=self.subject_id,
             follow_up_at=to,
             previous_follow_up_at=previous,
+            invited_orgs=self.invited_orgs,
             reason=why,
             legal_basis=basis.kind.value,
             basis_id=basis.id,
@@ -260,6 +268,7 @@ class RedThreadPlans:
             FollowUpCancelled,
             subject_id=self.subject_id,
             follow_up_at=follow_up_at,
+            invited_orgs=self.invited_orgs,
             reason=reason_given(self.subject_id, reason),
             cancelled_by=cancelled_by,
             cancelled_at=now,

@@ -153,6 +153,36 @@ class EscalationWork(Projection[WorkListView]):
         )
 
     @process_event.register
+    def _(self, e: RedThread.MeetingMoved | RedThread.FollowUpMoved, tracking: Tracking) -> None:
+        """W-2: the summoned see their meeting moved; a follow-up is due on its new day, and
+        one that went overdue on the old day is not overdue any more."""
+        item = e.originator_id
+        if isinstance(e, RedThread.MeetingMoved):
+            self.view.apply(moved_on(item, INVITATION, "meeting_moved", e.timestamp), tracking)
+            return
+        due = follow_up_overdue_at(e.follow_up_at)
+        self.view.apply(
+            due_anew(item, FOLLOW_UP, "booked", e.timestamp, due)
+            + moved_on(item, INVITATION, "follow_up_moved", e.timestamp)
+            + done(item, OVERDUE),
+            tracking,
+        )
+
+    @process_event.register
+    def _(
+        self, e: RedThread.MeetingCancelled | RedThread.FollowUpCancelled, tracking: Tracking
+    ) -> None:
+        """W-2: the summoned need not come; the coordinator schedules (books) it again,
+        the meeting still within 14 days of the pull (E-3)."""
+        item = e.originator_id
+        again = (
+            moved_on(item, MEETING, "cancelled", e.timestamp)
+            if isinstance(e, RedThread.MeetingCancelled)
+            else due_anew(item, FOLLOW_UP, "to_book", e.timestamp, None)
+        )
+        self.view.apply(again + done(item, INVITATION), tracking)
+
+    @process_event.register
     def _(self, e: RedThread.MeetingHeld, tracking: Tracking) -> None:
         """E-5: the meeting held, its coordinator books the follow-up."""
         item = e.originator_id
@@ -181,7 +211,7 @@ class EscalationWork(Projection[WorkListView]):
         )
 
     @process_event.register
-    def _(self, e: RedThread.Closed, tracking: Tracking) -> None:
+    def _(self, e: RedThread.Closed | RedThread.ClosedEarly, tracking: Tracking) -> None:
         self.view.apply(done(e.originator_id), tracking)
 
     @process_event.register
