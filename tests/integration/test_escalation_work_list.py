@@ -187,6 +187,7 @@ def test_w1_w2_a_moved_or_cancelled_meeting_or_follow_up_moves_through_the_lists
     assert kinds_of(listed(application, staff_of(HEALTH))) == [(INVITATION, "meeting_moved")]
     application.cancel_meeting(COORDINATING, red_thread_id, reason="Ny tid.", at=PULLED_AT)
     assert listed(application, staff_of(HEALTH)) == []
+    assert records(application, COORDINATING) == [("red_thread", "meeting_cancelled")]  # W-3
     (cancelled,) = listed(application, COORDINATING)
     assert (cancelled.kind, cancelled.state) == (MEETING, "cancelled")
     assert cancelled.due_at == datetime(2026, 3, 16, 23, 0, tzinfo=UTC)  # still day 14 (E-3)
@@ -211,10 +212,12 @@ def test_w1_w2_a_moved_or_cancelled_meeting_or_follow_up_moves_through_the_lists
     assert (to_book.kind, to_book.state, to_book.due_at) == (FOLLOW_UP, "to_book", None)
     assert listed(application, staff_of(SOCIAL), after_meeting) == []
 
+    assert records(application, COORDINATING) == [("red_thread", "follow_up_cancelled")]
     application.close_red_thread(
         COORDINATING, red_thread_id, at=after_meeting, reason="Individen har flyttat."
     )
     assert listed(application, COORDINATING, after_meeting) == []
+    assert records(application, COORDINATING) == [("red_thread", "closed")]
 
 
 def test_w1_d7_an_overdue_red_thread_reaches_everyone_concerned_and_the_overdue_filter(

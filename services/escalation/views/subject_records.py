@@ -45,6 +45,11 @@ _RED_THREAD_STATE: dict[type[Any], str] = {
     RedThread.FollowUpBooked: "follow_up_booked",
     RedThread.FollowUpEvaluated: "evaluated",
     RedThread.Closed: "closed",
+    RedThread.MeetingMoved: "meeting_scheduled",
+    RedThread.MeetingCancelled: "meeting_cancelled",
+    RedThread.FollowUpMoved: "follow_up_booked",
+    RedThread.FollowUpCancelled: "follow_up_cancelled",
+    RedThread.ClosedEarly: "closed",
 }
 """Where a red thread stands after each of its events (its own `status`, in short)."""
 
@@ -83,11 +88,16 @@ class EscalationRecords(Projection[SubjectRecordView]):
         | RedThread.MeetingHeld
         | RedThread.FollowUpBooked
         | RedThread.FollowUpEvaluated
-        | RedThread.Closed,
+        | RedThread.Closed
+        | RedThread.MeetingMoved
+        | RedThread.MeetingCancelled
+        | RedThread.FollowUpMoved
+        | RedThread.FollowUpCancelled
+        | RedThread.ClosedEarly,
         tracking: Tracking,
     ) -> None:
-        """The thread's new state; the summoned and the office that took it join its
-        parties (they read it from now on)."""
+        """The thread's new state (plans that change, W-2, included); the summoned and the
+        office that took it join its parties (they read it from now on)."""
         item = e.originator_id
         operations = restated(RED_THREAD, item, _RED_THREAD_STATE[type(e)], e.timestamp)
         if isinstance(e, RedThread.MeetingScheduled):
