@@ -98,3 +98,78 @@ def test_w1_a_new_address_revokes_the_old_and_a_guess_opens_nothing(
     refused = call(escalation, SOCIAL, "POST", "/v1/calendar-feeds")  # a caseworker
     assert refused.status_code == 403
     assert refused.json()["rule"] == "W-1"
+
+
+def test_w2_a_moved_meeting_moves_in_the_feed_and_a_cancelled_one_is_called_off(
+    consent: InProcessService, escalation: InProcessService, clock: MovableClock
+) -> None:
+    """W-2: same UID, the new time or STATUS:CANCELLED, a higher SEQUENCE each time; the
+    meeting's own .ics file never gives a lower SEQUENCE than the feed."""
+    feed = feed_of(escalation, HEALTH)
+    consent_given(
+        consent, INDIVIDUAL, by=POLICE, purpose="red_thread_meeting", parties=INVITED, form="oral"
+    )
+    pulled = call(escalation, POLICE, "POST", "/v1/red-threads", json=red_thread_pull(INDIVIDUAL))
+    thread = f"/v1/red-threads/{pulled.json()['id']}"
+    meeting_at = clock.now().replace(microsecond=0) + timedelta(days=3)
+    scheduled = call_once_consent_known(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{thread}/meeting",
+        json={"meeting_at": meeting_at.isoformat(), "invited_orgs": INVITED},
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    (first,) = fetched(escalation, feed)
+
+    moved_to = meeting_at + timedelta(days=1)
+    moved = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{thread}/meeting/move",
+        json={"meeting_at": moved_to.isoformat(), "reason": "Krockar med en rättegång."},
+    )
+    assert moved.status_code == 200, moved.text
+    (second,) = fetched(escalation, feed)
+    assert second.decoded("dtstart") == moved_to
+    assert str(second["uid"]) == str(first["uid"])
+    assert int(second["sequence"]) > int(first["sequence"])
+    own = icalendar.Calendar.from_ical(
+        call(escalation, HEALTH, "GET", f"{thread}/meeting.ics").content
+    )
+    assert int(own.walk("VEVENT")[0]["sequence"]) >= int(second["sequence"])
+
+    cancelled = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{thread}/meeting/cancellation",
+        json={"reason": "Ny tid."},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    (third,) = fetched(escalation, feed)
+    assert str(third["status"]) == "CANCELLED"
+    assert int(third["sequence"]) > int(second["sequence"])
+
+    again = call(
+        escalation,
+        COORDINATOR,
+        "POST",
+        f"{thread}/meeting",
+        json={"meeting_at": meeting_at.isoformat(), "invited_orgs": INVITED},
+    )
+    assert again.status_code == 200, again.text
+    (fourth,) = fetched(escalation, feed)
+    assert (str(fourth["status"]), fourth.decoded("dtstart")) == ("CONFIRMED", meeting_at)
+    assert int(fourth["sequence"]) > int(third["sequence"])
+
+    closed = call(escalation, COORDINATOR, "POST", f"{thread}/closure", json={"reason": "Flyttat."})
+    assert closed.status_code == 200, closed.text
+    (fifth,) = fetched(escalation, feed)
+    assert str(fifth["status"]) == "CANCELLED"  # closed early: it will not take place
+    assert int(fifth["sequence"]) > int(fourth["sequence"])
+    own = icalendar.Calendar.from_ical(
+        call(escalation, HEALTH, "GET", f"{thread}/meeting.ics").content
+    )
+    assert str(own.walk("VEVENT")[0]["status"]) == "CANCELLED"

@@ -127,7 +127,6 @@ def test_w2_e3_e4_the_meeting_moves_within_the_deadline_on_the_basis_holding_the
     assert red_thread.status == "meeting_scheduled"
     assert red_thread.pending is not None
     assert (red_thread.pending.at, red_thread.pending.basis) == (MOVED_TO, EMERGENCY)
-    assert red_thread.meeting_revision == 2
     [moved] = red_thread.collect_events()
     assert isinstance(moved, RedThread.MeetingMoved)
     assert (moved.meeting_at, moved.previous_meeting_at) == (MOVED_TO, MEETING_AT)
@@ -233,7 +232,6 @@ def test_w2_e3_a_cancelled_meeting_may_be_scheduled_again_and_until_then_the_dea
 
     assert red_thread.meeting_at == MOVED_TO
     assert red_thread.cancelled_meeting_at is None
-    assert red_thread.meeting_revision == 3
     assert not red_thread.meeting_overdue(meeting_overdue_at(PULLED_AT))
 
 
@@ -309,7 +307,6 @@ def test_w2_e5_a_cancelled_follow_up_may_be_booked_again() -> None:
     book(red_thread, follow_up_at=FOLLOW_UP_MOVED_TO, basis=EMERGENCY, now=BEFORE_THE_FOLLOW_UP)
 
     assert red_thread.follow_up_at == FOLLOW_UP_MOVED_TO
-    assert red_thread.follow_up_revision == 3
 
 
 # --- closed early (W-2, E-5) ------------------------------------------------------------------
@@ -388,4 +385,3 @@ def test_w2_events_are_stored_under_the_red_threads_topic_with_the_reasons_seale
     assert read.status == "closed"
     assert read.closing_reason == Personal(SUBJECT, REASON)
     assert read.cancelled_follow_up_at == FOLLOW_UP_MOVED_TO
-    assert read.meeting_revision == 4  # scheduled, moved, cancelled, scheduled again

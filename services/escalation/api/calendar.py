@@ -38,9 +38,9 @@ def ics_response(
 ) -> Response:
     """One meeting as an iCalendar file, for the participants' own calendars.
 
-    `sequence` counts the meeting's revisions (RFC 5545 3.8.7.4): a calendar that
-    imported an earlier file takes a moved or cancelled meeting's file as its
-    update (same UID, higher SEQUENCE) rather than ignoring it as stale.
+    `sequence` only grows as the meeting changes (RFC 5545 3.8.7.4): a calendar that
+    imported an earlier file takes a moved or cancelled meeting's file as its update
+    (same UID, higher SEQUENCE) rather than ignoring it as stale.
     """
     calendar = Calendar()
     calendar.add("prodid", "-//samverkan//escalation//SV")

@@ -377,7 +377,7 @@ class _CalendarFile:
 
     when: Callable[[RedThread], datetime | None]
     cancelled: Callable[[RedThread], datetime | None]
-    revision: Callable[[RedThread], int]
+    took_place: Callable[[RedThread], bool]
     missing: str
     rule: str
     name: str
@@ -388,7 +388,7 @@ CALENDAR_FILES = {
     MeetingStage.MEETING: _CalendarFile(
         when=lambda red_thread: red_thread.meeting_at,
         cancelled=lambda red_thread: red_thread.cancelled_meeting_at,
-        revision=lambda red_thread: red_thread.meeting_revision,
+        took_place=lambda red_thread: red_thread.meeting_held,
         missing="no meeting is scheduled",
         rule="E-3",
         name="meeting",
@@ -397,7 +397,7 @@ CALENDAR_FILES = {
     MeetingStage.FOLLOW_UP: _CalendarFile(
         when=lambda red_thread: red_thread.follow_up_at,
         cancelled=lambda red_thread: red_thread.cancelled_follow_up_at,
-        revision=lambda red_thread: red_thread.follow_up_revision,
+        took_place=lambda red_thread: red_thread.follow_up_evaluated,
         missing="no follow-up is booked",
         rule="E-5",
         name="follow-up",
@@ -407,7 +407,11 @@ CALENDAR_FILES = {
 
 
 def _status(red_thread: RedThread, stage: MeetingStage) -> MeetingStatus:
-    if CALENDAR_FILES[stage].when(red_thread) is None:
+    """Cancelled when called off, or when the thread closed before it took place (W-2)."""
+    which = CALENDAR_FILES[stage]
+    if which.when(red_thread) is None or (
+        red_thread.closed_at is not None and not which.took_place(red_thread)
+    ):
         return MeetingStatus.CANCELLED
     if red_thread.hold is not None and red_thread.hold.stage is stage:
         return MeetingStatus.TENTATIVE
@@ -416,7 +420,8 @@ def _status(red_thread: RedThread, stage: MeetingStage) -> MeetingStatus:
 
 def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Response:
     """One of the thread's meetings as an iCalendar file: tentative while it is on hold,
-    cancelled once called off (W-2), each move or cancellation a higher SEQUENCE.
+    cancelled once called off (W-2). Its SEQUENCE is the thread's version: it grows with
+    every change, and is never below what the unit's calendar feed gave the same UID.
 
     The file names no one, but it is the individual's red-thread meeting: when and with
     whom. Its export is an access to their data like any other.
@@ -437,5 +442,5 @@ def _calendar(caller: Caller, red_thread_id: UUID, stage: MeetingStage) -> Respo
         MEETING_LENGTH,
         stamp=caller.now,
         status=_status(red_thread, stage),
-        sequence=max(which.revision(red_thread) - 1, 0),
+        sequence=red_thread.version,
     )

@@ -337,7 +337,6 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
     ) -> None:
         self.meeting_at = meeting_at
         self.cancelled_meeting_at = None
-        self.meeting_revision += 1
         self.invited_orgs = invited_orgs
         self.basis = Basis(LegalBasis(legal_basis), basis_id)
         self.hold = None
@@ -439,7 +438,6 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
     ) -> None:
         self.follow_up_at = follow_up_at
         self.cancelled_follow_up_at = None
-        self.follow_up_revision += 1
         self.follow_up_basis = Basis(LegalBasis(legal_basis), basis_id)
         self.follow_up_overdue_since = None
         self.hold = None

@@ -66,7 +66,6 @@ class MeetingMoved(Aggregate.Event):
 
     def apply(self, aggregate: RedThreadState) -> None:
         aggregate.meeting_at = self.meeting_at
-        aggregate.meeting_revision += 1
         aggregate.basis = Basis(LegalBasis(self.legal_basis), self.basis_id)
 
 
@@ -82,7 +81,6 @@ class MeetingCancelled(Aggregate.Event):
 
     def apply(self, aggregate: RedThreadState) -> None:
         aggregate.meeting_at, aggregate.cancelled_meeting_at = None, self.meeting_at
-        aggregate.meeting_revision += 1
         aggregate.basis = aggregate.hold = None
 
 
@@ -102,7 +100,6 @@ class FollowUpMoved(Aggregate.Event):
 
     def apply(self, aggregate: RedThreadState) -> None:
         aggregate.follow_up_at = self.follow_up_at
-        aggregate.follow_up_revision += 1
         aggregate.follow_up_basis = Basis(LegalBasis(self.legal_basis), self.basis_id)
         aggregate.follow_up_overdue_since = None
 
@@ -119,7 +116,6 @@ class FollowUpCancelled(Aggregate.Event):
 
     def apply(self, aggregate: RedThreadState) -> None:
         aggregate.follow_up_at, aggregate.cancelled_follow_up_at = None, self.follow_up_at
-        aggregate.follow_up_revision += 1
         aggregate.follow_up_basis = aggregate.hold = None
         aggregate.follow_up_overdue_since = None
 
@@ -146,11 +142,9 @@ class RedThreadPlans:
     """Moving, cancelling and closing: part of `RedThread`."""
 
     cancelled_meeting_at: datetime | None = None
-    """The time of the meeting last cancelled, while none is scheduled instead."""
+    """The time of the meeting last cancelled, while none is scheduled instead (for the
+    calendar entry that calls it off)."""
     cancelled_follow_up_at: datetime | None = None
-    meeting_revision: int = 0
-    """How many times the meeting was set, moved or cancelled: a calendar's SEQUENCE."""
-    follow_up_revision: int = 0
     closing_reason: Personal | None = None
     """Why the thread was closed early (W-2); none when closed after its evaluation."""
 

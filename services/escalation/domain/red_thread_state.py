@@ -47,12 +47,10 @@ class RedThreadState(Protocol):
     invited_orgs: list[str]
     meeting_at: datetime | None
     cancelled_meeting_at: datetime | None
-    meeting_revision: int
     basis: Basis | None
     meeting_held: bool
     follow_up_at: datetime | None
     cancelled_follow_up_at: datetime | None
-    follow_up_revision: int
     follow_up_basis: Basis | None
     follow_up_evaluated: bool
     hold: Hold | None

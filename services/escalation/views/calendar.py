@@ -190,6 +190,35 @@ class UnitCalendars(Projection[CalendarView]):
         self.view.apply([(_MOVE, (starts, ends, status, e.originator_version, uid))], tracking)
 
     @process_event.register
+    def _(self, e: RedThread.MeetingMoved | RedThread.FollowUpMoved, tracking: Tracking) -> None:
+        """W-2: the entry moves to the new time, confirmed (a move is never on hold)."""
+        stage, starts_at = MeetingStage.MEETING, getattr(e, "meeting_at", None)
+        if isinstance(e, RedThread.FollowUpMoved):
+            stage, starts_at = MeetingStage.FOLLOW_UP, e.follow_up_at
+        assert starts_at is not None
+        uid = meeting_uid(e.originator_id, stage)
+        starts, ends = _us(starts_at), _us(starts_at + MEETING_LENGTH)
+        self.view.apply([(_MOVE, (starts, ends, CONFIRMED, e.originator_version, uid))], tracking)
+
+    @process_event.register
+    def _(
+        self, e: RedThread.MeetingCancelled | RedThread.FollowUpCancelled, tracking: Tracking
+    ) -> None:
+        """W-2: the entry stays, cancelled, so calendars that have it drop it."""
+        stage = MeetingStage.MEETING
+        if isinstance(e, RedThread.FollowUpCancelled):
+            stage = MeetingStage.FOLLOW_UP
+        uid = meeting_uid(e.originator_id, stage)
+        self.view.apply([(_CANCEL, (e.originator_version, uid))], tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.ClosedEarly, tracking: Tracking) -> None:
+        """W-2: closed early, the thread's meetings still to come will not take place."""
+        uids = [meeting_uid(e.originator_id, stage) for stage in MeetingStage]
+        coming = (e.originator_version, *uids, _us(e.closed_at))
+        self.view.apply([(_CANCEL_COMING, coming)], tracking)
+
+    @process_event.register
     def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:
         summary = "Månadsmöte" + (", inventering" if e.inventory else "")
         self.view.apply(
