@@ -68,6 +68,7 @@ def test_every_personal_data_route_writes_an_access_record(
         "meeting_id": meeting["id"],
         "matter_id": matter["id"],
         "consultation_id": consultation["id"],
+        "subject_id": subject_id,
     }
     requests: dict[tuple[str, str], tuple[Actor, str]] = {
         ("GET", "/v1/red-threads/{red_thread_id}"): (POLICE, red_thread["subject_id"]),
@@ -75,6 +76,7 @@ def test_every_personal_data_route_writes_an_access_record(
         ("GET", "/v1/monthly-meetings/{meeting_id}"): (IOF_DEPUTY, subject_id),
         ("GET", "/v1/acute-matters/{matter_id}"): (IOF_CASEWORKER, subject_id),
         ("GET", "/v1/consultations/{consultation_id}"): (IOF_DEPUTY, subject_id),
+        ("GET", "/v1/subjects/{subject_id}/records"): (IOF_CASEWORKER, subject_id),  # W-3
         # The log about the log (loggkontroll): reading who looked is a read about them too.
         ("POST", "/v1/access-log/subject"): (ADMIN, subject_id),
         ("POST", "/v1/access-log/actor"): (ADMIN, subject_id),

@@ -127,6 +127,11 @@ SKIPPED: dict[tuple[str, str, str], str] = {
     # Reading an erasure back needs one of the walk's people erased (the same reason); its
     # access record is proved in tests/integration/test_consent_access_audit.py.
     ("consent", "GET", "/v1/subjects/{subject_id}/erasure"): "needs the walk's data erased",
+    # A unit's calendar feed (W-1): issuing it answers the unit's address, about no one; the
+    # feed's secret cannot be filled by name, and the feed names neither a person nor a
+    # record (tests/integration/test_calendar_feed.py holds it to that).
+    ("escalation", "POST", "/v1/calendar-feeds"): "answers a unit's feed address",
+    ("escalation", "GET", "/v1/calendar-feeds/{unit}/{token}/meetings.ics"): "a secret address",
 }
 """Routes the walker cannot (or must not) call, and why. Kept current by the test."""
 

@@ -20,7 +20,7 @@ from contracts.cases import SipProposer
 from services.cases.application.base import CasesBase
 from services.cases.domain import ADULT_AGE, Participants, Sip, SipPlan, birthday
 from services.cases.domain.parties import require_plan_party
-from services.cases.domain.sip import FollowUp, PlanVersion
+from services.cases.domain.sip_plan import FollowUp, PlanVersion
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
 

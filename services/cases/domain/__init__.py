@@ -85,7 +85,8 @@ from services.cases.domain.screening import (
     ScreeningNotAllowed,
     ScreeningNotFound,
 )
-from services.cases.domain.sip import ADULT_AGE, Participants, Responsibility, Sip, SipPlan
+from services.cases.domain.sip import ADULT_AGE, Sip
+from services.cases.domain.sip_plan import Participants, Responsibility, SipPlan
 from services.cases.domain.subjects import CaseEntry, SubjectCases, subject_cases_id
 from services.cases.domain.target_groups import (
     CASE_STAFF,

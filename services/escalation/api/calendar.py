@@ -3,6 +3,7 @@ and ids only, no personal data."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -63,20 +64,25 @@ def ics_response(
 
 
 def calendar_of(entries: Sequence[CalendarEntry], *, stamp: datetime) -> bytes:
-    """A unit's meetings as one calendar (its feed, W-1): each entry with its UID and
-    SEQUENCE, so a calendar program updates, moves and cancels what it already has."""
+    """A unit's meetings as one calendar (its feed, W-1): each entry with a stable UID and
+    its SEQUENCE, so a calendar program updates, moves and cancels what it already has.
+
+    The feed is read without a token by a calendar program, outside the access log, so
+    it names nothing that leads to the person: no record id, no link. The UID is a
+    digest of the meeting's own; what a meeting is about is on the work list.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//samverkan//escalation//SV")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Samverkan")
     for entry in entries:
         meeting = Event()
-        meeting.add("uid", f"{entry.uid}@samverkan.se")
+        meeting.add("uid", f"{hashlib.sha256(entry.uid.encode()).hexdigest()[:32]}@samverkan.se")
         meeting.add("dtstamp", stamp)
         meeting.add("dtstart", entry.starts_at)
         meeting.add("dtend", entry.ends_at)
         meeting.add("summary", entry.summary)
-        meeting.add("description", f"Läs mer: {entry.href}")
+        meeting.add("description", "Vem och vad: se arbetslistan i samverkan.")
         meeting.add("sequence", entry.sequence)
         meeting.add("status", entry.status)
         calendar.add_component(meeting)

@@ -5,7 +5,8 @@ One row per meeting and unit, kept as the meeting changes: moved (a new time),
 on hold (tentative), cancelled, each change a higher SEQUENCE so a calendar
 that fetched the feed before takes the new entry as an update (RFC 5545). A
 calendar entry carries times and ids only: who the meeting is about stays
-behind the entry's link, where reading it is access-logged.
+behind the work list (the feed names neither the person nor the record: an entry's UID
+is a digest of the meeting's), where reading it is access-logged.
 
 Fed by the service's own events (eventsourcing `Projection`, tracked in the
 same transaction), caught up before the feed is read.
@@ -43,7 +44,6 @@ class CalendarEntry:
     status: str
     sequence: int
     summary: str
-    href: str
 
 
 def _us(at: datetime) -> int:
@@ -58,13 +58,13 @@ _TABLES = [
     "CREATE TABLE IF NOT EXISTS {calendar_entry} ("
     "uid TEXT NOT NULL, unit TEXT NOT NULL, starts_at BIGINT NOT NULL, "
     "ends_at BIGINT NOT NULL, status TEXT NOT NULL, sequence INTEGER NOT NULL, "
-    "summary TEXT NOT NULL, href TEXT NOT NULL, PRIMARY KEY (uid, unit))",
+    "summary TEXT NOT NULL, PRIMARY KEY (uid, unit))",
     "CREATE INDEX IF NOT EXISTS {calendar_entry_unit} ON {calendar_entry} (unit, starts_at)",
 ]
 _FORGET = "DELETE FROM {calendar_entry} WHERE uid = ?"
 _ENTRY = (
-    "INSERT INTO {calendar_entry} (uid, unit, starts_at, ends_at, status, sequence, summary, "
-    "href) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO {calendar_entry} (uid, unit, starts_at, ends_at, status, sequence, summary) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _MOVE = (
     "UPDATE {calendar_entry} SET starts_at = ?, ends_at = ?, status = ?, sequence = ? WHERE uid = ?"
@@ -75,7 +75,7 @@ _CANCEL_COMING = (
     "WHERE uid IN (?, ?) AND starts_at > ? AND status <> 'CANCELLED'"
 )
 _OF_UNIT = (
-    "SELECT uid, starts_at, ends_at, status, sequence, summary, href FROM {calendar_entry} "
+    "SELECT uid, starts_at, ends_at, status, sequence, summary FROM {calendar_entry} "
     "WHERE unit = ? AND starts_at >= ? ORDER BY starts_at, uid"
 )
 
@@ -91,8 +91,8 @@ class CalendarView(SqlReadModel):
         """The unit's meetings from `since` on, cancelled ones included (so calendars that
         have them drop them)."""
         return [
-            CalendarEntry(uid, _at(starts), _at(ends), status, int(sequence), summary, href)
-            for uid, starts, ends, status, sequence, summary, href in self.select(
+            CalendarEntry(uid, _at(starts), _at(ends), status, int(sequence), summary)
+            for uid, starts, ends, status, sequence, summary in self.select(
                 _OF_UNIT, (unit, _us(since))
             )
         ]
@@ -119,25 +119,11 @@ def _entry(
     starts_at: datetime,
     length: timedelta,
     summary: str,
-    href: str,
     sequence: int = 0,
 ) -> Operations:
-    return [(_FORGET, (uid,))] + [
-        (
-            _ENTRY,
-            (
-                uid,
-                unit,
-                _us(starts_at),
-                _us(starts_at + length),
-                CONFIRMED,
-                sequence,
-                summary,
-                href,
-            ),
-        )
-        for unit in dict.fromkeys(units)
-    ]
+    ends_at = starts_at + length
+    row = (_us(starts_at), _us(ends_at), CONFIRMED, sequence, summary)
+    return [(_FORGET, (uid,))] + [(_ENTRY, (uid, unit, *row)) for unit in dict.fromkeys(units)]
 
 
 SUMMARY = {
@@ -166,19 +152,9 @@ class UnitCalendars(Projection[CalendarView]):
             stage, starts_at = MeetingStage.FOLLOW_UP, e.follow_up_at
         assert starts_at is not None
         uid = meeting_uid(e.originator_id, stage)
-        href = f"/v1/red-threads/{e.originator_id}"
-        self.view.apply(
-            _entry(
-                uid,
-                e.invited_orgs,
-                starts_at,
-                MEETING_LENGTH,
-                SUMMARY[stage],
-                href,
-                e.originator_version,
-            ),
-            tracking,
-        )
+        summary, version = SUMMARY[stage], e.originator_version
+        operations = _entry(uid, e.invited_orgs, starts_at, MEETING_LENGTH, summary, version)
+        self.view.apply(operations, tracking)
 
     @process_event.register
     def _(self, e: RedThread.PutOnHold | RedThread.Resumed, tracking: Tracking) -> None:
@@ -221,14 +197,6 @@ class UnitCalendars(Projection[CalendarView]):
     @process_event.register
     def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:
         summary = "Månadsmöte" + (", inventering" if e.inventory else "")
-        self.view.apply(
-            _entry(
-                f"monthly-meeting-{e.originator_id}",
-                e.members,
-                e.starts_at,
-                MONTHLY_MEETING_LENGTH,
-                summary,
-                f"/v1/monthly-meetings/{e.originator_id}",
-            ),
-            tracking,
-        )
+        uid = f"monthly-meeting-{e.originator_id}"
+        operations = _entry(uid, e.members, e.starts_at, MONTHLY_MEETING_LENGTH, summary)
+        self.view.apply(operations, tracking)
