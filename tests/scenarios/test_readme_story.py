@@ -47,5 +47,6 @@ def test_readme_curl_story_runs_against_the_platform(
     assert '"rule":"E-3"' in out  # 20 days out is too late
     assert '"legal_basis":"consent"' in out  # scheduled on the consent
     assert "BEGIN:VEVENT" in out  # found on social services' own work list (W-1)
+    assert re.search(r"SEQUENCE:[1-9]", out)  # moved (W-2): an update of the entry
     assert re.search(r'"red_threads":\[\{"month":"[0-9-]+","dimension":"police"', out)
     assert '"count":null,"suppressed":true' in out

@@ -2,9 +2,10 @@
 
 Police pull the red thread. The coordination office learns of it from its own
 work list, takes it and convenes social services and health care, who learn
-of the meeting from theirs. The meeting is held without health care; the
-follow-up is booked and then stalls: its day passes with no evaluation, and
-everyone concerned sees it overdue on their list. A partner system learns
+of the meeting from theirs. The office moves the meeting a day (W-2), and the
+summoned see it moved. The meeting is held without health care; the follow-up
+is booked, cancelled and booked again (W-2), and then stalls: its day passes
+with no evaluation, and everyone concerned sees it overdue on their list. A partner system learns
 the same from the escalation topic alone.
 
 Each actor below uses only what its own answers, its own work list and the
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import icalendar
 import pytest
 
 from contracts import decode, events_topic
@@ -122,8 +124,21 @@ def test_seed_000_w1_the_red_thread_is_found_from_work_lists_and_its_stall_surfa
         calendar = desk.get(f"{invitation['href']}/meeting.ics")
         assert calendar.headers["content-type"].startswith("text/calendar")
 
+    # W-2: the office moves the meeting a day; the summoned see it moved, their calendars too.
+    meeting_at += timedelta(days=1)
+    office.post(
+        f"{new['href']}/meeting/move",
+        {"meeting_at": meeting_at.isoformat(), "reason": "Socialtjänsten kan inte på tisdag."},
+    )
+    moved = social.the_one("red_thread_invitation", state="meeting_moved")
+    (entry,) = icalendar.Calendar.from_ical(
+        social.get(f"{moved['href']}/meeting.ics").content
+    ).walk("VEVENT")
+    assert entry.decoded("dtstart") == meeting_at.replace(microsecond=0)
+    assert int(entry["sequence"]) > 0
+
     # E-3, D-7: held without health care; E-5: the office books the follow-up.
-    clock.advance(timedelta(days=3, hours=2))
+    clock.advance(timedelta(days=4, hours=2))
     office.post(
         f"{new['href']}/meeting/held",
         {
@@ -138,8 +153,15 @@ def test_seed_000_w1_the_red_thread_is_found_from_work_lists_and_its_stall_surfa
     office.post(f"{to_book['href']}/follow-up", {"follow_up_at": follow_up_at.isoformat()})
     assert social.the_one("red_thread_invitation")["state"] == "follow_up_invited"
 
+    # W-2: the follow-up is cancelled; it is the office's to book again, no one else's.
+    office.post(f"{to_book['href']}/follow-up/cancellation", {"reason": "Fel vecka bokad."})
+    again = office.the_one("red_thread_follow_up", state="to_book")
+    assert social.work() == []
+    office.post(f"{again['href']}/follow-up", {"follow_up_at": follow_up_at.isoformat()})
+    assert social.the_one("red_thread_invitation")["state"] == "follow_up_invited"
+
     # E-5, D-7: the follow-up's day passes with no evaluation: overdue on every list.
-    clock.advance(timedelta(days=15))
+    clock.advance(timedelta(days=15))  # nobody records the follow-up
     stalled = office.the_one("red_thread_follow_up", overdue="true")
     assert stalled["state"] == "booked"
     for desk in (police, social, health):
