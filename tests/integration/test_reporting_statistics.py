@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from contracts import ConsentWithdrawn, DeviationCategory, DeviationReported
+from contracts import (
+    ConsentWithdrawn,
+    DeviationCategory,
+    DeviationReported,
+    MeetingScheduled,
+    MeetingStage,
+    RedThreadMeetingCancelled,
+    RedThreadMeetingMoved,
+)
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.measures import Row
 from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
@@ -107,3 +115,32 @@ def test_counts_survive_a_restart(
         assert again.max_tracking_id(SOURCE) == 1
     finally:
         restarted.close()
+
+
+def test_w2_a_moved_meeting_counts_in_its_new_month_and_a_cancelled_one_not_at_all(
+    view: StatisticsView,
+) -> None:
+    """D-5/D-6 count red-thread meetings in the month they are held: one moved from March
+    to April counts in April; one cancelled counts nowhere until scheduled again."""
+    statistics = Statistics(view)
+    march, april = datetime(2026, 3, 30, 9, 0, tzinfo=UTC), datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
+    scheduled = EXAMPLES[MeetingScheduled].model_copy(update={"meeting_at": march})
+    moved = EXAMPLES[RedThreadMeetingMoved].model_copy(
+        update={"stage": MeetingStage.MEETING, "previous_meeting_at": march, "meeting_at": april}
+    )
+    cancelled = EXAMPLES[RedThreadMeetingCancelled].model_copy(
+        update={"stage": MeetingStage.MEETING, "meeting_at": april}
+    )
+    follow_up_moved = moved.model_copy(update={"stage": MeetingStage.FOLLOW_UP})
+
+    statistics.process_event(scheduled, Tracking(SOURCE, 1))
+    statistics.process_event(scheduled, Tracking(SOURCE, 2))
+    statistics.process_event(moved, Tracking(SOURCE, 3))
+    statistics.process_event(follow_up_moved, Tracking(SOURCE, 4))  # not a meeting: no count
+
+    assert view.counts() == [
+        Row("meetings_scheduled", "2026-03", "all", 1),
+        Row("meetings_scheduled", "2026-04", "all", 1),
+    ]
+    statistics.process_event(cancelled, Tracking(SOURCE, 5))
+    assert [r for r in view.counts() if r.count] == [Row("meetings_scheduled", "2026-03", "all", 1)]

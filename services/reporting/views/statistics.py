@@ -45,6 +45,9 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     MeetingHeld,
     MeetingScheduled,
+    MeetingStage,
+    RedThreadMeetingCancelled,
+    RedThreadMeetingMoved,
     RedThreadMeetingOverdue,
     RedThreadPulled,
     SipEstablished,
@@ -194,6 +197,25 @@ class Statistics(Projection[StatisticsView]):
     def _meeting_scheduled(self, event: MeetingScheduled, tracking: Tracking) -> None:
         month = stockholm_month(event.meeting_at)
         self.view.increment([(MEETINGS_SCHEDULED, month, ALL)], tracking)
+
+    @process_event.register
+    def _meeting_moved(self, event: RedThreadMeetingMoved, tracking: Tracking) -> None:
+        """W-2: a meeting moved counts in the month it is now held, not the old one."""
+        if event.stage is not MeetingStage.MEETING:
+            self.view.change({}, [], tracking)
+            return
+        deltas = Counter({(MEETINGS_SCHEDULED, stockholm_month(event.meeting_at), ALL): 1})
+        deltas[(MEETINGS_SCHEDULED, stockholm_month(event.previous_meeting_at), ALL)] -= 1
+        self.view.change(deltas, [], tracking)
+
+    @process_event.register
+    def _meeting_cancelled(self, event: RedThreadMeetingCancelled, tracking: Tracking) -> None:
+        """W-2: a cancelled meeting is not held: it leaves its month's count (scheduled again,
+        it counts again, in the month of its new time)."""
+        deltas = Counter[CountKey]()
+        if event.stage is MeetingStage.MEETING:
+            deltas[(MEETINGS_SCHEDULED, stockholm_month(event.meeting_at), ALL)] -= 1
+        self.view.change(deltas, [], tracking)
 
     @process_event.register
     def _deviation_reported(self, event: DeviationReported, tracking: Tracking) -> None:
