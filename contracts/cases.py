@@ -93,6 +93,29 @@ class MeetingKind(StrEnum):
     """The follow-up planned close to a care-planning meeting (K-9)."""
 
 
+class CaseMeetingOutcome(StrEnum):
+    """What came out of a meeting held (K-8, K-9, seed 003), as one code per occasion.
+
+    A three-party meeting offers the individual information and makes an application
+    possible; a care-planning meeting only exchanges information (no decisions, K-9);
+    its follow-up looks over any shared responsibility. A question the caseworkers
+    cannot settle goes to the deputy unit managers' cooperation meeting.
+    """
+
+    INFORMATION_GIVEN = "information_given"
+    """K-8: the individual was told of the other unit's support and made no application."""
+    APPLICATION_MADE = "application_made"
+    """K-8: the individual applied to the other unit (ansökningsförfarande)."""
+    INFORMATION_EXCHANGED = "information_exchanged"
+    """K-9: information exchanged and the situation gone through; nothing decided."""
+    JOINT_RESPONSIBILITY = "joint_responsibility"
+    """K-9 follow-up: both departments take part (gemensamt ansvar)."""
+    SINGLE_RESPONSIBILITY = "single_responsibility"
+    """K-9 follow-up: one unit carries on alone; no shared responsibility."""
+    RAISED_TO_DEPUTY_MANAGERS = "raised_to_deputy_managers"
+    """Not solved at caseworker level: raised to the deputy unit managers (seed 003)."""
+
+
 class _CasesEvent(SubjectEvent):
     """An event the cases service publishes about one individual: `service` said once."""
 
@@ -468,6 +491,70 @@ class CaseMeetingScheduled(_CasesEvent):
     scheduled_at: AwareDatetime
 
 
+class CaseMeetingMoved(_CasesEvent):
+    """A booked occasion (`kind`) of a meeting moved to a new time (W-2): calendars move
+    the entry from `previous_starts_at`. Why is free text and stays in cases."""
+
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    kind: MeetingKind
+    units: OrgIds
+    """The units that meet: they attend at the new time."""
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    previous_starts_at: AwareDatetime
+    moved_at: AwareDatetime
+
+
+class CaseMeetingCancelled(_CasesEvent):
+    """A booked occasion (`kind`) of a meeting will not take place (W-2); cancelling a
+    care-planning meeting cancels its follow-up too, each its own event. Why is free
+    text and stays in cases."""
+
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    kind: MeetingKind
+    units: OrgIds
+    """The units that were to meet: they need not come."""
+    starts_at: AwareDatetime
+    cancelled_at: AwareDatetime
+
+
+class CaseMeetingHeld(_CasesEvent):
+    """A booked occasion (`kind`) of a meeting was held and recorded (K-8, K-9): its
+    outcome and who attended. The minutes are free text and stay in cases."""
+
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    kind: MeetingKind
+    units: OrgIds
+    outcome: CaseMeetingOutcome
+    attended_units: OrgIds
+    """The meeting's units that attended; every other one of `units` was absent."""
+    starts_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class CaseMeetingOverdue(_CasesEvent):
+    """A booked occasion (`kind`) was not recorded as held by the end of the Swedish working
+    day after its date (E-11, D-7): `units` are the organisations concerned."""
+
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    case_id: UUID
+    kind: MeetingKind
+    units: OrgIds
+    starts_at: AwareDatetime
+    overdue_at: AwareDatetime
+
+
 class ChildWelfareReportMade(IntegrationEvent):
     """Someone working with children reported to social services that a child may be
     harmed (SoL 14:1, K-10), to the municipality where the child lives.
@@ -502,6 +589,11 @@ __all__ = [
     "CaseDecision",
     "CaseDecisionNotified",
     "CaseDecisionRecorded",
+    "CaseMeetingCancelled",
+    "CaseMeetingHeld",
+    "CaseMeetingMoved",
+    "CaseMeetingOutcome",
+    "CaseMeetingOverdue",
     "CaseMeetingScheduled",
     "CaseOpened",
     "CaseRouted",

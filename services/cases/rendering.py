@@ -2,7 +2,9 @@
 
 An invitation travels by e-mail into calendars outside the platform, so it
 names no one: the summary says what kind of meeting it is, the description
-gives the case and meeting ids to look up in the cases service. Times are
+gives the case and meeting ids to look up in the cases service. A moved or
+cancelled occasion (W-2) is the same entry (UID) at a higher SEQUENCE, cancelled
+ones with STATUS:CANCELLED, so a calendar that imported it follows. Times are
 written in Europe/Stockholm with the zone's definition included, so a
 meeting on the night summer time begins lands at the right instant.
 """
@@ -41,6 +43,8 @@ def invitation(
         entry = icalendar.Event()
         entry.add("uid", f"{meeting.id}-{occasion.kind.value}@cases.samverkan.se")
         entry.add("dtstamp", sent_at)
+        entry.add("sequence", occasion.revision)
+        entry.add("status", "CANCELLED" if occasion.cancelled_at else "CONFIRMED")
         entry.add("dtstart", occasion.starts_at.astimezone(STOCKHOLM))
         entry.add("dtend", occasion.ends_at.astimezone(STOCKHOLM))
         entry.add("summary", SUMMARY[occasion.kind])

@@ -1,8 +1,9 @@
 """Cases' domain events in their public form (contracts).
 
 Needs, handover texts, plan texts, the routing facts (age on arrival) and why a
-handover was declined or withdrawn or a plan closed (W-2) stay in the cases service:
-the public events carry ids, codes, dates and unit HSA-ids.
+handover was declined or withdrawn, a plan closed or a meeting moved or cancelled
+(W-2) stay in the cases service, as do a meeting's minutes (K-8, K-9): the public
+events carry ids, codes, dates and unit HSA-ids.
 A screening's score stays too (sealed). The consent view's events and the subject
 index are internal.
 
@@ -29,6 +30,10 @@ from contracts.cases import (
     CaseClosed,
     CaseDecisionNotified,
     CaseDecisionRecorded,
+    CaseMeetingCancelled,
+    CaseMeetingHeld,
+    CaseMeetingMoved,
+    CaseMeetingOverdue,
     CaseMeetingScheduled,
     CaseOpened,
     CaseRouted,
@@ -144,6 +149,10 @@ to_integration_event = TranslationTable(
     row(Meeting.Requested, _three_party_requested),
     row(Meeting.PreMeetingHeld, PreMeetingHeld, meeting_id=MEETING_ID),
     row(Meeting.Scheduled, CaseMeetingScheduled, meeting_id=MEETING_ID),
+    row(Meeting.Moved, CaseMeetingMoved, meeting_id=MEETING_ID),
+    row(Meeting.Cancelled, CaseMeetingCancelled, meeting_id=MEETING_ID),
+    row(Meeting.Held, CaseMeetingHeld, meeting_id=MEETING_ID),
+    row(Meeting.OverdueRaised, CaseMeetingOverdue, meeting_id=MEETING_ID),
     row(ChildWelfareReport.Made, ChildWelfareReportMade, report_id=from_("originator_id")),
 )
 """Domain events without a row have no public form and are not published."""

@@ -23,7 +23,9 @@ from services.cases.application.child_welfare import ChildWelfare, RecordChildWe
 from services.cases.application.handovers import Handovers, RequestHandover
 from services.cases.application.meetings import (
     Meetings,
+    MoveMeeting,
     PlanCarePlanningMeeting,
+    RecordMeetingHeld,
     ScheduleThreePartyMeeting,
 )
 from services.cases.application.screenings import RecordScreening, Screenings
@@ -46,10 +48,12 @@ __all__ = [
     "CasesApplication",
     "CorrectFacts",
     "EstablishSip",
+    "MoveMeeting",
     "PlanCarePlanningMeeting",
     "ProposeSip",
     "RecordChildWelfareReport",
     "RecordDecision",
+    "RecordMeetingHeld",
     "RecordScreening",
     "RecordSipFollowUp",
     "RegisterReport",

@@ -281,23 +281,23 @@ class Cases(CasesBase):
         self._follower.catch_up()
         return self.views.notices(unit, since)
 
-    # --- deadlines (K-4, K-5, K-7) -------------------------------------------------------
+    # --- deadlines (K-4, K-5, K-7, E-11) -------------------------------------------------
 
     def raise_due(self, now: datetime) -> int:
         """Raise every age-transition reminder, overdue announcement, overdue
-        acknowledgement and overdue SIP follow-up whose time has come; returns
-        how many were raised.
+        acknowledgement, overdue SIP follow-up and meeting not recorded as held (E-11)
+        whose time has come; returns how many were raised.
 
         Run on a schedule with the service's clock: each becomes an event on
         the topic, so a missed deadline is visible to the other services (D-7).
-        Only the cases and plans the deadline view names are loaded.
+        Only the cases, plans and meetings the deadline view names are loaded.
         """
         self._follower.catch_up()
         due = self.views.due(now)
         raised = 0
         for aggregate_id in due:
             aggregate = self.find(aggregate_id, Aggregate)
-            if isinstance(aggregate, Case | Sip) and (kinds := aggregate.raise_due(now)):
+            if isinstance(aggregate, Case | Sip | Meeting) and (kinds := aggregate.raise_due(now)):
                 self.save(aggregate)
                 raised += len(kinds)
         self._follower.catch_up()

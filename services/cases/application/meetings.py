@@ -3,8 +3,10 @@
 The unit holding the case asks for or books a meeting; the meeting checks each
 later step against the actor's unit (and, for the assignment, their role).
 Reading a meeting, or sending it as an invitation, is for the units that meet,
-decided here where it is loaded. Where a meeting is held is sealed to the
-individual.
+decided here where it is loaded. Once booked, the units that meet move or cancel
+an occasion with a reason (W-2) and record it as held (K-8, K-9); the schedule
+raises one not recorded in time (E-11, `Cases.raise_due`). Where a meeting is
+held, why it changed and its minutes are sealed to the individual.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from contracts.cases import CaseMeetingOutcome, MeetingKind
 from services.cases.application.base import CasesBase
 from services.cases.domain import Case, Meeting, Occasion
 from services.cases.domain.parties import require_meeting_party
@@ -39,6 +42,26 @@ class PlanCarePlanningMeeting:
     other_units: list[str]
     meeting: Occasion
     follow_up: Occasion
+
+
+@dataclass(frozen=True)
+class MoveMeeting:
+    """W-2: an occasion (None: the meeting itself) to a new time, and why."""
+
+    occasion: MeetingKind | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordMeetingHeld:
+    """K-8, K-9: what came of an occasion (None: the meeting itself), and who attended."""
+
+    occasion: MeetingKind | None
+    outcome: CaseMeetingOutcome
+    minutes: str
+    attended_units: list[str]
 
 
 class Meetings(CasesBase):
@@ -107,6 +130,34 @@ class Meetings(CasesBase):
             )
         )
 
+    def move_meeting(
+        self, actor: Actor, meeting_id: UUID, command: MoveMeeting, *, at: datetime
+    ) -> Meeting:
+        """W-2: by one of the meeting's units, with the reason (the meeting checks)."""
+        return self._unit_step(Meeting, meeting_id, Meeting.move, actor, at, **arguments(command))
+
+    def cancel_meeting(
+        self,
+        actor: Actor,
+        meeting_id: UUID,
+        *,
+        occasion: MeetingKind | None,
+        reason: str,
+        at: datetime,
+    ) -> Meeting:
+        """W-2: by one of the meeting's units, with the reason (the meeting checks)."""
+        return self._unit_step(
+            Meeting, meeting_id, Meeting.cancel, actor, at, occasion=occasion, reason=reason
+        )
+
+    def record_meeting_held(
+        self, actor: Actor, meeting_id: UUID, command: RecordMeetingHeld, *, at: datetime
+    ) -> Meeting:
+        """K-8, K-9: by one of the meeting's units, once it started (the meeting checks)."""
+        return self._unit_step(
+            Meeting, meeting_id, Meeting.record_held, actor, at, **arguments(command)
+        )
+
     def _about_case(self, case_id: UUID) -> dict[str, Any]:
         """What a new meeting says of the case it is about: whose, which, and the unit holding
         it (the one that asks for or books the meeting, K-8, K-9)."""
@@ -124,8 +175,17 @@ class Meetings(CasesBase):
         return meeting
 
     def occasions_of(self, meeting: Meeting) -> list[Occasion]:
-        """The meeting's booked occasions with their places in clear (or "[erased]")."""
+        """The meeting's booked occasions with their places and minutes in clear (or
+        "[erased]")."""
         return [
-            replace(o, location=o.location.text if isinstance(o.location, Personal) else o.location)
+            replace(
+                o,
+                location=_clear(o.location),
+                held=o.held and replace(o.held, minutes=_clear(o.held.minutes)),
+            )
             for o in meeting.occasions
         ]
+
+
+def _clear(value: Personal | str) -> str:
+    return value.text if isinstance(value, Personal) else value

@@ -132,3 +132,10 @@ def acknowledgement_deadline(requested_at: datetime, working_days: int) -> date:
         raise ValueError("working_days must be at least 1")
     sent_on = stockholm_date(requested_at)
     return swedish_non_working_days().get_nth_working_day(sent_on, working_days)
+
+
+def meeting_record_overdue_at(starts_at: datetime) -> datetime:
+    """E-11: a booked meeting not recorded as held by the end of the first Swedish working
+    day after its date is overdue (nothing stalls silently); the working days are those
+    of a handover's acknowledgement (K-5)."""
+    return end_of_day(acknowledgement_deadline(starts_at, 1))
