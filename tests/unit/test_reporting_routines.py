@@ -8,6 +8,7 @@ import pytest
 
 from contracts import (
     AgeTransitionOverdue,
+    CaseMeetingOverdue,
     ConsentGiven,
     DeviationDetected,
     HandoverAcknowledgementOverdue,
@@ -29,6 +30,7 @@ OVERDUE: dict[type[IntegrationEvent], str] = {
     AgeTransitionOverdue: "K-4",
     HandoverAcknowledgementOverdue: "K-5",
     SipFollowUpOverdue: "K-7",
+    CaseMeetingOverdue: "E-11",
 }
 
 
@@ -52,6 +54,15 @@ def test_d7_the_deviation_names_the_organisations_the_deadline_concerns() -> Non
     assert missed.affected_orgs == [handover.from_unit, handover.to_unit]
     meeting: Any = EXAMPLES[RedThreadMeetingOverdue]
     assert missed_routine(meeting).affected_orgs == list(meeting.concerned_orgs)  # type: ignore[union-attr]
+
+
+def test_e11_d7_a_meeting_not_recorded_as_held_names_the_meetings_units() -> None:
+    meeting: Any = EXAMPLES[CaseMeetingOverdue]
+    missed = missed_routine(meeting)
+    assert missed is not None
+    assert missed.affected_orgs == list(meeting.units)
+    assert missed.detected_at == meeting.overdue_at
+    assert "2026-03-13" in missed.what_happened
 
 
 def test_d7_other_events_are_not_deviations() -> None:

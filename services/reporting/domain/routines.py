@@ -14,6 +14,7 @@ the event it came from:
 | `AgeTransitionOverdue`           | K-4  | announce 6 months before the 19th/21st birthday |
 | `HandoverAcknowledgementOverdue` | K-5  | the receiving unit acknowledges the handover    |
 | `SipFollowUpOverdue`             | K-7  | planned SIP follow-ups are held                 |
+| `CaseMeetingOverdue`             | E-11 | a booked meeting is recorded as held in time    |
 
 The deviation links to the CloudEvents ``ce_id`` of the message that carried
 the overdue event (`DeviationDetected.source_event_id`), and its own id is
@@ -35,6 +36,7 @@ from typing import Any
 
 from contracts import (
     AgeTransitionOverdue,
+    CaseMeetingOverdue,
     DeviationCategory,
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
@@ -43,6 +45,7 @@ from contracts import (
     RedThreadMeetingOverdue,
     SipFollowUpOverdue,
 )
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 _SOURCE_NAMESPACE = uuid.UUID("0b5e7d1c-8a44-4f0e-9c55-6f1d2a7b3e90")
 
@@ -161,6 +164,23 @@ def _(event: SipFollowUpOverdue) -> MissedRoutine:
         what_happened=(
             f"The SIP follow-up planned for {event.follow_up_on.isoformat()} "
             "was not recorded (K-7)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: CaseMeetingOverdue) -> MissedRoutine:
+    """E-11: a three-party or care-planning meeting (K-8, K-9) not recorded as held by the
+    end of the working day after its date; its units are the organisations concerned."""
+    return MissedRoutine(
+        rule="E-11",
+        affected_orgs=list(event.units),
+        what_happened=(
+            f"The {event.kind.value.replace('_', ' ')} meeting of "
+            f"{stockholm_date(event.starts_at).isoformat()} was not recorded as held by the end of "
+            "the next working day (E-11)."
         ),
         detected_at=event.overdue_at,
         subject_id=event.subject_id,
