@@ -11,24 +11,33 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from contracts import OrgType, Purpose, Role
-from contracts.cases import ClosingReason, MeetingKind, SipProposer, UnitKind
+from contracts.cases import (
+    CaseMeetingOutcome,
+    ClosingReason,
+    MeetingKind,
+    SipProposer,
+    UnitKind,
+)
 from services.cases.application import (
     AnnounceAgeTransition,
     CasesApplication,
     EstablishSip,
+    MoveMeeting,
     PlanCarePlanningMeeting,
     ProposeSip,
     RecordChildWelfareReport,
+    RecordMeetingHeld,
     RecordSipFollowUp,
     RequestHandover,
     ScheduleThreePartyMeeting,
 )
-from services.cases.domain import Need, Occasion, Participants, Unit, UnitDirectory
+from services.cases.domain import Meeting, Need, Occasion, Participants, Unit, UnitDirectory
 from services.cases.views.work_items import (
     AGE_TRANSITION,
     CHILD_WELFARE_REPORT,
     HANDOVER,
     MEETING,
+    MEETING_FOLLOW_UP,
     SIP_ESTABLISHMENT,
     SIP_FOLLOW_UP,
     THREE_PARTY_PREPARATION,
@@ -298,16 +307,59 @@ def test_w1_k8_a_three_party_request_waits_for_the_asked_units_deputy_then_both_
     )
     for unit in (AT_IOF, AT_AOF):
         assert kinds_of(listed(application, unit, later)) == [(MEETING, "booked")]
-    assert listed(application, AT_IOF, starts_at + timedelta(hours=1)) == []  # it has ended
+    ended = starts_at + timedelta(hours=1)
+    (item,) = listed(application, AT_IOF, ended)  # ended, it waits to be recorded as held
+    assert item.due_at == datetime(2026, 1, 20, 23, 0, tzinfo=UTC)  # end of the next working day
+    assert not item.is_overdue(ended)
+
+    application.record_meeting_held(
+        AT_AOF,
+        meeting.id,
+        RecordMeetingHeld(None, CaseMeetingOutcome.APPLICATION_MADE, "Ansökan.", [IOF, AOF]),
+        at=ended,
+    )
+    assert listed(application, AT_IOF, ended) == []
 
 
-def test_w1_k9_a_care_planning_meeting_is_on_its_units_lists_until_its_follow_up_ended(
+def test_w1_e11_a_meeting_not_recorded_as_held_is_overdue_on_its_units_lists(
     application: CasesApplication,
 ) -> None:
+    """E-11 on a moved clock: the schedule raises it overdue after the next working day;
+    moved (W-2), it is due anew after its new date."""
+    meeting = care_planning(application)
+    overdue_at = datetime(2026, 1, 16, 23, 0, tzinfo=UTC)  # Thursday 15th's next working day
+
+    assert application.raise_due(overdue_at - timedelta(seconds=1)) == 0
+    assert application.raise_due(overdue_at) == 1
+    assert application.raise_due(overdue_at + timedelta(hours=1)) == 0
+    for unit in (AT_IOF, AT_AOF):
+        (overdue,) = listed(application, unit, overdue_at, overdue=True)
+        assert (overdue.kind, overdue.item_id, overdue.overdue) == (MEETING, meeting.id, True)
+
+    new_time = overdue_at + timedelta(days=3, hours=10)
+    application.move_meeting(
+        AT_AOF,
+        meeting.id,
+        MoveMeeting(
+            MeetingKind.CARE_PLANNING_FOLLOW_UP,
+            new_time,
+            new_time + timedelta(hours=1),
+            "Läkaren är sjuk.",
+        ),
+        at=overdue_at,
+    )
+    follow_up = next(i for i in listed(application, AT_IOF, overdue_at) if i.kind != MEETING)
+    assert (follow_up.kind, follow_up.state) == (MEETING_FOLLOW_UP, "moved")
+    assert follow_up.due_at == datetime(2026, 1, 21, 23, 0, tzinfo=UTC)  # Tuesday 20th's next
+    assert not follow_up.overdue
+
+
+def care_planning(application: CasesApplication) -> Meeting:
+    """A care-planning meeting on Thursday 15 January 2026, its follow-up a week later."""
     case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
     starts_at = AT + timedelta(days=3)
     follow_up_at = starts_at + timedelta(days=7)
-    meeting = application.plan_care_planning_meeting(
+    return application.plan_care_planning_meeting(
         AT_IOF,
         case.id,
         PlanCarePlanningMeeting(
@@ -325,11 +377,34 @@ def test_w1_k9_a_care_planning_meeting_is_on_its_units_lists_until_its_follow_up
         at=AT,
     )
 
+
+def test_w1_k9_a_care_planning_meeting_and_its_follow_up_wait_until_held_or_cancelled(
+    application: CasesApplication,
+) -> None:
+    meeting = care_planning(application)
+    starts_at = meeting.occasions[0].starts_at
+
     after_meeting = starts_at + timedelta(hours=2)
     for unit in (AT_IOF, AT_AOF):
-        (item,) = listed(application, unit, after_meeting)
-        assert (item.kind, item.item_id) == (MEETING, meeting.id)
-    assert listed(application, AT_AOF, follow_up_at + timedelta(hours=1)) == []
+        assert sorted((i.kind, i.item_id) for i in listed(application, unit, after_meeting)) == [
+            (MEETING, meeting.id),
+            (MEETING_FOLLOW_UP, meeting.id),
+        ]
+    application.record_meeting_held(
+        AT_IOF,
+        meeting.id,
+        RecordMeetingHeld(None, CaseMeetingOutcome.INFORMATION_EXCHANGED, "Genomgång.", [IOF, AOF]),
+        at=after_meeting,
+    )
+    assert kinds_of(listed(application, AT_AOF, after_meeting)) == [(MEETING_FOLLOW_UP, "booked")]
+    application.cancel_meeting(
+        AT_AOF,
+        meeting.id,
+        occasion=MeetingKind.CARE_PLANNING_FOLLOW_UP,
+        reason="Inget gemensamt ansvar behövs.",
+        at=after_meeting,
+    )
+    assert listed(application, AT_IOF, after_meeting) == []
 
 
 # --- K-6, K-7: the SIP ----------------------------------------------------------------------

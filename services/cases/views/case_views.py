@@ -1,7 +1,7 @@
 """Read models of the cases service: deadlines, upcoming age transitions, unit notices.
 
-- `deadline`: every pending reminder or overdue check (K-4, K-5, K-7), so the
-  schedule loads only the cases and plans with something due, not all of them.
+- `deadline`: every pending reminder or overdue check (K-4, K-5, K-7, E-11), so the
+  schedule loads only the cases, plans and meetings with something due, not all of them.
 - `age_transition`: open child & youth cases with their 19th (or 21st)
   birthday and announcement date, per unit — the list the termly inventory
   uses (K-4, E-7).
@@ -26,7 +26,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from contracts.cases import UnitKind
-from services.cases.domain import Case, Sip, end_of_day
+from services.cases.domain import Case, Meeting, Sip, end_of_day, meeting_record_overdue_at
 from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ AGE_DUE = "age_transition_due"
 AGE_OVERDUE = "age_transition_overdue"
 ACK_OVERDUE = "handover_acknowledgement_overdue"
 SIP_OVERDUE = "sip_follow_up_overdue"
+MEETING_OVERDUE = "meeting_overdue"
 AGE_KINDS = (AGE_DUE, AGE_OVERDUE)
 
 
@@ -329,6 +330,49 @@ class CaseProjection(Projection[CaseViews]):
         """W-2: closed, no follow-up of the plan falls overdue."""
         sip_id = str(e.originator_id)
         self.view.apply([(_CLOSE_ALL_DEADLINES, (micros(e.closed_at), sip_id))], tracking)
+
+    @process_event.register
+    def _(self, e: Meeting.Scheduled, tracking: Tracking) -> None:
+        self.view.apply([_meeting_deadline(e, e.kind, e.starts_at)], tracking)
+
+    @process_event.register
+    def _(self, e: Meeting.Moved, tracking: Tracking) -> None:
+        """W-2: moved, the old time's deadline goes and the new time's comes (E-11)."""
+        old = _occasion(e.kind, e.previous_starts_at)
+        self.view.apply(
+            [
+                _closing(e, MEETING_OVERDUE, old, e.moved_at),
+                _meeting_deadline(e, e.kind, e.starts_at),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(
+        self,
+        e: Meeting.Cancelled | Meeting.Held | Meeting.OverdueRaised,
+        tracking: Tracking,
+    ) -> None:
+        """Cancelled, held, or raised: nothing left to raise for that occasion (E-11)."""
+        close = _closing(e, MEETING_OVERDUE, _occasion(e.kind, e.starts_at), e.timestamp)
+        self.view.apply([close], tracking)
+
+
+def _meeting_deadline(
+    e: Meeting.Scheduled | Meeting.Moved, kind: str, starts_at: datetime
+) -> Operation:
+    """E-11: a booked occasion is overdue once the working day after its date has passed
+    without it being recorded as held; one deadline per occasion and time."""
+    due = micros(meeting_record_overdue_at(starts_at))
+    return (
+        _DEADLINE,
+        (str(e.originator_id), MEETING_OVERDUE, _occasion(kind, starts_at), e.subject_id, due),
+    )
+
+
+def _occasion(kind: str, starts_at: datetime) -> str:
+    """A meeting's deadline names the occasion and its time: moved, it is another."""
+    return f"{kind}@{micros(starts_at)}"
 
 
 def _closing(e: Any, kind: str, ref: str, at: datetime) -> Operation:

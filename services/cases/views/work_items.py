@@ -10,7 +10,9 @@ plan, next.
   own read is decided (services.cases.domain.parties.require_report_reader).
 - The asked unit's deputy unit manager assigns a caseworker to a three-party meeting;
   then the meeting's two units hold the pre-meeting and book the meeting (K-8); the
-  units that meet see a booked meeting until it has ended (K-8, K-9).
+  units that meet see each booked occasion (a care-planning meeting, and its follow-up
+  apart) until it is recorded as held or cancelled (K-8, K-9, W-2), due by the end of
+  the working day after its date and overdue after it (E-11).
 - The units a SIP is made between establish it, then follow it up by its planned date
   (K-6, K-7), overdue once that day passed or the schedule raised it so; closed (W-2),
   nothing waits on it any more.
@@ -41,6 +43,7 @@ from services.cases.domain import (
     Sip,
     announcement_overdue_at,
     end_of_day,
+    meeting_record_overdue_at,
 )
 from services.runtime.http.work_list import WorkKind
 from services.runtime.store.work_items import (
@@ -61,6 +64,7 @@ CHILD_WELFARE_REPORT = "child_welfare_report"
 THREE_PARTY_REQUEST = "three_party_request"
 THREE_PARTY_PREPARATION = "three_party_preparation"
 MEETING = "meeting"
+MEETING_FOLLOW_UP = "meeting_follow_up"
 SIP_ESTABLISHMENT = "sip_establishment"
 SIP_FOLLOW_UP = "sip_follow_up"
 AGE_TRANSITION = "age_transition_announcement"
@@ -77,7 +81,14 @@ WORK_KINDS = {
     THREE_PARTY_PREPARATION: WorkKind(
         "Hold the pre-meeting, then book the three-party meeting", "K-8"
     ),
-    MEETING: WorkKind("Attend the booked meeting", "K-8, K-9"),
+    MEETING: WorkKind(
+        "Attend the booked meeting, then record it as held by the next working day",
+        "K-8, K-9, E-11",
+    ),
+    MEETING_FOLLOW_UP: WorkKind(
+        "Attend the care-planning follow-up, then record it as held by the next working day",
+        "K-9, E-11",
+    ),
     SIP_ESTABLISHMENT: WorkKind("Establish the proposed SIP", "K-6"),
     SIP_FOLLOW_UP: WorkKind("Follow the SIP up by its planned date", "K-7"),
     AGE_TRANSITION: WorkKind("Announce the case's age transition to the unit taking over", "K-4"),
@@ -99,6 +110,11 @@ def _case(case_id: UUID) -> str:
 
 def _meeting(meeting_id: UUID) -> str:
     return f"/v1/meetings/{meeting_id}"
+
+
+def _occasion_kind(kind: str) -> str:
+    """A care-planning follow-up waits on the lists apart from its meeting (K-9)."""
+    return MEETING_FOLLOW_UP if kind == MeetingKind.CARE_PLANNING_FOLLOW_UP.value else MEETING
 
 
 def _sip(sip_id: UUID) -> str:
@@ -271,22 +287,41 @@ class CasesWork(Projection[WorkListView]):
 
     @process_event.register
     def _(self, e: Meeting.Scheduled, tracking: Tracking) -> None:
-        """K-8, K-9: booked, the units that meet see it until it has ended (a care-planning
-        meeting until its follow-up has: the later occasion is booked last)."""
+        """K-8, K-9: booked, the units that meet attend it and record it as held by the end
+        of the working day after its date (E-11); a care-planning meeting's follow-up is
+        an item of its own."""
         self.view.apply(
             done(e.originator_id, THREE_PARTY_PREPARATION)
             + opened(
                 e.originator_id,
-                MEETING,
+                _occasion_kind(e.kind),
                 Addressed(e.units),
                 state="booked",
                 since=e.timestamp,
                 href=_meeting(e.originator_id),
                 subject_id=e.subject_id,
-                expires_at=e.ends_at,
+                due_at=meeting_record_overdue_at(e.starts_at),
             ),
             tracking,
         )
+
+    @process_event.register
+    def _(self, e: Meeting.Moved, tracking: Tracking) -> None:
+        """W-2: moved, it is due after its new date, no longer overdue (E-11)."""
+        due = meeting_record_overdue_at(e.starts_at)
+        self.view.apply(
+            due_anew(e.originator_id, _occasion_kind(e.kind), "moved", e.timestamp, due),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Meeting.Cancelled | Meeting.Held, tracking: Tracking) -> None:
+        """W-2, K-8, K-9: cancelled or recorded as held, nothing waits."""
+        self.view.apply(done(e.originator_id, _occasion_kind(e.kind)), tracking)
+
+    @process_event.register
+    def _(self, e: Meeting.OverdueRaised, tracking: Tracking) -> None:
+        self.view.apply(raised_overdue(e.originator_id, _occasion_kind(e.kind)), tracking)
 
     # --- the SIP (K-6, K-7) -------------------------------------------------------------
 
