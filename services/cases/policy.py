@@ -88,6 +88,9 @@ POLICY = Policy(
         "meeting.plan_care_planning": _sip_principals(
             "only the region, the municipality and the school plan a care-planning meeting", "K-9"
         ),
+        "meeting.move": _sip_principals("only the meeting's units move it", "W-2"),
+        "meeting.cancel": _sip_principals("only the meeting's units cancel it", "W-2"),
+        "meeting.record_held": _sip_principals("only the meeting's units record it as held", "K-8"),
         "meeting.read": permit("only staff read a meeting", rule="K-8"),
         "case.set_target_groups": permit(
             "target groups are set by social services' caseworkers or their managers",

@@ -612,6 +612,30 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
                 }
             },
         ),
+        ("POST", "/v1/meetings/{meeting_id}/move"): (
+            f"{meeting_path}/move",
+            {
+                "json": {
+                    "starts_at": occasion["starts_at"],
+                    "ends_at": occasion["ends_at"],
+                    "reason": "Den enskilde är sjuk.",
+                }
+            },
+        ),
+        ("POST", "/v1/meetings/{meeting_id}/cancellation"): (
+            f"{meeting_path}/cancellation",
+            {"json": {"reason": "Den enskilde har flyttat."}},
+        ),
+        ("POST", "/v1/meetings/{meeting_id}/held"): (
+            f"{meeting_path}/held",
+            {
+                "json": {
+                    "outcome": "application_made",
+                    "minutes": "Ansökan lämnades.",
+                    "attended_units": [IOF, AOF],
+                }
+            },
+        ),
         ("GET", "/v1/meetings/{meeting_id}"): (meeting_path, {}),
         ("PUT", "/v1/cases/{case_id}/target-groups"): (
             f"{youth_case}/target-groups",

@@ -489,6 +489,133 @@ def test_k9_a_care_planning_meeting_takes_no_decisions(api: Api) -> None:
     assert api.call(IOF_CASEWORKER, "GET", planned.json()["invitation"]).status_code == 200
 
 
+# --- W-2, K-8, K-9, E-11: meetings once booked ---------------------------------------------
+
+
+def booked_three_party(api: Api) -> str:
+    """A three-party meeting booked for Monday 9 March 2026, 10:00 in Stockholm; its path."""
+    case_id = api.register(YOUTH, ["child_welfare"]).json()["cases"][0]["id"]
+    requested = api.call(
+        IOF_CASEWORKER, "POST", f"/v1/cases/{case_id}/three-party-meetings", json={"to_unit": AOF}
+    )
+    path = f"/v1/meetings/{requested.json()['id']}"
+    api.call(AOF_MANAGER, "POST", f"{path}/assignment", json={"caseworker": AOF_CASEWORKER})
+    held = {"held_at": (NOW - timedelta(hours=1)).isoformat()}
+    api.call(IOF_CASEWORKER, "POST", f"{path}/pre-meeting", json=held)
+    booking = {
+        "starts_at": (NOW + timedelta(days=7)).isoformat(),
+        "ends_at": (NOW + timedelta(days=7, hours=1)).isoformat(),
+        "location": "Rum 4",
+    }
+    booked = api.call(AOF_MANAGER, "POST", f"{path}/schedule", json=booking)
+    assert booked.status_code == 200, booked.text
+    return path
+
+
+def test_w2_k8_a_meeting_moved_with_a_reason_then_recorded_as_held_once(api: Api) -> None:
+    path = booked_three_party(api)
+    moved_to = NOW + timedelta(days=8)
+    move = {
+        "starts_at": moved_to.isoformat(),
+        "ends_at": (moved_to + timedelta(hours=1)).isoformat(),
+        "reason": " ",
+    }
+    problem(api.call(IOF_CASEWORKER, "POST", f"{path}/move", json=move), 422, "W-2", "body.reason")
+    problem(api.call(POLICE, "POST", f"{path}/move", json=move), 403, "W-2", None)
+    move["reason"] = "Den enskilde är sjuk."
+    problem(api.call(HEALTH, "POST", f"{path}/move", json=move), 403, "K-8", None)
+    moved = api.call(IOF_CASEWORKER, "POST", f"{path}/move", json=move)
+    assert moved.status_code == 200, moved.text
+    (occasion,) = moved.json()["occasions"]
+    assert datetime.fromisoformat(occasion["starts_at"]) == moved_to
+    assert occasion["revision"] == 1
+    ics = api.call(AOF_MANAGER, "GET", f"{path}/invitation.ics").content
+    assert b"SEQUENCE:1" in ics
+    assert b"DTSTART;TZID=Europe/Stockholm:20260310T100000" in ics
+
+    held = {
+        "outcome": "application_made",
+        "minutes": "Ansökan om boendestöd lämnades.",
+        "attended_units": [IOF, AOF],
+    }
+    problem(api.call(AOF_MANAGER, "POST", f"{path}/held", json=held), 409, "K-8", None)
+    api.app.state.clock.advance(timedelta(days=8, hours=2))
+    problem(
+        api.call(AOF_MANAGER, "POST", f"{path}/held", json={**held, "outcome": "decided"}),
+        422,
+        None,
+        "body.outcome",
+    )
+    problem(
+        api.call(
+            AOF_MANAGER,
+            "POST",
+            f"{path}/held",
+            json={**held, "outcome": "information_exchanged"},
+        ),
+        422,
+        "K-8",
+        "body.outcome",
+    )
+    recorded = api.call(AOF_MANAGER, "POST", f"{path}/held", json=held)
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["occasions"][0]["held"]["outcome"] == "application_made"
+    assert recorded.json()["occasions"][0]["held"]["minutes"] == held["minutes"]
+    problem(api.call(AOF_MANAGER, "POST", f"{path}/held", json=held), 409, "K-8", None)
+    cancel = {"reason": "För sent."}
+    problem(api.call(AOF_MANAGER, "POST", f"{path}/cancellation", json=cancel), 409, "W-2", None)
+
+
+def test_w2_k9_e11_a_care_planning_meeting_overdue_then_cancelled_with_its_follow_up(
+    api: Api,
+) -> None:
+    case_id = api.register(ADULT, ["disability"]).json()["cases"][0]["id"]  # AOF
+    starts = NOW + timedelta(days=2)  # Wednesday 4 March
+    body = {
+        "units": [IOF],
+        "meeting": {
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        },
+        "follow_up": {
+            "starts_at": (starts + timedelta(days=7)).isoformat(),
+            "ends_at": (starts + timedelta(days=7, hours=1)).isoformat(),
+        },
+    }
+    planned = api.call(
+        AOF_MANAGER, "POST", f"/v1/cases/{case_id}/care-planning-meetings", json=body
+    )
+    path = f"/v1/meetings/{planned.json()['id']}"
+
+    clock = api.app.state.clock
+    clock.advance(timedelta(days=3, hours=14))  # Thursday 5 March has ended in Stockholm
+    assert api.application.raise_due(clock.now()) == 1
+    overdue = api.call(IOF_CASEWORKER, "GET", "/v1/work-items?overdue=true").json()["items"]
+    assert [(i["kind"], i["rule"], i["href"]) for i in overdue] == [
+        ("meeting", "K-8, K-9, E-11", path)
+    ]
+
+    cancelled = api.call(
+        IOF_CASEWORKER, "POST", f"{path}/cancellation", json={"reason": "Inskrivning avbröts."}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert all(o["cancelled_at"] is not None for o in cancelled.json()["occasions"])
+    ics = api.call(AOF_MANAGER, "GET", f"{path}/invitation.ics").content
+    assert ics.count(b"STATUS:CANCELLED") == 2
+    assert api.call(IOF_CASEWORKER, "GET", "/v1/work-items").json()["items"] == []
+    problem(
+        api.call(
+            IOF_CASEWORKER,
+            "POST",
+            f"{path}/held",
+            json={"outcome": "information_exchanged", "minutes": "x", "attended_units": [IOF]},
+        ),
+        409,
+        "K-9",
+        None,
+    )
+
+
 # --- K-10 ----------------------------------------------------------------------------------
 
 

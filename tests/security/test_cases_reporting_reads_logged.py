@@ -22,6 +22,7 @@ be placed on one side or the other.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -302,8 +303,37 @@ def scenario(walk: Walk) -> None:
         youth_id,
         path=at_meeting,
     )
-    later = soon + timedelta(days=1)
+    # Plans change (W-2): moved to begin in a moment, so it can be recorded as held (K-8).
+    starts_at = datetime.now(STOCKHOLM) + timedelta(seconds=3)
     walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/meetings/{meeting_id}/move",
+        youth_id,
+        path=at_meeting,
+        json={
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(hours=1)).isoformat(),
+            "reason": "Den enskilde är sjuk.",
+        },
+    )
+    time.sleep(max(0.0, (starts_at - datetime.now(STOCKHOLM)).total_seconds()))
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/meetings/{meeting_id}/held",
+        youth_id,
+        path=at_meeting,
+        json={
+            "outcome": "information_given",
+            "minutes": "Informerades om boendestöd.",
+            "attended_units": [IOF, AOF],
+        },
+    )
+    later = soon + timedelta(days=1)
+    care_planning = walk.call(
         "cases",
         AOF_MANAGER,
         "POST",
@@ -319,6 +349,15 @@ def scenario(walk: Walk) -> None:
                 "ends_at": (later + timedelta(hours=1)).isoformat(),
             },
         },
+    ).json()
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/meetings/{meeting_id}/cancellation",
+        adult_id,
+        path={"meeting_id": care_planning["id"]},
+        json={"reason": "Inskrivningen avbröts."},
     )
 
     # --- handover (K-5), on the individual's consent (C-8) ------------------------------

@@ -645,7 +645,30 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         (IOF_CASEWORKER, "/v1/meetings/{meeting_id}/schedule", booking),
     ):
         s.write("cases", actor, "POST", route, body, meeting_id=meeting["id"])
+    # Plans change (W-2): moved to begin in a moment, so it can be recorded as held (K-8).
+    starts_at = in_seconds(4)
     s.write(
+        "cases",
+        AOF_DEPUTY,
+        "POST",
+        "/v1/meetings/{meeting_id}/move",
+        {"starts_at": starts_at, "ends_at": in_seconds(3600), "reason": ADULT.text("Sjuk")},
+        meeting_id=meeting["id"],
+    )
+    wait_until(starts_at)
+    s.write(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/meetings/{meeting_id}/held",
+        {
+            "outcome": "application_made",
+            "minutes": ADULT.text("Ansökan om boendestöd"),
+            "attended_units": [IOF, AOF],
+        },
+        meeting_id=meeting["id"],
+    )
+    care_planning = s.write(
         "cases",
         IOF_CASEWORKER,
         "POST",
@@ -657,6 +680,14 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         },
         retry_until_known=True,
         case_id=at_iof,
+    )
+    s.write(
+        "cases",
+        HEALTH,
+        "POST",
+        "/v1/meetings/{meeting_id}/cancellation",
+        {"reason": ADULT.text("Utskrivningen skjuts upp")},
+        meeting_id=care_planning["id"],
     )
     handing_over = {
         "to_unit": AOF,

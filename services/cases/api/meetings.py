@@ -1,6 +1,8 @@
 """Three-party meetings (K-8), care-planning meetings (K-9), and every meeting as an
 iCalendar invitation (RFC 5545). A meeting is read by the units that meet (the
-application decides, where it loads it)."""
+application decides, where it loads it). Plans change (W-2): an occasion is moved or
+cancelled with a reason, as the red thread's meeting is (POST .../move,
+.../cancellation), and recorded as held with its outcome, minutes and attendance."""
 
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
-from contracts.cases import MeetingKind
+from contracts.cases import CaseMeetingOutcome, MeetingKind
+from services.cases.api.bodies import Text
 from services.cases.application import (
     CasesApplication,
+    MoveMeeting,
     PlanCarePlanningMeeting,
+    RecordMeetingHeld,
     ScheduleThreePartyMeeting,
 )
 from services.cases.domain import Meeting, Occasion
@@ -60,11 +65,67 @@ class CarePlanningRequest(RequestModel):
     follow_up: OccasionBody = Field(description="Planned close to the meeting (K-9).")
 
 
+Which = Annotated[
+    MeetingKind | None,
+    Field(
+        description="The occasion: a care-planning meeting's `care_planning_follow_up`; "
+        "left out, the meeting itself."
+    ),
+]
+
+Reason = Annotated[
+    Text,
+    Field(
+        description="Why the plan changes (W-2): free text about the individual, kept sealed "
+        "in cases, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    ),
+]
+
+
+class MoveRequest(RequestModel):
+    occasion: Which = None
+    starts_at: AwareDatetime = Field(description="The new time: ahead (K-8, K-9).")
+    ends_at: AwareDatetime
+    reason: Reason
+
+
+class CancellationRequest(RequestModel):
+    occasion: Which = None
+    reason: Reason
+
+
+class HeldRequest(RequestModel):
+    occasion: Which = None
+    outcome: CaseMeetingOutcome = Field(
+        description="What came of it: one its kind can come to (K-9: a care-planning meeting "
+        "decides nothing)."
+    )
+    minutes: Text = Field(
+        description="The minutes: free text about the individual, kept sealed in cases."
+    )
+    attended_units: OrgIds = Field(
+        description="The meeting's units that attended; every other one was absent."
+    )
+
+
+class HeldView(BaseModel):
+    outcome: str
+    minutes: str
+    attended_units: list[str]
+    recorded_at: datetime
+    recorded_by: str
+
+
 class OccasionView(BaseModel):
     kind: str
     starts_at: datetime
     ends_at: datetime
     location: str
+    revision: int
+    cancelled_at: datetime | None
+    held: HeldView | None
+    overdue_raised: bool
 
 
 class MeetingView(BaseModel):
@@ -161,6 +222,40 @@ def plan_care_planning_meeting(
     )
     plan = CasesApplication.plan_care_planning_meeting
     return _meetings.created(caller, LOCATION, plan, case_id, command)
+
+
+@router.post("/meetings/{meeting_id}/move", openapi_extra=PERSONAL_DATA)
+def move_meeting(
+    meeting_id: UUID, body: MoveRequest, caller: Annotated[Caller, may("meeting.move")]
+) -> MeetingView:
+    """Move an occasion still to come to a new time, with the reason (W-2), by the rules
+    it was booked by (K-8, K-9)."""
+    command = command_from(body, MoveMeeting)
+    return _meetings.changed(caller, CasesApplication.move_meeting, meeting_id, command)
+
+
+@router.post("/meetings/{meeting_id}/cancellation", openapi_extra=PERSONAL_DATA)
+def cancel_meeting(
+    meeting_id: UUID,
+    body: CancellationRequest,
+    caller: Annotated[Caller, may("meeting.cancel")],
+) -> MeetingView:
+    """Cancel an occasion still to come, with the reason (W-2); a care-planning meeting takes
+    its follow-up along."""
+    cancel = CasesApplication.cancel_meeting
+    return _meetings.changed(caller, cancel, meeting_id, occasion=body.occasion, reason=body.reason)
+
+
+@router.post("/meetings/{meeting_id}/held", openapi_extra=PERSONAL_DATA)
+def record_meeting_held(
+    meeting_id: UUID,
+    body: HeldRequest,
+    caller: Annotated[Caller, may("meeting.record_held")],
+) -> MeetingView:
+    """Record an occasion as held, once it started: outcome, minutes and who attended
+    (K-8, K-9); not recorded by the end of the next working day, it is overdue (E-11)."""
+    command = command_from(body, RecordMeetingHeld, attended_units=list(body.attended_units))
+    return _meetings.changed(caller, CasesApplication.record_meeting_held, meeting_id, command)
 
 
 @router.get("/meetings/{meeting_id}", openapi_extra=PERSONAL_DATA)
