@@ -56,8 +56,9 @@ class Settings(BaseSettings):
     )
     deadline_check_seconds: float = round_seconds(
         30.0,
-        "How often age transitions (K-4) and handover acknowledgements (K-5) "
-        "are checked for reminders and overdue deadlines.",
+        "How often age transitions (K-4), handover acknowledgements (K-5), SIP follow-ups "
+        "(K-7) and meetings not recorded as held (E-11) are checked for reminders and "
+        "overdue deadlines.",
     )
 
     def unit_directory(self) -> UnitDirectory:

@@ -5,7 +5,7 @@ and read as erased once consent's `SubjectErased` has been applied (crypto-shred
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Tracking
 
@@ -18,6 +18,7 @@ from tests.integration.test_cases_api import (
     YOUTH,
     Api,
     api,  # noqa: F401  (the fixture)
+    booked_three_party,
 )
 from tests.support import AOF, AOF_MANAGER, IOF, IOF_CASEWORKER
 
@@ -152,3 +153,33 @@ def test_w2_why_a_plan_changed_is_sealed_at_rest_and_erased_with_the_individual(
     case = api.call(IOF_CASEWORKER, "GET", case_path).json()
     assert case["corrections"][0]["reason"] == ERASED
     assert case["corrections"][0]["previous_needs"] == ["child_welfare"]  # the facts stay
+
+
+def test_w2_a_meetings_reason_and_minutes_are_sealed_and_erased_with_the_individual(
+    api: Api,  # noqa: F811
+) -> None:
+    """Why a meeting moved and what its minutes say are about the individual (W-2, K-8):
+    sealed at rest, in clear for the units that meet, "[erased]" after SubjectErased."""
+    path = booked_three_party(api)
+    starts = NOW + timedelta(days=8)
+    move = {
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1)).isoformat(),
+        "reason": "Sjukhusvistelse vecka 11",
+    }
+    assert api.call(IOF_CASEWORKER, "POST", f"{path}/move", json=move).is_success
+    api.app.state.clock.advance(timedelta(days=8, hours=1))
+    minutes = "Ansökte om boendestöd efter abstinensbehandling"
+    held = {"outcome": "application_made", "minutes": minutes, "attended_units": [IOF, AOF]}
+    assert api.call(AOF_MANAGER, "POST", f"{path}/held", json=held).is_success
+
+    assert api.call(AOF_MANAGER, "GET", path).json()["occasions"][0]["held"]["minutes"] == minutes
+    stored = store_bytes(api)
+    assert b"Sjukhusvistelse" not in stored
+    assert b"boendest" not in stored
+
+    meeting_id = UUID(api.call(AOF_MANAGER, "GET", path).json()["id"])
+    erase(api, api.application.read_meeting(AOF_MANAGER, meeting_id).subject_id)
+    occasion = api.call(AOF_MANAGER, "GET", path).json()["occasions"][0]
+    assert occasion["held"]["minutes"] == ERASED
+    assert occasion["held"]["outcome"] == "application_made"  # the facts stay
