@@ -62,6 +62,7 @@ from tests.integration.test_cases_application import (
     YOUTH,
     at_unit,
     learn_consent,
+    published,
     register,
 )
 from tests.unit.units import AOF, IOF
@@ -352,6 +353,12 @@ def test_w1_e11_a_meeting_not_recorded_as_held_is_overdue_on_its_units_lists(
     assert (follow_up.kind, follow_up.state) == (MEETING_FOLLOW_UP, "moved")
     assert follow_up.due_at == datetime(2026, 1, 21, 23, 0, tzinfo=UTC)  # Tuesday 20th's next
     assert not follow_up.overdue
+    assert [n for n in published(application) if n.startswith("CaseMeeting")] == [
+        "CaseMeetingScheduled",
+        "CaseMeetingScheduled",
+        "CaseMeetingOverdue",
+        "CaseMeetingMoved",
+    ]
 
 
 def care_planning(application: CasesApplication) -> Meeting:

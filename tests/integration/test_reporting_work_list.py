@@ -12,12 +12,19 @@ from uuid import UUID
 
 import pytest
 
-from contracts import OrgType, RedThreadMeetingOverdue, Role, SipFollowUpOverdue
+from contracts import (
+    CaseMeetingOverdue,
+    OrgType,
+    RedThreadMeetingOverdue,
+    Role,
+    SipFollowUpOverdue,
+)
 from services.reporting.application import CountersignSummary, ReportingApplication
 from services.reporting.service import Settings as ReportingSettings
 from services.reporting.views.work_items import TO_COUNTERSIGN, TO_SUMMARISE
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.work_items import WorkItem, WorkQuery
+from tests.contract.examples import ADULT_UNIT as EXAMPLE_ADULT_UNIT
 from tests.contract.examples import EXAMPLES
 from tests.contract.examples import POLICE as EXAMPLE_POLICE
 from tests.contract.examples import SOCIAL_SERVICES as EXAMPLE_SOCIAL
@@ -135,6 +142,22 @@ def test_w1_d7_a_detected_deviation_waits_at_the_organisations_that_missed_the_d
         (TO_COUNTERSIGN, "proposed", deviation_id)
     ]
     assert listed(reporting_application, staff(EXAMPLE_POLICE)) == []
+
+
+def test_e11_d7_a_meeting_not_recorded_as_held_waits_at_the_meetings_units(
+    reporting_application: ReportingApplication,
+) -> None:
+    """E-11: the deviation a `CaseMeetingOverdue` becomes concerns the meeting's units, and
+    waits on their lists to be summarised together (D-2, D-7)."""
+    overdue = EXAMPLES[CaseMeetingOverdue]
+    deviation_id = reporting_application.detect_missed_routine(overdue)
+    assert deviation_id is not None
+
+    for org in (EXAMPLE_SOCIAL, EXAMPLE_ADULT_UNIT):
+        (item,) = listed(reporting_application, staff(org, Role.CASEWORKER))
+        assert kinds_of([item]) == [(TO_SUMMARISE, "detected", deviation_id)]
+        assert item.subject_id == overdue.subject_id
+    assert listed(reporting_application, staff(EXAMPLE_POLICE, Role.CASEWORKER)) == []
 
 
 def test_w1_d7_a_missed_sip_follow_up_names_no_organisation_so_it_waits_on_no_list(
