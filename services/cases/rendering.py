@@ -16,7 +16,8 @@ from datetime import datetime
 import icalendar
 
 from contracts.cases import MeetingKind
-from services.cases.domain.meetings import Meeting, Occasion
+from services.cases.domain.meeting_occasions import Occasion
+from services.cases.domain.meetings import Meeting
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 
 PRODUCT_ID = "-//samverkan//cases//SV"

@@ -59,11 +59,10 @@ from services.cases.domain.errors import (
     UnknownUnit,
 )
 from services.cases.domain.handover import Handover, HandoverContent, HandoverNotFound
-from services.cases.domain.meetings import (
+from services.cases.domain.meeting_occasions import (
     CARE_PLANNING_FOLLOW_UP_WITHIN,
     OUTCOMES,
     HeldRecord,
-    Meeting,
     MeetingChangeInvalid,
     MeetingConflict,
     MeetingInvalid,
@@ -74,6 +73,7 @@ from services.cases.domain.meetings import (
     NotInMeeting,
     Occasion,
 )
+from services.cases.domain.meetings import Meeting
 from services.cases.domain.routing import (
     AOF_NEEDS,
     IOF_ADULT_NEEDS,
