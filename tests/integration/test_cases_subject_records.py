@@ -14,7 +14,13 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from contracts import ConsentWithdrawn, OrgType, Purpose, Role
-from contracts.cases import CaseDecision, ClosingReason, MeetingKind, SipProposer
+from contracts.cases import (
+    CaseDecision,
+    CaseMeetingOutcome,
+    ClosingReason,
+    MeetingKind,
+    SipProposer,
+)
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
 from services.cases.application import (
     CasesApplication,
@@ -22,6 +28,7 @@ from services.cases.application import (
     ProposeSip,
     RecordChildWelfareReport,
     RecordDecision,
+    RecordMeetingHeld,
     RecordScreening,
     RequestHandover,
 )
@@ -248,6 +255,28 @@ def test_w3_k9_a_care_planning_meeting_is_listed_to_every_unit_that_meets(
     for unit in (AT_IOF, AT_AOF, AT_REGION):
         (record,) = [r for r in listed(application, unit, ADULT) if r.kind != "case"]
         assert (record.kind, record.state) == ("care_planning_meeting", "booked")
+
+    def meeting_state() -> str:
+        (record,) = [r for r in listed(application, AT_REGION, ADULT) if r.kind != "case"]
+        return record.state
+
+    # W-2, K-9: its steps once booked show where it stands.
+    after = starts_at + hour
+    application.record_meeting_held(
+        AT_AOF,
+        meeting.id,
+        RecordMeetingHeld(None, CaseMeetingOutcome.INFORMATION_EXCHANGED, "Genomgång.", [AOF]),
+        at=after,
+    )
+    assert meeting_state() == "held"
+    application.cancel_meeting(
+        AT_REGION,
+        meeting.id,
+        occasion=MeetingKind.CARE_PLANNING_FOLLOW_UP,
+        reason="Inget gemensamt ansvar.",
+        at=after,
+    )
+    assert meeting_state() == "follow_up_cancelled"
 
 
 def test_w3_k10_a_child_welfare_report_is_listed_to_its_reporter_and_the_receiving_unit(

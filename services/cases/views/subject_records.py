@@ -76,6 +76,13 @@ _SIP_STATE: dict[type[Any], str] = {
     Sip.Closed: "closed",
 }
 
+_MEETING_STATE: dict[type[Any], str] = {
+    Meeting.Moved: "moved",
+    Meeting.Cancelled: "cancelled",
+    Meeting.Held: "held",
+    Meeting.OverdueRaised: "overdue",
+}
+
 _ENDED_WITH_CASE = (
     "UPDATE {subject_record} SET state = 'ended', changed_at = ? "
     "WHERE kind = ? AND href LIKE ? AND state IN ('requested', 'acknowledged')"
@@ -261,6 +268,21 @@ class CasesRecords(Projection[SubjectRecordView]):
             restated(kind, e.originator_id, "booked", e.scheduled_at)
             + joined(kind, e.originator_id, e.units),
             tracking,
+        )
+
+    @process_event.register
+    def _(
+        self,
+        e: Meeting.Moved | Meeting.Cancelled | Meeting.Held | Meeting.OverdueRaised,
+        tracking: Tracking,
+    ) -> None:
+        """W-2, K-8, K-9, E-11: the meeting stands where its last occasion's step left it
+        (a care-planning follow-up's told apart: ``follow_up_held``)."""
+        state = _MEETING_STATE[type(e)]
+        if e.kind == MeetingKind.CARE_PLANNING_FOLLOW_UP.value:
+            state = f"follow_up_{state}"
+        self.view.apply(
+            restated(_MEETING_KIND[e.kind], e.originator_id, state, e.timestamp), tracking
         )
 
     # --- screenings (D-6) ---------------------------------------------------------------
