@@ -18,6 +18,7 @@ from services.cases.domain import (
     MeetingInvalid,
     MeetingNotToCome,
     NotInMeeting,
+    ReasonRequired,
     meeting_record_overdue_at,
 )
 from services.cases.rendering import invitation
@@ -81,7 +82,7 @@ def test_w2_a_move_says_why_goes_elsewhere_ahead_and_is_the_units_own() -> None:
         "ends_at": STARTS + timedelta(days=1, hours=1),
         "at": NOW,
     }
-    with pytest.raises(MeetingChangeInvalid) as blank:
+    with pytest.raises(ReasonRequired) as blank:
         meeting.move(**move, starts_at=STARTS + timedelta(days=1), reason=" ", unit=IOF, by="x")
     assert (blank.value.field, blank.value.rule) == ("body.reason", "W-2")
     with pytest.raises(MeetingChangeInvalid) as same:

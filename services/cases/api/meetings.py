@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import CaseMeetingOutcome, MeetingKind
-from services.cases.api.bodies import Text
+from services.cases.api.bodies import Reason, Text
 from services.cases.application import (
     CasesApplication,
     MoveMeeting,
@@ -70,15 +70,6 @@ Which = Annotated[
     Field(
         description="The occasion: a care-planning meeting's `care_planning_follow_up`; "
         "left out, the meeting itself."
-    ),
-]
-
-Reason = Annotated[
-    Text,
-    Field(
-        description="Why the plan changes (W-2): free text about the individual, kept sealed "
-        "in cases, never on a topic.",
-        json_schema_extra={"x-rule": "W-2"},
     ),
 ]
 

@@ -113,8 +113,8 @@ class InterventionBeforeTransfer(CaseConflict):
 
 
 class ReasonRequired(CaseRuleViolation):
-    """W-2: a handover declined or withdrawn, a plan closed early, a fact corrected: each
-    says why."""
+    """W-2: a handover declined or withdrawn, a plan closed early, a meeting moved or
+    cancelled, a fact corrected: each says why."""
 
     rule = "W-2"
     field = "body.reason"

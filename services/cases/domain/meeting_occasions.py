@@ -68,7 +68,7 @@ class MeetingNotToCome(CaseConflict):
 
 
 class MeetingChangeInvalid(CaseRuleViolation):
-    """W-2: a plan changed says why, and moves to another time."""
+    """W-2: a meeting moved goes to another time."""
 
     rule = "W-2"
 
@@ -133,14 +133,6 @@ class Occasion:
     def to_come(self) -> bool:
         """Still to be held: neither recorded as held nor cancelled."""
         return self.held is None and self.cancelled_at is None
-
-
-def reason_given(owner: str, reason: str) -> Personal:
-    """W-2: a plan changed says why; what it says is the individual's (sealed)."""
-    text = reason.strip()
-    if not text:
-        raise MeetingChangeInvalid("say why the plan changes", field="body.reason")
-    return Personal(owner, text)
 
 
 def check_time(

@@ -32,9 +32,9 @@ from services.cases.domain.meeting_occasions import (
     MeetingState,
     Occasion,
     check_time,
-    reason_given,
     rule_of,
 )
+from services.cases.domain.reasons import reason_given
 from services.runtime.kernel.personal import Personal
 
 
