@@ -686,7 +686,8 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         HEALTH,
         "POST",
         "/v1/meetings/{meeting_id}/cancellation",
-        {"reason": ADULT.text("Utskrivningen skjuts upp")},
+        # Only its follow-up: the meeting itself stays on the units' work lists (walked).
+        {"occasion": "care_planning_follow_up", "reason": ADULT.text("Ingen uppföljning")},
         meeting_id=care_planning["id"],
     )
     handing_over = {
