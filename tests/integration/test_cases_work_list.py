@@ -412,6 +412,12 @@ def test_w1_k9_a_care_planning_meeting_and_its_follow_up_wait_until_held_or_canc
         at=after_meeting,
     )
     assert listed(application, AT_IOF, after_meeting) == []
+    assert [n for n in published(application) if n.startswith("CaseMeeting")] == [
+        "CaseMeetingScheduled",
+        "CaseMeetingScheduled",
+        "CaseMeetingHeld",
+        "CaseMeetingCancelled",
+    ]
 
 
 # --- K-6, K-7: the SIP ----------------------------------------------------------------------

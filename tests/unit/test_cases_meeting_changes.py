@@ -10,7 +10,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from contracts.cases import CaseMeetingOutcome, MeetingKind
+from contracts.cases import CaseMeetingHeld, CaseMeetingMoved, CaseMeetingOutcome, MeetingKind
 from services.cases.domain import (
     Meeting,
     MeetingChangeInvalid,
@@ -22,6 +22,7 @@ from services.cases.domain import (
     meeting_record_overdue_at,
 )
 from services.cases.rendering import invitation
+from services.cases.translate import to_integration_event
 from services.runtime.kernel.personal import Personal
 from tests.unit.test_cases_meetings import NOW, STAFF, assigned, care_planning, schedule
 from tests.unit.units import AOF, HEALTH_UNIT, IOF
@@ -265,3 +266,31 @@ def test_e11_held_cancelled_or_moved_ahead_it_is_not_overdue() -> None:
         by=STAFF,
     )
     assert moved.raise_due(late) == []
+
+
+def test_w2_k8_the_public_events_name_the_units_and_carry_no_reason_or_minutes() -> None:
+    meeting = booked()
+    later = STARTS + timedelta(days=1)
+    meeting.move(
+        occasion=None,
+        starts_at=later,
+        ends_at=later + timedelta(hours=1),
+        reason="Den enskilde är sjuk.",
+        unit=IOF,
+        at=NOW,
+        by=STAFF,
+    )
+    held(meeting, at=later + timedelta(hours=1))
+
+    moved, recorded = (
+        to_integration_event(e)
+        for e in meeting.collect_events()
+        if isinstance(e, Meeting.Moved | Meeting.Held)
+    )
+    assert isinstance(moved, CaseMeetingMoved)
+    assert (moved.units, moved.previous_starts_at) == ((IOF, AOF), STARTS)
+    assert isinstance(recorded, CaseMeetingHeld)
+    assert recorded.outcome is CaseMeetingOutcome.APPLICATION_MADE
+    published = moved.model_dump_json() + recorded.model_dump_json()
+    assert "sjuk" not in published
+    assert "boendest" not in published
