@@ -3,14 +3,27 @@ the unit's meetings as they stand; a new address revokes the old one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import icalendar
 import pytest
+from eventsourcing.persistence import Tracking
 
+from contracts import (
+    CaseMeetingCancelled,
+    CaseMeetingMoved,
+    CaseMeetingScheduled,
+    OrgType,
+    Role,
+)
 from services.consent.service import Settings as ConsentSettings
+from services.escalation.application import EscalationApplication
 from services.escalation.service import Settings as EscalationSettings
+from services.runtime.kernel.actor import Actor
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import store_env
+from tests.contract.examples import EXAMPLES
 from tests.escalation_examples import INDIVIDUAL, red_thread_pull
 from tests.support import (
     COORDINATOR,
@@ -25,6 +38,7 @@ from tests.support import (
 )
 
 INVITED = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
+CASES_TOPIC = "/samverkan/cases#0"
 
 
 @pytest.fixture
@@ -175,3 +189,45 @@ def test_w2_a_moved_meeting_moves_in_the_feed_and_a_cancelled_one_is_called_off(
         call(escalation, HEALTH, "GET", f"{thread}/meeting.ics").content
     )
     assert str(own.walk("VEVENT")[0]["status"]) == "CANCELLED"
+
+
+# --- the cases service's meetings, from its topic (K-8, K-9) ----------------------------------
+
+
+@pytest.fixture
+def application(backend_settings: RuntimeSettings) -> Iterator[EscalationApplication]:
+    app = EscalationApplication(env=store_env(backend_settings, "escalation"))
+    yield app
+    app.close()
+
+
+def test_w1_a_meeting_booked_in_cases_is_in_its_units_feed_moved_and_cancelled_with_it(
+    application: EscalationApplication,
+) -> None:
+    """One feed per unit holds all its meetings: the three-party meeting cases booked comes
+    from the cases topic, moves when it moves there (W-2) and stays, cancelled, when
+    called off; the escalation application keeps it as its own record of the booking."""
+    booked = EXAMPLES[CaseMeetingScheduled]
+    moved = EXAMPLES[CaseMeetingMoved]
+    cancelled = EXAMPLES[CaseMeetingCancelled].model_copy(update={"kind": booked.kind})
+    unit = booked.units[0]
+    deputy = Role.DEPUTY_UNIT_MANAGER
+    staff = Actor(f"{unit.split('-')[0]}-D001", unit, OrgType.SOCIAL_SERVICES, deputy)
+    token = application.issue_calendar_feed(staff, at=booked.scheduled_at)
+    on = booked.scheduled_at
+
+    for number, event in enumerate((booked, booked, moved), start=1):  # the second: redelivered
+        application.process_event(event, Tracking(CASES_TOPIC, number))
+    (entry,) = application.calendar_feed(unit, token, on)
+    assert (entry.starts_at, entry.ends_at, entry.status) == (
+        moved.starts_at,
+        moved.ends_at,
+        "CONFIRMED",
+    )
+    assert entry.summary == "Trepartsmöte"
+    first_sequence = entry.sequence
+
+    application.process_event(cancelled, Tracking(CASES_TOPIC, 4))
+    (entry,) = application.calendar_feed(unit, token, on)
+    assert entry.status == "CANCELLED"
+    assert entry.sequence > first_sequence

@@ -1,6 +1,7 @@
 """The policies that react to upstream events: the consent topic keeps escalation's own view
 of consent current and re-checks every pending red-thread meeting that relies on what
-changed (E-4); the cases topic brings the transfers the termly inventory lists (E-7, K-4).
+changed (E-4); the cases topic brings the transfers the termly inventory lists (E-7, K-4) and the
+meetings booked there, for the units' calendar feeds (W-1).
 `SubjectErased` destroys the subject's data key here too.
 """
 
@@ -16,6 +17,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import (
     AgeTransitionDue,
+    CaseMeetingCancelled,
+    CaseMeetingMoved,
+    CaseMeetingScheduled,
     ConsentExpired,
     ConsentGiven,
     ConsentScopeChanged,
@@ -28,9 +32,11 @@ from contracts import (
 )
 from services.escalation.application.base import EscalationBase, note_reliance
 from services.escalation.domain import (
+    CaseMeeting,
     RedThread,
     SubjectAuthorisations,
     UpcomingTransfers,
+    case_meeting_id,
     term_of,
     transfers_id,
 )
@@ -137,6 +143,37 @@ class Upstream(EscalationBase):
             at=event.due_at,
         )
         processing_event.collect_events(transfers)
+
+    @policy.register
+    def _(
+        self,
+        event: CaseMeetingScheduled | CaseMeetingMoved,
+        processing_event: ProcessingEvent[UUID],
+    ) -> None:
+        """K-8, K-9 → W-1: a meeting booked (or moved, W-2) in cases is in its units'
+        calendar feeds at its time."""
+        meeting_id = case_meeting_id(event.meeting_id, event.kind.value)
+        meeting = self.find(meeting_id, CaseMeeting)
+        units, starts_at, ends_at = list(event.units), event.starts_at, event.ends_at
+        if meeting is None:
+            meeting = CaseMeeting.book(
+                meeting_id=event.meeting_id,
+                kind=event.kind.value,
+                units=units,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        else:
+            meeting.rebook(units=units, starts_at=starts_at, ends_at=ends_at)
+        processing_event.collect_events(meeting)
+
+    @policy.register
+    def _(self, event: CaseMeetingCancelled, processing_event: ProcessingEvent[UUID]) -> None:
+        """W-2: a meeting called off in cases stays in the feeds, cancelled."""
+        meeting = self.find(case_meeting_id(event.meeting_id, event.kind.value), CaseMeeting)
+        if meeting is not None:
+            meeting.cancel(at=event.cancelled_at)
+            processing_event.collect_events(meeting)
 
     def _recheck(
         self,

@@ -12,6 +12,7 @@ from services.escalation.domain.authorisations import (
     authorisations_id,
 )
 from services.escalation.domain.calendar_feeds import CalendarFeed, calendar_feed_id
+from services.escalation.domain.case_meetings import CaseMeeting, case_meeting_id
 from services.escalation.domain.consultations import AcuteMatter, Consultation
 from services.escalation.domain.errors import (
     AcuteMatterAlreadyAcknowledged,
@@ -88,6 +89,7 @@ __all__ = [
     "AttendanceInvalid",
     "Basis",
     "CalendarFeed",
+    "CaseMeeting",
     "ClosedBeforeFollowUp",
     "Consultation",
     "ConsultationInvalid",
@@ -136,6 +138,7 @@ __all__ = [
     "alternate",
     "authorisations_id",
     "calendar_feed_id",
+    "case_meeting_id",
     "day_is_over",
     "follow_up_overdue_at",
     "inventory_terms",

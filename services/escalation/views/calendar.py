@@ -1,5 +1,6 @@
 """Each unit's meetings, for its calendar feed (W-1): the red-thread meetings and follow-ups
-it is summoned to (E-3, E-5) and its forums' monthly meetings (E-7).
+it is summoned to (E-3, E-5), its forums' monthly meetings (E-7), and the three-party and
+care-planning meetings booked in the cases service (K-8, K-9), learnt from its topic.
 
 One row per meeting and unit, kept as the meeting changes: moved (a new time),
 on hold (tentative), cancelled, each change a higher SEQUENCE so a calendar
@@ -25,7 +26,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from contracts import MeetingStage
-from services.escalation.domain import MonthlyMeeting, RedThread
+from services.escalation.domain import CaseMeeting, MonthlyMeeting, RedThread
 from services.runtime.store.read_models import Operations, SqlReadModel, sql_read_model
 
 MEETING_LENGTH = timedelta(minutes=90)
@@ -126,6 +127,9 @@ def _entry(
     return [(_FORGET, (uid,))] + [(_ENTRY, (uid, unit, *row)) for unit in dict.fromkeys(units)]
 
 
+CASE_MEETING_SUMMARY = {"three_party": "Trepartsmöte", "care_planning": "Samordnad vårdplanering"}
+"""K-8, K-9: what the cases service's meetings are called in a calendar."""
+
 SUMMARY = {
     MeetingStage.MEETING: "Samverkansmöte, röd tråd",
     MeetingStage.FOLLOW_UP: "Uppföljning, röd tråd",
@@ -193,6 +197,19 @@ class UnitCalendars(Projection[CalendarView]):
         uids = [meeting_uid(e.originator_id, stage) for stage in MeetingStage]
         coming = (e.originator_version, *uids, _us(e.closed_at))
         self.view.apply([(_CANCEL_COMING, coming)], tracking)
+
+    @process_event.register
+    def _(self, e: CaseMeeting.Booked | CaseMeeting.Rebooked, tracking: Tracking) -> None:
+        """K-8, K-9: a meeting booked in the cases service, as escalation learnt of it."""
+        summary = CASE_MEETING_SUMMARY.get(e.kind, "Möte om en enskild")
+        length, version = e.ends_at - e.starts_at, e.originator_version
+        uid = f"case-meeting-{e.originator_id}"
+        self.view.apply(_entry(uid, e.units, e.starts_at, length, summary, version), tracking)
+
+    @process_event.register
+    def _(self, e: CaseMeeting.Cancelled, tracking: Tracking) -> None:
+        uid = f"case-meeting-{e.originator_id}"
+        self.view.apply([(_CANCEL, (e.originator_version, uid))], tracking)
 
     @process_event.register
     def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:
