@@ -1,4 +1,5 @@
-"""Events the cases service publishes: routing, age transitions, handovers, SIP, meetings.
+"""Events the cases service publishes: routing, decisions, age transitions, handovers,
+child-welfare reports (the SIP's and the meetings' are in `contracts.cases_plans`).
 
 Payloads carry only ids, codes, dates and organisation ids; case content
 (needs, handover texts, plans) stays in the cases service and is read
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from contracts.base import HsaId, IntegrationEvent, OrgIds, SubjectEvent, SubjectId
+from contracts.base import HsaId, IntegrationEvent, SubjectEvent, SubjectId
 from contracts.escalation import MUNICIPALITY_CODE_PATTERN
 from contracts.vocabulary import (
     OrgType,
@@ -116,13 +117,13 @@ class CaseMeetingOutcome(StrEnum):
     """Not solved at caseworker level: raised to the deputy unit managers (seed 003)."""
 
 
-class _CasesEvent(SubjectEvent):
+class CasesEvent(SubjectEvent):
     """An event the cases service publishes about one individual: `service` said once."""
 
     service: ClassVar[str] = "cases"
 
 
-class CaseOpened(_CasesEvent):
+class CaseOpened(CasesEvent):
     """A unit opened a case for the individual (K-1, K-2)."""
 
     version: ClassVar[int] = 1
@@ -136,7 +137,7 @@ class CaseOpened(_CasesEvent):
     opened_at: AwareDatetime
 
 
-class CaseRouted(_CasesEvent):
+class CaseRouted(CasesEvent):
     """The routing decision for a new report or application, with its rule and reason."""
 
     version: ClassVar[int] = 1
@@ -149,7 +150,7 @@ class CaseRouted(_CasesEvent):
     """When the report or application arrived: the day age is counted on."""
 
 
-class CaseArrivalCorrected(_CasesEvent):
+class CaseArrivalCorrected(CasesEvent):
     """When the report or application arrived was mistyped and is corrected (W-2): the
     case's `CaseRouted.received_at` reads `received_at` from now on. The routing stands
     (a correction that would move the case is refused, K-1); why is free text and stays
@@ -166,7 +167,7 @@ class CaseArrivalCorrected(_CasesEvent):
     corrected_by: HsaId
 
 
-class ParallelInvestigationOpened(_CasesEvent):
+class ParallelInvestigationOpened(CasesEvent):
     """The needs span both departments: a second unit investigates in parallel (K-1)."""
 
     version: ClassVar[int] = 1
@@ -179,7 +180,7 @@ class ParallelInvestigationOpened(_CasesEvent):
     opened_at: AwareDatetime
 
 
-class CaseDecisionNotified(_CasesEvent):
+class CaseDecisionNotified(CasesEvent):
     """A unit's decision that may affect other units' planning reaches them (K-3)."""
 
     version: ClassVar[int] = 1
@@ -197,7 +198,7 @@ TargetGroups = Annotated[tuple[TargetGroup, ...], Field(max_length=len(TargetGro
 """The case's current target groups (D-6), sorted, each once; empty when none applies."""
 
 
-class CaseTargetGroupsChanged(_CasesEvent):
+class CaseTargetGroupsChanged(CasesEvent):
     """The target groups of a case, as first set when it opened or as a caseworker
     changed them (D-6). Carries the whole current set, not the difference, so a
     consumer keeps only the latest; every later event of the subject on this
@@ -212,7 +213,7 @@ class CaseTargetGroupsChanged(_CasesEvent):
     changed_at: AwareDatetime
 
 
-class CaseDecisionRecorded(_CasesEvent):
+class CaseDecisionRecorded(CasesEvent):
     """Every decision a unit records in a case, with whether the child perspective was
     considered (D-6 quality). Unlike `CaseDecisionNotified` (K-3, only when others'
     planning is affected) it is published for each decision, for statistics."""
@@ -229,7 +230,7 @@ class CaseDecisionRecorded(_CasesEvent):
     target_groups: TargetGroups
 
 
-class ScreeningRecorded(_CasesEvent):
+class ScreeningRecorded(CasesEvent):
     """An AUDIT or DUDIT screening was offered at a new visit or at its follow-up, and
     done or declined (D-6 prevention). The fact only: answers and score stay sealed in
     the cases service, if kept at all."""
@@ -250,7 +251,7 @@ class ScreeningRecorded(_CasesEvent):
     recorded_at: AwareDatetime
 
 
-class CaseClosed(_CasesEvent):
+class CaseClosed(CasesEvent):
     """A unit closed its case; other units with open cases are told (K-3)."""
 
     version: ClassVar[int] = 1
@@ -262,7 +263,7 @@ class CaseClosed(_CasesEvent):
     notified_units: tuple[HsaId, ...]
 
 
-class AgeTransitionDue(_CasesEvent):
+class AgeTransitionDue(CasesEvent):
     """A child & youth case must now be announced to the adult unit (K-4, seed 003).
 
     Raised on the announcement date, six months before `transition_on` (the
@@ -280,7 +281,7 @@ class AgeTransitionDue(_CasesEvent):
     due_at: AwareDatetime
 
 
-class AgeTransitionOverdue(_CasesEvent):
+class AgeTransitionOverdue(CasesEvent):
     """A child & youth case was not announced by its announcement date (K-4, D-7)."""
 
     version: ClassVar[int] = 1
@@ -292,7 +293,7 @@ class AgeTransitionOverdue(_CasesEvent):
     overdue_at: AwareDatetime
 
 
-class HandoverRequested(_CasesEvent):
+class HandoverRequested(CasesEvent):
     """A unit handed a case over to another unit, on the individual's consent (K-5, C-8)."""
 
     version: ClassVar[int] = 1
@@ -308,7 +309,7 @@ class HandoverRequested(_CasesEvent):
     """Last working day for the receiving unit to acknowledge receipt."""
 
 
-class HandoverAcknowledged(_CasesEvent):
+class HandoverAcknowledged(CasesEvent):
     """The receiving unit confirmed receipt and appointed a caseworker (K-5)."""
 
     version: ClassVar[int] = 1
@@ -320,7 +321,7 @@ class HandoverAcknowledged(_CasesEvent):
     acknowledged_at: AwareDatetime
 
 
-class ResponsibilityTransferred(_CasesEvent):
+class ResponsibilityTransferred(CasesEvent):
     """Responsibility for the case moved to the receiving unit (K-5)."""
 
     version: ClassVar[int] = 1
@@ -332,7 +333,7 @@ class ResponsibilityTransferred(_CasesEvent):
     transferred_at: AwareDatetime
 
 
-class HandoverDeclined(_CasesEvent):
+class HandoverDeclined(CasesEvent):
     """The receiving unit declined a handover before acknowledging it (W-2, K-5): the case
     stays with `from_unit`, which may hand it over anew. Why is free text and stays in
     the cases service."""
@@ -347,7 +348,7 @@ class HandoverDeclined(_CasesEvent):
     declined_by: HsaId
 
 
-class HandoverWithdrawn(_CasesEvent):
+class HandoverWithdrawn(CasesEvent):
     """The sending unit withdrew a handover before responsibility transferred (W-2, K-5):
     the case stays with `from_unit`; `to_unit` need not acknowledge it. Why is free text
     and stays in the cases service."""
@@ -362,7 +363,7 @@ class HandoverWithdrawn(_CasesEvent):
     withdrawn_by: HsaId
 
 
-class HandoverAcknowledgementOverdue(_CasesEvent):
+class HandoverAcknowledgementOverdue(CasesEvent):
     """The receiving unit did not acknowledge a handover in time (K-5, D-7)."""
 
     version: ClassVar[int] = 1
@@ -372,186 +373,6 @@ class HandoverAcknowledgementOverdue(_CasesEvent):
     from_unit: HsaId
     to_unit: HsaId
     acknowledge_by: date
-    overdue_at: AwareDatetime
-
-
-class SipProposed(_CasesEvent):
-    """A coordinated individual plan (SIP) was proposed (K-6); for an adult, on the
-    individual's consent to `sip` between the units (C-7)."""
-
-    version: ClassVar[int] = 1
-
-    sip_id: UUID
-    proposed_by: SipProposer
-    units: OrgIds
-    """HSA-ids of the units (region and municipality) taking part."""
-    consent_id: UUID | None
-    """The `sip` consent relied on; None only for a child."""
-    proposed_at: AwareDatetime
-
-
-class SipEstablished(_CasesEvent):
-    """The plan's first version was made with its five mandatory parts (K-6, K-7)."""
-
-    version: ClassVar[int] = 1
-
-    sip_id: UUID
-    plan_version: Annotated[int, Field(ge=1)]
-    overall_responsibility: HsaId
-    """The unit whose principal has overall responsibility for the plan (K-6 part 4)."""
-    coordinator: HsaId | None
-    """Named coordinator (K-7), required for complex cases."""
-    follow_up_every_days: Annotated[int, Field(ge=1)]
-    next_follow_up_on: date
-    established_at: AwareDatetime
-
-
-class SipFollowUpRecorded(_CasesEvent):
-    """A planned follow-up of the plan was held and recorded (K-7)."""
-
-    version: ClassVar[int] = 1
-
-    sip_id: UUID
-    held_on: date
-    next_follow_up_on: date
-    recorded_at: AwareDatetime
-
-
-class SipRevised(_CasesEvent):
-    """A follow-up led to a new version of the plan; earlier versions are kept (K-7)."""
-
-    version: ClassVar[int] = 1
-
-    sip_id: UUID
-    plan_version: Annotated[int, Field(ge=2)]
-    overall_responsibility: HsaId
-    revised_at: AwareDatetime
-
-
-class SipFollowUpOverdue(_CasesEvent):
-    """A planned follow-up date passed without a recorded follow-up (K-7, D-7)."""
-
-    version: ClassVar[int] = 1
-
-    sip_id: UUID
-    follow_up_on: date
-    overdue_at: AwareDatetime
-
-
-class SipClosed(_CasesEvent):
-    """The plan was closed before it ran its course (W-2): no more follow-ups or
-    revisions, none overdue. Why is free text and stays in the cases service."""
-
-    version: ClassVar[int] = 1
-
-    sip_id: UUID
-    units: OrgIds
-    """The plan's units: they need not establish or follow it up any more."""
-    established: bool
-    """Whether the plan had been made (K-6) or was closed as a proposal."""
-    closed_at: AwareDatetime
-    closed_by: HsaId
-
-
-class ThreePartyMeetingRequested(_CasesEvent):
-    """A caseworker sees needs belonging to another unit and asks that unit's deputy
-    manager for a caseworker to a three-party meeting (K-8)."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    from_unit: HsaId
-    to_unit: HsaId
-    requested_at: AwareDatetime
-
-
-class PreMeetingHeld(_CasesEvent):
-    """The two caseworkers held the professional pre-meeting, on an occasion of its own,
-    before the individual comes (K-8)."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    held_at: AwareDatetime
-
-
-class CaseMeetingScheduled(_CasesEvent):
-    """A meeting between units about the individual was booked (K-8, K-9)."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    kind: MeetingKind
-    units: OrgIds
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    scheduled_at: AwareDatetime
-
-
-class CaseMeetingMoved(_CasesEvent):
-    """A booked occasion (`kind`) of a meeting moved to a new time (W-2): calendars move
-    the entry from `previous_starts_at`. Why is free text and stays in cases."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    kind: MeetingKind
-    units: OrgIds
-    """The units that meet: they attend at the new time."""
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    previous_starts_at: AwareDatetime
-    moved_at: AwareDatetime
-
-
-class CaseMeetingCancelled(_CasesEvent):
-    """A booked occasion (`kind`) of a meeting will not take place (W-2); cancelling a
-    care-planning meeting cancels its follow-up too, each its own event. Why is free
-    text and stays in cases."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    kind: MeetingKind
-    units: OrgIds
-    """The units that were to meet: they need not come."""
-    starts_at: AwareDatetime
-    cancelled_at: AwareDatetime
-
-
-class CaseMeetingHeld(_CasesEvent):
-    """A booked occasion (`kind`) of a meeting was held and recorded (K-8, K-9): its
-    outcome and who attended. The minutes are free text and stay in cases."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    kind: MeetingKind
-    units: OrgIds
-    outcome: CaseMeetingOutcome
-    attended_units: OrgIds
-    """The meeting's units that attended; every other one of `units` was absent."""
-    starts_at: AwareDatetime
-    recorded_at: AwareDatetime
-
-
-class CaseMeetingOverdue(_CasesEvent):
-    """A booked occasion (`kind`) was not recorded as held by the end of the Swedish working
-    day after its date (E-11, D-7): `units` are the organisations concerned."""
-
-    version: ClassVar[int] = 1
-
-    meeting_id: UUID
-    case_id: UUID
-    kind: MeetingKind
-    units: OrgIds
-    starts_at: AwareDatetime
     overdue_at: AwareDatetime
 
 
@@ -589,12 +410,7 @@ __all__ = [
     "CaseDecision",
     "CaseDecisionNotified",
     "CaseDecisionRecorded",
-    "CaseMeetingCancelled",
-    "CaseMeetingHeld",
-    "CaseMeetingMoved",
     "CaseMeetingOutcome",
-    "CaseMeetingOverdue",
-    "CaseMeetingScheduled",
     "CaseOpened",
     "CaseRouted",
     "CaseTargetGroupsChanged",
@@ -607,17 +423,9 @@ __all__ = [
     "HandoverWithdrawn",
     "MeetingKind",
     "ParallelInvestigationOpened",
-    "PreMeetingHeld",
     "ResponsibilityTransferred",
     "RoutingReason",
     "ScreeningRecorded",
-    "SipClosed",
-    "SipEstablished",
-    "SipFollowUpOverdue",
-    "SipFollowUpRecorded",
-    "SipProposed",
     "SipProposer",
-    "SipRevised",
-    "ThreePartyMeetingRequested",
     "UnitKind",
 ]

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import icalendar
 
-from contracts.cases import MeetingKind
+from contracts import MeetingKind
 from services.cases.domain.meeting_occasions import Occasion
 from services.cases.domain.meetings import Meeting
 from services.runtime.kernel.stockholm_time import STOCKHOLM

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from contracts.cases import UnitKind
+from contracts import UnitKind
 from services.cases.api import router
 from services.cases.application import CasesApplication
 from services.cases.domain import Unit, UnitDirectory

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from contracts import IntegrationEvent
-from contracts.cases import (
+from contracts import (
     AgeTransitionDue,
     AgeTransitionOverdue,
     CaseArrivalCorrected,
@@ -44,6 +43,7 @@ from contracts.cases import (
     HandoverDeclined,
     HandoverRequested,
     HandoverWithdrawn,
+    IntegrationEvent,
     MeetingKind,
     ParallelInvestigationOpened,
     PreMeetingHeld,

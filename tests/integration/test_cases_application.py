@@ -12,8 +12,17 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from contracts import ConsentGiven, ConsentWithdrawn, OrgType, Purpose, Role
-from contracts.cases import CaseDecision, ClosingReason, SipProposer, UnitKind
+from contracts import (
+    CaseDecision,
+    ClosingReason,
+    ConsentGiven,
+    ConsentWithdrawn,
+    OrgType,
+    Purpose,
+    Role,
+    SipProposer,
+    UnitKind,
+)
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
 from services.cases.application import (
     AnnounceAgeTransition,

@@ -15,12 +15,15 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from contracts import Envelope, SubjectErased, decode, events_topic
-from contracts.cases import (
+from contracts import (
     CaseDecisionNotified,
     CaseDecisionRecorded,
     CaseTargetGroupsChanged,
+    Envelope,
     ScreeningRecorded,
+    SubjectErased,
+    decode,
+    events_topic,
 )
 from contracts.vocabulary import (
     OrgType,

@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from contracts import Purpose
-from contracts.cases import ClosingReason, SipProposer
+from contracts import ClosingReason, Purpose, SipProposer
 from services.cases.application import (
     CasesApplication,
     CorrectFacts,

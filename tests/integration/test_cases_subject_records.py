@@ -13,12 +13,15 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Tracking
 
-from contracts import ConsentWithdrawn, OrgType, Purpose, Role
-from contracts.cases import (
+from contracts import (
     CaseDecision,
     CaseMeetingOutcome,
     ClosingReason,
+    ConsentWithdrawn,
     MeetingKind,
+    OrgType,
+    Purpose,
+    Role,
     SipProposer,
 )
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome

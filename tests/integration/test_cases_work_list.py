@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from contracts import OrgType, Purpose, Role
-from contracts.cases import (
+from contracts import (
     CaseMeetingOutcome,
     ClosingReason,
     MeetingKind,
+    OrgType,
+    Purpose,
+    Role,
     SipProposer,
     UnitKind,
 )

@@ -12,13 +12,13 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import (
+    CaseTargetGroupsChanged,
     ConsentGiven,
     Envelope,
     IntegrationEvent,
     RedThreadMeetingOverdue,
     SipEstablished,
 )
-from contracts.cases import CaseTargetGroupsChanged
 from contracts.vocabulary import TargetGroup
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation

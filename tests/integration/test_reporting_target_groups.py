@@ -10,8 +10,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from contracts import MeetingHeld, SubjectErased
-from contracts.cases import CaseTargetGroupsChanged, ScreeningRecorded
+from contracts import CaseTargetGroupsChanged, MeetingHeld, ScreeningRecorded, SubjectErased
 from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGroup
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.measures import Row

@@ -20,8 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts import IntegrationEvent, OrgType, Role, decode, events_topic
-from contracts.cases import (
+from contracts import (
     AgeTransitionDue,
     AgeTransitionOverdue,
     CaseDecisionRecorded,
@@ -31,9 +30,14 @@ from contracts.cases import (
     HandoverAcknowledged,
     HandoverAcknowledgementOverdue,
     HandoverRequested,
+    IntegrationEvent,
+    OrgType,
     ParallelInvestigationOpened,
     ResponsibilityTransferred,
+    Role,
     ScreeningRecorded,
+    decode,
+    events_topic,
 )
 from contracts.vocabulary import TargetGroup
 from services.cases.service import Settings

@@ -10,8 +10,7 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
-from contracts import Role
-from contracts.cases import CaseDecision, ClosingReason, UnitKind
+from contracts import CaseDecision, ClosingReason, Role, UnitKind
 from contracts.vocabulary import TargetGroup
 from services.cases.domain import (
     AgeTransitionInvalid,

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from contracts import OrgType
-from contracts.cases import ChildWelfareReportMade
+from contracts import ChildWelfareReportMade, OrgType
 from services.cases.domain import (
     ChildWelfareReport,
     ChildWelfareReportAlreadyAcknowledged,

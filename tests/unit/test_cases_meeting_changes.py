@@ -10,7 +10,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from contracts.cases import CaseMeetingHeld, CaseMeetingMoved, CaseMeetingOutcome, MeetingKind
+from contracts import CaseMeetingHeld, CaseMeetingMoved, CaseMeetingOutcome, MeetingKind
 from services.cases.domain import (
     Meeting,
     MeetingChangeInvalid,

@@ -11,8 +11,7 @@ from uuid import UUID
 import icalendar
 import pytest
 
-from contracts import Role
-from contracts.cases import MeetingKind
+from contracts import MeetingKind, Role
 from services.cases.domain import (
     Meeting,
     MeetingConflict,

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from contracts.cases import RoutingReason, UnitKind
+from contracts import RoutingReason, UnitKind
 from services.cases.domain import Need, Routing, age_on, route
 
 MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

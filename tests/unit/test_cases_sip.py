@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from contracts.cases import SipProposer
+from contracts import SipProposer
 from services.cases.domain import (
     NotInSip,
     Participants,

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from contracts import Role
-from contracts.cases import CaseDecision, ClosingReason
+from contracts import CaseDecision, ClosingReason, Role
 from contracts.vocabulary import TargetGroup
 from services.cases.domain import (
     CaseAlreadyClosed,

@@ -28,17 +28,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import (
+    CaseDecisionRecorded,
+    CaseTargetGroupsChanged,
     HandoverAcknowledged,
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingHeld,
     RedThreadMeetingOverdue,
+    ScreeningRecorded,
     SipEstablished,
     SipFollowUpOverdue,
     SipFollowUpRecorded,
     SipProposed,
 )
-from contracts.cases import CaseDecisionRecorded, CaseTargetGroupsChanged, ScreeningRecorded
 from contracts.vocabulary import (
     ScreeningInstrument,
     ScreeningOccasion,

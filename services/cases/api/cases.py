@@ -17,8 +17,8 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
+from contracts import CaseDecision, ClosingReason
 from contracts.base import HsaId
-from contracts.cases import CaseDecision, ClosingReason
 from contracts.vocabulary import TargetGroup
 from services.cases.api.bodies import D6, MunicipalityCode, Reason
 from services.cases.application import (

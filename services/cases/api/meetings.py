@@ -13,8 +13,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from contracts import CaseMeetingOutcome, MeetingKind
 from contracts.base import HsaId, OrgIds
-from contracts.cases import CaseMeetingOutcome, MeetingKind
 from services.cases.api.bodies import Reason, Text
 from services.cases.application import (
     CasesApplication,

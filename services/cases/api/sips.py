@@ -15,8 +15,8 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from contracts import SipProposer
 from contracts.base import HsaId, OrgIds
-from contracts.cases import SipProposer
 from services.cases.api.bodies import Reason, Text
 from services.cases.application import (
     CasesApplication,

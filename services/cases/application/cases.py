@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from contracts.cases import CaseDecision, ClosingReason, RoutingReason
+from contracts import CaseDecision, ClosingReason, RoutingReason
 from contracts.vocabulary import TargetGroup
 from services.cases.application.base import CasesBase
 from services.cases.domain import (

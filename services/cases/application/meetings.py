@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from contracts.cases import CaseMeetingOutcome, MeetingKind
+from contracts import CaseMeetingOutcome, MeetingKind
 from services.cases.application.base import CasesBase
 from services.cases.domain import Case, Meeting, Occasion
 from services.cases.domain.parties import require_meeting_party

@@ -15,8 +15,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from contracts import Purpose
-from contracts.cases import SipProposer
+from contracts import Purpose, SipProposer
 from services.cases.application.base import CasesBase
 from services.cases.domain import ADULT_AGE, Participants, Sip, SipPlan, birthday
 from services.cases.domain.parties import require_plan_party

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from contracts import Purpose
-from contracts.cases import UnitKind
+from contracts import Purpose, UnitKind
 from services.cases.application.base import CasesBase
 from services.cases.views.subject_records import handover_consent
 from services.cases.views.work_items import child_and_youth_unit

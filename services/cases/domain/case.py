@@ -28,7 +28,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts.cases import UnitKind
+from contracts import UnitKind
 from services.cases.domain.case_corrections import CaseCorrections, facts_corrected
 from services.cases.domain.case_deadlines import (
     CaseDeadlines,

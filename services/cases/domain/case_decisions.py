@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from contracts.cases import CaseDecision, ClosingReason
+from contracts import CaseDecision, ClosingReason
 from services.cases.domain.case_state import CaseState
 from services.cases.domain.errors import (
     DecisionInvalid,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, datetime
 
-from contracts.cases import UnitKind
+from contracts import UnitKind
 from services.cases.domain.case_state import CaseState
 from services.cases.domain.dates import AgeTransition, age_transition
 from services.cases.domain.errors import AgeTransitionInvalid

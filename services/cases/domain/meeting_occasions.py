@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from contracts.cases import CaseMeetingOutcome, MeetingKind
+from contracts import CaseMeetingOutcome, MeetingKind
 from services.cases.domain.errors import (
     CaseConflict,
     CaseForbidden,

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from contracts.cases import CaseMeetingOutcome, MeetingKind
+from contracts import CaseMeetingOutcome, MeetingKind
 from services.cases.domain.dates import meeting_record_overdue_at
 from services.cases.domain.meeting_occasions import (
     CARE_PLANNING_FOLLOW_UP_WITHIN,

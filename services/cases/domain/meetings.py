@@ -19,8 +19,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts import Role
-from contracts.cases import MeetingKind
+from contracts import MeetingKind, Role
 from services.cases.domain.meeting_occasions import (
     CARE_PLANNING_FOLLOW_UP_WITHIN,
     MeetingConflict,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from contracts.cases import UnitKind
+from contracts import UnitKind
 from services.cases.domain.case import Case
 from services.cases.domain.child_welfare import ChildWelfareReport
 from services.cases.domain.consents import KnownConsent

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from contracts.cases import RoutingReason, UnitKind
+from contracts import RoutingReason, UnitKind
 from services.cases.domain.dates import TRANSITION_AGE, age_on
 from services.runtime.kernel.stockholm_time import stockholm_date
 

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts.cases import SipProposer
+from contracts import SipProposer
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import (
     NotInSip,

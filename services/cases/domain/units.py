@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from contracts.cases import UnitKind
+from contracts import UnitKind
 from services.cases.domain.errors import UnknownUnit
 
 

@@ -25,7 +25,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from contracts.cases import UnitKind
+from contracts import UnitKind
 from services.cases.domain import Case, Meeting, Sip, end_of_day, meeting_record_overdue_at
 from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model
 

@@ -32,7 +32,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from contracts.cases import MeetingKind
+from contracts import MeetingKind
 from services.cases.domain import Case, ChildWelfareReport, Meeting, Screening, Sip
 from services.cases.views.work_items import child_and_youth_unit
 from services.runtime.store.subject_records import (

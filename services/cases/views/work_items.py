@@ -34,8 +34,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from contracts import Role
-from contracts.cases import MeetingKind, UnitKind
+from contracts import MeetingKind, Role, UnitKind
 from services.cases.domain import (
     Case,
     ChildWelfareReport,

@@ -36,6 +36,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from contracts import (
+    CaseDecisionRecorded,
+    CaseTargetGroupsChanged,
     ChildWelfareReportMade,
     ConsentGiven,
     DeviationDetected,
@@ -50,6 +52,7 @@ from contracts import (
     RedThreadMeetingMoved,
     RedThreadMeetingOverdue,
     RedThreadPulled,
+    ScreeningRecorded,
     SipEstablished,
     SipFollowUpOverdue,
     SipFollowUpRecorded,
@@ -57,7 +60,6 @@ from contracts import (
     SubjectErased,
     SubjectErasedV2,
 )
-from contracts.cases import CaseDecisionRecorded, CaseTargetGroupsChanged, ScreeningRecorded
 from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome
 from services.reporting.domain.measures import (
     ADULT_DECISIONS_BY_GROUP,
