@@ -277,11 +277,8 @@ def handover_declined(
     declined_at: datetime,
     declined_by: str,
 ) -> None:
-    handover = self.handovers[handover_id]
-    handover.declined_at = declined_at
-    handover.reason = reason
-    if not still_involved and to_unit in self.involved_units:
-        self.involved_units.remove(to_unit)
+    self.handovers[handover_id].declined_at = declined_at
+    _ended(self, handover_id, to_unit, still_involved=still_involved, reason=reason)
 
 
 def handover_withdrawn(
@@ -296,9 +293,16 @@ def handover_withdrawn(
     withdrawn_at: datetime,
     withdrawn_by: str,
 ) -> None:
-    handover = self.handovers[handover_id]
-    handover.withdrawn_at = withdrawn_at
-    handover.reason = reason
+    self.handovers[handover_id].withdrawn_at = withdrawn_at
+    _ended(self, handover_id, to_unit, still_involved=still_involved, reason=reason)
+
+
+def _ended(
+    self: CaseState, handover_id: UUID, to_unit: str, *, still_involved: bool, reason: Personal
+) -> None:
+    """A handover declined or withdrawn (W-2): its reason kept; a unit only offered the case
+    no longer among those involved (K-3)."""
+    self.handovers[handover_id].reason = reason
     if not still_involved and to_unit in self.involved_units:
         self.involved_units.remove(to_unit)
 
