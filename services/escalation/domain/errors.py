@@ -161,6 +161,18 @@ class RegistrationIncomplete(CommandInvalid):
     rule = "E-7"
 
 
+class MonthlyMeetingBegun(RuleViolation):
+    """W-2: a meeting that has begun is not moved or cancelled; what happened is recorded."""
+
+    rule = "W-2"
+
+
+class MonthlyMeetingCalledOff(RuleViolation):
+    """W-2: a cancelled monthly meeting takes nothing more and changes no more."""
+
+    rule = "W-2"
+
+
 class NotAMember(NotAllowed):
     rule = "E-7"
 

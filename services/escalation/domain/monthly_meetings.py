@@ -29,12 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from contracts import MonthlyMeetingKind
+from services.escalation.domain import monthly_meeting_plans as plans
 from services.escalation.domain.errors import (
     MonthlyMeetingConflict,
     MonthlyMeetingInvalid,
@@ -160,7 +161,7 @@ class MeetingSeries(Aggregate):
         )
 
 
-class MonthlyMeeting(Aggregate):
+class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
     """One monthly meeting: its agenda (registered cases), attendance and minutes."""
 
     class Planned(Aggregate.Created):
@@ -233,6 +234,9 @@ class MonthlyMeeting(Aggregate):
         def upcast_v1_v2(state: dict[str, object]) -> None:
             """Minutes recorded before the per-case part existed had only the general text."""
             state["case_minutes"] = {}
+
+    Moved: TypeAlias = plans.Moved
+    Cancelled: TypeAlias = plans.Cancelled
 
     @classmethod
     def plan(
@@ -310,6 +314,7 @@ class MonthlyMeeting(Aggregate):
         now: datetime,
     ) -> Registration:
         """E-7: by 12:00 the day before, by a member unit, with every field the routine asks."""
+        self._require_going_ahead()
         if registering_org not in self.members:
             raise NotAMember("only the forum's member units register cases for its meetings")
         if now > self.registration_cutoff:
@@ -403,6 +408,7 @@ class MonthlyMeeting(Aggregate):
                 f"attendance at this meeting is recorded by {self.minute_taker}, "
                 "who keeps its minutes (the turn rotates)"
             )
+        self._require_going_ahead()
         if now < self.starts_at:
             raise MonthlyMeetingInvalid("attendance is recorded once the meeting has started")
         if self.present_orgs is not None:
@@ -450,6 +456,7 @@ class MonthlyMeeting(Aggregate):
             raise NotTheMinuteTaker(
                 f"the minutes of this meeting are kept by {self.minute_taker} (the turn rotates)"
             )
+        self._require_going_ahead()
         if now < self.starts_at:
             raise MonthlyMeetingInvalid("minutes are recorded once the meeting has started")
         if self.minutes is not None:
