@@ -186,6 +186,51 @@ class MonthlyMeetingPlanned(IntegrationEvent):
         return str(self.meeting_id)
 
 
+class MonthlyMeetingMoved(IntegrationEvent):
+    """A monthly meeting moved to a new time in its month (W-2): its members' calendars move
+    it from `previous_starts_at` to `starts_at`, and cases are registered until the new
+    `registration_cutoff` (E-7). The cases already registered stay. Why it moved is free
+    text and stays in the escalation service. About no one individual."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    starts_at: AwareDatetime
+    previous_starts_at: AwareDatetime
+    registration_cutoff: AwareDatetime
+    members: OrgIds
+    moved_by: HsaId
+    moved_at: AwareDatetime
+
+    def subject(self) -> None:
+        return None
+
+    def partition_key(self) -> str:
+        return str(self.meeting_id)
+
+
+class MonthlyMeetingCancelled(IntegrationEvent):
+    """The monthly meeting at `starts_at` was cancelled (W-2): it will not take place and
+    takes no more registrations; the forum's next meeting is planned as usual. Why is free
+    text and stays in the escalation service. About no one individual."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    starts_at: AwareDatetime
+    members: OrgIds
+    cancelled_by: HsaId
+    cancelled_at: AwareDatetime
+
+    def subject(self) -> None:
+        return None
+
+    def partition_key(self) -> str:
+        return str(self.meeting_id)
+
+
 __all__ = [
     "AcuteMatterRaised",
     "AcuteMatterTaken",
@@ -193,5 +238,7 @@ __all__ = [
     "ConsultationHeld",
     "EscalationRaised",
     "EscalationResolved",
+    "MonthlyMeetingCancelled",
+    "MonthlyMeetingMoved",
     "MonthlyMeetingPlanned",
 ]

@@ -77,6 +77,8 @@ POLICY = Policy(
         "forum.create": _forum_manager("sets up a monthly forum"),
         "forum.read": _staff("read a monthly forum", "E-7"),
         "forum.plan_meeting": _forum_manager("plans the forum's meetings"),
+        "monthly_meeting.move": _forum_manager("moves a monthly meeting (W-2)"),
+        "monthly_meeting.cancel": _forum_manager("cancels a monthly meeting (W-2)"),
         "monthly_meeting.read": _staff("read a monthly meeting", "E-7"),
         "monthly_meeting.register_case": permit(
             "only a deputy unit manager registers cases for the monthly meeting",

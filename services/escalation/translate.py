@@ -36,6 +36,8 @@ from contracts import (
     MeetingResumed,
     MeetingScheduled,
     MeetingStage,
+    MonthlyMeetingCancelled,
+    MonthlyMeetingMoved,
     MonthlyMeetingPlanned,
     RedThreadClosed,
     RedThreadClosedEarly,
@@ -137,6 +139,13 @@ to_integration_event = TranslationTable(
         meeting_kind=from_("kind"),
         registration_cutoff=lambda e: registration_cutoff(e.starts_at),
     ),
+    row(
+        MonthlyMeeting.Moved,
+        MonthlyMeetingMoved,
+        meeting_id=from_("originator_id"),
+        registration_cutoff=lambda e: registration_cutoff(e.starts_at),
+    ),
+    row(MonthlyMeeting.Cancelled, MonthlyMeetingCancelled, meeting_id=from_("originator_id")),
     row(MonthlyMeeting.CaseRegistered, CaseRegisteredForMeeting, meeting_id=from_("originator_id")),
     row(Consultation.Held, ConsultationHeld, consultation_id=from_("originator_id")),
     # --- acute matters: the receiving unit must act now (E-8) ------------------------------

@@ -72,7 +72,9 @@ from contracts import (
     MeetingResumed,
     MeetingScheduled,
     MeetingStage,
+    MonthlyMeetingCancelled,
     MonthlyMeetingKind,
+    MonthlyMeetingMoved,
     MonthlyMeetingPlanned,
     OrgType,
     ParallelInvestigationOpened,
@@ -375,6 +377,22 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         registration_cutoff=datetime(2026, 3, 29, 10, 0, tzinfo=UTC),
         members=(SOCIAL_SERVICES, PSYCHIATRY),
         inventory=False,
+    ),
+    MonthlyMeetingMoved: MonthlyMeetingMoved(
+        meeting_id=MONTHLY_MEETING,
+        starts_at=datetime(2026, 3, 24, 8, 0, tzinfo=UTC),
+        previous_starts_at=datetime(2026, 3, 30, 8, 0, tzinfo=UTC),
+        registration_cutoff=datetime(2026, 3, 23, 11, 0, tzinfo=UTC),
+        members=(SOCIAL_SERVICES, PSYCHIATRY),
+        moved_by="SE2321000016-D0P1",
+        moved_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+    ),
+    MonthlyMeetingCancelled: MonthlyMeetingCancelled(
+        meeting_id=MONTHLY_MEETING,
+        starts_at=datetime(2026, 3, 24, 8, 0, tzinfo=UTC),
+        members=(SOCIAL_SERVICES, PSYCHIATRY),
+        cancelled_by="SE2321000016-D0P1",
+        cancelled_at=datetime(2026, 3, 20, 9, 0, tzinfo=UTC),
     ),
     ConsultationHeld: ConsultationHeld(
         subject_id=SUBJECT,
@@ -686,6 +704,8 @@ EXAMPLES[AnnualReportPublished] = AnnualReportPublished(
 SUBJECTLESS: dict[type[IntegrationEvent], str] = {
     AnnualReportPublished: "publication_id",
     MonthlyMeetingPlanned: "meeting_id",
+    MonthlyMeetingMoved: "meeting_id",
+    MonthlyMeetingCancelled: "meeting_id",
 }
 """Events about no one individual, with the field of their own id: they carry no
 `subject_id` and no ce_subject, and their own id keys the message."""

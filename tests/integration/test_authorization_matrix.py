@@ -788,6 +788,14 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
             {"json": {"text": "Protokoll."}},
         ),
         ("GET", "/v1/monthly-meetings/{meeting_id}/calendar.ics"): (f"{month}/calendar.ics", {}),
+        ("POST", "/v1/monthly-meetings/{meeting_id}/move"): (
+            f"{month}/move",
+            {"json": {"starts_at": later, "reason": "Lokalen är upptagen."}},
+        ),
+        ("POST", "/v1/monthly-meetings/{meeting_id}/cancellation"): (
+            f"{month}/cancellation",
+            {"json": {"reason": "Lokalen är upptagen."}},
+        ),
         ("GET", "/v1/acute-matters/{matter_id}"): (f"/v1/acute-matters/{matter['id']}", {}),
         ("POST", "/v1/acute-matters/{matter_id}/taken"): (
             f"/v1/acute-matters/{matter['id']}/taken",

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import AccessAudit
 from tests.escalation_examples import (
     INDIVIDUAL,
@@ -256,7 +257,26 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         **ids,
     )
     walk.call(AOF_DEPUTY, "GET", "/v1/monthly-meetings/{meeting_id}", subject, **ids)
-    clock.advance(timedelta(days=5, hours=1))
+    # Plans change (W-2): moved an hour within its month; the agenda it answers with is logged.
+    planned_at = datetime.fromisoformat(
+        walk.call(AOF_DEPUTY, "GET", "/v1/monthly-meetings/{meeting_id}", subject, **ids)[
+            "starts_at"
+        ]
+    )
+    hour = timedelta(hours=1)
+    same_month = stockholm_date(planned_at + hour).month == stockholm_date(planned_at).month
+    walk.call(
+        AOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/move",
+        subject,
+        body={
+            "starts_at": (planned_at + (hour if same_month else -hour)).isoformat(),
+            "reason": "Krock.",
+        },
+        **ids,
+    )
+    clock.advance(timedelta(days=5, hours=2))
     walk.call(
         IOF_DEPUTY,
         "POST",
@@ -280,8 +300,24 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         **ids,
     )
     # A later meeting of the forum: its agenda is empty, its answer discloses no one.
-    plan(40)
+    later = {"meeting_id": plan(40).json()["id"]}
     walk.expected[("POST", "/v1/meeting-series/{series_id}/meetings")] = ("", IOF_DEPUTY)
+    # Cancelled (W-2) with a case on its agenda: the answer names that case's individual.
+    walk.call(
+        IOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/registrations",
+        body=meeting_registration(personnummer=INDIVIDUAL),
+        **later,
+    )
+    walk.call(
+        AOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/cancellation",
+        subject,
+        body={"reason": "Lokalen är upptagen."},
+        **later,
+    )
     consultation = walk.call(
         IOF_DEPUTY,
         "POST",

@@ -999,6 +999,24 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         meeting_id=held["id"],
     )
     assert registered["id"]
+    # Plans change (W-2): the meeting ahead, with its case, moved within the day, then
+    # cancelled; each answer carries its agenda.
+    s.write(
+        "escalation",
+        AOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/move",
+        {"starts_at": soon(40, hour=10), "reason": "Lokalen är upptagen."},
+        meeting_id=monthly["id"],
+    )
+    s.write(
+        "escalation",
+        AOF_DEPUTY,
+        "POST",
+        "/v1/monthly-meetings/{meeting_id}/cancellation",
+        {"reason": "Lokalen är upptagen."},
+        meeting_id=monthly["id"],
+    )
     matter = s.write(
         "escalation",
         IOF_CASEWORKER,

@@ -1,5 +1,6 @@
 """The monthly forums over HTTP (E-7): the series of meetings of the member units' deputy unit
-managers, each meeting's agenda of registered cases, attendance, minutes and calendar file.
+managers, each meeting's agenda of registered cases, attendance, minutes and calendar file;
+a meeting moved or cancelled with a reason (W-2).
 
 A case registration carries the individual's name and age: it is read back
 only by the forum's member units (the application decides, where it loads the
@@ -20,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from contracts import MonthlyMeetingKind
 from contracts.base import HsaId
 from services.escalation.api.bodies import Text
-from services.escalation.api.calendar import ics_response
+from services.escalation.api.calendar import MeetingStatus, ics_response
 from services.escalation.application import (
     CreateMeetingSeries,
     EscalationApplication,
@@ -58,6 +59,28 @@ class SeriesRequest(RequestModel):
 
 class PlanRequest(RequestModel):
     starts_at: AwareDatetime
+
+
+Reason = Annotated[
+    Text,
+    Field(
+        description="Why the plan changes (W-2): free text, kept sealed in escalation as the "
+        "meeting's own, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    ),
+]
+
+
+class MoveRequest(RequestModel):
+    starts_at: AwareDatetime = Field(
+        description="The new time: in the future, in the month the meeting was planned for "
+        "(E-7: the forum meets once a month). Registration closes at 12:00 the day before it."
+    )
+    reason: Reason
+
+
+class CancellationRequest(RequestModel):
+    reason: Reason
 
 
 class RegistrationRequest(RequestModel):
@@ -147,6 +170,7 @@ class MonthlyMeetingView(BaseModel):
     present_orgs: list[str] | None
     absent_orgs: list[str]
     minutes: ClearText | None
+    cancelled_at: datetime | None = Field(description="When it was cancelled (W-2); else null.")
     inventory: list[TransferView] | None
     """Upcoming known transfers: only at the term's inventory meeting (E-7, K-4)."""
 
@@ -230,6 +254,28 @@ def get_monthly_meeting(
     return _meetings.read(caller, EscalationApplication.read_monthly_meeting, meeting_id)
 
 
+@router.post("/monthly-meetings/{meeting_id}/move", openapi_extra=PERSONAL_DATA)
+def move_monthly_meeting(
+    meeting_id: UUID, body: MoveRequest, caller: Annotated[Caller, may("monthly_meeting.move")]
+) -> MonthlyMeetingView:
+    """Move the meeting within its month, with the reason (W-2); registration closes at
+    12:00 the day before the new time (E-7), and the cases registered stay on the agenda."""
+    move = EscalationApplication.move_monthly_meeting
+    return _meetings.changed(caller, move, meeting_id, to=body.starts_at, reason=body.reason)
+
+
+@router.post("/monthly-meetings/{meeting_id}/cancellation", openapi_extra=PERSONAL_DATA)
+def cancel_monthly_meeting(
+    meeting_id: UUID,
+    body: CancellationRequest,
+    caller: Annotated[Caller, may("monthly_meeting.cancel")],
+) -> MonthlyMeetingView:
+    """Cancel the meeting, with the reason (W-2): it takes no more registrations; the
+    forum's next meeting is planned as usual."""
+    cancel = EscalationApplication.cancel_monthly_meeting
+    return _meetings.changed(caller, cancel, meeting_id, reason=body.reason)
+
+
 @router.post(
     "/monthly-meetings/{meeting_id}/registrations", status_code=201, openapi_extra=PERSONAL_DATA
 )
@@ -281,7 +327,8 @@ def record_minutes(
 def monthly_meeting_calendar(
     meeting_id: UUID, caller: Annotated[Caller, may("monthly_meeting.read")]
 ) -> Response:
-    """The monthly meeting as an iCalendar file."""
+    """The monthly meeting as an iCalendar file; moved or cancelled (W-2), a later one with
+    a higher SEQUENCE (and STATUS:CANCELLED) updates the one imported before."""
     application = caller.application(EscalationApplication)
     meeting = application.read_monthly_meeting(caller.actor, meeting_id)
     summary = (
@@ -300,4 +347,6 @@ def monthly_meeting_calendar(
         meeting.starts_at,
         MONTHLY_MEETING_LENGTH,
         stamp=caller.now,
+        status=MeetingStatus.CANCELLED if meeting.cancelled_at else MeetingStatus.CONFIRMED,
+        sequence=meeting.version,
     )

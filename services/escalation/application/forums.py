@@ -1,5 +1,6 @@
-"""The monthly forums' use cases (E-7): series, meetings, case registrations, attendance,
-minutes, and the termly inventory of transfers fed by the cases topic (K-4).
+"""The monthly forums' use cases (E-7): series, meetings (moved or cancelled, W-2), case
+registrations, attendance, minutes, and the termly inventory of transfers fed by the cases
+topic (K-4).
 
 A forum and its meetings are for its member units: whether the actor's unit is
 one is decided here, where the series or meeting is loaded.
@@ -153,6 +154,25 @@ class Forums(EscalationBase):
             )
 
         return self._changing(lambda: self.read_monthly_meeting(actor, meeting_id), record)
+
+    def move_monthly_meeting(
+        self, actor: Actor, meeting_id: UUID, *, to: datetime, reason: str, at: datetime
+    ) -> MonthlyMeeting:
+        """W-2: within its month, while it is still to come, with the reason (the domain
+        checks); the registration cutoff follows the new time (E-7)."""
+        return self._changing(
+            lambda: self.read_monthly_meeting(actor, meeting_id),
+            lambda meeting: meeting.move(to=to, reason=reason, moved_by=actor.hsa_id, now=at),
+        )
+
+    def cancel_monthly_meeting(
+        self, actor: Actor, meeting_id: UUID, *, reason: str, at: datetime
+    ) -> MonthlyMeeting:
+        """W-2: while it is still to come, with the reason (the domain checks)."""
+        return self._changing(
+            lambda: self.read_monthly_meeting(actor, meeting_id),
+            lambda meeting: meeting.cancel(reason=reason, cancelled_by=actor.hsa_id, now=at),
+        )
 
     def inventory(self, meeting: MonthlyMeeting) -> list[Transfer] | None:
         """E-7: at the term's inventory meeting, the known transfers out of the member

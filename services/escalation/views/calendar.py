@@ -217,3 +217,16 @@ class UnitCalendars(Projection[CalendarView]):
         uid = f"monthly-meeting-{e.originator_id}"
         operations = _entry(uid, e.members, e.starts_at, MONTHLY_MEETING_LENGTH, summary)
         self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Moved, tracking: Tracking) -> None:
+        """W-2: the entry moves to the new time, with a higher SEQUENCE."""
+        uid = f"monthly-meeting-{e.originator_id}"
+        starts, ends = _us(e.starts_at), _us(e.starts_at + MONTHLY_MEETING_LENGTH)
+        self.view.apply([(_MOVE, (starts, ends, CONFIRMED, e.originator_version, uid))], tracking)
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Cancelled, tracking: Tracking) -> None:
+        """W-2: the entry stays, cancelled, so calendars that have it drop it."""
+        uid = f"monthly-meeting-{e.originator_id}"
+        self.view.apply([(_CANCEL, (e.originator_version, uid))], tracking)

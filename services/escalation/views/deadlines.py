@@ -305,3 +305,15 @@ class Deadlines(Projection[DeadlineView]):
             e.originator_id, REGISTRATION, None, cutoff, e.starts_at, e.members, met=True
         )
         self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Moved, tracking: Tracking) -> None:
+        """W-2: registration closes by the new time's cutoff (E-7)."""
+        due, starts = _us(registration_cutoff(e.starts_at)), _us(e.starts_at)
+        self.view.apply(_set(_MOVED, e.originator_id, REGISTRATION, due, starts), tracking)
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Cancelled, tracking: Tracking) -> None:
+        """W-2: no meeting, no registration deadline."""
+        key = (str(e.originator_id), REGISTRATION.value)
+        self.view.apply([(_FORGET, key), (_FORGET_PARTIES, key)], tracking)

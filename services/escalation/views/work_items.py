@@ -296,15 +296,16 @@ class EscalationWork(Projection[WorkListView]):
         )
 
     @process_event.register
-    def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:
-        """E-7: each member's deputy unit manager may register cases until the cutoff."""
+    def _(self, e: MonthlyMeeting.Planned | MonthlyMeeting.Moved, tracking: Tracking) -> None:
+        """E-7: each member's deputy unit manager may register cases until the cutoff; W-2:
+        moved, until the new time's cutoff (back on the lists if the old one had passed)."""
         cutoff = registration_cutoff(e.starts_at)
         self.view.apply(
             opened(
                 e.originator_id,
                 REGISTRATION,
                 Addressed(e.members, _DEPUTY),
-                state="open",
+                state="moved" if isinstance(e, MonthlyMeeting.Moved) else "open",
                 since=e.timestamp,
                 href=f"/v1/monthly-meetings/{e.originator_id}",
                 due_at=cutoff,
@@ -312,3 +313,8 @@ class EscalationWork(Projection[WorkListView]):
             ),
             tracking,
         )
+
+    @process_event.register
+    def _(self, e: MonthlyMeeting.Cancelled, tracking: Tracking) -> None:
+        """W-2: a cancelled meeting takes no registrations."""
+        self.view.apply(done(e.originator_id, REGISTRATION), tracking)
