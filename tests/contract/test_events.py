@@ -14,6 +14,8 @@ from contracts import (
     EmergencyDisclosureRecorded,
     IntegrationEvent,
     MeetingScheduled,
+    MonthlyMeetingCancelled,
+    MonthlyMeetingMoved,
     Purpose,
     RedThreadClosed,
     RedThreadClosedEarly,
@@ -223,6 +225,18 @@ def test_w2_a_moved_or_cancelled_meeting_tells_which_and_when_but_not_why():
     moved = EXAMPLES[RedThreadMeetingMoved]
     with pytest.raises(ValidationError, match="stage"):
         moved.model_validate({**moved.model_dump(), "stage": "coffee"})
+
+
+def test_w2_e7_a_moved_or_cancelled_monthly_meeting_tells_its_members_when_but_not_why():
+    """W-2: members' calendars and registrations follow a moved or cancelled monthly meeting
+    (E-7: the new cutoff); why it changed is free text and stays in escalation."""
+    for event in (MonthlyMeetingMoved, MonthlyMeetingCancelled):
+        schema = event.model_json_schema()
+        assert "reason" not in schema["properties"]
+        assert {"meeting_id", "starts_at", "members"} <= set(schema["required"])
+        assert event.ce_type().startswith("se.samverkan.escalation.MonthlyMeeting")
+    assert "registration_cutoff" in MonthlyMeetingMoved.model_json_schema()["required"]
+    assert EXAMPLES[MonthlyMeetingMoved].subject() is None
 
 
 def test_w2_closing_early_is_an_event_of_its_own_and_red_thread_closed_v1_keeps_its_shape():
