@@ -217,7 +217,7 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         IOF_CASEWORKER,
         "POST",
         "/v1/escalations/{escalation_id}/resolution",
-        body={"resolution": "withdrawn"},
+        body={"resolution": "withdrawn", "notes": "Löst i linjen."},
         **ids,
     )
 

@@ -242,6 +242,10 @@ def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService
     assert stepped.status_code == 200, stepped.text
     assert [s["level"] for s in stepped.json()["steps"]] == ["deputy_unit_manager", "unit_manager"]
     assert stepped.json()["responsible_org"] == IOF
+    unexplained = {"resolution": "withdrawn", "notes": " "}  # W-2: closed early, say why
+    withdrawn = call(escalation, IOF_DEPUTY, "POST", f"{path}/resolution", unexplained)
+    assert_problem(withdrawn, 422, "W-2")
+    assert withdrawn.json()["errors"][0]["field"] == "body.notes"
     resolved = call(
         escalation, AOF_UNIT_MANAGER, "POST", f"{path}/resolution", {"resolution": "agreed"}
     )

@@ -16,6 +16,7 @@ from services.escalation.domain import (
     EscalationNotAgreed,
     EscalationNotYours,
     EscalationStepInvalid,
+    ReasonRequired,
     allowed_next_steps,
 )
 from services.escalation.translate import to_integration_event
@@ -91,10 +92,17 @@ def to_unit_managers(escalation: Escalation) -> None:
     )
 
 
-def caseworker_resolves(escalation: Escalation, resolution: EscalationResolution) -> None:
-    """The caseworker who raised the matter resolves it, with no notes, at AT."""
+def caseworker_resolves(
+    escalation: Escalation, resolution: EscalationResolution, notes: str = "Löst i linjen."
+) -> None:
+    """The caseworker who raised the matter resolves it, at AT."""
     escalation.resolve(
-        resolution=resolution, notes="", by=CASEWORKER, by_org=IOF, by_role=Role.CASEWORKER, at=AT
+        resolution=resolution,
+        notes=notes,
+        by=CASEWORKER,
+        by_org=IOF,
+        by_role=Role.CASEWORKER,
+        at=AT,
     )
 
 
@@ -318,3 +326,16 @@ def test_e6_a_party_may_withdraw_the_matter_whatever_its_role() -> None:
     assert escalation.resolution is EscalationResolution.WITHDRAWN
     with pytest.raises(EscalationNotYours):
         caseworker_resolves(raised(), EscalationResolution.DECIDED)
+
+
+def test_w2_a_matter_withdrawn_is_closed_early_with_a_reason_and_only_while_open() -> None:
+    """W-2: withdrawing is the ladder's early closing: it says why, and a resolved matter is
+    not withdrawn after all (E-6)."""
+    escalation = raised()
+    with pytest.raises(ReasonRequired) as blank:
+        caseworker_resolves(escalation, EscalationResolution.WITHDRAWN, notes="  ")
+    assert (blank.value.rule, blank.value.field) == ("W-2", "body.notes")
+    assert escalation.resolution is None
+    caseworker_resolves(escalation, EscalationResolution.WITHDRAWN)
+    with pytest.raises(EscalationAlreadyResolved):
+        caseworker_resolves(escalation, EscalationResolution.WITHDRAWN)

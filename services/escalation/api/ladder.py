@@ -68,7 +68,7 @@ class StepRequest(RequestModel):
 
 class ResolutionRequest(RequestModel):
     resolution: EscalationResolution
-    notes: Notes = ""
+    notes: Notes = Field("", description="How it ended; required when `withdrawn` (W-2).")
 
 
 class StepView(BaseModel):

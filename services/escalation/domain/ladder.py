@@ -36,6 +36,7 @@ from services.escalation.domain.errors import (
     EscalationNotAgreed,
     EscalationNotYours,
     EscalationStepInvalid,
+    ReasonRequired,
 )
 from services.escalation.domain.owners import OwnedByRecordOrSubject, record_owner
 from services.runtime.kernel.personal import Personal
@@ -406,11 +407,16 @@ class Escalation(Aggregate):
         by_role: Role,
         at: datetime,
     ) -> None:
-        """E-6: settled at the current step, by someone there (or withdrawn by a party)."""
+        """E-6: settled at the current step, by someone there; or withdrawn by a party, which
+        is the matter closed early (W-2), so it says why in `notes`."""
         if self.resolution is not None:
             raise EscalationAlreadyResolved(f"the matter was resolved ({self.resolution.value})")
         if by_org not in self.parties:
             raise EscalationNotYours("only the parties to the matter resolve it")
+        if resolution is EscalationResolution.WITHDRAWN and not notes.strip():
+            raise ReasonRequired(
+                "a matter withdrawn says why: notes must not be blank", field="body.notes"
+            )
         if resolution is not EscalationResolution.WITHDRAWN and not may_act_at(
             self.track, self.level, by_role
         ):
