@@ -102,6 +102,19 @@ class DeviationFeedbackSent(_DeviationEvent):
     sent_at: AwareDatetime
 
 
+class DeviationClosed(_DeviationEvent):
+    """A deviation closed early (W-2), before its joint summary was countersigned (D-2 step
+    2): nothing more waits for its parties. It still happened and counts as reported or
+    detected (D-5). Why it was closed is free text and stays in the reporting service."""
+
+    version: ClassVar[int] = 1
+
+    category: DeviationCategory
+    closed_by_org: HsaId
+    """The party (reporting unit or affected organisation) whose manager closed it."""
+    closed_at: AwareDatetime
+
+
 AREA_PATTERN = r"^(all|SE[0-9A-Z]{2,10}(-[0-9A-Za-z]{0,20})?)$"
 """A collaboration area: ``all``, or the HSA-id prefix its organisation units share."""
 
@@ -175,6 +188,7 @@ class AnnualReportPublished(IntegrationEvent):
 __all__ = [
     "AnnualReportPublished",
     "CategoryCount",
+    "DeviationClosed",
     "DeviationDetected",
     "DeviationFeedbackSent",
     "DeviationReported",

@@ -131,6 +131,20 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
         self.save(deviation)
         return parties
 
+    def close_deviation_early(
+        self, actor: Actor, deviation_id: UUID, *, reason: str, at: datetime
+    ) -> None:
+        """W-2: by a manager of one of its parties, before it is countersigned, with the
+        reason (the domain checks)."""
+        require_unit(actor)
+        self._change(
+            Deviation,
+            deviation_id,
+            lambda deviation: deviation.close_early(
+                role=actor.role, by=actor.hsa_id, by_org=actor.org_id, reason=reason, at=at
+            ),
+        )
+
     def read_deviation(self, actor: Actor, deviation_id: UUID) -> Deviation:
         """The deviation, if the actor's unit is one it concerns (D-2): the reporting
         unit, the affected organisations and the signers."""

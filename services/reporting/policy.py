@@ -36,6 +36,9 @@ POLICY = Policy(
         "deviation.export": permit("only staff export a deviation", rule="D-4"),
         "deviation.propose_summary": _managers(SIGNED_BY_MANAGERS, "D-2"),
         "deviation.countersign": _managers(SIGNED_BY_MANAGERS, "D-2"),
+        "deviation.close": _managers(
+            "a deviation is closed early by a deputy unit manager or above (W-2)", "D-2"
+        ),
         "statistics.read": permit(
             "statistics are for authenticated callers", roles=EVERYONE, rule="D-5"
         ),

@@ -7,13 +7,15 @@ this service's store and are deliberately left out of the public events.
 A table (services.runtime.messaging.translation): each row names only the
 fields that differ from the domain event's; the rest are copied by name and
 coerced (str to enum, list to tuple, str to UUID) by the contract's validation.
-The free text is left out because no contract names it.
+The free text (a deviation's reason for closing early among it) is left out because no
+contract names it.
 """
 
 from __future__ import annotations
 
 from contracts import (
     DeviationCategory,
+    DeviationClosed,
     DeviationDetected,
     DeviationFeedbackSent,
     DeviationReported,
@@ -56,6 +58,7 @@ to_integration_event = TranslationTable(
     row(Deviation.Detected, DeviationDetected, deviation_id=DEVIATION_ID),
     row(Deviation.Summarised, DeviationSummarised, deviation_id=DEVIATION_ID),
     row(Deviation.FeedbackSent, DeviationFeedbackSent, deviation_id=DEVIATION_ID),
+    row(Deviation.Closed, DeviationClosed, deviation_id=DEVIATION_ID),
     row(AnnualReportPublication.Published, _publication),
     row(AnnualReportPublication.Revised, _publication),
 )

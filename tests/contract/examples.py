@@ -40,6 +40,7 @@ from contracts import (
     ConsultationOutcome,
     CoordinatorAssigned,
     DeviationCategory,
+    DeviationClosed,
     DeviationDetected,
     DeviationFeedbackSent,
     DeviationReported,
@@ -430,6 +431,13 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         reported_at=AT,
         summarised_at=datetime(2026, 3, 20, 10, 0, tzinfo=UTC),
         signed_by_orgs=(SOCIAL_SERVICES, PSYCHIATRY),
+    ),
+    DeviationClosed: DeviationClosed(
+        deviation_id=UUID("c0ffee00-1234-4abc-8def-0123456789ab"),
+        subject_id=SUBJECT,
+        category=DeviationCategory.NO_SIP,
+        closed_by_org=SOCIAL_SERVICES,
+        closed_at=datetime(2026, 3, 18, 10, 0, tzinfo=UTC),
     ),
     DeviationFeedbackSent: DeviationFeedbackSent(
         deviation_id=UUID("c0ffee00-1234-4abc-8def-0123456789ab"),

@@ -10,6 +10,7 @@ from contracts import (
     EVENT_TYPES,
     ConsentGiven,
     ConsentWithdrawn,
+    DeviationClosed,
     DeviationReported,
     EmergencyDisclosureRecorded,
     IntegrationEvent,
@@ -237,6 +238,14 @@ def test_w2_e7_a_moved_or_cancelled_monthly_meeting_tells_its_members_when_but_n
         assert event.ce_type().startswith("se.samverkan.escalation.MonthlyMeeting")
     assert "registration_cutoff" in MonthlyMeetingMoved.model_json_schema()["required"]
     assert EXAMPLES[MonthlyMeetingMoved].subject() is None
+
+
+def test_w2_d2_a_deviation_closed_early_says_who_closed_it_and_when_but_not_why():
+    """W-2: DeviationClosed carries codes only; the reason stays in reporting."""
+    schema = DeviationClosed.model_json_schema()
+    assert "reason" not in schema["properties"]
+    assert {"deviation_id", "category", "closed_by_org", "closed_at"} <= set(schema["required"])
+    assert DeviationClosed.ce_type() == "se.samverkan.reporting.DeviationClosed.v1"
 
 
 def test_w2_closing_early_is_an_event_of_its_own_and_red_thread_closed_v1_keeps_its_shape():

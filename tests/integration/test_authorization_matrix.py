@@ -835,6 +835,10 @@ def reporting_objects(service: Service) -> dict[tuple[str, str], Request]:
             f"{path}/summary",
             {"json": {"solution": "Rutin.", "remaining_problems": "Inga.", **signature}},
         ),
+        ("POST", "/v1/deviations/{deviation_id}/closure"): (
+            f"{path}/closure",
+            {"json": {"reason": "Missförstånd."}},
+        ),
         ("POST", "/v1/deviations/{deviation_id}/summary/countersignature"): (
             f"{path}/summary/countersignature",
             {"json": signature},

@@ -264,3 +264,30 @@ def test_w1_an_escalation_kind_is_a_422_naming_the_field_in_reporting(
 
     assert answer.status_code == 422, answer.text
     assert [e["field"] for e in answer.json()["errors"]] == ["query.kind"]
+
+
+def test_w2_d2_a_deviation_closed_early_leaves_every_list_and_reads_back_closed(
+    reporting: InProcessService,
+) -> None:
+    """W-2: closed by the affected side's manager with a reason; nothing waits any more,
+    the deviation reads back closed with its reason, and it is not closed twice."""
+    created = call(reporting, REPORTER, "POST", "/v1/deviations", json=deviation_body())
+    path = f"/v1/deviations/{created.json()['id']}"
+    assert call(reporting, SOCIAL_CASEWORKER, "GET", "/v1/work-items").json()["items"] != []
+
+    blank = call(reporting, SOCIAL_MANAGER, "POST", f"{path}/closure", json={"reason": " "})
+    assert blank.status_code == 422, blank.text
+    assert blank.json()["rule"] == "W-2"
+    by_a_caseworker = {"reason": "Missförstånd."}
+    refused = call(reporting, SOCIAL_CASEWORKER, "POST", f"{path}/closure", json=by_a_caseworker)
+    assert (refused.status_code, refused.json()["rule"]) == (403, "D-2")
+
+    closed = call(reporting, SOCIAL_MANAGER, "POST", f"{path}/closure", json=by_a_caseworker)
+
+    assert closed.status_code == 204, closed.text
+    assert call(reporting, SOCIAL_CASEWORKER, "GET", "/v1/work-items").json()["items"] == []
+    read = call(reporting, REPORTER, "GET", path).json()
+    assert read["closed_at"] is not None
+    assert read["closing_reason"] == "Missförstånd."
+    again = call(reporting, REPORTER, "POST", f"{path}/closure", json=by_a_caseworker)
+    assert (again.status_code, again.json()["rule"]) == (409, "W-2")

@@ -65,6 +65,7 @@ NOTHING_PERSONAL: dict[tuple[str, str, str], str] = {
         "answers with the handover's id, the case id and the deadline only"
     ),
     ("reporting", "PUT", "/v1/deviations/{deviation_id}/summary"): "answers 204, no body",
+    ("reporting", "POST", "/v1/deviations/{deviation_id}/closure"): "answers 204, no body",
     ("reporting", "POST", "/v1/deviations/{deviation_id}/summary/countersignature"): (
         "answers with the HSA-ids of the units that got feedback"
     ),

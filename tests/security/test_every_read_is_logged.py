@@ -1126,6 +1126,30 @@ def create_reporting(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
             "personnummer": YOUTH.personnummer,
         },
     )
+    # A third, about no one, closed early (W-2): it answers 204 and is off every list.
+    closed = s.write(
+        "reporting",
+        HEALTH,
+        "POST",
+        "/v1/deviations",
+        {
+            "category": "communication",
+            "affected_orgs": [IOF],
+            "what_happened": "Kallelsen skickades till fel adress.",
+            "perceived_as": "Störande",
+            "improvement_proposal": "Kontrollera adresslistan.",
+            "reporter_name": "Rapportör Testsson",
+            "reporter_title": "Biträdande enhetschef",
+        },
+    )
+    s.write(
+        "reporting",
+        IOF_DEPUTY,
+        "POST",
+        "/v1/deviations/{deviation_id}/closure",
+        {"reason": "Missförstånd; adressen var rätt."},
+        deviation_id=closed["id"],
+    )
     s.write("reporting", HEALTH, "POST", "/v1/annual-reports", {"year": date.today().year})
     ids["reporting"] = {"deviation_id": deviation["id"], "year": str(date.today().year)}
 

@@ -102,6 +102,16 @@ class SourceView(BaseModel):
     rule: str | None
 
 
+class ClosureRequest(RequestModel):
+    """W-2: the deviation closed before its joint summary is countersigned."""
+
+    reason: FreeText = Field(
+        description="Why it is closed early (W-2): free text, sealed like the rest of the "
+        "deviation, never on a topic.",
+        json_schema_extra={"x-rule": "W-2"},
+    )
+
+
 class Countersigned(BaseModel):
     feedback_sent_to: list[str]
 
@@ -124,6 +134,8 @@ class DeviationView(BaseModel):
     reported_at: datetime
     summary: SummaryView | None
     feedback_sent_to: list[str]
+    closed_at: datetime | None = Field(description="When it was closed early (W-2); else null.")
+    closing_reason: ClearText | None
 
 
 @router.post("/deviations", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -271,6 +283,18 @@ def propose_summary(
     command = command_from(body, ProposeSummary, deviation_id=deviation_id)
     application = caller.application(ReportingApplication)
     application.propose_summary(caller.actor, command, at=caller.now)
+    return Response(status_code=204)
+
+
+@router.post("/deviations/{deviation_id}/closure", status_code=204)
+def close_deviation(
+    deviation_id: UUID, body: ClosureRequest, caller: Annotated[Caller, may("deviation.close")]
+) -> Response:
+    """W-2: close the deviation early, with the reason, before its joint summary is
+    countersigned; by a manager of the reporting unit or an affected organisation. It
+    still counts as a deviation that happened (D-5)."""
+    application = caller.application(ReportingApplication)
+    application.close_deviation_early(caller.actor, deviation_id, reason=body.reason, at=caller.now)
     return Response(status_code=204)
 
 

@@ -34,7 +34,9 @@ from services.reporting.domain.disclosure import (
 )
 from services.reporting.domain.errors import (
     AlreadySummarised,
+    DeviationAlreadyClosed,
     DeviationCategoryRequired,
+    DeviationReasonRequired,
     DeviationReportIncomplete,
     NoSummaryProposed,
     NotAnOrganisationUnit,
@@ -63,8 +65,10 @@ __all__ = [
     "AnnualReport",
     "AnnualReportPublication",
     "Deviation",
+    "DeviationAlreadyClosed",
     "DeviationCategoryRequired",
     "DeviationFacts",
+    "DeviationReasonRequired",
     "DeviationReportIncomplete",
     "DisclosureControl",
     "NoSummaryProposed",

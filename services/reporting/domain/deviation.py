@@ -11,12 +11,13 @@ gets feedback (D-3).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from contracts.vocabulary import DeviationCategory, Role
+from services.reporting.domain import deviation_closing as closing
 from services.reporting.domain.errors import (
     AlreadySummarised,
     DeviationCategoryRequired,
@@ -26,30 +27,19 @@ from services.reporting.domain.errors import (
     OnlyDeputyUnitManagerOrAboveMayReport,
     SummaryNeedsBothSides,
 )
-from services.reporting.domain.signatures import Signature, Signer, required_text
+from services.reporting.domain.signatures import (
+    DEVIATION_REPORTER_ROLES,
+    Signature,
+    Signer,
+    may_report_deviation,
+    required_text,
+)
 from services.runtime.kernel.personal import Personal, record_owner
 
 LEGACY_TOPIC_MODULE = "services.reporting.domain"
 """The module that events stored before the domain became a package name in their topics
 (``services.reporting.domain:Deviation.Reported``); the classes are importable from there,
 and the application asks the store for both names when it lists deviations."""
-
-DEVIATION_REPORTER_ROLES = frozenset(
-    {Role.DEPUTY_UNIT_MANAGER, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}
-)
-"""Roles on the line-management ladder from deputy unit manager upwards (E-6)."""
-
-
-def may_report_deviation(role: Role) -> bool:
-    """D-2 (seed 003): a deviation is reported by the unit that noticed it, by someone
-    who is at least deputy unit manager (biträdande enhetschef).
-
-    So deputy unit managers, unit managers (enhetschef) and department heads
-    (avdelningschef) may report; caseworkers may not, they raise the failure
-    with their manager instead. Coordinators, first responders and
-    administrators are not on the unit's management ladder and may not either.
-    """
-    return role in DEVIATION_REPORTER_ROLES
 
 
 def deviation_category(category: str) -> str:
@@ -113,7 +103,7 @@ def sides_of_summary(
     return True
 
 
-class Deviation(Aggregate):
+class Deviation(closing.DeviationClosing, Aggregate):
     """A collaboration failure (brist i samverkan), in two steps (D-2).
 
     Step 1 is either reported by the unit that noticed it — the reporting unit,
@@ -197,6 +187,8 @@ class Deviation(Aggregate):
         party: str
         sent_at: datetime
         subject_id: str | None
+
+    Closed: TypeAlias = closing.Closed
 
     def __init__(
         self,
@@ -430,6 +422,7 @@ class Deviation(Aggregate):
         self.feedback_to.append(party)
 
     def _check_open(self) -> None:
+        self._check_not_closed()
         if self.summarised:
             raise AlreadySummarised("the joint summary is signed; both steps stay as stored")
 

@@ -55,6 +55,18 @@ class AlreadySummarised(RuleViolation):
     title = "The deviation's joint summary is already signed"
 
 
+class DeviationAlreadyClosed(RuleViolation):
+    rule = "W-2"
+    title = "The deviation was closed early"
+
+
+class DeviationReasonRequired(CommandInvalid):
+    """W-2: a deviation closed early says why."""
+
+    rule = "W-2"
+    field = "body.reason"
+
+
 class NoSummaryProposed(RuleViolation):
     rule = "D-2"
     title = "No joint summary has been proposed yet"

@@ -1,4 +1,5 @@
-"""Who signs a deviation's joint summary (D-2 step 2), and the text rule every part meets.
+"""Who reports and signs a deviation (D-2: deputy unit manager or above), its joint
+summary's signatures (D-2 step 2), and the text rule every part meets.
 
 A signer's name and title are personal data of the deviation's owner (the
 individual, or the record), carried as `Personal` values and sealed by the
@@ -14,6 +15,23 @@ from typing import Any
 from contracts.vocabulary import Role
 from services.reporting.domain.errors import DeviationReportIncomplete
 from services.runtime.kernel.personal import Personal
+
+DEVIATION_REPORTER_ROLES = frozenset(
+    {Role.DEPUTY_UNIT_MANAGER, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}
+)
+"""Roles on the line-management ladder from deputy unit manager upwards (E-6)."""
+
+
+def may_report_deviation(role: Role) -> bool:
+    """D-2 (seed 003): a deviation is reported by the unit that noticed it, by someone
+    who is at least deputy unit manager (biträdande enhetschef).
+
+    So deputy unit managers, unit managers (enhetschef) and department heads
+    (avdelningschef) may report; caseworkers may not, they raise the failure
+    with their manager instead. Coordinators, first responders and
+    administrators are not on the unit's management ladder and may not either.
+    """
+    return role in DEVIATION_REPORTER_ROLES
 
 
 def required_text(name: str, value: str) -> str:

@@ -7,7 +7,7 @@
 - A proposed summary waits at the other side for its countersignature
   (D-2 step 2, `Deviation.countersigners`); a new proposal replaces it.
 - Countersigned, the deviation is off every list: feedback has gone to every
-  party (D-3), and nothing is left to do.
+  party (D-3), and nothing is left to do. Closed early (W-2), likewise.
 
 Any manager of the unit (deputy unit manager or above, D-2) may act, so an
 item waits at the unit without one role. No deadline: the routine asks for
@@ -101,6 +101,7 @@ class ReportingWork(Projection[WorkListView]):
         )
 
     @process_event.register
-    def _(self, e: Deviation.Summarised, tracking: Tracking) -> None:
-        """D-3: signed by both sides, feedback goes to every party; nothing waits."""
+    def _(self, e: Deviation.Summarised | Deviation.Closed, tracking: Tracking) -> None:
+        """D-3: signed by both sides, feedback goes to every party; W-2: closed early. Either
+        way nothing waits."""
         self.view.apply(done(e.originator_id), tracking)
