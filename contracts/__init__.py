@@ -1,8 +1,8 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `cases` (and `cases_plans`), `consent`, `escalation` (and `escalation_matters`),
-  `reporting` (per producing service): one frozen pydantic model per event type;
-  ids, codes and timestamps only, never personal data.
+- `cases` (and `cases_plans`), `consent`, `escalation` (and `escalation_matters`,
+  `escalation_actions`), `reporting` (per producing service): one frozen pydantic
+  model per event type; ids, codes and timestamps only, never personal data.
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
   (CloudEvents 1.0, binary mode).
 - `topics`: topic names.
@@ -26,7 +26,15 @@ then run `make contracts`.
 Each service module's `__all__` is its public part; this package re-exports it.
 """
 
-from contracts import cases, cases_plans, consent, escalation, escalation_matters, reporting
+from contracts import (
+    cases,
+    cases_plans,
+    consent,
+    escalation,
+    escalation_actions,
+    escalation_matters,
+    reporting,
+)
 from contracts.base import (
     EVENT_TYPES,
     HSA_ID_PATTERN,
@@ -41,6 +49,7 @@ from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, de
 from contracts.consent import *  # noqa: F403
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
 from contracts.escalation import *  # noqa: F403
+from contracts.escalation_actions import *  # noqa: F403
 from contracts.escalation_matters import *  # noqa: F403
 from contracts.reporting import *  # noqa: F403
 from contracts.topics import EVENT_TOPICS, PARTITIONS, SERVICES, dlq_topic, events_topic
@@ -93,5 +102,6 @@ __all__ += cases.__all__
 __all__ += cases_plans.__all__
 __all__ += consent.__all__
 __all__ += escalation.__all__
+__all__ += escalation_actions.__all__
 __all__ += escalation_matters.__all__
 __all__ += reporting.__all__

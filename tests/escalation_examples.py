@@ -2,11 +2,13 @@
 they follow and the parties of the red-thread meeting, the caseworker who raises
 escalations and acute matters, and request bodies (a red thread's pull, a
 case registered for a monthly meeting, a step up the ladder, a named consultation);
-and the events of the red thread's whole story they walk."""
+the actions a red-thread meeting agrees on and their evaluation (E-10); and the events of
+the red thread's whole story they walk."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from contracts import OrgType, Role
@@ -38,6 +40,17 @@ def red_thread_pull(
     return body | changes
 
 
+def agreed_actions(responsible_org: str, meeting_at: datetime) -> list[dict[str, Any]]:
+    """E-10: what a meeting that agreed on solutions records: one action, due a week on."""
+    due_on = (meeting_at + timedelta(days=7)).date()
+    return [{"responsible_org": responsible_org, "what": "Boendestöd.", "due_on": str(due_on)}]
+
+
+def all_done(red_thread: dict[str, Any]) -> list[dict[str, Any]]:
+    """E-10: the follow-up's evaluation of every action of the thread (its answer): done."""
+    return [{"action_id": action["id"], "status": "done"} for action in red_thread["actions"]]
+
+
 def meeting_registration(**changes: Any) -> dict[str, Any]:
     """A case registered for a monthly meeting's agenda (E-7), every field filled in."""
     body: dict[str, Any] = {
@@ -56,10 +69,12 @@ RED_THREAD_PUT_ON_HOLD_AND_RESUMED = [
     "MeetingScheduled",
     "MeetingHeld",
     "MeetingAbsenceRecorded",
+    "RedThreadActionAgreed",
     "FollowUpBooked",
     "MeetingPutOnHold",
     "MeetingResumed",
     "FollowUpEvaluated",
+    "RedThreadActionEvaluated",
     "RedThreadClosed",
 ]
 """A red thread's events from the pull to the closing (E-1..E-5) when one invited

@@ -1,14 +1,15 @@
 """Escalation's domain events in their public form (contracts).
 
-Left out on purpose: what was said (meeting notes, reasons, among them why a
-meeting was moved or cancelled or a red thread closed early (W-2), written
-summaries, minutes, questions) and the name and age on a case registration —
+Left out on purpose: what was said (meeting notes, what an agreed action is (E-10),
+reasons, among them why a meeting was moved or cancelled or a red thread closed early
+(W-2), written summaries, minutes, questions) and the name and age on a case registration —
 free text and personal data stay in the escalation service. Not published at
 all: the consent view's bookkeeping, a basis replaced without a hold (nothing
 changes for the parties; it is kept for audit), monthly-meeting attendance and
 minutes, and the transfers noted for the inventory. Everything that asks
 someone to act is published, naming the unit that must (W-1): a thread pulled
-(its municipality), a meeting or follow-up (the invited), an acute matter (the
+(its municipality), a meeting or follow-up (the invited), an agreed action (its
+responsible organisation), an acute matter (the
 receiving unit), a ladder step (the parties), a monthly meeting (its members).
 
 A table (services.runtime.messaging.translation): each row names only the
@@ -39,6 +40,8 @@ from contracts import (
     MonthlyMeetingCancelled,
     MonthlyMeetingMoved,
     MonthlyMeetingPlanned,
+    RedThreadActionAgreed,
+    RedThreadActionEvaluated,
     RedThreadClosed,
     RedThreadClosedEarly,
     RedThreadFollowUpOverdue,
@@ -70,6 +73,8 @@ RED_THREAD_EVENTS = (
     (RedThread.MeetingHeld, MeetingHeld),
     (RedThread.FollowUpBooked, FollowUpBooked),
     (RedThread.FollowUpEvaluated, FollowUpEvaluated),
+    (RedThread.ActionAgreed, RedThreadActionAgreed),
+    (RedThread.ActionEvaluated, RedThreadActionEvaluated),
     (RedThread.Closed, RedThreadClosed),
     (RedThread.ClosedEarly, RedThreadClosedEarly),
     (RedThread.MeetingOverdue, RedThreadMeetingOverdue),

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts import (
+    ActionStatus,
     AcuteMatterRaised,
     AcuteMatterTaken,
     AgeTransitionDue,
@@ -81,6 +82,8 @@ from contracts import (
     ParallelInvestigationOpened,
     PreMeetingHeld,
     Purpose,
+    RedThreadActionAgreed,
+    RedThreadActionEvaluated,
     RedThreadClosed,
     RedThreadClosedEarly,
     RedThreadFollowUpOverdue,
@@ -284,6 +287,23 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         absent_orgs=(),
         result=FollowUpResult.IMPROVED,
         recorded_by=COORDINATOR,
+    ),
+    RedThreadActionAgreed: RedThreadActionAgreed(
+        **ABOUT_THE_THREAD,
+        action_id=UUID("7d1c4a52-90f4-5e1b-8f36-0f5c2a9e4b11"),
+        responsible_org=SOCIAL_SERVICES,
+        due_on=date(2026, 3, 24),
+        meeting_at=MEETING_AT,
+        recorded_by=COORDINATOR,
+    ),
+    RedThreadActionEvaluated: RedThreadActionEvaluated(
+        **ABOUT_THE_THREAD,
+        action_id=UUID("7d1c4a52-90f4-5e1b-8f36-0f5c2a9e4b11"),
+        responsible_org=SOCIAL_SERVICES,
+        due_on=date(2026, 3, 24),
+        status=ActionStatus.PARTLY_DONE,
+        recorded_by=COORDINATOR,
+        recorded_at=datetime(2026, 4, 14, 15, 0, tzinfo=UTC),
     ),
     RedThreadClosed: RedThreadClosed(
         **ABOUT_THE_THREAD,

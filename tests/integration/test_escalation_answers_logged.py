@@ -27,6 +27,8 @@ from tests.escalation_examples import (
     IOF_CASEWORKER,
     PARTIES,
     STEP_UP,
+    agreed_actions,
+    all_done,
     meeting_registration,
     named_consultation,
     red_thread_pull,
@@ -158,11 +160,16 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     walk.call(HEALTH, "GET", "/v1/red-threads/{red_thread_id}/meeting.ics", subject, **ids)
     walk.call(SOCIAL, "GET", "/v1/deadlines", subject)
     clock.advance(timedelta(days=3, hours=2))
-    walk.call(
+    held = walk.call(
         COORDINATOR,
         "POST",
         "/v1/red-threads/{red_thread_id}/meeting/held",
-        body={"attended_orgs": PARTIES, "outcome": "solutions_agreed", "notes": "Boendestöd."},
+        body={
+            "attended_orgs": PARTIES,
+            "outcome": "solutions_agreed",
+            "notes": "Boendestöd.",
+            "actions": agreed_actions(SOCIAL.org_id, meeting_at),
+        },
         **ids,
     )
     follow_up_at = meeting_at + timedelta(days=14)
@@ -200,7 +207,7 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         COORDINATOR,
         "POST",
         "/v1/red-threads/{red_thread_id}/follow-up/evaluation",
-        body={"attended_orgs": PARTIES, "result": "improved"},
+        body={"attended_orgs": PARTIES, "result": "improved", "actions": all_done(held)},
         **ids,
     )
     walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/closure", **ids)

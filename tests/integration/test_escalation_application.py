@@ -13,6 +13,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import (
+    ActionStatus,
     AgeTransitionDue,
     ConsentGiven,
     ConsentScopeChanged,
@@ -46,6 +47,8 @@ from services.escalation.application import (
     StillContended,
 )
 from services.escalation.domain import (
+    ActionEvaluation,
+    AgreedAction,
     ClosedBeforeFollowUp,
     CoordinationOffices,
     MeetingOnHold,
@@ -179,7 +182,13 @@ def schedule(app: EscalationApplication, red_thread_id: UUID, at: datetime = MEE
 def hold_meeting(app: EscalationApplication, red_thread_id: UUID, attended: list[str]) -> Any:
     return app.record_meeting_held(
         COORDINATING,
-        RecordMeetingHeld(red_thread_id, attended, MeetingOutcome.SOLUTIONS_AGREED, ""),
+        RecordMeetingHeld(
+            red_thread_id,
+            attended,
+            MeetingOutcome.SOLUTIONS_AGREED,
+            "",
+            [AgreedAction(SOCIAL, "Boendestöd.", (MEETING_AT + timedelta(days=7)).date())],
+        ),
         at=MEETING_AT + timedelta(hours=2),
     )
 
@@ -233,11 +242,12 @@ def test_e4_withdrawal_after_scheduling_puts_the_meeting_on_hold_and_disclosure_
     assert resumed.basis is not None
     assert resumed.basis.id == emergency.disclosure_id
     hold_meeting(application, red_thread_id, INVITED)
-    assert names(application)[-4:] == [
+    assert names(application)[-5:] == [
         "MeetingScheduled",
         "MeetingPutOnHold",
         "MeetingResumed",
         "MeetingHeld",
+        "RedThreadActionAgreed",
     ]
 
 
@@ -341,9 +351,10 @@ def test_e4_withdrawal_before_the_follow_up_puts_the_follow_up_on_hold(
             at=FOLLOW_UP_AT,
         )
     upstream.deliver(disclosure(FOLLOW_UP_AT - timedelta(days=1)))
+    done = [ActionEvaluation(action.id, ActionStatus.DONE) for action in red_thread.actions]
     application.evaluate_follow_up(
         COORDINATING,
-        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, ""),
+        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.IMPROVED, "", done),
         at=FOLLOW_UP_AT + timedelta(hours=1),
     )
     application.close_red_thread(COORDINATING, red_thread_id, at=FOLLOW_UP_AT)

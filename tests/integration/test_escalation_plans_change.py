@@ -20,7 +20,7 @@ from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.escalation_examples import INDIVIDUAL, PARTIES, red_thread_pull
+from tests.escalation_examples import INDIVIDUAL, PARTIES, agreed_actions, red_thread_pull
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -269,7 +269,11 @@ def test_w2_e5_the_follow_up_is_moved_and_cancelled_and_the_thread_closed_early(
             COORDINATOR,
             "POST",
             f"{path}/meeting/held",
-            {"attended_orgs": PARTIES, "outcome": "solutions_agreed"},
+            {
+                "attended_orgs": PARTIES,
+                "outcome": "solutions_agreed",
+                "actions": agreed_actions(SOCIAL.org_id, MEETING_AT),
+            },
         )
     )
     follow_up_at = MEETING_AT + timedelta(days=14)

@@ -13,6 +13,7 @@ from eventsourcing.persistence import Tracking
 
 from contracts import ErasureReason, MeetingOutcome, SubjectErased, SubjectErasedV2
 from services.escalation.application import EscalationApplication, RecordMeetingHeld
+from services.escalation.domain import AgreedAction
 from services.runtime.kernel.personal import ERASED, Personal, text_of
 from tests.escalation_examples import IOF_CASEWORKER, meeting_registration
 from tests.integration.test_escalation_api import (
@@ -131,16 +132,19 @@ def test_personal_data_is_sealed_at_rest_and_reads_as_erased_after_subject_erase
 def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_key(
     application: EscalationApplication,  # noqa: F811
 ) -> None:
-    """On both stores: the notes are in the event only sealed; read back through the
-    application until SubjectErased arrives, then as erased."""
+    """On both stores: the notes, and what an agreed action is (E-10), are in the events
+    only sealed; read back through the application until SubjectErased arrives, then as
+    erased."""
     upstream = Upstream(application)
     upstream.deliver(consent())
     red_thread_id = pull(application)
     schedule(application, red_thread_id)
     notes = "Testa Testsson bor hos sin mamma; ring 070-123 45 67."
+    what = "Testa Testsson får boendestöd hos mamman."
+    action = AgreedAction(INVITED[1], what, (MEETING_AT + timedelta(days=7)).date())
     held = application.record_meeting_held(
         COORDINATING,
-        RecordMeetingHeld(red_thread_id, INVITED, MeetingOutcome.SOLUTIONS_AGREED, notes),
+        RecordMeetingHeld(red_thread_id, INVITED, MeetingOutcome.SOLUTIONS_AGREED, notes, [action]),
         at=MEETING_AT + timedelta(hours=2),
     )
 
@@ -148,6 +152,7 @@ def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_k
     assert len([e for e in stored if b"notes" in e.state]) == 1
     assert all(b"Testsson" not in e.state for e in stored)  # in the events only sealed
     assert held.outcome_notes == Personal(SUBJECT, notes)
+    assert held.actions[0].what == Personal(SUBJECT, what)
 
     erasure = SubjectErased(
         subject_id=SUBJECT,
@@ -159,6 +164,7 @@ def test_red_thread_meeting_notes_are_sealed_in_the_events_and_erased_with_the_k
     assert application.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
     red_thread = application.read_red_thread(COORDINATING, red_thread_id)
     assert text_of(red_thread.outcome_notes) == ERASED
+    assert text_of(red_thread.actions[0].what) == ERASED
     assert red_thread.meeting_held  # the facts stay
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from contracts import (
+    ActionStatus,
     AcuteMatterRaised,
     AcuteMatterTaken,
     EscalationLevel,
@@ -31,7 +32,9 @@ from services.escalation.application import (
     RaiseAcuteMatter,
     RaiseEscalation,
 )
+from services.escalation.domain import ActionEvaluation
 from services.escalation.views.work_items import (
+    ACTION,
     ACUTE_MATTER,
     FOLLOW_UP,
     INVITATION,
@@ -144,10 +147,13 @@ def test_w1_e3_e5_the_thread_moves_through_the_lists_of_those_who_act_next(
     for org in INVITED:
         assert kinds_of(listed(application, staff_of(org))) == [(INVITATION, "meeting_invited")]
 
-    hold_meeting(application, red_thread_id, INVITED)
+    held = hold_meeting(application, red_thread_id, INVITED)
     after_meeting = MEETING_AT + timedelta(hours=3)
     assert kinds_of(listed(application, COORDINATING, after_meeting)) == [(FOLLOW_UP, "to_book")]
     assert listed(application, staff_of(HEALTH), after_meeting) == []
+    (action,) = listed(application, staff_of(SOCIAL), after_meeting)  # E-10: SOCIAL does it
+    assert (action.kind, action.state, action.item_id) == (ACTION, "agreed", held.actions[0].id)
+    assert action.due_at == datetime(2026, 3, 15, 23, 0, tzinfo=UTC)  # 15 March ends, Stockholm
 
     application.book_follow_up(
         COORDINATING, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=after_meeting
@@ -155,13 +161,16 @@ def test_w1_e3_e5_the_thread_moves_through_the_lists_of_those_who_act_next(
     (booked,) = listed(application, COORDINATING, after_meeting)
     assert (booked.state, booked.due_at) == ("booked", datetime(2026, 3, 29, 22, 0, tzinfo=UTC))
     assert kinds_of(listed(application, staff_of(SOCIAL), after_meeting)) == [
-        (INVITATION, "follow_up_invited")
+        (ACTION, "agreed"),
+        (INVITATION, "follow_up_invited"),
     ]
 
     evaluated_at = FOLLOW_UP_AT + timedelta(hours=2)
+    actions = application.read_red_thread(COORDINATING, red_thread_id).actions
+    done = [ActionEvaluation(action.id, ActionStatus.DONE) for action in actions]
     application.evaluate_follow_up(
         COORDINATING,
-        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.RESOLVED, ""),
+        EvaluateFollowUp(red_thread_id, INVITED, FollowUpResult.RESOLVED, "", done),
         at=evaluated_at,
     )
     assert kinds_of(listed(application, COORDINATING, evaluated_at)) == [(FOLLOW_UP, "to_close")]
@@ -205,18 +214,20 @@ def test_w1_w2_a_moved_or_cancelled_meeting_or_follow_up_moves_through_the_lists
     (booked,) = listed(application, COORDINATING, after_meeting)
     assert (booked.state, booked.due_at) == ("booked", datetime(2026, 4, 5, 22, 0, tzinfo=UTC))
     assert kinds_of(listed(application, staff_of(SOCIAL), after_meeting)) == [
-        (INVITATION, "follow_up_moved")
+        (ACTION, "agreed"),
+        (INVITATION, "follow_up_moved"),
     ]
     application.cancel_follow_up(COORDINATING, red_thread_id, reason="Ny tid.", at=after_meeting)
     (to_book,) = listed(application, COORDINATING, after_meeting)
     assert (to_book.kind, to_book.state, to_book.due_at) == (FOLLOW_UP, "to_book", None)
-    assert listed(application, staff_of(SOCIAL), after_meeting) == []
+    assert kinds_of(listed(application, staff_of(SOCIAL), after_meeting)) == [(ACTION, "agreed")]
 
     assert records(application, COORDINATING) == [("red_thread", "follow_up_cancelled")]
     application.close_red_thread(
         COORDINATING, red_thread_id, at=after_meeting, reason="Individen har flyttat."
     )
     assert listed(application, COORDINATING, after_meeting) == []
+    assert listed(application, staff_of(SOCIAL), after_meeting) == []  # E-10: its action too
     assert records(application, COORDINATING) == [("red_thread", "closed")]
 
 

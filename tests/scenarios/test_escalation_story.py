@@ -25,7 +25,13 @@ from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.escalation_examples import INDIVIDUAL, PARTIES, RED_THREAD_PUT_ON_HOLD_AND_RESUMED
+from tests.escalation_examples import (
+    INDIVIDUAL,
+    PARTIES,
+    RED_THREAD_PUT_ON_HOLD_AND_RESUMED,
+    agreed_actions,
+    all_done,
+)
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -143,6 +149,7 @@ def test_seed_000_red_thread_from_pull_to_closing(
             "attended_orgs": [POLICE.org_id, SOCIAL.org_id],
             "outcome": "solutions_agreed",
             "notes": "Socialtjänsten erbjuder boendestöd; polisen kontaktperson.",
+            "actions": agreed_actions(SOCIAL.org_id, meeting_at),
         },
     )
     assert held.status_code == 200, held.text
@@ -215,7 +222,12 @@ def test_seed_000_red_thread_from_pull_to_closing(
         COORDINATOR,
         "POST",
         f"{path}/follow-up/evaluation",
-        {"attended_orgs": PARTIES, "result": "improved", "notes": "Stabilt boende."},
+        {
+            "attended_orgs": PARTIES,
+            "result": "improved",
+            "notes": "Stabilt boende.",
+            "actions": all_done(held.json()),
+        },
     )
     assert evaluated.status_code == 200, evaluated.text
     closed = call(escalation, COORDINATOR, "POST", f"{path}/closure")

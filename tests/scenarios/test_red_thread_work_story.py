@@ -28,7 +28,7 @@ from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.escalation_examples import INDIVIDUAL, red_thread_pull
+from tests.escalation_examples import INDIVIDUAL, agreed_actions, red_thread_pull
 from tests.support import (
     COORDINATOR,
     HEALTH,
@@ -145,6 +145,7 @@ def test_seed_000_w1_the_red_thread_is_found_from_work_lists_and_its_stall_surfa
             "attended_orgs": [POLICE.org_id, SOCIAL.org_id],
             "outcome": "solutions_agreed",
             "notes": "Boendestöd.",
+            "actions": agreed_actions(POLICE.org_id, clock.now()),
         },
     )
     to_book = office.the_one("red_thread_follow_up", state="to_book")

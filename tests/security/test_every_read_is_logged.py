@@ -57,6 +57,7 @@ from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from tests.cases_examples import registration
 from tests.consent_examples import refusal_body
+from tests.escalation_examples import all_done
 from tests.support import (
     AOF,
     COORDINATOR,
@@ -832,8 +833,10 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         )
     wait_until(meeting_at)
     follow_up_at = {open_thread["id"]: soon(20), closed_thread["id"]: in_seconds(3)}
+    held: dict[str, Any] = {}
     for thread in (open_thread, closed_thread):
-        s.write(
+        action = {"responsible_org": IOF, "what": ADULT.text("Boendestöd"), "due_on": soon(7)[:10]}
+        held[thread["id"]] = s.write(
             "escalation",
             COORDINATOR,
             "POST",
@@ -842,6 +845,7 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
                 "attended_orgs": [IOF, HEALTH.org_id],
                 "outcome": "partly_agreed",
                 "notes": ADULT.text("Boende ordnas"),
+                "actions": [action],
             },
             red_thread_id=thread["id"],
         )
@@ -873,6 +877,7 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
             "attended_orgs": [IOF, HEALTH.org_id],
             "result": "improved",
             "notes": ADULT.text("Bättre"),
+            "actions": all_done(held[closed_thread["id"]]),
         },
         **closing,
     )

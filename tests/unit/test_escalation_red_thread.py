@@ -11,8 +11,17 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
-from contracts import FollowUpResult, HoldReason, LegalBasis, MeetingOutcome, MeetingStage
+from contracts import (
+    ActionStatus,
+    FollowUpResult,
+    HoldReason,
+    LegalBasis,
+    MeetingOutcome,
+    MeetingStage,
+)
 from services.escalation.domain import (
+    ActionEvaluation,
+    AgreedAction,
     AttendanceInvalid,
     Basis,
     ClosedBeforeFollowUp,
@@ -44,6 +53,7 @@ FOLLOW_UP_AT = MEETING_AT + timedelta(days=28)
 INVITED = [POLICE_UNIT, SOCIAL_UNIT, HEALTH_UNIT]
 CONSENT = Basis(LegalBasis.CONSENT, UUID(int=1))
 EMERGENCY = Basis(LegalBasis.EMERGENCY_DISCLOSURE, UUID(int=2))
+ACTION = AgreedAction(SOCIAL_UNIT, "Boendestöd inom en vecka.", date(2026, 3, 16))
 
 
 def pulled(**changes: Any) -> RedThread:
@@ -83,10 +93,17 @@ def meet(
     outcome: MeetingOutcome = MeetingOutcome.SOLUTIONS_AGREED,
     notes: str = "",
     now: datetime = MEETING_AT,
+    actions: list[AgreedAction] | None = None,
 ) -> list[str]:
-    """The meeting recorded as held; the summoned organisations that stayed away."""
+    """The meeting recorded as held, by default with one action agreed (E-10); the
+    summoned organisations that stayed away."""
     return red_thread.record_meeting_held(
-        attended_orgs=attended, outcome=outcome, notes=notes, recorded_by=COORDINATOR, now=now
+        attended_orgs=attended,
+        outcome=outcome,
+        notes=notes,
+        recorded_by=COORDINATOR,
+        now=now,
+        actions=[ACTION] if actions is None else actions,
     )
 
 
@@ -109,10 +126,18 @@ def evaluate(
     result: FollowUpResult = FollowUpResult.RESOLVED,
     notes: str = "",
     now: datetime = FOLLOW_UP_AT,
+    actions: list[ActionEvaluation] | None = None,
 ) -> list[str]:
-    """The follow-up evaluated; the summoned organisations that stayed away."""
+    """The follow-up evaluated, by default every action done (E-10); the summoned
+    organisations that stayed away."""
+    done = [ActionEvaluation(action.id, ActionStatus.DONE) for action in red_thread.actions]
     return red_thread.evaluate_follow_up(
-        attended_orgs=attended, result=result, notes=notes, recorded_by=COORDINATOR, now=now
+        attended_orgs=attended,
+        result=result,
+        notes=notes,
+        recorded_by=COORDINATOR,
+        now=now,
+        actions=done if actions is None else actions,
     )
 
 
@@ -591,6 +616,8 @@ def test_the_red_threads_events_keep_their_stored_topics_after_its_rules_moved_o
         "FollowUpEvaluated",
         "Closed",
         "MeetingOverdue",
+        "ActionAgreed",
+        "ActionEvaluated",
     }
     for event in stored:
         assert resolve_topic(event.topic) is getattr(RedThread, event.topic.rpartition(".")[2])
@@ -600,4 +627,8 @@ def test_the_red_threads_events_keep_their_stored_topics_after_its_rules_moved_o
     assert read.absent_orgs == [INVITED[2]]
     assert read.basis == CONSENT
     assert read.follow_up_overdue_since == follow_up_overdue_at(FOLLOW_UP_AT)
+    assert [(a.responsible_org, a.status) for a in read.actions] == [
+        (SOCIAL_UNIT, ActionStatus.DONE)
+    ]
+    assert all(b"Boendest" not in event.state for event in stored)  # E-10: sealed at rest
     assert store.repository.get(forgotten.id).meeting_overdue_since == meeting_overdue_at(PULLED_AT)

@@ -23,6 +23,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from contracts import (
     MUNICIPALITY_CODE_PATTERN,
+    ActionStatus,
     FollowUpResult,
     MeasureTried,
     MeetingOutcome,
@@ -41,7 +42,7 @@ from services.escalation.application import (
     RecordMeetingHeld,
     ScheduleMeeting,
 )
-from services.escalation.domain import RedThread
+from services.escalation.domain import ActionEvaluation, AgreedAction, RedThread
 from services.escalation.domain.errors import NotScheduled
 from services.escalation.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
@@ -125,12 +126,40 @@ class ClosureRequest(RequestModel):
     )
 
 
+class ActionRequest(RequestModel):
+    """E-10: one concrete solution the meeting agreed on."""
+
+    responsible_org: HsaId = Field(
+        description="The summoned organisation that does it (E-10).",
+        json_schema_extra={"x-rule": "E-10"},
+    )
+    what: Text = Field(description="What is to be done: about the individual, kept sealed.")
+    due_on: date = Field(
+        description="By when: a date after the meeting (E-10).",
+        json_schema_extra={"x-rule": "E-10"},
+    )
+
+
+class ActionEvaluationRequest(RequestModel):
+    """E-10: how one agreed action stood at the follow-up."""
+
+    action_id: UUID
+    status: ActionStatus
+
+
 class MeetingHeldRequest(RequestModel):
     attended_orgs: Attended = Field(
         description="Summoned organisations that attended; every other one is absent (E-3)."
     )
     outcome: MeetingOutcome
     notes: Notes = ""
+    actions: list[ActionRequest] = Field(
+        default=[],
+        max_length=50,
+        description="The concrete solutions agreed (E-10): required, at least one, when the "
+        "outcome is solutions_agreed or partly_agreed.",
+        json_schema_extra={"x-rule": "E-10"},
+    )
 
 
 class FollowUpRequest(RequestModel):
@@ -141,6 +170,12 @@ class EvaluationRequest(RequestModel):
     attended_orgs: Attended
     result: FollowUpResult
     notes: Notes = ""
+    actions: list[ActionEvaluationRequest] = Field(
+        default=[],
+        max_length=50,
+        description="Every action the meeting agreed on, each with its status (E-10).",
+        json_schema_extra={"x-rule": "E-10"},
+    )
 
 
 class HoldView(BaseModel):
@@ -148,6 +183,15 @@ class HoldView(BaseModel):
     reason: str
     basis_id: UUID
     since: datetime
+
+
+class ActionView(BaseModel):
+    id: UUID
+    responsible_org: str
+    what: ClearText
+    due_on: date
+    status: ActionStatus | None
+    """None until the follow-up evaluated it (E-10)."""
 
 
 class RedThreadView(BaseModel):
@@ -172,6 +216,7 @@ class RedThreadView(BaseModel):
     absent_orgs: list[str]
     outcome: str | None
     outcome_notes: ClearText | None
+    actions: list[ActionView]
     follow_up_at: datetime | None
     cancelled_follow_up_at: datetime | None
     follow_up_legal_basis: str | None
@@ -289,9 +334,12 @@ def record_meeting_held(
     """The meeting took place: attendance per summoned organisation, and the outcome (E-3).
 
     Every summoned organisation not among `attended_orgs` is recorded absent
-    (MeetingAbsenceRecorded, a deviation).
+    (MeetingAbsenceRecorded, a deviation); each agreed action is recorded on its own
+    (RedThreadActionAgreed, E-10) and is on the responsible unit's work list until the
+    follow-up evaluates it.
     """
-    command = command_from(body, RecordMeetingHeld, red_thread_id=red_thread_id)
+    actions = [AgreedAction(a.responsible_org, a.what, a.due_on) for a in body.actions]
+    command = command_from(body, RecordMeetingHeld, red_thread_id=red_thread_id, actions=actions)
     return _threads.changed(caller, EscalationApplication.record_meeting_held, command)
 
 
@@ -335,8 +383,10 @@ def evaluate_follow_up(
     body: EvaluationRequest,
     caller: Annotated[Caller, may("red_thread.evaluate_follow_up")],
 ) -> RedThreadView:
-    """The follow-up was held: attendance and how things stand (E-5)."""
-    command = command_from(body, EvaluateFollowUp, red_thread_id=red_thread_id)
+    """The follow-up was held: attendance and how things stand (E-5), and every agreed
+    action gone through: done, partly or not (E-10)."""
+    actions = [ActionEvaluation(a.action_id, a.status) for a in body.actions]
+    command = command_from(body, EvaluateFollowUp, red_thread_id=red_thread_id, actions=actions)
     return _threads.changed(caller, EscalationApplication.evaluate_follow_up, command)
 
 

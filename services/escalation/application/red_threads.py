@@ -9,7 +9,7 @@ here, where it is loaded (services.escalation.domain.coordination).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from uuid import UUID
@@ -18,7 +18,12 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts import FollowUpResult, MeetingOutcome
 from services.escalation.application.base import EscalationBase
-from services.escalation.domain import RedThread, SubjectAuthorisations
+from services.escalation.domain import (
+    ActionEvaluation,
+    AgreedAction,
+    RedThread,
+    SubjectAuthorisations,
+)
 from services.escalation.domain.coordination import (
     new_coordinator,
     require_coordinating,
@@ -69,6 +74,8 @@ class RecordMeetingHeld:
     attended_orgs: list[str]
     outcome: MeetingOutcome
     notes: str
+    actions: list[AgreedAction] = field(default_factory=list)
+    """E-10: what was agreed, who does it, by when; required when solutions were agreed."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ class EvaluateFollowUp:
     attended_orgs: list[str]
     result: FollowUpResult
     notes: str
+    actions: list[ActionEvaluation] = field(default_factory=list)
+    """E-10: how each agreed action stood; every one of them."""
 
 
 class RedThreads(EscalationBase):

@@ -15,6 +15,7 @@ from services.escalation.domain.calendar_feeds import CalendarFeed, calendar_fee
 from services.escalation.domain.case_meetings import CaseMeeting, case_meeting_id
 from services.escalation.domain.consultations import AcuteMatter, Consultation
 from services.escalation.domain.errors import (
+    ActionsInvalid,
     AcuteMatterAlreadyAcknowledged,
     AcuteMatterInvalid,
     AcuteMatterNotYours,
@@ -63,6 +64,13 @@ from services.escalation.domain.monthly_meetings import MeetingSeries, MonthlyMe
 from services.escalation.domain.offices import CoordinationOffices
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.domain.red_thread import RedThread, may_pull_red_thread
+from services.escalation.domain.red_thread_actions import (
+    MAX_ACTIONS,
+    Action,
+    ActionEvaluation,
+    AgreedAction,
+    action_id,
+)
 from services.escalation.domain.red_thread_deadlines import (
     day_is_over,
     follow_up_overdue_at,
@@ -84,10 +92,15 @@ from services.escalation.domain.transfers import (
 __all__ = [
     "ABSENCE_CATEGORY",
     "LADDERS",
+    "MAX_ACTIONS",
+    "Action",
+    "ActionEvaluation",
+    "ActionsInvalid",
     "AcuteMatter",
     "AcuteMatterAlreadyAcknowledged",
     "AcuteMatterInvalid",
     "AcuteMatterNotYours",
+    "AgreedAction",
     "AttendanceInvalid",
     "Basis",
     "CalendarFeed",
@@ -138,6 +151,7 @@ __all__ = [
     "SubjectAuthorisations",
     "Transfer",
     "UpcomingTransfers",
+    "action_id",
     "allowed_next_steps",
     "alternate",
     "authorisations_id",

@@ -270,3 +270,9 @@ class UnknownCalendarFeed(UnknownRecord):
     answer for both, so a guess learns nothing."""
 
     rule = "W-1"
+
+
+class ActionsInvalid(CommandInvalid):
+    """The meeting's actions, or the follow-up's evaluation of them, break E-10."""
+
+    rule = "E-10"

@@ -30,6 +30,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from contracts import HoldReason, LegalBasis, MeetingStage
+from services.escalation.domain import red_thread_actions as actions
 from services.escalation.domain import red_thread_plans as plans
 from services.escalation.domain.authorisations import Basis
 from services.escalation.domain.errors import (
@@ -175,6 +176,8 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
     FollowUpMoved: TypeAlias = plans.FollowUpMoved
     FollowUpCancelled: TypeAlias = plans.FollowUpCancelled
     ClosedEarly: TypeAlias = plans.ClosedEarly
+    ActionAgreed: TypeAlias = actions.ActionAgreed  # E-10, with red_thread_actions
+    ActionEvaluated: TypeAlias = actions.ActionEvaluated
 
     class MeetingOverdue(Aggregate.Event):
         subject_id: str

@@ -1,6 +1,8 @@
 """The red thread's meetings: the meeting within 14 days (E-3) and the follow-up that
 evaluates its outcome (E-5), each on a legal basis holding at its time (E-4), with
-attendance per summoned organisation and every absence a fact of its own (D-7).
+attendance per summoned organisation and every absence a fact of its own (D-7); what
+the meeting agreed on is a list of actions the follow-up goes through (E-10,
+`red_thread_actions`).
 Moving one keeps to the same rules (`red_thread_plans`, W-2).
 """
 
@@ -25,6 +27,16 @@ from services.escalation.domain.errors import (
     MeetingTooLate,
     NoLegalBasisForMeeting,
     NoMeetingScheduled,
+)
+from services.escalation.domain.red_thread_actions import (
+    Action,
+    ActionAgreed,
+    ActionEvaluated,
+    ActionEvaluation,
+    AgreedAction,
+    action_id,
+    agreed_actions,
+    evaluations,
 )
 from services.escalation.domain.red_thread_holds import hold_message
 from services.escalation.domain.red_thread_state import Pending, RedThreadState
@@ -85,6 +97,9 @@ def no_legal_basis(what: str) -> NoLegalBasisForMeeting:
 
 class RedThreadMeetings:
     """The red thread's meeting and follow-up: part of `RedThread`."""
+
+    actions: tuple[Action, ...] = ()
+    """E-10: what the meeting agreed on, each with its status once the follow-up evaluated it."""
 
     @property
     def pending(self: RedThreadState) -> Pending | None:
@@ -155,9 +170,10 @@ class RedThreadMeetings:
         notes: str,
         recorded_by: str,
         now: datetime,
+        actions: list[AgreedAction] | None = None,
     ) -> list[str]:
         """E-3: attendance per summoned organisation; each absence is recorded on its own
-        (a deviation, D-7). Returns the absent organisations."""
+        (a deviation, D-7); E-10: each agreed action too. Returns the absent organisations."""
         self._require_open()
         if self.meeting_at is None:
             raise NoMeetingScheduled("no red-thread meeting is scheduled")
@@ -166,6 +182,7 @@ class RedThreadMeetings:
         present, absent = held_attendance(
             self, MeetingStage.MEETING, self.meeting_at, attended_orgs, now
         )
+        agreed = agreed_actions(outcome, actions or [], self.invited_orgs, self.meeting_at)
         assert self.basis is not None
         self._held(
             subject_id=self.subject_id,
@@ -180,6 +197,17 @@ class RedThreadMeetings:
             recorded_at=now,
         )
         self._record_absences(absent, MeetingStage.MEETING, self.meeting_at, recorded_by)
+        for number, action in enumerate(agreed, start=len(self.actions)):
+            self._record(
+                ActionAgreed,
+                subject_id=self.subject_id,
+                action_id=action_id(self.id, number),
+                responsible_org=action.responsible_org,
+                what=Personal(self.subject_id, action.what.strip()),
+                due_on=action.due_on,
+                meeting_at=self.meeting_at,
+                recorded_by=recorded_by,
+            )
         return absent
 
     def _record_absences(
@@ -249,9 +277,11 @@ class RedThreadMeetings:
         notes: str,
         recorded_by: str,
         now: datetime,
+        actions: list[ActionEvaluation] | None = None,
     ) -> list[str]:
         """E-5: the follow-up is held and the outcome evaluated; absences recorded as at
-        the meeting. Returns the absent organisations."""
+        the meeting; E-10: every agreed action gone through, each with its status. Returns
+        the absent organisations."""
         self._require_open()
         if self.follow_up_at is None:
             raise FollowUpNotBooked("no follow-up is booked")
@@ -260,6 +290,7 @@ class RedThreadMeetings:
         present, absent = held_attendance(
             self, MeetingStage.FOLLOW_UP, self.follow_up_at, attended_orgs, now
         )
+        gone_through = evaluations(self.actions, actions or [])
         self._evaluated(
             subject_id=self.subject_id,
             follow_up_at=self.follow_up_at,
@@ -271,4 +302,15 @@ class RedThreadMeetings:
             recorded_at=now,
         )
         self._record_absences(absent, MeetingStage.FOLLOW_UP, self.follow_up_at, recorded_by)
+        for action, status in gone_through:
+            self._record(
+                ActionEvaluated,
+                subject_id=self.subject_id,
+                action_id=action.id,
+                responsible_org=action.responsible_org,
+                due_on=action.due_on,
+                status=status.value,
+                recorded_by=recorded_by,
+                recorded_at=now,
+            )
         return absent

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from contracts import HoldReason, MeetingStage
 from services.escalation.domain.authorisations import Basis
+from services.escalation.domain.red_thread_actions import Action
 from services.runtime.kernel.personal import Personal
 
 
@@ -53,11 +54,15 @@ class RedThreadState(Protocol):
     cancelled_follow_up_at: datetime | None
     follow_up_basis: Basis | None
     follow_up_evaluated: bool
+    actions: tuple[Action, ...]
     hold: Hold | None
     closed_at: datetime | None
     closing_reason: Personal | None
     meeting_overdue_since: datetime | None
     follow_up_overdue_since: datetime | None
+
+    @property
+    def id(self) -> UUID: ...
 
     @property
     def concerned_orgs(self) -> list[str]: ...

@@ -7,7 +7,8 @@
   office serves as configured when they read.
 - The invited organisations see the meeting and the follow-up they are
   summoned to (E-3, E-5), and everyone concerned sees a red thread that went
-  overdue (D-7).
+  overdue (D-7). The organisation responsible for an action the meeting agreed
+  on has it, due at the end of its day, until the follow-up evaluates it (E-10).
 - A deputy unit manager sees the acute matters sent to their unit (E-8) and
   the monthly meetings they may register cases for, until the cutoff (E-7);
   the role at the matter's current step sees a ladder matter (E-6).
@@ -27,10 +28,13 @@ from eventsourcing.projection import Projection
 
 from contracts import EscalationLevel, EscalationTrack, MeetingStage, Role
 from services.escalation.domain import (
+    MAX_ACTIONS,
     AcuteMatter,
     Escalation,
     MonthlyMeeting,
     RedThread,
+    action_id,
+    day_is_over,
     follow_up_overdue_at,
     meeting_overdue_at,
     registration_cutoff,
@@ -55,6 +59,7 @@ MEETING = "red_thread_meeting"
 INVITATION = "red_thread_invitation"
 FOLLOW_UP = "red_thread_follow_up"
 OVERDUE = "red_thread_overdue"
+ACTION = "red_thread_action"
 ACUTE_MATTER = "acute_matter"
 LADDER_STEP = "ladder_step"
 REGISTRATION = "monthly_meeting_registration"
@@ -64,6 +69,7 @@ WORK_KINDS = {
     INVITATION: WorkKind("Attend the red-thread meeting or follow-up you are summoned to", "E-3"),
     FOLLOW_UP: WorkKind("Book, evaluate and close the red thread's follow-up", "E-5"),
     OVERDUE: WorkKind("A red thread you are part of is overdue", "D-7"),
+    ACTION: WorkKind("Do what the red-thread meeting agreed your organisation does", "E-10"),
     ACUTE_MATTER: WorkKind("Take the acute matter sent to your unit", "E-8"),
     LADDER_STEP: WorkKind("Settle or escalate the matter now at your step", "E-6"),
     REGISTRATION: WorkKind("Register cases for the monthly meeting before the cutoff", "E-7"),
@@ -211,8 +217,34 @@ class EscalationWork(Projection[WorkListView]):
         )
 
     @process_event.register
+    def _(self, e: RedThread.ActionAgreed, tracking: Tracking) -> None:
+        """E-10: the responsible organisation does it by the end of its day (Stockholm)."""
+        self.view.apply(
+            opened(
+                e.action_id,
+                ACTION,
+                Addressed([e.responsible_org]),
+                state="agreed",
+                since=e.timestamp,
+                href=_red_thread(e.originator_id),
+                subject_id=e.subject_id,
+                due_at=day_is_over(e.due_on),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.ActionEvaluated, tracking: Tracking) -> None:
+        """E-10: gone through at the follow-up, the action is off the list."""
+        self.view.apply(done(e.action_id, ACTION), tracking)
+
+    @process_event.register
     def _(self, e: RedThread.Closed | RedThread.ClosedEarly, tracking: Tracking) -> None:
-        self.view.apply(done(e.originator_id), tracking)
+        """Off every list, its agreed actions too (E-10: their ids are the thread's first
+        `MAX_ACTIONS`), evaluated or not: a thread closed early has no follow-up."""
+        item = e.originator_id
+        actions = [op for n in range(MAX_ACTIONS) for op in done(action_id(item, n), ACTION)]
+        self.view.apply(done(item) + actions, tracking)
 
     @process_event.register
     def _(
