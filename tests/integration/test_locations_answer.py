@@ -4,13 +4,16 @@ whoever created it, and by no unit the record does not name (C-10, K-10, GDPR ar
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from contracts import OrgType, Purpose, Role
+from services.escalation.service import Settings as EscalationSettings
+from services.reporting.service import Settings as ReportingSettings
 from services.runtime.kernel.actor import Actor
 from tests.cases_examples import (
     CONTENT,
@@ -21,6 +24,7 @@ from tests.cases_examples import (
     sip_proposal,
 )
 from tests.consent_examples import refusal_body
+from tests.escalation_examples import meeting_registration, named_consultation, red_thread_pull
 from tests.integration.route_table import operations
 from tests.integration.test_cases_api import (
     NOW,
@@ -35,9 +39,12 @@ from tests.support import (
     HEALTH,
     IOF,
     IOF_CASEWORKER,
+    IOF_DEPUTY,
     PLATFORM_ADMIN,
     POLICE,
     SOCIAL,
+    InProcessService,
+    MovableClock,
     ServiceProcess,
     call,
     consent_given,
@@ -269,5 +276,97 @@ def creating_routes(api: Api) -> set[str]:  # noqa: F811
     return {
         f"{method} {re.sub(r'{[a-z_]+}', '{}', path)}"
         for (method, path), operation in operations(api.app).items()
+        if "201" in operation.get("responses", {})
+    }
+
+
+# --- escalation and reporting ------------------------------------------------------------------
+
+ESCALATION_AND_REPORTING_START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def test_w3_every_escalation_and_reporting_create_answers_a_location_its_creator_reads(
+    start_in_process: Callable[..., InProcessService], clock: MovableClock
+) -> None:
+    """Every escalation and reporting route that answers 201 is called here (their route
+    tables say which), and its Location reads back (200) for whoever made the thing; a
+    monthly meeting's registration reads back on the meeting's agenda, and a unit's
+    calendar feed at its own secret address."""
+    clock.advance(ESCALATION_AND_REPORTING_START - clock.now())
+    escalation = start_in_process("escalation", EscalationSettings())
+    reporting = start_in_process("reporting", ReportingSettings())
+    person = made_up_personnummer("19900101", "123")
+    soon = (clock.now() + timedelta(days=10)).isoformat()
+
+    def made(service: InProcessService, creator: Actor, path: str, body: Any = None) -> str:
+        answer = call(service, creator, "POST", path, json=body)
+        assert answer.status_code == 201, (path, answer.text)
+        location: str = answer.headers["location"]
+        read = call(service, creator, "GET", location)
+        assert read.status_code == 200, (path, location, read.text)
+        return location
+
+    forum = {"name": "IoF och ÄoF", "members": [IOF, AOF]}
+    series = made(escalation, IOF_DEPUTY, "/v1/meeting-series", forum)
+    meeting = made(escalation, IOF_DEPUTY, f"{series}/meetings", {"starts_at": soon})
+    locations = {
+        "POST /v1/red-threads": made(
+            escalation, POLICE, "/v1/red-threads", red_thread_pull(person)
+        ),
+        "POST /v1/escalations": made(
+            escalation,
+            IOF_CASEWORKER,
+            "/v1/escalations",
+            {
+                "track": "needs",
+                "responsible_org": IOF,
+                "counterpart_orgs": [AOF],
+                "reason": "Oenighet.",
+            },
+        ),
+        "POST /v1/acute-matters": made(
+            escalation, IOF_CASEWORKER, "/v1/acute-matters", {"to_org": AOF, "question": "Akut?"}
+        ),
+        "POST /v1/consultations": made(
+            escalation, IOF_DEPUTY, "/v1/consultations", named_consultation(person)
+        ),
+        "POST /v1/meeting-series": series,
+        "POST /v1/meeting-series/{}/meetings": meeting,
+        "POST /v1/monthly-meetings/{}/registrations": made(
+            escalation, IOF_DEPUTY, f"{meeting}/registrations", meeting_registration()
+        ),
+        "POST /v1/calendar-feeds": made(escalation, IOF_DEPUTY, "/v1/calendar-feeds"),
+    }
+    reported = {
+        "POST /v1/deviations": made(
+            reporting,
+            HEALTH,
+            "/v1/deviations",
+            {
+                "category": "routines",
+                "affected_orgs": [SOCIAL.org_id],
+                "what_happened": "Kallelsen kom sent.",
+                "perceived_as": "Allvarligt",
+                "improvement_proposal": "Gemensam rutin.",
+                "reporter_name": "Testa Testsson",
+                "reporter_title": "Biträdande enhetschef",
+            },
+        ),
+        "POST /v1/annual-reports": made(
+            reporting, HEALTH, "/v1/annual-reports", {"year": 2026, "area": "all"}
+        ),
+    }
+    assert locations["POST /v1/monthly-meetings/{}/registrations"] == meeting  # its agenda
+
+    for service, walked in ((escalation, locations), (reporting, reported)):
+        assert set(walked) == creating_routes_of(service), "a 201 route is not called here"
+
+
+def creating_routes_of(service: InProcessService) -> set[str]:
+    assert service.server is not None
+    app = service.server.config.app
+    return {
+        f"{method} {re.sub(r'{[a-z_]+}', '{}', path)}"
+        for (method, path), operation in operations(app).items()
         if "201" in operation.get("responses", {})
     }

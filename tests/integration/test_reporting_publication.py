@@ -90,7 +90,8 @@ async def test_d5_a_manager_publishes_the_annual_report_and_only_counts_go_out(
         first = manager.post("/v1/annual-reports", json={"year": 2026, "area": "all"})
         assert first.status_code == 201, first.text
         assert first.json()["revision"] == 1
-        assert first.headers["Location"] == "/v1/annual-reports/2026?area=all"
+        assert first.headers["Location"] == "/v1/annual-reports/2026"  # all: no area (W-3)
+        assert manager.get(first.headers["Location"]).status_code == 200
         again = manager.post("/v1/annual-reports", json={"year": 2026, "area": "all"})
         assert again.status_code == 201
         assert again.json()["revision"] == 2

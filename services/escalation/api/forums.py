@@ -295,7 +295,8 @@ def register_case(
     r = application.register_case(caller.actor, command, at=caller.now)
     owner = registration_owner(r.subject_id, r.registration_id)
     log_change(caller, owner, purpose=AGENDA)
-    return _registration_view(r)
+    # A registration is one item of the meeting's agenda: it reads back there (W-3).
+    return located(caller.response, f"/v1/monthly-meetings/{meeting_id}", _registration_view(r))
 
 
 @router.post("/monthly-meetings/{meeting_id}/attendance", openapi_extra=PERSONAL_DATA)

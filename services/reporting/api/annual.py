@@ -131,5 +131,7 @@ def publish_annual_report(
         revision=publication.revision,
         published_at=at,
     )
-    location = f"/v1/annual-reports/{body.year}?area={quote(body.area)}"
+    # The whole of the platform is the report without an area (the read refuses "all").
+    area = "" if body.area == "all" else f"?area={quote(body.area)}"
+    location = f"/v1/annual-reports/{body.year}{area}"
     return located(caller.response, location, answer)
