@@ -12,7 +12,7 @@ in this process on one clock the test moves; reporting runs as its own process.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -46,6 +46,13 @@ from tests.support import (
     read_topic,
     wait_for,
 )
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    """Today at 08:00 UTC: the story books and evaluates within a day, and from 22:00 UTC
+    an hour on is already tomorrow in Stockholm (a follow-up day passed: overdue)."""
+    return MovableClock(datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0))
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ import pytest
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.settings import RuntimeSettings
 from tests.cases_examples import registration
 from tests.consent_examples import refusal_body
@@ -152,6 +153,12 @@ why; they are still walked, and the test fails when one of them is proved after 
 
 COLLECTION_QUERY = re.compile(r"^[^{}]*$")
 """A path without parameters: a POST there that answers 200 (not 201) is a query."""
+
+
+def stockholm_today() -> date:
+    """Today as the services count days (Europe/Stockholm): between 22:00 and 24:00 UTC
+    the machine's date is still yesterday there."""
+    return stockholm_date(datetime.now(UTC))
 
 
 def in_seconds(seconds: float) -> str:
@@ -600,7 +607,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
             "complex_case": True,
             "coordinator": IOF_CASEWORKER.hsa_id,
             "follow_up_every_days": 30,
-            "first_follow_up_on": (date.today() + timedelta(days=30)).isoformat(),
+            "first_follow_up_on": (stockholm_today() + timedelta(days=30)).isoformat(),
         },
         sip_id=sip["id"],
     )
@@ -609,7 +616,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         IOF_CASEWORKER,
         "POST",
         "/v1/sips/{sip_id}/follow-ups",
-        {"held_on": date.today().isoformat(), "outcome": ADULT.text("Går framåt")},
+        {"held_on": stockholm_today().isoformat(), "outcome": ADULT.text("Går framåt")},
         sip_id=sip["id"],
     )
     s.write(
@@ -774,7 +781,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
             "instrument": "AUDIT",
             "occasion": "new_visit",
             "outcome": "done",
-            "screened_on": date.today().isoformat(),
+            "screened_on": stockholm_today().isoformat(),
             "score": 17,
         },
     )
@@ -1155,8 +1162,8 @@ def create_reporting(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         {"reason": "Missförstånd; adressen var rätt."},
         deviation_id=closed["id"],
     )
-    s.write("reporting", HEALTH, "POST", "/v1/annual-reports", {"year": date.today().year})
-    ids["reporting"] = {"deviation_id": deviation["id"], "year": str(date.today().year)}
+    s.write("reporting", HEALTH, "POST", "/v1/annual-reports", {"year": stockholm_today().year})
+    ids["reporting"] = {"deviation_id": deviation["id"], "year": str(stockholm_today().year)}
 
 
 # --- the walker ---------------------------------------------------------------------------------
