@@ -9,11 +9,30 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
-import holidays
+from services.runtime.kernel.stockholm_time import stockholm_date
+from services.runtime.kernel.working_days import (
+    end_of_day,
+    meeting_record_overdue_at,
+    start_of_day,
+    swedish_non_working_days,
+    working_days_after,
+)
 
-from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
+__all__ = [
+    "AgeTransition",
+    "acknowledgement_deadline",
+    "age_on",
+    "age_transition",
+    "announcement_overdue_at",
+    "birthday",
+    "end_of_day",
+    "meeting_record_overdue_at",
+    "months_before",
+    "start_of_day",
+    "swedish_non_working_days",
+]
 
 TRANSITION_AGE = 19
 """Child & youth holds a case until the individual turns 19 (K-1, K-4, seed 003)."""
@@ -47,20 +66,6 @@ def months_before(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
-
-
-def start_of_day(day: date) -> datetime:
-    """The first instant of a Swedish calendar day, in UTC.
-
-    UTC, because Python subtracts and compares two datetimes of the same zone
-    by wall clock: 00:00 to 00:00 across a DST change would look like 24 hours.
-    """
-    return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
-
-
-def end_of_day(day: date) -> datetime:
-    """The first instant after a Swedish calendar day: when "by `day`" has passed."""
-    return start_of_day(day + timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -112,30 +117,8 @@ def announcement_overdue_at(transition_on: date, announce_by: date, due_at: date
     return start_of_day(transition_on)
 
 
-def swedish_non_working_days() -> holidays.HolidayBase:
-    """Public holidays plus midsummer, Christmas and New Year's Eve, which Swedish law
-    treats like Sundays (semesterlagen 7 §); weekends are not working days either."""
-    calendar_: holidays.HolidayBase = holidays.country_holidays(
-        "SE", categories=(holidays.PUBLIC, holidays.DE_FACTO)
-    )
-    return calendar_
-
-
 def acknowledgement_deadline(requested_at: datetime, working_days: int) -> date:
     """K-5: the receiving unit acknowledges a handover by the end of the
-    `working_days`-th Swedish working day after the day it was sent.
-
-    The day of sending does not count, whatever the hour; weekends, public
-    holidays and midsummer, Christmas and New Year's Eve do not count.
-    """
-    if working_days < 1:
-        raise ValueError("working_days must be at least 1")
-    sent_on = stockholm_date(requested_at)
-    return swedish_non_working_days().get_nth_working_day(sent_on, working_days)
-
-
-def meeting_record_overdue_at(starts_at: datetime) -> datetime:
-    """E-11: a booked meeting not recorded as held by the end of the first Swedish working
-    day after its date is overdue (nothing stalls silently); the working days are those
-    of a handover's acknowledgement (K-5)."""
-    return end_of_day(acknowledgement_deadline(starts_at, 1))
+    `working_days`-th Swedish working day after the day it was sent (the kernel's
+    working days: the day of sending does not count, nor weekends and holidays)."""
+    return working_days_after(requested_at, working_days)
