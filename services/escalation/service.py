@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.escalation.api import router
 from services.escalation.application import EscalationApplication
-from services.escalation.domain import CoordinationOffices
+from services.escalation.domain import FOLLOW_UP_BOOKING_DAYS, CoordinationOffices
 from services.escalation.translate import to_integration_event
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.service import Composition, Schedule, Service, composition_root
@@ -42,9 +42,18 @@ class Settings(BaseSettings):
         ),
     )
 
+    follow_up_booking_days: int = Field(
+        FOLLOW_UP_BOOKING_DAYS,
+        ge=1,
+        description=(
+            "Within how many calendar days of a held red-thread meeting its follow-up is "
+            "booked (E-11); past that, RedThreadFollowUpNotBooked is raised once (D-7)."
+        ),
+    )
+
     overdue_check_seconds: float = round_seconds(
         30.0,
-        "How often passed deadlines (E-3, E-5) are turned into overdue events "
+        "How often passed deadlines (E-3, E-5, E-11) are turned into overdue events "
         "and the overdue red threads gauge is refreshed.",
     )
 
@@ -58,6 +67,7 @@ def build(root: Composition[Settings]) -> Service:
         env=root.store_env(),
         master_key=root.runtime.resolved_master_key(),
         coordination_offices=root.settings.offices(),
+        follow_up_booking_days=root.settings.follow_up_booking_days,
     )
     registry = CollectorRegistry()
     overdue = Gauge(

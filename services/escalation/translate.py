@@ -42,11 +42,14 @@ from contracts import (
     MonthlyMeetingPlanned,
     RedThreadActionAgreed,
     RedThreadActionEvaluated,
+    RedThreadActionOverdue,
     RedThreadClosed,
     RedThreadClosedEarly,
+    RedThreadFollowUpNotBooked,
     RedThreadFollowUpOverdue,
     RedThreadMeetingCancelled,
     RedThreadMeetingMoved,
+    RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     RedThreadPulled,
 )
@@ -79,6 +82,9 @@ RED_THREAD_EVENTS = (
     (RedThread.ClosedEarly, RedThreadClosedEarly),
     (RedThread.MeetingOverdue, RedThreadMeetingOverdue),
     (RedThread.FollowUpOverdue, RedThreadFollowUpOverdue),
+    (RedThread.MeetingNotRecorded, RedThreadMeetingNotRecorded),  # E-11
+    (RedThread.FollowUpNotBooked, RedThreadFollowUpNotBooked),
+    (RedThread.ActionOverdue, RedThreadActionOverdue),
 )
 """The red thread's events that are published as they are, named by their thread."""
 

@@ -27,7 +27,10 @@ from contracts import (
     MeetingOutcome,
     MonthlyMeetingKind,
     OrgType,
+    RedThreadActionOverdue,
+    RedThreadFollowUpNotBooked,
     RedThreadFollowUpOverdue,
+    RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     Role,
 )
@@ -467,8 +470,11 @@ def test_e3_a_scheduled_meeting_keeps_the_thread_from_becoming_overdue(
     red_thread_id = pull(application)
     schedule(application, red_thread_id)
 
-    assert application.raise_due(PULLED_AT + timedelta(days=30)) == 0
+    application.raise_due(PULLED_AT + timedelta(days=30))
     assert application.red_threads_overdue(PULLED_AT + timedelta(days=30)) == 0
+    # E-3 is met; what is raised is E-11's: the meeting was never recorded as held
+    assert "RedThreadMeetingOverdue" not in names(application)
+    assert "RedThreadMeetingNotRecorded" in names(application)
 
 
 def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
@@ -483,13 +489,136 @@ def test_e5_follow_up_overdue_is_raised_when_its_day_passes_without_evaluation(
     )
     day_over = datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # 29 March is CEST from 02:00
 
-    assert application.raise_due(day_over - timedelta(seconds=1)) == 0
+    assert application.raise_due(day_over - timedelta(seconds=1)) == 1  # E-11: the action
     assert application.raise_due(day_over) == 1
 
     overdue = [e for e in published(application) if isinstance(e, RedThreadFollowUpOverdue)]
     assert [(e.follow_up_at, e.overdue_at) for e in overdue] == [(FOLLOW_UP_AT, day_over)]
     with pytest.raises(ClosedBeforeFollowUp):
         application.close_red_thread(COORDINATING, red_thread_id, at=day_over)
+
+
+# --- E-11 nothing stalls silently, on a moved clock (D-7) ------------------------------------
+
+SUNDAY_MEETING_NOT_RECORDED = datetime(2026, 3, 9, 23, 0, tzinfo=UTC)
+"""MEETING_AT is Sunday 8 March: the first working day after is Monday 9, over at midnight."""
+
+
+def test_e11_a_meeting_not_recorded_is_raised_once_and_anew_when_moved(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+
+    assert application.raise_due(SUNDAY_MEETING_NOT_RECORDED - timedelta(seconds=1)) == 0
+    assert application.raise_due(SUNDAY_MEETING_NOT_RECORDED) == 1
+    assert application.raise_due(SUNDAY_MEETING_NOT_RECORDED + timedelta(hours=1)) == 0
+    moved_to = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)  # a Thursday: due by Friday's end
+    application.move_meeting(
+        COORDINATING,
+        MoveMeeting(red_thread_id, moved_to, "Ingen kom."),
+        at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
+    )
+    friday_over = datetime(2026, 3, 13, 23, 0, tzinfo=UTC)
+    assert application.raise_due(friday_over - timedelta(seconds=1)) == 0
+    assert application.raise_due(friday_over) == 1
+
+    raised = [e for e in published(application) if isinstance(e, RedThreadMeetingNotRecorded)]
+    assert [(e.meeting_at, e.overdue_at) for e in raised] == [
+        (MEETING_AT, SUNDAY_MEETING_NOT_RECORDED),
+        (moved_to, friday_over),
+    ]
+    assert set(INVITED) <= set(raised[0].concerned_orgs)
+
+
+def test_e11_a_held_meeting_with_no_follow_up_booked_in_14_days_is_raised_once(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    hold_meeting(application, red_thread_id, INVITED)
+    fortnight_over = datetime(2026, 3, 22, 23, 0, tzinfo=UTC)  # 8 March + 14 days, CET
+
+    application.raise_due(fortnight_over - timedelta(seconds=1))  # the action (E-10) only
+    assert "RedThreadFollowUpNotBooked" not in names(application)
+    assert application.raise_due(fortnight_over) == 1
+    assert application.raise_due(fortnight_over + timedelta(days=2)) == 0
+
+    (raised,) = [e for e in published(application) if isinstance(e, RedThreadFollowUpNotBooked)]
+    assert (raised.red_thread_id, raised.within_days, raised.overdue_at) == (
+        red_thread_id,
+        14,
+        fortnight_over,
+    )
+    assert set(INVITED) <= set(raised.concerned_orgs)
+
+
+def test_e11_the_days_to_book_the_follow_up_are_the_services_setting(
+    backend_settings: RuntimeSettings,
+) -> None:
+    application = EscalationApplication(
+        env=store_env(backend_settings, "escalation"),
+        coordination_offices=OFFICES,
+        follow_up_booking_days=3,
+    )
+    try:
+        Upstream(application).deliver(consent())
+        red_thread_id = pull(application)
+        schedule(application, red_thread_id)
+        hold_meeting(application, red_thread_id, INVITED)
+        three_days_over = datetime(2026, 3, 11, 23, 0, tzinfo=UTC)
+
+        assert application.raise_due(three_days_over - timedelta(seconds=1)) == 0
+        assert application.raise_due(three_days_over) == 1
+        (raised,) = [e for e in published(application) if isinstance(e, RedThreadFollowUpNotBooked)]
+        assert raised.within_days == 3
+    finally:
+        application.close()
+
+
+def test_e11_each_action_past_its_day_is_raised_once_the_row_moving_on_to_the_next(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    application.record_meeting_held(
+        COORDINATING,
+        RecordMeetingHeld(
+            red_thread_id,
+            INVITED,
+            MeetingOutcome.SOLUTIONS_AGREED,
+            "",
+            [
+                AgreedAction(HEALTH, "Läkarbesök.", date(2026, 3, 20)),
+                AgreedAction(SOCIAL, "Boendestöd.", date(2026, 3, 15)),
+            ],
+        ),
+        at=MEETING_AT + timedelta(hours=2),
+    )
+    first_over = datetime(2026, 3, 15, 23, 0, tzinfo=UTC)
+    second_over = datetime(2026, 3, 20, 23, 0, tzinfo=UTC)
+
+    assert application.raise_due(first_over - timedelta(seconds=1)) == 0
+    assert application.raise_due(first_over) == 1
+    (listed,) = [
+        d
+        for d in application.deadlines_for(staff_of(HEALTH), first_over)
+        if d.kind is DeadlineKind.RED_THREAD_ACTION
+    ]
+    assert listed.due_at == second_over
+    assert application.raise_due(second_over - timedelta(seconds=1)) == 0
+    assert application.raise_due(second_over) == 1
+    assert application.raise_due(second_over + timedelta(days=30)) == 1  # E-11: not booked
+
+    raised = [e for e in published(application) if isinstance(e, RedThreadActionOverdue)]
+    assert [(e.responsible_org, e.due_on, e.overdue_at) for e in raised] == [
+        (SOCIAL, date(2026, 3, 15), first_over),
+        (HEALTH, date(2026, 3, 20), second_over),
+    ]
+    assert len({e.action_id for e in raised}) == 2
 
 
 # --- plans change (W-2): what the meeting relies on, and its deadlines, follow ---------------
@@ -578,7 +707,8 @@ def test_w2_e5_a_moved_follow_up_is_due_on_its_new_day_and_a_cancelled_one_not_a
         COORDINATING, MoveMeeting(red_thread_id, moved_to, "Sjukdom."), at=MEETING_AT
     )
 
-    assert application.raise_due(old_day_over) == 0
+    application.raise_due(old_day_over)  # E-11 raises the agreed action, due 15 March
+    assert "RedThreadFollowUpOverdue" not in names(application)
     [follow_up] = [
         d
         for d in application.deadlines_for(staff_of(SOCIAL), MEETING_AT)
@@ -586,7 +716,9 @@ def test_w2_e5_a_moved_follow_up_is_due_on_its_new_day_and_a_cancelled_one_not_a
     ]
     assert follow_up.takes_place_at == moved_to
     application.cancel_follow_up(COORDINATING, red_thread_id, reason="Behövs inte.", at=MEETING_AT)
-    assert application.raise_due(moved_to + timedelta(days=2)) == 0
+    application.raise_due(moved_to + timedelta(days=2))  # E-11: now it is not booked
+    assert "RedThreadFollowUpOverdue" not in names(application)
+    assert "RedThreadFollowUpNotBooked" in names(application)
     assert DeadlineKind.RED_THREAD_FOLLOW_UP not in [
         d.kind for d in application.deadlines_for(staff_of(SOCIAL), MEETING_AT)
     ]
@@ -595,7 +727,8 @@ def test_w2_e5_a_moved_follow_up_is_due_on_its_new_day_and_a_cancelled_one_not_a
     )
     assert closed.status == "closed"
     assert application.deadlines_for(staff_of(SOCIAL), MEETING_AT) == []
-    assert names(application)[-3:] == [
+    stalled = {"RedThreadActionOverdue", "RedThreadFollowUpNotBooked"}  # E-11, as above
+    assert [name for name in names(application) if name not in stalled][-3:] == [
         "RedThreadMeetingMoved",
         "RedThreadMeetingCancelled",
         "RedThreadClosedEarly",
@@ -631,7 +764,10 @@ def test_deadlines_are_listed_per_organisation(application: EscalationApplicatio
     after_cutoff = application.deadlines_for(
         staff_of(SOCIAL), datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
     )
-    assert [d.kind for d in after_cutoff] == [DeadlineKind.RED_THREAD_MEETING]
+    assert [d.kind for d in after_cutoff] == [
+        DeadlineKind.RED_THREAD_MEETING_RECORD,  # E-11: recorded as held by 9 March's end
+        DeadlineKind.RED_THREAD_MEETING,
+    ]
 
 
 # --- the termly inventory from the cases topic (E-7, K-4) ------------------------------------

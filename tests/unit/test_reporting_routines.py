@@ -14,7 +14,10 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
+    RedThreadActionOverdue,
+    RedThreadFollowUpNotBooked,
     RedThreadFollowUpOverdue,
+    RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     SipFollowUpOverdue,
 )
@@ -31,6 +34,9 @@ OVERDUE: dict[type[IntegrationEvent], str] = {
     HandoverAcknowledgementOverdue: "K-5",
     SipFollowUpOverdue: "K-7",
     CaseMeetingOverdue: "E-11",
+    RedThreadMeetingNotRecorded: "E-11",
+    RedThreadFollowUpNotBooked: "E-11",
+    RedThreadActionOverdue: "E-11",
 }
 
 
@@ -63,6 +69,33 @@ def test_e11_d7_a_meeting_not_recorded_as_held_names_the_meetings_units() -> Non
     assert missed.affected_orgs == list(meeting.units)
     assert missed.detected_at == meeting.overdue_at
     assert "2026-03-13" in missed.what_happened
+
+
+def test_e11_d7_a_red_thread_meeting_not_recorded_names_everyone_the_thread_involves() -> None:
+    meeting: Any = EXAMPLES[RedThreadMeetingNotRecorded]
+    missed = missed_routine(meeting)
+    assert missed is not None
+    assert missed.affected_orgs == list(meeting.concerned_orgs)
+    assert missed.detected_at == meeting.overdue_at
+    assert "2026-03-10" in missed.what_happened
+
+
+def test_e11_d7_a_follow_up_not_booked_names_the_days_and_everyone_concerned() -> None:
+    booking: Any = EXAMPLES[RedThreadFollowUpNotBooked]
+    missed = missed_routine(booking)
+    assert missed is not None
+    assert missed.affected_orgs == list(booking.concerned_orgs)
+    assert "within 14 days" in missed.what_happened
+    assert missed.detected_at == booking.overdue_at
+
+
+def test_e11_d7_an_action_overdue_names_the_responsible_organisation_only() -> None:
+    action: Any = EXAMPLES[RedThreadActionOverdue]
+    missed = missed_routine(action)
+    assert missed is not None
+    assert missed.affected_orgs == [action.responsible_org]
+    assert "2026-03-24" in missed.what_happened
+    assert missed.detected_at == action.overdue_at
 
 
 def test_d7_other_events_are_not_deviations() -> None:

@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.projection import EventSourcedProjection
 
 from services.escalation.domain import (
+    FOLLOW_UP_BOOKING_DAYS,
     AcuteMatter,
     Consultation,
     CoordinationOffices,
@@ -78,13 +79,17 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
         *args: Any,
         master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         coordination_offices: CoordinationOffices | None = None,
+        follow_up_booking_days: int = FOLLOW_UP_BOOKING_DAYS,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, master_key=master_key, **kwargs)
         self.offices = coordination_offices or CoordinationOffices()
         """Which municipalities each coordination office serves (E-3); none by default."""
+        self.follow_up_booking_days = follow_up_booking_days
+        """E-11: a held red-thread meeting's follow-up is booked within this many days."""
         self.deadlines = deadline_view(self)
-        self._follower = Follower(self, Deadlines(self.deadlines), name=self.name)
+        deadlines = Deadlines(self.deadlines, follow_up_booking_days=follow_up_booking_days)
+        self._follower = Follower(self, deadlines, name=self.name)
         self.work_items = work_list_view(self)
         self._work_follower = Follower(
             self, EscalationWork(self.work_items), name=EscalationWork.name

@@ -285,7 +285,9 @@ class RedThreads(EscalationBase):
     # --- deadlines (E-3, E-5, E-7, D-7) ---------------------------------------------------
 
     def raise_due(self, now: datetime) -> int:
-        """Record RedThreadMeetingOverdue / RedThreadFollowUpOverdue for every deadline passed.
+        """Record RedThreadMeetingOverdue / RedThreadFollowUpOverdue, and E-11's
+        RedThreadMeetingNotRecorded / RedThreadFollowUpNotBooked / RedThreadActionOverdue,
+        for every deadline passed.
 
         Run on a schedule with the service's clock; the deadline read model says
         which red threads to look at, each red thread decides for itself.
@@ -304,10 +306,18 @@ class RedThreads(EscalationBase):
         red_thread = self.find(deadline.item_id, RedThread)
         if red_thread is None:
             return 0
-        if deadline.kind is DeadlineKind.RED_THREAD_MEETING:
-            recorded = red_thread.raise_meeting_overdue_if_due(now)
+        kind = deadline.kind
+        if kind is DeadlineKind.RED_THREAD_MEETING:
+            recorded = int(red_thread.raise_meeting_overdue_if_due(now))
+        elif kind is DeadlineKind.RED_THREAD_FOLLOW_UP:
+            recorded = int(red_thread.raise_follow_up_overdue_if_due(now))
+        elif kind is DeadlineKind.RED_THREAD_MEETING_RECORD:
+            recorded = int(red_thread.raise_meeting_not_recorded_if_due(now))
+        elif kind is DeadlineKind.RED_THREAD_FOLLOW_UP_BOOKING:
+            days = self.follow_up_booking_days
+            recorded = int(red_thread.raise_follow_up_not_booked_if_due(now, days))
         else:
-            recorded = red_thread.raise_follow_up_overdue_if_due(now)
+            recorded = red_thread.raise_actions_overdue_if_due(now)
         if recorded:
             self.save(red_thread)
         return int(recorded)

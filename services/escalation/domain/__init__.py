@@ -72,12 +72,16 @@ from services.escalation.domain.red_thread_actions import (
     action_id,
 )
 from services.escalation.domain.red_thread_deadlines import (
+    action_overdue_at,
     day_is_over,
+    follow_up_not_booked_at,
     follow_up_overdue_at,
     meeting_deadline,
     meeting_overdue_at,
+    next_action_due,
 )
 from services.escalation.domain.red_thread_meetings import ABSENCE_CATEGORY
+from services.escalation.domain.red_thread_stalls import FOLLOW_UP_BOOKING_DAYS
 from services.escalation.domain.red_thread_state import Hold, Pending
 from services.escalation.domain.registrations import Registration, registration_cutoff
 from services.escalation.domain.terms import PlannedMeeting, alternate, term_of
@@ -91,6 +95,7 @@ from services.escalation.domain.transfers import (
 
 __all__ = [
     "ABSENCE_CATEGORY",
+    "FOLLOW_UP_BOOKING_DAYS",
     "LADDERS",
     "MAX_ACTIONS",
     "Action",
@@ -152,12 +157,14 @@ __all__ = [
     "Transfer",
     "UpcomingTransfers",
     "action_id",
+    "action_overdue_at",
     "allowed_next_steps",
     "alternate",
     "authorisations_id",
     "calendar_feed_id",
     "case_meeting_id",
     "day_is_over",
+    "follow_up_not_booked_at",
     "follow_up_overdue_at",
     "inventory_terms",
     "may_act_at",
@@ -165,6 +172,7 @@ __all__ = [
     "meeting_deadline",
     "meeting_overdue_at",
     "minutes_owner",
+    "next_action_due",
     "record_owner",
     "registration_cutoff",
     "registration_owner",

@@ -32,6 +32,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts import HoldReason, LegalBasis, MeetingStage
 from services.escalation.domain import red_thread_actions as actions
 from services.escalation.domain import red_thread_plans as plans
+from services.escalation.domain import red_thread_stalls as stalls
 from services.escalation.domain.authorisations import Basis
 from services.escalation.domain.errors import (
     MeasuresMustBeRecorded,
@@ -178,6 +179,9 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
     ClosedEarly: TypeAlias = plans.ClosedEarly
     ActionAgreed: TypeAlias = actions.ActionAgreed  # E-10, with red_thread_actions
     ActionEvaluated: TypeAlias = actions.ActionEvaluated
+    MeetingNotRecorded: TypeAlias = stalls.MeetingNotRecorded  # E-11, with red_thread_stalls
+    FollowUpNotBooked: TypeAlias = stalls.FollowUpNotBooked
+    ActionOverdue: TypeAlias = stalls.ActionOverdue
 
     class MeetingOverdue(Aggregate.Event):
         subject_id: str
@@ -339,7 +343,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
         scheduled_by: str,
     ) -> None:
         self.meeting_at = meeting_at
-        self.cancelled_meeting_at = None
+        self.cancelled_meeting_at = self.meeting_not_recorded_since = None
         self.invited_orgs = invited_orgs
         self.basis = Basis(LegalBasis(legal_basis), basis_id)
         self.hold = None

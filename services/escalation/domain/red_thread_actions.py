@@ -64,6 +64,8 @@ class Action:
     what: Personal
     due_on: date
     status: ActionStatus | None = None
+    overdue: bool = False
+    """E-11: ActionOverdue was raised for it (once per action)."""
 
 
 def action_id(red_thread_id: UUID, number: int) -> UUID:

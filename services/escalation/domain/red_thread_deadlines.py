@@ -12,8 +12,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from contracts import MeetingStage
+from services.escalation.domain.red_thread_actions import Action
+from services.escalation.domain.red_thread_stalls import (
+    ActionOverdue,
+    FollowUpNotBooked,
+    MeetingNotRecorded,
+)
 from services.escalation.domain.red_thread_state import RedThreadState
 from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
+from services.runtime.kernel.working_days import meeting_record_overdue_at
 
 MEETING_WITHIN = timedelta(days=14)
 
@@ -46,8 +53,29 @@ def follow_up_overdue_at(follow_up_at: datetime) -> datetime:
     return day_is_over(stockholm_date(follow_up_at))
 
 
+def follow_up_not_booked_at(meeting_at: datetime, within_days: int) -> datetime:
+    """E-11, D-7: a held meeting's follow-up is booked within `within_days` calendar days of
+    the meeting's Stockholm date; from this instant it is overdue."""
+    return day_is_over(stockholm_date(meeting_at) + timedelta(days=within_days))
+
+
+def action_overdue_at(due_on: date) -> datetime:
+    """E-11, D-7: an agreed action (E-10) is overdue once its due day is over in Stockholm."""
+    return day_is_over(due_on)
+
+
+def next_action_due(actions: tuple[Action, ...]) -> Action | None:
+    """E-11: the open action (not evaluated, not yet raised) due first: the one deadline
+    the red thread's actions have standing at a time."""
+    open_ = [action for action in actions if action.status is None and not action.overdue]
+    return min(open_, key=lambda action: action.due_on, default=None)
+
+
 class RedThreadDeadlines:
     """The red thread's deadlines: part of `RedThread`."""
+
+    meeting_not_recorded_since: datetime | None = None
+    follow_up_not_booked_since: datetime | None = None
 
     @property
     def meeting_deadline(self: RedThreadState) -> date:
@@ -102,3 +130,74 @@ class RedThreadDeadlines:
             concerned_orgs=self.concerned_orgs,
         )
         return True
+
+    # --- E-11: nothing stalls silently ------------------------------------------------------
+
+    def raise_meeting_not_recorded_if_due(self: RedThreadState, now: datetime) -> bool:
+        """E-11: a scheduled meeting (not cancelled, not on hold) not recorded as held by the
+        end of the first Swedish working day after its date; once per meeting time."""
+        if (
+            self.closed_at is not None
+            or self.meeting_held
+            or self.meeting_at is None
+            or self.hold is not None
+            or self.meeting_not_recorded_since is not None
+        ):
+            return False
+        overdue_at = meeting_record_overdue_at(self.meeting_at)
+        if now < overdue_at:
+            return False
+        self._record(
+            MeetingNotRecorded,
+            subject_id=self.subject_id,
+            meeting_at=self.meeting_at,
+            overdue_at=overdue_at,
+            concerned_orgs=self.concerned_orgs,
+        )
+        return True
+
+    def raise_follow_up_not_booked_if_due(
+        self: RedThreadState, now: datetime, within_days: int
+    ) -> bool:
+        """E-11: a held meeting with no follow-up booked within `within_days` of it; once."""
+        if (
+            self.closed_at is not None
+            or not self.meeting_held
+            or self.meeting_at is None
+            or self.follow_up_at is not None
+            or self.follow_up_evaluated
+            or self.follow_up_not_booked_since is not None
+        ):
+            return False
+        overdue_at = follow_up_not_booked_at(self.meeting_at, within_days)
+        if now < overdue_at:
+            return False
+        self._record(
+            FollowUpNotBooked,
+            subject_id=self.subject_id,
+            meeting_at=self.meeting_at,
+            within_days=within_days,
+            overdue_at=overdue_at,
+            concerned_orgs=self.concerned_orgs,
+        )
+        return True
+
+    def raise_actions_overdue_if_due(self: RedThreadState, now: datetime) -> int:
+        """E-11: each agreed action past its due day and not evaluated, once per action.
+        How many were recorded now."""
+        if self.closed_at is not None:
+            return 0
+        raised = 0
+        for action in self.actions:
+            overdue_at = action_overdue_at(action.due_on)
+            if action.status is None and not action.overdue and now >= overdue_at:
+                self._record(
+                    ActionOverdue,
+                    subject_id=self.subject_id,
+                    action_id=action.id,
+                    responsible_org=action.responsible_org,
+                    due_on=action.due_on,
+                    overdue_at=overdue_at,
+                )
+                raised += 1
+        return raised

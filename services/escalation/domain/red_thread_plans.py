@@ -67,6 +67,7 @@ class MeetingMoved(Aggregate.Event):
     def apply(self, aggregate: RedThreadState) -> None:
         aggregate.meeting_at = self.meeting_at
         aggregate.basis = Basis(LegalBasis(self.legal_basis), self.basis_id)
+        aggregate.meeting_not_recorded_since = None  # E-11: the new time may be missed anew
 
 
 class MeetingCancelled(Aggregate.Event):

@@ -60,6 +60,8 @@ class RedThreadState(Protocol):
     closing_reason: Personal | None
     meeting_overdue_since: datetime | None
     follow_up_overdue_since: datetime | None
+    meeting_not_recorded_since: datetime | None
+    follow_up_not_booked_since: datetime | None
 
     @property
     def id(self) -> UUID: ...

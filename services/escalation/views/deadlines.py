@@ -1,10 +1,12 @@
-"""The deadline read model: what is due when, for whom (E-3, E-5, E-7; D-7).
+"""The deadline read model: what is due when, for whom (E-3, E-5, E-7, E-11; D-7).
 
 One row per deadline — a red thread's 14-day meeting limit (E-3), its
-follow-up (E-5), a monthly meeting's registration cutoff (E-7) — with the
-organisations it concerns. The overdue schedule asks it which deadlines may
-have passed instead of replaying every red thread; the deadlines listing and
-the `samverkan_red_threads_overdue` gauge read it too.
+follow-up (E-5), a monthly meeting's registration cutoff (E-7), and what must not
+stall (E-11): the meeting recorded as held, the follow-up booked, the agreed
+actions done by their day (one row per red thread, due with the earliest open action,
+kept from the actions' own table) — with the organisations it concerns. The overdue
+schedule asks it which deadlines may have passed instead of replaying every red
+thread; the deadlines listing and the `samverkan_red_threads_overdue` gauge read it too.
 
 It lives in the escalation service's own database and follows the service's
 own notification log (eventsourcing `Projection` with tracking), caught up
@@ -27,12 +29,16 @@ from eventsourcing.projection import Projection
 
 from contracts import MeetingStage
 from services.escalation.domain import (
+    FOLLOW_UP_BOOKING_DAYS,
     MonthlyMeeting,
     RedThread,
+    action_overdue_at,
+    follow_up_not_booked_at,
     follow_up_overdue_at,
     meeting_overdue_at,
     registration_cutoff,
 )
+from services.runtime.kernel.working_days import meeting_record_overdue_at
 from services.runtime.store.read_models import SqlReadModel, sql_read_model
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,22 @@ class DeadlineKind(StrEnum):
     """E-5: the follow-up evaluation on its booked day."""
     MONTHLY_MEETING_REGISTRATION = "monthly_meeting_registration"
     """E-7: cases registered by 12:00 the day before."""
+    RED_THREAD_MEETING_RECORD = "red_thread_meeting_record"
+    """E-11: the scheduled meeting recorded as held by the working day after its date."""
+    RED_THREAD_FOLLOW_UP_BOOKING = "red_thread_follow_up_booking"
+    """E-11: the follow-up booked within the configured days of the held meeting."""
+    RED_THREAD_ACTION = "red_thread_action"
+    """E-11: the agreed actions (E-10) done by their day; due with the earliest open one."""
+
+
+RAISED_BY_THE_RED_THREAD = (
+    DeadlineKind.RED_THREAD_MEETING,
+    DeadlineKind.RED_THREAD_FOLLOW_UP,
+    DeadlineKind.RED_THREAD_MEETING_RECORD,
+    DeadlineKind.RED_THREAD_FOLLOW_UP_BOOKING,
+    DeadlineKind.RED_THREAD_ACTION,
+)
+"""The kinds the overdue schedule asks the red thread about (`raise_due`)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,9 @@ _TABLES = [
     "item_id TEXT NOT NULL, kind TEXT NOT NULL, org_id TEXT NOT NULL, "
     "PRIMARY KEY (item_id, kind, org_id))",
     "CREATE INDEX IF NOT EXISTS {deadline_party_org} ON {deadline_party} (org_id)",
+    "CREATE TABLE IF NOT EXISTS {deadline_action} ("
+    "item_id TEXT NOT NULL, action_id TEXT NOT NULL, due_at BIGINT NOT NULL, "
+    "open INTEGER NOT NULL, PRIMARY KEY (item_id, action_id))",
 ]
 
 _OPEN = (
@@ -106,7 +131,28 @@ _ALL_DONE = "UPDATE {deadline} SET done = 1 WHERE item_id = ?"
 _DUE = (
     "SELECT d.item_id, d.kind, d.subject_id, d.due_at, d.takes_place_at, d.met, d.raised "
     "FROM {deadline} d WHERE d.done = 0 AND d.met = 0 AND d.raised = 0 "
-    "AND d.due_at <= ? AND d.kind IN (?, ?) ORDER BY d.due_at"
+    "AND d.due_at <= ? AND d.kind IN ("
+    + ", ".join("?" * len(RAISED_BY_THE_RED_THREAD))
+    + ") ORDER BY d.due_at"
+)
+_REOPEN = "UPDATE {deadline} SET done = 0 WHERE item_id = ? AND kind = ?"
+_ACTION = (
+    "INSERT INTO {deadline_action} (item_id, action_id, due_at, open) VALUES (?, ?, ?, 1) "
+    "ON CONFLICT DO NOTHING"
+)
+_ACTION_CLOSED = "UPDATE {deadline_action} SET open = 0 WHERE item_id = ? AND action_id = ?"
+_ACTIONS_CLOSED = "UPDATE {deadline_action} SET open = 0 WHERE item_id = ?"
+_ACTION_ROW = (
+    "INSERT INTO {deadline} (item_id, kind, subject_id, due_at, takes_place_at, met, raised, "
+    "done) VALUES (?, ?, ?, ?, NULL, 0, 0, 0) ON CONFLICT DO NOTHING"
+)
+_ACTION_NEXT = (
+    "UPDATE {deadline} SET raised = 0, "
+    "due_at = COALESCE((SELECT MIN(a.due_at) FROM {deadline_action} a "
+    "WHERE a.item_id = ? AND a.open = 1), due_at), "
+    "done = CASE WHEN EXISTS (SELECT 1 FROM {deadline_action} a "
+    "WHERE a.item_id = ? AND a.open = 1) THEN 0 ELSE 1 END "
+    "WHERE item_id = ? AND kind = ?"
 )
 _OF_ORG = (
     "SELECT d.item_id, d.kind, d.subject_id, d.due_at, d.takes_place_at, d.met, d.raised "
@@ -127,12 +173,12 @@ class DeadlineView(SqlReadModel):
     """The read model's queries (runtime SqlReadModel spells them per database)."""
 
     TABLES = _TABLES
-    NAMES = ("deadline", "deadline_party")
+    NAMES = ("deadline", "deadline_party", "deadline_action")
     INDEXES = _INDEXES
 
     def due(self, now: datetime) -> list[Deadline]:
         """Red-thread deadlines that have passed with nothing to meet them, not yet raised."""
-        kinds = (DeadlineKind.RED_THREAD_MEETING.value, DeadlineKind.RED_THREAD_FOLLOW_UP.value)
+        kinds = tuple(kind.value for kind in RAISED_BY_THE_RED_THREAD)
         return [_deadline(row) for row in self.select(_DUE, (_us(now), *kinds))]
 
     def of_org(self, org_id: str, now: datetime) -> list[Deadline]:
@@ -209,12 +255,16 @@ def _set(statement: str, item_id: UUID, kind: DeadlineKind, *values: Any) -> Ope
 MEETING = DeadlineKind.RED_THREAD_MEETING
 FOLLOW_UP = DeadlineKind.RED_THREAD_FOLLOW_UP
 REGISTRATION = DeadlineKind.MONTHLY_MEETING_REGISTRATION
+RECORD = DeadlineKind.RED_THREAD_MEETING_RECORD
+BOOKING = DeadlineKind.RED_THREAD_FOLLOW_UP_BOOKING
+ACTION = DeadlineKind.RED_THREAD_ACTION
 
 _MARKED_BY: dict[type[Any], tuple[str, DeadlineKind]] = {
-    RedThread.MeetingHeld: (_DONE, MEETING),
     RedThread.MeetingOverdue: (_RAISED, MEETING),
     RedThread.FollowUpEvaluated: (_DONE, FOLLOW_UP),
     RedThread.FollowUpOverdue: (_RAISED, FOLLOW_UP),
+    RedThread.MeetingNotRecorded: (_RAISED, RECORD),
+    RedThread.FollowUpNotBooked: (_RAISED, BOOKING),
 }
 """The red-thread events that only mark a deadline: met for good (done), or missed and
 raised."""
@@ -224,6 +274,13 @@ class Deadlines(Projection[DeadlineView]):
     """Escalation's own domain events → deadline rows and the organisations they concern."""
 
     name = "deadlines"
+
+    def __init__(
+        self, view: DeadlineView, *, follow_up_booking_days: int = FOLLOW_UP_BOOKING_DAYS
+    ) -> None:
+        super().__init__(view)
+        self.follow_up_booking_days = follow_up_booking_days
+        """E-11: the follow-up is booked within this many days of the held meeting."""
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -238,17 +295,36 @@ class Deadlines(Projection[DeadlineView]):
     @process_event.register
     def _(self, e: RedThread.MeetingScheduled, tracking: Tracking) -> None:
         operations = _set(_MET, e.originator_id, MEETING, 1, _us(e.meeting_at))
-        self.view.apply(operations + _parties(e.originator_id, MEETING, e.invited_orgs), tracking)
+        operations += _parties(e.originator_id, MEETING, e.invited_orgs)
+        record = meeting_record_overdue_at(e.meeting_at)
+        orgs = self._concerned(e.originator_id, e.invited_orgs)
+        operations += _open(e.originator_id, RECORD, e.subject_id, record, e.meeting_at, orgs)
+        self.view.apply(operations, tracking)
+
+    def _concerned(self, item_id: UUID, invited: list[str]) -> list[str]:
+        """E-11: everyone the red thread involves: its E-3 row's parties and the invited."""
+        rows = self.view.select(
+            "SELECT org_id FROM {deadline_party} WHERE item_id = ? AND kind = ?",
+            (str(item_id), MEETING.value),
+        )
+        return [*(row[0] for row in rows), *invited]
 
     @process_event.register
     def _(self, e: RedThread.MeetingMoved, tracking: Tracking) -> None:
-        """W-2: the meeting stands at its new time; the E-3 deadline stays the pull's."""
-        self.view.apply(_set(_MET, e.originator_id, MEETING, 1, _us(e.meeting_at)), tracking)
+        """W-2: the meeting stands at its new time; the E-3 deadline stays the pull's; the
+        E-11 one is the new time's, and may be missed (raised) anew."""
+        operations = _set(_MET, e.originator_id, MEETING, 1, _us(e.meeting_at))
+        record = _us(meeting_record_overdue_at(e.meeting_at))
+        operations += _set(_MOVED, e.originator_id, RECORD, record, _us(e.meeting_at))
+        self.view.apply(operations, tracking)
 
     @process_event.register
     def _(self, e: RedThread.MeetingCancelled, tracking: Tracking) -> None:
-        """W-2: nothing meets the E-3 deadline until the meeting is scheduled again."""
-        self.view.apply(_set(_MET, e.originator_id, MEETING, 0, None), tracking)
+        """W-2: nothing meets the E-3 deadline until the meeting is scheduled again; no
+        meeting, nothing to record as held (E-11)."""
+        key = (str(e.originator_id), RECORD.value)
+        operations = [(_FORGET, key), (_FORGET_PARTIES, key)]
+        self.view.apply(_set(_MET, e.originator_id, MEETING, 0, None) + operations, tracking)
 
     @process_event.register
     def _(self, e: RedThread.FollowUpMoved, tracking: Tracking) -> None:
@@ -259,42 +335,81 @@ class Deadlines(Projection[DeadlineView]):
 
     @process_event.register
     def _(self, e: RedThread.FollowUpCancelled, tracking: Tracking) -> None:
-        """W-2: no follow-up, no deadline; booking it again opens a new one."""
+        """W-2: no follow-up, no deadline; booking it again opens a new one. Until then
+        the follow-up is not booked (E-11), by the held meeting's deadline."""
         key = (str(e.originator_id), FOLLOW_UP.value)
-        self.view.apply([(_FORGET, key), (_FORGET_PARTIES, key)], tracking)
+        operations = [(_FORGET, key), (_FORGET_PARTIES, key)]
+        self.view.apply(operations + _set(_REOPEN, e.originator_id, BOOKING), tracking)
 
     @process_event.register
     def _(self, e: RedThread.PutOnHold | RedThread.Resumed, tracking: Tracking) -> None:
-        """A meeting on hold does not stand until it resumes; a follow-up's row stays."""
+        """A meeting on hold does not stand until it resumes, nor is it due to be recorded
+        as held (E-11); a follow-up's row stays."""
         operations: Operations = []
         if e.stage == MeetingStage.MEETING.value:
             standing = isinstance(e, RedThread.Resumed)
             operations = _set(_MET_ONLY, e.originator_id, MEETING, int(standing))
+            operations += _set(_MET_ONLY, e.originator_id, RECORD, int(not standing))
         self.view.apply(operations, tracking)
 
     @process_event.register
     def _(
         self,
-        e: RedThread.MeetingHeld
-        | RedThread.MeetingOverdue
+        e: RedThread.MeetingOverdue
         | RedThread.FollowUpEvaluated
-        | RedThread.FollowUpOverdue,
+        | RedThread.FollowUpOverdue
+        | RedThread.MeetingNotRecorded
+        | RedThread.FollowUpNotBooked,
         tracking: Tracking,
     ) -> None:
         statement, kind = _MARKED_BY[type(e)]
         self.view.apply(_set(statement, e.originator_id, kind), tracking)
 
     @process_event.register
+    def _(self, e: RedThread.MeetingHeld, tracking: Tracking) -> None:
+        """E-3 met, the meeting recorded (E-11); now the follow-up is to be booked in time."""
+        booking = follow_up_not_booked_at(e.meeting_at, self.follow_up_booking_days)
+        orgs = self._concerned(e.originator_id, [])
+        operations = _set(_DONE, e.originator_id, MEETING) + _set(_DONE, e.originator_id, RECORD)
+        operations += _open(e.originator_id, BOOKING, e.subject_id, booking, None, orgs)
+        self.view.apply(operations, tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.ActionAgreed, tracking: Tracking) -> None:
+        """E-11: the thread's action row is due with its earliest open action."""
+        item = str(e.originator_id)
+        due = _us(action_overdue_at(e.due_on))
+        operations: Operations = [
+            (_ACTION, (item, str(e.action_id), due)),
+            (_ACTION_ROW, (item, ACTION.value, e.subject_id, due)),
+            *_parties(e.originator_id, ACTION, [e.responsible_org]),
+        ]
+        self.view.apply(operations + self._next_action(e.originator_id), tracking)
+
+    @process_event.register
+    def _(self, e: RedThread.ActionOverdue | RedThread.ActionEvaluated, tracking: Tracking) -> None:
+        """E-11: raised or evaluated, the action is no longer open; the row moves on to the
+        next open action's due, or is done."""
+        closed = (_ACTION_CLOSED, (str(e.originator_id), str(e.action_id)))
+        self.view.apply([closed, *self._next_action(e.originator_id)], tracking)
+
+    @staticmethod
+    def _next_action(item_id: UUID) -> Operations:
+        item = str(item_id)
+        return [(_ACTION_NEXT, (item, item, item, ACTION.value))]
+
+    @process_event.register
     def _(self, e: RedThread.FollowUpBooked, tracking: Tracking) -> None:
         due = follow_up_overdue_at(e.follow_up_at)
-        self.view.apply(
-            _open(e.originator_id, FOLLOW_UP, e.subject_id, due, e.follow_up_at, e.invited_orgs),
-            tracking,
+        operations = _open(
+            e.originator_id, FOLLOW_UP, e.subject_id, due, e.follow_up_at, e.invited_orgs
         )
+        self.view.apply(operations + _set(_DONE, e.originator_id, BOOKING), tracking)
 
     @process_event.register
     def _(self, e: RedThread.Closed | RedThread.ClosedEarly, tracking: Tracking) -> None:
-        self.view.apply([(_ALL_DONE, (str(e.originator_id),))], tracking)
+        item = (str(e.originator_id),)
+        self.view.apply([(_ALL_DONE, item), (_ACTIONS_CLOSED, item)], tracking)
 
     @process_event.register
     def _(self, e: MonthlyMeeting.Planned, tracking: Tracking) -> None:

@@ -15,6 +15,9 @@ the event it came from:
 | `HandoverAcknowledgementOverdue` | K-5  | the receiving unit acknowledges the handover    |
 | `SipFollowUpOverdue`             | K-7  | planned SIP follow-ups are held                 |
 | `CaseMeetingOverdue`             | E-11 | a booked meeting is recorded as held in time    |
+| `RedThreadMeetingNotRecorded`    | E-11 | the red-thread meeting is recorded in time      |
+| `RedThreadFollowUpNotBooked`     | E-11 | a held meeting's follow-up is booked in time    |
+| `RedThreadActionOverdue`         | E-11 | an agreed action is done by its day             |
 
 The deviation links to the CloudEvents ``ce_id`` of the message that carried
 the overdue event (`DeviationDetected.source_event_id`), and its own id is
@@ -41,7 +44,10 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
+    RedThreadActionOverdue,
+    RedThreadFollowUpNotBooked,
     RedThreadFollowUpOverdue,
+    RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     SipFollowUpOverdue,
 )
@@ -181,6 +187,53 @@ def _(event: CaseMeetingOverdue) -> MissedRoutine:
             f"The {event.kind.value.replace('_', ' ')} meeting of "
             f"{stockholm_date(event.starts_at).isoformat()} was not recorded as held by the end of "
             "the next working day (E-11)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: RedThreadMeetingNotRecorded) -> MissedRoutine:
+    """E-11: the red-thread meeting not recorded as held by the end of the working day after
+    its date; everyone the red thread involves is concerned."""
+    return MissedRoutine(
+        rule="E-11",
+        affected_orgs=list(event.concerned_orgs),
+        what_happened=(
+            f"The red-thread meeting of {stockholm_date(event.meeting_at).isoformat()} was not "
+            "recorded as held by the end of the next working day (E-11)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: RedThreadFollowUpNotBooked) -> MissedRoutine:
+    """E-11: the red-thread meeting was held and no follow-up booked within the days set."""
+    return MissedRoutine(
+        rule="E-11",
+        affected_orgs=list(event.concerned_orgs),
+        what_happened=(
+            f"No follow-up was booked within {event.within_days} days of the red-thread "
+            f"meeting of {stockholm_date(event.meeting_at).isoformat()} (E-11)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: RedThreadActionOverdue) -> MissedRoutine:
+    """E-11: an agreed action (E-10) past its day without an evaluation; the responsible
+    organisation is the one that did not follow the routine."""
+    return MissedRoutine(
+        rule="E-11",
+        affected_orgs=[event.responsible_org],
+        what_happened=(
+            f"An action the red-thread meeting agreed on was due on "
+            f"{event.due_on.isoformat()} and not evaluated by then (E-11)."
         ),
         detected_at=event.overdue_at,
         subject_id=event.subject_id,
