@@ -142,9 +142,14 @@ def test_w2_e3_e4_the_meeting_is_moved_then_cancelled_and_calendars_and_deadline
     assert entry["uid"] == first["uid"]
     assert int(entry["sequence"]) > int(first["sequence"])
     assert str(entry["status"]) == "CONFIRMED"
-    [deadline] = ok_list(call(escalation, SOCIAL, "GET", "/v1/deadlines"))
+    deadline, recorded = sorted(
+        ok_list(call(escalation, SOCIAL, "GET", "/v1/deadlines")), key=lambda d: d["kind"]
+    )
     assert (deadline["rule"], deadline["met"]) == ("E-3", True)
     assert deadline["takes_place_at"].startswith(moved_to.date().isoformat())
+    # E-11: recorded as held by the end of the working day after the new time
+    assert (recorded["rule"], recorded["kind"]) == ("E-11", "red_thread_meeting_record")
+    assert recorded["takes_place_at"].startswith(moved_to.date().isoformat())
 
     cancelled = ok(
         call(escalation, COORDINATOR, "POST", f"{path}/meeting/cancellation", {"reason": REASON})
@@ -179,7 +184,9 @@ def test_w2_e3_e4_the_meeting_is_moved_then_cancelled_and_calendars_and_deadline
         )
     )
     assert again["status"] == "meeting_scheduled"
-    assert [d["met"] for d in ok_list(call(escalation, SOCIAL, "GET", "/v1/deadlines"))] == [True]
+    listed = ok_list(call(escalation, SOCIAL, "GET", "/v1/deadlines"))
+    assert [d["met"] for d in listed if d["rule"] == "E-3"] == [True]
+    assert [d["kind"] for d in listed if d["rule"] == "E-11"] == ["red_thread_meeting_record"]
     assert int(calendar_entry(escalation, f"{path}/meeting.ics")["sequence"]) > int(
         called_off["sequence"]
     )

@@ -1,6 +1,7 @@
 """An organisation's deadlines over HTTP (D-7): the red-thread meetings and follow-ups
-(E-3, E-5) and the monthly meetings' registration cutoffs (E-7) it has coming, and those
-it missed. Each names the individual whose red thread it is: one access record per
+(E-3, E-5), the monthly meetings' registration cutoffs (E-7), and what must not stall
+(E-11: the meeting recorded, the follow-up booked, the agreed actions done) it has
+coming, and those it missed. Each names the individual whose red thread it is: one access record per
 individual."""
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ RULE_OF_DEADLINE = {
     "red_thread_meeting": "E-3",
     "red_thread_follow_up": "E-5",
     "monthly_meeting_registration": "E-7",
+    "red_thread_meeting_record": "E-11",
+    "red_thread_follow_up_booking": "E-11",
+    "red_thread_action": "E-11",
 }
 
 
