@@ -248,6 +248,64 @@ def test_w1_d7_an_overdue_red_thread_reaches_everyone_concerned_and_the_overdue_
     assert listed(application, COORDINATING, late, overdue=False) == []
 
 
+def test_w1_e11_a_meeting_not_recorded_is_overdue_for_all_concerned_until_moved(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    not_recorded = datetime(2026, 3, 9, 23, 0, tzinfo=UTC)  # Monday after Sunday's meeting
+
+    application.raise_due(not_recorded)
+
+    (coordinating,) = listed(application, COORDINATING, not_recorded, overdue=True)
+    assert (coordinating.kind, coordinating.item_id) == (MEETING, red_thread_id)
+    for org in INVITED:
+        overdue = listed(application, staff_of(org), not_recorded, overdue=True)
+        assert [(i.kind, i.state) for i in overdue] == [(OVERDUE, "meeting_not_recorded")]
+
+    moved_to = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+    moved_at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    application.move_meeting(
+        COORDINATING, MoveMeeting(red_thread_id, moved_to, "Ingen kom."), at=moved_at
+    )
+    (scheduled,) = listed(application, COORDINATING, moved_at)
+    assert (scheduled.overdue, scheduled.due_at) == (
+        False,
+        datetime(2026, 3, 16, 23, 0, tzinfo=UTC),  # still day 14 (E-3)
+    )
+    assert listed(application, staff_of(HEALTH), moved_at, overdue=True) == []
+
+
+def test_w1_e11_an_action_past_its_day_and_a_follow_up_not_booked_are_raised_overdue(
+    application: EscalationApplication,
+) -> None:
+    Upstream(application).deliver(consent())
+    red_thread_id = pull(application)
+    schedule(application, red_thread_id)
+    hold_meeting(application, red_thread_id, INVITED)
+    action_over = datetime(2026, 3, 15, 23, 0, tzinfo=UTC)
+    not_booked = datetime(2026, 3, 22, 23, 0, tzinfo=UTC)
+
+    application.raise_due(action_over)
+    (action,) = listed(application, staff_of(SOCIAL), action_over, overdue=True)
+    assert (action.kind, action.overdue) == (ACTION, True)  # raised, not only past its day
+    assert listed(application, COORDINATING, action_over, overdue=True) == []
+
+    application.raise_due(not_booked)
+    (coordinating,) = listed(application, COORDINATING, not_booked, overdue=True)
+    assert (coordinating.kind, coordinating.state) == (FOLLOW_UP, "to_book")
+    (stalled,) = listed(application, staff_of(HEALTH), not_booked, overdue=True)
+    assert (stalled.kind, stalled.state) == (OVERDUE, "follow_up_not_booked")
+
+    application.book_follow_up(
+        COORDINATING, red_thread_id, follow_up_at=FOLLOW_UP_AT, at=not_booked
+    )
+    assert kinds_of(listed(application, staff_of(HEALTH), not_booked)) == [
+        (INVITATION, "follow_up_invited")
+    ]
+
+
 # --- acute matters (E-8), the ladder (E-6), monthly meetings (E-7) ------------------------
 
 

@@ -7,8 +7,10 @@
   office serves as configured when they read.
 - The invited organisations see the meeting and the follow-up they are
   summoned to (E-3, E-5), and everyone concerned sees a red thread that went
-  overdue (D-7). The organisation responsible for an action the meeting agreed
-  on has it, due at the end of its day, until the follow-up evaluates it (E-10).
+  overdue (D-7), or stalled: its meeting not recorded as held, its follow-up not
+  booked in time (E-11). The organisation responsible for an action the meeting
+  agreed on has it, due at the end of its day, until the follow-up evaluates it
+  (E-10); past its day it is raised overdue (E-11).
 - A deputy unit manager sees the acute matters sent to their unit (E-8) and
   the monthly meetings they may register cases for, until the cutoff (E-7);
   the role at the matter's current step sees a ladder matter (E-6).
@@ -49,6 +51,7 @@ from services.runtime.store.work_items import (
     due_anew,
     moved_on,
     opened,
+    overdue_lifted,
     raised_overdue,
     readdressed,
     succeeded_by,
@@ -68,7 +71,7 @@ WORK_KINDS = {
     MEETING: WorkKind("Take the red thread and hold its meeting within 14 days", "E-3"),
     INVITATION: WorkKind("Attend the red-thread meeting or follow-up you are summoned to", "E-3"),
     FOLLOW_UP: WorkKind("Book, evaluate and close the red thread's follow-up", "E-5"),
-    OVERDUE: WorkKind("A red thread you are part of is overdue", "D-7"),
+    OVERDUE: WorkKind("A red thread you are part of is overdue or stalled", "D-7"),
     ACTION: WorkKind("Do what the red-thread meeting agreed your organisation does", "E-10"),
     ACUTE_MATTER: WorkKind("Take the acute matter sent to your unit", "E-8"),
     LADDER_STEP: WorkKind("Settle or escalate the matter now at your step", "E-6"),
@@ -164,7 +167,14 @@ class EscalationWork(Projection[WorkListView]):
         one that went overdue on the old day is not overdue any more."""
         item = e.originator_id
         if isinstance(e, RedThread.MeetingMoved):
-            self.view.apply(moved_on(item, INVITATION, "meeting_moved", e.timestamp), tracking)
+            # E-11: a meeting not recorded on the old day is not overdue any more; the
+            # coordinator's item keeps the E-3 deadline.
+            self.view.apply(
+                overdue_lifted(item, MEETING)
+                + moved_on(item, INVITATION, "meeting_moved", e.timestamp)
+                + done(item, OVERDUE),
+                tracking,
+            )
             return
         due = follow_up_overdue_at(e.follow_up_at)
         self.view.apply(
@@ -203,7 +213,8 @@ class EscalationWork(Projection[WorkListView]):
         item = e.originator_id
         self.view.apply(
             due_anew(item, FOLLOW_UP, "booked", e.timestamp, follow_up_overdue_at(e.follow_up_at))
-            + self._invited(item, e.subject_id, e.invited_orgs, "follow_up", e),
+            + self._invited(item, e.subject_id, e.invited_orgs, "follow_up", e)
+            + done(item, OVERDUE),  # E-11: booked, late or not, it no longer stalls
             tracking,
         )
 
@@ -268,6 +279,34 @@ class EscalationWork(Projection[WorkListView]):
             ),
             tracking,
         )
+
+    @process_event.register
+    def _(
+        self, e: RedThread.MeetingNotRecorded | RedThread.FollowUpNotBooked, tracking: Tracking
+    ) -> None:
+        """E-11, D-7: nothing stalls silently: the coordinator's item is overdue from now on,
+        and everyone concerned hears the red thread stalled, until it moves again."""
+        not_recorded = isinstance(e, RedThread.MeetingNotRecorded)
+        coordinating = MEETING if not_recorded else FOLLOW_UP
+        self.view.apply(
+            raised_overdue(e.originator_id, coordinating)
+            + opened(
+                e.originator_id,
+                OVERDUE,
+                Addressed(e.concerned_orgs),
+                state="meeting_not_recorded" if not_recorded else "follow_up_not_booked",
+                since=e.timestamp,
+                href=_red_thread(e.originator_id),
+                subject_id=e.subject_id,
+                due_at=e.overdue_at,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RedThread.ActionOverdue, tracking: Tracking) -> None:
+        """E-11: the responsible organisation's action is overdue until it is evaluated."""
+        self.view.apply(raised_overdue(e.action_id, ACTION), tracking)
 
     @staticmethod
     def _invited(item: UUID, subject_id: str, invited: list[str], stage: str, e: Any) -> Operations:

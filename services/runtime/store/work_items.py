@@ -145,6 +145,7 @@ _STATE_DUE = (
 )
 _ROLE = "UPDATE {work_item} SET role = ?, state = ?, since = ? WHERE item_id = ? AND kind = ?"
 _OVERDUE = "UPDATE {work_item} SET overdue = 1 WHERE item_id = ? AND kind = ?"
+_NOT_OVERDUE = "UPDATE {work_item} SET overdue = 0 WHERE item_id = ? AND kind = ?"
 _SUCCEED = (
     "INSERT INTO {work_item} (item_id, kind, addressee, role, state, due_at, expires_at, "
     "overdue, since, subject_id, href) "
@@ -245,6 +246,11 @@ def readdressed(item_id: UUID, kind: str, to: str, role: str | None) -> Operatio
 
 def raised_overdue(item_id: UUID, kind: str) -> Operations:
     return [(_OVERDUE, (str(item_id), kind))]
+
+
+def overdue_lifted(item_id: UUID, kind: str) -> Operations:
+    """No longer raised overdue, its deadline as it was (what was missed was moved on)."""
+    return [(_NOT_OVERDUE, (str(item_id), kind))]
 
 
 def done(item_id: UUID, *kinds: str) -> Operations:
