@@ -15,6 +15,8 @@ import pytest
 from contracts import (
     CaseMeetingOverdue,
     OrgType,
+    RedThreadActionOverdue,
+    RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     Role,
     SipFollowUpOverdue,
@@ -157,6 +159,35 @@ def test_e11_d7_a_meeting_not_recorded_as_held_waits_at_the_meetings_units(
         (item,) = listed(reporting_application, staff(org, Role.CASEWORKER))
         assert kinds_of([item]) == [(TO_SUMMARISE, "detected", deviation_id)]
         assert item.subject_id == overdue.subject_id
+    assert listed(reporting_application, staff(EXAMPLE_POLICE, Role.CASEWORKER)) == []
+
+
+def test_e11_d7_a_red_thread_meeting_not_recorded_waits_at_everyone_concerned(
+    reporting_application: ReportingApplication,
+) -> None:
+    """E-11: `RedThreadMeetingNotRecorded` becomes a deviation for every organisation the
+    red thread concerns, on each one's list to be summarised (D-2, D-7)."""
+    stalled = EXAMPLES[RedThreadMeetingNotRecorded]
+    deviation_id = reporting_application.detect_missed_routine(stalled)
+    assert deviation_id is not None
+
+    for org in (EXAMPLE_POLICE, EXAMPLE_SOCIAL):
+        (item,) = listed(reporting_application, staff(org, Role.CASEWORKER))
+        assert kinds_of([item]) == [(TO_SUMMARISE, "detected", deviation_id)]
+        assert item.subject_id == stalled.subject_id
+
+
+def test_e11_d7_an_action_overdue_waits_at_the_responsible_organisation_only(
+    reporting_application: ReportingApplication,
+) -> None:
+    """E-11: `RedThreadActionOverdue` is the responsible organisation's missed routine."""
+    overdue = EXAMPLES[RedThreadActionOverdue]
+    deviation_id = reporting_application.detect_missed_routine(overdue)
+    assert deviation_id is not None
+    assert reporting_application.detect_missed_routine(overdue) == deviation_id  # once
+
+    (item,) = listed(reporting_application, staff(EXAMPLE_SOCIAL, Role.CASEWORKER))
+    assert kinds_of([item]) == [(TO_SUMMARISE, "detected", deviation_id)]
     assert listed(reporting_application, staff(EXAMPLE_POLICE, Role.CASEWORKER)) == []
 
 
