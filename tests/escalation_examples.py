@@ -40,9 +40,12 @@ def red_thread_pull(
     return body | changes
 
 
-def agreed_actions(responsible_org: str, meeting_at: datetime) -> list[dict[str, Any]]:
-    """E-10: what a meeting that agreed on solutions records: one action, due a week on."""
-    due_on = (meeting_at + timedelta(days=7)).date()
+def agreed_actions(
+    responsible_org: str, meeting_at: datetime, due_in: timedelta = timedelta(days=7)
+) -> list[dict[str, Any]]:
+    """E-10: what a meeting that agreed on solutions records: one action, due a week on
+    unless said otherwise (past its day unevaluated, it is overdue: E-11)."""
+    due_on = (meeting_at + due_in).date()
     return [{"responsible_org": responsible_org, "what": "Boendestöd.", "due_on": str(due_on)}]
 
 

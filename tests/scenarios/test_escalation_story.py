@@ -156,7 +156,8 @@ def test_seed_000_red_thread_from_pull_to_closing(
             "attended_orgs": [POLICE.org_id, SOCIAL.org_id],
             "outcome": "solutions_agreed",
             "notes": "Socialtjänsten erbjuder boendestöd; polisen kontaktperson.",
-            "actions": agreed_actions(SOCIAL.org_id, meeting_at),
+            # Due on the follow-up's day, where it is gone through (E-10), so never overdue.
+            "actions": agreed_actions(SOCIAL.org_id, meeting_at, timedelta(days=21)),
         },
     )
     assert held.status_code == 200, held.text
