@@ -101,6 +101,16 @@ def _ladder_role(track: str, level: str) -> str | None:
     return None
 
 
+_STALLED: dict[type[Any], tuple[str, str]] = {
+    RedThread.MeetingOverdue: (MEETING, "meeting_overdue"),
+    RedThread.FollowUpOverdue: (FOLLOW_UP, "follow_up_overdue"),
+    RedThread.MeetingNotRecorded: (MEETING, "meeting_not_recorded"),
+    RedThread.FollowUpNotBooked: (FOLLOW_UP, "follow_up_not_booked"),
+}
+"""A red thread stalled (D-7, E-11): whose item it makes overdue, and the state the concerned
+see it in."""
+
+
 class EscalationWork(Projection[WorkListView]):
     """Escalation's own domain events → work items on the lists of those who must act."""
 
@@ -259,42 +269,24 @@ class EscalationWork(Projection[WorkListView]):
 
     @process_event.register
     def _(
-        self, e: RedThread.MeetingOverdue | RedThread.FollowUpOverdue, tracking: Tracking
+        self,
+        e: RedThread.MeetingOverdue
+        | RedThread.FollowUpOverdue
+        | RedThread.MeetingNotRecorded
+        | RedThread.FollowUpNotBooked,
+        tracking: Tracking,
     ) -> None:
-        """D-7: everyone concerned hears the thread went overdue; the coordinator's item is
-        overdue from now on, whatever its deadline says."""
-        meeting = isinstance(e, RedThread.MeetingOverdue)
-        coordinating = MEETING if meeting else FOLLOW_UP
+        """D-7, E-11: nothing stalls silently: the coordinator's item is overdue from now on,
+        whatever its deadline says, and everyone concerned hears the red thread stalled,
+        until it moves again."""
+        coordinating, state = _STALLED[type(e)]
         self.view.apply(
             raised_overdue(e.originator_id, coordinating)
             + opened(
                 e.originator_id,
                 OVERDUE,
                 Addressed(e.concerned_orgs),
-                state="meeting_overdue" if meeting else "follow_up_overdue",
-                since=e.timestamp,
-                href=_red_thread(e.originator_id),
-                subject_id=e.subject_id,
-                due_at=e.overdue_at,
-            ),
-            tracking,
-        )
-
-    @process_event.register
-    def _(
-        self, e: RedThread.MeetingNotRecorded | RedThread.FollowUpNotBooked, tracking: Tracking
-    ) -> None:
-        """E-11, D-7: nothing stalls silently: the coordinator's item is overdue from now on,
-        and everyone concerned hears the red thread stalled, until it moves again."""
-        not_recorded = isinstance(e, RedThread.MeetingNotRecorded)
-        coordinating = MEETING if not_recorded else FOLLOW_UP
-        self.view.apply(
-            raised_overdue(e.originator_id, coordinating)
-            + opened(
-                e.originator_id,
-                OVERDUE,
-                Addressed(e.concerned_orgs),
-                state="meeting_not_recorded" if not_recorded else "follow_up_not_booked",
+                state=state,
                 since=e.timestamp,
                 href=_red_thread(e.originator_id),
                 subject_id=e.subject_id,
