@@ -6,24 +6,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from fastapi import Response
 from icalendar import Calendar, Event
 
-from services.escalation.views.calendar import CalendarEntry
+from services.escalation.views.calendar import CalendarEntry, MeetingStatus
 
 CALENDAR = "text/calendar; charset=utf-8"
-
-
-class MeetingStatus(StrEnum):
-    """A calendar entry's STATUS (RFC 5545 3.8.1.11) as a meeting stands."""
-
-    CONFIRMED = "CONFIRMED"
-    TENTATIVE = "TENTATIVE"
-    """On hold: it goes ahead only when a legal basis is back (E-4)."""
-    CANCELLED = "CANCELLED"
-    """Called off (W-2): the participants' calendars remove it."""
 
 
 def ics_response(
@@ -43,19 +32,10 @@ def ics_response(
     imported an earlier file takes a moved or cancelled meeting's file as its update
     (same UID, higher SEQUENCE) rather than ignoring it as stale.
     """
-    calendar = Calendar()
-    calendar.add("prodid", "-//samverkan//escalation//SV")
-    calendar.add("version", "2.0")
-    meeting = Event()
-    meeting.add("uid", f"{uid}@samverkan.se")
-    meeting.add("dtstamp", stamp)
-    meeting.add("dtstart", starts_at)
-    meeting.add("dtend", starts_at + length)
-    meeting.add("summary", summary)
-    meeting.add("description", description)
-    meeting.add("sequence", sequence)
-    meeting.add("status", status.value)
-    calendar.add_component(meeting)
+    calendar = _calendar()
+    calendar.add_component(
+        _event(uid, summary, description, starts_at, starts_at + length, stamp, sequence, status)
+    )
     return Response(
         content=calendar.to_ical(),
         media_type=CALENDAR,
@@ -71,20 +51,50 @@ def calendar_of(entries: Sequence[CalendarEntry], *, stamp: datetime) -> bytes:
     it names nothing that leads to the person: no record id, no link. The UID is a
     digest of the meeting's own; what a meeting is about is on the work list.
     """
+    calendar = _calendar()
+    calendar.add("x-wr-calname", "Samverkan")
+    for entry in entries:
+        calendar.add_component(
+            _event(
+                hashlib.sha256(entry.uid.encode()).hexdigest()[:32],
+                entry.summary,
+                "Vem och vad: se arbetslistan i samverkan.",
+                entry.starts_at,
+                entry.ends_at,
+                stamp,
+                entry.sequence,
+                MeetingStatus(entry.status),
+            )
+        )
+    ics: bytes = calendar.to_ical()
+    return ics
+
+
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//samverkan//escalation//SV")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Samverkan")
-    for entry in entries:
-        meeting = Event()
-        meeting.add("uid", f"{hashlib.sha256(entry.uid.encode()).hexdigest()[:32]}@samverkan.se")
-        meeting.add("dtstamp", stamp)
-        meeting.add("dtstart", entry.starts_at)
-        meeting.add("dtend", entry.ends_at)
-        meeting.add("summary", entry.summary)
-        meeting.add("description", "Vem och vad: se arbetslistan i samverkan.")
-        meeting.add("sequence", entry.sequence)
-        meeting.add("status", entry.status)
-        calendar.add_component(meeting)
-    ics: bytes = calendar.to_ical()
-    return ics
+    return calendar
+
+
+def _event(
+    uid: str,
+    summary: str,
+    description: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    stamp: datetime,
+    sequence: int,
+    status: MeetingStatus,
+) -> Event:
+    """One meeting, the same in a single meeting's file and in a unit's feed."""
+    meeting = Event()
+    meeting.add("uid", f"{uid}@samverkan.se")
+    meeting.add("dtstamp", stamp)
+    meeting.add("dtstart", starts_at)
+    meeting.add("dtend", ends_at)
+    meeting.add("summary", summary)
+    meeting.add("description", description)
+    meeting.add("sequence", sequence)
+    meeting.add("status", status.value)
+    return meeting

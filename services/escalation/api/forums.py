@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from contracts import MonthlyMeetingKind
 from contracts.base import HsaId
 from services.escalation.api.bodies import Text
-from services.escalation.api.calendar import MeetingStatus, ics_response
+from services.escalation.api.calendar import ics_response
 from services.escalation.application import (
     CreateMeetingSeries,
     EscalationApplication,
@@ -31,6 +31,7 @@ from services.escalation.application import (
 )
 from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registration
 from services.escalation.policy import may
+from services.escalation.views.calendar import MeetingStatus
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel

@@ -31,7 +31,7 @@ from contracts import (
 )
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.bodies import Notes, Text
-from services.escalation.api.calendar import MeetingStatus, ics_response
+from services.escalation.api.calendar import ics_response
 from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import (
     AssignCoordinator,
@@ -45,6 +45,7 @@ from services.escalation.application import (
 from services.escalation.domain import ActionEvaluation, AgreedAction, RedThread
 from services.escalation.domain.errors import NotScheduled
 from services.escalation.policy import may
+from services.escalation.views.calendar import MeetingStatus
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -33,8 +34,18 @@ MEETING_LENGTH = timedelta(minutes=90)
 """How long a red-thread meeting or follow-up is booked for in the participants' calendars."""
 MONTHLY_MEETING_LENGTH = timedelta(hours=2)
 
-CONFIRMED, TENTATIVE, CANCELLED = "CONFIRMED", "TENTATIVE", "CANCELLED"
-"""A calendar entry's STATUS (RFC 5545 3.8.1.11): on hold is tentative (E-4)."""
+
+class MeetingStatus(StrEnum):
+    """A calendar entry's STATUS (RFC 5545 3.8.1.11) as a meeting stands."""
+
+    CONFIRMED = "CONFIRMED"
+    TENTATIVE = "TENTATIVE"
+    """On hold: it goes ahead only when a legal basis is back (E-4)."""
+    CANCELLED = "CANCELLED"
+    """Called off (W-2): the participants' calendars remove it."""
+
+
+CONFIRMED, TENTATIVE = MeetingStatus.CONFIRMED.value, MeetingStatus.TENTATIVE.value
 
 
 @dataclass(frozen=True)
