@@ -40,6 +40,12 @@ def replica(
     return app, relay, metrics
 
 
+async def stopped(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def leading(metrics: RelayMetrics, topic: str) -> float:
     value: float = metrics.leading.labels(topic)._value.get()
     return value
@@ -55,24 +61,30 @@ async def test_one_replica_relays_and_another_takes_over_where_it_stopped(
     app, first, first_metrics = replica(settings, topic)
     _, second, second_metrics = replica(settings, topic)
     first_task = asyncio.create_task(first.run())
-    await eventually(lambda: leading(first_metrics, topic) == 1)
-    second_task = asyncio.create_task(second.run())
-    for n in range(10):
-        give(app, n)
+    second_task: asyncio.Task[None] | None = None
+    try:
+        await eventually(lambda: leading(first_metrics, topic) == 1)
+        second_task = asyncio.create_task(second.run())
+        for n in range(10):
+            give(app, n)
 
-    await eventually(lambda: len(read_topic(kafka.bootstrap, topic)) == 10)
-    assert leading(second_metrics, topic) == 0  # stood by the whole time
+        await eventually(lambda: len(read_topic(kafka.bootstrap, topic)) == 10)
+        assert leading(second_metrics, topic) == 0  # stood by the whole time
 
-    first_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await first_task
-    await eventually(lambda: leading(second_metrics, topic) == 1)
-    for n in range(10, 15):
-        give(app, n)
-    await eventually(lambda: len(read_topic(kafka.bootstrap, topic)) >= 15)
-    second_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await second_task
+        await stopped(first_task)
+        # Within a poll of the lock (2 s); the bound is generous for a loaded CI machine,
+        # and a miss says what the standby last met.
+        try:
+            await eventually(lambda: leading(second_metrics, topic) == 1, timeout=60)
+        except AssertionError as missed:
+            raise AssertionError(f"no takeover; standby met {second.last_error}") from missed
+        for n in range(10, 15):
+            give(app, n)
+        await eventually(lambda: len(read_topic(kafka.bootstrap, topic)) >= 15)
+    finally:
+        await stopped(first_task)
+        if second_task is not None:
+            await stopped(second_task)
 
     ids = [dict(r.headers)["ce_id"] for r in read_topic(kafka.bootstrap, topic)]
     assert len(ids) == len(set(ids)) == 15  # nothing published twice
