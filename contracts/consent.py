@@ -140,6 +140,12 @@ class ConsentRefused(_ConsentEvent):
     parties: Parties
     refused_at: AwareDatetime
     recorded_by: HsaId
+    recording_unit: HsaId | None = None
+    """HSA-id of the unit that recorded the refusal; None on refusals recorded before it
+    was published."""
+    ask_again_on: date | None = None
+    """The day `recording_unit` asks again, motivational work done (C-12, seed 000); None:
+    no day set. The motivational work planned stays in the consent service."""
 
 
 class ConsentScopeChanged(_ConsentEvent):

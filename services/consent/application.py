@@ -42,6 +42,7 @@ from services.consent.views.authorisations import (
     AuthorisationView,
     authorisation_view,
 )
+from services.consent.views.work_items import ConsentWork
 from services.runtime.kernel.actor import Actor, require_party
 from services.runtime.kernel.rules import UnknownRecord
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -49,6 +50,7 @@ from services.runtime.store.changes import ChangesAggregates
 from services.runtime.store.group_commit import GroupCommit
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
+from services.runtime.store.work_items import Reader, WorkPage, WorkQuery, work_list_view
 
 R = TypeVar("R", Consent, ConsentRefusal, EmergencyDisclosure, UnbornChildDisclosure)
 """The records C-10 holds to the units they name and the unit that recorded them."""
@@ -103,6 +105,9 @@ class RefuseConsent:
     purpose: str
     parties: list[str]
     informed: bool
+    ask_again_on: date | None = None
+    """C-12: the day the recording unit asks again, on its work list until then."""
+    motivational_work: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,9 +133,11 @@ class DecideEmergencyDisclosure(DecideDisclosure):
 
 @dataclass(frozen=True)
 class DecideUnbornChildDisclosure(DecideDisclosure):
-    """C-6: protecting an expected child (OSL 26 kap. 9 §); says whether consent was sought."""
+    """C-6: protecting an expected child (OSL 26 kap. 9 §); says whether consent was sought,
+    and why not when it was not."""
 
     consent_sought: bool
+    consent_not_sought_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,8 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         self._follower = Follower(self, Authorisations(self.view), name=self.name)
         self.activity: ActivityView = activity_view(self)
         self._activity = Follower(self, OwnActivity(self.activity), name=OwnActivity.name)
+        self.work_items = work_list_view(self)
+        self._work = Follower(self, ConsentWork(self.work_items), name=ConsentWork.name)
         self._decision_log: GroupCommit[AskedDecision] = GroupCommit(
             self.view.log_decisions, "decision-log"
         )
@@ -328,6 +337,11 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         super().close()
 
     # --- queries ----------------------------------------------------------------------
+
+    def work_list(self, actor: Actor, query: WorkQuery, now: datetime) -> WorkPage:
+        """W-1: the refusals whose day to ask again waits for the actor's unit (C-12)."""
+        self._work.catch_up()
+        return self.work_items.page(Reader([actor.org_id], actor.role.value), query, now)
 
     def _consent_in_scope(self, actor: Actor, consent_id: UUID) -> Consent:
         """A consent the actor's unit may act on: one in its scope (C-3), loaded once for

@@ -3,7 +3,10 @@
 Consents, refusals and disclosures are recorded by the staff of any party
 (police and rescue take oral consent at the scene, C-1); whether the caller's
 unit is one of the parties is checked per object (C-3). Only social services
-decide under OSL 26:9 (its chapter 26 is their secrecy, C-6). Erasure and the
+and health care decide to protect an expected child (seed 004: a pregnant
+woman's misuse is found by either; OSL 26:9 is social services' secrecy, 25:12
+health care's), C-6: a region's health-care and psychiatric units, not police,
+school or private providers. Erasure and the
 access log are the administrators' (GDPR art. 17; loggkontroll), and only
 theirs; so is reading an erasure back (whether it was done is the erasers' question).
 """
@@ -26,8 +29,8 @@ POLICY = Policy(
         "refusal.read": permit("only staff read a refusal", rule="C-4"),
         "disclosure.emergency": permit("only staff decide an emergency disclosure", rule="C-5"),
         "disclosure.unborn_child": permit(
-            "only social services disclose under OSL 26:9",
-            org_types={OrgType.SOCIAL_SERVICES},
+            "only social services or health care disclose to protect an expected child",
+            org_types={OrgType.SOCIAL_SERVICES, OrgType.HEALTH_CARE, OrgType.PSYCHIATRY},
             rule="C-6",
         ),
         "disclosure.read": permit("only staff read a disclosure without consent", rule="C-5"),

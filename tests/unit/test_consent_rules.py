@@ -1,4 +1,4 @@
-"""Consent rules C-1..C-10 as pure domain code: guardians, scope, expiry, decisions,
+"""Consent rules C-1..C-10 and C-12 as pure domain code: guardians, scope, expiry, decisions,
 record-level secrecy, and who may erase."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from uuid import uuid4
 
 import pytest
 
-from contracts import LegalBasis
+from contracts import LegalBasis, OrgType
 from services.consent.domain import (
+    AskAgainInvalid,
     Authorisation,
     Consent,
     ConsentNoLongerActive,
@@ -28,7 +29,8 @@ from services.consent.domain import (
     may_read_record,
     readable_by,
 )
-from services.runtime.kernel.personal import text_of
+from services.consent.policy import POLICY
+from services.runtime.kernel.personal import Personal, text_of
 from tests.unit.consents import consent_given
 from tests.unit.units import HEALTH_UNIT as HEALTH
 from tests.unit.units import POLICE_UNIT as POLICE
@@ -185,6 +187,46 @@ def test_c4_a_refusal_is_recorded_with_its_scope() -> None:
     assert refusal.refused_at == AT
 
 
+def refusal(**overrides: object) -> ConsentRefusal:
+    """An informed refusal of a SIP between social services and health care, at AT."""
+    fields: dict[str, Any] = {
+        "subject_id": SUBJECT,
+        "purpose": "sip",
+        "parties": [SOCIAL, HEALTH],
+        "refused_at": AT,
+        "recorded_by": STAFF,
+        "informed": True,
+        "recording_unit": SOCIAL,
+    }
+    return ConsentRefusal.record(**(fields | overrides))
+
+
+def test_c12_a_refusal_carries_the_day_to_ask_again_and_the_motivational_work_planned() -> None:
+    planned = refusal(ask_again_on=date(2026, 4, 1), motivational_work=" MI-samtal varje vecka. ")
+    assert planned.ask_again_on == date(2026, 4, 1)
+    assert planned.motivational_work == Personal(SUBJECT, "MI-samtal varje vecka.")
+    plain = refusal()
+    assert (plain.ask_again_on, plain.motivational_work) == (None, None)
+
+
+def test_c12_the_day_to_ask_again_is_after_the_swedish_day_of_the_refusal() -> None:
+    for too_soon in (date(2026, 3, 1), date(2026, 3, 2)):
+        with pytest.raises(AskAgainInvalid) as refused:
+            refusal(ask_again_on=too_soon)
+        assert (refused.value.rule, refused.value.field) == ("C-12", "body.ask_again_on")
+    assert refusal(ask_again_on=date(2026, 3, 3)).ask_again_on == date(2026, 3, 3)
+    # 23:30 UTC on 2 March is already 3 March in Stockholm.
+    late = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+    with pytest.raises(AskAgainInvalid):
+        refusal(refused_at=late, ask_again_on=date(2026, 3, 3))
+
+
+def test_c12_motivational_work_when_given_says_what_is_planned() -> None:
+    with pytest.raises(AskAgainInvalid) as refused:
+        refusal(ask_again_on=date(2026, 4, 1), motivational_work="  ")
+    assert (refused.value.rule, refused.value.field) == ("C-12", "body.motivational_work")
+
+
 # --- C-5, C-6: disclosures without consent -------------------------------------------------
 
 
@@ -200,13 +242,49 @@ def test_c6_an_unborn_child_disclosure_needs_a_justification_and_a_bound() -> No
         unborn_child_disclosure(justification="  ")
     assert refused.value.rule == "C-6"
     with pytest.raises(UnbornChildDisclosureInvalid):
-        unborn_child_disclosure(valid_for=timedelta(days=300), consent_sought=False)
+        unborn_child_disclosure(valid_for=timedelta(days=300))
 
 
 def test_c6_the_record_says_whether_consent_was_sought() -> None:
-    disclosure = unborn_child_disclosure(consent_sought=False)
+    disclosure = unborn_child_disclosure(
+        consent_sought=False, consent_not_sought_reason="Kvinnan gick inte att nå."
+    )
     assert disclosure.consent_sought is False
     assert disclosure.valid_until == AT + timedelta(days=30)
+
+
+def test_c6_consent_not_sought_says_why_as_the_womans_personal_data() -> None:
+    for missing in ({}, {"consent_not_sought_reason": "   "}):
+        with pytest.raises(UnbornChildDisclosureInvalid) as refused:
+            unborn_child_disclosure(consent_sought=False, **missing)
+        assert refused.value.rule == "C-6"
+        assert refused.value.field == "body.consent_not_sought_reason"
+
+    disclosure = unborn_child_disclosure(
+        consent_sought=False, consent_not_sought_reason=" Akut läge, kvinnan avvek. "
+    )
+    assert disclosure.consent_not_sought_reason == Personal(SUBJECT, "Akut läge, kvinnan avvek.")
+    assert unborn_child_disclosure().consent_not_sought_reason is None
+
+
+def test_c6_consent_sought_is_answered_yes_or_no_and_a_yes_has_no_reason_not_to() -> None:
+    with pytest.raises(UnbornChildDisclosureInvalid) as unanswered:
+        unborn_child_disclosure(consent_sought=None)
+    assert unanswered.value.field == "body.consent_sought"
+    with pytest.raises(UnbornChildDisclosureInvalid) as contradicted:
+        unborn_child_disclosure(consent_sought=True, consent_not_sought_reason="Hann inte.")
+    assert contradicted.value.field == "body.consent_not_sought_reason"
+
+
+def test_c6_social_services_or_health_care_decide_an_unborn_child_disclosure() -> None:
+    """Seed 004: "från socialtjänst eller hälso- och sjukvård"; not police, school or private
+    providers, which are not the authorities whose secrecy OSL 26:9 and 25:12 lift."""
+    deciding = POLICY.permissions["disclosure.unborn_child"]
+    assert {org_type for org_type, _ in deciding.pairs} == {
+        OrgType.SOCIAL_SERVICES,
+        OrgType.HEALTH_CARE,
+        OrgType.PSYCHIATRY,
+    }
 
 
 # --- C-9 (with C-3..C-8): decisions with their legal basis ---------------------------------

@@ -13,7 +13,7 @@ individual, it uses the pseudonymous subject id.
 
 from __future__ import annotations
 
-from services.consent.api import consents, decisions, disclosures, history
+from services.consent.api import consents, decisions, disclosures, history, work_list
 from services.runtime.http.access_log import access_log_router
 from services.runtime.http.openapi import api_router
 
@@ -22,6 +22,8 @@ router = api_router(
     disclosures.router,
     decisions.router,
     history.router,
+    # What waits for the caller's unit (W-1), the same route in every service.
+    work_list.router,
     # Per individual, per member of staff and the chain check, the same in every service
     # (services.runtime.http.access_log says who may read it).
     access_log_router(prefix=""),

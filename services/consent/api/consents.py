@@ -48,11 +48,23 @@ class ConsentRequest(RequestModel):
     guardian_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
+C12: dict[str, Any] = {"x-rule": "C-12"}
+
+
 class RefusalRequest(RequestModel):
     personnummer: Personnummer
     purpose: Purpose
     parties: Parties
     informed: bool = Field(description="The individual was told what the consent was for.")
+    ask_again_on: date | None = Field(
+        None,
+        description="The day to ask again, after the day of the refusal: it waits on the "
+        "recording unit's work list (C-12).",
+        json_schema_extra=C12,
+    )
+    motivational_work: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(
+        None, description="The motivational work planned until then (C-12).", json_schema_extra=C12
+    )
 
 
 class ScopeChange(RequestModel):
@@ -84,6 +96,8 @@ class RefusalView(BaseModel):
     informed: bool
     recorded_by: str
     refused_at: datetime
+    ask_again_on: date | None
+    motivational_work: ClearText | None
 
 
 def _view(consent: Consent, at: datetime) -> ConsentView:
@@ -157,7 +171,8 @@ def withdraw_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.wi
 def refuse_consent(
     body: RefusalRequest, caller: Annotated[Caller, may("consent.refuse")]
 ) -> Created:
-    """Record that the individual refused consent (C-4)."""
+    """Record that the individual refused consent (C-4), with the day to ask again and the
+    motivational work planned until then, if any (C-12)."""
     subject_id = subject_id_for(caller.request, body.personnummer)
     command = _command(body, RefuseConsent, subject_id)
     application = caller.application(ConsentApplication)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from contracts.base import Parties
 from services.consent.api.bodies import Created, created
@@ -28,13 +28,16 @@ from services.runtime.http.identification import PERSONAL_DATA, log_access, subj
 
 router = APIRouter()
 
+C6: dict[str, Any] = {"x-rule": "C-6"}
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
 
 class DisclosureRequest(RequestModel):
     """What every disclosure without consent states: about whom, to whom, and why."""
 
     personnummer: Personnummer
     parties: Parties
-    justification: Annotated[str, Field(min_length=1, max_length=4000)]
+    justification: Text
 
 
 class EmergencyDisclosureRequest(DisclosureRequest):
@@ -42,7 +45,17 @@ class EmergencyDisclosureRequest(DisclosureRequest):
 
 
 class UnbornChildDisclosureRequest(DisclosureRequest):
-    consent_sought: bool = Field(description="Consent was sought as far as possible (C-6).")
+    consent_sought: StrictBool = Field(
+        description="Whether consent was sought as far as possible: answered true or false, "
+        "never left out (C-6).",
+        json_schema_extra=C6,
+    )
+    consent_not_sought_reason: Text | None = Field(
+        None,
+        description="Why consent was not sought; required when `consent_sought` is false, "
+        "refused when it is true (C-6).",
+        json_schema_extra=C6,
+    )
     valid_days: Annotated[int, Field(ge=1, le=366)] = 280
 
 
@@ -65,6 +78,7 @@ class EmergencyDisclosureView(DisclosureView):
 
 class UnbornChildDisclosureView(DisclosureView):
     consent_sought: bool
+    consent_not_sought_reason: ClearText | None
 
 
 D = TypeVar("D", DecideEmergencyDisclosure, DecideUnbornChildDisclosure)
@@ -136,10 +150,8 @@ def decide_emergency_disclosure(
 def decide_unborn_child_disclosure(
     body: UnbornChildDisclosureRequest, caller: Annotated[Caller, may("disclosure.unborn_child")]
 ) -> Created:
-    """Record a disclosure to protect an expected child (OSL 26:9, C-6).
-
-    OSL chapter 26 is the social services' secrecy, so it is theirs to decide.
-    """
+    """Record a disclosure to protect an expected child (OSL 26:9, C-6), by social services
+    or health care, answering whether consent was sought and, if not, why."""
     return _decided(caller, body, UNBORN_CHILD, timedelta(days=body.valid_days))
 
 

@@ -23,6 +23,7 @@ from services.consent.domain.erasure import (
     may_erase,
 )
 from services.consent.domain.errors import (
+    AskAgainInvalid,
     ConsentAlreadyWithdrawn,
     ConsentNoLongerActive,
     ConsentNotDocumented,
@@ -43,6 +44,7 @@ from services.consent.domain.secrecy import may_read_record, readable_by
 __all__ = [
     "AGE_OF_MAJORITY",
     "NO",
+    "AskAgainInvalid",
     "Authorisation",
     "Consent",
     "ConsentAlreadyWithdrawn",

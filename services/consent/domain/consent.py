@@ -12,6 +12,7 @@ from typing import ClassVar
 from eventsourcing.domain import Aggregate, event
 
 from services.consent.domain.errors import (
+    AskAgainInvalid,
     ConsentAlreadyWithdrawn,
     ConsentNoLongerActive,
     ConsentNotDocumented,
@@ -263,7 +264,12 @@ class Consent(Aggregate):
 
 class ConsentRefusal(Aggregate):
     """C-4 (seed 000): the individual said no. Recorded, so motivational work can follow
-    and nobody mistakes "not asked" for "refused"."""
+    and nobody mistakes "not asked" for "refused".
+
+    C-12 (seed 000: "kan motivationsarbete … behövas"): the refusal may carry the day the
+    recording unit asks again and, in free text, the motivational work it plans until
+    then; that day waits on the recording unit's work list (services.consent.views).
+    """
 
     class Refused(Aggregate.Created):
         subject_id: str
@@ -274,6 +280,10 @@ class ConsentRefusal(Aggregate):
         informed: bool
         recording_unit: str | None = None
         """The unit that recorded it (C-10); None on events stored before it was kept."""
+        ask_again_on: date | None = None
+        """C-12: the day to ask again; None when none was set (and on older events)."""
+        motivational_work: Personal | None = None
+        """C-12: the motivational work planned, about the individual: sealed with their key."""
 
     @classmethod
     def record(
@@ -286,6 +296,8 @@ class ConsentRefusal(Aggregate):
         recorded_by: str,
         informed: bool,
         recording_unit: str | None = None,
+        ask_again_on: date | None = None,
+        motivational_work: str | None = None,
     ) -> ConsentRefusal:
         refusal: ConsentRefusal = cls(
             subject_id=subject_id,
@@ -295,6 +307,8 @@ class ConsentRefusal(Aggregate):
             recorded_by=recorded_by,
             informed=informed,
             recording_unit=recording_unit,
+            ask_again_on=ask_again_after(refused_at, ask_again_on),
+            motivational_work=planned_work(subject_id, motivational_work),
         )
         return refusal
 
@@ -309,6 +323,8 @@ class ConsentRefusal(Aggregate):
         recorded_by: str,
         informed: bool,
         recording_unit: str | None = None,
+        ask_again_on: date | None = None,
+        motivational_work: Personal | None = None,
     ) -> None:
         self.subject_id = subject_id
         self.purpose = purpose
@@ -317,3 +333,27 @@ class ConsentRefusal(Aggregate):
         self.recorded_by = recorded_by
         self.informed = informed
         self.recording_unit = recording_unit
+        self.ask_again_on = ask_again_on
+        self.motivational_work = motivational_work
+
+
+def ask_again_after(refused_at: datetime, ask_again_on: date | None) -> date | None:
+    """C-12: the day to ask again is a day after the refusal's (Stockholm) day: asking
+    again the same day is not motivational work, it is pressing."""
+    if ask_again_on is not None and ask_again_on <= refused_at.astimezone(STOCKHOLM).date():
+        raise AskAgainInvalid(
+            "ask_again_on must be a day after the day of the refusal", field="body.ask_again_on"
+        )
+    return ask_again_on
+
+
+def planned_work(subject_id: str, text: str | None) -> Personal | None:
+    """C-12: the motivational work planned, if told, as text (not just blanks) about the
+    individual: their personal data, erased with them."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise AskAgainInvalid(
+            "motivational_work, when given, says what is planned", field="body.motivational_work"
+        )
+    return Personal(subject_id, text.strip())

@@ -147,10 +147,12 @@ class EmergencyDisclosure(Disclosure):
 class UnbornChildDisclosure(Disclosure):
     """OSL 26 kap. 9 §, C-6, seed 004: protecting an expected child.
 
-    For a pregnant woman with substance misuse, social services may disclose
-    to another authority without her consent; consent is still sought as far
-    as possible, and the record says whether it was. It authorises
-    information sharing between the named parties until `valid_until`.
+    For a pregnant woman with substance misuse, social services or health care
+    (seed 004: "från socialtjänst eller hälso- och sjukvård") may disclose to
+    another authority without her consent; consent is still sought as far as
+    possible, so the decision answers whether it was, and when it was not, why
+    (sealed: it is about her). It authorises information sharing between the
+    named parties until `valid_until`.
     """
 
     invalid = UnbornChildDisclosureInvalid
@@ -166,8 +168,29 @@ class UnbornChildDisclosure(Disclosure):
         consent_sought: bool
         recording_unit: str | None = None
         """The deciding unit (C-10); None on events stored before it was kept."""
+        consent_not_sought_reason: Personal | None = None
+        """C-6: why consent was not sought; None when it was (and on older events)."""
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("justification",)
+
+    @classmethod
+    def decide(  # type: ignore[override]
+        cls,
+        *,
+        subject_id: str,
+        consent_sought: bool,
+        consent_not_sought_reason: str | None = None,
+        **decision: Any,
+    ) -> Self:
+        """C-6: the decision as every disclosure is checked, with the answer to whether
+        consent was sought, and why not when it was not."""
+        reason = why_consent_not_sought(subject_id, consent_sought, consent_not_sought_reason)
+        return super().decide(
+            subject_id=subject_id,
+            consent_sought=consent_sought,
+            consent_not_sought_reason=reason,
+            **decision,
+        )
 
     @event(Decided)
     def __init__(
@@ -181,6 +204,7 @@ class UnbornChildDisclosure(Disclosure):
         valid_until: datetime,
         consent_sought: bool,
         recording_unit: str | None = None,
+        consent_not_sought_reason: Personal | None = None,
     ) -> None:
         self._record(
             subject_id=subject_id,
@@ -192,3 +216,30 @@ class UnbornChildDisclosure(Disclosure):
             recording_unit=recording_unit,
         )
         self.consent_sought = consent_sought
+        self.consent_not_sought_reason = consent_not_sought_reason
+
+
+def why_consent_not_sought(
+    subject_id: str, consent_sought: bool, reason: str | None
+) -> Personal | None:
+    """C-6: consent is sought as far as possible, so an OSL 26:9 decision answers whether it
+    was (yes or no, never left out) and, when it was not, says why; a reason beside a
+    "yes" would contradict it. The reason is about the woman: her personal data."""
+    if not isinstance(consent_sought, bool):
+        raise UnbornChildDisclosureInvalid(
+            "answer consent_sought with true or false", field="body.consent_sought"
+        )
+    if consent_sought:
+        if reason is not None:
+            raise UnbornChildDisclosureInvalid(
+                "consent_not_sought_reason is for a consent that was not sought",
+                field="body.consent_not_sought_reason",
+            )
+        return None
+    if not (reason or "").strip():
+        raise UnbornChildDisclosureInvalid(
+            "consent was not sought: say why in consent_not_sought_reason",
+            field="body.consent_not_sought_reason",
+        )
+    assert reason is not None
+    return Personal(subject_id, reason.strip())

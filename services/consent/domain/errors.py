@@ -48,6 +48,13 @@ class DecisionQuestionInvalid(ConsentRuleViolation):
     rule = "C-9"
 
 
+class AskAgainInvalid(ConsentRuleViolation):
+    """C-12: the day to ask again after a refusal, and the motivational work planned until
+    then, as a refusal may carry them."""
+
+    rule = "C-12"
+
+
 class RecordNotReadable(NotAllowed):
     """C-10: a consent, refusal or disclosure is read only by the units it names and the
     unit that recorded it; being party to another record about the person is no reason."""

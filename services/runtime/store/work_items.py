@@ -160,6 +160,8 @@ _READDRESS = (
     "ORDER BY addressee LIMIT 1 ON CONFLICT DO NOTHING"
 )
 _FORGET_OTHERS = "DELETE FROM {work_item} WHERE item_id = ? AND kind = ? AND addressee <> ?"
+_FORGET_SUBJECT = "DELETE FROM {work_item} WHERE subject_id = ?"
+_FORGET_SUBJECT_AT = "DELETE FROM {work_item} WHERE subject_id = ? AND kind = ? AND addressee = ?"
 
 
 def opened(
@@ -258,6 +260,17 @@ def done(item_id: UUID, *kinds: str) -> Operations:
     if not kinds:
         return [(_FORGET_ALL, (str(item_id),))]
     return [(_FORGET, (str(item_id), kind)) for kind in kinds]
+
+
+def done_about(subject_id: str, kind: str, addressees: Sequence[str]) -> Operations:
+    """Off the lists of `addressees`: every item of `kind` about the individual (what was
+    waited for happened, whichever item it was waited for on)."""
+    return [(_FORGET_SUBJECT_AT, (subject_id, kind, a)) for a in dict.fromkeys(addressees)]
+
+
+def forgotten(subject_id: str) -> Operations:
+    """Off every list: everything about the individual (erased: no list names them)."""
+    return [(_FORGET_SUBJECT, (subject_id,))]
 
 
 class WorkListView(SqlReadModel):
