@@ -183,6 +183,8 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         parties=(SOCIAL_SERVICES, PSYCHIATRY),
         refused_at=AT,
         recorded_by=CASEWORKER,
+        recording_unit=SOCIAL_SERVICES,
+        ask_again_on=date(2026, 3, 16),
     ),
     ConsentScopeChanged: ConsentScopeChanged(
         **ABOUT_THE_CONSENT,

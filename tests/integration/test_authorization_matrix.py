@@ -422,7 +422,8 @@ def consent_objects(service: Service) -> dict[tuple[str, str], Request]:
     # W-3: each record is read where the Location its create answered with points.
     parties = [POLICE_UNIT, SOCIAL_UNIT]
     reason = {"personnummer": ADULT, "parties": parties, "justification": "Fara."}
-    refusal = refusal_body(ADULT, "red_thread_meeting", parties)
+    # C-12: a day to ask again puts the refusal on POLICE_UNIT's work list, and no other.
+    refusal = refusal_body(ADULT, "red_thread_meeting", parties) | {"ask_again_on": "2026-04-01"}
     refused = located(service.call(POLICE, "POST", "/v1/consent-refusals", json=refusal))
     emergency = located(service.call(POLICE, "POST", "/v1/emergency-disclosures", json=reason))
     social = Actor("SE2120000001-S009", SOCIAL_UNIT, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
@@ -885,11 +886,13 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
 ) -> None:
     """Reads addressed by the body or by the caller's own unit answer 200, filtered to what
     the caller's unit takes part in: for a unit that takes part in nothing, nothing."""
-    cases, escalation = services["cases"], services["escalation"]
+    cases, escalation, consent = services["cases"], services["escalation"], services["consent"]
     insider = escalation.call(
         IOF_CASEWORKER, "POST", "/v1/subject-records", json={"personnummer": ADULT}
     ).json()
     assert insider["records"], "the escalation objects above are about the adult"
+    waiting = consent.call(POLICE, "GET", "/v1/work-items").json()["items"]
+    assert waiting, "the consent refusal above waits at POLICE_UNIT to ask again (C-12)"
     adult = insider["subject_id"]
     # W-3: the cases objects above are about the youth and the adult; the receiving social
     # services (the youth's handover, the adult's SIP) find them listed.
@@ -914,6 +917,7 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
             assert deadlines.json() == []
         listings: list[tuple[Any, ...]] = [
             ("GET", "/v1/work-items", None, "items"),
+            ("GET", "/v1/work-items", None, "items", consent),
             ("GET", f"/v1/subjects/{adult}/records", None, "records"),
             ("POST", "/v1/subject-records", {"personnummer": ADULT}, "records"),
         ]

@@ -4,6 +4,7 @@ access record, found from the route table itself, so a new such route without on
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -66,11 +67,17 @@ def test_every_personal_data_route_writes_an_access_record(consent: ServiceProce
     subject_id, consent_id = given["subject_id"], given["id"]
     question = {"from_org": SOCIAL.org_id, "to_org": HEALTH.org_id, "purpose": "sip"}
     parties = [SOCIAL.org_id, HEALTH.org_id]
+    ask_again_on = date.today() + timedelta(days=30)
     # W-3: each record the writes below make is read back where its Location points.
     ids = {
         "subject_id": subject_id,
         "consent_id": consent_id,
-        "refusal_id": made(consent, "/v1/consent-refusals", refusal_body(NUMBER, "sip", parties)),
+        # C-12: with a day to ask again, the refusal waits on SOCIAL's work list (W-1).
+        "refusal_id": made(
+            consent,
+            "/v1/consent-refusals",
+            refusal_body(NUMBER, "sip", parties) | {"ask_again_on": ask_again_on.isoformat()},
+        ),
         "emergency_disclosure_id": made(
             consent,
             "/v1/emergency-disclosures",
@@ -92,6 +99,8 @@ def test_every_personal_data_route_writes_an_access_record(consent: ServiceProce
         ("POST", "/v1/history"): {"json": {"personnummer": NUMBER}},
         ("GET", "/v1/subjects/{subject_id}/decisions"): {},
         ("GET", "/v1/decisions"): {"params": {"subject": subject_id} | question},
+        # W-1: the refusal's day to ask again names the individual on the list (C-12).
+        ("GET", "/v1/work-items"): {},
         ("POST", "/v1/decisions"): {"json": {"personnummer": NUMBER} | question},
     }
     log_reads = {

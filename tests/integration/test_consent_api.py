@@ -137,16 +137,20 @@ def test_c5_an_emergency_disclosure_authorises_the_parties_it_names(
     assert asked["basis"] == {"kind": "emergency", "id": recorded.json()["id"]}
 
 
-def test_c6_only_social_services_disclose_under_osl_26_9(consent: ServiceProcess) -> None:
+def test_c6_only_social_services_or_health_care_disclose_under_osl_26_9(
+    consent: ServiceProcess,
+) -> None:
     body = {
         "personnummer": OTHER,
-        "parties": [SOCIAL.org_id, HEALTH.org_id],
+        "parties": [SOCIAL.org_id, HEALTH.org_id, POLICE.org_id],
         "justification": "Missbruk under graviditet; barnets skydd går före.",
         "consent_sought": True,
     }
-    refused = call(consent, HEALTH, "POST", "/v1/unborn-child-disclosures", json=body)
+    refused = call(consent, POLICE, "POST", "/v1/unborn-child-disclosures", json=body)
     assert refused.status_code == 403
     assert refused.json()["rule"] == "C-6"
+    by_health_care = call(consent, HEALTH, "POST", "/v1/unborn-child-disclosures", json=body)
+    assert by_health_care.status_code == 201, by_health_care.text
     recorded = call(consent, SOCIAL, "POST", "/v1/unborn-child-disclosures", json=body)
     assert recorded.status_code == 201, recorded.text
     asked = decision(consent, recorded.json()["subject_id"], purpose="information_sharing").json()

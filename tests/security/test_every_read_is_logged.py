@@ -446,6 +446,15 @@ def create_everything(platform: Platform) -> dict[str, dict[str, str]]:
         "/v1/consent-refusals",
         refusal_body(ADULT.personnummer, "information_sharing", [POLICE.org_id, IOF]),
     )
+    # C-12: a day to ask again puts the refusal on IOF's work list (W-1), about the adult.
+    s.write(
+        "consent",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/consent-refusals",
+        refusal_body(ADULT.personnummer, "sip", [IOF, HEALTH.org_id])
+        | {"ask_again_on": (date.today() + timedelta(days=30)).isoformat()},
+    )
     emergency = s.write(
         "consent",
         POLICE,

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from contracts import LegalBasis, OrgType
+from contracts import ConsentRefused, LegalBasis, OrgType
 from services.consent.domain import (
     AskAgainInvalid,
     Authorisation,
@@ -30,6 +30,7 @@ from services.consent.domain import (
     readable_by,
 )
 from services.consent.policy import POLICY
+from services.consent.translate import to_integration_event
 from services.runtime.kernel.personal import Personal, text_of
 from tests.unit.consents import consent_given
 from tests.unit.units import HEALTH_UNIT as HEALTH
@@ -219,6 +220,25 @@ def test_c12_the_day_to_ask_again_is_after_the_swedish_day_of_the_refusal() -> N
     late = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
     with pytest.raises(AskAgainInvalid):
         refusal(refused_at=late, ask_again_on=date(2026, 3, 3))
+
+
+def test_c12_the_published_refusal_names_the_recording_unit_and_the_day_not_the_plan() -> None:
+    """Partners put the day in the recording unit's own inbox (docs/partners.md); the
+    motivational work planned is free text about the individual and stays here."""
+    planned = refusal(ask_again_on=date(2026, 4, 1), motivational_work="MI-samtal.")
+    (refused,) = planned.collect_events()
+
+    public = to_integration_event(refused)
+
+    assert isinstance(public, ConsentRefused)
+    assert (public.recording_unit, public.ask_again_on) == (SOCIAL, date(2026, 4, 1))
+    assert "MI-samtal" not in public.model_dump_json()
+    assert (
+        ConsentRefused.model_validate(
+            public.model_dump(exclude={"recording_unit", "ask_again_on"})
+        ).ask_again_on
+        is None
+    )  # a refusal published before C-12 still reads
 
 
 def test_c12_motivational_work_when_given_says_what_is_planned() -> None:
