@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,7 @@ import pytest
 from contracts import OrgType, Role
 from services.consent.application import (
     ConsentApplication,
+    DecideUnbornChildDisclosure,
     GiveConsent,
     RefuseConsent,
 )
@@ -116,6 +118,41 @@ def test_c12_gdpr17_an_erased_individual_is_on_no_work_list(
     application.erase_subject(PLATFORM_ADMIN, SUBJECT, at=AT + timedelta(days=1))
 
     assert [item.subject_id for item in listed(application, AT_SOCIAL)] == [OTHER_SUBJECT]
+
+
+def test_c6_c12_the_free_text_about_her_is_sealed_at_rest_and_erased_with_her(
+    application: ConsentApplication, backend_settings: RuntimeSettings, store_backend: str
+) -> None:
+    """The motivational work planned (C-12) and why consent was not sought (C-6) are about
+    the individual: sealed with her key, so erasure reaches them (GDPR art. 17)."""
+    plan, why_not = "Plan-7f3e: MI-samtal.", "Skal-7f3e: hon avvek."
+    refusal_id = refuse(application, ask_again_on=ASK_ON, motivational_work=plan)
+    command = DecideUnbornChildDisclosure(
+        SUBJECT,
+        [HEALTH_UNIT, SOCIAL_UNIT],
+        "Gravid med missbruk.",
+        timedelta(days=30),
+        False,
+        why_not,
+    )
+    disclosure_id = application.decide_unborn_child_disclosure(AT_HEALTH, command, at=AT)
+    database = backend_settings.var_dir / "consent.db"
+    at_rest = b"".join(
+        Path(f"{database}{suffix}").read_bytes()
+        for suffix in ("", "-wal")
+        if Path(f"{database}{suffix}").exists()
+    )
+    assert bool(at_rest) == (store_backend == "sqlite"), database
+    assert b"7f3e" not in at_rest
+
+    application.erase_subject(PLATFORM_ADMIN, SUBJECT, at=AT + timedelta(days=1))
+
+    refusal = application.read_refusal(AT_SOCIAL, refusal_id)
+    disclosure = application.read_unborn_child_disclosure(AT_SOCIAL, disclosure_id)
+    assert refusal.motivational_work is not None
+    assert refusal.motivational_work.erased
+    assert disclosure.consent_not_sought_reason is not None
+    assert disclosure.consent_not_sought_reason.erased
 
 
 # --- over HTTP -------------------------------------------------------------------------

@@ -92,6 +92,10 @@ def test_seed_000_c12_a_refusal_waits_to_be_asked_again_and_leaves_the_list_on_c
     read = call(consent, SOCIAL, "GET", item["href"])
     assert read.status_code == 200, read.text
     assert read.json()["motivational_work"] == plan["motivational_work"]
+    history = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()
+    (entry,) = history["events"]
+    assert (entry["type"], entry["details"]["ask_again_on"]) == ("ConsentRefused", "2027-05-17")
+    assert entry["details"]["motivational_work"] == plan["motivational_work"]
 
     # The day passes without asking: the item is overdue, nearest the top of the list.
     clock.advance(timedelta(days=15))

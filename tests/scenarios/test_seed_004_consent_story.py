@@ -88,6 +88,8 @@ def test_seed_004_c6_health_care_discloses_to_protect_the_expected_child_saying_
     assert read.status_code == 200, read.text
     assert (read.json()["decided_by"], read.json()["consent_sought"]) == (HEALTH.hsa_id, False)
     assert read.json()["consent_not_sought_reason"] == WHY_NOT
+    history = call(consent, SOCIAL, "GET", f"/v1/subjects/{subject_id}/history").json()
+    assert [e["details"].get("consent_not_sought_reason") for e in history["events"]] == [WHY_NOT]
 
     # C-9: health care may share with social services on that basis.
     asked = decision(

@@ -51,6 +51,11 @@ class ErasureView(BaseModel):
     reason: str
 
 
+_FREE_TEXT = ("justification", "consent_not_sought_reason", "motivational_work")
+"""What a record says about the individual in free text, kept off the topics: its readers
+(C-10) see it in the history too (C-5, C-6, C-12)."""
+
+
 def _history(caller: Caller, subject_id: str) -> History:
     """The records about the individual the caller's unit may read (C-10), nothing else:
     the justifications in them are for the deciding unit and the named recipients."""
@@ -60,9 +65,10 @@ def _history(caller: Caller, subject_id: str) -> History:
     for event in events:
         public = to_integration_event(event)
         details = public.model_dump(mode="json") if public is not None else {}
-        justification = getattr(event, "justification", None)
-        if justification is not None:
-            details["justification"] = justification.text
+        for free_text in _FREE_TEXT:
+            said = getattr(event, free_text, None)
+            if said is not None:
+                details[free_text] = said.text
         entries.append(
             HistoryEntry(
                 type=type(public).__name__ if public is not None else type(event).__qualname__,
