@@ -3,12 +3,12 @@
 Consents, refusals and disclosures are recorded by the staff of any party
 (police and rescue take oral consent at the scene, C-1); whether the caller's
 unit is one of the parties is checked per object (C-3). Only social services
-and health care decide to protect an expected child (seed 004: a pregnant
-woman's misuse is found by either; OSL 26:9 is social services' secrecy, 25:12
-health care's), C-6: a region's health-care and psychiatric units, not police,
-school or private providers. Erasure and the
-access log are the administrators' (GDPR art. 17; loggkontroll), and only
-theirs; so is reading an erasure back (whether it was done is the erasers' question).
+and health care decide to protect an expected child (C-6, seed 004: information
+may go "från socialtjänsten eller från hälso- och sjukvården"): a region's
+health-care and psychiatric units, not police, school or private providers.
+Erasure and the access log are the administrators' (GDPR art. 17; loggkontroll),
+and only theirs; so is reading an erasure back (whether it was done is the
+erasers' question).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Seed 004's consent step for a pregnant woman with misuse (C-6): "från socialtjänst eller
-hälso- och sjukvård", consent still sought as far as possible.
+"""Seed 004's consent step for a pregnant woman with misuse (C-6): information may go
+"från socialtjänsten eller från hälso- och sjukvården" to protect the expected child, and
+consent "ska i möjligaste mån eftersträvas".
 
 Specialist maternity care (a region's health-care unit) finds that a pregnant patient
 uses drugs, and the expected child needs protecting. It decides a disclosure to social

@@ -297,8 +297,8 @@ def test_c6_consent_sought_is_answered_yes_or_no_and_a_yes_has_no_reason_not_to(
 
 
 def test_c6_social_services_or_health_care_decide_an_unborn_child_disclosure() -> None:
-    """Seed 004: "från socialtjänst eller hälso- och sjukvård"; not police, school or private
-    providers, which are not the authorities whose secrecy OSL 26:9 and 25:12 lift."""
+    """Seed 004: "från socialtjänsten eller från hälso- och sjukvården"; not police, school
+    or private providers, which are not the authorities whose secrecy OSL 26:9 lifts."""
     deciding = POLICY.permissions["disclosure.unborn_child"]
     assert {org_type for org_type, _ in deciding.pairs} == {
         OrgType.SOCIAL_SERVICES,

@@ -148,11 +148,11 @@ class UnbornChildDisclosure(Disclosure):
     """OSL 26 kap. 9 §, C-6, seed 004: protecting an expected child.
 
     For a pregnant woman with substance misuse, social services or health care
-    (seed 004: "från socialtjänst eller hälso- och sjukvård") may disclose to
-    another authority without her consent; consent is still sought as far as
-    possible, so the decision answers whether it was, and when it was not, why
-    (sealed: it is about her). It authorises information sharing between the
-    named parties until `valid_until`.
+    (seed 004: "från socialtjänsten eller från hälso- och sjukvården") may
+    disclose to another authority without her consent; consent is still sought
+    ("i möjligaste mån eftersträvas"), so the decision answers whether it was,
+    and when it was not, why (sealed: it is about her). It authorises
+    information sharing between the named parties until `valid_until`.
     """
 
     invalid = UnbornChildDisclosureInvalid
