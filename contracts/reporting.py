@@ -15,7 +15,7 @@ from contracts.base import (
     OrgIds,
     SubjectId,
 )
-from contracts.vocabulary import DeviationCategory, OrgType
+from contracts.vocabulary import DeviationCategory, OrgType, ProblemArea
 
 
 class _DeviationEvent(IntegrationEvent):
@@ -50,6 +50,14 @@ class DeviationReported(_DeviationEvent):
     reporting_org: HsaId
     reporting_org_type: OrgType
     affected_orgs: OrgIds
+    problem_areas: Annotated[
+        tuple[ProblemArea, ...], Field(json_schema_extra={"uniqueItems": True}), Distinct
+    ] = ()
+    """The areas the failure concerns (D-5): mental illness, disability, harmful use,
+    addiction; empty when the reporter did not say (reports before 2026-12 never do)."""
+    user_involvement: bool | None = None
+    """Whether the individual or their representative took part (brukarmedverkan, D-9);
+    None when not recorded."""
 
 
 class DeviationDetected(_DeviationEvent):

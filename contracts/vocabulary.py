@@ -62,6 +62,20 @@ class DeviationCategory(StrEnum):
     ROUTINES = "routines"
 
 
+class ProblemArea(StrEnum):
+    """The areas the annual report breaks collaboration failures down by (D-5, seed 002):
+    "systembrister inom psykisk ohälsa, funktionsnedsättning, skadligt bruk och beroende"."""
+
+    MENTAL_ILLNESS = "mental_illness"
+    """Psykisk ohälsa."""
+    DISABILITY = "disability"
+    """Funktionsnedsättning."""
+    HARMFUL_USE = "harmful_use"
+    """Skadligt bruk."""
+    ADDICTION = "addiction"
+    """Beroende."""
+
+
 class LegalBasis(StrEnum):
     """Why information may be shared (C-9): the kind of authority relied on."""
 

@@ -54,6 +54,8 @@ class ReportDeviation:
     reporter_name: str
     reporter_title: str
     subject_id: str | None = None
+    problem_areas: tuple[str, ...] = ()
+    user_involvement: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ from contracts import (
 )
 from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
 from contracts.vocabulary import (
+    ProblemArea,
     ScreeningInstrument,
     ScreeningOccasion,
     ScreeningOutcome,
@@ -458,6 +459,8 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         reporting_org=SOCIAL_SERVICES,
         reporting_org_type=OrgType.SOCIAL_SERVICES,
         affected_orgs=(PSYCHIATRY,),
+        problem_areas=(ProblemArea.MENTAL_ILLNESS, ProblemArea.HARMFUL_USE),
+        user_involvement=True,
     ),
     DeviationDetected: DeviationDetected(
         deviation_id=UUID("c0ffee00-1234-4abc-8def-0123456789ac"),

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from contracts import DeviationCategory
+from contracts import DeviationCategory, ProblemArea
 from contracts.base import OrgIds
 from services.reporting.api.routers import CSV_MEDIA_TYPE, CSV_RESPONSE, new_router
 from services.reporting.application import (
@@ -54,6 +54,13 @@ class DeviationRequest(RequestModel):
     reporter_title: ShortText
     personnummer: Personnummer | None = Field(
         None, description="The individual the deviation concerns, if it concerns one."
+    )
+    problem_areas: Annotated[list[ProblemArea], Field(max_length=4)] = Field(
+        default_factory=list,
+        description="D-5: what it concerns of mental illness, disability, harmful use, addiction.",
+    )
+    user_involvement: bool | None = Field(
+        None, description="D-9: whether the individual (or a representative) took part."
     )
 
 
@@ -121,6 +128,8 @@ class DeviationView(BaseModel):
     subject_id: str | None
     category: str
     detected: bool = Field(description="Detected from a missed deadline (D-7), not reported.")
+    problem_areas: list[str] = Field(description="D-5: the problem areas it concerns.")
+    user_involvement: bool | None = Field(description="D-9: the individual took part.")
     source: SourceView | None
     reporting_org: str | None
     reporting_org_type: str | None
@@ -152,6 +161,7 @@ def report_deviation(
         affected_orgs=list(body.affected_orgs),
         category=body.category.value,
         subject_id=subject_id,
+        problem_areas=tuple(a.value for a in body.problem_areas),
     )
     application = caller.application(ReportingApplication)
     deviation_id = application.report_deviation(caller.actor, command, at=caller.now)

@@ -10,13 +10,14 @@ gets feedback (D-3).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar, TypeAlias
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts.vocabulary import DeviationCategory, Role
+from contracts.vocabulary import DeviationCategory, ProblemArea, Role
 from services.reporting.domain import deviation_closing as closing
 from services.reporting.domain.errors import (
     AlreadySummarised,
@@ -25,6 +26,7 @@ from services.reporting.domain.errors import (
     NoSummaryProposed,
     NotASideOfTheDeviation,
     OnlyDeputyUnitManagerOrAboveMayReport,
+    ProblemAreaUnknown,
     SummaryNeedsBothSides,
 )
 from services.reporting.domain.signatures import (
@@ -51,6 +53,17 @@ def deviation_category(category: str) -> str:
         raise DeviationCategoryRequired(
             f"category {category[:40]!r} is not one of: {known}"
         ) from None
+
+
+def deviation_problem_areas(areas: Iterable[str]) -> tuple[str, ...]:
+    """D-5 (seed 002): the annual report shows failures in mental illness, disability,
+    harmful use and addiction; a deviation names any of the four, each once, in that order."""
+    given = set(areas)
+    unknown = given - {a.value for a in ProblemArea}
+    if unknown:
+        known = ", ".join(a.value for a in ProblemArea)
+        raise ProblemAreaUnknown(f"problem area {sorted(unknown)[0][:40]!r} is not one of: {known}")
+    return tuple(a.value for a in ProblemArea if a.value in given)
 
 
 def affected_organisations(affected_orgs: list[str], reporting_org: str) -> list[str]:
@@ -133,6 +146,9 @@ class Deviation(closing.DeviationClosing, Aggregate):
         reporter_title: Personal
         reported_at: datetime
         subject_id: str | None
+        # Added 2026-12 (D-5, D-9): events stored before have neither and read as the defaults.
+        problem_areas: tuple[str, ...] = ()
+        user_involvement: bool | None = None
 
         legacy_personal: ClassVar[tuple[str, ...]] = (
             "what_happened",
@@ -209,8 +225,12 @@ class Deviation(closing.DeviationClosing, Aggregate):
         rule: str | None = None,
         source_type: str | None = None,
         source_event_id: str | None = None,
+        problem_areas: Iterable[str] = (),
+        user_involvement: bool | None = None,
     ) -> None:
         self.category = category
+        self.problem_areas = tuple(problem_areas)
+        self.user_involvement = user_involvement
         self.affected_orgs = list(affected_orgs)
         self.what_happened = what_happened
         self.subject_id = subject_id
@@ -254,8 +274,12 @@ class Deviation(closing.DeviationClosing, Aggregate):
         reported_at: datetime,
         subject_id: str | None = None,
         deviation_id: UUID | None = None,
+        problem_areas: Iterable[str] = (),
+        user_involvement: bool | None = None,
     ) -> Deviation:
-        """D-2 step 1, by the unit that noticed the failure."""
+        """D-2 step 1, by the unit that noticed the failure; what it concerns of mental
+        illness, disability, harmful use and addiction (D-5), and whether the individual
+        took part (D-9), when the reporter says."""
         if not may_report_deviation(reporter_role):
             raise OnlyDeputyUnitManagerOrAboveMayReport(
                 f"a {reporter_role} may not report a deviation; ask your deputy unit "
@@ -282,6 +306,8 @@ class Deviation(closing.DeviationClosing, Aggregate):
             reporter_title=personal("reporter_title", reporter_title),
             reported_at=reported_at,
             subject_id=subject_id,
+            problem_areas=deviation_problem_areas(problem_areas),
+            user_involvement=user_involvement,
         )
 
     @classmethod

@@ -22,6 +22,12 @@ class DeviationCategoryRequired(CommandInvalid):
     title = "A deviation needs one of the collaboration-failure categories"
 
 
+class ProblemAreaUnknown(CommandInvalid):
+    rule = "D-5"
+    title = "A deviation's problem areas are mental illness, disability, harmful use, addiction"
+    field = "body.problem_areas"
+
+
 class DeviationReportIncomplete(CommandInvalid):
     rule = "D-2"
 
@@ -80,7 +86,28 @@ class YearNotBegun(CommandInvalid):
     title = "A year's report is published once the year has begun"
 
 
+class ReviewOutOfOrder(RuleViolation):
+    """D-5 (seed 002): drafted, analysed by the working group, approved, then published."""
+
+    rule = "D-5"
+    title = "The annual report goes drafted, analysed, approved, published, in that order"
+
+
+class ReviewIncomplete(CommandInvalid):
+    rule = "D-5"
+    title = "The working group's analysis and approval name what and who"
+
+
+class ActionPlanInvalid(CommandInvalid):
+    """D-9 (seed 004): the approved report ends in an action plan, local and county."""
+
+    rule = "D-9"
+    title = "The action plan needs owned, dated actions at local and county level"
+    field = "body.actions"
+
+
 __all__ = [
+    "ActionPlanInvalid",
     "AlreadySummarised",
     "DeviationCategoryRequired",
     "DeviationReportIncomplete",
@@ -88,6 +115,9 @@ __all__ = [
     "NotASideOfTheDeviation",
     "NotAnOrganisationUnit",
     "OnlyDeputyUnitManagerOrAboveMayReport",
+    "ProblemAreaUnknown",
+    "ReviewIncomplete",
+    "ReviewOutOfOrder",
     "SummaryNeedsBothSides",
     "UnknownDeviation",
     "YearNotBegun",
