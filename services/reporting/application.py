@@ -23,13 +23,17 @@ from services.reporting.domain import (
     LEGACY_TOPIC_MODULE,
     AnnualReport,
     AnnualReportPublication,
+    AnnualReview,
     Deviation,
     DeviationFacts,
+    PlannedAction,
+    ReviewOutOfOrder,
     Signer,
     UnknownDeviation,
     publication_id,
     published_counts,
     require_unit,
+    review_id,
 )
 from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
 from services.reporting.views.work_items import ReportingWork
@@ -212,6 +216,72 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
         deviation reads as erased from now on; the deviations and their counts stay."""
         self.erase_personal_data(subject_id, at)
 
+    # --- D-5, D-9: the working group's review of the annual report ------------------
+
+    def draft_annual_review(self, actor: Actor, year: int, area: str, *, at: datetime) -> UUID:
+        """D-5: the year's de-identified report is drafted for the working group."""
+        require_unit(actor)
+        drafted = ReviewOutOfOrder(f"the {year} report for {area} is already drafted")
+        if self.find(review_id(year, area), AnnualReview) is not None:
+            raise drafted
+        review = AnnualReview.draft(
+            year=year,
+            area=area,
+            drafted_by=actor.hsa_id,
+            drafted_by_org=actor.org_id,
+            drafted_at=at,
+        )
+        try:
+            return self._created(review).id
+        except IntegrityError:
+            raise drafted from None
+
+    def analyse_annual_review(
+        self, actor: Actor, year: int, area: str, analysis: str, *, at: datetime
+    ) -> None:
+        """D-5: the working group's analysis of the drafted report."""
+        self._changing(
+            lambda: self._review(year, area),
+            lambda review: review.analyse(
+                analysis=analysis, analysed_by=actor.hsa_id, analysed_at=at
+            ),
+        )
+
+    def approve_annual_review(
+        self,
+        actor: Actor,
+        year: int,
+        area: str,
+        *,
+        approver_name: str,
+        approver_title: str,
+        actions: list[PlannedAction],
+        at: datetime,
+    ) -> None:
+        """D-5, D-9: the working group approves the analysed report and its action plan."""
+        require_unit(actor)
+        self._changing(
+            lambda: self._review(year, area),
+            lambda review: review.approve(
+                approved_by=actor.hsa_id,
+                approved_by_org=actor.org_id,
+                approver_name=approver_name,
+                approver_title=approver_title,
+                actions=actions,
+                approved_at=at,
+            ),
+        )
+
+    def annual_review(self, year: int, area: str) -> AnnualReview | None:
+        """The year's review for the area, if drafted."""
+        return self.find(review_id(year, area), AnnualReview)
+
+    def _review(self, year: int, area: str) -> AnnualReview:
+        review = self.annual_review(year, area)
+        if review is None:
+            raise ReviewOutOfOrder(f"the {year} report for {area} is not drafted yet")
+        return review
+
     # --- D-5: the annual report, published -----------------------------------------
 
     def publish_annual_report(
@@ -223,6 +293,8 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
         (`services.reporting.domain.publication`)."""
         require_unit(actor)
         published_by_org = actor.org_id
+        review = self._review(report.year, report.area)
+        review.mark_published(published_by_org=published_by_org, published_at=at)
         counts = published_counts(report, disclosure_method)
         publication = self.find(publication_id(report.year, report.area), AnnualReportPublication)
         if publication is None:
@@ -238,14 +310,16 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
                 published_by_org=published_by_org, counts=counts, published_at=at
             )
         try:
-            self.save(publication)
+            self.save(publication, review)
         except IntegrityError:
             # Published by someone else at the same moment: this one is the next revision.
             latest = self.find(publication.id, AnnualReportPublication)
             if latest is None:
                 raise
             latest.publish_again(published_by_org=published_by_org, counts=counts, published_at=at)
-            self.save(latest)
+            review = self._review(report.year, report.area)
+            review.mark_published(published_by_org=published_by_org, published_at=at)
+            self.save(latest, review)
             return latest
         return publication
 
@@ -286,6 +360,8 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
                     remaining_problems=text_of(d.remaining_problems) or "",
                     names=tuple(n for n in names if n and n != ERASED),
                     subject_id=d.subject_id,
+                    problem_areas=d.problem_areas,
+                    user_involvement=d.user_involvement,
                 )
             )
         return facts

@@ -45,6 +45,9 @@ POLICY = Policy(
         "annual_report.read": _managers(
             "the annual report is for managers of the collaboration body", "D-5"
         ),
+        "annual_report.review": _managers(
+            "the working group's review is drafted, analysed and approved by managers", "D-5"
+        ),
         "annual_report.publish": _managers(
             "the annual report is published by managers of the collaboration body", "D-5"
         ),

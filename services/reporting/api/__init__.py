@@ -4,13 +4,21 @@ call, answer."""
 
 from fastapi import APIRouter
 
-from services.reporting.api import access_log, annual, deviations, statistics, work_list
+from services.reporting.api import (
+    access_log,
+    annual,
+    annual_review,
+    deviations,
+    statistics,
+    work_list,
+)
 from services.reporting.api.statistics import statistics_csv, statistics_report
 
 router = APIRouter()
 router.include_router(deviations.router)
 router.include_router(statistics.router)
 router.include_router(annual.router)
+router.include_router(annual_review.router)
 router.include_router(work_list.router)
 router.include_router(access_log.router)
 

@@ -19,6 +19,7 @@ from services.reporting.domain import (
     AnnualReport,
     annual_report,
     publishable_year,
+    reviewed_report,
     reviewed_subjects,
 )
 from services.reporting.policy import may
@@ -85,6 +86,7 @@ def _report(caller: Caller, year: int, area: str) -> tuple[AnnualReport, list[st
     report = annual_report(
         year, area, facts, indicators=state.statistics.counts(), control=state.disclosure
     )
+    report = reviewed_report(report, application.annual_review(year, area), state.disclosure)
     return report, reviewed_subjects(year, facts)
 
 
@@ -114,7 +116,9 @@ def publish_annual_report(
 ) -> Publication:
     """D-5: publish the year's de-identified report to the local collaboration body.
 
-    Records the publication and publishes `AnnualReportPublished` with the
+    Only an approved report is published (409, D-5: drafted, analysed, approved first,
+    `/v1/annual-reports/{year}/review`). Records the publication, marks the review
+    published, and publishes `AnnualReportPublished` with the
     disclosure-controlled counts (no subject, no free text). Publishing the same
     year and area again makes a new revision with the counts as they are now.
     """

@@ -37,7 +37,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from contracts.vocabulary import ProblemArea
 from services.reporting.domain.disclosure import TOTAL, DisclosureControl, grid, share
 from services.reporting.domain.measures import (
     ADULT_DECISIONS_BY_GROUP,
@@ -57,6 +59,9 @@ from services.reporting.domain.measures import (
     split_dimension,
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
+
+if TYPE_CHECKING:
+    from services.reporting.domain.annual_review import ReviewSummary
 
 _PERSONNUMMER = re.compile(r"(?<![\w-])(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -112,6 +117,8 @@ class ReviewedDeviation:
     improvement_proposal: str
     solution: str
     remaining_problems: str
+    problem_areas: tuple[str, ...] = ()
+    user_involvement: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,8 @@ class DeviationFacts:
     subject_id: str | None = None
     """The individual the deviation is about, if any: never shown, but a review that
     shows the free text is a read about them (`reviewed_subjects`)."""
+    problem_areas: tuple[str, ...] = ()
+    user_involvement: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,8 @@ class AnnualReport:
     deviations: int | None
     tables: list[Table]
     reviewed: list[ReviewedDeviation]
+    review: ReviewSummary | None = None
+    """The working group's analysis, approval and action plan (D-5, D-9), once drafted."""
     note: str = (
         "De-identified (D-5): identity numbers, e-mail, phone numbers, street addresses and "
         "known names are replaced; counts 1-4 and values that would reveal them are suppressed."
@@ -193,13 +204,32 @@ class AnnualReport:
         return asdict(self)
 
 
+UNSPECIFIED = "unspecified"
+"""The row of deviations that name no problem area (reported before D-5 asked, or unknown)."""
+
+PROBLEM_AREA_TABLE = "deviations_by_problem_area"
+"""D-5 (seed 002): failures in mental illness, disability, harmful use and addiction, by
+category (D-1). A deviation counts once under each area it names, so the margin counts
+mentions; the report's deviation count stays the first table's."""
+
+USER_INVOLVEMENT_TABLE = "deviations_by_user_involvement"
+"""D-9 (seed 004): user involvement (brukarmedverkan) as an indicator: deviations by
+category and whether the individual took part."""
+
+INVOLVEMENT = {True: "involved", False: "not_involved", None: "not_recorded"}
+
+ROW_ORDER = (*TARGET_GROUP_COLUMNS, *(a.value for a in ProblemArea), UNSPECIFIED)
+"""Rows in reading order: target groups (seed 004), then the problem areas (D-5)."""
+
+
 def _ordered(keys: set[str]) -> list[str]:
-    """Target groups in the order of seed 004, anything else sorted after them."""
-    known = [g for g in TARGET_GROUP_COLUMNS if g in keys]
+    """Target groups in the order of seed 004 and problem areas in the order of seed 002,
+    anything else sorted after them."""
+    known = [g for g in ROW_ORDER if g in keys]
     return [*known, *sorted(keys - set(known))]
 
 
-def _table(
+def controlled_table(
     title: str,
     cells: list[tuple[str, str, int]],
     control: DisclosureControl | None = None,
@@ -228,14 +258,20 @@ def indicator_tables(
             if measure in shares:
                 name, definition = shares[measure]
                 cells = [(*split_dimension(r.dimension), r.count) for r in of_measure]
-                table = _table(title, cells, control, indicator=indicator, measure=measure)
+                table = controlled_table(
+                    title, cells, control, indicator=indicator, measure=measure
+                )
                 tables.append(_with_share(table, name, definition.part, definition.other))
             elif measure in (SCREENINGS_AT_NEW_VISITS, SCREENING_FOLLOW_UPS):
                 cells = [(*split_dimension(r.dimension), r.count) for r in of_measure]
-                tables.append(_table(title, cells, control, indicator=indicator, measure=measure))
+                tables.append(
+                    controlled_table(title, cells, control, indicator=indicator, measure=measure)
+                )
             else:
                 cells = [(r.dimension, r.month, r.count) for r in of_measure]
-                tables.append(_table(title, cells, control, indicator=indicator, measure=measure))
+                tables.append(
+                    controlled_table(title, cells, control, indicator=indicator, measure=measure)
+                )
     return tables
 
 
@@ -267,11 +303,27 @@ def annual_report(
     by_month = [(stockholm_date(f.reported_at).strftime("%Y-%m"), f.category, 1) for f in in_year]
     handled = [(f.category, "summarised" if f.summarised else "open", 1) for f in in_year]
     origin = [(f.category, "detected" if f.detected else "reported", 1) for f in in_year]
+    areas = [(area, f.category, 1) for f in in_year for area in (f.problem_areas or (UNSPECIFIED,))]
+    involved = [(f.category, INVOLVEMENT[f.user_involvement], 1) for f in in_year]
     tables = [
-        _table("Deviations by month and category", by_month, control),
-        _table("Deviations by category: handled (step 2 signed) or open", handled, control),
-        _table(
+        controlled_table("Deviations by month and category", by_month, control),
+        controlled_table(
+            "Deviations by category: handled (step 2 signed) or open", handled, control
+        ),
+        controlled_table(
             "Deviations by category: reported or detected from missed deadlines", origin, control
+        ),
+        controlled_table(
+            "Deviations by problem area (D-5) and category",
+            areas,
+            control,
+            measure=PROBLEM_AREA_TABLE,
+        ),
+        controlled_table(
+            "Deviations by category and user involvement (D-9)",
+            involved,
+            control,
+            measure=USER_INVOLVEMENT_TABLE,
         ),
         *indicator_tables(year, indicators, control),
     ]
@@ -287,6 +339,8 @@ def annual_report(
                 improvement_proposal=scrub(f.improvement_proposal, names),
                 solution=scrub(f.solution, names),
                 remaining_problems=scrub(f.remaining_problems, names),
+                problem_areas=f.problem_areas,
+                user_involvement=f.user_involvement,
             )
             for f in in_year
         ),
