@@ -100,7 +100,7 @@ def test_d5_an_empty_year_is_an_empty_report() -> None:
     report = annual_report(2031, "all", facts(3, "no_sip"))
     assert report.deviations == 0
     assert report.reviewed == []
-    assert "No deviations." in report_html(report)
+    assert "Inga avvikelser." in report_html(report)
     assert report_csv(report).splitlines() == ["table,row,column,count,suppressed"]
 
 
@@ -155,21 +155,21 @@ def test_d5_d6_the_annual_report_shows_the_four_indicator_groups_by_target_group
     parser = _Cells()
     parser.feed(page)
     for heading in (
-        "Follow-up indicators by target group (D-6)",
-        "Samordning (coordination)",
-        "Tillgänglighet (accessibility)",
-        "Kvalitet (quality)",
-        "Förebyggande arbete (prevention)",
-        "Decisions with the child perspective considered",
-        "Done new-visit screenings followed up",
-        "Target groups reached: cases entering each group, by month",
+        "Uppföljningsindikatorer per målgrupp (D-6)",
+        "Samordning",
+        "Tillgänglighet",
+        "Kvalitet",
+        "Förebyggande arbete",
+        "Beslut där barnperspektivet har beaktats",
+        "Genomförda screeningar vid nybesök som följts upp",
+        "Nådda målgrupper: ärenden som kommit in i varje grupp, per månad",
     ):
         assert heading in parser.headings
-    for group in ("co_morbidity", "exposed_to_violence", "pregnant_with_risky_use"):
+    for group in ("Samsjuklighet", "Våldsutsatta", "Gravida med riskbruk eller missbruk"):
         assert f"<th>{group}</th>" in page
-    assert "<td>67%</td>" in page  # co-morbidity: 20 of 30 with the child perspective
-    assert "<th>share considered</th>" in page
-    assert "<th>share followed_up</th>" in page
+    assert "<td>67 %</td>" in page  # co-morbidity: 20 of 30 with the child perspective
+    assert "<th>Andel beaktat</th>" in page
+    assert "<th>Andel följd upp</th>" in page
     numbers = [int(cell) for cell in parser.cells if cell.isdigit()]
     assert numbers
     assert all(n == 0 or n >= 5 for n in numbers)
