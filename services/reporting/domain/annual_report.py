@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from contracts.vocabulary import ProblemArea
@@ -201,7 +201,18 @@ class AnnualReport:
     )
 
     def as_json(self) -> dict[str, object]:
-        return asdict(self)
+        """The report as JSON values: dates and times (of the review) in ISO 8601."""
+        return {k: _jsonable(v) for k, v in asdict(self).items()}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, date):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 UNSPECIFIED = "unspecified"
@@ -218,8 +229,9 @@ category and whether the individual took part."""
 
 INVOLVEMENT = {True: "involved", False: "not_involved", None: "not_recorded"}
 
-ROW_ORDER = (*TARGET_GROUP_COLUMNS, *(a.value for a in ProblemArea), UNSPECIFIED)
-"""Rows in reading order: target groups (seed 004), then the problem areas (D-5)."""
+ROW_ORDER = (*TARGET_GROUP_COLUMNS, *(a.value for a in ProblemArea), UNSPECIFIED, "local", "county")
+"""Rows in reading order: target groups (seed 004), the problem areas (D-5), the levels of
+the action plan (D-9)."""
 
 
 def _ordered(keys: set[str]) -> list[str]:
