@@ -738,3 +738,42 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", mode, "-w", "stop")
+
+
+APPROVED_ACTIONS: list[dict[str, Any]] = [
+    {
+        "action": "Gemensam rutin för SIP före utskrivning",
+        "owner": "Lokalt samråd",
+        "due": "2099-06-30",
+        "level": "local",
+        "category": "no_sip",
+        "user_involvement": True,
+    },
+    {
+        "action": "Länsgemensam utbildning om beroende",
+        "owner": "Länsstyrgruppen",
+        "due": "2099-12-31",
+        "level": "county",
+        "problem_area": "addiction",
+    },
+]
+"""An action plan with an action at each level (D-9), due long after any test's clock."""
+
+
+def approve_annual_review(client: Any, year: int, area: str = "all") -> None:
+    """D-5, D-9: the year's report drafted, analysed and approved with `APPROVED_ACTIONS`,
+    so that it may be published."""
+    path = f"/v1/annual-reports/{year}/review"
+    drafted = client.post(path, json={"area": area})
+    assert drafted.status_code == 201, drafted.text
+    analysis = {"area": area, "analysis": "Flest brister gäller utskrivning utan SIP."}
+    analysed = client.put(f"{path}/analysis", json=analysis)
+    assert analysed.status_code == 204, analysed.text
+    approval = {
+        "area": area,
+        "approver_name": "Ordförande",
+        "approver_title": "Socialchef",
+        "actions": APPROVED_ACTIONS,
+    }
+    approved = client.put(f"{path}/approval", json=approval)
+    assert approved.status_code == 204, approved.text

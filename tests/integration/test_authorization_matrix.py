@@ -346,11 +346,16 @@ PLATFORM_WIDE = {
     ("GET", "/v1/subjects/{subject_id}/erasure"),
     ("GET", "/v1/subjects/{subject_id}/access-log"),
     ("GET", "/v1/annual-reports/{year}"),
+    ("POST", "/v1/annual-reports/{year}/review"),
+    ("GET", "/v1/annual-reports/{year}/review"),
+    ("PUT", "/v1/annual-reports/{year}/review/analysis"),
+    ("PUT", "/v1/annual-reports/{year}/review/approval"),
 }
 """Routes with an id in the path that address no one organisation's object: erasure, and
 reading it back, is the platform administrators' (GDPR art. 17), the access log answers
 only with the caller's own unit's accesses (or all, for administrators), and the annual
-report is de-identified."""
+report and the working group's review of it (D-5, D-9) are de-identified and belong to
+the collaboration area, not to one organisation."""
 
 FILTERED_LISTS = {("GET", "/v1/subjects/{subject_id}/records")}
 """Routes with an id in the path that answer a list filtered to what the caller's unit is

@@ -35,6 +35,7 @@ from tests.integration.test_cases_api import (
 from tests.support import (
     AOF,
     AOF_DEPUTY,
+    APPROVED_ACTIONS,
     COORDINATOR,
     HEALTH,
     IOF,
@@ -337,7 +338,16 @@ def test_w3_every_escalation_and_reporting_create_answers_a_location_its_creator
         ),
         "POST /v1/calendar-feeds": made(escalation, IOF_DEPUTY, "/v1/calendar-feeds"),
     }
+    # D-5: the report is drafted, analysed and approved before it is published.
+    review = made(reporting, HEALTH, "/v1/annual-reports/2026/review", {"area": "all"})
+    for step, body in (
+        ("analysis", {"analysis": "Få brister."}),
+        ("approval", {"approver_name": "A", "approver_title": "B", "actions": APPROVED_ACTIONS}),
+    ):
+        done = call(reporting, HEALTH, "PUT", f"/v1/annual-reports/2026/review/{step}", json=body)
+        assert done.status_code == 204, done.text
     reported = {
+        "POST /v1/annual-reports/{}/review": review,
         "POST /v1/deviations": made(
             reporting,
             HEALTH,

@@ -19,6 +19,7 @@ import pytest
 from contracts import encode, events_topic
 from contracts.reporting import AnnualReportPublished
 from services.reporting.application import ReportingApplication
+from services.reporting.domain import PlannedAction
 from services.reporting.domain.annual_report import annual_report
 from services.reporting.domain.publication import publication_id
 from services.reporting.translate import to_integration_event
@@ -26,10 +27,12 @@ from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.support import (
+    APPROVED_ACTIONS,
     HEALTH,
     SOCIAL,
     InProcessService,
     MovableClock,
+    approve_annual_review,
     on_store,
     produce_raw,
     read_topic,
@@ -87,6 +90,7 @@ async def test_d5_a_manager_publishes_the_annual_report_and_only_counts_go_out(
 
         wait_for(reached, timeout=60)
 
+        approve_annual_review(manager, 2026)  # D-5: only an approved report is published
         first = manager.post("/v1/annual-reports", json={"year": 2026, "area": "all"})
         assert first.status_code == 201, first.text
         assert first.json()["revision"] == 1
@@ -108,8 +112,8 @@ async def test_d5_a_manager_publishes_the_annual_report_and_only_counts_go_out(
         assert [e["field"] for e in unknown.json()["errors"]] == ["body.note"]
 
         page = manager.get("/v1/annual-reports/2026", params={"format": "html"}).text
-        assert "Kvalitet (quality)" in page
-        assert "Förebyggande arbete (prevention)" in page
+        assert "Kvalitet" in page
+        assert "Förebyggande arbete" in page
 
     with reporting.client(SOCIAL) as caseworker:
         refused = caseworker.post("/v1/annual-reports", json={"year": 2026, "area": "all"})
@@ -160,6 +164,13 @@ def test_d5_publishing_again_is_a_new_revision_stored_and_published_whole(
         report = annual_report(2026, "SE2321000016", [], indicators=view.counts())
         view.datastore.close()
         at = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+        area = "SE2321000016"
+        application.draft_annual_review(HEALTH, 2026, area, at=at)
+        application.analyse_annual_review(HEALTH, 2026, area, "Inga avvikelser i år.", at=at)
+        actions = [PlannedAction.from_dict(a) for a in APPROVED_ACTIONS]
+        application.approve_annual_review(
+            HEALTH, 2026, area, approver_name="A", approver_title="B", actions=actions, at=at
+        )
         first = application.publish_annual_report(
             HEALTH, report, disclosure_method="suppression", at=at
         )

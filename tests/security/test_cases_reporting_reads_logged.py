@@ -70,6 +70,11 @@ NOTHING_PERSONAL: dict[tuple[str, str, str], str] = {
         "answers with the HSA-ids of the units that got feedback"
     ),
     ("reporting", "POST", "/v1/annual-reports"): "answers with the publication's id and year",
+    # D-5, D-9: the working group's review of the de-identified report names no one.
+    ("reporting", "POST", "/v1/annual-reports/{year}/review"): "answers the review's id and year",
+    ("reporting", "GET", "/v1/annual-reports/{year}/review"): "analysis and action plan only",
+    ("reporting", "PUT", "/v1/annual-reports/{year}/review/analysis"): "answers 204, no body",
+    ("reporting", "PUT", "/v1/annual-reports/{year}/review/approval"): "answers 204, no body",
     ("reporting", "GET", "/v1/statistics"): "aggregated counts under disclosure control (D-5)",
     ("reporting", "GET", "/v1/statistics.csv"): "the same counts as CSV",
 }

@@ -61,6 +61,7 @@ from tests.consent_examples import refusal_body
 from tests.escalation_examples import all_done
 from tests.support import (
     AOF,
+    APPROVED_ACTIONS,
     COORDINATOR,
     HEALTH,
     IOF,
@@ -1171,6 +1172,13 @@ def create_reporting(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         {"reason": "Missförstånd; adressen var rätt."},
         deviation_id=closed["id"],
     )
+    # D-5, D-9: the working group's review, drafted, analysed and approved, then published.
+    year = str(stockholm_today().year)
+    review = "/v1/annual-reports/{year}/review"
+    s.write("reporting", HEALTH, "POST", review, {"area": "all"}, year=year)
+    s.write("reporting", HEALTH, "PUT", f"{review}/analysis", {"analysis": "Få."}, year=year)
+    approval = {"approver_name": "A", "approver_title": "B", "actions": APPROVED_ACTIONS}
+    s.write("reporting", HEALTH, "PUT", f"{review}/approval", approval, year=year)
     s.write("reporting", HEALTH, "POST", "/v1/annual-reports", {"year": stockholm_today().year})
     ids["reporting"] = {"deviation_id": deviation["id"], "year": str(stockholm_today().year)}
 
