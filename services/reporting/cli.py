@@ -22,7 +22,7 @@ from typing import Annotated
 import typer
 
 from services.reporting.application import ReportingApplication
-from services.reporting.domain import annual_report
+from services.reporting.domain import annual_report, reviewed_report
 from services.reporting.rendering.annual_report import report_csv, report_html
 from services.reporting.views.statistics import statistics_view
 from services.runtime.settings import RuntimeSettings
@@ -47,6 +47,8 @@ def render(year: int, area: str | None, output_format: Format, settings: Runtime
         report = annual_report(
             year, area or "all", application.annual_facts(area), indicators=indicators
         )
+        # The working group's analysis and action plan (D-5, D-9), once drafted.
+        report = reviewed_report(report, application.annual_review(year, area or "all"))
     finally:
         application.close()
     if output_format is Format.CSV:
