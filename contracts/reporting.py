@@ -139,6 +139,27 @@ class CategoryCount(BaseModel):
     count: PublishedCount
 
 
+class ProblemAreaCount(BaseModel):
+    """The year's deviations naming one problem area (D-5); ``unspecified``: naming none.
+    A deviation counts under each area it names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    problem_area: ProblemArea | Literal["unspecified"]
+    count: PublishedCount
+
+
+class InvolvementCount(BaseModel):
+    """User involvement (brukarmedverkan) as an indicator (D-9): the year's deviations, or
+    the approved action plan's actions, with or without it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    of: Literal["deviations", "actions"]
+    involvement: Literal["involved", "not_involved", "not_recorded"]
+    count: PublishedCount
+
+
 class IndicatorCount(BaseModel):
     """One published value of a follow-up indicator table (D-6) for the year.
 
@@ -185,6 +206,11 @@ class AnnualReportPublished(IntegrationEvent):
     indicators: tuple[IndicatorCount, ...]
     """The four indicator groups of seed 004 by target group (D-6), with their margins."""
     published_at: AwareDatetime
+    deviations_by_problem_area: tuple[ProblemAreaCount, ...] = ()
+    """D-5: mental illness, disability, harmful use, addiction (publications before 2026-12
+    have none)."""
+    user_involvement: tuple[InvolvementCount, ...] = ()
+    """D-9: deviations and the action plan's actions with user involvement or not."""
 
     def subject(self) -> None:
         return None
@@ -202,4 +228,6 @@ __all__ = [
     "DeviationReported",
     "DeviationSummarised",
     "IndicatorCount",
+    "InvolvementCount",
+    "ProblemAreaCount",
 ]

@@ -21,7 +21,13 @@ from contracts import (
     DeviationReported,
     DeviationSummarised,
 )
-from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
+from contracts.reporting import (
+    AnnualReportPublished,
+    CategoryCount,
+    IndicatorCount,
+    InvolvementCount,
+    ProblemAreaCount,
+)
 from services.reporting.domain import AnnualReportPublication, Deviation
 from services.runtime.messaging.translation import TranslationTable, from_, row
 
@@ -50,6 +56,15 @@ def _publication(
             for indicator, measure, at_row, column, n in counts["indicators"]
         ),
         published_at=e.published_at,
+        # Publications before 2026-12 carry neither (D-5, D-9).
+        deviations_by_problem_area=tuple(
+            ProblemAreaCount(problem_area=area, count=count)
+            for area, count in counts.get("deviations_by_problem_area", [])
+        ),
+        user_involvement=tuple(
+            InvolvementCount(of=of, involvement=involvement, count=count)
+            for of, involvement, count in counts.get("user_involvement", [])
+        ),
     )
 
 

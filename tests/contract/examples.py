@@ -110,7 +110,13 @@ from contracts import (
     UnbornChildDisclosureRecorded,
     UnitKind,
 )
-from contracts.reporting import AnnualReportPublished, CategoryCount, IndicatorCount
+from contracts.reporting import (
+    AnnualReportPublished,
+    CategoryCount,
+    IndicatorCount,
+    InvolvementCount,
+    ProblemAreaCount,
+)
 from contracts.vocabulary import (
     ProblemArea,
     ScreeningInstrument,
@@ -755,6 +761,16 @@ EXAMPLES[AnnualReportPublished] = AnnualReportPublished(
         ),
     ),
     published_at=datetime(2027, 2, 1, 9, 0, tzinfo=UTC),
+    deviations_by_problem_area=(
+        ProblemAreaCount(problem_area=ProblemArea.MENTAL_ILLNESS, count=12),
+        ProblemAreaCount(problem_area=ProblemArea.ADDICTION, count=None),
+        ProblemAreaCount(problem_area="unspecified", count=8),
+    ),
+    user_involvement=(
+        InvolvementCount(of="deviations", involvement="involved", count=15),
+        InvolvementCount(of="deviations", involvement="not_involved", count=8),
+        InvolvementCount(of="actions", involvement="involved", count=None),
+    ),
 )
 
 SUBJECTLESS: dict[type[IntegrationEvent], str] = {

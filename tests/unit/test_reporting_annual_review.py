@@ -7,14 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from contracts.reporting import AnnualReportPublished
 from services.reporting.domain import (
     ActionPlanInvalid,
+    AnnualReportPublication,
     AnnualReview,
     DeviationFacts,
     PlannedAction,
     ProblemAreaUnknown,
     ReviewOutOfOrder,
     annual_report,
+    published_counts,
     reviewed_report,
 )
 from services.reporting.domain.annual_report import PROBLEM_AREA_TABLE, USER_INVOLVEMENT_TABLE
@@ -22,6 +25,7 @@ from services.reporting.domain.annual_review import ACTIONS_TABLE
 from services.reporting.domain.deviation import deviation_problem_areas
 from services.reporting.rendering.annual_report import report_csv
 from services.reporting.rendering.labels import label
+from services.reporting.translate import to_integration_event
 
 AT = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
 LOCAL = PlannedAction("Rutin för SIP", "Lokalt samråd", date(2026, 9, 1), "local", "no_sip")
@@ -190,3 +194,28 @@ def test_d5_every_code_has_a_swedish_label_and_an_unknown_one_falls_back_to_word
     assert label("mental_illness") == "Psykisk ohälsa"
     assert label("2026-03") == "mar 2026"
     assert label("a_group_added_later") == "A group added later"
+
+
+def test_d5_d9_the_publication_carries_the_problem_areas_and_user_involvement() -> None:
+    review = drafted()
+    review.analyse(analysis="Brister.", analysed_by="SE1-U1", analysed_at=AT)
+    approve(review, LOCAL, COUNTY)
+    report = reviewed_report(
+        annual_report(2026, "all", facts(6, ("mental_illness",), True) + facts(5, (), False)),
+        review,
+    )
+    publication = AnnualReportPublication.publish(
+        year=2026,
+        area="all",
+        published_by_org="SE2321000016-E0001",
+        counts=published_counts(report, "suppression"),
+        published_at=AT,
+    )
+    [event] = [to_integration_event(e) for e in publication.collect_events()]
+    assert isinstance(event, AnnualReportPublished)
+    areas = {a.problem_area: a.count for a in event.deviations_by_problem_area}
+    assert areas == {"mental_illness": 6, "unspecified": 5}
+    involvement = {(i.of, i.involvement): i.count for i in event.user_involvement}
+    assert involvement[("deviations", "involved")] == 6
+    assert involvement[("deviations", "not_involved")] == 5
+    assert involvement[("actions", "not_involved")] is None  # two actions: suppressed (D-5)

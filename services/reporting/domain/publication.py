@@ -17,7 +17,7 @@ revision is a whole new set of counts, never a difference.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -25,7 +25,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
-from services.reporting.domain.annual_report import AnnualReport
+from services.reporting.domain.annual_report import (
+    PROBLEM_AREA_TABLE,
+    USER_INVOLVEMENT_TABLE,
+    AnnualReport,
+)
+from services.reporting.domain.annual_review import ACTIONS_TABLE
 from services.reporting.domain.disclosure import TOTAL
 from services.reporting.domain.errors import YearNotBegun
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -55,6 +60,10 @@ class PublishedCounts:
     deviations_by_category: list[tuple[str, int | None]]
     indicators: list[tuple[str, str, str, str, int | None]]
     """(indicator group, measure, row, column, count) of every indicator table."""
+    deviations_by_problem_area: list[tuple[str, int | None]] = field(default_factory=list)
+    """(problem area or ``unspecified``, count): D-5's breakdown, its margin per area."""
+    user_involvement: list[tuple[str, str, int | None]] = field(default_factory=list)
+    """(``deviations`` or ``actions``, involvement, count): D-9's indicator, its margins."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +71,8 @@ class PublishedCounts:
             "deviations": self.deviations,
             "deviations_by_category": [list(c) for c in self.deviations_by_category],
             "indicators": [list(i) for i in self.indicators],
+            "deviations_by_problem_area": [list(a) for a in self.deviations_by_problem_area],
+            "user_involvement": [list(u) for u in self.user_involvement],
         }
 
 
@@ -78,7 +89,18 @@ def published_counts(report: AnnualReport, disclosure_method: str) -> PublishedC
         for row in table.rows
         for column in table.columns
     ]
-    return PublishedCounts(disclosure_method, report.deviations, by_category, indicators)
+    tables = {t.measure: t for t in report.tables if t.measure}
+    by_area: list[tuple[str, int | None]] = []
+    if (areas := tables.get(PROBLEM_AREA_TABLE)) and areas.rows:
+        by_area = [(row, areas.values[row][TOTAL]) for row in areas.rows if row != TOTAL]
+    involvement: list[tuple[str, str, int | None]] = []
+    for of, measure in (("deviations", USER_INVOLVEMENT_TABLE), ("actions", ACTIONS_TABLE)):
+        if (table := tables.get(measure)) and table.rows:
+            totals = table.values[TOTAL]
+            involvement += [(of, c, totals[c]) for c in table.columns if c != TOTAL]
+    return PublishedCounts(
+        disclosure_method, report.deviations, by_category, indicators, by_area, involvement
+    )
 
 
 class AnnualReportPublication(Aggregate):
