@@ -1,6 +1,6 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `cases` (and `cases_plans`), `consent`, `escalation` (and `escalation_matters`,
+- `cases` (and `cases_plans`, `cases_prevention`), `consent`, `escalation` (and `escalation_matters`,
   `escalation_actions`), `reporting` (per producing service): one frozen pydantic
   model per event type; ids, codes and timestamps only, never personal data.
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
@@ -29,6 +29,7 @@ Each service module's `__all__` is its public part; this package re-exports it.
 from contracts import (
     cases,
     cases_plans,
+    cases_prevention,
     consent,
     escalation,
     escalation_actions,
@@ -45,6 +46,7 @@ from contracts.base import (
 )
 from contracts.cases import *  # noqa: F403
 from contracts.cases_plans import *  # noqa: F403
+from contracts.cases_prevention import *  # noqa: F403
 from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, decode, encode
 from contracts.consent import *  # noqa: F403
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
@@ -65,6 +67,7 @@ from contracts.vocabulary import (
     ScreeningOccasion,
     ScreeningOutcome,
     TargetGroup,
+    ViolenceExposure,
 )
 
 __all__ = [
@@ -94,6 +97,7 @@ __all__ = [
     "TargetGroup",
     "UndecodableMessage",
     "UnknownEventType",
+    "ViolenceExposure",
     "decode",
     "dlq_topic",
     "encode",
@@ -102,6 +106,7 @@ __all__ = [
 ]
 __all__ += cases.__all__
 __all__ += cases_plans.__all__
+__all__ += cases_prevention.__all__
 __all__ += consent.__all__
 __all__ += escalation.__all__
 __all__ += escalation_actions.__all__

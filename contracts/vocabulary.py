@@ -124,3 +124,17 @@ class ScreeningOutcome(StrEnum):
 
     DONE = "done"
     DECLINED = "declined"
+
+
+class ViolenceExposure(StrEnum):
+    """The answer to the violence question (K-16), as a category only: never what happened.
+
+    Asked about the adult's own exposure and about children's (seed 004: "både
+    vuxnas och barns våldutsatthet")."""
+
+    NOT_EXPOSED = "not_exposed"
+    EXPOSED = "exposed"
+    """Exposed to violence now or recently, by the person's answer."""
+    DECLINED_TO_ANSWER = "declined_to_answer"
+    NO_CHILDREN = "no_children"
+    """Only for the children's part: there are no children in the person's life to ask about."""

@@ -96,6 +96,7 @@ from contracts import (
     RedThreadPulled,
     ResponsibilityTransferred,
     RoutingReason,
+    ScreeningAdviceRecorded,
     ScreeningRecorded,
     SipClosed,
     SipEstablished,
@@ -109,6 +110,7 @@ from contracts import (
     ThreePartyMeetingRequested,
     UnbornChildDisclosureRecorded,
     UnitKind,
+    ViolenceQuestionRecorded,
 )
 from contracts.reporting import (
     AnnualReportPublished,
@@ -123,6 +125,7 @@ from contracts.vocabulary import (
     ScreeningOccasion,
     ScreeningOutcome,
     TargetGroup,
+    ViolenceExposure,
 )
 
 SUBJECT = "3f" * 32
@@ -725,6 +728,29 @@ EXAMPLES.update(
             municipality_code="0180",
             reporter_org_type=OrgType.SCHOOL,
             reported_at=AT,
+        ),
+        ScreeningAdviceRecorded: ScreeningAdviceRecorded(
+            subject_id=SUBJECT,
+            screening_id=UUID("6b4f3a2c-7d8e-4f9a-8b0c-2d3e4f5a6b7c"),
+            instrument=ScreeningInstrument.AUDIT,
+            screened_on=date(2026, 3, 2),
+            advice_offered=True,
+            referred=True,
+            org_type=OrgType.HEALTH_CARE,
+            target_groups=(TargetGroup.PREGNANT_WITH_RISKY_USE,),
+            recorded_at=AT,
+        ),
+        ViolenceQuestionRecorded: ViolenceQuestionRecorded(
+            subject_id=SUBJECT,
+            question_id=UUID("70e1e4c0-0000-4000-8000-00000000a016"),
+            contact_on=date(2026, 3, 2),
+            asked=True,
+            adult_exposure=ViolenceExposure.EXPOSED,
+            children_exposure=ViolenceExposure.NOT_EXPOSED,
+            support_offered=True,
+            org_type=OrgType.SOCIAL_SERVICES,
+            target_groups=(TargetGroup.EXPOSED_TO_VIOLENCE,),
+            recorded_at=AT,
         ),
     }
 )
