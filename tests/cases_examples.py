@@ -79,15 +79,23 @@ def sip_proposal(personnummer: str) -> dict[str, Any]:
 
 
 def audit_screening(personnummer: str, screened_on: date, **changes: Any) -> dict[str, Any]:
-    """An AUDIT screening done at a new visit (D-6), with the changes given."""
-    body = {
+    """An AUDIT screening done at a new visit (D-6), with the changes given; a score at
+    the risk threshold (6) or above answers K-15 (advice offered, not referred) unless
+    the changes answer it."""
+    body: dict[str, Any] = {
         "personnummer": personnummer,
         "instrument": "AUDIT",
         "occasion": "new_visit",
         "outcome": "done",
         "screened_on": screened_on.isoformat(),
     }
+    if (changes.get("score") or 0) >= AUDIT_RISK_THRESHOLD:
+        body |= {"advice_offered": True, "referred": False}
     return body | changes
+
+
+AUDIT_RISK_THRESHOLD = 6
+"""K-15: an AUDIT score from which advice and referral are asked for."""
 
 
 CONSENT_TOPIC = "/samverkan/consent#0"

@@ -33,8 +33,8 @@ def _sip_principals(refusal: str, rule: str) -> Permission:
     return permit(refusal, org_types=SIP_PRINCIPALS, rule=rule)
 
 
-def _screening_staff(refusal: str) -> Permission:
-    return permit(refusal, org_types=SCREENING_ORG_TYPES, roles=CASE_STAFF, rule="D-6")
+def _screening_staff(refusal: str, rule: str = "D-6") -> Permission:
+    return permit(refusal, org_types=SCREENING_ORG_TYPES, roles=CASE_STAFF, rule=rule)
 
 
 POLICY = Policy(
@@ -104,6 +104,15 @@ POLICY = Policy(
         ),
         "screening.read": _screening_staff(
             "a screening is read by the organisation that recorded it"
+        ),
+        "violence_question.record": _screening_staff(
+            "the violence question is recorded by caseworkers (or their managers) in health "
+            "care, psychiatry, social services or private care",
+            "K-16",
+        ),
+        "violence_question.read": _screening_staff(
+            "the violence question's record is read by the organisation that recorded it",
+            "K-16",
         ),
         "child_welfare.report": permit("only staff record a child-welfare report", rule="K-10"),
         "child_welfare.read": permit("only staff read a child-welfare report", rule="K-10"),

@@ -4,7 +4,8 @@ Needs, handover texts, plan texts, the routing facts (age on arrival) and why a
 handover was declined or withdrawn, a plan closed or a meeting moved or cancelled
 (W-2) stay in the cases service, as do a meeting's minutes (K-8, K-9): the public
 events carry ids, codes, dates and unit HSA-ids.
-A screening's score stays too (sealed). The consent view's events and the subject
+A screening's score stays too (sealed), and of the violence question (K-16) only the
+answers' categories leave. The consent view's events and the subject
 index are internal.
 
 One stored domain event becomes at most one public event: the relay gives each
@@ -48,6 +49,7 @@ from contracts import (
     ParallelInvestigationOpened,
     PreMeetingHeld,
     ResponsibilityTransferred,
+    ScreeningAdviceRecorded,
     ScreeningRecorded,
     SipClosed,
     SipEstablished,
@@ -56,8 +58,16 @@ from contracts import (
     SipProposed,
     SipRevised,
     ThreePartyMeetingRequested,
+    ViolenceQuestionRecorded,
 )
-from services.cases.domain import Case, ChildWelfareReport, Meeting, Screening, Sip
+from services.cases.domain import (
+    Case,
+    ChildWelfareReport,
+    Meeting,
+    Screening,
+    Sip,
+    ViolenceQuestion,
+)
 from services.runtime.messaging.translation import TranslationTable, const, from_, row
 
 CASE_ID = from_("originator_id")
@@ -112,6 +122,19 @@ def _three_party_requested(e: Meeting.Requested) -> IntegrationEvent | None:
     return _THREE_PARTY_REQUESTED.translate(e)
 
 
+_SCREENING_ADVICE = row(
+    Screening.AdviceRecorded, ScreeningAdviceRecorded, screening_id=from_("originator_id")
+)
+
+
+def _screening_advice(e: Screening.AdviceRecorded) -> IntegrationEvent | None:
+    """K-15: published for a screening at risk, where both answers are given; advice noted
+    after a screening below the threshold stays in the service."""
+    if not e.at_risk:
+        return None
+    return _SCREENING_ADVICE.translate(e)
+
+
 to_integration_event = TranslationTable(
     row(Case.Opened, CaseOpened, case_id=CASE_ID),
     row(Case.Routed, CaseRouted, case_id=CASE_ID, rule=_routing_rule),
@@ -121,6 +144,12 @@ to_integration_event = TranslationTable(
     row(Case.DecisionRecorded, _decision),
     row(Case.DecisionNotified, CaseDecisionNotified, case_id=CASE_ID),
     row(Screening.Recorded, ScreeningRecorded, screening_id=from_("originator_id")),
+    row(Screening.AdviceRecorded, _screening_advice),
+    row(
+        ViolenceQuestion.Recorded,
+        ViolenceQuestionRecorded,
+        question_id=from_("originator_id"),
+    ),
     row(Case.Closed, CaseClosed, case_id=CASE_ID),
     row(Case.AgeTransitionDueRaised, AgeTransitionDue, case_id=CASE_ID),
     row(Case.AgeTransitionOverdueRaised, AgeTransitionOverdue, case_id=CASE_ID),

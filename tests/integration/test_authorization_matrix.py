@@ -506,6 +506,21 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ),
         "screening",
     )
+    question = expect(
+        service.call(
+            HEALTH_DEPUTY,
+            "POST",
+            "/v1/violence-questions",
+            json={
+                "personnummer": ADULT,
+                "contact_on": NOW.date().isoformat(),
+                "asked": True,
+                "adult_exposure": "not_exposed",
+                "children_exposure": "no_children",
+            },
+        ),
+        "violence question",
+    )
     report = {"personnummer": made_up("20150315", "133"), "municipality_code": "0180"}
     reported = service.call(HEALTH_DEPUTY, "POST", "/v1/child-welfare-reports", json=report)
     handover_path = f"{youth_case}/handovers/{handover['id']}"
@@ -648,6 +663,10 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             {"json": {"target_groups": ["children_and_youth"]}},
         ),
         ("GET", "/v1/screenings/{screening_id}"): (f"/v1/screenings/{screening['id']}", {}),
+        ("GET", "/v1/violence-questions/{question_id}"): (
+            f"/v1/violence-questions/{question['id']}",
+            {},
+        ),
         ("GET", "/v1/child-welfare-reports/{report_id}"): (report_path, {}),
         ("POST", "/v1/child-welfare-reports/{report_id}/acknowledgement"): (
             f"{report_path}/acknowledgement",

@@ -102,6 +102,16 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         PSYCHIATRY, "POST", "/v1/screenings", json=audit_screening(ADULT, NOW.date(), score=9)
     )
     assert screening.status_code == 201, screening.text
+    asked = {
+        "personnummer": ADULT,
+        "contact_on": NOW.date().isoformat(),
+        "asked": True,
+        "adult_exposure": "exposed",
+        "children_exposure": "no_children",
+        "support_offered": True,
+    }
+    question = api.call(PSYCHIATRY, "POST", "/v1/violence-questions", json=asked)
+    assert question.status_code == 201, question.text
     report = {"personnummer": CHILD, "municipality_code": "0180"}
     reported = api.call(PSYCHIATRY, "POST", "/v1/child-welfare-reports", json=report)
     assert reported.status_code == 201, reported.text
@@ -113,6 +123,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         "sip_id": sip["id"],
         "meeting_id": meeting["id"],
         "screening_id": screening.json()["id"],
+        "question_id": question.json()["id"],
         "report_id": reported.json()["id"],
         "subject_id": adult_id,
         "number": 1,
@@ -137,6 +148,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/meetings/{meeting_id}"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/screenings/{screening_id}"): (PSYCHIATRY, adult_id, {}, ""),
+        ("GET", "/v1/violence-questions/{question_id}"): (PSYCHIATRY, adult_id, {}, ""),
         # W-3: the receiving social services read the report where its Location points.
         ("GET", "/v1/child-welfare-reports/{report_id}"): (IOF_CASEWORKER, child_id, {}, ""),
         # W-1: the same unit finds the report on its work list; the page logs whom it lists.
@@ -191,6 +203,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         "/cases/{case_id}/decisions",
         "/sips/{sip_id}/establishment",
         "/screenings",
+        "/violence-questions",
     }
 
     for (method, path), (actor, subject_id, kwargs, unit) in requests.items():

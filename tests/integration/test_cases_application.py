@@ -491,6 +491,8 @@ def test_k3_staff_read_only_what_their_unit_takes_part_in(
             AT.date(),
             None,
             12,
+            advice_offered=True,
+            referred=False,
         ),
         at=AT,
     )

@@ -81,7 +81,8 @@ def put_groups(service: Api, case_id: str, groups: Any, actor: Any = IOF_CASEWOR
 
 
 def screen(service: Api, actor: Any = PSYCHIATRY, **changes: Any) -> Any:
-    body = audit_screening(ADULT, TODAY) | changes
+    scored = {"score": changes["score"]} if "score" in changes else {}
+    body = audit_screening(ADULT, TODAY, **scored) | changes  # at risk, K-15 answered
     return service.call(actor, "POST", "/v1/screenings", json=body)
 
 

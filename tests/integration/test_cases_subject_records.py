@@ -33,6 +33,7 @@ from services.cases.application import (
     RecordDecision,
     RecordMeetingHeld,
     RecordScreening,
+    RecordViolenceQuestion,
     RequestHandover,
 )
 from services.cases.domain import Need, Occasion
@@ -102,6 +103,8 @@ def reads(application: CasesApplication, actor: Actor, href: str, now: datetime 
                 application.read_meeting(actor, ids[0])
             case "screenings", 1:
                 application.read_screening(actor, ids[0])
+            case "violence-questions", 1:
+                application.read_violence_question(actor, ids[0])
             case "child-welfare-reports", 1:
                 application.read_child_welfare_report(actor, ids[0])
             case _:
@@ -131,14 +134,17 @@ def screen(application: CasesApplication, subject_id: str) -> UUID:
         AT.date(),
         None,
         12,
+        advice_offered=True,
+        referred=False,
     )
     return application.record_screening(AT_REGION, command, at=AT).id
 
 
-def test_w3_k3_k5_k6_k8_d6_each_unit_is_listed_exactly_what_it_may_read_where_it_points(
+def test_w3_k3_k5_k6_k8_d6_k16_each_unit_is_listed_exactly_what_it_may_read_where_it_points(
     application: CasesApplication,
 ) -> None:
-    """Case (K-3), handover (K-5, C-8, C-9), SIP (K-6), meeting (K-8) and screening (D-6):
+    """Case (K-3), handover (K-5, C-8, C-9), SIP (K-6), meeting (K-8), screening (D-6) and
+    the violence question (K-16):
     listed to the units their reads admit and to no other, and after the consent to the
     handover is withdrawn, the receiving unit no longer finds the handover (C-9) while the
     case it took part in stays listed (K-3)."""
@@ -153,12 +159,25 @@ def test_w3_k3_k5_k6_k8_d6_each_unit_is_listed_exactly_what_it_may_read_where_it
     )
     meeting = application.request_three_party_meeting(AT_IOF, case.id, to_unit=AOF, at=AT)
     screening = screen(application, ADULT)
+    question = application.record_violence_question(
+        AT_REGION,
+        RecordViolenceQuestion(
+            ADULT,
+            AT.date(),
+            asked=False,
+            adult_exposure=None,
+            children_exposure=None,
+            support_offered=None,
+        ),
+        at=AT,
+    ).id
     hrefs = {
         f"/v1/cases/{case.id}",
         f"/v1/cases/{case.id}/handovers/{handover.id}",
         f"/v1/sips/{sip.id}",
         f"/v1/meetings/{meeting.id}",
         f"/v1/screenings/{screening}",
+        f"/v1/violence-questions/{question}",
     }
 
     assert_mirrors_the_reads(application, ADULT, hrefs)
@@ -168,7 +187,11 @@ def test_w3_k3_k5_k6_k8_d6_each_unit_is_listed_exactly_what_it_may_read_where_it
         "sip",
         "three_party_meeting",
     }
-    assert {r.kind for r in listed(application, AT_REGION, ADULT)} == {"screening", "sip"}
+    assert {r.kind for r in listed(application, AT_REGION, ADULT)} == {
+        "screening",
+        "sip",
+        "violence_question",
+    }
     assert listed(application, OUTSIDER, ADULT) == []
 
     withdrawn = ConsentWithdrawn(

@@ -197,6 +197,17 @@ def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsi
         (PSYCHIATRY, "/v1/screenings", audit_screening(ADULT, NOW.date(), score=9)),
         (
             PSYCHIATRY,
+            "/v1/violence-questions",
+            {
+                "personnummer": ADULT,
+                "contact_on": NOW.date().isoformat(),
+                "asked": True,
+                "adult_exposure": "not_exposed",
+                "children_exposure": "no_children",
+            },
+        ),
+        (
+            PSYCHIATRY,
             "/v1/child-welfare-reports",
             {"personnummer": CHILD, "municipality_code": "0180"},
         ),

@@ -305,6 +305,8 @@ def test_d6_target_groups_child_perspective_and_screenings_reach_the_topic(
             "outcome": "done",
             "screened_on": "2026-03-02",
             "score": 7,
+            "advice_offered": True,
+            "referred": False,
         },
     )
 

@@ -112,6 +112,8 @@ def test_no_personal_data_on_any_topic_or_in_any_log(
                 "outcome": "done",
                 "screened_on": stockholm_date(datetime.now(UTC)).isoformat(),
                 "score": 19,
+                "advice_offered": True,
+                "referred": True,
             },
         )
     assert screened.status_code == 201, screened.text

@@ -506,6 +506,30 @@ def scenario(walk: Walk) -> None:
         adult_id,
         path={"screening_id": screening.json()["id"]},
     )
+    question = walk.call(  # K-16
+        "cases",
+        PSYCHIATRY,
+        "POST",
+        "/v1/violence-questions",
+        adult_id,
+        status=201,
+        json={
+            "personnummer": adult,
+            "contact_on": today.isoformat(),
+            "asked": True,
+            "adult_exposure": "not_exposed",
+            "children_exposure": "exposed",
+            "support_offered": False,
+        },
+    )
+    walk.call(
+        "cases",
+        PSYCHIATRY,
+        "GET",
+        "/v1/violence-questions/{question_id}",
+        adult_id,
+        path={"question_id": question.json()["id"]},
+    )
     child = made_up_personnummer(born_years_ago(12, 0, today), "321")
     report = walk.call(
         "cases",

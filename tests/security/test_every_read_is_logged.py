@@ -793,6 +793,21 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
             "outcome": "done",
             "screened_on": stockholm_today().isoformat(),
             "score": 17,
+            "advice_offered": True,
+            "referred": False,
+        },
+    )
+    question = s.write(  # K-16
+        "cases",
+        HEALTH,
+        "POST",
+        "/v1/violence-questions",
+        {
+            "personnummer": ADULT.personnummer,
+            "contact_on": stockholm_today().isoformat(),
+            "asked": True,
+            "adult_exposure": "declined_to_answer",
+            "children_exposure": "not_exposed",
         },
     )
     s.write(
@@ -809,6 +824,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "sip_id": sip["id"],
         "meeting_id": meeting["id"],
         "screening_id": screening["id"],
+        "question_id": question["id"],
         "report_id": report["id"],
         "unit": IOF,
         "subject_id": s.platform.subject_ids[ADULT],

@@ -13,6 +13,8 @@ import pytest
 from contracts import OrgType, Role
 from contracts.vocabulary import ScreeningInstrument, ScreeningOccasion, ScreeningOutcome
 from services.cases.domain import (
+    RISK_THRESHOLD,
+    AdviceAndReferralRequired,
     Screening,
     ScreeningInvalid,
     ScreeningNotAllowed,
@@ -49,6 +51,10 @@ def record(**changes: Any) -> Screening:
     return Screening.record(**arguments)
 
 
+ANSWERED: dict[str, Any] = {"advice_offered": True, "referred": False}
+"""K-15's two answers, for a screening at risk."""
+
+
 def follow_up(new_visit: Screening, **changes: Any) -> Screening:
     arguments: dict[str, Any] = {
         "occasion": FOLLOW_UP,
@@ -65,7 +71,7 @@ def invalid(field: str, **changes: Any) -> None:
 
 
 def test_d6_a_new_visit_screening_records_the_fact_with_the_score_sealed() -> None:
-    screening = record(score=12, target_groups=["exposed_to_violence", "co_morbidity"])
+    screening = record(score=5, target_groups=["exposed_to_violence", "co_morbidity"])
 
     (recorded,) = screening.collect_events()
     assert isinstance(recorded, Screening.Recorded)
@@ -79,7 +85,7 @@ def test_d6_a_new_visit_screening_records_the_fact_with_the_score_sealed() -> No
         "health_care",
         TODAY,
     )
-    assert recorded.score == Personal(recorded.subject_id, "12")  # the individual's
+    assert recorded.score == Personal(recorded.subject_id, "5")  # the individual's
     assert recorded.target_groups == ["co_morbidity", "exposed_to_violence"]
     assert record(outcome=ScreeningOutcome.DECLINED).score is None
 
@@ -119,8 +125,8 @@ def test_d6_a_screening_day_in_the_future_is_refused_on_the_swedish_calendar() -
 
 def test_d6_a_score_is_within_the_instruments_range_and_only_for_a_done_screening() -> None:
     assert text_of(record(score=0).score) == "0"
-    assert text_of(record(score=40).score) == "40"
-    assert text_of(record(instrument=DUDIT, score=44).score) == "44"
+    assert text_of(record(score=40, **ANSWERED).score) == "40"
+    assert text_of(record(instrument=DUDIT, score=44, **ANSWERED).score) == "44"
     invalid("body.score", score=41)
     invalid("body.score", score=-1)
     invalid("body.score", instrument=DUDIT, score=45)
@@ -152,3 +158,52 @@ def test_d6_health_care_psychiatry_social_services_and_private_care_record(
     org_type: OrgType,
 ) -> None:
     assert record(org_type=org_type, role=Role.DEPARTMENT_HEAD).org_type == org_type.value
+
+
+# --- K-15: advice and referral after a screening at risk ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"score": RISK_THRESHOLD[AUDIT]}, "body.advice_offered"),
+        ({"score": RISK_THRESHOLD[AUDIT], "advice_offered": True}, "body.referred"),
+        ({"instrument": DUDIT, "score": RISK_THRESHOLD[DUDIT]}, "body.advice_offered"),
+        ({"risk_found": True, "referred": False}, "body.advice_offered"),
+        ({"risk_found": True, "outcome": ScreeningOutcome.DECLINED}, "body.risk_found"),
+    ],
+)
+def test_k15_a_screening_at_risk_must_say_whether_advice_was_offered_and_a_referral_made(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(AdviceAndReferralRequired) as error:
+        record(**changes)
+    assert (error.value.rule, error.value.status, error.value.field) == ("K-15", 422, field)
+
+
+def test_k15_below_the_threshold_no_answer_is_needed_and_nothing_more_is_recorded() -> None:
+    screening = record(score=RISK_THRESHOLD[AUDIT] - 1)
+
+    assert [type(e) for e in screening.collect_events()] == [Screening.Recorded]
+    assert not screening.at_risk
+
+
+def test_k15_at_risk_the_advice_and_referral_are_their_own_fact_under_the_target_groups() -> None:
+    screening = record(
+        score=14, advice_offered=True, referred=True, target_groups=["pregnant_with_risky_use"]
+    )
+
+    _, advice = screening.collect_events()
+    assert isinstance(advice, Screening.AdviceRecorded)
+    assert (advice.at_risk, advice.advice_offered, advice.referred) == (True, True, True)
+    assert (advice.instrument, advice.screened_on) == ("AUDIT", TODAY)
+    assert advice.target_groups == ["pregnant_with_risky_use"]
+    assert not hasattr(advice, "score")
+    assert (screening.at_risk, screening.advice_offered, screening.referred) == (True, True, True)
+
+
+def test_k15_the_recorders_judgement_puts_a_screening_without_a_kept_score_at_risk() -> None:
+    screening = record(risk_found=True, advice_offered=False, referred=True)
+
+    assert screening.at_risk
+    assert (screening.advice_offered, screening.referred) == (False, True)

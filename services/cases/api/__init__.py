@@ -1,10 +1,10 @@
 """Cases HTTP API: one router module per concept, routes thin and sync.
 
 `cases` (reports, routing, decisions, closing, age transitions, the units'
-lists), `target_groups` and `screenings` (D-6), `handovers`, `sips`,
-`meetings` (with the iCalendar invitation), `child_welfare`, `consent_view`,
-`work_list` (what waits for the caller, W-1) and `subject_records` (what is kept
-about an individual, W-3), the routes every service shares,
+lists), `target_groups` and `screenings` (D-6, K-15), `violence_questions`
+(K-16), `handovers`, `sips`, `meetings` (with the iCalendar invitation),
+`child_welfare`, `consent_view`, `work_list` (what waits for the caller, W-1) and
+`subject_records` (what is kept about an individual, W-3), the routes every service shares,
 `access_log` (the follow-up of who read what, shared with every service);
 `bodies` holds what their request bodies share. A route parses, calls one use
 case of the application with the acting member of staff
@@ -26,6 +26,7 @@ from services.cases.api import (
     sips,
     subject_records,
     target_groups,
+    violence_questions,
     work_list,
 )
 from services.runtime.http.openapi import api_router
@@ -38,6 +39,7 @@ router = api_router(
     meetings.router,
     child_welfare.router,
     screenings.router,
+    violence_questions.router,
     consent_view.router,
     work_list.router,
     subject_records.router,

@@ -27,3 +27,9 @@ MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PA
 D6: dict[str, Any] = {"x-rule": "D-6"}
 """``json_schema_extra`` of a body field a D-6 rule asks for: missing or malformed, it is
 a problem naming D-6 (services.runtime.http.problems)."""
+
+K15: dict[str, Any] = {"x-rule": "K-15"}
+"""``json_schema_extra`` of a body field K-15 (advice and referral after screening) asks for."""
+
+K16: dict[str, Any] = {"x-rule": "K-16"}
+"""``json_schema_extra`` of a body field K-16 (the violence question) asks for."""

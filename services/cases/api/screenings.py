@@ -1,4 +1,5 @@
-"""Screenings for alcohol and drug use (D-6 prevention): record one, read it back.
+"""Screenings for alcohol and drug use (D-6 prevention), with the advice and referral after
+one at risk (K-15): record one, read it back.
 
 A personnummer arrives only in the request body and becomes a subject id at
 once. The score, if kept, is sealed to the individual and read back only by
@@ -22,7 +23,7 @@ from contracts.vocabulary import (
     ScreeningOutcome,
     TargetGroup,
 )
-from services.cases.api.bodies import D6
+from services.cases.api.bodies import D6, K15
 from services.cases.application import CasesApplication, RecordScreening
 from services.cases.domain import Screening
 from services.cases.policy import may
@@ -60,6 +61,22 @@ class ScreeningRequest(RequestModel):
         "personal data, sealed to the individual and never published.",
         json_schema_extra=D6,
     )
+    risk_found: bool | None = Field(
+        None,
+        description="The screening found risky use (K-15). A kept score at or above the "
+        "risk threshold (AUDIT 6, DUDIT 2) says so too.",
+        json_schema_extra=K15,
+    )
+    advice_offered: bool | None = Field(
+        None,
+        description="Brief advice was offered (K-15): required at risk.",
+        json_schema_extra=K15,
+    )
+    referred: bool | None = Field(
+        None,
+        description="Referred to more qualified interventions (K-15): required at risk.",
+        json_schema_extra=K15,
+    )
 
 
 class RecordedScreening(BaseModel):
@@ -71,6 +88,10 @@ class RecordedScreening(BaseModel):
     screened_on: date
     follows_up: UUID | None
     score_kept: bool
+    at_risk: bool
+    """K-15: the screening found risky use; then the two answers below are given."""
+    advice_offered: bool | None
+    referred: bool | None
     org_id: str
     org_type: OrgType
     target_groups: list[TargetGroup]
@@ -92,7 +113,8 @@ def recorded(screening: Screening) -> RecordedScreening:
 def record_screening(
     body: ScreeningRequest, caller: Annotated[Caller, may("screening.record")]
 ) -> RecordedScreening:
-    """Record that AUDIT or DUDIT was offered, and done or declined (D-6): caseworkers
+    """Record that AUDIT or DUDIT was offered, and done or declined (D-6), and, at risk,
+    whether brief advice was offered and the individual referred on (K-15): caseworkers
     (or higher) in health care, psychiatry, social services or private care."""
     subject = identify(caller.request, body.personnummer)
     command = command_from(body, RecordScreening, subject_id=subject.subject_id)

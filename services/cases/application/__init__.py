@@ -28,7 +28,11 @@ from services.cases.application.meetings import (
     RecordMeetingHeld,
     ScheduleThreePartyMeeting,
 )
-from services.cases.application.screenings import RecordScreening, Screenings
+from services.cases.application.screenings import (
+    RecordScreening,
+    RecordViolenceQuestion,
+    Screenings,
+)
 from services.cases.application.sips import EstablishSip, ProposeSip, RecordSipFollowUp, Sips
 from services.cases.application.upstream import Upstream
 from services.cases.application.work import Work
@@ -56,6 +60,7 @@ __all__ = [
     "RecordMeetingHeld",
     "RecordScreening",
     "RecordSipFollowUp",
+    "RecordViolenceQuestion",
     "RegisterReport",
     "Registered",
     "RequestHandover",

@@ -37,6 +37,8 @@ from services.cases.domain import (
     SubjectConsents,
     UnitDirectory,
     UnknownCase,
+    ViolenceQuestion,
+    ViolenceQuestionNotFound,
     consent_record_id,
     subject_cases_id,
     target_group_set,
@@ -65,6 +67,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         Sip: (SipNotFound, "SIP"),
         Meeting: (MeetingNotFound, "meeting"),
         Screening: (ScreeningNotFound, "screening"),
+        ViolenceQuestion: (ViolenceQuestionNotFound, "violence question record"),
         ChildWelfareReport: (ChildWelfareReportNotFound, "child-welfare report"),
     }
 

@@ -1,6 +1,7 @@
 """The cases service's domain: routing, cases, age transitions, handovers, SIP,
 meetings and child-welfare reports (K-1..K-10); target groups, the child
-perspective and screenings (D-6).
+perspective and screenings (D-6); advice and referral after a screening at risk
+(K-15) and the violence question (K-16).
 
 What cases knows of consent (C-7, C-8) comes from the consent topic
 (`consents`). Pure domain: no I/O, no clock.
@@ -83,8 +84,10 @@ from services.cases.domain.routing import (
     route,
 )
 from services.cases.domain.screening import (
+    RISK_THRESHOLD,
     SCORE_RANGE,
     SCREENING_ORG_TYPES,
+    AdviceAndReferralRequired,
     Screening,
     ScreeningInvalid,
     ScreeningNotAllowed,
@@ -100,6 +103,12 @@ from services.cases.domain.target_groups import (
     target_group_set,
 )
 from services.cases.domain.units import Unit, UnitDirectory
+from services.cases.domain.violence_question import (
+    ViolenceQuestion,
+    ViolenceQuestionInvalid,
+    ViolenceQuestionNotAllowed,
+    ViolenceQuestionNotFound,
+)
 
 __all__ = [
     "ADULT_AGE",
@@ -113,9 +122,11 @@ __all__ = [
     "IOF_ADULT_NEEDS",
     "IOF_NEEDS",
     "OUTCOMES",
+    "RISK_THRESHOLD",
     "SCORE_RANGE",
     "SCREENING_ORG_TYPES",
     "TRANSITION_AGE",
+    "AdviceAndReferralRequired",
     "AgeTransition",
     "AgeTransitionInvalid",
     "AnotherMunicipality",
@@ -178,6 +189,10 @@ __all__ = [
     "UnitDirectory",
     "UnknownCase",
     "UnknownUnit",
+    "ViolenceQuestion",
+    "ViolenceQuestionInvalid",
+    "ViolenceQuestionNotAllowed",
+    "ViolenceQuestionNotFound",
     "acknowledgement_deadline",
     "age_on",
     "age_transition",

@@ -25,6 +25,7 @@ from services.cases.domain.meetings import Meeting
 from services.cases.domain.screening import Screening
 from services.cases.domain.sip import Sip
 from services.cases.domain.units import Unit, UnitDirectory
+from services.cases.domain.violence_question import ViolenceQuestion
 from services.runtime.kernel.actor import Actor, require_party
 
 
@@ -80,6 +81,11 @@ def require_meeting_party(actor: Actor, meeting: Meeting) -> None:
 def require_recorder(actor: Actor, screening: Screening) -> None:
     """D-6: a screening, and its score, are read by the organisation that recorded it."""
     require_party(actor, [screening.org_id], what="this screening", rule="D-6")
+
+
+def require_question_recorder(actor: Actor, question: ViolenceQuestion) -> None:
+    """K-16: the violence question's answers are read by the organisation that recorded it."""
+    require_party(actor, [question.org_id], what="this record", rule="K-16")
 
 
 def named_in(actor: Actor, consent: KnownConsent) -> bool:

@@ -7,6 +7,11 @@ kind of organisation, and — for a follow-up — the new-visit screening it
 follows. The score, if the organisation keeps one, is personal data: it is
 the individual's (a `Personal` value the store seals) and never leaves the
 service. Pure domain: no I/O, no clock.
+
+K-15 (seed 004: "rådgivning erbjudas. Vid upptäckt ska det finnas rutiner för
+en sammanlänkning av andra mer kvalificerade … insatser"): a screening at or
+above the risk threshold (`at_risk`) records whether brief advice was offered
+and whether the individual was referred on, as its own fact (`AdviceRecorded`).
 """
 
 from __future__ import annotations
@@ -38,11 +43,53 @@ services and private care providers doing their work)."""
 SCORE_RANGE = {ScreeningInstrument.AUDIT: range(41), ScreeningInstrument.DUDIT: range(45)}
 """The instruments' scales: AUDIT 0 to 40 (ten items), DUDIT 0 to 44 (eleven), each item 0 to 4."""
 
+RISK_THRESHOLD = {ScreeningInstrument.AUDIT: 6, ScreeningInstrument.DUDIT: 2}
+"""K-15: the lowest score that indicates risky use (riskbruk). The instruments' cut-offs
+are lower for women (AUDIT 6, DUDIT 2) than for men (8 and 6); the service does not
+know the individual's sex, so it asks for advice and referral from the lower one."""
+
 
 class ScreeningInvalid(CaseRuleViolation):
     """D-6: a screening the indicator cannot count as given."""
 
     rule = "D-6"
+
+
+class AdviceAndReferralRequired(CaseRuleViolation):
+    """K-15: a screening at risk says whether advice was offered and whether the individual
+    was referred to more qualified interventions."""
+
+    rule = "K-15"
+
+
+def at_risk(instrument: ScreeningInstrument, score: int | None, risk_found: bool | None) -> bool:
+    """K-15 (seed 004, "vid upptäckt"): the screening found risky use, by the recorder's
+    judgement or by a kept score at or above the instrument's `RISK_THRESHOLD`."""
+    return bool(risk_found) or (score is not None and score >= RISK_THRESHOLD[instrument])
+
+
+def require_advice_answers(
+    outcome: ScreeningOutcome,
+    risk: bool,
+    advice_offered: bool | None,
+    referred: bool | None,
+) -> None:
+    """K-15: both questions are answered for a screening at risk; a declined one found
+    nothing, so it cannot be at risk."""
+    if not risk:
+        return
+    if outcome is ScreeningOutcome.DECLINED:
+        raise AdviceAndReferralRequired(
+            "a declined screening found nothing; it cannot be at risk", field="body.risk_found"
+        )
+    for name, answer in (("advice_offered", advice_offered), ("referred", referred)):
+        if answer is None:
+            raise AdviceAndReferralRequired(
+                "a screening at or above the risk threshold says whether brief advice was "
+                "offered and whether the individual was referred to more qualified "
+                "interventions",
+                field=f"body.{name}",
+            )
 
 
 class ScreeningNotAllowed(CaseForbidden):
@@ -75,6 +122,20 @@ class Screening(Aggregate):
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("score",)
 
+    class AdviceRecorded(Aggregate.Event):
+        """K-15: what followed the screening at the visit. Its own fact (the screening's
+        `Recorded` is unchanged since before K-15), so old screenings load as they were."""
+
+        subject_id: str
+        instrument: str
+        screened_on: date
+        at_risk: bool
+        advice_offered: bool | None
+        referred: bool | None
+        org_type: str
+        target_groups: list[str]
+        recorded_at: datetime
+
     @classmethod
     def record(
         cls,
@@ -93,6 +154,9 @@ class Screening(Aggregate):
         target_groups: list[str],
         at: datetime,
         by: str,
+        risk_found: bool | None = None,
+        advice_offered: bool | None = None,
+        referred: bool | None = None,
     ) -> Screening:
         """D-6: record a screening. `followed` is the screening `follows_up` names, if
         the service has one by that id; `target_groups` are the individual's open
@@ -142,7 +206,9 @@ class Screening(Aggregate):
                     f"{instrument.value} scores from {scale.start} to {scale.stop - 1}",
                     field="body.score",
                 )
-        return cls(
+        risk = at_risk(instrument, score, risk_found)
+        require_advice_answers(outcome, risk, advice_offered, referred)
+        screening = cls(
             subject_id=subject_id,
             instrument=instrument.value,
             occasion=occasion.value,
@@ -156,6 +222,19 @@ class Screening(Aggregate):
             recorded_at=at,
             recorded_by=by,
         )
+        if risk or advice_offered is not None or referred is not None:
+            screening._record_advice(
+                subject_id=subject_id,
+                instrument=instrument.value,
+                screened_on=screened_on,
+                at_risk=risk,
+                advice_offered=advice_offered,
+                referred=referred,
+                org_type=org_type.value,
+                target_groups=screening.target_groups,
+                recorded_at=at,
+            )
+        return screening
 
     @event(Recorded)
     def __init__(
@@ -186,3 +265,24 @@ class Screening(Aggregate):
         self.target_groups = list(target_groups)
         self.recorded_at = recorded_at
         self.recorded_by = recorded_by
+        self.at_risk = False
+        self.advice_offered: bool | None = None
+        self.referred: bool | None = None
+
+    @event(AdviceRecorded)
+    def _record_advice(
+        self,
+        *,
+        subject_id: str,
+        instrument: str,
+        screened_on: date,
+        at_risk: bool,
+        advice_offered: bool | None,
+        referred: bool | None,
+        org_type: str,
+        target_groups: list[str],
+        recorded_at: datetime,
+    ) -> None:
+        self.at_risk = at_risk
+        self.advice_offered = advice_offered
+        self.referred = referred

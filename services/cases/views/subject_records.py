@@ -1,5 +1,6 @@
 """The cases service's records by individual (W-3): the cases, handovers, SIPs, meetings,
-screenings and child-welfare reports about one person, for the units that may read each.
+screenings, violence questions and child-welfare reports about one person, for the units
+that may read each.
 
 The parties are exactly those the record's own read admits where its href points
 (services.cases.domain.parties, applied by the application when it loads it):
@@ -13,6 +14,7 @@ The parties are exactly those the record's own read admits where its href points
 - a SIP: the units it is made between (K-6);
 - a meeting: the units that meet, growing as it is booked (K-8, K-9);
 - a screening: the organisation unit that recorded it (D-6);
+- the violence question at a contact: the organisation unit that recorded it (K-16);
 - a child-welfare report about a known child: the reporting unit and the
   municipality's IOF unit, addressed ``municipality:<kod>:IOF`` and resolved to the
   unit the directory names for it when the list is read, as the report's read
@@ -33,7 +35,14 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from contracts import MeetingKind
-from services.cases.domain import Case, ChildWelfareReport, Meeting, Screening, Sip
+from services.cases.domain import (
+    Case,
+    ChildWelfareReport,
+    Meeting,
+    Screening,
+    Sip,
+    ViolenceQuestion,
+)
 from services.cases.views.work_items import child_and_youth_unit
 from services.runtime.store.subject_records import (
     SubjectRecordView,
@@ -49,6 +58,7 @@ SIP = "sip"
 THREE_PARTY_MEETING = "three_party_meeting"
 CARE_PLANNING_MEETING = "care_planning_meeting"
 SCREENING = "screening"
+VIOLENCE_QUESTION = "violence_question"
 CHILD_WELFARE_REPORT = "child_welfare_report"
 
 RECORD_KINDS = {
@@ -58,6 +68,7 @@ RECORD_KINDS = {
     THREE_PARTY_MEETING: "a three-party meeting (K-8)",
     CARE_PLANNING_MEETING: "a care-planning meeting and its follow-up (K-9)",
     SCREENING: "an AUDIT or DUDIT screening (D-6)",
+    VIOLENCE_QUESTION: "the violence question at a contact (K-16)",
     CHILD_WELFARE_REPORT: "a child-welfare report about a child known by number (K-10)",
 }
 
@@ -298,6 +309,22 @@ class CasesRecords(Projection[SubjectRecordView]):
                 state=e.outcome,
                 at=e.recorded_at,
                 href=f"/v1/screenings/{e.originator_id}",
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: ViolenceQuestion.Recorded, tracking: Tracking) -> None:
+        """K-16: the state says only whether it was asked, never the answers."""
+        self.view.apply(
+            recorded(
+                e.subject_id,
+                VIOLENCE_QUESTION,
+                e.originator_id,
+                parties=[e.org_id],
+                state="asked" if e.asked else "not_asked",
+                at=e.recorded_at,
+                href=f"/v1/violence-questions/{e.originator_id}",
             ),
             tracking,
         )
