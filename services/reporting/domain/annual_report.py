@@ -46,7 +46,9 @@ from services.reporting.domain.measures import (
     DECISIONS_CHILD_PERSPECTIVE_BY_GROUP,
     HANDOVERS_BY_GROUP,
     RED_THREAD_MEETINGS_BY_GROUP,
+    SCREENING_ADVICE_BY_GROUP,
     SCREENING_FOLLOW_UPS,
+    SCREENING_REFERRALS_BY_GROUP,
     SCREENINGS_AT_NEW_VISITS,
     SCREENINGS_FOLLOWED_UP_BY_GROUP,
     SHARES,
@@ -55,6 +57,8 @@ from services.reporting.domain.measures import (
     SIPS_PROPOSED_BY_GROUP,
     TARGET_GROUP_COLUMNS,
     TARGET_GROUPS_REACHED,
+    VIOLENCE_QUESTION_BY_GROUP,
+    VIOLENCE_SUPPORT_BY_GROUP,
     Row,
     split_dimension,
 )
@@ -181,6 +185,16 @@ ANNUAL_INDICATORS: dict[str, tuple[tuple[str, str], ...]] = {
         (SCREENINGS_AT_NEW_VISITS, "Screenings at new visits, by instrument and outcome"),
         (SCREENING_FOLLOW_UPS, "Screening follow-ups, by instrument and outcome"),
         (SCREENINGS_FOLLOWED_UP_BY_GROUP, "Done new-visit screenings followed up"),
+        (
+            SCREENING_ADVICE_BY_GROUP,
+            "Rådgivning erbjuds vid behov: brief advice offered after a screening at risk",
+        ),
+        (
+            SCREENING_REFERRALS_BY_GROUP,
+            "Screenings at risk referred to more qualified interventions",
+        ),
+        (VIOLENCE_QUESTION_BY_GROUP, "Våldsfrågan ställd: contacts where it was asked"),
+        (VIOLENCE_SUPPORT_BY_GROUP, "Support offered when someone is exposed to violence"),
     ),
 }
 """The four indicator groups of seed 004 (D-6) in the annual report, and their tables."""

@@ -9,7 +9,9 @@ quality (decisions with the child perspective considered or not, adults'
 decisions with children in the household, deviations by category, signed
 summaries, resolution time in bands), prevention (AUDIT/DUDIT screenings at
 new visits by instrument and outcome, follow-ups, new-visit screenings
-followed up) and escalation (red threads by puller's organisation type and
+followed up; after a screening at risk, brief advice offered and referrals made
+(K-15); contacts where the violence question was asked, and support offered
+where someone is exposed (K-16)) and escalation (red threads by puller's organisation type and
 by municipality). Each event is counted on its own, in the Stockholm month
 it is about: "held within 14 days" is read as meetings held against
 meetings overdue in the same month, since no single event carries both the
@@ -74,6 +76,11 @@ ADULT_DECISIONS_BY_GROUP = "adult_decisions_children_in_household_by_target_grou
 SCREENINGS_AT_NEW_VISITS = "screenings_at_new_visits"
 SCREENING_FOLLOW_UPS = "screening_follow_ups"
 SCREENINGS_FOLLOWED_UP_BY_GROUP = "new_visit_screenings_followed_up_by_target_group"
+# K-15, K-16 (seed 004), by target group
+SCREENING_ADVICE_BY_GROUP = "at_risk_screenings_advice_by_target_group"
+SCREENING_REFERRALS_BY_GROUP = "at_risk_screenings_referral_by_target_group"
+VIOLENCE_QUESTION_BY_GROUP = "contacts_violence_question_by_target_group"
+VIOLENCE_SUPPORT_BY_GROUP = "violence_exposed_support_by_target_group"
 
 MEASURES = (
     RED_THREADS,
@@ -103,6 +110,10 @@ MEASURES = (
     SCREENINGS_AT_NEW_VISITS,
     SCREENING_FOLLOW_UPS,
     SCREENINGS_FOLLOWED_UP_BY_GROUP,
+    SCREENING_ADVICE_BY_GROUP,
+    SCREENING_REFERRALS_BY_GROUP,
+    VIOLENCE_QUESTION_BY_GROUP,
+    VIOLENCE_SUPPORT_BY_GROUP,
 )
 """Every measure the statistics show, in the order they are reported."""
 
@@ -133,7 +144,15 @@ INDICATORS = {
         DECISIONS_CHILD_PERSPECTIVE_BY_GROUP,
         ADULT_DECISIONS_BY_GROUP,
     ),
-    "prevention": (SCREENINGS_AT_NEW_VISITS, SCREENING_FOLLOW_UPS, SCREENINGS_FOLLOWED_UP_BY_GROUP),
+    "prevention": (
+        SCREENINGS_AT_NEW_VISITS,
+        SCREENING_FOLLOW_UPS,
+        SCREENINGS_FOLLOWED_UP_BY_GROUP,
+        SCREENING_ADVICE_BY_GROUP,
+        SCREENING_REFERRALS_BY_GROUP,
+        VIOLENCE_QUESTION_BY_GROUP,
+        VIOLENCE_SUPPORT_BY_GROUP,
+    ),
     "escalation": (RED_THREADS, RED_THREADS_BY_MUNICIPALITY, MEETINGS_SCHEDULED),
     "children": (CHILD_WELFARE_REPORTS,),
 }
@@ -162,6 +181,14 @@ SHARES = {
     ),
     "new_visit_screenings_followed_up": Share(
         SCREENINGS_FOLLOWED_UP_BY_GROUP, "followed_up", "not_followed_up"
+    ),
+    # K-15: "Rådgivning erbjuds vid behov", and referrals to more qualified interventions.
+    "advice_offered_where_needed": Share(SCREENING_ADVICE_BY_GROUP, "advice_offered", "no_advice"),
+    "at_risk_screenings_referred": Share(SCREENING_REFERRALS_BY_GROUP, "referred", "not_referred"),
+    # K-16: "våldsfrågan ställd" at contacts, and support offered when someone is exposed.
+    "violence_question_asked": Share(VIOLENCE_QUESTION_BY_GROUP, "asked", "not_asked"),
+    "support_offered_when_exposed": Share(
+        VIOLENCE_SUPPORT_BY_GROUP, "support_offered", "no_support"
     ),
 }
 """The D-6 shares, each computed per target group from the disclosure-controlled counts."""

@@ -8,7 +8,8 @@ is what each upstream event adds to which count.
 **Target groups (D-6).** The view keeps each subject's current target groups
 per case (from `CaseTargetGroupsChanged`, which carries a case's whole set).
 Events that carry the case's groups themselves (`CaseDecisionRecorded`,
-`ScreeningRecorded`) are counted under those. Events on the cases topic are
+`ScreeningRecorded`, `ScreeningAdviceRecorded`, `ViolenceQuestionRecorded`) are
+counted under those. Events on the cases topic are
 keyed by subject id, so a subject's `CaseTargetGroupsChanged` is applied
 before their later case events. Events from other topics (escalation's
 red-thread meetings) are not ordered with them: they are attributed to the
@@ -52,6 +53,7 @@ from contracts import (
     RedThreadMeetingMoved,
     RedThreadMeetingOverdue,
     RedThreadPulled,
+    ScreeningAdviceRecorded,
     ScreeningRecorded,
     SipEstablished,
     SipFollowUpOverdue,
@@ -59,8 +61,9 @@ from contracts import (
     SipProposed,
     SubjectErased,
     SubjectErasedV2,
+    ViolenceQuestionRecorded,
 )
-from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome
+from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, ViolenceExposure
 from services.reporting.domain.measures import (
     ADULT_DECISIONS_BY_GROUP,
     ALL,
@@ -80,7 +83,9 @@ from services.reporting.domain.measures import (
     RED_THREAD_MEETINGS_OVERDUE,
     RED_THREADS,
     RED_THREADS_BY_MUNICIPALITY,
+    SCREENING_ADVICE_BY_GROUP,
     SCREENING_FOLLOW_UPS,
+    SCREENING_REFERRALS_BY_GROUP,
     SCREENINGS_AT_NEW_VISITS,
     SCREENINGS_FOLLOWED_UP_BY_GROUP,
     SIP_FOLLOW_UPS,
@@ -90,6 +95,8 @@ from services.reporting.domain.measures import (
     SIPS_ESTABLISHED_BY_GROUP,
     SIPS_PROPOSED_BY_GROUP,
     TARGET_GROUPS_REACHED,
+    VIOLENCE_QUESTION_BY_GROUP,
+    VIOLENCE_SUPPORT_BY_GROUP,
     CountKey,
     group_columns,
     month_of_day,
@@ -346,6 +353,38 @@ class Statistics(Projection[StatisticsView]):
                     deltas[(SCREENINGS_FOLLOWED_UP_BY_GROUP, first.month, f"{g}:followed_up")] += 1
                 operations = mark_followed_up(str(event.follows_up))
         self.view.change(deltas, operations, tracking)
+
+    @process_event.register
+    def _screening_advice(self, event: ScreeningAdviceRecorded, tracking: Tracking) -> None:
+        """K-15 (seed 004: "Rådgivning erbjuds vid behov"; referral on "vid upptäckt"):
+        each screening at risk, under its groups, by whether advice was offered and
+        whether a referral was made, in the month of the visit."""
+        month = month_of_day(event.screened_on)
+        advice = _outcome(event.advice_offered, "advice_offered", "no_advice")
+        referral = _outcome(event.referred, "referred", "not_referred")
+        counts: list[CountKey] = []
+        for g in group_columns(t.value for t in event.target_groups):
+            counts += [
+                (SCREENING_ADVICE_BY_GROUP, month, f"{g}:{advice}"),
+                (SCREENING_REFERRALS_BY_GROUP, month, f"{g}:{referral}"),
+            ]
+        self.view.increment(counts, tracking)
+
+    @process_event.register
+    def _violence_question(self, event: ViolenceQuestionRecorded, tracking: Tracking) -> None:
+        """K-16 (seed 004: "rutinmässigt tillfrågas"): each contact, under its groups, by
+        whether the question was asked; where someone is exposed, by whether support
+        was offered. In the month of the contact."""
+        month = month_of_day(event.contact_on)
+        asked = _outcome(event.asked, "asked", "not_asked")
+        exposed = ViolenceExposure.EXPOSED in (event.adult_exposure, event.children_exposure)
+        support = _outcome(bool(event.support_offered), "support_offered", "no_support")
+        counts: list[CountKey] = []
+        for g in group_columns(t.value for t in event.target_groups):
+            counts.append((VIOLENCE_QUESTION_BY_GROUP, month, f"{g}:{asked}"))
+            if exposed:
+                counts.append((VIOLENCE_SUPPORT_BY_GROUP, month, f"{g}:{support}"))
+        self.view.increment(counts, tracking)
 
     @process_event.register
     def _subject_erased(self, event: SubjectErased, tracking: Tracking) -> None:
