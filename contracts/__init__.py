@@ -1,8 +1,8 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `cases` (and `cases_plans`, `cases_prevention`), `consent`, `escalation` (and `escalation_matters`,
-  `escalation_actions`), `reporting` (per producing service): one frozen pydantic
-  model per event type; ids, codes and timestamps only, never personal data.
+- `cases` (and `cases_plans`, `cases_prevention`), `consent`, `escalation` (and
+  `escalation_matters`, `escalation_actions`), `reporting` (per producing service): one
+  frozen pydantic model per event type; ids, codes and timestamps only, never personal data.
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
   (CloudEvents 1.0, binary mode).
 - `topics`: topic names.
