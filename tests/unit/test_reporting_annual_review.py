@@ -20,11 +20,16 @@ from services.reporting.domain import (
     published_counts,
     reviewed_report,
 )
-from services.reporting.domain.annual_report import PROBLEM_AREA_TABLE, USER_INVOLVEMENT_TABLE
+from services.reporting.domain.annual_report import (
+    ANNUAL_INDICATORS,
+    PROBLEM_AREA_TABLE,
+    USER_INVOLVEMENT_TABLE,
+)
 from services.reporting.domain.annual_review import ACTIONS_TABLE
 from services.reporting.domain.deviation import deviation_problem_areas
+from services.reporting.domain.measures import SHARES
 from services.reporting.rendering.annual_report import report_csv
-from services.reporting.rendering.labels import label
+from services.reporting.rendering.labels import CODES, TABLE_TITLES, label
 from services.reporting.translate import to_integration_event
 
 AT = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
@@ -219,3 +224,12 @@ def test_d5_d9_the_publication_carries_the_problem_areas_and_user_involvement() 
     assert involvement[("deviations", "involved")] == 6
     assert involvement[("deviations", "not_involved")] == 5
     assert involvement[("actions", "not_involved")] is None  # two actions: suppressed (D-5)
+
+
+def test_d6_every_annual_table_and_every_share_outcome_has_a_swedish_name() -> None:
+    """The page shows no English title and no code: a table or an outcome added to the
+    indicators (K-15's advice, K-16's violence question) comes with its Swedish name."""
+    tables = [measure for group in ANNUAL_INDICATORS.values() for measure, _ in group]
+    assert [measure for measure in tables if measure not in TABLE_TITLES] == []
+    unnamed = {o for s in SHARES.values() for o in (s.part, s.other) if o not in CODES}
+    assert unnamed == set()

@@ -26,13 +26,17 @@ from services.reporting.domain.measures import (
     HANDOVERS_BY_GROUP,
     NO_TARGET_GROUP,
     RED_THREAD_MEETINGS_BY_GROUP,
+    SCREENING_ADVICE_BY_GROUP,
     SCREENING_FOLLOW_UPS,
+    SCREENING_REFERRALS_BY_GROUP,
     SCREENINGS_AT_NEW_VISITS,
     SCREENINGS_FOLLOWED_UP_BY_GROUP,
     SIP_FOLLOW_UPS_BY_GROUP,
     SIPS_ESTABLISHED_BY_GROUP,
     SIPS_PROPOSED_BY_GROUP,
     TARGET_GROUPS_REACHED,
+    VIOLENCE_QUESTION_BY_GROUP,
+    VIOLENCE_SUPPORT_BY_GROUP,
 )
 
 CATEGORIES = {
@@ -98,6 +102,14 @@ OUTCOMES = {
     "analysed": "Analyserad",
     "approved": "Godkänd",
     "published": "Publicerad",
+    "advice_offered": "Rådgivning erbjuden",
+    "no_advice": "Ingen rådgivning",
+    "referred": "Remitterad vidare",
+    "not_referred": "Inte remitterad",
+    "asked": "Våldsfrågan ställd",
+    "not_asked": "Våldsfrågan inte ställd",
+    "support_offered": "Stöd erbjudet",
+    "no_support": "Inget stöd erbjudet",
 }
 """The columns of the tables, levels of the action plan and stages of the review."""
 
@@ -128,6 +140,12 @@ TABLE_TITLES = {
     SCREENINGS_AT_NEW_VISITS: "Screening vid nybesök, per instrument och utfall",
     SCREENING_FOLLOW_UPS: "Uppföljande screening, per instrument och utfall",
     SCREENINGS_FOLLOWED_UP_BY_GROUP: "Genomförda screeningar vid nybesök som följts upp",
+    SCREENING_ADVICE_BY_GROUP: "Rådgivning erbjuds vid behov: screeningar med risk (K-15)",
+    SCREENING_REFERRALS_BY_GROUP: (
+        "Screeningar med risk som lett till remiss till mer kvalificerade insatser (K-15)"
+    ),
+    VIOLENCE_QUESTION_BY_GROUP: "Våldsfrågan ställd: kontakter där den ställts (K-16)",
+    VIOLENCE_SUPPORT_BY_GROUP: "Stöd erbjudet när någon är våldsutsatt (K-16)",
 }
 """Each table's Swedish heading, by its measure (or, for the first three, its title)."""
 
