@@ -79,6 +79,9 @@ class SipFollowUpOverdue(CasesEvent):
     sip_id: UUID
     follow_up_on: date
     overdue_at: AwareDatetime
+    units: OrgIds | None = None
+    """HSA-ids of the plan's units (region and municipality), the organisations that
+    missed the follow-up (D-7); None on events raised before it was published."""
 
 
 class SipClosed(CasesEvent):

@@ -664,6 +664,7 @@ EXAMPLES.update(
             **ABOUT_THE_SIP,
             follow_up_on=date(2026, 8, 30),
             overdue_at=datetime(2026, 8, 30, 22, 0, tzinfo=UTC),
+            units=(SOCIAL_SERVICES, PSYCHIATRY),
         ),
         SipClosed: SipClosed(
             **ABOUT_THE_SIP,

@@ -20,6 +20,7 @@ from contracts import (
     OrgType,
     Purpose,
     Role,
+    SipFollowUpOverdue,
     SipProposer,
     UnitKind,
 )
@@ -411,6 +412,16 @@ def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
         "SipRevised",
         "SipFollowUpOverdue",
     ]
+    # D-7: each overdue follow-up names the plan's units, so its deviation names them too.
+    overdue = [
+        public
+        for n in application.recorder.select_notifications(1, 1000)
+        if isinstance(
+            public := to_integration_event(application.mapper.to_domain_event(n)),
+            SipFollowUpOverdue,
+        )
+    ]
+    assert [o.units for o in overdue] == [(AOF, REGION), (AOF, REGION)]
 
 
 def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(

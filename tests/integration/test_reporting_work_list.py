@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -191,12 +192,26 @@ def test_e11_d7_an_action_overdue_waits_at_the_responsible_organisation_only(
     assert listed(reporting_application, staff(EXAMPLE_POLICE, Role.CASEWORKER)) == []
 
 
-def test_w1_d7_a_missed_sip_follow_up_names_no_organisation_so_it_waits_on_no_list(
+def test_w1_d7_a_missed_sip_follow_up_waits_at_the_plans_units(
     reporting_application: ReportingApplication,
 ) -> None:
-    """K-7's overdue event names no unit: the deviation concerns, and waits at, no one
-    (nobody could read it back where an item would point)."""
-    deviation_id = reporting_application.detect_missed_routine(EXAMPLES[SipFollowUpOverdue])
+    """K-7, D-7: the overdue event names the plan's units, so its deviation concerns them
+    and waits on their lists."""
+    overdue: Any = EXAMPLES[SipFollowUpOverdue]
+    deviation_id = reporting_application.detect_missed_routine(overdue)
+    assert deviation_id is not None
+    assert reporting_application.get_deviation(deviation_id).parties() == list(overdue.units)
+    (item,) = listed(reporting_application, staff(EXAMPLE_SOCIAL, Role.CASEWORKER))
+    assert kinds_of([item]) == [(TO_SUMMARISE, "detected", deviation_id)]
+
+
+def test_w1_d7_a_missed_sip_follow_up_of_before_names_no_organisation_so_waits_nowhere(
+    reporting_application: ReportingApplication,
+) -> None:
+    """A K-7 overdue event published before its units were names no unit: the deviation
+    concerns, and waits at, no one (nobody could read it back where an item would point)."""
+    legacy = EXAMPLES[SipFollowUpOverdue].model_copy(update={"units": None})
+    deviation_id = reporting_application.detect_missed_routine(legacy)
     assert deviation_id is not None
     assert reporting_application.get_deviation(deviation_id).parties() == []
     reporting_application.work_list(SOCIAL_MANAGER, WorkQuery(), AT)  # caught up

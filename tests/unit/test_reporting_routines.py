@@ -23,7 +23,13 @@ from contracts import (
 )
 from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
 from services.reporting.views.statistics import StatisticsView
-from tests.contract.examples import EXAMPLES
+from tests.contract.examples import (
+    ADULT_UNIT,
+    EXAMPLES,
+    POLICE,
+    PSYCHIATRY,
+    SOCIAL_SERVICES,
+)
 from tests.unit.test_reporting_projection import counted, view  # noqa: F401 (fixture)
 
 OVERDUE: dict[type[IntegrationEvent], str] = {
@@ -51,6 +57,47 @@ def test_d7_an_overdue_event_becomes_a_routines_deviation(
     assert missed.category == "routines"
     assert missed.subject_id == event.subject_id
     assert rule in missed.what_happened
+
+
+AFFECTED: dict[type[IntegrationEvent], list[str]] = {
+    RedThreadMeetingOverdue: [POLICE, SOCIAL_SERVICES],
+    MeetingAbsenceRecorded: [PSYCHIATRY],
+    RedThreadFollowUpOverdue: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
+    AgeTransitionOverdue: [SOCIAL_SERVICES],
+    HandoverAcknowledgementOverdue: [SOCIAL_SERVICES, ADULT_UNIT],
+    SipFollowUpOverdue: [SOCIAL_SERVICES, PSYCHIATRY],
+    CaseMeetingOverdue: [SOCIAL_SERVICES, ADULT_UNIT],
+    RedThreadMeetingNotRecorded: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
+    RedThreadFollowUpNotBooked: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
+    RedThreadActionOverdue: [SOCIAL_SERVICES],
+}
+"""The exact organisations each overdue kind's deviation names, from the examples' values."""
+
+
+@pytest.mark.parametrize(
+    ("kind", "orgs"), AFFECTED.items(), ids=lambda k: getattr(k, "__name__", "orgs")
+)
+def test_d7_every_automatic_deviation_names_exactly_the_organisations_that_missed_it(
+    kind: type[IntegrationEvent], orgs: list[str]
+) -> None:
+    """D-7: a missed deadline surfaces "naming the organisations that missed them"; one
+    that names none is readable by nobody and countersignable by anyone."""
+    missed = missed_routine(EXAMPLES[kind])
+    assert missed is not None
+    assert missed.affected_orgs == orgs
+
+
+def test_d7_every_overdue_kind_has_its_organisations_pinned() -> None:
+    assert set(AFFECTED) == set(OVERDUE)
+
+
+def test_d7_a_sip_follow_up_raised_before_its_units_were_published_names_none() -> None:
+    """K-7, D-7: `SipFollowUpOverdue.units` is optional; older events still become
+    deviations."""
+    legacy: Any = EXAMPLES[SipFollowUpOverdue].model_copy(update={"units": None})
+    missed = missed_routine(legacy)
+    assert missed is not None
+    assert missed.affected_orgs == []
 
 
 def test_d7_the_deviation_names_the_organisations_the_deadline_concerns() -> None:

@@ -93,6 +93,9 @@ class Sip(Aggregate):
         subject_id: str
         follow_up_on: date
         overdue_at: datetime
+        # The plan's units, published so the deviation it becomes names them (D-7); None
+        # on events stored before.
+        units: list[str] | None = None
 
     class Closed(Aggregate.Event):
         """W-2: the plan closed before it ran its course, proposed or established."""
@@ -373,13 +376,21 @@ class Sip(Aggregate):
         if planned in self.overdue_raised_for:
             return []
         self._follow_up_overdue_raised(
-            subject_id=self.subject_id, follow_up_on=planned, overdue_at=overdue_at
+            subject_id=self.subject_id,
+            follow_up_on=planned,
+            overdue_at=overdue_at,
+            units=list(self.units),
         )
         return ["sip_follow_up_overdue"]
 
     @event(FollowUpOverdueRaised)
     def _follow_up_overdue_raised(
-        self, *, subject_id: str, follow_up_on: date, overdue_at: datetime
+        self,
+        *,
+        subject_id: str,
+        follow_up_on: date,
+        overdue_at: datetime,
+        units: list[str] | None = None,
     ) -> None:
         self.overdue_raised_for.append(follow_up_on)
 

@@ -101,7 +101,8 @@ def sides_of_summary(
     affected organisations (either may sign first). A detected deviation (D-7)
     has no reporter: its sides are two of the organisations it concerns; when it
     concerns only one, that one and any other unit (the one it held the dialogue
-    with); when it names none (a missed SIP follow-up), any two units.
+    with); when it names none (a SIP follow-up missed before its units were published),
+    any two units.
     """
     if first == second:
         return False

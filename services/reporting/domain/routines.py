@@ -164,9 +164,11 @@ def _(event: HandoverAcknowledgementOverdue) -> MissedRoutine:
 
 @missed_routine.register
 def _(event: SipFollowUpOverdue) -> MissedRoutine:
+    """K-7: the plan's units missed its follow-up; an event raised before the units were
+    published names none."""
     return MissedRoutine(
         rule="K-7",
-        affected_orgs=[],
+        affected_orgs=list(event.units or ()),
         what_happened=(
             f"The SIP follow-up planned for {event.follow_up_on.isoformat()} "
             "was not recorded (K-7)."
