@@ -110,6 +110,26 @@ class DeviationFeedbackSent(_DeviationEvent):
     sent_at: AwareDatetime
 
 
+class DeviationFeedbackOverdue(_DeviationEvent):
+    """D-3: a deviation's joint summary was not signed, so no feedback went to its parties,
+    by the deadline the reporting service sets for "skyndsamt" (working days after it was
+    reported or detected). Raised once; a missed routine itself (D-7)."""
+
+    version: ClassVar[int] = 1
+
+    category: DeviationCategory
+    rule: str | None = Field(None, pattern=r"^[A-Z]-[0-9]+$", examples=["E-3"])
+    """The rule of a detected deviation (D-7); None for a reported one."""
+    concerned_orgs: Annotated[
+        tuple[HsaId, ...], Field(json_schema_extra={"uniqueItems": True}), Distinct
+    ] = ()
+    """The deviation's parties, who owed each other the feedback; may be none (a SIP
+    follow-up missed before its units were published)."""
+    feedback_due: AwareDatetime
+    """The first instant the feedback was late."""
+    overdue_at: AwareDatetime
+
+
 class DeviationClosed(_DeviationEvent):
     """A deviation closed early (W-2), before its joint summary was countersigned (D-2 step
     2): nothing more waits for its parties. It still happened and counts as reported or
@@ -224,6 +244,7 @@ __all__ = [
     "CategoryCount",
     "DeviationClosed",
     "DeviationDetected",
+    "DeviationFeedbackOverdue",
     "DeviationFeedbackSent",
     "DeviationReported",
     "DeviationSummarised",

@@ -31,6 +31,9 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     FIRST_RESPONDER = "first_responder"
     ADMIN = "admin"
+    CONTROLLER = "controller"
+    """Verksamhetscontroller IoF: keeps every filled-in deviation report of its
+    municipality (D-8, seed 003); works with reports, not with individuals."""
 
 
 class Purpose(StrEnum):

@@ -18,12 +18,14 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from contracts import IntegrationEvent
+from contracts import IntegrationEvent, Role
 from services.reporting.domain import (
+    FEEDBACK_DEADLINE_WORKING_DAYS,
     LEGACY_TOPIC_MODULE,
     AnnualReport,
     AnnualReportPublication,
     AnnualReview,
+    Controllers,
     Deviation,
     DeviationFacts,
     PlannedAction,
@@ -36,7 +38,11 @@ from services.reporting.domain import (
     review_id,
 )
 from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
-from services.reporting.views.work_items import ReportingWork
+from services.reporting.views.work_items import (
+    FEEDBACK_DUE_KINDS,
+    ReportingWork,
+    controller_addressee,
+)
 from services.runtime.kernel.actor import Actor, not_a_party
 from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.store.changes import ChangesAggregates
@@ -88,13 +94,22 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
     name = "reporting"
     unknown = {Deviation: (UnknownDeviation, "deviation")}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        feedback_deadline_working_days: int = FEEDBACK_DEADLINE_WORKING_DAYS,
+        controllers: Controllers | None = None,
+        **kwargs: Any,
+    ) -> None:
         """The store, and beside it the work list (W-1), fed by the store's own events."""
         super().__init__(*args, **kwargs)
+        self.feedback_days = feedback_deadline_working_days
+        """D-3: "skyndsamt", in Swedish working days from the report to its feedback."""
+        self.controllers = controllers or Controllers()
+        """D-8: which organisations' deviations each controller's unit keeps; none by default."""
         self.work_items = work_list_view(self)
-        self._work_follower = Follower(
-            self, ReportingWork(self.work_items, self.get_deviation), name=ReportingWork.name
-        )
+        work = ReportingWork(self.work_items, self.get_deviation, self.feedback_days)
+        self._work_follower = Follower(self, work, name=ReportingWork.name)
 
     # --- D-2 step 1 -----------------------------------------------------------------
 
@@ -153,18 +168,61 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
 
     def read_deviation(self, actor: Actor, deviation_id: UUID) -> Deviation:
         """The deviation, if the actor's unit is one it concerns (D-2): the reporting
-        unit, the affected organisations and the signers."""
+        unit, the affected organisations and the signers; or, for a controller, if it
+        is one of the municipality's they keep (D-8)."""
         deviation = self.get_deviation(deviation_id)
-        if not deviation.concerns(actor.org_id):
-            raise not_a_party("this deviation", rule="D-2")
+        if not self._may_read(actor, deviation):
+            raise not_a_party("this deviation", rule="D-8" if _controls(actor) else "D-2")
         return deviation
+
+    def list_deviations(self, actor: Actor) -> list[Deviation]:
+        """Every deviation the actor may read (`read_deviation`), oldest first: a
+        controller's, every one of the municipality's they keep (D-8)."""
+        return [d for d in self.deviations() if self._may_read(actor, d)]
+
+    def file_deviation(self, actor: Actor, deviation_id: UUID, *, at: datetime) -> None:
+        """D-8: the controller files a filled-in report of a municipality they keep."""
+        require_unit(actor)
+
+        def file(deviation: Deviation) -> None:
+            if not (_controls(actor) and self._may_read(actor, deviation)):
+                raise not_a_party("this deviation", rule="D-8")
+            deviation.file(by=actor.hsa_id, by_org=actor.org_id, at=at)
+
+        self._change(Deviation, deviation_id, file)
+
+    def _may_read(self, actor: Actor, deviation: Deviation) -> bool:
+        if _controls(actor):
+            return self.controllers.keeps(actor.org_id, deviation.parties())
+        return deviation.concerns(actor.org_id)
+
+    # --- D-3: feedback quickly --------------------------------------------------------
+
+    def raise_feedback_overdue(self, now: datetime) -> int:
+        """D-3: every deviation past its feedback deadline, unsolved, is raised overdue
+        once (`DeviationFeedbackOverdue`). Run on a schedule with the service's clock; the
+        work list says which deviations to look at, each deviation decides for itself."""
+        self._work_follower.catch_up()
+        raised: dict[UUID, bool] = {}  # by id: a retried change counts once
+
+        def raise_if_due(deviation: Deviation) -> None:
+            raised[deviation.id] = deviation.raise_feedback_overdue_if_due(now, self.feedback_days)
+
+        for deviation_id in self.work_items.due(FEEDBACK_DUE_KINDS, now):
+            self._change(Deviation, deviation_id, raise_if_due)
+        self._work_follower.catch_up()
+        return sum(raised.values())
 
     # --- W-1 ------------------------------------------------------------------------
 
     def work_list(self, actor: Actor, query: WorkQuery, now: datetime) -> WorkPage:
         """W-1: the deviations waiting for the actor's unit to summarise or countersign."""
         self._work_follower.catch_up()
-        return self.work_items.page(Reader([actor.org_id], actor.role.value), query, now)
+        addressees = [actor.org_id]
+        if _controls(actor):
+            kept = sorted(self.controllers.kept_by(actor.org_id))
+            addressees += [controller_addressee(org) for org in kept]
+        return self.work_items.page(Reader(addressees, actor.role.value), query, now)
 
     # --- D-7 ------------------------------------------------------------------------
 
@@ -369,6 +427,10 @@ class ReportingApplication(SealsPersonalData, ChangesAggregates, Application[UUI
     def get_deviation(self, deviation_id: UUID) -> Deviation:
         """Unauthorised: for the use cases that authorise, the statistics, and tests."""
         return self._load(Deviation, deviation_id)
+
+
+def _controls(actor: Actor) -> bool:
+    return actor.role is Role.CONTROLLER
 
 
 def _signer(actor: Actor, name: str, title: str) -> Signer:

@@ -4,7 +4,9 @@ action in.
 A deviation is reported, and its joint summary signed, by someone who is at
 least deputy unit manager (D-2; the domain's `DEVIATION_REPORTER_ROLES`, which
 it checks again). The annual report is for the managers of the local
-collaboration body (D-5). Statistics leave the platform anonymised and
+collaboration body (D-5). The controller (verksamhetscontroller IoF) keeps every
+deviation report of its municipality: lists, reads, prints and files them (D-8),
+and is otherwise not staff. Statistics leave the platform anonymised and
 suppressed (D-5, D-6), so every authenticated caller may read them. Whether the
 caller's unit is concerned by *this* deviation is checked where it is loaded.
 """
@@ -15,10 +17,13 @@ from typing import Any
 
 from contracts import Role
 from services.reporting.domain import DEVIATION_REPORTER_ROLES
-from services.runtime.http.permissions import Permission, Policy, permit
+from services.runtime.http.permissions import CONTROLLERS, STAFF, Permission, Policy, permit
 
 EVERYONE = frozenset(Role)
 SIGNED_BY_MANAGERS = "the joint summary is signed by a deputy unit manager or above"
+READERS = STAFF | CONTROLLERS
+"""Who reads deviations: staff of the units they concern, and the controllers who keep
+them (D-2, D-8; the application narrows it to the deviation)."""
 
 
 def _managers(refusal: str, rule: str) -> Permission:
@@ -32,7 +37,20 @@ POLICY = Policy(
         "deviation.report": _managers(
             "a deviation is reported by a deputy unit manager or above", "D-2"
         ),
-        "deviation.read": permit("only staff read a deviation", rule="D-2"),
+        "deviation.read": permit(
+            "only staff and controllers read a deviation", roles=READERS, rule="D-2"
+        ),
+        "deviation.list": permit(
+            "only staff and controllers list deviations", roles=READERS, rule="D-8"
+        ),
+        "deviation.form": permit(
+            "only staff and controllers print a deviation's form", roles=READERS, rule="D-8"
+        ),
+        "deviation.file": permit(
+            "a filled-in deviation report is filed by the municipality's controller",
+            roles=CONTROLLERS,
+            rule="D-8",
+        ),
         "deviation.export": permit("only staff export a deviation", rule="D-4"),
         "deviation.propose_summary": _managers(SIGNED_BY_MANAGERS, "D-2"),
         "deviation.countersign": _managers(SIGNED_BY_MANAGERS, "D-2"),

@@ -17,6 +17,7 @@ from contracts import (
     DeviationCategory,
     DeviationClosed,
     DeviationDetected,
+    DeviationFeedbackOverdue,
     DeviationFeedbackSent,
     DeviationReported,
     DeviationSummarised,
@@ -74,6 +75,7 @@ to_integration_event = TranslationTable(
     row(Deviation.Summarised, DeviationSummarised, deviation_id=DEVIATION_ID),
     row(Deviation.FeedbackSent, DeviationFeedbackSent, deviation_id=DEVIATION_ID),
     row(Deviation.Closed, DeviationClosed, deviation_id=DEVIATION_ID),
+    row(Deviation.FeedbackOverdue, DeviationFeedbackOverdue, deviation_id=DEVIATION_ID),
     row(AnnualReportPublication.Published, _publication),
     row(AnnualReportPublication.Revised, _publication),
 )

@@ -43,6 +43,7 @@ from contracts import (
     DeviationCategory,
     DeviationClosed,
     DeviationDetected,
+    DeviationFeedbackOverdue,
     DeviationFeedbackSent,
     DeviationReported,
     DeviationSummarised,
@@ -501,6 +502,15 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         subject_id=SUBJECT,
         party=PSYCHIATRY,
         sent_at=datetime(2026, 3, 20, 10, 0, tzinfo=UTC),
+    ),
+    DeviationFeedbackOverdue: DeviationFeedbackOverdue(
+        deviation_id=UUID("c0ffee00-1234-4abc-8def-0123456789ab"),
+        subject_id=SUBJECT,
+        category=DeviationCategory.NO_SIP,
+        concerned_orgs=(SOCIAL_SERVICES, PSYCHIATRY),
+        # Ten Swedish working days after Monday 2 March 2026: the end of 16 March.
+        feedback_due=datetime(2026, 3, 16, 23, 0, tzinfo=UTC),
+        overdue_at=datetime(2026, 3, 16, 23, 0, tzinfo=UTC),
     ),
 }
 

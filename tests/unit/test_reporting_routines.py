@@ -11,6 +11,7 @@ from contracts import (
     CaseMeetingOverdue,
     ConsentGiven,
     DeviationDetected,
+    DeviationFeedbackOverdue,
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
@@ -43,6 +44,7 @@ OVERDUE: dict[type[IntegrationEvent], str] = {
     RedThreadMeetingNotRecorded: "E-11",
     RedThreadFollowUpNotBooked: "E-11",
     RedThreadActionOverdue: "E-11",
+    DeviationFeedbackOverdue: "D-3",
 }
 
 
@@ -70,6 +72,7 @@ AFFECTED: dict[type[IntegrationEvent], list[str]] = {
     RedThreadMeetingNotRecorded: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
     RedThreadFollowUpNotBooked: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
     RedThreadActionOverdue: [SOCIAL_SERVICES],
+    DeviationFeedbackOverdue: [SOCIAL_SERVICES, PSYCHIATRY],
 }
 """The exact organisations each overdue kind's deviation names, from the examples' values."""
 
@@ -160,3 +163,18 @@ def test_d7_one_source_event_one_deviation_id() -> None:
 
 def test_d7_a_detected_deviation_counts_under_its_category(view: StatisticsView) -> None:  # noqa: F811
     assert counted(view, EXAMPLES[DeviationDetected]) == [("deviations", "2026-03", "routines")]
+
+
+def test_d3_d7_a_late_deviation_names_its_last_day_and_is_a_missed_routine() -> None:
+    late: Any = EXAMPLES[DeviationFeedbackOverdue]
+    missed = missed_routine(late)
+    assert missed is not None
+    assert "2026-03-16" in missed.what_happened
+    assert missed.detected_at == late.overdue_at
+
+
+def test_d3_a_late_deviation_that_was_a_late_deviation_begets_no_other() -> None:
+    """D-3: the chain ends; a detected deviation of any other rule still counts (D-7)."""
+    late: Any = EXAMPLES[DeviationFeedbackOverdue]
+    assert missed_routine(late.model_copy(update={"rule": "D-3"})) is None
+    assert missed_routine(late.model_copy(update={"rule": "E-3"})) is not None

@@ -190,7 +190,7 @@ def deviation_view(deviation: Deviation) -> DeviationView:
     )
 
 
-def _readable(
+def readable(
     caller: Caller, deviation_id: UUID, purpose: str, action: Action = Action.READ
 ) -> Deviation:
     """The deviation, if the caller's unit is concerned (the application decides, D-2);
@@ -207,7 +207,7 @@ def get_deviation(
     deviation_id: UUID, caller: Annotated[Caller, may("deviation.read")]
 ) -> DeviationView:
     """Both steps of a deviation (D-2), for the organisations it concerns."""
-    deviation = _readable(caller, deviation_id, "deviation follow-up (D-2)")
+    deviation = readable(caller, deviation_id, "deviation follow-up (D-2)")
     return deviation_view(deviation)
 
 
@@ -263,7 +263,7 @@ def export_deviation(
     written to the access log as an export, not a read.
     """
     purpose = "export to the organisation's incident system (D-4)"
-    deviation = _readable(caller, deviation_id, purpose, Action.EXPORTED)
+    deviation = readable(caller, deviation_id, purpose, Action.EXPORTED)
     export = DeviationExport(
         exported_at=caller.now,
         exported_by=caller.actor.hsa_id,

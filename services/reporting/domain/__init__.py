@@ -36,6 +36,10 @@ from services.reporting.domain.deviation import (
     may_report_deviation,
     sides_of_summary,
 )
+from services.reporting.domain.deviation_feedback import (
+    FEEDBACK_DEADLINE_WORKING_DAYS,
+    feedback_due,
+)
 from services.reporting.domain.disclosure import (
     TOTAL,
     DisclosureControl,
@@ -68,10 +72,11 @@ from services.reporting.domain.publication import (
     published_counts,
 )
 from services.reporting.domain.signatures import Signature, Signer, required_text
-from services.reporting.domain.units import require_unit
+from services.reporting.domain.units import Controllers, organisation, require_unit
 
 __all__ = [
     "DEVIATION_REPORTER_ROLES",
+    "FEEDBACK_DEADLINE_WORKING_DAYS",
     "LEGACY_TOPIC_MODULE",
     "TOTAL",
     "ActionLevel",
@@ -80,6 +85,7 @@ __all__ = [
     "AnnualReport",
     "AnnualReportPublication",
     "AnnualReview",
+    "Controllers",
     "Deviation",
     "DeviationAlreadyClosed",
     "DeviationCategoryRequired",
@@ -110,7 +116,9 @@ __all__ = [
     "annual_report",
     "deviation_category",
     "deviation_owner",
+    "feedback_due",
     "may_report_deviation",
+    "organisation",
     "publication_id",
     "publishable_year",
     "published_counts",

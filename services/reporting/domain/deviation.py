@@ -19,6 +19,8 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.vocabulary import DeviationCategory, ProblemArea, Role
 from services.reporting.domain import deviation_closing as closing
+from services.reporting.domain import deviation_feedback as feedback
+from services.reporting.domain import deviation_filing as filing
 from services.reporting.domain.errors import (
     AlreadySummarised,
     DeviationCategoryRequired,
@@ -117,7 +119,9 @@ def sides_of_summary(
     return True
 
 
-class Deviation(closing.DeviationClosing, Aggregate):
+class Deviation(
+    closing.DeviationClosing, feedback.DeviationFeedback, filing.DeviationFiling, Aggregate
+):
     """A collaboration failure (brist i samverkan), in two steps (D-2).
 
     Step 1 is either reported by the unit that noticed it — the reporting unit,
@@ -206,6 +210,8 @@ class Deviation(closing.DeviationClosing, Aggregate):
         subject_id: str | None
 
     Closed: TypeAlias = closing.Closed
+    FeedbackOverdue: TypeAlias = feedback.FeedbackOverdue
+    Filed: TypeAlias = filing.Filed
 
     def __init__(
         self,

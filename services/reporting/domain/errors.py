@@ -78,6 +78,19 @@ class NoSummaryProposed(RuleViolation):
     title = "No joint summary has been proposed yet"
 
 
+# --- kept by the controller (D-8) ---------------------------------------------------
+
+
+class DeviationNotFilledIn(RuleViolation):
+    rule = "D-8"
+    title = "Only a filled-in deviation report (both steps signed) is filed"
+
+
+class DeviationAlreadyFiled(RuleViolation):
+    rule = "D-8"
+    title = "The deviation report is already filed"
+
+
 # --- the annual report (D-5) -------------------------------------------------------
 
 
@@ -109,7 +122,9 @@ class ActionPlanInvalid(CommandInvalid):
 __all__ = [
     "ActionPlanInvalid",
     "AlreadySummarised",
+    "DeviationAlreadyFiled",
     "DeviationCategoryRequired",
+    "DeviationNotFilledIn",
     "DeviationReportIncomplete",
     "NoSummaryProposed",
     "NotASideOfTheDeviation",

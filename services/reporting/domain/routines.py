@@ -18,6 +18,11 @@ the event it came from:
 | `RedThreadMeetingNotRecorded`    | E-11 | the red-thread meeting is recorded in time      |
 | `RedThreadFollowUpNotBooked`     | E-11 | a held meeting's follow-up is booked in time    |
 | `RedThreadActionOverdue`         | E-11 | an agreed action is done by its day             |
+| `DeviationFeedbackOverdue`       | D-3  | a deviation is solved, with feedback, quickly   |
+
+The last is reporting's own (it consumes its own topic): a deviation past its
+feedback deadline. One detected from a missed D-3 deadline does not beget
+another when it too is late, or the chain would never end.
 
 The deviation links to the CloudEvents ``ce_id`` of the message that carried
 the overdue event (`DeviationDetected.source_event_id`), and its own id is
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import singledispatch
 from typing import Any
 
@@ -41,6 +46,7 @@ from contracts import (
     AgeTransitionOverdue,
     CaseMeetingOverdue,
     DeviationCategory,
+    DeviationFeedbackOverdue,
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
@@ -236,6 +242,24 @@ def _(event: RedThreadActionOverdue) -> MissedRoutine:
         what_happened=(
             f"An action the red-thread meeting agreed on was due on "
             f"{event.due_on.isoformat()} and not evaluated by then (E-11)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: DeviationFeedbackOverdue) -> MissedRoutine | None:
+    """D-3, D-7: the deviation's parties did not solve it, with feedback, by the deadline
+    set for "skyndsamt"; not again for a deviation that was itself a missed D-3 deadline."""
+    if event.rule == "D-3":
+        return None
+    return MissedRoutine(
+        rule="D-3",
+        affected_orgs=list(event.concerned_orgs),
+        what_happened=(
+            f"A deviation was not solved with feedback to every party by "
+            f"{stockholm_date(event.feedback_due - timedelta(microseconds=1)).isoformat()} (D-3)."
         ),
         detected_at=event.overdue_at,
         subject_id=event.subject_id,

@@ -44,6 +44,7 @@ __all__ = [
     "ACCESS_LOG_READERS",
     "ADMINISTRATORS",
     "ALL_ORG_TYPES",
+    "CONTROLLERS",
     "NOT_PERMITTED",
     "STAFF",
     "SUBJECT_RECORDS",
@@ -61,10 +62,13 @@ NOT_PERMITTED = f"{PROBLEM_TYPE_BASE}/not-permitted"
 """Problem type of a refusal by the policy table (function level)."""
 
 ALL_ORG_TYPES: frozenset[OrgType] = frozenset(OrgType)
-STAFF: frozenset[Role] = frozenset(Role) - {Role.ADMIN}
+STAFF: frozenset[Role] = frozenset(Role) - {Role.ADMIN, Role.CONTROLLER}
 """Everyone who works with individuals. Administrators run the platform (erasure,
 the access log) and are deliberately not staff: an account that can erase a subject
-and read who looked at whom does not also get to look (separation of duties)."""
+and read who looked at whom does not also get to look (separation of duties). A
+controller keeps the municipality's deviation reports (D-8) and is given only that,
+route by route."""
+CONTROLLERS: frozenset[Role] = frozenset({Role.CONTROLLER})
 ADMINISTRATORS: frozenset[Role] = frozenset({Role.ADMIN})
 ACCESS_LOG_READERS: frozenset[Role] = frozenset(
     {Role.ADMIN, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD}
@@ -186,12 +190,15 @@ WORK_LIST = Policy(
     "work-list",
     {
         "work_items.read": permit(
-            "only staff read a work list, each their own unit's and role's", rule="W-1"
+            "only staff read a work list, each their own unit's and role's",
+            roles=STAFF | CONTROLLERS,
+            rule="W-1",
         ),
     },
 )
 """The table of the work-list route every service shares (services.runtime.http.work_list):
-any member of staff reads their own list; what is on it is narrowed to their unit and role."""
+any member of staff reads their own list, and a controller theirs (D-8, W-1); what is on it
+is narrowed to their unit and role."""
 
 SUBJECT_RECORDS = Policy(
     "subject-records",

@@ -314,6 +314,18 @@ class WorkListView(SqlReadModel):
         last = rows[query.limit - 1]
         return WorkPage(items, Cursor((int(last[5]), int(last[7]), last[0], last[1], last[2])))
 
+    def due(self, kinds: Sequence[str], now: datetime) -> list[UUID]:
+        """The objects with an item of `kinds` whose deadline has passed by `now` and that
+        the service has not raised overdue yet: what its clock-driven check looks at."""
+        if not kinds:
+            return []
+        statement = (
+            "SELECT DISTINCT item_id FROM {work_item} "  # noqa: S608 (placeholders only)
+            f"WHERE kind IN ({', '.join('?' for _ in kinds)}) AND overdue = 0 AND due_at <= ? "
+            "ORDER BY item_id"
+        )
+        return [UUID(row[0]) for row in self.select(statement, (*kinds, _us(now)))]
+
 
 def _item(row: tuple[Any, ...]) -> WorkItem:
     item_id, kind, addressee, role, state, due_at, overdue, since, subject_id, href = row
