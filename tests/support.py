@@ -69,6 +69,15 @@ HEALTH = Actor(
 COORDINATOR = Actor(
     "SE2321000016-K001", "SE2321000016-NVK1", OrgType.COORDINATION_OFFICE, Role.COORDINATOR
 )
+CONTROLLER = Actor(
+    "SE2120000001-C001", "SE2120000001-CTL1", OrgType.SOCIAL_SERVICES, Role.CONTROLLER
+)
+"""The municipality's (SE2120000001) verksamhetscontroller IoF: keeps its deviation reports
+(D-8; the reporting service's development default `controllers` names this unit)."""
+OTHER_CONTROLLER = Actor(
+    "SE2120000002-C001", "SE2120000002-CTL1", OrgType.SOCIAL_SERVICES, Role.CONTROLLER
+)
+"""Another municipality's controller: keeps none of the stories' reports (D-8)."""
 
 # One municipality's social services as two units: individual and family care (children
 # and youth) and adult care, with the staff the case and red-thread stories meet.

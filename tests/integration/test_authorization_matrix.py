@@ -57,7 +57,13 @@ from tests.cases_examples import (
 )
 from tests.consent_examples import refusal_body
 from tests.escalation_examples import STEP_UP, meeting_registration, red_thread_pull
-from tests.support import MovableClock, consent_body, service_app
+from tests.support import (
+    CONTROLLER,
+    OTHER_CONTROLLER,
+    MovableClock,
+    consent_body,
+    service_app,
+)
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -856,6 +862,8 @@ def reporting_objects(service: Service) -> dict[tuple[str, str], Request]:
     return {
         ("GET", "/v1/deviations/{deviation_id}"): (path, {}),
         ("GET", "/v1/deviations/{deviation_id}/export"): (f"{path}/export", {}),
+        ("GET", "/v1/deviations/{deviation_id}/form"): (f"{path}/form", {}),
+        ("POST", "/v1/deviations/{deviation_id}/filing"): (f"{path}/filing", {}),
         ("PUT", "/v1/deviations/{deviation_id}/summary"): (
             f"{path}/summary",
             {"json": {"solution": "Rutin.", "remaining_problems": "Inga.", **signature}},
@@ -951,11 +959,34 @@ def test_api1_lists_a_foreign_organisation_may_ask_for_show_it_nothing_of_others
                 ("GET", f"/v1/subjects/{subject_id}/records", None, "records", cases),
                 ("POST", "/v1/subject-records", {"personnummer": number}, "records", cases),
             ]
+        # D-8: a controller of no municipality listed, or anyone party to nothing, lists no
+        # deviation.
+        listings.append(("GET", "/v1/deviations", None, "items", services["reporting"]))
         for method, path, body, key, *service in listings:
             listed = (service or [escalation])[0].call(who, method, path, json=body)
             assert listed.status_code in (200, 403), (path, listed.text)  # 403: administrators
             if listed.status_code == 200:
                 assert listed.json()[key] == [], (path, listed.text)
+
+
+def test_d8_the_municipalitys_controller_reads_lists_and_prints_its_deviations_only(
+    services: dict[str, Service], objects: dict[str, dict[tuple[str, str], Request]]
+) -> None:
+    """D-8: the controller the reporting service names for the municipality of the
+    deviation's affected unit (SE2120000001) reads, lists and prints it; the same role at a
+    unit not named keeps nothing; a controller reports, signs and exports nothing."""
+    reporting = services["reporting"]
+    path, _ = objects["reporting"][("GET", "/v1/deviations/{deviation_id}")]
+    for route in (path, f"{path}/form"):
+        assert reporting.call(CONTROLLER, "GET", route).status_code == 200, route
+        assert reporting.call(OTHER_CONTROLLER, "GET", route).status_code == 403, route
+    listed = reporting.call(CONTROLLER, "GET", "/v1/deviations").json()["items"]
+    assert [d["href"] for d in listed] == [path]
+    assert reporting.call(OTHER_CONTROLLER, "GET", "/v1/deviations").json()["items"] == []
+    for method, route in (("POST", "/v1/deviations"), ("GET", f"{path}/export")):
+        refused = reporting.call(CONTROLLER, method, route, json={})
+        assert refused.status_code == 403, (route, refused.text)
+        assert refused.json()["type"] == NOT_PERMITTED
 
 
 # --- record level (C-10): party to one record about a person, reader of no other ------------

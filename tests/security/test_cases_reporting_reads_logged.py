@@ -48,6 +48,7 @@ from tests.support import (
     AOF,
     AOF_CASEWORKER,
     AOF_MANAGER,
+    CONTROLLER,
     HEALTH,
     IOF,
     IOF_CASEWORKER,
@@ -66,6 +67,7 @@ NOTHING_PERSONAL: dict[tuple[str, str, str], str] = {
     ),
     ("reporting", "PUT", "/v1/deviations/{deviation_id}/summary"): "answers 204, no body",
     ("reporting", "POST", "/v1/deviations/{deviation_id}/closure"): "answers 204, no body",
+    ("reporting", "POST", "/v1/deviations/{deviation_id}/filing"): "answers 204, no body",
     ("reporting", "POST", "/v1/deviations/{deviation_id}/summary/countersignature"): (
         "answers with the HSA-ids of the units that got feedback"
     ),
@@ -586,6 +588,16 @@ def scenario(walk: Walk) -> None:
         youth_id,
         path=at_deviation,
         params={"format": "csv"},
+    )
+    # D-8: the municipality's controller lists its deviations and prints one as the form.
+    walk.call("reporting", CONTROLLER, "GET", "/v1/deviations", youth_id)
+    walk.call(
+        "reporting",
+        CONTROLLER,
+        "GET",
+        "/v1/deviations/{deviation_id}/form",
+        youth_id,
+        path=at_deviation,
     )
     walk.call(
         "reporting",

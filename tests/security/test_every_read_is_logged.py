@@ -62,6 +62,7 @@ from tests.escalation_examples import all_done
 from tests.support import (
     AOF,
     APPROVED_ACTIONS,
+    CONTROLLER,
     COORDINATOR,
     HEALTH,
     IOF,
@@ -1144,6 +1145,14 @@ def create_reporting(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "POST",
         "/v1/deviations/{deviation_id}/summary/countersignature",
         {"signer_name": ADULT.text("Kontrasignerare Testsson"), "signer_title": "Enhetschef"},
+        deviation_id=deviation["id"],
+    )
+    # D-8: the filled-in report is filed by the municipality's controller (204, no body).
+    s.write(
+        "reporting",
+        CONTROLLER,
+        "POST",
+        "/v1/deviations/{deviation_id}/filing",
         deviation_id=deviation["id"],
     )
     # A second deviation, about the youth, left at step 1: it waits on the affected unit's
