@@ -15,7 +15,7 @@ from services.runtime.settings import RuntimeSettings
 from tests.integration.in_process import InProcessApp, serving
 from tests.integration.route_table import personal, reads_by_id
 from tests.reporting_examples import deviation_body
-from tests.support import HEALTH, PLATFORM_ADMIN, SOCIAL, TEST_PERSONNUMMER
+from tests.support import CONTROLLER, HEALTH, PLATFORM_ADMIN, SOCIAL, TEST_PERSONNUMMER
 
 NOW = datetime(2026, 11, 3, 10, 15, tzinfo=UTC)
 NOT_PERSONAL: set[str] = set()
@@ -48,6 +48,9 @@ def test_every_personal_data_route_writes_an_access_record(reporting: InProcessA
     requests: dict[tuple[str, str], tuple[Actor, dict[str, Any], str]] = {
         ("GET", "/v1/deviations/{deviation_id}"): (HEALTH, {}, "read"),
         ("GET", "/v1/deviations/{deviation_id}/export"): (HEALTH, {}, "exported"),
+        # D-8: the municipality's controller lists its deviations and prints one.
+        ("GET", "/v1/deviations"): (CONTROLLER, {}, "read"),
+        ("GET", "/v1/deviations/{deviation_id}/form"): (CONTROLLER, {}, "read"),
         # W-1: the affected unit finds the deviation on its work list.
         ("GET", "/v1/work-items"): (SOCIAL, {}, "read"),
         # The review shows the deviations' free text, scrubbed: a read about each person.

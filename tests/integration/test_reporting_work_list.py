@@ -23,6 +23,7 @@ from contracts import (
     SipFollowUpOverdue,
 )
 from services.reporting.application import CountersignSummary, ReportingApplication
+from services.reporting.domain import feedback_due
 from services.reporting.service import Settings as ReportingSettings
 from services.reporting.views.work_items import TO_COUNTERSIGN, TO_SUMMARISE
 from services.runtime.kernel.actor import Actor
@@ -95,8 +96,9 @@ def test_w1_d2_d3_a_reported_deviation_waits_at_every_affected_unit_to_be_summar
         (item,) = listed(reporting_application, reader)
         assert kinds_of([item]) == [(TO_SUMMARISE, "reported", deviation_id)]
         assert item.href == f"/v1/deviations/{deviation_id}"
-        assert (item.subject_id, item.role, item.due_at) == (SUBJECT, None, None)
-        assert not item.is_overdue(AT)  # D-3 "skyndsamt" sets no time: no deadline
+        # D-3: "skyndsamt" is the setting's ten Swedish working days from the report.
+        assert (item.subject_id, item.role, item.due_at) == (SUBJECT, None, feedback_due(AT, 10))
+        assert not item.is_overdue(AT)
     assert listed(reporting_application, HEALTH_MANAGER) == []  # the reporter has acted
 
 
@@ -265,9 +267,11 @@ def test_w1_w3_d2_the_affected_unit_finds_the_deviation_and_reads_it_where_it_po
         "reported",
         "D-2",
     )
-    assert (item["addressed_to"], item["role"], item["due_at"]) == (SOCIAL_UNIT, None, None)
+    assert (item["addressed_to"], item["role"]) == (SOCIAL_UNIT, None)
     read = call(reporting, SOCIAL_CASEWORKER, "GET", item["href"])
     assert read.status_code == 200, read.text
+    reported_at = datetime.fromisoformat(read.json()["reported_at"])
+    assert datetime.fromisoformat(item["due_at"]) == feedback_due(reported_at, 10)  # D-3
     assert read.json()["id"] == deviation_id
     assert call(reporting, REPORTER, "GET", "/v1/work-items").json()["items"] == []
 
