@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from pydantic import ValidationError
 
 from contracts import DeviationCategory
 from services.reporting.application import (
@@ -18,7 +19,7 @@ from services.reporting.application import (
 from services.reporting.domain import Controllers
 from services.reporting.domain.errors import DeviationAlreadyFiled, DeviationNotFilledIn
 from services.reporting.rendering.deviation_form import CATEGORY_NAMES_SV, deviation_form_html
-from services.reporting.service import DEVELOPMENT_CONTROLLERS
+from services.reporting.service import DEVELOPMENT_CONTROLLERS, Settings
 from services.reporting.views.work_items import TO_FILE
 from services.runtime.kernel.rules import NotAllowed
 from services.runtime.store.work_items import WorkQuery
@@ -140,3 +141,20 @@ def test_d8_the_form_escapes_what_people_wrote() -> None:
 def test_d1_d8_every_category_has_its_swedish_name_on_the_form() -> None:
     assert set(CATEGORY_NAMES_SV) == set(DeviationCategory)
     assert CATEGORY_NAMES_SV[DeviationCategory.ROUTINES] == "Rutiner saknas eller följs inte"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '["SE2120000001"]',
+        '{"not-an-hsa-id": ["SE2120000001"]}',
+        '{"SE2120000001-CTL1": "SE2120000001"}',
+        '{"SE2120000001-CTL1": ["SE2120000001-SOC1"]}',
+    ],
+)
+def test_d8_a_malformed_controllers_setting_refuses_to_start(text: str) -> None:
+    with pytest.raises(ValueError, match="controller"):
+        Controllers.parse(text)
+    with pytest.raises(ValidationError):
+        Settings(controllers=text)
