@@ -7,7 +7,7 @@ work list; the item's link reads the deviation back for that unit."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -223,6 +223,21 @@ def test_w1_d7_a_missed_sip_follow_up_of_before_names_no_organisation_so_waits_n
     assert rows == []
     positions = reporting_application.work_items.max_tracking_id("work_items")
     assert positions == reporting_application.recorder.max_notification_id()
+
+
+def test_w1_d3_past_its_feedback_deadline_a_deviation_is_raised_overdue_once_on_the_store(
+    reporting_application: ReportingApplication,
+) -> None:
+    """D-3 on SQLite and PostgreSQL: the work list says which deviations are due, each is
+    raised overdue once, and its item is overdue on the affected unit's list."""
+    deviation_id = reporting_application.report_deviation(REPORTER, step_one(), at=AT)
+    due = feedback_due(AT, 10)
+    assert reporting_application.raise_feedback_overdue(due - timedelta(microseconds=1)) == 0
+    assert reporting_application.raise_feedback_overdue(due) == 1
+    assert reporting_application.raise_feedback_overdue(due + timedelta(days=1)) == 0
+    (item,) = listed(reporting_application, SOCIAL_MANAGER, now=due, overdue=True)
+    assert (item.item_id, item.kind, item.overdue) == (deviation_id, TO_SUMMARISE, True)
+    assert reporting_application.work_items.due([TO_SUMMARISE], due + timedelta(days=1)) == []
 
 
 def test_w1_the_deviation_list_filters_by_kind_and_state_and_pages_cover_it_once(
