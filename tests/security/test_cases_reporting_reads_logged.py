@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from contracts import OrgType, Role
 from services.runtime.kernel.actor import Actor
@@ -609,6 +610,7 @@ def scenario(walk: Walk) -> None:
     )
 
 
+@pytest.mark.timeout(480)  # one walk over every route of four services
 def test_every_cases_and_reporting_route_that_answers_with_personal_data_is_logged(
     start_service: Any, runtime_settings: RuntimeSettings
 ) -> None:

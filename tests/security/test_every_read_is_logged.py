@@ -1354,6 +1354,7 @@ def walk(platform: Platform, operation: Operation, values: dict[str, tuple[str, 
     return walked
 
 
+@pytest.mark.timeout(480)  # one walk over every route of four services
 def test_every_answer_about_a_person_leaves_an_access_record(platform: Platform) -> None:
     """Item 5 of #18: every answer about a person (reads from the OpenAPI documents,
     writes from the scenario, their replays by Idempotency-Key) writes an access-log
