@@ -1,8 +1,9 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `cases` (and `cases_plans`, `cases_prevention`), `consent`, `escalation` (and
-  `escalation_matters`, `escalation_actions`), `reporting` (per producing service): one
-  frozen pydantic model per event type; ids, codes and timestamps only, never personal data.
+- `cases` (and `cases_plans`, `cases_prevention`, `cases_follow_through`), `consent`,
+  `escalation` (and `escalation_matters`, `escalation_actions`), `reporting` (per
+  producing service): one frozen pydantic model per event type; ids, codes and
+  timestamps only, never personal data.
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
   (CloudEvents 1.0, binary mode).
 - `topics`: topic names.
@@ -28,6 +29,7 @@ Each service module's `__all__` is its public part; this package re-exports it.
 
 from contracts import (
     cases,
+    cases_follow_through,
     cases_plans,
     cases_prevention,
     consent,
@@ -45,6 +47,7 @@ from contracts.base import (
     event_class,
 )
 from contracts.cases import *  # noqa: F403
+from contracts.cases_follow_through import *  # noqa: F403
 from contracts.cases_plans import *  # noqa: F403
 from contracts.cases_prevention import *  # noqa: F403
 from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, decode, encode
@@ -105,6 +108,7 @@ __all__ = [
     "events_topic",
 ]
 __all__ += cases.__all__
+__all__ += cases_follow_through.__all__
 __all__ += cases_plans.__all__
 __all__ += cases_prevention.__all__
 __all__ += consent.__all__

@@ -2,7 +2,9 @@
 
 Cases live at the municipality's social-services units (IOF, AOF), so
 registering a report, deciding, closing, announcing an age transition and
-handing a case over are social services' (K-1, K-3, K-4, K-5). A SIP is
+handing a case over are social services' (K-1, K-3, K-4, K-5); which role may take
+which decision is the delegation order's (K-11), and the joint officials' meeting after a
+handover the receiving unit's deputy unit manager's (K-12). A SIP is
 the region's and the municipality's, with the school (K-6); the blue-light
 services take no part in one. A child-welfare report is made by anyone who
 works with children (K-10). Target groups are set by the holding unit's
@@ -33,6 +35,15 @@ def _sip_principals(refusal: str, rule: str) -> Permission:
     return permit(refusal, org_types=SIP_PRINCIPALS, rule=rule)
 
 
+def _receiving_deputy(doing: str) -> Permission:
+    return permit(
+        f"only the receiving unit's deputy unit manager {doing}",
+        org_types=SOCIAL_SERVICES,
+        roles={Role.DEPUTY_UNIT_MANAGER},
+        rule="K-12",
+    )
+
+
 def _screening_staff(refusal: str, rule: str = "D-6") -> Permission:
     return permit(refusal, org_types=SCREENING_ORG_TYPES, roles=CASE_STAFF, rule=rule)
 
@@ -46,6 +57,9 @@ POLICY = Policy(
         "case.lookup": permit("only staff look up an individual's cases", rule="K-3"),
         "case.read": permit("only staff read a case", rule="K-3"),
         "case.decide": _social("only social services record a decision on a case", "K-3"),
+        "case.tell_decision": _social(
+            "only social services tell the individual of a decision", "K-11"
+        ),
         "case.close": _social("only social services close a case", "K-3"),
         "case.correct": _social("only social services correct a case's facts", "W-2"),
         "case.record_placement": _social("only social services record a placement", "K-4"),
@@ -62,6 +76,10 @@ POLICY = Policy(
         "handover.transfer": _social("only social services transfer responsibility", "K-5"),
         "handover.decline": _social("only social services decline a handover", "K-5"),
         "handover.withdraw": _social("only social services withdraw a handover", "K-5"),
+        "follow_through.schedule": _receiving_deputy("books the joint officials' meeting"),
+        "follow_through.record_held": _receiving_deputy("records the meeting as held"),
+        "follow_through.record_informed": _receiving_deputy("records the client told"),
+        "follow_through.read": _social("only social services read a follow-through", "K-12"),
         "sip.propose": _sip_principals(
             "a SIP is proposed by the region, the municipality or the school", "K-6"
         ),

@@ -11,6 +11,7 @@ from contracts import UnitKind
 from services.cases.api import router
 from services.cases.application import CasesApplication
 from services.cases.domain import Unit, UnitDirectory
+from services.cases.domain.delegation import DEFAULT_DELEGATION_ORDER, DelegationOrder
 from services.cases.translate import to_integration_event
 from services.runtime.messaging.consumer import TrackedTarget
 from services.runtime.service import Composition, Schedule, Service, composition_root
@@ -54,6 +55,16 @@ class Settings(BaseSettings):
             "before it is overdue."
         ),
     )
+    delegation_order: Annotated[str, checked_by(DelegationOrder.parse)] = Field(
+        DEFAULT_DELEGATION_ORDER,
+        description=(
+            "K-11: the municipality's delegation order (delegationsordning), which roles may "
+            "take each kind of decision, as comma-separated `decision=role|role` entries "
+            "(e.g. `intervention_granted=deputy_unit_manager|unit_manager`); a kind left out "
+            "is delegated to no role. The default lets caseworkers and their managers take "
+            "every kind: set the municipality's own order in production."
+        ),
+    )
     deadline_check_seconds: float = round_seconds(
         30.0,
         "How often age transitions (K-4), handover acknowledgements (K-5), SIP follow-ups "
@@ -72,6 +83,7 @@ def build(root: Composition[Settings]) -> Service:
         env=root.store_env(),
         units=settings.unit_directory(),
         acknowledgement_working_days=settings.handover_acknowledgement_working_days,
+        delegation_order=DelegationOrder.parse(settings.delegation_order),
         master_key=root.runtime.resolved_master_key(),
     )
     return root.service(

@@ -2,7 +2,8 @@
 
 Needs, handover texts, plan texts, the routing facts (age on arrival) and why a
 handover was declined or withdrawn, a plan closed or a meeting moved or cancelled
-(W-2) stay in the cases service, as do a meeting's minutes (K-8, K-9): the public
+(W-2) stay in the cases service, as do a meeting's minutes (K-8, K-9) and the new plan
+of a handover's joint officials' meeting (K-12): the public
 events carry ids, codes, dates and unit HSA-ids.
 A screening's score stays too (sealed), and of the violence question (K-16) only the
 answers' categories leave. The consent view's events and the subject
@@ -30,6 +31,7 @@ from contracts import (
     CaseClosed,
     CaseDecisionNotified,
     CaseDecisionRecorded,
+    CaseDecisionTold,
     CaseMeetingCancelled,
     CaseMeetingHeld,
     CaseMeetingMoved,
@@ -39,6 +41,9 @@ from contracts import (
     CaseRouted,
     CaseTargetGroupsChanged,
     ChildWelfareReportMade,
+    ClientInformedOfCaseCourse,
+    FollowThroughMeetingHeld,
+    FollowThroughMeetingScheduled,
     HandoverAcknowledged,
     HandoverAcknowledgementOverdue,
     HandoverDeclined,
@@ -68,11 +73,13 @@ from services.cases.domain import (
     Sip,
     ViolenceQuestion,
 )
+from services.cases.domain.follow_through import FollowThrough
 from services.runtime.messaging.translation import TranslationTable, const, from_, row
 
 CASE_ID = from_("originator_id")
 SIP_ID = from_("originator_id")
 MEETING_ID = from_("originator_id")
+FOLLOW_THROUGH_ID = from_("originator_id")
 
 
 def _routing_rule(e: Case.Routed) -> Literal["K-1", "K-2"]:
@@ -143,6 +150,7 @@ to_integration_event = TranslationTable(
     row(Case.TargetGroupsChanged, CaseTargetGroupsChanged, case_id=CASE_ID),
     row(Case.DecisionRecorded, _decision),
     row(Case.DecisionNotified, CaseDecisionNotified, case_id=CASE_ID),
+    row(Case.DecisionTold, CaseDecisionTold, case_id=CASE_ID),
     row(Screening.Recorded, ScreeningRecorded, screening_id=from_("originator_id")),
     row(Screening.AdviceRecorded, _screening_advice),
     row(
@@ -182,6 +190,17 @@ to_integration_event = TranslationTable(
     row(Meeting.Cancelled, CaseMeetingCancelled, meeting_id=MEETING_ID),
     row(Meeting.Held, CaseMeetingHeld, meeting_id=MEETING_ID),
     row(Meeting.OverdueRaised, CaseMeetingOverdue, meeting_id=MEETING_ID),
+    row(
+        FollowThrough.Scheduled,
+        FollowThroughMeetingScheduled,
+        follow_through_id=FOLLOW_THROUGH_ID,
+    ),
+    row(FollowThrough.Held, FollowThroughMeetingHeld, follow_through_id=FOLLOW_THROUGH_ID),
+    row(
+        FollowThrough.ClientInformed,
+        ClientInformedOfCaseCourse,
+        follow_through_id=FOLLOW_THROUGH_ID,
+    ),
     row(ChildWelfareReport.Made, ChildWelfareReportMade, report_id=from_("originator_id")),
 )
 """Domain events without a row have no public form and are not published."""

@@ -19,6 +19,7 @@ from contracts import (
     CaseDecision,
     CaseDecisionNotified,
     CaseDecisionRecorded,
+    CaseDecisionTold,
     CaseMeetingCancelled,
     CaseMeetingHeld,
     CaseMeetingMoved,
@@ -30,6 +31,7 @@ from contracts import (
     CaseRouted,
     CaseTargetGroupsChanged,
     ChildWelfareReportMade,
+    ClientInformedOfCaseCourse,
     ClosingReason,
     ConsentExpired,
     ConsentForm,
@@ -55,6 +57,8 @@ from contracts import (
     EscalationResolution,
     EscalationResolved,
     EscalationTrack,
+    FollowThroughMeetingHeld,
+    FollowThroughMeetingScheduled,
     FollowUpBooked,
     FollowUpEvaluated,
     FollowUpResult,
@@ -64,6 +68,7 @@ from contracts import (
     HandoverRequested,
     HandoverWithdrawn,
     HoldReason,
+    InformedManner,
     IntegrationEvent,
     LegalBasis,
     MeasureTried,
@@ -762,6 +767,46 @@ EXAMPLES.update(
             org_type=OrgType.SOCIAL_SERVICES,
             target_groups=(TargetGroup.EXPOSED_TO_VIOLENCE,),
             recorded_at=AT,
+        ),
+    }
+)
+
+# --- cases: decisions told (K-11) and a handover followed through (K-12) ------------------
+
+ABOUT_THE_FOLLOW_THROUGH: dict[str, Any] = {
+    **ABOUT_THE_CASE,
+    "follow_through_id": UUID("4f1a2b3c-4d5e-5f60-8a7b-9c0d1e2f3a4b"),
+    "handover_id": HANDOVER_ID,
+    "unit": ADULT_UNIT,
+}
+EXAMPLES.update(
+    {
+        CaseDecisionTold: CaseDecisionTold(
+            **ABOUT_THE_CASE_AT_ITS_UNIT,
+            number=1,
+            decision=CaseDecision.INTERVENTION_GRANTED,
+            decided_at=AT,
+            told_at=datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
+            manner=InformedManner.LETTER,
+        ),
+        FollowThroughMeetingScheduled: FollowThroughMeetingScheduled(
+            **ABOUT_THE_FOLLOW_THROUGH,
+            units=(ADULT_UNIT, SOCIAL_SERVICES),
+            trustee_invited=True,
+            consent_id=CONSENT_GIVEN.consent_id,
+            starts_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 3, 10, 10, 0, tzinfo=UTC),
+        ),
+        FollowThroughMeetingHeld: FollowThroughMeetingHeld(
+            **ABOUT_THE_FOLLOW_THROUGH,
+            attended_units=(ADULT_UNIT, SOCIAL_SERVICES),
+            trustee_attended=True,
+            held_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+        ),
+        ClientInformedOfCaseCourse: ClientInformedOfCaseCourse(
+            **ABOUT_THE_FOLLOW_THROUGH,
+            informed_at=datetime(2026, 3, 11, 9, 0, tzinfo=UTC),
+            manner=InformedManner.IN_PERSON,
         ),
     }
 )

@@ -590,6 +590,26 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             f"{handover_path}/withdrawal",
             {"json": {"reason": "Felskickad."}},
         ),
+        ("POST", "/v1/cases/{case_id}/decisions/{number}/told"): (
+            f"{youth_case}/decisions/1/told",
+            {"json": {"told_at": NOW.isoformat(), "manner": "letter"}},
+        ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/follow-through"): (
+            f"{handover_path}/follow-through",
+            {"json": {"other_units": [IOF], "trustee_invited": False, **occasion}},
+        ),
+        ("GET", "/v1/cases/{case_id}/handovers/{handover_id}/follow-through"): (
+            f"{handover_path}/follow-through",
+            {},
+        ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/follow-through/held"): (
+            f"{handover_path}/follow-through/held",
+            {"json": {"attended_units": [IOF], "trustee_attended": False, "plan": "Plan."}},
+        ),
+        ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/follow-through/client-informed"): (
+            f"{handover_path}/follow-through/client-informed",
+            {"json": {"informed_at": NOW.isoformat(), "manner": "phone"}},
+        ),
         ("GET", "/v1/sips/{sip_id}"): (sip_path, {}),
         ("GET", "/v1/sips/{sip_id}/follow-ups/{number}"): (f"{sip_path}/follow-ups/1", {}),
         ("GET", "/v1/sips/{sip_id}/versions/{number}"): (f"{sip_path}/versions/1", {}),

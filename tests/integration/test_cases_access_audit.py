@@ -34,6 +34,8 @@ ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES,
 
 CHILD = made_up_personnummer("20150315", "133")
 """A child a child-welfare report is about (K-10)."""
+HANDED = made_up_personnummer("20100520", "123")
+"""A child whose case is handed over and followed through (K-5, K-12)."""
 
 NOT_PERSONAL: set[str] = set()
 """Reads about someone that disclose nothing personal (none in cases today)."""
@@ -116,6 +118,21 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     reported = api.call(PSYCHIATRY, "POST", "/v1/child-welfare-reports", json=report)
     assert reported.status_code == 201, reported.text
     child_id = reported.json()["subject_id"]
+    # K-12: a handover that transferred, followed through by the receiving unit.
+    handed = api.register(HANDED, ["child_welfare"]).json()
+    handed_id, handed_case = handed["subject_id"], handed["cases"][0]["id"]
+    api.consent(handed_id, [IOF, AOF])
+    handed_path = f"/v1/cases/{handed_case}/handovers"
+    handed_over = api.call(
+        IOF_CASEWORKER, "POST", handed_path, json={"to_unit": AOF, "content": CONTENT}
+    ).json()
+    handed_path += f"/{handed_over['id']}"
+    acknowledgement = {"receiving_caseworker": AOF_CASEWORKER}
+    api.call(AOF_MANAGER, "POST", f"{handed_path}/acknowledgement", json=acknowledgement)
+    api.call(AOF_MANAGER, "POST", f"{handed_path}/transfer")
+    follow_through = {"other_units": [IOF], "trustee_invited": False, **booking}
+    booked = api.call(AOF_MANAGER, "POST", f"{handed_path}/follow-through", json=follow_through)
+    assert booked.status_code == 201, booked.text
 
     ids = {
         "case_id": youth_case,
@@ -149,6 +166,12 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (AOF_MANAGER, youth_id, {}, ""),
         ("GET", "/v1/screenings/{screening_id}"): (PSYCHIATRY, adult_id, {}, ""),
         ("GET", "/v1/violence-questions/{question_id}"): (PSYCHIATRY, adult_id, {}, ""),
+        ("GET", "/v1/cases/{case_id}/handovers/{handover_id}/follow-through"): (
+            AOF_MANAGER,
+            handed_id,
+            {"ids": {"case_id": handed_case, "handover_id": handed_over["id"]}},
+            "",
+        ),
         # W-3: the receiving social services read the report where its Location points.
         ("GET", "/v1/child-welfare-reports/{report_id}"): (IOF_CASEWORKER, child_id, {}, ""),
         # W-1: the same unit finds the report on its work list; the page logs whom it lists.
@@ -208,7 +231,8 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
 
     for (method, path), (actor, subject_id, kwargs, unit) in requests.items():
         before = len(audit.about_subject(subject_id))
-        response = api.call(actor, method, path.format(unit=unit, **ids), **kwargs)
+        own_ids = ids | kwargs.pop("ids", {})
+        response = api.call(actor, method, path.format(unit=unit, **own_ids), **kwargs)
         assert response.status_code == 200, (path, response.text)
         log = audit.about_subject(subject_id)
         assert len(log) == before + 1, path

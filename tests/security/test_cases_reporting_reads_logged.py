@@ -229,6 +229,15 @@ def scenario(walk: Walk) -> None:
         },
     )
     at_decision = {"case_id": adult_case, "number": 1}  # W-3: where its Location points
+    walk.call(  # K-11: the deciding unit told the person
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/decisions/{number}/told",
+        adult_id,
+        path=at_decision,
+        json={"told_at": datetime.now(STOCKHOLM).isoformat(), "manner": "letter"},
+    )
     walk.call(
         "cases",
         AOF_MANAGER,
@@ -428,6 +437,49 @@ def scenario(walk: Walk) -> None:
         ("POST", "/v1/cases/{case_id}/handovers/{handover_id}/transfer", None),
     ):
         walk.call("cases", AOF_MANAGER, method, route, youth_id, path=at_handover, json=body)
+    # K-12: the receiving deputy books the joint officials' meeting, to begin in a moment
+    # so it can be recorded as held, and then has the client told.
+    starts_at = datetime.now(STOCKHOLM) + timedelta(seconds=3)
+    follow_through = "/v1/cases/{case_id}/handovers/{handover_id}/follow-through"
+    booking = {
+        "other_units": [IOF],
+        "trustee_invited": False,
+        "starts_at": starts_at.isoformat(),
+        "ends_at": (starts_at + timedelta(hours=1)).isoformat(),
+        "location": "Rum 2",
+    }
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        follow_through,
+        youth_id,
+        status=201,
+        path=at_handover,
+        json=booking,
+    )
+    walk.call("cases", AOF_MANAGER, "GET", follow_through, youth_id, path=at_handover)
+    time.sleep(max(0.0, (starts_at - datetime.now(STOCKHOLM)).total_seconds()))
+    held = {"attended_units": [IOF], "trustee_attended": False, "plan": "Ny plan."}
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        f"{follow_through}/held",
+        youth_id,
+        path=at_handover,
+        json=held,
+    )
+    informed = {"informed_at": datetime.now(STOCKHOLM).isoformat(), "manner": "in_person"}
+    walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        f"{follow_through}/client-informed",
+        youth_id,
+        path=at_handover,
+        json=informed,
+    )
     walk.call(
         "cases",
         AOF_MANAGER,

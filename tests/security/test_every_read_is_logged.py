@@ -556,6 +556,15 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         },
         case_id=at_iof,
     )
+    s.write(  # K-11: the deciding unit told the person, when and how
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/decisions/{number}/told",
+        {"told_at": in_seconds(0), "manner": "letter"},
+        case_id=at_iof,
+        number="1",
+    )
     s.write(
         "cases",
         IOF_CASEWORKER,
@@ -765,6 +774,44 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         IOF_CASEWORKER,
         "POST",
         "/v1/cases/{case_id}/handovers/{handover_id}/transfer",
+        case_id=at_iof,
+        handover_id=handover["id"],
+    )
+    # K-12: the receiving deputy holds the joint officials' meeting, begun in a moment so it
+    # can be recorded as held, and has the client told.
+    follow_through = "/v1/cases/{case_id}/handovers/{handover_id}/follow-through"
+    starts_at = in_seconds(4)
+    s.write(
+        "cases",
+        AOF_DEPUTY,
+        "POST",
+        follow_through,
+        {
+            "other_units": [IOF],
+            "trustee_invited": False,
+            "starts_at": starts_at,
+            "ends_at": in_seconds(3600),
+            "location": ADULT.text("Socialkontoret"),
+        },
+        case_id=at_iof,
+        handover_id=handover["id"],
+    )
+    wait_until(starts_at)
+    s.write(
+        "cases",
+        AOF_DEPUTY,
+        "POST",
+        f"{follow_through}/held",
+        {"attended_units": [IOF], "trustee_attended": False, "plan": ADULT.text("Ny plan")},
+        case_id=at_iof,
+        handover_id=handover["id"],
+    )
+    s.write(
+        "cases",
+        AOF_DEPUTY,
+        "POST",
+        f"{follow_through}/client-informed",
+        {"informed_at": in_seconds(0), "manner": "in_person"},
         case_id=at_iof,
         handover_id=handover["id"],
     )

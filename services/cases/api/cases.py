@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import CaseDecision, ClosingReason
+from contracts import CaseDecision, ClosingReason, InformedManner
 from contracts.base import HsaId
 from contracts.vocabulary import TargetGroup
 from services.cases.api.bodies import D6, MunicipalityCode, Reason
@@ -174,6 +174,9 @@ class DecisionView(BaseModel):
     child_perspective_considered: bool | None = None
     """None only for decisions recorded before D-6 asked."""
     children_in_household: bool | None = None
+    told_at: datetime | None = None
+    """K-11: when the deciding unit told the individual; None until it has."""
+    told_how: InformedManner | None = None
 
 
 class DecisionRead(DecisionView):
@@ -358,6 +361,26 @@ def get_decision(
     case, decision = application.read_decision(caller.actor, case_id, number)
     log_access(caller, case.subject_id, purpose=f"case:{case.unit_kind}")
     return DecisionRead.model_validate({**decision, "case_id": case.id, "number": number})
+
+
+class DecisionToldRequest(RequestModel):
+    """K-11: when and how the individual was told of the decision."""
+
+    told_at: AwareDatetime
+    manner: InformedManner
+
+
+@router.post("/cases/{case_id}/decisions/{number}/told", openapi_extra=PERSONAL_DATA)
+def tell_decision(
+    case_id: UUID,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    body: DecisionToldRequest,
+    caller: Annotated[Caller, may("case.tell_decision")],
+) -> CaseView:
+    """The deciding unit told the individual of its decision: when and how (K-11); once."""
+    tell = CasesApplication.tell_decision
+    told = {"told_at": body.told_at, "manner": body.manner}
+    return changed_case(caller, "decision told (K-11)", tell, case_id, number, **told)
 
 
 @router.post("/cases/{case_id}/closure", openapi_extra=PERSONAL_DATA)

@@ -2,7 +2,8 @@
 
 One mixin per concept, each on the shared base (the store, loading, the consent
 view, sealing: `base`): the case with its decisions, target groups, age
-transitions, lists and deadlines (`cases`), handovers (`handovers`), plans
+transitions, lists and deadlines (`cases`), handovers (`handovers`) and their
+follow-through (`follow_through`), plans
 (`sips`), meetings (`meetings`), screenings (`screenings`), child-welfare
 reports (`child_welfare`), consent and erasure from upstream (`upstream`), and the
 work list (`work`).
@@ -20,6 +21,11 @@ from services.cases.application.cases import (
     RegisterReport,
 )
 from services.cases.application.child_welfare import ChildWelfare, RecordChildWelfareReport
+from services.cases.application.follow_through import (
+    FollowThroughs,
+    RecordFollowThroughHeld,
+    ScheduleFollowThrough,
+)
 from services.cases.application.handovers import Handovers, RequestHandover
 from services.cases.application.meetings import (
     Meetings,
@@ -40,7 +46,17 @@ from services.cases.domain import UnknownCase
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
-class CasesApplication(Cases, Handovers, Sips, Meetings, Screenings, ChildWelfare, Upstream, Work):
+class CasesApplication(
+    Cases,
+    Handovers,
+    FollowThroughs,
+    Sips,
+    Meetings,
+    Screenings,
+    ChildWelfare,
+    Upstream,
+    Work,
+):
     """Cases at the municipality's units, and what cases knows of consent."""
 
     name = "cases"
@@ -57,6 +73,7 @@ __all__ = [
     "ProposeSip",
     "RecordChildWelfareReport",
     "RecordDecision",
+    "RecordFollowThroughHeld",
     "RecordMeetingHeld",
     "RecordScreening",
     "RecordSipFollowUp",
@@ -64,6 +81,7 @@ __all__ = [
     "RegisterReport",
     "Registered",
     "RequestHandover",
+    "ScheduleFollowThrough",
     "ScheduleThreePartyMeeting",
     "UnknownCase",
 ]

@@ -43,6 +43,8 @@ from services.cases.domain import (
     subject_cases_id,
     target_group_set,
 )
+from services.cases.domain.delegation import DEFAULT, DelegationOrder
+from services.cases.domain.follow_through import FollowThrough, FollowThroughNotFound
 from services.cases.views.case_views import CaseProjection, CaseViews, case_views
 from services.cases.views.subject_records import CasesRecords
 from services.cases.views.work_items import CasesWork
@@ -69,6 +71,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         Screening: (ScreeningNotFound, "screening"),
         ViolenceQuestion: (ViolenceQuestionNotFound, "violence question record"),
         ChildWelfareReport: (ChildWelfareReportNotFound, "child-welfare report"),
+        FollowThrough: (FollowThroughNotFound, "follow-through"),
     }
 
     def __init__(
@@ -76,12 +79,14 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         *,
         units: UnitDirectory,
         acknowledgement_working_days: int = 3,
+        delegation_order: DelegationOrder = DEFAULT,
         master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         **kwargs: Any,
     ) -> None:
         super().__init__(master_key=master_key, **kwargs)
         self.units = units
         self.acknowledgement_working_days = acknowledgement_working_days
+        self.delegation_order = delegation_order
         self.views: CaseViews = case_views(self)
         self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
         self.work_items = work_list_view(self)

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from contracts import CaseDecision, ClosingReason, RoutingReason
+from contracts import CaseDecision, ClosingReason, InformedManner, RoutingReason
 from contracts.vocabulary import TargetGroup
 from services.cases.application.base import CasesBase
 from services.cases.domain import (
@@ -170,7 +170,8 @@ class Cases(CasesBase):
     ) -> Case:
         """K-3 with the child perspective (D-6), by the unit holding or receiving the case
         (the case checks); a decision said to come from a care-planning meeting is
-        refused (K-9)."""
+        refused (K-9); only by a role the delegation order delegates it to (K-11)."""
+        self.delegation_order.require_may_decide(actor.role, command.decision)
         case = self._load(Case, case_id)
         if command.meeting_id is not None:
             meeting = self.find(command.meeting_id, Meeting)
@@ -186,6 +187,26 @@ class Cases(CasesBase):
         )
         self.save(case)
         return case
+
+    def tell_decision(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        number: int,
+        *,
+        told_at: datetime,
+        manner: InformedManner,
+        at: datetime,
+    ) -> Case:
+        """K-11: the deciding unit (the case checks) records when and how it told the
+        individual of its decision."""
+        return self._change(
+            Case,
+            case_id,
+            lambda case: case.tell_decision(
+                number, unit=actor.org_id, told_at=told_at, manner=manner, at=at, by=actor.hsa_id
+            ),
+        )
 
     def close_case(
         self, actor: Actor, case_id: UUID, *, reason: ClosingReason, at: datetime

@@ -41,6 +41,7 @@ from services.cases.domain.case_decisions import (
     closed,
     decision_notified,
     decision_recorded,
+    decision_told,
 )
 from services.cases.domain.case_handovers import (
     CaseHandovers,
@@ -157,10 +158,11 @@ class Case(
 
         Version 1 (before D-6) had no answers: they read as None and an empty set,
         so old decisions load, and are told apart from new ones, which always
-        answer whether the child perspective was considered.
+        answer whether the child perspective was considered. Version 3 (K-11)
+        carries the decision's number, for the item "tell the individual"; None before.
         """
 
-        class_version = 2
+        class_version = 3
 
         subject_id: str
         unit: str
@@ -172,12 +174,17 @@ class Case(
         child_perspective_considered: bool | None
         children_in_household: bool | None
         target_groups: list[str]
+        number: int | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["child_perspective_considered"] = None
             state["children_in_household"] = None
             state["target_groups"] = []
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["number"] = None
 
     class DecisionNotified(Aggregate.Event):
         """K-3: the decision reached the units with open cases for the individual. Its own
@@ -189,6 +196,19 @@ class Case(
         decision: str
         decided_at: datetime
         notified_units: list[str]
+
+    class DecisionTold(Aggregate.Event):
+        """K-11: the deciding unit told the individual of decision `number`, when and how."""
+
+        subject_id: str
+        number: int
+        unit: str
+        decision: str
+        decided_at: datetime
+        told_at: datetime
+        manner: str
+        recorded_at: datetime
+        recorded_by: str
 
     class HandoverRequested(Aggregate.Event):
         subject_id: str
@@ -449,6 +469,7 @@ class Case(
 
     _decision_recorded = event(DecisionRecorded)(decision_recorded)
     _decision_notified = event(DecisionNotified)(decision_notified)
+    _decision_told = event(DecisionTold)(decision_told)
     _closed = event(Closed)(closed)
     _target_groups_changed = event(TargetGroupsChanged)(target_groups_changed)
     _age_transition_scheduled = event(AgeTransitionScheduled)(age_transition_scheduled)

@@ -1,6 +1,9 @@
 """K-3 (seed 003): a unit's decisions in a case, and its closing, both of which reach the
 units with open cases for the same individual; with D-6's answers on every decision
-(seed 004) and K-5's limit on the receiving unit before the transfer.
+(seed 004) and K-5's limit on the receiving unit before the transfer. K-11 (seed 003):
+interventions are decided at the unit where the case and the intervention are, and the
+deciding unit tells the individual, recording when and how (which roles may decide is the
+delegation order's, `delegation`).
 """
 
 from __future__ import annotations
@@ -8,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from contracts import CaseDecision, ClosingReason
+from contracts import CaseDecision, ClosingReason, InformedManner
 from services.cases.domain.case_state import CaseState
 from services.cases.domain.errors import (
+    DecisionAlreadyTold,
     DecisionInvalid,
     DecisionNotFound,
     InterventionBeforeTransfer,
@@ -54,9 +58,10 @@ class CaseDecisions:
         """K-3: record a unit's decision; when it may affect other units' planning, the
         units with open cases for the same individual are notified.
 
-        K-5: during a handover the receiving unit may investigate, but
+        K-5, K-11: during a handover the receiving unit may investigate, but
         decisions on interventions are the sending unit's until
-        responsibility has transferred.
+        responsibility has transferred: an intervention is decided at the unit
+        where the case and the intervention are.
 
         D-6 (quality): every decision answers whether the child perspective was
         considered. In an adult's case (one not in children and youth) it also
@@ -99,6 +104,7 @@ class CaseDecisions:
         }
         self._decision_recorded(
             **facts,
+            number=len(self.decisions) + 1,
             affects_planning=affects_planning,
             decided_by=by,
             child_perspective_considered=child_perspective_considered,
@@ -107,6 +113,47 @@ class CaseDecisions:
         )
         if notified:
             self._decision_notified(**facts)
+
+    def tell_decision(
+        self: CaseState,
+        number: int,
+        *,
+        unit: str,
+        told_at: datetime,
+        manner: InformedManner,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """K-11 (seed 003): "Beslut meddelas därefter den enskilde av den enhet där beslut
+        fattas": the deciding unit records when and how it told the individual; once."""
+        decision = self.decision(number)
+        if unit != decision["unit"]:
+            raise NotInvolved(
+                f"the decision is told to the individual by the unit that took it, "
+                f"{decision['unit']}",
+                rule="K-11",
+            )
+        if decision.get("told_at") is not None:
+            raise DecisionAlreadyTold(
+                f"decision {number} was told at {decision['told_at'].isoformat()}"
+            )
+        if not decision["decided_at"] <= told_at <= at:
+            raise DecisionInvalid(
+                "the individual is told after the decision and no later than now",
+                field="body.told_at",
+                rule="K-11",
+            )
+        self._decision_told(
+            subject_id=self.subject_id,
+            number=number,
+            unit=unit,
+            decision=decision["decision"],
+            decided_at=decision["decided_at"],
+            told_at=told_at,
+            manner=manner.value,
+            recorded_at=at,
+            recorded_by=by,
+        )
 
     def close(
         self: CaseState,
@@ -146,6 +193,7 @@ def decision_recorded(
     child_perspective_considered: bool | None,
     children_in_household: bool | None,
     target_groups: list[str],
+    number: int | None,
 ) -> None:
     self.decisions.append(
         {
@@ -157,8 +205,26 @@ def decision_recorded(
             "notified_units": notified_units,
             "child_perspective_considered": child_perspective_considered,
             "children_in_household": children_in_household,
+            "told_at": None,
+            "told_how": None,
         }
     )
+
+
+def decision_told(
+    self: CaseState,
+    *,
+    subject_id: str,
+    number: int,
+    unit: str,
+    decision: str,
+    decided_at: datetime,
+    told_at: datetime,
+    manner: str,
+    recorded_at: datetime,
+    recorded_by: str,
+) -> None:
+    self.decisions[number - 1].update(told_at=told_at, told_how=manner)
 
 
 def decision_notified(

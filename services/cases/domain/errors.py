@@ -75,6 +75,12 @@ class DecisionInvalid(CaseRuleViolation):
     rule = "K-3"
 
 
+class DecisionAlreadyTold(CaseConflict):
+    """K-11: the individual was told of the decision already."""
+
+    rule = "K-11"
+
+
 class AgeTransitionInvalid(CaseConflict):
     """K-4: only open child & youth cases transition; an announcement names the adult unit."""
 

@@ -18,6 +18,11 @@ plan, next.
   nothing waits on it any more.
 - The unit holding a child & youth case announces its age transition once the reminder
   comes, overdue when the schedule says (K-4).
+- The unit that took a decision tells the individual of it, and records when and how
+  (K-11): one item per decision (recorded before K-11, a decision has none).
+- Once responsibility has transferred, the receiving unit's deputy unit manager books the
+  joint officials' meeting, records it as held by the end of the working day after it,
+  then has the client told (K-12).
 
 An item's id is the object its link reads: the case for its handover and age transition
 (a case has one open handover at a time, and closing it ends both), the report, the
@@ -28,7 +33,7 @@ in the same transaction), caught up before it is read.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
@@ -44,6 +49,7 @@ from services.cases.domain import (
     end_of_day,
     meeting_record_overdue_at,
 )
+from services.cases.domain.follow_through import FollowThrough, follow_through_id
 from services.runtime.http.work_list import WorkKind
 from services.runtime.store.work_items import (
     Addressed,
@@ -67,6 +73,8 @@ MEETING_FOLLOW_UP = "meeting_follow_up"
 SIP_ESTABLISHMENT = "sip_establishment"
 SIP_FOLLOW_UP = "sip_follow_up"
 AGE_TRANSITION = "age_transition_announcement"
+DECISION_TO_TELL = "decision_to_tell"
+FOLLOW_THROUGH = "handover_follow_through"
 
 WORK_KINDS = {
     HANDOVER: WorkKind("Acknowledge the handover and name the receiving caseworker", "K-5"),
@@ -91,6 +99,11 @@ WORK_KINDS = {
     SIP_ESTABLISHMENT: WorkKind("Establish the proposed SIP", "K-6"),
     SIP_FOLLOW_UP: WorkKind("Follow the SIP up by its planned date", "K-7"),
     AGE_TRANSITION: WorkKind("Announce the case's age transition to the unit taking over", "K-4"),
+    DECISION_TO_TELL: WorkKind("Tell the person of the decision, and record when and how", "K-11"),
+    FOLLOW_THROUGH: WorkKind(
+        "Hold the joint officials' meeting on the handed-over case, then have the client told",
+        "K-12",
+    ),
 }
 """What cases puts on work lists, and the rule each comes from."""
 
@@ -105,6 +118,15 @@ def child_and_youth_unit(municipality_code: str) -> str:
 
 def _case(case_id: UUID) -> str:
     return f"/v1/cases/{case_id}"
+
+
+def decision_item_id(case_id: UUID, number: int) -> UUID:
+    """The item "tell the person" of the case's `number`th decision (K-11)."""
+    return uuid5(NAMESPACE_URL, f"samverkan:cases:decision-to-tell:{case_id}:{number}")
+
+
+def _follow_through(case_id: UUID, handover_id: UUID) -> str:
+    return f"{_case(case_id)}/handovers/{handover_id}/follow-through"
 
 
 def _meeting(meeting_id: UUID) -> str:
@@ -171,6 +193,16 @@ class CasesWork(Projection[WorkListView]):
             operations += readdressed(e.originator_id, AGE_TRANSITION, e.to_unit, None)
         else:
             operations += done(e.originator_id, AGE_TRANSITION)
+        # K-12: the receiving unit's deputy unit manager follows the handover through.
+        operations += opened(
+            follow_through_id(e.handover_id),
+            FOLLOW_THROUGH,
+            Addressed([e.to_unit], _DEPUTY),
+            state="to_book",
+            since=e.timestamp,
+            href=_follow_through(e.originator_id, e.handover_id),
+            subject_id=e.subject_id,
+        )
         self.view.apply(operations, tracking)
 
     @process_event.register
@@ -183,6 +215,53 @@ class CasesWork(Projection[WorkListView]):
     def _(self, e: Case.Closed, tracking: Tracking) -> None:
         """Closing the case ends its handover in progress and its age transition."""
         self.view.apply(done(e.originator_id), tracking)
+
+    # --- the decision told (K-11) and the handover followed through (K-12) -------------
+
+    @process_event.register
+    def _(self, e: Case.DecisionRecorded, tracking: Tracking) -> None:
+        """K-11: the deciding unit tells the person (decisions before K-11 have no number)."""
+        if e.number is None:
+            self.view.apply([], tracking)
+            return
+        self.view.apply(
+            opened(
+                decision_item_id(e.originator_id, e.number),
+                DECISION_TO_TELL,
+                Addressed([e.unit]),
+                state="decided",
+                since=e.timestamp,
+                href=f"{_case(e.originator_id)}/decisions/{e.number}",
+                subject_id=e.subject_id,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.DecisionTold, tracking: Tracking) -> None:
+        self.view.apply(
+            done(decision_item_id(e.originator_id, e.number), DECISION_TO_TELL), tracking
+        )
+
+    @process_event.register
+    def _(self, e: FollowThrough.Scheduled, tracking: Tracking) -> None:
+        """K-12, E-11: booked, recorded as held by the end of the working day after it."""
+        due = meeting_record_overdue_at(e.starts_at)
+        self.view.apply(
+            due_anew(e.originator_id, FOLLOW_THROUGH, "booked", e.timestamp, due), tracking
+        )
+
+    @process_event.register
+    def _(self, e: FollowThrough.Held, tracking: Tracking) -> None:
+        """K-12: held, the client is told how the case goes on."""
+        self.view.apply(
+            due_anew(e.originator_id, FOLLOW_THROUGH, "client_to_inform", e.timestamp, None),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: FollowThrough.ClientInformed, tracking: Tracking) -> None:
+        self.view.apply(done(e.originator_id, FOLLOW_THROUGH), tracking)
 
     # --- the age transition (K-4) -------------------------------------------------------
 
