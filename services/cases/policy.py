@@ -79,7 +79,9 @@ POLICY = Policy(
         "follow_through.schedule": _receiving_deputy("books the joint officials' meeting"),
         "follow_through.record_held": _receiving_deputy("records the meeting as held"),
         "follow_through.record_informed": _receiving_deputy("records the client told"),
-        "follow_through.read": _social("only social services read a follow-through", "K-12"),
+        "follow_through.read": permit(
+            "only staff read a follow-through (the units invited to it)", rule="K-12"
+        ),
         "sip.propose": _sip_principals(
             "a SIP is proposed by the region, the municipality or the school", "K-6"
         ),

@@ -12,6 +12,7 @@ from services.cases.views.subject_records import (
     CARE_PLANNING_MEETING,
     CASE,
     CHILD_WELFARE_REPORT,
+    FOLLOW_THROUGH,
     HANDOVER,
     RECORD_KINDS,
     SCREENING,
@@ -28,6 +29,7 @@ READS = {
     CARE_PLANNING_MEETING: "meeting.read",
     SCREENING: "screening.read",
     CHILD_WELFARE_REPORT: "child_welfare.read",
+    FOLLOW_THROUGH: "follow_through.read",
 }
 """Each kind's read route's action (GET of its href)."""
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from contracts import CaseDecision, Role
-from services.cases.domain.errors import CaseForbidden, CaseRuleViolation
+from services.cases.domain.errors import CaseForbidden
 
 DEFAULT_DELEGATION_ORDER = ",".join(
     f"{decision.value}=caseworker|deputy_unit_manager|unit_manager|department_head"
@@ -32,10 +32,8 @@ class OutsideDelegation(CaseForbidden):
     rule = "K-11"
 
 
-class DelegationOrderInvalid(CaseRuleViolation):
-    """K-11: a delegation order the service cannot read."""
-
-    rule = "K-11"
+class DelegationOrderInvalid(ValueError):
+    """K-11: a delegation order the service cannot read: the service refuses to start."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +54,12 @@ class DelegationOrder:
                 delegated = frozenset(Role(r.strip()) for r in named.split("|") if r.strip())
             except ValueError as unknown:
                 raise DelegationOrderInvalid(
-                    f"delegation order entry {entry!r}: {unknown}"
+                    f"K-11: delegation order entry {entry!r}: {unknown}"
                 ) from None
             if decision in roles:
-                raise DelegationOrderInvalid(f"delegation order names {decision.value} twice")
+                raise DelegationOrderInvalid(
+                    f"K-11: the delegation order names {decision.value} twice"
+                )
             roles[decision] = delegated
         return cls(roles)
 

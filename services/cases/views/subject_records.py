@@ -13,6 +13,7 @@ The parties are exactly those the record's own read admits where its href points
   the list is read, as the read asks the consent then (`handover_consent`);
 - a SIP: the units it is made between (K-6);
 - a meeting: the units that meet, growing as it is booked (K-8, K-9);
+- a handover's follow-through, the joint officials' meeting: the units invited (K-12);
 - a screening: the organisation unit that recorded it (D-6);
 - the violence question at a contact: the organisation unit that recorded it (K-16);
 - a child-welfare report about a known child: the reporting unit and the
@@ -43,6 +44,7 @@ from services.cases.domain import (
     Sip,
     ViolenceQuestion,
 )
+from services.cases.domain.follow_through import FollowThrough
 from services.cases.views.work_items import child_and_youth_unit
 from services.runtime.store.subject_records import (
     SubjectRecordView,
@@ -57,6 +59,7 @@ HANDOVER = "handover"
 SIP = "sip"
 THREE_PARTY_MEETING = "three_party_meeting"
 CARE_PLANNING_MEETING = "care_planning_meeting"
+FOLLOW_THROUGH = "handover_follow_through"
 SCREENING = "screening"
 VIOLENCE_QUESTION = "violence_question"
 CHILD_WELFARE_REPORT = "child_welfare_report"
@@ -67,6 +70,7 @@ RECORD_KINDS = {
     SIP: "a coordinated individual plan (K-6, K-7)",
     THREE_PARTY_MEETING: "a three-party meeting (K-8)",
     CARE_PLANNING_MEETING: "a care-planning meeting and its follow-up (K-9)",
+    FOLLOW_THROUGH: "the joint officials' meeting after a handover, and the client told (K-12)",
     SCREENING: "an AUDIT or DUDIT screening (D-6)",
     VIOLENCE_QUESTION: "the violence question at a contact (K-16)",
     CHILD_WELFARE_REPORT: "a child-welfare report about a child known by number (K-10)",
@@ -295,6 +299,29 @@ class CasesRecords(Projection[SubjectRecordView]):
         self.view.apply(
             restated(_MEETING_KIND[e.kind], e.originator_id, state, e.timestamp), tracking
         )
+
+    # --- a handover followed through (K-12) ---------------------------------------------
+
+    @process_event.register
+    def _(self, e: FollowThrough.Scheduled, tracking: Tracking) -> None:
+        href = f"/v1/cases/{e.case_id}/handovers/{e.handover_id}/follow-through"
+        self.view.apply(
+            recorded(
+                e.subject_id,
+                FOLLOW_THROUGH,
+                e.originator_id,
+                parties=e.units,
+                state="booked",
+                at=e.scheduled_at,
+                href=href,
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: FollowThrough.Held | FollowThrough.ClientInformed, tracking: Tracking) -> None:
+        state = "held" if isinstance(e, FollowThrough.Held) else "client_informed"
+        self.view.apply(restated(FOLLOW_THROUGH, e.originator_id, state, e.timestamp), tracking)
 
     # --- screenings (D-6) ---------------------------------------------------------------
 
