@@ -447,6 +447,7 @@ def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
         child_perspective_considered=None,
         children_in_household=None,
         target_groups=[],
+        number=None,
     )
     stored = application.mapper.to_stored_event(old)
     state = application.mapper.transcoder.decode(stored.state)
@@ -455,6 +456,7 @@ def test_d6_decisions_stored_before_d6_still_load_and_publish_as_they_did(
         "child_perspective_considered",
         "children_in_household",
         "target_groups",
+        "number",  # added by K-11 (class version 3)
     ):
         del state[added_by_d6]
     application.recorder.insert_events(

@@ -194,6 +194,8 @@ def test_d6_every_decision_answers_the_child_perspective_and_is_published(
         "notified_units": [AOF],
         "child_perspective_considered": False,
         "children_in_household": True,
+        "told_at": None,
+        "told_how": None,
     }
     assert d6.grant(youth_case, **CHILD_D6).status_code == 201
     assert d6.grant(parallel["id"], AOF_MANAGER, **ADULT_D6).status_code == 201

@@ -228,6 +228,17 @@ def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsi
     answers[f"POST {sip_path}/revisions"] = created_in(
         api, AOF_DEPUTY, f"{sip_path}/revisions", revised_plan
     )
+    # K-12: after the transfer, the receiving deputy books the joint officials' meeting.
+    handover_path = answers[f"POST /v1/cases/{youth_case}/handovers"].headers["location"]
+    acknowledgement = {"receiving_caseworker": "SE2120000001-S202"}
+    acknowledged = api.call(
+        AOF_DEPUTY, "POST", f"{handover_path}/acknowledgement", json=acknowledgement
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert api.call(AOF_DEPUTY, "POST", f"{handover_path}/transfer").status_code == 200
+    booking = {"other_units": [IOF], "trustee_invited": False, "location": "Rum 2", **occasion}
+    follow_through = f"{handover_path}/follow-through"
+    answers[f"POST {follow_through}"] = created_in(api, AOF_DEPUTY, follow_through, booking)
 
     reads = {
         key: api.call(creator_of(key, creates), "GET", answer.headers["location"])
