@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field
 
 from contracts.base import HsaId, OrgIds
 from contracts.cases import CaseDecision, CasesEvent
+from contracts.vocabulary import LegalBasis
 
 
 class InformedManner(StrEnum):
@@ -57,8 +58,11 @@ class FollowThroughMeetingScheduled(CasesEvent):
     """The receiving unit, now holding the case."""
     units: OrgIds
     trustee_invited: bool
-    consent_id: UUID
-    """The consent (`case_handover` or `information_sharing`) the meeting shares on (C-11)."""
+    legal_basis: LegalBasis
+    """C-11: what the meeting shares on: a consent (to `case_handover` or
+    `information_sharing`) or an emergency disclosure (C-5) naming every unit."""
+    basis_id: UUID
+    """The consent's or the disclosure's id."""
     starts_at: AwareDatetime
     ends_at: AwareDatetime
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
-from contracts import Purpose
+from contracts import EmergencyDisclosureRecorded, Purpose
 from tests.cases_examples import CONTENT, PSYCHIATRY
 from tests.integration.test_cases_api import (
     ADULT,
@@ -135,17 +136,46 @@ def test_c11_a_care_provider_takes_part_only_on_a_consent_that_names_it(
     problem(
         api.call(AOF_DEPUTY, "POST", path, json=booking(IOF, PSYCHIATRY.org_id)), 409, "C-11", None
     )
-    api.consent(subject_id, [AOF, IOF, PSYCHIATRY.org_id], Purpose.INFORMATION_SHARING)
+    parties = [AOF, IOF, PSYCHIATRY.org_id]
+    consent_id = api.consent(subject_id, parties, Purpose.INFORMATION_SHARING)
     booked = api.call(AOF_DEPUTY, "POST", path, json=booking(IOF, PSYCHIATRY.org_id))
     assert booked.status_code == 201, booked.text
     assert booked.json()["units"] == [AOF, IOF, PSYCHIATRY.org_id]
     # Invited, the care provider reads it; the consent relied on is recorded.
     read = api.call(PSYCHIATRY, "GET", path)
     assert read.status_code == 200, read.text
-    assert read.json()["consent_id"] == booked.json()["consent_id"]
+    assert (read.json()["legal_basis"], read.json()["basis_id"]) == ("consent", str(consent_id))
     # W-3: and finds it among what it may read about the person.
     records = api.call(PSYCHIATRY, "GET", f"/v1/subjects/{subject_id}/records")
     assert records.status_code == 200, records.text
     assert [(r["kind"], r["href"], r["state"]) for r in records.json()["records"]] == [
         ("handover_follow_through", path, "booked")
     ]
+
+
+def test_c11_an_emergency_disclosure_naming_every_unit_is_a_basis_while_it_lasts(
+    api: Api,  # noqa: F811
+) -> None:
+    case, path = transferred(api)
+    subject_id = api.call(IOF_CASEWORKER, "GET", case).json()["subject_id"]
+    units = [AOF, IOF, PSYCHIATRY.org_id]
+    disclosure = EmergencyDisclosureRecorded(
+        subject_id=subject_id,
+        disclosure_id=uuid4(),
+        parties=tuple(units),
+        decided_by=AOF_DEPUTY.hsa_id,
+        decided_at=NOW - timedelta(hours=1),
+        valid_until=NOW + timedelta(hours=1),
+    )
+    api.learn(disclosure)
+
+    booked = api.call(AOF_DEPUTY, "POST", path, json=booking(IOF, PSYCHIATRY.org_id))
+    assert booked.status_code == 201, booked.text
+    assert (booked.json()["legal_basis"], booked.json()["basis_id"]) == (
+        "emergency_disclosure",
+        str(disclosure.disclosure_id),
+    )
+    # C-5: limited in time: once its window closed, the meeting is not recorded held on it.
+    api.app.state.clock.advance(timedelta(days=3, minutes=10))
+    held = {"attended_units": units, "trustee_attended": False, "plan": "Skyddat boende."}
+    problem(api.call(AOF_DEPUTY, "POST", f"{path}/held", json=held), 409, "C-11", None)

@@ -15,10 +15,12 @@ from contracts import (
     FollowThroughMeetingHeld,
     FollowThroughMeetingScheduled,
     InformedManner,
+    LegalBasis,
     Role,
 )
 from services.cases.domain import Case
 from services.cases.domain.follow_through import (
+    Basis,
     FollowThrough,
     FollowThroughConflict,
     FollowThroughInvalid,
@@ -64,7 +66,7 @@ def schedule(case: Case, handover_id: UUID, **changes: Any) -> FollowThrough:
         "starts_at": STARTS,
         "ends_at": STARTS + timedelta(hours=1),
         "location": "Socialkontoret, rum 3",
-        "consent_id": CONSENT,
+        "basis": Basis(LegalBasis.CONSENT, CONSENT),
         "at": OPENED,
         "by": DEPUTY,
     }
@@ -79,7 +81,7 @@ def hold(follow_through: FollowThrough, **changes: Any) -> None:
         "attended_units": [IOF.hsa_id],
         "trustee_attended": False,
         "plan": "Boendestöd två gånger i veckan; uppföljning om en månad.",
-        "consent_id": CONSENT,
+        "basis": Basis(LegalBasis.CONSENT, CONSENT),
         "at": STARTS + timedelta(hours=2),
         "by": DEPUTY,
     }
@@ -202,11 +204,11 @@ def test_c11_the_follow_through_meeting_needs_a_basis_to_share() -> None:
     case, handover_id = transferred()
 
     with pytest.raises(FollowThroughWithoutBasis) as refused:
-        schedule(case, handover_id, consent_id=None)
+        schedule(case, handover_id, basis=None)
     assert refused.value.rule == "C-11"
     follow_through = schedule(case, handover_id)
     with pytest.raises(FollowThroughWithoutBasis):
-        hold(follow_through, consent_id=None)
+        hold(follow_through, basis=None)
 
 
 def test_k12_each_step_is_public_and_the_new_plan_and_trustee_stay_in_cases() -> None:

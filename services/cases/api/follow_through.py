@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import InformedManner
+from contracts import InformedManner, LegalBasis
 from contracts.base import HsaId
 from services.cases.api.bodies import Text
 from services.cases.application import (
@@ -73,7 +73,8 @@ class FollowThroughView(BaseModel):
     status: str
     trustee_expected: bool
     trustee_invited: bool
-    consent_id: UUID
+    legal_basis: LegalBasis
+    basis_id: UUID
     starts_at: datetime
     ends_at: datetime
     location: ClearText

@@ -4,8 +4,9 @@ After the transfer, the receiving unit's deputy unit manager books the joint off
 meeting, records it as held with the new plan, and records that the client was told; the
 follow-through checks each step against the actor's unit and role. The units that meet
 share the individual's data, so each booking and each meeting held needs a consent to
-`case_handover` or `information_sharing` naming every one of them (C-11), found here as
-the handover's own consent is (C-8). Read by the units invited, decided where it is loaded.
+`case_handover` or `information_sharing` naming every one of them, or an emergency
+disclosure that does (C-11, C-5), found here as the handover's own consent is (C-8).
+Read by the units invited, decided where it is loaded.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from contracts import InformedManner, Purpose
+from contracts import InformedManner, LegalBasis, Purpose
 from services.cases.application.base import CasesBase
 from services.cases.domain import Case
 from services.cases.domain.follow_through import (
+    Basis,
     FollowThrough,
     FollowThroughConflict,
     FollowThroughNotFound,
@@ -78,7 +80,7 @@ class FollowThroughs(CasesBase):
                 unit=actor.org_id,
                 role=actor.role,
                 **arguments(command),
-                consent_id=self._basis(case.subject_id, units, at),
+                basis=self._basis(case.subject_id, units, at),
                 at=at,
                 by=actor.hsa_id,
             )
@@ -102,7 +104,7 @@ class FollowThroughs(CasesBase):
                 **arguments(command),
                 unit=actor.org_id,
                 role=actor.role,
-                consent_id=self._basis(follow_through.subject_id, units, at),
+                basis=self._basis(follow_through.subject_id, units, at),
                 at=at,
                 by=actor.hsa_id,
             )
@@ -146,11 +148,16 @@ class FollowThroughs(CasesBase):
             )
         return found
 
-    def _basis(self, subject_id: str, units: list[str], at: datetime) -> UUID | None:
+    def _basis(self, subject_id: str, units: list[str], at: datetime) -> Basis | None:
         """C-11: a consent to share for the handover, or for information sharing, naming
-        every one of `units` today; None without one (the follow-through refuses)."""
+        every one of `units` today; else an emergency disclosure naming them now (C-5);
+        None without either (the follow-through refuses)."""
         for purpose in BASES:
             consent_id = self._consent_id_for(purpose, subject_id, units, at)
             if consent_id is not None:
-                return consent_id
+                return Basis(LegalBasis.CONSENT, consent_id)
+        consents = self.consents_of(subject_id)
+        disclosure = consents.disclosure_for(units, at) if consents is not None else None
+        if disclosure is not None:
+            return Basis(LegalBasis.EMERGENCY_DISCLOSURE, disclosure.disclosure_id)
         return None

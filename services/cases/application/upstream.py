@@ -1,5 +1,6 @@
 """The policies that react to upstream events: the consent topic keeps cases' own view of
-consent current, which C-7 (a SIP) and C-8 (a handover) are checked against, and
+consent current, which C-7 (a SIP), C-8 (a handover) and C-11 (a handover's joint
+officials' meeting, on a consent or an emergency disclosure) are checked against, and
 `SubjectErased` destroys the subject's data key here too. And the view, as a unit
 may look it up (C-10).
 """
@@ -19,6 +20,8 @@ from contracts import (
     ConsentGiven,
     ConsentScopeChanged,
     ConsentWithdrawn,
+    EmergencyDisclosureExpired,
+    EmergencyDisclosureRecorded,
     SubjectErased,
     SubjectErasedV2,
 )
@@ -77,6 +80,25 @@ class Upstream(CasesBase):
     def _(self, event: ConsentExpired, processing_event: ProcessingEvent[UUID]) -> None:
         with self._consent_record(event.subject_id, processing_event) as record:
             record.learn_expiry(consent_id=event.consent_id, expired_at=event.expired_at)
+
+    @policy.register
+    def _(
+        self, event: EmergencyDisclosureRecorded, processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_disclosure(
+                disclosure_id=event.disclosure_id,
+                parties=list(event.parties),
+                decided_at=event.decided_at,
+                valid_until=event.valid_until,
+            )
+
+    @policy.register
+    def _(self, event: EmergencyDisclosureExpired, processing_event: ProcessingEvent[UUID]) -> None:
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_disclosure_expiry(
+                disclosure_id=event.disclosure_id, expired_at=event.expired_at
+            )
 
     @policy.register
     def _(self, event: SubjectErased, processing_event: ProcessingEvent[UUID]) -> None:

@@ -2,7 +2,8 @@
 
 The case rules build on this view: a handover needs consent for
 `case_handover` covering both units (C-8), an adult's SIP needs consent for
-`sip` (C-7). Pure domain: no I/O, no clock.
+`sip` (C-7); a handover's joint officials' meeting a consent or an emergency
+disclosure naming every unit that meets (C-11, C-5). Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -51,6 +52,27 @@ class KnownConsent:
         )
 
 
+@dataclass
+class KnownDisclosure:
+    """An emergency disclosure (C-5, BrB 24:4) as cases learnt of it: limited in time and
+    to the parties named; its justification stays in the consent service."""
+
+    disclosure_id: UUID
+    parties: list[str]
+    decided_at: datetime
+    valid_until: datetime
+    expired_at: datetime | None = None
+
+    def covers(self, parties: list[str], at: datetime) -> bool:
+        """C-5: within [decided_at, valid_until) and naming every one of `parties`."""
+        return (
+            self.expired_at is None
+            and self.decided_at <= at < self.valid_until
+            and bool(parties)
+            and set(parties).issubset(self.parties)
+        )
+
+
 class SubjectConsents(Aggregate):
     """Every consent given for one subject, withdrawn ones kept and marked (C-4)."""
 
@@ -76,6 +98,16 @@ class SubjectConsents(Aggregate):
         consent_id: UUID
         expired_at: datetime
 
+    class DisclosureLearnt(Aggregate.Event):
+        disclosure_id: UUID
+        parties: list[str]
+        decided_at: datetime
+        valid_until: datetime
+
+    class DisclosureExpiryLearnt(Aggregate.Event):
+        disclosure_id: UUID
+        expired_at: datetime
+
     @staticmethod
     def create_id(subject_id: str) -> UUID:
         return consent_record_id(subject_id)
@@ -84,6 +116,7 @@ class SubjectConsents(Aggregate):
     def __init__(self, *, subject_id: str) -> None:
         self.subject_id = subject_id
         self.consents: dict[UUID, KnownConsent] = {}
+        self.disclosures: dict[UUID, KnownDisclosure] = {}
 
     @event(ConsentLearnt)
     def learn_consent(
@@ -110,6 +143,30 @@ class SubjectConsents(Aggregate):
     @event(ExpiryLearnt)
     def learn_expiry(self, *, consent_id: UUID, expired_at: datetime) -> None:
         self._revise(consent_id, expired_at=expired_at)
+
+    @event(DisclosureLearnt)
+    def learn_disclosure(
+        self,
+        *,
+        disclosure_id: UUID,
+        parties: list[str],
+        decided_at: datetime,
+        valid_until: datetime,
+    ) -> None:
+        self.disclosures[disclosure_id] = KnownDisclosure(
+            disclosure_id, list(parties), decided_at, valid_until
+        )
+
+    @event(DisclosureExpiryLearnt)
+    def learn_disclosure_expiry(self, *, disclosure_id: UUID, expired_at: datetime) -> None:
+        known = self.disclosures.get(disclosure_id)
+        if known is not None:
+            self.disclosures[disclosure_id] = replace(known, expired_at=expired_at)
+
+    def disclosure_for(self, parties: list[str], at: datetime) -> KnownDisclosure | None:
+        """C-5: the most recent emergency disclosure that covers `parties` at `at`."""
+        covering = [d for d in self.disclosures.values() if d.covers(parties, at)]
+        return max(covering, key=lambda d: d.decided_at, default=None)
 
     def _revise(self, consent_id: UUID, **changes: Any) -> None:
         """A later fact about a known consent; of one cases never learnt of, there is

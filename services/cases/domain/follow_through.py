@@ -9,19 +9,21 @@ a joint officials' meeting (gemensamt tjänstemannamöte) with the officials' un
 other care providers, and with the trustee (förvaltare/god man) or guardian where the
 handover records one (its "ev. förmyndare"); records it held, with the new plan it made;
 and then records that the client was told how the case goes on. The meeting shares the
-individual's data between its units, so it needs a basis (C-11): the application finds
-it, this module refuses a meeting without one. One follow-through per handover, at an id
+individual's data between its units, so it needs a basis (C-11), a consent or an
+emergency disclosure naming every unit: the application finds it, this module refuses a
+meeting without one. One follow-through per handover, at an id
 the handover names (`follow_through_id`). Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts import InformedManner, Role
+from contracts import InformedManner, LegalBasis, Role
 from services.cases.domain.errors import (
     CaseConflict,
     CaseForbidden,
@@ -65,14 +67,23 @@ def follow_through_id(handover_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"samverkan:cases:follow-through:{handover_id}")
 
 
-def require_basis(consent_id: UUID | None, units: list[str]) -> UUID:
+@dataclass(frozen=True)
+class Basis:
+    """C-11: what the meeting shares on: a consent, or an emergency disclosure (C-5)."""
+
+    legal_basis: LegalBasis
+    id: UUID
+
+
+def require_basis(basis: Basis | None, units: list[str]) -> Basis:
     """C-11: the meeting shares the individual's data between `units` only on a basis."""
-    if consent_id is None:
+    if basis is None:
         raise FollowThroughWithoutBasis(
-            "no active consent for case_handover or information_sharing names every unit "
-            f"that meets ({', '.join(units)}); ask the individual first"
+            "no active consent for case_handover or information_sharing, and no emergency "
+            f"disclosure, names every unit that meets ({', '.join(units)}); ask the "
+            "individual first"
         )
-    return consent_id
+    return basis
 
 
 class FollowThrough(Aggregate):
@@ -86,7 +97,8 @@ class FollowThrough(Aggregate):
         units: list[str]
         trustee_expected: bool
         trustee_invited: bool
-        consent_id: UUID
+        legal_basis: str
+        basis_id: UUID
         starts_at: datetime
         ends_at: datetime
         location: Personal
@@ -100,7 +112,8 @@ class FollowThrough(Aggregate):
         unit: str
         attended_units: list[str]
         trustee_attended: bool
-        consent_id: UUID
+        legal_basis: str
+        basis_id: UUID
         plan: Personal
         held_at: datetime
         recorded_at: datetime
@@ -130,7 +143,7 @@ class FollowThrough(Aggregate):
         starts_at: datetime,
         ends_at: datetime,
         location: str,
-        consent_id: UUID | None,
+        basis: Basis | None,
         at: datetime,
         by: str,
     ) -> FollowThrough:
@@ -153,6 +166,7 @@ class FollowThrough(Aggregate):
         if not location.strip():
             raise FollowThroughInvalid("say where the meeting is held", field="body.location")
         units = list(dict.fromkeys([unit, *other_units]))
+        shared_on = require_basis(basis, units)
         follow_through: FollowThrough = cls(
             subject_id=subject_id,
             case_id=case_id,
@@ -161,7 +175,8 @@ class FollowThrough(Aggregate):
             units=units,
             trustee_expected=trustee_expected,
             trustee_invited=trustee_invited,
-            consent_id=require_basis(consent_id, units),
+            legal_basis=shared_on.legal_basis.value,
+            basis_id=shared_on.id,
             starts_at=starts_at,
             ends_at=ends_at,
             location=Personal(subject_id, location.strip()),
@@ -185,7 +200,8 @@ class FollowThrough(Aggregate):
         units: list[str],
         trustee_expected: bool,
         trustee_invited: bool,
-        consent_id: UUID,
+        legal_basis: str,
+        basis_id: UUID,
         starts_at: datetime,
         ends_at: datetime,
         location: Personal,
@@ -199,7 +215,8 @@ class FollowThrough(Aggregate):
         self.units = list(units)
         self.trustee_expected = trustee_expected
         self.trustee_invited = trustee_invited
-        self.consent_id = consent_id
+        self.legal_basis = legal_basis
+        self.basis_id = basis_id
         self.starts_at = starts_at
         self.ends_at = ends_at
         self.location = location
@@ -228,7 +245,7 @@ class FollowThrough(Aggregate):
         attended_units: list[str],
         trustee_attended: bool,
         plan: str,
-        consent_id: UUID | None,
+        basis: Basis | None,
         at: datetime,
         by: str,
     ) -> None:
@@ -249,6 +266,7 @@ class FollowThrough(Aggregate):
         if not plan.strip():
             raise FollowThroughInvalid("the meeting makes a new plan; write it", field="body.plan")
         attended = list(dict.fromkeys([unit, *attended_units]))
+        shared_on = require_basis(basis, attended)
         self._held(
             subject_id=self.subject_id,
             case_id=self.case_id,
@@ -256,7 +274,8 @@ class FollowThrough(Aggregate):
             unit=unit,
             attended_units=attended,
             trustee_attended=trustee_attended,
-            consent_id=require_basis(consent_id, attended),
+            legal_basis=shared_on.legal_basis.value,
+            basis_id=shared_on.id,
             plan=Personal(self.subject_id, plan.strip()),
             held_at=self.starts_at,
             recorded_at=at,
@@ -273,7 +292,8 @@ class FollowThrough(Aggregate):
         unit: str,
         attended_units: list[str],
         trustee_attended: bool,
-        consent_id: UUID,
+        legal_basis: str,
+        basis_id: UUID,
         plan: Personal,
         held_at: datetime,
         recorded_at: datetime,
