@@ -102,6 +102,17 @@ class EscalationResolution(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class CostBasis(StrEnum):
+    """Which part of E-12 (seed 003) a cost question on the ladder was settled under."""
+
+    ADDICTION_TREATMENT = "addiction_treatment"
+    """Behandling av missbruk och beroende: always decided and paid by IoF."""
+    SHARED_HOUSING = "shared_housing"
+    """Boende med insatser från både IoF och ÄoF: gemensamt kostnadsansvar."""
+    OTHER = "other"
+    """Anything else: the department heads name the payer."""
+
+
 class MonthlyMeetingKind(StrEnum):
     """The two alternating monthly meetings of deputy unit managers (E-7, seed 003)."""
 
@@ -362,6 +373,7 @@ __all__ = [
     "MUNICIPALITY_CODE_PATTERN",
     "ConsultationOutcome",
     "CoordinatorAssigned",
+    "CostBasis",
     "EscalationLevel",
     "EscalationResolution",
     "EscalationTrack",

@@ -1,5 +1,6 @@
-"""Events the escalation service publishes besides the red thread's: the ladder (E-6), the
-monthly meetings (E-7), acute matters (E-8) and consultations (E-9).
+"""Events the escalation service publishes besides the red thread's: the ladder (E-6) and
+its cost responsibility (E-12), the monthly meetings (E-7), acute matters (E-8),
+consultations (E-9) and the yearly routine review (E-13).
 
 Any of these may concern one individual or none (an anonymous consultation, a
 question of principle, a meeting planned): without a subject, the event's own
@@ -12,11 +13,14 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from contracts.base import HsaId, IntegrationEvent, OrgIds, SubjectId
+from contracts.base import Distinct, HsaId, IntegrationEvent, OrgIds, SubjectId
+from contracts.cases import UnitKind
 from contracts.escalation import (
+    MUNICIPALITY_CODE_PATTERN,
     ConsultationOutcome,
+    CostBasis,
     EscalationLevel,
     EscalationResolution,
     EscalationTrack,
@@ -81,6 +85,34 @@ class EscalationResolved(_MaybeSubjectEvent):
     resolution: EscalationResolution
     resolved_by: HsaId
     resolved_at: AwareDatetime
+
+    def _own_id(self) -> UUID:
+        return self.escalation_id
+
+
+class EscalationCostSettled(_MaybeSubjectEvent):
+    """The department heads settled who pays, on a cost question at their step (E-6, E-12).
+
+    Seed 003: "Kostnader för behandling av missbruk och beroende beslutas och
+    bekostas alltid av IoF. Ett gemensamt kostnadsansvar gäller när boendet har
+    insatser från både IoF och ÄoF". `basis` says which of these applies (or
+    neither, `other`); `payers` the departments that pay: IoF alone for addiction
+    treatment, IoF and ÄoF together for housing with interventions from both.
+    Why, in words, stays in the escalation service.
+    """
+
+    version: ClassVar[int] = 1
+
+    escalation_id: UUID
+    basis: CostBasis
+    payers: Annotated[
+        tuple[UnitKind, ...],
+        Field(min_length=1, max_length=2, json_schema_extra={"uniqueItems": True}),
+        Distinct,
+    ]
+    settled_by: HsaId
+    settled_by_org: HsaId
+    settled_at: AwareDatetime
 
     def _own_id(self) -> UUID:
         return self.escalation_id
@@ -231,14 +263,61 @@ class MonthlyMeetingCancelled(IntegrationEvent):
         return str(self.meeting_id)
 
 
+class _RoutineReviewEvent(IntegrationEvent):
+    """The yearly routine review of one municipality (E-13): about no one individual."""
+
+    service: ClassVar[str] = "escalation"
+
+    review_id: UUID
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+    year: Annotated[int, Field(ge=2000, le=2200)]
+
+    def subject(self) -> None:
+        return None
+
+    def partition_key(self) -> str:
+        return str(self.review_id)
+
+
+class RoutineReviewScheduled(_RoutineReviewEvent):
+    """The departments' yearly meeting on the routine was scheduled (E-13, seed 003: "En gång
+    per år ska avdelningarna … träffas i syfte att förankra, revidera och levandegöra
+    rutinen"): the heads of the `members` departments hold it at `starts_at`. One a
+    municipality a year."""
+
+    version: ClassVar[int] = 1
+
+    starts_at: AwareDatetime
+    members: OrgIds
+    scheduled_by: HsaId
+    scheduled_at: AwareDatetime
+
+
+class RoutineReviewHeld(_RoutineReviewEvent):
+    """The yearly routine review was held (E-13): who came, who was absent, and how many
+    revisions of the routine its minutes record. The minutes themselves are free text and
+    stay in the escalation service."""
+
+    version: ClassVar[int] = 1
+
+    present_orgs: OrgIds
+    absent_orgs: tuple[HsaId, ...]
+    revisions: Annotated[int, Field(ge=0)]
+    recorded_by: HsaId
+    held_at: AwareDatetime
+
+
 __all__ = [
     "AcuteMatterRaised",
     "AcuteMatterTaken",
     "CaseRegisteredForMeeting",
     "ConsultationHeld",
+    "EscalationCostSettled",
     "EscalationRaised",
     "EscalationResolved",
     "MonthlyMeetingCancelled",
     "MonthlyMeetingMoved",
     "MonthlyMeetingPlanned",
+    "RoutineReviewHeld",
+    "RoutineReviewScheduled",
 ]

@@ -49,6 +49,14 @@ def _forum_manager(what: str) -> Permission:
     )
 
 
+def _department_head(what: str) -> Permission:
+    return permit(
+        f"only a department head {what} (seed 003: the departments meet)",
+        roles={Role.DEPARTMENT_HEAD},
+        rule="E-13",
+    )
+
+
 POLICY = Policy(
     "escalation",
     {
@@ -74,6 +82,11 @@ POLICY = Policy(
         "escalation.read": _staff("read an escalated matter", "E-6"),
         "escalation.step": _on_the_ladder("take a matter up the ladder"),
         "escalation.resolve": _on_the_ladder("settle a matter"),
+        "escalation.settle_cost": permit(
+            "only a department head settles who pays on a cost question (E-6)",
+            roles={Role.DEPARTMENT_HEAD},
+            rule="E-12",
+        ),
         "forum.create": _forum_manager("sets up a monthly forum"),
         "forum.read": _staff("read a monthly forum", "E-7"),
         "forum.plan_meeting": _forum_manager("plans the forum's meetings"),
@@ -88,6 +101,9 @@ POLICY = Policy(
         "monthly_meeting.record": _staff(
             "record a monthly meeting's attendance and minutes", "E-7"
         ),
+        "routine_review.schedule": _department_head("schedules the yearly routine review"),
+        "routine_review.read": _staff("read a routine review", "E-13"),
+        "routine_review.hold": _department_head("records the yearly routine review"),
         "acute_matter.raise": permit(
             "only a caseworker or deputy unit manager raises an acute matter",
             roles={Role.CASEWORKER, Role.DEPUTY_UNIT_MANAGER},

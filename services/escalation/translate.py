@@ -1,6 +1,7 @@
 """Escalation's domain events in their public form (contracts).
 
-Left out on purpose: what was said (meeting notes, what an agreed action is (E-10),
+Left out on purpose: what was said (meeting notes, the routine review's minutes and
+revisions (E-13), what an agreed action is (E-10),
 reasons, among them why a meeting was moved or cancelled or a red thread closed early
 (W-2), written summaries, minutes, questions) and the name and age on a case registration —
 free text and personal data stay in the escalation service. Not published at
@@ -10,7 +11,8 @@ minutes, and the transfers noted for the inventory. Everything that asks
 someone to act is published, naming the unit that must (W-1): a thread pulled
 (its municipality), a meeting or follow-up (the invited), an agreed action (its
 responsible organisation), an acute matter (the
-receiving unit), a ladder step (the parties), a monthly meeting (its members).
+receiving unit), a ladder step (the parties), a monthly meeting and the yearly routine
+review (their members).
 
 A table (services.runtime.messaging.translation): each row names only the
 fields that differ from the domain event's; the rest are copied by name and
@@ -27,6 +29,7 @@ from contracts import (
     CaseRegisteredForMeeting,
     ConsultationHeld,
     CoordinatorAssigned,
+    EscalationCostSettled,
     EscalationRaised,
     EscalationResolved,
     FollowUpBooked,
@@ -52,6 +55,8 @@ from contracts import (
     RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     RedThreadPulled,
+    RoutineReviewHeld,
+    RoutineReviewScheduled,
 )
 from services.escalation.domain import (
     ABSENCE_CATEGORY,
@@ -60,6 +65,7 @@ from services.escalation.domain import (
     Escalation,
     MonthlyMeeting,
     RedThread,
+    RoutineReview,
     registration_cutoff,
 )
 from services.runtime.messaging.translation import TranslationTable, const, from_, row
@@ -142,6 +148,7 @@ to_integration_event = TranslationTable(
         raised_at=from_("escalated_at"),
     ),
     row(Escalation.Resolved, EscalationResolved, escalation_id=ESCALATION_ID),
+    row(Escalation.CostSettled, EscalationCostSettled, escalation_id=ESCALATION_ID),  # E-12
     # --- monthly meetings and consultations ------------------------------------------------
     row(
         MonthlyMeeting.Planned,
@@ -159,6 +166,14 @@ to_integration_event = TranslationTable(
     row(MonthlyMeeting.Cancelled, MonthlyMeetingCancelled, meeting_id=from_("originator_id")),
     row(MonthlyMeeting.CaseRegistered, CaseRegisteredForMeeting, meeting_id=from_("originator_id")),
     row(Consultation.Held, ConsultationHeld, consultation_id=from_("originator_id")),
+    # --- the yearly routine review (E-13): the minutes' text stays here, their count goes --
+    row(RoutineReview.Scheduled, RoutineReviewScheduled, review_id=from_("originator_id")),
+    row(
+        RoutineReview.Held,
+        RoutineReviewHeld,
+        review_id=from_("originator_id"),
+        revisions=lambda e: len(e.revisions),
+    ),
     # --- acute matters: the receiving unit must act now (E-8) ------------------------------
     row(AcuteMatter.Raised, AcuteMatterRaised, acute_matter_id=from_("originator_id")),
     row(AcuteMatter.Taken, AcuteMatterTaken, acute_matter_id=from_("originator_id")),

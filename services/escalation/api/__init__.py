@@ -1,7 +1,8 @@
 """Escalation HTTP API: one router module per concept, routes thin and sync.
 
 The red thread (E-1..E-5) and the deadlines (D-7), the ladder (E-6), the
-monthly forums (E-7), acute matters (E-8) and consultations (E-9); the work
+monthly forums (E-7), acute matters (E-8), consultations (E-9) and the yearly
+routine review (E-13); the work
 list (W-1) and the records by individual (W-3). A route
 parses, calls one use case of the application with the acting member of staff
 (``app.<use_case>(actor, command)``), writes the access record and answers.
@@ -19,6 +20,7 @@ from services.escalation.api import (
     forums,
     ladder,
     red_threads,
+    routine_reviews,
     subject_records,
     work_list,
 )
@@ -29,6 +31,7 @@ router = api_router(
     deadlines.router,
     ladder.router,
     forums.router,
+    routine_reviews.router,
     acute_matters.router,
     consultations.router,
     calendar_feeds.router,

@@ -1,4 +1,5 @@
-"""The escalation ladder over HTTP (E-6): raise a matter, take it one step up, resolve it.
+"""The escalation ladder over HTTP (E-6): raise a matter, take it one step up, settle who
+pays on a cost question (E-12), resolve it.
 
 The caller's role and organisation come from the verified token: the ladder
 checks them against the step the matter is at. Every answer carries the reasons
@@ -15,7 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from contracts import EscalationLevel, EscalationResolution, EscalationTrack
+from contracts import CostBasis, EscalationLevel, EscalationResolution, EscalationTrack, UnitKind
 from contracts.base import HsaId, OrgIds
 from services.escalation.api.bodies import Notes, Text
 from services.escalation.api.disclosure import owned_routes
@@ -24,6 +25,7 @@ from services.escalation.application import (
     EscalationApplication,
     RaiseEscalation,
     ResolveEscalation,
+    SettleCost,
 )
 from services.escalation.domain import Escalation, allowed_next_steps
 from services.escalation.policy import may
@@ -71,6 +73,26 @@ class ResolutionRequest(RequestModel):
     notes: Notes = Field("", description="How it ended; required when `withdrawn` (W-2).")
 
 
+class CostRequest(RequestModel):
+    basis: CostBasis = Field(
+        description="Which part of E-12 applies: `addiction_treatment` (IoF pays, always), "
+        "`shared_housing` (housing with interventions from both: IoF and ÄoF pay together), "
+        "`other` (the department heads name the payer).",
+        json_schema_extra={"x-rule": "E-12"},
+    )
+    payers: Annotated[list[UnitKind], Field(min_length=1, max_length=2)] = Field(
+        description="The departments that pay; refused when it contradicts `basis` (E-12)."
+    )
+
+
+class CostView(BaseModel):
+    basis: str
+    payers: list[str]
+    settled_by: str
+    settled_by_org: str
+    settled_at: datetime
+
+
 class StepView(BaseModel):
     level: str
     by: str
@@ -96,6 +118,9 @@ class EscalationView(BaseModel):
     """The parties that agreed, each for itself, to take the matter further from here."""
     resolution: str | None
     resolved_at: datetime | None
+    cost: CostView | None = Field(
+        None, description="Who pays, once the department heads settled it (E-12)."
+    )
 
 
 def _view(escalation: Escalation) -> EscalationView:
@@ -157,6 +182,18 @@ def agree_to_escalate(
     """The caller's own unit agrees the matter goes further (E-6); no unit agrees for
     another, so the step to the unit managers waits for each party's own word."""
     return _ladder.changed(caller, EscalationApplication.agree_to_escalate, escalation_id)
+
+
+@router.post("/escalations/{escalation_id}/cost-responsibility", openapi_extra=PERSONAL_DATA)
+def settle_cost(
+    escalation_id: UUID,
+    body: CostRequest,
+    caller: Annotated[Caller, may("escalation.settle_cost")],
+) -> EscalationView:
+    """A department head records who pays on a cost question at their step (E-6), as E-12
+    says: addiction treatment is IoF's; housing with interventions from both is shared."""
+    command = command_from(body, SettleCost, payers=list(body.payers))
+    return _ladder.changed(caller, EscalationApplication.settle_cost, escalation_id, command)
 
 
 @router.post("/escalations/{escalation_id}/resolution", openapi_extra=PERSONAL_DATA)

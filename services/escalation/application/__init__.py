@@ -2,10 +2,10 @@
 
 One mixin per concept, each on the shared base (sealing, loading, retrying:
 `base`): the red thread and deadlines (`red_threads`), the ladder (`ladder`),
-the monthly forums (`forums`), acute matters and consultations (`matters`),
-upstream events (`upstream`), the work list and records by individual (`work`), the units' calendar
-feeds (`calendars`). `EscalationApplication` is all of them on one
-store. Every use case takes the acting member of staff first: the record names
+the monthly forums (`forums`), the yearly routine review (`routines`), acute matters
+and consultations (`matters`), upstream events (`upstream`), the work list and records
+by individual (`work`), the units' calendar feeds (`calendars`). `EscalationApplication`
+is all of them on one store. Every use case takes the acting member of staff first: the record names
 them and their unit from it, and whether their unit may see or act on *this*
 object is decided where the use case loads it.
 """
@@ -22,6 +22,7 @@ from services.escalation.application.ladder import (
     Ladder,
     RaiseEscalation,
     ResolveEscalation,
+    SettleCost,
 )
 from services.escalation.application.matters import HoldConsultation, Matters, RaiseAcuteMatter
 from services.escalation.application.red_threads import (
@@ -32,6 +33,11 @@ from services.escalation.application.red_threads import (
     RecordMeetingHeld,
     RedThreads,
     ScheduleMeeting,
+)
+from services.escalation.application.routines import (
+    HoldRoutineReview,
+    RoutineReviews,
+    ScheduleRoutineReview,
 )
 from services.escalation.application.upstream import StillContended, Upstream
 from services.escalation.application.work import Work
@@ -47,8 +53,11 @@ from services.runtime.store.changes import CONFLICT_ATTEMPTS
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY
 
 
-class EscalationApplication(RedThreads, Ladder, Forums, Matters, Upstream, Work, Calendars):
-    """Red threads, the ladder, monthly meetings; a consent view fed by the consent topic."""
+class EscalationApplication(
+    RedThreads, Ladder, Forums, RoutineReviews, Matters, Upstream, Work, Calendars
+):
+    """Red threads, the ladder, monthly meetings, the yearly routine review; a consent view
+    fed by the consent topic."""
 
     name = "escalation"
 
@@ -62,6 +71,7 @@ __all__ = [
     "EscalationApplication",
     "EvaluateFollowUp",
     "HoldConsultation",
+    "HoldRoutineReview",
     "MoveMeeting",
     "PullRedThread",
     "RaiseAcuteMatter",
@@ -71,6 +81,8 @@ __all__ = [
     "RegisterCase",
     "ResolveEscalation",
     "ScheduleMeeting",
+    "ScheduleRoutineReview",
+    "SettleCost",
     "StillContended",
     "UnknownAcuteMatter",
     "UnknownConsultation",

@@ -35,6 +35,7 @@ from services.escalation.domain import (
     MeetingSeries,
     MonthlyMeeting,
     RedThread,
+    RoutineReview,
     SubjectAuthorisations,
     authorisations_id,
 )
@@ -44,6 +45,7 @@ from services.escalation.domain.errors import (
     UnknownEscalation,
     UnknownMonthlyMeeting,
     UnknownRedThread,
+    UnknownRoutineReview,
 )
 from services.escalation.domain.owners import minutes_owner, record_owner, registration_owner
 from services.escalation.views.calendar import UnitCalendars, calendar_view
@@ -72,6 +74,7 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
         MonthlyMeeting: (UnknownMonthlyMeeting, "monthly meeting"),
         AcuteMatter: (UnknownAcuteMatter, "acute matter"),
         Consultation: (UnknownConsultation, "consultation"),
+        RoutineReview: (UnknownRoutineReview, "routine review"),
     }
 
     def __init__(

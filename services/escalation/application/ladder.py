@@ -1,4 +1,5 @@
-"""The escalation ladder's use cases (E-6): raise a matter, agree, step up, resolve.
+"""The escalation ladder's use cases (E-6): raise a matter, agree, step up, settle who pays
+on a cost question (E-12), resolve.
 
 The actor's role and unit are checked by the ladder against the step the matter
 is at; reading a matter is for its parties, decided here where it is loaded.
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from contracts import EscalationLevel, EscalationResolution, EscalationTrack
+from contracts import CostBasis, EscalationLevel, EscalationResolution, EscalationTrack, UnitKind
 from services.escalation.application.base import EscalationBase
 from services.escalation.domain import Escalation
 from services.runtime.kernel.actor import Actor, require_party
@@ -40,6 +41,12 @@ class Escalate:
 class ResolveEscalation:
     resolution: EscalationResolution
     notes: str
+
+
+@dataclass(frozen=True)
+class SettleCost:
+    basis: CostBasis
+    payers: list[UnitKind]
 
 
 class Ladder(EscalationBase):
@@ -85,4 +92,13 @@ class Ladder(EscalationBase):
     ) -> Escalation:
         return self._staff_step(
             Escalation, escalation_id, Escalation.resolve, actor, at, **arguments(command)
+        )
+
+    def settle_cost(
+        self, actor: Actor, escalation_id: UUID, command: SettleCost, *, at: datetime
+    ) -> Escalation:
+        """E-12: a department head of a party records who pays, as the rule says (the
+        domain refuses payers that contradict it)."""
+        return self._staff_step(
+            Escalation, escalation_id, Escalation.settle_cost, actor, at, **arguments(command)
         )

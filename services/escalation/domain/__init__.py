@@ -1,5 +1,6 @@
-"""The escalation service's domain (E-1..E-9): the red thread, the ladder, the monthly
-meetings, acute matters and consultations, and escalation's own view of consent.
+"""The escalation service's domain (E-1..E-13): the red thread, the ladder and its cost
+responsibility, the monthly meetings, acute matters and consultations, the yearly routine
+review, and escalation's own view of consent.
 
 Events stored before this package was split name their classes
 `services.escalation.domain:RedThread...`; they stay readable because the
@@ -14,6 +15,10 @@ from services.escalation.domain.authorisations import (
 from services.escalation.domain.calendar_feeds import CalendarFeed, calendar_feed_id
 from services.escalation.domain.case_meetings import CaseMeeting, case_meeting_id
 from services.escalation.domain.consultations import AcuteMatter, Consultation
+from services.escalation.domain.cost_responsibility import (
+    CostResponsibility,
+    cost_contradiction,
+)
 from services.escalation.domain.errors import (
     ActionsInvalid,
     AcuteMatterAlreadyAcknowledged,
@@ -22,6 +27,8 @@ from services.escalation.domain.errors import (
     AttendanceInvalid,
     ClosedBeforeFollowUp,
     ConsultationInvalid,
+    CostNotForThisStep,
+    CostResponsibilityContradicted,
     EscalationAlreadyResolved,
     EscalationNotAgreed,
     EscalationNotYours,
@@ -45,6 +52,7 @@ from services.escalation.domain.errors import (
     NoLegalBasisForMeeting,
     NoMeetingScheduled,
     NotAMember,
+    NotAReviewMember,
     NothingMoved,
     NotTheMinuteTaker,
     OnlyBlueLightMayPull,
@@ -52,6 +60,10 @@ from services.escalation.domain.errors import (
     RedThreadAlreadyClosed,
     RegistrationClosed,
     RegistrationIncomplete,
+    RoutineReviewAlreadyHeld,
+    RoutineReviewAlreadyScheduled,
+    RoutineReviewInvalid,
+    UnknownRoutineReview,
 )
 from services.escalation.domain.ladder import (
     LADDERS,
@@ -84,6 +96,12 @@ from services.escalation.domain.red_thread_meetings import ABSENCE_CATEGORY
 from services.escalation.domain.red_thread_stalls import FOLLOW_UP_BOOKING_DAYS
 from services.escalation.domain.red_thread_state import Hold, Pending
 from services.escalation.domain.registrations import Registration, registration_cutoff
+from services.escalation.domain.routine_reviews import (
+    MAX_REVISIONS,
+    RoutineReview,
+    review_year,
+    routine_review_id,
+)
 from services.escalation.domain.terms import PlannedMeeting, alternate, term_of
 from services.escalation.domain.transfers import (
     Transfer,
@@ -98,6 +116,7 @@ __all__ = [
     "FOLLOW_UP_BOOKING_DAYS",
     "LADDERS",
     "MAX_ACTIONS",
+    "MAX_REVISIONS",
     "Action",
     "ActionEvaluation",
     "ActionsInvalid",
@@ -114,6 +133,9 @@ __all__ = [
     "Consultation",
     "ConsultationInvalid",
     "CoordinationOffices",
+    "CostNotForThisStep",
+    "CostResponsibility",
+    "CostResponsibilityContradicted",
     "Escalation",
     "EscalationAlreadyResolved",
     "EscalationNotAgreed",
@@ -141,6 +163,7 @@ __all__ = [
     "NoLegalBasisForMeeting",
     "NoMeetingScheduled",
     "NotAMember",
+    "NotAReviewMember",
     "NotTheMinuteTaker",
     "NothingMoved",
     "OnlyBlueLightMayPull",
@@ -152,9 +175,14 @@ __all__ = [
     "Registration",
     "RegistrationClosed",
     "RegistrationIncomplete",
+    "RoutineReview",
+    "RoutineReviewAlreadyHeld",
+    "RoutineReviewAlreadyScheduled",
+    "RoutineReviewInvalid",
     "Step",
     "SubjectAuthorisations",
     "Transfer",
+    "UnknownRoutineReview",
     "UpcomingTransfers",
     "action_id",
     "action_overdue_at",
@@ -163,6 +191,7 @@ __all__ = [
     "authorisations_id",
     "calendar_feed_id",
     "case_meeting_id",
+    "cost_contradiction",
     "day_is_over",
     "follow_up_not_booked_at",
     "follow_up_overdue_at",
@@ -176,6 +205,8 @@ __all__ = [
     "record_owner",
     "registration_cutoff",
     "registration_owner",
+    "review_year",
+    "routine_review_id",
     "term_of",
     "transfers_id",
     "upcoming",

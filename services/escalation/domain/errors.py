@@ -140,6 +140,44 @@ class EscalationAlreadyResolved(RuleViolation):
     rule = "E-6"
 
 
+# --- cost responsibility (E-12) and the yearly routine review (E-13), seed 003 ---------------
+
+
+class CostResponsibilityContradicted(CommandInvalid):
+    """E-12: the payer recorded contradicts the rule (addiction treatment is IoF's; housing
+    with interventions from both is a shared cost)."""
+
+    rule = "E-12"
+
+
+class CostNotForThisStep(RuleViolation):
+    """E-12: a cost responsibility is settled on a cost question, by its department heads."""
+
+    rule = "E-12"
+
+
+class RoutineReviewInvalid(CommandInvalid):
+    rule = "E-13"
+
+
+class RoutineReviewAlreadyScheduled(RuleViolation):
+    """E-13: "en gång per år": one review a municipality a year."""
+
+    rule = "E-13"
+
+
+class RoutineReviewAlreadyHeld(RuleViolation):
+    rule = "E-13"
+
+
+class NotAReviewMember(NotAllowed):
+    rule = "E-13"
+
+
+class UnknownRoutineReview(UnknownRecord):
+    rule = "E-13"
+
+
 # --- monthly meetings (seed 003) -----------------------------------------------------------
 
 

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack, Role
+from services.escalation.domain import cost_responsibility as cost
 from services.escalation.domain.errors import (
     EscalationAlreadyResolved,
     EscalationNotAgreed,
@@ -112,8 +113,9 @@ class Step:
     agreed_by_orgs: list[str]
 
 
-class Escalation(Aggregate):
-    """One matter on one ladder, from being raised to being resolved."""
+class Escalation(cost.CostResponsibilities, Aggregate):
+    """One matter on one ladder, from being raised to being resolved; on a cost question,
+    who pays (E-12: `cost_responsibility`)."""
 
     class Raised(OwnedByRecordOrSubject, Aggregate.Created):
         subject_id: str | None
@@ -166,6 +168,8 @@ class Escalation(Aggregate):
         resolved_at: datetime
 
         legacy_personal: ClassVar[tuple[str, ...]] = ("notes",)
+
+    CostSettled: TypeAlias = cost.CostSettled
 
     @classmethod
     def raise_matter(

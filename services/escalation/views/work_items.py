@@ -13,7 +13,10 @@
   (E-10); past its day it is raised overdue (E-11).
 - A deputy unit manager sees the acute matters sent to their unit (E-8) and
   the monthly meetings they may register cases for, until the cutoff (E-7);
-  the role at the matter's current step sees a ladder matter (E-6).
+  the role at the matter's current step sees a ladder matter (E-6), in the state
+  `cost_settled` once the department heads settled who pays (E-12).
+- The member departments' heads see the yearly routine review they are to hold, due by
+  the end of its day, until it is recorded held (E-13); it names no one.
 
 Fed by the service's own events (eventsourcing `Projection`, tracked in the
 same transaction), caught up before it is read.
@@ -35,6 +38,7 @@ from services.escalation.domain import (
     Escalation,
     MonthlyMeeting,
     RedThread,
+    RoutineReview,
     action_id,
     day_is_over,
     follow_up_overdue_at,
@@ -43,6 +47,7 @@ from services.escalation.domain import (
 )
 from services.escalation.domain.ladder import NEEDS_ROLE
 from services.runtime.http.work_list import WorkKind
+from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.read_models import Operations
 from services.runtime.store.work_items import (
     Addressed,
@@ -66,6 +71,7 @@ ACTION = "red_thread_action"
 ACUTE_MATTER = "acute_matter"
 LADDER_STEP = "ladder_step"
 REGISTRATION = "monthly_meeting_registration"
+ROUTINE_REVIEW = "routine_review"
 
 WORK_KINDS = {
     MEETING: WorkKind("Take the red thread and hold its meeting within 14 days", "E-3"),
@@ -76,6 +82,7 @@ WORK_KINDS = {
     ACUTE_MATTER: WorkKind("Take the acute matter sent to your unit", "E-8"),
     LADDER_STEP: WorkKind("Settle or escalate the matter now at your step", "E-6"),
     REGISTRATION: WorkKind("Register cases for the monthly meeting before the cutoff", "E-7"),
+    ROUTINE_REVIEW: WorkKind("Hold the departments' yearly routine review, with minutes", "E-13"),
 }
 """What escalation puts on work lists, and the rule each comes from."""
 
@@ -91,6 +98,7 @@ def _red_thread(item_id: UUID) -> str:
 
 _COORDINATOR = Role.COORDINATOR.value
 _DEPUTY = Role.DEPUTY_UNIT_MANAGER.value
+_DEPARTMENT_HEAD = Role.DEPARTMENT_HEAD.value
 
 
 def _ladder_role(track: str, level: str) -> str | None:
@@ -381,3 +389,32 @@ class EscalationWork(Projection[WorkListView]):
     def _(self, e: MonthlyMeeting.Cancelled, tracking: Tracking) -> None:
         """W-2: a cancelled meeting takes no registrations."""
         self.view.apply(done(e.originator_id, REGISTRATION), tracking)
+
+    @process_event.register
+    def _(self, e: Escalation.CostSettled, tracking: Tracking) -> None:
+        """E-12: who pays is settled; the department heads still resolve the matter (E-6)."""
+        self.view.apply(
+            moved_on(e.originator_id, LADDER_STEP, "cost_settled", e.timestamp), tracking
+        )
+
+    # --- the yearly routine review (E-13) ----------------------------------------------
+
+    @process_event.register
+    def _(self, e: RoutineReview.Scheduled, tracking: Tracking) -> None:
+        """E-13: each member department's head holds it, by the end of its day."""
+        self.view.apply(
+            opened(
+                e.originator_id,
+                ROUTINE_REVIEW,
+                Addressed(e.members, _DEPARTMENT_HEAD),
+                state="scheduled",
+                since=e.timestamp,
+                href=f"/v1/routine-reviews/{e.originator_id}",
+                due_at=day_is_over(stockholm_date(e.starts_at)),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: RoutineReview.Held, tracking: Tracking) -> None:
+        self.view.apply(done(e.originator_id, ROUTINE_REVIEW), tracking)
