@@ -42,6 +42,7 @@ from contracts import (
     ConsultationHeld,
     ConsultationOutcome,
     CoordinatorAssigned,
+    CostBasis,
     DeviationCategory,
     DeviationClosed,
     DeviationDetected,
@@ -52,6 +53,7 @@ from contracts import (
     EmergencyDisclosureExpired,
     EmergencyDisclosureRecorded,
     ErasureReason,
+    EscalationCostSettled,
     EscalationLevel,
     EscalationRaised,
     EscalationResolution,
@@ -101,6 +103,8 @@ from contracts import (
     RedThreadMeetingOverdue,
     RedThreadPulled,
     ResponsibilityTransferred,
+    RoutineReviewHeld,
+    RoutineReviewScheduled,
     RoutingReason,
     ScreeningAdviceRecorded,
     ScreeningRecorded,
@@ -147,6 +151,8 @@ FOLLOW_UP_AT = datetime(2026, 4, 14, 13, 0, tzinfo=UTC)
 ESCALATION = UUID("e5ca1a7e-0000-4000-8000-00000000e006")
 MONTHLY_MEETING = UUID("3ee71ae0-0000-4000-8000-00000000e007")
 ACUTE_MATTER = UUID("ac07e000-0000-4000-8000-00000000e008")
+ROUTINE_REVIEW = UUID("7e71e700-0000-4000-8000-00000000e013")
+ADULT_CARE = "SE2321000016-15CA"
 
 CONSENT_GIVEN = ConsentGiven(
     subject_id=SUBJECT,
@@ -408,6 +414,33 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         resolution=EscalationResolution.AGREED,
         resolved_by=CASEWORKER,
         resolved_at=AT,
+    ),
+    EscalationCostSettled: EscalationCostSettled(
+        **ABOUT_THE_ESCALATION,
+        basis=CostBasis.SHARED_HOUSING,
+        payers=(UnitKind.IOF, UnitKind.AOF),
+        settled_by="SE2321000016-A0H1",
+        settled_by_org=SOCIAL_SERVICES,
+        settled_at=AT,
+    ),
+    RoutineReviewScheduled: RoutineReviewScheduled(
+        review_id=ROUTINE_REVIEW,
+        municipality_code="0180",
+        year=2026,
+        starts_at=datetime(2026, 9, 14, 8, 0, tzinfo=UTC),
+        members=(SOCIAL_SERVICES, ADULT_CARE),
+        scheduled_by="SE2321000016-A0H1",
+        scheduled_at=AT,
+    ),
+    RoutineReviewHeld: RoutineReviewHeld(
+        review_id=ROUTINE_REVIEW,
+        municipality_code="0180",
+        year=2026,
+        present_orgs=(SOCIAL_SERVICES,),
+        absent_orgs=(ADULT_CARE,),
+        revisions=2,
+        recorded_by="SE2321000016-A0H1",
+        held_at=datetime(2026, 9, 14, 10, 0, tzinfo=UTC),
     ),
     CaseRegisteredForMeeting: CaseRegisteredForMeeting(
         subject_id=SUBJECT,
@@ -861,6 +894,8 @@ SUBJECTLESS: dict[type[IntegrationEvent], str] = {
     MonthlyMeetingPlanned: "meeting_id",
     MonthlyMeetingMoved: "meeting_id",
     MonthlyMeetingCancelled: "meeting_id",
+    RoutineReviewScheduled: "review_id",
+    RoutineReviewHeld: "review_id",
 }
 """Events about no one individual, with the field of their own id: they carry no
 `subject_id` and no ce_subject, and their own id keys the message."""
