@@ -377,6 +377,7 @@ COORDINATOR = Actor(
 IOF_CASEWORKER = Actor("SE2120000001-S101", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 IOF_DEPUTY = Actor("SE2120000001-D001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 AOF_DEPUTY = Actor("SE2120000001-S201", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
+IOF_HEAD = Actor("SE2120000001-A001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPARTMENT_HEAD)
 POLICE = Actor("SE2321000016-P001", POLICE_UNIT, OrgType.POLICE, Role.FIRST_RESPONDER)
 HEALTH_DEPUTY = Actor(
     "SE2321000016-H001", "SE2321000016-HC01", OrgType.HEALTH_CARE, Role.DEPUTY_UNIT_MANAGER
@@ -766,9 +767,23 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ),
         "consultation",
     )
+    review = expect(
+        service.call(
+            IOF_HEAD,
+            "POST",
+            "/v1/routine-reviews",
+            json={
+                "municipality_code": "0180",
+                "members": [IOF, AOF],
+                "starts_at": (NOW + timedelta(days=20)).isoformat(),
+            },
+        ),
+        "routine review",
+    )
     later = (NOW + timedelta(days=3)).isoformat()
     ladder = f"/v1/escalations/{escalation['id']}"
     month = f"/v1/monthly-meetings/{monthly['id']}"
+    routine = f"/v1/routine-reviews/{review['id']}"
     return {
         ("GET", "/v1/red-threads/{red_thread_id}"): (thread, {}),
         ("POST", "/v1/red-threads/{red_thread_id}/coordinator"): (
@@ -819,6 +834,15 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("POST", "/v1/escalations/{escalation_id}/resolution"): (
             f"{ladder}/resolution",
             {"json": {"resolution": "agreed"}},
+        ),
+        ("POST", "/v1/escalations/{escalation_id}/cost-responsibility"): (
+            f"{ladder}/cost-responsibility",
+            {"json": {"basis": "addiction_treatment", "payers": ["IOF"]}},
+        ),
+        ("GET", "/v1/routine-reviews/{review_id}"): (routine, {}),
+        ("POST", "/v1/routine-reviews/{review_id}/held"): (
+            f"{routine}/held",
+            {"json": {"present_orgs": [IOF], "minutes": "Rutinen gicks igenom."}},
         ),
         ("GET", "/v1/meeting-series/{series_id}"): (f"/v1/meeting-series/{series['id']}", {}),
         ("POST", "/v1/meeting-series/{series_id}/meetings"): (
