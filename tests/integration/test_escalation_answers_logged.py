@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from contracts import OrgType, Role
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
@@ -50,6 +51,8 @@ from tests.support import (
     consent_given,
     wait_for,
 )
+
+AOF_HEAD = Actor("SE2120000001-A002", AOF, OrgType.SOCIAL_SERVICES, Role.DEPARTMENT_HEAD)
 
 NOT_HERE = {
     ("POST", "/v1/access-log/subject"): "tests/integration/test_escalation_access_audit.py",
@@ -226,6 +229,33 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
         "/v1/escalations/{escalation_id}/resolution",
         body={"resolution": "withdrawn", "notes": "Löst i linjen."},
         **ids,
+    )
+
+    # A cost question at the department heads (E-6): who pays, settled as E-12 says.
+    cost = call(
+        escalation,
+        IOF_DEPUTY,
+        "POST",
+        "/v1/escalations",
+        json={
+            "track": "needs",
+            "personnummer": INDIVIDUAL,
+            "cost_question": True,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": "Vem bekostar behandlingen?",
+        },
+    )
+    assert cost.status_code == 201, cost.text
+    costs = {"escalation_id": cost.json()["id"]}
+    to_heads = {"to_level": "department_head", "reason": "En kostnadsfråga."}
+    walk.call(IOF_DEPUTY, "POST", "/v1/escalations/{escalation_id}/steps", body=to_heads, **costs)
+    walk.call(
+        AOF_HEAD,
+        "POST",
+        "/v1/escalations/{escalation_id}/cost-responsibility",
+        body={"basis": "addiction_treatment", "payers": ["IOF"]},
+        **costs,
     )
 
     # An acute matter naming no one (E-8): logged about the record itself.

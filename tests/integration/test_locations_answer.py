@@ -359,6 +359,12 @@ def test_w3_every_escalation_and_reporting_create_answers_a_location_its_creator
             escalation, IOF_DEPUTY, f"{meeting}/registrations", meeting_registration()
         ),
         "POST /v1/calendar-feeds": made(escalation, IOF_DEPUTY, "/v1/calendar-feeds"),
+        "POST /v1/routine-reviews": made(  # E-13
+            escalation,
+            Actor("SE2120000001-A001", IOF, OrgType.SOCIAL_SERVICES, Role.DEPARTMENT_HEAD),
+            "/v1/routine-reviews",
+            {"municipality_code": "0180", "members": [IOF, AOF], "starts_at": soon},
+        ),
     }
     # D-5: the report is drafted, analysed and approved before it is published.
     review = made(reporting, HEALTH, "/v1/annual-reports/2026/review", {"area": "all"})
