@@ -80,6 +80,7 @@ IOF_DEPUTY = Actor("SE2120000001-D301", IOF, OrgType.SOCIAL_SERVICES, Role.DEPUT
 AOF_DEPUTY = Actor("SE2120000001-D302", AOF, OrgType.SOCIAL_SERVICES, Role.DEPUTY_UNIT_MANAGER)
 IOF_MANAGER = Actor("SE2120000001-E301", IOF, OrgType.SOCIAL_SERVICES, Role.UNIT_MANAGER)
 IOF_ADMIN = Actor("SE2120000001-A301", IOF, OrgType.SOCIAL_SERVICES, Role.ADMIN)
+IOF_HEAD = Actor("SE2120000001-H301", IOF, OrgType.SOCIAL_SERVICES, Role.DEPARTMENT_HEAD)
 AOF_CASEWORKER_HSA = "SE2120000001-S302"
 
 READERS = (
@@ -1065,9 +1066,34 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         retry_until_known=True,
         meeting_id=monthly["id"],
     )
+    # The year's routine review (E-13), about no one: held once it has begun.
+    review = s.write(
+        "escalation",
+        IOF_HEAD,
+        "POST",
+        "/v1/routine-reviews",
+        {
+            "municipality_code": "0180",
+            "members": [IOF, AOF],
+            "starts_at": (review_at := in_seconds(3)),
+        },
+    )
     # A case is registered by noon the day before (E-7), attendance and minutes once the
     # meeting has begun: the walk reads the meeting ahead; the one just begun is minuted.
     wait_until(held_at)
+    wait_until(review_at)
+    s.write(
+        "escalation",
+        IOF_HEAD,
+        "POST",
+        "/v1/routine-reviews/{review_id}/held",
+        {
+            "present_orgs": [IOF, AOF],
+            "minutes": "Rutinen förankrad.",
+            "revisions": ["Ny kontaktlista."],
+        },
+        review_id=review["id"],
+    )
     s.write(
         "escalation",
         IOF_DEPUTY,
@@ -1136,6 +1162,38 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         },
         retry_until_known=True,
     )
+    # A cost question taken to the department heads, who settle who pays (E-6, E-12).
+    cost = s.write(
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        "/v1/escalations",
+        {
+            "track": "needs",
+            "personnummer": ADULT.personnummer,
+            "cost_question": True,
+            "responsible_org": IOF,
+            "counterpart_orgs": [AOF],
+            "reason": ADULT.text("Vem bekostar behandlingen"),
+        },
+        retry_until_known=True,
+    )
+    s.write(
+        "escalation",
+        IOF_DEPUTY,
+        "POST",
+        "/v1/escalations/{escalation_id}/steps",
+        {"to_level": "department_head", "reason": ADULT.text("En kostnadsfråga")},
+        escalation_id=cost["id"],
+    )
+    s.write(
+        "escalation",
+        IOF_HEAD,
+        "POST",
+        "/v1/escalations/{escalation_id}/cost-responsibility",
+        {"basis": "addiction_treatment", "payers": ["IOF"]},
+        escalation_id=cost["id"],
+    )
     s.write(
         "escalation",
         IOF_MANAGER,
@@ -1151,6 +1209,7 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "meeting_id": monthly["id"],
         "matter_id": matter["id"],
         "consultation_id": consultation["id"],
+        "review_id": review["id"],
     }
 
 
