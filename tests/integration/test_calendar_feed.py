@@ -231,3 +231,30 @@ def test_w1_a_meeting_booked_in_cases_is_in_its_units_feed_moved_and_cancelled_w
     (entry,) = application.calendar_feed(unit, token, on)
     assert entry.status == "CANCELLED"
     assert entry.sequence > first_sequence
+
+
+def test_e13_the_yearly_routine_review_is_in_each_member_departments_feed(
+    escalation: InProcessService, clock: MovableClock
+) -> None:
+    iof, aof = "SE2120000001-IOF1", "SE2120000001-AOF1"
+    head = Actor("SE2120000001-A001", iof, OrgType.SOCIAL_SERVICES, Role.DEPARTMENT_HEAD)
+    other = Actor("SE2120000001-A002", aof, OrgType.SOCIAL_SERVICES, Role.DEPARTMENT_HEAD)
+    feed = feed_of(escalation, other)
+    starts_at = clock.now() + timedelta(days=20)
+    scheduled = call(
+        escalation,
+        head,
+        "POST",
+        "/v1/routine-reviews",
+        json={
+            "municipality_code": "0180",
+            "members": [iof, aof],
+            "starts_at": starts_at.isoformat(),
+        },
+    )
+    assert scheduled.status_code == 201, scheduled.text
+
+    (review,) = fetched(escalation, feed)
+    assert str(review["summary"]) == "Årlig genomgång av samverkansrutinen"
+    assert review.decoded("dtstart") == starts_at.replace(microsecond=0)
+    assert scheduled.json()["id"] not in call(escalation, None, "GET", feed).text

@@ -1,6 +1,7 @@
 """Each unit's meetings, for its calendar feed (W-1): the red-thread meetings and follow-ups
-it is summoned to (E-3, E-5), its forums' monthly meetings (E-7), and the three-party and
-care-planning meetings booked in the cases service (K-8, K-9), learnt from its topic.
+it is summoned to (E-3, E-5), its forums' monthly meetings (E-7), the departments' yearly
+routine review (E-13), and the three-party and care-planning meetings booked in the cases
+service (K-8, K-9), learnt from its topic.
 
 One row per meeting and unit, kept as the meeting changes: moved (a new time),
 on hold (tentative), cancelled, each change a higher SEQUENCE so a calendar
@@ -27,12 +28,15 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from contracts import MeetingStage
-from services.escalation.domain import CaseMeeting, MonthlyMeeting, RedThread
+from services.escalation.domain import CaseMeeting, MonthlyMeeting, RedThread, RoutineReview
 from services.runtime.store.read_models import Operations, SqlReadModel, sql_read_model
 
 MEETING_LENGTH = timedelta(minutes=90)
 """How long a red-thread meeting or follow-up is booked for in the participants' calendars."""
 MONTHLY_MEETING_LENGTH = timedelta(hours=2)
+ROUTINE_REVIEW_LENGTH = timedelta(hours=3)
+ROUTINE_REVIEW_SUMMARY = "Årlig genomgång av samverkansrutinen"
+"""E-13: "förankra, revidera och levandegöra rutinen", once a year."""
 
 
 class MeetingStatus(StrEnum):
@@ -241,3 +245,11 @@ class UnitCalendars(Projection[CalendarView]):
         """W-2: the entry stays, cancelled, so calendars that have it drop it."""
         uid = f"monthly-meeting-{e.originator_id}"
         self.view.apply([(_CANCEL, (e.originator_version, uid))], tracking)
+
+    @process_event.register
+    def _(self, e: RoutineReview.Scheduled, tracking: Tracking) -> None:
+        """E-13: the year's review, in each member department's calendar."""
+        uid = f"routine-review-{e.originator_id}"
+        summary = ROUTINE_REVIEW_SUMMARY
+        operations = _entry(uid, e.members, e.starts_at, ROUTINE_REVIEW_LENGTH, summary)
+        self.view.apply(operations, tracking)
