@@ -8,7 +8,8 @@ head cannot be recorded paying for the treatment; IoF pays. "Ett gemensamt
 kostnadsansvar gäller när boendet har insatser från både IoF och ÄoF": the housing is
 paid by both. "En gång per år ska avdelningarna … träffas i syfte att förankra, revidera
 och levandegöra rutinen" (E-13): the review is on both heads' work lists, is held with
-minutes of what was revised, and a second one that year is refused.
+minutes of what was revised (overdue on their lists, not held by the end of its day), and a
+second one that year is refused.
 
 Escalation runs in this process on a clock the test moves; each head finds the review on
 their own work list.
@@ -160,8 +161,12 @@ def test_seed_003_e12_e13_who_pays_and_the_yearly_review_of_the_routine(
     assert item["subject_id"] is None
     assert work(escalation, IOF_DEPUTY, "routine_review") == []  # the heads hold it
 
-    # Held, with who came and what was revised in the routine.
-    clock.advance(timedelta(days=30, hours=6))
+    assert item["overdue"] is False
+    # Not recorded by the end of its day, it is overdue on the heads' lists: nothing stalls
+    # silently. Held the next morning, with who came and what was revised in the routine.
+    clock.advance(timedelta(days=31, hours=1))
+    late = wait_for(lambda: work(escalation, IOF_HEAD, "routine_review") or None)[0]
+    assert late["overdue"] is True
     held = ok(
         post(
             escalation,
