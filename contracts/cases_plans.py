@@ -9,7 +9,7 @@ every reason stay in the cases service.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
@@ -82,6 +82,82 @@ class SipFollowUpOverdue(CasesEvent):
     units: OrgIds | None = None
     """HSA-ids of the plan's units (region and municipality), the organisations that
     missed the follow-up (D-7); None on events raised before it was published."""
+
+
+class SipPlanPublished(CasesEvent):
+    """A version of the plan was made (established or revised) and is the person's to read
+    (K-13, seed 001: "läsbar på 1177.se"): what a 1177/Mina planer integration needs to
+    fetch it. The plan's text is not here: the integration reads `document` through the
+    cases API, which checks and logs the read. The person is `subject_id` (pseudonymous),
+    as on every cases event."""
+
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    plan_version: Annotated[int, Field(ge=1)]
+    units: OrgIds
+    """The plan's units, region and municipality both (K-13)."""
+    overall_responsibility: HsaId
+    coordinator: HsaId | None
+    next_follow_up_on: date
+    document: Annotated[str, Field(pattern=r"^/v1/sips/[0-9a-f-]{36}/document$")]
+    """Path of the person's plan document (Swedish HTML) in the cases API."""
+    published_at: AwareDatetime
+
+
+class SipEstablishmentOverdue(CasesEvent):
+    """A proposed plan was not made by its day (K-13: "utan dröjsmål", K-6, D-7): `units`
+    are the organisations concerned, the proposing one among them."""
+
+    version: ClassVar[int] = 1
+
+    sip_id: UUID
+    units: OrgIds
+    establish_by: date
+    overdue_at: AwareDatetime
+
+
+class OtherPrincipalContactRequested(CasesEvent):
+    """The person needs interventions from both principals and only one knows them (K-17):
+    the unit holding the case asks the other principal's unit to establish contact, by
+    `contact_by`, leading to a SIP."""
+
+    version: ClassVar[int] = 1
+
+    contact_id: UUID
+    case_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    contact_by: date
+    requested_at: AwareDatetime
+
+
+class OtherPrincipalContactEstablished(CasesEvent):
+    """Contact with the other principal was established (K-17): its unit acknowledged it,
+    or a SIP with both was proposed (`sip_id`)."""
+
+    version: ClassVar[int] = 1
+
+    contact_id: UUID
+    case_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    how: Literal["acknowledged", "sip_proposed"]
+    sip_id: UUID | None
+    established_at: AwareDatetime
+
+
+class OtherPrincipalContactOverdue(CasesEvent):
+    """Contact with the other principal was not established by its day (K-17, D-7)."""
+
+    version: ClassVar[int] = 1
+
+    contact_id: UUID
+    case_id: UUID
+    from_unit: HsaId
+    to_unit: HsaId
+    contact_by: date
+    overdue_at: AwareDatetime
 
 
 class SipClosed(CasesEvent):
@@ -207,11 +283,16 @@ __all__ = [
     "CaseMeetingMoved",
     "CaseMeetingOverdue",
     "CaseMeetingScheduled",
+    "OtherPrincipalContactEstablished",
+    "OtherPrincipalContactOverdue",
+    "OtherPrincipalContactRequested",
     "PreMeetingHeld",
     "SipClosed",
     "SipEstablished",
+    "SipEstablishmentOverdue",
     "SipFollowUpOverdue",
     "SipFollowUpRecorded",
+    "SipPlanPublished",
     "SipProposed",
     "SipRevised",
     "ThreePartyMeetingRequested",

@@ -94,6 +94,15 @@ POLICY = Policy(
         "sip.follow_up": _sip_principals("only the plan's units follow a SIP up", "K-7"),
         "sip.revise": _sip_principals("only the plan's units revise a SIP", "K-7"),
         "sip.close": _sip_principals("only the plan's units close a SIP", "W-2"),
+        "principal_contact.request": _social(
+            "contact with the other principal is asked for by the unit holding the case", "K-17"
+        ),
+        "principal_contact.read": _sip_principals(
+            "only the region's and the municipality's units take part in the contact", "K-17"
+        ),
+        "principal_contact.acknowledge": _sip_principals(
+            "only the other principal's unit acknowledges the contact", "K-17"
+        ),
         "meeting.request_three_party": _social(
             "three-party meetings are between social-services units", "K-8"
         ),

@@ -65,10 +65,29 @@ class Settings(BaseSettings):
             "every kind: set the municipality's own order in production."
         ),
     )
+    sip_establishment_days: int = Field(
+        14,
+        ge=1,
+        le=90,
+        description=(
+            "Calendar days from a SIP's proposal to its first SIP meeting, where it is "
+            'established: "utan dröjsmål" (K-6, K-13); past it the proposal is overdue.'
+        ),
+    )
+    other_principal_contact_days: int = Field(
+        14,
+        ge=1,
+        le=90,
+        description=(
+            "Calendar days the other principal's unit has to establish contact with the "
+            "person (K-17) before it is overdue."
+        ),
+    )
     deadline_check_seconds: float = round_seconds(
         30.0,
-        "How often age transitions (K-4), handover acknowledgements (K-5), SIP follow-ups "
-        "(K-7) and meetings not recorded as held (E-11) are checked for reminders and "
+        "How often age transitions (K-4), handover acknowledgements (K-5), SIP "
+        "establishments (K-13) and follow-ups (K-7), contacts with the other principal "
+        "(K-17) and meetings not recorded as held (E-11) are checked for reminders and "
         "overdue deadlines.",
     )
 
@@ -84,6 +103,8 @@ def build(root: Composition[Settings]) -> Service:
         units=settings.unit_directory(),
         acknowledgement_working_days=settings.handover_acknowledgement_working_days,
         delegation_order=DelegationOrder.parse(settings.delegation_order),
+        sip_establishment_days=settings.sip_establishment_days,
+        other_principal_contact_days=settings.other_principal_contact_days,
         master_key=root.runtime.resolved_master_key(),
     )
     return root.service(

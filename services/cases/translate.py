@@ -51,6 +51,9 @@ from contracts import (
     HandoverWithdrawn,
     IntegrationEvent,
     MeetingKind,
+    OtherPrincipalContactEstablished,
+    OtherPrincipalContactOverdue,
+    OtherPrincipalContactRequested,
     ParallelInvestigationOpened,
     PreMeetingHeld,
     ResponsibilityTransferred,
@@ -58,8 +61,10 @@ from contracts import (
     ScreeningRecorded,
     SipClosed,
     SipEstablished,
+    SipEstablishmentOverdue,
     SipFollowUpOverdue,
     SipFollowUpRecorded,
+    SipPlanPublished,
     SipProposed,
     SipRevised,
     ThreePartyMeetingRequested,
@@ -74,12 +79,19 @@ from services.cases.domain import (
     ViolenceQuestion,
 )
 from services.cases.domain.follow_through import FollowThrough
+from services.cases.domain.principal_contact import PrincipalContact
 from services.runtime.messaging.translation import TranslationTable, const, from_, row
 
 CASE_ID = from_("originator_id")
 SIP_ID = from_("originator_id")
 MEETING_ID = from_("originator_id")
 FOLLOW_THROUGH_ID = from_("originator_id")
+CONTACT_ID = from_("originator_id")
+
+
+def _plan_document(e: Sip.PlanPublished) -> str:
+    """K-13: where the person's plan is read, as the cases API serves it."""
+    return f"/v1/sips/{e.originator_id}/document"
 
 
 def _routing_rule(e: Case.Routed) -> Literal["K-1", "K-2"]:
@@ -182,6 +194,11 @@ to_integration_event = TranslationTable(
     row(Sip.FollowUpRecorded, SipFollowUpRecorded, sip_id=SIP_ID),
     row(Sip.Revised, SipRevised, sip_id=SIP_ID, overall_responsibility=_overall_responsibility),
     row(Sip.FollowUpOverdueRaised, SipFollowUpOverdue, sip_id=SIP_ID),
+    row(Sip.EstablishmentOverdueRaised, SipEstablishmentOverdue, sip_id=SIP_ID),
+    row(Sip.PlanPublished, SipPlanPublished, sip_id=SIP_ID, document=_plan_document),
+    row(PrincipalContact.Requested, OtherPrincipalContactRequested, contact_id=CONTACT_ID),
+    row(PrincipalContact.Established, OtherPrincipalContactEstablished, contact_id=CONTACT_ID),
+    row(PrincipalContact.OverdueRaised, OtherPrincipalContactOverdue, contact_id=CONTACT_ID),
     row(Sip.Closed, SipClosed, sip_id=SIP_ID),
     row(Meeting.Requested, _three_party_requested),
     row(Meeting.PreMeetingHeld, PreMeetingHeld, meeting_id=MEETING_ID),

@@ -87,6 +87,9 @@ from contracts import (
     MonthlyMeetingMoved,
     MonthlyMeetingPlanned,
     OrgType,
+    OtherPrincipalContactEstablished,
+    OtherPrincipalContactOverdue,
+    OtherPrincipalContactRequested,
     ParallelInvestigationOpened,
     PreMeetingHeld,
     Purpose,
@@ -110,8 +113,10 @@ from contracts import (
     ScreeningRecorded,
     SipClosed,
     SipEstablished,
+    SipEstablishmentOverdue,
     SipFollowUpOverdue,
     SipFollowUpRecorded,
+    SipPlanPublished,
     SipProposed,
     SipProposer,
     SipRevised,
@@ -563,6 +568,12 @@ ADULT_UNIT = "SE2321000016-15CR"
 ABOUT_THE_CASE: dict[str, Any] = {"subject_id": SUBJECT, "case_id": CASE_ID}
 ABOUT_THE_SIP: dict[str, Any] = {"subject_id": SUBJECT, "sip_id": SIP_ID}
 ABOUT_THE_MEETING: dict[str, Any] = {**ABOUT_THE_CASE, "meeting_id": MEETING_ID}
+ABOUT_THE_CONTACT: dict[str, Any] = {
+    **ABOUT_THE_CASE,
+    "contact_id": UUID("6b4f3a2c-7d8e-4f9a-8b0c-2d3e4f5a6b7c"),
+    "from_unit": SOCIAL_SERVICES,
+    "to_unit": PSYCHIATRY,
+}
 # ...and what those about it at its unit (social services), or its handover to adult care, carry.
 ABOUT_THE_CASE_AT_ITS_UNIT: dict[str, Any] = {**ABOUT_THE_CASE, "unit": SOCIAL_SERVICES}
 ABOUT_THE_HANDOVER: dict[str, Any] = {
@@ -713,6 +724,38 @@ EXAMPLES.update(
             follow_up_on=date(2026, 8, 30),
             overdue_at=datetime(2026, 8, 30, 22, 0, tzinfo=UTC),
             units=(SOCIAL_SERVICES, PSYCHIATRY),
+        ),
+        SipEstablishmentOverdue: SipEstablishmentOverdue(
+            **ABOUT_THE_SIP,
+            units=(SOCIAL_SERVICES, PSYCHIATRY),
+            establish_by=date(2026, 3, 16),
+            overdue_at=datetime(2026, 3, 16, 22, 59, 59, tzinfo=UTC),
+        ),
+        SipPlanPublished: SipPlanPublished(
+            **ABOUT_THE_SIP,
+            plan_version=1,
+            units=(SOCIAL_SERVICES, PSYCHIATRY),
+            overall_responsibility=PSYCHIATRY,
+            coordinator=CASEWORKER,
+            next_follow_up_on=date(2026, 6, 1),
+            document=f"/v1/sips/{SIP_ID}/document",
+            published_at=AT,
+        ),
+        OtherPrincipalContactRequested: OtherPrincipalContactRequested(
+            **ABOUT_THE_CONTACT,
+            contact_by=date(2026, 3, 16),
+            requested_at=AT,
+        ),
+        OtherPrincipalContactEstablished: OtherPrincipalContactEstablished(
+            **ABOUT_THE_CONTACT,
+            how="sip_proposed",
+            sip_id=SIP_ID,
+            established_at=datetime(2026, 3, 5, 10, 0, tzinfo=UTC),
+        ),
+        OtherPrincipalContactOverdue: OtherPrincipalContactOverdue(
+            **ABOUT_THE_CONTACT,
+            contact_by=date(2026, 3, 16),
+            overdue_at=datetime(2026, 3, 16, 22, 59, 59, tzinfo=UTC),
         ),
         SipClosed: SipClosed(
             **ABOUT_THE_SIP,

@@ -37,6 +37,8 @@ CONSENT = UUID("0b8e7a55-61f6-4d7e-9a57-0b5b1c4f3a10")
 ADULT_FROM = date(2000, 1, 1)
 
 PLAN = SipPlan(
+    what_matters="Att få bo kvar i min lägenhet och träffa min dotter.",
+    own_goals="Vara nykter till sommaren; ha något att göra på dagarna.",
     problem="Missbruk och psykisk ohälsa; riskerar att förlora bostaden.",
     short_term_goals_and_interventions="Abstinensbehandling; boendestöd.",
     long_term_goals_and_interventions="Egen bostad; sysselsättning.",

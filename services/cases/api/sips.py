@@ -13,6 +13,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from contracts import SipProposer
@@ -25,6 +26,7 @@ from services.cases.application import (
     RecordSipFollowUp,
 )
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
+from services.cases.plan_document import plan_document
 from services.cases.policy import may
 from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
@@ -44,8 +46,17 @@ class ResponsibilityBody(RequestModel):
 
 
 class PlanBody(RequestModel):
-    """The five parts every SIP states (K-6, seed 004)."""
+    """The person's own words (K-13, seed 001) and the five parts every SIP states (K-6,
+    seed 004)."""
 
+    what_matters: Text = Field(
+        description='K-13: the person\'s answer to "Vad är viktigt för dig?", in their words.',
+        json_schema_extra={"x-rule": "K-13"},
+    )
+    own_goals: Text = Field(
+        description="K-13: the person's own goals, in their words.",
+        json_schema_extra={"x-rule": "K-13"},
+    )
     problem: Text = Field(description="1. The problem.")
     short_term_goals_and_interventions: Text = Field(
         description="1. Interventions needed for the short-term goals."
@@ -200,6 +211,21 @@ def propose_sip(body: ProposalRequest, caller: Annotated[Caller, may("sip.propos
 def get_sip(sip_id: UUID, caller: Annotated[Caller, may("sip.read")]) -> SipView:
     """The plan with its texts, for the units it is made between (K-6)."""
     return _sips.read(caller, CasesApplication.read_sip, sip_id)
+
+
+@router.get(
+    "/sips/{sip_id}/document",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}},
+    openapi_extra=PERSONAL_DATA,
+)
+def get_plan_document(sip_id: UUID, caller: Annotated[Caller, may("sip.read")]) -> HTMLResponse:
+    """K-13: the person's own plan, its current version as a document in Swedish ("Min
+    plan"), for the plan's units to hand to the person; what `SipPlanPublished` points to."""
+    application = caller.application(CasesApplication)
+    sip, version = application.read_plan_document(caller.actor, sip_id)
+    log_access(caller, sip.subject_id, purpose=PURPOSE)
+    return HTMLResponse(plan_document(sip, version))
 
 
 @router.post("/sips/{sip_id}/establishment", openapi_extra=PERSONAL_DATA)

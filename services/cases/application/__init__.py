@@ -3,8 +3,8 @@
 One mixin per concept, each on the shared base (the store, loading, the consent
 view, sealing: `base`): the case with its decisions, target groups, age
 transitions, lists and deadlines (`cases`), handovers (`handovers`) and their
-follow-through (`follow_through`), plans
-(`sips`), meetings (`meetings`), screenings (`screenings`), child-welfare
+follow-through (`follow_through`), plans (`sips`), contact with the other principal
+(`contacts`), meetings (`meetings`), screenings (`screenings`), child-welfare
 reports (`child_welfare`), consent and erasure from upstream (`upstream`), and the
 work list (`work`).
 `CasesApplication` is all of them on one store. Every use case takes the acting
@@ -21,6 +21,7 @@ from services.cases.application.cases import (
     RegisterReport,
 )
 from services.cases.application.child_welfare import ChildWelfare, RecordChildWelfareReport
+from services.cases.application.contacts import PrincipalContacts
 from services.cases.application.follow_through import (
     FollowThroughs,
     RecordFollowThroughHeld,
@@ -51,6 +52,7 @@ class CasesApplication(
     Handovers,
     FollowThroughs,
     Sips,
+    PrincipalContacts,
     Meetings,
     Screenings,
     ChildWelfare,

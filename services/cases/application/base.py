@@ -45,6 +45,12 @@ from services.cases.domain import (
 )
 from services.cases.domain.delegation import DEFAULT, DelegationOrder
 from services.cases.domain.follow_through import FollowThrough, FollowThroughNotFound
+from services.cases.domain.principal_contact import (
+    CONTACT_WITHIN_DAYS,
+    PrincipalContact,
+    PrincipalContactNotFound,
+)
+from services.cases.domain.sip import ESTABLISH_WITHIN_DAYS
 from services.cases.views.case_views import CaseProjection, CaseViews, case_views
 from services.cases.views.subject_records import CasesRecords
 from services.cases.views.work_items import CasesWork
@@ -72,6 +78,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         ViolenceQuestion: (ViolenceQuestionNotFound, "violence question record"),
         ChildWelfareReport: (ChildWelfareReportNotFound, "child-welfare report"),
         FollowThrough: (FollowThroughNotFound, "follow-through"),
+        PrincipalContact: (PrincipalContactNotFound, "contact with the other principal"),
     }
 
     def __init__(
@@ -80,6 +87,8 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         units: UnitDirectory,
         acknowledgement_working_days: int = 3,
         delegation_order: DelegationOrder = DEFAULT,
+        sip_establishment_days: int = ESTABLISH_WITHIN_DAYS,
+        other_principal_contact_days: int = CONTACT_WITHIN_DAYS,
         master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         **kwargs: Any,
     ) -> None:
@@ -87,6 +96,8 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         self.units = units
         self.acknowledgement_working_days = acknowledgement_working_days
         self.delegation_order = delegation_order
+        self.sip_establishment_days = sip_establishment_days
+        self.other_principal_contact_days = other_principal_contact_days
         self.views: CaseViews = case_views(self)
         self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
         self.work_items = work_list_view(self)

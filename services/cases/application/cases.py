@@ -36,6 +36,7 @@ from services.cases.domain.parties import (
     require_own_unit,
     require_same_municipality,
 )
+from services.cases.domain.principal_contact import PrincipalContact
 from services.cases.views.case_views import UnitNotice, UpcomingTransition
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
@@ -306,7 +307,8 @@ class Cases(CasesBase):
 
     def raise_due(self, now: datetime) -> int:
         """Raise every age-transition reminder, overdue announcement, overdue
-        acknowledgement, overdue SIP follow-up and meeting not recorded as held (E-11)
+        acknowledgement, SIP not established in time (K-13), overdue SIP follow-up, meeting
+        not recorded as held (E-11) and contact with the other principal not established (K-17)
         whose time has come; returns how many were raised.
 
         Run on a schedule with the service's clock: each becomes an event on
@@ -318,7 +320,9 @@ class Cases(CasesBase):
         raised = 0
         for aggregate_id in due:
             aggregate = self.find(aggregate_id, Aggregate)
-            if isinstance(aggregate, Case | Sip | Meeting) and (kinds := aggregate.raise_due(now)):
+            if isinstance(aggregate, Case | Sip | Meeting | PrincipalContact) and (
+                kinds := aggregate.raise_due(now)
+            ):
                 self.save(aggregate)
                 raised += len(kinds)
         self._follower.catch_up()

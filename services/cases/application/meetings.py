@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from contracts import CaseMeetingOutcome, MeetingKind
+from contracts import CaseMeetingOutcome, MeetingKind, Purpose
 from services.cases.application.base import CasesBase
 from services.cases.domain import Case, Meeting, Occasion
 from services.cases.domain.parties import require_meeting_party
@@ -70,12 +70,23 @@ class Meetings(CasesBase):
     def request_three_party_meeting(
         self, actor: Actor, case_id: UUID, *, to_unit: str, at: datetime
     ) -> Meeting:
-        """K-8: the unit holding the case (the meeting checks) asks `to_unit`."""
+        """K-8: the unit holding the case (the meeting checks) asks `to_unit`, on the
+        person's consent to `three_party_meeting` naming both units or an emergency
+        disclosure between them (C-11, C-5)."""
+        about = self._about_case(case_id)
+        asked = self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id
+        units = [actor.org_id, asked]
+        consents = self.consents_of(about["subject_id"])
+        disclosure = consents.disclosure_for(units, at) if consents else None
         return self._created(
             Meeting.request_three_party(
-                **self._about_case(case_id),
+                **about,
                 unit=actor.org_id,
-                to_unit=self.units.require(to_unit, field="body.to_unit", rule="K-8").hsa_id,
+                to_unit=asked,
+                consent_id=self._consent_id_for(
+                    Purpose.THREE_PARTY_MEETING, about["subject_id"], units, at
+                ),
+                disclosure_id=disclosure.disclosure_id if disclosure else None,
                 at=at,
                 by=actor.hsa_id,
             )

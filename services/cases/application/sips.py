@@ -17,8 +17,9 @@ from uuid import UUID
 
 from contracts import Purpose, SipProposer
 from services.cases.application.base import CasesBase
-from services.cases.domain import ADULT_AGE, Participants, Sip, SipPlan, birthday
+from services.cases.domain import ADULT_AGE, Participants, Sip, SipConflict, SipPlan, birthday
 from services.cases.domain.parties import require_plan_party
+from services.cases.domain.principal_contact import PrincipalContact, principal_contact_id
 from services.cases.domain.sip_plan import FollowUp, PlanVersion
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
@@ -59,22 +60,45 @@ class Sips(CasesBase):
     """The plan's life: proposed, established, followed up, revised; read by its units."""
 
     def propose_sip(self, actor: Actor, command: ProposeSip, *, at: datetime) -> Sip:
-        return self._created(
-            Sip.propose(
-                subject_id=command.subject_id,
-                proposed_by=command.proposed_by,
-                units=command.units,
-                proposer_unit=actor.org_id,
-                adult_from=birthday(command.birth_date, ADULT_AGE),
-                consent_id=self._consent_id_for(Purpose.SIP, command.subject_id, command.units, at),
-                at=at,
-                by=actor.hsa_id,
-            )
+        """K-6, K-13, C-7: proposed, to be established within the configured days; a
+        contact asked for between two of its units is established by it (K-17)."""
+        sip = Sip.propose(
+            subject_id=command.subject_id,
+            proposed_by=command.proposed_by,
+            units=command.units,
+            proposer_unit=actor.org_id,
+            adult_from=birthday(command.birth_date, ADULT_AGE),
+            consent_id=self._consent_id_for(Purpose.SIP, command.subject_id, command.units, at),
+            at=at,
+            by=actor.hsa_id,
+            establish_within_days=self.sip_establishment_days,
         )
+        self.save(sip, *self._contacts_settled_by(sip, at, actor.hsa_id))
+        return sip
+
+    def _contacts_settled_by(self, sip: Sip, at: datetime, by: str) -> list[PrincipalContact]:
+        """K-17: the open contacts on the person's cases between two of the plan's units,
+        established by the plan's proposal."""
+        settled = []
+        for case in self._cases_of(sip.subject_id):
+            for unit in sip.units:
+                contact = self.find(principal_contact_id(case.id, unit), PrincipalContact)
+                if contact is not None and contact.settle_by_sip(
+                    sip_id=sip.id, units=sip.units, at=at, by=by
+                ):
+                    settled.append(contact)
+        return settled
 
     def read_sip(self, actor: Actor, sip_id: UUID) -> Sip:
         """The plan, for the units it is made between (K-6)."""
         return self._load_checked(Sip, sip_id, partial(require_plan_party, actor))
+
+    def read_plan_document(self, actor: Actor, sip_id: UUID) -> tuple[Sip, PlanVersion]:
+        """K-13: the plan's current version, for the plan's units to hand to the person."""
+        sip = self.read_sip(actor, sip_id)
+        if sip.current is None:
+            raise SipConflict("the plan is not established yet: nothing to read", rule="K-13")
+        return sip, sip.current
 
     def read_sip_follow_up(self, actor: Actor, sip_id: UUID, number: int) -> tuple[Sip, FollowUp]:
         """The plan's `number`th follow-up, for the plan's units (K-6, K-7): where the

@@ -39,6 +39,13 @@ class MeetingConflict(CaseConflict):
     rule = "K-8"
 
 
+class MeetingWithoutConsent(CaseConflict):
+    """C-11: a three-party meeting shares the person's data: consent or an emergency
+    disclosure first."""
+
+    rule = "C-11"
+
+
 class NotInMeeting(CaseForbidden):
     rule = "K-8"
 

@@ -14,7 +14,7 @@ outcomes, time rules, refusals) is `meeting_occasions`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -25,6 +25,7 @@ from services.cases.domain.meeting_occasions import (
     MeetingConflict,
     MeetingInvalid,
     MeetingNotBooked,
+    MeetingWithoutConsent,
     NoDecisionsAtCarePlanning,
     NotInMeeting,
     Occasion,
@@ -45,6 +46,10 @@ class Meeting(MeetingPlans, Aggregate):
     """A meeting about one individual's case between two or more units."""
 
     class Requested(OwnedBySubject, Aggregate.Created):
+        """Version 1 (before C-11) named no basis for a three-party meeting: read as none."""
+
+        class_version = 2
+
         subject_id: str
         case_id: UUID
         kind: str
@@ -52,6 +57,12 @@ class Meeting(MeetingPlans, Aggregate):
         to_unit: str
         requested_at: datetime
         requested_by: str
+        consent_id: UUID | None
+        disclosure_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["consent_id"] = state["disclosure_id"] = None
 
     class CaseworkerAssigned(Aggregate.Event):
         subject_id: str
@@ -131,15 +142,24 @@ class Meeting(MeetingPlans, Aggregate):
         case_unit: str,
         unit: str,
         to_unit: str,
+        consent_id: UUID | None,
+        disclosure_id: UUID | None,
         at: datetime,
         by: str,
     ) -> Meeting:
         """K-8 (seed 003): the caseworker holding the case asks the other unit's deputy
-        unit manager for a caseworker to a three-party meeting."""
+        unit manager for a caseworker to a three-party meeting. C-11: the meeting shares
+        the person's data between the two units, so it rests on a consent to
+        `three_party_meeting` naming both, or an emergency disclosure between them (C-5)."""
         if unit != case_unit:
             raise NotInMeeting("the unit holding the case asks for a three-party meeting")
         if to_unit == unit:
             raise MeetingInvalid("ask another unit", field="body.to_unit")
+        if consent_id is None and disclosure_id is None:
+            raise MeetingWithoutConsent(
+                f"no active consent to three_party_meeting naming {unit} and {to_unit}, and no "
+                "emergency disclosure between them"
+            )
         meeting: Meeting = cls(
             subject_id=subject_id,
             case_id=case_id,
@@ -148,6 +168,8 @@ class Meeting(MeetingPlans, Aggregate):
             to_unit=to_unit,
             requested_at=at,
             requested_by=by,
+            consent_id=consent_id,
+            disclosure_id=disclosure_id,
         )
         return meeting
 
@@ -193,6 +215,8 @@ class Meeting(MeetingPlans, Aggregate):
             to_unit=others[0],
             requested_at=at,
             requested_by=by,
+            consent_id=None,
+            disclosure_id=None,
         )
         for occasion in (meeting, follow_up):
             created._scheduled(
@@ -219,6 +243,8 @@ class Meeting(MeetingPlans, Aggregate):
         to_unit: str,
         requested_at: datetime,
         requested_by: str,
+        consent_id: UUID | None,
+        disclosure_id: UUID | None,
     ) -> None:
         self.subject_id = subject_id
         self.case_id = case_id
@@ -227,6 +253,8 @@ class Meeting(MeetingPlans, Aggregate):
         self.to_unit = to_unit
         self.requested_at = requested_at
         self.requested_by = requested_by
+        self.consent_id = consent_id
+        self.disclosure_id = disclosure_id
         self.units: list[str] = [from_unit, to_unit]
         self.caseworker: str | None = None
         self.pre_meeting_at: datetime | None = None

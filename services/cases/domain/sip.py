@@ -20,20 +20,19 @@ from eventsourcing.domain import Aggregate, event
 from contracts import SipProposer
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import (
-    NotInSip,
-    SipAlreadyClosed,
     SipConflict,
     SipFollowUpInvalid,
     SipIncomplete,
-    SipPartNotFound,
     SipWithoutConsent,
 )
+from services.cases.domain.principals import require_both_principals
 from services.cases.domain.reasons import reason_given
 from services.cases.domain.sip_plan import (
     PLAN_TEXTS,
     FollowUp,
     Participants,
     PlanVersion,
+    SipParts,
     SipPlan,
 )
 from services.runtime.kernel.personal import OwnedBySubject, Personal
@@ -42,11 +41,20 @@ from services.runtime.kernel.stockholm_time import stockholm_date
 ADULT_AGE = 18
 """C-7 speaks of the adult (den vuxne): 18, the age of majority."""
 
+ESTABLISH_WITHIN_DAYS = 14
+"""K-13: "utan dröjsmål" (K-6) as calendar days from proposal to the plan made, unless the
+service is set otherwise (`Settings.sip_establishment_days`)."""
 
-class Sip(Aggregate):
+
+class Sip(SipParts, Aggregate):
     """One coordinated individual plan, all its versions and follow-ups."""
 
     class Proposed(OwnedBySubject, Aggregate.Created):
+        """Version 1 (before K-13) set no day to establish the plan by: read as None, such
+        a proposal never falls overdue."""
+
+        class_version = 2
+
         subject_id: str
         proposed_by: str
         units: list[str]
@@ -54,6 +62,11 @@ class Sip(Aggregate):
         consent_id: UUID | None
         proposed_at: datetime
         recorded_by: str
+        establish_by: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["establish_by"] = None
 
     class Established(Aggregate.Event):
         subject_id: str
@@ -89,6 +102,26 @@ class Sip(Aggregate):
 
         legacy_personal: ClassVar[tuple[str, ...]] = PLAN_TEXTS
 
+    class PlanPublished(Aggregate.Event):
+        """K-13: the plan, established or revised, is the person's to read (seed 001,
+        "läsbar på 1177.se"): its own fact, so it is its own public event."""
+
+        subject_id: str
+        plan_version: int
+        units: list[str]
+        overall_responsibility: str
+        coordinator: str | None
+        next_follow_up_on: date
+        published_at: datetime
+
+    class EstablishmentOverdueRaised(Aggregate.Event):
+        """K-13: "utan dröjsmål" (K-6) passed: the plan was not made by its day."""
+
+        subject_id: str
+        units: list[str]
+        establish_by: date
+        overdue_at: datetime
+
     class FollowUpOverdueRaised(Aggregate.Event):
         subject_id: str
         follow_up_on: date
@@ -119,13 +152,17 @@ class Sip(Aggregate):
         consent_id: UUID | None,
         at: datetime,
         by: str,
+        establish_within_days: int = ESTABLISH_WITHIN_DAYS,
     ) -> Sip:
         """K-6: the individual, a guardian, the school, the region or the municipality
         may propose a plan; it is made between at least two units, and the one
-        recording the proposal takes part. C-7: an adult's needs consent.
+        recording the proposal takes part. K-13: a unit of each principal among them.
+        C-7: an adult's needs consent.
 
         `adult_from` is the 18th birthday: a child's plan needs consent too once
-        the child has come of age.
+        the child has come of age. K-13: work starts "utan dröjsmål" (K-6), read as
+        the plan made, at its first SIP meeting, within `establish_within_days`
+        calendar days of the proposal, by the end of that Swedish day.
         """
         distinct = list(dict.fromkeys(units))
         if len(distinct) < 2:
@@ -134,6 +171,7 @@ class Sip(Aggregate):
             raise SipIncomplete(
                 "the unit recording the proposal takes part in the plan", field="body.units"
             )
+        require_both_principals(distinct)
         _require_consent(stockholm_date(at) >= adult_from, consent_id)
         sip: Sip = cls(
             subject_id=subject_id,
@@ -143,6 +181,7 @@ class Sip(Aggregate):
             consent_id=consent_id,
             proposed_at=at,
             recorded_by=by,
+            establish_by=stockholm_date(at) + timedelta(days=establish_within_days),
         )
         return sip
 
@@ -157,6 +196,7 @@ class Sip(Aggregate):
         consent_id: UUID | None,
         proposed_at: datetime,
         recorded_by: str,
+        establish_by: date | None,
     ) -> None:
         self.subject_id = subject_id
         self.proposed_by = proposed_by
@@ -173,13 +213,10 @@ class Sip(Aggregate):
         self.versions: list[PlanVersion] = []
         self.follow_ups: list[FollowUp] = []
         self.overdue_raised_for: list[date] = []
+        self.establish_by = establish_by
+        self.establishment_overdue_raised = False
         self.closed_at: datetime | None = None
         self.closing_reason: Personal | None = None
-
-    @property
-    def plan_date(self) -> date | None:
-        """The day the plan was made, in Sweden."""
-        return stockholm_date(self.established_at) if self.established_at else None
 
     def establish(
         self,
@@ -201,6 +238,7 @@ class Sip(Aggregate):
         self._require_open()
         if self.established_at is not None:
             raise SipConflict("the plan is already established; revise it instead")
+        require_both_principals(self.units)
         plan.check(self.units)
         participants.check()
         if complex_case and not coordinator:
@@ -227,6 +265,7 @@ class Sip(Aggregate):
             established_at=at,
             established_by=by,
         )
+        self._publish(1, plan, at)
 
     @event(Established)
     def _established(
@@ -250,20 +289,6 @@ class Sip(Aggregate):
         self.next_follow_up_on = next_follow_up_on
         self.established_at = established_at
         self.versions.append(PlanVersion(1, plan, established_at, established_by))
-
-    def follow_up(self, number: int) -> FollowUp:
-        """The plan's `number`th follow-up (from 1, in the order held and recorded; none is
-        ever removed, so the number names one for good, W-3)."""
-        if not 1 <= number <= len(self.follow_ups):
-            raise SipPartNotFound(f"SIP {self.id} has no follow-up {number}")
-        return self.follow_ups[number - 1]
-
-    def plan_version(self, number: int) -> PlanVersion:
-        """The plan's version `number` (1 is the established plan; K-7 keeps every one)."""
-        found = next((v for v in self.versions if v.number == number), None)
-        if found is None:
-            raise SipPartNotFound(f"SIP {self.id} has no version {number}")
-        return found
 
     def record_follow_up(
         self,
@@ -341,7 +366,35 @@ class Sip(Aggregate):
             revised_at=at,
             revised_by=by,
         )
+        self._publish(number, plan, at)
         return number
+
+    def _publish(self, number: int, plan: SipPlan, at: datetime) -> None:
+        """K-13: each version made is the person's plan to read, through 1177/Mina planer."""
+        assert self.next_follow_up_on is not None  # established: its first follow-up is set
+        self._plan_published(
+            subject_id=self.subject_id,
+            plan_version=number,
+            units=self.units,
+            overall_responsibility=plan.overall_responsibility,
+            coordinator=self.coordinator,
+            next_follow_up_on=self.next_follow_up_on,
+            published_at=at,
+        )
+
+    @event(PlanPublished)
+    def _plan_published(
+        self,
+        *,
+        subject_id: str,
+        plan_version: int,
+        units: list[str],
+        overall_responsibility: str,
+        coordinator: str | None,
+        next_follow_up_on: date,
+        published_at: datetime,
+    ) -> None:
+        """Nothing changes in the plan: the fact is for the person's reading of it."""
 
     @event(Revised)
     def _revised(
@@ -357,21 +410,25 @@ class Sip(Aggregate):
         after = self.follow_ups[-1].held_on if self.follow_ups else None
         self.versions.append(PlanVersion(plan_version, plan, revised_at, revised_by, after))
 
-    @property
-    def current(self) -> PlanVersion | None:
-        return self.versions[-1] if self.versions else None
-
-    def follow_up_overdue_at(self) -> datetime | None:
-        """When the planned follow-up is overdue: once its day has passed (K-7)."""
-        if self.next_follow_up_on is None:
-            return None
-        return end_of_day(self.next_follow_up_on)
-
     def raise_due(self, now: datetime) -> list[str]:
-        """K-7: a planned follow-up date that passed without a follow-up is raised, once."""
+        """K-7: a planned follow-up date that passed without a follow-up is raised, once.
+        K-13: so is a proposal not made into a plan by the end of its day."""
+        if self.closed_at is not None:
+            return []
+        if self.establish_by is not None and self.established_at is None:
+            late_at = end_of_day(self.establish_by)
+            if late_at > now or self.establishment_overdue_raised:
+                return []
+            self._establishment_overdue_raised(
+                subject_id=self.subject_id,
+                units=self.units,
+                establish_by=self.establish_by,
+                overdue_at=late_at,
+            )
+            return ["sip_establishment_overdue"]
         planned = self.next_follow_up_on
         overdue_at = self.follow_up_overdue_at()
-        if self.closed_at is not None or planned is None or overdue_at is None or overdue_at > now:
+        if planned is None or overdue_at is None or overdue_at > now:
             return []
         if planned in self.overdue_raised_for:
             return []
@@ -382,6 +439,12 @@ class Sip(Aggregate):
             units=list(self.units),
         )
         return ["sip_follow_up_overdue"]
+
+    @event(EstablishmentOverdueRaised)
+    def _establishment_overdue_raised(
+        self, *, subject_id: str, units: list[str], establish_by: date, overdue_at: datetime
+    ) -> None:
+        self.establishment_overdue_raised = True
 
     @event(FollowUpOverdueRaised)
     def _follow_up_overdue_raised(
@@ -424,19 +487,6 @@ class Sip(Aggregate):
     ) -> None:
         self.closed_at = closed_at
         self.closing_reason = reason
-
-    def _require_open(self) -> None:
-        if self.closed_at is not None:
-            raise SipAlreadyClosed(
-                f"the plan was closed at {self.closed_at.isoformat()}; propose a new one"
-            )
-
-    def _require_party(self, unit: str) -> None:
-        if unit not in self.units:
-            raise NotInSip("only the plan's units work on it")
-
-    def adult_on(self, day: date) -> bool:
-        return day >= self.adult_from
 
 
 def _require_consent(adult: bool, consent_id: UUID | None) -> None:

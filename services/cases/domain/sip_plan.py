@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
-from services.cases.domain.errors import SipIncomplete
+from services.cases.domain.dates import end_of_day
+from services.cases.domain.errors import NotInSip, SipAlreadyClosed, SipIncomplete, SipPartNotFound
 from services.runtime.kernel.personal import Personal
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,13 @@ class SipPlan:
     4. which principal has the overall responsibility;
     5. who coordinates and follows up.
 
-    Part 3 may well be "none", but the plan must say so.
+    Part 3 may well be "none", but the plan must say so. K-13 (seed 001): the plan starts
+    from the person: their answer to "Vad är viktigt för dig?" (`what_matters`) and their
+    own goals (`own_goals`), in their words; both are mandatory in a plan made or revised.
     """
 
+    what_matters: str
+    own_goals: str
     problem: str
     short_term_goals_and_interventions: str
     long_term_goals_and_interventions: str
@@ -52,8 +59,19 @@ class SipPlan:
         "measures_by_others",
     )
 
+    PERSON = ("what_matters", "own_goals")
+    """K-13: the person's own words, which the plan starts from."""
+
     def check(self, units: list[str]) -> None:
-        """K-6: every part given, and every unit named is one of the plan's units."""
+        """K-6: every part given, and every unit named is one of the plan's units. K-13:
+        what matters to the person and their own goals given."""
+        for part in self.PERSON:
+            if not getattr(self, part).strip():
+                raise SipIncomplete(
+                    "the plan starts from the person's own words (Vad är viktigt för dig?)",
+                    field=f"body.plan.{part}",
+                    rule="K-13",
+                )
         for part in self.TEXTS:
             if not getattr(self, part).strip():
                 raise SipIncomplete("this part of the plan is mandatory", field=f"body.plan.{part}")
@@ -81,7 +99,7 @@ class SipPlan:
             "overall_responsibility": self.overall_responsibility,
             "follow_up_by": self.follow_up_by,
         }
-        for part in self.TEXTS:
+        for part in (*self.PERSON, *self.TEXTS):
             record[part] = Personal(owner, getattr(self, part).strip())
         record["responsibilities"] = [
             {"unit": r.unit, "interventions": Personal(owner, r.interventions.strip())}
@@ -122,6 +140,62 @@ class PlanVersion:
     made_at: datetime
     made_by: str
     after_follow_up_on: date | None = None
+
+
+class SipParts:
+    """What a `Sip` answers about itself, without changing: its parts by number, its
+    dates, and the checks its steps begin with. A part of `Sip`."""
+
+    id: UUID
+    units: list[str]
+    adult_from: date
+    established_at: datetime | None
+    next_follow_up_on: date | None
+    versions: list[PlanVersion]
+    follow_ups: list[FollowUp]
+    closed_at: datetime | None
+
+    @property
+    def plan_date(self) -> date | None:
+        """The day the plan was made, in Sweden."""
+        return stockholm_date(self.established_at) if self.established_at else None
+
+    def follow_up(self, number: int) -> FollowUp:
+        """The plan's `number`th follow-up (from 1, in the order held and recorded; none is
+        ever removed, so the number names one for good, W-3)."""
+        if not 1 <= number <= len(self.follow_ups):
+            raise SipPartNotFound(f"SIP {self.id} has no follow-up {number}")
+        return self.follow_ups[number - 1]
+
+    def plan_version(self, number: int) -> PlanVersion:
+        """The plan's version `number` (1 is the established plan; K-7 keeps every one)."""
+        found = next((v for v in self.versions if v.number == number), None)
+        if found is None:
+            raise SipPartNotFound(f"SIP {self.id} has no version {number}")
+        return found
+
+    @property
+    def current(self) -> PlanVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def follow_up_overdue_at(self) -> datetime | None:
+        """When the planned follow-up is overdue: once its day has passed (K-7)."""
+        if self.next_follow_up_on is None:
+            return None
+        return end_of_day(self.next_follow_up_on)
+
+    def _require_open(self) -> None:
+        if self.closed_at is not None:
+            raise SipAlreadyClosed(
+                f"the plan was closed at {self.closed_at.isoformat()}; propose a new one"
+            )
+
+    def _require_party(self, unit: str) -> None:
+        if unit not in self.units:
+            raise NotInSip("only the plan's units work on it")
+
+    def adult_on(self, day: date) -> bool:
+        return day >= self.adult_from
 
 
 PLAN_TEXTS = (

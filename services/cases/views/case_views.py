@@ -1,6 +1,6 @@
 """Read models of the cases service: deadlines, upcoming age transitions, unit notices.
 
-- `deadline`: every pending reminder or overdue check (K-4, K-5, K-7, E-11), so the
+- `deadline`: every pending reminder or overdue check (K-4, K-5, K-7, K-13, K-17, E-11), so the
   schedule loads only the cases, plans and meetings with something due, not all of them.
 - `age_transition`: open child & youth cases with their 19th (or 21st)
   birthday and announcement date, per unit — the list the termly inventory
@@ -27,6 +27,7 @@ from eventsourcing.projection import Projection
 
 from contracts import UnitKind
 from services.cases.domain import Case, Meeting, Sip, end_of_day, meeting_record_overdue_at
+from services.cases.domain.principal_contact import PrincipalContact
 from services.runtime.store.read_models import SqlReadModel, instant, micros, sql_read_model
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ AGE_OVERDUE = "age_transition_overdue"
 ACK_OVERDUE = "handover_acknowledgement_overdue"
 SIP_OVERDUE = "sip_follow_up_overdue"
 MEETING_OVERDUE = "meeting_overdue"
+SIP_ESTABLISHMENT_OVERDUE = "sip_establishment_overdue"
+CONTACT_OVERDUE = "other_principal_contact_overdue"
 AGE_KINDS = (AGE_DUE, AGE_OVERDUE)
 
 
@@ -306,8 +309,47 @@ class CaseProjection(Projection[CaseViews]):
         )
 
     @process_event.register
+    def _(self, e: Sip.Proposed, tracking: Tracking) -> None:
+        """K-13: a proposal is established by its day (none before the rule)."""
+        if e.establish_by is None:
+            self.view.apply([], tracking)
+            return
+        due = micros(end_of_day(e.establish_by))
+        ref = e.establish_by.isoformat()
+        row = (str(e.originator_id), SIP_ESTABLISHMENT_OVERDUE, ref, e.subject_id, due)
+        self.view.apply([(_DEADLINE, row)], tracking)
+
+    @process_event.register
     def _(self, e: Sip.Established, tracking: Tracking) -> None:
-        self.view.apply([_follow_up(e, e.next_follow_up_on)], tracking)
+        sip_id = str(e.originator_id)
+        self.view.apply(
+            [
+                (_CLOSE_KIND, (micros(e.established_at), sip_id, SIP_ESTABLISHMENT_OVERDUE)),
+                _follow_up(e, e.next_follow_up_on),
+            ],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Sip.EstablishmentOverdueRaised, tracking: Tracking) -> None:
+        close = _closing(e, SIP_ESTABLISHMENT_OVERDUE, e.establish_by.isoformat(), e.timestamp)
+        self.view.apply([close], tracking)
+
+    @process_event.register
+    def _(self, e: PrincipalContact.Requested, tracking: Tracking) -> None:
+        """K-17: contact with the other principal is established by its day."""
+        due = micros(end_of_day(e.contact_by))
+        ref = e.contact_by.isoformat()
+        row = (str(e.originator_id), CONTACT_OVERDUE, ref, e.subject_id, due)
+        self.view.apply([(_DEADLINE, row)], tracking)
+
+    @process_event.register
+    def _(
+        self, e: PrincipalContact.Established | PrincipalContact.OverdueRaised, tracking: Tracking
+    ) -> None:
+        self.view.apply(
+            [(_CLOSE_KIND, (micros(e.timestamp), str(e.originator_id), CONTACT_OVERDUE))], tracking
+        )
 
     @process_event.register
     def _(self, e: Sip.FollowUpRecorded, tracking: Tracking) -> None:

@@ -13,9 +13,11 @@ plan, next.
   units that meet see each booked occasion (a care-planning meeting, and its follow-up
   apart) until it is recorded as held or cancelled (K-8, K-9, W-2), due by the end of
   the working day after its date and overdue after it (E-11).
-- The units a SIP is made between establish it, then follow it up by its planned date
-  (K-6, K-7), overdue once that day passed or the schedule raised it so; closed (W-2),
-  nothing waits on it any more.
+- The units a SIP is made between establish it by the configured day after the proposal
+  (K-6, K-13), then follow it up by its planned date (K-7), each overdue once its day
+  passed or the schedule raised it so; closed (W-2), nothing waits on it any more.
+- The other principal's unit asked to establish contact does so by its day (K-17): done
+  when it acknowledges, or a SIP with both units is proposed.
 - The unit holding a child & youth case announces its age transition once the reminder
   comes, overdue when the schedule says (K-4).
 - The unit that took a decision tells the individual of it, and records when and how
@@ -50,6 +52,7 @@ from services.cases.domain import (
     meeting_record_overdue_at,
 )
 from services.cases.domain.follow_through import FollowThrough, follow_through_id
+from services.cases.domain.principal_contact import PrincipalContact
 from services.runtime.http.work_list import WorkKind
 from services.runtime.store.work_items import (
     Addressed,
@@ -75,6 +78,7 @@ SIP_FOLLOW_UP = "sip_follow_up"
 AGE_TRANSITION = "age_transition_announcement"
 DECISION_TO_TELL = "decision_to_tell"
 FOLLOW_THROUGH = "handover_follow_through"
+OTHER_PRINCIPAL_CONTACT = "other_principal_contact"
 
 WORK_KINDS = {
     HANDOVER: WorkKind("Acknowledge the handover and name the receiving caseworker", "K-5"),
@@ -96,13 +100,16 @@ WORK_KINDS = {
         "Attend the care-planning follow-up, then record it as held by the next working day",
         "K-9, E-11",
     ),
-    SIP_ESTABLISHMENT: WorkKind("Establish the proposed SIP", "K-6"),
+    SIP_ESTABLISHMENT: WorkKind("Establish the proposed SIP without delay", "K-6, K-13"),
     SIP_FOLLOW_UP: WorkKind("Follow the SIP up by its planned date", "K-7"),
     AGE_TRANSITION: WorkKind("Announce the case's age transition to the unit taking over", "K-4"),
     DECISION_TO_TELL: WorkKind("Tell the person of the decision, and record when and how", "K-11"),
     FOLLOW_THROUGH: WorkKind(
         "Hold the joint officials' meeting on the handed-over case, then have the client told",
         "K-12",
+    ),
+    OTHER_PRINCIPAL_CONTACT: WorkKind(
+        "Establish contact with the person for the other principal, leading to a SIP", "K-17"
     ),
 }
 """What cases puts on work lists, and the rule each comes from."""
@@ -405,7 +412,7 @@ class CasesWork(Projection[WorkListView]):
 
     @process_event.register
     def _(self, e: Sip.Proposed, tracking: Tracking) -> None:
-        """K-6: work starts without delay: the plan's units establish it."""
+        """K-6, K-13: work starts without delay: the plan's units establish it by its day."""
         self.view.apply(
             opened(
                 e.originator_id,
@@ -415,9 +422,14 @@ class CasesWork(Projection[WorkListView]):
                 since=e.timestamp,
                 href=_sip(e.originator_id),
                 subject_id=e.subject_id,
+                due_at=end_of_day(e.establish_by) if e.establish_by else None,
             ),
             tracking,
         )
+
+    @process_event.register
+    def _(self, e: Sip.EstablishmentOverdueRaised, tracking: Tracking) -> None:
+        self.view.apply(raised_overdue(e.originator_id, SIP_ESTABLISHMENT), tracking)
 
     @process_event.register
     def _(self, e: Sip.Established, tracking: Tracking) -> None:
@@ -460,3 +472,30 @@ class CasesWork(Projection[WorkListView]):
     def _(self, e: Sip.Closed, tracking: Tracking) -> None:
         """W-2: closed, the plan is neither established nor followed up any more."""
         self.view.apply(done(e.originator_id), tracking)
+
+    # --- contact with the other principal (K-17) ----------------------------------------
+
+    @process_event.register
+    def _(self, e: PrincipalContact.Requested, tracking: Tracking) -> None:
+        """K-17: the other principal's unit establishes contact by its day."""
+        self.view.apply(
+            opened(
+                e.originator_id,
+                OTHER_PRINCIPAL_CONTACT,
+                Addressed([e.to_unit]),
+                state="requested",
+                since=e.timestamp,
+                href=f"/v1/principal-contacts/{e.originator_id}",
+                subject_id=e.subject_id,
+                due_at=end_of_day(e.contact_by),
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: PrincipalContact.Established, tracking: Tracking) -> None:
+        self.view.apply(done(e.originator_id, OTHER_PRINCIPAL_CONTACT), tracking)
+
+    @process_event.register
+    def _(self, e: PrincipalContact.OverdueRaised, tracking: Tracking) -> None:
+        self.view.apply(raised_overdue(e.originator_id, OTHER_PRINCIPAL_CONTACT), tracking)

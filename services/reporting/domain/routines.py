@@ -14,6 +14,8 @@ the event it came from:
 | `AgeTransitionOverdue`           | K-4  | announce 6 months before the 19th/21st birthday |
 | `HandoverAcknowledgementOverdue` | K-5  | the receiving unit acknowledges the handover    |
 | `SipFollowUpOverdue`             | K-7  | planned SIP follow-ups are held                 |
+| `SipEstablishmentOverdue`        | K-13 | a proposed SIP is made without delay            |
+| `OtherPrincipalContactOverdue`   | K-17 | the other principal establishes contact in time |
 | `CaseMeetingOverdue`             | E-11 | a booked meeting is recorded as held in time    |
 | `RedThreadMeetingNotRecorded`    | E-11 | the red-thread meeting is recorded in time      |
 | `RedThreadFollowUpNotBooked`     | E-11 | a held meeting's follow-up is booked in time    |
@@ -50,11 +52,13 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
+    OtherPrincipalContactOverdue,
     RedThreadActionOverdue,
     RedThreadFollowUpNotBooked,
     RedThreadFollowUpOverdue,
     RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
+    SipEstablishmentOverdue,
     SipFollowUpOverdue,
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -178,6 +182,36 @@ def _(event: SipFollowUpOverdue) -> MissedRoutine:
         what_happened=(
             f"The SIP follow-up planned for {event.follow_up_on.isoformat()} "
             "was not recorded (K-7)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: SipEstablishmentOverdue) -> MissedRoutine:
+    """K-13: "utan dröjsmål" (K-6) as a day; the plan's units, the proposing one among
+    them, are the organisations concerned."""
+    return MissedRoutine(
+        rule="K-13",
+        affected_orgs=list(event.units),
+        what_happened=(
+            f"The proposed SIP was not established by {event.establish_by.isoformat()} (K-13)."
+        ),
+        detected_at=event.overdue_at,
+        subject_id=event.subject_id,
+    )
+
+
+@missed_routine.register
+def _(event: OtherPrincipalContactOverdue) -> MissedRoutine:
+    """K-17: the unit asked did not establish contact in time; the asking unit is concerned."""
+    return MissedRoutine(
+        rule="K-17",
+        affected_orgs=[event.to_unit, event.from_unit],
+        what_happened=(
+            "Contact with the other principal was not established by "
+            f"{event.contact_by.isoformat()} (K-17)."
         ),
         detected_at=event.overdue_at,
         subject_id=event.subject_id,
