@@ -35,6 +35,8 @@ CONTENT = {
 """A handover's documentation (K-5), every part filled in."""
 
 PLAN = {
+    "what_matters": "Att få bo kvar i min lägenhet och träffa min dotter.",
+    "own_goals": "Vara nykter till sommaren.",
     "problem": "Missbruk och psykisk ohälsa; riskerar att förlora bostaden.",
     "short_term_goals_and_interventions": "Abstinensbehandling; boendestöd.",
     "long_term_goals_and_interventions": "Egen bostad; sysselsättning.",
@@ -46,7 +48,8 @@ PLAN = {
     "overall_responsibility": PSYCHIATRY.org_id,
     "follow_up_by": AOF,
 }
-"""A SIP's plan between adult social care and psychiatry, all of its parts (K-6)."""
+"""A SIP's plan between adult social care and psychiatry: the person's own words (K-13)
+and all of its parts (K-6)."""
 
 ESTABLISHMENT = {
     "plan": PLAN,

@@ -486,6 +486,7 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
     adult = register(ADULT, ["mental_illness"])
     youth_case = f"/v1/cases/{youth['cases'][0]['id']}"
     teach_consent(service, youth["subject_id"], [IOF, AOF], "case_handover")
+    teach_consent(service, youth["subject_id"], [IOF, AOF], "three_party_meeting")
     teach_consent(service, adult["subject_id"], [AOF, PSY], "sip")
     handover = expect(
         service.call(

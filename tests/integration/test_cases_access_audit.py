@@ -64,6 +64,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     assert api.grant(youth_case, **CHILD_D6).status_code == 201
 
     api.consent(youth_id, [IOF, AOF])
+    api.consent(youth_id, [IOF, AOF], Purpose.THREE_PARTY_MEETING)
     handover = api.call(
         IOF_CASEWORKER,
         "POST",
@@ -90,6 +91,13 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         json={"to_unit": AOF},
     ).json()
     meeting_path = f"/v1/meetings/{meeting['id']}"
+    contact = api.call(  # K-17: the region asked to establish contact
+        IOF_CASEWORKER,
+        "POST",
+        f"/v1/cases/{youth_case}/other-principal-contacts",
+        json={"to_unit": PSYCHIATRY.org_id},
+    )
+    assert contact.status_code == 201, contact.text
     api.call(AOF_MANAGER, "POST", f"{meeting_path}/assignment", json={"caseworker": AOF_CASEWORKER})
     held = {"held_at": (NOW - timedelta(hours=1)).isoformat()}
     api.call(IOF_CASEWORKER, "POST", f"{meeting_path}/pre-meeting", json=held)
@@ -142,6 +150,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         "screening_id": screening.json()["id"],
         "question_id": question.json()["id"],
         "report_id": reported.json()["id"],
+        "contact_id": contact.json()["id"],
         "subject_id": adult_id,
         "number": 1,
     }
@@ -158,6 +167,10 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ("GET", "/v1/units/{unit}/age-transitions"): (AOF_MANAGER, youth_id, {}, IOF),
         ("GET", "/v1/units/{unit}/notices"): (AOF_MANAGER, adult_id, {}, AOF),
         ("GET", "/v1/sips/{sip_id}"): (AOF_MANAGER, adult_id, {}, ""),
+        # K-13: the person's own plan, handed to them by one of its units.
+        ("GET", "/v1/sips/{sip_id}/document"): (AOF_MANAGER, adult_id, {}, ""),
+        # K-17: the other principal reads the contact it is asked to establish.
+        ("GET", "/v1/principal-contacts/{contact_id}"): (PSYCHIATRY, youth_id, {}, ""),
         # W-3: what a decision, follow-up or revision made reads back where it points.
         ("GET", "/v1/cases/{case_id}/decisions/{number}"): (IOF_CASEWORKER, youth_id, {}, ""),
         ("GET", "/v1/sips/{sip_id}/follow-ups/{number}"): (AOF_MANAGER, adult_id, {}, ""),

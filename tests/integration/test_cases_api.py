@@ -421,10 +421,18 @@ def test_c7_k6_k7_a_sip_refuses_bad_input_then_is_made_followed_up_and_revised(a
 # --- K-8, K-9 ------------------------------------------------------------------------------
 
 
+def youth_case_with_three_party_consent(api: Api) -> str:
+    """A youth case at IOF whose individual consented to a three-party meeting with AOF
+    (C-11); its id."""
+    registered = api.register(YOUTH, ["child_welfare"]).json()
+    api.consent(registered["subject_id"], [IOF, AOF], Purpose.THREE_PARTY_MEETING)
+    return str(registered["cases"][0]["id"])
+
+
 def test_k8_three_party_meeting_via_deputy_manager_after_a_pre_meeting_with_invitation(
     api: Api,
 ) -> None:
-    case_id = api.register(YOUTH, ["child_welfare"]).json()["cases"][0]["id"]
+    case_id = youth_case_with_three_party_consent(api)
     requested = api.call(
         IOF_CASEWORKER, "POST", f"/v1/cases/{case_id}/three-party-meetings", json={"to_unit": AOF}
     )
@@ -494,7 +502,7 @@ def test_k9_a_care_planning_meeting_takes_no_decisions(api: Api) -> None:
 
 def booked_three_party(api: Api) -> str:
     """A three-party meeting booked for Monday 9 March 2026, 10:00 in Stockholm; its path."""
-    case_id = api.register(YOUTH, ["child_welfare"]).json()["cases"][0]["id"]
+    case_id = youth_case_with_three_party_consent(api)
     requested = api.call(
         IOF_CASEWORKER, "POST", f"/v1/cases/{case_id}/three-party-meetings", json={"to_unit": AOF}
     )

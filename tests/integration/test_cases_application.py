@@ -353,6 +353,8 @@ def test_k3_an_unknown_case_and_another_kind_of_id_look_the_same(
 REGION = "SE2321000016-PSY1"
 AT_REGION = at_unit(REGION, org_type=OrgType.PSYCHIATRY)
 PLAN = SipPlan(
+    what_matters="Att få bo kvar.",
+    own_goals="Vara nykter.",
     problem="Missbruk och psykisk ohälsa.",
     short_term_goals_and_interventions="Abstinensbehandling.",
     long_term_goals_and_interventions="Egen bostad.",
@@ -407,9 +409,11 @@ def test_c7_k7_a_sip_on_the_consent_view_with_an_overdue_follow_up(
     assert [name for name in published(application) if name.startswith("Sip")] == [
         "SipProposed",
         "SipEstablished",
+        "SipPlanPublished",
         "SipFollowUpOverdue",
         "SipFollowUpRecorded",
         "SipRevised",
+        "SipPlanPublished",
         "SipFollowUpOverdue",
     ]
     # D-7: each overdue follow-up names the plan's units, so its deviation names them too.
@@ -493,6 +497,7 @@ def test_k3_staff_read_only_what_their_unit_takes_part_in(
         ProposeSip(ADULT, date(1990, 1, 1), SipProposer.REGION, [AOF, REGION]),
         at=AT,
     )
+    learn_consent(application, ADULT, [IOF, AOF], Purpose.THREE_PARTY_MEETING)  # C-11
     meeting = application.request_three_party_meeting(AT_IOF, case.id, to_unit=AOF, at=AT)
     screening = application.record_screening(
         AT_REGION,

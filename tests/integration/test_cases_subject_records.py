@@ -157,6 +157,7 @@ def test_w3_k3_k5_k6_k8_d6_k16_each_unit_is_listed_exactly_what_it_may_read_wher
     sip = application.propose_sip(
         AT_AOF, ProposeSip(ADULT, date(1990, 1, 1), SipProposer.REGION, [AOF, REGION]), at=AT
     )
+    learn_consent(application, ADULT, [IOF, AOF], Purpose.THREE_PARTY_MEETING)  # C-11
     meeting = application.request_three_party_meeting(AT_IOF, case.id, to_unit=AOF, at=AT)
     screening = screen(application, ADULT)
     question = application.record_violence_question(
@@ -329,6 +330,7 @@ def test_w3_the_listing_is_newest_first_in_pages_and_narrowed_by_kind(
 ) -> None:
     case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
     later = AT + timedelta(hours=1)
+    learn_consent(application, ADULT, [IOF, AOF], Purpose.THREE_PARTY_MEETING)  # C-11
     meeting = application.request_three_party_meeting(AT_IOF, case.id, to_unit=AOF, at=later)
 
     first = application.records_of(AT_IOF, [ADULT], RecordQuery(limit=1), AT)

@@ -277,6 +277,7 @@ def test_w1_k8_a_three_party_request_waits_for_the_asked_units_deputy_then_both_
     application: CasesApplication,
 ) -> None:
     case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
+    learn_consent(application, ADULT, [IOF, AOF], Purpose.THREE_PARTY_MEETING)  # C-11
     meeting = application.request_three_party_meeting(AT_IOF, case.id, to_unit=AOF, at=AT)
 
     assert kinds_of(listed(application, AOF_DEPUTY)) == [

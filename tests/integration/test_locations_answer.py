@@ -173,6 +173,7 @@ def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsi
     youth_case = youth.json()["cases"][0]["id"]
     adult = api.register(ADULT, ["substance_misuse"]).json()
     api.consent(youth.json()["subject_id"], [IOF, AOF])
+    api.consent(youth.json()["subject_id"], [IOF, AOF], Purpose.THREE_PARTY_MEETING)
     api.consent(adult["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
     starts_at = NOW + timedelta(days=7)
     occasion = {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + HOUR).isoformat()}
@@ -189,6 +190,11 @@ def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsi
         ),
         (IOF_CASEWORKER, f"/v1/cases/{youth_case}/handovers", {"to_unit": AOF, "content": CONTENT}),
         (IOF_CASEWORKER, f"/v1/cases/{youth_case}/three-party-meetings", {"to_unit": AOF}),
+        (
+            IOF_CASEWORKER,
+            f"/v1/cases/{youth_case}/other-principal-contacts",
+            {"to_unit": PSYCHIATRY.org_id},
+        ),
         (
             IOF_CASEWORKER,
             f"/v1/cases/{youth_case}/care-planning-meetings",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from contracts import OrgType, Role
+from contracts import OrgType, Purpose, Role
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from tests.cases_examples import CONTENT, PSYCHIATRY, audit_screening
@@ -172,6 +172,7 @@ def test_w1_w3_k5_k8_the_receiving_unit_finds_its_handover_and_request_and_reads
     registered = api.register(YOUTH, ["child_welfare"]).json()
     subject_id, case_id = registered["subject_id"], registered["cases"][0]["id"]
     api.consent(subject_id, [IOF, AOF])
+    api.consent(subject_id, [IOF, AOF], Purpose.THREE_PARTY_MEETING)
     handover = api.call(
         IOF_CASEWORKER,
         "POST",

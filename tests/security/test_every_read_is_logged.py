@@ -602,7 +602,9 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         retry_until_known=True,
     )
     plan = {
-        "problem": ADULT.text("Vad är viktigt för dig? Att få bo kvar"),
+        "what_matters": ADULT.text("Att få bo kvar"),
+        "own_goals": ADULT.text("Vara nykter"),
+        "problem": ADULT.text("Missbruk"),
         "short_term_goals_and_interventions": ADULT.text("Abstinensbehandling"),
         "long_term_goals_and_interventions": ADULT.text("Eget boende"),
         "responsibilities": [
