@@ -505,6 +505,15 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ),
         "meeting",
     )
+    contact = expect(
+        service.call(
+            IOF_CASEWORKER,
+            "POST",
+            f"{youth_case}/other-principal-contacts",
+            json={"to_unit": PSY},
+        ),
+        "contact with the other principal",
+    )
     screening = expect(
         service.call(
             HEALTH_DEPUTY,
@@ -613,6 +622,19 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
             {"json": {"informed_at": NOW.isoformat(), "manner": "phone"}},
         ),
         ("GET", "/v1/sips/{sip_id}"): (sip_path, {}),
+        ("GET", "/v1/sips/{sip_id}/document"): (f"{sip_path}/document", {}),
+        ("POST", "/v1/cases/{case_id}/other-principal-contacts"): (
+            f"{youth_case}/other-principal-contacts",
+            {"json": {"to_unit": PSY}},
+        ),
+        ("GET", "/v1/principal-contacts/{contact_id}"): (
+            f"/v1/principal-contacts/{contact['id']}",
+            {},
+        ),
+        ("POST", "/v1/principal-contacts/{contact_id}/acknowledgement"): (
+            f"/v1/principal-contacts/{contact['id']}/acknowledgement",
+            {},
+        ),
         ("GET", "/v1/sips/{sip_id}/follow-ups/{number}"): (f"{sip_path}/follow-ups/1", {}),
         ("GET", "/v1/sips/{sip_id}/versions/{number}"): (f"{sip_path}/versions/1", {}),
         ("POST", "/v1/sips/{sip_id}/establishment"): (

@@ -15,7 +15,6 @@ from services.cases.domain import Case
 from services.cases.domain.principal_contact import (
     PrincipalContact,
     PrincipalContactConflict,
-    principal_contact_id,
 )
 from services.runtime.kernel.actor import Actor, require_party
 
@@ -34,22 +33,21 @@ class PrincipalContacts(CasesBase):
         """K-17: the unit holding the case (the contact checks) asks `to_unit`, of the other
         principal, to establish contact within the configured days."""
         case = self._load(Case, case_id)
-        if self.find(principal_contact_id(case.id, to_unit), PrincipalContact) is not None:
+        contact = PrincipalContact.request(
+            subject_id=case.subject_id,
+            case_id=case.id,
+            case_unit=case.unit,
+            unit=actor.org_id,
+            to_unit=to_unit,
+            within_days=self.other_principal_contact_days,
+            at=at,
+            by=actor.hsa_id,
+        )
+        if self.find(contact.id, PrincipalContact) is not None:
             raise PrincipalContactConflict(
                 f"contact with {to_unit} is already asked for on this case", field="body.to_unit"
             )
-        return self._created(
-            PrincipalContact.request(
-                subject_id=case.subject_id,
-                case_id=case.id,
-                case_unit=case.unit,
-                unit=actor.org_id,
-                to_unit=to_unit,
-                within_days=self.other_principal_contact_days,
-                at=at,
-                by=actor.hsa_id,
-            )
-        )
+        return self._created(contact)
 
     def read_other_principal_contact(self, actor: Actor, contact_id: UUID) -> PrincipalContact:
         return self._load_checked(
