@@ -15,11 +15,13 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
+    OtherPrincipalContactOverdue,
     RedThreadActionOverdue,
     RedThreadFollowUpNotBooked,
     RedThreadFollowUpOverdue,
     RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
+    SipEstablishmentOverdue,
     SipFollowUpOverdue,
 )
 from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
@@ -40,6 +42,8 @@ OVERDUE: dict[type[IntegrationEvent], str] = {
     AgeTransitionOverdue: "K-4",
     HandoverAcknowledgementOverdue: "K-5",
     SipFollowUpOverdue: "K-7",
+    SipEstablishmentOverdue: "K-13",
+    OtherPrincipalContactOverdue: "K-17",
     CaseMeetingOverdue: "E-11",
     RedThreadMeetingNotRecorded: "E-11",
     RedThreadFollowUpNotBooked: "E-11",
@@ -110,6 +114,19 @@ def test_d7_the_deviation_names_the_organisations_the_deadline_concerns() -> Non
     assert missed.affected_orgs == [handover.from_unit, handover.to_unit]
     meeting: Any = EXAMPLES[RedThreadMeetingOverdue]
     assert missed_routine(meeting).affected_orgs == list(meeting.concerned_orgs)  # type: ignore[union-attr]
+
+
+def test_k13_k17_d7_a_late_sip_or_contact_names_the_organisations_concerned() -> None:
+    """K-13: the plan's units, the proposing one among them; K-17: the unit asked and the
+    unit that asked."""
+    sip: Any = EXAMPLES[SipEstablishmentOverdue]
+    late_sip = missed_routine(sip)
+    assert late_sip is not None
+    assert (late_sip.affected_orgs, late_sip.detected_at) == (list(sip.units), sip.overdue_at)
+    contact: Any = EXAMPLES[OtherPrincipalContactOverdue]
+    late_contact = missed_routine(contact)
+    assert late_contact is not None
+    assert late_contact.affected_orgs == [contact.to_unit, contact.from_unit]
 
 
 def test_e11_d7_a_meeting_not_recorded_as_held_names_the_meetings_units() -> None:
