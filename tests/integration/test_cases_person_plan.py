@@ -22,6 +22,7 @@ from services.cases.views.work_items import OTHER_PRINCIPAL_CONTACT, SIP_ESTABLI
 from services.runtime.kernel.actor import NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
+from services.runtime.store.subject_records import RecordQuery
 from tests.cases_examples import learn
 from tests.integration.test_cases_application import (
     ADULT,
@@ -102,7 +103,7 @@ def test_k17_contact_waits_on_the_other_principals_list_until_a_sip_with_both_is
     assert "OtherPrincipalContactOverdue" not in published(application)
 
 
-def test_k17_d7_contact_not_acknowledged_in_time_is_overdue_on_the_list(
+def test_k17_d7_w3_contact_not_acknowledged_in_time_is_overdue_on_the_list_and_record(
     application: CasesApplication,
 ) -> None:
     case = register(application, ADULT, date(1990, 1, 1), [Need.SUBSTANCE_MISUSE]).cases[0]
@@ -112,6 +113,10 @@ def test_k17_d7_contact_not_acknowledged_in_time_is_overdue_on_the_list(
     (item,) = [i for i in listed(application, AT_REGION, late) if i.kind == OTHER_PRINCIPAL_CONTACT]
     assert item.overdue is True
     assert published(application)[-1] == "OtherPrincipalContactOverdue"
+    (record,) = application.records_of(
+        AT_REGION, [ADULT], RecordQuery(kinds=("other_principal_contact",)), late
+    ).records
+    assert (record.href, record.state) == (f"/v1/principal-contacts/{contact.id}", "overdue")
     application.acknowledge_other_principal_contact(AT_REGION, contact.id, at=late)
     assert [
         i for i in listed(application, AT_REGION, late) if i.kind == OTHER_PRINCIPAL_CONTACT

@@ -536,6 +536,8 @@ def scenario(walk: Walk) -> None:
         ("/v1/sips/{sip_id}/versions/{number}", 2),
     ):
         walk.call("cases", PSYCHIATRY, "GET", route, adult_id, path={**at_sip, "number": number})
+    # K-13: the person's own plan, handed to them by one of its units.
+    walk.call("cases", AOF_MANAGER, "GET", "/v1/sips/{sip_id}/document", adult_id, path=at_sip)
     walk.call(  # W-2: closed early, with the reason
         "cases",
         PSYCHIATRY,
@@ -545,6 +547,24 @@ def scenario(walk: Walk) -> None:
         path=at_sip,
         json={"reason": "Individen har flyttat."},
     )
+
+    # --- contact with the other principal (K-17) ----------------------------------------
+    contact = walk.call(
+        "cases",
+        AOF_MANAGER,
+        "POST",
+        "/v1/cases/{case_id}/other-principal-contacts",
+        adult_id,
+        status=201,
+        path={"case_id": adult_case},
+        json={"to_unit": PSYCHIATRY.org_id},
+    )
+    at_contact = {"contact_id": contact.json()["id"]}
+    for method, route in (
+        ("GET", "/v1/principal-contacts/{contact_id}"),
+        ("POST", "/v1/principal-contacts/{contact_id}/acknowledgement"),
+    ):
+        walk.call("cases", PSYCHIATRY, method, route, adult_id, path=at_contact)
 
     # --- screening (D-6) and the child-welfare report (K-10) ----------------------------
     screening = walk.call(

@@ -869,8 +869,25 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         {"reason": "needs_met"},
         case_id=at_aof,
     )
+    contact = s.write(  # K-17: the region's health care asked to establish contact
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/cases/{case_id}/other-principal-contacts",
+        {"to_unit": HEALTH.org_id},
+        case_id=at_iof,
+    )
+    s.write(
+        "cases",
+        HEALTH,
+        "POST",
+        "/v1/principal-contacts/{contact_id}/acknowledgement",
+        None,
+        contact_id=contact["id"],
+    )
     ids["cases"] = {
         "case_id": at_iof,
+        "contact_id": contact["id"],
         "handover_id": handover["id"],
         "sip_id": sip["id"],
         "meeting_id": meeting["id"],

@@ -45,6 +45,7 @@ from services.cases.domain import (
     ViolenceQuestion,
 )
 from services.cases.domain.follow_through import FollowThrough
+from services.cases.domain.principal_contact import PrincipalContact
 from services.cases.views.work_items import child_and_youth_unit
 from services.runtime.store.subject_records import (
     SubjectRecordView,
@@ -63,6 +64,7 @@ FOLLOW_THROUGH = "handover_follow_through"
 SCREENING = "screening"
 VIOLENCE_QUESTION = "violence_question"
 CHILD_WELFARE_REPORT = "child_welfare_report"
+PRINCIPAL_CONTACT = "other_principal_contact"
 
 RECORD_KINDS = {
     CASE: "a case at a unit of social services (K-1..K-5)",
@@ -74,6 +76,7 @@ RECORD_KINDS = {
     SCREENING: "an AUDIT or DUDIT screening (D-6)",
     VIOLENCE_QUESTION: "the violence question at a contact (K-16)",
     CHILD_WELFARE_REPORT: "a child-welfare report about a child known by number (K-10)",
+    PRINCIPAL_CONTACT: "contact with the other principal, leading to a SIP (K-17)",
 }
 
 _MEETING_KIND = {
@@ -88,6 +91,7 @@ _SIP_STATE: dict[type[Any], str] = {
     Sip.FollowUpRecorded: "followed_up",
     Sip.Revised: "revised",
     Sip.FollowUpOverdueRaised: "follow_up_overdue",
+    Sip.EstablishmentOverdueRaised: "establishment_overdue",
     Sip.Closed: "closed",
 }
 
@@ -240,10 +244,35 @@ class CasesRecords(Projection[SubjectRecordView]):
         | Sip.FollowUpRecorded
         | Sip.Revised
         | Sip.FollowUpOverdueRaised
+        | Sip.EstablishmentOverdueRaised
         | Sip.Closed,
         tracking: Tracking,
     ) -> None:
         self.view.apply(restated(SIP, e.originator_id, _SIP_STATE[type(e)], e.timestamp), tracking)
+
+    # --- contact with the other principal (K-17) ----------------------------------------
+
+    @process_event.register
+    def _(self, e: PrincipalContact.Requested, tracking: Tracking) -> None:
+        self.view.apply(
+            recorded(
+                e.subject_id,
+                PRINCIPAL_CONTACT,
+                e.originator_id,
+                parties=[e.from_unit, e.to_unit],
+                state="requested",
+                at=e.requested_at,
+                href=f"/v1/principal-contacts/{e.originator_id}",
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(
+        self, e: PrincipalContact.Established | PrincipalContact.OverdueRaised, tracking: Tracking
+    ) -> None:
+        state = "overdue" if isinstance(e, PrincipalContact.OverdueRaised) else "established"
+        self.view.apply(restated(PRINCIPAL_CONTACT, e.originator_id, state, e.timestamp), tracking)
 
     # --- meetings (K-8, K-9) ------------------------------------------------------------
 
