@@ -273,7 +273,14 @@ def scenario(walk: Walk) -> None:
         params={"until": (today + timedelta(days=365 * 4)).isoformat()},
     )
 
-    # --- meetings (K-8, K-9) and the calendar file ---------------------------------------
+    # --- meetings (K-8, K-9) and the calendar file, on consent (C-11) ---------------------
+    consent_given(
+        walk.platform["consent"],
+        youth,
+        by=IOF_CASEWORKER,
+        purpose="three_party_meeting",
+        parties=[IOF, AOF],
+    )
     meeting = walk.call(
         "cases",
         IOF_CASEWORKER,
@@ -381,9 +388,6 @@ def scenario(walk: Walk) -> None:
     # --- handover (K-5), on the individual's consent (C-8) ------------------------------
     consent = walk.platform["consent"]
     consent_given(consent, youth, by=IOF_CASEWORKER, purpose="case_handover", parties=[IOF, AOF])
-    consent_given(
-        consent, youth, by=IOF_CASEWORKER, purpose="three_party_meeting", parties=[IOF, AOF]
-    )
     # Plans change (W-2): one handover declined by the receiving unit, one withdrawn by
     # the sending unit; the case stays with IOF and is handed over anew.
     for actor, step, reason in (
