@@ -28,6 +28,8 @@ CASE = UUID("1c9a8b7d-2e3f-4a5b-8c6d-7e8f9a0b1c2d")
 STAFF = "SE2120000001-S101"
 AOF_CASEWORKER = "SE2120000001-S202"
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+CONSENT = UUID("0b8e7a55-61f6-4d7e-9a57-0b5b1c4f3a11")
+"""The individual's consent to `three_party_meeting` between IOF and AOF (C-11)."""
 
 
 def requested(**changes: Any) -> Meeting:
@@ -37,6 +39,8 @@ def requested(**changes: Any) -> Meeting:
         "case_unit": IOF,
         "unit": IOF,
         "to_unit": AOF,
+        "consent_id": CONSENT,
+        "disclosure_id": None,
         "at": NOW,
         "by": STAFF,
     }

@@ -24,7 +24,7 @@ from services.cases.domain.principals import (
     principal_of,
     require_both_principals,
 )
-from services.cases.plan_document import plan_document
+from services.cases.rendering import plan_document
 from tests.unit.test_cases_sip import (
     AT,
     MUNICIPALITY,

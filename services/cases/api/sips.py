@@ -26,8 +26,8 @@ from services.cases.application import (
     RecordSipFollowUp,
 )
 from services.cases.domain import Participants, Responsibility, Sip, SipPlan
-from services.cases.plan_document import plan_document
 from services.cases.policy import may
+from services.cases.rendering import plan_document
 from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
