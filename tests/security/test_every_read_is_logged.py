@@ -875,7 +875,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "POST",
         "/v1/cases/{case_id}/other-principal-contacts",
         {"to_unit": HEALTH.org_id},
-        case_id=at_iof,
+        case_id=youth,  # still at IOF: the adult's case there was handed over
     )
     s.write(
         "cases",
