@@ -1,10 +1,13 @@
-"""The coordinated individual plan, SIP (samordnad individuell plan): K-6, K-7, C-7.
+"""The coordinated individual plan, SIP (samordnad individuell plan): K-6, K-7, K-13, C-7.
 
 Seed 004 ("Samordnad Individuell Plan") names who may propose it and the five
 things it states; seed 001 says follow-ups are planned, recorded and lead to
 revisions at a frequency set by the individual's situation; seed 003 that an
-adult's plan cannot be made without consent. Plans change (W-2): a plan is closed
-before it has run its course, with the reason, and is not worked on after that.
+adult's plan cannot be made without consent. K-13: the plan is the person's: both
+principals take part, it starts from what matters to them and their own goals, it is
+made within a set number of days of the proposal ("utan dröjsmål"), and every version
+made is published for them to read. Plans change (W-2): a plan is closed before it has
+run its course, with the reason, and is not worked on after that.
 Pure domain: no I/O, no clock.
 """
 
