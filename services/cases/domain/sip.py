@@ -26,7 +26,6 @@ from services.cases.domain.errors import (
     SipConflict,
     SipFollowUpInvalid,
     SipIncomplete,
-    SipWithoutConsent,
 )
 from services.cases.domain.principals import require_both_principals
 from services.cases.domain.reasons import reason_given
@@ -37,6 +36,7 @@ from services.cases.domain.sip_plan import (
     PlanVersion,
     SipParts,
     SipPlan,
+    require_consent,
 )
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -175,7 +175,7 @@ class Sip(SipParts, Aggregate):
                 "the unit recording the proposal takes part in the plan", field="body.units"
             )
         require_both_principals(distinct)
-        _require_consent(stockholm_date(at) >= adult_from, consent_id)
+        require_consent(stockholm_date(at) >= adult_from, consent_id)
         sip: Sip = cls(
             subject_id=subject_id,
             proposed_by=proposed_by.value,
@@ -255,7 +255,7 @@ class Sip(SipParts, Aggregate):
                 "a follow-up cannot be planned before the plan's date",
                 field="body.first_follow_up_on",
             )
-        _require_consent(self.adult_on(stockholm_date(at)), consent_id)
+        require_consent(self.adult_on(stockholm_date(at)), consent_id)
         self._established(
             subject_id=self.subject_id,
             plan=plan.as_record(self.subject_id),
@@ -359,7 +359,7 @@ class Sip(SipParts, Aggregate):
         if not self.follow_ups or self.follow_ups[-1].recorded_at < self.versions[-1].made_at:
             raise SipConflict("a revision follows a recorded follow-up", rule="K-7")
         plan.check(self.units)
-        _require_consent(self.adult_on(stockholm_date(at)), consent_id)
+        require_consent(self.adult_on(stockholm_date(at)), consent_id)
         number = self.versions[-1].number + 1
         self._revised(
             subject_id=self.subject_id,
@@ -490,13 +490,3 @@ class Sip(SipParts, Aggregate):
     ) -> None:
         self.closed_at = closed_at
         self.closing_reason = reason
-
-
-def _require_consent(adult: bool, consent_id: UUID | None) -> None:
-    """C-7 (seed 003, 004): an adult's SIP cannot be made without consent to `sip`
-    between the plan's units."""
-    if adult and consent_id is None:
-        raise SipWithoutConsent(
-            "no active consent to sip covering the plan's units; an adult's SIP cannot be "
-            "made without the individual's consent"
-        )

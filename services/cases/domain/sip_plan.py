@@ -14,7 +14,13 @@ from typing import Any
 from uuid import UUID
 
 from services.cases.domain.dates import end_of_day
-from services.cases.domain.errors import NotInSip, SipAlreadyClosed, SipIncomplete, SipPartNotFound
+from services.cases.domain.errors import (
+    NotInSip,
+    SipAlreadyClosed,
+    SipIncomplete,
+    SipPartNotFound,
+    SipWithoutConsent,
+)
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 
@@ -196,6 +202,16 @@ class SipParts:
 
     def adult_on(self, day: date) -> bool:
         return day >= self.adult_from
+
+
+def require_consent(adult: bool, consent_id: UUID | None) -> None:
+    """C-7 (seed 003, 004): an adult's SIP cannot be made without consent to `sip`
+    between the plan's units."""
+    if adult and consent_id is None:
+        raise SipWithoutConsent(
+            "no active consent to sip covering the plan's units; an adult's SIP cannot be "
+            "made without the individual's consent"
+        )
 
 
 PLAN_TEXTS = (
