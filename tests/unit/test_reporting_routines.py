@@ -72,6 +72,8 @@ AFFECTED: dict[type[IntegrationEvent], list[str]] = {
     AgeTransitionOverdue: [SOCIAL_SERVICES],
     HandoverAcknowledgementOverdue: [SOCIAL_SERVICES, ADULT_UNIT],
     SipFollowUpOverdue: [SOCIAL_SERVICES, PSYCHIATRY],
+    SipEstablishmentOverdue: [SOCIAL_SERVICES, PSYCHIATRY],
+    OtherPrincipalContactOverdue: [PSYCHIATRY, SOCIAL_SERVICES],
     CaseMeetingOverdue: [SOCIAL_SERVICES, ADULT_UNIT],
     RedThreadMeetingNotRecorded: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
     RedThreadFollowUpNotBooked: [POLICE, SOCIAL_SERVICES, PSYCHIATRY],
