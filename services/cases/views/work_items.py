@@ -108,9 +108,7 @@ WORK_KINDS = {
         "Hold the joint officials' meeting on the handed-over case, then have the client told",
         "K-12",
     ),
-    OTHER_PRINCIPAL_CONTACT: WorkKind(
-        "Establish contact with the person for the other principal, leading to a SIP", "K-17"
-    ),
+    OTHER_PRINCIPAL_CONTACT: WorkKind("Establish contact for your principal, toward a SIP", "K-17"),
 }
 """What cases puts on work lists, and the rule each comes from."""
 
@@ -493,9 +491,9 @@ class CasesWork(Projection[WorkListView]):
         )
 
     @process_event.register
-    def _(self, e: PrincipalContact.Established, tracking: Tracking) -> None:
-        self.view.apply(done(e.originator_id, OTHER_PRINCIPAL_CONTACT), tracking)
-
-    @process_event.register
-    def _(self, e: PrincipalContact.OverdueRaised, tracking: Tracking) -> None:
-        self.view.apply(raised_overdue(e.originator_id, OTHER_PRINCIPAL_CONTACT), tracking)
+    def _(
+        self, e: PrincipalContact.Established | PrincipalContact.OverdueRaised, tracking: Tracking
+    ) -> None:
+        late = isinstance(e, PrincipalContact.OverdueRaised)
+        step = raised_overdue if late else done
+        self.view.apply(step(e.originator_id, OTHER_PRINCIPAL_CONTACT), tracking)
