@@ -36,6 +36,7 @@ from prometheus_client import CollectorRegistry, Counter
 from contracts import SERVICES, dlq_topic, events_topic
 from services.runtime.http.auth import TokenVerifier
 from services.runtime.http.development_tokens import DEV_KEY_PATH, DevelopmentSigner
+from services.runtime.http.docs import api_app
 from services.runtime.http.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
 from services.runtime.http.idempotency.middleware import Idempotency
 from services.runtime.http.idempotency.store import IdempotencyStore
@@ -416,7 +417,7 @@ def http_app(service: Service) -> FastAPI:
         "relay": relay_ready,
         "consumer": consumer_ready,
     }
-    http = FastAPI(title=service.title, description=service.description, lifespan=lifespan)
+    http = api_app(title=service.title, description=service.description, lifespan=lifespan)
     http.add_middleware(Idempotency, store=idempotency)
     http.add_middleware(DuplicateKeys)
     http.add_middleware(

@@ -76,10 +76,12 @@ PUBLIC = {
     "/asyncapi.yaml",
     "/openapi.json",
     "/docs",
+    "/docs/assets",
     "/redoc",
     "/v1/calendar-feeds/{unit}/{token}/meetings.ics",
 }
-"""What answers without a bearer token: health, readiness, metrics and the documents; and a
+"""What answers without a bearer token: health, readiness, metrics and the documents (with
+the Swagger UI and ReDoc files they load from ``/docs/assets``, issue 23 item 8); and a
 unit's calendar feed, whose secret address is its credential (calendar programs send no
 token; tests/integration/test_calendar_feed.py holds it to its address)."""
 
@@ -233,6 +235,8 @@ def test_public_routes_answer_without_a_token(services: dict[str, Service]) -> N
             assert not route.authenticated, route
         assert service.call(None, "GET", "/healthz").status_code == 200
         assert service.call(None, "GET", "/openapi.json").status_code == 200
+        for page in ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js"):
+            assert service.call(None, "GET", page).status_code == 200, page
 
 
 # --- function level (API5): the table, and only the table -------------------------------------
