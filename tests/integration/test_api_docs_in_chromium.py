@@ -4,7 +4,8 @@ The consent service runs on this machine; Debian's `chromium` (installed by
 `make system-deps`; this test does not skip without it) opens its ``/docs`` with
 every host name but the service's own address unresolvable and every other
 request sent to a closed proxy port, so a script, stylesheet or font from a CDN
-cannot load. Swagger UI must still fetch ``/openapi.json`` and draw the operations.
+cannot load. Swagger UI must still fetch ``/openapi.json`` and draw the operations;
+so must ReDoc on ``/redoc``.
 A page that takes Swagger UI from the CDN, opened the same way, is shown to stay
 empty: the cut is real, and the rendered page owes nothing to the internet.
 """
@@ -70,3 +71,15 @@ def test_issue23_8_docs_render_the_operations_in_chromium_with_the_network_cut_o
     cut = dump_dom((tmp_path / "cdn.html").as_uri())
     assert "opblock" not in cut
     assert "swagger-ui-wrap" not in cut
+
+
+def test_issue23_8_redoc_renders_the_operations_in_chromium_with_the_network_cut_off(
+    start_in_process: Callable[..., InProcessService],
+) -> None:
+    consent = start_in_process("consent")
+
+    dom = dump_dom(f"{consent.url}/redoc")
+
+    assert "api-content" in dom, "ReDoc drew nothing: " + dom[:2000]
+    assert "/v1/consents/{consent_id}" in dom
+    assert "Something went wrong" not in dom
