@@ -34,6 +34,7 @@ def red_thread_pull(
     body = {
         "personnummer": personnummer,
         "measures_tried": ["sip"],
+        "individual_harmed": True,
         "burdened_orgs": list(burdened_orgs),
         "municipality_code": "0180",
     }

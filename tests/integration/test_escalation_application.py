@@ -158,6 +158,7 @@ def pull(app: EscalationApplication, at: datetime = PULLED_AT) -> UUID:
         PullRedThread(
             subject_id=SUBJECT,
             measures_tried=["sip"],
+            individual_harmed=True,
             burdened_orgs=[POLICE, SOCIAL],
             municipality_code=STOCKHOLM,
         ),

@@ -506,6 +506,17 @@ def test_e2_pull_without_measures_is_422_naming_body_measures_tried(
     assert_problem(response, 422, field="body.measures_tried")
 
 
+def test_e2_pull_without_sip_or_harm_is_422_naming_the_field_and_e2(
+    escalation: ServiceProcess,
+) -> None:
+    with escalation.client(POLICE) as police:
+        no_sip = police.post("/v1/red-threads", json=pull_body(measures_tried=["care_planning"]))
+        no_harm = police.post("/v1/red-threads", json=pull_body(individual_harmed=False))
+
+    assert_problem(no_sip, 422, rule="E-2", field="body.measures_tried")
+    assert_problem(no_harm, 422, rule="E-2", field="body.individual_harmed")
+
+
 @pytest.mark.parametrize(
     ("actor", "days_ahead", "birth", "status", "rule"),
     [

@@ -121,6 +121,7 @@ def publish_one_event_each(platform: dict[str, ServiceProcess]) -> None:
             {
                 "personnummer": TEST_PERSONNUMMER,
                 "measures_tried": ["sip"],
+                "individual_harmed": True,
                 "burdened_orgs": [POLICE.org_id],
                 "municipality_code": "0180",
             },

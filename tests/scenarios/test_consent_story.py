@@ -67,6 +67,7 @@ def pull(escalation: ServiceProcess, personnummer: str) -> str:
         {
             "personnummer": personnummer,
             "measures_tried": ["sip"],
+            "individual_harmed": True,
             "burdened_orgs": [POLICE.org_id],
             "municipality_code": "0180",
         },

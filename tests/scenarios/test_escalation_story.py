@@ -106,6 +106,7 @@ def test_seed_000_red_thread_from_pull_to_closing(
     pull = {
         "personnummer": INDIVIDUAL,
         "measures_tried": ["sip", "care_planning"],
+        "individual_harmed": True,
         "burdened_orgs": [POLICE.org_id, SOCIAL.org_id],
         "municipality_code": "0180",
     }

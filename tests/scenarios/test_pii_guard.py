@@ -97,6 +97,7 @@ def test_no_personal_data_on_any_topic_or_in_any_log(
             json={
                 "personnummer": TEST_PERSONNUMMER,
                 "measures_tried": ["sip"],
+                "individual_harmed": True,
                 "burdened_orgs": [POLICE.org_id],
                 "municipality_code": "0180",
             },

@@ -40,6 +40,7 @@ INVITED = [SOCIAL.org_id, HEALTH.org_id]
 PULL = {
     "personnummer": TEST_PERSONNUMMER,
     "measures_tried": ["sip", "care_planning"],
+    "individual_harmed": True,
     "burdened_orgs": [POLICE.org_id],
     "municipality_code": "0180",
 }

@@ -906,6 +906,7 @@ def create_escalation(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
     pull = {
         "personnummer": ADULT.personnummer,
         "measures_tried": ["sip", "care_planning"],
+        "individual_harmed": True,
         "burdened_orgs": [POLICE.org_id, IOF],
         "municipality_code": "0180",
     }

@@ -11,6 +11,7 @@ import pytest
 from contracts import ConsentGiven, EmergencyDisclosureRecorded, LegalBasis, OrgType
 from services.escalation.domain import (
     Basis,
+    IndividualHarmMustBeStated,
     MeasuresMustBeRecorded,
     MeetingAlreadyScheduled,
     MeetingInThePast,
@@ -43,6 +44,7 @@ def pull(**changes: Any) -> RedThread:
         "pulled_by_org": POLICE_UNIT,
         "pulled_by_org_type": "police",
         "measures_tried": ["sip", "care_planning"],
+        "individual_harmed": True,
         "burdened_orgs": [SOCIAL_UNIT, HEALTH_UNIT],
         "municipality_code": "0180",
     }
@@ -151,6 +153,29 @@ def test_e2_pull_without_measures_tried_is_rejected() -> None:
         pull(measures_tried=[])
 
     assert raised.value.rule == "E-2"
+
+
+def test_e2_pull_without_sip_among_the_measures_is_rejected() -> None:
+    """Seed 000: the red thread is pulled "trots insatser inklusive SIP"."""
+    with pytest.raises(MeasuresMustBeRecorded) as raised:
+        pull(measures_tried=["care_planning", "three_party_meeting"])
+
+    assert raised.value.rule == "E-2"
+    assert raised.value.field == "body.measures_tried"
+    assert "SIP" in raised.value.message
+
+
+@pytest.mark.parametrize("harmed", [False, None])
+def test_e2_pull_without_the_individual_being_harmed_is_rejected(harmed: bool | None) -> None:
+    with pytest.raises(IndividualHarmMustBeStated) as raised:
+        pull(individual_harmed=harmed)
+
+    assert raised.value.rule == "E-2"
+    assert raised.value.field == "body.individual_harmed"
+
+
+def test_e2_pull_records_that_the_individual_is_being_harmed() -> None:
+    assert pull().individual_harmed is True
 
 
 # --- E-3 -------------------------------------------------------------------------------

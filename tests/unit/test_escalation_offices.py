@@ -75,6 +75,7 @@ def pulled() -> RedThread:
         pulled_by_org="SE2321000016-POL1",
         pulled_by_org_type="police",
         measures_tried=["sip"],
+        individual_harmed=True,
         burdened_orgs=["SE2321000016-POL1"],
         municipality_code="0180",
     )

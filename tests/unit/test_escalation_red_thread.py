@@ -64,6 +64,7 @@ def pulled(**changes: Any) -> RedThread:
         "pulled_by_org": POLICE_UNIT,
         "pulled_by_org_type": "police",
         "measures_tried": ["sip"],
+        "individual_harmed": True,
         "burdened_orgs": [POLICE_UNIT, SOCIAL_UNIT],
         "municipality_code": "0180",
     }

@@ -19,18 +19,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts import (
-    MUNICIPALITY_CODE_PATTERN,
-    ActionStatus,
-    FollowUpResult,
-    MeasureTried,
-    MeetingOutcome,
-    MeetingStage,
-)
+from contracts import ActionStatus, FollowUpResult, MeetingOutcome, MeetingStage
 from contracts.base import HsaId, OrgIds
-from services.escalation.api.bodies import Notes, Text
+from services.escalation.api.bodies import Notes, PullRequest, Text
 from services.escalation.api.calendar import ics_response
 from services.escalation.api.disclosure import owned_routes
 from services.escalation.application import (
@@ -48,7 +41,7 @@ from services.escalation.policy import may
 from services.escalation.views.calendar import MeetingStatus
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
-from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.fields import RequestModel
 from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
 from services.runtime.store.audit import Action
 
@@ -57,13 +50,6 @@ router = APIRouter(tags=["red thread"])
 MEETING_LENGTH = timedelta(minutes=90)
 PURPOSE = "red thread (E-1..E-5)"
 Attended = Annotated[list[HsaId], Field(max_length=50)]
-
-
-class PullRequest(RequestModel):
-    personnummer: Personnummer
-    measures_tried: Annotated[list[MeasureTried], Field(min_length=1, max_length=10)]
-    burdened_orgs: OrgIds
-    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 
 
 class CoordinatorRequest(RequestModel):

@@ -42,6 +42,8 @@ class PullRedThread:
     measures_tried: list[str]
     burdened_orgs: list[str]
     municipality_code: str
+    individual_harmed: bool = False
+    """E-2: the individual is being harmed; a pull that does not say so is refused."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,12 @@ class OnlyBlueLightMayPull(NotAllowed):
 
 class MeasuresMustBeRecorded(CommandInvalid):
     rule = "E-2"
+    field = "body.measures_tried"
+
+
+class IndividualHarmMustBeStated(CommandInvalid):
+    rule = "E-2"
+    field = "body.individual_harmed"
 
 
 class MeetingTooLate(CommandInvalid):

@@ -34,33 +34,26 @@ from services.escalation.domain import red_thread_actions as actions
 from services.escalation.domain import red_thread_plans as plans
 from services.escalation.domain import red_thread_stalls as stalls
 from services.escalation.domain.authorisations import Basis
-from services.escalation.domain.errors import (
-    MeasuresMustBeRecorded,
-    OnlyBlueLightMayPull,
-    RedThreadAlreadyClosed,
-)
+from services.escalation.domain.errors import RedThreadAlreadyClosed
 from services.escalation.domain.red_thread_deadlines import RedThreadDeadlines
 from services.escalation.domain.red_thread_holds import RedThreadHolds
 from services.escalation.domain.red_thread_meetings import RedThreadMeetings
 from services.escalation.domain.red_thread_plans import RedThreadPlans
+from services.escalation.domain.red_thread_pull import check_pull, may_pull_red_thread
 from services.escalation.domain.red_thread_state import Hold
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
-BLUE_LIGHT_ORG_TYPES = frozenset({"ambulance", "rescue", "police"})
-
-
-def may_pull_red_thread(org_type: str) -> bool:
-    """E-1 (seed 000): only ambulance, rescue services and police pull the red thread.
-
-    Everyone else escalates along the ordinary ladder (E-6).
-    """
-    return org_type in BLUE_LIGHT_ORG_TYPES
+__all__ = ["RedThread", "may_pull_red_thread"]
 
 
 class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThreadPlans, Aggregate):
     """One pull of the red thread, from the pull to its closing."""
 
     class Pulled(OwnedBySubject, Aggregate.Created):
+        """`individual_harmed` (v2, E-2): stated at the pull; None for pulls before it was."""
+
+        class_version = 2
+
         subject_id: str
         pulled_at: datetime
         pulled_by: str
@@ -69,6 +62,11 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
         measures_tried: list[str]
         burdened_orgs: list[str]
         municipality_code: str
+        individual_harmed: bool | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["individual_harmed"] = None
 
     class CoordinatorAssigned(Aggregate.Event):
         """`office` is the coordination office the coordinator works at (E-3): the thread
@@ -209,16 +207,13 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
         measures_tried: list[str],
         burdened_orgs: list[str],
         municipality_code: str,
+        individual_harmed: bool,
     ) -> RedThread:
-        if not may_pull_red_thread(pulled_by_org_type):
-            raise OnlyBlueLightMayPull(
-                f"only ambulance, rescue services and police may pull the red thread, "
-                f"not {pulled_by_org_type}; use the escalation ladder (E-6)"
-            )
-        if not measures_tried:
-            raise MeasuresMustBeRecorded(
-                "record which measures (including SIP) were tried before pulling"
-            )
+        check_pull(
+            org_type=pulled_by_org_type,
+            measures_tried=measures_tried,
+            individual_harmed=individual_harmed,
+        )
         red_thread: RedThread = cls(
             subject_id=subject_id,
             pulled_at=pulled_at,
@@ -228,6 +223,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
             measures_tried=list(dict.fromkeys(measures_tried)),
             burdened_orgs=list(dict.fromkeys(burdened_orgs)),
             municipality_code=municipality_code,
+            individual_harmed=individual_harmed,
         )
         return red_thread
 
@@ -243,6 +239,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
         measures_tried: list[str],
         burdened_orgs: list[str],
         municipality_code: str,
+        individual_harmed: bool | None,
     ) -> None:
         self.subject_id = subject_id
         self.pulled_at = pulled_at
@@ -252,6 +249,7 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
         self.measures_tried = measures_tried
         self.burdened_orgs = burdened_orgs
         self.municipality_code = municipality_code
+        self.individual_harmed = individual_harmed
         self.coordinator: str | None = None
         self.coordinator_office: str | None = None
         self.meeting_at: datetime | None = None
