@@ -171,7 +171,8 @@ def test_e7_name_and_age_stay_in_the_store_never_on_the_topic() -> None:
         e for e in meeting.collect_events() if isinstance(e, MonthlyMeeting.CaseRegistered)
     ]
     assert registered[0].name.text == "Testa Testsson"
-    assert registered[0].age == 18
+    assert registered[0].age.text == "18"
+    assert registered[0].age.owner == registered[0].name.owner, "E-7: sealed as the name is"
     published = to_integration_event(registered[0])
     assert published is not None
     payload = published.model_dump_json()

@@ -16,7 +16,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
 from contracts import MonthlyMeetingKind
 from contracts.base import HsaId
@@ -30,6 +30,7 @@ from services.escalation.application import (
     registration_owner,
 )
 from services.escalation.domain import MeetingSeries, MonthlyMeeting, Registration
+from services.escalation.domain.registrations import age_of
 from services.escalation.policy import may
 from services.escalation.views.calendar import MeetingStatus
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
@@ -142,7 +143,9 @@ class RegistrationView(BaseModel):
     registering_org: str
     registered_by: str
     name: ClearText
-    age: int
+    age: Annotated[int | None, BeforeValidator(age_of)] = Field(
+        description="The age given at registration; null once erased (C-7)."
+    )
     background: ClearText
     current_situation: ClearText
     problem_and_question: ClearText

@@ -19,8 +19,8 @@ Readings a coordinator would expect, written down:
 - Collaboration meetings are "obligatoriskt när man blir kallad": a unit is
   summoned by a registration naming it, and the registering unit attends too.
 
-Name and age are personal data: they are kept in this service's store and
-never published (CaseRegisteredForMeeting carries ids only).
+Name and age are personal data: sealed in this service's store, erased with
+their owner's key, never published (CaseRegisteredForMeeting carries ids only).
 
 Pure domain: no I/O, no clock.
 """
@@ -42,13 +42,12 @@ from services.escalation.domain.errors import (
     NotAMember,
     NotTheMinuteTaker,
     RegistrationClosed,
-    RegistrationIncomplete,
 )
 from services.escalation.domain.owners import minutes_owner, registration_owner
 from services.escalation.domain.registrations import (
-    MAX_AGE,
     Registration,
     registration_cutoff,
+    require_complete,
 )
 from services.escalation.domain.terms import PlannedMeeting, alternate, term_of
 from services.runtime.kernel.personal import Personal
@@ -177,6 +176,8 @@ class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
             return minutes_owner(self.originator_id)
 
     class CaseRegistered(Aggregate.Event):
+        class_version = 2  # v2: the age is sealed as the name is (a number in clear before)
+
         meeting_kind: str
         meeting_at: datetime
         registration_id: UUID
@@ -184,7 +185,7 @@ class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
         registering_org: str
         registered_by: str
         name: Personal
-        age: int
+        age: Personal
         background: Personal
         current_situation: Personal
         problem_and_question: Personal
@@ -193,10 +194,15 @@ class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
 
         legacy_personal: ClassVar[tuple[str, ...]] = (
             "name",
+            "age",
             "background",
             "current_situation",
             "problem_and_question",
         )
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["age"] = str(state["age"])
 
         def legacy_owner(self, path: str, key: str | None, declared: Any) -> str:
             return registration_owner(self.subject_id, self.registration_id)
@@ -322,20 +328,13 @@ class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
                 "cases are registered by 12:00 (Europe/Stockholm) the day before the meeting; "
                 f"registration closed at {self.registration_cutoff.isoformat()}"
             )
-        missing = [
-            field
-            for field, value in (
-                ("name", name),
-                ("background", background),
-                ("current_situation", current_situation),
-                ("problem_and_question", problem_and_question),
-            )
-            if not value.strip()
-        ]
-        if missing:
-            raise RegistrationIncomplete(f"a registration gives {', '.join(missing)}")
-        if not 0 <= age <= MAX_AGE:
-            raise RegistrationIncomplete(f"age must be between 0 and {MAX_AGE}")
+        require_complete(
+            name=name,
+            age=age,
+            background=background,
+            current_situation=current_situation,
+            problem_and_question=problem_and_question,
+        )
         summoned = [org for org in dict.fromkeys(summoned_orgs) if org != registering_org]
         strangers = [org for org in summoned if org not in self.members]
         if strangers:
@@ -349,7 +348,7 @@ class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
             registering_org=registering_org,
             registered_by=registered_by,
             name=Personal(owner, name.strip()),
-            age=age,
+            age=Personal(owner, str(age)),
             background=Personal(owner, background.strip()),
             current_situation=Personal(owner, current_situation.strip()),
             problem_and_question=Personal(owner, problem_and_question.strip()),
@@ -369,7 +368,7 @@ class MonthlyMeeting(plans.MonthlyMeetingPlans, Aggregate):
         registering_org: str,
         registered_by: str,
         name: Personal,
-        age: int,
+        age: Personal,
         background: Personal,
         current_situation: Personal,
         problem_and_question: Personal,
