@@ -220,6 +220,25 @@ class MeetingResumed(_EscalationEvent):
     resumed_at: AwareDatetime
 
 
+class MeetingBasisReplaced(_EscalationEvent):
+    """The legal basis a scheduled meeting or follow-up relied on ended, and another one
+    covers everyone invited (E-4, C-9): it goes ahead on `basis_id` instead of
+    `replaced_basis_id` (a consent withdrawn while an emergency disclosure holds, say).
+    Nothing changes for the invited; the switch is published so partners and reporting
+    see which basis each meeting relied on, and when."""
+
+    version: ClassVar[int] = 1
+
+    red_thread_id: UUID
+    stage: MeetingStage
+    legal_basis: LegalBasis
+    basis_id: UUID
+    """The consent or emergency disclosure the meeting relies on from now on."""
+    replaced_basis_id: UUID
+    """The consent or emergency disclosure that ended."""
+    replaced_at: AwareDatetime
+
+
 class MeetingHeld(_EscalationEvent):
     """The red-thread meeting took place (E-3): who attended, who did not, the outcome."""
 
@@ -383,6 +402,7 @@ __all__ = [
     "HoldReason",
     "MeasureTried",
     "MeetingAbsenceRecorded",
+    "MeetingBasisReplaced",
     "MeetingHeld",
     "MeetingOutcome",
     "MeetingPutOnHold",

@@ -25,7 +25,9 @@ from contracts.escalation import (
     EscalationResolution,
     EscalationTrack,
     MonthlyMeetingKind,
+    OrgList,
 )
+from contracts.vocabulary import DeviationCategory
 
 # --- events that may concern no one individual ---------------------------------------------
 
@@ -307,6 +309,32 @@ class RoutineReviewHeld(_RoutineReviewEvent):
     held_at: AwareDatetime
 
 
+class MonthlyMeetingAbsenceRecorded(IntegrationEvent):
+    """Units summoned to a monthly meeting did not come (E-7: the alignment meeting is
+    mandatory for all members, a collaboration meeting for the units summoned).
+
+    A collaboration failure in its own right (D-7, "routines not followed"), so it
+    carries the deviation category reporting counts it under, as a red-thread
+    absence (`MeetingAbsenceRecorded`) does. Published only when someone was absent.
+    About no one individual."""
+
+    service: ClassVar[str] = "escalation"
+    version: ClassVar[int] = 1
+
+    meeting_id: UUID
+    absent_orgs: OrgIds
+    present_orgs: OrgList
+    category: DeviationCategory
+    recorded_by: HsaId
+    recorded_at: AwareDatetime
+
+    def subject(self) -> None:
+        return None
+
+    def partition_key(self) -> str:
+        return str(self.meeting_id)
+
+
 __all__ = [
     "AcuteMatterRaised",
     "AcuteMatterTaken",
@@ -315,6 +343,7 @@ __all__ = [
     "EscalationCostSettled",
     "EscalationRaised",
     "EscalationResolved",
+    "MonthlyMeetingAbsenceRecorded",
     "MonthlyMeetingCancelled",
     "MonthlyMeetingMoved",
     "MonthlyMeetingPlanned",

@@ -5,9 +5,10 @@ revisions (E-13), what an agreed action is (E-10),
 reasons, among them why a meeting was moved or cancelled or a red thread closed early
 (W-2), written summaries, minutes, questions) and the name and age on a case registration —
 free text and personal data stay in the escalation service. Not published at
-all: the consent view's bookkeeping, a basis replaced without a hold (nothing
-changes for the parties; it is kept for audit), monthly-meeting attendance and
-minutes, and the transfers noted for the inventory. Everything that asks
+all: the consent view's bookkeeping, monthly-meeting minutes, attendance where
+nobody was absent, and the transfers noted for the inventory. A basis replaced
+without a hold is published (C-9: which basis a meeting relies on, from when),
+and so is every monthly-meeting absence (E-7, a D-7 deviation). Everything that asks
 someone to act is published, naming the unit that must (W-1): a thread pulled
 (its municipality), a meeting or follow-up (the invited), an agreed action (its
 responsible organisation), an acute matter (the
@@ -35,11 +36,13 @@ from contracts import (
     FollowUpBooked,
     FollowUpEvaluated,
     MeetingAbsenceRecorded,
+    MeetingBasisReplaced,
     MeetingHeld,
     MeetingPutOnHold,
     MeetingResumed,
     MeetingScheduled,
     MeetingStage,
+    MonthlyMeetingAbsenceRecorded,
     MonthlyMeetingCancelled,
     MonthlyMeetingMoved,
     MonthlyMeetingPlanned,
@@ -71,6 +74,22 @@ from services.escalation.domain import (
 from services.runtime.messaging.translation import TranslationTable, const, from_, row
 
 RED_THREAD_ID = from_("originator_id")
+
+
+def monthly_absence(e: MonthlyMeeting.AttendanceRecorded) -> MonthlyMeetingAbsenceRecorded | None:
+    """E-7: summoned units that stayed away, a D-7 deviation; nothing when all came."""
+    if not e.absent_orgs:
+        return None
+    return MonthlyMeetingAbsenceRecorded(
+        meeting_id=e.originator_id,
+        absent_orgs=tuple(e.absent_orgs),
+        present_orgs=tuple(e.present_orgs),
+        category=ABSENCE_CATEGORY,
+        recorded_by=e.recorded_by,
+        recorded_at=e.recorded_at,
+    )
+
+
 ESCALATION_ID = from_("originator_id")
 
 RED_THREAD_EVENTS = (
@@ -79,6 +98,7 @@ RED_THREAD_EVENTS = (
     (RedThread.MeetingScheduled, MeetingScheduled),
     (RedThread.PutOnHold, MeetingPutOnHold),
     (RedThread.Resumed, MeetingResumed),
+    (RedThread.BasisReplaced, MeetingBasisReplaced),  # C-9: which basis, from when
     (RedThread.MeetingHeld, MeetingHeld),
     (RedThread.FollowUpBooked, FollowUpBooked),
     (RedThread.FollowUpEvaluated, FollowUpEvaluated),
@@ -165,6 +185,7 @@ to_integration_event = TranslationTable(
     ),
     row(MonthlyMeeting.Cancelled, MonthlyMeetingCancelled, meeting_id=from_("originator_id")),
     row(MonthlyMeeting.CaseRegistered, CaseRegisteredForMeeting, meeting_id=from_("originator_id")),
+    row(MonthlyMeeting.AttendanceRecorded, monthly_absence),  # E-7, D-7: only when absent
     row(Consultation.Held, ConsultationHeld, consultation_id=from_("originator_id")),
     # --- the yearly routine review (E-13): the minutes' text stays here, their count goes --
     row(RoutineReview.Scheduled, RoutineReviewScheduled, review_id=from_("originator_id")),

@@ -75,6 +75,7 @@ from contracts import (
     LegalBasis,
     MeasureTried,
     MeetingAbsenceRecorded,
+    MeetingBasisReplaced,
     MeetingHeld,
     MeetingKind,
     MeetingOutcome,
@@ -82,6 +83,7 @@ from contracts import (
     MeetingResumed,
     MeetingScheduled,
     MeetingStage,
+    MonthlyMeetingAbsenceRecorded,
     MonthlyMeetingCancelled,
     MonthlyMeetingKind,
     MonthlyMeetingMoved,
@@ -285,6 +287,14 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         legal_basis=LegalBasis.EMERGENCY_DISCLOSURE,
         basis_id=UUID("5d1c2a3b-8e4f-4a6b-9c7d-1e2f3a4b5c6d"),
         resumed_at=datetime(2026, 4, 13, 8, 0, tzinfo=UTC),
+    ),
+    MeetingBasisReplaced: MeetingBasisReplaced(
+        **ABOUT_THE_THREAD,
+        stage=MeetingStage.MEETING,
+        legal_basis=LegalBasis.EMERGENCY_DISCLOSURE,
+        basis_id=UUID("5d1c2a3b-8e4f-4a6b-9c7d-1e2f3a4b5c6d"),
+        replaced_basis_id=UUID("6e2d3b4c-9f50-4b7c-8d8e-2f3a4b5c6d7e"),
+        replaced_at=datetime(2026, 4, 2, 10, 0, tzinfo=UTC),
     ),
     MeetingHeld: MeetingHeld(
         **ABOUT_THE_THREAD,
@@ -493,6 +503,14 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         members=(SOCIAL_SERVICES, PSYCHIATRY),
         cancelled_by="SE2321000016-D0P1",
         cancelled_at=datetime(2026, 3, 20, 9, 0, tzinfo=UTC),
+    ),
+    MonthlyMeetingAbsenceRecorded: MonthlyMeetingAbsenceRecorded(
+        meeting_id=MONTHLY_MEETING,
+        absent_orgs=(PSYCHIATRY,),
+        present_orgs=(SOCIAL_SERVICES,),
+        category=DeviationCategory.ROUTINES,
+        recorded_by="SE2321000016-D0P1",
+        recorded_at=datetime(2026, 3, 24, 10, 0, tzinfo=UTC),
     ),
     ConsultationHeld: ConsultationHeld(
         subject_id=SUBJECT,
@@ -939,6 +957,7 @@ SUBJECTLESS: dict[type[IntegrationEvent], str] = {
     MonthlyMeetingCancelled: "meeting_id",
     RoutineReviewScheduled: "review_id",
     RoutineReviewHeld: "review_id",
+    MonthlyMeetingAbsenceRecorded: "meeting_id",
 }
 """Events about no one individual, with the field of their own id: they carry no
 `subject_id` and no ce_subject, and their own id keys the message."""

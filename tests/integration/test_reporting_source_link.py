@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Tracking
 
-from contracts import RedThreadMeetingOverdue, decode, encode
+from contracts import MonthlyMeetingAbsenceRecorded, RedThreadMeetingOverdue, decode, encode
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.routines import deviation_id_for
 from services.reporting.translate import to_integration_event
@@ -68,3 +68,21 @@ def test_d7_a_source_without_a_uuid_ce_id_falls_back_to_the_content(
     intake.process_message(_message("e-1", 1), Tracking(SOURCE, 1))  # type: ignore[arg-type]
     overdue = EXAMPLES[RedThreadMeetingOverdue]
     assert reporting_application.get_deviation(deviation_id_for(overdue)).rule == "E-3"
+
+
+def test_e7_d7_a_monthly_meeting_absence_becomes_one_deviation_naming_the_absent(
+    reporting_application: ReportingApplication,
+) -> None:
+    """Through the intake, as the escalation topic delivers it (no subject)."""
+    intake = Intake(reporting_application, Statistics(statistics_view(reporting_application)))
+    absence = EXAMPLES[MonthlyMeetingAbsenceRecorded]
+    message = encode(absence, event_id=str(uuid.uuid4()), time=AT, sequence=7, prev_sequence=0)
+    envelope = decode(message.value, message.headers)
+    intake.process_message(envelope, Tracking(SOURCE, 7))
+
+    [notification] = reporting_application.recorder.select_notifications(1, 10)
+    published = to_integration_event(reporting_application.mapper.to_domain_event(notification))
+    assert published is not None
+    detected = published.model_dump()
+    assert detected["rule"] == "E-7"
+    assert list(detected["affected_orgs"]) == list(absence.absent_orgs)  # type: ignore[attr-defined]

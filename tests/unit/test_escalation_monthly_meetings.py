@@ -9,7 +9,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from contracts import ConsultationHeld, ConsultationOutcome, MonthlyMeetingKind, Role
+from contracts import (
+    ConsultationHeld,
+    ConsultationOutcome,
+    DeviationCategory,
+    MonthlyMeetingAbsenceRecorded,
+    MonthlyMeetingKind,
+    Role,
+)
 from services.escalation.domain import (
     AcuteMatter,
     AcuteMatterAlreadyAcknowledged,
@@ -284,6 +291,31 @@ def test_e7_attendance_is_recorded_by_the_unit_keeping_the_minutes() -> None:
         present_orgs=[IOF, AOF], recorded_by=DEPUTY, now=starts_at, recorded_by_org=IOF
     )
     assert meeting.absent_orgs == [AOF2]
+
+
+def test_e7_d7_a_monthly_meeting_absence_is_published_as_a_routines_deviation() -> None:
+    starts_at = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
+    meeting = meeting_on(starts_at, ALIGNMENT)
+    meeting.collect_events()
+    meeting.record_attendance(present_orgs=[IOF], recorded_by=DEPUTY, now=starts_at)
+
+    published = to_integration_event(meeting.collect_events()[0])
+
+    assert isinstance(published, MonthlyMeetingAbsenceRecorded)
+    assert published.meeting_id == meeting.id
+    assert published.absent_orgs == (AOF, AOF2)
+    assert published.present_orgs == (IOF,)
+    assert published.category is DeviationCategory.ROUTINES
+    assert published.subject() is None
+
+
+def test_e7_attendance_with_nobody_absent_publishes_nothing() -> None:
+    starts_at = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
+    meeting = meeting_on(starts_at, ALIGNMENT)
+    meeting.collect_events()
+    meeting.record_attendance(present_orgs=[IOF, AOF, AOF2], recorded_by=DEPUTY, now=starts_at)
+
+    assert to_integration_event(meeting.collect_events()[0]) is None
 
 
 def test_e7_attendance_is_recorded_once_the_meeting_started() -> None:

@@ -16,6 +16,7 @@ from contracts import (
     FollowUpResult,
     HoldReason,
     LegalBasis,
+    MeetingBasisReplaced,
     MeetingOutcome,
     MeetingStage,
 )
@@ -41,6 +42,7 @@ from services.escalation.domain import (
     follow_up_overdue_at,
     meeting_overdue_at,
 )
+from services.escalation.translate import to_integration_event
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.sealing import SealsPersonalData
 from tests.unit.units import HEALTH_UNIT, POLICE_UNIT, SCHOOL_UNIT, SOCIAL_UNIT
@@ -314,6 +316,24 @@ def test_e4_another_basis_covering_the_meeting_replaces_the_lost_one_without_a_h
     assert red_thread.hold is None
     assert red_thread.basis == EMERGENCY
     assert RedThread.BasisReplaced in kinds(red_thread)
+
+
+def test_c9_e4_a_replaced_basis_is_published_naming_the_new_and_the_ended_one() -> None:
+    red_thread = scheduled()
+    red_thread.collect_events()
+    at = MEETING_AT - timedelta(days=1)
+    red_thread.basis_lost(
+        basis_id=CONSENT.id, reason=HoldReason.CONSENT_WITHDRAWN, at=at, alternative=EMERGENCY
+    )
+
+    published = [to_integration_event(e) for e in red_thread.collect_events()]
+
+    switch = next(e for e in published if isinstance(e, MeetingBasisReplaced))
+    assert switch.red_thread_id == red_thread.id
+    assert switch.stage is MeetingStage.MEETING
+    assert switch.legal_basis is LegalBasis.EMERGENCY_DISCLOSURE
+    assert (switch.basis_id, switch.replaced_basis_id) == (EMERGENCY.id, CONSENT.id)
+    assert switch.replaced_at == at
 
 
 def test_e4_withdrawal_after_the_meeting_took_place_changes_nothing() -> None:

@@ -15,6 +15,7 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
+    MonthlyMeetingAbsenceRecorded,
     OtherPrincipalContactOverdue,
     RedThreadActionOverdue,
     RedThreadFollowUpNotBooked,
@@ -129,6 +130,18 @@ def test_k13_k17_d7_a_late_sip_or_contact_names_the_organisations_concerned() ->
     late_contact = missed_routine(contact)
     assert late_contact is not None
     assert late_contact.affected_orgs == [contact.to_unit, contact.from_unit]
+
+
+def test_e7_d7_a_monthly_meeting_absence_is_a_routines_deviation_naming_the_absent() -> None:
+    absence: Any = EXAMPLES[MonthlyMeetingAbsenceRecorded]
+    missed = missed_routine(absence)
+    assert missed is not None
+    assert missed.rule == "E-7"
+    assert missed.category == "routines"
+    assert missed.affected_orgs == list(absence.absent_orgs)
+    assert missed.subject_id is None  # about the forum, no one individual
+    assert absence.absent_orgs[0] in missed.what_happened
+    assert missed.detected_at == absence.recorded_at
 
 
 def test_e11_d7_a_meeting_not_recorded_as_held_names_the_meetings_units() -> None:

@@ -111,7 +111,8 @@ class RedThread(RedThreadMeetings, RedThreadHolds, RedThreadDeadlines, RedThread
     class BasisReplaced(Aggregate.Event):
         """The basis ended but another one covers the meeting: it goes ahead on that (C-9).
 
-        Kept for audit, not published: nothing changes for the parties.
+        Published (MeetingBasisReplaced): nothing changes for the parties, but which
+        basis the meeting relies on does.
         """
 
         subject_id: str

@@ -10,6 +10,7 @@ the event it came from:
 |----------------------------------|------|-------------------------------------------------|
 | `RedThreadMeetingOverdue`        | E-3  | red-thread meeting within 14 days of the pull   |
 | `MeetingAbsenceRecorded`         | E-3  | summoned parties must attend                    |
+| `MonthlyMeetingAbsenceRecorded`  | E-7  | summoned units attend the monthly meeting       |
 | `RedThreadFollowUpOverdue`       | E-5  | the follow-up and evaluation is held            |
 | `AgeTransitionOverdue`           | K-4  | announce 6 months before the 19th/21st birthday |
 | `HandoverAcknowledgementOverdue` | K-5  | the receiving unit acknowledges the handover    |
@@ -52,6 +53,7 @@ from contracts import (
     HandoverAcknowledgementOverdue,
     IntegrationEvent,
     MeetingAbsenceRecorded,
+    MonthlyMeetingAbsenceRecorded,
     OtherPrincipalContactOverdue,
     RedThreadActionOverdue,
     RedThreadFollowUpNotBooked,
@@ -129,6 +131,23 @@ def _(event: MeetingAbsenceRecorded) -> MissedRoutine:
         ),
         detected_at=event.meeting_at,
         subject_id=event.subject_id,
+        category=event.category.value,
+    )
+
+
+@missed_routine.register
+def _(event: MonthlyMeetingAbsenceRecorded) -> MissedRoutine:
+    """E-7: the alignment meeting is mandatory for every member, a collaboration meeting
+    for the units summoned; the units that stayed away did not follow the routine."""
+    return MissedRoutine(
+        rule="E-7",
+        affected_orgs=list(event.absent_orgs),
+        what_happened=(
+            f"Summoned to the monthly meeting of {stockholm_date(event.recorded_at).isoformat()}, "
+            f"{', '.join(event.absent_orgs)} did not attend (E-7)."
+        ),
+        detected_at=event.recorded_at,
+        subject_id=None,
         category=event.category.value,
     )
 
