@@ -8,11 +8,16 @@ the red thread's whole story they walk."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
-from contracts import OrgType, Role
+from eventsourcing.persistence import Tracking
+
+from contracts import ConsentForm, ConsentGiven, OrgType, Purpose, Role
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.identity import parse_personnummer
+from services.runtime.kernel.stockholm_time import stockholm_date
 from tests.support import AOF, HEALTH, IOF, POLICE, SOCIAL, made_up_personnummer
 
 INDIVIDUAL = made_up_personnummer("19870412", "345")
@@ -22,6 +27,46 @@ PARTIES = [POLICE.org_id, SOCIAL.org_id, HEALTH.org_id]
 
 IOF_CASEWORKER = Actor("SE2120000001-S010", IOF, OrgType.SOCIAL_SERVICES, Role.CASEWORKER)
 """A caseworker in individual and family care (E-6, E-8)."""
+
+
+SHARING_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def sharing_consent(subject_id: str, parties: Sequence[str]) -> ConsentGiven:
+    """C-11: the individual's written consent to information sharing between `parties`, as
+    consent's topic carries it (given long before, valid until withdrawn)."""
+    return ConsentGiven(
+        subject_id=subject_id,
+        consent_id=uuid4(),
+        purpose=Purpose.INFORMATION_SHARING,
+        parties=tuple(dict.fromkeys(parties)),
+        form=ConsentForm.WRITTEN,
+        recorded_by=IOF_CASEWORKER.hsa_id,
+        informed=True,
+        given_at=SHARING_SINCE,
+    )
+
+
+def sharing_allowed(service: Any, personnummer: str, parties: Sequence[str] = (IOF, AOF)) -> str:
+    """C-11: escalation running in this process (an InProcessService, or a test's service
+    with its FastAPI `app`) learns, as its consent consumer would, that the individual
+    consented to information sharing between `parties` (IoF and ÄoF unless said); their
+    subject id there."""
+    server = getattr(service, "server", None)
+    app = server.config.app if server is not None else getattr(service, "app", service)
+    today = stockholm_date(app.state.clock.now())
+    subject_id: str = app.state.subject_ids.subject_id(
+        parse_personnummer(personnummer, today=today)
+    )
+    application = app.state.application
+    position = (application.recorder.max_tracking_id(CONSENT_TOPIC) or 0) + 1
+    application.process_event(
+        sharing_consent(subject_id, parties), Tracking(CONSENT_TOPIC, position)
+    )
+    return subject_id
+
+
+CONSENT_TOPIC = "/samverkan/consent#0"
 
 
 def red_thread_pull(
@@ -56,8 +101,10 @@ def all_done(red_thread: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def meeting_registration(**changes: Any) -> dict[str, Any]:
-    """A case registered for a monthly meeting's agenda (E-7), every field filled in."""
+    """A case registered for a monthly meeting's agenda (E-7), every field filled in, naming
+    INDIVIDUAL (C-11: the basis for sharing the name is checked by the personnummer)."""
     body: dict[str, Any] = {
+        "personnummer": INDIVIDUAL,
         "name": "Testa Testsson",
         "age": 18,
         "background": "Känd inom barn och unga; utredd för NPF.",

@@ -97,6 +97,22 @@ def handover_consent_given(
     )
 
 
+def sharing_consent_given(
+    consent: Any, personnummer: str, parties: Sequence[str] = (IOF, AOF)
+) -> dict[str, Any]:
+    """The individual consents to information sharing between `parties` (IoF and ÄoF unless
+    said), as individual and family care records it: the basis escalation needs before a
+    registration, a named consultation, an acute matter or an escalation naming them goes
+    to those units (C-11); consent's answer."""
+    return consent_given(
+        consent,
+        personnummer,
+        by=IOF_CASEWORKER,
+        purpose="information_sharing",
+        parties=list(parties),
+    )
+
+
 def child_case_handed_over(cases: Any, personnummer: str, content: dict[str, Any]) -> str:
     """Individual and family care registers a child-welfare report (K-1) and hands the case
     over to adult care with `content` (K-5); the handover's path.
@@ -130,8 +146,9 @@ def child_case_handed_over(cases: Any, personnummer: str, content: dict[str, Any
 
 def consultation_held(escalation: Any, personnummer: str, notes: str) -> str:
     """Individual and family care consults adult care about a named person (E-9) and
-    notes what was said; the consultation's path."""
-    consultation = call(
+    notes what was said; the consultation's path. Escalation learns of the consent to
+    share (C-11) from consent's topic, so the first tries may come too early (409)."""
+    consultation = call_once_consent_known(
         escalation,
         IOF_DEPUTY,
         "POST",

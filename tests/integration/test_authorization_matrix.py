@@ -737,6 +737,7 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
     pulled = service.call(POLICE, "POST", "/v1/red-threads", json=red_thread_pull(ADULT))
     red_thread = expect(pulled, "red thread")
     thread = f"/v1/red-threads/{red_thread['id']}"
+    teach_consent(service, red_thread["subject_id"], [IOF, AOF], "information_sharing")  # C-11
     expect(service.call(COORDINATOR, "POST", f"{thread}/coordinator", json={}), "coordinator")
     escalation = expect(
         service.call(
@@ -879,7 +880,7 @@ def escalation_objects(service: Service) -> dict[tuple[str, str], Request]:
         ("GET", "/v1/monthly-meetings/{meeting_id}"): (month, {}),
         ("POST", "/v1/monthly-meetings/{meeting_id}/registrations"): (
             f"{month}/registrations",
-            {"json": meeting_registration()},
+            {"json": meeting_registration(personnummer=ADULT)},
         ),
         ("POST", "/v1/monthly-meetings/{meeting_id}/attendance"): (
             f"{month}/attendance",

@@ -33,6 +33,7 @@ from tests.escalation_examples import (
     meeting_registration,
     named_consultation,
     red_thread_pull,
+    sharing_allowed,
 )
 from tests.integration.route_table import personal
 from tests.steps import escalation_raised, forum
@@ -215,7 +216,8 @@ def test_every_marked_route_logs_whom_its_answer_discloses(
     )
     walk.call(COORDINATOR, "POST", "/v1/red-threads/{red_thread_id}/closure", **ids)
 
-    # The ladder (E-6), about the individual.
+    # The ladder (E-6), about the individual, on their consent to share with ÄoF (C-11).
+    sharing_allowed(escalation, INDIVIDUAL)
     ladder = escalation_raised(escalation, IOF_CASEWORKER, INDIVIDUAL, "Oenighet om boendestöd.")
     assert ladder.status_code == 201, ladder.text
     walk.expected[("POST", "/v1/escalations")] = (ladder.json()["subject_id"], IOF_CASEWORKER)

@@ -19,10 +19,12 @@ from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.escalation_examples import (
+    INDIVIDUAL,
     IOF_CASEWORKER,
     meeting_registration,
     named_consultation,
     red_thread_pull,
+    sharing_allowed,
 )
 from tests.steps import escalation_raised, monthly_meeting_planned
 from tests.support import (
@@ -82,7 +84,8 @@ def recorded_about(
 ) -> dict[str, Any]:
     """Everything escalation keeps about one person, by kind: a monthly meeting with them on
     its agenda (E-7), an escalation (E-6), an acute matter (E-8) and a named consultation
-    (E-9), as the service answered each."""
+    (E-9), as the service answered each: on their consent to share with ÄoF (C-11)."""
+    sharing_allowed(escalation, personnummer)
     meeting = monthly_meeting_planned(escalation, START + timedelta(days=10))
     registered = call(
         escalation,
@@ -200,11 +203,10 @@ def test_deadlines_list_the_e3_limit_and_the_overdue_gauge_counts_it(
 
 
 def test_e6_skipping_a_ladder_step_is_422_naming_e6(escalation: InProcessService) -> None:
+    person = made_up_personnummer("20080301", "456")
+    sharing_allowed(escalation, person)
     raised = escalation_raised(
-        escalation,
-        IOF_CASEWORKER,
-        made_up_personnummer("20080301", "456"),
-        "Oenighet om boendestöd efter 19 år.",
+        escalation, IOF_CASEWORKER, person, "Oenighet om boendestöd efter 19 år."
     )
     assert raised.status_code == 201, raised.text
     path = f"/v1/escalations/{raised.json()['id']}"
@@ -265,6 +267,7 @@ def test_e7_registering_after_noon_the_day_before_is_422_naming_e7_across_dst(
     path = f"/v1/monthly-meetings/{meeting['id']}"
 
     clock.advance(datetime(2027, 3, 28, 9, 59, tzinfo=UTC) - clock.now())
+    sharing_allowed(escalation, INDIVIDUAL)
     in_time = call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", meeting_registration())
     assert in_time.status_code == 201, in_time.text
 
@@ -363,6 +366,7 @@ def test_e9_consultation_is_anonymous_without_a_subject_or_named_with_one(
         return call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", consultation | body)
 
     anonymous = consult(anonymous=True)
+    sharing_allowed(escalation, person)
     named = consult(anonymous=False, personnummer=person)
     inconsistent = consult(anonymous=True, personnummer=person)
 
@@ -371,3 +375,76 @@ def test_e9_consultation_is_anonymous_without_a_subject_or_named_with_one(
     assert named.json()["anonymous"] is False
     assert len(named.json()["subject_id"]) == 64
     assert_problem(inconsistent, 422, "E-9")
+
+
+# --- C-11: every flow that shares personal data has a basis -----------------------------------
+
+
+def test_c11_named_flows_without_a_basis_are_409_naming_c11_and_anonymous_ones_need_none(
+    escalation: InProcessService,
+) -> None:
+    person = made_up_personnummer("19650505", "505")
+    meeting = monthly_meeting_planned(escalation, START + timedelta(days=10))
+    registrations = f"/v1/monthly-meetings/{meeting['id']}/registrations"
+    matter = {"to_org": AOF, "question": "Utskriven i dag utan boende."}
+    consultation = {"consulted_orgs": [AOF], "outcome": "parallel_investigation"}
+
+    def refused(response: httpx.Response) -> None:
+        assert_problem(response, 409, "C-11")
+        assert AOF in response.json()["detail"], "names the units the data would go to"
+
+    refused(
+        call(
+            escalation, IOF_DEPUTY, "POST", registrations, meeting_registration(personnummer=person)
+        )
+    )
+    refused(escalation_raised(escalation, IOF_CASEWORKER, person, "Oenighet om boendestöd."))
+    refused(
+        call(
+            escalation,
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/acute-matters",
+            matter | {"personnummer": person},
+        )
+    )
+    named = named_consultation(person)
+    refused(call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", named))
+    # A registration always names someone: without a personnummer no basis can be checked.
+    nameless = meeting_registration()
+    del nameless["personnummer"]
+    unchecked = call(escalation, IOF_DEPUTY, "POST", registrations, nameless)
+    assert_problem(unchecked, 409, "C-11")
+    assert unchecked.json()["errors"][0]["field"] == "body.personnummer"
+    # An anonymous consultation, and a matter or question naming no one, need none.
+    anonymous = consultation | {"anonymous": True}
+    assert call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", anonymous).status_code == 201
+    assert call(escalation, IOF_CASEWORKER, "POST", "/v1/acute-matters", matter).status_code == 201
+
+    # With the individual's consent to information sharing naming IoF and ÄoF: each goes ahead.
+    sharing_allowed(escalation, person)
+    for response in (
+        call(
+            escalation, IOF_DEPUTY, "POST", registrations, meeting_registration(personnummer=person)
+        ),
+        escalation_raised(escalation, IOF_CASEWORKER, person, "Oenighet om boendestöd."),
+        call(
+            escalation,
+            IOF_CASEWORKER,
+            "POST",
+            "/v1/acute-matters",
+            matter | {"personnummer": person},
+        ),
+        call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", named),
+    ):
+        assert response.status_code == 201, response.text
+
+
+def test_c11_a_consent_not_naming_every_unit_that_sees_the_data_is_no_basis(
+    escalation: InProcessService,
+) -> None:
+    person = made_up_personnummer("19650606", "606")
+    sharing_allowed(escalation, person, parties=[IOF, HEALTH.org_id])  # not ÄoF
+    named = named_consultation(person)
+
+    assert_problem(call(escalation, IOF_DEPUTY, "POST", "/v1/consultations", named), 409, "C-11")

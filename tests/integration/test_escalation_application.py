@@ -24,6 +24,7 @@ from contracts import (
     EscalationTrack,
     FollowUpResult,
     IntegrationEvent,
+    LegalBasis,
     MeetingOutcome,
     MonthlyMeetingKind,
     OrgType,
@@ -33,6 +34,7 @@ from contracts import (
     RedThreadMeetingNotRecorded,
     RedThreadMeetingOverdue,
     Role,
+    UnbornChildDisclosureRecorded,
 )
 from services.escalation.application import (
     AssignCoordinator,
@@ -46,15 +48,18 @@ from services.escalation.application import (
     RaiseEscalation,
     RecordMeetingHeld,
     RecordMinutes,
+    RegisterCase,
     ScheduleMeeting,
     StillContended,
 )
 from services.escalation.domain import (
     ActionEvaluation,
     AgreedAction,
+    Basis,
     ClosedBeforeFollowUp,
     CoordinationOffices,
     MeetingOnHold,
+    NoBasisForSharing,
     NoLegalBasisForMeeting,
     RedThread,
     SubjectAuthorisations,
@@ -833,7 +838,9 @@ def test_e3_e6_e7_e8_e9_the_application_refuses_an_outsider_on_its_own(
     """Whether the caller's unit may see or act on *this* object is decided where the use
     case loads it, not by a route that loaded it first: called directly, the application
     refuses an outsider, and stores nothing."""
-    Upstream(application).deliver(consent())
+    upstream = Upstream(application)
+    upstream.deliver(consent())
+    upstream.deliver(consent(purpose="information_sharing", parties=(SOCIAL, HEALTH)))  # C-11
     red_thread_id = pull(application)
     schedule(application, red_thread_id)  # the serving office's coordinator takes it
     series_id = forum(application)
@@ -919,3 +926,65 @@ def test_e3_e6_e7_e8_e9_the_application_refuses_an_outsider_on_its_own(
             use_case()
 
     assert application.recorder.max_notification_id() == head
+
+
+# --- C-11: the basis each flow that shares personal data relies on -------------------------
+
+
+def test_c11_each_named_flow_records_the_basis_it_shared_on_consent_disclosure_or_osl_26_9(
+    application: EscalationApplication,
+) -> None:
+    """Consent to information sharing, an emergency disclosure (C-5) or an OSL 26:9
+    disclosure (C-6), each naming the units that see the data; the one used is kept."""
+    upstream = Upstream(application)
+    caseworker = staff_of(SOCIAL)
+    raise_it = RaiseEscalation(EscalationTrack.NEEDS, SUBJECT, False, SOCIAL, [HEALTH], "Oenighet.")
+    with pytest.raises(NoBasisForSharing) as refused:
+        application.raise_escalation(caseworker, raise_it, at=PULLED_AT)
+    assert refused.value.rule == "C-11"
+    # A consent to a red-thread meeting is no consent to information sharing.
+    upstream.deliver(consent(parties=(SOCIAL, HEALTH)))
+    with pytest.raises(NoBasisForSharing):
+        application.raise_acute_matter(
+            SOCIAL_DEPUTY, RaiseAcuteMatter(SUBJECT, HEALTH, "Akut."), at=PULLED_AT
+        )
+
+    osl = UnbornChildDisclosureRecorded(
+        subject_id=SUBJECT,
+        disclosure_id=uuid4(),
+        parties=(SOCIAL, HEALTH),
+        decided_by="SE2120000001-D001",
+        decided_at=PULLED_AT - timedelta(hours=1),
+        valid_until=PULLED_AT + timedelta(days=30),
+        consent_sought=True,
+    )
+    upstream.deliver(osl)
+    on_osl = application.raise_escalation(caseworker, raise_it, at=PULLED_AT)
+    emergency = disclosure(PULLED_AT - timedelta(minutes=30), parties=(SOCIAL, HEALTH))
+    upstream.deliver(emergency)
+    matter = application.raise_acute_matter(
+        SOCIAL_DEPUTY, RaiseAcuteMatter(SUBJECT, HEALTH, "Akut."), at=PULLED_AT
+    )
+    sharing = consent(purpose="information_sharing", parties=(SOCIAL, HEALTH))
+    upstream.deliver(sharing)
+    named = application.hold_consultation(
+        SOCIAL_DEPUTY,
+        HoldConsultation(False, SUBJECT, [HEALTH], None, ConsultationOutcome.TRANSFER_PROPOSED, ""),
+        at=PULLED_AT,
+    )
+    meeting = monthly_meeting(application, forum(application), MEETING_AT)
+    registration = application.register_case(
+        SOCIAL_DEPUTY,
+        RegisterCase(
+            meeting.id, SUBJECT, "Testa Testsson", 40, "Bakgrund.", "Läget.", "Fråga?", []
+        ),
+        at=PULLED_AT,
+    )
+
+    view = application.repository.get(authorisations_id(SUBJECT))
+    assert view.sharings == {
+        on_osl.id: Basis(LegalBasis.OSL_26_9, osl.disclosure_id),
+        matter.id: Basis(LegalBasis.EMERGENCY_DISCLOSURE, emergency.disclosure_id),
+        named.id: Basis(LegalBasis.CONSENT, sharing.consent_id),
+        registration.registration_id: Basis(LegalBasis.CONSENT, sharing.consent_id),
+    }

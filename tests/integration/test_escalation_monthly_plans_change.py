@@ -21,7 +21,7 @@ from services.runtime.http.problems import PROBLEM_JSON
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.escalation_examples import meeting_registration
+from tests.escalation_examples import INDIVIDUAL, meeting_registration, sharing_allowed
 from tests.steps import monthly_meeting_planned
 from tests.support import (
     AOF,
@@ -117,6 +117,7 @@ def test_w2_e7_a_monthly_meeting_moved_then_cancelled_and_everything_follows(
     address = address[address.index("/v1/") :]
     meeting = monthly_meeting_planned(escalation, STARTS_AT)
     path = f"/v1/monthly-meetings/{meeting['id']}"
+    sharing_allowed(escalation, INDIVIDUAL)  # C-11: the name goes to ÄoF
     ok(call(escalation, IOF_DEPUTY, "POST", f"{path}/registrations", meeting_registration()))
     first, (first_entry,) = ics(escalation, path), feed(escalation, address)
 

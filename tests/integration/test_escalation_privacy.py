@@ -15,7 +15,7 @@ from contracts import ErasureReason, MeetingOutcome, SubjectErased, SubjectErase
 from services.escalation.application import EscalationApplication, RecordMeetingHeld
 from services.escalation.domain import AgreedAction
 from services.runtime.kernel.personal import ERASED, Personal, text_of
-from tests.escalation_examples import IOF_CASEWORKER, meeting_registration
+from tests.escalation_examples import IOF_CASEWORKER, meeting_registration, sharing_allowed
 from tests.integration.test_escalation_api import (
     START,
     call,
@@ -186,6 +186,8 @@ def test_e7_minutes_are_sealed_per_case_and_erasing_one_individual_erases_their_
     ).json()
     path = f"/v1/monthly-meetings/{meeting['id']}"
     other = made_up_personnummer("20071111", "789")
+    for who in (PERSON, other):
+        sharing_allowed(escalation, who)  # C-11: the agenda goes to ÄoF
     agenda = {
         who: call(
             escalation,

@@ -16,6 +16,7 @@ from contracts import (
     ActionStatus,
     AcuteMatterRaised,
     AcuteMatterTaken,
+    ConsentGiven,
     EscalationLevel,
     EscalationTrack,
     FollowUpResult,
@@ -400,6 +401,7 @@ def test_w1_the_list_is_nearest_deadline_first_and_pages_cover_it_once(
 def test_w1_e8_e7_an_acute_matter_and_a_monthly_meeting_are_published_naming_who_must_act(
     application: EscalationApplication,
 ) -> None:
+    Upstream(application).deliver(sharing())
     matter = application.raise_acute_matter(
         SOCIAL_CASEWORKER, RaiseAcuteMatter(SUBJECT, HEALTH, "Utskrivning i dag"), at=PULLED_AT
     )
@@ -433,11 +435,18 @@ def records(
 LATER = PULLED_AT + timedelta(hours=1)
 
 
+def sharing() -> ConsentGiven:
+    """C-11: consent to information sharing between social services and health care."""
+    return consent(purpose="information_sharing", parties=(SOCIAL, HEALTH))
+
+
 def test_w3_the_records_about_an_individual_are_listed_for_the_units_party_to_each(
     application: EscalationApplication,
 ) -> None:
     """Newest first; the anonymous acute matter is about no one and listed under nobody."""
-    Upstream(application).deliver(consent())
+    upstream = Upstream(application)
+    upstream.deliver(consent())
+    upstream.deliver(sharing())
     red_thread_id = pull(application)
     application.raise_acute_matter(
         SOCIAL_CASEWORKER, RaiseAcuteMatter(SUBJECT, HEALTH, "Utskrivning"), at=LATER

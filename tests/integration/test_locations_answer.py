@@ -24,7 +24,12 @@ from tests.cases_examples import (
     sip_proposal,
 )
 from tests.consent_examples import refusal_body
-from tests.escalation_examples import meeting_registration, named_consultation, red_thread_pull
+from tests.escalation_examples import (
+    meeting_registration,
+    named_consultation,
+    red_thread_pull,
+    sharing_allowed,
+)
 from tests.integration.route_table import operations
 from tests.integration.test_cases_api import (
     NOW,
@@ -336,6 +341,7 @@ def test_w3_every_escalation_and_reporting_create_answers_a_location_its_creator
         return location
 
     forum = {"name": "IoF och ÄoF", "members": [IOF, AOF]}
+    sharing_allowed(escalation, person)  # C-11: a named consultation goes to ÄoF
     series = made(escalation, IOF_DEPUTY, "/v1/meeting-series", forum)
     meeting = made(escalation, IOF_DEPUTY, f"{series}/meetings", {"starts_at": soon})
     locations = {
@@ -362,7 +368,10 @@ def test_w3_every_escalation_and_reporting_create_answers_a_location_its_creator
         "POST /v1/meeting-series": series,
         "POST /v1/meeting-series/{}/meetings": meeting,
         "POST /v1/monthly-meetings/{}/registrations": made(
-            escalation, IOF_DEPUTY, f"{meeting}/registrations", meeting_registration()
+            escalation,
+            IOF_DEPUTY,
+            f"{meeting}/registrations",
+            meeting_registration(personnummer=person),
         ),
         "POST /v1/calendar-feeds": made(escalation, IOF_DEPUTY, "/v1/calendar-feeds"),
         "POST /v1/routine-reviews": made(  # E-13

@@ -33,6 +33,7 @@ from tests.steps import (
     consultation_held,
     deviation_reported,
     handover_consent_given,
+    sharing_consent_given,
 )
 from tests.support import (
     AOF_DEPUTY,
@@ -133,6 +134,7 @@ def record_the_first_week(platform: Platform) -> dict[str, str]:
         ("busy", BUSY_CHILD, "Pia Provsson"),
     ):
         given = handover_consent_given(platform["consent"], child, guardian)
+        sharing_consent_given(platform["consent"], child)  # C-11: consulting ÄoF by name
         ids[f"{key}_subject"] = given["subject_id"]
         ids[f"{key}_consent"] = given["id"]
 

@@ -29,6 +29,7 @@ from tests.steps import (
     deviation_reported,
     handover_consent_given,
     monthly_meeting_planned,
+    sharing_consent_given,
 )
 from tests.support import (
     AOF_DEPUTY,
@@ -40,6 +41,7 @@ from tests.support import (
     POLICE,
     SOCIAL,
     ServiceProcess,
+    call_once_consent_known,
     emergency_disclosure,
     made_up_personnummer,
     read_topic,
@@ -78,6 +80,7 @@ def call(
 def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
     """The story up to the erasure; returns where each piece of personal data is read."""
     given = handover_consent_given(platform["consent"], CHILD, GUARDIAN)
+    sharing_consent_given(platform["consent"], CHILD)  # C-11: the agenda goes to ÄoF
     disclosed = emergency_disclosure(
         platform["consent"], POLICE, CHILD, [POLICE.org_id, IOF], JUSTIFICATION
     )
@@ -88,9 +91,8 @@ def record_personal_data(platform: dict[str, ServiceProcess]) -> dict[str, str]:
     meeting = monthly_meeting_planned(
         platform["escalation"], datetime.now(UTC) + timedelta(days=10)
     )
-    agenda = call(
-        platform,
-        "escalation",
+    agenda = call_once_consent_known(
+        platform["escalation"],
         IOF_DEPUTY,
         "POST",
         f"/v1/monthly-meetings/{meeting['id']}/registrations",

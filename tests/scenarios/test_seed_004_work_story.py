@@ -24,6 +24,7 @@ from services.cases.service import Settings as CasesSettings
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from tests.cases_examples import PSYCHIATRY
+from tests.escalation_examples import sharing_allowed
 from tests.support import (
     AOF,
     AOF_MANAGER,
@@ -92,6 +93,8 @@ def test_seed_004_w1_a_child_welfare_report_and_a_dispute_are_found_from_work_li
     assert work(cases, IOF_DEPUTY, kind="child_welfare_report") == []
 
     # E-6: a dispute over responsibility waits on both units' lists at the line organisation.
+    # Naming the person, it goes to psychiatry on their consent to share (C-11).
+    sharing_allowed(escalation, ADULT, parties=[AOF, PSYCHIATRY.org_id])
     post(
         escalation,
         AOF_MANAGER,

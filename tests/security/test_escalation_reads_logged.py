@@ -27,7 +27,7 @@ from tests.escalation_examples import (
     named_consultation,
     red_thread_pull,
 )
-from tests.steps import escalation_raised, monthly_meeting_planned
+from tests.steps import escalation_raised, monthly_meeting_planned, sharing_consent_given
 from tests.support import (
     AOF,
     AOF_DEPUTY,
@@ -117,9 +117,21 @@ def test_every_answer_with_personal_data_writes_an_access_record(
     assert subject in {d["subject_id"] for d in deadlines.json()}
     expect(deadlines, SOCIAL, "/v1/deadlines", subject)
 
-    # The ladder, named and not: the reason is about someone either way.
-    raised = escalation_raised(
-        escalation, IOF_CASEWORKER, INDIVIDUAL, "Oenighet om boendestöd efter 19 år."
+    # The ladder, named and not: the reason is about someone either way. Named, it goes to
+    # ÄoF on the individual's consent to share (C-11), once escalation has heard of it.
+    sharing_consent_given(consent, INDIVIDUAL)
+    raised = wait_for(
+        lambda: (
+            answer
+            if (
+                answer := escalation_raised(
+                    escalation, IOF_CASEWORKER, INDIVIDUAL, "Oenighet om boendestöd efter 19 år."
+                )
+            ).status_code
+            != 409
+            else None
+        ),
+        timeout=30,
     )
     ladder = expect(raised, IOF_CASEWORKER, "/v1/escalations", subject)
     at_ladder = {"escalation_id": ladder["id"]}

@@ -8,7 +8,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from contracts import ConsentGiven, EmergencyDisclosureRecorded, LegalBasis, OrgType
+from contracts import (
+    ConsentGiven,
+    EmergencyDisclosureRecorded,
+    LegalBasis,
+    OrgType,
+    UnbornChildDisclosureRecorded,
+)
 from services.escalation.domain import (
     Basis,
     IndividualHarmMustBeStated,
@@ -426,3 +432,60 @@ def test_e4_replaying_the_consent_view_reproduces_the_basis() -> None:
     assert replayed.id == SubjectAuthorisations.create_id(SUBJECT)
     assert replayed.consents == {kept.consent_id: kept}
     assert replayed.disclosures == {disclosure.disclosure_id: disclosure}
+
+
+# --- C-11: the basis for sharing outside the red thread ------------------------------------
+
+SHARED_WITH = [SOCIAL_UNIT, HEALTH_UNIT]
+
+
+def osl_disclosure(**changes: Any) -> UnbornChildDisclosureRecorded:
+    fields: dict[str, Any] = {
+        "subject_id": SUBJECT,
+        "disclosure_id": uuid4(),
+        "parties": (SOCIAL_UNIT, HEALTH_UNIT),
+        "decided_by": CASEWORKER,
+        "decided_at": PULLED_AT - timedelta(hours=1),
+        "valid_until": PULLED_AT + timedelta(days=7),
+        "consent_sought": True,
+    }
+    fields.update(changes)
+    return UnbornChildDisclosureRecorded(**fields)
+
+
+def test_c11_consent_to_information_sharing_naming_every_unit_is_a_basis() -> None:
+    view = authorisations()
+    view.note_consent(consent_given(purpose="red_thread_meeting"))
+    view.note_consent(
+        consent_given(purpose="information_sharing", parties=(SOCIAL_UNIT, POLICE_UNIT))
+    )
+    assert view.basis_for_sharing(SHARED_WITH, PULLED_AT) is None, "other purpose, other units"
+
+    sharing = consent_given(purpose="information_sharing", parties=(SOCIAL_UNIT, HEALTH_UNIT))
+    view.note_consent(sharing)
+    assert view.basis_for_sharing(SHARED_WITH, PULLED_AT) == Basis(
+        LegalBasis.CONSENT, sharing.consent_id
+    )
+    view.note_withdrawal(sharing.consent_id)
+    assert view.basis_for_sharing(SHARED_WITH, PULLED_AT) is None  # C-4
+
+
+def test_c11_an_emergency_or_osl_26_9_disclosure_naming_the_units_is_a_basis_while_it_holds() -> (
+    None
+):
+    view = authorisations()
+    osl = osl_disclosure()
+    view.note_osl_disclosure(osl)
+    assert view.basis_for_sharing(SHARED_WITH, PULLED_AT) == Basis(
+        LegalBasis.OSL_26_9, osl.disclosure_id
+    )
+    assert view.basis_for_sharing(SHARED_WITH, PULLED_AT + timedelta(days=8)) is None
+    assert view.basis_for_sharing([SOCIAL_UNIT, POLICE_UNIT], PULLED_AT) is None
+
+    emergency = disclosure_recorded()
+    view.note_emergency_disclosure(emergency)
+    assert view.basis_for_sharing(SHARED_WITH, PULLED_AT) == Basis(
+        LegalBasis.EMERGENCY_DISCLOSURE, emergency.disclosure_id
+    )
+    view.note_expiry(osl.disclosure_id)
+    assert osl.disclosure_id not in view.osl_disclosures

@@ -87,7 +87,11 @@ class CancellationRequest(RequestModel):
 
 class RegistrationRequest(RequestModel):
     personnummer: Personnummer | None = Field(
-        None, description="Links the registration to the individual; optional."
+        None,
+        description="The individual named: their consent to information sharing (or an "
+        "emergency or OSL 26:9 disclosure) naming every member unit is checked by it; "
+        "without it the registration is refused (C-11).",
+        json_schema_extra={"x-rule": "C-11"},
     )
     name: Annotated[str, Field(min_length=1, max_length=200)]
     age: Annotated[int, Field(ge=0, le=130)]

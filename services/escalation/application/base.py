@@ -40,6 +40,7 @@ from services.escalation.domain import (
     authorisations_id,
 )
 from services.escalation.domain.errors import (
+    NoBasisForSharing,
     UnknownAcuteMatter,
     UnknownConsultation,
     UnknownEscalation,
@@ -53,7 +54,7 @@ from services.escalation.views.deadlines import Deadlines, deadline_view
 from services.escalation.views.subject_records import EscalationRecords
 from services.escalation.views.work_items import EscalationWork
 from services.runtime.kernel.actor import Actor
-from services.runtime.store.changes import ChangesAggregates
+from services.runtime.store.changes import ChangesAggregates, retrying
 from services.runtime.store.read_models import Follower
 from services.runtime.store.sealing import DEVELOPMENT_ONLY_MASTER_KEY, SealsPersonalData
 from services.runtime.store.subject_records import subject_record_view
@@ -139,6 +140,46 @@ class EscalationBase(SealsPersonalData, ChangesAggregates, EventSourcedProjectio
 
     def _authorisations_for_update(self, subject_id: str) -> SubjectAuthorisations:
         return self._authorisations(subject_id) or SubjectAuthorisations(subject_id=subject_id)
+
+    def _created_on_basis(
+        self,
+        make: Callable[[], A],
+        *,
+        subject_id: str | None,
+        parties: Callable[[A], list[str]],
+        flow: str,
+        at: datetime,
+    ) -> A:
+        """C-11: a new record (`make`, which checks it) that shares the subject's data with
+        its `parties`, stored with the basis it relies on in one transaction; refused
+        without one. A record about no one (an anonymous consultation, a matter without a
+        personnummer) needs none. Run again on losing a race with the consent policy."""
+
+        def run() -> A:
+            record = make()
+            if subject_id is None:
+                return self._created(record)
+            view = self._shared_on_basis(subject_id, parties(record), record.id, flow, at)
+            self.save(record, view)
+            return record
+
+        return retrying(run)
+
+    def _shared_on_basis(
+        self, subject_id: str, parties: list[str], record_id: UUID, flow: str, at: datetime
+    ) -> SubjectAuthorisations:
+        """C-11: the subject's consent view, noting the basis `record_id` shares their data
+        with `parties` on (to be saved with the record); refused without one."""
+        view = self._authorisations(subject_id)
+        basis = view.basis_for_sharing(parties, at) if view is not None else None
+        if view is None or basis is None:
+            raise NoBasisForSharing(
+                f"sharing about the individual with {', '.join(parties)} needs their consent "
+                "to information sharing naming those units, or an emergency or OSL 26:9 "
+                "disclosure naming them (C-11): none is recorded"
+            )
+        view.note_sharing(record_id=record_id, flow=flow, parties=parties, basis=basis, at=at)
+        return view
 
     def _save_with_reliance(
         self, red_thread: RedThread, view: SubjectAuthorisations | None

@@ -18,6 +18,7 @@ from services.escalation.domain import (
     MeetingSeries,
     MonthlyMeeting,
     MonthlyMeetingInvalid,
+    NoBasisForSharing,
     Registration,
     Transfer,
     UpcomingTransfers,
@@ -101,7 +102,8 @@ class Forums(EscalationBase):
 
     def register_case(self, actor: Actor, command: RegisterCase, *, at: datetime) -> Registration:
         """By 12:00 (Europe/Stockholm) the day before the meeting, by a member unit (the
-        domain checks both)."""
+        domain checks both). The name and age go to every member unit, which reads the
+        agenda: on a basis naming them all (C-11), so the individual is identified."""
         registration_id = uuid4()
 
         def run() -> Registration:
@@ -113,7 +115,17 @@ class Forums(EscalationBase):
                 registered_by=actor.hsa_id,
                 now=at,
             )
-            self.save(meeting)
+            if command.subject_id is None:
+                raise NoBasisForSharing(
+                    "a registration names the individual to every member unit: give the "
+                    "personnummer, so the basis for sharing it can be checked (C-11)",
+                    field="body.personnummer",
+                )
+            members = list(meeting.members)
+            view = self._shared_on_basis(
+                command.subject_id, members, registration_id, "registration", at
+            )
+            self.save(meeting, view)
             return registration
 
         return retrying(run)

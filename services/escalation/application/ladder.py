@@ -56,14 +56,20 @@ class Ladder(EscalationBase):
     def raise_escalation(
         self, actor: Actor, command: RaiseEscalation, *, at: datetime
     ) -> Escalation:
-        return self._created(
-            Escalation.raise_matter(
+        """A matter naming the individual shares their data with its parties on a basis
+        (C-11); a question of principle names no one and needs none."""
+        return self._created_on_basis(
+            lambda: Escalation.raise_matter(
                 **arguments(command),
                 raised_by=actor.hsa_id,
                 raised_by_org=actor.org_id,
                 raised_by_role=actor.role,
                 at=at,
-            )
+            ),
+            subject_id=command.subject_id,
+            parties=lambda escalation: list(escalation.parties),
+            flow="escalation",
+            at=at,
         )
 
     def read_escalation(self, actor: Actor, escalation_id: UUID) -> Escalation:

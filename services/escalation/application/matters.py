@@ -45,11 +45,16 @@ class Matters(EscalationBase):
     def raise_acute_matter(
         self, actor: Actor, command: RaiseAcuteMatter, *, at: datetime
     ) -> AcuteMatter:
-        """Straight to the other unit's deputy unit manager: no registration, no cutoff."""
-        return self._created(
-            AcuteMatter.raise_matter(
+        """Straight to the other unit's deputy unit manager: no registration, no cutoff.
+        Naming the individual, it shares their data with that unit on a basis (C-11)."""
+        return self._created_on_basis(
+            lambda: AcuteMatter.raise_matter(
                 **arguments(command), from_org=actor.org_id, raised_by=actor.hsa_id, at=at
-            )
+            ),
+            subject_id=command.subject_id,
+            parties=lambda matter: [matter.from_org, matter.to_org],
+            flow="acute_matter",
+            at=at,
         )
 
     def read_acute_matter(self, actor: Actor, matter_id: UUID) -> AcuteMatter:
@@ -65,7 +70,8 @@ class Matters(EscalationBase):
         self, actor: Actor, command: HoldConsultation, *, at: datetime
     ) -> Consultation:
         """Anonymous (no individual at all) or named; brought to a forum's meeting only by a
-        member unit (E-7)."""
+        member unit (E-7). A named one shares the individual's data with the consulted
+        units on a basis (C-11); an anonymous one needs none."""
         if command.anonymous != (command.subject_id is None):
             raise ConsultationInvalid(
                 "an anonymous consultation names no individual; a named one gives the personnummer"
@@ -73,13 +79,17 @@ class Matters(EscalationBase):
         if command.meeting_id is not None:
             meeting = self._load(MonthlyMeeting, command.meeting_id)
             require_party(actor, meeting.members, what="this forum", rule="E-7")
-        return self._created(
-            Consultation.hold(
+        return self._created_on_basis(
+            lambda: Consultation.hold(
                 **arguments(command, leave_out={"anonymous"}),
                 consulting_org=actor.org_id,
                 recorded_by=actor.hsa_id,
                 at=at,
-            )
+            ),
+            subject_id=command.subject_id,
+            parties=lambda c: [c.consulting_org, *c.consulted_orgs],
+            flow="consultation",
+            at=at,
         )
 
     def read_consultation(self, actor: Actor, consultation_id: UUID) -> Consultation:

@@ -29,6 +29,7 @@ from contracts import (
     HoldReason,
     SubjectErased,
     SubjectErasedV2,
+    UnbornChildDisclosureRecorded,
 )
 from services.escalation.application.base import EscalationBase, note_reliance
 from services.escalation.domain import (
@@ -95,6 +96,15 @@ class Upstream(EscalationBase):
         view = self._authorisations_for_update(event.subject_id)
         view.note_emergency_disclosure(event)
         self._recheck(view, None, event.decided_at, processing_event)
+
+    @policy.register
+    def _(
+        self, event: UnbornChildDisclosureRecorded, processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """C-6 → C-11: an OSL 26:9 disclosure is a basis for sharing (not for a meeting)."""
+        view = self._authorisations_for_update(event.subject_id)
+        view.note_osl_disclosure(event)
+        processing_event.collect_events(view)
 
     @policy.register
     def _(self, event: ConsentScopeChanged, processing_event: ProcessingEvent[UUID]) -> None:

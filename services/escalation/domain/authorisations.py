@@ -1,4 +1,5 @@
-"""Escalation's own view of consent (C-1..C-5), and which meetings rely on it (E-4).
+"""Escalation's own view of consent (C-1..C-6), which meetings rely on it (E-4), and the
+basis every other flow that shares personal data was allowed on (C-11).
 
 Escalation keeps this view from the consent topic and never asks the consent
 service while scheduling, so a meeting can be scheduled while consent is down.
@@ -7,6 +8,13 @@ The view also records, per red thread, the basis its next meeting relies on
 meetings; and because scheduling and the consent policy both write this one
 aggregate, they cannot interleave unseen (optimistic concurrency on its
 version): a withdrawal is never missed by a meeting scheduled at the same moment.
+
+C-11: an acute matter (E-8), a named consultation (E-9), a monthly-meeting
+registration (E-7) and a ladder escalation naming the person (E-6) each share
+personal data with other units. Each needs a basis naming those units: consent
+for information sharing, an emergency disclosure (C-5) or a disclosure under
+OSL 26:9 (C-6), holding when it is made (`basis_for_sharing`); the basis used is
+kept here, by record (`note_sharing`), as the meetings' is.
 """
 
 from __future__ import annotations
@@ -17,7 +25,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts import ConsentGiven, EmergencyDisclosureRecorded, LegalBasis, Purpose
+from contracts import (
+    ConsentGiven,
+    EmergencyDisclosureRecorded,
+    LegalBasis,
+    Purpose,
+    UnbornChildDisclosureRecorded,
+)
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 
@@ -53,6 +67,22 @@ class SubjectAuthorisations(Aggregate):
         consent_id: UUID
         parties: list[str]
 
+    class OslDisclosureNoted(Aggregate.Event):
+        """C-6: a disclosure under OSL 26:9 (to protect an expected child)."""
+
+        disclosure: dict[str, object]
+
+    class SharingNoted(Aggregate.Event):
+        """C-11: the record `record_id` (a `flow`: acute matter, consultation, registration,
+        escalation) shared the subject's data with `parties` on this basis."""
+
+        record_id: UUID
+        flow: str
+        parties: list[str]
+        legal_basis: str
+        basis_id: UUID
+        shared_at: datetime
+
     class ExpiryNoted(Aggregate.Event):
         basis_id: UUID
 
@@ -74,6 +104,9 @@ class SubjectAuthorisations(Aggregate):
         self.disclosures: dict[UUID, EmergencyDisclosureRecorded] = {}
         self.reliances: dict[UUID, UUID | None] = {}
         """Red thread id -> the basis its pending meeting relies on; None while on hold."""
+        self.osl_disclosures: dict[UUID, UnbornChildDisclosureRecorded] = {}
+        self.sharings: dict[UUID, Basis] = {}
+        """C-11: record id -> the basis it shared the subject's data on."""
 
     def note_consent(self, consent: ConsentGiven) -> None:
         self._consent_noted(consent=consent.model_dump(mode="json"))
@@ -109,6 +142,7 @@ class SubjectAuthorisations(Aggregate):
         """C-3/C-5: an expired consent or disclosure authorises nothing new."""
         self.consents.pop(basis_id, None)
         self.disclosures.pop(basis_id, None)
+        self.osl_disclosures.pop(basis_id, None)
 
     def note_emergency_disclosure(self, disclosure: EmergencyDisclosureRecorded) -> None:
         self._disclosure_noted(disclosure=disclosure.model_dump(mode="json"))
@@ -117,6 +151,57 @@ class SubjectAuthorisations(Aggregate):
     def _disclosure_noted(self, *, disclosure: dict[str, object]) -> None:
         recorded = EmergencyDisclosureRecorded.model_validate(disclosure)
         self.disclosures[recorded.disclosure_id] = recorded
+
+    def note_osl_disclosure(self, disclosure: UnbornChildDisclosureRecorded) -> None:
+        self._osl_noted(disclosure=disclosure.model_dump(mode="json"))
+
+    @event(OslDisclosureNoted)
+    def _osl_noted(self, *, disclosure: dict[str, object]) -> None:
+        recorded = UnbornChildDisclosureRecorded.model_validate(disclosure)
+        self.osl_disclosures[recorded.disclosure_id] = recorded
+
+    def basis_for_sharing(
+        self, parties: list[str], at: datetime, purpose: Purpose = Purpose.INFORMATION_SHARING
+    ) -> Basis | None:
+        """C-11: consent for `purpose` naming every one of `parties` (C-1..C-4), else an
+        emergency disclosure (C-5) or an OSL 26:9 disclosure (C-6) naming them that holds
+        at `at`. Consent first: it is the individual's own choice."""
+        for consent in self.consents.values():
+            if consent.covers(parties, purpose, stockholm_date(at)):
+                return Basis(LegalBasis.CONSENT, consent.consent_id)
+        for disclosure in self.disclosures.values():
+            if disclosure.covers(parties, at):
+                return Basis(LegalBasis.EMERGENCY_DISCLOSURE, disclosure.disclosure_id)
+        for osl in self.osl_disclosures.values():
+            if set(parties) <= set(osl.parties) and osl.decided_at <= at <= osl.valid_until:
+                return Basis(LegalBasis.OSL_26_9, osl.disclosure_id)
+        return None
+
+    def note_sharing(
+        self, *, record_id: UUID, flow: str, parties: list[str], basis: Basis, at: datetime
+    ) -> None:
+        """C-11: keep which basis the record shared the subject's data on."""
+        self._sharing_noted(
+            record_id=record_id,
+            flow=flow,
+            parties=parties,
+            legal_basis=basis.kind.value,
+            basis_id=basis.id,
+            shared_at=at,
+        )
+
+    @event(SharingNoted)
+    def _sharing_noted(
+        self,
+        *,
+        record_id: UUID,
+        flow: str,
+        parties: list[str],
+        legal_basis: str,
+        basis_id: UUID,
+        shared_at: datetime,
+    ) -> None:
+        self.sharings[record_id] = Basis(LegalBasis(legal_basis), basis_id)
 
     def basis_for_meeting(self, invited_orgs: list[str], at: datetime) -> Basis | None:
         """E-4: consent for a red-thread meeting covering everyone invited (C-1..C-4), or,

@@ -67,6 +67,13 @@ class NoLegalBasisForMeeting(RuleViolation):
     rule = "E-4"
 
 
+class NoBasisForSharing(RuleViolation):
+    """C-11: personal data goes to other units only on consent, an emergency disclosure or
+    OSL 26:9 naming them."""
+
+    rule = "C-11"
+
+
 class MeetingOnHold(RuleViolation):
     """E-4: the meeting lost its legal basis; it goes ahead only when one is back."""
 
