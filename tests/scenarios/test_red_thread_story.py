@@ -1,6 +1,7 @@
 """Seed 000, "det röda snöret", end to end: HTTP in; HTTP and Kafka out; four real services.
 
-Police record the individual's consent and pull the red thread; social
+Police record the individual's consent and pull the red thread, once they
+state that the individual is being harmed and that a SIP was tried (E-2); social
 services may not pull it (E-1); the coordinator convenes the meeting within
 two weeks (E-3) on the basis of that consent (E-4); a deviation is reported;
 reporting counts it all with small cells suppressed (D-5); after the consent
@@ -100,6 +101,16 @@ def test_red_thread_story(
     assert given.status_code == 201, given.text
     consent_id = given.json()["id"]
     subject_id = given.json()["subject_id"]
+
+    # E-2: the red thread is pulled when the individual is being harmed despite measures
+    # including SIP: a pull without a SIP tried, or without the harm stated, is refused.
+    with client(platform, "escalation", POLICE) as police:
+        no_sip = police.post("/v1/red-threads", json=PULL | {"measures_tried": ["care_planning"]})
+        no_harm = police.post("/v1/red-threads", json=PULL | {"individual_harmed": False})
+    for early, field in ((no_sip, "body.measures_tried"), (no_harm, "body.individual_harmed")):
+        assert early.status_code == 422, early.text
+        assert early.json()["rule"] == "E-2"
+        assert early.json()["errors"][0]["field"] == field
 
     # E-1: police may pull the red thread; social services may not.
     with client(platform, "escalation", POLICE) as police:
