@@ -1,15 +1,16 @@
 """Export the de-identified annual report (D-5) from the command line.
 
-Reads the reporting service's own store (the same settings as the service,
-``SAMVERKAN_*``), so the working group can produce the report without going
-through the HTTP API. Part of the operator CLI as ``samverkan report``
-(entry point ``samverkan.commands``), or on its own::
+Reads the reporting service's own store (the same SAMVERKAN_* settings as the
+service), so the working group can produce the report without going through the
+HTTP API. Part of the operator CLI as samverkan report (entry point
+samverkan.commands), or on its own:
 
     samverkan report export 2026 --format html --output brister-2026.html
     samverkan report export 2026 --area SE2321000016 --format csv
     python -m services.reporting.cli 2026 --format json
 
-The report goes to stdout unless ``--output`` is given.
+The report goes to stdout unless --output is given. A store that is not where
+the settings point is exit 2, not an empty report.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from services.reporting.application import ReportingApplication
 from services.reporting.domain import annual_report, reviewed_report
 from services.reporting.rendering.annual_report import report_csv, report_html
 from services.reporting.views.statistics import statistics_view
+from services.runtime.ops.commands.named_service import existing_store
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 
@@ -71,7 +73,9 @@ def export(
 
     Example: samverkan report export 2026 --area SE2321000016 --format csv --output 2026.csv
     """
-    text = render(year, area, output_format, RuntimeSettings())
+    settings = RuntimeSettings()
+    existing_store(settings, "reporting")
+    text = render(year, area, output_format, settings)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -209,6 +209,7 @@ def test_dead_letters_list_show_and_replay_once(
 
 
 def test_report_export_writes_the_annual_report(env: RuntimeSettings, tmp_path: Path) -> None:
+    Application[object](env=store_env(env, "reporting")).close()  # the service has run
     output = tmp_path / "2026.json"
     done = runner.invoke(
         app, ["report", "export", "2026", "--format", "json", "--output", str(output)]

@@ -57,6 +57,42 @@ def store_env(settings: RuntimeSettings, service: str) -> dict[str, str]:
     return env
 
 
+class StoreMissing(LookupError):
+    """A service's store is not where the settings point: a command that only reads
+    must say so rather than create an empty one and report on that."""
+
+
+def require_store(settings: RuntimeSettings, service: str) -> None:
+    """Raise StoreMissing unless ``service``'s store exists (its SQLite file, or its
+    PostgreSQL schema), without creating anything."""
+    if settings.database_url is None:
+        path = settings.var_dir / f"{service}.db"
+        if not path.is_file():
+            msg = (
+                f"no store for {service} at {path}: check SAMVERKAN_VAR_DIR "
+                f"(now {settings.var_dir}); nothing was created"
+            )
+            raise StoreMissing(msg)
+        return
+    url = urlsplit(settings.database_url)
+    schema = f"{settings.database_schema_prefix}{service}"
+    with psycopg.connect(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        autocommit=True,
+    ) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()
+    if found is None:
+        where = f"{url.hostname or '127.0.0.1'}:{url.port or 5432}/{url.path.lstrip('/')}"
+        msg = (
+            f"no store for {service}: schema {schema} not in the database at {where}; check "
+            "SAMVERKAN_DATABASE_URL and SAMVERKAN_DATABASE_SCHEMA_PREFIX; nothing was created"
+        )
+        raise StoreMissing(msg)
+
+
 @contextmanager
 def setup_lock(settings: RuntimeSettings, service: str) -> Iterator[None]:
     """Hold a PostgreSQL advisory lock while a service creates its tables.

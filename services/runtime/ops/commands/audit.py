@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 
@@ -14,8 +15,12 @@ from services.runtime.messaging.audit_anchor import (
     AuditAnchoring,
     verdict_fields,
 )
-from services.runtime.ops.commands.named_service import service_name, stored_application
-from services.runtime.ops.commands.terminal import console, errors
+from services.runtime.ops.commands.named_service import (
+    existing_store,
+    service_name,
+    stored_application,
+)
+from services.runtime.ops.commands.terminal import AsJson, console, errors, wants_json
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit, LegacyChainBroken, chain_key
 
@@ -24,13 +29,16 @@ audit_app = typer.Typer(help="The access log (loggkontroll).", no_args_is_help=T
 
 @contextmanager
 def _access_log(settings: RuntimeSettings, service: str) -> Iterator[tuple[AccessAudit, bytes]]:
-    """The service's access log and its chain key, read as the service reads them."""
+    """The service's access log and its chain key, read as the service reads them
+    (exit 2 before anything, a development key included, is created when the
+    service's store is not where the settings point)."""
     if settings.audit_chain_key is None and settings.environment != "development":
         errors.print(
             "[red]SAMVERKAN_AUDIT_CHAIN_KEY is not set: the access log is chained under the "
             "services' key, which must come from the secret store[/red]"
         )
         raise typer.Exit(2)
+    existing_store(settings, service)
     try:
         key = chain_key(settings)
     except ValueError as error:
@@ -46,12 +54,16 @@ def _access_log(settings: RuntimeSettings, service: str) -> Iterator[tuple[Acces
 
 
 @audit_app.command("verify")
-def audit_verify(service: str = typer.Argument(..., callback=service_name)) -> None:
+def audit_verify(
+    service: Annotated[str, typer.Argument(callback=service_name)], as_json: AsJson = False
+) -> None:
     """Check the access log is as written: the keyed hash chain, a sequence without gaps,
     and the newest head anchored on the service's audit-anchor topic (a cut tail).
 
-    Exit 1 naming the first record that is not, or when the anchor cannot be read.
-    The same check as GET /v1/access-log/verify. Example: samverkan audit verify consent
+    Exit 1 naming the first record that is not, or when the anchor cannot be read;
+    exit 2 when the service's store is not where the settings point. The same check
+    as GET /v1/access-log/verify; its JSON comes first with --json or when output is
+    not a terminal. Example: samverkan audit verify consent
     """
     settings = RuntimeSettings()
     with _access_log(settings, service) as (log, key):
@@ -60,7 +72,8 @@ def audit_verify(service: str = typer.Argument(..., callback=service_name)) -> N
         except AnchorUnavailable as error:
             errors.print(f"[red]access log of {service}: anchor not readable: {error}[/red]")
             raise typer.Exit(1) from error
-    typer.echo(json.dumps(verdict_fields(verdict)))
+    if wants_json(as_json):
+        typer.echo(json.dumps(verdict_fields(verdict)))
     if verdict.broken is not None:
         console.print(
             f"[red]access log of {service} was changed at record {verdict.broken.seq}: "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 import typer
@@ -12,10 +11,17 @@ from contracts import events_topic
 from services.runtime.messaging.republish import republish
 from services.runtime.ops.commands.named_service import (
     built_service,
+    existing_store,
     service_name,
     stored_application,
 )
-from services.runtime.ops.commands.terminal import defaulting_to, errors, progress_bar
+from services.runtime.ops.commands.terminal import (
+    AsJson,
+    defaulting_to,
+    errors,
+    progress_bar,
+    show_result,
+)
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import RelayPositions
 
@@ -24,17 +30,24 @@ outbox_app = typer.Typer(
     no_args_is_help=True,
     help="""The outbox relay of a service: its lag, and publishing again.
 
-    Examples::
+    Examples:
 
         samverkan outbox consent                      # = outbox status consent
+        samverkan outbox consent --json               # the same as one JSON line
         samverkan outbox republish cases --from 1200  # cases' events 1200.. again
     """,
 )
 
 
 @outbox_app.command("status")
-def outbox(service: str = typer.Argument(..., callback=service_name)) -> None:
-    """The relay's position against the store's head: what is not yet on the topic."""
+def outbox(
+    service: Annotated[str, typer.Argument(callback=service_name)], as_json: AsJson = False
+) -> None:
+    """The relay's position against the store's head: what is not yet on the topic.
+
+    Exit 2 when the service's store is not where the settings point (nothing is
+    created). Example: samverkan outbox status consent --json
+    """
     settings = RuntimeSettings()
     application = stored_application(settings, service)
     try:
@@ -44,8 +57,8 @@ def outbox(service: str = typer.Argument(..., callback=service_name)) -> None:
         position = RelayPositions(datastore).load(topic).sequence
     finally:
         application.close()
-    typer.echo(
-        json.dumps({"topic": topic, "head": head, "published": position, "lag": head - position})
+    show_result(
+        {"topic": topic, "head": head, "published": position, "lag": head - position}, as_json
     )
 
 
@@ -56,6 +69,7 @@ def outbox_republish(
     stop: Annotated[
         int | None, typer.Option("--to", min=1, help="Last position (default: the head).")
     ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Publish a service's events again from a store position onto its topic.
 
@@ -64,6 +78,7 @@ def outbox_republish(
     samverkan outbox republish cases --from 1200
     """
     settings = RuntimeSettings()
+    existing_store(settings, service)
     with built_service(service, settings) as built:
         translate = built.translate
     if translate is None:
@@ -82,11 +97,10 @@ def outbox_republish(
         except Exception as error:
             errors.print(f"[red]republish failed: {error!r}[/red]")
             raise typer.Exit(1) from error
-    typer.echo(
-        json.dumps(
-            {"topic": done.topic, "from": done.start, "to": done.stop, "messages": done.messages}
-            | {"untranslatable": list(done.untranslatable)}
-        )
+    show_result(
+        {"topic": done.topic, "from": done.start, "to": done.stop, "messages": done.messages}
+        | {"untranslatable": list(done.untranslatable)},
+        as_json,
     )
     if done.untranslatable:
         errors.print(

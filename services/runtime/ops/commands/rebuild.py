@@ -4,7 +4,6 @@ topics, swapped in whole."""
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ import typer
 from contracts import SERVICES
 from services.runtime.messaging.rebuild import LogIncomplete, RebuildableProjection, rebuild
 from services.runtime.ops.commands.named_service import built_service
-from services.runtime.ops.commands.terminal import errors, progress_bar
+from services.runtime.ops.commands.terminal import AsJson, errors, progress_bar, show_result
 from services.runtime.settings import RuntimeSettings
 
 
@@ -42,6 +41,7 @@ def rebuild_projection(
             min=1, help="Times to read on while the running service is ahead, before giving up."
         ),
     ] = 20,
+    as_json: AsJson = False,
 ) -> None:
     """Rebuild a projection from the upstream topics (from their start) and swap it in.
 
@@ -71,17 +71,16 @@ def rebuild_projection(
                 f"[red]rebuild of {projection} failed, nothing swapped in: {error!r}[/red]"
             )
             raise typer.Exit(1) from error
-    typer.echo(
-        json.dumps(
-            {
-                "projection": projection,
-                "read": report.read,
-                "applied": report.applied,
-                "duplicates": report.duplicates,
-                "undecodable": report.undecodable,
-                "rounds": report.rounds,
-                "seconds": round(report.seconds, 3),
-                "events_per_second": round(report.rate),
-            }
-        )
+    show_result(
+        {
+            "projection": projection,
+            "read": report.read,
+            "applied": report.applied,
+            "duplicates": report.duplicates,
+            "undecodable": report.undecodable,
+            "rounds": report.rounds,
+            "seconds": round(report.seconds, 3),
+            "events_per_second": round(report.rate),
+        },
+        as_json,
     )
