@@ -225,18 +225,17 @@ def test_erase_a_subject_through_consent(env: RuntimeSettings, start_service: ob
     given = consent_given(consent, TEST_PERSONNUMMER, by=POLICE, parties=parties, form="oral")
     base = ["erase", "--consent-url", consent.url]
 
+    base = [*base, "--personnummer", "-"]  # read from standard input (issue #23)
+
     refused = runner.invoke(
-        app, [*base, "--personnummer", TEST_PERSONNUMMER, "--token", token(env, POLICE)]
+        app, [*base, "--token", token(env, POLICE)], input=f"{TEST_PERSONNUMMER}\n"
     )
     assert refused.exit_code == 1  # 403: administrators only
-    assert (
-        runner.invoke(app, [*base, "--personnummer", "19121212-1213", "--token", "x"]).exit_code
-        == 2
-    )
-    assert runner.invoke(app, [*base, "--personnummer", TEST_PERSONNUMMER]).exit_code == 2
+    assert runner.invoke(app, [*base, "--token", "x"], input="19121212-1213\n").exit_code == 2
+    assert runner.invoke(app, base, input=f"{TEST_PERSONNUMMER}\n").exit_code == 2
 
     erased = runner.invoke(
-        app, [*base, "--personnummer", TEST_PERSONNUMMER, "--token", token(env, PLATFORM_ADMIN)]
+        app, [*base, "--token", token(env, PLATFORM_ADMIN)], input=f"{TEST_PERSONNUMMER}\n"
     )
     assert erased.exit_code == 0, erased.output
     assert json.loads(erased.stdout)["subject_id"] == given["subject_id"]
