@@ -39,9 +39,9 @@ async def read_topic(
     consumer = AIOKafkaConsumer(
         topic, **connection, auto_offset_reset="earliest", enable_auto_commit=False
     )
-    await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:
+        await consumer.start()
         while batch := await consumer.getmany(timeout_ms=idle_ms, max_records=1000):
             for partition_records in batch.values():
                 records.extend(partition_records)

@@ -1,13 +1,13 @@
 """Mint a development bearer token from the command line.
 
-Lets a developer call a locally running service with ``curl`` without an
-identity provider::
+Lets a developer call a locally running service with curl without an
+identity provider:
 
     python -m services.runtime.ops.token_cli --hsa-id SE2321000016-1003 \\
         --org-id SE2321000016-15CQ --org-type police --role first_responder
 
 The token goes to stdout alone so it can be captured
-(``TOKEN=$(python -m services.runtime.ops.token_cli …)``); notes go to stderr.
+(TOKEN=$(python -m services.runtime.ops.token_cli …)); notes go to stderr.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ dead_letters_app = typer.Typer(
     no_args_is_help=True,
     help="""What a service's consumer gave up on: list, show one, replay one.
 
-    Examples::
+    Examples:
 
         samverkan dead-letters escalation             # = dead-letters list escalation
         samverkan dead-letters show reporting 1:17    # partition:offset on the DLQ

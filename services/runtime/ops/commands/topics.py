@@ -51,7 +51,7 @@ def topics_check() -> None:
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the missing topics with the settings' partitions, replicas and retention
-    (existing ones are left as they are: `samverkan topics check` reports drift)."""
+    (existing ones are left as they are: samverkan topics check reports drift)."""
     settings = RuntimeSettings()
     names = [spec.name for spec in catalogue(settings)]
     asyncio.run(ensure_topics(settings, names))
