@@ -26,6 +26,8 @@ ADMIN = Actor("SE2120000001-A001", "SE2120000001-IT01", OrgType.SOCIAL_SERVICES,
 NOT_PERSONAL = {
     "/v1/meeting-series/{series_id}": "a forum: its name, members and calendar",
     "/v1/monthly-meetings/{meeting_id}/calendar.ics": "times and ids only",
+    "/v1/routine-reviews/{review_id}": "the yearly review of the routine (E-13): departments, "
+    "dates and what was revised in the routine, about no individual",
 }
 """Reads about something with an id that disclose nothing personal, and why."""
 

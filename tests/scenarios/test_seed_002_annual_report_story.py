@@ -76,7 +76,9 @@ def test_d5_d9_deviations_by_problem_area_become_a_reviewed_report_with_an_actio
         document = wait_for(report, timeout=30)
         assert document["review"] is None
 
-        # D-5: drafted, analysed, approved, published — nothing skipped.
+        # D-5: drafted, analysed, approved, published — nothing skipped; no review to read yet.
+        nothing = manager.get(REVIEW)
+        assert (nothing.status_code, nothing.json()["rule"]) == (404, "D-5")
         refused = manager.post("/v1/annual-reports", json={"year": 2026, "area": "all"})
         assert (refused.status_code, refused.json()["rule"]) == (409, "D-5")
         assert manager.post(REVIEW, json={"area": "all"}).status_code == 201

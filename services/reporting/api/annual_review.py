@@ -20,7 +20,8 @@ from contracts import DeviationCategory, ProblemArea
 from contracts.reporting import AREA_PATTERN
 from services.reporting.api.routers import new_router
 from services.reporting.application import ReportingApplication
-from services.reporting.domain import ActionLevel, AnnualReview, PlannedAction, ReviewOutOfOrder
+from services.reporting.domain import ActionLevel, AnnualReview, PlannedAction
+from services.reporting.domain.errors import UnknownReview
 from services.reporting.policy import may
 from services.runtime.http.bodies import located
 from services.runtime.http.caller import Caller
@@ -116,7 +117,7 @@ def get_annual_review(
     """D-5, D-9: where the year's review stands, its analysis, approval and action plan."""
     review = caller.application(ReportingApplication).annual_review(year, area)
     if review is None:
-        raise ReviewOutOfOrder(f"the {year} report for {area} is not drafted yet")
+        raise UnknownReview(f"the {year} report for {area} is not drafted yet")
     return _view(review)
 
 

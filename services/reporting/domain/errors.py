@@ -106,6 +106,12 @@ class ReviewOutOfOrder(RuleViolation):
     title = "The annual report goes drafted, analysed, approved, published, in that order"
 
 
+class UnknownReview(UnknownRecord):
+    """No review of that year's report has been drafted: nothing there to read (404)."""
+
+    rule = "D-5"
+
+
 class ReviewIncomplete(CommandInvalid):
     rule = "D-5"
     title = "The working group's analysis and approval name what and who"
