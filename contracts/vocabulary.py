@@ -102,6 +102,8 @@ class TargetGroup(StrEnum):
     CO_MORBIDITY = "co_morbidity"
     """Samsjuklighet: misuse plus psychiatric or somatic illness or a neuropsychiatric
     disability."""
+    OPIOID_DEPENDENCE = "opioid_dependence"
+    """Opiatberoende, e.g. in medication-assisted treatment (seed 004)."""
     OVER_65_IN_HOMELESSNESS = "over_65_in_homelessness"
     """Personer över 65 år i hemlöshet (seed 003)."""
 
