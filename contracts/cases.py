@@ -266,8 +266,9 @@ class CaseClosed(CasesEvent):
 class AgeTransitionDue(CasesEvent):
     """A child & youth case must now be announced to the adult unit (K-4, seed 003).
 
-    Raised on the announcement date, six months before `transition_on` (the
-    19th birthday, or the 21st when placed by family care). Escalation's
+    Raised a configurable lead time (30 days by default) before the announcement
+    date `announce_by`, six months before `transition_on` (the 19th birthday, or
+    the 21st when placed by family care). Escalation's
     termly alignment meeting lists these as upcoming transfers (E-7).
     """
 
@@ -291,6 +292,27 @@ class AgeTransitionOverdue(CasesEvent):
     transition_on: date
     announce_by: date
     overdue_at: AwareDatetime
+
+
+class AgeTransitionAnnounced(CasesEvent):
+    """The youth unit announced a child & youth case to the unit that takes over at the
+    birthday (K-4, seed 003): `to_unit` plans the takeover and decides in the case from
+    `transition_on`. Escalation's termly alignment meeting lists it among the upcoming
+    known transfers (E-7). Without continued support after the birthday there is
+    nothing to take over."""
+
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+    from_unit: HsaId
+    """The announcing (sending) unit, which holds the case until the birthday."""
+    to_unit: HsaId
+    """The receiving unit."""
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+    transition_on: date
+    """The 19th birthday, or the 21st when placed by family care."""
+    continued_support_needed: bool
+    announced_at: AwareDatetime
 
 
 class HandoverRequested(CasesEvent):
@@ -403,6 +425,7 @@ class ChildWelfareReportMade(IntegrationEvent):
 
 
 __all__ = [
+    "AgeTransitionAnnounced",
     "AgeTransitionDue",
     "AgeTransitionOverdue",
     "CaseArrivalCorrected",

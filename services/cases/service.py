@@ -11,6 +11,7 @@ from contracts import UnitKind
 from services.cases.api import router
 from services.cases.application import CasesApplication
 from services.cases.domain import Unit, UnitDirectory
+from services.cases.domain.dates import REMINDER_LEAD_DAYS
 from services.cases.domain.delegation import DEFAULT_DELEGATION_ORDER, DelegationOrder
 from services.cases.translate import to_integration_event
 from services.runtime.messaging.consumer import TrackedTarget
@@ -83,6 +84,15 @@ class Settings(BaseSettings):
             "person (K-17) before it is overdue."
         ),
     )
+    age_transition_reminder_lead_days: int = Field(
+        REMINDER_LEAD_DAYS,
+        ge=0,
+        le=180,
+        description=(
+            "Days before the announcement deadline (six months before the 19th or 21st "
+            "birthday) that the age-transition reminder comes (K-4); 0: on the deadline day."
+        ),
+    )
     deadline_check_seconds: float = round_seconds(
         30.0,
         "How often age transitions (K-4), handover acknowledgements (K-5), SIP "
@@ -105,6 +115,7 @@ def build(root: Composition[Settings]) -> Service:
         delegation_order=DelegationOrder.parse(settings.delegation_order),
         sip_establishment_days=settings.sip_establishment_days,
         other_principal_contact_days=settings.other_principal_contact_days,
+        reminder_lead_days=settings.age_transition_reminder_lead_days,
         master_key=root.runtime.resolved_master_key(),
     )
     return root.service(

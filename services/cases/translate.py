@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from contracts import (
+    AgeTransitionAnnounced,
     AgeTransitionDue,
     AgeTransitionOverdue,
     CaseArrivalCorrected,
@@ -125,6 +126,17 @@ def _decision_notified_v1(e: Case.DecisionRecorded) -> IntegrationEvent | None:
     return _DECISION_NOTIFIED_V1.translate(e)
 
 
+_ANNOUNCED = row(Case.AgeTransitionAnnounced, AgeTransitionAnnounced, case_id=CASE_ID)
+
+
+def _announced(e: Case.AgeTransitionAnnounced) -> IntegrationEvent | None:
+    """K-4, E-7: an announcement stored before it named its units and birthday (version
+    1) was never public and stays so."""
+    if e.from_unit is None or e.transition_on is None or e.municipality_code is None:
+        return None
+    return _ANNOUNCED.translate(e)
+
+
 _ARRIVAL_CORRECTED = row(Case.FactsCorrected, CaseArrivalCorrected, case_id=CASE_ID)
 
 
@@ -171,6 +183,7 @@ to_integration_event = TranslationTable(
         question_id=from_("originator_id"),
     ),
     row(Case.Closed, CaseClosed, case_id=CASE_ID),
+    row(Case.AgeTransitionAnnounced, _announced),
     row(Case.AgeTransitionDueRaised, AgeTransitionDue, case_id=CASE_ID),
     row(Case.AgeTransitionOverdueRaised, AgeTransitionOverdue, case_id=CASE_ID),
     row(Case.HandoverRequested, HandoverRequested, case_id=CASE_ID),

@@ -12,6 +12,7 @@ from contracts import (
     ActionStatus,
     AcuteMatterRaised,
     AcuteMatterTaken,
+    AgeTransitionAnnounced,
     AgeTransitionDue,
     AgeTransitionOverdue,
     CaseArrivalCorrected,
@@ -667,6 +668,15 @@ EXAMPLES.update(
             reason=ClosingReason.NEEDS_MET,
             closed_at=AT,
             notified_units=(ADULT_UNIT,),
+        ),
+        AgeTransitionAnnounced: AgeTransitionAnnounced(
+            **ABOUT_THE_CASE,
+            from_unit=SOCIAL_SERVICES,
+            to_unit=ADULT_UNIT,
+            municipality_code="0180",
+            transition_on=date(2026, 9, 1),
+            continued_support_needed=True,
+            announced_at=AT,
         ),
         AgeTransitionOverdue: AgeTransitionOverdue(
             **ABOUT_THE_CASE_AT_ITS_UNIT,

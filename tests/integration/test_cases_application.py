@@ -13,6 +13,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from contracts import (
+    AgeTransitionAnnounced,
     CaseDecision,
     ClosingReason,
     ConsentGiven,
@@ -215,13 +216,17 @@ def test_k1_bad_reports_store_nothing(application: CasesApplication) -> None:
 def test_k4_the_schedule_raises_due_and_overdue_from_the_read_model(
     application: CasesApplication,
 ) -> None:
+    """K-4: the reminder comes the default 30 days before the announcement date (1 March),
+    the overdue fact once that date has passed."""
     case = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
-    announcement_day_starts = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
+    reminder_day_starts = datetime(2026, 1, 29, 23, 0, tzinfo=UTC)  # 30 January, Stockholm
+    announcement_day_ends = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
 
-    assert application.raise_due(announcement_day_starts - timedelta(seconds=1)) == 0
-    assert application.raise_due(announcement_day_starts) == 1
-    assert application.raise_due(announcement_day_starts + timedelta(hours=1)) == 0
-    assert application.raise_due(announcement_day_starts + timedelta(days=1)) == 1
+    assert application.raise_due(reminder_day_starts - timedelta(seconds=1)) == 0
+    assert application.raise_due(reminder_day_starts) == 1
+    assert application.raise_due(reminder_day_starts + timedelta(hours=1)) == 0
+    assert application.raise_due(announcement_day_ends - timedelta(seconds=1)) == 0
+    assert application.raise_due(announcement_day_ends) == 1
     assert application.raise_due(datetime(2026, 12, 1, tzinfo=UTC)) == 0
 
     assert published(application)[-2:] == ["AgeTransitionDue", "AgeTransitionOverdue"]
@@ -644,3 +649,28 @@ def test_c9_the_receiving_unit_reads_a_handover_only_while_the_consent_holds(
     assert (lapsed.value.rule, lapsed.value.status) == ("C-9", 403)
     # The sending unit's own documentation stays readable to it.
     assert application.read_handover(AT_IOF, case.id, handover.id, at=AT)[1].id == handover.id
+
+
+def test_k4_e7_an_announcement_is_public_with_both_units_and_the_birthday(
+    application: CasesApplication,
+) -> None:
+    """K-4: `AgeTransitionAnnounced` names the sending and receiving units, the
+    municipality and the birthday, so escalation's alignment meeting can list it (E-7)."""
+    case = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
+    application.announce_age_transition(
+        AT_IOF, case.id, AnnounceAgeTransition(to_unit=AOF, continued_support_needed=True), at=AT
+    )
+
+    events = [
+        public
+        for notification in application.recorder.select_notifications(1, 1000)
+        if isinstance(
+            public := to_integration_event(application.mapper.to_domain_event(notification)),
+            AgeTransitionAnnounced,
+        )
+    ]
+    assert [(e.case_id, e.from_unit, e.to_unit, e.municipality_code) for e in events] == [
+        (case.id, IOF, AOF, "0180")
+    ]
+    assert (events[0].transition_on, events[0].announced_at) == (date(2026, 9, 1), AT)
+    assert events[0].continued_support_needed

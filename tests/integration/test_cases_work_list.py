@@ -36,6 +36,7 @@ from services.cases.application import (
 from services.cases.domain import Meeting, Need, Occasion, Participants, Unit, UnitDirectory
 from services.cases.views.work_items import (
     AGE_TRANSITION,
+    AGE_TRANSITION_TAKEOVER,
     CHILD_WELFARE_REPORT,
     HANDOVER,
     MEETING,
@@ -243,6 +244,34 @@ def test_w1_k4_k5_a_case_handed_to_another_iof_unit_takes_its_announcement_along
         assert listed(application, at_other, reminder) == []
     finally:
         application.close()
+
+
+def test_w1_k4_an_announced_case_waits_for_the_receiving_unit_to_take_it_over(
+    application: CasesApplication,
+) -> None:
+    """K-4: announced with continued support needed, the case is on the receiving unit's
+    list, due at the 19th birthday (1 September 2026), readable where the item points;
+    announced with none, nothing waits. Closing the case ends it."""
+    case = register(application, YOUTH, date(2007, 9, 1), [Need.CHILD_WELFARE]).cases[0]
+    other = register(application, ADULT, date(2007, 10, 1), [Need.CHILD_WELFARE]).cases[0]
+    assert listed(application, AT_AOF) == []
+
+    application.announce_age_transition(
+        AT_IOF, case.id, AnnounceAgeTransition(to_unit=AOF, continued_support_needed=True), at=AT
+    )
+    application.announce_age_transition(
+        AT_IOF, other.id, AnnounceAgeTransition(to_unit=AOF, continued_support_needed=False), at=AT
+    )
+
+    (item,) = listed(application, AT_AOF)
+    assert (item.kind, item.state, item.item_id) == (AGE_TRANSITION_TAKEOVER, "announced", case.id)
+    assert (item.addressee, item.subject_id) == (AOF, YOUTH)
+    assert item.due_at == datetime(2026, 8, 31, 22, 0, tzinfo=UTC)  # 1 September starts
+    assert application.read_case(AT_AOF, item.item_id).id == case.id
+    assert listed(application, AT_IOF) == []
+
+    application.close_case(AT_IOF, case.id, reason=ClosingReason.NEEDS_MET, at=AT)
+    assert listed(application, AT_AOF) == []
 
 
 # --- K-10: the child-welfare report --------------------------------------------------------

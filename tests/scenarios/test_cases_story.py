@@ -195,15 +195,16 @@ def test_seed_003_routing_age_transition_handover_and_missed_deadlines(
         (unannounced, "2026-04-20"),
     ]
 
-    # 3. Six months before the 19th birthday, at 00:00 in Stockholm (22:00 UTC, summer
-    #    time), the reminder is on the topic (K-4).
-    move_to(clock, datetime(2026, 4, 14, 22, 0, tzinfo=UTC))
+    # 3. Thirty days (the default lead) before the announcement date, six months before
+    #    the 19th birthday, at 00:00 in Stockholm (23:00 UTC, winter time), the reminder
+    #    is on the topic (K-4).
+    move_to(clock, datetime(2026, 3, 15, 23, 0, tzinfo=UTC))
     due = published(runtime_settings, AgeTransitionDue, youth)
     assert (due.announce_by.isoformat(), due.transition_on.isoformat()) == (
         "2026-04-15",
         "2026-10-15",
     )
-    assert due.due_at == datetime(2026, 4, 14, 22, 0, tzinfo=UTC)
+    assert due.due_at == datetime(2026, 3, 15, 23, 0, tzinfo=UTC)
 
     # 4. Announced that day; the individual consents to the handover (C-8), which
     #    cases learns over Kafka; handed over, acknowledged, transferred (K-5).

@@ -24,6 +24,7 @@ from services.cases.domain import (
     InterventionBeforeTransfer,
     Need,
     NotInvolved,
+    ReceivingUnitDecides,
     Unit,
     route,
 )
@@ -247,6 +248,38 @@ def test_k4_announced_on_the_announcement_day_is_in_time() -> None:
 
     assert case.raise_due(datetime(2026, 4, 1, tzinfo=UTC)) == []
     assert case.announced_to == AOF.hsa_id
+
+
+BIRTHDAY_STARTS = datetime(2026, 8, 31, 22, 0, tzinfo=UTC)  # 1 September in Stockholm
+
+
+def test_k4_from_the_birthday_the_receiving_unit_decides_and_the_youth_unit_is_refused() -> None:
+    case = open_case()
+    case.announce_age_transition(
+        unit=IOF.hsa_id, to_unit=AOF, continued_support_needed=True, at=OPENED, by=STAFF
+    )
+    assert AOF.hsa_id in case.involved_units  # it reads the case it takes over
+    before = BIRTHDAY_STARTS - timedelta(seconds=1)
+    decide(case, CaseDecision.INVESTIGATION_OPENED, unit=IOF.hsa_id, at=before)
+    with pytest.raises(NotInvolved):
+        decide(case, CaseDecision.INVESTIGATION_OPENED, unit=AOF.hsa_id, at=before)
+
+    with pytest.raises(ReceivingUnitDecides) as refused:
+        decide(case, CaseDecision.INTERVENTION_GRANTED, unit=IOF.hsa_id, at=BIRTHDAY_STARTS)
+    assert refused.value.rule == "K-4"
+    decide(case, CaseDecision.INTERVENTION_GRANTED, unit=AOF.hsa_id, at=BIRTHDAY_STARTS)
+    assert case.decisions[-1]["unit"] == AOF.hsa_id
+
+
+def test_k4_without_continued_support_nobody_takes_over_at_the_birthday() -> None:
+    case = open_case()
+    case.announce_age_transition(
+        unit=IOF.hsa_id, to_unit=AOF, continued_support_needed=False, at=OPENED, by=STAFF
+    )
+    assert AOF.hsa_id not in case.involved_units
+    with pytest.raises(NotInvolved):
+        decide(case, CaseDecision.INTERVENTION_GRANTED, unit=AOF.hsa_id, at=BIRTHDAY_STARTS)
+    decide(case, CaseDecision.INTERVENTION_ENDED, unit=IOF.hsa_id, at=BIRTHDAY_STARTS)
 
 
 def test_k4_announced_early_raises_no_reminder() -> None:

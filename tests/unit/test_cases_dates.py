@@ -124,3 +124,27 @@ def test_k5_acknowledgement_deadline_counts_swedish_working_days(
     sent: datetime, days: int, last_day: date
 ) -> None:
     assert acknowledgement_deadline(sent, days) == last_day
+
+
+def test_k4_the_reminder_comes_a_lead_time_before_the_announcement_date() -> None:
+    """K-4: with a 30-day lead the reminder comes on 30 January for a 1 March deadline;
+    the case is still overdue only once 1 March has passed."""
+    transition = age_transition(
+        date(2007, 9, 1), placed_by_family_care=False, opened_at=OPENED, reminder_lead_days=30
+    )
+
+    assert transition.announce_by == date(2026, 3, 1)
+    assert transition.due_at == start_of_day(date(2026, 1, 30))
+    assert transition.overdue_at == start_of_day(date(2026, 3, 2))
+
+
+def test_k4_a_case_opened_within_the_lead_time_is_reminded_at_once() -> None:
+    """K-4: opened after the reminder day but before the deadline, the reminder comes at
+    once and the deadline stands."""
+    opened = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
+    transition = age_transition(
+        date(2007, 9, 1), placed_by_family_care=False, opened_at=opened, reminder_lead_days=30
+    )
+
+    assert transition.due_at == opened
+    assert transition.overdue_at == start_of_day(date(2026, 3, 2))

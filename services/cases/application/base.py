@@ -43,6 +43,7 @@ from services.cases.domain import (
     subject_cases_id,
     target_group_set,
 )
+from services.cases.domain.dates import REMINDER_LEAD_DAYS
 from services.cases.domain.delegation import DEFAULT, DelegationOrder
 from services.cases.domain.follow_through import FollowThrough, FollowThroughNotFound
 from services.cases.domain.principal_contact import (
@@ -89,6 +90,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         delegation_order: DelegationOrder = DEFAULT,
         sip_establishment_days: int = ESTABLISH_WITHIN_DAYS,
         other_principal_contact_days: int = CONTACT_WITHIN_DAYS,
+        reminder_lead_days: int = REMINDER_LEAD_DAYS,
         master_key: bytes = DEVELOPMENT_ONLY_MASTER_KEY,
         **kwargs: Any,
     ) -> None:
@@ -98,6 +100,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         self.delegation_order = delegation_order
         self.sip_establishment_days = sip_establishment_days
         self.other_principal_contact_days = other_principal_contact_days
+        self.reminder_lead_days = reminder_lead_days
         self.views: CaseViews = case_views(self)
         self._follower = Follower(self, CaseProjection(self.views), name=CaseProjection.name)
         self.work_items = work_list_view(self)

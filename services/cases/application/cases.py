@@ -131,6 +131,7 @@ class Cases(CasesBase):
             opened_by=actor.hsa_id,
             birth_date=command.birth_date,
             placed_by_family_care=command.placed_by_family_care,
+            reminder_lead_days=self.reminder_lead_days,
         )
         cases = [opening(unit=unit)]
         if parallel_unit is not None:
@@ -266,7 +267,14 @@ class Cases(CasesBase):
 
     def record_family_care_placement(self, actor: Actor, case_id: UUID, *, at: datetime) -> Case:
         """K-4: by the responsible unit (the case checks)."""
-        return self._unit_step(Case, case_id, Case.record_family_care_placement, actor, at)
+        return self._unit_step(
+            Case,
+            case_id,
+            Case.record_family_care_placement,
+            actor,
+            at,
+            reminder_lead_days=self.reminder_lead_days,
+        )
 
     def announce_age_transition(
         self, actor: Actor, case_id: UUID, command: AnnounceAgeTransition, *, at: datetime

@@ -122,11 +122,25 @@ class Case(
         recorded_by: str
 
     class AgeTransitionAnnounced(Aggregate.Event):
+        """K-4. Version 1 named neither the sending unit, its municipality nor the
+        birthday: they read as None, and such an announcement was never public."""
+
+        class_version = 2
+
         subject_id: str
+        from_unit: str | None
         to_unit: str
+        municipality_code: str | None
+        transition_on: date | None
         continued_support_needed: bool
         announced_at: datetime
         announced_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["from_unit"] = None
+            state["municipality_code"] = None
+            state["transition_on"] = None
 
     class AgeTransitionDueRaised(Aggregate.Event):
         subject_id: str
@@ -317,6 +331,7 @@ class Case(
         birth_date: date,
         placed_by_family_care: bool,
         parallel_to: UUID | None = None,
+        reminder_lead_days: int = 0,
     ) -> Case:
         """Open the case a routing decision (K-1, K-2) sends to `unit`.
 
@@ -324,7 +339,8 @@ class Case(
         under 19 is in children and youth, at whichever unit.
 
         A case at IOF for someone under 19 on arrival is a child & youth case:
-        its age transition is scheduled at once (K-4). Only such cases keep the
+        its age transition is scheduled at once (K-4), its reminder
+        `reminder_lead_days` before the announcement day. Only such cases keep the
         birth date, and only for that.
         """
         child_and_youth = unit.kind is UnitKind.IOF and routing.age_on_arrival < TRANSITION_AGE
@@ -373,7 +389,10 @@ class Case(
         if child_and_youth:
             case._schedule(
                 age_transition(
-                    birth_date, placed_by_family_care=placed_by_family_care, opened_at=opened_at
+                    birth_date,
+                    placed_by_family_care=placed_by_family_care,
+                    opened_at=opened_at,
+                    reminder_lead_days=reminder_lead_days,
                 )
             )
         return case

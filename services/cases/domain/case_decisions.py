@@ -71,7 +71,9 @@ class CaseDecisions:
         """
         self._require_open()
         handover = self.open_handover
-        if unit != self.unit:
+        # K-4: from the birthday the receiving unit decides; the youth unit is refused.
+        taking_over = self.decides_after_transition(unit, at)
+        if unit != self.unit and not taking_over:
             if handover is None or handover.to_unit != unit:
                 raise NotInvolved("only units holding or receiving the case record decisions")
             if decision in INTERVENTION_DECISIONS:

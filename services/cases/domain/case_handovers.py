@@ -314,6 +314,8 @@ def _involved_beyond(self: CaseState, ending: Handover) -> bool:
     reads it no more; what it received it reads as the handover's receiving unit, while
     the consent holds (C-9)."""
     unit = ending.to_unit
+    if unit == self.announced_to and self.continued_support_needed:
+        return True  # K-4: the unit the age transition was announced to reads it still
     return unit == self.unit or any(
         unit in (h.from_unit, h.to_unit) and h.status not in ("declined", "withdrawn")
         for h in self.handovers.values()

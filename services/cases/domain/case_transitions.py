@@ -1,6 +1,7 @@
 """K-4 (seed 003): a child & youth case's age transition, scheduled when it opens (or when a
 family care placement moves it to the 21st birthday), announced by the youth unit to
-the unit that takes over. Its reminders when the time comes: `case_deadlines`.
+the unit that takes over, which decides in the case from the birthday on. Its
+reminders when the time comes: `case_deadlines`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from datetime import date, datetime
 from contracts import UnitKind
 from services.cases.domain.case_state import CaseState
 from services.cases.domain.dates import AgeTransition, age_transition
-from services.cases.domain.errors import AgeTransitionInvalid
+from services.cases.domain.errors import AgeTransitionInvalid, ReceivingUnitDecides
 from services.cases.domain.units import Unit
+from services.runtime.kernel.stockholm_time import stockholm_date
 
 
 class CaseTransitions:
@@ -37,7 +39,30 @@ class CaseTransitions:
             **asdict(transition),
         )
 
-    def record_family_care_placement(self: CaseState, *, unit: str, at: datetime, by: str) -> None:
+    def decides_after_transition(self: CaseState, unit: str, at: datetime) -> bool:
+        """K-4 (seed 003: "from the birthday the receiving unit decides"): from the Swedish
+        day of the birthday, a case announced as needing continued support is decided by
+        the unit it was announced to (True for it); the announcing unit is refused."""
+        transition = self.transition
+        if (
+            transition is None
+            or self.announced_to is None
+            or not self.continued_support_needed
+            or stockholm_date(at) < transition.transition_on
+        ):
+            return False
+        if unit == self.announced_to:
+            return True
+        if unit == self.unit:
+            raise ReceivingUnitDecides(
+                f"from the birthday {transition.transition_on.isoformat()} the receiving unit "
+                f"{self.announced_to} decides in this case"
+            )
+        return False
+
+    def record_family_care_placement(
+        self: CaseState, *, unit: str, at: datetime, by: str, reminder_lead_days: int = 0
+    ) -> None:
         """K-4: placed by family care, the youth unit keeps the case until the 21st birthday."""
         self._require_open()
         self._require_responsible(unit, "record a family care placement", "K-4")
@@ -49,7 +74,12 @@ class CaseTransitions:
             subject_id=self.subject_id, recorded_at=at, recorded_by=by
         )
         self._schedule(
-            age_transition(self.birth_date, placed_by_family_care=True, opened_at=self.opened_at)
+            age_transition(
+                self.birth_date,
+                placed_by_family_care=True,
+                opened_at=self.opened_at,
+                reminder_lead_days=reminder_lead_days,
+            )
         )
 
     def announce_age_transition(
@@ -79,7 +109,10 @@ class CaseTransitions:
             )
         self._age_transition_announced(
             subject_id=self.subject_id,
+            from_unit=self.unit,
             to_unit=to_unit.hsa_id,
+            municipality_code=self.municipality_code,
+            transition_on=self.transition.transition_on if self.transition else None,
             continued_support_needed=continued_support_needed,
             announced_at=at,
             announced_by=by,
@@ -113,7 +146,10 @@ def age_transition_announced(
     self: CaseState,
     *,
     subject_id: str,
+    from_unit: str | None,
     to_unit: str,
+    municipality_code: str | None,
+    transition_on: date | None,
     continued_support_needed: bool,
     announced_at: datetime,
     announced_by: str,
@@ -121,3 +157,7 @@ def age_transition_announced(
     self.announced_at = announced_at
     self.announced_to = to_unit
     self.continued_support_needed = continued_support_needed
+    if continued_support_needed and to_unit not in self.involved_units:
+        # K-4: the unit taking over reads the case it plans for and decides in from the
+        # birthday (K-3: a case is read by the units involved in it).
+        self.involved_units.append(to_unit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.kernel.working_days import (
@@ -43,6 +43,10 @@ FAMILY_CARE_TRANSITION_AGE = 21
 ANNOUNCE_MONTHS_BEFORE = 6
 """Announce a transition at least six months before the birthday (K-4, seed 003)."""
 
+REMINDER_LEAD_DAYS = 30
+"""Default days before the announcement deadline the reminder comes (K-4): a reminder on
+the deadline day itself leaves no time to raise the case at a meeting."""
+
 
 def birthday(birth_date: date, years: int) -> date:
     """The day someone turns `years`; born on 29 February, they turn a year older on
@@ -72,8 +76,8 @@ def months_before(day: date, months: int) -> date:
 class AgeTransition:
     """When a child & youth case moves on, and when it must be announced (K-4).
 
-    `due_at` is when the announcement reminder is raised; `overdue_at` is when
-    a case still not announced is overdue.
+    `due_at` is when the announcement reminder is raised (a lead time before
+    `announce_by`); `overdue_at` is when a case still not announced is overdue.
     """
 
     transition_on: date
@@ -83,22 +87,28 @@ class AgeTransition:
 
 
 def age_transition(
-    birth_date: date, *, placed_by_family_care: bool, opened_at: datetime
+    birth_date: date,
+    *,
+    placed_by_family_care: bool,
+    opened_at: datetime,
+    reminder_lead_days: int = 0,
 ) -> AgeTransition:
     """K-4 (seed 003): the 19th birthday, or the 21st for someone placed by family care;
     the case is announced at least six months before it.
 
-    The reminder is raised at the start of the announcement day. The case is
-    overdue once that day has passed without an announcement. A case opened
-    after its announcement day could not have met it: its reminder is raised
-    at once, and it is overdue only if still unannounced when the birthday
+    The reminder is raised at the start of the day `reminder_lead_days` before
+    the announcement day (a service setting), or at once for a case opened
+    after that day. The case is overdue once the announcement day has passed
+    without an announcement. A case opened after its announcement day could
+    not have met it: it is overdue only if still unannounced when the birthday
     comes — from then on the receiving unit decides (seed 003), so an
     unannounced case is a routine not followed (D-7).
     """
     years = FAMILY_CARE_TRANSITION_AGE if placed_by_family_care else TRANSITION_AGE
     transition_on = birthday(birth_date, years)
     announce_by = months_before(transition_on, ANNOUNCE_MONTHS_BEFORE)
-    due_at = start_of_day(announce_by) if stockholm_date(opened_at) <= announce_by else opened_at
+    remind_on = announce_by - timedelta(days=reminder_lead_days)
+    due_at = start_of_day(remind_on) if stockholm_date(opened_at) <= remind_on else opened_at
     return AgeTransition(
         transition_on,
         announce_by,
@@ -112,7 +122,7 @@ def announcement_overdue_at(transition_on: date, announce_by: date, due_at: date
     once the announcement day has passed, or, for a case whose reminder came after that
     day (opened too late to meet it), at the birthday. One rule for the schedule and for
     the work list, which learns of the transition from its reminder (W-1)."""
-    if due_at <= start_of_day(announce_by):
+    if stockholm_date(due_at) <= announce_by:
         return end_of_day(announce_by)
     return start_of_day(transition_on)
 

@@ -71,6 +71,12 @@ class CaseAlreadyClosed(CaseConflict):
     rule = "K-3"
 
 
+class ReceivingUnitDecides(CaseForbidden):
+    """K-4: from the birthday the unit the case was announced to decides, not the youth unit."""
+
+    rule = "K-4"
+
+
 class DecisionInvalid(CaseRuleViolation):
     rule = "K-3"
 

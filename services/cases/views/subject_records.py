@@ -6,7 +6,8 @@ The parties are exactly those the record's own read admits where its href points
 (services.cases.domain.parties, applied by the application when it loads it):
 
 - a case: the unit holding it and every unit a handover of it went to (K-3), but for
-  one only offered it that declined it or saw it withdrawn (W-2);
+  one only offered it that declined it or saw it withdrawn (W-2), and the unit its age
+  transition was announced to, needing continued support (K-4);
 - a handover: its sending unit; its receiving unit once responsibility has
   transferred, and before that only while the individual's `case_handover` consent
   covers both units (C-8, C-9). That part is a name resolved for the reader when
@@ -161,6 +162,17 @@ class CasesRecords(Projection[SubjectRecordView]):
         ended = (_us(e.closed_at), HANDOVER, f"{_case(case)}/handovers/%")
         self.view.apply(
             [*restated(CASE, case, f"closed_{e.reason}", e.closed_at), (_ENDED_WITH_CASE, ended)],
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionAnnounced, tracking: Tracking) -> None:
+        """K-4: the unit the case is announced to, needing continued support, reads it from
+        now on: it takes the case over and decides in it from the birthday."""
+        taking_over = [e.to_unit] if e.continued_support_needed else []
+        self.view.apply(
+            joined(CASE, e.originator_id, taking_over)
+            + restated(CASE, e.originator_id, "age_transition_announced", e.announced_at),
             tracking,
         )
 

@@ -19,7 +19,9 @@ plan, next.
 - The other principal's unit asked to establish contact does so by its day (K-17): done
   when it acknowledges, or a SIP with both units is proposed.
 - The unit holding a child & youth case announces its age transition once the reminder
-  comes, overdue when the schedule says (K-4).
+  comes, overdue when the schedule says (K-4); the unit it is announced to, needing
+  continued support, takes it over: it decides from the birthday (due then) until the
+  case is handed over to it or closed.
 - The unit that took a decision tells the individual of it, and records when and how
   (K-11): one item per decision (recorded before K-11, a decision has none).
 - Once responsibility has transferred, the receiving unit's deputy unit manager books the
@@ -50,6 +52,7 @@ from services.cases.domain import (
     announcement_overdue_at,
     end_of_day,
     meeting_record_overdue_at,
+    start_of_day,
 )
 from services.cases.domain.follow_through import FollowThrough, follow_through_id
 from services.cases.domain.principal_contact import PrincipalContact
@@ -79,6 +82,7 @@ AGE_TRANSITION = "age_transition_announcement"
 DECISION_TO_TELL = "decision_to_tell"
 FOLLOW_THROUGH = "handover_follow_through"
 OTHER_PRINCIPAL_CONTACT = "other_principal_contact"
+AGE_TRANSITION_TAKEOVER = "age_transition_takeover"
 
 WORK_KINDS = {
     HANDOVER: WorkKind("Acknowledge the handover and name the receiving caseworker", "K-5"),
@@ -109,6 +113,9 @@ WORK_KINDS = {
         "K-12",
     ),
     OTHER_PRINCIPAL_CONTACT: WorkKind("Establish contact for your principal, toward a SIP", "K-17"),
+    AGE_TRANSITION_TAKEOVER: WorkKind(
+        "Take over the case announced to you: you decide in it from the birthday", "K-4"
+    ),
 }
 """What cases puts on work lists, and the rule each comes from."""
 
@@ -193,7 +200,7 @@ class CasesWork(Projection[WorkListView]):
     def _(self, e: Case.ResponsibilityTransferred, tracking: Tracking) -> None:
         """K-5: transferred, the handover is done. K-4: a case moved to another IOF unit
         is that unit's to announce; moved on from IOF, it has nothing left to announce."""
-        operations = done(e.originator_id, HANDOVER, TRANSFER)
+        operations = done(e.originator_id, HANDOVER, TRANSFER, AGE_TRANSITION_TAKEOVER)
         if e.to_unit_kind == UnitKind.IOF.value:
             operations += readdressed(e.originator_id, AGE_TRANSITION, e.to_unit, None)
         else:
@@ -292,12 +299,28 @@ class CasesWork(Projection[WorkListView]):
         self.view.apply(raised_overdue(e.originator_id, AGE_TRANSITION), tracking)
 
     @process_event.register
-    def _(
-        self, e: Case.AgeTransitionAnnounced | Case.AgeTransitionScheduled, tracking: Tracking
-    ) -> None:
-        """K-4: announced, nothing waits; scheduled anew (a family care placement), the
-        reminder for the new birthday comes in its own time."""
+    def _(self, e: Case.AgeTransitionScheduled, tracking: Tracking) -> None:
+        """K-4: scheduled anew (a family care placement), the reminder for the new birthday
+        comes in its own time."""
         self.view.apply(done(e.originator_id, AGE_TRANSITION), tracking)
+
+    @process_event.register
+    def _(self, e: Case.AgeTransitionAnnounced, tracking: Tracking) -> None:
+        """K-4: announced, the holding unit has nothing left to announce; the unit taking
+        over (continued support needed) sees it, due at the birthday, when it decides."""
+        operations = done(e.originator_id, AGE_TRANSITION)
+        if e.continued_support_needed and e.transition_on is not None:
+            operations += opened(
+                e.originator_id,
+                AGE_TRANSITION_TAKEOVER,
+                Addressed([e.to_unit]),
+                state="announced",
+                since=e.timestamp,
+                href=_case(e.originator_id),
+                subject_id=e.subject_id,
+                due_at=start_of_day(e.transition_on),
+            )
+        self.view.apply(operations, tracking)
 
     # --- the child-welfare report (K-10) ------------------------------------------------
 
