@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import (
     ActionStatus,
+    AgeTransitionAnnounced,
     AgeTransitionDue,
     ConsentGiven,
     ConsentScopeChanged,
@@ -810,6 +811,50 @@ def test_e7_k4_age_transitions_from_cases_reach_the_termly_inventory(
         (case_id, SOCIAL, date(2026, 9, 14))
     ]
     assert application.inventory(application.read_monthly_meeting(SOCIAL_DEPUTY, second.id)) is None
+
+
+def test_e7_k4_announcements_reach_the_inventory_with_the_unit_taking_over(
+    application: EscalationApplication,
+) -> None:
+    """K-4 → E-7: an early announcement (no reminder yet) is listed with its receiving unit;
+    one needing no support after the birthday transfers nothing and leaves the list."""
+    upstream = Upstream(application)
+    taken_over, nothing_to_transfer = uuid4(), uuid4()
+    for case, support in ((taken_over, True), (nothing_to_transfer, False)):
+        upstream.deliver(
+            AgeTransitionAnnounced(
+                subject_id=SUBJECT,
+                case_id=case,
+                from_unit=SOCIAL,
+                to_unit="SE2120000001-AOF1",
+                municipality_code="0180",
+                transition_on=date(2026, 9, 14),
+                continued_support_needed=support,
+                announced_at=datetime(2026, 2, 2, 9, 0, tzinfo=UTC),
+            ),
+            source="/samverkan/cases#0",
+        )
+    upstream.deliver(
+        AgeTransitionDue(
+            subject_id=SUBJECT,
+            case_id=nothing_to_transfer,
+            unit=SOCIAL,
+            transition_on=date(2026, 9, 14),
+            announce_by=date(2026, 3, 14),
+            due_at=datetime(2026, 2, 12, 23, 0, tzinfo=UTC),
+        ),
+        source="/samverkan/cases#0",
+    )
+    first = monthly_meeting(
+        application, forum(application), datetime(2026, 4, 14, 8, 0, tzinfo=UTC)
+    )
+
+    inventory = application.inventory(application.read_monthly_meeting(SOCIAL_DEPUTY, first.id))
+
+    assert inventory is not None
+    assert [(t.case_id, t.unit, t.to_unit, t.transition_on) for t in inventory] == [
+        (taken_over, SOCIAL, "SE2120000001-AOF1", date(2026, 9, 14))
+    ]
 
 
 # --- bad input stores nothing ------------------------------------------------------------------

@@ -163,6 +163,10 @@ class TransferView(BaseModel):
     subject_id: str
     unit: str
     transition_on: date
+    to_unit: str | None = Field(
+        None, description="The unit taking over, once announced (K-4); null: not yet."
+    )
+    announced_at: datetime | None = None
 
 
 class MonthlyMeetingView(BaseModel):

@@ -16,6 +16,7 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import (
+    AgeTransitionAnnounced,
     AgeTransitionDue,
     CaseMeetingCancelled,
     CaseMeetingMoved,
@@ -151,6 +152,24 @@ class Upstream(EscalationBase):
             transition_on=event.transition_on,
             announce_by=event.announce_by,
             at=event.due_at,
+        )
+        processing_event.collect_events(transfers)
+
+    @policy.register
+    def _(self, event: AgeTransitionAnnounced, processing_event: ProcessingEvent[UUID]) -> None:
+        """K-4 → E-7: an announcement, early or late, names the unit taking over; one with
+        no continued support takes the case off the inventory."""
+        term = term_of(event.transition_on)
+        transfers = self.find(transfers_id(event.from_unit, term), UpcomingTransfers)
+        if transfers is None:
+            transfers = UpcomingTransfers(unit=event.from_unit, term=term)
+        transfers.note_announcement(
+            case_id=event.case_id,
+            subject_id=event.subject_id,
+            transition_on=event.transition_on,
+            to_unit=event.to_unit,
+            continued_support_needed=event.continued_support_needed,
+            at=event.announced_at,
         )
         processing_event.collect_events(transfers)
 
