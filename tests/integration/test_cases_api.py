@@ -133,6 +133,36 @@ def test_k1_a_19_year_old_with_misuse_and_social_psychiatry_gets_parallel_invest
     assert [c["id"] for c in looked_up.json()] == [first["id"]]
 
 
+def test_k1_a_report_about_someone_with_a_case_open_at_the_unit_joins_it(api: Api) -> None:
+    """K-1: the second report opens no second case: it joins the open one, answered 200
+    with the existing case's Location; its parallel case, new, is 201 the first time."""
+    first = api.register(ADULT, ["substance_misuse"])
+    assert first.status_code == 201, first.text
+    (opened,) = first.json()["cases"]
+    assert not opened["joined"]
+
+    again = api.register(ADULT, ["substance_misuse", "mental_illness"])
+
+    assert again.status_code == 200, again.text
+    routed, parallel = again.json()["cases"]
+    assert (routed["id"], routed["joined"]) == (opened["id"], True)
+    assert (parallel["unit"], parallel["joined"], parallel["parallel_to"]) == (
+        AOF,
+        False,
+        opened["id"],
+    )
+    assert again.headers["Location"] == f"/v1/cases/{opened['id']}"
+    looked_up = api.call(IOF_CASEWORKER, "POST", "/v1/cases/lookup", json={"personnummer": ADULT})
+    assert [c["id"] for c in looked_up.json()] == [opened["id"]]
+    case = api.application.read_case(IOF_CASEWORKER, UUID(opened["id"]))
+    assert [r["needs"] for r in case.joined_reports] == [["substance_misuse", "mental_illness"]]
+
+    api.call(IOF_CASEWORKER, "POST", f"/v1/cases/{opened['id']}/closure", json={"reason": "other"})
+    after_closing = api.register(ADULT, ["substance_misuse"])
+    assert after_closing.status_code == 201, after_closing.text
+    assert after_closing.json()["cases"][0]["id"] != opened["id"]
+
+
 def test_k1_only_social_services_register_reports(api: Api) -> None:
     body = {"personnummer": ADULT, "municipality_code": "0180", "needs": ["disability"]}
     problem(api.call(POLICE, "POST", "/v1/cases", json=body), 403, "K-1", None)

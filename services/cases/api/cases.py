@@ -137,10 +137,16 @@ class CaseSummary(BaseModel):
     status: str
 
 
+class RegisteredCase(CaseSummary):
+    joined: bool = Field(
+        False, description="K-1: the case was open at the unit already and the report joined it."
+    )
+
+
 class Registered(BaseModel):
     subject_id: str
     routing: RoutingView
-    cases: list[CaseSummary]
+    cases: list[RegisteredCase]
 
 
 class AgeTransitionView(BaseModel):
@@ -279,7 +285,12 @@ def register_report(
     body: ReportRequest, caller: Annotated[Caller, may("case.register")]
 ) -> Registered:
     """Register a report or application: routed to IOF or AOF with the rule and reason
-    (K-1, K-2), with a parallel investigation when the needs span both (K-1)."""
+    (K-1, K-2), with a parallel investigation when the needs span both (K-1).
+
+    A report about someone whose case is already open at the unit it is routed to joins
+    that case (K-1): no second case opens. The answer is then 200 OK (nothing new was
+    made), its Location the existing case; 201 Created when the routed case is new. The
+    cases answered say which were joined (`joined`)."""
     subject = identify(caller.request, body.personnummer)
     at = caller.now
     command = command_from(
@@ -294,9 +305,15 @@ def register_report(
     answer = Registered(
         subject_id=subject.subject_id,
         routing=RoutingView.model_validate(registered.routing, from_attributes=True),
-        cases=[summary(case) for case in registered.cases],
+        cases=[
+            view_of(RegisteredCase, summary(case), joined=case.id in registered.joined)
+            for case in registered.cases
+        ],
     )
-    return located(caller.response, f"/v1/cases/{registered.cases[0].id}", answer)
+    routed = registered.cases[0]
+    if routed.id in registered.joined:
+        caller.response.status_code = 200  # K-1: joined the open case, made nothing new
+    return located(caller.response, f"/v1/cases/{routed.id}", answer)
 
 
 @router.post("/cases/lookup", openapi_extra=PERSONAL_DATA)

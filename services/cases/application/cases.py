@@ -28,6 +28,7 @@ from services.cases.domain import (
     ReportInvalid,
     Routing,
     Sip,
+    SubjectCases,
     route,
 )
 from services.cases.domain.parties import (
@@ -61,6 +62,8 @@ class Registered:
     routing: Routing
     cases: list[Case]
     """The routed case first, then the parallel investigation if any."""
+    joined: frozenset[UUID] = frozenset()
+    """K-1: those of `cases` that were open at their unit already and the report joined."""
 
 
 @dataclass(frozen=True)
@@ -133,18 +136,55 @@ class Cases(CasesBase):
             placed_by_family_care=command.placed_by_family_care,
             reminder_lead_days=self.reminder_lead_days,
         )
-        cases = [opening(unit=unit)]
+        joining = partial(
+            self._join_open_case,
+            index,
+            received_at=command.received_at,
+            needs=command.needs,
+            at=at,
+            by=actor.hsa_id,
+        )
+        cases = [joining(unit.hsa_id) or opening(unit=unit)]
         if parallel_unit is not None:
-            cases.append(opening(unit=parallel_unit, parallel_to=cases[0].id))
+            parallel = joining(parallel_unit.hsa_id)
+            cases.append(parallel or opening(unit=parallel_unit, parallel_to=cases[0].id))
+        joined = frozenset(case.id for case in cases if case.id in index.cases)
         for case in cases:
-            index.note(
-                case_id=case.id,
-                unit=case.unit,
-                unit_kind=case.unit_kind,
-                child_and_youth=case.child_and_youth,
-            )
+            if case.id not in joined:
+                index.note(
+                    case_id=case.id,
+                    unit=case.unit,
+                    unit_kind=case.unit_kind,
+                    child_and_youth=case.child_and_youth,
+                )
         self.save(*cases, index)
-        return Registered(routing, cases)
+        return Registered(routing, cases, joined)
+
+    def _join_open_case(
+        self,
+        index: SubjectCases,
+        unit: str,
+        *,
+        received_at: datetime,
+        needs: list[Need],
+        at: datetime,
+        by: str,
+        child_welfare_report: UUID | None = None,
+    ) -> Case | None:
+        """K-1: the individual's case already open at `unit`, with the report joined to it;
+        None where there is none (a case opens)."""
+        case_id = index.open_case_at(unit)
+        if case_id is None:
+            return None
+        case = self._load(Case, case_id)
+        case.join_report(
+            received_at=received_at,
+            needs=needs,
+            at=at,
+            by=by,
+            child_welfare_report=child_welfare_report,
+        )
+        return case
 
     # --- reading -------------------------------------------------------------------------
 

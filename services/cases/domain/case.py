@@ -2,22 +2,18 @@
 
 K-1..K-5 (seed 003), D-6 (seed 004). One aggregate per case, so the rules that tie these
 together hold in one place: interventions only by the responsible unit until
-responsibility has transferred (K-5); no age-transition reminders once the
-case is announced, transferred or closed (K-4). The facts seed 004's indicators
-count live here too: the case's target groups, and the child perspective on
-every decision (D-6). Pure domain: no I/O, no clock.
+responsibility has transferred (K-5); no age-transition reminders once the case is
+announced, transferred or closed (K-4); the target groups and the child perspective
+on every decision (D-6). Pure domain: no I/O, no clock.
 
-This module holds the opening and what happened: the case's events, and how the
-opening changes it. What may happen after the opening, rule by rule, is one
-module per concept, each a part of `Case` with the functions that apply its
-events: decisions and closing (`case_decisions`), target groups
-(`case_target_groups`), the age transition (`case_transitions`), handovers
-(`case_handovers`), corrections of the registered facts (`case_corrections`, W-2) and
-the deadlines that pass (`case_deadlines`);
-`case_state` is the case as they see it. Stored events name their class by
-topic, ``services.cases.domain.case:Case.<Event>``: the events are declared
-here, on the aggregate, and bound here to what applies them, so that name
-stays theirs.
+This module holds the opening and the case's events. What may happen after the
+opening is one module per concept, each a part of `Case` with the functions that
+apply its events: `case_decisions` (K-3), `case_target_groups` (D-6),
+`case_transitions` (K-4), `case_handovers` (K-5), `case_corrections` (W-2),
+`case_reports` (K-1: a report joining the open case) and `case_deadlines`;
+`case_state` is the case as they see it. Stored events name their class by topic,
+``services.cases.domain.case:Case.<Event>``: declared here, on the aggregate, and
+bound here to what applies them, so that name stays theirs.
 """
 
 from __future__ import annotations
@@ -51,6 +47,7 @@ from services.cases.domain.case_handovers import (
     handover_withdrawn,
     responsibility_transferred,
 )
+from services.cases.domain.case_reports import CaseReports, report_joined
 from services.cases.domain.case_target_groups import CaseTargetGroups, target_groups_changed
 from services.cases.domain.case_transitions import (
     CaseTransitions,
@@ -73,6 +70,7 @@ class Case(
     CaseTransitions,
     CaseHandovers,
     CaseCorrections,
+    CaseReports,
     CaseDeadlines,
     Aggregate,
 ):
@@ -122,8 +120,7 @@ class Case(
         recorded_by: str
 
     class AgeTransitionAnnounced(Aggregate.Event):
-        """K-4. Version 1 named neither the sending unit, its municipality nor the
-        birthday: they read as None, and such an announcement was never public."""
+        """K-4. Version 1 had no sending unit, municipality or birthday: None, never public."""
 
         class_version = 2
 
@@ -308,6 +305,15 @@ class Case(
         corrected_at: datetime
         corrected_by: str
 
+    class ReportJoined(Aggregate.Event):
+        subject_id: str
+        unit: str
+        received_at: datetime
+        needs: list[str]
+        child_welfare_report: UUID | None
+        joined_at: datetime
+        joined_by: str
+
     class Closed(Aggregate.Event):
         subject_id: str
         unit: str
@@ -441,6 +447,7 @@ class Case(
         self.target_groups: list[str] = []
         self.derived_target_groups: list[str] = []
         self.corrections: list[dict[str, Any]] = []
+        self.joined_reports: list[dict[str, Any]] = []
 
     @event(Routed)
     def _routed(
@@ -504,6 +511,7 @@ class Case(
     _handover_acknowledged = event(HandoverAcknowledged)(handover_acknowledged)
     _responsibility_transferred = event(ResponsibilityTransferred)(responsibility_transferred)
     _facts_corrected = event(FactsCorrected)(facts_corrected)
+    _report_joined = event(ReportJoined)(report_joined)
     _handover_declined = event(HandoverDeclined)(handover_declined)
     _handover_withdrawn = event(HandoverWithdrawn)(handover_withdrawn)
     _acknowledgement_overdue_raised = event(HandoverAcknowledgementOverdueRaised)(

@@ -32,6 +32,7 @@ class CaseState(Protocol):
     needs: list[str]
     routing: dict[str, Any] | None
     corrections: list[dict[str, Any]]
+    joined_reports: list[dict[str, Any]]
     child_and_youth: bool
     birth_date: date | None
     placed_by_family_care: bool
@@ -108,6 +109,8 @@ class CaseState(Protocol):
     def _handover_declined(self) -> Callable[..., None]: ...
     @property  # HandoverWithdrawn
     def _handover_withdrawn(self) -> Callable[..., None]: ...
+    @property  # ReportJoined
+    def _report_joined(self) -> Callable[..., None]: ...
     @property  # FactsCorrected
     def _facts_corrected(self) -> Callable[..., None]: ...
     @property  # HandoverAcknowledgementOverdueRaised

@@ -73,6 +73,13 @@ class SubjectCases(Aggregate):
         """K-2: a child & youth case was known for the individual, open or closed."""
         return any(entry.child_and_youth for entry in self.cases.values())
 
+    def open_case_at(self, unit: str) -> UUID | None:
+        """K-1: the individual's case open at `unit`, which a new report there joins."""
+        return next(
+            (entry.case_id for entry in self.cases.values() if entry.open and entry.unit == unit),
+            None,
+        )
+
     def open_units(self, *, except_case: UUID | None = None) -> list[str]:
         """K-3: the units holding an open case for the individual, in the order opened."""
         units = [

@@ -166,6 +166,11 @@ class CasesRecords(Projection[SubjectRecordView]):
         )
 
     @process_event.register
+    def _(self, e: Case.ReportJoined, tracking: Tracking) -> None:
+        """K-1: a new report joined the open case."""
+        self.view.apply(restated(CASE, e.originator_id, "report_joined", e.joined_at), tracking)
+
+    @process_event.register
     def _(self, e: Case.AgeTransitionAnnounced, tracking: Tracking) -> None:
         """K-4: the unit the case is announced to, needing continued support, reads it from
         now on: it takes the case over and decides in it from the birthday."""
