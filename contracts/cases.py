@@ -424,6 +424,28 @@ class ChildWelfareReportMade(IntegrationEvent):
         return self.subject_id if self.subject_id is not None else str(self.report_id)
 
 
+class ChildWelfareReportAcknowledged(IntegrationEvent):
+    """The child & youth unit of the child's municipality acknowledged a child-welfare
+    report (K-10); for a child known by number, with the case it opened or joined."""
+
+    service: ClassVar[str] = "cases"
+    version: ClassVar[int] = 1
+
+    report_id: UUID
+    subject_id: SubjectId | None = None
+    municipality_code: Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
+    unit: HsaId
+    """The receiving unit that acknowledged it."""
+    case_id: UUID | None = None
+    acknowledged_at: AwareDatetime
+
+    def subject(self) -> str | None:
+        return self.subject_id
+
+    def partition_key(self) -> str:
+        return self.subject_id if self.subject_id is not None else str(self.report_id)
+
+
 __all__ = [
     "AgeTransitionAnnounced",
     "AgeTransitionDue",
@@ -437,6 +459,7 @@ __all__ = [
     "CaseOpened",
     "CaseRouted",
     "CaseTargetGroupsChanged",
+    "ChildWelfareReportAcknowledged",
     "ChildWelfareReportMade",
     "ClosingReason",
     "HandoverAcknowledged",

@@ -41,6 +41,7 @@ from contracts import (
     CaseOpened,
     CaseRouted,
     CaseTargetGroupsChanged,
+    ChildWelfareReportAcknowledged,
     ChildWelfareReportMade,
     ClientInformedOfCaseCourse,
     FollowThroughMeetingHeld,
@@ -135,6 +136,21 @@ def _announced(e: Case.AgeTransitionAnnounced) -> IntegrationEvent | None:
     if e.from_unit is None or e.transition_on is None or e.municipality_code is None:
         return None
     return _ANNOUNCED.translate(e)
+
+
+_REPORT_ACKNOWLEDGED = row(
+    ChildWelfareReport.Acknowledged,
+    ChildWelfareReportAcknowledged,
+    report_id=from_("originator_id"),
+)
+
+
+def _report_acknowledged(e: ChildWelfareReport.Acknowledged) -> IntegrationEvent | None:
+    """K-10: an acknowledgement stored before it named its municipality (version 1) was
+    never public and stays so."""
+    if e.municipality_code is None:
+        return None
+    return _REPORT_ACKNOWLEDGED.translate(e)
 
 
 _ARRIVAL_CORRECTED = row(Case.FactsCorrected, CaseArrivalCorrected, case_id=CASE_ID)
@@ -232,5 +248,6 @@ to_integration_event = TranslationTable(
         follow_through_id=FOLLOW_THROUGH_ID,
     ),
     row(ChildWelfareReport.Made, ChildWelfareReportMade, report_id=from_("originator_id")),
+    row(ChildWelfareReport.Acknowledged, _report_acknowledged),
 )
 """Domain events without a row have no public form and are not published."""

@@ -31,6 +31,7 @@ from contracts import (
     CaseRegisteredForMeeting,
     CaseRouted,
     CaseTargetGroupsChanged,
+    ChildWelfareReportAcknowledged,
     ChildWelfareReportMade,
     ClientInformedOfCaseCourse,
     ClosingReason,
@@ -871,6 +872,14 @@ EXAMPLES.update(
             org_type=OrgType.SOCIAL_SERVICES,
             target_groups=(TargetGroup.EXPOSED_TO_VIOLENCE,),
             recorded_at=AT,
+        ),
+        ChildWelfareReportAcknowledged: ChildWelfareReportAcknowledged(
+            report_id=UUID("6b4f3a2c-7d8e-4f9a-8b0c-2d3e4f5a6b7c"),
+            subject_id=SUBJECT,
+            municipality_code="0180",
+            unit=SOCIAL_SERVICES,
+            case_id=CASE_ID,
+            acknowledged_at=AT,
         ),
     }
 )

@@ -299,6 +299,37 @@ def test_w1_k10_a_child_welfare_report_waits_for_the_child_and_youth_unit_to_ack
     assert listed(application, AT_IOF) == []
 
 
+def test_k10_the_acknowledgement_opens_a_child_and_youth_case_or_joins_the_open_one(
+    application: CasesApplication,
+) -> None:
+    """K-10: acknowledged by the child & youth unit, a report about a child known by number
+    opens a case there; the next report about the same child joins that case (K-1); a
+    child unknown by number gets no case. Each acknowledgement is public."""
+    first = application.record_child_welfare_report(
+        SCHOOL, RecordChildWelfareReport(YOUTH, date(2015, 3, 15), "0180"), at=AT
+    )
+    second = application.record_child_welfare_report(
+        SCHOOL, RecordChildWelfareReport(YOUTH, date(2015, 3, 15), "0180"), at=AT
+    )
+    anonymous = application.record_child_welfare_report(
+        SCHOOL, RecordChildWelfareReport(None, None, "0180"), at=AT
+    )
+
+    opened = application.acknowledge_child_welfare_report(AT_IOF, first.id, at=AT).case_id
+    assert opened is not None
+    case = application.read_case(AT_IOF, opened)
+    assert (case.unit, case.child_and_youth, case.needs) == (IOF, True, ["child_welfare"])
+    joined = application.acknowledge_child_welfare_report(AT_IOF, second.id, at=AT).case_id
+    assert joined == opened
+    assert [
+        r["child_welfare_report"] for r in application.read_case(AT_IOF, opened).joined_reports
+    ] == [second.id]
+    assert application.acknowledge_child_welfare_report(AT_IOF, anonymous.id, at=AT).case_id is None
+    assert [c.id for c in application.cases_of(AT_IOF, YOUTH)] == [opened]
+    assert published(application).count("ChildWelfareReportAcknowledged") == 3
+    assert published(application).count("CaseOpened") == 1
+
+
 # --- K-8, K-9: meetings ---------------------------------------------------------------------
 
 

@@ -48,6 +48,13 @@ class ChildWelfareReportView(ChildWelfareReportRecorded):
         description="When the receiving social services acknowledged it (K-10); null: not yet."
     )
     acknowledged_by: str | None
+    case_id: UUID | None = Field(
+        None,
+        description=(
+            "The child & youth case the acknowledgement opened, or the open one it joined "
+            "(K-10, K-1), for a child known by number; null otherwise."
+        ),
+    )
 
 
 @router.post("/child-welfare-reports", status_code=201, openapi_extra=PERSONAL_DATA)
@@ -90,7 +97,8 @@ def acknowledge_child_welfare_report(
     report_id: UUID, caller: Annotated[Caller, may("child_welfare.acknowledge")]
 ) -> ChildWelfareReportView:
     """The social services the report went to confirm they received it (K-10); once only.
-    It then leaves their work list (W-1)."""
+    It then leaves their work list (W-1). For a child known by number it opens a child &
+    youth case at the unit, or joins the one open there (K-1): `case_id` names it."""
     application = caller.application(CasesApplication)
     report = application.acknowledge_child_welfare_report(caller.actor, report_id, at=caller.now)
     if report.subject_id is not None:

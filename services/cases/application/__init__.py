@@ -17,8 +17,6 @@ from services.cases.application.cases import (
     Cases,
     CorrectFacts,
     RecordDecision,
-    Registered,
-    RegisterReport,
 )
 from services.cases.application.child_welfare import ChildWelfare, RecordChildWelfareReport
 from services.cases.application.contacts import PrincipalContacts
@@ -40,6 +38,7 @@ from services.cases.application.screenings import (
     RecordViolenceQuestion,
     Screenings,
 )
+from services.cases.application.reports import Registered, RegisterReport
 from services.cases.application.sips import EstablishSip, ProposeSip, RecordSipFollowUp, Sips
 from services.cases.application.upstream import Upstream
 from services.cases.application.work import Work

@@ -19,17 +19,13 @@ from eventsourcing.domain import Aggregate
 
 from contracts import CaseDecision, ClosingReason, InformedManner, RoutingReason
 from contracts.vocabulary import TargetGroup
-from services.cases.application.base import CasesBase
+from services.cases.application.reports import Registered, RegisterReport, Reports
 from services.cases.domain import (
     Case,
     Meeting,
     MeetingNotFound,
     Need,
-    ReportInvalid,
-    Routing,
     Sip,
-    SubjectCases,
-    route,
 )
 from services.cases.domain.parties import (
     involved,
@@ -41,29 +37,6 @@ from services.cases.domain.principal_contact import PrincipalContact
 from services.cases.views.case_views import UnitNotice, UpcomingTransition
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
-
-
-@dataclass(frozen=True)
-class RegisterReport:
-    """A report (anmälan) or application (ansökan) about an individual (K-1, K-2)."""
-
-    subject_id: str
-    birth_date: date
-    municipality_code: str
-    received_at: datetime
-    needs: list[Need]
-    previously_known_child_case: bool = False
-    """A child & youth case known from before the platform's records began."""
-    placed_by_family_care: bool = False
-
-
-@dataclass(frozen=True)
-class Registered:
-    routing: Routing
-    cases: list[Case]
-    """The routed case first, then the parallel investigation if any."""
-    joined: frozenset[UUID] = frozenset()
-    """K-1: those of `cases` that were open at their unit already and the report joined."""
 
 
 @dataclass(frozen=True)
@@ -98,93 +71,19 @@ class AnnounceAgeTransition:
     continued_support_needed: bool
 
 
-class Cases(CasesBase):
+class Cases(Reports):
     """Cases at the municipality's units: opened, decided, closed, handed on at an age."""
 
     # --- K-1, K-2: a new report or application -----------------------------------------
 
     def register_report(self, actor: Actor, command: RegisterReport, *, at: datetime) -> Registered:
         """Route the report (K-1, K-2) and open the case, and a parallel one when the
-        needs span both departments (K-1). Who may register is the policy's (social
+        needs span both departments (K-1); where the individual's case is open at that
+        unit already, the report joins it. Who may register is the policy's (social
         services); the case is opened at the unit the routing names, not the actor's."""
-        if command.received_at > at:
-            raise ReportInvalid("a report cannot arrive in the future", field="body.received_at")
-        if not command.needs:
-            raise ReportInvalid("name at least one need", field="body.needs")
-        index = self._subject_cases(command.subject_id)
-        routing = route(
-            birth_date=command.birth_date,
-            received_at=command.received_at,
-            needs=command.needs,
-            known_child_case=command.previously_known_child_case or index.known_child_case,
-        )
-        field = "body.municipality_code"
-        unit = self.units.unit_of(command.municipality_code, routing.unit_kind, field=field)
-        parallel_unit = (
-            self.units.unit_of(command.municipality_code, routing.parallel, field=field)
-            if routing.parallel is not None
-            else None
-        )
-        opening = partial(
-            Case.open,
-            subject_id=command.subject_id,
-            routing=routing,
-            received_at=command.received_at,
-            opened_at=at,
-            opened_by=actor.hsa_id,
-            birth_date=command.birth_date,
-            placed_by_family_care=command.placed_by_family_care,
-            reminder_lead_days=self.reminder_lead_days,
-        )
-        joining = partial(
-            self._join_open_case,
-            index,
-            received_at=command.received_at,
-            needs=command.needs,
-            at=at,
-            by=actor.hsa_id,
-        )
-        cases = [joining(unit.hsa_id) or opening(unit=unit)]
-        if parallel_unit is not None:
-            parallel = joining(parallel_unit.hsa_id)
-            cases.append(parallel or opening(unit=parallel_unit, parallel_to=cases[0].id))
-        joined = frozenset(case.id for case in cases if case.id in index.cases)
-        for case in cases:
-            if case.id not in joined:
-                index.note(
-                    case_id=case.id,
-                    unit=case.unit,
-                    unit_kind=case.unit_kind,
-                    child_and_youth=case.child_and_youth,
-                )
-        self.save(*cases, index)
-        return Registered(routing, cases, joined)
-
-    def _join_open_case(
-        self,
-        index: SubjectCases,
-        unit: str,
-        *,
-        received_at: datetime,
-        needs: list[Need],
-        at: datetime,
-        by: str,
-        child_welfare_report: UUID | None = None,
-    ) -> Case | None:
-        """K-1: the individual's case already open at `unit`, with the report joined to it;
-        None where there is none (a case opens)."""
-        case_id = index.open_case_at(unit)
-        if case_id is None:
-            return None
-        case = self._load(Case, case_id)
-        case.join_report(
-            received_at=received_at,
-            needs=needs,
-            at=at,
-            by=by,
-            child_welfare_report=child_welfare_report,
-        )
-        return case
+        registered, index = self._routed_report(actor, command, at=at)
+        self.save(*registered.cases, index)
+        return registered
 
     # --- reading -------------------------------------------------------------------------
 

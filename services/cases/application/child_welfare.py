@@ -14,8 +14,10 @@ from datetime import date, datetime
 from functools import partial
 from uuid import UUID
 
-from services.cases.application.base import CasesBase
-from services.cases.domain import ChildWelfareReport
+from eventsourcing.domain import Aggregate
+
+from services.cases.application.reports import RegisterReport, Reports
+from services.cases.domain import ChildWelfareReport, Need
 from services.cases.domain.parties import report_receiver, require_report_reader
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.commands import arguments
@@ -31,7 +33,7 @@ class RecordChildWelfareReport:
     municipality_code: str
 
 
-class ChildWelfare(CasesBase):
+class ChildWelfare(Reports):
     """Child-welfare reports."""
 
     def record_child_welfare_report(
@@ -57,14 +59,34 @@ class ChildWelfare(CasesBase):
         self, actor: Actor, report_id: UUID, *, at: datetime
     ) -> ChildWelfareReport:
         """K-10: the social services the report went to (the report checks) confirm they
-        received it; found from their work list (W-1), where it then ends."""
-        return self._change(
-            ChildWelfareReport,
-            report_id,
-            lambda report: report.acknowledge(
-                unit=actor.org_id,
-                receiving_unit=report_receiver(self.units, report),
-                at=at,
-                by=actor.hsa_id,
-            ),
+        received it; found from their work list (W-1), where it then ends. For a child
+        known by number the report opens a child & youth case at the unit, or joins the
+        case open there (K-1), in the same transaction."""
+        report = self._load(ChildWelfareReport, report_id)
+        report.require_acknowledgeable(
+            unit=actor.org_id, receiving_unit=report_receiver(self.units, report)
         )
+        pending: list[Aggregate] = []
+        case_id = None
+        if report.subject_id is not None and report.birth_date is not None:
+            command = RegisterReport(
+                subject_id=report.subject_id,
+                birth_date=report.birth_date,
+                municipality_code=report.municipality_code,
+                received_at=report.reported_at,
+                needs=[Need.CHILD_WELFARE],
+            )
+            registered, index = self._routed_report(
+                actor, command, at=at, child_welfare_report=report.id
+            )
+            case_id = registered.cases[0].id
+            pending = [*registered.cases, index]
+        report.acknowledge(
+            unit=actor.org_id,
+            receiving_unit=actor.org_id,
+            case_id=case_id,
+            at=at,
+            by=actor.hsa_id,
+        )
+        self.save(*pending, report)
+        return report

@@ -3,9 +3,11 @@
 Anyone working with children reports at once to social services when a
 child may be harmed; the report goes to the municipality where the child
 lives. The platform records that a report was made, where to and by what
-kind of organisation: a fact for statistics. What was seen is the report
-itself, made to social services, and is not kept here. The record is read
-back by the unit that reported and by the social services that receive it
+kind of organisation: a fact for statistics; for a child known by number,
+also the birth date, so that the acknowledgement opens a child & youth case
+or joins the one open. What was seen is the report itself, made to social
+services, and is not kept here. The record is read back by the unit that
+reported and by the social services that receive it
 (`parties.require_report_reader`), and those acknowledge it, so it leaves
 their work list (W-1). Pure domain.
 """
@@ -13,6 +15,8 @@ their work list (W-1). Pure domain.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -54,18 +58,40 @@ class ChildWelfareReport(Aggregate):
     """That a report about a child was made to a municipality (K-10)."""
 
     class Made(Aggregate.Created):
+        """Version 2 keeps the known child's birth date, so the receiving unit's
+        acknowledgement can open a child & youth case (K-10, K-1); version 1 had none."""
+
+        class_version = 2
+
         subject_id: str | None
+        birth_date: date | None
         municipality_code: str
         reporter_org_type: str
         reporter_unit: str
         reported_by: str
         reported_at: datetime
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["birth_date"] = None
+
     class Acknowledged(Aggregate.Event):
+        """Version 2 names the municipality and the case the report opened or joined
+        (K-10), if any; version 1 (never public) had neither."""
+
+        class_version = 2
+
         subject_id: str | None
         unit: str
+        municipality_code: str | None
+        case_id: UUID | None
         acknowledged_at: datetime
         acknowledged_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["municipality_code"] = None
+            state["case_id"] = None
 
     @classmethod
     def make(
@@ -86,6 +112,7 @@ class ChildWelfareReport(Aggregate):
             )
         report: ChildWelfareReport = cls(
             subject_id=subject_id,
+            birth_date=birth_date if subject_id is not None else None,
             municipality_code=municipality_code,
             reporter_org_type=reporter_org_type.value,
             reporter_unit=reporter_unit,
@@ -99,6 +126,7 @@ class ChildWelfareReport(Aggregate):
         self,
         *,
         subject_id: str | None,
+        birth_date: date | None,
         municipality_code: str,
         reporter_org_type: str,
         reporter_unit: str,
@@ -106,6 +134,7 @@ class ChildWelfareReport(Aggregate):
         reported_at: datetime,
     ) -> None:
         self.subject_id = subject_id
+        self.birth_date = birth_date
         self.municipality_code = municipality_code
         self.reporter_org_type = reporter_org_type
         self.reporter_unit = reporter_unit
@@ -113,21 +142,48 @@ class ChildWelfareReport(Aggregate):
         self.reported_at = reported_at
         self.acknowledged_at: datetime | None = None
         self.acknowledged_by: str | None = None
+        self.case_id: UUID | None = None
 
-    def acknowledge(self, *, unit: str, receiving_unit: str | None, at: datetime, by: str) -> None:
-        """K-10: the municipality's child & youth unit (`receiving_unit`, as the directory
-        names it) confirms it received the report; once only."""
+    def require_acknowledgeable(self, *, unit: str, receiving_unit: str | None) -> None:
+        """K-10: only the municipality's child & youth unit (`receiving_unit`, as the
+        directory names it) acknowledges the report, and once only."""
         if unit != receiving_unit:
             raise NotTheReceivingUnit("only the social services the report went to acknowledge it")
         if self.acknowledged_at is not None:
             raise ChildWelfareReportAlreadyAcknowledged("the report is already acknowledged")
+
+    def acknowledge(
+        self,
+        *,
+        unit: str,
+        receiving_unit: str | None,
+        case_id: UUID | None = None,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """K-10: the receiving unit confirms it received the report, with the case it
+        opened or joined for a child known by number."""
+        self.require_acknowledgeable(unit=unit, receiving_unit=receiving_unit)
         self._acknowledged(
-            subject_id=self.subject_id, unit=unit, acknowledged_at=at, acknowledged_by=by
+            subject_id=self.subject_id,
+            unit=unit,
+            municipality_code=self.municipality_code,
+            case_id=case_id,
+            acknowledged_at=at,
+            acknowledged_by=by,
         )
 
     @event(Acknowledged)
     def _acknowledged(
-        self, *, subject_id: str | None, unit: str, acknowledged_at: datetime, acknowledged_by: str
+        self,
+        *,
+        subject_id: str | None,
+        unit: str,
+        municipality_code: str | None,
+        case_id: UUID | None,
+        acknowledged_at: datetime,
+        acknowledged_by: str,
     ) -> None:
         self.acknowledged_at = acknowledged_at
         self.acknowledged_by = acknowledged_by
+        self.case_id = case_id
