@@ -1,6 +1,7 @@
 """The public event contract of samverkan: what partner systems may subscribe to.
 
-- `cases` (and `cases_plans`, `cases_prevention`, `cases_follow_through`), `consent`,
+- `cases` (and `cases_plans`, `cases_prevention`, `cases_follow_through`,
+  `cases_referrals`), `consent`,
   `escalation` (and `escalation_matters`, `escalation_actions`), `reporting` (per
   producing service): one frozen pydantic model per event type; ids, codes and
   timestamps only, never personal data.
@@ -32,6 +33,7 @@ from contracts import (
     cases_follow_through,
     cases_plans,
     cases_prevention,
+    cases_referrals,
     consent,
     escalation,
     escalation_actions,
@@ -50,6 +52,7 @@ from contracts.cases import *  # noqa: F403
 from contracts.cases_follow_through import *  # noqa: F403
 from contracts.cases_plans import *  # noqa: F403
 from contracts.cases_prevention import *  # noqa: F403
+from contracts.cases_referrals import *  # noqa: F403
 from contracts.cloudevents import MAX_EVENT_BYTES, Envelope, OutgoingMessage, decode, encode
 from contracts.consent import *  # noqa: F403
 from contracts.errors import OversizedMessage, PoisonMessage, UndecodableMessage, UnknownEventType
@@ -111,6 +114,7 @@ __all__ += cases.__all__
 __all__ += cases_follow_through.__all__
 __all__ += cases_plans.__all__
 __all__ += cases_prevention.__all__
+__all__ += cases_referrals.__all__
 __all__ += consent.__all__
 __all__ += escalation.__all__
 __all__ += escalation_actions.__all__

@@ -148,6 +148,13 @@ POLICY = Policy(
         "child_welfare.acknowledge": _social(
             "only social services acknowledge a child-welfare report", "K-10"
         ),
+        "pregnancy_referral.make": permit(
+            "only staff refer a pregnant woman with misuse", rule="K-14"
+        ),
+        "pregnancy_referral.read": permit("only staff read a pregnancy referral", rule="K-14"),
+        "pregnancy_referral.acknowledge": permit(
+            "only staff acknowledge a pregnancy referral", rule="K-14"
+        ),
         "consent_view.lookup": permit("only staff look up the consents cases knows of", rule="C-8"),
     },
 )

@@ -57,6 +57,8 @@ from contracts import (
     OtherPrincipalContactOverdue,
     OtherPrincipalContactRequested,
     ParallelInvestigationOpened,
+    PregnancyReferralAcknowledged,
+    PregnancyReferralMade,
     PreMeetingHeld,
     ResponsibilityTransferred,
     ScreeningAdviceRecorded,
@@ -76,6 +78,7 @@ from services.cases.domain import (
     Case,
     ChildWelfareReport,
     Meeting,
+    PregnancyReferral,
     Screening,
     Sip,
     ViolenceQuestion,
@@ -249,5 +252,11 @@ to_integration_event = TranslationTable(
     ),
     row(ChildWelfareReport.Made, ChildWelfareReportMade, report_id=from_("originator_id")),
     row(ChildWelfareReport.Acknowledged, _report_acknowledged),
+    row(PregnancyReferral.Made, PregnancyReferralMade, referral_id=from_("originator_id")),
+    row(
+        PregnancyReferral.Acknowledged,
+        PregnancyReferralAcknowledged,
+        referral_id=from_("originator_id"),
+    ),
 )
 """Domain events without a row have no public form and are not published."""

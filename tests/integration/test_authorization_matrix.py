@@ -544,6 +544,15 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
     )
     report = {"personnummer": made_up("20150315", "133"), "municipality_code": "0180"}
     reported = service.call(HEALTH_DEPUTY, "POST", "/v1/child-welfare-reports", json=report)
+    teach_consent(service, adult["subject_id"], [IOF, PSY], "information_sharing")
+    referral = {
+        "personnummer": ADULT,
+        "municipality_code": "0180",
+        "maternity_unit": PSY,
+        "in_consultation_with_woman": True,
+    }
+    referred = service.call(HEALTH_DEPUTY, "POST", "/v1/pregnancy-referrals", json=referral)
+    referral_path = located(referred)
     handover_path = f"{youth_case}/handovers/{handover['id']}"
     report_path = located(reported)
     sip_path, meeting_path = f"/v1/sips/{sip['id']}", f"/v1/meetings/{meeting['id']}"
@@ -728,6 +737,11 @@ def cases_objects(service: Service) -> dict[tuple[str, str], Request]:
         ),
         ("GET", "/v1/meetings/{meeting_id}/invitation.ics"): (
             f"{meeting_path}/invitation.ics",
+            {},
+        ),
+        ("GET", "/v1/pregnancy-referrals/{referral_id}"): (referral_path, {}),
+        ("POST", "/v1/pregnancy-referrals/{referral_id}/acknowledgement"): (
+            f"{referral_path}/acknowledgement",
             {},
         ),
     }

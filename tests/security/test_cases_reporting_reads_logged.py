@@ -639,6 +639,46 @@ def scenario(walk: Walk) -> None:
         path={"report_id": report.json()["id"]},
     )
 
+    # --- K-14: a pregnant woman referred to social services and maternity care ----------
+    consent_given(
+        consent,
+        adult,
+        by=IOF_CASEWORKER,
+        purpose="information_sharing",
+        parties=[IOF, PSYCHIATRY.org_id],
+    )
+    referral = walk.call(
+        "cases",
+        PSYCHIATRY,
+        "POST",
+        "/v1/pregnancy-referrals",
+        adult_id,
+        status=201,
+        json={
+            "personnummer": adult,
+            "municipality_code": "0180",
+            "maternity_unit": PSYCHIATRY.org_id,
+            "in_consultation_with_woman": False,
+        },
+    )
+    at_referral = {"referral_id": referral.json()["id"]}
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "GET",
+        "/v1/pregnancy-referrals/{referral_id}",
+        adult_id,
+        path=at_referral,
+    )
+    walk.call(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/pregnancy-referrals/{referral_id}/acknowledgement",
+        adult_id,
+        path=at_referral,
+    )
+
     # --- reporting: the deviation, its export and the annual review (D-2, D-4, D-5) ------
     deviation = walk.call(
         "reporting",

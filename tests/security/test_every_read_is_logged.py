@@ -141,13 +141,8 @@ SKIPPED: dict[tuple[str, str, str], str] = {
 """Routes the walker cannot (or must not) call, and why. Kept current by the test."""
 
 UNPROVED: dict[tuple[str, str, str], str] = {
-    # A monthly meeting's answer carries its agenda (registrations with name and age), but
-    # a case is registered by noon the day before (E-7) and attendance and minutes are
-    # recorded once the meeting has begun: on the real clock the services run on, the
-    # meeting the scenario minutes has no registrations, and a new one has none yet.
-    ("escalation", "POST", "/v1/meeting-series/{series_id}/meetings"): "a new meeting: no agenda",
-    ("escalation", "POST", "/v1/monthly-meetings/{meeting_id}/attendance"): "no registrations",
-    ("escalation", "POST", "/v1/monthly-meetings/{meeting_id}/minutes"): "no registrations",
+    # A monthly meeting's answers (a new one, attendance, minutes) are proved by the termly
+    # inventory, which lists the youth whose age transition the scenario announces (E-7).
     # De-identified and aggregated (D-5): the report names no one, by design.
     ("reporting", "GET", "/v1/annual-reports/{year}"): "de-identified aggregate",
 }
@@ -832,6 +827,26 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "/v1/child-welfare-reports/{report_id}/acknowledgement",
         report_id=report["id"],
     )
+    referral = s.write(  # K-14: health care refers her to social services and maternity care
+        "cases",
+        HEALTH,
+        "POST",
+        "/v1/pregnancy-referrals",
+        {
+            "personnummer": ADULT.personnummer,
+            "municipality_code": "0180",
+            "maternity_unit": HEALTH.org_id,
+            "in_consultation_with_woman": True,
+        },
+        retry_until_known=True,
+    )
+    s.write(
+        "cases",
+        IOF_CASEWORKER,
+        "POST",
+        "/v1/pregnancy-referrals/{referral_id}/acknowledgement",
+        referral_id=referral["id"],
+    )
     screening = s.write(
         "cases",
         HEALTH,
@@ -894,6 +909,7 @@ def create_cases(s: Scenario, ids: dict[str, dict[str, str]]) -> None:
         "screening_id": screening["id"],
         "question_id": question["id"],
         "report_id": report["id"],
+        "referral_id": referral["id"],
         "unit": IOF,
         "subject_id": s.platform.subject_ids[ADULT],
     }

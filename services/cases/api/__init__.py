@@ -3,10 +3,10 @@
 `cases` (reports, routing, decisions, closing, age transitions, the units'
 lists), `target_groups` and `screenings` (D-6, K-15), `violence_questions`
 (K-16), `handovers` and their `follow_through` (K-12), `sips`, `principal_contacts`
-(K-17), `meetings` (with the iCalendar invitation), `child_welfare`, `consent_view`,
-`work_list` (what waits for the caller, W-1) and `subject_records` (what is kept
-about an individual, W-3), the routes every service shares, `access_log` (the
-follow-up of who read what, shared with every service);
+(K-17), `meetings` (with the iCalendar invitation), `child_welfare`, `referrals`
+(K-14), `consent_view`, `work_list` (what waits for the caller, W-1) and
+`subject_records` (what is kept about an individual, W-3), the routes every service
+shares, `access_log` (the follow-up of who read what, shared with every service);
 `bodies` holds what their request bodies share. A route parses, calls one use
 case of the application with the acting member of staff
 (``app.<use_case>(actor, command)``), writes the access record and answers.
@@ -25,6 +25,7 @@ from services.cases.api import (
     handovers,
     meetings,
     principal_contacts,
+    referrals,
     screenings,
     sips,
     subject_records,
@@ -43,6 +44,7 @@ router = api_router(
     principal_contacts.router,
     meetings.router,
     child_welfare.router,
+    referrals.router,
     screenings.router,
     violence_questions.router,
     consent_view.router,

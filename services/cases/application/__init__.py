@@ -33,12 +33,13 @@ from services.cases.application.meetings import (
     RecordMeetingHeld,
     ScheduleThreePartyMeeting,
 )
+from services.cases.application.referrals import MakePregnancyReferral, Referrals
+from services.cases.application.reports import Registered, RegisterReport
 from services.cases.application.screenings import (
     RecordScreening,
     RecordViolenceQuestion,
     Screenings,
 )
-from services.cases.application.reports import Registered, RegisterReport
 from services.cases.application.sips import EstablishSip, ProposeSip, RecordSipFollowUp, Sips
 from services.cases.application.upstream import Upstream
 from services.cases.application.work import Work
@@ -55,6 +56,7 @@ class CasesApplication(
     Meetings,
     Screenings,
     ChildWelfare,
+    Referrals,
     Upstream,
     Work,
 ):
@@ -69,6 +71,7 @@ __all__ = [
     "CasesApplication",
     "CorrectFacts",
     "EstablishSip",
+    "MakePregnancyReferral",
     "MoveMeeting",
     "PlanCarePlanningMeeting",
     "ProposeSip",

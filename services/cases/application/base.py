@@ -29,6 +29,8 @@ from services.cases.domain import (
     ChildWelfareReportNotFound,
     Meeting,
     MeetingNotFound,
+    PregnancyReferral,
+    PregnancyReferralNotFound,
     Screening,
     ScreeningNotFound,
     Sip,
@@ -80,6 +82,7 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
         ChildWelfareReport: (ChildWelfareReportNotFound, "child-welfare report"),
         FollowThrough: (FollowThroughNotFound, "follow-through"),
         PrincipalContact: (PrincipalContactNotFound, "contact with the other principal"),
+        PregnancyReferral: (PregnancyReferralNotFound, "pregnancy referral"),
     }
 
     def __init__(

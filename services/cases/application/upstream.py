@@ -24,6 +24,7 @@ from contracts import (
     EmergencyDisclosureRecorded,
     SubjectErased,
     SubjectErasedV2,
+    UnbornChildDisclosureRecorded,
 )
 from services.cases.application.base import CasesBase
 from services.cases.domain import KnownConsent, SubjectConsents
@@ -63,6 +64,19 @@ class Upstream(CasesBase):
                 purpose=event.purpose.value,
                 parties=list(event.parties),
                 given_at=event.given_at,
+                valid_until=event.valid_until,
+            )
+
+    @policy.register
+    def _(
+        self, event: UnbornChildDisclosureRecorded, processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """C-6 → K-14: a disclosure to protect the expected child is a referral's basis."""
+        with self._consent_record(event.subject_id, processing_event) as record:
+            record.learn_unborn_child_disclosure(
+                disclosure_id=event.disclosure_id,
+                parties=list(event.parties),
+                decided_at=event.decided_at,
                 valid_until=event.valid_until,
             )
 

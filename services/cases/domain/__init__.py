@@ -76,6 +76,13 @@ from services.cases.domain.meeting_occasions import (
     Occasion,
 )
 from services.cases.domain.meetings import Meeting
+from services.cases.domain.pregnancy_referral import (
+    NotAReferralRecipient,
+    PregnancyReferral,
+    PregnancyReferralNotFound,
+    ReferralAlreadyAcknowledged,
+    ReferralWithoutBasis,
+)
 from services.cases.domain.routing import (
     AOF_NEEDS,
     IOF_ADULT_NEEDS,
@@ -161,14 +168,19 @@ __all__ = [
     "Need",
     "NoDecisionsAtCarePlanning",
     "NotAChild",
+    "NotAReferralRecipient",
     "NotInMeeting",
     "NotInSip",
     "NotInvolved",
     "NotTheReceivingUnit",
     "Occasion",
     "Participants",
+    "PregnancyReferral",
+    "PregnancyReferralNotFound",
     "ReasonRequired",
     "ReceivingUnitDecides",
+    "ReferralAlreadyAcknowledged",
+    "ReferralWithoutBasis",
     "ReportInvalid",
     "Responsibility",
     "Routing",

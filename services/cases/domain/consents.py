@@ -3,7 +3,9 @@
 The case rules build on this view: a handover needs consent for
 `case_handover` covering both units (C-8), an adult's SIP needs consent for
 `sip` (C-7); a handover's joint officials' meeting a consent or an emergency
-disclosure naming every unit that meets (C-11, C-5). Pure domain: no I/O, no clock.
+disclosure naming every unit that meets (C-11, C-5); a pregnant woman's referral a
+consent for `information_sharing` with both recipients or a disclosure under OSL 26:9
+naming them (K-14, C-6). Pure domain: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -104,6 +106,14 @@ class SubjectConsents(Aggregate):
         decided_at: datetime
         valid_until: datetime
 
+    class UnbornChildDisclosureLearnt(Aggregate.Event):
+        """C-6: a disclosure to protect an expected child, OSL 26:9 (not an emergency one)."""
+
+        disclosure_id: UUID
+        parties: list[str]
+        decided_at: datetime
+        valid_until: datetime
+
     class DisclosureExpiryLearnt(Aggregate.Event):
         disclosure_id: UUID
         expired_at: datetime
@@ -117,6 +127,7 @@ class SubjectConsents(Aggregate):
         self.subject_id = subject_id
         self.consents: dict[UUID, KnownConsent] = {}
         self.disclosures: dict[UUID, KnownDisclosure] = {}
+        self.unborn_child_disclosures: dict[UUID, KnownDisclosure] = {}
 
     @event(ConsentLearnt)
     def learn_consent(
@@ -155,6 +166,28 @@ class SubjectConsents(Aggregate):
     ) -> None:
         self.disclosures[disclosure_id] = KnownDisclosure(
             disclosure_id, list(parties), decided_at, valid_until
+        )
+
+    @event(UnbornChildDisclosureLearnt)
+    def learn_unborn_child_disclosure(
+        self,
+        *,
+        disclosure_id: UUID,
+        parties: list[str],
+        decided_at: datetime,
+        valid_until: datetime,
+    ) -> None:
+        self.unborn_child_disclosures[disclosure_id] = KnownDisclosure(
+            disclosure_id, list(parties), decided_at, valid_until
+        )
+
+    def unborn_child_disclosure_for(
+        self, parties: list[str], at: datetime
+    ) -> KnownDisclosure | None:
+        """C-6 → K-14: the latest OSL 26:9 disclosure naming every one of `parties` at `at`."""
+        known = self.unborn_child_disclosures.values()
+        return max(
+            (d for d in known if d.covers(parties, at)), key=lambda d: d.decided_at, default=None
         )
 
     @event(DisclosureExpiryLearnt)

@@ -17,6 +17,7 @@ The parties are exactly those the record's own read admits where its href points
 - a handover's follow-through, the joint officials' meeting: the units invited (K-12);
 - a screening: the organisation unit that recorded it (D-6);
 - the violence question at a contact: the organisation unit that recorded it (K-16);
+- a pregnant woman's referral: the discovering unit and both recipients (K-14);
 - a child-welfare report about a known child: the reporting unit and the
   municipality's IOF unit, addressed ``municipality:<kod>:IOF`` and resolved to the
   unit the directory names for it when the list is read, as the report's read
@@ -41,6 +42,7 @@ from services.cases.domain import (
     Case,
     ChildWelfareReport,
     Meeting,
+    PregnancyReferral,
     Screening,
     Sip,
     ViolenceQuestion,
@@ -66,6 +68,7 @@ SCREENING = "screening"
 VIOLENCE_QUESTION = "violence_question"
 CHILD_WELFARE_REPORT = "child_welfare_report"
 PRINCIPAL_CONTACT = "other_principal_contact"
+PREGNANCY_REFERRAL = "pregnancy_referral"
 
 RECORD_KINDS = {
     CASE: "a case at a unit of social services (K-1..K-5)",
@@ -78,6 +81,7 @@ RECORD_KINDS = {
     VIOLENCE_QUESTION: "the violence question at a contact (K-16)",
     CHILD_WELFARE_REPORT: "a child-welfare report about a child known by number (K-10)",
     PRINCIPAL_CONTACT: "contact with the other principal, leading to a SIP (K-17)",
+    PREGNANCY_REFERRAL: "a pregnant woman's referral to social services and maternity care (K-14)",
 }
 
 _MEETING_KIND = {
@@ -424,4 +428,29 @@ class CasesRecords(Projection[SubjectRecordView]):
         state = "acknowledged"
         self.view.apply(
             restated(CHILD_WELFARE_REPORT, e.originator_id, state, e.acknowledged_at), tracking
+        )
+
+    # --- the pregnant woman's referral (K-14) -------------------------------------------
+
+    @process_event.register
+    def _(self, e: PregnancyReferral.Made, tracking: Tracking) -> None:
+        parties = [e.discovered_by_unit, e.social_services_unit, e.maternity_unit]
+        self.view.apply(
+            recorded(
+                e.subject_id,
+                PREGNANCY_REFERRAL,
+                e.originator_id,
+                parties=list(dict.fromkeys(parties)),
+                state="referred",
+                at=e.referred_at,
+                href=f"/v1/pregnancy-referrals/{e.originator_id}",
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: PregnancyReferral.Acknowledged, tracking: Tracking) -> None:
+        state = f"acknowledged_by_{e.recipient}"
+        self.view.apply(
+            restated(PREGNANCY_REFERRAL, e.originator_id, state, e.acknowledged_at), tracking
         )

@@ -8,6 +8,8 @@ plan, next.
   made about a child living there (K-10): addressed to ``municipality:<kod>:IOF`` and
   read by the unit the directory names for it when the list is read, as the report's
   own read is decided (services.cases.domain.parties.require_report_reader).
+- Social services (the municipality's IOF unit) and specialist maternity care each
+  acknowledge a pregnant woman's referral (K-14), one item each.
 - The asked unit's deputy unit manager assigns a caseworker to a three-party meeting;
   then the meeting's two units hold the pre-meeting and book the meeting (K-8); the
   units that meet see each booked occasion (a care-planning meeting, and its follow-up
@@ -48,6 +50,7 @@ from services.cases.domain import (
     Case,
     ChildWelfareReport,
     Meeting,
+    PregnancyReferral,
     Sip,
     announcement_overdue_at,
     end_of_day,
@@ -83,6 +86,8 @@ DECISION_TO_TELL = "decision_to_tell"
 FOLLOW_THROUGH = "handover_follow_through"
 OTHER_PRINCIPAL_CONTACT = "other_principal_contact"
 AGE_TRANSITION_TAKEOVER = "age_transition_takeover"
+REFERRAL_SOCIAL_SERVICES = "pregnancy_referral_social_services"
+REFERRAL_MATERNITY_CARE = "pregnancy_referral_maternity_care"
 
 WORK_KINDS = {
     HANDOVER: WorkKind("Acknowledge the handover and name the receiving caseworker", "K-5"),
@@ -115,6 +120,13 @@ WORK_KINDS = {
     OTHER_PRINCIPAL_CONTACT: WorkKind("Establish contact for your principal, toward a SIP", "K-17"),
     AGE_TRANSITION_TAKEOVER: WorkKind(
         "Take over the case announced to you: you decide in it from the birthday", "K-4"
+    ),
+    REFERRAL_SOCIAL_SERVICES: WorkKind(
+        "Acknowledge the referral of a pregnant woman with misuse (social services)", "K-14"
+    ),
+    REFERRAL_MATERNITY_CARE: WorkKind(
+        "Acknowledge the referral of a pregnant woman with misuse (specialist maternity care)",
+        "K-14",
     ),
 }
 """What cases puts on work lists, and the rule each comes from."""
@@ -152,6 +164,13 @@ def _occasion_kind(kind: str) -> str:
 
 def _sip(sip_id: UUID) -> str:
     return f"/v1/sips/{sip_id}"
+
+
+_REFERRAL_KIND = {
+    "social_services": REFERRAL_SOCIAL_SERVICES,
+    "maternity_care": REFERRAL_MATERNITY_CARE,
+}
+"""K-14: a referral's item, by the recipient that acknowledges it."""
 
 
 class CasesWork(Projection[WorkListView]):
@@ -343,6 +362,35 @@ class CasesWork(Projection[WorkListView]):
     @process_event.register
     def _(self, e: ChildWelfareReport.Acknowledged, tracking: Tracking) -> None:
         self.view.apply(done(e.originator_id, CHILD_WELFARE_REPORT), tracking)
+
+    # --- the pregnant woman's referral (K-14) -------------------------------------------
+
+    @process_event.register
+    def _(self, e: PregnancyReferral.Made, tracking: Tracking) -> None:
+        """K-14: one item for each recipient, each acknowledged on its own."""
+        common: dict[str, Any] = {
+            "state": "referred",
+            "since": e.timestamp,
+            "href": f"/v1/pregnancy-referrals/{e.originator_id}",
+            "subject_id": e.subject_id,
+        }
+        self.view.apply(
+            opened(
+                e.originator_id,
+                REFERRAL_SOCIAL_SERVICES,
+                Addressed([e.social_services_unit]),
+                **common,
+            )
+            + opened(
+                e.originator_id, REFERRAL_MATERNITY_CARE, Addressed([e.maternity_unit]), **common
+            ),
+            tracking,
+        )
+
+    @process_event.register
+    def _(self, e: PregnancyReferral.Acknowledged, tracking: Tracking) -> None:
+        """K-14: the acknowledging recipient's item ends; the other's waits on."""
+        self.view.apply(done(e.originator_id, _REFERRAL_KIND[e.recipient]), tracking)
 
     # --- meetings (K-8, K-9) ------------------------------------------------------------
 
