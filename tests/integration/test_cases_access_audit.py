@@ -141,6 +141,15 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
     follow_through = {"other_units": [IOF], "trustee_invited": False, **booking}
     booked = api.call(AOF_MANAGER, "POST", f"{handed_path}/follow-through", json=follow_through)
     assert booked.status_code == 201, booked.text
+    api.consent(adult_id, [IOF, PSYCHIATRY.org_id], Purpose.INFORMATION_SHARING)
+    referral = {
+        "personnummer": ADULT,
+        "municipality_code": "0180",
+        "maternity_unit": PSYCHIATRY.org_id,
+        "in_consultation_with_woman": True,
+    }
+    referred = api.call(PSYCHIATRY, "POST", "/v1/pregnancy-referrals", json=referral)
+    assert referred.status_code == 201, referred.text
 
     ids = {
         "case_id": youth_case,
@@ -151,6 +160,7 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         "question_id": question.json()["id"],
         "report_id": reported.json()["id"],
         "contact_id": contact.json()["id"],
+        "referral_id": referred.json()["id"],
         "subject_id": adult_id,
         "number": 1,
     }
@@ -187,6 +197,8 @@ def test_every_personal_data_route_writes_an_access_record(api: Api) -> None:  #
         ),
         # W-3: the receiving social services read the report where its Location points.
         ("GET", "/v1/child-welfare-reports/{report_id}"): (IOF_CASEWORKER, child_id, {}, ""),
+        # K-14: social services read the referral of the pregnant woman made to them.
+        ("GET", "/v1/pregnancy-referrals/{referral_id}"): (IOF_CASEWORKER, adult_id, {}, ""),
         # W-1: the same unit finds the report on its work list; the page logs whom it lists.
         ("GET", "/v1/work-items"): (
             IOF_CASEWORKER,

@@ -180,6 +180,7 @@ def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsi
     api.consent(youth.json()["subject_id"], [IOF, AOF])
     api.consent(youth.json()["subject_id"], [IOF, AOF], Purpose.THREE_PARTY_MEETING)
     api.consent(adult["subject_id"], [AOF, PSYCHIATRY.org_id], Purpose.SIP)
+    api.consent(adult["subject_id"], [IOF, PSYCHIATRY.org_id], Purpose.INFORMATION_SHARING)
     starts_at = NOW + timedelta(days=7)
     occasion = {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + HOUR).isoformat()}
     follow_up = {
@@ -221,6 +222,16 @@ def test_w3_every_cases_create_answers_a_location_its_creator_reads_and_an_outsi
             PSYCHIATRY,
             "/v1/child-welfare-reports",
             {"personnummer": CHILD, "municipality_code": "0180"},
+        ),
+        (  # K-14: psychiatry discovers her; specialist maternity care is another region unit
+            PSYCHIATRY,
+            "/v1/pregnancy-referrals",
+            {
+                "personnummer": ADULT,
+                "municipality_code": "0180",
+                "maternity_unit": PSYCHIATRY.org_id,
+                "in_consultation_with_woman": True,
+            },
         ),
     ]
     answers = {"POST /v1/cases": youth}

@@ -74,7 +74,12 @@ def test_k10_the_receiving_social_services_acknowledge_a_report_once() -> None:
     assert (report.acknowledged_at, report.acknowledged_by) == (later, "SE2120000001-S101")
     acknowledged = report.collect_events()[-1]
     assert isinstance(acknowledged, ChildWelfareReport.Acknowledged)
-    assert to_integration_event(acknowledged) is None  # the service's own step, not a topic's
+    public = to_integration_event(acknowledged)  # K-10: the acknowledgement is public
+    assert (public.unit, public.municipality_code, public.case_id) == (  # type: ignore[union-attr]
+        RECEIVING,
+        report.municipality_code,
+        None,
+    )
     with pytest.raises(ChildWelfareReportAlreadyAcknowledged) as twice:
         report.acknowledge(unit=RECEIVING, receiving_unit=RECEIVING, at=later, by="x")
     assert (twice.value.rule, twice.value.status) == ("K-10", 409)
