@@ -18,7 +18,7 @@ from services.cases.domain.principal_contact import (
     NotInPrincipalContact,
     PrincipalContactConflict,
 )
-from services.cases.views.work_items import OTHER_PRINCIPAL_CONTACT, SIP_ESTABLISHMENT
+from services.cases.views.work_kinds import OTHER_PRINCIPAL_CONTACT, SIP_ESTABLISHMENT
 from services.runtime.kernel.actor import NotAParty
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env

@@ -20,7 +20,7 @@ from services.cases.domain import (
     ReferralWithoutBasis,
 )
 from services.cases.translate import to_integration_event
-from services.cases.views.work_items import REFERRAL_MATERNITY_CARE, REFERRAL_SOCIAL_SERVICES
+from services.cases.views.work_kinds import REFERRAL_MATERNITY_CARE, REFERRAL_SOCIAL_SERVICES
 from services.runtime.kernel.rules import NotAllowed
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env

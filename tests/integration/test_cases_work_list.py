@@ -34,7 +34,7 @@ from services.cases.application import (
     ScheduleThreePartyMeeting,
 )
 from services.cases.domain import Meeting, Need, Occasion, Participants, Unit, UnitDirectory
-from services.cases.views.work_items import (
+from services.cases.views.work_kinds import (
     AGE_TRANSITION,
     AGE_TRANSITION_TAKEOVER,
     CHILD_WELFARE_REPORT,

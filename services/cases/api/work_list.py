@@ -4,7 +4,7 @@ waiting for the caller. The route is the one every service shares
 service's own (services.cases.views.work_items)."""
 
 from services.cases.application import CasesApplication
-from services.cases.views.work_items import WORK_KINDS
+from services.cases.views.work_kinds import WORK_KINDS
 from services.runtime.http.work_list import work_list_router
 
 router = work_list_router(CasesApplication, WORK_KINDS)

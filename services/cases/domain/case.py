@@ -47,7 +47,12 @@ from services.cases.domain.case_handovers import (
     handover_withdrawn,
     responsibility_transferred,
 )
-from services.cases.domain.case_reports import CaseReports, report_joined
+from services.cases.domain.case_reports import (
+    CaseReports,
+    opened_in_parallel,
+    report_joined,
+    routed,
+)
 from services.cases.domain.case_target_groups import CaseTargetGroups, target_groups_changed
 from services.cases.domain.case_transitions import (
     CaseTransitions,
@@ -449,32 +454,6 @@ class Case(
         self.corrections: list[dict[str, Any]] = []
         self.joined_reports: list[dict[str, Any]] = []
 
-    @event(Routed)
-    def _routed(
-        self,
-        *,
-        subject_id: str,
-        unit_kind: str,
-        received_at: datetime,
-        rule: str,
-        reason: str,
-        age_on_arrival: int,
-        arrived_on: date,
-    ) -> None:
-        self.routing = {
-            "unit_kind": unit_kind,
-            "rule": rule,
-            "reason": reason,
-            "age_on_arrival": age_on_arrival,
-            "arrived_on": arrived_on,
-        }
-
-    @event(OpenedInParallel)
-    def _opened_in_parallel(
-        self, *, subject_id: str, parallel_to: UUID, unit: str, unit_kind: str, opened_at: datetime
-    ) -> None:
-        self.parallel_to = parallel_to
-
     # --- state ---------------------------------------------------------------------------
 
     @property
@@ -512,6 +491,8 @@ class Case(
     _responsibility_transferred = event(ResponsibilityTransferred)(responsibility_transferred)
     _facts_corrected = event(FactsCorrected)(facts_corrected)
     _report_joined = event(ReportJoined)(report_joined)
+    _routed = event(Routed)(routed)
+    _opened_in_parallel = event(OpenedInParallel)(opened_in_parallel)
     _handover_declined = event(HandoverDeclined)(handover_declined)
     _handover_withdrawn = event(HandoverWithdrawn)(handover_withdrawn)
     _acknowledgement_overdue_raised = event(HandoverAcknowledgementOverdueRaised)(

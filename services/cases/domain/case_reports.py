@@ -1,4 +1,5 @@
-"""K-1 (seed 003): a new report or application about an individual whose case is already open
+"""K-1 (seed 003): how a case remembers its routing (or the case it runs in parallel to),
+and a new report or application about an individual whose case is already open
 at the unit it is routed to joins that case instead of opening a second one. The case
 keeps each report joined to it (when it came, its needs, what brought it: a report
 registered directly or a child-welfare report acknowledged, K-10).
@@ -6,7 +7,7 @@ registered directly or a child-welfare report acknowledged, K-10).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from services.cases.domain.case_state import CaseState
@@ -60,3 +61,35 @@ def report_joined(
             "joined_at": joined_at,
         }
     )
+
+
+def routed(
+    self: CaseState,
+    *,
+    subject_id: str,
+    unit_kind: str,
+    received_at: datetime,
+    rule: str,
+    reason: str,
+    age_on_arrival: int,
+    arrived_on: date,
+) -> None:
+    self.routing = {
+        "unit_kind": unit_kind,
+        "rule": rule,
+        "reason": reason,
+        "age_on_arrival": age_on_arrival,
+        "arrived_on": arrived_on,
+    }
+
+
+def opened_in_parallel(
+    self: CaseState,
+    *,
+    subject_id: str,
+    parallel_to: UUID,
+    unit: str,
+    unit_kind: str,
+    opened_at: datetime,
+) -> None:
+    self.parallel_to = parallel_to

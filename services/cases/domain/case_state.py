@@ -31,6 +31,7 @@ class CaseState(Protocol):
     received_at: datetime
     needs: list[str]
     routing: dict[str, Any] | None
+    parallel_to: UUID | None
     corrections: list[dict[str, Any]]
     joined_reports: list[dict[str, Any]]
     child_and_youth: bool
@@ -109,6 +110,10 @@ class CaseState(Protocol):
     def _handover_declined(self) -> Callable[..., None]: ...
     @property  # HandoverWithdrawn
     def _handover_withdrawn(self) -> Callable[..., None]: ...
+    @property  # Routed
+    def _routed(self) -> Callable[..., None]: ...
+    @property  # OpenedInParallel
+    def _opened_in_parallel(self) -> Callable[..., None]: ...
     @property  # ReportJoined
     def _report_joined(self) -> Callable[..., None]: ...
     @property  # FactsCorrected
