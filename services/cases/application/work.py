@@ -10,7 +10,7 @@ from datetime import datetime
 from contracts import Purpose, UnitKind
 from services.cases.application.base import CasesBase
 from services.cases.views.subject_records import handover_consent
-from services.cases.views.work_items import child_and_youth_unit
+from services.cases.views.work_kinds import child_and_youth_unit
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.subject_records import RecordPage, RecordQuery

@@ -49,7 +49,7 @@ from services.cases.domain import (
 )
 from services.cases.domain.follow_through import FollowThrough
 from services.cases.domain.principal_contact import PrincipalContact
-from services.cases.views.work_items import child_and_youth_unit
+from services.cases.views.work_kinds import child_and_youth_unit
 from services.runtime.store.subject_records import (
     SubjectRecordView,
     joined,

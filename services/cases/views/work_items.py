@@ -39,7 +39,6 @@ in the same transaction), caught up before it is read.
 from __future__ import annotations
 
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
@@ -66,9 +65,8 @@ from services.cases.views.work_kinds import (
     DECISION_TO_TELL,
     FOLLOW_THROUGH,
     HANDOVER,
-    MEETING,
-    MEETING_FOLLOW_UP,
     OTHER_PRINCIPAL_CONTACT,
+    REFERRAL_KIND,
     REFERRAL_MATERNITY_CARE,
     REFERRAL_SOCIAL_SERVICES,
     SIP_ESTABLISHMENT,
@@ -76,6 +74,13 @@ from services.cases.views.work_kinds import (
     THREE_PARTY_PREPARATION,
     THREE_PARTY_REQUEST,
     TRANSFER,
+    case_href,
+    child_and_youth_unit,
+    decision_item_id,
+    follow_through_href,
+    meeting_href,
+    occasion_kind,
+    sip_href,
 )
 from services.runtime.store.work_items import (
     Addressed,
@@ -90,45 +95,6 @@ from services.runtime.store.work_items import (
 )
 
 _DEPUTY = Role.DEPUTY_UNIT_MANAGER.value
-
-
-def child_and_youth_unit(municipality_code: str) -> str:
-    """The addressee of what waits for the municipality's IOF unit, whichever unit the
-    directory names for it when the list is read (K-10)."""
-    return f"municipality:{municipality_code}:{UnitKind.IOF.value}"
-
-
-def _case(case_id: UUID) -> str:
-    return f"/v1/cases/{case_id}"
-
-
-def decision_item_id(case_id: UUID, number: int) -> UUID:
-    """The item "tell the person" of the case's `number`th decision (K-11)."""
-    return uuid5(NAMESPACE_URL, f"samverkan:cases:decision-to-tell:{case_id}:{number}")
-
-
-def _follow_through(case_id: UUID, handover_id: UUID) -> str:
-    return f"{_case(case_id)}/handovers/{handover_id}/follow-through"
-
-
-def _meeting(meeting_id: UUID) -> str:
-    return f"/v1/meetings/{meeting_id}"
-
-
-def _occasion_kind(kind: str) -> str:
-    """A care-planning follow-up waits on the lists apart from its meeting (K-9)."""
-    return MEETING_FOLLOW_UP if kind == MeetingKind.CARE_PLANNING_FOLLOW_UP.value else MEETING
-
-
-def _sip(sip_id: UUID) -> str:
-    return f"/v1/sips/{sip_id}"
-
-
-_REFERRAL_KIND = {
-    "social_services": REFERRAL_SOCIAL_SERVICES,
-    "maternity_care": REFERRAL_MATERNITY_CARE,
-}
-"""K-14: a referral's item, by the recipient that acknowledges it."""
 
 
 class CasesWork(Projection[WorkListView]):
@@ -152,7 +118,7 @@ class CasesWork(Projection[WorkListView]):
                 Addressed([e.to_unit]),
                 state="requested",
                 since=e.timestamp,
-                href=f"{_case(e.originator_id)}/handovers/{e.handover_id}",
+                href=f"{case_href(e.originator_id)}/handovers/{e.handover_id}",
                 subject_id=e.subject_id,
                 due_at=e.overdue_at,
             ),
@@ -189,7 +155,7 @@ class CasesWork(Projection[WorkListView]):
             Addressed([e.to_unit], _DEPUTY),
             state="to_book",
             since=e.timestamp,
-            href=_follow_through(e.originator_id, e.handover_id),
+            href=follow_through_href(e.originator_id, e.handover_id),
             subject_id=e.subject_id,
         )
         self.view.apply(operations, tracking)
@@ -220,7 +186,7 @@ class CasesWork(Projection[WorkListView]):
                 Addressed([e.unit]),
                 state="decided",
                 since=e.timestamp,
-                href=f"{_case(e.originator_id)}/decisions/{e.number}",
+                href=f"{case_href(e.originator_id)}/decisions/{e.number}",
                 subject_id=e.subject_id,
             ),
             tracking,
@@ -264,7 +230,7 @@ class CasesWork(Projection[WorkListView]):
                 Addressed([e.unit]),
                 state="due",
                 since=e.timestamp,
-                href=_case(e.originator_id),
+                href=case_href(e.originator_id),
                 subject_id=e.subject_id,
                 due_at=announcement_overdue_at(e.transition_on, e.announce_by, e.due_at),
             ),
@@ -293,7 +259,7 @@ class CasesWork(Projection[WorkListView]):
                 Addressed([e.to_unit]),
                 state="announced",
                 since=e.timestamp,
-                href=_case(e.originator_id),
+                href=case_href(e.originator_id),
                 subject_id=e.subject_id,
                 due_at=start_of_day(e.transition_on),
             )
@@ -348,7 +314,7 @@ class CasesWork(Projection[WorkListView]):
     @process_event.register
     def _(self, e: PregnancyReferral.Acknowledged, tracking: Tracking) -> None:
         """K-14: the acknowledging recipient's item ends; the other's waits on."""
-        self.view.apply(done(e.originator_id, _REFERRAL_KIND[e.recipient]), tracking)
+        self.view.apply(done(e.originator_id, REFERRAL_KIND[e.recipient]), tracking)
 
     # --- meetings (K-8, K-9) ------------------------------------------------------------
 
@@ -361,7 +327,7 @@ class CasesWork(Projection[WorkListView]):
             return
         common: dict[str, Any] = {
             "since": e.timestamp,
-            "href": _meeting(e.originator_id),
+            "href": meeting_href(e.originator_id),
             "subject_id": e.subject_id,
         }
         self.view.apply(
@@ -406,11 +372,11 @@ class CasesWork(Projection[WorkListView]):
             done(e.originator_id, THREE_PARTY_PREPARATION)
             + opened(
                 e.originator_id,
-                _occasion_kind(e.kind),
+                occasion_kind(e.kind),
                 Addressed(e.units),
                 state="booked",
                 since=e.timestamp,
-                href=_meeting(e.originator_id),
+                href=meeting_href(e.originator_id),
                 subject_id=e.subject_id,
                 due_at=meeting_record_overdue_at(e.starts_at),
             ),
@@ -422,18 +388,18 @@ class CasesWork(Projection[WorkListView]):
         """W-2: moved, it is due after its new date, no longer overdue (E-11)."""
         due = meeting_record_overdue_at(e.starts_at)
         self.view.apply(
-            due_anew(e.originator_id, _occasion_kind(e.kind), "moved", e.timestamp, due),
+            due_anew(e.originator_id, occasion_kind(e.kind), "moved", e.timestamp, due),
             tracking,
         )
 
     @process_event.register
     def _(self, e: Meeting.Cancelled | Meeting.Held, tracking: Tracking) -> None:
         """W-2, K-8, K-9: cancelled or recorded as held, nothing waits."""
-        self.view.apply(done(e.originator_id, _occasion_kind(e.kind)), tracking)
+        self.view.apply(done(e.originator_id, occasion_kind(e.kind)), tracking)
 
     @process_event.register
     def _(self, e: Meeting.OverdueRaised, tracking: Tracking) -> None:
-        self.view.apply(raised_overdue(e.originator_id, _occasion_kind(e.kind)), tracking)
+        self.view.apply(raised_overdue(e.originator_id, occasion_kind(e.kind)), tracking)
 
     # --- the SIP (K-6, K-7) -------------------------------------------------------------
 
@@ -447,7 +413,7 @@ class CasesWork(Projection[WorkListView]):
                 Addressed(e.units),
                 state="proposed",
                 since=e.timestamp,
-                href=_sip(e.originator_id),
+                href=sip_href(e.originator_id),
                 subject_id=e.subject_id,
                 due_at=end_of_day(e.establish_by) if e.establish_by else None,
             ),

@@ -1,8 +1,12 @@
 """What the cases service puts on work lists (W-1): each kind of item, and the rule it comes
-from (the items themselves: `work_items`)."""
+from; where an item is addressed and what its link reads (the items themselves:
+`work_items`)."""
 
 from __future__ import annotations
 
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from contracts import MeetingKind, UnitKind
 from services.runtime.http.work_list import WorkKind
 
 HANDOVER = "handover_acknowledgement"
@@ -63,3 +67,42 @@ WORK_KINDS = {
     ),
 }
 """What cases puts on work lists, and the rule each comes from."""
+
+
+def child_and_youth_unit(municipality_code: str) -> str:
+    """The addressee of what waits for the municipality's IOF unit, whichever unit the
+    directory names for it when the list is read (K-10)."""
+    return f"municipality:{municipality_code}:{UnitKind.IOF.value}"
+
+
+def case_href(case_id: UUID) -> str:
+    return f"/v1/cases/{case_id}"
+
+
+def decision_item_id(case_id: UUID, number: int) -> UUID:
+    """The item "tell the person" of the case's `number`th decision (K-11)."""
+    return uuid5(NAMESPACE_URL, f"samverkan:cases:decision-to-tell:{case_id}:{number}")
+
+
+def follow_through_href(case_id: UUID, handover_id: UUID) -> str:
+    return f"{case_href(case_id)}/handovers/{handover_id}/follow-through"
+
+
+def meeting_href(meeting_id: UUID) -> str:
+    return f"/v1/meetings/{meeting_id}"
+
+
+def occasion_kind(kind: str) -> str:
+    """A care-planning follow-up waits on the lists apart from its meeting (K-9)."""
+    return MEETING_FOLLOW_UP if kind == MeetingKind.CARE_PLANNING_FOLLOW_UP.value else MEETING
+
+
+def sip_href(sip_id: UUID) -> str:
+    return f"/v1/sips/{sip_id}"
+
+
+REFERRAL_KIND = {
+    "social_services": REFERRAL_SOCIAL_SERVICES,
+    "maternity_care": REFERRAL_MATERNITY_CARE,
+}
+"""K-14: a referral's item, by the recipient that acknowledges it."""
