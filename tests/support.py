@@ -183,6 +183,7 @@ class ServiceProcess:
             f"SAMVERKAN_{self.service.upper()}_HTTP_PORT": str(self.port),
             **self.extra_env,
         }
+        since = len(self.logs())
         log = open(self.settings.var_dir / f"{self.service}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "services.runtime.ops.serve", self.service],
@@ -193,20 +194,32 @@ class ServiceProcess:
         )
         log.close()
         try:
-            self.wait_ready(timeout)
+            self.wait_ready(timeout, since)
         except BaseException:
             self.stop()  # the caller never got hold of it: it must not outlive the test
             raise
         return self
 
-    def wait_ready(self, timeout: float = START_SECONDS) -> None:
+    def wait_ready(self, timeout: float = START_SECONDS, since: int = 0) -> None:
+        """Ready once THIS process listens on the port and answers /readyz.
+
+        A /readyz answer alone can come from another test's service that took the
+        same port first (parallel workers choose ports independently): this process
+        then fails to bind and exits while the test talks to a stranger (a 404 for a
+        route the other service lacks, a 401 for its other signing key). Uvicorn
+        logs its address only once its own bind succeeded.
+        """
+        listening = f"running on {self.url}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.service} exited: {self.logs()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                if (
+                    httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
+                    and listening in self.logs()[since:]
+                ):
                     return
             except httpx.HTTPError:
                 pass
