@@ -637,14 +637,27 @@ class InProcessService:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> InProcessService:
-        config = uvicorn.Config(
-            self.app_factory(), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name=self.service, daemon=True)
-        self.thread.start()
-        wait_for(lambda: _ready(self.url), timeout=timeout)
-        return self
+        """Serves on a port this server bound itself: a /readyz answer alone may come from
+        another worker's service that took the chosen port first (then ours cannot bind,
+        and another port is chosen)."""
+        for _ in range(3):
+            config = uvicorn.Config(
+                self.app_factory(), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
+            )
+            server = self.server = uvicorn.Server(config)
+            thread = self.thread = threading.Thread(
+                target=server.run, name=self.service, daemon=True
+            )
+            thread.start()
+            wait_for(
+                lambda s=server, t=thread: s.started or not t.is_alive(),
+                timeout=timeout,
+            )
+            if server.started:
+                wait_for(lambda: _ready(self.url), timeout=timeout)
+                return self
+            self.port = free_port()  # the bind failed: the port was taken meanwhile
+        raise RuntimeError(f"{self.service}: no port could be bound")
 
     def client(self, actor: Actor | None = None) -> httpx.Client:
         return api_client(self.url, self.settings, actor)
