@@ -29,8 +29,15 @@ from prometheus_client import CollectorRegistry, start_http_server
 from bench.chaos import chain, outage
 from services.runtime.messaging.republish import republish
 from services.runtime.ops.json_logs import configure_logging
-from services.runtime.service import consumer_for, load_service, relay_for, service_broker
+from services.runtime.service import (
+    Service,
+    consumer_for,
+    load_service,
+    relay_for,
+    service_broker,
+)
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import setup_lock
 
 METRICS_PORT_ENV = "CHAOS_METRICS_PORT"
 
@@ -41,8 +48,16 @@ def serve_metrics(registry: CollectorRegistry) -> None:
         start_http_server(int(port), addr="127.0.0.1", registry=registry)
 
 
+def build(service: str, settings: RuntimeSettings) -> Service:
+    """The service's parts, its tables made in turn with its other processes: two roles of
+    one service starting at once on a new schema otherwise race in CREATE TABLE
+    ("tuple concurrently updated"), as replicas would without `serve`'s lock."""
+    with setup_lock(settings, service):
+        return load_service(service).build(settings)
+
+
 async def relay(service: str, settings: RuntimeSettings) -> None:
-    built = load_service(service).build(settings)
+    built = build(service, settings)
     outbox = relay_for(built)
     if outbox is None:
         raise SystemExit(f"{service} has no outbox relay")
@@ -51,7 +66,7 @@ async def relay(service: str, settings: RuntimeSettings) -> None:
 
 
 async def consumer(service: str, settings: RuntimeSettings) -> None:
-    built = load_service(service).build(settings)
+    built = build(service, settings)
     # Uninstrumented: faststream's own metrics are not what the campaign reads.
     broker = service_broker(built, instrumented=False)
     if consumer_for(built, broker) is None:
