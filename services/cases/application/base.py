@@ -22,7 +22,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.projection import EventSourcedProjection
 
-from contracts import Purpose
+from contracts import LegalBasis, Purpose
 from services.cases.domain import (
     Case,
     ChildWelfareReport,
@@ -47,7 +47,7 @@ from services.cases.domain import (
 )
 from services.cases.domain.dates import REMINDER_LEAD_DAYS
 from services.cases.domain.delegation import DEFAULT, DelegationOrder
-from services.cases.domain.follow_through import FollowThrough, FollowThroughNotFound
+from services.cases.domain.follow_through import Basis, FollowThrough, FollowThroughNotFound
 from services.cases.domain.principal_contact import (
     CONTACT_WITHIN_DAYS,
     PrincipalContact,
@@ -185,6 +185,30 @@ class CasesBase(SealsPersonalData, ChangesAggregates, EventSourcedProjection[UUI
             return None
         known = consents.consent_for(purpose.value, units, stockholm_date(at))
         return known.consent_id if known is not None else None
+
+    def _basis_for(
+        self,
+        subject_id: str,
+        units: list[str],
+        at: datetime,
+        purposes: tuple[Purpose, ...],
+        otherwise: LegalBasis,
+    ) -> Basis | None:
+        """C-11: the individual's consent for one of `purposes` naming every one of `units`
+        today, else a disclosure of the kind `otherwise` (an emergency disclosure, C-5, or
+        OSL 26:9, C-6) naming them at `at`; None without either."""
+        for purpose in purposes:
+            consent_id = self._consent_id_for(purpose, subject_id, units, at)
+            if consent_id is not None:
+                return Basis(LegalBasis.CONSENT, consent_id)
+        consents = self.consents_of(subject_id)
+        if consents is None:
+            return None
+        if otherwise is LegalBasis.OSL_26_9:
+            disclosure = consents.unborn_child_disclosure_for(units, at)
+        else:
+            disclosure = consents.disclosure_for(units, at)
+        return Basis(otherwise, disclosure.disclosure_id) if disclosure is not None else None
 
     # --- personal data ------------------------------------------------------------------
 

@@ -152,12 +152,4 @@ class FollowThroughs(CasesBase):
         """C-11: a consent to share for the handover, or for information sharing, naming
         every one of `units` today; else an emergency disclosure naming them now (C-5);
         None without either (the follow-through refuses)."""
-        for purpose in BASES:
-            consent_id = self._consent_id_for(purpose, subject_id, units, at)
-            if consent_id is not None:
-                return Basis(LegalBasis.CONSENT, consent_id)
-        consents = self.consents_of(subject_id)
-        disclosure = consents.disclosure_for(units, at) if consents is not None else None
-        if disclosure is not None:
-            return Basis(LegalBasis.EMERGENCY_DISCLOSURE, disclosure.disclosure_id)
-        return None
+        return self._basis_for(subject_id, units, at, BASES, LegalBasis.EMERGENCY_DISCLOSURE)

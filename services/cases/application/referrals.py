@@ -83,15 +83,11 @@ class Referrals(CasesBase):
         self, subject_id: str, recipients: list[str], at: datetime
     ) -> tuple[LegalBasis, UUID]:
         """C-11: her consent naming both recipients, else an OSL 26:9 disclosure (C-6)."""
-        consent_id = self._consent_id_for(Purpose.INFORMATION_SHARING, subject_id, recipients, at)
-        if consent_id is not None:
-            return LegalBasis.CONSENT, consent_id
-        record = self.consents_of(subject_id)
-        disclosure = (
-            record.unborn_child_disclosure_for(recipients, at) if record is not None else None
+        basis = self._basis_for(
+            subject_id, recipients, at, (Purpose.INFORMATION_SHARING,), LegalBasis.OSL_26_9
         )
-        if disclosure is not None:
-            return LegalBasis.OSL_26_9, disclosure.disclosure_id
+        if basis is not None:
+            return basis.legal_basis, basis.id
         raise ReferralWithoutBasis(
             "no consent to information sharing naming both social services and specialist "
             "maternity care, nor an OSL 26:9 disclosure naming them, is known for today",
