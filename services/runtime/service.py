@@ -48,6 +48,7 @@ from services.runtime.http.operations import (
     operations_router,
 )
 from services.runtime.http.problems import install_problem_handlers
+from services.runtime.http.request_log import RequestLog
 from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.kernel.identity import SubjectIdFactory
 from services.runtime.messaging.audit_anchor import AuditAnchoring
@@ -430,6 +431,7 @@ def http_app(service: Service) -> FastAPI:
     http.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     http.add_middleware(StoreCircuit)
     http.add_middleware(HttpMetrics, registry=registry)
+    http.add_middleware(RequestLog)  # in the trace: its line carries the trace id
     http.add_middleware(TraceContext)  # outermost: every answer, even a refusal, is traced
     install_problem_handlers(http)
     document_problem_responses(http)

@@ -290,6 +290,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+CALLER_HSA_ID = "caller_hsa_id"
+"""Where the verified caller's HSA-id is noted in ``request.state``, for the request log
+(services.runtime.http.request_log) to say who asked."""
+
+
 async def actor_from_request(request: Request) -> Actor:
     """FastAPI dependency: the verified actor behind ``Authorization: Bearer …``.
 
@@ -311,7 +316,7 @@ async def actor_from_request(request: Request) -> Actor:
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return verifier.verify(token.strip())
+        actor = verifier.verify(token.strip())
     except AuthenticationError as error:
         raise Problem(
             401,
@@ -319,6 +324,8 @@ async def actor_from_request(request: Request) -> Actor:
             error.reason,
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from None
+    setattr(request.state, CALLER_HSA_ID, actor.hsa_id)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(actor_from_request)]

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         host="127.0.0.1" if runtime.http_host is None else runtime.http_host,
         port=built.http_port,
         log_config=None,
-        access_log=False,
+        access_log=False,  # services.runtime.http.request_log's line, without the raw path
         timeout_graceful_shutdown=10,
     )
 
