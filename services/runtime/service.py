@@ -45,6 +45,7 @@ from services.runtime.http.operations import (
     HttpMetrics,
     ReadinessCheck,
     TraceContext,
+    instrument_http,
     operations_router,
 )
 from services.runtime.http.problems import install_problem_handlers
@@ -433,6 +434,7 @@ def http_app(service: Service) -> FastAPI:
     http.add_middleware(HttpMetrics, registry=registry)
     http.add_middleware(RequestLog)  # in the trace: its line carries the trace id
     http.add_middleware(TraceContext)  # outermost: every answer, even a refusal, is traced
+    instrument_http(http)  # with the SDK configured: the server span, outside all of these
     install_problem_handlers(http)
     document_problem_responses(http)
     http.include_router(operations_router(registry, checks))

@@ -12,8 +12,10 @@ import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.trace import Span
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -23,7 +25,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.runtime.kernel.tracing import TRACEPARENT, server_span
+from services.runtime.kernel.tracing import TRACEPARENT, server_span, tracer_provider
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Returns None when the dependency is fine, else a short reason."""
@@ -132,6 +134,39 @@ class TraceContext:
                 await send(message)
 
             await self._app(scope, receive, send_with_trace)
+
+
+def instrument_http(app: FastAPI) -> None:
+    """Record each request's server span with the configured SDK (services.runtime.ops.
+    telemetry), named and attributed by its route template; nothing when none is.
+
+    The instrumentation makes the span outside every middleware, so `TraceContext`
+    finds it current and uses it as the hop. Its ``send``/``receive`` spans are left
+    out (two spans per request that say nothing a partner asks about), and so is the
+    query string: only the route template and the status need to be searchable.
+    """
+    provider = tracer_provider()
+    if provider is None:
+        return
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        exclude_spans=["receive", "send"],
+        server_request_hook=_without_query,
+    )
+
+
+def _without_query(span: Span, scope: Scope) -> None:
+    """Cut the query string from the URL attributes the instrumentation recorded."""
+    if not scope.get("query_string") or not span.is_recording():
+        return
+    recorded = getattr(span, "attributes", None) or {}
+    for name in ("http.url", "url.full"):
+        value = recorded.get(name)
+        if isinstance(value, str):
+            span.set_attribute(name, value.split("?", 1)[0])
+    if "url.query" in recorded:
+        span.set_attribute("url.query", "")
 
 
 def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:

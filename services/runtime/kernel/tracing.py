@@ -9,10 +9,16 @@ consumer makes it current again while it handles that message
 (`consuming`), so its log lines carry the same ``trace_id``
 (services.runtime.ops.json_logs) and the events *it* stores continue the trace.
 
-Only the OpenTelemetry API is used. Without an SDK the API records nothing
-and makes no span ids of its own, so each hop makes its own span id here
-(same trace id, new parent id), as a recording SDK would; with an SDK
-installed and configured, its spans are used and can be exported.
+Only the OpenTelemetry API is used here. Without an SDK the API records
+nothing and makes no span ids of its own, so each hop makes its own span id
+here (same trace id, new parent id), as a recording SDK would. When the SDK is
+configured (services.runtime.ops.telemetry, from the standard ``OTEL_*``
+variables) its provider makes the spans (`use_tracer_provider`): the HTTP
+server span (the FastAPI instrumentation's), a span per store append, a
+producer span per message the relay sends (whose context, not the stored
+one, then travels in the headers, so the consumer's span is its child) and
+a consumer span per message handled. Their attributes name routes, topics,
+partitions, offsets and CloudEvents ids and types: never personal data.
 """
 
 from __future__ import annotations
@@ -20,13 +26,25 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import Mapper, StoredEvent
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    Tracer,
+    TracerProvider,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import AttributeValue
 
 TRACEPARENT = "traceparent"
 """The W3C header, on HTTP requests and responses and on Kafka messages."""
@@ -35,8 +53,45 @@ CE_TRACEPARENT = "ce_traceparent"
 STORED_KEY = "_traceparent"
 """Where a stored event keeps the trace context of the request that caused it."""
 
+TRACER_NAME = "samverkan"
+
 _propagator = TraceContextTextMapPropagator()
-_tracer = trace.get_tracer("samverkan")
+
+
+@dataclass
+class _Tracing:
+    """The provider this module's spans come from: a configured SDK's, else the global one."""
+
+    provider: TracerProvider | None = None
+    tracer: Tracer = field(default_factory=lambda: trace.get_tracer(TRACER_NAME))
+
+
+_tracing = _Tracing()
+
+
+def use_tracer_provider(provider: TracerProvider | None) -> None:
+    """Make `provider` (an SDK's, configured by services.runtime.ops.telemetry or a test)
+    make every span here; None goes back to the global provider (no SDK: the API's
+    no-op). Not only `trace.set_tracer_provider`, which may be called once per process:
+    a test installs an in-memory exporter for itself and takes it away again."""
+    _tracing.provider = provider
+    _tracing.tracer = (
+        provider.get_tracer(TRACER_NAME) if provider else trace.get_tracer(TRACER_NAME)
+    )
+
+
+def tracer_provider() -> TracerProvider | None:
+    """The SDK provider spans are recorded with (None: none is configured)."""
+    return _tracing.provider
+
+
+def recording() -> bool:
+    """Whether spans may be recorded at all: an SDK provider is configured here or
+    globally. False spares the hot paths (every message, every store append) work
+    whose spans the API would drop anyway."""
+    return _tracing.provider is not None or not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
 
 
 def current_traceparent() -> str | None:
@@ -67,7 +122,7 @@ def _random_id(bits: int) -> int:
 
 def _span(name: str, parent: Context, kind: SpanKind) -> Span:
     """A span of this hop, child of `parent` (or the root of a new trace)."""
-    span = _tracer.start_span(name, context=parent, kind=kind)
+    span = _tracing.tracer.start_span(name, context=parent, kind=kind)
     parent_context = trace.get_current_span(parent).get_span_context()
     made = span.get_span_context()
     if made.is_valid and made.span_id != parent_context.span_id:
@@ -93,30 +148,149 @@ def _span(name: str, parent: Context, kind: SpanKind) -> Span:
 
 @contextmanager
 def server_span(name: str, headers: Mapping[str, str]) -> Iterator[str]:
-    """The request's trace context made current; yields the ``traceparent`` to answer with."""
+    """The request's trace context made current; yields the ``traceparent`` to answer with.
+
+    When the FastAPI instrumentation already made the request's server span
+    (the SDK is configured), that span is the hop: no second one is made.
+    """
+    current = trace.get_current_span()
+    if current.is_recording() and current.get_span_context().is_valid:
+        yield current_traceparent() or ""
+        return
     span = _span(name, _propagator.extract(headers), SpanKind.SERVER)
     with trace.use_span(span, end_on_exit=True):
         yield current_traceparent() or ""
 
 
-@contextmanager
-def consuming(name: str, headers: Sequence[tuple[str, bytes | None]]) -> Iterator[None]:
-    """A consumed message's trace context made current while it is handled.
+Attributes = Mapping[str, AttributeValue]
 
-    A message without one (an older producer, a partner) is handled outside
-    any trace.
-    """
-    carrier = {
+
+def _carrier(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
+    return {
         key: value.decode("latin-1")
         for key, value in headers
         if key in (TRACEPARENT, "tracestate") and value
     }
+
+
+@contextmanager
+def consuming(
+    name: str, headers: Sequence[tuple[str, bytes | None]], attributes: Attributes | None = None
+) -> Iterator[None]:
+    """A consumed message's trace context made current while it is handled.
+
+    A message without one (an older producer, a partner) is handled outside
+    any trace. `attributes` (topic, partition, offset, CloudEvents id and
+    type) go on the consumer span when the SDK records it.
+    """
+    carrier = _carrier(headers)
     if TRACEPARENT not in carrier:
         yield
         return
     span = _span(name, _propagator.extract(carrier), SpanKind.CONSUMER)
+    if attributes and span.is_recording():
+        span.set_attributes(attributes)
     with trace.use_span(span, end_on_exit=True):
         yield
+
+
+def consumer_spans(
+    messages: Sequence[tuple[str, Sequence[tuple[str, bytes | None]], Attributes]],
+) -> list[Span | None]:
+    """Recording consumer spans for messages handled together (one transaction), none
+    made current: each message is in a trace of its own. One per message, None for a
+    message without a trace context and for every message without an SDK. End them
+    with `end_spans`."""
+    if not recording():
+        return [None] * len(messages)
+    spans: list[Span | None] = []
+    for name, headers, attributes in messages:
+        carrier = _carrier(headers)
+        span = (
+            _tracing.tracer.start_span(
+                name,
+                context=_propagator.extract(carrier),
+                kind=SpanKind.CONSUMER,
+                attributes=attributes,
+            )
+            if TRACEPARENT in carrier
+            else None
+        )
+        spans.append(span if span is not None and span.is_recording() else None)
+    return spans
+
+
+def producer_span(
+    name: str, headers: Sequence[tuple[str, bytes]], attributes: Attributes
+) -> Span | None:
+    """A recording PRODUCER span for a message about to be sent, child of the trace its
+    headers carry (the stored event's) or the root of a new one; None without an SDK.
+
+    The caller sends the message with `traced_headers` (so its consumers are
+    children of this span), and ends it with `end_spans` when the broker has
+    answered.
+    """
+    if not recording():
+        return None
+    span = _tracing.tracer.start_span(
+        name,
+        context=_propagator.extract(_carrier(headers)),
+        kind=SpanKind.PRODUCER,
+        attributes=attributes,
+    )
+    if not span.is_recording():
+        return None
+    return span
+
+
+def traced_headers(headers: Sequence[tuple[str, bytes]], span: Span) -> list[tuple[str, bytes]]:
+    """`headers` with the trace context of `span` instead of the one they carried."""
+    with trace.use_span(span, end_on_exit=False):
+        ours = message_headers(current_traceparent())
+    kept = [(key, value) for key, value in headers if key not in (TRACEPARENT, CE_TRACEPARENT)]
+    return [*kept, *ours]
+
+
+def end_spans(spans: Sequence[Span], error: BaseException | None = None) -> None:
+    """End spans begun for work that is now done, marked failed when `error` is given.
+
+    Only the error's type is recorded, not its message: a message may quote
+    what was being handled.
+    """
+    for span in spans:
+        if error is not None:
+            span.set_attribute("error.type", type(error).__name__)
+            span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        span.end()
+
+
+@contextmanager
+def store_append_span(system: str, events: int) -> Iterator[None]:
+    """A span around one append to the event store, child of the current span and not
+    made current (the stored events keep the request's context); nothing without an
+    SDK. `system` is ``sqlite`` or ``postgresql``."""
+    if not recording():
+        yield
+        return
+    span = _tracing.tracer.start_span(
+        "append events",
+        kind=SpanKind.CLIENT,
+        attributes={
+            "db.system": system,
+            "db.system.name": system,
+            "db.operation.name": "append",
+            "samverkan.events": events,
+        },
+    )
+    if not span.is_recording():
+        yield
+        return
+    try:
+        yield
+    except BaseException as error:
+        end_spans([span], error)
+        raise
+    span.end()
 
 
 def message_headers(traceparent: str | None) -> list[tuple[str, bytes]]:

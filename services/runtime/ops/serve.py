@@ -22,6 +22,7 @@ import uvicorn
 
 from services.runtime.http.auth import identity_provider_url_problem
 from services.runtime.ops.json_logs import configure_logging
+from services.runtime.ops.telemetry import configure_tracing
 from services.runtime.service import ServiceRoot, http_app, load_service
 from services.runtime.settings import RuntimeSettings, unsafe_settings
 from services.runtime.store.database import setup_lock
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     root = service_root(service)
     runtime = RuntimeSettings()
     configure_logging(service, runtime.log_level)
+    configure_tracing(service)  # off unless the standard OTEL_* variables ask for it
     refuse_unsafe_start(service, runtime)
     with setup_lock(runtime, service):  # replicas starting together create tables in turn
         built = root.build(runtime)

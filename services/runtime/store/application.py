@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, Recording, Tracking, Transcoding
 
-from services.runtime.kernel.tracing import TracingMapper
+from services.runtime.kernel.tracing import TracingMapper, store_append_span
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -73,6 +73,12 @@ class OutboxApplication:
         super().register_transcodings(transcoder)  # type: ignore[misc]
         transcoder.register(DateAsISO())
 
+    @property
+    def _store_system(self) -> str:
+        """The database the events go to, as a span's ``db.system`` names it."""
+        module: str = type(self.recorder).__module__  # type: ignore[attr-defined]
+        return "postgresql" if "postgres" in module else "sqlite"
+
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate of that kind, or None: unknown ids and ids of another kind
         look the same to callers, so ids cannot be probed across kinds."""
@@ -91,7 +97,8 @@ class OutboxApplication:
         """As eventsourcing's `Application.save`, with the faster `CollectedEvents`."""
         processing = CollectedEvents()
         processing.collect_events(*objs, **kwargs)
-        recordings: list[Recording[Any]] = self._record(processing)  # type: ignore[attr-defined]
+        with store_append_span(self._store_system, len(processing.events)):
+            recordings: list[Recording[Any]] = self._record(processing)  # type: ignore[attr-defined]
         self._take_snapshots(processing)  # type: ignore[attr-defined]
         self._notify(recordings)
         return recordings
@@ -113,7 +120,8 @@ class OutboxApplication:
                 self.policy(event, processing)  # type: ignore[attr-defined]
         finally:
             self._in_batch.processing = None
-        recordings = self._record(processing)  # type: ignore[attr-defined]
+        with store_append_span(self._store_system, len(processing.events)):
+            recordings = self._record(processing)  # type: ignore[attr-defined]
         self._take_snapshots(processing)  # type: ignore[attr-defined]
         self._notify(recordings)
 

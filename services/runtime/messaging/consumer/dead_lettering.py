@@ -22,6 +22,7 @@ from prometheus_client import Counter
 
 from services.runtime.kernel.tracing import consuming
 from services.runtime.messaging.consumer.backoff import backoff
+from services.runtime.messaging.consumer.records import span_attributes
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class DeadLetterSender:
             headers=headers,
         )
         self._counter.labels(record.topic, reason).inc()
-        with consuming("dead-letter", record.headers):
+        with consuming(f"dead-letter {record.topic}", record.headers, span_attributes(record)):
             log.warning(
                 "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason
             )

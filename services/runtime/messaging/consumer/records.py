@@ -53,6 +53,25 @@ async def lenient_headers(records: Any, parse: Callable[[Any], Awaitable[Any]]) 
     return message
 
 
+def span_attributes(
+    record: ConsumerRecord[bytes, bytes], envelope: Envelope | None = None
+) -> dict[str, str | int]:
+    """What a consumer span says of the message (services.runtime.kernel.tracing): where
+    it was read and, once decoded, its CloudEvents id and type; never its key or payload,
+    which may name the subject."""
+    attributes: dict[str, str | int] = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": record.topic,
+        "messaging.destination.partition.id": str(record.partition),
+        "messaging.kafka.offset": record.offset,
+    }
+    if envelope is not None:
+        attributes["cloudevents.event_id"] = envelope.id
+        attributes["cloudevents.event_type"] = envelope.type
+    return attributes
+
+
 def tracking_of(record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> Tracking:
     """The position a decoded record takes: per ``source#partition``, its ``ce_sequence``."""
     return Tracking(f"{envelope.source}#{record.partition}", envelope.sequence)

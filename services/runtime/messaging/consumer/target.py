@@ -21,11 +21,12 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 from eventsourcing.persistence import IntegrityError, Tracking
+from opentelemetry import trace
 
 from contracts import Envelope, IntegrationEvent
-from services.runtime.kernel.tracing import consuming
+from services.runtime.kernel.tracing import consumer_spans, consuming, end_spans, recording
 from services.runtime.messaging.consumer.backoff import TRANSIENT, retrying
-from services.runtime.messaging.consumer.records import tracking_of
+from services.runtime.messaging.consumer.records import span_attributes, tracking_of
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ class RunResult:
     failed: Exception | None = None
 
 
+def _span_name(record: ConsumerRecord[bytes, bytes]) -> str:
+    return f"process {record.topic}"
+
+
 def log_handled(record: ConsumerRecord[bytes, bytes], envelope: Envelope, outcome: Outcome) -> None:
     """One DEBUG line per message, in its trace context (``trace_id`` of the command)."""
     log.debug(
@@ -109,7 +114,11 @@ class Applier:
             attempt = 0
             while True:
                 try:
-                    with consuming(envelope.type, record.headers):
+                    with consuming(
+                        _span_name(record),
+                        record.headers,
+                        span_attributes(record, envelope),
+                    ):
                         outcome = retrying(partial(self._apply, envelope, tracked, accept))
                         log_handled(record, envelope, outcome)
                     break
@@ -152,19 +161,31 @@ class Applier:
             batch.append((envelope, tracking_of(record, envelope)))
             outcomes.append(Outcome.APPLIED)
             seen = envelope.sequence
-        if batch:
-            try:
-                if target.process_messages is not None:
-                    target.process_messages(batch)
-                elif target.process_events is not None:
-                    target.process_events([(e.event, t) for e, t in batch])
-            except Exception as error:  # retried one at a time, where it is isolated
-                log.info("batch of %d fell back to one at a time: %r", len(batch), error)
-                return None
+        # With the SDK: one consumer span per message of the run (none current: each
+        # is in a trace of its own), ended when the transaction is.
+        spans = (
+            consumer_spans([(_span_name(r), r.headers, span_attributes(r, e)) for r, e in run])
+            if recording()
+            else [None] * len(run)
+        )
+        try:
+            if batch and target.process_messages is not None:
+                target.process_messages(batch)
+            elif batch and target.process_events is not None:
+                target.process_events([(e.event, t) for e, t in batch])
+        except Exception as error:  # retried one at a time, where it is isolated
+            end_spans([span for span in spans if span is not None], error)
+            log.info("batch of %d fell back to one at a time: %r", len(batch), error)
+            return None
         if log.isEnabledFor(logging.DEBUG):
-            for (record, envelope), outcome in zip(run, outcomes, strict=True):
-                with consuming(envelope.type, record.headers):
+            for (record, envelope), outcome, span in zip(run, outcomes, spans, strict=True):
+                with (
+                    trace.use_span(span, end_on_exit=False)
+                    if span is not None
+                    else consuming(_span_name(record), record.headers)
+                ):
                     log_handled(record, envelope, outcome)
+        end_spans([span for span in spans if span is not None])
         return RunResult(outcomes=outcomes)
 
     def _apply(self, envelope: Envelope, tracking: Tracking, accept_gap: bool) -> Outcome:

@@ -22,6 +22,9 @@ one ``samverkan outbox republish`` picks.
 
 Each message also carries the W3C ``traceparent`` of the request that stored
 the event (services.runtime.kernel.tracing), so consumers log under the same trace.
+With the OpenTelemetry SDK configured, each send is a producer span, child of
+that request's span, and the message carries the producer span's context
+instead, so a consumer's span is the send's child (`_producer_span`).
 
 A crash between 2 and 3 (or a leader frozen there while a standby takes
 over) leaves a batch on the topic that the store's position does not name. A
@@ -53,6 +56,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,8 +65,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
+from opentelemetry.trace import Span
 
-from contracts.cloudevents import H_ID, H_SEQUENCE, OutgoingMessage
+from contracts.cloudevents import H_ID, H_SEQUENCE, H_TYPE, OutgoingMessage
+from services.runtime.kernel.tracing import end_spans, producer_span, traced_headers
 from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options, send
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
@@ -263,15 +269,27 @@ class OutboxRelay:
             raise LostLeadership(self._topic)
         ends = dict(self.position.ends)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
-        for partition, message in batch.messages:
-            found = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
-            if found is not None and found[1] == dict(message.headers)[H_ID]:
-                # Already on the topic: sent before a crash or a takeover.
-                ends[partition] = max(ends.get(partition, 0), found[0] + 1)
-                self._metrics.skipped.labels(self._topic).inc()
-                continue
-            pending.append((partition, await send(producer, self._topic, partition, message)))
-        results = await asyncio.gather(*(future for _, future in pending))
+        spans: dict[int, Span] = {}
+        try:
+            for partition, message in batch.messages:
+                found = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
+                if found is not None and found[1] == dict(message.headers)[H_ID]:
+                    # Already on the topic: sent before a crash or a takeover.
+                    ends[partition] = max(ends.get(partition, 0), found[0] + 1)
+                    self._metrics.skipped.labels(self._topic).inc()
+                    continue
+                span = self._producer_span(partition, message)
+                if span is not None:
+                    spans[len(pending)] = span
+                    message = replace(message, headers=traced_headers(message.headers, span))
+                pending.append((partition, await send(producer, self._topic, partition, message)))
+            results = await asyncio.gather(*(future for _, future in pending))
+        except BaseException as error:
+            end_spans(list(spans.values()), error)
+            raise
+        for index, span in spans.items():
+            span.set_attribute("messaging.kafka.offset", results[index].offset)
+        end_spans(list(spans.values()))
         for (partition, _), metadata in zip(pending, results, strict=True):
             if metadata.offset < ends.get(partition, 0):
                 # Offsets only grow: a smaller one means a new, empty log.
@@ -286,6 +304,23 @@ class OutboxRelay:
         self._metrics.published.labels(self._topic).inc(len(pending))
         self._metrics.position.labels(self._topic).set(self.position.sequence)
         return True
+
+    def _producer_span(self, partition: int, message: OutgoingMessage) -> Span | None:
+        """The send's span (None without the SDK): topic, partition and the CloudEvents
+        id and type, never the key or the payload (they may name the subject)."""
+        headers = dict(message.headers)
+        return producer_span(
+            f"send {self._topic}",
+            message.headers,
+            {
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": self._topic,
+                "messaging.destination.partition.id": str(partition),
+                "cloudevents.event_id": headers[H_ID].decode(),
+                "cloudevents.event_type": headers[H_TYPE].decode(),
+            },
+        )
 
     def _park(self, untranslatable: Sequence[Untranslatable]) -> None:
         """Record what cannot be translated, before the position passes it; count it once."""
