@@ -172,6 +172,15 @@ def test_prometheus_scrapes_every_service(platform, prometheus):
     )
     assert services_with(prometheus, "samverkan_outbox_head") == set(RELAYS)
     assert services_with(prometheus, "samverkan_outbox_position") == set(RELAYS)
+    # The process's own figures, which the dashboard's "Processes" row charts.
+    assert services_with(prometheus, "process_resident_memory_bytes > 0") == set(SERVICES)
+    assert services_with(prometheus, "python_gc_objects_collected_total") == set(SERVICES)
+    # Every service consumes: each reports its lag once it has handled what it read.
+    wait_for(
+        lambda: services_with(prometheus, "samverkan_consumer_lag") == set(SERVICES),
+        timeout=15,
+        interval=0.2,
+    )
 
     # The alert rules load and evaluate in a real Prometheus.
     groups = prometheus.get("/api/v1/rules")["groups"]
@@ -179,3 +188,18 @@ def test_prometheus_scrapes_every_service(platform, prometheus):
     rules = [rule for group in groups for rule in group["rules"]]
     assert all(rule["health"] in {"ok", "unknown"} for rule in rules), rules
     assert "SamverkanOutboxLagGrowing" in {rule["name"] for rule in rules}
+
+
+@pytest.mark.timeout(60)
+def test_metrics_describe_the_process_too(start_service):
+    """Memory, CPU and garbage collection of the service's own process, beside its metrics."""
+    consent = start_service("consent")
+    response = httpx.get(f"{consent.url}/metrics", timeout=5)
+    assert response.status_code == 200
+    samples = [line.split(" ") for line in response.text.splitlines() if line[:1] not in "#"]
+    values = {series: float(value) for series, value in samples}
+    assert values["process_resident_memory_bytes"] > 0
+    assert values["process_cpu_seconds_total"] > 0
+    generations = {f'python_gc_objects_collected_total{{generation="{g}"}}' for g in "012"}
+    assert generations <= values.keys()
+    assert any(series.startswith("python_info{") for series in values)

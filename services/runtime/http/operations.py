@@ -20,7 +20,10 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    GCCollector,
     Histogram,
+    PlatformCollector,
+    ProcessCollector,
     generate_latest,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -169,7 +172,23 @@ def _without_query(span: Span, scope: Scope) -> None:
         span.set_attribute("url.query", "")
 
 
+def describe_the_process(registry: CollectorRegistry) -> None:
+    """Add the process's own figures to `registry`: ``process_*`` (resident memory,
+    CPU seconds, open file descriptors), ``python_info`` and ``python_gc_*``.
+
+    prometheus_client registers these on its global registry only; each service
+    serves a registry of its own (so one test process can build several
+    services), which therefore has to be given them, once.
+    """
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+
+
 def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """The operational routes; ``/metrics`` serves `registry`, which this gives the
+    process's own collectors (:func:`describe_the_process`)."""
+    describe_the_process(registry)
     router = APIRouter(tags=["operations"])
     asyncapi = resources.files("contracts").joinpath("asyncapi.yaml").read_text()
 
