@@ -21,13 +21,14 @@ install: $(STAMP)
 test-deps: system-deps node-deps
 
 ## Debian tools the tests call, installed when missing: promtool and prometheus
-## (package prometheus), kubectl for `kubectl kustomize` (package
+## (package prometheus), amtool (package prometheus-alertmanager), kubectl for `kubectl kustomize` (package
 ## kubernetes-client), npm for node-deps, chromium for the annual report page's
 ## screenshot check (tests/integration/test_reporting_annual_page_in_chromium.py).
 .PHONY: system-deps
 system-deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v amtool >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
 	command -v kubectl >/dev/null 2>&1 || missing="$$missing kubernetes-client"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
