@@ -10,7 +10,10 @@ very settings classes the services use, so a renamed setting or a changed port
 fails here rather than in a crash-looping pod. The services reach Kafka over
 SASL_SSL only, start in production (so the Secret template's placeholders are
 refused), and network policies deny everything but the traffic the platform
-needs. The four overlays differ only in what is the service's own.
+needs. The four overlays differ only in what is the service's own. For a
+cluster that runs the Prometheus Operator, deploy/k8s/monitoring adds a
+ServiceMonitor and the alert rules as a PrometheusRule, kept out of deploy/k8s
+so that a cluster without those CRDs applies it unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,8 @@ KUSTOMIZATION = "kustomization.yaml"
 PLATFORM = K8S / "base" / "platform"
 OVERLAYS = K8S / "overlays"
 SECRET_EXAMPLE = K8S / "secret.example.yaml"
+MONITORING = K8S / "monitoring"
+RULES = ROOT / "deploy" / "prometheus" / "rules.yml"
 CONFIG_MAP = "samverkan-config"
 SECRET = "samverkan-secrets"
 
@@ -157,7 +163,7 @@ def test_the_platform_is_its_base_and_one_overlay_per_service():
 
 def test_every_file_is_used_but_the_secret_template():
     on_disk = {path.resolve() for path in K8S.rglob("*") if path.is_file()}
-    assert on_disk - used_files(K8S) == {SECRET_EXAMPLE.resolve()}
+    assert on_disk - used_files(K8S) - used_files(MONITORING) == {SECRET_EXAMPLE.resolve()}
 
 
 def test_the_secret_is_only_a_template():
@@ -515,3 +521,68 @@ def test_only_the_ingress_and_prometheus_reach_the_http_port():
         {"kubernetes.io/metadata.name": "monitoring"},
     ]
     assert all("ipBlock" not in peer for peer in rule["from"])
+
+
+# --- the Prometheus Operator (deploy/k8s/monitoring) ------------------------------------
+
+
+def monitoring() -> dict[str, dict[str, Any]]:
+    return {doc["kind"]: doc for doc in rendered(MONITORING)}
+
+
+def prometheus_rule_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "services.runtime.ops.prometheus_rule", str(RULES), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_the_platform_applies_without_the_prometheus_operator():
+    """Plain clusters have no monitoring.coreos.com CRDs: deploy/k8s must not need them."""
+    assert not [d for d in all_documents() if d["apiVersion"].startswith("monitoring.coreos.com")]
+    assert sorted(monitoring()) == ["PrometheusRule", "ServiceMonitor"]
+    assert all(d["apiVersion"] == "monitoring.coreos.com/v1" for d in monitoring().values())
+
+
+def test_the_service_monitor_scrapes_every_service_with_its_service_label():
+    spec = monitoring()["ServiceMonitor"]["spec"]
+    selector = spec["selector"]["matchLabels"]
+    selected = {
+        name
+        for name, svc in of_kind("Service").items()
+        if selector.items() <= svc["metadata"]["labels"].items()
+    }
+    assert selected == set(SERVICES)
+    (endpoint,) = spec["endpoints"]
+    assert all(
+        endpoint["port"] in {port["name"] for port in of_kind("Service")[s]["spec"]["ports"]}
+        for s in SERVICES
+    )
+    assert endpoint["path"] == "/metrics"
+    # The label the rules and the dashboard group by, from the service's name.
+    assert {
+        "sourceLabels": ["__meta_kubernetes_service_label_app_kubernetes_io_name"],
+        "targetLabel": "service",
+        "action": "replace",
+    } in endpoint["relabelings"]
+    assert all(
+        of_kind("Service")[s]["metadata"]["labels"]["app.kubernetes.io/name"] == s for s in SERVICES
+    )
+
+
+def test_the_prometheus_rule_holds_exactly_the_tested_rules():
+    """The groups promtool tests (rules.yml) are the groups the operator loads."""
+    rule = monitoring()["PrometheusRule"]
+    assert rule["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
+    check = prometheus_rule_tool("--check", str(MONITORING / "prometheus-rule.yaml"))
+    assert check.returncode == 0, check.stderr
+
+
+def test_a_stale_prometheus_rule_is_caught(tmp_path):
+    stale = tmp_path / "prometheus-rule.yaml"
+    stale.write_text(
+        (MONITORING / "prometheus-rule.yaml").read_text().replace("for: 5m", "for: 9m")
+    )
+    check = prometheus_rule_tool("--check", str(stale))
+    assert check.returncode == 1
+    assert "--write" in check.stderr
+    assert prometheus_rule_tool("--write", str(stale)).returncode == 0
+    assert prometheus_rule_tool("--check", str(stale)).returncode == 0
