@@ -1,5 +1,12 @@
 """Generate the contract documents from the models: JSON Schema per event and AsyncAPI.
 
+Two AsyncAPI documents, because AsyncAPI 3 describes one application and its
+`action` is what *that* application does: `asyncapi.yaml` is the platform,
+which sends every event; `asyncapi-partner.yaml` is a partner's consumer, which
+receives them. The second reuses the first's channels and messages by
+reference, so generators that build clients from operations (subscribers from
+`receive`) can be pointed at it without a second copy of every schema.
+
 The documents are checked in so that a contract change shows up in review as a
 diff, and CI runs `python -m contracts.generate --check` so they cannot drift
 from the models. `generated_files()` is the single source for both modes.
@@ -8,6 +15,8 @@ from the models. `generated_files()` is the single source for both modes.
 import argparse
 import json
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +26,7 @@ from pydantic.json_schema import models_json_schema
 import contracts  # noqa: F401  (importing the package defines, so registers, every event)
 from contracts import cloudevents as ce
 from contracts.base import EVENT_TYPES, SUBJECT_ID_PATTERN, IntegrationEvent, SubjectEvent
+from contracts.examples import EXAMPLES
 from contracts.topics import PARTITIONS, SERVICES, events_topic
 
 CONTRACT_VERSION = "1.0.0"
@@ -25,9 +35,20 @@ CONTRACT_VERSION = "1.0.0"
 HERE = Path(__file__).resolve().parent
 SCHEMA_DIR = HERE / "schemas"
 ASYNCAPI_FILE = HERE / "asyncapi.yaml"
+PARTNER_ASYNCAPI_FILE = HERE / "asyncapi-partner.yaml"
 
 _KAFKA_BINDING_VERSION = "0.5.0"
 _COMPONENT_SCHEMAS = "#/components/schemas/{model}"
+
+TRACEPARENT_HEADERS = ("traceparent", "ce_traceparent")
+"""The trace context the outbox relay adds (services.runtime.kernel.tracing.message_headers):
+W3C `traceparent`, and the same value as the CloudEvents distributed-tracing extension."""
+TRACEPARENT_PATTERN = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+"""W3C trace context, version 00: the only version the platform writes."""
+
+_EXAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+_EXAMPLE_TIME = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
+_EXAMPLE_ID_NAMESPACE = uuid.UUID("1b7a4a8e-3c55-4f3e-9a0e-5d1f2c6b7e90")
 
 
 def json_schema(event: type[IntegrationEvent]) -> dict[str, Any]:
@@ -62,8 +83,20 @@ def _headers_schema(event: type[IntegrationEvent]) -> dict[str, Any]:
             "description": "The producer's previous sequence on this partition, 0 if none.",
         },
         ce.H_CONTENT_TYPE: {"type": "string", "const": ce.CONTENT_TYPE},
+        **{
+            name: {
+                "type": "string",
+                "pattern": TRACEPARENT_PATTERN,
+                "description": (
+                    "W3C trace context of the request that caused the event; absent on "
+                    "events stored outside any trace."
+                ),
+            }
+            for name in TRACEPARENT_HEADERS
+        },
     }
-    required = [name for name in properties if name != ce.H_SUBJECT]
+    optional = {ce.H_SUBJECT, *TRACEPARENT_HEADERS}
+    required = [name for name in properties if name not in optional]
     if issubclass(event, SubjectEvent):
         required.insert(required.index(ce.H_SEQUENCE), ce.H_SUBJECT)
     return {"type": "object", "required": required, "properties": properties}
@@ -86,6 +119,28 @@ def _message(event: type[IntegrationEvent], schema_ref: str) -> dict[str, Any]:
         "headers": _headers_schema(event),
         "payload": {"$ref": schema_ref},
         "bindings": {"kafka": {"key": key, "bindingVersion": _KAFKA_BINDING_VERSION}},
+        "examples": [message_example(EXAMPLES[event])],
+    }
+
+
+def message_example(event: IntegrationEvent) -> dict[str, Any]:
+    """The example as it is on the wire: the headers `encode` writes (and a trace
+    context), and the payload JSON. Ids and times are made up but fixed, so the
+    generated document is stable."""
+    message = ce.encode(
+        event,
+        event_id=str(uuid.uuid5(_EXAMPLE_ID_NAMESPACE, event.ce_type())),
+        time=_EXAMPLE_TIME,
+        sequence=42,
+        prev_sequence=17,
+    )
+    headers = {name: value.decode() for name, value in message.headers}
+    headers.update(dict.fromkeys(TRACEPARENT_HEADERS, _EXAMPLE_TRACEPARENT))
+    return {
+        "name": type(event).__name__,
+        "summary": f"A {type(event).__name__} with made-up ids.",
+        "headers": headers,
+        "payload": json.loads(message.value),
     }
 
 
@@ -140,16 +195,93 @@ def asyncapi() -> dict[str, Any]:
             ),
         },
         "defaultContentType": ce.CONTENT_TYPE,
-        "servers": {
-            "local": {
-                "host": "127.0.0.1:9092",
-                "protocol": "kafka",
-                "description": "The embedded broker of a local run.",
-            }
-        },
+        "servers": _servers(),
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": shared["$defs"]},
+        "components": {
+            "messages": messages,
+            "schemas": shared["$defs"],
+            "securitySchemes": _SECURITY_SCHEMES,
+        },
+    }
+
+
+_SECURITY_SCHEMES: dict[str, Any] = {
+    "scramSha512": {
+        "type": "scramSha512",
+        "description": (
+            "SASL/SCRAM-SHA-512 over TLS (security.protocol SASL_SSL), one principal per "
+            "client: a partner is `partner-<name>`, may read the events topics it was granted "
+            "and use consumer groups prefixed `partner-<name>.` (docs/kafka-acls.md)."
+        ),
+    }
+}
+
+
+def _servers() -> dict[str, Any]:
+    """Where the topics are: a local run's embedded broker, and an installation's Kafka."""
+    return {
+        "local": {
+            "host": "127.0.0.1:9092",
+            "protocol": "kafka",
+            "description": "The embedded broker of a local run.",
+        },
+        "production": {
+            "host": "{host}",
+            "protocol": "kafka-secure",
+            "description": (
+                "An installation's Apache Kafka: TLS with the installation's CA, SASL "
+                "SCRAM-SHA-512 as the client's own principal."
+            ),
+            "variables": {
+                "host": {
+                    "description": "A bootstrap broker of the installation, host:port.",
+                    "examples": ["kafka-1.internal:9093"],
+                }
+            },
+            "security": [{"$ref": "#/components/securitySchemes/scramSha512"}],
+        },
+    }
+
+
+def partner_asyncapi() -> dict[str, Any]:
+    """The partner's view: the same channels, each with a `receive` operation.
+
+    Channels are references into `asyncapi.yaml` (beside this file), so the
+    schemas exist once; operations must name channels of their own document,
+    hence the local channel entries.
+    """
+    platform = asyncapi()
+    source = ASYNCAPI_FILE.name
+    operations: dict[str, Any] = {}
+    for service, channel in platform["channels"].items():
+        operations[f"{service}.receive"] = {
+            "action": "receive",
+            "summary": f"A partner consumes the {service} service's events.",
+            "channel": {"$ref": f"#/channels/{service}"},
+            "messages": [
+                {"$ref": f"#/channels/{service}/messages/{message_id}"}
+                for message_id in channel["messages"]
+            ],
+        }
+    return {
+        "asyncapi": platform["asyncapi"],
+        "info": {
+            "title": "samverkan events, as a partner consumes them",
+            "version": CONTRACT_VERSION,
+            "description": (
+                "A partner system's consumer of the samverkan events: it receives from the "
+                f"channels {source} describes (where the platform sends). Generate a "
+                "subscriber from this document, models from either (docs/partners.md)."
+            ),
+        },
+        "defaultContentType": platform["defaultContentType"],
+        "servers": platform["servers"],
+        "channels": {
+            service: {"$ref": f"{source}#/channels/{service}"} for service in platform["channels"]
+        },
+        "operations": operations,
+        "components": {"securitySchemes": platform["components"]["securitySchemes"]},
     }
 
 
@@ -169,9 +301,13 @@ def generated_files() -> dict[Path, str]:
         + "\n"
         for ce_type, event in EVENT_TYPES.items()
     }
-    files[ASYNCAPI_FILE] = yaml.dump(
-        asyncapi(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    for path, document in (
+        (ASYNCAPI_FILE, asyncapi()),
+        (PARTNER_ASYNCAPI_FILE, partner_asyncapi()),
+    ):
+        files[path] = yaml.dump(
+            document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+        )
     return files
 
 
