@@ -1,9 +1,18 @@
-"""docs/partners.md stays current: every published event is in its topic's row, and every
-event the "who must act" table names exists (W-1)."""
+"""docs/partners.md stays current: every published event is in its topic's row, every
+event the "who must act" table names exists (W-1), and its SASL_SSL settings are the
+consumer's own (the generated consumer runs in tests/integration/test_partner_consumer.py)."""
 
 from __future__ import annotations
 
+import inspect
 import re
+import runpy
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
 
 from contracts.base import EVENT_TYPES, event_name
 from tests.support import ROOT
@@ -42,3 +51,32 @@ def test_w1_every_event_the_who_must_act_table_names_is_published() -> None:
 
     assert named
     assert named <= known, named - known
+
+
+def guide_code(section: str, index: int = 0) -> str:
+    """The `index`th Python block of the guide's section whose heading starts with `section`."""
+    body = GUIDE.split(f"\n## {section}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, re.S)[index]
+
+
+def guide_module(section: str, index: int, directory: Path) -> dict[str, Any]:
+    """The globals of a guide's Python block, run as a file of its own in `directory`
+    (not as ``__main__``, so a script's entry point stays put)."""
+    path = directory / f"guide_{index}.py"
+    path.write_text(guide_code(section, index), encoding="utf-8")
+    return runpy.run_path(str(path))
+
+
+async def test_the_sasl_ssl_snippet_configures_an_aiokafka_consumer(tmp_path: Path) -> None:
+    """The guide's settings are AIOKafkaConsumer's own names, which it accepts as given."""
+    snippet = guide_module("Connecting to an installation's Kafka", 0, tmp_path)
+    settings = snippet["sasl_ssl_settings"]("kafka-1.internal:9093", "partner-x", "secret", None)
+
+    assert set(settings) <= set(inspect.signature(AIOKafkaConsumer).parameters)
+    assert settings["security_protocol"] == "SASL_SSL"
+    assert settings["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert isinstance(settings["ssl_context"], ssl.SSLContext)
+    assert settings["ssl_context"].check_hostname
+    AIOKafkaConsumer("samverkan.consent.events", group_id="partner-region-x.samverkan", **settings)
+    with pytest.raises(ValueError, match="sasl_mechanism"):  # it checks what it is given
+        AIOKafkaConsumer(**{**settings, "sasl_mechanism": "SCRAM-SHA-1"})
