@@ -8,7 +8,8 @@
 - `cloudevents`: `encode`/`decode` between a model and a Kafka message
   (CloudEvents 1.0, binary mode).
 - `topics`: topic names.
-- `generate`: the checked-in JSON Schemas and AsyncAPI document.
+- `generate`: the checked-in JSON Schemas and AsyncAPI documents.
+- `examples`: one valid example of every event (the documents' message examples).
 
 Versioning. A published version never changes shape. Because consumers
 forbid unknown fields, even adding an optional field is a new version. To ship
