@@ -119,8 +119,17 @@ def _message(event: type[IntegrationEvent], schema_ref: str) -> dict[str, Any]:
         "headers": _headers_schema(event),
         "payload": {"$ref": schema_ref},
         "bindings": {"kafka": {"key": key, "bindingVersion": _KAFKA_BINDING_VERSION}},
-        "examples": [message_example(EXAMPLES[event])],
+        "examples": [message_example(_example_of(event))],
     }
+
+
+def _example_of(event: type[IntegrationEvent]) -> IntegrationEvent:
+    try:
+        return EXAMPLES[event]
+    except KeyError:
+        raise LookupError(
+            f"{event.ce_type()} has no example: add one to contracts/examples/"
+        ) from None
 
 
 def message_example(event: IntegrationEvent) -> dict[str, Any]:
