@@ -88,8 +88,9 @@ def _headers_schema(event: type[IntegrationEvent]) -> dict[str, Any]:
                 "type": "string",
                 "pattern": TRACEPARENT_PATTERN,
                 "description": (
-                    "W3C trace context of the request that caused the event; absent on "
-                    "events stored outside any trace."
+                    "W3C trace context of the request that caused the event (where the "
+                    "platform exports spans: of the relay's send, in the same trace); absent "
+                    "on events stored outside any trace."
                 ),
             }
             for name in TRACEPARENT_HEADERS
