@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -39,6 +40,39 @@ _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)._
 }
 
 
+# Libraries' loggers whose INFO is routine chatter, not events, and why: held at WARNING
+# (their warnings and errors still reach the log) unless the service runs at DEBUG.
+QUIET_LOGGERS: dict[str, str] = {
+    "aiokafka.consumer.subscription_state": (
+        '"Updating subscribed topics" at every assign(): the relay probe re-assigns its '
+        "partition at every log check (relay_log_check_seconds, 2 s), ~43,000 lines a day"
+    ),
+    "aiokafka.consumer.consumer": (
+        '"Subscribed to topic(s)" at every consumer start, again at each retry while the '
+        "broker is down; the consumer's metrics and /readyz say whether it is subscribed"
+    ),
+    "aiokafka.conn": (
+        '"Authenticated as <principal>" for every SASL connection: admin requests, relay '
+        "probes and CLI commands open them all the time; a refused login is an error anyway"
+    ),
+    "aiokafka.helpers": '"Loading SSL CA from ..." for every TLS client made',
+    "aiokafka.admin.client": '"AIOKafkaAdminClient already closed.": a no-op, at INFO',
+}
+# Kept at the service's level: aiokafka.consumer.group_coordinator (joins, assignments,
+# revocations: once per rebalance, what one reads when consumer lag moves) and
+# uvicorn.error (start and stop; operators and tests wait for "Uvicorn running on").
+
+# uvicorn adds a copy of some messages with ANSI colours as the extra "color_message",
+# for its own console formatter; in JSON it is noise, and escapes upset log viewers.
+_PRESENTATION_EXTRAS = frozenset({"color_message"})
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def _plain(text: str) -> str:
+    """`text` without terminal colour codes (any library's, whatever its settings)."""
+    return _ANSI_ESCAPE.sub("", text) if "\x1b" in text else text
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object: fixed members first, then extras."""
 
@@ -53,15 +87,16 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _plain(record.getMessage()),
             "service": self._service,
         }
         ids = current_trace_ids()
         if ids is not None:
             entry["trace_id"], entry["span_id"] = ids
         for name, value in record.__dict__.items():
-            if name not in _RECORD_ATTRIBUTES and name not in entry:
-                entry[name] = value
+            if name in _RECORD_ATTRIBUTES or name in _PRESENTATION_EXTRAS or name in entry:
+                continue
+            entry[name] = _plain(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
@@ -78,7 +113,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     """Send all logging to stderr as JSON lines tagged with ``service``.
 
     Idempotent: calling it again (tests, reloads) replaces the handler it
-    installed earlier instead of duplicating every line.
+    installed earlier instead of duplicating every line. The libraries' chatty
+    loggers (`QUIET_LOGGERS`) log only warnings, unless `level` is DEBUG: then
+    an operator is looking for everything.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -88,3 +125,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter(service))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet = logging.NOTSET if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
