@@ -119,8 +119,8 @@ def fill_consent_store(settings: RuntimeSettings, count: int) -> ConsentApplicat
 async def raw_send_rate(settings: RuntimeSettings, topic: str, value: bytes, count: int) -> float:
     await ensure_topics(settings, [topic])
     producer = AIOKafkaProducer(**producer_options(settings))
-    await producer.start()
     try:
+        await producer.start()
         started = time.perf_counter()
         futures = [
             await producer.send(topic, value=value, key=f"{n:064x}".encode()) for n in range(count)
@@ -154,8 +154,8 @@ async def raw_consume_rate(settings: RuntimeSettings, topic: str, count: int) ->
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest"
     )
-    await consumer.start()
     try:
+        await consumer.start()
         seen = 0
         started = time.perf_counter()
         while seen < count:
@@ -182,8 +182,8 @@ async def consumer_rate(settings: RuntimeSettings, topic: str, count: int) -> fl
         metrics=metrics,
         max_retries=2,
     ).subscribe(broker, [topic], session_timeout_ms=settings.kafka_session_timeout_ms)
-    await broker.start()
     try:
+        await broker.start()
         while applied() == 0:  # group join is not part of the rate
             await asyncio.sleep(0.001)
         started, first = time.perf_counter(), applied()

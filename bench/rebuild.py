@@ -120,8 +120,8 @@ async def fill_topics(settings: RuntimeSettings, count: int) -> None:
     topics = {s: events_topic(s, prefix=settings.topic_prefix) for s in UPSTREAM}
     await ensure_topics(settings, list(topics.values()))
     producer = AIOKafkaProducer(**{**producer_options(settings), "linger_ms": 20})
-    await producer.start()
     try:
+        await producer.start()
         sequences: dict[str, int] = {}
         tails: dict[tuple[str, int], int] = {}
         pending = []
@@ -155,8 +155,8 @@ async def raw_topic_read(settings: RuntimeSettings, count: int) -> float:
         max_partition_fetch_bytes=8 * 1024 * 1024,
         fetch_max_bytes=64 * 1024 * 1024,
     )
-    await consumer.start()
     try:
+        await consumer.start()
         partitions = []
         for service in UPSTREAM:
             topic = events_topic(service, prefix=settings.topic_prefix)

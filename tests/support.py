@@ -502,8 +502,8 @@ async def running_consumer(
         [events_topic(s, prefix=settings.topic_prefix) for s in upstream],
         session_timeout_ms=settings.kafka_session_timeout_ms,
     )
-    await broker.start()
     try:
+        await broker.start()
         yield metrics
     finally:
         await broker.stop()
@@ -530,8 +530,8 @@ async def produce_raw(
     """Write messages exactly as given (key, value, headers) — for duplicates and poison —
     each onto the partition `partitions` names for it, or where its key puts it."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
     try:
+        await producer.start()
         for n, (key, value, headers) in enumerate(messages):
             partition = None if partitions is None else partitions[n]
             await producer.send_and_wait(

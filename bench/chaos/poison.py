@@ -105,8 +105,8 @@ async def inject(bootstrap: str, topic: str, poison: list[Poison]) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", max_request_size=2 * MAX_EVENT_BYTES
     )
-    await producer.start()
     try:
+        await producer.start()
         futures = [
             await producer.send(
                 topic,

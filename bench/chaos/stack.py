@@ -326,8 +326,8 @@ class Stack:
 
         async def once() -> int:
             admin = AIOKafkaAdminClient(**client_options(self.settings))
-            await admin.start()
             try:
+                await admin.start()
                 with contextlib.suppress(Exception):
                     await admin.delete_topics([topic])
                 with contextlib.suppress(Exception):  # as configured, but with more partitions

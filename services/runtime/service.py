@@ -56,7 +56,7 @@ from services.runtime.messaging.audit_anchor import AuditAnchoring
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
-from services.runtime.messaging.kafka import broker_security, ensure_topics
+from services.runtime.messaging.kafka import broker_security, ensure_topics, faststream_broker
 from services.runtime.messaging.rebuild import RebuildableProjection
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
@@ -263,7 +263,7 @@ def service_broker(service: Service, *, instrumented: bool = True) -> KafkaBroke
         if instrumented
         else ()
     )
-    return KafkaBroker(
+    return faststream_broker(
         settings.kafka_bootstrap,
         security=broker_security(settings),
         middlewares=middlewares,

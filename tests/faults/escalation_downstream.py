@@ -128,7 +128,11 @@ async def partition_owner(
         enable_auto_commit=False,
         **options,
     )
-    await owner.start()
+    try:
+        await owner.start()
+    except BaseException:
+        await owner.stop()  # the caller stops only the owner it got back
+        raise
     owner.assign(list(partitions))
     return owner
 

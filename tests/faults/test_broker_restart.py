@@ -104,8 +104,8 @@ def test_a_write_the_broker_took_for_a_topic_it_had_lost_does_not_haunt_the_topi
     async def story() -> None:
         await ensure_topics(settings, [topic])
         producer = AIOKafkaProducer(bootstrap_servers=private_kafka.bootstrap)
-        await producer.start()
         try:
+            await producer.start()
             await (await producer.send(topic, b"before", partition=1))
             private_kafka.restart()
             ghost = await asyncio.wait_for(await producer.send(topic, b"ghost", partition=1), 10)

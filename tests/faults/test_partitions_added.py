@@ -29,8 +29,8 @@ async def grow(bootstrap: str, topic: str, partitions: int) -> None:
     CreatePartitions). A client's metadata request may beat our create to it, and
     the broker then makes it with its own default of four: more, all the same."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
     try:
+        await admin.start()
         await admin.delete_topics([topic])
         await admin.create_topics([NewTopic(topic, partitions, 1)])
         for _ in range(50):  # until the broker's metadata shows it grown

@@ -96,8 +96,8 @@ async def consume_with_a_bug(
             [events_topic("consent", prefix=settings.topic_prefix)],
             session_timeout_ms=settings.kafka_session_timeout_ms,
         )
-        await broker.start()
         try:
+            await broker.start()
             dead = dlq_topic("cases", prefix=settings.topic_prefix)
             await eventually(lambda: read_topic(settings.kafka_bootstrap, dead), timeout=30)
             await eventually(lambda: applied(cases), timeout=30)

@@ -105,8 +105,8 @@ async def test_a_foreign_record_with_our_sequence_is_not_taken_for_ours(
     topic = events_topic("consent", prefix=settings.topic_prefix)
     await ensure_topics(settings, [topic])
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
-    await producer.start()
     try:
+        await producer.start()
         for partition in await producer.partitions_for(topic):
             headers = [("ce_sequence", b"1"), ("ce_id", b"not-ours")]
             await producer.send_and_wait(topic, b"{}", headers=headers, partition=partition)

@@ -40,8 +40,8 @@ def env(operator_env: RuntimeSettings) -> RuntimeSettings:
 
 async def create_by_hand(bootstrap: str, topics: list[NewTopic]) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
     try:
+        await admin.start()
         await admin.create_topics(topics)
     finally:
         await admin.close()

@@ -239,7 +239,11 @@ class AuditAnchoring:
             # (services.runtime.messaging.topics).
             await ensure_topics(self._settings, [self.topic])
             producer = AIOKafkaProducer(**producer_options(self._settings))
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()  # a broker away: not left for the collector to report
+                raise
             self._producer = producer
         return self._producer
 

@@ -53,6 +53,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import Envelope, decode
 from services.runtime.messaging.consumer.target import TrackedTarget
+from services.runtime.messaging.kafka import started
 
 DLQ_PREFIX = "dlq."
 
@@ -205,17 +206,14 @@ async def read_source(
     consumer = AIOKafkaConsumer(
         **connection, enable_auto_commit=False, auto_offset_reset="earliest"
     )
-    await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
-    try:
+    async with started(consumer):
         assigned = TopicPartition(topic, partition)
         consumer.assign([assigned])
         start = (await consumer.beginning_offsets([assigned]))[assigned]
         consumer.seek(assigned, max(offset, start))
         while batch := await consumer.getmany(assigned, timeout_ms=idle_ms, max_records=1000):
             records.extend(batch.get(assigned, []))
-    finally:
-        await consumer.stop()
     return SourceLog(start, records)
 
 

@@ -123,8 +123,8 @@ async def rebuild(
         max_partition_fetch_bytes=8 * 1024 * 1024,
         fetch_max_bytes=64 * 1024 * 1024,
     )
-    await consumer.start()
     try:
+        await consumer.start()  # inside: a start that fails is stopped too (kafka.started)
         partitions = await _partitions(consumer, topics)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)

@@ -84,8 +84,8 @@ async def republish(
     log = stored_log(settings, service)
     topic = events_topic(service, prefix=settings.topic_prefix)
     producer = AIOKafkaProducer(**producer_options(settings))
-    await producer.start()
     try:
+        await producer.start()  # inside: a start that fails is stopped too (kafka.started)
         head = await asyncio.to_thread(lambda: log.recorder.max_notification_id() or 0)
         last = head if stop is None else min(stop, head)
         catalogue_partitions(topic, await producer.partitions_for(topic))

@@ -221,8 +221,8 @@ class OutboxRelay:
     async def _relay(self) -> None:
         producer = AIOKafkaProducer(**producer_options(self._settings))
         probe = self._probe()
-        await producer.start()
-        try:
+        try:  # both stopped on every path, a start that failed included (kafka.started)
+            await producer.start()
             await probe.start()
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
@@ -360,9 +360,13 @@ class OutboxRelay:
         except LogUnanswered as unanswered:
             log.warning("outbox relay for %s: %s; the probe is replaced", self._topic, unanswered)
             await probe.stop()
-            probe = self._probe()
-            await probe.start()
-            return probe
+            fresh = self._probe()
+            try:
+                await fresh.start()
+            except BaseException:
+                await fresh.stop()  # the caller stops only the probe it got back
+                raise
+            return fresh
         if loss is not None:
             await self._republish_all(loss)
         return probe
