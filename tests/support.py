@@ -45,6 +45,7 @@ from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import free_port
+from services.runtime.messaging.kafka import faststream_broker
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.service import http_app, load_service
@@ -487,7 +488,7 @@ async def running_consumer(
 ) -> AsyncIterator[ConsumerMetrics]:
     """A tracked consumer for ``app`` (or `target`) in-process, subscribed to the upstream
     services' topics; `broker` lets a fault test put its own in the dead-letter path."""
-    broker = broker or KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
+    broker = broker or faststream_broker(settings.kafka_bootstrap, log_level=logging.DEBUG)
     metrics = ConsumerMetrics.register(CollectorRegistry())
     TrackedConsumer(
         group_id=f"{settings.topic_prefix}.{name}",
