@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 from contracts import SERVICES, OrgType, Role
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
-from services.runtime.ops.run import start_service
+from services.runtime.ops.run import ready_pid, start_service
 
 UNLIMITED_CALLER = {
     "SAMVERKAN_WRITE_RATE_PER_SECOND": "1000000",
@@ -140,11 +138,9 @@ def _wait_ready(stack: Stack, timeout: float) -> None:
             if stack.children[service].poll() is not None:
                 log = stack.var_dir / f"{service}.log"
                 raise RuntimeError(f"{service} exited during start-up; see {log}")
-            try:
-                if httpx.get(f"{stack.url(service)}/readyz", timeout=1).status_code == 200:
-                    pending.discard(service)
-            except httpx.HTTPError:
-                pass
+            # Its own answer (pid), not another stack's on a port taken after free_port().
+            if ready_pid(stack.ports[service]) == stack.children[service].pid:
+                pending.discard(service)
         if time.monotonic() > deadline:
             raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
         time.sleep(0.05)

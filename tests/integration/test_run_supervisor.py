@@ -1,4 +1,8 @@
-"""`make run`'s supervisor: everything up and ready, then Ctrl-C leaves nothing behind."""
+"""`make run`'s supervisor: everything up and ready, then Ctrl-C leaves nothing behind.
+
+With a port taken by another stack it says which and starts nothing (#23): before,
+it found the other stack's /readyz, printed "ready", and then exited.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,25 @@ import pytest
 
 from contracts import SERVICES
 from services.runtime.messaging.embedded_broker import free_port
-from tests.support import PG_URL, ROOT
+from services.runtime.ops.run import wait_ready
+from tests.support import PG_URL, ROOT, JsonServer
 
 
 def listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def supervisor_env(
+    tmp_path: Path, topic_prefix: str, ports: dict[str, int], broker_port: int
+) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SAMVERKAN_")},
+        "SAMVERKAN_VAR_DIR": str(tmp_path / "var"),
+        "SAMVERKAN_TOPIC_PREFIX": topic_prefix,
+        "SAMVERKAN_EMBEDDED_KAFKA_PORT": str(broker_port),
+        **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in ports.items()},
+    }
 
 
 def start_supervisor(
@@ -32,13 +49,7 @@ def start_supervisor(
     for _ in range(3):
         ports = {service: free_port() for service in SERVICES}
         broker_port = free_port()
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SAMVERKAN_")},
-            "SAMVERKAN_VAR_DIR": str(tmp_path / "var"),
-            "SAMVERKAN_TOPIC_PREFIX": topic_prefix,
-            "SAMVERKAN_EMBEDDED_KAFKA_PORT": str(broker_port),
-            **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in ports.items()},
-        }
+        env = supervisor_env(tmp_path, topic_prefix, ports, broker_port)
         if store == "postgres":
             env |= {
                 "SAMVERKAN_DATABASE_URL": PG_URL,
@@ -60,7 +71,10 @@ def start_supervisor(
                 return supervisor, ports, broker_port, output
         supervisor.wait(timeout=40)
         logs = list((tmp_path / "var").glob("*.log"))
-        if not any("address already in use" in log.read_text() for log in logs):
+        taken = ("is taken", "answered by another process")
+        if not any("address already in use" in log.read_text() for log in logs) and not any(
+            t in "".join(output) for t in taken
+        ):
             break
         for log in logs:  # the next attempt's logs say only what it met
             log.unlink()
@@ -95,3 +109,60 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
         for service in SERVICES:
             db = sqlite3.connect(tmp_path / "var" / f"{service}.db")
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize(
+    ("taken", "setting"),
+    [("broker", "SAMVERKAN_EMBEDDED_KAFKA_PORT"), ("cases", "SAMVERKAN_CASES_HTTP_PORT")],
+)
+def test_run_names_a_taken_port_and_its_setting_and_starts_nothing(
+    tmp_path: Path, topic_prefix: str, taken: str, setting: str
+) -> None:
+    ports = {service: free_port() for service in SERVICES}
+    broker_port = free_port()
+    port = broker_port if taken == "broker" else ports[taken]
+    with socket.socket() as other_stack:
+        other_stack.bind(("127.0.0.1", port))
+        other_stack.listen()
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "services.runtime.ops.run"],
+            cwd=ROOT,
+            env=supervisor_env(tmp_path, topic_prefix, ports, broker_port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            output, _ = supervisor.communicate(timeout=90)
+        finally:
+            if supervisor.poll() is None:
+                supervisor.kill()
+                supervisor.wait()
+
+    assert supervisor.returncode != 0, output
+    said = [line for line in output.splitlines() if f"port {port} is taken" in line]
+    assert len(said) == 1, output
+    assert setting in said[0]
+    assert "ready" not in output
+    # Nothing started: neither the broker nor any service wrote a log (or made var/).
+    assert not list((tmp_path / "var").glob("*.log")), output
+    assert not any(listening(p) for p in ports.values() if p != port)
+
+
+@pytest.mark.parametrize("stranger_says", [{}, {"pid": os.getpid()}])
+def test_readiness_answered_by_another_process_is_not_its_childs(
+    stranger_says: dict[str, int],
+) -> None:
+    """The child is alive and still starting; another stack answers /readyz on its port."""
+    stranger = JsonServer(lambda path: {"status": "ready", "failing": {}, **stranger_says})
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with pytest.raises(SystemExit) as refused:
+            wait_ready({"consent": child}, {"consent": stranger.http.server_port}, timeout=20)
+    finally:
+        child.kill()
+        child.wait()
+        stranger.stop()
+    message = str(refused.value)
+    assert f"port {stranger.http.server_port} is answered by another process" in message
+    assert "SAMVERKAN_CONSENT_HTTP_PORT" in message
