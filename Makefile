@@ -94,8 +94,9 @@ TOPIC ?= samverkan.escalation.events
 peek: install
 	@$(PY) -m services.runtime.messaging.peek $(TOPIC)
 
+## Figures for SQLite and PostgreSQL side by side: PostgreSQL as for make test.
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench --store both
 
 ## The long reliability campaign (#12): 10,000 commands under kills, broker and
 ## database restarts, a rebalance and poison; prints lost/doubled/out-of-order,

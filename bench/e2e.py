@@ -14,6 +14,10 @@ database, as an operator's SQL would, so the figure includes every hop.
 - Latency at a fixed rate: open loop; the k-th command is due at start + k/rate
   and its latency is when the k-th count became visible minus when it was
   due, so a stall anywhere on the path shows (no coordinated omission).
+- Each also with an ``Idempotency-Key`` (its own per command) on every
+  command, as real clients send them: the key is claimed and the answer kept
+  in the same store, which the figure without keys does not pay for.
+- The sustained run also reads each process's CPU time (bench.capacity).
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from psycopg import sql
 
+from bench.capacity import per_command
 from bench.loadgen import LatencyFigures, Outcomes, post_load
 from bench.stack import HEALTH_UNIT, SOCIAL, Stack
 from services.runtime.kernel.identity import luhn_check_digit
@@ -52,6 +57,10 @@ class E2eRate:
     baseline: float
     """Raw eventsourcing appends per second on the same kind of store."""
     peak_rss_mb: dict[str, float]
+    cpu_ms_per_command: dict[str, float]
+    """CPU milliseconds each process spent per command (bench.capacity)."""
+    idempotency_keys: bool = False
+    """Whether every command carried an Idempotency-Key, as real clients send them."""
 
     @property
     def ratio(self) -> float:
@@ -63,6 +72,7 @@ class E2eLatency(LatencyFigures):
     """The latency from the request to the downstream read model, and the HTTP leg's p99."""
 
     http_p99_ms: float
+    idempotency_keys: bool = False
 
 
 def personnummer(n: int) -> str:
@@ -164,7 +174,18 @@ def raw_append_rate(stack: Stack, seconds: float) -> float:
     return n / (time.perf_counter() - started)
 
 
-def sustained(stack: Stack, seconds: float, connections: int = 32) -> E2eRate:
+def sustained(
+    stack: Stack,
+    seconds: float,
+    connections: int = 32,
+    *,
+    idempotency_keys: bool = False,
+    offset: int = 1_000_000,
+) -> E2eRate:
+    """Closed loop for `seconds`; with `idempotency_keys`, each command has a key of its own.
+
+    `offset` numbers the individuals consents are given for: each run in one stack
+    needs its own range, or its commands would meet the earlier run's consents."""
     probe = Probe(stack)
     base = probe.visible()
     baseline = raw_append_rate(stack, min(seconds, 5.0))
@@ -178,11 +199,15 @@ def sustained(stack: Stack, seconds: float, connections: int = 32) -> E2eRate:
 
     watcher = threading.Thread(target=watch_memory, daemon=True)
     watcher.start()
+    cpu_before = stack.cpu_seconds()
     started = time.perf_counter()
-    outcomes = _give_consents(stack, 1_000_000, seconds=seconds, connections=connections)
+    outcomes = _give_consents(
+        stack, offset, idempotency_keys, seconds=seconds, connections=connections
+    )
     http_elapsed = max(outcomes.done) - started
     accepted = outcomes.accepted(201)
     visible_at = probe.wait_for(base + accepted, timeout=120)
+    cpu_after = stack.cpu_seconds()
     done.set()
     watcher.join()
     return E2eRate(
@@ -192,20 +217,34 @@ def sustained(stack: Stack, seconds: float, connections: int = 32) -> E2eRate:
         rate=accepted / (visible_at - started),
         baseline=baseline,
         peak_rss_mb=peak,
+        cpu_ms_per_command=per_command(cpu_before, cpu_after, accepted),
+        idempotency_keys=idempotency_keys,
     )
 
 
-def _give_consents(stack: Stack, offset: int, **pace: Any) -> Outcomes:
+def _give_consents(stack: Stack, offset: int, idempotency_keys: bool, **pace: Any) -> Outcomes:
     """POST consents for distinct individuals (from `offset`), paced as `post_load` is."""
     url = f"{stack.url('consent')}/v1/consents"
-    return asyncio.run(post_load(url, stack.headers(), consent_body(offset=offset), **pace))
+    run = uuid4().hex
+    keys = (lambda n: {"Idempotency-Key": f"{run}-{n}"}) if idempotency_keys else None
+    return asyncio.run(
+        post_load(url, stack.headers(), consent_body(offset=offset), request_headers=keys, **pace)
+    )
 
 
-def latency(stack: Stack, rate: float, seconds: float) -> E2eLatency:
+def latency(
+    stack: Stack,
+    rate: float,
+    seconds: float,
+    *,
+    idempotency_keys: bool = False,
+    offset: int = 2_000_000,
+) -> E2eLatency:
+    """Open loop at `rate`; `idempotency_keys` and `offset` as for `sustained`."""
     probe = Probe(stack)
     base = probe.visible()
     with Sampler(probe, base) as sampler:
-        outcomes = _give_consents(stack, 2_000_000, seconds=seconds, rate=rate)
+        outcomes = _give_consents(stack, offset, idempotency_keys, seconds=seconds, rate=rate)
         accepted = outcomes.accepted(201)
         probe.wait_for(base + accepted, timeout=60)
         time.sleep(0.01)
@@ -220,6 +259,7 @@ def latency(stack: Stack, rate: float, seconds: float) -> E2eLatency:
         p99_ms=_percentile(e2e, 0.99) * 1000,
         max_ms=e2e[-1] * 1000 if e2e else 0.0,
         http_p99_ms=_percentile(http, 0.99) * 1000,
+        idempotency_keys=idempotency_keys,
     )
 
 

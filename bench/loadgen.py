@@ -123,9 +123,11 @@ async def post_load(
     seconds: float,
     rate: float | None = None,
     connections: int = 32,
+    request_headers: Callable[[int], dict[str, str]] | None = None,
 ) -> Outcomes:
     """POST `body(n)` for `seconds`: at a fixed `rate` (open loop), or as fast as
-    `connections` keep-alive connections allow (closed loop) when `rate` is None."""
+    `connections` keep-alive connections allow (closed loop) when `rate` is None.
+    `request_headers(n)` adds headers of the n-th request's own (an Idempotency-Key)."""
     parts = urlsplit(url)
     pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for _ in range(connections):
@@ -135,7 +137,8 @@ async def post_load(
     async def one(n: int, due: float) -> None:
         reader, writer = await pool.get()
         try:
-            status = await _request(reader, writer, _post(url, headers, body(n)))
+            sent = headers if request_headers is None else {**headers, **request_headers(n)}
+            status = await _request(reader, writer, _post(url, sent, body(n)))
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
             status = 0
             reader, writer = await asyncio.open_connection(parts.hostname, parts.port)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.capacity import BROKER, cpu_seconds
 from contracts import SERVICES, OrgType, Role
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
@@ -61,6 +62,13 @@ class Stack:
 
     def rss_mb(self) -> dict[str, float]:
         return {service: rss_mb(child.pid) for service, child in self.children.items()}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each service process and the broker (bench.capacity)."""
+        pids = {service: child.pid for service, child in self.children.items()}
+        if self.broker.pid is not None:
+            pids[BROKER] = self.broker.pid
+        return {process: cpu_seconds(pid) for process, pid in pids.items()}
 
 
 def new_schema_prefix() -> str:
