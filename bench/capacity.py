@@ -20,12 +20,16 @@ from typing import Any
 BROKER = "kafka"
 """The embedded broker's row in the model (with Apache Kafka, its own sizing applies)."""
 
+DATABASE = "postgresql"
+"""The PostgreSQL server's row, when the stores are there: machine-wide (see postgres_cpu)."""
+
 ROLES = {
     "consent": "HTTP API, commands, outbox relay",
     "cases": "consumes consent's events",
     "escalation": "consumes consent's events",
     "reporting": "consumes every topic, counts statistics",
     BROKER: "embedded broker (Tansu)",
+    DATABASE: "PostgreSQL server (all its processes here)",
 }
 """What each process does in the e2e flow (a POST /v1/consents counted in reporting)."""
 
@@ -42,6 +46,25 @@ def cpu_seconds(pid: int) -> float:
     # state is field 3, utime 14, stime 15.
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL server process on this machine so far.
+
+    Machine-wide, so only meaningful with nothing else using the server. It includes
+    the backends that ended: the postmaster is charged their time when it reaps them
+    (cutime + cstime), so the difference of two readings is what the server spent."""
+    total = 0.0
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = path.read_text()
+        except OSError:  # ended meanwhile: its time is in the postmaster's by now
+            continue
+        if stat[stat.index("(") + 1 : stat.rindex(")")] != "postgres":
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(f) for f in fields[11:15]) / _TICKS
+    return total
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.capacity import BROKER, cpu_seconds
+from bench.capacity import BROKER, DATABASE, cpu_seconds, postgres_cpu_seconds
 from contracts import SERVICES, OrgType, Role
 from services.runtime.http.development_tokens import DEV_AUDIENCE, DEV_ISSUER, DevelopmentSigner
 from services.runtime.kernel.actor import Actor
@@ -64,11 +64,15 @@ class Stack:
         return {service: rss_mb(child.pid) for service, child in self.children.items()}
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by each service process and the broker (bench.capacity)."""
+        """CPU time used so far by each service process, the broker and, with PostgreSQL
+        stores, the database server (bench.capacity)."""
         pids = {service: child.pid for service, child in self.children.items()}
         if self.broker.pid is not None:
             pids[BROKER] = self.broker.pid
-        return {process: cpu_seconds(pid) for process, pid in pids.items()}
+        used = {process: cpu_seconds(pid) for process, pid in pids.items()}
+        if self.database_url is not None:
+            used[DATABASE] = postgres_cpu_seconds()
+        return used
 
 
 def new_schema_prefix() -> str:

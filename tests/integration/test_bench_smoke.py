@@ -89,9 +89,11 @@ def test_the_benchmark_smoke_run_prints_and_saves_every_figure(tmp_path: Path) -
             assert figures[variant]["idempotency_keys"] is keyed
         assert len(figures["latency"]) == 2
         assert all(lat["errors"] == 0 for lat in figures["latency"].values()), store
-        assert set(figures["cpu_ms_per_command"]) == {*SERVICES, "kafka"}
+        # Each service, the broker, and with PostgreSQL stores the database server.
+        processes = {*SERVICES, "kafka"} | ({"postgresql"} if store == "PostgreSQL" else set())
+        assert set(figures["cpu_ms_per_command"]) == processes
         assert all(ms > 0 for ms in figures["cpu_ms_per_command"].values()), store
-        assert set(figures["cores_for_1000_cmd_s"]) == {*SERVICES, "kafka"}
+        assert set(figures["cores_for_1000_cmd_s"]) == processes
         assert set(figures["idle_rss_mb"]) == set(SERVICES)
         assert len(figures["targets"]) == 9
         assert len(figures["growth"]) == 2
