@@ -66,6 +66,7 @@ from tests.support import (
 )
 
 SERVICES = ("consent", "cases", "escalation", "reporting")
+CONTRACTS = Path(__file__).parents[2] / "contracts"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """The services' clock (the cases fixtures' dates are relative to it)."""
 
@@ -74,6 +75,7 @@ PUBLIC = {
     "/readyz",
     "/metrics",
     "/asyncapi.yaml",
+    "/asyncapi-partner.yaml",
     "/openapi.json",
     "/docs",
     "/docs/assets",
@@ -237,6 +239,12 @@ def test_public_routes_answer_without_a_token(services: dict[str, Service]) -> N
         assert service.call(None, "GET", "/openapi.json").status_code == 200
         for page in ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js"):
             assert service.call(None, "GET", page).status_code == 200, page
+        # Both event documents, as packaged: the partner view's relative references
+        # into asyncapi.yaml resolve beside it (issue 23 item 5).
+        for document in ("asyncapi.yaml", "asyncapi-partner.yaml"):
+            served = service.call(None, "GET", f"/{document}")
+            assert served.status_code == 200, document
+            assert served.text == (CONTRACTS / document).read_text(), document
 
 
 # --- function level (API5): the table, and only the table -------------------------------------

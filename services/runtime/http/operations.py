@@ -2,8 +2,8 @@
 
 Operators probe ``/healthz`` (the process is alive) and ``/readyz`` (its store
 and broker answer); Prometheus scrapes ``/metrics``; partners read
-``/openapi.json`` and ``/asyncapi.yaml``. None of these needs a token and none
-reveals personal data.
+``/openapi.json``, ``/asyncapi.yaml`` and ``/asyncapi-partner.yaml``. None of
+these needs a token and none reveals personal data.
 """
 
 from __future__ import annotations
@@ -191,7 +191,11 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
     process's own collectors (:func:`describe_the_process`)."""
     describe_the_process(registry)
     router = APIRouter(tags=["operations"])
-    asyncapi = resources.files("contracts").joinpath("asyncapi.yaml").read_text()
+    contracts = resources.files("contracts")
+    asyncapi = contracts.joinpath("asyncapi.yaml").read_text()
+    # The partner view's channels are relative references into asyncapi.yaml, which
+    # resolve beside it here as they do in the repository (docs/partners.md).
+    asyncapi_partner = contracts.joinpath("asyncapi-partner.yaml").read_text()
 
     @router.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -226,5 +230,14 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
     )
     async def asyncapi_document() -> Response:
         return Response(asyncapi, media_type="application/yaml")
+
+    @router.get(
+        "/asyncapi-partner.yaml",
+        summary="AsyncAPI 3.0 document of a partner's consumer (receive operations)",
+        response_class=Response,
+        responses={200: {"content": {"application/yaml": {}}}},
+    )
+    async def asyncapi_partner_document() -> Response:
+        return Response(asyncapi_partner, media_type="application/yaml")
 
     return router
