@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import inspect
 import re
-import runpy
 import ssl
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 
 from contracts.base import EVENT_TYPES, event_name
-from tests.support import ROOT
-
-GUIDE = (ROOT / "docs" / "partners.md").read_text(encoding="utf-8")
+from tests.partners_guide import GUIDE, guide_module
 
 
 def topic_rows() -> dict[str, set[str]]:
@@ -51,20 +47,6 @@ def test_w1_every_event_the_who_must_act_table_names_is_published() -> None:
 
     assert named
     assert named <= known, named - known
-
-
-def guide_code(section: str, index: int = 0) -> str:
-    """The `index`th Python block of the guide's section whose heading starts with `section`."""
-    body = GUIDE.split(f"\n## {section}", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", body, re.S)[index]
-
-
-def guide_module(section: str, index: int, directory: Path) -> dict[str, Any]:
-    """The globals of a guide's Python block, run as a file of its own in `directory`
-    (not as ``__main__``, so a script's entry point stays put)."""
-    path = directory / f"guide_{index}.py"
-    path.write_text(guide_code(section, index), encoding="utf-8")
-    return runpy.run_path(str(path))
 
 
 async def test_the_sasl_ssl_snippet_configures_an_aiokafka_consumer(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from contracts.generate import ASYNCAPI_FILE
 from services.consent.service import Settings as ConsentSettings
 from services.runtime.settings import RuntimeSettings
 from tests import asyncapi_cli
-from tests.contract.test_partners_doc import guide_module
+from tests.partners_guide import guide_module
 from tests.support import POLICE, ROOT, SOCIAL, InProcessService, call, consent_body, read_topic
 from tests.support import wait_for as eventually
 
