@@ -9,11 +9,14 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements/dev.txt | c
 .PHONY: test-deps install run test lint typecheck unit contracts token peek bench chaos clean compose-env
 
 ## The project with its dev and broker extras (make run and the tests start the
-## embedded broker), every package at the version requirements/dev.txt locks.
+## embedded broker): exactly requirements/dev.txt, every file checked against
+## its hash, then the project itself, editable, resolving nothing more (a
+## dependency added to pyproject.toml needs `make lock`; a test says so).
 $(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[dev,broker]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
