@@ -405,6 +405,15 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         is one of the two is answered (C-9): ask only about sharing your own
         organisation unit takes part in.
         """
+        decision, asked = self.answer(actor, question, asked_at=asked_at)
+        return decision, self._decision_log.submit(asked)
+
+    def answer(
+        self, actor: Actor, question: Question, *, asked_at: datetime
+    ) -> tuple[Decision, AskedDecision]:
+        """`ask` without the logging: the answer and its decision-log entry, which the
+        caller must store (`logged_with`) before the answer is given (C-9). For the API,
+        which stores the entry in the same transaction as the request's access record."""
         require_party(
             actor, (question.from_org, question.to_org), what="the sharing asked about", rule="C-9"
         )
@@ -421,16 +430,23 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
             purpose=question.purpose,
             at=question.at,
         )
-        logged = self._decision_log.submit(
-            AskedDecision(
-                **asdict(question),
-                asked_at=asked_at,
-                asked_by=actor.hsa_id,
-                asked_by_org=actor.org_id,
-                decision=decision,
-            )
+        asked = AskedDecision(
+            subject_id=subject_id,
+            from_org=question.from_org,
+            to_org=question.to_org,
+            purpose=question.purpose,
+            at=question.at,
+            asked_at=asked_at,
+            asked_by=actor.hsa_id,
+            asked_by_org=actor.org_id,
+            decision=decision,
         )
-        return decision, logged
+        return decision, asked
+
+    def logged_with(self, asked: AskedDecision) -> Callable[[Any], None]:
+        """The write of `asked` to the decision log, for a transaction on this application's
+        own database (the access log's: services.runtime.store.audit's `alongside`)."""
+        return partial(self.view.write_decisions, batch=[asked])
 
     def readable_records(self, subject_id: str, *, unit: str) -> list[UUID]:
         """C-10, decided here for every read about a person: the ids of the consents,

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts import HSA_ID_PATTERN
 from services.consent.api import router
+from services.consent.api.decisions import LANE
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.consent.views.activity import UpstreamActivity
@@ -95,4 +96,5 @@ def build(root: Composition[Settings]) -> Service:
                 lambda: application.cull_due(clock.now(), retention_years=settings.retention_years),
             ),
         ],
+        lanes=(LANE,),
     )

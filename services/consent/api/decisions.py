@@ -1,26 +1,44 @@
 """Decisions (C-9): may one unit share with another about an individual, for a purpose,
-at a time? And the log of who asked (C-9, C-10)."""
+at a time? And the log of who asked (C-9, C-10).
+
+GET /v1/decisions is the platform's hottest read (every other service asks it before
+it shares): besides its route it has a lean lane (`LANE`, services.runtime.http.lanes)
+that gives the same answer without FastAPI's routing and dependencies, and leaves
+every request it cannot answer just so to the route.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from contracts import SUBJECT_ID_PATTERN, LegalBasis, Purpose
 from contracts.base import HsaId
 from services.consent.api.bodies import SUBJECT_ID, SubjectId
 from services.consent.application import ConsentApplication, Question
 from services.consent.domain import Decision
-from services.consent.policy import may
+from services.consent.policy import POLICY, may
 from services.runtime.http.bodies import view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
+from services.runtime.http.guards import STORE_DOWN, verified_principal
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    log_access,
+    record_access,
+    subject_id_for,
+)
+from services.runtime.http.lanes import Lane
 from services.runtime.http.problems import PROBLEM_TYPE_BASE, Problem
+from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.rules import RuleViolation
 
 router = APIRouter()
 
@@ -77,6 +95,40 @@ def _view(decision: Decision, question: Question) -> DecisionView:
     )
 
 
+def _answer(
+    request: Request,
+    actor: Actor,
+    subject_id: str,
+    from_org: str,
+    to_org: str,
+    purpose: Purpose,
+    at: datetime | None,
+) -> tuple[Response, Future[None]]:
+    """The answer, and the future of its records: it must not be given before that completes.
+
+    In the decision log (C-9) and the access log (who learnt what about whom) before it
+    is answered, since an answer says whether records about the person exist: both in
+    one transaction, so one commit (and one fsync) serves the two, and neither is kept
+    without the other.
+    """
+    application = request.app.state.application
+    if not isinstance(application, ConsentApplication):
+        raise TypeError(f"this app runs a {type(application).__name__}, not consent")
+    asked_at = request.app.state.clock.now()
+    question = Question(subject_id, from_org, to_org, purpose.value, at or asked_at)
+    decision, asked = application.answer(actor, question, asked_at=asked_at)
+    stored = record_access(
+        request,
+        actor,
+        subject_id,
+        purpose=f"consent decision:{purpose.value}",
+        alongside=application.logged_with(asked),
+    )
+    # Encoded here, not by FastAPI: no second validation of a view just built.
+    body = _view(decision, question).model_dump_json()
+    return Response(body, media_type="application/json"), stored
+
+
 def _decide(
     caller: Caller,
     subject_id: str,
@@ -84,16 +136,12 @@ def _decide(
     to_org: str,
     purpose: Purpose,
     at: datetime | None,
-) -> DecisionView:
-    asked_at = caller.now
-    question = Question(subject_id, from_org, to_org, purpose.value, at or asked_at)
-    application = caller.application(ConsentApplication)
-    decision, logged = application.ask(caller.actor, question, asked_at=asked_at)
-    # In the decision log (C-9) and the access log (who learnt what about whom) before
-    # it is answered: an answer says whether records about the person exist.
-    log_access(caller, subject_id, purpose=f"consent decision:{purpose.value}")
-    logged.result()
-    return _view(decision, question)
+) -> Response:
+    response, stored = _answer(
+        caller.request, caller.actor, subject_id, from_org, to_org, purpose, at
+    )
+    stored.result()
+    return response
 
 
 _DECISION_BY_NUMBER = (
@@ -102,7 +150,7 @@ _DECISION_BY_NUMBER = (
 )
 
 
-@router.get("/decisions", openapi_extra=PERSONAL_DATA)
+@router.get("/decisions", openapi_extra=PERSONAL_DATA, response_model=DecisionView)
 def get_decision(
     caller: Annotated[Caller, may("decision.ask")],
     subject: Annotated[
@@ -120,7 +168,7 @@ def get_decision(
     to_org: Annotated[HsaId, Query()],
     purpose: Annotated[Purpose, Query()],
     at: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
-) -> DecisionView:
+) -> Response:
     """C-9: may `from_org` share with `to_org` about the subject for `purpose` at `at`?
 
     Only a unit that is one of the two is answered (C-9); the answer is logged.
@@ -137,10 +185,10 @@ def get_decision(
     return _decide(caller, subject, from_org, to_org, purpose, at)
 
 
-@router.post("/decisions", openapi_extra=PERSONAL_DATA)
+@router.post("/decisions", openapi_extra=PERSONAL_DATA, response_model=DecisionView)
 def post_decision(
     body: DecisionRequest, caller: Annotated[Caller, may("decision.ask")]
-) -> DecisionView:
+) -> Response:
     """C-9, asked with the personnummer in the body rather than the URL."""
     subject_id = subject_id_for(caller.request, body.personnummer)
     return _decide(caller, subject_id, body.from_org, body.to_org, body.purpose, body.at)
@@ -156,3 +204,54 @@ def get_decision_log(
     entries = application.decisions_about(caller.actor, subject_id)
     log_access(caller, subject_id, purpose="decision log")
     return entries
+
+
+class _DecisionQuery(BaseModel):
+    """GET /v1/decisions' query as the route declares it; anything else is the route's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Annotated[str, Field(max_length=64)]
+    from_org: HsaId
+    to_org: HsaId
+    purpose: Purpose
+    at: AwareDatetime | None = None
+
+
+async def _lean_decision(request: Request) -> Response | None:
+    """GET /v1/decisions as `get_decision` answers it, or None to leave the request to it:
+    a query it would refuse (or one with a repeated or unknown parameter), no valid token,
+    a caller the policy refuses, a refusal by a rule (C-9), a store that is down."""
+    params = request.query_params
+    if len(params.multi_items()) != len(params):
+        return None
+    try:
+        query = _DecisionQuery.model_validate(dict(params))
+    except ValidationError:
+        return None
+    actor = verified_principal(request.scope)
+    if (
+        not SUBJECT_ID.fullmatch(query.subject)
+        or actor is None
+        or not POLICY.allows("decision.ask", actor)
+    ):
+        return None
+    try:
+        response, stored = await run_in_threadpool(
+            _answer,
+            request,
+            actor,
+            query.subject,
+            query.from_org,
+            query.to_org,
+            query.purpose,
+            query.at,
+        )
+        # Awaited, not waited for in a thread: no thread is held while the record commits.
+        await asyncio.wrap_future(stored)
+    except (RuleViolation, *STORE_DOWN):
+        return None  # refused, or the store is down: the route says so, in its words
+    return response
+
+
+LANE = Lane("GET", "/v1/decisions", _lean_decision)

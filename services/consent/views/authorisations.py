@@ -150,6 +150,12 @@ class AuthorisationView(SqlReadModel):
 
     def log_decisions(self, batch: list[AskedDecision]) -> None:
         """Append decisions to the log in one transaction (see GroupCommit)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self.write_decisions(cursor, batch)
+
+    def write_decisions(self, cursor: Any, batch: list[AskedDecision]) -> None:
+        """Append decisions to the log in the transaction of `cursor` (on this view's
+        database): with the access record of the request that asked, in one commit."""
         rows = [
             (
                 micros(asked.asked_at),
@@ -167,8 +173,7 @@ class AuthorisationView(SqlReadModel):
             )
             for asked in batch
         ]
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.executemany(self.sql(_LOG), rows)
+        cursor.executemany(self.sql(_LOG), rows)
 
     def decisions_about(self, subject_id: str) -> list[dict[str, Any]]:
         """The decision log for one subject, oldest first (for audit)."""

@@ -27,7 +27,7 @@ from services.runtime.kernel.identity import (
     parse_personnummer,
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
-from services.runtime.store.audit import AccessAudit, AccessRecord, Action
+from services.runtime.store.audit import AccessAudit, AccessRecord, Action, Alongside
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,19 @@ def log_access(
     *,
     purpose: str,
     action: Action = Action.READ,
+    alongside: Alongside | None = None,
 ) -> None:
     """Write the access-audit records of this request, one per individual it discloses
     data about, in one group commit; returns once they are stored. Routes are sync
-    (FastAPI runs them in a worker thread), so it blocks that thread, not the loop."""
+    (FastAPI runs them in a worker thread), so it blocks that thread, not the loop.
+    `alongside` is written in the same transaction (services.runtime.store.audit)."""
     records = _record_accesses(
-        caller.request, caller.actor, subject_ids, purpose=purpose, action=action
+        caller.request,
+        caller.actor,
+        subject_ids,
+        purpose=purpose,
+        action=action,
+        alongside=alongside,
     )
     for future in records:
         future.result()
@@ -119,6 +126,7 @@ def _record_accesses(
     *,
     purpose: str,
     action: Action,
+    alongside: Alongside | None = None,
 ) -> list[Future[None]]:
     subjects = [subject_ids] if isinstance(subject_ids, str) else list(dict.fromkeys(subject_ids))
     note_subjects(subjects)
@@ -136,7 +144,24 @@ def _record_accesses(
                 action=action,
                 purpose=purpose,
                 resource=resource,
-            )
+            ),
+            alongside if index == 0 else None,
         )
-        for subject_id in subjects
+        for index, subject_id in enumerate(subjects)
     ]
+
+
+def record_access(
+    request: Request,
+    actor: Actor,
+    subject_id: str,
+    *,
+    purpose: str,
+    alongside: Alongside | None = None,
+) -> Future[None]:
+    """`log_access` of one read, for an answer that awaits the record itself instead of
+    blocking a thread (``asyncio.wrap_future``); it must not answer before it completes."""
+    (future,) = _record_accesses(
+        request, actor, subject_id, purpose=purpose, action=Action.READ, alongside=alongside
+    )
+    return future

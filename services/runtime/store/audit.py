@@ -17,7 +17,9 @@ head is therefore anchored outside the database at intervals
 newest anchor.
 
 Records are written by group commit, and a request answers only once its
-record is stored.
+record is stored. A write that must be kept with its record (consent's
+decision log, C-9) can ride in the record's transaction (`alongside`): one
+commit, one fsync, for both, and neither is kept without the other.
 
 Logs written before the chain was keyed (plain SHA-256, no sequence number)
 are re-chained under the key by :meth:`AccessAudit.rechain_legacy`, once,
@@ -34,9 +36,9 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -87,10 +89,18 @@ class AccessRecord:
         )
 
     def canonical(self) -> str:
-        fields = asdict(self)
-        fields["at"] = self.at.isoformat()
-        fields["action"] = self.action.value
-        return json.dumps(fields, sort_keys=True, separators=(",", ":"))
+        # Every field by name, as `asdict` gave them, without its deep copies (per request).
+        named = {field.name: getattr(self, field.name) for field in _RECORD_FIELDS}
+        named["at"] = self.at.isoformat()
+        named["action"] = self.action.value
+        return json.dumps(named, sort_keys=True, separators=(",", ":"))
+
+
+_RECORD_FIELDS = fields(AccessRecord)
+
+Alongside = Callable[[Any], None]
+"""A write kept with an access record: called with the cursor of the record's own
+transaction, on the access log's database (the service's store)."""
 
 
 @dataclass(frozen=True)
@@ -199,19 +209,27 @@ class AccessAudit:
                         service,
                         count,
                     )
-        self._writer: GroupCommit[AccessRecord] = GroupCommit(self._append, f"audit-{service}")
+        self._writer: GroupCommit[tuple[AccessRecord, Alongside | None]] = GroupCommit(
+            self._append, f"audit-{service}"
+        )
+
+    @property
+    def datastore(self) -> Any:
+        """The database the log is kept in (where an `alongside` write lands)."""
+        return self._datastore
 
     def _spell(self, statement: str) -> str:
         return self._sql.spell(statement, "access_audit", columns=_COLUMNS)
 
-    def record(self, record: AccessRecord) -> Future[None]:
-        """Queue a record; the future completes when it is stored in the chain."""
-        return self._writer.submit(record)
+    def record(self, record: AccessRecord, alongside: Alongside | None = None) -> Future[None]:
+        """Queue a record; the future completes when it is stored in the chain, with what
+        `alongside` writes in the same transaction (if it fails, so does the batch)."""
+        return self._writer.submit((record, alongside))
 
     def close(self) -> None:
         self._writer.close()
 
-    def _append(self, batch: list[AccessRecord]) -> None:
+    def _append(self, batch: list[tuple[AccessRecord, Alongside | None]]) -> None:
         """Append under the writer's lock, numbering the records itself: the database's own
         counter skips a number on a rolled-back insert, and a gap must mean a deletion."""
         with self._datastore.transaction(commit=True) as cursor:
@@ -220,7 +238,7 @@ class AccessAudit:
             cursor.execute(self._spell(_LAST))
             row = cursor.fetchone()
             seq, previous = (int(row_values(row)[0]), row_values(row)[1]) if row else (0, GENESIS)
-            for record in batch:
+            for record, _ in batch:
                 seq += 1
                 current = chain(self._key, seq, previous, record)
                 cursor.execute(
@@ -243,6 +261,9 @@ class AccessAudit:
                     ),
                 )
                 previous = current
+            for _, alongside in batch:
+                if alongside is not None:
+                    alongside(cursor)
 
     def _rows(
         self, where: str = "", params: tuple[Any, ...] = (), limit: str = ""
