@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,48 @@ def test_wrong_issuer_is_refused(signer: DevelopmentSigner, verifier: TokenVerif
 
 def test_wrong_audience_is_refused(signer: DevelopmentSigner, verifier: TokenVerifier) -> None:
     assert refusal(verifier, mint(signer, audience="another-api")) == "wrong audience"
+
+
+def test_a_cached_token_is_refused_once_it_expires(signer: DevelopmentSigner) -> None:
+    """A verified token is kept so it is not checked again, but never past its `exp`."""
+    strict = TokenVerifier(
+        issuer=DEV_ISSUER, audience=DEV_AUDIENCE, public_key=signer.public_key_pem, leeway_seconds=0
+    )
+    token = mint(signer, ttl=timedelta(seconds=2))
+    assert strict.verify(token) == ACTOR
+    assert strict.verify(token) == ACTOR  # from the cache
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.2)
+    assert refusal(strict, token) == "token expired"
+
+
+def test_a_cached_token_does_not_open_another_audience(signer: DevelopmentSigner) -> None:
+    """The cache is the verifier's own, keyed by the exact token: a token verified for one
+    API is still refused by another's verifier, and one minted for another audience is
+    refused even while its holder's token for this one is kept."""
+    ours = TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, public_key=signer.public_key_pem)
+    theirs = TokenVerifier(
+        issuer=DEV_ISSUER, audience="another-api", public_key=signer.public_key_pem
+    )
+    token = mint(signer)
+    assert ours.verify(token) == ACTOR
+    assert ours.verify(token) == ACTOR  # from the cache
+    assert refusal(theirs, token) == "wrong audience"
+    assert refusal(ours, mint(signer, audience="another-api")) == "wrong audience"
+    assert refusal(ours, mint(signer, issuer="someone-else")) == "wrong issuer"
+
+
+def test_the_verified_token_cache_is_bounded(signer: DevelopmentSigner) -> None:
+    small = TokenVerifier(
+        issuer=DEV_ISSUER, audience=DEV_AUDIENCE, public_key=signer.public_key_pem, cache_size=3
+    )
+    tokens = [mint(signer, now=now() - timedelta(seconds=n)) for n in range(6)]
+    assert len(set(tokens)) == 6
+    for token in tokens:
+        assert small.verify(token) == ACTOR
+        assert small.cached_tokens <= 3
+    assert small.cached_tokens == 3
+    assert all(small.verify(token) == ACTOR for token in tokens)  # dropped ones verify again
 
 
 def test_token_from_another_key_is_refused(verifier: TokenVerifier) -> None:

@@ -68,7 +68,9 @@ DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
 
 logger = logging.getLogger(__name__)
 
-_VERIFIED_CACHE_SIZE = 10_000
+VERIFIED_CACHE_SIZE = 10_000
+"""Verified tokens a verifier keeps: a client sends the same token for hours, and a
+signature check costs more than the fastest answer."""
 
 
 class TokenVerifier:
@@ -104,6 +106,7 @@ class TokenVerifier:
         jwks_refresh_seconds: float = 30.0,
         max_lifetime_seconds: int = DEFAULT_MAX_LIFETIME_SECONDS,
         allow_loopback_http: bool = False,
+        cache_size: int = VERIFIED_CACHE_SIZE,
     ) -> None:
         refused = set(algorithms) - ALLOWED_ALGORITHMS
         if not algorithms or refused:
@@ -134,22 +137,34 @@ class TokenVerifier:
         if jwks_url is not None or discovery:
             self._refresh_jwks()
         self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     def verify(self, token: str) -> Actor:
         """The token's actor; a token seen before is not checked again until it expires.
 
         A client sends the same token with every request for its lifetime, and
-        checking an EdDSA signature is most of the cost of a fast read. The
-        cache is bounded, and an entry is dropped at the token's own `exp`.
+        checking an EdDSA signature is most of the cost of a fast read. Only a
+        token that passed every check (signature, issuer, audience, lifetime,
+        claims) is kept, under its exact string, by this verifier (so for its
+        issuer and audience alone); it is used until the token's own `exp`
+        (the clock-skew leeway is granted only by a full check), and the least
+        recently used is dropped beyond `cache_size`.
         """
         cached = self._verified.get(token)
         if cached is not None and time.time() < cached[1]:
+            self._verified.move_to_end(token)
             return cached[0]
         actor, expires = self._verify(token)
         self._verified[token] = (actor, expires)
-        if len(self._verified) > _VERIFIED_CACHE_SIZE:
+        self._verified.move_to_end(token)
+        while len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
         return actor
+
+    @property
+    def cached_tokens(self) -> int:
+        """How many verified tokens are kept (never more than `cache_size`)."""
+        return len(self._verified)
 
     def _verify(self, token: str) -> tuple[Actor, float]:
         """Check signature, ``exp``/``nbf``/``iat``, ``iss``, ``aud`` and the actor claims."""
