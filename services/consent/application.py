@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -15,11 +14,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from contracts import LegalBasis
+from services.consent.asking import AsksDecisions
+from services.consent.asking import Question as Question  # where callers have found it
 from services.consent.domain import (
     Consent,
     ConsentRefusal,
-    Decision,
-    DecisionQuestionInvalid,
     Disclosure,
     EmergencyDisclosure,
     ErasureNotPermitted,
@@ -28,7 +27,6 @@ from services.consent.domain import (
     SubjectErasure,
     UnbornChildDisclosure,
     UnknownSubject,
-    decide,
     idle_cutoff,
     is_due_for_culling,
     may_erase,
@@ -140,18 +138,7 @@ class DecideUnbornChildDisclosure(DecideDisclosure):
     consent_not_sought_reason: str | None = None
 
 
-@dataclass(frozen=True)
-class Question:
-    """C-9: may `from_org` share with `to_org` about the subject for `purpose` at `at`?"""
-
-    subject_id: str
-    from_org: str
-    to_org: str
-    purpose: str
-    at: datetime
-
-
-class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]):
+class ConsentApplication(AsksDecisions, SealsPersonalData, ChangesAggregates, Application[UUID]):
     """Consents, refusals and disclosures, and the decisions they support."""
 
     name = "consent"
@@ -389,64 +376,6 @@ class ConsentApplication(SealsPersonalData, ChangesAggregates, Application[UUID]
         if not erasures:
             raise UnknownErasure(f"no erasure of subject {subject_id} is recorded")
         return max(erasures, key=lambda erasure: erasure.erased_at)
-
-    def decide(self, actor: Actor, question: Question, *, asked_at: datetime) -> Decision:
-        """C-9: answer from the read model, once the question is in the decision log."""
-        decision, logged = self.ask(actor, question, asked_at=asked_at)
-        logged.result(10)
-        return decision
-
-    def ask(
-        self, actor: Actor, question: Question, *, asked_at: datetime
-    ) -> tuple[Decision, Future[None]]:
-        """The answer, and a future that completes when it is logged for audit.
-
-        The answer must not be given before the future completes. Only a unit that
-        is one of the two is answered (C-9): ask only about sharing your own
-        organisation unit takes part in.
-        """
-        decision, asked = self.answer(actor, question, asked_at=asked_at)
-        return decision, self._decision_log.submit(asked)
-
-    def answer(
-        self, actor: Actor, question: Question, *, asked_at: datetime
-    ) -> tuple[Decision, AskedDecision]:
-        """`ask` without the logging: the answer and its decision-log entry, which the
-        caller must store (`logged_with`) before the answer is given (C-9). For the API,
-        which stores the entry in the same transaction as the request's access record."""
-        require_party(
-            actor, (question.from_org, question.to_org), what="the sharing asked about", rule="C-9"
-        )
-        if question.from_org == question.to_org:
-            raise DecisionQuestionInvalid("from_org and to_org must be different organisations")
-        self._follower.catch_up()
-        subject_id = question.subject_id
-        decision = decide(
-            self._follower.remembered(
-                ("authorisations", subject_id), partial(self.view.authorisations_of, subject_id)
-            ),
-            from_org=question.from_org,
-            to_org=question.to_org,
-            purpose=question.purpose,
-            at=question.at,
-        )
-        asked = AskedDecision(
-            subject_id=subject_id,
-            from_org=question.from_org,
-            to_org=question.to_org,
-            purpose=question.purpose,
-            at=question.at,
-            asked_at=asked_at,
-            asked_by=actor.hsa_id,
-            asked_by_org=actor.org_id,
-            decision=decision,
-        )
-        return decision, asked
-
-    def logged_with(self, asked: AskedDecision) -> Callable[[Any], None]:
-        """The write of `asked` to the decision log, for a transaction on this application's
-        own database (the access log's: services.runtime.store.audit's `alongside`)."""
-        return partial(self.view.write_decisions, batch=[asked])
 
     def readable_records(self, subject_id: str, *, unit: str) -> list[UUID]:
         """C-10, decided here for every read about a person: the ids of the consents,

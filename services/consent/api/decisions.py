@@ -22,9 +22,11 @@ from starlette.concurrency import run_in_threadpool
 from contracts import SUBJECT_ID_PATTERN, LegalBasis, Purpose
 from contracts.base import HsaId
 from services.consent.api.bodies import SUBJECT_ID, SubjectId
-from services.consent.application import ConsentApplication, Question
+from services.consent.application import ConsentApplication
+from services.consent.asking import Question
 from services.consent.domain import Decision
 from services.consent.policy import POLICY, may
+from services.consent.views.authorisations import AskedDecision
 from services.runtime.http.bodies import view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
@@ -95,14 +97,32 @@ def _view(decision: Decision, question: Question) -> DecisionView:
     )
 
 
-def _answer(
+def _question(
     request: Request,
-    actor: Actor,
     subject_id: str,
     from_org: str,
     to_org: str,
     purpose: Purpose,
     at: datetime | None,
+) -> tuple[ConsentApplication, Question, datetime]:
+    """The service's application, the question and when it is asked."""
+    application = request.app.state.application
+    if not isinstance(application, ConsentApplication):
+        raise TypeError(f"this app runs a {type(application).__name__}, not consent")
+    asked_at: datetime = request.app.state.clock.now()
+    return (
+        application,
+        Question(subject_id, from_org, to_org, purpose.value, at or asked_at),
+        asked_at,
+    )
+
+
+def _recorded(
+    request: Request,
+    actor: Actor,
+    application: ConsentApplication,
+    question: Question,
+    answered: tuple[Decision, AskedDecision],
 ) -> tuple[Response, Future[None]]:
     """The answer, and the future of its records: it must not be given before that completes.
 
@@ -111,17 +131,12 @@ def _answer(
     one transaction, so one commit (and one fsync) serves the two, and neither is kept
     without the other.
     """
-    application = request.app.state.application
-    if not isinstance(application, ConsentApplication):
-        raise TypeError(f"this app runs a {type(application).__name__}, not consent")
-    asked_at = request.app.state.clock.now()
-    question = Question(subject_id, from_org, to_org, purpose.value, at or asked_at)
-    decision, asked = application.answer(actor, question, asked_at=asked_at)
+    decision, asked = answered
     stored = record_access(
         request,
         actor,
-        subject_id,
-        purpose=f"consent decision:{purpose.value}",
+        question.subject_id,
+        purpose=f"consent decision:{question.purpose}",
         alongside=application.logged_with(asked),
     )
     # Encoded here, not by FastAPI: no second validation of a view just built.
@@ -137,9 +152,10 @@ def _decide(
     purpose: Purpose,
     at: datetime | None,
 ) -> Response:
-    response, stored = _answer(
-        caller.request, caller.actor, subject_id, from_org, to_org, purpose, at
-    )
+    request, actor = caller.request, caller.actor
+    application, question, asked_at = _question(request, subject_id, from_org, to_org, purpose, at)
+    answered = application.answer(actor, question, asked_at=asked_at)
+    response, stored = _recorded(request, actor, application, question, answered)
     stored.result()
     return response
 
@@ -236,17 +252,16 @@ async def _lean_decision(request: Request) -> Response | None:
         or not POLICY.allows("decision.ask", actor)
     ):
         return None
+    application, question, asked_at = _question(
+        request, query.subject, query.from_org, query.to_org, query.purpose, query.at
+    )
     try:
-        response, stored = await run_in_threadpool(
-            _answer,
-            request,
-            actor,
-            query.subject,
-            query.from_org,
-            query.to_org,
-            query.purpose,
-            query.at,
-        )
+        answered = application.answer_at_hand(actor, question, asked_at=asked_at)
+        if answered is None:  # the store must be read: in a thread, not on the event loop
+            answered = await run_in_threadpool(
+                application.answer, actor, question, asked_at=asked_at
+            )
+        response, stored = _recorded(request, actor, application, question, answered)
         # Awaited, not waited for in a thread: no thread is held while the record commits.
         await asyncio.wrap_future(stored)
     except (RuleViolation, *STORE_DOWN):

@@ -182,6 +182,18 @@ class Follower:
         self._remembered[key] = (generation, value)
         return value
 
+    def recalled(self, key: Hashable) -> tuple[Any] | None:
+        """What `remembered` would answer for `key` without the database, in a 1-tuple, or
+        None when it would read: the follower is not known to be level, or the answer
+        was not remembered since the read model last changed. For a caller that must
+        not wait on the store (an event loop)."""
+        if not self.level_in_process() or self._lock.locked():
+            return None
+        hit = self._remembered.get(key)
+        if hit is None or hit[0] != self._generation:
+            return None
+        return (hit[1],)
+
     def catch_up(self) -> None:
         # Level only once no other thread is still catching up: that one cleared the flag
         # before projecting, and a read must not overtake it (a red thread just pulled
