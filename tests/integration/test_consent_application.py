@@ -226,6 +226,31 @@ def test_c9_a_replica_answers_by_another_replicas_withdrawal_at_once(
     assert not ask(second, AT + timedelta(hours=2)).allowed
 
 
+def test_c9_a_decision_is_at_hand_only_while_nothing_has_changed_since_it_was_read(
+    application: ConsentApplication, store_backend: str
+) -> None:
+    """The API's answer without the store (#24): only where this process is the store's
+    one writer (SQLite), only once the subject's authorisations were read since the last
+    change, and then the answer `answer` gives; with a shared store, never."""
+    consent_id = give(application)
+    first = Question(SUBJECT, SOCIAL, HEALTH, "red_thread_meeting", AT + timedelta(minutes=1))
+    assert application.answer_at_hand(AT_SOCIAL, first, asked_at=first.at) is None  # a save since
+    read = application.answer(AT_SOCIAL, first, asked_at=first.at)
+    assert read[0].allowed
+    at_hand = application.answer_at_hand(AT_SOCIAL, first, asked_at=first.at)
+    assert at_hand == (read if store_backend == "sqlite" else None)
+
+    application.withdraw_consent(AT_SOCIAL, consent_id, at=AT + timedelta(hours=1))
+    later = Question(SUBJECT, SOCIAL, HEALTH, "red_thread_meeting", AT + timedelta(hours=2))
+    assert application.answer_at_hand(AT_SOCIAL, later, asked_at=later.at) is None
+    withdrawn = application.answer(AT_SOCIAL, later, asked_at=later.at)
+    assert not withdrawn[0].allowed
+    at_hand = application.answer_at_hand(AT_SOCIAL, later, asked_at=later.at)
+    assert at_hand == (withdrawn if store_backend == "sqlite" else None)
+    with pytest.raises(NotAParty):  # refused the same way, at hand or not (C-9)
+        application.answer_at_hand(at_unit(POLICE), later, asked_at=later.at)
+
+
 def test_c3_staff_act_only_on_what_their_unit_takes_part_in(
     application: ConsentApplication,
 ) -> None:
