@@ -96,5 +96,5 @@ def build(root: Composition[Settings]) -> Service:
                 lambda: application.cull_due(clock.now(), retention_years=settings.retention_years),
             ),
         ],
-        lanes=(LANE,),
+        state={"lanes": (LANE,)},  # its hot read, answered before FastAPI's routing
     )

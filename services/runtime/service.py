@@ -40,7 +40,7 @@ from services.runtime.http.docs import api_app
 from services.runtime.http.guards import BodyLimit, DuplicateKeys, RateLimit, StoreCircuit
 from services.runtime.http.idempotency.middleware import Idempotency
 from services.runtime.http.idempotency.store import IdempotencyStore
-from services.runtime.http.lanes import Lane, Lanes
+from services.runtime.http.lanes import Lanes
 from services.runtime.http.openapi import document_problem_responses
 from services.runtime.http.operations import (
     HttpMetrics,
@@ -120,7 +120,6 @@ class Service:
     """Shared with the routes as ``request.app.state``."""
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     """The service's Prometheus metrics, served on ``/metrics``."""
-    lanes: tuple[Lane, ...] = ()  # hot reads, answered before FastAPI's routing
 
     def close(self) -> None:
         self.app.close()
@@ -172,7 +171,6 @@ class Composition(Generic[SettingsT]):
         projections: Mapping[str, RebuildableProjection] | None = None,
         state: Mapping[str, Any] | None = None,
         registry: CollectorRegistry | None = None,
-        lanes: tuple[Lane, ...] = (),
     ) -> Service:
         """The service, its routes sharing the clock and the subject ids (and `state`)."""
         return Service(
@@ -190,7 +188,6 @@ class Composition(Generic[SettingsT]):
             projections=dict(projections or {}),
             state={"clock": self.clock, "subject_ids": subject_ids(self.runtime), **(state or {})},
             registry=registry or CollectorRegistry(),
-            lanes=lanes,
         )
 
 
@@ -285,8 +282,7 @@ def service_broker(service: Service, *, instrumented: bool = True) -> KafkaBroke
 
 
 def consumer_for(service: Service, broker: KafkaBroker) -> TrackedConsumer | None:
-    """The service's tracked consumer, subscribed on `broker` to its upstream topics
-    (None: the service consumes nothing)."""
+    """The service's tracked consumer on `broker`'s upstream topics (None: it consumes none)."""
     if service.target is None:
         return None
     settings = service.runtime
@@ -424,7 +420,7 @@ def http_app(service: Service) -> FastAPI:
         "consumer": consumer_ready,
     }
     http = api_app(title=service.title, description=service.description, lifespan=lifespan)
-    http.add_middleware(Lanes, lanes=service.lanes)  # innermost: every guard applies
+    http.add_middleware(Lanes)  # innermost: every guard applies to a service's hot reads
     http.add_middleware(Idempotency, store=idempotency)
     http.add_middleware(DuplicateKeys)
     http.add_middleware(

@@ -9,6 +9,7 @@ consent service in this process, its SQLite store read directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -198,3 +199,22 @@ def test_c9_without_its_decision_log_entry_a_decision_is_neither_answered_nor_ac
     answered = wait_for(lambda: (r := decision(consent, subject)).status_code == 200 and r)
     assert answered.json()["allowed"] is True
     assert counts(consent.settings, subject) == (1, 1)
+
+
+def test_c9_a_decision_in_the_lane_has_its_request_log_line_naming_the_caller(
+    consent: InProcessService, subject: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="samverkan.requests")
+    answered = decision(consent, subject)
+    assert answered.status_code == 200, answered.text
+    # Written once the answer is sent, by the server's thread: waited for.
+    [line] = wait_for(
+        lambda: [
+            record
+            for record in caplog.records
+            if record.name == "samverkan.requests"
+            and getattr(record, "route", None) == "/v1/decisions"
+        ]
+    )
+    assert (line.status, line.hsa_id) == (200, SOCIAL.hsa_id)
+    assert subject not in line.getMessage()

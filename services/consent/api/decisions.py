@@ -27,6 +27,7 @@ from services.consent.asking import Question
 from services.consent.domain import Decision
 from services.consent.policy import POLICY, may
 from services.consent.views.authorisations import AskedDecision
+from services.runtime.http.auth import CALLER_HSA_ID
 from services.runtime.http.bodies import view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
@@ -252,6 +253,7 @@ async def _lean_decision(request: Request) -> Response | None:
         or not POLICY.allows("decision.ask", actor)
     ):
         return None
+    setattr(request.state, CALLER_HSA_ID, actor.hsa_id)  # who asked, in the request log
     application, question, asked_at = _question(
         request, query.subject, query.from_org, query.to_org, query.purpose, query.at
     )

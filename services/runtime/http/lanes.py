@@ -46,15 +46,26 @@ class LaneRoute:
 
 
 class Lanes:
-    """The ASGI middleware that takes a request into its lane, if it has one."""
+    """The ASGI middleware that takes a request into its lane, if it has one: the lanes
+    are the app's ``state.lanes``, as its composition root gives them (``state={"lanes":
+    (…,)}``, services.runtime.service.Composition.service)."""
 
-    def __init__(self, app: ASGIApp, lanes: tuple[Lane, ...]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._app = app
-        self._lanes = {(lane.method, lane.path): lane for lane in lanes}
+        self._lanes: dict[tuple[str, str], Lane] | None = None
+
+    def _lanes_of(self, scope: Scope) -> dict[tuple[str, str], Lane]:
+        if self._lanes is None:
+            state = getattr(scope.get("app"), "state", None)
+            lanes: tuple[Lane, ...] = getattr(state, "lanes", ())
+            self._lanes = {(lane.method, lane.path): lane for lane in lanes}
+        return self._lanes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lane = (
-            self._lanes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
+            self._lanes_of(scope).get((scope["method"], scope["path"]))
+            if scope["type"] == "http"
+            else None
         )
         if lane is None or scope.get("root_path"):
             await self._app(scope, receive, send)
