@@ -9,7 +9,10 @@ module is the reporting side of it (``reporting-statistics`` in the service's
 - the same `Statistics` projection as the live service counts the events,
   into a view in a scratch in-memory SQLite database — most events only add
   to counts, and those are summed in memory, so the rebuild does no I/O per
-  event;
+  event; the rest of a fetched batch's changes (target groups, moved
+  meetings) go into the scratch view in one transaction;
+- only the types `Statistics` has a handler for are decoded at all
+  (``counted``): the rest only move the position on;
 - at the end the counts, the target-group tables and the tracking positions
   replace the live ones in the reporting store in one transaction, with the
   tables locked, so readers see the old statistics or the new ones, never a
@@ -31,7 +34,7 @@ from eventsourcing.persistence import Tracking
 from contracts import IntegrationEvent
 from services.reporting.domain.measures import CountKey
 from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
-from services.runtime.messaging.rebuild import RebuildableProjection
+from services.runtime.messaging.rebuild import RebuildableProjection, types_handled_by
 from services.runtime.messaging.republish import stored_log
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.sql import row_values, sql_for
@@ -59,9 +62,15 @@ class _Summing:
     def __init__(self, view: StatisticsView) -> None:
         self._view = view
         self.counts: Counter[CountKey] = Counter()
+        self._pending: list[CountKey] = []
 
     def increment(self, counts: list[CountKey], tracking: Tracking) -> None:
-        self.counts.update(counts)
+        self._pending += counts  # summed once per batch (`settle`): one C loop
+
+    def settle(self) -> None:
+        """Add what the batch counted to the sums."""
+        self.counts.update(self._pending)
+        self._pending.clear()
 
     def insert_tracking(self, tracking: Tracking) -> None:
         return None
@@ -90,8 +99,12 @@ class StatisticsRebuilder:
 
     def apply(self, batch: Sequence[tuple[IntegrationEvent, Tracking]]) -> None:
         process = self._projection.process_event
-        for event, tracking in batch:
-            process(event, tracking)
+        # One scratch transaction per fetched batch, not one per event that changes
+        # more than a count; lookups inside see the batch's own changes.
+        with self._scratch.batch(None):
+            for event, tracking in batch:
+                process(event, tracking)
+        self._summing.settle()
 
     def tables(self) -> list[str]:
         """The view's tables: the counts and what counting by target group needs."""
@@ -99,6 +112,7 @@ class StatisticsRebuilder:
 
     def _flush(self) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
         """The scratch tables' columns and rows, the in-memory sums added in first."""
+        self._summing.settle()
         if self._summing.counts:
             with self._scratch.datastore.transaction(commit=True) as cursor:
                 cursor.executemany(
@@ -175,5 +189,6 @@ statistics = RebuildableProjection(
     description="reporting's statistics (counts by month, D-5/D-6) from every events topic",
     upstream=UPSTREAM,
     open=StatisticsRebuilder.open,
+    counted=types_handled_by(Statistics),
 )
 """``reporting-statistics`` in the reporting service's projections (services.reporting.service)."""

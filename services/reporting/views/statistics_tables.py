@@ -76,9 +76,10 @@ class StatisticsView(SqlReadModel):
     _open_batch: threading.local
 
     @contextmanager
-    def batch(self, tracking: Tracking, first: Tracking | None = None) -> Iterator[None]:
+    def batch(self, tracking: Tracking | None, first: Tracking | None = None) -> Iterator[None]:
         """Count several events in ONE transaction, recorded at the last one's position
-        and at the `first` one's.
+        and at the `first` one's (nothing recorded when `tracking` is None: a rebuild's
+        scratch view, whose positions the rebuild keeps itself).
 
         Inside, `change` and the lookups use the batch's cursor, so an event sees
         what earlier ones in the batch changed (a case's new target groups, say),
@@ -95,6 +96,8 @@ class StatisticsView(SqlReadModel):
             self._batch().cursor = cursor
             try:
                 yield
+                if tracking is None:
+                    return
                 if first is not None and first.notification_id < tracking.notification_id:
                     self._insert_tracking(cursor, first)
                 self._insert_tracking(cursor, tracking)
