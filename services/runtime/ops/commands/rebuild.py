@@ -76,6 +76,7 @@ def rebuild_projection(
             "projection": projection,
             "read": report.read,
             "applied": report.applied,
+            "skipped": report.skipped,
             "duplicates": report.duplicates,
             "undecodable": report.undecodable,
             "rounds": report.rounds,
