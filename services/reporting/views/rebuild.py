@@ -25,7 +25,7 @@ events, not a projection, and a rebuild must not detect them twice.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, cast
 
 from eventsourcing.application import Application
@@ -34,7 +34,11 @@ from eventsourcing.persistence import Tracking
 from contracts import IntegrationEvent
 from services.reporting.domain.measures import CountKey
 from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
-from services.runtime.messaging.rebuild import RebuildableProjection, types_handled_by
+from services.runtime.messaging.rebuild import (
+    RebuildableProjection,
+    dispatcher_of,
+    types_handled_by,
+)
 from services.runtime.messaging.republish import stored_log
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.sql import row_values, sql_for
@@ -89,6 +93,10 @@ class StatisticsRebuilder:
         self._scratch = statistics_view(self._scratch_app)
         self._summing = _Summing(self._scratch)
         self._projection = Statistics(cast(StatisticsView, self._summing))
+        # process_event's own handler per event class, looked up once per class, not
+        # per event (functools resolves and binds it on every call).
+        self._dispatch = dispatcher_of(Statistics).dispatch
+        self._handlers: dict[type[Any], Callable[[Any, Tracking], None]] = {}
         # Named as the service (on PostgreSQL the name picks the tables).
         self._store_app: Application[Any] = stored_log(settings, "reporting")
         self._live = statistics_view(self._store_app)
@@ -98,12 +106,16 @@ class StatisticsRebuilder:
         return cls(settings)
 
     def apply(self, batch: Sequence[tuple[IntegrationEvent, Tracking]]) -> None:
-        process = self._projection.process_event
+        handlers = self._handlers
         # One scratch transaction per fetched batch, not one per event that changes
         # more than a count; lookups inside see the batch's own changes.
         with self._scratch.batch(None):
             for event, tracking in batch:
-                process(event, tracking)
+                kind = type(event)
+                handler = handlers.get(kind)
+                if handler is None:
+                    handler = handlers[kind] = self._dispatch(kind).__get__(self._projection)
+                handler(event, tracking)
         self._summing.settle()
 
     def tables(self) -> list[str]:

@@ -96,13 +96,18 @@ def types_handled_by(projection: type[Any]) -> frozenset[str]:
     projection does: a handler added for a new event (or version) is counted here
     the moment it is registered.
     """
+    dispatch = dispatcher_of(projection).dispatch
+    default = dispatch(object)
+    return frozenset(t for t, cls in EVENT_TYPES.items() if dispatch(cls) is not default)
+
+
+def dispatcher_of(projection: type[Any]) -> Any:
+    """The functools dispatcher behind a projection's ``process_event``."""
     getattr(projection, "process_event")  # noqa: B009 - runs deferred registrations
     method = next(
         c.__dict__["process_event"] for c in projection.__mro__ if "process_event" in c.__dict__
     )
-    dispatch = method.dispatcher.dispatch
-    default = dispatch(object)
-    return frozenset(t for t, cls in EVENT_TYPES.items() if dispatch(cls) is not default)
+    return method.dispatcher
 
 
 @dataclass
