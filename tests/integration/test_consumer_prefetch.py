@@ -27,11 +27,15 @@ from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.utils import get_topic
 
+from contracts import ConsentWithdrawn
+from services.cases.application import CasesApplication
+from services.cases.domain import UnitDirectory
+from services.escalation.application import EscalationApplication
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.database import store_env
 from services.runtime.store.recorders import PostgresTrackedRecorder, SQLiteTrackedRecorder
-from tests.support import on_store
+from tests.support import CONSENTED_AT, on_store, oral_consent
 
 
 class Tally(Aggregate):
@@ -220,3 +224,48 @@ def test_a_batch_that_fails_records_nothing_and_leaves_no_prefetch_behind(
     # not anything the failed batch left behind.
     assert reads(app) - reads_before == 3
     assert app.repository.get(Tally.create_id("old")).seen == [1, 3, 10]
+
+
+def consent_traffic() -> list[Any]:
+    """Consents given for two subjects, one given twice, one withdrawn: the consent
+    topic as cases and escalation read it."""
+    withdrawn = ConsentWithdrawn(
+        subject_id="c3" * 32,
+        consent_id=UUID(int=3),
+        withdrawn_at=CONSENTED_AT,
+        recorded_by="SE2321000016-P001",
+    )
+    return [
+        oral_consent(1, "c3" * 32),
+        oral_consent(2, "d4" * 32),
+        oral_consent(3, "c3" * 32),
+        withdrawn,
+    ]
+
+
+@pytest.mark.parametrize("service", ["cases", "escalation"])
+def test_the_consuming_services_name_what_their_consent_policies_load(
+    stores: RuntimeSettings, service: str
+) -> None:
+    """Cases' and escalation's consent policies find the subject's consent record (view)
+    in the batch's one query: not one of them is read on its own."""
+    counting = CountingPostgresRecorder if stores.database_url else CountingSQLiteRecorder
+    env = store_env(stores, service) | {"PROCESS_RECORDER_TOPIC": get_topic(counting)}
+    app: Any = (
+        CasesApplication(env=env, units=UnitDirectory([]))
+        if service == "cases"
+        else EscalationApplication(env=env)
+    )
+    traffic = consent_traffic()
+    app.process_events([(e, Tracking("consent#0", n)) for n, e in enumerate(traffic, 1)])
+
+    assert cast(Counting, app.recorder).reads == 0
+    assert app.recorder.max_tracking_id("consent#0") == len(traffic)
+    if service == "cases":
+        known = app.consents_of("c3" * 32).consents
+        assert set(known) == {UUID(int=1), UUID(int=3)}
+        assert known[UUID(int=3)].withdrawn_at is not None
+    else:
+        view = app._authorisations("c3" * 32)
+        assert view is not None
+        assert view.version == 4  # opened, two consents noted, one withdrawn

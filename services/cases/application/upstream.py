@@ -7,7 +7,7 @@ may look it up (C-10).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import singledispatchmethod
 from typing import Any
@@ -27,13 +27,31 @@ from contracts import (
     UnbornChildDisclosureRecorded,
 )
 from services.cases.application.base import CasesBase
-from services.cases.domain import KnownConsent, SubjectConsents
+from services.cases.domain import KnownConsent, SubjectConsents, consent_record_id
 from services.cases.domain.parties import named_in
 from services.runtime.kernel.actor import Actor
+
+LEARNT_FROM = (
+    ConsentGiven,
+    UnbornChildDisclosureRecorded,
+    ConsentWithdrawn,
+    ConsentScopeChanged,
+    ConsentExpired,
+    EmergencyDisclosureRecorded,
+    EmergencyDisclosureExpired,
+)
+"""The upstream events whose policy changes the subject's consent record."""
 
 
 class Upstream(CasesBase):
     """Consent and erasure events from the consent service."""
+
+    def aggregate_ids(self, domain_event: Any) -> Iterable[UUID]:
+        """The consent record a consent event's policy changes: a batch of them is
+        loaded in one query (services.runtime.store.prefetch)."""
+        if isinstance(domain_event, LEARNT_FROM):
+            return (consent_record_id(domain_event.subject_id),)
+        return ()
 
     def consents_known_to(self, actor: Actor, subject_id: str) -> list[KnownConsent]:
         """The consents cases knows of for the individual that name the actor's unit

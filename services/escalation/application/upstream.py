@@ -7,6 +7,7 @@ meetings booked there, for the units' calendar feeds (W-1).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any
@@ -38,6 +39,7 @@ from services.escalation.domain import (
     RedThread,
     SubjectAuthorisations,
     UpcomingTransfers,
+    authorisations_id,
     case_meeting_id,
     term_of,
     transfers_id,
@@ -49,8 +51,35 @@ class StillContended(RuntimeError):
     """An upstream event kept losing races with commands: try it again later."""
 
 
+CONSENT_VIEW_FROM = (
+    ConsentGiven,
+    ConsentWithdrawn,
+    EmergencyDisclosureRecorded,
+    UnbornChildDisclosureRecorded,
+    ConsentScopeChanged,
+    ConsentExpired,
+    EmergencyDisclosureExpired,
+)
+"""The upstream events whose policy changes the subject's view of consent (E-4)."""
+
+
 class Upstream(EscalationBase):
     """Consent, erasure and age-transition events from the other services."""
+
+    def aggregate_ids(self, domain_event: Any) -> Iterable[UUID]:
+        """What a policy looks up first, as the event alone tells: a batch's are loaded in
+        one query (services.runtime.store.prefetch). The red threads a consent view
+        relies on are known only once the view is loaded, and are read on their own."""
+        if isinstance(domain_event, CONSENT_VIEW_FROM):
+            return (authorisations_id(domain_event.subject_id),)
+        if isinstance(domain_event, AgeTransitionDue):
+            return (transfers_id(domain_event.unit, term_of(domain_event.transition_on)),)
+        if isinstance(domain_event, AgeTransitionAnnounced):
+            term = term_of(domain_event.transition_on)
+            return (transfers_id(domain_event.from_unit, term),)
+        if isinstance(domain_event, CaseMeetingScheduled | CaseMeetingMoved | CaseMeetingCancelled):
+            return (case_meeting_id(domain_event.meeting_id, domain_event.kind.value),)
+        return ()
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Apply an upstream event; on losing a race with a command, apply it again.
