@@ -9,7 +9,9 @@ matters, because it cancels the machine's speed and noise.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from eventsourcing.projection import EventSourcedProjection
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
+from bench.stack import POSTGRES_URL, _drop_schemas, new_schema_prefix
 from contracts import OrgType, Role, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
@@ -33,6 +36,7 @@ from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
+from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 from services.runtime.messaging.kafka import ensure_topics, producer_options
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
@@ -198,14 +202,29 @@ async def consumer_rate(settings: RuntimeSettings, topic: str, count: int) -> fl
         await broker.stop()
 
 
-async def run(bootstrap: str, var_dir: Path, count: int) -> list[Figure]:
+async def run(
+    bootstrap: str, var_dir: Path, count: int, database_url: str | None = None
+) -> list[Figure]:
+    """Both figures, with the stores in SQLite files under `var_dir` or, given a
+    `database_url`, in PostgreSQL schemas of this run's own (dropped afterwards)."""
     prefix = f"bench{uuid.uuid4().hex[:8]}.samverkan"
     settings = RuntimeSettings(
         kafka_bootstrap=bootstrap,
         topic_prefix=prefix,
         var_dir=var_dir,
         kafka_session_timeout_ms=3000,
+        database_url=database_url,
+        database_schema_prefix=new_schema_prefix(),
     )
+    try:
+        return await _figures(settings, count)
+    finally:
+        if database_url is not None:
+            _drop_schemas(settings.database_schema_prefix, ("consent", "bench"))
+
+
+async def _figures(settings: RuntimeSettings, count: int) -> list[Figure]:
+    prefix = settings.topic_prefix
     topic = events_topic("consent", prefix=prefix)
     app = await asyncio.to_thread(fill_consent_store, settings, count)
     sample = app.recorder.select_notifications(1, 1)[0]
@@ -217,7 +236,25 @@ async def run(bootstrap: str, var_dir: Path, count: int) -> list[Figure]:
     relay = await relay_rate(settings, app, topic)
     baseline_consume = await raw_consume_rate(settings, topic, count)
     consume = await consumer_rate(settings, topic, count)
+    store = "SQLite" if settings.database_url is None else "PostgreSQL"
     return [
         Figure("outbox relay publish", relay, baseline_send),
-        Figure("tracked consumer apply (SQLite)", consume, baseline_consume),
+        Figure(f"tracked consumer apply ({store})", consume, baseline_consume),
     ]
+
+
+def main() -> None:
+    """``python -m bench.flow [--count N] [--postgres]``: only these two figures."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--count", type=int, default=5000, help="messages per figure")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL stores")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(free_port()) as broker:
+        url = POSTGRES_URL if args.postgres else None
+        figures = asyncio.run(run(broker.bootstrap, Path(tmp), args.count, url))
+    for f in figures:
+        print(f"{f.name:<40} {f.rate:>10,.0f}/s {f.baseline:>10,.0f}/s {f.ratio:>7.0%}")
+
+
+if __name__ == "__main__":
+    main()
