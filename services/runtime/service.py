@@ -329,8 +329,8 @@ def http_app(service: Service) -> FastAPI:
         rechain_legacy=settings.environment == "development",
     )
     audit_anchoring = AuditAnchoring(access_audit, settings, audit_key, registry)
-    # Concurrent commands share SQLite's one writer a batch at a time (before the
-    # idempotency claim wraps the recorder's inserts).
+    # Concurrent commands share one transaction (and one commit) a batch at a time, on
+    # SQLite and PostgreSQL (before the idempotency claim wraps the recorder's inserts).
     writes = group_writes(service.app.recorder, service.name)
     idempotency = IdempotencyStore(
         service.app.recorder.datastore,  # type: ignore[attr-defined]

@@ -17,10 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresProcessRecorder,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteProcessRecorder
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, retry
+from psycopg.sql import SQL, Identifier
 
 
 class InsertHook(Protocol):
@@ -36,7 +41,7 @@ class InsertHook(Protocol):
 class WriteGroup(Protocol):
     """Runs a transaction's work together with other threads' (group commit)."""
 
-    def run(self, work: Any) -> Any: ...
+    def run(self, work: Any, setup: Any = None) -> Any: ...
 
 
 class HookedInserts:
@@ -58,13 +63,18 @@ class HookedInserts:
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         group = self.write_group
         if group is not None:
-            result = group.run(lambda cursor: self._insert_events(cursor, stored_events, **kwargs))
+            result = self._insert_grouped(group, stored_events, **kwargs)
         else:
             result = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         if stored_events:
             for hook in self.insert_hooks:
                 hook.committed(stored_events)
         return result
+
+    def _insert_grouped(
+        self, group: WriteGroup, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Any:
+        return group.run(lambda cursor: self._insert_events(cursor, stored_events, **kwargs))
 
     def _insert_events(
         self, cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -87,11 +97,51 @@ class SQLiteTrackedRecorder(HookedInserts, SQLiteProcessRecorder):  # type: igno
     """A consuming service's SQLite event store, with its tracking records."""
 
 
-class PostgresRecorder(HookedInserts, PostgresApplicationRecorder):  # type: ignore[misc]
+class PostgresHookedInserts(HookedInserts):
+    """Grouped inserts on PostgreSQL, in the library's order but split at the batch.
+
+    The library's insert takes the events table's EXCLUSIVE lock and sends
+    its NOTIFY in every transaction that inserts events, then inserts. In a
+    grouped transaction both are the batch's set-up, run once before the
+    first caller's savepoint (a lock taken inside a savepoint that is rolled
+    back would be let go, and the batch's later inserts would run unlocked);
+    each caller's part is the hooks, its tracking record, and the rows. The
+    lock is still held until the commit, so notification ids still commit
+    in order and the relay cannot pass over a gap that fills later.
+    """
+
+    lock_table_statements: list[Any]
+    channel_name: str
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._batch_setup = SQL("; ").join(
+            [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+        )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_grouped(
+        self, group: WriteGroup, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Any:
+        """As the library's insert, retried as it retries (a restarting database: the
+        batch failed as a whole and nothing of it is committed)."""
+
+        def write(cursor: Any) -> Any:
+            self._insert_events(cursor, stored_events, **kwargs)  # hooks, tracking
+            if not stored_events:
+                return None
+            # The rows alone: the library's own `_insert_stored_events` would lock again.
+            PostgresAggregateRecorder._insert_stored_events(self, cursor, stored_events)  # type: ignore[arg-type]
+            return self._fetch_ids_after_insert_events(cursor, stored_events)  # type: ignore[attr-defined]
+
+        return group.run(write, self._batch_setup if stored_events else None)
+
+
+class PostgresRecorder(PostgresHookedInserts, PostgresApplicationRecorder):  # type: ignore[misc]
     """A service's PostgreSQL event store."""
 
 
-class PostgresTrackedRecorder(HookedInserts, PostgresProcessRecorder):  # type: ignore[misc]
+class PostgresTrackedRecorder(PostgresHookedInserts, PostgresProcessRecorder):  # type: ignore[misc]
     """A consuming service's PostgreSQL event store, with its tracking records."""
 
 
