@@ -25,7 +25,7 @@ and as tuples from SQLite; `row_values` reads both the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -141,3 +141,21 @@ def own_table(datastore: Any, table: str, create: str) -> Callable[[str], str]:
 def row_values(row: Any) -> tuple[Any, ...]:
     """A row as a tuple in the order selected, whichever row factory the driver uses."""
     return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+def read_row(datastore: Any, statement: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of one read-only statement, or None.
+
+    One statement is consistent on its own, so on PostgreSQL it runs on the
+    pool's autocommit connection: one round trip, where a read transaction
+    costs three (BEGIN, the statement, ROLLBACK) on every request that reads
+    this way. SQLite reads in its own (local, cheap) transaction as before."""
+    if isinstance(datastore, PostgresDatastore):
+        with datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+    else:
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+    return None if row is None else row_values(row)

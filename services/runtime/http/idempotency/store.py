@@ -24,7 +24,7 @@ from services.runtime.http.idempotency.claims import (
 )
 from services.runtime.store.group_commit import GroupedWrites
 from services.runtime.store.recorders import HookedInserts
-from services.runtime.store.sql import row_values, sql_for
+from services.runtime.store.sql import read_row, sql_for
 
 LEASE_SECONDS = 60.0
 """How long a running claim holds its key against other replicas; far longer than any
@@ -138,11 +138,16 @@ class IdempotencyStore:
             cursor.execute(self._take_over, values)
             return cursor.fetchone() is not None
 
+        def purge_and_insert(cursor: Any) -> bool:
+            # Bounded, with each new key: expiry keeps up with use (in the claim's own
+            # part of the grouped transaction: one write per claim, not two).
+            cursor.execute(self._purge, (now,))
+            return insert(cursor)
+
         # Read first: an insert would wait for the locks of the holder's running command.
         row = self._held(key)
         if row is None:
-            self.purge_expired(now)  # bounded, with each new key: expiry keeps up with use
-            if self._write(insert):
+            if self._write(purge_and_insert):
                 return claim, None
             row = self._held(key)
             if row is None:
@@ -154,12 +159,7 @@ class IdempotencyStore:
         return None, Held(request, int(status), _loads(answer))
 
     def _held(self, key: str) -> tuple[Any, ...] | None:
-        with self._datastore.transaction(commit=False) as cursor:
-            cursor.execute(self._select, (key,))
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return row_values(row)
+        return read_row(self._datastore, self._select, (key,))
 
     def answer(self, claim: IdempotencyClaim, status: int, answer: dict[str, Any]) -> None:
         """Remember the answer's status and ids (the claim's holder only)."""
