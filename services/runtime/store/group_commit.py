@@ -228,7 +228,7 @@ class GroupedWrites:
     On PostgreSQL a part may name a set-up (the events table's lock and its
     NOTIFY) that the batch runs once, before the first savepoint: a lock
     taken inside a savepoint that is rolled back would be let go with it.
-    The statements between two parts go in one round trip.
+    And a batch is first tried without savepoints (`_write_postgres_batch`).
     """
 
     def __init__(
@@ -271,22 +271,50 @@ class GroupedWrites:
         return outcomes
 
     def _write_postgres_batch(self, batch: list[_Caller]) -> list[object]:
-        """As for SQLite, in fewer round trips: the set-ups and the first savepoint in
-        one, each later savepoint together with the release of the one before; the
-        last is committed with the transaction."""
+        """As for SQLite, in fewer round trips (each one, under load, a wait for the
+        database's turn on a CPU while the events table is locked).
+
+        First without savepoints: the set-ups, then every part, then the commit.
+        A part that fails aborts the whole transaction on PostgreSQL, so then
+        nothing of it is committed, and the batch is written again with a
+        savepoint per part, where that part fails alone. A part is only database
+        work in the transaction it is given, so running it twice is safe when the
+        first transaction was rolled back. A conflict (two saves of one
+        aggregate at once) is rare; every other batch saves a round trip a part.
+        """
         setups = list({id(setup): setup for _, _, setup in batch if setup is not None}.values())
+        try:
+            return self._postgres_transaction(batch, setups, savepoints=False)
+        except _PartFailed:
+            return self._postgres_transaction(batch, setups, savepoints=True)
+
+    def _postgres_transaction(
+        self, batch: list[_Caller], setups: list[sql.Composable], *, savepoints: bool
+    ) -> list[object]:
+        """One transaction for the batch; with `savepoints`, each part in its own (the
+        set-ups and the first savepoint in one round trip, each later savepoint with
+        the release of the one before; the last is committed with the transaction)."""
         outcomes: list[object] = []
         with self._datastore.transaction(commit=True) as cursor:
-            cursor.execute(sql.SQL("; ").join([*setups, sql.SQL("SAVEPOINT caller")]))
+            opening = [*setups, sql.SQL("SAVEPOINT caller")] if savepoints else setups
+            if opening:
+                cursor.execute(sql.SQL("; ").join(opening))
             for index, (context, write, _) in enumerate(batch):
-                if index:
+                if savepoints and index:
                     cursor.execute("RELEASE SAVEPOINT caller; SAVEPOINT caller")
                 try:
                     outcomes.append(context.run(write, cursor))
                 except BaseException as error:  # this caller's alone: undo its part, keep the rest
+                    if not savepoints:
+                        raise _PartFailed from error
                     cursor.execute("ROLLBACK TO SAVEPOINT caller")
                     outcomes.append(_as_persistence_error(error))
         return outcomes
+
+
+class _PartFailed(Exception):
+    """A part of a batch written without savepoints failed: the transaction is rolled
+    back and the batch written again, each part in its own savepoint."""
 
 
 _DRIVER_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
