@@ -160,6 +160,12 @@ class ServiceProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    role: str | None = None
+    """``serve --role`` (services.runtime.roles); None: the default, all of the service."""
+
+    @property
+    def log_name(self) -> str:
+        return self.service if self.role is None else f"{self.service}-{self.role}"
 
     @property
     def url(self) -> str:
@@ -185,9 +191,10 @@ class ServiceProcess:
             **self.extra_env,
         }
         since = len(self.logs())
-        log = open(self.settings.var_dir / f"{self.service}.log", "ab")  # noqa: SIM115
+        log = open(self.settings.var_dir / f"{self.log_name}.log", "ab")  # noqa: SIM115
+        role = [] if self.role is None else ["--role", self.role]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.runtime.ops.serve", self.service],
+            [sys.executable, "-m", "services.runtime.ops.serve", self.service, *role],
             env=env,
             cwd=ROOT,
             stdout=log,
@@ -228,7 +235,7 @@ class ServiceProcess:
         raise TimeoutError(f"{self.service} not ready: {self.logs()[-3000:]}")
 
     def logs(self) -> str:
-        path = self.settings.var_dir / f"{self.service}.log"
+        path = self.settings.var_dir / f"{self.log_name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:

@@ -5,7 +5,8 @@ Each service has one composition root, ``services/<svc>/service.py``, whose
 :class:`Service` (written, with :func:`composition_root`, as a function of its
 :class:`Composition`, which fills in what every service shares). Everything
 that runs a service starts from it: the HTTP process (:func:`http_app`), a
-relay or consumer on its own (:func:`relay_for`, :func:`consumer_for`), the
+relay or consumer on its own (:func:`relay_for`, :func:`consumer_for`;
+services.runtime.ops.roles), the
 operator's replay, rebuild and republish commands, and the tests. This module
 does the wiring for all four, so a fix to start-up or shutdown lands
 everywhere at once; :func:`load_service` finds a service's root through the
@@ -15,7 +16,6 @@ everywhere at once; :func:`load_service` finds a service's root through the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Generic, Protocol, TypeVar
 
-from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
@@ -50,6 +49,14 @@ from services.runtime.http.operations import (
     operations_router,
 )
 from services.runtime.http.problems import install_problem_handlers
+from services.runtime.http.readiness import (
+    Background,
+    broker_check,
+    consumer_check,
+    relay_check,
+    start_broker,
+    store_check,
+)
 from services.runtime.http.request_log import RequestLog
 from services.runtime.kernel.clock import Clock, SystemClock
 from services.runtime.kernel.identity import SubjectIdFactory
@@ -308,17 +315,19 @@ def upstream_topics(service: Service) -> list[str]:
     return [events_topic(s, prefix=service.runtime.topic_prefix) for s in service.upstream]
 
 
-def http_app(service: Service) -> FastAPI:
-    """The service's ASGI app; its lifespan runs the relay and the consumer beside the API."""
+def http_app(service: Service, *, relay_and_consumer: bool = True) -> FastAPI:
+    """The service's ASGI app; its lifespan runs the relay and the consumer beside the API,
+    or (`relay_and_consumer` False: the ``api`` role, services.runtime.ops.roles) neither,
+    and then it has no Kafka client of its own to be ready with."""
     settings = service.runtime
     registry = service.registry
-    broker = service_broker(service)
+    broker = service_broker(service) if relay_and_consumer else None
     topics = [events_topic(service.name, prefix=settings.topic_prefix)]
-    relay = relay_for(service)
-    consumer = consumer_for(service, broker)
+    relay = relay_for(service) if relay_and_consumer else None
+    consumer = consumer_for(service, broker) if broker is not None else None
     if consumer is not None:
         topics += [*upstream_topics(service), dlq_topic(service.name, prefix=settings.topic_prefix)]
-    background: dict[str, asyncio.Task[None]] = {}
+    background = Background(service.name)
     # Keyed chain, anchored outside the database; make run's older unkeyed logs are
     # re-chained at start, a production log only by the operator (services.runtime.store.audit).
     audit_key = chain_key(settings)
@@ -355,70 +364,31 @@ def http_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if relay is not None:
-            background["relay"] = asyncio.create_task(relay.run(), name=f"{service.name}-relay")
-        background["audit-anchor"] = asyncio.create_task(
-            audit_anchoring.run(), name=f"{service.name}-audit-anchor"
-        )
-        background["broker"] = asyncio.create_task(
-            _start_broker(broker, settings, topics), name=f"{service.name}-broker"
-        )
+            background.start("relay", relay.run())
+        background.start("audit-anchor", audit_anchoring.run())
+        if broker is not None:
+            background.start("broker", start_broker(broker, settings, topics))
         for schedule in schedules:
-            background[schedule.name] = asyncio.create_task(
-                _run_on_schedule(schedule, schedule_failures),
-                name=f"{service.name}-{schedule.name}",
-            )
+            background.start(schedule.name, _run_on_schedule(schedule, schedule_failures))
         try:
             yield
         finally:
-            for task in background.values():
-                task.cancel()
-            for task in background.values():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await broker.stop()
+            await background.stop()
+            if broker is not None:
+                await broker.stop()
             access_audit.close()
             await audit_anchoring.close()
             if writes is not None:
                 writes.close()
             service.app.close()
 
-    async def store_ready() -> str | None:
-        try:
-            # Bounded: the store library would retry a lost database for seconds.
-            await asyncio.wait_for(
-                asyncio.to_thread(service.app.recorder.max_notification_id), timeout=2.0
-            )
-        except TimeoutError:
-            return "store: no answer within 2 s"
-        except Exception as error:
-            return f"store: {error!r}"[:200]
-        return None
-
-    async def broker_ready() -> str | None:
-        task = background.get("broker")
-        if task is None or not task.done() or task.exception() is not None:
-            return "kafka: not connected yet"
-        return None if await broker.ping(timeout=1.0) else "kafka: no answer"
-
-    async def relay_ready() -> str | None:
-        task = background.get("relay")
-        if task is not None and task.done():
-            return f"relay stopped: {task.exception()!r}"
-        if relay is not None and relay.last_error is not None:
-            return f"relay failing: {relay.last_error}"
-        return None
-
-    async def consumer_ready() -> str | None:
-        if consumer is not None and not consumer.joined:
-            return "consumer: not yet in its group"
-        return None
-
-    checks: dict[str, ReadinessCheck] = {
-        "store": store_ready,
-        "kafka": broker_ready,
-        "relay": relay_ready,
-        "consumer": consumer_ready,
-    }
+    checks: dict[str, ReadinessCheck] = {"store": store_check(service.app)}
+    if broker is not None:
+        checks |= {
+            "kafka": broker_check(broker, background),
+            "relay": relay_check(relay, background),
+            "consumer": consumer_check(consumer),
+        }
     http = api_app(title=service.title, description=service.description, lifespan=lifespan)
     http.add_middleware(Lanes)  # innermost: every guard applies to a service's hot reads
     http.add_middleware(Idempotency, store=idempotency)
@@ -483,18 +453,3 @@ async def _run_on_schedule(schedule: Schedule, failures: Counter) -> None:
             log.exception("scheduled %s failed; retrying next round", schedule.name)
             failures.labels(schedule.name).inc()
         await asyncio.sleep(schedule.every_seconds)
-
-
-async def _start_broker(broker: KafkaBroker, settings: RuntimeSettings, topics: list[str]) -> None:
-    """Connect, waiting out a broker that is not up yet (start order must not matter)."""
-    delay = 0.1
-    while True:
-        try:
-            await ensure_topics(settings, topics)
-            await broker.start()
-            return
-        except (KafkaError, OSError) as error:
-            log.warning("kafka not reachable yet: %r", error)
-            await broker.stop()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)

@@ -26,6 +26,7 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 from contracts import SERVICES
+from services.runtime.ops.roles import RoleSettings
 from services.runtime.ops.run import RunSettings
 from services.runtime.service import load_service
 from services.runtime.settings import RuntimeSettings
@@ -51,7 +52,7 @@ def settings_classes() -> list[type[BaseSettings]]:
     A service whose composition root cannot be loaded is an error: a table
     without it would silently document less than what runs.
     """
-    classes: list[type[BaseSettings]] = [RuntimeSettings, RunSettings]
+    classes: list[type[BaseSettings]] = [RuntimeSettings, RunSettings, RoleSettings]
     for service in SERVICES:
         settings_class = getattr(load_service(service), "Settings", None)
         if not (isinstance(settings_class, type) and issubclass(settings_class, BaseSettings)):

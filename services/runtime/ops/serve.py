@@ -1,9 +1,11 @@
-"""Run one service: ``python -m services.runtime.ops.serve consent``.
+"""Run one service: ``python -m services.runtime.ops.serve consent [--role api]``.
 
 Each service's composition root (``services/<svc>/service.py``, found through
 the ``samverkan.services`` entry points) builds the service with its
 ``http_port``; this is the one place that turns it into a uvicorn server with
-JSON logs, so every service starts and stops the same way.
+JSON logs, so every service starts and stops the same way. ``--role`` (or
+``SAMVERKAN_ROLE``) says which part of it this process runs: ``all`` (the
+default), ``api``, ``relay`` or ``consumer`` (services.runtime.ops.roles).
 
 It is also where a service refuses to start on settings that are unsafe with
 real data (placeholder keys, keys that would be created in var_dir, a
@@ -16,14 +18,16 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 
 import uvicorn
 
 from services.runtime.http.auth import identity_provider_url_problem
 from services.runtime.ops.json_logs import configure_logging
+from services.runtime.ops.roles import ROLE_CHOICES, Role, RoleSettings, RoleUnavailable, role_app
 from services.runtime.ops.telemetry import configure_tracing
-from services.runtime.service import ServiceRoot, http_app, load_service
+from services.runtime.service import ServiceRoot, load_service
 from services.runtime.settings import RuntimeSettings, unsafe_settings
 from services.runtime.store.database import setup_lock
 
@@ -86,19 +90,41 @@ def refuse_unsafe_start(service: str, runtime: RuntimeSettings) -> None:
     )
 
 
+USAGE = "usage: python -m services.runtime.ops.serve <service> [--role all|api|relay|consumer]"
+
+
+def chosen_role(service: str, args: list[str]) -> Role:
+    """The role `--role` names, else ``SAMVERKAN_ROLE``, else `all`; a wrong name is one
+    line naming it and the choices (exit status 1), not a validation traceback."""
+    text = args[1] if args else None
+    try:
+        return Role(text) if text is not None else RoleSettings().role
+    except ValueError:
+        given = text if text is not None else os.environ.get("SAMVERKAN_ROLE", "")
+        source = "--role" if text is not None else "SAMVERKAN_ROLE"
+        raise SystemExit(
+            f"{service}: {source}: unknown role {given!r}; choose one of {ROLE_CHOICES}"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        raise SystemExit("usage: python -m services.runtime.ops.serve <service>")
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] != "--role"):
+        raise SystemExit(USAGE)
     service = args[0]
     root = service_root(service)
+    role = chosen_role(service, args[1:])
     runtime = RuntimeSettings()
-    configure_logging(service, runtime.log_level)
+    configure_logging(service if role is Role.ALL else f"{service}-{role}", runtime.log_level)
     configure_tracing(service)  # off unless the standard OTEL_* variables ask for it
     refuse_unsafe_start(service, runtime)
     with setup_lock(runtime, service):  # replicas starting together create tables in turn
         built = root.build(runtime)
-        app = http_app(built)
+        try:
+            app = role_app(built, role)
+        except RoleUnavailable as error:
+            built.close()
+            raise SystemExit(f"{service}: --role {role}: {error}") from None
     # Everything built so far lives as long as the process: keep it out of the
     # collector's way, and collect young objects less often, so a request
     # does not pay for a full collection of the start-up heap (tail latency).
