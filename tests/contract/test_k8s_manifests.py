@@ -44,6 +44,8 @@ PLATFORM = K8S / "base" / "platform"
 OVERLAYS = K8S / "overlays"
 SECRET_EXAMPLE = K8S / "secret.example.yaml"
 MONITORING = K8S / "monitoring"
+SPLIT = K8S / "split"
+"""API, relay and consumer as Deployments of their own (tests/contract/test_k8s_split.py)."""
 RULES = ROOT / "deploy" / "prometheus" / "rules.yml"
 CONFIG_MAP = "samverkan-config"
 SECRET = "samverkan-secrets"
@@ -163,7 +165,8 @@ def test_the_platform_is_its_base_and_one_overlay_per_service():
 
 def test_every_file_is_used_but_the_secret_template():
     on_disk = {path.resolve() for path in K8S.rglob("*") if path.is_file()}
-    assert on_disk - used_files(K8S) - used_files(MONITORING) == {SECRET_EXAMPLE.resolve()}
+    used = used_files(K8S) | used_files(MONITORING) | used_files(SPLIT)
+    assert on_disk - used == {SECRET_EXAMPLE.resolve()}
 
 
 def test_the_secret_is_only_a_template():
