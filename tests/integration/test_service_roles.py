@@ -113,6 +113,9 @@ def test_the_api_relay_and_consumer_of_one_service_run_as_processes_of_their_own
     assert "samverkan_outbox_leading" not in families(consumer)
     for process in (api, relay, consumer):
         assert httpx.get(f"{process.url}/readyz", timeout=5).status_code == 200
+    # With PostgreSQL the API's saves woke the relay process (services.runtime.store.wake).
+    assert "could not wake the relay" not in api.logs()
+    assert "not listening for saves" not in relay.logs()
     # Only the API process serves the API.
     assert httpx.get(f"{relay.url}/v1/cases", timeout=5).status_code == 404
 

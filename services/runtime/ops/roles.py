@@ -24,13 +24,15 @@ which it is on ``/metrics`` (``samverkan_process_role``).
 The roles share the service's store (PostgreSQL: one schema, any number of
 processes and hosts; SQLite: one file on one volume, one process per role —
 two relays on one file would both lead), which is how the API reads what the
-consumer applied and the relay publishes what the API stored. The relay, in
-another process, is not nudged by each save: it finds new events by polling
-(every 0.5 s when idle).
+consumer applied and the relay publishes what the API stored. With
+PostgreSQL the API's saves wake the relay process (``NOTIFY``/``LISTEN``,
+services.runtime.store.wake) as they wake a relay in the same process; with
+SQLite the relay finds them on its idle poll (every 0.5 s).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import StrEnum
@@ -58,6 +60,8 @@ from services.runtime.service import (
     service_broker,
     upstream_topics,
 )
+from services.runtime.store.application import OutboxApplication
+from services.runtime.store.wake import SaveNotifier, wake_on_saves
 
 
 class Role(StrEnum):
@@ -105,11 +109,35 @@ class RoleUnavailable(Exception):
 def role_app(service: Service, role: Role) -> FastAPI:
     """The ASGI app of `service`'s process in `role`."""
     describe_role(service.registry, role)
-    if role in (Role.ALL, Role.API):
-        return http_app(service, relay_and_consumer=role is Role.ALL)
+    if role is Role.ALL:
+        return http_app(service)
+    if role is Role.API:
+        return api_app(service)
     if role is Role.RELAY:
         return relay_app(service)
     return consumer_app(service)
+
+
+def api_app(service: Service) -> FastAPI:
+    """The HTTP API alone; with PostgreSQL, each save wakes the relay process
+    (services.runtime.store.wake) as it wakes an in-process relay."""
+    app = http_app(service, relay_and_consumer=False)
+    if service.runtime.database_url is None or not isinstance(service.app, OutboxApplication):
+        return app
+    notifier = SaveNotifier(service.runtime, service.name)
+    service.app.save_listeners.append(notifier.nudge)
+    serve = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with serve(running):
+                yield
+        finally:
+            await asyncio.to_thread(notifier.close)
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 def relay_app(service: Service) -> FastAPI:
@@ -123,6 +151,7 @@ def relay_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start("relay", relay.run())
+        background.start("wake", wake_on_saves(service.runtime, service.name, relay.wake))
         try:
             yield
         finally:
