@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -94,11 +95,15 @@ def running_stack(
     postgres: bool = False,
     schema_prefix: str | None = None,
     services: tuple[str, ...] = SERVICES,
+    split: tuple[str, ...] = (),
 ) -> Iterator[Stack]:
     """Start the broker and `services`, wait until all are ready, stop them on exit.
 
     With `postgres`, each service's schema is `schema_prefix` + its name (a new
-    prefix unless given, e.g. for a store filled beforehand); dropped on exit."""
+    prefix unless given, e.g. for a store filled beforehand); dropped on exit.
+    Each service in `split` runs as three processes (the split topology,
+    services.runtime.ops.roles): its API on the service's port (``stack.url``),
+    ``<service>-relay`` and ``<service>-consumer`` on ports of their own."""
     var_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     broker = EmbeddedBroker(free_port())
@@ -108,7 +113,7 @@ def running_stack(
         var_dir=var_dir,
         database_url=POSTGRES_URL if postgres else None,
         schema_prefix=schema_prefix or new_schema_prefix(),
-        ports={service: free_port() for service in services},
+        ports={name: free_port() for name in _process_names(services, split)},
     )
     env = {
         **os.environ,
@@ -119,13 +124,17 @@ def running_stack(
         # A throw-away stack with development keys under var_dir, as make run has.
         "SAMVERKAN_ENVIRONMENT": "development",
         **UNLIMITED_CALLER,
-        **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(p) for s, p in stack.ports.items()},
+        **{f"SAMVERKAN_{s.upper()}_HTTP_PORT": str(stack.ports[s]) for s in services},
     }
     if postgres:
         env["SAMVERKAN_DATABASE_URL"] = POSTGRES_URL
         env["SAMVERKAN_DATABASE_SCHEMA_PREFIX"] = stack.schema_prefix
     try:
-        stack.children = {s: start_service(s, env, var_dir) for s in services}
+        stack.children = {s: start_service(s, env, var_dir) for s in services if s not in split}
+        for service in split:
+            for role, name in _roles(service).items():
+                own = {**env, f"SAMVERKAN_{service.upper()}_HTTP_PORT": str(stack.ports[name])}
+                stack.children[name] = _start_role(service, role, own, var_dir / f"{name}.log")
         _wait_ready(stack, timeout=60)
         stack.ready_seconds = time.monotonic() - started
         yield stack
@@ -140,6 +149,30 @@ def running_stack(
         broker.stop()
         if postgres:
             _drop_schemas(stack.schema_prefix, services)
+
+
+def _roles(service: str) -> dict[str, str]:
+    """Role -> process name of a split service: its API keeps the service's name."""
+    return {"api": service, "relay": f"{service}-relay", "consumer": f"{service}-consumer"}
+
+
+def _process_names(services: tuple[str, ...], split: tuple[str, ...]) -> list[str]:
+    unknown = set(split) - set(services)
+    if unknown:
+        raise ValueError(f"split names services not started: {', '.join(sorted(unknown))}")
+    return [name for s in services for name in (_roles(s).values() if s in split else [s])]
+
+
+def _start_role(service: str, role: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``serve <service> --role <role>``, as ``start_service`` starts a whole service."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.runtime.ops.serve", service, "--role", role],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _wait_ready(stack: Stack, timeout: float) -> None:
