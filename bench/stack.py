@@ -113,7 +113,7 @@ def running_stack(
         var_dir=var_dir,
         database_url=POSTGRES_URL if postgres else None,
         schema_prefix=schema_prefix or new_schema_prefix(),
-        ports={name: free_port() for name in _process_names(services, split)},
+        ports={name: free_port() for name in _process_names(services, split, postgres=postgres)},
     )
     env = {
         **os.environ,
@@ -156,8 +156,12 @@ def _roles(service: str) -> dict[str, str]:
     return {"api": service, "relay": f"{service}-relay", "consumer": f"{service}-consumer"}
 
 
-def _process_names(services: tuple[str, ...], split: tuple[str, ...]) -> list[str]:
+def _process_names(
+    services: tuple[str, ...], split: tuple[str, ...], *, postgres: bool
+) -> list[str]:
     unknown = set(split) - set(services)
+    if split and not postgres:
+        raise ValueError("a split service needs a store its processes share: postgres=True")
     if unknown:
         raise ValueError(f"split names services not started: {', '.join(sorted(unknown))}")
     return [name for s in services for name in (_roles(s).values() if s in split else [s])]

@@ -120,13 +120,22 @@ def test_the_api_relay_and_consumer_of_one_service_run_as_processes_of_their_own
     assert httpx.get(f"{relay.url}/v1/cases", timeout=5).status_code == 404
 
 
-def test_a_wrong_role_is_refused_in_one_line_naming_the_choices(
+def test_a_wrong_role_or_a_split_on_sqlite_is_refused_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(SystemExit) as refused:
         serve.main(["cases", "--role", "worker"])
     assert str(refused.value) == (
         "cases: --role: unknown role 'worker'; choose one of all, api, relay, consumer"
+    )
+
+    monkeypatch.delenv("SAMVERKAN_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as refused:  # SQLite: each process its store's one writer
+        serve.main(["cases", "--role", "consumer"])
+    assert str(refused.value) == (
+        "cases: --role consumer: needs a store its processes share: set SAMVERKAN_DATABASE_URL "
+        "(PostgreSQL); on SQLite a process takes itself for its store's only writer, so run "
+        "--role all"
     )
 
     monkeypatch.setenv("SAMVERKAN_ROLE", "relays")

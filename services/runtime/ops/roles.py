@@ -21,13 +21,16 @@ The relay and consumer roles serve only the operational routes (``/healthz``,
 an orchestrator already points at every process of the image. Every role says
 which it is on ``/metrics`` (``samverkan_process_role``).
 
-The roles share the service's store (PostgreSQL: one schema, any number of
-processes and hosts; SQLite: one file on one volume, one process per role —
-two relays on one file would both lead), which is how the API reads what the
-consumer applied and the relay publishes what the API stored. With
-PostgreSQL the API's saves wake the relay process (``NOTIFY``/``LISTEN``,
-services.runtime.store.wake) as they wake a relay in the same process; with
-SQLite the relay finds them on its idle poll (every 0.5 s).
+The roles share the service's store, which is how the API reads what the
+consumer applied and the relay publishes what the API stored: PostgreSQL, one
+schema, any number of processes and hosts. Not SQLite: a process on a SQLite
+file takes itself for the file's only writer and trusts what it has read
+(services.runtime.store.read_models' Follower skips the database when it saved
+nothing), so an API beside a consumer process would answer from views the
+consumer has since changed — a split role refuses to start without
+``SAMVERKAN_DATABASE_URL``. The API's saves wake the relay process
+(``NOTIFY``/``LISTEN``, services.runtime.store.wake) as they wake a relay in
+the same process.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from services.runtime.service import (
     service_broker,
     upstream_topics,
 )
+from services.runtime.settings import RuntimeSettings
 from services.runtime.store.application import OutboxApplication
 from services.runtime.store.wake import SaveNotifier, wake_on_saves
 
@@ -85,8 +89,8 @@ class RoleSettings(BaseSettings):
             "What this process of the service runs: `all` (API, outbox relay and consumer), "
             "`api` (HTTP commands and reads, schedules; ready without Kafka), `relay` (the outbox "
             "relay alone, one leader among its replicas) or `consumer` (the upstream consumer "
-            "alone). The split roles share the service's store: PostgreSQL, or one SQLite "
-            "volume with one process per role (docs/architecture.md, Topologies)."
+            "alone). The split roles share the service's store, so they need "
+            "SAMVERKAN_DATABASE_URL (PostgreSQL; docs/architecture.md, Topologies)."
         ),
     )
 
@@ -103,11 +107,25 @@ def describe_role(registry: CollectorRegistry, role: Role) -> None:
 
 
 class RoleUnavailable(Exception):
-    """The service has nothing for this role to run (it publishes or consumes nothing)."""
+    """The role cannot run here: the service has nothing for it (it publishes or consumes
+    nothing), or its store is not one its processes can share."""
+
+
+def shared_store_refusal(role: Role, runtime: RuntimeSettings) -> str | None:
+    """Why `role` cannot run on these settings' store (None: it can)."""
+    if role is Role.ALL or runtime.database_url is not None:
+        return None
+    return (
+        "needs a store its processes share: set SAMVERKAN_DATABASE_URL (PostgreSQL); on "
+        "SQLite a process takes itself for its store's only writer, so run --role all"
+    )
 
 
 def role_app(service: Service, role: Role) -> FastAPI:
     """The ASGI app of `service`'s process in `role`."""
+    refusal = shared_store_refusal(role, service.runtime)
+    if refusal is not None:
+        raise RoleUnavailable(refusal)
     describe_role(service.registry, role)
     if role is Role.ALL:
         return http_app(service)
@@ -122,7 +140,7 @@ def api_app(service: Service) -> FastAPI:
     """The HTTP API alone; with PostgreSQL, each save wakes the relay process
     (services.runtime.store.wake) as it wakes an in-process relay."""
     app = http_app(service, relay_and_consumer=False)
-    if service.runtime.database_url is None or not isinstance(service.app, OutboxApplication):
+    if not isinstance(service.app, OutboxApplication):
         return app
     notifier = SaveNotifier(service.runtime, service.name)
     service.app.save_listeners.append(notifier.nudge)

@@ -25,7 +25,14 @@ import uvicorn
 
 from services.runtime.http.auth import identity_provider_url_problem
 from services.runtime.ops.json_logs import configure_logging
-from services.runtime.ops.roles import ROLE_CHOICES, Role, RoleSettings, RoleUnavailable, role_app
+from services.runtime.ops.roles import (
+    ROLE_CHOICES,
+    Role,
+    RoleSettings,
+    RoleUnavailable,
+    role_app,
+    shared_store_refusal,
+)
 from services.runtime.ops.telemetry import configure_tracing
 from services.runtime.service import ServiceRoot, load_service
 from services.runtime.settings import RuntimeSettings, unsafe_settings
@@ -115,6 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     root = service_root(service)
     role = chosen_role(service, args[1:])
     runtime = RuntimeSettings()
+    refusal = shared_store_refusal(role, runtime)
+    if refusal is not None:
+        raise SystemExit(f"{service}: --role {role}: {refusal}")
     configure_logging(service if role is Role.ALL else f"{service}-{role}", runtime.log_level)
     configure_tracing(service)  # off unless the standard OTEL_* variables ask for it
     refuse_unsafe_start(service, runtime)

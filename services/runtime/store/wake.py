@@ -12,7 +12,8 @@ relay wakes once after every (re)connect in case it missed one.
 
 The notifier never blocks a save: the saving thread only sets a flag, and one
 thread of its own sends a ``NOTIFY`` for however many saves came meanwhile.
-SQLite has no channel between processes: the poll stays (one host, one relay).
+A SQLite store has no channel between processes, and no split roles either
+(services.runtime.ops.roles refuses them): nothing to wake there.
 """
 
 from __future__ import annotations
