@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -88,8 +87,16 @@ class SealingMapper(TracingMapper):
 
     def _open_legacy(self, domain_event: Any, fields: tuple[str, ...]) -> None:
         # Read the aggregate's earlier events at most once per event, however many
-        # fields (a minutes part per registered case) ask whose they are.
-        declared = cache(lambda: self._declared(domain_event))
+        # fields (a minutes part per registered case) ask whose they are. A plain
+        # closure, not functools.cache: making that per event cost the relay, which
+        # reads every stored event, more than all the rest of this method.
+        remembered: list[dict[str, str]] = []
+
+        def declared() -> dict[str, str]:
+            if not remembered:
+                remembered.append(self._declared(domain_event))
+            return remembered[0]
+
         for path in fields:
             for holder, slot, key in _slots(vars(domain_event), path):
                 value = holder[slot]
