@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from hashlib import sha1
 from typing import Any
 
 from eventsourcing.application import Application
@@ -27,6 +28,7 @@ Translator = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 """Turns a stored domain event into its public form, or None when it stays private."""
 
 _EVENT_ID_NAMESPACE = uuid.UUID("5f0c3a52-6d2b-4d8e-9a39-8f1f2f7f6b11")
+_EVENT_ID_NAMESPACE_BYTES = _EVENT_ID_NAMESPACE.bytes
 
 
 class OversizedEvent(ValueError):
@@ -34,13 +36,18 @@ class OversizedEvent(ValueError):
 
 
 def event_id(notification: Notification) -> str:
-    """A CloudEvents id that is the same every time this stored event is republished."""
-    return str(
-        uuid.uuid5(
-            _EVENT_ID_NAMESPACE,
-            f"{notification.originator_id}:{notification.originator_version}",
-        )
-    )
+    """A CloudEvents id that is the same every time this stored event is republished.
+
+    ``str(uuid.uuid5(_EVENT_ID_NAMESPACE, "<originator id>:<version>"))``, computed
+    without the two `UUID` objects: the relay makes one per message it sends
+    (tests/contract/test_fast_encoding.py holds the two equal).
+    """
+    name = f"{notification.originator_id}:{notification.originator_version}".encode()
+    digest = bytearray(sha1(_EVENT_ID_NAMESPACE_BYTES + name, usedforsecurity=False).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = digest[:16].hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def outgoing_message(
@@ -72,6 +79,7 @@ def outgoing_message(
         time=domain_event.timestamp,
         sequence=notification.id,
         prev_sequence=tails.get(partition, 0),
+        extensions=message_headers(traceparent),
     )
     if len(message.value) > MAX_EVENT_BYTES:
         # Every consumer would dead-letter it; parked instead, it takes no place in the chain.
@@ -80,9 +88,6 @@ def outgoing_message(
             f"{MAX_EVENT_BYTES}"
         )
     tails[partition] = notification.id
-    trace_headers = message_headers(traceparent)
-    if trace_headers:
-        message = replace(message, headers=[*message.headers, *trace_headers])
     return partition, message
 
 
