@@ -28,26 +28,29 @@ _MASK = 0xFFFFFFFF
 
 
 def murmur2(data: bytes) -> int:
-    """MurmurHash2 as org.apache.kafka.common.utils.Utils.murmur2 computes it."""
+    """MurmurHash2 as org.apache.kafka.common.utils.Utils.murmur2 computes it.
+
+    Each word's two multiplications are masked once: masking distributes over
+    XOR, so ``((h*m) & M) ^ ((k*m) & M)`` is ``((h*m) ^ (k*m)) & M``. The relay
+    hashes every new key, and this loop is most of that.
+    """
     length = len(data)
-    h = (_SEED ^ length) & _MASK
-    words = length // 4
-    for k in struct.unpack_from(f"<{words}I", data):
-        k = (k * _M) & _MASK
-        k ^= k >> 24
-        k = (k * _M) & _MASK
-        h = ((h * _M) & _MASK) ^ k
+    m, mask = _M, _MASK
+    h = (_SEED ^ length) & mask
+    for k in struct.unpack_from(f"<{length >> 2}I", data):
+        k = (k * m) & mask
+        h = ((h * m) ^ ((k ^ (k >> 24)) * m)) & mask
     tail = length & ~3
-    extra = length % 4
+    extra = length & 3
     if extra >= 3:
         h ^= data[tail + 2] << 16
     if extra >= 2:
         h ^= data[tail + 1] << 8
     if extra >= 1:
         h ^= data[tail]
-        h = (h * _M) & _MASK
+        h = (h * m) & mask
     h ^= h >> 13
-    h = (h * _M) & _MASK
+    h = (h * m) & mask
     h ^= h >> 15
     return h
 
