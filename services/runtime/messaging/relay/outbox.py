@@ -9,6 +9,12 @@ at least once:
    pipelined batch (every send enqueued before any is awaited);
 3. wait for the broker's acks, then record the new position.
 
+While the broker acknowledges one batch, the next is read and translated
+(`_Prefetch`): the relay's own work (mostly translation and encoding) then
+overlaps the broker's round trip and the store's read instead of following
+them. It is only used if the round it was read for ends as expected (acked,
+position recorded, nothing republished); sending stays strictly in order.
+
 A notification that cannot be translated (its translator raises, the mapper
 can no longer read it) is parked (services.runtime.messaging.parked), counted
 (``samverkan_outbox_parked_total``) and passed over: it takes no place in its
@@ -56,7 +62,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,16 +70,21 @@ import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import Notification, PersistenceError
 from opentelemetry.trace import Span
 
 from contracts.cloudevents import H_ID, H_SEQUENCE, H_TYPE, OutgoingMessage
-from services.runtime.kernel.tracing import end_spans, producer_span, traced_headers
+from services.runtime.kernel.tracing import end_spans, producer_span, recording, traced_headers
 from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options, send
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
 from services.runtime.messaging.relay.metrics import RelayMetrics
-from services.runtime.messaging.relay.outgoing import Translator, Untranslatable, translate_batch
+from services.runtime.messaging.relay.outgoing import (
+    TranslatedBatch,
+    Translator,
+    Untranslatable,
+    translate_batch,
+)
 from services.runtime.messaging.relay.topic_log import (
     Ahead,
     LogUnanswered,
@@ -94,6 +105,35 @@ may have restored the newer state meanwhile)."""
 def _message_sequence(message: OutgoingMessage) -> int:
     """An outgoing message's ``ce_sequence`` (its store position)."""
     return int(dict(message.headers)[H_SEQUENCE])
+
+
+@dataclass(frozen=True)
+class _Round:
+    """What one round publishes: the notifications read and their translation."""
+
+    notifications: Sequence[Notification]
+    batch: TranslatedBatch
+
+
+@dataclass(frozen=True)
+class _Prefetch:
+    """The next round, read and translated while the broker acknowledged the last one.
+
+    Valid only for the position it was read after (`start`, `tails`): a round that
+    ended otherwise (republish from the start, an error) leaves it unused.
+    """
+
+    start: int
+    tails: dict[int, int]
+    task: asyncio.Task[_Round]
+
+
+def _discard(prefetch: _Prefetch | None) -> None:
+    """Drop a read-ahead nobody will use; its failure, if any, is the next read's to see."""
+    if prefetch is None:
+        return
+    prefetch.task.cancel()  # nothing, when it is done already
+    prefetch.task.add_done_callback(lambda task: task.cancelled() or task.exception())
 
 
 def _past(ahead: Ahead, sequence: int) -> Ahead:
@@ -140,6 +180,7 @@ class OutboxRelay:
         self.position = RelayPosition()
         self.last_error: str | None = None
         self._ahead: Ahead = {}
+        self._prefetch: _Prefetch | None = None
 
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
@@ -245,6 +286,8 @@ class OutboxRelay:
                     except TimeoutError:
                         continue
         finally:
+            _discard(self._prefetch)
+            self._prefetch = None
             await probe.stop()
             await producer.stop()
 
@@ -252,17 +295,14 @@ class OutboxRelay:
         """One round of read → translate all → send all → await acks → record. False when idle.
 
         `partitions` are the catalogue's (checked present on the topic); every
-        message goes to the one `event_partition` picks among them.
+        message goes to the one `event_partition` picks among them. The next
+        round is read and translated while this one's acks are awaited.
         """
-        start = self.position.sequence + 1
-        notifications = await asyncio.to_thread(
-            self._app.recorder.select_notifications, start, self._settings.relay_batch_size
-        )
+        ready = await self._next_round()
+        notifications, batch = ready.notifications, ready.batch
         if not notifications:
             self._healthy()
             return False
-        self._metrics.head.labels(self._topic).set(notifications[-1].id)
-        batch = translate_batch(self._app, self._translate, notifications, self.position.tails)
         if batch.untranslatable:
             await asyncio.to_thread(self._park, batch.untranslatable)
         if not await self._leadership.still_leading():  # frozen since the loop's check?
@@ -270,19 +310,17 @@ class OutboxRelay:
         ends = dict(self.position.ends)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
         spans: dict[int, Span] = {}
+        traced = recording()  # without an SDK, no span and no header copy per message
         try:
             for partition, message in batch.messages:
-                found = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
-                if found is not None and found[1] == dict(message.headers)[H_ID]:
-                    # Already on the topic: sent before a crash or a takeover.
-                    ends[partition] = max(ends.get(partition, 0), found[0] + 1)
-                    self._metrics.skipped.labels(self._topic).inc()
+                if self._ahead and self._already_sent(partition, message, ends):
                     continue
-                span = self._producer_span(partition, message)
+                span = self._producer_span(partition, message) if traced else None
                 if span is not None:
                     spans[len(pending)] = span
                     message = replace(message, headers=traced_headers(message.headers, span))
                 pending.append((partition, await send(producer, self._topic, partition, message)))
+            self._read_ahead(notifications[-1].id + 1, batch.tails)
             results = await asyncio.gather(*(future for _, future in pending))
         except BaseException as error:
             end_spans(list(spans.values()), error)
@@ -304,6 +342,56 @@ class OutboxRelay:
         self._metrics.published.labels(self._topic).inc(len(pending))
         self._metrics.position.labels(self._topic).set(self.position.sequence)
         return True
+
+    def _already_sent(self, partition: int, message: OutgoingMessage, ends: dict[int, int]) -> bool:
+        """Whether `message` is on the topic already (sent before a crash or a takeover,
+        `TopicLog.tail`); then `ends` takes its offset into account."""
+        found = self._ahead.get(partition, {}).pop(_message_sequence(message), None)
+        if found is None or found[1] != dict(message.headers)[H_ID]:
+            return False
+        ends[partition] = max(ends.get(partition, 0), found[0] + 1)
+        self._metrics.skipped.labels(self._topic).inc()
+        return True
+
+    async def _next_round(self) -> _Round:
+        """The notifications after the position, translated: read ahead during the last
+        round's acks if that read still fits the position and found anything, else now.
+
+        An empty read-ahead is not trusted: an event stored (and its `wake`) since
+        would otherwise wait for the idle poll.
+        """
+        prefetch, self._prefetch = self._prefetch, None
+        position = self.position
+        if (
+            prefetch is not None
+            and prefetch.start == position.sequence + 1
+            and prefetch.tails == position.tails
+        ):
+            ready = await prefetch.task
+            if ready.notifications:
+                return ready
+        else:
+            _discard(prefetch)
+        return await self._read(position.sequence + 1, position.tails)
+
+    def _read_ahead(self, start: int, tails: dict[int, int]) -> None:
+        """Begin reading and translating the round after the one being acknowledged."""
+        _discard(self._prefetch)
+        self._prefetch = _Prefetch(
+            start, dict(tails), asyncio.create_task(self._read(start, tails))
+        )
+
+    async def _read(self, start: int, tails: dict[int, int]) -> _Round:
+        """Up to a batch of notifications from `start`, translated (nothing is sent)."""
+        notifications = await asyncio.to_thread(
+            self._app.recorder.select_notifications, start, self._settings.relay_batch_size
+        )
+        if not notifications:
+            return _Round(notifications, TranslatedBatch([], [], dict(tails)))
+        self._metrics.head.labels(self._topic).set(notifications[-1].id)
+        return _Round(
+            notifications, translate_batch(self._app, self._translate, notifications, tails)
+        )
 
     def _producer_span(self, partition: int, message: OutgoingMessage) -> Span | None:
         """The send's span (None without the SDK): topic, partition and the CloudEvents
