@@ -17,12 +17,12 @@ from uuid import UUID
 import httpx
 
 from contracts import ConsentGiven, dlq_topic, encode, events_topic
+from contracts.examples import EXAMPLES
 from services.consent.application import ConsentApplication, GiveConsent
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.support import (
     AOF,
     HEALTH,

@@ -24,7 +24,7 @@ from contracts import (
     decode,
     encode,
 )
-from tests.contract.examples import (
+from contracts.examples import (
     CONSENT_GIVEN,
     EXAMPLES,
     expected_key,

@@ -27,7 +27,7 @@ from contracts import (
     event_class,
 )
 from contracts.base import event_name
-from tests.contract.examples import (
+from contracts.examples import (
     CONSENT_GIVEN,
     EXAMPLES,
     POLICE,

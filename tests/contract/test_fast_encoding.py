@@ -36,13 +36,13 @@ from contracts.cloudevents import (
     H_TYPE,
     SPECVERSION,
 )
+from contracts.examples import EXAMPLES
 from services.consent.application import ConsentApplication, DecideEmergencyDisclosure, GiveConsent
 from services.consent.domain import GivenBy, SubjectErasure
 from services.consent.translate import to_integration_event
 from services.runtime.kernel.tracing import message_headers, to_domain_event_traced
 from services.runtime.messaging.partitioning import event_partition
 from services.runtime.messaging.relay.outgoing import event_id, translate_batch
-from tests.contract.examples import EXAMPLES
 from tests.support import SOCIAL
 from tests.unit.units import HEALTH_UNIT
 

@@ -17,13 +17,13 @@ from contracts import (
     OrgType,
     Role,
 )
+from contracts.examples import EXAMPLES
 from services.consent.service import Settings as ConsentSettings
 from services.escalation.application import EscalationApplication
 from services.escalation.service import Settings as EscalationSettings
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.escalation_examples import INDIVIDUAL, red_thread_pull
 from tests.support import (
     COORDINATOR,

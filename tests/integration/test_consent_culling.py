@@ -12,6 +12,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import CaseOpened, ErasureReason, OrgType, Role, SubjectErasedV2
+from contracts.examples import EXAMPLES
 from services.consent.application import ChangeScope, ConsentApplication, GiveConsent
 from services.consent.domain import ErasureNotPermitted, GivenBy, SubjectErasure, UnknownSubject
 from services.consent.translate import to_integration_event
@@ -20,7 +21,6 @@ from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.personal import ERASED, text_of
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.support import MovableClock
 from tests.unit.units import HEALTH_UNIT as HEALTH
 from tests.unit.units import SOCIAL_UNIT as SOCIAL

@@ -20,6 +20,7 @@ from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
 from contracts import ConsentGiven, events_topic
+from contracts.examples import EXAMPLES
 from services.reporting.domain.measures import CONSENTS_GIVEN, Row
 from services.reporting.views.rebuild import statistics as statistics_projection
 from services.reporting.views.statistics import statistics_view
@@ -29,7 +30,6 @@ from services.runtime.ops.cli import app
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, chain_key
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.integration.test_access_audit import write_unkeyed_log
 from tests.steps import SIP_PARTIES, consent_dead_lettered, consent_store, record_consent
 from tests.support import (

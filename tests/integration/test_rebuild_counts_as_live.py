@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts import EVENT_TYPES, SERVICES, ConsentGiven, dlq_topic, encode, events_topic
+from contracts.examples import EXAMPLES
 from services.reporting.application import ReportingApplication
 from services.reporting.upstream import Intake
 from services.reporting.views.rebuild import UPSTREAM
@@ -29,7 +30,6 @@ from services.runtime.messaging.partitioning import event_partition
 from services.runtime.messaging.rebuild import rebuild
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.support import RawMessage, eventually, produce_raw, running_consumer
 
 PUBLISHED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -19,6 +19,7 @@ from contracts import (
     SubjectErased,
     SubjectErasedV2,
 )
+from contracts.examples import EXAMPLES
 from services.reporting import cli
 from services.reporting.application import (
     CountersignSummary,
@@ -40,7 +41,6 @@ from services.runtime.kernel.actor import Actor, NotAParty
 from services.runtime.kernel.personal import ERASED, Personal, text_of
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.reporting_examples import FREE_TEXT, deviation_command
 from tests.support import HEALTH as REPORTER
 from tests.support import settings_env

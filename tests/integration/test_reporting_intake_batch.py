@@ -19,6 +19,7 @@ from contracts import (
     RedThreadMeetingOverdue,
     SipEstablished,
 )
+from contracts.examples import EXAMPLES
 from contracts.vocabulary import TargetGroup
 from services.reporting.application import ReportingApplication
 from services.reporting.domain import Deviation
@@ -28,7 +29,6 @@ from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 from tests.support import PG_URL
 
 SOURCE = "/samverkan/cases"

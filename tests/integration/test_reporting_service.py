@@ -18,12 +18,12 @@ from contracts import (
     encode,
     events_topic,
 )
+from contracts.examples import EXAMPLES
 from services.reporting.api import router
 from services.runtime.kernel.actor import Actor
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.contract.examples import EXAMPLES
 from tests.reporting_examples import FREE_TEXT, SOCIAL_MANAGER, deviation_body
 from tests.support import (
     HEALTH,

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import Tracking
 
 from contracts import MonthlyMeetingAbsenceRecorded, RedThreadMeetingOverdue, decode, encode
+from contracts.examples import EXAMPLES
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.routines import deviation_id_for
 from services.reporting.translate import to_integration_event
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
-from tests.contract.examples import EXAMPLES
 
 AT = datetime(2026, 3, 17, 23, 0, tzinfo=UTC)
 SOURCE = "/samverkan/escalation#1"

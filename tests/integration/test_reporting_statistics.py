@@ -20,12 +20,12 @@ from contracts import (
     RedThreadMeetingCancelled,
     RedThreadMeetingMoved,
 )
+from contracts.examples import EXAMPLES
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.measures import Row
 from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
-from tests.contract.examples import EXAMPLES
 
 SOURCE = "/samverkan/reporting#1"
 

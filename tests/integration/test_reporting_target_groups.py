@@ -11,11 +11,11 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts import CaseTargetGroupsChanged, MeetingHeld, ScreeningRecorded, SubjectErased
+from contracts.examples import EXAMPLES
 from contracts.vocabulary import ScreeningOccasion, ScreeningOutcome, TargetGroup
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.measures import Row
 from services.reporting.views.statistics import Statistics, StatisticsView, statistics_view
-from tests.contract.examples import EXAMPLES
 
 SUBJECT = "5e" * 32
 CASES = "/samverkan/cases#2"

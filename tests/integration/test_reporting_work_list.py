@@ -22,16 +22,16 @@ from contracts import (
     Role,
     SipFollowUpOverdue,
 )
+from contracts.examples import ADULT_UNIT as EXAMPLE_ADULT_UNIT
+from contracts.examples import EXAMPLES
+from contracts.examples import POLICE as EXAMPLE_POLICE
+from contracts.examples import SOCIAL_SERVICES as EXAMPLE_SOCIAL
 from services.reporting.application import CountersignSummary, ReportingApplication
 from services.reporting.domain import feedback_due
 from services.reporting.service import Settings as ReportingSettings
 from services.reporting.views.work_items import TO_COUNTERSIGN, TO_SUMMARISE
 from services.runtime.kernel.actor import Actor
 from services.runtime.store.work_items import WorkItem, WorkQuery
-from tests.contract.examples import ADULT_UNIT as EXAMPLE_ADULT_UNIT
-from tests.contract.examples import EXAMPLES
-from tests.contract.examples import POLICE as EXAMPLE_POLICE
-from tests.contract.examples import SOCIAL_SERVICES as EXAMPLE_SOCIAL
 from tests.integration.test_reporting_deviations import (
     AT,
     HEALTH_MANAGER,

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from contracts import OrgType, RedThreadMeetingOverdue, Role, encode, events_topic
+from contracts.examples import EXAMPLES
 from services.runtime.kernel.actor import Actor
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
-from tests.contract.examples import EXAMPLES
 from tests.support import (
     HEALTH,
     SOCIAL,

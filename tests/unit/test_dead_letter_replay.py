@@ -17,6 +17,7 @@ from aiokafka import ConsumerRecord
 from eventsourcing.persistence import Tracking
 
 from contracts import ConsentGiven, ConsentWithdrawn, IntegrationEvent, encode
+from contracts.examples import EXAMPLES
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.dead_letters import (
     DeadLetter,
@@ -26,7 +27,6 @@ from services.runtime.messaging.dead_letters import (
     SourceReader,
     replay,
 )
-from tests.contract.examples import EXAMPLES
 
 TOPIC = "samverkan.consent.events"
 DLQ = "samverkan.cases.dlq"

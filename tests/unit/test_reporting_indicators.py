@@ -41,6 +41,7 @@ from contracts import (
     SipFollowUpRecorded,
     SipProposed,
 )
+from contracts.examples import EXAMPLES
 from contracts.vocabulary import (
     ScreeningInstrument,
     ScreeningOccasion,
@@ -51,7 +52,6 @@ from services.reporting.api import statistics_csv, statistics_report
 from services.reporting.domain.disclosure import SMALLEST_SHOWN_COUNT, share
 from services.reporting.domain.measures import SHARES
 from services.reporting.views.statistics import SQLiteStatisticsView, Statistics, StatisticsView
-from tests.contract.examples import EXAMPLES
 
 AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 MONTH = "2026-03"

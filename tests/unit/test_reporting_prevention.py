@@ -19,12 +19,12 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore
 
 from contracts import IntegrationEvent, ScreeningAdviceRecorded, ViolenceQuestionRecorded
+from contracts.examples import EXAMPLES
 from contracts.vocabulary import TargetGroup, ViolenceExposure
 from services.reporting.api import statistics_csv, statistics_report
 from services.reporting.domain.annual_report import annual_report
 from services.reporting.domain.measures import INDICATORS, SHARES
 from services.reporting.views.statistics import SQLiteStatisticsView, Statistics, StatisticsView
-from tests.contract.examples import EXAMPLES
 
 MONTH = "2026-03"
 DAY = date(2026, 3, 10)

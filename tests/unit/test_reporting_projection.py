@@ -28,6 +28,7 @@ from contracts import (
     SipFollowUpOverdue,
     SipFollowUpRecorded,
 )
+from contracts.examples import EXAMPLES
 from services.reporting.domain.measures import (
     INDICATORS,
     MEASURES,
@@ -35,7 +36,6 @@ from services.reporting.domain.measures import (
     stockholm_month,
 )
 from services.reporting.views.statistics import SQLiteStatisticsView, Statistics, StatisticsView
-from tests.contract.examples import EXAMPLES
 
 TRACKING = Tracking("/samverkan/escalation#0", 7)
 

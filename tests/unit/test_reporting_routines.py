@@ -25,15 +25,15 @@ from contracts import (
     SipEstablishmentOverdue,
     SipFollowUpOverdue,
 )
-from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
-from services.reporting.views.statistics import StatisticsView
-from tests.contract.examples import (
+from contracts.examples import (
     ADULT_UNIT,
     EXAMPLES,
     POLICE,
     PSYCHIATRY,
     SOCIAL_SERVICES,
 )
+from services.reporting.domain.routines import deviation_id_for, missed_routine, source_event_id
+from services.reporting.views.statistics import StatisticsView
 from tests.unit.test_reporting_projection import counted, view  # noqa: F401 (fixture)
 
 OVERDUE: dict[type[IntegrationEvent], str] = {

@@ -57,6 +57,24 @@ def route_template(scope: Scope) -> str:
     return str(template)
 
 
+class ResponseStatus:
+    """The `send` of an ASGI app, remembering the status its response started with.
+
+    500 until a response starts: an app that raised before answering is
+    answered 500 by the server, and that is what the metrics and the request
+    log must count.
+    """
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
 class HttpMetrics:
     """RED metrics per route template, so ``/v1/consents/{id}`` is one series, not thousands.
 
@@ -84,22 +102,15 @@ class HttpMetrics:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        status = 500
         started = time.perf_counter()
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self._app(scope, receive, send_with_status)
+            await self._app(scope, receive, response)
         finally:
             template = route_template(scope)
             method = scope["method"]
             self._duration.labels(method, template).observe(time.perf_counter() - started)
-            self._requests.labels(method, template, str(status)).inc()
+            self._requests.labels(method, template, str(response.status)).inc()
 
 
 class TraceContext:

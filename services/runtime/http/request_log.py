@@ -20,10 +20,10 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.runtime.http.auth import CALLER_HSA_ID
-from services.runtime.http.operations import route_template
+from services.runtime.http.operations import ResponseStatus, route_template
 from services.runtime.kernel.tracing import current_trace_ids
 
 log = logging.getLogger("samverkan.requests")
@@ -44,17 +44,10 @@ class RequestLog:
         # Made here, so what authentication notes in request.state is in this very
         # dict even if a middleware further in copies the scope.
         state = scope.setdefault("state", {})
-        status = 500
         started = time.perf_counter()
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self._app(scope, receive, send_with_status)
+            await self._app(scope, receive, response)
         finally:
             if log.isEnabledFor(logging.INFO):
                 method = scope["method"]
@@ -66,12 +59,12 @@ class RequestLog:
                     "%s %s %d %.1f ms",
                     method,
                     route,
-                    status,
+                    response.status,
                     duration_ms,
                     extra={
                         "method": method,
                         "route": route,
-                        "status": status,
+                        "status": response.status,
                         "duration_ms": duration_ms,
                         "trace_id": ids[0] if ids else None,
                         "hsa_id": hsa_id,
