@@ -127,9 +127,10 @@ TOPIC ?= samverkan.escalation.events
 peek: install
 	@$(PY) -m services.runtime.messaging.peek $(TOPIC)
 
-## Figures for SQLite and PostgreSQL side by side: PostgreSQL as for make test.
+## Figures for SQLite, PostgreSQL and PostgreSQL with consent and cases split into
+## api, relay and consumer processes, side by side: PostgreSQL as for make test.
 bench: install
-	$(PY) -m bench --store both
+	$(PY) -m bench --store all
 
 ## The long reliability campaign (#12): 10,000 commands under kills, broker and
 ## database restarts, a rebalance and poison; prints lost/doubled/out-of-order,

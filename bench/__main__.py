@@ -4,7 +4,9 @@ Every rate is printed beside a raw baseline measured in the same run, so the
 ratio cancels this machine's speed and whatever else it is doing. ``--smoke``
 runs each benchmark for a moment only (the suite runs it, to keep the harness
 working). ``--store`` chooses the stores of the platform's figures: SQLite,
-PostgreSQL, or both side by side (``make bench``); ``--postgres`` is short for
+PostgreSQL, both side by side, or all (``make bench``: both and PostgreSQL
+with consent and cases split into api, relay and consumer processes);
+``--postgres`` is short for
 ``--store postgres``. Each benchmark says on stderr when it starts and ends,
 with its main figure, because a full run takes minutes.
 """
@@ -32,7 +34,16 @@ from bench.stack import POSTGRES_URL, new_schema_prefix, running_stack
 from services.runtime.messaging.embedded_broker import EmbeddedBroker, free_port
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
-STORES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+STORES = {
+    "sqlite": "SQLite",
+    "postgres": "PostgreSQL",
+    "postgres-split": "PostgreSQL, split roles",
+}
+"""The platform's stores and topologies. ``postgres-split`` runs consent and cases,
+the two services commands land on, as api, relay and consumer processes each
+(``serve --role``; the split topology needs PostgreSQL)."""
+SPLIT = ("consent", "cases")
+CHOICES = {"both": ["sqlite", "postgres"], "all": list(STORES)}
 KEYED = "with Idempotency-Key on every command"
 
 
@@ -77,7 +88,7 @@ class SharedFigures:
 
 def main() -> None:
     args = _arguments()
-    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    stores = CHOICES.get(args.store, [args.store])
     results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(),
         "machine": f"{platform.platform()}, {_cpus()} CPUs",
@@ -112,9 +123,10 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--store",
-        choices=[*STORES, "both"],
+        choices=[*STORES, *CHOICES],
         default="sqlite",
-        help="stores of the platform's figures (both: side by side, as make bench runs)",
+        help="stores of the platform's figures, side by side: both (SQLite and PostgreSQL), "
+        "all (and PostgreSQL with consent and cases split into roles, as make bench runs)",
     )
     parser.add_argument(
         "--postgres",
@@ -154,11 +166,14 @@ def _shared(var_dir: Path, args: argparse.Namespace, progress: Progress) -> Shar
 def _measure_store(
     store: str, var_dir: Path, args: argparse.Namespace, progress: Progress
 ) -> StoreFigures:
-    postgres = store == "postgres"
+    postgres = store.startswith("postgres")
+    split = SPLIT if store == "postgres-split" else ()
     name = STORES[store]
     with ExitStack() as running:
         with progress.stage(f"{name}: start the platform") as stage:
-            stack = running.enter_context(running_stack(var_dir / "stack", postgres=postgres))
+            stack = running.enter_context(
+                running_stack(var_dir / "stack", postgres=postgres, split=split)
+            )
             time.sleep(0.5 if args.smoke else 2)  # idle
             idle_rss = stack.rss_mb()
             stage.headline = f"all four ready in {stack.ready_seconds:.1f} s"
@@ -180,7 +195,9 @@ def _measure_store(
     grown = {}
     for stored in (min(10_000, args.growth_events // 10), args.growth_events):
         with progress.stage(f"{name}: e2e with {stored:,} events stored") as stage:
-            grown[stored] = _rate_with_stored(var_dir / f"growth-{stored}", stored, postgres, args)
+            grown[stored] = _rate_with_stored(
+                var_dir / f"growth-{stored}", stored, postgres, split, args
+            )
             grown_rate, filled = grown[stored]
             stage.headline = f"{grown_rate.rate:,.0f} cmd/s (store filled in {filled:.0f} s)"
     return StoreFigures(
@@ -189,13 +206,17 @@ def _measure_store(
 
 
 def _rate_with_stored(
-    var_dir: Path, stored: int, postgres: bool, args: argparse.Namespace
+    var_dir: Path,
+    stored: int,
+    postgres: bool,
+    split: tuple[str, ...],
+    args: argparse.Namespace,
 ) -> tuple[e2e.E2eRate, float]:
     """The sustained e2e rate over a consent store that already holds `stored` events."""
     prefix = new_schema_prefix()
     database_url = POSTGRES_URL if postgres else None
     filled = growth.prefill(var_dir, stored, database_url=database_url, schema_prefix=prefix)
-    with running_stack(var_dir, postgres=postgres, schema_prefix=prefix) as stack:
+    with running_stack(var_dir, postgres=postgres, schema_prefix=prefix, split=split) as stack:
         return e2e.sustained(stack, args.seconds), filled
 
 

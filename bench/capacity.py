@@ -33,6 +33,18 @@ ROLES = {
 }
 """What each process does in the e2e flow (a POST /v1/consents counted in reporting)."""
 
+SPLIT_ROLES = {"relay": "its outbox relay alone", "consumer": "its consumers alone"}
+"""What a process of a split service does (``<service>-relay``, ``<service>-consumer``)."""
+
+
+def role_of(process: str) -> str:
+    """What `process` does; a split service's API process keeps the service's name."""
+    service, _, role = process.rpartition("-")
+    if service and role in SPLIT_ROLES:
+        return f"{service}: {SPLIT_ROLES[role]}"
+    return ROLES.get(process, "")
+
+
 SIZING_RATE = 1000.0
 """Commands per second the cores column is given for."""
 
@@ -76,7 +88,7 @@ class CpuShare:
 
     @property
     def role(self) -> str:
-        return ROLES.get(self.process, "")
+        return role_of(self.process)
 
     def cores_at(self, rate: float = SIZING_RATE) -> float:
         return self.ms_per_command * rate / 1000
@@ -102,7 +114,7 @@ def print_table(by_store: dict[str, dict[str, float]]) -> None:
     heading = f"capacity (e2e sustained): cpu ms/command, cores for {SIZING_RATE:,.0f} cmd/s"
     print(f"\n{heading}")
     columns = "".join(f" {store + ' ms':>14} {'cores':>6}" for store in stores)
-    print(f"{'process':<12} {'role':<40}{columns}")
+    print(f"{'process':<20} {'role':<40}{columns}")
     processes = list(dict.fromkeys(p for ms in by_store.values() for p in ms))
     for process in [*processes, "total"]:
         cells = ""
@@ -114,4 +126,4 @@ def print_table(by_store: dict[str, dict[str, float]]) -> None:
                 continue
             share = CpuShare(process, value)
             cells += f" {share.ms_per_command:>14.2f} {share.cores_at():>6.2f}"
-        print(f"{process:<12} {ROLES.get(process, ''):<40}{cells}")
+        print(f"{process:<20} {role_of(process):<40}{cells}")

@@ -30,7 +30,6 @@ stack's service processes (:mod:`bench.chaos.serve`) and role processes
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cache
 from pathlib import Path
@@ -70,18 +69,18 @@ def _ahead(event_class: type[IntegrationEvent]) -> type[IntegrationEvent]:
 
 @cache
 def _extended(event_class: type[IntegrationEvent]) -> type[IntegrationEvent]:
-    """`event_class` whose JSON carries a member its schema does not name."""
+    """`event_class` whose JSON carries a member its schema does not name.
 
-    def model_dump_json(self: IntegrationEvent, **options: Any) -> str:
-        body = json.loads(event_class.model_dump_json(self, **options))
-        body[EXTRA_MEMBER] = True
-        return json.dumps(body)
-
+    The extra member is a field of the subclass, so the model's own serializer
+    writes it: the relay encodes with that serializer (contracts.cloudevents.encode),
+    not through ``model_dump_json``.
+    """
     extended: type[IntegrationEvent] = type(
         f"{event_class.__name__}Extended",
         (event_class,),
         {
-            "model_dump_json": model_dump_json,
+            "__annotations__": {EXTRA_MEMBER: bool},
+            EXTRA_MEMBER: True,
             "ce_type": classmethod(lambda cls: event_class.ce_type()),
             "__module__": __name__,
         },

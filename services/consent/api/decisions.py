@@ -23,7 +23,7 @@ from contracts import SUBJECT_ID_PATTERN, LegalBasis, Purpose
 from contracts.base import HsaId
 from services.consent.api.bodies import SUBJECT_ID, SubjectId
 from services.consent.application import ConsentApplication
-from services.consent.asking import Question
+from services.consent.application.asking import Question
 from services.consent.domain import Decision
 from services.consent.policy import POLICY, may
 from services.consent.views.authorisations import AskedDecision

@@ -14,8 +14,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from contracts import LegalBasis
-from services.consent.asking import AsksDecisions
-from services.consent.asking import Question as Question  # where callers have found it
+from services.consent.application.asking import AsksDecisions
+from services.consent.application.asking import Question as Question  # where callers have found it
 from services.consent.domain import (
     Consent,
     ConsentRefusal,
