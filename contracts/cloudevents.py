@@ -16,6 +16,7 @@ sequence)` and notice a gap when `prevsequence` is not the last one they saw.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -63,9 +64,13 @@ class OutgoingMessage:
     headers: list[tuple[str, bytes]]
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """A decoded message: the CloudEvents attributes and the validated event."""
+class Envelope(NamedTuple):
+    """A decoded message: the CloudEvents attributes and the validated event.
+
+    A named tuple, not a frozen dataclass: one is made per consumed message, and a
+    frozen dataclass sets each field through ``object.__setattr__`` — a tenth of the
+    statistics rebuild's decoding time (#24).
+    """
 
     id: str
     source: str

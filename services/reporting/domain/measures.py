@@ -229,11 +229,12 @@ def resolution_band(took: timedelta) -> str:
 
 def stockholm_month(instant: datetime) -> str:
     """The calendar month in Sweden ("YYYY-MM"): 23:30 UTC on 31 March is already April."""
-    return stockholm_date(instant).strftime("%Y-%m")
+    return month_of_day(stockholm_date(instant))
 
 
 def month_of_day(day: date) -> str:
-    return day.strftime("%Y-%m")
+    """``"YYYY-MM"``, formatted by hand: strftime is a third of a counted event's month."""
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def group_columns(groups: Iterable[str]) -> list[str]:
