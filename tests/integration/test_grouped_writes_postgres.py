@@ -12,6 +12,7 @@ other writer (another replica) that inserts meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +20,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import DatabaseError, IntegrityError
 
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
@@ -205,3 +207,30 @@ def test_a_grouped_save_waits_for_another_writers_open_transaction(
     finally:
         replica.close()
     assert visible(app) == ["theirs", "ours"]
+
+
+def test_a_batch_whose_transaction_was_not_committed_is_reported_failed(notes: Any) -> None:
+    """A part that swallows a database error leaves the transaction aborted; its
+    COMMIT is then answered ROLLBACK without an error. Nothing is stored, so every
+    caller of the batch must be told it failed, never that its part is stored."""
+    app, writes = notes
+    held = HeldWriter(writes)
+
+    def swallowing(cursor: Any) -> str:
+        with contextlib.suppress(psycopg.DataError):
+            cursor.execute("SELECT 1 / 0")
+        return "stored"
+
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            assert held.hold().wait(5)
+            save = pool.submit(app.save, Note("in the same batch"))
+            held.queued(1)
+            swallowed = pool.submit(writes.run, swallowing)
+            held.queued(2)
+            held.release(0)
+            errors = [save.exception(10), swallowed.exception(10)]
+        finally:
+            held.close()
+    assert all(isinstance(error, DatabaseError) for error in errors), errors
+    assert app.recorder.select_notifications(start=1, limit=10) == []

@@ -15,9 +15,10 @@ import contextvars
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Generic, TypeVar
+from contextlib import contextmanager, suppress
+from typing import Any, Generic, TypeVar, cast
 
 import psycopg
 from eventsourcing.persistence import (
@@ -295,10 +296,9 @@ class GroupedWrites:
         set-ups and the first savepoint in one round trip, each later savepoint with
         the release of the one before; the last is committed with the transaction)."""
         outcomes: list[object] = []
-        with self._datastore.transaction(commit=True) as cursor:
-            opening = [*setups, sql.SQL("SAVEPOINT caller")] if savepoints else setups
-            if opening:
-                cursor.execute(sql.SQL("; ").join(opening))
+        opening = [*setups, sql.SQL("SAVEPOINT caller")] if savepoints else setups
+        postgres = cast(PostgresDatastore, self._datastore)
+        with _postgres_transaction(postgres, opening) as cursor:
             for index, (context, write, _) in enumerate(batch):
                 if savepoints and index:
                     cursor.execute("RELEASE SAVEPOINT caller; SAVEPOINT caller")
@@ -310,6 +310,32 @@ class GroupedWrites:
                     cursor.execute("ROLLBACK TO SAVEPOINT caller")
                     outcomes.append(_as_persistence_error(error))
         return outcomes
+
+
+@contextmanager
+def _postgres_transaction(
+    datastore: PostgresDatastore, opening: list[sql.Composable]
+) -> Iterator[Any]:
+    """A transaction whose BEGIN goes with its opening statements, one round trip (the
+    library's own sends BEGIN alone first); committed if the block ends normally.
+
+    A COMMIT of a transaction that a swallowed error had aborted is answered
+    ROLLBACK, without an error: then nothing was committed, and every caller
+    is told so rather than told its part is stored.
+    """
+    with datastore.get_connection() as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql.SQL("; ").join([sql.SQL("BEGIN"), *opening]))
+            yield cursor
+            cursor.execute("COMMIT")
+        except BaseException:
+            with suppress(psycopg.Error):
+                conn.rollback()
+            raise
+        if cursor.statusmessage != "COMMIT":
+            msg = f"the batch's transaction was not committed ({cursor.statusmessage})"
+            raise DatabaseError(msg)
 
 
 class _PartFailed(Exception):
