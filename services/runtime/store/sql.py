@@ -24,12 +24,14 @@ and as tuples from SQLite; `row_values` reads both the same way.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg import sql as pg
@@ -159,3 +161,38 @@ def read_row(datastore: Any, statement: str, params: Sequence[Any]) -> tuple[Any
             cursor.execute(statement, params)
             row = cursor.fetchone()
     return None if row is None else row_values(row)
+
+
+Statement = tuple[str, Sequence[Any]]
+"""A statement as `Sql.spell` spells it, and its parameters."""
+
+
+def commit_unflushed(
+    datastore: PostgresDatastore, statements: Sequence[Statement]
+) -> list[tuple[Any, ...] | None]:
+    """Run `statements` as one PostgreSQL transaction in one round trip, committed
+    without waiting for its WAL flush; the first row each returned (None if none).
+
+    For bookkeeping that may be lost to a crash of the database (not of the
+    service) without harm: a commit that waits for no flush costs no wait on
+    the disk and no place in a group commit's batch, and it is visible to every
+    other session at once, as any commit. PostgreSQL writes its log in order,
+    so a later commit that does wait for its flush (a command's events) makes
+    this one durable too. The statements are sent in pipeline mode (BEGIN, the
+    setting, the statements, COMMIT, one sync); on an error nothing is
+    committed and the connection is rolled back before the pool gets it back.
+    """
+    with datastore.get_connection() as conn:
+        cursors = []
+        try:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                conn.execute("SET LOCAL synchronous_commit TO OFF")
+                cursors = [conn.execute(statement, params) for statement, params in statements]
+                conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):
+                conn.rollback()
+            raise
+        rows = [cursor.fetchone() if cursor.description else None for cursor in cursors]
+    return [None if row is None else row_values(row) for row in rows]

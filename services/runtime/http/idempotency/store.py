@@ -4,6 +4,13 @@ One insert claims a key (only one replica can win), a lease lets a dead holder's
 claim lapse, and the command's own transaction marks the key "applied" with its
 events (an insert hook on the store's recorder) or stores nothing when another
 request took the claim over.
+
+Of a keyed command's three writes only that one must wait for the disk. The
+claim, a take-over, the answer and a release are bookkeeping a crash of the
+database may lose without harm (`IdempotencyStore._keep`), so on PostgreSQL
+each is one round trip committed without waiting for its flush, beside the
+command's grouped writes rather than queued in them (#24). On SQLite, with
+its one writer, they stay in the group.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresDatastore
 
 from services.runtime.http.idempotency.claims import (
     CLAIMED,
@@ -24,7 +32,7 @@ from services.runtime.http.idempotency.claims import (
 )
 from services.runtime.store.group_commit import GroupedWrites
 from services.runtime.store.recorders import HookedInserts
-from services.runtime.store.sql import read_row, sql_for
+from services.runtime.store.sql import Statement, commit_unflushed, read_row, sql_for
 
 LEASE_SECONDS = 60.0
 """How long a running claim holds its key against other replicas; far longer than any
@@ -62,6 +70,15 @@ class IdempotencyStore:
         self._claim = spell(
             "INSERT INTO {idempotent_request} ({columns}) "
             "VALUES (?, ?, ?, {running}, '{{}}', '', ?, ?) "
+            "ON CONFLICT (key) DO NOTHING RETURNING holder"
+        )
+        self._claim_unseen = spell(
+            # PostgreSQL: the read and the claim in one round trip. An existing row is
+            # seen and not inserted over, so the insert never waits for the locks of its
+            # holder's running command; only for a concurrent claim's short commit.
+            "INSERT INTO {idempotent_request} ({columns}) "
+            "SELECT ?, ?, ?, {running}, '{{}}', '', ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM {idempotent_request} WHERE key = ?) "
             "ON CONFLICT (key) DO NOTHING RETURNING holder"
         )
         self._select = spell(
@@ -111,10 +128,37 @@ class IdempotencyStore:
             )
 
     def _write(self, work: Callable[[Any], Any]) -> Any:
-        if self._writes is not None:  # with the other callers' writes (SQLite)
+        if self._writes is not None:  # with the other callers' writes
             return self._writes.run(work)
         with self._datastore.transaction(commit=True) as cursor:
             return work(cursor)
+
+    def _keep(self, *statements: Statement) -> list[tuple[Any, ...] | None]:
+        """Write a claim's bookkeeping; the first row each statement returned.
+
+        Losing it to a crash of the database is harmless, so on PostgreSQL it
+        is committed without waiting for the flush, in one round trip and not
+        in a grouped batch (services.runtime.store.sql.commit_unflushed). A
+        crash takes with it only what came after in the database's log as
+        well: a lost claim or take-over lost its command's events too, and a
+        retry runs it anew (a holder still running then meets the new claim,
+        as after a take-over, or claims again with its events); a lost answer
+        leaves the key "applied", so a retry is refused with what it changed,
+        never run again; a lost release leaves a claim its lease lets go.
+        """
+        if isinstance(self._datastore, PostgresDatastore):
+            return commit_unflushed(self._datastore, statements)
+
+        def work(cursor: Any) -> list[tuple[Any, ...] | None]:
+            rows = []
+            for statement, params in statements:
+                cursor.execute(statement, params)
+                row = cursor.fetchone()  # None after a statement that returns nothing
+                rows.append(None if row is None else tuple(row))
+            return rows
+
+        result: list[tuple[Any, ...] | None] = self._write(work)
+        return result
 
     def claim(self, key: str, request_hash: str) -> tuple[IdempotencyClaim | None, Held | None]:
         """(our claim, None) when this request may run; else (None, the key's holder).
@@ -129,33 +173,34 @@ class IdempotencyStore:
         claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
         lease = now + LEASE_SECONDS
 
-        def insert(cursor: Any) -> bool:
-            cursor.execute(self._claim, (key, request_hash, claim.holder, claim.expires_at, lease))
-            return cursor.fetchone() is not None
+        insert = (self._claim, (key, request_hash, claim.holder, claim.expires_at, lease))
+        take_over = (
+            self._take_over,
+            (request_hash, claim.holder, claim.expires_at, lease, key, now, now),
+        )
+        # Bounded, with each new key: expiry keeps up with use (in the claim's own
+        # write: one write per claim, not two).
+        purge = (self._purge, (now,))
 
-        def take_over(cursor: Any) -> bool:
-            values = (request_hash, claim.holder, claim.expires_at, lease, key, now, now)
-            cursor.execute(self._take_over, values)
-            return cursor.fetchone() is not None
-
-        def purge_and_insert(cursor: Any) -> bool:
-            # Bounded, with each new key: expiry keeps up with use (in the claim's own
-            # part of the grouped transaction: one write per claim, not two).
-            cursor.execute(self._purge, (now,))
-            return insert(cursor)
-
-        # Read first: an insert would wait for the locks of the holder's running command.
-        row = self._held(key)
-        if row is None:
-            if self._write(purge_and_insert):
+        if isinstance(self._datastore, PostgresDatastore):
+            select = (self._select, (key,))
+            _, row, claimed = self._keep(purge, select, (self._claim_unseen, (*insert[1], key)))
+            if claimed is not None:
                 return claim, None
+        else:
+            # Read first: an insert would wait for the locks of the holder's running
+            # command (and queue for SQLite's one writer).
+            row = self._held(key)
+            if row is None and self._keep(purge, insert)[-1] is not None:
+                return claim, None
+        if row is None:  # claimed by another request meanwhile
             row = self._held(key)
             if row is None:
                 return None, None
         request, status, answer, expires_at, lease_until = row
         lapsed = expires_at < now or (status == RUNNING and lease_until < now)
         if lapsed:  # ours, unless another retry took it over first
-            return (claim, None) if self._write(take_over) else (None, None)
+            return (claim, None) if self._keep(take_over)[-1] is not None else (None, None)
         return None, Held(request, int(status), _loads(answer))
 
     def _held(self, key: str) -> tuple[Any, ...] | None:
@@ -164,11 +209,11 @@ class IdempotencyStore:
     def answer(self, claim: IdempotencyClaim, status: int, answer: dict[str, Any]) -> None:
         """Remember the answer's status and ids (the claim's holder only)."""
         values = (status, json.dumps(answer), claim.subjects_column(), claim.key, claim.holder)
-        self._write(lambda cursor: cursor.execute(self._answer, values))
+        self._keep((self._answer, values))
 
     def release(self, claim: IdempotencyClaim) -> None:
         """Let go of a claim whose command stored nothing (a retry may run it)."""
-        self._write(lambda cursor: cursor.execute(self._release, (claim.key, claim.holder)))
+        self._keep((self._release, (claim.key, claim.holder)))
 
     def forget_subject(self, subject_id: str) -> None:
         """Delete every key tied to this individual (on their erasure or culling)."""
