@@ -13,7 +13,10 @@ database, as an operator's SQL would, so the figure includes every hop.
   kind of store, in the same run.
 - Latency at a fixed rate: open loop; the k-th command is due at start + k/rate
   and its latency is when the k-th count became visible minus when it was
-  due, so a stall anywhere on the path shows (no coordinated omission).
+  due, so a stall anywhere on the path shows (no coordinated omission). The
+  same run times each hop (the HTTP answer, the event on consent's topic,
+  counted in reporting) against a raw Kafka round trip on the same broker
+  (bench.hops); ``python -m bench.latency`` runs only this.
 - Each also with an ``Idempotency-Key`` (its own per command) on every
   command, as real clients send them: the key is claimed and the answer kept
   in the same store, which the figure without keys does not pay for.
@@ -27,8 +30,9 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -39,8 +43,10 @@ from eventsourcing.domain import Aggregate, event
 from psycopg import sql
 
 from bench.capacity import per_command
+from bench.hops import E2E_P99_MS, HOP_RATIO, Spread, TopicWatcher, matched, raw_round_trip
 from bench.loadgen import LatencyFigures, Outcomes, post_load
 from bench.stack import HEALTH_UNIT, SOCIAL, Stack
+from contracts import ConsentGiven, events_topic
 from services.runtime.kernel.identity import luhn_check_digit
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
@@ -69,10 +75,47 @@ class E2eRate:
 
 @dataclass(frozen=True)
 class E2eLatency(LatencyFigures):
-    """The latency from the request to the downstream read model, and the HTTP leg's p99."""
+    """The latency from the request to the downstream read model (`p50_ms`, `p99_ms`),
+    each hop's on the way, and the raw Kafka round trip they are held to (bench.hops)."""
 
-    http_p99_ms: float
+    http: Spread
+    """Due → consent's HTTP answer."""
+    topic: Spread
+    """Due → the event read from consent's topic by a raw consumer."""
+    downstream: Spread
+    """Due → counted in reporting's projection (the same as `p50_ms`, `p99_ms`)."""
+    raw: Spread
+    """A raw aiokafka produce → consume round trip, same broker, rate and fetch wait."""
     idempotency_keys: bool = False
+
+    @property
+    def http_p99_ms(self) -> float:
+        return self.http.p99_ms
+
+    def hops(self) -> dict[str, Spread]:
+        return {"HTTP answer": self.http, "on the topic": self.topic, "downstream": self.downstream}
+
+    def ratios(self) -> dict[str, tuple[float, float]]:
+        """Each hop's (p50, p99) over the raw round trip's."""
+        return {name: hop.ratio_to(self.raw) for name, hop in self.hops().items()}
+
+    @property
+    def met(self) -> bool:
+        """The #24 target: every hop within 2x of the raw round trip, p99 <= 50 ms."""
+        within = all(max(ratio) <= HOP_RATIO for ratio in self.ratios().values())
+        return within and self.p99_ms <= E2E_P99_MS and self.errors == 0
+
+    def as_json(self) -> dict[str, Any]:
+        ratios = self.ratios()
+        return {
+            **{k: v for k, v in vars(self).items() if not isinstance(v, Spread)},
+            "raw_round_trip": asdict(self.raw),
+            "hops": {
+                name: {**asdict(hop), "ratio_p50": ratios[name][0], "ratio_p99": ratios[name][1]}
+                for name, hop in self.hops().items()
+            },
+            "met": self.met,
+        }
 
 
 def personnummer(n: int) -> str:
@@ -104,31 +147,57 @@ class Probe:
         self._stack = stack
 
     def visible(self) -> int:
+        with self.reader() as count:
+            return count()
+
+    @contextmanager
+    def reader(self) -> Iterator[Callable[[], int]]:
+        """The count, to read again and again on one connection: a connection per read
+        (with PostgreSQL a server process started each time) cost more than the read."""
         query = "SELECT COALESCE(SUM(count), 0) FROM {} WHERE measure = 'consents_given'"
         if self._stack.database_url is None:
             db = self._stack.var_dir / "reporting.db"
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
-                try:
-                    return int(conn.execute(query.format("statistics_count")).fetchone()[0])
-                except sqlite3.OperationalError:
-                    return 0  # the view is not created yet
+            spelled = query.format("statistics_count")
+            with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as lite:
+
+                def count_sqlite() -> int:
+                    try:
+                        return int(lite.execute(spelled).fetchone()[0])
+                    except sqlite3.OperationalError:
+                        return 0  # the view is not created yet
+
+                yield count_sqlite
+            return
         table = sql.Identifier(f"{self._stack.schema_prefix}reporting", "statistics_count")
+        statement = sql.SQL(query).format(table)
         with psycopg.connect(self._stack.database_url, autocommit=True) as conn:
-            row = conn.execute(sql.SQL(query).format(table)).fetchone()
-            return int(row[0]) if row else 0
+
+            def count_postgres() -> int:
+                row = conn.execute(statement).fetchone()
+                return int(row[0]) if row else 0
+
+            yield count_postgres
 
     def wait_for(self, count: int, timeout: float) -> float:
         """When (perf_counter) reporting had counted `count`; raises if it never did."""
         deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if self.visible() >= count:
-                return time.perf_counter()
-            time.sleep(0.01)
-        raise TimeoutError(f"reporting counted {self.visible()} of {count} in {timeout}s")
+        with self.reader() as visible:
+            while time.perf_counter() < deadline:
+                if visible() >= count:
+                    return time.perf_counter()
+                time.sleep(0.01)
+            raise TimeoutError(f"reporting counted {visible()} of {count} in {timeout}s")
 
 
 class Sampler:
-    """Samples the probe in a thread, recording when each count was first seen."""
+    """Samples the probe in a thread, recording when each count was first seen.
+
+    A read every millisecond on one connection: a count is seen half a
+    millisecond late on average, and the sampling takes a few per cent of a
+    core (before #24 it opened a connection every half millisecond, most of a
+    core on the machine it measured)."""
+
+    INTERVAL = 0.001
 
     def __init__(self, probe: Probe, base: int) -> None:
         self._probe, self._base = probe, base
@@ -144,13 +213,23 @@ class Sampler:
         self._stop.set()
         self._thread.join()
 
+    def wait_for(self, count: int, timeout: float) -> None:
+        """Until `count` more were counted than at the start; TimeoutError if not."""
+        deadline = time.perf_counter() + timeout
+        while len(self.seen_at) < count:
+            if time.perf_counter() > deadline or not self._thread.is_alive():
+                msg = f"reporting counted {len(self.seen_at)} of {count} in {timeout}s"
+                raise TimeoutError(msg)
+            time.sleep(0.01)
+
     def _run(self) -> None:
-        while not self._stop.is_set():
-            visible = self._probe.visible() - self._base
-            now = time.perf_counter()
-            while len(self.seen_at) < visible:
-                self.seen_at.append(now)
-            time.sleep(0.0005)
+        with self._probe.reader() as visible:
+            while not self._stop.is_set():
+                counted = visible() - self._base
+                now = time.perf_counter()
+                while len(self.seen_at) < counted:
+                    self.seen_at.append(now)
+                time.sleep(self.INTERVAL)
 
 
 class _Appended(Aggregate):
@@ -224,12 +303,20 @@ def sustained(
 
 def _give_consents(stack: Stack, offset: int, idempotency_keys: bool, **pace: Any) -> Outcomes:
     """POST consents for distinct individuals (from `offset`), paced as `post_load` is."""
+    return asyncio.run(_consents(stack, offset, idempotency_keys, **pace))
+
+
+async def _consents(stack: Stack, offset: int, idempotency_keys: bool, **pace: Any) -> Outcomes:
     url = f"{stack.url('consent')}/v1/consents"
     run = uuid4().hex
     keys = (lambda n: {"Idempotency-Key": f"{run}-{n}"}) if idempotency_keys else None
-    return asyncio.run(
-        post_load(url, stack.headers(), consent_body(offset=offset), request_headers=keys, **pace)
+    return await post_load(
+        url, stack.headers(), consent_body(offset=offset), request_headers=keys, **pace
     )
+
+
+RAW_SECONDS = 5.0
+"""Longest raw round-trip run before each latency run (1,000 messages at 200/s)."""
 
 
 def latency(
@@ -240,34 +327,64 @@ def latency(
     idempotency_keys: bool = False,
     offset: int = 2_000_000,
 ) -> E2eLatency:
-    """Open loop at `rate`; `idempotency_keys` and `offset` as for `sustained`."""
+    """Open loop at `rate`, each hop timed, after a raw round trip on the same broker;
+    `idempotency_keys` and `offset` as for `sustained`."""
+    fetch_wait = fetch_max_wait_ms()
+    raw = asyncio.run(
+        raw_round_trip(stack.broker.bootstrap, rate, min(seconds, RAW_SECONDS), fetch_wait)
+    )
     probe = Probe(stack)
     base = probe.visible()
     with Sampler(probe, base) as sampler:
-        outcomes = _give_consents(stack, offset, idempotency_keys, seconds=seconds, rate=rate)
+        outcomes, on_topic = asyncio.run(
+            _watched_load(stack, rate, seconds, idempotency_keys, offset, fetch_wait)
+        )
         accepted = outcomes.accepted(201)
-        probe.wait_for(base + accepted, timeout=60)
-        time.sleep(0.01)
-    due = sorted(d for d, s in zip(outcomes.due, outcomes.status, strict=True) if s == 201)
-    e2e = sorted(seen - d for seen, d in zip(sampler.seen_at, due, strict=False))
-    http = sorted(done - d for d, done in zip(outcomes.due, outcomes.done, strict=True))
+        sampler.wait_for(accepted, timeout=60)
+    due = [d for d, s in zip(outcomes.due, outcomes.status, strict=True) if s == 201]
+    http = [done - d for d, done in zip(outcomes.due, outcomes.done, strict=True)]
+    downstream = Spread.of(matched(due, sampler.seen_at))
     return E2eLatency(
         rate=rate,
         sent=len(outcomes.status),
         errors=len(outcomes.status) - accepted,
-        p50_ms=_percentile(e2e, 0.50) * 1000,
-        p99_ms=_percentile(e2e, 0.99) * 1000,
-        max_ms=e2e[-1] * 1000 if e2e else 0.0,
-        http_p99_ms=_percentile(http, 0.99) * 1000,
+        p50_ms=downstream.p50_ms,
+        p99_ms=downstream.p99_ms,
+        max_ms=downstream.max_ms,
+        http=Spread.of(http),
+        topic=Spread.of(matched(due, on_topic)),
+        downstream=downstream,
+        raw=raw,
         idempotency_keys=idempotency_keys,
     )
 
 
-def _percentile(ordered: list[float], q: float) -> float:
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+async def _watched_load(
+    stack: Stack,
+    rate: float,
+    seconds: float,
+    idempotency_keys: bool,
+    offset: int,
+    fetch_wait: int,
+) -> tuple[Outcomes, list[float]]:
+    """The open-loop load, a raw consumer on consent's topic noting when each
+    `ConsentGiven` arrives."""
+    topic = events_topic("consent", prefix=RuntimeSettings().topic_prefix)
+    watcher = TopicWatcher(stack.broker.bootstrap, topic, ConsentGiven.ce_type(), fetch_wait)
+    async with watcher:
+        outcomes = await _consents(stack, offset, idempotency_keys, seconds=seconds, rate=rate)
+        async with asyncio.timeout(60):
+            await watcher.wait_for(outcomes.accepted(201))
+    return outcomes, watcher.seen_at
+
+
+def fetch_max_wait_ms() -> int:
+    """The fetch wait of the platform's consumers: its setting, as the stack's
+    processes read it from this process's environment."""
+    return RuntimeSettings().kafka_fetch_max_wait_ms
 
 
 def as_json(figure: Any) -> dict[str, Any]:
+    if isinstance(figure, E2eLatency):
+        return figure.as_json()
     return {**vars(figure), **({"ratio": figure.ratio} if hasattr(figure, "ratio") else {})}

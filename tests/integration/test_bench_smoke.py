@@ -54,6 +54,8 @@ def test_the_benchmark_smoke_run_prints_and_saves_every_figure(tmp_path: Path) -
         "e2e HTTP → reporting projection",
         "with Idempotency-Key on every command",
         "capacity (e2e sustained): cpu ms/command",
+        "raw aiokafka round trip p50 / p99",
+        "on the topic p50/p99 ms (x raw)",
         "target",
     ):
         assert line in printed
@@ -89,6 +91,15 @@ def test_the_benchmark_smoke_run_prints_and_saves_every_figure(tmp_path: Path) -
             assert figures[variant]["idempotency_keys"] is keyed
         assert len(figures["latency"]) == 2
         assert all(lat["errors"] == 0 for lat in figures["latency"].values()), store
+        # Each hop beside a raw Kafka round trip on the same broker, in the same run (#24).
+        for lat in figures["latency"].values():
+            assert lat["raw_round_trip"]["count"] > 0, store
+            assert lat["raw_round_trip"]["p50_ms"] > 0, store
+            assert set(lat["hops"]) == {"HTTP answer", "on the topic", "downstream"}
+            for hop in lat["hops"].values():
+                assert hop["count"] > 0, store
+                assert hop["p50_ms"] > 0, store
+                assert hop["ratio_p99"] == hop["p99_ms"] / lat["raw_round_trip"]["p99_ms"]
         # Each service, the broker, and with PostgreSQL stores the database server.
         processes = {*SERVICES, "kafka"} | ({"postgresql"} if store == "PostgreSQL" else set())
         assert set(figures["cpu_ms_per_command"]) == processes
