@@ -165,6 +165,17 @@ class RuntimeSettings(BaseSettings):
     relay_batch_size: int = Field(
         500, ge=1, le=10_000, description="Notifications the outbox relay publishes per batch."
     )
+    relay_position_interval_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description=(
+            "How often the outbox relay writes down how far it got (also when idle and "
+            "when it stops). A relay that restarts reads back what the topic holds past "
+            "that position and does not send it again. 0: after every batch, a commit "
+            "each that the next batch waits for."
+        ),
+    )
     relay_log_check_seconds: float = Field(
         2.0,
         gt=0,
@@ -206,6 +217,17 @@ class RuntimeSettings(BaseSettings):
             "Longest a consumer's fetch waits at the broker for new records. Apache Kafka "
             "answers as soon as records arrive; the embedded broker waits the whole time, "
             "so it bounds end-to-end latency there."
+        ),
+    )
+    kafka_linger_ms: int = Field(
+        0,
+        ge=0,
+        le=1_000,
+        description=(
+            "How long the outbox relay's producer holds a batch for more messages. The "
+            "relay hands each round's messages over at once and waits for their acks "
+            "before the next round, so a linger only delays every round; raise it only "
+            "for a broker that prefers fewer, larger requests."
         ),
     )
     consumer_max_retries: int = Field(

@@ -85,6 +85,14 @@ def test_plaintext_by_default_adds_nothing_but_the_protocol() -> None:
     assert broker_security(settings()) is None
 
 
+def test_the_relay_producer_sends_each_round_at_once_unless_a_linger_is_set() -> None:
+    """The relay awaits each round's acks before the next, so a linger only delayed
+    every round (2 ms before #24); acks from every replica stay."""
+    assert producer_options(settings())["linger_ms"] == 0
+    assert producer_options(settings())["acks"] == "all"
+    assert producer_options(settings(kafka_linger_ms=5))["linger_ms"] == 5
+
+
 def test_sasl_ssl_with_scram_gives_the_login_and_a_verifying_tls_context(
     pki: dict[str, Path],
 ) -> None:

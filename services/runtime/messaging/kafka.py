@@ -143,7 +143,7 @@ def producer_options(settings: RuntimeSettings) -> dict[str, Any]:
         **client_options(settings),
         "acks": "all",
         "enable_idempotence": settings.kafka_enable_idempotence,
-        "linger_ms": 2,
+        "linger_ms": settings.kafka_linger_ms,
         "max_batch_size": 256 * 1024,
         "request_timeout_ms": 10_000,
         "retry_backoff_ms": 200,

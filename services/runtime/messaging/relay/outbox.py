@@ -7,7 +7,8 @@ at least once:
 1. read notifications after the recorded position;
 2. translate the whole batch first, then send the public ones in one
    pipelined batch (every send enqueued before any is awaited);
-3. wait for the broker's acks, then record the new position.
+3. wait for the broker's acks, then note the new position (written down every
+   so often, not after every batch: `bookkeeping`).
 
 While the broker acknowledges one batch, the next is read and translated
 (`_Prefetch`): the relay's own work (mostly translation and encoding) then
@@ -78,6 +79,7 @@ from services.runtime.kernel.tracing import end_spans, producer_span, recording,
 from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options, send
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
+from services.runtime.messaging.relay.bookkeeping import PositionBookkeeping
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outgoing import (
     TranslatedBatch,
@@ -181,6 +183,10 @@ class OutboxRelay:
         self.last_error: str | None = None
         self._ahead: Ahead = {}
         self._prefetch: _Prefetch | None = None
+        self._bookkeeping = PositionBookkeeping(
+            lambda position: self.record_position(position),
+            settings.relay_position_interval_seconds,
+        )
 
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
@@ -284,12 +290,21 @@ class OutboxRelay:
                     try:
                         await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)
                     except TimeoutError:
+                        await self._bookkeeping.flush()  # idle: a good moment
                         continue
         finally:
             _discard(self._prefetch)
             self._prefetch = None
+            await self._last_record()
             await probe.stop()
             await producer.stop()
+
+    async def _last_record(self) -> None:
+        """Record the position reached before stopping, unless another relay leads now
+        (its position is newer than ours)."""
+        if self._bookkeeping.unrecorded and await self._leadership.still_leading():
+            await self._bookkeeping.flush_on_stop()
+        self._bookkeeping.forget()
 
     async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
         """One round of read → translate all → send all → await acks → record. False when idle.
@@ -335,7 +350,7 @@ class OutboxRelay:
                 return True
             ends[partition] = metadata.offset + 1
         self.position = RelayPosition(notifications[-1].id, batch.tails, ends)
-        await asyncio.to_thread(self.record_position, self.position)
+        await self._bookkeeping.reached(self.position)
         if self._ahead:
             self._ahead = _past(self._ahead, self.position.sequence)
         self.last_error = None
@@ -464,4 +479,5 @@ class OutboxRelay:
         self._metrics.republishes.labels(self._topic).inc()
         self.position = RelayPosition()
         self._ahead = {}
+        self._bookkeeping.forget()
         await asyncio.to_thread(self.record_position, self.position)

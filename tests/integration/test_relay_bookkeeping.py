@@ -1,0 +1,84 @@
+"""The outbox relay writes its position down every so often, not after every batch (#24).
+
+The position only spares a restarted relay work: it reads back what the topic
+holds past it and sends none of that again (tests/faults/test_relay_crash.py).
+Written after every batch, it was a commit the next batch waited for, and on
+SQLite one more writer the commands' own commits queued behind. Both stores
+(`store_backend`); the stores are real, counted where the relay writes them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry
+
+from contracts import decode, events_topic
+from services.consent.translate import to_integration_event
+from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.relay.metrics import RelayMetrics
+from services.runtime.messaging.relay.outbox import OutboxRelay
+from services.runtime.settings import RuntimeSettings
+from services.runtime.store.database import RelayPosition, RelayPositions
+from tests.steps import consent_store, record_consent
+from tests.support import reaches, read_topic, running_relay
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PARTIES = ["SE2321000016-POL1", "SE2120000001-SOC1"]
+EVENTS = 12
+BATCH = 2
+
+
+class CountedPositions(RelayPositions):
+    """The relay's real position table, counting the times the relay writes it."""
+
+    saves = 0
+
+    def save(self, topic: str, position: RelayPosition) -> None:
+        super().save(topic, position)
+        self.saves += 1
+
+
+async def relay_all(settings: RuntimeSettings, interval: float) -> tuple[CountedPositions, str]:
+    """Store `EVENTS` consents, then relay them `BATCH` at a time until stopped."""
+    settings = settings.model_copy(
+        update={"relay_position_interval_seconds": interval, "relay_batch_size": BATCH}
+    )
+    app = consent_store(settings)
+    for n in range(EVENTS):
+        record_consent(app, f"{n:064x}", NOW, parties=PARTIES, form="oral")
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    positions = CountedPositions(app.recorder.datastore)  # type: ignore[attr-defined]
+    relay = OutboxRelay(
+        app=app,
+        translate=to_integration_event,
+        topic=topic,
+        settings=settings,
+        positions=positions,
+        metrics=RelayMetrics.register(CollectorRegistry()),
+    )
+    async with running_relay(relay) as task:
+        await reaches(relay, task, EVENTS)
+    return positions, topic
+
+
+async def test_a_relay_records_its_position_once_for_many_batches_and_all_of_it_by_its_stop(
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    positions, topic = await relay_all(backend_settings, interval=60.0)
+
+    # Six batches back to back, one record: when it went idle, or when it stopped.
+    # Before #24: one per batch.
+    assert positions.saves == 1
+    assert positions.load(topic).sequence == EVENTS
+    published = [decode(r.value, r.headers).sequence for r in read_topic(kafka.bootstrap, topic)]
+    assert sorted(published) == list(range(1, EVENTS + 1))  # each once
+
+
+async def test_with_an_interval_of_zero_a_relay_records_its_position_after_every_batch(
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    positions, topic = await relay_all(backend_settings, interval=0.0)
+
+    assert positions.saves == EVENTS // BATCH
+    assert positions.load(topic).sequence == EVENTS
