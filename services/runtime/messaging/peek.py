@@ -5,6 +5,10 @@ JSON object per line, in the shape of ``kcat -C -J`` (topic, partition,
 offset, ts, key, headers as a flat name/value list, payload). kcat itself
 works against real Kafka; Debian's librdkafka 2.0 cannot parse the embedded
 Tansu broker's ApiVersions reply, so this is the way to peek at ``make run``.
+
+Services import `read_topic` (the audit anchor reads its topic back); the
+command line's typer is imported only when this runs as a program, so it is
+not resident in every service (#24).
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-import typer
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from services.runtime.messaging.kafka import client_options
@@ -68,10 +71,7 @@ def as_json(record: ConsumerRecord[bytes, bytes]) -> str:
     )
 
 
-def main(
-    topic: str = typer.Argument(..., help="e.g. samverkan.escalation.events"),
-    bootstrap: str | None = typer.Option(None, help="Defaults to SAMVERKAN_KAFKA_BOOTSTRAP."),
-) -> None:
+def print_topic(topic: str, bootstrap: str | None) -> None:
     """Print a topic's messages as JSON lines (like kcat -C -J -e)."""
     settings = RuntimeSettings()
     records = asyncio.run(
@@ -82,5 +82,18 @@ def main(
     print(f"{len(records)} messages", file=sys.stderr)
 
 
+def main() -> None:
+    import typer
+
+    def peek(
+        topic: str = typer.Argument(..., help="e.g. samverkan.escalation.events"),
+        bootstrap: str | None = typer.Option(None, help="Defaults to SAMVERKAN_KAFKA_BOOTSTRAP."),
+    ) -> None:
+        """Print a topic's messages as JSON lines (like kcat -C -J -e)."""
+        print_topic(topic, bootstrap)
+
+    typer.run(peek)
+
+
 if __name__ == "__main__":
-    typer.run(main)
+    main()

@@ -14,6 +14,10 @@ or the one in ``OTEL_RESOURCE_ATTRIBUTES``, else the service's own name.
 The exporter is OTLP over HTTP (protobuf): it needs ``requests``, which is
 installed anyway, where the gRPC one would bring grpcio, a large native
 package, for the same spans; every collector accepts both (port 4318).
+
+The SDK and the exporter (with protobuf) are imported only when export is
+configured: a service that sends no spans does not carry them (~4 MB resident
+in each process, #24).
 """
 
 from __future__ import annotations
@@ -21,14 +25,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from services.runtime.kernel.tracing import use_tracer_provider
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,8 @@ def tracing_configured(environ: Mapping[str, str]) -> bool:
 def service_resource(service: str) -> Resource:
     """The resource every span of the process carries: the standard variables', with the
     service's own name unless they name it."""
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+
     resource = Resource.create()
     if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: service}))
@@ -57,6 +64,10 @@ def service_resource(service: str) -> Resource:
 def tracer_provider(service: str) -> TracerProvider:
     """An SDK provider for `service` that exports over OTLP/HTTP in batches (the SDK's
     sampler and batch settings come from ``OTEL_TRACES_SAMPLER``, ``OTEL_BSP_*``)."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
     provider = TracerProvider(resource=service_resource(service))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider
@@ -71,6 +82,8 @@ def configure_tracing(service: str) -> TracerProvider | None:
     environ = os.environ
     if not tracing_configured(environ):
         return None
+    from opentelemetry.sdk.resources import SERVICE_NAME
+
     provider = tracer_provider(service)
     trace.set_tracer_provider(provider)
     use_tracer_provider(provider)
