@@ -4,9 +4,10 @@ Each service process should sit near 100 MB resident when idle. Optional parts
 are imported only when configured: the OpenTelemetry SDK, the OTLP exporter
 (with protobuf) and the FastAPI instrumentation only with an OTLP endpoint
 (services.runtime.ops.telemetry); typer only for a command line, never for a
-server. Proved in a fresh interpreter that starts a service as ``serve`` does
-(settings, tracing, the built service and its app, without uvicorn's loop), and
-then reads ``sys.modules``.
+server; holidays (every country's calendar with Sweden's) on the first working
+day counted and icalendar on the first calendar file rendered. Proved in a fresh
+interpreter that starts a service as ``serve`` does (settings, tracing, the built
+service and its app, without uvicorn's loop), and then reads ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ OPTIONAL_WHEN_CONFIGURED = (
     "google.protobuf",
 )
 ONLY_FOR_A_COMMAND_LINE = ("typer",)
+ON_FIRST_USE = ("holidays", "icalendar")
 
 
 def _modules_after_start(service: str, var_dir: Path, otel: dict[str, str]) -> set[str]:
@@ -73,11 +75,12 @@ def _loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_a_service_without_an_otlp_endpoint_loads_no_sdk_exporter_or_cli(
+def test_a_service_without_an_otlp_endpoint_starts_without_sdk_exporter_cli_or_calendars(
     service: str, tmp_path: Path
 ) -> None:
     modules = _modules_after_start(service, tmp_path, otel={})
-    assert _loaded(modules, OPTIONAL_WHEN_CONFIGURED + ONLY_FOR_A_COMMAND_LINE) == []
+    optional = OPTIONAL_WHEN_CONFIGURED + ONLY_FOR_A_COMMAND_LINE + ON_FIRST_USE
+    assert _loaded(modules, optional) == []
     # Tracing itself stays on: the context travels and is logged through the API.
     assert "opentelemetry.trace" in modules
 

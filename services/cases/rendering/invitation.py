@@ -7,13 +7,14 @@ cancelled occasion (W-2) is the same entry (UID) at a higher SEQUENCE, cancelled
 ones with STATUS:CANCELLED, so a calendar that imported it follows. Times are
 written in Europe/Stockholm with the zone's definition included, so a
 meeting on the night summer time begins lands at the right instant.
+
+`icalendar` (~2.6 MB resident with its zone tables) is imported on the first
+invitation, not at start: most processes never render one (#24).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-
-import icalendar
 
 from contracts import MeetingKind
 from services.cases.domain.meeting_occasions import Occasion
@@ -36,6 +37,8 @@ def invitation(
 
     `occasions` are the meeting's with their places unsealed (the application's
     ``occasions_of``); without them the meeting's own are used as stored."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

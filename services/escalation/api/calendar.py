@@ -1,16 +1,23 @@
 """Meetings as iCalendar files (red-thread meetings and follow-ups, monthly meetings): times
-and ids only, no personal data."""
+and ids only, no personal data.
+
+`icalendar` (~2.6 MB resident with its zone tables) is imported on the first
+calendar asked for, not at start (#24).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from fastapi import Response
-from icalendar import Calendar, Event
 
 from services.escalation.views.calendar import CalendarEntry, MeetingStatus
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -71,6 +78,8 @@ def calendar_of(entries: Sequence[CalendarEntry], *, stamp: datetime) -> bytes:
 
 
 def _calendar() -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", "-//samverkan//escalation//SV")
     calendar.add("version", "2.0")
@@ -88,6 +97,8 @@ def _event(
     status: MeetingStatus,
 ) -> Event:
     """One meeting, the same in a single meeting's file and in a unit's feed."""
+    from icalendar import Event
+
     meeting = Event()
     meeting.add("uid", f"{uid}@samverkan.se")
     meeting.add("dtstamp", stamp)

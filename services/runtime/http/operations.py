@@ -205,11 +205,13 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
     process's own collectors (:func:`describe_the_process`)."""
     describe_the_process(registry)
     router = APIRouter(tags=["operations"])
+    # Read when asked for, not kept: the full document is half a megabyte that every
+    # process would hold for a route partners read now and then (#24). The partner
+    # view's channels are relative references into asyncapi.yaml, which resolve beside
+    # it here as they do in the repository (docs/partners.md).
     contracts = resources.files("contracts")
-    asyncapi = contracts.joinpath("asyncapi.yaml").read_text()
-    # The partner view's channels are relative references into asyncapi.yaml, which
-    # resolve beside it here as they do in the repository (docs/partners.md).
-    asyncapi_partner = contracts.joinpath("asyncapi-partner.yaml").read_text()
+    asyncapi = contracts.joinpath("asyncapi.yaml")
+    asyncapi_partner = contracts.joinpath("asyncapi-partner.yaml")
 
     @router.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -243,7 +245,7 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
         responses={200: {"content": {"application/yaml": {}}}},
     )
     async def asyncapi_document() -> Response:
-        return Response(asyncapi, media_type="application/yaml")
+        return Response(asyncapi.read_bytes(), media_type="application/yaml")
 
     @router.get(
         "/asyncapi-partner.yaml",
@@ -252,6 +254,6 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
         responses={200: {"content": {"application/yaml": {}}}},
     )
     async def asyncapi_partner_document() -> Response:
-        return Response(asyncapi_partner, media_type="application/yaml")
+        return Response(asyncapi_partner.read_bytes(), media_type="application/yaml")
 
     return router

@@ -4,15 +4,22 @@ One implementation for every service (cases' handovers and meetings, K-5 and E-1
 escalation's red-thread meetings, E-11). A "day" is a calendar day in Sweden
 (Europe/Stockholm); a deadline that ends with a day ends at the first instant of the
 next Swedish day, so a 23-hour or 25-hour day (DST) is still one day.
+
+`holidays` is imported on the first deadline counted, not at start: ~4 MB
+resident for the package, and its calendar of Sweden loads every country's
+module with it (~8 MB more), which a process that never counts working days
+should not carry (#24).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-
-import holidays
+from typing import TYPE_CHECKING
 
 from services.runtime.kernel.stockholm_time import STOCKHOLM, stockholm_date
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 
 def start_of_day(day: date) -> datetime:
@@ -29,10 +36,12 @@ def end_of_day(day: date) -> datetime:
     return start_of_day(day + timedelta(days=1))
 
 
-def swedish_non_working_days() -> holidays.HolidayBase:
+def swedish_non_working_days() -> HolidayBase:
     """Public holidays plus midsummer, Christmas and New Year's Eve, which Swedish law
     treats like Sundays (semesterlagen 7 §); weekends are not working days either."""
-    calendar_: holidays.HolidayBase = holidays.country_holidays(
+    import holidays
+
+    calendar_: HolidayBase = holidays.country_holidays(
         "SE", categories=(holidays.PUBLIC, holidays.DE_FACTO)
     )
     return calendar_
