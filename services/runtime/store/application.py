@@ -11,9 +11,17 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Mapper, Recording, Tracking, Transcoding
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    Tracking,
+    Transcoder,
+    Transcoding,
+)
 
 from services.runtime.kernel.tracing import TracingMapper, store_append_span
+from services.runtime.store.json_encoding import OneEncoderJSONTranscoder
 from services.runtime.store.prefetch import Prefetched, prefetch
 
 A = TypeVar("A", bound=Aggregate)
@@ -103,9 +111,19 @@ class OutboxApplication:
 
     def construct_mapper(self) -> Mapper[Any]:
         return self.factory.mapper(  # type: ignore[attr-defined,no-any-return]
-            transcoder=self.construct_transcoder(),  # type: ignore[attr-defined]
+            transcoder=self.construct_transcoder(),
             mapper_class=self.mapper_class,
         )
+
+    def construct_transcoder(self) -> Transcoder:
+        """eventsourcing's JSON transcoder with its encoder made once (the same bytes,
+        services.runtime.store.json_encoding), unless the environment names another."""
+        factory: Any = self.factory  # type: ignore[attr-defined]
+        if factory.env.get(factory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()  # type: ignore[misc,no-any-return]
+        transcoder = OneEncoderJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[misc]
