@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -345,12 +346,10 @@ class TrackedConsumer:
         while index < len(run):
             results = await asyncio.to_thread(self._applier.apply_in_order, run[index:], accept_gap)
             accept_gap = False
-            for outcome in results.outcomes:
-                record, envelope = run[index]
-                self._metrics.handled.labels(record.topic, outcome.value).inc()
-                self._gaps.release(record, envelope.sequence)
-                progress.last = record
-                index += 1
+            if results.outcomes:
+                self._count_handled(run[index : index + len(results.outcomes)], results.outcomes)
+                index += len(results.outcomes)
+                progress.last = run[index - 1][0]
             if results.failed is not None:
                 record, envelope = run[index]
                 await self._dead_letters.send(
@@ -373,6 +372,19 @@ class TrackedConsumer:
                 else:
                     accept_gap = True
         return False
+
+    def _count_handled(self, handled: Run, outcomes: list[Outcome]) -> None:
+        """Count a handled stretch of one partition's run and release a gap it filled.
+
+        Once per stretch rather than per message: the counter's label look-up and
+        the gap's partition key cost as much as the rest of the loop's work on a
+        message, and every record of a run has the same topic and partition.
+        """
+        topic = handled[0][0].topic
+        for outcome, count in Counter(outcomes).items():
+            self._metrics.handled.labels(topic, outcome.value).inc(count)
+        # A hold is filled by any sequence at or past its own: the highest decides.
+        self._gaps.release(handled[-1][0], max(envelope.sequence for _, envelope in handled))
 
     def _record_lag(self, consumer: Any, partition: TopicPartition, end: int) -> None:
         """Records from `end` on are still to do, a held gap's skipped ones included."""
