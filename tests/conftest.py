@@ -36,6 +36,8 @@ from tests.support import (
     settings_env,
 )
 
+pytest_plugins = ["tests.grouping"]
+
 
 def _running_broker() -> Iterator[EmbeddedBroker]:
     broker = EmbeddedBroker(free_port())

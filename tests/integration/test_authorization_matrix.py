@@ -65,6 +65,8 @@ from tests.support import (
     service_app,
 )
 
+pytestmark = pytest.mark.xdist_group("authorization-matrix")  # the four apps, built once
+
 SERVICES = ("consent", "cases", "escalation", "reporting")
 CONTRACTS = Path(__file__).parents[2] / "contracts"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 from services.runtime.settings import RuntimeSettings
 from tests.support import PageParts, service_app
 
+pytestmark = pytest.mark.xdist_group("api-docs-offline")  # the four apps, built once
+
 SERVICES = ("consent", "cases", "escalation", "reporting")
 PAGES = ("/docs", "/redoc")
 
