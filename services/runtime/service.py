@@ -331,16 +331,22 @@ def http_app(service: Service, *, relay_and_consumer: bool = True) -> FastAPI:
     # Keyed chain, anchored outside the database; make run's older unkeyed logs are
     # re-chained at start, a production log only by the operator (services.runtime.store.audit).
     audit_key = chain_key(settings)
-    access_audit = AccessAudit(
-        service.app.recorder.datastore,  # type: ignore[attr-defined]
-        service.name,
-        audit_key,
-        rechain_legacy=settings.environment == "development",
-    )
-    audit_anchoring = AuditAnchoring(access_audit, settings, audit_key, registry)
     # Concurrent commands share one transaction (and one commit) a batch at a time, on
     # SQLite and PostgreSQL (before the idempotency claim wraps the recorder's inserts).
     writes = group_writes(service.app.recorder, service.name)
+    # Keyed chain, anchored outside the database; make run's older unkeyed logs are
+    # re-chained at start, a production log only by the operator (services.runtime.store.audit).
+    audit_key = chain_key(settings)
+    datastore = service.app.recorder.datastore  # type: ignore[attr-defined]
+    access_audit = AccessAudit(
+        datastore,
+        service.name,
+        audit_key,
+        rechain_legacy=settings.environment == "development",
+        # SQLite has one writer: the access records join the commands' batches.
+        writes=writes if isinstance(datastore, SQLiteDatastore) else None,
+    )
+    audit_anchoring = AuditAnchoring(access_audit, settings, audit_key, registry)
     idempotency = IdempotencyStore(
         service.app.recorder.datastore,  # type: ignore[attr-defined]
         writes=writes,

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +30,7 @@ from services.runtime.store.audit import (
     unkeyed_chain,
 )
 from services.runtime.store.database import store_env
+from services.runtime.store.group_commit import group_writes
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -219,3 +223,43 @@ def test_the_chain_key_is_64_hex_and_a_development_key_only_in_development(
     short = production.model_copy(update={"audit_chain_key": SecretStr("ab" * 16)})
     with pytest.raises(ValueError, match="64 hex"):
         chain_key(short)
+
+
+def test_on_sqlite_access_records_join_the_commands_batches_and_the_chain_stays_whole(
+    tmp_path: Path,
+) -> None:
+    """#24: with the store's grouped writes, records are parts of the commands' batches
+    (one writer, one commit between them) — numbered without gaps, chained, each stored
+    with what it was written alongside, and a failing part loses only itself."""
+    application = Application(env=store_env(RuntimeSettings(var_dir=tmp_path), "audited"))
+    writes = group_writes(application.recorder, "audited")
+    assert writes is not None
+    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute("CREATE TABLE alongside (n INTEGER PRIMARY KEY)")
+    log = AccessAudit(datastore, "audited", KEY, writes=writes)
+    try:
+        assert not any(t.name.startswith("group-commit-audit") for t in threading.enumerate())
+
+        def one(n: int) -> Exception | None:
+            def note(cursor: Any) -> None:
+                cursor.execute("INSERT INTO alongside (n) VALUES (?)", (n % 50,))
+
+            try:
+                log.record(read(f"subject-{n}", "SE2120000001-ab12", n), note).result()
+            except Exception as error:  # counted below
+                return error
+            return None
+
+        with ThreadPoolExecutor(16) as pool:
+            outcomes = list(pool.map(one, range(100)))
+        assert outcomes.count(None) == 50  # the second note of each n % 50 breaks the key
+        assert [r["seq"] for r in log.query()] == list(range(1, 51))
+        assert log.verify() is None
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT COUNT(*) FROM alongside")
+            assert cursor.fetchone()[0] == 50
+    finally:
+        log.close()
+        writes.close()
+        application.close()

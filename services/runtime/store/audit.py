@@ -44,7 +44,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.runtime.settings import RuntimeSettings, read_or_create_secret
-from services.runtime.store.group_commit import GroupCommit
+from services.runtime.store.group_commit import GroupCommit, GroupedWrites
 from services.runtime.store.sql import row_values, sql_for
 
 log = logging.getLogger(__name__)
@@ -185,9 +185,16 @@ class AccessAudit:
     """The service's access log, in its own database, chained under `key`."""
 
     def __init__(
-        self, datastore: Any, service: str, key: bytes, *, rechain_legacy: bool = False
+        self,
+        datastore: Any,
+        service: str,
+        key: bytes,
+        *,
+        rechain_legacy: bool = False,
+        writes: GroupedWrites | None = None,
     ) -> None:
         self._datastore = datastore
+        self._writes = writes
         self._key = key
         self.service = service
         self._sql = sql_for(datastore)
@@ -209,8 +216,8 @@ class AccessAudit:
                         service,
                         count,
                     )
-        self._writer: GroupCommit[tuple[AccessRecord, Alongside | None]] = GroupCommit(
-            self._append, f"audit-{service}"
+        self._writer: GroupCommit[tuple[AccessRecord, Alongside | None]] | None = (
+            None if writes is not None else GroupCommit(self._append, f"audit-{service}")
         )
 
     @property
@@ -223,47 +230,60 @@ class AccessAudit:
 
     def record(self, record: AccessRecord, alongside: Alongside | None = None) -> Future[None]:
         """Queue a record; the future completes when it is stored in the chain, with what
-        `alongside` writes in the same transaction (if it fails, so does the batch)."""
+        `alongside` writes in the same transaction (if either fails, neither is kept).
+
+        With the store's grouped writes (`writes`, SQLite) a record is one part of
+        the commands' batches: one writer and one commit for a command's events
+        and the access record its answer waits for, instead of two writers taking
+        turns at SQLite's one write lock, each with a commit of its own (#24)."""
+        if self._writes is not None:
+            batch = [(record, alongside)]
+            return self._writes.submit(lambda cursor: self._append_in(cursor, batch))
+        assert self._writer is not None  # one of the two is always made
         return self._writer.submit((record, alongside))
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
     def _append(self, batch: list[tuple[AccessRecord, Alongside | None]]) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            self._append_in(cursor, batch)
+
+    def _append_in(self, cursor: Any, batch: list[tuple[AccessRecord, Alongside | None]]) -> None:
         """Append under the writer's lock, numbering the records itself: the database's own
         counter skips a number on a rolled-back insert, and a gap must mean a deletion."""
-        with self._datastore.transaction(commit=True) as cursor:
-            if self._lock:
-                cursor.execute(self._lock)
-            cursor.execute(self._spell(_LAST))
-            row = cursor.fetchone()
-            seq, previous = (int(row_values(row)[0]), row_values(row)[1]) if row else (0, GENESIS)
-            for record, _ in batch:
-                seq += 1
-                current = chain(self._key, seq, previous, record)
-                cursor.execute(
-                    self._spell(
-                        "INSERT INTO {access_audit} (seq, {columns}) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    ),
-                    (
-                        seq,
-                        record.at.isoformat(),
-                        record.actor_hsa_id,
-                        record.actor_org_id,
-                        record.actor_org_type,
-                        record.subject_id,
-                        record.action.value,
-                        record.purpose,
-                        record.resource,
-                        previous,
-                        current,
-                    ),
-                )
-                previous = current
-            for _, alongside in batch:
-                if alongside is not None:
-                    alongside(cursor)
+        if self._lock:
+            cursor.execute(self._lock)
+        cursor.execute(self._spell(_LAST))
+        row = cursor.fetchone()
+        seq, previous = (int(row_values(row)[0]), row_values(row)[1]) if row else (0, GENESIS)
+        for record, _ in batch:
+            seq += 1
+            current = chain(self._key, seq, previous, record)
+            cursor.execute(
+                self._spell(
+                    "INSERT INTO {access_audit} (seq, {columns}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                (
+                    seq,
+                    record.at.isoformat(),
+                    record.actor_hsa_id,
+                    record.actor_org_id,
+                    record.actor_org_type,
+                    record.subject_id,
+                    record.action.value,
+                    record.purpose,
+                    record.resource,
+                    previous,
+                    current,
+                ),
+            )
+            previous = current
+        for _, alongside in batch:
+            if alongside is not None:
+                alongside(cursor)
 
     def _rows(
         self, where: str = "", params: tuple[Any, ...] = (), limit: str = ""

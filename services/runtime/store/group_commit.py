@@ -252,6 +252,11 @@ class GroupedWrites:
         runs before any part, once however many parts name the same object."""
         return settle(self._group.submit((contextvars.copy_context(), write, setup)), self._timeout)
 
+    def submit(self, write: Write) -> Future[Any]:
+        """Queue `write(cursor)` without waiting: the future completes with its result
+        once its batch is committed (or with its error)."""
+        return self._group.submit((contextvars.copy_context(), write, None))
+
     def close(self) -> None:
         self._group.close()
 
