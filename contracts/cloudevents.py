@@ -135,6 +135,33 @@ def encode(
     output as bytes, the very bytes ``model_dump_json().encode()`` gives without
     the str round trip (tests/contract/test_fast_encoding.py holds it to that).
     """
+    return encode_written(
+        event,
+        event.__pydantic_serializer__.to_json(event),
+        event_id=event_id,
+        time=time,
+        sequence=sequence,
+        prev_sequence=prev_sequence,
+        extensions=extensions,
+    )
+
+
+def encode_written(
+    event: IntegrationEvent,
+    payload: bytes,
+    *,
+    event_id: str,
+    time: datetime,
+    sequence: int,
+    prev_sequence: int,
+    extensions: Sequence[tuple[str, bytes]] = (),
+) -> OutgoingMessage:
+    """`encode`, with the payload already written: the bytes `event`'s serializer writes.
+
+    For the relay, which writes most payloads straight from the stored state
+    and validates them as `decode` does (services.runtime.messaging.stored_rows;
+    tests/contract/test_fast_encoding.py holds them to `encode`'s).
+    """
     if not event_id:
         raise ValueError("event_id must not be empty")
     if time.tzinfo is None:
@@ -158,11 +185,7 @@ def encode(
         constant.content_type,
         *extensions,
     ]
-    return OutgoingMessage(
-        key=event.partition_key().encode(),
-        value=event.__pydantic_serializer__.to_json(event),
-        headers=headers,
-    )
+    return OutgoingMessage(key=event.partition_key().encode(), value=payload, headers=headers)
 
 
 def decode(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) -> Envelope:

@@ -67,12 +67,29 @@ Source = From | Const | Callable[[Any], object]
 
 
 @dataclass(frozen=True)
+class Copy:
+    """A row without logic, as checked: which contract field comes from where.
+
+    Kept beside the row's closure so the relay can build the same public event
+    straight from the stored state (services.runtime.messaging.stored_rows).
+    """
+
+    contract: type[IntegrationEvent]
+    copied: Mapping[str, str]
+    """Contract field -> the domain event's attribute it is copied from."""
+    computed: Mapping[str, Callable[[Any], object]]
+    constants: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class Row:
     """One domain event type and how it becomes public; see `row`."""
 
     domain: type[Any]
     label: str
     translate: Translate
+    copy: Copy | None = None
+    """How a row without logic fills its contract; None for a function row."""
 
 
 def row(
@@ -91,20 +108,21 @@ def row(
         label = f"{domain.__qualname__} -> {target.__name__}"
         if not issubclass(target, IntegrationEvent):
             raise TranslationTableError(f"row {label}: {target.__name__} is not a contract")
-        return Row(domain, label, _copier(label, domain, target, sources))
+        copy = _checked(label, domain, target, sources)
+        return Row(domain, label, _compiled(label, copy), copy)
     label = f"{domain.__qualname__} -> {getattr(target, '__qualname__', target)}()"
     if sources:
         raise TranslationTableError(f"row {label}: a function row takes no field sources")
     return Row(domain, label, target)
 
 
-def _copier(
+def _checked(
     label: str,
     domain: type[Any],
     contract: type[IntegrationEvent],
     sources: Mapping[str, Source],
-) -> Translate:
-    """The translation of a row without logic, after checking it against both classes."""
+) -> Copy:
+    """What a row without logic copies, computes and fixes, checked against both classes."""
     if not dataclasses.is_dataclass(domain):
         raise TranslationTableError(f"row {label}: {domain.__qualname__} is not a dataclass")
     attributes = {field.name for field in dataclasses.fields(domain)}
@@ -138,16 +156,10 @@ def _copier(
                 f"row {label}: required field {name!r} is unfilled: {domain.__qualname__} "
                 f"has no attribute {name!r}; give the row a source for it"
             )
-    return _compiled(label, contract, copied, computed, constants)
+    return Copy(contract, copied, computed, constants)
 
 
-def _compiled(
-    label: str,
-    contract: type[IntegrationEvent],
-    copied: Mapping[str, str],
-    computed: Mapping[str, Callable[[Any], object]],
-    constants: Mapping[str, object],
-) -> Translate:
+def _compiled(label: str, copy: Copy) -> Translate:
     """The row as one closure over its checked fields, calling the contract's validator
     directly (as ``contract(**fields)`` does underneath).
 
@@ -156,12 +168,13 @@ def _compiled(
     hundred nanoseconds a row would save; the closure is still faster than the
     singledispatch functions it replaced.
     """
+    contract = copy.contract
     if not contract.__pydantic_complete__:
         raise TranslationTableError(f"row {label}: {contract.__name__} is not fully defined")
     validate = contract.__pydantic_validator__.validate_python
-    copies = tuple(copied.items())
-    computes = tuple(computed.items())
-    fixed = dict(constants)
+    copies = tuple(copy.copied.items())
+    computes = tuple(copy.computed.items())
+    fixed = dict(copy.constants)
 
     def translate(event: Any) -> IntegrationEvent:
         values = {name: getattr(event, attribute) for name, attribute in copies}
@@ -195,6 +208,12 @@ class TranslationTable:
     @property
     def rows(self) -> tuple[Row, ...]:
         return self._table
+
+    def row_of(self, cls: type[Any]) -> Row | None:
+        """The row `cls`'s events are translated by: its own, else its nearest base's
+        along the MRO (as `__call__` resolves it), else None (no public form)."""
+        own = {each.domain: each for each in self._table}
+        return next((own[base] for base in cls.__mro__ if base in own), None)
 
     def __call__(self, domain_event: Any) -> IntegrationEvent | None:
         try:

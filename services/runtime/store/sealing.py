@@ -156,6 +156,15 @@ class SealingMapper(TracingMapper):
         return owner
 
 
+def holds_legacy_text(state: dict[str, Any], paths: Sequence[str]) -> bool:
+    """Whether a stored event's state (as plain JSON, before the mapper) has text where its
+    class names legacy personal data (`legacy_personal`): what `SealingMapper` opens with
+    a key it looks up. The relay's stored rows leave such an event to the mapper."""
+    return any(
+        isinstance(holder[slot], str) for path in paths for holder, slot, _ in _slots(state, path)
+    )
+
+
 def _slots(holder: Any, path: str) -> Iterator[tuple[Any, Any, str | None]]:
     """Where a legacy path points: (container, index or key, the dict key on the way).
 

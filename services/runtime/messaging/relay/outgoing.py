@@ -19,10 +19,11 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
-from contracts import IntegrationEvent, encode
-from contracts.cloudevents import MAX_EVENT_BYTES, OutgoingMessage
+from contracts import IntegrationEvent
+from contracts.cloudevents import MAX_EVENT_BYTES, OutgoingMessage, encode_written
 from services.runtime.kernel.tracing import message_headers, to_domain_event_traced
 from services.runtime.messaging.partitioning import event_partition
+from services.runtime.messaging.stored_rows import PRIVATE, Direct, StoredRows
 
 Translator = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 """Turns a stored domain event into its public form, or None when it stays private."""
@@ -55,6 +56,7 @@ def outgoing_message(
     translate: Translator,
     notification: Notification,
     tails: dict[int, int],
+    stored: StoredRows | None = None,
 ) -> tuple[int, OutgoingMessage] | None:
     """The partition and message for a stored event, or None when it stays private.
 
@@ -66,17 +68,35 @@ def outgoing_message(
     (`event_partition`). Raises when the event cannot be translated or its
     message is larger than consumers accept (`OversizedEvent`);
     `translate_batch` parks those.
+
+    With `stored` (`StoredRows.for_mapper`), an event of a row without logic is
+    written straight from its stored state; anything that way does not foresee
+    goes through the domain event and `translate` as before, with the same bytes.
     """
-    domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
-    event = translate(domain_event)
-    if event is None:
+    direct = stored.build(notification) if stored is not None else None
+    if direct is PRIVATE:
         return None
+    if isinstance(direct, Direct):
+        event, payload, time, traceparent = (
+            direct.event,
+            direct.payload,
+            direct.time,
+            direct.traceparent,
+        )
+    else:
+        domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
+        translated = translate(domain_event)
+        if translated is None:
+            return None
+        event, time = translated, domain_event.timestamp
+        payload = event.__pydantic_serializer__.to_json(event)
     key = event.partition_key().encode()
     partition = event_partition(key)
-    message = encode(
+    message = encode_written(
         event,
+        payload,
         event_id=event_id(notification),
-        time=domain_event.timestamp,
+        time=time,
         sequence=notification.id,
         prev_sequence=tails.get(partition, 0),
         extensions=message_headers(traceparent),
@@ -126,9 +146,10 @@ def translate_batch(
     tails = dict(tails)
     messages: list[tuple[int, OutgoingMessage]] = []
     untranslatable: list[Untranslatable] = []
+    stored = StoredRows.for_mapper(app.mapper, translate)
     for notification in notifications:
         try:
-            outgoing = outgoing_message(app, translate, notification, tails)
+            outgoing = outgoing_message(app, translate, notification, tails, stored)
         except Exception as error:  # any failure to translate is parked, whatever it is
             untranslatable.append(Untranslatable(notification, f"{type(error).__name__}: {error}"))
             continue
