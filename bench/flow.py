@@ -172,17 +172,18 @@ def fill_consent_store(settings: RuntimeSettings, count: int) -> ConsentApplicat
     return app
 
 
-async def raw_send_rate(settings: RuntimeSettings, topic: str, value: bytes, count: int) -> float:
+async def raw_send_rate(settings: RuntimeSettings, topic: str, value: bytes, count: int) -> Timed:
     await ensure_topics(settings, [topic])
     producer = AIOKafkaProducer(**producer_options(settings))
     try:
         await producer.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         futures = [
             await producer.send(topic, value=value, key=f"{n:064x}".encode()) for n in range(count)
         ]
         await asyncio.gather(*futures)
-        return count / (time.perf_counter() - started)
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+        return Timed(count / elapsed, used / count * 1e6)
     finally:
         await producer.stop()
 
@@ -191,14 +192,15 @@ class _TimedRelay(OutboxRelay):
     """The relay, noting when it first reads the store: the benchmark's clock starts there."""
 
     first_read: float | None = None
+    first_cpu: float = 0.0
 
     async def _read(self, start: int, tails: dict[int, int]) -> Any:
         if self.first_read is None:
-            self.first_read = time.perf_counter()
+            self.first_read, self.first_cpu = time.perf_counter(), time.process_time()
         return await super()._read(start, tails)
 
 
-async def relay_rate(settings: RuntimeSettings, app: ConsentApplication, topic: str) -> float:
+async def relay_rate(settings: RuntimeSettings, app: ConsentApplication, topic: str) -> Timed:
     """From the relay's first read of the store to its last recorded position.
 
     Its start (Kafka clients, the topic's creation and tail read) is not counted,
@@ -217,10 +219,10 @@ async def relay_rate(settings: RuntimeSettings, app: ConsentApplication, topic: 
     task = asyncio.create_task(relay.run())
     while relay.position.sequence < head and not task.done():
         await asyncio.sleep(0.005)
-    finished = time.perf_counter()
+    finished, cpu = time.perf_counter(), time.process_time()
     task.cancel()
     assert relay.first_read is not None
-    return head / (finished - relay.first_read)
+    return Timed(head / (finished - relay.first_read), (cpu - relay.first_cpu) / head * 1e6)
 
 
 async def raw_consume_rate(settings: RuntimeSettings, topic: str, count: int) -> Timed:
@@ -307,7 +309,13 @@ async def _figures(settings: RuntimeSettings, count: int) -> list[Figure]:
     consume = await consumer_rate(settings, topic, count)
     store = "SQLite" if settings.database_url is None else "PostgreSQL"
     return [
-        Figure("outbox relay publish", relay, baseline_send),
+        Figure(
+            "outbox relay publish",
+            relay.rate,
+            baseline_send.rate,
+            cpu_us=relay.cpu_us,
+            baseline_cpu_us=baseline_send.cpu_us,
+        ),
         Figure(
             f"tracked consumer apply ({store})",
             consume.rate,
