@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -159,6 +159,36 @@ async def send(
         topic, value=message.value, key=message.key, headers=message.headers, partition=partition
     )
     return future
+
+
+async def send_batches(
+    producer: AIOKafkaProducer, topic: str, messages: Sequence[tuple[int, OutgoingMessage]]
+) -> list[tuple[int, int, asyncio.Future[Any]]]:
+    """Hand `messages` (each with the partition we chose) to the producer as record
+    batches built here, one per partition as far as ``max_batch_size`` allows, in order.
+
+    Each batch is (partition, how many messages, future of its metadata, whose
+    ``offset`` is the batch's first). The same records `send` makes, without its
+    per-message coroutines, metadata wait and future: the relay's many small
+    messages cost aiokafka less than our translation before this (#24).
+    """
+    sent: list[tuple[int, int, asyncio.Future[Any]]] = []
+    filling: dict[int, tuple[Any, int]] = {}
+    for partition, message in messages:
+        builder, count = filling.get(partition) or (producer.create_batch(), 0)
+        record = {"timestamp": None, "key": message.key, "value": message.value}
+        if builder.append(**record, headers=message.headers) is None:  # full: send it
+            sent.append(
+                (partition, count, await producer.send_batch(builder, topic, partition=partition))
+            )
+            builder, count = producer.create_batch(), 0
+            builder.append(**record, headers=message.headers)  # the first always fits
+        filling[partition] = (builder, count + 1)
+    for partition, (builder, count) in filling.items():
+        sent.append(
+            (partition, count, await producer.send_batch(builder, topic, partition=partition))
+        )
+    return sent
 
 
 async def ensure_topics(

@@ -6,7 +6,9 @@ at least once:
 
 1. read notifications after the recorded position;
 2. translate the whole batch first, then send the public ones in one
-   pipelined batch (every send enqueued before any is awaited);
+   pipelined batch (every send enqueued before any is awaited; as record
+   batches built here, one per partition, unless a message needs a span or a
+   look at what the topic already holds);
 3. wait for the broker's acks, then note the new position (written down every
    so often, not after every batch: `bookkeeping`).
 
@@ -76,7 +78,13 @@ from opentelemetry.trace import Span
 
 from contracts.cloudevents import H_ID, H_SEQUENCE, H_TYPE, OutgoingMessage
 from services.runtime.kernel.tracing import end_spans, producer_span, recording, traced_headers
-from services.runtime.messaging.kafka import client_options, ensure_topics, producer_options, send
+from services.runtime.messaging.kafka import (
+    client_options,
+    ensure_topics,
+    producer_options,
+    send,
+    send_batches,
+)
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
 from services.runtime.messaging.relay.bookkeeping import PositionBookkeeping
@@ -323,38 +331,42 @@ class OutboxRelay:
         if not await self._leadership.still_leading():  # frozen since the loop's check?
             raise LostLeadership(self._topic)
         ends = dict(self.position.ends)
-        pending: list[tuple[int, asyncio.Future[Any]]] = []
+        pending: list[tuple[int, int, asyncio.Future[Any]]] = []  # partition, messages, acked
         spans: dict[int, Span] = {}
         traced = recording()  # without an SDK, no span and no header copy per message
         try:
-            for partition, message in batch.messages:
-                if self._ahead and self._already_sent(partition, message, ends):
-                    continue
-                span = self._producer_span(partition, message) if traced else None
-                if span is not None:
-                    spans[len(pending)] = span
-                    message = replace(message, headers=traced_headers(message.headers, span))
-                pending.append((partition, await send(producer, self._topic, partition, message)))
+            if traced or self._ahead:  # a span, or a look at the topic, per message
+                for partition, message in batch.messages:
+                    if self._ahead and self._already_sent(partition, message, ends):
+                        continue
+                    span = self._producer_span(partition, message) if traced else None
+                    if span is not None:
+                        spans[len(pending)] = span
+                        message = replace(message, headers=traced_headers(message.headers, span))
+                    sent = await send(producer, self._topic, partition, message)
+                    pending.append((partition, 1, sent))
+            else:
+                pending = await send_batches(producer, self._topic, batch.messages)
             self._read_ahead(notifications[-1].id + 1, batch.tails)
-            results = await asyncio.gather(*(future for _, future in pending))
+            results = await asyncio.gather(*(future for _, _, future in pending))
         except BaseException as error:
             end_spans(list(spans.values()), error)
             raise
         for index, span in spans.items():
             span.set_attribute("messaging.kafka.offset", results[index].offset)
         end_spans(list(spans.values()))
-        for (partition, _), metadata in zip(pending, results, strict=True):
+        for (partition, count, _), metadata in zip(pending, results, strict=True):
             if metadata.offset < ends.get(partition, 0):
                 # Offsets only grow: a smaller one means a new, empty log.
                 await self._republish_all(f"partition {partition} restarted at {metadata.offset}")
                 return True
-            ends[partition] = metadata.offset + 1
+            ends[partition] = metadata.offset + count  # a batch's offset is its first's
         self.position = RelayPosition(notifications[-1].id, batch.tails, ends)
         await self._bookkeeping.reached(self.position)
         if self._ahead:
             self._ahead = _past(self._ahead, self.position.sequence)
         self.last_error = None
-        self._metrics.published.labels(self._topic).inc(len(pending))
+        self._metrics.published.labels(self._topic).inc(sum(count for _, count, _ in pending))
         self._metrics.position.labels(self._topic).set(self.position.sequence)
         return True
 
