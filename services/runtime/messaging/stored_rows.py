@@ -33,10 +33,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 from json.encoder import encode_basestring
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -118,26 +118,29 @@ def _uuid(value: Any) -> str:
 
 
 def aware(value: Any) -> datetime:
-    """A stored datetime, which must carry a whole-minute UTC offset."""
+    """A stored datetime as the mapper reads it (`DatetimeAsISO`), which must be aware."""
     moment = datetime.fromisoformat(_transcoded(value, "datetime_iso"))
-    offset = moment.utcoffset()
-    if offset is None or offset % timedelta(minutes=1):
+    if moment.tzinfo is None:
         raise _Unforeseen
     return moment
 
 
+_ISOFORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?")
+"""`datetime.isoformat()` up to the offset: what `DatetimeAsISO` stores, and pydantic
+writes the same digits (six for microseconds, none when there are none)."""
+
+
 def _datetime(value: Any) -> str:
-    moment = aware(value)
-    offset = moment.utcoffset()
-    assert offset is not None
-    if offset:
-        minutes = int(offset.total_seconds()) // 60
-        sign = "+" if minutes > 0 else "-"
-        hours, minutes = divmod(abs(minutes), 60)
-        zone = f"{sign}{hours:02}:{minutes:02}"
-    else:
-        zone = "Z"
-    return f'"{moment.replace(tzinfo=None).isoformat()}{zone}"'
+    text = _transcoded(value, "datetime_iso")
+    end = _ISOFORMAT.match(text)
+    if end is None:
+        raise _Unforeseen
+    local, offset = text[: end.end()], text[end.end() :]
+    if offset in ("+00:00", "-00:00"):
+        return f'"{local}Z"'  # pydantic writes UTC as Z
+    if len(offset) != 6 or offset[0] not in "+-" or offset[3] != ":":
+        raise _Unforeseen  # naive, or an offset with seconds
+    return f'"{text}"'  # an hour and minute offset, as isoformat writes it
 
 
 def _date(value: Any) -> str:
@@ -228,8 +231,7 @@ def _model_fields(contract: type[IntegrationEvent]) -> Mapping[str, Any] | None:
     return found
 
 
-@dataclass(frozen=True)
-class Direct:
+class Direct(NamedTuple):
     """A public event built from the stored state: the validated event, its payload as
     the contract's serializer writes it, and what the message's headers need."""
 
