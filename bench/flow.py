@@ -273,7 +273,11 @@ async def consumer_rate(settings: RuntimeSettings, topic: str, count: int) -> Ti
 
 
 async def run(
-    bootstrap: str, var_dir: Path, count: int, database_url: str | None = None
+    bootstrap: str,
+    var_dir: Path,
+    count: int,
+    database_url: str | None = None,
+    relay_only: bool = False,
 ) -> list[Figure]:
     """Both figures, with the stores in SQLite files under `var_dir` or, given a
     `database_url`, in PostgreSQL schemas of this run's own (dropped afterwards)."""
@@ -288,13 +292,13 @@ async def run(
     )
     try:
         with served_collector():
-            return await _figures(settings, count)
+            return await _figures(settings, count, relay_only)
     finally:
         if database_url is not None:
             _drop_schemas(settings.database_schema_prefix, ("consent", "bench"))
 
 
-async def _figures(settings: RuntimeSettings, count: int) -> list[Figure]:
+async def _figures(settings: RuntimeSettings, count: int, relay_only: bool) -> list[Figure]:
     prefix = settings.topic_prefix
     topic = events_topic("consent", prefix=prefix)
     app = await asyncio.to_thread(fill_consent_store, settings, count)
@@ -305,17 +309,22 @@ async def _figures(settings: RuntimeSettings, count: int) -> list[Figure]:
 
     baseline_send = await raw_send_rate(settings, f"{topic}.raw", value, count)
     relay = await relay_rate(settings, app, topic)
-    baseline_consume = await raw_consume_rate(settings, topic, count)
-    consume = await consumer_rate(settings, topic, count)
-    store = "SQLite" if settings.database_url is None else "PostgreSQL"
-    return [
+    figures = [
         Figure(
             "outbox relay publish",
             relay.rate,
             baseline_send.rate,
             cpu_us=relay.cpu_us,
             baseline_cpu_us=baseline_send.cpu_us,
-        ),
+        )
+    ]
+    if relay_only:
+        return figures
+    baseline_consume = await raw_consume_rate(settings, topic, count)
+    consume = await consumer_rate(settings, topic, count)
+    store = "SQLite" if settings.database_url is None else "PostgreSQL"
+    return [
+        *figures,
         Figure(
             f"tracked consumer apply ({store})",
             consume.rate,
@@ -327,14 +336,16 @@ async def _figures(settings: RuntimeSettings, count: int) -> list[Figure]:
 
 
 def main() -> None:
-    """``python -m bench.flow [--count N] [--postgres]``: only these two figures."""
+    """``python -m bench.flow [--count N] [--postgres] [--relay-only]``: only these two
+    figures (or the relay's alone)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--count", type=int, default=5000, help="messages per figure")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL stores")
+    parser.add_argument("--relay-only", action="store_true", help="skip the consumer's figure")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(free_port()) as broker:
         url = POSTGRES_URL if args.postgres else None
-        figures = asyncio.run(run(broker.bootstrap, Path(tmp), args.count, url))
+        figures = asyncio.run(run(broker.bootstrap, Path(tmp), args.count, url, args.relay_only))
     for f in figures:
         print(f"{f.name:<40} {f.rate:>10,.0f}/s {f.baseline:>10,.0f}/s {f.ratio:>7.0%}")
         if f.cpu_us is not None and f.baseline_cpu_us is not None:
