@@ -20,6 +20,13 @@ the old way, which publishes it or parks it exactly as before, with the same
 error. tests/contract/test_fast_encoding.py holds every row's bytes and
 headers, for generated events, to the old path.
 
+Two things the old way did are no longer done, on purpose: personal data the
+contract never reads is not unsealed (no key looked up, nothing decrypted for
+a payload that never had it), and an event whose class has no row is passed
+over without being decoded (the old way decoded it only to find no row, and
+parked it if the mapper could not read it: an alarm about an event that is
+never published).
+
 Which rows take the old way every time (`StoredRow.of` answers None): function
 rows and rows with a computed field (their logic reads the domain event), rows
 reading an attribute that may hold legacy personal text, and contracts with a
