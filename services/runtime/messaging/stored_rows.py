@@ -366,15 +366,19 @@ class StoredRows:
     @classmethod
     def for_mapper(cls, mapper: Mapper[Any], translate: object) -> StoredRows | None:
         """The stored rows of `translate`, if it is a table and `mapper` decodes stored
-        state as planned here (our mappers, eventsourcing's JSON transcoder with its
-        usual transcodings, no cipher, no compressor); else None."""
+        state as planned here (our mappers, eventsourcing's JSON decoding with its usual
+        transcodings, whatever encoder wrote it; no cipher, no compressor); else None."""
         if not isinstance(translate, TranslationTable) or type(mapper) not in _DECODES_AS_PLANNED:
             return None
         if mapper.cipher is not None or mapper.compressor is not None:
             return None
         transcoder = mapper.transcoder
-        if type(transcoder) is not JSONTranscoder:
-            return None
+        kind: Any = type(transcoder)
+        if not isinstance(transcoder, JSONTranscoder) or (
+            kind.decode is not JSONTranscoder.decode
+            or kind._decode_obj is not JSONTranscoder._decode_obj
+        ):
+            return None  # read otherwise than eventsourcing's JSON (how it writes may differ)
         for name, transcoding in _TRANSCODINGS.items():
             if type(transcoder.names.get(name)) is not transcoding:
                 return None
