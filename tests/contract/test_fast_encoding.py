@@ -85,6 +85,27 @@ def reference_event_id(originator_id: uuid.UUID | str, version: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{originator_id}:{version}"))
 
 
+def reference_message(
+    mapper: Any, table: Any, notification: Any, tails: dict[int, int]
+) -> tuple[int, OutgoingMessage] | None:
+    """The (partition, message) the relay sent for `notification` before #24: the
+    stored event decoded into its domain event, translated, encoded; None when it
+    stays private. Raises what that path raised (an event the relay would park)."""
+    domain_event, traceparent = to_domain_event_traced(mapper, notification)
+    event = table(domain_event)
+    if event is None:
+        return None
+    partition = event_partition(event.partition_key().encode())
+    return partition, reference_encode(
+        event,
+        event_id=reference_event_id(notification.originator_id, notification.originator_version),
+        time=domain_event.timestamp,
+        sequence=notification.id,
+        prev_sequence=tails.get(partition, 0),
+        traceparent=traceparent,
+    )
+
+
 offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
@@ -188,26 +209,11 @@ def test_stored_events_with_personal_data_and_a_trace_become_the_same_messages()
     expected: list[tuple[int, OutgoingMessage]] = []
     tails = {3: 0}
     for notification in notifications:
-        domain_event, traceparent = to_domain_event_traced(consent.mapper, notification)
-        event = to_integration_event(domain_event)
-        if event is None:
+        sent = reference_message(consent.mapper, to_integration_event, notification, tails)
+        if sent is None:
             continue
-        partition = event_partition(event.partition_key().encode())
-        expected.append(
-            (
-                partition,
-                reference_encode(
-                    event,
-                    event_id=reference_event_id(
-                        notification.originator_id, notification.originator_version
-                    ),
-                    time=domain_event.timestamp,
-                    sequence=notification.id,
-                    prev_sequence=tails.get(partition, 0),
-                    traceparent=traceparent,
-                ),
-            )
-        )
+        expected.append(sent)
+        partition = sent[0]
         tails[partition] = notification.id
     assert batch.messages == expected
     assert batch.tails == tails

@@ -41,15 +41,14 @@ from services.escalation.translate import to_integration_event as escalation_tab
 from services.reporting.application import ReportingApplication
 from services.reporting.translate import to_integration_event as reporting_table
 from services.runtime.kernel.personal import Personal
-from services.runtime.kernel.tracing import to_domain_event_traced
-from services.runtime.messaging.partitioning import event_partition
 from services.runtime.messaging.relay.outgoing import translate_batch
 from services.runtime.messaging.stored_rows import Direct, StoredRow, StoredRows
 from services.runtime.messaging.translation import Row, TranslationTable
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.contract.generated_events import domain_events
-from tests.contract.test_fast_encoding import reference_encode, reference_event_id, traceparents
+from tests.contract.test_fast_encoding import reference_message as sent_before_stored_rows
+from tests.contract.test_fast_encoding import traceparents
 
 TABLES: dict[str, TranslationTable] = {
     "consent": to_integration_event,
@@ -130,21 +129,7 @@ def reference_message(
 ) -> tuple[int, OutgoingMessage] | str | None:
     """The message the relay sent before #24's stored rows, or the error it parked."""
     try:
-        domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
-        event = table(domain_event)
-        if event is None:
-            return None
-        partition = event_partition(event.partition_key().encode())
-        return partition, reference_encode(
-            event,
-            event_id=reference_event_id(
-                notification.originator_id, notification.originator_version
-            ),
-            time=domain_event.timestamp,
-            sequence=notification.id,
-            prev_sequence=tails.get(partition, 0),
-            traceparent=traceparent,
-        )
+        return sent_before_stored_rows(app.mapper, table, notification, tails)
     except Exception as error:
         return f"{type(error).__name__}: {error}"
 

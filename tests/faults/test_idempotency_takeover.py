@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
 from services.runtime.http.idempotency.claims import holding
@@ -22,13 +21,8 @@ from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import group_writes
+from tests.notes import Note
 from tests.support import on_store
-
-
-class Note(Aggregate):
-    @event("Written")
-    def __init__(self, text: str) -> None:
-        self.text = text
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -26,16 +25,7 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import GroupedWrites, group_writes
 from services.runtime.store.recorders import HookedInserts
-
-
-class Note(Aggregate):
-    @event("Written")
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    @event("Amended")
-    def amend(self, text: str) -> None:
-        self.text = text
+from tests.notes import Note
 
 
 def notes(path: Path) -> Application[Any]:

@@ -23,23 +23,13 @@ from typing import Any
 import psycopg
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import DatabaseError, IntegrityError
 
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import GroupedWrites, group_writes
+from tests.notes import Note
 from tests.support import on_store
-
-
-class Note(Aggregate):
-    @event("Written")
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    @event("Amended")
-    def amend(self, text: str) -> None:
-        self.text = text
 
 
 def notes_app(tmp_path: Path, schema_prefix: str) -> Application[Any]:

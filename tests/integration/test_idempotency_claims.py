@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 
@@ -31,18 +30,8 @@ from services.runtime.store.database import store_env
 from services.runtime.store.group_commit import GroupedWrites, group_writes
 from services.runtime.store.sql import commit_unflushed, sql_for
 from tests.faults.test_idempotency_takeover import lapse_leases
+from tests.notes import Note
 from tests.support import on_store
-
-
-class Note(Aggregate):
-    @event("Written")
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    @event("Amended")
-    def amend(self, text: str) -> None:
-        self.text = text
-
 
 Keyed = tuple[Application[Any], GroupedWrites, IdempotencyStore]
 
