@@ -18,7 +18,8 @@ import pytest
 from eventsourcing.application import Application
 from pydantic import SecretStr
 
-from services.runtime.settings import RuntimeSettings, unsafe_settings
+from services.runtime.ops.production_safety import unsafe_settings
+from services.runtime.settings import RuntimeSettings
 from services.runtime.store.audit import (
     GENESIS,
     AccessAudit,

@@ -25,6 +25,7 @@ import uvicorn
 
 from services.runtime.http.auth import identity_provider_url_problem
 from services.runtime.ops.json_logs import configure_logging
+from services.runtime.ops.production_safety import unsafe_settings
 from services.runtime.ops.roles import (
     ROLE_CHOICES,
     Role,
@@ -35,7 +36,7 @@ from services.runtime.ops.roles import (
 )
 from services.runtime.ops.telemetry import configure_tracing
 from services.runtime.service import ServiceRoot, load_service
-from services.runtime.settings import RuntimeSettings, unsafe_settings
+from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import setup_lock
 
 log = logging.getLogger(__name__)

@@ -141,7 +141,7 @@ def chain_key(settings: RuntimeSettings) -> bytes:
 
     Unset, a development key is created under var_dir, beside the store, which
     protects nothing against whoever holds var/: outside development a service
-    refuses to start without the setting (services.runtime.settings.unsafe_settings,
+    refuses to start without the setting (services.runtime.ops.production_safety.unsafe_settings,
     checked by serve), and the operator CLI refuses to use a development key.
     """
     if settings.audit_chain_key is not None:
