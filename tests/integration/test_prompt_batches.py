@@ -16,6 +16,7 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 from prometheus_client import CollectorRegistry
 
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
+from services.runtime.messaging.consumer.records import LeanBatchParser
 from services.runtime.messaging.consumer.subscription import (
     POLL_MS,
     PromptBatches,
@@ -52,6 +53,7 @@ def test_the_tracked_consumer_subscribes_with_prompt_batches(
     (subscriber,) = broker.subscribers
     assert type(subscriber) is PromptBatches
     assert subscriber.batch_timeout_ms == POLL_MS
+    assert type(subscriber.parser) is LeanBatchParser  # no header read before ours
 
 
 def test_only_a_batch_subscriber_is_made_prompt(runtime_settings: RuntimeSettings) -> None:

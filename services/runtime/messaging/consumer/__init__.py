@@ -4,7 +4,7 @@ One module per concern: `subscription` (the `TrackedConsumer`: batches,
 partitions, offsets), `target` (`TrackedTarget`, where effects and tracking
 records land, and applying a run of records in a worker thread), `gaps` (a
 missing predecessor: rewind, hold, apply over), `dead_lettering`,
-`records` (reading headers leniently, a record's place in its producer's
+`records` (handing records over undecoded, a record's place in its producer's
 chain), `membership` (rebalances), `metrics` and `backoff`.
 """
 

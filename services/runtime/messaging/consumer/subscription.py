@@ -50,6 +50,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.parser import AioKafkaBatchParser
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from contracts import PoisonMessage, decode
@@ -59,8 +60,8 @@ from services.runtime.messaging.consumer.gaps import GAP_GRACE_SECONDS, Gap, Gap
 from services.runtime.messaging.consumer.membership import GroupMembership
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.records import (
+    LeanBatchParser,
     chain_position,
-    lenient_headers,
     raw_bodies,
     tracking_of,
 )
@@ -101,12 +102,19 @@ class PromptBatches(BatchSubscriber):
 
 
 def prompt(subscriber: object) -> None:
-    """Make faststream's batch `subscriber` a `PromptBatches` (same fields: it only
-    replaces one method); anything else is refused."""
+    """Make faststream's batch `subscriber` a `PromptBatches` parsing with a
+    `LeanBatchParser` (same fields: each only replaces one method); anything
+    else is refused. Before the subscriber starts: it composes its parser then."""
     if type(subscriber) is not BatchSubscriber:
         msg = f"expected faststream's BatchSubscriber, got {type(subscriber).__name__}"
         raise TypeError(msg)
     subscriber.__class__ = PromptBatches
+    parser = subscriber.parser
+    if type(parser) is not AioKafkaBatchParser:
+        msg = f"expected faststream's AioKafkaBatchParser, got {type(parser).__name__}"
+        raise TypeError(msg)
+    parser.__class__ = LeanBatchParser
+    subscriber._parser = parser.parse_batch
 
 
 @dataclass
@@ -186,7 +194,6 @@ class TrackedConsumer:
             group_id=self._group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
-            parser=lenient_headers,
             decoder=raw_bodies,
             listener=self._membership,
         )
@@ -196,9 +203,10 @@ class TrackedConsumer:
     async def handle(self, bodies: list[bytes], message: KafkaMessage) -> None:
         """A batch as fetched: each partition's records in order, one thread trip per run.
 
-        Offsets are committed per partition up to the last record handled;
-        after a rewind nothing beyond the gap is committed, and while a gap is
-        held nothing beyond its first skipped record.
+        Offsets are committed up to the last record handled of each partition,
+        all of the batch's partitions in one request; after a rewind nothing
+        beyond the gap is committed, and while a gap is held nothing beyond its
+        first skipped record.
         """
         async with self._handling:
             await self._handle_batch(message)
@@ -216,6 +224,7 @@ class TrackedConsumer:
             )
         consumer: Any = message.consumer
         self._consumer = consumer
+        ends: dict[TopicPartition, int] = {}
         for partition, partition_records in by_partition.items():
             if self._membership.letting_go.is_set():
                 # A revoke waits for this batch: what is not begun, whoever owns
@@ -238,18 +247,42 @@ class TrackedConsumer:
             if handled is not None:
                 hold = self._gaps.held.get(partition)
                 end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
-                try:
-                    await consumer.commit({partition: end})
-                except _REBALANCED as error:
-                    # Taken away while we handled it: its new owner re-reads from
-                    # the last commit and skips what we applied. Raising here
-                    # would drop the rest of the batch, still ours, unhandled.
-                    log.info("not committing %s, no longer ours: %r", partition, error)
-                    continue
-                except KafkaError as error:
-                    # Offsets only save re-reading; tracking decides what is applied.
-                    log.warning("could not commit %s at %s: %r", partition, end, error)
-                self._record_lag(consumer, partition, end)
+                ends[partition] = end
+        if ends:
+            await self._commit(consumer, ends)
+
+    async def _commit(self, consumer: Any, ends: dict[TopicPartition, int]) -> None:
+        """Commit the batch's partitions in one request: one round trip to the broker
+        per batch rather than one per partition, before the next fetch is taken.
+
+        Should one of them have been taken away meanwhile (a rebalance), the
+        broker refuses the whole request; each is then committed on its own, so
+        the partitions still ours are committed as before and only the lost one
+        is left to its new owner, who re-reads from the last commit and skips
+        what we applied.
+        """
+        try:
+            await consumer.commit(ends)
+        except _REBALANCED:
+            for partition, end in ends.items():
+                await self._commit_one(consumer, partition, end)
+            return
+        except KafkaError as error:
+            # Offsets only save re-reading; tracking decides what is applied.
+            log.warning("could not commit %s: %r", ends, error)
+        for partition, end in ends.items():
+            self._record_lag(consumer, partition, end)
+
+    async def _commit_one(self, consumer: Any, partition: TopicPartition, end: int) -> None:
+        try:
+            await consumer.commit({partition: end})
+        except _REBALANCED as error:
+            # Raising here would drop the rest of the batch's commits, still ours.
+            log.info("not committing %s, no longer ours: %r", partition, error)
+            return
+        except KafkaError as error:
+            log.warning("could not commit %s at %s: %r", partition, end, error)
+        self._record_lag(consumer, partition, end)
 
     def _seek_back(
         self,
