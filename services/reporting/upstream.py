@@ -52,6 +52,20 @@ class Intake:
             for envelope, tracking in batch:
                 self.statistics.process_event(envelope.event, tracking)
 
+    def process_partitions(self, runs: Sequence[Sequence[tuple[Envelope, Tracking]]]) -> None:
+        """Several partitions' messages, as `process_messages` applies one partition's, with
+        every partition's counts and positions (its first and last) in ONE transaction:
+        the consumer's whole fetch is one commit. Each partition's events are counted
+        in their order; partitions are independent of each other, as they are on
+        the broker."""
+        for run in runs:
+            for envelope, _ in run:
+                self._apply(envelope.event, source_message_id(envelope.id))
+        with self.statistics.view.batches([(run[0][1], run[-1][1]) for run in runs]):
+            for run in runs:
+                for envelope, tracking in run:
+                    self.statistics.process_event(envelope.event, tracking)
+
     def _apply(self, event: IntegrationEvent, source_id: UUID | None) -> None:
         if isinstance(event, SubjectErased | SubjectErasedV2):
             # Idempotent: destroying a destroyed key changes nothing.
@@ -66,4 +80,5 @@ class Intake:
             view.insert_tracking,
             process_message=self.process_message,
             process_messages=self.process_messages,
+            process_partitions=self.process_partitions,
         )

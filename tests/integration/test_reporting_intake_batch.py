@@ -148,3 +148,41 @@ def test_a_failed_batch_records_nothing_and_leaves_the_position(
 
     assert _counts(batched) == before
     assert statistics_view(batched).max_tracking_id(f"{SOURCE}#0") == 2
+
+
+def _on_partition(
+    messages: list[tuple[Envelope, Tracking]], partition: int
+) -> list[tuple[Envelope, Tracking]]:
+    return [(e, Tracking(f"{SOURCE}#{partition}", t.notification_id)) for e, t in messages]
+
+
+def test_d6_partitions_counted_together_count_what_each_partition_alone_counts(
+    applications: tuple[ReportingApplication, ReportingApplication],
+) -> None:
+    one, together = applications
+    runs = [_on_partition(_messages()[:4], 0), _on_partition(_messages()[4:], 1)]
+    for run in runs:
+        intake_of(one).process_messages(run)
+    intake_of(together).process_partitions(runs)
+
+    assert _counts(together) == _counts(one)
+    view = statistics_view(together)
+    assert view.max_tracking_id(f"{SOURCE}#0") == 4
+    assert view.max_tracking_id(f"{SOURCE}#1") == len(_messages())
+
+
+def test_one_partition_already_counted_refuses_the_whole_batch(
+    applications: tuple[ReportingApplication, ReportingApplication],
+) -> None:
+    _, together = applications
+    intake = intake_of(together)
+    first = _on_partition(_messages()[:2], 1)
+    intake.process_messages(first)
+    before = _counts(together)
+
+    # Partition 1's run starts where a former owner of it already started (#19, item 3).
+    with pytest.raises(IntegrityError, match="tracking"):
+        intake.process_partitions([_on_partition(_messages()[:3], 0), first])
+
+    assert _counts(together) == before
+    assert statistics_view(together).max_tracking_id(f"{SOURCE}#0") is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -92,15 +92,23 @@ class StatisticsView(SqlReadModel):
         started from the same position (1..4 and 1..6) cannot both commit —
         the second breaks the first position's uniqueness and counts nothing.
         """
+        with self.batches([] if tracking is None else [(first, tracking)]):
+            yield
+
+    @contextmanager
+    def batches(self, positions: Sequence[tuple[Tracking | None, Tracking]]) -> Iterator[None]:
+        """As `batch`, for several partitions' events in ONE transaction: each partition
+        recorded at its own last position and first (`positions`: first, last), so
+        each is a compare-and-set on where it started, and one commit serves the
+        consumer's whole fetch."""
         with self.datastore.transaction(commit=True) as cursor:
             self._batch().cursor = cursor
             try:
                 yield
-                if tracking is None:
-                    return
-                if first is not None and first.notification_id < tracking.notification_id:
-                    self._insert_tracking(cursor, first)
-                self._insert_tracking(cursor, tracking)
+                for first, tracking in positions:
+                    if first is not None and first.notification_id < tracking.notification_id:
+                        self._insert_tracking(cursor, first)
+                    self._insert_tracking(cursor, tracking)
             finally:
                 self._batch().cursor = None
 

@@ -224,7 +224,10 @@ class TrackedConsumer:
             )
         consumer: Any = message.consumer
         self._consumer = consumer
-        ends: dict[TopicPartition, int] = {}
+        ends = await self._apply_together(by_partition)
+        if ends is not None:
+            by_partition = {}  # all applied
+        ends = ends or {}
         for partition, partition_records in by_partition.items():
             if self._membership.letting_go.is_set():
                 # A revoke waits for this batch: what is not begun, whoever owns
@@ -250,6 +253,45 @@ class TrackedConsumer:
                 ends[partition] = end
         if ends:
             await self._commit(consumer, ends)
+
+    async def _apply_together(
+        self, by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> dict[TopicPartition, int] | None:
+        """Every partition's records of the batch in ONE transaction, when the target can
+        (`TrackedTarget.process_partitions`) and nothing in the batch is unusual; the
+        offsets to commit, or None: then each partition is handled on its own, as
+        always, where a poison message is dead-lettered, a gap decided, a failure
+        isolated. An event waits for its whole batch: one commit instead of one per
+        partition is most of that wait on a store whose commit is an fsync."""
+        if (
+            self._applier.target.process_partitions is None
+            or len(by_partition) < 2
+            or self._membership.letting_go.is_set()
+            or any(p in self._gaps.held or p in self._gaps.accept_at for p in by_partition)
+        ):
+            return None
+        try:
+            runs: list[Run] = [
+                [(record, decode(record.value, record.headers)) for record in records]
+                for records in by_partition.values()
+            ]
+        except PoisonMessage:
+            return None  # decoded again on its own, and dead-lettered there
+        try:
+            results = await asyncio.to_thread(self._applier.apply_partitions, runs)
+        except Exception as error:
+            log.warning("applying a batch's partitions together failed: %r", error)
+            return None
+        if results is None:
+            return None
+        ends: dict[TopicPartition, int] = {}
+        for (partition, records), run, result in zip(
+            by_partition.items(), runs, results, strict=True
+        ):
+            self._count_handled(run, result.outcomes)
+            self._failures.pop(partition, None)
+            ends[partition] = records[-1].offset + 1
+        return ends
 
     async def _commit(self, consumer: Any, ends: dict[TopicPartition, int]) -> None:
         """Commit the batch's partitions in one request: one round trip to the broker

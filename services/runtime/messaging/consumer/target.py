@@ -49,6 +49,12 @@ class TrackedTarget:
     process_messages: Callable[[Sequence[tuple[Envelope, Tracking]]], None] | None = None
     """Several messages of one partition in one transaction, with their CloudEvents
     attributes: the batched form of `process_message`, preferred when present."""
+    process_partitions: Callable[[Sequence[Sequence[tuple[Envelope, Tracking]]]], None] | None = (
+        None
+    )
+    """Several partitions' messages (one sequence per partition, each in order) in ONE
+    transaction, each partition recorded at its own first and last positions as
+    `process_messages` records them: one commit per fetched batch."""
 
     @classmethod
     def of(cls, processor: Any, recorder: Any) -> TrackedTarget:
@@ -145,9 +151,59 @@ class Applier:
         target = self.target
         if (target.process_events is None and target.process_messages is None) or len(run) < 2:
             return None
+        sorted_out = self._sort_out(run, accept_gap)
+        if sorted_out is None:
+            return None
+        outcomes, batch = sorted_out
+
+        def process() -> None:
+            if batch and target.process_messages is not None:
+                target.process_messages(batch)
+            elif batch and target.process_events is not None:
+                target.process_events([(e.event, t) for e, t in batch])
+
+        if not self._in_spans([run], outcomes, process):
+            return None
+        return RunResult(outcomes=outcomes)
+
+    def apply_partitions(self, runs: Sequence[Run]) -> list[RunResult] | None:
+        """In a worker thread: several partitions' runs in ONE transaction, each recorded
+        at its own positions (`TrackedTarget.process_partitions`): one commit per
+        fetched batch instead of one per partition, the wait every event of the
+        batch shares.
+
+        Only when every run is plain (no gap; duplicates are skipped as always);
+        None otherwise, or when the transaction fails for any reason: nothing
+        is recorded then, and the caller applies each partition's run on its own
+        (`apply_in_order`), where gaps are decided and failures isolated.
+        """
+        target = self.target
+        if target.process_partitions is None or len(runs) < 2:
+            return None
+        results: list[RunResult] = []
+        batches: list[list[tuple[Envelope, Tracking]]] = []
+        for run in runs:
+            sorted_out = self._sort_out(run, accept_gap=False)
+            if sorted_out is None:
+                return None
+            outcomes, batch = sorted_out
+            results.append(RunResult(outcomes=outcomes))
+            if batch:
+                batches.append(batch)
+        process = target.process_partitions
+        outcomes = [outcome for result in results for outcome in result.outcomes]
+        if not self._in_spans(runs, outcomes, lambda: process(batches) if batches else None):
+            return None
+        return results
+
+    def _sort_out(
+        self, run: Run, accept_gap: bool
+    ) -> tuple[list[Outcome], list[tuple[Envelope, Tracking]]] | None:
+        """Each record's outcome, and those to apply with their positions; None when the
+        run holds a gap (or its position cannot be read now)."""
         name = tracking_of(*run[0]).application_name
         try:
-            seen = target.max_tracking_id(name) or 0
+            seen = self.target.max_tracking_id(name) or 0
         except TRANSIENT:
             return None
         outcomes: list[Outcome] = []
@@ -161,24 +217,31 @@ class Applier:
             batch.append((envelope, tracking_of(record, envelope)))
             outcomes.append(Outcome.APPLIED)
             seen = envelope.sequence
-        # With the SDK: one consumer span per message of the run (none current: each
-        # is in a trace of its own), ended when the transaction is.
+        return outcomes, batch
+
+    def _in_spans(
+        self, runs: Sequence[Run], outcomes: Sequence[Outcome], process: Callable[[], object]
+    ) -> bool:
+        """Run `process` (one transaction for `runs`, whose records came to `outcomes`);
+        whether it succeeded.
+
+        With the SDK: one consumer span per message (none current: each is in
+        a trace of its own), ended when the transaction is.
+        """
+        records = [pair for run in runs for pair in run]
         spans = (
-            consumer_spans([(_span_name(r), r.headers, span_attributes(r, e)) for r, e in run])
+            consumer_spans([(_span_name(r), r.headers, span_attributes(r, e)) for r, e in records])
             if recording()
-            else [None] * len(run)
+            else [None] * len(records)
         )
         try:
-            if batch and target.process_messages is not None:
-                target.process_messages(batch)
-            elif batch and target.process_events is not None:
-                target.process_events([(e.event, t) for e, t in batch])
+            process()
         except Exception as error:  # retried one at a time, where it is isolated
             end_spans([span for span in spans if span is not None], error)
-            log.info("batch of %d fell back to one at a time: %r", len(batch), error)
-            return None
+            log.info("batch of %d fell back to one at a time: %r", len(records), error)
+            return False
         if log.isEnabledFor(logging.DEBUG):
-            for (record, envelope), outcome, span in zip(run, outcomes, spans, strict=True):
+            for (record, envelope), outcome, span in zip(records, outcomes, spans, strict=True):
                 with (
                     trace.use_span(span, end_on_exit=False)
                     if span is not None
@@ -186,7 +249,7 @@ class Applier:
                 ):
                     log_handled(record, envelope, outcome)
         end_spans([span for span in spans if span is not None])
-        return RunResult(outcomes=outcomes)
+        return True
 
     def _apply(self, envelope: Envelope, tracking: Tracking, accept_gap: bool) -> Outcome:
         seen = self.target.max_tracking_id(tracking.application_name) or 0
