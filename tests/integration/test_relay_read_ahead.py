@@ -9,10 +9,15 @@ order, with every partition's chain unbroken. Runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
+
+import pytest
+from eventsourcing.persistence import Notification
 
 from contracts import decode, events_topic
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
+from services.runtime.messaging.relay import outbox
 from services.runtime.settings import RuntimeSettings
 from tests.steps import consent_store, record_consent
 from tests.support import outbox_relay, reaches, read_topic, running_relay
@@ -48,3 +53,36 @@ async def test_events_stored_while_the_relay_runs_in_small_batches_go_out_once_i
         chain = [e for r, e in zip(records, envelopes, strict=True) if r.partition == partition]
         assert [e.sequence for e in chain] == sorted(e.sequence for e in chain)
         assert [e.prev_sequence for e in chain] == [0, *(e.sequence for e in chain[:-1])]
+
+
+async def test_an_event_saved_while_the_relay_reads_nothing_is_sent_without_the_idle_poll(
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save commits after the relay's read took its snapshot, and its wake arrives
+    before that empty read returns: the relay must still wake for it, not poll later."""
+    monkeypatch.setattr(outbox, "IDLE_POLL_SECONDS", 60.0)  # only a wake can bring it out
+    app = consent_store(backend_settings)
+    topic = events_topic("consent", prefix=backend_settings.topic_prefix)
+    record_consent(app, f"{1:064x}", NOW, parties=PARTIES, form="oral")
+    relay = outbox_relay(app, backend_settings, topic)
+    select = app.recorder.select_notifications
+    empty_reads: list[int] = []
+
+    def select_then_save(start: int, limit: int) -> Sequence[Notification]:
+        found = select(start, limit)
+        if not found:
+            empty_reads.append(start)
+        # The first empty read is the read-ahead during the first round's acks (not
+        # trusted when empty); the second is the relay's own look before it idles.
+        if len(empty_reads) == 2 and not found:
+            record_consent(app, f"{2:064x}", NOW, parties=PARTIES, form="oral")
+            relay.wake()  # what the save listener does, from the saving thread
+        return found
+
+    monkeypatch.setattr(app.recorder, "select_notifications", select_then_save)
+    async with running_relay(relay) as task:
+        await reaches(relay, task, 1)
+        await reaches(relay, task, 2, timeout=20.0)
+    assert empty_reads[:2] == [2, 2]
+    records = read_topic(kafka.bootstrap, topic)
+    assert [decode(r.value, r.headers).sequence for r in records] == [1, 2]

@@ -13,10 +13,7 @@ at least once:
    so often, not after every batch: `bookkeeping`).
 
 While the broker acknowledges one batch, the next is read and translated
-(`_Prefetch`): the relay's own work (mostly translation and encoding) then
-overlaps the broker's round trip and the store's read instead of following
-them. It is only used if the round it was read for ends as expected (acked,
-position recorded, nothing republished); sending stays strictly in order.
+(`rounds.ReadAhead`); sending stays strictly in order.
 
 A notification that cannot be translated (its translator raises, the mapper
 can no longer read it) is parked (services.runtime.messaging.parked), counted
@@ -65,7 +62,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,7 +70,7 @@ import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification, PersistenceError
+from eventsourcing.persistence import PersistenceError
 from opentelemetry.trace import Span
 
 from contracts.cloudevents import H_ID, H_SEQUENCE, H_TYPE, OutgoingMessage
@@ -95,6 +92,7 @@ from services.runtime.messaging.relay.outgoing import (
     Untranslatable,
     translate_batch,
 )
+from services.runtime.messaging.relay.rounds import ReadAhead, Round, discard
 from services.runtime.messaging.relay.topic_log import (
     Ahead,
     LogUnanswered,
@@ -107,6 +105,10 @@ from services.runtime.store.leadership import Leadership, LostLeadership
 
 log = logging.getLogger(__name__)
 
+IDLE_POLL_SECONDS = 0.5
+"""How long an idle relay waits for a `wake` before it reads the store anyway (a save
+whose wake was lost, one by another process without a channel to this one)."""
+
 REFUSED_RETRY_SECONDS = 30.0
 """How often a relay that refused a store behind its topic looks again (an operator
 may have restored the newer state meanwhile)."""
@@ -115,35 +117,6 @@ may have restored the newer state meanwhile)."""
 def _message_sequence(message: OutgoingMessage) -> int:
     """An outgoing message's ``ce_sequence`` (its store position)."""
     return int(dict(message.headers)[H_SEQUENCE])
-
-
-@dataclass(frozen=True)
-class _Round:
-    """What one round publishes: the notifications read and their translation."""
-
-    notifications: Sequence[Notification]
-    batch: TranslatedBatch
-
-
-@dataclass(frozen=True)
-class _Prefetch:
-    """The next round, read and translated while the broker acknowledged the last one.
-
-    Valid only for the position it was read after (`start`, `tails`): a round that
-    ended otherwise (republish from the start, an error) leaves it unused.
-    """
-
-    start: int
-    tails: dict[int, int]
-    task: asyncio.Task[_Round]
-
-
-def _discard(prefetch: _Prefetch | None) -> None:
-    """Drop a read-ahead nobody will use; its failure, if any, is the next read's to see."""
-    if prefetch is None:
-        return
-    prefetch.task.cancel()  # nothing, when it is done already
-    prefetch.task.add_done_callback(lambda task: task.cancelled() or task.exception())
 
 
 def _past(ahead: Ahead, sequence: int) -> Ahead:
@@ -190,7 +163,7 @@ class OutboxRelay:
         self.position = RelayPosition()
         self.last_error: str | None = None
         self._ahead: Ahead = {}
-        self._prefetch: _Prefetch | None = None
+        self._prefetch: ReadAhead | None = None
         self._bookkeeping = PositionBookkeeping(
             lambda position: self.record_position(position),
             settings.relay_position_interval_seconds,
@@ -292,16 +265,19 @@ class OutboxRelay:
                 if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
                     probe = await self._check_log(probe)
                     checked_at = time.monotonic()
+                # Cleared before the round reads, not after it came back empty: a save
+                # committed after the read's snapshot but before that wakes the wait below
+                # (cleared after, it waited for the idle poll).
+                self._wakeup.clear()
                 published = await self.publish_batch(producer, partitions)
                 if not published:
-                    self._wakeup.clear()
                     try:
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=IDLE_POLL_SECONDS)
                     except TimeoutError:
                         await self._bookkeeping.flush()  # idle: a good moment
                         continue
         finally:
-            _discard(self._prefetch)
+            discard(self._prefetch)
             self._prefetch = None
             await self._last_record()
             await probe.stop()
@@ -380,7 +356,7 @@ class OutboxRelay:
         self._metrics.skipped.labels(self._topic).inc()
         return True
 
-    async def _next_round(self) -> _Round:
+    async def _next_round(self) -> Round:
         """The notifications after the position, translated: read ahead during the last
         round's acks if that read still fits the position and found anything, else now.
 
@@ -389,34 +365,30 @@ class OutboxRelay:
         """
         prefetch, self._prefetch = self._prefetch, None
         position = self.position
-        if (
-            prefetch is not None
-            and prefetch.start == position.sequence + 1
-            and prefetch.tails == position.tails
-        ):
+        if prefetch is not None and prefetch.fits(position.sequence + 1, position.tails):
             ready = await prefetch.task
             if ready.notifications:
                 return ready
         else:
-            _discard(prefetch)
+            discard(prefetch)
         return await self._read(position.sequence + 1, position.tails)
 
     def _read_ahead(self, start: int, tails: dict[int, int]) -> None:
         """Begin reading and translating the round after the one being acknowledged."""
-        _discard(self._prefetch)
-        self._prefetch = _Prefetch(
+        discard(self._prefetch)
+        self._prefetch = ReadAhead(
             start, dict(tails), asyncio.create_task(self._read(start, tails))
         )
 
-    async def _read(self, start: int, tails: dict[int, int]) -> _Round:
+    async def _read(self, start: int, tails: dict[int, int]) -> Round:
         """Up to a batch of notifications from `start`, translated (nothing is sent)."""
         notifications = await asyncio.to_thread(
             self._app.recorder.select_notifications, start, self._settings.relay_batch_size
         )
         if not notifications:
-            return _Round(notifications, TranslatedBatch([], [], dict(tails)))
+            return Round(notifications, TranslatedBatch([], [], dict(tails)))
         self._metrics.head.labels(self._topic).set(notifications[-1].id)
-        return _Round(
+        return Round(
             notifications, translate_batch(self._app, self._translate, notifications, tails)
         )
 
