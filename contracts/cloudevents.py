@@ -155,12 +155,15 @@ def encode_written(
     sequence: int,
     prev_sequence: int,
     extensions: Sequence[tuple[str, bytes]] = (),
+    time_text: str | None = None,
 ) -> OutgoingMessage:
     """`encode`, with the payload already written: the bytes `event`'s serializer writes.
 
     For the relay, which writes most payloads straight from the stored state
     and validates them as `decode` does (services.runtime.messaging.stored_rows;
-    tests/contract/test_fast_encoding.py holds them to `encode`'s).
+    tests/contract/test_fast_encoding.py holds them to `encode`'s). `time_text`,
+    when the caller has it, is `time` as the ``ce_time`` header writes it (UTC,
+    with a Z), read off the stored text instead of formatted again.
     """
     if not event_id:
         raise ValueError("event_id must not be empty")
@@ -174,7 +177,7 @@ def encode_written(
         (H_ID, event_id.encode()),
         constant.source,
         constant.type,
-        (H_TIME, _rfc3339(time).encode()),
+        (H_TIME, (time_text or _rfc3339(time)).encode()),
     ]
     subject = event.subject()
     if subject is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from contracts import OutgoingMessage
+from contracts.cloudevents import _rfc3339
 from services.cases.application import CasesApplication
 from services.cases.domain import UnitDirectory
 from services.cases.translate import to_integration_event as cases_table
@@ -42,7 +43,7 @@ from services.reporting.application import ReportingApplication
 from services.reporting.translate import to_integration_event as reporting_table
 from services.runtime.kernel.personal import Personal
 from services.runtime.messaging.relay.outgoing import translate_batch
-from services.runtime.messaging.stored_rows import Direct, StoredRow, StoredRows
+from services.runtime.messaging.stored_rows import Direct, StoredRow, StoredRows, header_time
 from services.runtime.messaging.translation import Row, TranslationTable
 from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
@@ -305,3 +306,31 @@ def test_stores_older_code_wrote_publish_the_messages_they_did(tmp_path: Path) -
         finally:
             app.close()
     assert written  # some of them were written from their stored state
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(-timedelta(0))]),
+    )
+)
+def test_the_time_header_read_off_the_stored_text_is_the_one_written_from_the_datetime(
+    moment: datetime,
+) -> None:
+    stored = {"_type_": "datetime_iso", "_data_": moment.isoformat()}
+
+    text = header_time(stored)
+
+    assert text is None or text == _rfc3339(moment)
+    if moment.utcoffset() == timedelta(0) and moment.microsecond:
+        assert text is not None  # the stored events' own timestamps: UTC, to the microsecond
+
+
+def test_the_time_header_is_not_read_off_a_stored_text_isoformat_would_not_write() -> None:
+    for text in (
+        "2026-12-06T09:00:00.000000+00:00",  # isoformat writes no zero microseconds
+        "2026-12-06 09:00:00+00:00",
+        "2026-12-06T09:00:00+01:00",
+        "2026-12-06T09:00:00.5+00:00",
+    ):
+        assert header_time({"_type_": "datetime_iso", "_data_": text}) is None, text

@@ -76,13 +76,9 @@ def outgoing_message(
     direct = stored.build(notification) if stored is not None else None
     if direct is PRIVATE:
         return None
+    time_text: str | None = None
     if isinstance(direct, Direct):
-        event, payload, time, traceparent = (
-            direct.event,
-            direct.payload,
-            direct.time,
-            direct.traceparent,
-        )
+        event, payload, time, traceparent, time_text = direct
     else:
         domain_event, traceparent = to_domain_event_traced(app.mapper, notification)
         translated = translate(domain_event)
@@ -100,6 +96,7 @@ def outgoing_message(
         sequence=notification.id,
         prev_sequence=tails.get(partition, 0),
         extensions=message_headers(traceparent),
+        time_text=time_text,
     )
     if len(message.value) > MAX_EVENT_BYTES:
         # Every consumer would dead-letter it; parked instead, it takes no place in the chain.
