@@ -4,7 +4,8 @@ One module per concern: `outbox` (the `OutboxRelay`: leadership, rounds of
 read → translate → send → record, parking), `outgoing` (a stored event as the
 message it becomes; shared with ``samverkan outbox republish``), `rounds` (a
 round and the next one read while it is acknowledged), `bookkeeping` (when the
-position is written down), `topic_log`
+position is written down), `log_checks` (the look at the topic beside the
+rounds), `topic_log`
 (what the topic holds: log loss, retention, a tail left by a crashed relay, a
 store behind its topic) and `metrics`.
 """

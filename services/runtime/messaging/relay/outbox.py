@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -85,6 +84,7 @@ from services.runtime.messaging.kafka import (
 from services.runtime.messaging.parked import ParkedNotifications
 from services.runtime.messaging.partitioning import catalogue_partitions
 from services.runtime.messaging.relay.bookkeeping import PositionBookkeeping
+from services.runtime.messaging.relay.log_checks import LogChecks
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outgoing import (
     TranslatedBatch,
@@ -164,6 +164,7 @@ class OutboxRelay:
         self.last_error: str | None = None
         self._ahead: Ahead = {}
         self._prefetch: ReadAhead | None = None
+        self._checks: LogChecks | None = None
         self._bookkeeping = PositionBookkeeping(
             lambda position: self.record_position(position),
             settings.relay_position_interval_seconds,
@@ -248,23 +249,24 @@ class OutboxRelay:
 
     async def _relay(self) -> None:
         producer = AIOKafkaProducer(**producer_options(self._settings))
-        probe = self._probe()
+        checks = self._checks = LogChecks(
+            self._log, self._probe, self._settings.relay_log_check_seconds, self._topic
+        )
         try:  # both stopped on every path, a start that failed included (kafka.started)
             await producer.start()
-            await probe.start()
+            await checks.probe.start()
             await ensure_topics(self._settings, [self._topic])
             self.position = await asyncio.to_thread(self._positions.load, self._topic)
             on_topic = await producer.partitions_for(self._topic)
             head = await asyncio.to_thread(self._app.recorder.max_notification_id) or 0
-            self._ahead = await self._log.tail(probe, sorted(on_topic), self.position, head)
+            self._ahead = await self._log.tail(checks.probe, sorted(on_topic), self.position, head)
             partitions = catalogue_partitions(self._topic, on_topic)
-            checked_at = 0.0
             while True:
                 if not await self._leadership.still_leading():  # a lease check, no round trip
                     raise LostLeadership(self._topic)
-                if time.monotonic() - checked_at > self._settings.relay_log_check_seconds:
-                    probe = await self._check_log(probe)
-                    checked_at = time.monotonic()
+                loss = checks.between_rounds(self.position)  # checks run beside the rounds
+                if loss is not None:
+                    await self._republish_all(loss)
                 # Cleared before the round reads, not after it came back empty: a save
                 # committed after the read's snapshot but before that wakes the wait below
                 # (cleared after, it waited for the idle poll).
@@ -279,8 +281,9 @@ class OutboxRelay:
         finally:
             discard(self._prefetch)
             self._prefetch = None
+            self._checks = None
             await self._last_record()
-            await probe.stop()
+            await checks.stop()
             await producer.stop()
 
     async def _last_record(self) -> None:
@@ -434,34 +437,12 @@ class OutboxRelay:
             **client_options(self._settings), auto_offset_reset="none", enable_auto_commit=False
         )
 
-    async def _check_log(self, probe: AIOKafkaConsumer) -> AIOKafkaConsumer:
-        """Republish everything when the broker lost what it acknowledged — and only then
-        (`TopicLog.loss`). The probe to check with next time is returned.
-
-        A probe whose fetch brought nothing is replaced: after the embedded broker
-        restarted, one kept fetching nothing at every later check (so a later loss
-        could only be seen from the offsets), while a new one read the log at once.
-        """
-        try:
-            loss = await self._log.loss(probe, self.position)
-        except LogUnanswered as unanswered:
-            log.warning("outbox relay for %s: %s; the probe is replaced", self._topic, unanswered)
-            await probe.stop()
-            fresh = self._probe()
-            try:
-                await fresh.start()
-            except BaseException:
-                await fresh.stop()  # the caller stops only the probe it got back
-                raise
-            return fresh
-        if loss is not None:
-            await self._republish_all(loss)
-        return probe
-
     async def _republish_all(self, reason: str) -> None:
         log.warning("broker lost %s (%s); republishing from the start", self._topic, reason)
         self._metrics.republishes.labels(self._topic).inc()
         self.position = RelayPosition()
         self._ahead = {}
         self._bookkeeping.forget()
+        if self._checks is not None:
+            self._checks.forget()
         await asyncio.to_thread(self.record_position, self.position)
