@@ -9,7 +9,10 @@ SQLite one more writer the commands' own commits queued behind. Both stores
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -82,3 +85,45 @@ async def test_with_an_interval_of_zero_a_relay_records_its_position_after_every
 
     assert positions.saves == EVENTS // BATCH
     assert positions.load(topic).sequence == EVENTS
+
+
+class HeldPositions(CountedPositions):
+    """The position table, whose first write waits until the test lets it through (a
+    commit queued behind the commands' writers)."""
+
+    def __init__(self, datastore: Any) -> None:
+        super().__init__(datastore)
+        self.let_through = threading.Event()
+
+    def save(self, topic: str, position: RelayPosition) -> None:
+        if not self.saves:
+            self.let_through.wait(timeout=30)
+        super().save(topic, position)
+
+
+async def test_a_slow_position_write_holds_no_round_back_and_the_newest_position_is_kept(
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker
+) -> None:
+    settings = backend_settings.model_copy(update={"relay_position_interval_seconds": 0.01})
+    app = consent_store(settings)
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    positions = HeldPositions(app.recorder.datastore)  # type: ignore[attr-defined]
+    relay = OutboxRelay(
+        app=app,
+        translate=to_integration_event,
+        topic=topic,
+        settings=settings,
+        positions=positions,
+        metrics=RelayMetrics.register(CollectorRegistry()),
+    )
+    async with running_relay(relay) as task:
+        for n in range(EVENTS):  # the first round's record is due, and held, at once
+            await asyncio.to_thread(record_consent, app, f"{n:064x}", NOW, parties=PARTIES)
+            relay.wake()
+            await reaches(relay, task, n + 1, timeout=10)
+        assert positions.saves == 0  # all of them sent while the first write waited
+        positions.let_through.set()
+    # stopped: the write in progress finished, and the newest position was recorded after it
+    assert positions.load(topic).sequence == EVENTS
+    published = [decode(r.value, r.headers).sequence for r in read_topic(kafka.bootstrap, topic)]
+    assert sorted(published) == list(range(1, EVENTS + 1))

@@ -276,7 +276,7 @@ class OutboxRelay:
                     try:
                         await asyncio.wait_for(self._wakeup.wait(), timeout=IDLE_POLL_SECONDS)
                     except TimeoutError:
-                        await self._bookkeeping.flush()  # idle: a good moment
+                        await self._bookkeeping.idle()  # a good moment to record
                         continue
         finally:
             discard(self._prefetch)
@@ -289,8 +289,8 @@ class OutboxRelay:
     async def _last_record(self) -> None:
         """Record the position reached before stopping, unless another relay leads now
         (its position is newer than ours)."""
-        if self._bookkeeping.unrecorded and await self._leadership.still_leading():
-            await self._bookkeeping.flush_on_stop()
+        leading = self._bookkeeping.unrecorded and await self._leadership.still_leading()
+        await self._bookkeeping.flush_on_stop(record=leading)
         self._bookkeeping.forget()
 
     async def publish_batch(self, producer: AIOKafkaProducer, partitions: Sequence[int]) -> bool:
@@ -443,6 +443,7 @@ class OutboxRelay:
         self.position = RelayPosition()
         self._ahead = {}
         self._bookkeeping.forget()
+        await self._bookkeeping.settle()  # an older position's write must not land after
         if self._checks is not None:
             self._checks.forget()
         await asyncio.to_thread(self.record_position, self.position)
