@@ -30,6 +30,7 @@ Translator = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 
 _EVENT_ID_NAMESPACE = uuid.UUID("5f0c3a52-6d2b-4d8e-9a39-8f1f2f7f6b11")
 _EVENT_ID_NAMESPACE_BYTES = _EVENT_ID_NAMESPACE.bytes
+_VARIANT_NIBBLE = "89ab"
 
 
 class OversizedEvent(ValueError):
@@ -41,14 +42,14 @@ def event_id(notification: Notification) -> str:
 
     ``str(uuid.uuid5(_EVENT_ID_NAMESPACE, "<originator id>:<version>"))``, computed
     without the two `UUID` objects: the relay makes one per message it sends
-    (tests/contract/test_fast_encoding.py holds the two equal).
+    (tests/contract/test_fast_encoding.py holds the two equal). The digest's hex
+    is written with the version nibble (5) and the RFC 4122 variant's two bits
+    set in place, rather than set in the bytes first.
     """
     name = f"{notification.originator_id}:{notification.originator_version}".encode()
-    digest = bytearray(sha1(_EVENT_ID_NAMESPACE_BYTES + name, usedforsecurity=False).digest())
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
-    text = digest[:16].hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    text = sha1(_EVENT_ID_NAMESPACE_BYTES + name, usedforsecurity=False).hexdigest()
+    variant = _VARIANT_NIBBLE[int(text[16], 16) & 0x3]  # 10xx: the RFC 4122 variant
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{variant}{text[17:20]}-{text[20:32]}"
 
 
 def outgoing_message(
