@@ -92,6 +92,7 @@ from services.runtime.messaging.relay.outgoing import (
     Untranslatable,
     translate_batch,
 )
+from services.runtime.messaging.relay.reading import NotificationReader
 from services.runtime.messaging.relay.rounds import ReadAhead, Round, discard
 from services.runtime.messaging.relay.topic_log import (
     Ahead,
@@ -165,6 +166,7 @@ class OutboxRelay:
         self._ahead: Ahead = {}
         self._prefetch: ReadAhead | None = None
         self._checks: LogChecks | None = None
+        self._reader = NotificationReader(app.recorder.select_notifications)
         self._bookkeeping = PositionBookkeeping(
             lambda position: self.record_position(position),
             settings.relay_position_interval_seconds,
@@ -252,6 +254,7 @@ class OutboxRelay:
         checks = self._checks = LogChecks(
             self._log, self._probe, self._settings.relay_log_check_seconds, self._topic
         )
+        self._reader = NotificationReader.of(self._app.recorder)
         try:  # both stopped on every path, a start that failed included (kafka.started)
             await producer.start()
             await checks.probe.start()
@@ -281,6 +284,7 @@ class OutboxRelay:
         finally:
             discard(self._prefetch)
             self._prefetch = None
+            self._reader.close()  # a discarded read still under way fails, unseen
             self._checks = None
             await self._last_record()
             await checks.stop()
@@ -386,7 +390,7 @@ class OutboxRelay:
     async def _read(self, start: int, tails: dict[int, int]) -> Round:
         """Up to a batch of notifications from `start`, translated (nothing is sent)."""
         notifications = await asyncio.to_thread(
-            self._app.recorder.select_notifications, start, self._settings.relay_batch_size
+            self._reader.select, start, self._settings.relay_batch_size
         )
         if not notifications:
             return Round(notifications, TranslatedBatch([], [], dict(tails)))
