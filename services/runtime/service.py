@@ -75,6 +75,7 @@ from services.runtime.store.audit import AccessAudit, chain_key
 from services.runtime.store.database import RelayPositions, store_env
 from services.runtime.store.group_commit import group_writes
 from services.runtime.store.leadership import leadership_for
+from services.runtime.store.logged_changes import RecordsWithEvents
 from services.runtime.store.privacy import Sealer
 
 log = logging.getLogger(__name__)
@@ -346,6 +347,9 @@ def http_app(service: Service, *, relay_and_consumer: bool = True) -> FastAPI:
         # SQLite has one writer: the access records join the commands' batches.
         writes=writes if isinstance(datastore, SQLiteDatastore) else None,
     )
+    # A change's access records ride in its events' transaction where its route declares
+    # them first (services.runtime.store.logged_changes): one commit, not two in series.
+    RecordsWithEvents(access_audit).tie_to(service.app.recorder)
     audit_anchoring = AuditAnchoring(access_audit, settings, audit_key, registry)
     idempotency = IdempotencyStore(
         service.app.recorder.datastore,  # type: ignore[attr-defined]

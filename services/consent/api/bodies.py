@@ -29,4 +29,10 @@ def created(
     """The answer to a write that made a record about an individual: logged as a change
     about them, and found at `location`."""
     log_change(caller, subject_id, purpose=purpose)
+    return found_at(caller, record_id, subject_id, location)
+
+
+def found_at(caller: Caller, record_id: UUID, subject_id: str, location: str) -> Created:
+    """The answer to a write that made a record about an individual, its access record
+    already stored (with the record's events: `changes_logged`): found at `location`."""
     return located(caller.response, location, Created(id=record_id, subject_id=subject_id))

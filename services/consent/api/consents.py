@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
 from contracts.base import HsaId, Parties
-from services.consent.api.bodies import Created, created
+from services.consent.api.bodies import Created, found_at
 from services.consent.application import (
     ChangeScope,
     ConsentApplication,
@@ -25,6 +25,7 @@ from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
+    changes_logged,
     identify,
     log_access,
     log_change,
@@ -133,9 +134,11 @@ def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.gi
     )
     at = caller.now
     application = caller.application(ConsentApplication)
-    consent_id = application.give_consent(caller.actor, command, at=at, today=stockholm_date(at))
-    path = f"/v1/consents/{consent_id}"
-    return created(caller, consent_id, subject.subject_id, "consent given", path)
+    with changes_logged(caller, subject.subject_id, purpose="consent given"):
+        consent_id = application.give_consent(
+            caller.actor, command, at=at, today=stockholm_date(at)
+        )
+    return found_at(caller, consent_id, subject.subject_id, f"/v1/consents/{consent_id}")
 
 
 @router.get("/consents/{consent_id}", openapi_extra=PERSONAL_DATA)
@@ -176,9 +179,9 @@ def refuse_consent(
     subject_id = subject_id_for(caller.request, body.personnummer)
     command = _command(body, RefuseConsent, subject_id)
     application = caller.application(ConsentApplication)
-    refusal_id = application.refuse_consent(caller.actor, command, at=caller.now)
-    path = f"/v1/consent-refusals/{refusal_id}"
-    return created(caller, refusal_id, subject_id, "consent refused", path)
+    with changes_logged(caller, subject_id, purpose="consent refused"):
+        refusal_id = application.refuse_consent(caller.actor, command, at=caller.now)
+    return found_at(caller, refusal_id, subject_id, f"/v1/consent-refusals/{refusal_id}")
 
 
 @router.get("/consent-refusals/{refusal_id}", openapi_extra=PERSONAL_DATA)

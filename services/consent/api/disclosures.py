@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictBool
 
 from contracts.base import Parties
-from services.consent.api.bodies import Created, created
+from services.consent.api.bodies import Created, found_at
 from services.consent.application import (
     ConsentApplication,
     DecideEmergencyDisclosure,
@@ -24,7 +24,12 @@ from services.consent.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    changes_logged,
+    log_access,
+    subject_id_for,
+)
 
 router = APIRouter()
 
@@ -124,9 +129,9 @@ def _decided(
         body, kind.command, subject_id=subject_id, parties=list(body.parties), valid_for=valid_for
     )
     application = caller.application(ConsentApplication)
-    disclosure_id = kind.decide(application, caller.actor, command, at=caller.now)
-    path = f"{kind.path}/{disclosure_id}"
-    return created(caller, disclosure_id, subject_id, kind.purpose, path)
+    with changes_logged(caller, subject_id, purpose=kind.purpose):
+        disclosure_id = kind.decide(application, caller.actor, command, at=caller.now)
+    return found_at(caller, disclosure_id, subject_id, f"{kind.path}/{disclosure_id}")
 
 
 def _read(caller: Caller, disclosure_id: UUID, kind: _Kind[D], view: type[V]) -> V:

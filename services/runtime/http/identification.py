@@ -6,8 +6,9 @@ subject id exists. A bad number is the caller's error, named by field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ from services.runtime.kernel.identity import (
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, Alongside
+from services.runtime.store.logged_changes import logging_with_changes
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,53 @@ def log_change(caller: Caller, subject_ids: str | Iterable[str], *, purpose: str
     log_access(caller, subject_ids, purpose=purpose, action=Action.CHANGED)
 
 
+@contextmanager
+def changes_logged(
+    caller: Caller, subject_ids: str | Iterable[str], *, purpose: str
+) -> Iterator[None]:
+    """`log_change` of the change the block makes, declared before it: the records are
+    stored in the transaction of the change's events (one commit for both, and neither
+    kept without the other: services.runtime.store.logged_changes), or, if the block
+    stored no events, on their own after it; either way before the block's caller goes
+    on. A block that raises logs nothing, as a route that fails before `log_change`."""
+    records = _access_records(
+        caller.request, caller.actor, subject_ids, purpose=purpose, action=Action.CHANGED
+    )
+    with logging_with_changes(records) as pending:
+        yield
+    if not pending.stored:
+        audit: AccessAudit = caller.request.app.state.access_audit
+        for future in [audit.record(record) for record in records]:
+            future.result()
+
+
+def _access_records(
+    request: Request,
+    actor: Actor,
+    subject_ids: str | Iterable[str],
+    *,
+    purpose: str,
+    action: Action,
+) -> list[AccessRecord]:
+    subjects = [subject_ids] if isinstance(subject_ids, str) else list(dict.fromkeys(subject_ids))
+    note_subjects(subjects)
+    at = request.app.state.clock.now()
+    resource = f"{request.method} {route_template(request.scope)}"
+    return [
+        AccessRecord(
+            at=at,
+            actor_hsa_id=actor.hsa_id,
+            actor_org_id=actor.org_id,
+            actor_org_type=actor.org_type.value,
+            subject_id=subject_id,
+            action=action,
+            purpose=purpose,
+            resource=resource,
+        )
+        for subject_id in subjects
+    ]
+
+
 def _record_accesses(
     request: Request,
     actor: Actor,
@@ -128,26 +177,11 @@ def _record_accesses(
     action: Action,
     alongside: Alongside | None = None,
 ) -> list[Future[None]]:
-    subjects = [subject_ids] if isinstance(subject_ids, str) else list(dict.fromkeys(subject_ids))
-    note_subjects(subjects)
+    records = _access_records(request, actor, subject_ids, purpose=purpose, action=action)
     audit: AccessAudit = request.app.state.access_audit
-    at = request.app.state.clock.now()
-    resource = f"{request.method} {route_template(request.scope)}"
     return [
-        audit.record(
-            AccessRecord(
-                at=at,
-                actor_hsa_id=actor.hsa_id,
-                actor_org_id=actor.org_id,
-                actor_org_type=actor.org_type.value,
-                subject_id=subject_id,
-                action=action,
-                purpose=purpose,
-                resource=resource,
-            ),
-            alongside if index == 0 else None,
-        )
-        for index, subject_id in enumerate(subjects)
+        audit.record(record, alongside if index == 0 else None)
+        for index, record in enumerate(records)
     ]
 
 

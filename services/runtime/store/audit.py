@@ -238,7 +238,7 @@ class AccessAudit:
         turns at SQLite's one write lock, each with a commit of its own (#24)."""
         if self._writes is not None:
             batch = [(record, alongside)]
-            return self._writes.submit(lambda cursor: self._append_in(cursor, batch))
+            return self._writes.submit(lambda cursor: self.append_in(cursor, batch))
         assert self._writer is not None  # one of the two is always made
         return self._writer.submit((record, alongside))
 
@@ -248,9 +248,9 @@ class AccessAudit:
 
     def _append(self, batch: list[tuple[AccessRecord, Alongside | None]]) -> None:
         with self._datastore.transaction(commit=True) as cursor:
-            self._append_in(cursor, batch)
+            self.append_in(cursor, batch)
 
-    def _append_in(self, cursor: Any, batch: list[tuple[AccessRecord, Alongside | None]]) -> None:
+    def append_in(self, cursor: Any, batch: list[tuple[AccessRecord, Alongside | None]]) -> None:
         """Append under the writer's lock, numbering the records itself: the database's own
         counter skips a number on a rolled-back insert, and a gap must mean a deletion."""
         if self._lock:
