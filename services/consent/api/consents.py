@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
@@ -121,8 +121,8 @@ def _command(body: ConsentRequest | RefusalRequest, kind: type[C], subject_id: s
     )
 
 
-@router.post("/consents", status_code=201, openapi_extra=PERSONAL_DATA)
-def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.give")]) -> Created:
+@router.post("/consents", status_code=201, openapi_extra=PERSONAL_DATA, response_model=Created)
+def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.give")]) -> Response:
     """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
     subject = identify(caller.request, body.personnummer)
     command = _command(
@@ -138,7 +138,7 @@ def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.gi
         consent_id = application.give_consent(
             caller.actor, command, at=at, today=stockholm_date(at)
         )
-    return found_at(caller, consent_id, subject.subject_id, f"/v1/consents/{consent_id}")
+    return found_at(consent_id, subject.subject_id, f"/v1/consents/{consent_id}")
 
 
 @router.get("/consents/{consent_id}", openapi_extra=PERSONAL_DATA)
@@ -170,10 +170,12 @@ def withdraw_consent(consent_id: UUID, caller: Annotated[Caller, may("consent.wi
     application.withdraw_consent(caller.actor, consent_id, at=caller.now)
 
 
-@router.post("/consent-refusals", status_code=201, openapi_extra=PERSONAL_DATA)
+@router.post(
+    "/consent-refusals", status_code=201, openapi_extra=PERSONAL_DATA, response_model=Created
+)
 def refuse_consent(
     body: RefusalRequest, caller: Annotated[Caller, may("consent.refuse")]
-) -> Created:
+) -> Response:
     """Record that the individual refused consent (C-4), with the day to ask again and the
     motivational work planned until then, if any (C-12)."""
     subject_id = subject_id_for(caller.request, body.personnummer)
@@ -181,7 +183,7 @@ def refuse_consent(
     application = caller.application(ConsentApplication)
     with changes_logged(caller, subject_id, purpose="consent refused"):
         refusal_id = application.refuse_consent(caller.actor, command, at=caller.now)
-    return found_at(caller, refusal_id, subject_id, f"/v1/consent-refusals/{refusal_id}")
+    return found_at(refusal_id, subject_id, f"/v1/consent-refusals/{refusal_id}")
 
 
 @router.get("/consent-refusals/{refusal_id}", openapi_extra=PERSONAL_DATA)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
 from contracts.base import Parties
@@ -121,7 +121,7 @@ UNBORN_CHILD = _Kind(
 
 def _decided(
     caller: Caller, body: DisclosureRequest, kind: _Kind[D], valid_for: timedelta
-) -> Created:
+) -> Response:
     """The decision the body asks for, about the individual its personnummer names, made
     and answered: logged as a change about them, and found under the kind's path."""
     subject_id = subject_id_for(caller.request, body.personnummer)
@@ -131,7 +131,7 @@ def _decided(
     application = caller.application(ConsentApplication)
     with changes_logged(caller, subject_id, purpose=kind.purpose):
         disclosure_id = kind.decide(application, caller.actor, command, at=caller.now)
-    return found_at(caller, disclosure_id, subject_id, f"{kind.path}/{disclosure_id}")
+    return found_at(disclosure_id, subject_id, f"{kind.path}/{disclosure_id}")
 
 
 def _read(caller: Caller, disclosure_id: UUID, kind: _Kind[D], view: type[V]) -> V:
@@ -143,18 +143,25 @@ def _read(caller: Caller, disclosure_id: UUID, kind: _Kind[D], view: type[V]) ->
     return view_of(view, disclosure)
 
 
-@router.post("/emergency-disclosures", status_code=201, openapi_extra=PERSONAL_DATA)
+@router.post(
+    "/emergency-disclosures", status_code=201, openapi_extra=PERSONAL_DATA, response_model=Created
+)
 def decide_emergency_disclosure(
     body: EmergencyDisclosureRequest, caller: Annotated[Caller, may("disclosure.emergency")]
-) -> Created:
+) -> Response:
     """Record an emergency disclosure (BrB 24:4, C-5) when there is no consent."""
     return _decided(caller, body, EMERGENCY, timedelta(hours=body.valid_hours))
 
 
-@router.post("/unborn-child-disclosures", status_code=201, openapi_extra=PERSONAL_DATA)
+@router.post(
+    "/unborn-child-disclosures",
+    status_code=201,
+    openapi_extra=PERSONAL_DATA,
+    response_model=Created,
+)
 def decide_unborn_child_disclosure(
     body: UnbornChildDisclosureRequest, caller: Annotated[Caller, may("disclosure.unborn_child")]
-) -> Created:
+) -> Response:
     """Record a disclosure to protect an expected child (OSL 26:9, C-6), by social services
     or health care, answering whether consent was sought and, if not, why."""
     return _decided(caller, body, UNBORN_CHILD, timedelta(days=body.valid_days))
