@@ -10,7 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts import HSA_ID_PATTERN
 from services.consent.api import router
-from services.consent.api.decisions import LANE
+from services.consent.api.decisions import LANE as DECISION_LANE
+from services.consent.api.giving import LANE as GIVING_LANE
 from services.consent.application import ConsentApplication
 from services.consent.translate import to_integration_event
 from services.consent.views.activity import UpstreamActivity
@@ -96,5 +97,5 @@ def build(root: Composition[Settings]) -> Service:
                 lambda: application.cull_due(clock.now(), retention_years=settings.retention_years),
             ),
         ],
-        state={"lanes": (LANE,)},  # its hot read, answered before FastAPI's routing
+        state={"lanes": (DECISION_LANE, GIVING_LANE)},  # its hot read and command
     )

@@ -124,6 +124,12 @@ def _command(body: ConsentRequest | RefusalRequest, kind: type[C], subject_id: s
 @router.post("/consents", status_code=201, openapi_extra=PERSONAL_DATA, response_model=Created)
 def give_consent(body: ConsentRequest, caller: Annotated[Caller, may("consent.give")]) -> Response:
     """Record a consent (C-1..C-3): oral or written, informed, scoped to parties and purpose."""
+    return given(caller, body)
+
+
+def given(caller: Caller, body: ConsentRequest) -> Response:
+    """The consent `body` asks for, recorded by the caller and answered: the route's work,
+    and its lean lane's (services.consent.api.giving)."""
     subject = identify(caller.request, body.personnummer)
     command = _command(
         body,

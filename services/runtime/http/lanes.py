@@ -13,19 +13,24 @@ request it declines (a missing or bad token, a refused caller, an invalid or
 unusual query, a rule's refusal, a store that is down) goes on to that route,
 which answers it, refusals and all, as before. The route stays the definition
 of the API (the OpenAPI document, the problems); the lane is a shortcut to
-the same answer, and its tests hold the two to one behaviour.
+the same answer, and its tests hold the two to one behaviour. A lane that reads
+the body and then declines hands the route the body it read. Once a lane has
+begun a write it no longer declines (the route would write again): a failure
+from then on is answered as the app's exception handlers answer the route's
+(`answered_as_the_app_would`).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["Lane", "LaneRoute", "Lanes"]
+__all__ = ["Lane", "LaneRoute", "Lanes", "answered_as_the_app_would"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,45 @@ class Lanes:
             await self._app(scope, receive, send)
             return
         scope["route"] = LaneRoute(lane.path)
-        response = await lane.answer(Request(scope, receive))
+        read: list[Message] = []
+
+        async def receive_kept() -> Message:
+            message = await receive()
+            read.append(message)
+            return message
+
+        response = await lane.answer(Request(scope, receive_kept))
         if response is None:
             del scope["route"]  # the app's router matches (and names) the route itself
-            await self._app(scope, receive, send)
+            await self._app(scope, _replaying(read, receive), send)
             return
         await response(scope, receive, send)
+
+
+def _replaying(read: list[Message], receive: Receive) -> Receive:
+    """`receive`, after the messages a declining lane already read from it."""
+    if not read:
+        return receive
+    pending = list(read)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+async def answered_as_the_app_would(request: Request, error: Exception) -> Response:
+    """The answer the app's exception handlers give `error` when a route raises it (a
+    rule's refusal, a problem, a store that is down), for a lane that may no longer
+    decline; raises it again where only the catch-all handler would answer, so the
+    server's error middleware answers and logs it as it does a route's."""
+    handlers = getattr(request.app, "exception_handlers", {})
+    for kind in type(error).__mro__:
+        if kind is Exception:
+            break
+        handler = handlers.get(kind)
+        if handler is not None:
+            answer = handler(request, error)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            return response
+    raise error
