@@ -27,6 +27,7 @@ from services.runtime.ops.cli import app as samverkan
 from services.runtime.settings import RuntimeSettings
 from tests.support import (
     PG_URL,
+    START_SECONDS,
     InProcessService,
     MovableClock,
     PrivatePostgres,
@@ -37,6 +38,9 @@ from tests.support import (
 )
 
 pytest_plugins = ["tests.grouping"]
+
+TOGETHER = 2 * START_SECONDS
+"""How long each of several processes started at once may take to be ready."""
 
 
 def _running_broker() -> Iterator[EmbeddedBroker]:
@@ -109,10 +113,10 @@ def _starting(runtime_settings: RuntimeSettings, build: Callable[..., Any]) -> I
     started: list[Any] = []
     runtime_settings.var_dir.mkdir(parents=True, exist_ok=True)
 
-    def start(*args: Any, **kwargs: Any) -> Any:
+    def start(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         service = build(*args, **kwargs)
         started.append(service)
-        return service.start()
+        return service.start() if timeout is None else service.start(timeout)
 
     yield start
     for service in reversed(started):
@@ -129,6 +133,25 @@ def start_service(runtime_settings: RuntimeSettings) -> Iterator[Any]:
         return ServiceProcess(service, settings or runtime_settings, extra_env)
 
     yield from _starting(runtime_settings, build)
+
+
+@pytest.fixture
+def start_services(
+    start_service: Callable[..., ServiceProcess],
+) -> Callable[..., dict[str, ServiceProcess]]:
+    """Start several services as processes at once, as `module_platform` does: each one's
+    wait for its imports, its store and its consumer group overlaps the others' rather
+    than following them. All are stopped when the test ends (`start_service`)."""
+
+    def start(*services: str, settings: RuntimeSettings | None = None) -> dict[str, ServiceProcess]:
+        with ThreadPoolExecutor(len(services)) as pool:
+            # Interpreters importing side by side on a loaded 2-core runner: more than one's time.
+            started = list(
+                pool.map(lambda name: start_service(name, settings, timeout=TOGETHER), services)
+            )
+        return dict(zip(services, started, strict=True))
+
+    return start
 
 
 @pytest.fixture
@@ -196,7 +219,7 @@ def module_platform(module_settings: RuntimeSettings) -> Iterator[dict[str, Serv
     processes = {name: ServiceProcess(name, module_settings) for name in SERVICES}
     try:
         with ThreadPoolExecutor(len(processes)) as pool:
-            for started in pool.map(ServiceProcess.start, processes.values()):
+            for started in pool.map(lambda p: p.start(TOGETHER), processes.values()):
                 assert started.process is not None
         yield processes
     finally:

@@ -61,12 +61,13 @@ def noted_once(settings: RuntimeSettings, subjects: list[str]) -> Callable[[], A
 
 
 def test_broker_losing_its_log_is_survived_without_loss_or_doubles(
-    runtime_settings: RuntimeSettings, private_kafka: EmbeddedBroker
+    runtime_settings: RuntimeSettings,
+    private_kafka: EmbeddedBroker,
+    start_services: Callable[..., dict[str, ServiceProcess]],
 ) -> None:
     settings = runtime_settings.model_copy(update={"kafka_bootstrap": private_kafka.bootstrap})
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    consent = ServiceProcess("consent", settings).start()
-    escalation = ServiceProcess("escalation", settings).start()
+    consent, escalation = start_services("consent", "escalation", settings=settings).values()
     numbers = valid_numbers()
     try:
         before = [give_consent(consent, n) for n in numbers[:3]]

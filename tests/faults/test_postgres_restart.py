@@ -8,6 +8,7 @@ accepted, the relay publishes what was stored, consumers catch up.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -38,10 +39,10 @@ def test_a_database_outage_is_503_with_retry_after_and_everything_recovers(
     private_postgres_settings: RuntimeSettings,
     kafka: EmbeddedBroker,
     private_postgres: PrivatePostgres,
+    start_services: Callable[..., dict[str, ServiceProcess]],
 ) -> None:
     settings = private_postgres_settings
-    consent = ServiceProcess("consent", settings).start()
-    escalation = ServiceProcess("escalation", settings).start()
+    consent, escalation = start_services("consent", "escalation", settings=settings).values()
     try:
         assert give(consent, "101").status_code == 201
         wait_for(lambda: applied_by(escalation, "consent") >= 1, timeout=30)

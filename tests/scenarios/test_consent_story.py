@@ -48,8 +48,10 @@ def consent(start_in_process: Callable[..., InProcessService]) -> InProcessServi
 
 
 @pytest.fixture
-def others(start_service: Callable[..., ServiceProcess]) -> dict[str, ServiceProcess]:
-    return {name: start_service(name) for name in ("escalation", "cases")}
+def others(
+    start_services: Callable[..., dict[str, ServiceProcess]],
+) -> dict[str, ServiceProcess]:
+    return start_services("escalation", "cases")
 
 
 def post(

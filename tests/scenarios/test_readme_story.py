@@ -24,9 +24,9 @@ def readme_story() -> str:
 
 
 def test_readme_curl_story_runs_against_the_platform(
-    start_service: Callable[..., ServiceProcess],
+    start_services: Callable[..., dict[str, ServiceProcess]],
 ) -> None:
-    platform = {service: start_service(service) for service in SERVICES}
+    platform = start_services(*SERVICES)
     script = readme_story()
     for service, port in DEFAULT_PORTS.items():
         script = script.replace(f"localhost:{port}", f"localhost:{platform[service].port}")

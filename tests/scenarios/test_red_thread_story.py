@@ -50,8 +50,10 @@ NUMBER_FORMS = [b"191212121212", b"19121212-1212", b"1212121212", b"121212-1212"
 
 
 @pytest.fixture
-def platform(start_service: Callable[..., ServiceProcess]) -> dict[str, ServiceProcess]:
-    return {service: start_service(service) for service in SERVICES}
+def platform(
+    start_services: Callable[..., dict[str, ServiceProcess]],
+) -> dict[str, ServiceProcess]:
+    return start_services(*SERVICES)
 
 
 def client(platform: dict[str, ServiceProcess], service: str, actor: Any) -> httpx.Client:

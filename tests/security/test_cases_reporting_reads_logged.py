@@ -731,9 +731,9 @@ def scenario(walk: Walk) -> None:
 
 @pytest.mark.timeout(480)  # one walk over every route of four services
 def test_every_cases_and_reporting_route_that_answers_with_personal_data_is_logged(
-    start_service: Any, runtime_settings: RuntimeSettings
+    start_services: Any, runtime_settings: RuntimeSettings
 ) -> None:
-    platform = {name: start_service(name) for name in ("consent", "cases", "reporting")}
+    platform = start_services("consent", "cases", "reporting")
     walk = Walk(platform, runtime_settings)
 
     scenario(walk)

@@ -46,8 +46,10 @@ Logged = set[tuple[str, str, str]]
 
 
 @pytest.fixture
-def platform(start_service: Callable[..., ServiceProcess]) -> dict[str, ServiceProcess]:
-    return {name: start_service(name) for name in ("consent", "escalation")}
+def platform(
+    start_services: Callable[..., dict[str, ServiceProcess]],
+) -> dict[str, ServiceProcess]:
+    return start_services("consent", "escalation")
 
 
 def call(
