@@ -41,6 +41,23 @@ def supervisor_env(
     }
 
 
+def stop(supervisor: subprocess.Popen[str]) -> None:
+    """Stop a supervisor that is still running, and with it what it started.
+
+    SIGTERM, as Ctrl-C: it stops its services and broker first. A SIGKILL alone orphaned
+    them (each runs in a session of its own): after a timeout under load, a whole stack
+    went on running, and taking CPU, for the rest of the test run.
+    """
+    if supervisor.poll() is not None:
+        return
+    supervisor.terminate()
+    try:
+        supervisor.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        supervisor.kill()
+        supervisor.wait()
+
+
 def start_supervisor(
     tmp_path: Path, topic_prefix: str, pg_schema_prefix: str, store: str
 ) -> tuple[subprocess.Popen[str], dict[str, int], int, list[str]]:
@@ -65,10 +82,14 @@ def start_supervisor(
         )
         output = [""]
         assert supervisor.stdout is not None
-        for line in supervisor.stdout:
-            output.append(line)
-            if line.startswith("ready"):
-                return supervisor, ports, broker_port, output
+        try:
+            for line in supervisor.stdout:
+                output.append(line)
+                if line.startswith("ready"):
+                    return supervisor, ports, broker_port, output
+        except BaseException:  # a timeout: the half-started stack must not outlive the test
+            stop(supervisor)
+            raise
         supervisor.wait(timeout=40)
         logs = list((tmp_path / "var").glob("*.log"))
         taken = ("is taken", "answered by another process")
@@ -99,8 +120,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
         supervisor.send_signal(signal.SIGINT)
         rest, _ = supervisor.communicate(timeout=40)
     finally:
-        if supervisor.poll() is None:
-            supervisor.kill()
+        stop(supervisor)
 
     assert supervisor.returncode == 0, rest
     assert "stopped" in rest
@@ -109,6 +129,33 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
         for service in SERVICES:
             db = sqlite3.connect(tmp_path / "var" / f"{service}.db")
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_supervisor_stopped_while_it_starts_leaves_nothing_running(
+    tmp_path: Path, topic_prefix: str
+) -> None:
+    """What a test's timeout does to a stack still starting: nothing of it may go on running
+    (and taking the CPU the rest of the test run needs)."""
+    ports = {service: free_port() for service in SERVICES}
+    broker_port = free_port()
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "services.runtime.ops.run"],
+        cwd=ROOT,
+        env=supervisor_env(tmp_path, topic_prefix, ports, broker_port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not any(listening(port) for port in ports.values()):
+            assert time.monotonic() < deadline, "no service started"
+            assert supervisor.poll() is None, "the supervisor gave up"
+            time.sleep(0.1)
+    finally:
+        stop(supervisor)
+
+    assert not any(listening(port) for port in [broker_port, *ports.values()])
 
 
 @pytest.mark.parametrize(
@@ -135,9 +182,7 @@ def test_run_names_a_taken_port_and_its_setting_and_starts_nothing(
         try:
             output, _ = supervisor.communicate(timeout=90)
         finally:
-            if supervisor.poll() is None:
-                supervisor.kill()
-                supervisor.wait()
+            stop(supervisor)
 
     assert supervisor.returncode != 0, output
     said = [line for line in output.splitlines() if f"port {port} is taken" in line]
