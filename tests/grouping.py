@@ -15,8 +15,27 @@ MODULE_PROCESSES = frozenset({"module_platform", "module_settings"})
 module's own fixture on `module_settings`)."""
 
 
+LONG_RUNNING = "long_running"
+"""The marker of a test that takes minutes on a loaded runner (its argument: about how many
+seconds), which xdist starts before everything shorter (`_longest_first`)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{LONG_RUNNING}(seconds): takes minutes on a loaded 2-core runner; "
+        "started before shorter work, so that it does not run alone at the end",
+    )
+    if hasattr(config.option, "loadscopereorder"):
+        # The workers report the order to deal the work in (`_longest_first`); xdist's own
+        # reordering (by test count alone) would undo it.
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(wrapper=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
     """Tests sharing what a module started run on one xdist worker, and ``xdist_group``
     keeps its promise under pytest 9.2.
 
@@ -39,7 +58,47 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     result = yield
     _grouped_ids(items)
+    if hasattr(config, "workerinput"):  # an xdist worker: xdist deals work in its order
+        items[:] = _longest_first(items)
     return result
+
+
+def _longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The items, whole units of work (an xdist group, or a test of its own) at a time: the
+    `LONG_RUNNING` ones first, longest first, then the groups, most tests first, then the
+    rest as collected.
+
+    Two workers share a run; a unit of minutes dealt last (the chaos campaign, the bench
+    smoke run, a story on four services) ran alone while the other worker sat idle, and
+    xdist, which orders units by their number of tests only, dealt them in collection
+    order among the single tests. Only on an xdist worker: in one process, moving a test
+    away from its module would set up its module's fixtures twice.
+    """
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit(item.nodeid), []).append(item)
+
+    def weight(unit: list[pytest.Item]) -> tuple[float, int]:
+        seconds = max(_seconds(item) for item in unit)
+        return (-seconds, -len(unit))
+
+    ordered = sorted(units.values(), key=weight)  # stable: otherwise as collected
+    return [item for unit in ordered for item in unit]
+
+
+def _unit(nodeid: str) -> str:
+    """The unit of work a test belongs to, as xdist's loadgroup splits it: its group, or the
+    test itself."""
+    if nodeid.rfind("@") > nodeid.rfind("]"):
+        return nodeid.split("@")[-1]
+    return nodeid
+
+
+def _seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker(LONG_RUNNING)
+    if marker is None:
+        return 0.0
+    return float(marker.args[0] if marker.args else marker.kwargs.get("seconds", 1))
 
 
 def _grouped_ids(items: list[pytest.Item]) -> None:

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from eventsourcing.application import AggregateNotFoundError
 
@@ -60,6 +61,7 @@ def noted_once(settings: RuntimeSettings, subjects: list[str]) -> Callable[[], A
     return check
 
 
+@pytest.mark.long_running(75)  # started before shorter work (tests/grouping.py)
 def test_broker_losing_its_log_is_survived_without_loss_or_doubles(
     runtime_settings: RuntimeSettings,
     private_kafka: EmbeddedBroker,

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 @pytest.mark.broker
 @pytest.mark.timeout(400)
+@pytest.mark.long_running(270)  # tests/grouping.py: started before shorter work
 def test_faults_under_load_lose_nothing_double_nothing_and_keep_each_subjects_order(
     tmp_path: Path,
 ) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from contracts import SERVICES
 
-pytestmark = [pytest.mark.broker, pytest.mark.timeout(660)]
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(660), pytest.mark.long_running(180)]
 
 DONE = re.compile(r"^bench \[ *[\d.]+ s\] done  (?P<name>.+) in [\d.]+ s: (?P<headline>.+)$")
 

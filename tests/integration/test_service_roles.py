@@ -80,6 +80,7 @@ def split(
             process.stop()
 
 
+@pytest.mark.long_running(80)  # five processes, started before shorter work (tests/grouping.py)
 def test_the_api_relay_and_consumer_of_one_service_run_as_processes_of_their_own(
     split: dict[str, ServiceProcess],
 ) -> None:

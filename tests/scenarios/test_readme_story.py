@@ -11,6 +11,8 @@ import re
 import subprocess
 from collections.abc import Callable
 
+import pytest
+
 from contracts import SERVICES
 from tests.support import ROOT, ServiceProcess, settings_env
 
@@ -23,6 +25,8 @@ def readme_story() -> str:
     return block.strip().removeprefix("```sh").removesuffix("```")
 
 
+@pytest.mark.long_running(120)  # four services, started before shorter work (tests/grouping.py)
+@pytest.mark.timeout(300)  # the four services start inside the test, not in a fixture
 def test_readme_curl_story_runs_against_the_platform(
     start_services: Callable[..., dict[str, ServiceProcess]],
 ) -> None:

@@ -83,6 +83,7 @@ def convene(
     )
 
 
+@pytest.mark.long_running(120)  # four services, started before shorter work (tests/grouping.py)
 def test_red_thread_story(
     platform: dict[str, ServiceProcess],
     runtime_settings: RuntimeSettings,

@@ -730,6 +730,7 @@ def scenario(walk: Walk) -> None:
 
 
 @pytest.mark.timeout(480)  # one walk over every route of four services
+@pytest.mark.long_running(90)  # started before shorter work (tests/grouping.py)
 def test_every_cases_and_reporting_route_that_answers_with_personal_data_is_logged(
     start_services: Any, runtime_settings: RuntimeSettings
 ) -> None:

@@ -52,9 +52,38 @@ def test_alone(n: int) -> None:
 """
 
 
-def test_a_group_and_a_module_platforms_tests_each_run_on_one_worker(tmp_path: Path) -> None:
+LONG = """
+import os
+from pathlib import Path
+
+import pytest
+
+RAN = Path(__file__).parent / "ran"
+
+
+@pytest.mark.parametrize("n", range(8))
+def test_short(n: int) -> None:
+    with RAN.open("a") as out:
+        out.write(f"short {os.environ['PYTEST_XDIST_WORKER']}\\n")
+
+
+@pytest.mark.long_running(60)
+def test_long() -> None:
+    with RAN.open("a") as out:
+        out.write(f"long {os.environ['PYTEST_XDIST_WORKER']}\\n")
+
+
+@pytest.mark.long_running(300)
+def test_longest() -> None:
+    with RAN.open("a") as out:
+        out.write(f"longest {os.environ['PYTEST_XDIST_WORKER']}\\n")
+"""
+
+
+def run_on_two_workers(tmp_path: Path, tests: str) -> list[tuple[str, str]]:
+    """(name, worker) of each test the tests ran, in the order they ran."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "test_grouped.py").write_text(TESTS)
+    (tmp_path / "test_grouped.py").write_text(tests)
     # Only the plugins at stake (no other plugin's import to wait for): xdist and ours.
     pytest = [
         sys.executable,
@@ -76,9 +105,13 @@ def test_a_group_and_a_module_platforms_tests_each_run_on_one_worker(tmp_path: P
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    lines = (tmp_path / "ran").read_text().splitlines()
+    return [(name, worker) for name, worker in (line.split() for line in lines)]
+
+
+def test_a_group_and_a_module_platforms_tests_each_run_on_one_worker(tmp_path: Path) -> None:
     workers: dict[str, list[str]] = defaultdict(list)
-    for line in (tmp_path / "ran").read_text().splitlines():
-        name, worker = line.split()
+    for name, worker in run_on_two_workers(tmp_path, TESTS):
         workers[name].append(worker)
     assert {name: len(ran) for name, ran in workers.items()} == {
         "named": 6,
@@ -87,3 +120,15 @@ def test_a_group_and_a_module_platforms_tests_each_run_on_one_worker(tmp_path: P
     }
     assert len(set(workers["named"])) == 1, workers
     assert len(set(workers["platform"])) == 1, workers
+
+
+def test_long_running_tests_start_first_longest_first_though_collected_last(
+    tmp_path: Path,
+) -> None:
+    """A test of minutes dealt last runs alone while the other worker idles."""
+    ran = run_on_two_workers(tmp_path, LONG)
+    first_on: dict[str, str] = {}
+    for name, worker in ran:
+        first_on.setdefault(worker, name)
+    assert sorted(first_on.values()) == ["long", "longest"], ran
+    assert [name for name, _ in ran].count("short") == 8
