@@ -6,6 +6,7 @@ tests/unit/test_xdist_grouping.py can run it in a pytest of its own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,21 @@ module's own fixture on `module_settings`)."""
 LONG_RUNNING = "long_running"
 """The marker of a test that takes minutes on a loaded runner (its argument: about how many
 seconds), which xdist starts before everything shorter (`_longest_first`)."""
+
+
+WORKERS_PER_CORE = 1.5
+"""``-n auto``'s workers per core: the suite mostly waits (services starting, consumer groups
+joining, brokers restarting), and a clean 2-core CI run with one worker per core left the
+CPU about a third idle (vmstat, 2026-12-06)."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """More workers than cores for ``make test``'s ``-n auto`` (`WORKERS_PER_CORE`); xdist's
+    own ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides where it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0))
+    return max(2, round(cores * WORKERS_PER_CORE))
 
 
 def pytest_configure(config: pytest.Config) -> None:

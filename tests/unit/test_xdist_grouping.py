@@ -14,6 +14,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 TESTS = """
@@ -132,3 +134,21 @@ def test_long_running_tests_start_first_longest_first_though_collected_last(
         first_on.setdefault(worker, name)
     assert sorted(first_on.values()) == ["long", "longest"], ran
     assert [name for name, _ in ran].count("short") == 8
+
+
+def test_auto_starts_more_workers_than_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite mostly waits on processes it starts: ``-n auto`` uses the idle CPU."""
+    from tests import grouping
+
+    monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    workers = grouping.pytest_xdist_auto_num_workers(config=None)  # type: ignore[arg-type]
+    assert workers is not None
+    assert workers > cores
+
+
+def test_xdists_own_variable_still_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import grouping
+
+    monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "5")
+    assert grouping.pytest_xdist_auto_num_workers(config=None) is None  # type: ignore[arg-type]
