@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
 from contracts import dlq_topic, events_topic
@@ -34,6 +36,7 @@ from tests.support import (
     metric_value,
     oral_consent,
     produce_raw,
+    read_topic,
     running_consumer,
 )
 
@@ -52,6 +55,25 @@ async def consents_published(
     await ensure_topics(settings, [topic])
     await produce_raw(settings.kafka_bootstrap, topic, messages, partitions)
     return topic
+
+
+async def one_consent_per_partition(
+    settings: RuntimeSettings, subjects: Sequence[str]
+) -> tuple[str, list[ConsumerRecord[bytes, bytes]]]:
+    """Consent's topic with consent n + 1 about `subjects[n]` on partition n, and its records
+    read back in partition order: a batch spanning as many partitions as subjects."""
+    topic = await consents_published(
+        settings,
+        [as_published(oral_consent(n + 1, s), 1, 0) for n, s in enumerate(subjects)],
+        partitions=list(range(len(subjects))),
+    )
+    records = sorted(read_topic(settings.kafka_bootstrap, topic), key=lambda r: r.partition)
+    return topic, records
+
+
+def fetched_batch(records: Sequence[ConsumerRecord[bytes, bytes]], owner: Any) -> KafkaMessage:
+    """`records` as faststream hands a fetched batch to a subscriber, committing via `owner`."""
+    return KafkaMessage(raw_message=tuple(records), body=[r.value for r in records], consumer=owner)
 
 
 def escalation_dead_letters(settings: RuntimeSettings) -> str:

@@ -13,19 +13,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiokafka import TopicPartition
-from faststream.kafka import KafkaMessage
 
 from services.escalation.domain.authorisations import authorisations_id
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.faults.escalation_downstream import (
-    consents_published,
     escalation_store,
+    fetched_batch,
     hand_driven_consumer,
+    one_consent_per_partition,
     partition_owner,
 )
-from tests.support import as_published, oral_consent, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECTS = ["1" * 64, "2" * 64]
@@ -35,12 +34,7 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = await consents_published(
-        settings,
-        [as_published(oral_consent(n + 1, subject), 1, 0) for n, subject in enumerate(SUBJECTS)],
-        partitions=list(range(len(SUBJECTS))),
-    )
-    records = sorted(read_topic(kafka.bootstrap, topic), key=lambda r: r.partition)
+    topic, records = await one_consent_per_partition(settings, SUBJECTS)
     assert [r.partition for r in records] == [0, 1]
 
     # This member owns partition 1 only: partition 0 went to another member
@@ -49,10 +43,7 @@ async def test_a_partition_taken_away_mid_batch_does_not_drop_the_others(
     escalation = escalation_store(settings)
     tracked = hand_driven_consumer(settings, TrackedTarget.of(escalation, escalation.recorder))
     try:
-        batch = KafkaMessage(
-            raw_message=tuple(records), body=[r.value for r in records], consumer=owner
-        )
-        await tracked.handle([r.value for r in records], batch)
+        await tracked.handle([r.value for r in records], fetched_batch(records, owner))
         for subject in SUBJECTS:
             assert escalation.repository.get(authorisations_id(subject)).version == 2
         committed = await owner.committed(TopicPartition(topic, 1))

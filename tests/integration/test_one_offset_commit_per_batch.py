@@ -13,19 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import TopicPartition
-from faststream.kafka import KafkaMessage
 
 from services.escalation.domain.authorisations import authorisations_id
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
 from tests.faults.escalation_downstream import (
-    consents_published,
     escalation_store,
+    fetched_batch,
     hand_driven_consumer,
+    one_consent_per_partition,
     partition_owner,
 )
-from tests.support import as_published, oral_consent, read_topic
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SUBJECTS = ["1" * 64, "2" * 64, "3" * 64]
@@ -35,12 +34,7 @@ async def test_a_batch_over_three_partitions_commits_their_offsets_in_one_reques
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = await consents_published(
-        settings,
-        [as_published(oral_consent(n + 1, subject), 1, 0) for n, subject in enumerate(SUBJECTS)],
-        partitions=[0, 1, 2],
-    )
-    records = sorted(read_topic(kafka.bootstrap, topic), key=lambda r: r.partition)
+    topic, records = await one_consent_per_partition(settings, SUBJECTS)
     partitions = [TopicPartition(topic, n) for n in range(3)]
     owner = await partition_owner(kafka.bootstrap, settings, partitions)
     commits: list[dict[TopicPartition, int]] = []
@@ -54,10 +48,7 @@ async def test_a_batch_over_three_partitions_commits_their_offsets_in_one_reques
     escalation = escalation_store(settings)
     tracked = hand_driven_consumer(settings, TrackedTarget.of(escalation, escalation.recorder))
     try:
-        batch = KafkaMessage(
-            raw_message=tuple(records), body=[r.value for r in records], consumer=owner
-        )
-        await tracked.handle([r.value for r in records], batch)
+        await tracked.handle([r.value for r in records], fetched_batch(records, owner))
 
         for subject in SUBJECTS:
             assert escalation.repository.get(authorisations_id(subject)).version == 2

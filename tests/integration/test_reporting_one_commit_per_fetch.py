@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from aiokafka import TopicPartition
 from eventsourcing.persistence import Tracking
-from faststream.kafka import KafkaMessage
 
 from contracts import ConsentGiven, Envelope, dlq_topic
 from services.reporting.application import ReportingApplication
@@ -29,8 +28,9 @@ from services.runtime.settings import RuntimeSettings
 from services.runtime.store.database import store_env
 from tests.faults.escalation_downstream import (
     consent_topic,
-    consents_published,
+    fetched_batch,
     hand_driven_consumer,
+    one_consent_per_partition,
     partition_owner,
 )
 from tests.support import (
@@ -66,12 +66,7 @@ async def test_d6_a_batch_over_three_partitions_is_counted_in_one_transaction(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = await consents_published(
-        settings,
-        [as_published(oral_consent(n + 1, s), 1, 0) for n, s in enumerate(SUBJECTS)],
-        partitions=[0, 1, 2],
-    )
-    records = sorted(read_topic(kafka.bootstrap, topic), key=lambda r: r.partition)
+    topic, records = await one_consent_per_partition(settings, SUBJECTS)
     partitions = [TopicPartition(topic, n) for n in range(3)]
     owner = await partition_owner(kafka.bootstrap, settings, partitions)
     reporting = ReportingApplication(env=store_env(settings, "reporting"))
@@ -79,9 +74,7 @@ async def test_d6_a_batch_over_three_partitions_is_counted_in_one_transaction(
     intake = Intake(reporting, Statistics(statistics_view(reporting)))
     tracked = hand_driven_consumer(settings, _noting(intake, calls))
     try:
-        batch = KafkaMessage(
-            raw_message=tuple(records), body=[r.value for r in records], consumer=owner
-        )
+        batch = fetched_batch(records, owner)
         await tracked.handle([r.value for r in records], batch)
 
         assert [len(runs) for runs in calls] == [3]
