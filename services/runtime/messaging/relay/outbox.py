@@ -284,11 +284,12 @@ class OutboxRelay:
         finally:
             discard(self._prefetch)
             self._prefetch = None
-            self._reader.close()  # a discarded read still under way fails, unseen
             self._checks = None
             await self._last_record()
             await checks.stop()
             await producer.stop()
+            # After a discarded read still under way on its connection (see reading.py).
+            await asyncio.to_thread(self._reader.close)
 
     async def _last_record(self) -> None:
         """Record the position reached before stopping, unless another relay leads now
