@@ -46,11 +46,7 @@ class Intake:
         effects already made are found again, not made twice. The batch's first
         position is recorded too, so an overlapping batch of a former owner of
         the partition is refused (#19, item 3)."""
-        for envelope, _ in batch:
-            self._apply(envelope.event, source_message_id(envelope.id))
-        with self.statistics.view.batch(batch[-1][1], first=batch[0][1]):
-            for envelope, tracking in batch:
-                self.statistics.process_event(envelope.event, tracking)
+        self.process_partitions([batch])
 
     def process_partitions(self, runs: Sequence[Sequence[tuple[Envelope, Tracking]]]) -> None:
         """Several partitions' messages, as `process_messages` applies one partition's, with
