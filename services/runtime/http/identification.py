@@ -136,8 +136,7 @@ def changes_logged(
     with logging_with_changes(records) as pending:
         yield
     if not pending.stored:
-        audit: AccessAudit = caller.request.app.state.access_audit
-        for future in [audit.record(record) for record in records]:
+        for future in _submitted(caller.request, records):
             future.result()
 
 
@@ -178,6 +177,13 @@ def _record_accesses(
     alongside: Alongside | None = None,
 ) -> list[Future[None]]:
     records = _access_records(request, actor, subject_ids, purpose=purpose, action=action)
+    return _submitted(request, records, alongside)
+
+
+def _submitted(
+    request: Request, records: list[AccessRecord], alongside: Alongside | None = None
+) -> list[Future[None]]:
+    """`records` handed to the access log's writer (`alongside` with the first)."""
     audit: AccessAudit = request.app.state.access_audit
     return [
         audit.record(record, alongside if index == 0 else None)
