@@ -9,8 +9,10 @@ order, with every partition's chain unbroken. Runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from eventsourcing.persistence import Notification
@@ -84,5 +86,58 @@ async def test_an_event_saved_while_the_relay_reads_nothing_is_sent_without_the_
         await reaches(relay, task, 1)
         await reaches(relay, task, 2, timeout=20.0)
     assert empty_reads[:2] == [2, 2]
+    records = read_topic(kafka.bootstrap, topic)
+    assert [decode(r.value, r.headers).sequence for r in records] == [1, 2]
+
+
+async def test_an_event_saved_while_a_round_is_acknowledged_is_read_before_the_acks_are_in(
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-ahead, begun right after the sends, found nothing; a save then wakes the
+    relay while the broker still acknowledges: its event is read during the acks (#24),
+    not in a read of its own after them, and still goes out once, in order."""
+    app = consent_store(backend_settings)
+    topic = events_topic("consent", prefix=backend_settings.topic_prefix)
+    record_consent(app, f"{1:064x}", NOW, parties=PARTIES, form="oral")
+    relay = outbox_relay(app, backend_settings, topic)
+    released = asyncio.Event()
+    read_ahead_empty = asyncio.Event()
+    read_during_acks = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    sends = outbox.send_batches
+
+    async def acks_held(*args: Any) -> list[tuple[int, int, asyncio.Future[Any]]]:
+        pending = await sends(*args)
+
+        async def held(acked: asyncio.Future[Any]) -> Any:
+            await released.wait()
+            return await acked
+
+        return [(p, count, asyncio.ensure_future(held(acked))) for p, count, acked in pending]
+
+    select = app.recorder.select_notifications
+    reads: list[tuple[int, int, bool]] = []  # start, found, after the first round's acks
+
+    def noted(start: int, limit: int) -> Sequence[Notification]:
+        found = select(start, limit)
+        reads.append((start, len(found), released.is_set()))
+        if start == 2:
+            loop.call_soon_threadsafe((read_during_acks if found else read_ahead_empty).set)
+        return found
+
+    monkeypatch.setattr(outbox, "send_batches", acks_held)
+    monkeypatch.setattr(app.recorder, "select_notifications", noted)
+    async with running_relay(relay) as task:
+        await asyncio.wait_for(read_ahead_empty.wait(), 20)
+        await asyncio.to_thread(
+            lambda: record_consent(app, f"{2:064x}", NOW, parties=PARTIES, form="oral")
+        )
+        relay.wake()  # what the save listener does
+        with contextlib.suppress(TimeoutError):  # the old relay read it only after the acks
+            await asyncio.wait_for(read_during_acks.wait(), 5)
+        released.set()
+        await reaches(relay, task, 2)
+    assert (2, 1, False) in reads  # read while the first round was still acknowledged
+    assert (2, 1, True) not in reads  # and not once more after
     records = read_topic(kafka.bootstrap, topic)
     assert [decode(r.value, r.headers).sequence for r in records] == [1, 2]

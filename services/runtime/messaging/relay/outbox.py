@@ -175,7 +175,20 @@ class OutboxRelay:
     def wake(self) -> None:
         """Thread-safe nudge after new events were stored, so idle latency stays low."""
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wakeup.set)
+            self._loop.call_soon_threadsafe(self._saved)
+
+    def _saved(self) -> None:
+        """On the loop, after a save: wake an idle relay, and read again ahead of the round
+        being acknowledged if its read-ahead found nothing. The save came after that read,
+        which under a steady stream of commands is the rule: read now, its events go out
+        as soon as the acks are in, not after a read of their own (a thread hop and a
+        select, 1 ms at p50 but 15 ms at p90 on a busy host; #24)."""
+        self._wakeup.set()
+        ahead = self._prefetch
+        if ahead is not None and ahead.found_nothing():
+            self._prefetch = ReadAhead(
+                ahead.start, ahead.tails, asyncio.create_task(self._read(ahead.start, ahead.tails))
+            )
 
     async def run(self) -> None:
         """Publish until cancelled; broker or store outages are waited out, not fatal."""

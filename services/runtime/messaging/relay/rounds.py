@@ -6,6 +6,12 @@ overlaps the broker's round trip and the store's read instead of following
 them. A read-ahead is used only if the round it was read for ends as expected
 (acked, position recorded, nothing republished); sending stays strictly in
 order.
+
+A read-ahead that found nothing is read again when a save wakes the relay while
+the acks are still awaited (`ReadAhead.found_nothing`, `OutboxRelay._saved`):
+under a steady stream of commands the read-ahead, begun right after the sends,
+mostly comes back empty, and the events saved during the acks were then read
+only after them.
 """
 
 from __future__ import annotations
@@ -42,6 +48,14 @@ class ReadAhead:
     def fits(self, start: int, tails: dict[int, int]) -> bool:
         """Whether it was read for the round that starts at `start` with these `tails`."""
         return self.start == start and self.tails == tails
+
+    def found_nothing(self) -> bool:
+        """Whether its read is done and found nothing new (not failed, not cancelled):
+        then a read again from the same place can take its place."""
+        task = self.task
+        if not task.done() or task.cancelled() or task.exception() is not None:
+            return False
+        return not task.result().notifications
 
 
 def discard(ahead: ReadAhead | None) -> None:
