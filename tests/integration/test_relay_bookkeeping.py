@@ -37,13 +37,34 @@ class CountedPositions(RelayPositions):
 
     saves = 0
 
+    def __init__(self, datastore: Any) -> None:
+        super().__init__(datastore)
+        self._saved = threading.Condition()
+
     def save(self, topic: str, position: RelayPosition) -> None:
         super().save(topic, position)
-        self.saves += 1
+        with self._saved:
+            self.saves += 1
+            self._saved.notify_all()
+
+    def wait_for_saves(self, count: int, timeout: float = 10.0) -> None:
+        """Until `count` writes are done (in a worker thread: it blocks)."""
+        with self._saved:
+            if not self._saved.wait_for(lambda: self.saves >= count, timeout):
+                raise AssertionError(f"{self.saves} of {count} positions written")
 
 
-async def relay_all(settings: RuntimeSettings, interval: float) -> tuple[CountedPositions, str]:
-    """Store `EVENTS` consents, then relay them `BATCH` at a time until stopped."""
+async def relay_all(
+    settings: RuntimeSettings, interval: float, recorded: int = 0
+) -> tuple[CountedPositions, str]:
+    """Store `EVENTS` consents, then relay them `BATCH` at a time until stopped, once
+    `recorded` positions are written.
+
+    The relay reaches its head before the last batch's record is written; stopped
+    in that moment, the write still completes in its thread while the cancelled
+    relay holds the position as unrecorded and writes it once more on its way out
+    (the same position, harmless; but one write more than counted, now and then
+    under load, on the code before and after #24's fourth round)."""
     settings = settings.model_copy(
         update={"relay_position_interval_seconds": interval, "relay_batch_size": BATCH}
     )
@@ -62,6 +83,7 @@ async def relay_all(settings: RuntimeSettings, interval: float) -> tuple[Counted
     )
     async with running_relay(relay) as task:
         await reaches(relay, task, EVENTS)
+        await asyncio.to_thread(positions.wait_for_saves, recorded)
     return positions, topic
 
 
@@ -81,7 +103,7 @@ async def test_a_relay_records_its_position_once_for_many_batches_and_all_of_it_
 async def test_with_an_interval_of_zero_a_relay_records_its_position_after_every_batch(
     backend_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
-    positions, topic = await relay_all(backend_settings, interval=0.0)
+    positions, topic = await relay_all(backend_settings, interval=0.0, recorded=EVENTS // BATCH)
 
     assert positions.saves == EVENTS // BATCH
     assert positions.load(topic).sequence == EVENTS
