@@ -194,10 +194,10 @@ class _TimedRelay(OutboxRelay):
     first_read: float | None = None
     first_cpu: float = 0.0
 
-    async def _read(self, start: int, tails: dict[int, int]) -> Any:
+    async def _read(self, start: int, tails: dict[int, int], limit: int | None = None) -> Any:
         if self.first_read is None:
             self.first_read, self.first_cpu = time.perf_counter(), time.process_time()
-        return await super()._read(start, tails)
+        return await super()._read(start, tails, limit)
 
 
 async def relay_rate(settings: RuntimeSettings, app: ConsentApplication, topic: str) -> Timed:

@@ -141,3 +141,60 @@ async def test_an_event_saved_while_a_round_is_acknowledged_is_read_before_the_a
     assert (2, 1, True) not in reads  # and not once more after
     records = read_topic(kafka.bootstrap, topic)
     assert [decode(r.value, r.headers).sequence for r in records] == [1, 2]
+
+
+async def test_a_read_ahead_is_topped_up_with_what_was_saved_during_the_acks(
+    backend_settings: RuntimeSettings, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-ahead found an event; another is saved while the broker still
+    acknowledges: both go out in the next round (#24), not the second a round later."""
+    settings = backend_settings.model_copy(update={"relay_batch_size": 2})
+    app = consent_store(settings)
+    topic = events_topic("consent", prefix=settings.topic_prefix)
+    for n in (1, 2, 3):
+        record_consent(app, f"{n:064x}", NOW, parties=PARTIES, form="oral")
+    relay = outbox_relay(app, settings, topic)
+    released = asyncio.Event()
+    read_ahead = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    sends = outbox.send_batches
+    rounds: list[int] = []  # messages handed over per round
+
+    async def acks_held(
+        producer: Any, topic: str, messages: list[Any]
+    ) -> list[tuple[int, int, asyncio.Future[Any]]]:
+        rounds.append(len(messages))
+        pending = await sends(producer, topic, messages)
+
+        async def held(acked: asyncio.Future[Any]) -> Any:
+            await released.wait()
+            return await acked
+
+        return [(p, count, asyncio.ensure_future(held(acked))) for p, count, acked in pending]
+
+    select = app.recorder.select_notifications
+
+    def noted(start: int, limit: int) -> Sequence[Notification]:
+        found = select(start, limit)
+        if start == 3 and found:
+            loop.call_soon_threadsafe(read_ahead.set)
+        return found
+
+    monkeypatch.setattr(outbox, "send_batches", acks_held)
+    monkeypatch.setattr(app.recorder, "select_notifications", noted)
+    async with running_relay(relay) as task:
+        await asyncio.wait_for(read_ahead.wait(), 20)  # [3], read during [1, 2]'s acks
+        await asyncio.to_thread(
+            lambda: record_consent(app, f"{4:064x}", NOW, parties=PARTIES, form="oral")
+        )
+        relay.wake()  # what the save listener does
+        released.set()
+        await reaches(relay, task, 4)
+    assert rounds == [2, 2]  # before: [2, 1, 1], the 4th a round after the 3rd
+    records = read_topic(kafka.bootstrap, topic)
+    envelopes = [decode(r.value, r.headers) for r in records]
+    assert sorted(e.sequence for e in envelopes) == [1, 2, 3, 4]
+    for partition in {r.partition for r in records}:
+        chain = [e for r, e in zip(records, envelopes, strict=True) if r.partition == partition]
+        assert [e.sequence for e in chain] == sorted(e.sequence for e in chain)
+        assert [e.prev_sequence for e in chain] == [0, *(e.sequence for e in chain[:-1])]

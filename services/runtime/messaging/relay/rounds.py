@@ -11,7 +11,9 @@ A read-ahead that found nothing is read again when a save wakes the relay while
 the acks are still awaited (`ReadAhead.found_nothing`, `OutboxRelay._saved`):
 under a steady stream of commands the read-ahead, begun right after the sends,
 mostly comes back empty, and the events saved during the acks were then read
-only after them.
+only after them. And a read-ahead that found something is topped up, once the
+acks are in, with what was saved since it began (`Round.then`): those events
+waited a whole round more before.
 """
 
 from __future__ import annotations
@@ -32,6 +34,19 @@ class Round:
     notifications: Sequence[Notification]
     batch: TranslatedBatch
 
+    def then(self, more: Round) -> Round:
+        """This round and `more`, read from its end with its tails, as one round."""
+        if not more.notifications:
+            return self
+        return Round(
+            [*self.notifications, *more.notifications],
+            TranslatedBatch(
+                [*self.batch.messages, *more.batch.messages],
+                [*self.batch.untranslatable, *more.batch.untranslatable],
+                more.batch.tails,
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class ReadAhead:
@@ -44,6 +59,8 @@ class ReadAhead:
     start: int
     tails: dict[int, int]
     task: asyncio.Task[Round]
+    saves: int
+    """The relay's count of saves when this read began: one after it may be missing."""
 
     def fits(self, start: int, tails: dict[int, int]) -> bool:
         """Whether it was read for the round that starts at `start` with these `tails`."""
