@@ -23,6 +23,7 @@ from services.consent.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
+from services.runtime.http.idempotency.claims import answering_created
 from services.runtime.http.identification import (
     PERSONAL_DATA,
     changes_logged,
@@ -140,11 +141,19 @@ def given(caller: Caller, body: ConsentRequest) -> Response:
     )
     at = caller.now
     application = caller.application(ConsentApplication)
-    with changes_logged(caller, subject.subject_id, purpose="consent given"):
+
+    def answer(consent_id: UUID) -> Response:
+        return found_at(consent_id, subject.subject_id, f"/v1/consents/{consent_id}")
+
+    # The access record and a keyed request's answer are stored with the consent: one commit.
+    with (
+        changes_logged(caller, subject.subject_id, purpose="consent given"),
+        answering_created(answer),
+    ):
         consent_id = application.give_consent(
             caller.actor, command, at=at, today=stockholm_date(at)
         )
-    return found_at(consent_id, subject.subject_id, f"/v1/consents/{consent_id}")
+    return answer(consent_id)
 
 
 @router.get("/consents/{consent_id}", openapi_extra=PERSONAL_DATA)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -45,6 +46,18 @@ def answer_ids(body: bytes) -> dict[str, Any]:
             if len(kept) == len(value):
                 ids[name] = kept
     return ids
+
+
+def remembered(location: str | None, body: bytes, changed: Sequence[str]) -> dict[str, Any]:
+    """What is remembered of a successful first answer: its ``Location``, the ids it
+    names and what the request `changed`; never its body."""
+    return {"location": location, "ids": answer_ids(body), "changed": list(changed)}
+
+
+def named_subjects(answer: dict[str, Any]) -> tuple[str, ...]:
+    """The individual a remembered answer names (its ``subject_id``), tied to the key too."""
+    subject = answer["ids"].get("subject_id")
+    return (subject,) if isinstance(subject, str) else ()
 
 
 async def replay(app: ASGIApp, scope: Scope, send: Send, held: Held) -> None:

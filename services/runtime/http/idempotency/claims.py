@@ -1,16 +1,20 @@
 """The keyed request being handled, and whose it is: a claim of its key, held by the
-request's work (a context variable), so the saves it makes mark the key "applied" and
-an erasure of the individuals it touched forgets the key."""
+request's work (a context variable), so the saves it makes mark the key "applied" (or
+keep its answer, where the route said beforehand what it will be) and an erasure of
+the individuals it touched forgets the key."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
+
+from starlette.responses import Response
 
 from services.runtime.kernel.actor import Actor
 
@@ -33,6 +37,12 @@ class IdempotencyClaim:
     answer was lost: the caller can then read what it did instead of doing it again."""
     subjects: dict[str, None] = field(default_factory=dict)
     """The individuals (subject ids) the request touched: erasing one forgets the key."""
+    answer_for: Callable[[UUID], Response] | None = None
+    """The answer the route will give once the record it creates is stored, declared
+    before it saves (`answering_created`): the save keeps it with the events."""
+    kept: tuple[int, dict[str, Any], str] | None = None
+    """The answer (status, what is remembered of it, the subjects column) a committed
+    save kept with the events; the middleware writes one only if the route's differs."""
 
     def changing(self, stored_events: Any) -> tuple[str, ...]:
         """`changed` once `stored_events` are stored too (in the order first changed)."""
@@ -40,9 +50,10 @@ class IdempotencyClaim:
         ids.update(dict.fromkeys(str(event.originator_id) for event in stored_events))
         return tuple(ids)
 
-    def subjects_column(self) -> str:
-        """' id1 id2 ' (so ``LIKE '% id %'`` finds one)."""
-        return f" {' '.join(self.subjects)} " if self.subjects else ""
+    def subjects_column(self, also: Iterable[str] = ()) -> str:
+        """' id1 id2 ' (so ``LIKE '% id %'`` finds one), with the subjects `also` named."""
+        subjects = {**self.subjects, **dict.fromkeys(also)}
+        return f" {' '.join(subjects)} " if subjects else ""
 
 
 current_claim: ContextVar[IdempotencyClaim | None] = ContextVar("idempotency_claim", default=None)
@@ -57,6 +68,25 @@ def holding(claim: IdempotencyClaim) -> Iterator[None]:
         yield
     finally:
         current_claim.reset(token)
+
+
+@contextmanager
+def answering_created(answer_for: Callable[[UUID], Response]) -> Iterator[None]:
+    """Declare, before the block saves a new record, how the route will answer once it
+    is stored: `answer_for(the record's id)`. A keyed request then keeps that answer in
+    the very transaction of the record's events, instead of remembering it in a write
+    of its own after the commit (#24): one commit, and never events without their
+    answer. Without a keyed request (or if the saves make anything other than one new
+    record) nothing changes; the middleware checks the route's real answer against it."""
+    claim = current_claim.get()
+    if claim is None:
+        yield
+        return
+    claim.answer_for = answer_for
+    try:
+        yield
+    finally:
+        claim.answer_for = None
 
 
 def note_subjects(subject_ids: Iterable[str]) -> None:

@@ -20,7 +20,7 @@ from services.runtime.http.guards import (
     send_problem,
     verified_principal,
 )
-from services.runtime.http.idempotency.answers import answer_ids, replay
+from services.runtime.http.idempotency.answers import named_subjects, remembered, replay
 from services.runtime.http.idempotency.claims import (
     CLAIMED,
     RUNNING,
@@ -151,29 +151,47 @@ class Idempotency:
             await self._app(scope, replaying(body, receive), capture)
         except BaseException:
             # A claim with nothing stored lets go (one with stored events stays "applied").
-            await asyncio.shield(asyncio.to_thread(self._release_quietly, claim))
+            await asyncio.shield(asyncio.to_thread(self._settle_quietly, claim, None))
             raise
+        answer: tuple[int, dict[str, Any], str] | None = None
         if 200 <= status < 300 and claim.changed:
             # Remembered before the caller sees the answer, so an immediate retry is a
             # replay. Only what identifies the outcome, never the body.
-            ids = answer_ids(b"".join(chunks))
-            if isinstance(ids.get("subject_id"), str):
-                claim.subjects.setdefault(ids["subject_id"], None)
-            answer = {"location": location, "ids": ids, "changed": list(claim.changed)}
+            kept = remembered(location, b"".join(chunks), claim.changed)
+            answer = (status, kept, claim.subjects_column(named_subjects(kept)))
+        if answer is None or answer != claim.kept:
+            # Not kept with the events as it is (the usual case of a declared answer,
+            # `answering_created`, needs no write here): remembered, or, for a refusal,
+            # a failure or a request that stored nothing (a read asked by POST), not:
+            # it had no effect (or, if it stored events, the key stays "applied"), so a
+            # retry is simply run and judged again.
+            await asyncio.to_thread(self._settle_quietly, claim, answer)
+        for message in held:
+            await send(message)
+
+    def _settle_quietly(
+        self, claim: IdempotencyClaim, answer: tuple[int, dict[str, Any], str] | None
+    ) -> None:
+        """Remember `answer`; without one, let go of a claim whose command stored nothing,
+        and leave one that stored events "applied" (a declared answer its route did not
+        give is taken back)."""
+        if answer is not None:
+            claim.subjects.update(dict.fromkeys(answer[2].split()))
             try:
-                await asyncio.to_thread(self._store.answer, claim, status, answer)
+                self._store.answer(claim, answer[0], answer[1])
+                return
             except Exception as error:
                 # Had the command stored anything, its key is marked applied with it: a
                 # retry is refused (409), never run again; otherwise the key is let go.
-                log.warning("first answer for %s not remembered: %r", scope["path"], error)
-                await asyncio.to_thread(self._release_quietly, claim)
-        else:
-            # A refusal, a failure or a request that stored nothing (a read asked by
-            # POST) is not remembered: it had no effect (or, if it stored events, the
-            # key stays "applied"), so a retry is simply run and judged again.
-            await asyncio.to_thread(self._release_quietly, claim)
-        for message in held:
-            await send(message)
+                log.warning("first answer not remembered: %r", error)
+        elif claim.kept is not None:
+            claim.subjects.update(dict.fromkeys(claim.kept[2].split()))
+            try:
+                self._store.answer(claim, CLAIMED, {"changed": list(claim.changed)})
+                return
+            except Exception as error:
+                log.warning("declared answer not taken back: %r", error)
+        self._release_quietly(claim)
 
     def _release_quietly(self, claim: IdempotencyClaim) -> None:
         try:

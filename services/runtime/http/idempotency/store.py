@@ -19,10 +19,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 
+from services.runtime.http.idempotency.answers import named_subjects, remembered
 from services.runtime.http.idempotency.claims import (
     CLAIMED,
     RUNNING,
@@ -100,9 +102,10 @@ class IdempotencyStore:
         )
         self._applied = spell(
             "INSERT INTO {idempotent_request} AS held ({columns}) "
-            "VALUES (?, ?, ?, {claimed}, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE "
-            "SET status = {claimed}, answer = excluded.answer, subjects = excluded.subjects, "
-            "lease_until = 0 WHERE held.holder = excluded.holder RETURNING holder"
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE "
+            "SET status = excluded.status, answer = excluded.answer, "
+            "subjects = excluded.subjects, lease_until = 0 "
+            "WHERE held.holder = excluded.holder RETURNING holder"
         )
         self._forget = spell("DELETE FROM {idempotent_request} WHERE subjects LIKE ?")
         self._purge = spell(
@@ -233,21 +236,19 @@ class IdempotencyStore:
         recorder.insert_hooks.append(self)
 
     def in_transaction(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
-        """The request's claim becomes "applied" with the events, or nothing is stored."""
+        """The request's claim becomes "applied" with the events, or nothing is stored.
+
+        Where the route declared its answer (`answering_created`) and the events
+        make that one new record, the answer is kept here too, with its status: a
+        retry from the commit on is a replay, and no write of its own follows."""
         claim = current_claim.get()
         if claim is None:
             return
-        answer = json.dumps({"changed": claim.changing(stored_events)})
+        changed = claim.changing(stored_events)
+        status, answer, subjects = _kept_with(claim, stored_events, changed)
+        held = (claim.key, claim.request_hash, claim.holder)
         cursor.execute(
-            self._applied,
-            (
-                claim.key,
-                claim.request_hash,
-                claim.holder,
-                answer,
-                claim.subjects_column(),
-                claim.expires_at,
-            ),
+            self._applied, (*held, status, json.dumps(answer), subjects, claim.expires_at)
         )
         if cursor.fetchone() is None:
             msg = "another request took this Idempotency-Key over; nothing was stored"
@@ -256,7 +257,27 @@ class IdempotencyStore:
     def committed(self, stored_events: Sequence[StoredEvent]) -> None:
         claim = current_claim.get()
         if claim is not None:
-            claim.changed = claim.changing(stored_events)
+            changed = claim.changing(stored_events)
+            status, answer, subjects = _kept_with(claim, stored_events, changed)
+            claim.changed = changed
+            claim.kept = (status, answer, subjects) if status != CLAIMED else None
+
+
+def _kept_with(
+    claim: IdempotencyClaim, stored_events: Sequence[StoredEvent], changed: tuple[str, ...]
+) -> tuple[int, dict[str, Any], str]:
+    """What a save of `stored_events` keeps for the claim: the route's declared answer
+    when they make the one new record it answers with (and nothing was changed before
+    in the request), else "applied" and what was changed."""
+    created = {str(e.originator_id) for e in stored_events if e.originator_version == 1}
+    answer_for = claim.answer_for
+    if answer_for is None or claim.changed or len(changed) != 1 or created != set(changed):
+        return CLAIMED, {"changed": changed}, claim.subjects_column()
+    response = answer_for(UUID(changed[0]))
+    if not 200 <= response.status_code < 300:
+        return CLAIMED, {"changed": changed}, claim.subjects_column()
+    kept = remembered(response.headers.get("location"), bytes(response.body), changed)
+    return response.status_code, kept, claim.subjects_column(named_subjects(kept))
 
 
 def _loads(answer: str) -> dict[str, Any]:
