@@ -4,6 +4,8 @@ individual is answered."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 from uuid import UUID
 
@@ -13,7 +15,8 @@ from pydantic import BaseModel, Field
 from contracts import SUBJECT_ID_PATTERN
 from services.runtime.http.bodies import located
 from services.runtime.http.caller import Caller
-from services.runtime.http.identification import log_change
+from services.runtime.http.idempotency.claims import answering_created
+from services.runtime.http.identification import changes_logged, log_change
 
 SUBJECT_ID = re.compile(SUBJECT_ID_PATTERN)
 SubjectId = Annotated[str, Field(pattern=SUBJECT_ID_PATTERN, examples=["3f" * 32])]
@@ -42,3 +45,18 @@ def found_at(record_id: UUID, subject_id: str, location: str) -> Response:
     return Response(
         body, status_code=201, media_type="application/json", headers={"Location": location}
     )
+
+
+@contextmanager
+def recording(
+    caller: Caller, subject_id: str, purpose: str, location_of: Callable[[UUID], str]
+) -> Iterator[Callable[[UUID], Response]]:
+    """Around the save of a new record about an individual: its access record and, for a
+    keyed request, its answer are stored with its events, one commit (`changes_logged`,
+    `answering_created`). Yields the answer (`found_at`) to return once it is made."""
+
+    def answer(record_id: UUID) -> Response:
+        return found_at(record_id, subject_id, location_of(record_id))
+
+    with changes_logged(caller, subject_id, purpose=purpose), answering_created(answer):
+        yield answer

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from contracts import ConsentForm, Purpose
 from contracts.base import HsaId, Parties
-from services.consent.api.bodies import Created, found_at
+from services.consent.api.bodies import Created, recording
 from services.consent.application import (
     ChangeScope,
     ConsentApplication,
@@ -23,10 +23,8 @@ from services.consent.policy import may
 from services.runtime.http.bodies import ClearText, command_from, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.idempotency.claims import answering_created
 from services.runtime.http.identification import (
     PERSONAL_DATA,
-    changes_logged,
     identify,
     log_access,
     log_change,
@@ -141,15 +139,8 @@ def given(caller: Caller, body: ConsentRequest) -> Response:
     )
     at = caller.now
     application = caller.application(ConsentApplication)
-
-    def answer(consent_id: UUID) -> Response:
-        return found_at(consent_id, subject.subject_id, f"/v1/consents/{consent_id}")
-
-    # The access record and a keyed request's answer are stored with the consent: one commit.
-    with (
-        changes_logged(caller, subject.subject_id, purpose="consent given"),
-        answering_created(answer),
-    ):
+    location = "/v1/consents/{}".format
+    with recording(caller, subject.subject_id, "consent given", location) as answer:
         consent_id = application.give_consent(
             caller.actor, command, at=at, today=stockholm_date(at)
         )
@@ -196,9 +187,10 @@ def refuse_consent(
     subject_id = subject_id_for(caller.request, body.personnummer)
     command = _command(body, RefuseConsent, subject_id)
     application = caller.application(ConsentApplication)
-    with changes_logged(caller, subject_id, purpose="consent refused"):
+    location = "/v1/consent-refusals/{}".format
+    with recording(caller, subject_id, "consent refused", location) as answer:
         refusal_id = application.refuse_consent(caller.actor, command, at=caller.now)
-    return found_at(refusal_id, subject_id, f"/v1/consent-refusals/{refusal_id}")
+    return answer(refusal_id)
 
 
 @router.get("/consent-refusals/{refusal_id}", openapi_extra=PERSONAL_DATA)

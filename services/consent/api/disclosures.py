@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
 from contracts.base import Parties
-from services.consent.api.bodies import Created, found_at
+from services.consent.api.bodies import Created, recording
 from services.consent.application import (
     ConsentApplication,
     DecideEmergencyDisclosure,
@@ -26,7 +26,6 @@ from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
 from services.runtime.http.identification import (
     PERSONAL_DATA,
-    changes_logged,
     log_access,
     subject_id_for,
 )
@@ -129,9 +128,10 @@ def _decided(
         body, kind.command, subject_id=subject_id, parties=list(body.parties), valid_for=valid_for
     )
     application = caller.application(ConsentApplication)
-    with changes_logged(caller, subject_id, purpose=kind.purpose):
+    location = f"{kind.path}/{{}}".format
+    with recording(caller, subject_id, kind.purpose, location) as answer:
         disclosure_id = kind.decide(application, caller.actor, command, at=caller.now)
-    return found_at(disclosure_id, subject_id, f"{kind.path}/{disclosure_id}")
+    return answer(disclosure_id)
 
 
 def _read(caller: Caller, disclosure_id: UUID, kind: _Kind[D], view: type[V]) -> V:
