@@ -75,7 +75,7 @@ class Idempotency:
         body = await read_body(receive)
         request_hash = hashlib.sha256(body).hexdigest()
         try:
-            claim, held = await asyncio.to_thread(self._store.claim, key, request_hash)
+            claim, held = await self._store.claiming(key, request_hash)
         except STORE_DOWN as error:
             # Out here the app's problem handlers cannot turn it into a 503;
             # nothing has run yet, so the client may simply retry.
@@ -151,7 +151,7 @@ class Idempotency:
             await self._app(scope, replaying(body, receive), capture)
         except BaseException:
             # A claim with nothing stored lets go (one with stored events stays "applied").
-            await asyncio.shield(asyncio.to_thread(self._settle_quietly, claim, None))
+            await asyncio.shield(self._settle(claim, None))
             raise
         answer: tuple[int, dict[str, Any], str] | None = None
         if 200 <= status < 300 and claim.changed:
@@ -165,11 +165,11 @@ class Idempotency:
             # a failure or a request that stored nothing (a read asked by POST), not:
             # it had no effect (or, if it stored events, the key stays "applied"), so a
             # retry is simply run and judged again.
-            await asyncio.to_thread(self._settle_quietly, claim, answer)
+            await self._settle(claim, answer)
         for message in held:
             await send(message)
 
-    def _settle_quietly(
+    async def _settle(
         self, claim: IdempotencyClaim, answer: tuple[int, dict[str, Any], str] | None
     ) -> None:
         """Remember `answer`; without one, let go of a claim whose command stored nothing,
@@ -178,7 +178,7 @@ class Idempotency:
         if answer is not None:
             claim.subjects.update(dict.fromkeys(answer[2].split()))
             try:
-                self._store.answer(claim, answer[0], answer[1])
+                await self._store.answering(claim, answer[0], answer[1])
                 return
             except Exception as error:
                 # Had the command stored anything, its key is marked applied with it: a
@@ -187,15 +187,12 @@ class Idempotency:
         elif claim.kept is not None:
             claim.subjects.update(dict.fromkeys(claim.kept[2].split()))
             try:
-                self._store.answer(claim, CLAIMED, {"changed": list(claim.changed)})
+                await self._store.answering(claim, CLAIMED, {"changed": list(claim.changed)})
                 return
             except Exception as error:
                 log.warning("declared answer not taken back: %r", error)
-        self._release_quietly(claim)
-
-    def _release_quietly(self, claim: IdempotencyClaim) -> None:
         try:
-            self._store.release(claim)
+            await self._store.releasing(claim)
         except Exception as error:  # the lease lets the key go in the end
             log.warning("idempotency claim not released: %r", error)
 

@@ -15,9 +15,11 @@ its one writer, they stay in the group.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
@@ -151,17 +153,16 @@ class IdempotencyStore:
         """
         if isinstance(self._datastore, PostgresDatastore):
             return commit_unflushed(self._datastore, statements)
-
-        def work(cursor: Any) -> list[tuple[Any, ...] | None]:
-            rows = []
-            for statement, params in statements:
-                cursor.execute(statement, params)
-                row = cursor.fetchone()  # None after a statement that returns nothing
-                rows.append(None if row is None else tuple(row))
-            return rows
-
-        result: list[tuple[Any, ...] | None] = self._write(work)
+        result: list[tuple[Any, ...] | None] = self._write(_keeping(statements))
         return result
+
+    async def _kept_soon(self, *statements: Statement) -> None:
+        """`_keep`, for the event loop: on SQLite the grouped write is awaited there,
+        without a worker thread; on PostgreSQL its round trip runs in one."""
+        if self._writes is None or isinstance(self._datastore, PostgresDatastore):
+            await asyncio.to_thread(self._keep, *statements)
+            return
+        await _awaited(self._writes.submit(_keeping(statements)))
 
     def claim(self, key: str, request_hash: str) -> tuple[IdempotencyClaim | None, Held | None]:
         """(our claim, None) when this request may run; else (None, the key's holder).
@@ -191,11 +192,9 @@ class IdempotencyStore:
             if claimed is not None:
                 return claim, None
         else:
-            # Read first: an insert would wait for the locks of the holder's running
-            # command (and queue for SQLite's one writer).
-            row = self._held(key)
-            if row is None and self._keep(purge, insert)[-1] is not None:
-                return claim, None
+            outcome: tuple[IdempotencyClaim | None, Held | None]
+            outcome = self._write(self._claiming_part(claim, now, lease))
+            return outcome
         if row is None:  # claimed by another request meanwhile
             row = self._held(key)
             if row is None:
@@ -205,6 +204,50 @@ class IdempotencyStore:
         if lapsed:  # ours, unless another retry took it over first
             return (claim, None) if self._keep(take_over)[-1] is not None else (None, None)
         return None, Held(request, int(status), _loads(answer))
+
+    async def claiming(
+        self, key: str, request_hash: str
+    ) -> tuple[IdempotencyClaim | None, Held | None]:
+        """`claim`, for the event loop: on SQLite its grouped write is awaited there (the
+        key read, claimed or taken over in one part of a batch), without a worker
+        thread; on PostgreSQL (a round trip of its own) in one."""
+        if self._writes is None or isinstance(self._datastore, PostgresDatastore):
+            return await asyncio.to_thread(self.claim, key, request_hash)
+        now = time.time()
+        claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
+        part = self._claiming_part(claim, now, now + LEASE_SECONDS)
+        outcome: tuple[IdempotencyClaim | None, Held | None] = await _awaited(
+            self._writes.submit(part)
+        )
+        return outcome
+
+    def _claiming_part(
+        self, claim: IdempotencyClaim, now: float, lease: float
+    ) -> Callable[[Any], tuple[IdempotencyClaim | None, Held | None]]:
+        """SQLite: the claim as one part of the one writer's batch. Read, then claim or
+        take over: no other write runs in between (one writer), and a read there sees
+        every committed claim and command, so a held key's holder is never waited for
+        (it holds no lock while its command runs) and a free one is ours."""
+        key = claim.key
+
+        def part(cursor: Any) -> tuple[IdempotencyClaim | None, Held | None]:
+            cursor.execute(self._select, (key,))
+            row = cursor.fetchone()
+            if row is None:
+                # Bounded, with each new key: expiry keeps up with use (in the claim's
+                # own write: one write per claim, not two).
+                cursor.execute(self._purge, (now,))
+                values = (key, claim.request_hash, claim.holder, claim.expires_at, lease)
+                cursor.execute(self._claim, values)
+                return (claim, None) if cursor.fetchone() is not None else (None, None)
+            request, status, answer, expires_at, lease_until = row
+            if expires_at < now or (status == RUNNING and lease_until < now):
+                holder = (claim.request_hash, claim.holder, claim.expires_at, lease)
+                cursor.execute(self._take_over, (*holder, key, now, now))
+                return (claim, None) if cursor.fetchone() is not None else (None, None)
+            return None, Held(request, int(status), _loads(answer))
+
+        return part
 
     def _held(self, key: str) -> tuple[Any, ...] | None:
         return read_row(self._datastore, self._select, (key,))
@@ -217,6 +260,15 @@ class IdempotencyStore:
     def release(self, claim: IdempotencyClaim) -> None:
         """Let go of a claim whose command stored nothing (a retry may run it)."""
         self._keep((self._release, (claim.key, claim.holder)))
+
+    async def answering(self, claim: IdempotencyClaim, status: int, answer: dict[str, Any]) -> None:
+        """`answer`, for the event loop (`_kept_soon`)."""
+        values = (status, json.dumps(answer), claim.subjects_column(), claim.key, claim.holder)
+        await self._kept_soon((self._answer, values))
+
+    async def releasing(self, claim: IdempotencyClaim) -> None:
+        """`release`, for the event loop (`_kept_soon`)."""
+        await self._kept_soon((self._release, (claim.key, claim.holder)))
 
     def forget_subject(self, subject_id: str) -> None:
         """Delete every key tied to this individual (on their erasure or culling)."""
@@ -278,6 +330,41 @@ def _kept_with(
         return CLAIMED, {"changed": changed}, claim.subjects_column()
     kept = remembered(response.headers.get("location"), bytes(response.body), changed)
     return response.status_code, kept, claim.subjects_column(named_subjects(kept))
+
+
+def _keeping(statements: Sequence[Statement]) -> Callable[[Any], list[tuple[Any, ...] | None]]:
+    """A grouped part that runs `statements`; the first row each returned."""
+
+    def work(cursor: Any) -> list[tuple[Any, ...] | None]:
+        rows = []
+        for statement, params in statements:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()  # None after a statement that returns nothing
+            rows.append(None if row is None else tuple(row))
+        return rows
+
+    return work
+
+
+WRITE_TIMEOUT_SECONDS = 30.0
+"""How long a claim's grouped write may stay queued (GroupedWrites' own timeout)."""
+
+
+async def _awaited(done: Future[Any]) -> Any:
+    """A grouped write's outcome, awaited on the event loop, as `settle` gives it to a
+    thread: a write still queued when its time is up, or when the request is cancelled,
+    is withdrawn unwritten (a retry may then claim the key); one already being written
+    is waited for."""
+    waiting = asyncio.wrap_future(done)
+    try:
+        return await asyncio.wait_for(asyncio.shield(waiting), WRITE_TIMEOUT_SECONDS)
+    except TimeoutError:
+        if done.cancel():
+            raise
+    except asyncio.CancelledError:
+        done.cancel()
+        raise
+    return await waiting
 
 
 def _loads(answer: str) -> dict[str, Any]:
