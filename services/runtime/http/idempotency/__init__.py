@@ -19,6 +19,9 @@ a second, unguarded copy of personal data (issue #18). So:
   still holds the claim, so a holder that was overtaken stores nothing.
 - The command's transaction also marks the key "applied", so a retry after
   a lost answer is refused (409, naming what was changed), never run again.
+  A route that says before it saves how it will answer the record it
+  creates (`claims.answering_created`) has that answer kept in the same
+  transaction: one commit, and no answer to lose (#24).
 - Keys expire after ``idempotency_ttl_seconds`` (purged in bounded batches
   with later claims and on a schedule) and are deleted with their subjects
   on erasure (`forget_subject`, called where every erasure ends).

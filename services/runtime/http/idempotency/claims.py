@@ -6,6 +6,7 @@ the individuals it touched forgets the key."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,13 +25,27 @@ CLAIMED = 0
 """Status of a key whose command stored its effect but whose answer is not remembered yet."""
 
 
+_PROCESS = secrets.token_hex(12)
+"""This process's part of every holder it names: random, drawn once."""
+_CLAIMS = itertools.count()
+
+
+def _new_holder() -> str:
+    """A holder no other claim has, on any replica: this process's random part and a
+    count. Not a fresh random draw per claim: ``os.urandom`` lets go of the GIL, and on
+    the event loop, with the command's threads busy, taking it back cost a keyed
+    command ~0.25 ms of waiting (#24). A holder is never shown to anyone; it only tells
+    claims apart."""
+    return f"{_PROCESS}{next(_CLAIMS):08x}"
+
+
 @dataclass
 class IdempotencyClaim:
     """The keyed request being handled; its key is written with the command's events."""
 
     key: str
     request_hash: str
-    holder: str = field(default_factory=lambda: secrets.token_hex(16))
+    holder: str = field(default_factory=_new_holder)
     expires_at: float = 0.0
     changed: tuple[str, ...] = ()
     """What the request's committed saves changed (aggregate ids), for a retry whose
