@@ -176,6 +176,10 @@ class IdempotencyStore:
         now = time.time()
         claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
         lease = now + LEASE_SECONDS
+        if not isinstance(self._datastore, PostgresDatastore):  # SQLite: one writer's part
+            outcome: tuple[IdempotencyClaim | None, Held | None]
+            outcome = self._write(self._claiming_part(claim, now, lease))
+            return outcome
 
         insert = (self._claim, (key, request_hash, claim.holder, claim.expires_at, lease))
         take_over = (
@@ -185,16 +189,11 @@ class IdempotencyStore:
         # Bounded, with each new key: expiry keeps up with use (in the claim's own
         # write: one write per claim, not two).
         purge = (self._purge, (now,))
-
-        if isinstance(self._datastore, PostgresDatastore):
-            select = (self._select, (key,))
-            _, row, claimed = self._keep(purge, select, (self._claim_unseen, (*insert[1], key)))
-            if claimed is not None:
-                return claim, None
-        else:
-            outcome: tuple[IdempotencyClaim | None, Held | None]
-            outcome = self._write(self._claiming_part(claim, now, lease))
-            return outcome
+        select = (self._select, (key,))
+        # The read and the claim in one round trip.
+        _, row, claimed = self._keep(purge, select, (self._claim_unseen, (*insert[1], key)))
+        if claimed is not None:
+            return claim, None
         if row is None:  # claimed by another request meanwhile
             row = self._held(key)
             if row is None:
