@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
 from services.runtime.kernel.tracing import TracingMapper, store_append_span
 from services.runtime.store.json_encoding import OneEncoderJSONTranscoder
 from services.runtime.store.prefetch import Prefetched, prefetch
+from services.runtime.store.recorders import EARLIER_TRACKING, batch_positions
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -170,18 +171,31 @@ class OutboxApplication:
         return ()
 
     def process_events(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
-        """Apply several upstream events from one partition in ONE transaction.
+        """Apply several upstream events from one partition in ONE transaction
+        (`process_partitions` of that one partition)."""
+        self.process_partitions([batch])
 
-        For an `EventSourcedProjection`: its policy runs for each event against
-        one processing event whose tracking is the last (highest) position, so
-        the effects of all and the position are recorded together. Policies
-        that look aggregates up with `find` see what earlier events in the
-        batch changed. If anything fails, nothing is recorded and the caller
-        falls back to one event at a time. The aggregates the events name
+    def process_partitions(self, runs: Sequence[Sequence[tuple[Any, Tracking]]]) -> None:
+        """Apply several partitions' runs of upstream events in ONE transaction: the
+        consumer's whole fetch is one commit (#24).
+
+        For an `EventSourcedProjection`: its policy runs for each event, a run
+        after another and each in its order (partitions are independent, as on
+        the broker), against one processing event; the effects of all and each
+        partition's first and last positions (`batch_positions`) are recorded
+        together, so a run that starts where another owner of its partition
+        already got to refuses the whole batch. Policies that look aggregates up
+        with `find` see what earlier events in the batch changed. If anything
+        fails, nothing is recorded and the consumer falls back to a partition,
+        then an event, at a time. The aggregates the events name
         (`aggregate_ids`) are read first, all in one query.
         """
-        processing: ProcessingEvent[Any] = CollectedEvents(tracking=batch[-1][1])
-        ids = [aggregate_id for event, _ in batch for aggregate_id in self.aggregate_ids(event)]
+        positions = batch_positions(runs)
+        processing: ProcessingEvent[Any] = CollectedEvents(tracking=positions[-1])
+        if len(positions) > 1:
+            processing.saved_kwargs[EARLIER_TRACKING] = positions[:-1]
+        events = [event for run in runs for event, _ in run]
+        ids = [aggregate_id for event in events for aggregate_id in self.aggregate_ids(event)]
         self._in_batch.prefetched = (
             prefetch(self.events, self.snapshots, ids)  # type: ignore[attr-defined]
             if ids
@@ -190,7 +204,7 @@ class OutboxApplication:
         self._in_batch.processing = processing
         policy = _PolicyOf(self)
         try:
-            for event, _ in batch:
+            for event in events:
                 policy(event)(event, processing)
         finally:
             self._in_batch.processing = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Tracking
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresProcessRecorder,
@@ -43,12 +43,36 @@ class WriteGroup(Protocol):
     def run(self, work: Any, setup: Any = None) -> Any: ...
 
 
+EARLIER_TRACKING = "earlier_tracking"
+"""The ``insert_events`` keyword for positions recorded, in order, before the library's
+own ``tracking`` in the same transaction: a batch's first positions and its other
+partitions' (`batch_positions`). The library records one position per transaction."""
+
+
+def batch_positions(runs: Sequence[Sequence[tuple[object, Tracking]]]) -> list[Tracking]:
+    """The positions a batch of partitions' runs records, in the order to record them: each
+    run's first (when it is not also its last), then its last.
+
+    The first is what refuses an overlapping former owner of the partition: with
+    one row per ``source#partition`` that only moves forward, a run whose first
+    position another owner already passed cannot be recorded, however far past
+    that owner's last it ends (#19, item 3).
+    """
+    positions: list[Tracking] = []
+    for run in runs:
+        first, last = run[0][1], run[-1][1]
+        if first.notification_id != last.notification_id:
+            positions.append(first)
+        positions.append(last)
+    return positions
+
+
 class HookedInserts:
     """Mixin for a recorder: inserts run through an optional write group, with hooks.
 
     ``insert_events`` -> (the write group, or the library's own transaction)
-    -> ``_insert_events`` (hooks' ``in_transaction``, then the library's rows)
-    -> commit -> hooks' ``committed``.
+    -> ``_insert_events`` (`EARLIER_TRACKING` positions, hooks' ``in_transaction``,
+    then the library's tracking record and rows) -> commit -> hooks' ``committed``.
     """
 
     insert_hooks: list[InsertHook]
@@ -78,6 +102,9 @@ class HookedInserts:
     def _insert_events(
         self, cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Any:
+        earlier: Sequence[Tracking] = kwargs.pop(EARLIER_TRACKING, ())
+        for tracking in earlier:  # refused (IntegrityError) unless past the recorded one
+            self._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
         if stored_events:
             for hook in self.insert_hooks:
                 hook.in_transaction(cursor, stored_events)

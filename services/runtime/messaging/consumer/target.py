@@ -59,13 +59,29 @@ class TrackedTarget:
     @classmethod
     def of(cls, processor: Any, recorder: Any) -> TrackedTarget:
         """An eventsourcing ``EventSourcedProjection`` (processor and recorder are the
-        application and its recorder) or a ``Projection`` (its ``view`` as recorder)."""
-        batched = (
-            getattr(processor, "process_events", None) if hasattr(processor, "policy") else None
-        )
+        application and its recorder) or a ``Projection`` (its ``view`` as recorder).
+
+        An application with a policy that can apply several partitions' events in
+        one transaction (`OutboxApplication.process_partitions`) takes the
+        consumer's whole fetch at once."""
+        has_policy = hasattr(processor, "policy")
+        batched = getattr(processor, "process_events", None) if has_policy else None
+        together = getattr(processor, "process_partitions", None) if has_policy else None
         return cls(
-            processor.process_event, recorder.max_tracking_id, recorder.insert_tracking, batched
+            processor.process_event,
+            recorder.max_tracking_id,
+            recorder.insert_tracking,
+            batched,
+            process_partitions=None if together is None else partial(_events_of, together),
         )
+
+
+def _events_of(
+    process_partitions: Callable[[Sequence[Sequence[tuple[IntegrationEvent, Tracking]]]], None],
+    runs: Sequence[Sequence[tuple[Envelope, Tracking]]],
+) -> None:
+    """`process_partitions` of an application, which takes the events without their envelopes."""
+    process_partitions([[(envelope.event, tracking) for envelope, tracking in run] for run in runs])
 
 
 class Outcome(enum.Enum):
