@@ -168,3 +168,38 @@ def test_a_batch_that_fails_anywhere_records_nothing_of_any_partition(
             app.process_events(run)
         assert seen(app, "old") == [1, 3, 10, 12]
         assert seen(app, "third") == [30]
+
+
+class Notified(Tallies):
+    """Tallies whose ``_notify`` reads the recordings, as eventsourcing's own
+    process applications do."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notified: list[int] = []
+
+    def _notify(self, recordings: list[Any]) -> None:
+        self.notified += [r.notification.id for r in recordings]
+        super()._notify(recordings)
+
+
+def test_a_stored_batch_wakes_the_save_listeners_and_hands_recordings_to_who_reads_them(
+    stores: RuntimeSettings,
+) -> None:
+    """A batch is stored without a `Recording` per event (#24), unless the application's
+    `_notify` reads them; either way the save listeners (the relay's wake-up) run."""
+    plain = tallies(stores, "plain")
+    wakes: list[str] = []
+    plain.save_listeners.append(lambda: wakes.append("plain"))
+    plain.process_partitions(RUNS)  # type: ignore[arg-type]
+
+    reading = tallies(stores, "reading")
+    reading.__class__ = Notified
+    reading.notified = []  # type: ignore[attr-defined]
+    reading.save_listeners.append(lambda: wakes.append("reading"))
+    reading.process_partitions(RUNS)  # type: ignore[arg-type]
+
+    assert wakes == ["plain", "reading"]
+    stored = reading.recorder.max_notification_id()  # type: ignore[attr-defined]
+    assert reading.notified == list(range(1, stored + 1))  # type: ignore[attr-defined]
+    assert stored == 11  # five tallies opened, six events seen

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
@@ -209,12 +209,47 @@ class OutboxApplication:
         finally:
             self._in_batch.processing = None
             self._in_batch.prefetched = None
-        with store_append_span(self._store_system, len(processing.events)):
-            recordings = self._record(processing)  # type: ignore[attr-defined]
+        self._store_batch(processing)
+
+    def _store_batch(self, processing: ProcessingEvent[Any]) -> None:
+        """Store a consumed batch's events and positions: the library's `_record`,
+        `_take_snapshots` and `_notify`, without a `Recording` (and its
+        `Notification`) made for each stored event that nothing reads (~2 µs an
+        event, #24). The library's `Application._notify` does nothing with them
+        and the save listeners take none; an application whose ``_notify`` is
+        another's gets them made as before."""
+        if not self._notify_ignores_recordings:
+            with store_append_span(self._store_system, len(processing.events)):
+                recordings = self._record(processing)  # type: ignore[attr-defined]
+            self._take_snapshots(processing)  # type: ignore[attr-defined]
+            self._notify(recordings)
+            return
+        to_stored_event = self.mapper.to_stored_event  # type: ignore[attr-defined]
+        stored = [to_stored_event(event) for event in processing.events]
+        with store_append_span(self._store_system, len(stored)):
+            self.recorder.insert_events(  # type: ignore[attr-defined]
+                stored, tracking=processing.tracking, **processing.saved_kwargs
+            )
+        repository = self.repository  # type: ignore[attr-defined]
+        if repository.cache and not repository.fastforward:
+            for aggregate_id, aggregate in processing.aggregates.items():
+                repository.cache.put(aggregate_id, aggregate)
         self._take_snapshots(processing)  # type: ignore[attr-defined]
-        self._notify(recordings)
+        self._wake_listeners()
+
+    @property
+    def _notify_ignores_recordings(self) -> bool:
+        """Whether `_notify` is this class's over the library's no-op (no other class's
+        ``_notify`` wants the recordings)."""
+        return (
+            type(self)._notify is OutboxApplication._notify
+            and super()._notify.__func__ is Application._notify  # type: ignore[misc]
+        )
 
     def _notify(self, recordings: list[Recording[Any]]) -> None:
         super()._notify(recordings)  # type: ignore[misc]
+        self._wake_listeners()
+
+    def _wake_listeners(self) -> None:
         for listener in self.save_listeners:
             listener()
