@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from aiokafka import TopicPartition
 from eventsourcing.persistence import StoredEvent, Tracking
 
@@ -21,6 +22,7 @@ from services.escalation.application import EscalationApplication
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store.group_commit import group_writes
 from tests.faults.escalation_downstream import (
     assert_noted_once,
     escalation_store,
@@ -97,15 +99,19 @@ async def test_e4_a_batch_over_three_partitions_is_applied_in_one_transaction(
     assert [len(runs) for runs in calls] == [3]
 
 
+@pytest.mark.parametrize("grouped", [False, True], ids=["own transaction", "group commit"])
 async def test_e4_a_batch_failing_mid_transaction_is_applied_again_once_a_partition_at_a_time(
-    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker, grouped: bool
 ) -> None:
     escalation = escalation_store(runtime_settings)
+    writes = group_writes(escalation.recorder, "escalation") if grouped else None
     hook = FailsOnce()
     escalation.recorder.insert_hooks.append(hook)  # type: ignore[attr-defined]
     try:
         calls = await _handle_twice(runtime_settings, kafka, escalation)
     finally:
+        if writes is not None:
+            writes.close()
         escalation.close()
     assert hook.failed
     assert [len(runs) for runs in calls] == [3]  # tried together once, then one by one
