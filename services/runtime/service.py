@@ -56,6 +56,7 @@ from services.runtime.http.readiness import (
     relay_check,
     start_broker,
     store_check,
+    watch_consumer,
 )
 from services.runtime.http.request_log import RequestLog
 from services.runtime.kernel.clock import Clock, SystemClock
@@ -302,6 +303,9 @@ def consumer_for(service: Service, broker: KafkaBroker) -> TrackedConsumer | Non
         metrics=ConsumerMetrics.register(service.registry),
         max_retries=settings.consumer_max_retries,
         ensure_dlq_topic=lambda: ensure_topics(settings, [dead_letters]),
+        # Before each join: after the broker lost its log, the group's leader assigns
+        # every upstream topic with the catalogue's partitions (consumer.rejoin).
+        ensure_upstream_topics=lambda: ensure_topics(settings, upstream_topics(service)),
     )
     consumer.subscribe(
         broker,
@@ -378,6 +382,7 @@ def http_app(service: Service, *, relay_and_consumer: bool = True) -> FastAPI:
         background.start("audit-anchor", audit_anchoring.run())
         if broker is not None:
             background.start("broker", start_broker(broker, settings, topics))
+            watch_consumer(background, consumer, broker)
         for schedule in schedules:
             background.start(schedule.name, _run_on_schedule(schedule, schedule_failures))
         try:

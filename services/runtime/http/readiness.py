@@ -99,8 +99,22 @@ def relay_check(relay: OutboxRelay | None, background: Background) -> ReadinessC
 
 def consumer_check(consumer: TrackedConsumer | None) -> ReadinessCheck:
     async def consumer_ready() -> str | None:
-        if consumer is not None and not consumer.joined:
+        if consumer is None:
+            return None
+        if not consumer.joined:
             return "consumer: not yet in its group"
+        stuck = consumer.watchdog.stuck_for() if consumer.watchdog is not None else None
+        if stuck is not None:
+            return f"consumer: no assignment for {stuck:.0f} s (rejoining its group anew)"
         return None
 
     return consumer_ready
+
+
+def watch_consumer(
+    background: Background, consumer: TrackedConsumer | None, broker: KafkaBroker
+) -> None:
+    """Run the consumer's watchdog (consumer.watchdog): a join that never ends, while the
+    broker answers, restarts the consumer."""
+    if consumer is not None and consumer.watchdog is not None:
+        background.start("consumer-watchdog", consumer.watchdog.run(lambda: broker.ping(1.0)))

@@ -54,6 +54,7 @@ from services.runtime.http.readiness import (
     relay_check,
     start_broker,
     store_check,
+    watch_consumer,
 )
 from services.runtime.service import (
     Service,
@@ -196,6 +197,7 @@ def consumer_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start("broker", start_broker(broker, settings, topics))
+        watch_consumer(background, consumer, broker)
         try:
             yield
         finally:

@@ -1,10 +1,13 @@
-"""The consumer's place in its group: joined (readiness), and partitions let go only
-once the batch in flight is done."""
+"""The consumer's place in its group: joined (readiness), since when it waits for an
+assignment (`watchdog`), its topics ensured before each join (`rejoin`), and
+partitions let go only once the batch in flight is done."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -28,8 +31,14 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         metrics: ConsumerMetrics,
         handling: asyncio.Lock,
         *bookkeeping: dict[TopicPartition, Any],
+        before_join: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.joined = False
+        self.joining_since: float | None = None
+        """When (monotonic) the consumer, its partitions let go, began to wait for an
+        assignment; None once it has one. A join that never ends shows here (`watchdog`)."""
+        self.before_join = before_join
+        """What a join does first (`rejoin`), also before the watchdog starts a new client."""
         self.letting_go = asyncio.Event()
         """Set while a revoke waits for the batch in flight: the batch stops at its next
         wait (a dead-letter topic that is down), commits what it handled, and returns,
@@ -56,6 +65,11 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
             for entries in self._bookkeeping:
                 entries.pop(partition, None)
             self._metrics.forget_lag(partition)
+        # aiokafka calls this before every (re)join, the first one included.
+        if self.before_join is not None:
+            await self.before_join()
+        self.joining_since = time.monotonic()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.joined = True
+        self.joining_since = None

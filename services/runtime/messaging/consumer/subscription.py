@@ -65,7 +65,9 @@ from services.runtime.messaging.consumer.records import (
     raw_bodies,
     tracking_of,
 )
+from services.runtime.messaging.consumer.rejoin import topics_ensured
 from services.runtime.messaging.consumer.target import Applier, Outcome, Run, TrackedTarget
+from services.runtime.messaging.consumer.watchdog import JoinWatchdog
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,7 @@ class TrackedConsumer:
         retry_delay: float = 0.05,
         gap_grace_seconds: float = GAP_GRACE_SECONDS,
         ensure_dlq_topic: Callable[[], Awaitable[None]] | None = None,
+        ensure_upstream_topics: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._group_id = group_id
         self._metrics = metrics
@@ -154,7 +157,10 @@ class TrackedConsumer:
             self._gaps.held,
             self._gaps.accept_at,
             self._failures,
+            before_join=topics_ensured(ensure_upstream_topics) if ensure_upstream_topics else None,
         )
+        self.watchdog: JoinWatchdog | None = None
+        """Set by `subscribe`: restarts the subscription should its join never end."""
         self._dead_letters = DeadLetterSender(
             topic=dlq_topic,
             group_id=group_id,
@@ -199,6 +205,7 @@ class TrackedConsumer:
         )
         prompt(subscriber)
         subscriber(self.handle)
+        self.watchdog = JoinWatchdog(self._membership, subscriber, session_timeout_ms)
 
     async def handle(self, bodies: list[bytes], message: KafkaMessage) -> None:
         """A batch as fetched: each partition's records in order, one thread trip per run.
