@@ -38,13 +38,14 @@ async def test_a_batch_over_three_partitions_commits_their_offsets_in_one_reques
     partitions = [TopicPartition(topic, n) for n in range(3)]
     owner = await partition_owner(kafka.bootstrap, settings, partitions)
     commits: list[dict[TopicPartition, int]] = []
-    commit = owner.commit
+    coordinator = owner._coordinator
+    request = coordinator._do_commit_offsets  # one OffsetCommit request each call
 
-    async def noted(offsets: dict[TopicPartition, int]) -> Any:
-        commits.append(dict(offsets))
-        return await commit(offsets)
+    async def noted(assignment: Any, offsets: dict[TopicPartition, Any]) -> Any:
+        commits.append({partition: end.offset for partition, end in offsets.items()})
+        return await request(assignment, offsets)
 
-    owner.commit = noted
+    coordinator._do_commit_offsets = noted
     escalation = escalation_store(settings)
     tracked = hand_driven_consumer(settings, TrackedTarget.of(escalation, escalation.recorder))
     try:

@@ -55,6 +55,7 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from contracts import PoisonMessage, decode
 from services.runtime.messaging.consumer.backoff import backoff
+from services.runtime.messaging.consumer.commits import commit
 from services.runtime.messaging.consumer.dead_lettering import DeadLetterSender, NoLongerOurs
 from services.runtime.messaging.consumer.gaps import GAP_GRACE_SECONDS, Gap, Gaps
 from services.runtime.messaging.consumer.membership import GroupMembership
@@ -311,7 +312,7 @@ class TrackedConsumer:
         what we applied.
         """
         try:
-            await consumer.commit(ends)
+            await commit(consumer, ends)
         except _REBALANCED:
             for partition, end in ends.items():
                 await self._commit_one(consumer, partition, end)
@@ -324,7 +325,7 @@ class TrackedConsumer:
 
     async def _commit_one(self, consumer: Any, partition: TopicPartition, end: int) -> None:
         try:
-            await consumer.commit({partition: end})
+            await commit(consumer, {partition: end})
         except _REBALANCED as error:
             # Raising here would drop the rest of the batch's commits, still ours.
             log.info("not committing %s, no longer ours: %r", partition, error)
