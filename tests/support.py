@@ -45,7 +45,7 @@ from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import free_port
-from services.runtime.messaging.kafka import faststream_broker
+from services.runtime.messaging.kafka import ensure_topics, faststream_broker
 from services.runtime.messaging.relay.metrics import RelayMetrics
 from services.runtime.messaging.relay.outbox import OutboxRelay
 from services.runtime.service import http_app, load_service
@@ -497,9 +497,13 @@ async def running_consumer(
     services' topics; `broker` lets a fault test put its own in the dead-letter path."""
     broker = broker or faststream_broker(settings.kafka_bootstrap, log_level=logging.DEBUG)
     metrics = ConsumerMetrics.register(CollectorRegistry())
+    dead_letters = dlq_topic(name, prefix=settings.topic_prefix)
     TrackedConsumer(
         group_id=f"{settings.topic_prefix}.{name}",
-        dlq_topic=dlq_topic(name, prefix=settings.topic_prefix),
+        dlq_topic=dead_letters,
+        # As the service makes it (services.runtime.service.consumer_for): no client
+        # creates a topic by writing to it.
+        ensure_dlq_topic=lambda: ensure_topics(settings, [dead_letters]),
         target=target or TrackedTarget.of(app, app.recorder),
         metrics=metrics,
         max_retries=2,
@@ -536,7 +540,12 @@ async def produce_raw(
     partitions: list[int] | None = None,
 ) -> None:
     """Write messages exactly as given (key, value, headers) — for duplicates and poison —
-    each onto the partition `partitions` names for it, or where its key puts it."""
+    each onto the partition `partitions` names for it, or where its key puts it; the topic
+    made first if missing, as the platform makes it (no client of ours creates a topic by
+    writing to it: services.runtime.messaging.metadata)."""
+    await ensure_topics(
+        RuntimeSettings(kafka_bootstrap=bootstrap, environment="development"), [topic]
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     try:
         await producer.start()

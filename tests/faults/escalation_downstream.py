@@ -133,6 +133,7 @@ def hand_driven_consumer(
     return TrackedConsumer(
         group_id=escalation_group(settings),
         dlq_topic=escalation_dead_letters(settings),
+        ensure_dlq_topic=lambda: ensure_topics(settings, [escalation_dead_letters(settings)]),
         target=target,
         metrics=ConsumerMetrics.register(registry or CollectorRegistry()),
         max_retries=2,
