@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from services.runtime.messaging.kafka import client_options
 from services.runtime.settings import RuntimeSettings
@@ -37,14 +37,22 @@ async def read_topic(
     Reads until the broker has nothing more for ``idle_ms``, instead of
     trusting end offsets (Tansu under-reports them after batched produces).
     ``options`` are the connection's security (services.runtime.messaging.kafka.client_options).
+
+    A topic the broker does not hold has no messages: asking for it no longer creates
+    it (services.runtime.messaging.metadata), and a consumer subscribed to it would wait
+    out its request timeout (40 s) and fail, so it is looked up first and not read.
     """
     connection = {**(options or {}), "bootstrap_servers": bootstrap}
     consumer = AIOKafkaConsumer(
-        topic, **connection, auto_offset_reset="earliest", enable_auto_commit=False
+        **connection, auto_offset_reset="earliest", enable_auto_commit=False
     )
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:
         await consumer.start()
+        if topic not in await consumer.topics():
+            return records
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, partition) for partition in sorted(partitions)])
         while batch := await consumer.getmany(timeout_ms=idle_ms, max_records=1000):
             for partition_records in batch.values():
                 records.extend(partition_records)
