@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import (
@@ -56,6 +57,9 @@ STORED_KEY = "_traceparent"
 TRACER_NAME = "samverkan"
 
 _propagator = TraceContextTextMapPropagator()
+
+_new_stored_event = object.__new__
+_set_attribute = object.__setattr__
 
 
 @dataclass
@@ -310,12 +314,55 @@ class TracingMapper(Mapper[Any]):
     """
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        return self._stored(domain_event, current_traceparent())
+
+    def to_stored_events(self, domain_events: Sequence[Any]) -> list[StoredEvent]:
+        """Several events stored under the same trace context (a consumed batch's, one
+        transaction): the context is read once, not once per event (#24)."""
+        if type(self).to_stored_event is not TracingMapper.to_stored_event:
+            return [self.to_stored_event(domain_event) for domain_event in domain_events]
         traceparent = current_traceparent()
-        if traceparent is None:
-            return super().to_stored_event(domain_event)
-        carrier = object.__new__(type(domain_event))
-        object.__setattr__(carrier, "__dict__", {**vars(domain_event), STORED_KEY: traceparent})
-        return super().to_stored_event(carrier)
+        stored = self._stored
+        return [stored(domain_event, traceparent) for domain_event in domain_events]
+
+    def _stored(self, domain_event: Any, traceparent: str | None) -> StoredEvent:
+        """The library's `Mapper.to_stored_event`, the trace context put in on the way.
+
+        The same state in the same key order, so the same bytes (the library's
+        own mapping of a copy carrying `STORED_KEY`, which this was until #24;
+        tests/unit/test_tracing_mapper.py holds it to that): the event's
+        attributes without its id and version, then `STORED_KEY`, then a
+        ``class_version`` above 1. One copy of the event's attributes instead
+        of two and a carrier object, and the frozen `StoredEvent` made without
+        its dataclass ``__init__`` (four ``object.__setattr__``): ~1 µs of the
+        ~5 µs it took to map a small event.
+        """
+        cls = type(domain_event)
+        state = vars(domain_event).copy()
+        originator_id = state.pop("originator_id")
+        originator_version = state.pop("originator_version")
+        if traceparent is not None:
+            state[STORED_KEY] = traceparent
+        class_version = getattr(cls, "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        stored_state = self.transcoder.encode(state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        stored = _new_stored_event(StoredEvent)
+        _set_attribute(
+            stored,
+            "__dict__",
+            {
+                "originator_id": originator_id,
+                "originator_version": originator_version,
+                "topic": get_topic(cls),
+                "state": stored_state,
+            },
+        )
+        return stored
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return self.to_domain_event_traced(stored_event)[0]

@@ -224,8 +224,11 @@ class OutboxApplication:
             self._take_snapshots(processing)  # type: ignore[attr-defined]
             self._notify(recordings)
             return
-        to_stored_event = self.mapper.to_stored_event  # type: ignore[attr-defined]
-        stored = [to_stored_event(event) for event in processing.events]
+        mapper: Any = self.mapper  # type: ignore[attr-defined]
+        if isinstance(mapper, TracingMapper):  # the batch's trace context read once
+            stored = mapper.to_stored_events(processing.events)
+        else:
+            stored = [mapper.to_stored_event(event) for event in processing.events]
         with store_append_span(self._store_system, len(stored)):
             self.recorder.insert_events(  # type: ignore[attr-defined]
                 stored, tracking=processing.tracking, **processing.saved_kwargs
