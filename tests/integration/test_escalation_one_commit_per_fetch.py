@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import StoredEvent
 
-from contracts import ConsentGiven, Envelope
+from contracts import ConsentGiven
 from services.escalation.application import EscalationApplication
+from services.runtime.messaging.consumer.target import TrackedRuns as Runs
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
@@ -33,7 +34,6 @@ from tests.faults.escalation_downstream import (
 )
 
 SUBJECTS = ["4" * 64, "5" * 64, "6" * 64]
-Runs = Sequence[Sequence[tuple[Envelope, Tracking]]]
 
 
 def _noting(escalation: EscalationApplication, calls: list[Runs]) -> TrackedTarget:

@@ -12,16 +12,15 @@ cannot be decoded) is handled a partition at a time, as always.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 
 from aiokafka import TopicPartition
-from eventsourcing.persistence import Tracking
 
-from contracts import ConsentGiven, Envelope, dlq_topic
+from contracts import ConsentGiven, dlq_topic
 from services.reporting.application import ReportingApplication
 from services.reporting.domain.measures import CONSENTS_GIVEN
 from services.reporting.upstream import Intake
 from services.reporting.views.statistics import Statistics, statistics_view
+from services.runtime.messaging.consumer.target import TrackedRuns as Runs
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
 from services.runtime.settings import RuntimeSettings
@@ -43,7 +42,6 @@ from tests.support import (
 )
 
 SUBJECTS = ["1" * 64, "2" * 64, "3" * 64]
-Runs = Sequence[Sequence[tuple[Envelope, Tracking]]]
 
 
 def _consents_counted(reporting: ReportingApplication) -> int:

@@ -31,6 +31,8 @@ from services.runtime.messaging.consumer.records import span_attributes, trackin
 log = logging.getLogger(__name__)
 
 Run = list[tuple[ConsumerRecord[bytes, bytes], Envelope]]
+TrackedRuns = Sequence[Sequence[tuple[Envelope, Tracking]]]
+"""A fetched batch's runs, one per partition, each event with the position it is tracked at."""
 """One partition's decoded records, in offset order."""
 
 
@@ -49,9 +51,7 @@ class TrackedTarget:
     process_messages: Callable[[Sequence[tuple[Envelope, Tracking]]], None] | None = None
     """Several messages of one partition in one transaction, with their CloudEvents
     attributes: the batched form of `process_message`, preferred when present."""
-    process_partitions: Callable[[Sequence[Sequence[tuple[Envelope, Tracking]]]], None] | None = (
-        None
-    )
+    process_partitions: Callable[[TrackedRuns], None] | None = None
     """Several partitions' messages (one sequence per partition, each in order) in ONE
     transaction, each partition recorded at its own first and last positions as
     `process_messages` records them: one commit per fetched batch."""
@@ -78,7 +78,7 @@ class TrackedTarget:
 
 def _events_of(
     process_partitions: Callable[[Sequence[Sequence[tuple[IntegrationEvent, Tracking]]]], None],
-    runs: Sequence[Sequence[tuple[Envelope, Tracking]]],
+    runs: TrackedRuns,
 ) -> None:
     """`process_partitions` of an application, which takes the events without their envelopes."""
     process_partitions([[(envelope.event, tracking) for envelope, tracking in run] for run in runs])
