@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -441,16 +441,21 @@ def outbox_relay(
 
 
 @contextlib.asynccontextmanager
-async def running_relay(relay: OutboxRelay) -> AsyncIterator[asyncio.Task[None]]:
-    """The relay's loop as a task for the block's length; cancelled (as a stopped process
-    is) when the block ends."""
-    task = asyncio.create_task(relay.run())
+async def running_task(work: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
+    """`work` as a task for the block's length; cancelled (as a stopped process's work is)
+    when the block ends."""
+    task = asyncio.create_task(work)
     try:
         yield task
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def running_relay(relay: OutboxRelay) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
+    """The relay's loop as a task for the block's length (`running_task`)."""
+    return running_task(relay.run())
 
 
 async def reaches(

@@ -11,7 +11,6 @@ reported not ready (consumer.watchdog).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,7 +34,7 @@ from tests.faults.escalation_downstream import (
     escalation_store,
 )
 from tests.faults.test_poison_in_chain import given, noted
-from tests.support import eventually, produce_raw
+from tests.support import eventually, produce_raw, running_task
 
 
 def upstream(settings: RuntimeSettings) -> list[str]:
@@ -62,13 +61,10 @@ async def escalation_consuming(
     )
     consumer.subscribe(broker, topics, session_timeout_ms=settings.kafka_session_timeout_ms)
     await ensure_topics(settings, topics)
-    starting = asyncio.create_task(broker.start())
     try:
-        yield consumer
+        async with running_task(broker.start()):
+            yield consumer
     finally:
-        starting.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await starting
         await broker.stop()
 
 
