@@ -11,6 +11,7 @@ serves many callers.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import sqlite3
@@ -251,6 +252,21 @@ class GroupedWrites:
         `setup` (PostgreSQL only): statements without parameters the transaction
         runs before any part, once however many parts name the same object."""
         return settle(self._group.submit((contextvars.copy_context(), write, setup)), self._timeout)
+
+    async def written(self, write: Write) -> Any:
+        """`run`, awaited on the event loop (no worker thread); a caller cancelled while
+        `write` is still queued withdraws it unwritten."""
+        done = self.submit(write)
+        waiting = asyncio.wrap_future(done)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiting), self._timeout)
+        except TimeoutError:
+            if done.cancel():  # as `settle`: still queued, so never written
+                raise
+        except asyncio.CancelledError:
+            done.cancel()
+            raise
+        return await waiting
 
     def submit(self, write: Write) -> Future[Any]:
         """Queue `write(cursor)` without waiting: the future completes with its result

@@ -19,7 +19,6 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
@@ -162,7 +161,7 @@ class IdempotencyStore:
         if self._writes is None or isinstance(self._datastore, PostgresDatastore):
             await asyncio.to_thread(self._keep, *statements)
             return
-        await _awaited(self._writes.submit(_keeping(statements)))
+        await self._writes.written(_keeping(statements))
 
     def claim(self, key: str, request_hash: str) -> tuple[IdempotencyClaim | None, Held | None]:
         """(our claim, None) when this request may run; else (None, the key's holder).
@@ -173,13 +172,13 @@ class IdempotencyStore:
         out, is taken over. (None, None): the holder vanished meanwhile; the
         caller answers "in progress".
         """
+        if not isinstance(self._datastore, PostgresDatastore):  # SQLite: one writer's part
+            outcome: tuple[IdempotencyClaim | None, Held | None]
+            outcome = self._write(self._claiming_part(key, request_hash))
+            return outcome
         now = time.time()
         claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
         lease = now + LEASE_SECONDS
-        if not isinstance(self._datastore, PostgresDatastore):  # SQLite: one writer's part
-            outcome: tuple[IdempotencyClaim | None, Held | None]
-            outcome = self._write(self._claiming_part(claim, now, lease))
-            return outcome
 
         insert = (self._claim, (key, request_hash, claim.holder, claim.expires_at, lease))
         take_over = (
@@ -198,11 +197,9 @@ class IdempotencyStore:
             row = self._held(key)
             if row is None:
                 return None, None
-        request, status, answer, expires_at, lease_until = row
-        lapsed = expires_at < now or (status == RUNNING and lease_until < now)
-        if lapsed:  # ours, unless another retry took it over first
+        if _lapsed(row, now):  # ours, unless another retry took it over first
             return (claim, None) if self._keep(take_over)[-1] is not None else (None, None)
-        return None, Held(request, int(status), _loads(answer))
+        return None, _held_by(row)
 
     async def claiming(
         self, key: str, request_hash: str
@@ -212,22 +209,20 @@ class IdempotencyStore:
         thread; on PostgreSQL (a round trip of its own) in one."""
         if self._writes is None or isinstance(self._datastore, PostgresDatastore):
             return await asyncio.to_thread(self.claim, key, request_hash)
-        now = time.time()
-        claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
-        part = self._claiming_part(claim, now, now + LEASE_SECONDS)
-        outcome: tuple[IdempotencyClaim | None, Held | None] = await _awaited(
-            self._writes.submit(part)
-        )
+        part = self._claiming_part(key, request_hash)
+        outcome: tuple[IdempotencyClaim | None, Held | None] = await self._writes.written(part)
         return outcome
 
     def _claiming_part(
-        self, claim: IdempotencyClaim, now: float, lease: float
+        self, key: str, request_hash: str
     ) -> Callable[[Any], tuple[IdempotencyClaim | None, Held | None]]:
         """SQLite: the claim as one part of the one writer's batch. Read, then claim or
         take over: no other write runs in between (one writer), and a read there sees
         every committed claim and command, so a held key's holder is never waited for
         (it holds no lock while its command runs) and a free one is ours."""
-        key = claim.key
+        now = time.time()
+        claim = IdempotencyClaim(key, request_hash, expires_at=now + self._ttl)
+        lease = now + LEASE_SECONDS
 
         def part(cursor: Any) -> tuple[IdempotencyClaim | None, Held | None]:
             cursor.execute(self._select, (key,))
@@ -239,12 +234,11 @@ class IdempotencyStore:
                 values = (key, claim.request_hash, claim.holder, claim.expires_at, lease)
                 cursor.execute(self._claim, values)
                 return (claim, None) if cursor.fetchone() is not None else (None, None)
-            request, status, answer, expires_at, lease_until = row
-            if expires_at < now or (status == RUNNING and lease_until < now):
+            if _lapsed(row, now):
                 holder = (claim.request_hash, claim.holder, claim.expires_at, lease)
                 cursor.execute(self._take_over, (*holder, key, now, now))
                 return (claim, None) if cursor.fetchone() is not None else (None, None)
-            return None, Held(request, int(status), _loads(answer))
+            return None, _held_by(row)
 
         return part
 
@@ -345,25 +339,17 @@ def _keeping(statements: Sequence[Statement]) -> Callable[[Any], list[tuple[Any,
     return work
 
 
-WRITE_TIMEOUT_SECONDS = 30.0
-"""How long a claim's grouped write may stay queued (GroupedWrites' own timeout)."""
+def _lapsed(row: Sequence[Any], now: float) -> bool:
+    """Whether a key's row (`_select`'s) may be taken over: expired, or held by a claim
+    whose lease ran out."""
+    _, status, _, expires_at, lease_until = row
+    return bool(expires_at < now or (status == RUNNING and lease_until < now))
 
 
-async def _awaited(done: Future[Any]) -> Any:
-    """A grouped write's outcome, awaited on the event loop, as `settle` gives it to a
-    thread: a write still queued when its time is up, or when the request is cancelled,
-    is withdrawn unwritten (a retry may then claim the key); one already being written
-    is waited for."""
-    waiting = asyncio.wrap_future(done)
-    try:
-        return await asyncio.wait_for(asyncio.shield(waiting), WRITE_TIMEOUT_SECONDS)
-    except TimeoutError:
-        if done.cancel():
-            raise
-    except asyncio.CancelledError:
-        done.cancel()
-        raise
-    return await waiting
+def _held_by(row: Sequence[Any]) -> Held:
+    """The key's holder as a row (`_select`'s) gives it."""
+    request, status, answer, _, _ = row
+    return Held(request, int(status), _loads(answer))
 
 
 def _loads(answer: str) -> dict[str, Any]:
