@@ -31,9 +31,9 @@ from services.runtime.messaging.consumer.records import span_attributes, trackin
 log = logging.getLogger(__name__)
 
 Run = list[tuple[ConsumerRecord[bytes, bytes], Envelope]]
+"""One partition's decoded records, in offset order."""
 TrackedRuns = Sequence[Sequence[tuple[Envelope, Tracking]]]
 """A fetched batch's runs, one per partition, each event with the position it is tracked at."""
-"""One partition's decoded records, in offset order."""
 
 
 @dataclass(frozen=True)
