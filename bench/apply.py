@@ -5,7 +5,7 @@ consent events to bench.flow's `NotingProjection` (`process_events` in runs of
 500, as a consumer's fetch), in a fresh store each round, and takes the same
 messages' parts apart in the same round, each on its own:
 
-- domain: the projection's own work through eventsourcing's `Aggregate` (its
+- domain: the projection's own work through the runtime's `Aggregate` (its
   three `uuid5`, `Noted(...)`, `see()`, `collect_events()`), no store;
 - mapping: those events to their stored form (the store's mapper);
 - raw insert: the stored events and a position per run inserted by the

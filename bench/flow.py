@@ -33,7 +33,6 @@ from uuid import UUID
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.projection import EventSourcedProjection
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
@@ -43,6 +42,7 @@ from contracts import OrgType, Role, events_topic
 from services.consent.application import ConsentApplication, GiveConsent
 from services.consent.translate import to_integration_event
 from services.runtime.kernel.actor import Actor
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.messaging.consumer.metrics import ConsumerMetrics
 from services.runtime.messaging.consumer.subscription import TrackedConsumer
 from services.runtime.messaging.consumer.target import TrackedTarget
@@ -58,7 +58,10 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 class Noted(Aggregate):
-    """One per subject: how many upstream events were seen about it."""
+    """One per subject: how many upstream events were seen about it.
+
+    On the runtime's aggregate base, as every service's aggregates are.
+    """
 
     @event("Opened")
     def __init__(self, subject_id: str) -> None:

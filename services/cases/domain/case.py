@@ -22,8 +22,6 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import UnitKind
 from services.cases.domain.case_corrections import CaseCorrections, facts_corrected
 from services.cases.domain.case_deadlines import (
@@ -66,6 +64,7 @@ from services.cases.domain.handover import Handover, HandoverContent
 from services.cases.domain.routing import Routing
 from services.cases.domain.target_groups import derived_target_groups
 from services.cases.domain.units import Unit
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 

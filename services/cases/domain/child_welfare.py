@@ -18,8 +18,6 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import OrgType
 from services.cases.domain.dates import age_on
 from services.cases.domain.errors import (
@@ -28,6 +26,7 @@ from services.cases.domain.errors import (
     CaseNotFound,
     CaseRuleViolation,
 )
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 CHILD_UNDER = 18

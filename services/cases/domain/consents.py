@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from services.runtime.kernel.aggregate import Aggregate, event
 
 
 def consent_record_id(subject_id: str) -> UUID:

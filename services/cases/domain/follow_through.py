@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import InformedManner, LegalBasis, Role
 from services.cases.domain.errors import (
     CaseConflict,
@@ -32,6 +30,7 @@ from services.cases.domain.errors import (
 )
 from services.cases.domain.handover import Handover
 from services.cases.domain.meeting_occasions import check_time
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 

@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import MeetingKind, Role
 from services.cases.domain.meeting_occasions import (
     CARE_PLANNING_FOLLOW_UP_WITHIN,
@@ -39,6 +37,7 @@ from services.cases.domain.meeting_plans import (
     overdue_raised,
 )
 from services.cases.domain.units import others_than
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 

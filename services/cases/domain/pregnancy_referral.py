@@ -16,10 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import LegalBasis, OrgType
 from services.cases.domain.errors import CaseConflict, CaseForbidden, CaseNotFound
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject
 
 

@@ -15,8 +15,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import (
     CaseConflict,
@@ -25,6 +23,7 @@ from services.cases.domain.errors import (
     CaseRuleViolation,
 )
 from services.cases.domain.principals import principal_of
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject
 from services.runtime.kernel.stockholm_time import stockholm_date
 

@@ -20,8 +20,6 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts.vocabulary import (
     OrgType,
     Role,
@@ -31,6 +29,7 @@ from contracts.vocabulary import (
 )
 from services.cases.domain.errors import CaseForbidden, CaseNotFound, CaseRuleViolation
 from services.cases.domain.target_groups import CASE_STAFF, target_group_set
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 

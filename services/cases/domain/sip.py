@@ -18,8 +18,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import SipProposer
 from services.cases.domain.dates import end_of_day
 from services.cases.domain.errors import (
@@ -38,6 +36,7 @@ from services.cases.domain.sip_plan import (
     SipPlan,
     require_consent,
 )
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 

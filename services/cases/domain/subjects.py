@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from services.runtime.kernel.aggregate import Aggregate, event
 
 
 def subject_cases_id(subject_id: str) -> UUID:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts.vocabulary import OrgType, Role, ViolenceExposure
 from services.cases.domain.errors import CaseForbidden, CaseNotFound, CaseRuleViolation
 from services.cases.domain.screening import SCREENING_ORG_TYPES
 from services.cases.domain.target_groups import CASE_STAFF, target_group_set
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 

@@ -9,8 +9,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import ClassVar
 
-from eventsourcing.domain import Aggregate, event
-
 from services.consent.domain.errors import (
     AskAgainInvalid,
     ConsentAlreadyWithdrawn,
@@ -20,6 +18,7 @@ from services.consent.domain.errors import (
     IndividualNotInformed,
     distinct_parties,
 )
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 from services.runtime.kernel.stockholm_time import STOCKHOLM
 

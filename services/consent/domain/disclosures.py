@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Self
 
-from eventsourcing.domain import Aggregate, event
-
 from services.consent.domain.errors import (
     ConsentRuleViolation,
     EmergencyDisclosureInvalid,
@@ -19,6 +17,7 @@ from services.consent.domain.errors import (
     distinct_parties,
     written_justification,
 )
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 

@@ -25,9 +25,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import ErasureReason
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 

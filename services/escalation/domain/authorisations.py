@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import (
     ConsentGiven,
     EmergencyDisclosureRecorded,
@@ -32,6 +30,7 @@ from contracts import (
     Purpose,
     UnbornChildDisclosureRecorded,
 )
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 

@@ -15,7 +15,7 @@ import hmac
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from services.runtime.kernel.aggregate import Aggregate, event
 
 
 def calendar_feed_id(unit: str) -> UUID:

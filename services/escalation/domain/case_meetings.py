@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from services.runtime.kernel.aggregate import Aggregate, event
 
 
 def case_meeting_id(meeting_id: UUID, kind: str) -> UUID:

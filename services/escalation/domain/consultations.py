@@ -18,8 +18,6 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import ConsultationOutcome, Role
 from services.escalation.domain.errors import (
     AcuteMatterAlreadyAcknowledged,
@@ -28,6 +26,7 @@ from services.escalation.domain.errors import (
     ConsultationInvalid,
 )
 from services.escalation.domain.owners import OwnedByRecordOrSubject, record_owner
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import Personal
 
 

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from eventsourcing.domain import Aggregate
-
 from contracts import CostBasis, EscalationLevel, EscalationResolution, Role, UnitKind
 from services.escalation.domain.errors import (
     CostNotForThisStep,
@@ -40,6 +38,7 @@ from services.escalation.domain.errors import (
     EscalationAlreadyResolved,
     EscalationNotYours,
 )
+from services.runtime.kernel.aggregate import Aggregate
 
 PAYERS_BY_RULE: dict[CostBasis, frozenset[UnitKind]] = {
     CostBasis.ADDICTION_TREATMENT: frozenset({UnitKind.IOF}),

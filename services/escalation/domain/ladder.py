@@ -28,8 +28,6 @@ from datetime import datetime
 from typing import ClassVar, TypeAlias
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import EscalationLevel, EscalationResolution, EscalationTrack, Role
 from services.escalation.domain import cost_responsibility as cost
 from services.escalation.domain.errors import (
@@ -40,6 +38,7 @@ from services.escalation.domain.errors import (
     ReasonRequired,
 )
 from services.escalation.domain.owners import OwnedByRecordOrSubject, record_owner
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import Personal
 
 L = EscalationLevel

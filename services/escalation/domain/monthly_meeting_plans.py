@@ -28,8 +28,6 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.escalation.domain.errors import (
     MonthlyMeetingBegun,
     MonthlyMeetingCalledOff,
@@ -38,6 +36,7 @@ from services.escalation.domain.errors import (
     ReasonRequired,
 )
 from services.escalation.domain.owners import minutes_owner
+from services.runtime.kernel.aggregate import Aggregate
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 

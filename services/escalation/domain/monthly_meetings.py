@@ -32,8 +32,6 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeAlias
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import MonthlyMeetingKind
 from services.escalation.domain import monthly_meeting_plans as plans
 from services.escalation.domain.errors import (
@@ -50,6 +48,7 @@ from services.escalation.domain.registrations import (
     require_complete,
 )
 from services.escalation.domain.terms import PlannedMeeting, alternate, term_of
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 

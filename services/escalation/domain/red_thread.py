@@ -27,8 +27,6 @@ from datetime import date, datetime
 from typing import ClassVar, TypeAlias
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts import HoldReason, LegalBasis, MeetingStage
 from services.escalation.domain import red_thread_actions as actions
 from services.escalation.domain import red_thread_plans as plans
@@ -41,6 +39,7 @@ from services.escalation.domain.red_thread_meetings import RedThreadMeetings
 from services.escalation.domain.red_thread_plans import RedThreadPlans
 from services.escalation.domain.red_thread_pull import check_pull, may_pull_red_thread
 from services.escalation.domain.red_thread_state import Hold
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import OwnedBySubject, Personal
 
 __all__ = ["RedThread", "may_pull_red_thread"]

@@ -17,10 +17,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate
-
 from contracts import ActionStatus, MeetingOutcome
 from services.escalation.domain.errors import ActionsInvalid
+from services.runtime.kernel.aggregate import Aggregate
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 

@@ -21,8 +21,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from contracts import LegalBasis
 from services.escalation.domain.authorisations import Basis
 from services.escalation.domain.errors import (
@@ -37,6 +35,7 @@ from services.escalation.domain.errors import (
 )
 from services.escalation.domain.red_thread_holds import hold_message
 from services.escalation.domain.red_thread_state import RedThreadState
+from services.runtime.kernel.aggregate import Aggregate
 from services.runtime.kernel.personal import Personal
 
 

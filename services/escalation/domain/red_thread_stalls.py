@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from services.runtime.kernel.aggregate import Aggregate
 
 if TYPE_CHECKING:
     from services.escalation.domain.red_thread_state import RedThreadState

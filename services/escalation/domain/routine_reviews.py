@@ -26,14 +26,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from services.escalation.domain.errors import (
     NotAReviewMember,
     RoutineReviewAlreadyHeld,
     RoutineReviewInvalid,
 )
 from services.escalation.domain.owners import record_owner
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import Personal
 from services.runtime.kernel.stockholm_time import stockholm_date
 

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from services.escalation.domain.terms import next_term, term_of
+from services.runtime.kernel.aggregate import Aggregate, event
 
 
 def transfers_id(unit: str, term: str) -> UUID:

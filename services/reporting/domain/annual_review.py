@@ -30,8 +30,6 @@ from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts.vocabulary import DeviationCategory, ProblemArea
 from services.reporting.domain.annual_report import (
     INVOLVEMENT,
@@ -40,6 +38,7 @@ from services.reporting.domain.annual_report import (
 )
 from services.reporting.domain.disclosure import DisclosureControl
 from services.reporting.domain.errors import ActionPlanInvalid, ReviewIncomplete, ReviewOutOfOrder
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://samverkan.se/reporting/annual-review")

@@ -15,8 +15,6 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeAlias
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate, event
-
 from contracts.vocabulary import DeviationCategory, ProblemArea, Role
 from services.reporting.domain import deviation_closing as closing
 from services.reporting.domain import deviation_feedback as feedback
@@ -38,6 +36,7 @@ from services.reporting.domain.signatures import (
     may_report_deviation,
     required_text,
 )
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.personal import Personal, record_owner
 
 LEGACY_TOPIC_MODULE = "services.reporting.domain"

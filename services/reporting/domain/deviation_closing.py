@@ -23,8 +23,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from eventsourcing.domain import Aggregate
-
 from contracts.vocabulary import Role
 from services.reporting.domain.errors import (
     AlreadySummarised,
@@ -34,6 +32,7 @@ from services.reporting.domain.errors import (
     OnlyDeputyUnitManagerOrAboveMayReport,
 )
 from services.reporting.domain.signatures import may_report_deviation
+from services.runtime.kernel.aggregate import Aggregate
 from services.runtime.kernel.personal import Personal
 
 

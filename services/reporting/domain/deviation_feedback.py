@@ -23,8 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from eventsourcing.domain import Aggregate
-
+from services.runtime.kernel.aggregate import Aggregate
 from services.runtime.kernel.working_days import end_of_day, working_days_after
 
 FEEDBACK_DEADLINE_WORKING_DAYS = 10

@@ -19,9 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from eventsourcing.domain import Aggregate
-
 from services.reporting.domain.errors import DeviationAlreadyFiled, DeviationNotFilledIn
+from services.runtime.kernel.aggregate import Aggregate
 
 
 class _Deviation(Protocol):

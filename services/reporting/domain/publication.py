@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
 from services.reporting.domain.annual_report import (
@@ -33,6 +32,7 @@ from services.reporting.domain.annual_report import (
 from services.reporting.domain.annual_review import ACTIONS_TABLE
 from services.reporting.domain.disclosure import TOTAL
 from services.reporting.domain.errors import YearNotBegun
+from services.runtime.kernel.aggregate import Aggregate, event
 from services.runtime.kernel.stockholm_time import stockholm_date
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://samverkan.se/reporting/annual-report")
