@@ -302,6 +302,7 @@ def consumer_for(service: Service, broker: KafkaBroker) -> TrackedConsumer | Non
         target=service.target,
         metrics=ConsumerMetrics.register(service.registry),
         max_retries=settings.consumer_max_retries,
+        commit_interval=settings.consumer_commit_interval_ms / 1000,
         ensure_dlq_topic=lambda: ensure_topics(settings, [dead_letters]),
         # Before each join: after the broker lost its log, the group's leader assigns
         # every upstream topic with the catalogue's partitions (consumer.rejoin).

@@ -231,6 +231,19 @@ class RuntimeSettings(BaseSettings):
             "for a broker that prefers fewer, larger requests."
         ),
     )
+    consumer_commit_interval_ms: int = Field(
+        1_000,
+        ge=0,
+        le=60_000,
+        description=(
+            "How often a consumer commits its offsets at most: the first batch after a "
+            "quiet spell at once, those handled within the interval together at its end, "
+            "and what is left when its partitions are revoked and when it stops. A "
+            "consumer that crashes reads again what it handled since its last commit and "
+            "skips it (tracking). 0: after every batch, one OffsetCommit per event at "
+            "low rates."
+        ),
+    )
     consumer_max_retries: int = Field(
         3,
         ge=1,

@@ -1,6 +1,7 @@
 """The consumer's place in its group: joined (readiness), since when it waits for an
 assignment (`watchdog`), its topics ensured before each join (`rejoin`), and
-partitions let go only once the batch in flight is done."""
+partitions let go only once the batch in flight is done and their offsets held back
+(`commits.Offsets`) are committed."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         metrics: ConsumerMetrics,
         handling: asyncio.Lock,
         *bookkeeping: dict[TopicPartition, Any],
+        commit_pending: Callable[[], Awaitable[None]] | None = None,
         before_join: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.joined = False
@@ -46,6 +48,9 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
         without it and hands its partitions, uncommitted, to another member."""
         self._metrics = metrics
         self._handling = handling
+        self._commit_pending = commit_pending
+        """Commits what is handled and held back: while the partitions are still ours,
+        so their next owner (maybe this member again) reads on from there."""
         self._bookkeeping = bookkeeping
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
@@ -57,8 +62,14 @@ class GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
             await asyncio.wait_for(self._handling.acquire(), REVOKE_WAIT_SECONDS)
         except TimeoutError:
             log.warning("letting %s go with a batch still in flight", sorted(revoked))
+            if self._commit_pending is not None:
+                await self._commit_pending()
         else:
-            self._handling.release()
+            try:
+                if self._commit_pending is not None:
+                    await self._commit_pending()
+            finally:
+                self._handling.release()
         finally:
             self.letting_go.clear()
         for partition in revoked:

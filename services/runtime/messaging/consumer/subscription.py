@@ -32,7 +32,9 @@ carries (services.runtime.kernel.tracing): log lines name the command's
 ``trace_id``, and events stored as its effect continue the trace.
 
 Offsets are committed after the effect (never faststream's ack-first policy, which
-is at-most-once); they only save re-reading, correctness rests on tracking.
+is at-most-once), at most once per commit interval and before partitions are
+revoked or the consumer stops (`commits.Offsets`); they only save re-reading,
+correctness rests on tracking.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from itertools import chain
 from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import IllegalStateError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.parser import AioKafkaBatchParser
@@ -55,7 +57,7 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from contracts import PoisonMessage, decode
 from services.runtime.messaging.consumer.backoff import backoff
-from services.runtime.messaging.consumer.commits import commit
+from services.runtime.messaging.consumer.commits import Offsets
 from services.runtime.messaging.consumer.dead_lettering import DeadLetterSender, NoLongerOurs
 from services.runtime.messaging.consumer.gaps import GAP_GRACE_SECONDS, Gap, Gaps
 from services.runtime.messaging.consumer.membership import GroupMembership
@@ -79,8 +81,9 @@ POLL_MS = 100
 """How long one poll waits for records. A poll returns as soon as a fetch brings
 some, so this only sets how often an idle consumer's loop turns (`PromptBatches`)."""
 
-_REBALANCED = (IllegalStateError, CommitFailedError)
-"""A partition taken away (group rebalance) while a batch of it was being handled."""
+STOP_WAIT_SECONDS = 10.0
+"""How long a stopping consumer waits for the batch in flight before it commits what is
+pending anyway (a batch stuck on a store outage must not hold the stop for good)."""
 
 
 class PromptBatches(BatchSubscriber):
@@ -97,6 +100,15 @@ class PromptBatches(BatchSubscriber):
 
     __slots__ = ()
 
+    async def stop(self) -> None:
+        """Commit the offsets held back (`commits.Offsets`) before the client stops: from
+        here on, `running` being off, a batch still taken commits at once."""
+        self.running = False
+        before_stop = getattr(self, "before_stop", None)
+        if before_stop is not None:
+            await before_stop()
+        await super().stop()
+
     async def get_msg(self, consumer: Any) -> tuple[ConsumerRecord[bytes, bytes], ...]:
         fetched = await consumer.getmany(
             timeout_ms=self.batch_timeout_ms, max_records=self.max_records
@@ -104,14 +116,16 @@ class PromptBatches(BatchSubscriber):
         return tuple(chain(*fetched.values()))
 
 
-def prompt(subscriber: object) -> None:
+def prompt(subscriber: object, before_stop: Callable[[], Awaitable[None]] | None = None) -> None:
     """Make faststream's batch `subscriber` a `PromptBatches` parsing with a
-    `LeanBatchParser` (same fields: each only replaces one method); anything
-    else is refused. Before the subscriber starts: it composes its parser then."""
+    `LeanBatchParser` (same fields: each only replaces one method), doing
+    `before_stop` first when it stops; anything else is refused. Before the
+    subscriber starts: it composes its parser then."""
     if type(subscriber) is not BatchSubscriber:
         msg = f"expected faststream's BatchSubscriber, got {type(subscriber).__name__}"
         raise TypeError(msg)
     subscriber.__class__ = PromptBatches
+    subscriber.before_stop = before_stop  # type: ignore[attr-defined]
     parser = subscriber.parser
     if type(parser) is not AioKafkaBatchParser:
         msg = f"expected faststream's AioKafkaBatchParser, got {type(parser).__name__}"
@@ -138,6 +152,7 @@ class TrackedConsumer:
         target: TrackedTarget,
         metrics: ConsumerMetrics,
         max_retries: int,
+        commit_interval: float = 0.0,
         retry_delay: float = 0.05,
         gap_grace_seconds: float = GAP_GRACE_SECONDS,
         ensure_dlq_topic: Callable[[], Awaitable[None]] | None = None,
@@ -149,7 +164,11 @@ class TrackedConsumer:
         self._failures: dict[TopicPartition, int] = {}
         self._consumer: Any = None
         """The consumer whose batch is being handled (to ask what is still assigned)."""
+        self._commit_now = False
+        """The batch dead-lettered garbage that names no place: its offsets go at once."""
         self._handling = asyncio.Lock()
+        self.offsets = Offsets(commit_interval, self._handling, self._record_lag)
+        """What is handled and not yet committed, committed at most every `commit_interval` s."""
         self._gaps = Gaps(gap_grace_seconds, metrics.rewinds, self._handling)
         self._membership = GroupMembership(
             metrics,
@@ -158,6 +177,7 @@ class TrackedConsumer:
             self._gaps.held,
             self._gaps.accept_at,
             self._failures,
+            commit_pending=self.offsets.commit_pending,
             before_join=topics_ensured(ensure_upstream_topics) if ensure_upstream_topics else None,
         )
         self.watchdog: JoinWatchdog | None = None
@@ -204,7 +224,8 @@ class TrackedConsumer:
             decoder=raw_bodies,
             listener=self._membership,
         )
-        prompt(subscriber)
+        prompt(subscriber, before_stop=self._commit_before_stopping)
+        self.offsets.stopping = lambda: not subscriber.running
         subscriber(self.handle)
         self.watchdog = JoinWatchdog(self._membership, subscriber, session_timeout_ms)
 
@@ -212,9 +233,9 @@ class TrackedConsumer:
         """A batch as fetched: each partition's records in order, one thread trip per run.
 
         Offsets are committed up to the last record handled of each partition,
-        all of the batch's partitions in one request; after a rewind nothing
-        beyond the gap is committed, and while a gap is held nothing beyond its
-        first skipped record.
+        all of the batch's partitions in one request (with those of the other
+        batches of the commit interval); after a rewind nothing beyond the gap is
+        committed, and while a gap is held nothing beyond its first skipped record.
         """
         async with self._handling:
             await self._handle_batch(message)
@@ -260,7 +281,22 @@ class TrackedConsumer:
                 end = handled.offset + 1 if hold is None else min(handled.offset + 1, hold.offset)
                 ends[partition] = end
         if ends:
-            await self._commit(consumer, ends)
+            await self.offsets.handled(consumer, ends, now=self._commit_now)
+        self._commit_now = False
+
+    async def _commit_before_stopping(self) -> None:
+        """The subscriber stops: what the batch in flight and those before it handled is
+        committed before the client goes, so a planned restart reads nothing again."""
+        try:
+            await asyncio.wait_for(self._handling.acquire(), STOP_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("stopping with a batch still in flight; committing what is done")
+            await self.offsets.commit_pending()
+            return
+        try:
+            await self.offsets.commit_pending()
+        finally:
+            self._handling.release()
 
     async def _apply_together(
         self, by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
@@ -300,39 +336,6 @@ class TrackedConsumer:
             self._failures.pop(partition, None)
             ends[partition] = records[-1].offset + 1
         return ends
-
-    async def _commit(self, consumer: Any, ends: dict[TopicPartition, int]) -> None:
-        """Commit the batch's partitions in one request: one round trip to the broker
-        per batch rather than one per partition, before the next fetch is taken.
-
-        Should one of them have been taken away meanwhile (a rebalance), the
-        broker refuses the whole request; each is then committed on its own, so
-        the partitions still ours are committed as before and only the lost one
-        is left to its new owner, who re-reads from the last commit and skips
-        what we applied.
-        """
-        try:
-            await commit(consumer, ends)
-        except _REBALANCED:
-            for partition, end in ends.items():
-                await self._commit_one(consumer, partition, end)
-            return
-        except KafkaError as error:
-            # Offsets only save re-reading; tracking decides what is applied.
-            log.warning("could not commit %s: %r", ends, error)
-        for partition, end in ends.items():
-            self._record_lag(consumer, partition, end)
-
-    async def _commit_one(self, consumer: Any, partition: TopicPartition, end: int) -> None:
-        try:
-            await commit(consumer, {partition: end})
-        except _REBALANCED as error:
-            # Raising here would drop the rest of the batch's commits, still ours.
-            log.info("not committing %s, no longer ours: %r", partition, error)
-            return
-        except KafkaError as error:
-            log.warning("could not commit %s at %s: %r", partition, end, error)
-        self._record_lag(consumer, partition, end)
 
     def _seek_back(
         self,
@@ -413,6 +416,8 @@ class TrackedConsumer:
         if position is not None:
             await asyncio.to_thread(self._applier.record_only, position.tracking)
             self._gaps.release(record, position.tracking.notification_id)
+        else:  # only the committed offset says it was sent: not held back (architecture.md)
+            self._commit_now = True
         self._metrics.handled.labels(record.topic, "dead_letter").inc()
         progress.last = record
         return False
