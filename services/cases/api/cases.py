@@ -38,6 +38,7 @@ from services.runtime.http.identification import (
     identify,
     log_access,
     log_change,
+    one_commit,
     subject_id_for,
 )
 from services.runtime.http.routes import Disclosing
@@ -269,9 +270,14 @@ def changed_case(
     the service's now as `at`) left it, disclosed as a change for `purpose`: a write about
     an individual is in their access log like a read (loggkontroll), and its answer shows
     the individual's case to the writer."""
-    case = use_case(caller.application(CasesApplication), caller.actor, *args, at=caller.now, **kw)
-    log_change(caller, case.subject_id, purpose=purpose)
-    return case_view(case)
+    application = caller.application(CasesApplication)
+
+    def change() -> CaseView:
+        case = use_case(application, caller.actor, *args, at=caller.now, **kw)
+        log_change(caller, case.subject_id, purpose=purpose)
+        return case_view(case)
+
+    return one_commit(caller, change)
 
 
 _cases = Disclosing(CasesApplication, disclosed_case)
@@ -300,20 +306,25 @@ def register_report(
         birth_date=subject.birth_date,
         received_at=body.received_at or at,
     )
-    registered = caller.application(CasesApplication).register_report(caller.actor, command, at=at)
-    log_change(caller, subject.subject_id, purpose="case registration (K-1, K-2)")
-    answer = Registered(
-        subject_id=subject.subject_id,
-        routing=RoutingView.model_validate(registered.routing, from_attributes=True),
-        cases=[
-            view_of(RegisteredCase, summary(case), joined=case.id in registered.joined)
-            for case in registered.cases
-        ],
-    )
-    routed = registered.cases[0]
-    if routed.id in registered.joined:
-        caller.response.status_code = 200  # K-1: joined the open case, made nothing new
-    return located(caller.response, f"/v1/cases/{routed.id}", answer)
+    application = caller.application(CasesApplication)
+
+    def register() -> Registered:
+        registered = application.register_report(caller.actor, command, at=at)
+        log_change(caller, subject.subject_id, purpose="case registration (K-1, K-2)")
+        answer = Registered(
+            subject_id=subject.subject_id,
+            routing=RoutingView.model_validate(registered.routing, from_attributes=True),
+            cases=[
+                view_of(RegisteredCase, summary(case), joined=case.id in registered.joined)
+                for case in registered.cases
+            ],
+        )
+        routed = registered.cases[0]
+        if routed.id in registered.joined:
+            caller.response.status_code = 200  # K-1: joined the open case, made nothing new
+        return located(caller.response, f"/v1/cases/{routed.id}", answer)
+
+    return one_commit(caller, register)
 
 
 @router.post("/cases/lookup", openapi_extra=PERSONAL_DATA)

@@ -17,7 +17,13 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    one_commit,
+)
 
 router = APIRouter()
 
@@ -71,12 +77,16 @@ def record_child_welfare_report(
         birth_date=subject.birth_date if subject else None,
     )
     application = caller.application(CasesApplication)
-    report = application.record_child_welfare_report(caller.actor, command, at=caller.now)
-    if report.subject_id is not None:
-        # The answer links the child's number to their subject id: a read about them.
-        log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
-    answer = view_of(ChildWelfareReportRecorded, report)
-    return located(caller.response, f"/v1/child-welfare-reports/{report.id}", answer)
+
+    def record() -> ChildWelfareReportRecorded:
+        report = application.record_child_welfare_report(caller.actor, command, at=caller.now)
+        if report.subject_id is not None:
+            # The answer links the child's number to their subject id: a read about them.
+            log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
+        answer = view_of(ChildWelfareReportRecorded, report)
+        return located(caller.response, f"/v1/child-welfare-reports/{report.id}", answer)
+
+    return one_commit(caller, record)
 
 
 @router.get("/child-welfare-reports/{report_id}", openapi_extra=PERSONAL_DATA)
@@ -100,7 +110,13 @@ def acknowledge_child_welfare_report(
     It then leaves their work list (W-1). For a child known by number it opens a child &
     youth case at the unit, or joins the one open there (K-1): `case_id` names it."""
     application = caller.application(CasesApplication)
-    report = application.acknowledge_child_welfare_report(caller.actor, report_id, at=caller.now)
-    if report.subject_id is not None:
-        log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
-    return view_of(ChildWelfareReportView, report)
+
+    def acknowledge() -> ChildWelfareReportView:
+        report = application.acknowledge_child_welfare_report(
+            caller.actor, report_id, at=caller.now
+        )
+        if report.subject_id is not None:
+            log_change(caller, report.subject_id, purpose="child-welfare report (K-10)")
+        return view_of(ChildWelfareReportView, report)
+
+    return one_commit(caller, acknowledge)

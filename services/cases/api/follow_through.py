@@ -9,6 +9,7 @@ by the units invited, never on a topic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -29,7 +30,7 @@ from services.cases.policy import may
 from services.runtime.http.bodies import ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, log_change
+from services.runtime.http.identification import PERSONAL_DATA, log_access, log_change, one_commit
 
 router = APIRouter()
 PURPOSE = "handover follow-through (K-12)"
@@ -86,9 +87,18 @@ class FollowThroughView(BaseModel):
     informed_how: str | None
 
 
-def _view(caller: Caller, follow_through: FollowThrough) -> FollowThroughView:
-    log_change(caller, follow_through.subject_id, purpose=PURPOSE)
-    return view_of(FollowThroughView, follow_through)
+def _changed(
+    caller: Caller, change: Callable[[CasesApplication], FollowThrough]
+) -> FollowThroughView:
+    """The follow-through as `change` left it, stored with its access record (one commit)."""
+    application = caller.application(CasesApplication)
+
+    def answer() -> FollowThroughView:
+        follow_through = change(application)
+        log_change(caller, follow_through.subject_id, purpose=PURPOSE)
+        return view_of(FollowThroughView, follow_through)
+
+    return one_commit(caller, answer)
 
 
 @router.post(PATH, status_code=201, openapi_extra=PERSONAL_DATA)
@@ -101,12 +111,14 @@ def schedule_follow_through(
     """Book the joint officials' meeting after the transfer (K-12), by the receiving unit's
     deputy unit manager, on a consent naming every unit invited (C-11)."""
     command = command_from(body, ScheduleFollowThrough, other_units=list(body.other_units))
-    application = caller.application(CasesApplication)
-    follow_through = application.schedule_follow_through(
-        caller.actor, case_id, handover_id, command, at=caller.now
+    scheduled = _changed(
+        caller,
+        lambda application: application.schedule_follow_through(
+            caller.actor, case_id, handover_id, command, at=caller.now
+        ),
     )
     location = PATH.format(case_id=case_id, handover_id=handover_id)
-    return located(caller.response, f"/v1{location}", _view(caller, follow_through))
+    return located(caller.response, f"/v1{location}", scheduled)
 
 
 @router.get(PATH, openapi_extra=PERSONAL_DATA)
@@ -130,11 +142,12 @@ def record_follow_through_held(
     """The meeting held, with the trustee or guardian where the handover records one, and
     the new plan it made (K-12); on a consent naming every unit that met (C-11)."""
     command = command_from(body, RecordFollowThroughHeld, attended_units=list(body.attended_units))
-    application = caller.application(CasesApplication)
-    follow_through = application.record_follow_through_held(
-        caller.actor, case_id, handover_id, command, at=caller.now
+    return _changed(
+        caller,
+        lambda application: application.record_follow_through_held(
+            caller.actor, case_id, handover_id, command, at=caller.now
+        ),
     )
-    return _view(caller, follow_through)
 
 
 @router.post(f"{PATH}/client-informed", openapi_extra=PERSONAL_DATA)
@@ -145,13 +158,14 @@ def record_client_informed(
     caller: Annotated[Caller, may("follow_through.record_informed")],
 ) -> FollowThroughView:
     """The client told how the case goes on, after the meeting (K-12): when and how."""
-    application = caller.application(CasesApplication)
-    follow_through = application.record_client_informed(
-        caller.actor,
-        case_id,
-        handover_id,
-        informed_at=body.informed_at,
-        manner=body.manner,
-        at=caller.now,
+    return _changed(
+        caller,
+        lambda application: application.record_client_informed(
+            caller.actor,
+            case_id,
+            handover_id,
+            informed_at=body.informed_at,
+            manner=body.manner,
+            at=caller.now,
+        ),
     )
-    return _view(caller, follow_through)

@@ -19,7 +19,13 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    one_commit,
+)
 
 router = APIRouter()
 
@@ -69,10 +75,14 @@ def make_pregnancy_referral(
     subject = identify(caller.request, body.personnummer)
     command = command_from(body, MakePregnancyReferral, subject_id=subject.subject_id)
     application = caller.application(CasesApplication)
-    referral = application.make_pregnancy_referral(caller.actor, command, at=caller.now)
-    log_change(caller, referral.subject_id, purpose=PURPOSE)
-    answer = view_of(PregnancyReferralView, referral)
-    return located(caller.response, f"/v1/pregnancy-referrals/{referral.id}", answer)
+
+    def refer() -> PregnancyReferralView:
+        referral = application.make_pregnancy_referral(caller.actor, command, at=caller.now)
+        log_change(caller, referral.subject_id, purpose=PURPOSE)
+        answer = view_of(PregnancyReferralView, referral)
+        return located(caller.response, f"/v1/pregnancy-referrals/{referral.id}", answer)
+
+    return one_commit(caller, refer)
 
 
 @router.get("/pregnancy-referrals/{referral_id}", openapi_extra=PERSONAL_DATA)
@@ -93,8 +103,13 @@ def acknowledge_pregnancy_referral(
 ) -> PregnancyReferralView:
     """A recipient confirms it received the referral (K-14); once each. It then leaves that
     recipient's work list (W-1)."""
-    referral = caller.application(CasesApplication).acknowledge_pregnancy_referral(
-        caller.actor, referral_id, at=caller.now
-    )
-    log_change(caller, referral.subject_id, purpose=PURPOSE)
-    return view_of(PregnancyReferralView, referral)
+    application = caller.application(CasesApplication)
+
+    def acknowledge() -> PregnancyReferralView:
+        referral = application.acknowledge_pregnancy_referral(
+            caller.actor, referral_id, at=caller.now
+        )
+        log_change(caller, referral.subject_id, purpose=PURPOSE)
+        return view_of(PregnancyReferralView, referral)
+
+    return one_commit(caller, acknowledge)

@@ -30,7 +30,13 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    one_commit,
+)
 from services.runtime.store.privacy import ERASED
 
 router = APIRouter()
@@ -119,9 +125,13 @@ def record_screening(
     subject = identify(caller.request, body.personnummer)
     command = command_from(body, RecordScreening, subject_id=subject.subject_id)
     application = caller.application(CasesApplication)
-    screening = application.record_screening(caller.actor, command, at=caller.now)
-    log_change(caller, screening.subject_id, purpose="screening (D-6)")
-    return located(caller.response, f"/v1/screenings/{screening.id}", recorded(screening))
+
+    def record() -> RecordedScreening:
+        screening = application.record_screening(caller.actor, command, at=caller.now)
+        log_change(caller, screening.subject_id, purpose="screening (D-6)")
+        return located(caller.response, f"/v1/screenings/{screening.id}", recorded(screening))
+
+    return one_commit(caller, record)
 
 
 @router.get("/screenings/{screening_id}", openapi_extra=PERSONAL_DATA)

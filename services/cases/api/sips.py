@@ -31,7 +31,13 @@ from services.cases.rendering import plan_document
 from services.runtime.http.bodies import ClearData, ClearText, command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    one_commit,
+)
 from services.runtime.http.routes import Disclosing
 from services.runtime.store.audit import Action
 
@@ -202,9 +208,14 @@ def propose_sip(body: ProposalRequest, caller: Annotated[Caller, may("sip.propos
         birth_date=subject.birth_date,
         units=list(body.units),
     )
-    sip = caller.application(CasesApplication).propose_sip(caller.actor, command, at=caller.now)
-    log_change(caller, sip.subject_id, purpose=PURPOSE)
-    return located(caller.response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
+    application = caller.application(CasesApplication)
+
+    def propose() -> SipCreated:
+        sip = application.propose_sip(caller.actor, command, at=caller.now)
+        log_change(caller, sip.subject_id, purpose=PURPOSE)
+        return located(caller.response, f"/v1/sips/{sip.id}", view_of(SipCreated, sip))
+
+    return one_commit(caller, propose)
 
 
 @router.get("/sips/{sip_id}", openapi_extra=PERSONAL_DATA)

@@ -22,7 +22,7 @@ from services.cases.policy import may
 from services.runtime.http.bodies import view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_change
+from services.runtime.http.identification import PERSONAL_DATA, log_change, one_commit
 
 router = APIRouter()
 
@@ -57,8 +57,12 @@ def set_target_groups(
 ) -> TargetGroupsView:
     """Set the case's target groups (D-6); the same set again changes nothing."""
     application = caller.application(CasesApplication)
-    case = application.set_target_groups(
-        caller.actor, case_id, groups=list(body.target_groups), at=caller.now
-    )
-    log_change(caller, case.subject_id, purpose="target groups (D-6)")
-    return target_groups_view(case)
+
+    def change() -> TargetGroupsView:
+        case = application.set_target_groups(
+            caller.actor, case_id, groups=list(body.target_groups), at=caller.now
+        )
+        log_change(caller, case.subject_id, purpose="target groups (D-6)")
+        return target_groups_view(case)
+
+    return one_commit(caller, change)

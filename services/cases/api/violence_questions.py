@@ -23,7 +23,13 @@ from services.cases.policy import may
 from services.runtime.http.bodies import command_from, located, view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, identify, log_access, log_change
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    identify,
+    log_access,
+    log_change,
+    one_commit,
+)
 
 router = APIRouter()
 
@@ -89,9 +95,14 @@ def record_violence_question(
     subject = identify(caller.request, body.personnummer)
     command = command_from(body, RecordViolenceQuestion, subject_id=subject.subject_id)
     application = caller.application(CasesApplication)
-    question = application.record_violence_question(caller.actor, command, at=caller.now)
-    log_change(caller, question.subject_id, purpose=PURPOSE)
-    return located(caller.response, f"/v1/violence-questions/{question.id}", recorded(question))
+
+    def record() -> RecordedViolenceQuestion:
+        question = application.record_violence_question(caller.actor, command, at=caller.now)
+        log_change(caller, question.subject_id, purpose=PURPOSE)
+        location = f"/v1/violence-questions/{question.id}"
+        return located(caller.response, location, recorded(question))
+
+    return one_commit(caller, record)
 
 
 @router.get("/violence-questions/{question_id}", openapi_extra=PERSONAL_DATA)

@@ -28,6 +28,7 @@ from services.runtime.http.identification import (
     identify,
     log_access,
     log_change,
+    one_commit,
     subject_id_for,
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
@@ -164,9 +165,13 @@ def change_scope(
     at = caller.now
     command = ChangeScope(add=list(body.add), remove=list(body.remove))
     application = caller.application(ConsentApplication)
-    changed = application.change_scope(caller.actor, consent_id, command, at=at)
-    log_change(caller, changed.subject_id, purpose="consent scope changed")
-    return _view(changed, at)
+
+    def change() -> ConsentView:
+        changed = application.change_scope(caller.actor, consent_id, command, at=at)
+        log_change(caller, changed.subject_id, purpose="consent scope changed")
+        return _view(changed, at)
+
+    return one_commit(caller, change)
 
 
 @router.post("/consents/{consent_id}/withdrawal", status_code=204)

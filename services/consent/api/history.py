@@ -18,7 +18,12 @@ from services.runtime.http.access_log import AccessLogEntry, read_access_log
 from services.runtime.http.bodies import view_of
 from services.runtime.http.caller import Caller
 from services.runtime.http.fields import Personnummer, RequestModel
-from services.runtime.http.identification import PERSONAL_DATA, log_access, subject_id_for
+from services.runtime.http.identification import (
+    PERSONAL_DATA,
+    log_access,
+    one_commit,
+    subject_id_for,
+)
 
 router = APIRouter()
 
@@ -105,9 +110,13 @@ def erase_subject(
     consent topic tells the other services and partners to do the same.
     """
     application = caller.application(ConsentApplication)
-    erasure_id = application.erase_subject(caller.actor, subject_id, at=caller.now)
-    path = f"/v1/subjects/{subject_id}/erasure"
-    return created(caller, erasure_id, subject_id, "erasure (GDPR art. 17)", path)
+
+    def erase() -> Created:
+        erasure_id = application.erase_subject(caller.actor, subject_id, at=caller.now)
+        path = f"/v1/subjects/{subject_id}/erasure"
+        return created(caller, erasure_id, subject_id, "erasure (GDPR art. 17)", path)
+
+    return one_commit(caller, erase)
 
 
 @router.get("/subjects/{subject_id}/erasure", openapi_extra=PERSONAL_DATA)

@@ -40,6 +40,7 @@ from services.runtime.http.identification import (
     PERSONAL_DATA,
     log_access,
     log_change,
+    one_commit,
     subject_named,
 )
 from services.runtime.http.routes import Disclosing
@@ -304,11 +305,16 @@ def register_case(
         subject_id=subject_named(caller.request, body.personnummer),
     )
     application = caller.application(EscalationApplication)
-    r = application.register_case(caller.actor, command, at=caller.now)
-    owner = registration_owner(r.subject_id, r.registration_id)
-    log_change(caller, owner, purpose=AGENDA)
+
+    def register() -> RegistrationView:
+        r = application.register_case(caller.actor, command, at=caller.now)
+        owner = registration_owner(r.subject_id, r.registration_id)
+        log_change(caller, owner, purpose=AGENDA)
+        return _registration_view(r)
+
     # A registration is one item of the meeting's agenda: it reads back there (W-3).
-    return located(caller.response, f"/v1/monthly-meetings/{meeting_id}", _registration_view(r))
+    answer = one_commit(caller, register)
+    return located(caller.response, f"/v1/monthly-meetings/{meeting_id}", answer)
 
 
 @router.post("/monthly-meetings/{meeting_id}/attendance", openapi_extra=PERSONAL_DATA)

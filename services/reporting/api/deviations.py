@@ -30,6 +30,7 @@ from services.runtime.http.identification import (
     PERSONAL_DATA,
     log_access,
     log_change,
+    one_commit,
     subject_id_for,
 )
 from services.runtime.store.audit import Action
@@ -164,13 +165,17 @@ def report_deviation(
         problem_areas=tuple(a.value for a in body.problem_areas),
     )
     application = caller.application(ReportingApplication)
-    deviation_id = application.report_deviation(caller.actor, command, at=caller.now)
-    if subject_id is not None:
-        # The answer links the individual's number to their subject id: it is a read of
-        # them as much as a change (loggkontroll).
-        log_change(caller, subject_id, purpose="deviation report (D-2)")
-    answer = Created(id=deviation_id, subject_id=subject_id)
-    return located(caller.response, f"/v1/deviations/{deviation_id}", answer)
+
+    def report() -> Created:
+        deviation_id = application.report_deviation(caller.actor, command, at=caller.now)
+        if subject_id is not None:
+            # The answer links the individual's number to their subject id: it is a read of
+            # them as much as a change (loggkontroll).
+            log_change(caller, subject_id, purpose="deviation report (D-2)")
+        answer = Created(id=deviation_id, subject_id=subject_id)
+        return located(caller.response, f"/v1/deviations/{deviation_id}", answer)
+
+    return one_commit(caller, report)
 
 
 def deviation_view(deviation: Deviation) -> DeviationView:

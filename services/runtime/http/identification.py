@@ -6,13 +6,15 @@ subject id exists. A bad number is the caller's error, named by field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import Request
 
 from services.runtime.http.caller import Caller
@@ -29,7 +31,11 @@ from services.runtime.kernel.identity import (
 )
 from services.runtime.kernel.stockholm_time import stockholm_date
 from services.runtime.store.audit import AccessAudit, AccessRecord, Action, Alongside
+from services.runtime.store.changes import CONFLICT_ATTEMPTS
+from services.runtime.store.held_saves import HeldSaves, holding_saves
 from services.runtime.store.logged_changes import logging_with_changes
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,20 @@ def log_access(
     """Write the access-audit records of this request, one per individual it discloses
     data about, in one group commit; returns once they are stored. Routes are sync
     (FastAPI runs them in a worker thread), so it blocks that thread, not the loop.
-    `alongside` is written in the same transaction (services.runtime.store.audit)."""
+    `alongside` is written in the same transaction (services.runtime.store.audit).
+    Inside `one_commit` the records go with the change's events instead; a change's
+    records (`Action.CHANGED`) are written nowhere else."""
+    noted = _noted.get()
+    if noted is not None and alongside is None:
+        noted.extend(
+            _access_records(
+                caller.request, caller.actor, subject_ids, purpose=purpose, action=action
+            )
+        )
+        return
+    if action is Action.CHANGED:
+        msg = "a change's access records are stored with its events: run the change in one_commit"
+        raise RuntimeError(msg)
     records = _record_accesses(
         caller.request,
         caller.actor,
@@ -119,6 +138,52 @@ def log_change(caller: Caller, subject_ids: str | Iterable[str], *, purpose: str
     (loggkontroll), since its answer ties an identity number to the record or shows the
     record back."""
     log_access(caller, subject_ids, purpose=purpose, action=Action.CHANGED)
+
+
+_noted: ContextVar[list[AccessRecord] | None] = ContextVar("noted_access_records", default=None)
+"""The access records `log_access` noted in the running `one_commit`, not written yet."""
+
+
+def one_commit(caller: Caller, change: Callable[[], T]) -> T:
+    """Run a route's `change` (its use case, then `log_change` or its concept's
+    `disclosed`, then its answer) and store the application's saves and the access
+    records the route named in ONE transaction; returns `change`'s answer once both are
+    stored (services.runtime.store.held_saves).
+
+    A `change` that raises stores and logs nothing. One whose saves stored no events
+    has its records written on their own. A save that loses a race with a concurrent
+    one (IntegrityError, found only at the commit now, after the use case returned)
+    runs all of `change` again on fresh state, as the use cases' own `retrying` did
+    (services.runtime.store.changes); a keyed request's claim taken over raises so too,
+    and is refused as before once the attempts are spent. Nested, it is the outer's."""
+    if _noted.get() is not None:
+        return change()
+    application = caller.request.app.state.application
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        records: list[AccessRecord] = []
+        token = _noted.set(records)
+        try:
+            with holding_saves(application) as held:
+                answer = change()
+        finally:
+            _noted.reset(token)
+        try:
+            _store_with(caller.request, held, records)
+        except IntegrityError:
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
+            continue
+        return answer
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _store_with(request: Request, held: HeldSaves, records: list[AccessRecord]) -> None:
+    """The held saves with `records` in their transaction, or the records alone."""
+    with logging_with_changes(records) as pending:
+        held.store()
+    if records and not pending.stored:
+        for future in _submitted(request, records):
+            future.result()
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from services.runtime.http.bodies import located
 from services.runtime.http.caller import Caller
+from services.runtime.http.identification import one_commit
 from services.runtime.store.audit import Action
 
 __all__ = ["Disclosing"]
@@ -52,18 +53,27 @@ class Disclosing(Generic[App, R, V]):
 
     def changed(self, caller: Caller, use_case: Callable[..., R], *args: Any, **kw: Any) -> V:
         """The record as `use_case` (the application's method, given the actor, `args`,
-        `kw` and the service's now as `at`) left it, disclosed as a change."""
-        record = self._write(caller, use_case, args, kw)
-        return self.disclosed(caller, record, Action.CHANGED)
+        `kw` and the service's now as `at`) left it, disclosed as a change: the change
+        and its access record stored in one commit (`one_commit`)."""
+
+        def change() -> V:
+            record = self._write(caller, use_case, args, kw)
+            return self.disclosed(caller, record, Action.CHANGED)
+
+        return one_commit(caller, change)
 
     def created(
         self, caller: Caller, location: str, use_case: Callable[..., R], *args: Any, **kw: Any
     ) -> V:
         """As `changed`, for a write that made the record: found at `location`, whose
         ``{id}`` is the record's id (RFC 9110 Location)."""
-        record = self._write(caller, use_case, args, kw)
-        answer = self.disclosed(caller, record, Action.CHANGED)
-        return located(caller.response, location.format(id=record.id), answer)
+
+        def create() -> V:
+            record = self._write(caller, use_case, args, kw)
+            answer = self.disclosed(caller, record, Action.CHANGED)
+            return located(caller.response, location.format(id=record.id), answer)
+
+        return one_commit(caller, create)
 
     def _write(
         self,

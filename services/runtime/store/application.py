@@ -21,6 +21,7 @@ from eventsourcing.persistence import (
 )
 
 from services.runtime.kernel.tracing import TracingMapper, store_append_span
+from services.runtime.store.held_saves import held_by
 from services.runtime.store.json_encoding import OneEncoderJSONTranscoder
 from services.runtime.store.prefetch import Prefetched, prefetch
 from services.runtime.store.recorders import EARLIER_TRACKING, batch_positions
@@ -144,6 +145,11 @@ class OutboxApplication:
             # Changed earlier in this batch and not stored yet: the newer state counts.
             aggregate = batch.aggregates[aggregate_id]
             return aggregate if isinstance(aggregate, kind) else None
+        held = held_by(self)
+        if held is not None and aggregate_id in held.aggregates:
+            # Saved earlier in this command, held until its answer is made: as above.
+            aggregate = held.aggregates[aggregate_id]
+            return aggregate if isinstance(aggregate, kind) else None
         prefetched: Prefetched | None = getattr(self._in_batch, "prefetched", None)
         if prefetched is not None and aggregate_id in prefetched:
             return prefetched.take(aggregate_id, kind)
@@ -154,9 +160,21 @@ class OutboxApplication:
         return aggregate if isinstance(aggregate, kind) else None
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
-        """As eventsourcing's `Application.save`, with the faster `CollectedEvents`."""
+        """As eventsourcing's `Application.save`, with the faster `CollectedEvents`; while
+        the saves are held (services.runtime.store.held_saves), only collected: stored
+        later, with the command's other saves, and nothing is recorded yet."""
+        held = held_by(self)
+        if held is not None:
+            if held.processing is None:
+                held.processing = CollectedEvents()
+            held.processing.collect_events(*objs, **kwargs)
+            return []
         processing = CollectedEvents()
         processing.collect_events(*objs, **kwargs)
+        return self.store_processing(processing)
+
+    def store_processing(self, processing: ProcessingEvent[Any]) -> list[Recording[Any]]:
+        """Store what a save collected, in one transaction, and tell the listeners."""
         with store_append_span(self._store_system, len(processing.events)):
             recordings: list[Recording[Any]] = self._record(processing)  # type: ignore[attr-defined]
         self._take_snapshots(processing)  # type: ignore[attr-defined]
