@@ -24,6 +24,7 @@ from starlette.responses import Response
 from contracts.vocabulary import TargetGroup
 from services.cases.application import CasesApplication
 from services.runtime.http.caller import Caller
+from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.http.identification import log_change, one_commit
 from services.runtime.http.lanes import LaneRoute
 from services.runtime.settings import RuntimeSettings
@@ -31,7 +32,7 @@ from services.runtime.store import audit as audit_module
 from services.runtime.store.audit import AccessAudit, Action
 from tests.cases_examples import registration
 from tests.integration.in_process import InProcessApp, serving
-from tests.support import HEALTH, IOF, IOF_CASEWORKER, made_up_personnummer
+from tests.support import HEALTH, IOF, IOF_CASEWORKER, auth, made_up_personnummer
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 ADULT = made_up_personnummer("19850505", "123")
@@ -256,3 +257,32 @@ def test_a_change_logged_outside_one_commit_is_refused(cases: InProcessApp) -> N
         log_change(caller, "ab" * 32, purpose="outside")
 
     assert cases.audit.about_subject("ab" * 32) == []
+
+
+def test_a_keyed_deviation_keeps_its_answer_in_its_events_commit(
+    reporting: InProcessApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyed write that makes one new record: its answer is kept with its events and
+    its access record, and nothing is written after the commit; a retry is a replay."""
+    answers_written: list[int] = []
+    answering = IdempotencyStore.answering
+
+    async def written(self: IdempotencyStore, *args: Any) -> None:
+        answers_written.append(args[1])
+        await answering(self, *args)
+
+    monkeypatch.setattr(IdempotencyStore, "answering", written)
+    headers = {**auth(reporting.settings, HEALTH), "Idempotency-Key": "deviation-1"}
+    body = deviation_about(ADULT)
+
+    first = reporting.client.post("/v1/deviations", json=body, headers=headers)
+    events = stored_events(reporting)
+    again = reporting.client.post("/v1/deviations", json=body, headers=headers)
+
+    assert first.status_code == 201, first.text
+    assert answers_written == []
+    assert again.status_code == 201, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    assert again.json()["id"] == first.json()["id"]
+    assert stored_events(reporting) == events

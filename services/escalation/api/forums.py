@@ -310,11 +310,11 @@ def register_case(
         r = application.register_case(caller.actor, command, at=caller.now)
         owner = registration_owner(r.subject_id, r.registration_id)
         log_change(caller, owner, purpose=AGENDA)
-        return _registration_view(r)
+        # A registration is one item of the meeting's agenda: it reads back there (W-3).
+        location = f"/v1/monthly-meetings/{meeting_id}"
+        return located(caller.response, location, _registration_view(r))
 
-    # A registration is one item of the meeting's agenda: it reads back there (W-3).
-    answer = one_commit(caller, register)
-    return located(caller.response, f"/v1/monthly-meetings/{meeting_id}", answer)
+    return one_commit(caller, register)
 
 
 @router.post("/monthly-meetings/{meeting_id}/attendance", openapi_extra=PERSONAL_DATA)
