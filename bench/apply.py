@@ -6,7 +6,8 @@ consent events to bench.flow's `NotingProjection` (`process_events` in runs of
 messages' parts apart in the same round, each on its own:
 
 - domain: the projection's own work through the runtime's `Aggregate` (its
-  three `uuid5`, `Noted(...)`, `see()`, `collect_events()`), no store;
+  subject's id asked for three times, one `uuid5`, `Noted(...)`, `see()`,
+  `collect_events()`), no store;
 - mapping: those events to their stored form (the store's mapper);
 - raw insert: the stored events and a position per run inserted by the
   recorder into another fresh store, one transaction per run: the baseline,
