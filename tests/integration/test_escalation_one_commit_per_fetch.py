@@ -17,8 +17,9 @@ import pytest
 from aiokafka import TopicPartition
 from eventsourcing.persistence import StoredEvent
 
-from contracts import ConsentGiven
+from contracts import ConsentGiven, decode
 from services.escalation.application import EscalationApplication
+from services.runtime.messaging.consumer import subscription
 from services.runtime.messaging.consumer.target import TrackedRuns as Runs
 from services.runtime.messaging.consumer.target import TrackedTarget
 from services.runtime.messaging.embedded_broker import EmbeddedBroker
@@ -115,3 +116,28 @@ async def test_e4_a_batch_failing_mid_transaction_is_applied_again_once_a_partit
         escalation.close()
     assert hook.failed
     assert [len(runs) for runs in calls] == [3]  # tried together once, then one by one
+
+
+async def test_a_batch_applied_again_a_partition_at_a_time_is_decoded_once(
+    runtime_settings: RuntimeSettings, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each record of a fetched batch is decoded (its envelope checked, its payload
+    validated) once, though the transaction over its partitions failed and each
+    partition was applied again on its own: it was decoded a second time there."""
+    decoded: list[bytes | None] = []
+
+    def counting(value: bytes | None, headers: Any) -> Any:
+        decoded.append(value)
+        return decode(value, headers)
+
+    monkeypatch.setattr(subscription, "decode", counting)
+    escalation = escalation_store(runtime_settings)
+    hook = FailsOnce()
+    escalation.recorder.insert_hooks.append(hook)  # type: ignore[attr-defined]
+    try:
+        calls = await _handle_twice(runtime_settings, kafka, escalation)
+    finally:
+        escalation.close()
+    assert hook.failed
+    assert [len(runs) for runs in calls] == [3]
+    assert len(decoded) == 2 * len(SUBJECTS)  # each batch's records once, twice handled

@@ -45,7 +45,8 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, groupby
+from operator import attrgetter
 from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -55,7 +56,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.parser import AioKafkaBatchParser
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
-from contracts import PoisonMessage, decode
+from contracts import Envelope, PoisonMessage, decode
 from services.runtime.messaging.consumer.backoff import backoff
 from services.runtime.messaging.consumer.commits import Offsets
 from services.runtime.messaging.consumer.dead_lettering import DeadLetterSender, NoLongerOurs
@@ -84,6 +85,16 @@ some, so this only sets how often an idle consumer's loop turns (`PromptBatches`
 STOP_WAIT_SECONDS = 10.0
 """How long a stopping consumer waits for the batch in flight before it commits what is
 pending anyway (a batch stuck on a store outage must not hold the stop for good)."""
+
+Decoded = Envelope | PoisonMessage
+"""A record decoded, or why it cannot be: decoded once however often it is tried."""
+
+
+def _decoded(record: ConsumerRecord[bytes, bytes]) -> Decoded:
+    try:
+        return decode(record.value, record.headers)
+    except PoisonMessage as poison:
+        return poison
 
 
 class PromptBatches(BatchSubscriber):
@@ -246,14 +257,14 @@ class TrackedConsumer:
         records: tuple[ConsumerRecord[bytes, bytes], ...] = (
             raw if isinstance(raw, tuple) else (raw,)
         )
+        # A fetch hands each partition's records together: one key per stretch, not per record.
         by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
-        for record in records:
-            by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(
-                record
-            )
+        for (topic, number), stretch in groupby(records, attrgetter("topic", "partition")):
+            by_partition.setdefault(TopicPartition(topic, number), []).extend(stretch)
         consumer: Any = message.consumer
         self._consumer = consumer
-        ends = await self._apply_together(by_partition)
+        decoded: dict[TopicPartition, list[Decoded]] = {}
+        ends = await self._apply_together(by_partition, decoded)
         if ends is not None:
             by_partition = {}  # all applied
         ends = ends or {}
@@ -265,7 +276,9 @@ class TrackedConsumer:
                 continue
             progress = _Progress()
             try:
-                await self._handle_partition(consumer, partition, partition_records, progress)
+                await self._handle_partition(
+                    consumer, partition, partition_records, progress, decoded.get(partition)
+                )
                 self._failures.pop(partition, None)
             except NoLongerOurs as gone:
                 # What was handled before it is committed below (refused if the
@@ -299,14 +312,17 @@ class TrackedConsumer:
             self._handling.release()
 
     async def _apply_together(
-        self, by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+        self,
+        by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+        decoded: dict[TopicPartition, list[Decoded]],
     ) -> dict[TopicPartition, int] | None:
         """Every partition's records of the batch in ONE transaction, when the target can
         (`TrackedTarget.process_partitions`) and nothing in the batch is unusual; the
         offsets to commit, or None: then each partition is handled on its own, as
         always, where a poison message is dead-lettered, a gap decided, a failure
         isolated. An event waits for its whole batch: one commit instead of one per
-        partition is most of that wait on a store whose commit is an fsync."""
+        partition is most of that wait on a store whose commit is an fsync. What it
+        decoded it leaves in `decoded`, for those to take instead of decoding again."""
         if (
             self._applier.target.process_partitions is None
             or len(by_partition) < 2
@@ -314,13 +330,13 @@ class TrackedConsumer:
             or any(p in self._gaps.held or p in self._gaps.accept_at for p in by_partition)
         ):
             return None
-        try:
-            runs: list[Run] = [
-                [(record, decode(record.value, record.headers)) for record in records]
-                for records in by_partition.values()
-            ]
-        except PoisonMessage:
-            return None  # decoded again on its own, and dead-lettered there
+        runs: list[Run] = []
+        for partition, records in by_partition.items():
+            envelopes = decoded[partition] = [_decoded(record) for record in records]
+            run = [(r, e) for r, e in zip(records, envelopes, strict=True) if type(e) is Envelope]
+            if len(run) < len(records):
+                return None  # dead-lettered where its partition is handled on its own
+            runs.append(run)
         try:
             results = await asyncio.to_thread(self._applier.apply_partitions, runs)
         except Exception as error:
@@ -364,19 +380,20 @@ class TrackedConsumer:
         partition: TopicPartition,
         records: list[ConsumerRecord[bytes, bytes]],
         progress: _Progress,
+        decoded: list[Decoded] | None = None,
     ) -> None:
-        """Handle one partition's records in order, noting each in `progress`."""
+        """Handle one partition's records in order, noting each in `progress`; decoded
+        as they come (a rewind stops it), unless `decoded` already holds them."""
         run: Run = []
-        for record in records:
-            try:
-                run.append((record, decode(record.value, record.headers)))
+        for record, envelope in zip(records, decoded or map(_decoded, records), strict=True):
+            if not isinstance(envelope, PoisonMessage):
+                run.append((record, envelope))
                 continue
-            except PoisonMessage as poison:
-                if await self._apply_run(consumer, run, progress):
-                    return  # rewound
-                run = []
-                if await self._poison(consumer, record, poison, progress):
-                    return  # rewound
+            if await self._apply_run(consumer, run, progress):
+                return  # rewound
+            run = []
+            if await self._poison(consumer, record, envelope, progress):
+                return  # rewound
         await self._apply_run(consumer, run, progress)
 
     async def _poison(
