@@ -5,15 +5,18 @@ in its store and what it would learn from a topic is taught to its application."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.runtime.kernel.actor import Actor
 from services.runtime.settings import RuntimeSettings
+from services.runtime.store import audit as audit_module
 from services.runtime.store.audit import AccessAudit
 from tests.support import MovableClock, auth, service_app
 
@@ -29,6 +32,12 @@ class InProcessApp:
 
     def call(self, actor: Actor, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.client.request(method, path, headers=auth(self.settings, actor), **kwargs)
+
+    @property
+    def stored_events(self) -> int:
+        """How many events the app's store holds (its last notification's id)."""
+        top: int = self.app.state.application.recorder.max_notification_id() or 0
+        return top
 
     @property
     def audit(self) -> AccessAudit:
@@ -59,3 +68,16 @@ def serving(
     served = kind(built(service, settings, now), settings)
     yield served
     served.close()
+
+
+@contextmanager
+def access_log_broken() -> Iterator[None]:
+    """In the block, no access record can be written (its hash chain cannot be made): what a
+    change whose records fail must leave behind is then nothing."""
+
+    def broken(*_: Any) -> str:
+        raise RuntimeError("the access log cannot be written")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit_module, "chain", broken)
+        yield

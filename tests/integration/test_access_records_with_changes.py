@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from starlette.requests import Request
@@ -17,10 +16,9 @@ from services.runtime.http.caller import Caller
 from services.runtime.http.identification import changes_logged
 from services.runtime.http.lanes import LaneRoute
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import audit as audit_module
 from services.runtime.store.audit import Action
 from tests.consent_examples import refusal_body
-from tests.integration.in_process import InProcessApp, serving
+from tests.integration.in_process import InProcessApp, access_log_broken, serving
 from tests.support import HEALTH, SOCIAL, consent_body, made_up_personnummer
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -30,11 +28,6 @@ PERSON = made_up_personnummer("19850505", "123")
 @pytest.fixture
 def consent(backend_settings: RuntimeSettings) -> Iterator[InProcessApp]:
     yield from serving(InProcessApp, "consent", backend_settings, NOW)
-
-
-def stored_events(consent: InProcessApp) -> int:
-    top: int = consent.app.state.application.recorder.max_notification_id() or 0
-    return top
 
 
 def test_a_consent_given_is_answered_once_its_record_and_its_access_record_are_stored(
@@ -54,21 +47,17 @@ def test_a_consent_given_is_answered_once_its_record_and_its_access_record_are_s
 
 
 def test_a_consent_whose_access_record_cannot_be_written_is_not_kept_either(
-    consent: InProcessApp, monkeypatch: pytest.MonkeyPatch
+    consent: InProcessApp,
 ) -> None:
     """Written one after the other, the consent was committed and its answer failed
     unlogged; in one transaction, neither is kept."""
-    before = stored_events(consent)
+    before = consent.stored_events
 
-    def broken(*_: Any) -> str:
-        raise RuntimeError("the access log cannot be written")
-
-    monkeypatch.setattr(audit_module, "chain", broken)
-    given = consent.call(SOCIAL, "POST", "/v1/consents", json=consent_body(PERSON))
+    with access_log_broken():
+        given = consent.call(SOCIAL, "POST", "/v1/consents", json=consent_body(PERSON))
 
     assert given.status_code == 500
-    assert stored_events(consent) == before
-    monkeypatch.undo()
+    assert consent.stored_events == before
     assert consent.audit.query(actor_hsa_id=SOCIAL.hsa_id) == []
 
 

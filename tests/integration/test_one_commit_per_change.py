@@ -28,10 +28,9 @@ from services.runtime.http.idempotency.store import IdempotencyStore
 from services.runtime.http.identification import log_change, one_commit
 from services.runtime.http.lanes import LaneRoute
 from services.runtime.settings import RuntimeSettings
-from services.runtime.store import audit as audit_module
 from services.runtime.store.audit import AccessAudit, Action
 from tests.cases_examples import registration
-from tests.integration.in_process import InProcessApp, serving
+from tests.integration.in_process import InProcessApp, access_log_broken, serving
 from tests.support import HEALTH, IOF, IOF_CASEWORKER, auth, made_up_personnummer
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -46,11 +45,6 @@ def cases(backend_settings: RuntimeSettings) -> Iterator[InProcessApp]:
 @pytest.fixture
 def reporting(backend_settings: RuntimeSettings) -> Iterator[InProcessApp]:
     yield from serving(InProcessApp, "reporting", backend_settings, NOW)
-
-
-def stored_events(served: InProcessApp) -> int:
-    top: int = served.app.state.application.recorder.max_notification_id() or 0
-    return top
 
 
 def deviation_about(personnummer: str) -> dict[str, Any]:
@@ -88,59 +82,47 @@ def caller_of(served: InProcessApp, method: str, path: str) -> Caller:
 
 
 def test_a_case_registration_whose_access_record_cannot_be_written_is_not_kept_either(
-    cases: InProcessApp, monkeypatch: pytest.MonkeyPatch
+    cases: InProcessApp,
 ) -> None:
     """In two commits, the case was kept and its answer failed unlogged."""
-    before = stored_events(cases)
+    before = cases.stored_events
 
-    def broken(*_: Any) -> str:
-        raise RuntimeError("the access log cannot be written")
-
-    monkeypatch.setattr(audit_module, "chain", broken)
-    body = registration(ADULT, ["substance_misuse"])
-    registered = cases.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body)
+    with access_log_broken():
+        body = registration(ADULT, ["substance_misuse"])
+        registered = cases.call(IOF_CASEWORKER, "POST", "/v1/cases", json=body)
 
     assert registered.status_code == 500
-    assert stored_events(cases) == before
-    monkeypatch.undo()
+    assert cases.stored_events == before
     assert cases.audit.query(actor_hsa_id=IOF_CASEWORKER.hsa_id) == []
 
 
 def test_a_change_to_a_case_whose_access_record_cannot_be_written_is_not_kept_either(
-    cases: InProcessApp, monkeypatch: pytest.MonkeyPatch
+    cases: InProcessApp,
 ) -> None:
     """A change to a record that is there (whom it is about known from the record)."""
     case_id = registered_case(cases)["cases"][0]["id"]
-    before = stored_events(cases)
+    before = cases.stored_events
     logged = len(cases.audit.query(actor_hsa_id=IOF_CASEWORKER.hsa_id))
 
-    def broken(*_: Any) -> str:
-        raise RuntimeError("the access log cannot be written")
-
-    monkeypatch.setattr(audit_module, "chain", broken)
-    path = f"/v1/cases/{case_id}/target-groups"
-    changed = cases.call(IOF_CASEWORKER, "PUT", path, json={"target_groups": ["co_morbidity"]})
+    with access_log_broken():
+        path = f"/v1/cases/{case_id}/target-groups"
+        changed = cases.call(IOF_CASEWORKER, "PUT", path, json={"target_groups": ["co_morbidity"]})
 
     assert changed.status_code == 500
-    assert stored_events(cases) == before
-    monkeypatch.undo()
+    assert cases.stored_events == before
     assert len(cases.audit.query(actor_hsa_id=IOF_CASEWORKER.hsa_id)) == logged
 
 
 def test_a_deviation_whose_access_record_cannot_be_written_is_not_kept_either(
-    reporting: InProcessApp, monkeypatch: pytest.MonkeyPatch
+    reporting: InProcessApp,
 ) -> None:
-    before = stored_events(reporting)
+    before = reporting.stored_events
 
-    def broken(*_: Any) -> str:
-        raise RuntimeError("the access log cannot be written")
-
-    monkeypatch.setattr(audit_module, "chain", broken)
-    reported = reporting.call(HEALTH, "POST", "/v1/deviations", json=deviation_about(ADULT))
+    with access_log_broken():
+        reported = reporting.call(HEALTH, "POST", "/v1/deviations", json=deviation_about(ADULT))
 
     assert reported.status_code == 500
-    assert stored_events(reporting) == before
-    monkeypatch.undo()
+    assert reporting.stored_events == before
     assert reporting.audit.query(actor_hsa_id=HEALTH.hsa_id) == []
 
 
@@ -178,12 +160,12 @@ def test_a_change_that_stores_no_events_logs_its_records_alone(cases: InProcessA
     path = f"/v1/cases/{case_id}/target-groups"
     body = {"target_groups": ["co_morbidity"]}
     assert cases.call(IOF_CASEWORKER, "PUT", path, json=body).status_code == 200
-    before = stored_events(cases)
+    before = cases.stored_events
 
     again = cases.call(IOF_CASEWORKER, "PUT", path, json=body)
 
     assert again.status_code == 200, again.text
-    assert stored_events(cases) == before
+    assert cases.stored_events == before
     records = cases.audit.about_subject(registered["subject_id"])
     assert [r["resource"] for r in records].count("PUT /v1/cases/{case_id}/target-groups") == 2
 
@@ -193,7 +175,7 @@ def test_a_change_that_raises_stores_and_logs_nothing(cases: InProcessApp) -> No
     case_id = UUID(registered["cases"][0]["id"])
     application: CasesApplication = cases.app.state.application
     caller = caller_of(cases, "PUT", "/v1/cases/{case_id}/target-groups")
-    before = stored_events(cases)
+    before = cases.stored_events
 
     def change() -> None:
         application.set_target_groups(
@@ -205,7 +187,7 @@ def test_a_change_that_raises_stores_and_logs_nothing(cases: InProcessApp) -> No
     with pytest.raises(LookupError):
         one_commit(caller, change)
 
-    assert stored_events(cases) == before
+    assert cases.stored_events == before
     assert len(cases.audit.about_subject(registered["subject_id"])) == 1  # the registration
 
 
@@ -276,7 +258,7 @@ def test_a_keyed_deviation_keeps_its_answer_in_its_events_commit(
     body = deviation_about(ADULT)
 
     first = reporting.client.post("/v1/deviations", json=body, headers=headers)
-    events = stored_events(reporting)
+    events = reporting.stored_events
     again = reporting.client.post("/v1/deviations", json=body, headers=headers)
 
     assert first.status_code == 201, first.text
@@ -285,4 +267,4 @@ def test_a_keyed_deviation_keeps_its_answer_in_its_events_commit(
     assert again.headers["idempotent-replayed"] == "true"
     assert again.headers["location"] == first.headers["location"]
     assert again.json()["id"] == first.json()["id"]
-    assert stored_events(reporting) == events
+    assert reporting.stored_events == events
