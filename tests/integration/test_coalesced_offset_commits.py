@@ -180,19 +180,30 @@ def handled(metrics: ConsumerMetrics, topic: str, outcome: str) -> float:
     return metric_value(metrics, "handled", topic=topic, outcome=outcome)
 
 
+@contextlib.asynccontextmanager
+async def two_held_back(
+    settings: RuntimeSettings, kafka: EmbeddedBroker, escalation: EscalationApplication
+) -> AsyncIterator[tuple[TopicPartition, TrackedConsumer]]:
+    """Escalation consuming with a minute's interval: the first event applied and committed
+    at once, the next two applied and their offsets held back; stopped on leaving."""
+    topic = await consents_published(settings, [CHAIN.given(1)], partitions=[0])
+    partition = TopicPartition(topic, 0)
+    async with escalation_consuming(settings, escalation, 60) as (tracked, metrics):
+        await eventually(lambda: handled(metrics, topic, "applied") == 1)
+        await produce_raw(kafka.bootstrap, topic, [CHAIN.given(2), CHAIN.given(3)], [0, 0])
+        await eventually(lambda: handled(metrics, topic, "applied") == 3)
+        assert tracked.offsets.pending == {partition: 3}
+        yield partition, tracked
+
+
 async def test_a_stop_commits_what_the_interval_held_back(
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = await consents_published(settings, [CHAIN.given(1)], partitions=[0])
-    partition = TopicPartition(topic, 0)
     escalation = escalation_store(settings)
     try:
-        async with escalation_consuming(settings, escalation, 60) as (tracked, metrics):
-            await eventually(lambda: handled(metrics, topic, "applied") == 1)
-            await produce_raw(kafka.bootstrap, topic, [CHAIN.given(2), CHAIN.given(3)], [0, 0])
-            await eventually(lambda: handled(metrics, topic, "applied") == 3)
-            assert tracked.offsets.pending == {partition: 3}
+        async with two_held_back(settings, kafka, escalation) as (partition, _):
+            pass
 
         assert await committed(kafka.bootstrap, escalation_group(settings), partition) == 3
     finally:
@@ -203,20 +214,16 @@ async def test_a_crash_with_applied_events_uncommitted_applies_each_once_after_t
     runtime_settings: RuntimeSettings, kafka: EmbeddedBroker
 ) -> None:
     settings = runtime_settings
-    topic = await consents_published(settings, [CHAIN.given(1)], partitions=[0])
-    partition = TopicPartition(topic, 0)
     group = escalation_group(settings)
     escalation = escalation_store(settings)
     try:
-        async with escalation_consuming(settings, escalation, 60) as (tracked, metrics):
-            await eventually(lambda: handled(metrics, topic, "applied") == 1)
-            await produce_raw(kafka.bootstrap, topic, [CHAIN.given(2), CHAIN.given(3)], [0, 0])
-            await eventually(lambda: handled(metrics, topic, "applied") == 3)
+        async with two_held_back(settings, kafka, escalation) as (partition, tracked):
             # The process dies: its client goes without committing what it held back.
             assert tracked.watchdog is not None
             tracked.watchdog.subscriber.before_stop = None
         assert await committed(kafka.bootstrap, group, partition) == 1
 
+        topic = partition.topic
         await produce_raw(kafka.bootstrap, topic, [CHAIN.given(4)], [0])
         async with escalation_consuming(settings, escalation, 60) as (_, metrics):
             await eventually(lambda: handled(metrics, topic, "applied") == 1)
