@@ -47,6 +47,8 @@ the two services commands land on, as api, relay and consumer processes each
 SPLIT = ("consent", "cases")
 CHOICES = {"both": ["sqlite", "postgres"], "all": list(STORES)}
 KEYED = "with Idempotency-Key on every command"
+E2E_FLOOR = 1500.0
+"""#24's absolute e2e rate, commands/s, held where the raw append reaches it."""
 E2E_PATH = ("consent", "reporting")
 """The services an e2e command crosses (bench.e2e). A smoke run's growth stacks start only
 these: starting the stack is most of a smoke stage, and a smoke's figures mean nothing."""
@@ -239,8 +241,8 @@ def _targets(shared: SharedFigures, s: StoreFigures, args: argparse.Namespace) -
         Target(
             "e2e sustained rate",
             f"{s.rate.rate:,.0f}/s ({s.rate.ratio:.0%})",
-            ">= 1,500/s and >= 50%",
-            s.rate.rate >= 1500 and s.rate.ratio >= 0.5,
+            ">= 50%, >= 1,500/s if raw is",
+            _sustained_met(s.rate),
         ),
         Target(
             f"e2e latency at {args.e2e_rate:.0f} cmd/s",
@@ -276,6 +278,14 @@ def _targets(shared: SharedFigures, s: StoreFigures, args: argparse.Namespace) -
             abs(s.growth_change) <= 0.10,
         ),
     ]
+
+
+def _sustained_met(rate: e2e.E2eRate) -> bool:
+    """#24's target: half the raw append rate, and 1,500/s "where the baseline allows" —
+    where the raw append itself reaches 1,500/s on this machine and store; a store whose
+    raw append is slower (PostgreSQL's fsync-bound commits here) is held to the ratio."""
+    allows = rate.baseline >= E2E_FLOOR
+    return rate.ratio >= 0.5 and (rate.rate >= E2E_FLOOR or not allows)
 
 
 def _latency_headline(latency: e2e.E2eLatency) -> str:
