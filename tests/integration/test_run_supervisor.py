@@ -29,6 +29,24 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def still_running(topic_prefix: str) -> list[str]:
+    """The command lines of the processes this test's stack started that still run: the
+    services and the broker inherit the supervisor's environment, whose topic prefix is
+    this test's alone. (Its ports say less: under xdist another test's process may get a
+    number `free_port` gave this one, and listen on it.)"""
+    marker = f"SAMVERKAN_TOPIC_PREFIX={topic_prefix}\0".encode()
+    found = []
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if marker in (process / "environ").read_bytes():
+                found.append((process / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
 def supervisor_env(
     tmp_path: Path, topic_prefix: str, ports: dict[str, int], broker_port: int
 ) -> dict[str, str]:
@@ -107,7 +125,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
     tmp_path: Path, topic_prefix: str, pg_schema_prefix: str, store: str
 ) -> None:
     started = time.monotonic()
-    supervisor, ports, broker_port, output = start_supervisor(
+    supervisor, ports, _, output = start_supervisor(
         tmp_path, topic_prefix, pg_schema_prefix, store
     )
     try:
@@ -124,7 +142,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
 
     assert supervisor.returncode == 0, rest
     assert "stopped" in rest
-    assert not any(listening(port) for port in [broker_port, *ports.values()])
+    assert still_running(topic_prefix) == []
     if store == "sqlite":
         for service in SERVICES:
             db = sqlite3.connect(tmp_path / "var" / f"{service}.db")
@@ -155,7 +173,7 @@ def test_a_supervisor_stopped_while_it_starts_leaves_nothing_running(
     finally:
         stop(supervisor)
 
-    assert not any(listening(port) for port in [broker_port, *ports.values()])
+    assert still_running(topic_prefix) == []
 
 
 @pytest.mark.parametrize(
@@ -191,7 +209,7 @@ def test_run_names_a_taken_port_and_its_setting_and_starts_nothing(
     assert "ready" not in output
     # Nothing started: neither the broker nor any service wrote a log (or made var/).
     assert not list((tmp_path / "var").glob("*.log")), output
-    assert not any(listening(p) for p in ports.values() if p != port)
+    assert still_running(topic_prefix) == []
 
 
 @pytest.mark.parametrize("stranger_says", [{}, {"pid": os.getpid()}])
