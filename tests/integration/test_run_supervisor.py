@@ -125,9 +125,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it_cleanly(
     tmp_path: Path, topic_prefix: str, pg_schema_prefix: str, store: str
 ) -> None:
     started = time.monotonic()
-    supervisor, ports, _, output = start_supervisor(
-        tmp_path, topic_prefix, pg_schema_prefix, store
-    )
+    supervisor, ports, _, output = start_supervisor(tmp_path, topic_prefix, pg_schema_prefix, store)
     try:
         assert output[-1].startswith("ready"), "".join(output)
         assert time.monotonic() - started < 30
